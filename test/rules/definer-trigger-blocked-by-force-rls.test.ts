@@ -130,3 +130,41 @@ CREATE POLICY projects_owner ON projects FOR ALL TO authenticated
     assert.equal(await count(q, 'audit_log'), 0, 'no trigger wrote a row');
   });
 });
+
+test('err: the INSERT in a SECURITY INVOKER function the trigger function calls runs as the same owner and fails too (42501, PGlite); reported at the call, the chain named; the fix makes it work', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const text = sqlOf(ws)
+    .replace(
+      'CREATE FUNCTION audit_project_change()',
+      `CREATE FUNCTION write_audit(p bigint) RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $f$
+BEGIN
+  INSERT INTO audit_log (project_id, actor_id) VALUES (p, auth.uid());
+END $f$;
+CREATE FUNCTION audit_project_change()`,
+    )
+    .replace('  INSERT INTO audit_log (project_id, actor_id) VALUES (NEW.id, auth.uid());\n  RETURN NEW;', '  PERFORM write_audit(NEW.id);\n  RETURN NEW;');
+  const w = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(w.mine.length, 1);
+  const f = w.mine[0]!;
+  assert.equal(textAt(w.ws, f), 'write_audit');
+  assert.match(f.message, /calls public\.write_audit\(bigint\), SECURITY INVOKER, so running as the same owner, which inserts into public\.audit_log \(public\.audit_project_change\(\) → public\.write_audit\(bigint\) → public\.audit_log\)/);
+  assert.match(f.message, /reaches this call \(T07\)/);
+  const fixed = applyFix(w.ws, f);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, text);
+    await q('SET ROLE authenticated');
+    await expectPgError(q(update), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(fixed));
+    await q('SET ROLE authenticated');
+    await q(update);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 1, 'the helper wrote its row');
+  });
+  // (an EXCEPTION clause in the helper may catch the error: not reported)
+  const caught = text.replace("VALUES (p, auth.uid());\nEND", "VALUES (p, auth.uid());\nEXCEPTION WHEN insufficient_privilege THEN NULL;\nEND");
+  assert.equal(lintFiles([{ file: 'm.sql', text: caught }], ID).mine.length, 0);
+});

@@ -1,7 +1,7 @@
 import { replayPlaces, type Func, type Model, type Table, type Trigger } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { admitsInsert, insertsOf } from './lib/inserts.js';
+import { admitsInsert, callSite, insertsReached, mayEscape } from './lib/inserts.js';
 import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
 /** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
@@ -49,8 +49,11 @@ export const definerTriggerBlockedByForceRls = defineRule({
       if (bypass === true) continue;
       if (bypass === undefined && model.assumeUnknownOwnerBypassesRls) continue;
       const seen = new Set<string>();
-      for (const ins of insertsOf(model, f)) {
+      // (its own INSERTs, and those of the SECURITY INVOKER functions it calls: they run as the
+      // same owner, PGlite; one whose body may catch the error or SET ROLE is left out)
+      for (const ins of insertsReached(model, f)) {
         if (seen.has(ins.table)) continue;
+        if (ins.chain.length > 1 && ins.chain.some((g, i) => i > 0 && mayEscape(model, g))) continue;
         seen.add(ins.table);
         const t = model.tables.get(ins.table);
         if (!t || !t.rlsEnabled || !t.rlsForced) continue;
@@ -64,13 +67,16 @@ export const definerTriggerBlockedByForceRls = defineRule({
         const to = owner ? quoteIdent(owner) : 'CURRENT_USER';
         const pname = quoteIdent(`${t.name}_insert_from_trigger`);
         const policy = `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`;
+        const via = ins.chain.slice(1);
+        const loc = via.length ? (callSite(model, f, via[0]!) ?? ins.loc) : ins.loc;
+        const inserts = via.length
+          ? `calls ${via[0]!.signature}, SECURITY INVOKER${via.length > 1 ? ' as are the functions it calls' : ''}, so running as the same owner, which inserts into ${t.key} (${[...ins.chain.map((g) => g.signature), t.key].join(' → ')})`
+          : `inserts into ${t.key}`;
         report({
-          file: ins.loc.file,
-          start: ins.loc.start,
-          end: ins.loc.end,
+          ...loc,
           message:
-            `SECURITY DEFINER trigger function ${f.signature} inserts into ${t.key}, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to the function's owner; ` +
-            `${ownerText}. The insert fails with 42501 new row violates row-level security policy for table "${t.name}", aborting each statement that fires ${firing} whenever the function reaches this insert (T07). ` +
+            `SECURITY DEFINER trigger function ${f.signature} ${inserts}, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to the function's owner; ` +
+            `${ownerText}. The insert fails with 42501 new row violates row-level security policy for table "${t.name}", aborting each statement that fires ${firing} whenever the function reaches this ${via.length ? 'call' : 'insert'} (T07). ` +
             `SET row_security = off on the function does not help (it fails with 42501 too, F2). Add an INSERT policy for the owner limited to trigger context, ` +
             `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to} WITH CHECK (pg_trigger_depth() > 0) (T10: the trigger works, direct inserts still fail), ` +
             'or have the function owned by a BYPASSRLS role (T11).',

@@ -9,8 +9,8 @@ import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { trueForRole } from './policy-always-true.js';
-import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { bodyText, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
+import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
+import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -221,12 +221,6 @@ function returningReadsRow(ins: Node, t: Table, variables: readonly string[] | u
     return false;
   });
   return reads;
-}
-
-/** Whether the body may catch the INSERT's error (an EXCEPTION clause), or runs it as another role (SET ROLE): then not every call fails. */
-function mayEscape(model: Model, f: Func): boolean {
-  if (/\bexception\s+when\b/i.test(bodyText(model, f))) return true;
-  return f.body!.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
 }
 
 /** Whether `role` may call the function: EXECUTE (PUBLIC's by default, or granted to it or a group of it) and USAGE on its schema. */

@@ -26,13 +26,13 @@ import { appliesToRole, commandList, coversCommand, onSupabasePlatform, roleList
 import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc, Node } from '../analysis/types.js';
-import { callsIn, conjuncts, constValue } from '../analysis/ast.js';
+import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
-import { admitsInsert, insertsReached, type ReachedInsert } from './lib/inserts.js';
+import { admitsInsert, callSite, insertsReached, mayEscape, type ReachedInsert } from './lib/inserts.js';
 import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
 import { asksRole } from './policy-always-true.js';
-import { authCallOf, bareValue, bodyText, codeOnly, columnRef, fileOf, forEachInvokerCallee, insertAfter, listOr, lowerCallName, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, forEachInvokerCallee, insertAfter, listOr, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -243,50 +243,8 @@ function lookedUp(f: Func, v: Node | undefined): { value: string; from: string }
   return from ? { value: name, from } : undefined;
 }
 
-/** Whether the body may catch the insert's error, or runs it as another role. */
-function mayEscape(model: Model, f: Func): boolean {
-  const body = f.body;
-  if (!body) return true;
-  const text = bodyText(model, f);
-  if (/\bexception\s+when\b/i.test(text)) return true;
-  return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
-}
-
 /** A SECURITY INVOKER PL/pgSQL trigger function that writes a table, or calls a function that may. */
 const candidateFunction = (f: Func) => !f.securityDefiner && f.returnsTrigger && f.language === 'plpgsql' && !!f.body && (f.writes.size !== 0 || f.calls.size !== 0);
-
-/**
- * Where `f`'s body calls `g` (its first call of that name), the name as written: the place of an
- * INSERT `f` reaches through `g`. A call whose node's offset does not point at its name (a
- * PL/pgSQL `SELECT … INTO x FROM …`, whose INTO PL/pgSQL takes out before the query is parsed)
- * is looked for in the body's code. Undefined when none is found.
- */
-function callSite(model: Model, f: Func, g: Func): Loc | undefined {
-  const body = f.body;
-  const text = fileOf(model, f.created.file)?.text;
-  if (!body || !text) return undefined;
-  const id = (x: string) => `"?${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
-  // (the name, schema-qualified or not, up to its parenthesis)
-  const named = new RegExp(`(?:${id(g.schema)}\\s*\\.\\s*)?${id(g.name)}(?=\\s*\\()`, 'iy');
-  const at = (start: number): Loc | undefined => {
-    named.lastIndex = start;
-    const m = named.exec(text);
-    return m ? { file: f.created.file, start, end: start + m[0].length } : undefined;
-  };
-  const name = g.name.toLowerCase();
-  for (const s of body.statements) {
-    for (const c of callsIn(s.node)) {
-      const written = lowerCallName(c);
-      if (written.name !== name || (written.schema !== undefined && written.schema !== g.schema.toLowerCase())) continue;
-      const loc = c.location >= body.start && c.location < body.end ? at(c.location) : undefined;
-      if (loc) return loc;
-    }
-  }
-  const code = codeOnly(text.slice(body.start, body.end));
-  const search = new RegExp(`(?<![\\w$."])${named.source}`, 'gi');
-  const m = search.exec(code);
-  return m ? at(body.start + m.index) : undefined;
-}
 
 interface Firing {
   trigger: Trigger;

@@ -4,7 +4,8 @@ import { walk } from '../../analysis/parse.js';
 import { appliesToRole } from '../../analysis/policies.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import type { FunctionBody, Loc, Node } from '../../analysis/types.js';
-import { forEachInvokerCallee } from './util.js';
+import { callsIn } from '../../analysis/ast.js';
+import { bodyText, codeOnly, fileOf, forEachInvokerCallee, lowerCallName } from './util.js';
 
 export interface InsertRef {
   table: string;
@@ -113,4 +114,46 @@ export function admitsInsert(model: Model, p: Policy, role: string | undefined):
   if (check.A_Const?.boolval !== undefined && check.A_Const.boolval.boolval !== true) return false; // WITH CHECK (false)
   if (role) return appliesToRole(model, p, role);
   return p.roles.some((r) => r === 'public' || r === 'current_user' || r === 'current_role' || r === 'session_user');
+}
+
+/** Whether the body may catch the insert's error, or runs it as another role. */
+export function mayEscape(model: Model, f: Func): boolean {
+  const body = f.body;
+  if (!body) return true;
+  const text = bodyText(model, f);
+  if (/\bexception\s+when\b/i.test(text)) return true;
+  return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
+}
+
+/**
+ * Where `f`'s body calls `g` (its first call of that name), the name as written: the place of an
+ * INSERT `f` reaches through `g`. A call whose node's offset does not point at its name (a
+ * PL/pgSQL `SELECT … INTO x FROM …`, whose INTO PL/pgSQL takes out before the query is parsed)
+ * is looked for in the body's code. Undefined when none is found.
+ */
+export function callSite(model: Model, f: Func, g: Func): Loc | undefined {
+  const body = f.body;
+  const text = fileOf(model, f.created.file)?.text;
+  if (!body || !text) return undefined;
+  const id = (x: string) => `"?${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+  // (the name, schema-qualified or not, up to its parenthesis)
+  const named = new RegExp(`(?:${id(g.schema)}\\s*\\.\\s*)?${id(g.name)}(?=\\s*\\()`, 'iy');
+  const at = (start: number): Loc | undefined => {
+    named.lastIndex = start;
+    const m = named.exec(text);
+    return m ? { file: f.created.file, start, end: start + m[0].length } : undefined;
+  };
+  const name = g.name.toLowerCase();
+  for (const s of body.statements) {
+    for (const c of callsIn(s.node)) {
+      const written = lowerCallName(c);
+      if (written.name !== name || (written.schema !== undefined && written.schema !== g.schema.toLowerCase())) continue;
+      const loc = c.location >= body.start && c.location < body.end ? at(c.location) : undefined;
+      if (loc) return loc;
+    }
+  }
+  const code = codeOnly(text.slice(body.start, body.end));
+  const search = new RegExp(`(?<![\\w$."])${named.source}`, 'gi');
+  const m = search.exec(code);
+  return m ? at(body.start + m.index) : undefined;
 }
