@@ -187,3 +187,29 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     assert.equal(after?.shown, true);
   });
 });
+
+// No role in the migrations at all (every policy for PUBLIC, nothing granted): a definer function
+// PUBLIC may execute is called as the stand-in role, which holds PUBLIC's privileges only.
+const NO_ROLES: VerifyFile[] = [
+  {
+    file: 'migrations/001.sql',
+    text: `CREATE TABLE members (id uuid PRIMARY KEY, email text NOT NULL);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_self ON members FOR SELECT USING (id = nullif(current_setting('app.member_id', true), '')::uuid);
+CREATE FUNCTION member_email(p uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT email FROM members WHERE id = p $$;
+CREATE FUNCTION member_email_locked(p uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT email FROM members WHERE id = p $$;
+REVOKE EXECUTE ON FUNCTION member_email_locked(uuid) FROM PUBLIC;
+`,
+  },
+];
+const w = verifiedBefore(NO_ROLES, { seed: true });
+
+describe('verify: a definer function only PUBLIC may execute', () => {
+  test('ok: with no role named anywhere, the call is made as the stand-in role (PUBLIC\'s privileges): the seeded email comes back; as SECURITY INVOKER, 42501. definer-bypasses-rls is shown; a function PUBLIC may not execute is not called', () => {
+    const [e] = w.exposures.filter((x) => x.kind === 'definer-call' && x.object === 'public.member_email(p uuid)');
+    assert.deepEqual({ role: e?.role, rows: e?.rows, fixedCode: e?.fixedCode, shown: e?.shown }, { role: 'rls_probe', rows: 1, fixedCode: '42501', shown: true });
+    assert.match(formatExposure(e!), /^rls_probe: SELECT public\.member_email\('[0-9a-f-]+'::pg_catalog\.uuid\) \(SECURITY DEFINER\) → \["seed"\]; as SECURITY INVOKER: 42501 permission denied for table members$/);
+    assert.deepEqual(w.exposures.filter((x) => x.kind === 'definer-call' && x.object.startsWith('public.member_email_locked')), []);
+    assert.deepEqual(w.shown.filter((c) => c.finding.rule === 'definer-bypasses-rls').map((c) => c.exposure?.object), ['public.member_email(p uuid)']);
+  });
+});

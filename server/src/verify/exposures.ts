@@ -222,6 +222,13 @@ async function executor(db: PGlite, roles: string[], oid: number): Promise<strin
   return undefined;
 }
 
+/** STAND_IN_ROLE (created if missing), when PUBLIC may execute the function `oid`: a call any role can make. */
+async function standInExecutor(db: PGlite, oid: number): Promise<string | undefined> {
+  if (!(await db.query<{ ok: boolean }>(`SELECT has_function_privilege('public', $1::oid, 'EXECUTE') AS ok`, [oid])).rows[0]?.ok) return undefined;
+  await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  return STAND_IN_ROLE;
+}
+
 /** Those of `roles` that may create temporary objects (TEMP on the database: PUBLIC's by default). */
 async function mayTemp(db: PGlite, roles: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -1320,9 +1327,10 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     if ((!f.void || writes.length) && tables.some((t) => named.get(t.name)!.test(f.src))) kinds.push('definer-call');
     if (usersRow && AUTH_USERS_NAMED.test(f.src)) kinds.push('auth-users');
     if (kinds.length === 0) continue;
-    const as = await executor(db, roles, f.oid);
+    // (none of the probes' roles: STAND_IN_ROLE, which holds only PUBLIC's privileges, when PUBLIC may execute it)
+    const as = (await executor(db, roles, f.oid)) ?? (await standInExecutor(db, f.oid));
     if (!as) continue;
-    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined, kind === 'definer-call' ? writes : []));
+    for (const kind of kinds) specs.push(callLook(kind, f, as, as === STAND_IN_ROLE ? undefined : other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined, kind === 'definer-call' ? writes : []));
   }
     return specs;
 }
