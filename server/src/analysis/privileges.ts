@@ -211,6 +211,13 @@ export function groupsOf(model: Model, role: string): ReadonlySet<string> | unde
   return facts(model).memberOf.get(role);
 }
 
+/** The roles the workspace makes members of `group` (GRANT group TO role: directly or not), sorted; [] for none. */
+export function membersOf(model: Model, group: string): string[] {
+  const out: string[] = [];
+  for (const [role, groups] of facts(model).memberOf) if (groups.has(group)) out.push(role);
+  return out.sort();
+}
+
 /** A REVOKE in the workspace names this role on this relation (or on all tables of its schema, after it was created). */
 export function revokedFrom(model: Model, rel: Table | View, role: string): boolean {
   return revokesOf(model, rel, role).length > 0;

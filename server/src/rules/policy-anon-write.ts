@@ -1,14 +1,14 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, stripComments } from '../analysis/parse.js';
-import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
+import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { constBool, exprText, policiesWithKey, policyRows, rowOf } from '../analysis/policy-exprs.js';
-import { groupsOf } from '../analysis/privileges.js';
+import { groupsOf, membersOf } from '../analysis/privileges.js';
 import { policyHasSubLink } from '../analysis/recursion.js';
 import { isRejected } from '../analysis/rejected.js';
 import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
-import { defineRule } from './types.js';
-import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
+import { defineRule, type Report } from './types.js';
+import { grantedToRlsSubject, mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
 const ANON = 'anon';
@@ -215,97 +215,225 @@ function anonMay(model: Model, t: Table | undefined, cmd: Command): boolean {
   return !t || mayHoldPrivilege(model, t, ANON, [cmd]);
 }
 
-/** A restrictive policy that applies to anon for the command and may depend on the caller: it may stop anon. */
-function restrictedForAnon(model: Model, p: Policy, cmd: Command): boolean {
+/** A restrictive policy that applies to the role (anon) for the command and may depend on the caller: it may stop the role. */
+function restrictedForAnon(model: Model, p: Policy, cmd: Command, role = ANON): boolean {
   const list = policiesWithKey(model, p.table);
   for (let i = 0; i < list.length; i++) {
     const q = list[i]!;
-    if (q.permissive || !coversCommand(q, cmd) || !appliesToRole(model, q, ANON)) continue;
+    if (q.permissive || !coversCommand(q, cmd) || !appliesToRole(model, q, role)) continue;
     if (!q.using || !rowOnly(model, q.using) || (cmd === 'update' && q.withCheck && !rowOnly(model, q.withCheck))) return true;
   }
   return false;
 }
 
+/** Supabase's (and PostgREST's) role for requests of a signed-in user. */
+const AUTHENTICATED = 'authenticated';
+
+/** Whether some policy PostgreSQL applies in the workspace looks at who is asking (a condition that is not row-only: auth.uid(), a helper, a sub-select…). */
+function tellsCallersApart(model: Model): boolean {
+  const rows = policyRows(model);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (!row.active) continue;
+    for (const e of [row.using, row.check]) if (e && constBool(e.node) === undefined && !rowOnly(model, e.node)) return true;
+  }
+  return false;
+}
+
+/** The roles other than the table's owner, subject to row-level security, that the workspace grants the command on the table to (PUBLIC included). */
+function grantedRoles(model: Model, t: Table, cmd: Command): string[] {
+  const out: string[] = [];
+  for (const [role, privileges] of t.grants) {
+    if (role === t.owner?.role || model.roleBypassesRls(role) === true || (role !== 'public' && (role === ANON || role === AUTHENTICATED))) continue;
+    if (privileges.has(cmd) || privileges.has('all')) out.push(role);
+  }
+  return out;
+}
+
+/** Who the policy lets change rows for signedInWrites: the phrase after its name, and who "can update …". */
+interface SignedIn {
+  who: string;
+  users: string;
+  cmds: Command[];
+}
+
+/**
+ * The roles every signed-in user has that the policy applies to, and the commands they may run
+ * (privilege held, no restrictive policy that may look at the caller): `authenticated`, named or
+ * through PUBLIC where it exists (Supabase); elsewhere, for PUBLIC, the roles the workspace grants
+ * the command to (grantedToRlsSubject: none granted here, nothing is said); or a role the
+ * workspace grants to other roles (GRANT app_user TO authenticator): every user given it.
+ */
+function signedInRoles(model: Model, p: Policy, t: Table | undefined, cmds: readonly Command[]): SignedIn | undefined {
+  const free = (role: string, cmd: Command) => !restrictedForAnon(model, p, cmd, role) && (role === 'public' || !t || mayHoldPrivilege(model, t, role, [cmd]));
+  const isPublic = p.roles.includes('public');
+  if ((p.roles.includes(AUTHENTICATED) || (isPublic && model.roles.has(AUTHENTICATED))) && model.roleBypassesRls(AUTHENTICATED) !== true && t?.owner?.role !== AUTHENTICATED) {
+    const ok = cmds.filter((c) => free(AUTHENTICATED, c));
+    if (ok.length === 0) return undefined;
+    return {
+      who: p.roles.includes(AUTHENTICATED) ? `is TO ${AUTHENTICATED}` : `${toPublic(p)}, ${AUTHENTICATED} included`,
+      users: `every signed-in user (${AUTHENTICATED} is the role of every request with a user's session — on Supabase, anyone who signs up)`,
+      cmds: ok,
+    };
+  }
+  if (isPublic) {
+    if (!t) return undefined;
+    const ok = cmds.filter((c) => grantedToRlsSubject(model, t, [c]) && grantedRoles(model, t, c).some((r) => free(r, c)));
+    if (ok.length === 0) return undefined;
+    const roles = [...new Set(ok.flatMap((c) => grantedRoles(model, t, c)))];
+    return { who: toPublic(p), users: roles.includes('public') ? 'every role' : `every user of the roles granted ${commandList(ok)} on ${p.table} here (${roleList(roles)})`, cmds: ok };
+  }
+  for (const g of p.roles) {
+    if (g === ANON || g === AUTHENTICATED || model.roleBypassesRls(g) === true || t?.owner?.role === g) continue;
+    const members = membersOf(model, g);
+    if (members.length === 0) continue;
+    const ok = cmds.filter((c) => free(g, c));
+    if (ok.length) return { who: `is TO ${g}, a role the migrations grant to other roles (${roleList(members)})`, users: `every user given ${g}`, cmds: ok };
+  }
+  return undefined;
+}
+
+/**
+ * The signed-in half of the rule: a permissive UPDATE, DELETE or ALL policy for a role every
+ * signed-in user has (signedInRoles) whose USING (and, for UPDATE, WITH CHECK) is row-only as a
+ * whole (rowOnly: no call, no sub-select, no current_user) and not constant (always true:
+ * policy-always-true; false: admits nothing). Not where no policy of the workspace looks at who is
+ * asking (tellsCallersApart): there every signed-in user is trusted alike on purpose (an internal
+ * tool). Policies anonWrites reported are left out.
+ */
+function signedInWrites(model: Model, report: (r: Report) => void, reported: ReadonlySet<Policy>): void {
+  const facts = policyFacts(model);
+  const rows = policyRows(model);
+  let apart: boolean | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const f = facts[i]!;
+    if ((f & (PF_PERMISSIVE | PF_USING)) !== (PF_PERMISSIVE | PF_USING) || (f & (PF_UPDATE | PF_DELETE | PF_ALL)) === 0) continue;
+    const row = rows[i]!;
+    const p = row.policy;
+    if (!row.active || reported.has(p) || (p.roles.length === 1 && p.roles[0] === ANON)) continue;
+    const using = row.using!;
+    const check = row.check;
+    if (constBool(using.node) !== undefined || (check && constBool(check.node) === true) || !rowOnly(model, using.node)) continue;
+    const wanted: Command[] = [];
+    // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c): one that looks at
+    // the caller (WITH CHECK (assignee = auth.uid()): claiming an open task) is not reported
+    if (coversCommand(p, 'update') && (!check || (constBool(check.node) === undefined && rowOnly(model, check.node)))) wanted.push('update');
+    if (coversCommand(p, 'delete')) wanted.push('delete');
+    if (wanted.length === 0) continue;
+    const t = row.table;
+    const s = signedInRoles(model, p, t, wanted);
+    if (!s) continue;
+    if ((apart ??= tellsCallersApart(model)) === false) return;
+    const cmds = s.cmds;
+    const cond = exprText(model, using);
+    const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
+    const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
+    report({
+      ...p.nameLoc,
+      message:
+        `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${s.who}, and its condition ` +
+        `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} tests only the row, not who is asking: ` +
+        `PostgreSQL admits to the policy's roles every row the USING admits, with no check on the caller, ` +
+        `so ${s.users} can ${verbs} every row it admits, other users' rows included (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}): ` +
+        `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let them see (T26, T27)` +
+        `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
+        (p.table === 'storage.objects'
+          ? "Add a condition on the caller — the object's owner or path (AND owner_id = (select auth.uid()::text), storage.objects' owner_id being text, or AND (storage.foldername(name))[1] = (select auth.uid()::text)) — or make the policy TO a narrower role."
+          : model.supabase || s.users.startsWith('every signed-in')
+            ? 'Add a condition on the caller (e.g. AND user_id = (select auth.uid())), or make the policy TO a narrower role.'
+            : "Add a condition on the caller (e.g. AND user_id = the current user's id, as the workspace's other policies ask it), or make the policy TO a narrower role."),
+    });
+  }
+}
+
+/** The anon half of the rule: policies that let requests without a signed-in user change rows (each reported goes to `reported`). */
+function anonWrites(model: Model, report: (r: Report) => void, reported: Set<Policy>): void {
+  // an explicit TO anon names the role whatever the workspace declares; PUBLIC and groups
+  // only reach it where it is known to exist (Supabase's platform roles, or declared here)
+  const anonKnown = model.roles.has(ANON);
+  if (model.roleBypassesRls(ANON)) return;
+  // the policies whose roles may include anon: TO anon, TO PUBLIC, and when anon is a member of
+  // other roles, any (policyFacts' bits: on the bench, TO authenticated alone, none is read)
+  const mask = PF_ANON | (anonKnown ? PF_PUBLIC : 0);
+  const inGroups = anonKnown && groupsOf(model, ANON) !== undefined;
+  // permissive UPDATE / DELETE / ALL policies with a USING (without one they admit no row to
+  // change: policy-without-condition); policyFacts: the others are not read
+  const facts = policyFacts(model);
+  const rows = policyRows(model);
+  for (let i = 0; i < rows.length; i++) {
+    const f = facts[i]!;
+    if ((f & (PF_PERMISSIVE | PF_USING)) !== (PF_PERMISSIVE | PF_USING) || (f & (PF_UPDATE | PF_DELETE | PF_ALL)) === 0) continue;
+    if ((f & mask) === 0 && !inGroups) continue;
+    const row = rows[i]!;
+    if (!row.active) continue; // RLS off: policy-on-table-without-rls / rls-disabled
+    const p = row.policy;
+    const named = (f & PF_ANON) !== 0;
+    if (!named && !(anonKnown && appliesToRole(model, p, ANON))) continue;
+    const t = row.table;
+    if (t?.owner?.role === ANON) continue; // the owner may switch RLS off for its table
+    const using = row.using!;
+    const check = row.check;
+    // always true: policy-always-true's finding (the same policy, the same reason); false or
+    // NULL: it admits no row
+    if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
+    // (or one branch of an OR does, and anon passes it whatever the others ask: ft's player_invitations
+    // `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`)
+    // (a sub-select counts when anon sees the same rows of its tables as anyone: hashpass's
+    // `speaker_id IN (SELECT id FROM bsl_speakers WHERE id = speaker_id)`, sameForAnyone)
+    const reads = rowOnlyReading(model, using.node);
+    const whole = reads !== undefined;
+    if (!whole && !rowOnlyBranch(model, using.node)) continue;
+    // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
+    const checkReads = check ? rowOnlyReading(model, check.node) : [];
+    const updates = !check || (constBool(check.node) === undefined && (checkReads !== undefined || rowOnlyBranch(model, check.node)));
+    const cmds: Command[] = [];
+    if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
+    if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
+    if (cmds.length === 0) continue;
+    const what = commandList(cmds);
+    const subReads = [...(reads ?? [])];
+    if (cmds.includes('update')) for (const x of checkReads ?? []) if (!subReads.includes(x)) subReads.push(x);
+    const cond = exprText(model, using);
+    const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
+    const who = named
+      ? `is TO ${ANON}`
+      : p.roles.includes('public')
+        ? `${toPublic(p)}, anon included`
+        : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
+    const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
+    reported.add(p);
+    report({
+      ...p.nameLoc,
+      message:
+        `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
+        `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking${subReads.length ? sameRowsNote(model, subReads) : ''}: ` +
+        `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
+        `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
+        `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
+        `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
+        (p.table === 'storage.objects'
+          ? // (storage.objects' owner_id is text: `owner_id = (select auth.uid())` is text = uuid, 42883 at CREATE POLICY)
+            "Scope the policy to the object's owner or path (e.g. TO authenticated … USING (bucket_id = … AND owner_id = (select auth.uid()::text)), storage.objects' owner_id being text, or (storage.foldername(name))[1] = (select auth.uid()::text)), or drop it and make this change on the server with the service role."
+          : 'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.'),
+    });
+  }
+}
+
 export const policyAnonWrite = defineRule({
   meta: {
     id: 'policy-anon-write',
-    description: "A permissive UPDATE, DELETE or ALL policy lets anon (unauthenticated requests) change or delete rows with a condition that does not depend on who is asking.",
+    description: 'A permissive UPDATE, DELETE or ALL policy lets anon (unauthenticated requests), or every signed-in user, change or delete rows with a condition that does not depend on who is asking.',
     severity: 'warning',
     category: 'security',
     fixKind: 'none',
     guards:
-      "A permissive policy admits every row its USING admits: when it applies to anon (TO anon, or PUBLIC where anon exists, as on Supabase) and its condition tests only the row (bucket_id = 'avatars'), any unauthenticated request — on Supabase, anyone with the public anon key — can UPDATE and DELETE all those rows.",
+      "A permissive policy admits every row its USING admits: when it applies to anon (TO anon, or PUBLIC where anon exists, as on Supabase) and its condition tests only the row (bucket_id = 'avatars'), any unauthenticated request — on Supabase, anyone with the public anon key — can UPDATE and DELETE all those rows. The same for a role every signed-in user has (authenticated, a role granted to other roles, PUBLIC for the roles granted the command): any user changes other users' rows.",
     truths: ['T26', 'T27'],
     shownBy: { exposure: 'anon-write' },
   },
   check({ model, report }) {
-    // an explicit TO anon names the role whatever the workspace declares; PUBLIC and groups
-    // only reach it where it is known to exist (Supabase's platform roles, or declared here)
-    const anonKnown = model.roles.has(ANON);
-    if (model.roleBypassesRls(ANON)) return;
-    // the policies whose roles may include anon: TO anon, TO PUBLIC, and when anon is a member of
-    // other roles, any (policyFacts' bits: on the bench, TO authenticated alone, none is read)
-    const mask = PF_ANON | (anonKnown ? PF_PUBLIC : 0);
-    const inGroups = anonKnown && groupsOf(model, ANON) !== undefined;
-    // permissive UPDATE / DELETE / ALL policies with a USING (without one they admit no row to
-    // change: policy-without-condition); policyFacts: the others are not read
-    const facts = policyFacts(model);
-    const rows = policyRows(model);
-    for (let i = 0; i < rows.length; i++) {
-      const f = facts[i]!;
-      if ((f & (PF_PERMISSIVE | PF_USING)) !== (PF_PERMISSIVE | PF_USING) || (f & (PF_UPDATE | PF_DELETE | PF_ALL)) === 0) continue;
-      if ((f & mask) === 0 && !inGroups) continue;
-      const row = rows[i]!;
-      if (!row.active) continue; // RLS off: policy-on-table-without-rls / rls-disabled
-      const p = row.policy;
-      const named = (f & PF_ANON) !== 0;
-      if (!named && !(anonKnown && appliesToRole(model, p, ANON))) continue;
-      const t = row.table;
-      if (t?.owner?.role === ANON) continue; // the owner may switch RLS off for its table
-      const using = row.using!;
-      const check = row.check;
-      // always true: policy-always-true's finding (the same policy, the same reason); false or
-      // NULL: it admits no row
-      if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
-      // (or one branch of an OR does, and anon passes it whatever the others ask: ft's player_invitations
-      // `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`)
-      // (a sub-select counts when anon sees the same rows of its tables as anyone: hashpass's
-      // `speaker_id IN (SELECT id FROM bsl_speakers WHERE id = speaker_id)`, sameForAnyone)
-      const reads = rowOnlyReading(model, using.node);
-      const whole = reads !== undefined;
-      if (!whole && !rowOnlyBranch(model, using.node)) continue;
-      // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
-      const checkReads = check ? rowOnlyReading(model, check.node) : [];
-      const updates = !check || (constBool(check.node) === undefined && (checkReads !== undefined || rowOnlyBranch(model, check.node)));
-      const cmds: Command[] = [];
-      if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
-      if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
-      if (cmds.length === 0) continue;
-      const what = commandList(cmds);
-      const subReads = [...(reads ?? [])];
-      if (cmds.includes('update')) for (const x of checkReads ?? []) if (!subReads.includes(x)) subReads.push(x);
-      const cond = exprText(model, using);
-      const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
-      const who = named
-        ? `is TO ${ANON}`
-        : p.roles.includes('public')
-          ? `${toPublic(p)}, anon included`
-          : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
-      const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
-      report({
-        ...p.nameLoc,
-        message:
-          `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
-          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking${subReads.length ? sameRowsNote(model, subReads) : ''}: ` +
-          `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
-          `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
-          `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
-          `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
-          (p.table === 'storage.objects'
-            ? // (storage.objects' owner_id is text: `owner_id = (select auth.uid())` is text = uuid, 42883 at CREATE POLICY)
-              "Scope the policy to the object's owner or path (e.g. TO authenticated … USING (bucket_id = … AND owner_id = (select auth.uid()::text)), storage.objects' owner_id being text, or (storage.foldername(name))[1] = (select auth.uid()::text)), or drop it and make this change on the server with the service role."
-            : 'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.'),
-      });
-    }
+    const reported = new Set<Policy>();
+    anonWrites(model, report, reported);
+    signedInWrites(model, report, reported);
   },
 });
