@@ -4,7 +4,7 @@
 // for authenticated leave anon nothing to change.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -133,7 +133,7 @@ test('ok: what leaves anon nothing to change is not reported', () => {
     ['USING (true): policy-always-true', 'CREATE POLICY p ON t FOR UPDATE TO anon USING (true);'],
     ['WITH CHECK (true): policy-always-true', "CREATE POLICY p ON t FOR UPDATE TO anon USING (status = 'draft') WITH CHECK (true);"],
     ['restrictive', "CREATE POLICY p ON t AS RESTRICTIVE FOR DELETE TO anon USING (status = 'draft');"],
-    ['TO authenticated', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');"],
+    ['TO authenticated, where no policy looks at the caller (the signed-in half leaves it)', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');"],
     ['a restrictive policy for anon that looks at the caller', "CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nCREATE POLICY signed_in ON t AS RESTRICTIVE FOR ALL TO PUBLIC USING ((select auth.uid()) IS NOT NULL);"],
     ['privileges revoked', "REVOKE UPDATE, DELETE ON t FROM anon;\nCREATE POLICY p ON t FOR ALL TO anon USING (status = 'draft');"],
     ['roles changed by ALTER POLICY', "CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nALTER POLICY p ON t TO authenticated;"],
@@ -300,5 +300,127 @@ CREATE POLICY "attachments delete" ON storage.objects FOR DELETE USING (bucket_i
     assert.equal(await affected(q, 'DELETE FROM storage.objects'), 1, "user A deletes its own file only");
     await q('RESET ROLE');
     assert.deepEqual(await files(q), [{ id: 2, name: 'b.pdf' }]);
+  });
+});
+
+// ---- The signed-in half: a role every signed-in user has ----
+
+const TENANT_C = '00000000-0000-0000-0000-00000000000c';
+
+test("err: FOR DELETE TO authenticated USING (bucket_id = 'avatars'): user B deletes user A's file, and a DELETE without WHERE the whole bucket; scoped to the owner, B deletes only its own", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), '"avatars delete"');
+  assert.match(
+    finding.message,
+    /is TO authenticated, and its condition USING \(bucket_id = 'avatars'\) tests only the row, not who is asking: PostgreSQL admits to the policy.s roles every row the USING admits, with no check on the caller, so every signed-in user \(authenticated is the role of every request with a user's session — on Supabase, anyone who signs up\) can delete every row it admits, other users' rows included \(given the DELETE privilege\).*DELETE FROM storage\.objects.*Add a condition on the caller — the object's owner or path \(AND owner_id = \(select auth\.uid\(\)::text\)/,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await storageWith(q, sqlOf(ws));
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 1, "user B deletes user A's file");
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 2, 'a DELETE without WHERE: every file left in the bucket (B\'s own two)');
+    await q('RESET ROLE');
+    assert.deepEqual(await files(q), [{ id: 4, name: 'x.pdf' }]);
+  });
+  // the fix the message names: a condition on the caller
+  await inRollback(db, async (q) => {
+    await storageWith(q, sqlOf(ws).replace("FOR DELETE TO authenticated\n  USING (bucket_id = 'avatars')", "FOR DELETE TO authenticated\n  USING (bucket_id = 'avatars' AND owner = (select auth.uid()))"));
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 0, "B cannot delete A's file");
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 2, 'B deletes its own two');
+    await q('RESET ROLE');
+    assert.deepEqual(await files(q), [{ id: 1, name: 'a.png' }, { id: 4, name: 'x.pdf' }]);
+  });
+});
+
+test("err: not Supabase, FOR UPDATE for PUBLIC USING (status = 'requested') with UPDATE granted to app_user: user B takes over user A's pending request to C; a condition on the caller stops B", async () => {
+  const { ws, finding } = invalidFinding(ID, 4);
+  assert.equal(textAt(ws, finding), 'friendship_update');
+  assert.match(
+    finding.message,
+    /has no TO clause, so it applies to PUBLIC, and its condition USING \(status = 'requested'\) tests only the row.*so every user of the roles granted UPDATE on public\.friendship here \(app_user\) can update every row it admits, other users' rows included \(given the UPDATE privilege\).*e\.g\. UPDATE public\.friendship SET … to constants.*updated rows must still pass the condition\. Add a condition on the caller \(e\.g\. AND user_id = the current user's id/,
+  );
+  const me = (id: string) => `SELECT set_config('app.user_id', '${id}', true)`;
+  const db = await getDb();
+  const setup = async (q: Q, sql: string) => {
+    await asOwner(q, sql.replace('CREATE ROLE app_user;', ''));
+    await asOwner(q, `INSERT INTO friendship VALUES (1, '${TENANT_A}', '${TENANT_C}', 'requested'), (2, '${TENANT_A}', '${TENANT_C}', 'accepted')`);
+  };
+  await ensureRoles(db, ['app_user']);
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    await q(me(TENANT_B));
+    await q('SET ROLE app_user');
+    assert.equal(await affected(q, `UPDATE friendship SET addressee = '${TENANT_B}' WHERE id = 1`), 0, 'a statement reading a column gets the SELECT policy too: B sees no row (T26)');
+    assert.equal(await affected(q, `UPDATE friendship SET addressee = '${TENANT_B}'`), 1, "no WHERE: B readdresses A's pending request to itself");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id, addressee FROM friendship ORDER BY id'), [{ id: 1, addressee: TENANT_B }, { id: 2, addressee: TENANT_C }]);
+    // without WITH CHECK the USING checks the new row (T14c): the updated row must still be pending
+    await q('SET ROLE app_user');
+    await expectPgError(q("UPDATE friendship SET status = 'accepted'"), '42501', /new row violates row-level security policy/);
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws).replace("USING (status = 'requested');", "USING (status = 'requested' AND addressee = nullif(current_setting('app.user_id', true), '')::uuid)\n  WITH CHECK (addressee = nullif(current_setting('app.user_id', true), '')::uuid);"));
+    await q(me(TENANT_B));
+    await q('SET ROLE app_user');
+    assert.equal(await affected(q, `UPDATE friendship SET addressee = '${TENANT_B}'`), 0, 'B changes nothing');
+    await q('RESET ROLE');
+    await q(me(TENANT_C));
+    await q('SET ROLE app_user');
+    assert.equal(await affected(q, "UPDATE friendship SET status = 'accepted'"), 1, 'C accepts the request addressed to it');
+    await q('RESET ROLE');
+  });
+});
+
+test('err: TO a role the migrations grant to other roles (app_user, granted to user_a and user_b): user_b deletes user_a\'s draft', async () => {
+  const sql = `CREATE ROLE app_user; CREATE ROLE user_a; CREATE ROLE user_b; GRANT app_user TO user_a, user_b;
+CREATE TABLE notes (id bigint PRIMARY KEY, author text NOT NULL DEFAULT current_user, status text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON notes TO app_user;
+CREATE POLICY notes_read ON notes FOR SELECT TO app_user USING (author = current_user);
+CREATE POLICY drafts_delete ON notes FOR DELETE TO app_user USING (status = 'draft');`;
+  const [msg, ...rest] = lintFiles([{ file: 'db/1_notes.sql', text: sql }], ID).mine.map((f) => f.message);
+  assert.equal(rest.length, 0);
+  assert.match(msg ?? '', /is TO app_user, a role the migrations grant to other roles \(user_a and user_b\).*so every user given app_user can delete every row it admits, other users' rows included \(given the DELETE privilege\)/);
+  const db = await getDb();
+  await ensureRoles(db, ['app_user', 'user_a', 'user_b']);
+  await inRollback(db, async (q) => {
+    await q('GRANT app_user TO user_a, user_b');
+    await asOwner(q, sql.replace(/^CREATE ROLE[^\n]*\n/, ''));
+    await asOwner(q, "INSERT INTO notes VALUES (1, 'user_a', 'draft'), (2, 'user_a', 'final'), (3, 'user_b', 'draft')");
+    await q('SET ROLE user_b');
+    assert.equal(await affected(q, 'DELETE FROM notes'), 2, "user_b deletes user_a's draft and its own");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id FROM notes ORDER BY id'), [{ id: 2 }]);
+  });
+});
+
+test('ok: the signed-in half leaves alone a check on the caller (claiming a task), roles without the privilege (42501), PUBLIC granted to no role, a restrictive policy on the caller, and workspaces whose policies never look at the caller', async () => {
+  for (const n of [5, 6]) assert.equal(lintDocExample(ID, 'valid', n).mine.length, 0, `Valid example #${n + 1}`);
+  const aware = "CREATE POLICY own ON t FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n";
+  const cases: Array<[string, string]> = [
+    ['WITH CHECK on the caller', "CREATE POLICY p ON t FOR UPDATE TO authenticated USING (owner IS NULL) WITH CHECK (owner = (select auth.uid()));"],
+    ['UPDATE and DELETE revoked', "REVOKE UPDATE, DELETE ON t FROM authenticated;\nCREATE POLICY p ON t FOR ALL TO authenticated USING (status = 'draft');"],
+    ['a restrictive policy on the caller', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');\nCREATE POLICY r ON t AS RESTRICTIVE FOR DELETE TO authenticated USING (owner = (select auth.uid()));"],
+    ['a sub-select', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (status IN (SELECT 'draft'));"],
+    ['a call', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (lower(status) = 'draft');"],
+  ];
+  for (const [what, sql] of cases) assert.deepEqual(anonFindings(`${TABLE}${aware}${sql}`), [], what);
+  assert.equal(anonFindings(`${TABLE}${aware}CREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');`).length, 1, 'the same policy with the privilege is reported');
+  // outside Supabase, PUBLIC with the command granted to no role here
+  const plain = (grant: string) => lintFiles([{ file: 'db/1.sql', text: `CREATE TABLE t (id bigint PRIMARY KEY, owner text, status text); ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n${grant}CREATE POLICY own ON t FOR SELECT USING (owner = current_user);\nCREATE POLICY p ON t FOR DELETE USING (status = 'draft');` }], ID).mine.length;
+  assert.equal(plain(''), 0);
+  assert.equal(plain('GRANT SELECT ON t TO app_user;\n'), 0, 'SELECT only');
+  assert.equal(plain('GRANT SELECT, DELETE ON t TO app_user;\n'), 1);
+  // PostgreSQL stops a role without the privilege before row-level security (T28)
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, `${TABLE}${aware}REVOKE DELETE ON t FROM authenticated;\nCREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('DELETE FROM t'), '42501', /permission denied for table t/);
   });
 });
