@@ -427,3 +427,98 @@ test('ok: re-lints follow whether auth.user_id() is Neon\'s into other files (th
   assert.deepEqual(expected, [0, 0, 1, 0, 1, 0]);
   assert.deepEqual(counts, expected);
 });
+
+// A sub-select's text compared with a uuid (or the reverse): `(storage.foldername(name))[1]::uuid IN
+// (SELECT id::text FROM properties …)` fails with 42883 operator does not exist: uuid = text.
+// Calibration cal110: Vfxchu/Real-estate-Crm's storage policies, written so in one migration and
+// again, without the ::uuid, in the next: the tool said the second CREATE POLICY fails with 42710
+// (already exists), where PostgreSQL rejects the first (42883) and accepts the second.
+const FILES_BASE = `CREATE TABLE properties (id uuid PRIMARY KEY, agent_id uuid NOT NULL);
+ALTER TABLE properties ENABLE ROW LEVEL SECURITY;
+CREATE TABLE property_files (id bigint PRIMARY KEY, path text NOT NULL, owner uuid, label text, n integer);
+ALTER TABLE property_files ENABLE ROW LEVEL SECURITY;
+`;
+
+test('err: x::uuid IN (SELECT id::text …): 42883 uuid = text, the policy is not created; the Valid example (no ::text) runs and gives the agent the files of their properties', async () => {
+  const { ws, finding } = invalidFinding(ID, 4);
+  assert.equal(textAt(ws, finding), 'IN');
+  assert.match(finding.message, /^Policy "property_files_agent" on public\.property_files compares \(string_to_array\(path, '\/'\)\)\[1\]::uuid \(uuid\) with the rows of a sub-select of id::text \(text\): `\(string_to_array\(path, '\/'\)\)\[1\]::uuid IN \(SELECT id::text …\)` compares a uuid with text, and text does not cast to uuid by itself, so PostgreSQL looks for an operator uuid = text, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: uuid = text\. The policy is never created/);
+  assert.deepEqual(finding.fixes, []);
+  // (no finding of another rule on the policy: it does not exist)
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: sqlOf(ws) }], ID).findings.filter((f) => f.rule.startsWith('policy-')).map((f) => f.rule), [ID]);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = 'property_files'::regclass) p`), 0);
+  });
+  await validExampleRuns(ID, 4, async (q) => {
+    await q(`INSERT INTO properties VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}');
+      INSERT INTO property_files VALUES (1, '${TENANT_A}/plan.pdf'), (2, '${TENANT_B}/plan.pdf');
+      GRANT SELECT ON properties, property_files TO authenticated;
+      CREATE POLICY properties_agent ON properties FOR SELECT TO authenticated USING (agent_id = (select auth.uid()));`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'property_files'), 1);
+  });
+});
+
+test('err: the other forms on PGlite (= ANY, <> ALL, NOT IN, text IN (SELECT uuid), ->>, a text column, integer): each fails with 42883 and is reported; what runs is not', async () => {
+  const db = await getDb();
+  const rejected: Array<[string, string]> = [
+    [`(string_to_array(path, '/'))[1]::uuid = ANY (SELECT id::text FROM properties)`, 'uuid = text'],
+    [`(string_to_array(path, '/'))[1]::uuid <> ALL (SELECT id::text FROM properties)`, 'uuid <> text'],
+    [`NOT ((string_to_array(path, '/'))[1]::uuid IN (SELECT id::text FROM properties))`, 'uuid = text'],
+    [`owner IN (SELECT p.id::text FROM properties p)`, 'uuid = text'],
+    [`label IN (SELECT id FROM properties)`, 'text = uuid'],
+    [`(auth.jwt() ->> 'agent') IN (SELECT agent_id FROM properties)`, 'text = uuid'],
+    [`n IN (SELECT id::text FROM properties)`, 'integer = text'],
+  ];
+  for (const [cond, pair] of rejected) {
+    const sql = `${FILES_BASE}CREATE POLICY p ON property_files FOR SELECT TO authenticated USING (${cond});`;
+    const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, cond);
+    assert.match(mine[0]!.message, new RegExp(`42883 operator does not exist: ${pair.replace(/[<>]/g, (c) => `\\${c}`)}\\.`), cond);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual((await runEachStatement(q, sql)).map((e) => `${e.code} ${e.message}`), [`42883 operator does not exist: ${pair}`], cond);
+    });
+  }
+  const accepted = [
+    `(string_to_array(path, '/'))[1] IN (SELECT id::text FROM properties)`,
+    `(string_to_array(path, '/'))[1]::uuid IN (SELECT id FROM properties)`,
+    `owner IN (SELECT id FROM properties)`,
+    `label IN (SELECT p.id::text FROM properties p)`,
+    `'${TENANT_A}' IN (SELECT id::text FROM properties)`,
+    `owner IN (SELECT x FROM unnest(ARRAY['${TENANT_A}'::uuid]) x)`,
+  ];
+  for (const cond of accepted) {
+    const sql = `${FILES_BASE}CREATE POLICY p ON property_files FOR SELECT TO authenticated USING (${cond});`;
+    assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine, [], cond);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], cond);
+    });
+  }
+});
+
+test('ok: the policy written again without the mismatch is no 42710: the first was never created (policy-already-exists says nothing, PGlite: 42883 then created)', async () => {
+  const bad = `CREATE POLICY "Agents view files" ON property_files FOR SELECT TO authenticated USING ((string_to_array(path, '/'))[1]::uuid IN (SELECT id::text FROM properties));\n`;
+  const files = [
+    { file: 'supabase/migrations/20250101000000_base.sql', text: FILES_BASE },
+    { file: 'supabase/migrations/20250102000000_files.sql', text: bad },
+    { file: 'supabase/migrations/20250103000000_files_again.sql', text: bad.replace('::uuid IN', ' IN') },
+  ];
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-already-exists'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = 'property_files'::regclass) p`), 1);
+  });
+  // (the same with the first one accepted: 42710, as policy-already-exists says)
+  const twice = [files[0]!, { ...files[1]!, text: bad.replace('::uuid IN', ' IN') }, files[2]!];
+  assert.equal(lintFiles(twice, ID).findings.filter((f) => f.rule === 'policy-already-exists').length, 1);
+});

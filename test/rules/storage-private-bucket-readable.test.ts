@@ -145,3 +145,25 @@ test('err: a SELECT policy that does not even name a bucket (USING (true), no TO
   assert.match(beside[0]!.message, /lets every signed-in user \(authenticated\) read every object of bucket 'patient-documents', .*, as its USING does not even ask for the bucket, while policy "Own documents" admits only some of them/);
   assert.equal(mk(`${bucket}CREATE POLICY own ON storage.objects FOR SELECT USING (owner = (select auth.uid()));\n`).length, 0, 'an owner condition');
 });
+
+test("ok: UPDATE storage.buckets … WHERE id IN (…) makes the buckets it lists private, so a later plain re-insert (23505) is not where they are made private (calibration cal110: Real-estate-Crm's 'property-images'); PGlite: the re-insert fails, the bucket is private from the UPDATE", async () => {
+  const a = { file: 'supabase/migrations/20250101000000_a.sql', text: `INSERT INTO storage.buckets (id, name, public) VALUES ('avatars', 'avatars', true), ('images', 'images', true) ON CONFLICT (id) DO NOTHING;\n` };
+  const b = { file: 'supabase/migrations/20250102000000_b.sql', text: `UPDATE storage.buckets SET public = false WHERE id IN ('avatars', 'images');\n` };
+  const c = { file: 'supabase/migrations/20250103000000_c.sql', text: `INSERT INTO storage.buckets (id, name, public) VALUES ('images', 'images', false), ('docs', 'docs', false);\nCREATE POLICY "Anyone reads images" ON storage.objects FOR SELECT USING (bucket_id = 'images');\n` };
+  const { mine } = lintFiles([a, b, c], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /read every object of bucket 'images', which the migrations make private \(public = false, at 20250102000000_b\.sql:1\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(a.text);
+    await q(b.text);
+    await q('SAVEPOINT reinsert');
+    await assert.rejects(q(c.text), /duplicate key value violates unique constraint/);
+    await q('ROLLBACK TO SAVEPOINT reinsert');
+    assert.deepEqual(await q(`SELECT id, public FROM storage.buckets ORDER BY id`), [{ id: 'avatars', public: false }, { id: 'images', public: false }], "the UPDATE made both private; the re-insert made nothing ('docs' neither)");
+  });
+  // (an UPDATE whose WHERE names buckets otherwise: which buckets it changes is not known, as before)
+  const other = { ...b, text: `UPDATE storage.buckets SET public = false WHERE name LIKE 'im%';\n` };
+  assert.match(lintFiles([a, other, c], ID).mine[0]?.message ?? '', /at 20250103000000_c\.sql:1\)/);
+});

@@ -442,3 +442,85 @@ export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceC
   }
   return found;
 }
+
+// ---- a value compared with a sub-select's text, or text with a sub-select's value ----
+
+/**
+ * A value compared with the rows of a sub-select whose one column is text where the value is a
+ * uuid, integer, boolean, date or jsonb (or text with a sub-select of such a column):
+ * `(storage.foldername(name))[1]::uuid IN (SELECT id::text FROM properties …)` looks for an
+ * operator uuid = text, finds none, and PostgreSQL rejects the CREATE POLICY with 42883 (PGlite;
+ * `= ANY`, `<> ALL` and NOT IN alike).
+ */
+export interface SubselectTextMismatch {
+  /** the SubLink, its location (the operator's, or IN's) and operator (`=` for IN, `<>` for `!=`) */
+  node: Node;
+  location: number;
+  op: string;
+  form: 'ANY' | 'ALL' | 'IN';
+  /** the compared value and its type */
+  left: Node;
+  leftType: string;
+  /** the sub-select's one value and its type (one of them is text) */
+  target: Node;
+  targetType: string;
+}
+
+/** The type of a sub-select's one value when it is certain: text (`x::text`, `->>`, current_setting(), a text column), a cast to a type with no text operator, or a column of such a type. */
+function subselectValueType(model: Model, ws: WorkspaceColumnFacts, target: Node, scopes: readonly Scope[], own: Table | undefined, at: Loc): string | undefined {
+  if (isText(target, neonUserIdIsText(model))) return 'text';
+  if (target?.TypeCast) {
+    const cast = typeName(target.TypeCast.typeName);
+    return NO_TEXT_OPERATOR.has(cast) ? cast : undefined;
+  }
+  if (target?.ColumnRef) {
+    const col = resolveColumn(model, target.ColumnRef, scopes, own);
+    const type = col ? columnTypeOf(model, ws, col.table, col.column, at) : undefined;
+    return type !== undefined && (type === 'text' || NO_TEXT_OPERATOR.has(type)) ? type : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The first `x IN (SELECT y …)` (`= ANY`, `<> ALL`) of a policy where one of x and y is text and
+ * the other a uuid, integer, boolean, date or jsonb, each for certain (a cast, `->>`, a column
+ * whose type the migrations leave no doubt about): PostgreSQL has no operator for the pair (42883).
+ */
+export function subselectTextMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): SubselectTextMismatch | undefined {
+  if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
+  const own = model.tables.get(p.table);
+  let found: SubselectTextMismatch | undefined;
+  const check = (s: Node, scopes: Scope[]): boolean => {
+    if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return false;
+    const opName: Node[] | undefined = s.operName;
+    if (opName && opName.length !== 1) return false;
+    const written = opName ? sval(opName[0]) : '=';
+    if (written !== '=' && written !== '<>' && written !== '!=') return false;
+    const sel = s.subselect?.SelectStmt;
+    const targets: Node[] = sel?.targetList ?? [];
+    if (!sel || sel.larg || sel.rarg || targets.length !== 1) return false;
+    const target = targets[0]?.ResTarget?.val;
+    if (!target) return false;
+    const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created)?.type;
+    if (left === undefined || (left !== 'text' && !NO_TEXT_OPERATOR.has(left))) return false;
+    const type = subselectValueType(model, ws, target, [scopeOf(sel, !!sel.withClause), ...scopes], own, p.created);
+    if (type === undefined || (left === 'text') === (type === 'text')) return false;
+    found = {
+      node: s,
+      location: typeof s.location === 'number' ? s.location : -1,
+      op: written === '!=' ? '<>' : written,
+      form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY',
+      left: s.testexpr,
+      leftType: left,
+      target,
+      targetType: type,
+    };
+    return true;
+  };
+  const node = p.stmt.node;
+  for (const e of [node?.qual, node?.with_check]) {
+    // (no FROM list: no sub-select of a table, most policies' census says so without a walk)
+    if (e && census(e).rangeVars.length !== 0 && eachSubLink(e, [], false, check)) break;
+  }
+  return found;
+}

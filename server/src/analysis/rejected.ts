@@ -3,7 +3,8 @@
 // materialized view (42809 "v" is not a table: a view has no row-level security of its own),
 // one whose clauses its command does not take (42601: USING on FOR INSERT, WITH CHECK on
 // FOR SELECT or DELETE), one comparing a column with text where no operator exists, or a value
-// with the arrays a sub-select returns (`x = ANY (SELECT arr …)`) (42883, operators.ts:
+// with the arrays a sub-select returns (`x = ANY (SELECT arr …)`), or a uuid (integer…) with the
+// text a sub-select returns (`x::uuid IN (SELECT id::text …)`, or the reverse) (42883, operators.ts:
 // policy-type-mismatch), and one with a string that is no value of the enum type it
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
@@ -15,7 +16,7 @@ import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
-import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, type ArraySubselectMismatch, type OperatorMismatch } from './operators.js';
+import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, subselectTextMismatchOf, type ArraySubselectMismatch, type OperatorMismatch, type SubselectTextMismatch } from './operators.js';
 import { enumSignature, invalidEnumValues, type BadValue } from './enum-values.js';
 
 export { clauseError };
@@ -28,6 +29,7 @@ export type Rejection =
   | { code: '42883'; fn: MissingFunction }
   | { code: '42883'; operator: OperatorMismatch }
   | { code: '42883'; arraySubselect: ArraySubselectMismatch }
+  | { code: '42883'; subselectText: SubselectTextMismatch }
   | { code: '22P02'; enumValue: BadValue }
   /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
   | { code: 'aborted'; by: Policy };
@@ -287,9 +289,12 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (column) return { code: '42703', column };
   const operator = operatorMismatchOf(model, p, ws);
   const arraySubselect = arraySubselectMismatchOf(model, p, ws);
-  // (both: the first PostgreSQL meets)
-  if (operator && (!arraySubselect || operator.location <= arraySubselect.location)) return { code: '42883', operator };
-  if (arraySubselect) return { code: '42883', arraySubselect };
+  const subselectText = subselectTextMismatchOf(model, p, ws);
+  // (several: the first PostgreSQL meets)
+  const first = [operator, arraySubselect, subselectText].reduce<{ location: number } | undefined>((a, b) => (b && (!a || b.location < a.location) ? b : a), undefined);
+  if (first && first === operator) return { code: '42883', operator };
+  if (first && first === arraySubselect) return { code: '42883', arraySubselect };
+  if (subselectText) return { code: '42883', subselectText };
   const enumValue = enumRejection(model, p);
   return enumValue ? { code: '22P02', enumValue } : undefined;
 }

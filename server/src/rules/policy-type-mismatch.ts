@@ -1,5 +1,5 @@
 import { locationBounds, matchParen } from '../analysis/ast.js';
-import type { ArraySubselectMismatch, OperatorMismatch } from '../analysis/operators.js';
+import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { nameParts } from '../analysis/parse.js';
@@ -125,6 +125,65 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
   });
 }
 
+/**
+ * The source span of the value on the left of an operator at `limit`: from its first token to the
+ * operator, taking in the parentheses it closes there (`(storage.foldername(name))[1]::uuid`).
+ */
+function leftOperandSpan(text: string, n: Node, limit: number): Span | undefined {
+  const { min } = locationBounds(n);
+  if (min === Infinity || min >= limit) return undefined;
+  let start = min;
+  let end = limit;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0 || close >= end) return undefined;
+      i = close;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+  }
+  while (depth < 0) {
+    let i = start - 1;
+    while (i >= 0 && /\s/.test(text[i]!)) i--;
+    if (i < 0 || text[i] !== '(') return undefined;
+    start = i;
+    depth++;
+  }
+  return depth === 0 && end > start ? { start, end } : undefined;
+}
+
+/** `x::uuid IN (SELECT id::text …)`: a uuid compared with the text a sub-select returns, or the reverse (42883). */
+function reportSubselectText(model: Model, report: RuleContext['report'], p: Policy, m: SubselectTextMismatch): void {
+  const file = p.created.file;
+  const text = fileOf(model, file)?.text ?? '';
+  const leftSpan = m.location >= 0 ? leftOperandSpan(text, m.left, m.location) : undefined;
+  const left = leftSpan ? text.slice(leftSpan.start, leftSpan.end).replace(/\s+/g, ' ') : 'the value';
+  const shortLeft = left.length > 40 ? `${left.slice(0, 37)}…` : left;
+  const targetSpan = operandSpan(text, m.target, text.length);
+  const target = targetSpan ? text.slice(targetSpan.start, targetSpan.end).replace(/\s+/g, ' ') : 'its value';
+  const shortTarget = target.length > 40 ? `${target.slice(0, 37)}…` : target;
+  const pair = `${m.leftType} ${m.op} ${m.targetType}`;
+  const written = m.form === 'IN' ? `${shortLeft} IN (SELECT ${shortTarget} …)` : `${shortLeft} ${m.op} ${m.form} (SELECT ${shortTarget} …)`;
+  const other = m.leftType === 'text' ? m.targetType : m.leftType;
+  const a = (type: string) => (type === 'text' ? 'text' : `${type === 'integer' ? 'an' : 'a'} ${type}`);
+  const at = m.location >= 0 ? m.location : p.created.start;
+  const opLength = /^(?:<>|!=|in\b)/i.test(text.slice(at, at + 3)) ? 2 : 1;
+  report({
+    file,
+    start: at,
+    end: at + opLength,
+    message:
+      `Policy "${p.name}" on ${p.table} compares ${shortLeft} (${m.leftType}) with the rows of a sub-select of ${shortTarget} (${m.targetType}): ` +
+      `\`${written}\` compares ${a(m.leftType)} with ${a(m.targetType)}, and text does not cast to ${other} by itself, so PostgreSQL looks for an operator ${pair}, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+      `The policy is never created (a migration tool stops here). ` +
+      `Compare values of one type: drop the cast to text, or cast the text to ${other} (a value that is not a valid ${other} then fails with 22P02).`,
+    fixes: [],
+  });
+}
+
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
@@ -141,6 +200,10 @@ export const policyTypeMismatch = defineRule({
     for (const [p, r] of rejectedPolicies(model)) {
       if ('arraySubselect' in r) {
         reportArraySubselect(model, report, p, r.arraySubselect);
+        continue;
+      }
+      if ('subselectText' in r) {
+        reportSubselectText(model, report, p, r.subselectText);
         continue;
       }
       if (!('operator' in r)) continue;

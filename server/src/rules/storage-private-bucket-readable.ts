@@ -48,10 +48,9 @@ export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolea
       if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt' && stmt.kind !== 'DeleteStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
       const loc = { file: file.file, start: stmt.start, end: stmt.end };
       if (stmt.kind === 'DeleteStmt') {
-        // DELETE FROM storage.buckets WHERE id = '…': a later INSERT makes that bucket anew
-        const w = n.whereClause?.A_Expr;
-        const bucket = w && w.kind === 'AEXPR_OP' && sval(w.name?.[0]) === '=' && columnRef(w.lexpr)?.name === 'id' ? constValue(w.rexpr) : undefined;
-        if (typeof bucket === 'string') state.delete(bucket);
+        // DELETE FROM storage.buckets WHERE id = '…' (or IN (…)): a later INSERT makes that bucket anew
+        const ids = bucketIds(n.whereClause);
+        if (ids) for (const bucket of ids) state.delete(bucket);
         else state.clear();
         continue;
       }
@@ -77,18 +76,43 @@ export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolea
       const set = (n.targetList as Node[] | undefined)?.find((x) => x?.ResTarget?.name === 'public');
       if (!set) continue;
       const flag = boolOf(set.ResTarget.val);
-      const w = n.whereClause?.A_Expr;
-      const bucket = w && w.kind === 'AEXPR_OP' && sval(w.name?.[0]) === '=' && columnRef(w.lexpr)?.name === 'id' ? constValue(w.rexpr) : undefined;
-      if (typeof bucket !== 'string') {
+      const ids = bucketIds(n.whereClause);
+      if (!ids) {
         // (another WHERE: which buckets it changes is not known)
         state.clear();
         continue;
       }
-      if (flag === undefined) state.delete(bucket);
-      else state.set(bucket, { private: !flag, loc });
+      for (const bucket of ids) {
+        if (flag === undefined) state.delete(bucket);
+        else state.set(bucket, { private: !flag, loc });
+      }
     }
     return state;
   });
+}
+
+/**
+ * The buckets a WHERE of storage.buckets names for certain: `id = '…'`, or `id IN ('…', '…')`
+ * (Real-estate-Crm's `UPDATE storage.buckets SET public = false WHERE id IN ('avatars',
+ * 'property-images')`); undefined for another WHERE.
+ */
+function bucketIds(where: Node): string[] | undefined {
+  const w = where?.A_Expr;
+  if (!w || columnRef(w.lexpr)?.name !== 'id') return undefined;
+  if (w.kind === 'AEXPR_OP' && sval(w.name?.[0]) === '=') {
+    const bucket = constValue(w.rexpr);
+    return typeof bucket === 'string' ? [bucket] : undefined;
+  }
+  if (w.kind === 'AEXPR_IN' && sval(w.name?.[0]) === '=') {
+    const out: string[] = [];
+    for (const item of (w.rexpr?.List?.items ?? w.rexpr ?? []) as Node[]) {
+      const bucket = constValue(item);
+      if (typeof bucket !== 'string') return undefined;
+      out.push(bucket);
+    }
+    return out.length ? out : undefined;
+  }
+  return undefined;
 }
 
 /** The buckets the migrations leave private (public = false), with where that is said. */
