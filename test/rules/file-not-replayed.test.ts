@@ -139,6 +139,42 @@ ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
   assert.deepEqual(findingsOf(ws, 'rls-not-enabled').map((f) => textAt(ws, f)), ['tags', 'more_notes']);
 });
 
+test('ok: an idempotent baseline migration after the migrations (pg_dump preamble, tables IF NOT EXISTS, DROP POLICY IF EXISTS before each CREATE POLICY) that adds a policy is replayed: no note, and its policy counts; PGlite runs it after them without error', async () => {
+  const members = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_select ON public.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.docs (id bigint PRIMARY KEY, org_id uuid NOT NULL);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.members, public.docs TO authenticated;
+`;
+  const baseline = `SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE IF NOT EXISTS "public"."members" ("org_id" uuid NOT NULL, "user_id" uuid NOT NULL);
+CREATE TABLE IF NOT EXISTS "public"."docs" ("id" bigint NOT NULL, "org_id" uuid NOT NULL);
+DROP POLICY IF EXISTS "members_select" ON "public"."members";
+CREATE POLICY "members_select" ON "public"."members" FOR SELECT TO "authenticated" USING (("user_id" = ( SELECT "auth"."uid"() AS "uid")));
+DROP POLICY IF EXISTS "docs_select" ON "public"."docs";
+CREATE POLICY "docs_select" ON "public"."docs" FOR SELECT TO "authenticated" USING ((EXISTS ( SELECT 1 FROM "public"."members" "m" WHERE (("m"."org_id" = "docs"."org_id") AND ("m"."user_id" = ( SELECT "auth"."uid"() AS "uid"))))));
+`;
+  const files = [
+    { file: 'supabase/migrations/20250101000000_init.sql', text: members },
+    { file: 'supabase/migrations/20250201000000_baseline.sql', text: baseline },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  // (replayed: docs has the baseline's policy, not "RLS enabled without policy")
+  assert.deepEqual(ws.model().tables.get('public.docs')?.policies.map((p) => p.name), ['docs_select']);
+  assert.deepEqual(findingsOf(ws, 'rls-enabled-without-policy'), []);
+  assert.deepEqual(await errorsOfRunning(members, baseline), []);
+  // (a snapshot that drops and makes again only the policies the migrations made, and adds
+  // nothing, is still left out; but its CREATE POLICY is not said to fail with 42710)
+  const again = baseline.slice(0, baseline.indexOf('DROP POLICY IF EXISTS "docs_select"'));
+  const snap = lintFiles([files[0]!, { file: 'supabase/migrations/20250201000000_baseline.sql', text: again }], ID).mine;
+  assert.equal(snap.length, 1);
+  assert.doesNotMatch(snap[0]!.message, /42710/);
+  assert.deepEqual(await errorsOfRunning(members, again), []);
+});
+
 test("ok: migrations copied into a folder inside supabase/migrations/ (inpersonmarketplace's applied/, the larger of the two): the copies the CLI applies are replayed, the archived ones are not, and no note; PGlite: the CLI's files alone enable RLS on notes and make tags", async () => {
   const rls = 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
   const tags = 'CREATE TABLE public.tags (id int PRIMARY KEY);\n';

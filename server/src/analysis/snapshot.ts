@@ -152,17 +152,23 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
   };
   const own = madeBy([dump]);
   let changed = false;
+  // (policies the dump drops before it makes them again: `DROP POLICY IF EXISTS` then CREATE POLICY
+  // runs after the migrations, no 42710 — an idempotent baseline's pattern)
+  const dropped = new Set<string>();
   for (const s of dump.statements) {
     if (s.origin !== 'file') continue;
     const n = s.node;
     if (s.kind === 'CreateStmt') {
       const t = relKey(n?.relation);
       if (t && had(made.tables, t) && !n.if_not_exists) return false;
+    } else if (s.kind === 'DropStmt') {
+      for (const k of droppedPolicies(s)) dropped.add(k);
     } else if (s.kind === 'CreatePolicyStmt') {
       const t = relKey(n?.table);
       if (!t) continue;
-      if (had(made.policies, `${t}\0${n.policy_name}`)) return false;
-      changed = true;
+      const key = `${t}\0${n.policy_name}`;
+      if (!had(made.policies, key)) changed = true;
+      else if (!had(dropped, key)) return false;
     }
   }
   if (changed) return true;
@@ -170,6 +176,21 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
   for (const k of own.triggers) if (!had(made.triggers, k)) return true;
   for (const fn of own.functions) if (!made.functions.has(fn)) return true;
   return false;
+}
+
+/** `schema.table\0policy` (`*.table` unqualified, public's as asPublic makes it) of each policy a DROP POLICY drops. */
+function droppedPolicies(s: Statement): string[] {
+  const n = s.node;
+  if (s.kind !== 'DropStmt' || n?.removeType !== 'OBJECT_POLICY') return [];
+  const out: string[] = [];
+  for (const o of n.objects ?? []) {
+    const parts: string[] = (o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => x?.String?.sval);
+    if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
+    const policy = parts[parts.length - 1]!;
+    const rel = parts.length === 3 ? `${parts[0]}.${parts[1]}` : `*.${parts[0]}`;
+    out.push(`${rel}\0${policy}`);
+  }
+  return out;
 }
 
 /** A file right in a `supabase/migrations/` folder: its folder and its name. */
@@ -346,17 +367,21 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
       else if (s.kind === 'CreatePolicyStmt' && !policies.has(`${asPublic(t)}\0${s.node.policy_name}`)) policies.set(`${asPublic(t)}\0${s.node.policy_name}`, [g, s]);
     }
   }
-  // (an unqualified name made before is public's; a qualified one in the file may name it too)
+  // (an unqualified name made before is public's; a qualified one in the file may name it too;
+  // a policy the file drops first is made again without 42710)
+  const dropped = new Set<string>();
   for (const s of f.statements) {
     if (s.origin !== 'file') continue;
     const n = s.node;
-    if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
+    if (s.kind === 'DropStmt') {
+      for (const k of droppedPolicies(s)) dropped.add(asPublic(k));
+    } else if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
       const t = relKey(n?.relation);
       const made = t !== undefined ? tables.get(asPublic(t)) : undefined;
       if (made) return { stmt: s, code: '42P07', relation: written(n.relation), made: made[0], madeBy: made[1] };
     } else if (s.kind === 'CreatePolicyStmt') {
       const t = relKey(n?.table);
-      const made = t !== undefined ? policies.get(asPublic(`${t}\0${n.policy_name}`)) : undefined;
+      const made = t !== undefined && !dropped.has(asPublic(`${t}\0${n.policy_name}`)) ? policies.get(asPublic(`${t}\0${n.policy_name}`)) : undefined;
       if (made) return { stmt: s, code: '42710', relation: written(n.table), policy: String(n.policy_name), made: made[0], madeBy: made[1] };
     }
   }
