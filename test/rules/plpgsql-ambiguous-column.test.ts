@@ -375,3 +375,41 @@ test("ok/err: a declaration's default sees only the variables declared before it
     }
   });
 });
+
+test("err (wording): a RETURNS TABLE column named in ON CONFLICT (domain): the advice is not to qualify it there (ON CONFLICT (t.domain) is 42601) but to name the constraint or write ((t.domain)); PGlite: the function fails with 42702, both advised forms answer, and the second call of each infers the unique index (no 23505)", async () => {
+  const table = 'CREATE TABLE public.workspace_domains (domain text PRIMARY KEY, organization_id uuid, n int NOT NULL DEFAULT 0);\n';
+  const fn = (conflict: string) => `CREATE FUNCTION public.provision(p_domain text) RETURNS TABLE (organization_id uuid, domain text) LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.workspace_domains (domain, organization_id) VALUES (p_domain, NULL) ${conflict};
+  domain := p_domain;
+  RETURN NEXT;
+END $$;
+`;
+  const sql = table + fn('ON CONFLICT (domain) DO NOTHING');
+  const { ws, mine } = lintFiles([{ file: 'db/1_fns.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'domain');
+  assert.match(mine[0]!.message, /In ON CONFLICT \(domain\) the column cannot be written qualified \(ON CONFLICT \(workspace_domains\.domain\) is a syntax error, 42601\): name its unique constraint \(ON CONFLICT ON CONSTRAINT …\), write the column as an expression in parentheses \(ON CONFLICT \(\(workspace_domains\.domain\)\), or with its alias/);
+  assert.doesNotMatch(mine[0]!.message, /Qualify the table's column/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const r = await tryQuery(q, `SELECT * FROM public.provision('a.com')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42702');
+  });
+  // (the qualified form the old advice gave is refused when the function is made)
+  await inRollback(await getDb(), async (q) => {
+    await q(table);
+    const r = await tryQuery(q, fn('ON CONFLICT (workspace_domains.domain) DO NOTHING'));
+    assert.equal(r.ok ? 'ok' : r.error.code, '42601');
+  });
+  for (const conflict of ['ON CONFLICT ((workspace_domains.domain)) DO UPDATE SET n = workspace_domains.n + 1', 'ON CONFLICT ON CONSTRAINT workspace_domains_pkey DO UPDATE SET n = workspace_domains.n + 1']) {
+    const fixed = table + fn(conflict);
+    assert.deepEqual(lintFiles([{ file: 'db/1_fns.sql', text: fixed }], ID).mine, [], conflict);
+    await inRollback(await getDb(), async (q) => {
+      await q(fixed);
+      await q(`SELECT * FROM public.provision('a.com')`);
+      assert.deepEqual(await q(`SELECT domain FROM public.provision('a.com')`), [{ domain: 'a.com' }], conflict);
+      assert.deepEqual(await q(`SELECT n FROM public.workspace_domains`), [{ n: 1 }], conflict);
+    });
+  }
+});

@@ -26,6 +26,8 @@ export interface ScopedRef {
   ref: Node;
   /** RangeVar nodes of each enclosing SELECT's FROM, innermost first */
   scopes: Node[][];
+  /** a column of an INSERT's ON CONFLICT (…) target: a bare name there, which cannot be written qualified (42601) */
+  conflictTarget?: true;
 }
 
 /** What a policy expression names, walked once per tree. */
@@ -145,7 +147,7 @@ export function statementColumnRefs(kind: string, n: Node): ScopedRef[] | undefi
       const name = e?.IndexElem?.name;
       // (its location read from the clause when asked: kept results must follow the clause when an edit moves it)
       const infer = conflict.infer;
-      if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], get location() { return infer.location ?? conflict.location; } }, scopes });
+      if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], get location() { return infer.location ?? conflict.location; } }, scopes, conflictTarget: true });
     }
     if (conflict?.whereClause) visit(conflict.whereClause, scopes, out);
     // (DO UPDATE SET's values: the table's row and EXCLUDED, which is written qualified)

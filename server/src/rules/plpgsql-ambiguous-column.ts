@@ -33,6 +33,8 @@ interface Ambiguity {
   output: boolean;
   /** the other operand of the comparison it is in is the column, qualified (`om.user_id = user_id`): the parameter is meant */
   meant: boolean;
+  /** a column of an INSERT's ON CONFLICT (…) target, where `table.column` is a syntax error (42601) */
+  conflictTarget?: boolean;
   /** an EXCEPTION clause around the query catches 42702 (WHEN OTHERS, …): the call runs the handler instead */
   caught: boolean;
   /** the innermost EXCEPTION clause that catches it (Statement.tries): its block and the first WHEN branch matching 42702 */
@@ -80,6 +82,7 @@ interface Candidate {
   parameter: boolean;
   output: boolean;
   meant: boolean;
+  conflictTarget?: boolean;
   caught: boolean;
   catcher?: { block: number; branch: number };
   handlerOf?: ReadonlyArray<{ block: number; branch: number }>;
@@ -165,7 +168,7 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
       if (name === undefined || !inScope.has(name)) continue;
       meant ??= meantAsVariable(s.node);
       const caught = !!s.caught?.some((c) => CATCHES_42702.has(c.toLowerCase()));
-      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught, catcher: caught ? catcherOf(s) : undefined, handlerOf: s.handlerOf });
+      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), conflictTarget: r.conflictTarget, caught, catcher: caught ? catcherOf(s) : undefined, handlerOf: s.handlerOf });
     }
   }
   return out.length ? out : NO_CANDIDATES;
@@ -227,7 +230,7 @@ function ambiguities(model: Model, f: Func): Ambiguity[] {
     // (a column some statement drops, retypes or renames on that table, or on one not known:
     // not a rename on another table, deptrai/suna's credit_accounts.user_id)
     const table = tableWith(model, c, c.name);
-    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught, catcher: c.catcher, handlerOf: c.handlerOf });
+    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, conflictTarget: c.conflictTarget, caught: c.caught, catcher: c.catcher, handlerOf: c.handlerOf });
   }
   return out;
 }
@@ -373,7 +376,9 @@ export const plpgsqlAmbiguousColumn = defineRule({
               ? `and its EXCEPTION clause catches that error: every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from ${first.table.key}${calledByPolicy(model, f) ? ' (a policy calling it gets that result for every row)' : ''}.`
               : `so every call that reaches it fails instead of answering${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`) +
             `${others.length ? ` (Also ambiguous in this function: ${others.join(', ')}.)` : ''} ` +
-            (first.output
+            (first.conflictTarget
+              ? `In ON CONFLICT (${first.name}) the column cannot be written qualified (ON CONFLICT (${first.table.name}.${first.name}) is a syntax error, 42601): name its unique constraint (ON CONFLICT ON CONSTRAINT …), write the column as an expression in parentheses (ON CONFLICT ((${first.table.name}.${first.name})), or with its alias, which still infers its unique index), or rename the ${first.parameter ? (first.output ? 'output column' : 'parameter') : 'variable'}${others.length ? '; qualify the other names with their table or alias' : ''}. `
+              : first.output
               ? `Qualify the table's column (${first.table.name}.${first.name}, or its alias): ${first.name} the variable is the function's result column, NULL until the function assigns it, so ${f.name}.${first.name} would compare with NULL, and renaming it changes the columns the function returns. `
               : `Qualify the column with its table or alias and the ${first.parameter ? `parameter with the function's name (${f.name}.${first.name})` : 'variable with its block label'}, or rename the ${first.parameter ? 'parameter (e.g. p_' + first.name + ')' : 'variable'}. `) +
             '(#variable_conflict use_column would make a comparison such as om.user_id = user_id compare the column with itself, true for every row.)',
