@@ -603,3 +603,55 @@ END $$;
     assert.equal((await pgError(q(bad)))?.code, '42601');
   });
 });
+
+test("warn (message): a broken body in a function a DO block makes with EXECUTE in one IF branch, or under an EXCEPTION clause catching the error, is parsed only when that EXECUTE runs (calibration: an idempotent Supabase migration's ELSE branch whose body lacks END): a warning that says so; PGlite runs the block where the other branch is taken, fails with 42601 where that branch is, and the caught one goes on; an unconditional EXECUTE stays an error", async () => {
+  const good = 'CREATE OR REPLACE FUNCTION public.trend() RETURNS integer LANGUAGE plpgsql AS $fbody$ BEGIN RETURN 1; END; $fbody$';
+  const broken = 'CREATE OR REPLACE FUNCTION public.trend() RETURNS integer LANGUAGE plpgsql AS $fbody$ BEGIN RETURN 0; $fbody$';
+  const branch = (table: string) => `DO $fix$
+BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = '${table}') THEN
+    EXECUTE $fn$ ${good} $fn$;
+  ELSE
+    EXECUTE $fn$ ${broken} $fn$;
+  END IF;
+END;
+$fix$;
+`;
+  const caught = `DO $fix$
+BEGIN
+  EXECUTE $fn$ ${broken} $fn$;
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'skipped: %', SQLERRM;
+END;
+$fix$;
+`;
+  const plain = `DO $fix$
+BEGIN
+  EXECUTE $fn$ ${broken} $fn$;
+END;
+$fix$;
+`;
+  const table = 'CREATE TABLE public.history (id int);\n';
+  const one = (text: string) => lintFiles([{ file: 'db/1.sql', text }], ID).mine;
+  const b = one(table + branch('history'));
+  assert.deepEqual(b.map((f) => f.severity), ['warning']);
+  assert.match(b[0]!.message, /^in PL\/pgSQL body: syntax error at end of input \(SQLSTATE 42601\), in a function that a DO block makes with EXECUTE in one branch of an IF: PostgreSQL parses that text only when the EXECUTE runs, so the DO block fails .* only where that branch is taken/);
+  const c = one(caught);
+  assert.deepEqual(c.map((f) => f.severity), ['warning']);
+  assert.match(c[0]!.message, /under an EXCEPTION clause that catches this error: .* the clause catches the error: the DO block goes on without making the function/);
+  const p = one(plain);
+  assert.deepEqual(p.map((f) => f.severity), ['error']);
+  assert.match(p[0]!.message, /PostgreSQL would reject this statement/);
+  await inRollback(await getDb(), async (q) => {
+    await q(table + branch('history'));
+    assert.deepEqual(await q('SELECT public.trend() AS n'), [{ n: 1 }]);
+  });
+  await inRollback(await getDb(), async (q) => {
+    assert.equal((await pgError(q(branch('no_such_table'))))?.code, '42601');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(caught);
+    assert.deepEqual(await q(`SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'trend'`), [{ n: 0 }]);
+    assert.equal((await pgError(q(plain)))?.code, '42601');
+  });
+});

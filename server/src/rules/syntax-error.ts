@@ -26,6 +26,24 @@ export const syntaxError = defineRule({
           report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
           continue;
         }
+        // (in a function a DO block makes with EXECUTE only in an IF branch, or under an EXCEPTION
+        // clause catching 42601: PostgreSQL parses that body when the EXECUTE runs, not the block)
+        const onlyRun = executedOnly(f, e.start);
+        if (onlyRun) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: Math.max(e.end, e.start + 1),
+            severity: 'warning',
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601), in a function that a DO block makes with EXECUTE ${onlyRun === 'branch' ? 'in one branch of an IF' : 'under an EXCEPTION clause that catches this error'}: PostgreSQL parses that text only when the EXECUTE runs, ` +
+              (onlyRun === 'branch'
+                ? `so the DO block fails (and the migration stops there) only where that branch is taken; a database where another branch runs never sees this error. `
+                : `and the clause catches the error: the DO block goes on without making the function. `) +
+              `Fix the body all the same, so that the function can be made wherever the migration runs.`,
+          });
+          continue;
+        }
         const off = bodyUnchecked(f, e.start);
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
         // (in a dbmate / goose / sql-migrate down section: only a rollback runs it)
@@ -224,6 +242,28 @@ function noIfNotExists(file: string, text: string, at: number): NoIfNotExists | 
     what,
     instead: `Without IF NOT EXISTS, in a DO block that ignores the duplicate: DO $$ BEGIN ${kind === 'constraint' ? 'ALTER TABLE … ADD CONSTRAINT' : what} …; EXCEPTION WHEN ${codes} THEN NULL; END $$;`,
   };
+}
+
+/** Condition names of an EXCEPTION clause that catch 42601 (its name, code, class, OTHERS). */
+const CATCHES_42601 = new Set(['others', 'syntax_error', '42601', 'syntax_error_or_access_rule_violation', '42000']);
+
+/**
+ * When the error at `at` is in the body of a function a DO block makes with EXECUTE (a `dynamic`
+ * statement of the block): 'branch' where that EXECUTE sits in an IF branch, 'caught' where an
+ * EXCEPTION clause around it catches 42601; else undefined. PostgreSQL parses the EXECUTEd text
+ * when it runs (measured on PGlite: `IF … THEN EXECUTE <good> ELSE EXECUTE <body without END>`
+ * runs without error where the THEN branch is taken, and fails with 42601 where the ELSE is).
+ */
+function executedOnly(f: ParsedFile, at: number): 'branch' | 'caught' | undefined {
+  for (const s of f.statements) {
+    if (s.origin !== 'file' || s.kind !== 'DoStmt' || !s.body || at < s.body.start || at > s.body.end) continue;
+    for (const d of s.body.statements) {
+      if (!d.dynamic || !d.body || at < d.body.start || at > d.body.end) continue;
+      if (d.arms?.length) return 'branch';
+      if (d.caught?.some((c) => CATCHES_42601.has(c.toLowerCase()))) return 'caught';
+    }
+  }
+  return undefined;
 }
 
 /**
