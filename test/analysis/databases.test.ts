@@ -176,6 +176,28 @@ test('ok: folders whose files name each other\'s tables are one database (per-fo
   assert.equal(groups(Object.keys(twice), 'auto', twice).length, 2);
 });
 
+test('ok: a file as near to two folders that are joined into one database joins it (sqlc\'s schema.sql beside db/migrations/app and db/migrations/billing); near two databases, it stays in the rest', () => {
+  const texts = {
+    'db/migrations/app/0001_init.sql': 'CREATE ROLE web NOLOGIN; CREATE SCHEMA app; CREATE TABLE app.orgs (id int primary key);',
+    'db/migrations/billing/0001_billing.sql': 'CREATE TABLE subs (org int REFERENCES app.orgs (id)); GRANT SELECT ON subs TO web;',
+    'db/sqlc/schema.sql': 'CREATE SCHEMA app; CREATE TABLE app.orgs (id int primary key);',
+  };
+  assert.deepEqual(groups(Object.keys(texts), 'auto', texts), ['one:=db/migrations/app/0001_init.sql,db/migrations/billing/0001_billing.sql,db/sqlc/schema.sql']);
+  const apart = { ...texts, 'db/migrations/billing/0001_billing.sql': 'CREATE TABLE subs (org int);' };
+  assert.deepEqual(groups(Object.keys(apart), 'auto', apart), [
+    'sequence:db/migrations/app=db/migrations/app/0001_init.sql',
+    'sequence:db/migrations/billing=db/migrations/billing/0001_billing.sql',
+    'rest:other files=db/sqlc/schema.sql',
+  ]);
+  // (as near to a third folder, a database of its own, it is in doubt again: it stays in the rest)
+  const three = { ...texts, 'db/migrations/audit/0001_audit.sql': 'CREATE TABLE audit_log (id int);' };
+  assert.deepEqual(groups(Object.keys(three), 'auto', three), [
+    'sequence:db/migrations/app + db/migrations/billing=db/migrations/app/0001_init.sql,db/migrations/billing/0001_billing.sql',
+    'sequence:db/migrations/audit=db/migrations/audit/0001_audit.sql',
+    'rest:other files=db/sqlc/schema.sql',
+  ]);
+});
+
 test('ok: the config names the databases (first match wins); "one" keeps one', () => {
   const paths = ['db/registry/1627_a.sql', 'db/data/1632_b.sql', 'queries/get.sql'];
   assert.deepEqual(groups(paths, { registry: ['db/registry/**'], data: ['db/data/**', 'db/registry/**'] }), [

@@ -625,3 +625,54 @@ CREATE FUNCTION public.certificate_secret() RETURNS text LANGUAGE sql STABLE SEC
     assert.deepEqual(await q('SELECT public.certificate_secret() AS s'), [{ s: 'CERT-SECRET' }], 'the function hands it over');
   });
 });
+
+// Calibration cal112 (a goose project, dropway): the app's and the billing migrations are two
+// numbered folders of one database (the billing tables reference the app's), and sqlc's copy of
+// the schema, `db/sqlc/schema.sql`, sits beside them, as near to both folders. It was split off
+// into a database of its own and replayed there, without the migrations' REVOKE (the copy omits
+// grants): its definer function was said to be executable by PUBLIC, which the migrations revoke.
+test('ok: a schema copy as near to two folders that are one database is that database\'s snapshot, not a database of its own (no finding on a REVOKE it omits); PGlite: the migrations leave PUBLIC without EXECUTE, and the copy fails after them', async () => {
+  const app = `-- +goose Up
+CREATE ROLE cal112_app NOLOGIN;
+CREATE SCHEMA app;
+CREATE TABLE app.orgs (id uuid PRIMARY KEY, name text NOT NULL);
+CREATE FUNCTION app.all_org_ids() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT id FROM app.orgs $$;
+REVOKE ALL ON FUNCTION app.all_org_ids() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.all_org_ids() TO cal112_app;
+
+-- +goose Down
+DROP SCHEMA app CASCADE;
+`;
+  const billing = `-- +goose Up
+CREATE SCHEMA billing;
+CREATE TABLE billing.subscriptions (org_id uuid PRIMARY KEY REFERENCES app.orgs (id), status text NOT NULL);
+GRANT USAGE ON SCHEMA billing TO cal112_app;
+GRANT SELECT, INSERT, UPDATE ON billing.subscriptions TO cal112_app;
+
+-- +goose Down
+DROP SCHEMA billing CASCADE;
+`;
+  const copy = `-- sqlc's schema: the Up-only DDL of db/migrations/app, grants omitted
+CREATE SCHEMA app;
+CREATE TABLE app.orgs (id uuid PRIMARY KEY, name text NOT NULL);
+CREATE FUNCTION app.all_org_ids() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT id FROM app.orgs $$;
+`;
+  const files = [
+    { file: 'db/migrations/app/0001_baseline.sql', text: app },
+    { file: 'db/migrations/billing/0001_billing.sql', text: billing },
+    { file: 'db/sqlc/schema.sql', text: copy },
+  ];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), []);
+  assert.deepEqual(findings.filter((f) => f.file === 'db/sqlc/schema.sql').map((f) => f.rule), ['file-not-replayed']);
+  assert.deepEqual(ws.databases().map((d) => d.files.length), [3]);
+  // (a file as near to two folders that stay two databases stays apart)
+  const apart = lintFiles([files[0]!, { ...files[1]!, text: billing.replace(' REFERENCES app.orgs (id)', '').replace(/^GRANT .*\n/gm, '') }, files[2]!], ID);
+  assert.deepEqual(apart.mine.map((f) => f.file), ['db/sqlc/schema.sql']);
+  await inRollback(await getDb(), async (q) => {
+    for (const f of files.slice(0, 2)) await q(f.text.split('-- +goose Down')[0]!);
+    assert.deepEqual(await q(`SELECT has_function_privilege('public', 'app.all_org_ids()', 'EXECUTE') AS x`), [{ x: false }]);
+    const rerun = await tryQuery(q, copy);
+    assert.equal(rerun.ok ? 'ran' : rerun.error.code, '42P06', 'the copy is no migration: schema "app" already exists');
+  });
+});

@@ -60,9 +60,11 @@ export function databasesOf(
   const paths = ids.map((id) => relPath(id));
   if (setting !== 'auto') return byConfig(ids, paths, setting);
   const unapplied = unappliedSupabaseFiles(paths);
-  if (unapplied.size === 0) return merged(bySequence(ids, paths), refsOf);
+  const ties = new Map<string, string[]>();
+  const homes = new Map<string, string>();
+  if (unapplied.size === 0) return settledTies(merged(bySequence(ids, paths, ties, homes), refsOf), ties, homes, ids);
   const keep = ids.filter((_, i) => !unapplied.has(i));
-  const dbs = keep.length ? merged(bySequence(keep, keep.map(relPath)), refsOf) : [];
+  const dbs = keep.length ? settledTies(merged(bySequence(keep, keep.map(relPath), ties, homes), refsOf), ties, homes, keep) : [];
   return [...dbs, { name: UNAPPLIED_DATABASE, kind: 'unapplied', files: ids.filter((_, i) => unapplied.has(i)) }];
 }
 
@@ -225,6 +227,44 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
   });
 }
 
+/**
+ * The files of the rest that were as near to two or more found folders (bySequence: `ties`, each
+ * file's nearest folders) moved to the database those folders were joined into (merged): a file
+ * as near to two folders that are one database is no longer in doubt. dropway's `db/sqlc/schema.sql`,
+ * sqlc's copy of the schema `db/migrations/app/` and `db/migrations/billing/` build (the billing
+ * tables reference the app's), then reads as the snapshot it is (after them, re-making their
+ * tables: not replayed) instead of a database of its own, whose functions — no REVOKE there, the
+ * migrations' is omitted — read as executable by PUBLIC. `homes`: a file of each folder.
+ */
+function settledTies(dbs: Database[], ties: ReadonlyMap<string, string[]>, homes: ReadonlyMap<string, string>, ids: readonly string[]): Database[] {
+  const rest = dbs.find((d) => d.kind === 'rest');
+  if (!rest || ties.size === 0) return dbs;
+  const dbOf = (folder: string) => {
+    const home = homes.get(folder);
+    return home === undefined ? undefined : dbs.find((d) => d.kind !== 'rest' && d.files.includes(home));
+  };
+  const moved = new Map<Database, string[]>();
+  for (const f of rest.files) {
+    const folders = ties.get(f);
+    if (!folders) continue;
+    const targets = new Set(folders.map(dbOf));
+    const [only] = targets;
+    if (targets.size !== 1 || only === undefined) continue;
+    moved.set(only, [...(moved.get(only) ?? []), f]);
+  }
+  if (moved.size === 0) return dbs;
+  const place = new Map(ids.map((id, i) => [id, i]));
+  const gone = new Set([...moved.values()].flat());
+  const out = dbs
+    .map((d): Database => {
+      if (d === rest) return { ...d, files: d.files.filter((f) => !gone.has(f)) };
+      const add = moved.get(d);
+      return add ? { ...d, files: [...d.files, ...add].sort((a, b) => place.get(a)! - place.get(b)!) } : d;
+    })
+    .filter((d) => d.files.length > 0);
+  return out.length === 1 ? [{ name: '', kind: 'one', files: out[0]!.files }] : out;
+}
+
 /** The config's databases (the first whose globs match a file has it), then the files none matches. */
 function byConfig(ids: readonly string[], paths: ReadonlyArray<string | undefined>, setting: Record<string, string[]>): Database[] {
   const names = Object.keys(setting);
@@ -255,7 +295,7 @@ function sequenceFolder(p: string): string | undefined {
  * own (a service's seed files beside its migrations); a file as near to two, or near none, is
  * in the rest.
  */
-function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefined>): Database[] {
+function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefined>, ties?: Map<string, string[]>, homes?: Map<string, string>): Database[] {
   const one = (): Database[] => [{ name: '', kind: 'one', files: [...ids] }];
   const folders = new Set<string>();
   for (const p of paths) {
@@ -277,18 +317,21 @@ function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefi
   const parts = list.map((f) => f.split('/'));
   ids.forEach((id, i) => {
     const p = paths[i];
-    const home = p === undefined ? undefined : nearest(p, list, parts);
+    const home = p === undefined ? undefined : nearest(p, list, parts, (tied) => ties?.set(id, tied));
     (home === undefined ? rest : groups.get(home)!).files.push(id);
+    if (home !== undefined && !homes?.has(home)) homes?.set(home, id);
   });
   return withRest([...groups.values()], rest);
 }
 
-/** The folder of `list` that `path` is in, or that shares the most leading folders with it (one only; none when no folder is shared). */
-function nearest(path: string, list: readonly string[], parts: readonly string[][]): string | undefined {
+/**
+ * The folder of `list` that `path` is in, or that shares the most leading folders with it (one
+ * only; none when no folder is shared, or when several share as many: `onTie` gets them).
+ */
+function nearest(path: string, list: readonly string[], parts: readonly string[][], onTie?: (folders: string[]) => void): string | undefined {
   const own = path.split('/').slice(0, -1);
-  let best: string | undefined;
+  let best: string[] = [];
   let bestShared = 0;
-  let tie = false;
   for (let i = 0; i < list.length; i++) {
     const f = parts[i]!;
     let shared = 0;
@@ -296,11 +339,11 @@ function nearest(path: string, list: readonly string[], parts: readonly string[]
     if (shared === f.length) return list[i]; // in it
     if (shared > bestShared) {
       bestShared = shared;
-      best = list[i];
-      tie = false;
-    } else if (shared === bestShared && shared > 0) tie = true;
+      best = [list[i]!];
+    } else if (shared === bestShared && shared > 0) best.push(list[i]!);
   }
-  return tie ? undefined : best;
+  if (best.length > 1) onTie?.(best);
+  return best.length === 1 ? best[0] : undefined;
 }
 
 /** The groups, then the rest when it holds any file; one group of all when nothing was split. */
