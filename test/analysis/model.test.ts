@@ -277,7 +277,7 @@ END $$;`,
 });
 
 describe('rollback sections of two-way migration files are not replayed', () => {
-  test('ok: dbmate -- migrate:down, goose -- +goose Down, sql-migrate -- +migrate Down', () => {
+  test('ok: dbmate -- migrate:down, goose -- +goose Down, sql-migrate -- +migrate Down, tern ---- create above / drop below ----', () => {
     const m = model({
       '1_dbmate.sql': `-- migrate:up
 CREATE TABLE a (id int);
@@ -295,10 +295,18 @@ DROP TABLE b;`,
 CREATE TABLE c (id int);
 -- +migrate Down
 DROP TABLE c;`,
+      '4_tern.sql': `CREATE TABLE d (id int);
+ALTER TABLE d ENABLE ROW LEVEL SECURITY;
+
+---- create above / drop below ----
+
+ALTER TABLE d DISABLE ROW LEVEL SECURITY;
+DROP TABLE d;`,
     });
     assert.equal(m.tables.get('public.a')?.rlsEnabled, true);
     assert.ok(m.tables.has('public.b'));
     assert.ok(m.tables.has('public.c'));
+    assert.equal(m.tables.get('public.d')?.rlsEnabled, true);
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
   });
   test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo, postgrator .undo., sqitch revert/ and verify/)', () => {

@@ -263,3 +263,32 @@ END $$;
     assert.equal(await visibleTo(q, 'authenticated', 'notes'), 2, 'RLS off: the policy does nothing');
   });
 });
+
+// Calibration cal112 (Go backends): tern (jackc/tern) keeps both halves of a migration in one
+// file and splits it at `---- create above / drop below ----`; `tern migrate` runs only what is
+// above. The half below was replayed as if it ran: its DISABLE was "the last word" on the table.
+test("ok: tern's `---- create above / drop below ----`: the down half is not replayed (no finding on its DISABLE; syntax errors there are said to be in it); PGlite: what tern runs leaves RLS on and the policy filtering", async () => {
+  const up = `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_own ON invoices FOR SELECT TO authenticated USING (tenant_id = (select auth.uid()));
+`;
+  const down = `DROP POLICY invoices_own ON invoices;
+ALTER TABLE invoices DISABLE ROW LEVEL SECURITY;
+`;
+  const text = `${up}\n---- create above / drop below ----\n\n${down}`;
+  const { findings, mine } = lintFiles([{ file: 'migrations/001_invoices.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  assert.equal(findings.filter((f) => f.rule === 'rls-enabled-without-policy' || f.rule === 'policy-on-table-without-rls').length, 0);
+  // (a syntax error below the marker is one of the rollback's)
+  const broken = lintFiles([{ file: 'migrations/001_invoices.sql', text: `${text}DROP TABEL invoices;\n` }], 'syntax-error').mine;
+  assert.equal(broken.length, 1);
+  assert.match(broken[0]!.message, /in the file's `---- create above \/ drop below ----` section, which migrating up does not run/);
+  // (in a Supabase migration the CLI runs the whole file: the DISABLE stands)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_invoices.sql', text }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await invoices(q, text.split('---- create above / drop below ----')[0]!);
+    assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'invoices'`), [{ relrowsecurity: true }]);
+    await q(actAs(TENANT_A));
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 1, 'the policy filters: one invoice of two');
+  });
+});

@@ -1142,6 +1142,8 @@ export function rollbackSections(file: { file: string; text: string; statements:
     rolledBackTransactions(file.statements, sections);
     // (the Supabase CLI runs a migration's down section too: supabaseDownSections)
     if (mayHoldMarker(file.text) && !isSupabaseCliMigration(file.file)) markedSections(file, sections);
+    const tern = isSupabaseCliMigration(file.file) ? undefined : ternDownSection(file);
+    if (tern) sections.push(tern);
   }
   rollbackCache.set(file, sections);
   return sections;
@@ -1192,6 +1194,20 @@ function rolledBackTransactions(statements: readonly SectionStatement[], out: Ar
   }
 }
 
+/**
+ * tern's separator of a migration's two halves: tern (jackc/tern, a Go migrator) splits each file
+ * at its first occurrence (`strings.SplitN(body, "---- create above / drop below ----", 2)`) and
+ * runs what is above it when migrating up, what is below only to migrate down.
+ */
+const TERN_MARKER = '---- create above / drop below ----';
+
+/** The down half of a tern migration (TERN_MARKER to the end), when the marker is a comment between statements. */
+function ternDownSection(file: { text: string; statements: readonly { start: number; end: number }[] }): { start: number; end: number } | undefined {
+  const at = file.text.indexOf(TERN_MARKER);
+  if (at < 0 || file.statements.some((s) => s.start <= at && at < s.end)) return undefined;
+  return { start: at, end: file.text.length };
+}
+
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
 function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
   let downFrom: number | undefined;
@@ -1229,12 +1245,16 @@ export function supabaseDownSections(file: ParsedFile): Array<{ start: number; e
 }
 
 /**
- * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written) whose
+ * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written, or tern's
+ * `---- create above / drop below ----`) whose
  * section (markedSections) holds offset `at` of a file that keeps both directions, if any: what
  * runs there runs only when the migration is rolled back.
  */
 export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
-  if (!mayHoldMarker(file.text) || isSupabaseCliMigration(file.file)) return undefined;
+  if (isSupabaseCliMigration(file.file)) return undefined;
+  const tern = ternDownSection(file);
+  if (tern && tern.start <= at && at < tern.end) return TERN_MARKER;
+  if (!mayHoldMarker(file.text)) return undefined;
   const sections: Array<{ start: number; end: number }> = [];
   markedSections(file, sections);
   const s = sections.find((x) => x.start <= at && at < x.end);
