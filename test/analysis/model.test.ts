@@ -795,3 +795,22 @@ CREATE TABLE c (id int);`,
     assert.equal(m.tables.get('public.c')!.owner, undefined);
   });
 });
+
+describe('function bodies: TRUNCATE apart', () => {
+  test('ok: a TRUNCATE (static, or a constant EXECUTE) is in Func.truncates, not in writes or reads; a table the body also writes rows of is in both', () => {
+    const m = model({
+      'a.sql': `CREATE TABLE users (id int PRIMARY KEY); CREATE TABLE sessions (id int, user_id int REFERENCES users); CREATE TABLE logs (x text);
+CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN TRUNCATE users CASCADE; INSERT INTO logs VALUES ('purged'); TRUNCATE logs; END $$;
+CREATE FUNCTION purge_dyn() RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN EXECUTE 'TRUNCATE TABLE public.sessions CASCADE'; EXECUTE 'TRUNCATE ' || quote_ident('users'); END $$;
+CREATE FUNCTION app_purge() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = app, pg_temp AS $$ TRUNCATE devices $$;`,
+    });
+    const f = m.findFunction(['purge'])!;
+    assert.deepEqual([...f.truncates].sort(), ['public.logs', 'public.users']);
+    assert.deepEqual([...f.writes], ['public.logs']);
+    assert.deepEqual([...f.reads], []);
+    const d = m.findFunction(['purge_dyn'])!;
+    assert.deepEqual([...d.truncates], ['public.sessions'], 'a table name built at run time is not known');
+    assert.deepEqual([...d.writes], []);
+    assert.deepEqual([...m.findFunction(['app_purge'])!.truncates], ['app.devices'], "the function's own search_path");
+  });
+});

@@ -128,7 +128,7 @@ test('functionLists: definerFacts, one entry per definer', () => {
       (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
       (f.returnsTrigger ? DF_TRIGGER : 0) |
       (f.publicExecute ? DF_PUBLIC_EXECUTE : 0) |
-      (f.writes.size || !['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision'].includes(f.returnType) ? DF_ROW_DATA : 0);
+      (f.writes.size || f.truncates.size || !['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision'].includes(f.returnType) ? DF_ROW_DATA : 0);
     assert.equal(definerFacts[i], expected, f.name);
   });
 });

@@ -213,9 +213,18 @@ export interface Func {
   returnType: string;
   owner?: { role: string; loc?: Loc };
   body?: FunctionBody;
-  /** tables/views read and written by the body (keys) */
+  /**
+   * tables/views read by the body, and those it inserts, updates, deletes or merges rows into (keys)
+   */
   reads: Set<string>;
   writes: Set<string>;
+  /**
+   * tables the body empties with TRUNCATE, static or a constant EXECUTE (keys; with CASCADE, the
+   * tables referencing them go too: the model's foreign keys say which). Not in `writes`, unless
+   * the body also writes rows of them: TRUNCATE is no row write, and row-level security does not
+   * apply to it (every row goes, whatever the policies)
+   */
+  truncates: Set<string>;
   /** function keys called by the body */
   calls: Set<string>;
   created: Loc;
@@ -2892,6 +2901,7 @@ function copyFunc(f: Func): Func {
     body: f.body,
     reads: f.reads,
     writes: f.writes,
+    truncates: f.truncates,
     calls: f.calls,
     created: f.created,
     nameLoc: f.nameLoc,
@@ -4376,6 +4386,7 @@ class Replay {
       body: pf.body,
       reads: pf.reads,
       writes: pf.writes,
+      truncates: pf.truncates,
       calls: pf.calls,
       created: pf.created,
       nameLoc: pf.nameLoc,
@@ -4594,7 +4605,8 @@ class Replay {
     // toit_artemis, pg_temp, is toit_artemis.devices, not public's)
     const options = functionOptions(n.options, file, stmt);
     const own = body ? ownPathSchema(options) : undefined;
-    const facts = body ? bodyFacts(body, own ? (names) => (names.length === 1 || names[0] === undefined ? plainKey([own, names[names.length - 1]], this.defaultSchema) : this.key(names)) : (names) => this.key(names)) : undefined;
+    const key = own ? (names: Array<string | undefined>) => (names.length === 1 || names[0] === undefined ? plainKey([own, names[names.length - 1]], this.defaultSchema) : this.key(names)) : (names: Array<string | undefined>) => this.key(names);
+    const facts = body ? bodyFacts(body, key, key) : undefined;
     const f: Func = {
       key: k,
       schema: k.slice(0, k.indexOf('.')),
@@ -4611,6 +4623,7 @@ class Replay {
       body,
       reads: facts ? facts.reads : NO_KEYS,
       writes: facts ? facts.writes : NO_KEYS,
+      truncates: facts ? facts.truncates : NO_KEYS,
       calls: facts ? facts.calls : NO_KEYS,
       created: here,
       nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
@@ -5217,6 +5230,7 @@ const copyParents = (parents: Table['parents']): Table['parents'] => parents.map
 interface BodyFacts {
   reads: Set<string>;
   writes: Set<string>;
+  truncates: Set<string>;
   calls: Set<string>;
   setConfig: boolean;
 }
@@ -5232,10 +5246,13 @@ function ownPathSchema(options: readonly FuncOption[]): string | undefined {
   return undefined;
 }
 
-/** What a function body reads, writes and calls (kept in the function's prototype). */
-function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string): BodyFacts {
+/**
+ * What a function body reads, writes, truncates and calls (kept in the function's prototype):
+ * `key` gives the key of a function's name, `relKey` of a relation's.
+ */
+function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string, relKey: (parts: Array<string | undefined>) => string): BodyFacts {
   // (a Set made when it gets its first key: most bodies write nothing, and NO_KEYS is shared)
-  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, calls: NO_KEYS, setConfig: false };
+  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, truncates: NO_KEYS, calls: NO_KEYS, setConfig: false };
   // the keys a statement writes, in order, each once: one array for all the statements, not a
   // Set and its iterators per statement
   const written: string[] = [];
@@ -5245,21 +5262,24 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     written.length = 0;
     const rels = relationsIn(n); // (first: its walk finds the DML targets too)
     const targets = dmlTargetsIn(n);
-    for (let i = 0; i < targets.length; i++) addOnce(written, key([targets[i].schemaname, targets[i].relname]));
+    for (let i = 0; i < targets.length; i++) addOnce(written, relKey([targets[i].schemaname, targets[i].relname]));
     if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
-      addOnce(written, key([n.relation.schemaname, n.relation.relname]));
+      addOnce(written, relKey([n.relation.schemaname, n.relation.relname]));
     }
     // TRUNCATE removes every row of the tables it names and reads none (with CASCADE, of the
-    // tables referencing them too: which those are, the model's foreign keys say where a rule asks)
+    // tables referencing them too: which those are, the model's foreign keys say where a rule asks);
+    // no row write: kept apart, for the rules to choose (row-level security does not apply to it)
     if (s.kind === 'TruncateStmt') {
       const list: Node[] = n?.relations ?? [];
-      for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(written, key([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
+      for (let i = 0; i < list.length; i++) {
+        if (list[i]?.RangeVar?.relname) (facts.truncates === NO_KEYS ? (facts.truncates = new Set()) : facts.truncates).add(relKey([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
+      }
     }
     if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
     for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
     const select = s.kind === 'SelectStmt';
-    for (let i = 0; i < rels.length; i++) {
-      const rk = key([rels[i]!.schema, rels[i]!.name]);
+    for (let i = 0; i < rels.length && s.kind !== 'TruncateStmt'; i++) {
+      const rk = relKey([rels[i]!.schema, rels[i]!.name]);
       if (select || !written.includes(rk)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
     }
     // UPDATE/DELETE also read the rows they touch
@@ -5276,24 +5296,59 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
   }
   // dynamic SQL writing a table it names as written (circle-marketplace's svc_save_core_patch:
   // EXECUTE 'UPDATE services SET ' || …): as the static statement would
-  for (let i = 0; i < body.dynamicExecutes.length; i++) {
-    const text = body.dynamicExecutes[i]!.text;
-    // (or a variable declared with that text first: update_stmt text := 'UPDATE services SET ')
-    const v = /^\s*([A-Za-z_][\w$]*)\s*(?:\|\||$)/.exec(text)?.[1]?.toLowerCase();
-    const declared = v ? body.statements.find((x) => x.assigns?.length === 1 && x.assigns[0] === v && x.kind === 'SelectStmt' && !x.node?.fromClause) : undefined;
-    const init = declared ? stringConst(declared.node?.targetList?.[0]?.ResTarget?.val) : undefined;
-    const m = DYNAMIC_FIXED_WRITE.exec(init !== undefined ? `'${init}'` : text);
-    if (!m) continue;
-    const parts = m[2]!.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
-    const k = key(parts.length === 2 ? [parts[0], parts[1]] : [undefined, parts[0]]);
+  const dynamic = dynamicFixedWrites(body);
+  for (let i = 0; i < dynamic.length; i++) {
+    const d = dynamic[i]!;
+    const k = relKey(d.parts);
+    if (d.command === 'truncate') {
+      (facts.truncates === NO_KEYS ? (facts.truncates = new Set()) : facts.truncates).add(k);
+      continue;
+    }
     (facts.writes === NO_KEYS ? (facts.writes = new Set()) : facts.writes).add(k);
-    if (!/^insert/i.test(m[1]!)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(k);
+    if (d.command !== 'insert') (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(k);
   }
   return facts;
 }
 
+/** A body's EXECUTE of a string naming the table it writes (see dynamicFixedWrites). */
+export interface DynamicWrite {
+  command: 'insert' | 'update' | 'delete' | 'truncate';
+  /** the table's name parts as written (schema undefined when unqualified) */
+  parts: [string | undefined, string];
+  /** TRUNCATE … CASCADE, as far as the text shows it */
+  cascade: boolean;
+}
+
+/**
+ * The body's EXECUTEs of a string starting with the command and a fixed table name: `'UPDATE
+ * services SET ' || …`, `'TRUNCATE public.sessions CASCADE'`, format() of such a string, or a
+ * variable declared with that text first (update_stmt text := 'UPDATE services SET '). A table
+ * name built at run time (`'TRUNCATE ' || quote_ident(t)`) is no fixed name: not listed.
+ */
+export function dynamicFixedWrites(body: FunctionBody): DynamicWrite[] {
+  if (body.dynamicExecutes.length === 0) return NO_DYNAMIC_WRITES;
+  const out: DynamicWrite[] = [];
+  for (let i = 0; i < body.dynamicExecutes.length; i++) {
+    const text = body.dynamicExecutes[i]!.text;
+    const v = /^\s*([A-Za-z_][\w$]*)\s*(?:\|\||$)/.exec(text)?.[1]?.toLowerCase();
+    const declared = v ? body.statements.find((x) => x.assigns?.length === 1 && x.assigns[0] === v && x.kind === 'SelectStmt' && !x.node?.fromClause) : undefined;
+    const init = declared ? stringConst(declared.node?.targetList?.[0]?.ResTarget?.val) : undefined;
+    const src = init !== undefined ? `'${init}'` : text;
+    const m = DYNAMIC_FIXED_WRITE.exec(src);
+    if (!m) continue;
+    const names = m[2]!.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+    const verb = m[1]!.slice(0, 2).toLowerCase();
+    const command = verb === 'up' ? 'update' : verb === 'de' ? 'delete' : verb === 'in' ? 'insert' : 'truncate';
+    // (CASCADE within the same string: `'TRUNCATE public.a CASCADE'`)
+    const cascade = command === 'truncate' && /^[^']*'(?:[^']|'')*?\bcascade\b/i.test(src);
+    out.push({ command, parts: names.length === 2 ? [names[0], names[1]!] : [undefined, names[0]!], cascade });
+  }
+  return out;
+}
+const NO_DYNAMIC_WRITES: DynamicWrite[] = [];
+
 /** An EXECUTE of `'UPDATE services SET ' || …` (or format() of such a string): the command and the table as written. */
-const DYNAMIC_FIXED_WRITE = /^\s*(?:format\s*\(\s*)?'\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+((?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?[A-Za-z_][\w$]*"?)(?=[\s(']|$)/i;
+const DYNAMIC_FIXED_WRITE = /^\s*(?:format\s*\(\s*)?'\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?)\s+((?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?[A-Za-z_][\w$]*"?)(?=[\s(',;]|$)/i;
 
 function addOnce(list: string[], x: string): void {
   if (!list.includes(x)) list.push(x);

@@ -1,4 +1,4 @@
-import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { columnDataType, createdTypeName, dynamicFixedWrites, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
 import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
@@ -262,16 +262,18 @@ function emptiedText(tables: readonly Table[], via: (t: Table) => string | undef
     .join(', and ');
 }
 
-/** What the TRUNCATE statements of a body do (truncation). */
+/**
+ * What the TRUNCATE statements of a body do (truncation): each table they empty, with the table
+ * the statement names, or for one CASCADE empties with it, that named table (`via`). A table named
+ * only in a TRUNCATE PostgreSQL refuses or a trigger may stop is not emptied: not listed.
+ */
 interface Truncation {
-  /** each table they empty: the table the statement names, or for one CASCADE empties with it, that named table */
   emptied: Map<string, { via?: string }>;
-  /** tables named in a TRUNCATE PostgreSQL refuses or a trigger may stop, which the function therefore does not empty */
-  failing: Set<string>;
 }
 
 /**
- * The tables the body's TRUNCATE statements empty. TRUNCATE is not subject to row-level security:
+ * The tables the body's TRUNCATE statements empty (and its EXECUTEs of one naming the table in a
+ * constant string: dynamicFixedWrites). TRUNCATE is not subject to row-level security:
  * the owner's TRUNCATE removes every row whoever calls (PGlite: anon, whose own TRUNCATE fails
  * 42501, empties the table through the function). With CASCADE, the tables whose foreign keys
  * reference those it names, in turn, go with them; without, PostgreSQL refuses a table another
@@ -281,13 +283,14 @@ interface Truncation {
  */
 function truncation(model: Model, f: Func): Truncation | undefined {
   const body = f.body;
-  if (!body || !body.statements.some((s) => s.kind === 'TruncateStmt')) return undefined;
+  if (!body || f.truncates.size === 0) return undefined;
   const refs = referencingTables(model);
-  const out: Truncation = { emptied: new Map(), failing: new Set() };
-  for (const s of body.statements) {
-    if (s.kind !== 'TruncateStmt') continue;
-    const named = truncatedKeys(model, s);
-    const cascade = s.node?.behavior === 'DROP_CASCADE';
+  const out: Truncation = { emptied: new Map() };
+  // (each TRUNCATE statement, and each EXECUTE of one naming its table in a constant string)
+  const statements: Array<{ named: string[]; cascade: boolean }> = [];
+  for (const s of body.statements) if (s.kind === 'TruncateStmt') statements.push({ named: truncatedKeys(model, s), cascade: s.node?.behavior === 'DROP_CASCADE' });
+  for (const d of dynamicFixedWrites(body)) if (d.command === 'truncate') statements.push({ named: [model.key(d.parts)], cascade: d.cascade });
+  for (const { named, cascade } of statements) {
     const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
     let refused = false;
     for (const k of named) {
@@ -308,13 +311,9 @@ function truncation(model: Model, f: Func): Truncation | undefined {
       const o = model.tables.get(k)?.owner?.role;
       return !!o && !!owner && o !== owner;
     });
-    if (refused || triggered || foreign) {
-      for (const k of named) out.failing.add(k);
-      continue;
-    }
+    if (refused || triggered || foreign) continue;
     for (const [k, via] of reached) if (!out.emptied.has(k) || via === undefined) out.emptied.set(k, via === undefined ? {} : { via });
   }
-  for (const k of out.emptied.keys()) out.failing.delete(k);
   return out;
 }
 
@@ -953,15 +952,15 @@ export const definerBypassesRls = defineRule({
       // (TRUNCATE: every row of the tables it names, with CASCADE of those referencing them too)
       const trunc = truncation(model, f);
       const writes: Table[] = [];
+      // (the rows it inserts, updates or deletes; then the tables it empties, not those named only
+      // in a TRUNCATE PostgreSQL refuses: f.truncates has them too)
       for (const k of f.writes) {
-        // (a table named only in a TRUNCATE PostgreSQL refuses: not emptied)
-        if (trunc?.failing.has(k) && !writeCommands(model, f).has(k)) continue;
         const t = unrestricted(k);
         if (t) writes.push(t);
       }
       if (trunc) {
         for (const k of trunc.emptied.keys()) {
-          const t = f.writes.has(k) ? undefined : unrestricted(k);
+          const t = unrestricted(k);
           if (t && !writes.includes(t)) writes.push(t);
         }
       }

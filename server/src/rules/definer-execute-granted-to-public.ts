@@ -80,7 +80,7 @@ const NO_PRIVILEGE_CALLS = new Set(['set_config', 'current_setting', 'nullif', '
  */
 function settingsOnly(model: Model, f: Func): boolean {
   const body = f.body;
-  if (!body || body.errors.length || body.dynamicExecutes.length || f.reads.size || f.writes.size || body.statements.length === 0) return false;
+  if (!body || body.errors.length || body.dynamicExecutes.length || f.reads.size || f.writes.size || f.truncates.size || body.statements.length === 0) return false;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return false;
   let sets = false;
   for (const s of body.statements) {
@@ -232,6 +232,8 @@ function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => vo
   // (a table with RLS, or one the migrations do not show: definer-bypasses-rls's, or unknown)
   for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled !== false) return;
   for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled !== false) return;
+  // (nor one it empties: definer-bypasses-rls says so, TRUNCATE asks no policy)
+  for (const k of f.truncates) if (model.tables.get(k)?.rlsEnabled !== false) return;
   // (a body that checks who calls it, auth.uid() or auth.role(), may refuse anon itself)
   if (funcLooksAtCaller(model, f)) return;
   const keep = ['anon', 'authenticated'].filter((r) => !grantedExplicitly(model, f, r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false }));
@@ -331,6 +333,10 @@ export const definerExecuteGrantedToPublic = defineRule({
               ? // (a body that writes as its owner does it for whoever calls: k-connection's
                 // grant_admin_to_current_user() inserts the caller into user_roles as 'admin')
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
+              : f.truncates.size
+                ? // (a body that only empties tables: TRUNCATE as its owner, with the owner's privilege,
+                  // and row-level security does not apply to it)
+                  `and it runs with its owner's rights; it takes no argument, but it empties ${[...f.truncates].slice(0, 3).join(', ')} with TRUNCATE as its owner for whoever calls it (every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own), and revoking keeps that to the roles that need it (their call then fails with 42501 permission denied for function; T22)`
               : reads.length && !f.returnsTrigger && !funcLooksAtCaller(model, f)
                 ? // (a body that reads as its owner and never looks at the caller answers every caller alike:
                   // database-build's supabase_functions_certificate_secret() hands anon a Vault secret)
@@ -366,7 +372,7 @@ export const definerExecuteGrantedToPublic = defineRule({
  */
 function droppedNames(model: Model, f: Func): Array<{ key: string; at: Loc }> {
   const missing: string[] = [];
-  for (const k of [...f.reads, ...f.writes]) if (!model.tables.has(k) && !model.views.has(k) && !missing.includes(k)) missing.push(k);
+  for (const k of [...f.reads, ...f.writes, ...f.truncates]) if (!model.tables.has(k) && !model.views.has(k) && !missing.includes(k)) missing.push(k);
   if (missing.length === 0) return [];
   const out: Array<{ key: string; at: Loc }> = [];
   for (const { file, stmt } of model.statements) {

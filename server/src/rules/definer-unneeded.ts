@@ -43,7 +43,8 @@ function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): V
   const body = f.body;
   if (!body || body.errors.length || body.dynamicExecutes.length) return undefined;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return undefined;
-  if (f.returnsTrigger || f.isProcedure || f.reads.size || f.writes.size) return undefined;
+  // (a TRUNCATE needs the privilege on the table: its owner's)
+  if (f.returnsTrigger || f.isProcedure || f.reads.size || f.writes.size || f.truncates.size) return undefined;
   // (after the checks above, which most definers fail: the set is made only for those that pass)
   seen ??= new Set();
   if (seen.has(f)) return undefined; // recursion: give up

@@ -129,7 +129,8 @@ export const immutableFunctionReadsState = defineRule({
       if (!state.length) continue;
       const loc = f.volatilityLoc;
       const kw = textOf(model, loc);
-      const target = f.writes.size ? 'VOLATILE' : 'STABLE';
+      // (a body that writes rows or truncates: only VOLATILE runs it, STABLE fails with 0A000 … is not allowed in a non-volatile function)
+      const target = f.writes.size || f.truncates.size ? 'VOLATILE' : 'STABLE';
       const blocker = requiresImmutable(model, f);
       const fixes: Fix[] = /^immutable$/i.test(kw)
         ? [

@@ -6,7 +6,7 @@ import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textO
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, truncatedOnly, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -683,9 +683,9 @@ function existenceOf(model: Model, member: Table, link: Node): string | undefine
   return ofMember(target) ? target!.name : undefined;
 }
 
-/** Whether a trigger on INSERT into auth.users runs a function writing the table: each new account gets its row. */
+/** Whether a trigger on INSERT into auth.users runs a function writing the table's rows (a TRUNCATE, in f.truncates, gives none): each new account gets its row. */
 function madeAtSignUp(model: Model, member: Table): boolean {
-  return model.triggers.some((tr) => tr.table === AUTH_USERS && tr.events & TRIGGER_INSERT && !!model.functions.get(tr.func)?.some((f) => f.writes.has(member.key) && !truncatedOnly(model, f).has(member.key)));
+  return model.triggers.some((tr) => tr.table === AUTH_USERS && tr.events & TRIGGER_INSERT && !!model.functions.get(tr.func)?.some((f) => f.writes.has(member.key)));
 }
 
 /** Whether an INSERT trigger of the table may refuse a row: one guarded() counts, or any that raises an exception (`IF NOT is_admin() THEN RAISE …`), or whose body is not known. */

@@ -7,7 +7,7 @@ import { activePoliciesWithKey, activeRowsWith, constBool, FLAG_READS_RELATION, 
 import { recursionCycles } from '../analysis/recursion.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { bareValue, columnRef, inputParams, mayHoldPrivilege, onSupabasePlatform, tableName, truncatedOnly } from './lib/util.js';
+import { bareValue, columnRef, inputParams, mayHoldPrivilege, onSupabasePlatform, tableName } from './lib/util.js';
 import { isIdentity } from './policy-membership-self-join.js';
 import { hiddenFrom, linkKeys, requiredLinks, type Hidden } from './lib/hidden.js';
 import { cannotReadKept } from './lib/unreadable.js';
@@ -473,10 +473,9 @@ function definerWriters(model: Model, w: Table, m: Table): string[] {
   const triggered = new Set<string>();
   for (const t of w.triggers) if (t.events & TRIGGER_INSERT) triggered.add(t.func);
   for (const f of model.allFunctions()) {
+    // (f.writes: the rows it inserts, updates or deletes; a table it only truncates, api.purge()'s
+    // TRUNCATE … CASCADE, gets no row from it: in f.truncates alone)
     if (!f.securityDefiner || !f.writes.has(m.key) || !(f.writes.has(w.key) || triggered.has(f.key))) continue;
-    // (a table it only truncates gets no row from it: api.purge()'s TRUNCATE … CASCADE)
-    const only = truncatedOnly(model, f);
-    if (only.has(m.key) || (only.has(w.key) && !triggered.has(f.key))) continue;
     const name = `${f.schema}.${f.name}()`;
     if (!out.includes(name)) out.push(name);
   }

@@ -333,7 +333,7 @@ export const DF_TRIGGER = 4;
 export const DF_BODY = 8;
 /** PUBLIC can execute it */
 export const DF_PUBLIC_EXECUTE = 16;
-/** it changes tables, or returns something other than void, a yes/no or a number (row data) */
+/** it changes tables (rows, or empties them with TRUNCATE), or returns something other than void, a yes/no or a number (row data) */
 export const DF_ROW_DATA = 32;
 
 /** Return types that carry no row data: a yes/no or a number (a policy helper's answer, a count). */
@@ -425,7 +425,8 @@ function partOf(list: readonly Func[]): ListPart {
           (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
           (f.returnsTrigger ? DF_TRIGGER : 0) |
           (f.publicExecute ? DF_PUBLIC_EXECUTE : 0) |
-          (f.writes.size || returnsRowData(f) ? DF_ROW_DATA : 0),
+          // (or empties a table: TRUNCATE, which no policy limits, as definer-bypasses-rls says)
+          (f.writes.size || f.truncates.size || returnsRowData(f) ? DF_ROW_DATA : 0),
       );
     }
     if (f.volatility === 'immutable') addTo((part ??= newPart()), 'immutables', f);
@@ -1721,26 +1722,3 @@ export function truncatedKeys(model: Model, s: { kind: string; node: Node }): st
   for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) out.push(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
   return out;
 }
-
-/**
- * The tables a function's body writes only with TRUNCATE (Func.writes has them): it removes every
- * row of them, and neither reads nor inserts, updates or deletes one. Empty for most bodies.
- */
-export function truncatedOnly(model: Model, f: Func): ReadonlySet<string> {
-  const body = f.body;
-  if (!body || f.writes.size === 0 || !body.statements.some((s) => s.kind === 'TruncateStmt')) return NO_TRUNCATED;
-  const truncated = new Set<string>();
-  const other = new Set<string>();
-  for (const s of body.statements) {
-    if (s.kind === 'TruncateStmt') {
-      for (const k of truncatedKeys(model, s)) truncated.add(k);
-      continue;
-    }
-    const rel = s.node?.relation;
-    if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && rel?.relname) other.add(model.key([rel.schemaname, rel.relname]));
-    for (const t of dmlTargetsIn(s.node)) other.add(model.key([t.schemaname, t.relname]));
-  }
-  for (const k of other) truncated.delete(k);
-  return truncated;
-}
-const NO_TRUNCATED: ReadonlySet<string> = new Set();
