@@ -1243,7 +1243,16 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     )
   ).rows;
   const named = new Map(tables.map((t) => [t.name, new RegExp(wordOf(t.rel), 'i')]));
-  const written = new Map(tables.map((t) => [t.name, new RegExp(`\\b(?:insert\\s+into|update|delete\\s+from)\\s+(?:only\\s+)?(?:[\\w$"]+\\s*\\.\\s*)?${wordOf(t.rel)}`, 'i')]));
+  // (what a function writes: a table named by INSERT, UPDATE or DELETE, or anywhere in a TRUNCATE's list,
+  // static or in an EXECUTE's string, which the model keeps apart as Func.truncates: row-level security
+  // does not apply to it, and the call empties the table)
+  const qualified = `(?:[\\w$"]+\\s*\\.\\s*)?`;
+  const written = new Map(
+    tables.map((t) => [
+      t.name,
+      new RegExp(`\\b(?:(?:insert\\s+into|update|delete\\s+from)\\s+(?:only\\s+)?|truncate\\s+(?:table\\s+)?(?:only\\s+)?(?:${qualified}[\\w$"]+\\s*\\*?\\s*,\\s*(?:only\\s+)?)*)${qualified}${wordOf(t.rel)}`, 'i'),
+    ]),
+  );
   const inserted = new Map(tables.filter((t) => t.forced).map((t) => [t.name, new RegExp(`\\binsert\\s+into\\s+(?:[\\w$"]+\\s*\\.\\s*)?${wordOf(t.rel)}`, 'i')]));
   const specs: ExposureSpec[] = [];
   const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
