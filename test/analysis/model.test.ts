@@ -3,6 +3,7 @@ import { before, describe, test } from 'node:test';
 import { mergeConfig } from '../../server/src/analysis/config.js';
 import { buildModel, migrationOrder, type Model } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 before(async () => {
   await initParser();
@@ -796,7 +797,7 @@ CREATE TABLE c (id int);`,
   });
 });
 
-describe('function bodies: TRUNCATE apart', () => {
+describe('function bodies: TRUNCATE apart, system catalogs in pg_catalog', () => {
   test('ok: a TRUNCATE (static, or a constant EXECUTE) is in Func.truncates, not in writes or reads; a table the body also writes rows of is in both', () => {
     const m = model({
       'a.sql': `CREATE TABLE users (id int PRIMARY KEY); CREATE TABLE sessions (id int, user_id int REFERENCES users); CREATE TABLE logs (x text);
@@ -812,5 +813,34 @@ CREATE FUNCTION app_purge() RETURNS void LANGUAGE sql SECURITY DEFINER SET searc
     assert.deepEqual([...d.truncates], ['public.sessions'], 'a table name built at run time is not known');
     assert.deepEqual([...d.writes], []);
     assert.deepEqual([...m.findFunction(['app_purge'])!.truncates], ['app.devices'], "the function's own search_path");
+  });
+
+  test("ok: an unqualified system catalog or view read in a body is pg_catalog's (searched first), also where the workspace makes public.pg_class; a public.pg_jobs of its own stays public's", () => {
+    const m = model({
+      'a.sql': `CREATE TABLE public.pg_class (secret text); CREATE TABLE public.pg_jobs (id int);
+CREATE FUNCTION cat() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM pg_class JOIN pg_policies ON true JOIN pg_roles ON true JOIN pg_jobs ON true $$;
+CREATE FUNCTION cat_empty() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT count(*) FROM pg_class $$;
+CREATE FUNCTION cat_own() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = app, pg_temp AS $$ SELECT count(*) FROM pg_tables $$;
+CREATE FUNCTION cat_qualified() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM public.pg_class $$;`,
+    });
+    assert.deepEqual([...m.findFunction(['cat'])!.reads].sort(), ['pg_catalog.pg_class', 'pg_catalog.pg_policies', 'pg_catalog.pg_roles', 'public.pg_jobs']);
+    assert.deepEqual([...m.findFunction(['cat_empty'])!.reads], ['pg_catalog.pg_class']);
+    assert.deepEqual([...m.findFunction(['cat_own'])!.reads], ['pg_catalog.pg_tables']);
+    assert.deepEqual([...m.findFunction(['cat_qualified'])!.reads], ['public.pg_class']);
+  });
+
+  test("ok: under a session search_path listing pg_catalog after public (as pg_dump once wrote), a public.pg_class the migrations make is the one read, pg_catalog's otherwise; also when an edit adds or removes it", () => {
+    const fn = `SET search_path = public, pg_catalog;\nCREATE FUNCTION cat() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM pg_class $$;\n`;
+    assert.deepEqual([...model({ 'b.sql': fn }).findFunction(['cat'])!.reads], ['pg_catalog.pg_class']);
+    assert.deepEqual([...model({ 'a.sql': 'CREATE TABLE public.pg_class (secret text);', 'b.sql': fn }).findFunction(['cat'])!.reads], ['public.pg_class']);
+    // (pg_catalog listed first, or in the function's own path: pg_catalog's)
+    assert.deepEqual([...model({ 'a.sql': 'CREATE TABLE public.pg_class (secret text);', 'b.sql': fn.replace('public, pg_catalog', 'pg_catalog, public') }).findFunction(['cat'])!.reads], ['pg_catalog.pg_class']);
+    const ws = new Workspace();
+    ws.setFile('b.sql', fn);
+    assert.deepEqual([...ws.lint().model.findFunction(['cat'])!.reads], ['pg_catalog.pg_class']);
+    ws.setFile('a.sql', 'CREATE TABLE public.pg_class (secret text);');
+    assert.deepEqual([...ws.lint().model.findFunction(['cat'])!.reads], ['public.pg_class'], 'the prototype is not reused: the name resolves otherwise');
+    ws.setFile('a.sql', 'CREATE TABLE public.other (secret text);');
+    assert.deepEqual([...ws.lint().model.findFunction(['cat'])!.reads], ['pg_catalog.pg_class']);
   });
 });

@@ -214,7 +214,9 @@ export interface Func {
   owner?: { role: string; loc?: Loc };
   body?: FunctionBody;
   /**
-   * tables/views read by the body, and those it inserts, updates, deletes or merges rows into (keys)
+   * tables/views read by the body, and those it inserts, updates, deletes or merges rows into
+   * (keys); an unqualified name of a system catalog or view (pg_class, pg_policies) is
+   * pg_catalog's, searched first unless the search_path lists it after another schema
    */
   reads: Set<string>;
   writes: Set<string>;
@@ -3720,7 +3722,14 @@ class Replay {
   holds(op: ResolvedOn): boolean {
     if (op.tag !== this.schemaTag) return false;
     const d = op.deps;
-    if (d) for (let i = 0; i < d.length; i += 2) if (this.throughSearchPath(this.searchPath!, d[i]!) !== d[i + 1]) return false;
+    if (d) {
+      for (let i = 0; i < d.length; i += 2) {
+        const name = d[i]!;
+        // (a system catalog's name, looked up by catalogKey: CATALOG_DEP and the name)
+        const k = name.charCodeAt(0) === 0 ? this.sessionCatalogKey(this.searchPath!, name.slice(1)) : this.throughSearchPath(this.searchPath!, name);
+        if (k !== d[i + 1]) return false;
+      }
+    }
     return true;
   }
 
@@ -4606,7 +4615,12 @@ class Replay {
     const options = functionOptions(n.options, file, stmt);
     const own = body ? ownPathSchema(options) : undefined;
     const key = own ? (names: Array<string | undefined>) => (names.length === 1 || names[0] === undefined ? plainKey([own, names[names.length - 1]], this.defaultSchema) : this.key(names)) : (names: Array<string | undefined>) => this.key(names);
-    const facts = body ? bodyFacts(body, key, key) : undefined;
+    // (an unqualified pg_class or pg_policies is pg_catalog's: catalogKey)
+    const relKey = (names: Array<string | undefined>) => {
+      const name = names[names.length - 1];
+      return (names.length === 1 || names[0] === undefined) && name !== undefined && PG_CATALOG_RELATIONS.has(name) ? this.catalogKey(name, options) : key(names);
+    };
+    const facts = body ? bodyFacts(body, key, relKey) : undefined;
     const f: Func = {
       key: k,
       schema: k.slice(0, k.indexOf('.')),
@@ -4635,6 +4649,50 @@ class Replay {
     applyFunctionOptions(f, options);
     if (body) this.bodyWrites(f, body, facts!.setConfig, writes);
     return f;
+  }
+
+  /**
+   * The key of an unqualified name of a system catalog or view (PG_CATALOG_RELATIONS) in the body
+   * of a function with `options`. PostgreSQL searches pg_catalog first unless the search_path lists
+   * it (then where it is listed): pg_catalog.<name>, also where the migrations make a relation of
+   * that name in public (PGlite: a `public.pg_class` table is not what `FROM pg_class` reads). Under
+   * a path listing it after another schema (`public, pg_catalog`, as pg_dump once wrote), a relation
+   * of that name the migrations made in a schema before it: the session's path is looked up in the
+   * state (sessionCatalogKey notes it for the prototype's reuse); a function's own SET search_path
+   * is not (the prototype depends on its statement alone): pg_catalog's.
+   */
+  catalogKey(name: string, options: readonly FuncOption[]): string {
+    const catalog = `pg_catalog.${name}`;
+    let own: string[] | undefined;
+    for (const o of options) {
+      const values = o.kind === 'set' && o.name === 'search_path' ? o.setting?.values : undefined;
+      if (values && values[0] !== '<from current>') own = values.flatMap((v) => v.split(',')).map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
+    }
+    const path = own ?? this.searchPath;
+    const at = path ? path.indexOf('pg_catalog') : -1;
+    if (!path || at <= 0) return catalog;
+    return own ? catalog : this.sessionCatalogKey(path, name);
+  }
+
+  /**
+   * Under the session's search_path `path`: the relation `name` in a schema listed before
+   * pg_catalog that the state holds, else pg_catalog's. Noted in the deps of the value being
+   * computed (as CATALOG_DEP and the name; holds() asks again).
+   */
+  sessionCatalogKey(path: readonly string[], name: string): string {
+    const at = path.indexOf('pg_catalog');
+    let k = `pg_catalog.${name}`;
+    for (let i = 0; i < at; i++) {
+      const s = path[i]!;
+      if (s === '$user' || s === 'pg_temp' || s === '') continue;
+      const here = `${s}.${name}`;
+      if (this.tables.has(here) || this.views.has(here)) {
+        k = here;
+        break;
+      }
+    }
+    if (this.deps) this.deps.push(CATALOG_DEP + name, k);
+    return k;
   }
 
   /** The context writes of a function body: SET statements of custom settings or row_security, set_config() calls. */
@@ -5234,6 +5292,49 @@ interface BodyFacts {
   calls: Set<string>;
   setConfig: boolean;
 }
+
+/**
+ * The tables and views of pg_catalog (PostgreSQL 18's, as PGlite 0.5.16 lists them: pg_class where
+ * relnamespace is pg_catalog): an unqualified one of these names is pg_catalog's unless the
+ * search_path lists pg_catalog after another schema (Replay.catalogKey). Extensions' views
+ * (pg_stat_statements) live in the extension's schema: not listed.
+ */
+export const PG_CATALOG_RELATIONS: ReadonlySet<string> = new Set(
+  (
+    'pg_aggregate pg_aios pg_am pg_amop pg_amproc pg_attrdef pg_attribute pg_auth_members pg_authid pg_available_extension_versions ' +
+    'pg_available_extensions pg_backend_memory_contexts pg_cast pg_class pg_collation pg_config pg_constraint pg_conversion pg_cursors ' +
+    'pg_database pg_db_role_setting pg_default_acl pg_depend pg_description pg_enum pg_event_trigger pg_extension pg_file_settings ' +
+    'pg_foreign_data_wrapper pg_foreign_server pg_foreign_table pg_group pg_hba_file_rules pg_ident_file_mappings pg_index pg_indexes ' +
+    'pg_inherits pg_init_privs pg_language pg_largeobject pg_largeobject_metadata pg_locks pg_matviews pg_namespace pg_opclass ' +
+    'pg_operator pg_opfamily pg_parameter_acl pg_partitioned_table pg_policies pg_policy pg_prepared_statements pg_prepared_xacts ' +
+    'pg_proc pg_publication pg_publication_namespace pg_publication_rel pg_publication_tables pg_range pg_replication_origin ' +
+    'pg_replication_origin_status pg_replication_slots pg_rewrite pg_roles pg_rules pg_seclabel pg_seclabels pg_sequence pg_sequences ' +
+    'pg_settings pg_shadow pg_shdepend pg_shdescription pg_shmem_allocations pg_shmem_allocations_numa pg_shseclabel pg_stat_activity ' +
+    'pg_stat_all_indexes pg_stat_all_tables pg_stat_archiver pg_stat_bgwriter pg_stat_checkpointer pg_stat_database ' +
+    'pg_stat_database_conflicts pg_stat_gssapi pg_stat_io pg_stat_progress_analyze pg_stat_progress_basebackup ' +
+    'pg_stat_progress_cluster pg_stat_progress_copy pg_stat_progress_create_index pg_stat_progress_vacuum pg_stat_recovery_prefetch ' +
+    'pg_stat_replication pg_stat_replication_slots pg_stat_slru pg_stat_ssl pg_stat_subscription pg_stat_subscription_stats ' +
+    'pg_stat_sys_indexes pg_stat_sys_tables pg_stat_user_functions pg_stat_user_indexes pg_stat_user_tables pg_stat_wal ' +
+    'pg_stat_wal_receiver pg_stat_xact_all_tables pg_stat_xact_sys_tables pg_stat_xact_user_functions pg_stat_xact_user_tables ' +
+    'pg_statio_all_indexes pg_statio_all_sequences pg_statio_all_tables pg_statio_sys_indexes pg_statio_sys_sequences ' +
+    'pg_statio_sys_tables pg_statio_user_indexes pg_statio_user_sequences pg_statio_user_tables pg_statistic pg_statistic_ext ' +
+    'pg_statistic_ext_data pg_stats pg_stats_ext pg_stats_ext_exprs pg_subscription pg_subscription_rel pg_tables pg_tablespace ' +
+    'pg_timezone_abbrevs pg_timezone_names pg_transform pg_trigger pg_ts_config pg_ts_config_map pg_ts_dict pg_ts_parser ' +
+    'pg_ts_template pg_type pg_user pg_user_mapping pg_user_mappings pg_views pg_wait_events'
+  ).split(' '),
+);
+
+/** What marks a system catalog's name in a value's deps (Replay.sessionCatalogKey): no name starts with NUL. */
+const CATALOG_DEP = '\u0000';
+
+/**
+ * The relations of PG_CATALOG_RELATIONS a role gets no SELECT on by default (PGlite: has_table_privilege
+ * false for a new role): pg_authid's password hashes, pg_statistic's sampled values, … The others
+ * every role reads.
+ */
+export const PG_CATALOG_NOT_PUBLIC: ReadonlySet<string> = new Set(
+  'pg_aios pg_authid pg_backend_memory_contexts pg_config pg_file_settings pg_hba_file_rules pg_ident_file_mappings pg_largeobject pg_replication_origin_status pg_shadow pg_shmem_allocations pg_shmem_allocations_numa pg_statistic pg_statistic_ext_data pg_subscription pg_user_mapping'.split(' '),
+);
 
 /** The one schema of a CREATE FUNCTION's `SET search_path` (besides $user, pg_temp and pg_catalog), if it sets one so. */
 function ownPathSchema(options: readonly FuncOption[]): string | undefined {

@@ -1,5 +1,5 @@
 import { callsIn, stringConst } from '../analysis/ast.js';
-import type { Func, Model, Policy } from '../analysis/model.js';
+import { PG_CATALOG_NOT_PUBLIC, type Func, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
@@ -322,7 +322,7 @@ export const definerExecuteGrantedToPublic = defineRule({
       // (a table its body names that the migrations drop and do not make again: the body no longer
       // runs as written past it, machi-os's accept_pending_invites() after pending_invites was dropped)
       const gone = droppedNames(model, f);
-      const reads = ownerReads(model, f);
+      const reads = ownerReads(f);
       report({
         ...at,
         message:
@@ -392,14 +392,15 @@ function droppedNames(model: Model, f: Func): Array<{ key: string; at: Loc }> {
 }
 
 /**
- * The relations a function reads that are not the system catalogs: an unqualified pg_class or
- * pg_policies is pg_catalog's (searched first), readable by every role, which the model's read set
- * names under the default schema (regression check: "it reads public.pg_class as its owner").
+ * The relations a function reads that a caller may not read itself: not the system catalogs every
+ * role reads (the model keys an unqualified pg_class or pg_policies as pg_catalog's; regression
+ * check: "it reads public.pg_class as its owner"), but pg_authid or pg_statistic, which it does not
+ * (PG_CATALOG_NOT_PUBLIC); not information_schema's views.
  */
-function ownerReads(model: Model, f: Func): string[] {
+function ownerReads(f: Func): string[] {
   return [...f.reads].filter((k) => {
     const dot = k.indexOf('.');
     const schema = k.slice(0, dot);
-    return schema !== 'pg_catalog' && schema !== 'information_schema' && !(k.slice(dot + 1).startsWith('pg_') && !model.tables.has(k) && !model.views.has(k));
+    return (schema !== 'pg_catalog' || PG_CATALOG_NOT_PUBLIC.has(k.slice(dot + 1))) && schema !== 'information_schema';
   });
 }
