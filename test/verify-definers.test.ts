@@ -78,8 +78,12 @@ CREATE TABLE coupons (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), used int NO
 ALTER TABLE coupons ENABLE ROW LEVEL SECURITY;
 CREATE FUNCTION use_coupon(p_id uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN UPDATE public.coupons SET used = used + 1 WHERE id = p_id; END $$;
-REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid) TO authenticated;
+-- returning nothing, it empties coupons with a TRUNCATE in an EXECUTE's string (no row-level security applies to it);
+-- as SECURITY INVOKER authenticated, without TRUNCATE on coupons, is refused
+CREATE FUNCTION reset_coupons() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN EXECUTE 'TRUNCATE public.coupons'; END $$;
+REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid), reset_coupons() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid), reset_coupons() TO authenticated;
 `,
   },
 ];
@@ -149,12 +153,18 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     const [none] = of('definer-call', 'public.body_count(p_body text)');
     assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
     assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
-    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)', 'public.clear_note(p_owner uuid)', 'public.use_coupon(p_id uuid)']);
+    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)', 'public.clear_note(p_owner uuid)', 'public.use_coupon(p_id uuid)', 'public.reset_coupons()']);
   });
 
   test('ok: a uuid primary key with a default holds the seeded uuid too: a definer function updating the row it is given by key changes coupons; as SECURITY INVOKER, authenticated (no grant on coupons) is refused', () => {
     const [e] = of('definer-call', 'public.use_coupon(p_id uuid)');
     assert.deepEqual({ changed: e?.changed, fixedCode: e?.fixedCode, shown: e?.shown }, { changed: true, fixedCode: '42501', shown: true });
+    assert.match(formatExposure(e!), /→ public\.coupons changed; as SECURITY INVOKER: 42501 permission denied for table coupons$/);
+  });
+
+  test('ok: a definer function returning nothing that empties coupons with TRUNCATE (in an EXECUTE\'s string): the call changed public.coupons; as SECURITY INVOKER, authenticated (no TRUNCATE on coupons) is refused', () => {
+    const [e] = of('definer-call', 'public.reset_coupons()');
+    assert.deepEqual({ watched: e?.watched, changed: e?.changed, fixedCode: e?.fixedCode, shown: e?.shown }, { watched: ['public.coupons'], changed: true, fixedCode: '42501', shown: true });
     assert.match(formatExposure(e!), /→ public\.coupons changed; as SECURITY INVOKER: 42501 permission denied for table coupons$/);
   });
 

@@ -1567,3 +1567,28 @@ GRANT EXECUTE ON FUNCTION group_name(int) TO authenticated;
     await q('RESET ROLE');
   });
 });
+
+// fix108: a TRUNCATE in a constant EXECUTE string is kept in Func.truncates as a static one is.
+test("err: purge() running EXECUTE 'TRUNCATE users CASCADE' is said to empty users and sessions as the static TRUNCATE is; PGlite: anon's own TRUNCATE fails 42501, its call empties both; a table name built at run time is not reported", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 2);
+  const text = ex.files[0]!.text.replace('TRUNCATE users CASCADE;', "EXECUTE 'TRUNCATE users CASCADE';");
+  assert.notEqual(text, ex.files[0]!.text);
+  const mine = lintFiles([{ file: 'migrations/001_purge.sql', text }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and empties public\.users with TRUNCATE, and empties public\.sessions through TRUNCATE public\.users CASCADE/);
+  // (without CASCADE, PostgreSQL refuses it: 0A000, as for the static TRUNCATE; a name built at run time: not known)
+  assert.deepEqual(lintFiles([{ file: 'migrations/001_purge.sql', text: text.replace("'TRUNCATE users CASCADE'", "'TRUNCATE users'") }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'migrations/001_purge.sql', text: text.replace("'TRUNCATE users CASCADE'", "'TRUNCATE ' || quote_ident('users') || ' CASCADE'") }], ID).mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppOwner(q, text);
+    await asOwner(q, `INSERT INTO users VALUES (1, 'a@example.com'), (2, 'b@example.com'); INSERT INTO sessions VALUES (1, 1), (2, 2)`);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, 'TRUNCATE users CASCADE');
+    assert.ok(!own.ok && own.error.code === '42501', "anon's own TRUNCATE is refused");
+    await q('SELECT purge()');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'users'), 0, 'the call emptied users');
+    assert.equal(await count(q, 'sessions'), 0, 'and, by CASCADE, sessions');
+  });
+});

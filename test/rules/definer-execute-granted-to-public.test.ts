@@ -676,3 +676,57 @@ CREATE FUNCTION app.all_org_ids() RETURNS SETOF uuid LANGUAGE sql STABLE SECURIT
     assert.equal(rerun.ok ? 'ran' : rerun.error.code, '42P06', 'the copy is no migration: schema "app" already exists');
   });
 });
+
+// fix108: TRUNCATE is kept apart from the rows a body writes (Func.truncates), and the system
+// catalogs are keyed in pg_catalog by the model, not filtered by name here.
+test('err (message): a no-argument definer function that only empties a table with TRUNCATE is said to empty it for whoever calls; PGlite: anon may not TRUNCATE the RLS table itself, its call empties it, after REVOKE … FROM PUBLIC the call fails with 42501', async () => {
+  const sql = `CREATE TABLE public.logs (id int, owner text);
+ALTER TABLE public.logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_logs ON public.logs FOR ALL USING (owner = current_user);
+GRANT SELECT, DELETE ON public.logs TO anon;
+CREATE FUNCTION public.clear_logs() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$ BEGIN TRUNCATE public.logs; END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it empties public\.logs with TRUNCATE as its owner for whoever calls it \(every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own\), and revoking keeps that to the roles that need it \(their call then fails with 42501 permission denied for function; T22\)/);
+  assert.doesNotMatch(mine[0]!.message, /it writes public\.logs/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO public.logs VALUES (1, 'anon'), (2, 'someone_else')`);
+    await q('SET ROLE anon');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.logs'))[0]!.n, 1, 'the policy lets anon see its own row only');
+    const own = await tryQuery(q, 'TRUNCATE public.logs');
+    assert.ok(!own.ok && own.error.code === '42501', 'anon holds no TRUNCATE');
+    await q('SELECT public.clear_logs()');
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.logs'))[0]!.n, 0, "every row went, the other role's too");
+    await q('REVOKE EXECUTE ON FUNCTION public.clear_logs() FROM PUBLIC');
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT public.clear_logs()'), '42501', 'permission denied for function clear_logs');
+  });
+});
+
+test('ok/err (message): an unqualified pg_class is pg_catalog\'s even where the migrations make a public.pg_class (not named as what the owner reads); pg_authid, which no ordinary role reads, is named; PGlite: the function counts the catalog, and anon gets 42501 on pg_authid but its rows through the function', async () => {
+  const catalog = `CREATE TABLE public.pg_class (secret text);
+CREATE FUNCTION public.rls_tables() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM pg_class WHERE relrowsecurity $$;
+`;
+  const a = lintFiles([{ file: 'db/1.sql', text: catalog }], ID).mine;
+  assert.equal(a.length, 1);
+  assert.doesNotMatch(a[0]!.message, /pg_class/);
+  const authid = `CREATE FUNCTION public.role_hashes() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT rolname::text FROM pg_authid $$;\n`;
+  const b = lintFiles([{ file: 'db/1.sql', text: authid }], ID).mine;
+  assert.equal(b.length, 1);
+  assert.match(b[0]!.message, /it takes no argument, but it reads pg_catalog\.pg_authid as its owner and never looks at who is calling/);
+  await inRollback(await getDb(), async (q) => {
+    await q(catalog);
+    await q(`INSERT INTO public.pg_class VALUES ('mine')`);
+    await q('ALTER TABLE public.pg_class ENABLE ROW LEVEL SECURITY');
+    // (public.pg_class has no relrowsecurity column: the function reads pg_catalog's, which lists the table just enabled)
+    assert.ok((await q('SELECT public.rls_tables() AS n'))[0]!.n >= 1);
+    await q(authid);
+    await q('SET ROLE anon');
+    const direct = await tryQuery(q, 'SELECT rolname FROM pg_catalog.pg_authid');
+    assert.ok(!direct.ok && direct.error.code === '42501', 'anon may not read pg_authid');
+    assert.ok((await q('SELECT public.role_hashes() AS r')).length > 0, 'the function hands its rows over');
+  });
+});

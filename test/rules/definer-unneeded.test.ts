@@ -4,7 +4,7 @@
 // the results are the same. Keeping only the SET search_path clause also blocks inlining (F1).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 
 const ID = 'definer-unneeded';
@@ -176,4 +176,26 @@ $$;`;
   const stablePlan = await plan(fn('SECURITY INVOKER', ' STABLE'));
   assert.doesNotMatch(stablePlan, /debug_team_creation/);
   assert.match(stablePlan, /current_setting/);
+});
+
+// fix108: TRUNCATE is kept apart from row writes in the model (Func.truncates); it still needs the owner's privilege.
+test("ok: a definer that only empties a table with TRUNCATE needs its owner's privilege: not reported; PGlite: as SECURITY INVOKER anon's call fails with 42501, as definer it empties the table", async () => {
+  const sql = `CREATE TABLE public.scratch (x text);
+CREATE FUNCTION public.clear_scratch() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ TRUNCATE public.scratch $$;
+`;
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, `${sql}INSERT INTO public.scratch VALUES ('a');`);
+    await asOwner(q, 'ALTER FUNCTION public.clear_scratch() SECURITY INVOKER');
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'SELECT public.clear_scratch()');
+    assert.ok(!r.ok && r.error.code === '42501' && /permission denied for table scratch/.test(r.error.message), 'as the invoker');
+    await q('RESET ROLE');
+    await asOwner(q, 'ALTER FUNCTION public.clear_scratch() SECURITY DEFINER');
+    await q('SET ROLE anon');
+    await q('SELECT public.clear_scratch()');
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.scratch'))[0]!.n, 0);
+  });
 });

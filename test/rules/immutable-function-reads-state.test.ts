@@ -225,3 +225,22 @@ ${platform}`;
     assert.deepEqual(first, [{ v: 'AQI.' }]);
   });
 });
+
+// fix108: TRUNCATE is kept apart from row writes in the model (Func.truncates); a body running it still needs VOLATILE.
+test('err (fix): an IMMUTABLE function that reads a setting and runs TRUNCATE is marked VOLATILE, not STABLE; PGlite: the STABLE version fails with 0A000, the VOLATILE one runs', async () => {
+  const sql = `CREATE TABLE scratch (x text);
+CREATE FUNCTION reset_scratch() RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN TRUNCATE scratch; RETURN current_setting('app.tenant', true); END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.deepEqual(mine[0]!.fixes?.map((f) => f.title), ['Mark public.reset_scratch() VOLATILE']);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql.replace('IMMUTABLE', 'STABLE'));
+    const stable = await tryQuery(q, 'SELECT reset_scratch()');
+    assert.ok(!stable.ok && stable.error.code === '0A000' && /TRUNCATE TABLE is not allowed in a non-volatile function/.test(stable.error.message));
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sql.replace('IMMUTABLE', 'VOLATILE'));
+    assert.ok((await tryQuery(q, 'SELECT reset_scratch()')).ok);
+  });
+});
