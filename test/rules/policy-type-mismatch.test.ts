@@ -510,8 +510,10 @@ test('ok: the policy written again without the mismatch is no 42710: the first w
     { file: 'supabase/migrations/20250102000000_files.sql', text: bad },
     { file: 'supabase/migrations/20250103000000_files_again.sql', text: bad.replace('::uuid IN', ' IN') },
   ];
-  const { findings } = lintFiles(files, ID);
+  const { findings, mine } = lintFiles(files, ID);
   assert.deepEqual(findings.filter((f) => f.rule === 'policy-already-exists'), []);
+  // (the first is reported: it fails, and the later one is what makes the policy)
+  assert.deepEqual(mine.map((f) => f.file), [files[1]!.file]);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
@@ -521,4 +523,61 @@ test('ok: the policy written again without the mismatch is no 42710: the first w
   // (the same with the first one accepted: 42710, as policy-already-exists says)
   const twice = [files[0]!, { ...files[1]!, text: bad.replace('::uuid IN', ' IN') }, files[2]!];
   assert.equal(lintFiles(twice, ID).findings.filter((f) => f.rule === 'policy-already-exists').length, 1);
+});
+
+test('err: a mismatched policy written again, fixed, under the same name by a later migration: the first CREATE POLICY is still reported (uuid IN (SELECT text), uuid = text, text = ANY (SELECT text[])), saying the later one makes the policy; PGlite: the first file fails with 42883, the second runs and makes it', async () => {
+  const base = `${FILES_BASE}ALTER TABLE properties ADD COLUMN tags text[];
+CREATE TABLE tenants (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+`;
+  const cases: Array<[string, string, string, string]> = [
+    // [bad condition, fixed condition, table, the pair PostgreSQL names]
+    [`(string_to_array(path, '/'))[1]::uuid IN (SELECT id::text FROM properties)`, `(string_to_array(path, '/'))[1]::uuid IN (SELECT id FROM properties)`, 'property_files', 'uuid = text'],
+    [`tenant_id = (auth.jwt() ->> 'tenant_id')`, `tenant_id = (auth.jwt() ->> 'tenant_id')::uuid`, 'tenants', 'uuid = text'],
+    [`label = ANY (SELECT tags FROM properties)`, `label IN (SELECT unnest(tags) FROM properties)`, 'property_files', 'text = text[]'],
+  ];
+  const db = await getDb();
+  for (const [bad, good, table, pair] of cases) {
+    const policy = (cond: string) => `CREATE POLICY "read own" ON ${table} FOR SELECT TO authenticated USING (${cond});\n`;
+    const files = [
+      { file: 'supabase/migrations/20250101000000_base.sql', text: base },
+      { file: 'supabase/migrations/20250102000000_policy.sql', text: policy(bad) },
+      { file: 'supabase/migrations/20250103000000_policy_fixed.sql', text: policy(good) },
+    ];
+    const { ws, findings, mine } = lintFiles(files, ID);
+    assert.equal(mine.length, 1, bad);
+    assert.equal(mine[0]!.file, files[1]!.file, bad);
+    assert.match(mine[0]!.message, new RegExp(`rejects this CREATE POLICY with 42883 operator does not exist: ${pair.replace(/[[\]]/g, (c) => `\\${c}`)}\\. The policy is never created here \\(a migration tool stops here, so it never reaches the CREATE POLICY of the same name at 20250103000000_policy_fixed\\.sql:1, which PostgreSQL accepts: no 42710, this one never existed; psql without ON_ERROR_STOP goes on, and the policy exists only from there\\)\\.`), bad);
+    assert.deepEqual(findings.filter((f) => f.rule === 'policy-already-exists'), [], bad);
+    // (the later one, accepted, is what the model keeps)
+    assert.deepEqual(ws.model().tables.get(`public.${table}`)?.policies.map((p) => p.created.file), [files[2]!.file], bad);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, base), [], bad);
+      assert.deepEqual((await runEachStatement(q, files[1]!.text)).map((e) => `${e.code} ${e.message}`), [`42883 operator does not exist: ${pair}`], bad);
+      assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = '${table}'::regclass) p`), 0, bad);
+      assert.deepEqual(await runEachStatement(q, files[2]!.text), [], bad);
+      assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = '${table}'::regclass AND polname = 'read own') p`), 1, bad);
+    });
+  }
+  // (written again as broken: both reported, the first saying the later one is rejected too)
+  const [bad, , table] = cases[0]!;
+  const again = `CREATE POLICY "read own" ON ${table} FOR SELECT TO authenticated USING (${bad});\n`;
+  const twice = lintFiles(
+    [
+      { file: 'supabase/migrations/20250101000000_base.sql', text: base },
+      { file: 'supabase/migrations/20250102000000_policy.sql', text: again },
+      { file: 'supabase/migrations/20250103000000_policy_again.sql', text: again },
+    ],
+    ID,
+  ).mine;
+  assert.deepEqual(twice.map((f) => f.file), ['supabase/migrations/20250102000000_policy.sql', 'supabase/migrations/20250103000000_policy_again.sql']);
+  assert.match(twice[0]!.message, /The policy is never created \(a migration tool stops here\); the CREATE POLICY of the same name at 20250103000000_policy_again\.sql:1 is rejected too\./);
+  assert.match(twice[1]!.message, /The policy is never created \(a migration tool stops here\)\./);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, base), []);
+    const errors = await runEachStatement(q, again + again);
+    assert.deepEqual(errors.map((e) => e.code), ['42883', '42883']);
+  });
 });

@@ -307,6 +307,29 @@ function enumRejection(model: Model, p: Policy): BadValue | undefined {
   return undefined;
 }
 
+/** A policy PostgreSQL rejects, with why; `by`: the later CREATE POLICY of its name that replaced it in the model. */
+export type RejectedPolicy = readonly [Policy, Rejection, Policy?];
+
+/**
+ * The policies PostgreSQL rejects (rejectedPolicies), and those a later CREATE POLICY of the same
+ * name replaced in the model that it rejects too (the third item: the one replacing it): the first
+ * CREATE POLICY fails, and the one written again (fixed, or after the column or function it lacked
+ * is made) does not collide with it, so the model, which keeps the last, holds no trace of the
+ * failure (circle-marketplace's listings policies; a storage policy comparing a uuid with a
+ * sub-select's text, made again with the cast fixed). Once per model. Shared: do not mutate.
+ */
+export function rejectedWithReplaced(model: Model): readonly RejectedPolicy[] {
+  return memoModel(model, 'rejected:with-replaced', (m) => {
+    const out: RejectedPolicy[] = [...rejectedPolicies(m)];
+    for (const { replaced, by } of m.replacedPolicies) {
+      if (replaced.stmt.kind !== 'CreatePolicyStmt' || replaced.stmt.origin !== 'file') continue;
+      const r = rejectionOf(m, replaced);
+      if (r) out.push([replaced, r, by]);
+    }
+    return out;
+  });
+}
+
 /** Whether PostgreSQL rejects the policy (rejectedPolicies). */
 export function isRejected(model: Model, p: Policy): boolean {
   const r = rejectedPolicies(model);

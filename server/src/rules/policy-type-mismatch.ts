@@ -1,11 +1,12 @@
 import { locationBounds, matchParen } from '../analysis/ast.js';
 import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
-import { rejectedPolicies } from '../analysis/rejected.js';
+import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { nameParts } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix, type RuleContext } from './types.js';
-import { bareValue, fileOf, quoteIdent } from './lib/util.js';
+import { bareValue, fileOf, quoteIdent, where } from './lib/util.js';
+import { stopsAt } from './policy-already-exists.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -15,6 +16,20 @@ import { bareValue, fileOf, quoteIdent } from './lib/util.js';
 // each row's whole array, text = text[], 42883 too. Neon Authorize's auth.user_id() (pg_session_jwt)
 // returns text: Drizzle's `(select auth.user_id() = "notes"."user_id")` with user_id uuid is the same
 // mistake (operators.ts neonUserIdIsText says when the workspace shows it is Neon's).
+
+/**
+ * What becomes of the policy: never created, where a migration tool stops; where a later CREATE
+ * POLICY of its name replaced it in the model (`by`), that one makes it (no 42710: this one never
+ * existed), but only where the migrations go on past this failure: a migration tool never reaches it.
+ */
+function neverCreated(model: Model, p: Policy, by: Policy | undefined): string {
+  const tool = `a migration tool ${stopsAt(model, p.created)}`;
+  if (!by) return `The policy is never created (${tool}). `;
+  const later = where(model, by.created);
+  return isRejected(model, by)
+    ? `The policy is never created (${tool}); the CREATE POLICY of the same name at ${later} is rejected too. `
+    : `The policy is never created here (${tool}, so it never reaches the CREATE POLICY of the same name at ${later}, which PostgreSQL accepts: no 42710, this one never existed; psql without ON_ERROR_STOP goes on, and the policy exists only from there). `;
+}
 
 /** Whether the operand is a current_setting(…) call, written so (its value is '' once a SET LOCAL has ended: nullif). */
 function isSettingCall(n: Node): boolean {
@@ -88,7 +103,7 @@ function refSpan(text: string, ref: Node): Span | undefined {
 }
 
 /** `x = ANY (SELECT arr …)`: each row's whole array is compared, text = text[] (42883). */
-function reportArraySubselect(model: Model, report: RuleContext['report'], p: Policy, m: ArraySubselectMismatch): void {
+function reportArraySubselect(model: Model, report: RuleContext['report'], p: Policy, m: ArraySubselectMismatch, by: Policy | undefined): void {
   const file = p.created.file;
   const text = fileOf(model, file)?.text ?? '';
   const leftSpan = m.location >= 0 ? operandSpan(text, m.left, m.location) : undefined;
@@ -116,7 +131,7 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
     message:
       `Policy "${p.name}" on ${p.table} compares ${shortLeft} (${m.leftType}) with the rows of a sub-select of ${column} (${m.arrayType}, a column of ${table}): ` +
       `\`${written}\` compares ${shortLeft} with each row's whole array, not with its elements, so PostgreSQL looks for an operator ${pair}, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
-      `The policy is never created (a migration tool stops here). ` +
+      neverCreated(model, p, by) +
       `A second pair of parentheses, \`${m.form === 'IN' ? 'IN' : `${m.op} ${m.form}`} ((SELECT ${column} …))\`, is read as the same sub-select and fails alike. ` +
       `Compare with the elements: \`${elements}\`` +
       (m.form === 'ALL' ? '' : `, or \`EXISTS (SELECT 1 FROM ${table} WHERE … AND ${outer} = ANY (${column}))\``) +
@@ -156,7 +171,7 @@ function leftOperandSpan(text: string, n: Node, limit: number): Span | undefined
 }
 
 /** `x::uuid IN (SELECT id::text …)`: a uuid compared with the text a sub-select returns, or the reverse (42883). */
-function reportSubselectText(model: Model, report: RuleContext['report'], p: Policy, m: SubselectTextMismatch): void {
+function reportSubselectText(model: Model, report: RuleContext['report'], p: Policy, m: SubselectTextMismatch, by: Policy | undefined): void {
   const file = p.created.file;
   const text = fileOf(model, file)?.text ?? '';
   const leftSpan = m.location >= 0 ? leftOperandSpan(text, m.left, m.location) : undefined;
@@ -178,7 +193,7 @@ function reportSubselectText(model: Model, report: RuleContext['report'], p: Pol
     message:
       `Policy "${p.name}" on ${p.table} compares ${shortLeft} (${m.leftType}) with the rows of a sub-select of ${shortTarget} (${m.targetType}): ` +
       `\`${written}\` compares ${a(m.leftType)} with ${a(m.targetType)}, and text does not cast to ${other} by itself, so PostgreSQL looks for an operator ${pair}, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
-      `The policy is never created (a migration tool stops here). ` +
+      neverCreated(model, p, by) +
       `Compare values of one type: drop the cast to text, or cast the text to ${other} (a value that is not a valid ${other} then fails with 22P02).`,
     fixes: [],
   });
@@ -197,13 +212,14 @@ export const policyTypeMismatch = defineRule({
     shownBy: { statement: ['42883'], statementMessage: /^operator does not exist: / },
   },
   check({ model, report }) {
-    for (const [p, r] of rejectedPolicies(model)) {
+    // (and those a later CREATE POLICY of the same name replaced: the first still fails)
+    for (const [p, r, by] of rejectedWithReplaced(model)) {
       if ('arraySubselect' in r) {
-        reportArraySubselect(model, report, p, r.arraySubselect);
+        reportArraySubselect(model, report, p, r.arraySubselect, by);
         continue;
       }
       if ('subselectText' in r) {
-        reportSubselectText(model, report, p, r.subselectText);
+        reportSubselectText(model, report, p, r.subselectText, by);
         continue;
       }
       if (!('operator' in r)) continue;
@@ -227,7 +243,7 @@ export const policyTypeMismatch = defineRule({
           `Policy "${p.name}" on ${p.table} compares ${m.column}, a ${m.columnType} column, with ${shown}, which is text` +
           (m.userId ? ` (Neon Authorize's \`auth.user_id()\`, from the pg_session_jwt extension, returns the JWT's \`sub\` as text)` : '') +
           `: PostgreSQL has no operator ${pair} and text does not cast to ${m.columnType} by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
-          `The policy is never created (a migration tool stops here). ` +
+          neverCreated(model, p, by) +
           `${cast} rather than the column to text (${quoteIdent(m.column)}::text = … runs, but no index on ${m.column} can serve it).`,
         fixes: fix ? [fix] : [],
       });

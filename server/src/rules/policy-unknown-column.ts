@@ -1,4 +1,4 @@
-import { rejectedPolicies, rejectionOf, type Rejection } from '../analysis/rejected.js';
+import { rejectedWithReplaced } from '../analysis/rejected.js';
 import { writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
@@ -30,21 +30,6 @@ function nameEnd(text: string, start: number): number {
 }
 
 /**
- * The policies PostgreSQL rejects (rejectedPolicies), and those a later CREATE POLICY of the same
- * name replaced in the model that it rejects too: the first CREATE POLICY fails, the one written
- * again (after the column is added) does not collide with it (circle-marketplace).
- */
-function rejected(model: Model): Array<[Policy, Rejection]> {
-  const out = [...rejectedPolicies(model)];
-  for (const { replaced } of model.replacedPolicies) {
-    if (replaced.stmt.kind !== 'CreatePolicyStmt' || replaced.stmt.origin !== 'file') continue;
-    const r = rejectionOf(model, replaced);
-    if (r) out.push([replaced, r]);
-  }
-  return out;
-}
-
-/**
  * Where a migration tool stops, and what psql without ON_ERROR_STOP does (`rest`: what it goes on
  * without): " (a migration tool stops here; …)", or, where a statement before the policy in its file
  * already fails, a sentence saying the tool stops there (local-marketplace's REVOKE of a function
@@ -68,7 +53,7 @@ export const policyUnknownColumn = defineRule({
     shownBy: { statement: ['42703', '42P01', '42883'] },
   },
   check({ model, report }) {
-    for (const [p, r] of rejected(model)) {
+    for (const [p, r] of rejectedWithReplaced(model)) {
       if ((r.code !== '42703' && r.code !== '42P01' && r.code !== '42883') || 'operator' in r || 'arraySubselect' in r || 'subselectText' in r) continue; // (policy-type-mismatch)
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
