@@ -202,3 +202,58 @@ test("ok: migrations copied into a folder inside supabase/migrations/ (inpersonm
     ]);
   });
 });
+
+test("ok: a pg_dump --clean style baseline after the migrations (DROP POLICY / DROP TABLE IF EXISTS before each CREATE) that adds a policy is replayed: no note; PGlite runs it after them without error. One that adds nothing is left out, its note claiming no 42P07; a DROP TABLE another table's policy still depends on fails (2BP01) and the CREATE TABLE then fails with 42P07, as the note says; with CASCADE it drops that policy too", async () => {
+  const init = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_select ON public.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.docs (id bigint PRIMARY KEY, org_id uuid NOT NULL);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_select ON public.docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = docs.org_id AND m.user_id = (select auth.uid())));
+GRANT SELECT ON public.members, public.docs TO authenticated;
+`;
+  const drops = `SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+DROP POLICY IF EXISTS "docs_select" ON "public"."docs";
+DROP POLICY IF EXISTS "members_select" ON "public"."members";
+DROP TABLE IF EXISTS "public"."docs";
+DROP TABLE IF EXISTS "public"."members";
+`;
+  const makes = `CREATE TABLE "public"."members" ("org_id" uuid NOT NULL, "user_id" uuid NOT NULL);
+CREATE TABLE "public"."docs" ("id" bigint NOT NULL, "org_id" uuid NOT NULL);
+ALTER TABLE "public"."members" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE "public"."docs" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "members_select" ON "public"."members" FOR SELECT TO "authenticated" USING (("user_id" = ( SELECT "auth"."uid"() AS "uid")));
+CREATE POLICY "docs_select" ON "public"."docs" FOR SELECT TO "authenticated" USING ((EXISTS ( SELECT 1 FROM "public"."members" "m" WHERE (("m"."org_id" = "docs"."org_id") AND ("m"."user_id" = ( SELECT "auth"."uid"() AS "uid"))))));
+GRANT SELECT ON "public"."members", "public"."docs" TO "authenticated";
+`;
+  const adds = `CREATE POLICY "docs_insert" ON "public"."docs" FOR INSERT TO "authenticated" WITH CHECK ((EXISTS ( SELECT 1 FROM "public"."members" "m" WHERE (("m"."org_id" = "docs"."org_id") AND ("m"."user_id" = ( SELECT "auth"."uid"() AS "uid"))))));
+`;
+  const lint = (text: string) => lintFiles([
+    { file: 'supabase/migrations/20250101000000_init.sql', text: init },
+    { file: 'supabase/migrations/20250201000000_baseline.sql', text },
+  ], ID);
+  // (replayed: docs has the baseline's policies, the model's tables are its)
+  const clean = drops + makes + adds;
+  const { ws, mine } = lint(clean);
+  assert.deepEqual(mine, []);
+  assert.deepEqual(ws.model().tables.get('public.docs')?.policies.map((p) => [p.name, p.created.file]), [['docs_select', 'supabase/migrations/20250201000000_baseline.sql'], ['docs_insert', 'supabase/migrations/20250201000000_baseline.sql']]);
+  assert.deepEqual(await errorsOfRunning(init, clean), []);
+  // (the same adding nothing: a snapshot still, but no 42P07 nor 42710 claimed; PGlite runs it)
+  const snap = lint(drops + makes).mine;
+  assert.equal(snap.length, 1);
+  assert.doesNotMatch(snap[0]!.message, /42P07|42710/);
+  assert.deepEqual(await errorsOfRunning(init, drops + makes), []);
+  // (it drops members but not docs_select, which reads it: the DROP fails, members stays, the CREATE TABLE fails with 42P07)
+  const blocked = drops.replace(/DROP POLICY IF EXISTS "docs_select"[^\n]*\n/, '').replace(/DROP TABLE IF EXISTS "public"\."docs";\n/, '') + makes.replace(/CREATE TABLE "public"\."docs"[^\n]*\n/, '').replace(/CREATE POLICY "docs_select"[^\n]*\n/, '');
+  const stuck = lint(blocked).mine;
+  assert.equal(stuck.length, 1);
+  assert.match(stuck[0]!.message, /its CREATE TABLE public\.members fails \(42P07: relation "members" already exists: 20250101000000_init\.sql:1 makes it\)/);
+  const errors = await errorsOfRunning(init, blocked);
+  assert.deepEqual(errors.map((e) => e.slice(0, 5)), ['2BP01', '42P07']);
+  assert.match(errors[0]!, /cannot drop table public\.members because other objects depend on it/);
+  // (with CASCADE: docs_select goes with members, and is made again without 42710)
+  const cascade = `DROP TABLE IF EXISTS public.members CASCADE;\n${makes}${adds}`;
+  assert.deepEqual(lint(cascade.replace(/CREATE TABLE "public"\."docs"[^\n]*\n/, '')).mine, []);
+  assert.deepEqual(await errorsOfRunning(init, cascade.replace(/CREATE TABLE "public"\."docs"[^\n]*\n/, '')), []);
+});

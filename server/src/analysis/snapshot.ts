@@ -10,7 +10,7 @@
 // them and that changes what they made (changes()). Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { nameParts } from './parse.js';
-import type { ParsedFile, Statement } from './types.js';
+import type { Node, ParsedFile, Statement } from './types.js';
 import { folderOf as folderOfPath } from './unseen.js';
 
 /**
@@ -125,6 +125,25 @@ function madeBy(files: readonly ParsedFile[]) {
       else if (s.kind === 'CreateTrigStmt') { const t = relKey(n?.relation); if (t) made.triggers.add(`${t}\0${n.trigname}`); }
       // (by its name alone: a dump qualifies what a migration may not)
       else if (s.kind === 'CreateFunctionStmt') { const name = nameParts(n?.funcname).at(-1); if (name) made.functions.add(name); }
+      // (a table or policy a later file drops is no longer made: written either way, qualified or not)
+      else if (s.kind === 'DropStmt' && (n?.removeType === 'OBJECT_TABLE' || n?.removeType === 'OBJECT_POLICY')) {
+        for (const o of n.objects ?? []) {
+          const policy = n.removeType === 'OBJECT_POLICY';
+          const items = o?.List?.items ?? [];
+          const k = droppedKey(policy ? { List: { items: items.slice(0, -1) } } : o);
+          const name = policy ? items[items.length - 1]?.String?.sval : undefined;
+          if (!k || (policy && typeof name !== 'string')) continue;
+          const forms = [k, asPublic(k), `*${k.slice(k.indexOf('.'))}`];
+          for (const f of forms) {
+            if (policy) made.policies.delete(`${f}\0${name}`);
+            else {
+              made.tables.delete(f);
+              made.rls.delete(f);
+              for (const p of [...made.policies]) if (p.startsWith(`${f}\0`)) made.policies.delete(p);
+            }
+          }
+        }
+      }
     }
   return made;
 }
@@ -152,45 +171,208 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
   };
   const own = madeBy([dump]);
   let changed = false;
-  // (policies the dump drops before it makes them again: `DROP POLICY IF EXISTS` then CREATE POLICY
-  // runs after the migrations, no 42710 — an idempotent baseline's pattern)
-  const dropped = new Set<string>();
+  // (what the dump drops before it makes it again: `DROP TABLE IF EXISTS` then CREATE TABLE, `DROP
+  // POLICY IF EXISTS` then CREATE POLICY run after the migrations, no 42P07 nor 42710 — pg_dump
+  // --clean's pattern, and an idempotent baseline's)
+  const drops = new Drops(before);
   for (const s of dump.statements) {
     if (s.origin !== 'file') continue;
     const n = s.node;
+    drops.see(s);
     if (s.kind === 'CreateStmt') {
       const t = relKey(n?.relation);
-      if (t && had(made.tables, t) && !n.if_not_exists) return false;
-    } else if (s.kind === 'DropStmt') {
-      for (const k of droppedPolicies(s)) dropped.add(k);
+      if (t && had(made.tables, t) && !n.if_not_exists && !drops.tableDropped(t)) return false;
     } else if (s.kind === 'CreatePolicyStmt') {
       const t = relKey(n?.table);
       if (!t) continue;
       const key = `${t}\0${n.policy_name}`;
       if (!had(made.policies, key)) changed = true;
-      else if (!had(dropped, key)) return false;
+      else if (!drops.policyDropped(key)) return false;
     }
   }
   if (changed) return true;
   for (const t of own.rls) if (had(made.tables, t) && !had(made.rls, t)) return true;
   for (const k of own.triggers) if (!had(made.triggers, k)) return true;
   for (const fn of own.functions) if (!made.functions.has(fn)) return true;
+  // (and what it drops and does not make again as the migrations left it: a table gone, row-level
+  // security off on a table it makes again, a policy or trigger gone)
+  if (drops.any()) {
+    const mine = (set: Set<string>) => new Set([...set].map((k) => asPublic(k)));
+    const ownTables = mine(own.tables);
+    const ownRls = mine(own.rls);
+    const ownPolicies = mine(own.policies);
+    const ownTriggers = mine(own.triggers);
+    for (const t of made.tables) if (drops.tableDropped(t) && !ownTables.has(asPublic(t))) return true;
+    for (const t of made.rls) if (drops.tableDropped(t) && !ownRls.has(asPublic(t))) return true;
+    for (const k of made.policies) if (drops.policyDropped(k) && !ownPolicies.has(asPublic(k))) return true;
+    for (const k of made.triggers) if (drops.tableDropped(k.slice(0, k.indexOf('\0'))) && !ownTriggers.has(asPublic(k))) return true;
+  }
   return false;
 }
 
-/** `schema.table\0policy` (`*.table` unqualified, public's as asPublic makes it) of each policy a DROP POLICY drops. */
-function droppedPolicies(s: Statement): string[] {
-  const n = s.node;
-  if (s.kind !== 'DropStmt' || n?.removeType !== 'OBJECT_POLICY') return [];
-  const out: string[] = [];
-  for (const o of n.objects ?? []) {
-    const parts: string[] = (o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => x?.String?.sval);
-    if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
-    const policy = parts[parts.length - 1]!;
-    const rel = parts.length === 3 ? `${parts[0]}.${parts[1]}` : `*.${parts[0]}`;
-    out.push(`${rel}\0${policy}`);
+/** `schema.name` of a DROP's object (a List of names), `*.name` unqualified. */
+function droppedKey(o: Node): string | undefined {
+  const parts: unknown[] = (o?.List?.items ?? []).map((x: Node) => x?.String?.sval);
+  if (parts.length === 0 || parts.some((x) => typeof x !== 'string')) return undefined;
+  return parts.length >= 2 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : `*.${parts[0]}`;
+}
+
+/** What an object the files before made reads: the relations its tree names and the functions it calls (by their last name). */
+interface Dependent {
+  kind: 'policy' | 'table' | 'view';
+  /** asPublic's key: `schema.table\0policy` for a policy */
+  key: string;
+  rels: Set<string>;
+  calls: Set<string>;
+}
+
+/** The relations (asPublic's keys) and the functions (last names) named in a tree, but `own`. */
+function refsOf(root: unknown, own: string | undefined): { rels: Set<string>; calls: Set<string> } {
+  const rels = new Set<string>();
+  const calls = new Set<string>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const x = stack.pop();
+    if (!x || typeof x !== 'object') continue;
+    if (Array.isArray(x)) {
+      for (const y of x) stack.push(y);
+      continue;
+    }
+    const o = x as Record<string, unknown>;
+    if (typeof o.relname === 'string') {
+      const k = asPublic(relKey(o as { schemaname?: string; relname?: string })!);
+      if (k !== own) rels.add(k);
+    }
+    if (Array.isArray(o.funcname)) {
+      const name = nameParts(o.funcname).at(-1);
+      if (name) calls.add(name);
+    }
+    for (const v of Object.values(o)) if (v && typeof v === 'object') stack.push(v);
   }
-  return out;
+  return { rels, calls };
+}
+
+/**
+ * What a file drops, statement by statement (see), of what the files before it made: a table, and
+ * with it its policies and triggers; a policy; a view; a schema's tables, with CASCADE. CASCADE
+ * takes too the policies and views reading the relation, and the policies calling the function,
+ * that it drops. A DROP TABLE or DROP VIEW without CASCADE drops only where nothing the files
+ * before made depends on the relation any more (another table's FOREIGN KEY, a policy of another
+ * table, a view reading it), as pg_dump --clean drops them first: else PostgreSQL rejects the DROP
+ * (2BP01), and the table stays. Keys as asPublic makes them.
+ */
+class Drops {
+  private readonly tables = new Set<string>();
+  private readonly policies = new Set<string>();
+  private readonly views = new Set<string>();
+  private readonly schemas = new Set<string>();
+  /** tables an ALTER TABLE … DROP CONSTRAINT of the file names (a FOREIGN KEY of theirs may be gone) */
+  private readonly constraints = new Set<string>();
+  private deps: Dependent[] | undefined;
+  constructor(private readonly before: readonly ParsedFile[]) {}
+
+  any(): boolean {
+    return this.tables.size + this.policies.size + this.schemas.size !== 0;
+  }
+
+  tableDropped(key: string): boolean {
+    const k = asPublic(key);
+    return this.tables.has(k) || this.schemas.has(k.slice(0, k.indexOf('.')));
+  }
+
+  /** `schema.table\0policy` */
+  policyDropped(key: string): boolean {
+    const k = asPublic(key);
+    return this.policies.has(k) || this.tableDropped(k.slice(0, k.indexOf('\0')));
+  }
+
+  see(s: Statement): void {
+    const n = s.node;
+    if (s.kind === 'AlterTableStmt') {
+      const t = relKey(n?.relation);
+      if (t && (n?.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_DropConstraint')) this.constraints.add(asPublic(t));
+      return;
+    }
+    if (s.kind !== 'DropStmt') return;
+    const cascade = n?.behavior === 'DROP_CASCADE';
+    const type = n?.removeType;
+    for (const o of n?.objects ?? []) {
+      if (type === 'OBJECT_POLICY') {
+        const parts: unknown[] = (o?.List?.items ?? []).map((x: Node) => x?.String?.sval);
+        if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
+        const rel = parts.length >= 3 ? `${parts[parts.length - 3]}.${parts[parts.length - 2]}` : `*.${parts[0]}`;
+        this.policies.add(asPublic(`${rel}\0${parts[parts.length - 1]}`));
+      } else if (type === 'OBJECT_TABLE' || type === 'OBJECT_FOREIGN_TABLE' || type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW') {
+        const k = droppedKey(o);
+        if (!k) continue;
+        const key = asPublic(k);
+        if (!cascade && this.dependedOn(key)) continue;
+        (type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW' ? this.views : this.tables).add(key);
+        if (cascade) this.cascade((d) => d.rels.has(key));
+      } else if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') {
+        const name = nameParts((o?.ObjectWithArgs ?? o)?.objname).at(-1);
+        if (cascade && name) this.cascade((d) => d.kind === 'policy' && d.calls.has(name));
+      } else if (type === 'OBJECT_SCHEMA' && cascade) {
+        const name = o?.String?.sval;
+        if (typeof name === 'string') this.schemas.add(name);
+      }
+    }
+  }
+
+  /** Drops what depends on a dropped object (`on`): policies and views; a table's FOREIGN KEY, which leaves the table. */
+  private cascade(on: (d: Dependent) => boolean): void {
+    for (const d of this.dependents()) {
+      if (!on(d)) continue;
+      if (d.kind === 'policy') this.policies.add(d.key);
+      else if (d.kind === 'view') this.views.add(d.key);
+      else this.constraints.add(d.key);
+    }
+  }
+
+  /** Whether something the files before made, and the file has not dropped, still depends on the relation. */
+  private dependedOn(key: string): boolean {
+    for (const d of this.dependents()) {
+      if (!d.rels.has(key)) continue;
+      if (d.kind === 'policy' ? !this.policyDropped(d.key) : d.kind === 'view' ? !this.views.has(d.key) : !this.tableDropped(d.key) && !this.constraints.has(d.key)) return true;
+    }
+    return false;
+  }
+
+  /** What the files before made that reads a relation or calls a function (less what they dropped again). Made on first use. */
+  private dependents(): Dependent[] {
+    if (this.deps) return this.deps;
+    let out: Dependent[] = [];
+    for (const f of this.before)
+      for (const s of f.statements) {
+        const n = s.node;
+        const rel = relKey(s.kind === 'CreatePolicyStmt' ? n?.table : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : n?.relation);
+        if (s.kind === 'CreatePolicyStmt' && rel) {
+          const key = asPublic(`${rel}\0${n.policy_name}`);
+          out = out.filter((d) => !(d.kind === 'policy' && d.key === key));
+          out.push({ kind: 'policy', key, ...refsOf([n.qual, n.with_check], undefined) });
+        } else if ((s.kind === 'ViewStmt' || s.kind === 'CreateTableAsStmt') && rel) {
+          out.push({ kind: 'view', key: asPublic(rel), ...refsOf(s.kind === 'ViewStmt' ? n.query : n.query, asPublic(rel)) });
+        } else if ((s.kind === 'CreateStmt' || s.kind === 'AlterTableStmt') && rel) {
+          const r = refsOf(s.kind === 'CreateStmt' ? [n.tableElts, n.inhRelations, n.partbound] : n.cmds, asPublic(rel));
+          if (r.rels.size) out.push({ kind: 'table', key: asPublic(rel), ...r });
+        } else if (s.kind === 'DropStmt') {
+          // (what a later file dropped depends on nothing any more)
+          for (const o of n?.objects ?? []) {
+            if (n.removeType === 'OBJECT_POLICY') {
+              const parts: unknown[] = (o?.List?.items ?? []).map((x: Node) => x?.String?.sval);
+              if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
+              const r = parts.length >= 3 ? `${parts[parts.length - 3]}.${parts[parts.length - 2]}` : `*.${parts[0]}`;
+              const key = asPublic(`${r}\0${parts[parts.length - 1]}`);
+              out = out.filter((d) => !(d.kind === 'policy' && d.key === key));
+            } else {
+              const k = droppedKey(o);
+              if (k) out = out.filter((d) => d.key !== asPublic(k) && !(d.kind === 'policy' && d.key.startsWith(`${asPublic(k)}\0`)));
+            }
+          }
+        }
+      }
+    return (this.deps = out);
+  }
 }
 
 /** A file right in a `supabase/migrations/` folder: its folder and its name. */
@@ -368,20 +550,19 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
     }
   }
   // (an unqualified name made before is public's; a qualified one in the file may name it too;
-  // a policy the file drops first is made again without 42710)
-  const dropped = new Set<string>();
+  // what the file drops first is made again without 42P07 or 42710: Drops)
+  const drops = new Drops(ordered.slice(0, at).filter((g) => !left.has(g)));
   for (const s of f.statements) {
     if (s.origin !== 'file') continue;
     const n = s.node;
-    if (s.kind === 'DropStmt') {
-      for (const k of droppedPolicies(s)) dropped.add(asPublic(k));
-    } else if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
+    drops.see(s);
+    if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
       const t = relKey(n?.relation);
-      const made = t !== undefined ? tables.get(asPublic(t)) : undefined;
+      const made = t !== undefined && !drops.tableDropped(t) ? tables.get(asPublic(t)) : undefined;
       if (made) return { stmt: s, code: '42P07', relation: written(n.relation), made: made[0], madeBy: made[1] };
     } else if (s.kind === 'CreatePolicyStmt') {
       const t = relKey(n?.table);
-      const made = t !== undefined && !dropped.has(asPublic(`${t}\0${n.policy_name}`)) ? policies.get(asPublic(`${t}\0${n.policy_name}`)) : undefined;
+      const made = t !== undefined && !drops.policyDropped(`${t}\0${n.policy_name}`) ? policies.get(asPublic(`${t}\0${n.policy_name}`)) : undefined;
       if (made) return { stmt: s, code: '42710', relation: written(n.table), policy: String(n.policy_name), made: made[0], madeBy: made[1] };
     }
   }
