@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, STORAGE_STUB_SQL } from '../helpers/supabase.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-calls-without-execute';
 before(initParser);
@@ -219,5 +220,45 @@ DO $$ DECLARE f text; BEGIN FOREACH f IN ARRAY ARRAY['kit.owner_of(text)'] LOOP 
     await q(`INSERT INTO public.docs VALUES (1, 'x')`);
     await q('SET ROLE pcwe_dyn_anon');
     assert.equal((await q('SELECT id FROM public.docs')).length, 1);
+  });
+});
+
+// What is kept across lints (each policy's calls of functions PUBLIC lost EXECUTE on, reused while
+// the policy's row, the functions and which of them lost it are the same) follows edits of another file.
+test('ok/err: kept across lints: a GRANT to the role, to PUBLIC, a new policy calling the function and a later REVOKE in another file each change the findings, another function revoked from PUBLIC does not; undone, they come back; PGlite: after the GRANT … TO PUBLIC app_user reads', async () => {
+  const policy = `CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));\n`;
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  ws.setFile('db/1.sql', BASE + policy);
+  const second = 'db/2.sql';
+  ws.setFile(second, 'SELECT 1;\n');
+  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID);
+  assert.equal(mine().length, 1);
+  ws.setFile(second, 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;\n');
+  assert.equal(mine().length, 0, 'granted to the role');
+  ws.setFile(second, 'SELECT 1;\n');
+  assert.equal(mine().length, 1);
+  const toPublic = 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO PUBLIC;\n';
+  ws.setFile(second, toPublic);
+  assert.equal(mine().length, 0, 'granted to PUBLIC');
+  ws.setFile(second, 'SELECT 1;\n');
+  assert.equal(mine().length, 1);
+  // (a policy of another file on the same table: its row comes between the others)
+  ws.setFile(second, `CREATE POLICY q ON app.documents FOR SELECT TO app_user USING (app.is_owner(title));\n`);
+  assert.deepEqual(mine().map((f) => f.file).sort(), ['db/1.sql', 'db/2.sql']);
+  ws.setFile(second, 'SELECT 1;\n');
+  assert.deepEqual(mine().map((f) => f.file), ['db/1.sql']);
+  // (a REVOKE moving where the GRANT goes: the fix follows it)
+  ws.setFile(second, 'REVOKE EXECUTE ON FUNCTION app.is_owner(text) FROM PUBLIC;\n');
+  assert.match(mine()[0]!.fixes[0]!.title, /\(after the REVOKE at 2\.sql:1\)$/);
+  // (another function PUBLIC lost EXECUTE on: every policy looked at again, the same finding)
+  ws.setFile(second, 'CREATE FUNCTION app.extra() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION app.extra() FROM PUBLIC;\n');
+  assert.equal(mine().length, 1);
+  ws.setFile(second, 'SELECT 1;\n');
+  assert.doesNotMatch(mine()[0]!.fixes[0]!.title, /after the REVOKE/);
+  await inRollback(await getDb(), async (q) => {
+    await q(BASE + policy + toPublic);
+    await q(`INSERT INTO app.documents VALUES (1, 'app_user', 'mine')`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'app.documents'), 1);
   });
 });

@@ -1026,10 +1026,27 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
   return [...out].map(([func, policy]) => ({ func, policy }));
 }
 
-/** Each call of callsIn(node), as a stable key. */
-const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length, node: c.node })));
+/** Each call of callsIn(node), as a stable key (the same list, index for index). */
+export const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length, node: c.node })));
 
 const newResolvedMap = () => new Map<string, Func | null>();
+
+/**
+ * The workspace function a call resolves to: a one-part name through the SET search_path it was
+ * written under (Model.callPathKey), the overload of its argument count or else the last one;
+ * otherwise model.findFunction, kept per model by the call's key (`byKey`: callers resolving a
+ * list pass it, asked once).
+ */
+export function resolveCall(model: Model, c: CallKey, byKey = memoModel(model, 'resolvedCalls', newResolvedMap)): Func | undefined {
+  const viaPath = c.parts.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
+  if (viaPath) {
+    const list = model.functions.get(viaPath);
+    return list?.find((x) => x.argTypes.length === c.argc) ?? list?.[list.length - 1];
+  }
+  let f = byKey.get(c.key);
+  if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
+  return f ?? undefined;
+}
 
 /** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
 export function resolvedCalls(model: Model, node: Node): readonly Func[] {
@@ -1041,15 +1058,7 @@ export function resolvedCalls(model: Model, node: Node): readonly Func[] {
   let out: Func[] | undefined;
   const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
-    const viaPath = c.parts.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
-    if (viaPath) {
-      const list = model.functions.get(viaPath);
-      const f = list?.find((x) => x.argTypes.length === c.argc) ?? list?.[list.length - 1];
-      if (f) (out ??= []).push(f);
-      continue;
-    }
-    let f = byKey.get(c.key);
-    if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
+    const f = resolveCall(model, c, byKey);
     if (f) (out ??= []).push(f);
   }
   facts.resolved = out ?? NO_FUNCS;

@@ -1,13 +1,13 @@
 import type { CallRef } from '../analysis/ast.js';
 import { callsIn, identEnd } from '../analysis/ast.js';
-import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { resolvedThroughPath, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { ParsedFile } from '../analysis/types.js';
 import { commandList, roleList } from '../analysis/policies.js';
-import { activeRows, constBool, memoModel, orderOf, textOfFile, type Clause } from '../analysis/policy-exprs.js';
+import { activeRows, callListKeys, constBool, functionsToken, memoModel, resolveCall, textOfFile, type Clause, type PolicyRow } from '../analysis/policy-exprs.js';
 import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
-import { executeRevokedFrom, hasAnyPrivilege, insertAfter, privilegesNeeded, quoteIdent, usesSchema, where } from './lib/util.js';
+import { afterExecuteRevokes, executeRevokedFrom, hasAnyPrivilege, insertAfter, privilegesNeeded, quoteIdent, usesSchema, where } from './lib/util.js';
 import { filteredRoles, foldedAway } from './lib/unreadable.js';
 
 // PostgreSQL checks EXECUTE on every function of a policy's expressions as the role whose query
@@ -18,16 +18,6 @@ import { filteredRoles, foldedAway } from './lib/unreadable.js';
 // not checked: the stored policy names the function by its OID (measured). makerkit's storage
 // policy calling kit.get_storage_filename_as_uuid(), revoked from PUBLIC and granted to
 // authenticated and service_role only, is the pattern.
-
-/** The workspace function a call of a policy expression resolves to (as resolvedCalls does). */
-function resolve(model: Model, c: CallRef): Func | undefined {
-  const viaPath = c.name.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
-  if (viaPath) {
-    const list = model.functions.get(viaPath);
-    return list?.find((x) => x.argTypes.length === c.args.length) ?? list?.[list.length - 1];
-  }
-  return model.findFunction(c.name, c.args.length);
-}
 
 /**
  * Whether the migrations say for certain that `role` may not EXECUTE `f`: PUBLIC's EXECUTE is
@@ -53,6 +43,13 @@ function cannotExecute(model: Model, f: Func, role: string): boolean {
 function reachesTable(model: Model, t: Table, p: Policy, role: string): boolean {
   if (t.owner?.role !== role && !hasAnyPrivilege(privilegesOf(model, t, role), privilegesNeeded(p))) return false;
   return rolesActingAs(model, role).some((x) => usesSchema(model, t.schema, x));
+}
+
+/** reachesTable, and the policy not folded away for the role: kept in `seen` (per policy). */
+function reaches(model: Model, t: Table, p: Policy, role: string, seen: Map<string, boolean>): boolean {
+  let v = seen.get(role);
+  if (v === undefined) seen.set(role, (v = reachesTable(model, t, p, role) && !foldedAway(model, p, role)));
+  return v;
 }
 
 const STORAGE_OBJECTS = 'storage.objects';
@@ -102,62 +99,46 @@ export const policyCallsWithoutExecute = defineRule({
   },
   check({ model, report }) {
     // (nearly every function stays executable by PUBLIC: nothing to look at)
-    // (the names of those whose EXECUTE PUBLIC lost: a call of another name is not resolved)
-    const revoked = new Set<string>();
-    // (names as parsed on both sides: folded unless quoted, as PostgreSQL matches them)
-    for (const list of model.functions.values()) for (const f of list) if (!f.publicExecute) revoked.add(f.name);
-    if (revoked.size === 0) return;
+    const revoked = revokedFunctions(model);
+    if (revoked.funcs.length === 0) return;
     // (EXECUTE granted by dynamic SQL — a DO block's EXECUTE 'GRANT …', a loop over functions — is
     // not followed: where the migrations run one, who may call what is not known)
     if (dynamicGrants(model)) return;
     // (cannotExecute per function and role, once per lint: the same helpers and roles come back in policy after policy)
-    const verdicts = new Map<Func, Map<string, boolean>>();
-    const denies = (f: Func, r: string): boolean => {
-      let byRole = verdicts.get(f);
-      if (!byRole) verdicts.set(f, (byRole = new Map()));
+    // (by the function's index in revoked.funcs)
+    const verdicts: Array<Map<string, boolean> | undefined> = [];
+    const denies = (fn: number, r: string): boolean => {
+      const byRole = (verdicts[fn] ??= new Map());
       let v = byRole.get(r);
-      if (v === undefined) byRole.set(r, (v = cannotExecute(model, f, r)));
+      if (v === undefined) byRole.set(r, (v = cannotExecute(model, revoked.funcs[fn]!, r)));
       return v;
     };
     const rows = activeRows(model);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const t = row.table;
-      const p = row.policy;
-      if (!t && p.table !== STORAGE_OBJECTS) continue;
+    const scan = scanOf(model, rows, revoked);
+    // (per group of the scan, whether each role of it may call its function)
+    const allMay: Array<boolean | undefined> = [];
+    for (let n = 0; n < scan.at.length; n++) {
+      let row: PolicyRow | undefined;
       let roles: string[] | undefined;
-      // (each function the policy calls whose EXECUTE PUBLIC lost: its first call, and the clauses calling it)
-      let calls: Map<Func, { call: CallRef; file: string; clauses: Set<Clause> }> | undefined;
-      for (const e of row.exprs) {
-        const list = callsIn(e.node);
-        if (list.length === 0) continue;
-        // (PostgreSQL folds a constant expression: its calls never run)
-        if (constBool(e.node) !== undefined) continue;
-        for (const c of list) {
-          const last = c.name[c.name.length - 1];
-          if (last === undefined || !revoked.has(last)) continue;
-          const f = resolve(model, c);
-          if (!f || f.publicExecute) continue;
-          calls ??= new Map();
-          const seen = calls.get(f);
-          if (seen) seen.clauses.add(e.clause);
-          else calls.set(f, { call: c, file: e.file, clauses: new Set([e.clause]) });
-        }
-      }
-      if (!calls) continue;
       // (whether a role reaches the table, asked only of roles that may not call a function: the costly part)
       let reach: Map<string, boolean> | undefined;
-      const reaches = (r: string): boolean => {
-        reach ??= new Map();
-        let v = reach.get(r);
-        if (v === undefined) reach.set(r, (v = reachesTable(model, t!, p, r) && !foldedAway(model, p, r)));
-        return v;
-      };
-      for (const [f, { call: c, file, clauses }] of calls) {
-        // (a policy for named roles that may all call it: nothing to report, whatever they reach)
-        if (t && !p.roles.includes('public') && p.roles.every((r) => !denies(f, r))) continue;
+      for (const { fn, group, call: c, file, clauses } of scan.calls[n]!) {
+        // (a policy on a table for named roles that may all call it: nothing to report, whatever they reach)
+        if (group >= 0) {
+          let may = allMay[group];
+          if (may === undefined) {
+            const g = scan.groups[group]!;
+            allMay[group] = may = !g.roles.some((r) => denies(g.fn, r));
+          }
+          if (may) continue;
+        }
+        row ??= rows[scan.at[n]!]!;
+        const t = row.table;
+        const p = row.policy;
+        const f = revoked.funcs[fn]!;
         roles ??= t ? filteredRoles(model, t, p) : storageRoles(model, p);
-        const denied = roles.filter((r) => denies(f, r) && (!t || reaches(r)));
+        reach ??= new Map();
+        const denied = roles.filter((r) => denies(fn, r) && (!t || reaches(model, t, p, r, reach!)));
         if (denied.length === 0) continue;
         // (the commands each of these roles holds the table privilege for: the others fail on the table first)
         const commands = commandsOf(p, clauses, !!row.check).filter((cmd) => !t || denied.every((r) => t.owner?.role === r || privilegesOf(model, t, r).has(cmd)));
@@ -166,11 +147,7 @@ export const policyCallsWithoutExecute = defineRule({
         const sig = signatureSql(f);
         const grantees = denied.map(quoteIdent).join(', ');
         // (the GRANT goes after the policy, or after the last REVOKE of EXECUTE on the function if that comes later)
-        let at = p.loc;
-        for (const g of model.grantEvents) {
-          if (g.isGrant || g.objectKind !== 'function' || !(g.objects.includes(f.signature) || g.objects.includes(`schema:${f.schema}`))) continue;
-          if (orderOf(model, g.loc) > orderOf(model, at)) at = g.loc;
-        }
+        const at = afterExecuteRevokes(model, f, p.loc);
         const granted = [...f.executeGrants].filter((g) => g !== 'public');
         report({
           file,
@@ -193,6 +170,228 @@ export const policyCallsWithoutExecute = defineRule({
     }
   },
 });
+
+/**
+ * The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (counted
+ * across its lists, in its order); once asked, the indexes in `funcs` of those of each name.
+ */
+interface Revoked {
+  funcs: Func[];
+  places: number[];
+  byName?: Map<string, number[]>;
+}
+
+function revokedFunctions(model: Model): Revoked {
+  return memoModel(model, 'policy-calls-without-execute:revoked', (m) => {
+    const funcs: Func[] = [];
+    const places: number[] = [];
+    let n = 0;
+    for (const list of m.functions.values()) {
+      for (let i = 0; i < list.length; i++, n++) {
+        if (list[i]!.publicExecute) continue;
+        funcs.push(list[i]!);
+        places.push(n);
+      }
+    }
+    return { funcs, places, byName: undefined };
+  });
+}
+
+/** Revoked.byName, made once per model (or taken from a model with the same functions at the same places: their names are the same). */
+function byNameOf(revoked: Revoked): Map<string, number[]> {
+  if (revoked.byName) return revoked.byName;
+  const byName = new Map<string, number[]>();
+  // (names as parsed on both sides: folded unless quoted, as PostgreSQL matches them)
+  revoked.funcs.forEach((f, x) => {
+    const list = byName.get(f.name);
+    if (list) list.push(x);
+    else byName.set(f.name, [x]);
+  });
+  return (revoked.byName = byName);
+}
+
+/**
+ * A function whose EXECUTE PUBLIC lost that a policy calls (`fn`: its index in Revoked.funcs): its
+ * first call, the file that is written in, and the clauses calling it; `group`, for a policy on a
+ * table of the workspace that names its roles (not PUBLIC), the index in Scan.groups of that
+ * function and those roles, else -1.
+ */
+interface ExecCall {
+  fn: number;
+  group: number;
+  call: CallRef;
+  file: string;
+  clauses: Set<Clause>;
+}
+
+/**
+ * The active rows calling a function whose EXECUTE PUBLIC lost (indexes into the rows, ascending)
+ * and those calls, with what the scan was made under (see scanOf).
+ */
+interface Scan {
+  token: object;
+  revoked: Revoked;
+  rows: readonly PolicyRow[];
+  at: number[];
+  calls: ExecCall[][];
+  /** the rows whose names resolved through a SET search_path (Model.callPathKey): looked at again by the next scan */
+  pathy: Set<PolicyRow>;
+  /** a function and the roles a policy names, as ExecCall.group (kept while the scan's rows are: `key` gives the index of `fn` and its roles) */
+  groups: Array<{ fn: number; roles: readonly string[] }>;
+  groupKeys: Map<string, number>;
+}
+
+/** The last model's scan (a re-lint's model shares most of its rows). */
+let lastScan: Scan | undefined;
+
+/** How far on rows are looked for among the last scan's, and how many rows may be missed so before they are looked up in a map. */
+const LOOK_ON = 64;
+const MISSES = 1024;
+
+/**
+ * The calls of the active rows of functions whose EXECUTE PUBLIC lost. A row's calls are those
+ * of the last scan when the row is the same object (its policy, table and expressions are then
+ * the same), calls resolve the same (the same functionsToken: the same functions, key by key,
+ * in the same order) and the same places of model.functions lost PUBLIC's EXECUTE (a function is
+ * named by its index among those: this model's at its place). Not for a row whose names resolved
+ * through a SET search_path when it was looked at (Model.callPathKey: looked at again). A re-lint
+ * looks at the rows of the replayed files only; the others cost a comparison of two lists'
+ * elements. (Bench, per re-lint: ≈ 9,000 rows whose expressions' calls were all looked at,
+ * ≈ 5 ms, and the calls they found made again, ≈ 2,200 maps.)
+ */
+function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Scan {
+  const token = functionsToken(model);
+  const last = lastScan;
+  const same = last !== undefined && last.token === token && samePlaces(last.revoked.places, revoked.places);
+  if (same) revoked.byName ??= last.revoked.byName;
+  const at: number[] = [];
+  const calls: ExecCall[][] = [];
+  const pathy = new Set<PolicyRow>();
+  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : new Map() };
+  // (where the last scan's rows are: at j while they match; a row further on where rows were
+  // removed; none where rows were added (the last's row at j further on among these) or replaced
+  // (neither: an edit makes the rows of the files it replays new); after many misses, in a map)
+  const before = same ? last.rows : [];
+  let j = 0;
+  let k = 0;
+  let misses = 0;
+  let byRow: Map<PolicyRow, number> | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    let found: ExecCall[] | undefined;
+    let o = -1;
+    if (same && (last.pathy.size === 0 || !last.pathy.has(row))) {
+      if (byRow) o = byRow.get(row) ?? -1;
+      else if (before[j] === row) o = j;
+      else {
+        for (let d = 1; d <= LOOK_ON && j + d < before.length; d++) {
+          if (before[j + d] === row) {
+            o = j + d;
+            break;
+          }
+        }
+        if (o < 0) {
+          let added = false;
+          for (let d = 1; d <= LOOK_ON && i + d < rows.length; d++) {
+            if (rows[i + d] === before[j]) {
+              added = true;
+              break;
+            }
+          }
+          if (!added) j++;
+          if (++misses > MISSES) {
+            byRow = new Map();
+            for (let x = 0; x < before.length; x++) byRow.set(before[x]!, x);
+          }
+        }
+      }
+    }
+    if (o >= 0) {
+      j = o + 1;
+      // (the last scan's entry of row o, if it has one: `at` ascends, and so does o but where rows moved)
+      const lastAt = last!.at;
+      if (k > 0 && lastAt[k - 1]! >= o) k = lowerBound(lastAt, o);
+      while (k < lastAt.length && lastAt[k]! < o) k++;
+      if (k < lastAt.length && lastAt[k] === o) found = last!.calls[k];
+    } else {
+      found = scanRow(model, row, revoked, scan);
+      if (throughPath(row)) pathy.add(row);
+    }
+    if (found) {
+      at.push(i);
+      calls.push(found);
+    }
+  }
+  lastScan = scan;
+  return scan;
+}
+
+/** Whether the names of the row's statement or expressions resolved through a SET search_path (Model.callPathKey). */
+function throughPath(row: PolicyRow): boolean {
+  if (resolvedThroughPath(row.policy.stmt)) return true;
+  for (const e of row.exprs) if (resolvedThroughPath(e.node)) return true;
+  return false;
+}
+
+/** The first index of an ascending list whose element is not below `x`. */
+function lowerBound(list: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function samePlaces(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Each function whose EXECUTE PUBLIC lost that the row calls: its first call, and the clauses calling it. */
+function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): ExecCall[] | undefined {
+  const t = row.table;
+  const p = row.policy;
+  if (!t && p.table !== STORAGE_OBJECTS) return undefined;
+  let out: ExecCall[] | undefined;
+  for (const e of row.exprs) {
+    const list = callsIn(e.node);
+    if (list.length === 0) continue;
+    // (PostgreSQL folds a constant expression: its calls never run)
+    if (constBool(e.node) !== undefined) continue;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      // (a call of another name is not resolved)
+      const last = c.name[c.name.length - 1];
+      const named = last === undefined ? undefined : byNameOf(revoked).get(last);
+      if (!named) continue;
+      const f = resolveCall(model, callListKeys(e.node)[i]!);
+      if (!f || f.publicExecute) continue;
+      // (one of that name, but for a name that resolved to another spelling)
+      const fn = named.find((x) => revoked.funcs[x] === f) ?? revoked.funcs.indexOf(f);
+      const seen = out?.find((x) => x.fn === fn);
+      if (seen) {
+        seen.clauses.add(e.clause);
+        continue;
+      }
+      let group = -1;
+      if (t && !p.roles.includes('public')) {
+        const key = `${fn}\u0000${p.roles.join('\u0000')}`;
+        group = scan.groupKeys.get(key) ?? -1;
+        if (group < 0) {
+          scan.groupKeys.set(key, (group = scan.groups.length));
+          scan.groups.push({ fn, roles: p.roles });
+        }
+      }
+      (out ??= []).push({ fn, group, call: c, file: e.file, clauses: new Set([e.clause]) });
+    }
+  }
+  return out;
+}
 
 /** Whether some dynamic SQL of the migrations (a DO block's or a function's EXECUTE) may GRANT a privilege. */
 function dynamicGrants(model: Model): boolean {

@@ -1396,6 +1396,30 @@ export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { 
 }
 
 /**
+ * Where a GRANT of EXECUTE on `f` written after `loc` holds: `loc`, or the last REVOKE … ON
+ * FUNCTION naming `f` (or ON ALL FUNCTIONS IN its schema) in replay order, if that comes later.
+ */
+export function afterExecuteRevokes(model: Model, f: Func, loc: Loc): Loc {
+  const index = functionGrantIndex(model);
+  const events = model.grantEvents;
+  let at = loc;
+  let order = orderOf(model, loc);
+  for (const list of [index.bySignature.get(f.signature), index.bySchema.get(f.schema)]) {
+    if (!list) continue;
+    for (const i of list) {
+      const g = events[i]!;
+      if (g.isGrant) continue;
+      const o = orderOf(model, g.loc);
+      if (o > order) {
+        at = g.loc;
+        order = o;
+      }
+    }
+  }
+  return at;
+}
+
+/**
  * The function grant events of a model (GRANT / REVOKE … ON FUNCTION, ON ALL FUNCTIONS IN
  * SCHEMA), as indexes into model.grantEvents in their order: by the signature they name, and
  * by the schema of an ALL FUNCTIONS IN SCHEMA.
