@@ -839,3 +839,35 @@ test('ok: a CREATE TABLE IF NOT EXISTS after a statement naming its table (its c
   ]);
   assert.deepEqual(counts, [2, 1, 2, 1, 2, 1, 2, 1, 2]);
 });
+
+test("policy-calls-without-execute: each policy's calls of functions PUBLIC lost EXECUTE on (kept from lint to lint while its row, the functions and which of them lost it are the same) follow grants, policies, overloads and a search_path changed in other files", () => {
+  const fn = (schema: string, extra = '') => `CREATE ROLE app_user;
+CREATE SCHEMA app;
+CREATE FUNCTION ${schema}.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT owner_name = current_user $$;
+REVOKE EXECUTE ON FUNCTION ${schema}.is_owner(text) FROM PUBLIC;
+${extra}`;
+  const table = `CREATE TABLE app.documents (id bigint PRIMARY KEY, owner_name text NOT NULL, title text NOT NULL);
+GRANT USAGE ON SCHEMA app TO app_user;
+GRANT SELECT ON app.documents TO app_user;
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+`;
+  const qualified = `${table}CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));\n`;
+  const throughPath = `${table}SET search_path = app, public;\nCREATE POLICY p ON app.documents FOR SELECT TO app_user USING (is_owner(owner_name));\n`;
+  const counts = steps({ '1_fn.sql': fn('app'), '2_policy.sql': qualified, '3_grants.sql': 'SELECT 1;' }, 'policy-calls-without-execute', [
+    ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;'],
+    ['3_grants.sql', 'SELECT 1;'],
+    ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO PUBLIC;'],
+    ['3_grants.sql', 'CREATE POLICY q ON app.documents FOR SELECT TO app_user USING (app.is_owner(title));'],
+    ['3_grants.sql', 'CREATE FUNCTION app.other() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION app.other() FROM PUBLIC;'],
+    ['3_grants.sql', 'SELECT 1;'],
+    ['1_fn.sql', fn('app', 'CREATE FUNCTION app.is_owner(owner_name text, n int) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;')],
+    ['1_fn.sql', fn('app', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;')],
+    ['1_fn.sql', fn('app')],
+    ['2_policy.sql', throughPath],
+    ['1_fn.sql', fn('app', 'CREATE FUNCTION public.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;')],
+    ['1_fn.sql', fn('app')],
+    ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;'],
+    ['3_grants.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 2, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1]);
+});

@@ -1026,25 +1026,26 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
   return [...out].map(([func, policy]) => ({ func, policy }));
 }
 
-/** Each call of callsIn(node), as a stable key (the same list, index for index). */
-export const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length, node: c.node })));
+/** Each call of callsIn(node), as a stable key. */
+const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length, node: c.node })));
 
 const newResolvedMap = () => new Map<string, Func | null>();
 
 /**
- * The workspace function a call resolves to: a one-part name through the SET search_path it was
- * written under (Model.callPathKey), the overload of its argument count or else the last one;
- * otherwise model.findFunction, kept per model by the call's key (`byKey`: callers resolving a
- * list pass it, asked once).
+ * The workspace function a call (its name parts, argument count and FuncCall node) resolves to: a
+ * one-part name through the SET search_path it was written under (Model.callPathKey), the
+ * overload of its argument count or else the last one; otherwise model.findFunction. Callers
+ * resolving many calls pass the call's CallKey.key and a map of the model's answers by key.
  */
-export function resolveCall(model: Model, c: CallKey, byKey = memoModel(model, 'resolvedCalls', newResolvedMap)): Func | undefined {
-  const viaPath = c.parts.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
+export function resolveCall(model: Model, parts: string[], argc: number, node: Node | undefined, key?: string, byKey?: Map<string, Func | null>): Func | undefined {
+  const viaPath = parts.length === 1 && node ? model.callPathKey(node) : undefined;
   if (viaPath) {
     const list = model.functions.get(viaPath);
-    return list?.find((x) => x.argTypes.length === c.argc) ?? list?.[list.length - 1];
+    return list?.find((x) => x.argTypes.length === argc) ?? list?.[list.length - 1];
   }
-  let f = byKey.get(c.key);
-  if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
+  if (key === undefined || !byKey) return model.findFunction(parts, argc);
+  let f = byKey.get(key);
+  if (f === undefined) byKey.set(key, (f = model.findFunction(parts, argc) ?? null));
   return f ?? undefined;
 }
 
@@ -1058,7 +1059,7 @@ export function resolvedCalls(model: Model, node: Node): readonly Func[] {
   let out: Func[] | undefined;
   const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
-    const f = resolveCall(model, c, byKey);
+    const f = resolveCall(model, c.parts, c.argc, c.node, c.key, byKey);
     if (f) (out ??= []).push(f);
   }
   facts.resolved = out ?? NO_FUNCS;

@@ -3,7 +3,7 @@ import { callsIn, identEnd } from '../analysis/ast.js';
 import { resolvedThroughPath, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { ParsedFile } from '../analysis/types.js';
 import { commandList, roleList } from '../analysis/policies.js';
-import { activeRows, callListKeys, constBool, functionsToken, memoModel, resolveCall, textOfFile, type Clause, type PolicyRow } from '../analysis/policy-exprs.js';
+import { activeRows, constBool, functionsToken, memoModel, resolveCall, textOfFile, type Clause, type PolicyRow } from '../analysis/policy-exprs.js';
 import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
@@ -182,19 +182,53 @@ interface Revoked {
 }
 
 function revokedFunctions(model: Model): Revoked {
-  return memoModel(model, 'policy-calls-without-execute:revoked', (m) => {
-    const funcs: Func[] = [];
-    const places: number[] = [];
-    let n = 0;
-    for (const list of m.functions.values()) {
-      for (let i = 0; i < list.length; i++, n++) {
+  return memoModel(model, 'policy-calls-without-execute:revoked', findRevoked);
+}
+
+/**
+ * The last model's lists of model.functions (in its order), how many functions of each lost
+ * PUBLIC's EXECUTE, and those (with their index in their list): a re-lint's model holds most
+ * lists as the same arrays, of the same functions (bench: ≈ 4,400 functions looked at per
+ * re-lint, ≈ 0.2 ms, against ≈ 90 lists of the replayed files).
+ */
+let lastLists: { lists: Func[][]; counts: number[]; funcs: Func[]; inList: number[] } | undefined;
+
+function findRevoked(model: Model): Revoked {
+  const last = lastLists;
+  const lists: Func[][] = [];
+  const counts: number[] = [];
+  const funcs: Func[] = [];
+  const inList: number[] = [];
+  const places: number[] = [];
+  // (n: the place of the list's first function; from: the index in last.funcs of the last model's list at the same place)
+  let n = 0;
+  let from = 0;
+  for (const list of model.functions.values()) {
+    const li = lists.length;
+    let c = 0;
+    if (last !== undefined && last.lists[li] === list) {
+      c = last.counts[li]!;
+      for (let x = from; x < from + c; x++) {
+        funcs.push(last.funcs[x]!);
+        inList.push(last.inList[x]!);
+        places.push(n + last.inList[x]!);
+      }
+    } else {
+      for (let i = 0; i < list.length; i++) {
         if (list[i]!.publicExecute) continue;
         funcs.push(list[i]!);
-        places.push(n);
+        inList.push(i);
+        places.push(n + i);
+        c++;
       }
     }
-    return { funcs, places, byName: undefined };
-  });
+    if (last !== undefined) from += last.counts[li] ?? 0;
+    lists.push(list);
+    counts.push(c);
+    n += list.length;
+  }
+  lastLists = { lists, counts, funcs, inList };
+  return { funcs, places, byName: undefined };
 }
 
 /** Revoked.byName, made once per model (or taken from a model with the same functions at the same places: their names are the same). */
@@ -234,11 +268,11 @@ interface Scan {
   rows: readonly PolicyRow[];
   at: number[];
   calls: ExecCall[][];
-  /** the rows whose names resolved through a SET search_path (Model.callPathKey): looked at again by the next scan */
+  /** the rows that resolved a call and whose names resolved through a SET search_path (Model.callPathKey): looked at again by the next scan */
   pathy: Set<PolicyRow>;
-  /** a function and the roles a policy names, as ExecCall.group (kept while the scan's rows are: `key` gives the index of `fn` and its roles) */
+  /** a function and the roles a policy names, as ExecCall.group (kept from scan to scan while the functions are the same): by the function's index, then the roles joined by NUL */
   groups: Array<{ fn: number; roles: readonly string[] }>;
-  groupKeys: Map<string, number>;
+  groupKeys: Array<Map<string, number> | undefined>;
 }
 
 /** The last model's scan (a re-lint's model shares most of its rows). */
@@ -253,11 +287,11 @@ const MISSES = 1024;
  * of the last scan when the row is the same object (its policy, table and expressions are then
  * the same), calls resolve the same (the same functionsToken: the same functions, key by key,
  * in the same order) and the same places of model.functions lost PUBLIC's EXECUTE (a function is
- * named by its index among those: this model's at its place). Not for a row whose names resolved
- * through a SET search_path when it was looked at (Model.callPathKey: looked at again). A re-lint
- * looks at the rows of the replayed files only; the others cost a comparison of two lists'
- * elements. (Bench, per re-lint: ≈ 9,000 rows whose expressions' calls were all looked at,
- * ≈ 5 ms, and the calls they found made again, ≈ 2,200 maps.)
+ * named by its index among those: this model's at its place). Not for a row that resolved a call
+ * with names resolved through a SET search_path (Model.callPathKey: looked at again). A re-lint
+ * looks at the rows of the replayed files only (bench: ≈ 190 of ≈ 9,000); the others cost a
+ * comparison of two lists' elements. (Bench, per re-lint: every row's calls looked at, and the
+ * ≈ 2,200 maps of those found made again, were ≈ 5 ms of the rule's ≈ 6.)
  */
 function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Scan {
   const token = functionsToken(model);
@@ -267,7 +301,7 @@ function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Sca
   const at: number[] = [];
   const calls: ExecCall[][] = [];
   const pathy = new Set<PolicyRow>();
-  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : new Map() };
+  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : [] };
   // (where the last scan's rows are: at j while they match; a row further on where rows were
   // removed; none where rows were added (the last's row at j further on among these) or replaced
   // (neither: an edit makes the rows of the files it replays new); after many misses, in a map)
@@ -315,7 +349,6 @@ function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Sca
       if (k < lastAt.length && lastAt[k] === o) found = last!.calls[k];
     } else {
       found = scanRow(model, row, revoked, scan);
-      if (throughPath(row)) pathy.add(row);
     }
     if (found) {
       at.push(i);
@@ -369,7 +402,10 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       const last = c.name[c.name.length - 1];
       const named = last === undefined ? undefined : byNameOf(revoked).get(last);
       if (!named) continue;
-      const f = resolveCall(model, callListKeys(e.node)[i]!);
+      // (a row whose names resolved through a SET search_path is looked at again by the next scan;
+      // one resolving none of the names needs not: the names are the same while the scan is kept)
+      if (throughPath(row)) scan.pathy.add(row);
+      const f = resolveCall(model, c.name, c.args.length, c.node);
       if (!f || f.publicExecute) continue;
       // (one of that name, but for a name that resolved to another spelling)
       const fn = named.find((x) => revoked.funcs[x] === f) ?? revoked.funcs.indexOf(f);
@@ -380,10 +416,13 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       }
       let group = -1;
       if (t && !p.roles.includes('public')) {
-        const key = `${fn}\u0000${p.roles.join('\u0000')}`;
-        group = scan.groupKeys.get(key) ?? -1;
+        // (most policies name one role: its name is the key, no string made)
+        const key = p.roles.length === 1 ? p.roles[0]! : p.roles.join('\u0000');
+        let byRoles = scan.groupKeys[fn];
+        if (!byRoles) scan.groupKeys[fn] = byRoles = new Map();
+        group = byRoles.get(key) ?? -1;
         if (group < 0) {
-          scan.groupKeys.set(key, (group = scan.groups.length));
+          byRoles.set(key, (group = scan.groups.length));
           scan.groups.push({ fn, roles: p.roles });
         }
       }
