@@ -106,9 +106,10 @@ export const policyCallsWithoutExecute = defineRule({
     if (dynamicGrants(model)) return;
     // (cannotExecute per function and role, once per lint: the same helpers and roles come back in policy after policy)
     // (by the function's index in revoked.funcs)
-    const verdicts: Array<Map<string, boolean> | undefined> = [];
+    const verdicts = new Map<number, Map<string, boolean>>();
     const denies = (fn: number, r: string): boolean => {
-      const byRole = (verdicts[fn] ??= new Map());
+      let byRole = verdicts.get(fn);
+      if (!byRole) verdicts.set(fn, (byRole = new Map()));
       let v = byRole.get(r);
       if (v === undefined) byRole.set(r, (v = cannotExecute(model, revoked.funcs[fn]!, r)));
       return v;
@@ -173,12 +174,12 @@ export const policyCallsWithoutExecute = defineRule({
 
 /**
  * The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (counted
- * across its lists, in its order); once asked, the indexes in `funcs` of those of each name.
+ * across its lists, in its order); once asked, the index in `funcs` of the first of each name.
  */
 interface Revoked {
   funcs: Func[];
   places: number[];
-  byName?: Map<string, number[]>;
+  byName?: Map<string, number>;
 }
 
 function revokedFunctions(model: Model): Revoked {
@@ -232,15 +233,12 @@ function findRevoked(model: Model): Revoked {
 }
 
 /** Revoked.byName, made once per model (or taken from a model with the same functions at the same places: their names are the same). */
-function byNameOf(revoked: Revoked): Map<string, number[]> {
+function byNameOf(revoked: Revoked): Map<string, number> {
   if (revoked.byName) return revoked.byName;
-  const byName = new Map<string, number[]>();
+  const byName = new Map<string, number>();
   // (names as parsed on both sides: folded unless quoted, as PostgreSQL matches them)
-  revoked.funcs.forEach((f, x) => {
-    const list = byName.get(f.name);
-    if (list) list.push(x);
-    else byName.set(f.name, [x]);
-  });
+  const funcs = revoked.funcs;
+  for (let x = 0; x < funcs.length; x++) if (!byName.has(funcs[x]!.name)) byName.set(funcs[x]!.name, x);
   return (revoked.byName = byName);
 }
 
@@ -272,7 +270,7 @@ interface Scan {
   pathy: Set<PolicyRow>;
   /** a function and the roles a policy names, as ExecCall.group (kept from scan to scan while the functions are the same): by the function's index, then the roles joined by NUL */
   groups: Array<{ fn: number; roles: readonly string[] }>;
-  groupKeys: Array<Map<string, number> | undefined>;
+  groupKeys: Map<number, Map<string, number>>;
 }
 
 /** The last model's scan (a re-lint's model shares most of its rows). */
@@ -301,7 +299,7 @@ function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Sca
   const at: number[] = [];
   const calls: ExecCall[][] = [];
   const pathy = new Set<PolicyRow>();
-  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : [] };
+  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : new Map() };
   // (where the last scan's rows are: at j while they match; a row further on where rows were
   // removed; none where rows were added (the last's row at j further on among these) or replaced
   // (neither: an edit makes the rows of the files it replays new); after many misses, in a map)
@@ -401,14 +399,14 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       // (a call of another name is not resolved)
       const last = c.name[c.name.length - 1];
       const named = last === undefined ? undefined : byNameOf(revoked).get(last);
-      if (!named) continue;
+      if (named === undefined) continue;
       // (a row whose names resolved through a SET search_path is looked at again by the next scan;
       // one resolving none of the names needs not: the names are the same while the scan is kept)
       if (throughPath(row)) scan.pathy.add(row);
       const f = resolveCall(model, c.name, c.args.length, c.node);
       if (!f || f.publicExecute) continue;
-      // (one of that name, but for a name that resolved to another spelling)
-      const fn = named.find((x) => revoked.funcs[x] === f) ?? revoked.funcs.indexOf(f);
+      // (the first of that name, else another overload or spelling)
+      const fn = revoked.funcs[named] === f ? named : revoked.funcs.indexOf(f);
       const seen = out?.find((x) => x.fn === fn);
       if (seen) {
         seen.clauses.add(e.clause);
@@ -418,8 +416,8 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       if (t && !p.roles.includes('public')) {
         // (most policies name one role: its name is the key, no string made)
         const key = p.roles.length === 1 ? p.roles[0]! : p.roles.join('\u0000');
-        let byRoles = scan.groupKeys[fn];
-        if (!byRoles) scan.groupKeys[fn] = byRoles = new Map();
+        let byRoles = scan.groupKeys.get(fn);
+        if (!byRoles) scan.groupKeys.set(fn, (byRoles = new Map()));
         group = byRoles.get(key) ?? -1;
         if (group < 0) {
           byRoles.set(key, (group = scan.groups.length));
