@@ -313,6 +313,50 @@ CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION 
   });
 });
 
+test('err (message): a trigger or index a later migration drops and makes again still exists when this file runs: it stops at that CREATE TRIGGER / CREATE INDEX', async () => {
+  const table = TABLE.replace('CREATE INDEX ON notes (owner_id);', () => `CREATE INDEX notes_owner ON notes (owner_id);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();`);
+  // (a later migration remakes both: the model's trigger and index are then that migration's)
+  const remake = `DROP TRIGGER IF EXISTS notes_touch ON notes;
+CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+DROP INDEX IF EXISTS notes_owner;
+CREATE INDEX notes_owner ON notes (owner_id);
+`;
+  const trigger = `CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();\n${AGAIN}`;
+  const index = `CREATE INDEX notes_owner ON notes (owner_id);\n${AGAIN}`;
+  const lint = (again: string) =>
+    lintFiles(
+      [
+        { file: 'migrations/1_notes.sql', text: table },
+        { file: 'migrations/2_again.sql', text: again },
+        { file: 'migrations/3_remake.sql', text: remake },
+      ],
+      ID,
+    ).mine;
+  assert.match(lint(trigger)[0]!.message, /stops before it, at 2_again\.sql:1 \(CREATE TRIGGER notes_touch, which an earlier migration made: 42710\), and here too once it gets this far;/);
+  assert.match(lint(index)[0]!.message, /stops before it, at 2_again\.sql:1 \(CREATE INDEX notes_owner, which an earlier migration made: 42P07\), and here too once it gets this far;/);
+  // dropped before it in its own file, or by a migration between: it stops at the policy
+  for (const ok of [`DROP TRIGGER notes_touch ON notes;\n${trigger}`]) assert.match(lint(ok)[0]!.message, /CI\) stops here, and the table keeps the earlier policy\./, ok);
+  const between = lintFiles(
+    [
+      { file: 'migrations/1_notes.sql', text: table },
+      { file: 'migrations/2_drop.sql', text: 'DROP TRIGGER notes_touch ON notes;\nDROP INDEX notes_owner;\n' },
+      { file: 'migrations/3_again.sql', text: trigger },
+    ],
+    ID,
+  ).mine;
+  assert.match(between[0]!.message, /CI\) stops here, and the table keeps the earlier policy\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(table);
+    // the first statement of the file fails, before its CREATE POLICY
+    assert.deepEqual(await runEach(q, trigger), ['42710 trigger "notes_touch" for relation "notes" already exists', '42710 policy "Users read own notes" for table "notes" already exists']);
+    assert.deepEqual(await runEach(q, index), ['42P07 relation "notes_owner" already exists', '42710 policy "Users read own notes" for table "notes" already exists']);
+    assert.deepEqual(await runFilesInTransactions(q, [{ text: trigger }, { text: remake }]), ['42710', 'ok']);
+  });
+});
+
 test("ok: a file that fails on a CREATE TYPE of a type an earlier migration made (42710: camerpulse's payment_status) made nothing: its retry's policies collide with nothing there", async () => {
   const first = `CREATE TYPE payment_status AS ENUM ('open', 'paid');\n`;
   const failing = `${TABLE}CREATE TYPE payment_status AS ENUM ('open', 'paid');\n`;

@@ -481,15 +481,11 @@ function typeWalkedStatement(stmt: Statement): boolean {
 export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string } | undefined {
   const file = at.file;
   const before = (loc: Loc) => loc.file === file && loc.start < at.start;
-  const { creates, files: failing } = failures(model);
+  const { creates } = failures(model);
   const found = [...knownFailures(model)];
   for (const c of creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
   // (a GRANT, REVOKE or ALTER FUNCTION of a function created only later: local-marketplace's REVOKE of brand_owns_order_item(uuid))
   for (const x of statementsNamingLaterFunctions(model, file)) found.push(x);
-  const made = (loc: Loc, at: number) => {
-    const i = orderOf(model, loc);
-    return i >= 0 && i < at && !failing.has(loc.file) && folderOf(loc.file) === folderOf(file);
-  };
   const makers = memoModel(model, 'policy-already-exists:makers', (m) => {
     const out = new Map<string, Statement[]>();
     for (const { stmt, file: pf } of m.statements) {
@@ -505,14 +501,16 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
     const n = stmt.node;
     const loc = { file, start: stmt.start, end: stmt.end };
     const at = orderOf(model, loc);
+    // (both asked of the replay up to here, not of the model's indexes and triggers: those are the
+    // ones left at the end, and one a later migration drops and makes again is there at its later
+    // CREATE — as when an app builder restates a whole migration, then remakes its triggers)
     if (stmt.kind === 'IndexStmt' && n.idxname && !n.if_not_exists) {
-      const schema = n.relation?.schemaname ?? model.key([n.relation?.relname]).split('.')[0];
-      const twin = [...model.tables.values()].some((t) => t.schema === schema && t.indexes.some((i) => i.name === n.idxname && made(i.loc, at)));
-      if (twin) found.push({ loc, what: `CREATE INDEX ${n.idxname}, which an earlier migration made: 42P07` });
+      const schema = n.relation?.schemaname ?? model.key([n.relation?.relname]).split('.')[0]!;
+      if (madeBefore(model, { index: n.idxname, schema }, at, file)) found.push({ loc, what: `CREATE INDEX ${n.idxname}, which an earlier migration made: 42P07` });
     }
     if (stmt.kind === 'CreateTrigStmt' && !n.replace && n.trigname) {
-      const t = model.tables.get(model.key([n.relation?.schemaname, n.relation?.relname]));
-      if (t?.triggers.some((tr) => tr.name === n.trigname && made(tr.loc, at))) found.push({ loc, what: `CREATE TRIGGER ${n.trigname}, which an earlier migration made: 42710` });
+      const table = model.key([n.relation?.schemaname, n.relation?.relname]);
+      if (madeBefore(model, { trigger: n.trigname, table }, at, file)) found.push({ loc, what: `CREATE TRIGGER ${n.trigname}, which an earlier migration made: 42710` });
     }
     // (an ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column an earlier migration made:
     // 42701 — mostralo-lovable's second products.slug file fails there, before its CREATE INDEX)
@@ -530,6 +528,63 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
   let first: { loc: Loc; what: string } | undefined;
   for (const x of found) if (before(x.loc) && (!first || x.loc.start < first.loc.start)) first = x;
   return first;
+}
+
+/**
+ * Where an earlier statement of the replay (before position `at`, in a file of `file`'s folder
+ * that fails nowhere) made trigger `trigger` on table `table`, or index `index` in `schema`, when
+ * nothing after it may have dropped it: a CREATE TRIGGER / CREATE INDEX, with no DROP TRIGGER or
+ * DROP INDEX of it, DROP TABLE or RENAME of its table, RENAME of the index or a schema, DROP …
+ * CASCADE, CREATE of that name outside the files' own statements (a DO block's), or statement that
+ * may drop a table unseen (mayDropUnseen) between (any of these: undefined, as for one no
+ * statement made).
+ */
+function madeBefore(model: Model, what: { trigger: string; table: string } | { index: string; schema: string }, at: number, file: string): Loc | undefined {
+  const failing = failures(model).files;
+  const look = lookupIn(model);
+  const name = 'trigger' in what ? what.trigger : what.index;
+  let made: Loc | undefined;
+  // the table of the trigger or index made
+  let table = 'trigger' in what ? what.table : '';
+  for (const { stmt, file: pf } of model.statements) {
+    const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+    const i = orderOf(model, loc);
+    if (i < 0 || i >= at) continue;
+    const n = stmt.node;
+    const on = stmt.kind === 'CreateTrigStmt' || stmt.kind === 'IndexStmt' ? model.key([n?.relation?.schemaname, n?.relation?.relname]) : '';
+    const makes =
+      'trigger' in what
+        ? stmt.kind === 'CreateTrigStmt' && n?.trigname === name && on === what.table
+        : stmt.kind === 'IndexStmt' && n?.idxname === name && (n?.relation?.schemaname ?? on.split('.')[0]) === what.schema;
+    if (makes) {
+      if (made && stmt.kind === 'IndexStmt' && n?.if_not_exists) continue;
+      made = stmt.origin === 'file' && !failing.has(pf.file) && folderOf(pf.file) === folderOf(file) ? loc : undefined;
+      table = on;
+      continue;
+    }
+    if (!made) continue;
+    if (stmt.kind === 'DropStmt') {
+      if (n?.behavior === 'DROP_CASCADE') made = undefined;
+      else if (n?.removeType === 'OBJECT_TABLE' || n?.removeType === ('trigger' in what ? 'OBJECT_TRIGGER' : 'OBJECT_INDEX')) {
+        for (const o of (n.objects ?? []) as Node[]) {
+          const parts = o?.List ? nameParts(o.List.items) : [];
+          if (parts.length === 0) made = undefined;
+          else if (n.removeType === 'OBJECT_TABLE' ? model.key(parts) === table : parts[parts.length - 1] === name) {
+            // (DROP TRIGGER names its table too: another table's trigger of that name stays)
+            if (n.removeType !== 'OBJECT_TRIGGER' || model.key(parts.slice(0, -1)) === table) made = undefined;
+          }
+        }
+      }
+      continue;
+    }
+    if (stmt.kind === 'RenameStmt') {
+      const rel = n?.relation ? model.key([n.relation.schemaname, n.relation.relname]) : undefined;
+      if (n?.renameType === 'OBJECT_SCHEMA' || rel === table || (n?.renameType === 'OBJECT_INDEX' && n?.relation?.relname === name)) made = undefined;
+      continue;
+    }
+    if (mayDropUnseen(stmt, pf.file, look, 'table')) made = undefined;
+  }
+  return made;
 }
 
 /** The columns a top-level ALTER TABLE adds without IF NOT EXISTS (none for any other statement). */
