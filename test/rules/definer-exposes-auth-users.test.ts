@@ -358,6 +358,52 @@ test("ok: auth.users' email and name read INTO variables that only go into a new
   });
 });
 
+// Calibration cal114 (an org-provisioning function): the id read INTO a variable from auth.users by
+// the owner's e-mail only decides whether a membership row is written (IF v_user IS NOT NULL THEN
+// INSERT …); the function returns the new organization's id either way. The message said any
+// caller could read the id of other users' accounts.
+const PROVISION_SQL = `CREATE TABLE public.organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, owner_email text NOT NULL);
+CREATE TABLE public.org_members (org_id uuid NOT NULL REFERENCES public.organizations (id), user_id uuid NOT NULL, role text NOT NULL);
+ALTER TABLE public.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.provision_org(p_name text, p_email text) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_org uuid; v_user uuid; BEGIN
+  INSERT INTO public.organizations (name, owner_email) VALUES (p_name, p_email) RETURNING id INTO v_org;
+  SELECT id INTO v_user FROM auth.users WHERE email = p_email;
+  IF v_user IS NOT NULL THEN
+    INSERT INTO public.org_members (org_id, user_id, role) VALUES (v_org, v_user, 'owner');
+  END IF;
+  RETURN v_org; END $$;
+`;
+
+test("ok: an id read INTO a variable that only an IF's condition reads, whose branch only inserts it (an org-provisioning function), is not returned data; an IF that also returns, assigns what is returned or raises (ELSE RAISE EXCEPTION) is reported; PGlite: anon gets a new organization's id for a registered address and for an unknown one, and reads no membership row", async () => {
+  const file = 'supabase/migrations/20250101000000_orgs.sql';
+  assert.deepEqual(lintFiles([{ file, text: PROVISION_SQL }], ID).mine, []);
+  for (const bad of [
+    PROVISION_SQL.replace('  END IF;', "  ELSE RAISE EXCEPTION 'no account'; END IF;"),
+    PROVISION_SQL.replace("'owner');", "'owner'); RETURN v_user;"),
+    PROVISION_SQL.replace("'owner');", "'owner'); v_org := v_user;"),
+    PROVISION_SQL.replace("'owner');", "'owner') RETURNING user_id INTO v_org;"),
+  ]) {
+    assert.equal(lintFiles([{ file, text: bad }], ID).mine.length, 1, bad);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, PROVISION_SQL);
+    await q('SET ROLE anon');
+    const [known] = await q(`SELECT public.provision_org('a', 'b@example.com') AS r`);
+    const [unknown] = await q(`SELECT public.provision_org('b', 'nobody@example.com') AS r`);
+    for (const r of [known!.r, unknown!.r]) {
+      assert.match(String(r), /^[0-9a-f]{8}-[0-9a-f]{4}-/);
+      assert.notEqual(r, TENANT_B);
+    }
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT org_id, user_id FROM public.org_members'), [{ org_id: known!.r, user_id: TENANT_B }], "B's membership is written, and not returned");
+    await q('SET ROLE anon');
+    assert.equal((await tryQuery(q, 'SELECT * FROM auth.users')).ok, false);
+  });
+});
+
 test("err: the same insert returning what it wrote (RETURNING full_name), a trigger's copy, or a variable returned as it is (RETURN v;) hands auth.users' data back; PGlite: user A gets B's name and email", async () => {
   const file = 'supabase/migrations/20250101000000_passengers.sql';
   const name = PASSENGER_SQL.replace('RETURNS uuid', 'RETURNS text').replace('RETURNING id INTO v_id; RETURN v_id;', 'RETURNING full_name INTO v_name; RETURN v_name;');

@@ -1,5 +1,6 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
 import { constValue, returningOf } from '../analysis/ast.js';
+import { textOfFile } from '../analysis/policy-exprs.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -122,6 +123,10 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
   let match = false;
   for (const s of stmts) {
     if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
+    // (an IF whose branches only write: it chooses what the function writes, not what it gives
+    // back — `IF v_user_id IS NOT NULL THEN INSERT INTO members … END IF; RETURN v_org_id` returns
+    // the same for an address with an account and one without; PGlite)
+    if (onlyChoosesWrites(model, f, s)) continue;
     // (a query that returns none of them, only rows they select: `RETURN QUERY SELECT m.status …
     // WHERE m.user_id = v_id` tells which rows match, not the value: paynless' check_user_membership)
     if (s.kind === 'SelectStmt' && s.node?.targetList && !namesVariable(s.node.targetList, tainted)) {
@@ -134,6 +139,32 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
 }
 
 const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+
+/**
+ * PL/pgSQL: whether `s` is the condition of an IF (or ELSIF) whose branches hold only writes that
+ * hand nothing back (INSERT / UPDATE / DELETE with no RETURNING … INTO) and the conditions of the
+ * IFs among them, none of which returns or raises, in a body that asks no row count: what the
+ * condition reads then chooses only what the function writes. The caller reads those rows only as
+ * the tables' policies allow. (A RAISE EXCEPTION without arguments is no statement of the body:
+ * `ELSE RAISE EXCEPTION 'no account'` tells the caller; any such RAISE from the condition on, and
+ * it is not said.)
+ */
+function onlyChoosesWrites(model: Model, f: Func, s: Statement): boolean {
+  if (!s.armCond || !s.arms || s.arms.length < 2 || s.returnsIf || s.raisesIf || s.reported) return false;
+  const n = s.arms[s.arms.length - 2]!;
+  const stmts = f.body?.statements ?? [];
+  const inIf = (t: Statement) => (t.arms ?? []).some((x, i) => i % 2 === 0 && x === n);
+  for (const t of stmts) {
+    if (t === s || !inIf(t)) continue;
+    if (t.reported || t.returnsIf || t.raisesIf || t.assigns?.length) return false;
+    if (t.armCond) continue;
+    if (!WRITE_KINDS.has(t.kind) || returningOf(t.node).length) return false;
+  }
+  const body = f.body!;
+  const after = stripComments(textOfFile(model, f.nameLoc.file).slice(s.start, body.end));
+  return !RAISES.test(after) && !asksRowCount(f);
+}
+const RAISES = /\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT)\b/i;
 
 /**
  * What of auth.users the body's queries return, as written: `email`, `raw_user_meta_data->>'display_name'`
