@@ -2132,3 +2132,52 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
     assert.equal(await count(q, 'public.classes'), 1, 'after deleting its profile, A made itself a teacher');
   });
 });
+
+// Calibration cal114 (an organizations app with invitations): users may update their own pending
+// membership (`user_id = auth.uid() AND accepted_at IS NULL`, no WITH CHECK), and the helper the
+// trusting policies call counts only accepted rows (`AND accepted_at IS NOT NULL`). The message
+// said a user could move their row to any organization and read its rows: the moved row is still
+// pending there, and the helper does not count it.
+const PENDING_SQL = `CREATE TABLE public.organizations (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.organization_members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL REFERENCES public.organizations (id), user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', accepted_at timestamptz, UNIQUE (organization_id, user_id));
+CREATE TABLE public.usage_logs (id bigint PRIMARY KEY, organization_id uuid, cost numeric);
+ALTER TABLE public.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.usage_logs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_org_role(org_id uuid) RETURNS text LANGUAGE plpgsql SECURITY DEFINER STABLE SET search_path = public, pg_temp AS $$
+DECLARE v_role text; BEGIN
+  SELECT role INTO v_role FROM organization_members WHERE organization_id = org_id AND user_id = auth.uid() AND accepted_at IS NOT NULL;
+  RETURN v_role; END $$;
+CREATE POLICY "Members can view org members" ON public.organization_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()) OR get_org_role(organization_id) IS NOT NULL);
+CREATE POLICY "Admins can update members" ON public.organization_members FOR UPDATE TO authenticated
+  USING (get_org_role(organization_id) IN ('owner', 'admin') OR (user_id = (select auth.uid()) AND accepted_at IS NULL));
+CREATE POLICY "view logs" ON public.usage_logs FOR SELECT TO authenticated USING (get_org_role(organization_id) IS NOT NULL);
+`;
+
+test("ok: a pending membership (accepted_at IS NULL) a user may move, where the trusting helper counts only accepted ones (accepted_at IS NOT NULL), is not reported; a read that ignores accepted_at is; PGlite: user B moves its pending row into org X, reads none of X's logs, and cannot set accepted_at (42501)", async () => {
+  const file = 'supabase/migrations/20240101000000_orgs.sql';
+  assert.deepEqual(lintFiles([{ file, text: PENDING_SQL }], ID).mine, []);
+  // (the same helper without its accepted_at test, or a sub-select that asks nothing of it: reported)
+  const any = PENDING_SQL.replace(' AND accepted_at IS NOT NULL;', ';');
+  assert.equal(lintFiles([{ file, text: any }], ID).mine.length, 1);
+  const bySelect = `${PENDING_SQL}CREATE TABLE public.quotes (id bigint PRIMARY KEY, organization_id uuid);
+ALTER TABLE public.quotes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quotes_select ON public.quotes FOR SELECT TO authenticated USING (organization_id IN (SELECT organization_id FROM public.organization_members WHERE user_id = (select auth.uid())));
+`;
+  const [quotes] = lintFiles([{ file, text: bySelect }], ID).mine;
+  assert.match(quotes!.message, /policy "quotes_select" on public\.quotes trusts/);
+  const X = '10000000-0000-0000-0000-000000000001';
+  const Y = '20000000-0000-0000-0000-000000000002';
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, PENDING_SQL);
+    await q(`INSERT INTO public.organizations VALUES ('${X}', 'x'), ('${Y}', 'y');
+      INSERT INTO public.organization_members (organization_id, user_id, role, accepted_at) VALUES ('${X}', '${TENANT_A}', 'owner', now()), ('${Y}', '${TENANT_B}', 'member', NULL);
+      INSERT INTO public.usage_logs VALUES (1, '${X}', 42)`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.usage_logs'), 0);
+    assert.equal(await affected(q, `UPDATE public.organization_members SET organization_id = '${X}', role = 'owner' WHERE user_id = '${TENANT_B}'`), 1, 'the pending row moves');
+    assert.equal(await count(q, 'public.usage_logs'), 0, 'still pending there: not counted');
+    await expectPgError(q(`UPDATE public.organization_members SET accepted_at = now() WHERE user_id = '${TENANT_B}'`), '42501', 'row-level security');
+  });
+});

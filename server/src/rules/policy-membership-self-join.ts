@@ -71,6 +71,28 @@ interface Use {
    * the caller's row (claims.ts: ITAM's `auth.jwt() ->> 'user_role'`, users.role)
    */
   claim?: { hook: Func; path: string[]; by: string; flag?: true; asked?: string };
+  /**
+   * the columns of the membership row the read asks to be NULL or not (`AND accepted_at IS NOT
+   * NULL`): a row written with the other is not one it counts
+   */
+  nulls?: NullAsk[];
+}
+
+/** A column of the membership row a read asks to be NULL (`notNull` false) or not NULL. */
+interface NullAsk {
+  col: string;
+  notNull: boolean;
+}
+
+/** The `member.col IS [NOT] NULL` conditions ANDed in a WHERE. */
+function memberNullTests(where: Node | undefined, ofMember: (c: { qual?: string; name: string } | undefined) => boolean): NullAsk[] {
+  const out: NullAsk[] = [];
+  for (const c of conjuncts(where)) {
+    const t = c?.NullTest;
+    const col = t ? columnRef(t.arg) : undefined;
+    if (col && ofMember(col)) out.push({ col: col.name, notNull: t.nulltesttype === 'IS_NOT_NULL' });
+  }
+  return out;
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -124,6 +146,18 @@ function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; val
  * (`inColumn`: the IN's outer column of the policy's table).
  */
 function useOfSelect(
+  q: Node,
+  member: Table,
+  ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
+  classify: (n: Node) => Side | undefined,
+  inColumn?: string,
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; nulls?: NullAsk[] } | undefined {
+  const found = useOfSelectEqualities(q, member, ofMember, classify, inColumn);
+  const nulls = found ? memberNullTests(q.whereClause, ofMember) : [];
+  return found && nulls.length ? { ...found, nulls } : found;
+}
+
+function useOfSelectEqualities(
   q: Node,
   member: Table,
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
@@ -217,6 +251,8 @@ export interface HelperRead {
   sides: Array<{ col: string; param?: number; identity?: true; value?: string }>;
   /** the one column of the membership table it returns (`SELECT role FROM profiles WHERE id = auth.uid()`), if so */
   returns?: string;
+  /** the columns its WHERE asks to be NULL or not (`AND accepted_at IS NOT NULL`) */
+  nulls?: NullAsk[];
 }
 
 const helperReads = new WeakMap<Model, Map<Func, HelperRead[]>>();
@@ -287,6 +323,8 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
           if (v !== undefined) read.sides.push({ col, value: v });
         }
       }
+      const nulls = memberNullTests(q.whereClause, ofMember);
+      if (nulls.length) read.nulls = nulls;
       if (read.sides.length > 1 || (read.returns && read.sides.length)) found.push(read);
     };
     if (s.kind === 'SelectStmt') visit('SelectStmt', s.node);
@@ -404,22 +442,22 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       }
       if (groupCol) {
         if (self || uniqueColumn(r.member, groupCol)) continue;
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, at: call.node, expr, ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
         const own = r.returns !== undefined && uniqueColumn(r.member, r.returns) && returned?.column !== undefined;
-        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
+        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
       }
-      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr });
+      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
       // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
       // is: `OR public.is_admin()`, which reads profiles.is_admin of auth.uid(); amethyst)
       else if (returned === undefined && r.returns !== undefined && r.returns !== user.col && isBooleanColumn(r.member, r.returns) && booleanTerms(expr).includes(call.node)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f, at: call.node, expr });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
       }
       else if (!self && returned?.column !== undefined && r.returns !== user.col && !uniqueColumn(r.member, r.returns)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f, at: call.node, expr });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
       }
     }
   }
@@ -917,6 +955,10 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
         continue;
       }
     }
+    // (`accepted_at IS NULL` where the trusting read asks `accepted_at IS NOT NULL`, or the reverse:
+    // no row this branch admits is one the read counts — a pending invitation moved to another group
+    // is still pending there; PGlite: the caller reads nothing more)
+    if (c.NullTest && contradictsRead(c.NullTest, use)) return false;
     // (`org_id IS NOT NULL` names the group column without limiting it; `auth.uid() IS NOT NULL` asks only who calls)
     if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && (columnRef(c.NullTest.arg) || isIdentity(model, c.NullTest.arg))) continue;
     // (`admin_id <> player_id`: the group only differs from the caller, any other one passes; ft's admin_player_link_requests)
@@ -939,6 +981,14 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
     if (limits) return false;
   }
   return user;
+}
+
+/** Whether a `col IS [NOT] NULL` of the write's check asks the opposite of what the trusting read asks of that column of the membership row. */
+function contradictsRead(t: Node, use: Use): boolean {
+  const col = columnRef(t.arg);
+  if (!col || (col.qual !== undefined && col.qual !== use.member.name.toLowerCase()) || !use.member.columns.includes(col.name)) return false;
+  const notNull = t.nulltesttype === 'IS_NOT_NULL';
+  return !!use.nulls?.some((x) => x.col === col.name && x.notNull !== notNull);
 }
 
 /** Functions an open lookup may call: they compute from their arguments, not from who calls. */
