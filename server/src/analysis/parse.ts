@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement, StringLiteral } from './types.js';
 import { conjuncts, stringConst } from './ast.js';
 import { argPlaceholder, CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
@@ -1913,6 +1913,11 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     if (!src) return false;
     const quote = lit.toFile(at + src.quote);
     const end = lit.toFile(at + q.length);
+    // (where its text is written as it is in the file, each offset where its character is: a fix
+    // may edit it there, escaped for the string's quoting)
+    const written = lit.verbatim && src.literal ? contentOf(q, src.quote) : undefined;
+    // (a fresh object per statement: moveInPlace moves each object it reaches once)
+    const literalOf = (): StringLiteral | undefined => written && { start: lit.toFile(at + written.start), end: lit.toFile(at + written.end), quote: written.quote, format: /\S/.test(q.slice(0, src.quote)), ...(src.usesVariable ? { values: catalog ? [TABLE_PLACEHOLDER] : loop?.values ?? [] } : {}) };
     const made = (value: string | undefined): Statement[] | undefined => {
       const { sql, at: inExpr } = src.run(value);
       let parsed: Node;
@@ -1937,7 +1942,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant && !fn) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
-        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
+        const literal = literalOf();
+        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(literal ? { literal } : {}), ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
         if (fn) {
           const from = lit.toFile(at + inExpr(0));
           // (the file's text around the string, blank before the block: what the body's offsets are in)
@@ -2256,14 +2262,14 @@ function dynamicSql(
   regclass = false,
   record?: string,
   fields?: ReadonlyMap<string, 'table' | 'schema'>,
-): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
+): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean; literal?: true } | undefined {
   const e = selectedExpr(expr);
   const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
   const constant = str(e);
   if (typeof constant === 'string') {
     const quote = /^\s*/.exec(expr)![0].length;
     const pos = literalOffsets(expr, quote, constant);
-    return { run: () => ({ sql: constant, at: (u) => pos?.[u] ?? quote }), quote, usesVariable: false };
+    return { run: () => ({ sql: constant, at: (u) => pos?.[u] ?? quote }), quote, usesVariable: false, ...(pos ? { literal: true as const } : {}) };
   }
   const call = e?.FuncCall;
   // (or the string made with ||: `'ALTER TABLE ' || quote_ident(r.tablename) || ' ENABLE ROW LEVEL SECURITY'`)
@@ -2367,7 +2373,7 @@ function dynamicSql(
     };
     return { sql, at };
   };
-  return { run, quote, usesVariable };
+  return { run, quote, usesVariable, ...(pos ? { literal: true as const } : {}) };
 }
 
 /** Whether an expression is `a || b`. */
@@ -2453,6 +2459,21 @@ function formatted(conv: string, v: string): string {
  * `start`: a '…' string (a doubled quote is one character, at its first quote) or a dollar-quoted
  * one; undefined for any other (E'…' with escapes, U&'…').
  */
+/** The content of the string starting at `start` in `expr` (`'…'` or `$tag$…$tag$`): its span in `expr` and its quote. */
+function contentOf(expr: string, start: number): { start: number; end: number; quote: string } | undefined {
+  if (expr[start] === "'") {
+    for (let j = start + 1; j < expr.length; j++) {
+      if (expr[j] !== "'") continue;
+      if (expr[j + 1] === "'") j++;
+      else return { start: start + 1, end: j, quote: "'" };
+    }
+    return undefined;
+  }
+  const tag = /^\$(?:[A-Za-z_][\w]*)?\$/.exec(expr.slice(start))?.[0];
+  const close = tag ? expr.indexOf(tag, start + tag.length) : -1;
+  return close < 0 ? undefined : { start: start + tag!.length, end: close, quote: tag! };
+}
+
 function literalOffsets(expr: string, start: number, value: string): number[] | undefined {
   const out: number[] = [];
   if (expr[start] === "'") {

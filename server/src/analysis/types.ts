@@ -46,6 +46,19 @@ export type StatementOrigin =
   /** a static statement inside a DO block (replayed like a top-level one) */
   | 'do';
 
+/** Where a dynamic statement's text is written: a string constant's content (types.ts Statement.literal). */
+export interface StringLiteral {
+  /** the content, between the quotes */
+  start: number;
+  end: number;
+  /** `'` for a single-quoted string, else the dollar quote's tag (`$$`, `$q$`) */
+  quote: string;
+  /** format()'s pattern */
+  format: boolean;
+  /** the values of the loop variable the pattern is run with (a fix must not write one: it would stand in the string for every value) */
+  values?: readonly string[];
+}
+
 export interface Statement {
   /** The statement's node type, e.g. `CreateStmt`, `CreatePolicyStmt`. */
   kind: string;
@@ -59,9 +72,16 @@ export interface Statement {
    * Made by a DO block's EXECUTE (parse.ts materialize): the statement its string runs, replayed
    * like a static one of the block; it spans the EXECUTE's expression from the string's start,
    * its nodes are where the string has their text (or at the string's start), and its text is not
-   * in the file: no fix may edit it (the engine drops the fixes of its reports and those editing it).
+   * in the file: a fix may edit it only inside `literal` (the engine escapes its edits for the
+   * string's quoting, engine/string-edits.ts), none elsewhere.
    */
   dynamic?: true;
+  /**
+   * A `dynamic` statement's string as written in a dollar-quoted DO block: `'…'` or `$tag$…$tag$`
+   * (not `E'…'`, not pieces joined with `||`), the span of its content (between the quotes) and
+   * whether it is format()'s pattern (`%` written `%%`, `%I`/`%s`/`%L` placeholders).
+   */
+  literal?: StringLiteral;
   /**
    * A CREATE FUNCTION whose EXECUTEs build their statements from its parameters: those statements,
    * with a placeholder for each parameter's value (parse.ts callTemplatesOf), replayed for each call

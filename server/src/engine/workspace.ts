@@ -11,7 +11,8 @@ import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
-import type { ParsedFile, Position, Range, Severity, Span, Statement } from '../analysis/types.js';
+import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
+import { editInLiteral, literalParses } from './string-edits.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
@@ -437,8 +438,10 @@ export class Workspace {
 
   /**
    * A report's fixes but those editing a statement a DO block's EXECUTE makes (Statement.dynamic:
-   * its text is not in the file, only the string it is made from — finvy's loop of format()s);
-   * none for a report on such a statement.
+   * its text is not in the file, only the string it is made from — finvy's loop of format()s)
+   * where they cannot be written in that string: an edit inside the string's content gets its
+   * text escaped for the string's quoting (string-edits.ts); a fix with an edit elsewhere in
+   * such a statement, or in the strings of a function whose calls are replayed, is left out.
    */
   private editable(r: Report, pf: ParsedFile, model: Model): readonly Fix[] {
     // (and the calls the replay ran: the statements they run stand there, replayCall)
@@ -448,12 +451,53 @@ export class Workspace {
     const fixes = r.fixes!;
     if (own.length === 0 && ownCalls.length === 0 && fixes.every((f) => f.edits.every((e) => e.file === pf.file))) return fixes;
     const at = (s: Span) => s.start <= r.start && r.start <= s.end;
-    if (own.some(at) || ownCalls.some(at)) return NONE;
-    const touches = (e: Edit) => {
+    if (ownCalls.some(at)) return NONE;
+    // (on such a statement, an edit of its file elsewhere than in a string would be placed by it, in the DO block)
+    const onDynamic = own.some(at);
+    let out: Fix[] | undefined;
+    for (let i = 0; i < fixes.length; i++) {
+      const f = fixes[i]!;
+      const written = this.writtenInStrings(f, pf, calls, onDynamic);
+      if (written === f && !out) continue;
+      out ??= fixes.slice(0, i);
+      if (written) out.push(written);
+    }
+    return out ?? fixes;
+  }
+
+  /** A fix with its edits inside dynamic statements' strings written for them; undefined when one cannot be (editable). */
+  private writtenInStrings(f: Fix, pf: ParsedFile, calls: ReturnType<typeof replayedCallSpans>, onDynamic: boolean): Fix | undefined {
+    let edits: Edit[] | undefined;
+    // the strings edited, each with its file's text
+    let strings: Map<StringLiteral, string> | undefined;
+    for (let j = 0; j < f.edits.length; j++) {
+      const e = f.edits[j]!;
       const hit = (s: Span) => e.start <= s.end && s.start <= e.end;
-      return (e.file === pf.file ? own : dynamicStatements(this.parsed(e.file))).some(hit) || (calls.get(e.file) ?? NONE).some(hit);
-    };
-    return fixes.filter((f) => !f.edits.some(touches));
+      if ((calls.get(e.file) ?? NONE).some(hit)) return undefined;
+      const touched = (e.file === pf.file ? dynamicStatements(pf) : dynamicStatements(this.parsed(e.file))).filter(hit) as Statement[];
+      if (touched.length === 0) {
+        if (onDynamic && e.file === pf.file) return undefined;
+        edits?.push(e);
+        continue;
+      }
+      const lit = touched[0]!.literal;
+      // (every statement it touches made from that string: a loop's, one per value)
+      if (!lit || touched.some((s) => !s.literal || s.literal.start !== lit.start || s.literal.end !== lit.end)) return undefined;
+      const text = e.file === pf.file ? pf.text : this.texts.get(e.file) ?? '';
+      const w = editInLiteral(e, text, lit);
+      if (!w) return undefined;
+      edits ??= f.edits.slice(0, j);
+      edits.push({ file: e.file, start: w.start, end: w.end, newText: w.newText });
+      (strings ??= new Map()).set(lit, text);
+    }
+    if (!edits || !strings) return f;
+    // (each string edited still holds statements PostgreSQL parses)
+    for (const [lit, text] of strings) {
+      const inside = edits.filter((e) => e.start >= lit.start && e.end <= lit.end && (e.file === pf.file ? pf.text : this.texts.get(e.file)) === text);
+      const content = applyEdits(text, inside).slice(lit.start, lit.end + inside.reduce((n, e) => n + e.newText.length - (e.end - e.start), 0));
+      if (!literalParses(content, lit)) return undefined;
+    }
+    return { title: f.title, kind: f.kind, edits };
   }
 
   private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string): Array<Related & { range: Range }> {

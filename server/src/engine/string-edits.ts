@@ -1,0 +1,149 @@
+// Fix edits inside a dynamic statement's string (a DO block's `EXECUTE 'CREATE POLICY …'` or
+// `EXECUTE format('CREATE POLICY %I …', …)`): the statement's text is the string's value, written
+// in the file with its quoting. A rule computes its edits as if the file held the statement's SQL:
+// what it writes itself is SQL (`nullif(…, '')`), what it copies from the file (the call it wraps
+// in `(select …)`) is the file's text, already written for the string. So an edit's new text is
+// compared with the text it replaces: what it keeps of it stays as written, what it adds is
+// escaped for the string (`'` doubled in a single-quoted string, `%` doubled in format()'s
+// pattern; nothing in a dollar-quoted one, which must not contain its closing tag). An edit that
+// cannot be written there is not offered: one reaching outside the string's content, cutting an
+// escape (`''`, `%%`) or touching a format() placeholder (the text there differs per value), one
+// writing a value of the loop variable (it would stand in the string for every value), and a fix
+// whose string, once edited, no longer holds one statement PostgreSQL parses.
+import * as pg from 'libpg-query';
+import type { StringLiteral } from '../analysis/types.js';
+
+export interface LiteralEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+/** The string's content as units: each an offset and a length (an escape `''` or `%%` is one unit, a placeholder `%I` / `%1$s` one, marked). */
+interface Unit {
+  at: number;
+  len: number;
+  hole?: true;
+}
+
+function unitsOf(text: string, lit: StringLiteral): Unit[] | undefined {
+  const out: Unit[] = [];
+  for (let i = lit.start; i < lit.end; ) {
+    const c = text[i]!;
+    if (c === "'" && lit.quote === "'") {
+      if (text[i + 1] !== "'") return undefined;
+      out.push({ at: i, len: 2 });
+      i += 2;
+    } else if (c === '%' && lit.format) {
+      if (text[i + 1] === '%') {
+        out.push({ at: i, len: 2 });
+        i += 2;
+        continue;
+      }
+      const m = /^%(?:\d+\$)?[sIL]/.exec(text.slice(i, i + 12));
+      if (!m) return undefined;
+      out.push({ at: i, len: m[0].length, hole: true });
+      i += m[0].length;
+    } else {
+      out.push({ at: i, len: 1 });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** SQL written for the string: `'` doubled in a single-quoted one, `%` doubled in a format() pattern. */
+function escaped(sql: string, lit: StringLiteral): string {
+  let out = lit.quote === "'" ? sql.replace(/'/g, "''") : sql;
+  if (lit.format) out = out.replace(/%/g, '%%');
+  return out;
+}
+
+/** A text written for the string split into units, as unitsOf (a lone `'` or `%` is a unit of its own). */
+function splitWritten(s: string, lit: StringLiteral): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    const two = s.slice(i, i + 2);
+    const n = (lit.quote === "'" && two === "''") || (lit.format && two === '%%') ? 2 : 1;
+    out.push(s.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/**
+ * Which units of `added` are kept from `kept` (the text the edit replaces): the longest run of
+ * units both hold, then the same on each side of it (what a rule copies is a run of the file's
+ * text; what it writes around it is short). Returns a flag per unit of `added`.
+ */
+function keptUnits(added: string[], kept: string[]): boolean[] {
+  const flags = new Array<boolean>(added.length).fill(false);
+  const match = (a0: number, a1: number, k0: number, k1: number, depth: number): void => {
+    if (a0 >= a1 || k0 >= k1 || depth > 64) return;
+    let best = 0;
+    let ba = 0;
+    let bk = 0;
+    // (the texts are a policy's clause or a function's header: a few hundred units at most)
+    let prev = new Array<number>(k1 - k0 + 1).fill(0);
+    for (let i = a0; i < a1; i++) {
+      const row = new Array<number>(k1 - k0 + 1).fill(0);
+      for (let j = k0; j < k1; j++) {
+        if (added[i] !== kept[j]) continue;
+        const n = prev[j - k0]! + 1;
+        row[j - k0 + 1] = n;
+        if (n > best) {
+          best = n;
+          ba = i - n + 1;
+          bk = j - n + 1;
+        }
+      }
+      prev = row;
+    }
+    if (best === 0) return;
+    for (let i = ba; i < ba + best; i++) flags[i] = true;
+    match(a0, ba, k0, bk, depth + 1);
+    match(ba + best, a1, bk + best, k1, depth + 1);
+  };
+  if (added.length * kept.length <= 4_000_000) match(0, added.length, 0, kept.length, 0);
+  return flags;
+}
+
+/**
+ * An edit inside the string's content with its new text written for the string, or undefined
+ * where it cannot be (see the file's comment). `text` is the file's text.
+ */
+export function editInLiteral(e: LiteralEdit, text: string, lit: StringLiteral): LiteralEdit | undefined {
+  if (e.start < lit.start || e.end > lit.end) return undefined;
+  const units = unitsOf(text, lit);
+  if (!units) return undefined;
+  // (its ends at units' boundaries, no placeholder inside or cut)
+  const starts = new Set(units.map((u) => u.at));
+  starts.add(lit.end);
+  if (!starts.has(e.start) || !starts.has(e.end)) return undefined;
+  if (units.some((u) => u.hole && u.at < e.end && e.start < u.at + u.len)) return undefined;
+  if (lit.quote !== "'" && e.newText.includes(lit.quote)) return undefined;
+  const added = splitWritten(e.newText, lit);
+  const kept = keptUnits(added, splitWritten(text.slice(e.start, e.end), lit));
+  let out = '';
+  let written = '';
+  for (let i = 0; i < added.length; i++) {
+    if (kept[i]) out += added[i];
+    else {
+      out += escaped(added[i]!, lit);
+      written += added[i];
+    }
+  }
+  if (lit.values?.length && lit.values.some((v) => v && new RegExp(`(^|[^\\w$])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w$])`, 'i').test(written))) return undefined;
+  return { start: e.start, end: e.end, newText: out };
+}
+
+/** The SQL a string's content runs (placeholders given a name, `%L` a literal), parsed as one statement or more. */
+export function literalParses(content: string, lit: StringLiteral): boolean {
+  let sql = lit.quote === "'" ? content.replace(/''/g, "'") : content;
+  if (lit.format) sql = sql.replace(/%(?:%|(?:\d+\$)?([sIL]))/g, (m, conv: string | undefined) => (conv === undefined ? '%' : conv === 'L' ? "'x'" : 'x1'));
+  try {
+    return (pg.parseSync(sql).stmts ?? []).length > 0;
+  } catch {
+    return false;
+  }
+}
