@@ -595,3 +595,67 @@ GRANT SELECT ON public.items TO pcsu_app;
     assert.equal((await q('SELECT * FROM public.items')).length, 0, 'unset: NULL, no row');
   });
 });
+
+// A policy made by a DO block's EXECUTE: the fix edits the string, so what it writes is escaped
+// for the string's quoting (the '' of nullif doubled, the copied call kept as written).
+const DYNAMIC_TABLE = `CREATE TABLE public.docs (id int, tenant_id int);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.docs TO authenticated;
+INSERT INTO public.docs VALUES (1, 1), (2, 2);
+`;
+const DYNAMIC_CONSTANT = `${DYNAMIC_TABLE}DO $$
+BEGIN
+  EXECUTE 'CREATE POLICY docs_tenant ON public.docs TO authenticated USING (tenant_id = current_setting(''app.current_tenant'')::int)';
+END $$;
+`;
+const DYNAMIC_FORMAT = `${DYNAMIC_TABLE}DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['docs'] LOOP
+    EXECUTE format('CREATE POLICY %I ON public.%I TO authenticated USING (tenant_id = current_setting(''app.current_tenant'')::int)', t || '_tenant', t);
+  END LOOP;
+END $$;
+`;
+
+async function dynamicFixRuns(text: string, policy: string): Promise<void> {
+  const { ws, mine } = lintFiles([{ file: 'migrations/001.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "current_setting(''app.current_tenant'')");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(tenant_id = nullif\(current_setting\(''app\.current_tenant'', true\), ''''\)::int\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (a fresh session: the setting has never been set in it)
+  await withFreshDb(async (db) => {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(ws));
+      await q('SET ROLE authenticated');
+      await expectPgError(q('SELECT * FROM public.docs'), '42704', 'unrecognized configuration parameter "app.current_tenant"');
+    });
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = '${policy}'`);
+    assert.match(p!.qual, /^\(tenant_id = \(NULLIF\(current_setting\('app\.current_tenant'::text, true\), ''::text\)\)::integer\)$/);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.docs'), 0, 'never set: no rows, no error');
+    await q(`SELECT set_config('app.current_tenant', '2', true)`);
+    assert.equal(await count(q, 'public.docs'), 1);
+  });
+}
+
+test("err: a policy a DO block's EXECUTE makes from a single-quoted string: the fix writes nullif(…, '''') in the string; the fixed block runs and the policy has the nullif (pg_policies.qual)", async () => {
+  await dynamicFixRuns(DYNAMIC_CONSTANT, 'docs_tenant');
+});
+
+test("err: the same in format() with %I over a loop: the fix edits the pattern away from its placeholders; the fixed block runs", async () => {
+  await dynamicFixRuns(DYNAMIC_FORMAT, 'docs_tenant');
+});
+
+test("ok (no fix): a call whose text holds a format() placeholder (the setting's name differs per value) is reported without a fix", () => {
+  const text = DYNAMIC_FORMAT.replace("current_setting(''app.current_tenant'')", "current_setting(''app.%s'')").replace("t || '_tenant', t)", "t || '_tenant', t, t)");
+  const { mine } = lintFiles([{ file: 'migrations/001.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.deepEqual(mine[0]!.fixes, []);
+});

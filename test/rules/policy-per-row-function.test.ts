@@ -445,3 +445,25 @@ test('err: a call inside a correlated sub-select without FROM, (select f() = "t"
   for (const e of ['(select (select auth.uid())) = owner_id', '(select auth.uid()) = owner_id', 'EXISTS (SELECT 1 FROM documents d WHERE d.id = documents.id AND d.owner_id = auth.uid())'])
     assert.equal(lintFiles([{ file: 'm.sql', text: COUNTED.replace('owner_id = counted_uid()', e) }], ID).mine.length, 0, e);
 });
+
+test("fix: a policy a DO block's EXECUTE makes, in a single-quoted or a dollar-quoted string: the (select …) wrap is written in the string as it is (the copied call's '' kept); the fixed block runs and pg_policies.qual has the sub-select", async () => {
+  for (const exec of [
+    "EXECUTE 'CREATE POLICY docs_owner ON public.docs TO authenticated USING (owner = nullif(current_setting(''app.uid'', true), '''')::int)';",
+    'EXECUTE $q$CREATE POLICY docs_owner ON public.docs TO authenticated USING (owner = nullif(current_setting(\'app.uid\', true), \'\')::int)$q$;',
+  ]) {
+    const text = `CREATE TABLE public.docs (id int, owner int);\nALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;\nGRANT SELECT ON public.docs TO authenticated;\nINSERT INTO public.docs VALUES (1, 1), (2, 2);\nDO $$\nBEGIN\n  ${exec}\nEND $$;\n`;
+    const { ws, mine } = lintFiles([{ file: 'migrations/001.sql', text }], 'policy-per-row-function');
+    assert.equal(mine.length, 1, exec);
+    const fixed = applyFix(ws, mine[0]!);
+    assert.ok(sqlOf(fixed).includes(exec.startsWith("EXECUTE '") ? "nullif((select current_setting(''app.uid'', true)), '''')" : "nullif((select current_setting('app.uid', true)), '')"), sqlOf(fixed));
+    assert.equal(findingsOf(fixed, 'policy-per-row-function').length, 0);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(fixed));
+      const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = 'docs_owner'`);
+      assert.match(p!.qual, /^\(owner = \(NULLIF\(\( SELECT current_setting\('app\.uid'::text, true\) AS current_setting\), ''::text\)\)::integer\)$/, p!.qual);
+      await q(`SET ROLE authenticated; SELECT set_config('app.uid', '2', true)`);
+      assert.equal(await count(q, 'public.docs'), 1);
+    });
+  }
+});
