@@ -8,9 +8,9 @@ import { mergeConfig } from '../../server/src/analysis/config.js';
 import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel, type Model } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
-import { closeAll } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback } from '../helpers/pg.js';
 import { modelState, pgState } from '../helpers/model-state.js';
-import { initParser, lintFiles } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 
 before(initParser);
 after(closeAll);
@@ -50,11 +50,19 @@ describe('call replay', () => {
     assert.equal(TELEHEALTH.slice(col, col + 9), 'tenant_id');
   });
 
-  test('ok: the findings on the policies a call makes: one per table at the string (no fix: its text is the function\'s), rls-not-enabled only on the table not called for', async () => {
-    const r = lintFiles([{ file: 'db/1.sql', text: TELEHEALTH }], '').findings;
+  test('ok: the findings on the policies a call makes: one per table at the string (its fix edits the function\'s string, so every call\'s policy gets it; PGlite), rls-not-enabled only on the table not called for', async () => {
+    const { findings: r, ws } = lintFiles([{ file: 'db/1.sql', text: TELEHEALTH }], '');
     const perRow = r.filter((f) => f.rule === 'policy-per-row-function');
     assert.equal(perRow.length, 2);
-    assert.ok(perRow.every((f) => f.fixes.length === 0));
+    assert.ok(perRow.every((f) => f.fixes.length === 1 && f.fixes[0]!.edits.every((e) => TELEHEALTH.slice(e.start, e.end) === 'current_tenant_id()')));
+    const fixed = applyFix(ws, perRow[0]!);
+    assert.deepEqual(findingsOf(fixed, 'policy-per-row-function'), []);
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(fixed));
+      const quals = await q(`SELECT tablename, qual FROM pg_policies WHERE policyname = 'tenant_isolation' ORDER BY 1`);
+      assert.deepEqual(quals.map((x) => x.tablename), ['users', 'visits']);
+      assert.ok(quals.every((x) => /\( SELECT current_tenant_id\(\) AS current_tenant_id\)/.test(x.qual as string)), JSON.stringify(quals));
+    });
     assert.ok(perRow.every((f) => TELEHEALTH.slice(f.start).startsWith('current_tenant_id()')));
     const notEnabled = r.filter((f) => f.rule === 'rls-not-enabled').map((f) => f.message.match(/public\.\w+/)![0]);
     assert.deepEqual(notEnabled, ['public.notes']);

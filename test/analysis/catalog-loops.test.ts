@@ -11,7 +11,7 @@ import { buildModel, type Model } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
 import { closeAll, getDb, inRollback } from '../helpers/pg.js';
 import { modelState, pgState } from '../helpers/model-state.js';
-import { initParser, lintFiles } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 before(initParser);
@@ -342,7 +342,7 @@ CREATE POLICY own ON public.a FOR SELECT TO authenticated USING (owner = (select
 });
 
 describe('functions in constant strings', () => {
-  test("ok: `EXECUTE $fn$ CREATE FUNCTION … $fn$` in a dollar-quoted DO block is the function, its body analysed where the file has it: definer-search-path-missing finds it (no fix: the text is a string's), as PGlite has it (SECURITY DEFINER, no search_path); one in a single-quoted string (its quotes doubled) stays unread", async () => {
+  test("ok: `EXECUTE $fn$ CREATE FUNCTION … $fn$` in a dollar-quoted DO block is the function, its body analysed where the file has it: definer-search-path-missing finds it, as PGlite has it (SECURITY DEFINER, no search_path), and its fix writes SET search_path in the string (PGlite: then set); one in a single-quoted string (its quotes doubled) stays unread", async () => {
     const text = `CREATE TABLE public.docs (id int, owner uuid);
 DO $$
 BEGIN
@@ -362,16 +362,23 @@ END $$;
     assert.ok(f, 'the function is made');
     assert.equal(f.securityDefiner, true);
     assert.equal(m.findFunction(['public', 'quoted'], 0), undefined);
-    const { mine, findings } = lintFiles([{ file: '1.sql', text }], 'definer-search-path-missing');
+    const { ws, mine, findings } = lintFiles([{ file: '1.sql', text }], 'definer-search-path-missing');
     assert.deepEqual(findings.filter((f) => f.rule === 'syntax-error'), [], 'its body is the text between its own quotes');
     assert.ok((m.findFunction(['public', 'doc_count'], 0)!.body?.statements.length ?? 0) > 0, 'its body is analysed');
     assert.equal(mine.length, 1);
     assert.ok(mine[0]!.start > text.indexOf('$fn$') && mine[0]!.start < text.lastIndexOf('$fn$'));
-    assert.deepEqual(mine[0]!.fixes, [], 'no fix edits the string');
+    const fixed = applyFix(ws, mine[0]!);
+    assert.ok(mine[0]!.fixes[0]!.edits.every((e) => e.start > text.indexOf('$fn$') && e.end < text.lastIndexOf('$fn$')), 'the fix edits the string');
+    assert.deepEqual(findingsOf(fixed, 'definer-search-path-missing'), []);
     await inRollback(await getDb(), async (q) => {
       await q(text);
       const rows = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'doc_count'`)) as Array<{ prosecdef: boolean; proconfig: string[] | null }>;
       assert.deepEqual(rows, [{ prosecdef: true, proconfig: null }]);
+    });
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(fixed));
+      const rows = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'doc_count'`)) as Array<{ prosecdef: boolean; proconfig: string[] | null }>;
+      assert.deepEqual(rows, [{ prosecdef: true, proconfig: ['search_path=public, pg_temp'] }]);
     });
   });
 });

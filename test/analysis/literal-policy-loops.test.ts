@@ -12,7 +12,7 @@ import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
 import { closeAll, getDb, inRollback } from '../helpers/pg.js';
-import { initParser, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 before(initParser);
@@ -104,7 +104,7 @@ END $$;
   });
 });
 
-test("ok: a finding on a policy a loop makes is where its EXECUTE's string is and has no fix (policy-applies-to-public's TO edit would land in the string); the static policy's keeps it; PGlite: the loop's policy is for {public}", async () => {
+test("ok: a finding on a policy a loop makes is where its EXECUTE's string is; its fix (policy-applies-to-public's TO) is written in the string, as for the static policy; PGlite: the loop's policy is for {public}, and after the fix for {authenticated}", async () => {
   const base = 'CREATE TABLE public.notes (id int);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
   const loop = `${base}DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT USING (id > 0)', t, t); END LOOP; END $$;\n`;
   const stat = `${base}CREATE POLICY "notes_read" ON public.notes FOR SELECT USING (id > 0);\n`;
@@ -116,14 +116,22 @@ test("ok: a finding on a policy a loop makes is where its EXECUTE's string is an
   assert.equal(mine[0]!.message, s[0]!.message);
   assert.equal(mine[0]!.start, loop.indexOf(`'CREATE POLICY "%s_read"`));
   assert.ok(textAt(ws, mine[0]!).startsWith("'CREATE"), textAt(ws, mine[0]!));
-  assert.deepEqual(mine[0]!.fixes, []);
+  // (the fix's TO goes into the format() pattern: every policy the loop makes gets it)
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /EXECUTE format\('CREATE POLICY "%s_read" ON public\.%I FOR SELECT TO authenticated USING \(id > 0\)', t, t\)/);
+  assert.deepEqual(findingsOf(fixed, 'policy-applies-to-public'), []);
   await inRollback(await getDb(), async (q) => {
     await q(sqlOf(ws));
     assert.deepEqual(await q(`SELECT roles::text[] AS roles FROM pg_policies WHERE policyname = 'notes_read'`), [{ roles: ['public'] }]);
   });
+  await inRollback(await getDb(), async (q) => {
+    await q(`DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated; END IF; END $r$`);
+    await q(sqlOf(fixed));
+    assert.deepEqual(await q(`SELECT roles::text[] AS roles FROM pg_policies WHERE policyname = 'notes_read'`), [{ roles: ['authenticated'] }]);
+  });
 });
 
-test("ok: the policy's nodes are where the string has their text (hps-dealengine's `EXECUTE $$create policy … using (user_id = auth.uid())$$`, a '…' string with doubled quotes, a format pattern): policy-per-row-function names auth.uid() as written, at it, without a fix", () => {
+test("ok: the policy's nodes are where the string has their text (hps-dealengine's `EXECUTE $$create policy … using (user_id = auth.uid())$$`, a '…' string with doubled quotes, a format pattern): policy-per-row-function names auth.uid() as written, at it; its fix is written in the string (quotes doubled in a '…' one) and runs on PGlite", async () => {
   const base = 'CREATE TABLE public.notes (id int PRIMARY KEY, user_id uuid, kind text);\nCREATE INDEX ON public.notes (user_id);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
   const stat = lintFiles([{ file: '1.sql', text: `${base}create policy notes_read on public.notes for select to authenticated using (user_id = auth.uid());\n` }], 'policy-per-row-function');
   assert.equal(stat.mine.length, 1);
@@ -138,7 +146,15 @@ test("ok: the policy's nodes are where the string has their text (hps-dealengine
     assert.equal(mine.length, 1, exec);
     assert.match(mine[0]!.message, /^Policy "notes_read" on public\.notes calls auth\.uid\(\) in its USING outside any sub-select/);
     assert.equal(textAt(ws, mine[0]!), textAt(stat.ws, stat.mine[0]!));
-    assert.deepEqual(mine[0]!.fixes, []);
+    const fixed = applyFix(ws, mine[0]!);
+    assert.ok(sqlOf(fixed).includes('user_id = (select auth.uid())'), sqlOf(fixed));
+    assert.deepEqual(findingsOf(fixed, 'policy-per-row-function'), [], exec);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(fixed));
+      const [{ qual }] = await q(`SELECT qual FROM pg_policies WHERE policyname = 'notes_read'`);
+      assert.match(qual as string, /\( SELECT auth\.uid\(\) AS uid\)/, exec);
+    });
   }
 });
 

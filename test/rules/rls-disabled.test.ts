@@ -242,7 +242,7 @@ END $$;
   });
 });
 
-test("err: a DO block running `EXECUTE 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY'` (a string with no variable) disables RLS as the statement itself would: the finding, at its DISABLE; PGlite: RLS off, the policy ignored", async () => {
+test("err: a DO block running `EXECUTE 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY'` (a string with no variable) disables RLS as the statement itself would: the finding, at its DISABLE; PGlite: RLS off, the policy ignored; the fix writes ENABLE in the string: RLS on, the policy filters", async () => {
   const text = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid);
 ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_notes ON public.notes FOR SELECT USING (owner = (select auth.uid()));
@@ -251,17 +251,21 @@ BEGIN
   EXECUTE 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY';
 END $$;
 `;
-  const { mine } = lintFiles([{ file: 'supabase/migrations/20260209120000_m.sql', text }], ID);
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260209120000_m.sql', text }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /DISABLE ROW LEVEL SECURITY is the last word on public\.notes/);
   assert.equal(mine[0]!.start, text.indexOf('DISABLE ROW LEVEL SECURITY'));
-  assert.deepEqual(mine[0]!.fixes, [], 'no fix edits a string EXECUTE runs');
-  await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q(text);
-    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON notes TO authenticated;`);
-    assert.equal(await visibleTo(q, 'authenticated', 'notes'), 2, 'RLS off: the policy does nothing');
-  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /EXECUTE 'ALTER TABLE public\.notes ENABLE ROW LEVEL SECURITY';/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  for (const [sql, seen] of [[text, 2], [sqlOf(fixed), 1]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON notes TO authenticated;`);
+      assert.equal(await visibleTo(q, 'authenticated', 'notes'), seen, seen === 2 ? 'RLS off: the policy does nothing' : 'RLS on: the policy filters');
+    });
+  }
 });
 
 // Calibration cal112 (Go backends): tern (jackc/tern) keeps both halves of a migration in one
