@@ -864,10 +864,13 @@ ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
     ['1_fn.sql', fn('app', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;')],
     ['1_fn.sql', fn('app')],
     ['2_policy.sql', throughPath],
+    ['1_fn.sql', fn('public')],
+    ['1_fn.sql', fn('public', 'CREATE FUNCTION app.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;')],
+    ['1_fn.sql', fn('app')],
     ['1_fn.sql', fn('app', 'CREATE FUNCTION public.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;')],
     ['1_fn.sql', fn('app')],
     ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO app_user;'],
     ['3_grants.sql', 'SELECT 1;'],
   ]);
-  assert.deepEqual(counts, [1, 0, 1, 0, 2, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 2, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1]);
 });

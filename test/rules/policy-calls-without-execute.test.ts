@@ -262,3 +262,59 @@ test('ok/err: kept across lints: a GRANT to the role, to PUBLIC, a new policy ca
     assert.equal(await count(q, 'app.documents'), 1);
   });
 });
+
+// A call written unqualified under `SET search_path = app, public` is bound by CREATE POLICY to the
+// function of the first schema listed that has one of its name, when the policy is created. An edit
+// of an EARLIER file that moves that function between the schemas changes which function the policy
+// calls: a re-lint follows it as a fresh lint does (the call's resolution is computed again).
+test('err/ok: kept across lints: a policy under SET search_path = app, public calling is_owner() unqualified follows the function moved from app to public in an earlier file (PGlite: public.is_owner, revoked, fails with 42501; an app.is_owner PUBLIC may execute shadows it)', async () => {
+  const fn = (schema: string, extra = '') => `CREATE ROLE app_user;
+CREATE SCHEMA app;
+CREATE FUNCTION ${schema}.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT owner_name = current_user $$;
+REVOKE EXECUTE ON FUNCTION ${schema}.is_owner(text) FROM PUBLIC;
+${extra}`;
+  const policy = `CREATE TABLE app.documents (id bigint PRIMARY KEY, owner_name text NOT NULL, title text NOT NULL);
+GRANT USAGE ON SCHEMA app TO app_user;
+GRANT SELECT ON app.documents TO app_user;
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+SET search_path = app, public;
+CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (is_owner(owner_name));
+`;
+  const shadow = 'CREATE FUNCTION app.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;\n';
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  ws.setFile('db/1_fn.sql', fn('app'));
+  ws.setFile('db/2_policy.sql', policy);
+  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID);
+  const fresh = () => lintFiles(ws.files().map((file) => ({ file, text: ws.text(file)! })), ID).mine.map((f) => f.message);
+  assert.match(mine()[0]!.message, /calls app\.is_owner\(text\), but app_user has no EXECUTE privilege on it/);
+  const db = await getDb();
+  /** On PGlite: the schema of the function the stored policy calls (pg_depend), and what app_user's SELECT does. */
+  const probe = async (schema: string, expectError: boolean) =>
+    inRollback(db, async (q) => {
+      await q(sqlOf(ws));
+      const bound = await q(`SELECT n.nspname FROM pg_depend d JOIN pg_proc f ON f.oid = d.refobjid JOIN pg_namespace n ON n.oid = f.pronamespace
+        WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass AND f.proname = 'is_owner'`);
+      assert.deepEqual(bound, [{ nspname: schema }], 'the function the policy was bound to when created');
+      await q(`INSERT INTO app.documents VALUES (1, 'app_user', 'mine'), (2, 'other', 'theirs')`);
+      await q('SET ROLE app_user');
+      if (expectError) await expectPgError(q('SELECT count(*) FROM app.documents'), '42501', 'permission denied for function is_owner');
+      else assert.equal(await count(q, 'app.documents'), 2, 'app.is_owner (true for every row) is the one called');
+    });
+  await probe('app', true);
+  // (moved to public: the path finds none in app, the policy calls public.is_owner, revoked from PUBLIC)
+  ws.setFile('db/1_fn.sql', fn('public'));
+  assert.deepEqual(mine().map((f) => f.message), fresh());
+  assert.equal(mine().length, 1);
+  assert.match(mine()[0]!.message, /calls public\.is_owner\(text\), but app_user has no EXECUTE privilege on it: .*every SELECT on app\.documents by app_user fails with 42501 permission denied for function is_owner\. GRANT EXECUTE ON FUNCTION public\.is_owner\(text\) TO app_user/);
+  await probe('public', true);
+  // (an app.is_owner that PUBLIC may execute, made before the policy: app comes first, nothing to report)
+  ws.setFile('db/1_fn.sql', fn('public', shadow));
+  assert.deepEqual(mine().map((f) => f.message), fresh());
+  assert.equal(mine().length, 0);
+  await probe('app', false);
+  // (back in app, revoked)
+  ws.setFile('db/1_fn.sql', fn('app'));
+  assert.deepEqual(mine().map((f) => f.message), fresh());
+  assert.match(mine()[0]!.message, /calls app\.is_owner\(text\)/);
+  await probe('app', true);
+});

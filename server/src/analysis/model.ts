@@ -3650,6 +3650,26 @@ class Replay {
   }
 
   /**
+   * The key of the workspace function an unqualified call of `name` resolves to under `path`: in
+   * the first schema listed that has a function of that name ($user, pg_temp and pg_catalog
+   * aside), '' when none has. Noted in the deps of the value being computed (FUNCTION_DEP and the
+   * name: holds() asks again), so a policy prototype whose calls resolved so (Model.callPathKey)
+   * is computed again when an edit elsewhere moves, adds or drops such a function.
+   */
+  functionThroughPath(path: readonly string[], name: string): string {
+    let k = '';
+    for (const s of path) {
+      if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
+      if (this.functions.has(`${s}.${name}`)) {
+        k = `${s}.${name}`;
+        break;
+      }
+    }
+    if (this.deps) this.deps.push(FUNCTION_DEP + name, k);
+    return k;
+  }
+
+  /**
    * Under a search_path, notes the key each unqualified relation of the statement's expressions
    * resolves to (Model.relKey); otherwise forgets what an earlier replay under one noted.
    */
@@ -3668,9 +3688,8 @@ class Replay {
       // name, debate-map's is_user_admin() in app; none, a built-in's or the default schema's)
       for (const c of callsIn(e)) {
         if (c.name.length !== 1) continue;
-        const name = c.name[0]!.toLowerCase();
-        const schema = path?.find((x) => x !== '$user' && x !== 'pg_temp' && x !== 'pg_catalog' && this.functions.has(`${x}.${name}`));
-        if (schema && schema !== this.defaultSchema) pathKeys.set(c.node, `${schema}.${name}`);
+        const k = path ? this.functionThroughPath(path, c.name[0]!.toLowerCase()) : '';
+        if (k && !k.startsWith(`${this.defaultSchema}.`)) pathKeys.set(c.node, k);
         else pathKeys.delete(c.node);
       }
     }
@@ -3725,8 +3744,10 @@ class Replay {
     if (d) {
       for (let i = 0; i < d.length; i += 2) {
         const name = d[i]!;
-        // (a system catalog's name, looked up by catalogKey: CATALOG_DEP and the name)
-        const k = name.charCodeAt(0) === 0 ? this.sessionCatalogKey(this.searchPath!, name.slice(1)) : this.throughSearchPath(this.searchPath!, name);
+        // (a system catalog's name, looked up by catalogKey: CATALOG_DEP and the name; a
+        // called function's, by functionThroughPath: FUNCTION_DEP and the name)
+        const c = name.charCodeAt(0);
+        const k = c === 0 ? this.sessionCatalogKey(this.searchPath!, name.slice(1)) : c === 1 ? this.functionThroughPath(this.searchPath!, name.slice(1)) : this.throughSearchPath(this.searchPath!, name);
         if (k !== d[i + 1]) return false;
       }
     }
@@ -5326,6 +5347,8 @@ export const PG_CATALOG_RELATIONS: ReadonlySet<string> = new Set(
 
 /** What marks a system catalog's name in a value's deps (Replay.sessionCatalogKey): no name starts with NUL. */
 const CATALOG_DEP = '\u0000';
+/** What marks the name of a function called unqualified in a value's deps (Replay.functionThroughPath). */
+const FUNCTION_DEP = '\u0001';
 
 /**
  * The relations of PG_CATALOG_RELATIONS a role gets no SELECT on by default (PGlite: has_table_privilege
