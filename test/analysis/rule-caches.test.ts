@@ -874,3 +874,51 @@ ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
   ]);
   assert.deepEqual(counts, [1, 0, 1, 0, 2, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1]);
 });
+
+test('policy-reads-without-grant / policy-recursion: an unqualified relation of a policy created under SET search_path = app, public follows the table moved from app to public (and back) in an earlier file', () => {
+  const tables = (schema: string, more = '') => `CREATE ROLE visitor;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO visitor;
+CREATE TABLE app.docs (id bigint PRIMARY KEY, org_id bigint NOT NULL);
+ALTER TABLE app.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON app.docs TO visitor;
+CREATE TABLE ${schema}.members (org_id bigint NOT NULL, user_name text NOT NULL, PRIMARY KEY (org_id, user_name));
+${more}`;
+  const policy = `SET search_path = app, public;
+CREATE POLICY docs_read ON app.docs FOR SELECT TO visitor USING (EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_name = current_user));
+`;
+  const granted = (schema: string) => `GRANT SELECT ON ${schema}.members TO visitor;\n`;
+  const edits: Array<[string, string]> = [
+    ['1_tables.sql', tables('public')],
+    ['1_tables.sql', tables('public', granted('public'))],
+    ['1_tables.sql', tables('app', granted('public'))],
+    ['1_tables.sql', tables('app', `CREATE TABLE public.members (org_id bigint, user_name text);\n${granted('public')}`)],
+    ['1_tables.sql', tables('public', `CREATE TABLE app.members (org_id bigint, user_name text);\n${granted('app')}`)],
+    ['1_tables.sql', tables('app', granted('app'))],
+    ['1_tables.sql', tables('app')],
+  ];
+  // (visitor may read members only where it is granted: app.members first on the path, else public.members)
+  assert.deepEqual(steps({ '1_tables.sql': tables('app'), '2_policy.sql': policy }, 'policy-reads-without-grant', edits), [1, 1, 0, 1, 1, 0, 0, 1]);
+});
+
+test('table-already-exists / rls-enabled-without-policy: a CREATE TABLE of an unqualified name under SET search_path = data, public (createKeyOf: the first schema listed that exists) follows schema data made or dropped in an earlier file that makes public.docs', () => {
+  const tables = `CREATE ROLE app_user;
+SET search_path = data, public;
+CREATE TABLE docs (id bigint PRIMARY KEY, owner_id uuid);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.docs TO app_user;
+`;
+  const publicDocs = 'CREATE TABLE public.docs (id bigint PRIMARY KEY);\n';
+  const edits: Array<[string, string]> = [
+    ['1_schema.sql', 'CREATE SCHEMA data;\n'],
+    ['1_schema.sql', `CREATE SCHEMA data;\n${publicDocs}`],
+    ['1_schema.sql', publicDocs],
+    ['1_schema.sql', `CREATE FUNCTION data.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n${publicDocs}`],
+    ['1_schema.sql', `CREATE SCHEMA data;\n${publicDocs}`],
+  ];
+  const files = { '1_schema.sql': publicDocs, '2_tables.sql': tables, '3_more.sql': 'SELECT 1;\n' };
+  // (with public.docs made before: the CREATE makes it again, unless schema data exists (a CREATE SCHEMA, or a function in it),
+  // then data.docs, and the RLS and GRANT go to the public.docs of 1_schema.sql)
+  assert.deepEqual(steps(files, 'table-already-exists', edits), [1, 0, 0, 1, 0, 0]);
+  assert.deepEqual(steps(files, 'rls-enabled-without-policy', edits), [1, 0, 1, 1, 1, 1]);
+});
