@@ -1291,10 +1291,11 @@ export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
 // reused only while each still resolves to the same key.
 
 /**
- * The keys the unqualified relations (RangeVar nodes) of policy expressions resolved to through
- * the `SET search_path` their CREATE POLICY ran under (Model.relKey), and those statements. Kept
- * with the nodes (a re-lint's model holds the statements of files it did not reparse): the
- * prototype that notes them is computed again whenever a name would resolve differently.
+ * The keys the unqualified relations (RangeVar nodes) and function calls (FuncCall nodes) of policy
+ * expressions resolved to through the `SET search_path` their CREATE POLICY ran under
+ * (Model.relKey, Model.callPathKey), and those statements. Kept with the nodes (a re-lint's model
+ * holds the statements of files it did not reparse): the prototype that notes them is computed
+ * again whenever a name would resolve differently (its deps: throughSearchPath, functionThroughPath).
  */
 const pathKeys = new WeakMap<Node, string>();
 const pathResolved = new WeakSet<object>();
