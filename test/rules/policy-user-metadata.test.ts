@@ -5,7 +5,7 @@
 // role in app_metadata (written by the service role) gives access.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -469,4 +469,66 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
   // an IF on the metadata writing the new user's id (whether a row is written, not what) or a value no policy checks: not reported
   const noRole = sql.replace("    user_role := 'admin';", "    user_role := 'driver';");
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: noRole }], ID).mine, []);
+});
+
+/**
+ * SethRoll3/AcercateSys (20251102193529_fix_email_sync.sql): the sign-up trigger writes
+ * coalesce(NEW.raw_user_meta_data->>'role', 'cliente') — text — into users.role, of an enum type.
+ * Text has no assignment cast to an enum: PostgreSQL rejects the INSERT each time (42804), every
+ * sign-up fails and no role is ever written, so the user chooses nothing. Cast to the enum, it
+ * writes what the user chose.
+ */
+function enumRole(value: string, write = 'INSERT INTO public.users (id, role) VALUES (new.id, %v%);'): string {
+  return `CREATE TYPE public.user_role AS ENUM ('admin', 'cliente', 'asesor');
+CREATE TABLE public.users (id uuid PRIMARY KEY, role public.user_role DEFAULT 'cliente');
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_own ON public.users FOR SELECT TO authenticated USING (id = (SELECT auth.uid()));
+CREATE TABLE public.loans (id int PRIMARY KEY, amount numeric);
+ALTER TABLE public.loans ENABLE ROW LEVEL SECURITY;
+CREATE POLICY loans_admin ON public.loans FOR SELECT TO authenticated
+  USING ((SELECT role FROM public.users WHERE id = auth.uid()) = 'admin');
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  INSERT INTO public.users (id) VALUES (new.id) ON CONFLICT (id) DO NOTHING;
+  ${write.replace('%v%', () => value)}
+  RETURN new;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+}
+
+test("ok: a sign-up trigger writing the metadata's text into an enum column without a cast (AcercateSys): PostgreSQL rejects it every time (42804), so no user chooses a role; err: cast to the enum, it writes the role chosen (PGlite)", async () => {
+  const upsert = 'INSERT INTO public.users (id, role) VALUES (new.id, %v%) ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role;';
+  const update = 'UPDATE public.users SET role = %v% WHERE id = new.id;';
+  const failing = [
+    [`coalesce(new.raw_user_meta_data->>'role', 'cliente')`, upsert],
+    [`new.raw_user_meta_data->>'role'`, update],
+    [`(new.raw_user_meta_data #>> '{role}')::text`, upsert],
+  ] as const;
+  const working = [
+    [`coalesce(new.raw_user_meta_data->>'role', 'cliente')::public.user_role`, upsert],
+    [`(new.raw_user_meta_data->>'role')::user_role`, update],
+  ] as const;
+  for (const [value, write] of failing) assert.deepEqual(lintFiles([{ file: 'm.sql', text: enumRole(value, write) }], ID).mine, [], value);
+  for (const [value, write] of working) {
+    const mine = lintFiles([{ file: 'm.sql', text: enumRole(value, write) }], ID).mine;
+    assert.equal(mine.length, 1, value);
+    assert.match(mine[0]!.message, /copies auth\.users\.raw_user_meta_data into public\.users\.role, and policy "loans_admin" on public\.loans trusts public\.users\.role/);
+  }
+  // the same column as text: the copy works, and is reported
+  assert.equal(lintFiles([{ file: 'm.sql', text: enumRole(failing[0][0], failing[0][1]).replace('role public.user_role DEFAULT', 'role text DEFAULT') }], ID).mine.length, 1);
+  const db = await getDb();
+  const signUp = async (sql: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sql);
+      await q(`GRANT SELECT ON public.users, public.loans TO authenticated; INSERT INTO public.loans VALUES (1, 5000)`);
+      const r = await tryQuery(q, `INSERT INTO auth.users VALUES ('${TENANT_A}', '{"role": "admin"}', '{}')`);
+      if (!r.ok) return r.error.code;
+      await q(`${actAs(TENANT_A)}; SET ROLE authenticated`);
+      return count(q, 'public.loans');
+    });
+  for (const [value, write] of failing) assert.equal(await signUp(enumRole(value, write)), '42804', `${value}: the sign-up fails, nothing is written`);
+  for (const [value, write] of working) assert.equal(await signUp(enumRole(value, write)), 1, `${value}: signing up as admin reads the admins' loans`);
 });

@@ -320,3 +320,13 @@ export function enumSignature(model: Model): string {
     return parts.join('\u0000');
   });
 }
+
+/**
+ * The enum type (key) a table's column is of once every migration has run, or undefined (not an
+ * enum type of the workspace, or not known). A function's statements run after the migrations:
+ * what a trigger writes into the column is coerced to this type.
+ */
+export function enumTypeOfColumn(model: Model, table: string, column: string): string | undefined {
+  const facts = enumFacts(model);
+  return facts.types.size === 0 ? undefined : typeAt(facts, table, column, Infinity);
+}

@@ -1,5 +1,6 @@
 import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
+import { enumTypeOfColumn } from '../analysis/enum-values.js';
 import { sval } from '../analysis/parse.js';
 import {
   activeRows,
@@ -365,8 +366,14 @@ function sinksOf(model: Model, f: Func): Sink[] {
   for (const s of stmts) {
     if (s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt') continue;
     const table = model.key([s.node.relation?.schemaname, s.node.relation?.relname]);
+    const written = writtenValues(model, s.kind, s.node);
+    // (a text value, such as `NEW.raw_user_meta_data->>'role'`, written into a column of an enum
+    // type: text has no assignment cast to an enum, so PostgreSQL rejects the statement each time
+    // it runs, 42804 column "role" is of type user_role but expression is of type text, and it
+    // writes nothing, whatever the metadata holds; SethRoll3/AcercateSys' handle_new_user)
+    if (written.some(({ column, value }) => textTyped(value) && enumTypeOfColumn(model, table, column) !== undefined)) continue;
     let by: UserMetadataRef[] | undefined;
-    for (const { column, value } of writtenValues(model, s.kind, s.node)) {
+    for (const { column, value } of written) {
       if (out.some((x) => x.table === table && x.column === column)) continue;
       const o = originsIn(value, tainted);
       if (o.length) {
@@ -382,6 +389,28 @@ function sinksOf(model: Model, f: Func): Sink[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether an expression is of type text as PostgreSQL types it, not a literal of unknown type:
+ * a JSON field read as text (`->>`, `#>>`), a cast to a string type, or a coalesce() of such
+ * values and string literals or NULLs.
+ */
+function textTyped(n: Node): boolean {
+  if (n?.TypeCast) {
+    const t = typeName(n.TypeCast.typeName);
+    return TEXT_TYPES.has(t) && t !== 'unknown' && !n.TypeCast.typeName?.arrayBounds?.length;
+  }
+  const a = n?.A_Expr;
+  if (a) return a.kind === 'AEXPR_OP' && (opOf(a) === '->>' || opOf(a) === '#>>');
+  const args: Node[] | undefined = n?.CoalesceExpr?.args;
+  if (!args) return false;
+  let text = false;
+  for (const x of args) {
+    if (textTyped(x)) text = true;
+    else if (!(x?.A_Const && (x.A_Const.isnull || x.A_Const.sval))) return false;
+  }
+  return text;
 }
 
 /**
