@@ -39,6 +39,20 @@ describe('replay order', () => {
     );
   });
 
+  test('ok: the files of supabase/schemas/ run in the order the Supabase CLI loads its declarative schema (afero.Walk: each folder byte by byte), after the migrations', () => {
+    const files = ['supabase/schemas/schema.sql', 'supabase/schemas/schema-production.sql', 'supabase/schemas/2_tables.sql', 'supabase/schemas/10_policies.sql', 'supabase/schemas/a/x.sql', 'supabase/schemas/a.sql', 'supabase/schemas/Users.sql', 'supabase/migrations/20250101000000_init.sql'];
+    assert.deepEqual(migrationOrder(files.map((file) => ({ file }))).map((f) => f.file), [
+      'supabase/migrations/20250101000000_init.sql',
+      'supabase/schemas/10_policies.sql',
+      'supabase/schemas/2_tables.sql',
+      'supabase/schemas/Users.sql',
+      'supabase/schemas/a/x.sql',
+      'supabase/schemas/a.sql',
+      'supabase/schemas/schema-production.sql',
+      'supabase/schemas/schema.sql',
+    ]);
+  });
+
   test("ok: Flyway's versioned migrations run by version across folders (V1.2 before V1.10 before V2), as flyway migrate applies them", () => {
     const order = (files: string[]) => migrationOrder(files.map((file) => ({ file }))).map((f) => f.file);
     // two locations: common/V2 ran before postgres/V1 by path; parts compared as numbers, `_` as `.`, 1.0 as 1

@@ -157,3 +157,30 @@ test("err: a DO block running EXECUTE whose comment says 'Drop …' drops nothin
     assert.equal(r.ok ? 'created' : r.error.code, '42710');
   });
 });
+
+test("err: two files of supabase/schemas/ making one type run in the Supabase CLI's order (afero.Walk, byte order: schema-production.sql before schema.sql): the later one, schema.sql, is reported; PGlite, in that order: ok, then 42710", async () => {
+  const files = [
+    {
+      file: 'supabase/schemas/schema.sql',
+      text: `CREATE TYPE public.estado_mesa AS ENUM ('disponible', 'ocupada');
+CREATE TABLE public.mesas (id uuid PRIMARY KEY, estado public.estado_mesa NOT NULL);
+`,
+    },
+    {
+      file: 'supabase/schemas/schema-production.sql',
+      text: `CREATE TYPE public.estado_mesa AS ENUM ('disponible', 'ocupada');
+CREATE TABLE public.zonas (id uuid PRIMARY KEY, estado public.estado_mesa NOT NULL);
+`,
+    },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, 'supabase/schemas/schema.sql');
+  assert.match(mine[0]!.message, /^The type public\.estado_mesa already exists: it is created at schema-production\.sql:1 /);
+  // the order `supabase db diff` loads the declarative schema in (Go's sort.Strings: '-' before '.')
+  const cliOrder = [...files].sort((a, b) => (Buffer.compare(Buffer.from(a.file), Buffer.from(b.file))));
+  assert.deepEqual(cliOrder.map((f) => f.file), ['supabase/schemas/schema-production.sql', 'supabase/schemas/schema.sql']);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, cliOrder), ['ok', '42710']);
+  });
+});

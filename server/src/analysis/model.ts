@@ -377,6 +377,28 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 /** The last order computed: the positions of the files in order, for the paths joined by NUL. */
 let lastOrder: { paths: string; order: number[] } | undefined;
 
+/**
+ * A file of a Supabase project's declarative schema: its `supabase/schemas/` folder (with the
+ * separator) and its path inside it.
+ */
+const SUPABASE_DECLARATIVE = /^(.*(?:^|[\\/])supabase[\\/]schemas[\\/])(.+)$/;
+
+/**
+ * The order in which the Supabase CLI applies the files of `supabase/schemas/` when no
+ * `schema_paths` names them (`supabase db diff` loads the declarative schema with afero.Walk):
+ * each folder's names sorted byte by byte (Go's sort.Strings), a folder's files where its name
+ * sorts. So `schema-production.sql` runs before `schema.sql` (`-` before `.`), `10_x.sql` before
+ * `2_x.sql`, `Users.sql` before `roles.sql`, which the natural order puts the other way round.
+ */
+function compareWalked(a: string, b: string): number {
+  const pa = a.split(/[\\/]/);
+  const pb = b.split(/[\\/]/);
+  for (let i = 0; i < pa.length && i < pb.length; i++) {
+    if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 /** One whose name starts with a timestamp version (8 digits or more): its folder. */
 const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\/]*$/;
 
@@ -389,7 +411,8 @@ const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\
  * projects mix such versions), and `999_x.sql` after `20250127_y.sql` (boothbrain). A name the
  * CLI skips (`20250812b_x.sql`: supabase-migration-skipped) takes its place in that order too.
  * (A folder of short sequence numbers only, `1_x` … `10_x`, keeps the natural order its authors
- * mean; one rule per folder keeps the order transitive.)
+ * mean; one rule per folder keeps the order transitive.) Two files of one `supabase/schemas/`
+ * folder run in the order the CLI applies its declarative schema (compareWalked).
  */
 function compareMigrations(a: string, b: string, stamped: ReadonlySet<string>): number {
   if (stamped.size) {
@@ -397,6 +420,9 @@ function compareMigrations(a: string, b: string, stamped: ReadonlySet<string>): 
     const sb = sa && stamped.has(sa[1]!) && SUPABASE_MIGRATION.exec(b);
     if (sa && sb && sa[1] === sb[1]) return sa[2]! < sb[2]! ? -1 : sa[2]! > sb[2]! ? 1 : 0;
   }
+  const da = SUPABASE_DECLARATIVE.exec(a);
+  const db = da && SUPABASE_DECLARATIVE.exec(b);
+  if (da && db && da[1] === db[1]) return compareWalked(da[2]!, db[2]!);
   // (names without their extension first: the collator puts `_` before `.`, which would run
   // `table_note_policy.sql` before `table_note.sql`, where every tool's byte order runs the table first)
   return collator.compare(a.replace(SQL_EXTENSION, ''), b.replace(SQL_EXTENSION, '')) || collator.compare(a, b);
