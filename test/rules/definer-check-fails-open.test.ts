@@ -637,3 +637,73 @@ GRANT EXECUTE ON FUNCTION public.debit(uuid, numeric) TO anon, authenticated;
   assert.match(custom.mine[0]!.message, /where the setting was never set .*current_setting\('app\.caller_role', true\) is NULL/);
   assert.deepEqual(await debitB(custom.ws, 'set role anon'), { role: 'anon', r: 'debited', left: 0 });
 });
+
+test("ok/err: an earlier guard on another variable of the caller's lookup (DiveFlow's elevate_user_to_staff: SELECT organization_id, role INTO v_org_id, v_admin_role …; IF COALESCE(v_admin_role, '') != 'admin' THEN RAISE) refuses anon before the check on v_org_id: not reported, and PGlite refuses anon and a user without a profile; without it the check fails open (anon makes B an admin), and the message does not take v_user_org_id IS NOT NULL for v_org_id's", async () => {
+  const file = 'supabase/migrations/20260101000000_init.sql';
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, organization_id uuid, role text NOT NULL DEFAULT 'client');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own profile" ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+GRANT SELECT ON public.profiles TO anon, authenticated;
+
+CREATE FUNCTION public.elevate_user_to_staff(p_user_id uuid, p_target_role text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_org_id uuid;
+  v_admin_role text;
+  v_user_org_id uuid;
+BEGIN
+  SELECT organization_id, role::text INTO v_org_id, v_admin_role
+  FROM public.profiles WHERE id = auth.uid();
+
+  IF COALESCE(v_admin_role, '') != 'admin' THEN
+    RAISE EXCEPTION 'unauthorized: only admins can elevate staff';
+  END IF;
+
+  SELECT organization_id INTO v_user_org_id
+  FROM public.profiles WHERE id = p_user_id;
+
+  IF v_user_org_id IS NOT NULL AND v_user_org_id != v_org_id THEN
+    RAISE EXCEPTION 'employed by another organization';
+  END IF;
+
+  UPDATE public.profiles SET role = p_target_role, organization_id = v_org_id WHERE id = p_user_id;
+END $$;
+`;
+  const ORG_B = '00000000-0000-4000-8000-0000000000bb';
+  const NO_PROFILE = '00000000-0000-4000-8000-0000000000cc';
+  /** What anon, and a signed-in user without a profile, get from elevating B; then B's role. */
+  const elevateB = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', NULL, 'client'), ('${TENANT_B}', '${ORG_B}', 'client')`);
+      const out: Record<string, string> = {};
+      for (const who of ['anon', 'authenticated']) {
+        await q('SAVEPOINT probe');
+        await q(`SET ROLE ${who}`);
+        if (who === 'authenticated') await q(actAs(NO_PROFILE));
+        const r = await tryQuery(q, `SELECT public.elevate_user_to_staff('${TENANT_B}', 'admin')`);
+        out[who] = r.ok ? 'ok' : String(r.error.code);
+        await q(r.ok ? 'RELEASE SAVEPOINT probe' : 'ROLLBACK TO SAVEPOINT probe');
+        await q('RESET ROLE');
+      }
+      out.roleOfB = String((await q(`SELECT role FROM public.profiles WHERE id = '${TENANT_B}'`))[0]!.role);
+      return out;
+    });
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  assert.deepEqual(await elevateB(sql), { anon: 'P0001', authenticated: 'P0001', roleOfB: 'client' });
+  // the sibling refused with IS DISTINCT FROM a constant: the same
+  const distinct = sql.replace("COALESCE(v_admin_role, '') != 'admin'", "v_admin_role IS DISTINCT FROM 'admin'");
+  assert.deepEqual(lintFiles([{ file, text: distinct }], ID).mine, []);
+  assert.deepEqual(await elevateB(distinct), { anon: 'P0001', authenticated: 'P0001', roleOfB: 'client' });
+  // COALESCE to the value compared with refuses nothing: reported
+  const same = sql.replace("COALESCE(v_admin_role, '') != 'admin'", "COALESCE(v_admin_role, 'admin') != 'admin'");
+  assert.equal(lintFiles([{ file, text: same }], ID).mine.length, 1);
+  // without the admin check: the guard on v_org_id fails open, anon makes B an admin
+  const open = sql.replace(/  IF COALESCE[\s\S]*?END IF;\n/, '');
+  const { mine } = lintFiles([{ file, text: open }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^The caller check IF v_user_org_id IS NOT NULL AND v_user_org_id != v_org_id THEN RAISE … .* sets v_org_id to NULL .*so the condition is NULL or false, never true/);
+  assert.doesNotMatch(mine[0]!.message, /it asks v_org_id IS NOT NULL/);
+  assert.deepEqual(await elevateB(open), { anon: 'ok', authenticated: 'ok', roleOfB: 'admin' });
+});

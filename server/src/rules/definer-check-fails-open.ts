@@ -58,6 +58,11 @@ function nullableContext(n: Node, vars?: ReadonlyMap<string, ContextOf>): Contex
   return undefined;
 }
 
+/** Whether two contexts are the same value: auth.uid(), one setting, one variable (or field). */
+function sameContext(a: ContextOf | undefined, b: ContextOf): boolean {
+  return !!a && a.kind === b.kind && a.text === b.text;
+}
+
 interface Guard {
   stmt: Statement;
   context: ContextOf;
@@ -130,7 +135,9 @@ function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<stri
       // (NULL AND x is NULL or false, never true: the guard never raises for such a caller,
       // whatever the other conditions are — soil-sidekick's `target_user_id != auth.uid() AND NOT is_admin()`)
       const params = paramNames(f);
-      const notNull = args.find((a, j) => j !== i && a?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullableContext(a.NullTest.arg, vars)?.kind === g.context.kind);
+      // (the IS NOT NULL of the context itself: `v_user_org_id IS NOT NULL AND v_user_org_id != v_org_id`
+      // asks it of the other side, a row looked up by an argument, and does not skip the check for v_org_id)
+      const notNull = args.find((a, j) => j !== i && a?.NullTest?.nulltesttype === 'IS_NOT_NULL' && sameContext(nullableContext(a.NullTest.arg, vars), g.context));
       if (notNull) return args.every((a, j) => j === i || a === notNull || argumentsOnly(a, params)) ? { ...g, inAnd: { kind: 'skipped', notNull } } : undefined;
       return { ...g, inAnd: { kind: 'null', argumentsOnly: args.every((a, j) => j === i || argumentsOnly(a, params)) } };
     }
@@ -304,13 +311,25 @@ function refusesNull(s: Statement, context: ContextOf, vars: ReadonlyMap<string,
   const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   const arms: Node[] = cond?.BoolExpr?.boolop === 'OR_EXPR' ? (cond.BoolExpr.args ?? []) : [cond];
   const nullTested = new Set(arms.map((a) => (a?.NullTest?.nulltesttype === 'IS_NULL' ? columnRef(a.NullTest.arg) : undefined)).filter((r) => r && r.qual === undefined).map((r) => r!.name));
+  // (auth.uid() for itself and for a lookup keyed by it; a setting or a variable for itself; a
+  // variable its lookup's SELECT … INTO fills beside it: no row for the caller sets both NULL)
+  const refused = (c: ContextOf | undefined) => !!c && (c.kind === 'auth.uid()' ? context.kind !== 'setting' : c.text === context.text || (!!context.lookup && c.lookup?.stmt === context.lookup.stmt));
   return arms.some((a) => {
     const e = a?.A_Expr;
+    // `coalesce(<context>, k1) <> k2` with k1 and k2 two different constants: true when it is NULL
+    // (DiveFlow's `IF COALESCE(v_admin_role, '') != 'admin' THEN RAISE`)
+    if (e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '<>') {
+      return [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]].some(([co, k2]) => {
+        const args: Node[] = bareValue(co)?.CoalesceExpr?.args ?? [];
+        if (args.length !== 2 || !refused(nullableContext(args[0], vars))) return false;
+        const [v1, v2] = [constValue(bareValue(args[1])), constValue(bareValue(k2))];
+        return v1 !== undefined && v1 !== null && v2 !== undefined && v2 !== null && v1 !== v2;
+      });
+    }
     if (e?.kind !== 'AEXPR_DISTINCT') return false;
     return [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]].some(([ctx, x]) => {
       const c = nullableContext(ctx, vars);
-      // (auth.uid() for itself and for a lookup keyed by it; a setting or a variable for itself)
-      if (!c || !(c.kind === 'auth.uid()' ? context.kind !== 'setting' : c.text === context.text)) return false;
+      if (!refused(c)) return false;
       const v = bareValue(x);
       if (v?.A_Const) return !v.A_Const.isnull;
       const ref = columnRef(x);
