@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent } from '../../server/src/analysis/parse.js';
+import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent, sqlOneLine } from '../../server/src/analysis/parse.js';
 import type { ParsedFile } from '../../server/src/analysis/types.js';
 import { lintFiles } from '../helpers/rule-proof.js';
 
@@ -749,4 +749,10 @@ describe('quoteIdent', () => {
       await closeAll();
     }
   });
+});
+
+test("sqlOneLine: what a message or a fix quotes on one line drops comments (a `--` comment kept there would swallow the rest) and collapses white space, but not inside string constants or quoted identifiers", () => {
+  assert.equal(sqlOneLine("owner_id = auth.uid() -- the owner\n  OR is_admin() /* staff */\n"), 'owner_id = auth.uid() OR is_admin()');
+  assert.equal(sqlOneLine("kind = 'a  -- b'\n AND \"Odd  Name\" = 'it''s  x'"), "kind = 'a  -- b' AND \"Odd  Name\" = 'it''s  x'");
+  assert.equal(sqlOneLine('  a\t=\r\n b  '), 'a = b');
 });

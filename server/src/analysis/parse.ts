@@ -486,6 +486,16 @@ function commentEnd(text: string, pos: number, end: number): number {
   return k;
 }
 
+/**
+ * SQL text on one line, as a message or a fix quotes it: comments dropped and each run of white
+ * space made one space, outside string constants and quoted identifiers, which stay as written (a
+ * `--` comment collapsed into one line would swallow the rest of it; a constant's spaces are its
+ * value).
+ */
+export function sqlOneLine(s: string): string {
+  return s.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|(?:\s|--[^\r\n]*|\/\*[\s\S]*?\*\/)+/g, (m) => (m[0] === "'" || m[0] === '"' ? m : ' ')).trim();
+}
+
 /** The text with line and block comments replaced by a space. */
 export function stripComments(s: string): string {
   return s.replace(/--[^\r\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');

@@ -6,7 +6,7 @@ import { anchorAt, callSpan, callsIn, census, hasSubLink, clauseSpan, compareCon
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
 import { createdAsTable, createFailsToParse } from './columns.js';
-import { nameParts, sval } from './parse.js';
+import { nameParts, sqlOneLine, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
 
 export type Clause = 'using' | 'check';
@@ -648,7 +648,8 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
  * agt_update, `owner_agent_id = auth.uid() OR wk_is_admin()`, PGlite).
  */
 export function andOperandText(model: Model, e: PolicyExpr): string | undefined {
-  const text = exprText(model, e)?.replace(/\s+/g, ' ');
+  const raw = exprText(model, e);
+  const text = raw === undefined ? undefined : sqlOneLine(raw);
   return text !== undefined && e.node?.BoolExpr?.boolop === 'OR_EXPR' ? `(${text})` : text;
 }
 

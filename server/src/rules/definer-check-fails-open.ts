@@ -1,5 +1,5 @@
 import { callsIn, census, conjuncts, constValue, hasSubLink, identEnd, memoStmt, relationsIn } from '../analysis/ast.js';
-import { nameParts } from '../analysis/parse.js';
+import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
@@ -466,7 +466,7 @@ export const definerCheckFailsOpen = defineRule({
         const anon = callers.roles.includes('public') || callers.roles.includes('anon');
         // (auth.uid() is NULL for a request without a signed-in user: anon's)
         if (byCaller && !anon) continue;
-        const cond = textOfFile(model, file).slice(s.start, s.end).replace(/\s+/g, ' ');
+        const cond = sqlOneLine(textOfFile(model, file).slice(s.start, s.end));
         const lookup = g.context.lookup;
         // (a row variable's field, rec.token_hash: the SELECT fills rec)
         const into = lookup?.record ? g.context.text.split('.')[0]! : g.context.text;
@@ -487,14 +487,14 @@ export const definerCheckFailsOpen = defineRule({
         const text = textOfFile(model, file);
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
         let fix: Fix | undefined = {
-          title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${fixed.replace(/\s+/g, ' ')}`,
+          title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${sqlOneLine(fixed)}`,
           kind: 'unsafe',
           edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }],
         };
         if (g.inAnd?.kind === 'skipped') {
           // (the context's IS NOT NULL goes too: it is what skips the check)
           const without = withoutConjunct(fixed, g.context, g.inAnd.notNull);
-          fix = without === undefined ? undefined : { title: `Check every caller, signed in or not: IF ${without.replace(/\s+/g, ' ')}`, kind: 'unsafe', edits: [{ file, start: s.start, end: s.end, newText: without }] };
+          fix = without === undefined ? undefined : { title: `Check every caller, signed in or not: IF ${sqlOneLine(without)}`, kind: 'unsafe', edits: [{ file, start: s.start, end: s.end, newText: without }] };
           fixed = without ?? fixed;
         }
         report({

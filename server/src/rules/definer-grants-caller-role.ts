@@ -1,5 +1,5 @@
 import { callsIn, conjuncts, constValue, hasSubLink } from '../analysis/ast.js';
-import { nameParts, walk } from '../analysis/parse.js';
+import { nameParts, sqlOneLine, walk } from '../analysis/parse.js';
 import { resolvedThroughPath, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { activeRows, keptOnCalls, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
@@ -262,7 +262,7 @@ function callText(text: string, at: number): string | undefined {
   for (let i = open; i < text.length && i < open + 400; i++) {
     if (text[i] === '(') depth++;
     else if (text[i] === ')' && --depth === 0) {
-      const s = text.slice(at, i + 1).replace(/\s+/g, ' ');
+      const s = sqlOneLine(text.slice(at, i + 1));
       return s.length > 80 ? undefined : s;
     }
   }

@@ -3,6 +3,7 @@ import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { authServiceFiring, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
+import { sqlOneLine } from '../analysis/parse.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
 const DEFAULT_PATH = ['$user', 'public'];
@@ -287,7 +288,7 @@ export const definerSearchPathUnsafe = defineRule({
       if (!s) continue; // definer-search-path-missing reports it
       const why = unsafeSearchPath(s);
       if (!why) continue;
-      const written = textOf(model, s.loc).replace(/\s+/g, ' ');
+      const written = sqlOneLine(textOf(model, s.loc));
       const current = s.current;
       const what =
         why === 'one-quoted-list'

@@ -1,5 +1,5 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nameParts, stripComments } from '../analysis/parse.js';
+import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { constBool, exprText, policiesWithKey, policyRows, rowOf } from '../analysis/policy-exprs.js';
 import { groupsOf, membersOf } from '../analysis/privileges.js';
@@ -191,7 +191,7 @@ function sameRowsNote(model: Model, tables: readonly Table[]): string {
     const open = openTo(model, t);
     if (open === true || open === undefined) return `${t.key}, which has no row-level security`;
     // (the condition as written, without its comments: hashpass's `-- Everyone can see all speakers` before `true`)
-    const text = stripComments(exprText(model, rowOf(model, open).using!) ?? '').replace(/\s+/g, ' ').trim();
+    const text = sqlOneLine(exprText(model, rowOf(model, open).using!) ?? '');
     return `${t.key}, whose SELECT policy "${open.name}" for anon is USING (${text || 'true'})${text.toLowerCase() === 'true' ? '' : ', always true'}`;
   });
   const many = tables.length > 1;

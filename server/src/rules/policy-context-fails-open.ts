@@ -1,6 +1,6 @@
 import { callSpan, constValue, locationBounds, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nameParts, quoteIdent, stripComments, sval, walk } from '../analysis/parse.js';
+import { nameParts, quoteIdent, sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
 import { activeRows, FLAG_COALESCE_CONST, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
@@ -414,7 +414,7 @@ function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[], nonNull: Read
     }
     at ??= drop[0]!.span;
     // (as shown in the message: without the comments an arm's span takes along, on one line)
-    dropped.push(...drop.map((a) => stripComments(text.slice(a.span.start, a.span.end)).replace(/\s+/g, ' ').trim()));
+    dropped.push(...drop.map((a) => sqlOneLine(text.slice(a.span.start, a.span.end))));
     edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: kept.map((k) => k.text).join(' OR ') });
     newConj.push(kept.length === 1 ? kept[0]!.node : { BoolExpr: { boolop: 'OR_EXPR', args: kept.map((k) => k.node) } });
   }
@@ -1008,7 +1008,7 @@ function literalFinding(model: Model, row: PolicyRow, roles: string[]): Finding 
       ...(reach.length ? [`${commandList(reach).toLowerCase()} those rows`] : []),
       ...(write.length ? [`${write.length > 1 ? 'insert or update rows to' : write[0] === 'insert' ? 'insert rows with' : 'update rows to'} ${colText} = ${lit}`] : []),
     ].join(', and ');
-    const fallback = cs ? `\`${stripComments(text.slice(cs.start, cs.end)).replace(/\s+/g, ' ').trim()}\`` : 'its COALESCE';
+    const fallback = cs ? `\`${sqlOneLine(text.slice(cs.start, cs.end))}\`` : 'its COALESCE';
     const sharedRoles = shared.roles.includes('public') ? 'every role' : roleList(shared.roles);
     const name = key === 'auth.uid' ? 'auth.uid()' : key.slice('setting:'.length);
     const cast = key === 'auth.uid' ? undefined : castOf(model, p, key);

@@ -20,7 +20,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import { activePoliciesWithKey, activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { roleList } from '../analysis/policies.js';
-import { LOCATION_KEYS, nameParts, sval } from '../analysis/parse.js';
+import { LOCATION_KEYS, nameParts, sqlOneLine, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { bareValue, looksAtCaller, quoteIdent, refusedWrites, tableName } from './lib/util.js';
@@ -180,9 +180,9 @@ export const policyDeleteWiderThanCheck = defineRule({
       const span = exprClauseSpan(model, using);
       const usingText = span ? unwrap(text.slice(span.start, span.end)) : undefined;
       const parts = usingText === undefined ? undefined : args.length === 1 ? [usingText] : topLevelOr(usingText);
-      const branchText = parts && parts.length === args.length ? wider.map((i) => `\`${parts[i]!.replace(/\s+/g, ' ')}\``).join(', ') : undefined;
+      const branchText = parts && parts.length === args.length ? wider.map((i) => `\`${sqlOneLine(parts[i]!)}\``).join(', ') : undefined;
       const checkSpan = exprClauseSpan(model, check);
-      const checkText = checkSpan ? unwrap(textOfFile(model, check.file).slice(checkSpan.start, checkSpan.end)).replace(/\s+/g, ' ') : undefined;
+      const checkText = checkSpan ? sqlOneLine(unwrap(textOfFile(model, check.file).slice(checkSpan.start, checkSpan.end))) : undefined;
       // (another permissive UPDATE policy's WITH CHECK may admit the row: not said that UPDATE fails)
       const updateFails = !otherPolicyFor(model, p, 'update', true);
       // (not in parentheses: the table's forced owner, as writers() names it, has its own)

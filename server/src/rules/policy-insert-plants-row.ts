@@ -16,7 +16,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, exprClauseSpan, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { census, conjuncts } from '../analysis/ast.js';
-import { nameParts } from '../analysis/parse.js';
+import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { bareValue, columnRef, forWriter, looksAtCaller, quoteIdent, uniqueColumn } from './lib/util.js';
@@ -186,7 +186,7 @@ function addCheckFix(model: Model, p: Policy, open: Open): Fix | undefined {
   }
   if (!tests) return undefined;
   return {
-    title: `Add ${tests.replace(/\s+/g, ' ')} to the WITH CHECK of policy "${p.name}"`,
+    title: `Add ${sqlOneLine(tests)} to the WITH CHECK of policy "${p.name}"`,
     kind: 'unsafe',
     edits: [{ file: check.file, start: span.start, end: span.end, newText: `((${inner}) AND ${tests})` }],
   };

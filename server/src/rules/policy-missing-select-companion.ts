@@ -1,7 +1,7 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { callsIn, census, hasSubLink, returningOf } from '../analysis/ast.js';
-import { sval, walk } from '../analysis/parse.js';
+import { sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
@@ -196,7 +196,7 @@ function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { rol
   });
 }
 
-const oneLine = (s: string) => (s.length > 80 ? `${s.slice(0, 77).replace(/\s+/g, ' ')}…` : s.replace(/\s+/g, ' '));
+const oneLine = (s: string) => (s.length > 80 ? `${sqlOneLine(s.slice(0, 77))}…` : sqlOneLine(s));
 
 /**
  * Whether an INSERT's RETURNING reads the new row (`*`, a column of the table, the row itself):

@@ -18,7 +18,7 @@ import {
   type RowIndependentCall,
 } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
-import { nameParts } from '../analysis/parse.js';
+import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import { defineRule, type Edit, type Fix, type KeptFinding, type Report } from './types.js';
 import { fileId } from './lib/util.js';
 
@@ -263,7 +263,7 @@ function subSelectText(text: string, sub: { open: number; target: number; column
     } else if (ch === '(') depth++;
     else if (ch === ')' && --depth === 0) end = i + 1;
   }
-  const short = (x: string) => (x.length > 80 || end < 0 ? `${x.slice(0, 77).trimEnd()}…)` : x).replace(/\s+/g, ' ');
+  const short = (x: string) => sqlOneLine(x.length > 80 || end < 0 ? `${x.slice(0, 77).trimEnd()}…)` : x);
   const whole = end > 0 ? text.slice(sub.open, end) : text.slice(sub.open, sub.open + 81);
   const m = sub.column >= 0 ? /^(?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))*/.exec(text.slice(sub.column, sub.column + 200)) : null;
   const column = m ? m[0] : '';

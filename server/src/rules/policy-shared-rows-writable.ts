@@ -24,6 +24,7 @@ import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName } from './lib/util.js';
+import { sqlOneLine } from '../analysis/parse.js';
 
 /** The table's owner, named for a message, when FORCE subjects it to the policy (with parentheses of its own: a message never puts it inside others). */
 const FORCED_OWNER = (owner: string | undefined) => `${owner ?? "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
@@ -217,7 +218,7 @@ function plantedBranches(model: Model, check: PolicyExpr, sharedShapes: Readonly
   if (hits.length === 0) return undefined;
   const span = exprClauseSpan(model, check);
   const parts = span ? topLevelOr(unwrap(textOfFile(model, check.file).slice(span.start, span.end))) : undefined;
-  return { text: parts && parts.length === args.length ? hits.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined };
+  return { text: parts && parts.length === args.length ? hits.map((i) => sqlOneLine(parts[i]!)).join(' OR ') : undefined };
 }
 
 /** Who may write the shared rows a WITH CHECK admits, and how (insert them, turn their own rows into them); undefined when no role of the policy may. */
@@ -278,7 +279,7 @@ export const policySharedRowsWritable = defineRule({
       const text = textOfFile(model, using.file);
       const span = exprClauseSpan(model, using);
       const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
-      const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined;
+      const sharedText = parts && parts.length === args.length ? shared.map((i) => sqlOneLine(parts[i]!)).join(' OR ') : undefined;
       const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
       const update = row.check
         ? 'update them as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant)'
@@ -329,7 +330,7 @@ export const policySharedRowsWritable = defineRule({
       if (!reader) continue;
       const span = exprClauseSpan(model, row.using);
       const parts = span ? topLevelOr(unwrap(textOfFile(model, row.using.file).slice(span.start, span.end))) : undefined;
-      const branch = parts && parts.length === args.length ? parts[reader.index]!.replace(/\s+/g, ' ') : undefined;
+      const branch = parts && parts.length === args.length ? sqlOneLine(parts[reader.index]!) : undefined;
       const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
       const readers = reader.roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(reader.roles)]);
       // (an UPDATE's WITH CHECK with the shared branch too: the new row may be shared, as without one)
@@ -395,7 +396,7 @@ export const policySharedRowsWritable = defineRule({
       const span = exprClauseSpan(model, row.check);
       const whole = span ? unwrap(textOfFile(model, row.check.file).slice(span.start, span.end)) : undefined;
       const parts = whole ? topLevelOr(whole) : undefined;
-      const branch = parts && parts.length === cargs.length ? parts[reader.index]!.replace(/\s+/g, ' ') : undefined;
+      const branch = parts && parts.length === cargs.length ? sqlOneLine(parts[reader.index]!) : undefined;
       const readers = reader.roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(reader.roles)]);
       const fixText = callerCheckText(model, row.check);
       report({
