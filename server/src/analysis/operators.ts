@@ -393,6 +393,22 @@ function scalarTypeOf(model: Model, ws: WorkspaceColumnFacts, n: Node, scopes: r
 }
 
 /**
+ * The sub-select of `x = ANY (SELECT y …)` (`IN`, `<> ALL`, `!= ALL`: an ANY or ALL sub-link with
+ * `=`, `<>` or `!=`) when it is one plain SELECT of one value: it and that value's expression.
+ */
+function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: '=' | '<>'; form: 'IN' | 'ANY' | 'ALL' } | undefined {
+  if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return undefined;
+  const opName: Node[] | undefined = s.operName;
+  if (opName && opName.length !== 1) return undefined;
+  const written = opName ? sval(opName[0]) : '=';
+  if (written !== '=' && written !== '<>' && written !== '!=') return undefined;
+  const sel = s.subselect?.SelectStmt;
+  const targets: Node[] = sel?.targetList ?? [];
+  if (!sel || sel.larg || sel.rarg || targets.length !== 1) return undefined;
+  return { sel, target: targets[0]?.ResTarget?.val, op: written === '=' ? '=' : '<>', form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY' };
+}
+
+/**
  * The first `x = ANY (SELECT arr …)` (`<> ALL`, `IN`) of a policy where x is a built-in scalar and
  * arr an array column of a built-in type: PostgreSQL compares x with each row's whole array and has
  * no operator for the pair (42883).
@@ -402,15 +418,9 @@ export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceC
   const own = model.tables.get(p.table);
   let found: ArraySubselectMismatch | undefined;
   const check = (s: Node, scopes: Scope[]): boolean => {
-    if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return false;
-    const opName: Node[] | undefined = s.operName;
-    if (opName && opName.length !== 1) return false;
-    const written = opName ? sval(opName[0]) : '=';
-    if (written !== '=' && written !== '<>' && written !== '!=') return false;
-    const sel = s.subselect?.SelectStmt;
-    const targets: Node[] = sel?.targetList ?? [];
-    if (!sel || sel.larg || sel.rarg || targets.length !== 1) return false;
-    const target = targets[0]?.ResTarget?.val;
+    const one = comparedSubselect(s);
+    if (!one) return false;
+    const { sel, target, op, form } = one;
     if (!target?.ColumnRef) return false;
     const inner = [scopeOf(sel, !!sel.withClause), ...scopes];
     const col = resolveColumn(model, target.ColumnRef, inner, own);
@@ -423,8 +433,8 @@ export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceC
     found = {
       node: s,
       location: typeof s.location === 'number' ? s.location : -1,
-      op: written === '!=' ? '<>' : written,
-      form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY',
+      op,
+      form,
       left: s.testexpr,
       leftType: left.type,
       leftRelation: left.relation,
@@ -491,15 +501,9 @@ export function subselectTextMismatchOf(model: Model, p: Policy, ws: WorkspaceCo
   const own = model.tables.get(p.table);
   let found: SubselectTextMismatch | undefined;
   const check = (s: Node, scopes: Scope[]): boolean => {
-    if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return false;
-    const opName: Node[] | undefined = s.operName;
-    if (opName && opName.length !== 1) return false;
-    const written = opName ? sval(opName[0]) : '=';
-    if (written !== '=' && written !== '<>' && written !== '!=') return false;
-    const sel = s.subselect?.SelectStmt;
-    const targets: Node[] = sel?.targetList ?? [];
-    if (!sel || sel.larg || sel.rarg || targets.length !== 1) return false;
-    const target = targets[0]?.ResTarget?.val;
+    const one = comparedSubselect(s);
+    if (!one) return false;
+    const { sel, target, op, form } = one;
     if (!target) return false;
     const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created)?.type;
     if (left === undefined || (left !== 'text' && !NO_TEXT_OPERATOR.has(left))) return false;
@@ -508,8 +512,8 @@ export function subselectTextMismatchOf(model: Model, p: Policy, ws: WorkspaceCo
     found = {
       node: s,
       location: typeof s.location === 'number' ? s.location : -1,
-      op: written === '!=' ? '<>' : written,
-      form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY',
+      op,
+      form,
       left: s.testexpr,
       leftType: left,
       target,
