@@ -7,6 +7,7 @@ import { policyHasSubLink } from '../analysis/recursion.js';
 import { isRejected } from '../analysis/rejected.js';
 import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
+import { memoised } from '../analysis/ast.js';
 import { defineRule, type Report } from './types.js';
 import { grantedToRlsSubject, mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
 
@@ -38,13 +39,13 @@ const STORAGE_PATH_FUNCTIONS = new Set(['foldername', 'filename', 'extension']);
  * A call of storage.foldername / filename / extension on what depends on the row only, that
  * the workspace leaves to the platform or defines IMMUTABLE and SECURITY INVOKER.
  */
-function storagePathCall(model: Model, v: Node, reads: Table[] | undefined): boolean {
+function storagePathCall(model: Model | undefined, v: Node, reads: Table[] | undefined): boolean {
   const parts = nameParts(v.funcname);
   if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'storage' || !STORAGE_PATH_FUNCTIONS.has(parts[1]!.toLowerCase())) return false;
   if ((v.args?.length ?? 0) !== 1 || v.agg_star || v.agg_distinct || v.over || v.agg_filter || v.agg_order || v.func_variadic) return false;
-  const f = model.findFunction(parts, 1);
+  const f = model?.findFunction(parts, 1);
   if (f && (f.volatility !== 'immutable' || f.securityDefiner)) return false;
-  return rowOnly(model, v.args, reads);
+  return rowOnlyWalk(model, v.args, reads);
 }
 
 /**
@@ -58,9 +59,19 @@ function storagePathCall(model: Model, v: Node, reads: Table[] | undefined): boo
  * tables it reads are added to `reads`.
  */
 function rowOnly(model: Model, n: Node, reads?: Table[]): boolean {
+  // (the shape first, kept on the node across lints: most policies call auth.uid() or a helper)
+  if (!reads && n !== null && typeof n === 'object' && !Array.isArray(n) && !rowOnlyShape(n)) return false;
+  return rowOnlyWalk(model, n, reads);
+}
+
+/** rowOnly without the model: Storage's path helpers taken as the immutable functions Supabase makes them, no sub-select let through. */
+const rowOnlyShape = memoised((n: Node) => rowOnlyWalk(undefined, n));
+
+/** rowOnly's walk; without a model (rowOnlyShape), Storage's path helpers are not looked up. */
+function rowOnlyWalk(model: Model | undefined, n: Node, reads?: Table[]): boolean {
   if (n === null || typeof n !== 'object') return true;
   if (Array.isArray(n)) {
-    for (let i = 0; i < n.length; i++) if (!rowOnly(model, n[i], reads)) return false;
+    for (let i = 0; i < n.length; i++) if (!rowOnlyWalk(model, n[i], reads)) return false;
     return true;
   }
   for (const k in n) {
@@ -71,34 +82,34 @@ function rowOnly(model: Model, n: Node, reads?: Table[]): boolean {
       case 'A_Const':
         continue;
       case 'TypeCast':
-        if (!rowOnly(model, v.arg, reads)) return false;
+        if (!rowOnlyWalk(model, v.arg, reads)) return false;
         continue;
       case 'A_Expr':
-        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(model, v.lexpr, reads) || !rowOnly(model, v.rexpr, reads)) return false;
+        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnlyWalk(model, v.lexpr, reads) || !rowOnlyWalk(model, v.rexpr, reads)) return false;
         continue;
       case 'BoolExpr':
       case 'CoalesceExpr':
       case 'MinMaxExpr':
-        if (!rowOnly(model, v.args, reads)) return false;
+        if (!rowOnlyWalk(model, v.args, reads)) return false;
         continue;
       case 'NullTest':
       case 'BooleanTest':
-        if (!rowOnly(model, v.arg, reads)) return false;
+        if (!rowOnlyWalk(model, v.arg, reads)) return false;
         continue;
       case 'List':
-        if (!rowOnly(model, v.items, reads)) return false;
+        if (!rowOnlyWalk(model, v.items, reads)) return false;
         continue;
       case 'A_ArrayExpr':
-        if (!rowOnly(model, v.elements, reads)) return false;
+        if (!rowOnlyWalk(model, v.elements, reads)) return false;
         continue;
       case 'CaseExpr':
-        if (!rowOnly(model, v.arg, reads) || !rowOnly(model, v.args, reads) || !rowOnly(model, v.defresult, reads)) return false;
+        if (!rowOnlyWalk(model, v.arg, reads) || !rowOnlyWalk(model, v.args, reads) || !rowOnlyWalk(model, v.defresult, reads)) return false;
         continue;
       case 'A_Indirection':
-        if (!rowOnly(model, v.arg, reads) || !rowOnly(model, v.indirection, reads)) return false;
+        if (!rowOnlyWalk(model, v.arg, reads) || !rowOnlyWalk(model, v.indirection, reads)) return false;
         continue;
       case 'A_Indices':
-        if (!rowOnly(model, v.lidx, reads) || !rowOnly(model, v.uidx, reads)) return false;
+        if (!rowOnlyWalk(model, v.lidx, reads) || !rowOnlyWalk(model, v.uidx, reads)) return false;
         continue;
       case 'String': // a field name in an indirection
         continue;
@@ -106,11 +117,11 @@ function rowOnly(model: Model, n: Node, reads?: Table[]): boolean {
         if (!storagePathCall(model, v, reads)) return false;
         continue;
       case 'CaseWhen':
-        if (!rowOnly(model, v.expr, reads) || !rowOnly(model, v.result, reads)) return false;
+        if (!rowOnlyWalk(model, v.expr, reads) || !rowOnlyWalk(model, v.result, reads)) return false;
         continue;
       case 'SubLink':
         // only where the caller collects what sub-selects read (rowOnlyReading)
-        if (!reads || !sameForAnyone(model, v, reads)) return false;
+        if (!reads || !model || !sameForAnyone(model, v, reads)) return false;
         continue;
       default:
         // SQLValueFunction, ParamRef, …
