@@ -486,17 +486,7 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
   for (const c of creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
   // (a GRANT, REVOKE or ALTER FUNCTION of a function created only later: local-marketplace's REVOKE of brand_owns_order_item(uuid))
   for (const x of statementsNamingLaterFunctions(model, file)) found.push(x);
-  const makers = memoModel(model, 'policy-already-exists:makers', (m) => {
-    const out = new Map<string, Statement[]>();
-    for (const { stmt, file: pf } of m.statements) {
-      if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && !addsColumn(stmt))) continue;
-      const list = out.get(pf.file);
-      if (list) list.push(stmt);
-      else out.set(pf.file, [stmt]);
-    }
-    return out;
-  });
-  for (const stmt of makers.get(file) ?? []) {
+  for (const stmt of makersOf(model).byFile.get(file) ?? []) {
     if (!before({ file, start: stmt.start, end: stmt.end })) continue;
     const n = stmt.node;
     const loc = { file, start: stmt.start, end: stmt.end };
@@ -531,6 +521,31 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
 }
 
 /**
+ * The files' own statements that make an index or a trigger or add a column, per file; and the
+ * places of those making an index (`i:name`) or a trigger (`t:name`), per name. Once per model.
+ */
+function makersOf(model: Model): { byFile: Map<string, Statement[]>; byName: Map<string, Loc[]> } {
+  return memoModel(model, 'policy-already-exists:makers', (m) => {
+    const byFile = new Map<string, Statement[]>();
+    const byName = new Map<string, Loc[]>();
+    for (const { stmt, file: pf } of m.statements) {
+      if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && !addsColumn(stmt))) continue;
+      const list = byFile.get(pf.file);
+      if (list) list.push(stmt);
+      else byFile.set(pf.file, [stmt]);
+      const name = stmt.kind === 'CreateTrigStmt' ? stmt.node?.trigname : stmt.kind === 'IndexStmt' ? stmt.node?.idxname : undefined;
+      if (typeof name !== 'string') continue;
+      const key = `${stmt.kind === 'CreateTrigStmt' ? 't' : 'i'}:${name}`;
+      const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+      const same = byName.get(key);
+      if (same) same.push(loc);
+      else byName.set(key, [loc]);
+    }
+    return { byFile, byName };
+  });
+}
+
+/**
  * Where an earlier statement of the replay (before position `at`, in a file of `file`'s folder
  * that fails nowhere) made trigger `trigger` on table `table`, or index `index` in `schema`, when
  * nothing after it may have dropped it: a CREATE TRIGGER / CREATE INDEX, with no DROP TRIGGER or
@@ -540,9 +555,12 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
  * statement made).
  */
 function madeBefore(model: Model, what: { trigger: string; table: string } | { index: string; schema: string }, at: number, file: string): Loc | undefined {
+  const name = 'trigger' in what ? what.trigger : what.index;
+  // (no statement before `at` makes a trigger or an index of the name: most, not asked further)
+  const makers = makersOf(model).byName.get(`${'trigger' in what ? 't' : 'i'}:${name}`);
+  if (!makers?.some((loc) => { const i = orderOf(model, loc); return i >= 0 && i < at; })) return undefined;
   const failing = failures(model).files;
   const look = lookupIn(model);
-  const name = 'trigger' in what ? what.trigger : what.index;
   let made: Loc | undefined;
   // the table of the trigger or index made
   let table = 'trigger' in what ? what.table : '';
