@@ -6,7 +6,7 @@
 // PostgreSQL runs after them (IF NOT EXISTS, changing what they left), are replayed: no note.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, runEachStatement } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, runEachStatement, tryQuery } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -256,4 +256,26 @@ GRANT SELECT ON "public"."members", "public"."docs" TO "authenticated";
   const cascade = `DROP TABLE IF EXISTS public.members CASCADE;\n${makes}${adds}`;
   assert.deepEqual(lint(cascade.replace(/CREATE TABLE "public"\."docs"[^\n]*\n/, '')).mine, []);
   assert.deepEqual(await errorsOfRunning(init, cascade.replace(/CREATE TABLE "public"\."docs"[^\n]*\n/, '')), []);
+});
+
+// Regression check of stop 57: the DROPs of rollback sections and files (a goose Down, dbmate's
+// migrate:down, tern's drop-below half, sqitch revert/ and postgrator .undo. files) never run, so
+// they do not make a schema snapshot after them look like it makes its tables again.
+test('ok: a DROP in a goose Down section does not count: schema.sql re-making the Up\'s table is still not replayed; PGlite: the Up then schema.sql fails with 42P07', async () => {
+  const up = 'CREATE TABLE t (id int PRIMARY KEY, owner text);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t FOR SELECT USING (owner = current_user);\n';
+  const migration = `-- +goose Up\n${up}-- +goose Down\nDROP TABLE t;\n`;
+  const dump = up.replace(/\bt\b/g, 'public.t');
+  for (const files of [
+    [{ file: 'db/migrations/00001_init.sql', text: migration }, { file: 'db/schema.sql', text: dump }],
+    [{ file: 'db/migrations/20240101000000_init.sql', text: `-- migrate:up\n${up}-- migrate:down\nDROP TABLE t;\n` }, { file: 'db/schema.sql', text: dump }],
+    [{ file: 'migrations/001.do.init.sql', text: up }, { file: 'migrations/001.undo.init.sql', text: 'DROP TABLE t;\n' }, { file: 'schema.sql', text: dump }],
+  ]) {
+    const { mine } = lintFiles(files, ID);
+    assert.deepEqual(mine.map((f) => f.file), [files[files.length - 1]!.file], files[0]!.file);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(migration.split('-- +goose Down')[0]!);
+    const r = await tryQuery(q, dump);
+    assert.equal(r.ok ? 'ran' : r.error.code, '42P07');
+  });
 });

@@ -10,6 +10,7 @@
 // them and that changes what they made (changes()). Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { nameParts } from './parse.js';
+import { rollbackSections } from './model.js';
 import type { Node, ParsedFile, Statement } from './types.js';
 import { folderOf as folderOfPath } from './unseen.js';
 
@@ -52,7 +53,7 @@ function tablesCreated(f: ParsedFile): readonly string[] {
   let out = tablesMade.get(f);
   if (out === undefined) {
     const list: string[] = [];
-    for (const s of f.statements) {
+    for (const s of replayed(f)) {
       if (s.origin !== 'file' || s.kind !== 'CreateStmt') continue;
       const rel = s.node?.relation;
       if (rel?.relname) list.push(`${rel.schemaname ?? '*'}.${rel.relname}`);
@@ -101,6 +102,17 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   return out;
 }
 
+/**
+ * A file's statements the replay runs: not those of its rollback sections (model.ts
+ * rollbackSections: a sqitch revert/ or postgrator .undo. file, a goose Down, dbmate
+ * migrate:down or tern drop-below section…), whose DROPs never run (and whose CREATEs neither).
+ */
+function replayed(f: ParsedFile): readonly Statement[] {
+  const sections = rollbackSections(f);
+  if (sections.length === 0) return f.statements;
+  return f.statements.filter((st) => !sections.some((x) => st.start >= x.start && st.start < x.end));
+}
+
 /** A `*.name` key (unqualified) as public's: what a dump's or a later file's unqualified name is. */
 const asPublic = (k: string): string => (k.startsWith('*.') ? `public${k.slice(1)}` : k);
 
@@ -111,7 +123,7 @@ const relKey = (rv: { schemaname?: string; relname?: string } | undefined) => (r
 function madeBy(files: readonly ParsedFile[]) {
   const made = { tables: new Set<string>(), rls: new Set<string>(), policies: new Set<string>(), triggers: new Set<string>(), functions: new Set<string>() };
   for (const f of files)
-    for (const s of f.statements) {
+    for (const s of replayed(f)) {
       const n = s.node;
       if (s.kind === 'CreateStmt') { const t = relKey(n?.relation); if (t) made.tables.add(t); }
       else if (s.kind === 'AlterTableStmt') {
@@ -175,7 +187,7 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
   // POLICY IF EXISTS` then CREATE POLICY run after the migrations, no 42P07 nor 42710 — pg_dump
   // --clean's pattern, and an idempotent baseline's)
   const drops = new Drops(before);
-  for (const s of dump.statements) {
+  for (const s of replayed(dump)) {
     if (s.origin !== 'file') continue;
     const n = s.node;
     drops.see(s);
@@ -343,7 +355,7 @@ class Drops {
     if (this.deps) return this.deps;
     let out: Dependent[] = [];
     for (const f of this.before)
-      for (const s of f.statements) {
+      for (const s of replayed(f)) {
         const n = s.node;
         const rel = relKey(s.kind === 'CreatePolicyStmt' ? n?.table : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : n?.relation);
         if (s.kind === 'CreatePolicyStmt' && rel) {
@@ -541,7 +553,7 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
   for (let i = 0; i < at; i++) {
     const g = ordered[i]!;
     if (left.has(g)) continue;
-    for (const s of g.statements) {
+    for (const s of replayed(g)) {
       if (s.origin !== 'file') continue;
       const t = relKey(s.kind === 'CreateStmt' ? s.node?.relation : s.kind === 'CreatePolicyStmt' ? s.node?.table : undefined);
       if (t === undefined) continue;
@@ -552,7 +564,7 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
   // (an unqualified name made before is public's; a qualified one in the file may name it too;
   // what the file drops first is made again without 42P07 or 42710: Drops)
   const drops = new Drops(ordered.slice(0, at).filter((g) => !left.has(g)));
-  for (const s of f.statements) {
+  for (const s of replayed(f)) {
     if (s.origin !== 'file') continue;
     const n = s.node;
     drops.see(s);
