@@ -4,7 +4,7 @@
 // for authenticated leave anon nothing to change.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, ensureRoles, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -422,5 +422,35 @@ test('ok: the signed-in half leaves alone a check on the caller (claiming a task
     await q(actAs(TENANT_B));
     await q('SET ROLE authenticated');
     await expectPgError(q('DELETE FROM t'), '42501', /permission denied for table t/);
+  });
+});
+
+// Regression check of stop 57 (launchql's PostgreSQL regression fixture): outside Supabase, a role
+// named authenticated is not "every signed-in user" for a PUBLIC policy: the roles granted the
+// command are named instead.
+test('ok (message): outside Supabase, a PUBLIC policy names the roles granted the command (bob), not a role that happens to be called authenticated; PGlite: authenticated is refused (42501), bob deletes the rows the USING admits', async () => {
+  const text = `CREATE ROLE authenticated;
+CREATE ROLE bob;
+CREATE TABLE b1 (a int, owner text);
+ALTER TABLE b1 ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON b1 TO bob;
+CREATE POLICY p1 ON b1 USING (a % 2 = 0);
+CREATE POLICY own ON b1 FOR SELECT USING (owner = current_user);
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], 'policy-anon-write');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /granted DELETE(, UPDATE| and UPDATE)?[^(]* \(bob\)|\(bob\)/);
+  assert.doesNotMatch(mine[0]!.message, /authenticated included|every signed-in user/);
+  const db = await getDb();
+  await db.exec(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bob') THEN CREATE ROLE bob; END IF; IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated; END IF; END $$`);
+  await inRollback(db, async (q) => {
+    await q(text.split('\n').filter((l) => !l.startsWith('CREATE ROLE')).join('\n'));
+    await q('INSERT INTO b1 VALUES (1, $$x$$), (2, $$x$$), (4, $$x$$)');
+    await q('SET ROLE authenticated');
+    const denied = await tryQuery(q, 'DELETE FROM b1');
+    assert.equal(denied.ok ? 'ran' : denied.error.code, '42501');
+    await q('RESET ROLE');
+    await q('SET ROLE bob');
+    assert.equal((await q('DELETE FROM b1 RETURNING a')).length, 2);
   });
 });

@@ -278,7 +278,7 @@ interface SignedIn {
 function signedInRoles(model: Model, p: Policy, t: Table | undefined, cmds: readonly Command[]): SignedIn | undefined {
   const free = (role: string, cmd: Command) => !restrictedForAnon(model, p, cmd, role) && (role === 'public' || !t || mayHoldPrivilege(model, t, role, [cmd]));
   const isPublic = p.roles.includes('public');
-  if ((p.roles.includes(AUTHENTICATED) || (isPublic && model.roles.has(AUTHENTICATED))) && model.roleBypassesRls(AUTHENTICATED) !== true && t?.owner?.role !== AUTHENTICATED) {
+  if ((p.roles.includes(AUTHENTICATED) || (isPublic && model.supabase && model.roles.has(AUTHENTICATED))) && model.roleBypassesRls(AUTHENTICATED) !== true && t?.owner?.role !== AUTHENTICATED) {
     const ok = cmds.filter((c) => free(AUTHENTICATED, c));
     if (ok.length === 0) return undefined;
     return {
