@@ -282,6 +282,22 @@ BEGIN RETURN QUERY SELECT auth.users.email::text FROM auth.users WHERE auth.user
   });
 });
 
+test('err (message): a column returned only as a null test (encrypted_password IS NOT NULL: zero-start\'s verify_all_hr_users) is named as that test, not as the column; PGlite: anon gets true, not the hash', async () => {
+  const sql = `CREATE FUNCTION public.has_passwords() RETURNS TABLE (id uuid, has_password boolean) LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+SELECT u.id, u.encrypted_password IS NOT NULL FROM auth.users u $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_pw.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /returns data \(id, encrypted_password IS NOT NULL\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, encrypted_password text); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', '$2a$10$hash'); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT * FROM public.has_passwords()'), [{ id: TENANT_B, has_password: true }]);
+  });
+});
+
 const AUDIT_SQL = (del: boolean) => `CREATE TABLE public.deletion_log (email text, at timestamptz DEFAULT now());
 CREATE FUNCTION public.remove_account(_uid uuid) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE _email text; _note text;

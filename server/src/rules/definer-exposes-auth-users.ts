@@ -292,6 +292,16 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
           keyed.add(v.lexpr.ColumnRef);
         }
       }
+      // (`encrypted_password IS NOT NULL`: whether the column is set, not its value — zero-start's
+      // verify_all_hr_users() returns that, not the password hash)
+      if (k === 'NullTest' && v.arg?.ColumnRef) {
+        const f0: Node[] = v.arg.ColumnRef.fields ?? [];
+        const col = f0.length > 0 && named(f0) ? sval(f0[f0.length - 1]) : undefined;
+        if (typeof col === 'string') {
+          out.add(`${col} ${v.nulltesttype === 'IS_NULL' ? 'IS NULL' : 'IS NOT NULL'}`);
+          return false;
+        }
+      }
       if (k !== 'ColumnRef' || keyed.has(v)) return;
       const fields: Node[] = v.fields ?? [];
       const last = fields[fields.length - 1];
