@@ -141,13 +141,13 @@ function madeBy(files: readonly ParsedFile[]) {
       else if (s.kind === 'DropStmt' && (n?.removeType === 'OBJECT_TABLE' || n?.removeType === 'OBJECT_POLICY')) {
         for (const o of n.objects ?? []) {
           const policy = n.removeType === 'OBJECT_POLICY';
-          const items = o?.List?.items ?? [];
-          const k = droppedKey(policy ? { List: { items: items.slice(0, -1) } } : o);
-          const name = policy ? items[items.length - 1]?.String?.sval : undefined;
-          if (!k || (policy && typeof name !== 'string')) continue;
+          const dropped = policy ? droppedPolicyKey(o) : droppedKey(o);
+          if (!dropped) continue;
+          const cut = dropped.indexOf('\0');
+          const k = policy ? dropped.slice(0, cut) : dropped;
           const forms = [k, asPublic(k), `*${k.slice(k.indexOf('.'))}`];
           for (const f of forms) {
-            if (policy) made.policies.delete(`${f}\0${name}`);
+            if (policy) made.policies.delete(`${f}${dropped.slice(cut)}`);
             else {
               made.tables.delete(f);
               made.rls.delete(f);
@@ -220,6 +220,14 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
     for (const k of made.triggers) if (drops.tableDropped(k.slice(0, k.indexOf('\0'))) && !ownTriggers.has(asPublic(k))) return true;
   }
   return false;
+}
+
+/** `schema.table\0policy` of a DROP POLICY's object (a List of names: `[schema.]table`, then the policy), `*.table` unqualified. */
+function droppedPolicyKey(o: Node): string | undefined {
+  const items: Node[] = o?.List?.items ?? [];
+  const rel = droppedKey({ List: { items: items.slice(0, -1) } });
+  const name = items[items.length - 1]?.String?.sval;
+  return rel && typeof name === 'string' ? `${rel}\0${name}` : undefined;
 }
 
 /** `schema.name` of a DROP's object (a List of names), `*.name` unqualified. */
@@ -310,10 +318,8 @@ class Drops {
     const type = n?.removeType;
     for (const o of n?.objects ?? []) {
       if (type === 'OBJECT_POLICY') {
-        const parts: unknown[] = (o?.List?.items ?? []).map((x: Node) => x?.String?.sval);
-        if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
-        const rel = parts.length >= 3 ? `${parts[parts.length - 3]}.${parts[parts.length - 2]}` : `*.${parts[0]}`;
-        this.policies.add(asPublic(`${rel}\0${parts[parts.length - 1]}`));
+        const key = droppedPolicyKey(o);
+        if (key) this.policies.add(asPublic(key));
       } else if (type === 'OBJECT_TABLE' || type === 'OBJECT_FOREIGN_TABLE' || type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW') {
         const k = droppedKey(o);
         if (!k) continue;
@@ -363,7 +369,7 @@ class Drops {
           out = out.filter((d) => !(d.kind === 'policy' && d.key === key));
           out.push({ kind: 'policy', key, ...refsOf([n.qual, n.with_check], undefined) });
         } else if ((s.kind === 'ViewStmt' || s.kind === 'CreateTableAsStmt') && rel) {
-          out.push({ kind: 'view', key: asPublic(rel), ...refsOf(s.kind === 'ViewStmt' ? n.query : n.query, asPublic(rel)) });
+          out.push({ kind: 'view', key: asPublic(rel), ...refsOf(n.query, asPublic(rel)) });
         } else if ((s.kind === 'CreateStmt' || s.kind === 'AlterTableStmt') && rel) {
           const r = refsOf(s.kind === 'CreateStmt' ? [n.tableElts, n.inhRelations, n.partbound] : n.cmds, asPublic(rel));
           if (r.rels.size) out.push({ kind: 'table', key: asPublic(rel), ...r });
@@ -371,10 +377,9 @@ class Drops {
           // (what a later file dropped depends on nothing any more)
           for (const o of n?.objects ?? []) {
             if (n.removeType === 'OBJECT_POLICY') {
-              const parts: unknown[] = (o?.List?.items ?? []).map((x: Node) => x?.String?.sval);
-              if (parts.length < 2 || parts.some((x) => typeof x !== 'string')) continue;
-              const r = parts.length >= 3 ? `${parts[parts.length - 3]}.${parts[parts.length - 2]}` : `*.${parts[0]}`;
-              const key = asPublic(`${r}\0${parts[parts.length - 1]}`);
+              const dropped = droppedPolicyKey(o);
+              if (!dropped) continue;
+              const key = asPublic(dropped);
               out = out.filter((d) => !(d.kind === 'policy' && d.key === key));
             } else {
               const k = droppedKey(o);
