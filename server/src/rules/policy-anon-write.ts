@@ -226,8 +226,8 @@ function anonMay(model: Model, t: Table | undefined, cmd: Command): boolean {
   return !t || mayHoldPrivilege(model, t, ANON, [cmd]);
 }
 
-/** A restrictive policy that applies to the role (anon) for the command and may depend on the caller: it may stop the role. */
-function restrictedForAnon(model: Model, p: Policy, cmd: Command, role = ANON): boolean {
+/** A restrictive policy that applies to `role` for the command and may depend on the caller: it may stop the role. */
+function restrictedFor(model: Model, p: Policy, cmd: Command, role: string): boolean {
   const list = policiesWithKey(model, p.table);
   for (let i = 0; i < list.length; i++) {
     const q = list[i]!;
@@ -235,6 +235,17 @@ function restrictedForAnon(model: Model, p: Policy, cmd: Command, role = ANON): 
     if (!q.using || !rowOnly(model, q.using) || (cmd === 'update' && q.withCheck && !rowOnly(model, q.withCheck))) return true;
   }
   return false;
+}
+
+/** "update and delete", "update" or "delete": what the roles may do to rows. */
+const verbsOf = (cmds: readonly Command[]): string => (cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete');
+
+/** Which rows the policy's roles reach (`who`: how the message names them) by the statements they may run (T26, T27). */
+function reachSentence(p: Policy, cmds: readonly Command[], who: string): string {
+  return (
+    `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let ${who} see (T26, T27)` +
+    `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. `
+  );
 }
 
 /** Supabase's (and PostgREST's) role for requests of a signed-in user. */
@@ -276,7 +287,7 @@ interface SignedIn {
  * workspace grants to other roles (GRANT app_user TO authenticator): every user given it.
  */
 function signedInRoles(model: Model, p: Policy, t: Table | undefined, cmds: readonly Command[]): SignedIn | undefined {
-  const free = (role: string, cmd: Command) => !restrictedForAnon(model, p, cmd, role) && (role === 'public' || !t || mayHoldPrivilege(model, t, role, [cmd]));
+  const free = (role: string, cmd: Command) => !restrictedFor(model, p, cmd, role) && (role === 'public' || !t || mayHoldPrivilege(model, t, role, [cmd]));
   const isPublic = p.roles.includes('public');
   if ((p.roles.includes(AUTHENTICATED) || (isPublic && model.supabase && model.roles.has(AUTHENTICATED))) && model.roleBypassesRls(AUTHENTICATED) !== true && t?.owner?.role !== AUTHENTICATED) {
     const ok = cmds.filter((c) => free(AUTHENTICATED, c));
@@ -338,7 +349,7 @@ function signedInWrites(model: Model, report: (r: Report) => void, reported: Rea
     const cmds = s.cmds;
     const cond = exprText(model, using);
     const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
-    const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
+    const verbs = verbsOf(cmds);
     report({
       ...p.nameLoc,
       message:
@@ -346,8 +357,7 @@ function signedInWrites(model: Model, report: (r: Report) => void, reported: Rea
         `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} tests only the row, not who is asking: ` +
         `PostgreSQL admits to the policy's roles every row the USING admits, with no check on the caller, ` +
         `so ${s.users} can ${verbs} every row it admits, other users' rows included (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}): ` +
-        `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let them see (T26, T27)` +
-        `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
+        reachSentence(p, cmds, 'them') +
         (p.table === 'storage.objects'
           ? "Add a condition on the caller — the object's owner or path (AND owner_id = (select auth.uid()::text), storage.objects' owner_id being text, or AND (storage.foldername(name))[1] = (select auth.uid()::text)) — or make the policy TO a narrower role."
           : model.supabase || s.users.startsWith('every signed-in')
@@ -398,8 +408,8 @@ function anonWrites(model: Model, report: (r: Report) => void, reported: Set<Pol
     const checkReads = check ? rowOnlyReading(model, check.node) : [];
     const updates = !check || (constBool(check.node) === undefined && (checkReads !== undefined || rowOnlyBranch(model, check.node)));
     const cmds: Command[] = [];
-    if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
-    if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
+    if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedFor(model, p, 'update', ANON)) cmds.push('update');
+    if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedFor(model, p, 'delete', ANON)) cmds.push('delete');
     if (cmds.length === 0) continue;
     const what = commandList(cmds);
     const subReads = [...(reads ?? [])];
@@ -411,7 +421,7 @@ function anonWrites(model: Model, report: (r: Report) => void, reported: Set<Pol
       : p.roles.includes('public')
         ? `${toPublic(p)}, anon included`
         : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
-    const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
+    const verbs = verbsOf(cmds);
     reported.add(p);
     report({
       ...p.nameLoc,
@@ -420,8 +430,7 @@ function anonWrites(model: Model, report: (r: Report) => void, reported: Set<Pol
         `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking${subReads.length ? sameRowsNote(model, subReads) : ''}: ` +
         `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
         `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
-        `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
-        `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
+        reachSentence(p, cmds, 'anon') +
         (p.table === 'storage.objects'
           ? // (storage.objects' owner_id is text: `owner_id = (select auth.uid())` is text = uuid, 42883 at CREATE POLICY)
             "Scope the policy to the object's owner or path (e.g. TO authenticated … USING (bucket_id = … AND owner_id = (select auth.uid()::text)), storage.objects' owner_id being text, or (storage.foldername(name))[1] = (select auth.uid()::text)), or drop it and make this change on the server with the service role."
