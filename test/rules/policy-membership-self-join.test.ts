@@ -2181,3 +2181,34 @@ CREATE POLICY quotes_select ON public.quotes FOR SELECT TO authenticated USING (
     await expectPgError(q(`UPDATE public.organization_members SET accepted_at = now() WHERE user_id = '${TENANT_B}'`), '42501', 'row-level security');
   });
 });
+
+// A project with its own users table (id serial) whose admin check compares the id with
+// `auth.uid()::text::integer`: no uuid's text is an integer, so the cast fails (22P02) for every
+// signed-in caller, and the row a user writes for themselves, as 'Admin', never makes the policy
+// admit them. The write is still open (policy-always-true says so), but not a way into the logs.
+test("ok: a membership read that compares an integer id with auth.uid()::text::integer is not trusted: user A writes their own 'Admin' row and still reads no log, the SELECT fails with 22P02 (PGlite); with the id a uuid compared with auth.uid(), reported", async () => {
+  const file = 'supabase/migrations/20250615000000_usuarios.sql';
+  const schema = (idType: string, caller: string) => `
+CREATE TABLE public.usuarios (id ${idType} PRIMARY KEY, nome text NOT NULL, tipo_usuario text NOT NULL);
+ALTER TABLE public.usuarios ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Allow all operations for usuarios" ON public.usuarios FOR ALL TO authenticated USING (true);
+CREATE TABLE public.logs_alteracoes (id serial PRIMARY KEY, acao text NOT NULL);
+ALTER TABLE public.logs_alteracoes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins podem ver todos os logs" ON public.logs_alteracoes FOR SELECT TO authenticated USING (
+  EXISTS (SELECT 1 FROM public.usuarios WHERE id = ${caller} AND tipo_usuario = 'Admin'));
+`;
+  for (const caller of ['auth.uid()::text::integer', '(select auth.uid())::text::bigint']) {
+    assert.deepEqual(lintFiles([{ file, text: schema('serial', caller) }], ID).mine.map((f) => f.message), [], caller);
+  }
+  // (the same read with a uuid id compared with auth.uid() is a membership: the finding is still made)
+  assert.equal(lintFiles([{ file, text: schema('uuid', 'auth.uid()') }], ID).mine.length, 1);
+  const { ws } = lintFiles([{ file, text: schema('serial', 'auth.uid()::text::integer') }], ID);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.logs_alteracoes (acao) VALUES ('secret')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.usuarios (id, nome, tipo_usuario) VALUES (1, 'a', 'Admin')`);
+    await expectPgError(q('SELECT acao FROM public.logs_alteracoes'), '22P02', /invalid input syntax for type integer/);
+  });
+});

@@ -33,6 +33,36 @@ export function isIdentity(model: Model, n: Node): boolean {
   return !hasColumn(n) && looksAtCaller(model, n);
 }
 
+const NUMBER_TYPES = new Set(['int2', 'int4', 'int8', 'smallint', 'integer', 'int', 'bigint', 'numeric', 'decimal']);
+const lastTypeName = (t: string | undefined): string => String(t ?? '').toLowerCase().split('.').pop()!.replace(/"/g, '');
+
+/**
+ * Whether `n` is a uuid that tells who the caller is cast (through text) to a number:
+ * `auth.uid()::text::integer`. No uuid's text is a number, so the cast fails with 22P02 whenever
+ * the id is set, and a comparison with it never admits a signed-in caller (PGlite).
+ */
+function uuidAsNumber(model: Model, n: Node): boolean {
+  const cast = n?.TypeCast;
+  if (!cast || !NUMBER_TYPES.has(lastTypeName(((cast.typeName?.names ?? []) as Node[]).map(sval).join('.')))) return false;
+  let x: Node = cast.arg;
+  while (x?.TypeCast) x = x.TypeCast.arg;
+  // ((select auth.uid())::text::int)
+  const tl = x?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? (x.SubLink.subselect?.SelectStmt?.targetList as Node[] | undefined) : undefined;
+  if (tl?.length === 1) {
+    x = tl[0]?.ResTarget?.val;
+    while (x?.TypeCast) x = x.TypeCast.arg;
+  }
+  const call = x?.FuncCall;
+  if (!call) return false;
+  const parts = ((call.funcname ?? []) as Node[]).map((p) => String(sval(p)));
+  const own = model.findFunction(parts, (call.args ?? []).length);
+  const returns = own ? own.returnType : parts.length === 2 && parts[0]!.toLowerCase() === 'auth' && parts[1]!.toLowerCase() === 'uid' ? 'uuid' : '';
+  return lastTypeName(returns) === 'uuid';
+}
+
+/** Whether `n` tells who the caller is, as a value a membership row's column can equal (not `auth.uid()::text::integer`, uuidAsNumber). */
+const readsAsCaller = (model: Model, n: Node): boolean => isIdentity(model, n) && !uuidAsNumber(model, n);
+
 /** `a = b` as its two sides. */
 function equality(n: Node): [Node, Node] | undefined {
   const e = n?.A_Expr;
@@ -204,7 +234,7 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
   const text = textOfFile(model, p.created.file);
   const classify = (n: Node): Side | undefined => {
-    if (isIdentity(model, n)) return { kind: 'identity' };
+    if (readsAsCaller(model, n)) return { kind: 'identity' };
     const c = columnRef(n);
     if (link.subLinkType === 'EXISTS_SUBLINK' && c && (c.qual === undefined ? !member.columns.includes(c.name) && t.columns.includes(c.name) : c.qual === t.name.toLowerCase() && t.columns.includes(c.name))) return { kind: 'group', col: c.name };
     const v = constantText(n, text);
@@ -317,7 +347,7 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
             ? params.indexOf(ref.name)
             : -1;
         if (param >= 0) read.sides.push({ col, param });
-        else if (isIdentity(model, b) || (ref && ref.qual === undefined && !member.columns.includes(ref.name) && callerVars.has(ref.name))) read.sides.push({ col, identity: true });
+        else if (readsAsCaller(model, b) || (ref && ref.qual === undefined && !member.columns.includes(ref.name) && callerVars.has(ref.name))) read.sides.push({ col, identity: true });
         else {
           const v = constantText(b, text);
           if (v !== undefined) read.sides.push({ col, value: v });
@@ -379,7 +409,7 @@ function argumentOf(model: Model, f: Func, args: Node[], i: number | undefined):
   if (i === undefined) return undefined;
   if (i < args.length) return args[i];
   const d: Node | undefined = inputParams(f)[i]?.FunctionParameter?.defexpr;
-  return d && isIdentity(model, d) ? d : undefined;
+  return d && readsAsCaller(model, d) ? d : undefined;
 }
 
 /** The membership uses of a policy through the helpers it calls (has_role(auth.uid(), 'admin'), is_member(org_id)). */
@@ -426,7 +456,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       const self = r.member === t;
       const returned = r.returns !== undefined ? compared().get(call.node) : undefined;
       const arg = (x: { param?: number }) => argumentOf(model, f, call.args, x.param);
-      const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)));
+      const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && readsAsCaller(model, arg(x)!)));
       if (!user) continue;
       let groupCol: string | undefined;
       let constant: { col: string; value: string } | undefined;
@@ -713,10 +743,10 @@ function existenceOf(model: Model, member: Table, link: Node): string | undefine
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && member.columns.includes(c.name);
   // (every condition of its WHERE is `<column> = <caller>`: one more, `status = 'approved'`, is a value the row must hold, the uses above)
   const where = conjuncts(q.whereClause);
-  const cols = memberEqualities(q.whereClause, ofMember).filter(([, b]) => isIdentity(model, b)).map(([c]) => c);
+  const cols = memberEqualities(q.whereClause, ofMember).filter(([, b]) => readsAsCaller(model, b)).map(([c]) => c);
   if (cols.length !== where.length) return undefined;
   if (link.subLinkType === 'EXISTS_SUBLINK') return cols[0];
-  if (link.subLinkType !== 'ANY_SUBLINK' || !isIdentity(model, link.testexpr) || q.targetList?.length !== 1) return undefined;
+  if (link.subLinkType !== 'ANY_SUBLINK' || !readsAsCaller(model, link.testexpr) || q.targetList?.length !== 1) return undefined;
   const target = columnRef(q.targetList[0]?.ResTarget?.val);
   return ofMember(target) ? target!.name : undefined;
 }
