@@ -226,6 +226,37 @@ describe('workspace semantics', () => {
     assert.deepEqual(paths({ include: ['*.sql'] }), ['db/y.sql'], 'relative to the folder');
     assert.deepEqual(paths({ exclude: ['sub/**'] }), ['db/y.sql'], 'relative to the folder');
   });
+  test("ok: files parsed but not replayed are told, by reason, in text and JSON: a clean run over files no rule saw is not a clean history (portal-site keeps every migration in folders inside supabase/migrations/, which the Supabase CLI never reads)", () => {
+    // (what the archived file holds would be reported, were it replayed: a definer without search_path)
+    const only = fixture({ 'supabase/migrations/2025/20250101000000_a.sql': DEFINER, 'supabase/migrations/2025/20250102000000_b.sql': NO_RLS });
+    const text = run(only, ['.']);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /not replayed \(only their syntax is checked\): 2 files in a folder inside supabase\/migrations\/ \(or a copy of that folder\): the Supabase CLI applies only the files directly in supabase\/migrations\/ \(supabase\/migrations\/2025\/20250101000000_a\.sql, supabase\/migrations\/2025\/20250102000000_b\.sql;/);
+    assert.match(text.stdout, /✔ no problems in 2 files \(none of them replayed: only syntax was checked\)/);
+    // beside a live history: both kinds named, each on its line; the run's findings are the history's
+    const mixed = fixture({
+      'supabase/migrations/20240101000000_live.sql': NO_RLS,
+      'supabase/migrations/archive/20230101000000_old.sql': DEFINER,
+      'supabase/tests/a.test.sql': 'begin;\nselect plan(1);\nselect ok(true);\nselect * from finish();\nrollback;\n',
+      'db/0001_x.down.sql': 'DROP TABLE accounts;\n',
+      'supabase/scripts/fix.sql': DEFINER,
+    });
+    const j = JSON.parse(run(mixed, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(
+      j.notReplayed.map((n: { path: string; reason: string }) => [n.path, n.reason.split(' ').slice(0, 3).join(' ')]).sort(),
+      [
+        ['db/0001_x.down.sql', 'that only roll'],
+        ['supabase/migrations/archive/20230101000000_old.sql', 'in a folder'],
+        ['supabase/scripts/fix.sql', "of a Supabase"],
+        ['supabase/tests/a.test.sql', 'of pgTAP tests'],
+      ],
+    );
+    const t = run(mixed, ['.']).stdout;
+    assert.equal(t.match(/^not replayed/gm)?.length, 4, t);
+    assert.doesNotMatch(t, /none of them replayed/);
+    // nothing to tell: no line
+    assert.doesNotMatch(run(fixture({ 'm/1.sql': NO_RLS }), ['.']).stdout, /not replayed/);
+  });
 });
 
 describe('--fix', () => {

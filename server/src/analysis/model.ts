@@ -1130,6 +1130,39 @@ export function markNotApplied(file: ParsedFile): void {
   rollbackCache.delete(file);
 }
 
+/**
+ * Why no statement of a file is replayed, as a phrase naming the kind of file (for a file the
+ * lint parses but does not replay as a whole: rollbackSections), or undefined. A file whose
+ * sections are left out (a rollback section, a transaction rolled back) is replayed in part: undefined.
+ */
+export function notReplayedReason(file: ParsedFile): string | undefined {
+  const why = wholeFileSkip(file);
+  if (why !== undefined) return WHOLE_FILE_SKIPS[why];
+  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schemas, seeds nor tests: the Supabase CLI never applies them" : undefined;
+}
+
+const WHOLE_FILE_SKIPS = {
+  rollback: 'that only roll back (down.sql, Flyway undo, postgrator .undo., sqitch revert/ and verify/): migrating up never runs them',
+  'supabase-test': 'of pgTAP tests in supabase/tests/: supabase test db runs them on the migrated database, never as migrations',
+  archived: 'in a folder inside supabase/migrations/ (or a copy of that folder): the Supabase CLI applies only the files directly in supabase/migrations/',
+  pgtap: 'of pgTAP tests (plan() … finish()): pg_prove runs them on the migrated database, never as migrations',
+  sqlc: 'of sqlc queries (-- name: … :one): the application runs them on the migrated database, never as migrations',
+  dialect: 'written for another database (MySQL, SQL Server, SQLite …): PostgreSQL cannot run them',
+} as const;
+
+/** The kind of a file no statement of which is replayed (rollbackSections), by its path and text. */
+function wholeFileSkip(file: { file: string; text: string; statements: readonly SectionStatement[] }): keyof typeof WHOLE_FILE_SKIPS | undefined {
+  // (a rollback file's name in supabase/migrations/, `<digits>_x.down.sql`, is a migration to the Supabase CLI: it runs it)
+  if (isRollbackFile(file.file) && !isSupabaseCliMigration(file.file)) return 'rollback';
+  if (isSupabaseTestFile(file.file)) return 'supabase-test';
+  if (isSupabaseArchivedMigration(file.file)) return 'archived';
+  if (isPgTapTest(file.text)) return 'pgtap';
+  if (isSqlcQueryFile(file.text)) return 'sqlc';
+  // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
+  if ('errors' in file && foreignDialect(file as ParsedFile)) return 'dialect';
+  return undefined;
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
@@ -1171,10 +1204,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
     rollbackCache.set(file, sections);
     return sections;
   }
-  // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
-  const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
-  // (a rollback file's name in supabase/migrations/, `<digits>_x.down.sql`, is a migration to the Supabase CLI: it runs it)
-  if ((isRollbackFile(file.file) && !isSupabaseCliMigration(file.file)) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
+  if (wholeFileSkip(file) !== undefined) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     // (the Supabase CLI runs a migration's down section too: supabaseDownSections)

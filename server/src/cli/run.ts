@@ -8,7 +8,7 @@ import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Con
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
-import { migrationOrder, replayFileOrder } from '../analysis/model.js';
+import { migrationOrder, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
@@ -42,6 +42,8 @@ export interface LintRun {
   unreadable: Array<{ path: string; reason: string }>;
   /** the databases the files make, each replayed on its own (one, named '', unless they make several: analysis/databases.ts) */
   databases: Database[];
+  /** files parsed (a syntax error is reported) but not replayed at all, with why (model.ts notReplayedReason): their statements reach no rule */
+  notReplayed: Array<{ path: string; reason: string }>;
 }
 
 /**
@@ -261,6 +263,13 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
+  // (files with statements none of which is replayed: told, so that a clean run is not taken for a clean history)
+  const notReplayed: LintRun['notReplayed'] = [];
+  for (const f of files) {
+    const pf = ws.parsed(f.path);
+    const reason = pf && pf.statements.some((st) => st.origin === 'file') ? notReplayedReason(pf) : undefined;
+    if (reason !== undefined) notReplayed.push({ path: f.path, reason });
+  }
   // (ids relative to the project's folder: shown relative to cwd)
   const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
   if (base !== options.cwd) {
@@ -269,9 +278,10 @@ export async function lint(options: LintOptions): Promise<LintRun> {
       f.findings = f.findings.map((d) => (d.fixes.length ? { ...d, fixes: d.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, file: shown(e.file) })) })) } : d));
     }
     for (const d of databases) d.files = d.files.map(shown);
+    for (const n of notReplayed) n.path = shown(n.path);
   }
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases };
+  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed };
 }
 
 /**

@@ -21,6 +21,8 @@ export function toJson(run: LintRun) {
     unreadable: run.unreadable,
     /** the databases the files make, each replayed on its own: one (named "") unless they make several; each one's files in replay order */
     databases: run.databases.map((d) => ({ name: d.name, kind: d.kind, files: d.files })),
+    /** files parsed (syntax errors reported) but not replayed, with why: no other rule sees their statements */
+    notReplayed: run.notReplayed,
   };
 }
 

@@ -27,11 +27,30 @@ export function formatText(run: LintRun, color: boolean): string {
   const total = n.errors + n.warnings + n.infos;
   for (const p of run.fixed) lines.push(`fixed: ${p}`);
   for (const p of run.skipped) lines.push(c('33', `not fixed (changed on disk during the run): ${p}`));
-  if (total === 0) lines.push(c('32', `✔ no problems in ${counted(run.files.length, 'file')}`));
+  lines.push(...notReplayedLines(run, c));
+  if (total === 0) lines.push(c('32', `✔ no problems in ${counted(run.files.length, 'file')}${allSkipped(run) ? ` (none of them replayed: only syntax was checked)` : ''}`));
   else {
     lines.push(c(n.errors ? '31' : '33', `✖ ${counted(total, 'problem')} (${counted(n.errors, 'error')}, ${counted(n.warnings, 'warning')}, ${n.infos} info) in ${counted(run.files.length, 'file')}`));
     if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
     if (folded) lines.push(c('2', `  ${counted(folded, 'finding')} of one rule at one place (a loop over tables, or a function called for each) shown in the line naming them; --format json lists each`));
   }
   return lines.join('\n');
+}
+
+/** Whether no file with statements was replayed (every file with statements is in run.notReplayed). */
+function allSkipped(run: LintRun): boolean {
+  return run.notReplayed.length > 0 && run.notReplayed.length === run.files.filter((f) => /\S/.test(f.text)).length;
+}
+
+/**
+ * The files parsed but not replayed, one line per reason, with up to three of them named: a
+ * clean run over files no rule saw is not a clean history (a Supabase project keeping all its
+ * migrations in folders inside supabase/migrations/, which its CLI never reads).
+ */
+function notReplayedLines(run: LintRun, c: (code: string, s: string) => string): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const n of run.notReplayed) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.path]);
+  return [...byReason].map(([reason, paths]) =>
+    c('2', `not replayed (only their syntax is checked): ${counted(paths.length, 'file')} ${reason} (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, and ${paths.length - 3} more` : ''}; --format json lists each)`),
+  );
 }
