@@ -1592,3 +1592,83 @@ test("err: purge() running EXECUTE 'TRUNCATE users CASCADE' is said to empty use
     assert.equal(await count(q, 'sessions'), 0, 'and, by CASCADE, sessions');
   });
 });
+
+// fix115: the tables a TRUNCATE empties are the ones the model resolves with the function's own
+// search_path (Func.truncations), not the session's.
+const APP_AUDIT = `CREATE ROLE anon NOLOGIN;
+CREATE ROLE authenticated NOLOGIN;
+CREATE SCHEMA app;
+CREATE TABLE public.audit (id bigint PRIMARY KEY, note text NOT NULL);
+CREATE TABLE app.audit (id bigint PRIMARY KEY, note text NOT NULL);
+ALTER TABLE public.audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.audit ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA app TO anon, authenticated;
+CREATE FUNCTION public.purge_audit() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = app AS $$
+BEGIN
+  TRUNCATE audit;
+END $$;
+REVOKE ALL ON FUNCTION public.purge_audit() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.purge_audit() TO anon, authenticated;
+`;
+
+test('err: purge_audit() with SET search_path = app runs TRUNCATE audit, where app.audit and public.audit both exist: the message names app.audit, which PostgreSQL empties (PGlite: anon\'s call empties app.audit, public.audit keeps its row)', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q('CREATE SCHEMA app AUTHORIZATION app_owner');
+    await asAppOwner(q, APP_AUDIT.replace('CREATE SCHEMA app;', ''));
+    await asOwner(q, `INSERT INTO app.audit VALUES (1, 'app'); INSERT INTO public.audit VALUES (1, 'public')`);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, 'TRUNCATE app.audit');
+    assert.ok(!own.ok && own.error.code === '42501' && /permission denied for table audit/.test(own.error.message), "anon's own TRUNCATE is refused");
+    await q('SELECT public.purge_audit()');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'app.audit'), 0, 'the call emptied app.audit');
+    assert.equal(await count(q, 'public.audit'), 1, 'and left public.audit alone');
+  });
+  const mine = lintFiles([{ file: 'migrations/001_purge.sql', text: APP_AUDIT }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.purge_audit\(\) can be called by anon and authenticated and empties app\.audit with TRUNCATE, which has row-level security, /);
+  assert.match(mine[0]!.message, /any caller can empty app\.audit, every row, /);
+  assert.doesNotMatch(mine[0]!.message, /public\.audit/);
+});
+
+test('err: TRUNCATEd tables are listed in source order: an EXECUTE of a constant TRUNCATE before a static one, and a table also written by a DELETE (PGlite: anon\'s call empties both)', async () => {
+  const tables = `CREATE ROLE anon NOLOGIN;
+CREATE ROLE authenticated NOLOGIN;
+CREATE TABLE public.a (id bigint PRIMARY KEY);
+CREATE TABLE public.b (id bigint PRIMARY KEY);
+ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;
+`;
+  const fn = (body: string) => `${tables}CREATE FUNCTION public.purge_ab() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+${body}
+END $$;
+REVOKE ALL ON FUNCTION public.purge_ab() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.purge_ab() TO anon, authenticated;
+`;
+  const dynamicFirst = fn("  EXECUTE 'TRUNCATE public.b';\n  TRUNCATE public.a;");
+  const deleteFirst = fn('  DELETE FROM public.a WHERE id < 0;\n  TRUNCATE public.b;\n  TRUNCATE public.a;');
+  for (const text of [dynamicFirst, deleteFirst]) {
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await asAppOwner(q, text);
+      await asOwner(q, 'INSERT INTO public.a VALUES (1), (2); INSERT INTO public.b VALUES (1)');
+      await q('SET ROLE anon');
+      for (const t of ['public.a', 'public.b']) {
+        const own = await tryQuery(q, `TRUNCATE ${t}`);
+        assert.ok(!own.ok && own.error.code === '42501', `anon's own TRUNCATE of ${t} is refused`);
+      }
+      await q('SELECT public.purge_ab()');
+      await q('RESET ROLE');
+      assert.equal(await count(q, 'public.a'), 0);
+      assert.equal(await count(q, 'public.b'), 0);
+    });
+    const mine = lintFiles([{ file: 'migrations/001_purge.sql', text }], ID).mine;
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /and empties public\.b, public\.a with TRUNCATE, which have row-level security/);
+    assert.match(mine[0]!.message, /any caller can empty public\.b, public\.a, every row, /);
+  }
+});
