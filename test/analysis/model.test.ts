@@ -829,6 +829,23 @@ CREATE FUNCTION app_purge() RETURNS void LANGUAGE sql SECURITY DEFINER SET searc
     assert.deepEqual([...m.findFunction(['app_purge'])!.truncates], ['app.devices'], "the function's own search_path");
   });
 
+  test("ok: Func.truncations records each TRUNCATE once, in source order (an EXECUTE's among the statements): its tables resolved with the function's own search_path, CASCADE, where it is; Func.truncates is their keys", () => {
+    const text = `CREATE SCHEMA app; CREATE TABLE app.audit (id int); CREATE TABLE public.audit (id int); CREATE TABLE public.b (id int);
+CREATE FUNCTION p() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = app AS $$ BEGIN EXECUTE 'TRUNCATE public.b CASCADE'; TRUNCATE audit, public.audit; END $$;`;
+    const m = model({ 'a.sql': text });
+    const f = m.findFunction(['public', 'p'])!;
+    const at = (l: { start: number; end: number }) => text.slice(l.start, l.end);
+    assert.deepEqual(
+      f.truncations.map((t) => ({ keys: t.keys, cascade: t.cascade, text: at(t.loc), file: t.loc.file, stmt: t.stmt?.kind })),
+      [
+        { keys: ['public.b'], cascade: true, text: "'TRUNCATE public.b CASCADE'", file: 'a.sql', stmt: undefined },
+        { keys: ['app.audit', 'public.audit'], cascade: false, text: 'TRUNCATE audit, public.audit', file: 'a.sql', stmt: 'TruncateStmt' },
+      ],
+    );
+    assert.equal(f.truncations[1]!.stmt, f.body!.statements.find((s) => s.kind === 'TruncateStmt'));
+    assert.deepEqual([...f.truncates], ['public.b', 'app.audit', 'public.audit']);
+  });
+
   test("ok: an unqualified system catalog or view read in a body is pg_catalog's (searched first), also where the workspace makes public.pg_class; a public.pg_jobs of its own stays public's", () => {
     const m = model({
       'a.sql': `CREATE TABLE public.pg_class (secret text); CREATE TABLE public.pg_jobs (id int);

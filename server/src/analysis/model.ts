@@ -221,12 +221,14 @@ export interface Func {
   reads: Set<string>;
   writes: Set<string>;
   /**
-   * tables the body empties with TRUNCATE, static or a constant EXECUTE (keys; with CASCADE, the
-   * tables referencing them go too: the model's foreign keys say which). Not in `writes`, unless
-   * the body also writes rows of them: TRUNCATE is no row write, and row-level security does not
-   * apply to it (every row goes, whatever the policies)
+   * tables the body empties with TRUNCATE, static or a constant EXECUTE (keys, in source order:
+   * those of `truncations`; with CASCADE, the tables referencing them go too: the model's foreign
+   * keys say which). Not in `writes`, unless the body also writes rows of them: TRUNCATE is no row
+   * write, and row-level security does not apply to it (every row goes, whatever the policies)
    */
   truncates: Set<string>;
+  /** each TRUNCATE of the body, in source order (shared: never written to) */
+  truncations: readonly FuncTruncation[];
   /** function keys called by the body */
   calls: Set<string>;
   created: Loc;
@@ -244,6 +246,25 @@ export interface Func {
   executeByDefault?: ReadonlyArray<{ role: string; loc: Loc; made: Loc }>;
   /** ALTER FUNCTION statements that changed it */
   alters: Loc[];
+}
+
+/**
+ * One TRUNCATE of a function body (Func.truncations): a TRUNCATE statement, or an EXECUTE of a
+ * constant string naming its table (dynamicFixedWrites).
+ */
+export interface FuncTruncation {
+  /**
+   * the tables it names, in the order written, resolved as PostgreSQL does in the function: an
+   * unqualified name in the schema of its own `SET search_path` (bodyFacts' relKey), so that under
+   * `SET search_path = app` a `TRUNCATE audit` is app.audit's, as PostgreSQL runs it
+   */
+  keys: readonly string[];
+  /** TRUNCATE … CASCADE (for an EXECUTE, as far as its string shows it) */
+  cascade: boolean;
+  /** the TRUNCATE statement, or the EXECUTE's expression */
+  loc: Loc;
+  /** the body statement, for a static TRUNCATE (undefined for an EXECUTE) */
+  stmt?: Statement;
 }
 
 export interface View {
@@ -2433,6 +2454,8 @@ const NO_GRANTS = new Set<string>();
 
 /** The keys of a function body's facts that found none: shared, never written to (like all the facts' Sets). */
 const NO_KEYS = new Set<string>();
+/** A function body without TRUNCATE: shared, never written to. */
+const NO_TRUNCATIONS: FuncTruncation[] = [];
 
 /** No context writes (a function op's before its prototype is computed). */
 const NO_WRITES: ContextWrite[] = [];
@@ -2961,6 +2984,7 @@ function copyFunc(f: Func): Func {
     reads: f.reads,
     writes: f.writes,
     truncates: f.truncates,
+    truncations: f.truncations,
     calls: f.calls,
     created: f.created,
     nameLoc: f.nameLoc,
@@ -4474,6 +4498,7 @@ class Replay {
       reads: pf.reads,
       writes: pf.writes,
       truncates: pf.truncates,
+      truncations: pf.truncations,
       calls: pf.calls,
       created: pf.created,
       nameLoc: pf.nameLoc,
@@ -4698,7 +4723,7 @@ class Replay {
       const name = names[names.length - 1];
       return (names.length === 1 || names[0] === undefined) && name !== undefined && PG_CATALOG_RELATIONS.has(name) ? this.catalogKey(name, options) : key(names);
     };
-    const facts = body ? bodyFacts(body, key, relKey) : undefined;
+    const facts = body ? bodyFacts(file, body, key, relKey) : undefined;
     const f: Func = {
       key: k,
       schema: k.slice(0, k.indexOf('.')),
@@ -4716,6 +4741,7 @@ class Replay {
       reads: facts ? facts.reads : NO_KEYS,
       writes: facts ? facts.writes : NO_KEYS,
       truncates: facts ? facts.truncates : NO_KEYS,
+      truncations: facts ? facts.truncations : NO_TRUNCATIONS,
       calls: facts ? facts.calls : NO_KEYS,
       created: here,
       nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
@@ -5367,6 +5393,7 @@ interface BodyFacts {
   reads: Set<string>;
   writes: Set<string>;
   truncates: Set<string>;
+  truncations: FuncTruncation[];
   calls: Set<string>;
   setConfig: boolean;
 }
@@ -5429,11 +5456,13 @@ function ownPathSchema(options: readonly FuncOption[]): string | undefined {
 
 /**
  * What a function body reads, writes, truncates and calls (kept in the function's prototype):
- * `key` gives the key of a function's name, `relKey` of a relation's.
+ * `key` gives the key of a function's name, `relKey` of a relation's. Each TRUNCATE (static, or a
+ * constant EXECUTE) is recorded once, with the keys relKey gives its tables, in source order
+ * (`truncations`); `truncates` is their keys.
  */
-function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string, relKey: (parts: Array<string | undefined>) => string): BodyFacts {
+function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<string | undefined>) => string, relKey: (parts: Array<string | undefined>) => string): BodyFacts {
   // (a Set made when it gets its first key: most bodies write nothing, and NO_KEYS is shared)
-  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, truncates: NO_KEYS, calls: NO_KEYS, setConfig: false };
+  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, truncates: NO_KEYS, truncations: NO_TRUNCATIONS, calls: NO_KEYS, setConfig: false };
   // the keys a statement writes, in order, each once: one array for all the statements, not a
   // Set and its iterators per statement
   const written: string[] = [];
@@ -5452,9 +5481,9 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     // no row write: kept apart, for the rules to choose (row-level security does not apply to it)
     if (s.kind === 'TruncateStmt') {
       const list: Node[] = n?.relations ?? [];
-      for (let i = 0; i < list.length; i++) {
-        if (list[i]?.RangeVar?.relname) (facts.truncates === NO_KEYS ? (facts.truncates = new Set()) : facts.truncates).add(relKey([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
-      }
+      const keys: string[] = [];
+      for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(keys, relKey([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
+      if (keys.length > 0) (facts.truncations === NO_TRUNCATIONS ? (facts.truncations = []) : facts.truncations).push({ keys, cascade: n?.behavior === 'DROP_CASCADE', loc: locOf(file, s.start, s.end), stmt: s });
     }
     if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
     for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
@@ -5478,15 +5507,22 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
   // dynamic SQL writing a table it names as written (circle-marketplace's svc_save_core_patch:
   // EXECUTE 'UPDATE services SET ' || …): as the static statement would
   const dynamic = dynamicFixedWrites(body);
+  const statics = facts.truncations.length;
   for (let i = 0; i < dynamic.length; i++) {
     const d = dynamic[i]!;
     const k = relKey(d.parts);
     if (d.command === 'truncate') {
-      (facts.truncates === NO_KEYS ? (facts.truncates = new Set()) : facts.truncates).add(k);
+      (facts.truncations === NO_TRUNCATIONS ? (facts.truncations = []) : facts.truncations).push({ keys: [k], cascade: d.cascade, loc: locOf(file, d.start, d.end) });
       continue;
     }
     (facts.writes === NO_KEYS ? (facts.writes = new Set()) : facts.writes).add(k);
     if (d.command !== 'insert') (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(k);
+  }
+  // (the statements and the EXECUTEs are each in source order: merged, when the body has both)
+  if (statics > 0 && facts.truncations.length > statics) facts.truncations.sort((a, b) => a.loc.start - b.loc.start);
+  for (let i = 0; i < facts.truncations.length; i++) {
+    const keys = facts.truncations[i]!.keys;
+    for (let j = 0; j < keys.length; j++) (facts.truncates === NO_KEYS ? (facts.truncates = new Set()) : facts.truncates).add(keys[j]!);
   }
   return facts;
 }
@@ -5498,6 +5534,9 @@ export interface DynamicWrite {
   parts: [string | undefined, string];
   /** TRUNCATE … CASCADE, as far as the text shows it */
   cascade: boolean;
+  /** the EXECUTE's expression */
+  start: number;
+  end: number;
 }
 
 /**
@@ -5510,7 +5549,8 @@ export function dynamicFixedWrites(body: FunctionBody): DynamicWrite[] {
   if (body.dynamicExecutes.length === 0) return NO_DYNAMIC_WRITES;
   const out: DynamicWrite[] = [];
   for (let i = 0; i < body.dynamicExecutes.length; i++) {
-    const text = body.dynamicExecutes[i]!.text;
+    const x = body.dynamicExecutes[i]!;
+    const text = x.text;
     const v = /^\s*([A-Za-z_][\w$]*)\s*(?:\|\||$)/.exec(text)?.[1]?.toLowerCase();
     const declared = v ? body.statements.find((x) => x.assigns?.length === 1 && x.assigns[0] === v && x.kind === 'SelectStmt' && !x.node?.fromClause) : undefined;
     const init = declared ? stringConst(declared.node?.targetList?.[0]?.ResTarget?.val) : undefined;
@@ -5522,7 +5562,7 @@ export function dynamicFixedWrites(body: FunctionBody): DynamicWrite[] {
     const command = verb === 'up' ? 'update' : verb === 'de' ? 'delete' : verb === 'in' ? 'insert' : 'truncate';
     // (CASCADE within the same string: `'TRUNCATE public.a CASCADE'`)
     const cascade = command === 'truncate' && /^[^']*'(?:[^']|'')*?\bcascade\b/i.test(src);
-    out.push({ command, parts: names.length === 2 ? [names[0], names[1]!] : [undefined, names[0]!], cascade });
+    out.push({ command, parts: names.length === 2 ? [names[0], names[1]!] : [undefined, names[0]!], cascade, start: x.start, end: x.end });
   }
   return out;
 }

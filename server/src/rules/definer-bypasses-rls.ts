@@ -1,4 +1,4 @@
-import { columnDataType, createdTypeName, dynamicFixedWrites, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
 import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, truncatedKeys, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -106,7 +106,7 @@ function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; un
     const part = choosingPart(s);
     if (!looksAtCaller(model, part)) {
       if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
-      for (const k of truncatedKeys(model, s)) unguarded.add(k);
+      for (const k of truncatedBy(f, s)) unguarded.add(k);
       continue;
     }
     // (the caller only in the WHERE of an UPDATE or DELETE, not in a sub-select another statement reads)
@@ -271,9 +271,18 @@ interface Truncation {
   emptied: Map<string, { via?: string }>;
 }
 
+/** The tables a TRUNCATE statement of the body names, as the model resolves them in the function (Func.truncations); none for another statement. */
+function truncatedBy(f: Func, s: Statement): readonly string[] {
+  if (s.kind !== 'TruncateStmt') return NO_TABLES;
+  for (const t of f.truncations) if (t.stmt === s) return t.keys;
+  return NO_TABLES;
+}
+const NO_TABLES: readonly string[] = [];
+
 /**
  * The tables the body's TRUNCATE statements empty (and its EXECUTEs of one naming the table in a
- * constant string: dynamicFixedWrites). TRUNCATE is not subject to row-level security:
+ * constant string), in source order, as the model records them (Func.truncations: resolved with the
+ * function's own search_path, as PostgreSQL runs them). TRUNCATE is not subject to row-level security:
  * the owner's TRUNCATE removes every row whoever calls (PGlite: anon, whose own TRUNCATE fails
  * 42501, empties the table through the function). With CASCADE, the tables whose foreign keys
  * reference those it names, in turn, go with them; without, PostgreSQL refuses a table another
@@ -282,15 +291,11 @@ interface Truncation {
  * with an ON TRUNCATE trigger (it may refuse). Undefined when the body runs no TRUNCATE.
  */
 function truncation(model: Model, f: Func): Truncation | undefined {
-  const body = f.body;
-  if (!body || f.truncates.size === 0) return undefined;
+  if (f.truncations.length === 0) return undefined;
   const refs = referencingTables(model);
   const out: Truncation = { emptied: new Map() };
   // (each TRUNCATE statement, and each EXECUTE of one naming its table in a constant string)
-  const statements: Array<{ named: string[]; cascade: boolean }> = [];
-  for (const s of body.statements) if (s.kind === 'TruncateStmt') statements.push({ named: truncatedKeys(model, s), cascade: s.node?.behavior === 'DROP_CASCADE' });
-  for (const d of dynamicFixedWrites(body)) if (d.command === 'truncate') statements.push({ named: [model.key(d.parts)], cascade: d.cascade });
-  for (const { named, cascade } of statements) {
+  for (const { keys: named, cascade } of f.truncations) {
     const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
     let refused = false;
     for (const k of named) {
@@ -374,15 +379,17 @@ export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCalle
   // (kept per body while calls resolve the same, functionsToken: the answer reads the body's
   // statements, the function's language, looksAtCaller of its nodes (itself kept under the token),
   // the functions its calls resolve to and their bodies, and model.key, whose default schema the
-  // token holds too; nodes made here, choosingPart's and mapNodes', were asked anew every lint)
+  // token holds too, and the tables its TRUNCATEs name (f.truncations, which the session's
+  // search_path may resolve anew: a prototype computed again has its own array); nodes made here,
+  // choosingPart's and mapNodes', were asked anew every lint)
   const token = functionsToken(model);
   const kept = recordedKept.get(body);
-  if (kept !== undefined && kept.token === token && kept.language === f.language) return kept.v;
+  if (kept !== undefined && kept.token === token && kept.language === f.language && kept.truncations === f.truncations) return kept.v;
   const v = recordsCallerOnlyIn(model, f, body);
-  recordedKept.set(body, { token, language: f.language, v });
+  recordedKept.set(body, { token, language: f.language, truncations: f.truncations, v });
   return v;
 }
-const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; v: Readonly<RecordedCaller> | undefined }>();
+const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; truncations: Func['truncations']; v: Readonly<RecordedCaller> | undefined }>();
 
 function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): RecordedCaller | undefined {
   if (body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
@@ -454,7 +461,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
       own.set(key, from);
     } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
-    for (const k of truncatedKeys(model, s)) otherWrites.add(k);
+    for (const k of truncatedBy(f, s)) otherWrites.add(k);
   }
   for (const k of otherWrites) own.delete(k);
   return { own, signIn, records };
@@ -1053,7 +1060,8 @@ export const definerBypassesRls = defineRule({
       const names = (ts: Table[]) => ts.map((t) => t.key).join(', ');
       // (a table it empties with TRUNCATE: every row goes, whatever else it writes there)
       const emptied = (t: Table) => !!cmds?.get(t.key)?.has('truncate');
-      const emptiedTables = writes.filter(emptied);
+      // (in source order: the order the TRUNCATEs empty them, not f.writes' first)
+      const emptiedTables = trunc ? [...trunc.emptied.keys()].flatMap((k) => writes.filter((t) => t.key === k && emptied(t))) : [];
       const rowWrites = writes.filter((t) => !emptied(t));
       const both = rowWrites.filter((t) => reads.includes(t));
       const onlyWrites = rowWrites.filter((t) => !both.includes(t));

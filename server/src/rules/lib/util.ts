@@ -1738,11 +1738,3 @@ export function aboutRls(s: Statement): boolean {
       return false;
   }
 }
-
-/** The tables a TRUNCATE statement names (none for another statement). */
-export function truncatedKeys(model: Model, s: { kind: string; node: Node }): string[] {
-  if (s.kind !== 'TruncateStmt') return [];
-  const out: string[] = [];
-  for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) out.push(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
-  return out;
-}
