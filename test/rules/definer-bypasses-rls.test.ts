@@ -1631,6 +1631,12 @@ test('err: purge_audit() with SET search_path = app runs TRUNCATE audit, where a
   assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.purge_audit\(\) can be called by anon and authenticated and empties app\.audit with TRUNCATE, which has row-level security, /);
   assert.match(mine[0]!.message, /any caller can empty app\.audit, every row, /);
   assert.doesNotMatch(mine[0]!.message, /public\.audit/);
+  // (with app.audit alone: reported too, naming it)
+  const only = APP_AUDIT.replace(/^.*public\.audit.*\n/gm, '');
+  assert.doesNotMatch(only, /public\.audit/);
+  const alone = lintFiles([{ file: 'migrations/001_purge.sql', text: only }], ID).mine;
+  assert.equal(alone.length, 1);
+  assert.match(alone[0]!.message, /and empties app\.audit with TRUNCATE, which has row-level security, /);
 });
 
 test('err: TRUNCATEd tables are listed in source order: an EXECUTE of a constant TRUNCATE before a static one, and a table also written by a DELETE (PGlite: anon\'s call empties both)', async () => {
