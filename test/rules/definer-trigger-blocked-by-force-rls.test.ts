@@ -147,7 +147,7 @@ CREATE FUNCTION audit_project_change()`,
   assert.equal(w.mine.length, 1);
   const f = w.mine[0]!;
   assert.equal(textAt(w.ws, f), 'write_audit');
-  assert.match(f.message, /calls public\.write_audit\(bigint\), SECURITY INVOKER, so running as the same owner, which inserts into public\.audit_log \(public\.audit_project_change\(\) → public\.write_audit\(bigint\) → public\.audit_log\)/);
+  assert.match(f.message, /^SECURITY DEFINER trigger function public\.audit_project_change\(\) calls public\.write_audit\(bigint\), a SECURITY INVOKER function \(so it runs as the trigger function's owner\), which inserts into public\.audit_log, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to that owner; /);
   assert.match(f.message, /reaches this call \(T07\)/);
   const fixed = applyFix(w.ws, f);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -163,6 +163,20 @@ CREATE FUNCTION audit_project_change()`,
     await q(update);
     await q('RESET ROLE');
     assert.equal(await count(q, 'audit_log'), 1, 'the helper wrote its row');
+  });
+  // (two calls deep: both named, in order; the INSERT fails the same way)
+  const deeper = text
+    .replace('CREATE FUNCTION write_audit(p bigint)', 'CREATE FUNCTION write_audit_row(p bigint)')
+    .replace('CREATE FUNCTION audit_project_change()', 'CREATE FUNCTION write_audit(p bigint) RETURNS void LANGUAGE sql SET search_path = public, pg_temp AS $f$ SELECT write_audit_row(p) $f$;\nCREATE FUNCTION audit_project_change()');
+  const [two] = lintFiles([{ file: 'm.sql', text: deeper }], ID).mine;
+  assert.match(
+    two?.message ?? '',
+    /^SECURITY DEFINER trigger function public\.audit_project_change\(\) calls public\.write_audit\(bigint\), which calls public\.write_audit_row\(bigint\), both SECURITY INVOKER \(so they run as the trigger function's owner\), and public\.write_audit_row\(bigint\) inserts into public\.audit_log, which has FORCE ROW LEVEL SECURITY/,
+  );
+  await inRollback(db, async (q) => {
+    await setup(q, deeper);
+    await q('SET ROLE authenticated');
+    await expectPgError(q(update), '42501', 'new row violates row-level security policy for table "audit_log"');
   });
   // (an EXCEPTION clause in the helper may catch the error: not reported)
   const caught = text.replace("VALUES (p, auth.uid());\nEND", "VALUES (p, auth.uid());\nEXCEPTION WHEN insufficient_privilege THEN NULL;\nEND");

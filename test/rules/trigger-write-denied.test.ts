@@ -378,7 +378,7 @@ CREATE TRIGGER trg_anomalia AFTER INSERT ON public.financial_events FOR EACH ROW
 test('err→ok: the INSERT is in a SECURITY INVOKER function the trigger function calls (PERFORM public.write_audit(NEW.id)), sql or plpgsql, through any number of calls: the same 42501 as a direct INSERT; reported at the call, naming the chain; the fix (the trigger function SECURITY DEFINER) makes the writes work', async () => {
   const { ws, finding, ex } = invalidFinding(ID, 2);
   assert.equal(textAt(ws, finding), 'public.write_audit');
-  assert.match(finding.message, /it calls public\.write_audit\(bigint\), SECURITY INVOKER too, which runs with the same rights and inserts into public\.audit_log \(public\.audit_project_change\(\) → public\.write_audit\(bigint\) → public\.audit_log\), which authenticated cannot insert into/);
+  assert.match(finding.message, /is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it calls public\.write_audit\(bigint\), a SECURITY INVOKER function \(so it runs with the same rights\), which inserts into public\.audit_log, which authenticated cannot insert into/);
   assert.match(finding.message, /42501 new row violates row-level security policy for table "audit_log"/);
   assert.match(finding.message, /each INSERT and UPDATE on public\.projects \(trigger projects_audit\) by authenticated that reaches this call fails/);
   const fixed = applyFix(ws, finding);
@@ -393,6 +393,15 @@ test('err→ok: the INSERT is in a SECURITY INVOKER function the trigger functio
     ['plpgsql helper', base.replace(helper, () => 'CREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO public.audit_log (project_id, actor_id) VALUES (p_project, auth.uid());\nEND $$;')],
     ['called inside a SELECT … INTO', base.replace('AS $$\nBEGIN\n  PERFORM public.write_audit(NEW.id);', () => 'AS $$\nDECLARE done int;\nBEGIN\n  SELECT 1 INTO done FROM (SELECT public.write_audit(NEW.id)) s;')],
     ['two calls deep', base.replace(helper, () => `${helper.replace('public.write_audit(', 'public.write_audit_row(')}\nCREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE sql AS $$ SELECT public.write_audit_row(p_project) $$;`)],
+    [
+      'three calls deep',
+      base.replace(
+        helper,
+        () =>
+          `${helper.replace('public.write_audit(', 'public.write_audit_entry(')}\nCREATE FUNCTION public.write_audit_row(p_project bigint) RETURNS void LANGUAGE sql AS $$ SELECT public.write_audit_entry(p_project) $$;\n` +
+          'CREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE sql AS $$ SELECT public.write_audit_row(p_project) $$;',
+      ),
+    ],
   ];
   /** What the user's INSERT of a project gives: the error's code and message, or ok with the log's rows. */
   const insertProject = (sql: string) =>
@@ -407,11 +416,19 @@ test('err→ok: the INSERT is in a SECURITY INVOKER function the trigger functio
     const { ws: w, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
     assert.equal(mine.length, 1, what);
     assert.equal(textAt(w, mine[0]!), 'public.write_audit', what);
-    assert.match(mine[0]!.message, /public\.audit_project_change\(\) → public\.write_audit\(bigint\) → (public\.write_audit_row\(bigint\) → )?public\.audit_log/, what);
+    assert.match(mine[0]!.message, /^Trigger function public\.audit_project_change\(\) is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it calls public\.write_audit\(bigint\), /, what);
     assert.equal(await insertProject(text), '42501 new row violates row-level security policy for table "audit_log"', what);
     assert.equal(await insertProject(sqlOf(applyFix(w, mine[0]!))), 'ok, 1 audit row(s)', `${what}, fixed`);
   }
-  assert.match(lintFiles([{ file: ex.files[0]!.file, text: variants[3]![1] }], ID).mine[0]!.message, /it calls public\.write_audit\(bigint\), which inserts into public\.audit_log through public\.write_audit_row\(bigint\), all SECURITY INVOKER/);
+  // (the functions on the way named in order, one, two or three of them)
+  const messageOf = (n: number) => lintFiles([{ file: ex.files[0]!.file, text: variants[n]![1] }], ID).mine[0]!.message;
+  assert.match(messageOf(0), /it calls public\.write_audit\(bigint\), a SECURITY INVOKER function \(so it runs with the same rights\), which inserts into public\.audit_log, which authenticated cannot insert into/);
+  assert.match(messageOf(3), /it calls public\.write_audit\(bigint\), which calls public\.write_audit_row\(bigint\), both SECURITY INVOKER \(so they run with the same rights\), and public\.write_audit_row\(bigint\) inserts into public\.audit_log, which authenticated cannot insert into/);
+  assert.match(
+    messageOf(4),
+    /it calls public\.write_audit\(bigint\), which calls public\.write_audit_row\(bigint\), which calls public\.write_audit_entry\(bigint\), all three SECURITY INVOKER \(so they run with the same rights\), and public\.write_audit_entry\(bigint\) inserts into public\.audit_log, which authenticated cannot insert into/,
+  );
+  assert.match(messageOf(4), /so the row is inserted with its owner's rights, and public\.write_audit\(bigint\), public\.write_audit_row\(bigint\) and public\.write_audit_entry\(bigint\) run with them too/);
   // the UPDATE as well; and after the fix the user still cannot insert into the log directly
   await inRollback(db, async (q) => {
     await setupSupabase(q, base);
@@ -465,7 +482,7 @@ test('err: no INSERT privilege on the history table, through a plpgsql helper th
   const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
   assert.equal(mine.length, 1);
   assert.equal(textAt(ws, mine[0]!), 'keep_task');
-  assert.match(mine[0]!.message, /\(public\.record_task\(\) → public\.keep_task\(bigint, text\) → public\.task_history\), which app_user cannot insert into: app_user has no INSERT privilege on it \(42501 permission denied for table task_history\)/);
+  assert.match(mine[0]!.message, /calls public\.keep_task\(bigint, text\), a SECURITY INVOKER function \(so it runs with the same rights\), which inserts into public\.task_history, which app_user cannot insert into: app_user has no INSERT privilege on it \(42501 permission denied for table task_history\)/);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q('CREATE ROLE app_user NOLOGIN');

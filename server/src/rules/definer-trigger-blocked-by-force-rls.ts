@@ -1,7 +1,7 @@
 import { replayPlaces, type Func, type Model, type Table, type Trigger } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { admitsInsert, callSite, insertsReached, mayEscape } from './lib/inserts.js';
+import { admitsInsert, callSite, insertRoute, insertsReached, mayEscape } from './lib/inserts.js';
 import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
 /** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
@@ -69,13 +69,10 @@ export const definerTriggerBlockedByForceRls = defineRule({
         const policy = `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`;
         const via = ins.chain.slice(1);
         const loc = via.length ? (callSite(model, f, via[0]!) ?? ins.loc) : ins.loc;
-        const inserts = via.length
-          ? `calls ${via[0]!.signature}, SECURITY INVOKER${via.length > 1 ? ' as are the functions it calls' : ''}, so running as the same owner, which inserts into ${t.key} (${[...ins.chain.map((g) => g.signature), t.key].join(' → ')})`
-          : `inserts into ${t.key}`;
         report({
           ...loc,
           message:
-            `SECURITY DEFINER trigger function ${f.signature} ${inserts}, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to the function's owner; ` +
+            `SECURITY DEFINER trigger function ${f.signature} ${insertRoute(ins, t.key, "as the trigger function's owner")}, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to ${via.length ? 'that owner' : "the function's owner"}; ` +
             `${ownerText}. The insert fails with 42501 new row violates row-level security policy for table "${t.name}", aborting each statement that fires ${firing} whenever the function reaches this ${via.length ? 'call' : 'insert'} (T07). ` +
             `SET row_security = off on the function does not help (it fails with 42501 too, F2). Add an INSERT policy for the owner limited to trigger context, ` +
             `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to} WITH CHECK (pg_trigger_depth() > 0) (T10: the trigger works, direct inserts still fail), ` +

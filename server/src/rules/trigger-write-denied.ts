@@ -29,7 +29,7 @@ import type { Loc, Node } from '../analysis/types.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
-import { admitsInsert, callSite, insertsReached, mayEscape, type ReachedInsert } from './lib/inserts.js';
+import { admitsInsert, callSite, insertRoute, insertsReached, mayEscape, type ReachedInsert } from './lib/inserts.js';
 import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
 import { asksRole } from './policy-always-true.js';
 import { authCallOf, bareValue, columnRef, forEachInvokerCallee, insertAfter, listOr, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
@@ -362,15 +362,9 @@ type Denied = Firing & ({ why: 'privilege' | 'policy' } | { why: 'pinned'; pinne
 
 function reportDenied(model: Model, f: Func, log: Table, ins: ReachedInsert, at: Loc, denied: Denied[], report: (r: Report) => void): void {
   const roles = [...new Set(denied.map((d) => d.role))];
-  // (through SECURITY INVOKER functions it calls: the chain named, from the trigger function to the log)
+  // (through SECURITY INVOKER functions it calls: each named, from the trigger function to the log)
   const via = ins.chain.slice(1);
-  const chain = `${[...ins.chain.map((g) => g.signature), log.key].join(' → ')}`;
-  const through =
-    via.length === 0
-      ? `it inserts into ${log.key}`
-      : via.length === 1
-        ? `it calls ${via[0]!.signature}, SECURITY INVOKER too, which runs with the same rights and inserts into ${log.key} (${chain})`
-        : `it calls ${via[0]!.signature}, which inserts into ${log.key} through ${listOr(via.slice(1).map((g) => g.signature), 'and')}, all SECURITY INVOKER, running with the same rights (${chain})`;
+  const through = `it ${insertRoute(ins, log.key, 'with the same rights')}`;
   const byPrivilege = denied.filter((d) => d.why === 'privilege').map((d) => d.role);
   const byPolicy = denied.filter((d) => d.why === 'policy').map((d) => d.role);
   const writes = [...new Set(denied.map((d) => `${commandList(d.commands)} on ${d.table.key} (trigger ${d.trigger.name})`))];
@@ -410,7 +404,7 @@ function reportDenied(model: Model, f: Func, log: Table, ins: ReachedInsert, at:
     const to = f.owner?.role ? quoteIdent(f.owner.role) : 'CURRENT_USER';
     statements.push(`CREATE POLICY ${quoteIdent(`${log.name}_insert_from_trigger`)} ON ${tableName(model, log)} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`);
   }
-  const ownersToo = via.length ? `, ${listOr(via.map((g) => g.signature), 'and')} running with them as well` : '';
+  const ownersToo = via.length ? `, and ${listOr(via.map((g) => g.signature), 'and')} ${via.length === 1 ? 'runs' : 'run'} with them too` : '';
   const inside = via.length ? 'them' : 'it';
   report({
     file: at.file,

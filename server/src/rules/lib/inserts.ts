@@ -103,6 +103,26 @@ export function insertsReached(model: Model, f: Func): readonly ReachedInsert[] 
 }
 
 /**
+ * What a trigger function does to reach an INSERT into `table`, for the messages, as the predicate
+ * of a sentence whose subject is the trigger function: `inserts into T` for its own INSERT; for one
+ * in a SECURITY INVOKER function it calls, the functions on the way, in order, each running
+ * `runsAs` ("as the trigger function's owner", "with the same rights"):
+ *   `calls G, a SECURITY INVOKER function (so it runs as …), which inserts into T`,
+ *   `calls G, which calls H, both SECURITY INVOKER (so they run as …), and H inserts into T`,
+ *   `calls G, which calls H, which calls I, all three SECURITY INVOKER (…), and I inserts into T`.
+ * It ends with the table, so that a clause about the table may follow.
+ */
+export function insertRoute(ins: ReachedInsert, table: string, runsAs: string): string {
+  const via = ins.chain.slice(1);
+  if (via.length === 0) return `inserts into ${table}`;
+  const [first, ...rest] = via.map((g) => g.signature);
+  if (rest.length === 0) return `calls ${first}, a SECURITY INVOKER function (so it runs ${runsAs}), which inserts into ${table}`;
+  const all = via.length === 2 ? 'both' : `all ${NUMBERS[via.length] ?? via.length}`;
+  return `calls ${first}, ${rest.map((g) => `which calls ${g}`).join(', ')}, ${all} SECURITY INVOKER (so they run ${runsAs}), and ${rest[rest.length - 1]} inserts into ${table}`;
+}
+const NUMBERS: Record<number, string> = { 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven', 8: 'eight', 9: 'nine' };
+
+/**
  * Whether a policy can admit a new row inserted by `role`: permissive, for INSERT or ALL, with a
  * check that is not `false` (an INSERT policy without WITH CHECK admits nothing, T14). With no
  * role (a function owner the workspace does not show), only a policy for PUBLIC or CURRENT_USER.
