@@ -299,6 +299,7 @@ SELECT u.id, u.encrypted_password IS NOT NULL FROM auth.users u $$;
 });
 
 const AUDIT_SQL = (del: boolean) => `CREATE TABLE public.deletion_log (email text, at timestamptz DEFAULT now());
+ALTER TABLE public.deletion_log ENABLE ROW LEVEL SECURITY;
 CREATE FUNCTION public.remove_account(_uid uuid) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE _email text; _note text;
 BEGIN
@@ -309,7 +310,7 @@ ${del ? '  DELETE FROM auth.users WHERE id = _uid;\n' : ''}  RETURN jsonb_build_
 END $$;
 `;
 
-test("err (message): an e-mail read INTO a variable that only goes into an audit row is not returned data: the function that also deletes is said to change auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
+test("err (message): an e-mail read INTO a variable that only goes into an audit row (row-level security on, no policy) is not returned data: the function that also deletes is said to change auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
   const del = lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(true) }], ID).mine;
   assert.equal(del.length, 1);
   assert.match(del[0]!.message, /and changes rows of auth\.users, Supabase's table/);
@@ -330,6 +331,72 @@ test("err (message): an e-mail read INTO a variable that only goes into an audit
     assert.deepEqual(await q(`SELECT public.remove_account('${TENANT_B}') AS r`), [{ r: { ok: true } }], 'no email comes back');
     await q('RESET ROLE');
     assert.equal((await q('SELECT count(*)::int AS n FROM auth.users'))[0]!.n, 0, "anon deleted B's account");
+  });
+});
+
+// auth.users' data that is not returned but copied into a table the callers can read (no
+// row-level security: on Supabase anon and authenticated hold SELECT on public's tables): the
+// message said the function "returns" it where it was a FOR loop's; it says what happens instead.
+const DIRECTORY_SQL = `CREATE TABLE public.directory (id uuid PRIMARY KEY, email text);
+CREATE FUNCTION public.sync_directory() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT id, email FROM auth.users LOOP
+    INSERT INTO public.directory (id, email) VALUES (r.id, r.email) ON CONFLICT (id) DO NOTHING;
+  END LOOP;
+  RETURN 'ok';
+END $$;
+`;
+
+test("err (message): auth.users' data copied into a table the callers can read (a FOR loop's rows, or a variable INTO an audit row without RLS) is said to be copied there, not returned; PGlite: anon gets 'ok' and reads every account's email from the copy, and still reads it once EXECUTE is revoked; with RLS on the table, not reported", async () => {
+  const file = 'supabase/migrations/20250101000000_directory.sql';
+  const { ws, mine } = lintFiles([{ file, text: DIRECTORY_SQL }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /^SECURITY DEFINER function public\.sync_directory\(\) can be called by PUBLIC .*? and copies data \(id, email\) of rows of auth\.users, Supabase's table .*?, into public\.directory, which anon and authenticated can read, but never looks at who is calling /);
+  assert.doesNotMatch(m, /returns data/);
+  assert.match(m, /any caller can read what it copies of other users' accounts from public\.directory\./);
+  assert.match(m, /What it has copied stays readable until row-level security on public\.directory limits each user to their own rows\./);
+  assert.equal(nestedParentheses(m), undefined);
+  // (the audit row of remove_account, its table without RLS: the e-mail copied there, which the callers read)
+  const audit = AUDIT_SQL(false).replace('ALTER TABLE public.deletion_log ENABLE ROW LEVEL SECURITY;\n', '');
+  const [a] = lintFiles([{ file, text: audit }], ID).mine;
+  assert.match(a?.message ?? '', / and copies data \(email\) of rows of auth\.users, .*?, into public\.deletion_log, which anon and authenticated can read, but never /);
+  assert.match(a!.message, /any caller can read email of other users' accounts from public\.deletion_log\./);
+  // (with row-level security and no policy, or only the user's own rows, the copies are not theirs to read: not reported)
+  for (const rls of ['ALTER TABLE public.directory ENABLE ROW LEVEL SECURITY;', 'ALTER TABLE public.directory ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.directory FOR SELECT TO authenticated USING (id = (select auth.uid()));']) {
+    assert.deepEqual(lintFiles([{ file, text: DIRECTORY_SQL + rls + '\n' }], ID).mine, [], rls);
+  }
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onPlatform(q, DIRECTORY_SQL + audit);
+    await q('SET ROLE anon');
+    const direct = await tryQuery(q, 'SELECT email FROM auth.users');
+    assert.equal(direct.ok ? 'ok' : `${direct.error.code} ${direct.error.message}`, '42501 permission denied for table users');
+    assert.deepEqual(await q('SELECT public.sync_directory() AS r'), [{ r: 'ok' }], 'nothing of auth.users is returned');
+    assert.deepEqual(await q('SELECT id, email FROM public.directory ORDER BY email'), [
+      { id: TENANT_A, email: 'a@example.com' },
+      { id: TENANT_B, email: 'b@example.com' },
+    ], "anon reads every account's email from the copy");
+    assert.deepEqual(await q(`SELECT public.remove_account('${TENANT_B}') AS r`), [{ r: { ok: true } }]);
+    assert.deepEqual(await q('SELECT email FROM public.deletion_log'), [{ email: 'removed b@example.com' }], "anon reads B's email from the audit row");
+  });
+  // (the fix: the call fails with 42501; what was copied before stays readable)
+  await inRollback(db, async (q) => {
+    await onPlatform(q, sqlOf(fixed));
+    await q('SELECT public.sync_directory()'); // (as the superuser: the copies a call made before)
+    await q('SET ROLE anon');
+    const call = await tryQuery(q, 'SELECT public.sync_directory()');
+    assert.equal(call.ok ? 'ok' : `${call.error.code} ${call.error.message}`, '42501 permission denied for function sync_directory');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.directory'))[0]!.n, 2, 'the copies made before stay readable');
+  });
+  await inRollback(db, async (q) => {
+    await onPlatform(q, DIRECTORY_SQL + 'ALTER TABLE public.directory ENABLE ROW LEVEL SECURITY;\n');
+    await q('SET ROLE anon');
+    await q('SELECT public.sync_directory()');
+    assert.deepEqual(await q('SELECT * FROM public.directory'), [], 'with RLS and no policy: anon reads no copy');
   });
 });
 

@@ -1802,6 +1802,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // the variables of the INTO clause of the statement being visited, and whether it is INTO STRICT
   let into: string[] | undefined;
   let intoStrict = false;
+  // the variables of the FOR loop whose query is being visited (Statement.loopInto)
+  let loopInto: string[] | undefined;
   // visiting the condition of an IF (or ELSIF) whose branch raises an error, or only reports (inertIf)
   let raisesIf = false;
   let returnsIf = false;
@@ -1859,6 +1861,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(handlers.length ? { handlerOf: handlers } : {}),
         ...(assigns ? { assigns } : {}),
         ...(intoStrict && assigns === into ? { intoStrict } : {}),
+        ...(loopInto ? { loopInto } : {}),
         ...(raisesIf ? { raisesIf } : {}),
         ...(returnsIf ? { returnsIf } : {}),
         ...(inertIf ? { inertIf } : {}),
@@ -2187,6 +2190,18 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         into = [v.refname.toLowerCase()];
         visit(v.default_val, stmtType);
         into = undefined;
+        continue;
+      }
+      if (key === 'PLpgSQL_stmt_fors' && v?.query && v.var) {
+        // (`FOR r IN SELECT … LOOP`: each row of the query is assigned to the loop's variables)
+        for (const k of Object.keys(v)) {
+          if (k !== 'query') visit(v[k], key);
+          else {
+            loopInto = intoTargets(v.var);
+            visit(v.query, key);
+            loopInto = undefined;
+          }
+        }
         continue;
       }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {

@@ -112,6 +112,12 @@ export interface Statement {
    */
   assigns?: string[];
   /**
+   * In a PL/pgSQL body: the query of a `FOR r IN SELECT … LOOP` (not EXECUTE), with the variables
+   * (lower-case names) each of its rows is assigned to in turn (not in `assigns`: the loop's body
+   * sees them, what follows the loop may not).
+   */
+  loopInto?: string[];
+  /**
    * In a DO block: the query of a loop a catalog loop's replay stands for (its loop over pg_policies
    * dropping each policy of its table: catalog-loops.ts CATALOG_DROP_POLICIES_KIND), no loop of its own
    */

@@ -1,12 +1,13 @@
-import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
+import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Table } from '../analysis/model.js';
+import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
+import { constBool, textOfFile } from '../analysis/policy-exprs.js';
 import { constValue, returningOf } from '../analysis/ast.js';
-import { textOfFile } from '../analysis/policy-exprs.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -174,11 +175,20 @@ const RAISES = /\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT)\b/i
  * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
  * which tells whether an e-mail address has an account).
  */
-function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
+function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean; copied?: Copied } {
   const body = f.body;
   if (!body || body.lexical) return { cols: undefined, existence: false };
   const out = new Set<string>();
   let unknown = false;
+  // (where the columns a statement reads go: the result's, or, for a statement whose data only goes
+  // into tables, those of the copies)
+  const copiedCols = new Set<string>();
+  const copiedTables = new Set<string>();
+  let copiedUnknown = false;
+  let cols = out;
+  let setUnknown = () => {
+    unknown = true;
+  };
   let reading = 0;
   // statements reading auth.users whose result does not reach the caller
   let kept = 0;
@@ -214,24 +224,35 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
     // user_profiles with `(SELECT … FROM auth.users WHERE id = p_user_id)`; PGlite: the caller gets
     // the same answer for an id with an account and one without)
     // (unless the body asks how many rows a statement touched: FOUND, GET DIAGNOSTICS … ROW_COUNT)
+    // (the tables such a statement copies auth.users' data into: its own target, or the writes its variables go into)
+    let copyTo: string[] | undefined;
     if (WRITE_KINDS.has(s.kind) && !returningOf(s.node).length && !s.assigns?.length && !(rowCountAsked ??= asksRowCount(f))) {
       kept++;
-      continue;
+      copyTo = s.kind !== 'DeleteStmt' && target && !(target.schemaname === 'auth' && target.relname === 'users') ? [model.relKey(target)] : [];
     }
-    // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
-    if (s.assigns?.length && body.language === 'plpgsql') {
-      const reaches = intoReachesCaller(model, f, s.assigns);
+    // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row; the
+    // same for `FOR r IN SELECT … FROM auth.users LOOP`, whose rows go into r)
+    const vars = s.assigns?.length ? s.assigns : s.loopInto;
+    if (!copyTo && vars?.length && body.language === 'plpgsql') {
+      const reaches = intoReachesCaller(model, f, vars);
       if (!reaches) {
         kept++;
-        continue;
+        copyTo = writesOfVariables(model, f, vars);
       }
       // (only which rows a returned query selects: as an EXISTS, none of its columns)
-      if (reaches === 'match') {
+      else if (reaches === 'match') {
         reading++;
         continue;
       }
     }
-    reading++;
+    if (copyTo) {
+      if (copyTo.length === 0) continue;
+      copyTo.forEach((k) => copiedTables.add(k));
+      cols = copiedCols;
+      setUnknown = () => {
+        copiedUnknown = true;
+      };
+    } else reading++;
     // (auth.users read in a WITH query: its columns may reach the result through the CTE's name,
     // which the target list below does not tell: vitaluxe-flow's fix_orphaned_patient_accounts,
     // whose CTEs carry auth.users.id into RETURNING and the result)
@@ -240,7 +261,8 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       if (k === 'RangeVar' && v.schemaname === 'auth' && v.relname === 'users') inCte = true;
     });
     if (inCte) {
-      unknown = true;
+      setUnknown();
+      [cols, setUnknown] = [out, () => (unknown = true)];
       continue;
     }
     // (whose a column written without a table is, in the query level being read: auth.users' when
@@ -266,7 +288,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
         if (t?.columns.includes(col)) return false;
         if (!t) unsure = true;
       }
-      if (unsure) unknown = true;
+      if (unsure) setUnknown();
       return !unsure;
     };
     const named = (fields: Node[]): boolean =>
@@ -288,7 +310,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
         const key = constValue(v.rexpr);
         const col = f0.length > 0 && named(f0) ? sval(f0[f0.length - 1]) : undefined;
         if (col && typeof key === 'string') {
-          out.add(`${col}->>'${key}'`);
+          cols.add(`${col}->>'${key}'`);
           keyed.add(v.lexpr.ColumnRef);
         }
       }
@@ -298,7 +320,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
         const f0: Node[] = v.arg.ColumnRef.fields ?? [];
         const col = f0.length > 0 && named(f0) ? sval(f0[f0.length - 1]) : undefined;
         if (typeof col === 'string') {
-          out.add(`${col} ${v.nulltesttype === 'IS_NULL' ? 'IS NULL' : 'IS NOT NULL'}`);
+          cols.add(`${col} ${v.nulltesttype === 'IS_NULL' ? 'IS NULL' : 'IS NOT NULL'}`);
           return false;
         }
       }
@@ -307,8 +329,8 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       const last = fields[fields.length - 1];
       if (named(fields)) {
         // (`u.*`, or `u` itself: the whole row)
-        if (last?.A_Star || (fields.length === 1 && aliases.has(String(sval(last))))) unknown = true;
-        else if (sval(last)) out.add(String(sval(last)));
+        if (last?.A_Star || (fields.length === 1 && aliases.has(String(sval(last))))) setUnknown();
+        else if (sval(last)) cols.add(String(sval(last)));
       }
     };
     const visitLevel = (sel: Node | undefined): void => {
@@ -339,20 +361,81 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       walk(sel?.targetList, visit);
       [only, others] = [outer, outerOthers];
     };
-    if (s.kind === 'SelectStmt') visitLevel(s.node);
+    // (a copy's INSERT: what its query or VALUES put in the new rows)
+    if (copyTo && s.kind === 'InsertStmt') {
+      const sel = s.node?.selectStmt?.SelectStmt;
+      if (sel?.valuesLists) walk(sel.valuesLists, visit);
+      else visitLevel(sel);
+    } else if (s.kind === 'SelectStmt') visitLevel(s.node);
     // (a write hands back what its RETURNING names: of auth.users, the columns it names; of
     // another table, values its query may have copied from auth.users, not known here)
     else if (WRITE_KINDS.has(s.kind) && returningOf(s.node).length) {
       if (target?.schemaname === 'auth' && target.relname === 'users') walk(returningOf(s.node), visit);
-      else if (!s.assigns?.length) unknown = true;
+      else if (!s.assigns?.length) setUnknown();
       else walk(s.node?.targetList, visit);
     } else walk(s.node?.targetList, visit);
     // (RETURN QUERY / a returned set: a statement without target list, e.g. a TABLE or a lexical piece)
-    if (!s.node?.targetList && s.kind === 'SelectStmt') unknown = true;
+    if (!s.node?.targetList && s.kind === 'SelectStmt') setUnknown();
+    [cols, setUnknown] = [out, () => (unknown = true)];
   }
-  if (unknown) return { cols: undefined, existence: false };
-  if (reading === 0 && kept > 0) return { cols: undefined, existence: false, none: true };
-  return out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false };
+  const copied = copiedTables.size ? { tables: [...copiedTables], cols: copiedUnknown || copiedCols.size === 0 ? undefined : [...copiedCols] } : undefined;
+  if (unknown) return { cols: undefined, existence: false, ...(copied ? { copied } : {}) };
+  if (reading === 0 && kept > 0) return { cols: undefined, existence: false, none: true, ...(copied ? { copied } : {}) };
+  return { ...(out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false }), ...(copied ? { copied } : {}) };
+}
+
+/** What a function copies of auth.users into other tables: their keys, and the columns where the body names them. */
+interface Copied {
+  tables: string[];
+  cols: string[] | undefined;
+}
+
+/**
+ * The tables a PL/pgSQL body's INSERTs and UPDATEs write the variables' values into (and those of
+ * the variables assigned from them, transitively), as intoReachesCaller follows them.
+ */
+function writesOfVariables(model: Model, f: Func, vars: readonly string[]): string[] {
+  const stmts = f.body?.statements ?? [];
+  const tainted = new Set(vars);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stmts) {
+      if (!s.assigns || WRITE_KINDS.has(s.kind) || s.assigns.every((v) => tainted.has(v)) || !namesVariable(s.node, tainted)) continue;
+      for (const v of s.assigns) tainted.add(v);
+      grew = true;
+    }
+  }
+  const out = new Set<string>();
+  for (const s of stmts) {
+    const n = s.node;
+    if ((s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt') || !n?.relation) continue;
+    if (!namesVariable(s.kind === 'InsertStmt' ? n.selectStmt : n.targetList, tainted)) continue;
+    if (n.relation.schemaname === 'auth' && n.relation.relname === 'users') continue;
+    out.add(model.relKey(n.relation));
+  }
+  return [...out];
+}
+
+/** The tables of a copy that the API roles among the callers may read (not those that may read auth.users themselves; not anon where a sign-in test stops it), with those roles. */
+function copiedReadable(model: Model, copied: Copied, callers: readonly string[], signIn: boolean): Array<{ table: string; readers: string[] }> {
+  const who = (callers[0] === 'public' ? ['anon', 'authenticated'] : callers).filter((r) => !mayReadAuthUsers(model, r) && !(signIn && r === 'anon'));
+  const out: Array<{ table: string; readers: string[] }> = [];
+  for (const k of copied.tables) {
+    const t = model.tables.get(k);
+    const readers = t ? readersOfTable(model, t, who) : [];
+    if (readers.length) out.push({ table: k, readers });
+  }
+  return out;
+}
+
+/**
+ * The roles of `who` that may read every row of `t`: SELECT on it, and no row-level security, or
+ * a permissive policy for SELECT with USING (true) that applies to them.
+ */
+function readersOfTable(model: Model, t: Table, who: readonly string[]): string[] {
+  return who.filter(
+    (r) => mayHoldPrivilege(model, t, r, ['select']) && (!t.rlsEnabled || t.policies.some((p) => p.permissive && coversCommand(p, 'select') && appliesToRole(model, p, r) && constBool(p.using) === true)),
+  );
 }
 
 /** Statements that name a table but read none of its rows (a trigger, index, policy, grant, comment, lock on it). */
@@ -536,39 +619,53 @@ export const definerExposesAuthUsers = defineRule({
     if (!supabaseAuthUsers(model)) return;
     for (const f of dataDefiners(model)) {
       const writes = f.writes.has(AUTH_USERS);
-      const readsOwn = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
+      const readsAuth = readsAsOwner(model, f).has(AUTH_USERS);
+      const readsOwn = returnsRowData(f) && readsAuth;
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
-      const { cols, existence, none } = readsOwn ? authUsersColumns(model, f) : { cols: undefined, existence: false, none: false };
+      const { cols, existence, none, copied } = readsAuth ? authUsersColumns(model, f) : { cols: undefined, existence: false, none: false, copied: undefined };
       // (what it reads only goes into a table, an audit row: it returns none of it)
       const reads = readsOwn && !none;
-      if (!writes && !reads) continue;
+      if (!writes && !reads && !copied) continue;
       const exposed = exposedTo(model, f);
       if (!exposed) continue;
       const { callers, looked, recorded, signIn } = exposed;
+      // (what it only copies into tables: reported where the callers may read the copies — a table
+      // without row-level security, or whose policy for them is USING (true))
+      const copies = reads || !copied ? [] : copiedReadable(model, copied, callers.roles, signIn);
+      if (!writes && !reads && copies.length === 0) continue;
       const ownerText = ownerOf(f);
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
       const returned = existence ? `tells whether rows of auth.users match ${f.argTypes.length ? 'its arguments' : 'what it looks for'} (it returns none of their columns)` : `returns data${colText} of rows of auth.users`;
-      const what = reads && writes ? `${returned}, and changes rows of auth.users` : reads ? returned : 'changes rows of auth.users';
+      const copiedCols = copied?.cols?.length ? copied.cols.join(', ') : undefined;
+      const copiedInto = copies.map((c) => `${c.table}, which ${roleList(c.readers)} can read`).join(', and ');
+      const copiedText = `copies data${copiedCols ? ` (${copiedCols})` : ''} of rows of auth.users, ${authUsersText(model)}, into ${copiedInto}`;
+      const what = copies.length
+        ? `${copiedText}${writes ? ', and changes rows of auth.users' : ''}`
+        : `${reads && writes ? `${returned}, and changes rows of auth.users` : reads ? returned : 'changes rows of auth.users'}, ${authUsersText(model)}`;
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
-      const gets = fixed
-        ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? 'make it change auth.users as it does' : ''].filter(Boolean).join(' and ')
-        : reads && writes
-          ? "read other users' accounts and change them"
-          : reads
-            ? existence
-              ? 'learn whether an account exists for any value it passes (an e-mail address, a user name, an id: account enumeration)'
-              : cols?.length
-                ? `read ${cols.join(', ')} of other users' accounts`
-                : "read other users' accounts"
-            : "change other users' accounts";
+      const from = copies.map((c) => c.table).join(' and ');
+      const gets = copies.length
+        ? [fixed ? `read what it copies of other users' accounts from ${from}` : `read ${copiedCols ? `${copiedCols} of` : ''} other users' accounts from ${from}`.replace('  ', ' '), writes ? (fixed ? 'make it change auth.users as it does' : 'change them') : ''].filter(Boolean).join(' and ')
+        : fixed
+          ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? 'make it change auth.users as it does' : ''].filter(Boolean).join(' and ')
+          : reads && writes
+            ? "read other users' accounts and change them"
+            : reads
+              ? existence
+                ? 'learn whether an account exists for any value it passes (an e-mail address, a user name, an id: account enumeration)'
+                : cols?.length
+                  ? `read ${cols.join(', ')} of other users' accounts`
+                  : "read other users' accounts"
+              : "change other users' accounts";
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
           callerText(recorded, signIn) +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
           'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
+          (copies.length ? `What it has copied stays readable until row-level security on ${from} limits each user to their own rows. ` : '') +
           SECRET_LOOKUP_HINT,
         fixes: [revokeFix(model, f, callers)],
       });
