@@ -277,3 +277,39 @@ CREATE POLICY notes_mfa ON public.notes AS RESTRICTIVE FOR UPDATE TO authenticat
   // (outside a Supabase project auth.mfa_factors is nothing the migrations know: not reported)
   assert.equal(lintFiles([{ file: 'db/migrations/001_mfa.sql', text: sql }], ID).mine.length, 0);
 });
+
+test("err (wording): a policy for a group role: its members that hold SELECT on the table read pass, the others fail like the group, and the message names both (PGlite)", async () => {
+  const sql = `
+CREATE ROLE staff NOLOGIN;
+CREATE ROLE operator NOLOGIN;
+CREATE ROLE clerk NOLOGIN;
+GRANT staff TO operator, clerk;
+CREATE TABLE applications (id bigint PRIMARY KEY);
+CREATE TABLE applications_history (history_id bigint PRIMARY KEY, id bigint NOT NULL);
+GRANT SELECT ON applications_history TO staff;
+GRANT SELECT ON applications TO operator;
+ALTER TABLE applications_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE applications_history FORCE ROW LEVEL SECURITY;
+CREATE POLICY history_of_visible ON applications_history FOR SELECT TO staff
+  USING (EXISTS (SELECT 1 FROM applications a WHERE a.id = applications_history.id));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but staff has no SELECT privilege on it/);
+  assert.match(mine[0]!.message, /The policy applies to staff's members too, and operator holds SELECT on public\.applications itself: its queries pass this check; clerk, also a member, does not, and its SELECTs fail the same way\./);
+  const db = await getDb();
+  const as = (role: string, body: (q: Q) => Promise<void>) =>
+    inRollback(db, async (q) => {
+      await q(sql);
+      await q('INSERT INTO applications VALUES (1); INSERT INTO applications_history VALUES (10, 1), (11, 2)');
+      await q(`SET ROLE ${role}`);
+      await body(q);
+    });
+  await as('operator', async (q) => assert.equal(await count(q, 'applications_history'), 1, "the operator's read passes: the history of the application it sees"));
+  await as('clerk', async (q) => void (await expectPgError(q('SELECT count(*) FROM applications_history'), '42501', 'permission denied for table applications')));
+  await as('staff', async (q) => void (await expectPgError(q('SELECT count(*) FROM applications_history'), '42501', 'permission denied for table applications')));
+  // (every member holding SELECT itself: only the group's own queries fail)
+  const all = sql.replace('GRANT SELECT ON applications TO operator;', 'GRANT SELECT ON applications TO operator, clerk;');
+  const { mine: allMine } = lintFiles([{ file: 'm.sql', text: all }], ID);
+  assert.equal(allMine.length, 1);
+  assert.match(allMine[0]!.message, /clerk and operator hold SELECT on public\.applications themselves: their queries pass this check, and only a SELECT run as staff itself \(after SET ROLE staff\) fails\./);
+});

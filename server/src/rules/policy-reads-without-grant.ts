@@ -1,12 +1,13 @@
 import { identEnd, matchParen } from '../analysis/ast.js';
-import type { Model, Policy } from '../analysis/model.js';
+import type { Model, Policy, Table, View } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { roleList } from '../analysis/policies.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { authCallOf, columnRef, insertAfter, quoteIdent, where } from './lib/util.js';
-import { supabasesAuthTable, supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
+import { authCallOf, columnRef, insertAfter, mayRunPolicyCommand, quoteIdent, where } from './lib/util.js';
+import { cannotReadKept, supabasesAuthTable, supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
+import { membersOf, ownsOrSuperuser, privilegesOf } from '../analysis/privileges.js';
 
 // A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
 // role's privileges on every table the sub-select reads, and without SELECT the whole query fails
@@ -43,6 +44,30 @@ function ownEmailSubselect(model: Model, file: string, e: Node, location: number
     if (close > v.location) span = { start: v.location, end: close + 1 };
   });
   return span;
+}
+
+/**
+ * What a denied role's members get: the policy applies to every member of the role it names, and
+ * PostgreSQL checks the privileges of the member running the query, so a member that holds SELECT
+ * on the table read itself passes, while one that does not fails like the role (measured on PGlite:
+ * a group role's policy reading a table only one of its two members may read).
+ */
+function membersText(model: Model, g: { policy: Policy; table: Table; key: string; roles: string[] }, rel: Table | View, cmd: string): string {
+  const parts: string[] = [];
+  for (const role of g.roles) {
+    const ms = membersOf(model, role).filter((m) => m !== role && model.roleBypassesRls(m) !== true);
+    const readers = ms.filter((m) => ownsOrSuperuser(model, rel, m) || privilegesOf(model, rel, m).has('select'));
+    if (!readers.length) continue;
+    const failing = ms.filter((m) => !readers.includes(m) && cannotReadKept(model, g.key, m) && mayRunPolicyCommand(model, g.table, g.policy, m));
+    const one = readers.length === 1;
+    parts.push(
+      `The policy applies to ${role}'s members too, and ${roleList(readers)} ${one ? 'holds' : 'hold'} SELECT on ${g.key} ${one ? 'itself' : 'themselves'}: ${one ? 'its' : 'their'} queries pass this check` +
+        (failing.length
+          ? `; ${roleList(failing)}, also ${failing.length === 1 ? 'a member' : 'members'}, ${failing.length === 1 ? 'does' : 'do'} not, and ${failing.length === 1 ? 'its' : 'their'} ${cmd === 'query' ? 'queries' : `${cmd}s`} fail the same way.`
+          : `, and only a ${cmd} run as ${role} itself (after SET ROLE ${role}) fails.`),
+    );
+  }
+  return parts.length ? ' ' + parts.join(' ') : '';
 }
 
 function commandText(p: Policy): string {
@@ -112,7 +137,9 @@ export const policyReadsWithoutGrant = defineRule({
         end: identEnd(textOfFile(model, file), g.location),
         message:
           `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
-          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}. ` +
+          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}.` +
+          (rel ? membersText(model, g, rel, cmd) : '') +
+          ' ' +
           what,
         fixes,
       });
