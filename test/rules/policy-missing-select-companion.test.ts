@@ -454,3 +454,31 @@ ALTER FUNCTION public.record(text) OWNER TO sq_owner;
   assert.equal(await call(sql), '42501');
   assert.equal(await call(bypass), 'x');
 });
+
+test("err (wording): an UPDATE policy for a group role: the message names the members with a SELECT policy of their own, whose UPDATE … WHERE reaches rows, and those in the group's case (PGlite: 1 row, 0 rows)", async () => {
+  const sql = `
+CREATE ROLE staff NOLOGIN;
+CREATE ROLE operator NOLOGIN;
+CREATE ROLE clerk NOLOGIN;
+GRANT staff TO operator, clerk;
+CREATE TABLE comments (id bigint PRIMARY KEY, created_by bigint NOT NULL, body text);
+GRANT SELECT, UPDATE ON comments TO staff;
+ALTER TABLE comments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE comments FORCE ROW LEVEL SECURITY;
+CREATE POLICY comments_edit_own ON comments FOR UPDATE TO staff
+  USING (created_by = (SELECT nullif(current_setting('app.identity', true), '')::bigint));
+CREATE POLICY comments_read ON comments FOR SELECT TO operator USING (true);`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /lets staff UPDATE rows, but no SELECT \(or ALL\) policy with a USING applies to that role/);
+  assert.match(mine[0]!.message, /\(operator, a member of staff, has a SELECT policy of its own: its statements reach the rows both admit, while clerk, also a member, is in staff's case\)/);
+  for (const [role, n] of [['operator', 1], ['clerk', 0], ['staff', 0]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(sql);
+      await q(`INSERT INTO comments VALUES (1, 7, 'v')`);
+      await q(`SELECT set_config('app.identity', '7', true)`);
+      await q(`SET ROLE ${role}`);
+      assert.equal(await affected(q, `UPDATE comments SET body = 'w' WHERE id = 1`), n, `${role}'s UPDATE … WHERE id = 1`);
+    });
+  }
+});

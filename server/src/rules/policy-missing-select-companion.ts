@@ -6,7 +6,7 @@ import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLink
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
-import { PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
+import { membersOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { trueForRole } from './policy-always-true.js';
 import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
@@ -28,6 +28,31 @@ function readable(model: Model, policies: readonly Policy[], role: string): bool
     if (q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, role)) return true;
   }
   return false;
+}
+
+/**
+ * What the members of a group role in `missing` get: the policy applies to them too, and a member
+ * with a SELECT policy of its own reaches the rows both admit, while one without is in the group's
+ * case (measured on PGlite: an UPDATE policy for a group, a SELECT policy for one of its two
+ * members: that member's UPDATE … WHERE id = … changes 1 row, the other's and the group's 0).
+ * '' when no such group has a member that reads.
+ */
+function membersNote(model: Model, p: Policy, t: Table | undefined, policies: readonly Policy[], missing: readonly string[]): string {
+  const cmd = p.command === 'delete' ? 'delete' : 'update';
+  const parts: string[] = [];
+  for (const role of missing) {
+    if (role === 'public') continue;
+    const ms = membersOf(model, role).filter((m) => m !== role && model.roleBypassesRls(m) !== true && !(t && t.owner?.role === m && !t.rlsForced) && (!t || mayHoldPrivilege(model, t, m, [cmd])));
+    const readers = ms.filter((m) => readable(model, policies, m));
+    if (!readers.length) continue;
+    const others = ms.filter((m) => !readers.includes(m));
+    const one = readers.length === 1;
+    parts.push(
+      `${roleList(readers)}, ${one ? 'a member' : 'members'} of ${role}, ${one ? 'has a SELECT policy of its' : 'have SELECT policies of their'} own: ${one ? 'its' : 'their'} statements reach the rows both admit` +
+        (others.length ? `, while ${roleList(others)}, also ${others.length === 1 ? 'a member' : 'members'}, ${others.length === 1 ? 'is' : 'are'} in ${role}'s case` : `; only statements run as ${role} itself (after SET ROLE ${role}) are in this case`),
+    );
+  }
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 /**
@@ -394,7 +419,7 @@ export const policyMissingSelectCompanion = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} lets ${subject}` +
           `${p.command === 'update' ? 'an' : 'a'} ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
-          `${reach}${grantNote}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
+          `${reach}${grantNote}${membersNote(model, p, t, policies, missing)}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
         fixes,
       });
     }
