@@ -756,3 +756,16 @@ test("sqlOneLine: what a message or a fix quotes on one line drops comments (a `
   assert.equal(sqlOneLine("kind = 'a  -- b'\n AND \"Odd  Name\" = 'it''s  x'"), "kind = 'a  -- b' AND \"Odd  Name\" = 'it''s  x'");
   assert.equal(sqlOneLine('  a\t=\r\n b  '), 'a = b');
 });
+
+test('ok: parse.ts is the only module that talks to libpg-query (the others ask tryParseSql / tryParsePlpgsql); the helpers give a tree, or undefined where PostgreSQL\'s parser fails', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const files = (readdirSync('server/src', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const importing = files.filter((f) => /from ['"]libpg-query['"]|import\(['"]libpg-query['"]\)/.test(readFileSync(join('server/src', f), 'utf8')));
+  assert.deepEqual(importing.map((f) => f.replace(/\\/g, '/')), ['analysis/parse.ts']);
+  const { tryParsePlpgsql, tryParseSql } = await import('../../server/src/analysis/parse.js');
+  assert.equal(tryParseSql('SELECT 1; SELECT 2')?.stmts?.length, 2);
+  assert.equal(tryParseSql('SELEC 1'), undefined);
+  assert.ok(tryParsePlpgsql('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$')?.plpgsql_funcs?.length);
+  assert.equal(tryParsePlpgsql('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$'), undefined);
+});

@@ -25,6 +25,24 @@ export function initParser(): Promise<void> {
   return ready;
 }
 
+/** `sql` parsed by PostgreSQL's parser (its raw tree: `stmts`), or undefined where it fails. The other modules ask libpg-query through here. */
+export function tryParseSql(sql: string): Node | undefined {
+  try {
+    return pg.parseSync(sql);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A CREATE FUNCTION's or DO block's text parsed by PostgreSQL's PL/pgSQL parser (`plpgsql_funcs`), or undefined where it fails. */
+export function tryParsePlpgsql(text: string): Node | undefined {
+  try {
+    return pg.parsePlPgSQLSync(text);
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Byte ↔ UTF-16
 
@@ -655,14 +673,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile, opt
   if (lexed.placeholders.size) result.placeholders = lexed.placeholders;
   if (previous && reparse(result, lexed, previous, opts?.consume === true)) return result;
   // Fast path: the whole file parses; statement boundaries come from PostgreSQL itself.
-  let whole: Node | undefined;
-  if (/\S/.test(clean)) {
-    try {
-      whole = pg.parseSync(clean);
-    } catch {
-      whole = undefined;
-    }
-  }
+  const whole = /\S/.test(clean) ? tryParseSql(clean) : undefined;
   if (whole) {
     addTree(result, clean, whole, 0, clean.length, clean);
     if (result.errors.length === 0) wholeParses.set(result, chunks);
@@ -738,11 +749,8 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
   const to = tailNew < chunks.length ? chunks[tailNew]!.start : clean.length;
   const sql = clean.slice(from, to);
   if (tailNew > head && /\S/.test(sql)) {
-    try {
-      tree = pg.parseSync(sql);
-    } catch {
-      return false;
-    }
+    tree = tryParseSql(sql);
+    if (!tree) return false;
   }
   result.statements.push(...kept);
   if (tree) addTree(result, clean, tree, from, to, sql);
@@ -1200,12 +1208,8 @@ function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: P
   const fEnd = trimEnd(fresh.clean, fStart, first.end);
   const fSql = fresh.clean.slice(fStart, fresh.clean[first.end] === ';' ? first.end + 1 : fEnd);
   run.budget -= fSql.length;
-  let tree: Node;
-  try {
-    tree = pg.parseSync(fSql);
-  } catch {
-    return false;
-  }
+  const tree = tryParseSql(fSql);
+  if (!tree) return false;
   // PostgreSQL's error, unless it lies in the statement after (then the error of the text
   // before `at`); an unterminated body's error is taken up to `at`, not to the end of the file
   const own = error.start === at || (error.start < at && !error.message.startsWith('unterminated'));
@@ -1238,13 +1242,8 @@ function unterminatedBefore(run: ChunkRun, start: number, at: number, error: Par
   const sql = clean.slice(from, end);
   run.budget -= sql.length;
   // (it parses on its own, and a `;` right after it ends it: not inside a comment ending its last line)
-  let tree: Node;
-  try {
-    tree = pg.parseSync(`${sql};\nSELECT 1`) as Node;
-    if (tree.stmts?.length !== 2) return error;
-  } catch {
-    return error;
-  }
+  const tree = tryParseSql(`${sql};\nSELECT 1`);
+  if (tree?.stmts?.length !== 2) return error;
   // (a PL/pgSQL body that does not parse: a `$$` inside a `$$` body closed it early, and the `;` would
   // not help — the DO block or function still fails (cal106: MC-2's DO $$ … cron.schedule(…, $$ SELECT … $$) … $$))
   if (plpgsqlBodyBroken(sql, tree.stmts[0]?.stmt)) return error;
@@ -1277,13 +1276,7 @@ function plpgsqlBodyBroken(sql: string, stmt: Node | undefined): boolean {
     // (only a syntax error is PostgreSQL's: libpg-query, without a catalog, fails on some types)
     if (!/syntax error|unterminated|end of function|mismatched parentheses/i.test(errorOf(e).message)) return false;
     const neutral = withoutUnknownTypes(createText);
-    if (neutral === undefined) return true;
-    try {
-      pg.parsePlPgSQLSync(neutral);
-      return false;
-    } catch {
-      return true;
-    }
+    return neutral === undefined || tryParsePlpgsql(neutral) === undefined;
   }
 }
 
@@ -1653,14 +1646,7 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     // error", and `RETURNS citext[]` is "record[]". When the function parses with those types
     // read as text, the error was the catalog's, not PostgreSQL's: that parse is analysed.
     const neutral = withoutUnknownTypes(createText);
-    let retried: Node | undefined;
-    if (neutral !== undefined) {
-      try {
-        retried = pg.parsePlPgSQLSync(neutral);
-      } catch {
-        retried = undefined;
-      }
-    }
+    const retried = neutral === undefined ? undefined : tryParsePlpgsql(neutral);
     if (retried) return analysePlpgsql(retried, lit, body, kind, bound);
     // A migration tool's Go template actions in the body (tern, gobuffalo pop: `CREATE TYPE
     // {{ index .Options "Namespace" }}.factor_type …` in a DO block) are rendered before
@@ -1838,12 +1824,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       prefix = 7;
     }
     const at = locate(searchText);
-    let parsed: Node;
-    try {
-      parsed = pg.parseSync(sql);
-    } catch {
-      return undefined; // PL/pgSQL itself accepted it; don't second-guess odd forms
-    }
+    const parsed = tryParseSql(sql);
+    if (!parsed) return undefined; // PL/pgSQL itself accepted it; don't second-guess odd forms
     const map = byteToUtf16Mapper(sql);
     const out: Statement[] = [];
     for (const raw of parsed.stmts ?? []) {
@@ -1933,12 +1915,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     const literalOf = (): StringLiteral | undefined => written && { start: lit.toFile(at + written.start), end: lit.toFile(at + written.end), quote: written.quote, format: /\S/.test(q.slice(0, src.quote)), ...(src.usesVariable ? { values: catalog ? [TABLE_PLACEHOLDER] : loop?.values ?? [] } : {}) };
     const made = (value: string | undefined): Statement[] | undefined => {
       const { sql, at: inExpr } = src.run(value);
-      let parsed: Node;
-      try {
-        parsed = pg.parseSync(sql);
-      } catch {
-        return undefined;
-      }
+      const parsed = tryParseSql(sql);
+      if (!parsed) return undefined;
       const map = byteToUtf16Mapper(sql);
       const out: Statement[] = [];
       for (const raw of parsed.stmts ?? []) {
@@ -2530,13 +2508,8 @@ function arrayStrings(n: Node): string[] | undefined {
 
 /** The only expression of `SELECT <expr>` (no FROM, WHERE or anything else), or undefined. */
 function selectedExpr(query: string): Node | undefined {
-  let tree: Node;
-  try {
-    tree = pg.parseSync(/^\s*select\b/i.test(query) ? query : `SELECT ${query}`);
-  } catch {
-    return undefined;
-  }
-  const s = tree.stmts?.length === 1 ? tree.stmts[0].stmt?.SelectStmt : undefined;
+  const tree = tryParseSql(/^\s*select\b/i.test(query) ? query : `SELECT ${query}`);
+  const s = tree?.stmts?.length === 1 ? tree.stmts[0].stmt?.SelectStmt : undefined;
   if (!s || s.fromClause || s.whereClause || s.groupClause || s.havingClause || s.limitCount || s.targetList?.length !== 1) return undefined;
   return s.targetList[0]?.ResTarget?.val;
 }
@@ -2594,13 +2567,8 @@ function catalogLoopOf(loop: Node): CatalogEach | undefined {
   if (typeof record !== 'string' && typeof scalar !== 'string') return undefined;
   const q = loop.query?.PLpgSQL_expr?.query;
   if (typeof q !== 'string' || !/\b(?:pg_tables|pg_class|information_schema)\b/i.test(q)) return undefined;
-  let tree: Node;
-  try {
-    tree = pg.parseSync(q);
-  } catch {
-    return undefined;
-  }
-  if (tree.stmts?.length !== 1) return undefined;
+  const tree = tryParseSql(q);
+  if (tree?.stmts?.length !== 1) return undefined;
   const select = tree.stmts[0]?.stmt;
   const found = catalogQueryOf(select);
   if (!found) return undefined;
@@ -2630,13 +2598,8 @@ function policyDropAllOf(loop: Node, outer: CatalogEach): { exec: Node; schema: 
   const q = loop.query?.PLpgSQL_expr?.query;
   const m = typeof q === 'string' && typeof exec.query?.PLpgSQL_expr?.query === 'string' ? DROP_EACH_POLICY.exec(exec.query.PLpgSQL_expr.query) : null;
   if (!m) return undefined;
-  let tree: Node;
-  try {
-    tree = pg.parseSync(q);
-  } catch {
-    return undefined;
-  }
-  const sel = tree.stmts?.length === 1 ? tree.stmts[0]?.stmt?.SelectStmt : undefined;
+  const tree = tryParseSql(q);
+  const sel = tree?.stmts?.length === 1 ? tree.stmts[0]?.stmt?.SelectStmt : undefined;
   const from: Node[] = sel?.fromClause ?? [];
   const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
   if (!sel || sel.withClause || sel.op !== 'SETOP_NONE' || sel.limitCount || sel.groupClause || rv?.relname !== 'pg_policies' || (rv.schemaname !== undefined && rv.schemaname !== 'pg_catalog')) return undefined;
@@ -2768,12 +2731,8 @@ function scanPlpgsqlLexically(lit: BodyText, body: FunctionBody): void {
     if (/^(SELECT|WITH)\b/i.test(sql)) {
       sql = sql.replace(/\bINTO\s+(STRICT\s+)?[\w.$"]+(\s*,\s*[\w.$"]+)*/i, (x) => ' '.repeat(x.length));
     }
-    let tree: Node;
-    try {
-      tree = pg.parseSync(sql);
-    } catch {
-      continue;
-    }
+    const tree = tryParseSql(sql);
+    if (!tree) continue;
     const map = byteToUtf16Mapper(sql);
     for (const raw of tree.stmts ?? []) {
       const { kind, node } = unwrap(raw.stmt);

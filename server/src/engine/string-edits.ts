@@ -10,7 +10,7 @@
 // escape (`''`, `%%`) or touching a format() placeholder (the text there differs per value), one
 // writing a value of the loop variable (it would stand in the string for every value), and a fix
 // whose string, once edited, no longer holds one statement PostgreSQL parses.
-import * as pg from 'libpg-query';
+import { tryParseSql } from '../analysis/parse.js';
 import type { StringLiteral } from '../analysis/types.js';
 
 export interface LiteralEdit {
@@ -141,9 +141,5 @@ export function editInLiteral(e: LiteralEdit, text: string, lit: StringLiteral):
 export function literalParses(content: string, lit: StringLiteral): boolean {
   let sql = lit.quote === "'" ? content.replace(/''/g, "'") : content;
   if (lit.format) sql = sql.replace(/%(?:%|(?:\d+\$)?([sIL]))/g, (m, conv: string | undefined) => (conv === undefined ? '%' : conv === 'L' ? "'x'" : 'x1'));
-  try {
-    return (pg.parseSync(sql).stmts ?? []).length > 0;
-  } catch {
-    return false;
-  }
+  return (tryParseSql(sql)?.stmts ?? []).length > 0;
 }

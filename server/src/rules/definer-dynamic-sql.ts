@@ -1,6 +1,5 @@
-import * as pg from 'libpg-query';
 import { constValue, typeName } from '../analysis/ast.js';
-import { nameParts, sval } from '../analysis/parse.js';
+import { nameParts, sval, tryParsePlpgsql, tryParseSql } from '../analysis/parse.js';
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { DF_PLPGSQL_BODY, fileOf, functionLists } from './lib/util.js';
@@ -48,7 +47,7 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
   if (cache.has(stmt)) return cache.get(stmt) ?? undefined;
   let out: Analysis | null = null;
   try {
-    const tree: Node = pg.parsePlPgSQLSync(text);
+    const tree = tryParsePlpgsql(text);
     const fn = tree?.plpgsql_funcs?.[0]?.PLpgSQL_function;
     if (fn) {
       const datums: Node[] = fn.datums ?? [];
@@ -137,21 +136,11 @@ function guardOf(s: Node): string | undefined {
 const JSON_OPS = new Set(['->', '->>', '#>', '#>>']);
 
 function parseSelect(query: string): Node | undefined {
-  try {
-    const tree: Node = pg.parseSync(query);
-    return tree?.stmts?.[0]?.stmt?.SelectStmt;
-  } catch {
-    return undefined;
-  }
+  return tryParseSql(query)?.stmts?.[0]?.stmt?.SelectStmt;
 }
 
 function parseExpr(expr: string): Node | undefined {
-  try {
-    const tree: Node = pg.parseSync(`SELECT ${expr}`);
-    return tree?.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
-  } catch {
-    return undefined;
-  }
+  return tryParseSql(`SELECT ${expr}`)?.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
 }
 
 interface Ctx {
