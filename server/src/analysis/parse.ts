@@ -1912,9 +1912,20 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     // may edit it there, escaped for the string's quoting)
     const written = lit.verbatim && src.literal ? contentOf(q, src.quote) : undefined;
     // (a fresh object per statement: moveInPlace moves each object it reaches once)
-    const literalOf = (): StringLiteral | undefined => written && { start: lit.toFile(at + written.start), end: lit.toFile(at + written.end), quote: written.quote, format: /\S/.test(q.slice(0, src.quote)), ...(src.usesVariable ? { values: catalog ? [TABLE_PLACEHOLDER] : loop?.values ?? [] } : {}) };
+    const stringOf = (w: { start: number; end: number; quote: string; escapes?: true }, format: boolean): StringLiteral => ({
+      start: lit.toFile(at + w.start),
+      end: lit.toFile(at + w.end),
+      quote: w.quote,
+      format,
+      ...(w.escapes ? { escapes: true as const } : {}),
+      ...(src.usesVariable ? { values: catalog ? [TABLE_PLACEHOLDER] : loop?.values ?? [] } : {}),
+    });
+    const literalOf = (): StringLiteral | undefined => written && stringOf(written, /\S/.test(q.slice(0, src.quote)));
+    // (a chain of strings joined with ||: its string constants, a fix may edit inside one of them)
+    const piecesOf = (around: Array<{ before: string; after: string }> | undefined): StringLiteral[] | undefined =>
+      lit.verbatim && src.pieces && around?.length === src.pieces.length ? src.pieces.map((p, i) => ({ ...stringOf(p, false), around: { ...around[i]! } })) : undefined;
     const made = (value: string | undefined): Statement[] | undefined => {
-      const { sql, at: inExpr } = src.run(value);
+      const { sql, at: inExpr, around } = src.run(value);
       const parsed = tryParseSql(sql);
       if (!parsed) return undefined;
       const map = byteToUtf16Mapper(sql);
@@ -1934,7 +1945,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
         const literal = literalOf();
-        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(literal ? { literal } : {}), ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
+        const pieces = literal ? undefined : piecesOf(around);
+        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(literal ? { literal } : {}), ...(pieces ? { pieces } : {}), ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
         if (fn) {
           const from = lit.toFile(at + inExpr(0));
           // (the file's text around the string, blank before the block: what the body's offsets are in)
@@ -2265,7 +2277,7 @@ function dynamicSql(
   regclass = false,
   record?: string,
   fields?: ReadonlyMap<string, 'table' | 'schema'>,
-): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean; literal?: true } | undefined {
+): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number; around?: Array<{ before: string; after: string }> }; quote: number; usesVariable: boolean; literal?: true; pieces?: ChainPiece[] } | undefined {
   const e = selectedExpr(expr);
   const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
   const constant = str(e);
@@ -2340,11 +2352,39 @@ function dynamicSql(
     return r && ((value) => l!(value) + r(value));
   };
   if (joined) {
-    // (its offsets all at the expression's start: the text is in pieces, some not in the file)
     const whole = valueOf(e, 0);
     if (!whole) return undefined;
     const start = /^\s*/.exec(expr)![0].length;
-    return { run: (value) => ({ sql: whole(value ?? ''), at: () => start }), quote: start, usesVariable };
+    // (each operand of the chain: a string constant's characters where the file has them, the
+    // others' at the expression's start — their text is not in the file)
+    const operands = concatOperands(e);
+    const prefixed = !/^\s*select\b/i.test(expr);
+    const toExpr = byteToUtf16Mapper(prefixed ? `SELECT ${expr}` : expr);
+    const parts = operands.map((op, i) => {
+      const c = str(op);
+      const from = typeof c === 'string' && typeof op.A_Const.location === 'number' ? toExpr(op.A_Const.location) - (prefixed ? 7 : 0) : -1;
+      const offsets = from >= 0 ? literalOffsets(expr, from, c!) : undefined;
+      const content = offsets ? contentOf(expr, from) : undefined;
+      return { value: valueOf(op, 0)!, offsets, ...(content ? { piece: { ...content, last: i === operands.length - 1 } } : {}) };
+    });
+    const pieces = parts.flatMap((p) => (p.piece ? [p.piece] : []));
+    const run = (value: string | undefined) => {
+      let sql = '';
+      const starts: number[] = [];
+      for (const p of parts) {
+        starts.push(sql.length);
+        sql += p.value(value ?? '');
+      }
+      const at = (u: number) => {
+        let j = starts.length - 1;
+        while (j > 0 && starts[j]! > u) j--;
+        return parts[j]?.offsets?.[u - starts[j]!] ?? start;
+      };
+      // (the SQL around each string constant: what the chain makes of the others)
+      const around = parts.flatMap((p, j) => (p.piece ? [{ before: sql.slice(0, starts[j]), after: sql.slice(starts[j + 1] ?? sql.length) }] : []));
+      return { sql, at, around };
+    };
+    return { run, quote: start, usesVariable, ...(pieces.length ? { pieces } : {}) };
   }
   const args: Array<(value: string) => string> = [];
   for (const a of call.args.slice(1)) {
@@ -2377,6 +2417,14 @@ function dynamicSql(
     return { sql, at };
   };
   return { run, quote, usesVariable, ...(pos ? { literal: true as const } : {}) };
+}
+
+/** A string constant of a `||` chain, where its content is in the expression (contentOf), and whether it is the chain's last operand. */
+type ChainPiece = { start: number; end: number; quote: string; escapes?: true; last: boolean };
+
+/** The operands of a chain of `||` (`a || b || c`: a, b, c), or the expression itself. */
+function concatOperands(n: Node): Node[] {
+  return isConcat(n) ? [...concatOperands(n.A_Expr.lexpr), ...concatOperands(n.A_Expr.rexpr)] : [n];
 }
 
 /** Whether an expression is `a || b`. */
@@ -2458,17 +2506,76 @@ function formatted(conv: string, v: string): string {
 }
 
 /**
- * Where each character of a string constant's value is in `expr`, the constant starting at
- * `start`: a '…' string (a doubled quote is one character, at its first quote) or a dollar-quoted
- * one; undefined for any other (E'…' with escapes, U&'…').
+ * The length of the backslash escape at `text[i]` (a `\`) of an E'…' string, as PostgreSQL's
+ * lexer reads it: `\ooo` (1-3 octal digits), `\xh` / `\xhh`, `\uXXXX`, `\UXXXXXXXX`, else the
+ * backslash and the character after it.
  */
-/** The content of the string starting at `start` in `expr` (`'…'` or `$tag$…$tag$`): its span in `expr` and its quote. */
-function contentOf(expr: string, start: number): { start: number; end: number; quote: string } | undefined {
-  if (expr[start] === "'") {
-    for (let j = start + 1; j < expr.length; j++) {
+export function escapeLength(text: string, i: number): number {
+  const rest = text.slice(i + 1, i + 10);
+  const m = /^(?:[0-7]{1,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/.exec(rest);
+  if (m) return 1 + m[0].length;
+  const c = rest.codePointAt(0);
+  return c === undefined ? 1 : 1 + (c > 0xffff ? 2 : 1);
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * An E'…' string's content `text.slice(from, to)` as PostgreSQL reads it: each character, `''` or
+ * backslash escape with where it is written, its length there and its value (`\n` a newline,
+ * `\'` a quote, `\x41` A, `\u00e9` é, `\` before any other character that character). Undefined
+ * for a lone quote, an unfinished escape, or an octal or hex escape of NUL or of a byte ≥ 0x80 (a
+ * part of a multibyte character: its value is not one character).
+ */
+export function eStringUnits(text: string, from: number, to: number): Array<{ at: number; len: number; value: string }> | undefined {
+  const out: Array<{ at: number; len: number; value: string }> = [];
+  for (let i = from; i < to; ) {
+    const c = text[i]!;
+    if (c === "'") {
+      if (text[i + 1] !== "'" || i + 2 > to) return undefined;
+      out.push({ at: i, len: 2, value: "'" });
+      i += 2;
+      continue;
+    }
+    if (c !== '\\') {
+      out.push({ at: i, len: 1, value: c });
+      i++;
+      continue;
+    }
+    const len = escapeLength(text, i);
+    if (len === 1 || i + len > to) return undefined;
+    const body = text.slice(i + 1, i + len);
+    let value: string;
+    if (/^[0-7]+$/.test(body) || /^x[0-9A-Fa-f]+$/.test(body)) {
+      const code = body[0] === 'x' ? parseInt(body.slice(1), 16) : parseInt(body, 8);
+      if (code === 0 || code >= 0x80) return undefined;
+      value = String.fromCharCode(code);
+    } else if (/^[uU][0-9A-Fa-f]+$/.test(body)) {
+      const code = parseInt(body.slice(1), 16);
+      if (code === 0 || code > 0x10ffff) return undefined;
+      value = body[0] === 'u' ? String.fromCharCode(code) : String.fromCodePoint(code);
+    } else value = SIMPLE_ESCAPES[body] ?? body;
+    out.push({ at: i, len, value });
+    i += len;
+  }
+  return out;
+}
+
+/**
+ * The content of the string starting at `start` in `expr` (`'…'`, `E'…'` or `$tag$…$tag$`): its
+ * span in `expr`, its quote, and for an E'…' string `escapes`.
+ */
+function contentOf(expr: string, start: number): { start: number; end: number; quote: string; escapes?: true } | undefined {
+  const e = (expr[start] === 'E' || expr[start] === 'e') && expr[start + 1] === "'";
+  if (expr[start] === "'" || e) {
+    for (let j = start + (e ? 2 : 1); j < expr.length; j++) {
+      if (e && expr[j] === '\\') {
+        j += escapeLength(expr, j) - 1;
+        continue;
+      }
       if (expr[j] !== "'") continue;
       if (expr[j + 1] === "'") j++;
-      else return { start: start + 1, end: j, quote: "'" };
+      else return { start: start + (e ? 2 : 1), end: j, quote: "'", ...(e ? { escapes: true as const } : {}) };
     }
     return undefined;
   }
@@ -2477,20 +2584,30 @@ function contentOf(expr: string, start: number): { start: number; end: number; q
   return close < 0 ? undefined : { start: start + tag!.length, end: close, quote: tag! };
 }
 
+/**
+ * Where each character (UTF-16 unit) of a string constant's value is in `expr`, the constant
+ * starting at `start`: a '…' string (a doubled quote is one character, at its first quote), an
+ * E'…' one (an escape is its value's characters, at its backslash) or a dollar-quoted one;
+ * undefined for any other (U&'…') or when `value` is not what it reads.
+ */
 function literalOffsets(expr: string, start: number, value: string): number[] | undefined {
+  const c = contentOf(expr, start);
+  if (!c) return undefined;
   const out: number[] = [];
-  if (expr[start] === "'") {
-    for (let j = start + 1; j < expr.length; j++) {
-      if (expr[j] === "'") {
-        if (expr[j + 1] !== "'") break;
-        out.push(j++);
-      } else out.push(j);
+  if (c.escapes) {
+    let read = '';
+    for (const u of eStringUnits(expr, c.start, c.end) ?? []) {
+      for (let k = 0; k < u.value.length; k++) out.push(u.at);
+      read += u.value;
     }
-  } else {
-    const tag = /^\$(?:[A-Za-z_][\w]*)?\$/.exec(expr.slice(start))?.[0];
-    if (!tag) return undefined;
-    for (let i = 0; i < value.length; i++) out.push(start + tag.length + i);
+    return read === value && out.length === value.length ? out : undefined;
   }
+  if (c.quote === "'") {
+    for (let j = c.start; j < c.end; j++) {
+      out.push(j);
+      if (expr[j] === "'") j++;
+    }
+  } else for (let j = c.start; j < c.end; j++) out.push(j);
   return out.length === value.length && out.every((j, i) => expr[j] === value[i]) ? out : undefined;
 }
 

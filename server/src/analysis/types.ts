@@ -55,6 +55,10 @@ export interface StringLiteral {
   quote: string;
   /** format()'s pattern */
   format: boolean;
+  /** an E'…' string: `\` escapes (`\n`, `\\`, `\'`, `\x41`, …) besides `''` */
+  escapes?: true;
+  /** a string of a `||` chain (Statement.pieces): the SQL the chain makes before and after it */
+  around?: { readonly before: string; readonly after: string };
   /** the values of the loop variable the pattern is run with (a fix must not write one: it would stand in the string for every value) */
   values?: readonly string[];
 }
@@ -77,11 +81,17 @@ export interface Statement {
    */
   dynamic?: true;
   /**
-   * A `dynamic` statement's string as written in a dollar-quoted DO block: `'…'` or `$tag$…$tag$`
-   * (not `E'…'`, not pieces joined with `||`), the span of its content (between the quotes) and
-   * whether it is format()'s pattern (`%` written `%%`, `%I`/`%s`/`%L` placeholders).
+   * A `dynamic` statement's string as written in a dollar-quoted DO block: `'…'`, `E'…'` or
+   * `$tag$…$tag$`, the span of its content (between the quotes) and whether it is format()'s
+   * pattern (`%` written `%%`, `%I`/`%s`/`%L` placeholders).
    */
   literal?: StringLiteral;
+  /**
+   * A `dynamic` statement made from strings joined with `||` (`'CREATE POLICY …' || 'USING (…)'`,
+   * pieces with the loop variable between them): its string constants, as `literal` (not format
+   * patterns). A fix edit must fall inside one of them.
+   */
+  pieces?: readonly StringLiteral[];
   /**
    * A CREATE FUNCTION whose EXECUTEs build their statements from its parameters: those statements,
    * with a placeholder for each parameter's value (parse.ts callTemplatesOf), replayed for each call

@@ -4,13 +4,15 @@
 // what it writes itself is SQL (`nullif(…, '')`), what it copies from the file (the call it wraps
 // in `(select …)`) is the file's text, already written for the string. So an edit's new text is
 // compared with the text it replaces: what it keeps of it stays as written, what it adds is
-// escaped for the string (`'` doubled in a single-quoted string, `%` doubled in format()'s
-// pattern; nothing in a dollar-quoted one, which must not contain its closing tag). An edit that
+// escaped for the string (`'` doubled in a single-quoted string, and in an E'…' one `\` doubled
+// too and `'` written as the string writes it, `''` or `\'`; `%` doubled in format()'s pattern;
+// nothing in a dollar-quoted one, which must not contain its closing tag). In a chain of strings
+// joined with `||` (Statement.pieces), each edit must fall inside one of its strings. An edit that
 // cannot be written there is not offered: one reaching outside the string's content, cutting an
-// escape (`''`, `%%`) or touching a format() placeholder (the text there differs per value), one
+// escape (`''`, `\n`, `%%`) or touching a format() placeholder (the text there differs per value), one
 // writing a value of the loop variable (it would stand in the string for every value), and a fix
 // whose string, once edited, no longer holds one statement PostgreSQL parses.
-import { tryParseSql } from '../analysis/parse.js';
+import { escapeLength, eStringUnits, tryParseSql } from '../analysis/parse.js';
 import type { StringLiteral } from '../analysis/types.js';
 
 export interface LiteralEdit {
@@ -19,7 +21,13 @@ export interface LiteralEdit {
   newText: string;
 }
 
-/** The string's content as units: each an offset and a length (an escape `''` or `%%` is one unit, a placeholder `%I` / `%1$s` one, marked). */
+/** A text a rule's fix title may quote as the file writes it (the text an edit replaces, or the edit's new text as the rule wrote it), and as SQL reads it. */
+export interface ReadAs {
+  written: string;
+  sql: string;
+}
+
+/** The string's content as units: each an offset and a length (an escape `''`, `\n` or `%%` is one unit, a placeholder `%I` / `%1$s` one, marked). */
 interface Unit {
   at: number;
   len: number;
@@ -28,9 +36,19 @@ interface Unit {
 
 function unitsOf(text: string, lit: StringLiteral): Unit[] | undefined {
   const out: Unit[] = [];
+  // (an E'…' string's escapes, by where they start)
+  const escapes = lit.escapes ? eStringUnits(text, lit.start, lit.end) : undefined;
+  if (lit.escapes && !escapes) return undefined;
+  const escapeAt = new Map(escapes?.filter((u) => u.len > 1).map((u) => [u.at, u]));
   for (let i = lit.start; i < lit.end; ) {
     const c = text[i]!;
-    if (c === "'" && lit.quote === "'") {
+    const esc = escapeAt.get(i);
+    if (esc) {
+      // (a `%` written as an escape in a format() pattern: which conversion it starts is not read here)
+      if (lit.format && esc.value === '%') return undefined;
+      out.push({ at: i, len: esc.len });
+      i += esc.len;
+    } else if (c === "'" && lit.quote === "'") {
       if (text[i + 1] !== "'") return undefined;
       out.push({ at: i, len: 2 });
       i += 2;
@@ -52,11 +70,31 @@ function unitsOf(text: string, lit: StringLiteral): Unit[] | undefined {
   return out;
 }
 
-/** SQL written for the string: `'` doubled in a single-quoted one, `%` doubled in a format() pattern. */
-function escaped(sql: string, lit: StringLiteral): string {
-  let out = lit.quote === "'" ? sql.replace(/'/g, "''") : sql;
+/** SQL written for the string: `'` doubled in a single-quoted one (in an E'…' one `\` doubled too, `'` as `quote` says), `%` doubled in a format() pattern. */
+function escaped(sql: string, lit: StringLiteral, quote = "''"): string {
+  let out = lit.escapes ? sql.replace(/\\/g, '\\\\') : sql;
+  if (lit.quote === "'") out = out.replace(/'/g, quote);
   if (lit.format) out = out.replace(/%/g, '%%');
   return out;
+}
+
+/** How an E'…' string writes a quote: `\'` where it writes them so and never `''`, else `''`. */
+function quoteOf(text: string, lit: StringLiteral): string {
+  if (!lit.escapes) return "''";
+  const units = eStringUnits(text, lit.start, lit.end) ?? [];
+  const q = units.filter((u) => u.value === "'");
+  return q.length > 0 && q.every((u) => text[u.at] === '\\') ? "\\'" : "''";
+}
+
+/** A text written for the string as SQL reads it (`''` a quote, an E'…' string's escapes, `%%` in a pattern); undefined where it does not read as one. */
+export function readAs(written: string, lit: StringLiteral): string | undefined {
+  let sql: string;
+  if (lit.escapes) {
+    const units = eStringUnits(written, 0, written.length);
+    if (!units) return undefined;
+    sql = units.map((u) => u.value).join('');
+  } else sql = lit.quote === "'" ? written.replace(/''/g, "'") : written;
+  return lit.format ? sql.replace(/%%/g, '%') : sql;
 }
 
 /** A text written for the string split into units, as unitsOf (a lone `'` or `%` is a unit of its own). */
@@ -64,7 +102,7 @@ function splitWritten(s: string, lit: StringLiteral): string[] {
   const out: string[] = [];
   for (let i = 0; i < s.length; ) {
     const two = s.slice(i, i + 2);
-    const n = (lit.quote === "'" && two === "''") || (lit.format && two === '%%') ? 2 : 1;
+    const n = lit.escapes && s[i] === '\\' ? Math.min(escapeLength(s, i), s.length - i) : (lit.quote === "'" && two === "''") || (lit.format && two === '%%') ? 2 : 1;
     out.push(s.slice(i, i + n));
     i += n;
   }
@@ -112,7 +150,7 @@ function keptUnits(added: string[], kept: string[]): boolean[] {
  * An edit inside the string's content with its new text written for the string, or undefined
  * where it cannot be (see the file's comment). `text` is the file's text.
  */
-export function editInLiteral(e: LiteralEdit, text: string, lit: StringLiteral): LiteralEdit | undefined {
+export function editInLiteral(e: LiteralEdit, text: string, lit: StringLiteral): (LiteralEdit & { read?: ReadAs[] }) | undefined {
   if (e.start < lit.start || e.end > lit.end) return undefined;
   const units = unitsOf(text, lit);
   if (!units) return undefined;
@@ -124,22 +162,34 @@ export function editInLiteral(e: LiteralEdit, text: string, lit: StringLiteral):
   if (lit.quote !== "'" && e.newText.includes(lit.quote)) return undefined;
   const added = splitWritten(e.newText, lit);
   const kept = keptUnits(added, splitWritten(text.slice(e.start, e.end), lit));
+  const quote = quoteOf(text, lit);
   let out = '';
   let written = '';
+  // (the new text as SQL will read it: what it keeps of the string read, what it adds as is)
+  let sql = '';
   for (let i = 0; i < added.length; i++) {
-    if (kept[i]) out += added[i];
-    else {
-      out += escaped(added[i]!, lit);
+    if (kept[i]) {
+      out += added[i];
+      sql += readAs(added[i]!, lit) ?? added[i];
+    } else {
+      out += escaped(added[i]!, lit, quote);
       written += added[i];
+      sql += added[i];
     }
   }
   if (lit.values?.length && lit.values.some((v) => v && new RegExp(`(^|[^\\w$])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w$])`, 'i').test(written))) return undefined;
-  return { start: e.start, end: e.end, newText: out };
+  const old = text.slice(e.start, e.end);
+  const oldSql = readAs(old, lit);
+  // (the longer first: a title quoting the new text holds the old one)
+  const read = [...(sql !== e.newText ? [{ written: e.newText, sql }] : []), ...(oldSql !== undefined && oldSql !== old && old ? [{ written: old, sql: oldSql }] : [])];
+  return { start: e.start, end: e.end, newText: out, ...(read.length ? { read } : {}) };
 }
 
 /** The SQL a string's content runs (placeholders given a name, `%L` a literal), parsed as one statement or more. */
-export function literalParses(content: string, lit: StringLiteral): boolean {
-  let sql = lit.quote === "'" ? content.replace(/''/g, "'") : content;
+export function literalParses(content: string, lit: StringLiteral, before = '', after = ''): boolean {
+  const read = lit.escapes ? eStringUnits(content, 0, content.length)?.map((u) => u.value).join('') : lit.quote === "'" ? content.replace(/''/g, "'") : content;
+  if (read === undefined) return false;
+  let sql = before + read + after;
   if (lit.format) sql = sql.replace(/%(?:%|(?:\d+\$)?([sIL]))/g, (m, conv: string | undefined) => (conv === undefined ? '%' : conv === 'L' ? "'x'" : 'x1'));
   return (tryParseSql(sql)?.stmts ?? []).length > 0;
 }

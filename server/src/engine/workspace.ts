@@ -470,6 +470,8 @@ export class Workspace {
     let edits: Edit[] | undefined;
     // the strings edited, each with its file's text
     let strings: Map<StringLiteral, string> | undefined;
+    // the texts the title quotes as a string writes them, and as SQL reads them
+    let reads: Array<{ written: string; sql: string }> | undefined;
     for (let j = 0; j < f.edits.length; j++) {
       const e = f.edits[j]!;
       const hit = (s: Span) => e.start <= s.end && s.start <= e.end;
@@ -480,24 +482,31 @@ export class Workspace {
         edits?.push(e);
         continue;
       }
-      const lit = touched[0]!.literal;
+      // (the string it falls in: the statement's, or one string of its || chain)
+      const inside = (l: StringLiteral) => l.start <= e.start && e.end <= l.end;
+      const stringIn = (s: Statement) => (s.literal ? (inside(s.literal) ? s.literal : undefined) : s.pieces?.find(inside));
+      const lit = stringIn(touched[0]!);
       // (every statement it touches made from that string: a loop's, one per value)
-      if (!lit || touched.some((s) => !s.literal || s.literal.start !== lit.start || s.literal.end !== lit.end)) return undefined;
+      if (!lit || touched.some((s) => stringIn(s)?.start !== lit.start || stringIn(s)?.end !== lit.end)) return undefined;
       const text = e.file === pf.file ? pf.text : this.texts.get(e.file) ?? '';
       const w = editInLiteral(e, text, lit);
       if (!w) return undefined;
       edits ??= f.edits.slice(0, j);
       edits.push({ file: e.file, start: w.start, end: w.end, newText: w.newText });
       (strings ??= new Map()).set(lit, text);
+      // (the title quotes the SQL as it will read, not as the string writes it)
+      if (w.read) (reads ??= []).push(...w.read);
     }
     if (!edits || !strings) return f;
-    // (each string edited still holds statements PostgreSQL parses)
+    // (each string edited still holds statements PostgreSQL parses; a chain's, with what the chain makes around it)
     for (const [lit, text] of strings) {
       const inside = edits.filter((e) => e.start >= lit.start && e.end <= lit.end && (e.file === pf.file ? pf.text : this.texts.get(e.file)) === text);
       const content = applyEdits(text, inside).slice(lit.start, lit.end + inside.reduce((n, e) => n + e.newText.length - (e.end - e.start), 0));
-      if (!literalParses(content, lit)) return undefined;
+      if (!literalParses(content, lit, lit.around?.before, lit.around?.after)) return undefined;
     }
-    return { title: f.title, kind: f.kind, edits };
+    let title = f.title;
+    for (const r of reads ?? []) title = title.split(r.written).join(r.sql);
+    return { title, kind: f.kind, edits };
   }
 
   private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string): Array<Related & { range: Range }> {
