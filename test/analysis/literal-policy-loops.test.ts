@@ -11,6 +11,7 @@ import { mergeConfig } from '../../server/src/analysis/config.js';
 import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
+import { editInLiteral } from '../../server/src/engine/string-edits.js';
 import { closeAll, getDb, inRollback } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
@@ -327,4 +328,90 @@ end$$;
       { tablename: 'wk_tasks', policyname: 'wk_tasks_admin_all' },
     ]);
   });
+});
+
+// Fixes inside an E'…' string (backslash escapes) and inside one string of a `'…' || '…'` chain
+// (engine/string-edits.ts): the policy-current-setting-unsafe fix, applied, re-linted and run on PGlite.
+const NOTES = "CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid, kind text);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n";
+const qualOf = async (q: (sql: string) => Promise<Array<Record<string, unknown>>>) => (await q(`SELECT qual FROM pg_policies WHERE policyname = 'notes_read'`))[0]?.qual as string;
+
+test("ok: in an E'…' string, the fix's quotes are written as the string writes them (`\\'` or `''`) and what it keeps stays as written (`\\\\`, `\\t`); its title quotes the SQL as it reads; PGlite: the policy reads current_setting('app.uid') before, nullif(current_setting('app.uid', true), '') after, its 'a\\b' kept", async () => {
+  for (const [exec, written] of [
+    [String.raw`EXECUTE E'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (kind <> \'a\\b\' AND owner = current_setting(\'app.uid\')::uuid)';`, String.raw`nullif(current_setting(\'app.uid\', true), \'\')`],
+    [String.raw`EXECUTE E'CREATE POLICY notes_read ON public.notes\tFOR SELECT TO authenticated USING (kind <> ''a\\b'' AND owner = current_setting(''app.uid'')::uuid)';`, "nullif(current_setting(''app.uid'', true), '''')"],
+  ]) {
+    const text = `${NOTES}DO $$ BEGIN ${exec} END $$;\n`;
+    const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-current-setting-unsafe');
+    assert.equal(mine.length, 1, exec);
+    assert.equal(mine[0]!.fixes.length, 1, 'the fix is offered');
+    assert.equal(mine[0]!.fixes[0]!.title, "Replace current_setting('app.uid') with nullif(current_setting('app.uid', true), '')");
+    const fixed = applyFix(ws, mine[0]!);
+    assert.ok(sqlOf(fixed).includes(`${written}::uuid)';`), sqlOf(fixed));
+    assert.deepEqual(findingsOf(fixed, 'policy-current-setting-unsafe'), []);
+    assert.deepEqual(findingsOf(fixed, 'syntax-error'), []);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      assert.match(await qualOf(q), /\(kind <> 'a\\b'::text\) AND \(owner = \(current_setting\('app\.uid'::text\)\)::uuid\)/);
+    });
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(fixed));
+      assert.match(await qualOf(q), /\(kind <> 'a\\b'::text\) AND \(owner = \(NULLIF\(current_setting\('app\.uid'::text, true\), ''::text\)\)::uuid\)/);
+    });
+  }
+});
+
+test("ok: editInLiteral writes a backslash a fix adds to an E'…' string as `\\\\` (a '…' string keeps it: it has no escapes); PGlite: the DO block makes the policy with the one backslash", async () => {
+  const exec = "EXECUTE E'CREATE POLICY notes_read ON public.notes FOR SELECT USING (true)';";
+  const text = `${NOTES}DO $$ BEGIN ${exec} END $$;\n`;
+  const start = text.indexOf("E'") + 2;
+  const lit = { start, end: text.indexOf("';", start), quote: "'", format: false, escapes: true as const };
+  const at = text.indexOf('true', start);
+  const e = editInLiteral({ start: at, end: at + 4, newText: "kind <> 'a\\b'" }, text, lit);
+  assert.equal(e?.newText, "kind <> ''a\\\\b''");
+  assert.equal(editInLiteral({ start: at, end: at + 4, newText: "kind <> 'a\\b'" }, text, { ...lit, escapes: undefined })?.newText, "kind <> ''a\\b''");
+  const fixed = text.slice(0, at) + e!.newText + text.slice(at + 4);
+  await inRollback(await getDb(), async (q) => {
+    await q(fixed);
+    assert.equal(await qualOf(q), "(kind <> 'a\\b'::text)");
+  });
+});
+
+test("ok: in a `'…' || '…'` chain, a fix whose edit falls inside one string is written there (a constant chain; a loop's chain with quote_ident(t) between its strings); PGlite: the policy reads nullif(…) after. An edit across two strings gets no fix, nor a call in a piece that is not a string constant (nor a finding: its text is not in the file)", async () => {
+  for (const exec of [
+    "EXECUTE 'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated ' || 'USING (owner = current_setting(''app.uid'')::uuid)';",
+    "FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE 'CREATE POLICY ' || quote_ident(t || '_read') || ' ON public.' || quote_ident(t) || E' FOR SELECT TO authenticated USING (owner = current_setting(\\'app.uid\\')::uuid)'; END LOOP;",
+  ]) {
+    const text = `${NOTES}DO $$ DECLARE t text; BEGIN ${exec} END $$;\n`;
+    const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-current-setting-unsafe');
+    assert.equal(mine.length, 1, exec);
+    assert.ok(textAt(ws, mine[0]!).startsWith('current_setting('), 'the finding is where the chain\'s string has the call');
+    assert.equal(mine[0]!.fixes[0]?.title, "Replace current_setting('app.uid') with nullif(current_setting('app.uid', true), '')", exec);
+    const fixed = applyFix(ws, mine[0]!);
+    assert.match(sqlOf(fixed), /USING \(owner = nullif\(current_setting\((''|\\')app\.uid(''|\\'), true\), (''''|\\'\\')\)::uuid\)'/);
+    assert.deepEqual(findingsOf(fixed, 'policy-current-setting-unsafe'), []);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      assert.match(await qualOf(q), /current_setting\('app\.uid'::text\)\)::uuid/);
+    });
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(fixed));
+      assert.match(await qualOf(q), /NULLIF\(current_setting\('app\.uid'::text, true\), ''::text\)\)::uuid/);
+    });
+  }
+  for (const exec of [
+    // (the call cut between two strings)
+    "EXECUTE 'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = current_setting(''app' || '.uid'')::uuid)';",
+    // (the call in a piece that is not a string constant: its text is not in the file)
+    "EXECUTE 'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = ' || format('current_setting(%L)', 'app.uid') || '::uuid)';",
+  ]) {
+    const text = `${NOTES}DO $$ BEGIN ${exec} END $$;\n`;
+    const { mine } = lintFiles([{ file: '1.sql', text }], 'policy-current-setting-unsafe');
+    // (the cut call is found, at its first string; the format()'s has no text in the file to be found at)
+    assert.equal(mine.length, exec.includes("'app' ||") ? 1 : 0, exec);
+    assert.deepEqual(mine.flatMap((f) => f.fixes), [], exec);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      assert.match(await qualOf(q), /current_setting\('app\.uid'::text\)\)::uuid/, exec);
+    });
+  }
 });
