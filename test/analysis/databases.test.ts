@@ -286,3 +286,20 @@ test('ok (review): layered folders joined by schemas, functions and roles; a nam
   assert.deepEqual([...ws.lint().byFile.keys()], []);
   assert.equal(ws.databases().length, 1);
 });
+
+test("a Supabase project whose supabase/migrations/ holds only folders: their files are its history, replayed in path order; once a file is right in the folder they are archives again (the workspace's edits move the mark both ways)", () => {
+  const definer = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n';
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  ws.setFile('supabase/migrations/2025/20250101000000_fn.sql', definer);
+  const rules = () => [...ws.lint().byFile.values()].flat().map((f) => `${f.file} ${f.rule}`);
+  assert.ok(rules().includes('supabase/migrations/2025/20250101000000_fn.sql definer-search-path-missing'), rules().join('\n'));
+  // a migration right in the folder: the CLI applies it, and the folder inside is an archive (not replayed)
+  ws.setFile('supabase/migrations/20250201000000_t.sql', 'CREATE TABLE t (id int);\n');
+  assert.ok(!rules().some((r) => r.startsWith('supabase/migrations/2025/')), rules().join('\n'));
+  ws.removeFile('supabase/migrations/20250201000000_t.sql');
+  assert.ok(rules().includes('supabase/migrations/2025/20250101000000_fn.sql definer-search-path-missing'), rules().join('\n'));
+  // (a copy of the folder beside it stays an archive)
+  const old = new Workspace();
+  old.setFile('supabase/migrations_old/20250101000000_fn.sql', definer);
+  assert.deepEqual(old.lint().byFile.get('supabase/migrations_old/20250101000000_fn.sql'), []);
+});

@@ -227,12 +227,20 @@ describe('workspace semantics', () => {
     assert.deepEqual(paths({ exclude: ['sub/**'] }), ['db/y.sql'], 'relative to the folder');
   });
   test("ok: files parsed but not replayed are told, by reason, in text and JSON: a clean run over files no rule saw is not a clean history (portal-site keeps every migration in folders inside supabase/migrations/, which the Supabase CLI never reads)", () => {
-    // (what the archived file holds would be reported, were it replayed: a definer without search_path)
+    // a Supabase project whose supabase/migrations/ holds only folders: the CLI applies none of them, and they are the
+    // only history there is: replayed in path order (run by hand), said so (the definer is reported)
     const only = fixture({ 'supabase/migrations/2025/20250101000000_a.sql': DEFINER, 'supabase/migrations/2025/20250102000000_b.sql': NO_RLS });
     const text = run(only, ['.']);
-    assert.equal(text.code, 0);
-    assert.match(text.stdout, /not replayed \(only their syntax is checked\): 2 files in a folder inside supabase\/migrations\/ \(or a copy of that folder\): the Supabase CLI applies only the files directly in supabase\/migrations\/ \(supabase\/migrations\/2025\/20250101000000_a\.sql, supabase\/migrations\/2025\/20250102000000_b\.sql;/);
-    assert.match(text.stdout, /✔ no problems in 2 files \(none of them replayed: only syntax was checked\)/);
+    assert.equal(text.code, 1, text.stdout);
+    assert.match(text.stdout, /definer-search-path-missing/);
+    assert.match(text.stdout, /replayed as the history, in path order: 2 files in folders inside a supabase\/migrations\/ that holds no file itself — the Supabase CLI applies none of them, so they are taken as run by hand or by another tool \(supabase\/migrations\/2025\/20250101000000_a\.sql, supabase\/migrations\/2025\/20250102000000_b\.sql;/);
+    assert.doesNotMatch(text.stdout, /not replayed/);
+    assert.deepEqual(JSON.parse(run(only, ['.', '--format', 'json']).stdout).historyInFolders, ['supabase/migrations/2025/20250101000000_a.sql', 'supabase/migrations/2025/20250102000000_b.sql']);
+    // files none of which is replayed: a clean run says so
+    const none = run(fixture({ 'db/0001_x.down.sql': DEFINER, 'db/0002_y.down.sql': NO_RLS }), ['.']);
+    assert.equal(none.code, 0, none.stdout);
+    assert.match(none.stdout, /not replayed \(only their syntax is checked\): 2 files that only roll back \(down\.sql, Flyway undo, postgrator \.undo\., sqitch revert\/ and verify\/\): migrating up never runs them \(db\/0001_x\.down\.sql, db\/0002_y\.down\.sql;/);
+    assert.match(none.stdout, /✔ no problems in 2 files \(none of them replayed: only syntax was checked\)/);
     // beside a live history: both kinds named, each on its line; the run's findings are the history's
     const mixed = fixture({
       'supabase/migrations/20240101000000_live.sql': NO_RLS,
@@ -253,7 +261,7 @@ describe('workspace semantics', () => {
     );
     const t = run(mixed, ['.']).stdout;
     assert.equal(t.match(/^not replayed/gm)?.length, 4, t);
-    assert.doesNotMatch(t, /none of them replayed/);
+    assert.doesNotMatch(t, /none of them replayed|replayed as the history/);
     // nothing to tell: no line
     assert.doesNotMatch(run(fixture({ 'm/1.sql': NO_RLS }), ['.']).stdout, /not replayed/);
   });

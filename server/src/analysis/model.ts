@@ -8,7 +8,7 @@ import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
-import { isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
+import { historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -1109,7 +1109,7 @@ export function isSupabaseTestFile(file: string): boolean {
 }
 
 /** A file the Supabase CLI never applies though it sits with the migrations (snapshot.ts, where copies of migrations are told apart too). */
-export { isSupabaseArchivedMigration };
+export { historyInArchives, isSupabaseArchivedMigration };
 
 /**
  * A pgTAP test anywhere (`schema/test/*.sql` of a sqitch project): it plans its tests and
@@ -1176,12 +1176,32 @@ function wholeFileSkip(file: { file: string; text: string; statements: readonly 
   // (a rollback file's name in supabase/migrations/, `<digits>_x.down.sql`, is a migration to the Supabase CLI: it runs it)
   if (isRollbackFile(file.file) && !isSupabaseCliMigration(file.file)) return 'rollback';
   if (isSupabaseTestFile(file.file)) return 'supabase-test';
-  if (isSupabaseArchivedMigration(file.file)) return 'archived';
+  if (isSupabaseArchivedMigration(file.file) && !archiveReplayed.has(file)) return 'archived';
   if (isPgTapTest(file.text)) return 'pgtap';
   if (isSqlcQueryFile(file.text)) return 'sqlc';
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   if ('errors' in file && foreignDialect(file as ParsedFile)) return 'dialect';
   return undefined;
+}
+
+const archiveReplayed = new WeakSet<object>();
+
+/**
+ * Marks a file in a folder inside supabase/migrations/ as part of the history its project
+ * replays (historyInArchives: nothing is right in the folder), or unmarks it: an archive again,
+ * not replayed. Mark before anything is computed from the file (the workspace parses a file
+ * again when its mark changes); verify marks its own split of the file.
+ */
+export function markArchiveReplayed(file: object, replayed: boolean): void {
+  if (archiveReplayed.has(file) === replayed) return;
+  if (replayed) archiveReplayed.add(file);
+  else archiveReplayed.delete(file);
+  rollbackCache.delete(file);
+}
+
+/** Whether `file` is in a folder inside supabase/migrations/ and replayed as its project's history (markArchiveReplayed). */
+export function isArchiveReplayed(file: object): boolean {
+  return archiveReplayed.has(file);
 }
 
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;

@@ -468,6 +468,32 @@ export function isSupabaseArchivedMigration(file: string): boolean {
 }
 
 /**
+ * The files among `paths` in folders inside a Supabase project's `supabase/migrations/` that hold
+ * its whole history: the folder itself has no file (portal-site keeps each migration in a
+ * folder of its own and runs them by hand in the SQL editor). The Supabase CLI then applies none
+ * of them, and nothing else is there to be the history: they are replayed, in path order, as
+ * run by hand (markArchiveReplayed), instead of the project getting no finding at all. A
+ * project with any file right in `migrations/` keeps its folders as archives (never replayed).
+ * Copies of the folder beside it (`migrations_old/`) stay archives either way.
+ */
+export function historyInArchives(paths: Iterable<string>): Set<string> {
+  const direct = new Set<string>();
+  const inFolders = new Map<string, string[]>();
+  for (const p of paths) {
+    const m = MIGRATIONS_FOLDER_FILE.exec(p);
+    if (!m) continue;
+    const project = m[1]!;
+    if (m[2]!.includes('/') || m[2]!.includes('\\')) inFolders.set(project, [...(inFolders.get(project) ?? []), p]);
+    else direct.add(project);
+  }
+  const out = new Set<string>();
+  for (const [project, files] of inFolders) if (!direct.has(project)) for (const f of files) out.add(f);
+  return out;
+}
+/** A file in a Supabase project's `migrations/` folder (or a folder inside it): the path up to `supabase/migrations/`, and the rest. */
+const MIGRATIONS_FOLDER_FILE = /^(.*?(?:^|[\\/])supabase[\\/]migrations[\\/])(.+)$/;
+
+/**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
  * and the same text in another folder, where the two folders hold at least two such copies (a
  * migrations folder copied into a Docker build context, `docker/migrations/` beside

@@ -8,7 +8,7 @@ import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Con
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
-import { migrationOrder, notReplayedReason, replayFileOrder } from '../analysis/model.js';
+import { isArchiveReplayed, migrationOrder, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
@@ -44,6 +44,8 @@ export interface LintRun {
   databases: Database[];
   /** files parsed (a syntax error is reported) but not replayed at all, with why (model.ts notReplayedReason): their statements reach no rule */
   notReplayed: Array<{ path: string; reason: string }>;
+  /** files in folders inside a supabase/migrations/ that holds no file itself, replayed as the project's history in path order (snapshot.ts historyInArchives) */
+  historyInFolders: string[];
 }
 
 /**
@@ -265,10 +267,12 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   });
   // (files with statements none of which is replayed: told, so that a clean run is not taken for a clean history)
   const notReplayed: LintRun['notReplayed'] = [];
+  const historyInFolders: string[] = [];
   for (const f of files) {
     const pf = ws.parsed(f.path);
     const reason = pf && pf.statements.some((st) => st.origin === 'file') ? notReplayedReason(pf) : undefined;
     if (reason !== undefined) notReplayed.push({ path: f.path, reason });
+    else if (pf && isArchiveReplayed(pf)) historyInFolders.push(f.path);
   }
   // (ids relative to the project's folder: shown relative to cwd)
   const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
@@ -279,9 +283,10 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     }
     for (const d of databases) d.files = d.files.map(shown);
     for (const n of notReplayed) n.path = shown(n.path);
+    historyInFolders.forEach((p, i) => (historyInFolders[i] = shown(p)));
   }
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed };
+  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed, historyInFolders };
 }
 
 /**

@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, markNotApplied, recordFromStart, resumePointOf, sameStatements, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, recordFromStart, resumePointOf, sameStatements, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -59,6 +59,8 @@ export class Workspace {
   private parsedCache = new Map<string, ParsedFile>();
   /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied'; a Drizzle Kit journal's folder's files it does not list) */
   private unapplied = new Set<string>();
+  /** the files of the last partition in folders inside a supabase/migrations/ that holds no file itself: replayed (historyInArchives) */
+  private archiveHistory = new Set<string>();
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
   /**
@@ -224,6 +226,14 @@ export class Workspace {
         markNotApplied(this.parsed(f)!);
       }
       this.unapplied = unapplied;
+      // (a Supabase project with nothing right in supabase/migrations/: its folders there are its history)
+      const history = historyInArchives(this.texts.keys());
+      for (const f of this.archiveHistory) if (!history.has(f)) this.parsedCache.delete(f);
+      for (const f of history) {
+        if (!this.archiveHistory.has(f)) this.parsedCache.delete(f);
+        markArchiveReplayed(this.parsed(f)!, true);
+      }
+      this.archiveHistory = history;
       const byFile = new Map<string, Database>();
       const configs = new Map<Database, Config>();
       for (const d of list) {

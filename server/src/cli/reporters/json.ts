@@ -23,6 +23,8 @@ export function toJson(run: LintRun) {
     databases: run.databases.map((d) => ({ name: d.name, kind: d.kind, files: d.files })),
     /** files parsed (syntax errors reported) but not replayed, with why: no other rule sees their statements */
     notReplayed: run.notReplayed,
+    /** files in folders inside a supabase/migrations/ holding no file itself: replayed as the project's history, in path order */
+    historyInFolders: run.historyInFolders,
   };
 }
 

@@ -27,7 +27,7 @@ export function formatText(run: LintRun, color: boolean): string {
   const total = n.errors + n.warnings + n.infos;
   for (const p of run.fixed) lines.push(`fixed: ${p}`);
   for (const p of run.skipped) lines.push(c('33', `not fixed (changed on disk during the run): ${p}`));
-  lines.push(...notReplayedLines(run, c));
+  lines.push(...replayLines(run, c));
   if (total === 0) lines.push(c('32', `✔ no problems in ${counted(run.files.length, 'file')}${allSkipped(run) ? ` (none of them replayed: only syntax was checked)` : ''}`));
   else {
     lines.push(c(n.errors ? '31' : '33', `✖ ${counted(total, 'problem')} (${counted(n.errors, 'error')}, ${counted(n.warnings, 'warning')}, ${n.infos} info) in ${counted(run.files.length, 'file')}`));
@@ -43,14 +43,16 @@ function allSkipped(run: LintRun): boolean {
 }
 
 /**
- * The files parsed but not replayed, one line per reason, with up to three of them named: a
- * clean run over files no rule saw is not a clean history (a Supabase project keeping all its
- * migrations in folders inside supabase/migrations/, which its CLI never reads).
+ * The files parsed but not replayed, one line per reason, with up to three of them named (a
+ * clean run over files no rule saw is not a clean history), and the files of folders inside a
+ * supabase/migrations/ holding no file itself, replayed on an assumption the run states.
  */
-function notReplayedLines(run: LintRun, c: (code: string, s: string) => string): string[] {
+function replayLines(run: LintRun, c: (code: string, s: string) => string): string[] {
   const byReason = new Map<string, string[]>();
   for (const n of run.notReplayed) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.path]);
-  return [...byReason].map(([reason, paths]) =>
-    c('2', `not replayed (only their syntax is checked): ${counted(paths.length, 'file')} ${reason} (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, and ${paths.length - 3} more` : ''}; --format json lists each)`),
-  );
+  const named = (paths: readonly string[]) => `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, and ${paths.length - 3} more` : ''}; --format json lists each`;
+  const lines = [...byReason].map(([reason, paths]) => c('2', `not replayed (only their syntax is checked): ${counted(paths.length, 'file')} ${reason} (${named(paths)})`));
+  const h = run.historyInFolders;
+  if (h.length) lines.push(c('2', `replayed as the history, in path order: ${counted(h.length, 'file')} in folders inside a supabase/migrations/ that holds no file itself — the Supabase CLI applies none of them, so they are taken as run by hand or by another tool (${named(h)})`));
+  return lines;
 }
