@@ -11,6 +11,7 @@ import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
 import { claimPathOf, hookClaims, jsonbTrue, jwtClaimPath, permissionClaim } from './lib/claims.js';
+import { uuidAsNumber } from './lib/uuid-as-number.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -31,33 +32,6 @@ function hasColumn(n: Node): boolean {
 /** Whether `n` tells who the caller is and reads no column: auth.uid(), (select auth.uid()), current_user, current_setting('app.user_id') … */
 export function isIdentity(model: Model, n: Node): boolean {
   return !hasColumn(n) && looksAtCaller(model, n);
-}
-
-const NUMBER_TYPES = new Set(['int2', 'int4', 'int8', 'smallint', 'integer', 'int', 'bigint', 'numeric', 'decimal']);
-const lastTypeName = (t: string | undefined): string => String(t ?? '').toLowerCase().split('.').pop()!.replace(/"/g, '');
-
-/**
- * Whether `n` is a uuid that tells who the caller is cast (through text) to a number:
- * `auth.uid()::text::integer`. No uuid's text is a number, so the cast fails with 22P02 whenever
- * the id is set, and a comparison with it never admits a signed-in caller (PGlite).
- */
-function uuidAsNumber(model: Model, n: Node): boolean {
-  const cast = n?.TypeCast;
-  if (!cast || !NUMBER_TYPES.has(lastTypeName(((cast.typeName?.names ?? []) as Node[]).map(sval).join('.')))) return false;
-  let x: Node = cast.arg;
-  while (x?.TypeCast) x = x.TypeCast.arg;
-  // ((select auth.uid())::text::int)
-  const tl = x?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? (x.SubLink.subselect?.SelectStmt?.targetList as Node[] | undefined) : undefined;
-  if (tl?.length === 1) {
-    x = tl[0]?.ResTarget?.val;
-    while (x?.TypeCast) x = x.TypeCast.arg;
-  }
-  const call = x?.FuncCall;
-  if (!call) return false;
-  const parts = ((call.funcname ?? []) as Node[]).map((p) => String(sval(p)));
-  const own = model.findFunction(parts, (call.args ?? []).length);
-  const returns = own ? own.returnType : parts.length === 2 && parts[0]!.toLowerCase() === 'auth' && parts[1]!.toLowerCase() === 'uid' ? 'uuid' : '';
-  return lastTypeName(returns) === 'uuid';
 }
 
 /** Whether `n` tells who the caller is, as a value a membership row's column can equal (not `auth.uid()::text::integer`, uuidAsNumber). */
