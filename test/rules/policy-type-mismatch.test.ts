@@ -7,7 +7,7 @@
 // and missing-index findings on policies that never exist.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { closeAll, count, expectPgError, getDb, inRollback, runEachStatement, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, NEON_AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { steps } from '../helpers/relint.js';
@@ -580,4 +580,175 @@ ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
     const errors = await runEachStatement(q, again + again);
     assert.deepEqual(errors.map((e) => e.code), ['42883', '42883']);
   });
+});
+
+// A uuid cast through text to a number (dashpmo's admin check on logs_alteracoes, usuarios.id
+// serial): PostgreSQL creates the policy, and the cast fails with 22P02 for every signed-in caller;
+// for anon, auth.uid() is NULL and the cast gives NULL.
+const LOGS = `
+CREATE TABLE usuarios (id serial PRIMARY KEY, tipo_usuario text NOT NULL);
+CREATE TABLE logs_alteracoes (id serial PRIMARY KEY, acao text NOT NULL, autor integer);
+ALTER TABLE logs_alteracoes ENABLE ROW LEVEL SECURITY;
+`;
+const GRANTS = 'GRANT SELECT ON usuarios, logs_alteracoes TO authenticated, anon; GRANT INSERT ON logs_alteracoes TO authenticated, anon; GRANT USAGE ON SEQUENCE logs_alteracoes_id_seq TO authenticated, anon';
+const ANON = `SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role":"anon"}', true)`;
+
+/** `sql` as `role` (authenticated with user A's uuid sub, or anon without one): ok with its rows, or the error's code and message. */
+async function as(q: Q, role: 'authenticated' | 'anon', sql: string): Promise<string> {
+  await q(role === 'authenticated' ? actAs(TENANT_A) : ANON);
+  await q(`SET ROLE ${role}`);
+  const r = await tryQuery(q, sql);
+  await q('RESET ROLE');
+  return r.ok ? `ok ${r.rows.length}` : `${r.error.code} ${r.error.message}`;
+}
+
+test("err: dashpmo: EXISTS (SELECT 1 FROM usuarios WHERE id = (select auth.uid())::text::integer …): reported on the cast, no fix; PGlite: the policy is created, authenticated's SELECT fails with 22P02 with usuarios empty and with the user's own 'Admin' row, anon reads no row and no error", async () => {
+  const { ws, finding, findings } = invalidFinding(ID, 5);
+  assert.equal(textAt(ws, finding), '(select auth.uid())::text::integer');
+  assert.equal(finding.severity, 'error');
+  assert.deepEqual(finding.fixes, []);
+  assert.equal(
+    finding.message,
+    'Policy "logs_admin" on public.logs_alteracoes casts `(select auth.uid())::text::integer`: `auth.uid()` is the caller\'s id, a uuid, and no uuid\'s text is a valid integer, so PostgreSQL fails with 22P02 invalid input syntax for type integer whenever it evaluates the cast with an id set, as it plans or runs a query: the policy makes the SELECTs on public.logs_alteracoes fail for every signed-in caller. For anon (no user), `auth.uid()` is NULL: the cast gives NULL, no error. Compare the caller\'s id as a uuid instead of casting it to compare with id: e.g. a `user_id uuid` column that references `auth.users (id)`, compared with `auth.uid()`. No quick fix: the change is to the schema.',
+  );
+  assert.equal(nestedParentheses(finding.message), undefined);
+  // (no other finding says the policy admits a forged 'Admin' row: policy-membership-self-join's test)
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-membership-self-join'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws)), []);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polname = 'logs_admin') p`), 1);
+    await q(GRANTS);
+    await q(`INSERT INTO logs_alteracoes (acao) VALUES ('secret')`);
+    const fails = '22P02 invalid input syntax for type integer: "00000000-0000-0000-0000-00000000000a"';
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), fails);
+    assert.equal(await as(q, 'anon', 'SELECT * FROM logs_alteracoes'), 'ok 0');
+    await q(`INSERT INTO usuarios (id, nome, tipo_usuario) VALUES (1, 'a', 'Admin'), (2, 'b', 'User')`);
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), fails);
+    assert.equal(await as(q, 'anon', 'SELECT * FROM logs_alteracoes'), 'ok 0');
+  });
+});
+
+test('ok: the Valid example (a user_id uuid column referencing auth.users, compared with auth.uid()) gives nothing; PGlite: it runs, the admin reads the logs, another user reads none, anon none, no error', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 5);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE TABLE auth.users (id uuid PRIMARY KEY)');
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws)), []);
+    await q(GRANTS);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}'), ('${TENANT_B}'); INSERT INTO usuarios (user_id, nome, tipo_usuario) VALUES ('${TENANT_A}', 'a', 'Admin'), ('${TENANT_B}', 'b', 'User'); INSERT INTO logs_alteracoes (acao) VALUES ('secret')`);
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), 'ok 1');
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'logs_alteracoes'), 0);
+    await q('RESET ROLE');
+    assert.equal(await as(q, 'anon', 'SELECT * FROM logs_alteracoes'), 'ok 0');
+  });
+});
+
+test("err: every form the doc names is reported, once per policy, on the cast, and fails on PGlite with 22P02 for authenticated, not for anon: ::bigint, ::int4, ::numeric(10,2), ::smallint, ::real, ::float8, (select auth.uid())::text::int, CAST(CAST(… AS text) AS integer), ::varchar::integer, ::uuid::text::integer, (auth.jwt() ->> 'sub')::integer, a workspace function RETURNS uuid, a FOR INSERT's WITH CHECK, a FOR ALL with both clauses", async () => {
+  const cases: Array<{ cast: string; type: string; policy?: string; probe?: string }> = [
+    { cast: 'auth.uid()::text::integer', type: 'integer' },
+    { cast: 'auth.uid()::text::bigint', type: 'bigint' },
+    { cast: 'auth.uid()::text::int4', type: 'integer' },
+    { cast: 'auth.uid()::text::numeric(10,2)', type: 'numeric' },
+    { cast: 'auth.uid()::text::smallint', type: 'smallint' },
+    { cast: 'auth.uid()::text::real', type: 'real' },
+    { cast: 'auth.uid()::text::float8', type: 'double precision' },
+    { cast: '(select auth.uid())::text::int', type: 'integer' },
+    { cast: 'CAST(CAST(auth.uid() AS text) AS integer)', type: 'integer' },
+    { cast: 'auth.uid()::varchar::integer', type: 'integer' },
+    { cast: 'auth.uid()::uuid::text::integer', type: 'integer' },
+    { cast: "(auth.jwt() ->> 'sub')::integer", type: 'integer' },
+    { cast: "((select auth.jwt()) ->> 'sub')::bigint", type: 'bigint' },
+    { cast: 'public.my_id()::text::integer', type: 'integer' },
+    { cast: 'auth.uid()::text::integer', type: 'integer', policy: `CREATE POLICY p ON logs_alteracoes FOR INSERT TO authenticated WITH CHECK (EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer))`, probe: `INSERT INTO logs_alteracoes (acao) VALUES ('x')` },
+    { cast: 'auth.uid()::text::integer', type: 'integer', policy: `CREATE POLICY p ON logs_alteracoes FOR ALL USING (id = auth.uid()::text::integer) WITH CHECK (id = auth.uid()::text::integer)` },
+  ];
+  const fn = 'CREATE FUNCTION public.my_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT auth.uid() $$;\n';
+  const db = await getDb();
+  for (const c of cases) {
+    const policy = c.policy ?? `CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM usuarios WHERE id = ${c.cast}))`;
+    const sql = `${fn}${LOGS}${policy};\n`;
+    const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, c.cast);
+    assert.equal(textAt(ws, mine[0]!), c.cast, c.cast);
+    assert.match(mine[0]!.message, new RegExp(`no uuid's text is a valid ${c.type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${c.type} `), c.cast);
+    assert.equal(nestedParentheses(mine[0]!.message), undefined);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], c.cast);
+      await q(`${GRANTS}; GRANT UPDATE ON logs_alteracoes TO authenticated, anon`);
+      await q(`INSERT INTO logs_alteracoes (acao) VALUES ('secret'); INSERT INTO usuarios (tipo_usuario) VALUES ('Admin')`);
+      const probe = c.probe ?? 'SELECT * FROM logs_alteracoes';
+      assert.equal(await as(q, 'authenticated', probe), `22P02 invalid input syntax for type ${c.type}: "${TENANT_A}"`, c.cast);
+      assert.match(await as(q, 'anon', c.probe ? 'SELECT 1' : probe), /^ok /, c.cast);
+    });
+  }
+  // (the jwt's sub, the function's: the message says where the uuid comes from)
+  const sub = lintFiles([{ file: 'm.sql', text: `${LOGS}CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (id = (auth.jwt() ->> 'sub')::integer);` }], ID).mine[0]!;
+  assert.match(sub.message, /`auth\.jwt\(\) ->> 'sub'` is the caller's id, a uuid on Supabase, as text, .* For anon \(no user\), the JWT has no sub: the cast gives NULL, no error\./);
+  const own = lintFiles([{ file: 'm.sql', text: `${fn}${LOGS}CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (id = public.my_id()::text::integer);` }], ID).mine[0]!;
+  assert.match(own.message, /`public\.my_id\(\)` returns a uuid, .* fail for every caller `public\.my_id\(\)` returns an id for\. Where `public\.my_id\(\)` returns NULL, the cast gives NULL, no error\./);
+});
+
+test("ok: not reported: ::text alone, ::uuid, a text column cast to a number, ::char or ::varchar(8) (a prefix, which may be digits), auth.uid()::integer's 42846, a policy for anon only, the cast in a helper the policy calls, a workspace function returning text; PGlite: each runs as authenticated but the helper's (not in the policy's text) and 42846", async () => {
+  const helper = `CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer AND tipo_usuario = 'Admin') $$;\n`;
+  const textFn = `CREATE FUNCTION public.my_code() RETURNS text LANGUAGE sql STABLE AS $$ SELECT '42' $$;\n`;
+  const cases: Array<{ using: string; to?: string; runs: boolean | string }> = [
+    { using: 'acao = auth.uid()::text', runs: true },
+    { using: 'id::text = auth.uid()::text', runs: true },
+    { using: "EXISTS (SELECT 1 FROM usuarios WHERE tipo_usuario::integer = 1)", runs: true },
+    { using: 'id = auth.uid()::char::integer', runs: true },
+    { using: 'id = auth.uid()::varchar(8)::integer', runs: true },
+    { using: 'id = public.my_code()::integer', runs: true },
+    { using: 'id = auth.uid()::text::integer', to: 'anon', runs: true },
+    { using: 'public.is_admin()', runs: '22P02' },
+  ];
+  const db = await getDb();
+  for (const c of cases) {
+    const sql = `${LOGS}${helper}${textFn}CREATE POLICY p ON logs_alteracoes FOR SELECT TO ${c.to ?? 'authenticated'} USING (${c.using});\n`;
+    assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.map((f) => f.message), [], c.using);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], c.using);
+      await q(GRANTS);
+      await q(`INSERT INTO logs_alteracoes (acao) VALUES ('secret'); INSERT INTO usuarios (tipo_usuario) VALUES ('1')`);
+      const got = await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes');
+      if (c.runs === true) assert.match(got, /^ok /, c.using);
+      else assert.match(got, new RegExp(`^${c.runs} `), c.using);
+    });
+  }
+  // auth.uid()::integer: no cast from uuid to integer, PostgreSQL rejects the policy (42846), not this finding's claim
+  const sql = `${LOGS}CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (id = auth.uid()::integer);\n`;
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine, []);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, sql)).map((e) => e.code), ['42846']);
+  });
+});
+
+test('ok: the doc on when PostgreSQL evaluates the cast: a call outside a sub-select fails on a table with no row (as it plans); (select auth.uid())::text::int fails on no row when an index scan looks the value up, not when a scan checks rows, and once the table has one; another permissive policy USING (true) folds the cast away, and so does a sub-select of a table RLS shows the caller none of (both still reported: the linter does not look for them)', async () => {
+  const db = await getDb();
+  const run = async (policies: string, rows: boolean) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(`${LOGS}${policies}`);
+      await q(GRANTS);
+      if (rows) await q(`INSERT INTO logs_alteracoes (acao) VALUES ('secret'); INSERT INTO usuarios (tipo_usuario) VALUES ('Admin')`);
+      return as(q, 'authenticated', 'SELECT * FROM logs_alteracoes');
+    });
+  const policy = (using: string) => `CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (${using});`;
+  const bare = policy('autor = auth.uid()::text::int');
+  const open = 'CREATE POLICY everyone ON logs_alteracoes FOR SELECT TO authenticated USING (true);';
+  const fails = /^22P02 invalid input syntax for type integer/;
+  assert.match(await run(bare, false), fails);
+  assert.equal(await run(policy('autor = (select auth.uid())::text::int'), false), 'ok 0');
+  assert.match(await run(policy('autor = (select auth.uid())::text::int'), true), fails);
+  assert.match(await run(policy('id = (select auth.uid())::text::int'), false), fails);
+  assert.equal(await run(`${bare}${open}`, true), 'ok 1');
+  const hidden = `ALTER TABLE usuarios ENABLE ROW LEVEL SECURITY;${policy("EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer AND tipo_usuario = 'Admin')")}`;
+  assert.equal(await run(hidden, true), 'ok 0');
+  for (const sql of [`${bare}${open}`, hidden]) assert.equal(lintFiles([{ file: 'm.sql', text: `${LOGS}${sql}` }], ID).mine.length, 1);
 });

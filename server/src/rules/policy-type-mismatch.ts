@@ -2,11 +2,13 @@ import { locationBounds, matchParen } from '../analysis/ast.js';
 import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Model, Policy } from '../analysis/model.js';
-import { nameParts, sqlOneLine } from '../analysis/parse.js';
+import { nameParts, sqlOneLine, walk } from '../analysis/parse.js';
+import { activeRows } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix, type RuleContext } from './types.js';
 import { bareValue, fileOf, quoteIdent, where } from './lib/util.js';
 import { stopsAt } from './policy-already-exists.js';
+import { uuidsAsNumbers, type UuidAsNumber } from './lib/uuid-as-number.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -16,6 +18,9 @@ import { stopsAt } from './policy-already-exists.js';
 // each row's whole array, text = text[], 42883 too. Neon Authorize's auth.user_id() (pg_session_jwt)
 // returns text: Drizzle's `(select auth.user_id() = "notes"."user_id")` with user_id uuid is the same
 // mistake (operators.ts neonUserIdIsText says when the workspace shows it is Neon's).
+// And a policy PostgreSQL creates but whose cast fails when it runs: the caller's uuid cast through
+// text to a number, `id = auth.uid()::text::integer` (lib/uuid-as-number.ts): 22P02 for every
+// signed-in caller (dashpmo's usuarios/logs_alteracoes; PGlite).
 
 /**
  * What becomes of the policy: never created, where a migration tool stops; where a later CREATE
@@ -199,15 +204,100 @@ function reportSubselectText(model: Model, report: RuleContext['report'], p: Pol
   });
 }
 
+/**
+ * The source span of a cast: from its first token to the end of its type name, taking in the
+ * parentheses it opens or closes there (`(auth.jwt() ->> 'sub')::integer`, `CAST(… AS integer)`).
+ */
+function castSpan(text: string, n: Node): Span | undefined {
+  const { min } = locationBounds(n);
+  const at = n.TypeCast?.typeName?.location;
+  if (min === Infinity || typeof at !== 'number' || at < min) return undefined;
+  const name = /^(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*(?:\s+(?:precision|varying))?(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?/.exec(text.slice(at, at + 100));
+  if (!name) return undefined;
+  let start = min;
+  let end = at + name[0].length;
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0 || close >= end) return undefined;
+      i = close;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+  }
+  for (; depth > 0; depth--) {
+    const m = /^\s*\)/.exec(text.slice(end, end + 200));
+    if (!m) return undefined;
+    end += m[0].length;
+  }
+  for (; depth < 0; depth++) {
+    let i = start - 1;
+    while (i >= 0 && /\s/.test(text[i]!)) i--;
+    if (i < 0 || text[i] !== '(') return undefined;
+    start = i;
+  }
+  return { start, end };
+}
+
+/** The column a cast is compared with by `=` or `<>` in a tree (`id` of `id = auth.uid()::text::integer`), as written. */
+function comparedColumn(text: string, root: Node, cast: Node): string | undefined {
+  let found: string | undefined;
+  walk(root, (k, v) => {
+    if (found !== undefined) return false;
+    if (k !== 'A_Expr' || v.kind !== 'AEXPR_OP') return;
+    const other = v.lexpr === cast ? v.rexpr : v.rexpr === cast ? v.lexpr : undefined;
+    if (!other?.ColumnRef) return;
+    const span = refSpan(text, other);
+    if (span) found = text.slice(span.start, span.end);
+  });
+  return found;
+}
+
+const COMMANDS: Record<Policy['command'], string> = { all: 'queries', select: 'SELECTs', insert: 'INSERTs', update: 'UPDATEs', delete: 'DELETEs' };
+
+/**
+ * A policy that casts the caller's uuid through text to a number (`auth.uid()::text::integer`): it
+ * is created, and fails with 22P02 whenever the cast is evaluated for a signed-in caller (PGlite:
+ * SELECT as authenticated with a uuid sub, whether or not the sub-select's table has rows; as anon,
+ * auth.uid() is NULL and nothing fails). One finding per policy, on its first such cast, in the
+ * policy's own text (its sub-selects too, not the functions it calls). No fix: the ids' types are
+ * the schema's.
+ */
+function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Policy, file: string, root: Node, u: UuidAsNumber): void {
+  const text = fileOf(model, file)?.text ?? '';
+  const span = castSpan(text, u.node);
+  const at = span ?? { start: u.node.TypeCast?.location ?? p.created.start, end: (u.node.TypeCast?.location ?? p.created.start) + 2 };
+  const written = span ? sqlOneLine(text.slice(span.start, span.end)) : `a cast to ${u.type}`;
+  const shown = written.length > 60 ? `${written.slice(0, 57)}…` : written;
+  const source =
+    u.source.kind === 'uid'
+      ? { what: "`auth.uid()` is the caller's id, a uuid", who: 'every signed-in caller', unset: 'For anon (no user), `auth.uid()` is NULL: the cast gives NULL, no error', call: '`auth.uid()`' }
+      : u.source.kind === 'sub'
+        ? { what: "`auth.jwt() ->> 'sub'` is the caller's id, a uuid on Supabase, as text", who: 'every signed-in caller', unset: 'For anon (no user), the JWT has no sub: the cast gives NULL, no error', call: '`auth.uid()`' }
+        : { what: `\`${u.source.name}()\` returns a uuid`, who: `every caller \`${u.source.name}()\` returns an id for`, unset: `Where \`${u.source.name}()\` returns NULL, the cast gives NULL, no error`, call: `\`${u.source.name}()\`` };
+  const column = comparedColumn(text, root, u.node);
+  report({
+    file,
+    start: at.start,
+    end: at.end,
+    message:
+      `Policy "${p.name}" on ${p.table} casts \`${shown}\`: ${source.what}, and no uuid's text is a valid ${u.type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${u.type} whenever it evaluates the cast with an id set, as it plans or runs a query: ` +
+      `the policy makes the ${COMMANDS[p.command]} on ${p.table} fail for ${source.who}. ${source.unset}. ` +
+      `Compare the caller's id as a uuid instead of casting it${column ? ` to compare with ${column}` : ''}: e.g. a \`user_id uuid\` column that references \`auth.users (id)\`, compared with ${source.call}. No quick fix: the change is to the schema.`,
+    fixes: [],
+  });
+}
+
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
-    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883). Or it casts the caller\'s uuid through text to a number (`auth.uid()::text::integer`): every signed-in query it checks fails (22P02).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
     guards:
-      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883.',
+      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883. And no uuid\'s text is a number: `id = auth.uid()::text::integer` is created, then fails with 22P02 invalid input syntax for type integer for every signed-in caller (for anon, auth.uid() is NULL and the cast gives NULL).',
     // (not by `function auth.user_id() does not exist`: verify's PGlite has no pg_session_jwt)
     shownBy: { statement: ['42883'], statementMessage: /^operator does not exist: / },
   },
@@ -247,6 +337,17 @@ export const policyTypeMismatch = defineRule({
           `${cast} rather than the column to text (${quoteIdent(m.column)}::text = … runs, but no index on ${m.column} can serve it).`,
         fixes: fix ? [fix] : [],
       });
+    }
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      // (anon has no user, and service_role bypasses RLS: neither evaluates the cast with an id set)
+      if (p.roles.every((r) => r === 'anon' || r === 'service_role')) continue;
+      for (const e of row.exprs) {
+        const u = uuidsAsNumbers(model, e.node)[0];
+        if (!u) continue;
+        reportUuidAsNumber(model, report, p, e.file, e.node, u);
+        break;
+      }
     }
   },
 });
