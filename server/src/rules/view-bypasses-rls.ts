@@ -6,6 +6,8 @@ import { looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, whe
 import { appliesToRole } from '../analysis/policies.js';
 import { activePoliciesWithKey } from '../analysis/policy-exprs.js';
 import type { Config } from '../analysis/config.js';
+import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { platformMayGrant, PSEUDO_ROLES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 
 const SELECT = ['select'];
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
@@ -53,6 +55,27 @@ function viewReaders(model: Model, config: Config, v: View): string[] | undefine
     out.add('authenticated');
   }
   return [...out];
+}
+
+/**
+ * Whether, outside Supabase, no role but the view's owner (and roles that bypass RLS anyway) may
+ * select from it: the workspace grants privileges on tables or views to roles (so it manages them:
+ * a missing GRANT says something) but nothing on this view to a role subject to RLS — by name,
+ * through a group role, to PUBLIC, by GRANT … ON ALL TABLES IN SCHEMA after it or by default
+ * privileges (all replayed into its grants) — and no dynamic SQL may grant on it. Every other role
+ * gets 42501 permission denied for the view; its owner reads the tables with the same rights
+ * directly (naytife/commerce's materialized view over orders). On Supabase, or where the platform
+ * may grant anon and authenticated every new view in public, its default privileges are not in
+ * the migrations: not said.
+ */
+function grantedToNobody(model: Model, v: View): boolean {
+  if (model.supabase || onSupabasePlatform(model) || ['anon', 'authenticated'].some((r) => platformMayGrant(model, v.schema, r))) return false;
+  for (const [role, privileges] of v.grants) {
+    if (privileges.size === 0 || role === v.owner?.role || (PSEUDO_ROLES.has(role) && role !== 'public') || model.roleBypassesRls(role) === true) continue;
+    return false;
+  }
+  if (!workspaceManagesTableGrants(model) && !model.grantEvents.some((g) => g.isGrant && g.objectKind === 'table')) return false;
+  return !mayBeDynamic(model, 'grant', v);
 }
 
 /**
@@ -165,6 +188,10 @@ export const viewBypassesRls = defineRule({
       // no other role subject to RLS, is read by no request: herocast's views, REVOKE ALL … FROM
       // anon, authenticated)
       if (model.supabase && config.exposedSchemas.includes(v.schema) && !requestsReach(model, v, SELECT)) continue;
+      // (elsewhere, in an exposed schema too, a view the migrations grant to no role subject to RLS
+      // while they grant privileges to roles: readable by its owner alone, 42501 for every other
+      // role; the first GRANT on it makes it a bypass, and it is reported then)
+      if (grantedToNobody(model, v)) continue;
       let hits = rlsTablesReached(model, v);
       // (tables every role that may read the view reads whole anyway: nothing is exposed through it)
       if (hits.length !== 0 && !v.materialized) {
