@@ -101,7 +101,7 @@ test('err: a later RESET (security_invoker) undoes it; the fix is an ALTER VIEW 
 });
 
 test('ok: a view owned by a role subject to the policies gives that role’s rows for every caller (no finding)', async () => {
-  const valid = lintDocExample(ID, 'valid', 4);
+  const valid = lintDocExample(ID, 'valid', 5);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -457,5 +457,101 @@ CREATE POLICY follows_read ON public.user_follows FOR SELECT TO authenticated US
     }
     await q(follows);
     assert.deepEqual(await q(`SELECT relname FROM pg_class WHERE relname IN ('user_activity', 'post_feed')`), [], 'neither view exists');
+  });
+});
+
+// Calibration fix122 (naytife/commerce's materialized view daily_sales over orders, and a minimal
+// repro): outside Supabase, a view the migrations grant to no role while they grant privileges to
+// roles is read by its owner alone: every other role gets 42501, so it leaks nothing; the first
+// GRANT that reaches it makes it a bypass.
+const GRANTED_TO_NOBODY = lintDocExample(ID, 'valid', 4).ex.sql;
+const ORDER_STATS = 'CREATE MATERIALIZED VIEW order_stats AS SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id;\n';
+
+/** Runs `sql` as the superuser, adds the orders, and sets app_user's customer (tenant A). */
+async function appShop(q: Q, sql: string): Promise<void> {
+  await q(sql);
+  await q(ORDERS);
+  if (/MATERIALIZED VIEW order_stats/.test(sql)) await q('REFRESH MATERIALIZED VIEW order_stats');
+  await q(`SET app.customer = '${TENANT_A}'`);
+}
+
+test('ok: outside Supabase, a view and a materialized view the migrations grant to nobody while they grant orders to app_user: not reported; PGlite: app_user gets 42501 on both, the owner reads through them what it reads from the table', async () => {
+  const sql = GRANTED_TO_NOBODY + ORDER_STATS;
+  assert.deepEqual(lintFiles([{ file: 'db/001_init.sql', text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await appShop(q, sql);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'orders'), 1, 'the table: its own order');
+    for (const [rel, kind] of [['order_totals', 'view'], ['order_stats', 'materialized view']]) {
+      const r = await tryQuery(q, `SELECT * FROM ${rel}`);
+      assert.ok(!r.ok, rel);
+      assert.equal(r.error.code, '42501', rel);
+      assert.equal(r.error.message, `permission denied for ${kind} ${rel}`);
+    }
+    await q('RESET ROLE');
+    // (the owner, here the superuser, reads the tables themselves with the same rights)
+    assert.equal(await count(q, 'order_totals'), Number((await q('SELECT count(DISTINCT customer_id) AS n FROM orders'))[0]!.n));
+  });
+});
+
+test('err: the first GRANT on it makes it a bypass: reported; PGlite: app_user sees 1 customer through the table, both through the view and the materialized view', async () => {
+  const sql = `${GRANTED_TO_NOBODY + ORDER_STATS}GRANT SELECT ON order_totals, order_stats TO app_user;\n`;
+  const { ws, mine } = lintFiles([{ file: 'db/001_init.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)).sort(), ['order_stats', 'order_totals']);
+  await inRollback(await getDb(), async (q) => {
+    await appShop(q, sql);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'orders'), 1);
+    assert.equal(await count(q, 'order_totals'), 2, 'through the view: every customer');
+    assert.equal(await count(q, 'order_stats'), 2, 'through the materialized view: every customer');
+  });
+});
+
+test('err: still reported when a GRANT reaches the view another way (PUBLIC, a group role app_user is a member of, ON ALL TABLES IN SCHEMA after it, default privileges before it, dynamic SQL over the catalog); PGlite: app_user reads every customer through it each time', async () => {
+  const [head, view] = GRANTED_TO_NOBODY.split(/(?=CREATE VIEW)/) as [string, string];
+  const cases: Record<string, string> = {
+    PUBLIC: `${head}${view}GRANT SELECT ON order_totals TO PUBLIC;\n`,
+    'a group role': `${head}CREATE ROLE order_readers NOLOGIN;\nGRANT order_readers TO app_user;\n${view}GRANT SELECT ON order_totals TO order_readers;\n`,
+    'ON ALL TABLES IN SCHEMA': `${head}${view}GRANT SELECT ON ALL TABLES IN SCHEMA public TO app_user;\n`,
+    'default privileges': `${head}ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO app_user;\n${view}`,
+    'dynamic SQL': `${head}${view}DO $$
+DECLARE v record;
+BEGIN
+  FOR v IN SELECT viewname FROM pg_views WHERE schemaname = 'public' LOOP
+    EXECUTE format('GRANT SELECT ON %I TO app_user', v.viewname);
+  END LOOP;
+END $$;
+`,
+  };
+  for (const [how, sql] of Object.entries(cases)) {
+    const { ws, mine } = lintFiles([{ file: 'db/001_init.sql', text: sql }], ID);
+    assert.deepEqual(mine.map((f) => textAt(ws, f)), ['order_totals'], how);
+    await inRollback(await getDb(), async (q) => {
+      await appShop(q, sql);
+      await q('SET ROLE app_user');
+      assert.equal(await count(q, 'orders'), 1, how);
+      assert.equal(await count(q, 'order_totals'), 2, how);
+    });
+  }
+});
+
+test('err: still reported where the migrations grant nothing at all (privileges managed elsewhere) and on Supabase (its default privileges give authenticated the new view; PGlite: every customer through it)', async () => {
+  const unknown = GRANTED_TO_NOBODY.replace('GRANT SELECT ON orders TO app_user;\n', '');
+  assert.notEqual(unknown, GRANTED_TO_NOBODY);
+  assert.equal(lintFiles([{ file: 'db/001_init.sql', text: unknown }], ID).mine.length, 1, 'grants unknown');
+  const supabase = GRANTED_TO_NOBODY.replace('CREATE ROLE app_user NOLOGIN;\n', '')
+    .replace(/app_user/g, 'authenticated')
+    .replace("(select nullif(current_setting('app.customer', true), '')::uuid)", '(select auth.uid())');
+  assert.match(supabase, /TO authenticated\s+USING \(customer_id = \(select auth\.uid\(\)\)\)/);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orders.sql', text: supabase }], ID).mine.length, 1, 'Supabase');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    // (Supabase's platform defaults, as its postgres role has them)
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q(supabase);
+    await q(ORDERS);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'orders'), 1);
+    assert.equal(await count(q, 'order_totals'), 2);
   });
 });
