@@ -3,7 +3,9 @@
 // the fix `SET search_path = public, pg_temp` it does not. (F3: `= public` alone would not help.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { PGlite } from '@electric-sql/pglite';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { closeAll, getDb, inRollback, queryFn, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -337,4 +339,43 @@ GRANT INSERT ON public.items TO dspm_again;
     await q(head);
     await assert.rejects(q('DROP FUNCTION IF EXISTS public.log_item()'), /2BP01|depend/);
   });
+});
+
+test("ok (fix): on Supabase, a body calling pgcrypto's pgp_sym_encrypt() without a schema: the fix lists extensions, where the platform installs pgcrypto; SET search_path = public, pg_temp would make the call fail with 42883 (PGlite)", async () => {
+  // (supabase/supabase's supa-builder example: CREATE EXTENSION IF NOT EXISTS is a no-op there, pgcrypto being in extensions already)
+  const sql = `create extension if not exists "pgcrypto";
+create function public.encrypt_key(p_key text, p_secret text) returns text language plpgsql security definer as $$
+begin
+  return encode(pgp_sym_encrypt(p_key, p_secret, 'cipher-algo=aes256'), 'base64');
+end;
+$$;
+`;
+  const file = 'supabase/migrations/20240101000000_keys.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /calls pgp_sym_encrypt\(\) without a schema: on Supabase pgcrypto is in schema extensions.*42883.*Add SET search_path = public, extensions, pg_temp,/);
+  const fixed = applyFix(ws, mine[0]!, /public, extensions, pg_temp/);
+  assert.match(fixed.text(file)!, /security definer SET search_path = public, extensions, pg_temp as/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (elsewhere than Supabase the extension is where CREATE EXTENSION put it: the fix is unchanged)
+  assert.match(lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine[0]!.message, /Add SET search_path = public, pg_temp,/);
+  const db = await PGlite.create({ extensions: { pgcrypto } });
+  try {
+    const q = queryFn(db);
+    await q(`CREATE ROLE authenticated; CREATE SCHEMA extensions; GRANT USAGE ON SCHEMA extensions TO PUBLIC; CREATE EXTENSION pgcrypto WITH SCHEMA extensions`);
+    await q(sql);
+    await q(sql.replace('encrypt_key', 'encrypt_key_public').replace('security definer as', 'security definer SET search_path = public, pg_temp as'));
+    await q(fixed.text(file)!.replace(/create extension[^\n]*\n/, '').replace('encrypt_key', 'encrypt_key_fixed'));
+    // (the API's session: PostgREST's search_path lists extensions)
+    await q('BEGIN');
+    await q('SET LOCAL search_path = public, extensions');
+    await q('SET LOCAL ROLE authenticated');
+    assert.equal((await q(`SELECT length(public.encrypt_key('k', 's')) > 0 AS ok`))[0]!.ok, true, 'as written, the caller\'s path finds pgcrypto');
+    assert.equal((await q(`SELECT length(public.encrypt_key_fixed('k', 's')) > 0 AS ok`))[0]!.ok, true, 'the fix keeps it working');
+    const r = await tryQuery(q, `SELECT public.encrypt_key_public('k', 's')`);
+    assert.equal(r.ok ? '' : r.error.code, '42883', 'SET search_path = public, pg_temp does not find pgp_sym_encrypt()');
+    await q('ROLLBACK');
+  } finally {
+    await db.close();
+  }
 });

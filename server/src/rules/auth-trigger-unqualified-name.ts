@@ -131,7 +131,7 @@ interface Unresolved {
 }
 
 /** The functions of the extensions Supabase installs in schema extensions, that are not pg_catalog's (uuid-ossp's, pgcrypto's), by name. */
-const EXTENSION_FUNCTIONS = new Map<string, string>([
+export const EXTENSION_FUNCTIONS = new Map<string, string>([
   ...['uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v3', 'uuid_generate_v4', 'uuid_generate_v5', 'uuid_nil', 'uuid_ns_dns', 'uuid_ns_oid', 'uuid_ns_url', 'uuid_ns_x500'].map((n) => [n, 'uuid-ossp'] as const),
   ...['crypt', 'gen_salt', 'digest', 'hmac', 'gen_random_bytes', 'encrypt', 'decrypt', 'encrypt_iv', 'decrypt_iv', 'armor', 'dearmor', 'pgp_sym_encrypt', 'pgp_sym_decrypt', 'pgp_sym_encrypt_bytea', 'pgp_sym_decrypt_bytea', 'pgp_pub_encrypt', 'pgp_pub_decrypt', 'pgp_pub_encrypt_bytea', 'pgp_pub_decrypt_bytea', 'pgp_key_id', 'pgp_armor_headers'].map((n) => [n, 'pgcrypto'] as const),
 ]);
@@ -194,6 +194,29 @@ function unresolved(model: Model, f: Func): Unresolved | undefined {
     }
   }
   return names.length ? { names, path, explicit } : undefined;
+}
+
+/**
+ * The functions of uuid-ossp and pgcrypto that f's body (PL/pgSQL or SQL) calls without a schema
+ * and the workspace makes under no schema of its own, by name with their extension: on Supabase
+ * they are in schema extensions, found only where the search_path lists it.
+ */
+export function extensionCalls(model: Model, f: Func): Array<{ name: string; extension: string }> {
+  const b = f.body;
+  if (!b || (f.language !== 'plpgsql' && f.language !== 'sql')) return [];
+  const out: Array<{ name: string; extension: string }> = [];
+  for (const st of b.statements) {
+    if (!st.node) continue;
+    for (const call of census(st.node).funcCalls) {
+      const parts = call.funcname as Node[] | undefined;
+      if (!Array.isArray(parts) || parts.length !== 1) continue;
+      const name = parts[0]?.String?.sval;
+      const extension = typeof name === 'string' ? EXTENSION_FUNCTIONS.get(name) : undefined;
+      if (!extension || PG_CATALOG_FUNCTIONS.has(name!) || out.some((x) => x.name === name) || functionSchemas(model, name!).length) continue;
+      out.push({ name: name!, extension });
+    }
+  }
+  return out;
 }
 
 /** The schemas the workspace makes a function named `name` in (model.functions is keyed by `schema.name`). */

@@ -1,6 +1,7 @@
 import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
 import { namesNothingUnqualified, transitionAside } from './definer-search-path-unsafe.js';
+import { extensionCalls } from './auth-trigger-unqualified-name.js';
 
 export const definerSearchPathMissing = defineRule({
   meta: {
@@ -21,7 +22,14 @@ export const definerSearchPathMissing = defineRule({
       const f = definers[i]!;
       if (!f.securityDefiner) continue;
       const at = f.securityLoc ?? f.nameLoc;
-      const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
+      // (on Supabase, uuid-ossp's and pgcrypto's functions are in schema extensions: the caller's
+      // search_path finds them today (PostgREST's lists extensions); a path without it does not (42883))
+      const ext = model.supabase ? extensionCalls(model, f) : [];
+      const path = `${f.schema === 'public' ? 'public' : `${f.schema}, public`}${ext.length ? ', extensions' : ''}, pg_temp`;
+      const extensions = [...new Set(ext.map((x) => x.extension))];
+      const extText = ext.length
+        ? `Its body calls ${ext.map((x) => `${x.name}()`).join(', ')} without a schema: on Supabase ${extensions.join(' and ')} ${extensions.length > 1 ? 'are' : 'is'} in schema extensions, which the caller's search_path lists (PostgREST's does) but the function's own must list too, or the call fails with 42883 (function does not exist). `
+        : '';
       // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
       // row triggers fire on: no role subject to RLS fires it in a session of its own)
       const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
@@ -39,6 +47,7 @@ export const definerSearchPathMissing = defineRule({
           (namesNothingUnqualified(model, f) === 'always'
             ? `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
             : '') +
+          extText +
           `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
         fixes: [
           { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
