@@ -707,3 +707,59 @@ END $$;
   assert.doesNotMatch(mine[0]!.message, /it asks v_org_id IS NOT NULL/);
   assert.deepEqual(await elevateB(open), { anon: 'ok', authenticated: 'ok', roleOfB: 'admin' });
 });
+
+test("err: a guard raising when another SELECT's variable IS NULL does not close the caller's lookup (supabase/supabase's supa-builder promote_to_admin: SELECT role INTO v_caller_role … WHERE user_id = auth.uid() AND organization_id = p_org; IF v_caller_role != 'admin' THEN RAISE; then SELECT id INTO v_user_id … WHERE email = p_email; IF v_user_id IS NULL THEN RAISE): anon makes a member an admin while a member is refused; IS DISTINCT FROM (the fix) refuses anon", async () => {
+  const sql = `create table public.user_roles (
+  user_id uuid not null, organization_id text not null, role text not null check (role in ('admin', 'builder')),
+  unique (user_id, organization_id)
+);
+alter table public.user_roles enable row level security;
+create table public.members (id uuid primary key, email text not null);
+create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  v_user_id uuid;
+  v_caller_role text;
+begin
+  select role into v_caller_role from public.user_roles
+  where user_id = auth.uid() and organization_id = p_organization_id;
+  if v_caller_role != 'admin' then
+    raise exception 'Only admins can promote users';
+  end if;
+  select id into v_user_id from public.members where email = p_user_email;
+  if v_user_id is null then
+    raise exception 'User not found: %', p_user_email;
+  end if;
+  update public.user_roles set role = 'admin' where user_id = v_user_id and organization_id = p_organization_id;
+  return true;
+end;
+$$;
+`;
+  const file = 'supabase/migrations/20240101000000_roles.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "v_caller_role != 'admin'");
+  assert.match(mine[0]!.message, /the SELECT … INTO v_caller_role FROM public\.user_roles that looks the caller up finds no row/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /if v_caller_role IS DISTINCT FROM 'admin' then/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (a guard on the caller's own lookup, or on auth.uid(), still closes it)
+  assert.equal(lintFiles([{ file, text: sql.replace('if v_user_id is null then', 'if v_caller_role is null then') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file, text: sql.replace('if v_user_id is null then', 'if auth.uid() is null then') }], ID).mine.length, 0);
+  /** B, a builder of acme, promoted by `who` (anon, or A, a builder of acme): B's role after, or the error's code. */
+  const promoteB = async (w: Workspace, who: 'anon' | 'member'): Promise<string> =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(w));
+      await q(`INSERT INTO public.members VALUES ('${TENANT_B}', 'b@example.com'), ('${TENANT_A}', 'a@example.com');
+        INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'acme', 'builder'), ('${TENANT_A}', 'acme', 'builder')`);
+      if (who === 'member') await q(actAs(TENANT_A));
+      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
+      const r = await tryQuery(q, `SELECT public.promote_to_admin('b@example.com', 'acme')`);
+      await q('RESET ROLE');
+      return r.ok ? ((await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_B}'`))[0]!.role as string) : r.error.code;
+    });
+  assert.equal(await promoteB(ws, 'anon'), 'admin', 'anon passes the check');
+  assert.equal(await promoteB(ws, 'member'), 'P0001', 'a builder of the organization is refused');
+  assert.equal(await promoteB(fixed, 'anon'), 'P0001', 'IS DISTINCT FROM refuses anon');
+});

@@ -290,7 +290,11 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
         const c = nullableContext(n.NullTest.arg, vars);
         // (a lookup by an argument: a variable its own SELECT fills; auth.uid() says nothing of that row)
         if (context.lookup?.by !== undefined) found ||= c?.lookup?.stmt === context.lookup.stmt;
-        else if (c && (c.kind === context.kind || (context.kind === 'lookup' && c.kind === 'auth.uid()'))) found = true;
+        // (a lookup keyed by auth.uid(): its own variables, or auth.uid() itself; another SELECT's
+        // variable says nothing of that row — supa-builder's promote_to_admin raises when the
+        // target user's id IS NULL, after the caller's role check has let anon through)
+        else if (context.kind === 'lookup') found ||= c?.kind === 'auth.uid()' || (!!c?.lookup && c.lookup.stmt === context.lookup?.stmt);
+        else if (c && c.kind === context.kind) found = true;
       }
       if (context.kind === 'lookup' && n.ColumnRef && columnRef(n)?.name === 'found') found = true;
       for (const k in n) visit(n[k]);
