@@ -1002,3 +1002,41 @@ test("err (message): an UPDATE of auth.users that returns nothing changes accoun
     assert.deepEqual(await q(`SELECT public.log_mail('${TENANT_B}') AS e`), [{ e: 'b@example.com' }]);
   });
 });
+
+test("err (message): a function that only INSERTs into auth.users (supabase/supabase's slack-clone create_user(email)) adds accounts, it changes none: anon creates one with the e-mail it passes, the existing accounts stay as they were, and one with an e-mail already taken fails with 23505; with an UPDATE the message says it changes other users' accounts", async () => {
+  const sql = `CREATE OR REPLACE FUNCTION public.create_user(email text) RETURNS uuid SECURITY DEFINER SET search_path = auth, pg_temp AS $$
+declare
+  user_id uuid;
+BEGIN
+  user_id := gen_random_uuid();
+  INSERT INTO auth.users (id, email) VALUES (user_id, email) RETURNING id INTO user_id;
+  RETURN user_id;
+END;
+$$ LANGUAGE plpgsql;
+`;
+  const file = 'supabase/migrations/20240101000000_users.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /can be called by PUBLIC .* and adds rows to auth\.users, .* any caller can create accounts in auth\.users with the values it passes \(an e-mail address no account has yet, for one; it changes no existing account\)\./);
+  assert.doesNotMatch(mine[0]!.message, /change other users' accounts/);
+  // (an UPDATE, or an upsert, does change them)
+  for (const other of [
+    sql.replace('INSERT INTO auth.users (id, email) VALUES (user_id, email) RETURNING id INTO user_id;', 'UPDATE auth.users SET email = create_user.email WHERE id = user_id;'),
+    sql.replace('RETURNING id INTO user_id;', 'ON CONFLICT (id) DO UPDATE SET email = excluded.email RETURNING id INTO user_id;'),
+  ])
+    assert.match(lintFiles([{ file, text: other }], ID).mine[0]!.message, /and changes rows of auth\.users, .* any caller can change other users' accounts\./);
+  await inRollback(await getDb(), async (q) => {
+    await migrate(q, ws);
+    await q('CREATE UNIQUE INDEX ON auth.users (email)');
+    await q('SET ROLE anon');
+    await q(`SELECT public.create_user('c@example.com')`);
+    const taken = await tryQuery(q, `SELECT public.create_user('b@example.com')`);
+    assert.equal(taken.ok ? '' : taken.error.code, '23505', 'an e-mail already taken is refused');
+    await q('RESET ROLE');
+    assert.deepEqual((await q('SELECT email, raw_app_meta_data FROM auth.users ORDER BY email')).map((r) => [r.email, r.raw_app_meta_data]), [
+      ['a@example.com', {}],
+      ['b@example.com', {}],
+      ['c@example.com', null],
+    ], 'anon added an account; the others are as they were');
+  });
+});

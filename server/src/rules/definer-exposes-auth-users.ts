@@ -1,7 +1,7 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Table } from '../analysis/model.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { constBool, textOfFile } from '../analysis/policy-exprs.js';
-import { constValue, returningOf } from '../analysis/ast.js';
+import { constValue, dmlTargetsIn, returningOf } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -601,6 +601,25 @@ function existenceOracle(f: Func): { cols: string[]; params: string[] } | undefi
   return cols.size ? { cols: [...cols], params: [...params] } : undefined;
 }
 
+/**
+ * Whether every statement of f's body that writes a relation named users (auth.users, or one a
+ * search_path may resolve to it) is a plain INSERT INTO it: no UPDATE, DELETE or MERGE, no
+ * ON CONFLICT DO UPDATE, no data-modifying WITH writing it.
+ */
+function insertsOnlyUsers(f: Func): boolean {
+  let inserts = 0;
+  for (const st of f.body?.statements ?? []) {
+    const n = st.node as Node | undefined;
+    if (!n) continue;
+    if (dmlTargetsIn(n).some((r) => r?.relname === 'users')) return false;
+    const dml = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt';
+    if (!dml || n.relation?.relname !== 'users') continue;
+    if (st.kind !== 'InsertStmt' || n.onConflictClause?.action === 'ONCONFLICT_UPDATE') return false;
+    inserts++;
+  }
+  return inserts > 0;
+}
+
 export const definerExposesAuthUsers = defineRule({
   meta: {
     id: 'definer-exposes-auth-users',
@@ -619,6 +638,8 @@ export const definerExposesAuthUsers = defineRule({
     if (!supabaseAuthUsers(model)) return;
     for (const f of dataDefiners(model)) {
       const writes = f.writes.has(AUTH_USERS);
+      // (only INSERTs: it adds accounts, it changes none of the others')
+      const addsOnly = writes && insertsOnlyUsers(f);
       const readsAuth = readsAsOwner(model, f).has(AUTH_USERS);
       const readsOwn = returnsRowData(f) && readsAuth;
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
@@ -639,9 +660,10 @@ export const definerExposesAuthUsers = defineRule({
       const copiedCols = copied?.cols?.length ? copied.cols.join(', ') : undefined;
       const copiedInto = copies.map((c) => `${c.table}, which ${roleList(c.readers)} can read`).join(', and ');
       const copiedText = `copies data${copiedCols ? ` (${copiedCols})` : ''} of rows of auth.users, ${authUsersText(model)}, into ${copiedInto}`;
+      const change = addsOnly ? 'adds rows to auth.users' : 'changes rows of auth.users';
       const what = copies.length
-        ? `${copiedText}${writes ? ', and changes rows of auth.users' : ''}`
-        : `${reads && writes ? `${returned}, and changes rows of auth.users` : reads ? returned : 'changes rows of auth.users'}, ${authUsersText(model)}`;
+        ? `${copiedText}${writes ? `, and ${change}` : ''}`
+        : `${reads && writes ? `${returned}, and ${change}` : reads ? returned : change}, ${authUsersText(model)}`;
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
       const from = copies.map((c) => c.table).join(' and ');
@@ -657,7 +679,9 @@ export const definerExposesAuthUsers = defineRule({
                 : cols?.length
                   ? `read ${cols.join(', ')} of other users' accounts`
                   : "read other users' accounts"
-              : "change other users' accounts";
+              : addsOnly
+                ? 'create accounts in auth.users with the values it passes (an e-mail address no account has yet, for one; it changes no existing account)'
+                : "change other users' accounts";
       report({
         ...f.nameLoc,
         message:
