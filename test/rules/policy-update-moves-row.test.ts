@@ -341,3 +341,51 @@ test("err: conversation_id IN (SELECT id FROM conversations WHERE participant1_i
     await expectPgError(q(`UPDATE public.messages SET conversation_id = '${CONV_A}', content = 'planted by M'`), '42501');
   });
 });
+
+// Calibration (c-breeze's employees): the UPDATE policy that would let a user move their own row
+// into any organization also reads employees in a sub-select, under a SELECT policy that has one:
+// the rewriter raises 42P17 for every UPDATE of the table (policy-recursion reports it), with or
+// without a WHERE, so no row moves. Without the recursing branch the move works and is reported.
+const ORG_A = '00000000-0000-4000-8000-0000000000a1';
+const ORG_B = '00000000-0000-4000-8000-0000000000b2';
+const EMPLOYEES = `CREATE TABLE public.employees (id bigint PRIMARY KEY, user_id uuid NOT NULL, organization_id uuid NOT NULL, is_root_admin boolean NOT NULL DEFAULT false);
+CREATE INDEX ON public.employees (user_id); CREATE INDEX ON public.employees (organization_id);
+ALTER TABLE public.employees ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.my_orgs() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT e.organization_id FROM public.employees e WHERE e.user_id = (select auth.uid()) $$;
+CREATE POLICY employee_select ON public.employees FOR SELECT TO authenticated
+  USING (user_id = (select auth.uid()) OR organization_id IN (SELECT public.my_orgs()));
+CREATE POLICY employee_insert ON public.employees FOR INSERT TO authenticated
+  WITH CHECK (organization_id IN (SELECT public.my_orgs()));
+CREATE POLICY employee_modify ON public.employees FOR UPDATE TO authenticated
+  USING (user_id = (select auth.uid()) OR (organization_id IN (SELECT public.my_orgs()) AND NOT (SELECT e.is_root_admin FROM public.employees e WHERE e.id = employees.id)));
+`;
+
+test('ok: an UPDATE policy that recurses (42P17 on every UPDATE of the table, PGlite) moves no row: not reported; without the recursing branch the move works and is reported', async () => {
+  const file = 'supabase/migrations/20250121000000_employees.sql';
+  const r = lintFiles([{ file, text: EMPLOYEES }], ID);
+  assert.deepEqual(r.mine, []);
+  assert.ok(r.findings.some((f) => f.rule === 'policy-recursion'), 'policy-recursion reports the UPDATE policy');
+  const plain = EMPLOYEES.replace(/USING \(user_id = \(select auth\.uid\(\)\) OR \(organization_id IN[\s\S]*?employees\.id\)\)\);\n$/, 'USING (user_id = (select auth.uid()));\n');
+  assert.notEqual(plain, EMPLOYEES);
+  const [f] = lintFiles([{ file, text: plain }], ID).mine;
+  assert.match(f?.message ?? '', /admits it through a condition on user_id and the caller, whatever its organization_id is/);
+  for (const [sql, moves] of [[EMPLOYEES, false], [plain, true]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await onSupabase(q, sql);
+      await q(`INSERT INTO public.employees VALUES (1, '${TENANT_A}', '${ORG_A}', false), (2, '${TENANT_B}', '${ORG_B}', false)`);
+      await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+      const insert = await tryQuery(q, `INSERT INTO public.employees VALUES (3, '${TENANT_A}', '${ORG_B}', false)`);
+      assert.equal(insert.ok ? 'ok' : insert.error.code, '42501', 'INSERT refuses a row in organization B');
+      if (!moves) {
+        for (const update of [`UPDATE public.employees SET organization_id = '${ORG_B}' WHERE id = 1`, `UPDATE public.employees SET organization_id = '${ORG_B}'`]) {
+          const r = await tryQuery(q, update);
+          assert.equal(r.ok ? 'ok' : r.error.code, '42P17', update);
+        }
+      } else {
+        assert.deepEqual(await q(`UPDATE public.employees SET organization_id = '${ORG_B}' WHERE id = 1 RETURNING id::int AS id`), [{ id: 1 }]);
+        await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+        assert.deepEqual(await q('SELECT id::int AS id FROM public.employees ORDER BY id'), [{ id: 1 }, { id: 2 }], "B reads A's row, moved into organization B");
+      }
+    });
+  }
+});

@@ -17,6 +17,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { columnRef, forWriter, looksAtCaller, mayHoldPrivilege, reportKeeper, uniqueColumn } from './lib/util.js';
 import { guarded } from './policy-membership-self-join.js';
+import { recursionCycles } from '../analysis/recursion.js';
 
 /** How a condition admits a new row with respect to a group column. */
 type Kind = 'own' | 'bound' | 'neutral' | 'other';
@@ -326,7 +327,14 @@ function hasOwnLeaf(model: Model, t: Table, n: Node): boolean {
   return names && looksAtCaller(model, n);
 }
 
-/** The roles for which the policy's sub-selects read a table they may not read (policy-reads-without-grant's gaps): evaluating it fails with 42501. */
+/**
+ * The roles for which every UPDATE through the policy fails: its sub-selects read a table they may
+ * not read (policy-reads-without-grant's gaps, 42501), or an UPDATE (or ALL) policy of its table
+ * that applies to them recurses in the rewriter (42P17, policy-recursion's cycles): PostgreSQL
+ * expands every UPDATE policy that applies to the role for each UPDATE, with or without a WHERE,
+ * so none of them moves a row (measured on PGlite: c-breeze's employees, whose UPDATE policy
+ * reads employees in a sub-select under a SELECT policy with one). '*': every role.
+ */
 function updateFails(model: Model, p: Policy): Set<string> | undefined {
   const byPolicy = memoModel(model, 'moves-row:gaps', (m) => {
     const out = new Map<Policy, Set<string>>();
@@ -337,7 +345,22 @@ function updateFails(model: Model, p: Policy): Set<string> | undefined {
     }
     return out;
   });
-  return byPolicy.get(p);
+  const recursing = memoModel(model, 'moves-row:recursing', (m) => {
+    const out = new Map<string, Set<string>>();
+    for (const c of recursionCycles(m)) {
+      const s = c.start;
+      if (c.code !== '42P17' || (s.command !== 'update' && s.command !== 'all')) continue;
+      let set = out.get(s.table);
+      if (!set) out.set(s.table, (set = new Set()));
+      // (the roles whose UPDATE meets the recursion: those of the cycle, or of its start policy)
+      for (const r of c.roles ?? s.roles) set.add(r === 'public' ? '*' : r);
+    }
+    return out;
+  });
+  const gaps = byPolicy.get(p);
+  const rec = recursing.get(p.table);
+  if (!rec) return gaps;
+  return gaps ? new Set([...gaps, ...rec]) : rec;
 }
 
 const UPDATE: readonly string[] = ['update'];
@@ -456,10 +479,11 @@ function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Polic
     let roles: string[] | undefined;
     for (let k = 0; k < p.roles.length; k++) if (mayMove(model, t, policies, p.roles[k]!, g)) (roles ??= []).push(p.roles[k]!);
     if (!roles) continue;
-    // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
+    // (not roles every UPDATE through this policy fails for: its USING reads a table they may not
+    // read, 42501, or an UPDATE policy of the table recurses for them, 42P17)
     const failing = updateFails(model, p);
     (kept.failing === NO_ANSWERS ? (kept.failing = []) : kept.failing).push(p, failingKey(failing));
-    if (failing) roles = roles.filter((r) => !failing.has(r));
+    if (failing) roles = roles.filter((r) => !failing.has(r) && !failing.has('*'));
     if (!roles.length) continue;
     const isGuarded = guarded(model, t, 'update', g);
     (kept.guards === NO_ANSWERS ? (kept.guards = []) : kept.guards).push(g, isGuarded);
