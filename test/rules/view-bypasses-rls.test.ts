@@ -555,3 +555,40 @@ test('err: still reported where the migrations grant nothing at all (privileges 
     assert.equal(await count(q, 'order_totals'), 2);
   });
 });
+
+// Calibration (liara-lite's mv_mem_facet_counts, a materialized view over views of its memories):
+// a materialized view over a view stores what the view read when it was refreshed, a
+// security_invoker view's tables read then as the materialized view's owner.
+test('err: a materialized view over a security_invoker view of an RLS table is reported (the view is not): anon reads every user\'s rows from it, none from the view (PGlite)', async () => {
+  const sql = `CREATE TABLE public.memories (id bigint PRIMARY KEY, user_id uuid NOT NULL, tags text[] NOT NULL);
+CREATE INDEX ON public.memories (user_id);
+ALTER TABLE public.memories ENABLE ROW LEVEL SECURITY;
+CREATE POLICY memories_own ON public.memories FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE VIEW public.v_mem_keyword WITH (security_invoker = true) AS SELECT m.id, m.user_id, k AS value FROM public.memories m, unnest(m.tags) AS k;
+CREATE MATERIALIZED VIEW public.mv_mem_facet_counts AS SELECT value, user_id, count(*) AS freq FROM public.v_mem_keyword GROUP BY value, user_id;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250817000000_facets.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.match(mine[0]!.message, /^Materialized view public\.mv_mem_facet_counts stores rows of public\.memories, which has row-level security/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(`INSERT INTO public.memories VALUES (1, '${TENANT_A}', '{diagnosis}'), (2, '${TENANT_B}', '{salary}')`);
+    await q(sql.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('GRANT SELECT ON public.memories, public.v_mem_keyword, public.mv_mem_facet_counts TO anon, authenticated');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.v_mem_keyword'), 0, 'the security_invoker view applies the policies: none for anon');
+    assert.deepEqual(await q('SELECT value FROM public.mv_mem_facet_counts ORDER BY value'), [{ value: 'diagnosis' }, { value: 'salary' }], "every user's keywords");
+  });
+  // a plain view over the security_invoker view reads it as the querying role: not followed, not reported
+  const plain = sql.replace('CREATE MATERIALIZED VIEW public.mv_mem_facet_counts AS', 'CREATE VIEW public.v_facet_counts AS');
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250817000000_facets.sql', text: plain }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(plain);
+    await q(`INSERT INTO public.memories VALUES (1, '${TENANT_A}', '{diagnosis}'), (2, '${TENANT_B}', '{salary}')`);
+    await q('GRANT SELECT ON public.memories, public.v_mem_keyword, public.v_facet_counts TO anon, authenticated');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.v_facet_counts'), 0, "the security_invoker view inside reads as anon, even through the superuser's view");
+  });
+});

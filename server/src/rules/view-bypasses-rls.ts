@@ -21,14 +21,30 @@ interface Hit {
  * RLS tables a view reads directly (joins and sub-queries included). A security_invoker view
  * nested inside it checks its own tables as the querying role, not as the outer view's owner
  * (measured), and a view that is not security_invoker on the way is a finding of its own, so
- * other views are not followed.
+ * other views are not followed. A materialized view follows them: it stores what its query
+ * read when it was created or refreshed, a security_invoker view's tables read then as the
+ * materialized view's owner (PGlite: anon reads every user's rows through one over a
+ * security_invoker view of an RLS table, whose policy admits anon none), so making the views
+ * security_invoker does not keep its rows from its readers.
  */
 function rlsTablesReached(model: Model, v: View): Hit[] {
   const hits: Hit[] = [];
-  for (const r of v.reads) {
-    const t = model.tables.get(r);
-    if (t?.rlsEnabled) hits.push({ table: t });
-  }
+  const seen = new Set<string>([v.key]);
+  const visit = (reads: ReadonlySet<string>) => {
+    for (const r of reads) {
+      const t = model.tables.get(r);
+      if (t?.rlsEnabled) {
+        if (!hits.some((h) => h.table === t)) hits.push({ table: t });
+        continue;
+      }
+      const inner = v.materialized && !seen.has(r) ? model.views.get(r) : undefined;
+      if (inner) {
+        seen.add(r);
+        visit(inner.reads);
+      }
+    }
+  };
+  visit(v.reads);
   return hits;
 }
 
