@@ -765,3 +765,10 @@ CREATE TRIGGER orgs_plan AFTER UPDATE ON public.orgs FOR EACH ROW EXECUTE FUNCTI
     assert.equal((await q('SELECT count(*)::int AS n FROM public.plan_log'))[0]!.n, 0, 'the trigger never fired');
   });
 });
+
+test("the message's example appends pg_temp to the function's own schemas (SET search_path = auth: 'auth, pg_temp', not 'public, pg_temp'; slack-clone's create_user)", () => {
+  const sql = "CREATE FUNCTION public.create_user(email text) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = auth AS $$ BEGIN INSERT INTO users (email) VALUES (email); RETURN NULL; END $$;\n";
+  const r = lintFiles([{ file: 'supabase/migrations/20240101000000_u.sql', text: sql }], 'definer-search-path-unsafe');
+  assert.equal(r.mine.length, 1);
+  assert.match(r.mine[0]!.message, /Append pg_temp \(SET search_path = auth, pg_temp\), or use SET search_path = ''/);
+});

@@ -332,7 +332,7 @@ export const definerSearchPathUnsafe = defineRule({
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
             : why === 'from-current'
               ? `Replace FROM CURRENT with the list ending with pg_temp (SET search_path = ${[pathText(current?.path ?? DEFAULT_PATH, false), 'pg_temp'].filter(Boolean).join(', ')}), or use SET search_path = '' with schema-qualified names.`
-              : "Append pg_temp (e.g. SET search_path = public, pg_temp), or use SET search_path = '' with schema-qualified names."),
+              : `Append pg_temp (SET search_path = ${[pathText(s.values, false), 'pg_temp'].filter(Boolean).join(', ')}), or use SET search_path = '' with schema-qualified names.`),
         fixes: fixesFor(model, s, why),
       });
     }
