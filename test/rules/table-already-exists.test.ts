@@ -258,3 +258,66 @@ CREATE TABLE IF NOT EXISTS uisetup_log (id bigint PRIMARY KEY);
     assert.deepEqual(await runEach(q, sqlOf(skipped.ws)), ['42P07 relation "uisetup" already exists']);
   });
 });
+
+// A schema listed first that the workspace never makes (no CREATE SCHEMA, nothing in it, never
+// named elsewhere) does not exist: PostgreSQL skips it and creates an unqualified table, view or
+// function in the first schema of the path that exists. A schema the migrations make only later
+// (replay order) is skipped the same way until its CREATE SCHEMA. One the workspace names
+// elsewhere without making it (made outside the migrations, or by dynamic SQL) stays where the
+// migration puts it: the model cannot know it is missing.
+test('ok: under SET search_path = data, public, with no schema data, an unqualified CREATE TABLE / VIEW makes public\'s (PGlite); data made only later counts from its CREATE SCHEMA on; a schema named elsewhere is kept', async () => {
+  const text = `SET search_path = data, public;
+CREATE TABLE notes (id int PRIMARY KEY, owner_id uuid);
+CREATE VIEW notes_v AS SELECT id FROM notes;
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.notes USING (owner_id = auth.uid());
+`;
+  const { ws, findings } = lintFiles([{ file: 'supabase/migrations/20250101000000_notes.sql', text }], ID);
+  const model = ws.model();
+  assert.deepEqual([...model.tables.keys()].filter((k) => k.endsWith('.notes')), ['public.notes']);
+  assert.deepEqual([...model.views.keys()].filter((k) => k.endsWith('.notes_v')), ['public.notes_v']);
+  assert.equal(model.tables.get('public.notes')?.rlsEnabled, true);
+  assert.deepEqual(findings.filter((f) => f.rule === 'rls-not-enabled'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, text), []);
+    const made = await q(`SELECT n.nspname || '.' || c.relname AS t, c.relrowsecurity AS rls FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname IN ('notes', 'notes_v') ORDER BY 1`);
+    assert.deepEqual(made, [{ t: 'public.notes', rls: true }, { t: 'public.notes_v', rls: false }]);
+    assert.deepEqual(await q(`SELECT nspname FROM pg_namespace WHERE nspname = 'data'`), []);
+  });
+  // data made by a later migration: still public's here (PostgreSQL), data's after it
+  const later = `SET search_path = data, public;\nCREATE SCHEMA data;\nCREATE TABLE later_t (id int);\n`;
+  const two = lintFiles([{ file: 'db/migrations/1_notes.sql', text: text.replace(/ALTER TABLE[^]*$/, '') }, { file: 'db/migrations/2_data.sql', text: later }], ID);
+  assert.deepEqual([...two.ws.model().tables.keys()].filter((k) => /\.(notes|later_t)$/.test(k)).sort(), ['data.later_t', 'public.notes']);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(two.ws)), []);
+    const made = await q(`SELECT n.nspname || '.' || c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname IN ('notes', 'later_t') ORDER BY 1`);
+    assert.deepEqual(made.map((r) => r.t), ['data.later_t', 'public.notes']);
+  });
+  // data never made, but named elsewhere (a GRANT on it: made outside the migrations): kept in data
+  const named = lintFiles([{ file: 'db/migrations/1_notes.sql', text: `${text.replace(/ALTER TABLE[^]*$/, '')}GRANT USAGE ON SCHEMA data TO PUBLIC;\n` }], ID);
+  assert.deepEqual([...named.ws.model().tables.keys()].filter((k) => k.endsWith('.notes')), ['data.notes']);
+});
+
+// Functions are made in the same creation namespace: the first schema of the path that exists,
+// not the first holding the name (keyOf), and not a schema the workspace never makes.
+test('ok: under SET search_path = data, public a CREATE FUNCTION of an unqualified name is made in the first schema that exists (PGlite): public without schema data, data\'s own beside public\'s with it', async () => {
+  const text = `SET search_path = data, public;
+CREATE FUNCTION is_member() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+`;
+  const none = lintFiles([{ file: 'db/migrations/1_f.sql', text }], ID);
+  assert.deepEqual([...none.ws.model().functions.keys()].filter((k) => k.endsWith('.is_member')), ['public.is_member']);
+  const publicFirst = { file: 'db/migrations/1_public.sql', text: 'CREATE FUNCTION is_member() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT false $$;\n' };
+  const both = lintFiles([publicFirst, { file: 'db/migrations/2_data.sql', text: `CREATE SCHEMA data;\n${text}` }], ID);
+  assert.deepEqual([...both.ws.model().functions.keys()].filter((k) => k.endsWith('.is_member')).sort(), ['data.is_member', 'public.is_member']);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(none.ws)), []);
+    const made = await q(`SELECT n.nspname || '.' || p.proname AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = 'is_member' ORDER BY 1`);
+    assert.deepEqual(made.map((r) => r.f), ['public.is_member']);
+  });
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(both.ws)), []);
+    const made = await q(`SELECT n.nspname || '.' || p.proname AS f, pg_get_functiondef(p.oid) ~ 'true' AS mine FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = 'is_member' ORDER BY 1`);
+    assert.deepEqual(made, [{ f: 'data.is_member', mine: true }, { f: 'public.is_member', mine: false }]);
+  });
+});

@@ -2639,6 +2639,8 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
       r.roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
     }
   }
+  // (set after a restore: a saved state holds the previous build's)
+  r.schemaInfo = { files, segments, supabasePlatform, named: new Map() };
   // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed, and
   // recorded in a rebuild or a first build given recordFromStart() (a first build, e.g. the CLI's only one, records
   // nothing otherwise: recording costs ≈ 10 % of its replay)
@@ -2812,6 +2814,7 @@ function shareState(from: Replay, to: Replay): void {
   to.schemaTag = from.schemaTag;
   to.currentRole = from.currentRole;
   to.lastEntry = from.lastEntry;
+  to.schemaInfo = from.schemaInfo;
 }
 
 /**
@@ -3556,6 +3559,8 @@ class Replay {
   rolesConsulted = 0;
   /** CREATEs of an unqualified name the search_path put in another schema than the one holding it (createKeyOf): a segment making one is not recorded */
   createdThroughPath = 0;
+  /** What schemaState asks of the build beyond the state: its files and segments, whether the database is Supabase's (set by buildModel, for each build) */
+  schemaInfo: SchemaInfo | undefined;
   defaultExecuteRevoked: Loc | undefined;
   defaultTableGrants: DefaultTableGrant[] = [];
   /**
@@ -3812,22 +3817,74 @@ class Replay {
    * PostgreSQL's creation namespace, the first schema listed that exists ($user, pg_temp and
    * pg_catalog aside), not the first one that already holds the name (keyOf): with
    * `SET search_path = data, public`, `CREATE TABLE uisetup` makes data.uisetup beside an
-   * existing public.uisetup (PGlite). A segment making one so is not recorded (see record()).
+   * existing public.uisetup (PGlite). A schema listed that does not exist is skipped (PostgreSQL
+   * leaves it out of the path): with no schema data, `CREATE TABLE notes` makes public.notes
+   * (PGlite; schemaState says which schemas exist). A schema the model cannot know about
+   * ('unknown') is passed over only when another schema already holds the name, as before: see
+   * schemaState for why. A segment making one so, or asking whether a schema exists, is not
+   * recorded (see record()): what it made depends on statements outside it.
    */
   createKeyOf(name: Name): string {
     const k = this.keyOf(name);
     const path = this.searchPath;
     if (!path || name.schema !== undefined || name.name === undefined) return k;
-    for (const s of path) {
-      if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
-      const here = `${s}.${name.name}`;
-      if (here === k) return k;
-      if (this.schemaExists(s)) {
-        this.createdThroughPath++;
-        return here;
+    let asked = false;
+    try {
+      for (const s of path) {
+        if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
+        const state = this.schemaState(s);
+        if (state !== 'builtin') asked = true;
+        if (state === 'missing') continue;
+        const here = `${s}.${name.name}`;
+        if (here === k) return k;
+        if (state !== 'unknown') {
+          asked = true;
+          return here;
+        }
+      }
+      return k;
+    } finally {
+      if (asked) this.createdThroughPath++;
+    }
+  }
+
+  /**
+   * Whether a schema exists where the replay stands: 'builtin' (public and information_schema,
+   * and the schemas of the Supabase platform on one), 'exists' (schemaExists: made by a replayed
+   * CREATE SCHEMA, or holding an object), 'missing' (a CREATE SCHEMA of the migrations makes it only
+   * later in replay order, or the workspace never names it: PostgreSQL skips it in the path), or
+   * 'unknown': never made by a CREATE SCHEMA the replay sees, yet named elsewhere in the workspace
+   * (a qualified name, `ON SCHEMA` / `IN SCHEMA`, a string literal of its name): it may be made
+   * outside the migrations (the platform, an init script, an extension's script) or by dynamic SQL
+   * (`EXECUTE 'CREATE SCHEMA ' || …`). For such a schema the safe choice is the schema the migration
+   * writes first, where its author meant the object: taking it for missing would move the object into
+   * a later schema (public, often exposed through the API) and make claims about a public table that
+   * PostgreSQL can disprove; the cost is at most a finding missed where the schema really is missing.
+   */
+  schemaState(schema: string): 'builtin' | 'exists' | 'missing' | 'unknown' {
+    if (BUILTIN_SCHEMAS.has(schema)) return 'builtin';
+    const info = this.schemaInfo;
+    if (info?.supabasePlatform && SUPABASE_SCHEMAS.has(schema)) return 'builtin';
+    if (this.schemaExists(schema)) return 'exists';
+    if (!info) return 'unknown';
+    if (!info.created) {
+      info.created = new Set();
+      for (const seg of info.segments) {
+        for (let i = seg.from; i < seg.to; i++) {
+          const st = seg.file.statements[i]!;
+          if (st.kind === 'CreateSchemaStmt' && st.node?.schemaname) info.created.add(String(st.node.schemaname).toLowerCase());
+        }
       }
     }
-    return k;
+    if (info.created.has(schema)) return 'missing';
+    let named = info.named.get(schema);
+    if (named === undefined) {
+      const n = schema.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const re = new RegExp(`(?:^|[^\\w$."])"?${n}"?\\.["\\w]|\\bschema\\s+(?:if\\s+not\\s+exists\\s+)?"?${n}"?(?![\\w$])|'${n}'`, 'i');
+      named = info.files.some((f) => re.test(f.text));
+      info.named.set(schema, named);
+    }
+    return named ? 'unknown' : 'missing';
   }
 
   /** Whether a schema exists for certain here: public, one a replayed CREATE SCHEMA made, or one holding a relation or function. */
@@ -4495,7 +4552,14 @@ class Replay {
   }
 
   createFunction(op: OpCreateFunction): void {
-    const pf = this.functionProtoOf(op);
+    let pf = this.functionProtoOf(op);
+    // (an unqualified name under a search_path: made in the creation namespace, as a table is —
+    // the first schema listed that exists, createKeyOf —, not where keyOf finds the name; the
+    // prototype keeps keyOf's, which its deps follow, and the function made here takes this one)
+    if (this.searchPath && nameParts(op.stmt.node.funcname).length === 1) {
+      const k = this.createKeyOf({ schema: undefined, name: pf.name, key: pf.key });
+      if (k !== pf.key) pf = { ...pf, key: k, schema: k.slice(0, k.indexOf('.')), signature: `${k}(${pf.argTypes.join(', ')})` };
+    }
     // (made under IF NOT EXISTS (… pg_proc …) in a DO block: where the function exists, the branch
     // does not run and it keeps what it was — Rochthii/secure-multitenant-saas's is_within_business_hours,
     // whose SET search_path the DO block's version lacks; PGlite)
@@ -5448,6 +5512,20 @@ export const PG_CATALOG_RELATIONS: ReadonlySet<string> = new Set(
     'pg_ts_template pg_type pg_user pg_user_mapping pg_user_mappings pg_views pg_wait_events'
   ).split(' '),
 );
+
+/** Schemas every PostgreSQL database has, where a CREATE can make an object (pg_catalog and pg_temp aside: Replay.createKeyOf skips them). */
+const BUILTIN_SCHEMAS: ReadonlySet<string> = new Set(['public', 'information_schema']);
+/** Schemas the Supabase platform makes in its database (Replay.schemaState). */
+const SUPABASE_SCHEMAS: ReadonlySet<string> = new Set(['auth', 'extensions', 'storage', 'realtime', 'graphql', 'graphql_public', 'vault', 'pgbouncer']);
+
+/** What Replay.schemaState asks of a build: its files (their text), its segments (their CREATE SCHEMAs, found once), whether the database is Supabase's, and which schemas the texts name (cached). */
+interface SchemaInfo {
+  files: readonly ParsedFile[];
+  segments: ReadonlyArray<{ file: ParsedFile; from: number; to: number }>;
+  supabasePlatform: boolean;
+  created?: Set<string>;
+  named: Map<string, boolean>;
+}
 
 /** What marks a system catalog's name in a value's deps (Replay.sessionCatalogKey): no name starts with NUL. */
 const CATALOG_DEP = '\u0000';
