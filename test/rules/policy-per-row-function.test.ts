@@ -86,8 +86,9 @@ CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
   USING (owner_id = counted_uid());`;
 
 /** Runs `text` (COUNTED's shape) with 200 rows, 2 of them A's, and counts as A: rows seen, helper calls, then the plan. */
-async function countedCalls(text: string): Promise<{ n: number; v: number; p: string }> {
+async function countedCalls(text: string, prelude = ''): Promise<{ n: number; v: number; p: string }> {
   return inRollback(await getDb(), async (q) => {
+    if (prelude) await q(prelude);
     await load(q, text, 'documents', 'owner_id');
     await q('RESET ROLE');
     await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
@@ -466,4 +467,89 @@ test("fix: a policy a DO block's EXECUTE makes, in a single-quoted or a dollar-q
       assert.equal(await count(q, 'public.docs'), 1);
     });
   }
+});
+
+// A call written without its schema resolves through the policy's search_path, as PostgreSQL
+// resolves it when CREATE POLICY runs: `uid()` under `SET search_path = auth, public` is
+// auth.uid(); `counted_uid()` under `SET search_path = app, public` is app's, not public's.
+test('err: an unqualified uid() under SET search_path = auth, public is auth.uid(): the scan\'s Filter evaluates it for each row; fixed, an InitPlan, the same rows', async () => {
+  const text = `CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON documents (owner_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+SET search_path = auth, public;
+CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
+  USING (owner_id = uid());
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_documents.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'uid');
+  assert.match(mine[0]!.message, /calls uid\(\) in its USING outside any sub-select/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(owner_id = \(select uid\(\)\)\)/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await load(q, text, 'documents', 'owner_id');
+    // (the policy calls auth.uid: what CREATE POLICY resolved uid() to)
+    assert.deepEqual(await q(`SELECT p.pronamespace::regnamespace::text || '.' || p.proname AS f FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass`), [{ f: 'auth.uid' }]);
+    const p = await plan(q, 'SELECT * FROM documents');
+    assert.match(p, /Seq Scan on documents\n\s+Filter: \(owner_id = .*current_setting\('request\.jwt\.claim\.sub'/, p);
+    assert.doesNotMatch(p, /InitPlan/, p);
+    assert.equal(await count(q, 'documents'), 2);
+  });
+  await inRollback(db, async (q) => {
+    await load(q, sqlOf(fixed), 'documents', 'owner_id');
+    const p = await plan(q, 'SELECT * FROM documents');
+    assert.match(p, /InitPlan 1\n\s+->  Result/, p);
+    assert.doesNotMatch(p.split('InitPlan 1\n')[0]!, /current_setting/, 'the Filter no longer evaluates the call');
+    assert.equal(await count(q, 'documents'), 2);
+  });
+});
+
+/** Lets the migrations' owner create a schema (in the transaction). */
+const OWNER_CREATES_SCHEMAS = `DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO app_owner', current_database()); END $$`;
+
+/** COUNTED with a VOLATILE public.counted_uid() beside it, and `schema`'s STABLE one, the policy created under `SET search_path = <schema>, public`. */
+const shadowed = (stable: 'app' | 'public') => {
+  const other = stable === 'app' ? 'public' : 'app';
+  return `CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO authenticated;
+${COUNTED.replace('CREATE FUNCTION counted_uid()', () => `CREATE FUNCTION ${stable}.counted_uid()`)
+  .replace('CREATE TABLE documents', () => `CREATE FUNCTION ${other}.counted_uid() RETURNS uuid LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM nextval('uid_calls');
+  RETURN auth.uid();
+END $$;
+CREATE TABLE documents`)
+  .replace('CREATE POLICY', 'SET search_path = app, public;\nCREATE POLICY')}
+`;
+};
+
+test("err/ok: under SET search_path = app, public, counted_uid() is app's: reported where app's is STABLE (public's VOLATILE), called once per row, fixed once per statement; not reported where app's is VOLATILE (public's STABLE)", async () => {
+  const stableInApp = shadowed('app');
+  const linted = lintFiles([{ file: 'm.sql', text: stableInApp }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /calls the STABLE function counted_uid\(\)/);
+  const fixed = applyFix(linted.ws, linted.mine[0]!);
+  const before = await countedCalls(stableInApp, OWNER_CREATES_SCHEMAS);
+  assert.deepEqual({ n: before.n, v: before.v }, { n: 2, v: 201 }, 'once per row');
+  assert.match(before.p, /Filter: \(owner_id = counted_uid\(\)\)/, before.p);
+  const after = await countedCalls(sqlOf(fixed), OWNER_CREATES_SCHEMAS);
+  assert.deepEqual({ n: after.n, v: after.v }, { n: 2, v: 1 }, 'once per statement');
+  await inRollback(await getDb(), async (q) => {
+    await q(OWNER_CREATES_SCHEMAS);
+    await load(q, stableInApp, 'documents', 'owner_id');
+    const called = await q(`SELECT p.pronamespace::regnamespace::text || '.' || p.proname AS f, p.provolatile AS v FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass`);
+    assert.deepEqual(called, [{ f: 'app.counted_uid', v: 's' }]);
+  });
+  // app's VOLATILE: the policy calls it (pg_depend), not public's STABLE one; not reported
+  const volatileInApp = shadowed('public');
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: volatileInApp }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(OWNER_CREATES_SCHEMAS);
+    await load(q, volatileInApp, 'documents', 'owner_id');
+    const called = await q(`SELECT p.pronamespace::regnamespace::text || '.' || p.proname AS f, p.provolatile AS v FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass`);
+    assert.deepEqual(called, [{ f: 'app.counted_uid', v: 'v' }]);
+  });
 });

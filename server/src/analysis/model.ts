@@ -3764,9 +3764,12 @@ class Replay {
    */
   functionThroughPath(path: readonly string[], name: string): string {
     let k = '';
+    // (on Supabase, auth.uid(), auth.jwt(), auth.role() and auth.email() are the platform's, made
+    // outside the migrations: `uid()` under `SET search_path = auth, public` is auth.uid())
+    const platform = this.schemaInfo?.supabasePlatform === true && SUPABASE_AUTH_NAMES.has(name);
     for (const s of path) {
       if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
-      if (this.functions.has(`${s}.${name}`)) {
+      if (this.functions.has(`${s}.${name}`) || (platform && s === 'auth')) {
         k = `${s}.${name}`;
         break;
       }
@@ -3822,7 +3825,10 @@ class Replay {
    * (PGlite; schemaState says which schemas exist). A schema the model cannot know about
    * ('unknown') is passed over only when another schema already holds the name, as before: see
    * schemaState for why. A segment making one so, or asking whether a schema exists, is not
-   * recorded (see record()): what it made depends on statements outside it.
+   * recorded (see record()): what it made depends on statements outside it. ($user, pg_temp and
+   * pg_catalog are still passed over: listed first, pg_temp makes a temporary table and pg_catalog,
+   * for a superuser, a table there (PGlite), which no key of the model stands for; a path of
+   * schemas none of which exists fails with 3F000, and the model keeps keyOf's.)
    */
   createKeyOf(name: Name): string {
     const k = this.keyOf(name);
@@ -5515,6 +5521,8 @@ export const PG_CATALOG_RELATIONS: ReadonlySet<string> = new Set(
 
 /** Schemas every PostgreSQL database has, where a CREATE can make an object (pg_catalog and pg_temp aside: Replay.createKeyOf skips them). */
 const BUILTIN_SCHEMAS: ReadonlySet<string> = new Set(['public', 'information_schema']);
+/** The functions of Supabase's auth schema a policy calls (Replay.functionThroughPath; policy-exprs' SUPABASE_AUTH_FUNCTIONS). */
+const SUPABASE_AUTH_NAMES: ReadonlySet<string> = new Set(['uid', 'jwt', 'role', 'email']);
 /** Schemas the Supabase platform makes in its database (Replay.schemaState). */
 const SUPABASE_SCHEMAS: ReadonlySet<string> = new Set(['auth', 'extensions', 'storage', 'realtime', 'graphql', 'graphql_public', 'vault', 'pgbouncer']);
 

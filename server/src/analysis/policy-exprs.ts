@@ -835,13 +835,17 @@ export function rowIndependentCall(model: Model, call: Node): Omit<RowIndependen
   if (call.agg_star || call.agg_distinct || call.over || call.agg_filter || call.agg_order) return undefined;
   const args: Node[] = call.args ?? [];
   if (!args.every((a) => rowIndependentValue(model, a))) return undefined;
-  const func = model.findFunction(parts, args.length);
+  // (a one-part name as PostgreSQL resolved it when the policy was made: through the SET
+  // search_path it was created under, Model.callPathKey — `uid()` under `auth, public` is
+  // auth.uid(), and `f()` under `app, public` is app.f, not public.f; PGlite, pg_depend)
+  const func = resolveCall(model, parts, args.length, call);
   if (func) {
     if (func.volatility !== 'stable' || func.returnsTrigger || func.isProcedure) return undefined;
     const k = func.key;
     return { name: parts, node: call, via: SUPABASE_AUTH_FUNCTIONS.has(k) ? 'auth' : 'workspace', func };
   }
-  const k = (parts.length === 1 ? parts[0]! : parts.slice(-2).join('.')).toLowerCase();
+  const viaPath = parts.length === 1 ? model.callPathKey(call) : undefined;
+  const k = viaPath ?? (parts.length === 1 ? parts[0]! : parts.slice(-2).join('.')).toLowerCase();
   if (SUPABASE_AUTH_FUNCTIONS.has(k)) return { name: parts, node: call, via: 'auth' };
   if ((k === 'current_setting' || k === 'pg_catalog.current_setting') && args.length >= 1) return { name: parts, node: call, via: 'setting' };
   return undefined;

@@ -1,5 +1,5 @@
 import { SERIAL_TYPES } from '../analysis/catalog-loops.js';
-import type { Model, Policy, Table } from '../analysis/model.js';
+import { resolvedThroughPath, type Model, type Policy, type Table } from '../analysis/model.js';
 import { nodeFactsFor, typeName } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
@@ -210,8 +210,10 @@ export const policyColumnNotIndexed = defineRule({
       }
       const k = checkTable(model, t, token, ownFiles, rejected);
       for (let j = 0; j < k.reports.length; j++) report(k.reports[j]!);
-      // (a table renamed, or a partition: what is found depends on more than the table; not kept)
-      if (t.renamed || t.parents.length > 0) byTable.delete(t);
+      // (a table renamed, or a partition: what is found depends on more than the table; not kept;
+      // nor where a USING's calls resolved through a SET search_path: rowIndependentCall follows
+      // the path, the call signatures kept do not)
+      if (t.renamed || t.parents.length > 0 || t.policies.some((p) => p.using && resolvedThroughPath(p.using))) byTable.delete(t);
       else byTable.set(t, k);
     }
   },

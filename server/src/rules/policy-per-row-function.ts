@@ -1,5 +1,5 @@
 import { nodeFactsFor, stringConst } from '../analysis/ast.js';
-import type { Policy } from '../analysis/model.js';
+import { resolvedThroughPath, type Policy } from '../analysis/model.js';
 import type { WrappedCall } from '../analysis/unseen.js';
 import { usingFoldedAway } from '../analysis/policies.js';
 import {
@@ -117,7 +117,10 @@ export const policyPerRowFunction = defineRule({
         text = undefined;
       }
       const wrapped = p.wrapped && p.wrapped.using === e.node ? p.wrapped.calls : undefined;
-      const k = keptOn.get(e);
+      // (names resolved through a SET search_path: what they resolve to may change with an edit
+      // elsewhere, which the kept records' signatures do not follow — found again, not kept)
+      const viaPath = resolvedThroughPath(p.stmt) || resolvedThroughPath(e.node);
+      const k = viaPath ? undefined : keptOn.get(e);
       if (k && k.list !== list) {
         list = k.list;
         sig = callListSig(model, list);
@@ -142,7 +145,7 @@ export const policyPerRowFunction = defineRule({
       const nodeSig = nodeCallSigOf(model, facts, e.node);
       const t = (text ??= textOfFile(model, file));
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
-      let calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
+      let calls: RowIndependentCall[] = viaPath ? perRowCalls(model, t, e.node) : keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
       // (a rewrite of the policy by dynamic SQL wrapped these in sub-selects: they run once now)
       if (wrapped) calls = calls.filter((c) => !wrapped.some((w) => wraps(w, c)));
       if (calls.length === 0) continue;
@@ -164,7 +167,7 @@ export const policyPerRowFunction = defineRule({
         files: undefined,
       };
       r.kept = kept;
-      keptOn.set(e, kept);
+      if (!viaPath) keptOn.set(e, kept);
       report(r);
     }
   },
