@@ -9,6 +9,8 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { fresh, summary } from '../helpers/relint.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'table-already-exists';
 before(initParser);
@@ -320,4 +322,31 @@ CREATE FUNCTION is_member() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT tru
     const made = await q(`SELECT n.nspname || '.' || p.proname AS f, pg_get_functiondef(p.oid) ~ 'true' AS mine FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = 'is_member' ORDER BY 1`);
     assert.deepEqual(made, [{ f: 'data.is_member', mine: true }, { f: 'public.is_member', mine: false }]);
   });
+});
+
+// Where a CREATE under a search_path puts the object depends on files replayed after it (a
+// CREATE SCHEMA there, a file naming the schema): the editor's re-lint, which resumes from a state
+// saved before the edited file, must not keep what an earlier text of a later file decided.
+test('relint: an edit of a later file that names schema data, or of an earlier one that makes it, moves notes as a fresh lint does (and the policy\'s unqualified call with it)', () => {
+  const notes = `SET search_path = data, public;\nCREATE TABLE notes (id int, owner_id uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON notes USING (owner_id = is_me());\n`;
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  for (const [f, t] of Object.entries({ 'db/1_a.sql': 'CREATE TABLE a (id int);\n', 'db/2_notes.sql': notes, 'db/3_c.sql': 'CREATE TABLE c (id int);\n' })) ws.setFile(f, t);
+  ws.lint();
+  const where: string[] = [];
+  const fn = (v: string) => `CREATE FUNCTION public.is_me() RETURNS uuid LANGUAGE sql ${v === 'public' ? 'STABLE' : 'VOLATILE'} AS $$ select null::uuid $$;\nCREATE SCHEMA data;\nCREATE FUNCTION data.is_me() RETURNS uuid LANGUAGE sql ${v === 'data' ? 'STABLE' : 'VOLATILE'} AS $$ select null::uuid $$;\n`;
+  for (const [file, text] of [
+    ['db/3_c.sql', 'GRANT USAGE ON SCHEMA data TO PUBLIC;\n'],
+    ['db/3_c.sql', 'CREATE TABLE c (id int);\n'],
+    ['db/1_a.sql', 'CREATE SCHEMA data;\n'],
+    ['db/1_a.sql', 'CREATE TABLE a (id int);\n'],
+    ['db/1_a.sql', fn('public')],
+    ['db/1_a.sql', 'CREATE FUNCTION public.is_me() RETURNS uuid LANGUAGE sql STABLE AS $$ select null::uuid $$;\n'],
+    ['db/1_a.sql', fn('data')],
+  ] as const) {
+    ws.setFile(file, text);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `${file}: ${text}`);
+    const perRow = [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-per-row-function').length;
+    where.push(`${[...ws.model().tables.keys()].filter((k) => k.endsWith('.notes'))} ${perRow}`);
+  }
+  assert.deepEqual(where, ['data.notes 0', 'public.notes 0', 'data.notes 0', 'public.notes 0', 'data.notes 0', 'public.notes 1', 'data.notes 1']);
 });

@@ -2605,6 +2605,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
   if (failing.length) r.failing = new Set(failing);
+  const schemaInfo: SchemaInfo = { files, segments, supabasePlatform, asked: new Map() };
 
   // Where the segments first differ from the previous build's: the state there is saved (the
   // next edit is likely in the same file), and resumed from if the previous build saved one at or before it.
@@ -2614,7 +2615,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   let start = 0;
   let restored = false;
   let oldRecords: ResumePoint['records'] | undefined;
-  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameStatements(before.failing, failing)) {
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameStatements(before.failing, failing) && sameSchemaFacts(before.schemaFacts, schemaInfo)) {
     const old = before.segments;
     let c = 0;
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
@@ -2640,7 +2641,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
     }
   }
   // (set after a restore: a saved state holds the previous build's)
-  r.schemaInfo = { files, segments, supabasePlatform, named: new Map() };
+  r.schemaInfo = schemaInfo;
   // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed, and
   // recorded in a rebuild or a first build given recordFromStart() (a first build, e.g. the CLI's only one, records
   // nothing otherwise: recording costs ≈ 10 % of its replay)
@@ -2686,7 +2687,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   });
   for (let i = 0; i < r.orphanPolicies.length; i++) allPolicies.push(r.orphanPolicies[i]!);
   const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema, snapshots);
-  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records, failing });
+  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records, failing, ...(schemaInfo.asked.size ? { schemaFacts: schemaInfo.asked } : {}) });
   return model;
 }
 
@@ -2719,6 +2720,12 @@ export interface ResumePoint {
   records: Array<SegmentRecord | undefined>;
   /** buildModel's `failing`: a build with others resumes nothing (its records and state hold what those did) */
   failing: readonly Statement[];
+  /**
+   * What Replay.schemaState asked of the whole workspace (SchemaInfo.asked: a schema a CREATE SCHEMA
+   * makes somewhere, or one named elsewhere), which an edit of any file may change, even of one
+   * replayed after: a build where one answers otherwise resumes nothing.
+   */
+  schemaFacts?: ReadonlyMap<string, string>;
 }
 
 /** Records by file. */
@@ -3873,24 +3880,8 @@ class Replay {
     if (info?.supabasePlatform && SUPABASE_SCHEMAS.has(schema)) return 'builtin';
     if (this.schemaExists(schema)) return 'exists';
     if (!info) return 'unknown';
-    if (!info.created) {
-      info.created = new Set();
-      for (const seg of info.segments) {
-        for (let i = seg.from; i < seg.to; i++) {
-          const st = seg.file.statements[i]!;
-          if (st.kind === 'CreateSchemaStmt' && st.node?.schemaname) info.created.add(String(st.node.schemaname).toLowerCase());
-        }
-      }
-    }
-    if (info.created.has(schema)) return 'missing';
-    let named = info.named.get(schema);
-    if (named === undefined) {
-      const n = schema.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      const re = new RegExp(`(?:^|[^\\w$."])"?${n}"?\\.["\\w]|\\bschema\\s+(?:if\\s+not\\s+exists\\s+)?"?${n}"?(?![\\w$])|'${n}'`, 'i');
-      named = info.files.some((f) => re.test(f.text));
-      info.named.set(schema, named);
-    }
-    return named ? 'unknown' : 'missing';
+    const fact = workspaceSchemaFact(info, schema);
+    return fact === 'named' ? 'unknown' : 'missing';
   }
 
   /** Whether a schema exists for certain here: public, one a replayed CREATE SCHEMA made, or one holding a relation or function. */
@@ -5526,13 +5517,67 @@ const SUPABASE_AUTH_NAMES: ReadonlySet<string> = new Set(['uid', 'jwt', 'role', 
 /** Schemas the Supabase platform makes in its database (Replay.schemaState). */
 const SUPABASE_SCHEMAS: ReadonlySet<string> = new Set(['auth', 'extensions', 'storage', 'realtime', 'graphql', 'graphql_public', 'vault', 'pgbouncer']);
 
-/** What Replay.schemaState asks of a build: its files (their text), its segments (their CREATE SCHEMAs, found once), whether the database is Supabase's, and which schemas the texts name (cached). */
+/** What Replay.schemaState asks of a build: its files (their text), its segments (their CREATE SCHEMAs, found once), whether the database is Supabase's, and what it said of each schema asked. */
 interface SchemaInfo {
   files: readonly ParsedFile[];
   segments: ReadonlyArray<{ file: ParsedFile; from: number; to: number }>;
   supabasePlatform: boolean;
   created?: Set<string>;
-  named: Map<string, boolean>;
+  /** workspaceSchemaFact's answers, by schema */
+  asked: Map<string, string>;
+}
+
+/**
+ * What the whole workspace says of a schema (Replay.schemaState), whatever the replay holds:
+ * 'created' (a top-level CREATE SCHEMA of the replay makes it), 'named' (not so, but a file names
+ * it: a qualified name, `SCHEMA <name>`, a string of its name) or 'none'. Noted in info.asked.
+ */
+function workspaceSchemaFact(info: SchemaInfo, schema: string): string {
+  let fact = info.asked.get(schema);
+  if (fact !== undefined) return fact;
+  if (!info.created) {
+    info.created = new Set();
+    for (const seg of info.segments) {
+      for (let i = seg.from; i < seg.to; i++) {
+        const st = seg.file.statements[i]!;
+        if (st.kind === 'CreateSchemaStmt' && st.node?.schemaname) info.created.add(String(st.node.schemaname).toLowerCase());
+      }
+    }
+  }
+  if (info.created.has(schema)) fact = 'created';
+  else {
+    let re: RegExp | undefined;
+    fact = 'none';
+    for (const f of info.files) {
+      // (kept per parsed file, which the next builds share while its text is the same: an edit asks its own file only)
+      let m = schemasNamedIn.get(f);
+      if (!m) schemasNamedIn.set(f, (m = new Map()));
+      let named = m.get(schema);
+      if (named === undefined) {
+        if (!re) {
+          const n = schema.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          re = new RegExp(`(?:^|[^\\w$."])"?${n}"?\\.["\\w]|\\bschema\\s+(?:if\\s+not\\s+exists\\s+)?"?${n}"?(?![\\w$])|'${n}'`, 'i');
+        }
+        m.set(schema, (named = re.test(f.text)));
+      }
+      if (named) {
+        fact = 'named';
+        break;
+      }
+    }
+  }
+  info.asked.set(schema, fact);
+  return fact;
+}
+
+/** workspaceSchemaFact's answers per parsed file: whether its text names a schema. */
+const schemasNamedIn = new WeakMap<ParsedFile, Map<string, boolean>>();
+
+/** Whether the workspace says of each schema a previous build asked about what it said then (ResumePoint.schemaFacts). */
+function sameSchemaFacts(before: ReadonlyMap<string, string> | undefined, info: SchemaInfo): boolean {
+  if (!before) return true;
+  for (const [schema, fact] of before) if (workspaceSchemaFact(info, schema) !== fact) return false;
+  return true;
 }
 
 /** What marks a system catalog's name in a value's deps (Replay.sessionCatalogKey): no name starts with NUL. */
