@@ -12,6 +12,7 @@ import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
 import { claimPathOf, hookClaims, jsonbTrue, jwtClaimPath, permissionClaim } from './lib/claims.js';
 import { uuidAsNumber } from './lib/uuid-as-number.js';
+import { isRealtimeTopic, REALTIME_MESSAGES, realtimeMessages, topicThrough } from './lib/realtime.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -36,6 +37,30 @@ export function isIdentity(model: Model, n: Node): boolean {
 
 /** Whether `n` tells who the caller is, as a value a membership row's column can equal (not `auth.uid()::text::integer`, uuidAsNumber). */
 const readsAsCaller = (model: Model, n: Node): boolean => isIdentity(model, n) && !uuidAsNumber(model, n);
+
+/**
+ * The one column of a row that an expression is a function of: `'sala:' || m.sala_id::text`,
+ * `concat('org:', m.org_id)`, `format('sala:%s', m.sala_id)`, `split_part(t.scope, ':', 2)::bigint`.
+ * Every column it names is that one, of the row `ofRow` accepts, and it reads nothing else that
+ * varies: no sub-select, no parameter, nothing telling who calls. Whoever writes that column
+ * decides the expression's value (the value a legitimate row holds gives the same result).
+ */
+function columnThrough(model: Model, n: Node, ofRow: (c: { qual?: string; name: string }) => boolean): string | undefined {
+  let col: string | undefined;
+  let ok = true;
+  walk(n, (k, v) => {
+    if (!ok) return false;
+    if (k === 'ColumnRef') {
+      const c = columnRef({ ColumnRef: v });
+      if (!c || !ofRow(c) || (col !== undefined && col !== c.name)) ok = false;
+      else col = c.name;
+      return false;
+    }
+    if (k === 'SubLink' || k === 'ParamRef') ok = false;
+    return ok;
+  });
+  return ok && col !== undefined && !looksAtCaller(model, n) ? col : undefined;
+}
 
 /** `a = b` as its two sides. */
 function equality(n: Node): [Node, Node] | undefined {
@@ -80,6 +105,8 @@ interface Use {
    * NULL`): a row written with the other is not one it counts
    */
   nulls?: NullAsk[];
+  /** the group column reaches the comparison through an expression (`'sala:' || m.sala_id::text = (select realtime.topic())`), or is compared with the channel's topic: what with, for the message */
+  against?: Against;
 }
 
 /** A column of the membership row a read asks to be NULL (`notNull` false) or not NULL. */
@@ -100,7 +127,13 @@ function memberNullTests(where: Node | undefined, ofMember: (c: { qual?: string;
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
-type Side = { kind: 'identity' } | { kind: 'group'; col?: string; value?: string };
+type Side = { kind: 'identity' } | { kind: 'group'; col?: string; value?: string; through?: true };
+
+/** What the group column is compared with when not plainly a column of the policy's table: the column (`topic` for realtime.topic()), and whether either side is computed. */
+interface Against {
+  outer: string;
+  computed: boolean;
+}
 
 const TRUE: Node = { A_Const: { boolval: { boolval: true } } };
 
@@ -150,38 +183,69 @@ function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; val
  * (`inColumn`: the IN's outer column of the policy's table).
  */
 function useOfSelect(
+  model: Model,
   q: Node,
   member: Table,
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
   classify: (n: Node) => Side | undefined,
-  inColumn?: string,
-): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; nulls?: NullAsk[] } | undefined {
-  const found = useOfSelectEqualities(q, member, ofMember, classify, inColumn);
+  inColumn?: { col: string; through: boolean },
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; nulls?: NullAsk[]; against?: Against } | undefined {
+  const found = useOfSelectEqualities(model, q, member, ofMember, classify, inColumn);
   const nulls = found ? memberNullTests(q.whereClause, ofMember) : [];
   return found && nulls.length ? { ...found, nulls } : found;
 }
 
 function useOfSelectEqualities(
+  model: Model,
   q: Node,
   member: Table,
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
   classify: (n: Node) => Side | undefined,
-  inColumn?: string,
-): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string } | undefined {
+  inColumn?: { col: string; through: boolean },
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; against?: Against } | undefined {
   let userCol: string | undefined;
   let groupCol: string | undefined;
+  let against: Against | undefined;
   let constant: { col: string; value: string } | undefined;
   let scope: string | undefined;
   for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
     const side = classify(b);
     if (side?.kind === 'identity') userCol ??= col;
-    else if (side?.kind === 'group' && side.col) groupCol ??= col;
+    else if (side?.kind === 'group' && side.col) {
+      if (groupCol === undefined) against = { outer: side.col, computed: !!side.through };
+      groupCol ??= col;
+    }
     else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col, value: side.value };
     else scope ??= col;
   }
+  // (the group column through an expression of it alone, compared with a group: `'org:' || m.org_id =
+  // t.scope`, `concat('sala:', m.sala_id) = (select realtime.topic())`; a row with the org_id of a
+  // legitimate member's row gives the same value)
+  if (!groupCol) {
+    for (const c of conjuncts(q.whereClause)) {
+      const eq = equality(c);
+      if (!eq) continue;
+      for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+        if (columnRef(a)) continue; // (a column as it is: memberEqualities)
+        const col = columnThrough(model, a, ofMember);
+        const side = col === undefined ? undefined : classify(b);
+        if (side?.kind === 'group' && side.col && groupCol === undefined) {
+          groupCol = col;
+          against = { outer: side.col, computed: true };
+        }
+      }
+    }
+  }
+  // (`t.org_id IN (SELECT m.org_id …)`, or `split_part(realtime.topic(), ':', 2)::bigint IN (SELECT
+  // m.sala_id …)`, `realtime.topic() IN (SELECT 'sala:' || m.sala_id …)`)
   if (inColumn && q.targetList?.length === 1) {
-    const col = columnRef(q.targetList[0]?.ResTarget?.val);
-    if (ofMember(col)) groupCol = col!.name;
+    const target = q.targetList[0]?.ResTarget?.val;
+    const col = columnRef(target);
+    const through = col ? undefined : columnThrough(model, target, ofMember);
+    if (ofMember(col) || through !== undefined) {
+      groupCol = col ? col.name : through;
+      against = { outer: inColumn.col, computed: inColumn.through || through !== undefined };
+    }
   }
   if (!userCol) return undefined;
   // (a column of the policy's table names the group; a constant (`role = 'admin'`) is the group when none does)
@@ -190,7 +254,9 @@ function useOfSelectEqualities(
     // (a group column unique on its own is an owner's row: stores.id with owner_id, which a user
     // cannot take from another row; a membership table has many rows per group)
     if (uniqueColumn(member, groupCol)) return undefined;
-    return constant && constant.col !== userCol && constant.col !== groupCol ? { userCol, groupCol, role: constant } : { userCol, groupCol };
+    // (what it is compared with, said when not a plain column of the policy's table)
+    const said = against && (against.computed || against.outer === 'topic') ? { against } : {};
+    return constant && constant.col !== userCol && constant.col !== groupCol ? { userCol, groupCol, role: constant, ...said } : { userCol, groupCol, ...said };
   }
   if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value, ...(scope !== undefined && scope !== userCol && scope !== constant.col ? { scope } : {}) };
   return undefined;
@@ -207,21 +273,34 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node
   const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
   const text = textOfFile(model, p.created.file);
+  const ofTable = (c: { qual?: string; name: string }) => (c.qual === undefined ? !member.columns.includes(c.name) && t.columns.includes(c.name) : c.qual === t.name.toLowerCase() && t.columns.includes(c.name));
   const classify = (n: Node): Side | undefined => {
     if (readsAsCaller(model, n)) return { kind: 'identity' };
     const c = columnRef(n);
-    if (link.subLinkType === 'EXISTS_SUBLINK' && c && (c.qual === undefined ? !member.columns.includes(c.name) && t.columns.includes(c.name) : c.qual === t.name.toLowerCase() && t.columns.includes(c.name))) return { kind: 'group', col: c.name };
+    if (link.subLinkType === 'EXISTS_SUBLINK') {
+      if (c && ofTable(c)) return { kind: 'group', col: c.name };
+      // (a function of one column of the policy's table, `split_part(t.scope, ':', 2)::bigint`; on
+      // realtime.messages, the channel's topic, `(select realtime.topic())`, or a function of it)
+      const through = c ? undefined : columnThrough(model, n, ofTable);
+      if (through !== undefined) return { kind: 'group', col: through, through: true };
+      if (!c && t.key === REALTIME_MESSAGES && topicThrough(model, n)) return isRealtimeTopic(n) ? { kind: 'group', col: 'topic' } : { kind: 'group', col: 'topic', through: true };
+    }
     const v = constantText(n, text);
     return v === undefined ? undefined : { kind: 'group', value: v };
   };
   // t.org_id IN (SELECT m.org_id FROM members m WHERE m.user_id = auth.uid()): the IN's column is
-  // outside the sub-select, so an unqualified one is the policy's table's
-  let inColumn: string | undefined;
+  // outside the sub-select, so an unqualified one is the policy's table's (or a function of it
+  // alone, or on realtime.messages the channel's topic)
+  let inColumn: { col: string; through: boolean } | undefined;
   if (link.subLinkType === 'ANY_SUBLINK') {
     const c = columnRef(link.testexpr);
-    if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) inColumn = c.name;
+    const ofOuter = (x: { qual?: string; name: string }) => (x.qual === undefined || x.qual === t.name.toLowerCase()) && t.columns.includes(x.name);
+    const through = c ? undefined : columnThrough(model, link.testexpr, ofOuter);
+    if (c && ofOuter(c)) inColumn = { col: c.name, through: false };
+    else if (through !== undefined) inColumn = { col: through, through: true };
+    else if (!c && t.key === REALTIME_MESSAGES && topicThrough(model, link.testexpr)) inColumn = { col: 'topic', through: !isRealtimeTopic(link.testexpr) };
   }
-  const use = useOfSelect(q, member, ofMember, classify, inColumn);
+  const use = useOfSelect(model, q, member, ofMember, classify, inColumn);
   if (!use || needsOthersRow(model, q, member, use.userCol)) return undefined;
   return { policy: p, table: t, member, ...use, at: link, expr };
 }
@@ -602,7 +681,9 @@ function membershipUses(model: Model): Map<string, Use[]> {
   for (const [key, reads] of subselectReads(model)) {
     if (!writable(model, key)) continue;
     for (const { row } of reads) {
-      const t = row.table;
+      // (Supabase's realtime.messages, which the platform makes: its policies decide who joins a
+      // private channel, realtime.topic() giving the channel's topic)
+      const t = row.table ?? (row.policy.table === REALTIME_MESSAGES ? realtimeMessages(model) : undefined);
       const p = row.policy;
       if (!t || !p.permissive) continue;
       for (const e of row.exprs) {
@@ -1697,6 +1778,8 @@ export const policyMembershipSelfJoin = defineRule({
         )
         .join(', or ');
       const through = use.via ? ` through function ${use.via.signature}` : '';
+      // (Supabase Realtime's messages, matched with the channel's topic: what a forged row gives is the channel)
+      const channel = use.table.key === REALTIME_MESSAGES && use.against?.outer === 'topic';
       const claim = use.claim;
       const trust = claim
         ? claim.flag
@@ -1704,13 +1787,17 @@ export const policyMembershipSelfJoin = defineRule({
           : `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}${claim.asked ? ` (${claim.asked})` : ''}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
         : value !== undefined
           ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
-          : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
+          : use.against && (use.against.computed || channel)
+            ? `(it admits a ${channel ? 'message' : 'row'} when ${member.key} has a row with the caller's ${use.userCol} whose ${use.groupCol} ${use.against.computed ? 'its condition matches, through an expression, with' : 'equals'} ${channel ? "the channel's topic, realtime.topic()" : `the ${use.against.outer} of that row`})`
+            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
       // (a claim: what they wrote reaches the token the hook issues next)
       const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook ${claim.flag ? 'reads' : 'copies'} the new ${use.groupCol})` : howRows;
       // (what the trusting policy gives: its command's rows)
       const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
       const gain =
-        value !== undefined
+        channel && value === undefined && (use.policy.command === 'select' || use.policy.command === 'insert')
+          ? `${use.policy.command === 'select' ? 'receive what is broadcast on' : 'send to'} the private Realtime channels whose topic that ${use.groupCol} gives (Realtime asks the ${use.policy.command.toUpperCase()} policies of realtime.messages, with realtime.topic() returning the channel's topic, when a user ${use.policy.command === 'select' ? 'joins a channel' : 'sends to one'})`
+          : value !== undefined
           ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}${use.scope ? ` for the ${use.scope} of that row` : ''}`
           : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
       const ins = can.includes('insert');
