@@ -2213,3 +2213,183 @@ CREATE POLICY "Admins podem ver todos os logs" ON public.logs_alteracoes FOR SEL
     await expectPgError(q('SELECT acao FROM public.logs_alteracoes'), '22P02', /invalid input syntax for type integer/);
   });
 });
+
+// Calibration fix124: a Supabase Realtime Authorization policy on realtime.messages that matches
+// a membership with the channel's topic through an expression ('sala:' || m.sala_id::text =
+// realtime.topic()) trusts the membership table like any other: a user who may insert their own
+// row with any sala_id joins any room's private channel. realtime.messages and realtime.topic()
+// stubbed as supabase/realtime makes them (migration 20240523004032_redefine_authorization_tables:
+// SELECT, INSERT, UPDATE granted to anon and authenticated; the topic from the `realtime.topic`
+// setting, which Realtime sets to the channel's topic when it asks the policies).
+const REALTIME_STUB_SQL = `CREATE SCHEMA IF NOT EXISTS realtime;
+CREATE TABLE realtime.messages (id bigserial PRIMARY KEY, topic text NOT NULL, extension text NOT NULL DEFAULT 'broadcast', payload jsonb);
+CREATE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('realtime.topic', true), '')::text $$;
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA realtime TO anon, authenticated;
+GRANT SELECT, INSERT, UPDATE ON realtime.messages TO anon, authenticated;
+`;
+
+/** The platform (auth and Realtime stubs), the migrations, one broadcast on topic 'sala:7'; then act as user A, joined to that topic. */
+async function realtimeRoom(q: Q, migrations: string): Promise<void> {
+  await q(REALTIME_STUB_SQL);
+  await onPlatform(q, migrations);
+  await q(`INSERT INTO realtime.messages (topic, payload) VALUES ('sala:7', '{"texto": "só para a sala 7"}')`);
+  await q(actAs(TENANT_A));
+  await q(`SELECT set_config('realtime.topic', 'sala:7', true)`);
+  await q('SET ROLE authenticated');
+}
+
+test("err: Realtime Authorization, 'sala:' || m.sala_id::text = (select realtime.topic()) (Invalid example): user A inserts their own membership of room 7 and then receives its broadcast (PGlite)", async () => {
+  const { ws, finding } = invalidFinding(ID, 6);
+  assert.equal(textAt(ws, finding), 'entrar');
+  assert.equal(
+    finding.message,
+    `Policy "entrar" on public.sala_membros lets authenticated write rows of it checking only their user_id against who the caller is: public.sala_membros is a membership table that policy "ouvir" on realtime.messages trusts ` +
+      `(it admits a message when public.sala_membros has a row with the caller's user_id whose sala_id its condition matches, through an expression, with the channel's topic, realtime.topic()), ` +
+      `so a user can insert a row of public.sala_membros with their own user_id and any sala_id, and then receive what is broadcast on the private Realtime channels whose topic that sala_id gives ` +
+      `(Realtime asks the SELECT policies of realtime.messages, with realtime.topic() returning the channel's topic, when a user joins a channel), which they were never given. ` +
+      `Check sala_id in the WITH CHECK too (e.g. that the caller holds an invitation for that sala_id, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await realtimeRoom(q, sqlOf(ws));
+    assert.deepEqual(await q('SELECT topic FROM realtime.messages'), [], 'in no room: nothing');
+    await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (7, '${TENANT_A}')`);
+    assert.deepEqual(await q('SELECT topic, payload FROM realtime.messages'), [{ topic: 'sala:7', payload: { texto: 'só para a sala 7' } }], "room 7's broadcast");
+  });
+});
+
+test('err: the room key reaches the topic through concat(), format(), split_part() (either side), an IN, or plainly: each reported, and each lets user A receive room 7 after inserting their own membership (PGlite)', async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 6);
+  const doc = ex.files[0]!.text;
+  const trusted = `'sala:' || m.sala_id::text = (select realtime.topic())`;
+  assert.ok(doc.includes(trusted));
+  const ouvir = /CREATE POLICY ouvir[\s\S]*$/.exec(doc)![0];
+  const variants: Array<[string, string]> = [
+    ['concat', doc.replace(trusted, `concat('sala:', m.sala_id) = (select realtime.topic())`)],
+    ['format', doc.replace(trusted, `format('sala:%s', m.sala_id) = realtime.topic()`)],
+    ['split_part', doc.replace(trusted, `split_part(realtime.topic(), ':', 2)::bigint = m.sala_id`)],
+    ['split_part, the column first', doc.replace(trusted, `m.sala_id = split_part((select realtime.topic()), ':', 2)::bigint`)],
+    ['IN, the topic computed', doc.replace(ouvir, `CREATE POLICY ouvir ON realtime.messages FOR SELECT TO authenticated\n  USING (split_part((select realtime.topic()), ':', 2)::bigint IN (SELECT sala_id FROM public.sala_membros WHERE user_id = (select auth.uid())));\n`)],
+    ['IN, the key computed', doc.replace(ouvir, `CREATE POLICY ouvir ON realtime.messages FOR SELECT TO authenticated\n  USING ((select realtime.topic()) IN (SELECT 'sala:' || sala_id FROM public.sala_membros WHERE user_id = (select auth.uid())));\n`)],
+    // (a topic column, compared as it is: the Supabase guide's rooms_users.topic)
+    ['plain', doc.replace('sala_id bigint NOT NULL', 'sala_id text NOT NULL').replace(trusted, 'm.sala_id = (select realtime.topic())')],
+  ];
+  for (const [name, text] of variants) {
+    assert.notEqual(text, doc, name);
+    const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+    assert.equal(mine.length, 1, name);
+    assert.match(mine[0]!.message, /lets authenticated write rows of it checking only their user_id .* any sala_id, and then receive what is broadcast on the private Realtime channels whose topic that sala_id gives/, name);
+    assert.match(mine[0]!.message, name === 'plain' ? /whose sala_id equals the channel's topic, realtime\.topic\(\)\)/ : /whose sala_id its condition matches, through an expression, with the channel's topic/, name);
+    await inRollback(await getDb(), async (q) => {
+      await realtimeRoom(q, sqlOf(ws));
+      assert.equal(await count(q, 'realtime.messages'), 0, name);
+      await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (${name === 'plain' ? "'sala:7'" : '7'}, '${TENANT_A}')`);
+      assert.equal(await count(q, 'realtime.messages'), 1, `${name}: room 7's broadcast`);
+    });
+  }
+});
+
+test("err: an ordinary table too, 'org:' || m.org_id = documents.scope: user A inserts their own membership of org 2 and reads its document (PGlite)", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const text = ex.files[0]!.text
+    .replace('CREATE TABLE public.documents (id bigint PRIMARY KEY, org_id bigint NOT NULL, title text NOT NULL);', 'CREATE TABLE public.documents (id bigint PRIMARY KEY, scope text NOT NULL, title text NOT NULL);')
+    .replace('CREATE INDEX ON public.documents (org_id);', 'CREATE INDEX ON public.documents (scope);')
+    .replace('WHERE m.org_id = documents.org_id AND', "WHERE 'org:' || m.org_id = documents.scope AND");
+  assert.equal((text.match(/scope/g) ?? []).length, 3);
+  const { ws, mine } = lintFiles(ex.files.map((f) => ({ file: f.file, text })), ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /policy "documents_member" on public\.documents trusts \(it admits a row when public\.org_members has a row with the caller's user_id whose org_id its condition matches, through an expression, with the scope of that row\), so a user can insert a row of public\.org_members with their own user_id and any org_id, and then get the rows of public\.documents that policy admits for that org_id/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.org_members VALUES (1, '${TENANT_A}'); INSERT INTO public.documents VALUES (10, 'org:1', 'ours'), (20, 'org:2', 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'ours' }]);
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+    assert.deepEqual(await q('SELECT title FROM public.documents ORDER BY id'), [{ title: 'ours' }, { title: 'theirs' }], "org 2's document too");
+  });
+});
+
+test('ok: the column users may write is not the one reaching the topic (GRANT UPDATE (apelido), no INSERT policy): not reported; moving the row to room 7 fails with 42501 and user A receives nothing; with UPDATE granted on the whole table, reported, and the row moves to room 7 (PGlite)', async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 6);
+  const text = ex.files[0]!.text
+    .replace('sala_id bigint NOT NULL, user_id uuid NOT NULL,', 'sala_id bigint NOT NULL, user_id uuid NOT NULL, apelido text,')
+    .replace(/CREATE POLICY entrar[^;]*;/, `CREATE POLICY renomear ON public.sala_membros FOR UPDATE TO authenticated\n  USING (user_id = (select auth.uid()));\nREVOKE INSERT, UPDATE ON public.sala_membros FROM authenticated;\nGRANT UPDATE (apelido) ON public.sala_membros TO authenticated;`);
+  assert.match(text, /GRANT UPDATE \(apelido\)/);
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.deepEqual(mine.map((f) => f.message), []);
+  // (the same policy with UPDATE granted on the whole table: reported, and the row moves)
+  const whole = lintFiles([{ file: ex.files[0]!.file, text: text.replace('GRANT UPDATE (apelido) ON', 'GRANT UPDATE ON') }], ID);
+  assert.equal(whole.mine.length, 1);
+  assert.match(whole.mine[0]!.message, /a user can change the sala_id of their own row of public\.sala_membros to any value, and then receive what is broadcast/);
+  await inRollback(await getDb(), async (q) => {
+    await q(REALTIME_STUB_SQL);
+    await onPlatform(q, sqlOf(whole.ws));
+    await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (1, '${TENANT_A}')`);
+    await q(`INSERT INTO realtime.messages (topic) VALUES ('sala:7')`);
+    await q(actAs(TENANT_A));
+    await q(`SELECT set_config('realtime.topic', 'sala:7', true)`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'realtime.messages'), 0);
+    assert.equal(await affected(q, `UPDATE public.sala_membros SET sala_id = 7`), 1);
+    assert.equal(await count(q, 'realtime.messages'), 1, 'room 7 after the move');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(REALTIME_STUB_SQL);
+    await onPlatform(q, sqlOf(ws));
+    await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (1, '${TENANT_A}')`);
+    await q(`INSERT INTO realtime.messages (topic) VALUES ('sala:7')`);
+    await q(actAs(TENANT_A));
+    await q(`SELECT set_config('realtime.topic', 'sala:7', true)`);
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `UPDATE public.sala_membros SET apelido = 'eu'`), 1, 'the nickname is theirs to change');
+    for (const sql of [`UPDATE public.sala_membros SET sala_id = 7`, `INSERT INTO public.sala_membros (sala_id, user_id) VALUES (7, '${TENANT_A}')`]) {
+      const r = await tryQuery(q, sql);
+      assert.equal(r.ok ? 'ok' : `${r.error.code} ${r.error.message}`, '42501 permission denied for table sala_membros', sql);
+    }
+    assert.equal(await count(q, 'realtime.messages'), 0);
+  });
+});
+
+test('ok: not followed: an expression of two membership columns, or naming who calls, or a topic compared with a constant; a join checking an invitation for the sala_id (PGlite: 42501 uninvited)', async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 6);
+  const doc = ex.files[0]!.text;
+  const trusted = `'sala:' || m.sala_id::text = (select realtime.topic())`;
+  const withNick = doc.replace('sala_id bigint NOT NULL, user_id uuid NOT NULL,', 'sala_id bigint NOT NULL, user_id uuid NOT NULL, apelido text,');
+  const invited = doc
+    .replace('CREATE TABLE public.sala_membros', `CREATE TABLE public.convites (sala_id bigint NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (sala_id, user_id));\nALTER TABLE public.convites ENABLE ROW LEVEL SECURITY;\nCREATE POLICY meus ON public.convites FOR SELECT TO authenticated USING (user_id = (select auth.uid()));\nCREATE TABLE public.sala_membros`)
+    .replace(/WITH CHECK \(user_id = \(select auth\.uid\(\)\)\);/, 'WITH CHECK (user_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.convites c WHERE c.sala_id = sala_membros.sala_id AND c.user_id = (select auth.uid())));');
+  const cases: Array<[string, string]> = [
+    ['two columns', withNick.replace(trusted, `m.apelido || m.sala_id = (select realtime.topic())`)],
+    ['who calls', doc.replace(trusted, `'sala:' || m.sala_id || (select auth.uid()) = (select realtime.topic())`)],
+    ['a constant topic', doc.replace(trusted, `(select realtime.topic()) = 'lobby'`)],
+    ['an invitation', invited],
+  ];
+  for (const [name, text] of cases) {
+    assert.notEqual(text, doc, name);
+    assert.deepEqual(lintFiles([{ file: ex.files[0]!.file, text }], ID).mine.map((f) => f.message), [], name);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await realtimeRoom(q, invited);
+    const r = await tryQuery(q, `INSERT INTO public.sala_membros (sala_id, user_id) VALUES (7, '${TENANT_A}')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'uninvited');
+    assert.equal(await count(q, 'realtime.messages'), 0);
+    await q('RESET ROLE');
+    await q(`INSERT INTO public.convites VALUES (7, '${TENANT_A}')`);
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (7, '${TENANT_A}')`);
+    assert.equal(await count(q, 'realtime.messages'), 1, 'invited: room 7');
+  });
+});
+
+test('ok: REVOKE SELECT ON realtime.messages FROM authenticated: the policy gives nothing, not reported; on PGlite the SELECT fails with 42501', async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 6);
+  const text = `${ex.files[0]!.text}REVOKE SELECT ON realtime.messages FROM authenticated;\n`;
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.deepEqual(mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    await realtimeRoom(q, sqlOf(ws));
+    await q(`INSERT INTO public.sala_membros (sala_id, user_id) VALUES (7, '${TENANT_A}')`);
+    await expectPgError(q('SELECT * FROM realtime.messages'), '42501', 'permission denied');
+  });
+});
