@@ -1678,3 +1678,181 @@ GRANT EXECUTE ON FUNCTION public.purge_ab() TO anon, authenticated;
     assert.match(mine[0]!.message, /any caller can empty public\.b, public\.a, every row, /);
   }
 });
+
+// fix126: the tables a function body names are the ones the model resolves in the function, with
+// its own SET search_path (model.funcRelKey, Func.relKeys), not the session's default schema. Each
+// case below has app.x and public.x both; the function sets search_path = app, pg_temp, so
+// PostgreSQL runs its statements on app.x.
+const APP_HEADER = `CREATE ROLE anon NOLOGIN;
+CREATE ROLE authenticated NOLOGIN;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO anon, authenticated;
+`;
+
+/** The migration as app_owner, schema app made for it by the superuser first. */
+async function migrateApp(q: Q, sql: string): Promise<void> {
+  await q('CREATE SCHEMA app AUTHORIZATION app_owner');
+  await asAppOwner(q, sql.replace('CREATE SCHEMA app;', ''));
+}
+
+const APP_FN = (sig: string, returns: string, body: string, extra = '') => `${APP_HEADER}${extra}CREATE FUNCTION public.${sig} RETURNS ${returns}
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = app, pg_temp AS $$
+BEGIN
+${body}
+END $$;
+REVOKE ALL ON FUNCTION public.${sig.replace(/\b\w+ (bigint|text|uuid)\b/g, '$1')} FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.${sig.replace(/\b\w+ (bigint|text|uuid)\b/g, '$1')} TO anon, authenticated;
+`;
+
+const AUDITS = `CREATE TABLE public.audit (id bigint PRIMARY KEY, note text NOT NULL);
+CREATE TABLE app.audit (id bigint PRIMARY KEY, note text NOT NULL);
+ALTER TABLE public.audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.audit ENABLE ROW LEVEL SECURITY;
+`;
+
+test("err: add_audit() with SET search_path = app only INSERTs INTO audit: the message says it inserts rows into app.audit (its commands on app.audit, not on public.audit), not that it changes rows (PGlite: anon's own INSERT is refused, its call adds the row to app.audit, public.audit stays empty)", async () => {
+  const sql = APP_FN('add_audit(p_id bigint, p_note text)', 'void', '  INSERT INTO audit (id, note) VALUES (p_id, p_note);', AUDITS);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrateApp(q, sql);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, "INSERT INTO app.audit VALUES (1, 'own')");
+    assert.ok(!own.ok && own.error.code === '42501', "anon's own INSERT is refused");
+    await q("SELECT public.add_audit(1, 'through the function')");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT note FROM app.audit'), [{ note: 'through the function' }]);
+    assert.equal(await count(q, 'public.audit'), 0);
+  });
+  const mine = lintFiles([{ file: 'migrations/001_audit.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.add_audit\(bigint, text\) can be called by anon and authenticated and inserts rows into app\.audit, which has row-level security, /);
+  assert.match(mine[0]!.message, /any caller can insert rows it may not insert itself\./);
+  assert.doesNotMatch(mine[0]!.message, /changes rows|public\.audit/);
+});
+
+test("err: edit_note() with SET search_path = app checks the caller only in its UPDATE notes, and DELETEs FROM audit whoever calls: reported, naming app.audit and UPDATE app.notes (was: nothing, its statements' tables taken as public's) (PGlite: user A's call leaves B's note alone and deletes app.audit's row)", async () => {
+  const sql = APP_FN(
+    'edit_note(p_id bigint, p_body text)',
+    'void',
+    '  UPDATE notes SET body = p_body WHERE id = p_id AND owner = auth.uid();\n  DELETE FROM audit WHERE id = p_id;',
+    `${AUDITS}CREATE TABLE app.notes (id bigint PRIMARY KEY, owner uuid NOT NULL, body text);
+ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;
+`,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await migrateApp(q, sql);
+    await asOwner(q, `INSERT INTO app.notes VALUES (1, '${TENANT_B}', 'theirs'); INSERT INTO app.audit VALUES (1, 'app'); INSERT INTO public.audit VALUES (1, 'public')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const own = await tryQuery(q, 'DELETE FROM app.audit WHERE id = 1');
+    assert.ok(!own.ok && own.error.code === '42501', "A's own DELETE is refused");
+    await q("SELECT public.edit_note(1, 'mine now')");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT body FROM app.notes'), [{ body: 'theirs' }], "the UPDATE found no row of A's");
+    assert.equal(await count(q, 'app.audit'), 0, 'the DELETE removed app.audit\'s row');
+    assert.equal(await count(q, 'public.audit'), 1, 'and left public.audit alone');
+  });
+  const mine = lintFiles([{ file: 'migrations/001_notes.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.edit_note\(bigint, text\) can be called by anon and authenticated and changes rows of app\.audit, which has row-level security, checking who is calling only in the WHERE of its UPDATE app\.notes, which limits that statement alone, /);
+  assert.doesNotMatch(mine[0]!.message, /public\.(audit|notes)/);
+});
+
+test("ok: sign_audit() with SET search_path = app INSERTs INTO audit a row recording the caller (auth.uid()): a row of the caller's own, not reported (was: reported as changing rows of app.audit, the recorded INSERT taken as public.audit's) (PGlite: user A's call adds app.audit's row noting A)", async () => {
+  const sql = APP_FN('sign_audit(p_id bigint)', 'void', '  INSERT INTO audit (id, note) VALUES (p_id, auth.uid()::text);', AUDITS);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await migrateApp(q, sql);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q('SELECT public.sign_audit(7)');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id::int AS id, note FROM app.audit'), [{ id: 7, note: TENANT_A }]);
+    assert.equal(await count(q, 'public.audit'), 0);
+  });
+  assert.deepEqual(lintFiles([{ file: 'migrations/001_audit.sql', text: sql }], ID).mine, []);
+});
+
+test("err: set_note(uuid) with SET search_path = app UPDATEs items WHERE id = p_id: app.items' id is a uuid, so no 42883 note (was: public.items' bigint id, `bigint = uuid`) (PGlite: anon's call updates app.items' row; only public.items would fail 42883)", async () => {
+  const sql = APP_FN(
+    'set_note(p_id uuid, p_note text)',
+    'void',
+    '  UPDATE items SET note = p_note WHERE id = p_id;',
+    `CREATE TABLE public.items (id bigint PRIMARY KEY, note text);
+CREATE TABLE app.items (id uuid PRIMARY KEY, note text);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.items ENABLE ROW LEVEL SECURITY;
+`,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrateApp(q, sql);
+    await asOwner(q, `INSERT INTO app.items VALUES ('${TENANT_A}', 'old')`);
+    const other = await tryQuery(q, `UPDATE public.items SET note = 'x' WHERE id = '${TENANT_A}'::uuid`);
+    assert.ok(!other.ok && other.error.code === '42883', 'public.items would fail: bigint = uuid');
+    await q('SET ROLE anon');
+    await q(`SELECT public.set_note('${TENANT_A}', 'new')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT note FROM app.items'), [{ note: 'new' }]);
+  });
+  const mine = lintFiles([{ file: 'migrations/001_items.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and changes rows of app\.items, which has row-level security, /);
+  assert.doesNotMatch(mine[0]!.message, /42883|public\.items/);
+});
+
+test("err: drop_legacy() with SET search_path = app runs ALTER TABLE settings DROP COLUMN: the message says it runs ALTER TABLE on app.settings (it reads no row of it), not that it reads rows of it (PGlite: anon's call drops app.settings' column, public.settings keeps it)", async () => {
+  const sql = APP_FN(
+    'drop_legacy()',
+    'text',
+    "  ALTER TABLE settings DROP COLUMN legacy;\n  RETURN 'dropped';",
+    `CREATE TABLE public.settings (user_id bigint PRIMARY KEY, theme text, legacy boolean);
+CREATE TABLE app.settings (user_id bigint PRIMARY KEY, theme text, legacy boolean);
+ALTER TABLE public.settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.settings ENABLE ROW LEVEL SECURITY;
+`,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrateApp(q, sql);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT public.drop_legacy() AS r'), [{ r: 'dropped' }]);
+    await q('RESET ROLE');
+    const cols = (schema: string) => q(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = 'settings' ORDER BY ordinal_position`);
+    assert.deepEqual(await cols('app'), [{ column_name: 'user_id' }, { column_name: 'theme' }]);
+    assert.deepEqual(await cols('public'), [{ column_name: 'user_id' }, { column_name: 'theme' }, { column_name: 'legacy' }]);
+  });
+  const mine = lintFiles([{ file: 'migrations/001_settings.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and runs ALTER TABLE on app\.settings \(it reads no row of it\), which has row-level security, /);
+  assert.doesNotMatch(mine[0]!.message, /reads rows of|public\.settings/);
+});
+
+test("ok: item_name() with SET search_path = app reads items WHERE is_active = true, as app.items' SELECT policy for anon and authenticated asks: nothing its callers may not read themselves, not reported (was: reported, its read taken as public.items') (PGlite: anon gets the active item's name through the function and by its own SELECT, and nothing of the inactive one either way)", async () => {
+  const sql = `${APP_HEADER}CREATE TABLE public.items (id bigint PRIMARY KEY, name text, is_active boolean NOT NULL);
+CREATE TABLE app.items (id bigint PRIMARY KEY, name text, is_active boolean NOT NULL);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.items ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON app.items TO anon, authenticated;
+CREATE POLICY active_items ON app.items FOR SELECT TO anon, authenticated USING (is_active = true);
+CREATE FUNCTION public.item_name(p_id bigint) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = app, pg_temp AS $$
+  SELECT name FROM items WHERE id = p_id AND is_active = true
+$$;
+REVOKE ALL ON FUNCTION public.item_name(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.item_name(bigint) TO anon, authenticated;
+`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrateApp(q, sql);
+    await asOwner(q, "INSERT INTO app.items VALUES (1, 'on sale', true), (2, 'withdrawn', false)");
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT public.item_name(1) AS n, public.item_name(2) AS hidden'), [{ n: 'on sale', hidden: null }]);
+    assert.deepEqual(await q('SELECT id::int AS id, name FROM app.items ORDER BY id'), [{ id: 1, name: 'on sale' }], 'its own SELECT sees the same');
+    await q('RESET ROLE');
+  });
+  assert.deepEqual(lintFiles([{ file: 'migrations/001_items.sql', text: sql }], ID).mine, []);
+});
