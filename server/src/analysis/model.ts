@@ -229,6 +229,15 @@ export interface Func {
   truncates: Set<string>;
   /** each TRUNCATE of the body, in source order (shared: never written to) */
   truncations: readonly FuncTruncation[];
+  /**
+   * The keys the body's relation names (RangeVar nodes: the tables it reads, the targets of its
+   * INSERT / UPDATE / DELETE / MERGE, those its TRUNCATEs name) resolve to in the function, where
+   * that is not what Model.key gives them: an unqualified name under the function's own `SET
+   * search_path` of one schema, or the session's where it was created, or a system catalog's
+   * (bodyFacts' relKey, as `reads` and `writes` have them). Ask Model.funcRelKey, not this map
+   * (shared: never written to; most bodies have no entry)
+   */
+  relKeys: ReadonlyMap<Node, string>;
   /** function keys called by the body */
   calls: Set<string>;
   created: Loc;
@@ -365,6 +374,12 @@ export interface Model {
    * else key(). Any other relation: key().
    */
   relKey(rel: Node | RelationRef): string;
+  /**
+   * The key of a relation f's body names (its RangeVar node, or a RelationRef of it) as the model
+   * resolves it in the function, with its own `SET search_path` (Func.relKeys), as `f.reads`,
+   * `f.writes` and `f.truncations` have it. What rules ask of names taken from function bodies.
+   */
+  funcRelKey(f: Func, rel: Node | RelationRef): string;
   findFunction(parts: string[], argCount?: number): Func | undefined;
   /**
    * The key of the workspace function an unqualified call of a policy's expression (its FuncCall
@@ -2476,6 +2491,8 @@ const NO_GRANTS = new Set<string>();
 const NO_KEYS = new Set<string>();
 /** A function body without TRUNCATE: shared, never written to. */
 const NO_TRUNCATIONS: FuncTruncation[] = [];
+/** No relation of a body resolving otherwise than Model.key says (Func.relKeys: most bodies). */
+const NO_REL_KEYS: Map<Node, string> = new Map();
 
 /** No context writes (a function op's before its prototype is computed). */
 const NO_WRITES: ContextWrite[] = [];
@@ -3015,6 +3032,7 @@ function copyFunc(f: Func): Func {
     writes: f.writes,
     truncates: f.truncates,
     truncations: f.truncations,
+    relKeys: f.relKeys,
     calls: f.calls,
     created: f.created,
     nameLoc: f.nameLoc,
@@ -3499,6 +3517,18 @@ class ReplayedModel implements Model {
   relKey(rel: Node | RelationRef): string {
     if ('inSubLink' in rel) return (anyPathResolved && rel.schema === undefined && pathKeys.get(rel.node)) || plainKey([rel.schema, rel.name], this.#defaultSchema);
     return (anyPathResolved && rel.schemaname === undefined && pathKeys.get(rel)) || plainKey([rel.schemaname, rel.relname], this.#defaultSchema);
+  }
+
+  /**
+   * The key of a relation name of f's body (its RangeVar node, or relationsIn's RelationRef of it)
+   * as the model resolves it in the function (Func.relKeys): with its own `SET search_path`, as
+   * PostgreSQL runs it, as `f.reads` / `f.writes` / `f.truncations` have it. Rules ask this of the
+   * names they take from function bodies, never Model.key (the default schema's).
+   */
+  funcRelKey(f: Func, rel: Node | RelationRef): string {
+    const node = 'inSubLink' in rel ? rel.node : rel;
+    const k = f.relKeys.size === 0 ? undefined : f.relKeys.get(node);
+    return k ?? ('inSubLink' in rel ? plainKey([rel.schema, rel.name], this.#defaultSchema) : plainKey([rel.schemaname, rel.relname], this.#defaultSchema));
   }
 
   callPathKey(call: Node): string | undefined {
@@ -4580,6 +4610,7 @@ class Replay {
       writes: pf.writes,
       truncates: pf.truncates,
       truncations: pf.truncations,
+      relKeys: pf.relKeys,
       calls: pf.calls,
       created: pf.created,
       nameLoc: pf.nameLoc,
@@ -4804,7 +4835,7 @@ class Replay {
       const name = names[names.length - 1];
       return (names.length === 1 || names[0] === undefined) && name !== undefined && PG_CATALOG_RELATIONS.has(name) ? this.catalogKey(name, options) : key(names);
     };
-    const facts = body ? bodyFacts(file, body, key, relKey) : undefined;
+    const facts = body ? bodyFacts(file, body, key, relKey, this.defaultSchema) : undefined;
     const f: Func = {
       key: k,
       schema: k.slice(0, k.indexOf('.')),
@@ -4823,6 +4854,7 @@ class Replay {
       writes: facts ? facts.writes : NO_KEYS,
       truncates: facts ? facts.truncates : NO_KEYS,
       truncations: facts ? facts.truncations : NO_TRUNCATIONS,
+      relKeys: facts ? facts.relKeys : NO_REL_KEYS,
       calls: facts ? facts.calls : NO_KEYS,
       created: here,
       nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
@@ -5475,6 +5507,7 @@ interface BodyFacts {
   writes: Set<string>;
   truncates: Set<string>;
   truncations: FuncTruncation[];
+  relKeys: Map<Node, string>;
   calls: Set<string>;
   setConfig: boolean;
 }
@@ -5611,9 +5644,15 @@ function ownPathSchema(options: readonly FuncOption[]): string | undefined {
  * constant EXECUTE) is recorded once, with the keys relKey gives its tables, in source order
  * (`truncations`); `truncates` is their keys.
  */
-function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<string | undefined>) => string, relKey: (parts: Array<string | undefined>) => string): BodyFacts {
+function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<string | undefined>) => string, relKey: (parts: Array<string | undefined>) => string, defaultSchema: string): BodyFacts {
   // (a Set made when it gets its first key: most bodies write nothing, and NO_KEYS is shared)
-  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, truncates: NO_KEYS, truncations: NO_TRUNCATIONS, calls: NO_KEYS, setConfig: false };
+  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, truncates: NO_KEYS, truncations: NO_TRUNCATIONS, relKeys: NO_REL_KEYS, calls: NO_KEYS, setConfig: false };
+  // (the key of a RangeVar node, noted in relKeys where it is not the default schema's, Model.key's)
+  const rvKey = (rv: Node): string => {
+    const k = relKey([rv.schemaname, rv.relname]);
+    if (k !== plainKey([rv.schemaname, rv.relname], defaultSchema)) (facts.relKeys === NO_REL_KEYS ? (facts.relKeys = new Map()) : facts.relKeys).set(rv, k);
+    return k;
+  };
   // the keys a statement writes, in order, each once: one array for all the statements, not a
   // Set and its iterators per statement
   const written: string[] = [];
@@ -5623,9 +5662,9 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
     written.length = 0;
     const rels = relationsIn(n); // (first: its walk finds the DML targets too)
     const targets = dmlTargetsIn(n);
-    for (let i = 0; i < targets.length; i++) addOnce(written, relKey([targets[i].schemaname, targets[i].relname]));
+    for (let i = 0; i < targets.length; i++) addOnce(written, rvKey(targets[i]));
     if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
-      addOnce(written, relKey([n.relation.schemaname, n.relation.relname]));
+      addOnce(written, rvKey(n.relation));
     }
     // TRUNCATE removes every row of the tables it names and reads none (with CASCADE, of the
     // tables referencing them too: which those are, the model's foreign keys say where a rule asks);
@@ -5633,14 +5672,15 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
     if (s.kind === 'TruncateStmt') {
       const list: Node[] = n?.relations ?? [];
       const keys: string[] = [];
-      for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(keys, relKey([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
+      for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(keys, rvKey(list[i].RangeVar));
       if (keys.length > 0) (facts.truncations === NO_TRUNCATIONS ? (facts.truncations = []) : facts.truncations).push({ keys, cascade: n?.behavior === 'DROP_CASCADE', loc: locOf(file, s.start, s.end), stmt: s });
     }
     if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
     for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
     const select = s.kind === 'SelectStmt';
-    for (let i = 0; i < rels.length && s.kind !== 'TruncateStmt'; i++) {
-      const rk = relKey([rels[i]!.schema, rels[i]!.name]);
+    for (let i = 0; i < rels.length; i++) {
+      const rk = rvKey(rels[i]!.node);
+      if (s.kind === 'TruncateStmt') continue;
       if (select || !written.includes(rk)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
     }
     // UPDATE/DELETE also read the rows they touch
