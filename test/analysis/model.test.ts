@@ -829,6 +829,33 @@ CREATE FUNCTION app_purge() RETURNS void LANGUAGE sql SECURITY DEFINER SET searc
     assert.deepEqual([...m.findFunction(['app_purge'])!.truncates], ['app.devices'], "the function's own search_path");
   });
 
+  test("ok: Model.funcRelKey gives a body's relation names as the function resolves them (Func.relKeys): under SET search_path = app the INSERT, UPDATE (in a WITH), DELETE targets and the read are app's, a qualified name and a function without the clause keep Model.key's; a body with no such name notes none", () => {
+    const text = `CREATE SCHEMA app; CREATE TABLE app.audit (id int); CREATE TABLE public.audit (id int); CREATE TABLE app.items (id int); CREATE TABLE public.items (id int);
+CREATE FUNCTION p() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = app, pg_temp AS $$ BEGIN INSERT INTO audit SELECT id FROM items; WITH u AS (UPDATE audit SET id = 2 RETURNING id) DELETE FROM public.audit WHERE id IN (SELECT id FROM u); END $$;
+CREATE FUNCTION q() RETURNS void LANGUAGE sql AS $$ DELETE FROM audit $$;`;
+    const m = model({ 'a.sql': text });
+    const p = m.findFunction(['public', 'p'])!;
+    const rvs: Array<{ node: object; name: string; schema?: string }> = [];
+    for (const s of p.body!.statements) {
+      const visit = (n: unknown): void => {
+        if (!n || typeof n !== 'object') return;
+        for (const [k, v] of Object.entries(n as Record<string, unknown>)) {
+          if ((k === 'RangeVar' || k === 'relation') && v && typeof v === 'object' && 'relname' in v) rvs.push({ node: v, name: String((v as { relname: string }).relname), schema: (v as { schemaname?: string }).schemaname });
+          else visit(v);
+        }
+      };
+      visit(s.node);
+    }
+    assert.deepEqual(
+      rvs.map((r) => `${r.schema ?? ''}.${r.name} → ${m.funcRelKey(p, r.node)}`).sort(),
+      ['.audit → app.audit', '.audit → app.audit', '.items → app.items', '.u → public.u', 'public.audit → public.audit'].sort(),
+    );
+    assert.deepEqual([...p.writes].sort(), ['app.audit', 'public.audit']);
+    const q = m.findFunction(['public', 'q'])!;
+    assert.equal(q.relKeys.size, 0);
+    assert.equal(m.funcRelKey(q, q.body!.statements[0]!.node.relation), 'public.audit');
+  });
+
   test("ok: Func.truncations records each TRUNCATE once, in source order (an EXECUTE's among the statements): its tables resolved with the function's own search_path, CASCADE, where it is; Func.truncates is their keys", () => {
     const text = `CREATE SCHEMA app; CREATE TABLE app.audit (id int); CREATE TABLE public.audit (id int); CREATE TABLE public.b (id int);
 CREATE FUNCTION p() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = app AS $$ BEGIN EXECUTE 'TRUNCATE public.b CASCADE'; TRUNCATE audit, public.audit; END $$;`;
