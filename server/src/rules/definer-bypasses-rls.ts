@@ -79,8 +79,8 @@ function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boole
   if (policies.length === 0) return false;
   const seen = { reads: 0, admitted: true };
   for (const s of f.body.statements) {
-    if (s.kind !== 'SelectStmt' && s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt' && census(s.node).rangeVars.some((rv) => model.key([rv.schemaname, rv.relname]) === t.key)) seen.admitted = false;
-    selectsAdmitted(model, s.kind === 'SelectStmt' ? { SelectStmt: s.node } : s.node, t, policies, seen);
+    if (s.kind !== 'SelectStmt' && s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt' && census(s.node).rangeVars.some((rv) => model.funcRelKey(f, rv) === t.key)) seen.admitted = false;
+    selectsAdmitted(model, s.kind === 'SelectStmt' ? { SelectStmt: s.node } : s.node, t, policies, seen, f);
   }
   return seen.admitted && seen.reads > 0;
 }
@@ -102,7 +102,7 @@ function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; un
   const unguarded = new Set<string>();
   for (const s of body.statements) {
     const rel = s.node?.relation;
-    const key = rel?.relname ? model.key([rel.schemaname, rel.relname]) : undefined;
+    const key = rel?.relname ? model.funcRelKey(f, rel) : undefined;
     const part = choosingPart(s);
     if (!looksAtCaller(model, part)) {
       if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
@@ -169,7 +169,7 @@ function operatorFailure(model: Model, f: Func): string {
   for (const s of f.body.statements) {
     if (s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') continue;
     const rel = s.node?.relation;
-    const t = rel?.relname ? model.tables.get(model.key([rel.schemaname, rel.relname])) : undefined;
+    const t = rel?.relname ? model.tables.get(model.funcRelKey(f, rel)) : undefined;
     if (!t || rel.alias) continue;
     for (const c of conjuncts(s.node.whereClause)) {
       const e = c?.A_Expr;
@@ -201,9 +201,11 @@ const ALL_WRITES: ReadonlySet<string> = new Set(['insert', 'update', 'delete']);
 
 /**
  * The commands the function's body runs on each table it writes (MERGE and ON CONFLICT DO UPDATE
- * count as the commands they may run). Shared: do not mutate. Kept per body while model.key
- * answers the same (the default schema): the answer reads the body's statement nodes and the
- * keys model.key gives their relations, nothing else (echo: 5.5 ms per re-lint asked again).
+ * count as the commands they may run), keyed as the model resolves the tables in the function
+ * (model.funcRelKey: with its own SET search_path, as `f.writes`). Shared: do not mutate. Kept per
+ * body while the keys answer the same (the default schema, and f.relKeys, which a prototype
+ * computed again has anew): the answer reads the body's statement nodes and the keys of their
+ * relations, nothing else (echo: 5.5 ms per re-lint asked again).
  */
 function writeCommands(model: Model, f: Func): ReadonlyMap<string, ReadonlySet<string>> {
   const body = f.body;
@@ -211,15 +213,15 @@ function writeCommands(model: Model, f: Func): ReadonlyMap<string, ReadonlySet<s
   // (what model.key makes of an unqualified name: its default schema)
   const schema = model.key([undefined, '_']);
   const kept = writesKept.get(body);
-  if (kept !== undefined && kept.schema === schema) return kept.v;
-  const v = writeCommandsOf(model, body);
-  writesKept.set(body, { schema, v });
+  if (kept !== undefined && kept.schema === schema && kept.relKeys === f.relKeys) return kept.v;
+  const v = writeCommandsOf(model, f, body);
+  writesKept.set(body, { schema, relKeys: f.relKeys, v });
   return v;
 }
-const writesKept = new WeakMap<FunctionBody, { schema: string; v: ReadonlyMap<string, ReadonlySet<string>> }>();
+const writesKept = new WeakMap<FunctionBody, { schema: string; relKeys: Func['relKeys']; v: ReadonlyMap<string, ReadonlySet<string>> }>();
 const NO_WRITES: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
-function writeCommandsOf(model: Model, body: FunctionBody): Map<string, Set<string>> {
+function writeCommandsOf(model: Model, f: Func, body: FunctionBody): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (k: string, ...cmds: string[]) => {
     let set = out.get(k);
@@ -229,7 +231,7 @@ function writeCommandsOf(model: Model, body: FunctionBody): Map<string, Set<stri
   const look = (type: string, n: Node) => {
     const rel = n?.relation;
     if (!rel?.relname) return;
-    const k = model.key([rel.schemaname, rel.relname]);
+    const k = model.funcRelKey(f, rel);
     if (type === 'InsertStmt') add(k, 'insert', ...(n.onConflictClause?.action === 'ONCONFLICT_UPDATE' ? ['update'] : []));
     else if (type === 'UpdateStmt') add(k, 'update');
     else if (type === 'DeleteStmt') add(k, 'delete');
@@ -379,17 +381,17 @@ export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCalle
   // (kept per body while calls resolve the same, functionsToken: the answer reads the body's
   // statements, the function's language, looksAtCaller of its nodes (itself kept under the token),
   // the functions its calls resolve to and their bodies, and model.key, whose default schema the
-  // token holds too, and the tables its TRUNCATEs name (f.truncations, which the session's
-  // search_path may resolve anew: a prototype computed again has its own array); nodes made here,
-  // choosingPart's and mapNodes', were asked anew every lint)
+  // token holds too, and the tables its statements name as the model resolves them in the function
+  // (f.truncations and f.relKeys, which the session's search_path may resolve anew: a prototype
+  // computed again has its own); nodes made here, choosingPart's and mapNodes', were asked anew every lint)
   const token = functionsToken(model);
   const kept = recordedKept.get(body);
-  if (kept !== undefined && kept.token === token && kept.language === f.language && kept.truncations === f.truncations) return kept.v;
+  if (kept !== undefined && kept.token === token && kept.language === f.language && kept.truncations === f.truncations && kept.relKeys === f.relKeys) return kept.v;
   const v = recordsCallerOnlyIn(model, f, body);
-  recordedKept.set(body, { token, language: f.language, truncations: f.truncations, v });
+  recordedKept.set(body, { token, language: f.language, truncations: f.truncations, relKeys: f.relKeys, v });
   return v;
 }
-const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; truncations: Func['truncations']; v: Readonly<RecordedCaller> | undefined }>();
+const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; truncations: Func['truncations']; relKeys: Func['relKeys']; v: Readonly<RecordedCaller> | undefined }>();
 
 function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): RecordedCaller | undefined {
   if (body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
@@ -409,7 +411,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
       if (s.node.targetList?.length === 1 && authCallOf(s.node.targetList[0]?.ResTarget?.val) === 'uid') for (const v of s.assigns!) uids.add(v);
     }
     if (s.assigns && s.kind === 'SelectStmt' && s.node.fromClause) {
-      const from = relationsIn(s.node).map((r) => model.key([r.schema, r.name]));
+      const from = relationsIn(s.node).map((r) => model.funcRelKey(f, r));
       if (from.length) for (const v of s.assigns) readInto.set(v, new Set([...(readInto.get(v) ?? []), ...from]));
     }
   }
@@ -455,7 +457,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
     if (names(part)) return undefined;
     records ||= names(s.node);
     const rel = s.node?.relation;
-    const key = rel?.relname ? model.key([rel.schemaname, rel.relname]) : undefined;
+    const key = rel?.relname ? model.funcRelKey(f, rel) : undefined;
     if (key && s.kind === 'InsertStmt' && part !== s.node && names(s.node)) {
       const from = own.get(key) ?? new Set<string>();
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
@@ -927,7 +929,7 @@ function ddlOnly(model: Model, f: Func): Map<string, string[]> {
   for (const s of f.body?.statements ?? []) {
     const verb = DDL_KINDS[s.kind];
     for (const r of relationsIn(s.node)) {
-      const k = model.key([r.schema, r.name]);
+      const k = model.funcRelKey(f, r);
       if (!verb) queried.add(k);
       else if (!out.get(k)?.includes(verb)) out.set(k, [...(out.get(k) ?? []), verb]);
     }

@@ -2,7 +2,7 @@
 // with constants only (`USING (status = 'published')`) and a query whose WHERE asks at least as
 // much (`WHERE status = 'published' AND …`). Shared by definer-bypasses-rls (a function's reads)
 // and view-bypasses-rls (a view's query).
-import type { Model, Policy, Table } from '../../analysis/model.js';
+import type { Func, Model, Policy, Table } from '../../analysis/model.js';
 import { constBool } from '../../analysis/policy-exprs.js';
 import type { Node } from '../../analysis/types.js';
 import { conjuncts, constValue } from '../../analysis/ast.js';
@@ -65,13 +65,14 @@ function disjuncts(n: Node): Node[] {
 /**
  * Counts into `seen` the SELECTs under `root` that read `t` (`reads`), and clears `admitted` for
  * one that reads it with other FROM items or whose WHERE does not ask every key of one of
- * `policies` (a constant-only policy the reader has).
+ * `policies` (a constant-only policy the reader has). `root` in the body of `f`: its names as the
+ * model resolves them in the function (model.funcRelKey); else (a view's query) model.key.
  */
-export function selectsAdmitted(model: Model, root: Node, t: Table, policies: readonly string[][], seen: { reads: number; admitted: boolean }): void {
+export function selectsAdmitted(model: Model, root: Node, t: Table, policies: readonly string[][], seen: { reads: number; admitted: boolean }, f?: Func): void {
   walk(root, (k, q) => {
     if (k !== 'SelectStmt' || !seen.admitted) return;
     const from: Node[] = q.fromClause ?? [];
-    const rvs = from.map((x) => x?.RangeVar).filter((rv) => rv && model.key([rv.schemaname, rv.relname]) === t.key);
+    const rvs = from.map((x) => x?.RangeVar).filter((rv) => rv && (f ? model.funcRelKey(f, rv) : model.key([rv.schemaname, rv.relname])) === t.key);
     if (rvs.length === 0) return;
     seen.reads++;
     if (from.length !== 1) {
