@@ -270,3 +270,35 @@ test('ok: top-level SET row_security = off in a Supabase seed or migration (run 
   // elsewhere, who runs it is not known: reported
   assert.equal(lintFiles([{ file: 'db/seed.sql', text: seed }], ID).mine.length, 1);
 });
+
+// fix126: the tables a trigger function INSERTs into are the ones the model resolves in the
+// function, with its own SET search_path (model.funcRelKey), not the session's default schema.
+test("err→fix: audit_log_trigger() with SET search_path = app inserts into audit_log, where app.audit_log and public.audit_log both exist: the fix's trigger-only INSERT policy goes on app.audit_log, the table PostgreSQL writes (PGlite: with it the UPDATE works; the same policy on public.audit_log leaves it failing with 42501 on app.audit_log)", async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const text = `CREATE SCHEMA app;
+CREATE TABLE public.audit_log (id bigserial PRIMARY KEY, project_id bigint NOT NULL, actor uuid);
+ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
+${sqlOf(ws)
+  .replace(/\b(TABLE|ON) audit_log\b/g, '$1 app.audit_log')
+  .replace('SET search_path = public, pg_temp', 'SET search_path = app, pg_temp')}`;
+  assert.match(text, /INSERT INTO audit_log \(/);
+  const { ws: appWs, mine } = lintFiles([{ file: 'migrations/001_audit.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const fixed = sqlOf(applyFix(appWs, mine[0]!));
+  assert.match(fixed, /\nCREATE POLICY audit_log_insert_from_trigger ON app\.audit_log FOR INSERT TO CURRENT_USER WITH CHECK \(pg_trigger_depth\(\) > 0\);/);
+  assert.doesNotMatch(fixed, /CREATE POLICY audit_log_insert_from_trigger ON (public\.)?audit_log /);
+  const db = await getDb();
+  const run = (sql: string) =>
+    inRollback(db, async (q) => {
+      await q('CREATE SCHEMA app AUTHORIZATION app_owner');
+      await audited(q, sql.replace('CREATE SCHEMA app;', ''));
+      const r = await tryQuery(q, `UPDATE projects SET name = 'x' WHERE id = 1`);
+      await q('RESET ROLE');
+      return { r, app: await count(q, 'app.audit_log'), pub: await count(q, 'public.audit_log') };
+    });
+  const withFix = await run(fixed);
+  assert.ok(withFix.r.ok, 'the trigger insert passes the policy on app.audit_log');
+  assert.deepEqual([withFix.app, withFix.pub], [1, 0], 'it wrote app.audit_log');
+  const onPublic = await run(fixed.replace('ON app.audit_log FOR INSERT', 'ON public.audit_log FOR INSERT'));
+  assert.ok(!onPublic.r.ok && onPublic.r.error.code === '42501' && /policy for table "audit_log"/.test(onPublic.r.error.message), 'a policy on public.audit_log does not let it write app.audit_log');
+});

@@ -40,10 +40,10 @@ function insertTargets(model: Model, f: Func): string[] {
   const out = new Set<string>();
   for (const s of f.body?.statements ?? []) {
     walk(s.node, (k: string, v: Node) => {
-      if (k === 'InsertStmt' && v.relation) out.add(model.key([v.relation.schemaname, v.relation.relname]));
+      if (k === 'InsertStmt' && v.relation) out.add(model.funcRelKey(f, v.relation));
       return true;
     });
-    if (s.kind === 'InsertStmt' && s.node.relation) out.add(model.key([s.node.relation.schemaname, s.node.relation.relname]));
+    if (s.kind === 'InsertStmt' && s.node.relation) out.add(model.funcRelKey(f, s.node.relation));
   }
   return [...out];
 }
