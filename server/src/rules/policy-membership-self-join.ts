@@ -368,9 +368,8 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
       const from = q.fromClause as Node[] | undefined;
       const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
       if (!rv?.relname) return;
-      // (an unqualified name resolved as the function's reads say: the search_path it was made under)
-      let key = model.key([rv.schemaname, rv.relname]);
-      if (rv.schemaname === undefined && !f.reads.has(key)) for (const r of f.reads) if (r.endsWith(`.${rv.relname}`)) key = r;
+      // (an unqualified name resolved as the model does in the function: its own search_path, or the one it was made under)
+      const key = model.funcRelKey(f, rv);
       const member = model.tables.get(key);
       if (!member || !writable(model, key)) return;
       // (a row of it counts only with a row of another table too, `AND EXISTS (SELECT 1 FROM

@@ -84,9 +84,7 @@ function groupReads(model: Model, f: Func): GroupRead[] {
       walk(q.fromClause, (k2, v) => {
         if (k2 === 'JoinExpr' && v.quals) quals.push(v.quals);
         if (k2 !== 'RangeVar' || !v.relname) return;
-        let key = model.key([v.schemaname, v.relname]);
-        if (v.schemaname === undefined && !f.reads.has(key)) for (const r of f.reads) if (r.endsWith(`.${v.relname}`)) key = r;
-        const t = model.tables.get(key);
+        const t = model.tables.get(model.funcRelKey(f, v));
         if (t) rels.set(String(v.alias?.aliasname ?? v.relname).toLowerCase(), t);
       });
       if (!rels.size) return;

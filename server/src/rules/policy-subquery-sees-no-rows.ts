@@ -355,9 +355,8 @@ function requiredMembership(model: Model, q: Policy, w: Table, m: Table): Pair[]
     const sq = read.q;
     const rv = (sq?.fromClause as Node[] | undefined)?.[0]?.RangeVar;
     if (!rv?.relname) continue;
-    // (an unqualified name resolved as the function's reads say: the search_path it was made under)
-    let key = model.key([rv.schemaname, rv.relname]);
-    if (rv.schemaname === undefined && !f.reads.has(key)) for (const r of f.reads) if (r.endsWith(`.${rv.relname}`)) key = r;
+    // (an unqualified name resolved as the model does in the function: its own search_path, or the one it was made under)
+    const key = model.funcRelKey(f, rv);
     const params = inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
     const fname = f.name.toLowerCase();
     const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();

@@ -140,8 +140,8 @@ function assignedValues(node: Node, assigns: readonly string[]): Array<{ vars: r
   return [{ vars: assigns, value: values }];
 }
 
-/** The (column, value) pairs an INSERT, UPDATE or ON CONFLICT DO UPDATE writes. */
-function writtenValues(model: Model, kind: string, n: Node): Array<{ column: string; value: Node }> {
+/** The (column, value) pairs an INSERT, UPDATE or ON CONFLICT DO UPDATE of f's body writes. */
+function writtenValues(model: Model, f: Func, kind: string, n: Node): Array<{ column: string; value: Node }> {
   const out: Array<{ column: string; value: Node }> = [];
   const sets = (targets: Node[] | undefined) => {
     for (const t of targets ?? []) {
@@ -154,7 +154,7 @@ function writtenValues(model: Model, kind: string, n: Node): Array<{ column: str
   };
   if (kind === 'UpdateStmt') sets(n.targetList);
   if (kind !== 'InsertStmt') return out;
-  const table = model.tables.get(model.key([n.relation?.schemaname, n.relation?.relname]));
+  const table = n.relation?.relname ? model.tables.get(model.funcRelKey(f, n.relation)) : undefined;
   const cols: string[] = n.cols ? n.cols.map((c: Node) => c?.ResTarget?.name) : (table?.columns ?? []);
   const sel = n.selectStmt?.SelectStmt;
   const rows: Node[][] = sel?.valuesLists ? sel.valuesLists.map((l: Node) => l?.List?.items ?? []) : sel?.targetList ? [sel.targetList.map((t: Node) => t?.ResTarget?.val)] : [];
@@ -365,8 +365,10 @@ function sinksOf(model: Model, f: Func): Sink[] {
   let vars: Map<string, Values> | undefined;
   for (const s of stmts) {
     if (s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt') continue;
-    const table = model.key([s.node.relation?.schemaname, s.node.relation?.relname]);
-    const written = writtenValues(model, s.kind, s.node);
+    if (!s.node.relation?.relname) continue;
+    // (the table as the model resolves it in the function: its own search_path)
+    const table = model.funcRelKey(f, s.node.relation);
+    const written = writtenValues(model, f, s.kind, s.node);
     // (a text value, such as `NEW.raw_user_meta_data->>'role'`, written into a column of an enum
     // type: text has no assignment cast to an enum, so PostgreSQL rejects the statement each time
     // it runs, 42804 column "role" is of type user_role but expression is of type text, and it

@@ -154,5 +154,5 @@ export function deniedTables(model: Model, f: Func): { denied: Denial[]; filtere
 
 /** Whether f's body has an INSERT into table t. */
 function insertsInto(model: Model, f: Func, t: Table): boolean {
-  return (f.body?.statements ?? []).some((st) => st.kind === 'InsertStmt' && st.node?.relation?.relname === t.name && model.key([st.node.relation.schemaname, st.node.relation.relname]) === t.key);
+  return (f.body?.statements ?? []).some((st) => st.kind === 'InsertStmt' && st.node?.relation?.relname === t.name && model.funcRelKey(f, st.node.relation) === t.key);
 }

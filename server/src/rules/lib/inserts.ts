@@ -66,9 +66,8 @@ function insertsOfUncached(model: Model, f: Func): InsertRef[] {
   if (!f.body) return [];
   const out: InsertRef[] = [];
   for (const r of rawInsertsOf(f.body)) {
-    let table = model.key([r.schema, r.name]);
-    // (an unqualified name resolved through the search_path the function was created under, or its own: as its writes say)
-    if (r.schema === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${r.name}`)) table = w;
+    // (an unqualified name resolved through the function's own search_path, or the one it was created under: as its writes say)
+    const table = model.funcRelKey(f, r.node.relation);
     out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end }, node: r.node });
   }
   return out;
