@@ -427,6 +427,26 @@ describe('several databases', () => {
 });
 
 describe("a Supabase project's config.toml", () => {
+  test("ok: the seed files [db.seed] sql_paths lists (supabase db reset runs them after the migrations) are replayed like seed.sql; a file it does not list stays unapplied (backyard keeps its policies in supabase/policies/ and seeds them)", () => {
+    const files = {
+      'supabase/migrations/20240101000000_notes.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL);\n',
+      'supabase/policies/notes.sql': 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n',
+      'supabase/drafts/scratch.sql': 'CREATE TABLE public.scratch (id int);\n',
+    };
+    const rules = (config: string) => {
+      const j = JSON.parse(run(fixture({ ...files, 'supabase/config.toml': config }), ['.', '--format', 'json']).stdout);
+      return { rules: (j.files as Array<{ path: string; diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => `${f.path} ${d.rule}`)), notReplayed: j.notReplayed.map((n: { path: string }) => n.path) };
+    };
+    const seeded = rules('[db.seed]\nenabled = true\nsql_paths = ["./seed.sql", "./policies/*.sql"]\n');
+    assert.ok(!seeded.rules.some((r: string) => r.endsWith('rls-not-enabled')), seeded.rules.join('\n'));
+    assert.deepEqual(seeded.notReplayed, ['supabase/drafts/scratch.sql']);
+    // without the entry, or with seeding disabled: the policies' file is one the CLI never applies
+    for (const config of ['project_id = "p"\n', '[db.seed]\nenabled = false\nsql_paths = ["./policies/*.sql"]\n']) {
+      const r = rules(config);
+      assert.ok(r.rules.includes('supabase/migrations/20240101000000_notes.sql rls-not-enabled'), r.rules.join('\n'));
+      assert.deepEqual(r.notReplayed.sort(), ['supabase/drafts/scratch.sql', 'supabase/policies/notes.sql']);
+    }
+  });
   const BILLING =
     'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\n' +
     'GRANT USAGE ON SCHEMA billing TO anon, authenticated;\nGRANT SELECT ON billing.invoices TO anon, authenticated;\n';

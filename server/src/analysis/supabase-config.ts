@@ -19,6 +19,8 @@ export interface ApiSchemas {
   majorVersion?: number;
   /** `[auth.hook.custom_access_token]`, enabled, with a `pg-functions://…/<schema>/<name>` uri: the function (`schema.name`, lower-case) */
   accessTokenHook?: string;
+  /** `[db.seed] sql_paths` (when seeding is enabled): globs relative to the `supabase/` folder (`./` dropped) of the files `supabase db reset` runs after the migrations */
+  seedPaths?: string[];
   /**
    * A plain PostgREST project's configuration instead (postgrest-config.ts): `source` is its
    * postgrest.conf, docker-compose file or .env, `key` what named the schemas there
@@ -33,7 +35,7 @@ export interface ApiSchemas {
  * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
  * refuses such a file too).
  */
-export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number; accessTokenHook?: string } | { problem: string } {
+export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number; accessTokenHook?: string; seedPaths?: string[] } | { problem: string } {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -49,7 +51,21 @@ export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIn
   const version = (typeof v === 'number' || typeof v === 'bigint') && Number.isInteger(Number(v)) && Number(v) >= 10 && Number(v) < 100 ? { majorVersion: Number(v) } : {};
   const served = apiSchemasIn(doc);
   const hook = accessTokenHookIn(auth);
-  return 'problem' in served ? served : { ...served, ...anonymous, ...version, ...(hook ? { accessTokenHook: hook } : {}) };
+  const seeds = seedPathsIn(db);
+  return 'problem' in served ? served : { ...served, ...anonymous, ...version, ...(hook ? { accessTokenHook: hook } : {}), ...(seeds ? { seedPaths: seeds } : {}) };
+}
+
+/**
+ * `[db.seed] sql_paths`, when `[db.seed] enabled` is not false: the seed files `supabase db reset`
+ * (and `supabase start`) run after the migrations, as globs relative to the `supabase/` folder
+ * (the CLI's default, `./seed.sql`, and the `seed*.sql`, `seed/`, `seeds/` names the workspace
+ * already counts as seeds need no entry). Anything but a list of strings: none.
+ */
+function seedPathsIn(db: Record<string, unknown> | undefined): string[] | undefined {
+  const seed = typeof db === 'object' && db !== null ? (db.seed as Record<string, unknown> | undefined) : undefined;
+  if (typeof seed !== 'object' || seed === null || seed.enabled === false || !Array.isArray(seed.sql_paths)) return undefined;
+  const paths = seed.sql_paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim().replace(/^(?:\.\/)+/, ''));
+  return paths.length ? paths : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
+import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
 import { editInLiteral, literalParses } from './string-edits.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -214,7 +215,7 @@ export class Workspace {
 
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
-      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!));
+      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), seededBy(this.api));
       // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
       // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
       // is parsed again, so that nothing computed from it before stays)
@@ -720,4 +721,14 @@ export async function lintTexts(files: ReadonlyArray<{ file: string; text: strin
   const ws = new Workspace(config);
   for (const f of files) ws.setFile(f.file, f.text);
   return { ...ws.lint(), workspace: ws };
+}
+
+/** Whether a file id is one of the seed files a Supabase project's config.toml lists (`[db.seed] sql_paths`, globs relative to its `supabase/` folder). */
+function seededBy(api: readonly ApiSchemas[]): (id: string) => boolean {
+  const projects = api.filter((a) => a.seedPaths?.length).map((a) => ({ folder: a.folder, match: picomatch(a.seedPaths!, { dot: false }) }));
+  if (projects.length === 0) return () => false;
+  return (id) => {
+    const path = id.replace(/\\/g, '/');
+    return projects.some((p) => path.startsWith(p.folder) && p.match(path.slice(p.folder.length)));
+  };
 }
