@@ -763,3 +763,77 @@ $$;
   assert.equal(await promoteB(ws, 'member'), 'P0001', 'a builder of the organization is refused');
   assert.equal(await promoteB(fixed, 'anon'), 'P0001', 'IS DISTINCT FROM refuses anon');
 });
+
+test("err: IF NOT FOUND after a later SELECT … INTO does not close the caller's lookup (supa-builder's promote_to_admin with the target's lookup checked by FOUND): FOUND is the latest FOUND-setting statement's, so anon, whose role lookup found no row, gets past `IF NOT FOUND` and `IF v_caller_role != 'admin'` and makes a member an admin; IF NOT FOUND right after the caller's lookup, or after statements that leave FOUND alone (an assignment, an EXECUTE), refuses anon; a PERFORM or an UPDATE between does not; one in another branch of an IF is not on the way", async () => {
+  const fn = (between: string, afterLookup = '') => `create table public.user_roles (
+  user_id uuid not null, organization_id text not null, role text not null check (role in ('admin', 'builder')),
+  unique (user_id, organization_id)
+);
+alter table public.user_roles enable row level security;
+create table public.members (id uuid primary key, email text not null);
+create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  v_user_id uuid;
+  v_caller_role text;
+  v_email text;
+begin
+  select role into v_caller_role from public.user_roles
+  where user_id = auth.uid() and organization_id = p_organization_id;
+${afterLookup}${between}  if not found then
+    raise exception 'not found';
+  end if;
+  if v_caller_role != 'admin' then
+    raise exception 'Only admins can promote users';
+  end if;
+  update public.user_roles set role = 'admin' where user_id = coalesce(v_user_id, (select id from public.members where email = p_user_email)) and organization_id = p_organization_id;
+  return true;
+end;
+$$;
+`;
+  const later = fn('  select id into v_user_id from public.members where email = p_user_email;\n');
+  const file = 'supabase/migrations/20240101000000_roles.sql';
+  const { ws, mine } = lintFiles([{ file, text: later }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "v_caller_role != 'admin'");
+  assert.match(mine[0]!.message, /the SELECT … INTO v_caller_role FROM public\.user_roles that looks the caller up finds no row/);
+  assert.match(mine[0]!.message, /, or raise when the SELECT finds no row, right after it \(IF NOT FOUND THEN RAISE …\): the IF not found further down reads the FOUND that SELECT … INTO v_user_id set \(PL\/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE and FOR loop\)\.$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /if v_caller_role IS DISTINCT FROM 'admin' then/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (FOUND right after the caller's lookup; statements that do not set FOUND between: an
+  // assignment, a dynamic EXECUTE; a PERFORM in another branch of an IF than the check's)
+  const closed = {
+    right: fn(''),
+    assignment: fn('  v_email := lower(p_user_email);\n'),
+    execute: fn("  execute 'select 1';\n"),
+    branch: fn("  if p_user_email = '' then\n    perform 1;\n    return false;\n  else\n", '').replace("  if v_caller_role != 'admin' then", "  end if;\n  if v_caller_role != 'admin' then"),
+  };
+  for (const [what, text] of Object.entries(closed)) assert.equal(lintFiles([{ file, text }], ID).mine.length, 0, what);
+  // (statements that set FOUND between: PERFORM, an UPDATE, a FOR loop)
+  const open = {
+    perform: fn('  perform 1;\n'),
+    update: fn('  update public.members set email = email where email = p_user_email;\n'),
+    loop: fn('  for v_email in select email from public.members loop\n    null;\n  end loop;\n'),
+  };
+  for (const [what, text] of Object.entries(open)) assert.equal(lintFiles([{ file, text }], ID).mine.length, 1, what);
+  assert.match(lintFiles([{ file, text: open.update }], ID).mine[0]!.message, /reads the FOUND that update public\.members set email = email where email = p_user_email set/);
+  /** B, a builder of acme, promoted by `who` (anon, or A, a builder of acme) through `sql`: B's role after, or the error's code. */
+  const promoteB = async (sql: string, who: 'anon' | 'member'): Promise<string> =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.members VALUES ('${TENANT_B}', 'b@example.com'), ('${TENANT_A}', 'a@example.com');
+        INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'acme', 'builder'), ('${TENANT_A}', 'acme', 'builder')`);
+      if (who === 'member') await q(actAs(TENANT_A));
+      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
+      const r = await tryQuery(q, `SELECT public.promote_to_admin('b@example.com', 'acme')`);
+      await q('RESET ROLE');
+      return r.ok ? ((await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_B}'`))[0]!.role as string) : `${r.error.code} ${r.error.message}`;
+    });
+  assert.equal(await promoteB(later, 'anon'), 'admin', 'anon passes IF NOT FOUND (the target was found) and the role check');
+  assert.equal(await promoteB(later, 'member'), 'P0001 Only admins can promote users', 'a builder of the organization is refused');
+  assert.equal(await promoteB(sqlOf(fixed), 'anon'), 'P0001 Only admins can promote users', 'IS DISTINCT FROM refuses anon');
+  for (const what of ['right', 'assignment', 'execute', 'branch'] as const) assert.equal(await promoteB(closed[what], 'anon'), 'P0001 not found', `${what}: FOUND is the caller lookup's`);
+  for (const what of ['perform', 'update', 'loop'] as const) assert.equal(await promoteB(open[what], 'anon'), 'admin', `${what}: FOUND is its own`);
+});
