@@ -512,6 +512,42 @@ END $$;`;
     ]);
   });
 
+  test('ok: PL/pgSQL statements that set FOUND are marked (SELECT … INTO, PERFORM, INSERT/UPDATE/DELETE, RETURN QUERY, a FOR or FOREACH loop); an assignment, an IF condition, EXECUTE, GET DIAGNOSTICS, a plain SQL statement are not', () => {
+    const text = `CREATE FUNCTION f(p int) RETURNS SETOF int LANGUAGE plpgsql AS $$
+DECLARE a int; r record; arr int[];
+BEGIN
+  a := (SELECT count(*) FROM t);
+  SELECT x INTO a FROM t WHERE z = p;
+  PERFORM 1;
+  UPDATE t SET x = 1 WHERE z = p;
+  DELETE FROM t WHERE z = p RETURNING x INTO a;
+  IF found THEN EXECUTE 'SELECT 1'; END IF;
+  GET DIAGNOSTICS a = ROW_COUNT;
+  CREATE TEMP TABLE tt (x int);
+  FOR r IN SELECT x FROM t LOOP a := r.x; END LOOP;
+  FOREACH a IN ARRAY arr LOOP NULL; END LOOP;
+  RETURN QUERY SELECT x FROM t;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const got = p.statements[0]!.body!.statements.map((s) => [s.kind, !!s.setsFound]);
+    assert.deepEqual(got, [
+      ['SelectStmt', false],
+      ['SelectStmt', true],
+      ['SelectStmt', true],
+      ['UpdateStmt', true],
+      ['DeleteStmt', true],
+      ['SelectStmt', false],
+      ['SelectStmt', false],
+      ['CreateStmt', false],
+      // (the FOR loop's body, then its query; GET DIAGNOSTICS has none)
+      ['SelectStmt', false],
+      ['SelectStmt', true],
+      ['SelectStmt', true],
+      ['SelectStmt', true],
+    ]);
+  });
+
   test('ok: SQL body in single quotes with doubled quotes maps positions', () => {
     const text = "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t WHERE x = ''a'' AND y IN (SELECT 1 FROM members)';";
     const p = parseFile('a.sql', text);

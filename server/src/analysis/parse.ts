@@ -1843,6 +1843,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(handlers.length ? { handlerOf: handlers } : {}),
         ...(assigns ? { assigns } : {}),
         ...(intoStrict && assigns === into ? { intoStrict } : {}),
+        ...(FOUND_SETTERS.has(stmtType) || (stmtType === 'PLpgSQL_stmt_execsql' && ((into && assigns === into) || DATA_CHANGES.has(k))) ? { setsFound: true as const } : {}),
         ...(loopInto ? { loopInto } : {}),
         ...(raisesIf ? { raisesIf } : {}),
         ...(returnsIf ? { returnsIf } : {}),
@@ -2224,6 +2225,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   return body;
 }
 
+/**
+ * PL/pgSQL statements whose queries set FOUND (Statement.setsFound; PL/pgSQL's exec_set_found):
+ * PERFORM, RETURN QUERY, a FOR or FOREACH loop's header (when the loop ends); and of the SQL
+ * statements (PLpgSQL_stmt_execsql), one with INTO and the data changes (DATA_CHANGES).
+ */
+const FOUND_SETTERS = new Set(['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_return_query', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
+const DATA_CHANGES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 /** PL/pgSQL statements that run their body several times or not at all. */
 const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 /** PL/pgSQL statements whose statements may not all run, or run several times: loops, IF, CASE, a block (with an EXCEPTION clause, after which an error may have skipped some). */

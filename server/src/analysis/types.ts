@@ -132,6 +132,13 @@ export interface Statement {
    * dropping each policy of its table: catalog-loops.ts CATALOG_DROP_POLICIES_KIND), no loop of its own
    */
   inCatalogLoop?: true;
+  /**
+   * In a PL/pgSQL body: a statement that sets FOUND (whether it found, changed or iterated over a
+   * row): SELECT … INTO, PERFORM, INSERT / UPDATE / DELETE / MERGE, RETURN QUERY, and the header of a
+   * FOR or FOREACH loop (FOUND is set when the loop ends). Not an assignment, EXECUTE or GET
+   * DIAGNOSTICS, which leave it alone; a cursor's FETCH or MOVE sets it too, but is no statement here.
+   */
+  setsFound?: true;
   /** In a PL/pgSQL body: a `SELECT … INTO STRICT x` (it raises when no row or several come back, instead of setting x to NULL). */
   intoStrict?: boolean;
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
