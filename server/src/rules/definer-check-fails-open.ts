@@ -296,12 +296,68 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
         else if (context.kind === 'lookup') found ||= c?.kind === 'auth.uid()' || (!!c?.lookup && c.lookup.stmt === context.lookup?.stmt);
         else if (c && c.kind === context.kind) found = true;
       }
-      if (context.kind === 'lookup' && n.ColumnRef && columnRef(n)?.name === 'found') found = true;
+      // (FOUND is the lookup's only up to the next statement that sets it: supa-builder's
+      // promote_to_admin with IF NOT FOUND after the target's SELECT … INTO v_user_id)
+      if (context.lookup && n.ColumnRef && isFound(n)) found ||= foundOf(f, context.lookup.stmt, s);
       for (const k in n) visit(n[k]);
     };
     visit(s.node);
     return found;
   });
+}
+
+/** A statement's text for a message: cut after 60 characters, at a space, when longer than 80. */
+function shortened(sql: string): string {
+  const cut = sql.indexOf(' ', 60);
+  return sql.length <= 80 || cut < 0 ? sql : `${sql.slice(0, cut)} …`;
+}
+
+/** Whether a node is PL/pgSQL's FOUND. */
+function isFound(n: Node): boolean {
+  const ref = columnRef(n);
+  return ref?.qual === undefined && ref?.name === 'found';
+}
+
+/**
+ * Whether FOUND, where statement `at` reads it, is what `lookup` (a SELECT … INTO) set it to: `at`
+ * comes after it and no statement that sets FOUND (Statement.setsFound) may run between them — one
+ * in another branch of an IF than `at`'s never runs before it. PL/pgSQL sets FOUND at each SELECT …
+ * INTO, PERFORM, INSERT, UPDATE, DELETE…, so an IF NOT FOUND after a later one asks about that one.
+ */
+function foundOf(f: Func, lookup: Statement, at: Statement): boolean {
+  const statements = f.body?.statements ?? [];
+  return statements.indexOf(at) > statements.indexOf(lookup) && !foundSetBetween(f, lookup, at);
+}
+
+/**
+ * The last statement that sets FOUND and may run between `lookup` and `at` (foundOf). (By their
+ * order in the body, the text's but for a FOR loop's query, which comes after the loop's own
+ * statements, where FOUND is set; not by offsets: a SELECT … INTO is not always located where it
+ * is written, PL/pgSQL blanks its INTO clause in the query text that parse.ts looks for.)
+ */
+function foundSetBetween(f: Func, lookup: Statement, at: Statement): Statement | undefined {
+  const statements = f.body?.statements ?? [];
+  const [from, to] = [statements.indexOf(lookup), statements.indexOf(at)];
+  if (from < 0 || to <= from) return undefined;
+  const apart = (t: Statement): boolean => {
+    const [ta, aa] = [t.arms ?? [], at.arms ?? []];
+    for (let i = 0; i + 1 < ta.length; i += 2) for (let j = 0; j + 1 < aa.length; j += 2) if (ta[i] === aa[j] && ta[i + 1] !== aa[j + 1]) return true;
+    return false;
+  };
+  return statements.slice(from + 1, to).filter((t) => t.setsFound && !apart(t)).pop();
+}
+
+/**
+ * A guard raising or returning on FOUND after the caller's lookup that reads another statement's
+ * FOUND (foundSetBetween), and that statement: the message says why it does not close the lookup.
+ */
+function staleFoundGuard(f: Func, lookup: Statement): { guard: Statement; setter: Statement } | undefined {
+  for (const s of f.body?.statements ?? []) {
+    if (!(s.raisesIf || s.returnsIf) || !census(s.node).columnRefs.some((r) => isFound({ ColumnRef: r }))) continue;
+    const setter = foundSetBetween(f, lookup, s);
+    if (setter) return { guard: s, setter };
+  }
+  return undefined;
 }
 
 /**
@@ -487,8 +543,16 @@ export const definerCheckFailsOpen = defineRule({
         const goesOn = fired
           ? `the trigger does not raise, and the ${fired.command} it was to stop goes through, for ${fired.text}`
           : `the function does not ${s.returnsIf ? 'return early' : 'raise'} and goes on as its owner, for whatever arguments it was given`;
-        const raiseFirst = lookup ? `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row (IF NOT FOUND THEN ${exit} …)` : `or ${s.returnsIf ? 'return' : 'raise'} first when ${g.context.text} IS NULL`;
         const text = textOfFile(model, file);
+        // (an IF NOT FOUND the function has, that reads a later statement's FOUND)
+        const stale = lookup && staleFoundGuard(f, lookup.stmt);
+        // (a statement with INTO named by its variables: PL/pgSQL blanks the clause in its text)
+        const setter = stale && (stale.setter.assigns?.length ? `${stale.setter.kind === 'SelectStmt' ? 'SELECT' : stale.setter.kind.replace(/Stmt$/, '').toUpperCase()} … INTO ${stale.setter.assigns.join(', ')}` : shortened(sqlOneLine(text.slice(stale.setter.start, stale.setter.end))));
+        const raiseFirst = !lookup
+          ? `or ${s.returnsIf ? 'return' : 'raise'} first when ${g.context.text} IS NULL`
+          : stale
+            ? `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row, right after it (IF NOT FOUND THEN ${exit} …): the IF ${sqlOneLine(text.slice(stale.guard.start, stale.guard.end))} further down reads the FOUND that ${setter} set (PL/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE and FOR loop)`
+            : `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row (IF NOT FOUND THEN ${exit} …)`;
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
         let fix: Fix | undefined = {
           title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${sqlOneLine(fixed)}`,
