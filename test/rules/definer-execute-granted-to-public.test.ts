@@ -5,7 +5,7 @@
 // table's query) — the fix's GRANT to the policy's role keeps it working.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { closeAll, expectPgError, getDb, inRollback, queryFn, tryQuery, withFreshDb, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -729,4 +729,61 @@ CREATE FUNCTION public.rls_tables() RETURNS bigint LANGUAGE sql SECURITY DEFINER
     assert.ok(!direct.ok && direct.error.code === '42501', 'anon may not read pg_authid');
     assert.ok((await q('SELECT public.role_hashes() AS r')).length > 0, 'the function hands its rows over');
   });
+});
+
+test("err (message): a no-argument definer function that only refreshes a materialized view (REFRESH MATERIALIZED VIEW [CONCURRENTLY]) returns nothing: the message says any caller makes its owner refresh it, and that without CONCURRENTLY the refresh holds an ACCESS EXCLUSIVE lock, not that it reads the view and every caller gets what it returns; PGlite: anon may not refresh it itself (42501; granted MAINTAIN it may), its call does (the view's rows change after the table's), and the lock is ACCESS EXCLUSIVE without CONCURRENTLY, EXCLUSIVE with it", async () => {
+  const sql = (concurrently: boolean) => `CREATE TABLE public.orders (id int PRIMARY KEY, amount int NOT NULL);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE MATERIALIZED VIEW public.mv_order_totals AS SELECT 1 AS id, count(*)::int AS n, coalesce(sum(amount), 0)::int AS total FROM public.orders;
+CREATE UNIQUE INDEX ON public.mv_order_totals (id);
+GRANT SELECT ON public.mv_order_totals TO anon;
+CREATE FUNCTION public.refresh_order_totals() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}public.mv_order_totals;
+END $$;
+`;
+  const common = String.raw`it takes no argument and returns nothing, but it refreshes public\.mv_order_totals as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes \(a caller refreshing it itself fails with 42501 unless it owns the view or, from PostgreSQL 17, holds MAINTAIN on it\)`;
+  const plain = lintFiles([{ file: 'db/1.sql', text: sql(false) }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, new RegExp(`${common}, and without CONCURRENTLY it holds an ACCESS EXCLUSIVE lock on public\\.mv_order_totals until the caller's transaction ends, so every read of it waits meanwhile, and revoking keeps that to the roles that need it \\(T22\\)\\.`));
+  const concurrent = lintFiles([{ file: 'db/1.sql', text: sql(true) }], ID).mine;
+  assert.equal(concurrent.length, 1);
+  assert.match(concurrent[0]!.message, new RegExp(`${common}, and revoking keeps that to the roles that need it \\(T22\\)\\.`));
+  for (const m of [plain[0]!.message, concurrent[0]!.message]) assert.doesNotMatch(m, /reads public\.mv_order_totals|every caller gets what its body returns/);
+  /** After the migrations (committed, on an instance of its own): anon's call, in a transaction of its own; what anon gets refreshing the view itself, the view's rows before and after, and the locks anon's transaction then holds on it. */
+  const anonRefreshes = (concurrently: boolean) =>
+    withFreshDb(async (db) => {
+      const q = queryFn(db);
+      await q(sql(concurrently));
+      await q('INSERT INTO public.orders VALUES (1, 10), (2, 32)');
+      await q('SET ROLE anon');
+      await q('BEGIN');
+      const own = await tryQuery(q, 'REFRESH MATERIALIZED VIEW public.mv_order_totals');
+      await q('ROLLBACK');
+      // (PostgreSQL 17's MAINTAIN privilege lets a role refresh it)
+      await q('BEGIN');
+      await q('RESET ROLE');
+      await q('GRANT MAINTAIN ON public.mv_order_totals TO anon');
+      await q('SET ROLE anon');
+      const maintain = await tryQuery(q, 'REFRESH MATERIALIZED VIEW public.mv_order_totals');
+      await q('ROLLBACK');
+      await q('SET ROLE anon');
+      const before = (await q('SELECT n, total FROM public.mv_order_totals'))[0];
+      await q('BEGIN');
+      await q('SELECT public.refresh_order_totals()');
+      const locks = (await q(`SELECT mode FROM pg_locks WHERE relation = 'public.mv_order_totals'::regclass AND pid = pg_backend_pid() ORDER BY mode`)).map((r) => r.mode as string);
+      await q('COMMIT');
+      const after = (await q('SELECT n, total FROM public.mv_order_totals'))[0];
+      await q('RESET ROLE');
+      return { own: own.ok ? 'ok' : `${own.error.code} ${own.error.message}`, maintain: maintain.ok, before, after, locks };
+    });
+  const p = await anonRefreshes(false);
+  assert.equal(p.own, '42501 permission denied for materialized view mv_order_totals', 'anon may not refresh it itself');
+  assert.equal(p.maintain, true, 'granted MAINTAIN, it may');
+  assert.deepEqual([p.before, p.after], [{ n: 0, total: 0 }, { n: 2, total: 42 }], "anon's call refreshed it: the rows the owner added are counted");
+  assert.ok(p.locks.includes('AccessExclusiveLock'), `ACCESS EXCLUSIVE without CONCURRENTLY: ${p.locks}`);
+  const c = await anonRefreshes(true);
+  assert.equal(c.own, '42501 permission denied for materialized view mv_order_totals');
+  assert.deepEqual([c.before, c.after], [{ n: 0, total: 0 }, { n: 2, total: 42 }]);
+  assert.ok(c.locks.includes('ExclusiveLock') && !c.locks.includes('AccessExclusiveLock'), `EXCLUSIVE with CONCURRENTLY, reads go on: ${c.locks}`);
 });
