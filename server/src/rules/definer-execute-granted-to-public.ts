@@ -323,6 +323,7 @@ export const definerExecuteGrantedToPublic = defineRule({
       // runs as written past it, machi-os's accept_pending_invites() after pending_invites was dropped)
       const gone = droppedNames(model, f);
       const reads = ownerReads(f);
+      const refreshes = onlyRefreshes(model, f);
       report({
         ...at,
         message:
@@ -337,6 +338,12 @@ export const definerExecuteGrantedToPublic = defineRule({
                 ? // (a body that only empties tables: TRUNCATE as its owner, with the owner's privilege,
                   // and row-level security does not apply to it)
                   `and it runs with its owner's rights; it takes no argument, but it empties ${[...f.truncates].slice(0, 3).join(', ')} with TRUNCATE as its owner for whoever calls it (every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own), and revoking keeps that to the roles that need it (their call then fails with 42501 permission denied for function; T22)`
+              : refreshes
+                ? // (a body that only refreshes materialized views returns nothing: what a caller gets
+                  // is the refresh itself, the view's query run again as its owner, as often as they like)
+                  `and it runs with its owner's rights; it takes no argument and returns nothing, but it refreshes ${refreshes.views.slice(0, 3).join(', ')} as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes (a caller refreshing it itself fails with 42501 unless it owns the view or, from PostgreSQL 17, holds MAINTAIN on it)${
+                    refreshes.locking.length ? `, and without CONCURRENTLY it holds an ACCESS EXCLUSIVE lock on ${refreshes.locking.slice(0, 3).join(', ')} until the caller's transaction ends, so every read of ${refreshes.locking.length > 1 ? 'them' : 'it'} waits meanwhile` : ''
+                  }, and revoking keeps that to the roles that need it (T22)`
               : reads.length && !f.returnsTrigger && !funcLooksAtCaller(model, f)
                 ? // (a body that reads as its owner and never looks at the caller answers every caller alike:
                   // database-build's supabase_functions_certificate_secret() hands anon a Vault secret)
@@ -364,6 +371,30 @@ export const definerExecuteGrantedToPublic = defineRule({
     }
   },
 });
+
+/**
+ * The materialized views f refreshes, when refreshing them is all it does (every statement of its
+ * body a REFRESH MATERIALIZED VIEW, WITH NO DATA none, and it returns nothing), with those refreshed
+ * without CONCURRENTLY (`locking`: PostgreSQL holds an ACCESS EXCLUSIVE lock on them until the
+ * transaction ends; CONCURRENTLY takes an EXCLUSIVE one, which lets reads go on).
+ */
+function onlyRefreshes(model: Model, f: Func): { views: string[]; locking: string[] } | undefined {
+  const body = f.body;
+  if (!body || body.errors.length || body.lexical || body.dynamicExecutes.length || body.statements.length === 0 || f.writes.size || f.truncates.size) return undefined;
+  if (!(f.isProcedure || f.returnType === 'void')) return undefined;
+  const views: string[] = [];
+  const locking: string[] = [];
+  for (const s of body.statements) {
+    const rel = s.node?.relation;
+    if (s.kind !== 'RefreshMatViewStmt' || s.node.skipData || typeof rel?.relname !== 'string') return undefined;
+    const key = [...f.reads].find((k) => k === (rel.schemaname ? `${rel.schemaname}.${rel.relname}` : k.slice(k.indexOf('.') + 1) === rel.relname ? k : undefined));
+    if (!key) return undefined;
+    if (!views.includes(key)) views.push(key);
+    if (!s.node.concurrent && !locking.includes(key)) locking.push(key);
+  }
+  // (nothing else read: the reads are the views refreshed)
+  return [...f.reads].every((k) => views.includes(k)) ? { views, locking } : undefined;
+}
 
 /**
  * The relations f's body reads or writes that the migrations drop (DROP TABLE or DROP VIEW) and do
