@@ -7,6 +7,7 @@ import { activeRows, constBool, functionsToken, memoModel, resolveCall, textOfFi
 import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
+import { keeper, modelFacts, modelToken } from './lib/kept.js';
 import { afterExecuteRevokes, executeRevokedFrom, hasAnyPrivilege, insertAfter, privilegesNeeded, quoteIdent, usesSchema, where } from './lib/util.js';
 import { filteredRoles, foldedAway } from './lib/unreadable.js';
 
@@ -115,25 +116,27 @@ export const policyCallsWithoutExecute = defineRule({
       return v;
     };
     const rows = activeRows(model);
-    const scan = scanOf(model, rows, revoked);
-    // (per group of the scan, whether each role of it may call its function)
+    const among = amongOf(model);
+    const facts = factsOf(model);
+    // (per group of `among`, whether each role of it may call its function)
     const allMay: Array<boolean | undefined> = [];
-    for (let n = 0; n < scan.at.length; n++) {
-      let row: PolicyRow | undefined;
+    for (let n = 0; n < rows.length; n++) {
+      const row = rows[n]!;
+      const calls = callsOf(model, row, revoked, among, facts);
+      if (calls === undefined) continue;
       let roles: string[] | undefined;
       // (whether a role reaches the table, asked only of roles that may not call a function: the costly part)
       let reach: Map<string, boolean> | undefined;
-      for (const { fn, group, call: c, file, clauses } of scan.calls[n]!) {
+      for (const { fn, group, call: c, file, clauses } of calls) {
         // (a policy on a table for named roles that may all call it: nothing to report, whatever they reach)
         if (group >= 0) {
           let may = allMay[group];
           if (may === undefined) {
-            const g = scan.groups[group]!;
+            const g = among.groups[group]!;
             allMay[group] = may = !g.roles.some((r) => denies(g.fn, r));
           }
           if (may) continue;
         }
-        row ??= rows[scan.at[n]!]!;
         const t = row.table;
         const p = row.policy;
         const f = revoked.funcs[fn]!;
@@ -172,14 +175,10 @@ export const policyCallsWithoutExecute = defineRule({
   },
 });
 
-/**
- * The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (counted
- * across its lists, in its order); once asked, the index in `funcs` of the first of each name.
- */
+/** The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (counted across its lists, in its order). */
 interface Revoked {
   funcs: Func[];
   places: number[];
-  byName?: Map<string, number>;
 }
 
 function revokedFunctions(model: Model): Revoked {
@@ -187,65 +186,71 @@ function revokedFunctions(model: Model): Revoked {
 }
 
 /**
- * The last model's lists of model.functions (in its order), how many functions of each lost
- * PUBLIC's EXECUTE, and those (with their index in their list): a re-lint's model holds most
- * lists as the same arrays, of the same functions (bench: ≈ 4,400 functions looked at per
- * re-lint, ≈ 0.2 ms, against ≈ 90 lists of the replayed files).
+ * The indexes of the functions of an overload list that lost PUBLIC's EXECUTE (undefined: none),
+ * kept on the list (lib/kept.ts): a re-lint's model holds most lists as the same arrays, of the
+ * same functions (bench: ≈ 4,400 functions looked at per re-lint, ≈ 0.2 ms, against ≈ 90 lists of
+ * the replayed files).
  */
-let lastLists: { lists: Func[][]; counts: number[]; funcs: Func[]; inList: number[] } | undefined;
+const revokedIn = keeper<Func[], number[] | undefined>();
+const NO_FACTS: readonly unknown[] = [];
 
 function findRevoked(model: Model): Revoked {
-  const last = lastLists;
-  const lists: Func[][] = [];
-  const counts: number[] = [];
   const funcs: Func[] = [];
-  const inList: number[] = [];
   const places: number[] = [];
-  // (n: the place of the list's first function; from: the index in last.funcs of the last model's list at the same place)
+  // (n: the place of the list's first function)
   let n = 0;
-  let from = 0;
   for (const list of model.functions.values()) {
-    const li = lists.length;
-    let c = 0;
-    if (last !== undefined && last.lists[li] === list) {
-      c = last.counts[li]!;
-      for (let x = from; x < from + c; x++) {
-        funcs.push(last.funcs[x]!);
-        inList.push(last.inList[x]!);
-        places.push(n + last.inList[x]!);
-      }
-    } else {
-      for (let i = 0; i < list.length; i++) {
-        if (list[i]!.publicExecute) continue;
-        funcs.push(list[i]!);
-        inList.push(i);
-        places.push(n + i);
-        c++;
-      }
+    const inList = (revokedIn.get(model, list, NO_FACTS) ?? revokedIn.set(list, NO_FACTS, revokedOf(list))).value;
+    if (inList) for (let x = 0; x < inList.length; x++) {
+      funcs.push(list[inList[x]!]!);
+      places.push(n + inList[x]!);
     }
-    if (last !== undefined) from += last.counts[li] ?? 0;
-    lists.push(list);
-    counts.push(c);
     n += list.length;
   }
-  lastLists = { lists, counts, funcs, inList };
-  return { funcs, places, byName: undefined };
+  return { funcs, places };
 }
 
-/** Revoked.byName, made once per model (or taken from a model with the same functions at the same places: their names are the same). */
-function byNameOf(revoked: Revoked): Map<string, number> {
-  if (revoked.byName) return revoked.byName;
+function revokedOf(list: readonly Func[]): number[] | undefined {
+  let out: number[] | undefined;
+  for (let i = 0; i < list.length; i++) if (!list[i]!.publicExecute) (out ??= []).push(i);
+  return out;
+}
+
+/**
+ * What the calls of each row are kept under: a token shared by consecutive models whose calls
+ * resolve the same (functionsToken: the same functions, key by key, in the same order) and whose
+ * same places of model.functions lost PUBLIC's EXECUTE (a function is named by its index among
+ * those, ExecCall.fn: this model's at its place). It holds, for as long as it lasts, the index of
+ * the revoked functions by name, and the groups of ExecCall.group.
+ */
+interface Among {
+  /** the index in Revoked.funcs of the first function of each name (once asked) */
+  byName: Map<string, number> | undefined;
+  /** a function and the roles a policy names, as ExecCall.group: by the function's index, then the roles joined by NUL */
+  groups: Array<{ fn: number; roles: readonly string[] }>;
+  groupKeys: Map<number, Map<string, number>>;
+}
+const amongOf = modelToken<Among>(
+  'policy-calls-without-execute:among',
+  (model) => [functionsToken(model), ...revokedFunctions(model).places],
+  () => ({ byName: undefined, groups: [], groupKeys: new Map() }),
+);
+const factsOf = modelFacts('policy-calls-without-execute:facts', (model) => [amongOf(model)]);
+
+/** Among.byName, made once per token (the names of the functions at the same places are the same). */
+function byNameOf(among: Among, revoked: Revoked): Map<string, number> {
+  if (among.byName) return among.byName;
   const byName = new Map<string, number>();
   // (names as parsed on both sides: folded unless quoted, as PostgreSQL matches them)
   const funcs = revoked.funcs;
   for (let x = 0; x < funcs.length; x++) if (!byName.has(funcs[x]!.name)) byName.set(funcs[x]!.name, x);
-  return (revoked.byName = byName);
+  return (among.byName = byName);
 }
 
 /**
  * A function whose EXECUTE PUBLIC lost that a policy calls (`fn`: its index in Revoked.funcs): its
  * first call, the file that is written in, and the clauses calling it; `group`, for a policy on a
- * table of the workspace that names its roles (not PUBLIC), the index in Scan.groups of that
+ * table of the workspace that names its roles (not PUBLIC), the index in Among.groups of that
  * function and those roles, else -1.
  */
 interface ExecCall {
@@ -257,105 +262,25 @@ interface ExecCall {
 }
 
 /**
- * The active rows calling a function whose EXECUTE PUBLIC lost (indexes into the rows, ascending)
- * and those calls, with what the scan was made under (see scanOf).
+ * The calls of a row, kept on it (lib/kept.ts) under the model's Among token: the same row
+ * object has the same policy, table and expressions. Not for a row that resolved a call with
+ * names resolved through a SET search_path (Model.callPathKey: looked at again). A re-lint looks
+ * at the rows of the replayed files only (bench: ≈ 190 of ≈ 9,000). (Bench, per re-lint: every
+ * row's calls looked at, and the ≈ 2,200 maps of those found made again, were ≈ 5 ms of the
+ * rule's ≈ 6.)
  */
-interface Scan {
-  token: object;
-  revoked: Revoked;
-  rows: readonly PolicyRow[];
-  at: number[];
-  calls: ExecCall[][];
-  /** the rows that resolved a call and whose names resolved through a SET search_path (Model.callPathKey): looked at again by the next scan */
-  pathy: Set<PolicyRow>;
-  /** a function and the roles a policy names, as ExecCall.group (kept from scan to scan while the functions are the same): by the function's index, then the roles joined by NUL */
-  groups: Array<{ fn: number; roles: readonly string[] }>;
-  groupKeys: Map<number, Map<string, number>>;
+const keptCalls = keeper<PolicyRow, ExecCall[] | undefined>();
+
+function callsOf(model: Model, row: PolicyRow, revoked: Revoked, among: Among, facts: readonly unknown[]): ExecCall[] | undefined {
+  const k = keptCalls.get(model, row, facts);
+  if (k) return k.value;
+  pathy.v = false;
+  const calls = scanRow(model, row, revoked, among);
+  if (!pathy.v) keptCalls.set(row, facts, calls);
+  return calls;
 }
-
-/** The last model's scan (a re-lint's model shares most of its rows). */
-let lastScan: Scan | undefined;
-
-/** How far on rows are looked for among the last scan's, and how many rows may be missed so before they are looked up in a map. */
-const LOOK_ON = 64;
-const MISSES = 1024;
-
-/**
- * The calls of the active rows of functions whose EXECUTE PUBLIC lost. A row's calls are those
- * of the last scan when the row is the same object (its policy, table and expressions are then
- * the same), calls resolve the same (the same functionsToken: the same functions, key by key,
- * in the same order) and the same places of model.functions lost PUBLIC's EXECUTE (a function is
- * named by its index among those: this model's at its place). Not for a row that resolved a call
- * with names resolved through a SET search_path (Model.callPathKey: looked at again). A re-lint
- * looks at the rows of the replayed files only (bench: ≈ 190 of ≈ 9,000); the others cost a
- * comparison of two lists' elements. (Bench, per re-lint: every row's calls looked at, and the
- * ≈ 2,200 maps of those found made again, were ≈ 5 ms of the rule's ≈ 6.)
- */
-function scanOf(model: Model, rows: readonly PolicyRow[], revoked: Revoked): Scan {
-  const token = functionsToken(model);
-  const last = lastScan;
-  const same = last !== undefined && last.token === token && samePlaces(last.revoked.places, revoked.places);
-  if (same) revoked.byName ??= last.revoked.byName;
-  const at: number[] = [];
-  const calls: ExecCall[][] = [];
-  const pathy = new Set<PolicyRow>();
-  const scan: Scan = { token, revoked, rows, at, calls, pathy, groups: same ? last.groups : [], groupKeys: same ? last.groupKeys : new Map() };
-  // (where the last scan's rows are: at j while they match; a row further on where rows were
-  // removed; none where rows were added (the last's row at j further on among these) or replaced
-  // (neither: an edit makes the rows of the files it replays new); after many misses, in a map)
-  const before = same ? last.rows : [];
-  let j = 0;
-  let k = 0;
-  let misses = 0;
-  let byRow: Map<PolicyRow, number> | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    let found: ExecCall[] | undefined;
-    let o = -1;
-    if (same && (last.pathy.size === 0 || !last.pathy.has(row))) {
-      if (byRow) o = byRow.get(row) ?? -1;
-      else if (before[j] === row) o = j;
-      else {
-        for (let d = 1; d <= LOOK_ON && j + d < before.length; d++) {
-          if (before[j + d] === row) {
-            o = j + d;
-            break;
-          }
-        }
-        if (o < 0) {
-          let added = false;
-          for (let d = 1; d <= LOOK_ON && i + d < rows.length; d++) {
-            if (rows[i + d] === before[j]) {
-              added = true;
-              break;
-            }
-          }
-          if (!added) j++;
-          if (++misses > MISSES) {
-            byRow = new Map();
-            for (let x = 0; x < before.length; x++) byRow.set(before[x]!, x);
-          }
-        }
-      }
-    }
-    if (o >= 0) {
-      j = o + 1;
-      // (the last scan's entry of row o, if it has one: `at` ascends, and so does o but where rows moved)
-      const lastAt = last!.at;
-      if (k > 0 && lastAt[k - 1]! >= o) k = lowerBound(lastAt, o);
-      while (k < lastAt.length && lastAt[k]! < o) k++;
-      if (k < lastAt.length && lastAt[k] === o) found = last!.calls[k];
-    } else {
-      found = scanRow(model, row, revoked, scan);
-    }
-    if (found) {
-      at.push(i);
-      calls.push(found);
-    }
-  }
-  lastScan = scan;
-  return scan;
-}
+/** Set by scanRow: the row named a function whose EXECUTE PUBLIC lost and resolved names through a SET search_path. */
+const pathy = { v: false };
 
 /** Whether the names of the row's statement or expressions resolved through a SET search_path (Model.callPathKey). */
 function throughPath(row: PolicyRow): boolean {
@@ -364,27 +289,8 @@ function throughPath(row: PolicyRow): boolean {
   return false;
 }
 
-/** The first index of an ascending list whose element is not below `x`. */
-function lowerBound(list: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function samePlaces(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Each function whose EXECUTE PUBLIC lost that the row calls: its first call, and the clauses calling it. */
-function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): ExecCall[] | undefined {
+function scanRow(model: Model, row: PolicyRow, revoked: Revoked, among: Among): ExecCall[] | undefined {
   const t = row.table;
   const p = row.policy;
   if (!t && p.table !== STORAGE_OBJECTS) return undefined;
@@ -398,11 +304,11 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       const c = list[i]!;
       // (a call of another name is not resolved)
       const last = c.name[c.name.length - 1];
-      const named = last === undefined ? undefined : byNameOf(revoked).get(last);
+      const named = last === undefined ? undefined : byNameOf(among, revoked).get(last);
       if (named === undefined) continue;
-      // (a row whose names resolved through a SET search_path is looked at again by the next scan;
-      // one resolving none of the names needs not: the names are the same while the scan is kept)
-      if (throughPath(row)) scan.pathy.add(row);
+      // (a row whose names resolved through a SET search_path is looked at again by the next lint;
+      // one resolving none of the names needs not: the names are the same while the token is)
+      if (throughPath(row)) pathy.v = true;
       const f = resolveCall(model, c.name, c.args.length, c.node);
       if (!f || f.publicExecute) continue;
       // (the first of that name, else another overload or spelling)
@@ -416,12 +322,12 @@ function scanRow(model: Model, row: PolicyRow, revoked: Revoked, scan: Scan): Ex
       if (t && !p.roles.includes('public')) {
         // (most policies name one role: its name is the key, no string made)
         const key = p.roles.length === 1 ? p.roles[0]! : p.roles.join('\u0000');
-        let byRoles = scan.groupKeys.get(fn);
-        if (!byRoles) scan.groupKeys.set(fn, (byRoles = new Map()));
+        let byRoles = among.groupKeys.get(fn);
+        if (!byRoles) among.groupKeys.set(fn, (byRoles = new Map()));
         group = byRoles.get(key) ?? -1;
         if (group < 0) {
-          byRoles.set(key, (group = scan.groups.length));
-          scan.groups.push({ fn, roles: p.roles });
+          byRoles.set(key, (group = among.groups.length));
+          among.groups.push({ fn, roles: p.roles });
         }
       }
       (out ??= []).push({ fn, group, call: c, file: e.file, clauses: new Set([e.clause]) });

@@ -253,7 +253,7 @@ export const policyInsertPlantsRow = defineRule({
 function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k) return k.value;
+  if (k) return k;
   let out = NONE;
   // (the table's active policies: those of rows[from..to); a table without an INSERT policy and a SELECT policy has nothing to plant)
   let inserts = false;

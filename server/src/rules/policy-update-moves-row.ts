@@ -8,7 +8,8 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
-import { acceptedPolicies, depsHold, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
+import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
+import { keeper, type Keeper, type Kept, type TableDeps } from './lib/kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
@@ -40,44 +41,34 @@ export function columnsIn(n: Node): Set<string> {
  */
 export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
   const k = keptOnNode(exact ? exactKinds : kinds, model, t, n);
-  let kind = k.byColumn.get(g);
-  if (kind === undefined) k.byColumn.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.deps)));
+  let kind = k.value.get(g);
+  if (kind === undefined) k.value.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.tables)));
   return kind;
 }
-const kinds = new WeakMap<Node, Kept<Kind>>();
-const exactKinds = new WeakMap<Node, Kept<Kind>>();
+const kinds = keeper<Node, Map<string, Kind>>();
+const exactKinds = keeper<Node, Map<string, Kind>>();
 
 /**
- * What is kept on a condition's node across lints (kindOf's, groupColumnsOf's, ownColumns'
- * results, by group column), valid while calls resolve the same (functionsToken: what
+ * What is kept on a condition's node across lints (lib/kept.ts: kindOf's, groupColumnsOf's,
+ * ownColumns' results, by group column), valid while calls resolve the same (functionsToken: what
  * looksAtCaller asks), the table has the same name and columns (columnsSig: a table made again
  * by a replay after an edit keeps them), and the tables its sub-selects read are the same
- * objects (deps). The bench's 2,234 tables, each of whose policies the check asks these several
+ * objects. The bench's 2,234 tables, each of whose policies the check asks these several
  * times: ≈ 60 ms a re-lint.
  */
-interface Kept<V> {
-  token: object;
-  sig: string;
-  deps: Array<string | Table | undefined>;
-  byColumn: Map<string, V>;
-}
-
-function keptOnNode<V>(cache: WeakMap<Node, Kept<V>>, model: Model, t: Table, n: Node): Kept<V> {
-  const token = functionsToken(model);
-  const sig = columnsSig(t);
-  let k = cache.get(n);
-  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) cache.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
-  return k;
+function keptOnNode<V>(nodes: Keeper<Node, Map<string, V>>, model: Model, t: Table, n: Node): Kept<Map<string, V>> & { tables: TableDeps } {
+  const facts = [functionsToken(model), columnsSig(t)];
+  return (nodes.get(model, n, facts) ?? nodes.set(n, facts, new Map(), [])) as Kept<Map<string, V>> & { tables: TableDeps };
 }
 
 /** groupColumns of one condition, kept on its node (keptOnNode). */
 export function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
   const k = keptOnNode(groupsOn, model, t, n);
-  let cols = k.byColumn.get('');
-  if (!cols) k.byColumn.set('', (cols = groupColumns(model, t, [n], k.deps)));
+  let cols = k.value.get('');
+  if (!cols) k.value.set('', (cols = groupColumns(model, t, [n], k.tables)));
   return cols;
 }
-const groupsOn = new WeakMap<Node, Kept<Set<string>>>();
+const groupsOn = keeper<Node, Map<string, Set<string>>>();
 
 /** A table's key and columns as one string, kept per table object: what the results kept on nodes depend on of it. */
 function columnsSig(t: Table): string {
@@ -87,7 +78,7 @@ function columnsSig(t: Table): string {
 }
 const sigs = new WeakMap<Table, string>();
 
-function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: Array<string | Table | undefined>): Kind {
+function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: TableDeps): Kind {
   const b = n?.BoolExpr;
   if (b?.boolop === 'OR_EXPR') {
     const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOfUncached(model, t, a, g, exact, deps));
@@ -115,7 +106,7 @@ function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boole
  * of a projects row in `EXISTS (SELECT 1 FROM projects p … WHERE p.id = ncrs.project_id)`, which
  * ties the project, not the row's own organization_id.
  */
-export function columnsOfTable(model: Model, t: Table, n: Node, deps?: Array<string | Table | undefined>): Set<string> {
+export function columnsOfTable(model: Model, t: Table, n: Node, deps?: TableDeps): Set<string> {
   const out = new Set<string>();
   const own = t.name.toLowerCase();
   const visit = (node: Node, scopes: Array<Set<string> | undefined>): void =>
@@ -161,7 +152,7 @@ function bareLink(n: Node): Node | undefined {
  * sub-select matching the column with a key of its table (`created_by IN (SELECT id FROM profiles
  * WHERE user_id = auth.uid())`: the caller's own profile; `u.id = t.user_id`: the row's user).
  */
-export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array<string | Table | undefined>): Set<string> {
+export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: TableDeps): Set<string> {
   const out = new Set<string>();
   const t2 = t.name.toLowerCase();
   const ofTable = (c: { qual?: string; name: string } | undefined, qualified: boolean) => !!c && (qualified ? c.qual === t2 : c.qual === undefined || c.qual === t2) && t.columns.includes(c.name);
@@ -241,10 +232,10 @@ function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
 /** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node: keptOnNode). */
 function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
   const k = keptOnNode(ownOn, model, t, n);
-  let out = k.byColumn.get(g);
+  let out = k.value.get(g);
   if (out) return out;
   const found: string[] = [];
-  const deps = k.deps;
+  const deps = k.tables;
   const visit = (x: Node): void => {
     const b = x?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(visit);
@@ -253,10 +244,10 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
     for (const c of columnsOfTable(model, t, x, deps)) if (!found.includes(c)) found.push(c);
   };
   visit(n);
-  k.byColumn.set(g, (out = found));
+  k.value.set(g, (out = found));
   return out;
 }
-const ownOn = new WeakMap<Node, Kept<string[]>>();
+const ownOn = keeper<Node, Map<string, string[]>>();
 
 /** Whether a policy is a permissive SELECT (or ALL) policy with a USING: one that shows rows. */
 const readsRows = (q: Policy): boolean => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
@@ -266,29 +257,24 @@ const readsRows = (q: Policy): boolean => q.permissive && (q.command === 'select
  * lints: its group columns that a permissive SELECT (or ALL) policy, or the new-row check of a
  * permissive UPDATE (or ALL) policy, admits rows of through a condition on the caller's own row,
  * whatever the column. (Where no SELECT policy does, an UPDATE that reads a column fails on the
- * moved row, 42501, but one that reads none still moves it: check() says so.) Valid while the
- * calls resolve the same (functionsToken), the tables its sub-selects read are the same objects,
- * and no policy of it resolved names through a SET search_path.
+ * moved row, 42501, but one that reads none still moves it: check() says so.) Valid (lib/kept.ts)
+ * while the calls resolve the same (functionsToken), the tables its sub-selects read are the same
+ * objects, and no policy of it resolved names through a SET search_path.
  */
-interface KeptTable {
-  token: object;
-  deps: Array<string | Table | undefined>;
-  movable: string[];
-}
-const keptOn = new WeakMap<Table, KeptTable>();
+const keptOn = keeper<Table, string[]>();
 const NOTHING: string[] = [];
 
 function movableColumns(model: Model, t: Table): string[] {
-  const token = functionsToken(model);
-  const k = keptOn.get(t);
-  if (k && k.token === token && depsHold(model, k.deps)) return k.movable;
-  const deps: Array<string | Table | undefined> = [];
+  const facts = [functionsToken(model)];
+  const k = keptOn.get(model, t, facts);
+  if (k) return k.value;
+  const deps: TableDeps = [];
   // (first what is cheap to tell: a SELECT policy, or an UPDATE policy's new-row check, with a
   // condition on the caller's own row that is no membership test; the bench's tables, read and
   // updated through a membership only, stop here)
   const checks = (q: Policy) => (q.permissive && (q.command === 'update' || q.command === 'all') ? (q.withCheck ?? q.using) : undefined);
   if (!t.policies.some((q) => (readsRows(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
-    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable: NOTHING });
+    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, NOTHING, deps);
     return NOTHING;
   }
   const bindings: Node[] = [];
@@ -308,7 +294,7 @@ function movableColumns(model: Model, t: Table): string[] {
       movable.push(g);
     }
   }
-  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable });
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, movable, deps);
   return movable;
 }
 
@@ -443,7 +429,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameActiveRows(k.value.active, rows, from, to) && answersHold(model, t, k.value)) return k.value.reports;
+  if (k && sameActiveRows(k.active, rows, from, to) && answersHold(model, t, k)) return k.reports;
   const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
     found.active.push(rows[i]!.policy);

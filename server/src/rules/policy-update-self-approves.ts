@@ -116,7 +116,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   if (!upd || !sel) return NO_REPORTS;
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameActiveRows(k.value.active, rows, from, to) && guardsHold(model, t, k.value)) return k.value.reports;
+  if (k && sameActiveRows(k.active, rows, from, to) && guardsHold(model, t, k)) return k.reports;
   const found: TableFindings = { active: [], guards: NO_ANSWERS, reports: NO_REPORTS };
   for (let i = from; i < to; i++) found.active.push(rows[i]!.policy);
   const gates: Gate[] = [];

@@ -10,59 +10,29 @@ import { activeRows, functionsToken, type PolicyRow } from '../../analysis/polic
 import type { Report } from '../types.js';
 import { privilegesToken } from '../../analysis/privileges.js';
 import { isRejected, rejectedPolicies } from '../../analysis/rejected.js';
+import { keeper, type TableDeps } from './kept.js';
 
 /**
- * What is kept for a table: valid while calls resolve the same (functionsToken), privileges.ts
- * answers the same (privilegesToken: roles, memberships, grant events), the same of its policies
- * are accepted (rejected.ts) in the same order, and each relation its policies' conditions name is
- * the same table object (or still none).
- */
-export interface Kept<V> {
-  token: object;
-  privileges: object;
-  accepted: readonly Policy[];
-  deps: Array<string | Table | undefined>;
-  value: V;
-}
-
-/**
- * A keeper of one rule's results per table. `get` gives the kept value when it still holds;
- * `set` keeps one, unless a policy of the table resolved a name through a SET search_path (a
- * later replay may resolve it otherwise). `accepted`: the table's policies PostgreSQL accepts,
- * in order.
+ * A keeper of one rule's results per table (lib/kept.ts), valid while calls resolve the same
+ * (functionsToken), privileges.ts answers the same (privilegesToken: roles, memberships, grant
+ * events), the same of its policies are accepted (rejected.ts) in the same order, and each
+ * relation its policies' conditions name is the same table object (or still none). `get` gives
+ * the kept value when it still holds; `set` keeps one, unless a policy of the table resolved a
+ * name through a SET search_path (a later replay may resolve it otherwise). `accepted`: the
+ * table's policies PostgreSQL accepts, in order.
  */
 export function tableKeeper<V>(): {
-  get(model: Model, t: Table, accepted: readonly Policy[]): Kept<V> | undefined;
-  set(model: Model, t: Table, accepted: readonly Policy[], value: V): Kept<V>;
+  get(model: Model, t: Table, accepted: readonly Policy[]): V | undefined;
+  set(model: Model, t: Table, accepted: readonly Policy[], value: V): void;
 } {
-  const kept = new WeakMap<Table, Kept<V>>();
+  const kept = keeper<Table, V>();
+  const factsOf = (model: Model, accepted: readonly Policy[]) => [functionsToken(model), privilegesToken(model), ...accepted];
   return {
-    get(model, t, accepted) {
-      const k = kept.get(t);
-      if (!k || k.token !== functionsToken(model) || k.privileges !== privilegesToken(model) || !samePolicies(k.accepted, accepted) || !depsHold(model, k.deps)) return undefined;
-      return k;
-    },
+    get: (model, t, accepted) => kept.get(model, t, factsOf(model, accepted))?.value,
     set(model, t, accepted, value) {
-      const k: Kept<V> = { token: functionsToken(model), privileges: privilegesToken(model), accepted, deps: [], value };
-      if (t.policies.some((q) => resolvedThroughPath(q.stmt))) return k;
-      namedTables(model, t, k.deps);
-      kept.set(t, k);
-      return k;
+      if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) kept.set(t, factsOf(model, accepted), value, namedTables(model, t));
     },
   };
-}
-
-function samePolicies(a: readonly Policy[], b: readonly Policy[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether each relation key of `deps` (key, table, key, table, …) is still the table it was. */
-export function depsHold(model: Model, deps: ReadonlyArray<string | Table | undefined>): boolean {
-  for (let i = 0; i < deps.length; i += 2) if (model.tables.get(deps[i] as string) !== deps[i + 1]) return false;
-  return true;
 }
 
 /**
@@ -70,7 +40,8 @@ export function depsHold(model: Model, deps: ReadonlyArray<string | Table | unde
  * superset of what a rule reads of other tables through them. (Only where no policy of t resolved
  * a name through a SET search_path: model.relKey is then model.key.)
  */
-function namedTables(model: Model, t: Table, deps: Array<string | Table | undefined>): void {
+function namedTables(model: Model, t: Table): TableDeps {
+  const deps: TableDeps = [];
   for (const q of t.policies) {
     for (let i = 0; i < 2; i++) {
       const n = i === 0 ? q.using : q.withCheck;
@@ -82,6 +53,7 @@ function namedTables(model: Model, t: Table, deps: Array<string | Table | undefi
       }
     }
   }
+  return deps;
 }
 
 function hasKey(deps: ReadonlyArray<string | Table | undefined>, k: string): boolean {
