@@ -14,6 +14,7 @@ import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 import { referencingTables } from './grant-truncate-bypasses-rls.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { keeper } from './lib/kept.js';
 
 
 export interface Callers {
@@ -211,14 +212,10 @@ function writeCommands(model: Model, f: Func): ReadonlyMap<string, ReadonlySet<s
   const body = f.body;
   if (!body) return NO_WRITES;
   // (what model.key makes of an unqualified name: its default schema)
-  const schema = model.key([undefined, '_']);
-  const kept = writesKept.get(body);
-  if (kept !== undefined && kept.schema === schema && kept.relKeys === f.relKeys) return kept.v;
-  const v = writeCommandsOf(model, f, body);
-  writesKept.set(body, { schema, relKeys: f.relKeys, v });
-  return v;
+  const facts = [model.key([undefined, '_']), f.relKeys];
+  return (writesKept.get(model, body, facts) ?? writesKept.set(body, facts, writeCommandsOf(model, f, body))).value;
 }
-const writesKept = new WeakMap<FunctionBody, { schema: string; relKeys: Func['relKeys']; v: ReadonlyMap<string, ReadonlySet<string>> }>();
+const writesKept = keeper<FunctionBody, ReadonlyMap<string, ReadonlySet<string>>>();
 const NO_WRITES: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
 function writeCommandsOf(model: Model, f: Func, body: FunctionBody): Map<string, Set<string>> {
@@ -384,14 +381,10 @@ export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCalle
   // token holds too, and the tables its statements name as the model resolves them in the function
   // (f.truncations and f.relKeys, which the session's search_path may resolve anew: a prototype
   // computed again has its own); nodes made here, choosingPart's and mapNodes', were asked anew every lint)
-  const token = functionsToken(model);
-  const kept = recordedKept.get(body);
-  if (kept !== undefined && kept.token === token && kept.language === f.language && kept.truncations === f.truncations && kept.relKeys === f.relKeys) return kept.v;
-  const v = recordsCallerOnlyIn(model, f, body);
-  recordedKept.set(body, { token, language: f.language, truncations: f.truncations, relKeys: f.relKeys, v });
-  return v;
+  const facts = [functionsToken(model), f.language, f.truncations, f.relKeys];
+  return (recordedKept.get(model, body, facts) ?? recordedKept.set(body, facts, recordsCallerOnlyIn(model, f, body))).value;
 }
-const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; truncations: Func['truncations']; relKeys: Func['relKeys']; v: Readonly<RecordedCaller> | undefined }>();
+const recordedKept = keeper<FunctionBody, Readonly<RecordedCaller> | undefined>();
 
 function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): RecordedCaller | undefined {
   if (body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;

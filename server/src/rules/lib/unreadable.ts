@@ -5,6 +5,7 @@ import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWith
 import { grantsManagedFor, mayInheritUnseen, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, SUPABASE_AUTH_TABLES, supabaseAuthUsers } from './util.js';
+import { keeper } from './kept.js';
 
 // Which tables a policy's sub-selects read that a role whose queries it filters cannot read:
 // PostgreSQL checks that role's privileges on them, and the query fails with 42501
@@ -68,20 +69,19 @@ export interface SubselectRead {
   location: number;
 }
 
-/** The relations an expression reads, as [key, location] pairs, kept on its node across lints (a re-lint's new rows hold the nodes of the files it did not reparse) with the default schema they were resolved in. */
-const readsKept = new WeakMap<object, { ds: string; reads: Array<string | number> }>();
+/** The relations an expression reads, as [key, location] pairs, kept on its node across lints (lib/kept.ts: a re-lint's new rows hold the nodes of the files it did not reparse) with the default schema they were resolved in. */
+const readsKept = keeper<object, Array<string | number>>();
 
 function readsOf(model: Model, ds: string, node: Node): Array<string | number> {
-  let kept = readsKept.get(node);
-  if (!kept || kept.ds !== ds || resolvedThroughPath(node)) {
-    const reads: Array<string | number> = [];
-    const rvs = census(node).rangeVars;
-    for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!.location);
-    // (not kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
-    if (resolvedThroughPath(node)) return reads;
-    readsKept.set(node, (kept = { ds, reads }));
-  }
-  return kept.reads;
+  // (not kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
+  const pathy = resolvedThroughPath(node);
+  const kept = pathy ? undefined : readsKept.get(model, node, [ds]);
+  if (kept) return kept.value;
+  const reads: Array<string | number> = [];
+  const rvs = census(node).rangeVars;
+  for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!.location);
+  if (!pathy) readsKept.set(node, [ds], reads);
+  return reads;
 }
 
 /**

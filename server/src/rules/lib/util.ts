@@ -13,6 +13,7 @@ import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
+import { keeper, modelFacts, sameFacts } from './kept.js';
 
 /**
  * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
@@ -362,19 +363,12 @@ export function functionLists(model: Model): FunctionLists {
 function listFunctions(model: Model): FunctionLists {
   const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [], oneStatementBooleans: [] };
   const facts: number[] = [];
-  // each overload list's part, kept from the last model's list at the same place when it is the
-  // same array (a replay shares the lists an edit does not touch): its functions are not read
-  // again (on the bench, 4,474 functions spread over the heap, ≈ 1.5 ms a re-lint)
-  const last = lastLists;
-  const lists: Array<Func[]> = [];
-  const parts: ListPart[] = [];
-  let i = 0;
+  // each overload list's part, kept on the list (lib/kept.ts: a replay shares the lists an edit
+  // does not touch): its functions are not read again (on the bench, 4,474 functions spread over
+  // the heap, ≈ 1.5 ms a re-lint)
   model.functions.forEach((list) => {
-    const part = last !== undefined && last.lists[i] === list ? last.parts[i]! : partOf(list);
-    lists.push(list);
-    parts.push(part);
-    i++;
-    if (part === NO_PART) return;
+    const part = (partsKept.get(model, list, NO_FACTS) ?? partsKept.set(list, NO_FACTS, partOf(list))).value;
+    if (part === undefined) return;
     for (let j = 0; j < part.definers.length; j++) {
       out.definers.push(part.definers[j]!);
       facts.push(part.definerFacts[j]!);
@@ -383,7 +377,6 @@ function listFunctions(model: Model): FunctionLists {
     for (let j = 0; j < part.oneStatementBooleans.length; j++) out.oneStatementBooleans.push(part.oneStatementBooleans[j]!);
     for (let j = 0; j < part.rowSecurity.length; j++) out.rowSecurity.push(part.rowSecurity[j]!);
   });
-  lastLists = { lists, parts };
   const definerFacts = new Uint8Array(facts.length);
   for (let k = 0; k < facts.length; k++) definerFacts[k] = facts[k]!;
   out.definerFacts = definerFacts;
@@ -401,17 +394,16 @@ interface ListPart {
 /** (a part's lists start as this shared empty one, and get their own at their first function: most parts hold one list's definers only) */
 const NONE_YET: never[] = [];
 const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET });
-const NO_PART: ListPart = newPart();
+/** The part of each overload list (undefined: it gives none), kept on the list. */
+const partsKept = keeper<Func[], ListPart | undefined>();
+const NO_FACTS: readonly unknown[] = [];
 /** Adds `x` to a part's list `k`, giving the part its own list first. */
 function addTo<K extends keyof ListPart>(part: ListPart, k: K, x: ListPart[K][number]): void {
   if (part[k] === NONE_YET) (part[k] as unknown[]) = [];
   (part[k] as unknown[]).push(x);
 }
 
-/** The overload lists of the last model listFunctions went through (model.functions' values, in order), and their parts. */
-let lastLists: { lists: Array<Func[]>; parts: ListPart[] } | undefined;
-
-function partOf(list: readonly Func[]): ListPart {
+function partOf(list: readonly Func[]): ListPart | undefined {
   let part: ListPart | undefined;
   for (let i = 0; i < list.length; i++) {
     const f = list[i]!;
@@ -433,7 +425,7 @@ function partOf(list: readonly Func[]): ListPart {
     if ((f.returnType === 'boolean' || f.returnType === 'bool') && f.body?.statements.length === 1) addTo((part ??= newPart()), 'oneStatementBooleans', f);
     if (settingOf(f, 'row_security')) addTo((part ??= newPart()), 'rowSecurity', f);
   }
-  return part ?? NO_PART;
+  return part;
 }
 
 /** The function's first SET clause of a setting (e.g. search_path), if any. */
@@ -466,12 +458,6 @@ interface KeptReport extends KeptFinding {
   next?: KeptReport;
 }
 
-/** Whether two dependency lists are the same, element by element (===). */
-function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * Reports kept across lints on a stable anchor (an AST node of a parsed file, which survives an
@@ -489,7 +475,7 @@ export function reportKeeper(): (anchor: object, slot: string, deps: readonly un
     const head = kept.get(anchor);
     let hit = head;
     while (hit && hit.slot !== slot) hit = hit.next;
-    if (hit && sameDeps(hit.deps, deps)) return hit.report;
+    if (hit && sameFacts(hit.deps, deps)) return hit.report;
     const report = build();
     // a new record (the engine's finding on the old one belongs to the old report), in hit's place
     // (the engine's fields declared up front: added later, each record would get a property store of its own)
@@ -556,15 +542,15 @@ const CALLER_BUILTINS = new Set([
 export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boolean {
   // (kept per node while calls resolve the same, functionsToken: a dozen rules ask it of the same
   // conditions, and of each table's again at every re-lint)
-  if (seen === undefined && node && typeof node === 'object') return keptAnswer(callerKept, node, model) ?? keepAnswer(callerKept, node, looksAtCallerIn(model, node, new Set()));
+  if (seen === undefined && node && typeof node === 'object') {
+    const facts = functionsFacts(model);
+    return (callerKept.get(model, node, facts) ?? callerKept.set(node, facts, looksAtCallerIn(model, node, new Set()))).value;
+  }
   return looksAtCallerIn(model, node, seen ?? new Set());
 }
-interface CallerAnswer {
-  token: object;
-  v: boolean;
-}
-const callerKept = new WeakMap<object, CallerAnswer>();
-let answers: { token: object; yes: CallerAnswer; no: CallerAnswer } = { token: {}, yes: { token: {}, v: true }, no: { token: {}, v: false } };
+/** What looksAtCaller and funcLooksAtCaller keep their answers under (lib/kept.ts; a yes/no: one entry shared by the keys). */
+const functionsFacts = modelFacts('rules:functionsFacts', (m) => [functionsToken(m)]);
+const callerKept = keeper<object, boolean>();
 
 function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
   if (namesRole(node)) return true;
@@ -637,23 +623,10 @@ export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>): bool
   // (kept per function while calls resolve the same, functionsToken: what it reads is the
   // function's body, its text and the functions its calls resolve to, theirs in turn; only the
   // answer asked from scratch is kept: one asked with `seen` leaves those functions out)
-  return keptAnswer(funcCallerKept, f, model) ?? keepAnswer(funcCallerKept, f, funcLooksAtCallerIn(model, f, new Set()));
+  const facts = functionsFacts(model);
+  return (funcCallerKept.get(model, f, facts) ?? funcCallerKept.set(f, facts, funcLooksAtCallerIn(model, f, new Set()))).value;
 }
-const funcCallerKept = new WeakMap<Func, CallerAnswer>();
-
-/** The yes/no answer kept on `key` while calls resolve the same (functionsToken), if any (then keepAnswer keeps the one computed). */
-function keptAnswer<K extends object>(kept: WeakMap<K, CallerAnswer>, key: K, model: Model): boolean | undefined {
-  const token = functionsToken(model);
-  if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
-  const k = kept.get(key);
-  return k !== undefined && k.token === token ? k.v : undefined;
-}
-
-/** Keeps an answer on `key` under the current token: one record per answer and token, shared by the keys (nothing allocated per key). */
-function keepAnswer<K extends object>(kept: WeakMap<K, CallerAnswer>, key: K, v: boolean): boolean {
-  kept.set(key, v ? answers.yes : answers.no);
-  return v;
-}
+const funcCallerKept = keeper<Func, boolean>();
 
 function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
   if (seen.has(f)) return false;
