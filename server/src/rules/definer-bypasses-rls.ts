@@ -14,7 +14,7 @@ import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 import { referencingTables } from './grant-truncate-bypasses-rls.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
-import { keeper } from './lib/kept.js';
+import { functionsFacts, keeper, modelFacts } from './lib/kept.js';
 
 
 export interface Callers {
@@ -212,10 +212,11 @@ function writeCommands(model: Model, f: Func): ReadonlyMap<string, ReadonlySet<s
   const body = f.body;
   if (!body) return NO_WRITES;
   // (what model.key makes of an unqualified name: its default schema)
-  const facts = [model.key([undefined, '_']), f.relKeys];
-  return (writesKept.get(model, body, facts) ?? writesKept.set(body, facts, writeCommandsOf(model, f, body))).value;
+  const facts = schemaFacts(model);
+  return (writesKept.get(model, body, facts, f.relKeys) ?? writesKept.set(body, facts, f.relKeys, writeCommandsOf(model, f, body))).value;
 }
 const writesKept = keeper<FunctionBody, ReadonlyMap<string, ReadonlySet<string>>>();
+const schemaFacts = modelFacts('definer-bypasses-rls:schema', (m) => [m.key([undefined, '_'])]);
 const NO_WRITES: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
 function writeCommandsOf(model: Model, f: Func, body: FunctionBody): Map<string, Set<string>> {
@@ -381,8 +382,9 @@ export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCalle
   // token holds too, and the tables its statements name as the model resolves them in the function
   // (f.truncations and f.relKeys, which the session's search_path may resolve anew: a prototype
   // computed again has its own); nodes made here, choosingPart's and mapNodes', were asked anew every lint)
-  const facts = [functionsToken(model), f.language, f.truncations, f.relKeys];
-  return (recordedKept.get(model, body, facts) ?? recordedKept.set(body, facts, recordsCallerOnlyIn(model, f, body))).value;
+  const facts = functionsFacts(model);
+  const own = [f.language, f.truncations, f.relKeys];
+  return (recordedKept.get(model, body, facts, own) ?? recordedKept.set(body, facts, own, recordsCallerOnlyIn(model, f, body))).value;
 }
 const recordedKept = keeper<FunctionBody, Readonly<RecordedCaller> | undefined>();
 

@@ -9,7 +9,7 @@ import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.j
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, where } from './lib/util.js';
-import { keeper } from './lib/kept.js';
+import { functionsFacts, keeper } from './lib/kept.js';
 
 // A CREATE POLICY of a name its table already has a policy of fails (42710): the model keeps the
 // new one (what the statement means once the old one is dropped first: the fix), and this rule
@@ -437,8 +437,8 @@ const TYPE_OBJECTS = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
  * (the same objects, or the same statement and body).
  */
 function typeDropUnseen(model: Model, stmt: Statement, file: string, look: UnseenLookup): boolean {
-  const facts = [functionsToken(model)];
-  return (dropUnseenKept.get(model, stmt, facts) ?? dropUnseenKept.set(stmt, facts, mayDropUnseen(stmt, file, look, 'policy'))).value;
+  const facts = functionsFacts(model);
+  return (dropUnseenKept.get(model, stmt, facts) ?? dropUnseenKept.set(stmt, facts, undefined, mayDropUnseen(stmt, file, look, 'policy'))).value;
 }
 const dropUnseenKept = keeper<Statement, boolean>();
 

@@ -8,7 +8,7 @@ import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTE
 import { defineRule } from './types.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
 import { keeper, modelFacts, modelToken } from './lib/kept.js';
-import { afterExecuteRevokes, executeRevokedFrom, hasAnyPrivilege, insertAfter, privilegesNeeded, quoteIdent, usesSchema, where } from './lib/util.js';
+import { afterExecuteRevokes, executeRevokedFrom, functionLists, hasAnyPrivilege, insertAfter, privilegesNeeded, quoteIdent, usesSchema, where } from './lib/util.js';
 import { filteredRoles, foldedAway } from './lib/unreadable.js';
 
 // PostgreSQL checks EXECUTE on every function of a policy's expressions as the role whose query
@@ -175,45 +175,15 @@ export const policyCallsWithoutExecute = defineRule({
   },
 });
 
-/** The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (counted across its lists, in its order). */
+/** The model's functions whose EXECUTE PUBLIC lost, and their places in model.functions (functionLists: kept per overload list). */
 interface Revoked {
   funcs: Func[];
   places: number[];
 }
 
 function revokedFunctions(model: Model): Revoked {
-  return memoModel(model, 'policy-calls-without-execute:revoked', findRevoked);
-}
-
-/**
- * The indexes of the functions of an overload list that lost PUBLIC's EXECUTE (undefined: none),
- * kept on the list (lib/kept.ts): a re-lint's model holds most lists as the same arrays, of the
- * same functions (bench: ≈ 4,400 functions looked at per re-lint, ≈ 0.2 ms, against ≈ 90 lists of
- * the replayed files).
- */
-const revokedIn = keeper<Func[], number[] | undefined>();
-const NO_FACTS: readonly unknown[] = [];
-
-function findRevoked(model: Model): Revoked {
-  const funcs: Func[] = [];
-  const places: number[] = [];
-  // (n: the place of the list's first function)
-  let n = 0;
-  for (const list of model.functions.values()) {
-    const inList = (revokedIn.get(model, list, NO_FACTS) ?? revokedIn.set(list, NO_FACTS, revokedOf(list))).value;
-    if (inList) for (let x = 0; x < inList.length; x++) {
-      funcs.push(list[inList[x]!]!);
-      places.push(n + inList[x]!);
-    }
-    n += list.length;
-  }
-  return { funcs, places };
-}
-
-function revokedOf(list: readonly Func[]): number[] | undefined {
-  let out: number[] | undefined;
-  for (let i = 0; i < list.length; i++) if (!list[i]!.publicExecute) (out ??= []).push(i);
-  return out;
+  const lists = functionLists(model);
+  return { funcs: lists.revoked, places: lists.revokedPlaces };
 }
 
 /**
@@ -276,7 +246,7 @@ function callsOf(model: Model, row: PolicyRow, revoked: Revoked, among: Among, f
   if (k) return k.value;
   pathy.v = false;
   const calls = scanRow(model, row, revoked, among);
-  if (!pathy.v) keptCalls.set(row, facts, calls);
+  if (!pathy.v) keptCalls.set(row, facts, undefined, calls);
   return calls;
 }
 /** Set by scanRow: the row named a function whose EXECUTE PUBLIC lost and resolved names through a SET search_path. */

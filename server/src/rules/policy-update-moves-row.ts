@@ -9,7 +9,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
 import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
-import { keeper, type Keeper, type Kept, type TableDeps } from './lib/kept.js';
+import { functionsFacts, keeper, type Keeper, type Kept, type TableDeps } from './lib/kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
@@ -57,8 +57,9 @@ const exactKinds = keeper<Node, Map<string, Kind>>();
  * times: ≈ 60 ms a re-lint.
  */
 function keptOnNode<V>(nodes: Keeper<Node, Map<string, V>>, model: Model, t: Table, n: Node): Kept<Map<string, V>> & { tables: TableDeps } {
-  const facts = [functionsToken(model), columnsSig(t)];
-  return (nodes.get(model, n, facts) ?? nodes.set(n, facts, new Map(), [])) as Kept<Map<string, V>> & { tables: TableDeps };
+  const facts = functionsFacts(model);
+  const sig = columnsSig(t);
+  return (nodes.get(model, n, facts, sig) ?? nodes.set(n, facts, sig, new Map(), [])) as Kept<Map<string, V>> & { tables: TableDeps };
 }
 
 /** groupColumns of one condition, kept on its node (keptOnNode). */
@@ -265,7 +266,7 @@ const keptOn = keeper<Table, string[]>();
 const NOTHING: string[] = [];
 
 function movableColumns(model: Model, t: Table): string[] {
-  const facts = [functionsToken(model)];
+  const facts = functionsFacts(model);
   const k = keptOn.get(model, t, facts);
   if (k) return k.value;
   const deps: TableDeps = [];
@@ -274,7 +275,7 @@ function movableColumns(model: Model, t: Table): string[] {
   // updated through a membership only, stop here)
   const checks = (q: Policy) => (q.permissive && (q.command === 'update' || q.command === 'all') ? (q.withCheck ?? q.using) : undefined);
   if (!t.policies.some((q) => (readsRows(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
-    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, NOTHING, deps);
+    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, NOTHING, deps);
     return NOTHING;
   }
   const bindings: Node[] = [];
@@ -294,7 +295,7 @@ function movableColumns(model: Model, t: Table): string[] {
       movable.push(g);
     }
   }
-  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, movable, deps);
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, movable, deps);
   return movable;
 }
 

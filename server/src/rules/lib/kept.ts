@@ -1,29 +1,33 @@
 // Results rules keep across lints on an object a re-lint's model shares with the last one (a
 // policy row, a table, an overload list, a function body, a statement, an AST node: the same
 // objects where the edit does not touch them, model.ts "sharing the replay's state"), valid while
-// the object is the same and so are the model facts the result was made of. Those facts are of
-// two kinds: values compared with === (functionsToken, privilegesToken, a default schema, a
-// modelToken, the policies of a table…), and the relations the result read, by key, each still
-// the same table object (or still none). Pure: reads the model.
+// the object is the same and so are the facts the result was made of: the model's, compared with
+// === (functionsToken, privilegesToken, a default schema, a modelToken), one of the object's own
+// where it is asked with more than itself (the columns of a node's table, a table's accepted
+// policies), and the relations the result read, by key, each still the same table object (or
+// still none). Pure: reads the model.
 import type { Model, Table } from '../../analysis/model.js';
-import { memoModel } from '../../analysis/policy-exprs.js';
+import { functionsToken, memoModel } from '../../analysis/policy-exprs.js';
 
 /** The relations a kept result read: key, table, key, table, … (the table undefined where there was none). */
 export type TableDeps = Array<string | Table | undefined>;
 
 /** A kept result, with the facts it holds under. */
 export interface Kept<V> {
+  /** the model's facts (an array made once per model: modelFacts, so that the entries of a lint share it) */
   facts: readonly unknown[];
+  /** the key's own fact, compared with === (a list: element by element), if any */
+  own: unknown;
   /** the relations it read (the caller may add to them while it makes the value) */
   tables: TableDeps | undefined;
   value: V;
 }
 
 export interface Keeper<K extends object, V> {
-  /** The entry kept on `key`, if it was made under the same `facts` (element by element, ===) and each relation it read is the same table. */
-  get(model: Model, key: K, facts: readonly unknown[]): Kept<V> | undefined;
-  /** Keeps `value` on `key` under `facts`, with the relations it read (which may grow until the next get); returns the entry. */
-  set(key: K, facts: readonly unknown[], value: V, tables?: TableDeps): Kept<V>;
+  /** The entry kept on `key`, if it was made under the same `facts` (element by element, ===) and `own`, and each relation it read is the same table. */
+  get(model: Model, key: K, facts: readonly unknown[], own?: unknown): Kept<V> | undefined;
+  /** Keeps `value` on `key` under `facts` and `own`, with the relations it read (which may grow until the next get); returns the entry. */
+  set(key: K, facts: readonly unknown[], own: unknown, value: V, tables?: TableDeps): Kept<V>;
 }
 
 /**
@@ -36,17 +40,19 @@ export function keeper<K extends object, V>(): Keeper<K, V> {
   // (the shared entries of the last facts array: for undefined, false, true)
   let shared: { facts: readonly unknown[]; entries: Array<Kept<V> | undefined> } | undefined;
   return {
-    get(model, key, facts) {
+    get(model, key, facts, own) {
       const k = kept.get(key);
-      return k !== undefined && sameFacts(k.facts, facts) && (k.tables === undefined || tablesHold(model, k.tables)) ? k : undefined;
+      if (k === undefined || !sameFacts(k.facts, facts)) return undefined;
+      if (k.own !== own && !(Array.isArray(k.own) && Array.isArray(own) && sameFacts(k.own, own))) return undefined;
+      return k.tables === undefined || tablesHold(model, k.tables) ? k : undefined;
     },
-    set(key, facts, value, tables) {
+    set(key, facts, own, value, tables) {
       let k: Kept<V> | undefined;
-      if (tables === undefined && (value === undefined || typeof value === 'boolean')) {
+      if (own === undefined && tables === undefined && (value === undefined || typeof value === 'boolean')) {
         if (shared?.facts !== facts) shared = { facts, entries: [] };
         const i = value === undefined ? 0 : value ? 2 : 1;
-        k = shared.entries[i] ??= { facts, tables, value };
-      } else k = { facts, tables, value };
+        k = shared.entries[i] ??= { facts, own, tables, value };
+      } else k = { facts, own, tables, value };
       kept.set(key, k);
       return k;
     },
@@ -87,3 +93,9 @@ export function modelToken<T extends object>(name: string, of: (model: Model) =>
 export function modelFacts(name: string, of: (model: Model) => readonly unknown[]): (model: Model) => readonly unknown[] {
   return (model) => memoModel(model, name, of);
 }
+
+/** The facts of a result read of the functions calls resolve to (functionsToken). */
+export const functionsFacts = modelFacts('kept:functions', (m) => [functionsToken(m)]);
+
+/** No model facts: a result of the object alone. */
+export const NO_FACTS: readonly unknown[] = [];

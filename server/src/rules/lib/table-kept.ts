@@ -10,7 +10,7 @@ import { activeRows, functionsToken, type PolicyRow } from '../../analysis/polic
 import type { Report } from '../types.js';
 import { privilegesToken } from '../../analysis/privileges.js';
 import { isRejected, rejectedPolicies } from '../../analysis/rejected.js';
-import { keeper, type TableDeps } from './kept.js';
+import { keeper, modelFacts, type TableDeps } from './kept.js';
 
 /**
  * A keeper of one rule's results per table (lib/kept.ts), valid while calls resolve the same
@@ -26,14 +26,14 @@ export function tableKeeper<V>(): {
   set(model: Model, t: Table, accepted: readonly Policy[], value: V): void;
 } {
   const kept = keeper<Table, V>();
-  const factsOf = (model: Model, accepted: readonly Policy[]) => [functionsToken(model), privilegesToken(model), ...accepted];
   return {
-    get: (model, t, accepted) => kept.get(model, t, factsOf(model, accepted))?.value,
+    get: (model, t, accepted) => kept.get(model, t, tableFacts(model), accepted)?.value,
     set(model, t, accepted, value) {
-      if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) kept.set(t, factsOf(model, accepted), value, namedTables(model, t));
+      if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) kept.set(t, tableFacts(model), accepted, value, namedTables(model, t));
     },
   };
 }
+const tableFacts = modelFacts('table-kept:facts', (m) => [functionsToken(m), privilegesToken(m)]);
 
 /**
  * The relations the conditions of t's policies name, each key once with the table it is: a

@@ -5,7 +5,7 @@ import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWith
 import { grantsManagedFor, mayInheritUnseen, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, SUPABASE_AUTH_TABLES, supabaseAuthUsers } from './util.js';
-import { keeper } from './kept.js';
+import { keeper, NO_FACTS } from './kept.js';
 
 // Which tables a policy's sub-selects read that a role whose queries it filters cannot read:
 // PostgreSQL checks that role's privileges on them, and the query fails with 42501
@@ -75,12 +75,12 @@ const readsKept = keeper<object, Array<string | number>>();
 function readsOf(model: Model, ds: string, node: Node): Array<string | number> {
   // (not kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
   const pathy = resolvedThroughPath(node);
-  const kept = pathy ? undefined : readsKept.get(model, node, [ds]);
+  const kept = pathy ? undefined : readsKept.get(model, node, NO_FACTS, ds);
   if (kept) return kept.value;
   const reads: Array<string | number> = [];
   const rvs = census(node).rangeVars;
   for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!.location);
-  if (!pathy) readsKept.set(node, [ds], reads);
+  if (!pathy) readsKept.set(node, NO_FACTS, ds, reads);
   return reads;
 }
 

@@ -13,7 +13,7 @@ import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
-import { keeper, modelFacts, sameFacts } from './kept.js';
+import { functionsFacts, keeper, NO_FACTS, sameFacts } from './kept.js';
 
 /**
  * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
@@ -321,6 +321,9 @@ export interface FunctionLists {
   immutables: Func[];
   /** functions returning boolean whose body is one statement (policy-always-true's helpers that may only return a constant or who calls) */
   oneStatementBooleans: Func[];
+  /** functions whose EXECUTE PUBLIC lost, and (the same index) their places in model.functions, counted across its lists in its order */
+  revoked: Func[];
+  revokedPlaces: number[];
 }
 
 // Bits of FunctionLists.definerFacts
@@ -361,14 +364,22 @@ export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
 }
 function listFunctions(model: Model): FunctionLists {
-  const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [], oneStatementBooleans: [] };
+  const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [], oneStatementBooleans: [], revoked: [], revokedPlaces: [] };
   const facts: number[] = [];
   // each overload list's part, kept on the list (lib/kept.ts: a replay shares the lists an edit
   // does not touch): its functions are not read again (on the bench, 4,474 functions spread over
   // the heap, ≈ 1.5 ms a re-lint)
+  let n = 0;
   model.functions.forEach((list) => {
-    const part = (partsKept.get(model, list, NO_FACTS) ?? partsKept.set(list, NO_FACTS, partOf(list))).value;
+    const part = (partsKept.get(model, list, NO_FACTS) ?? partsKept.set(list, NO_FACTS, undefined, partOf(list))).value;
+    // (at: the place of the list's first function)
+    const at = n;
+    n += list.length;
     if (part === undefined) return;
+    for (let j = 0; j < part.revoked.length; j++) {
+      out.revoked.push(list[part.revoked[j]!]!);
+      out.revokedPlaces.push(at + part.revoked[j]!);
+    }
     for (let j = 0; j < part.definers.length; j++) {
       out.definers.push(part.definers[j]!);
       facts.push(part.definerFacts[j]!);
@@ -390,13 +401,14 @@ interface ListPart {
   rowSecurity: Func[];
   immutables: Func[];
   oneStatementBooleans: Func[];
+  /** the indexes in the list of its functions whose EXECUTE PUBLIC lost */
+  revoked: number[];
 }
 /** (a part's lists start as this shared empty one, and get their own at their first function: most parts hold one list's definers only) */
 const NONE_YET: never[] = [];
-const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET });
+const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET, revoked: NONE_YET });
 /** The part of each overload list (undefined: it gives none), kept on the list. */
 const partsKept = keeper<Func[], ListPart | undefined>();
-const NO_FACTS: readonly unknown[] = [];
 /** Adds `x` to a part's list `k`, giving the part its own list first. */
 function addTo<K extends keyof ListPart>(part: ListPart, k: K, x: ListPart[K][number]): void {
   if (part[k] === NONE_YET) (part[k] as unknown[]) = [];
@@ -424,6 +436,7 @@ function partOf(list: readonly Func[]): ListPart | undefined {
     if (f.volatility === 'immutable') addTo((part ??= newPart()), 'immutables', f);
     if ((f.returnType === 'boolean' || f.returnType === 'bool') && f.body?.statements.length === 1) addTo((part ??= newPart()), 'oneStatementBooleans', f);
     if (settingOf(f, 'row_security')) addTo((part ??= newPart()), 'rowSecurity', f);
+    if (!f.publicExecute) addTo((part ??= newPart()), 'revoked', i);
   }
   return part;
 }
@@ -544,12 +557,11 @@ export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boole
   // conditions, and of each table's again at every re-lint)
   if (seen === undefined && node && typeof node === 'object') {
     const facts = functionsFacts(model);
-    return (callerKept.get(model, node, facts) ?? callerKept.set(node, facts, looksAtCallerIn(model, node, new Set()))).value;
+    return (callerKept.get(model, node, facts) ?? callerKept.set(node, facts, undefined, looksAtCallerIn(model, node, new Set()))).value;
   }
   return looksAtCallerIn(model, node, seen ?? new Set());
 }
-/** What looksAtCaller and funcLooksAtCaller keep their answers under (lib/kept.ts; a yes/no: one entry shared by the keys). */
-const functionsFacts = modelFacts('rules:functionsFacts', (m) => [functionsToken(m)]);
+/** (lib/kept.ts, under functionsFacts; a yes/no: one entry shared by the keys) */
 const callerKept = keeper<object, boolean>();
 
 function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
@@ -624,7 +636,7 @@ export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>): bool
   // function's body, its text and the functions its calls resolve to, theirs in turn; only the
   // answer asked from scratch is kept: one asked with `seen` leaves those functions out)
   const facts = functionsFacts(model);
-  return (funcCallerKept.get(model, f, facts) ?? funcCallerKept.set(f, facts, funcLooksAtCallerIn(model, f, new Set()))).value;
+  return (funcCallerKept.get(model, f, facts) ?? funcCallerKept.set(f, facts, undefined, funcLooksAtCallerIn(model, f, new Set()))).value;
 }
 const funcCallerKept = keeper<Func, boolean>();
 
