@@ -875,6 +875,37 @@ ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
   assert.deepEqual(counts, [1, 0, 1, 0, 2, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1]);
 });
 
+test("policy-calls-without-execute: a row's calls (kept on the row, lib/kept.ts) come back with its policy dropped and made again in a later file, and follow which functions lost EXECUTE and their order, changed in an earlier file", () => {
+  const isOwner = `CREATE FUNCTION app.is_owner(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT owner_name = current_user $$;
+REVOKE EXECUTE ON FUNCTION app.is_owner(text) FROM PUBLIC;
+`;
+  // (app.aaa first: is_owner is then the second function that lost EXECUTE, not the first)
+  const aaa = `CREATE FUNCTION app.aaa(owner_name text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+REVOKE EXECUTE ON FUNCTION app.aaa(text) FROM PUBLIC;
+`;
+  const fn = (before = '') => `CREATE ROLE app_user;\nCREATE SCHEMA app;\n${before}${isOwner}`;
+  const policy = `CREATE TABLE app.documents (id bigint PRIMARY KEY, owner_name text NOT NULL, title text NOT NULL);
+GRANT USAGE ON SCHEMA app TO app_user;
+GRANT SELECT ON app.documents TO app_user;
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));
+`;
+  const counts = steps({ '1_fn.sql': fn(), '2_policy.sql': policy, '3_more.sql': 'SELECT 1;' }, 'policy-calls-without-execute', [
+    ['3_more.sql', 'DROP POLICY p ON app.documents;'],
+    ['3_more.sql', 'SELECT 1;'],
+    ['3_more.sql', 'DROP POLICY p ON app.documents;\nGRANT EXECUTE ON FUNCTION app.is_owner(text) TO PUBLIC;'],
+    ['3_more.sql', 'GRANT EXECUTE ON FUNCTION app.is_owner(text) TO PUBLIC;'],
+    ['3_more.sql', 'SELECT 1;'],
+    ['1_fn.sql', fn(aaa)],
+    ['1_fn.sql', fn(aaa.replace('(owner_name text)', '(owner_name text, n int)').replace('aaa(text)', 'aaa(text, int)'))],
+    ['1_fn.sql', fn()],
+    ['3_more.sql', 'CREATE POLICY q ON app.documents FOR SELECT TO app_user USING (app.is_owner(title));'],
+    ['1_fn.sql', fn(aaa)],
+    ['3_more.sql', 'CREATE POLICY q ON app.documents FOR SELECT TO app_user USING (app.aaa(title) AND app.is_owner(title));'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 0, 1, 1, 1, 1, 2, 2, 3]);
+});
+
 test('policy-reads-without-grant / policy-recursion: an unqualified relation of a policy created under SET search_path = app, public follows the table moved from app to public (and back) in an earlier file', () => {
   const tables = (schema: string, more = '') => `CREATE ROLE visitor;
 CREATE SCHEMA app;
