@@ -145,16 +145,8 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
   });
 }
 
-/**
- * The source span of the value on the left of an operator at `limit`: from its first token to the
- * operator, taking in the parentheses it closes there (`(storage.foldername(name))[1]::uuid`).
- */
-function leftOperandSpan(text: string, n: Node, limit: number): Span | undefined {
-  const { min } = locationBounds(n);
-  if (min === Infinity || min >= limit) return undefined;
-  let start = min;
-  let end = limit;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
+/** The parentheses `text` opens (positive) or closes (negative) from `start` to `end`, quoted strings and names skipped; undefined where one of those does not close before `end`. */
+function parenDepth(text: string, start: number, end: number): number | undefined {
   let depth = 0;
   for (let i = start; i < end; i++) {
     const ch = text[i]!;
@@ -165,6 +157,21 @@ function leftOperandSpan(text: string, n: Node, limit: number): Span | undefined
     } else if (ch === '(') depth++;
     else if (ch === ')') depth--;
   }
+  return depth;
+}
+
+/**
+ * The source span of the value on the left of an operator at `limit`: from its first token to the
+ * operator, taking in the parentheses it closes there (`(storage.foldername(name))[1]::uuid`).
+ */
+function leftOperandSpan(text: string, n: Node, limit: number): Span | undefined {
+  const { min } = locationBounds(n);
+  if (min === Infinity || min >= limit) return undefined;
+  let start = min;
+  let end = limit;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  let depth = parenDepth(text, start, end);
+  if (depth === undefined) return undefined;
   while (depth < 0) {
     let i = start - 1;
     while (i >= 0 && /\s/.test(text[i]!)) i--;
@@ -216,16 +223,8 @@ function castSpan(text: string, n: Node): Span | undefined {
   if (!name) return undefined;
   let start = min;
   let end = at + name[0].length;
-  let depth = 0;
-  for (let i = start; i < end; i++) {
-    const ch = text[i]!;
-    if (ch === "'" || ch === '"') {
-      const close = text.indexOf(ch, i + 1);
-      if (close < 0 || close >= end) return undefined;
-      i = close;
-    } else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-  }
+  let depth = parenDepth(text, start, end);
+  if (depth === undefined) return undefined;
   for (; depth > 0; depth--) {
     const m = /^\s*\)/.exec(text.slice(end, end + 200));
     if (!m) return undefined;
