@@ -578,50 +578,134 @@ interface OrderRun {
   local: Map<number, number>;
 }
 
-/** Each file's run of statements in the last model, and its offsets' places: kept while the run is the same statement objects. */
-const runOrders = new WeakMap<ParsedFile, { stmts: Statement[]; local: Map<number, number> }>();
+/** The places of a run's statements by start offset (the first of each), kept per run (StatementRun.key). */
+const runPlaces = new WeakMap<object, Map<number, number>>();
 
 /**
  * The replay position of each statement by file name and start offset (the first, where one runs
- * twice): per file, its run's first position and the places within it. A file whose statements
- * the replay runs in one run, the same objects as in the last model's, keeps its places (a
- * re-lint builds those of the files parsed again: ≈ 2 ms of the bench's re-lint was this
+ * twice): per file, its run's first position and the places within it, kept per run (a re-lint
+ * builds those of the runs of the files parsed again: ≈ 2 ms of the bench's re-lint was this
  * index over every statement). A file in several runs (run twice, or interleaved) gets one map
  * of positions from the start (`base` 0), the first of each.
  */
 function statementOrder(model: Model): Map<string, OrderRun> {
   const out = new Map<string, OrderRun>();
   const list = model.statements;
-  const split = new Set<string>();
-  for (let i = 0; i < list.length; ) {
-    const pf = list[i]!.file;
-    let j = i + 1;
-    while (j < list.length && list[j]!.file === pf) j++;
-    if (out.has(pf.file)) split.add(pf.file);
-    else {
-      const kept = runOrders.get(pf);
-      let same = kept !== undefined && kept.stmts.length === j - i;
-      for (let k = i; same && k < j; k++) same = kept!.stmts[k - i] === list[k]!.stmt;
-      if (same) out.set(pf.file, { base: i, local: kept!.local });
-      else {
-        const stmts: Statement[] = new Array(j - i);
-        const local = new Map<number, number>();
-        for (let k = i; k < j; k++) {
-          const st = list[k]!.stmt;
-          stmts[k - i] = st;
-          if (!local.has(st.start)) local.set(st.start, k - i);
-        }
-        runOrders.set(pf, { stmts, local });
-        out.set(pf.file, { base: i, local });
-      }
+  const runs = statementRuns(model);
+  let split: Set<string> | undefined;
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r]!;
+    const name = run.file.file;
+    if (out.has(name)) {
+      (split ??= new Set()).add(name);
+      continue;
     }
-    i = j;
+    let local = runPlaces.get(run.key);
+    if (local === undefined) {
+      local = new Map();
+      for (let k = run.from; k < run.to; k++) {
+        const start = list[k]!.stmt.start;
+        if (!local.has(start)) local.set(start, k - run.from);
+      }
+      runPlaces.set(run.key, local);
+    }
+    out.set(name, { base: run.from, local });
   }
   // (files in several runs: their positions from the start, the first of each offset)
-  for (const file of split) {
-    const local = new Map<number, number>();
-    for (let i = 0; i < list.length; i++) if (list[i]!.file.file === file && !local.has(list[i]!.stmt.start)) local.set(list[i]!.stmt.start, i);
-    out.set(file, { base: 0, local });
+  if (split !== undefined) {
+    for (const name of split) {
+      const local = new Map<number, number>();
+      for (const run of runs) {
+        if (run.file.file !== name) continue;
+        for (let k = run.from; k < run.to; k++) if (!local.has(list[k]!.stmt.start)) local.set(list[k]!.stmt.start, k);
+      }
+      out.set(name, { base: 0, local });
+    }
+  }
+  return out;
+}
+
+/**
+ * A run of the model's statements: consecutive statements of one parsed file, in replay order (a
+ * file that includes another is two runs, one before the included file's and one after).
+ */
+export interface StatementRun {
+  file: ParsedFile;
+  /** the model's statements `from` (inclusive) to `to` (exclusive) */
+  from: number;
+  to: number;
+  /**
+   * The same object in every model whose run starting with this statement record holds the same
+   * records (kept per parsed file): what is computed from a run's statements alone is kept on it
+   * (a WeakMap by key), so a re-lint computes that of the runs of the files parsed again only. A
+   * run that holds statements the replay made (a catalog loop's for each table it reaches, a
+   * function call's: which ones depends on what ran before) gets a new key in each model.
+   */
+  key: object;
+}
+
+/** A run whose records are all the file's own (each statement's replay record, kept with its plan): its first and last record and length. */
+interface KeptRun {
+  first: object;
+  last: object;
+  length: number;
+}
+const keptRuns = new WeakMap<ParsedFile, KeptRun[]>();
+const ownStatements = new WeakMap<ParsedFile, ReadonlySet<Statement>>();
+
+/**
+ * The model's statements as runs of one file's (StatementRun), in order; per model. A run kept from
+ * an earlier model is known from its first record, its last `length - 1` places later and the
+ * next record's file (no look at the records between): the replay appends a file's own records
+ * in the file's order, each once, and every one of them whose statement is outside rollback
+ * sections (replaySegments' segments cover the file), so records from the same first to the same
+ * last record at the same distance are the same records, when the kept run held nothing else
+ * (no record the replay made: those are only kept for runs of the file's own statements).
+ */
+export function statementRuns(model: Model): readonly StatementRun[] {
+  return memoModel(model, 'statementRuns', runsOfStatements);
+}
+
+function runsOfStatements(model: Model): StatementRun[] {
+  const out: StatementRun[] = [];
+  const list = model.statements;
+  const n = list.length;
+  for (let i = 0; i < n; ) {
+    const first = list[i]!;
+    const file = first.file;
+    const kept = keptRuns.get(file);
+    let hit: KeptRun | undefined;
+    if (kept !== undefined) {
+      for (let k = 0; k < kept.length; k++) {
+        if (kept[k]!.first === first) {
+          hit = kept[k];
+          break;
+        }
+      }
+    }
+    if (hit !== undefined) {
+      const j = i + hit.length;
+      if (j <= n && list[j - 1] === hit.last && (j === n || list[j]!.file !== file)) {
+        out.push({ file, from: i, to: j, key: hit });
+        i = j;
+        continue;
+      }
+    }
+    let j = i + 1;
+    while (j < n && list[j]!.file === file) j++;
+    let own = ownStatements.get(file);
+    if (own === undefined) ownStatements.set(file, (own = new Set(file.statements)));
+    let mine = true;
+    for (let k = i; mine && k < j; k++) mine = own.has(list[k]!.stmt);
+    if (mine) {
+      const run: KeptRun = { first, last: list[j - 1]!, length: j - i };
+      // (the file's runs of the last models: a few, unless its includes keep changing)
+      const runs = kept === undefined || kept.length >= 8 ? [] : kept.filter((x) => x.first !== first);
+      runs.push(run);
+      keptRuns.set(file, runs);
+      out.push({ file, from: i, to: j, key: run });
+    } else out.push({ file, from: i, to: j, key: {} });
+    i = j;
   }
   return out;
 }
