@@ -15,10 +15,9 @@
 // but OLD.x / NEW.x, which no column change makes valid.
 import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
-import { CATALOG_LOOP_KIND } from './catalog-loops.js';
 import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
 import { stripComments, sval } from './parse.js';
-import { memoModel } from './policy-exprs.js';
+import { memoModel, statementRuns, type StatementRun } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
@@ -241,19 +240,13 @@ function namedBefore(model: Model): Set<Statement> {
 }
 
 /**
- * What a run of the model's statements names (a relation a policy, ALTER TABLE, index or
- * trigger is on), each name with the order it was first named in (bare names, and `schema\0name`),
- * and its CREATE TABLE IF NOT EXISTS statements with how many names of each kind came before
- * them; and its top-level UPDATE, INSERT, DELETE, CREATE INDEX and ALTER TABLE statements by the
- * relation they name (namesColumnOf). Kept per run, by its first and last statement record and
- * length: a run is replayed statements of one parsed file in its order, the records are the
- * file's (its replay plan's), so the same first and last record and length are the same run —
- * but in a file with a catalog loop, whose statements for each table it reaches are in the run
- * too (catalog-loops.ts), kept for no run.
+ * What a run of the model's statements (statementRuns) names (a relation a policy, ALTER TABLE,
+ * index or trigger is on), each name with the order it was first named in (bare names, and
+ * `schema\0name`), and its CREATE TABLE IF NOT EXISTS statements with how many names of each kind
+ * came before them; and its top-level UPDATE, INSERT, DELETE, CREATE INDEX and ALTER TABLE
+ * statements by the relation they name (namesColumnOf). Kept per run (StatementRun.key).
  */
 interface RunNames {
-  last: object;
-  length: number;
   bare: Map<string, number>;
   qualified: Map<string, number>;
   creates: Array<{ stmt: Statement; bare: number; qualified: number }>;
@@ -263,22 +256,11 @@ const runsNamed = new WeakMap<object, RunNames>();
 const NO_CREATES: RunNames['creates'] = [];
 const COLUMN_NAMING = new Set(['UpdateStmt', 'InsertStmt', 'DeleteStmt', 'IndexStmt', 'AlterTableStmt']);
 
-/** Whether a parsed file holds a catalog loop (kept per file). */
-function hasCatalogLoop(file: ParsedFile): boolean {
-  let v = catalogLoopFiles.get(file);
-  if (v === undefined) catalogLoopFiles.set(file, (v = file.statements.some((s) => s.kind === CATALOG_LOOP_KIND)));
-  return v;
-}
-const catalogLoopFiles = new WeakMap<ParsedFile, boolean>();
-
-function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, from: number, to: number): RunNames {
-  const first = list[from]!;
-  const last = list[to - 1]!;
-  const keep = !hasCatalogLoop(first.file);
-  const kept = keep ? runsNamed.get(first) : undefined;
-  if (kept !== undefined && kept.last === last && kept.length === to - from) return kept;
-  const run: RunNames = { last, length: to - from, bare: new Map(), qualified: new Map(), creates: NO_CREATES, byRelation: undefined };
-  for (let i = from; i < to; i++) {
+function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, r: StatementRun): RunNames {
+  const kept = runsNamed.get(r.key);
+  if (kept !== undefined) return kept;
+  const run: RunNames = { bare: new Map(), qualified: new Map(), creates: NO_CREATES, byRelation: undefined };
+  for (let i = r.from; i < r.to; i++) {
     const stmt = list[i]!.stmt;
     const kind = stmt.kind;
     const n = stmt.node;
@@ -307,23 +289,15 @@ function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, fr
       if (!run.qualified.has(k)) run.qualified.set(k, run.qualified.size);
     }
   }
-  if (keep) runsNamed.set(first, run);
+  runsNamed.set(r.key, run);
   return run;
 }
 
-/** The model's statements in runs of one file's (runNames), in order (per model). */
+/** What each run of the model's statements names (runNames), in order (per model). */
 function runsOf(model: Model): RunNames[] {
   return memoModel(model, 'columns:runs', (m) => {
-    const out: RunNames[] = [];
     const list = m.statements;
-    for (let i = 0; i < list.length; ) {
-      const file = list[i]!.file;
-      let j = i + 1;
-      while (j < list.length && list[j]!.file === file) j++;
-      out.push(runNames(list, i, j));
-      i = j;
-    }
-    return out;
+    return statementRuns(m).map((r) => runNames(list, r));
   });
 }
 
