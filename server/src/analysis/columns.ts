@@ -17,7 +17,7 @@ import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
 import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
 import { stripComments, sval } from './parse.js';
-import { memoModel, statementRuns, type StatementRun } from './policy-exprs.js';
+import { memoModel, RunIndex, statementRuns, type StatementRun } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
@@ -207,8 +207,9 @@ export function madeBefore(model: Model, t: Table): boolean {
  * names a table of that name in any schema (as namesTable). Asked per table, each was a pass of
  * its own (LanternOps/breeze: 479 such tables); one pass over the statements was then ≈ 5 ms of
  * each bench re-lint (≈ 37,000 statements): the model's statements come in runs of one file's
- * (the replay's, in the file's order), and what a run names is kept per run (runNames), so a
- * re-lint looks at the statements of the files parsed again only.
+ * (statementRuns), what a run names is kept per run (runNames), and the runs naming each name
+ * are an index updated at the runs that changed (RunIndex), so a re-lint looks at the statements
+ * of the files parsed again only, and at each run's CREATE TABLE IF NOT EXISTS statements.
  */
 function namedBefore(model: Model): Set<Statement> {
   const out = new Set<Statement>();
@@ -217,27 +218,34 @@ function namedBefore(model: Model): Set<Statement> {
     if (t.stmt.node?.if_not_exists) wanted.set(t.stmt, t);
   });
   if (wanted.size === 0) return out;
-  const bare = new Set<string>();
-  const qualified = new Set<string>();
-  const named = (t: Table) => bare.has(t.name) || qualified.has(`${t.schema}\u0000${t.name}`);
-  eachRun(model, (run) => {
+  // (the runs naming each name: an earlier run names it if the first is before this one)
+  const naming = (runsNaming ??= new RunIndex((r, m) => runNames(m.statements, r).names)).of(model);
+  const before = (name: string, r: number) => {
+    const runs = naming.get(name);
+    return runs !== undefined && runs[0]! < r;
+  };
+  const parts = runsOf(model);
+  for (let r = 0; r < parts.length; r++) {
+    const run = parts[r]!;
     for (let k = 0; k < run.creates.length; k++) {
       const c = run.creates[k]!;
       const t = wanted.get(c.stmt);
       if (t === undefined) continue;
+      const q = `${t.schema}\u0000${t.name}`;
       // (named by an earlier run, or earlier in this one)
-      if (named(t) || (run.bare.get(t.name) ?? Infinity) < c.bare || (run.qualified.get(`${t.schema}\u0000${t.name}`) ?? Infinity) < c.qualified) out.add(c.stmt);
+      if (before(t.name, r) || before(q, r) || (run.bare.get(t.name) ?? Infinity) < c.bare || (run.qualified.get(q) ?? Infinity) < c.qualified) out.add(c.stmt);
       wanted.delete(c.stmt);
     }
-    run.bare.forEach((_, n) => bare.add(n));
-    run.qualified.forEach((_, n) => qualified.add(n));
-  });
+  }
   // (a table whose CREATE the replay does not hold: named by any statement)
   wanted.forEach((t, stmt) => {
-    if (named(t)) out.add(stmt);
+    if (naming.has(t.name) || naming.has(`${t.schema}\u0000${t.name}`)) out.add(stmt);
   });
   return out;
 }
+
+/** The runs naming each relation name (RunNames' bare names and `schema\0name`); made on first use (policy-exprs.ts imports this module). */
+let runsNaming: RunIndex | undefined;
 
 /**
  * What a run of the model's statements (statementRuns) names (a relation a policy, ALTER TABLE,
@@ -247,6 +255,8 @@ function namedBefore(model: Model): Set<Statement> {
  * statements by the relation they name (namesColumnOf). Kept per run (StatementRun.key).
  */
 interface RunNames {
+  /** the keys of `bare` and of `qualified` (`schema\0name`: no bare name holds a NUL) */
+  names: string[];
   bare: Map<string, number>;
   qualified: Map<string, number>;
   creates: Array<{ stmt: Statement; bare: number; qualified: number }>;
@@ -259,7 +269,7 @@ const COLUMN_NAMING = new Set(['UpdateStmt', 'InsertStmt', 'DeleteStmt', 'IndexS
 function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, r: StatementRun): RunNames {
   const kept = runsNamed.get(r.key);
   if (kept !== undefined) return kept;
-  const run: RunNames = { bare: new Map(), qualified: new Map(), creates: NO_CREATES, byRelation: undefined };
+  const run: RunNames = { names: [], bare: new Map(), qualified: new Map(), creates: NO_CREATES, byRelation: undefined };
   for (let i = r.from; i < r.to; i++) {
     const stmt = list[i]!.stmt;
     const kind = stmt.kind;
@@ -283,10 +293,16 @@ function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, r:
     const rv = kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt' ? n?.table : kind === 'AlterTableStmt' || kind === 'IndexStmt' || kind === 'CreateTrigStmt' ? n?.relation : undefined;
     if (rv?.relname === undefined) continue;
     if (rv.schemaname === undefined) {
-      if (!run.bare.has(rv.relname)) run.bare.set(rv.relname, run.bare.size);
+      if (!run.bare.has(rv.relname)) {
+        run.bare.set(rv.relname, run.bare.size);
+        run.names.push(rv.relname);
+      }
     } else {
       const k = `${rv.schemaname}\u0000${rv.relname}`;
-      if (!run.qualified.has(k)) run.qualified.set(k, run.qualified.size);
+      if (!run.qualified.has(k)) {
+        run.qualified.set(k, run.qualified.size);
+        run.names.push(k);
+      }
     }
   }
   runsNamed.set(r.key, run);

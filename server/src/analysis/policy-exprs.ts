@@ -666,6 +666,84 @@ export function statementRuns(model: Model): readonly StatementRun[] {
   return memoModel(model, 'statementRuns', runsOfStatements);
 }
 
+/**
+ * Which runs of statements (statementRuns) name what: for each name, the indexes of the runs naming
+ * it, in order; `namesOf` gives a run's names (each once), from its statements alone (kept by the
+ * caller per run key: StatementRun.key). Combining every run's names per model was a pass over every name (≈ 2,500
+ * CREATE TABLE names and 4,500 index and trigger names on the bench); this index is of the model
+ * asked last, and one of a model whose runs are the same but at a few places (an edit: the edited
+ * file's run) is updated at those places only, else built again. Read it at once: asking for
+ * another model changes it.
+ */
+export class RunIndex {
+  readonly #namesOf: (run: StatementRun, model: Model) => readonly string[];
+  /** the runs it is of: their keys, and what each names */
+  #keys: object[] = [];
+  #names: Array<readonly string[]> = [];
+  #runs = new Map<string, number[]>();
+  /** the model it is of: the one whose token is this (a WeakMap, not a WeakRef, which keeps its model alive to the end of the job: a run of re-lints in one) */
+  #token: object = {};
+  readonly #tokens = new WeakMap<Model, object>();
+
+  constructor(namesOf: (run: StatementRun, model: Model) => readonly string[]) {
+    this.#namesOf = namesOf;
+  }
+
+  /** For each name, the indexes of the model's runs naming it, in order (none: not there). */
+  of(model: Model): ReadonlyMap<string, readonly number[]> {
+    if (this.#tokens.get(model) !== this.#token) this.#sync(model);
+    return this.#runs;
+  }
+
+  #sync(model: Model): void {
+    const runs = statementRuns(model);
+    this.#token = {};
+    this.#tokens.set(model, this.#token);
+    const keys = this.#keys;
+    if (keys.length === runs.length) {
+      const changed: number[] = [];
+      for (let i = 0; i < runs.length && changed.length <= 16; i++) if (runs[i]!.key !== keys[i]) changed.push(i);
+      if (changed.length <= 16) {
+        for (const i of changed) {
+          this.#remove(i);
+          keys[i] = runs[i]!.key;
+          this.#names[i] = this.#namesOf(runs[i]!, model);
+          this.#add(i);
+        }
+        return;
+      }
+    }
+    this.#keys = runs.map((r) => r.key);
+    this.#names = runs.map((r) => this.#namesOf(r, model));
+    this.#runs = new Map();
+    for (let i = 0; i < runs.length; i++) this.#add(i);
+  }
+
+  #add(i: number): void {
+    const names = this.#names[i]!;
+    for (let k = 0; k < names.length; k++) {
+      const list = this.#runs.get(names[k]!);
+      if (list === undefined) this.#runs.set(names[k]!, [i]);
+      else {
+        let at = list.length;
+        while (at > 0 && list[at - 1]! > i) at--;
+        list.splice(at, 0, i);
+      }
+    }
+  }
+
+  #remove(i: number): void {
+    const names = this.#names[i]!;
+    for (let k = 0; k < names.length; k++) {
+      const list = this.#runs.get(names[k]!);
+      if (list === undefined) continue;
+      const at = list.indexOf(i);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.#runs.delete(names[k]!);
+    }
+  }
+}
+
 function runsOfStatements(model: Model): StatementRun[] {
   const out: StatementRun[] = [];
   const list = model.statements;

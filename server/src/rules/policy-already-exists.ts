@@ -1,7 +1,7 @@
 import { census, PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
-import { functionsToken, memoModel, orderOf, resolvedCalls, statementRuns, textOfFile, type StatementRun } from '../analysis/policy-exprs.js';
+import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementRuns, textOfFile, type StatementRun } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
@@ -518,52 +518,60 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
 }
 
 /**
- * The files' own statements that make an index or a trigger or add a column, per file; and the
- * places of those making an index (`i:name`) or a trigger (`t:name`), per name. Per model, from
- * each run of statements' own (runMakers, kept per run): a re-lint looks at the statements of the
- * files parsed again only (one pass over every statement was ≈ 4–8 ms of the bench's re-lint).
+ * The files' own statements that make an index or a trigger or add a column, per file; and each
+ * run of statements' (statementRuns) own of them (runMakers). Per model, from the runs' kept by
+ * run (one pass over every statement per model was ≈ 4–8 ms of the bench's re-lint).
  */
-function makersOf(model: Model): { byFile: Map<string, Statement[]>; byName: Map<string, Loc[]> } {
+function makersOf(model: Model): { byFile: Map<string, Statement[]>; runs: RunMakers[] } {
   return memoModel(model, 'policy-already-exists:makers', (m) => {
     const byFile = new Map<string, Statement[]>();
-    const byName = new Map<string, Loc[]>();
     const list = m.statements;
-    for (const r of statementRuns(m)) {
-      const run = runMakers(list, r);
+    const all = statementRuns(m);
+    const runs = all.map((r) => runMakers(list, r));
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
       if (run.stmts.length === 0) continue;
-      const name = r.file.file;
+      const name = all[i]!.file.file;
       const before = byFile.get(name);
       // (a file's one run: its list as it is; a file in several runs, a copy)
       byFile.set(name, before === undefined ? run.stmts : before.concat(run.stmts));
-      for (let k = 0; k < run.names.length; k++) {
-        const { key, loc } = run.names[k]!;
-        const same = byName.get(key);
-        if (same) same.push(loc);
-        else byName.set(key, [loc]);
-      }
     }
-    return { byFile, byName };
+    return { byFile, runs };
   });
 }
 
-/** A run's statements of the file's own that make an index or a trigger or add a column, and the names made, in order (kept per run: StatementRun.key). */
+/**
+ * A run's statements of the file's own that make an index or a trigger or add a column; the places
+ * of those making an index (`i:name`) or a trigger (`t:name`), in order, and those names, each once.
+ * Kept per run (StatementRun.key).
+ */
 interface RunMakers {
   stmts: Statement[];
-  names: Array<{ key: string; loc: Loc }>;
+  made: Array<{ key: string; loc: Loc }>;
+  names: string[];
 }
 const makersByRun = new WeakMap<object, RunMakers>();
+
+/** The runs making each index (`i:name`) and trigger (`t:name`) name (RunMakers' names); made on first use. */
+let runsMaking: RunIndex | undefined;
 
 function runMakers(list: Model['statements'], r: StatementRun): RunMakers {
   let run = makersByRun.get(r.key);
   if (run !== undefined) return run;
-  run = { stmts: [], names: [] };
+  run = { stmts: [], made: [], names: [] };
+  const names = new Set<string>();
   for (let i = r.from; i < r.to; i++) {
     const { stmt, file: pf } = list[i]!;
     if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && !addsColumn(stmt))) continue;
     run.stmts.push(stmt);
     const name = stmt.kind === 'CreateTrigStmt' ? stmt.node?.trigname : stmt.kind === 'IndexStmt' ? stmt.node?.idxname : undefined;
     if (typeof name !== 'string') continue;
-    run.names.push({ key: `${stmt.kind === 'CreateTrigStmt' ? 't' : 'i'}:${name}`, loc: { file: pf.file, start: stmt.start, end: stmt.end } });
+    const key = `${stmt.kind === 'CreateTrigStmt' ? 't' : 'i'}:${name}`;
+    run.made.push({ key, loc: { file: pf.file, start: stmt.start, end: stmt.end } });
+    if (!names.has(key)) {
+      names.add(key);
+      run.names.push(key);
+    }
   }
   makersByRun.set(r.key, run);
   return run;
@@ -581,8 +589,15 @@ function runMakers(list: Model['statements'], r: StatementRun): RunMakers {
 function madeBefore(model: Model, what: { trigger: string; table: string } | { index: string; schema: string }, at: number, file: string): Loc | undefined {
   const name = 'trigger' in what ? what.trigger : what.index;
   // (no statement before `at` makes a trigger or an index of the name: most, not asked further)
-  const makers = makersOf(model).byName.get(`${'trigger' in what ? 't' : 'i'}:${name}`);
-  if (!makers?.some((loc) => { const i = orderOf(model, loc); return i >= 0 && i < at; })) return undefined;
+  const key = `${'trigger' in what ? 't' : 'i'}:${name}`;
+  const { runs } = makersOf(model);
+  const making = (runsMaking ??= new RunIndex((r, m) => runMakers(m.statements, r).names)).of(model).get(key);
+  const earlier = (x: { key: string; loc: Loc }) => {
+    if (x.key !== key) return false;
+    const i = orderOf(model, x.loc);
+    return i >= 0 && i < at;
+  };
+  if (!making?.some((r) => runs[r]!.made.some(earlier))) return undefined;
   const failing = failures(model).files;
   const look = lookupIn(model);
   let made: Loc | undefined;
