@@ -953,3 +953,110 @@ GRANT SELECT ON public.docs TO app_user;
   assert.deepEqual(steps(files, 'table-already-exists', edits), [1, 0, 0, 1, 0, 0]);
   assert.deepEqual(steps(files, 'rls-enabled-without-policy', edits), [1, 0, 1, 1, 1, 1]);
 });
+
+/**
+ * The edits applied to one workspace, each re-lint compared with a fresh lint of the same files;
+ * `alone`: the fresh lints made first, so that the workspace's re-lints follow each other with no
+ * other lint between (what is kept from the model before, and updated at the runs of statements
+ * an edit changed — policy-exprs.ts RunIndex — is then that of the workspace's last model).
+ * Returns the findings of `rule` whose message matches `pattern`, per step.
+ */
+function stepsOf(files: Record<string, string>, edits: Array<[string, string | undefined]>, rule: string, pattern: RegExp, alone: boolean): number[] {
+  const apply = (ws: Workspace, [file, text]: [string, string | undefined]) => (text === undefined ? ws.removeFile(file) : ws.setFile(file, text));
+  const matching = (ws: Workspace) => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === rule && pattern.test(f.message)).length;
+  const ws = new Workspace();
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  let expected: unknown[] | undefined;
+  if (alone) {
+    const w = new Workspace();
+    for (const [f, t] of Object.entries(files)) w.setFile(f, t);
+    expected = edits.map((e) => {
+      apply(w, e);
+      return summary(fresh(w));
+    });
+  }
+  const counts = [matching(ws)];
+  for (const [i, e] of edits.entries()) {
+    apply(ws, e);
+    assert.deepEqual(summary(ws), expected ? expected[i] : summary(fresh(ws)), `step ${i + 1} (${e[0]}) differs from a fresh lint`);
+    counts.push(matching(ws));
+  }
+  return counts;
+}
+
+test('policy-already-exists / policy-unknown-column: a CREATE INDEX and a CREATE TABLE added and removed in an earlier and in a later file of many, and a file added and removed between (policy-exprs.ts statementRuns: the runs of statements, what each makes and names kept per run, the runs naming each name updated at the runs an edit changed)', () => {
+  const fill: Record<string, string> = {};
+  for (let i = 0; i < 20; i++) fill[`migrations/0_${String(i).padStart(2, '0')}.sql`] = `CREATE TABLE fill_${i} (id int);\nCREATE INDEX fill_${i}_id ON fill_${i} (id);\n`;
+  const notes = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, shared boolean NOT NULL DEFAULT false);
+CREATE INDEX notes_owner ON notes (owner_id);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read own" ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const noIndex = notes.replace('CREATE INDEX notes_owner ON notes (owner_id);\n', '');
+  const again = `CREATE INDEX notes_owner ON notes (owner_id);
+CREATE POLICY "read own" ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()) OR shared);
+`;
+  const s = 'CREATE TABLE IF NOT EXISTS s (id int);\nALTER TABLE s ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON s USING (nope = 1);\n';
+  const files = { ...fill, 'migrations/1_notes.sql': notes, 'migrations/2_again.sql': again, 'migrations/3_s.sql': s, 'migrations/4_later.sql': 'SELECT 1;\n' };
+  const edits: Array<[string, string | undefined]> = [
+    // an earlier file: the index 2_again.sql makes again removed (its CREATE INDEX no longer fails with 42P07), and back
+    ['migrations/1_notes.sql', noIndex],
+    ['migrations/1_notes.sql', notes],
+    // an earlier file names s before its CREATE TABLE IF NOT EXISTS (s made elsewhere: its columns not known), then no longer
+    ['migrations/1_notes.sql', `${notes}CREATE INDEX ON s (id);\n`],
+    ['migrations/1_notes.sql', notes],
+    // a CREATE TABLE s in an earlier file, with the column (the IF NOT EXISTS one skipped), then gone
+    ['migrations/0_05.sql', 'CREATE TABLE s (id int, nope int);\n'],
+    ['migrations/0_05.sql', fill['migrations/0_05.sql']!],
+    // the earlier file's index made in another earlier file instead
+    ['migrations/1_notes.sql', noIndex],
+    ['migrations/0_07.sql', `${fill['migrations/0_07.sql']}CREATE INDEX notes_owner ON fill_7 (id);\n`],
+    ['migrations/0_07.sql', fill['migrations/0_07.sql']!],
+    ['migrations/1_notes.sql', notes],
+    // a later file: an index of the name, one naming s, a CREATE TABLE: after them, nothing changes
+    ['migrations/4_later.sql', 'CREATE INDEX notes_owner ON notes (shared);\nCREATE INDEX ON s (id);\nCREATE TABLE t (id int);\n'],
+    ['migrations/4_later.sql', 'DROP INDEX notes_owner;\nCREATE TABLE IF NOT EXISTS s (id int, nope int);\n'],
+    ['migrations/4_later.sql', 'SELECT 1;\n'],
+    // a file added between, dropping the index (the runs after it move), then removed
+    ['migrations/1_z_between.sql', 'DROP INDEX notes_owner;\n'],
+    ['migrations/1_z_between.sql', 'DROP INDEX notes_owner;\nCREATE INDEX ON s (id);\n'],
+    ['migrations/1_z_between.sql', undefined],
+  ];
+  // (2_again.sql stops at its CREATE INDEX while 1_notes.sql, or 0_07.sql, made notes_owner and nothing dropped it)
+  const stops = [1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1];
+  // (policy p's missing column: reported while s's columns are known, those of its CREATE TABLE IF NOT EXISTS)
+  const unknown = [1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1];
+  const stopsAt = /stops before it, at 2_again\.sql:1 \(CREATE INDEX notes_owner, which an earlier migration made: 42P07\)/;
+  for (const alone of [false, true]) {
+    assert.deepEqual(stepsOf(files, edits, 'policy-already-exists', stopsAt, alone), stops, `alone: ${alone}`);
+    assert.deepEqual(stepsOf(files, edits, 'policy-unknown-column', /./, alone), unknown, `alone: ${alone}`);
+  }
+});
+
+test('policy-already-exists: a file split into two runs by a psql include (\\ir), the included file and the includer edited: the index made before the include, in the included file, after it; the included file removed and added again', () => {
+  const notes = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, shared boolean NOT NULL DEFAULT false);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read own" ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const again = `CREATE INDEX notes_owner ON notes (owner_id);
+CREATE POLICY "read own" ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()) OR shared);
+`;
+  const main = (before: string, after: string) => `${notes}${before}\\ir inc.sql\n${after}`;
+  const index = 'CREATE INDEX notes_owner ON notes (owner_id);\n';
+  const files = { 'db/main.sql': main(index, ''), 'db/inc.sql': again };
+  const edits: Array<[string, string | undefined]> = [
+    ['db/main.sql', main('', index)],
+    ['db/inc.sql', `${index.replace('notes_owner', 'notes_other')}${again}`],
+    ['db/main.sql', main(index, index)],
+    ['db/inc.sql', again],
+    ['db/main.sql', main('', '')],
+    ['db/inc.sql', `-- moved\n${again}`],
+    ['db/main.sql', main(index, '')],
+    // the included file gone (main.sql one run), then back (two runs again: the first one shorter)
+    ['db/inc.sql', undefined],
+    ['db/inc.sql', again],
+    ['db/main.sql', main(index, `${index.replace('notes_owner', 'notes_third')}`)],
+  ];
+  const stopsAt = /stops before it, at inc\.sql:\d+ \(CREATE INDEX notes_owner, which an earlier migration made: 42P07\)/;
+  for (const alone of [false, true]) assert.deepEqual(stepsOf(files, edits, 'policy-already-exists', stopsAt, alone), [1, 0, 0, 1, 1, 0, 0, 1, 0, 1, 1], `alone: ${alone}`);
+});
