@@ -651,7 +651,6 @@ interface KeptRun {
   length: number;
 }
 const keptRuns = new WeakMap<ParsedFile, KeptRun[]>();
-const ownStatements = new WeakMap<ParsedFile, ReadonlySet<Statement>>();
 
 /**
  * The model's statements as runs of one file's (StatementRun), in order; per model. A run kept from
@@ -666,14 +665,67 @@ export function statementRuns(model: Model): readonly StatementRun[] {
   return memoModel(model, 'statementRuns', runsOfStatements);
 }
 
+/** Whether records `from` to `to` are all of the file's own statements (they come in its order; a statement the replay made is none of them). */
+function ownRecords(file: ParsedFile, list: Model['statements'], from: number, to: number): boolean {
+  const own = file.statements;
+  let p = 0;
+  for (let k = from; k < to; k++) {
+    const stmt = list[k]!.stmt;
+    while (p < own.length && own[p] !== stmt) p++;
+    if (p === own.length) return false;
+    p++;
+  }
+  return true;
+}
+
+function runsOfStatements(model: Model): StatementRun[] {
+  const out: StatementRun[] = [];
+  const list = model.statements;
+  const n = list.length;
+  for (let i = 0; i < n; ) {
+    const first = list[i]!;
+    const file = first.file;
+    const kept = keptRuns.get(file);
+    let hit: KeptRun | undefined;
+    if (kept !== undefined) {
+      for (let k = 0; k < kept.length; k++) {
+        if (kept[k]!.first === first) {
+          hit = kept[k];
+          break;
+        }
+      }
+    }
+    if (hit !== undefined) {
+      const j = i + hit.length;
+      if (j <= n && list[j - 1] === hit.last && (j === n || list[j]!.file !== file)) {
+        out.push({ file, from: i, to: j, key: hit });
+        i = j;
+        continue;
+      }
+    }
+    let j = i + 1;
+    while (j < n && list[j]!.file === file) j++;
+    if (ownRecords(file, list, i, j)) {
+      const run: KeptRun = { first, last: list[j - 1]!, length: j - i };
+      // (the file's runs of the last models: a few, unless its includes keep changing)
+      const runs = kept === undefined || kept.length >= 8 ? [] : kept.filter((x) => x.first !== first);
+      runs.push(run);
+      keptRuns.set(file, runs);
+      out.push({ file, from: i, to: j, key: run });
+    } else out.push({ file, from: i, to: j, key: {} });
+    i = j;
+  }
+  return out;
+}
+
 /**
  * Which runs of statements (statementRuns) name what: for each name, the indexes of the runs naming
- * it, in order; `namesOf` gives a run's names (each once), from its statements alone (kept by the
- * caller per run key: StatementRun.key). Combining every run's names per model was a pass over every name (≈ 2,500
- * CREATE TABLE names and 4,500 index and trigger names on the bench); this index is of the model
- * asked last, and one of a model whose runs are the same but at a few places (an edit: the edited
- * file's run) is updated at those places only, else built again. Read it at once: asking for
- * another model changes it.
+ * it, in order; `namesOf` gives a run's names (each once), from its statements alone (kept by
+ * the caller per run key: StatementRun.key). Combining every run's names per model was a pass
+ * over every name (≈ 2,500 table names and 4,500 index and trigger names on the bench); this index
+ * is of the model asked last, and for a model whose runs are the same but at a few places (an
+ * edit: the edited file's run) it is updated at those places only, else built again. Read it at
+ * once: asking for another model changes it.
  */
 export class RunIndex {
   readonly #namesOf: (run: StatementRun, model: Model) => readonly string[];
@@ -742,50 +794,6 @@ export class RunIndex {
       if (list.length === 0) this.#runs.delete(names[k]!);
     }
   }
-}
-
-function runsOfStatements(model: Model): StatementRun[] {
-  const out: StatementRun[] = [];
-  const list = model.statements;
-  const n = list.length;
-  for (let i = 0; i < n; ) {
-    const first = list[i]!;
-    const file = first.file;
-    const kept = keptRuns.get(file);
-    let hit: KeptRun | undefined;
-    if (kept !== undefined) {
-      for (let k = 0; k < kept.length; k++) {
-        if (kept[k]!.first === first) {
-          hit = kept[k];
-          break;
-        }
-      }
-    }
-    if (hit !== undefined) {
-      const j = i + hit.length;
-      if (j <= n && list[j - 1] === hit.last && (j === n || list[j]!.file !== file)) {
-        out.push({ file, from: i, to: j, key: hit });
-        i = j;
-        continue;
-      }
-    }
-    let j = i + 1;
-    while (j < n && list[j]!.file === file) j++;
-    let own = ownStatements.get(file);
-    if (own === undefined) ownStatements.set(file, (own = new Set(file.statements)));
-    let mine = true;
-    for (let k = i; mine && k < j; k++) mine = own.has(list[k]!.stmt);
-    if (mine) {
-      const run: KeptRun = { first, last: list[j - 1]!, length: j - i };
-      // (the file's runs of the last models: a few, unless its includes keep changing)
-      const runs = kept === undefined || kept.length >= 8 ? [] : kept.filter((x) => x.first !== first);
-      runs.push(run);
-      keptRuns.set(file, runs);
-      out.push({ file, from: i, to: j, key: run });
-    } else out.push({ file, from: i, to: j, key: {} });
-    i = j;
-  }
-  return out;
 }
 
 export function textOfFile(model: Model, file: string): string {
