@@ -1,5 +1,5 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
-import { nameParts, sval, walk } from './parse.js';
+import { nameParts, quoteIdent, sval, walk } from './parse.js';
 import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
@@ -732,7 +732,12 @@ export function compareConstants(op: string, l: string | number | boolean, r: st
   return undefined;
 }
 
-/** A role as the model names it: lower-case, `public` for PUBLIC, `current_user` etc. for those keywords (a RoleSpec, or a String node). */
+/**
+ * A role as the model names it, exactly as PostgreSQL does: the parser has already folded an
+ * unquoted name to lower case, and a quoted one (`"App_Visitor"`) keeps its case, so
+ * `"App_Visitor"` and `app_visitor` are two roles; `public` for PUBLIC, `current_user` etc. for
+ * those keywords (a RoleSpec, or a String node).
+ */
 export function roleName(spec: Node): string {
   const r = spec?.RoleSpec ?? spec;
   switch (r?.roletype) {
@@ -745,8 +750,37 @@ export function roleName(spec: Node): string {
     case 'ROLESPEC_CURRENT_ROLE':
       return 'current_role';
     default:
-      return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
+      return String(r?.rolename ?? sval(r) ?? '');
   }
+}
+
+/**
+ * A role of the model as SQL must write it to name it (messages, fixes): PUBLIC and the
+ * CURRENT_USER / SESSION_USER / CURRENT_ROLE keywords in capitals, a plain lower-case name bare,
+ * any other name quoted (`"App_Visitor"`, `"$DATABASE_VISITOR"`: bare, PostgreSQL would fold the
+ * first to app_visitor, another role, and reject the second).
+ */
+export function roleText(role: string): string {
+  switch (role) {
+    case 'public':
+      return 'PUBLIC';
+    case 'current_user':
+    case 'session_user':
+    case 'current_role':
+      return role.toUpperCase();
+  }
+  return quoteIdent(role);
+}
+
+/**
+ * An identifier written in SQL text (a grantee in a dynamic GRANT's string) as PostgreSQL names
+ * it: `"App_Visitor"` → `App_Visitor` (its `""` one `"`), `App_Visitor` → `app_visitor` (an
+ * unquoted identifier folds to lower case, ASCII letters only, as PostgreSQL's downcase_identifier).
+ */
+export function foldIdent(text: string): string {
+  const t = text.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) return t.slice(1, -1).replace(/""/g, '"');
+  return t.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /**

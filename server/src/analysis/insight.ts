@@ -10,7 +10,7 @@
 // (hover/definition touch one file), the names of every file (references) and the policy
 // callers (function hover) on first use too. Requests then look up a sorted array or a map.
 import type { Func, Model, Policy, PolicyCommand, Table, Trigger, View } from './model.js';
-import { callsIn, identEnd } from './ast.js';
+import { callsIn, identEnd, roleText } from './ast.js';
 import { nameParts, walk } from './parse.js';
 import { exprText, policyExprs } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
@@ -429,7 +429,7 @@ export interface OutlineSymbol {
 }
 
 function policyDetail(p: Policy): string {
-  return `${p.permissive ? '' : 'restrictive · '}${p.command === 'all' ? 'ALL' : p.command.toUpperCase()} · TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;
+  return `${p.permissive ? '' : 'restrictive · '}${p.command === 'all' ? 'ALL' : p.command.toUpperCase()} · TO ${p.roles.map(roleText).join(', ')}`;
 }
 
 function functionDetail(f: Func): string {
@@ -630,7 +630,8 @@ export function roleCandidates(model: Model): RoleCandidate[] {
     if (!out.has('anon')) out.set('anon', 'role · Supabase: anonymous requests');
   }
   out.set('public', 'PUBLIC · every role');
-  return [...out].map(([name, detail]) => ({ name, detail }));
+  // (as to be written: `"App_Visitor"` quoted, else PostgreSQL folds it into another role's name)
+  return [...out].map(([name, detail]) => ({ name: name === 'public' ? name : roleText(name), detail }));
 }
 
 export interface TableCandidate {

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, census, conjuncts, dmlTargetsIn, fitted, foldIdent, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
@@ -1976,7 +1976,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
           pair,
           here,
           setConfig,
-          name: String(n.role).toLowerCase(),
+          name: String(n.role),
           bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
           superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
         };
@@ -2056,7 +2056,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         let role: OpSet['role'] = false;
         // (SET SESSION AUTHORIZATION: the session's user, and its current role, until the next one)
         const roleSetting = name === 'role' || name === 'session_authorization';
-        if (roleSetting && n.kind === 'VAR_SET_VALUE') role = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
+        if (roleSetting && n.kind === 'VAR_SET_VALUE') role = String(sval(n.args?.[0]?.A_Const?.sval) ?? '') || undefined; // (`SET ROLE App` comes folded, `SET ROLE 'App'` keeps its case, as PostgreSQL reads them)
         else if (roleSetting) role = undefined;
         // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
         let searchPath: OpSet['searchPath'] = false;
@@ -2310,7 +2310,7 @@ function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant
   if (!schema || other) return [];
   const isGrant = m[1]!.toUpperCase() === 'GRANT';
   if (isGrant !== (m[3]!.toUpperCase() === 'TO')) return [];
-  const grantees = m[4]!.split(',').map((r) => r.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+  const grantees = m[4]!.split(',').map(foldIdent);
   return [{ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: [schema], execute: true }];
 }
 
@@ -2338,7 +2338,7 @@ function dynamicFunctionListGrants(body: FunctionBody, ds: string): Array<Pick<O
       funcs.push({ name: nameOf(parts, ds), argKey: args?.join(','), argCount: args?.length ?? 0 });
     }
     if (funcs.length === 0) continue;
-    const grantees = m[4]!.split(',').map((r) => r.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+    const grantees = m[4]!.split(',').map(foldIdent);
     out.push({ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: undefined, execute: true, funcs });
   }
   return out;
@@ -3554,9 +3554,9 @@ class ReplayedModel implements Model {
 
   roleBypassesRls(role: string | undefined): boolean | undefined {
     if (!role) return undefined;
-    const r = this.roles.get(role.toLowerCase());
+    const r = this.roles.get(role);
     // (postgres: the superuser initdb makes, and Supabase's BYPASSRLS migration role, unless the migrations make it otherwise)
-    if (!r) return role.toLowerCase() === 'postgres' ? true : undefined;
+    if (!r) return role === 'postgres' ? true : undefined;
     return r.bypassRls || r.superuser;
   }
 }

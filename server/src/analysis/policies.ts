@@ -2,6 +2,7 @@
 import type { Model, Policy } from './model.js';
 import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel } from './policy-exprs.js';
 import type { Node } from './types.js';
+import { roleText } from './ast.js';
 import { groupsOf } from './privileges.js';
 
 export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
@@ -95,9 +96,9 @@ export function commandList(cmds: readonly string[]): string {
   return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
 
-/** Role names for messages: PUBLIC upper-case, others as they are. */
+/** Role names for messages, each as SQL writes it (roleText: PUBLIC, CURRENT_USER, `"App_Visitor"`). */
 export function roleList(roles: readonly string[]): string {
-  const u = roles.map((r) => (r === 'public' ? 'PUBLIC' : r));
+  const u = roles.map(roleText);
   return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
 

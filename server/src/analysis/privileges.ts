@@ -70,12 +70,12 @@ function facts(model: Model): GrantFacts {
     if (stmt.kind === 'AlterDefaultPrivilegesStmt') {
       if (n?.action?.objtype === 'OBJECT_TABLE' && n.action.is_grant) for (const r of (n.action.grantees ?? []).map(roleName)) managedRoles.add(r);
     } else if (stmt.kind === 'GrantRoleStmt') {
-      const groups = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? sval(g) ?? '').toLowerCase());
+      const groups = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? sval(g) ?? ''));
       // (REVOKE INHERIT OPTION FOR, like a REVOKE, ends the inheritance)
       const option = inheritOf(n.opt);
       for (const r of (n.grantee_roles ?? []).map(roleName)) for (const g of groups) member(r, g, !!n.is_grant && (option ?? !noInherit.has(r)));
     } else if (stmt.kind === 'CreateRoleStmt') {
-      const name = String(n.role ?? '').toLowerCase();
+      const name = String(n.role ?? '');
       if (inheritOf(n.options) === false) noInherit.add(name);
       else noInherit.delete(name);
       for (const o of n.options ?? []) {

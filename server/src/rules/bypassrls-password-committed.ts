@@ -8,7 +8,7 @@ import type { Model, Table } from '../analysis/model.js';
 import type { ParsedFile, Statement } from '../analysis/types.js';
 import { counted } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { mayHoldPrivilege, tableList } from './lib/util.js';
+import { mayHoldPrivilege, roleText, tableList } from './lib/util.js';
 
 /** `PASSWORD '…'` (or ENCRYPTED PASSWORD) as written at a DefElem's location: a literal, not a psql variable (`:'pw'`) nor NULL. */
 const LITERAL = /^(?:ENCRYPTED\s+)?PASSWORD\s+'((?:[^']|'')*)'/i;
@@ -100,23 +100,24 @@ export const bypassrlsPasswordCommitted = defineRule({
       if (reach.length === 0) continue;
       const names = reach.slice(0, 3).map((t) => t.key).join(', ') + (reach.length > 3 ? ', …' : '');
       const what = superuser ? 'is a superuser' : 'has BYPASSRLS';
+      const R = roleText(role); // (as SQL names it; the psql variable suggested is named after the name itself)
       for (const p of s.passwords) {
         const kind = kindOf(p.value);
         if (kind === 'scram') continue;
         const how =
           kind === 'md5'
-            ? `this statement stores its password's MD5 hash as written in the migration, and md5 authentication "provides no protection if an attacker manages to steal the password hash" (PostgreSQL's documentation): whoever reads the repository can log in as ${role}`
-            : `this statement sets its password in clear text in the migration: whoever reads the repository knows it, and can log in as ${role}`;
+            ? `this statement stores its password's MD5 hash as written in the migration, and md5 authentication "provides no protection if an attacker manages to steal the password hash" (PostgreSQL's documentation): whoever reads the repository can log in as ${R}`
+            : `this statement sets its password in clear text in the migration: whoever reads the repository knows it, and can log in as ${R}`;
         report({
           file: p.file.file,
           start: p.start,
           end: p.end,
           message:
-            `Role ${role} can log in and ${what}, so PostgreSQL applies no row-level security policy to it (FORCE ROW LEVEL SECURITY included), and ${how} wherever the database accepts a password login for it from where they are. ` +
+            `Role ${R} can log in and ${what}, so PostgreSQL applies no row-level security policy to it (FORCE ROW LEVEL SECURITY included), and ${how} wherever the database accepts a password login for it from where they are. ` +
             (superuser
-              ? `Connected as ${role}, they read and change every row of every table, whatever its policies: ${counted(reach.length, 'table')} with row-level security here (${names}). `
-              : `Connected as ${role}, they read and change every row of the tables its privileges reach, whatever their policies: it may hold privileges on ${counted(reach.length, 'table')} with row-level security (${names}). `) +
-            `Set the password outside the migrations (psql's \\password ${role}, a psql variable PASSWORD :'${role}_password', or the platform's secrets), change the one written here, and give ${role} BYPASSRLS only if it must skip the policies.`,
+              ? `Connected as ${R}, they read and change every row of every table, whatever its policies: ${counted(reach.length, 'table')} with row-level security here (${names}). `
+              : `Connected as ${R}, they read and change every row of the tables its privileges reach, whatever their policies: it may hold privileges on ${counted(reach.length, 'table')} with row-level security (${names}). `) +
+            `Set the password outside the migrations (psql's \\password ${R}, a psql variable PASSWORD :'${role.replace(/[^A-Za-z0-9_]/g, '_')}_password', or the platform's secrets), change the one written here, and give ${R} BYPASSRLS only if it must skip the policies.`,
         });
       }
     }

@@ -93,7 +93,7 @@ export const columnRevokeIneffective = defineRule({
             const fixes: Fix[] = [];
             if (rest.length && source !== 'public') {
               fixes.push({
-                title: `Revoke ${P} on ${name} from ${role} and grant it on the other columns`,
+                title: `Revoke ${P} on ${name} from ${who} and grant it on the other columns`,
                 kind: 'unsafe',
                 edits: [insertAfter(model, loc, [`REVOKE ${P} ON ${name} FROM ${who};`, `GRANT ${P} (${rest.map(quoteIdent).join(', ')}) ON ${name} TO ${who};`])],
               });
@@ -103,9 +103,9 @@ export const columnRevokeIneffective = defineRule({
             report({
               ...loc,
               message:
-                `REVOKE ${P} (${cols.join(', ')}) ON ${name} FROM ${role} takes nothing away: ${role} holds ${P} on the whole table (${SOURCE[source](P)}), ` +
-                `and a column REVOKE does not touch a table-wide privilege — PostgreSQL looks at a column's privilege only when the table's is missing. ${role} still ${verb} ${list}. ` +
-                `Revoke ${P} on the table from ${role}, then grant ${P} on the columns it may ${privilege === 'select' ? 'read' : 'use'} (REVOKE ${P} ON ${name} FROM ${role}; GRANT ${P} (…) ON ${name} TO ${role};).`,
+                `REVOKE ${P} (${cols.join(', ')}) ON ${name} FROM ${who} takes nothing away: ${who} holds ${P} on the whole table (${SOURCE[source](P)}), ` +
+                `and a column REVOKE does not touch a table-wide privilege — PostgreSQL looks at a column's privilege only when the table's is missing. ${who} still ${verb} ${list}. ` +
+                `Revoke ${P} on the table from ${who}, then grant ${P} on the columns it may ${privilege === 'select' ? 'read' : 'use'} (REVOKE ${P} ON ${name} FROM ${who}; GRANT ${P} (…) ON ${name} TO ${who};).`,
               fixes,
             });
           }

@@ -1,6 +1,6 @@
 import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef, roleText } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -719,8 +719,8 @@ export function ownerBypassesRls(model: Model, f: Func): boolean {
 /** Who the function runs as, for the message: its owner, and why the policies of its `count` tables do not restrict it. */
 export function ownerText(model: Model, f: Func, count: number): string {
   const owner = f.owner?.role;
-  if (ownerBypassesRls(model, f)) return owner ? `${owner}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)';
-  return `${owner ? `${owner}, ` : 'presumably '}${count === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${count === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
+  if (ownerBypassesRls(model, f)) return owner ? `${roleText(owner)}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)';
+  return `${owner ? `${roleText(owner)}, ` : 'presumably '}${count === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${count === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
 }
 
 /**

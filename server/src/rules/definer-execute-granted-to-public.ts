@@ -1,4 +1,4 @@
-import { callsIn, stringConst } from '../analysis/ast.js';
+import { callsIn, stringConst, roleText } from '../analysis/ast.js';
 import { PG_CATALOG_NOT_PUBLIC, type Func, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
@@ -214,7 +214,7 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
     ...f.nameLoc,
     message:
       `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by anon: its EXECUTE is revoked from PUBLIC, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those. ` +
-      `So a request without a signed-in user can call it directly, with arguments of its choosing, and it runs with its owner's rights (T22): what it answers or does is then up to its body alone, while the policies that call it (${users[0]!.policy}${users.length > 1 ? ' and others' : ''}) are for ${roles.join(', ')}. ` +
+      `So a request without a signed-in user can call it directly, with arguments of its choosing, and it runs with its owner's rights (T22): what it answers or does is then up to its body alone, while the policies that call it (${users[0]!.policy}${users.length > 1 ? ' and others' : ''}) are for ${roles.map(roleText).join(', ')}. ` +
       `Add ${revoke}`,
     fixes: [{ title: `Revoke EXECUTE on ${f.signature} from anon (no policy that calls it applies to anon)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, []), [revoke])] }],
   });

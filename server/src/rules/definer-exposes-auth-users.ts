@@ -1,7 +1,7 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Table } from '../analysis/model.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { constBool, textOfFile } from '../analysis/policy-exprs.js';
-import { constValue, dmlTargetsIn, returningOf } from '../analysis/ast.js';
+import { constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -732,7 +732,7 @@ const NUMBER_TYPES = new Set(['smallint', 'integer', 'bigint', 'numeric', 'real'
 /** Its owner, as the messages name it. */
 function ownerOf(f: Func): string {
   const owner = f.owner?.role;
-  return owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
+  return owner ? `its owner, ${roleText(owner)}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
 }
 
 /** How the function looks at its caller, for the messages: only to record it, or to test that someone is signed in; or not at all. */

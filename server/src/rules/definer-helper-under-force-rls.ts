@@ -5,7 +5,7 @@ import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, forEachInvokerCallee, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
+import { fileOf, forEachInvokerCallee, insertAfter, quoteIdent, roleText, tableName, functionLists } from './lib/util.js';
 
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
@@ -88,7 +88,7 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
     role = 'rls_helper_owner';
     for (let i = 2; model.roles.has(role); i++) role = `rls_helper_owner_${i}`;
     lines.push(
-      `-- ${role} is a placeholder: use a BYPASSRLS role of your platform if there is one. Creating a BYPASSRLS`,
+      `-- ${quoteIdent(role)} is a placeholder: use a BYPASSRLS role of your platform if there is one. Creating a BYPASSRLS`,
       '-- role and giving it this function needs a superuser.',
       `CREATE ROLE ${quoteIdent(role)} NOLOGIN BYPASSRLS;`,
     );
@@ -105,7 +105,7 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
     lines.push(`GRANT EXECUTE ON FUNCTION ${sig} TO ${quoteIdent(old)};`);
   }
   return {
-    title: `Have ${f.name}() owned by ${declared ? `${role} (BYPASSRLS)` : `a BYPASSRLS role (placeholder ${role})`}, with SELECT on the tables it reads`,
+    title: `Have ${f.name}() owned by ${declared ? `${roleText(role)} (BYPASSRLS)` : `a BYPASSRLS role (placeholder ${role})`}, with SELECT on the tables it reads`,
     kind: 'unsafe',
     edits: [insertAfter(model, at, lines)],
   };
@@ -245,7 +245,7 @@ export const definerHelperUnderForceRls = defineRule({
           related: [
             { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${t.key}` },
             { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${t.key}` },
-            ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${f.owner.role}` }] : []),
+            ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${roleText(f.owner.role)}` }] : []),
           ],
           fixes: [bypassOwnerFix(model, f)!],
         });
@@ -265,12 +265,12 @@ function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): st
     // known ordinary owner and no recursion (policy-recursion reports those): the read is filtered by the policies that apply to the owner
     const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner));
     const effect = forOwner.length
-      ? `its read of ${t.key} sees only the rows the policies of ${t.key} admit for ${owner}, not every row, so the helper can answer false where it should not (compare T06b)`
-      : `no policy of ${t.key} applies to ${owner}, so the function's read sees no rows: it answers as if ${t.key} were empty and the policy denies every row without an error (T06b)`;
-    return `${head}Its owner ${owner} is neither a superuser nor BYPASSRLS: ${effect}. ${fix}.`;
+      ? `its read of ${t.key} sees only the rows the policies of ${t.key} admit for ${roleText(owner)}, not every row, so the helper can answer false where it should not (compare T06b)`
+      : `no policy of ${t.key} applies to ${roleText(owner)}, so the function's read sees no rows: it answers as if ${t.key} were empty and the policy denies every row without an error (T06b)`;
+    return `${head}Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: ${effect}. ${fix}.`;
   }
   const who = owner
-    ? `its owner ${owner} is not shown to have BYPASSRLS or to be a superuser`
+    ? `its owner ${roleText(owner)} is not shown to have BYPASSRLS or to be a superuser`
     : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
   return (
     `${head}Here ${who}. Unless it is, the function's read of ${t.key} is filtered by the policies of ${t.key}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +

@@ -1,3 +1,4 @@
+import { roleText } from '../analysis/ast.js';
 import { replayPlaces, type Func, type Model, type Table, type Trigger } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -62,7 +63,7 @@ export const definerTriggerBlockedByForceRls = defineRule({
         const name = tableName(model, t, at);
         const firing = `${triggers.length === 1 ? 'trigger' : 'triggers'} ${triggers.map((x) => `${x.name} on ${x.table}`).join(', ')}`;
         const ownerText = owner
-          ? `its owner ${owner} is neither a superuser nor BYPASSRLS`
+          ? `its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS`
           : 'its owner is not shown in the workspace and is assumed not to bypass RLS (setting definerOwnerBypassesRls)';
         const to = owner ? quoteIdent(owner) : 'CURRENT_USER';
         const pname = quoteIdent(`${t.name}_insert_from_trigger`);

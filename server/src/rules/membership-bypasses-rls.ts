@@ -1,5 +1,5 @@
 import type { Model, Table } from '../analysis/model.js';
-import { roleName } from '../analysis/ast.js';
+import { roleName, roleText } from '../analysis/ast.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { groupsOf } from '../analysis/privileges.js';
 import { anyStatementIn } from '../analysis/policy-exprs.js';
@@ -108,26 +108,27 @@ export const membershipBypassesRls = defineRule({
           if (owns.length === 0 && !becomes) continue;
           if ((revoked.get(`${group}\u0000${member}`) ?? -1) > order) continue;
           const parts: string[] = [];
+          const [G, M] = [roleText(group), roleText(member)]; // (as SQL names them)
           if (owns.length) {
-            const whose = p.owns.length ? `${group} owns` : `${group} usually runs the migrations, so it owns the tables they create, here`;
+            const whose = p.owns.length ? `${G} owns` : `${G} usually runs the migrations, so it owns the tables they create, here`;
             parts.push(
               `${whose} ${owns.length === 1 ? 'an RLS table' : `${owns.length} RLS tables`} without FORCE ROW LEVEL SECURITY (${list(owns)}): ` +
-                (inherit ? 'PostgreSQL treats a member as their owner, ' : `after SET ROLE ${group}, ${member} acts as ${owns.length === 1 ? 'its' : 'their'} owner, `) +
-                `and an owner bypasses a table's policies unless it is forced, so ${member} reads and changes every row of ${owns.length === 1 ? 'it' : 'them'} (T13)`,
+                (inherit ? 'PostgreSQL treats a member as their owner, ' : `after SET ROLE ${G}, ${M} acts as ${owns.length === 1 ? 'its' : 'their'} owner, `) +
+                `and an owner bypasses a table's policies unless it is forced, so ${M} reads and changes every row of ${owns.length === 1 ? 'it' : 'them'} (T13)`,
             );
           }
-          if (becomes) parts.push(`${member} can ${parts.length ? 'also ' : ''}SET ROLE ${group}, ${becomes}${p.becomes === 'a superuser' && group === 'postgres' && !model.supabase ? ' on most installations' : ''}, to which no policy applies`);
+          if (becomes) parts.push(`${M} can ${parts.length ? 'also ' : ''}SET ROLE ${G}, ${becomes}${p.becomes === 'a superuser' && group === 'postgres' && !model.supabase ? ' on most installations' : ''}, to which no policy applies`);
           const fixes: Fix[] = [];
-          if (groups.length === 1 && members.length === 1) fixes.push({ title: `Remove GRANT ${group} TO ${member}`, kind: 'unsafe', edits: [removeStatement(model, loc)] });
+          if (groups.length === 1 && members.length === 1) fixes.push({ title: `Remove GRANT ${G} TO ${M}`, kind: 'unsafe', edits: [removeStatement(model, loc)] });
           if (!node.opt?.length) fixes.push({ title: `Keep the membership without its privileges: WITH INHERIT FALSE, SET FALSE`, kind: 'unsafe', edits: [{ file: loc.file, start: loc.end, end: loc.end, newText: ' WITH INHERIT FALSE, SET FALSE' }] });
           report({
             ...loc,
             message:
-              `GRANT ${group} TO ${member} makes ${member} a member of ${group}, ` +
+              `GRANT ${G} TO ${M} makes ${M} a member of ${G}, ` +
               (inherit
-                ? `with ${group}'s privileges (INHERIT${written ? '' : ', the default'})${set ? ` and the right to SET ROLE ${group} (SET${option(node, 'set') ? '' : ', the default'})` : ''}. `
-                : `without ${group}'s privileges (${written === false ? 'WITH INHERIT FALSE' : `${member} is NOINHERIT, so the membership does not pass them on`}) but with the right to SET ROLE ${group} (SET, the default). `) +
-              `${parts.join('; ')}. Grant ${member} the table privileges it needs instead (GRANT SELECT, … ON … TO ${member}), or, on PostgreSQL 16 and later, keep the membership WITH INHERIT FALSE, SET FALSE.`,
+                ? `with ${G}'s privileges (INHERIT${written ? '' : ', the default'})${set ? ` and the right to SET ROLE ${G} (SET${option(node, 'set') ? '' : ', the default'})` : ''}. `
+                : `without ${G}'s privileges (${written === false ? 'WITH INHERIT FALSE' : `${M} is NOINHERIT, so the membership does not pass them on`}) but with the right to SET ROLE ${G} (SET, the default). `) +
+              `${parts.join('; ')}. Grant ${M} the table privileges it needs instead (GRANT SELECT, … ON … TO ${M}), or, on PostgreSQL 16 and later, keep the membership WITH INHERIT FALSE, SET FALSE.`,
             fixes,
           });
         }

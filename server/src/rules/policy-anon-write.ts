@@ -7,7 +7,7 @@ import { policyHasSubLink } from '../analysis/recursion.js';
 import { isRejected } from '../analysis/rejected.js';
 import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
-import { memoised } from '../analysis/ast.js';
+import { memoised, roleText } from '../analysis/ast.js';
 import { defineRule, type Report } from './types.js';
 import { grantedToRlsSubject, mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
 
@@ -310,7 +310,7 @@ function signedInRoles(model: Model, p: Policy, t: Table | undefined, cmds: read
     const members = membersOf(model, g);
     if (members.length === 0) continue;
     const ok = cmds.filter((c) => free(g, c));
-    if (ok.length) return { who: `is TO ${g}, a role the migrations grant to other roles (${roleList(members)})`, users: `every user given ${g}`, cmds: ok };
+    if (ok.length) return { who: `is TO ${roleText(g)}, a role the migrations grant to other roles (${roleList(members)})`, users: `every user given ${roleText(g)}`, cmds: ok };
   }
   return undefined;
 }
@@ -420,7 +420,7 @@ function anonWrites(model: Model, report: (r: Report) => void, reported: Set<Pol
       ? `is TO ${ANON}`
       : p.roles.includes('public')
         ? `${toPublic(p)}, anon included`
-        : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
+        : `applies to ${ANON} through a role it is a member of (${p.roles.map(roleText).join(', ')})`;
     const verbs = verbsOf(cmds);
     reported.add(p);
     report({

@@ -32,7 +32,7 @@ function rolesFor(model: Model, p: Policy): { text: string; granted: boolean } {
     }
     if (out.length) return { text: out.join(', '), granted: true };
   }
-  return { text: appRole(model), granted: false };
+  return { text: quoteIdent(appRole(model)), granted: false };
 }
 
 /** The roles the message names: rolesFor's, or, where the migrations show none (a Prisma project's one connection role), what to write. */

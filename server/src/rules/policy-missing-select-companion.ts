@@ -1,6 +1,6 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { callsIn, census, hasSubLink, returningOf } from '../analysis/ast.js';
+import { callsIn, census, hasSubLink, returningOf, roleText } from '../analysis/ast.js';
 import { sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
@@ -48,8 +48,8 @@ function membersNote(model: Model, p: Policy, t: Table | undefined, policies: re
     const others = ms.filter((m) => !readers.includes(m));
     const one = readers.length === 1;
     parts.push(
-      `${roleList(readers)}, ${one ? 'a member' : 'members'} of ${role}, ${one ? 'has a SELECT policy of its' : 'have SELECT policies of their'} own: ${one ? 'its' : 'their'} statements reach the rows both admit` +
-        (others.length ? `, while ${roleList(others)}, also ${others.length === 1 ? 'a member' : 'members'}, ${others.length === 1 ? 'is' : 'are'} in ${role}'s case` : `; only statements run as ${role} itself (after SET ROLE ${role}) are in this case`),
+      `${roleList(readers)}, ${one ? 'a member' : 'members'} of ${roleText(role)}, ${one ? 'has a SELECT policy of its' : 'have SELECT policies of their'} own: ${one ? 'its' : 'their'} statements reach the rows both admit` +
+        (others.length ? `, while ${roleList(others)}, also ${others.length === 1 ? 'a member' : 'members'}, ${others.length === 1 ? 'is' : 'are'} in ${roleText(role)}'s case` : `; only statements run as ${roleText(role)} itself (after SET ROLE ${roleText(role)}) are in this case`),
     );
   }
   return parts.length ? ` (${parts.join('; ')})` : '';
@@ -316,7 +316,7 @@ function checkReturning(model: Model, report: (r: Report) => void): void {
           if (!t.policies.some((p) => admitsInsert(model, p, owner)) || readable(model, t.policies, owner)) continue;
           if (!mayHoldPrivilege(model, t, owner, ['insert']) || !mayHoldPrivilege(model, t, owner, ['select'])) continue;
           roles = [owner];
-          who = `It runs as its owner ${owner} (SECURITY DEFINER), which is`;
+          who = `It runs as its owner ${roleText(owner)} (SECURITY DEFINER), which is`;
         } else {
           roles = blindInserters(model, f, t);
           if (roles.length === 0) continue;

@@ -1,4 +1,4 @@
-import { identEnd, matchParen } from '../analysis/ast.js';
+import { identEnd, matchParen, roleText } from '../analysis/ast.js';
 import type { Model, Policy, Table, View } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -61,10 +61,10 @@ function membersText(model: Model, g: { policy: Policy; table: Table; key: strin
     const failing = ms.filter((m) => !readers.includes(m) && cannotReadKept(model, g.key, m) && mayRunPolicyCommand(model, g.table, g.policy, m));
     const one = readers.length === 1;
     parts.push(
-      `The policy applies to ${role}'s members too, and ${roleList(readers)} ${one ? 'holds' : 'hold'} SELECT on ${g.key} ${one ? 'itself' : 'themselves'}: ${one ? 'its' : 'their'} queries pass this check` +
+      `The policy applies to ${roleText(role)}'s members too, and ${roleList(readers)} ${one ? 'holds' : 'hold'} SELECT on ${g.key} ${one ? 'itself' : 'themselves'}: ${one ? 'its' : 'their'} queries pass this check` +
         (failing.length
           ? `; ${roleList(failing)}, also ${failing.length === 1 ? 'a member' : 'members'}, ${failing.length === 1 ? 'does' : 'do'} not, and ${failing.length === 1 ? 'its' : 'their'} ${cmd === 'query' ? 'queries' : `${cmd}s`} fail the same way.`
-          : `, and only a ${cmd} run as ${role} itself (after SET ROLE ${role}) fails.`),
+          : `, and only a ${cmd} run as ${roleText(role)} itself (after SET ROLE ${roleText(role)}) fails.`),
     );
   }
   return parts.length ? ' ' + parts.join(' ') : '';

@@ -1,4 +1,4 @@
-import { hasSubLink, locationBounds, matchParen, relationsIn } from '../analysis/ast.js';
+import { hasSubLink, locationBounds, matchParen, relationsIn, roleText } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { policyExprs, textOfFile, visitTyped, type PolicyExpr } from '../analysis/policy-exprs.js';
@@ -18,7 +18,7 @@ function funcName(f: Func): string {
 
 function kindText(s: RecursionStep, f: Func): string {
   if (!f.securityDefiner) return 'a SECURITY INVOKER function';
-  return `a SECURITY DEFINER function owned by ${s.role ?? f.owner?.role} (an ordinary role, no BYPASSRLS)`;
+  return `a SECURITY DEFINER function owned by ${roleText(s.role ?? f.owner?.role ?? '')} (an ordinary role, no BYPASSRLS)`;
 }
 
 /** One step of the chain in words. */
@@ -48,7 +48,7 @@ function commandText(p: Policy, roles: string[] | null | undefined): string {
   const narrower = roles && (p.roles.includes('public') || p.roles.some((r) => !roles.includes(r)));
   if (!narrower) return `every ${cmd} that applies the policy`;
   const one = roles.length === 1;
-  return `every ${cmd} that applies the policy run by ${roles.join(', ')}, the role${one ? '' : 's'} whose SELECT policies met on the way hold a sub-select; other roles' queries do not recurse there`;
+  return `every ${cmd} that applies the policy run by ${roles.map(roleText).join(', ')}, the role${one ? '' : 's'} whose SELECT policies met on the way hold a sub-select; other roles' queries do not recurse there`;
 }
 
 function messageOf(model: Model, c: RecursionCycle): string {
@@ -138,7 +138,7 @@ function relatedOf(model: Model, c: RecursionCycle): Related[] {
   c.steps.forEach((s, i) => {
     if (i > 0) out.push({ ...s.loc, message: stepText(model, s) });
     const f = s.reader ?? s.func;
-    if (f) out.push({ ...f.nameLoc, message: `${funcName(f)} reads ${bare(s.reads)} (${f.securityDefiner ? `SECURITY DEFINER, owned by ${s.role ?? f.owner?.role}` : 'SECURITY INVOKER'})` });
+    if (f) out.push({ ...f.nameLoc, message: `${funcName(f)} reads ${bare(s.reads)} (${f.securityDefiner ? `SECURITY DEFINER, owned by ${roleText(s.role ?? f.owner?.role ?? '')}` : 'SECURITY INVOKER'})` });
   });
   if (c.closer && c.closer !== c.start) out.push({ ...c.closer.nameLoc, message: `SELECT policy "${c.closer.name}" on ${bare(c.closer.table)} contains a sub-select: re-entering ${bare(c.start.table)} is 42P17` });
   return out;

@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList, usesSchema } from './lib/util.js';
+import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -132,7 +132,7 @@ function grantReach(model: Model, t: Table): string | undefined {
     const can = COMMAND_PRIVILEGES.filter((c) => privs.has(c));
     if (can.length === 0) continue;
     const k = can.join(',');
-    byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : role]);
+    byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : roleText(role)]);
   }
   if (byPrivileges.size === 0) return undefined;
   const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
@@ -197,11 +197,11 @@ export const rlsNotEnabled = defineRule({
         start: t.nameLoc.start,
         end: t.nameLoc.end,
         message: granted
-          ? `Table ${t.key} never gets row-level security${loopsTooEarly(model, t)}, yet ${granted.role}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
-            `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
+          ? `Table ${t.key} never gets row-level security${loopsTooEarly(model, t)}, yet ${roleText(granted.role)}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
+            `without RLS, privileges alone decide, so ${roleText(granted.role)} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
             // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
             (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ') +
-            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
+            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${roleText(granted.role)}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
             `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.`,
@@ -210,7 +210,7 @@ export const rlsNotEnabled = defineRule({
         fixes: granted
           ? [
               {
-                title: `Revoke ${granted.privileges.join(', ')} on ${name} from ${granted.role} (if it must not reach the table; if it must, write its policies instead)`,
+                title: `Revoke ${granted.privileges.join(', ')} on ${name} from ${roleText(granted.role)} (if it must not reach the table; if it must, write its policies instead)`,
                 kind: 'unsafe',
                 edits: [insertAfter(model, lastGrantOf(model, t.created, 'table', [t.key, `schema:${t.schema}`], [granted.role]), [`REVOKE ${granted.privileges.join(', ')} ON ${name} FROM ${quoteIdent(granted.role)};`])],
               },

@@ -1,3 +1,4 @@
+import { roleText } from '../analysis/ast.js';
 import type { Model, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { walk } from '../analysis/parse.js';
@@ -220,11 +221,11 @@ export const viewBypassesRls = defineRule({
       if (owner && model.roleBypassesRls(owner) === false && hits.every((h) => h.table.owner?.role !== owner || h.table.rlsForced)) continue;
       const tables = hits.map((h) => h.table.key).filter((k, i, a) => a.indexOf(k) === i);
       const tableText = tables.length === 1 ? tables[0]! : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
-      const ownerText = owner ? `its owner ${owner}` : 'its owner';
+      const ownerText = owner ? `its owner ${roleText(owner)}` : 'its owner';
       // An owner the migrations make BYPASSRLS or a superuser (CREATE ROLE … BYPASSRLS, then ALTER VIEW
       // … OWNER TO it): no "when", it does bypass them (AdelMej/portfolio-project's app_admin).
-      const ownerRole = owner ? model.roles.get(owner.toLowerCase()) : undefined;
-      const known = ownerRole?.declared && (ownerRole.superuser || ownerRole.bypassRls) ? `${owner} ${ownerRole.superuser ? 'is a superuser' : 'has BYPASSRLS'}` : undefined;
+      const ownerRole = owner ? model.roles.get(owner) : undefined;
+      const known = ownerRole?.declared && (ownerRole.superuser || ownerRole.bypassRls) ? `${roleText(owner!)} ${ownerRole.superuser ? 'is a superuser' : 'has BYPASSRLS'}` : undefined;
       const when = known
         ? `Its owner ${known} (as the migrations make it), so no policy of ${tables.length === 1 ? 'that table' : 'those tables'} applies to the view's reads: `
         : "When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), ";

@@ -1,3 +1,4 @@
+import { roleText } from '../analysis/ast.js';
 import type { Model, View } from '../analysis/model.js';
 import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
@@ -88,7 +89,7 @@ export const viewExposesAuthUsers = defineRule({
       // a view that looks at who is asking (e.g. WHERE id = auth.uid()) shows each caller what it chose
       if (path.some((w) => looksAtCaller(model, w.stmt.node?.query))) continue;
       const owner = v.owner?.role;
-      const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read auth.users)';
+      const ownerText = owner ? `its owner, ${roleText(owner)}` : 'its owner (on Supabase, postgres, which runs the migrations and may read auth.users)';
       const byDefault = roles.filter((r) => !granted.includes(r));
       const defaults = "Supabase's default privileges on new tables and views in public, which these migrations do not take away";
       const whoText =

@@ -171,7 +171,7 @@ function readsSettingOf(model: Model, f: FindingRef, p: ProbeResult): boolean {
   if (policies.length) {
     return policies.some(
       (q) =>
-        appliesToRole(model, q, p.role.toLowerCase()) && evaluatedBy(q, p.command) &&
+        appliesToRole(model, q, p.role) && evaluatedBy(q, p.command) &&
         settingsRead(model, policyExprs(q).map((e) => e.node), policyExprs(q).flatMap((e) => resolvedCalls(model, e.node))).has(setting),
     );
   }
@@ -212,14 +212,14 @@ function settingsRead(model: Model, nodes: readonly Node[], funcs: readonly Func
 /** Whether a probe was made as a role of the subject's policy, with its command, and failed for want of a privilege (not a refused row). */
 function asPolicy(a: Subject, p: ProbeResult): boolean {
   if (!a.roles || !a.command) return false;
-  if (!a.roles.includes('public') && !a.roles.includes(p.role.toLowerCase())) return false;
+  if (!a.roles.includes('public') && !a.roles.includes(p.role)) return false;
   if (a.command !== 'all' && a.command !== p.command) return false;
   return p.code !== '42501' || privilegeDenied(p);
 }
 
 /** Whether a read probe was made as a role of the subject's policy, whose command reads (SELECT or ALL). */
 function readsAsPolicy(a: Subject, p: ProbeResult): boolean {
-  return !!a.roles && (a.command === 'select' || a.command === 'all') && (a.roles.includes('public') || a.roles.includes(p.role.toLowerCase()));
+  return !!a.roles && (a.command === 'select' || a.command === 'all') && (a.roles.includes('public') || a.roles.includes(p.role));
 }
 
 /** A 42501 for want of a privilege ("permission denied for table …"), not a row the policies refuse ("new row violates …"). */

@@ -112,6 +112,8 @@ export function where(model: Model, loc: Loc): string {
 }
 
 export { quoteIdent };
+/** A role as SQL writes it (messages, fixes): analysis/ast.ts's roleText. */
+export { roleText } from '../../analysis/ast.js';
 
 /**
  * The nearest partition parent or inheritance ancestor with row-level security enabled, if any
@@ -882,7 +884,7 @@ export function dataDefiners(model: Model, procedures = false): readonly Func[] 
 }
 
 /**
- * The members of each role as the migrations leave them (lower-case): `GRANT group TO member`
+ * The members of each role as the migrations leave them (named as PostgreSQL names them: roleName): `GRANT group TO member`
  * (and REVOKE), `CREATE ROLE member IN ROLE group`, `CREATE ROLE group ROLE member`.
  */
 export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<string>> {
@@ -898,10 +900,10 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
     for (const { stmt } of m.statements) {
       const n = stmt.node;
       if (stmt.kind === 'GrantRoleStmt') {
-        const groups = ((n?.granted_roles ?? []) as Node[]).map((x) => x?.AccessPriv?.priv_name?.toLowerCase()).filter((x): x is string => !!x);
+        const groups = ((n?.granted_roles ?? []) as Node[]).map((x) => x?.AccessPriv?.priv_name).filter((x): x is string => !!x);
         for (const g of groups) for (const r of names(n?.grantee_roles)) set(g, r, !!n.is_grant);
       } else if (stmt.kind === 'CreateRoleStmt' && typeof n?.role === 'string') {
-        const role = n.role.toLowerCase();
+        const role = n.role;
         for (const o of (n.options ?? []) as Node[]) {
           const d = o?.DefElem;
           const list: Node[] = d?.arg?.List?.items ?? [];
