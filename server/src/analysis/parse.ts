@@ -208,7 +208,8 @@ export function asWritten(files: Iterable<ParsedFile | undefined>): ((s: string)
   if (!all) return undefined;
   const names = all;
   const re = new RegExp(`(?<![A-Za-z0-9_$\\u0080-\\uffff])(?:${[...names.keys()].join('|')})(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'gi');
-  return (s) => (s.includes('_') ? s.replace(re, (m) => names.get(m.toLowerCase())!) : s);
+  const quoted = [...names.keys()].some((k) => k.startsWith('"')); // (`:"Role"`: no `_` needed)
+  return (s) => (s.includes('_') || (quoted && s.includes('"')) ? s.replace(re, (m) => names.get(m.toLowerCase())!) : s);
 }
 
 /**
@@ -381,6 +382,9 @@ function lexFrom(
         const close = text.indexOf(next, i + 2);
         if (close > 0 && close < lineEnd(i) && /^[A-Za-z0-9_]+$/.test(text.slice(i + 2, close))) {
           subs.push([i, i + 1, ' ']);
+          // (`:"NAME"` is left a quoted identifier, NAME with its case: a message writing it
+          // quoted, `"DATABASE_OWNER"`, shows it as written, `:"DATABASE_OWNER"`)
+          if (next === '"') placeholders.set(text.slice(i + 1, close + 1).toLowerCase(), text.slice(i, close + 1));
           i = close + 1;
           continue;
         }
