@@ -96,9 +96,13 @@ export function commandList(cmds: readonly string[]): string {
   return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
 
-/** Role names for messages, each as SQL writes it (roleText: PUBLIC, CURRENT_USER, `"App_Visitor"`). */
+/**
+ * Role names for messages, each as SQL writes it (roleText: PUBLIC, CURRENT_USER, `"App_Visitor"`).
+ * An entry a rule has already written out (quoted, or a role with words after it: `app_owner (the
+ * table's owner, …)`) is kept as it is.
+ */
 export function roleList(roles: readonly string[]): string {
-  const u = roles.map(roleText);
+  const u = roles.map((r) => (r === 'PUBLIC' || r.startsWith('"') || /\s/.test(r) ? r : roleText(r)));
   return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
 

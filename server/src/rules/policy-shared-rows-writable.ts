@@ -1,3 +1,4 @@
+import { roleText } from '../analysis/ast.js';
 // policy-shared-rows-writable: a FOR ALL policy whose USING shares some rows with everyone
 // (`tenant_id = <the caller's tenant> OR visibility = 'public'`): USING also decides which rows
 // UPDATE and DELETE reach, so every role of the policy may delete the shared rows, and update them
@@ -27,7 +28,7 @@ import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName }
 import { sqlOneLine } from '../analysis/parse.js';
 
 /** The table's owner, named for a message, when FORCE subjects it to the policy (with parentheses of its own: a message never puts it inside others). */
-const FORCED_OWNER = (owner: string | undefined) => `${owner ?? "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
+const FORCED_OWNER = (owner: string | undefined) => `${owner !== undefined ? roleText(owner) : "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
 
 /**
  * The roles of the policy, subject to it, that may update or delete rows of the table (one of

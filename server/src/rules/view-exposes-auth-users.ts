@@ -107,7 +107,7 @@ export const viewExposesAuthUsers = defineRule({
       const what = authUsersText(model);
       const advice =
         'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (`WHERE id = (select auth.uid())`).';
-      const revokeText = `revoke SELECT on it from ${roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;
+      const revokeText = `revoke SELECT on it from ${roles.map(roleText).join(', ')}`;
       const fixes: Fix[] = [];
       if (!v.materialized) fixes.push({ title: `Make ${v.key} security_invoker (PostgreSQL 15+; its readers then get 42501 for auth.users)`, kind: 'unsafe', edits: invokerFix(model, v) });
       fixes.push(revokeFix(model, v, roles));

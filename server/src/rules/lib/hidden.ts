@@ -2,7 +2,7 @@
 // policy-subquery-sees-no-rows (a required sub-select that finds nothing) and
 // policy-membership-self-join (a membership row its writer cannot read back gains nothing).
 import type { Model, Table } from '../../analysis/model.js';
-import { conjuncts, memoised } from '../../analysis/ast.js';
+import { conjuncts, memoised, roleText } from '../../analysis/ast.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { appliesToRole } from '../../analysis/policies.js';
 import { activePoliciesWithKey, constBool, memoModel, policiesWithKey } from '../../analysis/policy-exprs.js';
@@ -52,7 +52,7 @@ export function hiddenFrom(model: Model, u: Table, role: string, seen?: Set<Tabl
   seen.delete(u);
   if (model.roleBypassesRls(role) === true || (u.owner?.role === role && !u.rlsForced)) return undefined;
   if (mayBeDynamic(model, 'policy', u) || !mayHoldPrivilege(model, u, role, ['select'])) return undefined;
-  return { why: reasons.length ? `of its SELECT policies, ${reasons.join('; ')}` : `no permissive SELECT (or ALL) policy of it applies to ${role === 'public' ? 'PUBLIC' : role}${rejectedNote(model, u, role)}` };
+  return { why: reasons.length ? `of its SELECT policies, ${reasons.join('; ')}` : `no permissive SELECT (or ALL) policy of it applies to ${roleText(role)}${rejectedNote(model, u, role)}` };
 }
 
 /**
