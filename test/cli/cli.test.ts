@@ -507,7 +507,7 @@ describe("a Supabase project's config.toml", () => {
     });
     const r = run(dir, ['.', '--format', 'json']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas, \[auth\] enable_anonymous_sign_ins, \[auth\.hook\.custom_access_token\] and \[db\] major_version are not used\n$/);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas, \[auth\] enable_anonymous_sign_ins, \[auth\.hook\.custom_access_token\], \[db\] major_version and \[db\.seed\] sql_paths are not used\n$/);
     assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
   });
 });
