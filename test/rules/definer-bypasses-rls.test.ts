@@ -330,8 +330,10 @@ CREATE FUNCTION note_body(nid bigint) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT body FROM notes WHERE id = nid $$;`;
   const { mine } = lintFiles([{ file: 'schema.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /never looks at who is calling \(no `current_user` or `session_user`, `current_setting\(\)` or function that uses them\)/);
-  assert.match(mine[0]!.message, /e\.g\. `AND owner = current_user`, or the request's user or tenant setting/);
+  assert.match(mine[0]!.message, /never looks at who is calling \(no `session_user`, `current_setting\(\)` or function that uses them\)/);
+  // (never `AND owner = current_user`: inside a SECURITY DEFINER function current_user is its owner, see below)
+  assert.match(mine[0]!.message, /e\.g\. `AND owner = session_user` where each user logs in as a role of their own, not `current_user`, which is the function's owner inside it; or the request's user or tenant setting/);
+  assert.doesNotMatch(mine[0]!.message, /`AND owner = current_user`/);
   assert.equal(nestedParentheses(mine[0]!.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.doesNotMatch(mine[0]!.message, /auth\.uid/);
 });
@@ -1855,4 +1857,132 @@ GRANT EXECUTE ON FUNCTION public.item_name(bigint) TO anon, authenticated;
     await q('RESET ROLE');
   });
   assert.deepEqual(lintFiles([{ file: 'migrations/001_items.sql', text: sql }], ID).mine, []);
+});
+
+// Inside a SECURITY DEFINER function current_user (current_role, user) is the function's owner,
+// not the caller, and so is it inside a SECURITY INVOKER helper the definer calls; session_user is
+// the session's login role (PGlite: anon calling a definer owned by app_owner gets
+// 'app_owner/app_owner/app_owner/postgres' for current_user/current_role/user/session_user).
+// A definer comparing a column with current_user compares it with its owner, for every caller.
+const OWNER_NOTES = `CREATE ROLE app_user;
+CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON notes TO app_user;
+CREATE POLICY notes_own ON notes FOR ALL TO app_user USING (owner = current_user);
+CREATE TABLE note_log (id bigserial PRIMARY KEY, note_id bigint, actor text);
+ALTER TABLE note_log ENABLE ROW LEVEL SECURITY;
+`;
+
+/** The notes migration run by app_owner (not a superuser, no BYPASSRLS); alice (an app_user) owns note 1, app_owner's own name is on note 2. */
+async function ownerNotes(q: Q, sql: string): Promise<void> {
+  await q('CREATE ROLE app_user; CREATE ROLE alice IN ROLE app_user');
+  await asOwner(q, sql.replace('CREATE ROLE app_user;\n', ''));
+  await asOwner(q, "INSERT INTO notes VALUES (1, 'alice', 'mine'), (2, 'app_owner', 'secret')");
+}
+
+test("err: `owner = current_user` in a definer's WHERE (and in an invoker helper it calls) compares with the function's owner, not the caller: alice's call leaves her own note alone and rewrites app_owner's, which the policy hides from her; the message says so and never suggests current_user", async () => {
+  const direct = `${OWNER_NOTES}CREATE FUNCTION set_body(nid bigint, b text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE notes SET body = b WHERE id = nid AND owner = current_user;
+END $$;
+`;
+  const helper = `${OWNER_NOTES}CREATE FUNCTION is_mine(o text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT o = current_user $$;
+CREATE FUNCTION set_body(nid bigint, b text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE notes SET body = b WHERE id = nid AND is_mine(owner);
+END $$;
+`;
+  for (const sql of [direct, helper]) {
+    const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, 'was: not reported, the WHERE taken as a check of the caller');
+    const m = mine[0]!.message;
+    assert.match(m, /^SECURITY DEFINER function public\.set_body\(bigint, text\) can be called by PUBLIC \(every role\) and changes rows of public\.notes, which has row-level security, but never looks at who is calling /);
+    if (sql === direct) assert.match(m, /\(no `session_user`, `current_setting\(\)` or function that uses them; `current_user` is its owner here, not the caller: what it is compared with or records is the same for every caller\)/);
+    assert.doesNotMatch(m, /AND owner = current_user/);
+    assert.match(m, /`AND owner = session_user` where each user logs in as a role of their own, not `current_user`, which is the function's owner inside it/);
+    assert.equal(nestedParentheses(m), undefined);
+    await inRollback(await getDb(), async (q) => {
+      await ownerNotes(q, sql);
+      await q('SET ROLE alice');
+      assert.deepEqual(await q('SELECT id::int AS id FROM notes'), [{ id: 1 }], 'the policy shows alice only her own note');
+      await q("SELECT set_body(1, 'edited by alice')");
+      await q("SELECT set_body(2, 'edited by alice')");
+      await q('RESET ROLE');
+      assert.deepEqual(
+        await q('SELECT id::int AS id, body FROM notes ORDER BY id'),
+        [
+          { id: 1, body: 'mine' },
+          { id: 2, body: 'edited by alice' },
+        ],
+        "current_user in the function is app_owner: alice's own note is untouched, app_owner's is hers to rewrite",
+      );
+    });
+  }
+});
+
+test("err: a definer that records current_user (an audit row) records its owner, not the caller: alice approves app_owner's note and the log says app_owner did; reported as never looking at the caller (was: 'uses current_user only to record the caller')", async () => {
+  const sql = `${OWNER_NOTES}CREATE FUNCTION approve(nid bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE notes SET body = 'approved' WHERE id = nid;
+  INSERT INTO note_log (note_id, actor) VALUES (nid, current_user);
+END $$;
+ALTER FUNCTION approve(bigint) OWNER TO app_owner;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /never looks at who is calling \(no `session_user`, `current_setting\(\)` or function that uses them; `current_user` is its owner, app_owner, here, not the caller: what it is compared with or records is the same for every caller\)/);
+  assert.doesNotMatch(mine[0]!.message, /only to record the caller/);
+  await inRollback(await getDb(), async (q) => {
+    await ownerNotes(q, sql.replace(/ALTER FUNCTION [^;]*;\n/, ''));
+    await q('SET ROLE alice');
+    await q('SELECT approve(2)');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT actor FROM note_log'), [{ actor: 'app_owner' }], 'the row stores the owner, not alice');
+    assert.deepEqual(await q('SELECT body FROM notes WHERE id = 2'), [{ body: 'approved' }]);
+  });
+});
+
+test("err (Supabase): `IF session_user = 'anon'` or `IF current_user = 'anon'` THEN RAISE in a definer checks nobody: session_user is the login role (PostgREST's authenticator; PGlite's postgres) and current_user the owner, so anon, SET ROLE as PostgREST does, changes user B's role", async () => {
+  for (const who of ['session_user', 'current_user']) {
+    const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'user');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION public.set_role(p_id uuid, p_role text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF ${who} = 'anon' THEN RAISE EXCEPTION 'sign in first'; END IF;
+  UPDATE public.profiles SET role = p_role WHERE id = p_id;
+END $$;
+`;
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_p.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, `${who}: was not reported, the IF taken as a check of the caller`);
+    const m = mine[0]!.message;
+    assert.match(m, /never looks at who is calling \(no `auth\.uid\(\)` or `auth\.jwt\(\)`, `current_setting\(\)` or function that uses them; /);
+    assert.match(m, who === 'session_user' ? /`session_user` is the role PostgREST logs in as for every request, not the end user\)/ : /`current_user` is its owner here, not the caller/);
+    assert.match(m, /e\.g\. `AND user_id = \(select auth\.uid\(\)\)`/);
+    await inRollback(await getDb(), async (q) => {
+      await migrate(q, ws);
+      await q('SET ROLE anon');
+      assert.deepEqual(await q('SELECT session_user AS s, current_user AS c'), [{ s: 'postgres', c: 'anon' }], 'SET ROLE leaves session_user the login role');
+      await q(`SELECT public.set_role('${TENANT_B}', 'admin')`);
+      await q('RESET ROLE');
+      assert.deepEqual(await q(`SELECT role FROM public.profiles WHERE id = '${TENANT_B}'`), [{ role: 'admin' }], `${who}: the IF did not stop anon`);
+    });
+  }
+});
+
+test("ok: outside Supabase, session_user in a definer's WHERE is the caller's login role where each user logs in as a role of their own: not reported; PGlite: alice, logged in as alice (SET SESSION AUTHORIZATION), gets her own note, not app_owner's", async () => {
+  const sql = `${OWNER_NOTES}CREATE FUNCTION get_body(nid bigint) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT body FROM notes WHERE id = nid AND owner = session_user $$;
+`;
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await ownerNotes(q, sql);
+    await q('SET SESSION AUTHORIZATION alice');
+    assert.deepEqual(await q('SELECT get_body(1) AS mine, get_body(2) AS other'), [{ mine: 'mine', other: null }]);
+    await q('RESET SESSION AUTHORIZATION');
+  });
 });

@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -105,7 +105,7 @@ function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; un
     const rel = s.node?.relation;
     const key = rel?.relname ? model.funcRelKey(f, rel) : undefined;
     const part = choosingPart(s);
-    if (!looksAtCaller(model, part)) {
+    if (!looksAtCaller(model, part, undefined, 'definer')) {
       if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
       for (const k of truncatedBy(f, s)) unguarded.add(k);
       continue;
@@ -383,7 +383,7 @@ export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCalle
   // (f.truncations and f.relKeys, which the session's search_path may resolve anew: a prototype
   // computed again has its own); nodes made here, choosingPart's and mapNodes', were asked anew every lint)
   const facts = functionsFacts(model);
-  const own = [f.language, f.truncations, f.relKeys];
+  const own = [f.language, f.truncations, f.relKeys, !sessionUserIsCaller(model)];
   return (recordedKept.get(model, body, facts, own) ?? recordedKept.set(body, facts, own, recordsCallerOnlyIn(model, f, body))).value;
 }
 const recordedKept = keeper<FunctionBody, Readonly<RecordedCaller> | undefined>();
@@ -398,7 +398,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
   const readInto = new Map<string, Set<string>>();
   const assignsCaller = (s: (typeof body.statements)[number]) => {
     const n = s.node;
-    return !!s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && !n.withClause && looksAtCaller(model, n);
+    return !!s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && !n.withClause && looksAtCaller(model, n, undefined, 'definer');
   };
   for (const s of body.statements) {
     if (assignsCaller(s) && !namesVariable(s.node, caller)) {
@@ -421,7 +421,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
   const otherWrites = new Set<string>();
   let signIn = false;
   let records = false;
-  const names = (n: Node) => looksAtCaller(model, n) || namesVariable(n, caller);
+  const names = (n: Node) => looksAtCaller(model, n, undefined, 'definer') || namesVariable(n, caller);
   for (const s of body.statements) {
     // (a call of a helper that raises on a condition about the caller checks it: postgres.garden's
     // v_organization = organization_for_invitation(…), 'That invitation is not for you')
@@ -443,7 +443,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
         tested = true;
         return { A_Const: { isnull: true } };
       });
-      if (tested && !looksAtCaller(model, rest) && !namesVariable(rest, caller)) {
+      if (tested && !looksAtCaller(model, rest, undefined, 'definer') && !namesVariable(rest, caller)) {
         signIn = true;
         continue;
       }
@@ -685,7 +685,7 @@ function helperChecksCaller(model: Model, body: FunctionBody): boolean {
   let byCaller: Set<string> | undefined;
   for (let i = 0; i < sts.length; i++) {
     const st = sts[i]!;
-    if (st.raisesIf && looksAtCaller(model, st.node)) return true;
+    if (st.raisesIf && looksAtCaller(model, st.node, undefined, 'definer')) return true;
     if (st.raisesIf && !st.caught?.length && byCaller && (namesVariable(st.node, byCaller) || (namesVariable(st.node, FOUND) && chosenByCaller(model, sts[i - 1])))) return true;
     if (chosenByCaller(model, st)) {
       if (st.intoStrict && !st.caught?.length) return true;
@@ -697,7 +697,7 @@ function helperChecksCaller(model: Model, body: FunctionBody): boolean {
 
 /** A `SELECT … INTO` whose rows are chosen by the caller (its FROM or WHERE looks at the caller; its select list is not asked). */
 function chosenByCaller(model: Model, st: FunctionBody['statements'][number] | undefined): boolean {
-  return !!st && st.kind === 'SelectStmt' && !!st.assigns?.length && !!st.node?.fromClause && looksAtCaller(model, { ...st.node, targetList: undefined, intoClause: undefined });
+  return !!st && st.kind === 'SelectStmt' && !!st.assigns?.length && !!st.node?.fromClause && looksAtCaller(model, { ...st.node, targetList: undefined, intoClause: undefined }, undefined, 'definer');
 }
 
 export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
@@ -765,8 +765,9 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     // (a SELECT whose answer is a yes/no or a count: one fact per call, as for the static reads)
     if (!found || calledByPolicy(model, f) || (found.command === 'SELECT' && !returnsRowData(f))) continue;
     // (funcLooksAtCaller gives up on dynamic SQL: here its strings are read for a caller check too)
-    if (body.errors.length || body.lexical || body.statements.some((st) => looksAtCaller(model, st.node))) continue;
-    if (body.dynamicExecutes.some((d) => /\b(auth\s*\.|current_user|session_user|current_role|current_setting|jwt)/i.test(d.text))) continue;
+    if (body.errors.length || body.lexical || body.statements.some((st) => looksAtCaller(model, st.node, undefined, 'definer'))) continue;
+    // (current_user and current_role are the owner here: only session_user may tell who calls, sessionUserIsCaller)
+    if (body.dynamicExecutes.some((d) => /\b(auth\s*\.|current_setting|jwt)/i.test(d.text) || (sessionUserIsCaller(model) && /\bsession_user\b/i.test(d.text)))) continue;
     // (a list of names the argument is checked against, `IF status_table NOT IN ('a', 'b') THEN
     // RAISE …`: only those tables are reached; lumiso's get_status_lifecycle)
     const allowed = allowList(textOfFile(model, f.created.file).slice(body.start, body.end), found.param);
@@ -879,7 +880,7 @@ function callerFallbackOnly(model: Model, f: Func): string | undefined {
   };
   let example: string | undefined;
   for (const st of body.statements) {
-    if (namesRole(st.node)) return undefined;
+    if (namesCallerRole(model, st.node, 'definer')) return undefined;
     const fallback = new Set<Node>();
     walk(st.node, (k, v) => {
       if (k !== 'CoalesceExpr' || !isParam(v.args?.[0])) return;
@@ -887,7 +888,7 @@ function callerFallbackOnly(model: Model, f: Func): string | undefined {
       for (const a of (v.args as Node[]).slice(1))
         for (const c of callsIn(a)) {
           fallback.add(c.node);
-          caller ||= looksAtCaller(model, { FuncCall: c.node });
+          caller ||= looksAtCaller(model, { FuncCall: c.node }, undefined, 'definer');
         }
       // (the example is a coalesce falling back to the caller, not coalesce(p_id, gen_random_uuid()))
       if (example === undefined && caller && typeof v.location === 'number') {
@@ -896,7 +897,7 @@ function callerFallbackOnly(model: Model, f: Func): string | undefined {
         example = span ? text.slice(span.start, span.end) : 'coalesce(…)';
       }
     });
-    for (const c of callsIn(st.node)) if (!fallback.has(c.node) && looksAtCaller(model, { FuncCall: c.node })) return undefined;
+    for (const c of callsIn(st.node)) if (!fallback.has(c.node) && looksAtCaller(model, { FuncCall: c.node }, undefined, 'definer')) return undefined;
   }
   return example;
 }
@@ -1097,6 +1098,8 @@ export const definerBypassesRls = defineRule({
       // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
       const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
       const lookup = guardedOnly || onlyAltered || secret ? undefined : pureLookup(model, f);
+      // (`current_user` in its body: the owner, which every caller's call compares with)
+      const ownerNote = ownerRoleNote(model, f);
       report({
         ...f.nameLoc,
         message:
@@ -1108,18 +1111,17 @@ export const definerBypassesRls = defineRule({
           (guardedOnly
             ? ''
             : records
-            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`current_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? `reads or ${writes.every(inserted) ? 'inserts' : 'changes'}` : reads.length ? 'reads' : writes.every(inserted) ? 'inserts' : 'changes'}): `
+            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`session_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? `reads or ${writes.every(inserted) ? 'inserts' : 'changes'}` : reads.length ? 'reads' : writes.every(inserted) ? 'inserts' : 'changes'}): `
             : spoof
               ? ''
-              : supabase
-                ? '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): '
-                : '(no `current_user` or `session_user`, `current_setting()` or function that uses them): ') +
+              : // (current_user is the function's owner inside it, never the caller: said where the body names it)
+                `(no ${supabase ? '`auth.uid()` or `auth.jwt()`' : '`session_user`'}, \`current_setting()\` or function that uses them${ownerNote ? `; ${ownerNote}` : ''}): `) +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing a ${secret.param} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
           (onlyAltered
             ? emptiedTables.length
               ? `Revoke EXECUTE from these roles (their call then fails with 42501 permission denied for function; run such maintenance from a migration or a trusted role instead), check the caller in the function, or make it SECURITY INVOKER, so that the TRUNCATE runs with the caller's privileges (without TRUNCATE on the table: 42501). `
               : `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
-            : `Check the caller in the function (e.g. ${supabase ? '`AND user_id = (select auth.uid())`' : "`AND owner = current_user`, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
+            : `Check the caller in the function (e.g. ${supabase ? '`AND user_id = (select auth.uid())`' : "`AND owner = session_user` where each user logs in as a role of their own, not `current_user`, which is the function's owner inside it; or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
           (onlyAltered
             ? ''
             : secret

@@ -13,7 +13,7 @@ import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
-import { functionsFacts, keeper, sameFacts } from './kept.js';
+import { functionsFacts, keeper, sameFacts, type Keeper } from './kept.js';
 
 /**
  * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
@@ -529,10 +529,16 @@ export function keepInPlace<T extends { next?: T }>(kept: WeakMap<object, T>, an
 /** SQL value functions that name a role: current_user, current_role, user, session_user. */
 const ROLE_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
 
+const SVF_NAMES: Record<string, string> = { SVFOP_CURRENT_USER: 'current_user', SVFOP_CURRENT_ROLE: 'current_role', SVFOP_USER: 'user', SVFOP_SESSION_USER: 'session_user' };
+/** Those of them that are the definer's owner inside a SECURITY DEFINER function: current_user, current_role, user. */
+const OWNER_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER']);
+
 /**
  * Whether a statement or expression names a role through current_user, current_role, user or
- * session_user (in a definer function, current_user is its owner, session_user the caller).
- * Kept per node (it reads only the node's tree).
+ * session_user. Inside a SECURITY DEFINER function current_user, current_role and user are its
+ * owner, not the caller (PGlite: anon calling a definer owned by app_owner that inserts
+ * current_user stores app_owner); session_user is the session's login role. Kept per node (it
+ * reads only the node's tree).
  */
 export const namesRole: (node: unknown) => boolean = memoised((node: Node): boolean => {
   let found = false;
@@ -541,6 +547,71 @@ export const namesRole: (node: unknown) => boolean = memoised((node: Node): bool
   });
   return found;
 });
+
+/** Whether a statement or expression names session_user. Kept per node. */
+const namesSessionUser: (node: unknown) => boolean = memoised((node: Node): boolean => {
+  let found = false;
+  walk(node, (k, v) => {
+    if (k === 'SQLValueFunction' && v.op === 'SVFOP_SESSION_USER') found = true;
+  });
+  return found;
+});
+
+/** Whether a statement or expression names current_user, current_role or user: inside a SECURITY DEFINER function, its owner. Kept per node. */
+export const namesOwnerRole: (node: unknown) => boolean = memoised((node: Node): boolean => {
+  let found = false;
+  walk(node, (k, v) => {
+    if (k === 'SQLValueFunction' && OWNER_SVF.has(v.op)) found = true;
+  });
+  return found;
+});
+
+/**
+ * Where an expression runs, for what the role names in it mean: `caller` (a policy, a view's
+ * query, a SECURITY INVOKER function called by the querying role: current_user is that role) or
+ * `definer` (the body of a SECURITY DEFINER function, and the SECURITY INVOKER functions it calls:
+ * current_user, current_role and user are the definer's owner, the same for every caller).
+ */
+export type RoleScope = 'caller' | 'definer';
+
+/**
+ * Whether session_user tells who calls inside a definer: the session's login role, which is the
+ * end user where each user logs in as a role of their own, not on Supabase (PostgREST logs in as
+ * `authenticator` for every request and only SETs ROLE: session_user stays the login role).
+ */
+export function sessionUserIsCaller(model: Model): boolean {
+  return !onSupabasePlatform(model);
+}
+
+/**
+ * What a SECURITY DEFINER function's body names that looks like the caller but is not there, for
+ * the messages: current_user, current_role or user (its owner: PGlite, anon calling a definer owned
+ * by app_owner that inserts current_user stores app_owner), and session_user where it is not the
+ * caller either (sessionUserIsCaller: on Supabase, the login role PostgREST connects as for every
+ * request). '' when it names none: "`current_user` is its owner, app_owner, here, not the caller".
+ */
+export function ownerRoleNote(model: Model, f: Func): string {
+  const found = new Set<string>();
+  if (f.body && !f.body.lexical) {
+    for (const st of f.body.statements) walk(st.node, (k, v) => void (k === 'SQLValueFunction' && SVF_NAMES[v.op] && found.add(SVF_NAMES[v.op]!)));
+  } else for (const m of codeOnly(bodyText(model, f)).matchAll(/\b(current_user|current_role|session_user)\b/gi)) found.add(m[1]!.toLowerCase());
+  const owner = f.owner?.role ? `its owner, ${f.owner.role},` : 'its owner';
+  const own = ['current_user', 'current_role', 'user'].filter((w) => found.has(w));
+  const parts: string[] = [];
+  if (own.length) parts.push(`${own.map((w) => `\`${w}\``).join(' and ')} ${own.length > 1 ? 'are' : 'is'} ${owner} here, not the caller: what it is compared with or records is the same for every caller`);
+  if (found.has('session_user') && !sessionUserIsCaller(model)) parts.push('`session_user` is the role PostgREST logs in as for every request, not the end user');
+  return parts.join(', and ');
+}
+
+/**
+ * Whether a statement or expression names a role that tells who calls, where it runs (`scope`):
+ * any of current_user, current_role, user, session_user as the querying role; inside a definer
+ * only session_user, where sessionUserIsCaller.
+ */
+export function namesCallerRole(model: Model, node: unknown, scope: RoleScope = 'caller'): boolean {
+  if (scope === 'caller') return namesRole(node);
+  return sessionUserIsCaller(model) && namesSessionUser(node);
+}
 
 /** A call's function name and the schema written before it, lower-cased. */
 export function lowerCallName(c: { name: string[] }): { name: string; schema: string | undefined } {
@@ -564,21 +635,29 @@ const CALLER_BUILTINS = new Set([
  * request's claims, a tenant setting), a privilege test, or a workspace function that does,
  * through any number of calls (funcLooksAtCaller).
  */
-export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boolean {
+export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>, scope: RoleScope = 'caller'): boolean {
   // (kept per node while calls resolve the same, functionsToken: a dozen rules ask it of the same
-  // conditions, and of each table's again at every re-lint)
+  // conditions, and of each table's again at every re-lint; one keeper per scope)
   if (seen === undefined && node && typeof node === 'object') {
+    const kept = keeperFor(model, scope, callerKept);
     const facts = functionsFacts(model);
-    return (callerKept.get(model, node, facts) ?? callerKept.set(node, facts, undefined, looksAtCallerIn(model, node, new Set()))).value;
+    return (kept.get(model, node, facts) ?? kept.set(node, facts, undefined, looksAtCallerIn(model, node, new Set(), scope))).value;
   }
-  return looksAtCallerIn(model, node, seen ?? new Set());
+  return looksAtCallerIn(model, node, seen ?? new Set(), scope);
 }
-/** (lib/kept.ts, under functionsFacts; a yes/no: one entry shared by the keys) */
-const callerKept = keeper<object, boolean>();
+/**
+ * The keeper of a scope's answers (lib/kept.ts, under functionsFacts; yes/no: one entry shared by
+ * the keys): as the caller, inside a definer, inside a definer where session_user does not tell
+ * who calls (it changes the answer).
+ */
+function keeperFor<K extends object>(model: Model, scope: RoleScope, kept: readonly [Keeper<K, boolean>, Keeper<K, boolean>, Keeper<K, boolean>]): Keeper<K, boolean> {
+  return scope === 'caller' ? kept[0] : sessionUserIsCaller(model) ? kept[1] : kept[2];
+}
+const callerKept = [keeper<object, boolean>(), keeper<object, boolean>(), keeper<object, boolean>()] as const;
 
-function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
-  if (namesRole(node)) return true;
-  for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen) && !readsSecretSetting(c)) return true;
+function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>, scope: RoleScope): boolean {
+  if (namesCallerRole(model, node, scope)) return true;
+  for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen, scope) && !readsSecretSetting(c)) return true;
   return false;
 }
 
@@ -590,7 +669,7 @@ function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
  * app.is_admin()): what that one does is not known, so it is not said that the caller is never
  * looked at.
  */
-function callLooksAtCaller(model: Model, parts: string[], argc: number | undefined, seen: Set<Func>): boolean {
+function callLooksAtCaller(model: Model, parts: string[], argc: number | undefined, seen: Set<Func>, scope: RoleScope): boolean {
   const { name, schema } = lowerCallName({ name: parts });
   if (schema === 'auth') return true;
   const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts, argc);
@@ -600,10 +679,11 @@ function callLooksAtCaller(model: Model, parts: string[], argc: number | undefin
       const params = inputParams(own);
       for (let i = argc; i < params.length; i++) {
         const d = params[i]?.FunctionParameter?.defexpr;
-        if (d && looksAtCaller(model, d, seen)) return true;
+        // (a default is evaluated where the call is, in the caller's scope)
+        if (d && looksAtCaller(model, d, seen, scope)) return true;
       }
     }
-    return funcLooksAtCaller(model, own, seen);
+    return funcLooksAtCaller(model, own, seen, scope);
   }
   if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
   return schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name);
@@ -639,26 +719,31 @@ function readsSecretSetting(c: { name: string[]; args: Node[] }): boolean {
 }
 
 /**
- * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
- * that did not parse, runs dynamic SQL, or is not SQL or PL/pgSQL.
+ * Whether a function's body looks at who calls it (looksAtCaller), called in `scope`: a SECURITY
+ * DEFINER function's body, and a SECURITY INVOKER one called inside such a body, runs in the
+ * definer's scope, where current_user is the definer's owner (so `owner = current_user` there
+ * compares with the owner, for every caller). Assumed (true) for a body that did not parse, runs
+ * dynamic SQL, or is not SQL or PL/pgSQL.
  */
-export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>): boolean {
-  if (seen !== undefined) return funcLooksAtCallerIn(model, f, seen);
-  // (kept per function while calls resolve the same, functionsToken: what it reads is the
+export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>, scope: RoleScope = 'caller'): boolean {
+  const inner: RoleScope = f.securityDefiner ? 'definer' : scope;
+  if (seen !== undefined) return funcLooksAtCallerIn(model, f, seen, inner);
+  // (kept per function and scope while calls resolve the same, functionsToken: what it reads is the
   // function's body, its text and the functions its calls resolve to, theirs in turn; only the
   // answer asked from scratch is kept: one asked with `seen` leaves those functions out)
+  const kept = keeperFor(model, inner, funcCallerKept);
   const facts = functionsFacts(model);
-  return (funcCallerKept.get(model, f, facts) ?? funcCallerKept.set(f, facts, undefined, funcLooksAtCallerIn(model, f, new Set()))).value;
+  return (kept.get(model, f, facts) ?? kept.set(f, facts, undefined, funcLooksAtCallerIn(model, f, new Set(), inner))).value;
 }
-const funcCallerKept = keeper<Func, boolean>();
+const funcCallerKept = [keeper<Func, boolean>(), keeper<Func, boolean>(), keeper<Func, boolean>()] as const;
 
-function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
+function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>, scope: RoleScope): boolean {
   if (seen.has(f)) return false;
   seen.add(f);
   const body = f.body;
   if (!body || body.errors.length) return true;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
-  for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
+  for (const s of body.statements) if (looksAtCaller(model, s.node, seen, scope)) return true;
   // (a body read lexically: its IF conditions and assignments are not among its statements, so
   // its text is read for what looksAtCaller looks for, comments blanked; and one running dynamic
   // SQL, whose strings are read too: EXECUTE '… WHERE owner = auth.uid()' looks at the caller,
@@ -668,13 +753,14 @@ function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
     const code = (fileOf(model, f.created.file)?.text ?? '').slice(body.start, body.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
     // (strings kept where the body runs them: a string may hold SQL; a string that is only a name would not call)
     const text = dynamic ? code.replace(/'((?:[^']|'')*)'/g, (_, x: string) => ` ${x.replace(/''/g, "'")} `) : code.replace(/'(?:[^']|'')*'/g, "''");
-    if (dynamic && /\b(current_setting|set_config|session_user|current_role)\b|\bauth\s*\./i.test(text)) return true;
-    if (/\b(current_user|session_user|current_role)\b/i.test(text)) return true;
+    if (dynamic && /\b(current_setting|set_config)\b|\bauth\s*\./i.test(text)) return true;
+    // (inside a definer, current_user and current_role are its owner: only session_user may tell who calls)
+    if (scope === 'caller' ? /\b(current_user|session_user|current_role)\b/i.test(text) : sessionUserIsCaller(model) && /\bsession_user\b/i.test(text)) return true;
     for (const m of text.matchAll(/\b((?:"[^"]+"|[a-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[a-z_][\w$]*))?)\s*\(/gi)) {
       // (a table's column list: INSERT INTO t (a, b), REFERENCES t (id)…, is no call)
       if (/\b(into|table|from|join|update|references|on)\s*$/i.test(text.slice(Math.max(0, m.index! - 20), m.index))) continue;
       const parts = m[1]!.split(/\s*\.\s*/).map((x) => x.replace(/^"|"$/g, ''));
-      if (callLooksAtCaller(model, parts, undefined, seen)) return true;
+      if (callLooksAtCaller(model, parts, undefined, seen, scope)) return true;
     }
   }
   return false;
