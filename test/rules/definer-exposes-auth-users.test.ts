@@ -1040,3 +1040,20 @@ $$ LANGUAGE plpgsql;
     ], 'anon added an account; the others are as they were');
   });
 });
+
+test("err: a definer whose only look at the caller is current_user (`AND current_user <> 'anon'`) asks its owner, not the caller: reported, the message saying current_user is its owner here (was: not reported); PGlite: anon gets user B's email", async () => {
+  const text = `CREATE FUNCTION public.email_of(p_id uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT email FROM auth.users WHERE id = p_id AND current_user <> 'anon'
+$$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_e.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /never looks at who is calling \(no `auth\.uid\(\)` or `auth\.jwt\(\)`, `current_setting\(\)` or function that uses them; `current_user` is its owner here, not the caller: what it is compared with or records is the same for every caller\): /);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
+  await inRollback(await getDb(), async (q) => {
+    await migrate(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.email_of('${TENANT_B}') AS e, current_user AS c`), [{ e: 'b@example.com', c: 'anon' }], "current_user in the function is its owner, so <> 'anon' holds for anon too");
+  });
+});

@@ -493,3 +493,23 @@ test('err: no INSERT privilege on the history table, through a plpgsql helper th
     await expectPgError(q(`UPDATE tasks SET title = 'final' WHERE id = 1`), '42501', 'permission denied for table task_history');
   });
 });
+
+test("err (message): the SECURITY DEFINER it offers makes current_user the owner, so the actor to record is auth.uid() on Supabase and session_user elsewhere, with its caveat; PGlite: inside a definer owned by app_owner, current_user is app_owner, session_user the login role (SET ROLE leaves it; a session logged in as the user has it)", async () => {
+  const supabase = invalidFinding(ID, 0).finding.message;
+  assert.match(supabase, /current_user inside it is then the owner: record auth\.uid\(\) or the row's own columns instead/);
+  assert.doesNotMatch(supabase, /session_user/);
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /current_user inside it is then the owner: record session_user, the login role, which is the user only where each user logs in as a role of their own, or the row's own columns instead/);
+  const fixed = applyFix(ws, finding);
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE ROLE app_user NOLOGIN; CREATE ROLE twd_u1 LOGIN IN ROLE app_user');
+    await asOwner(q, sqlOf(fixed).replace('CREATE ROLE app_user NOLOGIN;', ''));
+    await asOwner(q, "CREATE FUNCTION public.twd_who() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT current_user || '/' || session_user $$");
+    await q('SET ROLE app_user');
+    assert.deepEqual(await q('SELECT public.twd_who() AS w'), [{ w: 'app_owner/postgres' }], 'SET ROLE: session_user stays the login role');
+    await q('RESET ROLE');
+    await q('SET SESSION AUTHORIZATION twd_u1');
+    assert.deepEqual(await q('SELECT public.twd_who() AS w'), [{ w: 'app_owner/twd_u1' }], 'logged in as the user: session_user is the user');
+    await q('RESET SESSION AUTHORIZATION');
+  });
+});

@@ -7,7 +7,7 @@ import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -686,7 +686,7 @@ export const definerExposesAuthUsers = defineRule({
         ...f.nameLoc,
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
-          callerText(recorded, signIn) +
+          callerText(recorded, signIn, ownerRoleNote(model, f)) +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
           'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
           (copies.length ? `What it has copied stays readable until row-level security on ${from} limits each user to their own rows. ` : '') +
@@ -716,7 +716,7 @@ export const definerExposesAuthUsers = defineRule({
         ...f.nameLoc,
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and tells ${answer}: it returns ${returned}, none of the account's columns, but it reads auth.users, ${users}${users.endsWith('no privilege') ? ' (a SELECT on it fails with 42501)' : ''}, and never ${looked ? 'checks' : 'looks at'} who is calling ` +
-          callerText(recorded, signIn) +
+          callerText(recorded, signIn, ownerRoleNote(model, f)) +
           `it runs with the privileges of ${ownerOf(f)}, so any${signIn ? ' signed-in' : ''} caller can try ${things.map((t) => t[1]).join(' or ')} one by one and learn which have an account (account enumeration). ` +
           "Revoke EXECUTE from these roles and call it with the service role from your server, or answer only for the caller's own account (`WHERE id = (select auth.uid())`). " +
           SECRET_LOOKUP_HINT,
@@ -736,10 +736,11 @@ function ownerOf(f: Func): string {
 }
 
 /** How the function looks at its caller, for the messages: only to record it, or to test that someone is signed in; or not at all. */
-function callerText(recorded: ReturnType<typeof recordsCallerOnly>, signIn: boolean): string {
+function callerText(recorded: ReturnType<typeof recordsCallerOnly>, signIn: boolean, ownerNote: string): string {
+  // (current_user inside a definer is its owner, never the caller: said where the body names it, ownerRoleNote)
   return recorded
-    ? `(it uses \`auth.uid()\` or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
-    : '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): ';
+    ? `(it uses \`auth.uid()\` or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes${ownerNote ? `; ${ownerNote}` : ''}): `
+    : `(no \`auth.uid()\` or \`auth.jwt()\`, \`current_setting()\` or function that uses them${ownerNote ? `; ${ownerNote}` : ''}): `;
 }
 
 /**

@@ -406,6 +406,9 @@ function reportDenied(model: Model, f: Func, log: Table, ins: ReachedInsert, at:
   }
   const ownersToo = via.length ? `, and ${listOr(via.map((g) => g.signature), 'and')} ${via.length === 1 ? 'runs' : 'run'} with them too` : '';
   const inside = via.length ? 'them' : 'it';
+  // (who to record instead of current_user, the owner there: on Supabase session_user is the role
+  // PostgREST logs in as for every request; elsewhere the login role, the user only where each logs in as one)
+  const actor = onSupabasePlatform(model) ? 'auth.uid()' : 'session_user, the login role, which is the user only where each user logs in as a role of their own,';
   report({
     file: at.file,
     start: at.start,
@@ -415,8 +418,8 @@ function reportDenied(model: Model, f: Func, log: Table, ins: ReachedInsert, at:
       `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this ${via.length ? 'call' : 'INSERT'}${pins.length === denied.length ? ' with such a row' : ''} fails, and the write is rolled back with it. ` +
       (unreadable.length
         ? `It also reads ${unreadable.join(', ')}, which ${roleList(roles)} may not read (42501 permission denied for table ${unreadable[0]!.split('.').pop()}): that read fails as well, so letting the ${roles.length === 1 ? 'role' : 'roles'} insert into ${log.key} is not enough. ` +
-          `Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record auth.uid(), session_user or the row's own columns instead).`
-        : `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
+          `Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record ${actor} or the row's own columns instead).`
+        : `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record ${actor} or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
           `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && (byPolicy.length || log.rlsEnabled) ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`),
     fixes: [
       {
