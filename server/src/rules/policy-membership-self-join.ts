@@ -360,7 +360,8 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
   const callerVars = new Set<string>();
   for (const s of f.body.statements) {
     const n = s.node;
-    if (s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && looksAtCaller(model, n)) for (const v of s.assigns) callerVars.add(v);
+    // (inside a SECURITY DEFINER helper current_user is its owner: `v := current_user` is no caller)
+    if (s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && looksAtCaller(model, n, undefined, f.securityDefiner ? 'definer' : 'caller')) for (const v of s.assigns) callerVars.add(v);
   }
   for (const s of f.body.statements) {
     const visit = (k: string, q: Node) => {
