@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent, sqlOneLine } from '../../server/src/analysis/parse.js';
+import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent, sqlOneLine, walk } from '../../server/src/analysis/parse.js';
 import type { ParsedFile } from '../../server/src/analysis/types.js';
 import { lintFiles } from '../helpers/rule-proof.js';
 
@@ -546,6 +546,81 @@ END $$;`;
       ['SelectStmt', true],
       ['SelectStmt', true],
     ]);
+  });
+
+  test("ok: a SQL statement with INTO is located where it is written (PL/pgSQL keeps its text with the INTO clause blanked, a space per byte, or cut off when last), and so are its nodes, after accents, CJK and emoji, a non-ASCII variable or comment in the clause; an EXECUTE's string twice: each at its own place", () => {
+    const body = `
+DECLARE v_role text; v_rôle_日本 text; n int; c refcursor;
+BEGIN
+  SELECT role INTO v_role FROM members WHERE user_id = auth.uid();
+  SELECT role INTO STRICT v_rôle_日本 FROM members m WHERE m.user_id = auth.uid() AND m.role <> 'x';
+  SELECT role INTO v_role -- 🎉 注释 “c”
+    FROM members WHERE members.user_id = auth.uid();
+  SELECT INTO v_rôle_日本 role FROM members WHERE user_id = auth.uid();
+  SELECT role INTO v_role FROM members WHERE user_id = auth.uid();
+  SELECT role FROM members WHERE user_id = auth.uid() INTO v_rôle_日本;
+  WITH x AS (SELECT 1) SELECT 1 INTO n FROM x, members WHERE members.user_id = auth.uid();
+  INSERT INTO logs (who) VALUES (auth.uid()) RETURNING id INTO n;
+  UPDATE logs SET who = auth.uid() WHERE id = n RETURNING id INTO STRICT n;
+  DELETE FROM logs WHERE who = auth.uid() RETURNING id INTO n;
+  EXECUTE 'SELECT count(*) FROM members' INTO n;
+  OPEN c FOR SELECT role FROM members WHERE user_id = auth.uid();
+  FETCH c INTO v_role;
+  EXECUTE 'SELECT count(*) FROM members' INTO n;
+  RETURN v_role;
+END `;
+    const text = `${PREFIX}CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql SECURITY DEFINER AS $fn$${body}$fn$;\n`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const b = p.statements[0]!.body!;
+    const bodyAt = text.indexOf(body);
+    // (each statement: its text as PL/pgSQL keeps it, from its first token to INTO when INTO is last)
+    const lines = body.split(';').map((l) => l.trim().replace(/^BEGIN\s+/, '')).filter((l) => /^(SELECT|WITH|INSERT|UPDATE|DELETE|EXECUTE|OPEN)/.test(l));
+    const expected = lines.map((l) => l.replace(/^EXECUTE ('[^']*').*$/s, '$1').replace(/^OPEN c FOR /, '').replace(/\s+INTO\s+(STRICT\s+)?\S+$/, ''));
+    assert.deepEqual(b.statements.map((s) => textOf(p, s)), expected);
+    // (each at its own place: in order, after the one before)
+    const starts = b.statements.map((s) => s.start);
+    assert.deepEqual(starts, [...starts].sort((x, y) => x - y));
+    assert.ok(starts[0]! > bodyAt);
+    assert.deepEqual(b.dynamicExecutes.map((d) => textOf(p, d)), ["'SELECT count(*) FROM members'", "'SELECT count(*) FROM members'"]);
+    assert.notEqual(b.dynamicExecutes[0]!.start, b.dynamicExecutes[1]!.start);
+    assert.deepEqual(b.dynamicExecutes.map((d) => d.start), [b.statements[10]!.start, b.statements[12]!.start]);
+    // every name of every statement: its location is where the file has it
+    let names = 0;
+    for (const s of b.statements) {
+      walk(s.node, (k, v) => {
+        const name = k === 'RangeVar' ? v.relname : k === 'ColumnRef' ? v.fields?.[0]?.String?.sval : k === 'FuncCall' ? v.funcname?.[0]?.String?.sval : undefined;
+        if (typeof name !== 'string' || typeof v.location !== 'number') return;
+        names++;
+        assert.ok(v.location >= s.start && v.location < s.end, `${name} inside its statement`);
+        assert.equal(text.slice(v.location, v.location + name.length), name, `${k} ${name} at ${v.location}`);
+      });
+    }
+    assert.ok(names > 40, String(names));
+  });
+
+  test("ok: a SQL statement with INTO is not matched to a text that only looks like PostgreSQL's (a comment with it as it is kept, the same query with another INTO), and in a DO block's single-quoted body its nodes are where the file has them", () => {
+    const text = `${PREFIX}DO 'DECLARE n int; m_日本 int;
+BEGIN
+  -- SELECT 1 FROM members WHERE role = ''x''
+  -- SELECT 1        FROM members WHERE role = ''x''
+  SELECT 1 INTO m_日本 FROM members WHERE role = ''x'';
+  SELECT 1 INTO n FROM members WHERE role = ''x'';
+  SELECT 1 FROM members WHERE role = ''x'' INTO n;
+END';
+`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const b = p.statements[0]!.body!;
+    assert.deepEqual(b.statements.map((s) => textOf(p, s)), ["SELECT 1 INTO m_日本 FROM members WHERE role = ''x''", "SELECT 1 INTO n FROM members WHERE role = ''x''", "SELECT 1 FROM members WHERE role = ''x''"]);
+    const lines = text.split('\n');
+    for (const [i, s] of b.statements.entries()) {
+      const role = JSON.stringify(s.node).match(/"ColumnRef":\{"fields":\[\{"String":\{"sval":"role"\}\}\],"location":(\d+)/)!;
+      const { line } = p.positionAt(+role[1]!);
+      assert.equal(line, 6 + i);
+      assert.equal(text.slice(+role[1]!, +role[1]! + 4), 'role');
+      assert.equal(lines[line]!.trim().startsWith('SELECT 1'), true);
+    }
   });
 
   test('ok: SQL body in single quotes with doubled quotes maps positions', () => {

@@ -1771,17 +1771,82 @@ function closersOf(sql: string): string {
   return open.reverse().join('');
 }
 
+/** Where a query of a PL/pgSQL body is in the body's text: `at`…`end`, and `to` maps an offset of the query's text to the body's. */
+interface Placed {
+  at: number;
+  end: number;
+  to: (q: number) => number;
+}
+
+/** White space, then the keyword INTO (sticky: tested at `lastIndex`). */
+const INTO_NEXT = /\s*INTO\b/iy;
+const INTO_AT = / *INTO\b/iy;
+
+/**
+ * The first place at or after `from` where `text` has the query text `needle` that PL/pgSQL keeps
+ * for a statement of a body: its text as it is, except for a SQL statement with INTO (`into`).
+ * PL/pgSQL's parser (make_execsql_stmt) hands such a statement to the SQL parser with its INTO
+ * clause, from INTO to the next token, replaced by a space per byte (`SELECT role INTO v_role FROM
+ * …` is kept as `SELECT role             FROM …`), and drops the white space the text ends with (INTO
+ * written last: the text ends before it). So a run of spaces of `needle` may stand for spaces,
+ * then INTO and what follows it, of as many UTF-8 bytes as the run has spaces (the clause's
+ * UTF-16 length may differ: `to` shifts the offsets after it), with the rest of `needle` right
+ * after; and a text found as it is must be followed by INTO. Exact: the run stands for an INTO
+ * clause only where the body has one, and one only (PostgreSQL refuses a second).
+ */
+function placeIn(text: string, needle: string, from: number, into: boolean): Placed | undefined {
+  if (!needle) return from <= text.length ? { at: from, end: from, to: (q) => from + q } : undefined;
+  // (runs of spaces an INTO clause may have been: `INTO x` is 6 bytes, and one is never last)
+  const runs = into ? [...needle.matchAll(/ {6,}/g)].filter((r) => r.index! + r[0].length < needle.length) : [];
+  const anchor = runs.length ? needle.slice(0, runs[0]!.index!) : needle;
+  const at = (k: number): Placed | undefined => {
+    if (text.startsWith(needle, k)) {
+      INTO_NEXT.lastIndex = k + needle.length;
+      if (!into || INTO_NEXT.test(text)) return { at: k, end: k + needle.length, to: (q) => k + q };
+    }
+    for (const r of runs) {
+      const s = r.index!;
+      const bytes = r[0].length;
+      // (the runs before it are as written)
+      if (!text.startsWith(needle.slice(0, s), k)) return undefined;
+      const j = k + s;
+      INTO_AT.lastIndex = j;
+      if (!INTO_AT.test(text)) continue;
+      let e = j;
+      let b = 0;
+      while (b < bytes && e < text.length) {
+        const c = text.codePointAt(e)!;
+        b += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        e += c > 0xffff ? 2 : 1;
+      }
+      const tail = needle.slice(s + bytes);
+      if (b !== bytes || !text.startsWith(tail, e)) return undefined;
+      const shift = e - j - bytes;
+      const after = s + bytes;
+      return { at: k, end: e + tail.length, to: (q) => (q < after ? Math.min(k + q, e) : k + q + shift) };
+    }
+    return undefined;
+  };
+  for (let k = text.indexOf(anchor, from); k >= 0; k = text.indexOf(anchor, k + 1)) {
+    const p = at(k);
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
 function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do', bound?: ReadonlyMap<string, string>): FunctionBody {
   let cursor = 0;
-  const locate = (needle: string): number => {
-    const k = lit.text.indexOf(needle, cursor);
-    if (k >= 0) {
-      cursor = k + needle.length;
-      return k;
+  // Where a query's text is in the body: from the end of the previous one on, else the first
+  // place it is, else where the previous one ended.
+  const locate = (needle: string, into = false): Placed => {
+    const found = placeIn(lit.text, needle, cursor, into);
+    if (found) {
+      cursor = found.end;
+      return found;
     }
-    const k2 = lit.text.indexOf(needle);
-    return k2 >= 0 ? k2 : cursor;
+    const last = cursor;
+    return placeIn(lit.text, needle, 0, into) ?? { at: last, end: last + needle.length, to: (q) => last + q };
   };
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
@@ -1792,6 +1857,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // the variables of the INTO clause of the statement being visited, and whether it is INTO STRICT
   let into: string[] | undefined;
   let intoStrict = false;
+  // visiting the query of a SQL statement with INTO, whose text PL/pgSQL keeps without it (placeIn)
+  let sqlInto = false;
   // the variables of the FOR loop whose query is being visited (Statement.loopInto)
   let loopInto: string[] | undefined;
   // visiting the condition of an IF (or ELSIF) whose branch raises an error, or only reports (inertIf)
@@ -1808,7 +1875,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let ifs = 0;
   // in the THEN branch of `IF NOT EXISTS (… pg_proc …)` (Statement.whenNoFunction)
   let whenNoFunction = false;
-  const addExpr = (query: string, parseMode: number, stmtType: string) => {
+  /** `placed`: where `query` is in the body, when the caller located it (an EXECUTE's string: an expression, not an assignment). */
+  const addExpr = (query: string, parseMode: number, stmtType: string, placed?: Placed) => {
     let sql = query;
     let searchText = query;
     let prefix = 0;
@@ -1827,19 +1895,23 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       sql = `SELECT ${searchText}`;
       prefix = 7;
     }
-    const at = locate(searchText);
+    // (the query's text: located once, an EXECUTE's string by its caller; PL/pgSQL keeps a
+    // statement's without its INTO clause, sqlInto)
+    const lead = placed ? query.length - query.trimStart().length : 0;
+    const place: Placed = placed ? { at: placed.at + lead, end: placed.end, to: (q) => placed.to(lead + q) } : locate(searchText, sqlInto && parseMode === 0);
+    const at = place.at;
     const parsed = tryParseSql(sql);
     if (!parsed) return undefined; // PL/pgSQL itself accepted it; don't second-guess odd forms
     const map = byteToUtf16Mapper(sql);
     const out: Statement[] = [];
     for (const raw of parsed.stmts ?? []) {
       const { kind: k, node } = unwrap(raw.stmt);
-      relocate(node, (b) => lit.toFile(Math.max(at, at + map(b) - prefix)));
+      relocate(node, (b) => lit.toFile(Math.max(at, place.to(map(b) - prefix))));
       out.push({
         kind: k,
         node,
         start: lit.toFile(at),
-        end: lit.toFile(at + searchText.length),
+        end: lit.toFile(place.to(searchText.length)),
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
         // (lists never changed once made: a block's visit makes new ones)
@@ -2074,7 +2146,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       if (key === 'PLpgSQL_stmt_dynexecute') {
         const q = v?.query?.PLpgSQL_expr?.query;
         if (typeof q === 'string') {
-          const at = locate(q);
+          // (located once: searched again for its statements, from past itself, it would be
+          // found at the next EXECUTE of the same string, and that one at the first)
+          const placed = locate(q);
+          const at = placed.at;
           const d: DynamicExecute = {
             start: lit.toFile(at),
             end: lit.toFile(at + q.length),
@@ -2084,7 +2159,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
             ...(each ? { each } : {}),
           };
           body.dynamicExecutes.push(d);
-          const stmts = addExpr(q, 2, key);
+          const stmts = addExpr(q, 2, key, placed);
           if (stmts) body.statements.push(...stmts);
           // (USING params: the string does not hold the statement's values alone)
           if (kind === 'do' && !v?.params?.length && materialize(q, at, each, inCatalog)) d.materialized = true;
@@ -2199,12 +2274,14 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         }
         continue;
       }
-      if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {
-        into = intoTargets(v.target);
-        intoStrict = !!v.strict;
+      if (key === 'PLpgSQL_stmt_execsql' && v?.into) {
+        into = v.target ? intoTargets(v.target) : undefined;
+        intoStrict = !!v.target && !!v.strict;
+        sqlInto = true;
         visit(v.sqlstmt, key);
         into = undefined;
         intoStrict = false;
+        sqlInto = false;
         continue;
       }
       if (key === 'PLpgSQL_expr') {
