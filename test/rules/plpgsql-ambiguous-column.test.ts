@@ -413,3 +413,57 @@ END $$;
     });
   }
 });
+
+test("err: the ambiguous name in a `SELECT … INTO` (INTO before FROM) is found where it is written, after accents, CJK and emoji, with a non-ASCII variable in the clause: PL/pgSQL keeps the query with its INTO clause blanked, a space per byte (PGlite's 42702 quotes that text and points at the name), and the fix qualifies that very name", async () => {
+  const fns = [
+    ['role_of', 'SELECT role INTO v_role FROM public.members m WHERE m.user_id = user_id;', 'INTO v_role '],
+    ['role_of_2', 'SELECT role INTO STRICT v_rôle_日本 -- 😀 “c”\n    FROM public.members m WHERE m.user_id = user_id;', 'INTO STRICT v_rôle_日本 -- 😀 “c”\n    '],
+  ] as const;
+  const sql = `-- Café 日本語 😀 ünïcödé 🎉🎉
+-- 表 “quoted”
+CREATE TABLE public.members (user_id uuid PRIMARY KEY, role text NOT NULL);
+${fns.map(([name, stmt]) => `CREATE FUNCTION public.${name}(user_id uuid) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE v_role text; v_rôle_日本 text; -- ✓
+BEGIN
+  ${stmt}
+  RETURN coalesce(v_role, v_rôle_日本);
+END $$;
+`).join('')}`;
+  const file = 'supabase/migrations/20250301000000_roles.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 2);
+  for (const [name, stmt] of fns) {
+    const f = mine.find((x) => x.message.includes(`function public.${name}(uuid)`))!;
+    // (the range is the parameter compared with m.user_id in that statement, where the file has it)
+    assert.equal(f.start, sql.indexOf(stmt) + stmt.lastIndexOf('user_id'), name);
+    assert.equal(textAt(ws, f), 'user_id');
+  }
+  let fixed = ws;
+  for (const name of fns.map((f) => f[0])) fixed = applyFix(fixed, findingsOf(fixed, ID).find((x) => x.message.includes(`function public.${name}(uuid)`))!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const fixedSql = sqlOf(fixed);
+  for (const [name, stmt] of fns) assert.ok(fixedSql.includes(stmt.replace(/= user_id;$/, `= ${name}.user_id;`)), name);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO public.members VALUES ('${TENANT_A}', 'admin')`);
+    for (const [name, stmt, clause] of fns) {
+      await q('SAVEPOINT call');
+      const err = await q(`SELECT public.${name}('${TENANT_A}')`).then(
+        () => undefined,
+        (e: { code?: string; internalQuery?: string; internalPosition?: string }) => e,
+      );
+      await q('ROLLBACK TO SAVEPOINT call');
+      assert.equal(err?.code, '42702', name);
+      // PostgreSQL's text of the query: the INTO clause (to the next token) blanked, a space per UTF-8 byte
+      const kept = stmt.replace(/;$/, '').replace(clause, ' '.repeat(Buffer.byteLength(clause)));
+      assert.equal(err.internalQuery, kept, name);
+      assert.equal(kept.slice(Number(err.internalPosition) - 1), 'user_id', name);
+    }
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(fixedSql);
+    await q(`INSERT INTO public.members VALUES ('${TENANT_A}', 'admin')`);
+    assert.deepEqual(await q(`SELECT public.role_of('${TENANT_A}') AS a, public.role_of('${TENANT_B}') AS b, public.role_of_2('${TENANT_A}') AS c`), [{ a: 'admin', b: null, c: 'admin' }]);
+  });
+});
