@@ -446,6 +446,18 @@ describe("a Supabase project's config.toml", () => {
       assert.ok(r.rules.includes('supabase/migrations/20240101000000_notes.sql rls-not-enabled'), r.rules.join('\n'));
       assert.deepEqual(r.notReplayed.sort(), ['supabase/drafts/scratch.sql', 'supabase/policies/notes.sql']);
     }
+    // after every migration, in sql_paths' order, whatever their folders' names (regression check, backyard: indexes/
+    // sorts before migrations/, and its CREATE INDEX ran before the table existed: a false policy-column-not-indexed)
+    const ordered = fixture({
+      'supabase/config.toml': '[db.seed]\nsql_paths = ["./zz_policies/*.sql", "./indexes/*.sql", "./migrations/*.sql"]\n',
+      'supabase/migrations/20240101000000_tasks.sql': 'CREATE TABLE public.tasks (id uuid PRIMARY KEY, user_id uuid NOT NULL);\n',
+      'supabase/indexes/tasks.sql': 'CREATE INDEX IF NOT EXISTS tasks_user ON public.tasks (user_id);\n',
+      'supabase/zz_policies/tasks.sql': 'ALTER TABLE public.tasks ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.tasks FOR SELECT TO authenticated USING ((select auth.uid()) = user_id);\n',
+    });
+    const j = JSON.parse(run(ordered, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases[0].files, ['supabase/migrations/20240101000000_tasks.sql', 'supabase/zz_policies/tasks.sql', 'supabase/indexes/tasks.sql']);
+    const found = (j.files as Array<{ path: string; diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => `${f.path} ${d.rule}`));
+    assert.ok(!found.some((r) => /policy-column-not-indexed|table-|policy-on-table-without-rls|rls-not-enabled/.test(r)), found.join('\n'));
   });
   const BILLING =
     'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\n' +

@@ -76,6 +76,8 @@ export interface Config {
   order?: string[];
   /** Not a setting: each file's place in `order` (the index of the first glob matching it), computed by the caller. */
   orderRanks?: ReadonlyMap<string, number>;
+  /** Not a setting: the seed files a Supabase project's config.toml lists (`[db.seed] sql_paths`), each with the index of the first glob matching it: replayed after every other file, in that order (computed by the caller). */
+  seedRanks?: ReadonlyMap<string, number>;
   /**
    * The major version of the PostgreSQL the migrations run on (15), where a newer one's parser
    * rejects what it accepts (a word that is a keyword only since a later version: syntax-error);

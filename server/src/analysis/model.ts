@@ -480,6 +480,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   ranks?: ReadonlyMap<string, number>,
   journals: readonly DrizzleJournal[] = NO_JOURNALS,
   graphile: readonly GraphileMigrate[] = NO_GRAPHILE,
+  seeds?: ReadonlyMap<string, number>,
 ): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
@@ -490,6 +491,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
+  if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
@@ -511,6 +513,11 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     if (graphile.length) order = graphileOrder(order, files, graphile);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
+    // (Supabase's seed files, [db.seed] sql_paths: after every migration, the first glob's first — the sort is stable)
+    if (seeds?.size) {
+      const seed = (i: number) => seeds.get(files[i]!.file) ?? -1;
+      order.sort((a, b) => seed(a) - seed(b));
+    }
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
@@ -2610,7 +2617,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * by default those of the previous build (engine/workspace.ts builds again when they changed).
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
-  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals, config.graphileMigrate);
+  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals, config.graphileMigrate, config.seedRanks);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

@@ -262,7 +262,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   // requires, a Drizzle Kit journal's order, a graphile-migrate project's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
     const c = ws.configOf(d.files[0]);
-    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate);
+    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
   // (files with statements none of which is replayed: told, so that a clean run is not taken for a clean history)

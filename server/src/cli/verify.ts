@@ -198,7 +198,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const read = (database: Database) => {
     const mine = new Set(database.files);
     const c = ws.configOf(database.files[0]);
-    return migrationOrder(all.filter((f) => mine.has(f.file)), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate);
+    return migrationOrder(all.filter((f) => mine.has(f.file)), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks);
   };
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {

@@ -215,7 +215,8 @@ export class Workspace {
 
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
-      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), seededBy(this.api));
+      const seedRank = seedRankBy(this.api);
+      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), (id) => seedRank(id) !== undefined);
       // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
       // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
       // is parsed again, so that nothing computed from it before stays)
@@ -247,6 +248,12 @@ export class Workspace {
         const graphile = this.graphile.filter((g) => d.files.some((f) => f.startsWith(g.folder)));
         if (graphile.length) c = { ...c, graphileMigrate: graphile };
         if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
+        const seeds = new Map<string, number>();
+        for (const f of d.files) {
+          const r = seedRank(f);
+          if (r !== undefined) seeds.set(f, r);
+        }
+        if (seeds.size) c = { ...c, seedRanks: seeds };
         configs.set(d, c);
       }
       this.dbs = { list, byFile, configs };
@@ -723,12 +730,25 @@ export async function lintTexts(files: ReadonlyArray<{ file: string; text: strin
   return { ...ws.lint(), workspace: ws };
 }
 
-/** Whether a file id is one of the seed files a Supabase project's config.toml lists (`[db.seed] sql_paths`, globs relative to its `supabase/` folder). */
-function seededBy(api: readonly ApiSchemas[]): (id: string) => boolean {
-  const projects = api.filter((a) => a.seedPaths?.length).map((a) => ({ folder: a.folder, match: picomatch(a.seedPaths!, { dot: false }) }));
-  if (projects.length === 0) return () => false;
+/**
+ * A file id's place among the seed files a Supabase project's config.toml lists (`[db.seed]
+ * sql_paths`, globs relative to its `supabase/` folder): the index of the first glob matching it,
+ * or undefined for a file none lists. `supabase db reset` runs them after every migration, the
+ * files of the first glob first (model.ts migrationOrder puts them last in that order).
+ */
+function seedRankBy(api: readonly ApiSchemas[]): (id: string) => number | undefined {
+  const projects = api.filter((a) => a.seedPaths?.length).map((a) => ({ folder: a.folder, globs: a.seedPaths!.map((g) => picomatch(g, { dot: false })) }));
+  if (projects.length === 0) return () => undefined;
   return (id) => {
     const path = id.replace(/\\/g, '/');
-    return projects.some((p) => path.startsWith(p.folder) && p.match(path.slice(p.folder.length)));
+    for (const p of projects) {
+      if (!path.startsWith(p.folder)) continue;
+      const rest = path.slice(p.folder.length);
+      // (a migration or declarative schema a glob also names is applied as such, first)
+      if (/^(?:migrations|schemas)\//.test(rest)) continue;
+      const at = p.globs.findIndex((m) => m(rest));
+      if (at >= 0) return at;
+    }
+    return undefined;
   };
 }
