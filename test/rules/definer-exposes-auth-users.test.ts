@@ -1023,6 +1023,8 @@ $$ LANGUAGE plpgsql;
   for (const other of [
     sql.replace('INSERT INTO auth.users (id, email) VALUES (user_id, email) RETURNING id INTO user_id;', 'UPDATE auth.users SET email = create_user.email WHERE id = user_id;'),
     sql.replace('RETURNING id INTO user_id;', 'ON CONFLICT (id) DO UPDATE SET email = excluded.email RETURNING id INTO user_id;'),
+    // (a reset that empties auth.users first: every existing account goes; regression check, Cap-go's reset_and_seed_data)
+    sql.replace('INSERT INTO auth.users', 'TRUNCATE TABLE auth.users CASCADE;\n  INSERT INTO auth.users'),
   ])
     assert.match(lintFiles([{ file, text: other }], ID).mine[0]!.message, /and changes rows of auth\.users, .* any caller can change other users' accounts\./);
   await inRollback(await getDb(), async (q) => {
@@ -1038,6 +1040,12 @@ $$ LANGUAGE plpgsql;
       ['b@example.com', {}],
       ['c@example.com', null],
     ], 'anon added an account; the others are as they were');
+    // the reset variant: anon's call empties auth.users (PGlite: the others are gone)
+    await q(`CREATE OR REPLACE FUNCTION public.reset_user(email text) RETURNS void SECURITY DEFINER SET search_path = '' LANGUAGE plpgsql AS $$ BEGIN TRUNCATE TABLE auth.users CASCADE; INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), email); END $$`);
+    await q('SET ROLE anon');
+    await q(`SELECT public.reset_user('mallory@example.com')`);
+    await q('RESET ROLE');
+    assert.deepEqual((await q('SELECT email FROM auth.users')).map((r) => r.email), ['mallory@example.com'], "anon's call removed every other account");
   });
 });
 

@@ -604,9 +604,11 @@ function existenceOracle(f: Func): { cols: string[]; params: string[] } | undefi
 /**
  * Whether every statement of f's body that writes a relation named users (auth.users, or one a
  * search_path may resolve to it) is a plain INSERT INTO it: no UPDATE, DELETE or MERGE, no
- * ON CONFLICT DO UPDATE, no data-modifying WITH writing it.
+ * ON CONFLICT DO UPDATE, no data-modifying WITH writing it, no TRUNCATE of it (a reset that
+ * empties auth.users, then inserts: every existing account goes).
  */
 function insertsOnlyUsers(f: Func): boolean {
+  if (f.truncations.some((t) => t.keys.some((k) => k === 'auth.users' || k.endsWith('.users')))) return false;
   let inserts = 0;
   for (const st of f.body?.statements ?? []) {
     const n = st.node as Node | undefined;
