@@ -229,13 +229,14 @@ describe('workspace semantics', () => {
   test("ok: files parsed but not replayed are told, by reason, in text and JSON: a clean run over files no rule saw is not a clean history (portal-site keeps every migration in folders inside supabase/migrations/, which the Supabase CLI never reads)", () => {
     // a Supabase project whose supabase/migrations/ holds only folders: the CLI applies none of them, and they are the
     // only history there is: replayed in path order (run by hand), said so (the definer is reported)
-    const only = fixture({ 'supabase/migrations/2025/20250101000000_a.sql': DEFINER, 'supabase/migrations/2025/20250102000000_b.sql': NO_RLS });
+    const only = fixture({ 'supabase/migrations/2025/20250101000000_a.sql': DEFINER, 'supabase/migrations/2025/20250102000000_b.sql': NO_RLS, 'supabase/migrations/2025/x/20250103000000_c.sql': NO_RLS.replace('accounts', 'later'), 'supabase/migrations/2026/20260101000000_d.sql': NO_RLS.replace('accounts', 'latest') });
     const text = run(only, ['.']);
     assert.equal(text.code, 1, text.stdout);
     assert.match(text.stdout, /definer-search-path-missing/);
-    assert.match(text.stdout, /replayed as the history, in path order: 2 files in folders inside a supabase\/migrations\/ that holds no file itself — the Supabase CLI applies none of them, so they are taken as run by hand or by another tool \(supabase\/migrations\/2025\/20250101000000_a\.sql, supabase\/migrations\/2025\/20250102000000_b\.sql;/);
+    assert.match(text.stdout, /replayed as the history, in path order: 4 files in folders inside a supabase\/migrations\/ that holds no file itself — the Supabase CLI applies none of them, so they are taken as run by hand or by another tool \(supabase\/migrations\/2025\/20250101000000_a\.sql, supabase\/migrations\/2025\/20250102000000_b\.sql, supabase\/migrations\/2025\/x\/20250103000000_c\.sql, and 1 more;/);
     assert.doesNotMatch(text.stdout, /not replayed/);
-    assert.deepEqual(JSON.parse(run(only, ['.', '--format', 'json']).stdout).historyInFolders, ['supabase/migrations/2025/20250101000000_a.sql', 'supabase/migrations/2025/20250102000000_b.sql']);
+    // (listed in replay order, the deeper folder's file where its path sorts)
+    assert.deepEqual(JSON.parse(run(only, ['.', '--format', 'json']).stdout).historyInFolders, ['supabase/migrations/2025/20250101000000_a.sql', 'supabase/migrations/2025/20250102000000_b.sql', 'supabase/migrations/2025/x/20250103000000_c.sql', 'supabase/migrations/2026/20260101000000_d.sql']);
     // files none of which is replayed: a clean run says so
     const none = run(fixture({ 'db/0001_x.down.sql': DEFINER, 'db/0002_y.down.sql': NO_RLS }), ['.']);
     assert.equal(none.code, 0, none.stdout);

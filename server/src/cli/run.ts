@@ -274,6 +274,9 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     if (reason !== undefined) notReplayed.push({ path: f.path, reason });
     else if (pf && isArchiveReplayed(pf)) historyInFolders.push(f.path);
   }
+  // (in the order they are replayed, as the output says)
+  const place = new Map(databases.flatMap((d) => d.files).map((id, i) => [id, i]));
+  historyInFolders.sort((a, b) => (place.get(a) ?? 0) - (place.get(b) ?? 0));
   // (ids relative to the project's folder: shown relative to cwd)
   const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
   if (base !== options.cwd) {
