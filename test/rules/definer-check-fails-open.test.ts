@@ -708,14 +708,17 @@ END $$;
   assert.deepEqual(await elevateB(open), { anon: 'ok', authenticated: 'ok', roleOfB: 'admin' });
 });
 
-test("err: a guard raising when another SELECT's variable IS NULL does not close the caller's lookup (supabase/supabase's supa-builder promote_to_admin: SELECT role INTO v_caller_role … WHERE user_id = auth.uid() AND organization_id = p_org; IF v_caller_role != 'admin' THEN RAISE; then SELECT id INTO v_user_id … WHERE email = p_email; IF v_user_id IS NULL THEN RAISE): anon makes a member an admin while a member is refused; IS DISTINCT FROM (the fix) refuses anon", async () => {
-  const sql = `create table public.user_roles (
+/** supa-builder's roles and members (the two promote_to_admin tests below). */
+const PROMOTE_TABLES = `create table public.user_roles (
   user_id uuid not null, organization_id text not null, role text not null check (role in ('admin', 'builder')),
   unique (user_id, organization_id)
 );
 alter table public.user_roles enable row level security;
 create table public.members (id uuid primary key, email text not null);
-create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
+`;
+
+test("err: a guard raising when another SELECT's variable IS NULL does not close the caller's lookup (supabase/supabase's supa-builder promote_to_admin: SELECT role INTO v_caller_role … WHERE user_id = auth.uid() AND organization_id = p_org; IF v_caller_role != 'admin' THEN RAISE; then SELECT id INTO v_user_id … WHERE email = p_email; IF v_user_id IS NULL THEN RAISE): anon makes a member an admin while a member is refused; IS DISTINCT FROM (the fix) refuses anon", async () => {
+  const sql = `${PROMOTE_TABLES}create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   v_user_id uuid;
@@ -765,13 +768,7 @@ $$;
 });
 
 test("err: IF NOT FOUND after a later SELECT … INTO does not close the caller's lookup (supa-builder's promote_to_admin with the target's lookup checked by FOUND): FOUND is the latest FOUND-setting statement's, so anon, whose role lookup found no row, gets past `IF NOT FOUND` and `IF v_caller_role != 'admin'` and makes a member an admin; IF NOT FOUND right after the caller's lookup, or after statements that leave FOUND alone (an assignment, an EXECUTE), refuses anon; a PERFORM or an UPDATE between does not; one in another branch of an IF is not on the way", async () => {
-  const fn = (between: string, afterLookup = '') => `create table public.user_roles (
-  user_id uuid not null, organization_id text not null, role text not null check (role in ('admin', 'builder')),
-  unique (user_id, organization_id)
-);
-alter table public.user_roles enable row level security;
-create table public.members (id uuid primary key, email text not null);
-create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
+  const fn = (between: string, afterLookup = '') => `${PROMOTE_TABLES}create function public.promote_to_admin(p_user_email text, p_organization_id text) returns boolean
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   v_user_id uuid;
