@@ -755,8 +755,9 @@ REVOKE EXECUTE ON FUNCTION public.do_it() FROM PUBLIC;
   const counts = steps({ 'supabase/migrations/1_h.sql': helper('true'), 'supabase/migrations/2_d.sql': definer }, 'definer-execute-granted-to-public', [
     ['supabase/migrations/1_h.sql', helper('auth.uid() IS NOT NULL')],
     ['supabase/migrations/1_h.sql', helper('true')],
-    ['supabase/migrations/1_h.sql', helper("current_user = 'x'")],
-    ['supabase/migrations/1_h.sql', `-- moved\n${helper("current_user = 'x'")}`],
+    // (the request's claims: the helper runs as the definer's owner, so current_user would be the owner's, no look at the caller)
+    ['supabase/migrations/1_h.sql', helper("auth.jwt() ->> 'role' = 'x'")],
+    ['supabase/migrations/1_h.sql', `-- moved\n${helper("auth.jwt() ->> 'role' = 'x'")}`],
     ['supabase/migrations/1_h.sql', helper('1 = 1')],
   ]);
   assert.deepEqual(counts, [1, 0, 1, 0, 0, 1]);
@@ -815,7 +816,8 @@ BEGIN
   UPDATE public.docs SET approved_by = auth.uid() WHERE id = p_id;
 END $$;
 `;
-  const checks = helper("IF current_user <> 'admin' THEN RAISE EXCEPTION 'no'; END IF;");
+  // (a check of the request's claims: current_user would be the definer's owner here, no look at the caller)
+  const checks = helper("IF auth.jwt() ->> 'user_role' IS DISTINCT FROM 'admin' THEN RAISE EXCEPTION 'no'; END IF;");
   const counts = steps({ 'supabase/migrations/1_t.sql': table, 'supabase/migrations/2_h.sql': helper('RETURN;'), 'supabase/migrations/3_f.sql': definer }, 'definer-bypasses-rls', [
     ['supabase/migrations/2_h.sql', checks],
     ['supabase/migrations/3_f.sql', `-- moved\n${definer}`],
