@@ -433,6 +433,7 @@ describe("a Supabase project's config.toml", () => {
       'supabase/migrations/20240101000000_notes.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL);\n',
       'supabase/policies/notes.sql': 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n',
       'supabase/drafts/scratch.sql': 'CREATE TABLE public.scratch (id int);\n',
+      'supabase/seed.sql': 'INSERT INTO public.notes VALUES (1, gen_random_uuid());\n',
     };
     const rules = (config: string) => {
       const j = JSON.parse(run(fixture({ ...files, 'supabase/config.toml': config }), ['.', '--format', 'json']).stdout);
@@ -441,12 +442,14 @@ describe("a Supabase project's config.toml", () => {
     const seeded = rules('[db.seed]\nenabled = true\nsql_paths = ["./seed.sql", "./policies/*.sql"]\n');
     assert.ok(!seeded.rules.some((r: string) => r.endsWith('rls-not-enabled')), seeded.rules.join('\n'));
     assert.deepEqual(seeded.notReplayed, ['supabase/drafts/scratch.sql']);
-    // without the entry, or with seeding disabled: the policies' file is one the CLI never applies
-    for (const config of ['project_id = "p"\n', '[db.seed]\nenabled = false\nsql_paths = ["./policies/*.sql"]\n']) {
+    // without the entry, or with seeding disabled: the policies' file is one the CLI never applies; seed.sql is a seed
+    // without the entry (the CLI's default), none with seeding disabled or a list that leaves it out
+    for (const [config, seedRuns] of [['project_id = "p"\n', true], ['[db.seed]\nenabled = false\nsql_paths = ["./policies/*.sql"]\n', false]] as const) {
       const r = rules(config);
       assert.ok(r.rules.includes('supabase/migrations/20240101000000_notes.sql rls-not-enabled'), r.rules.join('\n'));
-      assert.deepEqual(r.notReplayed.sort(), ['supabase/drafts/scratch.sql', 'supabase/policies/notes.sql']);
+      assert.deepEqual(r.notReplayed.sort(), ['supabase/drafts/scratch.sql', ...(seedRuns ? [] : ['supabase/seed.sql']), 'supabase/policies/notes.sql'].sort());
     }
+    assert.deepEqual(rules('[db.seed]\nsql_paths = ["./policies/*.sql"]\n').notReplayed.sort(), ['supabase/drafts/scratch.sql', 'supabase/seed.sql']);
     // after every migration, in sql_paths' order, whatever their folders' names (regression check, backyard: indexes/
     // sorts before migrations/, and its CREATE INDEX ran before the table existed: a false policy-column-not-indexed)
     const ordered = fixture({

@@ -55,14 +55,19 @@ export function databasesOf(
   relPath: (id: string) => string | undefined,
   setting: DatabasesSetting = 'auto',
   refsOf: (id: string) => RelationRefs = NO_REFS,
-  seeded: (id: string) => boolean = () => false,
+  seeded: (id: string) => boolean | undefined = () => undefined,
 ): Database[] {
   if (setting === 'one') return [{ name: '', kind: 'one', files: [...ids] }];
   const paths = ids.map((id) => relPath(id));
   if (setting !== 'auto') return byConfig(ids, paths, setting);
   const unapplied = unappliedSupabaseFiles(paths);
-  // (the seed files a project's config.toml lists in [db.seed] sql_paths: supabase db reset runs them, as it runs seed.sql)
-  for (const i of unapplied) if (seeded(ids[i]!)) unapplied.delete(i);
+  // (the seed files a project's config.toml lists in [db.seed] sql_paths: supabase db reset runs them, as it runs seed.sql;
+  // a seed the list leaves out, where the project has one, it never runs)
+  ids.forEach((id, i) => {
+    const s = seeded(id);
+    if (s === true) unapplied.delete(i);
+    else if (s === false) unapplied.add(i);
+  });
   const ties = new Map<string, string[]>();
   const homes = new Map<string, string>();
   if (unapplied.size === 0) return settledTies(merged(bySequence(ids, paths, ties, homes), refsOf), ties, homes, ids);

@@ -1181,7 +1181,7 @@ export function markNotApplied(file: ParsedFile): void {
 export function notReplayedReason(file: ParsedFile): string | undefined {
   const why = wholeFileSkip(file);
   if (why !== undefined) return WHOLE_FILE_SKIPS[why];
-  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schemas, seeds nor tests: the Supabase CLI never applies them" : undefined;
+  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schemas, seeds (those config.toml's [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them" : undefined;
 }
 
 const WHOLE_FILE_SKIPS = {

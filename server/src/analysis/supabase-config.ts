@@ -19,7 +19,7 @@ export interface ApiSchemas {
   majorVersion?: number;
   /** `[auth.hook.custom_access_token]`, enabled, with a `pg-functions://…/<schema>/<name>` uri: the function (`schema.name`, lower-case) */
   accessTokenHook?: string;
-  /** `[db.seed] sql_paths` (when seeding is enabled): globs relative to the `supabase/` folder (`./` dropped) of the files `supabase db reset` runs after the migrations */
+  /** `[db.seed] sql_paths`: globs relative to the `supabase/` folder (`./` dropped) of the files `supabase db reset` runs after the migrations, and only those (none when `[db.seed] enabled = false`) */
   seedPaths?: string[];
   /**
    * A plain PostgREST project's configuration instead (postgrest-config.ts): `source` is its
@@ -56,14 +56,17 @@ export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIn
 }
 
 /**
- * `[db.seed] sql_paths`, when `[db.seed] enabled` is not false: the seed files `supabase db reset`
- * (and `supabase start`) run after the migrations, as globs relative to the `supabase/` folder
- * (the CLI's default, `./seed.sql`, and the `seed*.sql`, `seed/`, `seeds/` names the workspace
- * already counts as seeds need no entry). Anything but a list of strings: none.
+ * `[db.seed] sql_paths`: the seed files `supabase db reset` (and `supabase start`) run after the
+ * migrations, and only those, as globs relative to the `supabase/` folder; none (an empty list)
+ * when `[db.seed] enabled = false`. Without the entry (or anything but a list of strings), the
+ * `seed*.sql`, `seed/`, `seeds/` names the workspace counts as seeds.
  */
 function seedPathsIn(db: Record<string, unknown> | undefined): string[] | undefined {
   const seed = typeof db === 'object' && db !== null ? (db.seed as Record<string, unknown> | undefined) : undefined;
-  if (typeof seed !== 'object' || seed === null || seed.enabled === false || !Array.isArray(seed.sql_paths)) return undefined;
+  if (typeof seed !== 'object' || seed === null) return undefined;
+  // (seeding off: no seed file runs)
+  if (seed.enabled === false) return [];
+  if (!Array.isArray(seed.sql_paths)) return undefined;
   const paths = seed.sql_paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim().replace(/^(?:\.\/)+/, ''));
   return paths.length ? paths : undefined;
 }

@@ -216,7 +216,7 @@ export class Workspace {
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
       const seedRank = seedRankBy(this.api);
-      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), (id) => seedRank(id) !== undefined);
+      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), (id) => seedListed(this.api, seedRank, id));
       // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
       // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
       // is parsed again, so that nothing computed from it before stays)
@@ -737,7 +737,7 @@ export async function lintTexts(files: ReadonlyArray<{ file: string; text: strin
  * files of the first glob first (model.ts migrationOrder puts them last in that order).
  */
 function seedRankBy(api: readonly ApiSchemas[]): (id: string) => number | undefined {
-  const projects = api.filter((a) => a.seedPaths?.length).map((a) => ({ folder: a.folder, globs: a.seedPaths!.map((g) => picomatch(g, { dot: false })) }));
+  const projects = api.filter((a) => a.seedPaths !== undefined).map((a) => ({ folder: a.folder, globs: a.seedPaths!.map((g) => picomatch(g, { dot: false })) }));
   if (projects.length === 0) return () => undefined;
   return (id) => {
     const path = id.replace(/\\/g, '/');
@@ -752,3 +752,17 @@ function seedRankBy(api: readonly ApiSchemas[]): (id: string) => number | undefi
     return undefined;
   };
 }
+
+/**
+ * Whether a Supabase project's config.toml makes a file one of its seeds: true for one its `[db.seed]
+ * sql_paths` lists, false for a file named as seeds are (`seed*.sql`, `seed/`, `seeds/`) that a
+ * project with that entry does not list (the CLI runs only the listed ones), undefined otherwise.
+ */
+function seedListed(api: readonly ApiSchemas[], rank: (id: string) => number | undefined, id: string): boolean | undefined {
+  if (rank(id) !== undefined) return true;
+  const path = id.replace(/\\/g, '/');
+  const project = api.find((a) => a.seedPaths !== undefined && path.startsWith(a.folder));
+  return project !== undefined && DEFAULT_SEED.test(path.slice(project.folder.length)) ? false : undefined;
+}
+/** A file a Supabase project's folder holds where its seeds go when config.toml names none. */
+const DEFAULT_SEED = /^(?:seeds?\/|seed[^/]*\.sql$)/i;
