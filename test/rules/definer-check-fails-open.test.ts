@@ -708,6 +708,25 @@ END $$;
   assert.deepEqual(await elevateB(open), { anon: 'ok', authenticated: 'ok', roleOfB: 'admin' });
 });
 
+/**
+ * B, a builder of acme, promoted by `who` (anon, or A, a builder of acme) through `sql` (the two
+ * promote_to_admin tests): B's role after, or the error's code (and message, `withMessage`).
+ */
+async function promoteB(sql: string, who: 'anon' | 'member', withMessage = true): Promise<string> {
+  return inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.members VALUES ('${TENANT_B}', 'b@example.com'), ('${TENANT_A}', 'a@example.com');
+      INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'acme', 'builder'), ('${TENANT_A}', 'acme', 'builder')`);
+    if (who === 'member') await q(actAs(TENANT_A));
+    await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
+    const r = await tryQuery(q, `SELECT public.promote_to_admin('b@example.com', 'acme')`);
+    await q('RESET ROLE');
+    if (r.ok) return (await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_B}'`))[0]!.role as string;
+    return withMessage ? `${r.error.code} ${r.error.message}` : r.error.code;
+  });
+}
+
 /** supa-builder's roles and members (the two promote_to_admin tests below). */
 const PROMOTE_TABLES = `create table public.user_roles (
   user_id uuid not null, organization_id text not null, role text not null check (role in ('admin', 'builder')),
@@ -749,22 +768,9 @@ $$;
   // (a guard on the caller's own lookup, or on auth.uid(), still closes it)
   assert.equal(lintFiles([{ file, text: sql.replace('if v_user_id is null then', 'if v_caller_role is null then') }], ID).mine.length, 0);
   assert.equal(lintFiles([{ file, text: sql.replace('if v_user_id is null then', 'if auth.uid() is null then') }], ID).mine.length, 0);
-  /** B, a builder of acme, promoted by `who` (anon, or A, a builder of acme): B's role after, or the error's code. */
-  const promoteB = async (w: Workspace, who: 'anon' | 'member'): Promise<string> =>
-    inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q(sqlOf(w));
-      await q(`INSERT INTO public.members VALUES ('${TENANT_B}', 'b@example.com'), ('${TENANT_A}', 'a@example.com');
-        INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'acme', 'builder'), ('${TENANT_A}', 'acme', 'builder')`);
-      if (who === 'member') await q(actAs(TENANT_A));
-      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
-      const r = await tryQuery(q, `SELECT public.promote_to_admin('b@example.com', 'acme')`);
-      await q('RESET ROLE');
-      return r.ok ? ((await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_B}'`))[0]!.role as string) : r.error.code;
-    });
-  assert.equal(await promoteB(ws, 'anon'), 'admin', 'anon passes the check');
-  assert.equal(await promoteB(ws, 'member'), 'P0001', 'a builder of the organization is refused');
-  assert.equal(await promoteB(fixed, 'anon'), 'P0001', 'IS DISTINCT FROM refuses anon');
+  assert.equal(await promoteB(sqlOf(ws), 'anon'), 'admin', 'anon passes the check');
+  assert.equal(await promoteB(sqlOf(ws), 'member', false), 'P0001', 'a builder of the organization is refused');
+  assert.equal(await promoteB(sqlOf(fixed), 'anon', false), 'P0001', 'IS DISTINCT FROM refuses anon');
 });
 
 test("err: IF NOT FOUND after a later SELECT … INTO does not close the caller's lookup (supa-builder's promote_to_admin with the target's lookup checked by FOUND): FOUND is the latest FOUND-setting statement's, so anon, whose role lookup found no row, gets past `IF NOT FOUND` and `IF v_caller_role != 'admin'` and makes a member an admin; IF NOT FOUND right after the caller's lookup, or after statements that leave FOUND alone (an assignment, an EXECUTE), refuses anon; a PERFORM or an UPDATE between does not; one in another branch of an IF is not on the way", async () => {
@@ -815,19 +821,6 @@ $$;
   };
   for (const [what, text] of Object.entries(open)) assert.equal(lintFiles([{ file, text }], ID).mine.length, 1, what);
   assert.match(lintFiles([{ file, text: open.update }], ID).mine[0]!.message, /reads the FOUND that update public\.members set email = email where email = p_user_email set/);
-  /** B, a builder of acme, promoted by `who` (anon, or A, a builder of acme) through `sql`: B's role after, or the error's code. */
-  const promoteB = async (sql: string, who: 'anon' | 'member'): Promise<string> =>
-    inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q(sql);
-      await q(`INSERT INTO public.members VALUES ('${TENANT_B}', 'b@example.com'), ('${TENANT_A}', 'a@example.com');
-        INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'acme', 'builder'), ('${TENANT_A}', 'acme', 'builder')`);
-      if (who === 'member') await q(actAs(TENANT_A));
-      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
-      const r = await tryQuery(q, `SELECT public.promote_to_admin('b@example.com', 'acme')`);
-      await q('RESET ROLE');
-      return r.ok ? ((await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_B}'`))[0]!.role as string) : `${r.error.code} ${r.error.message}`;
-    });
   assert.equal(await promoteB(later, 'anon'), 'admin', 'anon passes IF NOT FOUND (the target was found) and the role check');
   assert.equal(await promoteB(later, 'member'), 'P0001 Only admins can promote users', 'a builder of the organization is refused');
   assert.equal(await promoteB(sqlOf(fixed), 'anon'), 'P0001 Only admins can promote users', 'IS DISTINCT FROM refuses anon');
