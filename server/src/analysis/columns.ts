@@ -15,7 +15,7 @@
 // but OLD.x / NEW.x, which no column change makes valid.
 import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
-import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
+import { replayPlaces, resolvedThroughPath, rollbackSections, sameItems, type Model, type Policy, type Table } from './model.js';
 import { stripComments, sval } from './parse.js';
 import { memoModel, RunIndex, statementRuns, type StatementRun } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
@@ -490,7 +490,7 @@ let lastFacts: { files: readonly ParsedFile[]; facts: FileColumnFacts[]; ws: Wor
 function sameFileFacts(a: FileColumnFacts, b: FileColumnFacts): boolean {
   if (a === b) return true;
   if (a.dynamic !== b.dynamic || a.keysFor !== b.keysFor || a.adds.length !== 0 || b.adds.length !== 0) return false;
-  if (!sameList(a.changed, b.changed) || !sameList(a.changedRel, b.changedRel) || !sameList(a.renamedTo, b.renamedTo) || !sameList(a.keys, b.keys)) return false;
+  if (!sameItems(a.changed, b.changed) || !sameItems(a.changedRel, b.changedRel) || !sameItems(a.renamedTo, b.renamedTo) || !sameItems(a.keys, b.keys)) return false;
   for (let i = 0; i < a.events.length; i++) {
     const x = a.events[i]!;
     const y = b.events[i]!;
@@ -499,11 +499,6 @@ function sameFileFacts(a: FileColumnFacts, b: FileColumnFacts): boolean {
   return true;
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** The file's facts with their keys made for `probe` (the default schema's key of an unqualified name). */
 function keyedFacts(m: Model, file: ParsedFile, probe: string): FileColumnFacts {
@@ -520,7 +515,7 @@ function keyedFacts(m: Model, file: ParsedFile, probe: string): FileColumnFacts 
 function keptFacts(m: Model, probe: string): WorkspaceColumnFacts | undefined {
   const last = lastFacts;
   // (and the same replay order: firstMade and adds follow it)
-  if (!last || last.ws.probe !== probe || last.files.length !== m.files.length || !sameReplayKey(last.ws.order, replayPlaces(m).key)) return undefined;
+  if (!last || last.ws.probe !== probe || last.files.length !== m.files.length || !sameItems(last.ws.order, replayPlaces(m).key)) return undefined;
   const facts: FileColumnFacts[] = [];
   for (let i = 0; i < m.files.length; i++) {
     const file = m.files[i]!;

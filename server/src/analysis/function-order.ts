@@ -3,7 +3,7 @@
 // its expressions, so the call fails with 42883 function f(…) does not exist and the policy is
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
-import { replayPlaces, sameReplayKey, type Func, type Model, type Policy } from './model.js';
+import { replayPlaces, sameItems, type Func, type Model, type Policy } from './model.js';
 import { functionsToken, memoModel, orderOf } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
@@ -108,7 +108,7 @@ export function functionOrder(model: Model): FunctionOrder {
     }
     // (and the same replay order: a file psql includes runs where it is included)
     const places = replayPlaces(m);
-    const same = lastSigs !== undefined && lastSigs.sigs.length === sigs.length && lastSigs.sigs.every((x, i) => x === sigs[i]) && sameReplayKey(lastSigs.order, places.key);
+    const same = lastSigs !== undefined && lastSigs.sigs.length === sigs.length && lastSigs.sigs.every((x, i) => x === sigs[i]) && sameItems(lastSigs.order, places.key);
     if (!same) lastSigs = { sigs, order: places.key, token: {} };
     const byName = new Map<string, Array<{ fi: number; c: Creation }> | undefined>();
     const creationsOf = (name: string) => {

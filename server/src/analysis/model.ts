@@ -977,8 +977,8 @@ export function replayPlaces(model: Model): ReplayPlaces {
   return out;
 }
 
-/** Whether two ReplayPlaces keys are the same. */
-export function sameReplayKey(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two lists hold the same items (===) in the same order: ReplayPlaces keys, statement lists, kept facts. */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -2639,7 +2639,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   let start = 0;
   let restored = false;
   let oldRecords: ResumePoint['records'] | undefined;
-  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameStatements(before.failing, failing) && sameSchemaFacts(before.schemaFacts, schemaInfo)) {
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameItems(before.failing, failing) && sameSchemaFacts(before.schemaFacts, schemaInfo)) {
     const old = before.segments;
     let c = 0;
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
@@ -2717,12 +2717,6 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
 
 const NO_STATEMENTS: readonly Statement[] = Object.freeze([]);
 
-/** Whether two lists hold the same statements in the same order. */
-export function sameStatements(a: readonly Statement[], b: readonly Statement[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 type Segment = { file: ParsedFile; entry: ParsedFile; from: number; to: number };
 

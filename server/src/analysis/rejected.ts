@@ -10,7 +10,7 @@
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
-import { sameReplayKey, type Model, type Policy, type Table, type View } from './model.js';
+import { sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
@@ -208,10 +208,7 @@ function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table
 
 /** Whether two lists of ADD COLUMN statements are the same objects in the same order (none: both undefined). */
 function sameAdds(a: readonly ColumnAdd[] | undefined, b: readonly ColumnAdd[] | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a === b || (a !== undefined && b !== undefined && sameItems(a, b));
 }
 
 /**
@@ -228,7 +225,7 @@ function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<t
     if (a[i] !== b[i]) out.add(b[i]!.file);
   }
   const w = before.ws;
-  if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameReplayKey(w.order, ws.order) || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
+  if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameItems(w.order, ws.order) || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
   // (the CREATE TABLEs that fail, 42P01, referencing a table made later: the same statements and
   // keys; one such statement turned every verdict off — redatito8150-sketch/local-marketplace,
   // hrds100/marketplace10)

@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, recordFromStart, resumePointOf, sameStatements, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, recordFromStart, resumePointOf, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -280,7 +280,7 @@ export class Workspace {
       // ENABLE and policies after it: built again without it when those are not the last build's;
       // what makes them so depends on the files alone, so the second build finds the same)
       const failing = createsReferencingLater(model).map((x) => x.stmt);
-      if (!sameStatements(failing, resumePointOf(model)?.failing ?? [])) model = buildModel(files, config, b.resume, failing);
+      if (!sameItems(failing, resumePointOf(model)?.failing ?? [])) model = buildModel(files, config, b.resume, failing);
       b.model = model;
       b.resume = resumePointOf(b.model);
     }

@@ -1,5 +1,5 @@
 import { SERIAL_TYPES } from '../analysis/catalog-loops.js';
-import { resolvedThroughPath, type Model, type Policy, type Table } from '../analysis/model.js';
+import { resolvedThroughPath, sameItems, type Model, type Policy, type Table } from '../analysis/model.js';
 import { nodeFactsFor, typeName } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
@@ -204,7 +204,7 @@ export const policyColumnNotIndexed = defineRule({
       if (!t.rlsEnabled || t.columns.length === 0) continue;
       const hit = byTable.get(t);
       const rejected = rejectedOf(model, t);
-      if (hit && sameList(hit.rejected, rejected) && stillHolds(model, hit, token)) {
+      if (hit && sameItems(hit.rejected, rejected) && stillHolds(model, hit, token)) {
         for (let j = 0; j < hit.reports.length; j++) report(hit.reports[j]!);
         continue;
       }
@@ -247,7 +247,6 @@ function rejectedOf(model: Model, t: Table): readonly Policy[] {
   return out.length ? out : NO_POLICIES;
 }
 
-const sameList = (a: readonly Policy[], b: readonly Policy[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The calls of a KeptTable with none (never mutated). */
 const NO_CALLS: Array<Node | string> = [];

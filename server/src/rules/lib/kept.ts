@@ -6,7 +6,7 @@
 // where it is asked with more than itself (the columns of a node's table, a table's accepted
 // policies), and the relations the result read, by key, each still the same table object (or
 // still none). Pure: reads the model.
-import type { Model, Table } from '../../analysis/model.js';
+import { sameItems, type Model, type Table } from '../../analysis/model.js';
 import { functionsToken, memoModel } from '../../analysis/policy-exprs.js';
 
 /** The relations a kept result read: key, table, key, table, … (the table undefined where there was none). */
@@ -59,13 +59,8 @@ export function keeper<K extends object, V>(): Keeper<K, V> {
   };
 }
 
-/** Whether two lists of facts are the same, element by element (===). */
-export function sameFacts(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** Whether two lists of facts are the same, element by element (===): model.ts sameItems. */
+export const sameFacts: (a: readonly unknown[], b: readonly unknown[]) => boolean = sameItems;
 
 /** Whether each relation key of `deps` (key, table, key, table, …) is still the table it was. */
 export function tablesHold(model: Model, deps: ReadonlyArray<string | Table | undefined>): boolean {
