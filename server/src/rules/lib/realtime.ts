@@ -1,4 +1,4 @@
-import type { Model, Table } from '../../analysis/model.js';
+import { ALL_TABLE_PRIVILEGES, type Model, type Table } from '../../analysis/model.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import { sval, walk } from '../../analysis/parse.js';
 import type { Node } from '../../analysis/types.js';
@@ -39,7 +39,7 @@ function build(model: Model): Table | undefined {
   const grants = new Map<string, Set<string>>(PLATFORM_GRANTS.map(([r, ps]) => [r, new Set(ps)]));
   for (const g of model.grantEvents) {
     if (g.objectKind !== 'table' || !g.objects.some((o) => o === REALTIME_MESSAGES || o === 'schema:realtime')) continue;
-    const privileges = g.privileges.includes('all') ? ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger'] : g.privileges;
+    const privileges = g.privileges.includes('all') ? ALL_TABLE_PRIVILEGES : g.privileges;
     for (const r of g.grantees) {
       let set = grants.get(r);
       if (!set) grants.set(r, (set = new Set()));
