@@ -48,8 +48,10 @@ function allSkipped(run: LintRun): boolean {
  * supabase/migrations/ holding no file itself, replayed on an assumption the run states.
  */
 function replayLines(run: LintRun, c: (code: string, s: string) => string): string[] {
+  // (a Supabase project's files its CLI never applies are told with the databases already)
+  const told = new Set(run.databases.flatMap((d) => (d.kind === 'unapplied' ? d.files : [])));
   const byReason = new Map<string, string[]>();
-  for (const n of run.notReplayed) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.path]);
+  for (const n of run.notReplayed) if (!told.has(n.path)) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.path]);
   const named = (paths: readonly string[]) => `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, and ${paths.length - 3} more` : ''}; --format json lists each`;
   const lines = [...byReason].map(([reason, paths]) => c('2', `not replayed (only their syntax is checked): ${counted(paths.length, 'file')} ${reason} (${named(paths)})`));
   const h = run.historyInFolders;
