@@ -599,6 +599,41 @@ END `;
     assert.ok(names > 40, String(names));
   });
 
+  test("ok: a FOR loop's query (FOR r IN SELECT, IN EXECUTE, a cursor's arguments) is located where it is written, before the loop's statements, though libpg-query gives the loop's body first (in the list it stays after them: FOUND is set when the loop ends); two loops over the same query: each at its own, after accents, CJK and emoji", () => {
+    const body = `
+DECLARE r record; n int; c CURSOR (k uuid) FOR SELECT id FROM members WHERE user_id = k;
+BEGIN
+  FOR r IN SELECT id FROM members WHERE user_id = auth.uid() LOOP
+    PERFORM 1 FROM logs WHERE who = r.id;
+  END LOOP;
+  FOR r IN SELECT id FROM members WHERE user_id = auth.uid() LOOP
+    PERFORM 2 FROM logs WHERE who = r.id;
+  END LOOP;
+  FOR r IN EXECUTE 'SELECT 1' USING (SELECT count(*) FROM members) LOOP
+    PERFORM 3;
+  END LOOP;
+  FOR r IN c((SELECT auth.uid())) LOOP
+    PERFORM 4;
+  END LOOP;
+  RETURN;
+END `;
+    const text = `${PREFIX}-- “é” 😀\nCREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $fn$${body}$fn$;\n`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const b = p.statements[0]!.body!;
+    const placed = b.statements.map((s) => [textOf(p, s), s.start] as const);
+    const loop = 'SELECT id FROM members WHERE user_id = auth.uid()';
+    const first = text.indexOf(loop);
+    const second = text.indexOf(loop, first + 1);
+    assert.ok(first > 0 && second > first);
+    const loops = placed.filter(([t]) => t === loop).map(([, at]) => at);
+    assert.deepEqual(loops, [first, second], 'each loop query at its own place');
+    // (each in the list after its loop's statements, where PL/pgSQL sets FOUND: definer-check-fails-open)
+    assert.deepEqual(placed.slice(0, 3).map(([t]) => t), ['SELECT id FROM members WHERE user_id = k', '1 FROM logs WHERE who = r.id', loop]);
+    for (const [t, at] of placed) assert.equal(text.slice(at, at + t.length), t);
+    for (const s of b.statements) assert.ok(s.start > text.indexOf('DECLARE'), textOf(p, s));
+  });
+
   test("ok: a SQL statement with INTO is not matched to a text that only looks like PostgreSQL's (a comment with it as it is kept, the same query with another INTO), and in a DO block's single-quoted body its nodes are where the file has them", () => {
     const text = `${PREFIX}DO 'DECLARE n int; m_日本 int;
 BEGIN

@@ -1834,6 +1834,21 @@ function placeIn(text: string, needle: string, from: number, into: boolean): Pla
   return undefined;
 }
 
+/**
+ * Whether a PL/pgSQL node is a FOR loop over a query (`FOR r IN SELECT …`, `FOR r IN EXECUTE …`,
+ * `FOR r IN cur(…)`), to which libpg-query gives its `body` before its query.
+ */
+function loopOverQuery(n: Node): boolean {
+  return 'body' in n && ('query' in n || 'argquery' in n);
+}
+
+/** A loopOverQuery node's keys in the order their parts are written: its body last. */
+function inTextOrder(n: Node): string[] {
+  const keys = Object.keys(n);
+  const i = keys.indexOf('body');
+  return [...keys.slice(0, i), ...keys.slice(i + 1), 'body'];
+}
+
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
 function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do', bound?: ReadonlyMap<string, string>): FunctionBody {
   let cursor = 0;
@@ -1847,6 +1862,23 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     }
     const last = cursor;
     return placeIn(lit.text, needle, 0, into) ?? { at: last, end: last + needle.length, to: (q) => last + q };
+  };
+  // Visits a node's parts with `each`, a loopOverQuery's in the order written (its query is then
+  // located before its body's statements, not after them); the statements of its query are then
+  // put back after those of its body, where PL/pgSQL sets FOUND, when the loop ends (the order
+  // definer-check-fails-open goes by).
+  const inLoopOrder = (v: Node, each: (k: string) => void): void => {
+    if (!loopOverQuery(v)) {
+      for (const k of Object.keys(v)) each(k);
+      return;
+    }
+    const from = body.statements.length;
+    let bodyFrom = from;
+    for (const k of inTextOrder(v)) {
+      if (k === 'body') bodyFrom = body.statements.length;
+      each(k);
+    }
+    if (bodyFrom > from) body.statements.push(...body.statements.splice(from, bodyFrom - from));
   };
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
@@ -2063,6 +2095,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       return;
     }
     if (!n || typeof n !== 'object') return;
+    if (loopOverQuery(n)) {
+      inLoopOrder(n, (k) => visit({ [k]: n[k] }, stmtType));
+      return;
+    }
     for (const key of Object.keys(n)) {
       const v = n[key];
       if (kind === 'do' && key === 'PLpgSQL_stmt_assign') {
@@ -2115,7 +2151,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         catalogPending = catalog ? [] : undefined;
         const replay = pending;
         const templates = catalogPending;
-        for (const k of Object.keys(v)) {
+        inLoopOrder(v, (k) => {
           if (k !== 'body') visit(v[k], key);
           else
             for (const b of v.body) {
@@ -2131,7 +2167,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
               each = undefined;
               inCatalog = undefined;
             }
-        }
+        });
         pending = outer;
         catalogPending = outerCatalog;
         // (what the body's EXECUTEs make, value after value, in the loop's order)
@@ -2264,14 +2300,14 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       }
       if (key === 'PLpgSQL_stmt_fors' && v?.query && v.var) {
         // (`FOR r IN SELECT … LOOP`: each row of the query is assigned to the loop's variables)
-        for (const k of Object.keys(v)) {
+        inLoopOrder(v, (k) => {
           if (k !== 'query') visit(v[k], key);
           else {
             loopInto = intoTargets(v.var);
             visit(v.query, key);
             loopInto = undefined;
           }
-        }
+        });
         continue;
       }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into) {

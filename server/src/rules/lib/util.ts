@@ -595,7 +595,7 @@ export function ownerRoleNote(model: Model, f: Func): string {
   if (f.body && !f.body.lexical) {
     for (const st of f.body.statements) walk(st.node, (k, v) => void (k === 'SQLValueFunction' && SVF_NAMES[v.op] && found.add(SVF_NAMES[v.op]!)));
   } else for (const m of codeOnly(bodyText(model, f)).matchAll(/\b(current_user|current_role|session_user)\b/gi)) found.add(m[1]!.toLowerCase());
-  const owner = f.owner?.role ? `its owner, ${f.owner.role},` : 'its owner';
+  const owner = f.owner?.role ? `its owner, ${roleList([f.owner.role])},` : 'its owner';
   const own = ['current_user', 'current_role', 'user'].filter((w) => found.has(w));
   const parts: string[] = [];
   if (own.length) parts.push(`${own.map((w) => `\`${w}\``).join(' and ')} ${own.length > 1 ? 'are' : 'is'} ${owner} here, not the caller: what it is compared with or records is the same for every caller`);
