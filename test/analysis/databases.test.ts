@@ -142,7 +142,7 @@ grant all on all tables in schema search to anon, authenticated;
   assert.ok(!rules('supabase/migrations/20240101000000_init.sql').includes('trigger-write-denied'));
   // the draft itself: its syntax error, and nothing about the table it would make
   assert.deepEqual(rules('supabase/policies/permissions.sql'), ['syntax-error']);
-  assert.match(describeDatabases(ws.databases()), /^one database: the migrations \(1 file\); 1 file under supabase\/ that the Supabase CLI does not apply \(not migrations, schemas, seeds or tests\): checked for syntax only, not replayed$/);
+  assert.match(describeDatabases(ws.databases()), /^one database: the migrations \(1 file\); 1 file under supabase\/ that the Supabase CLI does not apply \(not migrations, listed schemas, seeds or tests\): checked for syntax only, not replayed$/);
   // a draft moved into migrations/ is replayed (parsed again, its mark dropped)
   ws.removeFile('supabase/policies/permissions.sql');
   ws.setFile('supabase/migrations/20240102000000_revoke.sql', 'revoke usage on schema search from anon, authenticated;\nrevoke all on all tables in schema search from anon, authenticated;\n');

@@ -114,3 +114,11 @@ $$ LANGUAGE plpgsql SECURITY DEFINER;
   assert.equal(found.length, 1);
   assert.match(found[0]!.message, /^Policy "users_self_update" on public\.users lets PUBLIC write rows of it checking only their id against who the caller is: .*the custom access token hook public\.add_custom_claims\(jsonb\) \(supabase\/config\.toml \[auth\.hook\.custom_access_token\]\) copies from the role of their row of public\.users/);
 });
+
+test('ok: [db.seed] sql_paths and [db.migrations] schema_paths are lists of globs relative to supabase/ (`./` dropped, blank ones left out); an empty schema_paths, or one that is not a list, is none (every file of schemas/); seeding disabled lists no seed', () => {
+  const base = { schemas: ['public', 'graphql_public'] };
+  assert.deepEqual(apiSchemasOf('[db.migrations]\nschema_paths = ["./schemas/roles.sql", " ./schemas/*.sql ", ""]\n'), { ...base, schemaPaths: ['schemas/roles.sql', 'schemas/*.sql'] });
+  for (const none of ['schema_paths = []', 'schema_paths = "./schemas/*.sql"', 'enabled = true']) assert.deepEqual(apiSchemasOf(`[db.migrations]\n${none}\n`), base, none);
+  assert.deepEqual(apiSchemasOf('[db.seed]\nenabled = true\nsql_paths = ["./seed.sql", "./seeds/*.sql"]\n'), { ...base, seedPaths: ['seed.sql', 'seeds/*.sql'] });
+  assert.deepEqual(apiSchemasOf('[db.seed]\nenabled = false\nsql_paths = ["./seed.sql"]\n'), { ...base, seedPaths: [] });
+});

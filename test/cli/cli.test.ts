@@ -264,7 +264,7 @@ describe('workspace semantics', () => {
     // (one line per kind; the files beside a Supabase project that its CLI never applies — its scripts/, the down file
     // outside supabase/ — are told on the databases' line instead)
     assert.equal(t.match(/^not replayed/gm)?.length, 2, t);
-    assert.match(t, /2 files that the Supabase CLI does not apply \(1 under supabase\/: not migrations, schemas, seeds or tests; 1 outside supabase\/ and any migrations folder\)/);
+    assert.match(t, /2 files that the Supabase CLI does not apply \(1 under supabase\/: not migrations, listed schemas, seeds or tests; 1 outside supabase\/ and any migrations folder\)/);
     assert.doesNotMatch(t, /none of them replayed|replayed as the history/);
     // nothing to tell: no line
     assert.doesNotMatch(run(fixture({ 'm/1.sql': NO_RLS }), ['.']).stdout, /not replayed/);
@@ -466,6 +466,33 @@ describe("a Supabase project's config.toml", () => {
     const found = (j.files as Array<{ path: string; diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => `${f.path} ${d.rule}`));
     assert.ok(!found.some((r) => /policy-column-not-indexed|table-|policy-on-table-without-rls|rls-not-enabled/.test(r)), found.join('\n'));
   });
+  test("ok: the declarative schema files [db.migrations] schema_paths lists are replayed in its order (supabase db diff loads them so), the first glob's first; a file of schemas/ it does not list is not replayed", () => {
+    const files = {
+      'supabase/migrations/20240101000000_init.sql': 'CREATE EXTENSION IF NOT EXISTS pgcrypto;\n',
+      'supabase/schemas/00_policies.sql': 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n',
+      'supabase/schemas/tables.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL);\nCREATE INDEX notes_owner ON public.notes (owner);\n',
+      'supabase/schemas/old/stale.sql': 'CREATE TABLE public.stale (id int);\n',
+    };
+    const lint = (config: string) => {
+      const j = JSON.parse(run(fixture({ ...files, 'supabase/config.toml': config }), ['.', '--format', 'json']).stdout);
+      return {
+        order: j.databases[0].files as string[],
+        rules: (j.files as Array<{ path: string; diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => `${f.path} ${d.rule}`)),
+        notReplayed: (j.notReplayed as Array<{ path: string }>).map((n) => n.path),
+      };
+    };
+    const listed = lint('[db.migrations]\nschema_paths = ["./schemas/tables.sql", "./schemas/*.sql"]\n');
+    assert.deepEqual(listed.order, ['supabase/migrations/20240101000000_init.sql', 'supabase/schemas/tables.sql', 'supabase/schemas/00_policies.sql']);
+    assert.deepEqual(listed.rules, []);
+    assert.deepEqual(listed.notReplayed, ['supabase/schemas/old/stale.sql']);
+    // without the entry (or an empty list): every file of schemas/, in the order the CLI walks them; the policies come first, on a table not made yet
+    for (const config of ['project_id = "p"\n', '[db.migrations]\nschema_paths = []\n']) {
+      const walked = lint(config);
+      assert.deepEqual(walked.order, ['supabase/migrations/20240101000000_init.sql', 'supabase/schemas/00_policies.sql', 'supabase/schemas/old/stale.sql', 'supabase/schemas/tables.sql']);
+      assert.deepEqual(walked.notReplayed, []);
+      assert.ok(walked.rules.some((r) => r.startsWith('supabase/schemas/00_policies.sql ')), walked.rules.join('\n'));
+    }
+  });
   const BILLING =
     'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\n' +
     'GRANT USAGE ON SCHEMA billing TO anon, authenticated;\nGRANT SELECT ON billing.invoices TO anon, authenticated;\n';
@@ -526,7 +553,7 @@ describe("a Supabase project's config.toml", () => {
     });
     const r = run(dir, ['.', '--format', 'json']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas, \[auth\] enable_anonymous_sign_ins, \[auth\.hook\.custom_access_token\], \[db\] major_version and \[db\.seed\] sql_paths are not used\n$/);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas, \[auth\] enable_anonymous_sign_ins, \[auth\.hook\.custom_access_token\], \[db\] major_version, \[db\.seed\] sql_paths and \[db\.migrations\] schema_paths are not used\n$/);
     assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
   });
 });

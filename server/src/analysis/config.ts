@@ -78,6 +78,8 @@ export interface Config {
   orderRanks?: ReadonlyMap<string, number>;
   /** Not a setting: the seed files a Supabase project's config.toml lists (`[db.seed] sql_paths`), each with the index of the first glob matching it: replayed after every other file, in that order (computed by the caller). */
   seedRanks?: ReadonlyMap<string, number>;
+  /** Not a setting: the declarative schema files of a Supabase project's `schemas/` its config.toml lists (`[db.migrations] schema_paths`), each with the index of the first glob matching it: replayed in that order where its declarative schema is (computed by the caller). */
+  schemaRanks?: ReadonlyMap<string, number>;
   /**
    * The major version of the PostgreSQL the migrations run on (15), where a newer one's parser
    * rejects what it accepts (a word that is a keyword only since a later version: syntax-error);

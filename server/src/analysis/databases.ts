@@ -379,10 +379,10 @@ export function describeDatabases(dbs: readonly Database[]): string {
   const inside = files.filter((f) => IN_SUPABASE.test(f.replace(/\\/g, '/'))).length;
   const where =
     inside === files.length
-      ? 'under supabase/ that the Supabase CLI does not apply (not migrations, schemas, seeds or tests)'
+      ? 'under supabase/ that the Supabase CLI does not apply (not migrations, listed schemas, seeds or tests)'
       : inside === 0
         ? 'that the Supabase CLI does not apply (scripts outside supabase/ and any migrations folder)'
-        : `that the Supabase CLI does not apply (${inside} under supabase/: not migrations, schemas, seeds or tests; ${files.length - inside} outside supabase/ and any migrations folder)`;
+        : `that the Supabase CLI does not apply (${inside} under supabase/: not migrations, listed schemas, seeds or tests; ${files.length - inside} outside supabase/ and any migrations folder)`;
   return `${head}; ${counted(files.length, 'file')} ${where}: checked for syntax only, not replayed`;
 }
 

@@ -481,6 +481,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   journals: readonly DrizzleJournal[] = NO_JOURNALS,
   graphile: readonly GraphileMigrate[] = NO_GRAPHILE,
   seeds?: ReadonlyMap<string, number>,
+  schemas?: ReadonlyMap<string, number>,
 ): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
@@ -492,6 +493,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
+  if (schemas?.size) paths += `\0schemas\u0001${files.map((f) => schemas.get(f.file) ?? '').join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
@@ -513,6 +515,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     if (graphile.length) order = graphileOrder(order, files, graphile);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
+    if (schemas?.size) order = declaredOrder(order, files, schemas);
     // (Supabase's seed files, [db.seed] sql_paths: after every migration, the first glob's first — the sort is stable)
     if (seeds?.size) {
       const seed = (i: number) => seeds.get(files[i]!.file) ?? -1;
@@ -521,6 +524,33 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
+}
+
+/** migrationOrder with what a database's config says of it (sqitch plans, the `order` setting, Drizzle journals, graphile-migrate, Supabase's listed seeds and declarative schema files). */
+export function migrationOrderOf<T extends { file: string; text?: string }>(files: T[], c: Config): T[] {
+  return migrationOrder(files, c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks, c.schemaRanks);
+}
+
+/**
+ * `order` with the declarative schema files of Supabase projects whose config.toml lists them
+ * (`[db.migrations] schema_paths`, `ranks`) in the order `supabase db diff` loads them: the
+ * files of the first glob first, each glob's in byte order (Go's sort.Strings), at the places
+ * those files had (after the migrations: `schemas/` sorts after `migrations/`).
+ */
+function declaredOrder(order: number[], files: ReadonlyArray<{ file: string }>, ranks: ReadonlyMap<string, number>): number[] {
+  const places: number[] = [];
+  const listed: number[] = [];
+  order.forEach((i, at) => {
+    if (ranks.has(files[i]!.file)) {
+      places.push(at);
+      listed.push(i);
+    }
+  });
+  const rank = (i: number) => ranks.get(files[i]!.file)!;
+  listed.sort((a, b) => rank(a) - rank(b) || (files[a]!.file < files[b]!.file ? -1 : files[a]!.file > files[b]!.file ? 1 : 0));
+  const out = [...order];
+  places.forEach((at, k) => (out[at] = listed[k]!));
+  return out;
 }
 
 const NO_PLANS: readonly SqitchPlan[] = [];
@@ -1181,7 +1211,7 @@ export function markNotApplied(file: ParsedFile): void {
 export function notReplayedReason(file: ParsedFile): string | undefined {
   const why = wholeFileSkip(file);
   if (why !== undefined) return WHOLE_FILE_SKIPS[why];
-  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schemas, seeds (those config.toml's [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them" : undefined;
+  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schema files (those config.toml's [db.migrations] schema_paths lists, where it lists them), seeds (those its [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them" : undefined;
 }
 
 const WHOLE_FILE_SKIPS = {
@@ -2618,7 +2648,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * by default those of the previous build (engine/workspace.ts builds again when they changed).
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
-  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals, config.graphileMigrate, config.seedRanks);
+  const files = migrationOrderOf(parsed, config);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

@@ -1,7 +1,7 @@
 // Supabase's project config (`supabase/config.toml`): the schemas its Data API serves, whether
 // its Auth lets anyone sign in anonymously, and the PostgreSQL major version it runs. Pure: the
-// file's text in, its `[api]` schemas, `[auth] enable_anonymous_sign_ins` and `[db] major_version`
-// (or one clear problem) out. Never throws.
+// file's text in, its `[api]` schemas, `[auth] enable_anonymous_sign_ins`, `[db] major_version`,
+// the seed files and declarative schema files it lists (or one clear problem) out. Never throws.
 import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config.js';
 
@@ -21,6 +21,8 @@ export interface ApiSchemas {
   accessTokenHook?: string;
   /** `[db.seed] sql_paths`: globs relative to the `supabase/` folder (`./` dropped) of the files `supabase db reset` runs after the migrations, and only those (none when `[db.seed] enabled = false`) */
   seedPaths?: string[];
+  /** `[db.migrations] schema_paths`: globs relative to the `supabase/` folder (`./` dropped) of the declarative schema's files, in the order `supabase db diff` loads them (instead of every file of `schemas/`) */
+  schemaPaths?: string[];
   /**
    * A plain PostgREST project's configuration instead (postgrest-config.ts): `source` is its
    * postgrest.conf, docker-compose file or .env, `key` what named the schemas there
@@ -35,7 +37,7 @@ export interface ApiSchemas {
  * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
  * refuses such a file too).
  */
-export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number; accessTokenHook?: string; seedPaths?: string[] } | { problem: string } {
+export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number; accessTokenHook?: string; seedPaths?: string[]; schemaPaths?: string[] } | { problem: string } {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -52,7 +54,8 @@ export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIn
   const served = apiSchemasIn(doc);
   const hook = accessTokenHookIn(auth);
   const seeds = seedPathsIn(db);
-  return 'problem' in served ? served : { ...served, ...anonymous, ...version, ...(hook ? { accessTokenHook: hook } : {}), ...(seeds ? { seedPaths: seeds } : {}) };
+  const schemas = schemaPathsIn(db);
+  return 'problem' in served ? served : { ...served, ...anonymous, ...version, ...(hook ? { accessTokenHook: hook } : {}), ...(seeds ? { seedPaths: seeds } : {}), ...(schemas ? { schemaPaths: schemas } : {}) };
 }
 
 /**
@@ -67,8 +70,25 @@ function seedPathsIn(db: Record<string, unknown> | undefined): string[] | undefi
   // (seeding off: no seed file runs)
   if (seed.enabled === false) return [];
   if (!Array.isArray(seed.sql_paths)) return undefined;
-  const paths = seed.sql_paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim().replace(/^(?:\.\/)+/, ''));
+  const paths = globsIn(seed.sql_paths);
   return paths.length ? paths : undefined;
+}
+
+/**
+ * `[db.migrations] schema_paths`: the declarative schema's files, as globs relative to the
+ * `supabase/` folder, in the order `supabase db diff` loads them; without the entry (or an empty
+ * list, or anything but a list of strings) it loads every file of `schemas/`.
+ */
+function schemaPathsIn(db: Record<string, unknown> | undefined): string[] | undefined {
+  const migrations = typeof db === 'object' && db !== null ? (db.migrations as Record<string, unknown> | undefined) : undefined;
+  if (typeof migrations !== 'object' || migrations === null || !Array.isArray(migrations.schema_paths)) return undefined;
+  const paths = globsIn(migrations.schema_paths);
+  return paths.length ? paths : undefined;
+}
+
+/** A list of glob strings as config.toml gives them: trimmed, `./` dropped, blank ones left out. */
+function globsIn(list: unknown[]): string[] {
+  return list.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim().replace(/^(?:\.\/)+/, ''));
 }
 
 /**

@@ -8,7 +8,7 @@ import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Con
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
-import { isArchiveReplayed, migrationOrder, notReplayedReason, replayFileOrder } from '../analysis/model.js';
+import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
@@ -262,7 +262,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   // requires, a Drizzle Kit journal's order, a graphile-migrate project's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
     const c = ws.configOf(d.files[0]);
-    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks);
+    const ordered = migrationOrderOf(d.files.map((file) => ({ file, text: ws.text(file) })), c);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
   // (files with statements none of which is replayed: told, so that a clean run is not taken for a clean history)

@@ -9,7 +9,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
+import { isSupabaseLayout, migrationOrderOf } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
@@ -198,7 +198,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const read = (database: Database) => {
     const mine = new Set(database.files);
     const c = ws.configOf(database.files[0]);
-    return migrationOrder(all.filter((f) => mine.has(f.file)), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks);
+    return migrationOrderOf(all.filter((f) => mine.has(f.file)), c);
   };
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {

@@ -215,8 +215,9 @@ export class Workspace {
 
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
-      const seedRank = seedRankBy(this.api);
-      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), (id) => seedListed(this.api, seedRank, id));
+      const seedRank = listedRankBy(this.api, 'seed');
+      const schemaRank = listedRankBy(this.api, 'schema');
+      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!), (id) => listedInConfig(this.api, seedRank, schemaRank, id));
       // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
       // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
       // is parsed again, so that nothing computed from it before stays)
@@ -248,12 +249,10 @@ export class Workspace {
         const graphile = this.graphile.filter((g) => d.files.some((f) => f.startsWith(g.folder)));
         if (graphile.length) c = { ...c, graphileMigrate: graphile };
         if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
-        const seeds = new Map<string, number>();
-        for (const f of d.files) {
-          const r = seedRank(f);
-          if (r !== undefined) seeds.set(f, r);
-        }
+        const seeds = ranksOf(d.files, seedRank);
         if (seeds.size) c = { ...c, seedRanks: seeds };
+        const schemas = ranksOf(d.files, schemaRank);
+        if (schemas.size) c = { ...c, schemaRanks: schemas };
         configs.set(d, c);
       }
       this.dbs = { list, byFile, configs };
@@ -731,21 +730,27 @@ export async function lintTexts(files: ReadonlyArray<{ file: string; text: strin
 }
 
 /**
- * A file id's place among the seed files a Supabase project's config.toml lists (`[db.seed]
- * sql_paths`, globs relative to its `supabase/` folder): the index of the first glob matching it,
- * or undefined for a file none lists. `supabase db reset` runs them after every migration, the
- * files of the first glob first (model.ts migrationOrder puts them last in that order).
+ * A file id's place among the files a Supabase project's config.toml lists by globs relative to
+ * its `supabase/` folder: the index of the first glob matching it, or undefined for a file none
+ * lists. `seed`: `[db.seed] sql_paths`, which `supabase db reset` runs after every migration, the
+ * files of the first glob first (model.ts migrationOrder puts them last in that order; a migration
+ * or declarative schema a glob also names is applied as such); `schema`: `[db.migrations]
+ * schema_paths`, the declarative schema's files of `schemas/` (those of other folders are not
+ * replayed as one), in the order `supabase db diff` loads them.
  */
-function seedRankBy(api: readonly ApiSchemas[]): (id: string) => number | undefined {
-  const projects = api.filter((a) => a.seedPaths !== undefined).map((a) => ({ folder: a.folder, globs: a.seedPaths!.map((g) => picomatch(g, { dot: false })) }));
+function listedRankBy(api: readonly ApiSchemas[], kind: 'seed' | 'schema'): (id: string) => number | undefined {
+  const projects = api.flatMap((a) => {
+    const globs = kind === 'seed' ? a.seedPaths : a.schemaPaths;
+    return globs ? [{ folder: a.folder, globs: globs.map((g) => picomatch(g, { dot: false })) }] : [];
+  });
   if (projects.length === 0) return () => undefined;
+  const skipped = kind === 'seed' ? /^(?:migrations|schemas)\// : /^(?!schemas\/)/;
   return (id) => {
     const path = id.replace(/\\/g, '/');
     for (const p of projects) {
       if (!path.startsWith(p.folder)) continue;
       const rest = path.slice(p.folder.length);
-      // (a migration or declarative schema a glob also names is applied as such, first)
-      if (/^(?:migrations|schemas)\//.test(rest)) continue;
+      if (skipped.test(rest)) continue;
       const at = p.globs.findIndex((m) => m(rest));
       if (at >= 0) return at;
     }
@@ -753,16 +758,30 @@ function seedRankBy(api: readonly ApiSchemas[]): (id: string) => number | undefi
   };
 }
 
+/** The files `rank` places, with their places. */
+function ranksOf(files: readonly string[], rank: (id: string) => number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of files) {
+    const r = rank(f);
+    if (r !== undefined) out.set(f, r);
+  }
+  return out;
+}
+
 /**
- * Whether a Supabase project's config.toml makes a file one of its seeds: true for one its `[db.seed]
+ * Whether a Supabase project's config.toml makes a file one it applies: true for one its `[db.seed]
  * sql_paths` lists, false for a file named as seeds are (`seed*.sql`, `seed/`, `seeds/`) that a
- * project with that entry does not list (the CLI runs only the listed ones), undefined otherwise.
+ * project with that entry does not list (the CLI runs only the listed ones); true for a file of
+ * `schemas/` its `[db.migrations] schema_paths` lists, false for one it does not (`supabase db
+ * diff` loads only those); undefined otherwise.
  */
-function seedListed(api: readonly ApiSchemas[], rank: (id: string) => number | undefined, id: string): boolean | undefined {
-  if (rank(id) !== undefined) return true;
+function listedInConfig(api: readonly ApiSchemas[], seedRank: (id: string) => number | undefined, schemaRank: (id: string) => number | undefined, id: string): boolean | undefined {
+  if (seedRank(id) !== undefined || schemaRank(id) !== undefined) return true;
   const path = id.replace(/\\/g, '/');
-  const project = api.find((a) => a.seedPaths !== undefined && path.startsWith(a.folder));
-  return project !== undefined && DEFAULT_SEED.test(path.slice(project.folder.length)) ? false : undefined;
+  const seeds = api.find((a) => a.seedPaths !== undefined && path.startsWith(a.folder));
+  if (seeds !== undefined && DEFAULT_SEED.test(path.slice(seeds.folder.length))) return false;
+  const schemas = api.find((a) => a.schemaPaths !== undefined && path.startsWith(a.folder));
+  return schemas !== undefined && path.startsWith('schemas/', schemas.folder.length) ? false : undefined;
 }
 /** A file a Supabase project's folder holds where its seeds go when config.toml names none. */
 const DEFAULT_SEED = /^(?:seeds?\/|seed[^/]*\.sql$)/i;

@@ -174,11 +174,11 @@ async function readBesideFiles<T>(
  * that cannot be parsed is told to `log`, as `supabase start` would refuse it.
  */
 export function readApiSchemas(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<ApiSchemas[]> {
-  return readBesideFiles(files, /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/, 'config.toml', 'its [api] schemas, [auth] enable_anonymous_sign_ins, [auth.hook.custom_access_token], [db] major_version and [db.seed] sql_paths are', (text, names) => {
+  return readBesideFiles(files, /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/, 'config.toml', 'its [api] schemas, [auth] enable_anonymous_sign_ins, [auth.hook.custom_access_token], [db] major_version, [db.seed] sql_paths and [db.migrations] schema_paths are', (text, names) => {
     const api = apiSchemasOf(text);
     return 'problem' in api
       ? api
-      : { folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas, ...(api.anonymousSignIns ? { anonymousSignIns: true } : {}), ...(api.majorVersion !== undefined ? { majorVersion: api.majorVersion } : {}), ...(api.accessTokenHook ? { accessTokenHook: api.accessTokenHook } : {}), ...(api.seedPaths ? { seedPaths: api.seedPaths } : {}) };
+      : { folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas, ...(api.anonymousSignIns ? { anonymousSignIns: true } : {}), ...(api.majorVersion !== undefined ? { majorVersion: api.majorVersion } : {}), ...(api.accessTokenHook ? { accessTokenHook: api.accessTokenHook } : {}), ...(api.seedPaths ? { seedPaths: api.seedPaths } : {}), ...(api.schemaPaths ? { schemaPaths: api.schemaPaths } : {}) };
   }, ids, log);
 }
 
