@@ -279,3 +279,40 @@ test('ok: a DROP in a goose Down section does not count: schema.sql re-making th
     assert.equal(r.ok ? 'ran' : r.error.code, '42P07');
   });
 });
+
+test("ok: a Hasura / nhost migration (<version>_<name>/up.sql and down.sql) repeating an earlier version's files is a migration of its own, not a copy: hasura migrate apply runs both, in version order", async () => {
+  // (aelmamclinic's nhost/migrations/default/20260102172446_fix_my_account_id_rpc_account_id_clean/, the up.sql and
+  // down.sql of 20260102172058_fix_my_account_id_rpc_account_id/ again: Hasura applies each version folder once, so
+  // both run, and the second one's CREATE OR REPLACE sets back what a version between them changed)
+  const safe = `CREATE OR REPLACE FUNCTION public.my_account_id() RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT account_id FROM public.account_users WHERE user_uid = nullif(current_setting('hasura.user', true), '')::uuid LIMIT 1 $$;
+`;
+  const down = 'DROP FUNCTION IF EXISTS public.my_account_id();\n';
+  const dir = 'nhost/migrations/default';
+  const files = [
+    { file: `${dir}/20260101000000_accounts/up.sql`, text: 'CREATE TABLE public.account_users (account_id uuid NOT NULL, user_uid uuid NOT NULL);\n' },
+    { file: `${dir}/20260101000000_accounts/down.sql`, text: 'DROP TABLE public.account_users;\n' },
+    { file: `${dir}/20260102172058_fix_my_account_id/up.sql`, text: safe },
+    { file: `${dir}/20260102172058_fix_my_account_id/down.sql`, text: down },
+    // (a version between them drops the SET clause)
+    { file: `${dir}/20260102172300_my_account_id_no_path/up.sql`, text: safe.replace(' SET search_path = public, pg_temp', '') },
+    { file: `${dir}/20260102172300_my_account_id_no_path/down.sql`, text: down },
+    { file: `${dir}/20260102172446_fix_my_account_id_clean/up.sql`, text: safe },
+    { file: `${dir}/20260102172446_fix_my_account_id_clean/down.sql`, text: down },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, [], 'no version folder is taken for a copy of another');
+  // (the third version is replayed: the function has its SET search_path again, as on PostgreSQL)
+  assert.deepEqual(ws.model().functions.get('public.my_account_id')?.map((f) => f.created.file), [`${dir}/20260102172446_fix_my_account_id_clean/up.sql`]);
+  assert.deepEqual(findingsOf(ws, 'definer-search-path-missing'), []);
+  let config: unknown;
+  await inRollback(await getDb(), async (q) => {
+    for (const f of files.filter((x) => x.file.endsWith('/up.sql'))) assert.deepEqual(await runEachStatement(q, f.text), [], f.file);
+    config = (await q("SELECT proconfig FROM pg_proc WHERE proname = 'my_account_id'"))[0]?.proconfig;
+  });
+  assert.deepEqual(config, ['search_path=public, pg_temp']);
+  // (a backup of such a folder elsewhere — the same version folder under another parent — is still a copy)
+  const backup = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `backup/${f.file}`, text: f.text }))], ID).mine;
+  assert.deepEqual(backup.map((f) => f.file), [`backup/${dir}/20260102172058_fix_my_account_id/up.sql`, `backup/${dir}/20260102172058_fix_my_account_id/down.sql`]);
+});

@@ -493,12 +493,32 @@ export function historyInArchives(paths: Iterable<string>): Set<string> {
 /** A file in a Supabase project's `migrations/` folder (or a folder inside it): the path up to `supabase/migrations/`, and the rest. */
 const MIGRATIONS_FOLDER_FILE = /^(.*?(?:^|[\\/])supabase[\\/]migrations[\\/])(.+)$/;
 
+/** A folder named as one migration of a history whose migrations are folders: `<version>_<name>` (Hasura / nhost's `1736166836055_init/up.sql`, diesel's `2025-01-16-154339_rls/up.sql`, Prisma's `20240101000000_init/migration.sql`). */
+const VERSION_FOLDER = /^\d[\d-]*_[^\\/]*$/;
+
+/**
+ * Two folders that are two versions of one such history (siblings, each named `<version>_<name>`):
+ * its tool applies each version once, so files of one repeating the other's are run again, as a
+ * migration of their own (aelmamclinic's nhost/migrations/default/20260102172446_…_clean/, the
+ * up.sql and down.sql of 20260102172058_…/ again, which `hasura migrate apply` runs after it).
+ */
+function versionFolders(a: string, b: string): boolean {
+  return a !== b && isVersionFolder(a) && isVersionFolder(b) && folderOfPath(a) === folderOfPath(b);
+}
+
+const isVersionFolder = (folder: string) => VERSION_FOLDER.test(folder.slice(Math.max(folder.lastIndexOf('/'), folder.lastIndexOf('\\')) + 1));
+
+/** The folder holding a migration's history: a version folder's parent, else the folder itself. */
+const historyOf = (folder: string) => (isVersionFolder(folder) ? folderOfPath(folder) : folder);
+
 /**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
  * and the same text in another folder, where the two folders hold at least two such copies (a
  * migrations folder copied into a Docker build context, `docker/migrations/` beside
  * `packages/migrations/`; a backup of `supabase/migrations/`), not one file of a fixed name
- * written again (Prisma's `migration.sql`, an `up.sql` that re-adds a column). Replayed once
+ * written again (Prisma's `migration.sql`, an `up.sql` that re-adds a column), nor the files of
+ * two versions of a history whose migrations are folders (versionFolders: a Hasura version whose
+ * up.sql and down.sql repeat an earlier one's is a migration of its own, run too). Replayed once
  * more, such a copy would fail on what its original made (42P07, 42710) or set back what later
  * files changed. Of each set of copies the one kept is in the folder holding the most files
  * (the live history, not a backup of part of it), else the first in migration order; verify
@@ -534,22 +554,30 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     for (const g of byText.values()) if (g.length > 1 && new Set(g.map(folderOf)).size > 1) sets.push(g);
   }
   if (sets.length === 0) return out;
-  // how many copies each pair of folders shares: a pair sharing one file is no copied folder
+  // how many copies each pair of folders shares: a pair sharing one file is no copied folder, nor
+  // are two versions of one history whose migrations are folders (versionFolders)
   const pairs = new Map<string, number>();
   const pairOf = (a: string, b: string) => (a < b ? `${a}\0${b}` : `${b}\0${a}`);
   for (const g of sets) {
     const folders = [...new Set(g.map(folderOf))];
-    for (let i = 0; i < folders.length; i++) for (let j = i + 1; j < folders.length; j++) pairs.set(pairOf(folders[i]!, folders[j]!), (pairs.get(pairOf(folders[i]!, folders[j]!)) ?? 0) + 1);
+    for (let i = 0; i < folders.length; i++) {
+      for (let j = i + 1; j < folders.length; j++) {
+        if (versionFolders(folders[i]!, folders[j]!)) continue;
+        pairs.set(pairOf(folders[i]!, folders[j]!), (pairs.get(pairOf(folders[i]!, folders[j]!)) ?? 0) + 1);
+      }
+    }
   }
+  // (a version folder counts the files of its history: the folder of its versions)
   const sizes = new Map<string, number>();
-  for (const f of ordered) sizes.set(folderOf(f), (sizes.get(folderOf(f)) ?? 0) + 1);
+  for (const f of ordered) sizes.set(historyOf(folderOf(f)), (sizes.get(historyOf(folderOf(f))) ?? 0) + 1);
+  const size = (f: ParsedFile) => sizes.get(historyOf(folderOf(f)))!;
   for (const g of sets) {
     // (the first of the largest folder's: reduce keeps the earlier on a tie; never one the Supabase
     // CLI does not apply when another of the set it applies: inpersonmarketplace's
     // supabase/migrations/applied/, larger than the migrations folder, is never replayed, and its
     // copies in migrations/, which the CLI runs, were left out too)
     const live = g.filter((f) => !isSupabaseArchivedMigration(f.file));
-    const keep = (live.length ? live : g).reduce((a, b) => (sizes.get(folderOf(b))! > sizes.get(folderOf(a))! ? b : a));
+    const keep = (live.length ? live : g).reduce((a, b) => (size(b) > size(a) ? b : a));
     const home = folderOf(keep);
     // (an archived copy is left out of the replay as such, with no note: rollbackSections)
     for (const f of g) if (folderOf(f) !== home && !isSupabaseArchivedMigration(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
