@@ -772,3 +772,37 @@ test("the message's example appends pg_temp to the function's own schemas (SET s
   assert.equal(r.mine.length, 1);
   assert.match(r.mine[0]!.message, /Append pg_temp \(SET search_path = auth, pg_temp\), or use SET search_path = ''/);
 });
+
+test("ok (message): FROM in an expression names no table: `IF public.fn_is_super_admin() IS DISTINCT FROM true`, `IS NOT DISTINCT FROM NULL`, `EXTRACT(epoch FROM …)` (aelmamclinic's admin_payment_stats): a warning that says nothing can be shadowed yet; PGlite: the caller's temporary tables named true and now_ts change nothing", async () => {
+  const body = `CREATE FUNCTION is_member(p uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE since double precision;
+BEGIN
+  IF auth.uid() IS NOT DISTINCT FROM NULL THEN
+    RETURN false;
+  END IF;
+  since := EXTRACT(epoch FROM pg_catalog.now());
+  RETURN (EXISTS (SELECT 1 FROM public.tenant_users t WHERE t.tenant_id = p AND t.user_id = auth.uid())) IS DISTINCT FROM false
+    AND since IS DISTINCT FROM NULL;
+END $$`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: `-- « naïve » 日本語 😀\n${body};` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its body names every table and type with its schema today, so nothing can be shadowed yet/);
+  assert.equal(mine[0]!.severity, 'warning');
+  // (the same body reading a table without its schema, after an IS DISTINCT FROM: the error, as before)
+  const unqualified = body.replace('FROM public.tenant_users t', 'FROM tenant_users t');
+  const r = lintFiles([{ file: 'm.sql', text: `${unqualified};` }], ID).mine;
+  assert.match(r[0]!.message, /the function then reads the attacker's table/);
+  assert.equal(r[0]!.severity, 'error');
+  // (and an EXTRACT of a column without its schema is a column, not a table)
+  const column = `CREATE FUNCTION f() RETURNS double precision LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$ SELECT max(EXTRACT(epoch FROM t.created_at)) FROM public.events t $$;`;
+  assert.match(lintFiles([{ file: 'm.sql', text: `CREATE TABLE public.events (created_at timestamptz);\n${column}` }], ID).mine[0]!.message, /nothing can be shadowed yet/);
+  // on PostgreSQL: temporary tables named after the words following FROM are not read
+  const answers = await inRollback(await getDb(), async (q) => {
+    await setup(q, body);
+    const before = await isMember(q, TENANT_A);
+    await q(`CREATE TEMP TABLE "true" (x int); CREATE TEMP TABLE "null" (x int); ${forge}`);
+    return [before, await isMember(q, TENANT_A), await isMember(q, TENANT_B)];
+  });
+  assert.deepEqual(answers, [true, true, false], 'public.tenant_users is read before and after: the forged membership of tenant B is not seen');
+  assert.equal(await hijacked(unqualified), true, 'with tenant_users unqualified the temporary table is read (F3)');
+});

@@ -244,9 +244,12 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody, trans
   for (const m of text.matchAll(new RegExp(`\\bas\\s+${IDENT}\\s*[)\\[]`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
   // a relation named by one word after FROM, JOIN, INTO, UPDATE, TABLE (not a variable, a function, or a word of the syntax;
   // ON CONFLICT's DO UPDATE SET names none; a transition table read after FROM, JOIN or TABLE, not DELETE FROM, TRUNCATE or LOCK TABLE)
-  for (const m of text.replace(/\bdo\s+update\s+set\b/gi, ' ').matchAll(new RegExp(`(?:\\b(delete|truncate|lock)\\s+)?\\b(from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
+  const scan = text.replace(/\bdo\s+update\s+set\b/gi, ' ');
+  for (const m of scan.matchAll(new RegExp(`(?:\\b(delete|truncate|lock)\\s+)?\\b(from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
     const word = m[3]!.toLowerCase();
     if (variables.has(word) || NOT_RELATIONS.has(word) || ctes.has(word.startsWith('"') ? word.slice(1, -1) : word)) continue;
+    // (FROM as a word of an expression, not of a FROM clause: `x IS [NOT] DISTINCT FROM y`, `EXTRACT(year FROM created_at)`)
+    if (!m[1] && /^from$/i.test(m[2]!) && EXPRESSION_FROM.test(scan.slice(Math.max(0, m.index! - 40), m.index!))) continue;
     const name = m[3]!.startsWith('"') ? m[3]!.slice(1, -1) : word;
     if (!m[1] && /^(from|join|table)$/i.test(m[2]!) && transition.has(name)) {
       read.add(name);
@@ -256,6 +259,9 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody, trans
   }
   return json;
 }
+
+/** What precedes a FROM that is a word of an expression: `IS [NOT] DISTINCT FROM`, `EXTRACT(field FROM`. */
+const EXPRESSION_FROM = /(?:\bis\s+(?:not\s+)?distinct|\bextract\s*\(\s*(?:"[^"]+"|[a-z_]+))\s*$/i;
 
 /** Words that follow FROM, JOIN, INTO, UPDATE or TABLE in PL/pgSQL and SQL without naming a relation. */
 const NOT_RELATIONS = new Set(['select', 'lateral', 'only', 'strict', 'skip', 'nowait', 'of', 'rows', 'each', 'unnest', 'generate_series']);
