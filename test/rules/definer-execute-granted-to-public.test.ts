@@ -787,3 +787,58 @@ END $$;
   assert.deepEqual([c.before, c.after], [{ n: 0, total: 0 }, { n: 2, total: 42 }]);
   assert.ok(c.locks.includes('ExclusiveLock') && !c.locks.includes('AccessExclusiveLock'), `EXCLUSIVE with CONCURRENTLY, reads go on: ${c.locks}`);
 });
+
+test("err (message): REVOKE ALL … FROM PUBLIC then GRANT EXECUTE … TO PUBLIC (aelmamclinic's nhost migrations) is not 'never revoked': the message names the GRANT that gives EXECUTE back and the REVOKE it undoes (with their Hasura version folders); PGlite: anon calls it after both, 42501 after the fix", async () => {
+  const dir = 'nhost/migrations/default/20260105025000_current_account_support';
+  const sql = `CREATE TABLE public.tenant_users (tenant_id uuid, user_id uuid);
+ALTER TABLE public.tenant_users ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.is_member(t uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM public.tenant_users WHERE tenant_id = t) $$;
+REVOKE ALL ON FUNCTION public.is_member(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.is_member(uuid) TO PUBLIC;
+`;
+  const { ws, mine } = lintFiles([{ file: `${dir}/up.sql`, text: `-- « naïve » 日本語 😀\n${sql}` }, { file: `${dir}/down.sql`, text: 'DROP FUNCTION public.is_member(uuid);\n' }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /is executable by PUBLIC: the GRANT … TO PUBLIC at 20260105025000_current_account_support\/up\.sql:8 gives back the EXECUTE that the REVOKE … FROM PUBLIC at 20260105025000_current_account_support\/up\.sql:7 took, so every role can call it directly/);
+  assert.doesNotMatch(m, /unless that is revoked/);
+  assert.match(m, /Grant EXECUTE at 20260105025000_current_account_support\/up\.sql:8 to the roles that must call it instead of PUBLIC, or add REVOKE EXECUTE ON FUNCTION public\.is_member\(uuid\) FROM PUBLIC; after it/);
+  // (a GRANT … TO PUBLIC with no REVOKE before it, or a REVOKE after the GRANT: the message as before, or no finding)
+  assert.match(lintFiles([{ file: 'm.sql', text: sql.replace(/REVOKE ALL[^\n]*\n/, '') }], ID).mine[0]!.message, /functions are executable by PUBLIC unless that is revoked/);
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: `${sql}REVOKE EXECUTE ON FUNCTION public.is_member(uuid) FROM PUBLIC;\n` }], ID).mine, []);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const calls = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, `SELECT public.is_member('${TENANT_A}') AS m`);
+      return r.ok ? 'called' : r.error.code;
+    });
+  assert.equal(await calls(sql), 'called', 'the GRANT gives PUBLIC, and so anon, EXECUTE again');
+  assert.equal(await calls(fixed.text(`${dir}/up.sql`)!), '42501');
+});
+
+test("err (message): a CREATE OR REPLACE after REVOKE … FROM PUBLIC and GRANT … TO PUBLIC keeps both (aelmamclinic's my_feature_permissions): the message still names them; PGlite: anon calls the replaced function", async () => {
+  const fn = (n: number) => `CREATE OR REPLACE FUNCTION public.is_member(t uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM public.tenant_users WHERE tenant_id = t) AND ${n} > 0 $$;
+`;
+  const first = `CREATE TABLE public.tenant_users (tenant_id uuid, user_id uuid);\nALTER TABLE public.tenant_users ENABLE ROW LEVEL SECURITY;\n${fn(1)}REVOKE ALL ON FUNCTION public.is_member(uuid) FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION public.is_member(uuid) TO PUBLIC;\n`;
+  const files = [
+    { file: 'nhost/migrations/default/20251228095500_permissions/up.sql', text: first },
+    { file: 'nhost/migrations/default/20260110094000_default_allow/up.sql', text: fn(2) },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the GRANT … TO PUBLIC at 20251228095500_permissions\/up\.sql:7 gives back the EXECUTE that the REVOKE … FROM PUBLIC at 20251228095500_permissions\/up\.sql:6 took/);
+  const called = await inRollback(await getDb(), async (q) => {
+    await q(first);
+    await q(fn(2));
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, `SELECT public.is_member('${TENANT_A}') AS m`);
+    return r.ok ? 'called' : r.error.code;
+  });
+  assert.equal(called, 'called', 'CREATE OR REPLACE keeps the privileges: PUBLIC, and so anon, still holds EXECUTE');
+});

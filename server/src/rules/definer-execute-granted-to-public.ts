@@ -97,6 +97,27 @@ function settingsOnly(model: Model, f: Func): boolean {
   return sets;
 }
 
+/**
+ * The GRANT … TO PUBLIC naming `f` that gives PUBLIC back the EXECUTE a REVOKE … FROM PUBLIC took
+ * (aelmamclinic's `REVOKE ALL ON FUNCTION public.my_account_id() FROM PUBLIC; GRANT EXECUTE ON
+ * FUNCTION public.my_account_id() TO PUBLIC;`): of the grants and revokes naming PUBLIC (those naming
+ * `f`, and those ON ALL FUNCTIONS IN its schema made after its CREATE, as executeRevokedFrom counts
+ * them), the last one, when it is a grant naming `f` and a revoke precedes it; and that revoke.
+ */
+function grantedBackToPublic(model: Model, f: Func): { grant: Loc; revoke: Loc } | undefined {
+  const created = orderOf(model, f.created);
+  const events = grantEventsNaming(model, 'function', [f.signature, `schema:${f.schema}`])
+    .map((k) => ({ g: model.grantEvents[k]!, k }))
+    .filter(({ g }) => g.grantees.includes('public') && (g.objects.includes(f.signature) || orderOf(model, g.loc) > created))
+    .map(({ g, k }) => ({ g, k, at: orderOf(model, g.loc) }))
+    .sort((a, b) => a.at - b.at || a.k - b.k)
+    .map((x) => x.g);
+  const last = events[events.length - 1];
+  if (!last?.isGrant || !last.objects.includes(f.signature)) return undefined;
+  const revoke = events.slice(0, -1).reverse().find((g) => !g.isGrant);
+  return revoke ? { grant: last.loc, revoke: revoke.loc } : undefined;
+}
+
 /** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */
 export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
   return lastGrantOf(model, f.created, 'function', [f.signature, `schema:${f.schema}`], roles);
@@ -253,7 +274,7 @@ function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => vo
 export const definerExecuteGrantedToPublic = defineRule({
   meta: {
     id: 'definer-execute-granted-to-public',
-    description: "A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase, or where the project's default privileges grant EXECUTE to roles directly: revoked from PUBLIC only, which leaves them).",
+    description: "A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC, or is granted back to it (on Supabase, or where the project's default privileges grant EXECUTE to roles directly: revoked from PUBLIC only, which leaves them).",
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
@@ -324,10 +345,13 @@ export const definerExecuteGrantedToPublic = defineRule({
       const gone = droppedNames(model, f);
       const reads = ownerReads(f);
       const refreshes = onlyRefreshes(model, f);
+      // (PUBLIC's EXECUTE revoked, then granted back by name: the message says so, not that it was never revoked)
+      const back = grantedBackToPublic(model, f);
       report({
         ...at,
         message:
-          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
+          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: ` +
+          (back ? `the GRANT … TO PUBLIC at ${where(model, back.grant)} gives back the EXECUTE that the REVOKE … FROM PUBLIC at ${where(model, back.revoke)} took, ` : 'functions are executable by PUBLIC unless that is revoked, ') +
           `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `with arguments of its choosing, and it runs with its owner's rights: what it answers or does is then up to its body alone, which the policies no longer stand behind (T22)` : gone.length
               ? `and it runs with its owner's rights; it takes no argument, and its body names ${gone.map((g) => `${g.key}, which ${where(model, g.at)} drops`).join(', and ')}: a call that reaches ${gone.length > 1 ? 'them' : 'it'} fails with 42P01 (relation does not exist), so the function may no longer do what it did; drop it if nothing calls it any more, else revoking keeps it to the roles that need it (T22)`
               : f.writes.size
@@ -359,7 +383,7 @@ export const definerExecuteGrantedToPublic = defineRule({
             : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`
-            : `Add ${statements[0]}` +
+            : (back ? `Grant EXECUTE at ${where(model, back.grant)} to the roles that must call it instead of PUBLIC, or add ${statements[0]} after it` : `Add ${statements[0]}`) +
               (grantTo.length
                 ? ` and ${statements[1]} (${grantTo.join(', ')}: the role${grantTo.length > 1 ? 's' : ''} of policies that call it, which would otherwise fail with 42501), plus grants for any other role that must call it.`
                 : ' and grant EXECUTE to the roles that must call it.')) +

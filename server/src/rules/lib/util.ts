@@ -103,12 +103,18 @@ export function enableRlsFix(name: string, force: boolean): { title: string; sta
 
 
 
-/** `file:line` of a location, 1-based, for messages that name another place. */
+/**
+ * `file:line` of a location, 1-based, for messages that name another place; a file of a history
+ * whose migrations are folders is named with its folder, the version (`1736166836055_init/up.sql:3`,
+ * Hasura's, diesel's, Prisma's `20240101000000_init/migration.sql:3`): every migration's file has that name.
+ */
 export function where(model: Model, loc: Loc): string {
   const f = fileOf(model, loc.file);
   const line = f ? f.positionAt(loc.start).line + 1 : 0;
-  const name = loc.file.replace(/^file:\/\//, '').split(/[\\/]/).pop();
-  return `${name}:${line}`;
+  const parts = loc.file.replace(/^file:\/\//, '').split(/[\\/]/);
+  const name = parts.pop();
+  const folder = parts.pop();
+  return `${folder !== undefined && /^\d[\d-]*_/.test(folder) ? `${folder}/` : ''}${name}:${line}`;
 }
 
 export { quoteIdent };
