@@ -4,7 +4,7 @@
 // with 42501, and the Valid forms (a caller check, SECURITY INVOKER) return only A's own row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q, tryQuery } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q, tryQuery, withFreshDb } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -1985,4 +1985,36 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SEL
     assert.deepEqual(await q('SELECT get_body(1) AS mine, get_body(2) AS other'), [{ mine: 'mine', other: null }]);
     await q('RESET SESSION AUTHORIZATION');
   });
+});
+
+test("err (message): a Hasura RPC that takes the caller from its session argument (hasura_session ->> 'x-hasura-user-id', aelmamclinic's set_current_account) says so, not that it never looks at the caller: Hasura fills it from the JWT, a SQL caller passes any; PGlite: anon, calling it in SQL with user B's id, changes B's row", async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, nickname text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles
+  USING (id = (nullif(current_setting('hasura.user', true), '')::json ->> 'x-hasura-user-id')::uuid);
+CREATE FUNCTION public.set_nickname(hasura_session json, p_name text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE public.profiles SET nickname = p_name
+  WHERE id = nullif(hasura_session ->> 'x-hasura-user-id', '')::uuid;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'nhost/migrations/default/20260105025000_current_account/up.sql', text: `-- « naïve » 日本語 😀\n${sql}` }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /changes rows of public\.profiles, which has row-level security, but looks at who is calling only through its argument hasura_session \('x-hasura-user-id'\), Hasura's session argument: Hasura fills it from the request's verified JWT when a GraphQL query calls the function, but a role that calls it in SQL passes any session it likes, e.g\. another user's id: it runs as its owner/);
+  assert.doesNotMatch(m, /never looks at who is calling/);
+  assert.equal(nestedParentheses(m), undefined);
+  // (a json parameter the body does not read x-hasura- keys of: the message as before)
+  const plain = sql.replace("hasura_session ->> 'x-hasura-user-id'", "hasura_session ->> 'user'");
+  assert.match(lintFiles([{ file: 'm.sql', text: plain }], ID).mine[0]!.message, /never looks at who is calling/);
+  // (an instance of its own: the test before leaves the shared one's session authorization changed)
+  const nickname = await withFreshDb(async (db) => inRollback(db, async (q) => {
+    await asOwner(q, `${sql}INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b');`);
+    await q('SET ROLE anon');
+    await q(`SELECT public.set_nickname('{"x-hasura-user-id": "${TENANT_B}"}', 'taken')`);
+    await q('RESET ROLE');
+    return (await asOwner(q, `SELECT nickname FROM public.profiles WHERE id = '${TENANT_B}'`))[0]!.nickname as string;
+  }));
+  assert.equal(nickname, 'taken', "anon's forged session chose user B's row");
 });

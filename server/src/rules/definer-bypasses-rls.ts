@@ -830,6 +830,27 @@ function callerDomains(model: Model): ReadonlySet<string> {
 }
 
 /**
+ * Hasura's session argument: a json or jsonb parameter whose `x-hasura-…` keys the body reads
+ * (`hasura_session ->> 'x-hasura-user-id'`, aelmamclinic's nhost RPCs). Hasura fills it from the
+ * request's verified JWT when it calls the function for a GraphQL query (a client cannot set it),
+ * but a role calling the function in SQL passes any session it likes. The parameter and the key.
+ */
+function hasuraSession(model: Model, f: Func): { param: string; key: string } | undefined {
+  const text = bodyText(model, f);
+  if (!/x-hasura-/i.test(text)) return undefined;
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const p = x?.FunctionParameter;
+    const names: Node[] = p?.argType?.names ?? [];
+    const type = String(sval(names[names.length - 1]) ?? '').toLowerCase();
+    if (typeof p?.name !== 'string' || (type !== 'json' && type !== 'jsonb') || (p.mode && p.mode !== 'FUNC_PARAM_DEFAULT' && p.mode !== 'FUNC_PARAM_IN')) continue;
+    const name = p.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const m = new RegExp(`(?<![\\w$])"?${name}"?\\s*(?:::\\s*jsonb?\\s*)?->>?\\s*'(x-hasura-[\\w-]+)'`, 'i').exec(text);
+    if (m) return { param: p.name, key: m[1]!.toLowerCase() };
+  }
+  return undefined;
+}
+
+/**
  * Whether a parameter's type is such a domain (GamingPlatform's `fromUser whoami DEFAULT
  * current_user`): PostgreSQL checks the value a caller passes against who calls (23514 for any
  * other), so the parameter is the caller, checked, and the rows it chooses are theirs.
@@ -1094,6 +1115,8 @@ export const definerBypassesRls = defineRule({
       const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
+      // (Hasura's session argument, which a SQL caller sets: the message says how Hasura fills it)
+      const session = guardedOnly || spoof ? undefined : hasuraSession(model, f);
       // (a lookup of what the caller passes that raises when no row matches it: a secret's check, if
       // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
       const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
@@ -1105,6 +1128,8 @@ export const definerBypassesRls = defineRule({
         message:
           (guardedOnly
             ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
+            : session && !records
+              ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only through its argument ${session.param} ('${session.key}'), Hasura's session argument: Hasura fills it from the request's verified JWT when a GraphQL query calls the function, but a role that calls it in SQL passes any session it likes, e.g. another user's id: `
             : spoof && !records
               ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only ${fallback ? `as the fallback of ${spoof}, which any caller skips by passing the parameter` : `through the DEFAULT of its parameter ${spoof}, which any caller may override`} with another value, e.g. an admin's or another user's id: `
               : `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
@@ -1112,7 +1137,7 @@ export const definerBypassesRls = defineRule({
             ? ''
             : records
             ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`session_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? `reads or ${writes.every(inserted) ? 'inserts' : 'changes'}` : reads.length ? 'reads' : writes.every(inserted) ? 'inserts' : 'changes'}): `
-            : spoof
+            : spoof || session
               ? ''
               : // (current_user is the function's owner inside it, never the caller: said where the body names it)
                 `(no ${supabase ? '`auth.uid()` or `auth.jwt()`' : '`session_user`'}, \`current_setting()\` or function that uses them${ownerNote ? `; ${ownerNote}` : ''}): `) +
