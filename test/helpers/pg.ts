@@ -271,8 +271,11 @@ export async function isDead(db: PGlite): Promise<boolean> {
 
 /**
  * Runs `fn` inside `BEGIN … ROLLBACK`. The rollback always happens (also on error) and undoes
- * DDL, data, `SET`/`SET LOCAL`/`set_config` and `ALTER ROLE`. Afterwards: `RESET ROLE`,
- * `RESET SESSION AUTHORIZATION`, `DEALLOCATE ALL` (PREPARE is not transactional). If the
+ * DDL, data, `SET`/`SET LOCAL`/`set_config` and `ALTER ROLE`. Afterwards: `RESET ROLE`, the
+ * session authorization back to PGlite's superuser (`SET SESSION AUTHORIZATION postgres`: PGlite
+ * stays the role a SET SESSION AUTHORIZATION made it on RESET, DEFAULT or a ROLLBACK of the SET,
+ * so a test's `SET SESSION AUTHORIZATION alice` left the instance's later tests with session_user
+ * alice), `DEALLOCATE ALL` (PREPARE is not transactional). If the
  * instance died inside, the DeadInstanceError propagates and getDb() will start a new one.
  */
 export async function inRollback<T>(db: PGlite, fn: (q: Q) => Promise<T>): Promise<T> {
@@ -282,7 +285,7 @@ export async function inRollback<T>(db: PGlite, fn: (q: Q) => Promise<T>): Promi
     return await fn(q);
   } finally {
     if (!deadDbs.has(db)) {
-      await db.exec('ROLLBACK; RESET SESSION AUTHORIZATION; RESET ROLE; DEALLOCATE ALL;');
+      await db.exec('ROLLBACK; SET SESSION AUTHORIZATION postgres; RESET ROLE; DEALLOCATE ALL;');
     }
   }
 }
