@@ -827,3 +827,175 @@ $$;
   for (const what of ['right', 'assignment', 'execute', 'branch'] as const) assert.equal(await promoteB(closed[what], 'anon'), 'P0001 not found', `${what}: FOUND is the caller lookup's`);
   for (const what of ['perform', 'update', 'loop'] as const) assert.equal(await promoteB(open[what], 'anon'), 'admin', `${what}: FOUND is its own`);
 });
+
+// Masuud10's record_fee_payment (zero-start-genesis-place, 20250715143556): the caller's role and
+// school looked up, `IF v_user_role NOT IN (…) THEN RETURN` first, then, nested under another IF,
+// `IF v_fee_record.school_id != v_user_school_id THEN RETURN`. Schools S1 and S2; a fee of each.
+const SCHOOL_1 = '51000000-0000-0000-0000-000000000001';
+const SCHOOL_2 = '52000000-0000-0000-0000-000000000002';
+const FEE_1 = 'f1000000-0000-0000-0000-000000000001';
+const FEE_2 = 'f2000000-0000-0000-0000-000000000002';
+/** A signed-in user without a profile row. */
+const NO_PROFILE = 'c0000000-0000-0000-0000-00000000000c';
+const FEES_SQL = (check: string) => `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL, school_id uuid);
+CREATE TABLE public.fees (id uuid PRIMARY KEY, school_id uuid NOT NULL, amount numeric NOT NULL);
+CREATE TABLE public.student_fees (id uuid PRIMARY KEY, fee_id uuid NOT NULL REFERENCES public.fees, paid_amount numeric NOT NULL DEFAULT 0, status text NOT NULL DEFAULT 'pending');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.fees ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.student_fees ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_profile ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+
+CREATE OR REPLACE FUNCTION public.record_fee_payment(p_student_fee_id uuid, p_amount numeric)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path TO 'public', 'pg_temp'
+AS $$
+DECLARE
+    v_user_role text;
+    v_user_school_id uuid;
+    v_fee_record record;
+    v_new_paid_amount numeric;
+BEGIN
+    -- Get user context
+    SELECT role, school_id INTO v_user_role, v_user_school_id
+    FROM public.profiles WHERE id = auth.uid();
+
+    -- Validate user has finance permissions
+${check}
+    -- Get the fee record with school validation
+    SELECT sf.*, f.amount as fee_amount, f.school_id
+    INTO v_fee_record
+    FROM public.student_fees sf
+    JOIN public.fees f ON sf.fee_id = f.id
+    WHERE sf.id = p_student_fee_id;
+
+    IF NOT FOUND THEN
+        RETURN jsonb_build_object('error', 'Student fee record not found');
+    END IF;
+
+    -- Validate school access for non-admin users
+    IF v_user_role NOT IN ('elimisha_admin', 'edufam_admin') THEN
+        IF v_fee_record.school_id != v_user_school_id THEN
+            RETURN jsonb_build_object('error', 'Cannot record payment for other schools');
+        END IF;
+    END IF;
+
+    v_new_paid_amount := COALESCE(v_fee_record.paid_amount, 0) + p_amount;
+    UPDATE public.student_fees
+    SET paid_amount = v_new_paid_amount,
+        status = CASE WHEN v_new_paid_amount >= v_fee_record.fee_amount THEN 'paid' ELSE 'partial' END
+    WHERE id = p_student_fee_id;
+
+    RETURN jsonb_build_object('success', true, 'paid_amount', v_new_paid_amount);
+END;
+$$;
+`;
+const ROLE_CHECK = `    IF v_user_role NOT IN ('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin') THEN
+        RETURN jsonb_build_object('error', 'Insufficient permissions to record payments');
+    END IF;
+`;
+
+/**
+ * What record_fee_payment(fee, 100) answers each caller (its `error`, or the amount paid after
+ * it) on PGlite: anon, a signed-in user without a profile row, a teacher of school 1, and school
+ * 1's finance officer paying school 2's fee and then its own.
+ */
+async function feesPaidBy(sql: string): Promise<Record<'anon' | 'noProfile' | 'teacher' | 'officerOther' | 'officerOwn', string>> {
+  const out: Record<string, string> = {};
+  const cases: Array<[string, string | undefined, string]> = [
+    ['anon', undefined, FEE_2],
+    ['noProfile', NO_PROFILE, FEE_2],
+    ['teacher', TENANT_B, FEE_1],
+    ['officerOther', TENANT_A, FEE_2],
+    ['officerOwn', TENANT_A, FEE_1],
+  ];
+  for (const [name, user, fee] of cases) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'finance_officer', '${SCHOOL_1}'), ('${TENANT_B}', 'teacher', '${SCHOOL_1}');
+               INSERT INTO public.fees VALUES ('${FEE_1}', '${SCHOOL_1}', 500), ('${FEE_2}', '${SCHOOL_2}', 500);
+               INSERT INTO public.student_fees (id, fee_id) VALUES ('${FEE_1}', '${FEE_1}'), ('${FEE_2}', '${FEE_2}')`);
+      if (user) await q(actAs(user));
+      await q(`SET ROLE ${user ? 'authenticated' : 'anon'}`);
+      const [r] = await q(`SELECT public.record_fee_payment('${fee}', 100) AS r`);
+      await q('RESET ROLE');
+      const [paid] = await q(`SELECT paid_amount::text AS p FROM public.student_fees WHERE id = '${fee}'`);
+      out[name] = r!.r.error ?? `paid ${paid!.p}`;
+    });
+  }
+  return out as Record<'anon' | 'noProfile' | 'teacher' | 'officerOther' | 'officerOwn', string>;
+}
+
+test("err: the first check a caller without a profile row passes is reported, not the nested one after it (Masuud10's record_fee_payment: IF v_user_role NOT IN ('finance_officer', …) THEN RETURN, later IF v_fee_record.school_id != v_user_school_id nested under IF v_user_role NOT IN (…)): NULL NOT IN (…) is NULL, so anon and a signed-in user without a profile pay school 2's fee while a teacher and school 1's finance officer are refused; the fix (v_user_role IN (…)) IS NOT TRUE refuses them, re-lints clean (the nested check with it), and the officer still pays its own school's fee", async () => {
+  const sql = FEES_SQL(ROLE_CHECK);
+  const file = 'supabase/migrations/20250715143556_fees.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1, 'one finding: the check that decides');
+  assert.equal(textAt(ws, mine[0]!), "v_user_role NOT IN ('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin')");
+  assert.match(
+    mine[0]!.message,
+    /^The caller check IF v_user_role NOT IN \('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin'\) THEN RETURN … in SECURITY DEFINER function public\.record_fee_payment\(uuid, numeric\), which .* can call, fails open: for anon, .* the SELECT … INTO v_user_role FROM public\.profiles that looks the caller up finds no row and PL\/pgSQL sets v_user_role to NULL \(as it does for a signed-in user who has no such row\), so the condition is NULL, and IF runs its branch only when the condition is true: the function does not return early and goes on as its owner, for whatever arguments it was given\. Write \(v_user_role IN \(…\)\) IS NOT TRUE instead of v_user_role NOT IN \(…\) \(true when v_user_role is none of the values, and when it is NULL too\), or return when the SELECT finds no row, right after it \(IF NOT FOUND THEN RETURN …\): the IF NOT FOUND further down reads the FOUND that SELECT … INTO v_fee_record set/,
+  );
+  assert.deepEqual(await feesPaidBy(sql), {
+    anon: 'paid 100',
+    noProfile: 'paid 100',
+    teacher: 'Insufficient permissions to record payments',
+    officerOther: 'Cannot record payment for other schools',
+    officerOwn: 'paid 100',
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /IF \(v_user_role IN \('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin'\)\) IS NOT TRUE THEN/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await feesPaidBy(sqlOf(fixed)), {
+    anon: 'Insufficient permissions to record payments',
+    noProfile: 'Insufficient permissions to record payments',
+    teacher: 'Insufficient permissions to record payments',
+    officerOther: 'Cannot record payment for other schools',
+    officerOwn: 'paid 100',
+  });
+  // (written NOT (v_user_role IN (…)): the same, and the same fix)
+  const negated = sql.replace('IF v_user_role NOT IN (\'finance_officer\', \'principal\', \'school_owner\', \'elimisha_admin\', \'edufam_admin\') THEN', "IF NOT (v_user_role IN ('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin')) THEN");
+  assert.notEqual(negated, sql);
+  const n = lintFiles([{ file, text: negated }], ID);
+  assert.equal(n.mine.length, 1);
+  assert.equal(textAt(n.ws, n.mine[0]!), "NOT (v_user_role IN ('finance_officer', 'principal', 'school_owner', 'elimisha_admin', 'edufam_admin'))");
+  assert.equal(sqlOf(applyFix(n.ws, n.mine[0]!)), sqlOf(fixed));
+  // (without the role check, the nested school check is the first a caller without a profile
+  // passes, and is reported, with the IF around it, which is NULL for them too and skips it: the
+  // fix changes both, else that caller never reaches the check; with IS NULL refusing that caller
+  // first, neither is reported)
+  const nested = lintFiles([{ file, text: FEES_SQL('') }], ID);
+  assert.equal(nested.mine.length, 1);
+  assert.equal(textAt(nested.ws, nested.mine[0]!), 'v_fee_record.school_id != v_user_school_id');
+  assert.match(
+    nested.mine[0]!.message,
+    /so the condition is NULL, and IF runs its branch only when the condition is true; nor does such a caller reach the check: it is inside IF v_user_role NOT IN \('elimisha_admin', 'edufam_admin'\) THEN …, whose condition is NULL for them too, so that branch is skipped: the function does not return early .* Compare with IS DISTINCT FROM instead of != \(true when one side is NULL\), and write \(v_user_role IN \('elimisha_admin', 'edufam_admin'\)\) IS NOT TRUE instead of v_user_role NOT IN \('elimisha_admin', 'edufam_admin'\) .* in IF v_user_role NOT IN \('elimisha_admin', 'edufam_admin'\) THEN around it, or return when the SELECT finds no row/,
+  );
+  assert.deepEqual(await feesPaidBy(FEES_SQL('')), {
+    anon: 'paid 100',
+    noProfile: 'paid 100',
+    teacher: 'paid 100',
+    officerOther: 'Cannot record payment for other schools',
+    officerOwn: 'paid 100',
+  });
+  const nestedFixed = applyFix(nested.ws, nested.mine[0]!);
+  assert.match(sqlOf(nestedFixed), /IF \(v_user_role IN \('elimisha_admin', 'edufam_admin'\)\) IS NOT TRUE THEN\s+IF v_fee_record\.school_id IS DISTINCT FROM v_user_school_id THEN/);
+  assert.deepEqual(findingsOf(nestedFixed, ID), []);
+  assert.deepEqual(await feesPaidBy(sqlOf(nestedFixed)), {
+    anon: 'Cannot record payment for other schools',
+    noProfile: 'Cannot record payment for other schools',
+    teacher: 'paid 100',
+    officerOther: 'Cannot record payment for other schools',
+    officerOwn: 'paid 100',
+  });
+  // (inside an IF that reads the role otherwise, `IF v_user_role = 'teacher' THEN`, the check is
+  // not meant for a caller without a profile, whom that IF leads past it: not reported)
+  const teachersOnly = FEES_SQL('').replace("IF v_user_role NOT IN ('elimisha_admin', 'edufam_admin') THEN", "IF v_user_role = 'teacher' THEN");
+  assert.notEqual(teachersOnly, FEES_SQL(''));
+  assert.equal(lintFiles([{ file, text: teachersOnly }], ID).mine.length, 0);
+  const safe = FEES_SQL(ROLE_CHECK.replace('IF v_user_role NOT IN', 'IF v_user_role IS NULL OR v_user_role NOT IN'));
+  assert.equal(lintFiles([{ file, text: safe }], ID).mine.length, 0);
+  assert.equal((await feesPaidBy(safe)).noProfile, 'Insufficient permissions to record payments');
+});

@@ -1,4 +1,4 @@
-import { callsIn, census, conjuncts, constValue, hasSubLink, identEnd, memoStmt, relationsIn } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, hasSubLink, identEnd, locationBounds, matchParen, memoStmt, relationsIn } from '../analysis/ast.js';
 import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
@@ -66,8 +66,11 @@ function sameContext(a: ContextOf | undefined, b: ContextOf): boolean {
 interface Guard {
   stmt: Statement;
   context: ContextOf;
-  /** the operator's span and what replaces it */
-  op: { start: number; end: number; newText: string; was: string };
+  /**
+   * the operator's span and what replaces it (for NOT IN, the whole comparison; `said`: how the
+   * message writes the two, its list cut to `(…)`)
+   */
+  op: { start: number; end: number; newText: string; was: string; said?: { was: string; newText: string } };
   /** ORed with conditions on the arguments alone */
   inOr?: boolean;
   /**
@@ -164,6 +167,8 @@ function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: N
       return { stmt: s, context, op: { start: at, end, newText: `${text.slice(arg.ColumnRef.location, end)} IS NOT TRUE`, was } };
     }
   }
+  // (`ctx NOT IN ('admin', 'staff')`, or `NOT (ctx IN (…))`: NULL NOT IN a list is NULL)
+  if (cmp?.kind === 'AEXPR_IN') return notInFailingOpen(model, file, s, cond, cmp, negated, vars);
   if (!cmp || cmp.kind !== 'AEXPR_OP' || cmp.name?.length !== 1) return undefined;
   const op = cmp.name[0]?.String?.sval;
   if (op !== (negated ? '=' : '<>')) return undefined;
@@ -180,6 +185,52 @@ function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: N
   if (!(was === '<>' || was === '!=' || was === '=')) return undefined;
   const newText = negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM';
   return { stmt: s, context, op: { start: at, end: at + was.length, newText, was } };
+}
+
+/**
+ * `ctx NOT IN (k1, k2, …)` (or `NOT (ctx IN (…))`) with ctx NULL without a caller: `x NOT IN (a, b)`
+ * is `x <> a AND x <> b`, NULL for x NULL, so the guard does not raise (record_fee_payment's `IF
+ * v_user_role NOT IN ('finance_officer', …) THEN RETURN`: a caller without a profile row goes on). The
+ * fix writes `(ctx IN (k1, k2, …)) IS NOT TRUE`: true when ctx is NULL, or in no list item. Not with a
+ * NULL constant in the list (never true for anyone: another mistake), nor a context on the list's side.
+ */
+function notInFailingOpen(model: Model, file: string, s: Statement, cond: Node, cmp: Node, negated: boolean, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {
+  if (cmp.name?.length !== 1 || cmp.name[0]?.String?.sval !== (negated ? '=' : '<>')) return undefined;
+  const context = nullableContext(cmp.lexpr, vars);
+  const items: Node[] = cmp.rexpr?.List?.items ?? [];
+  if (!context || items.length === 0 || items.some((x) => bareValue(x)?.A_Const?.isnull)) return undefined;
+  const text = textOfFile(model, file);
+  const open = cmp.rexpr_list_start;
+  if (typeof open !== 'number' || text[open] !== '(') return undefined;
+  const close = typeof cmp.rexpr_list_end === 'number' && text[cmp.rexpr_list_end] === ')' ? cmp.rexpr_list_end : matchParen(text, open);
+  if (close < 0) return undefined;
+  const list = text.slice(open, close + 1);
+  const short = (t: string) => (t.length > 40 ? '(…)' : t);
+  let start: number;
+  let end: number;
+  let value: string;
+  if (negated) {
+    // NOT (ctx IN (…)): the parenthesis after NOT holds the comparison alone
+    start = cond.BoolExpr.location;
+    const paren = text.indexOf('(', start);
+    if (!/^not\s*\($/i.test(text.slice(start, paren + 1))) return undefined;
+    end = matchParen(text, paren);
+    if (end < 0 || text.slice(close + 1, end).trim() !== '') return undefined;
+    end++;
+    value = text.slice(paren + 1, cmp.location).trim();
+  } else {
+    start = locationBounds(cmp.lexpr).min;
+    end = close + 1;
+    if (!/^not\s+in\b/i.test(text.slice(cmp.location, open))) return undefined;
+    value = text.slice(start, cmp.location).trim();
+  }
+  // (the value as written, parentheses balanced: `(v_role) NOT IN …` starts before its first location)
+  const bare = value.replace(/'(?:[^']|'')*'/g, '');
+  if (!Number.isFinite(start) || !value || (bare.match(/\(/g)?.length ?? 0) !== (bare.match(/\)/g)?.length ?? 0)) return undefined;
+  const was = text.slice(start, end);
+  const newText = `(${value} IN ${list}) IS NOT TRUE`;
+  const said = { was: negated ? `NOT (${value} IN ${short(list)})` : `${value} NOT IN ${short(list)}`, newText: `(${value} IN ${short(list)}) IS NOT TRUE` };
+  return { stmt: s, context, op: { start, end, newText, was, said } };
 }
 
 /**
@@ -361,6 +412,67 @@ function staleFoundGuard(f: Func, lookup: Statement): { guard: Statement; setter
 }
 
 /**
+ * Whether a guard refusing a caller for whom `c` is NULL refuses those for whom `context` is: c is
+ * auth.uid() (for itself and a lookup keyed by it; a setting is another matter), or the same setting
+ * or variable, or a variable its lookup's SELECT … INTO fills beside it (no row for the caller sets
+ * both NULL).
+ */
+function closes(c: ContextOf | undefined, context: ContextOf): boolean {
+  return !!c && (c.kind === 'auth.uid()' ? context.kind !== 'setting' : c.text === context.text || (!!context.lookup && c.lookup?.stmt === context.lookup.stmt));
+}
+
+/**
+ * Whether the guard `a` (an IF's or ELSIF's condition) runs on every way to `b`, after it: it
+ * comes first in the body, and `b` is in every IF branch that holds `a`'s IF, and in the same
+ * EXCEPTION handler. Not an ELSIF's condition, which runs only when the branches before it were
+ * not taken. (Loops are not told apart: a guard in one is taken as run.)
+ */
+function runsBefore(f: Func, a: Statement, b: Statement): boolean {
+  const statements = f.body?.statements ?? [];
+  if (statements.indexOf(a) >= statements.indexOf(b)) return false;
+  const arms = a.arms ?? [];
+  if (!a.armCond || arms.length < 2 || arms[arms.length - 1] !== 0) return false;
+  const outer = arms.slice(0, -2);
+  const bArms = b.arms ?? [];
+  if (outer.some((x, i) => bArms[i] !== x)) return false;
+  return JSON.stringify(a.handlerOf ?? []) === JSON.stringify(b.handlerOf ?? []);
+}
+
+/**
+ * The IF conditions around a guard (it is in their THEN branch, or an ELSIF's) that are not true
+ * either for a caller without the context, so that such a caller never reaches it: `failing`, those
+ * that fail open the same way (`IF v_user_role NOT IN ('elimisha_admin', …) THEN` around record_fee_payment's
+ * school check: NULL, its branch skipped), whose fixes the guard's fix needs too; `other`, one that
+ * reads the context some other way (`IF v_role = 'teacher' THEN <check>`: the check is not meant
+ * for such a caller, and its fix alone would not reach them).
+ */
+function around(model: Model, f: Func, s: Statement, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): { failing: Guard[]; other: boolean } {
+  const out: { failing: Guard[]; other: boolean } = { failing: [], other: false };
+  const arms = s.arms ?? [];
+  const statements = f.body?.statements ?? [];
+  for (let j = 2; j < arms.length; j += 2) {
+    // (the condition of the branch arms[0…j) ends with; none for an ELSE, which a NULL condition leads into)
+    const t = statements.find((x) => x.armCond && x.arms?.length === j && x.arms.every((a, i) => a === arms[i]));
+    if (!t || t.kind !== 'SelectStmt') continue;
+    const g = comparisonFailingOpen(model, f.created.file, t, t.node?.targetList?.[0]?.ResTarget?.val, vars);
+    if (g && closes(g.context, context)) {
+      out.failing.push(g);
+      continue;
+    }
+    let reads = false;
+    const visit = (n: Node): void => {
+      if (reads || !n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      if ((n.ColumnRef || n.FuncCall) && closes(nullableContext(n, vars), context)) reads = true;
+      for (const k in n) visit(n[k]);
+    };
+    visit(t.node);
+    if (reads) out.other = true;
+  }
+  return out;
+}
+
+/**
  * Whether a guard's condition is `<context> IS DISTINCT FROM x` (alone or in an OR) with x never
  * NULL: a constant, or a value the same OR refuses when NULL (`… OR p_user_id IS NULL`). Then it is
  * true for a caller without the context, who is refused. Not with x a bare argument: the caller
@@ -371,10 +483,18 @@ function refusesNull(s: Statement, context: ContextOf, vars: ReadonlyMap<string,
   const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   const arms: Node[] = cond?.BoolExpr?.boolop === 'OR_EXPR' ? (cond.BoolExpr.args ?? []) : [cond];
   const nullTested = new Set(arms.map((a) => (a?.NullTest?.nulltesttype === 'IS_NULL' ? columnRef(a.NullTest.arg) : undefined)).filter((r) => r && r.qual === undefined).map((r) => r!.name));
-  // (auth.uid() for itself and for a lookup keyed by it; a setting or a variable for itself; a
-  // variable its lookup's SELECT … INTO fills beside it: no row for the caller sets both NULL)
-  const refused = (c: ContextOf | undefined) => !!c && (c.kind === 'auth.uid()' ? context.kind !== 'setting' : c.text === context.text || (!!context.lookup && c.lookup?.stmt === context.lookup.stmt));
+  const refused = (c: ContextOf | undefined) => closes(c, context);
   return arms.some((a) => {
+    // `(<context> IN (…)) IS NOT TRUE`, `(<context> = x) IS NOT TRUE`, `<context> IS NOT TRUE`
+    // (the fixes of NOT IN, of `NOT v`), or IS NOT FALSE / IS UNKNOWN: true when it is NULL
+    const t = a?.BooleanTest;
+    if (t && (t.booltesttype === 'IS_NOT_TRUE' || t.booltesttype === 'IS_NOT_FALSE' || t.booltesttype === 'IS_UNKNOWN')) {
+      const x = bareValue(t.arg);
+      if (refused(nullableContext(x, vars))) return true;
+      const c = x?.A_Expr;
+      if (c?.kind === 'AEXPR_IN') return refused(nullableContext(c.lexpr, vars));
+      return c?.kind === 'AEXPR_OP' && c.name?.length === 1 && [c.lexpr, c.rexpr].some((y) => refused(nullableContext(y, vars)));
+    }
     const e = a?.A_Expr;
     // `coalesce(<context>, k1) <> k2` with k1 and k2 two different constants: true when it is NULL
     // (DiveFlow's `IF COALESCE(v_admin_role, '') != 'admin' THEN RAISE`)
@@ -507,9 +627,15 @@ export const definerCheckFailsOpen = defineRule({
       const file = f.created.file;
       // (syntax of the body alone: kept on its statement, for the re-lints)
       const vars = memoStmt(f.stmt, 'definerCheckVars', () => lookupVariables(f, contextVariables(f)));
+      // (the guards reported so far: a later one the same callers reach only past one of them is
+      // not, that earlier one decides — record_fee_payment's `IF v_user_role NOT IN (…)` first,
+      // then, nested, `IF v_fee_record.school_id != v_user_school_id`, both NULL without a profile
+      // row; its fix refuses them before the later one: refusesNull)
+      const reported: Guard[] = [];
       for (const s of f.body.statements) {
         const g = failingOpen(model, f, s, vars);
         if (!g || nullChecked(f, g.context, vars)) continue;
+        if (reported.some((r) => closes(r.context, g.context) && runsBefore(f, r.stmt, s))) continue;
         // (a lookup of what a row holds now, in a column the function then sets: not a caller check)
         if (fillsLookedUp(f, s, g.context)) continue;
         // (a lookup is NULL from its SELECT on: a guard before it reads the variable's earlier value)
@@ -526,6 +652,9 @@ export const definerCheckFailsOpen = defineRule({
         const anon = callers.roles.includes('public') || callers.roles.includes('anon');
         // (auth.uid() is NULL for a request without a signed-in user: anon's)
         if (byCaller && !anon) continue;
+        // (inside IFs whose conditions such a caller does not get past either)
+        const outer = around(model, f, s, g.context, vars);
+        if (outer.other) continue;
         const cond = sqlOneLine(textOfFile(model, file).slice(s.start, s.end));
         const lookup = g.context.lookup;
         // (a row variable's field, rec.token_hash: the SELECT fills rec)
@@ -537,13 +666,22 @@ export const definerCheckFailsOpen = defineRule({
           : g.context.kind === 'auth.uid()'
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
-        const compareWith = g.op.newText.endsWith('IS NOT TRUE') ? `write ${g.op.newText} instead of ${g.op.was} (true when it is NULL)` : `compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL)`;
+        const rewrite = (x: Guard) =>
+          x.op.said
+            ? `write ${x.op.said.newText} instead of ${x.op.said.was} (true when ${x.context.text} is none of the values, and when it is NULL too)`
+            : x.op.newText.endsWith('IS NOT TRUE') ? `write ${x.op.newText} instead of ${x.op.was} (true when it is NULL)` : `compare with ${x.op.newText}${x.op.was === '=' ? '' : ` instead of ${x.op.was}`} (true when one side is NULL)`;
+        const text = textOfFile(model, file);
+        // (the IF around it, and what its fix must change there too)
+        const ifText = (x: Guard) => `IF ${sqlOneLine(text.slice(x.stmt.start, x.stmt.end))} THEN`;
+        const skipped = outer.failing.length
+          ? `; nor does such a caller reach the check: it is inside ${outer.failing.map((x) => `${ifText(x)} …`).join(' and ')}, whose condition is NULL for them too, so that branch is skipped`
+          : '';
+        const compareWith = [rewrite(g), ...outer.failing.map((x) => `${rewrite(x)} in ${ifText(x)} around it`)].join(', and ');
         // (an early exit, IF … THEN RETURN: not in trigger functions, failingOpen)
         const exit = s.returnsIf ? 'RETURN' : 'RAISE';
         const goesOn = fired
           ? `the trigger does not raise, and the ${fired.command} it was to stop goes through, for ${fired.text}`
           : `the function does not ${s.returnsIf ? 'return early' : 'raise'} and goes on as its owner, for whatever arguments it was given`;
-        const text = textOfFile(model, file);
         // (an IF NOT FOUND the function has, that reads a later statement's FOUND)
         const stale = lookup && staleFoundGuard(f, lookup.stmt);
         // (a statement with INTO named by its variables: PL/pgSQL blanks the clause in its text)
@@ -557,14 +695,16 @@ export const definerCheckFailsOpen = defineRule({
         let fix: Fix | undefined = {
           title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${sqlOneLine(fixed)}`,
           kind: 'unsafe',
-          edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }],
+          edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }, ...outer.failing.map((x) => ({ file, start: x.op.start, end: x.op.end, newText: x.op.newText }))],
         };
+        if (outer.failing.length) fix.title += ` (and ${outer.failing.map((x) => `IF ${sqlOneLine(text.slice(x.stmt.start, x.op.start) + x.op.newText + text.slice(x.op.end, x.stmt.end))}`).join(', ')} around it)`;
         if (g.inAnd?.kind === 'skipped') {
           // (the context's IS NOT NULL goes too: it is what skips the check)
           const without = withoutConjunct(fixed, g.context, g.inAnd.notNull);
-          fix = without === undefined ? undefined : { title: `Check every caller, signed in or not: IF ${sqlOneLine(without)}`, kind: 'unsafe', edits: [{ file, start: s.start, end: s.end, newText: without }] };
+          fix = without === undefined ? undefined : { title: `Check every caller, signed in or not: IF ${sqlOneLine(without)}`, kind: 'unsafe', edits: [{ file, start: s.start, end: s.end, newText: without }, ...fix.edits.slice(1)] };
           fixed = without ?? fixed;
         }
+        reported.push(g);
         report({
           file,
           start: s.start,
@@ -574,9 +714,9 @@ export const definerCheckFailsOpen = defineRule({
               ? `The check IF ${cond} THEN ${exit} … in SECURITY DEFINER trigger function ${f.signature}, which ${fired.trigger} runs, fails open: ${who}, `
               : `The caller check IF ${cond} THEN ${exit} … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, `) +
             (g.inAnd?.kind === 'skipped'
-              ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: ${goesOn}. ` +
+              ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true${skipped}: ${goesOn}. ` +
                 `Drop the IS NOT NULL and ${compareWith}, ${raiseFirst}.`
-              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true: ${goesOn}. ` +
+              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true${skipped}: ${goesOn}. ` +
                 `${compareWith[0]!.toUpperCase()}${compareWith.slice(1)}, ${raiseFirst}.`),
           fixes: fix ? [fix] : [],
         });
