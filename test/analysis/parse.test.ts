@@ -548,6 +548,41 @@ END $$;`;
     ]);
   });
 
+  test("ok: a cursor's FETCH and MOVE are statements that set FOUND (FetchStmt: the cursor's name, whether it moves), from their keyword on their line to their end, FETCH's variables its assigns; a cursor's query (OPEN … FOR, OPEN … FOR EXECUTE, a declared bound cursor) carries the cursor's name; OPEN and CLOSE set nothing", () => {
+    const text = `CREATE FUNCTION f(p int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  a int; r record;
+  c_bound CURSOR FOR SELECT x FROM t WHERE z = p;
+  c refcursor;
+BEGIN
+  OPEN c_bound;
+  FETCH c_bound INTO a;
+  -- fetch or move, in a comment on its own line
+  OPEN c FOR SELECT x, z FROM t; MOVE   FORWARD 2 FROM c;
+  FETCH ABSOLUTE p FROM c INTO r; CLOSE c;
+  OPEN c FOR EXECUTE 'SELECT 1';
+  IF NOT FOUND THEN RETURN 0; END IF;
+  RETURN a;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const got = p.statements[0]!.body!.statements.map((s) => [s.kind, textOf(p, s), !!s.setsFound, s.assigns, s.opens, s.kind === 'FetchStmt' ? s.node : undefined]);
+    assert.deepEqual(got, [
+      ['SelectStmt', 'SELECT x FROM t WHERE z = p', false, undefined, 'c_bound', undefined],
+      ['FetchStmt', 'FETCH c_bound INTO a', true, ['a'], undefined, { portalname: 'c_bound', ismove: false }],
+      ['SelectStmt', 'SELECT x, z FROM t', false, undefined, 'c', undefined],
+      // (each count, an expression, then its FETCH or MOVE)
+      ['SelectStmt', '2', false, undefined, undefined, undefined],
+      ['FetchStmt', 'MOVE   FORWARD 2 FROM c', true, undefined, undefined, { portalname: 'c', ismove: true }],
+      ['SelectStmt', 'p', false, undefined, undefined, undefined],
+      ['FetchStmt', 'FETCH ABSOLUTE p FROM c INTO r', true, ['r'], undefined, { portalname: 'c', ismove: false }],
+      ['SelectStmt', "'SELECT 1'", false, undefined, 'c', undefined],
+      ['SelectStmt', 'NOT FOUND', false, undefined, undefined, undefined],
+      // (RETURN 0; RETURN a, a lone variable, is kept as one, not an expression)
+      ['SelectStmt', '0', false, undefined, undefined, undefined],
+    ]);
+  });
+
   test("ok: a SQL statement with INTO is located where it is written (PL/pgSQL keeps its text with the INTO clause blanked, a space per byte, or cut off when last), and so are its nodes, after accents, CJK and emoji, a non-ASCII variable or comment in the clause; an EXECUTE's string twice: each at its own place", () => {
     const body = `
 DECLARE v_role text; v_rôle_日本 text; n int; c refcursor;
@@ -575,8 +610,9 @@ END `;
     const b = p.statements[0]!.body!;
     const bodyAt = text.indexOf(body);
     // (each statement: its text as PL/pgSQL keeps it, from its first token to INTO when INTO is last)
-    const lines = body.split(';').map((l) => l.trim().replace(/^BEGIN\s+/, '')).filter((l) => /^(SELECT|WITH|INSERT|UPDATE|DELETE|EXECUTE|OPEN)/.test(l));
-    const expected = lines.map((l) => l.replace(/^EXECUTE ('[^']*').*$/s, '$1').replace(/^OPEN c FOR /, '').replace(/\s+INTO\s+(STRICT\s+)?\S+$/, ''));
+    // (a cursor's FETCH is a statement of its own, FetchStmt, from FETCH to its end, INTO included)
+    const lines = body.split(';').map((l) => l.trim().replace(/^BEGIN\s+/, '')).filter((l) => /^(SELECT|WITH|INSERT|UPDATE|DELETE|EXECUTE|OPEN|FETCH)/.test(l));
+    const expected = lines.map((l) => (l.startsWith('FETCH') ? l : l.replace(/^EXECUTE ('[^']*').*$/s, '$1').replace(/^OPEN c FOR /, '').replace(/\s+INTO\s+(STRICT\s+)?\S+$/, '')));
     assert.deepEqual(b.statements.map((s) => textOf(p, s)), expected);
     // (each at its own place: in order, after the one before)
     const starts = b.statements.map((s) => s.start);
@@ -584,7 +620,7 @@ END `;
     assert.ok(starts[0]! > bodyAt);
     assert.deepEqual(b.dynamicExecutes.map((d) => textOf(p, d)), ["'SELECT count(*) FROM members'", "'SELECT count(*) FROM members'"]);
     assert.notEqual(b.dynamicExecutes[0]!.start, b.dynamicExecutes[1]!.start);
-    assert.deepEqual(b.dynamicExecutes.map((d) => d.start), [b.statements[10]!.start, b.statements[12]!.start]);
+    assert.deepEqual(b.dynamicExecutes.map((d) => d.start), [b.statements[10]!.start, b.statements[13]!.start]);
     // every name of every statement: its location is where the file has it
     let names = 0;
     for (const s of b.statements) {

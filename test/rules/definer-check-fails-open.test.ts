@@ -800,7 +800,7 @@ $$;
   assert.equal(mine.length, 1);
   assert.equal(textAt(ws, mine[0]!), "v_caller_role != 'admin'");
   assert.match(mine[0]!.message, /the SELECT … INTO v_caller_role FROM public\.user_roles that looks the caller up finds no row/);
-  assert.match(mine[0]!.message, /, or raise when the SELECT finds no row, right after it \(IF NOT FOUND THEN RAISE …\): the IF not found further down reads the FOUND that SELECT … INTO v_user_id set \(PL\/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE and FOR loop\)\.$/);
+  assert.match(mine[0]!.message, /, or raise when the SELECT finds no row, right after it \(IF NOT FOUND THEN RAISE …\): the IF not found further down reads the FOUND that SELECT … INTO v_user_id set \(PL\/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE, FOR loop, FETCH and MOVE\)\.$/);
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /if v_caller_role IS DISTINCT FROM 'admin' then/);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -998,4 +998,61 @@ test("err: the first check a caller without a profile row passes is reported, no
   const safe = FEES_SQL(ROLE_CHECK.replace('IF v_user_role NOT IN', 'IF v_user_role IS NULL OR v_user_role NOT IN'));
   assert.equal(lintFiles([{ file, text: safe }], ID).mine.length, 0);
   assert.equal((await feesPaidBy(safe)).noProfile, 'Insufficient permissions to record payments');
+});
+
+test("err/ok: a cursor's FETCH and MOVE set FOUND (PGlite: FETCH true with a row, false without, setting its variable NULL; MOVE true when it moved; OPEN and CLOSE leave it): the caller's role FETCHed from a cursor is a lookup (anon reads every profile; IS DISTINCT FROM refuses it), IF NOT FOUND after that FETCH closes it, and IF NOT FOUND after an unrelated FETCH or MOVE of another cursor does not (anon gets past both)", async () => {
+  await inRollback(await getDb(), async (q) => {
+    await q(`CREATE TABLE t (id int); INSERT INTO t VALUES (1);
+      CREATE FUNCTION found_after() RETURNS text LANGUAGE plpgsql AS $$
+      DECLARE cur refcursor; v int; out text := '';
+      BEGIN
+        PERFORM 1 WHERE false; out := out || 'perform:' || found;
+        OPEN cur FOR SELECT id FROM t; out := out || ' open:' || found;
+        FETCH cur INTO v; out := out || ' fetch:' || found || '/' || coalesce(v::text, 'null');
+        FETCH cur INTO v; out := out || ' fetch:' || found || '/' || coalesce(v::text, 'null');
+        MOVE FIRST FROM cur; out := out || ' move first:' || found;
+        MOVE NEXT FROM cur; out := out || ' move next:' || found;
+        CLOSE cur; out := out || ' close:' || found;
+        RETURN out;
+      END $$`);
+    assert.deepEqual(await q('SELECT found_after() AS r'), [{ r: 'perform:false open:false fetch:true/1 fetch:false/null move first:true move next:false close:false' }]);
+  });
+  const { ws } = invalidFinding(ID, 2);
+  const sql = sqlOf(ws);
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const lookup = 'SELECT role INTO v_role FROM public.profiles WHERE id = auth.uid();';
+  const fetched = sql.replace('DECLARE v_role text;', 'DECLARE v_role text;\n  c_me CURSOR FOR SELECT role FROM public.profiles WHERE id = auth.uid();').replace(lookup, 'OPEN c_me;\n  FETCH c_me INTO v_role;\n  CLOSE c_me;');
+  assert.notEqual(fetched, sql);
+  const f = lintFiles([{ file, text: fetched }], ID);
+  assert.equal(f.mine.length, 1);
+  assert.equal(textAt(f.ws, f.mine[0]!), "v_role <> 'admin'");
+  assert.match(f.mine[0]!.message, /fails open: for anon, a request without a signed-in user, auth\.uid\(\) is NULL: the FETCH c_me INTO v_role, whose cursor looks the caller up in public\.profiles, gets no row and PL\/pgSQL sets v_role to NULL .* or raise when the FETCH finds no row \(IF NOT FOUND THEN RAISE …\)\.$/);
+  assert.deepEqual(await allEmailsAs(f.ws), { anon: 2, user: 'P0001', admin: 2 });
+  const fixed = applyFix(f.ws, f.mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await allEmailsAs(fixed), { anon: 'P0001', user: 'P0001', admin: 2 });
+  // (OPEN … FOR a query of an unbound cursor: the same)
+  const openFor = sql.replace('DECLARE v_role text;', 'DECLARE v_role text;\n  cur refcursor;').replace(lookup, 'OPEN cur FOR SELECT role FROM public.profiles WHERE id = auth.uid();\n  FETCH cur INTO v_role;\n  CLOSE cur;');
+  assert.equal(lintFiles([{ file, text: openFor }], ID).mine.length, 1);
+  assert.deepEqual(await allEmailsAs(lintFiles([{ file, text: openFor }], ID).ws), { anon: 2, user: 'P0001', admin: 2 });
+  // IF NOT FOUND after that FETCH (CLOSE between leaves FOUND alone): closed
+  const notFound = "  IF NOT FOUND THEN\n    RAISE EXCEPTION 'no profile';\n  END IF;\n";
+  const guarded = fetched.replace('  CLOSE c_me;\n', `  CLOSE c_me;\n${notFound}`);
+  assert.equal(lintFiles([{ file, text: guarded }], ID).mine.length, 0);
+  assert.deepEqual(await allEmailsAs(lintFiles([{ file, text: guarded }], ID).ws), { anon: 'P0001', user: 'P0001', admin: 2 });
+  // another cursor's FETCH, or MOVE, between the caller's lookup and IF NOT FOUND: FOUND is theirs
+  // (every profile is there, so it is true), anon gets past it and the role check
+  const other = (between: string) => `  OPEN c_all FOR SELECT id FROM public.profiles;\n${between}  CLOSE c_all;\n${notFound}`;
+  const withOther = (text: string, between: string, after: string) => text.replace('DECLARE v_role text;', 'DECLARE v_role text;\n  c_all refcursor;\n  v_first uuid;').replace(after, `${after}\n${other(between)}`);
+  const cases = {
+    'SELECT … INTO, then FETCH of another cursor': withOther(sql, '  FETCH c_all INTO v_first;\n', lookup),
+    'SELECT … INTO, then MOVE of another cursor': withOther(sql, '  MOVE c_all;\n', lookup),
+    'FETCH, then MOVE of another cursor': withOther(fetched, '  MOVE c_all;\n', '  CLOSE c_me;'),
+  };
+  for (const [what, text] of Object.entries(cases)) {
+    const l = lintFiles([{ file, text }], ID);
+    assert.equal(l.mine.length, 1, what);
+    assert.match(l.mine[0]!.message, /: the IF NOT FOUND further down reads the FOUND that (FETCH … INTO v_first|MOVE c_all) set \(PL\/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE, FOR loop, FETCH and MOVE\)\.$/, what);
+    assert.deepEqual(await allEmailsAs(l.ws), { anon: 2, user: 'P0001', admin: 2 }, what);
+  }
 });

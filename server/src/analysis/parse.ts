@@ -1907,6 +1907,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let ifs = 0;
   // in the THEN branch of `IF NOT EXISTS (… pg_proc …)` (Statement.whenNoFunction)
   let whenNoFunction = false;
+  // where the body's lines start (a FETCH's place: PL/pgSQL keeps only its line number)
+  let starts: number[] | undefined;
+  // visiting the query of a cursor (Statement.opens): OPEN cur FOR …, or a bound cursor's declaration
+  let opening: string | undefined;
   /** `placed`: where `query` is in the body, when the caller located it (an EXECUTE's string: an expression, not an assignment). */
   const addExpr = (query: string, parseMode: number, stmtType: string, placed?: Placed) => {
     let sql = query;
@@ -1960,6 +1964,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(arms.length ? { arms: [...arms] } : {}),
         ...(armCond ? { armCond } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
+        ...(opening ? { opens: opening } : {}),
       });
     }
     return out;
@@ -2310,6 +2315,48 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         });
         continue;
       }
+      if ((key === 'PLpgSQL_stmt_open' && (v?.query || v?.dynquery)) || (key === 'PLpgSQL_var' && v?.cursor_explicit_expr)) {
+        // (a cursor's query: `OPEN cur FOR SELECT …` / `FOR EXECUTE …`, or `cur CURSOR FOR SELECT …`
+        // declared; what a FETCH of it reads, Statement.opens)
+        const curvar = key === 'PLpgSQL_var' ? undefined : v.curvar;
+        const name = key === 'PLpgSQL_var' ? v.refname : typeof curvar === 'number' ? datums[curvar]?.PLpgSQL_var?.refname : undefined;
+        const query = key === 'PLpgSQL_var' ? 'cursor_explicit_expr' : v.query ? 'query' : 'dynquery';
+        opening = typeof name === 'string' ? name.toLowerCase() : undefined;
+        visit(v[query], key);
+        opening = undefined;
+        for (const k of Object.keys(v)) if (k !== query) visit(v[k], key);
+        continue;
+      }
+      if (key === 'PLpgSQL_stmt_fetch') {
+        // (`FETCH cur INTO v` / `MOVE cur`: no query of its own, but it sets FOUND — true when FETCH
+        // returns a row, MOVE moves the cursor — and FETCH its variables, NULL when no row comes:
+        // a statement of kind FetchStmt standing for it, at its keyword on its line)
+        visit(v?.expr, key);
+        const curvar = v?.curvar;
+        const cursorName = typeof curvar === 'number' ? datums[curvar]?.PLpgSQL_var?.refname : undefined;
+        const targets = !v?.is_move && v?.target ? intoTargets(v.target) : undefined;
+        starts ??= lineStarts(lit.text);
+        const lineno = v?.lineno;
+        const from = typeof lineno === 'number' && lineno >= 1 && lineno <= starts.length ? starts[lineno - 1]! : cursor;
+        FETCH_OR_MOVE.lastIndex = from;
+        const at = FETCH_OR_MOVE.exec(lit.text)?.index ?? from;
+        const semi = lit.text.indexOf(';', at);
+        body.statements.push({
+          kind: 'FetchStmt',
+          node: { ...(typeof cursorName === 'string' ? { portalname: cursorName.toLowerCase() } : {}), ismove: !!v?.is_move },
+          start: lit.toFile(at),
+          end: lit.toFile(semi < 0 ? at : semi),
+          origin: 'file',
+          ...(caught.length ? { caught } : {}),
+          ...(tries.length ? { tries } : {}),
+          ...(handlers.length ? { handlerOf: handlers } : {}),
+          ...(targets ? { assigns: targets } : {}),
+          setsFound: true as const,
+          ...(guard ? { guard } : {}),
+          ...(arms.length ? { arms: [...arms] } : {}),
+        });
+        continue;
+      }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into) {
         into = v.target ? intoTargets(v.target) : undefined;
         intoStrict = !!v.target && !!v.strict;
@@ -2345,10 +2392,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
 /**
  * PL/pgSQL statements whose queries set FOUND (Statement.setsFound; PL/pgSQL's exec_set_found):
  * PERFORM, RETURN QUERY, a FOR or FOREACH loop's header (when the loop ends); and of the SQL
- * statements (PLpgSQL_stmt_execsql), one with INTO and the data changes (DATA_CHANGES).
+ * statements (PLpgSQL_stmt_execsql), one with INTO and the data changes (DATA_CHANGES). A cursor's
+ * FETCH and MOVE set it too: they have no query, and get a FetchStmt of their own.
  */
 const FOUND_SETTERS = new Set(['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_return_query', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 const DATA_CHANGES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+/** The keyword a PL/pgSQL FETCH or MOVE starts with (searched from the start of its line). */
+const FETCH_OR_MOVE = /\b(?:fetch|move)\b/gi;
 /** PL/pgSQL statements that run their body several times or not at all. */
 const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 /** PL/pgSQL statements whose statements may not all run, or run several times: loops, IF, CASE, a block (with an EXCEPTION clause, after which an error may have skipped some). */

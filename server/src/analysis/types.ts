@@ -64,7 +64,12 @@ export interface StringLiteral {
 }
 
 export interface Statement {
-  /** The statement's node type, e.g. `CreateStmt`, `CreatePolicyStmt`. */
+  /**
+   * The statement's node type, e.g. `CreateStmt`, `CreatePolicyStmt`. In a PL/pgSQL body, a
+   * cursor's `FETCH cur INTO v` or `MOVE cur` is a `FetchStmt` whose node has the cursor variable's
+   * name (`portalname`, lower case) and `ismove`, spanning its text from FETCH or MOVE; FETCH's
+   * variables are its `assigns`.
+   */
   kind: string;
   /** The statement's node (the value under `kind`), with absolute UTF-16 `location`s. */
   node: Node;
@@ -135,10 +140,17 @@ export interface Statement {
   /**
    * In a PL/pgSQL body: a statement that sets FOUND (whether it found, changed or iterated over a
    * row): SELECT … INTO, PERFORM, INSERT / UPDATE / DELETE / MERGE, RETURN QUERY, and the header of a
-   * FOR or FOREACH loop (FOUND is set when the loop ends). Not an assignment, EXECUTE or GET
-   * DIAGNOSTICS, which leave it alone; a cursor's FETCH or MOVE sets it too, but is no statement here.
+   * FOR or FOREACH loop (FOUND is set when the loop ends), and a cursor's FETCH or MOVE (true when
+   * FETCH returns a row, when MOVE moves the cursor). Not an assignment, EXECUTE, OPEN, CLOSE or GET
+   * DIAGNOSTICS, which leave it alone.
    */
   setsFound?: true;
+  /**
+   * In a PL/pgSQL body: the query a cursor runs, `OPEN cur FOR SELECT …` (or the expression of
+   * `OPEN cur FOR EXECUTE …`), or a bound cursor's declared `cur CURSOR FOR SELECT …`: the cursor
+   * variable's name (lower case), whose FETCH (a FetchStmt with that `portalname`) reads its rows.
+   */
+  opens?: string;
   /** In a PL/pgSQL body: a `SELECT … INTO STRICT x` (it raises when no row or several come back, instead of setting x to NULL). */
   intoStrict?: boolean;
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */

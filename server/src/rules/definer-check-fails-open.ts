@@ -28,7 +28,7 @@ type Context = 'auth.uid()' | 'setting' | 'lookup';
 interface ContextOf {
   kind: Context;
   text: string;
-  lookup?: { stmt: Statement; table: string; rel?: { schema?: string; name: string }; by?: string; key?: string; record?: boolean };
+  lookup?: { stmt: Statement; table: string; rel?: { schema?: string; name: string }; by?: string; key?: string; record?: boolean; fetch?: string };
   column?: string;
 }
 
@@ -284,17 +284,31 @@ function callerChosen(f: Func): Set<string> {
  * Also those keyed `key = <an argument>`: the caller passes a value no row has, and v is NULL the
  * same (dbdev's redeem_access_token: `SELECT … INTO tokens_row FROM app.access_tokens t WHERE t.id =
  * token_id; IF tokens_row.token_hash != sha256(token) THEN RAISE`, and an unknown token id gets a JWT).
- * A row variable filled by several columns, or by `*`, is followed through its fields.
+ * A row variable filled by several columns, or by `*`, is followed through its fields. A cursor's
+ * `FETCH cur INTO v` is such a lookup too, its query the cursor's (`OPEN cur FOR SELECT …`, or its
+ * declaration's): FETCH sets v to NULL, and FOUND to false, when no row comes back (`lookup.fetch`:
+ * the cursor's name).
  */
 function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<string, ContextOf> {
   const out = new Map(vars);
   const assigned = new Map<string, number>();
-  for (const s of f.body?.statements ?? []) for (const v of s.assigns ?? []) assigned.set(v, (assigned.get(v) ?? 0) + 1);
+  const statements = f.body?.statements ?? [];
+  for (const s of statements) for (const v of s.assigns ?? []) assigned.set(v, (assigned.get(v) ?? 0) + 1);
   let chosen: Set<string> | undefined;
-  for (const s of f.body?.statements ?? []) {
-    const n = s.node;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
+    // (a FETCH: the last query before it that opens its cursor)
+    const cursor: string | undefined = s.kind === 'FetchStmt' ? s.node?.portalname : undefined;
+    let q = s;
+    if (cursor !== undefined) {
+      let j = i - 1;
+      while (j >= 0 && statements[j]!.opens !== cursor) j--;
+      if (j < 0) continue;
+      q = statements[j]!;
+    }
+    const n = q.node;
     const targets: Node[] = n?.targetList ?? [];
-    if (s.kind !== 'SelectStmt' || s.intoStrict || !s.assigns?.length || (n.op !== 'SETOP_NONE' && n.op !== undefined)) continue;
+    if (q.kind !== 'SelectStmt' || s.intoStrict || !s.assigns?.length || (n.op !== 'SETOP_NONE' && n.op !== undefined)) continue;
     const star = (t: Node) => (bareValue(t?.ResTarget?.val)?.ColumnRef?.fields as Node[] | undefined)?.some((x) => x?.A_Star);
     const record = s.assigns.length === 1 && (targets.length > 1 || (targets.length === 1 && !!star(targets[0])));
     if (s.assigns.length !== targets.length && !record) continue;
@@ -314,7 +328,14 @@ function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<str
     });
     if (!keyed && !by) continue;
     const table = relationsIn(n.fromClause)[0];
-    const lookup = { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table', ...(table ? { rel: { schema: table.schema, name: table.name } } : {}), ...(keyed ? {} : { by, key }), ...(record ? { record } : {}) };
+    const lookup = {
+      stmt: s,
+      table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table',
+      ...(table ? { rel: { schema: table.schema, name: table.name } } : {}),
+      ...(keyed ? {} : { by, key }),
+      ...(record ? { record } : {}),
+      ...(cursor !== undefined ? { fetch: cursor } : {}),
+    };
     s.assigns.forEach((v, i) => {
       const column = record ? undefined : columnRef(bareValue(targets[i]?.ResTarget?.val))?.name;
       if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup, ...(column ? { column } : {}) });
@@ -659,10 +680,13 @@ export const definerCheckFailsOpen = defineRule({
         const lookup = g.context.lookup;
         // (a row variable's field, rec.token_hash: the SELECT fills rec)
         const into = lookup?.record ? g.context.text.split('.')[0]! : g.context.text;
+        // (a cursor's FETCH, or a SELECT … INTO)
+        const fetch = lookup?.fetch;
+        const reads = fetch !== undefined ? 'FETCH' : 'SELECT';
         const who = lookup?.by !== undefined
-          ? `when ${lookup.by}, which the caller chooses, matches no row of ${lookup.table}, the SELECT … INTO ${into} finds no row and PL/pgSQL sets ${g.context.text} to NULL (without STRICT, SELECT … INTO does not raise when no row comes back)`
+          ? `when ${lookup.by}, which the caller chooses, matches no row of ${lookup.table}, the ${fetch !== undefined ? `FETCH ${fetch} INTO ${into} gets` : `SELECT … INTO ${into} finds`} no row and PL/pgSQL sets ${g.context.text} to NULL (${fetch !== undefined ? 'FETCH does not raise' : 'without STRICT, SELECT … INTO does not raise'} when no row comes back)`
           : lookup
-          ? `for anon, a request without a signed-in user, auth.uid() is NULL: the SELECT … INTO ${into} FROM ${lookup.table} that looks the caller up finds no row and PL/pgSQL sets ${g.context.text} to NULL (as it does for a signed-in user who has no such row)`
+          ? `for anon, a request without a signed-in user, auth.uid() is NULL: the ${fetch !== undefined ? `FETCH ${fetch} INTO ${into}, whose cursor looks the caller up in ${lookup.table}, gets` : `SELECT … INTO ${into} FROM ${lookup.table} that looks the caller up finds`} no row and PL/pgSQL sets ${g.context.text} to NULL (as it does for a signed-in user who has no such row)`
           : g.context.kind === 'auth.uid()'
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
@@ -689,8 +713,8 @@ export const definerCheckFailsOpen = defineRule({
         const raiseFirst = !lookup
           ? `or ${s.returnsIf ? 'return' : 'raise'} first when ${g.context.text} IS NULL`
           : stale
-            ? `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row, right after it (IF NOT FOUND THEN ${exit} …): the IF ${sqlOneLine(text.slice(stale.guard.start, stale.guard.end))} further down reads the FOUND that ${setter} set (PL/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE and FOR loop)`
-            : `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row (IF NOT FOUND THEN ${exit} …)`;
+            ? `or ${s.returnsIf ? 'return' : 'raise'} when the ${reads} finds no row, right after it (IF NOT FOUND THEN ${exit} …): the IF ${sqlOneLine(text.slice(stale.guard.start, stale.guard.end))} further down reads the FOUND that ${setter} set (PL/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE, FOR loop, FETCH and MOVE)`
+            : `or ${s.returnsIf ? 'return' : 'raise'} when the ${reads} finds no row (IF NOT FOUND THEN ${exit} …)`;
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
         let fix: Fix | undefined = {
           title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${sqlOneLine(fixed)}`,
