@@ -706,6 +706,31 @@ CREATE FUNCTION public.clear_logs() RETURNS void LANGUAGE plpgsql SECURITY DEFIN
   });
 });
 
+test("ok (message): a no-argument definer whose TRUNCATE PostgreSQL refuses is not said to empty the table: one another table's foreign key references, without CASCADE (was: said to empty it); PGlite: anon's call fails with 0A000 and every row stays; with CASCADE it is said to, and both tables are emptied", async () => {
+  const sql = `CREATE TABLE public.logs (id int PRIMARY KEY, owner text);
+CREATE TABLE public.log_notes (id int PRIMARY KEY, log_id int REFERENCES public.logs (id));
+ALTER TABLE public.logs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.log_notes ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.clear_logs() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$ BEGIN TRUNCATE public.logs; END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /empties/);
+  const cascade = sql.replace('TRUNCATE public.logs;', 'TRUNCATE public.logs CASCADE;');
+  assert.match(lintFiles([{ file: 'db/1.sql', text: cascade }], ID).mine[0]!.message, /it takes no argument, but it empties public\.logs, public\.log_notes with TRUNCATE as its owner for whoever calls it/);
+  for (const [text, result, rows] of [[sql, '0A000', 1], [cascade, 'ok', 0]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q(`INSERT INTO public.logs VALUES (1, 'a'); INSERT INTO public.log_notes VALUES (1, 1)`);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, 'SELECT public.clear_logs()');
+      assert.equal(r.ok ? 'ok' : r.error.code, result);
+      await q('RESET ROLE');
+      assert.deepEqual((await q('SELECT (SELECT count(*) FROM public.logs)::int AS l, (SELECT count(*) FROM public.log_notes)::int AS n'))[0], { l: rows, n: rows });
+    });
+  }
+});
+
 test('ok/err (message): an unqualified pg_class is pg_catalog\'s even where the migrations make a public.pg_class (not named as what the owner reads); pg_authid, which no ordinary role reads, is named; PGlite: the function counts the catalog, and anon gets 42501 on pg_authid but its rows through the function', async () => {
   const catalog = `CREATE TABLE public.pg_class (secret text);
 CREATE FUNCTION public.rls_tables() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM pg_class WHERE relrowsecurity $$;

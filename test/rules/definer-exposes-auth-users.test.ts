@@ -1065,3 +1065,91 @@ $$;
     assert.deepEqual(await q(`SELECT public.email_of('${TENANT_B}') AS e, current_user AS c`), [{ e: 'b@example.com', c: 'anon' }], "current_user in the function is its owner, so <> 'anon' holds for anon too");
   });
 });
+
+/**
+ * Supabase's auth.users as the platform has it for TRUNCATE: the Auth server's auth.identities and
+ * auth.sessions reference it (ON DELETE CASCADE, as supabase/auth's migrations make them), row-level
+ * security on, no privilege for the API roles; two accounts with an identity and a session each,
+ * then the migrations (run by the superuser, as Supabase's postgres, which holds ALL on the auth
+ * tables) and a profile per account.
+ */
+async function withIdentities(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255));
+           CREATE TABLE auth.identities (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE);
+           CREATE TABLE auth.sessions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE);
+           ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY;
+           REVOKE ALL ON auth.users, auth.identities, auth.sessions FROM PUBLIC`);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role');
+  await q(sql);
+  await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com');
+           INSERT INTO auth.identities (user_id) VALUES ('${TENANT_A}'), ('${TENANT_B}');
+           INSERT INTO auth.sessions (user_id) VALUES ('${TENANT_A}'), ('${TENANT_B}');
+           INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b')`);
+}
+
+/** How many rows auth.users, auth.identities, auth.sessions and public.profiles hold (as the superuser). */
+async function accountRows(q: Q): Promise<number[]> {
+  await q('RESET ROLE');
+  const [r] = await q('SELECT (SELECT count(*) FROM auth.users)::int AS u, (SELECT count(*) FROM auth.identities)::int AS i, (SELECT count(*) FROM auth.sessions)::int AS s, (SELECT count(*) FROM public.profiles)::int AS p');
+  return [r!.u, r!.i, r!.s, r!.p];
+}
+
+test("err: a definer that only runs TRUNCATE auth.users CASCADE (an end-to-end tests' reset_test_data()) lets anon delete every account: anon's own TRUNCATE fails with 42501, its call empties auth.users, the identities and sessions referencing it and the project's profiles; the fix's REVOKE makes the call fail with 42501 and re-lints clean. Without CASCADE PostgreSQL refuses it (0A000: auth.identities references auth.users), nothing is deleted, and neither this rule nor definer-execute-granted-to-public says it empties auth.users", async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, username text NOT NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "profiles: own" ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+
+CREATE OR REPLACE FUNCTION public.reset_test_data() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  TRUNCATE auth.users CASCADE;
+END;
+$$;
+`;
+  const file = 'supabase/migrations/20240101000000_reset.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.reset_test_data');
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
+  assert.match(
+    mine[0]!.message,
+    /^SECURITY DEFINER function public\.reset_test_data\(\) can be called by PUBLIC \(every role, anon and authenticated included\) and empties auth\.users with TRUNCATE … CASCADE, Supabase's table of every account's email, phone, metadata and password hash, on which anon and authenticated have no privilege, but never looks at who is calling .* which include TRUNCATE on auth\.users, and TRUNCATE asks for that privilege alone: not the caller's, who has none, nor any policy \(row-level security does not apply to TRUNCATE\)\. So any caller can delete every account at once, and CASCADE empties with auth\.users every table whose foreign keys reference it, in turn: Supabase's auth\.identities, auth\.sessions, auth\.mfa_factors, auth\.one_time_tokens .*, and this project's public\.profiles\. Revoke EXECUTE from these roles/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await withIdentities(q, sqlOf(ws));
+    assert.deepEqual(await accountRows(q), [2, 2, 2, 2]);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, 'TRUNCATE auth.users CASCADE');
+    assert.equal(own.ok ? '' : own.error.code, '42501', "anon's own TRUNCATE: permission denied for table users");
+    await q('SELECT public.reset_test_data()');
+    assert.deepEqual(await accountRows(q), [0, 0, 0, 0], "anon's call deleted every account, identity, session and profile");
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /REVOKE EXECUTE ON FUNCTION public\.reset_test_data\(\) FROM PUBLIC, anon, authenticated;/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    await withIdentities(q, sqlOf(fixed));
+    for (const role of ['anon', 'authenticated']) {
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, 'SELECT public.reset_test_data()');
+      assert.equal(r.ok ? '' : r.error.code, '42501', `${role}: permission denied for function`);
+    }
+    assert.deepEqual(await accountRows(q), [2, 2, 2, 2]);
+  });
+  // without CASCADE: refused, nothing said of emptying auth.users
+  const plain = sql.replace('TRUNCATE auth.users CASCADE;', 'TRUNCATE auth.users;');
+  const p = lintFiles([{ file, text: plain }], ID);
+  assert.equal(p.mine.length, 0);
+  const publicExecute = p.findings.filter((x) => x.rule === 'definer-execute-granted-to-public');
+  assert.equal(publicExecute.length, 1);
+  assert.doesNotMatch(publicExecute[0]!.message, /empties/);
+  assert.match(lintFiles([{ file, text: sql }], 'definer-execute-granted-to-public').mine[0]!.message, /it empties auth\.users with TRUNCATE as its owner for whoever calls it/);
+  await inRollback(await getDb(), async (q) => {
+    await withIdentities(q, plain);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'SELECT public.reset_test_data()');
+    assert.equal(r.ok ? '' : `${r.error.code} ${r.error.message}`, '0A000 cannot truncate a table referenced in a foreign key constraint');
+    assert.deepEqual(await accountRows(q), [2, 2, 2, 2]);
+  });
+});

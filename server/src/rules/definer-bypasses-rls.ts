@@ -8,11 +8,11 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
-import { referencingTables } from './grant-truncate-bypasses-rls.js';
+import { referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { functionsFacts, keeper, modelFacts } from './lib/kept.js';
 
@@ -262,15 +262,6 @@ function emptiedText(tables: readonly Table[], via: (t: Table) => string | undef
     .join(', and ');
 }
 
-/**
- * What the TRUNCATE statements of a body do (truncation): each table they empty, with the table
- * the statement names, or for one CASCADE empties with it, that named table (`via`). A table named
- * only in a TRUNCATE PostgreSQL refuses or a trigger may stop is not emptied: not listed.
- */
-interface Truncation {
-  emptied: Map<string, { via?: string }>;
-}
-
 /** The tables a TRUNCATE statement of the body names, as the model resolves them in the function (Func.truncations); none for another statement. */
 function truncatedBy(f: Func, s: Statement): readonly string[] {
   if (s.kind !== 'TruncateStmt') return NO_TABLES;
@@ -278,49 +269,6 @@ function truncatedBy(f: Func, s: Statement): readonly string[] {
   return NO_TABLES;
 }
 const NO_TABLES: readonly string[] = [];
-
-/**
- * The tables the body's TRUNCATE statements empty (and its EXECUTEs of one naming the table in a
- * constant string), in source order, as the model records them (Func.truncations: resolved with the
- * function's own search_path, as PostgreSQL runs them). TRUNCATE is not subject to row-level security:
- * the owner's TRUNCATE removes every row whoever calls (PGlite: anon, whose own TRUNCATE fails
- * 42501, empties the table through the function). With CASCADE, the tables whose foreign keys
- * reference those it names, in turn, go with them; without, PostgreSQL refuses a table another
- * table not in the same statement references (0A000 cannot truncate a table referenced in a
- * foreign key constraint, even with that table empty), so nothing is said of it, nor of a table
- * with an ON TRUNCATE trigger (it may refuse). Undefined when the body runs no TRUNCATE.
- */
-function truncation(model: Model, f: Func): Truncation | undefined {
-  if (f.truncations.length === 0) return undefined;
-  const refs = referencingTables(model);
-  const out: Truncation = { emptied: new Map() };
-  // (each TRUNCATE statement, and each EXECUTE of one naming its table in a constant string)
-  for (const { keys: named, cascade } of f.truncations) {
-    const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
-    let refused = false;
-    for (const k of named) {
-      const stack = [k];
-      while (stack.length) {
-        for (const c of refs.get(stack.pop()!) ?? []) {
-          if (reached.has(c.key)) continue;
-          if (!cascade) refused = true;
-          reached.set(c.key, k);
-          stack.push(c.key);
-        }
-      }
-    }
-    const triggered = [...reached.keys()].some((k) => model.tables.get(k)?.triggers.some((tr) => tr.events & TRIGGER_TRUNCATE));
-    // (a table owned by another role: the owner's TRUNCATE there fails with 42501, unless granted it)
-    const owner = f.owner?.role;
-    const foreign = !ownerBypassesRls(model, f) && [...reached.keys()].some((k) => {
-      const o = model.tables.get(k)?.owner?.role;
-      return !!o && !!owner && o !== owner;
-    });
-    if (refused || triggered || foreign) continue;
-    for (const [k, via] of reached) if (!out.emptied.has(k) || via === undefined) out.emptied.set(k, via === undefined ? {} : { via });
-  }
-  return out;
-}
 
 const onlyInserts = (cmds: ReadonlySet<string> | undefined): boolean => !!cmds && cmds.size === 1 && cmds.has('insert');
 
@@ -708,12 +656,6 @@ export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
     kind: 'unsafe',
     edits: [insertAfter(model, at, [`REVOKE EXECUTE ON ${f.isProcedure ? 'PROCEDURE' : 'FUNCTION'} ${signatureSql(f)} FROM ${roles};`])],
   };
-}
-
-/** Whether the function's owner bypasses row-level security (or is assumed to, unnamed). */
-export function ownerBypassesRls(model: Model, f: Func): boolean {
-  const owner = f.owner?.role;
-  return model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
 }
 
 /** Who the function runs as, for the message: its owner, and why the policies of its `count` tables do not restrict it. */

@@ -4,6 +4,7 @@ import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
+import { truncation } from './grant-truncate-bypasses-rls.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, grantEventsNaming, usesSchema, where } from './lib/util.js';
 
@@ -347,6 +348,7 @@ export const definerExecuteGrantedToPublic = defineRule({
       const refreshes = onlyRefreshes(model, f);
       // (PUBLIC's EXECUTE revoked, then granted back by name: the message says so, not that it was never revoked)
       const back = grantedBackToPublic(model, f);
+      const emptied = f.truncates.size ? [...(truncation(model, f)?.emptied.keys() ?? [])] : [];
       report({
         ...at,
         message:
@@ -358,10 +360,11 @@ export const definerExecuteGrantedToPublic = defineRule({
               ? // (a body that writes as its owner does it for whoever calls: k-connection's
                 // grant_admin_to_current_user() inserts the caller into user_roles as 'admin')
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
-              : f.truncates.size
+              : emptied.length
                 ? // (a body that only empties tables: TRUNCATE as its owner, with the owner's privilege,
-                  // and row-level security does not apply to it)
-                  `and it runs with its owner's rights; it takes no argument, but it empties ${[...f.truncates].slice(0, 3).join(', ')} with TRUNCATE as its owner for whoever calls it (every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own), and revoking keeps that to the roles that need it (their call then fails with 42501 permission denied for function; T22)`
+                  // and row-level security does not apply to it; not a TRUNCATE PostgreSQL refuses,
+                  // Supabase's auth.users without CASCADE: its identities reference it, 0A000)
+                  `and it runs with its owner's rights; it takes no argument, but it empties ${emptied.slice(0, 3).join(', ')} with TRUNCATE as its owner for whoever calls it (every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own), and revoking keeps that to the roles that need it (their call then fails with 42501 permission denied for function; T22)`
               : refreshes
                 ? // (a body that only refreshes materialized views returns nothing: what a caller gets
                   // is the refresh itself, the view's query run again as its owner, as often as they like)

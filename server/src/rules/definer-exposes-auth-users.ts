@@ -1,17 +1,71 @@
-import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Table } from '../analysis/model.js';
+import { TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type Func, type Model, type Table } from '../analysis/model.js';
+import { privilegesOf } from '../analysis/privileges.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
-import { constBool, textOfFile } from '../analysis/policy-exprs.js';
+import { constBool, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import { constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
-import { defineRule } from './types.js';
+import { defineRule, type Report } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
+import { AUTH_USERS_REFERENCED_BY, referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
 import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
-/** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
-function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
-  return role !== undefined && model.roleBypassesRls(role) === false && !model.roles.get(role)?.superuser && !mayReadAuthUsers(model, role);
+/** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it (of `privilege`: SELECT, or TRUNCATE). */
+function ordinaryWithoutAuthUsers(model: Model, role: string | undefined, privilege = 'select'): boolean {
+  return role !== undefined && model.roleBypassesRls(role) === false && !model.roles.get(role)?.superuser && !mayReadAuthUsers(model, role, AUTH_USERS, privilege);
+}
+
+/**
+ * The workspace's tables whose foreign keys reference Supabase's auth.users (`id uuid REFERENCES
+ * auth.users`, in CREATE TABLE or ALTER TABLE … ADD), and those referencing them in turn: what
+ * TRUNCATE auth.users CASCADE empties beside the platform's own (AUTH_USERS_REFERENCED_BY).
+ */
+function referencingAuthUsers(model: Model): Table[] {
+  return memoModel(model, 'rules:referencingAuthUsers', (m) => {
+    const direct = new Set<Table>();
+    const isAuthUsers = (pk: Node) => pk?.schemaname === 'auth' && pk?.relname === 'users';
+    for (const { stmt } of m.statements) {
+      const n = stmt.node;
+      const fks: Node[] = [];
+      if (stmt.kind === 'CreateStmt') {
+        for (const e of (n?.tableElts ?? []) as Node[]) {
+          for (const c of e?.ColumnDef?.constraints ?? []) fks.push(c?.Constraint);
+          fks.push(e?.Constraint);
+        }
+      } else if (stmt.kind === 'AlterTableStmt') {
+        for (const c of (n?.cmds ?? []) as Node[]) {
+          fks.push(c?.AlterTableCmd?.def?.Constraint);
+          for (const cc of c?.AlterTableCmd?.def?.ColumnDef?.constraints ?? []) fks.push(cc?.Constraint);
+        }
+      }
+      if (!fks.some((c) => c?.contype === 'CONSTR_FOREIGN' && isAuthUsers(c.pktable))) continue;
+      const t = m.tables.get(m.relKey(n.relation));
+      if (t) direct.add(t);
+    }
+    const refs = referencingTables(m);
+    const out = new Set(direct);
+    const stack = [...direct];
+    while (stack.length) for (const c of refs.get(stack.pop()!.key) ?? []) if (!out.has(c)) out.add(c), stack.push(c);
+    return [...out];
+  });
+}
+
+/**
+ * What `TRUNCATE auth.users CASCADE` in the function empties besides auth.users (the workspace's
+ * tables: referencingAuthUsers), when PostgreSQL runs it: on Supabase, only with CASCADE (the
+ * platform's auth.identities and others reference auth.users: without it, 0A000; truncation), with
+ * the function's owner holding TRUNCATE on every table it reaches (a table another role owns: 42501
+ * for all of it), and no ON TRUNCATE trigger on them (it may refuse). Undefined when it does not.
+ */
+function emptiesAuthUsers(model: Model, f: Func): Table[] | undefined {
+  if (!truncation(model, f)?.emptied.has(AUTH_USERS)) return undefined;
+  if (ordinaryWithoutAuthUsers(model, f.owner?.role, 'truncate')) return undefined;
+  const tables = referencingAuthUsers(model);
+  if (model.triggers.some((tr) => tr.events & TRIGGER_TRUNCATE && (tr.table === AUTH_USERS || tables.some((t) => t.key === tr.table)))) return undefined;
+  const owner = f.owner?.role;
+  if (owner !== undefined && !model.roles.get(owner)?.superuser && tables.some((t) => t.owner?.role !== undefined && t.owner.role !== owner && !privilegesOf(model, t, owner).has('truncate'))) return undefined;
+  return tables;
 }
 
 /** Whether the statement names one of the variables (a ColumnRef whose first part is one of them). */
@@ -648,6 +702,12 @@ export const definerExposesAuthUsers = defineRule({
       const { cols, existence, none, copied } = readsAuth ? authUsersColumns(model, f) : { cols: undefined, existence: false, none: false, copied: undefined };
       // (what it reads only goes into a table, an audit row: it returns none of it)
       const reads = readsOwn && !none;
+      // (it empties auth.users, TRUNCATE … CASCADE, and writes no row of it: every account goes)
+      const emptied = writes || f.truncations.length === 0 ? undefined : emptiesAuthUsers(model, f);
+      if (emptied && !reads) {
+        reportEmptied(model, f, emptied, report);
+        continue;
+      }
       if (!writes && !reads && !copied) continue;
       const exposed = exposedTo(model, f);
       if (!exposed) continue;
@@ -728,6 +788,30 @@ export const definerExposesAuthUsers = defineRule({
   },
 });
 
+/**
+ * A definer that empties auth.users with TRUNCATE … CASCADE (emptiesAuthUsers), callable by roles
+ * that hold no TRUNCATE on it: any of them deletes every account at once, and the rows of every table
+ * referencing auth.users (`tables`: the workspace's; the platform's auth.identities and the like).
+ * TRUNCATE asks for the TRUNCATE privilege alone, which the owner holds (Supabase grants postgres ALL
+ * on the auth tables), and no policy (row-level security does not apply to it).
+ */
+function reportEmptied(model: Model, f: Func, tables: readonly Table[], report: (r: Report) => void): void {
+  const exposed = exposedTo(model, f, 'truncate');
+  if (!exposed) return;
+  const { callers, looked, recorded, signIn } = exposed;
+  const own = tables.length ? `, and this project's ${tables.map((t) => t.key).join(', ')}` : '';
+  report({
+    ...f.nameLoc,
+    message:
+      `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and empties auth.users with TRUNCATE … CASCADE, ${authUsersText(model)}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
+      callerText(recorded, signIn, ownerRoleNote(model, f)) +
+      `it runs with the privileges of ${ownerOf(f)}, which include TRUNCATE on auth.users, and TRUNCATE asks for that privilege alone: not the caller's, who has none, nor any policy (row-level security does not apply to TRUNCATE). ` +
+      `So any${signIn ? ' signed-in' : ''} caller can delete every account at once, and CASCADE empties with auth.users every table whose foreign keys reference it, in turn: Supabase's ${AUTH_USERS_REFERENCED_BY.join(', ')} (every identity, session and sign-in factor; and the others the platform adds)${own}. ` +
+      'Revoke EXECUTE from these roles and run it only as the service role (or from the SQL editor), or refuse every caller but an administrator before the TRUNCATE.',
+    fixes: [revokeFix(model, f, callers)],
+  });
+}
+
 /** Return types of existence oracles that count: a number may say how many accounts match. */
 const NUMBER_TYPES = new Set(['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
 
@@ -747,19 +831,19 @@ function callerText(recorded: ReturnType<typeof recordsCallerOnly>, signIn: bool
 
 /**
  * Who can call `f` to reach auth.users with its owner's rights, and how it looks at them:
- * undefined when its owner is an ordinary role without a grant on auth.users (42501 itself), no
+ * undefined when its owner is an ordinary role without a grant on auth.users (of `privilege`: 42501 itself), no
  * API role may call it or those who may read auth.users themselves, a policy calls it, or it looks
  * at its caller for more than recording them or testing that someone is signed in (then not for
  * anon alone, whom that test stops).
  */
-function exposedTo(model: Model, f: Func): { callers: NonNullable<ReturnType<typeof callersOf>>; looked: boolean; recorded: ReturnType<typeof recordsCallerOnly>; signIn: boolean } | undefined {
+function exposedTo(model: Model, f: Func, privilege = 'select'): { callers: NonNullable<ReturnType<typeof callersOf>>; looked: boolean; recorded: ReturnType<typeof recordsCallerOnly>; signIn: boolean } | undefined {
   // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
-  if (ordinaryWithoutAuthUsers(model, f.owner?.role)) return undefined;
+  if (ordinaryWithoutAuthUsers(model, f.owner?.role, privilege)) return undefined;
   const callers = callersOf(model, f, []);
   if (!callers) return undefined;
-  // callers granted auth.users themselves get nothing they could not read (or change) directly
+  // callers granted auth.users themselves get nothing they could not read (or change, or empty) directly
   const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
-  if (who.every((r) => mayReadAuthUsers(model, r))) return undefined;
+  if (who.every((r) => mayReadAuthUsers(model, r, AUTH_USERS, privilege))) return undefined;
   if (calledByPolicy(model, f)) return undefined;
   // (the caller only required to be signed in, or only recorded: stewardtrack's
   // get_user_profiles raises when auth.uid() IS NULL, then returns the email of every id it is

@@ -6,7 +6,7 @@ import { roleName } from '../analysis/ast.js';
 import { quoteIdent } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { insertAfter, platformTable, tableName, textOf } from './lib/util.js';
+import { AUTH_USERS, insertAfter, ownerBypassesRls, platformTable, supabaseAuthUsers, tableName, textOf } from './lib/util.js';
 
 // TRUNCATE is not subject to row-level security: PostgreSQL checks only the TRUNCATE privilege,
 // and no policy is asked (measured on PGlite: a role that sees 0 rows of a table and whose DELETE
@@ -134,6 +134,70 @@ export function referencingTables(model: Model): Map<string, Set<Table>> {
     }
     return out;
   });
+}
+
+/**
+ * What the TRUNCATE statements of a body do (truncation): each table they empty, with the table
+ * the statement names, or for one CASCADE empties with it, that named table (`via`). A table named
+ * only in a TRUNCATE PostgreSQL refuses or a trigger may stop is not emptied: not listed.
+ */
+export interface Truncation {
+  emptied: Map<string, { via?: string }>;
+}
+
+/**
+ * Supabase Auth's tables whose foreign keys reference auth.users (supabase/auth's migrations; ON
+ * DELETE CASCADE): on the platform, a TRUNCATE of auth.users without CASCADE, or without naming
+ * them all, fails (0A000 cannot truncate a table referenced in a foreign key constraint), and one
+ * with CASCADE empties them too, with the tables referencing those in turn. Later versions add more.
+ */
+export const AUTH_USERS_REFERENCED_BY: readonly string[] = ['auth.identities', 'auth.sessions', 'auth.mfa_factors', 'auth.one_time_tokens'];
+
+
+/**
+ * The tables the body's TRUNCATE statements empty (and its EXECUTEs of one naming the table in a
+ * constant string), in source order, as the model records them (Func.truncations: resolved with the
+ * function's own search_path, as PostgreSQL runs them). TRUNCATE is not subject to row-level security:
+ * the owner's TRUNCATE removes every row whoever calls (PGlite: anon, whose own TRUNCATE fails
+ * 42501, empties the table through the function). With CASCADE, the tables whose foreign keys
+ * reference those it names, in turn, go with them; without, PostgreSQL refuses a table another
+ * table not in the same statement references (0A000 cannot truncate a table referenced in a
+ * foreign key constraint, even with that table empty), so nothing is said of it, nor of a table
+ * with an ON TRUNCATE trigger (it may refuse). Supabase's own auth.users (not made by the
+ * migrations) is referenced by the platform's auth.identities and others (AUTH_USERS_REFERENCED_BY):
+ * without CASCADE it is refused. Undefined when the body runs no TRUNCATE.
+ */
+export function truncation(model: Model, f: Func): Truncation | undefined {
+  if (f.truncations.length === 0) return undefined;
+  const refs = referencingTables(model);
+  const out: Truncation = { emptied: new Map() };
+  // (each TRUNCATE statement, and each EXECUTE of one naming its table in a constant string)
+  for (const { keys: named, cascade } of f.truncations) {
+    const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
+    // (Supabase's auth.users: the platform's tables reference it, which no TRUNCATE here names)
+    let refused = !cascade && named.includes(AUTH_USERS) && supabaseAuthUsers(model);
+    for (const k of named) {
+      const stack = [k];
+      while (stack.length) {
+        for (const c of refs.get(stack.pop()!) ?? []) {
+          if (reached.has(c.key)) continue;
+          if (!cascade) refused = true;
+          reached.set(c.key, k);
+          stack.push(c.key);
+        }
+      }
+    }
+    const triggered = [...reached.keys()].some((k) => model.tables.get(k)?.triggers.some((tr) => tr.events & TRIGGER_TRUNCATE));
+    // (a table owned by another role: the owner's TRUNCATE there fails with 42501, unless granted it)
+    const owner = f.owner?.role;
+    const foreign = !ownerBypassesRls(model, f) && [...reached.keys()].some((k) => {
+      const o = model.tables.get(k)?.owner?.role;
+      return !!o && !!owner && o !== owner;
+    });
+    if (refused || triggered || foreign) continue;
+    for (const [k, via] of reached) if (!out.emptied.has(k) || via === undefined) out.emptied.set(k, via === undefined ? {} : { via });
+  }
+  return out;
 }
 
 /**

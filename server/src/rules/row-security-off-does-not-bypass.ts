@@ -3,8 +3,7 @@ import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { definingFunction, fileOf, forEachInvokerCallee, quoteIdent, functionLists } from './lib/util.js';
-import { ownerBypassesRls } from './definer-bypasses-rls.js';
+import { definingFunction, fileOf, forEachInvokerCallee, ownerBypassesRls, quoteIdent, functionLists } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 
 const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;

@@ -943,14 +943,14 @@ export const SUPABASE_AUTH_TABLES: ReadonlySet<string> = new Set([
   'one_time_tokens',
 ]);
 
-/** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users — or on `key`, another table of schema auth — (or on all tables of schema auth), and does not take it back. */
-export function mayReadAuthUsers(model: Model, role: string, key: string = AUTH_USERS): boolean {
+/** Whether the workspace grants `role` (or PUBLIC) SELECT (or `privilege`, or ALL) on auth.users — or on `key`, another table of schema auth — (or on all tables of schema auth), and does not take it back. */
+export function mayReadAuthUsers(model: Model, role: string, key: string = AUTH_USERS, privilege = 'select'): boolean {
   let granted = false;
   const events = model.grantEvents;
   for (const i of grantEventsNaming(model, 'table', [key, 'schema:auth'])) {
     const g = events[i]!;
     if (!g.grantees.some((r) => r === role || r === 'public')) continue;
-    if (!g.privileges.includes('select') && !g.privileges.includes('all')) continue;
+    if (!g.privileges.includes(privilege) && !g.privileges.includes('all')) continue;
     granted = g.isGrant;
   }
   return granted;
@@ -1307,6 +1307,12 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 export function calledByPolicy(model: Model, f: Func): boolean {
   const called = policyCallNames(model);
   return called.has(f.name) || called.has(`${f.schema}.${f.name}`);
+}
+
+/** Whether the function's owner bypasses row-level security (or is assumed to, unnamed). */
+export function ownerBypassesRls(model: Model, f: Func): boolean {
+  const owner = f.owner?.role;
+  return model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
 }
 
 /**
