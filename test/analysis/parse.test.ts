@@ -583,6 +583,58 @@ END $$;`;
     ]);
   });
 
+  test('ok: PL/pgSQL statements that may not run when the function runs are marked mayNotRun: in a loop (its header too) or a CASE statement, after a RETURN, a RAISE EXCEPTION, an EXIT leaving the list or a statement holding one (an IF returning); not an EXIT leaving only a loop, a RAISE NOTICE, nor (IF branches have `arms`) an IF\'s branch', () => {
+    const text = `${PREFIX}CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v int := 1;
+BEGIN
+  SELECT 2 INTO v;
+  LOOP v := 3; EXIT WHEN v > 1; END LOOP;
+  FOR i IN 1..4 LOOP CONTINUE; END LOOP;
+  RAISE NOTICE '%', 5;
+  CASE WHEN v = 6 THEN v := 7; END CASE;
+  IF v > 8 THEN v := 9; END IF;
+  <<b>> BEGIN
+    v := 10;
+    LOOP EXIT b; END LOOP;
+    v := 11;
+  END;
+  v := 12;
+END $$;
+CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  IF 1 > 0 THEN RETURN 1; END IF;
+  RETURN 2;
+END $$;
+CREATE FUNCTION h() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'no';
+  RETURN 3;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const got = p.statements.map((st) => st.body!.statements.map((s) => `${textOf(p, s)}${s.mayNotRun ? ' (may not run)' : ''}`));
+    assert.deepEqual(got, [
+      [
+        '1',
+        'SELECT 2',
+        '3 (may not run)',
+        'v > 1 (may not run)',
+        '1 (may not run)',
+        '4 (may not run)',
+        '5',
+        'v = 6 (may not run)',
+        '7 (may not run)',
+        'v > 8',
+        '9',
+        '10',
+        '11 (may not run)',
+        '12 (may not run)',
+      ],
+      ['1 > 0', '1', '2 (may not run)'],
+      ['3 (may not run)'],
+    ]);
+  });
+
   test("ok: a SQL statement with INTO is located where it is written (PL/pgSQL keeps its text with the INTO clause blanked, a space per byte, or cut off when last), and so are its nodes, after accents, CJK and emoji, a non-ASCII variable or comment in the clause; an EXECUTE's string twice: each at its own place", () => {
     const body = `
 DECLARE v_role text; v_rôle_日本 text; n int; c refcursor;

@@ -1911,6 +1911,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let starts: number[] | undefined;
   // visiting the query of a cursor (Statement.opens): OPEN cur FOR …, or a bound cursor's declaration
   let opening: string | undefined;
+  // in a loop or a CASE statement, or after a statement of its list that may leave it (Statement.mayNotRun)
+  let mayNotRun = 0;
+  const regions = new WeakSet<object>();
   /** `placed`: where `query` is in the body, when the caller located it (an EXECUTE's string: an expression, not an assignment). */
   const addExpr = (query: string, parseMode: number, stmtType: string, placed?: Placed) => {
     let sql = query;
@@ -1963,6 +1966,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(guard ? { guard } : {}),
         ...(arms.length ? { arms: [...arms] } : {}),
         ...(armCond ? { armCond } : {}),
+        ...(mayNotRun ? { mayNotRun: true as const } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
         ...(opening ? { opens: opening } : {}),
       });
@@ -2096,7 +2100,16 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   const visit = (n: Node, stmtType: string) => {
     if (Array.isArray(n)) {
-      for (const x of n) visit(x, stmtType);
+      // (in a list of statements, those after one that may leave it may not run: mayNotRun)
+      let left = false;
+      for (const x of n) {
+        visit(x, stmtType);
+        if (!left && mayLeave(x)) {
+          left = true;
+          mayNotRun++;
+        }
+      }
+      if (left) mayNotRun--;
       return;
     }
     if (!n || typeof n !== 'object') return;
@@ -2106,6 +2119,15 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     }
     for (const key of Object.keys(n)) {
       const v = n[key];
+      if ((LOOPS.has(key) || key === 'PLpgSQL_stmt_case') && v && typeof v === 'object' && !regions.has(v)) {
+        // (a loop's statements, its header's too, and a CASE statement's may run not at all: mayNotRun)
+        regions.add(v);
+        mayNotRun++;
+        visit({ [key]: v }, stmtType);
+        mayNotRun--;
+        regions.delete(v);
+        continue;
+      }
       if (kind === 'do' && key === 'PLpgSQL_stmt_assign') {
         visit(v, key);
         setKnown(v?.varno, v?.expr?.PLpgSQL_expr?.query);
@@ -2399,6 +2421,31 @@ const FOUND_SETTERS = new Set(['PLpgSQL_stmt_perform', 'PLpgSQL_stmt_return_quer
 const DATA_CHANGES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 /** The keyword a PL/pgSQL FETCH or MOVE starts with (searched from the start of its line). */
 const FETCH_OR_MOVE = /\b(?:fetch|move)\b/gi;
+/**
+ * Whether a PL/pgSQL statement may leave the list it is in, so that the statements after it may
+ * not run: a RETURN, a RAISE at ERROR (or above), an EXIT or CONTINUE (one without a label, in a
+ * loop of the statement, leaves only that loop), or a statement holding one (an IF, a loop, a
+ * block: what it holds may run).
+ */
+function mayLeave(x: Node): boolean {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+  const key = Object.keys(x)[0];
+  if (key === undefined || !key.startsWith('PLpgSQL_stmt_')) return false;
+  const holds = (v: Node, inLoop: boolean): boolean => {
+    if (Array.isArray(v)) return v.some((y) => holds(y, inLoop));
+    if (!v || typeof v !== 'object') return false;
+    for (const k in v) {
+      const c = v[k];
+      if (k === 'PLpgSQL_stmt_return') return true;
+      if (k === 'PLpgSQL_stmt_exit' && (!inLoop || c?.label)) return true;
+      if (k === 'PLpgSQL_stmt_raise' && (c?.elog_level ?? 21) >= 21) return true;
+      if (c && typeof c === 'object' && holds(c, inLoop || LOOPS.has(k))) return true;
+    }
+    return false;
+  };
+  return holds(x, false);
+}
+
 /** PL/pgSQL statements that run their body several times or not at all. */
 const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 /** PL/pgSQL statements whose statements may not all run, or run several times: loops, IF, CASE, a block (with an EXCEPTION clause, after which an error may have skipped some). */

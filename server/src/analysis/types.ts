@@ -171,6 +171,13 @@ export interface Statement {
   /** In a PL/pgSQL body: the condition of the IF or ELSIF branch its `arms` end with. */
   armCond?: boolean;
   /**
+   * In a PL/pgSQL body: a statement that may not run when the function runs (beside the IF
+   * branches, `arms`, and EXCEPTION handlers, `handlerOf`): in a loop (its header too) or a CASE
+   * statement, or after a statement of its list that may leave it (a RETURN, a RAISE at ERROR,
+   * an EXIT or CONTINUE, or an IF, loop or block holding one).
+   */
+  mayNotRun?: true;
+  /**
    * Made by a DO block's EXECUTE in the THEN branch of `IF NOT EXISTS (… pg_proc …)`: PostgreSQL
    * runs it only where no such function exists (the replay keeps a function it already holds).
    */
