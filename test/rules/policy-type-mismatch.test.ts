@@ -647,7 +647,7 @@ test('ok: the Valid example (a user_id uuid column referencing auth.users, compa
   });
 });
 
-test("err: every form the doc names is reported, once per policy, on the cast, and fails on PGlite with 22P02 for authenticated, not for anon: ::bigint, ::int4, ::numeric(10,2), ::smallint, ::real, ::float8, (select auth.uid())::text::int, CAST(CAST(… AS text) AS integer), ::varchar::integer, ::uuid::text::integer, (auth.jwt() ->> 'sub')::integer, a workspace function RETURNS uuid, a FOR INSERT's WITH CHECK, a FOR ALL with both clauses", async () => {
+test("err: every form the doc names is reported, once per policy, on the cast, and fails on PGlite with 22P02 for authenticated, not for anon: ::bigint, ::int4, ::numeric(10,2), ::smallint, ::real, ::float8, (select auth.uid())::text::int, CAST(CAST(… AS text) AS integer), ::varchar::integer, ::uuid::text::integer, (auth.jwt() ->> 'sub')::integer, a workspace function RETURNS uuid, a FOR INSERT's WITH CHECK, a FOR ALL with both clauses, an AND's later operand", async () => {
   const cases: Array<{ cast: string; type: string; policy?: string; probe?: string }> = [
     { cast: 'auth.uid()::text::integer', type: 'integer' },
     { cast: 'auth.uid()::text::bigint', type: 'bigint' },
@@ -665,6 +665,8 @@ test("err: every form the doc names is reported, once per policy, on the cast, a
     { cast: 'public.my_id()::text::integer', type: 'integer' },
     { cast: 'auth.uid()::text::integer', type: 'integer', policy: `CREATE POLICY p ON logs_alteracoes FOR INSERT TO authenticated WITH CHECK (EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer))`, probe: `INSERT INTO logs_alteracoes (acao) VALUES ('x')` },
     { cast: 'auth.uid()::text::integer', type: 'integer', policy: `CREATE POLICY p ON logs_alteracoes FOR ALL USING (id = auth.uid()::text::integer) WITH CHECK (id = auth.uid()::text::integer)` },
+    // (an AND's later operand: the planner estimates the comparison on its own)
+    { cast: 'auth.uid()::text::int', type: 'integer', policy: `CREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (auth.uid() IS NOT NULL AND autor = auth.uid()::text::int)` },
   ];
   const fn = 'CREATE FUNCTION public.my_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT auth.uid() $$;\n';
   const db = await getDb();
@@ -693,8 +695,7 @@ test("err: every form the doc names is reported, once per policy, on the cast, a
   assert.match(own.message, /`public\.my_id\(\)` returns a uuid, .* fail for every caller `public\.my_id\(\)` returns an id for\. Where `public\.my_id\(\)` returns NULL, the cast gives NULL, no error\./);
 });
 
-test("ok: not reported: ::text alone, ::uuid, a text column cast to a number, ::char or ::varchar(8) (a prefix, which may be digits), auth.uid()::integer's 42846, a policy for anon only, the cast in a helper the policy calls, a workspace function returning text; PGlite: each runs as authenticated but the helper's (not in the policy's text) and 42846", async () => {
-  const helper = `CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer AND tipo_usuario = 'Admin') $$;\n`;
+test("ok: not reported: ::text alone, ::uuid, a text column cast to a number, ::char or ::varchar(8) (a prefix, which may be digits), auth.uid()::integer's 42846, a policy for anon only, a workspace function returning text, the cast in a CASE's result behind a test no uuid's text passes, or in a COALESCE's argument after a value that is never NULL; PGlite: each runs as authenticated but 42846", async () => {
   const textFn = `CREATE FUNCTION public.my_code() RETURNS text LANGUAGE sql STABLE AS $$ SELECT '42' $$;\n`;
   const cases: Array<{ using: string; to?: string; runs: boolean | string }> = [
     { using: 'acao = auth.uid()::text', runs: true },
@@ -704,11 +705,13 @@ test("ok: not reported: ::text alone, ::uuid, a text column cast to a number, ::
     { using: 'id = auth.uid()::varchar(8)::integer', runs: true },
     { using: 'id = public.my_code()::integer', runs: true },
     { using: 'id = auth.uid()::text::integer', to: 'anon', runs: true },
-    { using: 'public.is_admin()', runs: '22P02' },
+    // (PostgreSQL evaluates a CASE's result only when its test is true, a COALESCE's later argument only when those before are NULL)
+    { using: "CASE WHEN auth.uid()::text ~ '^[0-9]+$' THEN autor = auth.uid()::text::int ELSE false END", runs: true },
+    { using: 'autor = coalesce(1, auth.uid()::text::int)', runs: true },
   ];
   const db = await getDb();
   for (const c of cases) {
-    const sql = `${LOGS}${helper}${textFn}CREATE POLICY p ON logs_alteracoes FOR SELECT TO ${c.to ?? 'authenticated'} USING (${c.using});\n`;
+    const sql = `${LOGS}${textFn}CREATE POLICY p ON logs_alteracoes FOR SELECT TO ${c.to ?? 'authenticated'} USING (${c.using});\n`;
     assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.map((f) => f.message), [], c.using);
     await inRollback(db, async (q) => {
       await q(AUTH_STUB_SQL);
@@ -727,6 +730,155 @@ test("ok: not reported: ::text alone, ::uuid, a text column cast to a number, ::
     await q(AUTH_STUB_SQL);
     assert.deepEqual((await runEachStatement(q, sql)).map((e) => e.code), ['42846']);
   });
+});
+
+test("err: the doc's helper example (current_user_id() SELECT auth.uid()::text::integer, called as (select current_user_id())): reported on the call, the cast its related place, no fix; PGlite: the policy is created, authenticated's read fails with 22P02, with no row (the index on dono looks the value up) and with one, anon reads with no error", async () => {
+  const { ws, finding } = invalidFinding(ID, 6);
+  assert.equal(textAt(ws, finding), 'current_user_id()');
+  assert.deepEqual(finding.fixes, []);
+  assert.equal((ws.text(finding.related![0]!.file) ?? '').slice(finding.related![0]!.start, finding.related![0]!.end), 'auth.uid()::text::integer');
+  assert.match(finding.message, /^Policy "tarefas_own" on public\.tarefas calls `current_user_id\(\)`, whose body casts `auth\.uid\(\)::text::integer` at /);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws)), []);
+    await q('GRANT SELECT ON tarefas TO authenticated, anon');
+    // (with no row too: the index on dono looks the value up)
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM tarefas'), `22P02 invalid input syntax for type integer: "${TENANT_A}"`);
+    await q(`INSERT INTO tarefas (dono, titulo) VALUES (1, 'a')`);
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM tarefas'), `22P02 invalid input syntax for type integer: "${TENANT_A}"`);
+    assert.equal(await as(q, 'anon', 'SELECT * FROM tarefas'), 'ok 0');
+  });
+});
+
+// The same cast in the body of a helper the policy calls: the policy is created, and a signed-in
+// caller's query fails with 22P02 as soon as PostgreSQL evaluates the call.
+const HELPER_CASES: Array<{ what: string; fn: string; using: string; call: string; cast: string; type?: string; chain?: string }> = [
+  { what: 'LANGUAGE sql, SELECT', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT auth.uid()::text::integer $$;', using: 'autor = current_user_id()', call: 'current_user_id()', cast: 'auth.uid()::text::integer' },
+  { what: '(select helper())', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT auth.uid()::text::integer $$;', using: 'autor = (select current_user_id())', call: 'current_user_id()', cast: 'auth.uid()::text::integer' },
+  { what: 'plpgsql RETURN', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.uid()::text::int; END $$;', using: 'autor = current_user_id()', call: 'current_user_id()', cast: 'auth.uid()::text::int' },
+  { what: 'plpgsql SELECT … INTO', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$\nDECLARE v integer;\nBEGIN\n  SELECT auth.uid()::text::integer INTO v;\n  RETURN v;\nEND $$;', using: 'autor = (select current_user_id())', call: 'current_user_id()', cast: 'auth.uid()::text::integer' },
+  { what: "plpgsql, a declaration's default", fn: 'CREATE FUNCTION current_user_id() RETURNS bigint LANGUAGE plpgsql STABLE AS $$ DECLARE v bigint := auth.uid()::text::bigint; BEGIN RETURN v; END $$;', using: 'autor = current_user_id()', call: 'current_user_id()', cast: 'auth.uid()::text::bigint', type: 'bigint' },
+  { what: 'SECURITY DEFINER, IF on its value', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$ BEGIN IF auth.uid()::text::int > 0 THEN RETURN 1; END IF; RETURN 0; END $$;', using: 'autor = current_user_id()', call: 'current_user_id()', cast: 'auth.uid()::text::int' },
+  { what: "the JWT's sub", fn: "CREATE FUNCTION current_user_id() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT (auth.jwt() ->> 'sub')::bigint $$;", using: 'autor = current_user_id()', call: 'current_user_id()', cast: "(auth.jwt() ->> 'sub')::bigint", type: 'bigint' },
+  { what: "an admin check's sub-select (dashpmo's form in a helper)", fn: "CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM usuarios WHERE id = auth.uid()::text::integer AND tipo_usuario = 'Admin') $$;", using: 'public.is_admin()', call: 'public.is_admin()', cast: 'auth.uid()::text::integer' },
+  { what: 'a helper calling the helper', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT auth.uid()::text::integer $$;\nCREATE FUNCTION is_author(a integer) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT a = current_user_id() $$;', using: 'is_author(autor)', call: 'is_author(autor)', cast: 'auth.uid()::text::integer', chain: '`is_author()`, which calls `current_user_id()`' },
+];
+
+test('err: the cast in a helper the policy calls (LANGUAGE sql, plpgsql RETURN, SELECT … INTO, a default, an IF condition, SECURITY DEFINER, the JWT\'s sub, a sub-select, a helper calling it; called bare or as (select …)): reported once, on the call, naming the helper, the cast its related place, no fix; PGlite: the policy is created, authenticated\'s read fails with 22P02, anon\'s does not', async () => {
+  const db = await getDb();
+  for (const c of HELPER_CASES) {
+    const sql = `${LOGS}${c.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (${c.using});\n`;
+    const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, c.what);
+    const f = mine[0]!;
+    assert.equal(textAt(ws, f), c.call, c.what);
+    assert.deepEqual(f.fixes, [], c.what);
+    assert.equal(f.related?.length, 1, c.what);
+    assert.equal(sql.slice(f.related![0]!.start, f.related![0]!.end), c.cast, c.what);
+    const type = c.type ?? 'integer';
+    const named = c.chain ?? `\`${c.call.replace(/^public\./, '').replace(/\(.*$/, '')}()\``;
+    assert.ok(f.message.startsWith(`Policy "p" on public.logs_alteracoes calls ${named}, whose body casts \`${c.cast}\` at m.sql:`), `${c.what}: ${f.message}`);
+    assert.match(f.message, new RegExp(`no uuid's text is a valid ${type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${type} whenever it evaluates the call with an id set`), c.what);
+    assert.equal(nestedParentheses(f.message), undefined, c.what);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], c.what);
+      await q(GRANTS);
+      await q(`INSERT INTO logs_alteracoes (acao, autor) VALUES ('secret', 1); INSERT INTO usuarios (tipo_usuario) VALUES ('Admin')`);
+      assert.equal(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), `22P02 invalid input syntax for type ${type}: "${TENANT_A}"`, c.what);
+      assert.equal(await as(q, 'anon', 'SELECT * FROM logs_alteracoes'), 'ok 0', c.what);
+    });
+  }
+  // (the message, whole, for the first)
+  const { mine } = lintFiles([{ file: 'm.sql', text: `${LOGS}${HELPER_CASES[0]!.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (autor = current_user_id());\n` }], ID);
+  assert.equal(
+    mine[0]!.message,
+    'Policy "p" on public.logs_alteracoes calls `current_user_id()`, whose body casts `auth.uid()::text::integer` at m.sql:5: `auth.uid()` is the caller\'s id, a uuid, and no uuid\'s text is a valid integer, so PostgreSQL fails with 22P02 invalid input syntax for type integer whenever it evaluates the call with an id set, as it plans or runs a query: the policy makes the SELECTs on public.logs_alteracoes fail for every signed-in caller. For anon (no user), `auth.uid()` is NULL: the cast gives NULL, no error. Have `current_user_id()` give the caller\'s id as a uuid instead of casting it, and compare it with a uuid: e.g. a `user_id uuid` column that references `auth.users (id)`, compared with `auth.uid()`. No quick fix: the change is to the schema.',
+  );
+  // (a cast in the policy's own text is the finding, once, not the helper's too)
+  const both = lintFiles([{ file: 'm.sql', text: `${LOGS}${HELPER_CASES[0]!.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (autor = current_user_id() OR id = auth.uid()::text::int);\n` }], ID);
+  assert.equal(both.mine.length, 1);
+  assert.equal(textAt(both.ws, both.mine[0]!), 'auth.uid()::text::int');
+  // (a policy for anon only: auth.uid() is NULL, nothing fails)
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: `${LOGS}${HELPER_CASES[0]!.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO anon USING (autor = current_user_id());\n` }], ID).mine, []);
+});
+
+test("ok: a helper whose cast does not run for a signed-in caller, or casts no caller id, is not reported: a CASE or IF behind a test no uuid's text passes, an AND behind one, an EXCEPTION clause catching 22P02, a loop that does not run, after a RETURN, a text column's value; PGlite: each reads with no error as authenticated", async () => {
+  const perfis = 'CREATE TABLE perfis (user_id uuid, codigo text); GRANT SELECT ON perfis TO authenticated, anon;\n';
+  const cases: Array<{ what: string; fn: string }> = [
+    { what: 'CASE WHEN … ~ \'^[0-9]+$\'', fn: "CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT CASE WHEN auth.uid()::text ~ '^[0-9]+$' THEN auth.uid()::text::integer END $$;" },
+    { what: 'IF … ~ \'^[0-9]+$\' THEN RETURN', fn: "CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN IF auth.uid()::text ~ '^[0-9]+$' THEN RETURN auth.uid()::text::int; END IF; RETURN NULL; END $$;" },
+    { what: 'RETURN … AND …', fn: "CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN CASE WHEN auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0 THEN 1 END; END $$;" },
+    { what: 'RETURN a boolean AND', fn: "CREATE FUNCTION is_number_id() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0; END $$;\nCREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT CASE WHEN is_number_id() THEN 1 END $$;" },
+    { what: 'EXCEPTION WHEN invalid_text_representation', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.uid()::text::int; EXCEPTION WHEN invalid_text_representation THEN RETURN NULL; END $$;' },
+    { what: 'a loop that does not run', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN FOR i IN 1..0 LOOP RETURN auth.uid()::text::int; END LOOP; RETURN NULL; END $$;' },
+    { what: 'a CASE statement', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN CASE WHEN auth.uid() IS NULL THEN RETURN auth.uid()::text::int; ELSE RETURN 0; END CASE; END $$;' },
+    { what: 'after a RETURN', fn: 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 0; RETURN auth.uid()::text::int; END $$;' },
+    { what: "a text column's value", fn: `${perfis}CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT codigo::text::integer FROM perfis WHERE user_id = auth.uid() $$;` },
+  ];
+  const db = await getDb();
+  for (const c of cases) {
+    const sql = `${LOGS}${c.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (autor = current_user_id());\n`;
+    assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.map((f) => f.message), [], c.what);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], c.what);
+      await q(GRANTS);
+      await q(`INSERT INTO logs_alteracoes (acao, autor) VALUES ('secret', 7); INSERT INTO usuarios (tipo_usuario) VALUES ('Admin')`);
+      if (c.fn.includes('perfis')) await q(`INSERT INTO perfis VALUES ('${TENANT_A}', '7')`);
+      assert.match(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), /^ok /, c.what);
+    });
+  }
+  // (the text column's: the user's own code, 7, reads the row)
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`${LOGS}${cases[cases.length - 1]!.fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (autor = current_user_id());`);
+    await q(`${GRANTS}; INSERT INTO logs_alteracoes (acao, autor) VALUES ('secret', 7); INSERT INTO perfis VALUES ('${TENANT_A}', '7')`);
+    assert.equal(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), 'ok 1');
+  });
+});
+
+test('ok: not reported, though it fails: a cast after an IF that may return first (`IF auth.uid() IS NULL THEN RETURN NULL; END IF;`: the linter does not read the condition), a variable holding the caller\'s id cast in turn; PGlite: authenticated\'s read fails with 22P02 all the same', async () => {
+  const cases = [
+    'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN IF auth.uid() IS NULL THEN RETURN NULL; END IF; RETURN auth.uid()::text::int; END $$;',
+    'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ DECLARE v uuid := auth.uid(); BEGIN RETURN v::text::int; END $$;',
+  ];
+  const db = await getDb();
+  for (const fn of cases) {
+    const sql = `${LOGS}${fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (autor = current_user_id());\n`;
+    assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine, [], fn);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEachStatement(q, sql), [], fn);
+      await q(GRANTS);
+      assert.match(await as(q, 'authenticated', 'SELECT * FROM logs_alteracoes'), /^22P02 invalid input syntax for type integer/, fn);
+    });
+  }
+});
+
+test("ok: the doc on when a helper's cast fails: a STABLE helper called outside a sub-select fails on a table with no row (as the query is planned), a VOLATILE plpgsql one only once the table has one; in (select …), at the first row a scan checks (no index on autor)", async () => {
+  const db = await getDb();
+  const run = async (fn: string, using: string, rows: boolean) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(`${LOGS}${fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (${using});`);
+      await q(GRANTS);
+      if (rows) await q(`INSERT INTO logs_alteracoes (acao, autor) VALUES ('secret', 1)`);
+      return as(q, 'authenticated', 'SELECT * FROM logs_alteracoes');
+    });
+  const stable = 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.uid()::text::int; END $$;';
+  const volatile = 'CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN RETURN auth.uid()::text::int; END $$;';
+  const fails = /^22P02 invalid input syntax for type integer/;
+  assert.match(await run(stable, 'autor = current_user_id()', false), fails);
+  assert.match(await run(HELPER_CASES[0]!.fn, 'autor = current_user_id()', false), fails);
+  assert.equal(await run(volatile, 'autor = current_user_id()', false), 'ok 0');
+  assert.match(await run(volatile, 'autor = current_user_id()', true), fails);
+  assert.equal(await run(stable, 'autor = (select current_user_id())', false), 'ok 0');
+  assert.match(await run(stable, 'autor = (select current_user_id())', true), fails);
+  // (each reported)
+  for (const [fn, using] of [[stable, 'autor = current_user_id()'], [volatile, 'autor = current_user_id()'], [stable, 'autor = (select current_user_id())']] as const) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: `${LOGS}${fn}\nCREATE POLICY p ON logs_alteracoes FOR SELECT TO authenticated USING (${using});\n` }], ID).mine.length, 1);
+  }
 });
 
 test('ok: the doc on when PostgreSQL evaluates the cast: a call outside a sub-select fails on a table with no row (as it plans); (select auth.uid())::text::int fails on no row when an index scan looks the value up, not when a scan checks rows, and once the table has one; another permissive policy USING (true) folds the cast away, and so does a sub-select of a table RLS shows the caller none of (both still reported: the linter does not look for them)', async () => {

@@ -1,14 +1,14 @@
-import { locationBounds, matchParen } from '../analysis/ast.js';
+import { callSpan, locationBounds, matchParen } from '../analysis/ast.js';
 import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
-import type { Model, Policy } from '../analysis/model.js';
+import type { Func, Model, Policy } from '../analysis/model.js';
 import { nameParts, sqlOneLine, walk } from '../analysis/parse.js';
 import { activeRows } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix, type RuleContext } from './types.js';
 import { bareValue, fileOf, quoteIdent, where } from './lib/util.js';
 import { stopsAt } from './policy-already-exists.js';
-import { uuidsAsNumbers, type UuidAsNumber } from './lib/uuid-as-number.js';
+import { calledUuidAsNumber, uuidsAsNumbers, type HelperUuidAsNumber, type UuidAsNumber } from './lib/uuid-as-number.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -20,7 +20,8 @@ import { uuidsAsNumbers, type UuidAsNumber } from './lib/uuid-as-number.js';
 // mistake (operators.ts neonUserIdIsText says when the workspace shows it is Neon's).
 // And a policy PostgreSQL creates but whose cast fails when it runs: the caller's uuid cast through
 // text to a number, `id = auth.uid()::text::integer` (lib/uuid-as-number.ts): 22P02 for every
-// signed-in caller (dashpmo's usuarios/logs_alteracoes; PGlite).
+// signed-in caller (dashpmo's usuarios/logs_alteracoes; PGlite); and a policy calling a helper
+// whose body casts so (`current_user_id()`, `SELECT auth.uid()::text::integer`): the same 22P02.
 
 /**
  * What becomes of the policy: never created, where a migration tool stops; where a later CREATE
@@ -255,13 +256,22 @@ function comparedColumn(text: string, root: Node, cast: Node): string | undefine
 
 const COMMANDS: Record<Policy['command'], string> = { all: 'queries', select: 'SELECTs', insert: 'INSERTs', update: 'UPDATEs', delete: 'DELETEs' };
 
+/** What gives the uuid a cast casts (UuidAsNumber.source), in a message's words. */
+function sourceOf(u: UuidAsNumber): { what: string; who: string; unset: string; call: string } {
+  return u.source.kind === 'uid'
+    ? { what: "`auth.uid()` is the caller's id, a uuid", who: 'every signed-in caller', unset: 'For anon (no user), `auth.uid()` is NULL: the cast gives NULL, no error', call: '`auth.uid()`' }
+    : u.source.kind === 'sub'
+      ? { what: "`auth.jwt() ->> 'sub'` is the caller's id, a uuid on Supabase, as text", who: 'every signed-in caller', unset: 'For anon (no user), the JWT has no sub: the cast gives NULL, no error', call: '`auth.uid()`' }
+      : { what: `\`${u.source.name}()\` returns a uuid`, who: `every caller \`${u.source.name}()\` returns an id for`, unset: `Where \`${u.source.name}()\` returns NULL, the cast gives NULL, no error`, call: `\`${u.source.name}()\`` };
+}
+
 /**
  * A policy that casts the caller's uuid through text to a number (`auth.uid()::text::integer`): it
  * is created, and fails with 22P02 whenever the cast is evaluated for a signed-in caller (PGlite:
  * SELECT as authenticated with a uuid sub, whether or not the sub-select's table has rows; as anon,
  * auth.uid() is NULL and nothing fails). One finding per policy, on its first such cast, in the
- * policy's own text (its sub-selects too, not the functions it calls). No fix: the ids' types are
- * the schema's.
+ * policy's own text (its sub-selects too; a helper's: reportHelperUuidAsNumber). No fix: the ids'
+ * types are the schema's.
  */
 function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Policy, file: string, root: Node, u: UuidAsNumber): void {
   const text = fileOf(model, file)?.text ?? '';
@@ -269,12 +279,7 @@ function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Poli
   const at = span ?? { start: u.node.TypeCast?.location ?? p.created.start, end: (u.node.TypeCast?.location ?? p.created.start) + 2 };
   const written = span ? sqlOneLine(text.slice(span.start, span.end)) : `a cast to ${u.type}`;
   const shown = written.length > 60 ? `${written.slice(0, 57)}…` : written;
-  const source =
-    u.source.kind === 'uid'
-      ? { what: "`auth.uid()` is the caller's id, a uuid", who: 'every signed-in caller', unset: 'For anon (no user), `auth.uid()` is NULL: the cast gives NULL, no error', call: '`auth.uid()`' }
-      : u.source.kind === 'sub'
-        ? { what: "`auth.jwt() ->> 'sub'` is the caller's id, a uuid on Supabase, as text", who: 'every signed-in caller', unset: 'For anon (no user), the JWT has no sub: the cast gives NULL, no error', call: '`auth.uid()`' }
-        : { what: `\`${u.source.name}()\` returns a uuid`, who: `every caller \`${u.source.name}()\` returns an id for`, unset: `Where \`${u.source.name}()\` returns NULL, the cast gives NULL, no error`, call: `\`${u.source.name}()\`` };
+  const source = sourceOf(u);
   const column = comparedColumn(text, root, u.node);
   report({
     file,
@@ -288,15 +293,51 @@ function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Poli
   });
 }
 
+/**
+ * A policy calling a function whose body casts the caller's uuid through text to a number
+ * (lib/uuid-as-number.ts helperUuidAsNumber): `owner_id = current_user_id()` with
+ * `current_user_id()` `SELECT auth.uid()::text::integer`. The policy is created, and fails with
+ * 22P02 whenever the call is evaluated for a signed-in caller, as for a cast in its own text
+ * (PGlite: LANGUAGE sql and plpgsql, `RETURN`, `SELECT … INTO`, `(select current_user_id())`). On
+ * the call, where the failure shows; the cast is the related place. No fix: the helper's
+ * return type and the column it is compared with are the schema's.
+ */
+function reportHelperUuidAsNumber(model: Model, report: RuleContext['report'], p: Policy, file: string, h: HelperUuidAsNumber & { call: Node }): void {
+  const text = fileOf(model, file)?.text ?? '';
+  const u = h.cast;
+  const at = typeof h.call.location === 'number' && h.call.location >= 0 ? callSpan(text, h.call.location) : undefined;
+  const span = at ?? { start: p.created.start, end: p.created.start + 1 };
+  const named = (f: Func) => `\`${f.schema === 'public' ? f.name : `${f.schema}.${f.name}`}()\``;
+  const helper = h.chain[h.chain.length - 1]!;
+  const bodyFile = helper.created.file;
+  const bodyText = fileOf(model, bodyFile)?.text ?? '';
+  const castAt = castSpan(bodyText, u.node);
+  const written = castAt ? sqlOneLine(bodyText.slice(castAt.start, castAt.end)) : `a cast to ${u.type}`;
+  const shown = written.length > 60 ? `${written.slice(0, 57)}…` : written;
+  const source = sourceOf(u);
+  const path = h.chain.map(named).join(', which calls ');
+  report({
+    file,
+    start: span.start,
+    end: span.end,
+    message:
+      `Policy "${p.name}" on ${p.table} calls ${path}, whose body casts \`${shown}\` at ${where(model, castAt ? { file: bodyFile, ...castAt } : helper.created)}: ${source.what}, and no uuid's text is a valid ${u.type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${u.type} whenever it evaluates the call with an id set, as it plans or runs a query: ` +
+      `the policy makes the ${COMMANDS[p.command]} on ${p.table} fail for ${source.who}. ${source.unset}. ` +
+      `Have ${named(helper)} give the caller's id as a uuid instead of casting it, and compare it with a uuid: e.g. a \`user_id uuid\` column that references \`auth.users (id)\`, compared with ${source.call}. No quick fix: the change is to the schema.`,
+    related: castAt ? [{ file: bodyFile, start: castAt.start, end: castAt.end, message: `${named(helper)} casts the caller's uuid through text to ${u.type} here (22P02 for a signed-in caller)` }] : [],
+    fixes: [],
+  });
+}
+
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
-    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883). Or it casts the caller\'s uuid through text to a number (`auth.uid()::text::integer`): every signed-in query it checks fails (22P02).',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883). Or it casts the caller\'s uuid through text to a number (`auth.uid()::text::integer`), itself or in a helper it calls: every signed-in query it checks fails (22P02).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
     guards:
-      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883. And no uuid\'s text is a number: `id = auth.uid()::text::integer` is created, then fails with 22P02 invalid input syntax for type integer for every signed-in caller (for anon, auth.uid() is NULL and the cast gives NULL).',
+      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883. And no uuid\'s text is a number: `id = auth.uid()::text::integer` is created, then fails with 22P02 invalid input syntax for type integer for every signed-in caller (for anon, auth.uid() is NULL and the cast gives NULL), and so does a policy calling a helper whose body casts so (`SELECT auth.uid()::text::integer`).',
     // (not by `function auth.user_id() does not exist`: verify's PGlite has no pg_session_jwt)
     shownBy: { statement: ['42883'], statementMessage: /^operator does not exist: / },
   },
@@ -341,10 +382,20 @@ export const policyTypeMismatch = defineRule({
       const p = row.policy;
       // (anon has no user, and service_role bypasses RLS: neither evaluates the cast with an id set)
       if (p.roles.every((r) => r === 'anon' || r === 'service_role')) continue;
+      let reported = false;
       for (const e of row.exprs) {
         const u = uuidsAsNumbers(model, e.node)[0];
         if (!u) continue;
         reportUuidAsNumber(model, report, p, e.file, e.node, u);
+        reported = true;
+        break;
+      }
+      // (else a helper the policy calls: one finding per policy, on its first such call)
+      if (reported) continue;
+      for (const e of row.exprs) {
+        const h = calledUuidAsNumber(model, e.node);
+        if (!h) continue;
+        reportHelperUuidAsNumber(model, report, p, e.file, h);
         break;
       }
     }

@@ -7,7 +7,8 @@
 // such a cast in a policy; policy-membership-self-join does not take a comparison with one for a
 // membership the caller can forge. Pure.
 import { census, memoised, typeName } from '../../analysis/ast.js';
-import type { Model } from '../../analysis/model.js';
+import type { Func, Model } from '../../analysis/model.js';
+import { memoModel, resolveCall } from '../../analysis/policy-exprs.js';
 import { nameParts, sval } from '../../analysis/parse.js';
 import type { Node } from '../../analysis/types.js';
 
@@ -85,43 +86,179 @@ export function uuidAsNumber(model: Model, n: Node): UuidAsNumber | undefined {
 }
 
 /**
- * The number casts in a tree that may cast a uuid's text (uuidAsNumber asks the model of them): a
- * cast to a number whose value, under casts and `(select …)`, is a call or `->>`. Kept on the node.
+ * The nodes of a tree PostgreSQL evaluates whenever it evaluates the tree, each given to `fn`:
+ * not a CASE's results, nor its conditions
+ * after the first, nor a COALESCE's arguments after the first — `CASE WHEN auth.uid()::text ~
+ * '^[0-9]+$' THEN auth.uid()::text::integer END` never casts a uuid's text (PGlite); with
+ * `strict`, nor the operands of an AND or OR after the first, which PL/pgSQL's RETURN does not
+ * evaluate once the first decides (PGlite: `RETURN auth.uid()::text ~ '^[0-9]+$' AND
+ * auth.uid()::text::int > 0` gives false, no error; a policy's own AND is planned, its
+ * comparisons estimated one by one: `auth.uid() IS NOT NULL AND autor = auth.uid()::text::int`
+ * fails). Sub-selects are gone into.
  */
-const numberCastsOfCalls = memoised((root: Node): Node[] => {
-  const out: Node[] = [];
-  if (!root || typeof root !== 'object' || census(root).funcCalls.length === 0) return out;
+function visitEvaluated(root: Node, strict: boolean, fn: (v: Node) => void): void {
   const visit = (v: Node): void => {
     if (Array.isArray(v)) {
       for (const x of v) if (x && typeof x === 'object') visit(x);
       return;
     }
-    const type = castType(v);
-    if (type !== undefined && NUMBER_TYPES.has(type)) {
-      let x: Node = v.TypeCast.arg;
-      for (;;) {
-        while (x?.TypeCast) x = x.TypeCast.arg;
-        const inner = unwrapSelect(x);
-        if (inner === x) break;
-        x = inner;
-      }
-      if (x?.FuncCall || x?.A_Expr) out.push(v);
+    fn(v);
+    const c = v.CaseExpr;
+    if (c) {
+      if (c.arg) visit(c.arg);
+      const first = c.args?.[0]?.CaseWhen?.expr;
+      if (first) visit(first);
+      return;
+    }
+    const co = v.CoalesceExpr;
+    if (co) {
+      if (co.args?.[0]) visit(co.args[0]);
+      return;
+    }
+    const b = v.BoolExpr;
+    if (b && strict && b.boolop !== 'NOT_EXPR') {
+      if (b.args?.[0]) visit(b.args[0]);
+      return;
     }
     for (const k in v) {
-      const c = v[k];
-      if (c && typeof c === 'object') visit(c);
+      const x = v[k];
+      if (x && typeof x === 'object') visit(x);
     }
   };
-  visit(root);
-  return out;
-});
+  if (root && typeof root === 'object') visit(root);
+}
 
-/** Every uuid cast through text to a number in a tree (a policy's USING, with its sub-selects), in the order the tree holds them. */
+/**
+ * The number casts in a tree that may cast a uuid's text (uuidAsNumber asks the model of them): a
+ * cast to a number whose value, under casts and `(select …)`, is a call or `->>`, where
+ * PostgreSQL evaluates it whenever it evaluates the tree (visitEvaluated). Kept on the node.
+ */
+function numberCastsIn(root: Node, strict: boolean): Node[] {
+  const out: Node[] = [];
+  if (!root || typeof root !== 'object' || census(root).funcCalls.length === 0) return out;
+  visitEvaluated(root, strict, (v) => {
+    const type = castType(v);
+    if (type === undefined || !NUMBER_TYPES.has(type)) return;
+    let x: Node = v.TypeCast.arg;
+    for (;;) {
+      while (x?.TypeCast) x = x.TypeCast.arg;
+      const inner = unwrapSelect(x);
+      if (inner === x) break;
+      x = inner;
+    }
+    if (x?.FuncCall || x?.A_Expr) out.push(v);
+  });
+  return out;
+}
+const numberCastsOfCalls = memoised((root: Node): Node[] => numberCastsIn(root, false));
+const numberCastsOfBody = memoised((root: Node): Node[] => numberCastsIn(root, true));
+
+/** The calls in a tree PostgreSQL evaluates whenever it evaluates the tree (visitEvaluated; `strict` as there): their FuncCall nodes. */
+function callsIn(root: Node, strict: boolean): Node[] {
+  const out: Node[] = [];
+  if (!root || typeof root !== 'object' || census(root).funcCalls.length === 0) return out;
+  visitEvaluated(root, strict, (v) => {
+    if (v.FuncCall) out.push(v.FuncCall);
+  });
+  return out;
+}
+const evaluatedCalls = memoised((root: Node): Node[] => callsIn(root, false));
+const evaluatedBodyCalls = memoised((root: Node): Node[] => callsIn(root, true));
+
+/** Every uuid cast through text to a number in a tree (a policy's USING, with its sub-selects) that PostgreSQL evaluates whenever it evaluates the tree, in the order the tree holds them. */
 export function uuidsAsNumbers(model: Model, root: Node): UuidAsNumber[] {
   const out: UuidAsNumber[] = [];
   for (const c of numberCastsOfCalls(root)) {
     const u = uuidAsNumber(model, c);
     if (u) out.push(u);
+  }
+  return out;
+}
+
+/** A uuid cast through text to a number in the body of a function a policy calls (helperUuidAsNumber). */
+export interface HelperUuidAsNumber {
+  /** the cast, in the body of the last function of `chain` */
+  cast: UuidAsNumber;
+  /** the function the policy calls, then each function the one before calls on the way to the cast (most often the first alone) */
+  chain: Func[];
+}
+
+/** How deep helperUuidAsNumber follows the calls of helpers into the functions they call. */
+const MAX_HELPER_DEPTH = 4;
+
+/**
+ * The uuid cast through text to a number (uuidAsNumber) that a function's body evaluates
+ * whenever the function runs, if any: `CREATE FUNCTION current_user_id() RETURNS integer … AS $$
+ * SELECT auth.uid()::text::integer $$`, `RETURN auth.uid()::text::int;`, `SELECT
+ * auth.uid()::text::integer INTO v;` — or a call, so evaluated, of a function whose body does.
+ * A policy calling it fails with 22P02 whenever the call is evaluated with an id set (PGlite, as
+ * for a cast in the policy's own text). Only what runs at each call:
+ * - a `LANGUAGE sql` body: each of its statements (a SQL function runs them all);
+ * - a PL/pgSQL body: a statement that no IF branch, loop, CASE statement or EXCEPTION clause
+ *   holds (Statement.arms, mayNotRun, caught, handlerOf; the first IF's condition is evaluated),
+ *   before any statement that may return or raise (mayNotRun);
+ * - in a statement, what visitEvaluated gives with `strict` (not a CASE's results, a COALESCE's
+ *   later arguments, an AND's or OR's later operands).
+ * Not a body the parser could not read (errors, `lexical`), nor another language. Not a variable
+ * holding the caller's id (`v uuid := auth.uid(); RETURN v::text::int` fails alike: not followed).
+ * Per model.
+ */
+export function helperUuidAsNumber(model: Model, f: Func): HelperUuidAsNumber | undefined {
+  const cache = memoModel(model, 'uuid-as-number:helpers', () => new Map<Func, HelperUuidAsNumber | null>());
+  let hit = cache.get(f);
+  if (hit === undefined) cache.set(f, (hit = helperCast(model, f, [f]) ?? null));
+  return hit ?? undefined;
+}
+
+/** helperUuidAsNumber of the last function of `chain`, reached through the others (none of which it follows again). */
+function helperCast(model: Model, f: Func, chain: Func[]): HelperUuidAsNumber | undefined {
+  for (const node of evaluatedBodyNodes(f)) {
+    const u = numberCastsOfBody(node).map((c) => uuidAsNumber(model, c)).find((x) => x !== undefined);
+    if (u) return { cast: u, chain };
+    if (chain.length >= MAX_HELPER_DEPTH) continue;
+    for (const c of evaluatedBodyCalls(node)) {
+      const g = model.findFunction(nameParts(c.funcname), (c.args ?? []).length);
+      const inner = g && !chain.includes(g) ? helperCast(model, g, [...chain, g]) : undefined;
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first call a policy's expression evaluates whenever it is evaluated (visitEvaluated, not
+ * `strict`: as uuidsAsNumbers finds a cast in its own text) of a function whose body casts the
+ * caller's uuid through text to a number (helperUuidAsNumber): the call (its FuncCall node) and
+ * what its body casts.
+ */
+export function calledUuidAsNumber(model: Model, root: Node): (HelperUuidAsNumber & { call: Node }) | undefined {
+  if (!memoModel(model, 'uuid-as-number:any-body', anyBodyCasts)) return undefined;
+  for (const c of evaluatedCalls(root)) {
+    const f = resolveCall(model, nameParts(c.funcname), (c.args ?? []).length, c);
+    const h = f && helperUuidAsNumber(model, f);
+    if (h) return { ...h, call: c };
+  }
+  return undefined;
+}
+
+/** Whether a function body of the model casts a call's value to a number where helperUuidAsNumber looks (most workspaces: none, and no policy's call is followed). */
+function anyBodyCasts(model: Model): boolean {
+  for (const list of model.functions.values()) for (const f of list) for (const node of evaluatedBodyNodes(f)) if (numberCastsOfBody(node).length) return true;
+  return false;
+}
+
+/** The statements of a function's body that run whenever it runs (helperUuidAsNumber), their nodes in order. */
+function evaluatedBodyNodes(f: Func): Node[] {
+  const body = f.body;
+  if (!body || body.errors.length || body.lexical || f.isProcedure || f.returnsTrigger) return [];
+  if (f.language === 'sql') return body.statements.map((s) => s.node);
+  if (f.language !== 'plpgsql') return [];
+  const out: Node[] = [];
+  for (const s of body.statements) {
+    if (s.mayNotRun || s.caught?.length || s.handlerOf?.length || s.dynamic) continue;
+    // (the first IF's condition runs; its branches, an ELSIF's condition and what the IF holds may not)
+    if (s.arms?.length && !(s.armCond && s.arms.length === 2 && s.arms[1] === 0)) continue;
+    out.push(s.node);
   }
   return out;
 }
