@@ -201,3 +201,72 @@ CREATE POLICY "crud-authenticated-policy-select" ON "notes" AS PERMISSIVE FOR SE
     assert.equal(shownWith('function auth.user_id() does not exist'), 0);
   });
 });
+
+// A uuid cast through text to a number (policy-type-mismatch): PostgreSQL creates the policy, and a
+// signed-in caller's query fails with 22P02 — verify's read as Supabase's authenticated, signed in
+// with a uuid sub, shows it; in the policy's own text, and in a helper the policy calls.
+const UUID_AS_NUMBER: VerifyFile[] = [
+  {
+    file: 'supabase/migrations/001_ids.sql',
+    text: `CREATE TABLE usuarios (id serial PRIMARY KEY, tipo_usuario text NOT NULL);
+CREATE TABLE logs_alteracoes (id serial PRIMARY KEY, acao text NOT NULL);
+CREATE TABLE tarefas (id serial PRIMARY KEY, dono integer);
+CREATE TABLE notas (id serial PRIMARY KEY, dono integer);
+GRANT SELECT ON usuarios, logs_alteracoes, tarefas, notas TO authenticated, anon;
+ALTER TABLE logs_alteracoes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tarefas ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notas ENABLE ROW LEVEL SECURITY;
+CREATE POLICY logs_admin ON logs_alteracoes FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM usuarios WHERE id = (select auth.uid())::text::integer AND tipo_usuario = 'Admin'));
+CREATE FUNCTION current_user_id() RETURNS integer LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.uid()::text::int; END $$;
+CREATE POLICY tarefas_own ON tarefas FOR ALL TO authenticated USING (dono = (select current_user_id()));
+-- guarded: no uuid's text matches, the cast is never evaluated (no finding, no failure)
+CREATE FUNCTION numeric_user_id() RETURNS integer LANGUAGE sql STABLE AS $$ SELECT CASE WHEN auth.uid()::text ~ '^[0-9]+$' THEN auth.uid()::text::integer END $$;
+CREATE POLICY notas_own ON notas FOR SELECT TO authenticated USING (dono = numeric_user_id());
+`,
+  },
+];
+
+describe('verify: a uuid cast through text to a number fails a signed-in read with 22P02', () => {
+  let result: VerifyResult;
+  let findings: Finding[];
+  let shown: Array<Confirmation<Finding>>;
+  before(async () => {
+    ({ result, findings, shown } = await verified(UUID_AS_NUMBER, { seed: true }));
+  });
+
+  test("ok: policy-type-mismatch's cast in the policy (logs_admin) and in the helper it calls (tarefas_own, FOR ALL) are shown by the read as authenticated (22P02 invalid input syntax for type integer: the seeded user's uuid); the guarded helper's table reads with no error, and anon's reads do not fail", () => {
+    const mine = findings.filter((f) => f.rule === 'policy-type-mismatch');
+    assert.deepEqual(mine.map((f) => /Policy "(\w+)"/.exec(f.message)![1]), ['logs_admin', 'tarefas_own']);
+    assert.deepEqual(
+      shown.filter((c) => c.finding.rule === 'policy-type-mismatch').map(line),
+      ['policy-type-mismatch supabase/migrations/001_ids.sql:10 22P02 probe public.logs_alteracoes', 'policy-type-mismatch supabase/migrations/001_ids.sql:12 22P02 probe public.tarefas'],
+    );
+    const read = (table: string, role: string) => result.probes.find((p) => p.table === table && p.role === role && p.command === 'select' && !p.settingsEnded);
+    for (const t of ['public.logs_alteracoes', 'public.tarefas']) {
+      assert.equal(read(t, 'authenticated')?.signedIn, true, t);
+      assert.match(`${read(t, 'authenticated')?.code} ${read(t, 'authenticated')?.message}`, /^22P02 invalid input syntax for type integer: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$/, t);
+      assert.equal(read(t, 'anon')?.outcome, 'ok', t);
+    }
+    assert.equal(read('public.notas', 'authenticated')?.outcome, 'ok');
+  });
+
+  test('ok: a 22P02 shows the finding only when it is a uuid cast to a number (not a setting read as \'\', T15b), in a probe as a role of the finding\'s policy with a command that evaluates it', async () => {
+    const { confirm } = await import('../server/src/verify/confirm.js');
+    const { ruleById, Workspace } = await import('../server/src/engine/workspace.js');
+    const ws = new Workspace();
+    for (const f of UUID_AS_NUMBER) ws.setFile(f.file, f.text);
+    const model = ws.model(UUID_AS_NUMBER[0]!.file);
+    const mine = findings.filter((f) => f.rule === 'policy-type-mismatch');
+    const probe = (table: string, role: string, command: 'select' | 'insert', message: string) => ({ table, role, command, outcome: 'error' as const, code: '22P02', message });
+    const cast = 'invalid input syntax for type integer: "00000000-0000-4000-8000-00000000005e"';
+    const shownWith = (p: ReturnType<typeof probe>) =>
+      confirm(mine, model, { statementErrors: [], probes: [p], pgVersion: 'x' }, (rule) => ruleById.get(rule)?.meta.shownBy).map((c) => /Policy "(\w+)"/.exec(c.finding.message)![1]);
+    assert.deepEqual(shownWith(probe('public.logs_alteracoes', 'authenticated', 'select', cast)), ['logs_admin']);
+    assert.deepEqual(shownWith(probe('public.tarefas', 'authenticated', 'insert', 'invalid input syntax for type bigint: "00000000-0000-4000-8000-00000000005e"')), ['tarefas_own']);
+    assert.deepEqual(shownWith(probe('public.logs_alteracoes', 'authenticated', 'select', 'invalid input syntax for type uuid: ""')), [], "a setting read as '' cast to uuid");
+    assert.deepEqual(shownWith(probe('public.logs_alteracoes', 'authenticated', 'select', 'invalid input syntax for type integer: "abc"')), [], 'not a uuid');
+    assert.deepEqual(shownWith(probe('public.logs_alteracoes', 'anon', 'select', cast)), [], 'logs_admin is for authenticated');
+    assert.deepEqual(shownWith(probe('public.logs_alteracoes', 'authenticated', 'insert', cast)), [], 'an INSERT does not evaluate a SELECT policy');
+  });
+});

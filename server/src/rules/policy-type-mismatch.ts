@@ -338,8 +338,15 @@ export const policyTypeMismatch = defineRule({
     fixKind: 'unsafe',
     guards:
       'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883. And no uuid\'s text is a number: `id = auth.uid()::text::integer` is created, then fails with 22P02 invalid input syntax for type integer for every signed-in caller (for anon, auth.uid() is NULL and the cast gives NULL), and so does a policy calling a helper whose body casts so (`SELECT auth.uid()::text::integer`).',
-    // (not by `function auth.user_id() does not exist`: verify's PGlite has no pg_session_jwt)
-    shownBy: { statement: ['42883'], statementMessage: /^operator does not exist: / },
+    // (not by `function auth.user_id() does not exist`: verify's PGlite has no pg_session_jwt; a
+    // uuid cast through text to a number, by the read as Supabase's authenticated, signed in with a
+    // uuid sub: 22P02 for a number type, quoting the uuid — not a setting read as '' cast to uuid)
+    shownBy: {
+      statement: ['42883'],
+      statementMessage: /^operator does not exist: /,
+      probe: ['22P02'],
+      probeMessage: /^invalid input syntax for type (?:smallint|integer|bigint|numeric|real|double precision): "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$/,
+    },
   },
   check({ model, report }) {
     // (and those a later CREATE POLICY of the same name replaced: the first still fails)

@@ -34,6 +34,8 @@ export interface RuleMeta {
     /** the statement's error message must match too: a 42883 `function … does not exist` does not show an operator missing */
     statementMessage?: RegExp;
     probe?: readonly string[];
+    /** the probe's error message must match too, and the probe must evaluate a policy at the finding (as a role it applies to, with a command that evaluates it): a 22P02 of a uuid cast to a number, not of a setting read as '' */
+    probeMessage?: RegExp;
     /** the probe must be made as a role of the policy the finding is on, with its command; a 42501 must be a privilege error */
     asPolicyRole?: boolean;
     /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits; a call left a setting set after its transaction committed; run by an ordinary owner, the function with row_security = off failed with 42501, or its trigger's insert into a FORCE'd table did; a call as another user got more than the same call as SECURITY INVOKER; the plan of a command as a role of the policy calls its function in the Filter of the table's scan; a role no policy names got rows through the policy for PUBLIC; the plan's Filter ORs the policies; an INSERT the policy refuses passes with WITH CHECK (true)) */

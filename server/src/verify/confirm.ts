@@ -29,6 +29,12 @@ export interface ShownBy {
   statementMessage?: RegExp;
   probe?: readonly string[];
   /**
+   * the probe's error message must match too, and the probe must evaluate a policy at the finding
+   * (made as a role it applies to, with a command that evaluates it): policy-type-mismatch's
+   * 22P02 of a uuid cast to a number, not a setting read as '' cast to uuid (T15b)
+   */
+  probeMessage?: RegExp;
+  /**
    * the probe must be made as a role of the policy the finding is on, with its command (any for
    * FOR ALL), and a 42501 must be a privilege error ("permission denied for …"), not a row
    * the policies refuse
@@ -133,8 +139,10 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     // (42704 names the setting never set: a finding whose policy, or function, reads it, and
     // whose policy the probe evaluates, not another policy's of the same table)
     const ownSetting = (p: ProbeResult) => p.code !== '42704' || readsSettingOf(model, f, p);
+    // (a message the rule names, from a probe that evaluates the finding's policy)
+    const ownMessage = (p: ProbeResult) => !how.probeMessage || (how.probeMessage.test(p.message ?? '') && evaluatesPolicyAt(model, f, p));
     const probe = candidates.find(
-      (p) => about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))) && ownCycle(p) && ownSetting(p),
+      (p) => about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))) && ownCycle(p) && ownSetting(p) && ownMessage(p),
     );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
@@ -150,6 +158,16 @@ function failedAt(result: VerifyResult, loc: Loc): boolean {
 function policiesAtFinding(model: Model, f: FindingRef): Policy[] {
   const places = [{ file: f.file, start: f.start }, ...(f.related ?? [])];
   return model.policies.filter((p) => places.some((at) => within(p.loc, at.file, at.start)));
+}
+
+/**
+ * Whether a probe evaluates a policy at the finding's place (or a related one): made as a role
+ * the policy applies to, with a command that evaluates it (evaluatedBy; not a SELECT policy for
+ * an INSERT: the probes' `INSERT … DEFAULT VALUES` has no RETURNING). True for a finding at no policy.
+ */
+function evaluatesPolicyAt(model: Model, f: FindingRef, p: ProbeResult): boolean {
+  const policies = policiesAtFinding(model, f);
+  return policies.length === 0 || policies.some((q) => appliesToRole(model, q, p.role) && evaluatedBy(q, p.command) && !(p.command === 'insert' && q.command === 'select'));
 }
 
 /** The setting a 42704 says was never set (PostgreSQL writes the name as the call gave it; custom settings' names are case-insensitive). */
