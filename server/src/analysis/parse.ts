@@ -34,6 +34,20 @@ export function tryParseSql(sql: string): Node | undefined {
   }
 }
 
+/** The spans (UTF-16 offsets) of `sql`'s tokens as PostgreSQL's scanner reads them, its comments left out; undefined where it fails. */
+export function sqlTokens(sql: string): Span[] | undefined {
+  let tokens: pg.ScanToken[];
+  try {
+    tokens = pg.scanSync(sql).tokens ?? [];
+  } catch {
+    return undefined;
+  }
+  const map = byteToUtf16Mapper(sql);
+  const out: Span[] = [];
+  for (const t of tokens) if (t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT') out.push({ start: map(t.start), end: map(t.end) });
+  return out;
+}
+
 /** A CREATE FUNCTION's or DO block's text parsed by PostgreSQL's PL/pgSQL parser (`plpgsql_funcs`), or undefined where it fails. */
 export function tryParsePlpgsql(text: string): Node | undefined {
   try {
@@ -2009,7 +2023,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // certain there, `known`), once per value of the loop; oppsera's
   // `IF NOT EXISTS (… pg_policies …) THEN EXECUTE 'CREATE POLICY …'`s as the static statements
   // under such an IF. Its nodes are where the string has their text; the statement's text is not
-  // in the file: the statements are marked `dynamic` (the engine lets no fix edit them).
+  // in the file: the statements are marked `dynamic` (the engine keeps a fix only where it edits their strings).
   // (the loops being visited hold the EXECUTEs to replay per value, in the loop's order)
   let pending: Array<(value: string) => Statement[]> | undefined;
   // visiting an EXECUTE of a loop over the tables the catalog lists (catalog-loops.ts), and the
@@ -2042,13 +2056,20 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     // (a chain of strings joined with ||: its string constants, a fix may edit inside one of them)
     const piecesOf = (around: Array<{ before: string; after: string }> | undefined): StringLiteral[] | undefined =>
       lit.verbatim && src.pieces && around?.length === src.pieces.length ? src.pieces.map((p, i) => ({ ...stringOf(p, false), around: { ...around[i]! } })) : undefined;
+    // (the strings holding the SQL's text as written, in the expression: the string, or the chain's string constants)
+    const strings: WrittenString[] = written ? [{ ...written, format: /\S/.test(q.slice(0, src.quote)) }] : lit.verbatim ? (src.pieces ?? []).map((p) => ({ ...p, format: false })) : [];
     const made = (value: string | undefined): Statement[] | undefined => {
       const { sql, at: inExpr, around } = src.run(value);
       const parsed = tryParseSql(sql);
       if (!parsed) return undefined;
       const map = byteToUtf16Mapper(sql);
+      // (where each character of the SQL is written in one of the strings, and where the text before an offset ends there)
+      const places = writtenPlaces(q, strings, inExpr, sql.length);
+      let tokens: Span[] | undefined;
       const out: Statement[] = [];
-      for (const raw of parsed.stmts ?? []) {
+      const raws: Node[] = parsed.stmts ?? [];
+      for (let i = 0; i < raws.length; i++) {
+        const raw = raws[i]!;
         const { kind: k, node } = unwrap(raw.stmt);
         // (GRANT or REVOKE of table privileges; and in a catalog loop, ALTER TABLE … ENABLE /
         // FORCE ROW LEVEL SECURITY: breeze's — a literal loop's are model.ts dynamicRlsChanges')
@@ -2056,22 +2077,55 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const rls = catalog && k === 'AlterTableStmt' && rlsOnly(node);
         // (a string with no variable: the statement it holds, of the DDL the replay follows)
         const constant = !src.usesVariable && CONSTANT_EXECUTED.has(k);
-        // (a function: where its text is the file's as written, a dollar-quoted string in a
-        // dollar-quoted block, so that its body is analysed as a written one's — Rifty's, agentopia's)
-        const fn = !src.usesVariable && k === 'CreateFunctionStmt' && lit.verbatim && q[src.quote] === '$';
+        // (a function whose text is in the string, so that its body is analysed as a written one's:
+        // dollar-quoted — Rifty's, agentopia's —, '…' with its quotes doubled, E'…', or the strings of a chain)
+        const fn = !src.usesVariable && k === 'CreateFunctionStmt' && lit.verbatim;
         if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant && !fn) return undefined;
+        // (the statement's own text in the SQL: from its first token to its last, comments and `;` left out)
+        const loc = raw.stmt_location ?? 0;
+        const s0 = map(loc);
+        const e0 = raw.stmt_len ? map(loc + raw.stmt_len) : sql.length;
+        tokens ??= sqlTokens(sql) ?? [];
+        const own = tokens.filter((t) => t.start >= s0 && t.end <= e0 && sql.slice(t.start, t.end) !== ';');
+        const first = own.length ? places?.startOf(own[0]!.start) : undefined;
+        const last = own.length ? places?.endOf(own[own.length - 1]!.end) : undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
         const literal = literalOf();
         const pieces = literal ? undefined : piecesOf(around);
-        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(literal ? { literal } : {}), ...(pieces ? { pieces } : {}), ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
+        const made: Statement = {
+          kind: k,
+          node,
+          start: quote,
+          end,
+          origin: 'do',
+          dynamic: true,
+          ...(literal ? { literal } : {}),
+          ...(pieces ? { pieces } : {}),
+          ...(first !== undefined && last !== undefined && first <= last ? { inString: { start: lit.toFile(at + first), end: lit.toFile(at + last) } } : {}),
+          ...(caught.length ? { caught } : {}),
+          ...(guard ? { guard } : {}),
+          ...(arms.length ? { arms: [...arms] } : {}),
+          ...(whenNoFunction ? { whenNoFunction } : {}),
+        };
         if (fn) {
           const from = lit.toFile(at + inExpr(0));
           // (the file's text around the string, blank before the block: what the body's offsets are in)
           const text = ' '.repeat(lit.start) + lit.text;
-          if (text.slice(from, from + sql.length) !== sql) return undefined;
-          // (the CREATE FUNCTION's own text: within the string's quotes)
-          made.body = parseFunctionBody(text, { ...made, start: from, end: from + sql.length });
+          if (text.slice(from, from + sql.length) === sql) {
+            // (written as it runs: the CREATE FUNCTION's own text, within the string's quotes)
+            made.body = parseFunctionBody(text, { ...made, start: from, end: from + sql.length });
+          } else {
+            // (written with escapes or in pieces: its body parsed in the SQL the string runs, every
+            // offset then put where the string writes its character; each must be in a string)
+            const again: Node = places?.every() ? tryParseSql(sql)?.stmts?.[i]?.stmt : undefined;
+            if (!again || !places) return undefined;
+            // (a tree of its own in the SQL's offsets: `node`'s are the file's)
+            const fresh = unwrap(again);
+            relocate(fresh.node, map);
+            made.body = parseFunctionBody(sql, { kind: k, node: fresh.node, start: s0, end: e0, origin: 'do' });
+            if (made.body) placeInPlace(made.body, (x) => lit.toFile(at + places.startOf(x)!), (x) => lit.toFile(at + places.endOf(x)!), new Set());
+          }
           for (const e of made.body?.errors ?? []) body.errors.push(e);
         }
         out.push(made);
@@ -2783,6 +2837,17 @@ export function eStringUnits(text: string, from: number, to: number): Array<{ at
   return out;
 }
 
+/** A text written inside a string (a dynamic statement's `literal` or piece) as SQL reads it: `''` a quote, an E'…' string's escapes, `%%` in a format() pattern; undefined where it does not read as one. */
+export function stringValue(written: string, lit: StringLiteral): string | undefined {
+  let sql: string;
+  if (lit.escapes) {
+    const units = eStringUnits(written, 0, written.length);
+    if (!units) return undefined;
+    sql = units.map((u) => u.value).join('');
+  } else sql = lit.quote === "'" ? written.replace(/''/g, "'") : written;
+  return lit.format ? sql.replace(/%%/g, '%') : sql;
+}
+
 /**
  * The content of the string starting at `start` in `expr` (`'…'`, `E'…'` or `$tag$…$tag$`): its
  * span in `expr`, its quote, and for an E'…' string `escapes`.
@@ -2804,6 +2869,79 @@ function contentOf(expr: string, start: number): { start: number; end: number; q
   const tag = /^\$(?:[A-Za-z_][\w]*)?\$/.exec(expr.slice(start))?.[0];
   const close = tag ? expr.indexOf(tag, start + tag.length) : -1;
   return close < 0 ? undefined : { start: start + tag!.length, end: close, quote: tag! };
+}
+
+/** A string of an EXECUTE's expression that holds SQL as written: its content's span there (contentOf), and whether it is format()'s pattern. */
+type WrittenString = { start: number; end: number; quote: string; escapes?: true; format: boolean };
+
+/**
+ * Where the SQL an EXECUTE runs is written in the expression's strings, `inExpr` saying where each
+ * of its characters is (dynamicSql's `at`): `startOf(u)` where character u is written, `endOf(u)`
+ * where the text before offset u ends (past its last character's `''`, escape, `%%` or placeholder);
+ * undefined outside the strings (a chain's operand that is no string constant: its text is not in
+ * the file). `every()`: whether each character of the SQL is in a string.
+ */
+function writtenPlaces(
+  expr: string,
+  strings: readonly WrittenString[],
+  inExpr: (u: number) => number,
+  length: number,
+): { startOf: (u: number) => number | undefined; endOf: (u: number) => number | undefined; every: () => boolean } | undefined {
+  if (strings.length === 0 || length === 0) return undefined;
+  const stringAt = (x: number) => strings.find((s) => s.start <= x && x < s.end);
+  const endOf = (u: number): number | undefined => {
+    if (u <= 0) return startOf(0);
+    const x = inExpr(Math.min(u, length) - 1);
+    const s = stringAt(x);
+    return s && Math.min(x + writtenUnitLength(expr, x, s), s.end);
+  };
+  const startOf = (u: number): number | undefined => {
+    if (u >= length) return endOf(length);
+    const x = inExpr(u);
+    return stringAt(x) ? x : undefined;
+  };
+  let every: boolean | undefined;
+  const all = (): boolean => {
+    if (every === undefined) {
+      every = true;
+      for (let u = 0; u < length && every; u++) every = startOf(u) !== undefined;
+    }
+    return every;
+  };
+  return { startOf, endOf, every: all };
+}
+
+/** How long the unit of a string's content written at `x` is: `''`, a backslash escape in E'…', `%%` or a placeholder in a format() pattern, else one character. */
+function writtenUnitLength(expr: string, x: number, s: WrittenString): number {
+  const c = expr[x];
+  if (s.format && c === '%') return /^%(?:%|(?:\d+\$)?[sIL])/.exec(expr.slice(x, x + 12))?.[0].length ?? 1;
+  if (s.quote !== "'") return 1;
+  if (c === "'") return 2;
+  return s.escapes && c === '\\' ? escapeLength(expr, x) : 1;
+}
+
+/**
+ * Puts every offset under `v` — as moveInPlace reads them: `start`, `end` and LOCATION_KEYS — where
+ * `start` (an offset where a character is) or `end` (where the text before an offset ends) say, each
+ * object once: a function body parsed in the SQL a string runs, placed where the string writes it.
+ */
+function placeInPlace(v: unknown, start: (x: number) => number, end: (x: number) => number, seen: Set<object>): void {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (const x of v) placeInPlace(x, start, end, seen);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  if (o.String !== undefined && isNameNode(o)) return;
+  for (const k in o) {
+    if (k === 'memo' || k === 'caught') continue;
+    const x = o[k];
+    if (typeof x === 'number') {
+      if (k === 'end') o[k] = end(x);
+      else if (k === 'start' || (x >= 0 && LOCATION_KEYS.has(k))) o[k] = start(x);
+    } else if (x !== null && typeof x === 'object') placeInPlace(x, start, end, seen);
+  }
 }
 
 /**

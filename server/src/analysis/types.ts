@@ -98,6 +98,12 @@ export interface Statement {
    */
   pieces?: readonly StringLiteral[];
   /**
+   * Where a `dynamic` statement's own text is in its string (`literal`, or the pieces of its chain):
+   * from its first token to the end of its last, comments and a `;` after it left out. A fix
+   * editing the statement's end (the EXECUTE's expression's end, `end`) edits it there.
+   */
+  inString?: Span;
+  /**
    * A CREATE FUNCTION whose EXECUTEs build their statements from its parameters: those statements,
    * with a placeholder for each parameter's value (parse.ts callTemplatesOf), replayed for each call
    * with literal values (`SELECT enable_rls('orders')`: model.ts).
