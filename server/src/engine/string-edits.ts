@@ -12,7 +12,7 @@
 // escape (`''`, `\n`, `%%`) or touching a format() placeholder (the text there differs per value), one
 // writing a value of the loop variable (it would stand in the string for every value), and a fix
 // whose string, once edited, no longer holds one statement PostgreSQL parses.
-import { escapeLength, eStringUnits, tryParseSql } from '../analysis/parse.js';
+import { escapeLength, eStringUnits, sqlTokens, stringValue, tryParseSql } from '../analysis/parse.js';
 import type { StringLiteral } from '../analysis/types.js';
 
 export interface LiteralEdit {
@@ -86,15 +86,54 @@ function quoteOf(text: string, lit: StringLiteral): string {
   return q.length > 0 && q.every((u) => text[u.at] === '\\') ? "\\'" : "''";
 }
 
-/** A text written for the string as SQL reads it (`''` a quote, an E'…' string's escapes, `%%` in a pattern); undefined where it does not read as one. */
-export function readAs(written: string, lit: StringLiteral): string | undefined {
-  let sql: string;
-  if (lit.escapes) {
-    const units = eStringUnits(written, 0, written.length);
-    if (!units) return undefined;
-    sql = units.map((u) => u.value).join('');
-  } else sql = lit.quote === "'" ? written.replace(/''/g, "'") : written;
-  return lit.format ? sql.replace(/%%/g, '%') : sql;
+/** A text written for the string as SQL reads it (parse.ts stringValue). */
+export const readAs = stringValue;
+
+/**
+ * The string constants and quoted names of the SQL the string's content holds (those of a
+ * dollar-quoted body in it too: a function's), each as the string writes it and as SQL reads it
+ * where the two differ (`''app.x''`, `\'app.x\'`: `'app.x'`): what a message quoting the
+ * string's text says as PostgreSQL runs it. A chain's string is read with the SQL around it.
+ */
+export function readsOf(text: string, lit: StringLiteral): ReadAs[] {
+  const units = unitsOf(text, lit);
+  if (!units) return [];
+  // (the content as SQL reads it, and for each of its characters the unit it is read from)
+  let sql = '';
+  const unitOf: number[] = [];
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    const w = text.slice(u.at, u.at + u.len);
+    const r = u.hole ? w : readAs(w, lit);
+    if (r === undefined) return [];
+    sql += r;
+    for (let k = 0; k < r.length; k++) unitOf.push(i);
+  }
+  const before = lit.around?.before ?? '';
+  const out: ReadAs[] = [];
+  const seen = new Set<string>();
+  const collect = (whole: string, offset: number, depth: number): void => {
+    for (const t of sqlTokens(whole) ?? []) {
+      const from = t.start - offset;
+      const to = t.end - offset;
+      if (from < 0 || to > sql.length || from >= to) continue;
+      const token = sql.slice(from, to);
+      if (!/^(?:[eE]?'|"|\$)/.test(token)) continue;
+      const first = units[unitOf[from]!]!;
+      const last = units[unitOf[to - 1]!]!;
+      const written = text.slice(first.at, last.at + last.len);
+      if (written !== token && readAs(written, lit) === token && !seen.has(written)) {
+        seen.add(written);
+        out.push({ written, sql: token });
+      }
+      // (a dollar-quoted body: its own string constants)
+      const tag = /^\$[^$]*\$/.exec(token)?.[0];
+      if (tag && depth < 3 && token.endsWith(tag) && token.length >= 2 * tag.length) collect(token.slice(tag.length, token.length - tag.length), -(from + tag.length), depth + 1);
+    }
+  };
+  collect(before + sql + (lit.around?.after ?? ''), before.length, 0);
+  // (the longer first: one may hold another)
+  return out.sort((a, b) => b.written.length - a.written.length);
 }
 
 /** A text written for the string split into units, as unitsOf (a lone `'` or `%` is a unit of its own). */

@@ -13,7 +13,7 @@ import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
-import { editInLiteral, literalParses } from './string-edits.js';
+import { editInLiteral, literalParses, readsOf } from './string-edits.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
@@ -336,6 +336,8 @@ export class Workspace {
           if (!pf) return;
           const start = pf.positionAt(r.start);
           if (isSuppressed(pf, id, start.line)) return;
+          // (what it quotes of a DO block's EXECUTE strings, as PostgreSQL runs it: its files' strings' readsOf)
+          const run = this.asRunFor(r, pf);
           const finding: Finding = {
             rule: id,
             severity: own,
@@ -343,10 +345,10 @@ export class Workspace {
             start: r.start,
             end: r.end,
             range: { start, end: pf.positionAt(r.end) },
-            message: written ? written(oneLine(r.message)) : oneLine(r.message),
+            message: said(r.message, written, run),
             docs,
-            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written) : NONE,
-            related: r.related?.length ? this.relatedWithRanges(r.related, pf, written) : NONE,
+            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written, run) : NONE,
+            related: r.related?.length ? this.relatedWithRanges(r.related, pf, written, run) : NONE,
           };
           list.push(finding);
           if (kept) {
@@ -427,7 +429,7 @@ export class Workspace {
    * alive went from 5.0 to 3.0 MB, and to 2.5 MB with the positions shared below and
    * filesOf's list shared per file.
    */
-  private withRanges(fixes: readonly Fix[], pf: ParsedFile, reportStart: number, reportStartAt: Position, written?: (s: string) => string): FixWithRanges[] {
+  private withRanges(fixes: readonly Fix[], pf: ParsedFile, reportStart: number, reportStartAt: Position, written?: (s: string) => string, run?: (s: string) => string): FixWithRanges[] {
     // (indexed loops into exact-size lists: the map closures of each report were ≈ 0.9 MB of a
     // cold bench lint's allocation, their code not optimised yet)
     let crlf: boolean | undefined;
@@ -448,7 +450,7 @@ export class Workspace {
         const start = e.start === reportStart ? reportStartAt : pf.positionAt(e.start);
         edits[j] = { file: e.file, start: e.start, end: e.end, newText, range: { start, end: e.end === e.start ? start : pf.positionAt(e.end) } };
       }
-      out[i] = { title: written ? written(oneLine(fix.title)) : oneLine(fix.title), kind: fix.kind, edits };
+      out[i] = { title: said(fix.title, written, run), kind: fix.kind, edits };
     }
     return out;
   }
@@ -474,7 +476,7 @@ export class Workspace {
     let out: Fix[] | undefined;
     for (let i = 0; i < fixes.length; i++) {
       const f = fixes[i]!;
-      const written = this.writtenInStrings(f, pf, calls, onDynamic);
+      const written = this.writtenInStrings(f, pf, calls, onDynamic, r.start);
       if (written === f && !out) continue;
       out ??= fixes.slice(0, i);
       if (written) out.push(written);
@@ -483,22 +485,24 @@ export class Workspace {
   }
 
   /** A fix with its edits inside dynamic statements' strings written for them; undefined when one cannot be (editable). */
-  private writtenInStrings(f: Fix, pf: ParsedFile, calls: ReturnType<typeof replayedCallSpans>, onDynamic: boolean): Fix | undefined {
+  private writtenInStrings(f: Fix, pf: ParsedFile, calls: ReturnType<typeof replayedCallSpans>, onDynamic: boolean, reportStart: number): Fix | undefined {
     let edits: Edit[] | undefined;
     // the strings edited, each with its file's text
     let strings: Map<StringLiteral, string> | undefined;
     // the texts the title quotes as a string writes them, and as SQL reads them
     let reads: Array<{ written: string; sql: string }> | undefined;
     for (let j = 0; j < f.edits.length; j++) {
-      const e = f.edits[j]!;
-      const hit = (s: Span) => e.start <= s.end && s.start <= e.end;
-      if ((calls.get(e.file) ?? NONE).some(hit)) return undefined;
-      const touched = (e.file === pf.file ? dynamicStatements(pf) : dynamicStatements(this.parsed(e.file))).filter(hit) as Statement[];
+      const given = f.edits[j]!;
+      const hit = (s: Span) => given.start <= s.end && s.start <= given.end;
+      if ((calls.get(given.file) ?? NONE).some(hit)) return undefined;
+      const touched = (given.file === pf.file ? dynamicStatements(pf) : dynamicStatements(this.parsed(given.file))).filter(hit) as Statement[];
       if (touched.length === 0) {
-        if (onDynamic && e.file === pf.file) return undefined;
-        edits?.push(e);
+        if (onDynamic && given.file === pf.file) return undefined;
+        edits?.push(given);
         continue;
       }
+      // (an edit at the statement's end — its EXECUTE's expression's — is one at the end of its text in the string)
+      const e = atTextEnd(given, touched, given.file === pf.file ? reportStart : -1);
       // (the string it falls in: the statement's, or one string of its || chain)
       const inside = (l: StringLiteral) => l.start <= e.start && e.end <= l.end;
       const stringIn = (s: Statement) => (s.literal ? (inside(s.literal) ? s.literal : undefined) : s.pieces?.find(inside));
@@ -526,12 +530,30 @@ export class Workspace {
     return { title, kind: f.kind, edits };
   }
 
-  private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string): Array<Related & { range: Range }> {
+  /**
+   * A report's text (message, related messages, fix titles) with what it quotes of DO blocks'
+   * EXECUTE strings as PostgreSQL runs it (`current_setting('app.x')`, not the string's
+   * `current_setting(''app.x'')`): the strings of its file and of its related places' files
+   * (asRunOf); undefined where they write nothing otherwise than it runs.
+   */
+  private asRunFor(r: Report, pf: ParsedFile): ((s: string) => string) | undefined {
+    let run = asRunOf(pf);
+    for (const x of r.related ?? NONE) {
+      if (x.file === pf.file) continue;
+      const other = asRunOf(this.parsed(x.file));
+      if (!other || other === run) continue;
+      const before = run;
+      run = before ? (s) => other(before(s)) : other;
+    }
+    return run;
+  }
+
+  private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string, run?: (s: string) => string): Array<Related & { range: Range }> {
     return related.map((x) => ({
       file: x.file,
       start: x.start,
       end: x.end,
-      message: written ? written(oneLine(x.message)) : oneLine(x.message),
+      message: said(x.message, written, run),
       range: x.file === pf.file ? { start: pf.positionAt(x.start), end: pf.positionAt(x.end) } : this.rangeOf(x.file, x.start, x.end),
     }));
   }
@@ -557,6 +579,70 @@ const builtKey = (d: Database) => `${d.kind}:${d.name}`;
  * (nearly none has related places).
  */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/**
+ * A message or title as a finding says it: on one line (oneLine), what it quotes of DO blocks'
+ * EXECUTE strings as PostgreSQL runs it (`run`, asRunOf), psql variables as written (`written`).
+ */
+function said(s: string, written: ((s: string) => string) | undefined, run: ((s: string) => string) | undefined): string {
+  const line = oneLine(run ? run(s) : s);
+  return written ? written(line) : line;
+}
+
+/**
+ * An edit of dynamic statements (`touched`) with an end at a statement's end — the end of its
+ * EXECUTE's expression, after the string: `WITH CHECK (…)` added at a policy's end — moved to where
+ * the statement's text ends in the string (Statement.inString). Where a string holds several
+ * statements, the one the report is on, else one end they all share; otherwise the edit as given.
+ */
+function atTextEnd(e: Edit, touched: readonly Statement[], reportStart: number): Edit {
+  const ending = touched.filter((s) => s.inString && (e.start === s.end || e.end === s.end));
+  if (ending.length === 0) return e;
+  const own = ending.filter((s) => s.inString!.start <= reportStart && reportStart <= s.inString!.end);
+  const from = own.length ? own : ending;
+  const to = from[0]!.inString!.end;
+  if (from.some((s) => s.inString!.end !== to || s.end !== from[0]!.end)) return e;
+  const at = from[0]!.end;
+  const start = e.start === at ? to : e.start;
+  return start <= to ? { file: e.file, start, end: e.end === at ? to : e.end, newText: e.newText } : e;
+}
+
+/**
+ * A parsed file's dynamic statements' strings (a loop's per value, a catalog loop's and a called
+ * function's templates) read as SQL: the string constants they write otherwise than PostgreSQL
+ * runs them, each put back as it runs (readsOf), the longer first; undefined where there are none.
+ * Kept per parsed file: its statements' strings are its text's.
+ */
+const asRunOfFile = new WeakMap<ParsedFile, ((s: string) => string) | null>();
+function asRunOf(pf: ParsedFile | undefined): ((s: string) => string) | undefined {
+  if (!pf) return undefined;
+  let run = asRunOfFile.get(pf);
+  if (run === undefined) {
+    const reads = new Map<string, string>();
+    const seen = new Set<string>();
+    const add = (s: Statement) => {
+      if (!s.dynamic) return;
+      for (const lit of s.literal ? [s.literal] : s.pieces ?? NONE) {
+        const key = `${lit.start}:${lit.end}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        for (const r of readsOf(pf.text, lit)) if (!reads.has(r.written)) reads.set(r.written, r.sql);
+      }
+    };
+    for (const s of pf.statements) {
+      add(s);
+      for (const t of s.catalog?.templates ?? NONE) add(t);
+      for (const t of s.callTemplates?.templates ?? NONE) add(t);
+    }
+    if (reads.size === 0) run = null;
+    else {
+      const re = new RegExp([...reads.keys()].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+      run = (s) => s.replace(re, (m) => reads.get(m) ?? m);
+    }
+    asRunOfFile.set(pf, run);
+  }
+  return run ?? undefined;
+}
 
 /** A parsed file's statements made by DO blocks' EXECUTEs (read for their offsets when asked: an edit moves them). */
 const dynamicOf = new WeakMap<ParsedFile, readonly Span[]>();
