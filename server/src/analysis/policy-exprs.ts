@@ -6,7 +6,7 @@ import { anchorAt, callSpan, callsIn, census, hasSubLink, clauseSpan, compareCon
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
 import { createdAsTable, createFailsToParse } from './columns.js';
-import { nameParts, sqlOneLine, sval } from './parse.js';
+import { nameParts, sqlOneLine, stringValue, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
 
 export type Clause = 'using' | 'check';
@@ -810,6 +810,34 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
   const span = exprClauseSpan(model, e);
   if (!span) return undefined;
   return textOfFile(model, e.file).slice(span.start + 1, span.end - 1).trim();
+}
+
+/**
+ * exprText as PostgreSQL runs it, for a fix that copies the condition into another statement: the
+ * text of a policy a DO block's EXECUTE makes is in a string, written with its escapes (`''x''` in
+ * '…', `\'x\'` in E'…'), and is read here as SQL reads it (a fix writing it in a string escapes
+ * it again for that one). Undefined where it cannot be: in a format() pattern with a placeholder
+ * (its text differs per value), or across the strings of a `||` chain.
+ */
+export function exprSql(model: Model, e: PolicyExpr): string | undefined {
+  const text = exprText(model, e);
+  const span = exprClauseSpan(model, e);
+  if (text === undefined || !span) return undefined;
+  const dyn = dynamicAt(fileByName(model, e.file), e.stmt);
+  if (!dyn) return text;
+  const inside = (l: { start: number; end: number }) => l.start <= span.start && span.end <= l.end;
+  const lit = dyn.literal && inside(dyn.literal) ? dyn.literal : dyn.pieces?.find(inside);
+  if (!lit || (lit.format && /%(?!%)/.test(text.replace(/%%/g, '')))) return undefined;
+  return stringValue(text, lit)?.trim();
+}
+
+/** The dynamic statement (a DO block's EXECUTE's: of its body, a catalog loop's or a called function's template) at `loc`, if one is. */
+function dynamicAt(pf: ParsedFile | undefined, loc: Span): Statement | undefined {
+  for (const s of pf?.statements ?? []) {
+    if (!s.dynamic && !s.callTemplates) continue;
+    for (const x of [s, ...(s.catalog?.templates ?? []), ...(s.callTemplates?.templates ?? [])]) if (x.dynamic && x.start === loc.start && x.end === loc.end) return x;
+  }
+  return undefined;
 }
 
 /**

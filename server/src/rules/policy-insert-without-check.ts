@@ -1,5 +1,5 @@
 import type { Model, Policy } from '../analysis/model.js';
-import { constBool, policyRows, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
+import { constBool, policyRows, exprSql, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, coversCommand, roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { defineRule, type Fix } from './types.js';
 import { PF_CHECK, PF_INSERT, PF_PERMISSIVE, policyFacts } from './lib/util.js';
@@ -22,7 +22,8 @@ function siblingCondition(model: Model, p: Policy, roles: readonly string[]): { 
     if (constBool(e.node) !== undefined) continue;
     if (readsTable(model, e.node, p.table)) continue;
     if (unsafeContent(model, e.node)) continue;
-    const text = exprText(model, e);
+    // (as PostgreSQL runs it: a sibling a DO block's EXECUTE makes has it in a string, with its escapes)
+    const text = exprSql(model, e);
     if (text) return { text, from: q };
   }
   return undefined;
