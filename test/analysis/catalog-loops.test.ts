@@ -342,7 +342,7 @@ CREATE POLICY own ON public.a FOR SELECT TO authenticated USING (owner = (select
 });
 
 describe('functions in constant strings', () => {
-  test("ok: `EXECUTE $fn$ CREATE FUNCTION … $fn$` in a dollar-quoted DO block is the function, its body analysed where the file has it: definer-search-path-missing finds it, as PGlite has it (SECURITY DEFINER, no search_path), and its fix writes SET search_path in the string (PGlite: then set); one in a single-quoted string (its quotes doubled) stays unread", async () => {
+  test("ok: `EXECUTE $fn$ CREATE FUNCTION … $fn$` in a dollar-quoted DO block is the function, its body analysed where the file has it: definer-search-path-missing finds it, as PGlite has it (SECURITY DEFINER, no search_path), and its fix writes SET search_path in the string (PGlite: then set); so is one in a single-quoted string (its quotes doubled, its body a '…' string in it: quotes doubled twice), whose fixes are written in its string, `''` doubled (PGlite: search_path=public, pg_temp, or \"\")", async () => {
     const text = `CREATE TABLE public.docs (id int, owner uuid);
 DO $$
 BEGIN
@@ -361,26 +361,114 @@ END $$;
     const f = m.findFunction(['public', 'doc_count'], 0)!;
     assert.ok(f, 'the function is made');
     assert.equal(f.securityDefiner, true);
-    assert.equal(m.findFunction(['public', 'quoted'], 0), undefined);
+    const quoted = m.findFunction(['public', 'quoted'], 0)!;
+    assert.ok(quoted, 'the single-quoted one is made too');
+    assert.equal(quoted.securityDefiner, true);
+    // (its body where the file writes it: within the inner quotes, doubled)
+    assert.equal(text.slice(quoted.body!.start, quoted.body!.end), "SELECT ''''x''''::text");
+    assert.equal(quoted.body!.statements.length, 1);
     const { ws, mine, findings } = lintFiles([{ file: '1.sql', text }], 'definer-search-path-missing');
     assert.deepEqual(findings.filter((f) => f.rule === 'syntax-error'), [], 'its body is the text between its own quotes');
     assert.ok((m.findFunction(['public', 'doc_count'], 0)!.body?.statements.length ?? 0) > 0, 'its body is analysed');
-    assert.equal(mine.length, 1);
-    assert.ok(mine[0]!.start > text.indexOf('$fn$') && mine[0]!.start < text.lastIndexOf('$fn$'));
-    const fixed = applyFix(ws, mine[0]!);
-    assert.ok(mine[0]!.fixes[0]!.edits.every((e) => e.start > text.indexOf('$fn$') && e.end < text.lastIndexOf('$fn$')), 'the fix edits the string');
-    assert.deepEqual(findingsOf(fixed, 'definer-search-path-missing'), []);
-    await inRollback(await getDb(), async (q) => {
-      await q(text);
-      const rows = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'doc_count'`)) as Array<{ prosecdef: boolean; proconfig: string[] | null }>;
-      assert.deepEqual(rows, [{ prosecdef: true, proconfig: null }]);
-    });
-    await inRollback(await getDb(), async (q) => {
-      await q(sqlOf(fixed));
-      const rows = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'doc_count'`)) as Array<{ prosecdef: boolean; proconfig: string[] | null }>;
-      assert.deepEqual(rows, [{ prosecdef: true, proconfig: ['search_path=public, pg_temp'] }]);
-    });
+    assert.equal(mine.length, 2);
+    const [dollar, single] = [...mine].sort((a, b) => a.start - b.start) as [(typeof mine)[0], (typeof mine)[0]];
+    assert.ok(dollar.start > text.indexOf('$fn$') && dollar.start < text.lastIndexOf('$fn$'));
+    assert.equal(text.slice(single.start, single.end), 'SECURITY DEFINER');
+    assert.ok(single.start > text.indexOf("'CREATE FUNCTION public.quoted"));
+    const fixed = applyFix(ws, dollar);
+    assert.ok(dollar.fixes[0]!.edits.every((e) => e.start > text.indexOf('$fn$') && e.end < text.lastIndexOf('$fn$')), 'the fix edits the string');
+    // (the quoted one's finding is left, moved by the edit before it)
+    assert.deepEqual(findingsOf(fixed, 'definer-search-path-missing').map((x) => x.start - sqlOf(fixed).indexOf("'CREATE FUNCTION public.quoted")), [single.start - text.indexOf("'CREATE FUNCTION public.quoted")]);
+    const proconfig = async (sql: string, name: string) => {
+      let out: unknown;
+      await inRollback(await getDb(), async (q) => {
+        await q(sql);
+        out = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = '${name}'`))[0];
+      });
+      return out;
+    };
+    assert.deepEqual(await proconfig(text, 'doc_count'), { prosecdef: true, proconfig: null });
+    assert.deepEqual(await proconfig(sqlOf(fixed), 'doc_count'), { prosecdef: true, proconfig: ['search_path=public, pg_temp'] });
+    assert.deepEqual(await proconfig(text, 'quoted'), { prosecdef: true, proconfig: null });
+    // (the quoted one's two fixes, each written in its string)
+    for (const [title, written, config] of [
+      [/^Add SET search_path = public, pg_temp$/, 'SECURITY DEFINER SET search_path = public, pg_temp AS', 'search_path=public, pg_temp'],
+      [/^Add SET search_path = ''/, "SECURITY DEFINER SET search_path = '''' AS", 'search_path=""'],
+    ] as const) {
+      const done = applyFix(ws, single, title);
+      assert.ok(sqlOf(done).includes(`'CREATE FUNCTION public.quoted() RETURNS text LANGUAGE sql ${written} ''SELECT`), sqlOf(done));
+      assert.deepEqual(findingsOf(done, 'definer-search-path-missing').map((x) => x.start), [dollar.start]);
+      assert.deepEqual(findingsOf(done, 'syntax-error'), []);
+      assert.deepEqual(await proconfig(sqlOf(done), 'quoted'), { prosecdef: true, proconfig: [config] });
+    }
   });
+
+  // A function a DO block makes with EXECUTE of an E'…' string or of a `'…' || '…'` chain (and a
+  // '…' one) is analysed as one written in the file: parse.ts parses its body in the SQL the string
+  // runs and puts each offset where the string writes its character (UTF-16 offsets, past the
+  // escapes; libpg-query's are UTF-8 bytes of the SQL run, not of the file).
+  const MEMBERS = `-- Übersicht: 日本語 😀 (before the block)
+CREATE TABLE public.org_members (org_id uuid, user_id uuid, kind text);
+GRANT SELECT ON public.org_members TO authenticated;
+`;
+  const USER = '00000000-0000-0000-0000-00000000000a';
+  // (a setting of its own per case: once set in the session, even transaction-locally, it reads '' rather than raising 42704)
+  for (const [name, exec, setting] of [
+    ["E'…'", String.raw`EXECUTE E'CREATE FUNCTION public.my_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $f$\n  -- prüfe 😀 \'ü\'\n  BEGIN\n    IF \'é😀\' <> \'\' THEN\n      RETURN current_setting(\'app.uid_e\')::uuid;\n    END IF;\n    RETURN NULL;\n  END\n$f$';`, 'app.uid_e'],
+    ["'…' || '…'", `EXECUTE 'CREATE FUNCTION public.my_uid() RETURNS uuid ' || 'LANGUAGE plpgsql STABLE AS $f$ /* ü😀 */ BEGIN IF ''é😀'' <> '''' THEN RETURN current_setting(''app.uid_chain'')::uuid; END IF; RETURN NULL; END $f$';`, 'app.uid_chain'],
+    ["'…'", `EXECUTE 'CREATE FUNCTION public.my_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $f$ /* ü😀 */ BEGIN IF ''é😀'' <> '''' THEN RETURN current_setting(''app.uid_plain'')::uuid; END IF; RETURN NULL; END $f$';`, 'app.uid_plain'],
+  ] as const) {
+    test(`ok: ${name} CREATE FUNCTION in a DO block's EXECUTE, after non-ASCII text: the function is made, its body's statements where the file writes them; policy-current-setting-unsafe reports its current_setting('${setting}') there (the message quoting it as it runs), its fix is written in the string and re-lints clean; PGlite: 42704 for authenticated's reads before, none after`, async () => {
+      const text = `${MEMBERS}DO $$\nBEGIN\n  ${exec}\nEND $$;\nALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;\nCREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (user_id = public.my_uid());\n`;
+      const m = model(text);
+      const f = m.findFunction(['public', 'my_uid'], 0)!;
+      assert.ok(f, 'the function is made');
+      assert.equal(f.body?.language, 'plpgsql');
+      // (the call where the string writes it, its quotes as written)
+      const call = text.indexOf('current_setting(', text.indexOf('DO $$'));
+      const written = text.slice(call, text.indexOf(')', call) + 1);
+      assert.match(written, /^current_setting\((\\'|'')app\.uid_\w+(\\'|'')\)$/);
+      // (its statements — the IF's condition, the RETURNs' expressions — where the string writes them)
+      assert.deepEqual(
+        f.body!.statements.map((s) => text.slice(s.start, s.end).replace(/\\'|''/g, "'")),
+        ["'é😀' <> ''", `${written.replace(/\\'|''/g, "'")}::uuid`, 'NULL'],
+      );
+      const { ws, mine, findings } = lintFiles([{ file: '1.sql', text }], 'policy-current-setting-unsafe');
+      assert.deepEqual(findings.filter((x) => x.rule === 'syntax-error'), []);
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0]!.start, call);
+      assert.equal(mine[0]!.end, call + written.length);
+      // (the editor's position: line and UTF-16 column)
+      const line = text.slice(0, call).split('\n').length - 1;
+      assert.deepEqual(mine[0]!.range.start, { line, character: call - (text.lastIndexOf('\n', call - 1) + 1) });
+      assert.match(mine[0]!.message, new RegExp(`^Function public\\.my_uid\\(\\), called by policy "members_read" on public\\.org_members, reads current_setting\\('${setting.replace('.', '\\.')}'\\): `));
+      assert.ok(mine[0]!.message.includes(`Write nullif(current_setting('${setting}', true), '')::uuid`), mine[0]!.message);
+      assert.equal(mine[0]!.fixes[0]?.title, `Replace current_setting('${setting}') with nullif(current_setting('${setting}', true), '') in my_uid() (check its callers: it returns NULL where it used to raise an error)`);
+      const fixed = applyFix(ws, mine[0]!);
+      const q = name === "E'…'" ? "\\'" : "''";
+      assert.ok(sqlOf(fixed).includes(`RETURN nullif(current_setting(${q}${setting}${q}, true), ${q}${q})::uuid;`), sqlOf(fixed));
+      assert.deepEqual(findingsOf(fixed, 'policy-current-setting-unsafe'), []);
+      assert.deepEqual(findingsOf(fixed, 'syntax-error'), []);
+      const read = async (sql: string, set: boolean) => {
+        let out: unknown;
+        await inRollback(await getDb(), async (q) => {
+          await q(sql);
+          await q(`INSERT INTO public.org_members VALUES ('00000000-0000-0000-0000-0000000000aa', '${USER}', 'member')`);
+          if (set) await q(`SELECT set_config('${setting}', '${USER}', true)`);
+          await q('SET ROLE authenticated');
+          try {
+            out = (await q('SELECT count(*)::int AS n FROM public.org_members'))[0];
+          } catch (e) {
+            out = (e as { code?: string }).code;
+          }
+        });
+        return out;
+      };
+      assert.equal(await read(text, false), '42704');
+      assert.deepEqual(await read(sqlOf(fixed), false), { n: 0 });
+      assert.deepEqual(await read(sqlOf(fixed), true), { n: 1 });
+    });
+  }
 });
 
 describe('loops over every schema but some', () => {

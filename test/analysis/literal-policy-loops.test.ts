@@ -12,7 +12,8 @@ import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
 import { editInLiteral } from '../../server/src/engine/string-edits.js';
-import { closeAll, getDb, inRollback } from '../helpers/pg.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
+import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -409,6 +410,112 @@ test("ok: in a `'…' || '…'` chain, a fix whose edit falls inside one string 
     // (the cut call is found, at its first string; the format()'s has no text in the file to be found at)
     assert.equal(mine.length, exec.includes("'app' ||") ? 1 : 0, exec);
     assert.deepEqual(mine.flatMap((f) => f.fixes), [], exec);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      assert.match(await qualOf(q), /current_setting\('app\.uid'::text\)\)::uuid/, exec);
+    });
+  }
+});
+
+// Fixes at a dynamic policy's end (parse.ts Statement.inString: where its text ends in its string;
+// the engine moves an edit at the statement's end — its EXECUTE's expression's — there), written
+// for the string's quoting: policy-insert-without-check's Add WITH CHECK, applied, re-linted and run
+// on PGlite.
+const INSERTS = "CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid, kind text);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nGRANT SELECT, INSERT ON public.notes TO authenticated;\n";
+const SIBLING = "CREATE POLICY notes_sel ON public.notes FOR SELECT TO authenticated USING (kind LIKE 'pub%');\n";
+/** As authenticated: whether an insert of each kind passes (true) or fails with 42501 (false); the insert policy's WITH CHECK as pg_policies has it. */
+async function inserts(sql: string, policy: string): Promise<{ check: unknown; public: boolean; private: boolean }> {
+  return inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const [row] = await q(`SELECT with_check FROM pg_policies WHERE policyname = '${policy.replace(/'/g, "''")}'`);
+    const ok = async (kind: string, id: number) => {
+      const r = await tryQuery(q, `SET ROLE authenticated; INSERT INTO public.notes (id, kind) VALUES (${id}, '${kind}'); RESET ROLE`);
+      if (!r.ok) assert.equal(r.error.code, '42501', r.error.message);
+      await q('RESET ROLE');
+      return r.ok;
+    };
+    return { check: row?.with_check, public: await ok('public', 1), private: await ok('private', 2) };
+  });
+}
+
+test("ok: policy-insert-without-check's Add WITH CHECK on a policy a DO block makes is written where its text ends in the string (before the closing quote, or a `;` and a comment in it), escaped for the string: '…' (quotes doubled), E'…' (as it writes them: `\\'` or `''`), $q$…$q$ (as is), a chain's last string, a loop's format() pattern (`%` doubled too); the sibling's condition copied as PostgreSQL runs it, from a static policy or one in a '…' or E'…' string; re-lints clean; PGlite: every insert fails (42501) before, the kind the sibling reads passes after", async () => {
+  const cases: Array<[string, string, string, string]> = [
+    // [the DO block's body, the policy's name, the sibling (static when ''), what the string ends with after the fix]
+    [`EXECUTE 'CREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated';`, 'notes_ins', SIBLING, "TO authenticated\n  WITH CHECK (kind LIKE ''pub%'')';"],
+    [`EXECUTE 'CREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated ; -- the insert policy\n';`, 'notes_ins', SIBLING, "TO authenticated\n  WITH CHECK (kind LIKE ''pub%'') ; -- the insert policy\n';"],
+    [`EXECUTE 'CREATE POLICY notes_sel ON public.notes FOR SELECT TO authenticated USING (kind LIKE ''pub%'')'; EXECUTE 'CREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated';`, 'notes_ins', '', "TO authenticated\n  WITH CHECK (kind LIKE ''pub%'')';"],
+    [String.raw`EXECUTE E'CREATE POLICY notes_sel ON public.notes FOR SELECT TO authenticated USING (kind LIKE \'pub%\')'; EXECUTE E'CREATE POLICY "note\'s insert" ON public.notes\tFOR INSERT TO authenticated';`, "note's insert", '', "TO authenticated\n  WITH CHECK (kind LIKE \\'pub%\\')';"],
+    [String.raw`EXECUTE E'CREATE POLICY notes_ins ON public.notes\tFOR INSERT TO authenticated';`, 'notes_ins', SIBLING, "TO authenticated\n  WITH CHECK (kind LIKE ''pub%'')';"],
+    [`EXECUTE $q$CREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated$q$;`, 'notes_ins', SIBLING, "TO authenticated\n  WITH CHECK (kind LIKE 'pub%')$q$;"],
+    [`EXECUTE 'CREATE POLICY notes_ins ON public.notes ' || 'FOR INSERT TO authenticated';`, 'notes_ins', SIBLING, "|| 'FOR INSERT TO authenticated\n  WITH CHECK (kind LIKE ''pub%'')';"],
+    [`FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE format('CREATE POLICY %I ON public.%I FOR INSERT TO authenticated', t || '_ins', t); END LOOP;`, 'notes_ins', SIBLING, "TO authenticated\n  WITH CHECK (kind LIKE ''pub%%'')', t || '_ins', t);"],
+  ];
+  for (const [body, name, sibling, after] of cases) {
+    const text = `${INSERTS}${sibling}DO $$ DECLARE t text; BEGIN ${body} END $$;\n`;
+    const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-insert-without-check');
+    assert.equal(mine.length, 1, body);
+    assert.equal(mine[0]!.fixes.length, 1, `the fix is offered: ${body}`);
+    assert.equal(mine[0]!.fixes[0]!.title, `Add WITH CHECK (kind LIKE 'pub%') to "${name}" (the condition of "notes_sel")`, body);
+    const fixed = applyFix(ws, mine[0]!);
+    assert.ok(sqlOf(fixed).includes(after), sqlOf(fixed));
+    assert.deepEqual(findingsOf(fixed, 'policy-insert-without-check'), [], body);
+    assert.deepEqual(findingsOf(fixed, 'syntax-error'), [], body);
+    assert.deepEqual(await inserts(text, name), { check: null, public: false, private: false }, body);
+    assert.deepEqual(await inserts(sqlOf(fixed), name), { check: "(kind ~~ 'pub%'::text)", public: true, private: false }, body);
+  }
+  // (without a sibling: the placeholder WITH CHECK (false), in an E'…' string; PGlite: it admits no row, as before)
+  const text = `${INSERTS}DO $$ BEGIN EXECUTE E'CREATE POLICY notes_ins ON public.notes\\tFOR INSERT TO authenticated'; END $$;\n`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-insert-without-check');
+  assert.match(mine[0]!.fixes[0]!.title, /^Add WITH CHECK \(false\) to "notes_ins"/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.ok(sqlOf(fixed).includes("TO authenticated\n  WITH CHECK (false)'; END $$;"), sqlOf(fixed));
+  assert.deepEqual(findingsOf(fixed, 'policy-insert-without-check'), []);
+  assert.deepEqual(await inserts(sqlOf(fixed), 'notes_ins'), { check: 'false', public: false, private: false });
+  // (in the editor: an edit before the DO block re-parses the file, moving its statements where
+  // they are — inString too (parse.ts moveInPlace): the fix lands at the moved end; accents, CJK and
+  // an emoji before it shift UTF-16 offsets)
+  const editing = new Workspace(undefined, undefined, { editing: true });
+  editing.setFile('1.sql', text);
+  assert.equal(editing.lint().byFile.get('1.sql')!.filter((f) => f.rule === 'policy-insert-without-check').length, 1);
+  const edited = `-- prüfe 日本 😀\n${text}`;
+  editing.setFile('1.sql', edited);
+  const moved = editing.lint().byFile.get('1.sql')!.find((f) => f.rule === 'policy-insert-without-check')!;
+  const [edit] = moved.fixes[0]!.edits;
+  assert.equal(edit!.start, edited.indexOf("TO authenticated';") + 'TO authenticated'.length);
+  assert.deepEqual(edit!.range.start, { line: 4, character: edited.split('\n')[4]!.indexOf("TO authenticated';") + 'TO authenticated'.length });
+  // (two statements in one string, each ending elsewhere: the policy's end is not told apart from
+  // the DROP's, where the finding is (the string's start): no fix rather than one at the wrong end)
+  const two = lintFiles([{ file: '1.sql', text: `${INSERTS}${SIBLING}DO $$ BEGIN EXECUTE 'DROP POLICY IF EXISTS notes_ins ON public.notes; CREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated'; END $$;\n` }], 'policy-insert-without-check');
+  assert.equal(two.mine.length, 1);
+  assert.deepEqual(two.mine[0]!.fixes, []);
+});
+
+test("ok: a static policy's Add WITH CHECK copies a sibling's condition a DO block's '…' string writes as PostgreSQL runs it (`kind LIKE 'pub%'`, not the string's `kind LIKE ''pub%''`, a syntax error there); PGlite: the kind the sibling reads passes after", async () => {
+  const text = `${INSERTS}DO $$ BEGIN EXECUTE 'CREATE POLICY notes_sel ON public.notes FOR SELECT TO authenticated USING (kind LIKE ''pub%'')'; END $$;\nCREATE POLICY notes_ins ON public.notes FOR INSERT TO authenticated;\n`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-insert-without-check');
+  assert.equal(mine[0]!.fixes[0]!.title, `Add WITH CHECK (kind LIKE 'pub%') to "notes_ins" (the condition of "notes_sel")`);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.ok(sqlOf(fixed).includes("FOR INSERT TO authenticated\n  WITH CHECK (kind LIKE 'pub%');"), sqlOf(fixed));
+  assert.deepEqual(findingsOf(fixed, 'policy-insert-without-check'), []);
+  assert.deepEqual(findingsOf(fixed, 'syntax-error'), []);
+  assert.deepEqual(await inserts(sqlOf(fixed), 'notes_ins'), { check: "(kind ~~ 'pub%'::text)", public: true, private: false });
+});
+
+test("ok: a finding's message quotes a dynamic policy's text as PostgreSQL runs it, whatever the string's quoting: '…', E'…' (`\\'`), a `'…' || '…'` chain (constant, or with quote_ident(t) of a loop between), a loop's format() pattern (its `''`, `%%` read): the same message as the static policy's (current_setting('app.uid'), never current_setting(''app.uid'')), what the rule writes itself (`, '')`) kept; PGlite: the policy's qual reads current_setting('app.uid'::text)", async () => {
+  const stat = lintFiles([{ file: '1.sql', text: `${NOTES}CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = current_setting('app.uid')::uuid);\n` }], 'policy-current-setting-unsafe').mine;
+  assert.equal(stat.length, 1);
+  assert.ok(stat[0]!.message.includes("reads current_setting('app.uid') in its USING") && stat[0]!.message.includes("Write nullif(current_setting('app.uid', true), '')::uuid"), stat[0]!.message);
+  for (const exec of [
+    "EXECUTE 'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = current_setting(''app.uid'')::uuid)';",
+    String.raw`EXECUTE E'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = current_setting(\'app.uid\')::uuid)';`,
+    "EXECUTE 'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated ' || 'USING (owner = current_setting(''app.uid'')::uuid)';",
+    "FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE 'CREATE POLICY ' || quote_ident(t || '_read') || ' ON public.' || quote_ident(t) || ' FOR SELECT TO authenticated USING (owner = current_setting(''app.uid'')::uuid)'; END LOOP;",
+    "FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE format('CREATE POLICY %I ON public.%I FOR SELECT TO authenticated USING (owner = current_setting(''app.uid'')::uuid)', t || '_read', t); END LOOP;",
+  ]) {
+    const text = `${NOTES}DO $$ DECLARE t text; BEGIN ${exec} END $$;\n`;
+    const { mine } = lintFiles([{ file: '1.sql', text }], 'policy-current-setting-unsafe');
+    assert.equal(mine.length, 1, exec);
+    assert.equal(mine[0]!.message, stat[0]!.message, exec);
     await inRollback(await getDb(), async (q) => {
       await q(text);
       assert.match(await qualOf(q), /current_setting\('app\.uid'::text\)\)::uuid/, exec);
