@@ -7,6 +7,7 @@ import type { DatabasesSetting } from './databases.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import type { DrizzleJournal } from './drizzle-journal.js';
 import type { GraphileMigrate } from './graphile-migrate.js';
+import type { LiquibaseChangelog } from './liquibase-changelog.js';
 
 export type RuleSetting = Severity | 'off';
 export type OwnerBypass = 'auto' | 'true' | 'false';
@@ -36,6 +37,8 @@ export interface Config {
   drizzleJournals?: DrizzleJournal[];
   /** Not a setting: the graphile-migrate projects (.gmrc) of the database: their replay order (afterReset, committed/, current), read by the caller. */
   graphileMigrate?: GraphileMigrate[];
+  /** Not a setting: the Liquibase master changelogs of the database, followed (includes, includeAll, sqlFile): their replay order, and the files they never run, read by the caller. */
+  liquibaseChangelogs?: LiquibaseChangelog[];
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**

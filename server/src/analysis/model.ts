@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
+import { liquibaseRanks, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
@@ -472,7 +473,8 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
  * where migrate runs them (flywayCallbacks), then sqitch's dependencies: a deploy script runs
  * after the changes its `-- requires:` header names (sqitchOrder); a sqitch plan's and a Drizzle
  * Kit journal's files in the order they list them (planOrder, journalOrder); a graphile-migrate
- * project's files in the order reset and watch run them (graphileOrder).
+ * project's files in the order reset and watch run them (graphileOrder); a Liquibase project's
+ * SQL files in the order its master changelog runs them (liquibaseOrder).
  */
 export function migrationOrder<T extends { file: string; text?: string }>(
   files: T[],
@@ -481,6 +483,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   journals: readonly DrizzleJournal[] = NO_JOURNALS,
   graphile: readonly GraphileMigrate[] = NO_GRAPHILE,
   seeds?: ReadonlyMap<string, number>,
+  liquibase: readonly LiquibaseChangelog[] = NO_LIQUIBASE,
   schemas?: ReadonlyMap<string, number>,
 ): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
@@ -494,6 +497,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
   if (schemas?.size) paths += `\0schemas\u0001${files.map((f) => schemas.get(f.file) ?? '').join('\0')}`;
+  if (liquibase.length) paths += `\0liquibase\u0001${liquibase.map((c) => `${c.folder}\u0001${c.unread ? '?' : c.files.join('\u0001')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
@@ -513,6 +517,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     if (plans.length) order = planOrder(order, files, plans);
     if (journals.length) order = journalOrder(order, files, journals);
     if (graphile.length) order = graphileOrder(order, files, graphile);
+    if (liquibase.length) order = liquibaseOrder(order, files, liquibase);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
     if (schemas?.size) order = declaredOrder(order, files, schemas);
@@ -528,7 +533,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
 
 /** migrationOrder with what a database's config says of it (sqitch plans, the `order` setting, Drizzle journals, graphile-migrate, Supabase's listed seeds and declarative schema files). */
 export function migrationOrderOf<T extends { file: string; text?: string }>(files: T[], c: Config): T[] {
-  return migrationOrder(files, c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks, c.schemaRanks);
+  return migrationOrder(files, c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks, c.liquibaseChangelogs, c.schemaRanks);
 }
 
 /**
@@ -556,6 +561,7 @@ function declaredOrder(order: number[], files: ReadonlyArray<{ file: string }>, 
 const NO_PLANS: readonly SqitchPlan[] = [];
 const NO_JOURNALS: readonly DrizzleJournal[] = [];
 const NO_GRAPHILE: readonly GraphileMigrate[] = [];
+const NO_LIQUIBASE: readonly LiquibaseChangelog[] = [];
 
 /**
  * `order` with each graphile-migrate project's files in the order `graphile-migrate reset` and
@@ -585,6 +591,19 @@ function sortInPlaces(order: number[], inGroup: (i: number) => boolean, compare:
   mine.sort(compare);
   const out = order.slice();
   slots.forEach((at, k) => (out[at] = mine[k]!));
+  return out;
+}
+
+/**
+ * `order` with the SQL files each Liquibase master changelog runs (followed by the caller:
+ * includes, includeAll folders, sqlFile) in its order: the places they hold are given to them in
+ * the changelog's order (a policy file sorting before its table's file, included after it).
+ * Every other file keeps its place.
+ */
+function liquibaseOrder(order: number[], files: ReadonlyArray<{ file: string }>, changelogs: readonly LiquibaseChangelog[]): number[] {
+  const ranks = liquibaseRanks(files, changelogs);
+  let out = order;
+  for (const c of changelogs) out = sortInPlaces(out, (i) => ranks[i]?.changelog === c, (a, b) => ranks[a]!.place - ranks[b]!.place);
   return out;
 }
 
@@ -1189,18 +1208,28 @@ export function isSqlcQueryFile(text: string): boolean {
   return text.includes('name:') && SQLC_QUERY.test(text);
 }
 
-const notApplied = new WeakSet<object>();
+/** Why no migration tool applies a file (markNotApplied), as notReplayedReason says it. */
+const notApplied = new WeakMap<object, string>();
+
+/** What a file no migration tool applies is, as notReplayedReason words it for each tool. */
+export const NOT_APPLIED = {
+  supabase: "of a Supabase project's that are neither its migrations, declarative schema files (those config.toml's [db.migrations] schema_paths lists, where it lists them), seeds (those its [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them",
+  drizzle: (journal: string) => `of a Drizzle Kit migrations folder that its ${journal} does not list: drizzle-kit migrate never applies them`,
+  liquibase: (changelog: string) =>
+    `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,
+} as const;
 
 /**
  * Marks a parsed file as one no migration tool applies (a Supabase project's file outside its
- * migrations, schemas, seeds and tests: databases.ts): parsed (a syntax error is still
- * reported), not replayed, like a rollback file. Mark a file before anything is computed from it
- * (the workspace parses a file again when its mark changes).
+ * migrations, schemas, seeds and tests: databases.ts; a Drizzle Kit folder's file its journal
+ * does not list; a Liquibase project's file its changelog does not run), with why (NOT_APPLIED):
+ * parsed (a syntax error is still reported), not replayed, like a rollback file. Mark a file
+ * before anything is computed from it (the workspace parses a file again when its mark changes).
  */
-export function markNotApplied(file: ParsedFile): void {
-  if (notApplied.has(file)) return;
-  notApplied.add(file);
-  rollbackCache.delete(file);
+export function markNotApplied(file: ParsedFile, reason: string = NOT_APPLIED.supabase): void {
+  const had = notApplied.has(file);
+  notApplied.set(file, reason);
+  if (!had) rollbackCache.delete(file);
 }
 
 /**
@@ -1211,7 +1240,7 @@ export function markNotApplied(file: ParsedFile): void {
 export function notReplayedReason(file: ParsedFile): string | undefined {
   const why = wholeFileSkip(file);
   if (why !== undefined) return WHOLE_FILE_SKIPS[why];
-  return notApplied.has(file) ? "of a Supabase project's that are neither its migrations, declarative schema files (those config.toml's [db.migrations] schema_paths lists, where it lists them), seeds (those its [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them" : undefined;
+  return notApplied.get(file);
 }
 
 const WHOLE_FILE_SKIPS = {
@@ -1291,7 +1320,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
-  // (a file of a Supabase project that its CLI never applies: markNotApplied)
+  // (a file no migration tool applies: a Supabase project's its CLI never applies, markNotApplied)
   if (notApplied.has(file)) {
     sections.push({ start: 0, end: file.text.length });
     rollbackCache.set(file, sections);

@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, recordFromStart, resumePointOf, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -10,6 +10,7 @@ import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
+import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
@@ -58,8 +59,8 @@ export interface LintResult {
 export class Workspace {
   private texts = new Map<string, string>();
   private parsedCache = new Map<string, ParsedFile>();
-  /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied'; a Drizzle Kit journal's folder's files it does not list) */
-  private unapplied = new Set<string>();
+  /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied'; a Drizzle Kit journal's folder's files it does not list; a Liquibase master's folder's files no changelog runs), with why (model.ts NOT_APPLIED) */
+  private unapplied = new Map<string, string>();
   /** the files of the last partition in folders inside a supabase/migrations/ that holds no file itself: replayed (historyInArchives) */
   private archiveHistory = new Set<string>();
   /** the parse of a file's previous text, until its new text is parsed against it */
@@ -86,6 +87,8 @@ export class Workspace {
   private journals: readonly DrizzleJournal[] = [];
   /** the graphile-migrate projects (.gmrc) of the workspace: their replay order */
   private graphile: readonly GraphileMigrate[] = [];
+  /** the Liquibase master changelogs of the workspace, followed: their replay order and the files they never run */
+  private liquibase: readonly LiquibaseChangelog[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -157,6 +160,17 @@ export class Workspace {
     this.invalidate();
   }
 
+  /**
+   * The Liquibase master changelogs of the workspace (followed by the caller: includes,
+   * includeAll folders, sqlFile): the SQL files each runs replay in its order, and those under
+   * its folder that no changelog runs are parsed, not replayed (liquibase update never runs them).
+   */
+  setLiquibaseChangelogs(changelogs: readonly LiquibaseChangelog[]): void {
+    if (JSON.stringify(changelogs) === JSON.stringify(this.liquibase)) return;
+    this.liquibase = changelogs;
+    this.invalidate();
+  }
+
   /** The config `file`'s database is linted with (the first database's for a file not in the workspace). */
   configOf(file?: string): Config {
     const { list, byFile, configs } = this.partition();
@@ -221,12 +235,13 @@ export class Workspace {
       // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
       // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
       // is parsed again, so that nothing computed from it before stays)
-      const unapplied = new Set(list.flatMap((d) => (d.kind === 'unapplied' ? d.files : [])));
-      for (const f of unlistedFiles(this.texts.keys(), this.journals).keys()) unapplied.add(f);
-      for (const f of this.unapplied) if (!unapplied.has(f)) this.parsedCache.delete(f);
-      for (const f of unapplied) {
+      const unapplied = new Map(list.flatMap((d) => (d.kind === 'unapplied' ? d.files.map((f): [string, string] => [f, NOT_APPLIED.supabase]) : [])));
+      for (const [f, j] of unlistedFiles(this.texts.keys(), this.journals)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.drizzle(j.source));
+      for (const [f, c] of unrunFiles(this.texts.keys(), this.liquibase, (id) => this.texts.get(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.liquibase(c.source));
+      for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
+      for (const [f, why] of unapplied) {
         if (!this.unapplied.has(f)) this.parsedCache.delete(f);
-        markNotApplied(this.parsed(f)!);
+        markNotApplied(this.parsed(f)!, why);
       }
       this.unapplied = unapplied;
       // (a Supabase project with nothing right in supabase/migrations/: its folders there are its history)
@@ -248,6 +263,8 @@ export class Workspace {
         if (journals.length) c = { ...c, drizzleJournals: journals };
         const graphile = this.graphile.filter((g) => d.files.some((f) => f.startsWith(g.folder)));
         if (graphile.length) c = { ...c, graphileMigrate: graphile };
+        const liquibase = this.liquibase.filter((l) => d.files.some((f) => f.startsWith(l.folder) || l.files.includes(f)));
+        if (liquibase.length) c = { ...c, liquibaseChangelogs: liquibase };
         if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
         const seeds = ranksOf(d.files, seedRank);
         if (seeds.size) c = { ...c, seedRanks: seeds };
@@ -398,6 +415,7 @@ export class Workspace {
     w.plans = this.plans;
     w.journals = this.journals;
     w.graphile = this.graphile;
+    w.liquibase = this.liquibase;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);
