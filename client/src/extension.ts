@@ -283,6 +283,8 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.createFileSystemWatcher('**/meta/_journal.json'),
         // a graphile-migrate project's .gmrc (its afterReset files run before committed/)
         vscode.workspace.createFileSystemWatcher('**/.gmrc'),
+        // a Liquibase project's changelogs (db.changelog-master.yaml, master.xml, and those they include: the order its SQL files run in)
+        vscode.workspace.createFileSystemWatcher('**/*.{xml,yaml,yml,json}'),
       ],
     },
     // A function, so a restart sends the settings of that moment. VS Code's hover already shows

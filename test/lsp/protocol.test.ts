@@ -30,7 +30,7 @@ test('ok: initialize → capabilities (incremental sync, code action kinds, comm
     .find((x: { method: string }) => x.method === 'workspace/didChangeWatchedFiles');
   assert.deepEqual(
     reg.registerOptions.watchers.map((w: { globPattern: string }) => w.globPattern),
-    ['**/*.{sql,pgsql,psql}', '**/.pg-rls-lint.json', '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env'],
+    ['**/*.{sql,pgsql,psql}', '**/.pg-rls-lint.json', '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env', '**/*.{xml,yaml,yml,json}'],
   );
 });
 

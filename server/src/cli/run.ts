@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -259,7 +259,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
-  // requires, a Drizzle Kit journal's order, a graphile-migrate project's, psql's includes where they are included)
+  // requires, a Drizzle Kit journal's order, a graphile-migrate project's, a Liquibase changelog's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
     const c = ws.configOf(d.files[0]);
     const ordered = migrationOrderOf(d.files.map((file) => ({ file, text: ws.text(file) })), c);
@@ -322,8 +322,9 @@ export function rootRelative(cwd: string, base = cwd, given: readonly string[] =
  * of each Supabase project (the schemas its Data API serves), the `postgrest.conf` (or
  * PGRST_DB_SCHEMAS) of a plain PostgREST project (the schemas it serves), the `sqitch.plan` of each sqitch
  * project (its replay order), the `meta/_journal.json` of each Drizzle Kit migrations folder
- * (its replay order, and the files it never applies) and the `.gmrc` of each graphile-migrate
- * project (its replay order), with the CLI's file ids (paths relative to `cwd`). A file that
+ * (its replay order, and the files it never applies), the `.gmrc` of each graphile-migrate
+ * project (its replay order) and the master changelog of each Liquibase project (its replay order,
+ * and the files it never runs), with the CLI's file ids (paths relative to `cwd`). A file that
  * cannot be read or parsed is told to `warn`; the run goes on.
  */
 export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<void> {
@@ -338,6 +339,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
+  ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem));
 }
 
 /**

@@ -18,6 +18,7 @@ import { causes, rootsOf, type Cause } from '../verify/causes.js';
 import { environmentNotes, restatedByDeclarativeSchema, type EnvironmentNote } from '../verify/environment.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
+import { unrunFiles } from '../analysis/liquibase-changelog.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
 const GRACE_MS = 1_000;
@@ -194,7 +195,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
   // each database's files in the lint's order (natural sort of paths, Flyway's versions, the order setting, sqitch plans,
-  // Drizzle Kit journals, graphile-migrate's .gmrc; psql includes and rollbacks are handled by verify), as the lint orders them: one database at a time
+  // Drizzle Kit journals, graphile-migrate's .gmrc, Liquibase changelogs; psql includes and rollbacks are handled by verify), as the lint orders them: one database at a time
   const read = (database: Database) => {
     const mine = new Set(database.files);
     const c = ws.configOf(database.files[0]);
@@ -242,19 +243,24 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const copies = migrationCopies(read.map((f) => ws.parsed(f.file)!));
   // (a file of a Drizzle Kit migrations folder its journal does not list: drizzle's migrator never applies it)
   const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();
-  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string }> => {
+  // (a file under a Liquibase master changelog's folder that no changelog runs: liquibase update never runs it)
+  const unrun = read.length ? unrunFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).liquibaseChangelogs ?? [], (id) => ws.text(id)) : undefined;
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
+    const changelog = unrun?.get(f.file);
     return journal
       ? [{ path: f.file, notInJournal: journal.source }]
-      : d
-        ? [{ path: f.file, dialect: d.dialect }]
-        : snapshots.has(parsed)
-          ? [{ path: f.file, snapshot: true }]
-          : copies.has(parsed)
-            ? [{ path: f.file, copy: true }]
-            : [];
+      : changelog
+        ? [{ path: f.file, notInChangelog: changelog.source }]
+        : d
+          ? [{ path: f.file, dialect: d.dialect }]
+          : snapshots.has(parsed)
+            ? [{ path: f.file, snapshot: true }]
+            : copies.has(parsed)
+              ? [{ path: f.file, copy: true }]
+              : [];
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
@@ -363,6 +369,9 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   if (foreign.length) lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${listed(foreign)}`);
   const unjournaled = leftOut.flatMap((x) => (x.notInJournal ? [x.path] : []));
   if (unjournaled.length) lines.push(`left out: ${counted(unjournaled.length, 'file')} of a Drizzle Kit migrations folder that its meta/_journal.json does not list (drizzle-kit migrate never applies ${unjournaled.length === 1 ? 'it' : 'them'}; drizzle-migration-not-in-journal): ${listed(unjournaled)}`);
+  const unrunBy = new Map<string, string[]>();
+  for (const x of leftOut) if (x.notInChangelog) unrunBy.set(x.notInChangelog, [...(unrunBy.get(x.notInChangelog) ?? []), x.path]);
+  for (const [source, paths] of unrunBy) lines.push(`left out: ${counted(paths.length, 'file')} of a Liquibase project that no include, includeAll or sqlFile of its changelog ${source} runs (liquibase update never runs ${paths.length === 1 ? 'it' : 'them'}): ${listed(paths)}`);
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
   if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));

@@ -1,6 +1,6 @@
 // The disk side shared by the language server and the CLI: URIs ↔ paths, which files of a workspace folder
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -11,6 +11,7 @@ import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
+import { changelogFormat, followChangelog, mayBeChangelog, type ChangelogDisk, type ChangelogRun, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import { dotenvVars, envSchemas, isPostgrestConf, postgrestConfSchemas, type PostgrestRead } from '../analysis/postgrest-config.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
@@ -294,6 +295,153 @@ export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, lo
     log,
     ': the migrations are replayed in path order',
   );
+}
+
+/** A disk path with `/` separators (the changelog reader's), and back. */
+const posix = (p: string) => (sep === '\\' ? p.split(sep).join('/') : p);
+const native = (p: string) => (sep === '\\' ? p.split('/').join(sep) : p);
+
+/** The folders from `dir` up to the one holding `.git` (or the file system's root), at most `max`, nearest first. */
+function foldersUp(dir: string, max: number): string[] {
+  const out: string[] = [];
+  for (let d = dir, up = 0; up < max; d = dirname(d), up++) {
+    out.push(d);
+    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
+  }
+  return out;
+}
+
+/** The entries of a folder, or none when it cannot be listed. */
+function entriesOf(dir: string): import('node:fs').Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a folder entry is a folder (a symbolic link followed, as Liquibase's includeAll follows them). */
+function isDir(dir: string, e: import('node:fs').Dirent): boolean {
+  if (e.isDirectory()) return true;
+  if (!e.isSymbolicLink()) return false;
+  try {
+    return statSync(join(dir, e.name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The disk as following a changelog reads it; `read` collects the changelogs read. */
+function changelogDisk(read?: Set<string>): ChangelogDisk {
+  return {
+    async read(p) {
+      const r = await readTextFile(native(p));
+      if (r.ok) {
+        read?.add(native(p));
+        return r.text;
+      }
+      return r.missing ? undefined : { problem: r.reason };
+    },
+    async isFile(p) {
+      try {
+        return statSync(native(p)).isFile();
+      } catch {
+        return false;
+      }
+    },
+    async list(p) {
+      const root = native(p);
+      try {
+        if (!statSync(root).isDirectory()) return undefined;
+      } catch {
+        return undefined;
+      }
+      const out: string[] = [];
+      const walk = (dir: string, rel: string, depth: number) => {
+        if (depth > 32) return;
+        for (const e of entriesOf(dir)) {
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          if (isDir(dir, e)) walk(join(dir, e.name), r, depth + 1);
+          else out.push(r);
+        }
+      };
+      walk(root, '', 0);
+      return out;
+    },
+  };
+}
+
+/** Whether a file is a Liquibase changelog (XML, YAML or JSON whose root names databaseChangeLog, at a look). Never throws. */
+export async function isChangelogFile(path: string): Promise<boolean> {
+  const format = changelogFormat(path);
+  if (!format) return false;
+  const r = await readTextFile(path);
+  return r.ok && mayBeChangelog(r.text, format);
+}
+
+/**
+ * The Liquibase projects `files` belong to, each master changelog followed (analysis/
+ * liquibase-changelog.ts): the changelogs (XML, YAML or JSON whose root is databaseChangeLog) in
+ * the files' folders, in the folders above them (up to the one holding `.git`) and right under
+ * those (`db/changelog/` beside `db/sql/`); a master is one no other of them includes (Spring
+ * Boot's db.changelog-master.yaml, JHipster's master.xml). A path not relative to its changelog
+ * is looked for under the master's folder and each folder above it (the classpath root,
+ * src/main/resources/, or where the CLI runs). A changelog that cannot be followed (malformed, a
+ * property `${…}` in a path, a file that is not found) is told to `log` and orders nothing: its
+ * files are replayed in path order, and none under its folder is said not to run. `read`
+ * collects the changelogs read (the language server re-reads them when one changes).
+ */
+export async function readLiquibaseChangelogs(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void, read?: Set<string>): Promise<LiquibaseChangelog[]> {
+  const sqlFolders = new Set<string>();
+  for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f)) sqlFolders.add(dirname(f));
+  if (sqlFolders.size === 0) return [];
+  const above = new Set<string>();
+  for (const start of [...sqlFolders].sort()) for (const d of foldersUp(start, 8)) above.add(d);
+  // (the folders above the files and those right under them: db/changelog/ beside db/migration/)
+  const scanned = new Set<string>(above);
+  for (const d of above) for (const e of entriesOf(d)) if (!e.name.startsWith('.') && e.name !== 'node_modules' && isDir(d, e)) scanned.add(join(d, e.name));
+  const candidates: string[] = [];
+  for (const d of [...scanned].sort()) {
+    for (const e of entriesOf(d)) {
+      const format = changelogFormat(e.name);
+      if (!format || isDir(d, e)) continue;
+      const path = join(d, e.name);
+      const r = await readTextFile(path);
+      if (r.ok && mayBeChangelog(r.text, format)) candidates.push(path);
+    }
+  }
+  if (candidates.length === 0) return [];
+  const shown = (p: string) => {
+    const at = ids(dirname(p));
+    return at ? `${at.shown}${basename(p)}` : p;
+  };
+  const disk = changelogDisk(read);
+  const runs = new Map<string, ChangelogRun>();
+  for (const c of candidates) {
+    // (the search path: the changelog's folder and those above it, nearest first)
+    const search = foldersUp(dirname(c), 12).map(posix);
+    runs.set(c, await followChangelog(posix(c), search, disk, (p) => shown(native(p))));
+  }
+  const out: LiquibaseChangelog[] = [];
+  for (const [master, run] of runs) {
+    // (a master: a changelog no other one includes)
+    const included = [...runs].some(([other, r]) => other !== master && r.changelogs.includes(posix(master)));
+    if (included) continue;
+    const names = ids(dirname(master));
+    if (!names) continue;
+    const source = `${names.shown}${basename(master)}`;
+    if (run.problem) {
+      log(native(run.problem.path), `${run.problem.text}; the Liquibase changelog ${source} is not followed: its files are replayed in path order, and none is said not to run`);
+      out.push({ source, folder: names.prefix, files: [], unread: true });
+      continue;
+    }
+    const ranIds = run.sql.flatMap((p) => {
+      const at = ids(dirname(native(p)));
+      return at ? [`${at.prefix}${basename(native(p))}`] : [];
+    });
+    out.push({ source, folder: names.prefix, files: ranIds });
+  }
+  return out;
 }
 
 /** The files a plain PostgREST project configures its schemas in: docker compose's, its `.env`, and `*.conf`. */

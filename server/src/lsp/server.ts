@@ -47,7 +47,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -64,9 +64,11 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env'];
-/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a plain PostgREST's configuration (postgrest.conf, or PGRST_DB_SCHEMAS in a docker compose file or .env: the schemas it serves), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). */
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env', '**/*.{xml,yaml,yml,json}'];
+/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a plain PostgREST's configuration (postgrest.conf, or PGRST_DB_SCHEMAS in a docker compose file or .env: the schemas it serves), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). A Liquibase changelog (XML, YAML, JSON: the replay order, the files run) is told by its content (CHANGELOG_FILE). */
 const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|[^\\/]+\.conf|meta[\\/]_journal\.json|\.gmrc|(?:docker-)?compose\.ya?ml|\.env)$/;
+/** A file that may be a Liquibase changelog: an XML, YAML or JSON file whose root is databaseChangeLog (isChangelogFile), or one read as a changelog last time. */
+const CHANGELOG_FILE = /\.(?:xml|ya?ml|json)$/i;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
@@ -109,6 +111,8 @@ class Project {
   warnedKey = '';
   /** the problems of the Supabase config.toml files last logged, so that each is logged once */
   apiLogged = '';
+  /** the Liquibase changelogs the last readBeside read (paths): a change of one re-reads them */
+  changelogs = new Set<string>();
   constructor(
     readonly name: string,
     readonly folder?: { uri: string; path: string },
@@ -524,8 +528,8 @@ export class PgRlsLintServer {
    * (the schemas their Data APIs serve), the `postgrest.conf`, docker compose file or `.env` of a
    * plain PostgREST project (the schemas it serves), the `sqitch.plan` of its sqitch projects (their replay
    * order), the `meta/_journal.json` of its Drizzle Kit migrations folders (their replay order,
-   * the files applied) and the `.gmrc` of its graphile-migrate projects (their replay order). Each
-   * problem is logged once.
+   * the files applied), the `.gmrc` of its graphile-migrate projects (their replay order) and the
+   * changelogs of its Liquibase projects (their replay order, the files run). Each problem is logged once.
    */
   private async readBeside(project: Project): Promise<void> {
     const root = project.folder;
@@ -542,6 +546,9 @@ export class PgRlsLintServer {
     project.ws.setSqitchPlans(await readSqitchPlans(paths, ids, problem));
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
+    const changelogs = new Set<string>();
+    project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, changelogs));
+    project.changelogs = changelogs;
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
       project.apiLogged = key;
@@ -577,6 +584,12 @@ export class PgRlsLintServer {
         if (BESIDE_SQL.test(path)) {
           const { project } = this.projectOf(id);
           if (project.folder) apis.add(project);
+          continue;
+        }
+        // (a Liquibase changelog: one read last time, or a file that is one now; any other XML, YAML or JSON file is none of the linter's)
+        if (CHANGELOG_FILE.test(path)) {
+          const { project } = this.projectOf(id);
+          if (project.folder && (project.changelogs.has(path) || (change.type !== FileChangeType.Deleted && (await isChangelogFile(path))))) apis.add(project);
           continue;
         }
         const { project, rel } = this.projectOf(id);
