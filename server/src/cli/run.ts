@@ -339,7 +339,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
-  ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem));
+  ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem, { top: cwd }));
 }
 
 /**

@@ -388,15 +388,30 @@ export async function isChangelogFile(path: string): Promise<boolean> {
  * is looked for under the master's folder and each folder above it (the classpath root,
  * src/main/resources/, or where the CLI runs). A changelog that cannot be followed (malformed, a
  * property `${…}` in a path, a file that is not found) is told to `log` and orders nothing: its
- * files are replayed in path order, and none under its folder is said not to run. `read`
- * collects the changelogs read (the language server re-reads them when one changes).
+ * files are replayed in path order, and none under its folder is said not to run. `top`: the
+ * folder linted (the CLI's working directory, the editor's workspace folder): folders are looked
+ * at up to the repository holding it (its `.git`), or up to it outside one. `read` collects the
+ * changelogs read (the language server re-reads them when one changes).
  */
-export async function readLiquibaseChangelogs(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void, read?: Set<string>): Promise<LiquibaseChangelog[]> {
+export async function readLiquibaseChangelogs(
+  files: Iterable<string>,
+  ids: ProjectIds,
+  log: (path: string, problem: string) => void,
+  options: { top?: string; read?: Set<string> } = {},
+): Promise<LiquibaseChangelog[]> {
+  const { read } = options;
   const sqlFolders = new Set<string>();
   for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f)) sqlFolders.add(dirname(f));
   if (sqlFolders.size === 0) return [];
+  // (not above the repository holding `top`, or `top` itself outside one: a temporary folder's files never make it read /tmp or /)
+  const limit = options.top ? (foldersUp(resolve(options.top), 12).find((d) => existsSync(join(d, '.git'))) ?? resolve(options.top)) : undefined;
+  const up = (start: string, max: number) => {
+    const all = foldersUp(start, max);
+    const inside = limit !== undefined && (start === limit || start.startsWith(limit.endsWith(sep) ? limit : limit + sep));
+    return inside ? all.slice(0, all.indexOf(limit!) + 1 || all.length) : all;
+  };
   const above = new Set<string>();
-  for (const start of [...sqlFolders].sort()) for (const d of foldersUp(start, 8)) above.add(d);
+  for (const start of [...sqlFolders].sort()) for (const d of up(start, 8)) above.add(d);
   // (the folders above the files and those right under them: db/changelog/ beside db/migration/)
   const scanned = new Set<string>(above);
   for (const d of above) for (const e of entriesOf(d)) if (!e.name.startsWith('.') && e.name !== 'node_modules' && isDir(d, e)) scanned.add(join(d, e.name));
@@ -419,7 +434,7 @@ export async function readLiquibaseChangelogs(files: Iterable<string>, ids: Proj
   const runs = new Map<string, ChangelogRun>();
   for (const c of candidates) {
     // (the search path: the changelog's folder and those above it, nearest first)
-    const search = foldersUp(dirname(c), 12).map(posix);
+    const search = up(dirname(c), 12).map(posix);
     runs.set(c, await followChangelog(posix(c), search, disk, (p) => shown(native(p))));
   }
   const out: LiquibaseChangelog[] = [];

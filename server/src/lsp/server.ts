@@ -547,7 +547,7 @@ export class PgRlsLintServer {
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
     const changelogs = new Set<string>();
-    project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, changelogs));
+    project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs }));
     project.changelogs = changelogs;
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
