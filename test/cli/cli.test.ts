@@ -648,6 +648,8 @@ describe("a Drizzle Kit migrations folder's journal", () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.databases[0].files, ['src/db/migrations/0005_add_is_super_admin.sql', 'src/db/migrations/notes.sql', 'src/db/migrations/enable_rls.sql']);
     assert.deepEqual(rulesOf(j), ['src/db/migrations/0005_add_is_super_admin.sql drizzle-migration-not-in-journal']);
+    // (not replayed as a Drizzle journal's file, not as a Supabase project's: it said "of a Supabase project's that are neither its migrations …")
+    assert.deepEqual(j.notReplayed, [{ path: 'src/db/migrations/0005_add_is_super_admin.sql', reason: 'of a Drizzle Kit migrations folder that its src/db/migrations/meta/_journal.json does not list: drizzle-kit migrate never applies them' }]);
     const text = run(dir, ['.']).stdout;
     assert.match(text, /drizzle-kit migrate never applies 0005_add_is_super_admin\.sql: src\/db\/migrations\/meta\/_journal\.json does not list it/);
     const v = run(dir, ['verify', '.']);
@@ -698,6 +700,56 @@ describe("a graphile-migrate project's .gmrc", () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.databases[0].files, ['migrations/committed/000001.sql', 'migrations/current.sql', 'migrations/initial_schema.sql']);
     assert.equal(notEnabled(j), 1);
+  });
+});
+
+describe("a Liquibase project's master changelog", () => {
+  // Spring Boot's layout: the master in src/main/resources/db/changelog/, paths from the classpath root or relative to the changelog
+  const C = 'src/main/resources/db/changelog';
+  const files = {
+    [`${C}/db.changelog-master.yaml`]: 'databaseChangeLog:\n  - include:\n      file: db/changelog/changes/tables.sql\n  - include:\n      file: changes/access.sql\n      relativeToChangelogFile: true\n',
+    [`${C}/changes/tables.sql`]: '--liquibase formatted sql\n\n--changeset dev:1\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\n--rollback DROP TABLE public.notes;\n',
+    [`${C}/changes/access.sql`]:
+      '--liquibase formatted sql\n\n--changeset dev:2\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE public.notes FORCE ROW LEVEL SECURITY;\n' +
+      'CREATE POLICY notes_own ON public.notes FOR SELECT TO authenticated USING (owner = current_user);\n--rollback DROP POLICY notes_own ON public.notes;\n',
+    [`${C}/changes/scratch.sql`]: 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n',
+  };
+  const rulesOf = (out: { files: Array<{ path: string; diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.map((d) => `${f.path.replace(`${C}/`, '')} ${d.rule}`));
+
+  test("ok: the changelog's files replay in its order (access.sql, the policies, sorts first and runs after tables.sql: no policy on a table made later, no 42P01), a file it does not run is not replayed and said so, in lint, JSON and verify", () => {
+    const dir = fixture(files);
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, [`${C}/changes/tables.sql`, `${C}/changes/scratch.sql`, `${C}/changes/access.sql`]);
+    assert.deepEqual(rulesOf(j).filter((x) => !/policy-column-not-indexed/.test(x)), []);
+    assert.deepEqual(j.notReplayed, [
+      { path: `${C}/changes/scratch.sql`, reason: `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${C}/db.changelog-master.yaml runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them` },
+    ]);
+    assert.match(run(dir, ['.']).stdout, /not replayed \(only their syntax is checked\): 1 file of a Liquibase project that no include, includeAll or sqlFile of its changelog src\/main\/resources\/db\/changelog\/db\.changelog-master\.yaml runs .*: liquibase update never runs them \(src\/main\/resources\/db\/changelog\/changes\/scratch\.sql; --format json lists each\)/);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /verified on .*: 2 files/);
+    assert.match(v.stdout, /left out: 1 file of a Liquibase project that no include, includeAll or sqlFile of its changelog src\/main\/resources\/db\/changelog\/db\.changelog-master\.yaml runs \(liquibase update never runs it\): src\/main\/resources\/db\/changelog\/changes\/scratch\.sql/);
+    assert.doesNotMatch(v.stdout, /42P01/);
+    // without the changelog: the path order, the policy before its table (42P01), and scratch.sql replayed
+    rmSync(join(dir, C, 'db.changelog-master.yaml'));
+    const plain = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(plain.databases[0].files, [`${C}/changes/tables.sql`, `${C}/changes/access.sql`, `${C}/changes/scratch.sql`].sort());
+    assert.deepEqual(rulesOf(plain).filter((x) => /policy-unknown-column/.test(x)), ['changes/access.sql policy-unknown-column']);
+    assert.deepEqual(plain.notReplayed, []);
+  });
+
+  test('ok: a changelog that cannot be followed (a property in a path): one warning on stderr, and nothing changes (every file replayed, in path order)', () => {
+    const dir = fixture({ ...files, [`${C}/db.changelog-master.yaml`]: 'databaseChangeLog:\n  - include:\n      file: ${changes}/tables.sql\n  - include:\n      file: changes/access.sql\n      relativeToChangelogFile: true\n' });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(
+      r.stderr,
+      `pg-rls-lint: ${C}/db.changelog-master.yaml: include file="\${changes}/tables.sql" uses a changelog property (\${…}), which the lint does not substitute; the Liquibase changelog ${C}/db.changelog-master.yaml is not followed: its files are replayed in path order, and none is said not to run\n`,
+    );
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, [`${C}/changes/tables.sql`, `${C}/changes/access.sql`, `${C}/changes/scratch.sql`].sort());
+    assert.deepEqual(j.notReplayed, []);
+    assert.ok(rulesOf(j).includes('changes/access.sql policy-unknown-column'));
   });
 });
 

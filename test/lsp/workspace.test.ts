@@ -337,6 +337,37 @@ test("ok: a graphile-migrate .gmrc: its afterReset dump replays before committed
   await client.waitForDiagnostics(dump, notEnabled(2), mark3);
 });
 
+test("ok: a Liquibase master changelog: its files replay in its order (access.sql, sorting first, after tables.sql: no rls-not-enabled); an edit of the changelog re-orders; a broken one is logged and the path order comes back", async (t) => {
+  const master = (files: string[]) => `databaseChangeLog:\n${files.map((f) => `  - include:\n      file: changes/${f}\n      relativeToChangelogFile: true\n`).join('')}`;
+  const { client, path, uri } = await start(t, {
+    'db/changelog/db.changelog-master.yaml': master(['tables.sql', 'access.sql']),
+    'db/changelog/changes/access.sql': '--liquibase formatted sql\n--changeset dev:2\nALTER TABLE account ENABLE ROW LEVEL SECURITY;\nALTER TABLE account FORCE ROW LEVEL SECURITY;\n',
+    // (note: a table the migrations never protect, reported in either order)
+    'db/changelog/changes/tables.sql': '--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE public.account (id bigint PRIMARY KEY, name text);\nCREATE TABLE public.note (id bigint PRIMARY KEY);\n',
+  });
+  const tables = uri('db/changelog/changes/tables.sql');
+  const notEnabled = (n: number) => (p: { diagnostics: Parameters<typeof byRule>[0] }) => byRule(p.diagnostics, 'rls-not-enabled').length === n;
+  const d = await client.waitForDiagnostics(tables, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(d.diagnostics, 'rls-not-enabled').length, 1);
+  assert.match(byRule(d.diagnostics, 'rls-not-enabled')[0].message, /^Table public\.note /);
+  // the changelog runs access.sql first: its ENABLE before the table
+  const mark = client.mark();
+  writeFileSync(path('db/changelog/db.changelog-master.yaml'), master(['access.sql', 'tables.sql']));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('db/changelog/db.changelog-master.yaml'), type: 2 }] });
+  await client.waitForDiagnostics(tables, notEnabled(2), mark);
+  // back: the finding goes
+  const mark2 = client.mark();
+  writeFileSync(path('db/changelog/db.changelog-master.yaml'), master(['tables.sql', 'access.sql']));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('db/changelog/db.changelog-master.yaml'), type: 2 }] });
+  await client.waitForDiagnostics(tables, notEnabled(1), mark2);
+  // broken: logged with its place, and the path order
+  const mark3 = client.mark();
+  writeFileSync(path('db/changelog/db.changelog-master.yaml'), 'databaseChangeLog:\n  - include:\n      file: changes/tables.sql\n     relativeToChangelogFile: true\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('db/changelog/db.changelog-master.yaml'), type: 2 }] });
+  await client.waitFor('window/logMessage', (p) => /db[\\/]changelog[\\/]db\.changelog-master\.yaml: not valid YAML \(line 4: an indentation that fits no node\); the Liquibase changelog db\/changelog\/db\.changelog-master\.yaml is not followed/.test(p.message), mark3);
+  await client.waitForDiagnostics(tables, notEnabled(2), mark3);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +
