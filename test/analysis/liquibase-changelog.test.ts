@@ -160,6 +160,10 @@ describe("a changelog's references (XML, YAML, JSON)", () => {
       'includeAll path="changes/" has resourceComparator="com.example.ByVersion", a Java class that orders or picks its files, which the lint cannot run',
     );
     assert.equal(problem('databaseChangeLog:\n  - include:\n      relativeToChangelogFile: true\n', 'yaml'), 'include without "file": Liquibase stops on it');
+    // (a property in a reference Liquibase never runs on PostgreSQL: nothing to follow)
+    assert.deepEqual(changelogRefs('<databaseChangeLog><changeSet id="1" author="a" dbms="oracle"><sqlFile path="${oracle.dir}/a.sql"/></changeSet></databaseChangeLog>', 'xml'), {
+      refs: [{ kind: 'sqlFile', path: '${oracle.dir}/a.sql', relative: false, required: true, skipped: 'dbms: oracle' }],
+    });
     assert.equal(changelogRefs('<project><modelVersion>4.0.0</modelVersion></project>', 'xml'), undefined);
     assert.equal(changelogRefs('spring:\n  liquibase:\n    change-log: classpath:/db/changelog/db.changelog-master.yaml\n', 'yaml'), undefined);
     assert.equal(mayBeChangelog('{ "name": "databaseChangeLog-tools" }', 'json'), false);
