@@ -262,6 +262,8 @@ export const TRICKY: Record<string, string> = {
     ALTER TABLE nothing RENAME TO still_nothing;
     ALTER POLICY m_sel ON app.people RENAME TO m_sel2;
     ALTER VIEW nothing RENAME TO x;
+    ALTER ROLE app_user RENAME TO app_user2;
+    ALTER USER ghost2 RENAME TO ghost3;
     DROP TABLE IF EXISTS storage.objects;
     DROP POLICY IF EXISTS p_nope ON nowhere;
     ALTER TABLE events ALTER COLUMN id SET NOT NULL;
@@ -444,6 +446,8 @@ ALTER TABLE parent RENAME TO parent_${variant};
 ALTER TABLE t RENAME TO t_${variant};
 ALTER FUNCTION touch() RENAME TO touch_${variant};
 ALTER POLICY p ON t_${variant} RENAME TO p_${variant};
+ALTER ROLE r_${variant} RENAME TO rr_${variant};
+ALTER ROLE owner_${variant} RENAME TO owned_by_${variant};
 DROP INDEX ${variant % 2 ? 't_owner' : 'nothing'};
 ${variant % 3 ? 'DROP TRIGGER t_touch ON t_' + variant + ';' : ''}
 SET ROLE app_user;
@@ -541,6 +545,8 @@ ALTER TABLE ${x}_t15 RENAME COLUMN owner_id TO owner_${v};
 ALTER POLICY ${x}_p16 ON ${x}_t16 RENAME TO ${x}_p16_${v};
 ALTER FUNCTION ${x}_f6(int) RENAME TO ${x}_f6_${v};
 ALTER FUNCTION ${x}_f7 RENAME TO ${x}_f7_${v};
+ALTER ROLE o_${v} RENAME TO o2_${v};
+ALTER ROLE r_${v} RENAME TO r2_${v};
 DROP POLICY ${x}_p17 ON ${x}_t17;
 DROP TRIGGER ${x}_tr18 ON ${x}_t18;
 DROP INDEX ${x}_t19_idx;

@@ -4,6 +4,8 @@ import { mergeConfig } from '../../server/src/analysis/config.js';
 import { buildModel, migrationOrder, type Model } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
+import { groupsOf } from '../../server/src/analysis/privileges.js';
+import { roleMembers } from '../../server/src/rules/lib/util.js';
 
 before(async () => {
   await initParser();
@@ -776,6 +778,57 @@ describe('ALTER … SET SCHEMA', () => {
     assert.equal(m.functions.get('public.touch'), undefined);
     // (the trigger runs the moved function)
     assert.deepEqual(m.triggers.map((x) => [x.name, x.func]), [['notes_touch', 'private.touch']]);
+  });
+});
+
+describe('ALTER ROLE … RENAME TO', () => {
+  test("ok: the renamed role keeps what the old name held (PostgreSQL keeps a role by OID): its policies, grants, default privileges, ownership, EXECUTE and memberships; the old name is no role afterwards (GitGazer's gitgazer_user, renamed gitgazer_writer)", () => {
+    const m = model({
+      '1.sql': `CREATE SCHEMA app;
+        CREATE ROLE app_user NOLOGIN;
+        CREATE ROLE app_login LOGIN;
+        GRANT app_user TO app_login;
+        GRANT USAGE ON SCHEMA app TO app_user;
+        ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT ON TABLES TO app_user;
+        CREATE TABLE app.events (tenant text, id int);
+        CREATE TABLE app.owned (id int);
+        ALTER TABLE app.owned OWNER TO app_user;
+        ALTER TABLE app.events ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY tenant ON app.events TO app_user, anon USING (tenant = current_setting('app.tenant', true));
+        CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+        GRANT EXECUTE ON FUNCTION app.f() TO app_user;`,
+      '2.sql': `ALTER ROLE app_user RENAME TO app_writer;
+        CREATE TABLE app.later (id int);`,
+    });
+    assert.ok(m.roles.has('app_writer') && !m.roles.has('app_user'));
+    const t = m.tables.get('app.events')!;
+    assert.deepEqual(t.policies.map((p) => p.roles), [['app_writer', 'anon']]);
+    assert.deepEqual([...t.grants.keys()], ['app_writer']);
+    assert.deepEqual([...t.grants.get('app_writer')!].sort(), ['insert', 'select']);
+    assert.equal(m.tables.get('app.owned')!.owner?.role, 'app_writer');
+    // (the default privileges set for app_user reach a table made after the rename: granted to app_writer)
+    assert.deepEqual([...m.tables.get('app.later')!.grants.keys()], ['app_writer']);
+    assert.deepEqual([...m.functions.get('app.f')![0]!.executeGrants], ['app_writer']);
+    assert.ok(m.grantEvents.every((g) => !g.grantees.includes('app_user')));
+    assert.ok(groupsOf(m, 'app_login')?.has('app_writer'));
+    assert.deepEqual([...(roleMembers(m).get('app_writer') ?? [])], ['app_login']);
+    assert.equal(roleMembers(m).get('app_user'), undefined);
+  });
+
+  test('ok: a role made again under the old name after the rename is another role; a name used before the rename is the renamed one', () => {
+    const m = model({
+      '1.sql': `CREATE ROLE a NOLOGIN; CREATE ROLE login1 LOGIN; GRANT a TO login1;
+        CREATE TABLE t (id int); GRANT SELECT ON t TO a;
+        ALTER USER a RENAME TO b;
+        CREATE ROLE a NOLOGIN; CREATE ROLE login2 LOGIN; GRANT a TO login2;
+        GRANT DELETE ON t TO a;`,
+    });
+    const t = m.tables.get('public.t')!;
+    assert.deepEqual([...t.grants.get('b')!], ['select']);
+    assert.deepEqual([...t.grants.get('a')!], ['delete']);
+    assert.deepEqual([...(roleMembers(m).get('b') ?? [])], ['login1']);
+    assert.deepEqual([...(roleMembers(m).get('a') ?? [])], ['login2']);
+    assert.ok(groupsOf(m, 'login1')?.has('b') && !groupsOf(m, 'login1')?.has('a'));
   });
 });
 

@@ -798,3 +798,43 @@ test("err: a plain PostgREST serving api (postgrest.conf db-schema): api's table
     assert.equal(await count(q, 'api.items'), 0, 'RLS on, no policy: nothing (T12)');
   });
 });
+
+// Calibration (cal137, GitGazer): its first migrations make gitgazer_user, give it every table of
+// its schemas by default privileges and write the tenant policies TO it; a later migration renames
+// it gitgazer_writer. PostgreSQL keeps a role by OID: the grants and policies are gitgazer_writer's
+// from then on, and gitgazer_user names no role. The model kept them under gitgazer_user, so this
+// rule said gitgazer_user "is granted SELECT, INSERT, UPDATE, DELETE" on a table without RLS (a
+// role that no longer exists), and the matrix gave gitgazer_writer neither the policies nor the grants.
+test("err (message): a role renamed later (ALTER ROLE … RENAME TO) is named by its new name, which holds the old one's grants and policies; PGlite: the old name is no role (SET ROLE: 22023 role does not exist), the new one reads every row of the table without RLS and the tenant's rows of the other", async () => {
+  const files = [
+    {
+      file: 'db/migrations/1_init.sql',
+      text: `CREATE SCHEMA gg;
+CREATE ROLE gg_user NOLOGIN;
+GRANT USAGE ON SCHEMA gg TO gg_user;
+ALTER DEFAULT PRIVILEGES IN SCHEMA gg GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO gg_user;
+CREATE TABLE gg.users (id bigint PRIMARY KEY, nickname text NOT NULL);
+CREATE TABLE gg.events (integration_id uuid NOT NULL, id bigint NOT NULL, PRIMARY KEY (integration_id, id));
+ALTER TABLE gg.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "tenant separation" ON gg.events AS PERMISSIVE FOR ALL TO gg_user USING (integration_id = ANY(string_to_array(NULLIF(current_setting('rls.integration_ids', TRUE), ''), ',')::uuid[]));
+`,
+    },
+    { file: 'db/migrations/2_rename.sql', text: 'ALTER ROLE gg_user RENAME TO gg_writer;\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Table gg\.users never gets row-level security, yet gg_writer, a role the workspace's policies are written for .* is granted SELECT, INSERT, UPDATE, DELETE on it: without RLS, privileges alone decide, so gg_writer reads every row of it/);
+  assert.doesNotMatch(mine[0]!.message, /gg_user/);
+  await inRollback(await getDb(), async (q) => {
+    for (const f of files) await q(f.text);
+    await q(`INSERT INTO gg.users VALUES (1, 'a'), (2, 'b'); INSERT INTO gg.events VALUES ('${TENANT_A}', 1), ('${TENANT_B}', 2)`);
+    const policyRoles = await q(`SELECT array_to_string(roles, ',') AS roles FROM pg_policies WHERE tablename = 'events'`);
+    assert.deepEqual(policyRoles, [{ roles: 'gg_writer' }]);
+    const old = await tryQuery(q, 'SET ROLE gg_user');
+    assert.equal(old.ok ? 'ok' : `${old.error.code} ${old.error.message}`, '22023 role "gg_user" does not exist');
+    await q(`SET ROLE gg_writer; SELECT set_config('rls.integration_ids', '${TENANT_A}', true)`);
+    assert.equal(await count(q, 'gg.users'), 2, 'every row of the table without RLS');
+    assert.equal(await count(q, 'gg.events'), 1, "the policy written TO gg_user filters gg_writer: the tenant's row only");
+    assert.equal(await affected(q, `UPDATE gg.users SET nickname = 'x'`), 2, 'and writes every row of it');
+  });
+});

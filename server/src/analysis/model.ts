@@ -5486,7 +5486,67 @@ class Replay {
       const shared = views.get(k);
       if (!shared) return;
       this.rekeyView(this.ownView(shared), k, shared.schema, newname);
+    } else if (n.renameType === 'OBJECT_ROLE' && typeof n.subname === 'string' && n.subname !== newname) {
+      this.renameRole(n.subname, newname);
     }
+  }
+
+  /**
+   * ALTER ROLE `from` RENAME TO `to` (ALTER USER / GROUP too): PostgreSQL keeps a role by OID,
+   * so what was granted to it, the policies for it, what it owns and the default privileges for
+   * it are the renamed role's from then on, and `from` names no role (42704) until one is made
+   * again. Every name the state holds of it is rewritten (GitGazer's `gitgazer_user`, renamed
+   * `gitgazer_writer`: its policies and grants were left under a role that no longer exists).
+   */
+  private renameRole(from: string, to: string): void {
+    const ren = (list: string[]): string[] => (list.includes(from) ? list.map((r) => (r === from ? to : r)) : list);
+    const moveGrants = (grants: Map<string, Set<string>>) => {
+      const held = grants.get(from);
+      if (!held) return;
+      grants.delete(from);
+      grants.set(to, new Set([...(grants.get(to) ?? []), ...held]));
+    };
+    const role = this.roles.get(from);
+    if (role) {
+      const c = copyRole(role);
+      c.name = to;
+      this.roles.delete(from);
+      this.insert(this.roles, M_ROLES, to, c);
+    }
+    const renamePolicies = (list: Policy[]) => {
+      for (const p of list.slice()) if (p.roles.includes(from)) this.ownPolicy(p, list).roles = ren(p.roles);
+    };
+    for (const shared of [...this.tables.values()]) {
+      if (shared.owner?.role !== from && !shared.grants.has(from) && !shared.policies.some((p) => p.roles.includes(from))) continue;
+      const t = this.ownTable(shared);
+      if (t.owner?.role === from) t.owner = { ...t.owner, role: to };
+      moveGrants(t.grants);
+      renamePolicies(t.policies);
+    }
+    renamePolicies(this.orphanPolicies);
+    for (const shared of [...this.views.values()]) {
+      if (shared.owner?.role !== from && !shared.grants.has(from)) continue;
+      const v = this.ownView(shared);
+      if (v.owner?.role === from) v.owner = { ...v.owner, role: to };
+      moveGrants(v.grants);
+    }
+    for (const list of [...this.functions.values()]) {
+      for (const g of list) {
+        if (g.owner?.role !== from && !g.executeGrants.has(from) && !g.executeByDefault?.some((d) => d.role === from)) continue;
+        const f = this.ownFunc(g);
+        if (f.owner?.role === from) f.owner = { ...f.owner, role: to };
+        if (f.executeGrants.has(from)) f.executeGrants = new Set([...f.executeGrants].map((r) => (r === from ? to : r)));
+        if (f.executeByDefault?.some((d) => d.role === from)) f.executeByDefault = f.executeByDefault.map((d) => (d.role === from ? { ...d, role: to } : d));
+      }
+    }
+    const defaults = this.defaultTableGrants;
+    for (let i = 0; i < defaults.length; i++) {
+      const g = defaults[i]!;
+      if (g.grantees.includes(from) || g.creators?.includes(from)) defaults[i] = { ...g, grantees: ren(g.grantees), ...(g.creators ? { creators: ren(g.creators) } : {}) };
+    }
+    const events = this.grantEvents;
+    for (let i = 0; i < events.length; i++) if (events[i]!.grantees.includes(from)) events[i] = { ...events[i]!, grantees: ren(events[i]!.grantees) };
+    if (this.currentRole === from) this.currentRole = to;
   }
 
   /** ALTER TABLE / VIEW / FUNCTION … SET SCHEMA `schema` (applyRename): the object keyed by its new schema. */

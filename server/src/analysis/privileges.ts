@@ -43,7 +43,55 @@ const cache = new WeakMap<Model, GrantFacts>();
 
 const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt']);
 /** Whether a parsed file has a statement facts() reads role facts from. */
-const hasRoleStatements = anyStatementIn((s) => ROLE_STATEMENTS.has(s.kind));
+const hasRoleStatements = anyStatementIn((s) => ROLE_STATEMENTS.has(s.kind) || !!roleRenaming(s));
+
+/**
+ * `ALTER ROLE old RENAME TO new` (or USER, GROUP): the two names, as PostgreSQL reads them. The
+ * role keeps its OID, so what the statements before it say of `old` holds of `new` afterwards:
+ * those that read role facts from the statements in order rename them there (the model's
+ * replay does the same to its state, Replay.renameRole).
+ */
+export function roleRenaming(stmt: Statement): [from: string, to: string] | undefined {
+  if (stmt.kind !== 'RenameStmt') return undefined;
+  const n = stmt.node;
+  if (n?.renameType !== 'OBJECT_ROLE' || typeof n.subname !== 'string' || typeof n.newname !== 'string' || n.subname === n.newname) return undefined;
+  return [n.subname, n.newname];
+}
+
+/** The workspace's role renames in replay order: the index of the statement in model.statements, and the two names. */
+function roleRenames(model: Model): ReadonlyArray<{ order: number; from: string; to: string }> {
+  return memoModel(model, 'privileges:roleRenames', (m) => {
+    const out: Array<{ order: number; from: string; to: string }> = [];
+    if (!m.files.some(hasRoleRenames)) return out;
+    m.statements.forEach(({ stmt }, order) => {
+      const r = roleRenaming(stmt);
+      if (r) out.push({ order, from: r[0], to: r[1] });
+    });
+    return out;
+  });
+}
+const hasRoleRenames = anyStatementIn((s) => !!roleRenaming(s));
+
+/**
+ * The name the role that statement `order` of model.statements calls `name` has once the
+ * migrations end: its later renames applied (the model's state names roles so), for the rules
+ * that read role names from the statements themselves.
+ */
+export function finalRoleName(model: Model, name: string, order: number): string {
+  const renames = roleRenames(model);
+  for (let i = 0; i < renames.length; i++) if (renames[i]!.order > order && renames[i]!.from === name) name = renames[i]!.to;
+  return name;
+}
+
+/** A map of role names to the roles they are members of, with `from` renamed `to` in its keys and values. */
+function renameInMemberships(map: Map<string, Set<string>>, from: string, to: string): void {
+  const own = map.get(from);
+  if (own) {
+    map.delete(from);
+    map.set(to, new Set([...(map.get(to) ?? []), ...own]));
+  }
+  for (const s of map.values()) if (s.delete(from)) s.add(to);
+}
 
 function facts(model: Model): GrantFacts {
   const hit = cache.get(model);
@@ -89,6 +137,13 @@ function facts(model: Model): GrantFacts {
       const name = roleName(n.role);
       if (inherit === false) noInherit.add(name);
       else if (inherit === true) noInherit.delete(name);
+    } else {
+      const renamed = roleRenaming(stmt);
+      if (!renamed) continue;
+      const [from, to] = renamed;
+      renameInMemberships(direct, from, to);
+      if (noInherit.delete(from)) noInherit.add(to);
+      if (managedRoles.delete(from)) managedRoles.add(to);
     }
   }
   const memberOf = new Map<string, Set<string>>();
@@ -400,7 +455,7 @@ function makePrivilegesToken(model: Model): object {
   const roles: Role[] = [];
   model.roles.forEach((r) => roles.push(r));
   const roleStatements: Statement[] = [];
-  if (model.files.some(hasRoleStatements)) for (const { stmt } of model.statements) if (ROLE_STATEMENTS.has(stmt.kind)) roleStatements.push(stmt);
+  if (model.files.some(hasRoleStatements)) for (const { stmt } of model.statements) if (ROLE_STATEMENTS.has(stmt.kind) || roleRenaming(stmt)) roleStatements.push(stmt);
   const events = model.grantEvents;
   const views: string[] = [];
   model.views.forEach((_, k) => views.push(k));

@@ -1,7 +1,7 @@
 import type { Model, Table } from '../analysis/model.js';
 import { roleName, roleText } from '../analysis/ast.js';
 import type { Loc, Node } from '../analysis/types.js';
-import { groupsOf } from '../analysis/privileges.js';
+import { finalRoleName, groupsOf } from '../analysis/privileges.js';
 import { anyStatementIn } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, removeStatement, tableList } from './lib/util.js';
@@ -52,21 +52,23 @@ export const membershipBypassesRls = defineRule({
     // (most workspaces grant no role: then the replayed statements are not looked at; on the
     // bench that is 1 ms of every re-lint)
     if (!model.files.some(grantsRoles)) return;
+    // (a role as the model names it: renamed later, ALTER ROLE … RENAME, it is the same role)
+    const named = (n: Node, order: number) => finalRoleName(model, roleName(n), order);
     const grants: Array<{ loc: Loc; node: Node; order: number; groups: string[] }> = [];
     const revoked = new Map<string, number>();
     const noInherit = new Set<string>();
     model.statements.forEach(({ file, stmt }, order) => {
       if (stmt.kind === 'CreateRoleStmt' || stmt.kind === 'AlterRoleStmt') {
         const inherit = ((stmt.node.options ?? []) as Node[]).find((o) => o?.DefElem?.defname === 'inherit')?.DefElem;
-        const name = stmt.kind === 'CreateRoleStmt' ? String(stmt.node.role ?? '') : roleName(stmt.node.role);
+        const name = finalRoleName(model, stmt.kind === 'CreateRoleStmt' ? String(stmt.node.role ?? '') : roleName(stmt.node.role), order);
         if (inherit) inherit.arg?.Boolean?.boolval === true ? noInherit.delete(name) : noInherit.add(name);
         return;
       }
       if (stmt.kind !== 'GrantRoleStmt') return;
       const n = stmt.node;
-      const groups: string[] = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
+      const groups: string[] = (n.granted_roles ?? []).map((g: Node) => finalRoleName(model, String(g?.AccessPriv?.priv_name ?? ''), order));
       if (n.is_grant) grants.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, node: n, order, groups });
-      else for (const g of groups) for (const m of (n.grantee_roles ?? []).map(roleName)) revoked.set(`${g}\u0000${m}`, order);
+      else for (const g of groups) for (const m of n.grantee_roles ?? []) revoked.set(`${g}\u0000${named(m, order)}`, order);
     });
     if (grants.length === 0) return;
     // Roles that switch to the request's role (PostgREST's authenticator): NOINHERIT, so they hold
@@ -75,7 +77,7 @@ export const membershipBypassesRls = defineRule({
     // for that role (Supabase's service_role) runs as it: the design, not a leak; SET FALSE would
     // break those requests (42501). Being able to become a superuser is still reported.
     const api = new Set<string>();
-    for (const { groups, node } of grants) for (const g of groups) if (!bypasses(model, g) && !model.roles.get(g)?.superuser) for (const m of (node.grantee_roles ?? []).map(roleName)) api.add(m);
+    for (const { groups, node, order } of grants) for (const g of groups) if (!bypasses(model, g) && !model.roles.get(g)?.superuser) for (const m of node.grantee_roles ?? []) api.add(named(m, order));
     const switcher = (member: string) => noInherit.has(member) && api.has(member);
     // RLS tables without FORCE, by owner
     const owned = new Map<string, Table[]>();
@@ -96,7 +98,7 @@ export const membershipBypassesRls = defineRule({
       // (a psql variable, `TO :"PGUSER"`, names the role only when the script runs: left alone)
       const text = fileOf(model, loc.file)?.text ?? '';
       const variable = (at: number) => text[at] === ':' || (text[at] === '"' && text[at - 1] === ':');
-      const members: string[] = (node.grantee_roles ?? []).filter((m: Node) => !variable(m?.RoleSpec?.location ?? -1)).map(roleName);
+      const members: string[] = (node.grantee_roles ?? []).filter((m: Node) => !variable(m?.RoleSpec?.location ?? -1)).map((m: Node) => named(m, order));
       for (const group of groups) {
         const p = powersOf(model, group, owned);
         for (const member of members) {

@@ -8,7 +8,7 @@ import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -988,14 +988,16 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
       if (on) s.add(member);
       else s.delete(member);
     };
-    const names = (list: Node[] | undefined) => (list ?? []).map((x) => roleName(x)).filter((x): x is string => !!x);
-    for (const { stmt } of m.statements) {
+    // (named as they are once the migrations end: a role renamed later is the same role, ALTER ROLE … RENAME)
+    m.statements.forEach(({ stmt }, order) => {
+      const names = (list: Node[] | undefined) =>
+        (list ?? []).map((x) => roleName(x)).filter((x): x is string => !!x).map((x) => finalRoleName(m, x, order));
       const n = stmt.node;
       if (stmt.kind === 'GrantRoleStmt') {
-        const groups = ((n?.granted_roles ?? []) as Node[]).map((x) => x?.AccessPriv?.priv_name).filter((x): x is string => !!x);
+        const groups = ((n?.granted_roles ?? []) as Node[]).map((x) => x?.AccessPriv?.priv_name).filter((x): x is string => !!x).map((x) => finalRoleName(m, x, order));
         for (const g of groups) for (const r of names(n?.grantee_roles)) set(g, r, !!n.is_grant);
       } else if (stmt.kind === 'CreateRoleStmt' && typeof n?.role === 'string') {
-        const role = n.role;
+        const role = finalRoleName(m, n.role, order);
         for (const o of (n.options ?? []) as Node[]) {
           const d = o?.DefElem;
           const list: Node[] = d?.arg?.List?.items ?? [];
@@ -1003,7 +1005,7 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
           else if (d?.defname === 'rolemembers') for (const r of names(list)) set(role, r, true);
         }
       }
-    }
+    });
     return out;
   });
 }
@@ -1448,7 +1450,7 @@ function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant:
       const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
       if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
       const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => String(sval(x) ?? '').toLowerCase());
-      out.push({ order: i, isGrant: !!a.is_grant, schemas, roles: (a.grantees ?? []).map(roleName) });
+      out.push({ order: i, isGrant: !!a.is_grant, schemas, roles: (a.grantees ?? []).map((g: Node) => finalRoleName(model, roleName(g), i)) });
     });
     return out;
   });
