@@ -156,6 +156,31 @@ CREATE FUNCTION end_session() RETURNS void LANGUAGE sql AS $$ SELECT set_config(
   assert.deepEqual(await scenario(local, `${session} BEGIN; SELECT end_session(); COMMIT;`), { setting: TENANT_A, rows: 1 });
 });
 
+// Calibration (cal137, ADAM): its first migration runs `SET adam.user_attributes = '{}'`, which
+// was said to leak "this request's adam.user_attributes (a tenant or user id …)": '{}' is the
+// attributes of no one, a clear, as '' and the nil uuid are.
+test("ok: a session-wide write of an empty JSON object or array ('{}', '[]') clears the setting: not reported; PGlite: the next transaction reads it and gets no attribute, while made transaction-local it would bring the earlier session's attributes back after COMMIT", async () => {
+  for (const text of [
+    "SET adam.user_attributes = '{}';",
+    "SELECT set_config('app.claims', '[]', false);",
+    "SELECT set_config('app.claims', '{ }'::text, false);",
+    "CREATE FUNCTION end_session() RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.user_attributes', '{}', false) $$;",
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, text);
+  }
+  // (a constant carrying something is still reported)
+  assert.equal(lintFiles([{ file: 'm.sql', text: `SET app.user_attributes = '{"role": "admin"}';` }], ID).mine.length, 1);
+  const db: PGlite = await freshDb();
+  const q = queryFn(db);
+  const role = async () => (await q(`SELECT current_setting('app.user_attributes', true)::jsonb ->> 'role' AS v`))[0]!.v as string | null;
+  await q(`SELECT set_config('app.user_attributes', '{"role": "admin"}', false)`);
+  await q(`BEGIN; SET app.user_attributes = '{}'; COMMIT`);
+  assert.equal(await role(), null, 'as written: the next transaction gets no attribute');
+  await q(`SELECT set_config('app.user_attributes', '{"role": "admin"}', false)`);
+  await q(`BEGIN; SET LOCAL app.user_attributes = '{}'; COMMIT`);
+  assert.equal(await role(), 'admin', "made LOCAL: the earlier session's attributes are back");
+});
+
 test("err: as pg_dump writes it, set_config('app.tenant_id'::text, …, false), the leak is the same: reported, and fixed", async () => {
   const sql = "CREATE FUNCTION public.set_tenant(tid uuid) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant_id'::text, (tid)::text, false) $$;\n";
   const { ws, mine } = lintFiles([{ file: 'schema.sql', text: sql }], ID);

@@ -39,14 +39,16 @@ function localArg(n: Node): boolean | undefined {
 }
 
 /**
- * Whether a value set clears the setting rather than carrying a request's: '', NULL, or the nil
- * uuid (`'00000000-0000-0000-0000-000000000000'`, a logout's "no user"), cast or not. Made
- * transaction-local, such a clear would end with its transaction and bring back the value a
- * session-level set left before it: the leak this rule is about.
+ * Whether a value set clears the setting rather than carrying a request's: '', NULL, the nil
+ * uuid (`'00000000-0000-0000-0000-000000000000'`, a logout's "no user"), or an empty JSON object
+ * or array (`'{}'`, `'[]'`: the attributes or claims of no one, ADAM's `SET
+ * adam.user_attributes = '{}'`), cast or not. Made transaction-local, such a clear would end with
+ * its transaction and bring back the value a session-level set left before it: the leak this
+ * rule is about.
  */
 function clears(n: Node): boolean {
   const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
-  return v === '' || v === null || (typeof v === 'string' && /^0{8}-?0{4}-?0{4}-?0{4}-?0{12}$/.test(v.trim()));
+  return v === '' || v === null || (typeof v === 'string' && /^(?:0{8}-?0{4}-?0{4}-?0{4}-?0{12}|\{\s*\}|\[\s*\])$/.test(v.trim()));
 }
 
 interface Finding {
