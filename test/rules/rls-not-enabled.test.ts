@@ -838,3 +838,37 @@ CREATE POLICY "tenant separation" ON gg.events AS PERMISSIVE FOR ALL TO gg_user 
     assert.equal(await affected(q, `UPDATE gg.users SET nickname = 'x'`), 2, 'and writes every row of it');
   });
 });
+
+// Calibration (cal137, truealpha): an append-only audit table granted INSERT only to the role the
+// policies filter was said to let it "reach every row of it, whatever tenant or user it belongs
+// to": INSERT reaches no row there. What it does give: rows for any tenant, which nothing checks.
+test("err (message): a table without RLS granted INSERT only: the role inserts rows naming any tenant (it reads none), not 'reaches every row'; PGlite: its insert for another tenant passes, its read fails with 42501; enabled with a WITH CHECK policy, the insert for another tenant fails", async () => {
+  const sql = `CREATE SCHEMA ta;
+CREATE ROLE ta_runtime NOLOGIN;
+GRANT USAGE ON SCHEMA ta TO ta_runtime;
+CREATE TABLE ta.objects (id int PRIMARY KEY, tenant_id text NOT NULL);
+ALTER TABLE ta.objects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ta.objects FORCE ROW LEVEL SECURITY;
+CREATE POLICY objects_tenant ON ta.objects TO ta_runtime USING (tenant_id = nullif(current_setting('ta.tenant_id', true), ''));
+GRANT SELECT ON ta.objects TO ta_runtime;
+CREATE TABLE ta.audit_events (id int PRIMARY KEY, tenant_id text NOT NULL, action text NOT NULL);
+GRANT INSERT ON ta.audit_events TO ta_runtime;
+`;
+  const { mine } = lintFiles([{ file: 'db/migrations/0001.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Table ta\.audit_events never gets row-level security, yet ta_runtime, a role the workspace's policies are written for .* is granted INSERT on it: without RLS, privileges alone decide, so ta_runtime inserts rows naming any tenant or user it likes: nothing checks the rows it writes \(it reads none of them\)\. /);
+  assert.doesNotMatch(mine[0]!.message, /every row/);
+  const run = async (extra: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql + extra);
+      await q(`SET ROLE ta_runtime; SELECT set_config('ta.tenant_id', 'tenant-a', true)`);
+      const insert = await tryQuery(q, `INSERT INTO ta.audit_events VALUES (1, 'tenant-b', 'forged')`);
+      const read = await tryQuery(q, 'SELECT count(*) FROM ta.audit_events');
+      return [insert.ok ? 'ok' : insert.error.code, read.ok ? 'ok' : read.error.code];
+    });
+  assert.deepEqual(await run(''), ['ok', '42501'], "as written: a row for tenant-b goes in; nothing of the table can be read");
+  const enabled = `ALTER TABLE ta.audit_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_tenant ON ta.audit_events FOR INSERT TO ta_runtime WITH CHECK (tenant_id = nullif(current_setting('ta.tenant_id', true), ''));
+`;
+  assert.deepEqual(await run(enabled), ['42501', '42501'], "with RLS and a WITH CHECK policy: tenant-a's session cannot write tenant-b's row");
+});

@@ -198,9 +198,14 @@ export const rlsNotEnabled = defineRule({
         end: t.nameLoc.end,
         message: granted
           ? `Table ${t.key} never gets row-level security${loopsTooEarly(model, t)}, yet ${roleText(granted.role)}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
-            `without RLS, privileges alone decide, so ${roleText(granted.role)} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
-            // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
-            (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ') +
+            `without RLS, privileges alone decide, so ${roleText(granted.role)} ` +
+            // (INSERT alone reaches no row there: it adds rows, for whichever tenant or user it names;
+            // truealpha's append-only audit tables, granted INSERT only)
+            (granted.privileges.length === 1 && granted.privileges[0] === 'INSERT'
+              ? 'inserts rows naming any tenant or user it likes: nothing checks the rows it writes (it reads none of them). '
+              : `${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
+                // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
+                (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ')) +
             `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${roleText(granted.role)}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
