@@ -229,13 +229,15 @@ describe('following a master changelog', () => {
     assert.deepEqual(run.changelogs, [`${C}/db.changelog-master.yaml`, `${C}/v2/changelog-v2.xml`, `${C}/migrations/Z.yaml`]);
   });
 
-  test('err: relativeToChangelogFile false in a nested changelog is the search path\'s, not the changelog\'s folder: a file only beside it is not found, and Liquibase stops (the order is not used); ambiguity and cycles are problems too', async () => {
+  test('err: relativeToChangelogFile false in a nested changelog is the search path\'s, not the changelog\'s folder: a file only beside it is not found, where Liquibase stops (told: missing; the files found keep their order, ADAM\'s sqlFiles made at build time); ambiguity and cycles are problems', async () => {
     const files = { ...FILES, [`${C}/v2/changelog-v2.xml`]: '<databaseChangeLog><include file="002-columns.sql"/></databaseChangeLog>' };
     const run = await followChangelog(`${C}/db.changelog-master.yaml`, SEARCH, memDisk(files));
-    assert.deepEqual(run.problem, {
+    assert.equal(run.problem, undefined);
+    assert.deepEqual(run.missing, [{
       path: `${C}/v2/changelog-v2.xml`,
-      text: `include file="002-columns.sql" names a file the lint cannot find on the search path it assumes (${SEARCH.join(', ')}): Liquibase stops there, unless it is on a classpath the lint does not see (a jar, another module)`,
-    });
+      text: `include file="002-columns.sql" names a file the lint cannot find on the search path it assumes (${SEARCH.join(', ')}): Liquibase stops there, unless it is on a classpath the lint does not see (a jar, another module, a file made at build time)`,
+    }]);
+    assert.ok(!run.sql.includes(`${C}/v2/002-columns.sql`) && run.sql.includes(`${C}/sql/grants.sql`), run.sql.join('\n'));
     // (the same, relative to the changelog: found)
     const relativeRun = await followChangelog(`${C}/db.changelog-master.yaml`, SEARCH, memDisk({ ...files, [`${C}/v2/changelog-v2.xml`]: '<databaseChangeLog><include file="002-columns.sql" relativeToChangelogFile="true"/></databaseChangeLog>' }));
     assert.equal(relativeRun.problem, undefined);
@@ -314,11 +316,13 @@ test('ok: migrationOrder: the files a changelog runs take the places they held, 
   assert.deepEqual(ranks.map((r) => r?.place), [0, undefined]);
 });
 
-test('ok: unrunFiles: the files under a followed master\'s folder that no changelog runs; none under one not followed, nor under one whose files use Liquibase Pro\'s --include', () => {
+test('ok: unrunFiles: the files under a followed master\'s folder that no changelog runs; none under one not followed or naming a file the lint cannot find, nor under one whose files use Liquibase Pro\'s --include', () => {
   const files = ['db/changelog/changes/notes.sql', 'db/changelog/changes/a_hotfix.sql', 'db/changelog/changes/scratch.sql', 'db/other/x.sql', 'docker/init.sql'];
   const text = (f: string) => (f.endsWith('notes.sql') ? PROJECT_FILES['db/changelog/changes/notes.sql'] : '');
   assert.deepEqual([...unrunFiles(files, [CHANGELOG], text).keys()], ['db/changelog/changes/scratch.sql']);
   assert.deepEqual([...unrunFiles(files, [{ ...CHANGELOG, files: [], unread: true }], text).keys()], []);
+  // (one naming a file the lint cannot find: its files keep their order, none is said not to run)
+  assert.deepEqual([...unrunFiles(files, [{ ...CHANGELOG, partial: true }], text).keys()], []);
   const pro = (f: string) => (f.endsWith('notes.sql') ? '--liquibase formatted sql\n--include file:more.sql\n' : '');
   assert.deepEqual([...unrunFiles(files, [CHANGELOG], pro).keys()], []);
 });

@@ -21,11 +21,12 @@ export interface LiquibaseChangelog {
   /** the file ids of the SQL files liquibase update runs, in the order it runs them */
   files: string[];
   /**
-   * Set when the changelog could not be followed (a property `${…}` in a path, a file the lint
-   * cannot find, a malformed changelog: told by the caller): it orders nothing, and no file under
-   * its folder is said not to run.
+   * Set when the changelog could not be followed (a property `${…}` in a path, a malformed
+   * changelog: told by the caller): it orders nothing, and no file under its folder is said not to run.
    */
   unread?: true;
+  /** Set when it names files the lint cannot find (ChangelogRun.missing: told by the caller): the files found keep its order, but none under its folder is said not to run. */
+  partial?: true;
 }
 
 /** One reference of a changelog to a file or a folder, in the changelog's order. */
@@ -689,6 +690,12 @@ export interface ChangelogRun {
   skipped: string[];
   /** why it could not be followed (the changelog whose reference stops it, and the reference): then the rest is partial */
   problem?: { path: string; text: string };
+  /**
+   * The references to a file or folder the lint cannot find (Liquibase stops there unless it is on
+   * a classpath the lint does not see, a file made at build time: ADAM's sqlFile of test tenants),
+   * passed over: the files found are in order, but which files run is not certain.
+   */
+  missing?: Array<{ path: string; text: string }>;
 }
 
 /** `/`-separated path with `.` and `..` resolved (a leading `/` or drive kept). */
@@ -716,9 +723,10 @@ const SQL_FILE = /\.sql$/i;
  * include's changelog in its place, each includeAll folder's files by path, the SQL files
  * (include, includeAll, sqlFile) in the order their changesets run (a changeSet's runOrder
  * first / last moves its sqlFile before / after all the others). `searchPath`: the folders a
- * path not relative to its changelog may be found in, nearest first; a path found in none stops
- * it (Liquibase stops too, unless it is on a classpath the lint does not see: a jar, another
- * module), as does one found in several (the lint cannot tell which one Liquibase reads).
+ * path not relative to its changelog may be found in, nearest first; a path found in none is
+ * passed over and told (`missing`: Liquibase stops there, unless it is on a classpath the lint
+ * does not see: a jar, another module, a file made at build time); one found in several stops it
+ * (the lint cannot tell which one Liquibase reads).
  * `show` writes a path in a problem's words.
  */
 export async function followChangelog(master: string, searchPath: readonly string[], disk: ChangelogDisk, show: (path: string) => string = (p) => p): Promise<ChangelogRun> {
@@ -729,6 +737,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
   const skipped: string[] = [];
   const stack: string[] = [];
   type Problem = { path: string; text: string };
+  const missed: Problem[] = [];
   const where = (ref: ChangelogRef) => `${ref.kind} ${ref.kind === 'include' ? 'file' : 'path'}="${ref.path}"`;
 
   /** the file or folder a reference names, undefined when there is none, or why it is not one */
@@ -777,10 +786,14 @@ export async function followChangelog(master: string, searchPath: readonly strin
   };
 
   const reference = async (ref: ChangelogRef, from: string): Promise<Problem | undefined> => {
-    const missing = (what: string): Problem => ({
-      path: from,
-      text: `${where(ref)} names ${what} the lint cannot find${ref.relative ? ' beside the changelog' : ` on the search path it assumes (${searchPath.map(show).join(', ')})`}: Liquibase stops there, unless it is on a classpath the lint does not see (a jar, another module)`,
-    });
+    // (passed over: missed, told by the caller)
+    const missing = (what: string): undefined => {
+      missed.push({
+        path: from,
+        text: `${where(ref)} names ${what} the lint cannot find${ref.relative ? ' beside the changelog' : ` on the search path it assumes (${searchPath.map(show).join(', ')})`}: Liquibase stops there, unless it is on a classpath the lint does not see (a jar, another module, a file made at build time)`,
+      });
+      return undefined;
+    };
     if (ref.kind === 'includeAll') {
       const dir = await locate(ref, from, true);
       if (typeof dir === 'object') return dir;
@@ -823,7 +836,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
 
   const problem = await follow(master);
   const sql = [...new Set([...first, ...normal, ...last])];
-  return { sql, changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}) };
+  return { sql, changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}), ...(missed.length ? { missing: missed } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -876,7 +889,7 @@ export function unrunFiles(files: Iterable<string>, changelogs: readonly Liquiba
     }
   }
   const list = [...files];
-  const unsure = new Set(changelogs.filter((c) => c.unread));
+  const unsure = new Set(changelogs.filter((c) => c.unread || c.partial));
   for (const f of list) {
     const by = runBy.get(decoded(f));
     const t = by && text(f);

@@ -450,11 +450,12 @@ export async function readLiquibaseChangelogs(
       out.push({ source, folder: names.prefix, files: [], unread: true });
       continue;
     }
+    for (const m of run.missing ?? []) log(native(m.path), `${m.text}; the Liquibase changelog ${source} is followed without it: the files it finds are replayed in its order, and none is said not to run`);
     const ranIds = run.sql.flatMap((p) => {
       const at = ids(dirname(native(p)));
       return at ? [`${at.prefix}${basename(native(p))}`] : [];
     });
-    out.push({ source, folder: names.prefix, files: ranIds });
+    out.push({ source, folder: names.prefix, files: ranIds, ...(run.missing ? { partial: true as const } : {}) });
   }
   return out;
 }
