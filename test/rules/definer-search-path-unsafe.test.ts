@@ -806,3 +806,39 @@ END $$`;
   assert.deepEqual(answers, [true, true, false], 'public.tenant_users is read before and after: the forged membership of tenant B is not seen');
   assert.equal(await hijacked(unqualified), true, 'with tenant_users unqualified the temporary table is read (F3)');
 });
+
+test("ok (message): FROM inside SUBSTRING(… FROM … FOR …), TRIM([BOTH|LEADING] … FROM …), OVERLAY(… PLACING … FROM …) and POSITION(… IN …) names no table: a fully qualified body is the warning; PGlite: temporary tables named after the words after FROM change nothing", async () => {
+  for (const path of ["''", 'public, pg_temp', 'public']) {
+    const body = `CREATE FUNCTION is_member(p uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ${path} AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.tenant_users t CROSS JOIN (VALUES (1, ' ')) o (one, pad)
+    WHERE t.tenant_id = p AND t.user_id = auth.uid()
+      AND TRIM(BOTH pad FROM tenant_id::varchar) <> '' AND TRIM(FROM tenant_id::varchar) <> '' AND TRIM(LEADING FROM user_id::varchar) <> ''
+      AND SUBSTRING(user_id::varchar FROM one FOR 8) = SUBSTRING(auth.uid()::varchar FOR 8 FROM one)
+      AND OVERLAY(tenant_id::varchar PLACING 'x' FROM one) IS NOT NULL AND OVERLAY(tenant_id::varchar PLACING 'x' FROM one FOR one) IS NOT NULL
+      AND POSITION('-' IN tenant_id::varchar) > 0);
+END $$`;
+    const { mine } = lintFiles([{ file: 'm.sql', text: `${body};` }], ID);
+    if (path !== 'public') assert.equal(mine.length, 0, `SET search_path = ${path}: nothing to report`);
+    else {
+      assert.equal(mine.length, 1);
+      assert.match(mine[0]!.message, /nothing can be shadowed yet/);
+      assert.equal(mine[0]!.severity, 'warning');
+    }
+    // (a table named without its schema after an expression's FROM is still the error)
+    const unqualified = body.replace('FROM public.tenant_users t', 'FROM tenant_users t');
+    const r = lintFiles([{ file: 'm.sql', text: `${unqualified};` }], ID).mine;
+    if (path === 'public') {
+      assert.match(r[0]!.message, /the function then reads the attacker's table/);
+      assert.equal(r[0]!.severity, 'error');
+    }
+    // on PostgreSQL: temporary tables named one, pad, tenant_id, user_id are not read
+    const answers = await inRollback(await getDb(), async (q) => {
+      await setup(q, body);
+      const before = await isMember(q, TENANT_A);
+      await q(`CREATE TEMP TABLE one (x int); CREATE TEMP TABLE pad (x int); CREATE TEMP TABLE tenant_id (x int); CREATE TEMP TABLE user_id (x int); ${forge}`);
+      return [before, await isMember(q, TENANT_A), await isMember(q, TENANT_B)];
+    });
+    assert.deepEqual(answers, [true, true, false], `${path}: public.tenant_users is read before and after: the forged membership of tenant B is not seen`);
+  }
+});

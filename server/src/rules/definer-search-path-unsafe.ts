@@ -248,8 +248,9 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody, trans
   for (const m of scan.matchAll(new RegExp(`(?:\\b(delete|truncate|lock)\\s+)?\\b(from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
     const word = m[3]!.toLowerCase();
     if (variables.has(word) || NOT_RELATIONS.has(word) || ctes.has(word.startsWith('"') ? word.slice(1, -1) : word)) continue;
-    // (FROM as a word of an expression, not of a FROM clause: `x IS [NOT] DISTINCT FROM y`, `EXTRACT(year FROM created_at)`)
-    if (!m[1] && /^from$/i.test(m[2]!) && EXPRESSION_FROM.test(scan.slice(Math.max(0, m.index! - 40), m.index!))) continue;
+    // (FROM as a word of an expression, not of a FROM clause: `x IS [NOT] DISTINCT FROM y`, `EXTRACT(year FROM created_at)`,
+    // `SUBSTRING(x FROM n FOR m)`, `TRIM(BOTH ' ' FROM name)`, `OVERLAY(x PLACING y FROM n)`)
+    if (!m[1] && /^from$/i.test(m[2]!) && (EXPRESSION_FROM.test(scan.slice(Math.max(0, m.index! - 40), m.index!)) || EXPRESSION_FROM_CALL.test(openCall(scan, m.index!)))) continue;
     const name = m[3]!.startsWith('"') ? m[3]!.slice(1, -1) : word;
     if (!m[1] && /^(from|join|table)$/i.test(m[2]!) && transition.has(name)) {
       read.add(name);
@@ -262,6 +263,28 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody, trans
 
 /** What precedes a FROM that is a word of an expression: `IS [NOT] DISTINCT FROM`, `EXTRACT(field FROM`. */
 const EXPRESSION_FROM = /(?:\bis\s+(?:not\s+)?distinct|\bextract\s*\(\s*(?:"[^"]+"|[a-z_]+))\s*$/i;
+
+/** The functions whose parentheses hold a FROM of their own syntax (SQL's special forms, parsed into substring, btrim/ltrim/rtrim, overlay and extract calls). */
+const EXPRESSION_FROM_CALL = /\b(?:substring|trim|overlay|extract)\s*$/i;
+
+/** The text before the innermost parenthesis still open at `at` (empty at depth 0): `SUBSTRING(x FROM` gives `SUBSTRING`,
+ * `SUBSTRING((SELECT a FROM` gives `SUBSTRING(`. String constants and quoted identifiers are passed over. */
+function openCall(text: string, at: number): string {
+  let depth = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const start = text.lastIndexOf(c, i - 1);
+      if (start < 0) return '';
+      i = start;
+    } else if (c === ')') depth++;
+    else if (c === '(') {
+      if (depth === 0) return text.slice(Math.max(0, i - 40), i);
+      depth--;
+    }
+  }
+  return '';
+}
 
 /** Words that follow FROM, JOIN, INTO, UPDATE or TABLE in PL/pgSQL and SQL without naming a relation. */
 const NOT_RELATIONS = new Set(['select', 'lateral', 'only', 'strict', 'skip', 'nowait', 'of', 'rows', 'each', 'unnest', 'generate_series']);
