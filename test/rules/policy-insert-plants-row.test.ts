@@ -196,3 +196,34 @@ CREATE POLICY trips_insert ON public.trips FOR INSERT TO authenticated WITH CHEC
     assert.equal(await count(q, 'public.trips'), 0, 'B, who follows no one, sees none of them');
   });
 });
+
+test("err: the SELECT policy a DO block's EXECUTE makes: the fix copies its USING as PostgreSQL runs it (title NOT LIKE 'draft%', not the string's ''draft%''): the fixed file re-lints with no syntax error and the planted doc fails 42501 (PGlite)", async () => {
+  const sql = `CREATE TABLE public.memberships (tenant_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (user_id, tenant_id));
+ALTER TABLE public.memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_memberships ON public.memberships FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.docs (id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, tenant_id uuid NOT NULL, owner_id uuid NOT NULL, title text);
+CREATE INDEX ON public.docs (tenant_id);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+DO $$ BEGIN
+  EXECUTE 'CREATE POLICY tenant_docs ON public.docs FOR SELECT TO authenticated USING (title NOT LIKE ''draft%'' AND tenant_id IN (SELECT m.tenant_id FROM public.memberships m WHERE m.user_id = (select auth.uid())))';
+END $$;
+CREATE POLICY insert_docs ON public.docs FOR INSERT TO authenticated
+  WITH CHECK (owner_id = (select auth.uid()));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_docs.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /AND \(title NOT LIKE 'draft%' AND tenant_id IN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'syntax-error').length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(fixed));
+    await q(`INSERT INTO public.memberships VALUES ('${TENANT_A}', '${USER_A}'), ('${TENANT_B}', '${USER_B}')`);
+    await as(q, USER_A);
+    const planted = await tryQuery(q, `INSERT INTO public.docs (tenant_id, owner_id, title) VALUES ('${TENANT_B}', '${USER_A}', 'planted in B')`);
+    assert.equal(planted.ok ? 'ok' : planted.error.code, '42501');
+    await q(`INSERT INTO public.docs (tenant_id, owner_id, title) VALUES ('${TENANT_A}', '${USER_A}', 'mine')`);
+    assert.equal(await count(q, 'public.docs'), 1);
+  });
+});

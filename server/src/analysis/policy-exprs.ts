@@ -831,6 +831,11 @@ export function exprSql(model: Model, e: PolicyExpr): string | undefined {
   return stringValue(text, lit)?.trim();
 }
 
+/** Whether the expression is in the string of a DO block's EXECUTE (its text written with the string's escapes). */
+export function exprInDynamicSql(model: Model, e: PolicyExpr): boolean {
+  return !!dynamicAt(fileByName(model, e.file), e.stmt);
+}
+
 /** The dynamic statement (a DO block's EXECUTE's: of its body, a catalog loop's or a called function's template) at `loc`, if one is. */
 function dynamicAt(pf: ParsedFile | undefined, loc: Span): Statement | undefined {
   for (const s of pf?.statements ?? []) {

@@ -14,7 +14,7 @@
 // (column privileges: guarded), roles that may not insert or bypass RLS.
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { constBool, exprClauseSpan, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
+import { constBool, exprClauseSpan, exprInDynamicSql, exprSql, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -181,7 +181,8 @@ function addCheckFix(model: Model, p: Policy, open: Open): Fix | undefined {
   else {
     const q = open.missing[0]!.policy;
     const using = policyExprs(q).find((e) => e.clause === 'using');
-    const text = using && open.missing.every((b) => b.policy === q) ? exprText(model, using) : undefined;
+    // (into a static WITH CHECK, the condition as PostgreSQL runs it: a SELECT policy a DO block's EXECUTE makes has it with the string's escapes)
+    const text = using && open.missing.every((b) => b.policy === q) ? (exprInDynamicSql(model, check) ? exprText : exprSql)(model, using) : undefined;
     if (text) tests = `(${unwrap(text)})`;
   }
   if (!tests) return undefined;
