@@ -482,3 +482,24 @@ CREATE POLICY comments_read ON comments FOR SELECT TO operator USING (true);`;
     });
   }
 });
+
+test("err: an UPDATE policy a DO block's EXECUTE makes (USING (kind LIKE ''pub%'' …) in the string): it is reported, and no fix pastes the string's escaped text into a static policy (the companion is offered for static policies only); the SQL runs on PGlite", async () => {
+  const sql = `CREATE TABLE documents (id int PRIMARY KEY, owner_id uuid, kind text DEFAULT 'public');
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+DO $$ BEGIN
+  EXECUTE 'CREATE POLICY documents_update ON documents FOR UPDATE TO authenticated USING (kind LIKE ''pub%'' AND owner_id = auth.uid())';
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  for (const fix of mine[0]!.fixes) {
+    const fixed = applyFix(ws, mine[0]!, new RegExp(fix.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.doesNotMatch(sqlOf(fixed), /USING \(kind LIKE ''pub%''[^']*\);/, 'not the escaped text in a static policy');
+    assert.equal(findingsOf(fixed, 'syntax-error').length, 0);
+  }
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sql.replace("kind text DEFAULT 'public'", 'kind text DEFAULT \'public\', body text'));
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 0, 'T26: no SELECT policy, the WHERE reaches no row');
+  });
+});
