@@ -904,3 +904,21 @@ test('ok: the doc on when PostgreSQL evaluates the cast: a call outside a sub-se
   assert.equal(await run(hidden, true), 'ok 0');
   for (const sql of [`${bare}${open}`, hidden]) assert.equal(lintFiles([{ file: 'm.sql', text: `${LOGS}${sql}` }], ID).mine.length, 1);
 });
+
+test("err: a regex guard ANDed with the cast does not keep it from failing when the cast is compared with a column: `auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int = id`, guard first or second, fails 22P02 for a signed-in caller with rows present (PGlite: PostgreSQL does not keep an AND's order, the planner orders a scan's quals by cost)", async () => {
+  for (const using of ["auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int = id", "auth.uid()::text::int = id AND auth.uid()::text ~ '^[0-9]+$'"]) {
+    const sql = `CREATE TABLE public.t (id int PRIMARY KEY, owner text);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});\n`;
+    const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, using);
+    assert.match(mine[0]!.message, /fails with 22P02 invalid input syntax for type integer/);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.t VALUES (1, '42'), (2, 'x'); GRANT SELECT ON public.t TO authenticated`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, 'SELECT id FROM public.t');
+      assert.equal(r.ok ? 'ok' : r.error.code, '22P02', using);
+    });
+  }
+});
