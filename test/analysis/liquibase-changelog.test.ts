@@ -419,3 +419,40 @@ test('ok: readLiquibaseChangelogs (a temporary Spring Boot project): the master 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("ok: Liquibase's formatted SQL: a changeset whose dbms: leaves PostgreSQL out or that says ignore:true, and the lines --ignoreLines skips, are never run on PostgreSQL: not replayed, and SQL for another database there is no syntax-error; dbms:postgresql and !h2 run", () => {
+  const text = (second: string, other = 'CREATE TABLE notes_h2 (id INT AUTO_INCREMENT PRIMARY KEY);') =>
+    '--liquibase formatted sql\n\n' +
+    '--changeset dev:1\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n\n' +
+    `--changeset dev:2 ${second}\nALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n${other}\n\n` +
+    '--changeset dev:3 ignore:true\nALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n\n' +
+    "--changeset dev:4 dbms:postgresql runOnChange:true\nCREATE POLICY notes_own ON public.notes USING (owner = current_user);\n" +
+    '--ignoreLines:start\nALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n--ignoreLines:end\n' +
+    '--ignoreLines:1\nALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n' +
+    '--rollback DROP POLICY notes_own ON public.notes;\n';
+  for (const second of ['dbms:h2', 'dbms:mysql,h2', 'dbms:none', 'dbms:!postgresql', 'ignore:true']) {
+    const ws = new Workspace();
+    ws.setFile('db/changelog/changes/notes.sql', text(second));
+    const notes = ws.lint().model.tables.get('public.notes')!;
+    assert.equal(notes.rlsEnabled, true, second);
+    assert.deepEqual(notes.policies.map((p) => p.name), ['notes_own'], second);
+    assert.deepEqual(findingsOf(ws, 'syntax-error'), [], second);
+    assert.deepEqual(findingsOf(ws, 'rls-disabled'), [], second);
+    assert.deepEqual(findingsOf(ws, 'not-postgresql'), [], second);
+    assert.equal(ws.lint().model.tables.has('public.notes_h2'), false);
+  }
+  // (run on PostgreSQL: the DISABLE is replayed; MySQL's AUTO_INCREMENT makes the file MySQL's, a trailing comma is a syntax error)
+  const mysql = new Workspace();
+  mysql.setFile('db/changelog/changes/notes.sql', text('dbms:postgresql,mysql'));
+  assert.equal(findingsOf(mysql, 'not-postgresql').length, 1);
+  for (const second of ['dbms:postgresql', 'dbms:!h2', 'dbms:all', 'context:dev', '']) {
+    const ws = new Workspace();
+    ws.setFile('db/changelog/changes/notes.sql', text(second, 'CREATE TABLE notes_h2 (id int PRIMARY KEY,);'));
+    assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, false, second);
+    assert.equal(findingsOf(ws, 'syntax-error').length, 1, second);
+  }
+  // (not formatted SQL: such comments are only comments)
+  const ws = new Workspace();
+  ws.setFile('db/notes.sql', text('dbms:h2', 'CREATE TABLE notes_h2 (id int PRIMARY KEY,);').replace('--liquibase formatted sql', '-- notes'));
+  assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, false);
+});

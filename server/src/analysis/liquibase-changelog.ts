@@ -126,6 +126,56 @@ export function runsOnPostgres(dbms: unknown): boolean {
   return named.length === 0 || named.includes('postgresql');
 }
 
+/** A file of Liquibase's formatted SQL (`-- liquibase formatted sql` on its first line). */
+const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
+export const isLiquibaseFormatted = (text: string): boolean => FORMATTED_SQL.test(text.slice(0, 200));
+
+/** A changeset's line of Liquibase's formatted SQL, and its `dbms:` and `ignore:` attributes (AbstractFormattedChangeLogParser's patterns). */
+const LIQUIBASE_CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+?:\S+.*$/gim;
+const LIQUIBASE_DBMS = /\bdbms:([^,\s][\w!,]*)/i;
+const LIQUIBASE_IGNORE = /\bignore:(\w*)/i;
+/** `--ignoreLines:start` … `--ignoreLines:end`, or `--ignoreLines:N` (the N lines after it). */
+const LIQUIBASE_IGNORE_LINES = /^[ \t]*--[ \t]*ignoreLines:(\w+)[ \t]*$/gim;
+
+/**
+ * What Liquibase never runs of a file of its formatted SQL on PostgreSQL: a changeset whose
+ * `dbms:` leaves PostgreSQL out or that says `ignore:true` (to the next changeset line), and the
+ * lines `--ignoreLines` skips. Only markers between statements count.
+ */
+export function liquibaseSkipped(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }> = []): Array<{ start: number; end: number }> {
+  const text = file.text;
+  if (!isLiquibaseFormatted(text)) return sections;
+  const between = (at: number) => !file.statements.some((s) => s.start <= at && at < s.end);
+  const lines = [...text.matchAll(LIQUIBASE_CHANGESET)].filter((m) => between(m.index!));
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k]![0];
+    const dbms = LIQUIBASE_DBMS.exec(line)?.[1];
+    const ignore = LIQUIBASE_IGNORE.exec(line)?.[1];
+    if (ignore?.toLowerCase() === 'true' || (dbms !== undefined && !runsOnPostgres(dbms))) {
+      sections.push({ start: lines[k]!.index!, end: k + 1 < lines.length ? lines[k + 1]!.index! : text.length });
+    }
+  }
+  let open: number | undefined;
+  for (const m of text.matchAll(LIQUIBASE_IGNORE_LINES)) {
+    const at = m.index!;
+    if (!between(at)) continue;
+    const arg = m[1]!.toLowerCase();
+    if (arg === 'start') open ??= at;
+    else if (arg === 'end') {
+      if (open !== undefined) sections.push({ start: open, end: at + m[0].length });
+      open = undefined;
+    } else if (/^\d+$/.test(arg) && open === undefined) {
+      let end = at + m[0].length;
+      for (let n = Number(arg); n > 0 && end < text.length; n--) {
+        const nl = text.indexOf('\n', end + 1);
+        end = nl < 0 ? text.length : nl;
+      }
+      sections.push({ start: at, end });
+    }
+  }
+  return sections;
+}
+
 /** Why a changeSet (or include, includeAll, sqlFile) never runs on PostgreSQL, or undefined. */
 function skipOf(attrs: { dbms?: unknown; ignore?: unknown }): string | undefined {
   if (bool(attrs.ignore, false)) return 'ignore: true';

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
-import { liquibaseRanks, type LiquibaseChangelog } from './liquibase-changelog.js';
+import { liquibaseRanks, liquibaseSkipped, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
@@ -1333,6 +1333,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
     if (mayHoldMarker(file.text) && !isSupabaseCliMigration(file.file)) markedSections(file, sections);
     const tern = isSupabaseCliMigration(file.file) ? undefined : ternDownSection(file);
     if (tern) sections.push(tern);
+    liquibaseSkipped(file, sections);
   }
   rollbackCache.set(file, sections);
   return sections;

@@ -15,6 +15,7 @@
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement, StringLiteral } from './types.js';
 import { conjuncts, stringConst } from './ast.js';
+import { isLiquibaseFormatted } from './liquibase-changelog.js';
 import { argPlaceholder, CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
@@ -202,8 +203,7 @@ function isIdentChar(c: number): boolean {
 /** psql's `\\i file`, `\\ir file` (and their long names); the file name may be quoted. */
 const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([^"]*)"|(\S+))/;
 
-/** A file of Liquibase's formatted SQL (its first line), and a changeset's line in it. */
-const LIQUIBASE = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
+/** A changeset's line in a file of Liquibase's formatted SQL (isLiquibaseFormatted). */
 const CHANGESET = /^--\s*changeset\s/i;
 
 export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
@@ -239,7 +239,7 @@ function lexFrom(
 ): { clean: string; chunks: Chunk[]; stop: number; includes: Include[]; placeholders: Map<string, string> } {
   const includes: Include[] = [];
   const placeholders = new Map<string, string>(); // identifier put in for a psql variable → the variable as written
-  const liquibase = LIQUIBASE.test(text.slice(0, 200));
+  const liquibase = isLiquibaseFormatted(text);
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
