@@ -159,6 +159,28 @@ ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
     assert.match(plain.errors[0]!.message, /syntax error at or near "ALTER"/);
   });
 
+  test("ok: Liquibase's formatted SQL: a `/` or GO first on a line, and a changeset's endDelimiter (`/`, `//`) alone or ending a line, end a statement as Liquibase splits them (StringUtil.isDelimiter); elsewhere, or in a plain file, they are PostgreSQL's syntax errors", () => {
+    const body = `--changeset dev:1
+CREATE TABLE notes (id int, owner text NOT NULL)
+/
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY
+GO
+SELECT 4
+/ 2;
+--changeset dev:2 endDelimiter://
+CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 8 / 2; END $$ //
+ALTER TABLE notes FORCE ROW LEVEL SECURITY
+//
+`;
+    const p = parseFile('changelog/001.sql', `-- liquibase formatted sql\n${body}`);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'AlterTableStmt', 'SelectStmt', 'CreateFunctionStmt', 'AlterTableStmt']);
+    // (a / that more follows on its line is division: Liquibase would split there too, and PostgreSQL reject both halves)
+    assert.equal(textOf(p, p.statements[2]!), 'SELECT 4\n/ 2');
+    const plain = parseFile('a.sql', body.replace(/^--changeset.*\n/gm, ''));
+    assert.ok(plain.errors.length > 0);
+  });
+
   test('ok: psql meta-commands are skipped', () => {
     const text = [
       '\\set ON_ERROR_STOP on',

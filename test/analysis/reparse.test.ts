@@ -76,6 +76,18 @@ const corpus = [
       return `-- liquibase formatted sql\n${stmts.map((x, i) => `-- changeset dev:${i}\n${src.slice(x.start, x.end)}${i % 3 ? ';' : ''}\n`).join('\n')}`;
     },
   },
+  {
+    name: "Liquibase's formatted SQL split at endDelimiter lines, / and GO",
+    // (changesets of several statements: some with endDelimiter:/ or endDelimiter://, the others split by `/`, `GO` or `;`)
+    get text() {
+      const src = generateWorkspace(3, 120, -1, 0)[1]!.text;
+      const stmts = parseFile('g.sql', src).statements.filter((x) => x.origin === 'file');
+      const ends = ['\n/', '\nGO', ';'];
+      return `-- liquibase formatted sql\n${stmts
+        .map((x, i) => `${i % 3 === 0 ? `-- changeset dev:${i}${i % 9 === 3 ? ' endDelimiter:/' : i % 9 === 6 ? ' endDelimiter://' : ''}\n` : ''}${src.slice(x.start, x.end)}${i % 9 >= 3 && i % 9 < 6 ? '\n/' : i % 9 >= 6 ? ' //' : ends[i % 3]}\n`)
+        .join('\n')}`;
+    },
+  },
 ];
 
 for (const entry of corpus) for (const consume of [false, true]) {

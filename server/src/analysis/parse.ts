@@ -206,6 +206,40 @@ const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([
 /** A changeset's line in a file of Liquibase's formatted SQL (isLiquibaseFormatted). */
 const CHANGESET = /^--\s*changeset\s/i;
 
+/** A changeset line's `endDelimiter:` (AbstractFormattedChangeLogParser's END_DELIMITER_PATTERN), or undefined. */
+function endDelimiterOf(line: string): string | undefined {
+  const m = /\bendDelimiter:(\S*)/i.exec(line);
+  return m && m[1] !== '' ? m[1] : undefined;
+}
+
+/** The endDelimiter of the changeset a Liquibase formatted-SQL text is in at `at` (its last `--changeset` line before it). */
+function liquibaseDelimiterBefore(text: string, at: number): string | undefined {
+  if (at === 0) return undefined;
+  const re = /^--\s*changeset\s.*$/gim;
+  let found: string | undefined;
+  for (let m = re.exec(text); m && m.index < at; m = re.exec(text)) found = m[0];
+  return found === undefined ? undefined : endDelimiterOf(found);
+}
+
+/**
+ * The length of a Liquibase statement delimiter at `i`, 0 when there is none: without an
+ * endDelimiter, a `/` (not opening a comment) or the word GO first on a line; with one, itself
+ * (case-insensitively) first on a line or after a space; either when nothing but spaces or a
+ * comment follows it on its line.
+ */
+function liquibaseDelimiterAt(text: string, i: number, delimiter: string | undefined, lineStart: boolean): number {
+  let len = 0;
+  if (delimiter === undefined || delimiter === ';') {
+    if (!lineStart) return 0;
+    if (text[i] === '/' && text[i + 1] !== '*') len = 1;
+    else if ((text[i] === 'g' || text[i] === 'G') && (text[i + 1] === 'o' || text[i + 1] === 'O') && !IDENT_CHAR.test(text[i + 2] ?? ' ')) len = 2;
+  } else if (text.startsWith(delimiter, i) || text.slice(i, i + delimiter.length).toLowerCase() === delimiter.toLowerCase()) len = delimiter.length;
+  if (len === 0) return 0;
+  const rest = /[ \t\r]*(?:--[^\n]*)?(?:\n|$)/y;
+  rest.lastIndex = i + len;
+  return rest.test(text) ? len : 0;
+}
+
 export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
   const { clean, chunks, includes, placeholders } = lexFrom(text, 0);
   return { clean, chunks, includes, placeholders };
@@ -240,6 +274,8 @@ function lexFrom(
   const includes: Include[] = [];
   const placeholders = new Map<string, string>(); // identifier put in for a psql variable → the variable as written
   const liquibase = isLiquibaseFormatted(text);
+  // (its changeset's endDelimiter, from the last `--changeset` line before `from`: liquibaseDelimiter)
+  let delimiter = liquibase ? liquibaseDelimiterBefore(text, from) : undefined;
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
@@ -316,6 +352,7 @@ function lexFrom(
       // its last statement needs no semicolon: the changeset line ends the statement, as a
       // semicolon would (the cleaned text has one there, for PostgreSQL's parser too)
       if (liquibase && (i === 0 || text[i - 1] === '\n') && CHANGESET.test(text.slice(i, Math.min(e, i + 16)))) {
+        delimiter = endDelimiterOf(text.slice(i, e));
         subs.push([i, e, ';'.padEnd(e - i, ' ')]);
         endChunk(i);
         i = e;
@@ -348,6 +385,21 @@ function lexFrom(
       }
       i = e;
       continue;
+    }
+    // Liquibase splits a changeset's SQL at its endDelimiter, by default also at a `/` or `GO`
+    // first on a line (StringUtil.isDelimiter): a statement end, as a semicolon is
+    if (liquibase && depth === 0 && atomic === 0 && (i === 0 || text[i - 1] === '\n' || (delimiter !== undefined && /\s/.test(text[i - 1]!)))) {
+      const len = liquibaseDelimiterAt(text, i, delimiter, i === 0 || text[i - 1] === '\n');
+      if (len > 0) {
+        subs.push([i, i + len, ';'.padEnd(len, ' ')]);
+        endChunk(i);
+        i += len;
+        if (resync?.(stmtStart)) {
+          stop = stmtStart;
+          break;
+        }
+        continue;
+      }
     }
     if (!sawToken) firstToken = i;
     sawToken = true;
