@@ -159,7 +159,7 @@ ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
     assert.match(plain.errors[0]!.message, /syntax error at or near "ALTER"/);
   });
 
-  test("ok: Liquibase's formatted SQL: a `/` or GO first on a line, and a changeset's endDelimiter (`/`, `//`) alone or ending a line, end a statement as Liquibase splits them (StringUtil.isDelimiter); elsewhere, or in a plain file, they are PostgreSQL's syntax errors", () => {
+  test("ok: Liquibase's formatted SQL: a `/` or GO first on a line, and a changeset's endDelimiter (`/`, `//`, a regular expression) alone or ending a line, end a statement as Liquibase splits them (StringUtil.isDelimiter); elsewhere, or in a plain file, they are PostgreSQL's syntax errors", () => {
     const body = `--changeset dev:1
 CREATE TABLE notes (id int, owner text NOT NULL)
 /
@@ -171,10 +171,17 @@ SELECT 4
 CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 8 / 2; END $$ //
 ALTER TABLE notes FORCE ROW LEVEL SECURITY
 //
+--changeSet dev:3 stripComments:false endDelimiter:\\n\\s*/\\s*\\n|\\n\\s*/\\s*$
+CREATE POLICY notes_own ON notes USING (owner = current_user)
+/
+GRANT SELECT ON notes TO PUBLIC
+/
 `;
     const p = parseFile('changelog/001.sql', `-- liquibase formatted sql\n${body}`);
     assert.deepEqual(p.errors, []);
-    assert.deepEqual(kinds(p), ['CreateStmt', 'AlterTableStmt', 'SelectStmt', 'CreateFunctionStmt', 'AlterTableStmt']);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'AlterTableStmt', 'SelectStmt', 'CreateFunctionStmt', 'AlterTableStmt', 'CreatePolicyStmt', 'GrantStmt']);
+    // (`-- liquibase formatted.sql` is Liquibase's header too)
+    assert.deepEqual(parseFile('changelog/002.sql', `--liquibase formatted.sql\n${body}`).errors, []);
     // (a / that more follows on its line is division: Liquibase would split there too, and PostgreSQL reject both halves)
     assert.equal(textOf(p, p.statements[2]!), 'SELECT 4\n/ 2');
     const plain = parseFile('a.sql', body.replace(/^--changeset.*\n/gm, ''));

@@ -126,8 +126,8 @@ export function runsOnPostgres(dbms: unknown): boolean {
   return named.length === 0 || named.includes('postgresql');
 }
 
-/** A file of Liquibase's formatted SQL (`-- liquibase formatted sql` on its first line). */
-const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
+/** A file of Liquibase's formatted SQL: `--liquibase formatted` on its first line that is not blank (FIRST_LINE_PATTERN: `formatted sql`, `formatted.sql`). */
+const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted/i;
 export const isLiquibaseFormatted = (text: string): boolean => FORMATTED_SQL.test(text.slice(0, 200));
 
 /** A changeset's line of Liquibase's formatted SQL, and its `dbms:` and `ignore:` attributes (AbstractFormattedChangeLogParser's patterns). */

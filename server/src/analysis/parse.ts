@@ -233,11 +233,36 @@ function liquibaseDelimiterAt(text: string, i: number, delimiter: string | undef
     if (!lineStart) return 0;
     if (text[i] === '/' && text[i + 1] !== '*') len = 1;
     else if ((text[i] === 'g' || text[i] === 'G') && (text[i + 1] === 'o' || text[i + 1] === 'O') && !IDENT_CHAR.test(text[i + 2] ?? ' ')) len = 2;
+  } else if (REGEX_META.test(delimiter)) {
+    // (a regular expression, `\n\s*/\s*\n|\n\s*/\s*$`: Liquibase matches it against the token with what precedes it; here
+    // against a line's one word, first on its line, with the line ends around it)
+    if (!lineStart) return 0;
+    const word = /\S+/y;
+    word.lastIndex = i;
+    const w = word.exec(text)?.[0];
+    const re = delimiterRegex(delimiter);
+    if (w !== undefined && re !== undefined && (re.test(w) || re.test(`\n${w}\n`) || re.test(`\n${w}`))) len = w.length;
   } else if (text.startsWith(delimiter, i) || text.slice(i, i + delimiter.length).toLowerCase() === delimiter.toLowerCase()) len = delimiter.length;
   if (len === 0) return 0;
   const rest = /[ \t\r]*(?:--[^\n]*)?(?:\n|$)/y;
   rest.lastIndex = i + len;
   return rest.test(text) ? len : 0;
+}
+
+const REGEX_META = /[\\|[\]()*+?^$]/;
+const delimiterRegexes = new Map<string, RegExp | null>();
+/** An endDelimiter taken as the regular expression Liquibase matches whole (Java's String.matches), or undefined when JavaScript cannot read it. */
+function delimiterRegex(delimiter: string): RegExp | undefined {
+  let re = delimiterRegexes.get(delimiter);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^[\\s]*(?:${delimiter})$`, 'i');
+    } catch {
+      re = null;
+    }
+    delimiterRegexes.set(delimiter, re);
+  }
+  return re ?? undefined;
 }
 
 export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
