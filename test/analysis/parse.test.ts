@@ -184,6 +184,8 @@ GRANT SELECT ON notes TO PUBLIC
     assert.deepEqual(parseFile('changelog/002.sql', `--liquibase formatted.sql\n${body}`).errors, []);
     // (a / that more follows on its line is division: Liquibase would split there too, and PostgreSQL reject both halves)
     assert.equal(textOf(p, p.statements[2]!), 'SELECT 4\n/ 2');
+    // (endDelimiter:; leaves only the semicolon: a / line is then PostgreSQL's)
+    assert.equal(parseFile('changelog/003.sql', '-- liquibase formatted sql\n--changeset dev:1 endDelimiter:;\nCREATE TABLE a (id int)\n/\n').errors.length, 1);
     const plain = parseFile('a.sql', body.replace(/^--changeset.*\n/gm, ''));
     assert.ok(plain.errors.length > 0);
   });

@@ -229,7 +229,8 @@ function liquibaseDelimiterBefore(text: string, at: number): string | undefined 
  */
 function liquibaseDelimiterAt(text: string, i: number, delimiter: string | undefined, lineStart: boolean): number {
   let len = 0;
-  if (delimiter === undefined || delimiter === ';') {
+  if (delimiter === ';') return 0; // (only the semicolon, then)
+  if (delimiter === undefined) {
     if (!lineStart) return 0;
     if (text[i] === '/' && text[i + 1] !== '*') len = 1;
     else if ((text[i] === 'g' || text[i] === 'G') && (text[i + 1] === 'o' || text[i + 1] === 'O') && !IDENT_CHAR.test(text[i + 2] ?? ' ')) len = 2;
