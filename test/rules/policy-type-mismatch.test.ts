@@ -922,3 +922,48 @@ test("err: a regex guard ANDed with the cast does not keep it from failing when 
     });
   }
 });
+
+/** The SELECT of public.t as a signed-in caller (rows present), with `using` as its policy and another permissive one when `other` is given: 'ok <rows>' or the error's code. */
+async function guardedRead(using: string, other?: string): Promise<string> {
+  let out = '';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE public.t (id int PRIMARY KEY, owner text); ALTER TABLE public.t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});`);
+    if (other) await q(`CREATE POLICY p2 ON public.t FOR SELECT TO authenticated USING (${other})`);
+    await q(`INSERT INTO public.t VALUES (1, '42'), (2, 'x'); GRANT SELECT ON public.t TO authenticated`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT id FROM public.t');
+    out = r.ok ? `ok ${r.rows.length}` : r.error.code;
+  });
+  return out;
+}
+
+test("ok: a regex guard written before the cast compared with no column (`auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0`) keeps it from running: not reported (PGlite: no error, alone or ORed with another permissive policy; the `= id` form above does fail)", async () => {
+  for (const using of ["auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0", "auth.uid()::text ~ '^\\d+$' AND auth.uid()::text::bigint = 5", "auth.uid()::text ~ '^[0-9]+$' AND 0 < auth.uid()::text::int AND owner = 'x'"]) {
+    const sql = `CREATE TABLE public.t (id int PRIMARY KEY, owner text);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});\n`;
+    assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, using);
+    assert.equal(await guardedRead(using), 'ok 0', using);
+    assert.equal(await guardedRead(using, "owner = 'zz'"), 'ok 0', using);
+  }
+  // (a guard of another call, or a sub-select in the cast's operand, keeps nothing: reported)
+  for (const using of ["auth.uid()::text ~ '^[0-9]+$' AND (select auth.uid())::text::int > 0", "auth.uid() IS NOT NULL AND auth.uid()::text::int > 0"]) {
+    const sql = `CREATE TABLE public.t (id int PRIMARY KEY, owner text);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});\n`;
+    assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 1, using);
+    assert.equal(await guardedRead(using), '22P02', using);
+  }
+});
+
+test("err: a regex guard written after the cast compared with no column (`auth.uid()::text::int > 0 AND auth.uid()::text ~ '^[0-9]+$'`) is reported, saying when it fails (PGlite: alone, no error; ORed with another permissive policy, 22P02)", async () => {
+  const using = "auth.uid()::text::int > 0 AND auth.uid()::text ~ '^[0-9]+$'";
+  const sql = `CREATE TABLE public.t (id int PRIMARY KEY, owner text);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});\n`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /The test `auth\.uid\(\)::text ~ '\^\[0-9\]\+\$'` written after it does not keep it from that: PostgreSQL does not keep an AND's written order\. Alone, the planner evaluates the cheaper test first, and the SELECTs on public\.t read nothing through this policy with no error; ORed with another permissive policy's condition, it evaluates the AND as written, and they fail for every signed-in caller where a row is read/);
+  assert.match(mine[0]!.message, /the condition admits no signed-in caller's row/);
+  assert.doesNotMatch(mine[0]!.message, /the policy makes the SELECTs on public\.t fail/);
+  assert.equal(await guardedRead(using), 'ok 0');
+  assert.equal(await guardedRead(using, "owner = 'zz'"), '22P02');
+  // (a uuid's text never matches the test: guard first, a signed-in caller reads no row through it)
+  assert.equal(await guardedRead("auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0", "owner = 'x'"), 'ok 1');
+});

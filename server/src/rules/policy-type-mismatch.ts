@@ -8,7 +8,7 @@ import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix, type RuleContext } from './types.js';
 import { bareValue, fileOf, quoteIdent, where } from './lib/util.js';
 import { stopsAt } from './policy-already-exists.js';
-import { calledUuidAsNumber, uuidsAsNumbers, type HelperUuidAsNumber, type UuidAsNumber } from './lib/uuid-as-number.js';
+import { calledUuidAsNumber, laterDigitsGuard, uuidsAsNumbers, type HelperUuidAsNumber, type UuidAsNumber } from './lib/uuid-as-number.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -281,13 +281,20 @@ function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Poli
   const shown = written.length > 60 ? `${written.slice(0, 57)}…` : written;
   const source = sourceOf(u);
   const column = comparedColumn(text, root, u.node);
+  // (a digits test written after the cast: PGlite, it runs first alone, not when ORed with another policy)
+  const guard = laterDigitsGuard(root, u.node);
+  const guardSpan = guard && castSpan(text, guard.A_Expr.lexpr);
+  const test = guard && (guardSpan ? `\`${sqlOneLine(text.slice(guardSpan.start, guardSpan.end))} ~ '${guard.A_Expr.rexpr.A_Const.sval.sval}'\`` : 'the digits test');
+  const fails = test
+    ? `whenever it evaluates the cast with an id set. The test ${test} written after it does not keep it from that: PostgreSQL does not keep an AND's written order. Alone, the planner evaluates the cheaper test first, and the ${COMMANDS[p.command]} on ${p.table} read nothing through this policy with no error; ORed with another permissive policy's condition, it evaluates the AND as written, and they fail for ${source.who} where a row is read (PGlite). Either way the test is false for every uuid: the condition admits no signed-in caller's row. `
+    : `whenever it evaluates the cast with an id set, as it plans or runs a query: the policy makes the ${COMMANDS[p.command]} on ${p.table} fail for ${source.who}. `;
   report({
     file,
     start: at.start,
     end: at.end,
     message:
-      `Policy "${p.name}" on ${p.table} casts \`${shown}\`: ${source.what}, and no uuid's text is a valid ${u.type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${u.type} whenever it evaluates the cast with an id set, as it plans or runs a query: ` +
-      `the policy makes the ${COMMANDS[p.command]} on ${p.table} fail for ${source.who}. ${source.unset}. ` +
+      `Policy "${p.name}" on ${p.table} casts \`${shown}\`: ${source.what}, and no uuid's text is a valid ${u.type}, so PostgreSQL fails with 22P02 invalid input syntax for type ${u.type} ` +
+      `${fails}${source.unset}. ` +
       `Compare the caller's id as a uuid instead of casting it${column ? ` to compare with ${column}` : ''}: e.g. a \`user_id uuid\` column that references \`auth.users (id)\`, compared with ${source.call}. No quick fix: the change is to the schema.`,
     fixes: [],
   });

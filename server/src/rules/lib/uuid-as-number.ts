@@ -6,7 +6,7 @@
 // (policy-type-mismatch's and policy-membership-self-join's tests). policy-type-mismatch reports
 // such a cast in a policy; policy-membership-self-join does not take a comparison with one for a
 // membership the caller can forge. Pure.
-import { census, memoised, typeName } from '../../analysis/ast.js';
+import { census, hasSubLink, memoised, typeName } from '../../analysis/ast.js';
 import type { Func, Model } from '../../analysis/model.js';
 import { memoModel, resolveCall } from '../../analysis/policy-exprs.js';
 import { nameParts, sval } from '../../analysis/parse.js';
@@ -120,12 +120,62 @@ function visitEvaluated(root: Node, strict: boolean, fn: (v: Node) => void): voi
       if (b.args?.[0]) visit(b.args[0]);
       return;
     }
+    if (b?.boolop === 'AND_EXPR' && Array.isArray(b.args)) {
+      // (an operand after a digits test of the calls it makes, reading no column: never evaluated for a uuid)
+      const guarded = new Set<string>();
+      for (const a of b.args) {
+        if (!a || typeof a !== 'object') continue;
+        if (guarded.size && onlyGuarded(a, guarded)) continue;
+        const g = digitsGuardOf(a);
+        if (g) guarded.add(g);
+        visit(a);
+      }
+      return;
+    }
     for (const k in v) {
       const x = v[k];
       if (x && typeof x === 'object') visit(x);
     }
   };
   if (root && typeof root === 'object') visit(root);
+}
+
+/** A pattern no uuid's text matches: digits only, anchored at both ends (`'^[0-9]+$'`, `'^\\d+$'`, a sign allowed). */
+const DIGITS_ONLY = /^\^(?:-\?|\[-\+\]\?|\[\+-\]\?)?(?:\[0-9\]|\\d)[+*]\$$/;
+
+/**
+ * The call a digits test reads, `auth.uid()::text ~ '^[0-9]+$'`: its name (lower case, dotted),
+ * when the test casts a call without arguments (not in a sub-select) to text and matches it with a
+ * digits-only pattern (DIGITS_ONLY), which no uuid's text matches: the test is false for each id.
+ */
+function digitsGuardOf(n: Node): string | undefined {
+  const e = n?.A_Expr;
+  if (e?.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '~') return undefined;
+  const pattern = e.rexpr?.A_Const?.sval?.sval;
+  if (typeof pattern !== 'string' || !DIGITS_ONLY.test(pattern)) return undefined;
+  let x: Node = e.lexpr;
+  let asText = false;
+  for (let t = castType(x); t !== undefined; t = castType(x)) {
+    if (KEEPS_TEXT.has(t) && !x.TypeCast.typeName?.typmods) asText = true;
+    else if (t !== 'uuid' || !asText) return undefined;
+    x = x.TypeCast.arg;
+  }
+  const call = x?.FuncCall;
+  if (!asText || !call || call.args?.length) return undefined;
+  return nameParts(call.funcname).map((p) => p.toLowerCase()).join('.');
+}
+
+/**
+ * Whether an AND's operand after digits tests of `guarded` calls is left unevaluated for a uuid:
+ * it reads no column and has no sub-select, and calls only those (`auth.uid()::text::int > 0`).
+ * PGlite: after `auth.uid()::text ~ '^[0-9]+$'`, alone (the planner puts the cheaper test first)
+ * or ORed with another permissive policy (evaluated in the written order), no 22P02. A comparison
+ * with a column is estimated as the query is planned, evaluating the cast: 22P02 (`= id`).
+ */
+function onlyGuarded(n: Node, guarded: ReadonlySet<string>): boolean {
+  const c = census(n);
+  if (c.columnRefs.length || !c.funcCalls.length || hasSubLink(n)) return false;
+  return c.funcCalls.every((f) => !f.args?.length && guarded.has(nameParts(f.funcname).map((p: string) => p.toLowerCase()).join('.')));
 }
 
 /**
@@ -261,4 +311,44 @@ function evaluatedBodyNodes(f: Func): Node[] {
     out.push(s.node);
   }
   return out;
+}
+
+/** Whether `node` is `root` or lies under it. */
+function holds(root: Node, node: Node): boolean {
+  if (root === node) return true;
+  if (!root || typeof root !== 'object') return false;
+  for (const k in root) {
+    const x = root[k];
+    if (x && typeof x === 'object' && holds(x, node)) return true;
+  }
+  return false;
+}
+
+/**
+ * The digits test written after the AND operand holding `cast` that would have kept it
+ * unevaluated had it come first (`auth.uid()::text::int > 0 AND auth.uid()::text ~ '^[0-9]+$'`),
+ * if any: PGlite, alone the planner evaluates the cheaper test first and nothing fails; ORed with
+ * another permissive policy the AND runs in the written order and fails with 22P02.
+ */
+export function laterDigitsGuard(root: Node, cast: Node): Node | undefined {
+  let found: Node | undefined;
+  const visit = (v: Node): void => {
+    if (found || !v || typeof v !== 'object') return;
+    const b = v.BoolExpr;
+    if (b?.boolop === 'AND_EXPR' && Array.isArray(b.args)) {
+      const i = b.args.findIndex((a: Node) => holds(a, cast));
+      if (i >= 0) {
+        for (let j = i + 1; j < b.args.length && !found; j++) {
+          const g = digitsGuardOf(b.args[j]);
+          if (g && onlyGuarded(b.args[i], new Set([g]))) found = b.args[j];
+        }
+      }
+    }
+    for (const k in v) {
+      const x = v[k];
+      if (x && typeof x === 'object') visit(x);
+    }
+  };
+  visit(root);
+  return found;
 }
