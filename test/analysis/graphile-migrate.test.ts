@@ -15,6 +15,7 @@ import { Workspace } from '../../server/src/engine/workspace.js';
 import { readGraphileMigrate } from '../../server/src/io/files.js';
 import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { findingsOf, initParser } from '../helpers/rule-proof.js';
+import { decodedId } from '../../server/src/analysis/file-id.js';
 
 before(initParser);
 after(closeAll);
@@ -169,4 +170,10 @@ test("ok: readGraphileMigrate finds the .gmrc above the files (a temporary folde
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('ok: decodedId (one helper for graphile-migrate and Liquibase): backslashes to slashes, a URI percent-decoded, a bad escape left as it is', () => {
+  assert.equal(decodedId('C:\\w\\migrations\\a.sql'), 'C:/w/migrations/a.sql');
+  assert.equal(decodedId('file:///w/my%20db/n%40me.sql'), 'file:///w/my db/n@me.sql');
+  assert.equal(decodedId('file:///w/100%.sql'), 'file:///w/100%.sql');
 });

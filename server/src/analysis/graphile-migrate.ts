@@ -8,6 +8,7 @@
 // one, `{"_": "command", …}` runs a shell command (src/actions.ts). Pure: the `.gmrc`'s text in,
 // the settings the replay order needs out. Never throws. (A `.gmrc.js` is not read.)
 import JSON5 from 'json5';
+import { decodedId } from './file-id.js';
 
 /** A graphile-migrate project, for the replay order (migrationOrder). */
 export interface GraphileMigrate {
@@ -62,19 +63,6 @@ export function gmrcSettings(text: string): GmrcSettings | { problem: string } {
 /** graphile-migrate's migration file names (committed/ and current/): a number, an optional `-slug`, `.sql`. */
 const MIGRATION_NAME = /^([0-9]+)(?:-[-_a-zA-Z0-9]*)?\.sql$/;
 
-/** A file id as a `/`-separated path (the language server's ids are URIs: percent-encoded). */
-function decoded(id: string): string {
-  let s = id.replace(/\\/g, '/');
-  if (s.includes('%')) {
-    try {
-      s = decodeURIComponent(s);
-    } catch {
-      // (left as it is)
-    }
-  }
-  return s;
-}
-
 /**
  * Where each file runs in its graphile-migrate project: `[group, place]`, group 0 for the
  * afterReset files (place: the action's index), 1 for committed/ (place: its number), 2 for the
@@ -86,13 +74,13 @@ export function graphileRanks(files: ReadonlyArray<{ file: string }>, projects: 
   for (const p of projects) {
     // (a file named twice runs twice; its first place is kept here)
     p.afterReset.forEach((id, place) => {
-      const k = decoded(id);
+      const k = decodedId(id);
       if (!afterReset.has(k)) afterReset.set(k, { project: p, place });
     });
   }
-  const folders = projects.map((p) => decoded(p.folder));
+  const folders = projects.map((p) => decodedId(p.folder));
   return files.map(({ file }) => {
-    const path = decoded(file);
+    const path = decodedId(file);
     const first = afterReset.get(path);
     if (first) return { ...first, group: 0 };
     const at = folders.findIndex((f) => path.startsWith(f));

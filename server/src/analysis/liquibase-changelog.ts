@@ -11,6 +11,7 @@
 // or an include, includeAll or changeSet with ignore="true", is never run on PostgreSQL
 // (DatabaseList.definitionMatches). Pure: a changelog's text in, its references out; following
 // them takes a view of the disk the caller gives (io/files.ts readLiquibaseChangelogs). Never throws.
+import { decodedId } from './file-id.js';
 
 /** A Liquibase master changelog, followed: for the replay order (migrationOrder) and the files it never runs. */
 export interface LiquibaseChangelog {
@@ -892,19 +893,6 @@ export async function followChangelog(master: string, searchPath: readonly strin
 // ---------------------------------------------------------------------------------------------
 // What the replay does with it
 
-/** A file id as a `/`-separated path (the language server's ids are URIs: percent-encoded). */
-function decoded(id: string): string {
-  let s = id.replace(/\\/g, '/');
-  if (s.includes('%')) {
-    try {
-      s = decodeURIComponent(s);
-    } catch {
-      // (left as it is)
-    }
-  }
-  return s;
-}
-
 /** Where each file runs in the Liquibase projects: its changelog and its place in that changelog's run; undefined for a file none runs. */
 export function liquibaseRanks(files: ReadonlyArray<{ file: string }>, changelogs: readonly LiquibaseChangelog[]): Array<{ changelog: LiquibaseChangelog; place: number } | undefined> {
   const places = new Map<string, { changelog: LiquibaseChangelog; place: number }>();
@@ -912,11 +900,11 @@ export function liquibaseRanks(files: ReadonlyArray<{ file: string }>, changelog
     if (c.unread) continue;
     // (a file two masters run: the first one's place)
     c.files.forEach((id, place) => {
-      const k = decoded(id);
+      const k = decodedId(id);
       if (!places.has(k)) places.set(k, { changelog: c, place });
     });
   }
-  return files.map(({ file }) => places.get(decoded(file)));
+  return files.map(({ file }) => places.get(decodedId(file)));
 }
 
 /** Liquibase Pro's include lines in a formatted SQL changelog (`--include file:…`, `--includeAll path:…`), which Liquibase's open source edition refuses. */
@@ -934,21 +922,21 @@ export function unrunFiles(files: Iterable<string>, changelogs: readonly Liquiba
   const runBy = new Map<string, LiquibaseChangelog[]>();
   for (const c of changelogs) {
     for (const f of c.files) {
-      const k = decoded(f);
+      const k = decodedId(f);
       runBy.set(k, [...(runBy.get(k) ?? []), c]);
     }
   }
   const list = [...files];
   const unsure = new Set(changelogs.filter((c) => c.unread || c.partial));
   for (const f of list) {
-    const by = runBy.get(decoded(f));
+    const by = runBy.get(decodedId(f));
     const t = by && text(f);
     if (t && t.includes('include') && PRO_INCLUDE.test(t)) for (const c of by) unsure.add(c);
   }
-  const unsureFolders = [...unsure].map((c) => decoded(c.folder));
-  const folders = changelogs.filter((c) => !unsure.has(c)).map((c) => ({ c, folder: decoded(c.folder) }));
+  const unsureFolders = [...unsure].map((c) => decodedId(c.folder));
+  const folders = changelogs.filter((c) => !unsure.has(c)).map((c) => ({ c, folder: decodedId(c.folder) }));
   for (const f of list) {
-    const path = decoded(f);
+    const path = decodedId(f);
     if (runBy.has(path) || unsureFolders.some((u) => path.startsWith(u))) continue;
     // (the nearest master's folder)
     let best: { c: LiquibaseChangelog; folder: string } | undefined;
