@@ -753,6 +753,29 @@ END `;
     for (const s of b.statements) assert.ok(s.start > text.indexOf('DECLARE'), textOf(p, s));
   });
 
+  test("ok: a FOR loop over a bound cursor (`FOR r IN c LOOP`, `FOR r IN d(5) LOOP`) runs the cursor's declared query: a statement of it after the loop's statements (and its arguments), located at the declaration, its rows into the loop's variable, setting FOUND, in the loop (mayNotRun); the declaration's own stays (Statement.opens)", () => {
+    const text = `${PREFIX}CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE c CURSOR FOR SELECT id FROM t; d CURSOR (k int) FOR SELECT id FROM u WHERE id = k; r record;
+BEGIN
+  FOR r IN c LOOP PERFORM 1; END LOOP;
+  FOR r IN d(5) LOOP PERFORM 2; END LOOP;
+  OPEN c;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const got = p.statements[0]!.body!.statements.map((s) => [textOf(p, s), s.start, s.loopInto, !!s.setsFound, !!s.mayNotRun, s.opens]);
+    const [c, d] = [text.indexOf('SELECT id FROM t'), text.indexOf('SELECT id FROM u WHERE id = k')];
+    assert.deepEqual(got, [
+      ['SELECT id FROM t', c, undefined, false, false, 'c'],
+      ['SELECT id FROM u WHERE id = k', d, undefined, false, false, 'd'],
+      ['1', text.indexOf('1; END'), undefined, true, true, undefined],
+      ['SELECT id FROM t', c, ['r'], true, true, undefined],
+      ['2', text.indexOf('2; END'), undefined, true, true, undefined],
+      ['5', text.indexOf('5)'), undefined, true, true, undefined],
+      ['SELECT id FROM u WHERE id = k', d, ['r'], true, true, undefined],
+    ]);
+  });
+
   test("ok: a SQL statement with INTO is not matched to a text that only looks like PostgreSQL's (a comment with it as it is kept, the same query with another INTO), and in a DO block's single-quoted body its nodes are where the file has them", () => {
     const text = `${PREFIX}DO 'DECLARE n int; m_日本 int;
 BEGIN

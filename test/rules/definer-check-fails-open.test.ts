@@ -1056,3 +1056,37 @@ test("err/ok: a cursor's FETCH and MOVE set FOUND (PGlite: FETCH true with a row
     assert.deepEqual(await allEmailsAs(l.ws), { anon: 2, user: 'P0001', admin: 2 }, what);
   }
 });
+
+test("err: a FOR loop over a bound cursor (`FOR r IN c_all LOOP`, with or without arguments) runs the cursor's query and sets FOUND when it ends: an IF NOT FOUND after it, past the caller's lookup, reads the loop's FOUND, not the lookup's (PGlite: FOUND true after a loop over a row, false over none; anon gets past it and the role check)", async () => {
+  await inRollback(await getDb(), async (q) => {
+    await q(`CREATE TABLE t (id int); INSERT INTO t VALUES (1);
+      CREATE FUNCTION found_after_loop() RETURNS text LANGUAGE plpgsql AS $$
+      DECLARE c CURSOR FOR SELECT id FROM t; e CURSOR (k int) FOR SELECT id FROM t WHERE id = k; r record; out text := '';
+      BEGIN
+        PERFORM 1 WHERE false; FOR r IN c LOOP NULL; END LOOP; out := out || 'loop:' || found;
+        PERFORM 1; FOR r IN e(2) LOOP NULL; END LOOP; out := out || ' none:' || found;
+        RETURN out;
+      END $$`);
+    assert.deepEqual(await q('SELECT found_after_loop() AS r'), [{ r: 'loop:true none:false' }]);
+  });
+  const { ws } = invalidFinding(ID, 2);
+  const sql = sqlOf(ws);
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const lookup = 'SELECT role INTO v_role FROM public.profiles WHERE id = auth.uid();';
+  const notFound = "  IF NOT FOUND THEN\n    RAISE EXCEPTION 'no profile';\n  END IF;\n";
+  // (the IF NOT FOUND right after the lookup closes it: the control)
+  const closed = sql.replace(lookup, `${lookup}\n${notFound}`);
+  assert.notEqual(closed, sql);
+  assert.equal(lintFiles([{ file, text: closed }], ID).mine.length, 0);
+  for (const [declare, loop] of [
+    ['c_all CURSOR FOR SELECT id FROM public.profiles;', 'FOR r_all IN c_all LOOP'],
+    ['c_all CURSOR (k text) FOR SELECT id FROM public.profiles WHERE role IS DISTINCT FROM k;', "FOR r_all IN c_all('x') LOOP"],
+  ] as const) {
+    const text = sql.replace('DECLARE v_role text;', `DECLARE v_role text;\n  ${declare}\n  r_all record;`).replace(lookup, `${lookup}\n  ${loop}\n    NULL;\n  END LOOP;\n${notFound}`);
+    assert.notEqual(text, sql);
+    const l = lintFiles([{ file, text }], ID);
+    assert.equal(l.mine.length, 1, loop);
+    assert.match(l.mine[0]!.message, /: the IF NOT FOUND further down reads the FOUND that SELECT id FROM public\.profiles.* set \(PL\/pgSQL sets FOUND again at each SELECT … INTO, PERFORM, INSERT, UPDATE, DELETE, FOR loop, FETCH and MOVE\)\.$/, loop);
+    assert.deepEqual(await allEmailsAs(l.ws), { anon: 2, user: 'P0001', admin: 2 }, loop);
+  }
+});

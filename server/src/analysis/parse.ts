@@ -2003,6 +2003,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let starts: number[] | undefined;
   // visiting the query of a cursor (Statement.opens): OPEN cur FOR …, or a bound cursor's declaration
   let opening: string | undefined;
+  // the bound cursors declared so far (lower-case names): their query, and where its search started (a `FOR r IN cur` runs it)
+  const declaredCursors = new Map<string, { query: string; parseMode: number; from: number }>();
   // in a loop or a CASE statement, or after a statement of its list that may leave it (Statement.mayNotRun)
   let mayNotRun = 0;
   const regions = new WeakSet<object>();
@@ -2469,6 +2471,22 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         });
         continue;
       }
+      if (key === 'PLpgSQL_stmt_forc' && typeof v?.curvar === 'number') {
+        // (`FOR r IN cur LOOP`, `FOR r IN cur(args) LOOP`: the loop opens the bound cursor and runs
+        // its declared query, each row assigned to r: that query once more, located at its
+        // declaration, after the loop's statements and its arguments, where FOUND is set)
+        visit(v, key);
+        const name = datums[v.curvar]?.PLpgSQL_var?.refname;
+        const d = typeof name === 'string' ? declaredCursors.get(name.toLowerCase()) : undefined;
+        const placed = d && placeIn(lit.text, d.query, d.from, false);
+        if (d && placed) {
+          loopInto = v.var ? intoTargets(v.var) : undefined;
+          const stmts = addExpr(d.query, d.parseMode, key, placed);
+          loopInto = undefined;
+          if (stmts) body.statements.push(...stmts);
+        }
+        continue;
+      }
       if ((key === 'PLpgSQL_stmt_open' && (v?.query || v?.dynquery)) || (key === 'PLpgSQL_var' && v?.cursor_explicit_expr)) {
         // (a cursor's query: `OPEN cur FOR SELECT …` / `FOR EXECUTE …`, or `cur CURSOR FOR SELECT …`
         // declared; what a FETCH of it reads, Statement.opens)
@@ -2476,6 +2494,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const name = key === 'PLpgSQL_var' ? v.refname : typeof curvar === 'number' ? datums[curvar]?.PLpgSQL_var?.refname : undefined;
         const query = key === 'PLpgSQL_var' ? 'cursor_explicit_expr' : v.query ? 'query' : 'dynquery';
         opening = typeof name === 'string' ? name.toLowerCase() : undefined;
+        const expr = key === 'PLpgSQL_var' ? v[query]?.PLpgSQL_expr : undefined;
+        if (opening && typeof expr?.query === 'string') declaredCursors.set(opening, { query: expr.query, parseMode: expr.parseMode ?? 0, from: cursor });
         visit(v[query], key);
         opening = undefined;
         for (const k of Object.keys(v)) if (k !== query) visit(v[k], key);
