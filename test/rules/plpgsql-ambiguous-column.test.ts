@@ -467,3 +467,39 @@ END $$;
     assert.deepEqual(await q(`SELECT public.role_of('${TENANT_A}') AS a, public.role_of('${TENANT_B}') AS b, public.role_of_2('${TENANT_A}') AS c`), [{ a: 'admin', b: null, c: 'admin' }]);
   });
 });
+
+test("err: a function a DO block makes with EXECUTE (in '…', E'…', $q$…$q$), or writes in its body, is checked like a top-level one: PGlite, its call fails with 42702; the fix qualifies the parameters inside the string, re-lints clean, and the fixed file's function answers", async () => {
+  const table = 'CREATE TABLE public.org_members (org_id uuid, user_id uuid);\n';
+  const fn = (q: string) => `CREATE FUNCTION public.is_member(org_id uuid, user_id uuid) RETURNS boolean LANGUAGE plpgsql AS $f$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = org_id AND m.user_id = user_id AND m.user_id <> ${q}00000000-0000-0000-0000-000000000000${q}::uuid);
+END $f$`;
+  const forms: Record<string, string> = {
+    "EXECUTE '…'": `DO $do$\nBEGIN\n  EXECUTE '${fn("''")}';\nEND $do$;\n`,
+    "EXECUTE E'…'": `DO $do$\nBEGIN\n  EXECUTE E'${fn("\\'")}';\nEND $do$;\n`,
+    'EXECUTE $q$…$q$': `DO $do$\nBEGIN\n  EXECUTE $q$${fn("'")}$q$;\nEND $do$;\n`,
+    'in the body': `DO $do$\nBEGIN\n  ${fn("'")};\nEND $do$;\n`,
+  };
+  const call = `SELECT public.is_member('${ORG}', '${TENANT_A}') AS ok`;
+  for (const [what, block] of Object.entries(forms)) {
+    const text = table + block;
+    const { mine, ws } = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(mine.length, 1, what);
+    assert.equal(textAt(ws, mine[0]!), 'org_id', what);
+    assert.match(mine[0]!.message, /^In PL\/pgSQL function public\.is_member\(uuid, uuid\), org_id is a parameter of the function and a column of public\.org_members, which this query reads: PL\/pgSQL raises 42702 column reference "org_id" is ambiguous .*\(Also ambiguous in this function: user_id\.\)/, what);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      await expectPgError(q(call), '42702', 'column reference "org_id" is ambiguous');
+    });
+    assert.equal(mine[0]!.fixes?.length, 1, what);
+    const fixed = applyFix(ws, mine[0]!);
+    assert.match(sqlOf(fixed), /m\.org_id = is_member\.org_id AND m\.user_id = is_member\.user_id/, what);
+    assert.deepEqual(findingsOf(fixed, ID), [], what);
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(fixed));
+      await q(`INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}')`);
+      assert.deepEqual(await q(call), [{ ok: true }], what);
+      assert.deepEqual(await q(`SELECT public.is_member('${ORG}', '${TENANT_B}') AS ok`), [{ ok: false }], what);
+    });
+  }
+});

@@ -101,7 +101,8 @@ function fileCandidates(pf: ParsedFile): Array<{ stmt: Statement; list: Candidat
   if (out === undefined) {
     out = [];
     for (const s of pf.statements) {
-      if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file' || s.body?.language !== 'plpgsql') continue;
+      // (a DO block's too, written in it or made by its EXECUTE: PostgreSQL runs them alike; the engine keeps a fix of one in a string where it can be written there)
+      if (s.kind !== 'CreateFunctionStmt' || s.madeByCall || s.body?.language !== 'plpgsql') continue;
       // (kept on the statement too: an edit re-parses its file, whose statements after it are moved, not made again)
       const list = memoStmt(s, 'plpgsql-ambiguous-column', () => candidatesOf(pf, s));
       if (list.length) out.push({ stmt: s, list });
@@ -202,7 +203,7 @@ function defaultScope(s: Statement, bodyStart: number, [from, to]: [number, numb
 
 /** The candidates of a function of the model (those of its CREATE FUNCTION). */
 function candidates(model: Model, f: Func): Candidate[] {
-  if (f.language !== 'plpgsql' || !f.body || f.stmt.origin !== 'file') return NO_CANDIDATES;
+  if (f.language !== 'plpgsql' || !f.body || f.stmt.madeByCall) return NO_CANDIDATES;
   const pf = fileOf(model, f.created.file);
   if (!pf) return NO_CANDIDATES;
   for (const x of fileCandidates(pf)) if (x.stmt === f.stmt) return x.list;
