@@ -304,7 +304,7 @@ END $$;
 });
 
 describe('DDL in constant strings', () => {
-  test("ok: `EXECUTE 'CREATE TABLE …'` in the arms of an IF / ELSE (one runs), `EXECUTE $ddl$ CREATE INDEX … $ddl$`, ADD COLUMN and GRANT so: the table, its columns, index and grant are the model's, as PGlite has them; no second CREATE TABLE is seen; a finding on the table has no fix (its CREATE TABLE is a string)", async () => {
+  test("ok: `EXECUTE 'CREATE TABLE …'` in the arms of an IF / ELSE (one runs), `EXECUTE $ddl$ CREATE INDEX … $ddl$`, ADD COLUMN and GRANT so: the table, its columns, index and grant are the model's, as PGlite has them; no second CREATE TABLE is seen; a finding on the table edits no string: rls-not-forced's FORCE goes after the file's own ENABLE, outside the DO block (PGlite: then forced)", async () => {
     const text = `DO $$
 BEGIN
   IF current_setting('server_version_num')::int >= 150000 THEN
@@ -334,10 +334,19 @@ CREATE POLICY own ON public.a FOR SELECT TO authenticated USING (owner = (select
       assert.deepEqual((await q(`SELECT indexname FROM pg_indexes WHERE tablename = 'a' AND indexname = 'a_owner'`)).length, 1);
       assert.deepEqual((await q(`SELECT has_table_privilege('authenticated', 'public.a', 'SELECT') AS ok`))[0]!.ok, true);
     });
-    const { findings, mine: notForced } = lintFiles([{ file: '1.sql', text }], 'rls-not-forced');
+    const { findings, mine: notForced, ws } = lintFiles([{ file: '1.sql', text }], 'rls-not-forced');
     assert.deepEqual(findings.filter((f) => f.rule === 'table-already-exists'), []);
     assert.equal(notForced.length, 1);
-    assert.deepEqual(notForced[0]!.fixes, [], 'no fix edits the string');
+    // (no fix edits the string: the one offered is a statement of the file after its ENABLE, outside the DO block)
+    const enable = 'ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;';
+    assert.deepEqual(notForced[0]!.fixes.map((f) => f.edits.map((e) => [e.start, e.end, e.newText])), [[[text.indexOf(enable) + enable.length, text.indexOf(enable) + enable.length, '\nALTER TABLE public.a FORCE ROW LEVEL SECURITY;']]]);
+    const fixed = sqlOf(applyFix(ws, notForced[0]!));
+    assert.deepEqual(findingsOf(applyFix(ws, notForced[0]!), 'rls-not-forced'), []);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(fixed);
+      assert.deepEqual(await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE oid = 'public.a'::regclass`), [{ f: true }]);
+    });
   });
 });
 

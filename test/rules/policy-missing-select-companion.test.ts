@@ -503,3 +503,38 @@ END $$;
     assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 0, 'T26: no SELECT policy, the WHERE reaches no row');
   });
 });
+
+test("err: an UPDATE policy a DO block's EXECUTE makes, run whenever the block runs ('…', E'…', $q$…$q$): the companion SELECT policy is offered after the DO block, its USING as PostgreSQL runs it (not the string's escapes); the fixed file runs, re-lints clean, and UPDATE … WHERE id = 1 updates the row (PGlite: 0 before, T26); under an IF, no fix (the block may not make the policy)", async () => {
+  const table = `CREATE TABLE documents (id int PRIMARY KEY, owner_id uuid, kind text DEFAULT 'public', body text);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;\n`;
+  const policy = (q: string) => `CREATE POLICY documents_update ON documents FOR UPDATE TO authenticated USING (kind LIKE ${q}pub%${q} AND owner_id = auth.uid())`;
+  const forms: Record<string, string> = {
+    "'…'": `DO $$ BEGIN\n  EXECUTE '${policy("''")}';\nEND $$;\n`,
+    "E'…'": `DO $$ BEGIN\n  EXECUTE E'${policy("\\'")}';\nEND $$;\n`,
+    '$q$…$q$': `DO $$ BEGIN\n  EXECUTE $q$${policy("'")}$q$;\nEND $$;\n`,
+  };
+  for (const [what, block] of Object.entries(forms)) {
+    const sql = table + block;
+    const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, what);
+    assert.equal(mine[0]!.fixes.length, 1, what);
+    const fixed = sqlOf(applyFix(ws, mine[0]!));
+    assert.equal(fixed, `${sql}CREATE POLICY documents_update_select ON documents FOR SELECT TO authenticated\n  USING (kind LIKE 'pub%' AND owner_id = auth.uid());\n`, what);
+    assert.deepEqual(lintFiles([{ file: 'm.sql', text: fixed }], ID).mine, [], what);
+    assert.equal(lintFiles([{ file: 'm.sql', text: fixed }], 'syntax-error').mine.length, 0, what);
+    await inRollback(await getDb(), async (q) => {
+      await documents(q, sql);
+      assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 0, `${what}: T26 before the fix`);
+    });
+    await inRollback(await getDb(), async (q) => {
+      await documents(q, fixed);
+      assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 1, `${what}: the fix`);
+      assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 3`), 0, `${what}: another user's row`);
+    });
+  }
+  // (under an IF, or in a loop, the EXECUTE may not run: a SELECT policy after the block would not follow it)
+  for (const block of [`DO $$ BEGIN\n  IF to_regclass('documents') IS NOT NULL THEN\n    EXECUTE '${policy("''")}';\n  END IF;\nEND $$;\n`, `DO $$ BEGIN\n  FOR i IN 1..1 LOOP\n    EXECUTE '${policy("''")}';\n  END LOOP;\nEND $$;\n`]) {
+    const { mine } = lintFiles([{ file: 'm.sql', text: table + block }], ID);
+    assert.equal(mine.length, 1, block);
+    assert.deepEqual(mine[0]!.fixes, [], block);
+  }
+});

@@ -515,7 +515,8 @@ export class Workspace {
       if ((calls.get(given.file) ?? NONE).some(hit)) return undefined;
       const touched = (given.file === pf.file ? dynamicStatements(pf) : dynamicStatements(this.parsed(given.file))).filter(hit) as Statement[];
       if (touched.length === 0) {
-        if (onDynamic && given.file === pf.file) return undefined;
+        // (but one outside the DO block holding the report: a statement of the file after it)
+        if (onDynamic && given.file === pf.file && !outsideBlock(pf, reportStart, given)) return undefined;
         edits?.push(given);
         continue;
       }
@@ -605,6 +606,12 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 function said(s: string, written: ((s: string) => string) | undefined, run: ((s: string) => string) | undefined): string {
   const line = oneLine(run ? run(s) : s);
   return written ? written(line) : line;
+}
+
+/** Whether an edit lies outside the top-level DO block holding `at` (a report on a statement its EXECUTE makes): before or after it, not in it. */
+function outsideBlock(pf: ParsedFile, at: number, e: Span): boolean {
+  const block = pf.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= at && at <= s.end);
+  return !!block && (e.start >= block.end || e.end <= block.start);
 }
 
 /**

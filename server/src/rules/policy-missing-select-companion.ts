@@ -1,8 +1,8 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import type { Node } from '../analysis/types.js';
+import type { Node, Statement } from '../analysis/types.js';
 import { callsIn, census, hasSubLink, returningOf, roleText } from '../analysis/ast.js';
 import { sqlOneLine, sval, walk } from '../analysis/parse.js';
-import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
+import { constBool, exprSql, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
@@ -10,7 +10,7 @@ import { membersOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, wor
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { trueForRole } from './policy-always-true.js';
 import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
-import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
+import { fileOf, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -195,6 +195,40 @@ function companionUsing(model: Model, p: Policy): string | undefined {
   return text && !recursionRisk && !unsafeContent(model, using.node) ? text : undefined;
 }
 
+/**
+ * For a policy a DO block's EXECUTE makes (Statement.dynamic): the DO block, when the EXECUTE runs
+ * whenever the block does (not under an IF or CASE, in a loop, after a statement that may leave the
+ * block, nor in a block with an EXCEPTION clause: its expression's statement in the block's body
+ * says so), else undefined. A companion SELECT policy goes after the block, as a statement of the
+ * file: in the string, it would make the EXECUTE run two statements, which the string edits refuse.
+ */
+function certainDoBlock(model: Model, p: Policy): Statement | undefined {
+  const dyn = p.stmt;
+  const pf = fileOf(model, p.created.file);
+  const block = pf?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= dyn.start && dyn.end <= s.end);
+  if (!block?.body || block.body.lexical || dyn.literal?.values || dyn.pieces?.some((x) => x.values)) return undefined;
+  if (dyn.caught?.length || dyn.guard || dyn.arms?.length || dyn.whenNoFunction) return undefined;
+  const expr = block.body.statements.find((s) => !s.dynamic && s.start === dyn.start);
+  if (!expr || expr.mayNotRun || expr.arms?.length || expr.caught?.length || expr.tries?.length || expr.handlerOf?.length || expr.guard) return undefined;
+  return block;
+}
+
+/**
+ * Where the companion SELECT policy of `p` goes, with the USING it repeats (companionUsing): after
+ * the policy's statement; for a policy a DO block's EXECUTE makes, after the block, its condition
+ * as PostgreSQL runs it (exprSql: not the string's escaped text); none where the EXECUTE may not run.
+ */
+function companionPlace(model: Model, p: Policy): { text: string; after: Policy['loc'] } | undefined {
+  if (!p.stmt.dynamic) {
+    const text = companionUsing(model, p);
+    return text ? { text, after: p.loc } : undefined;
+  }
+  const block = certainDoBlock(model, p);
+  if (!block || !companionUsing(model, p)) return undefined;
+  const text = exprSql(model, policyExprs(p).find((e) => e.clause === 'using')!);
+  return text ? { text, after: { file: p.created.file, start: block.start, end: block.end } } : undefined;
+}
+
 /** The finding of an UPDATE or DELETE policy whose roles' SELECT policies admit rows only on a condition on the caller (gatedReaders). */
 function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { roles: string[]; gates: Policy[] }, report: (r: Report) => void): void {
   const cmd = p.command.toUpperCase();
@@ -202,13 +236,13 @@ function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { rol
   const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
   const gates = gated.gates.map((q) => `"${q.name}" (USING ${oneLine(exprText(model, policyExprs(q).find((e) => e.clause === 'using')!) ?? '…')})`);
   const fixes: Fix[] = [];
-  const text = companionUsing(model, p);
-  if (text) {
+  const place = companionPlace(model, p);
+  if (place) {
     const pname = freshName(model, p, 'select');
     fixes.push({
       title: `Add a SELECT policy "${pname}" for ${roleList(gated.roles)} with the same USING: they can then read the rows they may ${p.command}`,
       kind: 'unsafe',
-      edits: [insertAfter(model, p.loc, [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT TO ${gated.roles.map(quoteIdent).join(', ')}\n  USING (${text});`])],
+      edits: [insertAfter(model, place.after, [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT TO ${gated.roles.map(quoteIdent).join(', ')}\n  USING (${place.text});`])],
     });
   }
   report({
@@ -395,14 +429,15 @@ export const policyMissingSelectCompanion = defineRule({
         : '';
 
       const fixes: Fix[] = [];
-      const text = companionUsing(model, p);
-      if (text) {
+      const place = companionPlace(model, p);
+      if (place) {
+        const text = place.text;
         const pname = freshName(model, p, 'select');
         const roles = p.roles.includes('public') ? (p.implicitPublic ? [] : ['PUBLIC']) : missing.map(quoteIdent);
         const to = roles.length ? ` TO ${roles.join(', ')}` : '';
         const stmts = [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT${to}\n  USING (${text});`];
         if (noSelectGrant.length) stmts.push(`GRANT SELECT ON ${name} TO ${noSelectGrant.map(quoteIdent).join(', ')};`);
-        const edit: Edit = insertAfter(model, p.loc, stmts);
+        const edit: Edit = insertAfter(model, place.after, stmts);
         fixes.push({
           title: `Add a SELECT policy "${pname}" for ${roleList(p.roles.includes('public') ? ['public'] : missing)} with the same USING${noSelectGrant.length ? ' (and GRANT SELECT)' : ''}: they can then read the rows they may ${p.command}`,
           kind: 'unsafe',
