@@ -959,7 +959,7 @@ test("err: a regex guard written after the cast compared with no column (`auth.u
   const sql = `CREATE TABLE public.t (id int PRIMARY KEY, owner text);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${using});\n`;
   const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /The test `auth\.uid\(\)::text ~ '\^\[0-9\]\+\$'` written after it does not keep it from that: PostgreSQL does not keep an AND's written order\. Alone, the planner evaluates the cheaper test first, and the SELECTs on public\.t read nothing through this policy with no error; ORed with another permissive policy's condition, it evaluates the AND as written, and they fail for every signed-in caller where a row is read/);
+  assert.match(mine[0]!.message, /The test `auth\.uid\(\)::text ~ '\^\[0-9\]\+\$'` written after it does not keep it from that: PostgreSQL does not keep an AND's written order\. Alone, the planner evaluates the cheaper test first, and the SELECTs on public\.t read nothing through this policy with no error; ORed with another permissive policy's condition on the row \(`owner = …`\), it evaluates the AND as written, and they fail for every signed-in caller where a row is read/);
   assert.match(mine[0]!.message, /the condition admits no signed-in caller's row/);
   assert.doesNotMatch(mine[0]!.message, /the policy makes the SELECTs on public\.t fail/);
   assert.equal(await guardedRead(using), 'ok 0');

@@ -286,7 +286,7 @@ function reportUuidAsNumber(model: Model, report: RuleContext['report'], p: Poli
   const guardSpan = guard && castSpan(text, guard.A_Expr.lexpr);
   const test = guard && (guardSpan ? `\`${sqlOneLine(text.slice(guardSpan.start, guardSpan.end))} ~ '${guard.A_Expr.rexpr.A_Const.sval.sval}'\`` : 'the digits test');
   const fails = test
-    ? `whenever it evaluates the cast with an id set. The test ${test} written after it does not keep it from that: PostgreSQL does not keep an AND's written order. Alone, the planner evaluates the cheaper test first, and the ${COMMANDS[p.command]} on ${p.table} read nothing through this policy with no error; ORed with another permissive policy's condition, it evaluates the AND as written, and they fail for ${source.who} where a row is read (PGlite). Either way the test is false for every uuid: the condition admits no signed-in caller's row. `
+    ? `whenever it evaluates the cast with an id set. The test ${test} written after it does not keep it from that: PostgreSQL does not keep an AND's written order. Alone, the planner evaluates the cheaper test first, and the ${COMMANDS[p.command]} on ${p.table} read nothing through this policy with no error; ORed with another permissive policy's condition on the row (\`owner = …\`), it evaluates the AND as written, and they fail for ${source.who} where a row is read (PGlite). Either way the test is false for every uuid: the condition admits no signed-in caller's row. `
     : `whenever it evaluates the cast with an id set, as it plans or runs a query: the policy makes the ${COMMANDS[p.command]} on ${p.table} fail for ${source.who}. `;
   report({
     file,
