@@ -83,6 +83,8 @@ export interface Config {
   seedRanks?: ReadonlyMap<string, number>;
   /** Not a setting: the declarative schema files of a Supabase project's `schemas/` its config.toml lists (`[db.migrations] schema_paths`), each with the index of the first glob matching it: replayed in that order where its declarative schema is (computed by the caller). */
   schemaRanks?: ReadonlyMap<string, number>;
+  /** Not a setting: the files a docker compose file mounts into the postgres image's `/docker-entrypoint-initdb.d/`, each with its place in the order the entrypoint runs them: replayed before every other file (computed by the caller, docker-initdb.ts). */
+  initdbRanks?: ReadonlyMap<string, number>;
   /**
    * The major version of the PostgreSQL the migrations run on (15), where a newer one's parser
    * rejects what it accepts (a word that is a keyword only since a later version: syntax-error);

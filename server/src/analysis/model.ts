@@ -485,6 +485,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   seeds?: ReadonlyMap<string, number>,
   liquibase: readonly LiquibaseChangelog[] = NO_LIQUIBASE,
   schemas?: ReadonlyMap<string, number>,
+  initdb?: ReadonlyMap<string, number>,
 ): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
@@ -497,6 +498,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
   if (schemas?.size) paths += `\0schemas\u0001${files.map((f) => schemas.get(f.file) ?? '').join('\0')}`;
+  if (initdb?.size) paths += `\0initdb\u0001${files.map((f) => initdb.get(f.file) ?? '').join('\0')}`;
   if (liquibase.length) paths += `\0liquibase\u0001${liquibase.map((c) => `${c.folder}\u0001${c.unread ? '?' : c.files.join('\u0001')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
@@ -526,6 +528,12 @@ export function migrationOrder<T extends { file: string; text?: string }>(
       const seed = (i: number) => seeds.get(files[i]!.file) ?? -1;
       order.sort((a, b) => seed(a) - seed(b));
     }
+    // (docker compose's mounts into the postgres image's /docker-entrypoint-initdb.d/: run when the
+    // database is made, before any migration tool connects — first of all, in the entrypoint's order)
+    if (initdb?.size) {
+      const init = (i: number) => initdb.get(files[i]!.file) ?? Number.MAX_SAFE_INTEGER;
+      order.sort((a, b) => init(a) - init(b));
+    }
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
@@ -533,7 +541,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
 
 /** migrationOrder with what a database's config says of it (sqitch plans, the `order` setting, Drizzle journals, graphile-migrate, Supabase's listed seeds and declarative schema files). */
 export function migrationOrderOf<T extends { file: string; text?: string }>(files: T[], c: Config): T[] {
-  return migrationOrder(files, c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks, c.liquibaseChangelogs, c.schemaRanks);
+  return migrationOrder(files, c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate, c.seedRanks, c.liquibaseChangelogs, c.schemaRanks, c.initdbRanks);
 }
 
 /**

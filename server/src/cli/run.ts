@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -340,6 +340,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
   ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem, { top: cwd }));
+  ws.setInitdbScripts(await readInitdbScripts(absolute, ids, problem));
 }
 
 /**

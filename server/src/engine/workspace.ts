@@ -11,6 +11,7 @@ import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
+import type { InitdbScripts } from '../analysis/docker-initdb.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
@@ -89,6 +90,8 @@ export class Workspace {
   private graphile: readonly GraphileMigrate[] = [];
   /** the Liquibase master changelogs of the workspace, followed: their replay order and the files they never run */
   private liquibase: readonly LiquibaseChangelog[] = [];
+  /** the SQL files docker compose files mount into the postgres image's /docker-entrypoint-initdb.d/: replayed first */
+  private initdb: readonly InitdbScripts[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -168,6 +171,17 @@ export class Workspace {
   setLiquibaseChangelogs(changelogs: readonly LiquibaseChangelog[]): void {
     if (JSON.stringify(changelogs) === JSON.stringify(this.liquibase)) return;
     this.liquibase = changelogs;
+    this.invalidate();
+  }
+
+  /**
+   * The SQL files the workspace's docker compose files mount into the postgres image's
+   * `/docker-entrypoint-initdb.d/` (read by the caller), in the order its entrypoint runs them when
+   * it makes the database: each database's replay starts with those among its files.
+   */
+  setInitdbScripts(scripts: readonly InitdbScripts[]): void {
+    if (JSON.stringify(scripts) === JSON.stringify(this.initdb)) return;
+    this.initdb = scripts;
     this.invalidate();
   }
 
@@ -270,6 +284,9 @@ export class Workspace {
         if (seeds.size) c = { ...c, seedRanks: seeds };
         const schemas = ranksOf(d.files, schemaRank);
         if (schemas.size) c = { ...c, schemaRanks: schemas };
+        const inits = new Map<string, number>();
+        for (const s of this.initdb) for (const f of s.files) if (!inits.has(f) && d.files.includes(f)) inits.set(f, inits.size);
+        if (inits.size) c = { ...c, initdbRanks: inits };
         configs.set(d, c);
       }
       this.dbs = { list, byFile, configs };

@@ -13,6 +13,7 @@ import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js
 import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { changelogFormat, followChangelog, mayBeChangelog, type ChangelogDisk, type ChangelogRun, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import { dotenvVars, envSchemas, isPostgrestConf, postgrestConfSchemas, type PostgrestRead } from '../analysis/postgrest-config.js';
+import { composeInitdbMounts, initdbRunOrder, type InitdbScripts } from '../analysis/docker-initdb.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -549,6 +550,58 @@ export async function readPostgrestSchemas(files: Iterable<string>, ids: Project
         if (c && c !== 'none') out.push(c);
       }
       if (c !== 'none') break;
+      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The SQL files the docker compose files near `files` (in their folders and up to a few above,
+ * not past the one holding `.git`, as readPostgrestSchemas) mount into the postgres image's
+ * `/docker-entrypoint-initdb.d/`, as file ids (`ids`), in the order its entrypoint runs them when
+ * it makes the database (docker-initdb.ts). Only files of the workspace count; a compose file that
+ * cannot be read is told to `log` and left out. Never throws.
+ */
+export async function readInitdbScripts(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<InitdbScripts[]> {
+  const out: InitdbScripts[] = [];
+  const known = new Set<string>();
+  const folders = new Set<string>();
+  for (const f of files) {
+    known.add(resolve(f));
+    folders.add(dirname(f));
+  }
+  const seen = new Set<string>();
+  for (const start of [...folders].sort()) {
+    for (let dir = start, up = 0; up < 5; dir = dirname(dir), up++) {
+      if (seen.has(dir)) break;
+      seen.add(dir);
+      for (const n of COMPOSE_FILES) {
+        const path = join(dir, n);
+        if (!existsSync(path)) continue;
+        const r = await readTextFile(path);
+        if (!r.ok) {
+          if (!r.missing) log(path, `${r.reason}; the files it mounts into /docker-entrypoint-initdb.d/ are replayed in path order`);
+          continue;
+        }
+        const mounts = composeInitdbMounts(r.text);
+        if (!mounts.length) continue;
+        const filesOf = (source: string): string[] | undefined => {
+          const p = resolve(dir, source);
+          try {
+            return statSync(p).isDirectory() ? readdirSync(p).sort() : undefined;
+          } catch {
+            return undefined;
+          }
+        };
+        const run = initdbRunOrder(mounts, filesOf).map((s) => resolve(dir, s)).filter((p) => known.has(p));
+        const runIds = run.flatMap((p) => {
+          const at = ids(dirname(p));
+          return at ? [`${at.prefix}${basename(p)}`] : [];
+        });
+        const shown = ids(dir);
+        if (runIds.length) out.push({ source: `${shown?.shown ?? ''}${n}`, files: runIds });
+      }
       if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
     }
   }

@@ -47,7 +47,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -548,6 +548,7 @@ export class PgRlsLintServer {
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
     const changelogs = new Set<string>();
     project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs }));
+    project.ws.setInitdbScripts(await readInitdbScripts(paths, ids, problem));
     project.changelogs = changelogs;
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
