@@ -271,7 +271,7 @@ GRANT ALL ON public.projects TO authenticated;
   });
 });
 
-test("ok (message): a trigger function reading its trigger's transition table without a schema (REFERENCING NEW TABLE AS new_rows): the message says no temporary table shadows it; on PGlite the writer's temporary new_rows, first in its search_path, is not what the trigger counts", async () => {
+test("err (message): a trigger function reading only its trigger's transition table without a schema (REFERENCING NEW TABLE AS new_rows), EXECUTE left to PUBLIC: writing the table does not shadow it, a trigger of the caller's own does, whatever SET search_path; REVOKE EXECUTE closes it (PGlite)", async () => {
   const text = `CREATE ROLE dspm_tt;
 CREATE TABLE public.items (id int);
 CREATE TABLE public.item_counts (n int);
@@ -282,21 +282,51 @@ CREATE TRIGGER items_count AFTER INSERT ON public.items REFERENCING NEW TABLE AS
 `;
   const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
   assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'error');
   assert.match(
     mine[0]!.message,
-    /Its body names every table and type with its schema today \(except the transition table new_rows, which every trigger that runs it declares with REFERENCING … TABLE AS new_rows: PostgreSQL resolves that name to the firing trigger's transition table before any schema, pg_temp included, so no temporary table shadows it\), so no temporary object can shadow one yet/,
+    /and then fire it in that session from a trigger that declares no transition table named new_rows \(REFERENCING … TABLE AS\): one it creates on a table of its own \(a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which PUBLIC holds, and USAGE on its schema\), can shadow/,
   );
-  // a trigger of it declaring no transition table: new_rows is looked up in the caller's search_path there, and no note
+  assert.match(
+    mine[0]!.message,
+    /The only name its body reads without a schema is the transition table new_rows, which every trigger of these migrations that runs it declares: a trigger that declares it reads its own transition table by that name before any schema, pg_temp included, but a trigger that does not reads the name through the search_path, and no SET search_path keeps pg_temp out of that while no schema it lists holds a table of that name \(these migrations make none\): pg_temp is searched first unless listed, and last where listed\. Revoke EXECUTE on it from PUBLIC \(a trigger fires its function without EXECUTE; CREATE TRIGGER asks for it\)/,
+  );
+  assert.doesNotMatch(mine[0]!.message, /so no temporary (table|object) (shadows|can shadow)/);
+  // EXECUTE revoked from PUBLIC (and granted to none): no caller makes a trigger of it, the transition table is all it reads
+  const revoked = lintFiles([{ file: 'db/1.sql', text: `${text}REVOKE EXECUTE ON FUNCTION public.count_items() FROM PUBLIC;\n` }], ID).mine;
+  assert.match(revoked[0]!.message, /Its body names every table and type with its schema today \(except the transition table new_rows, which every trigger that runs it declares/);
+  // a trigger of it declaring no transition table: writing its table is a way too, named
   const plain = lintFiles([{ file: 'db/1.sql', text: `${text}CREATE TABLE public.more (id int);\nCREATE TRIGGER more_count AFTER INSERT ON public.more FOR EACH STATEMENT EXECUTE FUNCTION public.count_items();\n` }], ID).mine;
-  assert.doesNotMatch(plain[0]!.message, /transition table|names every table and type with its schema today/);
+  assert.match(plain[0]!.message, /, or one of these migrations' that runs the part of the body reading a name it does not declare \(its trigger on public\.more\), can shadow/);
+  assert.match(plain[0]!.message, /which some of its triggers declare but not all/);
+  assert.doesNotMatch(plain[0]!.message, /names every table and type with its schema today/);
+  const counts = async (q: Q) => (await q('SELECT n::int AS n FROM public.item_counts ORDER BY n')).map((r) => r.n);
+  for (const setting of ['', 'public, pg_temp', "''"]) {
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      if (setting) await q(`ALTER FUNCTION public.count_items() SET search_path = ${setting}`);
+      await q('SET ROLE dspm_tt');
+      await q('SET search_path = pg_temp, public');
+      await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g');
+      await q('INSERT INTO public.items VALUES (1), (2)');
+      // (its own trigger, on a temporary table of its own, declaring no transition table)
+      await q('CREATE TEMP TABLE mine (x int)');
+      await q('CREATE TRIGGER mine_count AFTER INSERT ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION public.count_items()');
+      await q('INSERT INTO pg_temp.mine VALUES (1)');
+      await q('RESET ROLE');
+      assert.deepEqual(await counts(q), [2, 5], `search_path ${setting || 'unset'}: the items trigger counts the 2 rows inserted; the caller's trigger makes the owner count the 5 rows of its temporary table`);
+    });
+  }
   await inRollback(await getDb(), async (q) => {
     await q(text);
+    await q('REVOKE EXECUTE ON FUNCTION public.count_items() FROM PUBLIC');
     await q('SET ROLE dspm_tt');
-    await q('SET search_path = pg_temp, public');
-    await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g; GRANT SELECT ON new_rows TO PUBLIC');
-    await q('INSERT INTO public.items VALUES (1), (2)');
+    await q('CREATE TEMP TABLE mine (x int)');
+    const made = await tryQuery(q, 'CREATE TRIGGER mine_count AFTER INSERT ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION public.count_items()');
+    assert.equal(made.ok ? 'ok' : made.error.code, '42501');
+    await q('INSERT INTO public.items VALUES (1), (2), (3)');
     await q('RESET ROLE');
-    assert.deepEqual(await q('SELECT n::int FROM public.item_counts'), [{ n: 2 }], 'the 2 rows inserted, not the 5 of the temporary table');
+    assert.deepEqual(await counts(q), [3], 'its own trigger still fires it without EXECUTE');
   });
 });
 

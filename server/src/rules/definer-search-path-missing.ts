@@ -1,6 +1,7 @@
 import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
-import { namesNothingUnqualified, transitionAside } from './definer-search-path-unsafe.js';
+import { namesNothingUnqualified, transitionAside, transitionOnlyReads } from './definer-search-path-unsafe.js';
+import { quoteIdent } from './lib/util.js';
 import { extensionCalls } from './auth-trigger-unqualified-name.js';
 
 export const definerSearchPathMissing = defineRule({
@@ -33,6 +34,30 @@ export const definerSearchPathMissing = defineRule({
       // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
       // row triggers fire on: no role subject to RLS fires it in a session of its own)
       const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
+      // (it names nothing without a schema but transition tables its triggers declare: shadowed
+      // only from a trigger that leaves one undeclared — one a caller makes, when it may run the
+      // function, or one of the migrations' whose part of the body reads a name it does not declare)
+      const tt = authOnly ? undefined : transitionOnlyReads(model, f);
+      const runners = [...f.executeGrants].filter((r) => r !== f.owner?.role).sort();
+      const ownTrigger = !!tt && (f.publicExecute || runners.length > 0);
+      const via = tt && (ownTrigger || !tt.every) ? tt : undefined;
+      const holders = f.publicExecute ? 'PUBLIC' : runners.map((r) => quoteIdent(r)).join(', ');
+      const names = via?.names.map((x) => quoteIdent(x)) ?? [];
+      const nameList = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+      // (the tables of its triggers that leave one of those names undeclared)
+      const undeclaredOn = via ? [...new Set(model.triggers.filter((t) => t.func === f.key && via.names.some((x) => !t.transitionTables.includes(x))).map((t) => t.table))].sort() : [];
+      const firing = via
+        ? ` and then fire it in that session from a trigger that declares no transition table named ${nameList} (REFERENCING … TABLE AS)` +
+          (ownTrigger ? `: one it creates on a table of its own (a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which ${holders} ${f.publicExecute || runners.length === 1 ? 'holds' : 'hold'}, and USAGE on its schema)` : '') +
+          (via.every ? '' : `${ownTrigger ? ', or' : ':'} one of these migrations' that runs the part of the body reading a name it does not declare (its ${undeclaredOn.length === 1 ? 'trigger' : 'triggers'} on ${undeclaredOn.join(', ')})`) +
+          ','
+        : firingNote(model, f) ?? '';
+      const viaText = via
+        ? `The only ${names.length === 1 ? 'name its body reads without a schema is the transition table' : 'names its body reads without a schema are the transition tables'} ${names.join(' and ')}, which ${via.every ? 'every trigger of these migrations that runs it declares' : 'some of its triggers declare but not all'}: a trigger that declares ${names.length === 1 ? 'it' : 'one'} reads its own transition table by that name before any schema, pg_temp included, but a trigger that does not reads the name through the search_path` +
+          (ownTrigger
+            ? `${via.names.some((x) => [...model.tables.values()].some((t) => t.name === x)) ? '' : `, and no SET search_path keeps pg_temp out of that while no schema it lists holds a table of that name (these migrations make none): pg_temp is searched first unless listed, and last where listed`}. Revoke EXECUTE on it from ${holders} (a trigger fires its function without EXECUTE; CREATE TRIGGER asks for it); SET search_path still keeps the names written later from pg_temp. `
+            : '. ')
+        : '';
       report({
         file: at.file,
         start: at.start,
@@ -42,9 +67,10 @@ export const definerSearchPathMissing = defineRule({
           `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
           (authOnly
             ? `where pg_temp is searched first for relations and types unless listed: a temporary table or type of the same name as one it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) would change what it does in the session that fires it (T19c). ${authOnly}`
-            : `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} ` +
+            : `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firing} ` +
               `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). `) +
-          (namesNothingUnqualified(model, f) === 'always'
+          viaText +
+          (!via && namesNothingUnqualified(model, f) === 'always'
             ? `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
             : '') +
           extText +

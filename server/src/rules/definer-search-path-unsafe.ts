@@ -159,6 +159,31 @@ export function transitionAside(model: Model, f: Func): string {
 
 const NOTHING_CERTAIN = { v: false as const, read: [] as readonly string[] };
 
+/**
+ * The transition tables a trigger function's body reads without a schema, when they are all it
+ * names without a schema and one of its triggers declares each (else undefined); `every`: every
+ * trigger of the migrations that runs it declares them all. A trigger that declares such a name
+ * reads its own transition table by it, before any schema; a trigger that does not — one a caller
+ * creates on a table of its own, running the function (CREATE TRIGGER asks for EXECUTE on it and
+ * USAGE on its schema), or one of the migrations' that runs the part of the body reading a name it
+ * does not declare — reads the name through the search_path, and no SET search_path keeps pg_temp
+ * out: no other schema holds a table of that name (PGlite: a temporary `new_table` changes nothing
+ * when the function's INSERT trigger declares it, and is what the function reads, as its owner,
+ * from a trigger of the caller's own on a temporary table, whatever its SET search_path).
+ */
+export function transitionOnlyReads(model: Model, f: Func): { names: readonly string[]; every: boolean } | undefined {
+  const b = f.body;
+  if (!f.returnsTrigger || !b || b.errors.length || b.dynamicExecutes.length) return undefined;
+  const always = transitionTablesAlways(model, f);
+  const some = new Set<string>(always);
+  for (const t of model.triggers) if (t.func === f.key) for (const x of t.transitionTables) some.add(x);
+  if (!some.size) return undefined;
+  const read = new Set<string>();
+  if (namesNothingUnqualifiedIn(model, f, b, some, read) !== 'always' || !read.size) return undefined;
+  const names = [...read].sort();
+  return { names, every: names.every((x) => always.has(x)) };
+}
+
 function namedNothingOf(model: Model, f: Func): { v: NothingNamed; read: readonly string[] } {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return NOTHING_CERTAIN;
