@@ -657,7 +657,7 @@ CREATE TRIGGER conversations_changes AFTER INSERT OR UPDATE OR DELETE ON public.
 // Calibration (PGlite): a trigger declaring `REFERENCING NEW TABLE AS new_rows` lets its function
 // read new_rows, and PostgreSQL resolves that name to the transition table before any schema,
 // pg_temp included: the writer's temporary new_rows did not change what the trigger counted.
-test("ok (message): a trigger's transition table read without a schema (REFERENCING NEW TABLE AS new_rows) is no table a temporary one shadows: a warning that says so; a trigger of the function declaring none, or an unqualified real table, is the error as before (PGlite)", async () => {
+test("ok (message): a trigger's transition table read without a schema (REFERENCING NEW TABLE AS new_rows) is no table a temporary one shadows where its trigger fires it: a warning that says so when no other role may execute it; with EXECUTE left to PUBLIC, a trigger of the caller's own reads its temporary table (the error, saying so); a trigger of the function declaring none, or an unqualified real table, is the error as before (PGlite)", async () => {
   const head = `CREATE ROLE dspu_tt;
 CREATE SCHEMA app;
 GRANT USAGE ON SCHEMA app TO dspu_tt;
@@ -674,7 +674,15 @@ END $$;
 `;
   const onX = 'CREATE TRIGGER x_count AFTER INSERT ON app.x REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.count_new();\n';
   const onY = 'CREATE TRIGGER y_count AFTER INSERT ON app.y FOR EACH STATEMENT EXECUTE FUNCTION app.count_new();\n';
-  const only = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX }], ID).mine;
+  const revoke = (f: string) => `REVOKE EXECUTE ON FUNCTION app.${f}() FROM PUBLIC;\n`;
+  // (EXECUTE left to PUBLIC: dspu_tt, holding USAGE on app, makes a trigger of its own run it)
+  const open = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX }], ID).mine;
+  assert.equal(open.length, 1);
+  assert.equal(open[0]!.severity, 'error');
+  assert.match(open[0]!.message, /fire it in that session from a trigger that declares no transition table named new_rows \(REFERENCING … TABLE AS\): one it creates on a table of its own \(a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which PUBLIC holds, and USAGE on its schema\), can shadow/);
+  assert.match(open[0]!.message, /Revoke EXECUTE on it from PUBLIC \(a trigger fires its function without EXECUTE; CREATE TRIGGER asks for it\)/);
+  assert.doesNotMatch(open[0]!.message, /so nothing can be shadowed yet/);
+  const only = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX + revoke('count_new') }], ID).mine;
   assert.equal(only.length, 1);
   assert.equal(only[0]!.severity, 'warning', 'no name of its body can be shadowed today');
   assert.doesNotMatch(only[0]!.message, /the function then reads the attacker's table/);
@@ -689,7 +697,7 @@ BEGIN
   RETURN NULL;
 END $$;
 `;
-  const split = lintFiles([{ file: 'db/1.sql', text: head + both }, { file: 'db/2.sql', text: 'CREATE TRIGGER x_diff AFTER UPDATE ON app.x REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.diff();\n' }], ID).mine;
+  const split = lintFiles([{ file: 'db/1.sql', text: head + both + revoke('diff') }, { file: 'db/2.sql', text: 'CREATE TRIGGER x_diff AFTER UPDATE ON app.x REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.diff();\n' }], ID).mine;
   assert.equal(split.length, 1);
   assert.equal(split[0]!.severity, 'warning');
   assert.match(split[0]!.message, /\(except the transition tables old_rows and new_rows, which every trigger that runs it declares/);
@@ -698,7 +706,11 @@ END $$;
   assert.equal(mixed.length, 1);
   assert.equal(mixed[0]!.severity, 'error');
   assert.match(mixed[0]!.message, /the function then reads the attacker's table/);
-  assert.doesNotMatch(mixed[0]!.message, /transition table/);
+  assert.match(mixed[0]!.message, /, or one of these migrations' that runs the part of the body reading a name it does not declare \(its trigger on app\.y\), can shadow/);
+  const mixedRevoked = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX + onY + revoke('count_new') }], ID).mine;
+  assert.equal(mixedRevoked[0]!.severity, 'error');
+  assert.match(mixedRevoked[0]!.message, /from a trigger that declares no transition table named new_rows \(REFERENCING … TABLE AS\): one of these migrations' that runs the part of the body reading a name it does not declare \(its trigger on app\.y\), can shadow/);
+  assert.doesNotMatch(mixedRevoked[0]!.message, /Revoke EXECUTE/);
   // a genuinely unqualified real table beside the transition table: reported as before
   const real = lintFiles([{ file: 'db/1.sql', text: head + fn('seen') + onX }], ID).mine;
   assert.equal(real.length, 1);
@@ -724,6 +736,29 @@ END $$;
       ],
       "x's trigger counted its 2 new rows, the temporary table aside; y's, declaring no transition table, counted the writer's temporary table",
     );
+  });
+  // its own trigger, on a temporary table, declaring no transition table: the owner counts the caller's 5 rows, with the
+  // function's search_path app or app, pg_temp; revoked from PUBLIC, CREATE TRIGGER fails with 42501
+  for (const path of ['app', 'app, pg_temp']) {
+    await inRollback(await getDb(), async (q) => {
+      await q(head + fn() + onX);
+      await q(`ALTER FUNCTION app.count_new() SET search_path = ${path}`);
+      await q('SET ROLE dspu_tt');
+      await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g');
+      await q('CREATE TEMP TABLE mine (x int)');
+      await q('CREATE TRIGGER mine_count AFTER INSERT ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION app.count_new()');
+      await q('INSERT INTO pg_temp.mine VALUES (1)');
+      await q('RESET ROLE');
+      assert.deepEqual(await q('SELECT src, n::int FROM app.seen'), [{ src: 'mine', n: 5 }], `search_path ${path}`);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(head + fn() + onX + revoke('count_new'));
+    await q('SET ROLE dspu_tt');
+    await q('CREATE TEMP TABLE mine (x int)');
+    const made = await tryQuery(q, 'CREATE TRIGGER mine_count AFTER INSERT ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION app.count_new()');
+    assert.equal(made.ok ? 'ok' : made.error.code, '42501');
+    await q('RESET ROLE');
   });
   // the unqualified real table: the writer's temporary seen is written instead
   await inRollback(await getDb(), async (q) => {

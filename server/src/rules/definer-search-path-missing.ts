@@ -1,7 +1,6 @@
 import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
-import { namesNothingUnqualified, transitionAside, transitionOnlyReads } from './definer-search-path-unsafe.js';
-import { quoteIdent } from './lib/util.js';
+import { namesNothingUnqualified, transitionAside, transitionWayIn } from './definer-search-path-unsafe.js';
 import { extensionCalls } from './auth-trigger-unqualified-name.js';
 
 export const definerSearchPathMissing = defineRule({
@@ -34,30 +33,11 @@ export const definerSearchPathMissing = defineRule({
       // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
       // row triggers fire on: no role subject to RLS fires it in a session of its own)
       const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
-      // (it names nothing without a schema but transition tables its triggers declare: shadowed
-      // only from a trigger that leaves one undeclared — one a caller makes, when it may run the
-      // function, or one of the migrations' whose part of the body reads a name it does not declare)
-      const tt = authOnly ? undefined : transitionOnlyReads(model, f);
-      const runners = [...f.executeGrants].filter((r) => r !== f.owner?.role).sort();
-      const ownTrigger = !!tt && (f.publicExecute || runners.length > 0);
-      const via = tt && (ownTrigger || !tt.every) ? tt : undefined;
-      const holders = f.publicExecute ? 'PUBLIC' : runners.map((r) => quoteIdent(r)).join(', ');
-      const names = via?.names.map((x) => quoteIdent(x)) ?? [];
-      const nameList = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-      // (the tables of its triggers that leave one of those names undeclared)
-      const undeclaredOn = via ? [...new Set(model.triggers.filter((t) => t.func === f.key && via.names.some((x) => !t.transitionTables.includes(x))).map((t) => t.table))].sort() : [];
-      const firing = via
-        ? ` and then fire it in that session from a trigger that declares no transition table named ${nameList} (REFERENCING … TABLE AS)` +
-          (ownTrigger ? `: one it creates on a table of its own (a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which ${holders} ${f.publicExecute || runners.length === 1 ? 'holds' : 'hold'}, and USAGE on its schema)` : '') +
-          (via.every ? '' : `${ownTrigger ? ', or' : ':'} one of these migrations' that runs the part of the body reading a name it does not declare (its ${undeclaredOn.length === 1 ? 'trigger' : 'triggers'} on ${undeclaredOn.join(', ')})`) +
-          ','
-        : firingNote(model, f) ?? '';
-      const viaText = via
-        ? `The only ${names.length === 1 ? 'name its body reads without a schema is the transition table' : 'names its body reads without a schema are the transition tables'} ${names.join(' and ')}, which ${via.every ? 'every trigger of these migrations that runs it declares' : 'some of its triggers declare but not all'}: a trigger that declares ${names.length === 1 ? 'it' : 'one'} reads its own transition table by that name before any schema, pg_temp included, but a trigger that does not reads the name through the search_path` +
-          (ownTrigger
-            ? `${via.names.some((x) => [...model.tables.values()].some((t) => t.name === x)) ? '' : `, and no SET search_path keeps pg_temp out of that while no schema it lists holds a table of that name (these migrations make none): pg_temp is searched first unless listed, and last where listed`}. Revoke EXECUTE on it from ${holders} (a trigger fires its function without EXECUTE; CREATE TRIGGER asks for it); SET search_path still keeps the names written later from pg_temp. `
-            : '. ')
-        : '';
+      // (it names nothing without a schema but transition tables its triggers declare: shadowed only
+      // from a trigger that leaves one undeclared, not by writing its tables; no SET search_path helps)
+      const via = authOnly ? undefined : transitionWayIn(model, f);
+      const firing = via ? via.firing : firingNote(model, f) ?? '';
+      const viaText = via?.text ?? '';
       report({
         file: at.file,
         start: at.start,

@@ -157,6 +157,39 @@ export function transitionAside(model: Model, f: Func): string {
   return ` (except the transition tables ${list}, which every trigger that runs it declares with REFERENCING … TABLE AS: PostgreSQL resolves those names to the firing trigger's transition tables before any schema, pg_temp included, so no temporary table shadows them)`;
 }
 
+/**
+ * What definer-search-path-missing and definer-search-path-unsafe say of a trigger function whose
+ * only names without a schema are transition tables (transitionOnlyReads), when a trigger that
+ * leaves one undeclared may fire it: one a caller creates (a role other than the owner may execute
+ * it) or one of the migrations' (not every trigger declares them). `firing` follows "Any role that
+ * can create temporary objects (PUBLIC can, by default)"; `text` says why and what closes it.
+ */
+export function transitionWayIn(model: Model, f: Func): { firing: string; text: string } | undefined {
+  const via = transitionOnlyReads(model, f);
+  if (!via) return undefined;
+  const runners = [...f.executeGrants].filter((r) => r !== f.owner?.role).sort();
+  const ownTrigger = f.publicExecute || runners.length > 0;
+  if (!ownTrigger && via.every) return undefined;
+  const holders = f.publicExecute ? 'PUBLIC' : runners.map((r) => quoteIdent(r)).join(', ');
+  const names = via.names.map((x) => quoteIdent(x));
+  const nameList = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  // (the tables of its triggers that leave one of those names undeclared)
+  const undeclaredOn = [...new Set(model.triggers.filter((t) => t.func === f.key && via.names.some((x) => !t.transitionTables.includes(x))).map((t) => t.table))].sort();
+  const firing =
+    ` and then fire it in that session from a trigger that declares no transition table named ${nameList} (REFERENCING … TABLE AS)` +
+    (ownTrigger ? `: one it creates on a table of its own (a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which ${holders} ${f.publicExecute || runners.length === 1 ? 'holds' : 'hold'}, and USAGE on its schema)` : '') +
+    (via.every ? '' : `${ownTrigger ? ', or' : ':'} one of these migrations' that runs the part of the body reading a name it does not declare (its ${undeclaredOn.length === 1 ? 'trigger' : 'triggers'} on ${undeclaredOn.join(', ')})`) +
+    ',';
+  // (no SET search_path keeps pg_temp out for a name no schema holds: pg_temp is first unless listed, last where listed)
+  const made = via.names.some((x) => [...model.tables.values()].some((t) => t.name === x));
+  const text =
+    `The only ${names.length === 1 ? 'name its body reads without a schema is the transition table' : 'names its body reads without a schema are the transition tables'} ${names.join(' and ')}, which ${via.every ? 'every trigger of these migrations that runs it declares' : 'some of its triggers declare but not all'}: a trigger that declares ${names.length === 1 ? 'it' : 'one'} reads its own transition table by that name before any schema, pg_temp included, but a trigger that does not reads the name through the search_path` +
+    (ownTrigger
+      ? `${made ? '' : ', and no SET search_path keeps pg_temp out of that while no schema it lists holds a table of that name (these migrations make none): pg_temp is searched first unless listed, and last where listed'}. Revoke EXECUTE on it from ${holders} (a trigger fires its function without EXECUTE; CREATE TRIGGER asks for it); SET search_path still keeps the names written later from pg_temp. `
+      : '. ');
+  return { firing, text };
+}
+
 const NOTHING_CERTAIN = { v: false as const, read: [] as readonly string[] };
 
 /**
@@ -354,11 +387,13 @@ export const definerSearchPathUnsafe = defineRule({
                 : `${pathText(DEFAULT_PATH)}: PostgreSQL's default (${current.set ? `reset at ${where(model, current.set)}` : 'no SET search_path precedes it in its psql session'}; ALTER DATABASE or ALTER ROLE … SET search_path may give the deployment's sessions another)`) +
               ', which does not end with pg_temp'
             : `${written} does not end with pg_temp`;
-      // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
-      const nothingYet = why !== 'one-quoted-list' && namesNothingUnqualified(model, f);
       // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
       // row triggers fire on: no role subject to RLS fires it in a session of its own)
       const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
+      // (it names nothing without a schema but transition tables: shadowed from a trigger that leaves one undeclared)
+      const via = authOnly ? undefined : transitionWayIn(model, f);
+      // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
+      const nothingYet = why !== 'one-quoted-list' && !via && namesNothingUnqualified(model, f);
       // (the transition tables it reads without a schema, which no temporary table shadows: the message says so)
       const aside = nothingYet ? transitionAside(model, f) : '';
       report({
@@ -380,8 +415,8 @@ export const definerSearchPathUnsafe = defineRule({
               (nothingYet === 'since-16'
                 ? `Its body names every table and type with its schema today${aside}, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. `
                 : `Its body names every table and type with its schema today${aside}, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. `)
-            : `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ` +
-              `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
+            : `so any role that can create temporary objects (PUBLIC can, by default)${via ? via.firing : firingNote(model, f) ?? ''} can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ` +
+              `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). ${via?.text ?? ''}`) +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
             : why === 'from-current'
