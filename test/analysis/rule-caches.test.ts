@@ -701,7 +701,9 @@ CREATE TABLE public.more (id int);
 CREATE TABLE public.counts (n int);
 CREATE FUNCTION public.count_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN INSERT INTO public.counts SELECT count(*) FROM new_rows; RETURN NULL; END $$;
+REVOKE EXECUTE ON FUNCTION public.count_new() FROM PUBLIC;
 `;
+  // (EXECUTE revoked: no caller makes a trigger of its own run it, so the triggers' declarations decide)
   const trigger = (referencing: string) => `CREATE TRIGGER items_count AFTER INSERT ON public.items ${referencing}FOR EACH STATEMENT EXECUTE FUNCTION public.count_new();\n`;
   const declares = trigger('REFERENCING NEW TABLE AS new_rows ');
   const ws = new Workspace();
