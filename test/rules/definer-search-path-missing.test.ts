@@ -330,6 +330,68 @@ CREATE TRIGGER items_count AFTER INSERT ON public.items REFERENCING NEW TABLE AS
   });
 });
 
+test("err (message), calibration haathie/graphile-tools: app.update_contact_tags() reads new_table in its INSERT branch and old_table in its DELETE branch, its INSERT and DELETE triggers each declaring one: not shadowed by writing app.contact_tags, but from the caller's own trigger (PGlite); triggers made by dynamic SQL (postg_realtime's make_subscribable) are named as such", async () => {
+  const text = `CREATE ROLE dspm_gt;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO dspm_gt;
+CREATE TABLE app.contacts (id text PRIMARY KEY, tags jsonb NOT NULL DEFAULT '{}');
+CREATE TABLE app.contact_tags (contact_id text NOT NULL, tag_id text NOT NULL);
+GRANT SELECT, INSERT, DELETE ON app.contact_tags TO dspm_gt;
+CREATE FUNCTION app.update_contact_tags() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    WITH updated AS (SELECT contact_id, jsonb_object_agg(tag_id, true) AS new_tags FROM new_table GROUP BY contact_id)
+    UPDATE app.contacts c SET tags = tags || new_tags FROM updated u WHERE c.id = u.contact_id;
+  ELSIF TG_OP = 'DELETE' THEN
+    WITH updated AS (SELECT contact_id, array_agg(tag_id) AS gone FROM old_table GROUP BY contact_id)
+    UPDATE app.contacts c SET tags = tags - gone FROM updated u WHERE c.id = u.contact_id;
+  END IF;
+  RETURN NULL;
+END
+$$ LANGUAGE plpgsql SECURITY DEFINER;
+CREATE TRIGGER new_contact_tags_trigger AFTER INSERT ON app.contact_tags REFERENCING NEW TABLE AS new_table FOR EACH STATEMENT EXECUTE FUNCTION app.update_contact_tags();
+CREATE TRIGGER del_contact_tags_trigger AFTER DELETE ON app.contact_tags REFERENCING OLD TABLE AS old_table FOR EACH STATEMENT EXECUTE FUNCTION app.update_contact_tags();
+`;
+  const { mine } = lintFiles([{ file: 'sql/contacts.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'error');
+  assert.doesNotMatch(mine[0]!.message, /by writing app\.contact_tags/);
+  assert.match(
+    mine[0]!.message,
+    /from a trigger that declares no transition table named new_table or old_table \(REFERENCING … TABLE AS\): one it creates on a table of its own \(a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which PUBLIC holds, and USAGE on its schema\), or one of these migrations' that runs the part of the body reading a name it does not declare \(its trigger on app\.contact_tags\), can shadow/,
+  );
+  assert.match(mine[0]!.message, /The only names its body reads without a schema are the transition tables new_table and old_table, which some of its triggers declare but not all/);
+  // (the triggers made by dynamic SQL instead: each declares some of the names)
+  const dynamic = text.replace(/CREATE TRIGGER new_contact_tags_trigger[\s\S]*$/, () => `CREATE FUNCTION app.make_subscribable(tbl regclass) RETURNS void AS $$
+BEGIN
+  EXECUTE 'CREATE TRIGGER ins AFTER INSERT ON ' || tbl::text || ' REFERENCING NEW TABLE AS new_table FOR EACH STATEMENT EXECUTE FUNCTION app.update_contact_tags()';
+  EXECUTE 'CREATE TRIGGER del AFTER DELETE ON ' || tbl::text || ' REFERENCING OLD TABLE AS old_table FOR EACH STATEMENT EXECUTE FUNCTION app.update_contact_tags()';
+END $$ LANGUAGE plpgsql;
+`);
+  const dyn = lintFiles([{ file: 'sql/contacts.sql', text: dynamic }], ID).mine;
+  assert.equal(dyn.length, 1);
+  assert.doesNotMatch(dyn[0]!.message, /by writing a table that a trigger made by dynamic SQL/);
+  assert.match(dyn[0]!.message, /or one of these migrations' that runs the part of the body reading a name it does not declare \(the triggers dynamic SQL makes, the EXECUTE at contacts\.sql:\d+\), can shadow/);
+  const tags = async (q: Q) => (await q(`SELECT tags::text AS t FROM app.contacts WHERE id = 'c1'`))[0]!.t;
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO app.contacts VALUES ('c1')`);
+    await q('SET ROLE dspm_gt');
+    await q(`CREATE TEMP TABLE new_table (contact_id text, tag_id text); INSERT INTO new_table VALUES ('c1', 'FORGED')`);
+    await q('CREATE TEMP TABLE old_table (contact_id text, tag_id text)');
+    await q(`INSERT INTO app.contact_tags VALUES ('c1', 'real')`);
+    await q(`DELETE FROM app.contact_tags WHERE tag_id = 'none'`);
+    await q('RESET ROLE');
+    assert.equal(await tags(q), '{"real": true}', 'writing app.contact_tags: each trigger reads its own transition table');
+    await q('SET ROLE dspm_gt');
+    await q('CREATE TEMP TABLE mine (x int)');
+    await q('CREATE TRIGGER mine_tags AFTER INSERT ON pg_temp.mine FOR EACH STATEMENT EXECUTE FUNCTION app.update_contact_tags()');
+    await q('INSERT INTO pg_temp.mine VALUES (1)');
+    await q('RESET ROLE');
+    assert.equal(await tags(q), '{"real": true, "FORGED": true}', "its own trigger: the owner wrote the tag of the caller's temporary new_table");
+  });
+});
+
 test('ok (message): a trigger goes with its table (DROP TABLE … CASCADE) or its function (DROP FUNCTION … CASCADE): a table made again under that name does not fire the function, and the message no longer says writing it does (PGlite)', async () => {
   const head = `CREATE ROLE dspm_again;
 CREATE TABLE public.audit_log (what text);

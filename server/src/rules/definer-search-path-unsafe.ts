@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { authServiceFiring, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
+import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
 import { sqlOneLine } from '../analysis/parse.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
@@ -175,10 +175,15 @@ export function transitionWayIn(model: Model, f: Func): { firing: string; text: 
   const nameList = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
   // (the tables of its triggers that leave one of those names undeclared)
   const undeclaredOn = [...new Set(model.triggers.filter((t) => t.func === f.key && via.names.some((x) => !t.transitionTables.includes(x))).map((t) => t.table))].sort();
+  const dynamic = dynamicTransitionTables(model, f);
+  const which = [
+    undeclaredOn.length ? `its ${undeclaredOn.length === 1 ? 'trigger' : 'triggers'} on ${undeclaredOn.join(', ')}` : '',
+    dynamic && dynamic.each.some((d) => via.names.some((x) => !d.includes(x))) ? `the triggers dynamic SQL makes, the EXECUTE at ${where(model, dynamic.loc)}` : '',
+  ].filter(Boolean);
   const firing =
     ` and then fire it in that session from a trigger that declares no transition table named ${nameList} (REFERENCING … TABLE AS)` +
     (ownTrigger ? `: one it creates on a table of its own (a temporary table will do: CREATE TRIGGER asks only for EXECUTE on the function, which ${holders} ${f.publicExecute || runners.length === 1 ? 'holds' : 'hold'}, and USAGE on its schema)` : '') +
-    (via.every ? '' : `${ownTrigger ? ', or' : ':'} one of these migrations' that runs the part of the body reading a name it does not declare (its ${undeclaredOn.length === 1 ? 'trigger' : 'triggers'} on ${undeclaredOn.join(', ')})`) +
+    (via.every ? '' : `${ownTrigger ? ', or' : ':'} one of these migrations' that runs the part of the body reading a name it does not declare${which.length ? ` (${which.join('; ')})` : ''}`) +
     ',';
   // (no SET search_path keeps pg_temp out for a name no schema holds: pg_temp is first unless listed, last where listed)
   const made = via.names.some((x) => [...model.tables.values()].some((t) => t.name === x));
@@ -210,11 +215,19 @@ export function transitionOnlyReads(model: Model, f: Func): { names: readonly st
   const always = transitionTablesAlways(model, f);
   const some = new Set<string>(always);
   for (const t of model.triggers) if (t.func === f.key) for (const x of t.transitionTables) some.add(x);
+  // (and those of the triggers dynamic SQL may create to run it: never every trigger's, transitionTablesAlways)
+  for (const x of dynamicTransitionTables(model, f)?.names ?? []) some.add(x);
   if (!some.size) return undefined;
   const read = new Set<string>();
   if (namesNothingUnqualifiedIn(model, f, b, some, read) !== 'always' || !read.size) return undefined;
   const names = [...read].sort();
-  return { names, every: names.every((x) => always.has(x)) };
+  // (every trigger declares them all: the static ones (transitionTablesAlways, empty where dynamic
+  // SQL may make one) or, with dynamic ones, each static and each dynamic one)
+  const dyn = dynamicTransitionTables(model, f);
+  const every = dyn
+    ? model.triggers.every((t) => t.func !== f.key || names.every((x) => t.transitionTables.includes(x))) && dyn.each.every((d) => names.every((x) => d.includes(x)))
+    : names.every((x) => always.has(x));
+  return { names, every };
 }
 
 function namedNothingOf(model: Model, f: Func): { v: NothingNamed; read: readonly string[] } {

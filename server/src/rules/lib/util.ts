@@ -1273,6 +1273,20 @@ function dynamicTriggerCreations(model: Model): Array<{ text: string; loc: Loc }
   });
 }
 
+/**
+ * The transition tables the triggers dynamic SQL may create to run the function declare
+ * (`REFERENCING NEW TABLE AS new_rows` in an EXECUTE's text, names as the parser folds them), with
+ * the first such EXECUTE; undefined when no dynamic SQL creates one.
+ */
+export function dynamicTransitionTables(model: Model, f: Func): { names: string[]; each: string[][]; loc: Loc } | undefined {
+  const ds = dynamicTriggerCreations(model).filter((d) => executesFunction(d.text, f));
+  if (!ds.length) return undefined;
+  const each = ds.map((d) =>
+    [...d.text.matchAll(/\b(?:new|old)\s+table\s+(?:as\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)/gi)].map((m) => (m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!.toLowerCase())),
+  );
+  return { names: [...new Set(each.flat())], each, loc: ds[0]!.loc };
+}
+
 /** Whether SQL text names the function after EXECUTE FUNCTION / PROCEDURE (with or without its schema). */
 function executesFunction(text: string, f: Func): boolean {
   const id = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
