@@ -160,3 +160,66 @@ CREATE POLICY "staff read" ON public.patients FOR SELECT TO authenticated
     assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'patients' ORDER BY 1`)).map((x) => x.policyname), ['admins manage']);
   });
 });
+
+test("err: a value ALTER TYPE … ADD VALUE adds in the same transaction (a Supabase CLI migration file, or BEGIN … COMMIT) is refused with 55P04 unsafe use of new value; after a COMMIT, in another migration, in a transaction that made the type, renamed, or in a file psql commits statement by statement, it is not (PGlite)", async () => {
+  const base = {
+    file: 'supabase/migrations/001_base.sql',
+    text: `CREATE TYPE public.app_role AS ENUM ('admin', 'member');
+CREATE TABLE public.docs (id bigint PRIMARY KEY, owner uuid NOT NULL, role public.app_role NOT NULL DEFAULT 'member');
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+`,
+  };
+  const policy = `CREATE POLICY docs_auditor ON public.docs FOR SELECT TO authenticated USING (role = 'auditor');\n`;
+  const add = `ALTER TYPE public.app_role ADD VALUE 'auditor';\n`;
+  const lint = (files: Array<{ file: string; text: string }>) => lintFiles(files, ID).mine;
+  // the Supabase CLI: one migration file, one transaction
+  const found = lint([base, { file: 'supabase/migrations/002_auditors.sql', text: `-- auditors\n${add}${policy}` }]);
+  assert.equal(found.length, 1);
+  assert.match(found[0]!.message, /^Policy "docs_auditor" on public\.docs compares role, of the enum type public\.app_role, with 'auditor', a value the ALTER TYPE … ADD VALUE of line 2 adds in the same transaction \(the Supabase CLI runs each migration file as one transaction\): .*55P04 unsafe use of new value "auditor" of enum type public\.app_role, so the policy is not created/);
+  // an explicit transaction of a plain migration
+  const tx = lint([{ ...base, file: 'db/001_base.sql' }, { file: 'db/002_auditors.sql', text: `BEGIN;\n${add}${policy}COMMIT;\n` }]);
+  assert.equal(tx.length, 1);
+  assert.match(tx[0]!.message, /the one its BEGIN of line 1 opens/);
+  // not reported: committed in between, another migration, psql's statement-by-statement commits, the type made in the same transaction, a rename, a value it had
+  assert.deepEqual(lint([{ ...base, file: 'db/001_base.sql' }, { file: 'db/002_auditors.sql', text: `BEGIN;\n${add}COMMIT;\nBEGIN;\n${policy}COMMIT;\n` }]), []);
+  assert.deepEqual(lint([base, { file: 'supabase/migrations/002_enum.sql', text: add }, { file: 'supabase/migrations/003_auditors.sql', text: policy }]), []);
+  assert.deepEqual(lint([{ ...base, file: 'db/001_base.sql' }, { file: 'db/002_auditors.sql', text: `${add}${policy}` }]), []);
+  assert.deepEqual(lint([{ file: 'supabase/migrations/001_base.sql', text: `${base.text}${add}${policy}` }]), []);
+  assert.deepEqual(lint([base, { file: 'supabase/migrations/002_rename.sql', text: `ALTER TYPE public.app_role RENAME VALUE 'member' TO 'auditor';\n${policy}` }]), []);
+  assert.deepEqual(lint([base, { file: 'supabase/migrations/002_again.sql', text: `ALTER TYPE public.app_role ADD VALUE IF NOT EXISTS 'admin';\n${policy.replace("'auditor'", "'admin'")}` }]), []);
+
+  // PostgreSQL: the type committed before (another migration), then the migration in one transaction
+  const db = await getDb();
+  await db.exec(`CREATE TYPE public.app_role_55p04 AS ENUM ('admin', 'member');`);
+  try {
+    const ddl = base.text.replace('CREATE TYPE public.app_role AS ENUM (\'admin\', \'member\');\n', '').replaceAll('app_role', 'app_role_55p04');
+    const mig = (s: string) => s.replaceAll('app_role', 'app_role_55p04');
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(ddl);
+      const r = await tryQuery(q, mig(`${add}${policy}`));
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '55P04 unsafe use of new value "auditor" of enum type app_role_55p04');
+    });
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(ddl);
+      await q(mig(`ALTER TYPE public.app_role RENAME VALUE 'member' TO 'auditor';\n${policy}`));
+    });
+    // (made in the same transaction: its new value may be used)
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(`${base.text}${add}${policy}`);
+      assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'docs_auditor'`), 1);
+    });
+    // committed first (another migration, or psql -f's own commit): the policy is made
+    await db.exec(mig(add));
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(ddl);
+      await q(mig(policy));
+      assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'docs_auditor'`), 1);
+    });
+  } finally {
+    await db.exec('DROP TYPE public.app_role_55p04 CASCADE');
+  }
+});

@@ -4,7 +4,7 @@
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
 import { census, memoStmt } from './ast.js';
-import type { Model, Table } from './model.js';
+import { isSupabaseCliMigration, type Model, type Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import { anyStatementIn, memoModel } from './policy-exprs.js';
 import type { Node, ParsedFile, Statement } from './types.js';
@@ -14,6 +14,10 @@ export interface EnumType {
   name: string;
   /** [replay position, values from then on] */
   states: Array<[number, ReadonlySet<string>]>;
+  /** the replay position of its CREATE TYPE */
+  made: number;
+  /** value → the replay position of the ALTER TYPE … ADD VALUE that added it (the last) */
+  added: Map<string, number>;
 }
 
 interface EnumFacts {
@@ -49,16 +53,25 @@ function enumFacts(model: Model): EnumFacts {
       if (stmt.kind === 'CreateEnumStmt') {
         const parts = nameParts(n?.typeName);
         const values = new Set(((n?.vals ?? []) as Node[]).map((v) => sval(v) ?? ''));
-        (types ??= new Map()).set(m.key(parts.length === 1 ? [undefined, parts[0]] : parts), { name: parts.join('.'), states: [[i, values]] });
+        (types ??= new Map()).set(m.key(parts.length === 1 ? [undefined, parts[0]] : parts), { name: parts.join('.'), states: [[i, values]], made: i, added: new Map() });
       } else if (stmt.kind === 'AlterEnumStmt' && types) {
         const parts = nameParts(n?.typeName);
         const t = types.get(m.key(parts.length === 1 ? [undefined, parts[0]] : parts));
         if (!t) continue;
-        const next = new Set(t.states[t.states.length - 1]![1]);
+        const before = t.states[t.states.length - 1]![1];
+        const next = new Set(before);
         if (n.oldVal !== undefined && n.newVal !== undefined) {
           next.delete(n.oldVal);
           next.add(n.newVal);
-        } else if (n.newVal !== undefined) next.add(n.newVal);
+          // (a renamed value is as safe to use as it was: RENAME VALUE is no new value, measured)
+          const added = t.added.get(n.oldVal);
+          t.added.delete(n.oldVal);
+          if (added !== undefined) t.added.set(n.newVal, added);
+        } else if (n.newVal !== undefined) {
+          // (ADD VALUE IF NOT EXISTS of a value it has adds nothing)
+          if (!before.has(n.newVal)) t.added.set(n.newVal, i);
+          next.add(n.newVal);
+        }
         t.states.push([i, next]);
       }
     }
@@ -186,6 +199,52 @@ export interface BadValue {
   column: string;
   type: EnumType;
   values: ReadonlySet<string>;
+  /**
+   * The value is one of the type's, added by an ALTER TYPE … ADD VALUE of the same transaction
+   * (55P04 unsafe use of new value: uncommittedAdd): that statement, and the BEGIN that opened the
+   * transaction (none: the Supabase CLI runs the whole file as one).
+   */
+  uncommitted?: { add: Statement; begin?: Statement };
+}
+
+/**
+ * The ALTER TYPE … ADD VALUE that added `value` to `type` in the transaction the statement at
+ * replay position `at` runs in, when PostgreSQL refuses to use it there (55P04 unsafe use of new
+ * value: "New enum values must be committed before they can be used"; measured: a policy's
+ * comparison or cast, an ADD VALUE … BEFORE, one in a DO block, after a RELEASE SAVEPOINT). Not
+ * when the type was made in that transaction too (allowed, measured), nor after a RENAME VALUE.
+ * The transaction is one the lint is sure of: a BEGIN (START TRANSACTION) before both in their
+ * file with no COMMIT, ROLLBACK or PREPARE TRANSACTION between, or the whole file of a Supabase
+ * CLI migration (one pgx batch, implicitly one transaction); other tools' own transactions per
+ * file are not assumed (psql -f commits each statement).
+ */
+function uncommittedAdd(model: Model, type: EnumType, value: string, at: number): BadValue['uncommitted'] {
+  const p = type.added.get(value);
+  if (p === undefined || p >= at) return undefined;
+  const add = model.statements[p]!;
+  const use = model.statements[at]!;
+  if (add.file !== use.file) return undefined;
+  const list = add.file.statements;
+  let begin: Statement | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    if (s.start >= use.stmt.start) break;
+    if (s.kind !== 'TransactionStmt' || s.origin !== 'file') continue;
+    const k = s.node?.kind;
+    if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') {
+      if (s.start < add.stmt.start) begin = s;
+    } else if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE') {
+      if (s.start > add.stmt.start) return undefined;
+      begin = undefined;
+    }
+  }
+  if (!begin && !isSupabaseCliMigration(add.file.file)) return undefined;
+  // (the type made in the same transaction: its new values may be used)
+  if (type.made >= 0) {
+    const made = model.statements[type.made]!;
+    if (made.file === add.file && (begin ? made.stmt.start > begin.start : true)) return undefined;
+  }
+  return begin ? { add: add.stmt, begin } : { add: add.stmt };
 }
 
 /**
@@ -234,8 +293,9 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
         const type = key ? facts.types.get(key) : undefined;
         const values = type ? valuesAt(type, at) : undefined;
         const s = values ? stringConst({ TypeCast: v }) : undefined;
-        if (s && s.location >= 0 && !values!.has(s.value)) {
-          out = { file: e.file, value: s.value, location: s.location, column: '', type: type!, values: values! };
+        const uncommitted = s && values!.has(s.value) ? uncommittedAdd(model, type!, s.value, at) : undefined;
+        if (s && s.location >= 0 && (!values!.has(s.value) || uncommitted)) {
+          out = { file: e.file, value: s.value, location: s.location, column: '', type: type!, values: values!, ...(uncommitted ? { uncommitted } : {}) };
           return false;
         }
         return undefined;
@@ -256,8 +316,9 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
           // comparing it with the column fails otherwise, 42883 operator does not exist, when it does)
           if (o?.TypeCast && castKey(model, o.TypeCast.typeName) !== col.type) continue;
           const s = stringConst(o);
-          if (s && s.location >= 0 && !values.has(s.value)) {
-            out = { file: e.file, value: s.value, location: s.location, column: col.column, type, values };
+          const uncommitted = s && values.has(s.value) ? uncommittedAdd(model, type, s.value, at) : undefined;
+          if (s && s.location >= 0 && (!values.has(s.value) || uncommitted)) {
+            out = { file: e.file, value: s.value, location: s.location, column: col.column, type, values, ...(uncommitted ? { uncommitted } : {}) };
             return false;
           }
         }

@@ -30,7 +30,7 @@ export type Rejection =
   | { code: '42883'; operator: OperatorMismatch }
   | { code: '42883'; arraySubselect: ArraySubselectMismatch }
   | { code: '42883'; subselectText: SubselectTextMismatch }
-  | { code: '22P02'; enumValue: BadValue }
+  | { code: '22P02' | '55P04'; enumValue: BadValue }
   /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
   | { code: 'aborted'; by: Policy };
 
@@ -293,7 +293,7 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (first && first === arraySubselect) return { code: '42883', arraySubselect };
   if (subselectText) return { code: '42883', subselectText };
   const enumValue = enumRejection(model, p);
-  return enumValue ? { code: '22P02', enumValue } : undefined;
+  return enumValue ? { code: enumValue.uncommitted ? '55P04' : '22P02', enumValue } : undefined;
 }
 
 /** The string of p's CREATE POLICY that is no value of the enum type it meets (22P02), if any. */

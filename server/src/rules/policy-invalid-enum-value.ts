@@ -3,24 +3,41 @@ import { defineRule } from './types.js';
 
 // A policy comparing a column of an enum type with a string that is not one of the type's
 // values: PostgreSQL converts the string to the enum when it analyses the CREATE POLICY and
-// rejects the statement with 22P02 invalid input value for enum (event-spark-plan's 'usuario').
+// rejects the statement with 22P02 invalid input value for enum (event-spark-plan's 'usuario'),
+// or with 55P04 unsafe use of new value when ALTER TYPE … ADD VALUE added it in the same
+// transaction (a Supabase CLI migration adding a role and the policies for it).
 // (What is found: analysis/enum-values.ts, which rejected.ts reads too.)
 
 export const policyInvalidEnumValue = defineRule({
   meta: {
     id: 'policy-invalid-enum-value',
-    description: 'A policy compares a column of an enum type with a string that is not one of its values, or casts such a string to the type: PostgreSQL rejects the CREATE POLICY (22P02).',
+    description: 'A policy compares a column of an enum type with a string that is not one of its values, or casts such a string to the type (22P02), or uses a value the same transaction adds (55P04): PostgreSQL rejects the CREATE POLICY.',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
     guards:
-      "PostgreSQL converts a string compared with an enum column to the enum when it analyses the policy: a string that is not one of the type's values fails the CREATE POLICY (or ALTER POLICY) with 22P02 invalid input value for enum, and the policy does not exist.",
+      "PostgreSQL converts a string compared with an enum column to the enum when it analyses the policy: a string that is not one of the type's values fails the CREATE POLICY (or ALTER POLICY) with 22P02 invalid input value for enum, one that ALTER TYPE … ADD VALUE added in the same uncommitted transaction with 55P04 unsafe use of new value, and the policy does not exist.",
     shownBy: { statement: ['22P02'] },
   },
   check({ model, report }) {
-    for (const { stmt, bad } of invalidEnumValues(model)) {
+    for (const { file, stmt, bad } of invalidEnumValues(model)) {
       const n = stmt.node;
       const name = String(n.policy_name ?? '');
+      const what = stmt.kind === 'AlterPolicyStmt' ? 'ALTER' : 'CREATE';
+      const u = bad.uncommitted;
+      if (u) {
+        const line = (s: { start: number }) => file.positionAt(s.start).line + 1;
+        report({
+          file: bad.file,
+          start: bad.location,
+          end: bad.location + bad.value.length + 2,
+          message:
+            `Policy "${name}" on ${model.relKey(n.table)} ${bad.column ? `compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}'` : `casts '${bad.value}' to the enum type ${bad.type.name}`}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : 'the Supabase CLI runs each migration file as one transaction'}): ` +
+            `PostgreSQL refuses to use an enum value before the transaction that added it commits, and rejects the ${what} POLICY with 55P04 unsafe use of new value "${bad.value}" of enum type ${bad.type.name}, so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'}, the transaction rolls back (the ADD VALUE too) and the migration stops here. ` +
+            `Add the value in an earlier migration (or commit it before this statement), or create the type with it.`,
+        });
+        continue;
+      }
       const list = [...bad.values].map((v) => `'${v}'`).join(', ');
       report({
         file: bad.file,
@@ -30,7 +47,7 @@ export const policyInvalidEnumValue = defineRule({
           (bad.column
             ? `Policy "${name}" on ${model.relKey(n.table)} compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}', which is not one of its values (${list}) when the policy is made: `
             : `Policy "${name}" on ${model.relKey(n.table)} casts '${bad.value}' to the enum type ${bad.type.name}, which has no such value (${list}) when the policy is made: `) +
-          `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy and rejects the ${stmt.kind === 'AlterPolicyStmt' ? 'ALTER' : 'CREATE'} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${stmt.kind === 'AlterPolicyStmt' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
+          `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy and rejects the ${what} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
           `Use one of its values, or add this one first (ALTER TYPE ${bad.type.name} ADD VALUE '${bad.value}', in an earlier migration).`,
       });
     }
