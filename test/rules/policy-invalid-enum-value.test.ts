@@ -2,7 +2,7 @@
 // values fails the CREATE POLICY with 22P02 (PGlite), where the migrations make it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { closeAll, closeDb, count, freshDb, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -221,5 +221,25 @@ ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
     });
   } finally {
     await db.exec('DROP TYPE public.app_role_55p04 CASCADE');
+  }
+});
+
+test("err: the second Invalid example: BEGIN; ALTER TYPE … ADD VALUE 'advisor'; a policy comparing role with it; COMMIT: PGlite refuses the CREATE POLICY with 55P04, and the transaction rolls back with the new value", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), "'advisor'");
+  assert.match(finding.message, /a value the ALTER TYPE … ADD VALUE of line 6 adds in the same transaction \(the one its BEGIN of line 5 opens\): .*55P04 unsafe use of new value "advisor" of enum type app_role/);
+  // (a database of its own: the statements before BEGIN commit, as psql runs them)
+  const db = await freshDb();
+  try {
+    await db.exec(AUTH_STUB_SQL);
+    const sql = sqlOf(ws);
+    const at = sql.indexOf('BEGIN;');
+    await db.exec(sql.slice(0, at));
+    const r = await db.exec(sql.slice(at)).then(() => 'applied', (e: { code?: string; message?: string }) => `${e.code} ${e.message}`);
+    assert.equal(r, '55P04 unsafe use of new value "advisor" of enum type app_role');
+    await db.exec('ROLLBACK');
+    assert.deepEqual((await db.query(`SELECT enum_range(NULL::app_role)::text AS r`)).rows, [{ r: '{administrator,collaborator}' }]);
+  } finally {
+    await closeDb(db);
   }
 });
