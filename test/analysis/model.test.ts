@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { mergeConfig } from '../../server/src/analysis/config.js';
-import { buildModel, migrationOrder, type Model } from '../../server/src/analysis/model.js';
+import { buildModel, migrationOrder, notReplayedReason, type Model } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { groupsOf } from '../../server/src/analysis/privileges.js';
@@ -350,6 +350,28 @@ DROP TABLE d;`,
     assert.ok(m.tables.has('public.slowdown'));
     assert.ok(m.tables.has('public.sq'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt' || s.stmt.kind === 'AlterTableStmt' && /down/.test(s.file.file)).length, 0);
+  });
+  test("ok: a sqitch project kept in a folder named verify or revert (constructive-io/testing-pgpm-modules-fixture's pgpm module packages/verify/) has its deploy/ scripts replayed; its own revert/ and verify/ are not", () => {
+    const deploy = "-- Deploy procedures/verify_role to pg\nBEGIN;\nCREATE FUNCTION verify_role (_user text) RETURNS boolean AS $$\nBEGIN\n  RETURN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = _user);\nEND;\n$$ LANGUAGE plpgsql STABLE;\nCOMMIT;\n";
+    const files = {
+      'packages/verify/deploy/procedures/verify_role.sql': deploy,
+      'packages/verify/revert/procedures/verify_role.sql': '-- Revert procedures/verify_role from pg\nBEGIN;\nDROP FUNCTION verify_role;\nCOMMIT;\n',
+      'packages/verify/verify/procedures/verify_role.sql': "-- Verify procedures/verify_role on pg\nBEGIN;\nSELECT verify_function ('public.verify_role');\nROLLBACK;\n",
+      'packages/revert/deploy/schemas/app/tables/notes.sql': 'BEGIN;\nCREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCOMMIT;\n',
+      'packages/revert/revert/schemas/app/tables/notes.sql': 'BEGIN;\nALTER TABLE notes DISABLE ROW LEVEL SECURITY;\nDROP TABLE notes;\nCOMMIT;\n',
+    };
+    const m = model(files);
+    assert.deepEqual(m.functions.get('public.verify_role')?.map((f) => f.created.file), ['packages/verify/deploy/procedures/verify_role.sql']);
+    assert.equal(m.tables.get('public.notes')?.rlsEnabled, true);
+    assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
+    const reasons = Object.entries(files).map(([f, t]) => [f, notReplayedReason(parseFile(f, t)) === undefined]);
+    assert.deepEqual(reasons, [
+      ['packages/verify/deploy/procedures/verify_role.sql', true],
+      ['packages/verify/revert/procedures/verify_role.sql', false],
+      ['packages/verify/verify/procedures/verify_role.sql', false],
+      ['packages/revert/deploy/schemas/app/tables/notes.sql', true],
+      ['packages/revert/revert/schemas/app/tables/notes.sql', false],
+    ]);
   });
   test("ok: a pg_dump snapshot of what the migrations before it made (graphile-migrate's data/schema.sql) is not replayed; a dump no migration precedes is", () => {
     const DUMP = '--\n-- PostgreSQL database dump\n--\n\n-- Dumped by pg_dump version 17.2\n\nSET check_function_bodies = false;\n';

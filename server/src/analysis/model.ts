@@ -1171,11 +1171,17 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
  * sqlx, diesel's `down.sql`), a Flyway undo migration (`U<version>__<name>.sql`), a postgrator
  * undo migration (`<version>.undo.<name>.sql`, beside its `.do.` twin), or a sqitch
  * `revert/` script (and its `verify/` one, which checks and changes nothing). It is parsed (a
- * syntax error is still reported) but not replayed.
+ * syntax error is still reported) but not replayed. Of a sqitch project's folders, the one nearest
+ * the file decides: `packages/verify/deploy/x.sql` is a deploy script of a project kept in a folder
+ * named verify (a pgpm module's), which `sqitch deploy` runs.
  */
 export function isRollbackFile(file: string): boolean {
   const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base) || /(^|[\\/])(revert|verify)[\\/].+\.sql$/i.test(file);
+  if (/(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base)) return true;
+  if (!/\.sql$/i.test(base)) return false;
+  const folders = file.split(/[\\/]/).slice(0, -1).map((d) => d.toLowerCase());
+  const nearest = folders.reverse().find((d) => d === 'deploy' || d === 'revert' || d === 'verify');
+  return nearest === 'revert' || nearest === 'verify';
 }
 
 /**
