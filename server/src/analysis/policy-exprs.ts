@@ -142,9 +142,41 @@ interface PolicyIndex {
   byKey: Map<string, Policy[]>;
   /** active rows by FLAG_ bit (1 << i), in model order */
   withFlag: PolicyRow[][];
+  /** the runs of `active`, a table's (or a key's) after another, in model order (activeRuns) */
+  activeRuns: ActiveRun[];
   /** rows by policy, once asked (rowOf) */
   byPolicy?: Map<Policy, PolicyRow>;
 }
+
+/**
+ * The active rows of one run of the index (a table's policies, or those on a key the workspace
+ * does not create), and what recursion.ts activeReads derives from them. `kept`: the run is a
+ * table's own, kept on the table for the next models' indexes (tableRuns), and so is what is set
+ * on it.
+ */
+export interface ActiveRun {
+  active: PolicyRow[];
+  kept: boolean;
+  /** recursion.ts activeReads' records of these rows, and the default schema they were read under */
+  reads: readonly object[] | undefined;
+  readsSchema: string | undefined;
+}
+
+/** A table's run of the index: the rows of its own policies (table.policies, in order), and the active ones. */
+interface TableRun extends ActiveRun {
+  rows: PolicyRow[];
+}
+
+/**
+ * The runs of the tables whose policies PostgreSQL accepts, kept on the table object across
+ * models. A re-lint's model holds the same table objects where its replay did not touch them
+ * (model.ts "sharing the replay's state"), and a table's run of the index follows from the table
+ * alone where none of its policies is rejected (the rows: its policies and itself; active: its
+ * RLS enabled; a run of its own policies is never early nor on an uncreated key): the next
+ * index takes such a run as it is, instead of looking up each policy's row again (bench: ≈ 2,200
+ * tables, ≈ 9,000 policies, at every re-lint), and asks again only the tables the edit touched.
+ */
+const tableRuns = new WeakMap<Table, TableRun>();
 
 function buildIndex(model: Model): PolicyIndex {
   const policies = model.policies;
@@ -153,46 +185,81 @@ function buildIndex(model: Model): PolicyIndex {
   const activePolicies: Policy[] = [];
   const byKey = new Map<string, Policy[]>();
   const withFlag: PolicyRow[][] = [];
+  const activeRuns: ActiveRun[] = [];
   for (let i = 0; i < FLAG_BITS; i++) withFlag.push([]);
   // a table's policies come one after the other in model.policies: its table is looked up once
   // per run, and its list is the run, sliced when the next one starts (a list grown by push()
   // has room for 17: bench cold lint, retained 51.9–52.1 → 51.6–52.0 MB over 3 × 6–8 runs, CPU
   // within the noise)
-  let key: string | undefined;
-  let table: Table | undefined;
-  let disabled = false;
-  // (a run of policies on a table the workspace creates that are not among its own: written
-  // before its CREATE TABLE, or after a DROP, they are rejected with 42P01 and never exist;
-  // rls-enabled-without-policy says so)
-  let early = false;
   let anyErrors: boolean | undefined;
-  let start = 0;
   const rejected = rejectedPolicies(model);
-  for (let i = 0; i < policies.length; i++) {
-    const p = policies[i]!;
-    if (p.table !== key) {
-      if (key !== undefined) addRun(byKey, key, policies, start, i, table);
-      key = p.table;
-      table = model.tables.get(key);
-      disabled = table === undefined && disabledUncreated(model, key);
-      // (nor a policy on a table the migrations make but that is gone where it is written: moved
-      // by ALTER TABLE … SET SCHEMA, or dropped; Solara's public.app_admins, moved to archive)
-      // (or one whose only CREATE TABLE has a syntax error: the table never exists)
-      early = table !== undefined ? !table.policies.includes(p) : createdAsTable(model, key) || ((anyErrors ??= model.files.some((f) => f.errors.length !== 0)) && createFailsToParse(model, key));
-      start = i;
-    }
-    let row = keptRow(p);
-    if (row === undefined || row.table !== table || (early && row.active)) row = rowFrom(p, table, early);
-    rows[i] = row;
-    // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
-    if (!row.active || disabled || (rejected.size !== 0 && rejected.has(p))) continue;
-    active.push(row);
-    activePolicies.push(p);
-    const f = row.usingFlags | row.checkFlags;
-    if (f !== 0) for (let b = 0; b < FLAG_BITS; b++) if (f & (1 << b)) withFlag[b]!.push(row);
+  // (the keys of the tables some policy of which PostgreSQL rejects: their runs are made again)
+  let rejectedKeys: Set<string> | undefined;
+  if (rejected.size !== 0) {
+    rejectedKeys = new Set();
+    rejected.forEach((_, p) => rejectedKeys!.add(p.table));
   }
-  if (key !== undefined) addRun(byKey, key, policies, start, policies.length, table);
-  return { rows, active, activePolicies, byKey, withFlag };
+  for (let start = 0; start < policies.length; ) {
+    const key = policies[start]!.table;
+    let end = start + 1;
+    while (end < policies.length && policies[end]!.table === key) end++;
+    const table = model.tables.get(key);
+    // (a table's own run: its policies, in order, and no other policy on its key next to them)
+    const own = table?.policies;
+    const whole = own !== undefined && own.length === end - start && own[0] === policies[start] && own[own.length - 1] === policies[end - 1];
+    const keep = whole && (rejectedKeys === undefined || !rejectedKeys.has(key));
+    const kept = keep ? tableRuns.get(table!) : undefined;
+    if (kept !== undefined) {
+      const list = kept.rows;
+      for (let i = 0; i < list.length; i++) rows[start + i] = list[i]!;
+      const on = kept.active;
+      for (let i = 0; i < on.length; i++) {
+        const row = on[i]!;
+        active.push(row);
+        activePolicies.push(row.policy);
+        const f = row.usingFlags | row.checkFlags;
+        if (f !== 0) for (let b = 0; b < FLAG_BITS; b++) if (f & (1 << b)) withFlag[b]!.push(row);
+      }
+      if (on.length !== 0) activeRuns.push(kept);
+      addRun(byKey, key, policies, start, end, table);
+      start = end;
+      continue;
+    }
+    const disabled = table === undefined && disabledUncreated(model, key);
+    // (a run of policies on a table the workspace creates that are not among its own: written
+    // before its CREATE TABLE, or after a DROP, they are rejected with 42P01 and never exist;
+    // rls-enabled-without-policy says so)
+    // (nor a policy on a table the migrations make but that is gone where it is written: moved
+    // by ALTER TABLE … SET SCHEMA, or dropped; Solara's public.app_admins, moved to archive)
+    // (or one whose only CREATE TABLE has a syntax error: the table never exists)
+    const p0 = policies[start]!;
+    const early = table !== undefined ? !table.policies.includes(p0) : createdAsTable(model, key) || ((anyErrors ??= model.files.some((f) => f.errors.length !== 0)) && createFailsToParse(model, key));
+    const from = active.length;
+    // (what a row made now would say of it: a row kept on the statement was made under another
+    // model, where the same policy may have been early — on a key a later CREATE TABLE makes — and
+    // is not now, or the reverse)
+    const act = !early && (table === undefined || table.rlsEnabled);
+    for (let i = start; i < end; i++) {
+      const p = policies[i]!;
+      let row = keptRow(p);
+      if (row === undefined || row.table !== table || row.active !== act) row = rowFrom(p, table, early);
+      rows[i] = row;
+      // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
+      if (!row.active || disabled || (rejected.size !== 0 && rejected.has(p))) continue;
+      active.push(row);
+      activePolicies.push(p);
+      const f = row.usingFlags | row.checkFlags;
+      if (f !== 0) for (let b = 0; b < FLAG_BITS; b++) if (f & (1 << b)) withFlag[b]!.push(row);
+    }
+    if (keep && !early) {
+      const run: TableRun = { active: active.slice(from), kept: true, reads: undefined, readsSchema: undefined, rows: rows.slice(start, end) };
+      tableRuns.set(table!, run);
+      if (run.active.length !== 0) activeRuns.push(run);
+    } else if (active.length !== from) activeRuns.push({ active: active.slice(from), kept: false, reads: undefined, readsSchema: undefined });
+    addRun(byKey, key, policies, start, end, table);
+    start = end;
+  }
+  return { rows, active, activePolicies, byKey, withFlag, activeRuns };
 }
 
 /**
@@ -443,6 +510,11 @@ export function activeRowsWith(model: Model, flag: number): PolicyRow[] {
 /** The rows of the policies PostgreSQL applies (see activePolicies). */
 export function activeRows(model: Model): PolicyRow[] {
   return policyIndex(model).active;
+}
+
+/** activeRows in runs, a table's rows (or a key's) after another's: what is set on a run kept on its table lasts while the run is the next models' too. */
+export function activeRuns(model: Model): readonly ActiveRun[] {
+  return policyIndex(model).activeRuns;
 }
 
 /**
