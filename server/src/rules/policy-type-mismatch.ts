@@ -3,12 +3,12 @@ import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } 
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { nameParts, sqlOneLine, walk } from '../analysis/parse.js';
-import { activeRows } from '../analysis/policy-exprs.js';
+import { activeRuns, type ActiveRun, type PolicyRow } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix, type RuleContext } from './types.js';
 import { bareValue, fileOf, quoteIdent, where } from './lib/util.js';
 import { stopsAt } from './policy-already-exists.js';
-import { calledUuidAsNumber, laterDigitsGuard, uuidsAsNumbers, type HelperUuidAsNumber, type UuidAsNumber } from './lib/uuid-as-number.js';
+import { anyHelperCasts, calledUuidAsNumber, castsToNumberIn, laterDigitsGuard, uuidsAsNumbers, type HelperUuidAsNumber, type UuidAsNumber } from './lib/uuid-as-number.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -392,26 +392,53 @@ export const policyTypeMismatch = defineRule({
         fixes: fix ? [fix] : [],
       });
     }
-    for (const row of activeRows(model)) {
-      const p = row.policy;
-      // (anon has no user, and service_role bypasses RLS: neither evaluates the cast with an id set)
-      if (p.roles.every((r) => r === 'anon' || r === 'service_role')) continue;
-      let reported = false;
-      for (const e of row.exprs) {
-        const u = uuidsAsNumbers(model, e.node)[0];
-        if (!u) continue;
-        reportUuidAsNumber(model, report, p, e.file, e.node, u);
-        reported = true;
-        break;
-      }
-      // (else a helper the policy calls: one finding per policy, on its first such call)
-      if (reported) continue;
-      for (const e of row.exprs) {
-        const h = calledUuidAsNumber(model, e.node);
-        if (!h) continue;
-        reportHelperUuidAsNumber(model, report, p, e.file, h);
-        break;
-      }
+    // run by run (a table's active policies): a run none of whose expressions casts to a number,
+    // where no function body does either, has nothing to report (what a kept run's nodes hold is
+    // kept with it: castsOfRun)
+    const helpers = anyHelperCasts(model);
+    const runs = activeRuns(model);
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
+      if (helpers || castsOfRun(run)) checkRows(model, report, run.active);
     }
   },
 });
+
+/**
+ * Whether an expression of the run's rows holds a cast to a number (castsToNumberIn): what the
+ * nodes hold, kept on the run (a run kept on its table has the same rows at the next re-lint).
+ */
+function castsOfRun(run: ActiveRun): boolean {
+  let v = castsByRun.get(run);
+  if (v === undefined) {
+    v = run.active.some((row) => row.exprs.some((e) => castsToNumberIn(e.node)));
+    castsByRun.set(run, v);
+  }
+  return v;
+}
+const castsByRun = new WeakMap<ActiveRun, boolean>();
+
+/** The uuid-through-text casts of the rows' policies, their own or a helper's they call: one finding per policy. */
+function checkRows(model: Model, report: RuleContext['report'], rows: readonly PolicyRow[]): void {
+  for (const row of rows) {
+    const p = row.policy;
+    // (anon has no user, and service_role bypasses RLS: neither evaluates the cast with an id set)
+    if (p.roles.every((r) => r === 'anon' || r === 'service_role')) continue;
+    let reported = false;
+    for (const e of row.exprs) {
+      const u = uuidsAsNumbers(model, e.node)[0];
+      if (!u) continue;
+      reportUuidAsNumber(model, report, p, e.file, e.node, u);
+      reported = true;
+      break;
+    }
+    // (else a helper the policy calls: one finding per policy, on its first such call)
+    if (reported) continue;
+    for (const e of row.exprs) {
+      const h = calledUuidAsNumber(model, e.node);
+      if (!h) continue;
+      reportHelperUuidAsNumber(model, report, p, e.file, h);
+      break;
+    }
+  }
+}

@@ -282,7 +282,7 @@ function helperCast(model: Model, f: Func, chain: Func[]): HelperUuidAsNumber | 
  * what its body casts.
  */
 export function calledUuidAsNumber(model: Model, root: Node): (HelperUuidAsNumber & { call: Node }) | undefined {
-  if (!memoModel(model, 'uuid-as-number:any-body', anyBodyCasts)) return undefined;
+  if (!anyHelperCasts(model)) return undefined;
   for (const c of evaluatedCalls(root)) {
     const f = resolveCall(model, nameParts(c.funcname), (c.args ?? []).length, c);
     const h = f && helperUuidAsNumber(model, f);
@@ -291,11 +291,33 @@ export function calledUuidAsNumber(model: Model, root: Node): (HelperUuidAsNumbe
   return undefined;
 }
 
-/** Whether a function body of the model casts a call's value to a number where helperUuidAsNumber looks (most workspaces: none, and no policy's call is followed). */
-function anyBodyCasts(model: Model): boolean {
-  for (const list of model.functions.values()) for (const f of list) for (const node of evaluatedBodyNodes(f)) if (numberCastsOfBody(node).length) return true;
-  return false;
+/** Whether a tree (a policy's USING or WITH CHECK) holds a cast to a number uuidsAsNumbers looks at: without one it finds none, whatever the model. */
+export function castsToNumberIn(root: Node): boolean {
+  return numberCastsOfCalls(root).length !== 0;
 }
+
+/** Whether some function body of the model casts a call's value to a number where helperUuidAsNumber looks: without one, calledUuidAsNumber finds none. */
+export function anyHelperCasts(model: Model): boolean {
+  return memoModel(model, 'uuid-as-number:any-body', anyBodyCasts);
+}
+
+/**
+ * Whether a function body of the model casts a call's value to a number where helperUuidAsNumber
+ * looks (most workspaces: none, and no policy's call is followed). Asked per overload list and kept
+ * on it: a re-lint's model shares the lists an edit does not touch, and what is asked reads the
+ * functions alone (the bench's ≈ 4,500 functions were each asked again at every re-lint).
+ */
+function anyBodyCasts(model: Model): boolean {
+  let any = false;
+  model.functions.forEach((list) => {
+    if (any) return;
+    let v = bodyCastsOfList.get(list);
+    if (v === undefined) bodyCastsOfList.set(list, (v = list.some((f) => evaluatedBodyNodes(f).some((node) => numberCastsOfBody(node).length !== 0))));
+    any = v;
+  });
+  return any;
+}
+const bodyCastsOfList = new WeakMap<readonly Func[], boolean>();
 
 /** The statements of a function's body that run whenever it runs (helperUuidAsNumber), their nodes in order. */
 function evaluatedBodyNodes(f: Func): Node[] {
