@@ -678,15 +678,20 @@ export class TooDeep extends Error {
 }
 
 /**
- * Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its name nodes (in
- * place). Throws TooDeep for a tree deeper than MAX_TREE_DEPTH.
+ * Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its names (in
+ * place): its strings, its name nodes and its lists of name nodes (shared). Throws TooDeep for a
+ * tree deeper than MAX_TREE_DEPTH.
  */
 export function relocate(node: Node, map: (loc: number) => number, depth = 0): void {
   if (depth > MAX_TREE_DEPTH) throw new TooDeep();
   if (Array.isArray(node)) {
+    if (Object.isFrozen(node)) return; // (a shared name list: no offset, already shared)
     for (let i = 0; i < node.length; i++) {
       const x = node[i];
-      if (x?.String) node[i] = shared(x);
+      if (typeof x === 'string') node[i] = sharedString(x);
+      else if (x?.String) node[i] = shared(x);
+      else if (x?.AccessPriv) node[i] = sharedPriv(x);
+      else if (Array.isArray(x)) node[i] = relocatedList(x, map, depth + 1);
       else relocate(x, map, depth + 1);
     }
     return;
@@ -696,29 +701,119 @@ export function relocate(node: Node, map: (loc: number) => number, depth = 0): v
     const v = node[key];
     if (typeof v === 'number') {
       if (v >= 0 && LOCATION_KEYS.has(key)) node[key] = map(v);
-    } else if (v !== null && typeof v === 'object') {
+    } else if (typeof v === 'string') node[key] = sharedString(v);
+    else if (v !== null && typeof v === 'object') {
       if (v.String) node[key] = shared(v);
+      else if (key === 'sval') node[key] = sharedValue(v); // (A_Const's)
+      else if (Array.isArray(v)) node[key] = relocatedList(v, map, depth + 1);
       else relocate(v, map, depth + 1);
     }
   }
 }
 
+/** `list` relocated, or the one frozen list of the same name nodes when it holds only names (`funcname`, `names`, a ColumnRef's `fields`). */
+function relocatedList(list: Node[], map: (loc: number) => number, depth: number): Node[] {
+  relocate(list, map, depth);
+  if (list.length === 0 || list.length > 4 || Object.isFrozen(list)) return list;
+  for (let i = 0; i < list.length; i++) if (sharedStrings.get(list[i]?.String?.sval) !== list[i]) return list;
+  return sharedList(list);
+}
+
 /**
  * One object for every `{String: {sval}}` node with the same text: a quarter of an AST's
- * objects are such names (columns, types, functions, roles), and they hold no location.
- * Nodes are never mutated after parsing, so sharing them changes nothing but memory. The
- * table is emptied when it grows large (names typed letter by letter), which only ends
- * sharing for the names seen before.
+ * objects are such names (columns, types, functions, roles), and they hold no location. One
+ * string for each text the trees hold (JSON.parse makes a string per occurrence), and one frozen
+ * array for each list of the same name nodes (a qualified name, a column reference's fields):
+ * nodes are never mutated after parsing (a write to a shared list would throw), so sharing them
+ * changes nothing but memory. On the bench's workspace the parsed files kept went from 62 to
+ * ≈ 49 MB. The tables are emptied when they grow large (names typed letter by letter), which
+ * only ends sharing for the names seen before.
  */
 const sharedStrings = new Map<string, Node>();
+const sharedTexts = new Map<string, string>();
+/** the shared lists, by their first name node, then the next… (`list`: the list that ends there) */
+interface ListTrie {
+  list?: readonly Node[];
+  next?: Map<Node, ListTrie>;
+}
+const sharedLists = new Map<Node, ListTrie>();
+let sharedListCount = 0;
+const SHARED_MAX = 100_000;
+
 function shared(n: Node): Node {
   const sval = n.String.sval;
   if (typeof sval !== 'string' || !isNameNode(n)) return n;
   const known = sharedStrings.get(sval);
   if (known) return known;
-  if (sharedStrings.size >= 100_000) sharedStrings.clear();
+  if (sharedStrings.size >= SHARED_MAX) {
+    sharedStrings.clear();
+    sharedLists.clear(); // (keyed by the name nodes shared so far)
+    sharedListCount = 0;
+  }
+  n.String.sval = sharedString(sval);
   sharedStrings.set(sval, n);
   return n;
+}
+
+function sharedString(s: string): string {
+  if (s.length > 64) return s; // (a body, a comment: each its own)
+  const known = sharedTexts.get(s);
+  if (known !== undefined) return known;
+  if (sharedTexts.size >= SHARED_MAX) sharedTexts.clear();
+  sharedTexts.set(s, s);
+  return s;
+}
+
+/** One object for every string constant's value with the same text (A_Const's `sval`, which holds no offset). */
+const sharedValues = new Map<string, Node>();
+function sharedValue(v: Node): Node {
+  const text = v.sval;
+  if (typeof text !== 'string' || text.length > 64) return v;
+  for (const k in v) if (k !== 'sval') return v;
+  const known = sharedValues.get(text);
+  if (known) return known;
+  if (sharedValues.size >= SHARED_MAX) sharedValues.clear();
+  v.sval = sharedString(text);
+  sharedValues.set(text, Object.freeze(v));
+  return v;
+}
+
+/** One node for every privilege of a GRANT or REVOKE (or role of a GRANT role) with the same name and no columns: `{AccessPriv: {priv_name}}`. */
+const sharedPrivs = new Map<string, Node>();
+function sharedPriv(n: Node): Node {
+  const name = n.AccessPriv.priv_name;
+  if (typeof name !== 'string') return n;
+  for (const k in n) if (k !== 'AccessPriv') return n;
+  for (const k in n.AccessPriv) if (k !== 'priv_name') return n;
+  const known = sharedPrivs.get(name);
+  if (known) return known;
+  if (sharedPrivs.size >= SHARED_MAX) sharedPrivs.clear();
+  n.AccessPriv.priv_name = sharedString(name);
+  Object.freeze(n.AccessPriv);
+  sharedPrivs.set(name, Object.freeze(n));
+  return n;
+}
+
+/** The one frozen list holding the (shared) name nodes of `list`, in order. */
+function sharedList(list: Node[]): Node[] {
+  let at: ListTrie | undefined = sharedLists.get(list[0]);
+  if (!at) {
+    if (sharedListCount >= SHARED_MAX) {
+      sharedLists.clear();
+      sharedListCount = 0;
+    }
+    sharedLists.set(list[0], (at = {}));
+  }
+  for (let i = 1; i < list.length; i++) {
+    const next: Map<Node, ListTrie> = (at.next ??= new Map());
+    let t: ListTrie | undefined = next.get(list[i]);
+    if (!t) next.set(list[i], (t = {}));
+    at = t;
+  }
+  if (at.list) return at.list as Node[];
+  sharedListCount++;
+  at.list = Object.freeze(list);
+  return list;
 }
 
 function unwrap(stmt: Node): { kind: string; node: Node } {
@@ -898,7 +993,7 @@ function guardOf(cond: readonly Statement[], outer: IfGuard | undefined): IfGuar
  * For a previous parse somebody else still holds (a cloned Workspace); else moveInPlace.
  */
 function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unknown {
-  if (v === null || typeof v !== 'object') return v;
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v; // (frozen: shared, no offset)
   if (Array.isArray(v)) {
     const out: unknown[] = new Array(v.length);
     for (let i = 0; i < v.length; i++) out[i] = movedBy(v[i], delta, copies);
@@ -935,7 +1030,7 @@ function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unkno
  * `seen`: statements moved so far (a DO block's inner statements are in the file's list too).
  */
 function moveInPlace(v: unknown, delta: number, seen: Set<object>): void {
-  if (v === null || typeof v !== 'object') return;
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return; // (frozen: shared, no offset)
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
@@ -3024,7 +3119,7 @@ function writtenUnitLength(expr: string, x: number, s: WrittenString): number {
  * object once: a function body parsed in the SQL a string runs, placed where the string writes it.
  */
 function placeInPlace(v: unknown, start: (x: number) => number, end: (x: number) => number, seen: Set<object>): void {
-  if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  if (v === null || typeof v !== 'object' || seen.has(v) || Object.isFrozen(v)) return; // (frozen: shared, no offset)
   seen.add(v);
   if (Array.isArray(v)) {
     for (const x of v) placeInPlace(x, start, end, seen);
