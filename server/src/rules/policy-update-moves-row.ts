@@ -9,10 +9,10 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
 import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
-import { functionsFacts, keeper, type Keeper, type Kept, type TableDeps } from './lib/kept.js';
+import { functionsFacts, keeper, sameFacts, tablesHold, type TableDeps } from './lib/kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
-import { nameParts, walk } from '../analysis/parse.js';
+import { nameParts, sval, walk } from '../analysis/parse.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
@@ -40,36 +40,54 @@ export function columnsIn(n: Node): Set<string> {
  * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
  */
 export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
-  const k = keptOnNode(exact ? exactKinds : kinds, model, t, n);
-  let kind = k.value.get(g);
-  if (kind === undefined) k.value.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.tables)));
+  const k = keptOnNode(model, t, n);
+  const list = exact ? k.exact : k.kinds;
+  if (list !== undefined) for (let i = 0; i < list.length; i += 2) if (list[i] === g) return list[i + 1] as Kind;
+  const kind = kindOfUncached(model, t, n, g, exact, exact ? (k.tables ??= []) : undefined);
+  if (exact) (k.exact ??= []).push(g, kind);
+  else (k.kinds ??= []).push(g, kind);
   return kind;
 }
-const kinds = keeper<Node, Map<string, Kind>>();
-const exactKinds = keeper<Node, Map<string, Kind>>();
 
 /**
- * What is kept on a condition's node across lints (lib/kept.ts: kindOf's, groupColumnsOf's,
- * ownColumns' results, by group column), valid while calls resolve the same (functionsToken: what
- * looksAtCaller asks), the table has the same name and columns (columnsSig: a table made again
- * by a replay after an edit keeps them), and the tables its sub-selects read are the same
- * objects. The bench's 2,234 tables, each of whose policies the check asks these several
- * times: ≈ 60 ms a re-lint.
+ * What is kept on a condition's node across lints, one record per node: kindOf's, groupColumnsOf's
+ * and ownColumns' results, by group column, valid while calls resolve the same (functionsToken:
+ * what looksAtCaller asks), the table has the same name and columns (columnsSig: a table made
+ * again by a replay after an edit keeps them), and the tables its sub-selects read are the same
+ * objects (those any of the results read: one that no longer holds drops them all). The bench's
+ * 2,234 tables, each of whose policies the check asks these several times: ≈ 60 ms a re-lint.
+ * (One record of lists, not one keeper entry and Map per result: ≈ 3 MB less kept on the bench.)
  */
-function keptOnNode<V>(nodes: Keeper<Node, Map<string, V>>, model: Model, t: Table, n: Node): Kept<Map<string, V>> & { tables: TableDeps } {
+interface OnNode {
+  facts: readonly unknown[];
+  sig: string;
+  /** the relations the results read (undefined: none yet) */
+  tables: TableDeps | undefined;
+  /** kindOf's answers: group column, kind, group column, kind, … */
+  kinds: string[] | undefined;
+  /** the same with `exact` */
+  exact: string[] | undefined;
+  groups: Set<string> | undefined;
+  /** ownColumns' answers: group column, columns, … */
+  own: Array<string | string[]> | undefined;
+}
+const onNodes = new WeakMap<Node, OnNode>();
+
+function keptOnNode(model: Model, t: Table, n: Node): OnNode {
   const facts = functionsFacts(model);
   const sig = columnsSig(t);
-  return (nodes.get(model, n, facts, sig) ?? nodes.set(n, facts, sig, new Map(), [])) as Kept<Map<string, V>> & { tables: TableDeps };
+  let k = onNodes.get(n);
+  if (k !== undefined && k.sig === sig && sameFacts(k.facts, facts) && (k.tables === undefined || tablesHold(model, k.tables))) return k;
+  k = { facts, sig, tables: undefined, kinds: undefined, exact: undefined, groups: undefined, own: undefined };
+  onNodes.set(n, k);
+  return k;
 }
 
 /** groupColumns of one condition, kept on its node (keptOnNode). */
 export function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
-  const k = keptOnNode(groupsOn, model, t, n);
-  let cols = k.value.get('');
-  if (!cols) k.value.set('', (cols = groupColumns(model, t, [n], k.tables)));
-  return cols;
+  const k = keptOnNode(model, t, n);
+  return (k.groups ??= groupColumns(model, t, [n], (k.tables ??= [])));
 }
-const groupsOn = keeper<Node, Map<string, Set<string>>>();
 
 /** A table's key and columns as one string, kept per table object: what the results kept on nodes depend on of it. */
 function columnsSig(t: Table): string {
@@ -79,7 +97,55 @@ function columnsSig(t: Table): string {
 }
 const sigs = new WeakMap<Table, string>();
 
-function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: TableDeps): Kind {
+/**
+ * The names of the columns a condition references (any qualifier, lower-case, as columnsIn), and
+ * whether a call in it takes a column as an argument: one walk of its own, which keeps nothing on
+ * the nodes (columnsIn's census is kept on each: the rule asks this of conditions' parts no other
+ * rule looks at, and keeps its answers).
+ */
+interface Named {
+  cols: Set<string>;
+  columnArg: boolean;
+}
+function named(n: Node): Named {
+  const out: Named = { cols: new Set(), columnArg: false };
+  if (n && typeof n === 'object') namedIn(n, out);
+  return out;
+}
+function namedIn(n: Node, out: Named): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') namedIn(x, out);
+    }
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object' || k === 'String' || k === 'sval') continue;
+    if (k === 'ColumnRef') {
+      const name = columnName(v.fields);
+      if (name !== undefined) out.cols.add(name);
+      continue;
+    }
+    if (k === 'FuncCall' && !out.columnArg) {
+      const args = v.args as Node[] | undefined;
+      if (args) for (let i = 0; i < args.length; i++) if (args[i]?.ColumnRef) out.columnArg = true;
+    }
+    namedIn(v, out);
+  }
+}
+
+/** columnRef's name of a ColumnRef's fields (one or two names), lower-case. */
+function columnName(fields: Node[] | undefined): string | undefined {
+  if (!fields || fields.length === 0 || fields.length > 2) return undefined;
+  const a = sval(fields[0]);
+  if (fields.length === 1) return a === undefined ? undefined : a.toLowerCase();
+  const b = sval(fields[1]);
+  return a === undefined || b === undefined ? undefined : b.toLowerCase();
+}
+
+function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: TableDeps | undefined): Kind {
   const b = n?.BoolExpr;
   if (b?.boolop === 'OR_EXPR') {
     const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOfUncached(model, t, a, g, exact, deps));
@@ -93,7 +159,7 @@ function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boole
     return kinds.includes('own') ? 'own' : 'neutral';
   }
   if (b) return 'other';
-  const cols = exact ? columnsOfTable(model, t, n, deps) : columnsIn(n);
+  const cols = exact ? columnsOfTable(model, t, n, deps) : named(n).cols;
   if (cols.has(g)) return 'bound';
   const mine = [...cols].filter((c) => t.columns.includes(c));
   if (mine.length === 0) return 'neutral';
@@ -232,11 +298,10 @@ function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
 
 /** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node: keptOnNode). */
 function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
-  const k = keptOnNode(ownOn, model, t, n);
-  let out = k.value.get(g);
-  if (out) return out;
+  const k = keptOnNode(model, t, n);
+  if (k.own !== undefined) for (let i = 0; i < k.own.length; i += 2) if (k.own[i] === g) return k.own[i + 1] as string[];
   const found: string[] = [];
-  const deps = k.tables;
+  const deps = (k.tables ??= []);
   const visit = (x: Node): void => {
     const b = x?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(visit);
@@ -245,10 +310,9 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
     for (const c of columnsOfTable(model, t, x, deps)) if (!found.includes(c)) found.push(c);
   };
   visit(n);
-  k.value.set(g, (out = found));
-  return out;
+  (k.own ??= []).push(g, found);
+  return found;
 }
-const ownOn = keeper<Node, Map<string, string[]>>();
 
 /** Whether a policy is a permissive SELECT (or ALL) policy with a USING: one that shows rows. */
 const readsRows = (q: Policy): boolean => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
@@ -304,13 +368,10 @@ function hasOwnLeaf(model: Model, t: Table, n: Node): boolean {
   const b = n?.BoolExpr;
   if (b) return b.boolop !== 'NOT_EXPR' && (b.args as Node[]).some((a) => hasOwnLeaf(model, t, a));
   if (n?.SubLink) return false;
-  const c = census(n);
-  for (const f of c.funcCalls) for (const a of (f.args ?? []) as Node[]) if (a?.ColumnRef) return false;
+  const c = named(n);
+  if (c.columnArg) return false;
   let names = false;
-  for (const r of c.columnRefs) {
-    const col = columnRef({ ColumnRef: r });
-    if (col && t.columns.includes(col.name)) names = true;
-  }
+  for (const col of c.cols) if (t.columns.includes(col)) names = true;
   return names && looksAtCaller(model, n);
 }
 
