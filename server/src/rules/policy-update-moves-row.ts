@@ -43,9 +43,11 @@ export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false
   const k = keptOnNode(model, t, n);
   const list = exact ? k.exact : k.kinds;
   if (list !== undefined) for (let i = 0; i < list.length; i += 2) if (list[i] === g) return list[i + 1] as Kind;
-  const kind = kindOfUncached(model, t, n, g, exact, exact ? (k.tables ??= []) : undefined);
-  if (exact) (k.exact ??= []).push(g, kind);
-  else (k.kinds ??= []).push(g, kind);
+  const deps: TableDeps | undefined = exact ? [] : undefined;
+  const kind = kindOfUncached(model, t, n, g, exact, deps);
+  if (deps) addTables(k, deps);
+  if (exact) k.exact = k.exact === undefined ? [g, kind] : k.exact.concat(g, kind);
+  else k.kinds = k.kinds === undefined ? [g, kind] : k.kinds.concat(g, kind);
   return kind;
 }
 
@@ -56,7 +58,8 @@ export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false
  * again by a replay after an edit keeps them), and the tables its sub-selects read are the same
  * objects (those any of the results read: one that no longer holds drops them all). The bench's
  * 2,234 tables, each of whose policies the check asks these several times: ≈ 60 ms a re-lint.
- * (One record of lists, not one keeper entry and Map per result: ≈ 3 MB less kept on the bench.)
+ * One record of lists of the exact size, not a keeper entry and a Map per result, nor lists
+ * grown by push (room for 17 elements, where most hold 2).
  */
 interface OnNode {
   facts: readonly unknown[];
@@ -73,6 +76,11 @@ interface OnNode {
 }
 const onNodes = new WeakMap<Node, OnNode>();
 
+/** Adds the relations a result read to the node's record (a list of the exact size). */
+function addTables(k: OnNode, deps: TableDeps): void {
+  if (deps.length) k.tables = k.tables === undefined ? deps.slice() : k.tables.concat(deps);
+}
+
 function keptOnNode(model: Model, t: Table, n: Node): OnNode {
   const facts = functionsFacts(model);
   const sig = columnsSig(t);
@@ -86,7 +94,11 @@ function keptOnNode(model: Model, t: Table, n: Node): OnNode {
 /** groupColumns of one condition, kept on its node (keptOnNode). */
 export function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
   const k = keptOnNode(model, t, n);
-  return (k.groups ??= groupColumns(model, t, [n], (k.tables ??= [])));
+  if (k.groups) return k.groups;
+  const deps: TableDeps = [];
+  k.groups = groupColumns(model, t, [n], deps);
+  addTables(k, deps);
+  return k.groups;
 }
 
 /** A table's key and columns as one string, kept per table object: what the results kept on nodes depend on of it. */
@@ -133,6 +145,28 @@ function namedIn(n: Node, out: Named): void {
       if (args) for (let i = 0; i < args.length; i++) if (args[i]?.ColumnRef) out.columnArg = true;
     }
     namedIn(v, out);
+  }
+}
+
+/** The calls (FuncCall values) in a node, in the order census' funcCalls has them: one walk, nothing kept on the nodes (named). */
+function callsOf(n: Node): Node[] {
+  const out: Node[] = [];
+  if (n && typeof n === 'object') callsIn(n, out);
+  return out;
+}
+function callsIn(n: Node, out: Node[]): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') callsIn(x, out);
+    }
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object' || k === 'String' || k === 'sval') continue;
+    if (k === 'FuncCall') out.push(v);
+    callsIn(v, out);
   }
 }
 
@@ -227,7 +261,7 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Table
     const b = n?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(leaf);
     // (the columns it would bind, found first: asking whether it looks at the caller costs more;
-    // read from what census keeps per node, and the sub-select's conjuncts, not by walking the tree)
+    // the sub-select's conjuncts, or the calls of one walk that keeps nothing on the nodes: callsOf)
     const found: string[] = [];
     const link = bareLink(n);
     if (link) {
@@ -259,7 +293,7 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Table
         }
       }
     } else {
-      for (const v of census(n).funcCalls) {
+      for (const v of callsOf(n)) {
         for (const a of (v.args ?? []) as Node[]) {
           const c = columnRef(a);
           if (ofTable(c, false) && model.findFunction(nameParts(v.funcname), (v.args ?? []).length)) found.push(c!.name);
@@ -301,7 +335,7 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
   const k = keptOnNode(model, t, n);
   if (k.own !== undefined) for (let i = 0; i < k.own.length; i += 2) if (k.own[i] === g) return k.own[i + 1] as string[];
   const found: string[] = [];
-  const deps = (k.tables ??= []);
+  const deps: TableDeps = [];
   const visit = (x: Node): void => {
     const b = x?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(visit);
@@ -310,8 +344,10 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
     for (const c of columnsOfTable(model, t, x, deps)) if (!found.includes(c)) found.push(c);
   };
   visit(n);
-  (k.own ??= []).push(g, found);
-  return found;
+  addTables(k, deps);
+  const out = found.slice(); // (of the exact size: kept)
+  k.own = k.own === undefined ? [g, out] : k.own.concat([g, out]);
+  return out;
 }
 
 /** Whether a policy is a permissive SELECT (or ALL) policy with a USING: one that shows rows. */
@@ -339,7 +375,7 @@ function movableColumns(model: Model, t: Table): string[] {
   // updated through a membership only, stop here)
   const checks = (q: Policy) => (q.permissive && (q.command === 'update' || q.command === 'all') ? (q.withCheck ?? q.using) : undefined);
   if (!t.policies.some((q) => (readsRows(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
-    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, NOTHING, deps);
+    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, NOTHING, deps.slice());
     return NOTHING;
   }
   const bindings: Node[] = [];
@@ -359,7 +395,8 @@ function movableColumns(model: Model, t: Table): string[] {
       movable.push(g);
     }
   }
-  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, movable, deps);
+  if (movable !== NOTHING) movable = movable.slice(); // (lists kept of the exact size)
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, facts, undefined, movable, deps.slice());
   return movable;
 }
 
@@ -498,6 +535,11 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
     const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);
     if (r) (found.reports === NO_REPORTS ? (found.reports = []) : found.reports).push(r);
   }
+  // (kept: lists of the exact size, not the room for 17 elements push makes)
+  found.active = found.active.slice();
+  if (found.failing !== NO_ANSWERS) found.failing = found.failing.slice();
+  if (found.guards !== NO_ANSWERS) found.guards = found.guards.slice();
+  if (found.reports !== NO_REPORTS) found.reports = found.reports.slice();
   kept.set(model, t, accepted, found);
   return found.reports;
 }
