@@ -35,7 +35,7 @@ local uri = vim.uri_from_bufnr(bufnr)
 local exited = false
 local client_id = vim.lsp.start_client({
   name = 'pg-rls-lint',
-  cmd = { 'node', '--max-semi-space-size=8', server, '--stdio' },
+  cmd = { 'node', '--max-semi-space-size=8', '--v8-pool-size=1', server, '--stdio' },
   root_dir = root,
   workspace_folders = { { uri = vim.uri_from_fname(root), name = 'workspace' } },
   settings = { pgRlsLint = {} },
