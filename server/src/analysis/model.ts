@@ -2569,6 +2569,10 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
  */
 const NO_GRANTS = new Set<string>();
 
+/** A function no ALTER FUNCTION changed, and one without SET options: shared, never written to (ALTER FUNCTION's first makes its own list; applyFunctionOptions replaces the settings). */
+const NO_ALTERS: Loc[] = Object.freeze([]) as unknown as Loc[];
+const NO_SETTINGS: FunctionSetting[] = Object.freeze([]) as unknown as FunctionSetting[];
+
 /** The keys of a function body's facts that found none: shared, never written to (like all the facts' Sets). */
 const NO_KEYS = new Set<string>();
 /** A function body without TRUNCATE: shared, never written to. */
@@ -3115,7 +3119,7 @@ function copyFunc(f: Func): Func {
     stmt: f.stmt,
     publicExecute: f.publicExecute,
     executeGrants: copyGrantSet(f.executeGrants),
-    alters: f.alters.slice(),
+    alters: f.alters.length ? f.alters.slice() : NO_ALTERS,
   };
   if ('owner' in f) c.owner = f.owner;
   if ('executeByDefault' in f) c.executeByDefault = f.executeByDefault;
@@ -4380,7 +4384,8 @@ class Replay {
         for (const g of this.funcsOf(op.func)) {
           const f = this.ownFunc(g);
           applyFunctionOptions(f, this.fromCurrent(op.options));
-          f.alters.push(here);
+          if (f.alters === NO_ALTERS) f.alters = [here];
+          else f.alters.push(here);
         }
         break;
       case OP_ALTER_OWNER:
@@ -4693,7 +4698,7 @@ class Replay {
       stmt: op.stmt,
       publicExecute: !this.defaultExecuteRevoked,
       executeGrants: NO_GRANTS,
-      alters: [],
+      alters: NO_ALTERS,
       owner: this.currentRole ? { role: this.currentRole } : undefined,
     };
     if ('securityLoc' in pf) f.securityLoc = pf.securityLoc;
@@ -4922,7 +4927,7 @@ class Replay {
       isProcedure: !!n.is_procedure,
       securityDefiner: false,
       volatility: 'volatile',
-      settings: [],
+      settings: NO_SETTINGS,
       returnsTrigger: returns === 'trigger' || returns === 'event_trigger',
       returnType: n.returnType?.setof ? `setof ${returns}` : returns,
       body,
@@ -4937,7 +4942,7 @@ class Replay {
       stmt,
       publicExecute: true,
       executeGrants: NO_GRANTS,
-      alters: [],
+      alters: NO_ALTERS,
     };
     applyFunctionOptions(f, options);
     if (body) this.bodyWrites(f, body, facts!.setConfig, writes);
