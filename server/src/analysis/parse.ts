@@ -685,7 +685,6 @@ export class TooDeep extends Error {
 export function relocate(node: Node, map: (loc: number) => number, depth = 0): void {
   if (depth > MAX_TREE_DEPTH) throw new TooDeep();
   if (Array.isArray(node)) {
-    if (Object.isFrozen(node)) return; // (a shared name list: no offset, already shared)
     for (let i = 0; i < node.length; i++) {
       const x = node[i];
       if (typeof x === 'string') node[i] = sharedString(x);
@@ -711,10 +710,10 @@ export function relocate(node: Node, map: (loc: number) => number, depth = 0): v
   }
 }
 
-/** `list` relocated, or the one frozen list of the same name nodes when it holds only names (`funcname`, `names`, a ColumnRef's `fields`). */
+/** `list` relocated, or the one list of the same name nodes when it holds only names (`funcname`, `names`, a ColumnRef's `fields`). */
 function relocatedList(list: Node[], map: (loc: number) => number, depth: number): Node[] {
   relocate(list, map, depth);
-  if (list.length === 0 || list.length > 4 || Object.isFrozen(list)) return list;
+  if (list.length === 0 || list.length > 4) return list;
   for (let i = 0; i < list.length; i++) if (sharedStrings.get(list[i]?.String?.sval) !== list[i]) return list;
   return sharedList(list);
 }
@@ -722,10 +721,12 @@ function relocatedList(list: Node[], map: (loc: number) => number, depth: number
 /**
  * One object for every `{String: {sval}}` node with the same text: a quarter of an AST's
  * objects are such names (columns, types, functions, roles), and they hold no location. One
- * string for each text the trees hold (JSON.parse makes a string per occurrence), and one frozen
- * array for each list of the same name nodes (a qualified name, a column reference's fields):
- * nodes are never mutated after parsing (a write to a shared list would throw), so sharing them
- * changes nothing but memory. On the bench's workspace the parsed files kept went from 62 to
+ * string for each text the trees hold (JSON.parse makes a string per occurrence), and one array
+ * for each list of the same name nodes (a qualified name, a column reference's fields): nodes
+ * are never mutated after parsing, so sharing them changes nothing but memory. None of them
+ * holds an offset: moving one (moveInPlace) changes nothing. (Not frozen: a frozen array or
+ * object is of another kind to V8, and the walkers that meet both ran slower, ≈ 4 % more
+ * instructions for a cold bench lint under cachegrind.) On the bench's workspace the parsed files kept went from 62 to
  * ≈ 49 MB. The tables are emptied when they grow large (names typed letter by letter), which
  * only ends sharing for the names seen before.
  */
@@ -774,7 +775,7 @@ function sharedValue(v: Node): Node {
   if (known) return known;
   if (sharedValues.size >= SHARED_MAX) sharedValues.clear();
   v.sval = sharedString(text);
-  sharedValues.set(text, Object.freeze(v));
+  sharedValues.set(text, v);
   return v;
 }
 
@@ -789,12 +790,11 @@ function sharedPriv(n: Node): Node {
   if (known) return known;
   if (sharedPrivs.size >= SHARED_MAX) sharedPrivs.clear();
   n.AccessPriv.priv_name = sharedString(name);
-  Object.freeze(n.AccessPriv);
-  sharedPrivs.set(name, Object.freeze(n));
+  sharedPrivs.set(name, n);
   return n;
 }
 
-/** The one frozen list holding the (shared) name nodes of `list`, in order. */
+/** The one list holding the (shared) name nodes of `list`, in order. */
 function sharedList(list: Node[]): Node[] {
   let at: ListTrie | undefined = sharedLists.get(list[0]);
   if (!at) {
@@ -812,7 +812,7 @@ function sharedList(list: Node[]): Node[] {
   }
   if (at.list) return at.list as Node[];
   sharedListCount++;
-  at.list = Object.freeze(list);
+  at.list = list;
   return list;
 }
 
@@ -993,7 +993,7 @@ function guardOf(cond: readonly Statement[], outer: IfGuard | undefined): IfGuar
  * For a previous parse somebody else still holds (a cloned Workspace); else moveInPlace.
  */
 function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unknown {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v; // (frozen: shared, no offset)
+  if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     const out: unknown[] = new Array(v.length);
     for (let i = 0; i < v.length; i++) out[i] = movedBy(v[i], delta, copies);
@@ -1030,7 +1030,7 @@ function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unkno
  * `seen`: statements moved so far (a DO block's inner statements are in the file's list too).
  */
 function moveInPlace(v: unknown, delta: number, seen: Set<object>): void {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return; // (frozen: shared, no offset)
+  if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
@@ -1044,6 +1044,7 @@ function moveInPlace(v: unknown, delta: number, seen: Set<object>): void {
     if (seen.has(o)) return;
     seen.add(o);
   } else if (movesChecked) {
+    if (isSharedLeaf(o)) return; // (shared by several trees: no offset)
     if (seen.has(o)) throw new Error('moveInPlace: an object reached twice would be moved twice');
     seen.add(o);
   }
@@ -1060,6 +1061,19 @@ let movesChecked = false;
 /** For tests: moveInPlace throws when one move reaches an object other than a statement or a name node twice (it would move its offsets twice). */
 export function guardMoves(): void {
   movesChecked = true;
+}
+
+/** A string constant's value or a privilege node (shared: sharedValue, sharedPriv), which holds no offset. */
+function isSharedLeaf(o: Record<string, unknown>): boolean {
+  if (typeof o.sval === 'string') {
+    for (const k in o) if (k !== 'sval') return false;
+    return true;
+  }
+  const p = o.AccessPriv as Record<string, unknown> | undefined;
+  if (p === undefined || p === null || typeof p !== 'object') return false;
+  for (const k in o) if (k !== 'AccessPriv') return false;
+  for (const k in p) if (k !== 'priv_name') return false;
+  return true;
 }
 
 /** `{String: {sval}}` and nothing else: a name node, which holds no offset. */
@@ -3119,7 +3133,7 @@ function writtenUnitLength(expr: string, x: number, s: WrittenString): number {
  * object once: a function body parsed in the SQL a string runs, placed where the string writes it.
  */
 function placeInPlace(v: unknown, start: (x: number) => number, end: (x: number) => number, seen: Set<object>): void {
-  if (v === null || typeof v !== 'object' || seen.has(v) || Object.isFrozen(v)) return; // (frozen: shared, no offset)
+  if (v === null || typeof v !== 'object' || seen.has(v)) return;
   seen.add(v);
   if (Array.isArray(v)) {
     for (const x of v) placeInPlace(x, start, end, seen);
