@@ -243,3 +243,49 @@ test("err: the second Invalid example: BEGIN; ALTER TYPE … ADD VALUE 'advisor'
     await closeDb(db);
   }
 });
+
+test("err: a string passed for a helper's parameter of an enum type (the usual `has_role(auth.uid(), 'advisor')` with `_role app_role`), positional, named or before a default, is converted as PostgreSQL resolves the call: 22P02 when it is no value of the type, 55P04 when the same transaction added it; not with an overload taking text (PostgreSQL picks it), nor a helper made after the policy (42883 first) (PGlite)", async () => {
+  const head = `CREATE TYPE public.app_role AS ENUM ('admin', 'user');
+CREATE TABLE public.user_roles (user_id uuid NOT NULL, role public.app_role NOT NULL);
+CREATE TABLE public.docs (id bigint PRIMARY KEY);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role) $$;
+CREATE FUNCTION public.is_role(_role public.app_role, _user_id uuid DEFAULT auth.uid()) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role) $$;
+`;
+  const lint = (policy: string, extra = '') => lintFiles([{ file: 'supabase/migrations/001_base.sql', text: head + extra }, { file: 'supabase/migrations/002_docs.sql', text: policy }], ID).mine;
+  const p = (expr: string) => `CREATE POLICY docs_read ON public.docs FOR SELECT TO authenticated USING (${expr});\n`;
+  const cases: Array<[string, string | undefined]> = [
+    [p(`public.has_role(auth.uid(), 'advisor')`), "passes 'advisor' for has_role's parameter _role, of the enum type public.app_role, which is not one of its values ('admin', 'user')"],
+    [p(`has_role(_role => 'advisor', _user_id => (select auth.uid()))`), "passes 'advisor' for has_role's parameter _role"],
+    [p(`public.is_role('advisor')`), "passes 'advisor' for is_role's parameter _role"],
+    [p(`public.has_role(auth.uid(), 'admin')`), undefined],
+    [`ALTER TYPE public.app_role ADD VALUE 'advisor';\n${p(`public.has_role(auth.uid(), 'advisor')`)}`, "passes 'advisor' for has_role's parameter _role, of the enum type public.app_role, a value the ALTER TYPE … ADD VALUE of line 1 adds in the same transaction"],
+  ];
+  for (const [policy, message] of cases) {
+    const found = lint(policy);
+    assert.deepEqual(found.map((f) => f.message.includes(message ?? '\u0000')), message ? [true] : [], policy);
+  }
+  // (an overload taking text: PostgreSQL resolves the unknown string to it)
+  const overload = `CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT false $$;\n`;
+  assert.deepEqual(lint(p(`public.has_role(auth.uid(), 'advisor')`), overload), []);
+  // (the helper made only after the policy: PostgreSQL stops at the call, 42883, not at the string)
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/001_base.sql', text: head.slice(0, head.indexOf('CREATE FUNCTION')) }, { file: 'supabase/migrations/002_docs.sql', text: p(`public.has_role(auth.uid(), 'advisor')`) + head.slice(head.indexOf('CREATE FUNCTION')) }], ID).mine, []);
+
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(head);
+    for (const expr of [`public.has_role(auth.uid(), 'advisor')`, `public.has_role(_role => 'advisor', _user_id => (select auth.uid()))`, `public.is_role('advisor')`]) {
+      await q('SAVEPOINT s');
+      const r = await tryQuery(q, p(expr));
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '22P02 invalid input value for enum app_role: "advisor"', expr);
+      await q('ROLLBACK TO SAVEPOINT s');
+    }
+    await q(p(`public.has_role(auth.uid(), 'admin')`));
+    await q('DROP POLICY docs_read ON public.docs');
+    await q(overload);
+    await q(p(`public.has_role(auth.uid(), 'advisor')`));
+    assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'docs_read'`), 1);
+  });
+});

@@ -4,9 +4,9 @@
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
 import { census, memoStmt } from './ast.js';
-import { isSupabaseCliMigration, type Model, type Table } from './model.js';
+import { isSupabaseCliMigration, type Func, type Model, type Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
-import { anyStatementIn, memoModel } from './policy-exprs.js';
+import { anyStatementIn, memoModel, orderOf } from './policy-exprs.js';
 import type { Node, ParsedFile, Statement } from './types.js';
 
 /** An enum type of the workspace: its values as each statement leaves them, in replay order. */
@@ -149,7 +149,7 @@ function columnChanges(stmt: Statement): ReadonlyArray<{ name: string | undefine
 
 /**
  * Whether a policy statement's expressions may hold a string an enum rejects: a string constant
- * cast to a type, or compared (=, <>, IN) with a column (kept per statement: most policies compare
+ * cast to a type, passed to a function, or compared (=, <>, IN) with a column (kept per statement: most policies compare
  * strings with calls, `scope() = 'system'`, or none at all).
  */
 function mayHoldEnumString(stmt: Statement): boolean {
@@ -160,6 +160,7 @@ function mayHoldEnumString(stmt: Statement): boolean {
       walk(node, (k, v) => {
         if (found) return false;
         if (k === 'TypeCast' && stringConst({ TypeCast: v })) found = true;
+        else if (k === 'FuncCall' && ((v.args ?? []) as Node[]).some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined)) found = true;
         else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP' || v.kind === 'AEXPR_IN')) {
           const sides = [v.lexpr, ...(v.kind === 'AEXPR_IN' ? (((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []) : [v.rexpr])];
           if (sides.some((x) => x?.ColumnRef) && sides.some((x) => stringConst(x))) found = true;
@@ -199,6 +200,8 @@ export interface BadValue {
   column: string;
   type: EnumType;
   values: ReadonlySet<string>;
+  /** the function parameter the string is passed for (`has_role's parameter _role`), when it is an argument */
+  param?: string;
   /**
    * The value is one of the type's, added by an ALTER TYPE … ADD VALUE of the same transaction
    * (55P04 unsafe use of new value: uncommittedAdd): that statement, and the BEGIN that opened the
@@ -286,6 +289,16 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
   for (const e of exprs) {
     walk(e.node, (k, v) => {
       if (out) return false;
+      // (a string passed where the called function takes an enum type: `has_role(auth.uid(), 'advisor')`,
+      // the usual Supabase helper of `_role app_role`; PostgreSQL converts it as it resolves the call)
+      if (k === 'FuncCall') {
+        const bad = badArgument(model, v, at, facts);
+        if (bad) {
+          out = { file: e.file, ...bad };
+          return false;
+        }
+        return undefined;
+      }
       // (a string cast to an enum type it is no value of, wherever it stands: `has_role(auth.uid(),
       // 'admin'::app_role)`, cavity-care-pro's policies, whose app_role has no 'admin')
       if (k === 'TypeCast') {
@@ -330,6 +343,78 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
   return out;
 }
 
+
+/**
+ * The first string constant (untyped) a call passes for a parameter of an enum type that is no
+ * value of it when the statement at `at` runs, or one the same transaction added (uncommittedAdd).
+ * Only where the call resolves for certain: one function of that name in the workspace takes that
+ * many arguments (defaults counted; an overload taking text would take the string as text), made
+ * before the statement. `column` names the parameter.
+ */
+function badArgument(model: Model, call: Node, at: number, facts: EnumFacts): Omit<BadValue, 'file'> | undefined {
+  const args: Node[] = call.args ?? [];
+  if (args.length === 0 || call.agg_star || call.agg_distinct || call.over) return undefined;
+  // (cheap first: a string constant among the arguments)
+  if (!args.some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined)) return undefined;
+  const parts = nameParts(call.funcname);
+  if (parts.length === 0 || parts.length > 2) return undefined;
+  const key = model.callPathKey(call) ?? model.key(parts.length === 1 ? [undefined, parts[0]] : parts);
+  const fits = (functionsByKey(model).get(key) ?? []).filter((f) => takes(f, args.length));
+  if (fits.length !== 1) return undefined;
+  const f = fits[0]!;
+  const made = orderOf(model, f.created);
+  if (made < 0 || made >= at) return undefined;
+  const params = inputParameters(f);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const named = a?.NamedArgExpr;
+    const param = named ? params.find((p) => p.name === named.name) : params[i];
+    const arg = named ? named.arg : a;
+    if (!param || arg?.A_Const?.sval === undefined) continue;
+    const typeKey = castKey(model, param.argType);
+    const type = typeKey ? facts.types.get(typeKey) : undefined;
+    const values = type ? valuesAt(type, at) : undefined;
+    const s = values ? stringConst(arg) : undefined;
+    if (!s || s.location < 0) continue;
+    const uncommitted = values!.has(s.value) ? uncommittedAdd(model, type!, s.value, at) : undefined;
+    if (!values!.has(s.value) || uncommitted) return { value: s.value, location: s.location, column: '', param: `${f.name}'s ${param.name ? `parameter ${param.name}` : `argument ${i + 1}`}`, type: type!, values: values!, ...(uncommitted ? { uncommitted } : {}) };
+  }
+  return undefined;
+}
+
+/** The workspace's functions by key (overloads together), once per model. */
+function functionsByKey(model: Model): Map<string, Func[]> {
+  return memoModel(model, 'enum-values:functions', (m) => {
+    const out = new Map<string, Func[]>();
+    for (const f of m.allFunctions()) {
+      const list = out.get(f.key);
+      if (list) list.push(f);
+      else out.set(f.key, [f]);
+    }
+    return out;
+  });
+}
+
+/** A function's input parameters (IN, INOUT, VARIADIC), as its CREATE FUNCTION writes them. */
+function inputParameters(f: Func): Array<{ name?: string; argType: Node; defexpr?: Node }> {
+  const ps: Node[] = f.stmt.node?.parameters ?? [];
+  const out: Array<{ name?: string; argType: Node; defexpr?: Node }> = [];
+  for (const p of ps) {
+    const fp = p?.FunctionParameter;
+    if (!fp || fp.mode === 'FUNC_PARAM_OUT' || fp.mode === 'FUNC_PARAM_TABLE') continue;
+    out.push({ name: fp.name, argType: fp.argType, defexpr: fp.defexpr });
+  }
+  return out;
+}
+
+/** Whether a call with `n` arguments may be of `f` (its input parameters, those after the n-th with defaults; no VARIADIC). */
+function takes(f: Func, n: number): boolean {
+  if (f.stmt.kind !== 'CreateFunctionStmt') return false;
+  const ps = inputParameters(f);
+  if (ps.length < n) return false;
+  for (let i = n; i < ps.length; i++) if (!ps[i]!.defexpr) return false;
+  return !(f.stmt.node?.parameters ?? []).some((p: Node) => p?.FunctionParameter?.mode === 'FUNC_PARAM_VARIADIC');
+}
 
 /** A CREATE POLICY or ALTER POLICY PostgreSQL rejects with 22P02 (invalidEnumValues). */
 export interface InvalidEnumValue {

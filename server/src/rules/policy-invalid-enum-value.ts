@@ -11,7 +11,7 @@ import { defineRule } from './types.js';
 export const policyInvalidEnumValue = defineRule({
   meta: {
     id: 'policy-invalid-enum-value',
-    description: 'A policy compares a column of an enum type with a string that is not one of its values, or casts such a string to the type (22P02), or uses a value the same transaction adds (55P04): PostgreSQL rejects the CREATE POLICY.',
+    description: 'A policy compares a column of an enum type with a string that is not one of its values, casts such a string to the type or passes it for a parameter of the type (22P02), or uses a value the same transaction adds (55P04): PostgreSQL rejects the CREATE POLICY.',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
@@ -25,6 +25,11 @@ export const policyInvalidEnumValue = defineRule({
       const name = String(n.policy_name ?? '');
       const what = stmt.kind === 'AlterPolicyStmt' ? 'ALTER' : 'CREATE';
       const u = bad.uncommitted;
+      const subject = bad.column
+        ? `compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}'`
+        : bad.param
+          ? `passes '${bad.value}' for ${bad.param}, of the enum type ${bad.type.name}`
+          : `casts '${bad.value}' to the enum type ${bad.type.name}`;
       if (u) {
         const line = (s: { start: number }) => file.positionAt(s.start).line + 1;
         report({
@@ -32,7 +37,7 @@ export const policyInvalidEnumValue = defineRule({
           start: bad.location,
           end: bad.location + bad.value.length + 2,
           message:
-            `Policy "${name}" on ${model.relKey(n.table)} ${bad.column ? `compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}'` : `casts '${bad.value}' to the enum type ${bad.type.name}`}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : 'the Supabase CLI runs each migration file as one transaction'}): ` +
+            `Policy "${name}" on ${model.relKey(n.table)} ${subject}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : 'the Supabase CLI runs each migration file as one transaction'}): ` +
             `PostgreSQL refuses to use an enum value before the transaction that added it commits, and rejects the ${what} POLICY with 55P04 unsafe use of new value "${bad.value}" of enum type ${bad.type.name}, so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'}, the transaction rolls back (the ADD VALUE too) and the migration stops here. ` +
             `Add the value in an earlier migration (or commit it before this statement), or create the type with it.`,
         });
@@ -44,10 +49,8 @@ export const policyInvalidEnumValue = defineRule({
         start: bad.location,
         end: bad.location + bad.value.length + 2,
         message:
-          (bad.column
-            ? `Policy "${name}" on ${model.relKey(n.table)} compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}', which is not one of its values (${list}) when the policy is made: `
-            : `Policy "${name}" on ${model.relKey(n.table)} casts '${bad.value}' to the enum type ${bad.type.name}, which has no such value (${list}) when the policy is made: `) +
-          `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy and rejects the ${what} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
+          `Policy "${name}" on ${model.relKey(n.table)} ${subject}, ${bad.column || bad.param ? 'which is not one of its values' : 'which has no such value'} (${list}) when the policy is made: ` +
+          `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy${bad.param ? ' (as it resolves the call)' : ''} and rejects the ${what} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
           `Use one of its values, or add this one first (ALTER TYPE ${bad.type.name} ADD VALUE '${bad.value}', in an earlier migration).`,
       });
     }
