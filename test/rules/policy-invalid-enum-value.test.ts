@@ -289,3 +289,34 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (S
     assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'docs_read'`), 1);
   });
 });
+
+test("err: arrays of strings converted to an enum type's array: `role = ANY ('{admin,advisor}')` and `ARRAY['admin','advisor']::app_role[]` fail with 22P02 on the string that is no value (reported on it, in the literal too); all values: none (PGlite)", async () => {
+  const head = `CREATE TYPE public.app_role AS ENUM ('admin', 'user');
+CREATE TABLE public.docs (id bigint PRIMARY KEY, role public.app_role NOT NULL);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+`;
+  const p = (expr: string) => `CREATE POLICY docs_read ON public.docs FOR SELECT TO authenticated USING (${expr});\n`;
+  const bad = [`role = ANY ('{admin,advisor}')`, `role = ANY (ARRAY['admin', 'advisor']::public.app_role[])`, `role <> ALL ('{ user , advisor }'::app_role[])`];
+  const good = [`role = ANY ('{admin, user}')`, `role = ANY (ARRAY['admin', 'user']::public.app_role[])`];
+  for (const expr of bad) {
+    const { ws, mine } = lintFiles([{ file: 'db/001.sql', text: head + p(expr) }], ID);
+    assert.equal(mine.length, 1, expr);
+    assert.equal(textAt(ws, mine[0]!).replace(/'/g, ''), 'advisor', expr);
+    assert.match(mine[0]!.message, /'advisor'(, | to the enum type public\.app_role, )which (is not one of its values|has no such value) \('admin', 'user'\)/);
+  }
+  for (const expr of good) assert.deepEqual(lintFiles([{ file: 'db/001.sql', text: head + p(expr) }], ID).mine, [], expr);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(head);
+    for (const expr of bad) {
+      await q('SAVEPOINT s');
+      const r = await tryQuery(q, p(expr));
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '22P02 invalid input value for enum app_role: "advisor"', expr);
+      await q('ROLLBACK TO SAVEPOINT s');
+    }
+    for (const expr of good) {
+      await q(p(expr));
+      await q('DROP POLICY docs_read ON public.docs');
+    }
+  });
+});

@@ -159,7 +159,8 @@ function mayHoldEnumString(stmt: Statement): boolean {
       if (!node || found || !census(node).aConst) continue;
       walk(node, (k, v) => {
         if (found) return false;
-        if (k === 'TypeCast' && stringConst({ TypeCast: v })) found = true;
+        if (k === 'TypeCast' && (stringConst({ TypeCast: v }) || (v.typeName?.arrayBounds && v.arg?.A_ArrayExpr))) found = true;
+        else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP_ANY' || v.kind === 'AEXPR_OP_ALL') && v.lexpr?.ColumnRef && stringConst(v.rexpr)) found = true;
         else if (k === 'FuncCall' && ((v.args ?? []) as Node[]).some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined)) found = true;
         else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP' || v.kind === 'AEXPR_IN')) {
           const sides = [v.lexpr, ...(v.kind === 'AEXPR_IN' ? (((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []) : [v.rexpr])];
@@ -200,6 +201,8 @@ export interface BadValue {
   column: string;
   type: EnumType;
   values: ReadonlySet<string>;
+  /** the length of the text reported (the value and its quotes; the value alone in an array literal) */
+  length?: number;
   /** the function parameter the string is passed for (`has_role's parameter _role`), when it is an argument */
   param?: string;
   /**
@@ -301,6 +304,18 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
       }
       // (a string cast to an enum type it is no value of, wherever it stands: `has_role(auth.uid(),
       // 'admin'::app_role)`, cavity-care-pro's policies, whose app_role has no 'admin')
+      if (k === 'TypeCast' && v.typeName?.arrayBounds) {
+        // (an array of strings cast to an array of an enum type: `ARRAY['admin', 'advisor']::app_role[]`, `'{admin,advisor}'::app_role[]`)
+        const key = castKey(model, { ...v.typeName, arrayBounds: undefined });
+        const type = key ? facts.types.get(key) : undefined;
+        const values = type ? valuesAt(type, at) : undefined;
+        const bad = values ? firstBad(model, type!, values, arrayStrings(v.arg), at) : undefined;
+        if (bad) {
+          out = { file: e.file, ...bad, column: '' };
+          return false;
+        }
+        return undefined;
+      }
       if (k === 'TypeCast') {
         const key = castKey(model, v.typeName);
         const type = key ? facts.types.get(key) : undefined;
@@ -315,6 +330,18 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
       }
       if (k !== 'A_Expr') return;
       const op = sval(v.name?.[0]);
+      // (`role = ANY ('{admin,advisor}')`: the array literal is converted to the column's type's array)
+      if ((v.kind === 'AEXPR_OP_ANY' || v.kind === 'AEXPR_OP_ALL') && (op === '=' || op === '<>' || op === '!=') && v.rexpr?.A_Const) {
+        const col = columnOf(v.lexpr);
+        const type = col ? facts.types.get(col.type) : undefined;
+        const values = type ? valuesAt(type, at) : undefined;
+        const bad = values ? firstBad(model, type!, values, arrayStrings(v.rexpr), at) : undefined;
+        if (bad) {
+          out = { file: e.file, ...bad, column: col!.column };
+          return false;
+        }
+        return undefined;
+      }
       let pairs: Array<[Node, Node[]]> = [];
       if (v.kind === 'AEXPR_OP' && (op === '=' || op === '<>' || op === '!=')) pairs = [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]];
       else if (v.kind === 'AEXPR_IN') pairs = [[v.lexpr, ((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []]];
@@ -343,6 +370,41 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
   return out;
 }
 
+
+/** The strings of an array expression of string constants (`ARRAY['a', 'b']`), or of an array literal without quotes or escapes (`'{a,b}'`: each at its place in the literal). */
+function arrayStrings(n: Node): Array<{ value: string; location: number; length: number }> {
+  const items = n?.A_ArrayExpr?.elements as Node[] | undefined;
+  if (items) {
+    const out: Array<{ value: string; location: number; length: number }> = [];
+    for (const x of items) {
+      const c = x?.A_Const;
+      if (typeof c?.sval?.sval === 'string' && c.location >= 0) out.push({ value: c.sval.sval, location: c.location, length: c.sval.sval.length + 2 });
+    }
+    return out;
+  }
+  const c = n?.A_Const;
+  const text = c?.sval?.sval;
+  if (typeof text !== 'string' || !(c.location >= 0) || !/^\{[^{}"'\\]*\}$/.test(text.trim())) return [];
+  const out: Array<{ value: string; location: number; length: number }> = [];
+  const open = text.indexOf('{');
+  let from = open + 1;
+  for (const raw of text.slice(open + 1, text.lastIndexOf('}')).split(',')) {
+    const value = raw.trim();
+    // (the literal's text as written: its quote, then the characters of the string)
+    if (value !== '' && value.toUpperCase() !== 'NULL') out.push({ value, location: c.location + 1 + from + raw.indexOf(value), length: value.length });
+    from += raw.length + 1;
+  }
+  return out;
+}
+
+/** The first of `strings` that is no value of `type` when the statement at `at` runs, or one its transaction added (uncommittedAdd). */
+function firstBad(model: Model, type: EnumType, values: ReadonlySet<string>, strings: ReadonlyArray<{ value: string; location: number; length: number }>, at: number): Omit<BadValue, 'file' | 'column'> | undefined {
+  for (const s of strings) {
+    const uncommitted = values.has(s.value) ? uncommittedAdd(model, type, s.value, at) : undefined;
+    if (!values.has(s.value) || uncommitted) return { value: s.value, location: s.location, length: s.length, type, values, ...(uncommitted ? { uncommitted } : {}) };
+  }
+  return undefined;
+}
 
 /**
  * The first string constant (untyped) a call passes for a parameter of an enum type that is no

@@ -35,7 +35,7 @@ export const policyInvalidEnumValue = defineRule({
         report({
           file: bad.file,
           start: bad.location,
-          end: bad.location + bad.value.length + 2,
+          end: bad.location + (bad.length ?? bad.value.length + 2),
           message:
             `Policy "${name}" on ${model.relKey(n.table)} ${subject}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : 'the Supabase CLI runs each migration file as one transaction'}): ` +
             `PostgreSQL refuses to use an enum value before the transaction that added it commits, and rejects the ${what} POLICY with 55P04 unsafe use of new value "${bad.value}" of enum type ${bad.type.name}, so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'}, the transaction rolls back (the ADD VALUE too) and the migration stops here. ` +
@@ -47,7 +47,7 @@ export const policyInvalidEnumValue = defineRule({
       report({
         file: bad.file,
         start: bad.location,
-        end: bad.location + bad.value.length + 2,
+        end: bad.location + (bad.length ?? bad.value.length + 2),
         message:
           `Policy "${name}" on ${model.relKey(n.table)} ${subject}, ${bad.column || bad.param ? 'which is not one of its values' : 'which has no such value'} (${list}) when the policy is made: ` +
           `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy${bad.param ? ' (as it resolves the call)' : ''} and rejects the ${what} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
