@@ -592,3 +592,59 @@ CREATE MATERIALIZED VIEW public.mv_mem_facet_counts AS SELECT value, user_id, co
     assert.equal(await count(q, 'public.v_facet_counts'), 0, "the security_invoker view inside reads as anon, even through the superuser's view");
   });
 });
+
+// Calibration (mdsamialsohan/EmployeeManagementBackend's admin_user_ids): a view that a policy of
+// the table it reads reads in a sub-select, "to avoid recursion". The view does expose what it
+// selects (a member reads the admins' ids it cannot read from the table), but security_invoker is
+// no fix: the view's read of the table would apply that policy again, 42P17 on every query.
+test('err: a view a policy of its own table reads: reported, with no security_invoker advice nor fix (PGlite: made security_invoker, 42P17 on the table and the view)', async () => {
+  const sql = `create table public.profiles (id uuid primary key, role text);
+alter table public.profiles enable row level security;
+create policy "Users can view their own profile" on profiles for select using (auth.uid() = id);
+create or replace view admin_user_ids as
+select id
+from profiles
+where role = 'admin';
+create policy "Admins can view all profiles"
+on profiles
+for select
+using (
+  auth.uid() IN (select id from admin_user_ids)
+);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250626225432_allow-admins-view-all-profiles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  const m = mine[0]!.message;
+  assert.equal(textAt(ws, mine[0]!), 'admin_user_ids');
+  assert.match(m, /every role that can select from public\.admin_user_ids sees every row its query selects/);
+  assert.match(m, /WITH \(security_invoker = true\) is no fix here: policy "Admins can view all profiles" on public\.profiles reads public\.admin_user_ids in a sub-select.*42P17 infinite recursion/);
+  assert.doesNotMatch(m, /so the querying role's policies apply \(T18b\)/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  const seed = `INSERT INTO public.profiles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON public.profiles, public.admin_user_ids TO authenticated;`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(seed);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.profiles'), 1, 'the member reads its own row: no recursion as the view is');
+    assert.deepEqual(await q('SELECT id FROM admin_user_ids'), [{ id: TENANT_A }], "the admin's id, a row the member cannot read from the table");
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql.replace('create or replace view admin_user_ids as', 'create or replace view admin_user_ids with (security_invoker = true) as'));
+    await q(seed);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM public.profiles');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42P17', 'security_invoker: the policy recurses through the view');
+    await expectPgError(q('SELECT id FROM admin_user_ids'), '42P17');
+  });
+  // a view no policy of its table reads keeps the advice and the fix
+  const alone = sql.replace(/create policy "Admins can view all profiles"[\s\S]*$/, '');
+  const plain = lintFiles([{ file: 'supabase/migrations/20250626225432_allow-admins-view-all-profiles.sql', text: alone }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, /so the querying role's policies apply \(T18b\)/);
+  assert.equal(plain[0]!.fixes.length, 1);
+});

@@ -1,5 +1,5 @@
 import { roleText } from '../analysis/ast.js';
-import type { Model, Table, View } from '../analysis/model.js';
+import type { Model, Policy, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { walk } from '../analysis/parse.js';
 import { defineRule } from './types.js';
@@ -179,6 +179,30 @@ function filters(q: Node): boolean {
   return rowFilters(q, true).length > 0;
 }
 
+/**
+ * The SELECT (or ALL) policies of the tables the view reads whose USING reads the view itself in a
+ * sub-select (mdsamialsohan/EmployeeManagementBackend's admin_user_ids over profiles, read by the
+ * policy "Admins can view all profiles" on profiles "to avoid recursion"). Made security_invoker,
+ * the view's read of the table applies that policy again for the caller, and PostgreSQL raises
+ * 42P17 infinite recursion detected in policy for every query of the table the policy applies to
+ * (PGlite; the view as it is works): the fix offered elsewhere would break the table.
+ */
+function policiesReadingView(model: Model, v: View, tables: readonly Table[]): Policy[] {
+  const out: Policy[] = [];
+  for (const t of tables) {
+    for (const p of activePoliciesWithKey(model, t.key)) {
+      if ((p.command !== 'select' && p.command !== 'all') || !p.using) continue;
+      let reads = false;
+      walk(p.using, (k, n) => {
+        if (reads) return false;
+        if (k === 'RangeVar' && n?.relname && model.relKey(n) === v.key) reads = true;
+      });
+      if (reads && !out.includes(p)) out.push(p);
+    }
+  }
+  return out;
+}
+
 export const viewBypassesRls = defineRule({
   meta: {
     id: 'view-bypasses-rls',
@@ -244,6 +268,8 @@ export const viewBypassesRls = defineRule({
         });
         continue;
       }
+      const readers = policiesReadingView(model, v, hits.map((h) => h.table));
+      const readerTables = [...new Set(readers.map((p) => p.table))].join(' and ');
       report({
         ...at,
         message:
@@ -257,9 +283,12 @@ export const viewBypassesRls = defineRule({
                 `${when}every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed${known ? '. ' : '; '}` +
                 otherwise
               : `${when}every role that can select from ${v.key} sees all rows (T18)${known ? '. ' : '; '}` + otherwise) +
-          `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`,
+          (readers.length === 0
+            ? `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`
+            : `WITH (security_invoker = true) is no fix here: ${readers.length === 1 ? 'policy' : 'policies'} ${readers.map((p) => `"${p.name}" on ${p.table}`).join(', ')} ${readers.length === 1 ? 'reads' : 'read'} ${v.key} in a sub-select, so with it the view's read of ${readerTables} would apply ${readers.length === 1 ? 'that policy' : 'those policies'} again for the querying role, and every query of ${readerTables} by a role ${readers.length === 1 ? 'it applies' : 'they apply'} to would fail with 42P17 infinite recursion detected in policy. ` +
+              `Replace the view in ${readers.length === 1 ? 'the policy' : 'the policies'} with a SECURITY DEFINER function that answers only what ${readers.length === 1 ? 'it asks' : 'they ask'} about the caller (e.g. whether auth.uid() is an admin; SET search_path = '', EXECUTE revoked from PUBLIC and anon), then drop the view or revoke SELECT on it from the roles subject to RLS.`),
         related,
-        fixes: [{ title: `Make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: invokerFix(model, v) }],
+        fixes: readers.length === 0 ? [{ title: `Make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: invokerFix(model, v) }] : [],
       });
     }
   },
