@@ -553,3 +553,47 @@ test("err/ok: under SET search_path = app, public, counted_uid() is app's: repor
     assert.deepEqual(called, [{ f: 'app.counted_uid', v: 'v' }]);
   });
 });
+
+// Calibration (mdsamialsohan/EmployeeManagementBackend): the policy "Admins can view all profiles"
+// reads profiles through the plain view admin_user_ids, which the migrations' role (Supabase's
+// postgres, a superuser here) owns: the view reads profiles with no policy applied, so wrapping the
+// profiles policies' auth.uid() makes no T31 cycle. Through a view a declared ordinary role owns
+// (not the table's owner, or the table FORCEs RLS: the profiles policies apply to it), it does.
+const PROFILES = `create table profiles (id uuid primary key, role text not null default 'employee');
+alter table profiles enable row level security;
+create policy "Users can view their own profile" on profiles for select using (auth.uid() = id);
+create or replace view admin_user_ids as select id from profiles where role = 'admin';
+create policy "Admins can view all profiles" on profiles for select using (auth.uid() IN (select id from admin_user_ids));
+`;
+
+test('ok: a sub-select reading the table through a plain view its (undeclared, superuser) owner reads with no policy is no T31 cycle: the fix is offered, wrapped no 42P17 (PGlite); a view owned by a declared ordinary role still is one', async () => {
+  const { mine, ws } = lintFiles([{ file: 'supabase/migrations/20250626225432_allow-admins-view-all-profiles.sql', text: PROFILES }], ID);
+  assert.equal(mine.length, 2, mine.map((f) => f.message).join('\n'));
+  for (const f of mine) {
+    assert.doesNotMatch(f.message, /Not wrapped automatically/);
+    assert.equal(f.fixes.length, 1);
+  }
+  let fixed = applyFix(ws, mine[0]!);
+  fixed = applyFix(fixed, findingsOf(fixed, ID)[0]!);
+  const wrapped = sqlOf(fixed);
+  assert.equal((wrapped.match(/\(select auth\.uid\(\)\)/g) ?? []).length, 2, wrapped);
+  const owned = PROFILES + `create role view_owner nologin;\ngrant select on profiles to view_owner;\nalter view admin_user_ids owner to view_owner;\nalter table profiles force row level security;\n`;
+  const byRole = lintFiles([{ file: 'm.sql', text: owned }], ID).mine;
+  assert.equal(byRole.length, 2);
+  for (const f of byRole) assert.match(f.message, /Not wrapped automatically: policy "Admins can view all profiles" on public\.profiles reads public\.profiles inside a sub-select/);
+  const db = await getDb();
+  const run = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO profiles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'employee'); GRANT SELECT ON profiles, admin_user_ids TO authenticated`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM profiles');
+      return r.ok ? r.rows[0]!.n : r.error.code;
+    });
+  assert.equal(await run(PROFILES), 2, 'as written: the admin reads both rows');
+  assert.equal(await run(wrapped), 2, 'wrapped, the view owned by the superuser: no 42P17');
+  const wrappedOwned = wrapped + `create role view_owner nologin;\ngrant select on profiles to view_owner;\nalter view admin_user_ids owner to view_owner;\nalter table profiles force row level security;\n`;
+  assert.equal(await run(wrappedOwned), '42P17', 'wrapped, the view owned by an ordinary role the policies apply to: 42P17 (T31)');
+});

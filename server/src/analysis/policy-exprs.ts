@@ -1228,6 +1228,39 @@ export function subSelectReads(model: Model, node: Node): Set<string> {
   return out;
 }
 
+/**
+ * Relation keys read inside sub-selects of an expression whose policies PostgreSQL expands for the
+ * querying role. A view is expanded to its tables when it reads them as the caller
+ * (security_invoker) or as a declared ordinary role that their policies apply to (not the
+ * table's owner without FORCE); a plain view owned by a role the migrations do not declare
+ * ordinary (Supabase's postgres) or one that bypasses RLS reads its tables with no policy
+ * applied, so nothing behind it is expanded (mdsamialsohan/EmployeeManagementBackend's
+ * admin_user_ids over profiles; PGlite: with the profiles policies wrapped in sub-selects, no
+ * 42P17 through a view the superuser owns, 42P17 through one an ordinary role owns). As
+ * recursion.ts expands the reads of policies.
+ */
+function subSelectReadsAsExpanded(model: Model, node: Node): Set<string> {
+  const out = new Set<string>();
+  const visit = (key: string, seen: Set<string>): void => {
+    out.add(key);
+    const v = model.views.get(key);
+    if (!v || v.materialized || seen.has(key)) return;
+    seen.add(key);
+    const owner = v.owner?.role;
+    const ordinary = !!owner && !!model.roles.get(owner)?.declared && !model.roles.get(owner)!.bypassRls && !model.roles.get(owner)!.superuser;
+    for (const r of v.reads) {
+      if (!v.securityInvoker) {
+        if (!ordinary) continue;
+        const t = model.tables.get(r);
+        if (t && !t.rlsForced && !(t.owner && t.owner.role !== owner)) continue;
+      }
+      visit(r, seen);
+    }
+  };
+  for (const r of relationsIn(node)) if (r.inSubLink) visit(model.relKey(r), new Set());
+  return out;
+}
+
 /** The policies PostgreSQL applies on a relation (none when its RLS is off). */
 function policiesOf(model: Model, tableKey: string): Policy[] {
   const t = model.tables.get(tableKey);
@@ -1247,7 +1280,7 @@ function policiesOf(model: Model, tableKey: string): Policy[] {
  */
 export function selectSubLinkWouldRecurse(model: Model, tableKey: string): Policy | undefined {
   const queue: Array<{ key: string; via: Policy }> = [];
-  for (const p of policiesOf(model, tableKey)) for (const e of policyExprs(p)) for (const k of subSelectReads(model, e.node)) queue.push({ key: k, via: p });
+  for (const p of policiesOf(model, tableKey)) for (const e of policyExprs(p)) for (const k of subSelectReadsAsExpanded(model, e.node)) queue.push({ key: k, via: p });
   const seen = new Set<string>();
   while (queue.length) {
     const { key, via } = queue.shift()!;
@@ -1256,7 +1289,7 @@ export function selectSubLinkWouldRecurse(model: Model, tableKey: string): Polic
     seen.add(key);
     for (const p of policiesOf(model, key)) {
       if (p.command !== 'select' && p.command !== 'all') continue;
-      for (const e of policyExprs(p)) if (e.clause === 'using') for (const k of subSelectReads(model, e.node)) queue.push({ key: k, via: p });
+      for (const e of policyExprs(p)) if (e.clause === 'using') for (const k of subSelectReadsAsExpanded(model, e.node)) queue.push({ key: k, via: p });
     }
   }
   return undefined;
