@@ -877,3 +877,34 @@ END $$`;
     assert.deepEqual(answers, [true, true, false], `${path}: public.tenant_users is read before and after: the forged membership of tenant B is not seen`);
   }
 });
+
+test('err: a function whose EXECUTE is revoked from PUBLIC: the message says a role must also run it in that session, and names the roles the migrations leave EXECUTE to (white-label-portal)', async () => {
+  const fn = `CREATE FUNCTION public.is_member(p uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+  $$ SELECT EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = p AND user_id = auth.uid()) $$;
+REVOKE ALL ON FUNCTION public.is_member(uuid) FROM PUBLIC`;
+  const owned = lintFiles([{ file: 'm.sql', text: `${fn};` }], ID).mine;
+  assert.equal(owned.length, 1);
+  assert.equal(owned[0]!.severity, 'error', 'a function or trigger calling it may still run it in another role\'s session');
+  assert.match(owned[0]!.message, /\(PUBLIC can, by default\) and then run the function in that session \(its EXECUTE is revoked from PUBLIC, so only a role that holds EXECUTE — these migrations leave it to its owner alone; a member of a role that holds it inherits it — or a function or trigger that calls it runs it there\) can shadow/);
+  const granted = lintFiles([{ file: 'm.sql', text: `${fn};\nGRANT EXECUTE ON FUNCTION public.is_member(uuid) TO authenticated;` }], ID).mine;
+  assert.match(granted[0]!.message, /these migrations leave it to authenticated besides its owner/);
+  // (PUBLIC holding it: no such note, as before)
+  const open = lintFiles([{ file: 'm.sql', text: `${fn.replace(/REVOKE[^]*$/, '')}` }], ID).mine;
+  assert.doesNotMatch(open[0]!.message, /run the function in that session/);
+  // on PostgreSQL: without EXECUTE the caller's temporary table changes nothing (42501 before the body runs); with it, the forged row is read
+  const db = await getDb();
+  const denied = await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('SET ROLE app_owner');
+    await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_A}', '${TENANT_A}')`);
+    await q(fn);
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(forge);
+    return tryQuery(q, `SELECT is_member('${TENANT_B}') AS m`);
+  });
+  assert.equal(denied.ok, false);
+  assert.equal(!denied.ok && denied.error.code, '42501');
+  assert.equal(await hijacked(fn), true, 'granted EXECUTE (setup grants it to authenticated), the forged membership of tenant B is believed');
+});

@@ -1016,7 +1016,7 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
  * another function. (A trigger function is not called: the session that writes the table runs it.)
  */
 export function firingNote(model: Model, f: Func): string | undefined {
-  if (!f.returnsTrigger) return undefined;
+  if (!f.returnsTrigger) return executeNote(model, f);
   let tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
   // Supabase's auth.users: only the roles these migrations grant a write on it fire it in a
   // session of their own; without one, another of its tables is the way in (or authServiceFiring)
@@ -1052,6 +1052,27 @@ export function firingNote(model: Model, f: Func): string | undefined {
   return dynamic
     ? ` and then fire it in that session, by writing a table that a trigger made by dynamic SQL (the EXECUTE at ${where(model, dynamic.loc)}) is on ${session}`
     : ' and then fire it in that session (no trigger of these migrations runs it yet)';
+}
+
+/**
+ * For a function that is not a trigger function and whose EXECUTE PUBLIC no longer holds: what a
+ * role must also do to run it in a session of its own, where its temporary objects are: hold
+ * EXECUTE (the roles these migrations leave it to besides its owner are named; a member of one
+ * inherits it; on Supabase, its default privileges grant it on new functions in public to anon,
+ * authenticated and service_role unless revoked), or reach it through a function or trigger that
+ * calls it. Undefined while PUBLIC holds it. (PGlite: a call by a role that holds no EXECUTE fails
+ * with 42501 before the body runs, whatever that session's temporary tables.)
+ */
+function executeNote(model: Model, f: Func): string | undefined {
+  if (f.publicExecute) return undefined;
+  const runners = [...f.executeGrants].filter((r) => r !== f.owner?.role && r !== 'public').sort();
+  const platform = model.supabase && f.schema === 'public';
+  const held = [
+    runners.length ? `these migrations leave it to ${roleList(runners)} besides its owner` : platform ? '' : 'these migrations leave it to its owner alone',
+    'a member of a role that holds it inherits it',
+    platform ? "on Supabase, default privileges grant it on new functions in public to anon, authenticated and service_role unless revoked" : '',
+  ].filter(Boolean);
+  return ` and then run the function in that session (its EXECUTE is revoked from PUBLIC, so only a role that holds EXECUTE — ${held.join('; ')} — or a function or trigger that calls it runs it there)`;
 }
 
 /** Supabase's own roles that write auth.users: its Auth server (the owner), the platform's administrative roles. */
