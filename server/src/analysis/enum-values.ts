@@ -161,7 +161,7 @@ function mayHoldEnumString(stmt: Statement): boolean {
         if (found) return false;
         if (k === 'TypeCast' && (stringConst({ TypeCast: v }) || (v.typeName?.arrayBounds && v.arg?.A_ArrayExpr))) found = true;
         else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP_ANY' || v.kind === 'AEXPR_OP_ALL') && v.lexpr?.ColumnRef && stringConst(v.rexpr)) found = true;
-        else if (k === 'FuncCall' && ((v.args ?? []) as Node[]).some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined)) found = true;
+        else if (k === 'FuncCall' && hasStringArgument(v)) found = true;
         else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP' || v.kind === 'AEXPR_IN')) {
           const sides = [v.lexpr, ...(v.kind === 'AEXPR_IN' ? (((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []) : [v.rexpr])];
           if (sides.some((x) => x?.ColumnRef) && sides.some((x) => stringConst(x))) found = true;
@@ -246,10 +246,8 @@ function uncommittedAdd(model: Model, type: EnumType, value: string, at: number)
   }
   if (!begin && !isSupabaseCliMigration(add.file.file)) return undefined;
   // (the type made in the same transaction: its new values may be used)
-  if (type.made >= 0) {
-    const made = model.statements[type.made]!;
-    if (made.file === add.file && (begin ? made.stmt.start > begin.start : true)) return undefined;
-  }
+  const made = model.statements[type.made]!;
+  if (made.file === add.file && (!begin || made.stmt.start > begin.start)) return undefined;
   return begin ? { add: add.stmt, begin } : { add: add.stmt };
 }
 
@@ -321,9 +319,9 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
         const type = key ? facts.types.get(key) : undefined;
         const values = type ? valuesAt(type, at) : undefined;
         const s = values ? stringConst({ TypeCast: v }) : undefined;
-        const uncommitted = s && values!.has(s.value) ? uncommittedAdd(model, type!, s.value, at) : undefined;
-        if (s && s.location >= 0 && (!values!.has(s.value) || uncommitted)) {
-          out = { file: e.file, value: s.value, location: s.location, column: '', type: type!, values: values!, ...(uncommitted ? { uncommitted } : {}) };
+        const bad = s && s.location >= 0 ? badString(model, type!, values!, s, at) : undefined;
+        if (bad) {
+          out = { file: e.file, ...bad, column: '' };
           return false;
         }
         return undefined;
@@ -356,9 +354,9 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
           // comparing it with the column fails otherwise, 42883 operator does not exist, when it does)
           if (o?.TypeCast && castKey(model, o.TypeCast.typeName) !== col.type) continue;
           const s = stringConst(o);
-          const uncommitted = s && values.has(s.value) ? uncommittedAdd(model, type, s.value, at) : undefined;
-          if (s && s.location >= 0 && (!values.has(s.value) || uncommitted)) {
-            out = { file: e.file, value: s.value, location: s.location, column: col.column, type, values, ...(uncommitted ? { uncommitted } : {}) };
+          const bad = s && s.location >= 0 ? badString(model, type, values, s, at) : undefined;
+          if (bad) {
+            out = { file: e.file, ...bad, column: col.column };
             return false;
           }
         }
@@ -400,10 +398,22 @@ function arrayStrings(n: Node): Array<{ value: string; location: number; length:
 /** The first of `strings` that is no value of `type` when the statement at `at` runs, or one its transaction added (uncommittedAdd). */
 function firstBad(model: Model, type: EnumType, values: ReadonlySet<string>, strings: ReadonlyArray<{ value: string; location: number; length: number }>, at: number): Omit<BadValue, 'file' | 'column'> | undefined {
   for (const s of strings) {
-    const uncommitted = values.has(s.value) ? uncommittedAdd(model, type, s.value, at) : undefined;
-    if (!values.has(s.value) || uncommitted) return { value: s.value, location: s.location, length: s.length, type, values, ...(uncommitted ? { uncommitted } : {}) };
+    const bad = badString(model, type, values, s, at);
+    if (bad) return bad;
   }
   return undefined;
+}
+
+/** `s` as a BadValue of `type` when it is no value of it when the statement at `at` runs, or one its transaction added (uncommittedAdd). */
+function badString(model: Model, type: EnumType, values: ReadonlySet<string>, s: { value: string; location: number; length?: number }, at: number): Omit<BadValue, 'file' | 'column'> | undefined {
+  const uncommitted = values.has(s.value) ? uncommittedAdd(model, type, s.value, at) : undefined;
+  if (values.has(s.value) && !uncommitted) return undefined;
+  return { value: s.value, location: s.location, ...(s.length !== undefined ? { length: s.length } : {}), type, values, ...(uncommitted ? { uncommitted } : {}) };
+}
+
+/** Whether a call passes a string constant (positionally or by name). */
+function hasStringArgument(call: Node): boolean {
+  return ((call.args ?? []) as Node[]).some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined);
 }
 
 /**
@@ -416,8 +426,7 @@ function firstBad(model: Model, type: EnumType, values: ReadonlySet<string>, str
 function badArgument(model: Model, call: Node, at: number, facts: EnumFacts): Omit<BadValue, 'file'> | undefined {
   const args: Node[] = call.args ?? [];
   if (args.length === 0 || call.agg_star || call.agg_distinct || call.over) return undefined;
-  // (cheap first: a string constant among the arguments)
-  if (!args.some((a) => a?.A_Const?.sval !== undefined || a?.NamedArgExpr?.arg?.A_Const?.sval !== undefined)) return undefined;
+  if (!hasStringArgument(call)) return undefined;
   const parts = nameParts(call.funcname);
   if (parts.length === 0 || parts.length > 2) return undefined;
   const key = model.callPathKey(call) ?? model.key(parts.length === 1 ? [undefined, parts[0]] : parts);
@@ -437,9 +446,8 @@ function badArgument(model: Model, call: Node, at: number, facts: EnumFacts): Om
     const type = typeKey ? facts.types.get(typeKey) : undefined;
     const values = type ? valuesAt(type, at) : undefined;
     const s = values ? stringConst(arg) : undefined;
-    if (!s || s.location < 0) continue;
-    const uncommitted = values!.has(s.value) ? uncommittedAdd(model, type!, s.value, at) : undefined;
-    if (!values!.has(s.value) || uncommitted) return { value: s.value, location: s.location, column: '', param: `${f.name}'s ${param.name ? `parameter ${param.name}` : `argument ${i + 1}`}`, type: type!, values: values!, ...(uncommitted ? { uncommitted } : {}) };
+    const bad = s && s.location >= 0 ? badString(model, type!, values!, s, at) : undefined;
+    if (bad) return { ...bad, column: '', param: `${f.name}'s ${param.name ? `parameter ${param.name}` : `argument ${i + 1}`}` };
   }
   return undefined;
 }
