@@ -4,7 +4,7 @@
 // their statements with 42601 at words of the other dialect. Such a file is not a migration of
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
 // and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
-import { liquibaseSkipped } from './liquibase-changelog.js';
+import { liquibaseSkippedAt } from './liquibase-changelog.js';
 import type { ParsedFile, ParseError } from './types.js';
 
 export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript' | 'a shell';
@@ -89,9 +89,9 @@ export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statemen
   if (hit !== undefined) return hit ?? undefined;
   let found: ForeignDialect | undefined;
   // (a Liquibase changeset for another database, or one it ignores: the file's own SQL is the rest)
-  const elsewhere = liquibaseSkipped(f);
+  const elsewhere = liquibaseSkippedAt(f);
   for (const e of f.errors) {
-    if (elsewhere.length && elsewhere.some((r) => r.start <= e.start && e.start < r.end)) continue;
+    if (elsewhere(e.start)) continue;
     const m = markerOf(f.text, e);
     if (!m) continue;
     if (!found) found = { dialect: m.dialect, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked: 0, parsed: f.statements.filter((s) => s.origin === 'file').length };

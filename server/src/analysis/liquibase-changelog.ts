@@ -177,6 +177,13 @@ export function liquibaseSkipped(file: { text: string; statements: readonly { st
   return sections;
 }
 
+/** Whether Liquibase never runs the offset `at` of a file on PostgreSQL (liquibaseSkipped): a changeset for another database, one it ignores, lines it skips. */
+export function liquibaseSkippedAt(file: { text: string; statements: readonly { start: number; end: number }[] }): (at: number) => boolean {
+  const skipped = liquibaseSkipped(file);
+  return skipped.length === 0 ? NEVER : (at) => skipped.some((r) => r.start <= at && at < r.end);
+}
+const NEVER = (): boolean => false;
+
 /** Why a changeSet (or include, includeAll, sqlFile) never runs on PostgreSQL, or undefined. */
 function skipOf(attrs: { dbms?: unknown; ignore?: unknown }): string | undefined {
   if (bool(attrs.ignore, false)) return 'ignore: true';

@@ -1,6 +1,6 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
-import { liquibaseSkipped } from '../analysis/liquibase-changelog.js';
+import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -18,13 +18,13 @@ export const syntaxError = defineRule({
   check({ model, config, report }) {
     for (const f of model.files) {
       // (a file written for another database: not-postgresql says so, once)
-      if (foreignDialect(f)) continue;
+      if (f.errors.length === 0 || foreignDialect(f)) continue;
       // (a Liquibase changeset for another database, or one it ignores: PostgreSQL never sees its SQL)
-      const elsewhere = liquibaseSkipped(f);
+      const elsewhere = liquibaseSkippedAt(f);
       for (const e of f.errors) {
         // (pg-rls-lint's own limit, not PostgreSQL's error: statement-not-analysed)
         if (e.limit) continue;
-        if (elsewhere.length && elsewhere.some((r) => r.start <= e.start && e.start < r.end)) continue;
+        if (elsewhere(e.start)) continue;
         const later = laterVersionsOnly(e, config);
         if (later) {
           report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
