@@ -253,6 +253,23 @@ export function readDrizzleJournals(files: Iterable<string>, ids: ProjectIds, lo
 }
 
 /**
+ * The folders `starts` are and those a few above them (five levels at most), not past the one
+ * holding `.git` (as readPostgrestSchemas): where a project's configuration beside its SQL files
+ * may be. Each once, in the order met.
+ */
+function foldersAbove(starts: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  for (const start of starts) {
+    for (let dir = start, up = 0; up < 5; dir = dirname(dir), up++) {
+      if (seen.has(dir)) break;
+      seen.add(dir);
+      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
+    }
+  }
+  return [...seen];
+}
+
+/**
  * The graphile-migrate projects `files` belong to: each `.gmrc` (JSON5) in a folder up to a few
  * above them (graphile-migrate reads `./.gmrc` where it runs, at the project's root) whose
  * migrations folder (`migrationsFolder`, `migrations` by default, relative to that root) holds
@@ -262,19 +279,11 @@ export function readDrizzleJournals(files: Iterable<string>, ids: ProjectIds, lo
  */
 export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<GraphileMigrate[]> {
   const list = [...files];
-  const roots = new Set<string>();
-  for (const f of list) {
-    // (a few folders up at most: migrations/committed/000001.sql is two below the root; not past
-    // the folder holding `.git`, as readPostgrestSchemas)
-    for (let dir = dirname(f), up = 0; up < 5; dir = dirname(dir), up++) {
-      if (roots.has(dir)) break;
-      roots.add(dir);
-      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
-    }
-  }
+  // (migrations/committed/000001.sql is two below the root)
+  const roots = foldersAbove(list.map((f) => dirname(f)));
   const ROOT = /^(.*)$/s;
   return readBesideFiles(
-    [...roots].filter((r) => existsSync(join(r, '.gmrc'))),
+    roots.filter((r) => existsSync(join(r, '.gmrc'))),
     ROOT,
     '.gmrc',
     'its replay order (afterReset files, then committed/ by number, then the current migration) is',
@@ -571,38 +580,32 @@ export async function readInitdbScripts(files: Iterable<string>, ids: ProjectIds
     known.add(resolve(f));
     folders.add(dirname(f));
   }
-  const seen = new Set<string>();
-  for (const start of [...folders].sort()) {
-    for (let dir = start, up = 0; up < 5; dir = dirname(dir), up++) {
-      if (seen.has(dir)) break;
-      seen.add(dir);
-      for (const n of COMPOSE_FILES) {
-        const path = join(dir, n);
-        if (!existsSync(path)) continue;
-        const r = await readTextFile(path);
-        if (!r.ok) {
-          if (!r.missing) log(path, `${r.reason}; the files it mounts into /docker-entrypoint-initdb.d/ are replayed in path order`);
-          continue;
-        }
-        const mounts = composeInitdbMounts(r.text);
-        if (!mounts.length) continue;
-        const filesOf = (source: string): string[] | undefined => {
-          const p = resolve(dir, source);
-          try {
-            return statSync(p).isDirectory() ? readdirSync(p).sort() : undefined;
-          } catch {
-            return undefined;
-          }
-        };
-        const run = initdbRunOrder(mounts, filesOf).map((s) => resolve(dir, s)).filter((p) => known.has(p));
-        const runIds = run.flatMap((p) => {
-          const at = ids(dirname(p));
-          return at ? [`${at.prefix}${basename(p)}`] : [];
-        });
-        const shown = ids(dir);
-        if (runIds.length) out.push({ source: `${shown?.shown ?? ''}${n}`, files: runIds });
+  for (const dir of foldersAbove([...folders].sort())) {
+    for (const n of COMPOSE_FILES) {
+      const path = join(dir, n);
+      if (!existsSync(path)) continue;
+      const r = await readTextFile(path);
+      if (!r.ok) {
+        if (!r.missing) log(path, `${r.reason}; the files it mounts into /docker-entrypoint-initdb.d/ are replayed in path order`);
+        continue;
       }
-      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
+      const mounts = composeInitdbMounts(r.text);
+      if (!mounts.length) continue;
+      const filesOf = (source: string): string[] | undefined => {
+        const p = resolve(dir, source);
+        try {
+          return statSync(p).isDirectory() ? readdirSync(p).sort() : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      const run = initdbRunOrder(mounts, filesOf).map((s) => resolve(dir, s)).filter((p) => known.has(p));
+      const runIds = run.flatMap((p) => {
+        const at = ids(dirname(p));
+        return at ? [`${at.prefix}${basename(p)}`] : [];
+      });
+      const shown = ids(dir);
+      if (runIds.length) out.push({ source: `${shown?.shown ?? ''}${n}`, files: runIds });
     }
   }
   return out;
