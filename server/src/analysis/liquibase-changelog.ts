@@ -131,10 +131,17 @@ export function runsOnPostgres(dbms: unknown): boolean {
 const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted/i;
 export const isLiquibaseFormatted = (text: string): boolean => FORMATTED_SQL.test(text.slice(0, 200));
 
-/** A changeset's line of Liquibase's formatted SQL, and its `dbms:` and `ignore:` attributes (AbstractFormattedChangeLogParser's patterns). */
+/** A changeset's line of Liquibase's formatted SQL, and its `dbms:`, `ignore:` and `endDelimiter:` attributes (AbstractFormattedChangeLogParser's patterns). */
 const LIQUIBASE_CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+?:\S+.*$/gim;
 const LIQUIBASE_DBMS = /\bdbms:([^,\s][\w!,]*)/i;
 const LIQUIBASE_IGNORE = /\bignore:(\w*)/i;
+const LIQUIBASE_END_DELIMITER = /\bendDelimiter:(\S*)/i;
+
+/** A changeset line's `endDelimiter:` (END_DELIMITER_PATTERN), or undefined: where parse.ts's lexer ends its statements. */
+export function changesetEndDelimiter(line: string): string | undefined {
+  const m = LIQUIBASE_END_DELIMITER.exec(line);
+  return m && m[1] !== '' ? m[1] : undefined;
+}
 /** `--ignoreLines:start` … `--ignoreLines:end`, or `--ignoreLines:N` (the N lines after it). */
 const LIQUIBASE_IGNORE_LINES = /^[ \t]*--[ \t]*ignoreLines:(\w+)[ \t]*$/gim;
 

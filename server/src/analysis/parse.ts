@@ -15,7 +15,7 @@
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement, StringLiteral } from './types.js';
 import { conjuncts, stringConst } from './ast.js';
-import { isLiquibaseFormatted } from './liquibase-changelog.js';
+import { changesetEndDelimiter, isLiquibaseFormatted } from './liquibase-changelog.js';
 import { argPlaceholder, CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
@@ -206,19 +206,14 @@ const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([
 /** A changeset's line in a file of Liquibase's formatted SQL (isLiquibaseFormatted). */
 const CHANGESET = /^--\s*changeset\s/i;
 
-/** A changeset line's `endDelimiter:` (AbstractFormattedChangeLogParser's END_DELIMITER_PATTERN), or undefined. */
-function endDelimiterOf(line: string): string | undefined {
-  const m = /\bendDelimiter:(\S*)/i.exec(line);
-  return m && m[1] !== '' ? m[1] : undefined;
-}
 
 /** The endDelimiter of the changeset a Liquibase formatted-SQL text is in at `at` (its last `--changeset` line before it). */
 function liquibaseDelimiterBefore(text: string, at: number): string | undefined {
   if (at === 0) return undefined;
-  const re = /^--\s*changeset\s.*$/gim;
+  const re = new RegExp(`${CHANGESET.source}.*$`, 'gim');
   let found: string | undefined;
   for (let m = re.exec(text); m && m.index < at; m = re.exec(text)) found = m[0];
-  return found === undefined ? undefined : endDelimiterOf(found);
+  return found === undefined ? undefined : changesetEndDelimiter(found);
 }
 
 /**
@@ -378,7 +373,7 @@ function lexFrom(
       // its last statement needs no semicolon: the changeset line ends the statement, as a
       // semicolon would (the cleaned text has one there, for PostgreSQL's parser too)
       if (liquibase && (i === 0 || text[i - 1] === '\n') && CHANGESET.test(text.slice(i, Math.min(e, i + 16)))) {
-        delimiter = endDelimiterOf(text.slice(i, e));
+        delimiter = changesetEndDelimiter(text.slice(i, e));
         subs.push([i, e, ';'.padEnd(e - i, ' ')]);
         endChunk(i);
         i = e;
