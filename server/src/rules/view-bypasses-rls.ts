@@ -1,4 +1,4 @@
-import { roleText } from '../analysis/ast.js';
+import { census, roleText } from '../analysis/ast.js';
 import type { Model, Policy, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { walk } from '../analysis/parse.js';
@@ -192,11 +192,7 @@ function policiesReadingView(model: Model, v: View, tables: readonly Table[]): P
   for (const t of tables) {
     for (const p of activePoliciesWithKey(model, t.key)) {
       if ((p.command !== 'select' && p.command !== 'all') || !p.using) continue;
-      let reads = false;
-      walk(p.using, (k, n) => {
-        if (reads) return false;
-        if (k === 'RangeVar' && n?.relname && model.relKey(n) === v.key) reads = true;
-      });
+      const reads = census(p.using).rangeVars.some((n) => n?.relname && model.relKey(n) === v.key);
       if (reads && !out.includes(p)) out.push(p);
     }
   }
