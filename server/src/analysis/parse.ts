@@ -3450,6 +3450,11 @@ function suppressions(text: string): { disabledLines: Map<number, Set<string>>; 
 // Small AST helpers shared by the model and the rules
 
 /** The string value of a `String` node or a plain string. */
+/** The DO block of the file (one of its own statements) whose text holds `start` … `end`: a statement its body runs or its EXECUTE makes. */
+export function doBlockAround(pf: Pick<ParsedFile, 'statements'>, start: number, end = start): Statement | undefined {
+  return pf.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= start && end <= s.end);
+}
+
 export function sval(n: Node): string | undefined {
   if (typeof n === 'string') return n;
   return n?.String?.sval ?? n?.sval;

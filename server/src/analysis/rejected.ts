@@ -12,6 +12,7 @@
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import { sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { PLATFORM_SCHEMAS } from './ast.js';
+import { doBlockAround } from './parse.js';
 import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
@@ -157,7 +158,10 @@ function abortedInBlocks(m: Model, out: Map<Policy, Rejection>): void {
   const stops: Policy[] = [];
   for (const q of out.keys()) if (q.stmt.origin === 'do' && q.stmt.guard === undefined && !q.stmt.caught?.length) stops.push(q);
   if (stops.length === 0) return;
-  const blockOf = (p: Policy) => fileByName(m, p.created.file)?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= p.stmt.start && p.stmt.end <= s.end);
+  const blockOf = (p: Policy) => {
+    const pf = fileByName(m, p.created.file);
+    return pf && doBlockAround(pf, p.stmt.start, p.stmt.end);
+  };
   for (const p of m.policies) {
     if (p.stmt.origin !== 'do' || out.has(p)) continue;
     const mine = stops.filter((q) => q.created.file === p.created.file && q.stmt.start < p.stmt.start);

@@ -12,7 +12,7 @@ import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import type { InitdbScripts } from '../analysis/docker-initdb.js';
-import { asWritten, initParser, parseFile } from '../analysis/parse.js';
+import { asWritten, doBlockAround, initParser, parseFile } from '../analysis/parse.js';
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
 import { editInLiteral, literalParses, readsOf } from './string-edits.js';
@@ -627,7 +627,7 @@ function said(s: string, written: ((s: string) => string) | undefined, run: ((s:
 
 /** Whether an edit lies outside the top-level DO block holding `at` (a report on a statement its EXECUTE makes): before or after it, not in it. */
 function outsideBlock(pf: ParsedFile, at: number, e: Span): boolean {
-  const block = pf.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= at && at <= s.end);
+  const block = doBlockAround(pf, at);
   return !!block && (e.start >= block.end || e.end <= block.start);
 }
 

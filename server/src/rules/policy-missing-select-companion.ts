@@ -1,7 +1,7 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { callsIn, census, hasSubLink, returningOf, roleText } from '../analysis/ast.js';
-import { sqlOneLine, sval, walk } from '../analysis/parse.js';
+import { doBlockAround, sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { constBool, exprSql, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
@@ -205,7 +205,7 @@ function companionUsing(model: Model, p: Policy): string | undefined {
 function certainDoBlock(model: Model, p: Policy): Statement | undefined {
   const dyn = p.stmt;
   const pf = fileOf(model, p.created.file);
-  const block = pf?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= dyn.start && dyn.end <= s.end);
+  const block = pf && doBlockAround(pf, dyn.start, dyn.end);
   if (!block?.body || block.body.lexical || dyn.literal?.values || dyn.pieces?.some((x) => x.values)) return undefined;
   if (dyn.caught?.length || dyn.guard || dyn.arms?.length || dyn.whenNoFunction) return undefined;
   const expr = block.body.statements.find((s) => !s.dynamic && s.start === dyn.start);
