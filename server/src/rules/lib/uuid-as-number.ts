@@ -8,6 +8,7 @@
 // membership the caller can forge. Pure.
 import { census, hasSubLink, memoised, typeName } from '../../analysis/ast.js';
 import type { Func, Model } from '../../analysis/model.js';
+import { nodeContains } from '../../analysis/function-order.js';
 import { memoModel, resolveCall } from '../../analysis/policy-exprs.js';
 import { nameParts, sval } from '../../analysis/parse.js';
 import type { Node } from '../../analysis/types.js';
@@ -335,17 +336,6 @@ function evaluatedBodyNodes(f: Func): Node[] {
   return out;
 }
 
-/** Whether `node` is `root` or lies under it. */
-function holds(root: Node, node: Node): boolean {
-  if (root === node) return true;
-  if (!root || typeof root !== 'object') return false;
-  for (const k in root) {
-    const x = root[k];
-    if (x && typeof x === 'object' && holds(x, node)) return true;
-  }
-  return false;
-}
-
 /**
  * The digits test written after the AND operand holding `cast` that would have kept it
  * unevaluated had it come first (`auth.uid()::text::int > 0 AND auth.uid()::text ~ '^[0-9]+$'`),
@@ -358,7 +348,7 @@ export function laterDigitsGuard(root: Node, cast: Node): Node | undefined {
     if (found || !v || typeof v !== 'object') return;
     const b = v.BoolExpr;
     if (b?.boolop === 'AND_EXPR' && Array.isArray(b.args)) {
-      const i = b.args.findIndex((a: Node) => holds(a, cast));
+      const i = b.args.findIndex((a: Node) => nodeContains(a, cast));
       if (i >= 0) {
         for (let j = i + 1; j < b.args.length && !found; j++) {
           const g = digitsGuardOf(b.args[j]);
