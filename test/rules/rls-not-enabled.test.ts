@@ -872,3 +872,29 @@ CREATE POLICY audit_tenant ON ta.audit_events FOR INSERT TO ta_runtime WITH CHEC
 `;
   assert.deepEqual(await run(enabled), ['42501', '42501'], "with RLS and a WITH CHECK policy: tenant-a's session cannot write tenant-b's row");
 });
+
+test("err: outside a Supabase layout, migrations calling auth.uid() (imake's Drizzle migrations, app/sql/migrations/) may run on Supabase: the message says what the platform's default privileges would let anon and authenticated do, not that no role has access; PGlite with Supabase's defaults: anon reads and writes it", async () => {
+  const files = [
+    { file: 'app/sql/migrations/0000_init.sql', text: 'CREATE TABLE "jobs" ("id" bigint PRIMARY KEY, "title" text);\n' },
+    {
+      file: 'app/sql/migrations/0001_todos.sql',
+      text: 'CREATE TABLE "todos" ("id" bigint PRIMARY KEY, "profile_id" uuid);\nALTER TABLE "todos" ENABLE ROW LEVEL SECURITY;\nCREATE POLICY "todos-select" ON "todos" FOR SELECT TO "authenticated" USING ((select auth.uid()) = "todos"."profile_id");\n',
+    },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /if the migrations run on Supabase as postgres \(they call Supabase's auth functions\), the platform's default privileges grant the table to the roles of every API request: anon and authenticated may read and write all of its rows/);
+  assert.doesNotMatch(mine[0]!.message, /give no role but its owner/);
+  // what the migrations revoke still counts
+  const revoked = lintFiles([files[0]!, { file: files[1]!.file, text: `${files[1]!.text}REVOKE ALL ON "jobs" FROM anon;\nREVOKE INSERT, UPDATE, DELETE ON "jobs" FROM authenticated;\n` }], ID);
+  assert.match(revoked.mine[0]!.message, /the roles of every API request: authenticated may read all of its rows/);
+  // (roles the migrations create themselves: not Supabase's)
+  const own = lintFiles([{ file: 'app/sql/migrations/0000_roles.sql', text: 'CREATE ROLE anon;\nCREATE ROLE authenticated;\n' }, ...files], ID);
+  assert.ok(own.mine.every((f) => !/Supabase/.test(f.message)));
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, files.map((f) => f.text).join(''));
+    await q(`SET ROLE anon`);
+    await q(`INSERT INTO jobs VALUES (1, 'x')`);
+    assert.equal(await count(q, 'jobs'), 1, 'anon writes and reads every row: no RLS');
+  });
+});

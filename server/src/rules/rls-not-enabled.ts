@@ -4,7 +4,7 @@ import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters,
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
-import { COMMAND_PRIVILEGES, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, platformPrivileges, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
 
 /** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
@@ -50,7 +50,9 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
 
 /** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege to query it. */
 function revokedFromAll(model: Model, t: Table): boolean {
-  return model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key)) && !grantedToRlsSubject(model, t, COMMAND_PRIVILEGES);
+  return model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key)) && !grantedToRlsSubject(model, t, COMMAND_PRIVILEGES) &&
+    // (nor what Supabase's defaults leave an API role where the migrations may run on it: platformReach)
+    !API_ROLES.some((r) => platformPrivileges(model, t, r, true).length > 0);
 }
 
 /**
@@ -66,6 +68,8 @@ function loopsTooEarly(model: Model, t: Table): string {
     : `${l.uncalled ? 'is never called by the migrations and ' : ''}is ${model.statements[l.until]?.stmt.kind === 'DropStmt' ? 'dropped' : 'given another body'} at ${where(model, l.last)}`;
   return ` (${l.name}() at ${where(model, l.defined)} enables row-level security on each table its loop over the catalog finds, but it ${when}, before the CREATE TABLE at ${where(model, t.created)}: such a loop reaches only the tables that exist when it runs)`;
 }
+
+const API_ROLES = ['anon', 'authenticated'];
 
 const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update: 'update', delete: 'delete' };
 
@@ -123,6 +127,7 @@ function apiUsesSchema(model: Model, schema: string, role: string): boolean {
  */
 function grantReach(model: Model, t: Table): string | undefined {
   const byPrivileges = new Map<string, string[]>();
+  const holders = new Set<string>();
   // (the roles granted the table, and those any table grant names: privilegesOf decides)
   const candidates = new Set<string>(t.grants.keys());
   for (const g of model.grantEvents) if (g.objectKind === 'table' && g.isGrant) for (const r of g.grantees) candidates.add(r);
@@ -131,12 +136,33 @@ function grantReach(model: Model, t: Table): string | undefined {
     const privs = privilegesOf(model, t, role);
     const can = COMMAND_PRIVILEGES.filter((c) => privs.has(c));
     if (can.length === 0) continue;
+    holders.add(role);
     const k = can.join(',');
     byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : roleText(role)]);
   }
-  if (byPrivileges.size === 0) return undefined;
   const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  return `${[...byPrivileges].map(([k, roles]) => `${and(roles)} may ${what(k.split(','))} ${k === 'insert' ? 'rows' : 'all of its rows'}`).join(', and ')} (as the migrations grant it)`;
+  const granted = byPrivileges.size ? `${[...byPrivileges].map(([k, roles]) => `${and(roles)} may ${what(k.split(','))} ${k === 'insert' ? 'rows' : 'all of its rows'}`).join(', and ')} (as the migrations grant it)` : undefined;
+  const platform = platformReach(model, t, holders);
+  return granted && platform ? `${granted}; and ${platform}` : (granted ?? platform);
+}
+
+/**
+ * Outside a Supabase layout, where the migrations call auth.uid() & co. and do not create
+ * Supabase's API roles (platformMayGrant: they may run on Supabase, imake's Drizzle migrations):
+ * what the platform's default privileges would let anon and authenticated do, less what the
+ * migrations revoke. Said as a condition: the lint cannot tell the database, nor the role they
+ * run as (Supabase's defaults are for tables postgres creates).
+ */
+function platformReach(model: Model, t: Table, granted: ReadonlySet<string>): string | undefined {
+  const per: Array<[string, string[]]> = [];
+  for (const role of API_ROLES) {
+    if (granted.has(role) || !usesSchema(model, t.schema, role)) continue;
+    const can = platformPrivileges(model, t, role, true);
+    if (can.length) per.push([role, can]);
+  }
+  if (per.length === 0) return undefined;
+  const roles = per.length === 2 && per[0]![1].join() === per[1]![1].join() ? [['anon and authenticated', per[0]![1]] as [string, string[]]] : per;
+  return `if the migrations run on Supabase as postgres (they call Supabase's auth functions), the platform's default privileges grant the table to the roles of every API request: ${roles.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}`;
 }
 
 export const rlsNotEnabled = defineRule({
