@@ -634,6 +634,44 @@ test('err: a call and an unknown column in one policy: the one PostgreSQL meets 
   }
 });
 
+// Calibration (MosesSupposes/ihp-blog): later migrations make posts again, with user_id, and fail
+// (42P07); a schema snapshot (Schema.sql, not replayed) makes it once more. The policy naming
+// user_id before a function the migrations create only later was said to fail with 42883: the
+// table's columns were taken as unknown once it was made again, though each CREATE TABLE fails
+// for certain and the table keeps the first one's columns.
+test('err (message): a table made again by CREATE TABLEs that fail for certain keeps its columns: a column before a call made later is 42703, not 42883 (PGlite)', async () => {
+  const table = 'CREATE TABLE posts (id uuid NOT NULL, title text NOT NULL);\nALTER TABLE posts ENABLE ROW LEVEL SECURITY;\n';
+  const policy = 'CREATE POLICY "Users can manage their posts" ON posts USING (user_id = ihp_user_id()) WITH CHECK (user_id = ihp_user_id());\n';
+  const again = 'CREATE TABLE posts (id uuid NOT NULL, title text NOT NULL, user_id uuid NOT NULL);\n';
+  const fn = "CREATE FUNCTION ihp_user_id() RETURNS uuid AS $$ SELECT NULLIF(current_setting('rls.ihp_user_id', true), '')::uuid $$ LANGUAGE sql;\n";
+  const files = [
+    { file: 'Application/Migration/1657138147.sql', text: table + policy },
+    { file: 'Application/Migration/1657138310.sql', text: again + policy },
+    { file: 'Application/Migration/1657219598.sql', text: fn + again },
+  ];
+  const snapshot = { file: 'Application/Schema.sql', text: again };
+  for (const set of [files, [...files, snapshot]]) {
+    const { mine } = lintFiles(set, ID);
+    assert.equal(mine.length, 2, set.map((f) => f.file).join(', '));
+    for (const f of mine) {
+      assert.match(f.message, /^Policy "Users can manage their posts" on public\.posts names the column user_id, which no table it reads has — public\.posts \(id, title\) — .*42703 column "user_id" does not exist/);
+      assert.doesNotMatch(f.message, /42883/);
+    }
+  }
+  // (a CREATE TABLE that may not fail — a DROP TABLE before it — still leaves the columns unknown: nothing is said)
+  const dropped = [files[0]!, { file: 'Application/Migration/1657138310.sql', text: 'DROP TABLE IF EXISTS posts;\n' + again + policy }];
+  assert.deepEqual(lintFiles(dropped, ID).mine.filter((f) => f.file.endsWith('1657138310.sql') && /names the column user_id/.test(f.message)), []);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), [
+      '42703 column "user_id" does not exist',
+      '42P07 relation "posts" already exists',
+      '42703 column "user_id" does not exist',
+      '42P07 relation "posts" already exists',
+    ]);
+  });
+});
+
 // Calibration (trazo's rls-policies.sql): the message named the table by the name a later
 // migration renames it to.
 test('err (message): a policy on a table renamed later is named with the table as the statement names it (PGlite: 42703 there)', async () => {

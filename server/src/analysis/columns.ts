@@ -180,10 +180,28 @@ export interface UnknownColumn {
  * Whether the table's columns are all the model knows of: made by a CREATE TABLE with a plain
  * column list, run for certain (not in a DO block, where it may sit in an IF), not made again by
  * a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps the first;
- * the model keeps the last), and not in a schema of the platform (PLATFORM_SCHEMAS).
+ * the model keeps the last unless it fails for certain: keptForCertain), and not in a schema of
+ * the platform (PLATFORM_SCHEMAS).
  */
 function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
-  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key) && !madeBefore(model, t);
+  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && (!ws.recreated.has(t.key) || keptForCertain(model, t, ws)) && !madeBefore(model, t);
+}
+
+/**
+ * Whether every plain CREATE TABLE that made the table again while it existed fails for certain
+ * (Model.recreatedTables: nothing between may have dropped it), so that the model kept the table
+ * they found, whose columns are then PostgreSQL's: MosesSupposes/ihp-blog's posts, made again
+ * with user_id by later migrations that fail (42P07), whose policy naming user_id PostgreSQL
+ * rejects with 42703 before it looks up the function called after it.
+ */
+function keptForCertain(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
+  let certain = 0;
+  for (const r of model.recreatedTables) {
+    if (r.ifNotExists || r.table.key !== t.key) continue;
+    if (r.table.created.file !== t.created.file || r.table.created.start !== t.created.start) return false;
+    certain++;
+  }
+  return certain !== 0 && certain === ws.recreatedTimes.get(t.key);
 }
 
 /** Whether a RangeVar names the table (unqualified: as the table's schema). */
@@ -332,6 +350,8 @@ export interface WorkspaceColumnFacts {
   changedOn: Map<string, Set<string> | null>;
   /** keys of tables a plain CREATE TABLE creates again while they exist */
   recreated: Set<string>;
+  /** how many times, in the files the replay runs (plainTable: when the model records each as failing for certain, the columns are known) */
+  recreatedTimes: Map<string, number>;
   /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
   sig: string;
   /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in replay order (not part of `sig`: addedLater reads them afresh) */
@@ -540,7 +560,7 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     const kept = keptFacts(m, probe);
     if (kept) return kept;
     const places = replayPlaces(m);
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', order: places.key };
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), recreatedTimes: new Map(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', order: places.key };
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
     // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
@@ -565,9 +585,12 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     }
     // (what follows the order: in replay order, run by run — a file included by another runs
     // where it is included, ludat/fulbo's schema/*.sql)
+    // (recreatedTimes without the files the replay leaves out, a schema snapshot: MosesSupposes/ihp-blog's Schema.sql)
+    const replayedExists = new Set<string>();
     for (let r = 0; r < places.runs.length; r++) {
       const run = places.runs[r]!;
       const f = facts[places.key[2 * r]!]!;
+      const replayed = !m.notReplayed.has(m.files[places.key[2 * r]!]!);
       for (let i = 0; i < f.adds.length; i++) {
         const a = f.adds[i]!;
         if (a.loc.start < run.start || a.loc.start >= run.end) continue;
@@ -585,6 +608,10 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
         if (!e.create) exists.delete(k);
         else if (!exists.has(k)) exists.add(k);
         else if (!e.ine) out.recreated.add(k);
+        if (!replayed) continue;
+        if (!e.create) replayedExists.delete(k);
+        else if (!replayedExists.has(k)) replayedExists.add(k);
+        else if (!e.ine) out.recreatedTimes.set(k, (out.recreatedTimes.get(k) ?? 0) + 1);
       }
     }
     // (with the default schema: the keys of the tables a result looked at were made under it)
