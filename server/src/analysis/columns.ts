@@ -180,11 +180,31 @@ export interface UnknownColumn {
  * Whether the table's columns are all the model knows of: made by a CREATE TABLE with a plain
  * column list, run for certain (not in a DO block, where it may sit in an IF), not made again by
  * a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps the first;
- * the model keeps the last unless it fails for certain: keptForCertain), and not in a schema of
+ * the model keeps the last unless it fails for certain: keptTable), and not in a schema of
  * the platform (PLATFORM_SCHEMAS).
  */
 function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
-  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && (!ws.recreated.has(t.key) || keptForCertain(model, t, ws)) && !madeBefore(model, t);
+  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && (!ws.recreated.has(t.key) || keptForCertain(model, ws).keys.has(t.key)) && !madeBefore(model, t);
+}
+
+const certainCache = new WeakMap<Model, { ws: WorkspaceColumnFacts; keys: Set<string>; sig: string }>();
+/**
+ * The keys of ws.recreated whose table the model keeps for certain (keptTable), and them as a
+ * string: of the model, not of the workspace facts (kept across models while the statements they
+ * read are the same), since whether a CREATE TABLE fails for certain depends on any statement
+ * between; a policy's kept result holds while it is the same (unknownColumnOf).
+ */
+function keptForCertain(model: Model, ws: WorkspaceColumnFacts): { keys: Set<string>; sig: string } {
+  const hit = certainCache.get(model);
+  if (hit?.ws === ws) return hit;
+  const keys = new Set<string>();
+  for (const k of ws.recreated) {
+    const t = model.tables.get(k);
+    if (t && keptTable(model, t, ws)) keys.add(k);
+  }
+  const out = { ws, keys, sig: [...keys].sort().join(',') };
+  certainCache.set(model, out);
+  return out;
 }
 
 /**
@@ -194,7 +214,7 @@ function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
  * with user_id by later migrations that fail (42P07), whose policy naming user_id PostgreSQL
  * rejects with 42703 before it looks up the function called after it.
  */
-function keptForCertain(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
+function keptTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
   let certain = 0;
   for (const r of model.recreatedTables) {
     if (r.ifNotExists || r.table.key !== t.key) continue;
@@ -642,9 +662,10 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   // (and while statements before the table's CREATE TABLE IF NOT EXISTS still name it, or not: madeBefore)
   const before = madeBefore(model, own);
   let result: UnknownColumn | undefined;
-  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.before === before && sameTables(model, hit)) result = hit.result;
+  const certain = ws.recreated.size === 0 ? '' : keptForCertain(model, ws).sig;
+  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.certain === certain && hit.before === before && sameTables(model, hit)) result = hit.result;
   else {
-    const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, befores: undefined, result: undefined };
+    const rec: Kept = { policy: p, own, sig: ws.sig, certain, before, keys: undefined, tables: undefined, befores: undefined, result: undefined };
     rec.result = result = uncached(model, ws, own, p, rec);
     memo[KEPT] = rec;
   }
@@ -1049,6 +1070,8 @@ interface Kept {
   policy: Policy;
   own: Table;
   sig: string;
+  /** keptForCertain's sig */
+  certain: string;
   /** madeBefore of `own` */
   before: boolean;
   /** keys of the other tables looked at, what they were, and their madeBefore (a statement naming one may come or go before its CREATE TABLE IF NOT EXISTS) */
