@@ -967,3 +967,71 @@ test("err: a regex guard written after the cast compared with no column (`auth.u
   // (a uuid's text never matches the test: guard first, a signed-in caller reads no row through it)
   assert.equal(await guardedRead("auth.uid()::text ~ '^[0-9]+$' AND auth.uid()::text::int > 0", "owner = 'x'"), 'ok 1');
 });
+
+// ---- an enum column compared with an ARRAY[…] of strings ----
+
+const ENUM_HEAD = `CREATE TYPE public.app_role AS ENUM ('admin', 'advisor', 'member');
+CREATE TABLE public.profiles (user_id uuid PRIMARY KEY, role public.app_role NOT NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+`;
+
+test("err: an enum column compared with ARRAY['…', …] (= ANY, <> ALL, = SOME, one string, a NULL beside it, a sub-select's column) fails with 42883 operator does not exist: app_role = text, even with a string that is no value; IN, '{…}', a cast of the array or of one element, role::text are created (PGlite), and are not reported", async () => {
+  const forms = [
+    ["role = ANY (ARRAY['admin', 'advisor'])", '42883 operator does not exist: app_role = text'],
+    ["role <> ALL (ARRAY['admin', 'advisor'])", '42883 operator does not exist: app_role <> text'],
+    ["role = SOME (ARRAY['admin'])", '42883 operator does not exist: app_role = text'],
+    ["role = ANY (ARRAY['admin', NULL])", '42883 operator does not exist: app_role = text'],
+    ["role = ANY (ARRAY['admin', 'nope'])", '42883 operator does not exist: app_role = text'],
+    ["EXISTS (SELECT 1 FROM public.profiles pr WHERE pr.user_id = auth.uid() AND pr.role = ANY (ARRAY['admin', 'advisor']))", '42883 operator does not exist: app_role = text'],
+    ["role IN ('admin', 'advisor')", 'created'],
+    ["role = ANY ('{admin,advisor}')", 'created'],
+    ["role = ANY (ARRAY['admin', 'advisor']::public.app_role[])", 'created'],
+    ["role = ANY (ARRAY['admin'::public.app_role, 'advisor'])", 'created'],
+    ["role::text = ANY (ARRAY['admin', 'advisor'])", 'created'],
+  ] as const;
+  const text = ENUM_HEAD + forms.map(([u], i) => `CREATE POLICY p${i} ON public.profiles FOR SELECT USING (${u});`).join('\n') + '\n';
+  const { mine, findings } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => /^Policy "(p\d+)"/.exec(f.message)?.[1]), ['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+  // (never created: no other rule speaks of them)
+  assert.deepEqual(findings.filter((f) => f.rule !== ID && /"p[0-5]"/.test(f.message)).map((f) => f.rule), []);
+  assert.match(mine[0]!.message, /^Policy "p0" on public\.profiles compares role, of the enum type public\.app_role, with = ANY \(ARRAY\['admin', 'advisor'\]\): an ARRAY\[…\] of quoted strings is text\[\] .* 42883 operator does not exist: app_role = text\. The policy is never created/);
+  assert.match(mine[1]!.message, /42883 operator does not exist: app_role <> text\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(ENUM_HEAD);
+    for (const [i, [u, expected]] of forms.entries()) {
+      const r = await tryQuery(q, `CREATE POLICY p${i} ON public.profiles FOR SELECT USING (${u})`);
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, expected, u);
+    }
+  });
+});
+
+test("err: the safe fix casts the array to the column's type (`ARRAY[…]::public.app_role[]`): applied, the file re-lints clean, runs on PGlite, and the policy admits the rows of the roles it lists; with a string that is no value, no fix (cast, it fails with 22P02)", async () => {
+  const text = ENUM_HEAD + `CREATE POLICY staff_read ON public.profiles FOR SELECT TO authenticated USING (role = ANY (ARRAY[
+  'admin',
+  'advisor'
+]));
+CREATE POLICY not_nope ON public.profiles FOR SELECT TO authenticated USING (role <> ALL (ARRAY['member', 'nope']));
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  const [staff, nope] = mine;
+  assert.deepEqual(staff!.fixes.map((f) => [f.kind, f.title]), [['safe', "Cast the array to public.app_role[]: ARRAY[ 'admin', 'advisor' ]::public.app_role[]"]]);
+  assert.deepEqual(nope!.fixes, []);
+  assert.match(nope!.message, /each string must then be one of the type's values: one that is not fails with 22P02\), or write `role NOT IN \(…\)` with the strings\./);
+  const fixed = applyFix(ws, staff!);
+  assert.match(sqlOf(fixed), /USING \(role = ANY \(ARRAY\[\n  'admin',\n  'advisor'\n\]::public\.app_role\[\]\)\);/);
+  assert.deepEqual(findingsOf(fixed, ID).map((f) => /^Policy "(\w+)"/.exec(f.message)?.[1]), ['not_nope']);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const sql = sqlOf(fixed);
+    const at = sql.indexOf('CREATE POLICY not_nope');
+    assert.deepEqual(await runEachStatement(q, sql.slice(0, at)), []);
+    // the other one cast alike: 22P02 on the string that is no value
+    const cast = await tryQuery(q, sql.slice(at).replace("'nope'])", "'nope']::public.app_role[])"));
+    assert.equal(cast.ok ? 'created' : `${cast.error.code} ${cast.error.message}`, '22P02 invalid input value for enum app_role: "nope"');
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON public.profiles TO authenticated`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.profiles'), 1);
+  });
+});

@@ -252,11 +252,12 @@ function uncommittedAdd(model: Model, type: EnumType, value: string, at: number)
 }
 
 /**
- * The first string a policy's expressions compare (=, <>, IN) with a column of an enum type that
- * is not one of its values when the policy is made: the column of the policy's table, or of a
- * table its sub-selects read under that name or alias (unqualified: the one table in reach with it).
+ * The enum-typed column a column reference names in a policy's expressions when the statement at
+ * replay position `at` runs, with its enum type's key: a column of the policy's table, or of a
+ * table its sub-selects read under that name or alias (unqualified: every table in reach with that
+ * name types it alike).
  */
-function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): BadValue | undefined {
+function columnResolver(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): (n: Node) => { column: string; type: string } | undefined {
   const tables = new Map<string, string>(); // alias or name → table key
   tables.set(table.slice(table.indexOf('.') + 1), table);
   for (const e of exprs) {
@@ -265,8 +266,7 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
       tables.set(String(rv.alias?.aliasname ?? rv.relname), key);
     }
   }
-  if (facts.types.size === 0) return undefined;
-  const columnOf = (n: Node): { column: string; type: string } | undefined => {
+  return (n: Node): { column: string; type: string } | undefined => {
     const fields: Node[] | undefined = n?.ColumnRef?.fields;
     if (!fields || fields.length === 0 || fields.length > 2) return undefined;
     const parts = fields.map((f) => sval(f));
@@ -286,6 +286,16 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
     const type = found.size === 1 ? [...found][0] : undefined;
     return type ? { column, type } : undefined;
   };
+}
+
+/**
+ * The first string a policy's expressions compare (=, <>, IN) with a column of an enum type that
+ * is not one of its values when the policy is made: the column of the policy's table, or of a
+ * table its sub-selects read under that name or alias (unqualified: the one table in reach with it).
+ */
+function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): BadValue | undefined {
+  if (facts.types.size === 0) return undefined;
+  const columnOf = columnResolver(model, table, at, exprs, facts);
   let out: BadValue | undefined;
   for (const e of exprs) {
     walk(e.node, (k, v) => {
@@ -517,6 +527,120 @@ export function invalidEnumValues(model: Model): readonly InvalidEnumValue[] {
       if (bad) (out ??= []).push({ file, stmt, bad });
     }
     return out ?? NO_INVALID;
+  });
+}
+
+// ---- an enum column compared with an array of strings (42883) ----
+
+/**
+ * A column of an enum type compared with an ARRAY[…] of untyped strings: `role = ANY
+ * (ARRAY['admin', 'advisor'])`. The strings give the array no type of their own, so PostgreSQL
+ * resolves it as text[], has no operator app_role = text, and rejects the CREATE POLICY with 42883
+ * operator does not exist: app_role = text (PGlite; so for `<> ALL`, `= SOME`, an ARRAY of one
+ * string or of NULLs). Not `IN ('a', 'b')`, `= ANY ('{a,b}')` (an untyped literal, converted to
+ * app_role[]), an element or the array cast to the type, nor `role::text = ANY (…)` (measured).
+ */
+export interface EnumArrayMismatch {
+  file: string;
+  /** the comparison (A_Expr), its operator's location and operator (`<>` for `!=`), ANY (SOME) or ALL */
+  node: Node;
+  location: number;
+  op: string;
+  form: 'ANY' | 'ALL';
+  /** the column as written (`role`, `p.role`) and its enum type */
+  column: string;
+  type: EnumType;
+  /** the ARRAY[…] expression */
+  array: Node;
+  /** every string of the array is a committed value of the type when the policy is made: cast to the type's array, it is created */
+  valuesOk: boolean;
+}
+
+/** Whether a node is `ARRAY[…]` of untyped string constants and NULLs, one string at least. */
+function untypedStringArray(n: Node): boolean {
+  const items = n?.A_ArrayExpr?.elements as Node[] | undefined;
+  if (!items || items.length === 0) return false;
+  let strings = 0;
+  for (const x of items) {
+    const c = x?.A_Const;
+    if (!c) return false;
+    if (typeof c.sval?.sval === 'string') strings++;
+    else if (!c.isnull) return false;
+  }
+  return strings !== 0;
+}
+
+/** Whether a policy statement's expressions compare something with `ANY`/`ALL` of an ARRAY[…] of strings (kept per statement: few do). */
+function mayCompareStringArray(stmt: Statement): boolean {
+  return memoStmt(stmt, 'enum-values:arrayCandidate', () => {
+    let found = false;
+    for (const node of [stmt.node?.qual, stmt.node?.with_check]) {
+      if (!node || found || !census(node).aConst) continue;
+      walk(node, (k, v) => {
+        if (found) return false;
+        if (k === 'A_Expr' && (v.kind === 'AEXPR_OP_ANY' || v.kind === 'AEXPR_OP_ALL') && v.lexpr?.ColumnRef && untypedStringArray(v.rexpr)) found = true;
+        return found ? false : undefined;
+      });
+    }
+    return found;
+  });
+}
+
+export interface EnumArrayStatement {
+  file: ParsedFile;
+  stmt: Statement;
+  mismatch: EnumArrayMismatch;
+}
+
+const NO_ARRAY_MISMATCHES: readonly EnumArrayStatement[] = Object.freeze([]);
+
+/**
+ * The CREATE POLICY statements, where each runs in the replay, that compare a column of an enum
+ * type with an ARRAY[…] of untyped strings (EnumArrayMismatch), with the first such comparison
+ * (once per model; none in a workspace that makes no enum type).
+ */
+export function enumArrayMismatches(model: Model): readonly EnumArrayStatement[] {
+  return memoModel(model, 'enum-values:arrays', (m) => {
+    const facts = enumFacts(m);
+    if (facts.types.size === 0) return NO_ARRAY_MISMATCHES;
+    let out: EnumArrayStatement[] | undefined;
+    for (let i = 0; i < m.statements.length; i++) {
+      const { file, stmt } = m.statements[i]!;
+      if (stmt.kind !== 'CreatePolicyStmt') continue;
+      const n = stmt.node;
+      if (!n?.table || !mayCompareStringArray(stmt)) continue;
+      const exprs = [n.qual, n.with_check].filter(Boolean).map((node: Node) => ({ node, file: file.file }));
+      const columnOf = columnResolver(m, m.relKey(n.table), i, exprs, facts);
+      let found: EnumArrayMismatch | undefined;
+      for (const e of exprs) {
+        walk(e.node, (k, v) => {
+          if (found) return false;
+          if (k !== 'A_Expr' || (v.kind !== 'AEXPR_OP_ANY' && v.kind !== 'AEXPR_OP_ALL') || (v.name?.length ?? 0) !== 1) return undefined;
+          const op = sval(v.name[0]);
+          if ((op !== '=' && op !== '<>' && op !== '!=') || !untypedStringArray(v.rexpr)) return undefined;
+          const col = columnOf(v.lexpr);
+          const type = col ? facts.types.get(col.type) : undefined;
+          const values = type ? valuesAt(type, i) : undefined;
+          if (!col || !type || !values) return undefined;
+          const strings = arrayStrings(v.rexpr);
+          found = {
+            file: e.file,
+            node: v,
+            location: typeof v.location === 'number' ? v.location : -1,
+            op: op === '!=' ? '<>' : op,
+            form: v.kind === 'AEXPR_OP_ALL' ? 'ALL' : 'ANY',
+            column: col.column,
+            type,
+            array: v.rexpr,
+            valuesOk: firstBad(m, type, values, strings, i) === undefined,
+          };
+          return false;
+        });
+        if (found) break;
+      }
+      if (found) (out ??= []).push({ file, stmt, mismatch: found });
+    }
+    return out ?? NO_ARRAY_MISMATCHES;
   });
 }
 

@@ -5,7 +5,8 @@
 // FOR SELECT or DELETE), one comparing a column with text where no operator exists, or a value
 // with the arrays a sub-select returns (`x = ANY (SELECT arr …)`), or a uuid (integer…) with the
 // text a sub-select returns (`x::uuid IN (SELECT id::text …)`, or the reverse) (42883, operators.ts:
-// policy-type-mismatch), and one with a string that is no value of the enum type it
+// policy-type-mismatch; and an enum column with an ARRAY[…] of strings, text[]: enum-values.ts),
+// and one with a string that is no value of the enum type it
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
@@ -18,7 +19,7 @@ import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
 import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, subselectTextMismatchOf, type ArraySubselectMismatch, type OperatorMismatch, type SubselectTextMismatch } from './operators.js';
-import { enumSignature, invalidEnumValues, type BadValue } from './enum-values.js';
+import { enumArrayMismatches, enumSignature, invalidEnumValues, type BadValue, type EnumArrayMismatch } from './enum-values.js';
 
 export { clauseError };
 
@@ -31,6 +32,7 @@ export type Rejection =
   | { code: '42883'; operator: OperatorMismatch }
   | { code: '42883'; arraySubselect: ArraySubselectMismatch }
   | { code: '42883'; subselectText: SubselectTextMismatch }
+  | { code: '42883'; enumArray: EnumArrayMismatch }
   | { code: '22P02' | '55P04'; enumValue: BadValue }
   /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
   | { code: 'aborted'; by: Policy };
@@ -291,13 +293,23 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   const operator = operatorMismatchOf(model, p, ws);
   const arraySubselect = arraySubselectMismatchOf(model, p, ws);
   const subselectText = subselectTextMismatchOf(model, p, ws);
+  const enumArray = enumArrayRejection(model, p);
+  const enumValue = enumRejection(model, p);
   // (several: the first PostgreSQL meets)
-  const first = [operator, arraySubselect, subselectText].reduce<{ location: number } | undefined>((a, b) => (b && (!a || b.location < a.location) ? b : a), undefined);
+  const first = [operator, arraySubselect, subselectText, enumArray, enumValue].reduce<{ location: number } | undefined>((a, b) => (b && (!a || b.location < a.location) ? b : a), undefined);
   if (first && first === operator) return { code: '42883', operator };
   if (first && first === arraySubselect) return { code: '42883', arraySubselect };
-  if (subselectText) return { code: '42883', subselectText };
-  const enumValue = enumRejection(model, p);
+  if (first && first === subselectText) return { code: '42883', subselectText };
+  if (first && first === enumArray) return { code: '42883', enumArray };
   return enumValue ? { code: enumValue.uncommitted ? '55P04' : '22P02', enumValue } : undefined;
+}
+
+/** The comparison of p's CREATE POLICY of an enum column with an ARRAY[…] of strings (42883), if any. */
+function enumArrayRejection(model: Model, p: Policy): EnumArrayMismatch | undefined {
+  const found = enumArrayMismatches(model);
+  if (found.length === 0 || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
+  for (let i = 0; i < found.length; i++) if (found[i]!.stmt === p.stmt) return found[i]!.mismatch;
+  return undefined;
 }
 
 /** The string of p's CREATE POLICY that is no value of the enum type it meets (22P02), if any. */

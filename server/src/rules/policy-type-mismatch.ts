@@ -1,5 +1,6 @@
 import { callSpan, locationBounds, matchParen } from '../analysis/ast.js';
 import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
+import type { EnumArrayMismatch } from '../analysis/enum-values.js';
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { nameParts, sqlOneLine, walk } from '../analysis/parse.js';
@@ -18,6 +19,8 @@ import { anyHelperCasts, calledUuidAsNumber, castsToNumberIn, laterDigitsGuard, 
 // each row's whole array, text = text[], 42883 too. Neon Authorize's auth.user_id() (pg_session_jwt)
 // returns text: Drizzle's `(select auth.user_id() = "notes"."user_id")` with user_id uuid is the same
 // mistake (operators.ts neonUserIdIsText says when the workspace shows it is Neon's).
+// And a column of an enum type compared with an ARRAY[…] of strings, `role = ANY (ARRAY['admin',
+// 'advisor'])`: the array is text[], and app_role = text has no operator, 42883 (analysis/enum-values.ts).
 // And a policy PostgreSQL creates but whose cast fails when it runs: the caller's uuid cast through
 // text to a number, `id = auth.uid()::text::integer` (lib/uuid-as-number.ts): 22P02 for every
 // signed-in caller (dashpmo's usuarios/logs_alteracoes; PGlite); and a policy calling a helper
@@ -142,6 +145,57 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
       `Compare with the elements: \`${elements}\`` +
       (m.form === 'ALL' ? '' : `, or \`EXISTS (SELECT 1 FROM ${table} WHERE … AND ${outer} = ANY (${column}))\``) +
       `; or cast the sub-select to one array value, \`${m.form === 'IN' ? `${shortLeft} = ANY` : `${m.op} ${m.form}`} ((SELECT ${column} …)::${m.arrayType})\`, which fails with 21000 when it returns more than one row.`,
+    fixes: fix ? [fix] : [],
+  });
+}
+
+/** Where an `ARRAY[…]` written at `at` ends (after its `]`), strings and quoted names skipped; undefined where the text does not agree. */
+function arrayEnd(text: string, at: number): number | undefined {
+  const open = /^ARRAY\s*\[/i.exec(text.slice(at, at + 40));
+  if (!open) return undefined;
+  let depth = 0;
+  for (let i = at + open[0].length - 1; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0) return undefined;
+      i = close;
+      // (a doubled quote inside: the scan goes on from the next one)
+      continue;
+    }
+    if (ch === '[') depth++;
+    else if (ch === ']' && --depth === 0) return i + 1;
+  }
+  return undefined;
+}
+
+/** `role = ANY (ARRAY['admin', 'advisor'])`: the array is text[], and the enum type has no operator with text (42883). */
+function reportEnumArray(model: Model, report: RuleContext['report'], p: Policy, m: EnumArrayMismatch, by: Policy | undefined): void {
+  const file = m.file;
+  const text = fileOf(model, file)?.text ?? '';
+  const typeSql = m.type.name.split('.').map(quoteIdent).join('.');
+  const pair = `${m.type.name.slice(m.type.name.lastIndexOf('.') + 1)} ${m.op} text`;
+  const at = typeof m.array?.A_ArrayExpr?.location === 'number' ? m.array.A_ArrayExpr.location : -1;
+  const end = at >= 0 ? arrayEnd(text, at) : undefined;
+  const written = end !== undefined ? sqlOneLine(text.slice(at, end)) : 'ARRAY[…]';
+  const shown = written.length > 50 ? `${written.slice(0, 47)}…]` : written;
+  // (safe: every string is a value of the type there, committed; cast so the policy is created and compares as written)
+  const fix: Fix | undefined =
+    end !== undefined && m.valuesOk
+      ? { title: `Cast the array to ${typeSql}[]: ${shown}::${typeSql}[]`, kind: 'safe', edits: [{ file, start: end, end, newText: `::${typeSql}[]` }] }
+      : undefined;
+  const loc = m.location >= 0 ? m.location : p.created.start;
+  report({
+    file,
+    start: loc,
+    end: loc + (text.startsWith('<>', loc) || text.startsWith('!=', loc) ? 2 : 1),
+    message:
+      `Policy "${p.name}" on ${p.table} compares ${m.column}, of the enum type ${m.type.name}, with ${m.op} ${m.form} (${shown}): ` +
+      `an ARRAY[…] of quoted strings is text[] (the strings take no type from the column), and PostgreSQL has no operator ${pair}, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+      neverCreated(model, p, by) +
+      `Cast the array to the column's type, \`${shown}::${typeSql}[]\`` +
+      (m.valuesOk ? '' : ` (each string must then be one of the type's values: one that is not fails with 22P02)`) +
+      (m.op === '=' && m.form === 'ANY' ? `, or write \`${m.column} IN (…)\` with the strings.` : m.op === '<>' && m.form === 'ALL' ? `, or write \`${m.column} NOT IN (…)\` with the strings.` : '.'),
     fixes: fix ? [fix] : [],
   });
 }
@@ -358,6 +412,10 @@ export const policyTypeMismatch = defineRule({
   check({ model, report }) {
     // (and those a later CREATE POLICY of the same name replaced: the first still fails)
     for (const [p, r, by] of rejectedWithReplaced(model)) {
+      if ('enumArray' in r) {
+        reportEnumArray(model, report, p, r.enumArray, by);
+        continue;
+      }
       if ('arraySubselect' in r) {
         reportArraySubselect(model, report, p, r.arraySubselect, by);
         continue;
