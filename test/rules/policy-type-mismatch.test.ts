@@ -1035,3 +1035,22 @@ CREATE POLICY not_nope ON public.profiles FOR SELECT TO authenticated USING (rol
     assert.equal(await count(q, 'public.profiles'), 1);
   });
 });
+
+test("err: the doc's enum example (role = ANY (ARRAY['admin', 'advisor'])): 42883 app_role = text on PGlite, the policy is not created; the safe fix gives the Valid example's cast, which re-lints clean, runs, and admits the admin's row only", async () => {
+  const { ws, finding } = invalidFinding(ID, 7);
+  assert.equal(textAt(ws, finding), '=');
+  assert.deepEqual(finding.fixes.map((f) => f.kind), ['safe']);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: app_role = text']);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = 'profiles'::regclass) p`), 0);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(sqlOf(fixed), sqlOf(lintDocExample(ID, 'valid', 6).ws));
+  await validExampleRuns(ID, 6, async (q) => {
+    await q(`INSERT INTO profiles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON profiles TO authenticated`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'profiles'), 1);
+  });
+});
