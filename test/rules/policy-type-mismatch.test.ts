@@ -1054,3 +1054,19 @@ test("err: the doc's enum example (role = ANY (ARRAY['admin', 'advisor'])): 4288
     assert.equal(await count(q, 'profiles'), 1);
   });
 });
+
+test("ok: the doc on the enum ARRAY form outside policies (not reported by this rule): a view and a LANGUAGE sql body (AS $$…$$ or BEGIN ATOMIC) fail with 42883 when created, a PL/pgSQL body is created and fails when it runs (PGlite)", async () => {
+  await inRollback(await getDb(), async (q) => {
+    await q(ENUM_HEAD);
+    const made = async (sql: string) => {
+      const r = await tryQuery(q, sql);
+      return r.ok ? 'created' : `${r.error.code} ${r.error.message}`;
+    };
+    const view = await made(`CREATE VIEW staff AS SELECT * FROM public.profiles WHERE role = ANY (ARRAY['admin', 'advisor'])`);
+    assert.match(view, /^42883 operator does not exist: (public\.)?app_role = text$/);
+    assert.match(await made(`CREATE FUNCTION is_staff(r public.app_role) RETURNS boolean LANGUAGE sql AS $$ SELECT r = ANY (ARRAY['admin', 'advisor']) $$`), /^42883 operator does not exist: (public\.)?app_role = text$/);
+    assert.match(await made(`CREATE FUNCTION is_staff2(r public.app_role) RETURNS boolean LANGUAGE sql BEGIN ATOMIC SELECT r = ANY (ARRAY['admin', 'advisor']); END`), /^42883 operator does not exist: (public\.)?app_role = text$/);
+    assert.equal(await made(`CREATE FUNCTION is_staff3(r public.app_role) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN r = ANY (ARRAY['admin', 'advisor']); END $$`), 'created');
+    assert.match(await made(`SELECT is_staff3('admin')`), /^42883 operator does not exist: (public\.)?app_role = text$/);
+  });
+});
