@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, closeDb, count, freshDb, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { mergeConfig } from '../../server/src/analysis/config.js';
 
 const ID = 'policy-invalid-enum-value';
 before(initParser);
@@ -319,4 +320,70 @@ ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
       await q('DROP POLICY docs_read ON public.docs');
     }
   });
+});
+
+test("err: 55P04 where a migration tool runs the file as one transaction: dbmate (-- migrate:up), goose (-- +goose Up), golang-migrate (<version>_x.up.sql: one query), Flyway (V<version>__x.sql); not with dbmate's transaction:false, goose's NO TRANSACTION, sqlx's -- no-transaction, a Flyway file holding CREATE INDEX CONCURRENTLY, nor PostgreSQL 11 (PGlite: one query and one transaction refuse the value, statement by statement it is made)", async () => {
+  const base = `CREATE TYPE public.app_role AS ENUM ('admin', 'member');
+CREATE TABLE public.docs (id bigint PRIMARY KEY, owner uuid NOT NULL, role public.app_role NOT NULL DEFAULT 'member');
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+`;
+  const add = `ALTER TYPE public.app_role ADD VALUE 'auditor';\n`;
+  const policy = `CREATE POLICY docs_auditor ON public.docs FOR SELECT TO authenticated USING (role = 'auditor');\n`;
+  const tool = (files: Array<{ file: string; text: string }>, config?: Parameters<typeof mergeConfig>[0]) =>
+    lintFiles(files, ID, config ? mergeConfig(config) : undefined).mine.map((f) => /adds in the same transaction \((.*?)\): PostgreSQL refuses/.exec(f.message)?.[1] ?? f.message);
+  // dbmate
+  const dbmate = (up: string) => [
+    { file: 'db/migrations/20240101000000_base.sql', text: `-- migrate:up\n${base}\n-- migrate:down\nDROP TABLE public.docs;\n` },
+    { file: 'db/migrations/20240102000000_auditors.sql', text: `${up}\n${add}${policy}\n-- migrate:down\nDROP POLICY docs_auditor ON public.docs;\n` },
+  ];
+  assert.deepEqual(tool(dbmate('-- migrate:up')), ['dbmate runs each migration in one transaction (its `-- migrate:up` line does not say `transaction:false`)']);
+  assert.deepEqual(tool(dbmate('-- migrate:up transaction:false')), []);
+  // goose
+  const goose = (head: string) => [
+    { file: 'migrations/00001_base.sql', text: `-- +goose Up\n${base}\n-- +goose Down\nDROP TABLE public.docs;\n` },
+    { file: 'migrations/00002_auditors.sql', text: `${head}-- +goose Up\n${add}${policy}\n-- +goose Down\nDROP POLICY docs_auditor ON public.docs;\n` },
+  ];
+  assert.deepEqual(tool(goose('')), ['goose runs each migration in one transaction (the file has no `-- +goose NO TRANSACTION` annotation)']);
+  assert.deepEqual(tool(goose('-- +goose NO TRANSACTION\n')), []);
+  // golang-migrate (and sqlx's opt-out)
+  const golang = (head: string) => [
+    { file: 'migrations/000001_base.up.sql', text: base },
+    { file: 'migrations/000002_auditors.up.sql', text: `${head}${add}${policy}` },
+    { file: 'migrations/000002_auditors.down.sql', text: 'DROP POLICY docs_auditor ON public.docs;\n' },
+  ];
+  assert.deepEqual(tool(golang('')), ["golang-migrate's postgres driver sends the whole `.up.sql` file in one query, which PostgreSQL runs as one transaction (unless the database URL sets x-multi-statement)"]);
+  assert.deepEqual(tool(golang('-- no-transaction\n')), []);
+  // Flyway
+  const flyway = (extra: string) => [
+    { file: 'src/main/resources/db/migration/V1__base.sql', text: base },
+    { file: 'src/main/resources/db/migration/V2__auditors.sql', text: `${add}${policy}${extra}` },
+  ];
+  assert.deepEqual(tool(flyway('')), ['Flyway runs each migration in one transaction (executeInTransaction is true by default: unless a script configuration file `<migration>.sql.conf` or the project configuration turns it off)']);
+  assert.deepEqual(tool(flyway('-- an index built without a lock\nCREATE INDEX CONCURRENTLY docs_role ON public.docs (role);\n')), []);
+  assert.deepEqual(tool(flyway(''), { postgresVersion: 11 }), []);
+  // a plain numbered file: psql -f, statement by statement
+  assert.deepEqual(tool([{ file: 'sql/001_base.sql', text: base }, { file: 'sql/002_auditors.sql', text: `${add}${policy}` }]), []);
+
+  // PostgreSQL: the same statements sent as one query (golang-migrate's Exec, a pgx batch) or in one
+  // transaction (dbmate, goose, Flyway) are refused and roll back with the ADD VALUE; sent one by one,
+  // the value is committed first and the policy made
+  const db = await getDb();
+  const t = 'app_role_tools';
+  const mig = (s: string) => s.replaceAll('app_role', t).replaceAll('public.docs', 'public.docs_tools').replace('docs_auditor', 'docs_tools_auditor');
+  await db.exec(mig(base));
+  try {
+    const one = await db.exec(mig(`${add}${policy}`)).then(() => 'created', (e: { code?: string; message?: string }) => `${e.code} ${e.message}`);
+    assert.equal(one, `55P04 unsafe use of new value "auditor" of enum type ${t}`);
+    assert.equal((await db.query<{ r: string }>(`SELECT enum_range(NULL::public.${t})::text AS r`)).rows[0]!.r, '{admin,member}');
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      const r = await tryQuery(q, mig(`${add}${policy}`));
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, `55P04 unsafe use of new value "auditor" of enum type ${t}`);
+    });
+    await db.exec(mig(add));
+    await db.exec(mig(policy));
+    assert.equal((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'docs_tools_auditor'`)).rows[0]!.n, 1);
+  } finally {
+    await db.exec(`DROP TABLE public.docs_tools; DROP TYPE public.${t}`);
+  }
 });

@@ -4,7 +4,7 @@
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
 import { census, memoStmt } from './ast.js';
-import { isSupabaseCliMigration, type Func, type Model, type Table } from './model.js';
+import { isFlywayMigration, isSupabaseCliMigration, type Func, type Model, type Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import { anyStatementIn, memoModel, orderOf } from './policy-exprs.js';
 import type { Node, ParsedFile, Statement } from './types.js';
@@ -208,9 +208,9 @@ export interface BadValue {
   /**
    * The value is one of the type's, added by an ALTER TYPE … ADD VALUE of the same transaction
    * (55P04 unsafe use of new value: uncommittedAdd): that statement, and the BEGIN that opened the
-   * transaction (none: the Supabase CLI runs the whole file as one).
+   * transaction, or (none) how the migration tool runs the whole file as one (fileTransaction).
    */
-  uncommitted?: { add: Statement; begin?: Statement };
+  uncommitted?: { add: Statement; begin?: Statement; tool?: string };
 }
 
 /**
@@ -220,9 +220,9 @@ export interface BadValue {
  * comparison or cast, an ADD VALUE … BEFORE, one in a DO block, after a RELEASE SAVEPOINT). Not
  * when the type was made in that transaction too (allowed, measured), nor after a RENAME VALUE.
  * The transaction is one the lint is sure of: a BEGIN (START TRANSACTION) before both in their
- * file with no COMMIT, ROLLBACK or PREPARE TRANSACTION between, or the whole file of a Supabase
- * CLI migration (one pgx batch, implicitly one transaction); other tools' own transactions per
- * file are not assumed (psql -f commits each statement).
+ * file with no COMMIT, ROLLBACK or PREPARE TRANSACTION between, or the whole file where the
+ * migration tool its layout names runs each file as one transaction (fileTransaction); a plain
+ * file is not assumed to be one (psql -f commits each statement).
  */
 function uncommittedAdd(model: Model, type: EnumType, value: string, at: number): BadValue['uncommitted'] {
   const p = type.added.get(value);
@@ -244,11 +244,63 @@ function uncommittedAdd(model: Model, type: EnumType, value: string, at: number)
       begin = undefined;
     }
   }
-  if (!begin && !isSupabaseCliMigration(add.file.file)) return undefined;
+  const tool = begin ? undefined : fileTransaction(model, add.file);
+  if (!begin && !tool) return undefined;
   // (the type made in the same transaction: its new values may be used)
   const made = model.statements[type.made]!;
   if (made.file === add.file && (!begin || made.stmt.start > begin.start)) return undefined;
-  return begin ? { add: add.stmt, begin } : { add: add.stmt };
+  return begin ? { add: add.stmt, begin } : { add: add.stmt, tool };
+}
+
+/** dbmate's up marker, with its options (`transaction:false`), as its parser reads it: a line of its own. */
+const DBMATE_UP = /^--[ \t]*migrate:up\b(.*)$/m;
+/** goose's up annotation, and the one that runs the file outside a transaction (case-insensitive, at the start of a line). */
+const GOOSE_UP = /^--[ \t]*\+goose[ \t]+up\b/im;
+const GOOSE_NO_TRANSACTION = /^--[ \t]*\+goose[ \t]+no[ \t]+transaction\b/im;
+/** golang-migrate's up migration, `<version>_<title>.up.sql`. */
+const GOLANG_MIGRATE_UP = /(?:^|[\\/])[0-9]+_[^\\/]*\.up\.sql$/i;
+/** What Flyway's PostgreSQL parser runs outside a transaction (PostgreSQLParser.detectCanExecuteInTransaction): a file holding one is not run in one. */
+const FLYWAY_NON_TRANSACTIONAL = /^\s*(?:(?:CREATE|DROP)\s+(?:DATABASE|TABLESPACE|SUBSCRIPTION)\b|ALTER\s+SYSTEM\b|(?:CREATE|DROP)(?:\s+UNIQUE)?\s+INDEX\s+CONCURRENTLY\b|REINDEX(?:\s+VERBOSE)?\s+(?:SCHEMA|DATABASE|SYSTEM)\b|VACUUM\b|DISCARD\s+ALL\b)/i;
+
+const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * How the migration tool a file's layout names runs the whole file as one transaction, as a
+ * phrase for the message, or undefined where the lint does not know it does (measured on PGlite:
+ * one multi-statement query is one transaction, and an ADD VALUE in it is refused to the later
+ * statements with 55P04; run statement by statement, it is not):
+ * - the Supabase CLI's migration (`supabase/migrations/<digits>_x.sql`): one pgx batch;
+ * - dbmate's (`-- migrate:up`): each migration in a transaction unless that line says
+ *   `transaction:false`;
+ * - goose's (`-- +goose Up`): in a transaction unless annotated `-- +goose NO TRANSACTION`;
+ * - golang-migrate's (`<version>_<title>.up.sql`): its postgres driver sends the whole file in one
+ *   Exec (the simple query protocol: one implicit transaction) unless the database URL sets
+ *   x-multi-statement; not with sqlx's `-- no-transaction` first line;
+ * - Flyway's versioned or repeatable migration in a Flyway project: executeInTransaction is true by
+ *   default, unless the file holds a statement Flyway runs outside one (CREATE INDEX CONCURRENTLY,
+ *   VACUUM …) or the PostgreSQL version is below 12 (it runs ADD VALUE outside one then).
+ * Not Prisma Migrate (its issues report both a failing deploy and a passing one), node-pg-migrate
+ * (its SQL files are not told apart), sqitch (psql: statement by statement), nor a file the lint
+ * cannot tie to a tool.
+ */
+function fileTransaction(model: Model, file: ParsedFile): string | undefined {
+  const name = file.file;
+  if (isSupabaseCliMigration(name)) return 'the Supabase CLI runs each migration file as one transaction';
+  const text = file.text;
+  const dbmate = DBMATE_UP.exec(text);
+  if (dbmate) return /\btransaction:false\b/.test(dbmate[1]!) ? undefined : 'dbmate runs each migration in one transaction (its `-- migrate:up` line does not say `transaction:false`)';
+  if (GOOSE_UP.test(text)) return GOOSE_NO_TRANSACTION.test(text) ? undefined : 'goose runs each migration in one transaction (the file has no `-- +goose NO TRANSACTION` annotation)';
+  if (GOLANG_MIGRATE_UP.test(name)) {
+    if (/^\s*--\s*no-transaction\b/.test(text)) return undefined;
+    return "golang-migrate's postgres driver sends the whole `.up.sql` file in one query, which PostgreSQL runs as one transaction (unless the database URL sets x-multi-statement)";
+  }
+  if (isFlywayMigration(model.files, name)) {
+    const version = model.config.postgresVersion;
+    if (version !== undefined && version < 12) return undefined;
+    if (file.statements.some((s) => s.origin === 'file' && FLYWAY_NON_TRANSACTIONAL.test(text.slice(s.start, Math.min(s.end, s.start + 200)).replace(LEADING_COMMENTS, '')))) return undefined;
+    return 'Flyway runs each migration in one transaction (executeInTransaction is true by default: unless a script configuration file `<migration>.sql.conf` or the project configuration turns it off)';
+  }
+  return undefined;
 }
 
 /**

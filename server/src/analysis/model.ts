@@ -677,6 +677,14 @@ function isFlywayDatabase(files: ReadonlyArray<{ file: string }>): boolean {
   return versioned > others;
 }
 
+/**
+ * Whether `file` is a versioned (`V<version>__x.sql`) or repeatable (`R__x.sql`) migration of a
+ * Flyway project, among the files of its database (isFlywayDatabase).
+ */
+export function isFlywayMigration(files: ReadonlyArray<{ file: string }>, file: string): boolean {
+  return (FLYWAY_VERSIONED.test(file) || FLYWAY_REPEATABLE.test(file)) && isFlywayDatabase(files);
+}
+
 /** A Flyway version's parts as Flyway compares them (MigrationVersion): `_` read as `.`, each part a number (leading zeros dropped), trailing zero parts dropped (`1.0` is `1`). */
 function flywayVersion(file: string): string[] | undefined {
   const m = FLYWAY_VERSIONED.exec(file);

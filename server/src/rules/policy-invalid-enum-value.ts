@@ -37,7 +37,7 @@ export const policyInvalidEnumValue = defineRule({
           start: bad.location,
           end: bad.location + (bad.length ?? bad.value.length + 2),
           message:
-            `Policy "${name}" on ${model.relKey(n.table)} ${subject}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : 'the Supabase CLI runs each migration file as one transaction'}): ` +
+            `Policy "${name}" on ${model.relKey(n.table)} ${subject}, a value the ALTER TYPE … ADD VALUE of line ${line(u.add)} adds in the same transaction (${u.begin ? `the one its BEGIN of line ${line(u.begin)} opens` : u.tool}): ` +
             `PostgreSQL refuses to use an enum value before the transaction that added it commits, and rejects the ${what} POLICY with 55P04 unsafe use of new value "${bad.value}" of enum type ${bad.type.name}, so ${what === 'ALTER' ? 'the policy keeps its old expressions' : 'the policy is not created'} and the transaction rolls back, the ADD VALUE with it (a migration tool stops here). ` +
             `Add the value in an earlier migration (or commit it before this statement), or create the type with it.`,
         });
