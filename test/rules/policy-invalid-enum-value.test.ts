@@ -387,3 +387,69 @@ ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
     await db.exec(`DROP TABLE public.docs_tools; DROP TYPE public.${t}`);
   }
 });
+
+test("err: a view or a LANGUAGE sql function (AS $$…$$, BEGIN ATOMIC; a column, a parameter of the type, a cast) using a value the same transaction added is refused with 55P04 as it is created; not a PL/pgSQL body (created, refused only when run), nor a SQL body with check_function_bodies off, nor in a file psql commits statement by statement (PGlite)", async () => {
+  const base = {
+    file: 'supabase/migrations/001_base.sql',
+    text: `CREATE TYPE public.app_role AS ENUM ('admin', 'member');
+CREATE TABLE public.docs (id bigint PRIMARY KEY, owner uuid NOT NULL, role public.app_role NOT NULL DEFAULT 'member');
+`,
+  };
+  const add = `ALTER TYPE public.app_role ADD VALUE 'auditor';\n`;
+  const objects = [
+    ['view', `CREATE VIEW public.auditor_docs AS SELECT * FROM public.docs d WHERE d.role = 'auditor';`, '55P04'],
+    ['sql', `CREATE FUNCTION public.is_auditor(r public.app_role) RETURNS boolean LANGUAGE sql AS $$ SELECT r = 'auditor' $$;`, '55P04'],
+    ['atomic', `CREATE FUNCTION public.auditor_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM public.docs WHERE role IN ('admin', 'auditor'); END;`, '55P04'],
+    ['cast', `CREATE FUNCTION public.auditor() RETURNS public.app_role LANGUAGE sql AS $$ SELECT 'auditor'::public.app_role $$;`, '55P04'],
+    ['plpgsql', `CREATE FUNCTION public.is_auditor2(r public.app_role) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN r = 'auditor'; END $$;`, 'created'],
+    ['unchecked', `SET check_function_bodies = off;\nCREATE FUNCTION public.is_auditor3(r public.app_role) RETURNS boolean LANGUAGE sql AS $$ SELECT r = 'auditor' $$;`, 'created'],
+  ] as const;
+  const lint = (file: string, sql: string) => lintFiles([base, { file, text: `${add}${sql}\n` }], ID).mine;
+  for (const [what, sql, expected] of objects) {
+    const found = lint('supabase/migrations/002_auditors.sql', sql);
+    assert.equal(found.length, expected === '55P04' ? 1 : 0, what);
+    // psql -f: the ADD VALUE is committed before the next statement
+    assert.deepEqual(lint('db/002_auditors.sql', sql), [], what);
+  }
+  const view = lint('supabase/migrations/002_auditors.sql', objects[0][1])[0]!;
+  assert.match(view.message, /^View public\.auditor_docs compares d\.role, of the enum type public\.app_role, with 'auditor', a value the ALTER TYPE … ADD VALUE of line 1 adds in the same transaction \(the Supabase CLI runs each migration file as one transaction\): .* rejects the CREATE VIEW with 55P04 unsafe use of new value "auditor" of enum type public\.app_role, so the view is not created/);
+  const fn = lint('supabase/migrations/002_auditors.sql', objects[1][1])[0]!;
+  assert.match(fn.message, /^The body of function public\.is_auditor \(LANGUAGE sql, which PostgreSQL analyses as it creates the function: check_function_bodies is on\) compares r, of the enum type public\.app_role, with 'auditor', .* rejects the CREATE FUNCTION with 55P04 .* so the function is not created/);
+  assert.match(lint('supabase/migrations/002_auditors.sql', objects[3][1])[0]!.message, /casts 'auditor' to the enum type public\.app_role/);
+
+  const db = await getDb();
+  const t = 'app_role_objects';
+  const mig = (s: string) => s.replaceAll('public.app_role', `public.${t}`).replaceAll('public.docs', 'public.docs_objects');
+  await db.exec(mig(base.text));
+  try {
+    for (const [what, sql, expected] of objects) {
+      await inRollback(db, async (q) => {
+        const r = await tryQuery(q, mig(`${add}${sql}`));
+        assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, expected === '55P04' ? `55P04 unsafe use of new value "auditor" of enum type ${t}` : 'created', what);
+        if (what === 'plpgsql') {
+          const run = await tryQuery(q, `SELECT public.is_auditor2('admin')`);
+          assert.equal(run.ok ? 'ran' : `${run.error.code} ${run.error.message}`, `55P04 unsafe use of new value "auditor" of enum type ${t}`);
+        }
+      });
+    }
+  } finally {
+    await db.exec(`DROP TABLE public.docs_objects; DROP TYPE public.${t}`);
+  }
+});
+
+test("err: the third Invalid example (dbmate: ADD VALUE 'auditor', then a view reading role = 'auditor'): reported on the string; PGlite, each up section in one transaction as dbmate runs it: the view is refused with 55P04 and the value rolls back with it", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), "'auditor'");
+  assert.match(finding.message, /^View public\.auditors compares role, of the enum type app_role, with 'auditor', a value the ALTER TYPE … ADD VALUE of line 2 adds in the same transaction \(dbmate runs each migration in one transaction/);
+  const ups = lintDocExample(ID, 'invalid', 2).ex.files.map((f) => f.text.slice(0, f.text.indexOf('-- migrate:down')));
+  const db = await freshDb();
+  try {
+    await db.exec(`BEGIN;\n${ups[0]}\nCOMMIT;`);
+    const r = await db.exec(`BEGIN;\n${ups[1]}\nCOMMIT;`).then(() => 'created', (e: { code?: string; message?: string }) => `${e.code} ${e.message}`);
+    assert.equal(r, '55P04 unsafe use of new value "auditor" of enum type app_role');
+    await db.exec('ROLLBACK');
+    assert.equal((await db.query<{ r: string }>(`SELECT enum_range(NULL::app_role)::text AS r`)).rows[0]!.r, '{administrator,collaborator}');
+  } finally {
+    await closeDb(db);
+  }
+});

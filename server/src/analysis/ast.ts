@@ -821,3 +821,13 @@ function addConjuncts(n: Node, out: Node[]): void {
 export function returningOf(n: Node | undefined): Node[] {
   return n?.returningClause?.exprs ?? n?.returningList ?? [];
 }
+
+/** Whether `SET check_function_bodies …` sets it off (PostgreSQL's boolean spellings: false, off, no, 0, and their prefixes). */
+export function setsCheckOff(n: Node): boolean {
+  if (n?.kind !== 'VAR_SET_VALUE') return false;
+  const c = n.args?.[0]?.A_Const;
+  if (!c) return false;
+  if (c.ival !== undefined) return !c.ival.ival;
+  const v = String(c.sval?.sval ?? '').toLowerCase();
+  return v === '0' || v === 'off' || v === 'of' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v)));
+}

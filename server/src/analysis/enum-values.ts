@@ -3,7 +3,7 @@
 // an enum column, or cast to an enum type, is not one of its values (event-spark-plan's
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
-import { census, memoStmt } from './ast.js';
+import { census, memoStmt, setsCheckOff } from './ast.js';
 import { isFlywayMigration, isSupabaseCliMigration, type Func, type Model, type Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import { anyStatementIn, memoModel, orderOf } from './policy-exprs.js';
@@ -309,7 +309,7 @@ function fileTransaction(model: Model, file: ParsedFile): string | undefined {
  * table its sub-selects read under that name or alias (unqualified: every table in reach with that
  * name types it alike).
  */
-function columnResolver(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): (n: Node) => { column: string; type: string } | undefined {
+function columnResolver(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts, params?: ReadonlyMap<string, string>): (n: Node) => { column: string; type: string } | undefined {
   const tables = new Map<string, string>(); // alias or name → table key
   tables.set(table.slice(table.indexOf('.') + 1), table);
   for (const e of exprs) {
@@ -335,6 +335,8 @@ function columnResolver(model: Model, table: string, at: number, exprs: Readonly
       const t: Table | undefined = model.tables.get(k);
       if (t?.columns.includes(column)) found.add(typeAt(facts, k, column, at));
     }
+    // (no table in reach has it: a SQL function's parameter of that name, of an enum type)
+    if (found.size === 0 && params?.has(column)) return { column, type: params.get(column)! };
     const type = found.size === 1 ? [...found][0] : undefined;
     return type ? { column, type } : undefined;
   };
@@ -345,9 +347,9 @@ function columnResolver(model: Model, table: string, at: number, exprs: Readonly
  * is not one of its values when the policy is made: the column of the policy's table, or of a
  * table its sub-selects read under that name or alias (unqualified: the one table in reach with it).
  */
-function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): BadValue | undefined {
+function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts, params?: ReadonlyMap<string, string>): BadValue | undefined {
   if (facts.types.size === 0) return undefined;
-  const columnOf = columnResolver(model, table, at, exprs, facts);
+  const columnOf = columnResolver(model, table, at, exprs, facts, params);
   let out: BadValue | undefined;
   for (const e of exprs) {
     walk(e.node, (k, v) => {
@@ -579,6 +581,72 @@ export function invalidEnumValues(model: Model): readonly InvalidEnumValue[] {
       if (bad) (out ??= []).push({ file, stmt, bad });
     }
     return out ?? NO_INVALID;
+  });
+}
+
+// ---- a view or a SQL function using a value its transaction added (55P04) ----
+
+/** A CREATE VIEW or CREATE FUNCTION … LANGUAGE sql PostgreSQL rejects with 55P04 (uncommittedOutsidePolicies). */
+export interface UncommittedUse {
+  file: ParsedFile;
+  stmt: Statement;
+  what: 'view' | 'function';
+  /** the view's key, or the function's name as written */
+  name: string;
+  bad: BadValue & { uncommitted: NonNullable<BadValue['uncommitted']> };
+}
+
+const NO_USES: readonly UncommittedUse[] = Object.freeze([]);
+
+/** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */
+function bodiesUnchecked(file: ParsedFile, stmt: Statement): boolean {
+  let off = false;
+  for (const s of file.statements) {
+    if (s.start >= stmt.start) break;
+    if (s.origin === 'file' && s.kind === 'VariableSetStmt' && s.node?.name === 'check_function_bodies') off = setsCheckOff(s.node);
+  }
+  return off;
+}
+
+/**
+ * The CREATE VIEW and CREATE FUNCTION … LANGUAGE sql statements that compare an enum column (or
+ * a SQL function's parameter of an enum type) with, or cast to the type, a value an ALTER TYPE …
+ * ADD VALUE of the same transaction added (uncommittedAdd): PostgreSQL analyses a view's query and,
+ * with check_function_bodies on (the default), a SQL function's body when it creates them, and
+ * refuses the value with 55P04 (PGlite: `CREATE VIEW … WHERE role = 'x5'`, `AS $$ SELECT r = 'x1'
+ * $$`, BEGIN ATOMIC, `'x2'::app_role`). Not a PL/pgSQL body: it is analysed only when it runs
+ * (created, measured). Once per model; only in the files holding an ADD VALUE.
+ */
+export function uncommittedOutsidePolicies(model: Model): readonly UncommittedUse[] {
+  return memoModel(model, 'enum-values:uncommittedOutside', (m) => {
+    const facts = enumFacts(m);
+    if (facts.types.size === 0) return NO_USES;
+    const files = new Set<ParsedFile>();
+    facts.types.forEach((t) => t.added.forEach((p) => files.add(m.statements[p]!.file)));
+    if (files.size === 0) return NO_USES;
+    let out: UncommittedUse[] | undefined;
+    for (let i = 0; i < m.statements.length; i++) {
+      const { file, stmt } = m.statements[i]!;
+      if (!files.has(file)) continue;
+      const n = stmt.node;
+      let found: UncommittedUse | undefined;
+      if (stmt.kind === 'ViewStmt' && n?.query && n.view) {
+        const bad = badValue(m, '\u0000', i, [{ node: n.query, file: file.file }], facts);
+        if (bad?.uncommitted) found = { file, stmt, what: 'view', name: m.relKey(n.view), bad: bad as UncommittedUse['bad'] };
+      } else if (stmt.kind === 'CreateFunctionStmt' && stmt.body?.language === 'sql' && stmt.body.statements.length !== 0 && !bodiesUnchecked(file, stmt)) {
+        const params = new Map<string, string>();
+        for (const p of (n?.parameters ?? []) as Node[]) {
+          const fp = p?.FunctionParameter;
+          const key = fp?.name && fp.mode !== 'FUNC_PARAM_OUT' && fp.mode !== 'FUNC_PARAM_TABLE' ? castKey(m, fp.argType) : undefined;
+          if (key && facts.types.has(key)) params.set(fp.name, key);
+        }
+        const exprs = stmt.body.statements.map((b) => ({ node: b.node, file: file.file }));
+        const bad = badValue(m, '\u0000', i, exprs, facts, params);
+        if (bad?.uncommitted) found = { file, stmt, what: 'function', name: nameParts(n?.funcname).join('.'), bad: bad as UncommittedUse['bad'] };
+      }
+      if (found) (out ??= []).push(found);
+    }
+    return out ?? NO_USES;
   });
 }
 

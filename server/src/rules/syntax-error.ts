@@ -1,5 +1,6 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
+import { setsCheckOff } from '../analysis/ast.js';
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
@@ -279,20 +280,10 @@ function bodyUnchecked(f: ParsedFile, at: number): number | undefined {
   let off: number | undefined;
   for (const s of f.statements) {
     if (s.origin !== 'file' || s.start > at) continue;
-    if (s.kind === 'VariableSetStmt' && s.node.name === 'check_function_bodies') off = setsOff(s.node) ? s.start : undefined;
+    if (s.kind === 'VariableSetStmt' && s.node.name === 'check_function_bodies') off = setsCheckOff(s.node) ? s.start : undefined;
     else if (s.kind === 'CreateFunctionStmt' && s.body && at >= s.body.start && at <= s.body.end) return off;
   }
   return undefined;
-}
-
-/** Whether `SET check_function_bodies …` sets it off (PostgreSQL's boolean spellings: false, off, no, 0, and their prefixes). */
-function setsOff(n: Node): boolean {
-  if (n.kind !== 'VAR_SET_VALUE') return false;
-  const c = n.args?.[0]?.A_Const;
-  if (!c) return false;
-  if (c.ival !== undefined) return !c.ival.ival;
-  const v = String(c.sval?.sval ?? '').toLowerCase();
-  return v === '0' || v === 'off' || v === 'of' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v)));
 }
 
 function lineOf(text: string, offset: number): number {
