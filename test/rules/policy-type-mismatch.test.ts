@@ -1018,7 +1018,7 @@ CREATE POLICY not_nope ON public.profiles FOR SELECT TO authenticated USING (rol
   const [staff, nope] = mine;
   assert.deepEqual(staff!.fixes.map((f) => [f.kind, f.title]), [['safe', "Cast the array to public.app_role[]: ARRAY[ 'admin', 'advisor' ]::public.app_role[]"]]);
   assert.deepEqual(nope!.fixes, []);
-  assert.match(nope!.message, /each string must then be one of the type's values: one that is not fails with 22P02\), or write `role NOT IN \(…\)` with the strings\./);
+  assert.match(nope!.message, /::public\.app_role\[\]` \(then 'nope', which is no value of the type, fails with 22P02\), or write `role NOT IN \(…\)` with the strings\./);
   const fixed = applyFix(ws, staff!);
   assert.match(sqlOf(fixed), /USING \(role = ANY \(ARRAY\[\n  'admin',\n  'advisor'\n\]::public\.app_role\[\]\)\);/);
   assert.deepEqual(findingsOf(fixed, ID).map((f) => /^Policy "(\w+)"/.exec(f.message)?.[1]), ['not_nope']);
@@ -1069,4 +1069,31 @@ test("ok: the doc on the enum ARRAY form outside policies (not reported by this 
     assert.equal(await made(`CREATE FUNCTION is_staff3(r public.app_role) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN r = ANY (ARRAY['admin', 'advisor']); END $$`), 'created');
     assert.match(await made(`SELECT is_staff3('admin')`), /^42883 operator does not exist: (public\.)?app_role = text$/);
   });
+});
+
+test("err: the enum ARRAY form with a value the same transaction adds (a Supabase CLI migration): still 42883 (the array is never converted), no fix; cast to the type's array it would fail with 55P04, as the message says (PGlite)", async () => {
+  const files = [
+    { file: 'supabase/migrations/001_base.sql', text: ENUM_HEAD.replace(", 'advisor'", '') },
+    { file: 'supabase/migrations/002_advisors.sql', text: `ALTER TYPE public.app_role ADD VALUE 'advisor';\nCREATE POLICY staff_read ON public.profiles FOR SELECT USING (role = ANY (ARRAY['admin', 'advisor']));\n` },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.deepEqual(mine[0]!.fixes, []);
+  assert.match(mine[0]!.message, /42883 operator does not exist: app_role = text\. .*\(then 'advisor' fails with 55P04 unsafe use of new value: the same transaction adds it; add it in an earlier migration\), or write `role IN \(…\)` with the strings\./);
+  assert.deepEqual(lintFiles(files, 'policy-invalid-enum-value').mine, []);
+  // (the type committed by the first migration, the second run in one transaction)
+  const db = await getDb();
+  const mig = (x: string) => x.replaceAll('public.app_role', 'public.app_role_tx').replaceAll('public.profiles', 'public.profiles_tx');
+  await db.exec(mig(files[0]!.text));
+  try {
+    await inRollback(db, async (q) => {
+      await q(mig(`ALTER TYPE public.app_role ADD VALUE 'advisor'`));
+      const plain = await tryQuery(q, mig(`CREATE POLICY staff_read ON public.profiles FOR SELECT USING (role = ANY (ARRAY['admin', 'advisor']))`));
+      assert.equal(plain.ok ? 'created' : `${plain.error.code} ${plain.error.message}`, '42883 operator does not exist: app_role_tx = text');
+      const cast = await tryQuery(q, mig(`CREATE POLICY staff_read ON public.profiles FOR SELECT USING (role = ANY (ARRAY['admin', 'advisor']::public.app_role[]))`));
+      assert.equal(cast.ok ? 'created' : `${cast.error.code} ${cast.error.message}`, '55P04 unsafe use of new value "advisor" of enum type app_role_tx');
+    });
+  } finally {
+    await db.exec('DROP TABLE public.profiles_tx; DROP TYPE public.app_role_tx');
+  }
 });

@@ -672,8 +672,8 @@ export interface EnumArrayMismatch {
   type: EnumType;
   /** the ARRAY[…] expression */
   array: Node;
-  /** every string of the array is a committed value of the type when the policy is made: cast to the type's array, it is created */
-  valuesOk: boolean;
+  /** the first string of the array that is no value of the type when the policy is made, or one its transaction adds (cast to the type's array, it fails: 22P02, 55P04); none: cast, the policy is created */
+  bad?: { value: string; uncommitted: boolean };
 }
 
 /** Whether a node is `ARRAY[…]` of untyped string constants and NULLs, one string at least. */
@@ -742,7 +742,7 @@ export function enumArrayMismatches(model: Model): readonly EnumArrayStatement[]
           const type = col ? facts.types.get(col.type) : undefined;
           const values = type ? valuesAt(type, i) : undefined;
           if (!col || !type || !values) return undefined;
-          const strings = arrayStrings(v.rexpr);
+          const bad = firstBad(m, type, values, arrayStrings(v.rexpr), i);
           found = {
             file: e.file,
             node: v,
@@ -752,7 +752,7 @@ export function enumArrayMismatches(model: Model): readonly EnumArrayStatement[]
             column: col.column,
             type,
             array: v.rexpr,
-            valuesOk: firstBad(m, type, values, strings, i) === undefined,
+            ...(bad ? { bad: { value: bad.value, uncommitted: !!bad.uncommitted } } : {}),
           };
           return false;
         });

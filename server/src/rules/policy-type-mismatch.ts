@@ -181,7 +181,7 @@ function reportEnumArray(model: Model, report: RuleContext['report'], p: Policy,
   const shown = written.length > 50 ? `${written.slice(0, 47)}…]` : written;
   // (safe: every string is a value of the type there, committed; cast so the policy is created and compares as written)
   const fix: Fix | undefined =
-    end !== undefined && m.valuesOk
+    end !== undefined && !m.bad
       ? { title: `Cast the array to ${typeSql}[]: ${shown}::${typeSql}[]`, kind: 'safe', edits: [{ file, start: end, end, newText: `::${typeSql}[]` }] }
       : undefined;
   const loc = m.location >= 0 ? m.location : p.created.start;
@@ -194,7 +194,7 @@ function reportEnumArray(model: Model, report: RuleContext['report'], p: Policy,
       `an ARRAY[…] of quoted strings is text[] (the strings take no type from the column), and PostgreSQL has no operator ${pair}, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
       neverCreated(model, p, by) +
       `Cast the array to the column's type, \`${shown}::${typeSql}[]\`` +
-      (m.valuesOk ? '' : ` (each string must then be one of the type's values: one that is not fails with 22P02)`) +
+      (!m.bad ? '' : m.bad.uncommitted ? ` (then '${m.bad.value}' fails with 55P04 unsafe use of new value: the same transaction adds it; add it in an earlier migration)` : ` (then '${m.bad.value}', which is no value of the type, fails with 22P02)`) +
       (m.op === '=' && m.form === 'ANY' ? `, or write \`${m.column} IN (…)\` with the strings.` : m.op === '<>' && m.form === 'ALL' ? `, or write \`${m.column} NOT IN (…)\` with the strings.` : '.'),
     fixes: fix ? [fix] : [],
   });
