@@ -322,7 +322,7 @@ ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
   });
 });
 
-test("err: 55P04 where a migration tool runs the file as one transaction: dbmate (-- migrate:up), goose (-- +goose Up), golang-migrate (<version>_x.up.sql: one query), Flyway (V<version>__x.sql); not with dbmate's transaction:false, goose's NO TRANSACTION, sqlx's -- no-transaction, a Flyway file holding CREATE INDEX CONCURRENTLY, nor PostgreSQL 11 (PGlite: one query and one transaction refuse the value, statement by statement it is made)", async () => {
+test("err: 55P04 where a migration tool runs the file as one transaction: dbmate (-- migrate:up), goose (-- +goose Up), sql-migrate (-- +migrate Up), golang-migrate (<version>_x.up.sql: one query), Flyway (V<version>__x.sql); not with dbmate's transaction:false, goose's NO TRANSACTION, sql-migrate's notransaction, sqlx's -- no-transaction, a Flyway file holding CREATE INDEX CONCURRENTLY, nor PostgreSQL 11 (PGlite: one query and one transaction refuse the value, statement by statement it is made)", async () => {
   const base = `CREATE TYPE public.app_role AS ENUM ('admin', 'member');
 CREATE TABLE public.docs (id bigint PRIMARY KEY, owner uuid NOT NULL, role public.app_role NOT NULL DEFAULT 'member');
 ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
@@ -345,6 +345,13 @@ ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
   ];
   assert.deepEqual(tool(goose('')), ['goose runs each migration in one transaction (the file has no `-- +goose NO TRANSACTION` annotation)']);
   assert.deepEqual(tool(goose('-- +goose NO TRANSACTION\n')), []);
+  // sql-migrate
+  const sqlMigrate = (up: string) => [
+    { file: 'migrations/1_base.sql', text: `-- +migrate Up\n${base}\n-- +migrate Down\nDROP TABLE public.docs;\n` },
+    { file: 'migrations/2_auditors.sql', text: `${up}\n${add}${policy}\n-- +migrate Down\nDROP POLICY docs_auditor ON public.docs;\n` },
+  ];
+  assert.deepEqual(tool(sqlMigrate('-- +migrate Up')), ['sql-migrate runs each migration in one transaction (its `-- +migrate Up` line does not say `notransaction`)']);
+  assert.deepEqual(tool(sqlMigrate('-- +migrate Up notransaction')), []);
   // golang-migrate (and sqlx's opt-out)
   const golang = (head: string) => [
     { file: 'migrations/000001_base.up.sql', text: base },

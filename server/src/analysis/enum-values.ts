@@ -257,6 +257,8 @@ const DBMATE_UP = /^--[ \t]*migrate:up\b(.*)$/m;
 /** goose's up annotation, and the one that runs the file outside a transaction (case-insensitive, at the start of a line). */
 const GOOSE_UP = /^--[ \t]*\+goose[ \t]+up\b/im;
 const GOOSE_NO_TRANSACTION = /^--[ \t]*\+goose[ \t]+no[ \t]+transaction\b/im;
+/** sql-migrate's up command, with its options (`notransaction`): the line starts with exactly `-- +migrate ` (its sqlparse). */
+const SQL_MIGRATE_UP = /^-- \+migrate Up\b(.*)$/m;
 /** golang-migrate's up migration, `<version>_<title>.up.sql`. */
 const GOLANG_MIGRATE_UP = /(?:^|[\\/])[0-9]+_[^\\/]*\.up\.sql$/i;
 /** What Flyway's PostgreSQL parser runs outside a transaction (PostgreSQLParser.detectCanExecuteInTransaction): a file holding one is not run in one. */
@@ -273,6 +275,7 @@ const LEADING_COMMENTS = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
  * - dbmate's (`-- migrate:up`): each migration in a transaction unless that line says
  *   `transaction:false`;
  * - goose's (`-- +goose Up`): in a transaction unless annotated `-- +goose NO TRANSACTION`;
+ * - sql-migrate's (`-- +migrate Up`): in a transaction unless that line says `notransaction`;
  * - golang-migrate's (`<version>_<title>.up.sql`): its postgres driver sends the whole file in one
  *   Exec (the simple query protocol: one implicit transaction) unless the database URL sets
  *   x-multi-statement; not with sqlx's `-- no-transaction` first line;
@@ -290,6 +293,8 @@ function fileTransaction(model: Model, file: ParsedFile): string | undefined {
   const dbmate = DBMATE_UP.exec(text);
   if (dbmate) return /\btransaction:false\b/.test(dbmate[1]!) ? undefined : 'dbmate runs each migration in one transaction (its `-- migrate:up` line does not say `transaction:false`)';
   if (GOOSE_UP.test(text)) return GOOSE_NO_TRANSACTION.test(text) ? undefined : 'goose runs each migration in one transaction (the file has no `-- +goose NO TRANSACTION` annotation)';
+  const sqlMigrate = SQL_MIGRATE_UP.exec(text);
+  if (sqlMigrate) return sqlMigrate[1]!.trim().split(/\s+/).includes('notransaction') ? undefined : 'sql-migrate runs each migration in one transaction (its `-- +migrate Up` line does not say `notransaction`)';
   if (GOLANG_MIGRATE_UP.test(name)) {
     if (/^\s*--\s*no-transaction\b/.test(text)) return undefined;
     return "golang-migrate's postgres driver sends the whole `.up.sql` file in one query, which PostgreSQL runs as one transaction (unless the database URL sets x-multi-statement)";
