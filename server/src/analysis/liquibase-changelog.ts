@@ -28,6 +28,19 @@ export interface LiquibaseChangelog {
   unread?: true;
   /** Set when it names files the lint cannot find (ChangelogRun.missing: told by the caller): the files found keep its order, but none under its folder is said not to run. */
   partial?: true;
+  /** the plain SQL files (no formatted SQL) among `files` that a changeSet's sqlFile runs, by file id: how Liquibase splits each (SqlFileSplit) */
+  sqlFiles?: Record<string, SqlFileSplit>;
+}
+
+/**
+ * How Liquibase splits a plain SQL file a changeSet's sqlFile runs (AbstractSQLChange: splitStatements
+ * true and no endDelimiter by default): at its endDelimiter; without one at a `;`, or a `/` or GO
+ * alone on a line (StringUtil.isDelimiter); with splitStatements="false" not at all: the file is one
+ * statement, which PostgreSQL's JDBC driver runs as psql would.
+ */
+export interface SqlFileSplit {
+  split: boolean;
+  endDelimiter?: string;
 }
 
 /** One reference of a changelog to a file or a folder, in the changelog's order. */
@@ -43,6 +56,8 @@ export interface ChangelogRef {
   skipped?: string;
   /** a changeSet's runOrder (sqlFile): `first` or `last` moves it before or after every other changeset of the update */
   runOrder?: 'first' | 'last';
+  /** sqlFile: how Liquibase splits the file's text (its splitStatements and endDelimiter) */
+  split?: SqlFileSplit;
   /** includeAll: endsWithFilter, minDepth and maxDepth (the depth of a file right in the folder is 1) */
   endsWith?: string;
   minDepth?: number;
@@ -191,6 +206,13 @@ export function liquibaseSkippedAt(file: { text: string; statements: readonly { 
 }
 const NEVER = (): boolean => false;
 
+/** How Liquibase splits the SQL of a sql or sqlFile change with these attributes (SqlFileSplit). */
+function splitOf(a: Attrs): SqlFileSplit {
+  const end = a.endDelimiter;
+  const endDelimiter = end === undefined || end === null || String(end) === '' ? undefined : String(end);
+  return { split: bool(a.splitStatements, true), ...(endDelimiter !== undefined ? { endDelimiter } : {}) };
+}
+
 /** Why a changeSet (or include, includeAll, sqlFile) never runs on PostgreSQL, or undefined. */
 function skipOf(attrs: { dbms?: unknown; ignore?: unknown }): string | undefined {
   if (bool(attrs.ignore, false)) return 'ignore: true';
@@ -215,6 +237,7 @@ function refOf(kind: ChangelogRef['kind'], a: Attrs, outer?: Attrs): ChangelogRe
     const order = typeof outer.runOrder === 'string' ? outer.runOrder.trim() : undefined;
     if (order === 'first' || order === 'last') ref.runOrder = order;
   }
+  if (kind === 'sqlFile') ref.split = splitOf(a);
   if (kind === 'includeAll') {
     const klass = ['resourceComparator', 'filter', 'resourceFilter'].find((k) => typeof a[k] === 'string' && (a[k] as string).trim() !== '');
     if (klass) return { problem: `includeAll path="${path}" has ${klass}="${a[klass]}", a Java class that orders or picks its files, which the lint cannot run` };
@@ -749,6 +772,8 @@ export interface ChangelogDisk {
 export interface ChangelogRun {
   /** the SQL files run, in order, each once (at its first place) */
   sql: string[];
+  /** the files among `sql` a sqlFile runs at their first place, with how Liquibase splits them */
+  sqlFiles?: Record<string, SqlFileSplit>;
   /** the changelogs read, the master first */
   changelogs: string[];
   /** the files a changelog names that Liquibase never runs on PostgreSQL (an ignore, a dbms leaving it out) */
@@ -825,7 +850,13 @@ export async function followChangelog(master: string, searchPath: readonly strin
     return found[0];
   };
 
-  const addSql = (p: string, order?: 'first' | 'last') => (order === 'first' ? first : order === 'last' ? last : normal).push(p);
+  /** per list (first, normal, last): how the sqlFile that runs a file at its first place there splits it (null: an include or includeAll) */
+  const splits = [new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>()] as const;
+  const addSql = (p: string, order?: 'first' | 'last', split?: SqlFileSplit) => {
+    const k = order === 'first' ? 0 : order === 'last' ? 2 : 1;
+    if (!splits[k].has(p)) splits[k].set(p, split ?? null);
+    [first, normal, last][k]!.push(p);
+  };
 
   const follow = async (path: string): Promise<Problem | undefined> => {
     if (stack.includes(path)) return { path: stack[stack.length - 1]!, text: `includes ${show(path)} again, inside itself: Liquibase never ends reading it` };
@@ -892,7 +923,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
       return undefined;
     }
     if (ref.kind === 'sqlFile' || SQL_FILE.test(target)) {
-      addSql(target, ref.runOrder);
+      addSql(target, ref.runOrder, ref.kind === 'sqlFile' ? ref.split : undefined);
       return undefined;
     }
     if (!changelogFormat(target)) return { path: from, text: `${where(ref)} names a file Liquibase reads as no changelog (not .sql, .xml, .yaml, .yml or .json): it stops there` };
@@ -901,7 +932,12 @@ export async function followChangelog(master: string, searchPath: readonly strin
 
   const problem = await follow(master);
   const sql = [...new Set([...first, ...normal, ...last])];
-  return { sql, changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}), ...(missed.length ? { missing: missed } : {}) };
+  const sqlFiles: Record<string, SqlFileSplit> = {};
+  for (const p of sql) {
+    const split = splits.find((m) => m.has(p))!.get(p);
+    if (split) sqlFiles[p] = split;
+  }
+  return { sql, ...(Object.keys(sqlFiles).length ? { sqlFiles } : {}), changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}), ...(missed.length ? { missing: missed } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -261,8 +261,16 @@ function delimiterRegex(delimiter: string): RegExp | undefined {
   return re ?? undefined;
 }
 
-export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
-  const { clean, chunks, includes, placeholders } = lexFrom(text, 0);
+/**
+ * Where Liquibase splits a text that is no formatted SQL as it runs it (a plain SQL file a
+ * changelog's `sqlFile` runs, a changelog's inline `<sql>`): regions, each with its change's
+ * endDelimiter (none: a `;`, or a `/` or GO alone on a line, StringUtil.isDelimiter). Outside
+ * them, and with splitStatements="false" (no region), the text is split as psql splits it.
+ */
+export type LiquibaseSplit = ReadonlyArray<{ start: number; end: number; endDelimiter?: string }>;
+
+export function lex(text: string, split?: LiquibaseSplit): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
+  const { clean, chunks, includes, placeholders } = lexFrom(text, 0, undefined, split);
   return { clean, chunks, includes, placeholders };
 }
 
@@ -291,10 +299,14 @@ function lexFrom(
   text: string,
   from: number,
   resync?: (at: number) => boolean,
+  split?: LiquibaseSplit,
 ): { clean: string; chunks: Chunk[]; stop: number; includes: Include[]; placeholders: Map<string, string> } {
   const includes: Include[] = [];
   const placeholders = new Map<string, string>(); // identifier put in for a psql variable → the variable as written
   const liquibase = isLiquibaseFormatted(text);
+  // (a text that is no formatted SQL, split as Liquibase runs it: its regions, each with its endDelimiter)
+  const regions = !liquibase && split?.length ? split : undefined;
+  const regionAt = (at: number) => regions!.find((r) => r.start <= at && at < r.end);
   // (its changeset's endDelimiter, from the last `--changeset` line before `from`: liquibaseDelimiter)
   let delimiter = liquibase ? liquibaseDelimiterBefore(text, from) : undefined;
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
@@ -409,7 +421,9 @@ function lexFrom(
     }
     // Liquibase splits a changeset's SQL at its endDelimiter, by default also at a `/` or `GO`
     // first on a line (StringUtil.isDelimiter): a statement end, as a semicolon is
-    if (liquibase && depth === 0 && atomic === 0 && (i === 0 || text[i - 1] === '\n' || (delimiter !== undefined && /\s/.test(text[i - 1]!)))) {
+    const region = regions && depth === 0 && atomic === 0 ? regionAt(i) : undefined;
+    if (region) delimiter = region.endDelimiter;
+    if ((liquibase || region) && depth === 0 && atomic === 0 && (i === 0 || text[i - 1] === '\n' || (delimiter !== undefined && /\s/.test(text[i - 1]!)))) {
       const len = liquibaseDelimiterAt(text, i, delimiter, i === 0 || text[i - 1] === '\n');
       if (len > 0) {
         subs.push([i, i + len, ';'.padEnd(len, ' ')]);
@@ -849,7 +863,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile, opt
   const result: ParsedFile = { file, text, statements: [], errors: [], disabledLines, disabledFile, positionAt, offsetAt };
   let lexed: ReturnType<typeof lex>;
   try {
-    lexed = lex(text);
+    lexed = lex(text, opts?.liquibase);
   } catch (e) {
     result.errors.push({ message: `internal lexer error: ${errorOf(e).message}`, start: 0, end: Math.min(text.length, 1) });
     return result;
@@ -872,6 +886,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile, opt
     pending: chunks.slice().reverse(),
     starts: new Set(chunks.map((c) => c.start)),
     budget: 4 * text.length + 100_000,
+    ...(opts?.liquibase?.length ? { split: opts.liquibase } : {}),
   };
   for (let ch = run.pending.pop(); ch; ch = run.pending.pop()) {
     run.starts.delete(ch.start);
@@ -887,6 +902,8 @@ export interface ReparseOptions {
    * they keep their identity and what was computed from them (see moveInPlace).
    */
   consume?: boolean;
+  /** where Liquibase splits the text, which is no formatted SQL (LiquibaseSplit): the same for `previous` */
+  liquibase?: LiquibaseSplit;
 }
 
 /**
@@ -1092,6 +1109,8 @@ interface ChunkRun {
   starts: Set<number>;
   /** characters recovery may still re-lex or re-parse, so a file full of errors stays linear */
   budget: number;
+  /** where Liquibase splits the text (parseFile's option) */
+  split?: LiquibaseSplit;
 }
 
 function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
@@ -1525,7 +1544,7 @@ function splitAtInnerSemicolons(run: ChunkRun, ch: Chunk): boolean {
  */
 function relex(run: ChunkRun, at: number): { chunks: Chunk[]; clean: string; stop: number } | undefined {
   if (run.budget <= 0) return undefined;
-  const fresh = lexFrom(run.text, at, (k) => run.starts.has(k));
+  const fresh = lexFrom(run.text, at, (k) => run.starts.has(k), run.split);
   run.budget -= fresh.stop - at;
   let { clean } = run;
   if (fresh.clean !== clean.slice(at, fresh.stop)) {

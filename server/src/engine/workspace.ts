@@ -12,7 +12,8 @@ import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import type { InitdbScripts } from '../analysis/docker-initdb.js';
-import { asWritten, doBlockAround, initParser, parseFile } from '../analysis/parse.js';
+import { asWritten, doBlockAround, initParser, parseFile, type LiquibaseSplit } from '../analysis/parse.js';
+import { decodedId } from '../analysis/file-id.js';
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
 import { editInLiteral, literalParses, readsOf } from './string-edits.js';
@@ -90,6 +91,8 @@ export class Workspace {
   private graphile: readonly GraphileMigrate[] = [];
   /** the Liquibase master changelogs of the workspace, followed: their replay order and the files they never run */
   private liquibase: readonly LiquibaseChangelog[] = [];
+  /** where Liquibase splits the plain SQL files a changeSet's sqlFile runs (by decoded id): parseFile's `liquibase` */
+  private liquibaseSplits = new Map<string, LiquibaseSplit>();
   /** the SQL files docker compose files mount into the postgres image's /docker-entrypoint-initdb.d/: replayed first */
   private initdb: readonly InitdbScripts[] = [];
   private readonly editing: boolean;
@@ -171,6 +174,16 @@ export class Workspace {
   setLiquibaseChangelogs(changelogs: readonly LiquibaseChangelog[]): void {
     if (JSON.stringify(changelogs) === JSON.stringify(this.liquibase)) return;
     this.liquibase = changelogs;
+    const splits = liquibaseSplits(changelogs);
+    // (a file split otherwise is parsed again, from scratch)
+    for (const f of this.texts.keys()) {
+      const k = decodedId(f);
+      if (JSON.stringify(splits.get(k)) !== JSON.stringify(this.liquibaseSplits.get(k))) {
+        this.parsedCache.delete(f);
+        this.previousParse.delete(f);
+      }
+    }
+    this.liquibaseSplits = splits;
     this.invalidate();
   }
 
@@ -229,7 +242,8 @@ export class Workspace {
     if (!p) {
       const before = this.previousParse.get(file);
       // the previous parse is given up (its moved statements are moved in place), unless it is borrowed
-      p = parseFile(file, text, before, { consume: before !== undefined && !this.borrowed.has(before) });
+      const liquibase = this.liquibaseSplits.size ? this.liquibaseSplits.get(decodedId(file)) : undefined;
+      p = parseFile(file, text, before, { consume: before !== undefined && !this.borrowed.has(before), ...(liquibase ? { liquibase } : {}) });
       this.previousParse.delete(file);
       this.parsedCache.set(file, p);
     }
@@ -433,6 +447,7 @@ export class Workspace {
     w.journals = this.journals;
     w.graphile = this.graphile;
     w.liquibase = this.liquibase;
+    w.liquibaseSplits = this.liquibaseSplits;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);
@@ -913,3 +928,18 @@ function listedInConfig(api: readonly ApiSchemas[], seedRank: (id: string) => nu
 }
 /** A file a Supabase project's folder holds where its seeds go when config.toml names none. */
 const DEFAULT_SEED = /^(?:seeds?\/|seed[^/]*\.sql$)/i;
+
+/** Where Liquibase splits the plain SQL files the changelogs' sqlFile changes run (by decoded id; splitStatements="false": not split, as psql). */
+function liquibaseSplits(changelogs: readonly LiquibaseChangelog[]): Map<string, LiquibaseSplit> {
+  const out = new Map<string, LiquibaseSplit>();
+  for (const c of changelogs) {
+    if (c.unread || !c.sqlFiles) continue;
+    for (const [id, split] of Object.entries(c.sqlFiles)) {
+      const k = decodedId(id);
+      // (a file two masters run: the first one's)
+      if (out.has(k) || !split.split) continue;
+      out.set(k, [{ start: 0, end: Number.MAX_SAFE_INTEGER, ...(split.endDelimiter !== undefined ? { endDelimiter: split.endDelimiter } : {}) }]);
+    }
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
-import { changelogFormat, followChangelog, mayBeChangelog, type ChangelogDisk, type ChangelogRun, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
+import { changelogFormat, followChangelog, mayBeChangelog, type ChangelogDisk, type ChangelogRun, type LiquibaseChangelog, type SqlFileSplit } from '../analysis/liquibase-changelog.js';
 import { dotenvVars, envSchemas, isPostgrestConf, postgrestConfSchemas, type PostgrestRead } from '../analysis/postgrest-config.js';
 import { composeInitdbMounts, initdbRunOrder, type InitdbScripts } from '../analysis/docker-initdb.js';
 
@@ -461,11 +461,18 @@ export async function readLiquibaseChangelogs(
       continue;
     }
     for (const m of run.missing ?? []) log(native(m.path), `${m.text}; the Liquibase changelog ${source} is followed without it: the files it finds are replayed in its order, and none is said not to run`);
-    const ranIds = run.sql.flatMap((p) => {
+    const idOf = (p: string) => {
       const at = ids(dirname(native(p)));
-      return at ? [`${at.prefix}${basename(native(p))}`] : [];
-    });
-    out.push({ source, folder: names.prefix, files: ranIds, ...(run.missing ? { partial: true as const } : {}) });
+      return at ? `${at.prefix}${basename(native(p))}` : undefined;
+    };
+    const ranIds = run.sql.flatMap((p) => idOf(p) ?? []);
+    // (the files a sqlFile runs: split as Liquibase splits them)
+    let sqlFiles: Record<string, SqlFileSplit> | undefined;
+    for (const [p, split] of Object.entries(run.sqlFiles ?? {})) {
+      const id = idOf(p);
+      if (id !== undefined) (sqlFiles ??= {})[id] = split;
+    }
+    out.push({ source, folder: names.prefix, files: ranIds, ...(run.missing ? { partial: true as const } : {}), ...(sqlFiles ? { sqlFiles } : {}) });
   }
   return out;
 }
