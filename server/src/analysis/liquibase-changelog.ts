@@ -12,6 +12,7 @@
 // (DatabaseList.definitionMatches). Pure: a changelog's text in, its references out; following
 // them takes a view of the disk the caller gives (io/files.ts readLiquibaseChangelogs). Never throws.
 import { decodedId } from './file-id.js';
+import { xmlInline, type InlineSql } from './liquibase-inline.js';
 
 /** A Liquibase master changelog, followed: for the replay order (migrationOrder) and the files it never runs. */
 export interface LiquibaseChangelog {
@@ -30,6 +31,12 @@ export interface LiquibaseChangelog {
   partial?: true;
   /** the plain SQL files (no formatted SQL) among `files` that a changeSet's sqlFile runs, by file id: how Liquibase splits each (SqlFileSplit) */
   sqlFiles?: Record<string, SqlFileSplit>;
+  /**
+   * The parts among `files` that are a changelog's own SQL (ChangelogRun.inline), by file id: the
+   * changelog's id (the first part's id; the next ones' add `#2`, `#3`…) and the changes. The
+   * caller gives each part the changelog's text (Workspace.setFile).
+   */
+  inline?: Record<string, { changelog: string; changes: InlineSql[] }>;
 }
 
 /**
@@ -318,16 +325,31 @@ interface XmlElement {
   name: string;
   attrs: Attrs;
   parent?: XmlElement;
+  /** its own text, in order: the character data right inside it (entities not decoded) and its CDATA sections, as offsets in the text */
+  texts?: XmlText[];
+  /** where its end tag starts (its own start for an empty element `<x/>`) */
+  closeAt?: number;
+}
+
+/** A piece of an element's own text: character data (`cdata` unset: its entities are still to decode) or a CDATA section's content. */
+export interface XmlText {
+  start: number;
+  end: number;
+  cdata?: true;
 }
 
 const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/** An entity or character reference (`&lt;`, `&#60;`, `&#x3C;`). */
+export const XML_REFERENCE = /&(?:#(\d+)|#x([0-9a-fA-F]+)|(\w+));/g;
+
+/** What a reference stands for (the reference itself when it is none of XML's five nor a character). */
+export function xmlReference(m: string, dec: string | undefined, hex: string | undefined, name: string | undefined): string {
+  return dec ? String.fromCodePoint(parseInt(dec, 10)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : (XML_ENTITIES[name!] ?? m);
+}
+
 function xmlText(s: string): string {
-  return s.includes('&')
-    ? s.replace(/&(?:#(\d+)|#x([0-9a-fA-F]+)|(\w+));/g, (m, dec, hex, name) =>
-        dec ? String.fromCodePoint(parseInt(dec, 10)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : (XML_ENTITIES[name] ?? m),
-      )
-    : s;
+  return s.includes('&') ? s.replace(XML_REFERENCE, xmlReference) : s;
 }
 
 /** The elements of an XML text in document order (each with its parent), or what makes it malformed. */
@@ -340,9 +362,15 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
   const NAME = /[A-Za-z_][-\w.]*(?::[A-Za-z_][-\w.]*)?/y;
   const ATTR = /\s*([A-Za-z_][-\w.]*(?::[A-Za-z_][-\w.]*)?)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  /** the open element's own text from `from` to `to` (character data between its tags) */
+  const own = (from: number, to: number, cdata?: true) => {
+    const top = open[open.length - 1];
+    if (top && to > from) (top.el.texts ??= []).push({ start: from, end: to, ...(cdata ? { cdata } : {}) });
+  };
   for (;;) {
     const lt = text.indexOf('<', i);
     if (lt < 0) break;
+    own(i, lt);
     if (text.startsWith('<!--', lt)) {
       const e = text.indexOf('-->', lt + 4);
       if (e < 0) return fail(lt, 'a comment (<!--) that never ends');
@@ -352,6 +380,7 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
     if (text.startsWith('<![CDATA[', lt)) {
       const e = text.indexOf(']]>', lt + 9);
       if (e < 0) return fail(lt, 'a CDATA section that never ends');
+      own(lt + 9, e, true);
       i = e + 3;
       continue;
     }
@@ -386,6 +415,7 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
       if (!m || gt < 0 || text.slice(NAME.lastIndex, gt).trim() !== '') return fail(lt, 'a malformed end tag');
       const top = open.pop();
       if (!top || top.qname !== m[0]) return fail(lt, top ? `</${m[0]}> where <${top.qname}> is open` : `</${m[0]}> with no element open`);
+      top.el.closeAt = lt;
       if (open.length === 0) rootClosed = true;
       i = gt + 1;
       continue;
@@ -417,6 +447,7 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
     const el: XmlElement = { name: qname.includes(':') ? qname.slice(qname.indexOf(':') + 1) : qname, attrs, ...(open.length ? { parent: open[open.length - 1]!.el } : {}) };
     out.push(el);
     if (closed) {
+      el.closeAt = lt;
       if (open.length === 0) rootClosed = true;
     } else open.push({ qname, el });
     i = j;
@@ -774,6 +805,12 @@ export interface ChangelogRun {
   sql: string[];
   /** the files among `sql` a sqlFile runs at their first place, with how Liquibase splits them */
   sqlFiles?: Record<string, SqlFileSplit>;
+  /**
+   * The parts among `sql` that are a changelog's own SQL (liquibase-inline.ts): a run of its
+   * changes holding SQL between two references, run where it stands. A changelog's first part is
+   * named by its path, the next ones by its path and `#2`, `#3`…
+   */
+  inline?: Record<string, { changelog: string; changes: InlineSql[] }>;
   /** the changelogs read, the master first */
   changelogs: string[];
   /** the files a changelog names that Liquibase never runs on PostgreSQL (an ignore, a dbms leaving it out) */
@@ -852,6 +889,8 @@ export async function followChangelog(master: string, searchPath: readonly strin
 
   /** per list (first, normal, last): how the sqlFile that runs a file at its first place there splits it (null: an include or includeAll) */
   const splits = [new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>()] as const;
+  const inline: Record<string, { changelog: string; changes: InlineSql[] }> = {};
+  const inlineRead = new Set<string>();
   const addSql = (p: string, order?: 'first' | 'last', split?: SqlFileSplit) => {
     const k = order === 'first' ? 0 : order === 'last' ? 2 : 1;
     if (!splits[k].has(p)) splits[k].set(p, split ?? null);
@@ -869,12 +908,31 @@ export async function followChangelog(master: string, searchPath: readonly strin
     const refs = format ? changelogRefs(text, format) : undefined;
     if (!refs) return { path, text: 'is not a Liquibase changelog (no databaseChangeLog at its root): Liquibase stops on it' };
     if ('problem' in refs) return { path, text: refs.problem };
+    // (its own SQL, the first time it is read: Liquibase runs a changeset once)
+    const own = format === 'xml' && !inlineRead.has(path) ? (xmlInline(text) ?? []) : [];
+    inlineRead.add(path);
+    let part: string | undefined;
+    let parts = 0;
+    const ownBefore = (k: number) => {
+      for (const c of own) {
+        if (c.after !== k || c.skipped || c.pieces.length === 0) continue;
+        if (!part) {
+          part = parts++ === 0 ? path : `${path}#${parts}`;
+          inline[part] = { changelog: path, changes: [] };
+          addSql(part);
+        }
+        inline[part]!.changes.push(c);
+      }
+    };
     stack.push(path);
     try {
-      for (const ref of refs.refs) {
-        const p = await reference(ref, path);
+      for (let k = 0; k < refs.refs.length; k++) {
+        ownBefore(k);
+        part = undefined;
+        const p = await reference(refs.refs[k]!, path);
         if (p) return p;
       }
+      ownBefore(refs.refs.length);
     } finally {
       stack.pop();
     }
@@ -932,12 +990,13 @@ export async function followChangelog(master: string, searchPath: readonly strin
 
   const problem = await follow(master);
   const sql = [...new Set([...first, ...normal, ...last])];
+  const ownSql = Object.keys(inline).length ? { inline } : {};
   const sqlFiles: Record<string, SqlFileSplit> = {};
   for (const p of sql) {
     const split = splits.find((m) => m.has(p))!.get(p);
     if (split) sqlFiles[p] = split;
   }
-  return { sql, ...(Object.keys(sqlFiles).length ? { sqlFiles } : {}), changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}), ...(missed.length ? { missing: missed } : {}) };
+  return { sql, ...(Object.keys(sqlFiles).length ? { sqlFiles } : {}), ...ownSql, changelogs, skipped: skipped.filter((s) => !sql.includes(s)), ...(problem ? { problem } : {}), ...(missed.length ? { missing: missed } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

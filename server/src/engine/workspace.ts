@@ -14,12 +14,17 @@ import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-chang
 import type { InitdbScripts } from '../analysis/docker-initdb.js';
 import { asWritten, doBlockAround, initParser, parseFile, type LiquibaseSplit } from '../analysis/parse.js';
 import { decodedId } from '../analysis/file-id.js';
+import { inlinePositions, inlineText, type InlineSql } from '../analysis/liquibase-inline.js';
+
 import picomatch from 'picomatch';
 import type { ParsedFile, Position, Range, Severity, Span, Statement, StringLiteral } from '../analysis/types.js';
 import { editInLiteral, literalParses, readsOf } from './string-edits.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
+
+/** The parses of parts of changelogs' own SQL (Workspace.parsed): their findings get no fixes. */
+const inlineParses = new WeakSet<ParsedFile>();
 
 export interface EditWithRange extends Edit {
   range: Range;
@@ -93,6 +98,8 @@ export class Workspace {
   private liquibase: readonly LiquibaseChangelog[] = [];
   /** where Liquibase splits the plain SQL files a changeSet's sqlFile runs (by decoded id): parseFile's `liquibase` */
   private liquibaseSplits = new Map<string, LiquibaseSplit>();
+  /** the parts of the changelogs' own SQL (by decoded id; liquibase-inline.ts): each such file's text is its changelog's, linted as its part's SQL */
+  private inlineParts = new Map<string, InlineSql[]>();
   /** the SQL files docker compose files mount into the postgres image's /docker-entrypoint-initdb.d/: replayed first */
   private initdb: readonly InitdbScripts[] = [];
   private readonly editing: boolean;
@@ -175,15 +182,18 @@ export class Workspace {
     if (JSON.stringify(changelogs) === JSON.stringify(this.liquibase)) return;
     this.liquibase = changelogs;
     const splits = liquibaseSplits(changelogs);
-    // (a file split otherwise is parsed again, from scratch)
+    const parts = new Map<string, InlineSql[]>();
+    for (const c of changelogs) if (!c.unread) for (const [id, part] of Object.entries(c.inline ?? {})) if (!parts.has(decodedId(id))) parts.set(decodedId(id), part.changes);
+    // (a file split otherwise, or a part made of other changes, is parsed again, from scratch)
     for (const f of this.texts.keys()) {
       const k = decodedId(f);
-      if (JSON.stringify(splits.get(k)) !== JSON.stringify(this.liquibaseSplits.get(k))) {
+      if (JSON.stringify(splits.get(k)) !== JSON.stringify(this.liquibaseSplits.get(k)) || JSON.stringify(parts.get(k)) !== JSON.stringify(this.inlineParts.get(k))) {
         this.parsedCache.delete(f);
         this.previousParse.delete(f);
       }
     }
     this.liquibaseSplits = splits;
+    this.inlineParts = parts;
     this.invalidate();
   }
 
@@ -242,8 +252,20 @@ export class Workspace {
     if (!p) {
       const before = this.previousParse.get(file);
       // the previous parse is given up (its moved statements are moved in place), unless it is borrowed
-      const liquibase = this.liquibaseSplits.size ? this.liquibaseSplits.get(decodedId(file)) : undefined;
-      p = parseFile(file, text, before, { consume: before !== undefined && !this.borrowed.has(before), ...(liquibase ? { liquibase } : {}) });
+      const consume = before !== undefined && !this.borrowed.has(before);
+      const changes = this.inlineParts.size ? this.inlineParts.get(decodedId(file)) : undefined;
+      if (changes) {
+        // (a part of a changelog's own SQL: its SQL text parsed, its positions the changelog's)
+        const part = inlineText(text, changes);
+        p = parseFile(file, part.text, before, { consume, liquibase: part.split });
+        const at = inlinePositions(text, part.map);
+        p.positionAt = at.positionAt;
+        p.offsetAt = at.offsetAt;
+        inlineParses.add(p);
+      } else {
+        const liquibase = this.liquibaseSplits.size ? this.liquibaseSplits.get(decodedId(file)) : undefined;
+        p = parseFile(file, text, before, { consume, ...(liquibase ? { liquibase } : {}) });
+      }
       this.previousParse.delete(file);
       this.parsedCache.set(file, p);
     }
@@ -395,7 +417,8 @@ export class Workspace {
             range: { start, end: pf.positionAt(r.end) },
             message: said(r.message, written, run),
             docs,
-            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written, run) : NONE,
+            // (none in a changelog's own SQL: an edit there would be written into XML or YAML unescaped)
+            fixes: r.fixes?.length && !inlineParses.has(pf) ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written, run) : NONE,
             related: r.related?.length ? this.relatedWithRanges(r.related, pf, written, run) : NONE,
           };
           list.push(finding);
@@ -448,6 +471,7 @@ export class Workspace {
     w.graphile = this.graphile;
     w.liquibase = this.liquibase;
     w.liquibaseSplits = this.liquibaseSplits;
+    w.inlineParts = this.inlineParts;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);

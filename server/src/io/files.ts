@@ -472,7 +472,14 @@ export async function readLiquibaseChangelogs(
       const id = idOf(p);
       if (id !== undefined) (sqlFiles ??= {})[id] = split;
     }
-    out.push({ source, folder: names.prefix, files: ranIds, ...(run.missing ? { partial: true as const } : {}), ...(sqlFiles ? { sqlFiles } : {}) });
+    // (a changelog's own SQL: its parts)
+    let inline: LiquibaseChangelog['inline'];
+    for (const [p, part] of Object.entries(run.inline ?? {})) {
+      const id = idOf(p);
+      const changelog = idOf(part.changelog);
+      if (id !== undefined && changelog !== undefined) (inline ??= {})[id] = { changelog, changes: part.changes };
+    }
+    out.push({ source, folder: names.prefix, files: ranIds, ...(run.missing ? { partial: true as const } : {}), ...(sqlFiles ? { sqlFiles } : {}), ...(inline ? { inline } : {}) });
   }
   return out;
 }

@@ -1,0 +1,156 @@
+// The SQL a Liquibase changelog holds itself: a changeSet's `<sql>` and `<createProcedure>` changes
+// (XML; YAML and JSON `- sql: {sql: …}`), which liquibase update runs in the changelog's order with
+// the SQL files it includes (liquibase-changelog.ts followChangelog). A changelog's run of such
+// changes between two references is one "part": linted as a SQL text of its own, the changelog's
+// text with everything but those changes' SQL blanked (the line breaks kept) and XML's entity and
+// character references decoded (`&lt;` is `<`), with a map from its offsets back to the
+// changelog's: findings stand where the SQL is written in the changelog. A `<rollback>`'s SQL
+// never runs on update: it is none. Pure.
+import { makePositionAt, type LiquibaseSplit } from './parse.js';
+import type { Position } from './types.js';
+import { runsOnPostgres, XML_REFERENCE, xmlElements, xmlReference, type SqlFileSplit } from './liquibase-changelog.js';
+
+/** One change of a changelog holding SQL (`<sql>`, `<createProcedure>`), where it is in the changelog's text. */
+export interface InlineSql {
+  /** how many of the changelog's references (changelogRefs) come before it */
+  after: number;
+  /** its text's pieces, as offsets in the changelog: XML character data (`decode`: its references decoded) or a CDATA section, a YAML scalar's lines */
+  pieces: Array<{ start: number; end: number; decode?: true }>;
+  /** how Liquibase splits it (AbstractSQLChange; a createProcedure is one statement) */
+  split: SqlFileSplit;
+  /** why Liquibase never runs it on PostgreSQL (its changeSet's ignore or dbms, the change's dbms) */
+  skipped?: string;
+}
+
+/** Whether a changelog's text may hold SQL of its own (a cheap look before reading it). */
+export function mayHoldSql(text: string): boolean {
+  return /<(?:[\w.-]+:)?(?:sql|createProcedure)[\s>]/.test(text);
+}
+
+/** A changelog's (XML) changes holding SQL, in its order (rollbacks' left out); undefined when the text is no XML changelog or is malformed. */
+export function xmlInline(text: string): InlineSql[] | undefined {
+  if (!mayHoldSql(text)) return [];
+  const els = xmlElements(text);
+  if (!Array.isArray(els) || els[0]!.name !== 'databaseChangeLog') return undefined;
+  const out: InlineSql[] = [];
+  let refs = 0;
+  for (const el of els) {
+    const parent = el.parent?.name;
+    // (counted as changelogRefs counts the references)
+    if ((el.name === 'include' || el.name === 'includeAll') && (parent === 'databaseChangeLog' || parent === 'modifyChangeSets')) refs++;
+    else if (el.name === 'sqlFile' && parent === 'changeSet') refs++;
+    else if ((el.name === 'sql' || el.name === 'createProcedure') && parent === 'changeSet') {
+      const set = el.parent!.attrs;
+      const a = el.attrs;
+      // (a createProcedure with a path reads a file: not followed)
+      if (el.name === 'createProcedure' && typeof a.path === 'string' && a.path.trim() !== '') continue;
+      const end = a.endDelimiter;
+      const split: SqlFileSplit =
+        el.name === 'createProcedure'
+          ? { split: false }
+          : { split: !/^\s*false\s*$/i.test(String(a.splitStatements ?? 'true')), ...(typeof end === 'string' && end !== '' ? { endDelimiter: end } : {}) };
+      const skipped = /^\s*true\s*$/i.test(String(set.ignore ?? ''))
+        ? 'ignore: true'
+        : !runsOnPostgres(set.dbms)
+          ? `dbms: ${String(set.dbms).trim()}`
+          : !runsOnPostgres(a.dbms)
+            ? `dbms: ${String(a.dbms).trim()}`
+            : undefined;
+      const pieces = (el.texts ?? []).map((t) => ({ start: t.start, end: t.end, ...(t.cdata ? {} : { decode: true as const }) }));
+      out.push({ after: refs, pieces, split, ...(skipped ? { skipped } : {}) });
+    }
+  }
+  return out;
+}
+
+/** A part's SQL text (the changelog's length, its line breaks kept), where Liquibase splits it, and its map back to the changelog (InlineMap). */
+export interface InlineText {
+  text: string;
+  split: LiquibaseSplit;
+  map: InlineMap;
+}
+
+/**
+ * Offsets of a part's text → the changelog's: pairs (at, source), sorted: from `at` on (up to the
+ * next pair) an offset is `source + (offset - at)`. Each reference decoded to fewer characters
+ * starts a pair after it; a piece's end restores the identity.
+ */
+export type InlineMap = number[];
+
+/**
+ * The SQL text of a part made of `changes` of a changelog's `source`: blanks but for the changes'
+ * pieces (each reference decoded in place, the characters it saves left blank at the piece's
+ * end, so that every offset outside a piece stays the changelog's and each line its line); a
+ * semicolon just after each change ends its last statement, as Liquibase runs each on its own.
+ */
+export function inlineText(source: string, changes: readonly InlineSql[]): InlineText {
+  const out: string[] = [];
+  const map: number[] = [];
+  const split: Array<{ start: number; end: number; endDelimiter?: string }> = [];
+  let at = 0;
+  const blankTo = (to: number) => {
+    if (to > at) out.push(source.slice(at, to).replace(/[^\r\n]/g, ' '));
+    at = Math.max(at, to);
+  };
+  for (const c of changes) {
+    if (c.pieces.length === 0) continue;
+    const first = c.pieces[0]!.start;
+    const last = c.pieces[c.pieces.length - 1]!.end;
+    for (const p of c.pieces) {
+      if (p.start < at) continue;
+      blankTo(p.start);
+      const raw = source.slice(p.start, p.end);
+      if (!p.decode || !raw.includes('&')) out.push(raw);
+      else {
+        let v = p.start;
+        let s = p.start;
+        let text = '';
+        for (const m of raw.matchAll(XML_REFERENCE)) {
+          const ref = p.start + m.index!;
+          let decoded = xmlReference(m[0], m[1], m[2], m[3]);
+          // (a line break written as a reference would move the lines after it: a space)
+          if (/[\r\n]/.test(decoded)) decoded = decoded.replace(/[\r\n]/g, ' ');
+          text += source.slice(s, ref) + decoded;
+          v += ref - s + decoded.length;
+          s = ref + m[0].length;
+          if (v !== s) map.push(v, s);
+        }
+        text += source.slice(s, p.end);
+        out.push(text.padEnd(p.end - p.start, ' '));
+        if (map.length && map[map.length - 2] !== map[map.length - 1]) map.push(p.end, p.end);
+      }
+      at = p.end;
+    }
+    if (c.split.split) split.push({ start: first, end: last, ...(c.split.endDelimiter !== undefined ? { endDelimiter: c.split.endDelimiter } : {}) });
+    // (the change ends its statement: a semicolon where its element closes)
+    if (last < source.length && at === last) {
+      out.push(';');
+      at = last + 1;
+    }
+  }
+  blankTo(source.length);
+  return { text: out.join(''), split, map };
+}
+
+/** A part's offset as the changelog's (InlineMap). */
+export function sourceOffset(map: InlineMap, offset: number): number {
+  let k = -1;
+  for (let i = 0; i < map.length && map[i]! <= offset; i += 2) k = i;
+  return k < 0 ? offset : map[k + 1]! + (offset - map[k]!);
+}
+
+/** A changelog's offset as the part's: inside a reference, its decoded character's. */
+export function partOffset(map: InlineMap, source: number): number {
+  let k = -1;
+  for (let i = 0; i < map.length && map[i + 1]! <= source; i += 2) k = i;
+  if (k < 0) return Math.min(source, map.length ? map[0]! - 1 : source);
+  const v = map[k]! + (source - map[k + 1]!);
+  return k + 2 < map.length ? Math.min(v, map[k + 2]! - 1) : v;
+}
+
+/** positionAt and offsetAt of a part of a changelog: in the changelog's lines and columns. */
+export function inlinePositions(source: string, map: InlineMap): { positionAt(offset: number): Position; offsetAt(p: Position): number } {
+  const at = makePositionAt(source);
+  if (map.length === 0) return at;
+  return { positionAt: (offset) => at.positionAt(sourceOffset(map, offset)), offsetAt: (p) => partOffset(map, at.offsetAt(p)) };
+}
