@@ -224,7 +224,9 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base, options.paths) });
   for (const f of files) ws.setFile(f.path, f.text);
-  await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base);
+  const changelogs = await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base);
+  // (a changelog holding SQL of its own is linted too: its parts' findings are its)
+  for (const c of changelogs) if (!files.some((f) => f.path === c.path)) files.push({ path: c.path, absolute: c.absolute, text: c.text, findings: [] });
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {
@@ -258,6 +260,11 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   }
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
+  for (const c of changelogs) {
+    const f = files.find((x) => x.path === c.path)!;
+    const more = c.parts.filter((p) => p !== c.path).flatMap((p) => (result.byFile.get(p) ?? []).map((d) => ({ ...d, file: c.path })));
+    if (more.length) f.findings = [...f.findings, ...more].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
+  }
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
   // requires, a Drizzle Kit journal's order, a graphile-migrate project's, a Liquibase changelog's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
@@ -327,7 +334,7 @@ export function rootRelative(cwd: string, base = cwd, given: readonly string[] =
  * and the files it never runs), with the CLI's file ids (paths relative to `cwd`). A file that
  * cannot be read or parsed is told to `warn`; the run goes on.
  */
-export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<void> {
+export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<ChangelogSql[]> {
   const ids = (folder: string) => {
     // (a folder that is the ids' base, or holds it, holds every file: the prefix of their ids is '')
     const rel = relative(base, folder);
@@ -341,6 +348,31 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
   ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem, { top: cwd }));
   ws.setInitdbScripts(await readInitdbScripts(absolute, ids, problem));
+  // (the Liquibase changelogs holding SQL of their own: each part given its changelog's text)
+  const changelogs = new Map<string, ChangelogSql>();
+  for (const [part, changelog] of ws.liquibaseParts()) {
+    let c = changelogs.get(changelog);
+    if (!c) {
+      const abs = resolve(base, changelog);
+      const read = await readTextFile(abs);
+      if (!read.ok) {
+        problem(abs, `cannot be read (${read.reason}): the SQL it holds is not linted`);
+        continue;
+      }
+      changelogs.set(changelog, (c = { path: changelog, absolute: abs, text: read.text, parts: [] }));
+    }
+    c.parts.push(part);
+    ws.setFile(part, c.text);
+  }
+  return [...changelogs.values()];
+}
+
+/** A Liquibase changelog holding SQL of its own (a changeSet's <sql>): its file id, path and text, and its parts' ids (Workspace.liquibaseParts). */
+export interface ChangelogSql {
+  path: string;
+  absolute: string;
+  text: string;
+  parts: string[];
 }
 
 /**

@@ -10,9 +10,9 @@ import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
-import { unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
+import { isLiquibaseFormatted, unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import type { InitdbScripts } from '../analysis/docker-initdb.js';
-import { asWritten, doBlockAround, initParser, parseFile, type LiquibaseSplit } from '../analysis/parse.js';
+import { asWritten, doBlockAround, initParser, lex, parseFile, type LiquibaseSplit } from '../analysis/parse.js';
 import { decodedId } from '../analysis/file-id.js';
 import { inlinePositions, inlineText, type InlineSql } from '../analysis/liquibase-inline.js';
 
@@ -195,6 +195,36 @@ export class Workspace {
     this.liquibaseSplits = splits;
     this.inlineParts = parts;
     this.invalidate();
+  }
+
+  /**
+   * The parts of the Liquibase changelogs' own SQL (setLiquibaseChangelogs), each with its
+   * changelog's id: the caller gives each part its changelog's text (setFile) and shows a part's
+   * findings on its changelog (a changelog's first part has its id).
+   */
+  liquibaseParts(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const c of this.liquibase) if (!c.unread) for (const [id, part] of Object.entries(c.inline ?? {})) if (!out.has(id)) out.set(id, part.changelog);
+    return out;
+  }
+
+  /**
+   * The SQL a file runs as Liquibase splits it, each statement ended by a semicolon (a part of a
+   * changelog's own SQL, a plain SQL file a sqlFile runs: their delimiters `/`, GO, an
+   * endDelimiter as semicolons; everything else blank): what verify executes. Undefined for
+   * any other file (its own text).
+   */
+  runText(file: string): string | undefined {
+    const k = decodedId(file);
+    const changes = this.inlineParts.size ? this.inlineParts.get(k) : undefined;
+    const text = this.texts.get(file);
+    if (text === undefined) return undefined;
+    if (changes) {
+      const part = inlineText(text, changes);
+      return lex(part.text, part.split).clean;
+    }
+    const split = this.liquibaseSplits.size ? this.liquibaseSplits.get(k) : undefined;
+    return split && !isLiquibaseFormatted(text) ? lex(text, split).clean : undefined;
   }
 
   /**
