@@ -191,7 +191,10 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const given = await readAllFiles(options.cwd, absolute, options.warn, idBase(options.cwd));
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
-  await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
+  const changelogs = await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
+  // (what Liquibase runs: a changelog's own SQL, and a plain SQL file a sqlFile runs split at its delimiters, as statements ended by semicolons)
+  for (const c of changelogs) for (const part of c.parts) all.push({ file: part, text: ws.text(part)! });
+  for (const f of all) f.text = ws.runText(f.file) ?? f.text;
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
   // each database's files in the lint's order (natural sort of paths, Flyway's versions, the order setting, sqitch plans,
