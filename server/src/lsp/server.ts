@@ -113,6 +113,8 @@ class Project {
   apiLogged = '';
   /** the Liquibase changelogs the last readBeside read (paths): a change of one re-reads them */
   changelogs = new Set<string>();
+  /** the parts of the Liquibase changelogs' own SQL put in the engine by the last readBeside (Workspace.liquibaseParts), with their changelogs' ids */
+  parts = new Map<string, string>();
   constructor(
     readonly name: string,
     readonly folder?: { uri: string; path: string },
@@ -443,14 +445,26 @@ export class PgRlsLintServer {
     // every open buffer of the project is in this lint: their pending timers are redundant
     for (const id of [...this.timers.keys()]) if (this.projectOf(id).project === project && project.synced.has(id)) this.cancel(id);
     let count = 0;
-    for (const [id, findings] of result.byFile) {
-      const doc = this.doc(id);
+    // (a changelog's parts' findings are its own: shown on it)
+    let byFile = result.byFile;
+    if ([...project.parts].some(([part, changelog]) => part !== changelog)) {
+      byFile = new Map(byFile);
+      for (const [part, changelog] of project.parts) {
+        if (part === changelog) continue;
+        const more = byFile.get(part) ?? [];
+        byFile.delete(part);
+        if (more.length) byFile.set(changelog, [...(byFile.get(changelog) ?? []), ...more.map((f) => ({ ...f, file: changelog }))].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character));
+      }
+    }
+    for (const [id, findings] of byFile) {
+      // (a changelog is linted from its text on disk, whatever its buffer holds)
+      const doc = project.parts.has(id) ? undefined : this.doc(id);
       const version = doc ? project.synced.get(id) : undefined;
       if (doc && version !== doc.version) continue; // text moved on since: a newer lint is scheduled
       if (this.publish(project, id, findings, version)) count++;
     }
     for (const id of [...project.published.keys()]) {
-      if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
+      if (!byFile.has(id)) this.publish(project, id, [], undefined);
     }
     // (a file of the verify's statement errors the lint no longer holds: its errors, while its text is the verified one)
     for (const id of project.verified?.errors.keys() ?? []) {
@@ -508,6 +522,8 @@ export class PgRlsLintServer {
     const found = this.projects.size > 1 ? all.filter((p) => this.projectOf(fileUri(p)).project === project) : all;
     const wanted = new Set(found.map((p) => fileUri(p)));
     for (const id of project.ws.files()) {
+      // (a part of a changelog's own SQL: readBeside's)
+      if (project.parts.has(id)) continue;
       if (this.doc(id) ? !this.isLinted(id) : !wanted.has(id)) {
         project.ws.removeFile(id);
         project.synced.delete(id);
@@ -535,7 +551,7 @@ export class PgRlsLintServer {
     const root = project.folder;
     if (!root) return;
     const problems: string[] = [];
-    const paths = project.ws.files().map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
+    const paths = project.ws.files().filter((id) => !project.parts.has(id)).map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
     // (the workspace folder itself is shown as '': its postgrest.conf or .gmrc is `postgrest.conf`, not an absolute path)
     const ids = (folder: string) => {
       const rel = resolve(folder) === resolve(root.path) ? '' : (relativeTo(root.path, folder) ?? folder);
@@ -550,6 +566,21 @@ export class PgRlsLintServer {
     project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs }));
     project.ws.setInitdbScripts(await readInitdbScripts(paths, ids, problem));
     project.changelogs = changelogs;
+    // (the changelogs holding SQL of their own: each part gets its changelog's text on disk, which its offsets were read from)
+    const parts = project.ws.liquibaseParts();
+    for (const old of project.parts.keys()) if (!parts.has(old)) project.ws.removeFile(old);
+    const texts = new Map<string, string | undefined>();
+    for (const [part, changelog] of parts) {
+      if (!texts.has(changelog)) {
+        const path = uriToPath(changelog);
+        const r = path !== undefined ? await readTextFile(path) : undefined;
+        texts.set(changelog, r?.ok ? r.text : undefined);
+      }
+      const text = texts.get(changelog);
+      if (text !== undefined) project.ws.setFile(part, text);
+      else project.ws.removeFile(part);
+    }
+    project.parts = parts;
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
       project.apiLogged = key;
