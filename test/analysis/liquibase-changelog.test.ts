@@ -106,7 +106,7 @@ describe("a changelog's references (XML, YAML, JSON)", () => {
         { kind: 'include', path: 'config/liquibase/changelog/00000000000000_initial_schema.xml', relative: false, required: true },
         { kind: 'include', path: 'changelog/20240101_added_entity_Note.xml', relative: true, required: true },
         { kind: 'includeAll', path: 'config/liquibase/sql/', relative: false, required: false, minDepth: 1, maxDepth: 1, endsWith: '.sql' },
-        { kind: 'sqlFile', path: 'sql/rls.sql', relative: true, required: true },
+        { kind: 'sqlFile', path: 'sql/rls.sql', relative: true, required: true, split: { split: false } },
         { kind: 'sqlFile', path: 'sql/h2.sql', relative: true, required: true, skipped: 'dbms: h2' },
         { kind: 'sqlFile', path: 'sql/old.sql', relative: true, required: true, skipped: 'ignore: true' },
         { kind: 'sqlFile', path: 'sql/seed.sql', relative: true, required: true, runOrder: 'last' },
@@ -123,7 +123,7 @@ describe("a changelog's references (XML, YAML, JSON)", () => {
         { kind: 'include', path: 'db/changelog/changes/001-tables.sql', relative: false, required: true },
         { kind: 'include', path: 'v2/changelog-v2.xml', relative: true, required: true },
         { kind: 'includeAll', path: 'migrations/', relative: true, required: true, minDepth: 1, maxDepth: Number.MAX_SAFE_INTEGER },
-        { kind: 'sqlFile', path: 'sql/grants.sql', relative: true, required: true },
+        { kind: 'sqlFile', path: 'sql/grants.sql', relative: true, required: true, split: { split: false } },
       ],
     });
     // (the YAML as read: a folded and a literal block scalar)
@@ -391,7 +391,7 @@ test('ok: readLiquibaseChangelogs (a temporary Spring Boot project): the master 
     const read = new Set<string>();
     const changelogs = await readLiquibaseChangelogs(sqlFiles.map((f) => join(dir, f)), ids, (path, problem) => logged.push(`${relative(dir, path)}: ${problem}`), { top: dir, read });
     assert.equal(logged.length, 0);
-    assert.deepEqual(changelogs, [{ source: `${C}/db.changelog-master.yaml`, folder: `${C}/`, files: [`${C}/changes/notes.sql`, `${C}/changes/a_hotfix.sql`] }]);
+    assert.deepEqual(changelogs, [{ source: `${C}/db.changelog-master.yaml`, folder: `${C}/`, files: [`${C}/changes/notes.sql`, `${C}/changes/a_hotfix.sql`], sqlFiles: { [`${C}/changes/a_hotfix.sql`]: { split: true } } }]);
     assert.deepEqual([...read].map((p) => relative(dir, p)).sort(), [`${C}/changes/hotfix-changelog.xml`, `${C}/db.changelog-master.yaml`]);
     // the lint of the project: the changelog's order, scratch.sql not replayed
     const ws = new Workspace();

@@ -63,7 +63,7 @@ export interface ChangelogRef {
   skipped?: string;
   /** a changeSet's runOrder (sqlFile): `first` or `last` moves it before or after every other changeset of the update */
   runOrder?: 'first' | 'last';
-  /** sqlFile: how Liquibase splits the file's text (its splitStatements and endDelimiter) */
+  /** sqlFile: how Liquibase splits the file's text (its splitStatements and endDelimiter), unless as by default (split, no endDelimiter) */
   split?: SqlFileSplit;
   /** includeAll: endsWithFilter, minDepth and maxDepth (the depth of a file right in the folder is 1) */
   endsWith?: string;
@@ -244,7 +244,10 @@ function refOf(kind: ChangelogRef['kind'], a: Attrs, outer?: Attrs): ChangelogRe
     const order = typeof outer.runOrder === 'string' ? outer.runOrder.trim() : undefined;
     if (order === 'first' || order === 'last') ref.runOrder = order;
   }
-  if (kind === 'sqlFile') ref.split = splitOf(a);
+  if (kind === 'sqlFile') {
+    const split = splitOf(a);
+    if (!split.split || split.endDelimiter !== undefined) ref.split = split;
+  }
   if (kind === 'includeAll') {
     const klass = ['resourceComparator', 'filter', 'resourceFilter'].find((k) => typeof a[k] === 'string' && (a[k] as string).trim() !== '');
     if (klass) return { problem: `includeAll path="${path}" has ${klass}="${a[klass]}", a Java class that orders or picks its files, which the lint cannot run` };
@@ -981,7 +984,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
       return undefined;
     }
     if (ref.kind === 'sqlFile' || SQL_FILE.test(target)) {
-      addSql(target, ref.runOrder, ref.kind === 'sqlFile' ? ref.split : undefined);
+      addSql(target, ref.runOrder, ref.kind === 'sqlFile' ? (ref.split ?? { split: true }) : undefined);
       return undefined;
     }
     if (!changelogFormat(target)) return { path: from, text: `${where(ref)} names a file Liquibase reads as no changelog (not .sql, .xml, .yaml, .yml or .json): it stops there` };
