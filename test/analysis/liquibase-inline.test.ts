@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { followChangelog, type ChangelogDisk, type LiquibaseChangelog } from '../../server/src/analysis/liquibase-changelog.js';
-import { inlineText, partOffset, sourceOffset, xmlInline } from '../../server/src/analysis/liquibase-inline.js';
+import { inlineText, partOffset, sourceOffset, xmlInline, yamlInline } from '../../server/src/analysis/liquibase-inline.js';
 import { migrationOrderOf } from '../../server/src/analysis/model.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
@@ -174,4 +174,62 @@ test("err → ok: PGlite runs what the lint replays, as Liquibase splits it: the
   // (the Oracle changeset: NOCACHE is no PostgreSQL)
   const oracle = await inRollback(db, (q) => tryQuery(q, 'CREATE SEQUENCE notes_seq NOCACHE'));
   assert.equal(oracle.ok ? '' : oracle.error.code, '42601');
+});
+
+test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- createProcedure`): replayed after the file included before it, findings at their lines and columns; a rollback's and a dbms: h2 changeset's SQL are none; SQL written with escapes has no place to show (not replayed)", async () => {
+  const yaml = [
+    'databaseChangeLog:',
+    '  - include:',
+    '      file: sql/tables.sql',
+    '      relativeToChangelogFile: true',
+    '  - changeSet:',
+    '      id: 2',
+    '      author: dev',
+    '      changes:',
+    '        - sql:',
+    '            sql: |-',
+    '              ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;',
+    '              -- the policy, ended by the change',
+    '              CREATE POLICY notes_read ON public.notes FOR SELECT USING (id > 0 AND owner = current_user)',
+    '        - sql:',
+    '            dbms: postgresql',
+    '            sql: CREATE POLICY notes_upd ON public.notes FOR UPDATE TO PUBLIC USING (true)',
+    '        - createProcedure:',
+    '            procedureBody: CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$',
+    '      rollback:',
+    '        - sql:',
+    '            sql: ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY',
+    '  - changeSet:',
+    '      id: 3',
+    '      author: dev',
+    '      dbms: h2',
+    '      changes:',
+    '        - sql:',
+    '            sql: ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY',
+    '  - changeSet:',
+    '      id: 4',
+    '      author: dev',
+    '      changes:',
+    '        - sql:',
+    '            sql: "DROP POLICY notes_upd ON public.notes;\\nSELECT 1"',
+    '',
+  ].join('\n');
+  const files: Record<string, string> = { '/p/db/master.yaml': yaml, '/p/db/sql/tables.sql': FILES['/p/db/sql/tables.sql']! };
+  const run = await followChangelog('/p/db/master.yaml', ['/p/db', '/p'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
+  assert.deepEqual(run.sql, ['/p/db/sql/tables.sql', '/p/db/master.yaml']);
+  const changes = run.inline!['/p/db/master.yaml']!.changes;
+  assert.deepEqual(changes.map((c) => c.split), [{ split: true }, { split: true }, { split: false }]);
+  // (the rollback's none; the h2 changeset's skipped; the double-quoted scalar's escape: no place)
+  assert.deepEqual(yamlInline(yaml)!.map((c) => [c.skipped, c.pieces.length]), [[undefined, 3], [undefined, 1], [undefined, 1], ['dbms: h2', 1], [undefined, 0]]);
+  const ws = new Workspace();
+  for (const [p, t] of Object.entries(files)) ws.setFile(p, t);
+  ws.setLiquibaseChangelogs([{ source: 'db/master.yaml', folder: '/p/db/', files: run.sql, inline: run.inline! }]);
+  const notes = ws.lint().model.tables.get('public.notes')!;
+  assert.equal(notes.rlsEnabled, true);
+  assert.deepEqual(notes.policies.map((p) => p.name), ['notes_read', 'notes_upd']);
+  assert.ok(ws.lint().model.functions.has('public.f'));
+  assert.deepEqual(findingsOf(ws, 'syntax-error'), []);
+  const shown = (ws.lint().byFile.get('/p/db/master.yaml') ?? []).map((f) => `${f.rule} ${f.range.start.line + 1}:${f.range.start.character + 1}`).sort();
+  const col = (line: number, needle: string) => `${line}:${yaml.split('\n')[line - 1]!.indexOf(needle) + 1}`;
+  assert.deepEqual(shown, [`policy-always-true ${col(16, 'true')}`, `policy-applies-to-public ${col(13, 'notes_read')}`, `policy-applies-to-public ${col(16, 'notes_upd')}`, `policy-column-not-indexed ${col(13, 'owner =')}`].sort());
 });

@@ -12,7 +12,7 @@
 // (DatabaseList.definitionMatches). Pure: a changelog's text in, its references out; following
 // them takes a view of the disk the caller gives (io/files.ts readLiquibaseChangelogs). Never throws.
 import { decodedId } from './file-id.js';
-import { xmlInline, type InlineSql } from './liquibase-inline.js';
+import { xmlInline, yamlInline, type InlineSql } from './liquibase-inline.js';
 
 /** A Liquibase master changelog, followed: for the replay order (migrationOrder) and the files it never runs. */
 export interface LiquibaseChangelog {
@@ -485,11 +485,36 @@ function xmlRefs(text: string): { refs: ChangelogRef[] } | { problem: string } |
 
 type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
+/** A line of a string scalar as written in the text (offsets): a block scalar's lines past their indentation, a plain one's, a quoted one's content. */
+export interface YamlPiece {
+  start: number;
+  end: number;
+}
+
+const YAML_PLACES = Symbol('places');
+
+/** Where a map's string values are written (parseYaml records it, not enumerable: the map's keys are its keys alone). */
+function yamlPlaces(m: object): Map<string, YamlPiece[]> {
+  const o = m as { [YAML_PLACES]?: Map<string, YamlPiece[]> };
+  if (!o[YAML_PLACES]) Object.defineProperty(o, YAML_PLACES, { value: new Map(), enumerable: false });
+  return o[YAML_PLACES]!;
+}
+
+/** The lines a map's string value is written on (a map parseYaml read), undefined when not known (escapes, a flow collection, a multi-line quoted scalar). */
+export function yamlPieces(m: unknown, key: string): YamlPiece[] | undefined {
+  return m && typeof m === 'object' ? (m as { [YAML_PLACES]?: Map<string, YamlPiece[]> })[YAML_PLACES]?.get(key) : undefined;
+}
+
 class YamlError extends Error {}
 
 /** A YAML text's (first and only) document, or what keeps it from being read. */
 export function parseYaml(text: string): { value: YamlValue } | { problem: string } {
   const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  /** where each line starts in the text */
+  const lineAt = [text.charCodeAt(0) === 0xfeff ? 1 : 0];
+  for (const m of text.matchAll(/\r\n|\r|\n/g)) lineAt.push(m.index! + m[0].length);
+  /** the places in the text of the last string scalar's lines (yamlPieces), unless it is written with escapes or as a flow collection */
+  let pieces: YamlPiece[] | undefined;
   /** the line a node's rest of line stands for (`- key: v`: `key: v` at its column) */
   const virtual = new Map<number, { indent: number; body: string }>();
   let at = 0;
@@ -547,8 +572,10 @@ export function parseYaml(text: string): { value: YamlValue } | { problem: strin
     return s;
   };
   /** a scalar (or flow collection) that starts a line's rest, with its continuation lines (more indented than `parent`) */
-  const scalar = (first: string, parent: number, n: number): YamlValue => {
+  const scalar = (first: string, parent: number, n: number, col?: number): YamlValue => {
+    pieces = undefined;
     let s = first.replace(/^(?:!\S*|&\S+)\s+/, '').replace(/^(?:!\S*|&\S+)$/, '');
+    if (s.length !== first.length) col = undefined;
     if (s.startsWith('*')) err(n, `an alias (${s.split(/\s/)[0]}), which the lint does not follow`);
     if (/^[|>]/.test(s)) {
       if (!/^[|>][-+1-9]{0,2}$/.test(s)) err(n, 'a malformed block scalar header');
@@ -569,18 +596,23 @@ export function parseYaml(text: string): { value: YamlValue } | { problem: strin
     if (s.startsWith('"') || s.startsWith("'")) {
       const q = s[0] === '"' ? /^"((?:[^"\\]|\\.)*)"\s*$/.exec(s) : /^'((?:[^']|'')*)'\s*$/.exec(s);
       if (!q) err(n, 'a quoted scalar that does not end on its line');
+      if (col !== undefined && !/[\\']/.test(q![1]!)) pieces = [{ start: col + 1, end: col + 1 + q![1]!.length }];
       return s[0] === '"' ? unescapeDouble(q![1]!, n) : q![1]!.replace(/''/g, "'");
     }
+    const places: YamlPiece[] | undefined = col !== undefined ? [{ start: col, end: col + s.trimEnd().length }] : undefined;
     // (a plain scalar goes on over the more indented lines that follow)
     for (let l = cur(); l && l.indent > parent; l = cur()) {
       s += ` ${l.body.trim()}`;
+      places?.push({ start: lineAt[l.n]! + l.indent, end: lineAt[l.n]! + l.indent + l.body.trim().length });
       at++;
     }
+    pieces = places;
     return plain(s.trim());
   };
   /** a block scalar's value: its header (`|`, `>`, with chomping and indentation indicators) and lines (after the header's line, already passed) */
   const block = (header: string, parent: number): string => {
     const lines: string[] = [];
+    const places: YamlPiece[] = [];
     const explicit = /[1-9]/.exec(header);
     let indent: number | undefined = explicit ? parent + parseInt(explicit[0], 10) : undefined;
     for (; at < raw.length; at++) {
@@ -596,7 +628,9 @@ export function parseYaml(text: string): { value: YamlValue } | { problem: strin
       }
       if (ind < indent) break;
       lines.push(s.slice(indent));
+      places.push({ start: lineAt[at]! + indent, end: lineAt[at]! + s.length });
     }
+    pieces = places;
     // (the blank lines after it belong to what follows, but for keep chomping)
     let trailing = 0;
     while (lines.length && lines[lines.length - 1] === '') {
@@ -662,8 +696,11 @@ export function parseYaml(text: string): { value: YamlValue } | { problem: strin
       if (rest === '') {
         const next = cur();
         v = next && next.indent > indent ? node(next.indent, indent) : next && next.indent === indent && isItem(next.body) ? seq(indent) : null;
-      } else v = scalar(rest, indent, l.n);
+      } else v = scalar(rest, indent, l.n, lineAt[l.n]! + l.indent + l.body.length - rest.length);
       Object.defineProperty(out, k!.key, { value: v, enumerable: true, configurable: true, writable: true });
+      // (where a string value is written: its lines)
+      if (typeof v === 'string' && pieces && rest !== '') yamlPlaces(out).set(k!.key, pieces);
+      pieces = undefined;
     }
     const after = cur();
     if (after && after.indent > indent) err(after.n, 'an indentation that fits no node');
@@ -912,7 +949,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
     if (!refs) return { path, text: 'is not a Liquibase changelog (no databaseChangeLog at its root): Liquibase stops on it' };
     if ('problem' in refs) return { path, text: refs.problem };
     // (its own SQL, the first time it is read: Liquibase runs a changeset once)
-    const own = format === 'xml' && !inlineRead.has(path) ? (xmlInline(text) ?? []) : [];
+    const own = inlineRead.has(path) ? [] : format === 'xml' ? (xmlInline(text) ?? []) : format === 'yaml' ? (yamlInline(text) ?? []) : [];
     inlineRead.add(path);
     let part: string | undefined;
     let parts = 0;

@@ -8,7 +8,7 @@
 // never runs on update: it is none. Pure.
 import { makePositionAt, type LiquibaseSplit } from './parse.js';
 import type { Position } from './types.js';
-import { runsOnPostgres, XML_REFERENCE, xmlElements, xmlReference, type SqlFileSplit } from './liquibase-changelog.js';
+import { parseYaml, runsOnPostgres, XML_REFERENCE, xmlElements, xmlReference, yamlPieces, type SqlFileSplit } from './liquibase-changelog.js';
 
 /** One change of a changelog holding SQL (`<sql>`, `<createProcedure>`), where it is in the changelog's text. */
 export interface InlineSql {
@@ -22,9 +22,69 @@ export interface InlineSql {
   skipped?: string;
 }
 
-/** Whether a changelog's text may hold SQL of its own (a cheap look before reading it). */
+/** Whether a changelog's text (XML) may hold SQL of its own (a cheap look before reading it). */
 export function mayHoldSql(text: string): boolean {
   return /<(?:[\w.-]+:)?(?:sql|createProcedure)[\s>]/.test(text);
+}
+
+/** Why a change with these attributes, in a changeSet with those, never runs on PostgreSQL (ignore, dbms), or undefined. */
+function skipOf(set: Record<string, unknown>, change: Record<string, unknown>): string | undefined {
+  const ignore = set.ignore;
+  if (ignore === true || /^\s*true\s*$/i.test(typeof ignore === 'string' ? ignore : '')) return 'ignore: true';
+  if (!runsOnPostgres(set.dbms)) return `dbms: ${String(set.dbms).trim()}`;
+  if (!runsOnPostgres(change.dbms)) return `dbms: ${String(change.dbms).trim()}`;
+  return undefined;
+}
+
+/** How Liquibase splits a sql change with these attributes (a createProcedure: one statement). */
+function splitOf(a: Record<string, unknown>, procedure: boolean): SqlFileSplit {
+  if (procedure) return { split: false };
+  const end = a.endDelimiter;
+  const split = a.splitStatements;
+  return { split: !(split === false || /^\s*false\s*$/i.test(typeof split === 'string' ? split : '')), ...(typeof end === 'string' && end !== '' ? { endDelimiter: end } : {}) };
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A YAML changelog's changes holding SQL (`- sql: {sql: …}`, `- createProcedure: {procedureBody: …}`),
+ * in its order (rollbacks' left out); undefined when it is no YAML changelog or cannot be read. A
+ * change whose SQL is written with escapes (a double-quoted scalar with `\`, a single-quoted one
+ * with `''`) or in a flow collection has no pieces: the lint cannot show where it stands.
+ */
+export function yamlInline(text: string): InlineSql[] | undefined {
+  if (!/\b(?:sql|procedureBody)\s*:/.test(text)) return [];
+  const y = parseYaml(text);
+  if ('problem' in y || !isMap(y.value) || !Array.isArray(y.value.databaseChangeLog)) return undefined;
+  const out: InlineSql[] = [];
+  let refs = 0;
+  // (counted as changelogRefs counts the references: treeRefs)
+  for (const item of y.value.databaseChangeLog) {
+    if (!isMap(item)) continue;
+    for (const [name, v] of Object.entries(item)) {
+      if (name === 'include' || name === 'includeAll') refs++;
+      else if (name === 'modifyChangeSets') {
+        for (const m of Array.isArray(v) ? v : [v]) if (isMap(m)) for (const [k, x] of Object.entries(m)) if (k === 'include' || k === 'includeAll') refs += Array.isArray(x) ? x.length : 1;
+      } else if (name === 'changeSet' && isMap(v)) {
+        for (const c of Array.isArray(v.changes) ? v.changes : []) {
+          if (!isMap(c)) continue;
+          if ('sqlFile' in c) refs++;
+          for (const [kind, key] of [['sql', 'sql'], ['createProcedure', 'procedureBody']] as const) {
+            if (!(kind in c)) continue;
+            const change = c[kind];
+            // (`- sql: SELECT 1`, or a map with its sql and attributes)
+            const [holder, k, attrs]: [Record<string, unknown>, string, Record<string, unknown>] = isMap(change) ? [change, key, change] : [c, kind, {}];
+            if (typeof holder[k] !== 'string') continue;
+            if (kind === 'createProcedure' && typeof attrs.path === 'string' && attrs.path.trim() !== '') continue;
+            const pieces = yamlPieces(holder, k) ?? [];
+            const skipped = skipOf(v, attrs);
+            out.push({ after: refs, pieces: pieces.map((p) => ({ start: p.start, end: p.end })), split: splitOf(attrs, kind === 'createProcedure'), ...(skipped ? { skipped } : {}) });
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** A changelog's (XML) changes holding SQL, in its order (rollbacks' left out); undefined when the text is no XML changelog or is malformed. */
@@ -44,18 +104,8 @@ export function xmlInline(text: string): InlineSql[] | undefined {
       const a = el.attrs;
       // (a createProcedure with a path reads a file: not followed)
       if (el.name === 'createProcedure' && typeof a.path === 'string' && a.path.trim() !== '') continue;
-      const end = a.endDelimiter;
-      const split: SqlFileSplit =
-        el.name === 'createProcedure'
-          ? { split: false }
-          : { split: !/^\s*false\s*$/i.test(String(a.splitStatements ?? 'true')), ...(typeof end === 'string' && end !== '' ? { endDelimiter: end } : {}) };
-      const skipped = /^\s*true\s*$/i.test(String(set.ignore ?? ''))
-        ? 'ignore: true'
-        : !runsOnPostgres(set.dbms)
-          ? `dbms: ${String(set.dbms).trim()}`
-          : !runsOnPostgres(a.dbms)
-            ? `dbms: ${String(a.dbms).trim()}`
-            : undefined;
+      const split = splitOf(a, el.name === 'createProcedure');
+      const skipped = skipOf(set, a);
       const pieces = (el.texts ?? []).map((t) => ({ start: t.start, end: t.end, ...(t.cdata ? {} : { decode: true as const }) }));
       out.push({ after: refs, pieces, split, ...(skipped ? { skipped } : {}) });
     }
@@ -81,7 +131,8 @@ export type InlineMap = number[];
  * The SQL text of a part made of `changes` of a changelog's `source`: blanks but for the changes'
  * pieces (each reference decoded in place, the characters it saves left blank at the piece's
  * end, so that every offset outside a piece stays the changelog's and each line its line); a
- * semicolon just after each change ends its last statement, as Liquibase runs each on its own.
+ * semicolon just after each change (where its XML element closes, first on the line after a YAML
+ * scalar's last line) ends its last statement, as Liquibase runs each on its own.
  */
 export function inlineText(source: string, changes: readonly InlineSql[]): InlineText {
   const out: string[] = [];
@@ -92,7 +143,8 @@ export function inlineText(source: string, changes: readonly InlineSql[]): Inlin
     if (to > at) out.push(source.slice(at, to).replace(/[^\r\n]/g, ' '));
     at = Math.max(at, to);
   };
-  for (const c of changes) {
+  const next = (k: number) => changes.slice(k + 1).find((c) => c.pieces.length)?.pieces[0]!.start ?? source.length;
+  for (const [k, c] of changes.entries()) {
     if (c.pieces.length === 0) continue;
     const first = c.pieces[0]!.start;
     const last = c.pieces[c.pieces.length - 1]!.end;
@@ -122,10 +174,13 @@ export function inlineText(source: string, changes: readonly InlineSql[]): Inlin
       at = p.end;
     }
     if (c.split.split) split.push({ start: first, end: last, ...(c.split.endDelimiter !== undefined ? { endDelimiter: c.split.endDelimiter } : {}) });
-    // (the change ends its statement: a semicolon where its element closes)
-    if (last < source.length && at === last) {
+    // (the change ends its statement: a semicolon where its element closes, or first on the line after its last one)
+    let end = last;
+    while (end < source.length && (source[end] === '\n' || source[end] === '\r')) end++;
+    if (at === last && end < next(k)) {
+      blankTo(end);
       out.push(';');
-      at = last + 1;
+      at = end + 1;
     }
   }
   blankTo(source.length);
