@@ -225,6 +225,8 @@ describe('following a master changelog', () => {
       `${C}/migrations/a.sql`,
       `${C}/migrations/sub/V1__c.sql`,
       `${C}/sql/grants.sql`,
+      // (its changeSet 10's own SQL, last)
+      `${C}/db.changelog-master.yaml`,
     ]);
     assert.deepEqual(run.changelogs, [`${C}/db.changelog-master.yaml`, `${C}/v2/changelog-v2.xml`, `${C}/migrations/Z.yaml`]);
   });

@@ -231,5 +231,5 @@ test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- 
   assert.deepEqual(findingsOf(ws, 'syntax-error'), []);
   const shown = (ws.lint().byFile.get('/p/db/master.yaml') ?? []).map((f) => `${f.rule} ${f.range.start.line + 1}:${f.range.start.character + 1}`).sort();
   const col = (line: number, needle: string) => `${line}:${yaml.split('\n')[line - 1]!.indexOf(needle) + 1}`;
-  assert.deepEqual(shown, [`policy-always-true ${col(16, 'true')}`, `policy-applies-to-public ${col(13, 'notes_read')}`, `policy-applies-to-public ${col(16, 'notes_upd')}`, `policy-column-not-indexed ${col(13, 'owner =')}`].sort());
+  assert.deepEqual(shown, [`policy-always-true ${col(16, '(true)')}`, `policy-applies-to-public ${col(13, 'notes_read')}`, `policy-applies-to-public ${col(16, 'notes_upd')}`, `policy-column-not-indexed ${col(13, 'owner =')}`].sort());
 });
