@@ -739,6 +739,34 @@ describe("a Liquibase project's master changelog", () => {
     assert.deepEqual(plain.notReplayed, []);
   });
 
+  test("ok: a changelog's own SQL (<sql>, entities decoded) is replayed where it runs and linted on the changelog (its two parts, before and after an include, one file); a sqlFile's plain file split at its `/` lines; verify runs them", () => {
+    const dir = fixture({
+      'db/master.xml':
+        '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' +
+        '  <include file="sql/tables.sql" relativeToChangelogFile="true"/>\n' +
+        '  <changeSet id="1" author="dev"><sqlFile path="sql/grants.sql" relativeToChangelogFile="true"/></changeSet>\n' +
+        '  <changeSet id="2" author="dev">\n    <sql>ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_read ON public.notes FOR SELECT USING (id &gt; 0 AND owner = current_user)</sql>\n  </changeSet>\n' +
+        '  <include file="sql/later.sql" relativeToChangelogFile="true"/>\n' +
+        '  <changeSet id="3" author="dev"><sql>CREATE POLICY notes_upd ON public.notes FOR UPDATE USING (owner = current_user)</sql></changeSet>\n' +
+        '</databaseChangeLog>\n',
+      'db/sql/tables.sql': '--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\n',
+      'db/sql/grants.sql': 'GRANT SELECT ON public.notes TO PUBLIC\n/\n',
+      'db/sql/later.sql': "COMMENT ON TABLE public.notes IS 'notes';\n",
+    });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, ['db/sql/tables.sql', 'db/sql/grants.sql', 'db/master.xml', 'db/sql/later.sql', 'db/master.xml#2']);
+    const master = j.files.find((f: { path: string }) => f.path === 'db/master.xml');
+    const places = master.diagnostics.map((d: { rule: string; range: { start: { line: number; character: number } } }) => `${d.rule} ${d.range.start.line + 1}:${d.range.start.character + 1}`);
+    // (line 7: `owner` after `&gt;`, three characters on from the SQL's column; line 10: the second part's)
+    assert.deepEqual(places, ['policy-applies-to-public 7:15', 'policy-column-not-indexed 7:74', 'policy-applies-to-public 10:53']);
+    assert.deepEqual(rulesOf(j).filter((x) => /rls-not-enabled|syntax-error/.test(x)), []);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /verified on .*: 5 files/);
+    assert.doesNotMatch(v.stdout, /42601|statement error/i);
+  });
+
   test('ok: a changelog that cannot be followed (a property in a path): one warning on stderr, and nothing changes (every file replayed, in path order)', () => {
     const dir = fixture({ ...files, [`${C}/db.changelog-master.yaml`]: 'databaseChangeLog:\n  - include:\n      file: ${changes}/tables.sql\n  - include:\n      file: changes/access.sql\n      relativeToChangelogFile: true\n' });
     const r = run(dir, ['.', '--format', 'json']);
