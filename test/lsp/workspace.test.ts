@@ -368,6 +368,35 @@ test("ok: a Liquibase master changelog: its files replay in its order (access.sq
   await client.waitForDiagnostics(tables, notEnabled(2), mark3);
 });
 
+test("ok: a Liquibase changelog's own SQL (<sql>): its findings are published on the changelog, the part after an include too, at their lines and columns (after an entity); the changelog saved without its ENABLE re-lints (its policies then have no effect), and with it again", async (t) => {
+  const master = (enable: string) =>
+    '<databaseChangeLog>\n  <include file="sql/tables.sql" relativeToChangelogFile="true"/>\n' +
+    `  <changeSet id="2" author="dev"><sql>${enable}CREATE POLICY notes_read ON public.notes FOR SELECT TO app USING (id &gt; 0 AND owner = current_user)</sql></changeSet>\n` +
+    '  <include file="sql/later.sql" relativeToChangelogFile="true"/>\n' +
+    '  <changeSet id="3" author="dev"><sql>CREATE POLICY notes_upd ON public.notes FOR UPDATE USING (owner = current_user)</sql></changeSet>\n</databaseChangeLog>\n';
+  const ENABLE = 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY; ';
+  const { client, path, uri } = await start(t, {
+    'db/master.xml': master(ENABLE),
+    'db/sql/tables.sql': '--liquibase formatted sql\n--changeset dev:1\nCREATE ROLE app;\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\nGRANT SELECT, UPDATE ON public.notes TO app;\n',
+    'db/sql/later.sql': "COMMENT ON TABLE public.notes IS 'notes';\n",
+  });
+  const changelog = uri('db/master.xml');
+  const placed = (p: { diagnostics: Array<{ code?: unknown; range: { start: { line: number; character: number } } }> }) => p.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.character}`).sort();
+  const d = await client.waitForDiagnostics(changelog, (p) => p.diagnostics.length >= 3);
+  const line2 = master(ENABLE).split('\n')[2]!;
+  const line4 = master(ENABLE).split('\n')[4]!;
+  assert.deepEqual(placed(d), [`policy-applies-to-public 4:${line4.indexOf('notes_upd')}`, `policy-column-not-indexed 2:${line2.indexOf('owner =')}`, `policy-missing-select-companion 4:${line4.indexOf('notes_upd')}`].sort());
+  // (no ENABLE: the policies have no effect, said on the changelog)
+  const mark = client.mark();
+  writeFileSync(path('db/master.xml'), master(''));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: changelog, type: 2 }] });
+  await client.waitForDiagnostics(changelog, (p) => has('policy-on-table-without-rls')(p.diagnostics), mark);
+  const mark2 = client.mark();
+  writeFileSync(path('db/master.xml'), master(ENABLE));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: changelog, type: 2 }] });
+  await client.waitForDiagnostics(changelog, (p) => lacks('policy-on-table-without-rls')(p.diagnostics) && p.diagnostics.length === 3, mark2);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +
