@@ -233,3 +233,27 @@ test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- 
   const col = (line: number, needle: string) => `${line}:${yaml.split('\n')[line - 1]!.indexOf(needle) + 1}`;
   assert.deepEqual(shown, [`policy-always-true ${col(16, '(true)')}`, `policy-applies-to-public ${col(13, 'notes_read')}`, `policy-applies-to-public ${col(16, 'notes_upd')}`, `policy-column-not-indexed ${col(13, 'owner =')}`].sort());
 });
+
+test('ok: re-lint: the changelog edited (its ENABLE taken out, then put back) gives what a fresh lint of it gives, parts re-parsed from scratch', async () => {
+  const summary = (ws: Workspace) => [...ws.lint().byFile].sort((a, b) => a[0].localeCompare(b[0])).flatMap(([file, list]) => list.map((f) => `${file}|${f.rule}|${f.start}|${f.end}|${JSON.stringify(f.range)}|${f.message}`));
+  const load = async (ws: Workspace, master: string) => {
+    const files = { ...FILES, '/p/db/master.xml': master };
+    const run = await followChangelog('/p/db/master.xml', ['/p/db', '/p'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
+    for (const [p, t] of Object.entries(files)) ws.setFile(p, t);
+    ws.setLiquibaseChangelogs([{ source: 'db/master.xml', folder: '/p/db/', files: run.sql, ...(run.sqlFiles ? { sqlFiles: run.sqlFiles } : {}), ...(run.inline ? { inline: run.inline } : {}) }]);
+    for (const part of ws.liquibaseParts().keys()) ws.setFile(part, master);
+  };
+  const edited = MASTER.replace('ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n', '');
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  await load(ws, MASTER);
+  const before = summary(ws);
+  for (const [text, rls] of [[edited, false], [MASTER, true]] as const) {
+    await load(ws, text);
+    const fresh = new Workspace();
+    await load(fresh, text);
+    assert.deepEqual(summary(ws), summary(fresh));
+    assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, rls);
+  }
+  assert.deepEqual(summary(ws), before);
+  assert.ok(findingsOf(ws, 'policy-on-table-without-rls').length === 0);
+});
