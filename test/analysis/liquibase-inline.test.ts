@@ -237,7 +237,7 @@ test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- 
 test('ok: re-lint: the changelog edited (its ENABLE taken out, then put back) gives what a fresh lint of it gives, parts re-parsed from scratch', async () => {
   const summary = (ws: Workspace) => [...ws.lint().byFile].sort((a, b) => a[0].localeCompare(b[0])).flatMap(([file, list]) => list.map((f) => `${file}|${f.rule}|${f.start}|${f.end}|${JSON.stringify(f.range)}|${f.message}`));
   const load = async (ws: Workspace, master: string) => {
-    const files = { ...FILES, '/p/db/master.xml': master };
+    const files: Record<string, string> = { ...FILES, '/p/db/master.xml': master };
     const run = await followChangelog('/p/db/master.xml', ['/p/db', '/p'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
     for (const [p, t] of Object.entries(files)) ws.setFile(p, t);
     ws.setLiquibaseChangelogs([{ source: 'db/master.xml', folder: '/p/db/', files: run.sql, ...(run.sqlFiles ? { sqlFiles: run.sqlFiles } : {}), ...(run.inline ? { inline: run.inline } : {}) }]);
