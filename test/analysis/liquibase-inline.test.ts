@@ -176,7 +176,7 @@ test("err → ok: PGlite runs what the lint replays, as Liquibase splits it: the
   assert.equal(oracle.ok ? '' : oracle.error.code, '42601');
 });
 
-test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- createProcedure`): replayed after the file included before it, findings at their lines and columns; a rollback's and a dbms: h2 changeset's SQL are none; SQL written with escapes has no place to show (not replayed)", async () => {
+test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- createProcedure`): replayed after the file included before it, findings at their lines and columns; a rollback's and a dbms: h2 changeset's SQL are none; SQL written with escapes has no place to show (not replayed, and told)", async () => {
   const yaml = [
     'databaseChangeLog:',
     '  - include:',
@@ -217,6 +217,8 @@ test("ok: a YAML changelog's own SQL (`- sql: {sql: |-…}`, a plain scalar, `- 
   const files: Record<string, string> = { '/p/db/master.yaml': yaml, '/p/db/sql/tables.sql': FILES['/p/db/sql/tables.sql']! };
   const run = await followChangelog('/p/db/master.yaml', ['/p/db', '/p'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
   assert.deepEqual(run.sql, ['/p/db/sql/tables.sql', '/p/db/master.yaml']);
+  // (told: the caller logs it)
+  assert.deepEqual(run.unplaced, [{ path: '/p/db/master.yaml', text: "holds SQL written with escapes (a double-quoted scalar with \\, a single-quoted one with '') or in a flow collection, which the lint cannot place in the changelog: it is neither replayed nor linted" }]);
   const changes = run.inline!['/p/db/master.yaml']!.changes;
   assert.deepEqual(changes.map((c) => c.split), [{ split: true }, { split: true }, { split: false }]);
   // (the rollback's none; the h2 changeset's skipped; the double-quoted scalar's escape: no place)

@@ -851,6 +851,8 @@ export interface ChangelogRun {
    * named by its path, the next ones by its path and `#2`, `#3`…
    */
   inline?: Record<string, { changelog: string; changes: InlineSql[] }>;
+  /** the changes holding SQL that the lint neither replays nor lints (InlineSql.unplaced), with their changelog: told by the caller */
+  unplaced?: Array<{ path: string; text: string }>;
   /** the changelogs read, the master first */
   changelogs: string[];
   /** the files a changelog names that Liquibase never runs on PostgreSQL (an ignore, a dbms leaving it out) */
@@ -931,6 +933,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
   const splits = [new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>(), new Map<string, SqlFileSplit | null>()] as const;
   const inline: Record<string, { changelog: string; changes: InlineSql[] }> = {};
   const inlineRead = new Set<string>();
+  const unplaced: Array<{ path: string; text: string }> = [];
   const addSql = (p: string, order?: 'first' | 'last', split?: SqlFileSplit) => {
     const k = order === 'first' ? 0 : order === 'last' ? 2 : 1;
     if (!splits[k].has(p)) splits[k].set(p, split ?? null);
@@ -955,6 +958,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
     let parts = 0;
     const ownBefore = (k: number) => {
       for (const c of own) {
+        if (c.after === k && c.unplaced && !c.skipped) unplaced.push({ path, text: 'holds SQL written with escapes (a double-quoted scalar with \\, a single-quoted one with \'\') or in a flow collection, which the lint cannot place in the changelog: it is neither replayed nor linted' });
         if (c.after !== k || c.skipped || c.pieces.length === 0) continue;
         if (!part) {
           part = parts++ === 0 ? path : `${path}#${parts}`;
@@ -1030,7 +1034,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
 
   const problem = await follow(master);
   const sql = [...new Set([...first, ...normal, ...last])];
-  const ownSql = Object.keys(inline).length ? { inline } : {};
+  const ownSql = { ...(Object.keys(inline).length ? { inline } : {}), ...(unplaced.length ? { unplaced } : {}) };
   const sqlFiles: Record<string, SqlFileSplit> = {};
   for (const p of sql) {
     const split = splits.find((m) => m.has(p))!.get(p);

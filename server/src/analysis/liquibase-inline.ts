@@ -20,6 +20,8 @@ export interface InlineSql {
   split: SqlFileSplit;
   /** why Liquibase never runs it on PostgreSQL (its changeSet's ignore or dbms, the change's dbms) */
   skipped?: string;
+  /** Set when its SQL is written so that the lint cannot tell where each character stands (a YAML scalar with escapes, a flow collection): neither replayed nor linted, and told */
+  unplaced?: true;
 }
 
 /** Whether a changelog's text (XML) may hold SQL of its own (a cheap look before reading it). */
@@ -76,9 +78,9 @@ export function yamlInline(text: string): InlineSql[] | undefined {
             const [holder, k, attrs]: [Record<string, unknown>, string, Record<string, unknown>] = isMap(change) ? [change, key, change] : [c, kind, {}];
             if (typeof holder[k] !== 'string') continue;
             if (kind === 'createProcedure' && typeof attrs.path === 'string' && attrs.path.trim() !== '') continue;
-            const pieces = yamlPieces(holder, k) ?? [];
+            const pieces = yamlPieces(holder, k);
             const skipped = skipOf(v, attrs);
-            out.push({ after: refs, pieces: pieces.map((p) => ({ start: p.start, end: p.end })), split: splitOf(attrs, kind === 'createProcedure'), ...(skipped ? { skipped } : {}) });
+            out.push({ after: refs, pieces: (pieces ?? []).map((p) => ({ start: p.start, end: p.end })), split: splitOf(attrs, kind === 'createProcedure'), ...(skipped ? { skipped } : {}), ...(pieces ? {} : { unplaced: true as const }) });
           }
         }
       }

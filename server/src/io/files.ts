@@ -461,6 +461,7 @@ export async function readLiquibaseChangelogs(
       continue;
     }
     for (const m of run.missing ?? []) log(native(m.path), `${m.text}; the Liquibase changelog ${source} is followed without it: the files it finds are replayed in its order, and none is said not to run`);
+    for (const u of run.unplaced ?? []) log(native(u.path), u.text);
     const idOf = (p: string) => {
       const at = ids(dirname(native(p)));
       return at ? `${at.prefix}${basename(native(p))}` : undefined;
