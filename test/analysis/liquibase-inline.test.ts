@@ -259,3 +259,28 @@ test('ok: re-lint: the changelog edited (its ENABLE taken out, then put back) gi
   assert.deepEqual(summary(ws), before);
   assert.ok(findingsOf(ws, 'policy-on-table-without-rls').length === 0);
 });
+
+test("ok: a JSON changelog's own SQL (`{\"sql\": {\"sql\": \"…\"}}`): its escapes decoded (`\\n` ends a comment, `\\\"` a quote), replayed where it stands, findings at their columns in the JSON text", async () => {
+  const json =
+    '{ "databaseChangeLog": [\n' +
+    '  { "include": { "file": "sql/tables.sql", "relativeToChangelogFile": true } },\n' +
+    '  { "changeSet": { "id": "2", "author": "dev", "changes": [\n' +
+    '    { "sql": { "sql": "-- on\\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\\nCREATE POLICY \\"notes_read\\" ON public.notes FOR SELECT USING (id > 0 AND owner = current_user)" } }\n' +
+    '  ], "rollback": [ { "sql": { "sql": "ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY" } } ] } },\n' +
+    '  { "changeSet": { "id": "3", "author": "dev", "dbms": "h2", "changes": [ { "sql": { "sql": "ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY" } } ] } }\n' +
+    '] }\n';
+  const files: Record<string, string> = { '/p/db/master.json': json, '/p/db/sql/tables.sql': FILES['/p/db/sql/tables.sql']! };
+  const run = await followChangelog('/p/db/master.json', ['/p/db', '/p'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
+  assert.deepEqual(run.sql, ['/p/db/sql/tables.sql', '/p/db/master.json']);
+  assert.equal(run.inline!['/p/db/master.json']!.changes.length, 1);
+  const ws = new Workspace();
+  for (const [p, t] of Object.entries(files)) ws.setFile(p, t);
+  ws.setLiquibaseChangelogs([{ source: 'db/master.json', folder: '/p/db/', files: run.sql, inline: run.inline! }]);
+  const notes = ws.lint().model.tables.get('public.notes')!;
+  assert.equal(notes.rlsEnabled, true);
+  assert.deepEqual(notes.policies.map((p) => p.name), ['notes_read']);
+  const line = json.split('\n')[3]!;
+  const shown = (ws.lint().byFile.get('/p/db/master.json') ?? []).map((f) => `${f.rule} ${f.range.start.line}:${f.range.start.character}-${f.range.end.character}`).sort();
+  // (the policy's name written `\"notes_read\"`: its range covers the escapes)
+  assert.deepEqual(shown, [`policy-applies-to-public 3:${line.indexOf('\\"notes_read')}-${line.indexOf('\\" ON') + 2}`, `policy-column-not-indexed 3:${line.indexOf('owner =')}-${line.indexOf('owner =') + 5}`].sort());
+});

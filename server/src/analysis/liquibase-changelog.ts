@@ -12,7 +12,7 @@
 // (DatabaseList.definitionMatches). Pure: a changelog's text in, its references out; following
 // them takes a view of the disk the caller gives (io/files.ts readLiquibaseChangelogs). Never throws.
 import { decodedId } from './file-id.js';
-import { xmlInline, yamlInline, type InlineSql } from './liquibase-inline.js';
+import { jsonInline, xmlInline, yamlInline, type InlineSql } from './liquibase-inline.js';
 
 /** A Liquibase master changelog, followed: for the replay order (migrationOrder) and the files it never runs. */
 export interface LiquibaseChangelog {
@@ -952,7 +952,7 @@ export async function followChangelog(master: string, searchPath: readonly strin
     if (!refs) return { path, text: 'is not a Liquibase changelog (no databaseChangeLog at its root): Liquibase stops on it' };
     if ('problem' in refs) return { path, text: refs.problem };
     // (its own SQL, the first time it is read: Liquibase runs a changeset once)
-    const own = inlineRead.has(path) ? [] : format === 'xml' ? (xmlInline(text) ?? []) : format === 'yaml' ? (yamlInline(text) ?? []) : [];
+    const own = inlineRead.has(path) ? [] : ((format === 'xml' ? xmlInline(text) : format === 'yaml' ? yamlInline(text) : jsonInline(text)) ?? []);
     inlineRead.add(path);
     let part: string | undefined;
     let parts = 0;

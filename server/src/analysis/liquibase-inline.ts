@@ -6,6 +6,7 @@
 // character references decoded (`&lt;` is `<`), with a map from its offsets back to the
 // changelog's: findings stand where the SQL is written in the changelog. A `<rollback>`'s SQL
 // never runs on update: it is none. Pure.
+import { getNodeValue, parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { makePositionAt, type LiquibaseSplit } from './parse.js';
 import type { Position } from './types.js';
 import { parseYaml, runsOnPostgres, XML_REFERENCE, xmlElements, xmlReference, yamlPieces, type SqlFileSplit } from './liquibase-changelog.js';
@@ -14,8 +15,8 @@ import { parseYaml, runsOnPostgres, XML_REFERENCE, xmlElements, xmlReference, ya
 export interface InlineSql {
   /** how many of the changelog's references (changelogRefs) come before it */
   after: number;
-  /** its text's pieces, as offsets in the changelog: XML character data (`decode`: its references decoded) or a CDATA section, a YAML scalar's lines */
-  pieces: Array<{ start: number; end: number; decode?: true }>;
+  /** its text's pieces, as offsets in the changelog: XML character data (`decode` xml: its references decoded) or a CDATA section, a YAML scalar's lines, a JSON string's content (`decode` json: its escapes decoded) */
+  pieces: Array<{ start: number; end: number; decode?: 'xml' | 'json' }>;
   /** how Liquibase splits it (AbstractSQLChange; a createProcedure is one statement) */
   split: SqlFileSplit;
   /** why Liquibase never runs it on PostgreSQL (its changeSet's ignore or dbms, the change's dbms) */
@@ -108,8 +109,62 @@ export function xmlInline(text: string): InlineSql[] | undefined {
       if (el.name === 'createProcedure' && typeof a.path === 'string' && a.path.trim() !== '') continue;
       const split = splitOf(a, el.name === 'createProcedure');
       const skipped = skipOf(set, a);
-      const pieces = (el.texts ?? []).map((t) => ({ start: t.start, end: t.end, ...(t.cdata ? {} : { decode: true as const }) }));
+      const pieces = (el.texts ?? []).map((t) => ({ start: t.start, end: t.end, ...(t.cdata ? {} : { decode: 'xml' as const }) }));
       out.push({ after: refs, pieces, split, ...(skipped ? { skipped } : {}) });
+    }
+  }
+  return out;
+}
+
+/** A JSON string's escape (`\n`, `\"`, `\u00e9`). */
+const JSON_ESCAPE = /\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])/g;
+const JSON_SIMPLE: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const jsonEscape = (e: string): string => (e[1] === 'u' ? String.fromCharCode(parseInt(e.slice(2), 16)) : JSON_SIMPLE[e[1]!]!);
+
+/**
+ * A JSON changelog's changes holding SQL (`{"sql": {"sql": "…"}}`, `{"createProcedure": {"procedureBody": "…"}}`),
+ * in its order (rollbacks' left out), each string's content with its escapes to decode; undefined
+ * when it is no JSON changelog (one Liquibase reads with its YAML parser, not JSON: none read).
+ */
+export function jsonInline(text: string): InlineSql[] | undefined {
+  if (!/"(?:sql|procedureBody)"\s*:/.test(text)) return [];
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true });
+  if (!root || errors.length || root.type !== 'object') return undefined;
+  const prop = (n: JsonNode | undefined, key: string) => n?.type === 'object' ? n.children?.find((c) => c.children?.[0]?.value === key)?.children?.[1] : undefined;
+  const list = prop(root, 'databaseChangeLog');
+  if (list?.type !== 'array') return undefined;
+  const out: InlineSql[] = [];
+  let refs = 0;
+  for (const item of list.children ?? []) {
+    for (const entry of item.type === 'object' ? (item.children ?? []) : []) {
+      const name = entry.children?.[0]?.value;
+      const v = entry.children?.[1];
+      if (name === 'include' || name === 'includeAll') refs++;
+      else if (name === 'modifyChangeSets') {
+        for (const m of v?.type === 'array' ? (v.children ?? []) : [v]) for (const k of ['include', 'includeAll']) {
+          const x = prop(m, k);
+          if (x) refs += x.type === 'array' ? (x.children?.length ?? 0) : 1;
+        }
+      } else if (name === 'changeSet' && v?.type === 'object') {
+        const set = getNodeValue(v) as Record<string, unknown>;
+        const changes = prop(v, 'changes');
+        for (const c of changes?.type === 'array' ? (changes.children ?? []) : []) {
+          if (c.type !== 'object') continue;
+          for (const e of c.children ?? []) {
+            const kind = e.children?.[0]?.value;
+            const change = e.children?.[1];
+            if (kind === 'sqlFile') refs++;
+            if (kind !== 'sql' && kind !== 'createProcedure') continue;
+            const str = change?.type === 'string' ? change : prop(change, kind === 'sql' ? 'sql' : 'procedureBody');
+            if (str?.type !== 'string') continue;
+            const attrs = change?.type === 'object' ? (getNodeValue(change) as Record<string, unknown>) : {};
+            if (kind === 'createProcedure' && typeof attrs.path === 'string' && attrs.path.trim() !== '') continue;
+            const skipped = skipOf(set, attrs);
+            out.push({ after: refs, pieces: [{ start: str.offset + 1, end: str.offset + str.length - 1, decode: 'json' }], split: splitOf(attrs, kind === 'createProcedure'), ...(skipped ? { skipped } : {}) });
+          }
+        }
+      }
     }
   }
   return out;
@@ -132,7 +187,8 @@ export type InlineMap = number[];
 /**
  * The SQL text of a part made of `changes` of a changelog's `source`: blanks but for the changes'
  * pieces (each reference decoded in place, the characters it saves left blank at the piece's
- * end, so that every offset outside a piece stays the changelog's and each line its line); a
+ * end, so that every offset outside a piece stays the changelog's and each line its line, but
+ * where a JSON string's `\n` makes one: its suppression comments' lines are the part's); a
  * semicolon just after each change (where its XML element closes, first on the line after a YAML
  * scalar's last line) ends its last statement, as Liquibase runs each on its own.
  */
@@ -154,16 +210,16 @@ export function inlineText(source: string, changes: readonly InlineSql[]): Inlin
       if (p.start < at) continue;
       blankTo(p.start);
       const raw = source.slice(p.start, p.end);
-      if (!p.decode || !raw.includes('&')) out.push(raw);
+      if (!p.decode || !raw.includes(p.decode === 'xml' ? '&' : '\\')) out.push(raw);
       else {
         let v = p.start;
         let s = p.start;
         let text = '';
-        for (const m of raw.matchAll(XML_REFERENCE)) {
+        for (const m of raw.matchAll(p.decode === 'xml' ? XML_REFERENCE : JSON_ESCAPE)) {
           const ref = p.start + m.index!;
-          let decoded = xmlReference(m[0], m[1], m[2], m[3]);
-          // (a line break written as a reference would move the lines after it: a space)
-          if (/[\r\n]/.test(decoded)) decoded = decoded.replace(/[\r\n]/g, ' ');
+          let decoded = p.decode === 'xml' ? xmlReference(m[0], m[1], m[2], m[3]) : jsonEscape(m[0]);
+          // (a line break written as an XML reference would move the lines after it: a space; JSON's `\n` is the line break SQL needs, a comment's end)
+          if (p.decode === 'xml' && /[\r\n]/.test(decoded)) decoded = decoded.replace(/[\r\n]/g, ' ');
           text += source.slice(s, ref) + decoded;
           v += ref - s + decoded.length;
           s = ref + m[0].length;
