@@ -458,3 +458,22 @@ test("ok: Liquibase's formatted SQL: a changeset whose dbms: leaves PostgreSQL o
   ws.setFile('db/notes.sql', text('dbms:h2', 'CREATE TABLE notes_h2 (id int PRIMARY KEY,);').replace('--liquibase formatted sql', '-- notes'));
   assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, false);
 });
+
+test("ok: a changeset's line as Liquibase's CHANGE_SET_PATTERN matches it: indented, an author with spaces or in double quotes, spaces after the colon: its dbms: is honoured and it ends the statement before it (its endDelimiter too); a `--changeset` comment without author:id is no changeset line", () => {
+  const text = (line: string) =>
+    '--liquibase formatted sql\n' +
+    '--changeset dev:1 endDelimiter:/\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL)\n/\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY\n/\n' +
+    // (no delimiter ends the ALTER before the changeset line: the line does)
+    `${line}\nALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\nCREATE TABLE notes_h2 (id INT AUTO_INCREMENT PRIMARY KEY);\n`;
+  for (const line of ['  --changeset dev:2 dbms:h2', '\t-- changeset John Doe:2 dbms:h2', '--changeset "John Doe":2 dbms:h2', '--changeset dev: 2 dbms:h2']) {
+    const ws = new Workspace();
+    ws.setFile('db/changelog/changes/notes.sql', text(line));
+    assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, true, line);
+    assert.deepEqual(findingsOf(ws, 'syntax-error'), [], line);
+    assert.deepEqual(findingsOf(ws, 'not-postgresql'), [], line);
+  }
+  // (`--changeset` with no author:id: Liquibase refuses the file; here only a comment in changeset 1, whose DISABLE then runs)
+  const ws = new Workspace();
+  ws.setFile('db/changelog/changes/notes.sql', text('--changeset notes').replace('CREATE TABLE notes_h2 (id INT AUTO_INCREMENT PRIMARY KEY);\n', ''));
+  assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, false);
+});

@@ -153,8 +153,21 @@ export function runsOnPostgres(dbms: unknown): boolean {
 const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted/i;
 export const isLiquibaseFormatted = (text: string): boolean => FORMATTED_SQL.test(text.slice(0, 200));
 
-/** A changeset's line of Liquibase's formatted SQL, and its `dbms:`, `ignore:` and `endDelimiter:` attributes (AbstractFormattedChangeLogParser's patterns). */
-const LIQUIBASE_CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+\S+?:\S+.*$/gim;
+/** A changeset's line of Liquibase's formatted SQL (CHANGE_SET_PATTERN), and its `dbms:`, `ignore:` and `endDelimiter:` attributes (AbstractFormattedChangeLogParser's patterns). */
+export const LIQUIBASE_CHANGESET = /^[ \t]*--[ \t]*changeset[ \t]+(?:"[^"\n]+"|[^:\n]+):[ \t]*(?:"[^"\n]+"|\S+).*$/gim;
+const CHANGESET_LINE = new RegExp(LIQUIBASE_CHANGESET.source, 'i');
+
+/**
+ * Whether the line comment at text[at..end) is a changeset's line (LIQUIBASE_CHANGESET, as
+ * Liquibase's CHANGE_SET_PATTERN matches a whole line: spaces or tabs before `--`, an author with
+ * spaces or in double quotes, an id after the colon). Where the lexer ends a statement.
+ */
+export function isChangesetLine(text: string, at: number, end: number): boolean {
+  let s = at;
+  while (s > 0 && (text[s - 1] === ' ' || text[s - 1] === '\t')) s--;
+  if (s > 0 && text[s - 1] !== '\n') return false;
+  return CHANGESET_LINE.test(text.slice(s, end));
+}
 const LIQUIBASE_DBMS = /\bdbms:([^,\s][\w!,]*)/i;
 const LIQUIBASE_IGNORE = /\bignore:(\w*)/i;
 const LIQUIBASE_END_DELIMITER = /\bendDelimiter:(\S*)/i;

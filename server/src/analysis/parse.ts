@@ -15,7 +15,7 @@
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement, StringLiteral } from './types.js';
 import { conjuncts, stringConst } from './ast.js';
-import { changesetEndDelimiter, isLiquibaseFormatted } from './liquibase-changelog.js';
+import { changesetEndDelimiter, isChangesetLine, isLiquibaseFormatted, LIQUIBASE_CHANGESET } from './liquibase-changelog.js';
 import { argPlaceholder, CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
@@ -203,14 +203,12 @@ function isIdentChar(c: number): boolean {
 /** psql's `\\i file`, `\\ir file` (and their long names); the file name may be quoted. */
 const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([^"]*)"|(\S+))/;
 
-/** A changeset's line in a file of Liquibase's formatted SQL (isLiquibaseFormatted). */
-const CHANGESET = /^--\s*changeset\s/i;
 
 
 /** The endDelimiter of the changeset a Liquibase formatted-SQL text is in at `at` (its last `--changeset` line before it). */
 function liquibaseDelimiterBefore(text: string, at: number): string | undefined {
   if (at === 0) return undefined;
-  const re = new RegExp(`${CHANGESET.source}.*$`, 'gim');
+  const re = new RegExp(LIQUIBASE_CHANGESET.source, 'gim');
   let found: string | undefined;
   for (let m = re.exec(text); m && m.index < at; m = re.exec(text)) found = m[0];
   return found === undefined ? undefined : changesetEndDelimiter(found);
@@ -384,7 +382,7 @@ function lexFrom(
       // Liquibase runs each `-- changeset` of a `-- liquibase formatted sql` file on its own, so
       // its last statement needs no semicolon: the changeset line ends the statement, as a
       // semicolon would (the cleaned text has one there, for PostgreSQL's parser too)
-      if (liquibase && (i === 0 || text[i - 1] === '\n') && CHANGESET.test(text.slice(i, Math.min(e, i + 16)))) {
+      if (liquibase && isChangesetLine(text, i, e)) {
         delimiter = changesetEndDelimiter(text.slice(i, e));
         subs.push([i, e, ';'.padEnd(e - i, ' ')]);
         endChunk(i);
