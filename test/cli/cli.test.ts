@@ -767,6 +767,23 @@ describe("a Liquibase project's master changelog", () => {
     assert.doesNotMatch(v.stdout, /42601|statement error/i);
   });
 
+  test("ok: a project whose SQL is all in its changelog (no .sql file): the changelog is found and linted, verify runs it; one with no SQL of its own either: exit 2, said so", () => {
+    const master =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' +
+      '  <changeSet id="1" author="dev"><sql>CREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL)</sql></changeSet>\n' +
+      '  <changeSet id="2" author="dev"><sql>ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_own ON public.notes FOR SELECT TO PUBLIC USING (owner = current_user)</sql></changeSet>\n' +
+      '</databaseChangeLog>\n';
+    const dir = fixture({ [`${C}/db.changelog-master.xml`]: master, 'pom.xml': '<project/>\n' });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases[0].files, [`${C}/db.changelog-master.xml`]);
+    assert.ok(rulesOf(j).includes('db.changelog-master.xml rls-not-forced'), rulesOf(j).join(', '));
+    assert.match(run(dir, ['verify', '.']).stdout, /verified on .*: 1 file/);
+    const none = fixture({ [`${C}/db.changelog-master.xml`]: master.replace(/<sql>[\s\S]*?<\/sql>/g, '') });
+    const r = run(none, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`no SQL files in \\. .*; nor SQL of their own in the Liquibase changelogs ${C.replace(/\//g, '\\/')}\\/db\\.changelog-master\\.xml`));
+  });
+
   test('ok: a changelog that cannot be followed (a property in a path): one warning on stderr, and nothing changes (every file replayed, in path order)', () => {
     const dir = fixture({ ...files, [`${C}/db.changelog-master.yaml`]: 'databaseChangeLog:\n  - include:\n      file: ${changes}/tables.sql\n  - include:\n      file: changes/access.sql\n      relativeToChangelogFile: true\n' });
     const r = run(dir, ['.', '--format', 'json']);

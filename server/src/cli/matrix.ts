@@ -19,12 +19,12 @@ export type Matrices = Array<{ name: string; matrix: RlsMatrix }>;
 
 export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
-  const files = await collectFiles(options.paths, options.cwd, config);
+  const { files, changelogs } = await collectFiles(options.paths, options.cwd, config);
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd), options.paths) });
   const read = await readAllFiles(options.cwd, files, options.warn, idBase(options.cwd));
   for (const f of read) ws.setFile(f.path, f.text);
-  await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn, idBase(options.cwd));
+  await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn, idBase(options.cwd), changelogs);
   return ws.databases().map((d) => ({ name: d.name, matrix: rlsMatrix(ws.model(d.files[0])) }));
 }
 

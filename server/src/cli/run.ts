@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -108,15 +108,21 @@ async function directoryFiles(abs: string, cwd: string, config: Config, log: (me
   return [...out].filter((f) => !excluded(relativeTo(cwd, f) ?? ''));
 }
 
-/** Expands the command line's paths: directories are walked like a workspace; globs expand. */
-export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<string[]> {
+/**
+ * Expands the command line's paths: directories are walked like a workspace; globs expand.
+ * `changelogs`: where the directories hold no SQL file at all, the Liquibase changelogs in them
+ * (a project whose SQL is all in its changelogs' <sql> changes: readBeside follows them).
+ */
+export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<{ files: string[]; changelogs: string[] }> {
   const out = new Set<string>();
+  const dirs: string[] = [];
   const given = paths.length ? paths : ['.'];
   for (const p of given) {
     const abs = resolve(cwd, p);
     if (existsSync(abs)) {
       const st = statSync(abs);
       if (st.isDirectory()) {
+        dirs.push(abs);
         const errors: string[] = [];
         for (const f of await directoryFiles(abs, cwd, config, (m) => errors.push(m))) out.add(f);
         if (errors.length) throw new CliError(errors[0]!);
@@ -133,8 +139,27 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
   }
   // (directories only, as a glob that matches nothing is refused above: a wrong path or include
   // must not pass as a clean lint)
-  if (out.size === 0) throw new CliError(`no SQL files in ${given.join(', ')} (include: ${config.include.join(', ') || 'none'}${config.exclude.length ? `; exclude: ${config.exclude.join(', ')}` : ''}; node_modules and .git are skipped)`);
-  return [...out];
+  if (out.size === 0) {
+    const changelogs: string[] = [];
+    for (const d of dirs) changelogs.push(...(await changelogsIn(d)));
+    if (changelogs.length === 0) throw noSqlFiles(given, config);
+    return { files: [], changelogs };
+  }
+  return { files: [...out], changelogs: [] };
+}
+
+/** The usage error for paths that give no SQL to lint (`changelogs`: the Liquibase changelogs found, none holding SQL of its own). */
+export function noSqlFiles(given: readonly string[], config: Config, changelogs: readonly string[] = []): CliError {
+  const also = changelogs.length ? `; nor SQL of their own in the Liquibase changelogs ${changelogs.join(', ')}` : '';
+  return new CliError(`no SQL files in ${given.length ? given.join(', ') : '.'} (include: ${config.include.join(', ') || 'none'}${config.exclude.length ? `; exclude: ${config.exclude.join(', ')}` : ''}; node_modules and .git are skipped)${also}`);
+}
+
+/** The Liquibase changelogs under a directory: files named like one (changelog, master) whose root is databaseChangeLog. */
+async function changelogsIn(dir: string): Promise<string[]> {
+  const names = await glob(['**/*changelog*.{xml,yaml,yml,json}', '**/*master*.{xml,yaml,yml,json}'], { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
+  const out: string[] = [];
+  for (const f of names.sort()) if (await isChangelogFile(f)) out.push(f);
+  return out;
 }
 
 /** Reads the files; those that cannot be read are returned apart, with the reason. */
@@ -216,7 +241,8 @@ export async function readIncluded(
 export async function lint(options: LintOptions): Promise<LintRun> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const base = idBase(options.cwd);
-  const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config), base);
+  const collected = await collectFiles(options.paths, options.cwd, config);
+  const read = await readFiles(options.cwd, collected.files, base);
   await initParser();
   const included = await readIncluded(options.cwd, read.files, options.warn, base);
   read.files.push(...included.files);
@@ -224,9 +250,10 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base, options.paths) });
   for (const f of files) ws.setFile(f.path, f.text);
-  const changelogs = await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base);
+  const changelogs = await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base, collected.changelogs);
   // (a changelog holding SQL of its own is linted too: its parts' findings are its)
   for (const c of changelogs) if (!files.some((f) => f.path === c.path)) files.push({ path: c.path, absolute: c.absolute, text: c.text, findings: [] });
+  if (files.length === 0 && read.unreadable.length === 0) throw noSqlFiles(options.paths, config, collected.changelogs.map((c) => toDisplay(options.cwd, c)));
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {
@@ -334,7 +361,7 @@ export function rootRelative(cwd: string, base = cwd, given: readonly string[] =
  * and the files it never runs), with the CLI's file ids (paths relative to `cwd`). A file that
  * cannot be read or parsed is told to `warn`; the run goes on.
  */
-export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<ChangelogSql[]> {
+export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd, found: readonly string[] = []): Promise<ChangelogSql[]> {
   const ids = (folder: string) => {
     // (a folder that is the ids' base, or holds it, holds every file: the prefix of their ids is '')
     const rel = relative(base, folder);
@@ -346,7 +373,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
-  ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(absolute, ids, problem, { top: cwd }));
+  ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(found.length ? [...absolute, ...found] : absolute, ids, problem, { top: cwd }));
   ws.setInitdbScripts(await readInitdbScripts(absolute, ids, problem));
   // (the Liquibase changelogs holding SQL of their own: each part given its changelog's text)
   const changelogs = new Map<string, ChangelogSql>();

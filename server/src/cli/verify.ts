@@ -184,14 +184,14 @@ function environmentNote(n: EnvironmentNote): string {
 
 export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000, seed = true): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
-  const absolute = await collectFiles(options.paths, options.cwd, config);
+  const { files: absolute, changelogs: found } = await collectFiles(options.paths, options.cwd, config);
   // the lint of the same files: which of its findings the engine showed
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd), options.paths) });
   const given = await readAllFiles(options.cwd, absolute, options.warn, idBase(options.cwd));
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
-  const changelogs = await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
+  const changelogs = await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd), found);
   // (what Liquibase runs: a changelog's own SQL, and a plain SQL file a sqlFile runs split at its delimiters, as statements ended by semicolons)
   for (const c of changelogs) for (const part of c.parts) all.push({ file: part, text: ws.text(part)! });
   for (const f of all) f.text = ws.runText(f.file) ?? f.text;

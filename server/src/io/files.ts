@@ -411,7 +411,8 @@ export async function readLiquibaseChangelogs(
 ): Promise<LiquibaseChangelog[]> {
   const { read } = options;
   const sqlFolders = new Set<string>();
-  for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f)) sqlFolders.add(dirname(f));
+  // (and the folders of changelogs given: a project whose SQL is all in its changelogs)
+  for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f) || changelogFormat(f)) sqlFolders.add(dirname(f));
   if (sqlFolders.size === 0) return [];
   // (not above the repository holding `top`, or `top` itself outside one: a temporary folder's files never make it read /tmp or /)
   const limit = options.top ? (foldersUp(resolve(options.top), 12).find((d) => existsSync(join(d, '.git'))) ?? resolve(options.top)) : undefined;
