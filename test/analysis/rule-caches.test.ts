@@ -13,10 +13,13 @@ import { fresh, summary } from '../helpers/relint.js';
 
 /** the policies whose verdict (accepted) a re-lint kept from the model before (rejected.ts): each asked again here */
 let keptVerdicts = 0;
+/** the names of the policies whose verdict the last re-lints kept */
+const keptNames = new Set<string>();
 before(async () => {
   await initParser();
   checkKeptRejectionsWith((p: Policy, asked) => {
     keptVerdicts++;
+    keptNames.add(p.name);
     assert.equal(asked, undefined, `policy ${p.name} on ${p.table}: its kept verdict (accepted) is not what asking again says (${asked?.code})`);
   });
 });
@@ -527,6 +530,66 @@ CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM
   assert.equal(count(ws, 'policy-unknown-column'), 0);
   // (the kept path was taken: other's policy, in a file none of these edits touched until step 3)
   assert.ok(kept > 0, 'no verdict was kept');
+});
+
+test('policies PostgreSQL rejects: a verdict kept for a table its own file, edited, makes again (a new object alike: the same statements, columns and policies) follows the edits of that file that change what it read', () => {
+  const members = (col: string) => `CREATE TABLE members (id int PRIMARY KEY, ${col} uuid, org_id int);`;
+  const src = (col: string) => `CREATE TABLE src (id int, ${col} int);`;
+  const file = (o: { members?: string; other?: string; between?: string; after?: string; src?: string } = {}) => `${o.members ?? members('user_id')}
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+${o.other ?? 'CREATE TABLE other (id int, status text);'}
+${o.src ?? src('tenant')}
+CREATE TABLE copy (LIKE src);
+ALTER TABLE copy ENABLE ROW LEVEL SECURITY;
+CREATE POLICY c ON copy FOR SELECT TO authenticated USING (tenant = 1);
+CREATE TABLE docs (id int PRIMARY KEY, org_id int, owner_id uuid);
+${o.between ?? ''}
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid()));
+CREATE POLICY q ON docs FOR DELETE TO authenticated USING (owner_id = auth.uid());
+${o.after ?? ''}
+`;
+  const ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
+  ws.setFile('1_first.sql', 'SELECT 1;');
+  ws.setFile('2_app.sql', file());
+  ws.setFile('3_last.sql', 'CREATE TABLE last (id int);\nALTER TABLE last ENABLE ROW LEVEL SECURITY;\nCREATE POLICY l ON last FOR SELECT USING (id > 0);');
+  const unknown = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-unknown-column').length;
+  const steps: Array<[string, string, number, string[]]> = [
+    // a statement of the same file naming neither docs nor members: docs's and copy's verdicts kept, though both tables are new objects
+    ['2_app.sql', file({ other: 'CREATE TABLE other (id int, status_x text);' }), 0, ['p', 'q', 'c', 'l']],
+    ['2_app.sql', file(), 0, ['p', 'q', 'c', 'l']],
+    // the table the sub-select reads, in the same file, loses the column (its CREATE TABLE changed: docs's verdict asked again)
+    ['2_app.sql', file({ members: members('member_id') }), 1, ['c', 'l']],
+    ['2_app.sql', file(), 0, ['c', 'l']],
+    // a column of members added before the policies, in an ALTER TABLE, then gone again (the same statements but that one)
+    // (two places changed at once: the text between, naming every table of the file, changed)
+    ['2_app.sql', file({ members: members('member_id'), between: 'ALTER TABLE members ADD COLUMN user_id uuid;' }), 0, ['l']],
+    ['2_app.sql', file({ members: members('member_id') }), 1, ['c', 'l']],
+    // added after the policy (an ALTER TABLE naming it), then an index (naming it, nothing changed)
+    ['2_app.sql', file({ members: members('member_id'), after: 'ALTER TABLE members ADD COLUMN user_id uuid;' }), 1, ['c', 'l']],
+    ['2_app.sql', file({ members: members('member_id'), after: 'CREATE INDEX ON members (org_id);' }), 1, ['c', 'l']],
+    // (two places changed at once, and the text between names copy: its verdict asked again too)
+    ['2_app.sql', file(), 0, ['l']],
+    // the table copy is made LIKE changes (copy's CREATE TABLE the same statement; the model knows no column of copy: none unknown)
+    ['2_app.sql', file({ src: src('region') }), 0, ['c', 'p', 'q', 'l']],
+    ['2_app.sql', file(), 0, ['c', 'p', 'q', 'l']],
+    // changes the verdicts are not kept through: a function made (none kept: the functions changed), a comment (a rollback marker may start there)
+    ['2_app.sql', file({ other: 'CREATE FUNCTION other() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;' }), 0, []],
+    ['2_app.sql', file(), 0, []],
+    ['2_app.sql', file({ other: '-- migrate:down\nCREATE TABLE other (id int, status text);' }), 0, ['l']],
+    ['2_app.sql', file(), 0, ['l']],
+  ];
+  // (the fresh lints after all the edits: a lint of another workspace is the model the next re-lint's verdicts would be kept from)
+  assert.equal(unknown(), 0);
+  const seen: Array<[unknown, Workspace]> = [];
+  for (const [i, [f, text, n, kept]] of steps.entries()) {
+    keptNames.clear();
+    ws.setFile(f, text);
+    seen.push([summary(ws), fresh(ws)]);
+    assert.equal(unknown(), n, `step ${i + 1}: policy-unknown-column`);
+    assert.deepEqual([...keptNames].sort(), [...kept].sort(), `step ${i + 1}: the policies whose verdict was kept`);
+  }
+  for (const [i, [relint, other]] of seen.entries()) assert.deepEqual(relint, summary(other), `step ${i + 1} differs from a fresh lint`);
 });
 
 test("rejected.ts: a policy's 22P02 verdict follows the enum type's values changed in another file", () => {

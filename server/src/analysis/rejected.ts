@@ -15,7 +15,7 @@ import { sameItems, type Model, type Policy, type Table, type View } from './mod
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { doBlockAround } from './parse.js';
 import { fileByName, memoModel } from './policy-exprs.js';
-import type { Loc, ParsedFile } from './types.js';
+import type { Loc, ParsedFile, Statement } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
 import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, subselectTextMismatchOf, type ArraySubselectMismatch, type OperatorMismatch, type SubselectTextMismatch } from './operators.js';
@@ -62,6 +62,14 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 //   name through a SET search_path, and none names a column that usedElsewhere let go.
 //   (LanternOps/breeze makes 479 of its 484 tables IF NOT EXISTS and adds 627 columns: kept only
 //   without either, its ≈ 1,300 policies were asked again at every re-lint.)
+// The file an edit parsed again makes its tables again, new objects, and so does a segment redone
+// after it: a table made again, in a file parsed again, is taken as the same while it is alike in
+// what the verdict read (sameContent: its CREATE TABLE and its policies the same statements, the
+// same columns, no parent, never renamed; each table read made again alike too), and the edit's
+// change in each file parsed again its verdict follows (FileChange: one stretch of text, no
+// comment in it, the statements around it the same and in order, the changed ones of kinds acting
+// only on what they name) names neither it nor a relation its policies read. (Bench: the edited
+// file's ≈ 45 tables, ≈ 160 policies, were asked again at every re-lint; one is now.)
 // A table with a rejected policy is asked again each time (a Rejection holds locations).
 // The test suite asks the kept tables' policies again and compares (checkKeptRejectionsWith).
 
@@ -107,8 +115,9 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     onTables += list.length;
     if (list.length === 0) return;
     const k = reparsed !== undefined ? before!.kept.get(key) : undefined;
-    if (k !== undefined && stillHolds(m, ws, k, t, key, reparsed!)) {
-      kept.set(key, k);
+    const held = k !== undefined ? stillHolds(m, ws, k, t, key, reparsed!) : undefined;
+    if (held !== undefined) {
+      kept.set(key, held);
       if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
       return;
     }
@@ -133,8 +142,9 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   for (let i = onTables; i < all.length; i++) {
     const p = all[i]!;
     const k = reparsed !== undefined ? before!.orphans.get(p) : undefined;
-    if (k !== undefined && stillHolds(m, ws, k, undefined, p.table, reparsed!)) {
-      orphans.set(p, k);
+    const held = k !== undefined ? stillHolds(m, ws, k, undefined, p.table, reparsed!) : undefined;
+    if (held !== undefined) {
+      orphans.set(p, held);
       if (keptCheck !== undefined) keptCheck(p, ask(p));
       continue;
     }
@@ -200,15 +210,144 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table | undefined, key
   return v;
 }
 
-/** Whether a kept verdict holds in this model (see "keeping a table's verdicts"). */
-function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table | undefined, key: string, reparsed: ReadonlySet<string>): boolean {
+/**
+ * The kept verdict if it holds in this model (see "keeping a table's verdicts"): `k` itself, or,
+ * for a table the edit of its file made again as a new object alike in what the verdict read, a
+ * verdict on the new objects (sameContent); undefined when it does not hold.
+ */
+function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table | undefined, key: string, reparsed: ReadonlyMap<string, FileChange>): KeptVerdict | undefined {
   // (t undefined: a policy on a table the workspace does not create, and still does not)
-  if (k.table !== t || (t === undefined && m.tables.has(key)) || m.views.has(key) || (t !== undefined && madeBefore(m, t)) !== k.before[0] || !sameAdds(ws.adds.get(key), k.adds[0])) return false;
-  for (let i = 0; i < k.files.length; i++) if (reparsed.has(k.files[i]!)) return false;
+  if ((t === undefined && m.tables.has(key)) || m.views.has(key) || (t !== undefined && madeBefore(m, t)) !== k.before[0] || !sameAdds(ws.adds.get(key), k.adds[0])) return undefined;
+  // (the changed statements of the files parsed again its verdict read: none may name a table it read)
+  let changes: FileChange[] | undefined;
+  let tables: Array<Table | undefined> | undefined;
+  if (k.table !== t) {
+    if (t === undefined || k.table === undefined || !sameContent(k.table, t, true)) return undefined;
+    (changes ??= []).push(reparsed.get(t.created.file) ?? null);
+  }
+  if (reparsed.size !== 0) {
+    for (let i = 0; i < k.files.length; i++) {
+      const c = reparsed.get(k.files[i]!);
+      if (c === null) return undefined;
+      if (c !== undefined) (changes ??= []).push(c);
+    }
+  }
   for (let i = 0; i < k.reads.length; i++) {
     const rt = m.tables.get(k.reads[i]!);
-    if (rt !== k.tables[i] || (rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !sameAdds(ws.adds.get(k.reads[i]!), k.adds[i + 1])) return false;
+    const was = k.tables[i];
+    if (rt !== was) {
+      if (rt === undefined || was === undefined || !sameContent(was, rt, false)) return undefined;
+      (changes ??= []).push(reparsed.get(rt.created.file) ?? null);
+      (tables ??= k.tables.slice())[i] = rt;
+    }
+    if ((rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !sameAdds(ws.adds.get(k.reads[i]!), k.adds[i + 1])) return undefined;
   }
+  if (changes === undefined) return k;
+  if (!namesNone(changes, key, k.reads)) return undefined;
+  return k.table === t && tables === undefined ? k : { ...k, table: t, tables: tables ?? k.tables };
+}
+
+/**
+ * What an edit changed in a file parsed again (reparsedSince): the text, lower case, of each
+ * statement of the new parse the old one does not hold and of each of the old one the new one does
+ * not, when the rest is the same (the statements, moved in place, in the same order; the text
+ * before and after the changed ones the same: no comment nor psql meta-command between changed)
+ * and each changed statement is a top-level one of a kind that acts on the tables it names only
+ * (SAFE_CHANGES: not a SET, a function, a type, a DO block, a transaction's BEGIN or ROLLBACK…);
+ * else null: the verdicts of its policies are asked again.
+ */
+type FileChange = string[] | null;
+
+/** The statements whose replay changes only the relations they name (and a CREATE TABLE's FOREIGN KEYs: createsReferencingLater, compared as a whole). */
+const SAFE_CHANGES = new Set(['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'GrantStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'CommentStmt', 'CreateTrigStmt', 'ViewStmt']);
+
+function changeOf(a: ParsedFile, b: ParsedFile): FileChange {
+  if (a.includes?.length || b.includes?.length || a.placeholders?.size || b.placeholders?.size || a.errors.length !== 0 || b.errors.length !== 0) return null;
+  // (the text an edit changed: between the texts' common start and common end)
+  const x = a.text, y = b.text;
+  const most = Math.min(x.length, y.length);
+  let from = 0;
+  while (from < most && x.charCodeAt(from) === y.charCodeAt(from)) from++;
+  let tail = 0;
+  while (tail < most - from && x.charCodeAt(x.length - 1 - tail) === y.charCodeAt(y.length - 1 - tail)) tail++;
+  if (from === x.length && from === y.length) return [];
+  const was = x.slice(from, x.length - tail).toLowerCase();
+  const is = y.slice(from, y.length - tail).toLowerCase();
+  if (commentOrMeta(was) || commentOrMeta(is)) return null;
+  const texts: string[] = [was, is];
+  const old = new Map<object, number>();
+  for (let i = 0; i < a.statements.length; i++) old.set(a.statements[i]!, i);
+  let last = -1;
+  const now = new Set<object>();
+  for (let i = 0; i < b.statements.length; i++) {
+    const s = b.statements[i]!;
+    now.add(s);
+    const j = old.get(s);
+    if (j !== undefined) {
+      if (j <= last) return null;
+      last = j;
+      continue;
+    }
+    if (!safeChange(s, y)) return null;
+    texts.push(y.slice(s.start, s.end).toLowerCase());
+  }
+  for (let i = 0; i < a.statements.length; i++) {
+    const s = a.statements[i]!;
+    if (now.has(s)) continue;
+    if (!safeChange(s, x)) return null;
+    texts.push(x.slice(s.start, s.end).toLowerCase());
+  }
+  return texts;
+}
+
+/** Whether changed text may hold a comment (a rollback section's marker, a changeset's header…), a psql meta-command or a Unicode-escaped name. */
+function commentOrMeta(text: string): boolean {
+  return text.includes('--') || text.includes('/*') || text.includes('*/') || text.includes('\\') || text.includes('u&');
+}
+
+function safeChange(s: Statement, text: string): boolean {
+  return s.origin === 'file' && !s.dynamic && SAFE_CHANGES.has(s.kind) && s.start >= 0 && s.end <= text.length && s.start <= s.end;
+}
+
+/** Whether no changed statement's text holds the name of the table `key` nor of a relation read (lower case, anywhere: a name in another schema, in a string, counts too). */
+function namesNone(changes: readonly FileChange[], key: string, reads: readonly string[]): boolean {
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i];
+    if (c === null || c === undefined) return false;
+    if (c.length === 0) continue;
+    for (let j = -1; j < reads.length; j++) {
+      const k = j < 0 ? key : reads[j]!;
+      const name = k.slice(k.indexOf('.') + 1).toLowerCase();
+      const bare = k.slice(k.lastIndexOf('.') + 1).toLowerCase();
+      for (let x = 0; x < c.length; x++) if (c[x]!.includes(name) || c[x]!.includes(bare)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether a table made again (a new object) is alike in what a verdict reads: the same CREATE
+ * TABLE statement, columns, their types an ALTER TABLE set, parents, never renamed; `policies`:
+ * and the same policies (statements, conditions, files), in order.
+ */
+function sameContent(a: Table, b: Table, policies: boolean): boolean {
+  if (a.stmt !== b.stmt || a.key !== b.key || a.renamed !== undefined || b.renamed !== undefined || a.partitioned !== b.partitioned || a.temp !== b.temp || a.created.file !== b.created.file) return false;
+  if (!sameStrings(a.columns, b.columns) || a.parents.length !== 0 || b.parents.length !== 0) return false;
+  if (a.columnTypes !== b.columnTypes && (a.columnTypes === undefined || b.columnTypes === undefined || !sameEntries(a.columnTypes, b.columnTypes))) return false;
+  if (!policies) return true;
+  const p = a.policies, q = b.policies;
+  if (p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i]!, y = q[i]!;
+    if (x.stmt !== y.stmt || x.using !== y.using || x.withCheck !== y.withCheck || x.name !== y.name || x.table !== y.table || x.loc.file !== y.loc.file || x.created.file !== y.created.file || x.wrapped !== undefined || y.wrapped !== undefined) return false;
+  }
+  return true;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -221,14 +360,14 @@ function sameAdds(a: readonly ColumnAdd[] | undefined, b: readonly ColumnAdd[] |
  * The names of the files parsed again since the last model, when the verdicts kept from it may
  * hold (the same files in the same order, the same workspace facts); else undefined.
  */
-function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<typeof lastVerdicts>): Set<string> | undefined {
+function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<typeof lastVerdicts>): Map<string, FileChange> | undefined {
   const a = before.files;
   const b = m.files;
   if (a.length !== b.length) return undefined;
-  const out = new Set<string>();
+  const out = new Map<string, FileChange>();
   for (let i = 0; i < a.length; i++) {
     if (a[i]!.file !== b[i]!.file) return undefined;
-    if (a[i] !== b[i]) out.add(b[i]!.file);
+    if (a[i] !== b[i]) out.set(b[i]!.file, changeOf(a[i]!, b[i]!));
   }
   const w = before.ws;
   if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameItems(w.order, ws.order) || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
