@@ -535,7 +535,7 @@ CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM
 test('policies PostgreSQL rejects: a verdict kept for a table its own file, edited, makes again (a new object alike: the same statements, columns and policies) follows the edits of that file that change what it read', () => {
   const members = (col: string) => `CREATE TABLE members (id int PRIMARY KEY, ${col} uuid, org_id int);`;
   const src = (col: string) => `CREATE TABLE src (id int, ${col} int);`;
-  const file = (o: { members?: string; other?: string; between?: string; after?: string; src?: string } = {}) => `${o.members ?? members('user_id')}
+  const file = (o: { members?: string; other?: string; between?: string; after?: string; src?: string; add?: string } = {}) => `${o.members ?? members('user_id')}
 ALTER TABLE members ENABLE ROW LEVEL SECURITY;
 ${o.other ?? 'CREATE TABLE other (id int, status text);'}
 ${o.src ?? src('tenant')}
@@ -547,6 +547,7 @@ ${o.between ?? ''}
 ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid()));
 CREATE POLICY q ON docs FOR DELETE TO authenticated USING (owner_id = auth.uid());
+${o.add ?? 'ALTER TABLE docs ADD COLUMN note text;'}
 ${o.after ?? ''}
 `;
   const ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
@@ -555,9 +556,14 @@ ${o.after ?? ''}
   ws.setFile('3_last.sql', 'CREATE TABLE last (id int);\nALTER TABLE last ENABLE ROW LEVEL SECURITY;\nCREATE POLICY l ON last FOR SELECT USING (id > 0);');
   const unknown = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-unknown-column').length;
   const steps: Array<[string, string, number, string[]]> = [
-    // a statement of the same file naming neither docs nor members: docs's and copy's verdicts kept, though both tables are new objects
+    // a statement of the same file naming neither docs nor members: docs's and copy's verdicts kept, though both tables
+    // (and docs's ADD COLUMN) are new objects
     ['2_app.sql', file({ other: 'CREATE TABLE other (id int, status_x text);' }), 0, ['p', 'q', 'c', 'l']],
     ['2_app.sql', file(), 0, ['p', 'q', 'c', 'l']],
+    // docs's ADD COLUMN changed (a column dropped: the workspace's column facts changed, nothing kept), then another
+    ['2_app.sql', file({ add: 'ALTER TABLE docs ADD COLUMN owner_id uuid;', between: 'ALTER TABLE docs DROP COLUMN owner_id;' }), 0, []],
+    ['2_app.sql', file({ add: 'ALTER TABLE docs ADD COLUMN owner_ix uuid;' }), 0, []],
+    ['2_app.sql', file(), 0, ['c', 'l']],
     // the table the sub-select reads, in the same file, loses the column (its CREATE TABLE changed: docs's verdict asked again)
     ['2_app.sql', file({ members: members('member_id') }), 1, ['c', 'l']],
     ['2_app.sql', file(), 0, ['c', 'l']],

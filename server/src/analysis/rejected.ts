@@ -217,10 +217,25 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table | undefined, key
  */
 function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table | undefined, key: string, reparsed: ReadonlyMap<string, FileChange>): KeptVerdict | undefined {
   // (t undefined: a policy on a table the workspace does not create, and still does not)
-  if ((t === undefined && m.tables.has(key)) || m.views.has(key) || (t !== undefined && madeBefore(m, t)) !== k.before[0] || !sameAdds(ws.adds.get(key), k.adds[0])) return undefined;
+  if ((t === undefined && m.tables.has(key)) || m.views.has(key) || (t !== undefined && madeBefore(m, t)) !== k.before[0]) return undefined;
   // (the changed statements of the files parsed again its verdict read: none may name a table it read)
   let changes: FileChange[] | undefined;
   let tables: Array<Table | undefined> | undefined;
+  let adds: Array<readonly ColumnAdd[] | undefined> | undefined;
+  const addsNow = (i: number, list: readonly ColumnAdd[] | undefined): boolean => {
+    const was = k.adds[i];
+    if (sameAdds(list, was)) return true;
+    // (made again by the file parsed again: alike, each in a file whose change is followed below)
+    if (list === undefined || was === undefined || list.length !== was.length) return false;
+    for (let j = 0; j < list.length; j++) {
+      const a = list[j]!, b = was[j]!;
+      if (a.column !== b.column || a.inDo !== b.inDo || a.loc.file !== b.loc.file) return false;
+      if (a !== b) (changes ??= []).push(reparsed.get(a.loc.file) ?? null);
+    }
+    (adds ??= k.adds.slice())[i] = list;
+    return true;
+  };
+  if (!addsNow(0, ws.adds.get(key))) return undefined;
   if (k.table !== t) {
     if (t === undefined || k.table === undefined || !sameContent(k.table, t, true)) return undefined;
     (changes ??= []).push(reparsed.get(t.created.file) ?? null);
@@ -240,11 +255,11 @@ function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table
       (changes ??= []).push(reparsed.get(rt.created.file) ?? null);
       (tables ??= k.tables.slice())[i] = rt;
     }
-    if ((rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !sameAdds(ws.adds.get(k.reads[i]!), k.adds[i + 1])) return undefined;
+    if ((rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !addsNow(i + 1, ws.adds.get(k.reads[i]!))) return undefined;
   }
   if (changes === undefined) return k;
   if (!namesNone(changes, key, k.reads)) return undefined;
-  return k.table === t && tables === undefined ? k : { ...k, table: t, tables: tables ?? k.tables };
+  return k.table === t && tables === undefined && adds === undefined ? k : { ...k, table: t, tables: tables ?? k.tables, adds: adds ?? k.adds };
 }
 
 /**
