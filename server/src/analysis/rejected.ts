@@ -315,9 +315,9 @@ function changeOf(a: ParsedFile, b: ParsedFile): FileChange {
   return texts;
 }
 
-/** Whether changed text may hold a comment (a rollback section's marker, a changeset's header…), a psql meta-command or a Unicode-escaped name. */
+/** Whether changed text may hold a comment (a rollback section's marker, a changeset's header…), a psql meta-command, a Unicode-escaped name or a placeholder (`${…}`). */
 function commentOrMeta(text: string): boolean {
-  return text.includes('--') || text.includes('/*') || text.includes('*/') || text.includes('\\') || text.includes('u&');
+  return text.includes('--') || text.includes('/*') || text.includes('*/') || text.includes('\\') || text.includes('u&') || text.includes('${');
 }
 
 function safeChange(s: Statement, text: string): boolean {
