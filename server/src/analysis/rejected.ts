@@ -108,6 +108,8 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   const before = lastVerdicts;
   const reparsed = before !== undefined && before.enums === enums ? reparsedSince(m, ws, before) : undefined;
   const kept = new Map<string, KeptVerdict>();
+  // (what stillHolds asks of each relation read, once per model: the bench's 2,200 tables all read memberships)
+  const readFacts = new Map<string, ReadFact>();
   // (model.policies: the tables' policies, in order, then those on tables the workspace does not create)
   let onTables = 0;
   m.tables.forEach((t, key) => {
@@ -115,7 +117,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     onTables += list.length;
     if (list.length === 0) return;
     const k = reparsed !== undefined ? before!.kept.get(key) : undefined;
-    const held = k !== undefined ? stillHolds(m, ws, k, t, key, reparsed!) : undefined;
+    const held = k !== undefined ? stillHolds(m, ws, k, t, key, reparsed!, readFacts) : undefined;
     if (held !== undefined) {
       kept.set(key, held);
       if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
@@ -142,7 +144,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   for (let i = onTables; i < all.length; i++) {
     const p = all[i]!;
     const k = reparsed !== undefined ? before!.orphans.get(p) : undefined;
-    const held = k !== undefined ? stillHolds(m, ws, k, undefined, p.table, reparsed!) : undefined;
+    const held = k !== undefined ? stillHolds(m, ws, k, undefined, p.table, reparsed!, readFacts) : undefined;
     if (held !== undefined) {
       orphans.set(p, held);
       if (keptCheck !== undefined) keptCheck(p, ask(p));
@@ -215,7 +217,7 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table | undefined, key
  * for a table the edit of its file made again as a new object alike in what the verdict read, a
  * verdict on the new objects (sameContent); undefined when it does not hold.
  */
-function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table | undefined, key: string, reparsed: ReadonlyMap<string, FileChange>): KeptVerdict | undefined {
+function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table | undefined, key: string, reparsed: ReadonlyMap<string, FileChange>, readFacts: Map<string, ReadFact>): KeptVerdict | undefined {
   // (t undefined: a policy on a table the workspace does not create, and still does not)
   if ((t === undefined && m.tables.has(key)) || m.views.has(key) || (t !== undefined && madeBefore(m, t)) !== k.before[0]) return undefined;
   // (the changed statements of the files parsed again its verdict read: none may name a table it read)
@@ -248,18 +250,36 @@ function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table
     }
   }
   for (let i = 0; i < k.reads.length; i++) {
-    const rt = m.tables.get(k.reads[i]!);
+    const r = readFactOf(m, ws, readFacts, k.reads[i]!);
+    const rt = r.table;
     const was = k.tables[i];
     if (rt !== was) {
       if (rt === undefined || was === undefined || !sameContent(was, rt, false)) return undefined;
       (changes ??= []).push(reparsed.get(rt.created.file) ?? null);
       (tables ??= k.tables.slice())[i] = rt;
     }
-    if ((rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !addsNow(i + 1, ws.adds.get(k.reads[i]!))) return undefined;
+    if (r.before !== k.before[i + 1] || !addsNow(i + 1, r.adds)) return undefined;
   }
   if (changes === undefined) return k;
   if (!namesNone(changes, key, k.reads)) return undefined;
   return k.table === t && tables === undefined && adds === undefined ? k : { ...k, table: t, tables: tables ?? k.tables, adds: adds ?? k.adds };
+}
+
+/** What a kept verdict compares of a relation its policies read: the table it is, madeBefore, its ADD COLUMN statements. */
+interface ReadFact {
+  table: Table | undefined;
+  before: boolean;
+  adds: readonly ColumnAdd[] | undefined;
+}
+
+function readFactOf(m: Model, ws: WorkspaceColumnFacts, facts: Map<string, ReadFact>, key: string): ReadFact {
+  let f = facts.get(key);
+  if (f === undefined) {
+    const table = m.tables.get(key);
+    f = { table, before: table !== undefined && madeBefore(m, table), adds: ws.adds.get(key) };
+    facts.set(key, f);
+  }
+  return f;
 }
 
 /**
