@@ -598,6 +598,44 @@ ${o.after ?? ''}
   for (const [i, [relint, other]] of seen.entries()) assert.deepEqual(relint, summary(other), `step ${i + 1} differs from a fresh lint`);
 });
 
+test('columns.ts workspaceFacts: a file whose ADD COLUMN commands an edit before them moves (kept, each in its place), changes or puts after the policy', () => {
+  const file = (pad: string, add = 'ALTER TABLE docs ADD COLUMN owner_id uuid;', after = '') => `CREATE TABLE docs (id int PRIMARY KEY);
+${pad}
+CREATE TABLE notes (id int);
+ALTER TABLE notes ADD COLUMN body text;
+${add}
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = auth.uid());
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY n ON notes FOR SELECT TO authenticated USING (body IS NOT NULL);
+${after}`;
+  const ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
+  ws.setFile('1_first.sql', 'ALTER TABLE docs ADD COLUMN IF NOT EXISTS extra int;');
+  ws.setFile('2_app.sql', file('SELECT 1;'));
+  ws.setFile('3_later.sql', 'CREATE POLICY q ON docs FOR UPDATE TO authenticated USING (owner_id = auth.uid());');
+  const unknown = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-unknown-column').length;
+  assert.equal(unknown(), 0);
+  const steps: Array<[string, number]> = [
+    [file('SELECT 100;'), 0],
+    [file('SELECT 1;'), 0],
+    // the column added changes: both policies name a column docs never gets
+    [file('SELECT 100;', 'ALTER TABLE docs ADD COLUMN owner_ix uuid;'), 2],
+    [file('SELECT 1;', 'ALTER TABLE docs ADD COLUMN owner_ix uuid;'), 2],
+    [file('SELECT 100;'), 0],
+    // added after the policy of the same file (42703 there), before the later file's
+    [file('SELECT 1;', '', 'ALTER TABLE docs ADD COLUMN owner_id uuid;'), 1],
+    [file('SELECT 100;', '', 'ALTER TABLE docs ADD COLUMN owner_id uuid;'), 1],
+    [file('SELECT 1;'), 0],
+  ];
+  const seen: Array<[unknown, Workspace]> = [];
+  for (const [i, [text, n]] of steps.entries()) {
+    ws.setFile('2_app.sql', text);
+    seen.push([summary(ws), fresh(ws)]);
+    assert.equal(unknown(), n, `step ${i + 1}: policy-unknown-column`);
+  }
+  for (const [i, [relint, other]] of seen.entries()) assert.deepEqual(relint, summary(other), `step ${i + 1} differs from a fresh lint`);
+});
+
 test("rejected.ts: a policy's 22P02 verdict follows the enum type's values changed in another file", () => {
   const type = (values: string) => `CREATE TYPE app_role AS ENUM (${values});\nCREATE TABLE user_roles (user_id uuid, role app_role);\n`;
   const policies = `CREATE TABLE patients (id uuid PRIMARY KEY);
