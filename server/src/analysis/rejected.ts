@@ -224,20 +224,11 @@ function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table
   let changes: FileChange[] | undefined;
   let tables: Array<Table | undefined> | undefined;
   let adds: Array<readonly ColumnAdd[] | undefined> | undefined;
-  const addsNow = (i: number, list: readonly ColumnAdd[] | undefined): boolean => {
-    const was = k.adds[i];
-    if (sameAdds(list, was)) return true;
-    // (made again by the file parsed again: alike, each in a file whose change is followed below)
-    if (list === undefined || was === undefined || list.length !== was.length) return false;
-    for (let j = 0; j < list.length; j++) {
-      const a = list[j]!, b = was[j]!;
-      if (a.column !== b.column || a.inDo !== b.inDo || a.loc.file !== b.loc.file) return false;
-      if (a !== b) (changes ??= []).push(reparsed.get(a.loc.file) ?? null);
-    }
-    (adds ??= k.adds.slice())[i] = list;
-    return true;
-  };
-  if (!addsNow(0, ws.adds.get(key))) return undefined;
+  const own = ws.adds.get(key);
+  if (!sameAdds(own, k.adds[0])) {
+    if (!alikeAdds(own, k.adds[0], reparsed, (changes ??= []))) return undefined;
+    (adds ??= k.adds.slice())[0] = own;
+  }
   if (k.table !== t) {
     if (t === undefined || k.table === undefined || !sameContent(k.table, t, true)) return undefined;
     (changes ??= []).push(reparsed.get(t.created.file) ?? null);
@@ -258,11 +249,30 @@ function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table
       (changes ??= []).push(reparsed.get(rt.created.file) ?? null);
       (tables ??= k.tables.slice())[i] = rt;
     }
-    if (r.before !== k.before[i + 1] || !addsNow(i + 1, r.adds)) return undefined;
+    if (r.before !== k.before[i + 1]) return undefined;
+    if (!sameAdds(r.adds, k.adds[i + 1])) {
+      if (!alikeAdds(r.adds, k.adds[i + 1], reparsed, (changes ??= []))) return undefined;
+      (adds ??= k.adds.slice())[i + 1] = r.adds;
+    }
   }
   if (changes === undefined) return k;
   if (!namesNone(changes, key, k.reads)) return undefined;
   return k.table === t && tables === undefined && adds === undefined ? k : { ...k, table: t, tables: tables ?? k.tables, adds: adds ?? k.adds };
+}
+
+/**
+ * Whether ADD COLUMN statements made again by the files parsed again are alike those a verdict
+ * was kept with (the same columns, in the same order and files); each such file's change goes to
+ * `changes` (stillHolds follows it).
+ */
+function alikeAdds(list: readonly ColumnAdd[] | undefined, was: readonly ColumnAdd[] | undefined, reparsed: ReadonlyMap<string, FileChange>, changes: FileChange[]): boolean {
+  if (list === undefined || was === undefined || list.length !== was.length) return false;
+  for (let j = 0; j < list.length; j++) {
+    const a = list[j]!, b = was[j]!;
+    if (a.column !== b.column || a.inDo !== b.inDo || a.loc.file !== b.loc.file) return false;
+    if (a !== b) changes.push(reparsed.get(a.loc.file) ?? null);
+  }
+  return true;
 }
 
 /** What a kept verdict compares of a relation its policies read: the table it is, madeBefore, its ADD COLUMN statements. */
@@ -300,12 +310,24 @@ function changeOf(a: ParsedFile, b: ParsedFile): FileChange {
   if (a.includes?.length || b.includes?.length || a.placeholders?.size || b.placeholders?.size || a.errors.length !== 0 || b.errors.length !== 0) return null;
   // (the text an edit changed: between the texts' common start and common end)
   const x = a.text, y = b.text;
+  if (x === y) return [];
   const most = Math.min(x.length, y.length);
-  let from = 0;
-  while (from < most && x.charCodeAt(from) === y.charCodeAt(from)) from++;
-  let tail = 0;
-  while (tail < most - from && x.charCodeAt(x.length - 1 - tail) === y.charCodeAt(y.length - 1 - tail)) tail++;
-  if (from === x.length && from === y.length) return [];
+  // (the longest common start and end, by halves: string comparisons, not a loop per character)
+  let lo = 0, hi = most;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (x.slice(0, mid) === y.slice(0, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const from = lo;
+  lo = 0;
+  hi = most - from;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (x.slice(x.length - mid) === y.slice(y.length - mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const tail = lo;
   const was = x.slice(from, x.length - tail).toLowerCase();
   const is = y.slice(from, y.length - tail).toLowerCase();
   if (commentOrMeta(was) || commentOrMeta(is)) return null;
