@@ -2018,3 +2018,53 @@ END $$;
   }));
   assert.equal(nickname, 'taken', "anon's forged session chose user B's row");
 });
+
+test("ok: a definer that records the caller in the rows it INSERTs and then changes only those rows, by the ids their RETURNING … INTO filled (Zeta611/easyword's suggest_jargon, suggest_translation), is not said to let its arguments choose the rows; PGlite: user A's call updates A's new comment and links A's new jargon, B's comment is untouched", async () => {
+  const text = `CREATE TABLE public.jargon (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, author_id uuid NOT NULL);
+CREATE TABLE public.comment (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), content text NOT NULL, author_id uuid NOT NULL, note text);
+CREATE TABLE public.jargon_category (jargon_id uuid NOT NULL REFERENCES public.jargon (id), category_id integer NOT NULL);
+ALTER TABLE public.jargon ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.comment ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.jargon_category ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read jargon" ON public.jargon FOR SELECT USING (true);
+CREATE POLICY "read comments" ON public.comment FOR SELECT USING (true);
+CREATE POLICY "read links" ON public.jargon_category FOR SELECT USING (true);
+CREATE FUNCTION public.suggest(p_name text, p_comment text, p_category_ids integer[]) RETURNS uuid
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = 'public', 'pg_temp' AS $$
+DECLARE
+  v_author_id uuid := auth.uid();
+  v_jargon_id uuid;
+  v_comment_id uuid;
+BEGIN
+  IF v_author_id IS NULL THEN RAISE EXCEPTION 'Not authenticated'; END IF;
+  INSERT INTO public.jargon (name, author_id) VALUES (p_name, v_author_id) RETURNING id INTO v_jargon_id;
+  INSERT INTO public.comment (content, author_id) VALUES (p_comment, v_author_id) RETURNING id INTO v_comment_id;
+  UPDATE public.comment SET note = 'first' WHERE id = v_comment_id;
+  INSERT INTO public.jargon_category (jargon_id, category_id)
+    SELECT v_jargon_id, c FROM (SELECT DISTINCT c FROM unnest(p_category_ids) AS t(c) WHERE c IS NOT NULL) u;
+  RETURN v_comment_id;
+END $$;
+`;
+  const file = 'supabase/migrations/20250815094202_remote_schema.sql';
+  assert.equal(lintFiles([{ file, text }], ID).mine.length, 0);
+  // the UPDATE keyed by an argument instead: the arguments choose that row, and it is reported
+  const byArg = text.replace('p_category_ids integer[])', 'p_category_ids integer[], p_comment_id uuid)').replace('WHERE id = v_comment_id', 'WHERE id = p_comment_id');
+  assert.match(lintFiles([{ file, text: byArg }], ID).mine[0]!.message, /changes rows of public\.comment/);
+  // an OR beside the new row's id reaches other rows: reported too
+  const orArg = text.replace('WHERE id = v_comment_id', 'WHERE id = v_comment_id OR content = p_name');
+  assert.match(lintFiles([{ file, text: orArg }], ID).mine[0]!.message, /changes rows of public\.comment/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.comment (content, author_id) VALUES ('b', '${TENANT_B}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(`SELECT public.suggest('x', 'a', ARRAY[1, 2])`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT content, author_id, note FROM public.comment ORDER BY content'), [
+      { content: 'a', author_id: TENANT_A, note: 'first' },
+      { content: 'b', author_id: TENANT_B, note: null },
+    ]);
+    assert.deepEqual(await q('SELECT j.author_id, count(*)::int AS n FROM public.jargon_category c JOIN public.jargon j ON j.id = c.jargon_id GROUP BY 1'), [{ author_id: TENANT_A, n: 2 }]);
+  });
+});

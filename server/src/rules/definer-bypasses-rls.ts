@@ -366,6 +366,8 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
     return !!c && c.qual === undefined && uids.has(c.name);
   };
   const own = new Map<string, Set<string>>();
+  // (the variables an INSERT that records the caller fills with RETURNING … INTO, each with the table of its new row)
+  const fresh = new Map<string, string>();
   const otherWrites = new Set<string>();
   let signIn = false;
   let records = false;
@@ -401,10 +403,26 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
     records ||= names(s.node);
     const rel = s.node?.relation;
     const key = rel?.relname ? model.funcRelKey(f, rel) : undefined;
+    // (a variable the RETURNING … INTO of such an INSERT fills holds the caller's own new row:
+    // easyword's suggest_jargon updates `WHERE id = v_comment_id` the comment it just inserted with
+    // author_id = auth.uid(), and links the jargon it just created, v_jargon_id, to categories)
+    const freshOf = (n: Node | undefined, table?: string) =>
+      !!n && [...fresh].some(([v, t]) => (table === undefined || t === table) && namesVariable(n, new Set([v])));
+    const freshRow =
+      !!key &&
+      !names(s.node) &&
+      ((s.kind === 'UpdateStmt' &&
+        // (a conjunct `id = v_comment_id` of the WHERE: an OR could reach other rows)
+        conjuncts(s.node.whereClause).some((c) => c.A_Expr?.kind === 'AEXPR_OP' && sval(c.A_Expr.name?.[0]) === '=' && freshOf(c, key)) &&
+        census(s.node.whereClause).rangeVars.length === 0) ||
+        (s.kind === 'InsertStmt' && freshOf(s.node.selectStmt) && census(s.node.selectStmt).rangeVars.length === 0));
     if (key && s.kind === 'InsertStmt' && part !== s.node && names(s.node)) {
       const from = own.get(key) ?? new Set<string>();
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
       own.set(key, from);
+      for (const v of s.assigns ?? []) fresh.set(v, key);
+    } else if (key && freshRow) {
+      if (!own.has(key)) own.set(key, new Set<string>());
     } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
     for (const k of truncatedBy(f, s)) otherWrites.add(k);
   }
