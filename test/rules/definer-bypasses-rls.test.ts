@@ -2053,6 +2053,14 @@ END $$;
   // an OR beside the new row's id reaches other rows: reported too
   const orArg = text.replace('WHERE id = v_comment_id', 'WHERE id = v_comment_id OR content = p_name');
   assert.match(lintFiles([{ file, text: orArg }], ID).mine[0]!.message, /changes rows of public\.comment/);
+  // a variable holding no key of the new row (content the caller chose) picks every row with that value, others' too: reported
+  for (const col of ['content']) {
+    const byValue = text.replace('RETURNING id INTO v_comment_id', `RETURNING ${col} INTO v_comment_id`).replace('v_comment_id uuid;', `v_comment_id ${col === 'content' ? 'text' : 'uuid'};`).replace('WHERE id = v_comment_id', `WHERE ${col} = v_comment_id`);
+    assert.match(lintFiles([{ file, text: byValue }], ID).mine[0]?.message ?? '', /changes rows of public\.comment/, col);
+  }
+  // the new row's id compared with another column: reported
+  const otherColumn = text.replace('WHERE id = v_comment_id', 'WHERE author_id = v_comment_id');
+  assert.match(lintFiles([{ file, text: otherColumn }], ID).mine[0]?.message ?? '', /changes rows of public\.comment/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(text);

@@ -1,6 +1,6 @@
 import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef, roleText } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -366,8 +366,9 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
     return !!c && c.qual === undefined && uids.has(c.name);
   };
   const own = new Map<string, Set<string>>();
-  // (the variables an INSERT that records the caller fills with RETURNING … INTO, each with the table of its new row)
-  const fresh = new Map<string, string>();
+  // (the variables an INSERT that records the caller fills with RETURNING … INTO a key column of
+  // its table — one row's alone, a primary key or unique column — each with the table and the column)
+  const fresh = new Map<string, { table: string; column: string }>();
   const otherWrites = new Set<string>();
   let signIn = false;
   let records = false;
@@ -406,21 +407,37 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
     // (a variable the RETURNING … INTO of such an INSERT fills holds the caller's own new row:
     // easyword's suggest_jargon updates `WHERE id = v_comment_id` the comment it just inserted with
     // author_id = auth.uid(), and links the jargon it just created, v_jargon_id, to categories)
-    const freshOf = (n: Node | undefined, table?: string) =>
-      !!n && [...fresh].some(([v, t]) => (table === undefined || t === table) && namesVariable(n, new Set([v])));
+    const freshOf = (n: Node | undefined) => !!n && [...fresh.keys()].some((v) => namesVariable(n, new Set([v])));
+    // (`id = v_comment_id`, either way round: the key column the variable holds, of the new row's table)
+    const keyOfFresh = (c: Node) => {
+      const e = c.A_Expr;
+      if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') return false;
+      for (const [col, val] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]]) {
+        const ref = columnRef(col);
+        const v = columnRef(val);
+        const held = v && v.qual === undefined ? fresh.get(v.name) : undefined;
+        if (ref && held && held.table === key && held.column === ref.name) return true;
+      }
+      return false;
+    };
     const freshRow =
       !!key &&
       !names(s.node) &&
       ((s.kind === 'UpdateStmt' &&
-        // (a conjunct `id = v_comment_id` of the WHERE: an OR could reach other rows)
-        conjuncts(s.node.whereClause).some((c) => c.A_Expr?.kind === 'AEXPR_OP' && sval(c.A_Expr.name?.[0]) === '=' && freshOf(c, key)) &&
+        // (a conjunct of the WHERE: an OR could reach other rows)
+        conjuncts(s.node.whereClause).some(keyOfFresh) &&
         census(s.node.whereClause).rangeVars.length === 0) ||
         (s.kind === 'InsertStmt' && freshOf(s.node.selectStmt) && census(s.node.selectStmt).rangeVars.length === 0));
     if (key && s.kind === 'InsertStmt' && part !== s.node && names(s.node)) {
       const from = own.get(key) ?? new Set<string>();
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
       own.set(key, from);
-      for (const v of s.assigns ?? []) fresh.set(v, key);
+      const t = model.tables.get(key);
+      const returned = returningOf(s.node);
+      (s.assigns ?? []).forEach((v, i) => {
+        const col = returned.length === (s.assigns ?? []).length ? columnRef(returned[i]?.ResTarget?.val) : undefined;
+        if (col && t?.keys.some((k) => k.length === 1 && k[0] === col.name)) fresh.set(v, { table: key, column: col.name });
+      });
     } else if (key && freshRow) {
       if (!own.has(key)) own.set(key, new Set<string>());
     } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
