@@ -181,22 +181,39 @@ function columnName(fields: Node[] | undefined): string | undefined {
 
 function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: TableDeps | undefined): Kind {
   const b = n?.BoolExpr;
+  // (every branch asked, in order, as each records the relations it reads in `deps`; what they
+  // answered counted in flags, no list of kinds per node)
   if (b?.boolop === 'OR_EXPR') {
-    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOfUncached(model, t, a, g, exact, deps));
-    if (kinds.includes('own')) return 'own';
-    return kinds.every((k) => k === 'bound' || k === 'neutral') ? 'bound' : 'other';
+    // own in some branch that is not constant false; else bound where every such branch is bound or neutral
+    let own = false;
+    let unbound = false;
+    for (const a of b.args as Node[]) {
+      if (constBool(a) === false) continue;
+      const k = kindOfUncached(model, t, a, g, exact, deps);
+      if (k === 'own') own = true;
+      else if (k === 'other') unbound = true;
+    }
+    return own ? 'own' : unbound ? 'other' : 'bound';
   }
   if (b?.boolop === 'AND_EXPR') {
-    const kinds = (b.args as Node[]).map((a) => kindOfUncached(model, t, a, g, exact, deps));
-    if (kinds.includes('bound')) return 'bound';
-    if (kinds.includes('other')) return 'other';
-    return kinds.includes('own') ? 'own' : 'neutral';
+    // bound in some conjunct; else other in some; else own in some; else neutral
+    let bound = false;
+    let other = false;
+    let own = false;
+    for (const a of b.args as Node[]) {
+      const k = kindOfUncached(model, t, a, g, exact, deps);
+      if (k === 'bound') bound = true;
+      else if (k === 'other') other = true;
+      else if (k === 'own') own = true;
+    }
+    return bound ? 'bound' : other ? 'other' : own ? 'own' : 'neutral';
   }
   if (b) return 'other';
   const cols = exact ? columnsOfTable(model, t, n, deps) : named(n).cols;
   if (cols.has(g)) return 'bound';
-  const mine = [...cols].filter((c) => t.columns.includes(c));
-  if (mine.length === 0) return 'neutral';
+  let mine = false;
+  for (const c of cols) if (t.columns.includes(c)) mine = true;
+  if (!mine) return 'neutral';
   return looksAtCaller(model, n) ? 'own' : 'other';
 }
 
