@@ -60,16 +60,17 @@ function callerColumns(model: Model, t: Table, n: Node, out: Array<{ column: str
   }
   const x = n?.A_Expr;
   if (x?.kind !== 'AEXPR_OP' || nameParts(x.name).join('.') !== '=') return;
-  const own = t.name.toLowerCase();
-  for (const [side, other] of [
-    [x.lexpr, x.rexpr],
-    [x.rexpr, x.lexpr],
-  ] as const) {
-    const c = columnRef(bareValue(side));
-    if (!c || !t.columns.includes(c.name) || (c.qual !== undefined && c.qual !== own)) continue;
-    if (census(other).columnRefs.length !== 0 || !looksAtCaller(model, other)) continue;
-    if (!out.some((o) => o.column === c.name)) out.push({ column: c.name, uid: isAuthUid(other) });
-  }
+  // (either way round: the two sides asked in turn, no list of pairs per comparison)
+  callerSide(model, t, x.lexpr, x.rexpr, out);
+  callerSide(model, t, x.rexpr, x.lexpr, out);
+}
+
+/** callerColumns' test of one side of `=`: a column of `t` (bare or with the table's name) compared with `other`, a value of the caller's that reads no column. */
+function callerSide(model: Model, t: Table, side: Node, other: Node, out: Array<{ column: string; uid: boolean }>): void {
+  const c = columnRef(bareValue(side));
+  if (!c || !t.columns.includes(c.name) || (c.qual !== undefined && c.qual !== t.name.toLowerCase())) return;
+  if (census(other).columnRefs.length !== 0 || !looksAtCaller(model, other)) return;
+  if (!out.some((o) => o.column === c.name)) out.push({ column: c.name, uid: isAuthUid(other) });
 }
 
 /** The columns each CHECK constraint of the table's CREATE TABLE names (a column's own CHECK names it too). */
