@@ -1452,15 +1452,31 @@ function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean
 const guards = new WeakMap<object, Map<string, boolean>>();
 
 function bodyGuards(text: string, groupCol: string): boolean {
-  const col = groupCol.replace(/[^\w$]/g, '');
-  if (new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i').test(text)) return true;
+  const re = columnPatterns(groupCol);
+  if (re.assigns.test(text)) return true;
   // (an IF or ELSIF whose condition names the column of the row, NEW.<column> or OLD.<column>, and
   // whose branch starts with RAISE EXCEPTION; not a column of another row the condition reads:
   // boundtime's guard of a Bull's role asks `EXISTS (SELECT … FROM profiles WHERE id = auth.uid()
   // AND is_admin = true)`, and leaves is_admin to anyone updating their own row, measured)
-  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i').test(m[1]!)) return true;
+  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (re.names.test(m[1]!)) return true;
   return false;
 }
+
+/**
+ * bodyGuards' two patterns of a column (NEW.<column> assigned; NEW.<column> or OLD.<column>
+ * named), made once per column name (no `g` flag: test() keeps no state). The bench's trigger
+ * functions, one per table, are each asked of the same few group columns.
+ */
+function columnPatterns(groupCol: string): { assigns: RegExp; names: RegExp } {
+  let re = patterns.get(groupCol);
+  if (re === undefined) {
+    const col = groupCol.replace(/[^\w$]/g, '');
+    re = { assigns: new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i'), names: new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i') };
+    patterns.set(groupCol, re);
+  }
+  return re;
+}
+const patterns = new Map<string, { assigns: RegExp; names: RegExp }>();
 
 /** Whether a parsed file has a GRANT naming columns (kept per parsed file: most have none). */
 const grantsColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && ((s.node?.privileges ?? []) as Node[]).some((pr) => pr?.AccessPriv?.cols?.length));
