@@ -26,9 +26,12 @@ function refOf(n: Node): { node: Node; qual?: string; name: string } | undefined
   const c = bareValue(n)?.ColumnRef;
   const fields: Node[] | undefined = c?.fields;
   if (!fields || fields.length === 0 || fields.length > 2) return undefined;
-  const parts = fields.map((f) => sval(f)?.toLowerCase());
-  if (parts.some((p) => p === undefined)) return undefined;
-  return fields.length === 2 ? { node: c, qual: parts[0]!, name: parts[1]! } : { node: c, name: parts[0]! };
+  // (the one or two names read in place: no list of parts per operand, asked of every `=` of every sub-select and function body)
+  const a = sval(fields[0])?.toLowerCase();
+  if (a === undefined) return undefined;
+  if (fields.length === 1) return { node: c, name: a };
+  const b = sval(fields[1])?.toLowerCase();
+  return b === undefined ? undefined : { node: c, qual: a, name: b };
 }
 
 /** A comparison `alias.col = col` AND-ed in the WHERE of a sub-select whose FROM list is plain tables (syntax only). */
@@ -83,7 +86,7 @@ function sameNameEqualities(node: Node, visit: (l: Ref, r: Ref, from: Array<{ al
       const e = c?.A_Expr;
       if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
       const l = refOf(e.lexpr);
-      const r = refOf(e.rexpr);
+      const r = l && refOf(e.rexpr);
       if (l && r && l.name === r.name) visit(l, r, from, { command: k === 'SelectStmt' ? 'select' : k === 'UpdateStmt' ? 'update' : 'delete', only: all.length === 1 });
     }
   });
