@@ -250,6 +250,8 @@ export interface Census {
   currentSetting: boolean;
   /** a COALESCE anywhere */
   coalesce: boolean;
+  /** a cast (`x::type`, CAST (x AS type)) anywhere (lib/uuid-as-number.ts: a tree without one casts nothing to a number) */
+  typeCast: boolean;
   /** ColumnRef values, in walk order (columns.ts: the names a policy reads) */
   columnRefs: Node[];
   /** RangeVar values (relations named in FROM, and DML targets), in walk order (columns.ts) */
@@ -271,7 +273,7 @@ export interface Census {
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
-  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, columnRefs: [], rangeVars: [] };
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, typeCast: false, columnRefs: [], rangeVars: [] };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
   out.columnRefs = fitted(out.columnRefs);
@@ -296,6 +298,7 @@ function censusIn(n: Node, out: Census): void {
       if (!out.currentSetting && isCurrentSetting(lastNamePart(v.funcname))) out.currentSetting = true;
     } else if (k === 'A_Const') out.aConst = true;
     else if (k === 'CoalesceExpr') out.coalesce = true;
+    else if (k === 'TypeCast') out.typeCast = true;
     else if (k === 'ColumnRef') out.columnRefs.push(v);
     else if (k === 'RangeVar') out.rangeVars.push(v);
     else if (k === 'String' || k === 'sval') {

@@ -186,7 +186,10 @@ function onlyGuarded(n: Node, guarded: ReadonlySet<string>): boolean {
  */
 function numberCastsIn(root: Node, strict: boolean): Node[] {
   const out: Node[] = [];
-  if (!root || typeof root !== 'object' || census(root).funcCalls.length === 0) return out;
+  if (!root || typeof root !== 'object') return out;
+  // (no call, or no cast anywhere in the tree: nothing to find, no walk; the bench's policies cast nothing)
+  const c = census(root);
+  if (c.funcCalls.length === 0 || !c.typeCast) return out;
   visitEvaluated(root, strict, (v) => {
     const type = castType(v);
     if (type === undefined || !NUMBER_TYPES.has(type)) return;
