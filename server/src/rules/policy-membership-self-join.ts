@@ -1453,6 +1453,8 @@ const guards = new WeakMap<object, Map<string, boolean>>();
 
 function bodyGuards(text: string, groupCol: string): boolean {
   const re = columnPatterns(groupCol);
+  // (a body that never spells the column matches neither pattern: the bench's trigger functions, one per table)
+  if (re.mentions !== undefined && !re.mentions.test(text)) return false;
   if (re.assigns.test(text)) return true;
   // (an IF or ELSIF whose condition names the column of the row, NEW.<column> or OLD.<column>, and
   // whose branch starts with RAISE EXCEPTION; not a column of another row the condition reads:
@@ -1463,20 +1465,30 @@ function bodyGuards(text: string, groupCol: string): boolean {
 }
 
 /**
- * bodyGuards' two patterns of a column (NEW.<column> assigned; NEW.<column> or OLD.<column>
+ * bodyGuards' patterns of a column (its name; NEW.<column> assigned; NEW.<column> or OLD.<column>
  * named), made once per column name (no `g` flag: test() keeps no state). The bench's trigger
  * functions, one per table, are each asked of the same few group columns.
  */
-function columnPatterns(groupCol: string): { assigns: RegExp; names: RegExp } {
+function columnPatterns(groupCol: string): ColumnPatterns {
   let re = patterns.get(groupCol);
   if (re === undefined) {
     const col = groupCol.replace(/[^\w$]/g, '');
-    re = { assigns: new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i'), names: new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i') };
+    re = {
+      // (the name itself, in any case, where it is only word characters: both patterns spell it)
+      mentions: /^\w+$/.test(col) ? new RegExp(col, 'i') : undefined,
+      assigns: new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i'),
+      names: new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i'),
+    };
     patterns.set(groupCol, re);
   }
   return re;
 }
-const patterns = new Map<string, { assigns: RegExp; names: RegExp }>();
+interface ColumnPatterns {
+  mentions: RegExp | undefined;
+  assigns: RegExp;
+  names: RegExp;
+}
+const patterns = new Map<string, ColumnPatterns>();
 
 /** Whether a parsed file has a GRANT naming columns (kept per parsed file: most have none). */
 const grantsColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && ((s.node?.privileges ?? []) as Node[]).some((pr) => pr?.AccessPriv?.cols?.length));
