@@ -1446,15 +1446,18 @@ function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean
   let byCol = guards.get(f.body);
   if (!byCol) guards.set(f.body, (byCol = new Map()));
   let v = byCol.get(groupCol);
-  if (v === undefined) byCol.set(groupCol, (v = bodyGuards(stripComments(bodyText(model, f)), groupCol)));
+  if (v === undefined) byCol.set(groupCol, (v = bodyGuards(bodyText(model, f), groupCol)));
   return v;
 }
 const guards = new WeakMap<object, Map<string, boolean>>();
 
-function bodyGuards(text: string, groupCol: string): boolean {
+/** Whether a function body as written (its comments not yet stripped) assigns or guards the column. */
+function bodyGuards(body: string, groupCol: string): boolean {
   const re = columnPatterns(groupCol);
-  // (a body that never spells the column matches neither pattern: the bench's trigger functions, one per table)
-  if (re.mentions !== undefined && !re.mentions.test(text)) return false;
+  // (a body that never spells the column matches neither pattern, its comments stripped or not
+  // (each made a space): the bench's trigger functions, one per table, nothing stripped)
+  if (re.mentions !== undefined && !re.mentions.test(body)) return false;
+  const text = stripComments(body);
   if (re.assigns.test(text)) return true;
   // (an IF or ELSIF whose condition names the column of the row, NEW.<column> or OLD.<column>, and
   // whose branch starts with RAISE EXCEPTION; not a column of another row the condition reads:
