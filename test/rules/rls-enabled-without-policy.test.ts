@@ -140,6 +140,37 @@ test("ok: a grant to postgres (initdb's superuser, Supabase's BYPASSRLS migratio
   });
 });
 
+test("ok: the Supabase Auth server's own migrations (uxodb/auth: tables in its {{ index .Options \"Namespace\" }} schema) grant supabase_auth_admin, the role the server runs them as: it owns the tables and reads every row; another role granted still reads none", async () => {
+  const ns = '{{ index .Options "Namespace" }}';
+  const text =
+    `CREATE TABLE IF NOT EXISTS ${ns}.instances (id uuid PRIMARY KEY, raw_base_config text);\n` +
+    `do $$ begin\n  alter table ${ns}.instances enable row level security;\n` +
+    `  grant select on ${ns}.instances to supabase_auth_admin with grant option;\nend $$;\n`;
+  const file = 'migrations/20240612123726_enable_rls_update_grants.up.sql';
+  assert.deepEqual(lintFiles([{ file, text }], ID).mine, []);
+  // a role that is not the Auth server's is still reported (it reads nothing)
+  const other = lintFiles([{ file, text: text.replace('end $$;', () => `  grant select on ${ns}.instances to authenticated;\nend $$;`) }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.match(other[0]!.message, /and authenticated is granted access: for it every SELECT returns 0 rows/);
+  // FORCE makes the owner subject to the table's RLS: then supabase_auth_admin reads nothing (T13b)
+  const forced = lintFiles([{ file, text: text.replace('enable row level security;', 'enable row level security;\n  alter table ' + ns + '.instances force row level security;') }], ID).mine;
+  assert.equal(forced.length, 1);
+  assert.match(forced[0]!.message, /supabase_auth_admin is granted access/);
+  await inRollback(await getDb(), async (q) => {
+    // Supabase: CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin; the server renders Namespace and runs the file as that role
+    await q('CREATE ROLE supabase_auth_admin NOSUPERUSER NOBYPASSRLS; CREATE SCHEMA auth_ns AUTHORIZATION supabase_auth_admin');
+    await q('SET ROLE supabase_auth_admin');
+    await q(text.replaceAll(ns, 'auth_ns'));
+    await q(`INSERT INTO auth_ns.instances VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b')`);
+    await q('GRANT USAGE ON SCHEMA auth_ns TO authenticated; GRANT SELECT ON auth_ns.instances TO authenticated');
+    assert.equal(await count(q, 'auth_ns.instances'), 2, 'the owner, RLS not forced: every row (T13)');
+    await q('RESET ROLE; SET ROLE authenticated');
+    assert.equal(await count(q, 'auth_ns.instances'), 0, 'another granted role: none (T12)');
+    await q('RESET ROLE; ALTER TABLE auth_ns.instances FORCE ROW LEVEL SECURITY; SET ROLE supabase_auth_admin');
+    assert.equal(await count(q, 'auth_ns.instances'), 0, 'FORCE: the owner reads none either (T13b)');
+  });
+});
+
 test("ok/err: a privilege held through a column GRANT is taken by the REVOKE of those columns (e2b's trigger_user: 42501 then, no rows to speak of); one granted on the whole table is not", async () => {
   const base = 'CREATE TABLE public.users (id uuid PRIMARY KEY, email text);\nALTER TABLE public.users ENABLE ROW LEVEL SECURITY;\n';
   const columnOnly = `${base}GRANT SELECT (id) ON public.users TO admin_role;\nREVOKE SELECT (id) ON public.users FROM admin_role;\n`;

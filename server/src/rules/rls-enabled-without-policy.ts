@@ -35,6 +35,18 @@ function cascadeDrop(model: Model, t: Table): { policy: string; created: Loc; fu
   return undefined;
 }
 
+/**
+ * The Supabase Auth server's own migrations (supabase/auth and its forks: tables in the schema its
+ * `{{ index .Options "Namespace" }}` template names, which parse.ts reads as the same-length name
+ * `___index__options__namespace____`) are run by the server as its database role,
+ * supabase_auth_admin on Supabase (the only place that role exists), which then owns every table
+ * they create: without FORCE the owner bypasses the table's RLS (T13), so a GRANT to it
+ * (uxodb/auth: `grant select … to supabase_auth_admin with grant option`) reads every row.
+ */
+function authServerOwns(t: Table, role: string): boolean {
+  return role === 'supabase_auth_admin' && !t.owner && !t.rlsForced && /^_+index__options__namespace_+$/.test(t.schema);
+}
+
 export const rlsEnabledWithoutPolicy = defineRule({
   meta: {
     id: 'rls-enabled-without-policy',
@@ -62,7 +74,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       if (platformTable(model, t)) continue; // (Supabase's own, with RLS and no policy on purpose)
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.
-      const roles = rlsSubjectGrantees(model, t);
+      const roles = rlsSubjectGrantees(model, t).filter((r) => !authServerOwns(t, r));
       if (roles.length === 0) continue;
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
       const at = enable?.loc ?? t.nameLoc;
