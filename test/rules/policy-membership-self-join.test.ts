@@ -2393,3 +2393,54 @@ test('ok: REVOKE SELECT ON realtime.messages FROM authenticated: the policy give
     await expectPgError(q('SELECT * FROM realtime.messages'), '42501', 'permission denied');
   });
 });
+
+// b2b-materialidad-v2 (Supabase, Clerk ids): profiles (id uuid) made by a first migration and again
+// by a plain CREATE TABLE of a later one (42P07 for certain), then an INSERT policy checking
+// `id = (auth.jwt() ->> 'sub')` beside an admin SELECT policy trusting profiles.role through a
+// SECURITY DEFINER helper. PostgreSQL rejects that INSERT policy (42883 uuid = text): it never
+// exists, lets no one write, and only policy-type-mismatch speaks of it.
+const CLERK_PROFILES = [
+  {
+    file: 'supabase/migrations/20260204_initial_schema.sql',
+    text: `CREATE TABLE profiles (\n    id UUID PRIMARY KEY,\n    organization_id UUID,\n    role TEXT DEFAULT 'VENDEDOR'\n);\nALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n`,
+  },
+  {
+    file: 'supabase/migrations/20260205_full_schema.sql',
+    text: `CREATE TABLE profiles (\n    id UUID PRIMARY KEY,\n    organization_id UUID,\n    email TEXT,\n    role TEXT DEFAULT 'VENDEDOR'\n);\n`,
+  },
+  {
+    file: 'supabase/migrations/20260220_fix_profiles_rls.sql',
+    text:
+      `CREATE POLICY "Users can insert their own profile"\nON public.profiles\nFOR INSERT\nWITH CHECK (id = (auth.jwt() ->> 'sub'));\n\n` +
+      `CREATE OR REPLACE FUNCTION public.get_current_user_role()\nRETURNS text\nLANGUAGE sql\nSECURITY DEFINER\nSET search_path = public, pg_temp\nAS $$\n  SELECT role FROM public.profiles WHERE id = auth.uid();\n$$;\n\n` +
+      `CREATE POLICY "Admins can view all profiles v2"\nON public.profiles\nFOR SELECT\nUSING (public.get_current_user_role() = 'ADMIN');\n`,
+  },
+];
+
+test("ok: a write policy PostgreSQL rejects (42883 uuid = text, on a table a later plain CREATE TABLE makes again: b2b-materialidad-v2's profiles) lets no one write: not reported; PGlite: the policy is never created and the user's ADMIN row is refused", async () => {
+  const r = lintFiles(CLERK_PROFILES, ID);
+  assert.deepEqual(r.mine, []);
+  const mismatch = r.findings.filter((f) => f.rule === 'policy-type-mismatch');
+  assert.equal(mismatch.length, 1);
+  assert.match(mismatch[0]!.message, /^Policy "Users can insert their own profile" on public\.profiles compares id, a uuid column, with auth\.jwt\(\) ->> 'sub', which is text/);
+  // (written with a cast, the policy exists and the finding is back)
+  const cast = CLERK_PROFILES.map((f) => ({ ...f, text: f.text.replace("WITH CHECK (id = (auth.jwt() ->> 'sub'))", "WITH CHECK (id = (auth.jwt() ->> 'sub')::uuid)") }));
+  assert.equal(lintFiles(cast, ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    const fails = async (sql: string, code: string, message: string) => {
+      await q('SAVEPOINT each');
+      await expectPgError(q(sql), code, message);
+      await q('ROLLBACK TO SAVEPOINT each');
+    };
+    await q(AUTH_STUB_SQL);
+    await q(CLERK_PROFILES[0]!.text);
+    await fails(CLERK_PROFILES[1]!.text, '42P07', 'relation "profiles" already exists');
+    await fails(`CREATE POLICY "Users can insert their own profile" ON public.profiles FOR INSERT WITH CHECK (id = (auth.jwt() ->> 'sub'))`, '42883', 'operator does not exist: uuid = text');
+    await q(CLERK_PROFILES[2]!.text.slice(CLERK_PROFILES[2]!.text.indexOf('CREATE OR REPLACE FUNCTION')));
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'profiles' ORDER BY 1`), [{ policyname: 'Admins can view all profiles v2' }]);
+    await q('GRANT SELECT, INSERT ON public.profiles TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`INSERT INTO public.profiles (id, role) VALUES ('${TENANT_A}', 'ADMIN')`), '42501', 'new row violates row-level security policy');
+  });
+});

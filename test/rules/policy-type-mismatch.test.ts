@@ -1097,3 +1097,28 @@ test("err: the enum ARRAY form with a value the same transaction adds (a Supabas
     await db.exec('DROP TABLE public.profiles_tx; DROP TYPE public.app_role_tx');
   }
 });
+
+test("err: a table a later plain CREATE TABLE makes again, which fails for certain (42P07: b2b-materialidad-v2's profiles), keeps the first one's uuid id: `id = (auth.jwt() ->> 'sub')` is reported; not where a DROP TABLE comes first; PGlite: 42P07, then 42883", async () => {
+  const first = { file: 'supabase/migrations/20260204_initial_schema.sql', text: 'CREATE TABLE profiles (id uuid PRIMARY KEY, role text);\nALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n' };
+  const again = { file: 'supabase/migrations/20260205_full_schema.sql', text: 'CREATE TABLE profiles (id uuid PRIMARY KEY, email text, role text);\n' };
+  const policy = { file: 'supabase/migrations/20260220_fix_profiles_rls.sql', text: `CREATE POLICY "Users can insert their own profile" ON public.profiles FOR INSERT WITH CHECK (id = (auth.jwt() ->> 'sub'));\n` };
+  const mine = lintFiles([first, again, policy], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /compares id, a uuid column, with auth\.jwt\(\) ->> 'sub', which is text: PostgreSQL has no operator uuid = text/);
+  // (the second written with id text: it fails, the first's uuid id stays, still reported; after a
+  // DROP TABLE it makes the table, id text = text runs: not reported)
+  const asText = { ...again, text: again.text.replace('id uuid', 'id text') };
+  assert.equal(lintFiles([first, asText, policy], ID).mine.length, 1);
+  assert.deepEqual(lintFiles([first, { ...asText, text: `DROP TABLE profiles;\n${asText.text}` }, policy], ID).mine, []);
+  for (const second of [again, asText]) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      const errors = await runEachStatement(q, [first.text, second.text, policy.text].join(''));
+      assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P07 relation "profiles" already exists', '42883 operator does not exist: uuid = text']);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, [first.text, `DROP TABLE profiles;\n${asText.text}`, policy.text].join('')), []);
+  });
+});

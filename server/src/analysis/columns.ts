@@ -187,6 +187,14 @@ function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
   return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && (!ws.recreated.has(t.key) || keptForCertain(model, ws).keys.has(t.key)) && !madeBefore(model, t);
 }
 
+/**
+ * Whether the model's table is the one PostgreSQL has, though a plain CREATE TABLE makes it again:
+ * each of those fails for certain (42P07, keptTable), so its columns are the first CREATE TABLE's.
+ */
+export function recreatedKeptForCertain(model: Model, ws: WorkspaceColumnFacts, t: Table): boolean {
+  return ws.recreated.has(t.key) && keptForCertain(model, ws).keys.has(t.key);
+}
+
 const certainCache = new WeakMap<Model, { ws: WorkspaceColumnFacts; keys: Set<string>; sig: string }>();
 /**
  * The keys of ws.recreated whose table the model keeps for certain (keptTable), and them as a

@@ -17,7 +17,7 @@
 // shows it is Neon's (neonUserIdIsText): Drizzle's `(select auth.user_id() = "notes"."user_id")`
 // with user_id uuid fails with 42883 operator does not exist: text = uuid (kekubhai/ynotnow).
 import { callsIn, census, plainCreate, typeName } from './ast.js';
-import { changedColumn, madeBefore, ownColumnOf, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
+import { changedColumn, madeBefore, ownColumnOf, recreatedKeptForCertain, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
 import { journalOf } from './drizzle-journal.js';
 import { functionOrder } from './function-order.js';
 import type { Model, Policy, Table } from './model.js';
@@ -175,8 +175,10 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
   if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
   const t = model.tables.get(p.table);
   // (a table made IF NOT EXISTS is the one written, where the migrations make it first: kan01's
-  // idempotent `create table if not exists public.kanban_stages (… org_id uuid …)`)
-  if (!t || t.stmt.kind !== 'CreateStmt' || ws.recreated.has(t.key)) return undefined;
+  // idempotent `create table if not exists public.kanban_stages (… org_id uuid …)`; one a later
+  // plain CREATE TABLE makes again is the first, when each of those fails for certain, 42P07:
+  // b2b-materialidad-v2's profiles, whose `id uuid` a policy compares with auth.jwt() ->> 'sub')
+  if (!t || t.stmt.kind !== 'CreateStmt' || (ws.recreated.has(t.key) && !recreatedKeptForCertain(model, ws, t))) return undefined;
   let types: Map<string, string> | undefined;
   const typeOf = (column: string): string | undefined => {
     if (!types) {
