@@ -252,6 +252,8 @@ export interface Census {
   coalesce: boolean;
   /** a cast (`x::type`, CAST (x AS type)) anywhere (lib/uuid-as-number.ts: a tree without one casts nothing to a number) */
   typeCast: boolean;
+  /** a string `->>` anywhere (the operator's name; a literal of that text alike) (operators.ts: what a tree without one, a cast nor current_setting() compares is no text) */
+  arrowText: boolean;
   /** ColumnRef values, in walk order (columns.ts: the names a policy reads) */
   columnRefs: Node[];
   /** RangeVar values (relations named in FROM, and DML targets), in walk order (columns.ts) */
@@ -273,7 +275,7 @@ export interface Census {
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
-  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, typeCast: false, columnRefs: [], rangeVars: [] };
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, typeCast: false, arrowText: false, columnRefs: [], rangeVars: [] };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
   out.columnRefs = fitted(out.columnRefs);
@@ -303,6 +305,7 @@ function censusIn(n: Node, out: Census): void {
     else if (k === 'RangeVar') out.rangeVars.push(v);
     else if (k === 'String' || k === 'sval') {
       if (!out.userMeta && mentionsUserMeta(v.sval)) out.userMeta = true;
+      if (v.sval === '->>') out.arrowText = true;
       // (a String is its sval alone, as an A_Const's sval: nothing under it; a sixth of a policy expression's objects)
       continue;
     }

@@ -16,7 +16,7 @@
 // Neon Authorize's auth.user_id() (the pg_session_jwt extension) is text too, where the workspace
 // shows it is Neon's (neonUserIdIsText): Drizzle's `(select auth.user_id() = "notes"."user_id")`
 // with user_id uuid fails with 42883 operator does not exist: text = uuid (kekubhai/ynotnow).
-import { callsIn, census, plainCreate, typeName } from './ast.js';
+import { callsIn, census, plainCreate, typeName, type Census } from './ast.js';
 import { changedColumn, madeBefore, ownColumnOf, recreatedKeptForCertain, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
 import { journalOf } from './drizzle-journal.js';
 import { functionOrder } from './function-order.js';
@@ -231,9 +231,18 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
       if (v && typeof v === 'object') visit(v);
     }
   };
-  // (no column, nothing to compare: most policies' census says so without a walk)
-  for (const e of [p.stmt.node?.qual, p.stmt.node?.with_check]) if (e && !found && census(e).columnRefs.length !== 0) visit(e);
+  // (no column, nothing to compare; no text operand — isText: `->>`, a cast, current_setting(),
+  // auth.user_id() — no comparison with text: most policies' census says so without a walk)
+  for (const e of [p.stmt.node?.qual, p.stmt.node?.with_check]) if (e && !found && mayCompareText(census(e))) visit(e);
   return found;
+}
+
+/** Whether a tree of this census may hold an operand isText takes for text (a superset: its `->>`, cast, current_setting() or auth.user_id() call is somewhere in the tree). */
+function mayCompareText(c: Census): boolean {
+  if (c.columnRefs.length === 0) return false;
+  if (c.typeCast || c.currentSetting || c.arrowText) return true;
+  for (let i = 0; i < c.funcCalls.length; i++) if (isUserIdCall(c.funcCalls[i]!)) return true;
+  return false;
 }
 
 // ---- a value compared with a sub-select's array column ----
