@@ -179,6 +179,13 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
   // plain CREATE TABLE makes again is the first, when each of those fails for certain, 42P07:
   // b2b-materialidad-v2's profiles, whose `id uuid` a policy compares with auth.jwt() ->> 'sub')
   if (!t || t.stmt.kind !== 'CreateStmt' || (ws.recreated.has(t.key) && !recreatedKeptForCertain(model, ws, t))) return undefined;
+  // (no column, nothing to compare; no text operand — isText: `->>`, a cast, current_setting(),
+  // auth.user_id() — no comparison with text: most policies' census says so without a walk)
+  const using = p.stmt.node?.qual;
+  const check = p.stmt.node?.with_check;
+  const inUsing = !!using && mayCompareText(census(using));
+  const inCheck = !!check && mayCompareText(census(check));
+  if (!inUsing && !inCheck) return undefined;
   let types: Map<string, string> | undefined;
   const typeOf = (column: string): string | undefined => {
     if (!types) {
@@ -231,9 +238,8 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
       if (v && typeof v === 'object') visit(v);
     }
   };
-  // (no column, nothing to compare; no text operand — isText: `->>`, a cast, current_setting(),
-  // auth.user_id() — no comparison with text: most policies' census says so without a walk)
-  for (const e of [p.stmt.node?.qual, p.stmt.node?.with_check]) if (e && !found && mayCompareText(census(e))) visit(e);
+  if (inUsing) visit(using);
+  if (inCheck && !found) visit(check);
   return found;
 }
 
