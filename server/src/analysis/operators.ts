@@ -431,43 +431,61 @@ function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: 
  * no operator for the pair (42883).
  */
 export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): ArraySubselectMismatch | undefined {
-  if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
-  const own = model.tables.get(p.table);
-  let found: ArraySubselectMismatch | undefined;
-  const check = (s: Node, scopes: Scope[]): boolean => {
-    const one = comparedSubselect(s);
-    if (!one) return false;
-    const { sel, target, op, form } = one;
-    if (!target?.ColumnRef) return false;
-    const inner = [scopeOf(sel, !!sel.withClause), ...scopes];
-    const col = resolveColumn(model, target.ColumnRef, inner, own);
-    const type = col ? columnTypeOf(model, ws, col.table, col.column, p.created) : undefined;
-    if (!col || type === undefined || !type.endsWith('[]')) return false;
-    const base = type.slice(0, type.indexOf('['));
-    if (!SCALAR_TYPES.has(base)) return false;
-    const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created);
-    if (left === undefined) return false;
-    found = {
-      node: s,
-      location: typeof s.location === 'number' ? s.location : -1,
-      op,
-      form,
-      left: s.testexpr,
-      leftType: left.type,
-      leftRelation: left.relation,
-      target,
-      table: col.table.key,
-      column: col.column,
-      arrayType: `${base}[]`,
-    };
-    return true;
+  return subselectMismatchesOf(model, p, ws).arraySubselect;
+}
+
+/** arraySubselectMismatchOf at one SubLink (its FROM lists in reach: `scopes`). */
+function arrayMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): ArraySubselectMismatch | undefined {
+  const one = comparedSubselect(s);
+  if (!one) return undefined;
+  const { sel, target, op, form } = one;
+  if (!target?.ColumnRef) return undefined;
+  const inner = [scopeOf(sel, !!sel.withClause), ...scopes];
+  const col = resolveColumn(model, target.ColumnRef, inner, own);
+  const type = col ? columnTypeOf(model, ws, col.table, col.column, p.created) : undefined;
+  if (!col || type === undefined || !type.endsWith('[]')) return undefined;
+  const base = type.slice(0, type.indexOf('['));
+  if (!SCALAR_TYPES.has(base)) return undefined;
+  const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created);
+  if (left === undefined) return undefined;
+  return {
+    node: s,
+    location: typeof s.location === 'number' ? s.location : -1,
+    op,
+    form,
+    left: s.testexpr,
+    leftType: left.type,
+    leftRelation: left.relation,
+    target,
+    table: col.table.key,
+    column: col.column,
+    arrayType: `${base}[]`,
   };
+}
+
+/**
+ * arraySubselectMismatchOf and subselectTextMismatchOf, each the first of its kind in walk order,
+ * from one walk of the policy's SubLinks (it stops once both are found); not kept.
+ */
+export function subselectMismatchesOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): { arraySubselect: ArraySubselectMismatch | undefined; subselectText: SubselectTextMismatch | undefined } {
+  const out: { arraySubselect: ArraySubselectMismatch | undefined; subselectText: SubselectTextMismatch | undefined } = { arraySubselect: undefined, subselectText: undefined };
+  if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return out;
   const node = p.stmt.node;
-  for (const e of [node?.qual, node?.with_check]) {
-    // (no FROM list, no sub-select reading a column: most policies' census says so without a walk)
-    if (e && census(e).rangeVars.length !== 0 && eachSubLink(e, [], false, check)) break;
-  }
-  return found;
+  const using = node?.qual;
+  const check = node?.with_check;
+  // (no FROM list, no sub-select reading a column: most policies' census says so without a walk)
+  const inUsing = !!using && census(using).rangeVars.length !== 0;
+  const inCheck = !!check && census(check).rangeVars.length !== 0;
+  if (!inUsing && !inCheck) return out;
+  const own = model.tables.get(p.table);
+  const visit = (s: Node, scopes: Scope[]): boolean => {
+    if (out.arraySubselect === undefined) out.arraySubselect = arrayMismatchAt(model, ws, p, own, s, scopes);
+    if (out.subselectText === undefined) out.subselectText = textMismatchAt(model, ws, p, own, s, scopes);
+    return out.arraySubselect !== undefined && out.subselectText !== undefined;
+  };
+  if (inUsing && eachSubLink(using, [], false, visit)) return out;
+  if (inCheck) eachSubLink(check, [], false, visit);
+  return out;
 }
 
 // ---- a value compared with a sub-select's text, or text with a sub-select's value ----
@@ -514,34 +532,27 @@ function subselectValueType(model: Model, ws: WorkspaceColumnFacts, target: Node
  * whose type the migrations leave no doubt about): PostgreSQL has no operator for the pair (42883).
  */
 export function subselectTextMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): SubselectTextMismatch | undefined {
-  if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
-  const own = model.tables.get(p.table);
-  let found: SubselectTextMismatch | undefined;
-  const check = (s: Node, scopes: Scope[]): boolean => {
-    const one = comparedSubselect(s);
-    if (!one) return false;
-    const { sel, target, op, form } = one;
-    if (!target) return false;
-    const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created)?.type;
-    if (left === undefined || (left !== 'text' && !NO_TEXT_OPERATOR.has(left))) return false;
-    const type = subselectValueType(model, ws, target, [scopeOf(sel, !!sel.withClause), ...scopes], own, p.created);
-    if (type === undefined || (left === 'text') === (type === 'text')) return false;
-    found = {
-      node: s,
-      location: typeof s.location === 'number' ? s.location : -1,
-      op,
-      form,
-      left: s.testexpr,
-      leftType: left,
-      target,
-      targetType: type,
-    };
-    return true;
+  return subselectMismatchesOf(model, p, ws).subselectText;
+}
+
+/** subselectTextMismatchOf at one SubLink (its FROM lists in reach: `scopes`). */
+function textMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): SubselectTextMismatch | undefined {
+  const one = comparedSubselect(s);
+  if (!one) return undefined;
+  const { sel, target, op, form } = one;
+  if (!target) return undefined;
+  const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created)?.type;
+  if (left === undefined || (left !== 'text' && !NO_TEXT_OPERATOR.has(left))) return undefined;
+  const type = subselectValueType(model, ws, target, [scopeOf(sel, !!sel.withClause), ...scopes], own, p.created);
+  if (type === undefined || (left === 'text') === (type === 'text')) return undefined;
+  return {
+    node: s,
+    location: typeof s.location === 'number' ? s.location : -1,
+    op,
+    form,
+    left: s.testexpr,
+    leftType: left,
+    target,
+    targetType: type,
   };
-  const node = p.stmt.node;
-  for (const e of [node?.qual, node?.with_check]) {
-    // (no FROM list: no sub-select of a table, most policies' census says so without a walk)
-    if (e && census(e).rangeVars.length !== 0 && eachSubLink(e, [], false, check)) break;
-  }
-  return found;
 }

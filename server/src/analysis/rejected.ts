@@ -18,7 +18,7 @@ import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile, Statement } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
-import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, subselectTextMismatchOf, type ArraySubselectMismatch, type OperatorMismatch, type SubselectTextMismatch } from './operators.js';
+import { neonUserIdIsText, operatorMismatchOf, subselectMismatchesOf, type ArraySubselectMismatch, type OperatorMismatch, type SubselectTextMismatch } from './operators.js';
 import { enumArrayMismatches, enumSignature, invalidEnumValues, type BadValue, type EnumArrayMismatch } from './enum-values.js';
 
 export { clauseError };
@@ -487,8 +487,8 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   if (column) return { code: '42703', column };
   const operator = operatorMismatchOf(model, p, ws);
-  const arraySubselect = arraySubselectMismatchOf(model, p, ws);
-  const subselectText = subselectTextMismatchOf(model, p, ws);
+  // (one walk of the sub-selects for both)
+  const { arraySubselect, subselectText } = subselectMismatchesOf(model, p, ws);
   const enumArray = enumArrayRejection(model, p);
   const enumValue = enumRejection(model, p);
   // (several: the first PostgreSQL meets)
