@@ -1084,13 +1084,18 @@ function relationsRead(model: Model, p: Policy, probe: string): { rvs: readonly 
   const m = p.stmt.memo;
   const hit = m?.[READ_KEYS] as { policy: Policy; probe: string; rvs: readonly Node[]; keys: readonly string[] } | undefined;
   if (hit !== undefined && hit.policy === p && hit.probe === probe) return hit;
-  const rvs: Node[] = [];
-  for (const e of [p.using, p.withCheck]) if (e) rvs.push(...census(e).rangeVars);
-  const out = { policy: p, probe, rvs, keys: rvs.map((rv) => model.relKey(rv)) };
+  // (census' own list where one expression reads relations, the empty one where none does: most
+  // policies read none, and each made two empty lists)
+  const u = p.using ? census(p.using).rangeVars : NO_NODES;
+  const w = p.withCheck ? census(p.withCheck).rangeVars : NO_NODES;
+  const rvs: readonly Node[] = w.length === 0 ? u : u.length === 0 ? w : [...u, ...w];
+  const out = { policy: p, probe, rvs, keys: rvs.length === 0 ? NO_KEYS : rvs.map((rv) => model.relKey(rv)) };
   if (!resolvedThroughPath(p.stmt)) (p.stmt.memo ??= {})[READ_KEYS] = out;
   return out;
 }
 const READ_KEYS = 'columns:readKeys';
+const NO_NODES: readonly Node[] = Object.freeze([]);
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** The keys of the relations a policy's expressions read (relationsRead), or undefined when a SET search_path resolved its names (a later model may resolve them otherwise). */
 export function readKeysOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): readonly string[] | undefined {
