@@ -254,6 +254,8 @@ export interface Census {
   typeCast: boolean;
   /** a string `->>` anywhere (the operator's name; a literal of that text alike) (operators.ts: what a tree without one, a cast nor current_setting() compares is no text) */
   arrowText: boolean;
+  /** a SubLink `x IN (SELECT …)`, `= ANY (SELECT …)`, `<> ALL (SELECT …)` anywhere (operators.ts: a value compared with a sub-select's rows) */
+  anyAllSubLink: boolean;
   /** ColumnRef values, in walk order (columns.ts: the names a policy reads) */
   columnRefs: Node[];
   /** RangeVar values (relations named in FROM, and DML targets), in walk order (columns.ts) */
@@ -275,7 +277,7 @@ export interface Census {
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
-  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, typeCast: false, arrowText: false, columnRefs: [], rangeVars: [] };
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, typeCast: false, arrowText: false, anyAllSubLink: false, columnRefs: [], rangeVars: [] };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
   out.columnRefs = fitted(out.columnRefs);
@@ -302,6 +304,7 @@ function censusIn(n: Node, out: Census): void {
     else if (k === 'CoalesceExpr') out.coalesce = true;
     else if (k === 'TypeCast') out.typeCast = true;
     else if (k === 'ColumnRef') out.columnRefs.push(v);
+    else if (k === 'SubLink') out.anyAllSubLink ||= v.subLinkType === 'ANY_SUBLINK' || v.subLinkType === 'ALL_SUBLINK';
     else if (k === 'RangeVar') out.rangeVars.push(v);
     else if (k === 'String' || k === 'sval') {
       if (!out.userMeta && mentionsUserMeta(v.sval)) out.userMeta = true;

@@ -434,6 +434,10 @@ export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceC
   return subselectMismatchesOf(model, p, ws).arraySubselect;
 }
 
+function comparesSubselect(c: Census): boolean {
+  return c.anyAllSubLink && c.rangeVars.length !== 0;
+}
+
 /** arraySubselectMismatchOf at one SubLink (its FROM lists in reach: `scopes`). */
 function arrayMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): ArraySubselectMismatch | undefined {
   const one = comparedSubselect(s);
@@ -473,9 +477,10 @@ export function subselectMismatchesOf(model: Model, p: Policy, ws: WorkspaceColu
   const node = p.stmt.node;
   const using = node?.qual;
   const check = node?.with_check;
-  // (no FROM list, no sub-select reading a column: most policies' census says so without a walk)
-  const inUsing = !!using && census(using).rangeVars.length !== 0;
-  const inCheck = !!check && census(check).rangeVars.length !== 0;
+  // (no FROM list, no sub-select reading a column; no IN / ANY / ALL of a sub-select, nothing
+  // comparedSubselect takes: most policies' census says so without a walk)
+  const inUsing = !!using && comparesSubselect(census(using));
+  const inCheck = !!check && comparesSubselect(census(check));
   if (!inUsing && !inCheck) return out;
   const own = model.tables.get(p.table);
   const visit = (s: Node, scopes: Scope[]): boolean => {
