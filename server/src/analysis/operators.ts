@@ -425,20 +425,15 @@ function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: 
   return { sel, target: targets[0]?.ResTarget?.val, op: written === '=' ? '=' : '<>', form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY' };
 }
 
-/**
- * The first `x = ANY (SELECT arr …)` (`<> ALL`, `IN`) of a policy where x is a built-in scalar and
- * arr an array column of a built-in type: PostgreSQL compares x with each row's whole array and has
- * no operator for the pair (42883).
- */
-export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): ArraySubselectMismatch | undefined {
-  return subselectMismatchesOf(model, p, ws).arraySubselect;
-}
-
 function comparesSubselect(c: Census): boolean {
   return c.anyAllSubLink && c.rangeVars.length !== 0;
 }
 
-/** arraySubselectMismatchOf at one SubLink (its FROM lists in reach: `scopes`). */
+/**
+ * At one SubLink (its FROM lists in reach: `scopes`): a `x = ANY (SELECT arr …)` (`<> ALL`, `IN`)
+ * where x is a built-in scalar and arr an array column of a built-in type: PostgreSQL compares x
+ * with each row's whole array and has no operator for the pair (42883).
+ */
 function arrayMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): ArraySubselectMismatch | undefined {
   const one = comparedSubselect(s);
   if (!one) return undefined;
@@ -468,8 +463,9 @@ function arrayMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own:
 }
 
 /**
- * arraySubselectMismatchOf and subselectTextMismatchOf, each the first of its kind in walk order,
- * from one walk of the policy's SubLinks (it stops once both are found); not kept.
+ * The first of each kind in walk order of a policy's sub-select comparisons PostgreSQL has no
+ * operator for (arrayMismatchAt, textMismatchAt), from one walk of its SubLinks (it stops once both
+ * are found); not kept.
  */
 export function subselectMismatchesOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): { arraySubselect: ArraySubselectMismatch | undefined; subselectText: SubselectTextMismatch | undefined } {
   const out: { arraySubselect: ArraySubselectMismatch | undefined; subselectText: SubselectTextMismatch | undefined } = { arraySubselect: undefined, subselectText: undefined };
@@ -532,15 +528,10 @@ function subselectValueType(model: Model, ws: WorkspaceColumnFacts, target: Node
 }
 
 /**
- * The first `x IN (SELECT y …)` (`= ANY`, `<> ALL`) of a policy where one of x and y is text and
- * the other a uuid, integer, boolean, date or jsonb, each for certain (a cast, `->>`, a column
- * whose type the migrations leave no doubt about): PostgreSQL has no operator for the pair (42883).
+ * At one SubLink (its FROM lists in reach: `scopes`): a `x IN (SELECT y …)` (`= ANY`, `<> ALL`)
+ * where one of x and y is text and the other a uuid, integer, boolean, date or jsonb, each for
+ * certain (a cast, `->>`, a column whose type the migrations leave no doubt about): 42883.
  */
-export function subselectTextMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): SubselectTextMismatch | undefined {
-  return subselectMismatchesOf(model, p, ws).subselectText;
-}
-
-/** subselectTextMismatchOf at one SubLink (its FROM lists in reach: `scopes`). */
 function textMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): SubselectTextMismatch | undefined {
   const one = comparedSubselect(s);
   if (!one) return undefined;
