@@ -321,6 +321,32 @@ INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENAN
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);
 });
 
+test("err (message): a storage policy for PUBLIC asking only the bucket (b2b-materialidad-v2's \"Public Delete Invoices\") says anon passes it too; one asking auth.role() or TO authenticated does not; PGlite: anon deletes the object", async () => {
+  const text = (using: string, to = '') => `CREATE POLICY "Public Delete Invoices" ON storage.objects FOR DELETE${to} USING (${using});\n`;
+  const lint = (sql: string) => lintFiles([{ file: 'supabase/migrations/20250101000000_storage.sql', text: sql }], ID).mine;
+  const [open] = lint(text("bucket_id = 'invoices'"));
+  assert.match(open!.message, /admits every object of bucket 'invoices' to every signed-in user.* Nor does it ask for a signed-in user: anon, the role of requests without one, passes it too\./);
+  for (const sql of [text("bucket_id = 'invoices' AND auth.role() = 'authenticated'"), text("bucket_id = 'invoices'", ' TO authenticated')]) {
+    const [f] = lint(sql);
+    assert.match(f!.message, /admits every object of bucket 'invoices'/, sql);
+    assert.doesNotMatch(f!.message, /anon, the role of requests without one/, sql);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE SCHEMA storage;
+CREATE TABLE storage.objects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text, name text, owner uuid);
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA storage TO anon;
+GRANT SELECT, DELETE ON storage.objects TO anon;
+INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('invoices', '${TENANT_A}/inv1.pdf', '${TENANT_A}');`);
+    await q(text("bucket_id = 'invoices'"));
+    // (a DELETE that filters reads the rows first: a SELECT policy admitting them, as the bucket's public read does)
+    await q(`CREATE POLICY "Public Read Invoices" ON storage.objects FOR SELECT USING (bucket_id = 'invoices')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE bucket_id = 'invoices'`), 1, "anon deletes A's invoice");
+  });
+});
+
 test("err: Supabase Storage: a FOR ALL policy asking only the bucket and auth.role() (synapse's git-state) says objects, with one comma: B reads, updates and deletes A's object, inserts one, and cannot move one to another bucket", async () => {
   const policies = `CREATE POLICY "Authenticated users can access git state"
   ON storage.objects

@@ -232,6 +232,8 @@ export const policyAlwaysTrue = defineRule({
       let asked: string[] | undefined;
       // the buckets of storage.objects a condition on the bucket and the request alone admits every object of
       let buckets: string[] | undefined;
+      // whether anon, the role of requests with no signed-in user, passes the bucket conditions too
+      let bucketAnon: boolean | undefined;
       if (tautologies.length === 0) {
         if (!model.supabase) continue;
         const api = roles.includes('public') ? API_ROLES : roles.filter((r) => API_ROLES.includes(r));
@@ -249,6 +251,8 @@ export const policyAlwaysTrue = defineRule({
             if (!b) continue;
             buckets = [...new Set([...(buckets ?? []), ...b])];
             tautologies = [...tautologies, e];
+            // (a condition on the bucket alone asks for no signed-in user: anon passes it too, b2b-materialidad-v2's "Public Update Invoices")
+            bucketAnon = (bucketAnon ?? true) && api.includes('anon') && !!bucketWide(model, e.node, 'anon');
           }
           if (buckets) asked = ['authenticated'];
         }
@@ -319,6 +323,11 @@ export const policyAlwaysTrue = defineRule({
         anonymous && !anonToo && (roles.includes('authenticated') || roles.includes('public'))
           ? ` Anonymous sign-ins are on (${anonymous === 'setting' ? 'setting anonymousSignIns' : anonymous}): anyone can get an authenticated session with supabase.auth.signInAnonymously().`
           : '';
+      // (anon given the privileges too: the condition does not stop it; policy-anon-write says what it writes)
+      const bucketAnonNote =
+        bucketAnon && (!t || cmds.every((c) => mayHoldPrivilege(model, t, 'anon', [c])))
+          ? ` Nor does it ask for a signed-in user: anon, the role of requests without one, passes it too.`
+          : '';
       if (buckets) {
         const named = `bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((x) => `'${x}'`).join(', ')}`;
         // (what a user gets of other users' objects: the rows say "rows", "another user or tenant"; here objects, owners and folders)
@@ -357,7 +366,7 @@ export const policyAlwaysTrue = defineRule({
           ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
           message:
             `Policy "${p.name}" on storage.objects (${command}) admits every object of ${named} to every signed-in user: its ${clauses} ${isAre} a condition on the bucket and on who the request is alone, ` +
-            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${said}.${checkNote}${grantNote}${anonNote} ` +
+            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${said}.${checkNote}${grantNote}${anonNote}${bucketAnonNote} ` +
             `Add a condition on the object's owner or path, e.g. owner_id = (select auth.uid()::text) or (storage.foldername(name))[1] = (select auth.uid()::text), or drop the policy if every signed-in user should have this access.`,
         });
         continue;
