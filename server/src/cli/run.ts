@@ -286,12 +286,9 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     }
   }
   const result = ws.lint();
-  for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
-  for (const c of changelogs) {
-    const f = files.find((x) => x.path === c.path)!;
-    const more = c.parts.filter((p) => p !== c.path).flatMap((p) => (result.byFile.get(p) ?? []).map((d) => ({ ...d, file: c.path })));
-    if (more.length) f.findings = [...f.findings, ...more].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
-  }
+  // (a changelog's parts' findings are its own)
+  const byFile = ws.onChangelogs(result.byFile);
+  for (const f of files) f.findings = byFile.get(f.path) ?? [];
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
   // requires, a Drizzle Kit journal's order, a graphile-migrate project's, a Liquibase changelog's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {

@@ -23,6 +23,9 @@ import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
 
+/** Findings in the order of their positions (then rule), as a file's list is shown. */
+const byPosition = (a: Finding, b: Finding): number => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule);
+
 /** The parses of parts of changelogs' own SQL (Workspace.parsed): their findings get no fixes. */
 const inlineParses = new WeakSet<ParsedFile>();
 
@@ -205,6 +208,23 @@ export class Workspace {
   liquibaseParts(): Map<string, string> {
     const out = new Map<string, string>();
     for (const c of this.liquibase) if (!c.unread) for (const [id, part] of Object.entries(c.inline ?? {})) if (!out.has(id)) out.set(id, part.changelog);
+    return out;
+  }
+
+  /**
+   * `byFile` (a lint's findings by file) with the findings of each later part of a changelog's own
+   * SQL (liquibaseParts: `master.xml#2` …) on its changelog, in position order: what the CLI and
+   * the language server show. The same map when there is no such part.
+   */
+  onChangelogs(byFile: ReadonlyMap<string, Finding[]>): ReadonlyMap<string, Finding[]> {
+    const parts = [...this.liquibaseParts()].filter(([part, changelog]) => part !== changelog);
+    if (parts.length === 0) return byFile;
+    const out = new Map(byFile);
+    for (const [part, changelog] of parts) {
+      const more = out.get(part) ?? [];
+      out.delete(part);
+      if (more.length) out.set(changelog, [...(out.get(changelog) ?? []), ...more.map((f) => ({ ...f, file: changelog }))].sort(byPosition));
+    }
     return out;
   }
 

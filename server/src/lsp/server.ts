@@ -446,16 +446,7 @@ export class PgRlsLintServer {
     for (const id of [...this.timers.keys()]) if (this.projectOf(id).project === project && project.synced.has(id)) this.cancel(id);
     let count = 0;
     // (a changelog's parts' findings are its own: shown on it)
-    let byFile = result.byFile;
-    if ([...project.parts].some(([part, changelog]) => part !== changelog)) {
-      byFile = new Map(byFile);
-      for (const [part, changelog] of project.parts) {
-        if (part === changelog) continue;
-        const more = byFile.get(part) ?? [];
-        byFile.delete(part);
-        if (more.length) byFile.set(changelog, [...(byFile.get(changelog) ?? []), ...more.map((f) => ({ ...f, file: changelog }))].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character));
-      }
-    }
+    const byFile = project.ws.onChangelogs(result.byFile);
     for (const [id, findings] of byFile) {
       // (a changelog is linted from its text on disk, whatever its buffer holds)
       const doc = project.parts.has(id) ? undefined : this.doc(id);
