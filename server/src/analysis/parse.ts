@@ -203,8 +203,6 @@ function isIdentChar(c: number): boolean {
 /** psql's `\\i file`, `\\ir file` (and their long names); the file name may be quoted. */
 const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([^"]*)"|(\S+))/;
 
-
-
 /** The endDelimiter of the changeset a Liquibase formatted-SQL text is in at `at` (its last `--changeset` line before it). */
 function liquibaseDelimiterBefore(text: string, at: number): string | undefined {
   if (at === 0) return undefined;

@@ -76,6 +76,9 @@ const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update
 /** What the privileges let a role do: `read and write`, or the verbs (`read, insert and update`). */
 const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
 
+/** `who may read and write all of its rows` (or `… may insert rows`): what the privileges let them do to the table. */
+const mayDo = (who: string, c: string[]) => `${who} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`;
+
 /**
  * On Supabase, what the API roles may do to the table as far as the migrations' grants and
  * REVOKEs tell (the platform grants them everything by default): oasis's staff roles table,
@@ -100,7 +103,7 @@ function apiReach(model: Model, t: Table): string | undefined {
   if (per.length === 2 && per.every(([, c]) => c.length === COMMAND_PRIVILEGES.length)) return 'anon and authenticated, the roles of every API request, may read and write all of its rows';
   const other = per.length === 1 ? (per[0]![0] === 'anon' ? 'authenticated' : 'anon') : undefined;
   const none = other === undefined ? '' : noUsage.includes(other) ? ` (${other} has no USAGE on schema ${t.schema}, so it cannot reach it)` : ` (${other} holds no privilege on it)`;
-  return `${per.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}${none}`;
+  return `${per.map(([r, c]) => mayDo(r, c)).join(' and ')}${none}`;
 }
 
 /**
@@ -141,7 +144,7 @@ function grantReach(model: Model, t: Table): string | undefined {
     byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : roleText(role)]);
   }
   const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  const granted = byPrivileges.size ? `${[...byPrivileges].map(([k, roles]) => `${and(roles)} may ${what(k.split(','))} ${k === 'insert' ? 'rows' : 'all of its rows'}`).join(', and ')} (as the migrations grant it)` : undefined;
+  const granted = byPrivileges.size ? `${[...byPrivileges].map(([k, roles]) => mayDo(and(roles), k.split(','))).join(', and ')} (as the migrations grant it)` : undefined;
   const platform = platformReach(model, t, holders);
   return granted && platform ? `${granted}; and ${platform}` : (granted ?? platform);
 }
@@ -162,7 +165,7 @@ function platformReach(model: Model, t: Table, granted: ReadonlySet<string>): st
   }
   if (per.length === 0) return undefined;
   const roles = per.length === 2 && per[0]![1].join() === per[1]![1].join() ? [['anon and authenticated', per[0]![1]] as [string, string[]]] : per;
-  return `if the migrations run on Supabase as postgres (they call Supabase's auth functions), the platform's default privileges grant the table to the roles of every API request: ${roles.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}`;
+  return `if the migrations run on Supabase as postgres (they call Supabase's auth functions), the platform's default privileges grant the table to the roles of every API request: ${roles.map(([r, c]) => mayDo(r, c)).join(' and ')}`;
 }
 
 export const rlsNotEnabled = defineRule({
