@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import picomatch from 'picomatch';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DOCS_BASE as CLIENT_DOCS_BASE, listRuleDocs, ruleDocFile, ruleOfCode } from '../client/src/docs.js';
@@ -119,6 +120,17 @@ describe('client manifest', () => {
     const sql = pkg.contributes.languages.find((l: { id: string }) => l.id === 'sql');
     for (const ext of ['.sql', '.pgsql', '.psql']) assert.ok(sql.extensions.includes(ext), ext);
     for (const pattern of ['**/*.pgsql', '**/*.psql']) assert.ok(extensionSource.includes(`'${pattern}'`), pattern);
+  });
+
+  test("ok: Liquibase changelogs activate the extension and are synced as edited (Spring Boot's, JHipster's), other XML/YAML/JSON not", () => {
+    const m = /CHANGELOG_PATTERNS = (\[[^\]]*\])/.exec(extensionSource);
+    assert.ok(m, 'extension.ts declares CHANGELOG_PATTERNS');
+    const patterns = JSON.parse(m[1]!.replace(/'/g, '"')) as string[];
+    for (const p of patterns) assert.ok(pkg.activationEvents.includes(`workspaceContains:${p}`), p);
+    const matches = picomatch(patterns);
+    for (const f of ['src/main/resources/db/changelog/db.changelog-master.yaml', 'src/main/resources/config/liquibase/master.xml', 'db/changelog/changes/001-init.xml', 'liquibase/changelog.json', 'db/changelog/2024/tables.yml'])
+      assert.ok(matches(f), f);
+    for (const f of ['package.json', 'tsconfig.json', '.github/workflows/ci.yml', 'docker-compose.yaml', 'pom.xml']) assert.ok(!matches(f), f);
   });
 });
 

@@ -55,6 +55,16 @@ const DOCUMENT_SELECTOR: DocumentSelector = [
   { scheme: 'file', pattern: '**/*.psql' },
 ];
 
+/**
+ * Liquibase changelogs, synced to the server as they are edited: their order of the SQL files
+ * and their own SQL (`<sql>`, `sql:`) count before a save, their findings shown on them. Spring
+ * Boot's db/changelog/ folder, and changelogs named as Liquibase and JHipster name them
+ * (db.changelog-master.yaml, master.xml); elsewhere a changelog counts when saved. The server
+ * ignores a document of these that is no changelog (its root is not databaseChangeLog).
+ */
+export const CHANGELOG_PATTERNS = ['**/*{changelog,Changelog,ChangeLog,master,Master}*.{xml,yaml,yml,json}', '**/db/changelog/**/*.{xml,yaml,yml,json}'];
+const CHANGELOG_SELECTOR: DocumentSelector = CHANGELOG_PATTERNS.map((pattern) => ({ scheme: 'file', pattern }));
+
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
 
@@ -265,7 +275,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const clientOptions: LanguageClientOptions = {
-    documentSelector: DOCUMENT_SELECTOR,
+    documentSelector: [...DOCUMENT_SELECTOR, ...CHANGELOG_SELECTOR],
     synchronize: {
       configurationSection: SECTION,
       fileEvents: [

@@ -47,8 +47,9 @@ export class Doc {
     readonly client: LspClient,
     readonly uri: string,
     public text: string,
+    languageId = 'sql',
   ) {
-    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'sql', version: 1, text } });
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
   }
 
   /** Applies edits (positions in the current text) and sends them as range changes. */

@@ -397,6 +397,40 @@ test("ok: a Liquibase changelog's own SQL (<sql>): its findings are published on
   await client.waitForDiagnostics(changelog, (p) => lacks('policy-on-table-without-rls')(p.diagnostics) && p.diagnostics.length === 3, mark2);
 });
 
+test("ok: a Liquibase changelog open in the editor counts as its buffer holds it: its own SQL and its order re-lint as it is typed (unsaved), and its file's again once closed", async (t) => {
+  const master = (enable: string, order: string[]) =>
+    '<databaseChangeLog>\n' +
+    order.map((f) => `  <include file="sql/${f}.sql" relativeToChangelogFile="true"/>\n`).join('') +
+    `  <changeSet id="2" author="dev"><sql>${enable}CREATE POLICY notes_read ON public.notes FOR SELECT TO app USING (owner = current_user)</sql></changeSet>\n</databaseChangeLog>\n`;
+  const ENABLE = 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY; ';
+  const { client, uri } = await start(t, {
+    'db/master.xml': master(ENABLE, ['tables', 'access']),
+    'db/sql/tables.sql': 'CREATE ROLE app;\nCREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\nGRANT SELECT ON public.notes TO app;\nCREATE TABLE public.tags (id bigint PRIMARY KEY);\n',
+    'db/sql/access.sql': 'ALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;\n',
+  });
+  const changelog = uri('db/master.xml');
+  const tables = uri('db/sql/tables.sql');
+  await client.waitForDiagnostics(changelog, (p) => has('policy-column-not-indexed')(p.diagnostics) && lacks('policy-on-table-without-rls')(p.diagnostics));
+  await client.waitForDiagnostics(tables, (p) => lacks('rls-not-enabled')(p.diagnostics));
+  const doc = new Doc(client, changelog, master(ENABLE, ['tables', 'access']), 'xml');
+  // the ENABLE deleted in the buffer, not saved: the policy has no effect, said on the changelog
+  const mark = client.mark();
+  const at = doc.text.indexOf(ENABLE);
+  const pos = (offset: number) => ({ line: doc.text.slice(0, offset).split('\n').length - 1, character: offset - doc.text.lastIndexOf('\n', offset - 1) - 1 });
+  doc.edit([{ range: { start: pos(at), end: pos(at + ENABLE.length) }, newText: '' }]);
+  await client.waitForDiagnostics(changelog, (p) => has('policy-on-table-without-rls')(p.diagnostics), mark);
+  // the includes swapped in the buffer: access.sql's ENABLE now runs before its table (42P01), tags never protected
+  const mark2 = client.mark();
+  const lines = doc.text.split('\n');
+  doc.edit([{ range: { start: { line: 1, character: 0 }, end: { line: 3, character: 0 } }, newText: `${lines[2]}\n${lines[1]}\n` }]);
+  await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').some((d: { message: string }) => /public\.tags/.test(d.message)), mark2);
+  // closed unsaved: the file's text again
+  const mark3 = client.mark();
+  doc.close();
+  await client.waitForDiagnostics(changelog, (p) => has('policy-column-not-indexed')(p.diagnostics) && lacks('policy-on-table-without-rls')(p.diagnostics), mark3);
+  await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').length === 0, mark3);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +

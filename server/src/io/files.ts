@@ -330,6 +330,12 @@ function entriesOf(dir: string): import('node:fs').Dirent[] {
   }
 }
 
+/** A file's text: its open buffer's (`buffers`, by path) when there is one, else its text on disk. */
+async function readBuffered(path: string, buffers: ReadonlyMap<string, string> | undefined): Promise<ReadResult> {
+  const text = buffers?.get(path);
+  return text !== undefined ? { ok: true, text } : readTextFile(path);
+}
+
 /** Whether a folder entry is a folder (a symbolic link followed, as Liquibase's includeAll follows them). */
 function isDir(dir: string, e: import('node:fs').Dirent): boolean {
   if (e.isDirectory()) return true;
@@ -341,11 +347,11 @@ function isDir(dir: string, e: import('node:fs').Dirent): boolean {
   }
 }
 
-/** The disk as following a changelog reads it; `read` collects the changelogs read. */
-function changelogDisk(read?: Set<string>): ChangelogDisk {
+/** The disk as following a changelog reads it, a changelog's open buffer (`buffers`) over its file; `read` collects the changelogs read. */
+function changelogDisk(read?: Set<string>, buffers?: ReadonlyMap<string, string>): ChangelogDisk {
   return {
     async read(p) {
-      const r = await readTextFile(native(p));
+      const r = await readBuffered(native(p), buffers);
       if (r.ok) {
         read?.add(native(p));
         return r.text;
@@ -401,15 +407,16 @@ export async function isChangelogFile(path: string): Promise<boolean> {
  * files are replayed in path order, and none under its folder is said not to run. `top`: the
  * folder linted (the CLI's working directory, the editor's workspace folder): folders are looked
  * at up to the repository holding it (its `.git`), or up to it outside one. `read` collects the
- * changelogs read (the language server re-reads them when one changes).
+ * changelogs read (the language server re-reads them when one changes); `buffers` (text by path):
+ * the editor's open changelogs, read instead of their files (their edits count before a save).
  */
 export async function readLiquibaseChangelogs(
   files: Iterable<string>,
   ids: ProjectIds,
   log: (path: string, problem: string) => void,
-  options: { top?: string; read?: Set<string> } = {},
+  options: { top?: string; read?: Set<string>; buffers?: ReadonlyMap<string, string> } = {},
 ): Promise<LiquibaseChangelog[]> {
-  const { read } = options;
+  const { read, buffers } = options;
   const sqlFolders = new Set<string>();
   // (and the folders of changelogs given: a project whose SQL is all in its changelogs)
   for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f) || changelogFormat(f)) sqlFolders.add(dirname(f));
@@ -432,7 +439,7 @@ export async function readLiquibaseChangelogs(
       const format = changelogFormat(e.name);
       if (!format || isDir(d, e)) continue;
       const path = join(d, e.name);
-      const r = await readTextFile(path);
+      const r = await readBuffered(path, buffers);
       if (r.ok && mayBeChangelog(r.text, format)) candidates.push(path);
     }
   }
@@ -441,7 +448,7 @@ export async function readLiquibaseChangelogs(
     const at = ids(dirname(p));
     return at ? `${at.shown}${basename(p)}` : p;
   };
-  const disk = changelogDisk(read);
+  const disk = changelogDisk(read, buffers);
   const runs = new Map<string, ChangelogRun>();
   for (const c of candidates) {
     // (the search path: the changelog's folder and those above it, nearest first)

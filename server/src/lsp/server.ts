@@ -43,6 +43,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
+import { changelogFormat, mayBeChangelog } from '../analysis/liquibase-changelog.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
@@ -361,7 +362,39 @@ export class PgRlsLintServer {
     // a just-opened document is linted at once; edits wait for a pause in typing
     const opened = !this.open.has(id);
     this.open.add(id);
-    this.schedule(id, opened ? 0 : DEBOUNCE_MS);
+    if (this.isChangelogBuffer(id, doc)) this.scheduleChangelog(id, opened ? 0 : DEBOUNCE_MS);
+    else this.schedule(id, opened ? 0 : DEBOUNCE_MS);
+  }
+
+  /**
+   * Whether an open document is a Liquibase changelog of a project (one its last readBeside read,
+   * or an XML, YAML or JSON text whose root is databaseChangeLog): its buffer counts for the order
+   * and SQL of the changelogs (readBeside), not as a SQL file.
+   */
+  private isChangelogBuffer(id: string, doc: TextDocument): boolean {
+    const path = uriToPath(id);
+    if (!path || this.isLinted(id)) return false;
+    const { project } = this.projectOf(id);
+    if (!project.folder) return false;
+    if (project.changelogs.has(path)) return true;
+    const format = changelogFormat(path);
+    return !!format && mayBeChangelog(doc.getText(), format);
+  }
+
+  /** A changelog's buffer changed: its project's changelogs are read again (with the open buffers) and the project linted. */
+  private scheduleChangelog(id: string, delay: number): void {
+    this.cancel(id);
+    this.timers.set(
+      id,
+      setTimeout(() => {
+        this.timers.delete(id);
+        void this.enqueue(async () => {
+          const { project } = this.projectOf(id);
+          await this.readBeside(project);
+          this.lintAndPublish(project);
+        });
+      }, delay),
+    );
   }
 
   private closed(doc: TextDocument): void {
@@ -373,6 +406,12 @@ export class PgRlsLintServer {
       project.synced.delete(id);
       if (this.doc(id)) return; // reopened meanwhile
       const path = uriToPath(id);
+      // (a changelog: read from its file again, the buffer's unsaved edits gone with it)
+      if (path && project.folder && project.changelogs.has(path)) {
+        await this.readBeside(project);
+        this.lintAndPublish(project);
+        return;
+      }
       if (project.folder && path && this.isLinted(id)) {
         const r = await readTextFile(path);
         if (this.doc(id)) return;
@@ -554,17 +593,23 @@ export class PgRlsLintServer {
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
     const changelogs = new Set<string>();
-    project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs }));
+    // (the editor's open changelogs as they are in their buffers)
+    const buffers = new Map<string, string>();
+    for (const doc of this.documents.all()) {
+      const path = uriToPath(canonicalUri(doc.uri));
+      if (path && CHANGELOG_FILE.test(path) && this.projectOf(canonicalUri(doc.uri)).project === project) buffers.set(path, doc.getText());
+    }
+    project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs, buffers }));
     project.ws.setInitdbScripts(await readInitdbScripts(paths, ids, problem));
     project.changelogs = changelogs;
-    // (the changelogs holding SQL of their own: each part gets its changelog's text on disk, which its offsets were read from)
+    // (the changelogs holding SQL of their own: each part gets its changelog's text, which its offsets were read from: its buffer's, or its file's)
     const parts = project.ws.liquibaseParts();
     for (const old of project.parts.keys()) if (!parts.has(old)) project.ws.removeFile(old);
     const texts = new Map<string, string | undefined>();
     for (const [part, changelog] of parts) {
       if (!texts.has(changelog)) {
         const path = uriToPath(changelog);
-        const r = path !== undefined ? await readTextFile(path) : undefined;
+        const r = path === undefined ? undefined : buffers.has(path) ? { ok: true as const, text: buffers.get(path)! } : await readTextFile(path);
         texts.set(changelog, r?.ok ? r.text : undefined);
       }
       const text = texts.get(changelog);
