@@ -424,6 +424,15 @@ test("ok: a Liquibase changelog open in the editor counts as its buffer holds it
   const lines = doc.text.split('\n');
   doc.edit([{ range: { start: { line: 1, character: 0 }, end: { line: 3, character: 0 } }, newText: `${lines[2]}\n${lines[1]}\n` }]);
   await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').some((d: { message: string }) => /public\.tags/.test(d.message)), mark2);
+  // half typed (not valid XML): the file's text counts meanwhile (its order: tags protected), nothing logged
+  const mark25 = client.mark();
+  doc.edit([{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: '  <include file="sql/\n' }]);
+  await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').length === 0, mark25);
+  assert.ok(!client.notifications.slice(mark25).some((n) => n.method === 'window/logMessage' && /master\.xml/.test(n.params.message)));
+  // typed on to a valid changelog again: its order counts again
+  const mark26 = client.mark();
+  doc.edit([{ range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, newText: '' }]);
+  await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').some((d: { message: string }) => /public\.tags/.test(d.message)), mark26);
   // closed unsaved: the file's text again
   const mark3 = client.mark();
   doc.close();

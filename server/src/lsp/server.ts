@@ -43,7 +43,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
-import { changelogFormat, mayBeChangelog } from '../analysis/liquibase-changelog.js';
+import { changelogFormat, changelogRefs, mayBeChangelog } from '../analysis/liquibase-changelog.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
@@ -593,11 +593,16 @@ export class PgRlsLintServer {
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
     const changelogs = new Set<string>();
-    // (the editor's open changelogs as they are in their buffers)
+    // (the editor's open changelogs as their buffers hold them; one Liquibase could not read, half
+    // typed, as its file holds it: the order and findings stay those of the last save meanwhile)
     const buffers = new Map<string, string>();
     for (const doc of this.documents.all()) {
       const path = uriToPath(canonicalUri(doc.uri));
-      if (path && CHANGELOG_FILE.test(path) && this.projectOf(canonicalUri(doc.uri)).project === project) buffers.set(path, doc.getText());
+      const format = path ? changelogFormat(path) : undefined;
+      if (!path || !format || this.projectOf(canonicalUri(doc.uri)).project !== project) continue;
+      const text = doc.getText();
+      const refs = changelogRefs(text, format);
+      if (!(refs && 'problem' in refs)) buffers.set(path, text);
     }
     project.ws.setLiquibaseChangelogs(await readLiquibaseChangelogs(paths, ids, problem, { top: root.path, read: changelogs, buffers }));
     project.ws.setInitdbScripts(await readInitdbScripts(paths, ids, problem));
