@@ -362,8 +362,8 @@ export class PgRlsLintServer {
     // a just-opened document is linted at once; edits wait for a pause in typing
     const opened = !this.open.has(id);
     this.open.add(id);
-    if (this.isChangelogBuffer(id, doc)) this.scheduleChangelog(id, opened ? 0 : DEBOUNCE_MS);
-    else this.schedule(id, opened ? 0 : DEBOUNCE_MS);
+    // (a changelog's buffer: its project's changelogs are read again, with the open buffers, before the lint)
+    this.schedule(id, opened ? 0 : DEBOUNCE_MS, this.isChangelogBuffer(id, doc));
   }
 
   /**
@@ -379,22 +379,6 @@ export class PgRlsLintServer {
     if (project.changelogs.has(path)) return true;
     const format = changelogFormat(path);
     return !!format && mayBeChangelog(doc.getText(), format);
-  }
-
-  /** A changelog's buffer changed: its project's changelogs are read again (with the open buffers) and the project linted. */
-  private scheduleChangelog(id: string, delay: number): void {
-    this.cancel(id);
-    this.timers.set(
-      id,
-      setTimeout(() => {
-        this.timers.delete(id);
-        void this.enqueue(async () => {
-          const { project } = this.projectOf(id);
-          await this.readBeside(project);
-          this.lintAndPublish(project);
-        });
-      }, delay),
-    );
   }
 
   private closed(doc: TextDocument): void {
@@ -427,13 +411,17 @@ export class PgRlsLintServer {
     });
   }
 
-  private schedule(id: string, delay: number): void {
+  private schedule(id: string, delay: number, readBeside = false): void {
     this.cancel(id);
     this.timers.set(
       id,
       setTimeout(() => {
         this.timers.delete(id);
-        void this.enqueue(async () => this.lintAndPublish(this.projectOf(id).project));
+        void this.enqueue(async () => {
+          const { project } = this.projectOf(id);
+          if (readBeside) await this.readBeside(project);
+          this.lintAndPublish(project);
+        });
       }, delay),
     );
   }
