@@ -86,6 +86,7 @@ export async function runVsCode({ codeServer, chromium: chromiumPath, vsix, tmp,
   // ---- the workspace: examples/ plus the fixtures ----
   cpSync(join(root, 'examples'), join(ws, 'examples'), { recursive: true });
   cpSync(join(FIXTURES, 'app'), join(ws, 'app'), { recursive: true });
+  cpSync(join(FIXTURES, 'lb'), join(ws, 'lb'), { recursive: true });
   const APP = join(ws, 'app', '010_app.sql');
   const ORDERS = join(ws, 'app', '020_orders_rls.sql');
 
@@ -621,6 +622,20 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
   }
 
   // ---- robustness ----
+
+  await step("a Liquibase changelog: its own SQL's finding shown on it, gone as the fix is typed, before a save", async () => {
+    const LB = join(ws, 'lb', 'master.xml');
+    const lbBefore = diskText(LB);
+    const MSG_LB = 'Policy "lb_notes_owner" on public.lb_notes has no effect';
+    await openFile('lb/master.xml');
+    await waitFor('the policy-on-table-without-rls row of master.xml', async () => (await problemRows('master.xml')).some((t) => t.includes(MSG_LB) && t.includes('policy-on-table-without-rls')), 60_000);
+    await goTo(5, 1); // (the CREATE POLICY's line, inside <sql>)
+    await kb.type('ALTER TABLE public.lb_notes ENABLE ROW LEVEL SECURITY; ', { delay: 5 });
+    await waitFor('the row to go while the changelog is unsaved', async () => !(await problemRows('master.xml')).some((t) => t.includes(MSG_LB)), 60_000);
+    if (diskText(LB) !== lbBefore) throw new Error('master.xml was saved');
+    await shot('liquibase-changelog');
+    await save();
+  });
 
   await step('files: creating, renaming and deleting a .sql file updates the findings', async () => {
     await kb.press('Control+K');
