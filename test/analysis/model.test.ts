@@ -326,6 +326,28 @@ DROP TABLE d;`,
     assert.equal(m.tables.get('public.d')?.rlsEnabled, true);
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
   });
+  test("ok: node-pg-migrate's SQL migrations: -- Down Migration beside -- Up Migration (any case, dashes) is not replayed; without an up marker node-pg-migrate runs the whole file, and so does the replay", () => {
+    const m = model({
+      '1700000000000_a.sql': `-- Up Migration
+CREATE TABLE a (id int);
+ALTER TABLE a ENABLE ROW LEVEL SECURITY;
+
+-- Down Migration
+ALTER TABLE a DISABLE ROW LEVEL SECURITY;
+DROP TABLE a;`,
+      '1700000000001_b.sql': `---- down migration
+DROP TABLE IF EXISTS b;
+---- up migration
+CREATE TABLE b (id int);`,
+      '1700000000002_c.sql': `CREATE TABLE c (id int);
+-- Down migration: nothing to undo here
+ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
+    });
+    assert.equal(m.tables.get('public.a')?.rlsEnabled, true);
+    assert.ok(m.tables.has('public.b'));
+    assert.equal(m.tables.get('public.c')?.rlsEnabled, true);
+    assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
+  });
   test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo, postgrator .undo., sqitch revert/ and verify/)', () => {
     const m = model({
       'migrations/000001_todos.up.sql': 'CREATE TABLE todos (id int);\nALTER TABLE todos ENABLE ROW LEVEL SECURITY;',

@@ -93,3 +93,20 @@ test('ok: a rollback file named as a Supabase migration (`<digits>_x.down.sql` i
   );
   assert.equal(migrate.mine.length, 0, 'golang-migrate runs a .down.sql only to roll back');
 });
+
+test("err: node-pg-migrate's `-- Down Migration` in a Supabase migration is reported on the marker; in a node-pg-migrate folder it is a rollback (migrations/<timestamp>_x.sql)", () => {
+  const text = `-- Up Migration
+CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+
+-- Down Migration
+DROP TABLE public.notes;
+`;
+  const supa = lintFiles([{ file: 'supabase/migrations/20250101000000_notes.sql', text }], ID);
+  assert.equal(supa.mine.length, 1);
+  assert.equal(textAt(supa.ws, supa.mine[0]!), '-- Down Migration');
+  assert.equal(supa.ws.model().tables.has('public.notes'), false, 'the Supabase CLI runs the DROP too');
+  const npm = lintFiles([{ file: 'migrations/1700000000000_notes.sql', text }], ID);
+  assert.equal(npm.mine.length, 0);
+  assert.equal(npm.ws.model().tables.get('public.notes')?.rlsEnabled, true, 'node-pg-migrate up runs only the up section');
+});

@@ -1307,12 +1307,16 @@ export function isArchiveReplayed(file: object): boolean {
   return archiveReplayed.has(file);
 }
 
-const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
+// (the last form: node-pg-migrate's SQL migrations, `-- Up Migration` / `-- Down Migration`; its
+// sqlMigration.js finds them as /^\s*--[\s-]*down\s+migration/im, and runs the whole file when it has
+// no up marker: markedSections counts them only beside one)
+const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b|^[ \t]*--[ \t-]*(up|down)[ \t]+migration\b/gim;
+const NODE_PG_MIGRATE_UP = /^[ \t]*--[ \t-]*up[ \t]+migration\b/im;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
 /**
- * Whether a text may hold a migration marker: `--`, spaces or tabs, then `migrate:`, `+goose`
- * or `+migrate` in any case, as every marker does. Each `--` is looked at: a case-insensitive
+ * Whether a text may hold a migration marker: `--`, spaces or tabs, then `migrate:`, `+goose`,
+ * `+migrate` or `up`/`down` and `migration` in any case, as every marker does. Each `--` is looked at: a case-insensitive
  * search of the whole text took ≈ 7 ns a character (≈ 25 ms on the bench's 4 MB), and
  * `/migrate|goose/i` matched its `-- migration N` headers, so that each file was searched for
  * markers line by line.
@@ -1327,15 +1331,15 @@ function mayHoldMarker(text: string): boolean {
   return false;
 }
 
-const MARKER_WORD = /migrate:|\+goose|\+migrate/iy;
+const MARKER_WORD = /migrate:|\+goose|\+migrate|[ \t-]*(?:up|down)[ \t]+migration/iy;
 
 /** A statement as rollbackSections reads it: verify's own split has no kinds (PostgreSQL itself undoes its transactions). */
 type SectionStatement = { start: number; end: number; kind?: string; node?: Node; origin?: Statement['origin'] };
 /**
  * The parts of a file migrating up never runs: all of a rollback file, or the rollback
  * sections of a file that keeps both directions: from `-- migrate:down` (dbmate),
- * `-- +goose Down` (goose) or `-- +migrate Down` (sql-migrate) to the next up marker or the
- * end. A marker counts only as a comment between statements. Also the statements a transaction
+ * `-- +goose Down` (goose), `-- +migrate Down` (sql-migrate) or `-- Down Migration`
+ * (node-pg-migrate, in a file with its `-- Up Migration`) to the next up marker or the end. A marker counts only as a comment between statements. Also the statements a transaction
  * rolls back (rolledBackTransactions). (`file` is a ParsedFile, or verify's own split of it.)
  */
 export function rollbackSections(file: { file: string; text: string; statements: readonly SectionStatement[] }): Array<{ start: number; end: number }> {
@@ -1423,10 +1427,12 @@ function ternDownSection(file: { text: string; statements: readonly { start: num
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
 function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
   let downFrom: number | undefined;
+  let nodePgMigrate: boolean | undefined;
   for (const m of file.text.matchAll(MIGRATION_MARKER)) {
     const at = m.index!;
     if (file.statements.some((s) => s.start <= at && at < s.end)) continue; // inside a statement or a body
-    const down = (m[1] ?? m[2])!.toLowerCase() === 'down';
+    if (m[3] !== undefined && !(nodePgMigrate ??= NODE_PG_MIGRATE_UP.test(file.text))) continue;
+    const down = (m[1] ?? m[2] ?? m[3])!.toLowerCase() === 'down';
     if (down && downFrom === undefined) downFrom = at;
     else if (!down && downFrom !== undefined) {
       sections.push({ start: downFrom, end: at });
@@ -1457,7 +1463,7 @@ export function supabaseDownSections(file: ParsedFile): Array<{ start: number; e
 }
 
 /**
- * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written, or tern's
+ * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, `-- Down Migration`, as written, or tern's
  * `---- create above / drop below ----`) whose
  * section (markedSections) holds offset `at` of a file that keeps both directions, if any: what
  * runs there runs only when the migration is rolled back.

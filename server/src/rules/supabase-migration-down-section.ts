@@ -4,8 +4,8 @@ import { defineRule } from './types.js';
 
 // The Supabase CLI (pkg/migration/file.go: NewMigrationFromFile, ExecBatch) splits a migration
 // file into statements and runs every one of them in one batch: it knows no up or down marker.
-// A file written for dbmate (`-- migrate:down`), goose (`-- +goose Down`) or sql-migrate
-// (`-- +migrate Down`) and put in supabase/migrations/ runs its rollback right after its up
+// A file written for dbmate (`-- migrate:down`), goose (`-- +goose Down`), sql-migrate
+// (`-- +migrate Down`) or node-pg-migrate (`-- Down Migration`) and put in supabase/migrations/ runs its rollback right after its up
 // section. The replay does the same (model.ts, rollbackSections).
 
 /** Whether a statement drops a table, view, policy or function, switches row-level security or revokes: quoted first. */
@@ -24,7 +24,7 @@ function firstLine(text: string): string {
 export const supabaseMigrationDownSection = defineRule({
   meta: {
     id: 'supabase-migration-down-section',
-    description: 'A dbmate, goose or sql-migrate down section in a Supabase migration: the Supabase CLI runs it right after the up section.',
+    description: 'A dbmate, goose, sql-migrate or node-pg-migrate down section in a Supabase migration: the Supabase CLI runs it right after the up section.',
     severity: 'warning',
     category: 'correctness',
     fixKind: 'none',

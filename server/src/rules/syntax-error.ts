@@ -51,7 +51,7 @@ export const syntaxError = defineRule({
         }
         const off = bodyUnchecked(f, e.start);
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
-        // (in a dbmate / goose / sql-migrate down section: only a rollback runs it)
+        // (in a dbmate / goose / sql-migrate / node-pg-migrate down section: only a rollback runs it)
         const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
         // (inside an explicit transaction the error aborts: what psql then does, for the message)
         const tx = off === undefined && !ine && !down ? abortedTransaction(f, e.start) : '';
