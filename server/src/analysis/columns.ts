@@ -463,10 +463,12 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
     const n = s.node;
     if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists || s.origin === 'do', view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
     else if (s.kind === 'ViewStmt') out.events.push({ create: true, ine: false, view: true, name: [n?.view?.schemaname, n?.view?.relname], at: s.start });
+    // (a foreign table: kept with the views, a relation with no row-level security of its own: model.ts View.foreign)
+    else if (s.kind === 'CreateForeignTableStmt') out.events.push({ create: true, ine: !!n?.base?.if_not_exists, view: true, name: [n?.base?.relation?.schemaname, n?.base?.relation?.relname], at: s.start });
     else if (s.kind === 'CreateTableAsStmt') {
       if (n?.objtype === 'OBJECT_MATVIEW') out.events.push({ create: true, ine: !!n?.if_not_exists, view: true, name: [n?.into?.rel?.schemaname, n?.into?.rel?.relname], at: s.start });
     } else if (s.kind === 'DropStmt') {
-      const view = n?.removeType === 'OBJECT_VIEW' || n?.removeType === 'OBJECT_MATVIEW';
+      const view = n?.removeType === 'OBJECT_VIEW' || n?.removeType === 'OBJECT_MATVIEW' || n?.removeType === 'OBJECT_FOREIGN_TABLE';
       if (!view && n?.removeType !== 'OBJECT_TABLE') continue;
       for (const o of n.objects ?? []) {
         const parts: string[] = (o?.List?.items ?? []).map((x: Node) => sval(x) ?? '');

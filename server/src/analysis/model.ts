@@ -290,6 +290,12 @@ export interface View {
   stmt: Statement;
   owner?: { role: string; loc?: Loc };
   grants: Map<string, Set<string>>;
+  /**
+   * A foreign table (CREATE FOREIGN TABLE): a relation with no query and no row-level security of
+   * its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and CREATE POLICY on it, 42809), read
+   * through its server by every role with SELECT on it; kept with the views, which are alike.
+   */
+  foreign?: true;
 }
 
 export interface Role {
@@ -1625,6 +1631,8 @@ interface OpView extends OpBase, NewRelation, ResolvedOn {
   query: Node;
   securityInvoker: boolean;
   reads: Set<string> | undefined;
+  /** CREATE FOREIGN TABLE (no query; IF NOT EXISTS: ifNotExists) */
+  foreign?: { ifNotExists: boolean };
 }
 interface OpAlterTable extends OpBase {
   kind: typeof OP_ALTER_TABLE;
@@ -2031,6 +2039,31 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
           tag: undefined,
           deps: undefined,
           reads: undefined,
+        };
+      }
+      case 'CreateForeignTableStmt': {
+        const rv = n.base?.relation;
+        if (!rv?.relname) break;
+        const r = newRelation(file, stmt, rv, ds, here);
+        return {
+          kind: OP_VIEW,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: r.rel,
+          schema: r.schema,
+          relname: r.relname,
+          temp: r.temp,
+          created: r.created,
+          nameLoc: r.nameLoc,
+          replace: false,
+          query: undefined,
+          securityInvoker: false,
+          tag: undefined,
+          deps: undefined,
+          reads: NO_READS,
+          foreign: { ifNotExists: !!n.base.if_not_exists },
         };
       }
       case 'AlterTableStmt':
@@ -3149,6 +3182,8 @@ function copyFunc(f: Func): Func {
  * MB), half of them (the views') empty.
  */
 const NO_TABLE_GRANTS = new Map<string, Set<string>>();
+/** What a foreign table reads: nothing (it has no query). Shared: never mutated. */
+const NO_READS: Set<string> = new Set();
 
 /**
  * A table made again by a plain CREATE TABLE in another folder than the one that made it (a
@@ -3376,6 +3411,7 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
       }
       case OP_VIEW:
         add(M_VIEWS, op.rel.key);
+        if (op.foreign?.ifNotExists) add(M_TABLES, op.rel.key); // (relationExists)
         fp.readsDefaults = true;
         break;
       case OP_ALTER_TABLE:
@@ -4086,6 +4122,7 @@ class Replay {
   }
 
   viewReadsOf(op: OpView | OpCreateTableAs): Set<string> {
+    if (op.kind === OP_VIEW && op.foreign) return NO_READS;
     if (this.holds(op)) return op.reads!;
     const outer = this.beginResolve();
     try {
@@ -4367,6 +4404,7 @@ class Replay {
       }
       case OP_VIEW: {
         const k = this.createKeyOf(op.rel);
+        if (op.foreign?.ifNotExists && this.relationExists(k)) break;
         // CREATE OR REPLACE VIEW keeps the view's owner and privileges (a copy of a shared view's)
         const prev = op.replace ? this.views.get(k) : undefined;
         const v = this.addView(op, k, false, op.securityInvoker);
@@ -4602,6 +4640,7 @@ class Replay {
       nameLoc: op.nameLoc,
       stmt: op.stmt,
       grants: NO_TABLE_GRANTS,
+      ...(op.kind === OP_VIEW && op.foreign ? { foreign: true as const } : {}),
     };
     this.insert(this.views, M_VIEWS, k, v);
     // default privileges ON TABLES apply to views and materialized views too
@@ -5356,9 +5395,14 @@ class Replay {
           break;
         }
         case 'OBJECT_TABLE':
-        case 'OBJECT_FOREIGN_TABLE':
           this.dropTable(this.key(parts), cascade);
           break;
+        case 'OBJECT_FOREIGN_TABLE': {
+          const k = this.key(parts);
+          if (this.views.get(k)?.foreign) this.views.delete(k);
+          else this.dropTable(k, cascade);
+          break;
+        }
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW': {
           const k = this.key(parts);

@@ -135,7 +135,7 @@ function relationHover(ctx: InsightContext, key: string): string | undefined {
   const lines: string[] = [];
   if (info.kind === 'view') {
     const v = ctx.model.views.get(key)!;
-    lines.push(`**${v.materialized ? 'materialized view' : 'view'}** \`${key}\` · ${info.securityInvoker ? '`security_invoker`: reads as the querying role' : 'runs with the privileges of its owner'}${info.owner ? ` · owner \`${info.owner}\`` : ''}`);
+    lines.push(`**${v.foreign ? 'foreign table' : v.materialized ? 'materialized view' : 'view'}** \`${key}\` · ${v.foreign ? 'reads through its server, with no row-level security' : info.securityInvoker ? '`security_invoker`: reads as the querying role' : 'runs with the privileges of its owner'}${info.owner ? ` · owner \`${info.owner}\`` : ''}`);
     if (info.definition) lines.push('', `Defined at ${link(ctx, info.definition)}`);
     return lines.join('\n');
   }

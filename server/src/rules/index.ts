@@ -40,6 +40,7 @@ export { viewExposesAuthUsers } from './view-exposes-auth-users.js';
 export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
 export { policyUnknownColumn } from './policy-unknown-column.js';
 export { rlsOnView } from './rls-on-view.js';
+export { foreignTableInApi } from './foreign-table-in-api.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyTypeMismatch } from './policy-type-mismatch.js';
 export { storagePrivateBucketReadable } from './storage-private-bucket-readable.js';

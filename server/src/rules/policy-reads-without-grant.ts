@@ -91,6 +91,9 @@ export const policyReadsWithoutGrant = defineRule({
       const t = g.table;
       // (the table read: one of the model's, or Supabase's auth.users, which the migrations may not create)
       const rel = model.tables.get(g.key) ?? model.views.get(g.key);
+      const view = rel && !model.tables.has(g.key) ? (rel as View) : undefined;
+      // (as PostgreSQL names the relation in its 42501: measured on PGlite)
+      const kind = view?.foreign ? 'foreign table' : view?.materialized ? 'materialized view' : view ? 'view' : 'table';
       const authUsers = supabasesAuthUsers(model, g.key);
       // (another of Supabase Auth's tables, which the migrations do not create: auth.mfa_factors…)
       const authTable = !authUsers && supabasesAuthTable(model, g.key);
@@ -114,7 +117,7 @@ export const policyReadsWithoutGrant = defineRule({
           ? `Do not grant SELECT on ${g.key}: it would let every user read every account's rows of it. Read what the policy needs through a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid() (e.g. whether the caller has a verified MFA factor), called from the policy.`
           : revoke
           ? `If that REVOKE is meant, read ${g.key} through a SECURITY DEFINER function (with SET search_path) that returns only what the policy needs, or apply the policy only to roles that hold the privilege; granting SELECT back undoes the REVOKE.`
-          : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (its own row-level security then filters what the sub-select sees), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
+          : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (${view?.foreign ? 'a foreign table has no row-level security: the sub-select then reads every row its server returns' : 'its own row-level security then filters what the sub-select sees'}), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
       const file = p.loc.file;
       const own = authUsers ? [p.using, p.withCheck].map((e) => e && ownEmailSubselect(model, file, e, g.location)).find((x) => x) : undefined;
       // (no GRANT on a table of Supabase Auth's: it would open every account's rows of it)
@@ -137,7 +140,7 @@ export const policyReadsWithoutGrant = defineRule({
         end: identEnd(textOfFile(model, file), g.location),
         message:
           `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
-          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}.` +
+          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for ${kind} ${name}.` +
           (rel ? membersText(model, g, rel, cmd) : '') +
           ' ' +
           what,

@@ -25,6 +25,9 @@ function viewNames(model: Model): ReadonlySet<string> {
 
 /** What a view's readers see instead, and what to do (the messages' second half). */
 function instead(v: View): string {
+  if (v.foreign)
+    return `A foreign table reads its rows through its server, with the credentials of the server's user mapping, and nothing filters them: every role with SELECT on ${v.key} reads all the rows the server returns. ` +
+      "Keep it out of the schemas an API exposes and out of reach of the roles that must not read it (REVOKE ALL ON it FROM them), or serve what each user may see through a function that checks the caller; or copy the rows into a table with row-level security.";
   return v.materialized
     ? `A materialized view stores what its owner could read when it was created or refreshed, and has neither row-level security nor security_invoker: every role with SELECT on ${v.key} reads all of it. ` +
         'Put the policy on the table it reads, and keep the materialized view out of exposed schemas (revoke SELECT from the roles that must not read it), or serve it through a security_invoker view or a function that filters.'
@@ -32,11 +35,14 @@ function instead(v: View): string {
         `unless the view is security_invoker (PostgreSQL 15+), when they apply to the role querying it (T18, T18b). Put the policy on the table the view reads${v.securityInvoker ? '' : ', and make the view security_invoker'}.`;
 }
 
+/** What the relation is, in a message. */
+const kindOf = (v: View): string => (v.foreign ? 'foreign table' : v.materialized ? 'materialized view' : 'view');
+
 /** The fixes: remove the statement PostgreSQL rejects, and for a plain view, also make it security_invoker. */
 function fixesFor(model: Model, at: Loc, v: View, what: string): Fix[] {
   const removal: Edit = removeStatement(model, at);
   const fixes: Fix[] = [{ title: `Remove this ${what} (PostgreSQL rejects it)`, kind: 'unsafe', edits: [removal] }];
-  if (!v.materialized && !v.securityInvoker) {
+  if (!v.materialized && !v.securityInvoker && !v.foreign) {
     fixes.push({ title: `Remove this ${what} and make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: [removal, ...invokerFix(model, v)] });
   }
   return fixes;
@@ -45,7 +51,7 @@ function fixesFor(model: Model, at: Loc, v: View, what: string): Fix[] {
 export const rlsOnView = defineRule({
   meta: {
     id: 'rls-on-view',
-    description: 'A CREATE POLICY, or an ALTER … ENABLE / FORCE ROW LEVEL SECURITY, on a view or materialized view: PostgreSQL rejects it (42809).',
+    description: 'A CREATE POLICY, or an ALTER … ENABLE / FORCE ROW LEVEL SECURITY, on a view, materialized view or foreign table: PostgreSQL rejects it (42809).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
@@ -71,7 +77,7 @@ export const rlsOnView = defineRule({
         const at: Loc = { file: file.file, start: stmt.start, end: stmt.end };
         const v = onView(model, model.key([rv.schemaname, rv.relname]), at);
         if (!v) continue;
-        const kind = v.materialized ? 'materialized view' : 'view';
+        const kind = kindOf(v);
         const start: number = rv.location >= 0 ? rv.location : stmt.start;
         const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)?/.exec(file.text.slice(start, start + 300));
         report({
@@ -92,7 +98,7 @@ export const rlsOnView = defineRule({
       const at: Loc = { file: file.file, start: stmt.start, end: stmt.end };
       const v = onView(model, model.key([n.relation?.schemaname, n.relation?.relname]), at);
       if (!v) continue;
-      const kind = v.materialized ? 'materialized view' : 'view';
+      const kind = kindOf(v);
       report({
         ...at,
         message:
