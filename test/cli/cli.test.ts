@@ -784,6 +784,25 @@ describe("a Liquibase project's master changelog", () => {
     assert.match(r.stderr, new RegExp(`no SQL files in \\. .*; nor SQL of their own in the Liquibase changelogs ${C.replace(/\//g, '\\/')}\\/db\\.changelog-master\\.xml`));
   });
 
+  test("ok: a project whose SQL is all in its changelogs, beside SQL files that are not its own in folders far from them (dallay/hatchgrid: test fixtures in src/test/resources/db/, init scripts in infra/): the changelogs are followed and their SQL linted", () => {
+    const dir = fixture({
+      [`${C}/master.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: migrations\n      relativeToChangelogFile: true\n',
+      [`${C}/migrations/001-workspaces.yaml`]: 'databaseChangeLog:\n  - changeSet:\n      id: 001\n      author: dev\n      changes:\n        - sql:\n            sql: CREATE TABLE public.workspaces (id uuid PRIMARY KEY, name text NOT NULL)\n',
+      [`${C}/migrations/002-workspaces-rls.yaml`]:
+        'databaseChangeLog:\n  - changeSet:\n      id: 002\n      author: dev\n      changes:\n        - sql:\n            splitStatements: false\n            sql: |\n' +
+        '              ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;\n' +
+        "              CREATE POLICY workspace_access ON workspaces FOR ALL TO PUBLIC\n              USING (id = current_setting('app.current_workspace')::uuid);\n",
+      'src/test/resources/db/workspace/clean.sql': 'DELETE FROM workspaces;\n',
+      'infra/postgresql/init-scripts/schema.sql': 'CREATE SCHEMA IF NOT EXISTS app;\n',
+    });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    const rules = rulesOf(j);
+    // (before: only the two SQL files were read, the changelogs never followed: "no problems", the policy and the table unseen)
+    assert.ok(rules.includes('migrations/002-workspaces-rls.yaml policy-current-setting-unsafe'), rules.join(', '));
+    assert.ok(rules.includes('migrations/001-workspaces.yaml rls-not-forced'), rules.join(', '));
+    assert.ok(j.databases.some((d: { files: string[] }) => d.files.includes(`${C}/migrations/001-workspaces.yaml`) && d.files.includes(`${C}/migrations/002-workspaces-rls.yaml`)), JSON.stringify(j.databases));
+  });
+
   test('ok: a changelog that cannot be followed (a property in a path): one warning on stderr, and nothing changes (every file replayed, in path order)', () => {
     const dir = fixture({ ...files, [`${C}/db.changelog-master.yaml`]: 'databaseChangeLog:\n  - include:\n      file: ${changes}/tables.sql\n  - include:\n      file: changes/access.sql\n      relativeToChangelogFile: true\n' });
     const r = run(dir, ['.', '--format', 'json']);

@@ -110,8 +110,9 @@ async function directoryFiles(abs: string, cwd: string, config: Config, log: (me
 
 /**
  * Expands the command line's paths: directories are walked like a workspace; globs expand.
- * `changelogs`: where the directories hold no SQL file at all, the Liquibase changelogs in them
- * (a project whose SQL is all in its changelogs' <sql> changes: readBeside follows them).
+ * `changelogs`: the Liquibase changelogs under the directories (readBeside follows them): a
+ * project whose SQL is all in its changelogs' <sql> changes, alone or beside SQL files that are
+ * not its own (test fixtures, init scripts) in folders far from its changelogs.
  */
 export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<{ files: string[]; changelogs: string[] }> {
   const out = new Set<string>();
@@ -137,15 +138,18 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
     }
     throw new CliError(`no such file or directory: ${p}`);
   }
+  // (the Liquibase changelogs under the directories, followed wherever they are: a project whose
+  // SQL is all in its changelogs may sit beside SQL files that are not its own, test fixtures or
+  // init scripts, in folders its changelogs are not near)
+  const changelogs: string[] = [];
+  for (const d of dirs) changelogs.push(...(await changelogsIn(d)));
   // (directories only, as a glob that matches nothing is refused above: a wrong path or include
   // must not pass as a clean lint)
   if (out.size === 0) {
-    const changelogs: string[] = [];
-    for (const d of dirs) changelogs.push(...(await changelogsIn(d)));
     if (changelogs.length === 0) throw noSqlFiles(given, config);
     return { files: [], changelogs };
   }
-  return { files: [...out], changelogs: [] };
+  return { files: [...out], changelogs };
 }
 
 /** The usage error for paths that give no SQL to lint (`changelogs`: the Liquibase changelogs found, none holding SQL of its own). */
