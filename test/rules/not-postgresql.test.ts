@@ -41,6 +41,8 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['PRAGMA foreign_keys = ON;\nCREATE TABLE a (id int);', 'SQLite', 'PRAGMA'],
     ['CREATE TABLE a (id int PRIMARY KEY, x text) WITHOUT ROWID;', 'SQLite', 'ROWID'],
     ["INSERT OR IGNORE INTO a (id) VALUES (1);", 'SQLite', 'OR'],
+    // onetimesecret/onetimesecret's apps/web/auth/migrations/schemas/sqlite/004_triggers_⬆.sql (beside its PostgreSQL ones): a trigger's body after its header
+    ['CREATE TABLE a (id int, updated_at timestamp);\nCREATE TRIGGER update_a_updated_at\nAFTER UPDATE ON a\nBEGIN\n    UPDATE a SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;', 'SQLite', 'BEGIN'], // (its END; left out here: PostgreSQL takes it for COMMIT)
     ['CREATE TABLE `a` (id int);', 'MySQL', '`'],
     ['CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', 'AUTO_INCREMENT'],
     ['CREATE TABLE a (id int unsigned NOT NULL);', 'MySQL', 'unsigned'],
@@ -94,13 +96,16 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     { file: 'b.sql', text: "GRANT SELECT ON cars TO PUBLIC;\nSELECT engine = 'v8' OR go = 1 FROM cars;" },
     // an ordinary syntax error, at OR and at IDENTITY, not in the other dialects' places
     { file: 'c.sql', text: 'SELECT 1 OR OR 2;\nCREATE TABLE c (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\nALTER TABLE c ALTER id IDENTITY;' },
+    // a BEGIN PostgreSQL rejects but not after a trigger's header (a MySQL-like FOR EACH ROW BEGIN is not said to be SQLite's)
+    { file: 'd.sql', text: 'CREATE TABLE d (id int);\nCREATE TRIGGER d_t BEFORE INSERT ON d FOR EACH ROW BEGIN\nSELECT 1;' },
   ];
   const { ws, mine } = lintFiles(files, ID);
   assert.deepEqual(mine, []);
   assert.deepEqual(findingsOf(ws, 'syntax-error').map((f) => [f.file, textAt(ws, f)]).sort(), [
     ['c.sql', 'IDENTITY'],
     ['c.sql', 'OR'],
+    ['d.sql', 'BEGIN'],
   ]);
   // (their tables are modelled)
-  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code']);
+  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d']);
 });

@@ -38,6 +38,9 @@ const MARKERS: Record<string, Marker[]> = {
   PRAGMA: [{ dialect: 'SQLite', word: 'PRAGMA', instead: 'SET or ALTER SYSTEM for a setting', after: /^\s+\w+\s*(=|\(|;|$)/ }],
   ROWID: [{ dialect: 'SQLite', word: 'WITHOUT ROWID', instead: 'no such option', before: /\bWITHOUT\s+$/i }],
   OR: [{ dialect: 'SQLite', word: 'INSERT OR …', instead: 'INSERT … ON CONFLICT', before: /\b(INSERT|REPLACE)\s+$/i, after: /^\s*(IGNORE|REPLACE|ABORT|FAIL|ROLLBACK)\b/i }],
+  // a trigger whose body follows its header (`CREATE TRIGGER t AFTER UPDATE ON a BEGIN … END`):
+  // SQLite's; MySQL's has FOR EACH ROW before its BEGIN, so a header with FOR EACH is left alone
+  BEGIN: [{ dialect: 'SQLite', word: 'CREATE TRIGGER … BEGIN … END', instead: 'CREATE TRIGGER … EXECUTE FUNCTION, the body in a trigger function', before: /\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b(?:(?!\bFOR\s+EACH\b|\bEXECUTE\b)[^;])*$/i }],
   '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"' }],
   AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
