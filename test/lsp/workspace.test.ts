@@ -440,6 +440,28 @@ test("ok: a Liquibase changelog open in the editor counts as its buffer holds it
   await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').length === 0, mark3);
 });
 
+test("ok: a Liquibase project whose SQL is all in its changelog, far from the repository's other SQL files (a test fixture): its SQL is linted and shown on the changelog; a changelog created later is followed too", async (t) => {
+  const master = '<databaseChangeLog>\n  <changeSet id="1" author="dev"><sql>CREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\nCREATE POLICY notes_read ON public.notes FOR SELECT USING (owner = current_user);</sql></changeSet>\n</databaseChangeLog>\n';
+  const { client, path, uri } = await start(t, {
+    'server/src/main/resources/db/changelog/db.changelog-master.xml': master,
+    'server/src/test/resources/fixtures/seed.sql': "SELECT 1;\n",
+  });
+  const changelog = uri('server/src/main/resources/db/changelog/db.changelog-master.xml');
+  const d = await client.waitForDiagnostics(changelog, (p) => has('policy-on-table-without-rls')(p.diagnostics));
+  assert.equal(byRule(d.diagnostics, 'policy-on-table-without-rls')[0].range.start.line, 2);
+  // (a second Liquibase project appears: its master is found by its name)
+  const mark = client.mark();
+  writeFileSync(path('server/src/main/resources/db/changelog/db.changelog-master.xml'), master.replace('CREATE POLICY', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY; CREATE POLICY'));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: changelog, type: 2 }] });
+  await client.waitForDiagnostics(changelog, (p) => lacks('policy-on-table-without-rls')(p.diagnostics), mark);
+  const other = 'tools/migrations/master.yaml';
+  mkdirSync(path('tools/migrations'), { recursive: true });
+  const mark2 = client.mark();
+  writeFileSync(path(other), 'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: dev\n      changes:\n        - sql:\n            sql: CREATE POLICY p ON public.missing_table USING (true)\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri(other), type: 1 }] });
+  await client.waitForDiagnostics(uri(other), (p) => p.diagnostics.length > 0, mark2);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +

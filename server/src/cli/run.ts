@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { changelogsUnder, discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -142,7 +142,7 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
   // SQL is all in its changelogs may sit beside SQL files that are not its own, test fixtures or
   // init scripts, in folders its changelogs are not near)
   const changelogs: string[] = [];
-  for (const d of dirs) changelogs.push(...(await changelogsIn(d)));
+  for (const d of dirs) changelogs.push(...(await changelogsUnder(d)));
   // (directories only, as a glob that matches nothing is refused above: a wrong path or include
   // must not pass as a clean lint)
   if (out.size === 0) {
@@ -156,14 +156,6 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
 export function noSqlFiles(given: readonly string[], config: Config, changelogs: readonly string[] = []): CliError {
   const also = changelogs.length ? `; nor SQL of their own in the Liquibase changelogs ${changelogs.join(', ')}` : '';
   return new CliError(`no SQL files in ${given.length ? given.join(', ') : '.'} (include: ${config.include.join(', ') || 'none'}${config.exclude.length ? `; exclude: ${config.exclude.join(', ')}` : ''}; node_modules and .git are skipped)${also}`);
-}
-
-/** The Liquibase changelogs under a directory: files named like one (changelog, master) whose root is databaseChangeLog. */
-async function changelogsIn(dir: string): Promise<string[]> {
-  const names = await glob(['**/*changelog*.{xml,yaml,yml,json}', '**/*master*.{xml,yaml,yml,json}'], { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
-  const out: string[] = [];
-  for (const f of names.sort()) if (await isChangelogFile(f)) out.push(f);
-  return out;
 }
 
 /** Reads the files; those that cannot be read are returned apart, with the reason. */

@@ -396,6 +396,20 @@ export async function isChangelogFile(path: string): Promise<boolean> {
 }
 
 /**
+ * The Liquibase changelogs under a directory: files named like one (`*changelog*`, `*master*`:
+ * Spring Boot's db.changelog-master.yaml, JHipster's master.xml) whose root is databaseChangeLog,
+ * node_modules and .git left out. What the CLI and the language server follow beside the SQL
+ * files (readLiquibaseChangelogs): a project's changelogs may lie far from the other SQL of its
+ * repository (test fixtures, init scripts), or hold all of its SQL.
+ */
+export async function changelogsUnder(dir: string): Promise<string[]> {
+  const names = await glob(['**/*changelog*.{xml,yaml,yml,json}', '**/*master*.{xml,yaml,yml,json}'], { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
+  const out: string[] = [];
+  for (const f of names.sort()) if (await isChangelogFile(f)) out.push(f);
+  return out;
+}
+
+/**
  * The Liquibase projects `files` belong to, each master changelog followed (analysis/
  * liquibase-changelog.ts): the changelogs (XML, YAML or JSON whose root is databaseChangeLog) in
  * the files' folders, in the folders above them (up to the one holding `.git`) and right under

@@ -48,7 +48,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -114,6 +114,8 @@ class Project {
   apiLogged = '';
   /** the Liquibase changelogs the last readBeside read (paths): a change of one re-reads them */
   changelogs = new Set<string>();
+  /** the Liquibase changelogs under the folder (changelogsUnder, paths), followed wherever they lie: found by syncDisk, kept up by file events */
+  changelogFiles = new Set<string>();
   /** the parts of the Liquibase changelogs' own SQL put in the engine by the last readBeside (Workspace.liquibaseParts), with their changelogs' ids */
   parts = new Map<string, string>();
   constructor(
@@ -554,6 +556,7 @@ export class PgRlsLintServer {
     for (let i = 0; i < toRead.length; i += READ_CONCURRENCY) {
       await Promise.all(toRead.slice(i, i + READ_CONCURRENCY).map((p) => this.loadFromDisk(project, fileUri(p), p)));
     }
+    project.changelogFiles = new Set((await changelogsUnder(project.folder.path)).filter((p) => this.projects.size <= 1 || this.projectOf(fileUri(p)).project === project));
     await this.readBeside(project);
   }
 
@@ -569,7 +572,8 @@ export class PgRlsLintServer {
     const root = project.folder;
     if (!root) return;
     const problems: string[] = [];
-    const paths = project.ws.files().filter((id) => !project.parts.has(id)).map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
+    // (and the changelogs under the folder: a project's may lie far from its other SQL files, or hold all of it)
+    const paths = [...project.ws.files().filter((id) => !project.parts.has(id)).map((id) => uriToPath(id)).filter((p): p is string => p !== undefined), ...project.changelogFiles];
     // (the workspace folder itself is shown as '': its postgrest.conf or .gmrc is `postgrest.conf`, not an absolute path)
     const ids = (folder: string) => {
       const rel = resolve(folder) === resolve(root.path) ? '' : (relativeTo(root.path, folder) ?? folder);
@@ -650,7 +654,13 @@ export class PgRlsLintServer {
         // (a Liquibase changelog: one read last time, or a file that is one now; any other XML, YAML or JSON file is none of the linter's)
         if (CHANGELOG_FILE.test(path)) {
           const { project } = this.projectOf(id);
-          if (project.folder && (project.changelogs.has(path) || (change.type !== FileChangeType.Deleted && (await isChangelogFile(path))))) apis.add(project);
+          if (!project.folder) continue;
+          const is = change.type !== FileChangeType.Deleted && (await isChangelogFile(path));
+          // (one named like a changelog: followed wherever it lies, changelogsUnder)
+          const named = /(?:changelog|master)[^\\/]*$/i.test(path);
+          if (named && is) project.changelogFiles.add(path);
+          else project.changelogFiles.delete(path);
+          if (project.changelogs.has(path) || is) apis.add(project);
           continue;
         }
         const { project, rel } = this.projectOf(id);
