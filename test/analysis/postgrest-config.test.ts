@@ -97,3 +97,32 @@ test('ok: readPostgrestSchemas finds the configuration next to or above the migr
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("ok: a UTF-16 .env or .conf that holds no PostgREST setting is not told about (Ayoubeleshi/ayoub-eleshi-main-project's Vite .env); one that does is, without speaking of psql", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pg-rls-lint-postgrest-'));
+  try {
+    const put = (rel: string, data: string | Buffer) => {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), data);
+    };
+    const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    put('repo/.git/HEAD', 'ref: refs/heads/main\n');
+    put('repo/.env', utf16le('# Gmail OAuth Configuration\nVITE_GMAIL_CLIENT_ID=x\n'));
+    put('repo/nginx.conf', utf16le('events {}\n'));
+    put('repo/supabase/migrations/20250101000000_init.sql', 'select 1;\n');
+    const ids = (folder: string) => ({ prefix: `${folder}/`, shown: `${folder.slice(root.length + 1)}/` });
+    const logs: string[] = [];
+    const log = (path: string, problem: string) => logs.push(`${path.slice(root.length + 1)}: ${problem}`);
+    const sql = [join(root, 'repo/supabase/migrations/20250101000000_init.sql')];
+    assert.deepEqual(await readPostgrestSchemas(sql, ids, log), []);
+    assert.deepEqual(logs, []);
+    // (one that would configure PostgREST: told, as a file the lint does not read, not as SQL psql would run)
+    put('repo/.env', utf16le('PGRST_DB_SCHEMAS=api\n'));
+    assert.deepEqual(await readPostgrestSchemas(sql, ids, log), []);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /^repo\/\.env: UTF-16 text \(byte-order mark\), which the lint does not read; save it as UTF-8; its schemas are not used/);
+    assert.doesNotMatch(logs[0]!, /psql/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -73,7 +73,7 @@ export async function loadConfig(cwd: string, configPath: string | undefined, ru
   let fileConfig = {};
   const path = configPath ? resolve(cwd, configPath) : join(cwd, CONFIG_FILE_NAME);
   if (configPath || existsSync(path)) {
-    const read = await readTextFile(path);
+    const read = await readTextFile(path, 'config');
     if (!read.ok) throw new CliError(`cannot read config ${toDisplay(cwd, path)}: ${read.reason}`);
     const { config, problems } = parseConfigText(read.text, ruleIds);
     const fatal = problems.find((p) => p.message.startsWith('invalid JSON') || p.message.includes('must be a JSON object'));

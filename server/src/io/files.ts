@@ -87,10 +87,15 @@ export async function discoverFiles(root: string, config: Config, log: (message:
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
+export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; reason: string; utf16?: string };
 
-/** Reads a text file as strict UTF-8 (BOM dropped, as editors do). Never throws. */
-export async function readTextFile(path: string): Promise<ReadResult> {
+/**
+ * Reads a text file as strict UTF-8 (BOM dropped, as editors do). Never throws. A UTF-16 file
+ * (a byte-order mark) is not read; its text comes back decoded as `utf16`, only for a reader of a
+ * configuration file to tell whether the file concerns it at all. `what` says whether the file is
+ * SQL (the reason then says psql cannot run it either) or a configuration file, which psql never runs.
+ */
+export async function readTextFile(path: string, what: 'sql' | 'config' = 'sql'): Promise<ReadResult> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -102,7 +107,17 @@ export async function readTextFile(path: string): Promise<ReadResult> {
     return { ok: false, missing: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
   }
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    return { ok: false, missing: false, reason: 'UTF-16 text (byte-order mark): PostgreSQL has no UTF-16 client encoding, so psql cannot run it either; save it as UTF-8' };
+    let utf16: string | undefined;
+    try {
+      utf16 = new TextDecoder(bytes[0] === 0xff ? 'utf-16le' : 'utf-16be').decode(bytes);
+    } catch {
+      utf16 = undefined;
+    }
+    const reason =
+      what === 'sql'
+        ? 'UTF-16 text (byte-order mark): PostgreSQL has no UTF-16 client encoding, so psql cannot run it either; save it as UTF-8'
+        : 'UTF-16 text (byte-order mark), which the lint does not read; save it as UTF-8';
+    return { ok: false, missing: false, reason, ...(utf16 !== undefined ? { utf16 } : {}) };
   }
   if (bytes.includes(0)) return { ok: false, missing: false, reason: 'binary file (contains NUL bytes)' };
   try {
@@ -158,7 +173,7 @@ async function readBesideFiles<T>(
     const names = ids(folder);
     if (!names) continue;
     const path = join(folder, name);
-    const read = await readTextFile(path);
+    const read = await readTextFile(path, 'config');
     if (!read.ok) {
       if (!read.missing) log(path, `${read.reason}; ${what} not used${then}`);
       continue;
@@ -208,12 +223,12 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
     if (!names || out.some((p) => p.folder === names.prefix)) continue;
     // (a few folders up at most: sqitch runs where its configuration is, usually the repository's root)
     for (let dir = folder, up = 0; up < 5; dir = dirname(dir), up++) {
-      const conf = await readTextFile(join(dir, 'sqitch.conf'));
+      const conf = await readTextFile(join(dir, 'sqitch.conf'), 'config');
       if (conf.ok) {
         const layout = sqitchLayout(conf.text);
         if (resolve(dir, layout.deployDir) !== resolve(folder, 'deploy')) break;
         const path = resolve(dir, layout.planFile);
-        const read = await readTextFile(path);
+        const read = await readTextFile(path, 'config');
         if (!read.ok) {
           if (!read.missing) log(path, `${read.reason}; its order is not used`);
           break;
@@ -523,12 +538,15 @@ export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yam
 export async function readPostgrestSchemas(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<ApiSchemas[]> {
   const NOT_USED = '; its schemas are not used: the setting exposedSchemas decides';
   const out: ApiSchemas[] = [];
-  const read = async (path: string): Promise<string | undefined> => {
-    const r = await readTextFile(path);
+  // (`concerns`: whether a file the lint cannot read would configure PostgREST if it could: a
+  // UTF-16 .env of a Vite app, or an nginx.conf, is none of its business, and is not told about)
+  const read = async (path: string, concerns: (text: string) => boolean): Promise<string | undefined> => {
+    const r = await readTextFile(path, 'config');
     if (r.ok) return r.text;
-    if (!r.missing) log(path, `${r.reason}${NOT_USED}`);
+    if (!r.missing && (r.utf16 === undefined || concerns(r.utf16))) log(path, `${r.reason}${NOT_USED}`);
     return undefined;
   };
+  const mentionsPgrst = (text: string) => /\bPGRST_/.test(text);
   /** the folder's configuration: schemas, or null when it has none (or one not used) */
   const configOf = async (dir: string): Promise<ApiSchemas | null | 'none'> => {
     let names: string[];
@@ -544,7 +562,7 @@ export async function readPostgrestSchemas(files: Iterable<string>, ids: Project
     for (const n of ['postgrest.conf', ...confs.filter((c) => c !== 'postgrest.conf')]) {
       if (!confs.includes(n)) continue;
       const path = join(dir, n);
-      const text = await read(path);
+      const text = await read(path, isPostgrestConf);
       if (text === undefined || !isPostgrestConf(text)) continue;
       confFound = true;
       const r = postgrestConfSchemas(text);
@@ -553,11 +571,11 @@ export async function readPostgrestSchemas(files: Iterable<string>, ids: Project
     }
     let env: Got | undefined;
     let envFound = false;
-    const dotenv = names.includes('.env') ? await read(join(dir, '.env')) : undefined;
+    const dotenv = names.includes('.env') ? await read(join(dir, '.env'), mentionsPgrst) : undefined;
     for (const n of COMPOSE_FILES) {
       if (!names.includes(n)) continue;
       const path = join(dir, n);
-      const text = await read(path);
+      const text = await read(path, mentionsPgrst);
       if (text === undefined || !/\bPGRST_/.test(text)) continue;
       envFound = true;
       const r = envSchemas(text, dotenv === undefined ? {} : dotenvVars(dotenv));
@@ -621,9 +639,9 @@ export async function readInitdbScripts(files: Iterable<string>, ids: ProjectIds
     for (const n of COMPOSE_FILES) {
       const path = join(dir, n);
       if (!existsSync(path)) continue;
-      const r = await readTextFile(path);
+      const r = await readTextFile(path, 'config');
       if (!r.ok) {
-        if (!r.missing) log(path, `${r.reason}; the files it mounts into /docker-entrypoint-initdb.d/ are replayed in path order`);
+        if (!r.missing && (r.utf16 === undefined || r.utf16.includes('docker-entrypoint-initdb.d'))) log(path, `${r.reason}; the files it mounts into /docker-entrypoint-initdb.d/ are replayed in path order`);
         continue;
       }
       const mounts = composeInitdbMounts(r.text);

@@ -66,7 +66,7 @@ export interface ResolvedConfig {
 export async function readConfigFile(folderPath: string): Promise<ConfigFileState & { unreadable?: string }> {
   const path = join(folderPath, CONFIG_FILE_NAME);
   const uri = fileUri(path);
-  const r = await readTextFile(path);
+  const r = await readTextFile(path, 'config');
   if (r.ok) return { uri, path, text: r.text };
   return r.missing ? { uri, path } : { uri, path, unreadable: r.reason };
 }
