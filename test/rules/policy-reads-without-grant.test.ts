@@ -4,7 +4,7 @@
 // true folds the OR away, and then nothing is checked.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -312,4 +312,39 @@ CREATE POLICY history_of_visible ON applications_history FOR SELECT TO staff
   const { mine: allMine } = lintFiles([{ file: 'm.sql', text: all }], ID);
   assert.equal(allMine.length, 1);
   assert.match(allMine[0]!.message, /clerk and operator hold SELECT on public\.applications themselves: their queries pass this check, and only a SELECT run as staff itself \(after SET ROLE staff\) fails\./);
+});
+
+// Calibration cal158 (rifkiri/betterme: its last migrations REVOKE SELECT from anon on every table of
+// public, goals and goal_assignments alike, and keep anon's UPDATE and INSERT): a role without SELECT on
+// the policy's own table is refused there first by any statement that reads one of its columns, so not
+// every UPDATE fails on the table the sub-select reads.
+test("err (wording): a role without SELECT on the policy's own table either: an UPDATE reading a column fails on that table, one reading none on the sub-select's; INSERT … RETURNING alike (PGlite)", async () => {
+  const sql = `CREATE TABLE public.goals (id int PRIMARY KEY, user_id uuid, title text);
+CREATE TABLE public.goal_assignments (goal_id int, user_id uuid);
+ALTER TABLE public.goals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.goal_assignments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY goals_update ON public.goals FOR UPDATE USING (user_id = auth.uid() OR EXISTS (SELECT 1 FROM public.goal_assignments a WHERE a.goal_id = goals.id AND a.user_id = auth.uid()));
+CREATE POLICY assignments_insert ON public.goal_assignments FOR INSERT WITH CHECK (EXISTS (SELECT 1 FROM public.goals g WHERE g.id = goal_id));
+GRANT SELECT, INSERT, UPDATE ON public.goals, public.goal_assignments TO anon;
+REVOKE SELECT ON TABLE public.goals FROM anon;
+REVOKE SELECT ON TABLE public.goal_assignments FROM anon;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20260710110026_lockdown.sql', text: sql }], ID);
+  const update = mine.find((f) => f.message.includes('"goals_update"'))!;
+  const insert = mine.find((f) => f.message.includes('"assignments_insert"'))!;
+  assert.match(update.message, /every UPDATE on public\.goals by anon fails with 42501: one that reads a column of public\.goals \(in a WHERE, a SET expression or RETURNING\) with permission denied for table goals, as it has no SELECT on public\.goals either; one that reads none with permission denied for table goal_assignments\./);
+  assert.match(insert.message, /every INSERT on public\.goal_assignments by anon fails with 42501: one that reads a column of public\.goal_assignments .* with permission denied for table goal_assignments, .*; one that reads none with permission denied for table goals\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q('INSERT INTO public.goals VALUES (1, NULL, \'a\')');
+    await q('SET ROLE anon');
+    const noColumn = await tryQuery(q, `UPDATE public.goals SET title = 'x'`);
+    assert.equal(noColumn.ok ? 'ok' : `${noColumn.error.code} ${noColumn.error.message}`, '42501 permission denied for table goal_assignments');
+    const where = await tryQuery(q, `UPDATE public.goals SET title = 'y' WHERE id = 1`);
+    assert.equal(where.ok ? 'ok' : `${where.error.code} ${where.error.message}`, '42501 permission denied for table goals');
+    const plain = await tryQuery(q, `INSERT INTO public.goal_assignments VALUES (1, NULL)`);
+    assert.equal(plain.ok ? 'ok' : `${plain.error.code} ${plain.error.message}`, '42501 permission denied for table goals');
+    await expectPgError(q(`INSERT INTO public.goal_assignments VALUES (1, NULL) RETURNING goal_id`), '42501', 'permission denied for table goal_assignments');
+  });
 });

@@ -134,13 +134,25 @@ export const policyReadsWithoutGrant = defineRule({
                 edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(rel!.schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
               },
             ];
+      // (roles that hold no SELECT on the policy's own table either: PostgreSQL checks the statement's own
+      // table first, and a statement that reads a column of it needs SELECT there, so it is refused on that
+      // table before the policy's sub-select is checked. rifkiri/betterme, anon after its REVOKEs: PGlite,
+      // UPDATE goals SET title = 'x' fails with permission denied for table goal_assignments, and
+      // UPDATE goals SET title = 'y' WHERE id = 1 with permission denied for table goals)
+      const blind = p.command === 'select' ? [] : g.roles.filter((r) => cannotReadKept(model, t.key, r));
+      const readsColumn = `reads a column of ${t.key} (in a WHERE, a SET expression or RETURNING)`;
+      const fails =
+        blind.length && blind.length === g.roles.length
+          ? `so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501: ${cmd === 'query' ? `a SELECT, or a statement that ${readsColumn}, with permission denied for table ${t.name}, as ${one ? 'it has' : 'they have'} no SELECT on ${t.key} either; an INSERT, UPDATE or DELETE that reads none` : `one that ${readsColumn} with permission denied for table ${t.name}, as ${one ? 'it has' : 'they have'} no SELECT on ${t.key} either; one that reads none`} with permission denied for ${kind} ${name}.`
+          : `so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for ${kind} ${name}.` +
+            (blind.length ? ` (${roleList(blind)} ${blind.length === 1 ? 'has' : 'have'} no SELECT on ${t.key} either: ${cmd === 'query' ? `a SELECT of ${blind.length === 1 ? 'it' : 'theirs'}, or a statement that ${readsColumn},` : `a ${cmd} of ${blind.length === 1 ? 'its' : 'theirs'} that ${readsColumn}`} fails before that, with permission denied for table ${t.name}.)` : '');
       report({
         file,
         start: g.location,
         end: identEnd(textOfFile(model, file), g.location),
         message:
           `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
-          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for ${kind} ${name}.` +
+          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, ${fails}` +
           (rel ? membersText(model, g, rel, cmd) : '') +
           ' ' +
           what,
