@@ -82,3 +82,69 @@ test('ok: a loop dropping each policy to create it again wrapped keeps the polic
     assert.equal((await q('DELETE FROM public.categories WHERE id = 1 RETURNING id')).length, 1, 'the merged SELECT policy lets the WHERE reach the row: not 0 rows');
   });
 });
+
+// Calibration cal158 (rifkiri/betterme's last migration): a loop over pg_policies moving every
+// policy for PUBLIC of some tables to authenticated with ALTER POLICY … TO. The replay did not follow
+// it: those policies were still for PUBLIC, so anon, whose SELECT the project revokes, was said to
+// fail every UPDATE with 42501 (policy-reads-without-grant) and the policies to have no TO clause.
+const ROLE_LOOP_BASE = `create table public.goals (id int primary key, user_id uuid, title text);
+create table public.goal_assignments (goal_id int, user_id uuid);
+create table public.notes (id int primary key, user_id uuid);
+alter table public.goals enable row level security;
+alter table public.goal_assignments enable row level security;
+alter table public.notes enable row level security;
+create policy "assignees update goals" on public.goals for update using (user_id = auth.uid() or exists (select 1 from public.goal_assignments a where a.goal_id = goals.id and a.user_id = auth.uid()));
+create policy "own assignments" on public.goal_assignments for select to authenticated using (user_id = auth.uid());
+create policy "own notes" on public.notes for select using (user_id = auth.uid());
+grant select, insert, update, delete on public.goals, public.goal_assignments, public.notes to anon, authenticated;
+revoke select on table public.goals from anon;
+revoke select on table public.goal_assignments from anon;
+`;
+const ROLE_LOOP = `do $$
+declare pol record;
+begin
+  for pol in select tablename, policyname from pg_policies
+    where schemaname = 'public' and roles @> array['public'::name] and tablename in ('goals', 'goal_assignments')
+  loop
+    execute format('ALTER POLICY %I ON public.%I TO authenticated;', pol.policyname, pol.tablename);
+  end loop;
+end $$;
+`;
+
+test("ok: a loop over pg_policies altering the listed tables' policies for PUBLIC TO authenticated is replayed: they no longer apply to anon (no 42501 claimed for it, no missing TO clause); a table it does not list keeps its PUBLIC policy (PGlite)", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250101000000_schema.sql', text: ROLE_LOOP_BASE },
+    { file: 'supabase/migrations/20250201000000_to_authenticated.sql', text: ROLE_LOOP },
+  ];
+  const { findings } = lintFiles(files, 'policy-reads-without-grant');
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-reads-without-grant').map((f) => f.message.slice(0, 40)), []);
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-applies-to-public').map((f) => f.message.match(/^Policy "([^"]+)"/)?.[1]), ['own notes']);
+  // (before the loop, as the first migration leaves them: anon is said to fail, as it does)
+  const before = lintFiles([files[0]!], 'policy-reads-without-grant');
+  assert.equal(before.mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(ROLE_LOOP_BASE);
+    await q(`insert into public.goals values (1, '${TENANT_A}', 'a')`);
+    await q('savepoint before_loop');
+    await q('set role anon');
+    await assert.rejects(q(`update public.goals set title = 'x'`), /permission denied for table goal_assignments/);
+    await q('rollback to savepoint before_loop');
+    await q(ROLE_LOOP);
+    const roles = await q(`select tablename, policyname, roles::text from pg_policies where schemaname = 'public' order by tablename, policyname`);
+    assert.deepEqual(roles, [
+      { tablename: 'goal_assignments', policyname: 'own assignments', roles: '{authenticated}' },
+      { tablename: 'goals', policyname: 'assignees update goals', roles: '{authenticated}' },
+      { tablename: 'notes', policyname: 'own notes', roles: '{public}' },
+    ]);
+    await q('set role anon');
+    // (no policy applies to anon now: its UPDATE changes no row, and no privilege on goal_assignments is checked)
+    const r = await q.db.query(`update public.goals set title = 'x'`);
+    assert.equal(r.affectedRows, 0);
+    await q('reset role');
+    await q(actAs(TENANT_A));
+    await q('set role authenticated');
+    const mine = await q.db.query(`update public.goals set title = 'y'`);
+    assert.equal(mine.affectedRows, 1);
+  });
+});

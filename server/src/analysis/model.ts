@@ -1761,6 +1761,8 @@ interface OpDynamic extends OpBase {
   functionGrants: OpGrant[];
   /** a rewrite of the policies pg_policies returns wrapping calls in sub-selects */
   wraps: PolicyCallWrap[];
+  /** a loop over pg_policies giving each policy it lists other roles (`ALTER POLICY %I ON public.%I TO authenticated`) */
+  roleLoops: PolicyRoleLoop[];
   /** `SELECT f('users')`: a call with literal values, whose function's callTemplates the replay runs (replayCall) */
   call: LiteralCall | undefined;
 }
@@ -2172,8 +2174,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const rlsLoops = body && stmt.kind === 'DoStmt' ? dynamicRlsCatalogLoops(file, body) : [];
         const tableDrops = body && stmt.kind === 'DoStmt' ? dynamicTableDropLoops(file, body) : [];
         const call = stmt.kind === 'SelectStmt' && stmt.origin === 'file' ? literalCall(n) : undefined;
-        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length || tableDrops.length || call)
-          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, tableDrops, functionGrants, wraps, call };
+        const roleLoops = body && stmt.kind === 'DoStmt' ? dynamicPolicyRoleLoops(body) : [];
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length || tableDrops.length || roleLoops.length || call)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, tableDrops, functionGrants, wraps, roleLoops, call };
         break;
       }
       case 'RenameStmt':
@@ -2266,6 +2269,86 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
   const written = body.dynamicExecutes.map((d) => /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+([A-Za-z_][\w$]*)\s*\./i.exec(d.text)?.[1]).find((x) => x !== undefined);
   if (written !== undefined && written.toLowerCase() !== schema) return [];
   return [{ schema, names, definersOnly, withoutSetting, setting: settings[0]! }];
+}
+
+/**
+ * A DO block's loop over pg_policies giving every policy it lists other roles by dynamic SQL:
+ * `FOR pol IN SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' AND roles @>
+ * ARRAY['public'::name] AND tablename IN (…) LOOP EXECUTE format('ALTER POLICY %I ON public.%I TO
+ * authenticated;', pol.policyname, pol.tablename)` (rifkiri/betterme's last migration, moving its
+ * policies for PUBLIC to authenticated). `schemas`, `tables`: what its WHERE keeps (undefined: any);
+ * `except`: the policies it leaves out by name; `withRoles`: the roles a policy must have among its
+ * own (`roles @> ARRAY['public'::name]`, `'public' = ANY (roles)`); `roles`: the ones it gets.
+ */
+export interface PolicyRoleLoop {
+  schemas: string[] | undefined;
+  tables: string[] | undefined;
+  except: string[];
+  withRoles: string[];
+  roles: string[];
+}
+
+/** `format('ALTER POLICY %I ON public.%I TO authenticated', …)` or `ON %I.%I`: the schema written (group 1, none for %I), the roles (group 2), the arguments (group 3). */
+const DYNAMIC_ALTER_POLICY_TO = /^\s*format\s*\(\s*'ALTER\s+POLICY\s+%I\s+ON\s+(?:([A-Za-z_][\w$]*)|%I)\s*\.\s*%I\s+TO\s+([^';%]+?)\s*;?\s*'\s*,([^()]*)\)\s*$/i;
+
+/** The block's policy role loops (see PolicyRoleLoop): one EXECUTE altering the roles of what one query of pg_policies lists, every condition of its WHERE understood; else none. */
+function dynamicPolicyRoleLoops(body: FunctionBody): PolicyRoleLoop[] {
+  const alters = body.dynamicExecutes.filter((d) => /\balter\s+policy\b/i.test(d.text));
+  if (alters.length !== 1) return [];
+  const m = DYNAMIC_ALTER_POLICY_TO.exec(alters[0]!.text);
+  if (!m) return [];
+  // (the arguments in the placeholders' order: the policy's name, the schema's when %I writes it, the table's)
+  const args = m[3]!.split(',').map((a) => a.trim().toLowerCase().replace(/^.*\./, ''));
+  const wanted = m[1] === undefined ? ['policyname', 'schemaname', 'tablename'] : ['policyname', 'tablename'];
+  if (args.length !== wanted.length || args.some((a, i) => a !== wanted[i])) return [];
+  const roles: string[] = [];
+  for (const r of m[2]!.split(',')) {
+    const t = r.trim();
+    const q = /^"((?:[^"]|"")+)"$/.exec(t);
+    if (q) roles.push(q[1]!.replace(/""/g, '"'));
+    else if (/^[A-Za-z_][\w$]*$/.test(t)) roles.push(t.toLowerCase());
+    else return [];
+  }
+  const isCatalog = (rv: Node) => rv?.relname === 'pg_policies' && (rv.schemaname === undefined || rv.schemaname === 'pg_catalog');
+  const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && census(b.node).rangeVars.some(isCatalog));
+  if (queries.length !== 1 || queries[0]!.assigns) return [];
+  const q = queries[0]!.node;
+  const from: Node[] = q?.fromClause ?? [];
+  if (from.length !== 1 || !isCatalog(from[0]?.RangeVar)) return [];
+  const loop: PolicyRoleLoop = { schemas: m[1] === undefined ? undefined : [m[1].toLowerCase()], tables: undefined, except: [], withRoles: [], roles };
+  const strings = (values: Node[] | undefined): string[] | undefined => {
+    if (!Array.isArray(values) || !values.length) return undefined;
+    const out = values.map((v) => stringConst(v) ?? stringConst(v?.TypeCast?.arg));
+    return out.every((x) => typeof x === 'string') ? (out as string[]) : undefined;
+  };
+  for (const c of conjuncts(q.whereClause)) {
+    const e = c?.A_Expr;
+    if (!e) return [];
+    const op = sval(e.name?.[0]);
+    const col = lastColumn(e.lexpr);
+    const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+    if ((col === 'schemaname' || col === 'tablename') && op === '=') {
+      const v = strings(values);
+      if (!v) return [];
+      if (col === 'tablename') loop.tables = v;
+      // (a schema the EXECUTE does not write is one its ALTER POLICY does not reach)
+      else if (loop.schemas && !v.every((x) => loop.schemas!.includes(x))) return [];
+      else loop.schemas = v;
+    } else if (col === 'policyname' && op === '<>') {
+      const v = strings(values);
+      if (!v) return [];
+      loop.except.push(...v);
+    } else if (col === 'roles' && op === '@>' && e.kind === 'AEXPR_OP') {
+      const v = strings(e.rexpr?.A_ArrayExpr?.elements ?? e.rexpr?.TypeCast?.arg?.A_ArrayExpr?.elements);
+      if (!v) return [];
+      loop.withRoles.push(...v);
+    } else if (e.kind === 'AEXPR_OP_ANY' && op === '=' && lastColumn(e.rexpr) === 'roles') {
+      const v = stringConst(e.lexpr) ?? stringConst(e.lexpr?.TypeCast?.arg);
+      if (v === undefined) return [];
+      loop.withRoles.push(v);
+    } else return [];
+  }
+  return [loop];
 }
 
 /** A condition keeping the functions with no search_path setting: `proconfig IS NULL OR NOT EXISTS (… option_name = 'search_path')` (camerpulse), `NOT (proconfig::text LIKE '%search_path%')`. */
@@ -5282,6 +5365,26 @@ class Replay {
           this.ownPolicy(p, this.ownTable(t).policies).wrapped = { using: p.using, calls: before ? [...before, ...w.calls] : w.calls };
         }
       }
+    }
+    for (const l of op.roleLoops) {
+      // (each policy pg_policies lists then: on a table it keeps, not left out by name, holding the roles its WHERE asks for)
+      const reaches = (p: Policy) => {
+        const dot = p.table.indexOf('.');
+        const schema = p.table.slice(0, dot);
+        const name = p.table.slice(dot + 1);
+        return (!l.schemas || l.schemas.includes(schema)) && (!l.tables || l.tables.includes(name)) && !l.except.includes(p.name) && l.withRoles.every((r) => p.roles.includes(r));
+      };
+      const give = (p: Policy, list: Policy[]) => {
+        const own = this.ownPolicy(p, list);
+        own.roles = l.roles.slice();
+        own.implicitPublic = false;
+      };
+      for (const t of [...this.tables.values()]) {
+        if (!t.policies.some(reaches)) continue;
+        const owned = this.ownTable(t);
+        for (const p of [...owned.policies]) if (reaches(p)) give(p, owned.policies);
+      }
+      for (const p of [...this.orphanPolicies]) if (reaches(p)) give(p, this.orphanPolicies);
     }
     for (const loop of op.loops ?? []) {
       const of = (schema: string, name: string) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema));
