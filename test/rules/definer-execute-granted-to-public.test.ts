@@ -867,3 +867,41 @@ AS $$ SELECT EXISTS (SELECT 1 FROM public.tenant_users WHERE tenant_id = t) AND 
   });
   assert.equal(called, 'called', 'CREATE OR REPLACE keeps the privileges: PUBLIC, and so anon, still holds EXECUTE');
 });
+
+// Calibration cal158 (rifkiri/betterme's last migration): a DO block's loop over pg_proc keeping the
+// SECURITY DEFINER functions of public, with two EXECUTEs per function — REVOKE EXECUTE ON FUNCTION
+// public.%I(%s) FROM anon, public, then GRANT … TO authenticated. The replay followed a loop of one
+// `%s` EXECUTE only, with no condition on prosecdef: its four definers were still said to be
+// executable by PUBLIC.
+test("ok: a loop over pg_proc's SECURITY DEFINER functions of public revoking EXECUTE from anon and PUBLIC, then granting it to authenticated (format('… public.%I(%s) …')), is replayed: not reported; an invoker function keeps PUBLIC's EXECUTE (PGlite)", async () => {
+  const sql = `CREATE TABLE public.goals (id uuid PRIMARY KEY, user_id uuid);
+ALTER TABLE public.goals ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_goal_owner(_goal uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$ SELECT EXISTS (SELECT 1 FROM public.goals g WHERE g.id = _goal AND g.user_id = auth.uid()) $$;
+CREATE FUNCTION public.plain_helper() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 1 $$;
+DO $$
+DECLARE func RECORD;
+BEGIN
+    FOR func IN
+        SELECT p.proname, pg_get_function_identity_arguments(p.oid) as args
+        FROM pg_proc p JOIN pg_namespace n ON p.pronamespace = n.oid
+        WHERE n.nspname = 'public' AND p.prosecdef = true
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION public.%I(%s) FROM anon, public;', func.proname, func.args);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION public.%I(%s) TO authenticated;', func.proname, func.args);
+    END LOOP;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20260730083752_lockdown.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => f.message.slice(0, 60)), []);
+  // (without the loop: reported, as before)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20260730083752_lockdown.sql', text: sql.slice(0, sql.indexOf('DO $$')) }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    const rows = await q(`SELECT has_function_privilege('anon', 'public.is_goal_owner(uuid)', 'EXECUTE') AS anon_definer,
+      has_function_privilege('authenticated', 'public.is_goal_owner(uuid)', 'EXECUTE') AS auth_definer,
+      (SELECT proacl::text FROM pg_proc WHERE proname = 'is_goal_owner') LIKE '%=X/%' AND (SELECT proacl::text FROM pg_proc WHERE proname = 'is_goal_owner') NOT LIKE '%{=X/%' AND (SELECT proacl::text FROM pg_proc WHERE proname = 'is_goal_owner') NOT LIKE '%,=X/%' AS public_revoked,
+      has_function_privilege('anon', 'public.plain_helper()', 'EXECUTE') AS anon_invoker`);
+    assert.deepEqual(rows, [{ anon_definer: false, auth_definer: true, public_revoked: true, anon_invoker: true }]);
+  });
+});

@@ -1712,6 +1712,8 @@ interface OpGrant extends OpBase {
   /** ON FUNCTION: the functions named */
   funcs: FuncRef[];
   execute: boolean;
+  /** with `schemas`: only the SECURITY DEFINER functions of them (a DO block's loop over pg_proc keeping `prosecdef`) */
+  definersOnly?: true;
   /** the event when it depends on the statement alone (no functions, no search_path) */
   event: GrantEvent | undefined;
 }
@@ -2492,7 +2494,7 @@ function dynamicRlsChanges(file: ParsedFile, body: FunctionBody, ds: string): Op
 }
 
 /** `format('REVOKE ALL ON FUNCTION %s FROM anon', f)`: a statement run on each function of a loop. */
-const FUNCTION_GRANT = /^\s*format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILEGES)?|EXECUTE)\s+ON\s+(?:FUNCTION|ROUTINE)\s+%s\s+(TO|FROM)\s+((?:"?[A-Za-z_][\w$]*"?\s*,\s*)*"?[A-Za-z_][\w$]*"?)\s*;?\s*'/i;
+const FUNCTION_GRANT = /^\s*format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILEGES)?|EXECUTE)\s+ON\s+(?:FUNCTION|ROUTINE)\s+(?:%s|(?:[A-Za-z_][\w$]*\s*\.\s*)?%I\s*\(\s*%s\s*\))\s+(TO|FROM)\s+((?:"?[A-Za-z_][\w$]*"?\s*,\s*)*"?[A-Za-z_][\w$]*"?)\s*;?\s*'/i;
 
 /**
  * A DO block's loop over the functions of one schema (`FOR f IN SELECT p.oid::regprocedure FROM
@@ -2501,28 +2503,40 @@ const FUNCTION_GRANT = /^\s*format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILE
  * (it acts on the functions that exist when it runs). Only a block with one such query and
  * statement; nothing when its query filters on anything but the schema.
  */
-function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute'>> {
-  const grants = body.dynamicExecutes.map((d) => FUNCTION_GRANT.exec(d.text)).filter((m): m is RegExpExecArray => !!m);
-  if (grants.length !== 1) return [];
-  const m = grants[0]!;
+function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute' | 'definersOnly'>> {
+  // (one EXECUTE, or several — rifkiri/betterme's REVOKE … FROM anon, public then GRANT … TO
+  // authenticated of each SECURITY DEFINER function — each applied in turn to what the one query lists)
+  const execs = body.dynamicExecutes.map((d) => ({ d, m: FUNCTION_GRANT.exec(d.text) }));
+  const grants = execs.filter((x): x is { d: DynamicExecute; m: RegExpExecArray } => !!x.m);
+  if (grants.length === 0 || (grants.length > 1 && grants.length !== execs.length)) return [];
   const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && relationsIn(b.node).some((r) => r.name === 'pg_proc'));
   if (queries.length !== 1) return [];
   let schema: string | undefined;
   let other = false;
+  let definersOnly = false;
   for (const c of conjuncts(queries[0]!.node?.whereClause)) {
     const e = c?.A_Expr;
-    const col = e ? lastColumn(e.lexpr) : undefined;
+    const col = e ? lastColumn(e.lexpr) : c?.ColumnRef ? lastColumn(c) : undefined;
     const v = e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '=' ? stringConst(e.rexpr) ?? stringConst(e.rexpr?.TypeCast?.arg) : undefined;
     // (n.nspname = 'public', or p.pronamespace = 'public'::regnamespace)
     if ((col === 'nspname' || col === 'pronamespace') && v !== undefined) schema = v.toLowerCase();
     else if (col === 'prokind' || col === 'proisagg') continue; // (functions only: still every function)
+    // (`p.prosecdef = true`, or `p.prosecdef` alone: the SECURITY DEFINER ones)
+    else if (col === 'prosecdef' && (!e || (sval(e.name?.[0]) === '=' && e.rexpr?.A_Const?.boolval?.boolval === true))) definersOnly = true;
     else other = true;
   }
   if (!schema || other) return [];
-  const isGrant = m[1]!.toUpperCase() === 'GRANT';
-  if (isGrant !== (m[3]!.toUpperCase() === 'TO')) return [];
-  const grantees = m[4]!.split(',').map(foldIdent);
-  return [{ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: [schema], execute: true }];
+  const out: Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute' | 'definersOnly'>> = [];
+  for (const { d, m } of grants) {
+    // (`public.%I(%s)`: the schema it writes must be the one the query keeps)
+    const written = /ON\s+(?:FUNCTION|ROUTINE)\s+([A-Za-z_][\w$]*)\s*\.\s*%I/i.exec(d.text)?.[1];
+    if (written !== undefined && written.toLowerCase() !== schema) return [];
+    const isGrant = m[1]!.toUpperCase() === 'GRANT';
+    if (isGrant !== (m[3]!.toUpperCase() === 'TO')) return [];
+    const grantees = m[4]!.split(',').map(foldIdent);
+    out.push({ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: [schema], execute: true, ...(definersOnly ? { definersOnly: true as const } : {}) });
+  }
+  return out;
 }
 
 /** A function as a string names it: `public.emails()`, `"My fn"(uuid, text)`, `f` (its name parts, and its argument types if listed). */
@@ -5229,8 +5243,15 @@ class Replay {
         objects = [];
         if (op.schemas) {
           for (const schema of op.schemas) {
-            objects.push(`schema:${schema}`);
-            for (const list of this.functions.values()) for (const f of list) if (f.schema === schema) targets.push(f);
+            // (only its SECURITY DEFINER functions: those, by signature, not the whole schema)
+            if (!op.definersOnly) objects.push(`schema:${schema}`);
+            for (const list of this.functions.values()) {
+              for (const f of list) {
+                if (f.schema !== schema || (op.definersOnly && !f.securityDefiner)) continue;
+                targets.push(f);
+                if (op.definersOnly) objects.push(f.signature);
+              }
+            }
           }
         } else {
           for (let i = 0; i < op.funcs.length; i++) {
