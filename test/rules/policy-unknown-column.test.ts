@@ -911,3 +911,53 @@ test("ok: a policy on a table the migrations never create, calling a function (o
     assert.deepEqual(await policies(q), ['Admins can view all profiles']);
   });
 });
+
+test('err: a column an earlier ALTER TABLE … DROP COLUMN or RENAME COLUMN took away: PostgreSQL rejects the CREATE POLICY with 42703 and the policy is never made; reported, the message naming the statement (and the new name)', async () => {
+  const table = 'CREATE TABLE public.docs (id uuid PRIMARY KEY, owner_id uuid, author_id uuid, title text);\nALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;\n';
+  const cases: Array<[string, string, RegExp]> = [
+    ['ALTER TABLE public.docs DROP COLUMN owner_id;\n', 'CREATE POLICY p ON public.docs FOR SELECT USING (owner_id = auth.uid());\n', /names the column owner_id, which public\.docs no longer has here: ALTER TABLE … DROP COLUMN at 2_b\.sql:1, before this statement, dropped it\. .*42703 column "owner_id" does not exist/],
+    ['ALTER TABLE docs RENAME COLUMN owner_id TO user_id;\n', 'CREATE POLICY p ON public.docs FOR SELECT USING (docs.owner_id = auth.uid());\n', /names the column docs\.owner_id, which public\.docs no longer has here: ALTER TABLE … RENAME COLUMN at 2_b\.sql:1, before this statement, renamed it to user_id\. .*42703 column docs\.owner_id does not exist.*by its new name, user_id/],
+    ['ALTER TABLE public.docs DROP COLUMN IF EXISTS owner_id;\n', 'CREATE POLICY p ON public.docs FOR SELECT USING (EXISTS (SELECT 1 FROM public.docs d2 WHERE d2.id = id AND owner_id = auth.uid()));\n', /names the column owner_id, which public\.docs no longer has here: ALTER TABLE … DROP COLUMN/],
+  ];
+  for (const [b, c, re] of cases) {
+    const files = [{ file: 'm/1_a.sql', text: table }, { file: 'm/2_b.sql', text: b }, { file: 'm/3_c.sql', text: c }];
+    const { ws, mine } = lintFiles(files, ID);
+    assert.equal(mine.length, 1, c);
+    assert.match(mine[0]!.message, re);
+    assert.match(textAt(ws, mine[0]!), /owner_id$/);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok', '42703']);
+      assert.deepEqual(await policies(q), []);
+    });
+  }
+});
+
+test('ok: a DROP / RENAME COLUMN that may not have run or may fail, or that comes after the policy, or a name renamed back: not reported, and PostgreSQL creates the policy where the migrations say it does', async () => {
+  const table = 'CREATE TABLE public.docs (id uuid PRIMARY KEY, owner_id uuid, title text);\nALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;\n';
+  const policy = 'CREATE POLICY p ON public.docs FOR SELECT USING (owner_id = auth.uid());\n';
+  const cases: Array<[string, string]> = [
+    // in a DO block: it may sit in an IF
+    ["DO $$ BEGIN IF false THEN ALTER TABLE public.docs DROP COLUMN owner_id; END IF; END $$;\n", 'ok'],
+    // after the policy (CASCADE drops it with the column)
+    ['', 'ok'],
+    // renamed away and back
+    ['ALTER TABLE public.docs RENAME COLUMN owner_id TO user_id;\nALTER TABLE public.docs RENAME COLUMN user_id TO owner_id;\n', 'ok'],
+    // dropped and added again
+    ['ALTER TABLE public.docs DROP COLUMN owner_id;\nALTER TABLE public.docs ADD COLUMN owner_id uuid;\n', 'ok'],
+    // a view reads it: the DROP without CASCADE fails (2BP01) and the column stays
+    ['CREATE VIEW public.doc_owners AS SELECT owner_id FROM public.docs;\nALTER TABLE public.docs DROP COLUMN owner_id;\n', '2BP01'],
+    // a function's body may drop it
+    ["CREATE FUNCTION public.cleanup() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE public.docs DROP COLUMN owner_id; END $$;\n", 'ok'],
+  ];
+  for (const [b, code] of cases) {
+    const files = b === '' ? [{ file: 'm/1_a.sql', text: table }, { file: 'm/3_c.sql', text: policy + 'ALTER TABLE public.docs DROP COLUMN owner_id CASCADE;\n' }] : [{ file: 'm/1_a.sql', text: table }, { file: 'm/2_b.sql', text: b }, { file: 'm/3_c.sql', text: policy }];
+    assert.deepEqual(lintFiles(files, ID).mine, [], b);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      const codes = await runFilesInTransactions(q, files);
+      assert.equal(codes[codes.length - 1], 'ok', b);
+      if (code !== 'ok') assert.equal(codes[1], code, b);
+    });
+  }
+});

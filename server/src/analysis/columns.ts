@@ -174,6 +174,10 @@ export interface UnknownColumn {
   addedTo?: string;
   /** `t.x`: the table t names (or aliases), which has no column x */
   qualifiedBy?: Table;
+  /** the table (removedFrom, else the policy's) had the column, but this earlier ALTER TABLE … DROP COLUMN or RENAME COLUMN (to `renamedTo`) took it away */
+  removedAt?: Loc;
+  renamedTo?: string;
+  removedFrom?: string;
 }
 
 /**
@@ -729,6 +733,9 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
     const adds = ws.adds.get(own.key);
     if (adds !== undefined || readsTableWithAdds(model, p, ws)) result = addedLater(model, ws, own, p);
   }
+  // (a column an earlier DROP COLUMN or RENAME COLUMN took away for certain: read afresh, only for
+  // a policy naming a name some statement drops or renames, which the walk above leaves alone)
+  if (result === undefined && ws.changed.size !== 0) result = removedBefore(model, ws, own, p);
   // (a table first made with IF NOT EXISTS whose column other statements of the migrations use:
   // the table was made elsewhere with it, and that CREATE skipped; inpersonmarketplace's markets,
   // whose market_type an UPDATE uses long before the policy)
@@ -871,6 +878,178 @@ function firstAddAfter(model: Model, ws: WorkspaceColumnFacts, t: Table, p: Poli
     first ??= a;
   }
   return first && writtenBefore(model, p.created, first.loc) ? first.loc : undefined;
+}
+
+/**
+ * The first column the policy names that a table in its reach had but lost before the policy, for
+ * certain: a top-level ALTER TABLE … DROP COLUMN or ALTER TABLE … RENAME COLUMN between the table's
+ * CREATE TABLE and the policy took it away (PGlite: the CREATE POLICY fails with 42703 column "x"
+ * does not exist). Only where the replay tells each table's columns at the policy for certain
+ * (columnsAt); a name a function's body or a DO block may drop, add or rename (changedOn null) is
+ * never reported.
+ */
+function removedBefore(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy): UnknownColumn | undefined {
+  let names = false;
+  for (const e of [p.using, p.withCheck]) {
+    if (!e || names) continue;
+    for (const ref of census(e).columnRefs) {
+      const f: Node[] = ref.fields ?? [];
+      const last = f.length ? sval(f[f.length - 1]) : undefined;
+      if (last !== undefined && ws.changed.has(last) && ws.changedOn.get(last) !== null) {
+        names = true;
+        break;
+      }
+    }
+  }
+  if (!names || !writtenBefore(model, own.created, p.created)) return undefined;
+  const at = new Map<Table, ColumnsAt | null>();
+  const columnsOf = (t: Table): ColumnsAt | undefined => {
+    let v = at.get(t);
+    if (v === undefined) at.set(t, (v = columnsAt(model, ws, t, p.created) ?? null));
+    return v ?? undefined;
+  };
+  // (a table whose columns at the policy are not known for certain has every name: nothing is reported through it)
+  const u = check(model, ws, own, p, (rv) => model.tables.get(model.relKey(rv)), (t, name) => columnsOf(t)?.columns.has(name) ?? true, true);
+  if (!u || u.missingFrom) return undefined;
+  const name = u.column.slice(u.column.lastIndexOf('.') + 1);
+  if (ws.changedOn.get(name) === null) return undefined;
+  for (const t of u.qualifiedBy ? [u.qualifiedBy] : u.tables) {
+    const gone = columnsOf(t)?.removed.get(name);
+    if (gone) return { ...u, removedAt: gone.loc, ...(gone.to !== undefined ? { renamedTo: gone.to } : {}), ...(t === own ? {} : { removedFrom: t.key }) };
+  }
+  return undefined;
+}
+
+/** A table's columns where a statement runs, and the columns a DROP or RENAME COLUMN took away before it (by name: where, and the new name). */
+interface ColumnsAt {
+  columns: Set<string>;
+  removed: Map<string, { loc: Loc; to?: string }>;
+}
+
+/**
+ * The table's columns when the statement at `here` runs, replaying its CREATE TABLE's column list
+ * and the top-level ALTER TABLE … ADD / DROP COLUMN and RENAME COLUMN statements on it between;
+ * undefined where that is not certain: the columns not known (plainTable), the CREATE TABLE not
+ * before, the table renamed or another renamed to its name, an unqualified name that another
+ * table of the model has too, a statement on it in a DO block or a function's body (it may sit in an
+ * IF), or one that fails (a column dropped or renamed that it has not, added that it has: the
+ * statement fails and changes nothing, as PostgreSQL does, only if nothing else is uncertain —
+ * taken as uncertain).
+ */
+function columnsAt(model: Model, ws: WorkspaceColumnFacts, t: Table, here: Loc): ColumnsAt | undefined {
+  if (!plainTable(model, t, ws) || t.renamed || ws.renamedTo.has(t.name) || t.stmt.kind !== 'CreateStmt' || !writtenBefore(model, t.created, here)) return undefined;
+  const columns = new Set<string>();
+  for (const e of t.stmt.node?.tableElts ?? []) if (typeof e?.ColumnDef?.colname === 'string') columns.add(e.ColumnDef.colname);
+  const removed = new Map<string, { loc: Loc; to?: string }>();
+  const runs = statementRuns(model);
+  const list = model.statements;
+  let others: boolean | undefined;
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i]!;
+    const stmts = columnEventsOf(list, r).get(t.name);
+    if (stmts === undefined) continue;
+    for (const stmt of stmts) {
+      const n = stmt.node;
+      const loc: Loc = { file: r.file.file, start: stmt.start, end: stmt.end };
+      if (!writtenBefore(model, t.created, loc)) continue;
+      if (!writtenBefore(model, loc, here)) return { columns, removed };
+      if (n.relation.schemaname !== undefined) {
+        if (model.key([n.relation.schemaname, n.relation.relname]) !== t.key) continue;
+      } else {
+        // (an unqualified name: the search_path decides which table of that name it is)
+        others ??= [...model.tables.values()].some((x) => x !== t && x.name === t.name);
+        if (others || model.relKey(n.relation) !== t.key) return undefined;
+      }
+      if (stmt.origin !== 'file') return undefined;
+      if (stmt.kind === 'RenameStmt') {
+        const from = n.subname;
+        const to = n.newname;
+        if (typeof from !== 'string' || typeof to !== 'string' || !columns.has(from) || columns.has(to)) return undefined;
+        columns.delete(from);
+        columns.add(to);
+        removed.set(from, { loc, to });
+        removed.delete(to);
+        continue;
+      }
+      for (const c of n.cmds ?? []) {
+        const cmd = c?.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddColumn') {
+          const name = cmd.def?.ColumnDef?.colname;
+          if (typeof name !== 'string' || (columns.has(name) && !cmd.missing_ok)) return undefined;
+          columns.add(name);
+          removed.delete(name);
+        } else if (cmd?.subtype === 'AT_DropColumn') {
+          if (typeof cmd.name !== 'string') return undefined;
+          if (columns.has(cmd.name)) {
+            // (without CASCADE, PostgreSQL refuses it with 2BP01 while something outside the table depends on the column)
+            if (cmd.behavior !== 'DROP_CASCADE' && mayDependOn(model, t, cmd.name, stmt)) return undefined;
+            columns.delete(cmd.name);
+            removed.set(cmd.name, { loc });
+          } else if (!cmd.missing_ok) return undefined;
+        }
+      }
+    }
+  }
+  return { columns, removed };
+}
+
+/** Kinds of statements that make nothing depending on a column (a DROP COLUMN without CASCADE goes through them). */
+const NO_DEPENDENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'SelectStmt', 'IndexStmt', 'GrantStmt', 'CommentStmt', 'VariableSetStmt', 'TransactionStmt', 'RenameStmt']);
+
+/**
+ * Whether something made between the table's CREATE TABLE and `drop` may depend on its column
+ * `name` (a view, a policy, a foreign key, a function's body, a trigger, a rule…: its text names
+ * the word), or its CREATE TABLE names it twice (a generated column, a constraint on it): then
+ * ALTER TABLE … DROP COLUMN without CASCADE may fail (2BP01) and the column stay. Text, not trees:
+ * over-cautious, and read only where a policy names a dropped column.
+ */
+function mayDependOn(model: Model, t: Table, name: string, drop: Statement): boolean {
+  const word = new RegExp(`(?<![\\w$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`, 'gi');
+  const list = model.statements;
+  let started = false;
+  for (let i = 0; i < list.length; i++) {
+    const { file, stmt } = list[i]!;
+    if (stmt === drop) return false;
+    if (stmt === t.stmt) {
+      started = true;
+      if ((file.text.slice(stmt.start, stmt.end).match(word)?.length ?? 0) > 1) return true;
+      continue;
+    }
+    if (!started || NO_DEPENDENTS.has(stmt.kind)) continue;
+    word.lastIndex = 0;
+    if (word.test(file.text.slice(stmt.start, stmt.end))) return true;
+  }
+  return true;
+}
+
+/**
+ * A run's ALTER TABLE statements adding or dropping a column and its RENAME COLUMN statements, by
+ * the bare name of the relation they name (any origin: columnsAt gives up at one in a DO block).
+ * Kept per run.
+ */
+const runColumnEvents = new WeakMap<object, Map<string, Statement[]>>();
+const NO_EVENTS = new Map<string, Statement[]>();
+function columnEventsOf(list: Model['statements'], r: StatementRun): Map<string, Statement[]> {
+  const kept = runColumnEvents.get(r.key);
+  if (kept !== undefined) return kept;
+  let out = NO_EVENTS;
+  for (let i = r.from; i < r.to; i++) {
+    const stmt = list[i]!.stmt;
+    const n = stmt.node;
+    const rel: unknown = n?.relation?.relname;
+    if (typeof rel !== 'string') continue;
+    const event =
+      stmt.kind === 'RenameStmt'
+        ? n.renameType === 'OBJECT_COLUMN'
+        : stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_AddColumn' || c?.AlterTableCmd?.subtype === 'AT_DropColumn');
+    if (!event) continue;
+    if (out === NO_EVENTS) out = new Map();
+    const at = out.get(rel);
+    if (at === undefined) out.set(rel, [stmt]);
+    else at.push(stmt);
+  }
+  runColumnEvents.set(r.key, out);
+  return out;
 }
 
 /**
@@ -1244,13 +1423,13 @@ function namesBeyond(e: Node, own: Table): readonly string[] {
 type HasColumn = (t: Table, name: string) => boolean;
 const hasAtEnd: HasColumn = (t, name) => t.columns.includes(name);
 
-function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined, has: HasColumn = hasAtEnd): UnknownColumn | undefined {
+function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined, has: HasColumn = hasAtEnd, changedToo = false): UnknownColumn | undefined {
   for (const e of [p.using, p.withCheck]) {
     if (!e) continue;
     const f = columnFacts(e);
     if (f.opaque) continue;
     for (const r of f.refs) {
-      const u = resolve(model, ws, own, r, tableOf, has);
+      const u = resolve(model, ws, own, r, tableOf, has, changedToo);
       if (u) return u;
     }
   }
@@ -1258,7 +1437,7 @@ function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, ta
 }
 
 /** An UnknownColumn when no relation in reach of the reference has the column (and every one in reach is known). */
-function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined, has: HasColumn): UnknownColumn | undefined {
+function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined, has: HasColumn, changedToo: boolean): UnknownColumn | undefined {
   const fields: Node[] = r.ref.fields ?? [];
   if (fields.length === 0 || fields.length > 2) return undefined;
   const known = (rv: Node): Table | undefined => {
@@ -1276,7 +1455,7 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
   };
   if (fields.length === 1) {
     const name = sval(fields[0]);
-    if (name === undefined || SYSTEM_COLUMNS.has(name) || ws.changed.has(name) || name === own.name) return undefined;
+    if (name === undefined || SYSTEM_COLUMNS.has(name) || (!changedToo && ws.changed.has(name)) || name === own.name) return undefined;
     for (const scope of r.scopes) {
       for (const rv of scope) {
         if (rv.relname === name || rv.alias?.aliasname === name) return undefined; // a whole-row reference
@@ -1289,7 +1468,7 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
   }
   const q = sval(fields[0]);
   const name = sval(fields[1]);
-  if (q === undefined || name === undefined || SYSTEM_COLUMNS.has(name) || ws.changed.has(name)) return undefined;
+  if (q === undefined || name === undefined || SYSTEM_COLUMNS.has(name) || (!changedToo && ws.changed.has(name))) return undefined;
   let t: Table | undefined;
   let found = false;
   for (const scope of r.scopes) {

@@ -152,6 +152,23 @@ export const policyUnknownColumn = defineRule({
         });
         continue;
       }
+      if (u.removedAt) {
+        const from = u.removedFrom ?? on;
+        report({
+          file,
+          start,
+          end,
+          message:
+            `Policy "${p.name}" on ${on} names the column ${u.column}, which ${from} no longer has here: ` +
+            (u.renamedTo !== undefined
+              ? `ALTER TABLE … RENAME COLUMN at ${where(model, u.removedAt)}, before this statement, renamed it to ${u.renamedTo}. `
+              : `ALTER TABLE … DROP COLUMN at ${where(model, u.removedAt)}, before this statement, dropped it. `) +
+            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
+            (u.renamedTo !== undefined ? `Name the column by its new name, ${u.renamedTo}, or create the policy before the rename.` : `Name an existing column, or keep the column (remove the DROP COLUMN) if the policy needs it.`),
+          related: [{ ...u.removedAt, message: u.renamedTo !== undefined ? `${name} renamed to ${u.renamedTo} here` : `${name} dropped here` }],
+        });
+        continue;
+      }
       if (u.addedLater) {
         report({
           file,
