@@ -37,6 +37,9 @@ export interface OperatorMismatch {
   columnFirst: boolean;
   /** the text is Neon Authorize's auth.user_id() (pg_session_jwt), or a one-value sub-select of it */
   userId: boolean;
+  /** in a sub-select reading tables: the column's table (its key) and the name it is written with there (its alias, else its name), when it is not the policy's own table */
+  table?: string;
+  relation?: string;
 }
 
 /**
@@ -198,20 +201,26 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
   let found: OperatorMismatch | undefined;
   let userIdText: boolean | undefined;
   const text = (n: Node) => isText(n, (userIdText ??= neonUserIdIsText(model)));
-  const visit = (n: Node): void => {
+  // (`scopes`: the FROM lists of the sub-selects around, innermost first; none at the top)
+  const visit = (n: Node, scopes: Scope[]): void => {
     if (found || !n || typeof n !== 'object') return;
     if (Array.isArray(n)) {
-      for (const x of n) visit(x);
+      for (const x of n) visit(x, scopes);
       return;
     }
-    // (a sub-select has tables of its own in scope: not looked into; one without a FROM list has
-    // none, and its columns are the policy's table's: Drizzle's `(select auth.user_id() = "notes"."user_id")`)
+    // (a sub-select without a FROM list has no tables of its own: its columns are those in reach,
+    // the policy's table's at the top (Drizzle's `(select auth.user_id() = "notes"."user_id")`);
+    // one with a FROM list: its names resolved against its tables, then those around, as
+    // PostgreSQL does (resolveColumn), typed where the migrations leave no doubt (columnTypeOf);
+    // a UNION, a CTE, a join's ON condition are not looked into)
     if (n.SubLink) {
-      visit(n.SubLink.testexpr);
+      visit(n.SubLink.testexpr, scopes);
       const sel = n.SubLink.subselect?.SelectStmt;
-      if (sel && !sel.fromClause?.length && !sel.withClause && !sel.larg && !sel.rarg) {
-        visit(sel.targetList);
-        visit(sel.whereClause);
+      if (sel && !sel.withClause && !sel.larg && !sel.rarg) {
+        const inner = sel.fromClause?.length ? [scopeOf(sel, false), ...scopes] : scopes;
+        visit(sel.targetList, inner);
+        visit(sel.whereClause, inner);
+        visit(sel.havingClause, inner);
       }
       return;
     }
@@ -224,10 +233,24 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
           [e.rexpr, e.lexpr, false],
         ] as const) {
           const ref = col?.ColumnRef;
-          const column = ref ? ownColumnOf(t, ref) : undefined;
-          const type = column !== undefined ? typeOf(column) : undefined;
+          if (!ref) continue;
+          let column: string | undefined;
+          let type: string | undefined;
+          let of: { table: string; relation: string } | undefined;
+          if (scopes.length === 0) {
+            column = ownColumnOf(t, ref);
+            type = column !== undefined ? typeOf(column) : undefined;
+          } else {
+            const r = resolveColumn(model, ref, scopes, t);
+            const ty = r ? columnTypeOf(model, ws, r.table, r.column, p.created) : undefined;
+            if (r && ty !== undefined && NO_TEXT_OPERATOR.has(ty)) {
+              column = r.column;
+              type = ty;
+              if (r.table !== t) of = { table: r.table.key, relation: r.refname };
+            }
+          }
           if (column !== undefined && type !== undefined && text(other)) {
-            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other) };
+            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other), ...of };
             return;
           }
         }
@@ -235,11 +258,11 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
     }
     for (const k in n) {
       const v = n[k];
-      if (v && typeof v === 'object') visit(v);
+      if (v && typeof v === 'object') visit(v, scopes);
     }
   };
-  if (inUsing) visit(using);
-  if (inCheck && !found) visit(check);
+  if (inUsing) visit(using, []);
+  if (inCheck && !found) visit(check, []);
   return found;
 }
 

@@ -442,7 +442,7 @@ export const policyTypeMismatch = defineRule({
         start: at,
         end: at + (text.startsWith('<>', at) ? 2 : 1),
         message:
-          `Policy "${p.name}" on ${p.table} compares ${m.column}, a ${m.columnType} column, with ${shown}, which is text` +
+          `Policy "${p.name}" on ${p.table} compares ${m.table !== undefined ? `${m.relation}.${m.column}, a ${m.columnType} column of ${m.table} (in a sub-select reading it),` : `${m.column}, a ${m.columnType} column,`} with ${shown}, which is text` +
           (m.userId ? ` (Neon Authorize's \`auth.user_id()\`, from the pg_session_jwt extension, returns the JWT's \`sub\` as text)` : '') +
           `: PostgreSQL has no operator ${pair} and text does not cast to ${m.columnType} by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
           neverCreated(model, p, by) +
