@@ -1186,3 +1186,21 @@ test('ok: in a sub-select, what the text does not tell for certain is not report
   // the column retyped by a later migration
   assert.deepEqual(lintFiles([{ file: '1.sql', text: AUTH_STUB_SQL + '\n' + ORGS + sub("id = (auth.jwt() ->> 'sub')") }, { file: '2.sql', text: 'ALTER TABLE profiles ALTER COLUMN id TYPE text;\n' }], ID).mine, []);
 });
+
+test("err: a uuid column a RENAME COLUMN before the policy renamed keeps its type: `user_id = (auth.jwt() ->> 'sub')` fails with 42883 uuid = text and is reported; renamed in a DO block, or retyped before: not reported (PGlite: the retyped one runs)", async () => {
+  const table = 'CREATE TABLE public.docs (id bigint PRIMARY KEY, owner uuid);\nALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;\n';
+  const policy = "CREATE POLICY p ON public.docs FOR SELECT TO authenticated USING (user_id = (auth.jwt() ->> 'sub'));\n";
+  const renamed = [{ file: '1.sql', text: AUTH_STUB_SQL + '\n' + table }, { file: '2.sql', text: 'ALTER TABLE public.docs RENAME COLUMN owner TO user_id;\n' }, { file: '3.sql', text: policy }];
+  const { mine } = lintFiles(renamed, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /compares user_id, a uuid column, with .*42883 operator does not exist: uuid = text/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, renamed.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']);
+  });
+  const inDo = [renamed[0]!, { file: '2.sql', text: 'DO $$ BEGIN IF true THEN ALTER TABLE public.docs RENAME COLUMN owner TO user_id; END IF; END $$;\n' }, renamed[2]!];
+  assert.deepEqual(lintFiles(inDo, ID).mine, []);
+  const retyped = [renamed[0]!, { file: '2.sql', text: 'ALTER TABLE public.docs RENAME COLUMN owner TO user_id;\nALTER TABLE public.docs ALTER COLUMN user_id TYPE text;\n' }, renamed[2]!];
+  assert.deepEqual(lintFiles(retyped, ID).mine, []);
+  await inRollback(await getDb(), async (q) => assert.deepEqual(await runEachStatement(q, retyped.map((f) => f.text).join('')), []));
+});

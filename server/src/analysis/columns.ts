@@ -924,6 +924,8 @@ function removedBefore(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Po
 interface ColumnsAt {
   columns: Set<string>;
   removed: Map<string, { loc: Loc; to?: string }>;
+  /** for a column its CREATE TABLE made, renamed or not, never retyped: the name it was made with */
+  made: Map<string, string>;
 }
 
 /**
@@ -941,6 +943,8 @@ function columnsAt(model: Model, ws: WorkspaceColumnFacts, t: Table, here: Loc):
   const columns = new Set<string>();
   for (const e of t.stmt.node?.tableElts ?? []) if (typeof e?.ColumnDef?.colname === 'string') columns.add(e.ColumnDef.colname);
   const removed = new Map<string, { loc: Loc; to?: string }>();
+  const made = new Map<string, string>();
+  for (const c of columns) made.set(c, c);
   const runs = statementRuns(model);
   const list = model.statements;
   let others: boolean | undefined;
@@ -952,7 +956,7 @@ function columnsAt(model: Model, ws: WorkspaceColumnFacts, t: Table, here: Loc):
       const n = stmt.node;
       const loc: Loc = { file: r.file.file, start: stmt.start, end: stmt.end };
       if (!writtenBefore(model, t.created, loc)) continue;
-      if (!writtenBefore(model, loc, here)) return { columns, removed };
+      if (!writtenBefore(model, loc, here)) return { columns, removed, made };
       if (n.relation.schemaname !== undefined) {
         if (model.key([n.relation.schemaname, n.relation.relname]) !== t.key) continue;
       } else {
@@ -967,6 +971,9 @@ function columnsAt(model: Model, ws: WorkspaceColumnFacts, t: Table, here: Loc):
         if (typeof from !== 'string' || typeof to !== 'string' || !columns.has(from) || columns.has(to)) return undefined;
         columns.delete(from);
         columns.add(to);
+        const was = made.get(from);
+        made.delete(from);
+        if (was !== undefined) made.set(to, was);
         removed.set(from, { loc, to });
         removed.delete(to);
         continue;
@@ -978,19 +985,35 @@ function columnsAt(model: Model, ws: WorkspaceColumnFacts, t: Table, here: Loc):
           if (typeof name !== 'string' || (columns.has(name) && !cmd.missing_ok)) return undefined;
           columns.add(name);
           removed.delete(name);
+        } else if (cmd?.subtype === 'AT_AlterColumnType') {
+          if (typeof cmd.name !== 'string' || !columns.has(cmd.name)) return undefined;
+          made.delete(cmd.name);
         } else if (cmd?.subtype === 'AT_DropColumn') {
           if (typeof cmd.name !== 'string') return undefined;
           if (columns.has(cmd.name)) {
             // (without CASCADE, PostgreSQL refuses it with 2BP01 while something outside the table depends on the column)
             if (cmd.behavior !== 'DROP_CASCADE' && mayDependOn(model, t, cmd.name, stmt)) return undefined;
             columns.delete(cmd.name);
+            made.delete(cmd.name);
             removed.set(cmd.name, { loc });
           } else if (!cmd.missing_ok) return undefined;
         }
       }
     }
   }
-  return { columns, removed };
+  return { columns, removed, made };
+}
+
+/**
+ * The name the table's CREATE TABLE gave the column `column` has when the statement at `here`
+ * runs, where a top-level RENAME COLUMN before it renamed it (columnsAt: for certain), and nothing
+ * retyped it before: its type is still the one written there (PGlite: the renamed column keeps
+ * it). Undefined otherwise (the column not renamed, added by an ALTER TABLE, not known).
+ */
+export function renamedFromAt(model: Model, ws: WorkspaceColumnFacts, t: Table, column: string, here: Loc): string | undefined {
+  const at = columnsAt(model, ws, t, here);
+  const from = at?.made.get(column);
+  return from !== undefined && from !== column ? from : undefined;
 }
 
 /** Kinds of statements that make nothing depending on a column (a DROP COLUMN without CASCADE goes through them). */
@@ -1027,6 +1050,7 @@ function mayDependOn(model: Model, t: Table, name: string, drop: Statement): boo
  * the bare name of the relation they name (any origin: columnsAt gives up at one in a DO block).
  * Kept per run.
  */
+const COLUMN_EVENTS = new Set(['AT_AddColumn', 'AT_DropColumn', 'AT_AlterColumnType']);
 const runColumnEvents = new WeakMap<object, Map<string, Statement[]>>();
 const NO_EVENTS = new Map<string, Statement[]>();
 function columnEventsOf(list: Model['statements'], r: StatementRun): Map<string, Statement[]> {
@@ -1041,7 +1065,7 @@ function columnEventsOf(list: Model['statements'], r: StatementRun): Map<string,
     const event =
       stmt.kind === 'RenameStmt'
         ? n.renameType === 'OBJECT_COLUMN'
-        : stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_AddColumn' || c?.AlterTableCmd?.subtype === 'AT_DropColumn');
+        : stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => COLUMN_EVENTS.has(c?.AlterTableCmd?.subtype));
     if (!event) continue;
     if (out === NO_EVENTS) out = new Map();
     const at = out.get(rel);

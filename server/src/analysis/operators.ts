@@ -17,7 +17,7 @@
 // shows it is Neon's (neonUserIdIsText): Drizzle's `(select auth.user_id() = "notes"."user_id")`
 // with user_id uuid fails with 42883 operator does not exist: text = uuid (kekubhai/ynotnow).
 import { callsIn, census, plainCreate, typeName, type Census } from './ast.js';
-import { changedColumn, madeBefore, ownColumnOf, recreatedKeptForCertain, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
+import { changedColumn, madeBefore, ownColumnOf, recreatedKeptForCertain, renamedFromAt, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
 import { journalOf } from './drizzle-journal.js';
 import { functionOrder } from './function-order.js';
 import type { Model, Policy, Table } from './model.js';
@@ -195,7 +195,12 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
       types = new Map();
       for (const el of t.stmt.node?.tableElts ?? []) if (el?.ColumnDef?.colname) types.set(el.ColumnDef.colname, typeName(el.ColumnDef.typeName));
     }
-    const type = types.get(column);
+    let type = types.get(column);
+    // (a column a RENAME COLUMN before the policy gave this name keeps its type: the name its CREATE TABLE wrote, for certain)
+    if (type === undefined && ws.changed.size !== 0 && t.columns.includes(column) && !changedColumn(ws, column, t.name) && ws.changedOn.get(column) !== null) {
+      const from = renamedFromAt(model, ws, t, column, p.created);
+      if (from !== undefined) return ((type = types.get(from)) !== undefined && NO_TEXT_OPERATOR.has(type) ? type : undefined);
+    }
     return type !== undefined && NO_TEXT_OPERATOR.has(type) && !changedColumn(ws, column, t.name) ? type : undefined;
   };
   let found: OperatorMismatch | undefined;
