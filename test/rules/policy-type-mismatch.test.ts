@@ -1204,3 +1204,19 @@ test("err: a uuid column a RENAME COLUMN before the policy renamed keeps its typ
   assert.deepEqual(lintFiles(retyped, ID).mine, []);
   await inRollback(await getDb(), async (q) => assert.deepEqual(await runEachStatement(q, retyped.map((f) => f.text).join('')), []));
 });
+
+test("err: the doc's sub-select example (profiles.id = auth.jwt() ->> 'sub' inside IN (SELECT …)): 42883 uuid = text on PGlite, the policy is not created; the fix casts the text to uuid and re-lints clean", async () => {
+  const { ws, finding } = invalidFinding(ID, 8);
+  assert.equal(textAt(ws, finding), '=');
+  assert.match(finding.message, /^Policy "documents_org" on public\.documents compares profiles\.id, a uuid column of public\.profiles \(in a sub-select reading it\)/);
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, sqlOf(ws))).map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(fixed)), []);
+  });
+});

@@ -961,3 +961,16 @@ test('ok: a DROP / RENAME COLUMN that may not have run or may fail, or that come
     });
   }
 });
+
+test("err: the doc's RENAME COLUMN example: 42703 column \"owner\" does not exist on PGlite, the policy is not created; reported naming the new name", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), 'owner');
+  assert.match(finding.message, /^Policy "documents_read" on public\.documents names the column owner, which public\.documents no longer has here: ALTER TABLE … RENAME COLUMN at .*renamed it to owner_id\. .*42703 column "owner" does not exist/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEach(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => e.code), ['42703']);
+    assert.match(errors[0]!.sql, /CREATE POLICY documents_read/);
+    assert.deepEqual(await policies(q), []);
+  });
+});
