@@ -238,7 +238,8 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
           [e.rexpr, e.lexpr, false],
         ] as const) {
           const ref = col?.ColumnRef;
-          if (!ref) continue;
+          // (the text operand first: cheap, and most comparisons have none)
+          if (!ref || !text(other)) continue;
           let column: string | undefined;
           let type: string | undefined;
           let of: { table: string; relation: string } | undefined;
@@ -254,7 +255,7 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
               if (r.table !== t) of = { table: r.table.key, relation: r.refname };
             }
           }
-          if (column !== undefined && type !== undefined && text(other)) {
+          if (column !== undefined && type !== undefined) {
             found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other), ...of };
             return;
           }
