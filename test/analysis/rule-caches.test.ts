@@ -561,7 +561,8 @@ ${o.after ?? ''}
     ['2_app.sql', file({ other: 'CREATE TABLE other (id int, status_x text);' }), 0, ['p', 'q', 'c', 'l']],
     ['2_app.sql', file(), 0, ['p', 'q', 'c', 'l']],
     // docs's ADD COLUMN changed (a column dropped: the workspace's column facts changed, nothing kept), then another
-    ['2_app.sql', file({ add: 'ALTER TABLE docs ADD COLUMN owner_id uuid;', between: 'ALTER TABLE docs DROP COLUMN owner_id;' }), 0, []],
+    // (policy q names owner_id after the DROP COLUMN: 42703, reported — columns.ts removedBefore)
+    ['2_app.sql', file({ add: 'ALTER TABLE docs ADD COLUMN owner_id uuid;', between: 'ALTER TABLE docs DROP COLUMN owner_id;' }), 1, []],
     ['2_app.sql', file({ add: 'ALTER TABLE docs ADD COLUMN owner_ix uuid;' }), 0, []],
     ['2_app.sql', file(), 0, ['c', 'l']],
     // the table the sub-select reads, in the same file, loses the column (its CREATE TABLE changed: docs's verdict asked again)
