@@ -8,7 +8,8 @@
 // is a column of none of them, nor a relation's name (a whole-row reference) nor a system
 // column. The tables' columns are those at the end of the migrations,
 // so a column added after the policy is not reported, and a name some ALTER TABLE drops or
-// renames is never reported (the policy may have come before). Expressions with sub-queries
+// renames is reported only where the table's columns replayed up to the policy show it gone for
+// certain (removedBefore, columnsAt: top-level statements only). Expressions with sub-queries
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL that
 // may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME),

@@ -4,8 +4,10 @@
 // with 42883 operator does not exist: uuid = text (measured on PGlite, top-level and in a DO
 // block). Only what the text tells for certain: a column of the policy's own table, typed by its
 // first CREATE TABLE (no plain CREATE TABLE of it after, no column of that name retyped, dropped or
-// renamed anywhere), compared with `=` or `<>` to `->>`, current_setting(…), a cast to text, or a
-// one-value sub-select of those.
+// renamed anywhere; renamed before the policy for certain: its CREATE TABLE type, columns.ts
+// renamedFromAt), compared with `=` or `<>` to `->>`, current_setting(…), a cast to text, or a
+// one-value sub-select of those; or, inside a sub-select reading tables, a column of one of them
+// resolved as PostgreSQL does and typed where the migrations leave no doubt (columnTypeOf).
 // And a value compared with the rows of a sub-select whose one column is an array:
 // `name = ANY (SELECT specialties FROM profiles WHERE …)` compares name with each row's value, the
 // whole array (text = text[]), not with its elements, and PostgreSQL rejects the CREATE POLICY with
