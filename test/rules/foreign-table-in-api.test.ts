@@ -104,3 +104,16 @@ ALTER TABLE public.remote_members ENABLE ROW LEVEL SECURITY;
   assert.equal(reads.length, 1);
   assert.match(reads[0]!.message, /fails with 42501 permission denied for foreign table remote_members\..*\(a foreign table has no row-level security: the sub-select then reads every row its server returns\)/);
 });
+
+test('ok: as the language server lints (a Workspace that records for re-lints, a GRANT copying the foreign table): reported at the first lint and after an edit of another file, as by a fresh lint', async () => {
+  const { Workspace } = await import('../../server/src/engine/workspace.js');
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  ws.setFile('db/1.sql', 'CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\nCREATE FOREIGN TABLE public.salaries (amount numeric) SERVER s;\n');
+  ws.setFile('db/2.sql', 'CREATE TABLE public.notes (id int);\n');
+  ws.setFile('db/3.sql', 'GRANT SELECT ON public.salaries TO web_user;\n');
+  const mine = () => findingsOf(ws, ID).map((f) => f.message.slice(0, 63));
+  assert.deepEqual(mine(), ['Foreign table public.salaries is in the exposed schema "public"']);
+  assert.equal(ws.model().views.get('public.salaries')?.foreign, true);
+  ws.setFile('db/2.sql', 'CREATE TABLE public.notes (id int, body text);\n');
+  assert.deepEqual(mine(), ['Foreign table public.salaries is in the exposed schema "public"']);
+});

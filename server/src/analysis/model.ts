@@ -3199,6 +3199,7 @@ function copyView(v: View): View {
     grants: copyGrants(v.grants),
   };
   if ('owner' in v) c.owner = v.owner;
+  if (v.foreign) c.foreign = true;
   return c;
 }
 
