@@ -2007,12 +2007,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
           pair,
           here,
           setConfig,
-          rel: r.rel,
-          schema: r.schema,
-          relname: r.relname,
-          temp: r.temp,
-          created: r.created,
-          nameLoc: r.nameLoc,
+          ...r,
           ifNotExists: !!n.if_not_exists,
           matview: n.objtype === 'OBJECT_MATVIEW',
           query: n.query,
@@ -2024,51 +2019,12 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'ViewStmt': {
         let securityInvoker = false;
         for (const o of n.options ?? []) if (o.DefElem?.defname === 'security_invoker') securityInvoker = boolOption(o.DefElem);
-        const r = newRelation(file, stmt, n.view, ds, here);
-        return {
-          kind: OP_VIEW,
-          stmt,
-          pair,
-          here,
-          setConfig,
-          rel: r.rel,
-          schema: r.schema,
-          relname: r.relname,
-          temp: r.temp,
-          created: r.created,
-          nameLoc: r.nameLoc,
-          replace: !!n.replace,
-          query: n.query,
-          securityInvoker,
-          tag: undefined,
-          deps: undefined,
-          reads: undefined,
-        };
+        return viewOp({ stmt, pair, here, setConfig }, newRelation(file, stmt, n.view, ds, here), !!n.replace, n.query, securityInvoker, undefined);
       }
       case 'CreateForeignTableStmt': {
         const rv = n.base?.relation;
         if (!rv?.relname) break;
-        const r = newRelation(file, stmt, rv, ds, here);
-        return {
-          kind: OP_VIEW,
-          stmt,
-          pair,
-          here,
-          setConfig,
-          rel: r.rel,
-          schema: r.schema,
-          relname: r.relname,
-          temp: r.temp,
-          created: r.created,
-          nameLoc: r.nameLoc,
-          replace: false,
-          query: undefined,
-          securityInvoker: false,
-          tag: undefined,
-          deps: undefined,
-          reads: NO_READS,
-          foreign: { ifNotExists: !!n.base.if_not_exists },
-        };
+        return viewOp({ stmt, pair, here, setConfig }, newRelation(file, stmt, rv, ds, here), false, undefined, false, { ifNotExists: !!n.base.if_not_exists });
       }
       case 'AlterTableStmt':
         return { kind: OP_ALTER_TABLE, stmt, pair, here, setConfig, rel: relName(n.relation, ds) };
@@ -2615,6 +2571,25 @@ function tableNamingCalls(n: Node, out: OpDynamic['calls']): void {
     }
     if (args.length) out.push({ name, args });
   }
+}
+
+/** The op of a CREATE VIEW, or of a CREATE FOREIGN TABLE (`foreign`: no query, nothing read). */
+function viewOp(base: Pick<OpBase, 'stmt' | 'pair' | 'here' | 'setConfig'>, r: NewRelation, replace: boolean, query: Node, securityInvoker: boolean, foreign: OpView['foreign']): OpView {
+  return {
+    kind: OP_VIEW,
+    stmt: base.stmt,
+    pair: base.pair,
+    here: base.here,
+    setConfig: base.setConfig,
+    ...r, // (rel, schema, relname, temp, created, nameLoc, in that order: the ops of a kind keep one shape)
+    replace,
+    query,
+    securityInvoker,
+    tag: undefined,
+    deps: undefined,
+    reads: foreign ? NO_READS : undefined,
+    ...(foreign ? { foreign } : {}),
+  };
 }
 
 function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string, here: Loc): NewRelation {
