@@ -187,3 +187,26 @@ ${OTHERS}`,
   assert.deepEqual([before, inApp, recursion()], [0, inApp, 0]);
   assert.ok(inApp > 0, 'under default schema app, the two policies read each other (42P17)');
 });
+
+test('policy index: a policy written before the CREATE TABLE of the last table (on its key, not among its policies) put next to its kept run and taken away again, in another file (a kept run is taken only where no other policy on its key follows it)', () => {
+  const early = (on: boolean) => (on ? `CREATE POLICY early ON zz FOR UPDATE TO authenticated USING (true);\n` : '') + 'SELECT 1;';
+  const tables = `CREATE TABLE aa (id int PRIMARY KEY, owner_id uuid);
+ALTER TABLE aa ENABLE ROW LEVEL SECURITY;
+CREATE POLICY aa_sel ON aa FOR SELECT TO authenticated USING (owner_id = auth.uid());
+GRANT SELECT, UPDATE ON aa TO authenticated;
+CREATE TABLE zz (id int PRIMARY KEY, owner_id uuid);
+ALTER TABLE zz ENABLE ROW LEVEL SECURITY;
+CREATE POLICY zz_upd ON zz FOR UPDATE TO authenticated USING (owner_id = auth.uid());
+CREATE POLICY zz_del ON zz FOR DELETE TO authenticated USING (owner_id = auth.uid());
+GRANT SELECT, UPDATE, DELETE ON zz TO authenticated;`;
+  const ws = new Workspace();
+  ws.setFile('1_early.sql', early(false));
+  ws.setFile('2_tables.sql', tables);
+  ws.lint();
+  for (const [i, on] of [true, false, true, false].entries()) {
+    ws.setFile('1_early.sql', early(on));
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `step ${i + 1} differs from a fresh lint`);
+    // (the early policy comes right after zz's own: the tables' policies, then the others)
+    assert.deepEqual(ws.lint().model.policies.map((p) => `${p.table} ${p.name}`).slice(-3), on ? ['public.zz zz_upd', 'public.zz zz_del', 'public.zz early'] : ['public.aa aa_sel', 'public.zz zz_upd', 'public.zz zz_del']);
+  }
+});

@@ -1184,3 +1184,76 @@ test('policy-unknown-column: a DROP TABLE put before a CREATE TABLE that made th
   ]);
   assert.deepEqual(counts, [1, 0, 1]);
 });
+
+test('default-privileges-revoke-ineffective / grant-truncate-bypasses-rls: an ALTER DEFAULT PRIVILEGES added to and taken out of one file of several (util.ts anyDefaultPrivileges: whether a file has one, kept with its parse)', () => {
+  const schema = (defaults: string) => `CREATE SCHEMA billing;
+GRANT USAGE ON SCHEMA billing TO authenticated, service_role;
+${defaults}`;
+  const fn = `CREATE TABLE billing.credits (org_id uuid PRIMARY KEY, amount int NOT NULL DEFAULT 0);
+ALTER TABLE billing.credits ENABLE ROW LEVEL SECURITY;
+ALTER TABLE billing.credits FORCE ROW LEVEL SECURITY;
+CREATE FUNCTION billing.add_credits(p_org uuid, p_amount int) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  UPDATE billing.credits SET amount = amount + p_amount WHERE org_id = p_org;
+END $$;
+GRANT EXECUTE ON FUNCTION billing.add_credits(uuid, int) TO service_role;`;
+  const revoke = 'ALTER DEFAULT PRIVILEGES IN SCHEMA billing REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;';
+  assert.deepEqual(
+    steps({ '1_schema.sql': schema(''), '2_billing.sql': fn }, 'default-privileges-revoke-ineffective', [
+      ['1_schema.sql', schema(revoke)],
+      ['2_billing.sql', `${fn}\n-- a comment`],
+      ['1_schema.sql', schema('')],
+      ['1_schema.sql', schema(revoke)],
+    ]),
+    [0, 1, 1, 0, 1],
+  );
+  const roles = (defaults: string) => `CREATE ROLE d_user NOLOGIN;\n${defaults}`;
+  const tables = `CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON doc TO d_user USING (owner = current_user);`;
+  const grant = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO d_user;';
+  assert.deepEqual(
+    steps({ '1_roles.sql': roles(''), '2_tables.sql': tables }, 'grant-truncate-bypasses-rls', [
+      ['1_roles.sql', roles(grant)],
+      ['1_roles.sql', roles('')],
+      ['1_roles.sql', roles(grant)],
+    ]),
+    [0, 1, 0, 1],
+  );
+});
+
+test('policy-missing-select-companion: a function INSERT … RETURNING, in another file, made a trigger function, its RETURNING taken out and put back, its language changed (the writing functions of an overload list, kept on the list)', () => {
+  const table = `CREATE ROLE postgraphile_user;
+CREATE TABLE user_document (id serial PRIMARY KEY, document_id uuid NOT NULL, user_id uuid NOT NULL, invited_by uuid NOT NULL);
+CREATE INDEX ON user_document (invited_by);
+ALTER TABLE user_document ENABLE ROW LEVEL SECURITY;
+ALTER TABLE user_document FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON user_document TO postgraphile_user;
+GRANT USAGE ON SEQUENCE user_document_id_seq TO postgraphile_user;
+CREATE POLICY invite ON user_document FOR INSERT TO postgraphile_user
+  WITH CHECK (invited_by = (select nullif(current_setting('app.user_id', true), '')::uuid));`;
+  const fn = (returning: string) => `CREATE FUNCTION invite_user_to_document(p_user uuid, p_document uuid) RETURNS user_document
+LANGUAGE sql VOLATILE STRICT AS $$
+  INSERT INTO user_document (user_id, document_id, invited_by)
+  VALUES (p_user, p_document, nullif(current_setting('app.user_id', true), '')::uuid)
+  ${returning};
+$$;`;
+  const trigger = `CREATE FUNCTION invite_user_to_document() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO user_document (user_id, document_id, invited_by) VALUES (NEW.id, NEW.id, NEW.id) RETURNING id INTO NEW.id;
+  RETURN NEW;
+END $$;`;
+  const rule = 'policy-missing-select-companion';
+  assert.deepEqual(
+    steps({ '1_table.sql': table, '2_fn.sql': fn('RETURNING *') }, rule, [
+      ['2_fn.sql', fn('')],
+      ['2_fn.sql', fn('RETURNING *')],
+      ['2_fn.sql', trigger],
+      ['2_fn.sql', fn('RETURNING *').replace('LANGUAGE sql', 'LANGUAGE sql SECURITY DEFINER')],
+      ['2_fn.sql', fn('RETURNING *')],
+    ]),
+    [1, 0, 1, 0, 0, 1],
+  );
+});

@@ -3,6 +3,7 @@ import { roleName } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
+import { anyDefaultPrivileges } from './lib/util.js';
 
 // PostgreSQL (ALTER DEFAULT PRIVILEGES): "Default privileges that are specified per-schema are
 // added to whatever the global default privileges are for the particular object type. This
@@ -42,7 +43,7 @@ export const defaultPrivilegesRevokeIneffective = defineRule({
   },
   check({ model, report }) {
     // (most workspaces have no such statement)
-    if (!model.files.some((f) => f.statements.some((s) => s.kind === 'AlterDefaultPrivilegesStmt'))) return;
+    if (!anyDefaultPrivileges(model)) return;
     const position = new Map<Statement, number>();
     model.statements.forEach(({ stmt }, i) => position.set(stmt, i));
     // a global REVOKE (no IN SCHEMA) before: PUBLIC's default is gone, and a per-schema REVOKE undoes a per-schema GRANT

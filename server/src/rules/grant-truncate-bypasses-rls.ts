@@ -6,7 +6,7 @@ import { roleName } from '../analysis/ast.js';
 import { quoteIdent } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { AUTH_USERS, insertAfter, ownerBypassesRls, platformTable, supabaseAuthUsers, tableName, textOf } from './lib/util.js';
+import { AUTH_USERS, anyDefaultPrivileges, insertAfter, ownerBypassesRls, platformTable, supabaseAuthUsers, tableName, textOf } from './lib/util.js';
 
 // TRUNCATE is not subject to row-level security: PostgreSQL checks only the TRUNCATE privilege,
 // and no policy is asked (measured on PGlite: a role that sees 0 rows of a table and whose DELETE
@@ -67,7 +67,7 @@ function truncateSources(model: Model): Map<string, Source> {
   }
   // ALTER DEFAULT PRIVILEGES … GRANT ALL / TRUNCATE ON TABLES: what the tables made after it get
   // (whether it reached a table is the model's: the rule asks the table's privileges at the end)
-  if (model.files.some((f) => f.statements.some((s) => s.kind === 'AlterDefaultPrivilegesStmt'))) {
+  if (anyDefaultPrivileges(model)) {
     for (const { file, stmt } of model.statements) {
       const a = stmt.node?.action;
       if (stmt.kind !== 'AlterDefaultPrivilegesStmt' || a?.objtype !== 'OBJECT_TABLE' || !a.is_grant) continue;

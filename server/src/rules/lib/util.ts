@@ -1472,6 +1472,11 @@ function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }>
 
 const hasDefaultPrivileges = anyStatementIn((s) => s.kind === 'AlterDefaultPrivilegesStmt');
 
+/** Whether some file of the model has an ALTER DEFAULT PRIVILEGES (each file's answer kept with its parse: most workspaces have none, and two rules asked each of the bench's ≈ 37,000 statements at every re-lint). */
+export function anyDefaultPrivileges(model: Model): boolean {
+  return model.files.some(hasDefaultPrivileges);
+}
+
 /** The `ALTER DEFAULT PRIVILEGES [IN SCHEMA …] GRANT|REVOKE EXECUTE ON FUNCTIONS …` of the workspace: statement order, grant or revoke, schemas (none: every schema) and roles. */
 function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant: boolean; schemas: string[]; roles: string[] }> {
   return memoModel(model, 'util:defaultExecutePrivileges', () => {
