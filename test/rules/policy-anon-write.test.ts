@@ -454,3 +454,30 @@ CREATE POLICY own ON b1 FOR SELECT USING (owner = current_user);
     assert.equal((await q('DELETE FROM b1 RETURNING a')).length, 2);
   });
 });
+
+// Calibration cal159 (haufhun/conduit-connections-talent-expo-app): a commented-out USING written
+// above the policy's own (`-- using (bucket_id = 'skill-images' and (auth.uid())::text = owner);`)
+// was quoted as its condition. PostgreSQL stores the USING after the comment (pg_policies), and
+// user B deletes user A's object with it (PGlite); the message now quotes that one.
+test("err: a commented-out USING above the policy's own is not its condition: the message quotes the one PostgreSQL runs", async () => {
+  const sql = `create policy "Users can read their own skill images." on storage.objects for select to authenticated
+  using (bucket_id = 'avatars' and owner = (select auth.uid()));
+create policy "Users can delete their own skill images."
+  on storage.objects for delete to authenticated
+  -- using (bucket_id = 'avatars' and (auth.uid())::text = owner::text);
+  /* using (false) */
+  using (bucket_id = 'avatars');
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250513013355_init.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /its condition USING \(bucket_id = 'avatars'\) tests only the row/);
+  assert.doesNotMatch(mine[0]!.message, /owner::text\)|false/);
+  await inRollback(await getDb(), async (q) => {
+    await storageWith(q, sql);
+    assert.deepEqual(await q(`SELECT qual FROM pg_policies WHERE tablename = 'objects' AND cmd = 'DELETE'`), [{ qual: "(bucket_id = 'avatars'::text)" }]);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 0, 'a DELETE reading a column gets the SELECT policy too: not A\'s object (T27)');
+    assert.equal(await affected(q, `DELETE FROM storage.objects`), 3, "user B deletes user A's object too");
+  });
+});

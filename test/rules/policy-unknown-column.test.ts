@@ -974,3 +974,41 @@ test("err: the doc's RENAME COLUMN example: 42703 column \"owner\" does not exis
     assert.deepEqual(await policies(q), []);
   });
 });
+
+// Calibration cal159 (FL03/template-nextjs-app): public.profiles' CREATE TABLE references
+// orgs.organizations, whose schema a later migration makes too (CREATE SCHEMA IF NOT EXISTS orgs):
+// PostgreSQL looks the schema up first and fails with 3F000 schema "orgs" does not exist, not 42P01
+// (PGlite); with the schema made before, it is 42P01 as before.
+test('err: a policy on a table whose CREATE TABLE references a table of a schema made only later: the CREATE TABLE fails with 3F000, said so', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20251101174409_public.sql',
+      text: `CREATE TABLE IF NOT EXISTS public.profiles (id uuid PRIMARY KEY, primary_organization uuid, CONSTRAINT profile_fkey_oid FOREIGN KEY (primary_organization) REFERENCES orgs.organizations ON DELETE SET NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Anyone can view a users profile" ON public.profiles FOR SELECT TO authenticated USING (true);
+`,
+    },
+    { file: 'supabase/migrations/20251101174420_orgs.sql', text: 'CREATE SCHEMA IF NOT EXISTS orgs;\nCREATE TABLE IF NOT EXISTS orgs.organizations (id uuid PRIMARY KEY);\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it references orgs\.organizations, which they create only later \(and its schema too: the CREATE TABLE fails with 3F000 schema "orgs" does not exist\)\. So public\.profiles does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "public\.profiles" does not exist/);
+  assert.match(mine[0]!.related![0]!.message, /does not exist yet \(3F000\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const first = await tryQuery(q, files[0]!.text.split('\n')[0]!);
+    assert.equal(first.ok ? 'ok' : first.error.code, '3F000');
+    assert.match(first.ok ? '' : first.error.message, /^schema "orgs" does not exist$/);
+  });
+  // (the schema made first: the relation is what is missing, 42P01)
+  const withSchema = [{ file: 'supabase/migrations/20251101000000_schemas.sql', text: 'CREATE SCHEMA IF NOT EXISTS orgs;\n' }, ...files];
+  const again = lintFiles(withSchema, ID).mine;
+  assert.equal(again.length, 1);
+  assert.match(again[0]!.message, /which they create only later \(42P01\)\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE SCHEMA orgs');
+    const first = await tryQuery(q, files[0]!.text.split('\n')[0]!);
+    assert.equal(first.ok ? 'ok' : first.error.code, '42P01');
+  });
+});

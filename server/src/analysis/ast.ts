@@ -591,12 +591,39 @@ export function clauseSpan(text: string, stmt: Span, clause: 'using' | 'check'):
   // skip occurrences inside parentheses (e.g. a nested `USING (` of a join)
   for (const m of src.matchAll(re)) {
     const before = src.slice(0, m.index);
-    if (depthAt(before) !== 0) continue;
+    // (not one a comment holds: conduit-connections' `-- using (bucket_id = … and (auth.uid())::text = owner);`
+    // above the USING the policy has, which messages quoted as its condition)
+    if (inComment(before) || depthAt(before) !== 0) continue;
     const open = stmt.start + m.index! + m[0].length - 1;
     const close = matchParen(text, open, stmt.end);
     if (close > 0) return { start: open, end: close + 1 };
   }
   return undefined;
+}
+
+/** Whether the end of `s` (SQL from a statement's start) is inside a `--` or block comment, outside quotes. */
+function inComment(s: string): boolean {
+  let q: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === q) q = null;
+    } else if (c === "'" || c === '"') q = c;
+    else if (c === '-' && s[i + 1] === '-') {
+      const k = s.indexOf('\n', i);
+      if (k < 0) return true;
+      i = k;
+    } else if (c === '/' && s[i + 1] === '*') {
+      let nest = 1;
+      for (i += 2; i < s.length && nest > 0; i++) {
+        if (s[i] === '/' && s[i + 1] === '*') nest++, i++;
+        else if (s[i] === '*' && s[i + 1] === '/') nest--, i++;
+      }
+      if (nest > 0) return true;
+      i--;
+    }
+  }
+  return false;
 }
 
 function depthAt(s: string): number {

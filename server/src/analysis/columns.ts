@@ -1265,6 +1265,38 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
   });
 }
 
+/**
+ * What a CREATE TABLE at `loc` whose FOREIGN KEY names `key`, made only later
+ * (createsReferencingLater), fails with: where `key` names its schema, the migrations make that
+ * schema only later too (a CREATE SCHEMA of it, none replayed before `loc`) and nothing before
+ * holds a relation of it, PostgreSQL looks the schema up first and fails with 3F000 schema "s"
+ * does not exist (PGlite); else 42P01 relation "key" does not exist.
+ */
+export function referenceFailure(model: Model, loc: Loc, key: string): { code: '42P01' | '3F000'; text: string } {
+  const dot = key.indexOf('.');
+  const schema = dot > 0 ? key.slice(0, dot) : undefined;
+  const relation = { code: '42P01' as const, text: `relation "${key}" does not exist` };
+  if (!schema || schema === 'public') return relation;
+  const places = replayPlaces(model);
+  let later = false;
+  for (const { file, stmt } of model.statements) {
+    if (stmt.kind !== 'CreateSchemaStmt' || String(stmt.node?.schemaname ?? '').toLowerCase() !== schema) continue;
+    const at = { file: file.file, start: stmt.start, end: stmt.end };
+    if (stmt.origin !== 'file' || places.before(at, loc)) return relation;
+    later = true;
+  }
+  if (!later) return relation;
+  // (a relation of it made before: its schema exists)
+  const ws = workspaceFacts(model);
+  const at = places.runOf(loc);
+  for (const [k, fi] of ws.firstMade) {
+    if (!k.startsWith(`${schema}.`) || fi > at) continue;
+    const made = fi === at ? firstMadeAt(model, fi, k) : undefined;
+    if (fi < at || !made || made.start < loc.start) return relation;
+  }
+  return { code: '3F000', text: `schema "${schema}" does not exist` };
+}
+
 /** The first CREATE TABLE / VIEW of `key` in replay run `fi` (workspaceFacts' firstMade); undefined when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view). */
 function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean | 'ine' = false): Loc | undefined {
   const places = replayPlaces(model);

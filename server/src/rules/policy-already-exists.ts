@@ -3,7 +3,7 @@ import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
 import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementRuns, textOfFile, type StatementRun } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
-import { createsReferencingLater } from '../analysis/columns.js';
+import { createsReferencingLater, referenceFailure } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
@@ -264,7 +264,7 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     for (const p of rejectedPolicies(m).keys()) out.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
     for (const r of m.recreatedTables) if (!r.ifNotExists) out.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
     for (const { loc } of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
-    for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: 42P01` });
+    for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: ${referenceFailure(m, loc, key).code}` });
     for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of \`${r.replaced.signature}\` that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
     return out;
   });

@@ -1,6 +1,7 @@
 import { rejectedWithReplaced } from '../analysis/rejected.js';
-import { writtenBefore } from '../analysis/columns.js';
+import { referenceFailure, writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
+import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
 import { earlierFailure, stopsAt } from './policy-already-exists.js';
@@ -41,6 +42,12 @@ function toolStops(model: Model, p: Policy, rest: string): string {
     : ` (a migration tool stops here; psql without ON_ERROR_STOP goes on without ${rest})`;
 }
 
+/** The error the failing CREATE TABLE raises: 42P01, or 3F000 where the referenced table's schema is made only later too (PGlite). */
+function refFails(model: Model, failed: { loc: Loc; references: string }): string {
+  const r = referenceFailure(model, failed.loc, failed.references);
+  return r.code === '3F000' ? `and its schema too: the CREATE TABLE fails with 3F000 ${r.text}` : '42P01';
+}
+
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
@@ -70,11 +77,11 @@ export const policyUnknownColumn = defineRule({
           report({
             ...p.nameLoc,
             message:
-              `Policy "${p.name}" is created on ${on}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (42P01). ` +
+              `Policy "${p.name}" is created on ${on}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (${refFails(model, failed)}). ` +
               `So ${on} does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist: the policy is never created (a migration tool stops at the CREATE TABLE; psql without ON_ERROR_STOP goes on without both)` +
               (made ? `, and ${on} is made only at ${where(model, made)}, with the policies written after that. ` : '. ') +
               `Create ${failed.references} before ${on} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).`,
-            related: [{ ...failed.loc, message: `CREATE TABLE ${on}: fails, ${failed.references} does not exist yet` }, ...(made ? [{ ...made, message: `${on} created here` }] : [])],
+            related: [{ ...failed.loc, message: `CREATE TABLE ${on}: fails, ${failed.references} does not exist yet (${referenceFailure(model, failed.loc, failed.references).code})` }, ...(made ? [{ ...made, message: `${on} created here` }] : [])],
           });
           continue;
         }

@@ -3,7 +3,7 @@ import { admitsNothing, appliesToRole, onSupabasePlatform, roleList, rolesSubjec
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
-import { createsReferencingLater } from '../../analysis/columns.js';
+import { createsReferencingLater, referenceFailure } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
@@ -1700,7 +1700,7 @@ export function enabledTooEarly(model: Model, t: Table): string {
   if (!e) return '';
   if (e.dropped) return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} enabled it on an earlier table of that name, which the DROP TABLE at ${where(model, e.dropped)} removed, its policies with it; the CREATE TABLE at ${where(model, t.created)} makes a new one, with row-level security off)`;
   if (e.failed)
-    return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, 42P01: it references ${e.failed.key}, which the migrations create only later. So the ALTER TABLE${e.ifExists ? ' IF EXISTS' : ''} … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (${e.ifExists ? 'skipped with a notice' : '42P01'}) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
+    return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, ${referenceFailure(model, e.failed.loc, e.failed.key).code}: it references ${e.failed.key}, which the migrations create only later${referenceFailure(model, e.failed.loc, e.failed.key).code === '3F000' ? ', and its schema too' : ''}. So the ALTER TABLE${e.ifExists ? ' IF EXISTS' : ''} … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (${e.ifExists ? 'skipped with a notice' : '42P01'}) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
   if (e.ifExists)
     return ` (the ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL finds no table there and skips it with a notice, relation does not exist, skipping, so it enables nothing)`;
   return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)`;
