@@ -5,7 +5,7 @@
 // in its order. typeName reads the names in one pass.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { dmlTargetsIn, relationsIn, typeName } from '../../server/src/analysis/ast.js';
+import { clauseSpan, dmlTargetsIn, relationsIn, typeName } from '../../server/src/analysis/ast.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 
 before(async () => {
@@ -73,4 +73,18 @@ test('typeName: aliases, pg_catalog left out, schemas and arrays kept', () => {
   assert.equal(argType('a varchar(10)'), 'character varying');
   assert.equal(argType('a "constructor"'), 'constructor');
   assert.equal(typeName(undefined), '');
+});
+
+test("clauseSpan: the policy's USING and WITH CHECK, not one a comment holds, nor one a comment's unbalanced parenthesis hides", () => {
+  const span = (sql: string, clause: 'using' | 'check') => {
+    const s = first(sql);
+    const at = clauseSpan(sql, s, clause);
+    return at && sql.slice(at.start, at.end);
+  };
+  const commented = "CREATE POLICY p ON t FOR UPDATE\n  -- using (owner = auth.uid())\n  /* WITH CHECK (true) */\n  USING (bucket = 'a') WITH CHECK (bucket = 'b');";
+  assert.equal(span(commented, 'using'), "(bucket = 'a')");
+  assert.equal(span(commented, 'check'), "(bucket = 'b')");
+  const paren = "CREATE POLICY p ON t\n  -- note (see the ticket\n  USING (owner = current_user);";
+  assert.equal(span(paren, 'using'), '(owner = current_user)');
+  assert.equal(span("CREATE POLICY p ON t USING (id IN (SELECT id FROM u JOIN v USING (k)));", 'using'), '(id IN (SELECT id FROM u JOIN v USING (k)))');
 });

@@ -593,7 +593,8 @@ export function clauseSpan(text: string, stmt: Span, clause: 'using' | 'check'):
     const before = src.slice(0, m.index);
     // (not one a comment holds: conduit-connections' `-- using (bucket_id = … and (auth.uid())::text = owner);`
     // above the USING the policy has, which messages quoted as its condition)
-    if (inComment(before) || depthAt(before) !== 0) continue;
+    const at = stateAt(before);
+    if (at.comment || at.depth !== 0) continue;
     const open = stmt.start + m.index! + m[0].length - 1;
     const close = matchParen(text, open, stmt.end);
     if (close > 0) return { start: open, end: close + 1 };
@@ -601,32 +602,11 @@ export function clauseSpan(text: string, stmt: Span, clause: 'using' | 'check'):
   return undefined;
 }
 
-/** Whether the end of `s` (SQL from a statement's start) is inside a `--` or block comment, outside quotes. */
-function inComment(s: string): boolean {
-  let q: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === q) q = null;
-    } else if (c === "'" || c === '"') q = c;
-    else if (c === '-' && s[i + 1] === '-') {
-      const k = s.indexOf('\n', i);
-      if (k < 0) return true;
-      i = k;
-    } else if (c === '/' && s[i + 1] === '*') {
-      let nest = 1;
-      for (i += 2; i < s.length && nest > 0; i++) {
-        if (s[i] === '/' && s[i + 1] === '*') nest++, i++;
-        else if (s[i] === '*' && s[i + 1] === '/') nest--, i++;
-      }
-      if (nest > 0) return true;
-      i--;
-    }
-  }
-  return false;
-}
-
-function depthAt(s: string): number {
+/**
+ * Where the end of `s` (SQL from a statement's start) stands: inside a `--` or block comment
+ * (`comment`), else how many parentheses are open there (`depth`), quotes and comments skipped.
+ */
+function stateAt(s: string): { comment: boolean; depth: number } {
   let d = 0;
   let q: string | null = null;
   for (let i = 0; i < s.length; i++) {
@@ -636,8 +616,21 @@ function depthAt(s: string): number {
     } else if (c === "'" || c === '"') q = c;
     else if (c === '(') d++;
     else if (c === ')') d--;
+    else if (c === '-' && s[i + 1] === '-') {
+      const k = s.indexOf('\n', i);
+      if (k < 0) return { comment: true, depth: d };
+      i = k;
+    } else if (c === '/' && s[i + 1] === '*') {
+      let nest = 1;
+      for (i += 2; i < s.length && nest > 0; i++) {
+        if (s[i] === '/' && s[i + 1] === '*') nest++, i++;
+        else if (s[i] === '*' && s[i + 1] === '/') nest--, i++;
+      }
+      if (nest > 0) return { comment: true, depth: d };
+      i--;
+    }
   }
-  return d;
+  return { comment: false, depth: d };
 }
 
 /** PostgreSQL's internal names of types, as they are written (typeName). */
