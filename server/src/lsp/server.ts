@@ -364,8 +364,10 @@ export class PgRlsLintServer {
     // a just-opened document is linted at once; edits wait for a pause in typing
     const opened = !this.open.has(id);
     this.open.add(id);
-    // (a changelog's buffer: its project's changelogs are read again, with the open buffers, before the lint)
-    this.schedule(id, opened ? 0 : DEBOUNCE_MS, this.isChangelogBuffer(id, doc));
+    // (a changelog's buffer: its project's changelogs are read again, with the open buffers, before the lint;
+    // a document that is neither linted nor a changelog changes no lint: a client may send every file it opens)
+    const changelog = this.isChangelogBuffer(id, doc);
+    if (changelog || this.isLinted(id)) this.schedule(id, opened ? 0 : DEBOUNCE_MS, changelog);
   }
 
   /**
