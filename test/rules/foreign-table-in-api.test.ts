@@ -117,3 +117,11 @@ test('ok: as the language server lints (a Workspace that records for re-lints, a
   ws.setFile('db/2.sql', 'CREATE TABLE public.notes (id int, body text);\n');
   assert.deepEqual(mine(), ['Foreign table public.salaries is in the exposed schema "public"']);
 });
+
+test("ok: on Supabase, USAGE on public revoked from anon alone leaves anon PUBLIC's (apiUsesSchema, as rls-not-enabled reads it): still reported; revoked from PUBLIC too, anon cannot reach it", () => {
+  const base = 'create server s foreign data wrapper postgres_fdw;\ncreate foreign table public.salaries (amount numeric) server s;\n';
+  const anonOnly = lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: `${base}revoke usage on schema public from anon;\n` }], ID);
+  assert.match(anonOnly.mine[0]!.message, /and anon and authenticated may read it/);
+  const both = lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: `${base}revoke usage on schema public from anon, public;\n` }], ID);
+  assert.match(both.mine[0]!.message, /, and authenticated may read it/);
+});

@@ -346,7 +346,7 @@ function entriesOf(dir: string): import('node:fs').Dirent[] {
 }
 
 /** A file's text: its open buffer's (`buffers`, by path) when there is one, else its text on disk. */
-async function readBuffered(path: string, buffers: ReadonlyMap<string, string> | undefined): Promise<ReadResult> {
+export async function readBuffered(path: string, buffers: ReadonlyMap<string, string> | undefined): Promise<ReadResult> {
   const text = buffers?.get(path);
   return text !== undefined ? { ok: true, text } : readTextFile(path);
 }
@@ -410,6 +410,15 @@ export async function isChangelogFile(path: string): Promise<boolean> {
   return r.ok && mayBeChangelog(r.text, format);
 }
 
+/** The names changelogsUnder looks for, in any case. */
+const CHANGELOG_NAMES = ['*changelog*.{xml,yaml,yml,json}', '*master*.{xml,yaml,yml,json}'];
+const changelogName = picomatch(CHANGELOG_NAMES, { nocase: true, dot: true });
+
+/** Whether a file is named as changelogsUnder finds changelogs (its content aside). */
+export function namedLikeChangelog(path: string): boolean {
+  return changelogName(basename(path));
+}
+
 /**
  * The Liquibase changelogs under a directory: files named like one (`*changelog*`, `*master*`:
  * Spring Boot's db.changelog-master.yaml, JHipster's master.xml) whose root is databaseChangeLog,
@@ -418,7 +427,7 @@ export async function isChangelogFile(path: string): Promise<boolean> {
  * repository (test fixtures, init scripts), or hold all of its SQL.
  */
 export async function changelogsUnder(dir: string): Promise<string[]> {
-  const names = await glob(['**/*changelog*.{xml,yaml,yml,json}', '**/*master*.{xml,yaml,yml,json}'], { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
+  const names = await glob(CHANGELOG_NAMES.map((n) => `**/${n}`), { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
   const out: string[] = [];
   for (const f of names.sort()) if (await isChangelogFile(f)) out.push(f);
   return out;

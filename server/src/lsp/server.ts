@@ -48,7 +48,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, namedLikeChangelog, readBuffered, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -366,18 +366,19 @@ export class PgRlsLintServer {
     this.open.add(id);
     // (a changelog's buffer: its project's changelogs are read again, with the open buffers, before the lint;
     // a document that is neither linted nor a changelog changes no lint: a client may send every file it opens)
-    const changelog = this.isChangelogBuffer(id, doc);
-    if (changelog || this.isLinted(id)) this.schedule(id, opened ? 0 : DEBOUNCE_MS, changelog);
+    const linted = this.isLinted(id);
+    const changelog = !linted && this.isChangelogBuffer(id, doc);
+    if (linted || changelog) this.schedule(id, opened ? 0 : DEBOUNCE_MS, changelog);
   }
 
   /**
    * Whether an open document is a Liquibase changelog of a project (one its last readBeside read,
    * or an XML, YAML or JSON text whose root is databaseChangeLog): its buffer counts for the order
-   * and SQL of the changelogs (readBeside), not as a SQL file.
+   * and SQL of the changelogs (readBeside). (Asked of a document that is not linted as SQL.)
    */
   private isChangelogBuffer(id: string, doc: TextDocument): boolean {
     const path = uriToPath(id);
-    if (!path || this.isLinted(id)) return false;
+    if (!path) return false;
     const { project } = this.projectOf(id);
     if (!project.folder) return false;
     if (project.changelogs.has(path)) return true;
@@ -608,7 +609,7 @@ export class PgRlsLintServer {
     for (const [part, changelog] of parts) {
       if (!texts.has(changelog)) {
         const path = uriToPath(changelog);
-        const r = path === undefined ? undefined : buffers.has(path) ? { ok: true as const, text: buffers.get(path)! } : await readTextFile(path);
+        const r = path === undefined ? undefined : await readBuffered(path, buffers);
         texts.set(changelog, r?.ok ? r.text : undefined);
       }
       const text = texts.get(changelog);
@@ -659,8 +660,7 @@ export class PgRlsLintServer {
           if (!project.folder) continue;
           const is = change.type !== FileChangeType.Deleted && (await isChangelogFile(path));
           // (one named like a changelog: followed wherever it lies, changelogsUnder)
-          const named = /(?:changelog|master)[^\\/]*$/i.test(path);
-          if (named && is) project.changelogFiles.add(path);
+          if (is && namedLikeChangelog(path)) project.changelogFiles.add(path);
           else project.changelogFiles.delete(path);
           if (project.changelogs.has(path) || is) apis.add(project);
           continue;

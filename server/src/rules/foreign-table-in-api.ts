@@ -2,7 +2,7 @@ import type { Model, View } from '../analysis/model.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
 import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesSchema } from './lib/util.js';
+import { apiUsesSchema, insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesSchema } from './lib/util.js';
 
 // A foreign table (CREATE FOREIGN TABLE: postgres_fdw, Supabase Wrappers' Stripe or Firebase
 // tables…) has no row-level security: PostgreSQL rejects ENABLE ROW LEVEL SECURITY and CREATE
@@ -15,7 +15,7 @@ import { insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesS
 function readersOf(model: Model, v: View): string[] {
   const out: string[] = [];
   if (model.supabase) {
-    for (const role of ['anon', 'authenticated']) if (usesSchema(model, v.schema, role) && mayHoldPrivilege(model, v, role, ['select'])) out.push(role);
+    for (const role of ['anon', 'authenticated']) if (apiUsesSchema(model, v.schema, role) && mayHoldPrivilege(model, v, role, ['select'])) out.push(role);
     return out;
   }
   for (const role of v.grants.keys()) {

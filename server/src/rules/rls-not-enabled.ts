@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
+import { apiUsesSchema, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -104,23 +104,6 @@ function apiReach(model: Model, t: Table): string | undefined {
   const other = per.length === 1 ? (per[0]![0] === 'anon' ? 'authenticated' : 'anon') : undefined;
   const none = other === undefined ? '' : noUsage.includes(other) ? ` (${other} has no USAGE on schema ${t.schema}, so it cannot reach it)` : ` (${other} holds no privilege on it)`;
   return `${per.map(([r, c]) => mayDo(r, c)).join(' and ')}${none}`;
-}
-
-/**
- * Whether an API role has USAGE on the schema at the end of the migrations. In public it holds it
- * twice: by name (the platform's grant) and through PUBLIC (PostgreSQL's): it loses it only when
- * REVOKEs take both (MakerKit revokes from anon and from public); elsewhere, usesSchema.
- */
-function apiUsesSchema(model: Model, schema: string, role: string): boolean {
-  if (schema !== 'public') return usesSchema(model, schema, role);
-  let direct = true;
-  let viaPublic = true;
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'schema' || !g.objects.includes(schema) || !(g.privileges.includes('usage') || g.privileges.includes('all'))) continue;
-    if (g.grantees.includes(role)) direct = g.isGrant;
-    if (g.grantees.includes('public')) viaPublic = g.isGrant;
-  }
-  return direct || viaPublic;
 }
 
 /**

@@ -821,6 +821,23 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
 }
 
 /**
+ * Whether an API role has USAGE on the schema at the end of the migrations. In public it holds it
+ * twice: by name (the platform's grant) and through PUBLIC (PostgreSQL's): it loses it only when
+ * REVOKEs take both (MakerKit revokes from anon and from public); elsewhere, usesSchema.
+ */
+export function apiUsesSchema(model: Model, schema: string, role: string): boolean {
+  if (schema !== 'public') return usesSchema(model, schema, role);
+  let direct = true;
+  let viaPublic = true;
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'schema' || !g.objects.includes(schema) || !(g.privileges.includes('usage') || g.privileges.includes('all'))) continue;
+    if (g.grantees.includes(role)) direct = g.isGrant;
+    if (g.grantees.includes('public')) viaPublic = g.isGrant;
+  }
+  return direct || viaPublic;
+}
+
+/**
  * The grant events of a model of one object kind that name any of `objects` (keys, signatures,
  * `schema:name` for ALL … IN SCHEMA, a schema's own name), as indexes into model.grantEvents in
  * their order: each event once, so a loop over them meets the same events in the same order as
