@@ -125,3 +125,10 @@ test("ok: on Supabase, USAGE on public revoked from anon alone leaves anon PUBLI
   const both = lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: `${base}revoke usage on schema public from anon, public;\n` }], ID);
   assert.match(both.mine[0]!.message, /, and authenticated may read it/);
 });
+
+test('ok: on Supabase, a foreign table the migrations grant to anon themselves: the message does not put it on the default privileges', () => {
+  const text = 'create server s foreign data wrapper postgres_fdw;\ncreate foreign table public.salaries (amount numeric) server s;\nrevoke all on public.salaries from anon, authenticated;\ngrant select on public.salaries to anon;\n';
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Foreign table public\.salaries is in the exposed schema "public", and anon may read it: PostgreSQL/);
+});

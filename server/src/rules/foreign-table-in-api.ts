@@ -2,12 +2,12 @@ import type { Model, View } from '../analysis/model.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
 import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { apiUsesSchema, insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesSchema } from './lib/util.js';
+import { apiUsesSchema, grantEventsNaming, insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesSchema } from './lib/util.js';
 
 // A foreign table (CREATE FOREIGN TABLE: postgres_fdw, Supabase Wrappers' Stripe or Firebase
 // tables…) has no row-level security: PostgreSQL rejects ENABLE ROW LEVEL SECURITY and CREATE
 // POLICY on it (42809), and a role with SELECT on it reads every row its server returns, fetched
-// with the credentials of the server's user mapping. In a schema an API exposes, the API's roles
+// with the credentials of its user mapping where its wrapper uses one. In a schema an API exposes, the API's roles
 // read them all (measured on PGlite with file_fdw: anon, granted by default privileges, reads the
 // file's rows; revoked, 42501 permission denied for foreign table).
 
@@ -48,14 +48,16 @@ export const foreignTableInApi = defineRule({
       if (readers.length === 0) continue;
       const name = `${quoteIdent(v.schema)}.${quoteIdent(v.name)}`;
       const who = and(readers.map((r) => (r === 'public' ? 'PUBLIC (every role)' : roleText(r))));
-      const by = model.supabase && readers.every((r) => r === 'anon' || r === 'authenticated') ? " (Supabase's default privileges grant new tables in it to them)" : '';
+      // (said only where no GRANT of the migrations gives it to them: then the platform's defaults do)
+      const granted = grantEventsNaming(model, 'table', [v.key, `schema:${v.schema}`]).some((i) => model.grantEvents[i]!.isGrant && model.grantEvents[i]!.grantees.some((r) => readers.includes(r)));
+      const by = model.supabase && !granted && readers.every((r) => r === 'anon' || r === 'authenticated') ? " (Supabase's default privileges grant new tables in it to them)" : '';
       report({
         file: v.nameLoc.file,
         start: v.nameLoc.start,
         end: v.nameLoc.end,
         message:
           `Foreign table ${v.key} is in the exposed schema "${v.schema}"${exposedWhy(config, v.schema)}, and ${who} may read it${by}: PostgreSQL has no row-level security for foreign tables ` +
-          '(ENABLE ROW LEVEL SECURITY and CREATE POLICY on one fail with 42809), so every row its server returns — fetched with the credentials of the server\'s user mapping — is theirs to read through the API, whoever asks. ' +
+          '(ENABLE ROW LEVEL SECURITY and CREATE POLICY on one fail with 42809), so every row its server returns — fetched with the credentials of its user mapping, where its wrapper uses one — is theirs to read through the API, whoever asks. ' +
           `Move it to a schema the API does not expose (ALTER FOREIGN TABLE ${name} SET SCHEMA private) and serve what each user may see through a SECURITY DEFINER function that checks the caller, or REVOKE ALL ON ${name} FROM ${readers.map((r) => (r === 'public' ? 'PUBLIC' : quoteIdent(r))).join(', ')}.`,
         fixes: [
           {

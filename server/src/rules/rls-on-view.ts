@@ -26,7 +26,7 @@ function viewNames(model: Model): ReadonlySet<string> {
 /** What a view's readers see instead, and what to do (the messages' second half). */
 function instead(v: View): string {
   if (v.foreign)
-    return `A foreign table reads its rows through its server, with the credentials of the server's user mapping, and nothing filters them: every role with SELECT on ${v.key} reads all the rows the server returns. ` +
+    return `A foreign table reads its rows through its server (with the credentials of its user mapping, where its wrapper uses one), and nothing filters them: every role with SELECT on ${v.key} reads all the rows the server returns. ` +
       "Keep it out of the schemas an API exposes and out of reach of the roles that must not read it (REVOKE ALL ON it FROM them), or serve what each user may see through a function that checks the caller; or copy the rows into a table with row-level security.";
   return v.materialized
     ? `A materialized view stores what its owner could read when it was created or refreshed, and has neither row-level security nor security_invoker: every role with SELECT on ${v.key} reads all of it. ` +
