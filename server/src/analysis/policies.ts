@@ -4,6 +4,7 @@ import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel } from './policy-e
 import type { Node } from './types.js';
 import { roleText } from './ast.js';
 import { groupsOf } from './privileges.js';
+import { listOr } from './words.js';
 
 export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -93,7 +94,7 @@ export function rolesNamed(policies: readonly Policy[]): string[] {
 /** Upper-case command names joined for messages: `SELECT`, `SELECT and UPDATE`, … */
 export function commandList(cmds: readonly string[]): string {
   const u = cmds.map((c) => c.toUpperCase());
-  return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
+  return listOr(u, 'and');
 }
 
 /**
@@ -103,7 +104,7 @@ export function commandList(cmds: readonly string[]): string {
  */
 export function roleList(roles: readonly string[]): string {
   const u = roles.map((r) => (r === 'PUBLIC' || r.startsWith('"') || /\s/.test(r) ? r : roleText(r)));
-  return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
+  return listOr(u, 'and');
 }
 
 /** Whether the workspace runs on Supabase's platform roles (anon, authenticated, auth.uid()): its examples fit. */

@@ -5,6 +5,7 @@ import type { Loc, Node } from '../analysis/types.js';
 import { anyStatementIn } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { insertAfter, quoteIdent, tableName } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 /** Whether a parsed file has a REVOKE of a column privilege. */
 const revokesColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && !s.node?.is_grant && (s.node?.privileges ?? []).some((p: Node) => p?.AccessPriv?.cols?.length));
@@ -99,7 +100,7 @@ export const columnRevokeIneffective = defineRule({
               });
             }
             const verb = privilege === 'select' ? 'reads' : privilege === 'update' ? 'updates' : privilege === 'insert' ? 'writes' : 'uses';
-            const list = cols.length === 1 ? cols[0] : `${cols.slice(0, -1).join(', ')} and ${cols[cols.length - 1]}`;
+            const list = listOr(cols, 'and');
             report({
               ...loc,
               message:

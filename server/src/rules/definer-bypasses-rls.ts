@@ -8,13 +8,14 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 import { referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { functionsFacts, keeper, modelFacts } from './lib/kept.js';
+import { listOr } from '../analysis/words.js';
 
 
 export interface Callers {
@@ -63,7 +64,7 @@ export function callersOf(model: Model, f: Func, tables: Table[], anyGrantee = f
     }
   }
   if (roles.length === 0) return undefined;
-  const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
+  const list = listOr(roles, 'and');
   return { roles, text: byDefault ? `${list} (by Supabase's default privileges on new functions in public, which these migrations do not take away)` : list, revoke: f.publicExecute ? ['PUBLIC', ...roles] : roles };
 }
 
@@ -1045,7 +1046,7 @@ export const definerBypassesRls = defineRule({
       if (recorded?.signIn) for (let j = gainers.length - 1; j >= 0; j--) if (gainers[j] === 'anon') gainers.splice(j, 1);
       if (recorded?.signIn && gainers.length === 0 && !who.some((r) => r !== 'anon')) continue;
       const signedIn = recorded?.signIn ? ' signed-in' : '';
-      const anyCaller = gainers.length === who.length || gainers.length === 0 || (recorded?.signIn && gainers.length === who.filter((r) => r !== 'anon').length) ? `any${signedIn} caller` : gainers.length === 1 ? gainers[0]! : `${gainers.slice(0, -1).join(', ')} and ${gainers[gainers.length - 1]}`;
+      const anyCaller = gainers.length === who.length || gainers.length === 0 || (recorded?.signIn && gainers.length === who.filter((r) => r !== 'anon').length) ? `any${signedIn} caller` : listOr(gainers, 'and');
       const tables = [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);

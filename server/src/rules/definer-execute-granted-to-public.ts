@@ -7,6 +7,7 @@ import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { truncation } from './grant-truncate-bypasses-rls.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, grantEventsNaming, usesSchema, where } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -180,7 +181,7 @@ function grantedExplicitly(model: Model, f: Func, role: string): boolean {
 /** `at x.sql:3` / `at x.sql:3 and x.sql:4`: where the default privileges of `roles` were set. */
 function defaultsSetAt(model: Model, held: ReadonlyArray<{ role: string; loc: Loc }>, roles: readonly string[]): string {
   const at = [...new Set(held.filter((d) => roles.includes(d.role)).map((d) => where(model, d.loc)))];
-  return `at ${at.length === 1 ? at[0] : `${at.slice(0, -1).join(', ')} and ${at[at.length - 1]}`}`;
+  return `at ${listOr(at, 'and')}`;
 }
 
 /**
@@ -205,7 +206,7 @@ function defaultsKeepExecute(model: Model, f: Func, report: (r: Report) => void)
   if (keep.length === 0) return;
   const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
   const revoke = `REVOKE EXECUTE ON ${kind} ${signatureSql(f)} FROM ${keep.map(quoteIdent).join(', ')};`;
-  const list = keep.length === 1 ? keep[0]! : `${keep.slice(0, -1).join(', ')} and ${keep[keep.length - 1]}`;
+  const list = listOr(keep, 'and');
   report({
     ...f.nameLoc,
     message:

@@ -4,6 +4,7 @@ import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
 import { sqlOneLine } from '../analysis/parse.js';
+import { listOr } from '../analysis/words.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
 const DEFAULT_PATH = ['$user', 'public'];
@@ -153,7 +154,7 @@ export function transitionAside(model: Model, f: Func): string {
   if (!read.length) return '';
   if (read.length === 1)
     return ` (except the transition table ${read[0]}, which every trigger that runs it declares with REFERENCING … TABLE AS ${read[0]}: PostgreSQL resolves that name to the firing trigger's transition table before any schema, pg_temp included, so no temporary table shadows it)`;
-  const list = `${read.slice(0, -1).join(', ')} and ${read[read.length - 1]}`;
+  const list = listOr(read, 'and');
   return ` (except the transition tables ${list}, which every trigger that runs it declares with REFERENCING … TABLE AS: PostgreSQL resolves those names to the firing trigger's transition tables before any schema, pg_temp included, so no temporary table shadows them)`;
 }
 
@@ -172,7 +173,7 @@ export function transitionWayIn(model: Model, f: Func): { firing: string; text: 
   if (!ownTrigger && via.every) return undefined;
   const holders = f.publicExecute ? 'PUBLIC' : runners.map((r) => quoteIdent(r)).join(', ');
   const names = via.names.map((x) => quoteIdent(x));
-  const nameList = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  const nameList = listOr(names, 'or');
   // (the tables of its triggers that leave one of those names undeclared)
   const undeclaredOn = [...new Set(model.triggers.filter((t) => t.func === f.key && via.names.some((x) => !t.transitionTables.includes(x))).map((t) => t.table))].sort();
   const dynamic = dynamicTransitionTables(model, f);

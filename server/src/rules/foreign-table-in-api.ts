@@ -3,6 +3,7 @@ import { exposedWhy } from '../analysis/supabase-config.js';
 import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { apiUsesSchema, grantEventsNaming, insertAfter, lastGrantOf, mayHoldPrivilege, quoteIdent, roleText, usesSchema } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 // A foreign table (CREATE FOREIGN TABLE: postgres_fdw, Supabase Wrappers' Stripe or Firebase
 // tables…) has no row-level security: PostgreSQL rejects ENABLE ROW LEVEL SECURITY and CREATE
@@ -27,8 +28,6 @@ function readersOf(model: Model, v: View): string[] {
   return out;
 }
 
-const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-
 export const foreignTableInApi = defineRule({
   meta: {
     id: 'foreign-table-in-api',
@@ -47,7 +46,7 @@ export const foreignTableInApi = defineRule({
       const readers = readersOf(model, v);
       if (readers.length === 0) continue;
       const name = `${quoteIdent(v.schema)}.${quoteIdent(v.name)}`;
-      const who = and(readers.map((r) => (r === 'public' ? 'PUBLIC (every role)' : roleText(r))));
+      const who = listOr(readers.map((r) => (r === 'public' ? 'PUBLIC (every role)' : roleText(r))), 'and');
       // (said only where no GRANT of the migrations gives it to them: then the platform's defaults do)
       const granted = grantEventsNaming(model, 'table', [v.key, `schema:${v.schema}`]).some((i) => model.grantEvents[i]!.isGrant && model.grantEvents[i]!.grantees.some((r) => readers.includes(r)));
       const by = model.supabase && !granted && readers.every((r) => r === 'anon' || r === 'authenticated') ? " (Supabase's default privileges grant new tables in it to them)" : '';

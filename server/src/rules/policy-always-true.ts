@@ -8,6 +8,7 @@ import { defineRule } from './types.js';
 import { authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
 import { columnsGrantedOnly, grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
+import { listOr } from '../analysis/words.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
 const API_ROLES = ['anon', 'authenticated'];
@@ -189,7 +190,7 @@ function refusedEffects(writeAny: boolean, writeNone: boolean, refused: Readonly
   const update = !refused.has('update') && !writeNone;
   const del = !refused.has('delete');
   const verbs = ['read', ...(update ? ['update'] : []), ...(del ? ['delete'] : [])];
-  const rows = `may ${verbs.length > 1 ? `${verbs.slice(0, -1).join(', ')} and ${verbs[verbs.length - 1]}` : verbs[0]} any row`;
+  const rows = `may ${listOr(verbs, 'and')} any row`;
   const insert = writeAny && !writeNone ? `, and insert${update ? ' or update' : ''} rows with any values` : '';
   const check = !writeAny && !writeNone ? ' (new rows must still pass WITH CHECK)' : writeNone ? ' (its WITH CHECK (false) refuses every new row)' : '';
   const why = [...refused].map(([c, w]) => `${c.toUpperCase()} fails: ${w}`).join('; ');

@@ -7,6 +7,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, privilegesNeeded } from './lib/util.js';
 import { trueForRole } from './policy-always-true.js';
+import { listOr } from '../analysis/words.js';
 
 // "Internal staff are the users who are not contractors": a permissive policy admitting a row when
 // the caller has NO row in a table (NOT EXISTS (SELECT 1 FROM contractor_users WHERE user_id =
@@ -259,7 +260,7 @@ export const policyGrantsByAbsence = defineRule({
       const rowsOf = (v: Verdict) => (v === 'filtered' ? `every row of ${p.table} that a condition on the row's own columns AND-ed with it admits (nothing more is asked of the caller in that branch)` : `every row of ${p.table}`);
       const acts = cmds.filter((x) => x !== 'insert').map((x) => VERB[x]);
       const parts: string[] = [];
-      if (acts.length) parts.push(`${acts.length > 1 ? `${acts.slice(0, -1).join(', ')} and ${acts[acts.length - 1]}` : acts[0]} ${rowsOf(u!.v)}`);
+      if (acts.length) parts.push(`${listOr(acts, 'and')} ${rowsOf(u!.v)}`);
       if (cmds.includes('insert')) parts.push(c!.v === 'filtered' ? 'inserts any row that such a condition on its columns admits' : 'inserts rows with any values');
       // (an UPDATE or DELETE that reads a column, a WHERE, also gets the SELECT policies as a filter: T26, T27)
       const noRead = !coversCommand(p, 'select') && acts.length ? ' (with a statement that reads no column; one that does, e.g. with a WHERE, also gets the table\'s SELECT policies as a filter)' : '';

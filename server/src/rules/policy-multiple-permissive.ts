@@ -7,6 +7,7 @@ import { constValue } from '../analysis/ast.js';
 import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { forEachEnabledTable, forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 /**
  * Whether some command is covered by two permissive policies of the list, whatever their roles:
@@ -133,7 +134,7 @@ function checkTable(model: Model, key: string, policies: readonly Policy[], repo
     if (disjoint(o.policies, o.cmds)) continue;
     const last = o.policies[o.policies.length - 1]!;
     const names = o.policies.map((p) => `"${p.name}"`);
-    const nameText = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    const nameText = listOr(names, 'and');
     const cmds = COMMANDS.filter((c) => o.cmds.has(c));
     const roles = o.roles.has('public') ? ['public'] : [...o.roles]; // PUBLIC covers every role
     // (a "deny" written permissive: false for each command, it adds no row to the OR and takes none away)
@@ -143,7 +144,7 @@ function checkTable(model: Model, key: string, policies: readonly Policy[], repo
       const d = deny[0]!;
       const clauses = [...new Set(cmds.map((c) => (c === 'insert' && d.withCheck ? 'WITH CHECK' : 'USING')))];
       const otherText = others.map((p) => `"${p.name}"`);
-      const othersList = otherText.length === 1 ? otherText[0]! : `${otherText.slice(0, -1).join(', ')} and ${otherText[otherText.length - 1]}`;
+      const othersList = listOr(otherText, 'and');
       report({
         ...d.nameLoc,
         message:

@@ -4,6 +4,7 @@ import type { Model, Policy } from '../analysis/model.js';
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, forEachEnabledTable, PF_PERMISSIVE, policyFacts } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 /** What a role sees when no permissive policy applies, per command. */
 function effects(cmds: readonly Command[]): string {
@@ -12,7 +13,7 @@ function effects(cmds: readonly Command[]): string {
   const ud = cmds.filter((c) => c === 'update' || c === 'delete');
   if (ud.length) parts.push(`${commandList(ud)} ${ud.length === 1 ? 'changes' : 'change'} no rows`);
   if (cmds.includes('insert')) parts.push('INSERT fails with 42501');
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return listOr(parts, 'and');
 }
 
 /** The `RESTRICTIVE` keyword of the policy's CREATE/ALTER statement. */

@@ -6,6 +6,7 @@ import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
 import { COMMAND_PRIVILEGES, platformPrivileges, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
+import { listOr } from '../analysis/words.js';
 
 /** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
 function policySubjects(model: Model): string[] {
@@ -126,8 +127,7 @@ function grantReach(model: Model, t: Table): string | undefined {
     const k = can.join(',');
     byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : roleText(role)]);
   }
-  const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  const granted = byPrivileges.size ? `${[...byPrivileges].map(([k, roles]) => mayDo(and(roles), k.split(','))).join(', and ')} (as the migrations grant it)` : undefined;
+  const granted = byPrivileges.size ? `${[...byPrivileges].map(([k, roles]) => mayDo(listOr(roles, 'and'), k.split(','))).join(', and ')} (as the migrations grant it)` : undefined;
   const platform = platformReach(model, t, holders);
   return granted && platform ? `${granted}; and ${platform}` : (granted ?? platform);
 }

@@ -32,7 +32,8 @@ import { defineRule, type Report } from './types.js';
 import { admitsInsert, callSite, insertRoute, insertsReached, mayEscape, type ReachedInsert } from './lib/inserts.js';
 import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
 import { asksRole } from './policy-always-true.js';
-import { authCallOf, bareValue, columnRef, forEachInvokerCallee, insertAfter, listOr, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, forEachInvokerCallee, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { listOr } from '../analysis/words.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],

@@ -13,6 +13,7 @@ import { platformMayGrant, PSEUDO_ROLES, workspaceManagesTableGrants } from '../
 const SELECT = ['select'];
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
 import { invokerFix, mayBeDropped, neverCreated, readsAsCaller, viewNameSpan } from './lib/views.js';
+import { listOr } from '../analysis/words.js';
 
 interface Hit {
   table: Table;
@@ -240,7 +241,7 @@ export const viewBypassesRls = defineRule({
       const owner = v.owner?.role;
       if (owner && model.roleBypassesRls(owner) === false && hits.every((h) => h.table.owner?.role !== owner || h.table.rlsForced)) continue;
       const tables = hits.map((h) => h.table.key).filter((k, i, a) => a.indexOf(k) === i);
-      const tableText = tables.length === 1 ? tables[0]! : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
+      const tableText = listOr(tables, 'and');
       const ownerText = owner ? `its owner ${roleText(owner)}` : 'its owner';
       // An owner the migrations make BYPASSRLS or a superuser (CREATE ROLE … BYPASSRLS, then ALTER VIEW
       // … OWNER TO it): no "when", it does bypass them (AdelMej/portfolio-project's app_admin).

@@ -14,6 +14,7 @@ import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js'
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
 import { functionsFacts, keeper, sameFacts, type Keeper } from './kept.js';
+import { listOr } from '../../analysis/words.js';
 
 /**
  * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
@@ -1058,7 +1059,7 @@ export function firingNote(model: Model, f: Func): string | undefined {
     tables.length === 1
       ? tables[0]
       : tables.length <= 4
-        ? `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`
+        ? listOr(tables, 'or')
         : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
   // (why that session's search_path is the one that counts)
   const session = '(the session whose statement fires a trigger is the one whose search_path its function uses)';
@@ -1295,10 +1296,6 @@ function whatBlocks(model: Model, f: Func, tables: readonly string[], writes = '
   return `a role subject to RLS ${writes}${parts.join(' and ')}`;
 }
 
-/** `a`, `a and b`, `a, b and c` (or `or`). */
-export function listOr(items: readonly string[], word: 'and' | 'or'): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
-}
 
 /** The EXECUTEs of DO blocks and function bodies whose SQL text may create a trigger, in replay order (asked only of a trigger function no static trigger runs). */
 function dynamicTriggerCreations(model: Model): Array<{ text: string; loc: Loc }> {
