@@ -42,6 +42,36 @@ export interface OperatorMismatch {
   /** in a sub-select reading tables: the column's table (its key) and the name it is written with there (its alias, else its name), when it is not the policy's own table */
   table?: string;
   relation?: string;
+  /** the other operand is a column too (`text` is its reference), of a type in another category than the column's: none casts to the other by itself */
+  other?: ComparedColumn;
+}
+
+/** A column a comparison names, resolved (its table's key, the name written for the relation, its type). */
+export interface ComparedColumn {
+  column: string;
+  type: string;
+  table: string;
+  relation: string;
+}
+
+/**
+ * The category of a built-in type for comparisons: two types of one category compare (integer =
+ * numeric, date = timestamp, text = character varying); of two categories, PostgreSQL has no
+ * operator and casts neither implicitly (42883, measured on PGlite for each pair). Undefined for
+ * any other type (a domain, an enum, citext: not told).
+ */
+const COMPARED_CATEGORY = new Map<string, string>([
+  ['text', 'string'], ['character varying', 'string'], ['character', 'string'],
+  ['integer', 'number'], ['bigint', 'number'], ['smallint', 'number'], ['numeric', 'number'], ['real', 'number'], ['double precision', 'number'],
+  ['date', 'datetime'], ['timestamp', 'datetime'], ['timestamp with time zone', 'datetime'],
+  ['uuid', 'uuid'], ['boolean', 'boolean'], ['jsonb', 'jsonb'],
+]);
+
+/** Whether PostgreSQL has no `=` / `<>` operator for two column types (both built-in, of two categories). */
+export function noOperatorBetween(a: string, b: string): boolean {
+  const x = COMPARED_CATEGORY.get(a);
+  const y = COMPARED_CATEGORY.get(b);
+  return x !== undefined && y !== undefined && x !== y;
 }
 
 /**
@@ -188,47 +218,91 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
   // auth.user_id() — no comparison with text: most policies' census says so without a walk)
   const using = p.stmt.node?.qual;
   const check = p.stmt.node?.with_check;
-  const inUsing = !!using && mayCompareText(census(using));
-  const inCheck = !!check && mayCompareText(census(check));
+  // (a column compared with another: only where a sub-select reads a table — at the top, two
+  // columns of the policy's own table, which its CREATE TABLE types alike in practice)
+  const cu = using ? census(using) : undefined;
+  const cc = check ? census(check) : undefined;
+  const pairsInUsing = !!cu && comparesColumns(cu);
+  const pairsInCheck = !!cc && comparesColumns(cc);
+  const inUsing = !!cu && (pairsInUsing || mayCompareText(cu));
+  const inCheck = !!cc && (pairsInCheck || mayCompareText(cc));
   if (!inUsing && !inCheck) return undefined;
   let types: Map<string, string> | undefined;
+  // (the type of a column of the policy's table, as its CREATE TABLE writes it, for certain)
   const typeOf = (column: string): string | undefined => {
     if (!types) {
       types = new Map();
       for (const el of t.stmt.node?.tableElts ?? []) if (el?.ColumnDef?.colname) types.set(el.ColumnDef.colname, typeName(el.ColumnDef.typeName));
     }
-    let type = types.get(column);
+    const type = types.get(column);
     // (a column a RENAME COLUMN before the policy gave this name keeps its type: the name its CREATE TABLE wrote, for certain)
     if (type === undefined && ws.changed.size !== 0 && t.columns.includes(column) && !changedColumn(ws, column, t.name) && ws.changedOn.get(column) !== null) {
       const from = renamedFromAt(model, ws, t, column, p.created);
-      if (from !== undefined) return ((type = types.get(from)) !== undefined && NO_TEXT_OPERATOR.has(type) ? type : undefined);
+      return from !== undefined ? types.get(from) : undefined;
     }
-    return type !== undefined && NO_TEXT_OPERATOR.has(type) && !changedColumn(ws, column, t.name) ? type : undefined;
+    return type !== undefined && !changedColumn(ws, column, t.name) ? type : undefined;
+  };
+  // (a column reference resolved where it is written, with its type for certain)
+  const columnAt = (ref: Node, scopes: readonly Scope[]): ComparedColumn | undefined => {
+    if (scopes.length === 0) {
+      const column = ownColumnOf(t, ref);
+      const type = column !== undefined ? typeOf(column) : undefined;
+      return type !== undefined ? { column: column!, type, table: t.key, relation: t.name } : undefined;
+    }
+    const r = resolveColumn(model, ref, scopes, t);
+    const type = r ? columnTypeOf(model, ws, r.table, r.column, p.created) : undefined;
+    return type !== undefined ? { column: r!.column, type, table: r!.table.key, relation: r!.refname } : undefined;
   };
   let found: OperatorMismatch | undefined;
   let userIdText: boolean | undefined;
   const text = (n: Node) => isText(n, (userIdText ??= neonUserIdIsText(model)));
-  // (`scopes`: the FROM lists of the sub-selects around, innermost first; none at the top)
-  const visit = (n: Node, scopes: Scope[]): void => {
-    if (found || !n || typeof n !== 'object') return;
-    if (Array.isArray(n)) {
-      for (const x of n) visit(x, scopes);
+  let pairs = false;
+  // (`scopes`: the FROM lists of the sub-selects around, innermost first; none at the top;
+  // `ctes`: the names the WITH clauses around give, which no FROM list in their reach resolves to a table)
+  const visitSelect = (sel: Node, scopes: Scope[], ctes: ReadonlySet<string> | undefined): void => {
+    if (found || !sel) return;
+    // (a UNION's arms, each a SELECT of its own; a CTE's query, where the names before it are in reach)
+    if (sel.larg || sel.rarg) {
+      visitSelect(sel.larg, scopes, ctes);
+      visitSelect(sel.rarg, scopes, ctes);
       return;
+    }
+    // (every name the WITH clause gives, for each of its queries too: a CTE may read the ones
+    // before it, and a recursive one itself; taken as CTEs where they may be, a name is never a table it is not)
+    let names = ctes;
+    const list: Node[] = sel.withClause?.ctes ?? [];
+    if (list.length !== 0) {
+      names = new Set(ctes ?? []);
+      for (const c of list) if (c?.CommonTableExpr?.ctename) (names as Set<string>).add(c.CommonTableExpr.ctename);
+      for (const c of list) visitSelect(c?.CommonTableExpr?.ctequery?.SelectStmt, scopes, names);
     }
     // (a sub-select without a FROM list has no tables of its own: its columns are those in reach,
     // the policy's table's at the top (Drizzle's `(select auth.user_id() = "notes"."user_id")`);
     // one with a FROM list: its names resolved against its tables, then those around, as
-    // PostgreSQL does (resolveColumn), typed where the migrations leave no doubt (columnTypeOf);
-    // a UNION, a CTE, a join's ON condition are not looked into)
+    // PostgreSQL does (resolveColumn), typed where the migrations leave no doubt (columnTypeOf))
+    const inner = sel.fromClause?.length ? [scopeOf(sel, false, names), ...scopes] : scopes;
+    visit(sel.targetList, inner, names);
+    visit(sel.whereClause, inner, names);
+    visit(sel.havingClause, inner, names);
+    // (a join's ON condition: its names resolve against the FROM list too)
+    for (const item of sel.fromClause ?? []) visitJoins(item, inner, names);
+  };
+  const visitJoins = (item: Node, scopes: Scope[], ctes: ReadonlySet<string> | undefined): void => {
+    const j = item?.JoinExpr;
+    if (!j) return;
+    visitJoins(j.larg, scopes, ctes);
+    visitJoins(j.rarg, scopes, ctes);
+    visit(j.quals, scopes, ctes);
+  };
+  const visit = (n: Node, scopes: Scope[], ctes: ReadonlySet<string> | undefined): void => {
+    if (found || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x, scopes, ctes);
+      return;
+    }
     if (n.SubLink) {
-      visit(n.SubLink.testexpr, scopes);
-      const sel = n.SubLink.subselect?.SelectStmt;
-      if (sel && !sel.withClause && !sel.larg && !sel.rarg) {
-        const inner = sel.fromClause?.length ? [scopeOf(sel, false), ...scopes] : scopes;
-        visit(sel.targetList, inner);
-        visit(sel.whereClause, inner);
-        visit(sel.havingClause, inner);
-      }
+      visit(n.SubLink.testexpr, scopes, ctes);
+      visitSelect(n.SubLink.subselect?.SelectStmt, scopes, ctes);
       return;
     }
     const e = n.A_Expr;
@@ -242,23 +316,18 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
           const ref = col?.ColumnRef;
           // (the text operand first: cheap, and most comparisons have none)
           if (!ref || !text(other)) continue;
-          let column: string | undefined;
-          let type: string | undefined;
-          let of: { table: string; relation: string } | undefined;
-          if (scopes.length === 0) {
-            column = ownColumnOf(t, ref);
-            type = column !== undefined ? typeOf(column) : undefined;
-          } else {
-            const r = resolveColumn(model, ref, scopes, t);
-            const ty = r ? columnTypeOf(model, ws, r.table, r.column, p.created) : undefined;
-            if (r && ty !== undefined && NO_TEXT_OPERATOR.has(ty)) {
-              column = r.column;
-              type = ty;
-              if (r.table !== t) of = { table: r.table.key, relation: r.refname };
-            }
+          const c = columnAt(ref, scopes);
+          if (c !== undefined && NO_TEXT_OPERATOR.has(c.type)) {
+            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column: c.column, columnType: c.type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other), ...(c.table !== t.key ? { table: c.table, relation: c.relation } : undefined) };
+            return;
           }
-          if (column !== undefined && type !== undefined) {
-            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other), ...of };
+        }
+        // (two columns: in a sub-select, of types PostgreSQL has no operator for)
+        if (pairs && scopes.length !== 0 && e.lexpr?.ColumnRef && e.rexpr?.ColumnRef) {
+          const a = columnAt(e.lexpr.ColumnRef, scopes);
+          const b = a ? columnAt(e.rexpr.ColumnRef, scopes) : undefined;
+          if (a && b && noOperatorBetween(a.type, b.type)) {
+            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column: a.column, columnType: a.type, text: e.rexpr, op: op === '!=' ? '<>' : op, columnFirst: true, userId: false, table: a.table, relation: a.relation, other: b };
             return;
           }
         }
@@ -266,12 +335,23 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
     }
     for (const k in n) {
       const v = n[k];
-      if (v && typeof v === 'object') visit(v, scopes);
+      if (v && typeof v === 'object') visit(v, scopes, ctes);
     }
   };
-  if (inUsing) visit(using, []);
-  if (inCheck && !found) visit(check, []);
+  if (inUsing) {
+    pairs = pairsInUsing;
+    visit(using, [], undefined);
+  }
+  if (inCheck && !found) {
+    pairs = pairsInCheck;
+    visit(check, [], undefined);
+  }
   return found;
+}
+
+/** Whether a tree of this census may compare two columns in a sub-select reading a table (a superset). */
+function comparesColumns(c: Census): boolean {
+  return c.columnRefs.length >= 2 && c.rangeVars.length !== 0;
 }
 
 /** Whether a tree of this census may hold an operand isText takes for text (a superset: its `->>`, cast, current_setting() or auth.user_id() call is somewhere in the tree). */
@@ -287,13 +367,14 @@ function mayCompareText(c: Census): boolean {
 /** A SELECT's FROM list (RangeVars), or null where it may name what is not a table column (a sub-query or function in FROM, an aliased join, column aliases, a CTE). */
 type Scope = Node[] | null;
 
-function scopeOf(sel: Node, cte: boolean): Scope {
+function scopeOf(sel: Node, cte: boolean, ctes?: ReadonlySet<string>): Scope {
   if (cte) return null;
   const out: Node[] = [];
   const add = (item: Node): boolean => {
     const rv = item?.RangeVar;
     if (rv) {
-      if (rv.alias?.colnames?.length) return false;
+      // (a name a WITH clause gives is its CTE's rows, not a table)
+      if (rv.alias?.colnames?.length || (ctes !== undefined && !rv.schemaname && ctes.has(rv.relname))) return false;
       out.push(rv);
       return true;
     }

@@ -1,5 +1,5 @@
 import { callSpan, locationBounds, matchParen } from '../analysis/ast.js';
-import type { ArraySubselectMismatch, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
+import type { ArraySubselectMismatch, ComparedColumn, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
 import type { EnumArrayMismatch } from '../analysis/enum-values.js';
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
@@ -393,7 +393,7 @@ function reportHelperUuidAsNumber(model: Model, report: RuleContext['report'], p
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
-    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`), or an enum column with an ARRAY[…] of strings (`role = ANY (ARRAY[\'admin\', \'advisor\'])`, text[]): PostgreSQL has no such operator and rejects the CREATE POLICY (42883). Or it casts the caller\'s uuid through text to a number (`auth.uid()::text::integer`), itself or in a helper it calls: every signed-in query it checks fails (22P02).',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()) or with a column of another kind (`t.id = m.team_id`, uuid and text), a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`), or an enum column with an ARRAY[…] of strings (`role = ANY (ARRAY[\'admin\', \'advisor\'])`, text[]): PostgreSQL has no such operator and rejects the CREATE POLICY (42883). Or it casts the caller\'s uuid through text to a number (`auth.uid()::text::integer`), itself or in a helper it calls: every signed-in query it checks fails (22P02).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
@@ -426,6 +426,10 @@ export const policyTypeMismatch = defineRule({
       }
       if (!('operator' in r)) continue;
       const m = r.operator;
+      if (m.other) {
+        reportColumnPair(model, report, p, m, m.other, by);
+        continue;
+      }
       const text = fileOf(model, p.created.file)?.text ?? '';
       const textSpan = operandSpan(text, m.text, m.columnFirst ? text.length : m.location);
       const written = textSpan ? sqlOneLine(text.slice(textSpan.start, textSpan.end)) : 'a text value';
@@ -461,6 +465,25 @@ export const policyTypeMismatch = defineRule({
     }
   },
 });
+
+/** Two columns of types in two categories compared in a sub-select (`m.team_id = docs.team_id`, text and uuid): 42883, no fix (which column's type is meant, the lint cannot tell). */
+function reportColumnPair(model: Model, report: RuleContext['report'], p: Policy, m: OperatorMismatch, o: ComparedColumn, by: Policy | undefined): void {
+  const pair = `${m.columnType} ${m.op} ${o.type}`;
+  const at = m.location >= 0 ? m.location : p.created.start;
+  const text = fileOf(model, p.created.file)?.text ?? '';
+  const col = (c: { column: string; table?: string; relation?: string }, type: string) => `${c.relation}.${c.column}, a ${type} column of ${c.table}`;
+  const stringy = ['text', 'character varying', 'character'];
+  const [s, other] = stringy.includes(m.columnType) ? [`${m.relation}.${m.column}`, o.type] : stringy.includes(o.type) ? [`${o.relation}.${o.column}`, m.columnType] : [undefined, undefined];
+  report({
+    file: p.created.file,
+    start: at,
+    end: at + (text.startsWith('<>', at) ? 2 : 1),
+    message:
+      `Policy "${p.name}" on ${p.table} compares ${col(m, m.columnType)}, with ${col(o, o.type)} (in a sub-select reading them): PostgreSQL has no operator ${pair} and casts neither type to the other by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+      neverCreated(model, p, by) +
+      `Give the two columns one type (ALTER TABLE … ALTER COLUMN … TYPE …), or cast one side explicitly${s ? ` (${s}::${other}: a value that is not a valid ${other} then fails the query with 22P02)` : ''}.`,
+  });
+}
 
 /**
  * Whether an expression of the run's rows holds a cast to a number (castsToNumberIn): what the
