@@ -1238,6 +1238,69 @@ END $$;
   });
 });
 
+test("err (wording): a lookup whose WHERE requires several arguments names each of them, not the first alone, and a stop whose branch first writes a row (it logs the failed attempt) is not called the secret's check (ExudusTech/bolao-go's participant_login); PGlite: the right bolão id with a wrong PIN finds nothing, and that failed call still inserts the log row the caller's arguments choose", async () => {
+  const head = `CREATE TABLE public.apostas (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bolao_id uuid NOT NULL, apelido text NOT NULL, celular_ultimos4 text NOT NULL);
+ALTER TABLE public.apostas ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.participant_sessions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bolao_id uuid NOT NULL, aposta_id uuid NOT NULL, token text NOT NULL);
+ALTER TABLE public.participant_sessions ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.session_logs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, bolao_id uuid, apelido text, action text NOT NULL);
+ALTER TABLE public.session_logs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.log_session_activity(p_bolao_id uuid, p_apelido text, p_action text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  INSERT INTO public.session_logs (bolao_id, apelido, action) VALUES (p_bolao_id, p_apelido, p_action);
+END $$;
+`;
+  const login = `CREATE FUNCTION public.participant_login(p_bolao_id uuid, p_apelido text, p_senha text) RETURNS json
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_aposta record; v_token text;
+BEGIN
+  SELECT id, apelido INTO v_aposta FROM public.apostas
+  WHERE bolao_id = p_bolao_id AND lower(trim(apelido)) = lower(trim(p_apelido)) AND celular_ultimos4 = p_senha
+  LIMIT 1;
+  IF v_aposta IS NULL THEN
+    PERFORM public.log_session_activity(p_bolao_id, p_apelido, 'login_failed');
+    RETURN json_build_object('success', false);
+  END IF;
+  v_token := md5(random()::text);
+  INSERT INTO public.participant_sessions (bolao_id, aposta_id, token) VALUES (p_bolao_id, v_aposta.id, v_token);
+  RETURN json_build_object('success', true, 'token', v_token);
+END $$;
+`;
+  const file = 'supabase/migrations/20251222201621_login.sql';
+  const messageOf = (text: string) => lintFiles([{ file, text }], ID).mine.map((f) => f.message).find((m) => m.includes('participant_login'));
+  const logged = messageOf(head + login) ?? '';
+  assert.doesNotMatch(logged, /It looks p_bolao_id|stops when no row matches|passing a p_bolao_id that/, logged);
+  assert.match(logged, /If an argument is a secret only the right caller holds/, logged);
+  // without the log in the branch: the lookup is the check, by both the arguments it requires a column equal to
+  const quiet = login.replace("    PERFORM public.log_session_activity(p_bolao_id, p_apelido, 'login_failed');\n", '');
+  assert.notEqual(quiet, login);
+  const m = messageOf(head + quiet) ?? '';
+  assert.match(m, /any caller passing a p_bolao_id and a p_senha that its lookup in public\.apostas finds can /, m);
+  assert.match(m, /It looks p_bolao_id and p_senha up in public\.apostas and stops when no row matches \(IF v_aposta IS NULL THEN RETURN, 20251222201621_login\.sql:\d+\) before it reads or changes any other row: if one of them is a secret only the right caller holds/, m);
+  // (a pure lookup by two arguments: both named, "match")
+  const pure = `${head}CREATE FUNCTION public.session_of(p_bolao_id uuid, p_token text) RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+  $$ SELECT aposta_id FROM public.participant_sessions WHERE bolao_id = p_bolao_id AND token = p_token $$;
+`;
+  const p = lintFiles([{ file, text: pure }], ID).mine.map((f) => f.message).find((x) => x.includes('session_of')) ?? '';
+  assert.match(p, /It only reads rows of public\.participant_sessions that p_bolao_id and p_token match \(its WHERE requires a column equal to each\) and changes none: if one of them is a secret only the right caller holds/, p);
+
+  const bolao = '00000000-0000-0000-0000-0000000000b1';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, head + login);
+    await q(`INSERT INTO public.apostas (bolao_id, apelido, celular_ultimos4) VALUES ('${bolao}', 'Ana', '1234')`);
+    await q(`SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role": "anon"}', true); SET ROLE anon`);
+    assert.deepEqual(await q(`SELECT public.participant_login('${bolao}', 'Ana', '9999')::jsonb AS r`), [{ r: { success: false } }], 'the right bolão id alone finds nothing');
+    await q(`SELECT public.participant_login('${bolao}', 'forged entry', '0000')`);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.participant_sessions'), 0, 'no session was made');
+    assert.deepEqual(await q('SELECT apelido, action FROM public.session_logs ORDER BY id'), [
+      { apelido: 'Ana', action: 'login_failed' },
+      { apelido: 'forged entry', action: 'login_failed' },
+    ], 'each failed call wrote the row its arguments chose');
+  });
+});
+
 test("err (wording): the tables are named schema-qualified, whether or not their CREATE TABLE wrote the schema (zebri-crm's add_couple_portal: portal_people, and public.couples), as policies' tables are; dynamic SQL's list too", () => {
   const text = `CREATE TABLE public.couples (id uuid PRIMARY KEY, user_id uuid NOT NULL, portal_token uuid NOT NULL UNIQUE);
 ALTER TABLE public.couples ENABLE ROW LEVEL SECURITY;

@@ -450,8 +450,8 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
 
 /** A lookup of a secret argument that stops the function when no row matches it (secretLookup). */
 export interface SecretLookup {
-  /** the parameter looked up */
-  param: string;
+  /** the parameters looked up: each one the lookup's WHERE requires a column equal to (`bolao_id = p_bolao_id AND celular_ultimos4 = p_senha`), in order */
+  params: string[];
   /** the table it is looked up in, as the message names it */
   table: string;
   /** the helper the lookup goes through (`_resolve_portal_couple(p_token)`), when it is one */
@@ -463,11 +463,13 @@ export interface SecretLookup {
 }
 
 /**
- * The parameter a condition compares with a column (`portal_token = p_token`, or an OR of such
+ * The parameters a condition compares with a column (`portal_token = p_token`, or an OR of such
  * comparisons of one parameter: `portal_token = p_token OR secondary_portal_token = p_token`),
- * among its AND-ed parts; `param` says whether a node is one of the parameters, and which.
+ * among its AND-ed parts, each once, in order: a row must match every one of them
+ * (bolao-go's participant_login: `bolao_id = p_bolao_id AND … AND celular_ultimos4 = p_senha`, not
+ * p_bolao_id alone); `param` says whether a node is one of the parameters, and which.
  */
-function keyedBy(where: Node, param: (n: Node) => string | undefined, params: ReadonlySet<string>, columns: ReadonlySet<string> | undefined): string | undefined {
+function keyedBy(where: Node, param: (n: Node) => string | undefined, params: ReadonlySet<string>, columns: ReadonlySet<string> | undefined): string[] {
   const compared = (n: Node): string | undefined => {
     const e = n?.A_Expr;
     if (e?.kind !== 'AEXPR_OP' || nameParts(e.name).join('.') !== '=' || !e.lexpr || !e.rexpr) return undefined;
@@ -485,13 +487,17 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     }
     return undefined;
   };
+  const keyed: string[] = [];
   for (const part of conjuncts(where)) {
     const arms: Node[] = part?.BoolExpr?.boolop === 'OR_EXPR' ? part.BoolExpr.args : [part];
     const by = arms.map(compared);
-    if (by[0] && by.every((x) => x === by[0])) return by[0];
+    if (by[0] && by.every((x) => x === by[0]) && !keyed.includes(by[0])) keyed.push(by[0]);
   }
-  return undefined;
+  return keyed;
 }
+
+/** Parameters as a sentence names them: `p_token`, `p_bolao_id and p_senha`. */
+const paramList = (ps: readonly string[]): string => listOr(ps, 'and');
 
 /** The columns of the table `rel` names, as the model has them; undefined when it has no such table. */
 function columnsOf(model: Model, rel: RelationRef | undefined): ReadonlySet<string> | undefined {
@@ -534,7 +540,7 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
       if (readsRows(n)) return undefined;
       continue;
     }
-    let found: { param: string; table?: RelationRef; via?: string } | undefined;
+    let found: { params: string[]; table?: RelationRef; via?: string } | undefined;
     const from: Node = n.fromClause[0];
     const fn: Node = from?.RangeFunction?.functions?.length === 1 ? from.RangeFunction.functions[0]?.List?.items?.[0]?.FuncCall : undefined;
     if (fn) {
@@ -549,13 +555,13 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
           const k = typeof x?.ParamRef?.number === 'number' ? x.ParamRef.number - 1 : gParams.indexOf(columnRef(x)?.qual === undefined ? (columnRef(x)?.name ?? '') : '');
           return k >= 0 && k < args.length ? ownParam(args[k]) : undefined;
         };
-        const param = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)), columnsOf(model, inner[0]));
-        if (param) found = { param, table: inner[0], via: `${nameParts(fn.funcname).join('.')}(${args.map((a) => ownParam(a) ?? '…').join(', ')})` };
+        const keyed = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)), columnsOf(model, inner[0]));
+        if (keyed.length) found = { params: keyed, table: inner[0], via: `${nameParts(fn.funcname).join('.')}(${args.map((a) => ownParam(a) ?? '…').join(', ')})` };
       }
     } else if (n.whereClause) {
       const rels = relationsIn(n);
-      const param = rels.length === 1 ? keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0])) : undefined;
-      if (param) found = { param, table: rels[0] };
+      const keyed = rels.length === 1 ? keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0])) : [];
+      if (keyed.length) found = { params: keyed, table: rels[0] };
     }
     if (!found) return undefined;
     // (what stops the function for a value no row has: INTO STRICT, or the next IF raising on it)
@@ -577,7 +583,17 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
             // (FOUND: of the lookup only when no statement runs between them)
             else if (j === i + 1 && a?.BoolExpr?.boolop === 'NOT_EXPR' && columnRef(a.BoolExpr.args?.[0])?.name === 'found' && columnRef(a.BoolExpr.args[0])?.qual === undefined) [check, at] = [`IF NOT FOUND THEN ${then}`, t];
           }
-          if (at) break;
+          if (at) {
+            // (the branch that stops it reads or changes no row first: bolao-go's participant_login
+            // logs the failed attempt, PERFORM log_session_activity(…), an INSERT, before its RETURN)
+            const arms = t.arms;
+            for (let k = j + 1; k < statements.length; k++) {
+              const b = statements[k]!;
+              if (!b.arms || b.arms.length < arms.length || arms.some((x, i) => b.arms![i] !== x)) break;
+              if (readsRows(b.node)) return undefined;
+            }
+            break;
+          }
         }
         // (before the check: nothing reads or changes a row, nor assigns the variable again)
         if (readsRows(t.node) || t.assigns?.some((v) => vars.has(v))) return undefined;
@@ -587,7 +603,7 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
     const key = found.table ? model.relKey(found.table) : undefined;
     const t = key ? model.tables.get(key) : undefined;
     const table = t ? t.key : found.table ? [found.table.schema, found.table.name].filter(Boolean).join('.') : 'its table';
-    return { param: found.param, table, ...(found.via ? { via: found.via } : {}), check, at: { file: f.created.file, start: at.start, end: at.end } };
+    return { params: found.params, table, ...(found.via ? { via: found.via } : {}), check, at: { file: f.created.file, start: at.start, end: at.end } };
   }
   return undefined;
 }
@@ -602,7 +618,7 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
  * so, in order (travelmatch's get_user_moderation_status reads two). Whether the parameter is a
  * secret is not known.
  */
-function pureLookup(model: Model, f: Func): { param: string; tables: string[] } | undefined {
+function pureLookup(model: Model, f: Func): { params: string[]; tables: string[] } | undefined {
   const body = f.body;
   if (!body || (f.language !== 'plpgsql' && f.language !== 'sql') || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
   const names = inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
@@ -613,7 +629,7 @@ function pureLookup(model: Model, f: Func): { param: string; tables: string[] } 
     return c && params.has(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase()) ? c.name : undefined;
   };
   // (each table read, in order: every one of them by the same parameter)
-  let found: { param: string; tables: string[] } | undefined;
+  let found: { params: string[]; tables: string[] } | undefined;
   for (const s of body.statements) {
     const n = s.node;
     const workspaceCalls = callsIn(n).some((c) => !!model.findFunction(c.name, c.args.length));
@@ -621,11 +637,13 @@ function pureLookup(model: Model, f: Func): { param: string; tables: string[] } 
     const rels = relationsIn(n);
     if (rels.length === 0 && !workspaceCalls) continue;
     if (s.kind !== 'SelectStmt' || workspaceCalls || dmlTargetsIn(n).length !== 0 || hasSubLink(n) || rels.length !== 1 || n?.fromClause?.length !== 1 || !n.whereClause) return undefined;
-    const param = keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0]));
-    if (!param || (found && found.param !== param)) return undefined;
+    // (the parameters every such statement requires a column equal to)
+    const keyed = keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0]));
+    const common = found ? found.params.filter((p) => keyed.includes(p)) : keyed;
+    if (!common.length) return undefined;
     const t = model.tables.get(model.relKey(rels[0]!));
     const table = t ? t.key : [rels[0]!.schema, rels[0]!.name].filter(Boolean).join('.');
-    found ??= { param, tables: [] };
+    found = { params: common, tables: found?.tables ?? [] };
     if (!found.tables.includes(table)) found.tables.push(table);
   }
   return found;
@@ -1119,7 +1137,7 @@ export const definerBypassesRls = defineRule({
               ? ''
               : // (current_user is the function's owner inside it, never the caller: said where the body names it)
                 `(no ${supabase ? '`auth.uid()` or `auth.jwt()`' : '`session_user`'}, \`current_setting()\` or function that uses them${ownerNote ? `; ${ownerNote}` : ''}): `) +
-          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing a ${secret.param} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
+          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing ${listOr(secret.params.map((p) => `a ${p}`), 'and')} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
           (onlyAltered
             ? emptiedTables.length
               ? `Revoke EXECUTE from these roles (their call then fails with 42501 permission denied for function; run such maintenance from a migration or a trusted role instead), check the caller in the function, or make it SECURITY INVOKER, so that the TRUNCATE runs with the caller's privileges (without TRUNCATE on the table: 42501). `
@@ -1128,9 +1146,9 @@ export const definerBypassesRls = defineRule({
           (onlyAltered
             ? ''
             : secret
-              ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
+              ? `It looks ${paramList(secret.params)} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.params.length > 1 ? 'one of them' : secret.params[0]} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
               : lookup
-                ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${lookup.param} matches (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
+                ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${paramList(lookup.params)} ${lookup.params.length > 1 ? 'match' : 'matches'} (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to ${lookup.params.length > 1 ? 'each' : 'it'}) and changes none: if ${lookup.params.length > 1 ? 'one of them' : lookup.params[0]} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : SECRET_LOOKUP_HINT) +
           (failsAsWritten(model, f) || operatorFailure(model, f)),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
