@@ -255,3 +255,40 @@ END $$;`;
     assert.doesNotMatch(r[0]!.message, /whoever may call/, text);
   }
 });
+
+test("ok: a setting the migrations' scripts use to pass a psql variable into their own DO blocks, read by no policy, view, function or default (OreStudio's setup scripts: `select set_config('ores.cur_user', :'iam_service_user', false)` then a DO block creating that user), is not a request's context: not reported; read by a policy (or a function) as well, or by nothing in the workspace, it is; PGlite: the DO block of the next statement reads the session value, and made transaction-local as the fix would make it, it reads '' and fails", async () => {
+  const script = `select set_config('ores.cur_user', 'ores_iam_svc', false);
+do $$ begin
+    if not exists (select 1 from pg_roles where rolname = current_setting('ores.cur_user')) then
+        execute format('create role %I', current_setting('ores.cur_user')); end if; end $$;
+`;
+  assert.equal(lintFiles([{ file: 'projects/ores.sql/create/iam/service_users_create.sql', text: script }], ID).mine.length, 0);
+  const reported = (extra: string) => lintFiles([{ file: 'setup.sql', text: script + extra }], ID).mine.length;
+  // read where a later request's query runs it: a policy, a function, a DO block's dynamic CREATE POLICY
+  const table = 'CREATE TABLE notes (id int PRIMARY KEY, author text NOT NULL);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n';
+  assert.equal(reported(`${table}CREATE POLICY own ON notes USING (author = current_setting('ores.cur_user', true));\n`), 1, 'a policy reads it');
+  assert.equal(reported("CREATE FUNCTION cur() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('ores.cur_user', true) $$;\n"), 1, 'a function reads it');
+  assert.equal(reported(`${table}DO $$ BEGIN EXECUTE 'CREATE POLICY own ON notes USING (author = current_setting(''ores.cur_user'', true))'; END $$;\n`), 1, "a DO block's dynamic policy reads it");
+  // read by nothing the workspace holds (the application's queries may): still reported
+  assert.equal(lintFiles([{ file: 'setup.sql', text: "select set_config('ores.cur_user', 'ores_iam_svc', false);\n" }], ID).mine.length, 1);
+  // (a function's own write is made for requests, whoever reads it)
+  assert.equal(lintFiles([{ file: 'setup.sql', text: `CREATE FUNCTION set_cur(u text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('ores.cur_user', u, false) $$;\n${script}` }], ID).mine.length, 1);
+
+  shared ??= await freshDb();
+  const q = queryFn(shared);
+  await q('DISCARD ALL');
+  // psql in autocommit mode: each statement is its own transaction
+  await q("select set_config('ores.cur_user', 'ores_cal_svc_a', false)");
+  await q("do $$ begin execute format('create role %I', current_setting('ores.cur_user')); end $$");
+  assert.deepEqual(await q("SELECT rolname FROM pg_roles WHERE rolname = 'ores_cal_svc_a'"), [{ rolname: 'ores_cal_svc_a' }], 'the DO block read the session value');
+  await q('DISCARD ALL');
+  await q("select set_config('ores.cur_user', 'ores_cal_svc_b', true)");
+  let code: string | undefined;
+  try {
+    await q("do $$ begin execute format('create role %I', current_setting('ores.cur_user')); end $$");
+  } catch (e) {
+    code = (e as { code?: string }).code;
+  }
+  assert.equal(code, '42601', 'transaction-local, the value is gone (\'\') when the DO block runs: zero-length delimited identifier');
+  await q('DROP ROLE ores_cal_svc_a');
+});

@@ -165,6 +165,45 @@ function chosenBy(model: Model, w: ContextWrite): string | undefined {
   return roles.length ? roleList(roles) : undefined;
 }
 
+/** Statements that run once, as the migrations run (a DO block, a top-level query), not each time a request's query does. */
+const RUN_ONCE = new Set(['DoStmt', 'SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'VariableSetStmt']);
+
+/**
+ * Whether the setting a top-level write sets is a variable of the scripts that run the migrations:
+ * the workspace reads it (`current_setting('ores.cur_user')`), and only in statements that run
+ * once as the migrations run — DO blocks and top-level queries — never in a policy, view, function,
+ * default or trigger a later request's query would run (OreStudio's setup scripts pass a psql
+ * variable into the next DO block: `select set_config('ores.cur_user', :'iam_service_user', false);`
+ * then `do $$ … execute format('create user %I', current_setting('ores.cur_user')) … $$`). What the
+ * next client of the connection runs reads nothing of it, and set_config(…, true) would end with
+ * that SELECT's own transaction, before the DO block reads it. A setting the workspace never reads
+ * (the application's queries may) is not such a variable. `names` caches the answer per setting.
+ */
+function scriptVariable(model: Model, w: ContextWrite, names: Map<string, boolean>): boolean {
+  if (w.inFunction) return false;
+  const name = w.name.toLowerCase();
+  let answer = names.get(name);
+  if (answer === undefined) {
+    // (a dynamic statement's text is its string's: quotes doubled, `current_setting(''x'')`)
+    const escaped = name.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+    const reads = new RegExp(`current_setting\\s*\\(\\s*'+${escaped}'+`, 'i');
+    let read = false;
+    let later = false;
+    for (const { file, stmt } of model.statements) {
+      if (!reads.test(file.text.slice(stmt.start, stmt.end))) continue;
+      read = true;
+      // (a DO block's EXECUTE of a CREATE POLICY or FUNCTION that reads it is a statement of its own, of that kind)
+      if (!RUN_ONCE.has(stmt.kind)) {
+        later = true;
+        break;
+      }
+    }
+    answer = read && !later;
+    names.set(name, answer);
+  }
+  return answer;
+}
+
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -178,12 +217,13 @@ export const sessionContextNotLocal = defineRule({
     shownBy: { exposure: 'session' },
   },
   check({ model, report }) {
+    const variables = new Map<string, boolean>();
     for (const w of model.contextWrites) {
       // (a function's write counts while the function is defined by the statement it is in: a
       // later CREATE OR REPLACE that makes it set_config(…, true), or a DROP, leaves nothing of it)
       if (w.inFunction && !definingFunction(model, w)) continue;
       const f = examine(model, w);
-      if (!f || clearedLater(model, w)) continue;
+      if (!f || clearedLater(model, w) || scriptVariable(model, w, variables)) continue;
       const sig = w.inFunction ? (model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction) : '';
       const where = w.inFunction ? ` in function ${sig}` : '';
       // (a value the caller passes: whoever may call the function picks the context the connection keeps)
