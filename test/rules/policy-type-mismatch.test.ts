@@ -1282,3 +1282,18 @@ test('ok: columns of one kind, or not certain, compared in a sub-select are not 
   const joined = `${TEAMS}CREATE POLICY p ON docs FOR SELECT USING (EXISTS (SELECT 1 FROM members m JOIN teams t ON t.id = m.team_id));`;
   assert.deepEqual(lintFiles([{ file: '1.sql', text: joined }, { file: '2.sql', text: 'ALTER TABLE members ALTER COLUMN team_id TYPE uuid USING team_id::uuid;' }], ID).mine, []);
 });
+
+test('err/ok: a uuid IN (a UNION of text arms): 42883 uuid = text, reported; arms of two types fail otherwise (42804, not said), arms of the uuid run (PGlite)', async () => {
+  const db = await getDb();
+  const said = `${TEAMS}CREATE POLICY p ON docs FOR SELECT USING (team_id IN (SELECT team_id FROM members UNION SELECT id::text FROM teams));`;
+  const mine = lintFiles([{ file: 'm.sql', text: said }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /compares team_id \(uuid\) with the rows of a sub-select of team_id \(text\).*42883 operator does not exist: uuid = text\./);
+  await inRollback(db, async (q) => assert.deepEqual((await runEachStatement(q, said)).map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']));
+  const twoTypes = `${TEAMS}CREATE POLICY p ON docs FOR SELECT USING (team_id IN (SELECT team_id FROM members UNION ALL SELECT id FROM teams));`;
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: twoTypes }], ID).mine, []);
+  await inRollback(db, async (q) => assert.deepEqual((await runEachStatement(q, twoTypes)).map((e) => e.code), ['42804']));
+  const runs = `${TEAMS}CREATE POLICY p ON docs FOR SELECT USING (team_id IN (SELECT team_id::uuid FROM members UNION SELECT id FROM teams));`;
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: runs }], ID).mine, []);
+  await inRollback(db, async (q) => assert.deepEqual(await runEachStatement(q, runs), []));
+});

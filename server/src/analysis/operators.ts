@@ -537,6 +537,26 @@ function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: 
   return { sel, target: targets[0]?.ResTarget?.val, op: written === '=' ? '=' : '<>', form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY' };
 }
 
+/** comparedSubselect's sub-select when it is a UNION (`UNION ALL`) of plain SELECTs of one value each, with its arms. */
+function comparedUnion(s: Node): (NonNullable<ReturnType<typeof comparedSubselect>> & { arms: Array<{ sel: Node; target: Node | undefined }> }) | undefined {
+  const top = s.subselect?.SelectStmt;
+  if (!top || top.op !== 'SETOP_UNION' || top.withClause) return undefined;
+  const arms: Array<{ sel: Node; target: Node | undefined }> = [];
+  const add = (sel: Node): boolean => {
+    if (!sel) return false;
+    if (sel.op === 'SETOP_UNION' && !sel.withClause) return add(sel.larg?.SelectStmt ?? sel.larg) && add(sel.rarg?.SelectStmt ?? sel.rarg);
+    if (sel.op && sel.op !== 'SETOP_NONE') return false;
+    const targets: Node[] = sel.targetList ?? [];
+    if (targets.length !== 1) return false;
+    arms.push({ sel, target: targets[0]?.ResTarget?.val });
+    return true;
+  };
+  if (!add(top)) return undefined;
+  // (comparedSubselect's operator and form, asked of a stand-in sub-link whose sub-select is the first arm)
+  const first = comparedSubselect({ ...s, subselect: { SelectStmt: arms[0]!.sel } });
+  return first ? { ...first, sel: top, arms } : undefined;
+}
+
 function comparesSubselect(c: Census): boolean {
   return c.anyAllSubLink && c.rangeVars.length !== 0;
 }
@@ -645,13 +665,20 @@ function subselectValueType(model: Model, ws: WorkspaceColumnFacts, target: Node
  * certain (a cast, `->>`, a column whose type the migrations leave no doubt about): 42883.
  */
 function textMismatchAt(model: Model, ws: WorkspaceColumnFacts, p: Policy, own: Table | undefined, s: Node, scopes: Scope[]): SubselectTextMismatch | undefined {
-  const one = comparedSubselect(s);
+  const one: (ReturnType<typeof comparedSubselect> & { arms?: Array<{ sel: Node; target: Node | undefined }> }) | undefined = comparedSubselect(s) ?? comparedUnion(s);
   if (!one) return undefined;
   const { sel, target, op, form } = one;
   if (!target) return undefined;
   const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created)?.type;
   if (left === undefined || (left !== 'text' && !NO_TEXT_OPERATOR.has(left))) return undefined;
-  const type = subselectValueType(model, ws, target, [scopeOf(sel, !!sel.withClause), ...scopes], own, p.created);
+  // (a UNION's rows are of the type its arms agree on: each arm's one value of one type, for certain —
+  // arms of two types fail otherwise, 42804, which is not this)
+  let type: string | undefined;
+  for (const arm of one.arms ?? [{ sel, target }]) {
+    const t = arm.target ? subselectValueType(model, ws, arm.target, [scopeOf(arm.sel, !!arm.sel.withClause), ...scopes], own, p.created) : undefined;
+    if (t === undefined || (type !== undefined && t !== type)) return undefined;
+    type = t;
+  }
   if (type === undefined || (left === 'text') === (type === 'text')) return undefined;
   return {
     node: s,
