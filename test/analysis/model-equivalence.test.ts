@@ -371,6 +371,18 @@ describe('model equivalence after edits', () => {
     ]);
   });
 
+  test('ok: a table made LIKE another copies its columns, keys and indexes as they are where it is made, after edits of the source in an earlier file', () => {
+    const a = 'CREATE TABLE tpl (id uuid PRIMARY KEY, org_id uuid);\nCREATE INDEX ON tpl (org_id);\n';
+    const b = 'CREATE TABLE members (LIKE tpl INCLUDING ALL, extra int);\nCREATE TABLE plain (LIKE tpl);\nCREATE TABLE far (LIKE app.gone);\n';
+    replay({ '1.sql': a, '2.sql': b }, [
+      ['1.sql', a.replace('org_id uuid', 'tenant_id uuid').replace('(org_id)', '(tenant_id)')],
+      ['1.sql', `${a}ALTER TABLE tpl ADD COLUMN user_id uuid;\n`],
+      ['2.sql', `${b}ALTER TABLE tpl ADD COLUMN late int;\nCREATE TABLE later (LIKE tpl INCLUDING INDEXES);\n`],
+      ['1.sql', 'CREATE TABLE tpl (only_this int);\n'],
+      ['1.sql', a],
+    ], mergeConfig(), true);
+  });
+
   test('ok: a policy re-created on a table the workspace does not create replaces the earlier one, in earlier and later files', () => {
     const a = 'CREATE POLICY p ON storage.objects USING (false);\n';
     const b = "SELECT drop_policies('storage.objects');\nCREATE POLICY p ON storage.objects USING (true);\n";

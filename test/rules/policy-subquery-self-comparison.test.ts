@@ -440,3 +440,23 @@ CREATE POLICY "Media can be updated if the size is not set" ON public.media AS P
     assert.equal(await affected(q, `UPDATE public.media SET name = 'y' WHERE id = '${TENANT_B}'`), 0, 'not the row with a size');
   });
 });
+
+test("ok: a table made with CREATE TABLE … (LIKE src …) has src's columns where it is made: `org_id IN (SELECT org_id FROM members …)` selects members.org_id, not reported; PGlite: A reads org A's document only. A column src gains later is not the copy's: then it is reported", async () => {
+  const tpl = 'CREATE TABLE tpl (org_id uuid NOT NULL, user_id uuid NOT NULL);\n';
+  const rest = `CREATE TABLE members (LIKE tpl INCLUDING ALL);
+CREATE TABLE documents (id int PRIMARY KEY, org_id uuid NOT NULL, body text);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_member ON documents FOR SELECT TO authenticated
+  USING (org_id IN (SELECT org_id FROM members WHERE user_id = (select auth.uid())));
+`;
+  assert.deepEqual(lintFiles([{ file: '1.sql', text: tpl }, { file: '2.sql', text: rest }], ID).mine, []);
+  assert.equal(await inRollback(await getDb(), (q) => seen(q, tpl + rest)), 1);
+  // (the column added to tpl after the copy: members has none, the IN selects the row's own org_id)
+  const late = `CREATE TABLE tpl (user_id uuid NOT NULL);\n${rest.replace('CREATE TABLE documents', 'ALTER TABLE tpl ADD COLUMN org_id uuid;\nCREATE TABLE documents')}`;
+  assert.equal(lintFiles([{ file: '1.sql', text: late }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(late);
+    assert.equal(await count(q, "(SELECT 1 FROM information_schema.columns WHERE table_name = 'members' AND column_name = 'org_id') c"), 0);
+  });
+});

@@ -1598,6 +1598,8 @@ interface TableProto {
   columns: string[];
   keys: string[][];
   parents: Table['parents'];
+  /** its column list has a LIKE clause: the columns (and keys, indexes) it copies are the source table's where the statement runs (likeColumns) */
+  like: boolean;
 }
 
 interface NewRelation {
@@ -3479,6 +3481,14 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
         const view = op.kind === OP_CREATE_TABLE_AS && op.matview;
         if (!view || op.ifNotExists) add(M_TABLES, op.rel.key);
         if (view || op.ifNotExists) add(M_VIEWS, op.rel.key);
+        // (the tables its LIKE clauses copy: likeColumns reads them)
+        if (op.kind === OP_CREATE_TABLE) {
+          const elts: Node[] = op.stmt.node?.tableElts ?? [];
+          for (let j = 0; j < elts.length; j++) {
+            const rv = elts[j]?.TableLikeClause?.relation;
+            if (rv) add(M_TABLES, plainKey([rv.schemaname, rv.relname], ds));
+          }
+        }
         fp.readsDefaults = true;
         break;
       }
@@ -4458,7 +4468,9 @@ class Replay {
         }
         if (this.existsForCertain(op, k)) break;
         const before = this.tables.get(k);
-        const t = this.addTable(op, k, this.tableProtoOf(op));
+        const proto = this.tableProtoOf(op);
+        const t = this.addTable(op, k, proto);
+        if (proto.like) this.likeColumns(t, op.stmt.node, here);
         if (this.currentRole) t.owner = { role: this.currentRole };
         if (before && !before.temp && !op.temp && folderOf(before.created.file) !== folderOf(op.here.file)) keepStateOf(t, before);
         break;
@@ -5134,13 +5146,46 @@ class Replay {
     }
   }
 
+  /**
+   * A CREATE TABLE … (LIKE src …)'s columns, in order: each LIKE gives the columns src has where
+   * the statement runs (PostgreSQL copies them then), and INCLUDING INDEXES (or ALL) its primary
+   * key, unique constraints and indexes, made anew on the new table. A source the model does not
+   * hold as a table (a view, one made elsewhere) gives none: its columns are not known.
+   */
+  private likeColumns(t: Table, n: Node, here: Loc): void {
+    const columns: string[] = [];
+    let keys = t.keys;
+    const elts: Node[] = n.tableElts ?? [];
+    for (let i = 0; i < elts.length; i++) {
+      const el = elts[i];
+      if (el.ColumnDef) {
+        if (!columns.includes(el.ColumnDef.colname)) columns.push(el.ColumnDef.colname);
+        continue;
+      }
+      const like = el.TableLikeClause;
+      const rv = like?.relation;
+      const src = rv ? this.tables.get(this.key([rv.schemaname, rv.relname])) : undefined;
+      if (!src) continue;
+      for (const c of src.columns) if (!columns.includes(c)) columns.push(c);
+      // (CREATE_TABLE_LIKE_INDEXES, 1 << 6; ALL sets every bit)
+      if ((like.options ?? 0) & 64) {
+        keys = keys.concat(src.keys);
+        t.indexes = t.indexes.concat(src.indexes.map((x) => ({ columns: x.columns, loc: here })));
+      }
+    }
+    t.columns = columns;
+    t.keys = keys;
+  }
+
   tableProto(n: Node, here: Loc): TableProto {
     const columns: string[] = [];
     const keys: string[][] = [];
     const parents: Table['parents'] = [];
     const elts: Node[] = n.tableElts ?? [];
+    let like = false;
     for (let i = 0; i < elts.length; i++) {
       const el = elts[i];
+      if (el.TableLikeClause) like = true;
       if (el.ColumnDef) {
         columns.push(el.ColumnDef.colname);
         const constraints: Node[] = el.ColumnDef.constraints ?? [];
@@ -5158,7 +5203,7 @@ class Replay {
       if (prv) parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
     }
     // (of the exact size: a prototype is kept with its op, and addTable copies its lists)
-    return { partitioned: !!n.partspec, columns: fitted(columns), keys: fitted(keys), parents: fitted(parents) };
+    return { partitioned: !!n.partspec, columns: fitted(columns), keys: fitted(keys), parents: fitted(parents), like };
   }
 
   policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
