@@ -2,7 +2,7 @@
 // owner sees every row (T13); after the FORCE fix the owner, who has no policy, sees 0 (T13b).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { mergeConfig } from '../../server/src/analysis/config.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
@@ -270,4 +270,55 @@ ALTER TABLE public.party RENAME TO account;
     await q(sqlOf(fixed));
     assert.deepEqual(await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE relname = 'account'`), [{ f: true }]);
   });
+});
+
+// Calibration cal161 (mdluo/graphile-next-example): app_public.users' UPDATE policy calls
+// current_user_id(), a SECURITY DEFINER function reading app_public.users, and the table has
+// `select_all … FOR SELECT USING (true)` for PUBLIC. The message said FORCE would make the helper
+// recurse (54001) or see no rows (T06b), and offered FORCE as unsafe only: under FORCE the owner's
+// read inside the helper gets the policy for PUBLIC, USING (true) — every row, nothing called again.
+const GRAPHILE_SQL = `
+CREATE TABLE users (id uuid PRIMARY KEY, name text);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION current_user_id() RETURNS uuid AS $$
+  SELECT id FROM public.users WHERE id = (SELECT nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::uuid);
+$$ LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO pg_catalog, public, pg_temp;
+CREATE POLICY select_all ON users FOR SELECT USING (true);
+CREATE POLICY update_self ON users FOR UPDATE USING (id = current_user_id());
+GRANT SELECT ON users TO authenticated;
+GRANT UPDATE (name) ON users TO authenticated;
+`;
+
+test('ok (fix safe): the helper reads a table whose SELECT policy for PUBLIC is USING (true): FORCE leaves its read whole, no note (PGlite: the UPDATE updates the caller\'s row, forced or not)', async () => {
+  const { ws, mine } = lintFiles([{ file: 'migrations/committed/000001.sql', text: GRAPHILE_SQL }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /current_user_id|54001|T06b/);
+  assert.deepEqual(mine[0]!.fixes.map((f) => f.kind), ['safe']);
+  const forced = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(forced), /FORCE ROW LEVEL SECURITY/);
+  assert.equal(findingsOf(forced, 'definer-helper-under-force-rls').length, 0);
+  // the policy for the SELECT made TO authenticated only: the owner's read gets no policy, T06b
+  const narrowed = GRAPHILE_SQL.replace('FOR SELECT USING (true)', 'FOR SELECT TO authenticated USING (true)');
+  const n = lintFiles([{ file: 'migrations/committed/000001.sql', text: narrowed }], ID);
+  assert.match(n.mine[0]!.message, /But policy "update_self" calls current_user_id\(\).*\(T06b\)/);
+  const nForced = applyFix(n.ws, n.mine[0]!);
+  assert.equal(findingsOf(nForced, 'definer-helper-under-force-rls').length, 1);
+  // a RESTRICTIVE SELECT policy beside it may filter the owner's read: still said
+  const restricted = `${GRAPHILE_SQL}CREATE POLICY hide ON users AS RESTRICTIVE FOR SELECT USING (name IS NOT NULL);\n`;
+  assert.match(lintFiles([{ file: 'm.sql', text: restricted }], ID).mine[0]!.message, /But policy "update_self"/);
+
+  const updated = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await asOwner(q, sql);
+      await q(`INSERT INTO users VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b')`);
+      await q(`SELECT set_config('jwt.claims.user_id', '${TENANT_A}', true)`);
+      await q('SET ROLE authenticated');
+      const n = await affected(q, `UPDATE users SET name = 'x' WHERE id IN ('${TENANT_A}', '${TENANT_B}')`);
+      await q('RESET ROLE');
+      return n;
+    });
+  assert.equal(await updated(GRAPHILE_SQL), 1, 'not forced: the caller updates its own row');
+  assert.equal(await updated(sqlOf(forced)), 1, 'forced: the same, the helper sees every row through select_all');
+  assert.equal(await updated(narrowed), 1);
+  assert.equal(await updated(sqlOf(nForced)), 0, 'forced, no policy for the owner: the helper sees no row (T06b)');
 });

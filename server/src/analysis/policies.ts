@@ -1,6 +1,6 @@
 // Which policies apply to a role and a command. Pure: reads the model.
 import type { Model, Policy } from './model.js';
-import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel } from './policy-exprs.js';
+import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel, selectSubLinkWouldRecurse } from './policy-exprs.js';
 import type { Node } from './types.js';
 import { roleText } from './ast.js';
 import { groupsOf } from './privileges.js';
@@ -51,6 +51,25 @@ export function usingFoldedAway(model: Model, p: Policy): boolean {
     for (const r of p.roles) if (!always.some((q) => q !== p && coversCommand(q, c) && appliesToRole(model, q, r))) return false;
   }
   return true;
+}
+
+/**
+ * Whether a read of the table `tableKey` by `owner` is left whole by the table's policies, were
+ * they applied to it (FORCE ROW LEVEL SECURITY, a definer helper's read as its owner): a permissive
+ * SELECT (or ALL) policy with USING (true) applies to that role (for a role the workspace does not
+ * show, `undefined`: one for PUBLIC), no restrictive SELECT policy may apply (for an unknown role,
+ * none at all), and no sub-select of the table's policies leads back to it (the rewriter expands
+ * those before planning, 42P17). PostgreSQL folds `true OR …` while planning: the read sees every
+ * row and no other policy's USING runs, so a helper called there is not called again (PGlite:
+ * test/rules/rls-not-forced.test.ts, mdluo/graphile-next-example's current_user_id()).
+ */
+export function readUnfilteredFor(model: Model, tableKey: string, policies: readonly Policy[], owner: string | undefined): boolean {
+  const always = alwaysTrue(model).get(tableKey);
+  if (always === undefined) return false;
+  const role = owner ?? 'public';
+  if (!always.some((q) => coversCommand(q, 'select') && appliesToRole(model, q, role))) return false;
+  for (const q of policies) if (!q.permissive && coversCommand(q, 'select') && (owner === undefined || appliesToRole(model, q, owner))) return false;
+  return selectSubLinkWouldRecurse(model, tableKey) === undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { replayPlaces, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
-import { appliesToRole, usingFoldedAway } from '../analysis/policies.js';
+import { appliesToRole, readUnfilteredFor, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
@@ -137,7 +137,8 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
           if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
           let reads = memo.reads.get(f);
           if (!reads) memo.reads.set(f, (reads = readsAsOwner(model, f)));
-          if (reads.has(t.key)) {
+          // (a policy giving the owner every row, USING (true) for PUBLIC: its read stays whole under FORCE)
+          if (reads.has(t.key) && !readUnfilteredFor(model, t.key, t.policies, owner)) {
             out = { p, f };
             break search;
           }
@@ -227,7 +228,7 @@ export const definerHelperUnderForceRls = defineRule({
       const tables: Table[] = [];
       for (const k of readsAsOwner(model, f)) {
         const t = model.tables.get(k);
-        if (t && t.rlsEnabled && t.rlsForced && t.policies.length) tables.push(t);
+        if (t && t.rlsEnabled && t.rlsForced && t.policies.length && !readUnfilteredFor(model, t.key, t.policies, owner)) tables.push(t);
       }
       if (tables.length) candidates.push({ f, tables });
     }
