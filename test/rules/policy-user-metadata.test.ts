@@ -532,3 +532,86 @@ test("ok: a sign-up trigger writing the metadata's text into an enum column with
   for (const [value, write] of failing) assert.equal(await signUp(enumRole(value, write)), '42804', `${value}: the sign-up fails, nothing is written`);
   for (const [value, write] of working) assert.equal(await signUp(enumRole(value, write)), 1, `${value}: signing up as admin reads the admins' loans`);
 });
+
+// Calibration cal161 (Steffi-2203/remix-of-immoflow, 20260110184922): handle_new_user() reads
+// `invite_token` from the user's metadata; with one it writes the profile with organization_id NULL
+// and no role, else it makes an organization, writes the profile in it and the role 'admin'. Both
+// were reported: "a user decides whether this function writes 'admin' into public.user_roles.role"
+// — but the ELSE is what a sign-up sending no metadata gets: the metadata can only turn 'admin'
+// away; and "decides which of  this function writes" for the NULL, which `organization_id IN
+// (SELECT profiles.organization_id …)` matches for no row.
+const INVITE_SIGNUP = `CREATE TABLE public.organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text);
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, organization_id uuid REFERENCES public.organizations);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_profile ON public.profiles FOR SELECT TO authenticated USING (id = (SELECT auth.uid()));
+CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_role ON public.user_roles FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE TABLE public.categories (id int PRIMARY KEY, organization_id uuid);
+ALTER TABLE public.categories ENABLE ROW LEVEL SECURITY;
+CREATE POLICY org_categories ON public.categories FOR SELECT TO authenticated
+  USING (organization_id IN (SELECT profiles.organization_id FROM public.profiles WHERE profiles.id = (SELECT auth.uid())));
+CREATE TABLE public.portal (id int PRIMARY KEY);
+ALTER TABLE public.portal ENABLE ROW LEVEL SECURITY;
+CREATE POLICY portal_admins ON public.portal FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.user_roles ur WHERE ur.user_id = (SELECT auth.uid()) AND ur.role = 'admin'));
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  new_org_id uuid;
+  invite_token_value text;
+BEGIN
+  invite_token_value := NEW.raw_user_meta_data ->> 'invite_token';
+  IF invite_token_value IS NOT NULL AND invite_token_value != '' THEN
+    INSERT INTO public.profiles (id, organization_id) VALUES (NEW.id, NULL);
+  ELSE
+    INSERT INTO public.organizations (name) VALUES ('mine') RETURNING id INTO new_org_id;
+    INSERT INTO public.profiles (id, organization_id) VALUES (NEW.id, new_org_id);
+    INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'admin');
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+
+test('ok: a sign-up trigger whose metadata picks only the NULL organization or the role an ordinary sign-up (no metadata) gets anyway: not reported (PGlite: with no metadata the user is admin; with an invite token, no role and no category)', async () => {
+  const lint = (sql: string) => lintFiles([{ file: 'supabase/migrations/1_signup.sql', text: sql }], ID).mine;
+  assert.deepEqual(lint(INVITE_SIGNUP), []);
+  // the branch the metadata must ask for writes 'admin': still reported
+  const asked = INVITE_SIGNUP.replace("invite_token_value IS NOT NULL AND invite_token_value != ''", "invite_token_value = 'staff-2024'")
+    .replace("VALUES (NEW.id, NULL);\n", "VALUES (NEW.id, NULL);\n    INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'admin');\n")
+    .replace("    INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'admin');\n  END IF;", "  END IF;");
+  assert.equal(asked.match(/'admin'\);/g)?.length, 1);
+  const a = lint(asked);
+  assert.equal(a.length, 1);
+  assert.match(a[0]!.message, /So a user decides whether this function writes 'admin' into public\.user_roles\.role, and the policy checks public\.user_roles\.role for 'admin'\./);
+  // a policy for which a NULL organization holds (IS NULL on the profile's): the NULL is the user's to choose, and said so
+  const nullOpen = INVITE_SIGNUP.replace(
+    'USING (organization_id IN (SELECT profiles.organization_id FROM public.profiles WHERE profiles.id = (SELECT auth.uid())));',
+    'USING (organization_id IN (SELECT profiles.organization_id FROM public.profiles WHERE profiles.id = (SELECT auth.uid())) OR EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = (SELECT auth.uid()) AND p.organization_id IS NULL));',
+  );
+  const n = lint(nullOpen);
+  assert.equal(n.length, 1);
+  assert.match(n[0]!.message, /So a user decides whether this function writes NULL into public\.profiles\.organization_id, and with it what the policy grants\./);
+
+  const B = '00000000-0000-0000-0000-0000000000b2';
+  const seen = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sql);
+      await q(`GRANT SELECT ON public.portal, public.categories, public.profiles, public.user_roles TO authenticated;
+        INSERT INTO public.portal VALUES (1); INSERT INTO public.organizations (id, name) VALUES ('${TENANT_A}', 'other');
+        INSERT INTO public.categories VALUES (1, '${TENANT_A}'), (2, NULL)`);
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{}', '{}'), ('${B}', '{"invite_token": "x"}', '{}')`);
+      const out: number[] = [];
+      for (const u of [TENANT_A, B]) {
+        await q(`${actAs(u)}; SET ROLE authenticated`);
+        out.push(await count(q, 'public.portal'), await count(q, 'public.categories'));
+        await q('RESET ROLE');
+      }
+      return out;
+    });
+  assert.deepEqual(await seen(INVITE_SIGNUP), [1, 0, 0, 0], 'no metadata: admin, in a new organization; the invite token: no role, no category');
+  assert.deepEqual(await seen(asked), [0, 0, 0, 0], "with 'staff-2024' asked for, no metadata: no role");
+  assert.deepEqual(await seen(nullOpen), [1, 0, 0, 2], 'the invite token leaves organization_id NULL, which this policy opens');
+});

@@ -10,6 +10,7 @@ import {
   bodyFlags,
   BODY_USER_META,
   memoModel,
+  policyExprs,
   textOfFile,
   userMetadataRefs,
   userMetadataRefsAt,
@@ -385,12 +386,110 @@ function sinksOf(model: Model, f: Func): Sink[] {
       // (a value the metadata chose: a variable a branch on it assigned, or any value written in such a branch)
       // (only a value among a few constants: the metadata then picks which is written, or whether;
       // a value such as the new user's id is not the user's to choose, whether the row is written or not)
-      const c = [...originsIn(value, chosen), ...(by ??= s.arms?.length ? choosing(s) : [])];
+      const viaVars = originsIn(value, chosen);
+      const c = [...viaVars, ...(by ??= s.arms?.length ? choosing(s) : [])];
+      // (a constant written in the branch the IFs take when the metadata holds none of the keys they
+      // read — the ELSE of `IF NEW.raw_user_meta_data->>'invite_token' IS NOT NULL`: every user who
+      // sends no metadata gets it, and the metadata can only turn it away; remix-of-immoflow's
+      // handle_new_user(), whose ordinary sign-up writes 'admin')
+      if (c.length && viaVars.length === 0 && constText(value) !== undefined && takenWithoutMetadata(stmts, s)) continue;
       const values = c.length ? valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) : 'any';
       if (values !== 'any') out.push({ func: f, table, column, value, origins: c.map((r) => ({ ...r, file })), values, chosen: true });
     }
   }
   return out;
+}
+
+/** What an expression is when the user's metadata holds none of the keys read: true, false, NULL (null), some other value ('value'), or not known (undefined). */
+type Absent = boolean | null | 'value' | undefined;
+
+const JSON_OPS = new Set(['->', '->>', '#>', '#>>']);
+const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '~~', '!~~', '~~*', '!~~*', '~', '!~', '~*', '!~*']);
+
+/**
+ * Whether statement `st` of a PL/pgSQL body runs when the user's metadata holds none of the keys
+ * the IFs around it read (a sign-up sending no `data`): each condition of the branches before its
+ * own is then false or NULL, and its own branch's is true (an ELSE has none). Only where every such
+ * condition evaluates so: a NULL test or a comparison of a key of raw_user_meta_data (`->>`, `->`),
+ * directly or through variables every assignment of which is such a key, under AND, OR and NOT.
+ */
+function takenWithoutMetadata(stmts: readonly Statement[], st: Statement): boolean {
+  const arms = st.arms ?? [];
+  if (arms.length === 0) return false;
+  const seen = new Set<string>();
+  // (a variable is NULL then when every assignment of it is: `v := NEW.raw_user_meta_data->>'k'`)
+  const variable = (name: string): Absent => {
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    let out: Absent;
+    search: for (const s of stmts) {
+      if (!s.assigns?.some((v) => v.toLowerCase() === name)) continue;
+      for (const { vars, value } of assignedValues(s.node, s.assigns)) {
+        if (!vars.some((v) => v.toLowerCase() === name)) continue;
+        if (Array.isArray(value) || absent(value) !== null) {
+          out = undefined;
+          break search;
+        }
+        out = null;
+      }
+    }
+    seen.delete(name);
+    return out;
+  };
+  const absent = (n: Node | undefined): Absent => {
+    if (!n || typeof n !== 'object') return undefined;
+    if (n.TypeCast) return absent(n.TypeCast.arg);
+    if (n.A_Const) return n.A_Const.isnull ? null : n.A_Const.boolval !== undefined ? !!n.A_Const.boolval.boolval : 'value';
+    if (n.ColumnRef) {
+      const f = n.ColumnRef.fields ?? [];
+      const name = f.length === 1 ? sval(f[0])?.toLowerCase() : undefined;
+      return name !== undefined ? variable(name) : undefined;
+    }
+    if (n.NullTest) {
+      const v = absent(n.NullTest.arg);
+      if (v === undefined) return undefined;
+      const isNull = v === null;
+      return n.NullTest.nulltesttype === 'IS_NULL' ? isNull : !isNull;
+    }
+    if (n.BoolExpr) {
+      const args: Absent[] = (n.BoolExpr.args ?? []).map((a: Node) => absent(a));
+      if (args.some((a) => a === 'value')) return undefined;
+      if (n.BoolExpr.boolop === 'NOT_EXPR') return args[0] === undefined || args[0] === null ? args[0] : !args[0];
+      const and = n.BoolExpr.boolop === 'AND_EXPR';
+      if (args.includes(!and)) return !and; // (false decides an AND, true an OR)
+      if (args.includes(undefined)) return undefined;
+      return args.includes(null) ? null : and;
+    }
+    const a = n.A_Expr;
+    if (a?.kind === 'AEXPR_OP') {
+      const op = sval(a.name?.[a.name.length - 1]) ?? '';
+      if (JSON_OPS.has(op)) {
+        const l = a.lexpr?.ColumnRef?.fields;
+        if (l?.length && sval(l[l.length - 1])?.toLowerCase() === 'raw_user_meta_data' && constText(a.rexpr) !== undefined) return null;
+        return absent(a.lexpr) === null ? null : undefined;
+      }
+      // (these operators are strict: a NULL operand makes the comparison NULL)
+      if (COMPARISONS.has(op) && a.lexpr && a.rexpr && (absent(a.lexpr) === null || absent(a.rexpr) === null)) return null;
+    }
+    return undefined;
+  };
+  const cond = (c: Statement): Node | undefined => c.node?.targetList?.[0]?.ResTarget?.val;
+  const levels = new Set<number>();
+  for (const c of stmts) {
+    const ca = c.armCond ? c.arms : undefined;
+    if (!ca || ca.length > arms.length) continue;
+    let within = true;
+    for (let i = 0; i < ca.length - 1 && within; i++) if (ca[i] !== arms[i]) within = false;
+    if (!within) continue;
+    const mine = ca[ca.length - 1]!, its = arms[ca.length - 1]!;
+    if (mine > its) continue;
+    const v = absent(cond(c));
+    if (mine < its ? v !== false && v !== null : v !== true) return false;
+    if (mine === its) levels.add(ca.length);
+  }
+  // (each IF it is in: its own branch's condition held, or it is the ELSE after conditions that did not)
+  for (let l = 2; l <= arms.length; l += 2) if (!levels.has(l) && !stmts.some((c) => c.armCond && c.arms?.length === l && c.arms.slice(0, l - 1).every((x, i) => x === arms[i]))) return false;
+  return true;
 }
 
 /**
@@ -620,8 +719,38 @@ const COPY_WHAT =
 const quoted = (values: Iterable<string>): string => [...values].map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
 /** What the user decides: any value, or which of the few the function can write (and those of them the policy checks for). */
+/**
+ * Whether what a policy (or the function it calls) reads of `table` could hold for a NULL there: an
+ * IS NULL, IS [NOT] DISTINCT FROM, coalesce() or nullif() where it reads the table — in a
+ * sub-select reading it, the function's statements reading it, or anywhere in a policy on the
+ * table itself. (`IS NOT NULL` and the comparisons hold for no NULL.)
+ */
+function nullSensitive(model: Model, t: Trust, table: string): boolean {
+  const holds = (root: Node): boolean => {
+    let found = false;
+    visitTyped(root, (type, node) => {
+      if (found) return false;
+      if (type === 'CoalesceExpr' || (type === 'NullTest' && node.nulltesttype === 'IS_NULL')) found = true;
+      else if (type === 'A_Expr' && (node.kind === 'AEXPR_DISTINCT' || node.kind === 'AEXPR_NOT_DISTINCT' || node.kind === 'AEXPR_NULLIF')) found = true;
+    });
+    return found;
+  };
+  const reads = (n: Node) => relationsIn(n).some((r) => model.relKey(r) === table);
+  for (const e of policyExprs(t.policy)) {
+    if (t.policy.table === table ? holds(e.node) : false) return true;
+    let found = false;
+    visitTyped(e.node, (type, node) => {
+      if (found) return false;
+      if (type === 'SubLink' && reads(node.subselect) && holds(node.subselect)) found = true;
+    });
+    if (found) return true;
+  }
+  return !!t.via?.body?.statements.some((s) => reads(s.node) && holds(s.node));
+}
+
 function decides(values: Values, grants: Values, target: string, chosen = false): string {
   if (values === 'any') return `So a user decides what this function writes into ${target}, and with it what the policy grants.`;
+  if (values.size === 0) return `So a user decides whether this function writes NULL into ${target}, and with it what the policy grants.`;
   const hits = grants === 'any' ? [] : [...values].filter((v) => grants.has(v));
   return (
     (chosen && values.size === 1 ? `So a user decides whether this function writes ${quoted(values)} into ${target}` : `So a user decides which of ${quoted(values)} this function writes into ${target}`) +
@@ -672,8 +801,14 @@ export const policyUserMetadata = defineRule({
     for (const f of model.allFunctions()) {
       for (const sink of sinksOf(model, f)) {
         // (a copy mapped to values no policy checks for, as the-suite's CASE, grants nothing)
-        const trust = trustFor(trustsOf(model, sink.table, sink.column), sink.values);
+        const trusts = trustsOf(model, sink.table, sink.column);
+        const trust = trustFor(trusts, sink.values);
         if (!trust) continue;
+        // (the metadata chooses only whether NULL is written: a comparison, `=` or IN, never admits
+        // NULL; remix-of-immoflow's invite sign-up leaving profiles.organization_id NULL, which
+        // `organization_id IN (SELECT profiles.organization_id …)` matches for no row. Unless a
+        // policy trusting it tests for NULL: IS NULL, IS DISTINCT FROM, coalesce(), nullif())
+        if (sink.chosen && sink.values !== 'any' && sink.values.size === 0 && !trusts.some((t) => t.grants === 'any' && nullSensitive(model, t, sink.table))) continue;
         const text = textOfFile(model, f.created.file);
         const span = exprSpan(text, sink.value);
         const target = `${sink.table}.${sink.column}`;
