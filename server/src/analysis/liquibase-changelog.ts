@@ -336,10 +336,14 @@ function treeRefs(tree: unknown): { refs: ChangelogRef[] } | { problem: string }
 // ---------------------------------------------------------------------------------------------
 // XML changelogs
 
-interface XmlElement {
+export interface XmlElement {
   /** the local name (without a namespace prefix) */
   name: string;
   attrs: Attrs;
+  /** where its start tag starts (its `<`) */
+  start: number;
+  /** where each attribute's value is written (after its opening quote) */
+  attrAt: Record<string, number>;
   parent?: XmlElement;
   /** its own text, in order: the character data right inside it (entities not decoded) and its CDATA sections, as offsets in the text */
   texts?: XmlText[];
@@ -441,13 +445,16 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
     if (!m) return fail(lt, 'a "<" that starts no tag');
     if (rootClosed || (open.length === 0 && out.length > 0)) return fail(lt, 'a second root element');
     const attrs: Attrs = {};
+    const attrAt: Record<string, number> = {};
     let j = NAME.lastIndex;
     let closed = false;
     for (;;) {
       ATTR.lastIndex = j;
       const a = ATTR.exec(text);
       if (a) {
-        attrs[a[1]!] = xmlText(a[2] ?? a[3] ?? '');
+        const raw = a[2] ?? a[3] ?? '';
+        attrs[a[1]!] = xmlText(raw);
+        attrAt[a[1]!] = ATTR.lastIndex - 1 - raw.length;
         j = ATTR.lastIndex;
         continue;
       }
@@ -460,7 +467,7 @@ export function xmlElements(text: string): XmlElement[] | { problem: string } {
       break;
     }
     const qname = m[0];
-    const el: XmlElement = { name: qname.includes(':') ? qname.slice(qname.indexOf(':') + 1) : qname, attrs, ...(open.length ? { parent: open[open.length - 1]!.el } : {}) };
+    const el: XmlElement = { name: qname.includes(':') ? qname.slice(qname.indexOf(':') + 1) : qname, attrs, start: lt, attrAt, ...(open.length ? { parent: open[open.length - 1]!.el } : {}) };
     out.push(el);
     if (closed) {
       el.closeAt = lt;
@@ -971,7 +978,8 @@ export async function followChangelog(master: string, searchPath: readonly strin
     let parts = 0;
     const ownBefore = (k: number) => {
       for (const c of own) {
-        if (c.after === k && c.unplaced && !c.skipped) unplaced.push({ path, text: 'holds SQL written with escapes (a double-quoted scalar with \\, a single-quoted one with \'\') or in a flow collection, which the lint cannot place in the changelog: it is neither replayed nor linted' });
+        if (c.after === k && c.unplaced && !c.skipped && c.change) unplaced.push({ path, text: `has a ${c.change} change written so (in a flow collection, with escapes) that the lint cannot place it in the changelog: it is neither replayed nor linted` });
+        else if (c.after === k && c.unplaced && !c.skipped) unplaced.push({ path, text: 'holds SQL written with escapes (a double-quoted scalar with \\, a single-quoted one with \'\') or in a flow collection, which the lint cannot place in the changelog: it is neither replayed nor linted' });
         if (c.after !== k || c.skipped || c.pieces.length === 0) continue;
         if (!part) {
           part = parts++ === 0 ? path : `${path}#${parts}`;
