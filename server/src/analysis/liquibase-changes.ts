@@ -69,11 +69,11 @@ export function liquibaseType(written: string): string {
   const t = written.trim();
   const lower = t.toLowerCase();
   if (AS_WRITTEN.has(lower) || lower.endsWith('[]')) return t;
-  const m = /^([a-z][a-z0-9 ]*?)\s*(?:\(\s*([^()]*?)\s*\))?\s*([a-z ]*)$/.exec(lower);
+  const m = /^([a-z][a-z0-9 ]*?)\s*(?:\(\s*([^()]*?)\s*\))?(?:\s+([a-z][a-z ]*))?$/.exec(lower);
   if (!m) return t;
   const base = m[1]!.trim();
   const params = m[2] !== undefined ? t.slice(t.indexOf('(') + 1, t.lastIndexOf(')')).trim() : undefined;
-  const after = m[3]!.trim();
+  const after = (m[3] ?? '').trim();
   const p = (s: string) => (params !== undefined && params !== '' ? `${s}(${params})` : s);
   const zone = (s: string, precise: boolean) => {
     const tz = base.endsWith('tz') || /with time ?zone/.test(`${base} ${after}`);
@@ -182,9 +182,8 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
   /** text standing at `at` (never before the text before it: positions keep the changelog's order) */
   const put = (text: string, at: number = last) => {
     at = Math.max(at, last);
-    const prev = out[out.length - 1];
-    if (prev?.made !== undefined && prev.start === at) prev.made += text;
-    else out.push({ start: at, end: at, made: text });
+    // (on one line: the part's lines stay the changelog's)
+    out.push({ start: at, end: at, made: text.replace(/[\r\n]+/g, ' ') });
     last = at;
   };
   const table = (name = 'tableName', schema = 'schemaName'): boolean => {
@@ -197,7 +196,8 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
     const ca = c.attrs;
     if (!nonEmpty(ca.name) || !nonEmpty(ca.type)) return false;
     put(liquibaseName(ca.name), c.at.name ?? c.start);
-    put(` ${liquibaseType(ca.type)}`, c.at.type);
+    put(' ');
+    put(liquibaseType(ca.type), c.at.type);
     if (isTrue(ca.autoIncrement)) put(` GENERATED ${nonEmpty(ca.generationType) ? ca.generationType.trim().toUpperCase() : 'BY DEFAULT'} AS IDENTITY`);
     const d = isTrue(ca.autoIncrement) ? undefined : defaultOf(ca);
     if (d !== undefined) put(` DEFAULT ${d}`, DEFAULTS.map((k) => c.at[k]).find((x) => x !== undefined));
@@ -234,14 +234,14 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
     case 'addColumn': {
       if (n.columns.length === 0) return undefined;
       for (const c of n.columns) {
-        put('ALTER TABLE ', c.start);
+        put(`${out.length ? ' ' : ''}ALTER TABLE `, c.start);
         if (!table()) return undefined;
         put(' ADD ');
         if (!column(c, true)) return undefined;
         put(';');
         const ref = referencesOf(c.attrs);
         if (ref) {
-          put('ALTER TABLE ');
+          put(' ALTER TABLE ');
           table();
           put(` ADD ${fk(c, ref)};`, c.at.references ?? c.at.referencedTableName);
         }
@@ -252,7 +252,7 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
       const names = nonEmpty(a.columnName) ? [{ name: a.columnName, at: n.at.columnName }] : n.columns.filter((c) => nonEmpty(c.attrs.name)).map((c) => ({ name: c.attrs.name!, at: c.at.name ?? c.start }));
       if (names.length === 0) return undefined;
       for (const c of names) {
-        put('ALTER TABLE ', n.start);
+        put(`${out.length ? ' ' : ''}ALTER TABLE `, n.start);
         if (!table()) return undefined;
         put(` DROP COLUMN ${liquibaseName(c.name)};`, c.at);
       }

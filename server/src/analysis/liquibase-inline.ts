@@ -347,8 +347,9 @@ export function inlineText(source: string, changes: readonly InlineSql[]): Inlin
     if (c.change && c.pieces[0]!.start < at) continue;
     for (const p of c.pieces) {
       if (p.made !== undefined) {
-        // (the SQL Liquibase makes, each fragment at its place, the changelog's text between them left out)
+        // (the SQL Liquibase makes, each fragment at its place, the changelog's text between them left out but for its line breaks: each line stays its line)
         if (first === undefined) blankTo(p.start);
+        else if (p.start > at) put(source.slice(at, p.start).replace(/[^\r\n]/g, ''), at);
         first ??= len;
         at = Math.max(at, p.start);
         put(p.made, at);
