@@ -440,6 +440,29 @@ test("ok: a Liquibase changelog open in the editor counts as its buffer holds it
   await client.waitForDiagnostics(tables, (p) => byRule(p.diagnostics, 'rls-not-enabled').length === 0, mark3);
 });
 
+test("ok: a Liquibase changelog whose tables are <createTable> changes: their findings on the changelog at the element (no fix); a <createTable> typed into the buffer re-lints before a save", async (t) => {
+  const TABLE = (name: string) => `  <changeSet id="${name}" author="dev"><createTable tableName="${name}"><column name="id" type="uuid"><constraints primaryKey="true"/></column><column name="owner_id" type="uuid"/></createTable></changeSet>\n`;
+  const master = (tables: string[]) =>
+    '<databaseChangeLog>\n' + tables.map(TABLE).join('') +
+    '  <changeSet id="rls" author="dev"><sql>ALTER TABLE notes ENABLE ROW LEVEL SECURITY; ALTER TABLE notes FORCE ROW LEVEL SECURITY;\n' +
+    'CREATE POLICY notes_own ON notes FOR SELECT TO PUBLIC USING (owner_id = nullif(current_setting(\'app.uid\', true), \'\')::uuid)</sql></changeSet>\n</databaseChangeLog>\n';
+  const { client, uri } = await start(t, { 'db/changelog/db.changelog-master.xml': master(['notes']) });
+  const changelog = uri('db/changelog/db.changelog-master.xml');
+  // (the policy's column: the createTable's, known, and not indexed)
+  const first = await client.waitForDiagnostics(changelog, (p) => has('policy-column-not-indexed')(p.diagnostics));
+  assert.deepEqual(byRule(first.diagnostics, 'rls-not-enabled'), []);
+  assert.deepEqual(byRule(first.diagnostics, 'policy-unknown-column'), []);
+  const doc = new Doc(client, changelog, master(['notes']), 'xml');
+  const mark = client.mark();
+  doc.edit([{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, newText: TABLE('tags') }]);
+  const after = await client.waitForDiagnostics(changelog, (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  const d = byRule(after.diagnostics, 'rls-not-enabled');
+  assert.equal(d.length, 1);
+  assert.match(d[0].message, /public\.tags/);
+  assert.equal(d[0].range.start.line, 2);
+  assert.deepEqual(d[0].data?.fixes ?? [], []);
+});
+
 test("ok: a Liquibase project whose SQL is all in its changelog, far from the repository's other SQL files (a test fixture): its SQL is linted and shown on the changelog; a changelog created later is followed too", async (t) => {
   const master = '<databaseChangeLog>\n  <changeSet id="1" author="dev"><sql>CREATE TABLE public.notes (id bigint PRIMARY KEY, owner text NOT NULL);\nCREATE POLICY notes_read ON public.notes FOR SELECT USING (owner = current_user);</sql></changeSet>\n</databaseChangeLog>\n';
   const { client, path, uri } = await start(t, {
