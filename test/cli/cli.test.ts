@@ -784,6 +784,36 @@ describe("a Liquibase project's master changelog", () => {
     assert.match(r.stderr, new RegExp(`no SQL files in \\. .*; nor SQL of their own in the Liquibase changelogs ${C.replace(/\//g, '\\/')}\\/db\\.changelog-master\\.xml`));
   });
 
+  test("err: tables made with <createTable> (no SQL): rls-not-forced at the createTable of the table a <sql> change enables RLS on, rls-not-enabled at the other one, with no fix; verify runs the SQL Liquibase makes for them", () => {
+    const master =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' +
+      '  <changeSet id="1" author="dev">\n' +
+      '    <createTable tableName="users">\n      <column name="id" type="uuid"><constraints primaryKey="true"/></column>\n    </createTable>\n' +
+      '    <createTable tableName="notes">\n      <column name="id" type="BIGINT" autoIncrement="true"><constraints primaryKey="true"/></column>\n' +
+      '      <column name="owner_id" type="uuid"><constraints nullable="false" references="users(id)" foreignKeyName="notes_owner_fk"/></column>\n' +
+      '      <column name="created_at" type="DATETIME" defaultValueComputed="now()"/>\n    </createTable>\n' +
+      '  </changeSet>\n' +
+      "  <changeSet id=\"2\" author=\"dev\"><sql>ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_own ON notes FOR SELECT TO PUBLIC USING (owner_id = nullif(current_setting('app.uid', true), '')::uuid)</sql></changeSet>\n" +
+      '</databaseChangeLog>\n';
+    const dir = fixture({ [`${C}/db.changelog-master.xml`]: master, 'pom.xml': '<project/>\n' });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, [`${C}/db.changelog-master.xml`]);
+    const file = j.files.find((f: { path: string }) => f.path === `${C}/db.changelog-master.xml`);
+    const lines = master.split('\n');
+    const at = (rule: string) =>
+      file.diagnostics.filter((d: { rule: string }) => d.rule === rule).map((d: { range: { start: { line: number; character: number } }; fixes: unknown[] }) => ({ text: lines[d.range.start.line]!.slice(d.range.start.character), fixes: d.fixes.length }));
+    // (each at its createTable's tableName; nothing to write into the XML)
+    assert.deepEqual(at('rls-not-forced'), [{ text: 'notes">', fixes: 0 }]);
+    assert.deepEqual(at('rls-not-enabled'), [{ text: 'users">', fixes: 0 }]);
+    assert.equal(at('policy-column-not-indexed').length, 1);
+    assert.deepEqual(at('policy-unknown-column'), []);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /verified on .*: 1 file/);
+    assert.doesNotMatch(v.stdout, /statement error/i);
+  });
+
   test("ok: a project whose SQL is all in its changelogs, beside SQL files that are not its own in folders far from them (dallay/hatchgrid: test fixtures in src/test/resources/db/, init scripts in infra/): the changelogs are followed and their SQL linted", () => {
     const dir = fixture({
       [`${C}/master.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: migrations\n      relativeToChangelogFile: true\n',
