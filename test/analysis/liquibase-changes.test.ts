@@ -79,7 +79,7 @@ test('ok: where the SQL made for a change stands: CREATE at the start tag, the t
   for (const [k, l] of part.text.split('\n').entries()) if (l.includes('CREATE TABLE')) assert.match(TABLES.split('\n')[k]!, /<createTable/);
 });
 
-test('ok: the other change types: addColumn, dropColumn, renameColumn, renameTable, createIndex, addPrimaryKey, addForeignKeyConstraint, createView, dropTable; an unknown one (insert) and a rollback\'s are none; a dbms="oracle" changeset\'s is skipped', () => {
+test('ok: the other change types: addColumn, dropColumn, renameColumn, renameTable, createIndex, addPrimaryKey, addForeignKeyConstraint, createView, dropTable; an unknown one (insert), one with a changelog property (\${floatType}) and a rollback\'s are none; a dbms="oracle" changeset\'s is skipped', () => {
   const text = xml(`  <changeSet id="2" author="dev">
     <addColumn tableName="notes" schemaName="app">
       <column name="tag" type="NVARCHAR(20)"><constraints nullable="false"/></column>
@@ -93,6 +93,7 @@ test('ok: the other change types: addColumn, dropColumn, renameColumn, renameTab
     <createView viewName="open_notes" schemaName="app" replaceIfExists="true">SELECT id FROM app.notes WHERE NOT done AND stars &gt; 0</createView>
     <renameTable oldTableName="tags" newTableName="note_tags"/>
     <insert tableName="notes"><column name="title" value="x"/></insert>
+    <addColumn tableName="notes" schemaName="app"><column name="price" type="\${floatType}"/></addColumn>
     <dropTable tableName="old_notes" cascadeConstraints="true"/>
     <rollback><dropTable tableName="notes"/></rollback>
   </changeSet>

@@ -4,9 +4,9 @@
 // the model and every rule see the tables a changelog makes without SQL. The SQL is made of
 // fragments, each standing at a place of the changelog (the element's start tag, the attribute
 // that names what it says): liquibase-inline.ts lints it there, and no fix is offered in it. A
-// change it cannot write for certain (no table name, a column with no type) is none, as before.
+// change it cannot write for certain (no table name, a column with no type, a changelog property
+// `${…}` in a value) is none, as before.
 // Pure.
-import { quoteIdent } from './parse.js';
 
 /** A change type's element (XML) or map (YAML, JSON), read alike. */
 export interface ChangeNode {
@@ -48,9 +48,19 @@ const nonEmpty = (v: string | undefined): v is string => v !== undefined && v.tr
  */
 export function liquibaseName(name: string): string {
   const n = name.trim();
-  if ((/[A-Z]/.test(n) && /[a-z]/.test(n)) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || quoteIdent(n.toLowerCase()) !== n.toLowerCase()) return `"${n.replace(/"/g, '""')}"`;
+  if ((/[A-Z]/.test(n) && /[a-z]/.test(n)) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || KEY_WORDS.has(n.toLowerCase())) return `"${n.replace(/"/g, '""')}"`;
   return n;
 }
+
+/** PostgreSQL's reserved key words and those that cannot name a table or column (type_func_name): quoted (read before the parser is loaded: no scanner). */
+const KEY_WORDS = new Set(
+  ('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date ' +
+    'current_role current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from ' +
+    'grant group having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing ' +
+    'primary references returning select session_user some symmetric system_user table then to trailing true union unique user using variadic ' +
+    'when where window with authorization binary collation concurrently cross current_schema freeze full ilike inner is isnull join left like ' +
+    'natural notnull outer overlaps right similar tablesample verbose').split(' '),
+);
 
 const qualified = (schema: string | undefined, name: string): string => (nonEmpty(schema) ? `${liquibaseName(schema)}.${liquibaseName(name)}` : liquibaseName(name));
 
@@ -177,6 +187,8 @@ function referencesOf(a: Record<string, string>): string | undefined {
  */
 export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
   const a = n.attrs;
+  // (a changelog property, `${uuidType}`: Liquibase puts in a value the lint does not read)
+  if ([n, ...n.columns].some((x) => Object.values(x.attrs).some((v) => v.includes('${')))) return undefined;
   const out: MadePiece[] = [];
   let last = n.start;
   /** text standing at `at` (never before the text before it: positions keep the changelog's order) */
