@@ -115,6 +115,8 @@ test('ok: the other change types: addColumn, dropColumn, renameColumn, renameTab
 test('ok: names as Liquibase writes them for PostgreSQL: a mixed-case or key word name quoted, an upper-case one bare; types it leaves alone (text, serial, timestamptz, arrays, any it does not know) as written', () => {
   const text = xml(`  <changeSet id="1" author="dev"><createTable tableName="UserGroups"><column name="user" type="text"/><column name="ID" type="serial"/><column name="at" type="timestamptz"/><column name="tags" type="text[]"/><column name="c" type="citext"/><column name="t" type="time(3)"/><column name="n" type="number(10,2)"/><column name="b" type="BLOB"/><column name="v" type="varbinary(16)"/></createTable></changeSet>`);
   assert.equal(sqlOf(text, xmlInline(text)), 'CREATE TABLE "UserGroups" ("user" text, ID serial, at timestamptz, tags text[], c citext, t TIME(3) WITHOUT TIME ZONE, n numeric(10,2), b OID, v BYTEA);');
+  const again = xml(`  <changeSet id="1" author="dev"><createTable tableName="notes" ifNotExists="true" tableType="UNLOGGED"><column name="id" type="int"/></createTable></changeSet>`);
+  assert.equal(sqlOf(again, xmlInline(again)), 'CREATE UNLOGGED TABLE IF NOT EXISTS notes (id INTEGER);');
   assert.equal(liquibaseType('datetime(6)'), 'TIMESTAMP(6) WITHOUT TIME ZONE');
   assert.equal(liquibaseType('uniqueidentifier'), 'UUID');
   assert.equal(liquibaseType('bool'), 'bool');

@@ -223,7 +223,9 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
   switch (kind) {
     case 'createTable': {
       if (n.columns.length === 0) return undefined;
-      put('CREATE TABLE ', n.start);
+      // (tableType: TEMPORARY, UNLOGGED…, as written; ifNotExists: Liquibase 4.26's)
+      const type = nonEmpty(a.tableType) && /^[A-Za-z ]+$/.test(a.tableType) ? `${a.tableType.trim().toUpperCase()} ` : '';
+      put(`CREATE ${type}TABLE ${isTrue(a.ifNotExists) ? 'IF NOT EXISTS ' : ''}`, n.start);
       if (!table()) return undefined;
       put(' (');
       for (const [i, c] of n.columns.entries()) {
