@@ -327,7 +327,8 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
       if (text.length === 0 || !nonEmpty(a.viewName)) return undefined;
       if (!isTrue(a.fullDefinition)) {
         put(`CREATE ${isTrue(a.replaceIfExists) ? 'OR REPLACE ' : ''}VIEW `, n.start);
-        table('viewName');
+        // (before the query: a YAML map may name the view after it)
+        put(qualified(a.schemaName, a.viewName), (n.at.viewName ?? n.start) < text[0]!.start ? n.at.viewName : n.start);
         put(' AS ');
       }
       out.push(...text);
