@@ -262,3 +262,22 @@ test('ok: PGlite runs the SQL made for the change types (every mapped type), as 
     },
   });
 });
+
+test("err: a policy in a SQL file on a table a <createTable> makes, RLS never enabled: policy-on-table-without-rls, but no fix (it would insert the ALTER TABLE after the CREATE TABLE, into the changelog's XML); in a plain SQL project the same finding keeps it", async () => {
+  const changelog = xml(`  <changeSet id="1" author="dev"><createTable tableName="notes"><column name="id" type="uuid"/><column name="owner" type="text"/></createTable></changeSet>
+  <changeSet id="2" author="dev"><sqlFile path="policy.sql" relativeToChangelogFile="true"/></changeSet>`);
+  const files: Record<string, string> = { '/p/db/changelog.xml': changelog, '/p/db/policy.sql': 'CREATE POLICY notes_owner ON notes FOR SELECT TO PUBLIC USING (owner = current_user);\n' };
+  const run = await followChangelog('/p/db/changelog.xml', ['/p/db'], { read: async (p) => files[p], isFile: async (p) => p in files, list: async () => undefined });
+  const ws = new Workspace();
+  for (const [p, t] of Object.entries(files)) ws.setFile(p, t);
+  ws.setLiquibaseChangelogs([{ source: 'db/changelog.xml', folder: '/p/db/', files: run.sql, ...(run.sqlFiles ? { sqlFiles: run.sqlFiles } : {}), ...(run.inline ? { inline: run.inline } : {}) }]);
+  for (const part of ws.liquibaseParts().keys()) ws.setFile(part, changelog);
+  const found = findingsOf(ws, 'policy-on-table-without-rls');
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.file, '/p/db/policy.sql');
+  assert.deepEqual(found[0]!.fixes, []);
+  const plain = new Workspace();
+  plain.setFile('/q/1.sql', 'CREATE TABLE notes (id uuid, owner text);\n');
+  plain.setFile('/q/2.sql', files['/p/db/policy.sql']!);
+  assert.equal(findingsOf(plain, 'policy-on-table-without-rls')[0]!.fixes.length, 1);
+});

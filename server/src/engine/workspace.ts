@@ -467,8 +467,8 @@ export class Workspace {
             range: { start, end: pf.positionAt(r.end) },
             message: said(r.message, written, run),
             docs,
-            // (none in a changelog's own SQL: an edit there would be written into XML or YAML unescaped)
-            fixes: r.fixes?.length && !inlineParses.has(pf) ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written, run) : NONE,
+            // (none in a changelog's own SQL, nor one editing it from another file: an edit there would be written into XML or YAML unescaped, or into the SQL Liquibase makes for a change type)
+            fixes: r.fixes?.length && !inlineParses.has(pf) ? this.withRanges(this.editable(this.outsideParts(r), pf, model), pf, r.start, start, written, run) : NONE,
             related: r.related?.length ? this.relatedWithRanges(r.related, pf, written, run) : NONE,
           };
           list.push(finding);
@@ -586,6 +586,14 @@ export class Workspace {
    * text escaped for the string's quoting (string-edits.ts); a fix with an edit elsewhere in
    * such a statement, or in the strings of a function whose calls are replayed, is left out.
    */
+  /** A report with only the fixes none of whose edits is in a part of a changelog's own SQL (itself when none is). */
+  private outsideParts(r: Report): Report {
+    const parts = this.inlineParts;
+    const outside = (f: Fix) => f.edits.every((e) => !parts.has(decodedId(e.file)));
+    if (parts.size === 0 || r.fixes!.every(outside)) return r;
+    return { ...r, fixes: r.fixes!.filter(outside) };
+  }
+
   private editable(r: Report, pf: ParsedFile, model: Model): readonly Fix[] {
     // (and the calls the replay ran: the statements they run stand there, replayCall)
     const calls = replayedCallSpans(model);
