@@ -120,6 +120,12 @@ test('ok: names as Liquibase writes them for PostgreSQL: a mixed-case or key wor
   assert.equal(liquibaseType('datetime(6)'), 'TIMESTAMP(6) WITHOUT TIME ZONE');
   assert.equal(liquibaseType('uniqueidentifier'), 'UUID');
   assert.equal(liquibaseType('bool'), 'bool');
+  assert.equal(liquibaseType('java.sql.Types.VARCHAR(255)'), 'VARCHAR(255)');
+  assert.equal(liquibaseType('java.util.UUID'), 'UUID');
+  assert.equal(liquibaseType('java.sql.Types.OTHER'), undefined);
+  // (a type the lint cannot write: the change is none, not a syntax error of the changelog)
+  const odd = xml(`  <changeSet id="1" author="dev"><createTable tableName="t"><column name="a" type="java.sql.Types.OTHER"/></createTable><createTable tableName="u"><column name="a" type="varchar(10) --x"/></createTable></changeSet>`);
+  assert.deepEqual(xmlInline(odd), []);
 });
 
 const YAML = `databaseChangeLog:

@@ -73,10 +73,18 @@ const AS_WRITTEN = new Set(['bool', 'int4', 'int8', 'float4', 'float8', 'bigseri
  * ZONE for one with `tz` or "with time zone"), TIME → TIME WITHOUT TIME ZONE, DOUBLE → DOUBLE
  * PRECISION, CLOB (LONGTEXT…) → TEXT, BLOB → OID, VARBINARY (BINARY, IMAGE…) → BYTEA, NVARCHAR
  * (VARCHAR2) → VARCHAR, NUMBER → numeric, UNIQUEIDENTIFIER → UUID. Any other type, and the types
- * PostgresDatabase leaves alone (text, serial, int8, timestamptz, an array…), as written.
+ * PostgresDatabase leaves alone (text, serial, int8, timestamptz, an array…), as written; Java's
+ * names (`java.sql.Types.VARCHAR(255)`, `java.util.UUID`) as the type they name (undefined: one
+ * the lint does not know).
  */
-export function liquibaseType(written: string): string {
-  const t = written.trim();
+export function liquibaseType(written: string): string | undefined {
+  let t = written.trim();
+  // (Java's names of a type, as Liquibase's aliases read them)
+  if (/^java\./i.test(t)) {
+    const java = JAVA_TYPES[t.toLowerCase().replace(/\(.*$/, '').trim()];
+    if (!java) return undefined;
+    t = java + t.slice(t.search(/\(|$/));
+  }
   const lower = t.toLowerCase();
   if (AS_WRITTEN.has(lower) || lower.endsWith('[]')) return t;
   const m = /^([a-z][a-z0-9 ]*?)\s*(?:\(\s*([^()]*?)\s*\))?(?:\s+([a-z][a-z ]*))?$/.exec(lower);
@@ -153,6 +161,21 @@ export function liquibaseType(written: string): string {
   }
 }
 
+/** The Java names of types Liquibase reads (its data types' aliases), as its own. */
+const JAVA_TYPES: Record<string, string> = {
+  'java.lang.boolean': 'boolean', 'java.sql.types.boolean': 'boolean', 'java.lang.integer': 'int', 'java.sql.types.integer': 'int', 'java.lang.long': 'bigint',
+  'java.math.biginteger': 'bigint', 'java.sql.types.bigint': 'bigint', 'java.sql.types.smallint': 'smallint', 'java.sql.types.tinyint': 'tinyint',
+  'java.lang.string': 'varchar', 'java.sql.types.varchar': 'varchar', 'java.sql.types.nvarchar': 'nvarchar', 'java.sql.types.char': 'char',
+  'java.sql.types.clob': 'clob', 'java.sql.types.longvarchar': 'longvarchar', 'java.sql.types.blob': 'blob', 'java.sql.types.varbinary': 'varbinary',
+  'java.sql.types.binary': 'binary', 'java.math.bigdecimal': 'decimal', 'java.sql.types.decimal': 'decimal', 'java.sql.types.numeric': 'numeric',
+  'java.lang.double': 'double', 'java.sql.types.double': 'double', 'java.lang.float': 'float', 'java.sql.types.float': 'float', 'java.sql.types.real': 'float',
+  'java.util.uuid': 'uuid', 'java.sql.date': 'date', 'java.sql.types.date': 'date', 'java.sql.time': 'time', 'java.sql.types.time': 'time',
+  'java.sql.timestamp': 'timestamp', 'java.sql.types.timestamp': 'timestamp', 'java.sql.types.timestamp_with_timezone': 'timestamptz',
+};
+
+/** What a column type written for PostgreSQL looks like (a name or two, a schema's, parameters, array brackets, a time zone): anything else is no type the lint writes. */
+const TYPE_SHAPE = /^(?:[A-Za-z_][\w$]*\.)?(?:[A-Za-z_][\w$]*|"[^"]+")(?:\s+[A-Za-z_]\w*)*(?:\s*\(\s*[\w\s,]*\))?(?:\s+[A-Za-z_]\w*)*(?:\s*\[\s*\d*\s*\])*$/;
+
 /** A string as an SQL literal. */
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
@@ -208,8 +231,10 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
     const ca = c.attrs;
     if (!nonEmpty(ca.name) || !nonEmpty(ca.type)) return false;
     put(liquibaseName(ca.name), c.at.name ?? c.start);
+    const type = liquibaseType(ca.type);
+    if (type === undefined || !TYPE_SHAPE.test(type)) return false;
     put(' ');
-    put(liquibaseType(ca.type), c.at.type);
+    put(type, c.at.type);
     if (isTrue(ca.autoIncrement)) put(` GENERATED ${nonEmpty(ca.generationType) ? ca.generationType.trim().toUpperCase() : 'BY DEFAULT'} AS IDENTITY`);
     const d = isTrue(ca.autoIncrement) ? undefined : defaultOf(ca);
     if (d !== undefined) put(` DEFAULT ${d}`, DEFAULTS.map((k) => c.at[k]).find((x) => x !== undefined));
