@@ -115,6 +115,9 @@ test('ok: the other change types: addColumn, dropColumn, renameColumn, renameTab
 test('ok: names as Liquibase writes them for PostgreSQL: a mixed-case or key word name quoted, an upper-case one bare; types it leaves alone (text, serial, timestamptz, arrays, any it does not know) as written', () => {
   const text = xml(`  <changeSet id="1" author="dev"><createTable tableName="UserGroups"><column name="user" type="text"/><column name="ID" type="serial"/><column name="at" type="timestamptz"/><column name="tags" type="text[]"/><column name="c" type="citext"/><column name="t" type="time(3)"/><column name="n" type="number(10,2)"/><column name="b" type="BLOB"/><column name="v" type="varbinary(16)"/></createTable></changeSet>`);
   assert.equal(sqlOf(text, xmlInline(text)), 'CREATE TABLE "UserGroups" ("user" text, ID serial, at timestamptz, tags text[], c citext, t TIME(3) WITHOUT TIME ZONE, n numeric(10,2), b OID, v BYTEA);');
+  // (two columns of one uniqueConstraintName: one constraint, as Liquibase writes it)
+  const pair = xml(`  <changeSet id="1" author="dev"><createTable tableName="m"><column name="a" type="int"><constraints unique="true" uniqueConstraintName="m_ab"/></column><column name="b" type="int"><constraints unique="true" uniqueConstraintName="m_ab"/></column><column name="c" type="int"><constraints unique="true"/></column></createTable></changeSet>`);
+  assert.equal(sqlOf(pair, xmlInline(pair)), 'CREATE TABLE m (a INTEGER, b INTEGER, c INTEGER, UNIQUE (c), CONSTRAINT m_ab UNIQUE (a, b));');
   const again = xml(`  <changeSet id="1" author="dev"><createTable tableName="notes" ifNotExists="true" tableType="UNLOGGED"><column name="id" type="int"/></createTable></changeSet>`);
   assert.equal(sqlOf(again, xmlInline(again)), 'CREATE UNLOGGED TABLE IF NOT EXISTS notes (id INTEGER);');
   assert.equal(liquibaseType('datetime(6)'), 'TIMESTAMP(6) WITHOUT TIME ZONE');
@@ -253,6 +256,14 @@ test('ok: PGlite runs the SQL made for the change types (every mapped type), as 
     await load(mine, text);
     const k = await tryQuery(q, mine.runText('/p/db/changelog.xml')!);
     if (!k.ok) return k.error.code;
+    // (one UNIQUE of two columns per uniqueConstraintName: two of one name would fail, 42P07)
+    const two = await tryQuery(q, 'CREATE TABLE m2 (a INTEGER, b INTEGER, CONSTRAINT m2_ab UNIQUE (a), CONSTRAINT m2_ab UNIQUE (b))');
+    if (two.ok || two.error.code !== '42P07') return 'two constraints of one name: not 42P07';
+    const pair = xml(`  <changeSet id="1" author="dev"><createTable tableName="m"><column name="a" type="int"><constraints unique="true" uniqueConstraintName="m_ab"/></column><column name="b" type="int"><constraints unique="true" uniqueConstraintName="m_ab"/></column></createTable></changeSet>`);
+    const made = new Workspace();
+    await load(made, pair);
+    const m = await tryQuery(q, made.runText('/p/db/changelog.xml')!);
+    if (!m.ok) return m.error.code;
     const [p] = await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'notes'`);
     const cols = await q(`SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'public.kinds'::regclass AND attnum > 0 ORDER BY attnum`);
     const [id] = await q(`SELECT attidentity FROM pg_attribute WHERE attrelid = 'public.kinds'::regclass AND attname = 'id'`);

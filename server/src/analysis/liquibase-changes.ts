@@ -263,10 +263,15 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
         put(`, CONSTRAINT ${liquibaseName(name)} PRIMARY KEY (${pk.map((c) => liquibaseName(c.attrs.name!)).join(', ')})`, pk[0]!.at.primaryKey);
       }
       for (const c of n.columns) {
-        if (isTrue(c.attrs.unique)) put(`, ${nonEmpty(c.attrs.uniqueConstraintName) ? `CONSTRAINT ${liquibaseName(c.attrs.uniqueConstraintName)} ` : ''}UNIQUE (${liquibaseName(c.attrs.name!)})`, c.at.unique);
         const ref = referencesOf(c.attrs);
         if (ref) put(`, ${fk(c, ref)}`, c.at.references ?? c.at.referencedTableName);
       }
+      // (the unnamed UNIQUE constraints, then the named ones, the columns of one name together: CreateTableGenerator)
+      const unique = n.columns.filter((c) => isTrue(c.attrs.unique));
+      const named = new Map<string, ChangeNode[]>();
+      for (const c of unique) if (nonEmpty(c.attrs.uniqueConstraintName)) (named.get(c.attrs.uniqueConstraintName.trim()) ?? named.set(c.attrs.uniqueConstraintName.trim(), []).get(c.attrs.uniqueConstraintName.trim())!).push(c);
+      for (const c of unique) if (!nonEmpty(c.attrs.uniqueConstraintName)) put(`, UNIQUE (${liquibaseName(c.attrs.name!)})`, c.at.unique);
+      for (const [name, cols] of named) put(`, CONSTRAINT ${liquibaseName(name)} UNIQUE (${cols.map((c) => liquibaseName(c.attrs.name!)).join(', ')})`, cols[0]!.at.unique);
       put(');');
       return out;
     }
