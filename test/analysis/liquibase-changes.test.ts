@@ -129,6 +129,9 @@ test('ok: names as Liquibase writes them for PostgreSQL: a mixed-case or key wor
   // (a type the lint cannot write: the change is none, not a syntax error of the changelog)
   const odd = xml(`  <changeSet id="1" author="dev"><createTable tableName="t"><column name="a" type="java.sql.Types.OTHER"/></createTable><createTable tableName="u"><column name="a" type="varchar(10) --x"/></createTable></changeSet>`);
   assert.deepEqual(xmlInline(odd), []);
+  // (references with no foreignKeyName: Liquibase stops on it, the lint writes nothing for it)
+  const unnamed = xml(`  <changeSet id="1" author="dev"><createTable tableName="t"><column name="u" type="uuid"><constraints references="users(id)"/></column></createTable></changeSet>`);
+  assert.deepEqual(xmlInline(unnamed), []);
 });
 
 const YAML = `databaseChangeLog:

@@ -244,7 +244,9 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
     return true;
   };
   const fk = (c: ChangeNode, ref: string) =>
-    `${nonEmpty(c.attrs.foreignKeyName) ? `CONSTRAINT ${liquibaseName(c.attrs.foreignKeyName)} ` : ''}FOREIGN KEY (${liquibaseName(c.attrs.name!)}) REFERENCES ${ref}${isTrue(c.attrs.deleteCascade) ? ' ON DELETE CASCADE' : ''}`;
+    `CONSTRAINT ${liquibaseName(c.attrs.foreignKeyName!)} FOREIGN KEY (${liquibaseName(c.attrs.name!)}) REFERENCES ${ref}${isTrue(c.attrs.deleteCascade) ? ' ON DELETE CASCADE' : ''}`;
+  // (a column's references with no foreignKeyName: Liquibase stops, "createTable with references requires foreignKeyName")
+  if (n.columns.some((c) => referencesOf(c.attrs) !== undefined && !nonEmpty(c.attrs.foreignKeyName))) return undefined;
   switch (kind) {
     case 'createTable': {
       if (n.columns.length === 0) return undefined;
