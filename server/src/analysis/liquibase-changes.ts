@@ -343,10 +343,11 @@ export function madeSql(kind: string, n: ChangeNode): MadePiece[] | undefined {
       return out;
     }
     case 'addForeignKeyConstraint': {
-      if (!nonEmpty(a.baseColumnNames) || !nonEmpty(a.referencedTableName) || !nonEmpty(a.referencedColumnNames)) return undefined;
+      // (each required: Liquibase's validation stops on one missing)
+      if (!nonEmpty(a.baseColumnNames) || !nonEmpty(a.referencedTableName) || !nonEmpty(a.referencedColumnNames) || !nonEmpty(a.constraintName)) return undefined;
       put('ALTER TABLE ', n.start);
       if (!table('baseTableName', 'baseTableSchemaName')) return undefined;
-      put(` ADD ${nonEmpty(a.constraintName) ? `CONSTRAINT ${liquibaseName(a.constraintName)} ` : ''}FOREIGN KEY (${nameList(a.baseColumnNames)}) REFERENCES `, n.at.baseColumnNames);
+      put(` ADD CONSTRAINT ${liquibaseName(a.constraintName)} FOREIGN KEY (${nameList(a.baseColumnNames)}) REFERENCES `, n.at.baseColumnNames);
       put(`${qualified(a.referencedTableSchemaName, a.referencedTableName)} (${nameList(a.referencedColumnNames)})`, n.at.referencedTableName);
       const action = (v: string | undefined) => (nonEmpty(v) && /^(?:CASCADE|SET NULL|SET DEFAULT|RESTRICT|NO ACTION)$/i.test(v.trim()) ? v.trim().toUpperCase() : undefined);
       const upd = action(a.onUpdate);
