@@ -120,7 +120,7 @@ test('err: materialized view: reported without a fix; a role reads the stored ro
 CREATE MATERIALIZED VIEW order_stats AS SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id;`;
   const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /^Materialized view public\.order_stats stores rows of public\.orders/);
+  assert.match(mine[0]!.message, /^Materialized view public\.order_stats stores figures its query computes over the rows of public\.orders \(a GROUP BY or aggregates, not the rows themselves\)/);
   assert.equal(mine[0]!.fixes.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -569,7 +569,7 @@ CREATE MATERIALIZED VIEW public.mv_mem_facet_counts AS SELECT value, user_id, co
 `;
   const { mine } = lintFiles([{ file: 'supabase/migrations/20250817000000_facets.sql', text: sql }], ID);
   assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
-  assert.match(mine[0]!.message, /^Materialized view public\.mv_mem_facet_counts stores rows of public\.memories, which has row-level security/);
+  assert.match(mine[0]!.message, /^Materialized view public\.mv_mem_facet_counts stores figures its query computes over the rows of public\.memories \(a GROUP BY or aggregates, not the rows themselves\), which has row-level security/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
@@ -647,4 +647,58 @@ using (
   assert.equal(plain.length, 1);
   assert.match(plain[0]!.message, /so the querying role's policies apply \(T18b\)/);
   assert.equal(plain[0]!.fixes.length, 1);
+});
+
+// Calibration (cal162, yotadata/adult_matching's video_popularity_daily: `SELECT uvd.video_id,
+// date_trunc('day', …) AS d, count(*) AS likes FROM public.user_video_decisions uvd WHERE … GROUP
+// BY …`, a table whose policy lets each user read only their own decisions). What it stores are
+// counts over every user's rows, none of them a row of the table: the message said it "stores
+// rows of public.user_video_decisions". It now says figures computed over the rows; a materialized
+// view that keeps the table's rows as they are is still said to store them.
+test('err: a materialized view that aggregates stores figures over the rows, not the rows: said so; PGlite: anon and a user read counts over every user\'s decisions', async () => {
+  const sql = `CREATE TABLE public.user_video_decisions (id bigint PRIMARY KEY, user_id uuid NOT NULL, video_id integer NOT NULL, decision_type text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX ON public.user_video_decisions (user_id);
+ALTER TABLE public.user_video_decisions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read own decisions" ON public.user_video_decisions FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE MATERIALIZED VIEW public.video_popularity_daily AS
+SELECT uvd.video_id, date_trunc('day', uvd.created_at AT TIME ZONE 'UTC') AS d, count(*) AS likes
+FROM public.user_video_decisions uvd
+WHERE uvd.decision_type IN ('swipe_like', 'grid_like')
+GROUP BY uvd.video_id, date_trunc('day', uvd.created_at AT TIME ZONE 'UTC');
+GRANT SELECT ON public.video_popularity_daily TO anon, authenticated;
+`;
+  const file = 'supabase/migrations/20260518200000_decision_type_surface.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  const m = mine[0]!.message;
+  assert.match(m, /^Materialized view public\.video_popularity_daily stores figures its query computes over the rows of public\.user_video_decisions \(a GROUP BY or aggregates, not the rows themselves\), which has row-level security: they are computed with its owner's rights/);
+  assert.match(m, /reads them — figures over all the rows when the owner bypasses RLS .*; T18\), those the policies hide from that role included\./);
+  assert.doesNotMatch(m, /stores rows of/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(`INSERT INTO public.user_video_decisions (id, user_id, video_id, decision_type) VALUES (1, '${TENANT_A}', 7, 'swipe_like'), (2, '${TENANT_B}', 7, 'grid_like'), (3, '${TENANT_B}', 8, 'swipe_like')`);
+    await q(sql.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('GRANT SELECT ON public.user_video_decisions TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.user_video_decisions'), 1, 'the table: the user\'s own decision');
+    assert.deepEqual(await q('SELECT video_id, likes::int AS likes FROM public.video_popularity_daily ORDER BY video_id'), [{ video_id: 7, likes: 2 }, { video_id: 8, likes: 1 }], 'counts over every user\'s decisions; no row of the table');
+    await q('RESET ROLE');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.video_popularity_daily'), 2, 'anon reads the figures too');
+  });
+  // aggregates without GROUP BY, in each arm of a UNION: figures too
+  const total = sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*?;\n/, `CREATE MATERIALIZED VIEW public.video_popularity_daily AS
+SELECT 'likes' AS k, count(*) AS n FROM public.user_video_decisions WHERE decision_type = 'swipe_like'
+UNION ALL SELECT 'nopes', count(*) FROM public.user_video_decisions WHERE decision_type = 'swipe_nope';
+`);
+  assert.match(lintFiles([{ file, text: total }], ID).mine[0]!.message, /stores figures its query computes over the rows of public\.user_video_decisions/);
+  // the rows as they are (a window function aggregates nothing; nor does a sub-select's count): the stored rows are the table's
+  const rows = sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*?;\n/, `CREATE MATERIALIZED VIEW public.video_popularity_daily AS
+SELECT uvd.video_id, uvd.user_id, count(*) OVER (PARTITION BY uvd.video_id) AS likes, (SELECT count(*) FROM public.user_video_decisions) AS total FROM public.user_video_decisions uvd;
+`);
+  const plain = lintFiles([{ file, text: rows }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, /^Materialized view public\.video_popularity_daily stores rows of public\.user_video_decisions, which has row-level security: its rows are computed/);
 });

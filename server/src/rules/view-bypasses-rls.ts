@@ -1,7 +1,7 @@
 import { census, roleText } from '../analysis/ast.js';
 import type { Model, Policy, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { walk } from '../analysis/parse.js';
+import { nameParts, walk } from '../analysis/parse.js';
 import { defineRule } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, where } from './lib/util.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -175,6 +175,37 @@ function rowFilters(q: Node, whereOnly = false, out: Node[] = [], ctes: Readonly
   return out;
 }
 
+/** PostgreSQL's aggregate functions (pg_catalog) a materialized view's select list may compute figures with. */
+const AGGREGATES = new Set([
+  'count', 'sum', 'avg', 'min', 'max', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg',
+  'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop',
+  'var_samp', 'percentile_cont', 'percentile_disc', 'mode', 'xmlagg', 'range_agg', 'range_intersect_agg', 'corr', 'covar_pop', 'covar_samp',
+]);
+
+/**
+ * Whether each SELECT that gives a query its rows (each arm of a UNION) aggregates: it has a GROUP
+ * BY, or its select list calls an aggregate function (not as a window function, not inside a
+ * sub-select). Its rows are then figures computed over the rows it reads, none of them one of
+ * those rows (yotadata/adult_matching's video_popularity_daily: `video_id, date_trunc('day', …),
+ * count(*) … GROUP BY video_id, …` over every user's decisions).
+ */
+function aggregates(q: Node): boolean {
+  const s = q?.SelectStmt;
+  if (!s) return false;
+  if (s.op && s.op !== 'SETOP_NONE') return aggregates({ SelectStmt: s.larg }) && aggregates({ SelectStmt: s.rarg });
+  if ((s.groupClause as Node[] | undefined)?.length) return true;
+  let found = false;
+  walk(s.targetList, (k, v) => {
+    if (found || k === 'SubLink') return false;
+    if (k === 'FuncCall' && !v.over) {
+      const parts = nameParts(v.funcname);
+      const name = parts[parts.length - 1]?.toLowerCase();
+      if (name && AGGREGATES.has(name) && (parts.length === 1 || parts[0]!.toLowerCase() === 'pg_catalog')) found = true;
+    }
+  });
+  return found;
+}
+
 /** Whether a view's query (any branch of a UNION, a sub-select or WITH query it reads from) filters its rows with a WHERE. */
 function filters(q: Node): boolean {
   return rowFilters(q, true).length > 0;
@@ -254,12 +285,21 @@ export const viewBypassesRls = defineRule({
       const at = viewNameSpan(model, v);
       const related = hits.map((h) => ({ file: h.table.nameLoc.file, start: h.table.nameLoc.start, end: h.table.nameLoc.end, message: `${h.table.key} (row-level security enabled; created at ${where(model, h.table.created)})` }));
       if (v.materialized) {
+        const has = tables.length === 1 ? 'has' : 'have';
+        const bypass = known ? `(its owner ${known}, as the migrations make it; T18)` : "when the owner bypasses RLS (a superuser, a BYPASSRLS role, or the tables' owner while RLS is not forced; T18)";
+        const noRls = 'and a materialized view has no row-level security of its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and security_invoker for it), ';
+        // (a GROUP BY or an aggregate: what it stores are figures over the rows, not the rows)
+        const figures = aggregates(v.stmt.node?.query);
         report({
           ...at,
           message:
-            `Materialized view ${v.key} stores rows of ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
-            'and a materialized view has no row-level security of its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and security_invoker for it), ' +
-            `so every role that can select from ${v.key} reads the stored rows — all of them ${known ? `(its owner ${known}, as the migrations make it; T18)` : "when the owner bypasses RLS (a superuser, a BYPASSRLS role, or the tables' owner while RLS is not forced; T18)"}. ` +
+            (figures
+              ? `Materialized view ${v.key} stores figures its query computes over the rows of ${tableText} (a GROUP BY or aggregates, not the rows themselves), which ${has} row-level security: they are computed with ${ownerText}'s rights when it is created or refreshed, ` +
+                noRls +
+                `so every role that can select from ${v.key} reads them — figures over all the rows ${bypass}, those the policies hide from that role included. `
+              : `Materialized view ${v.key} stores rows of ${tableText}, which ${has} row-level security: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
+                noRls +
+                `so every role that can select from ${v.key} reads the stored rows — all of them ${bypass}. `) +
             'Keep it out of exposed schemas and revoke SELECT on it from roles subject to RLS, or serve it through a function or view that filters.',
           related,
         });
