@@ -1012,3 +1012,65 @@ CREATE POLICY "Anyone can view a users profile" ON public.profiles FOR SELECT TO
     assert.equal(first.ok ? 'ok' : first.error.code, '42P01');
   });
 });
+
+// Calibration (cal162, Munkhjavkhlann/mongolec-backend): its database-migrations.sql makes its
+// tables through a runner of its own — `CREATE FUNCTION apply_migration(…, migration_sql text, …)`
+// whose body runs `EXECUTE migration_sql`, called from DO blocks with `$migration$ CREATE TABLE IF
+// NOT EXISTS users (…) … $migration$` — so in path order they exist before database-roles-permissions.sql
+// creates policies on them. The rule said those policies failed with 42P01 (the tables "created
+// only later" by database-schema.sql) and that media_files had no column access_level (the runner's
+// media_files has it). A CREATE TABLE handed to a workspace function that EXECUTEs what it is
+// given is dynamic SQL that may make tables, as a DO block's own EXECUTE is: nothing is said.
+test('ok: tables made by a migration runner function (EXECUTE of the SQL it is handed) exist for the policies after it: not said to be made only later, nor to lack a column; PGlite: the policies are created', async () => {
+  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
+CREATE OR REPLACE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM schema_migrations WHERE version = migration_version) THEN
+    RETURN TRUE;
+  END IF;
+  EXECUTE migration_sql;
+  INSERT INTO schema_migrations VALUES (migration_version);
+  RETURN TRUE;
+END;
+$$ LANGUAGE plpgsql;
+DO $$
+BEGIN
+  PERFORM apply_migration('003_users', $migration$
+    CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, access_level text NOT NULL DEFAULT 'private');
+  $migration$);
+END $$;
+`;
+  const roles = `CREATE ROLE mg_admin;
+GRANT SELECT ON users TO mg_admin;
+CREATE POLICY admin_bypass_all ON users FOR ALL TO mg_admin USING (true);
+CREATE POLICY users_public ON users FOR SELECT TO mg_admin USING (access_level = 'public');
+`;
+  const schema = `CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid);
+`;
+  const files = [
+    { file: 'db/a_migrations.sql', text: runner },
+    { file: 'db/b_roles.sql', text: roles },
+    { file: 'db/c_schema.sql', text: schema },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok', '42P07'], 'the runner made users: the policies are created, the plain CREATE TABLE after them fails');
+    assert.deepEqual(await policies(q), ['admin_bypass_all', 'users_public']);
+  });
+  // called from a top-level SELECT too
+  const select = runner.replace(/DO \$\$\nBEGIN\n {2}PERFORM ([\s\S]*?);\nEND \$\$;\n/, 'SELECT $1;\n');
+  assert.match(select, /^SELECT apply_migration\('003_users'/m);
+  assert.deepEqual(lintFiles([{ ...files[0]!, text: select }, files[1]!, files[2]!], ID).mine, []);
+  // a function that only records the text (no EXECUTE), or EXECUTEs only text it spells out: the tables are made only later, 42P01 on both policies
+  for (const body of ['INSERT INTO schema_migrations VALUES (migration_version || migration_sql);', "EXECUTE 'SELECT 1';"]) {
+    const inert = runner.replace('EXECUTE migration_sql;', body);
+    const mine = lintFiles([{ ...files[0]!, text: inert }, files[1]!, files[2]!], ID).mine;
+    assert.equal(mine.length, 2, body);
+    assert.match(mine[0]!.message, /^Policy "admin_bypass_all" is created on public\.users, which the migrations create only later, at c_schema\.sql:1: .*42P01/);
+    await inRollback(await getDb(), async (q) => {
+      assert.deepEqual(await runFilesInTransactions(q, [{ text: inert }, files[1]!, files[2]!]), ['ok', '42P01', 'ok'], body);
+    });
+  }
+});

@@ -17,7 +17,7 @@
 import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
 import { replayPlaces, resolvedThroughPath, rollbackSections, sameItems, type Model, type Policy, type Table } from './model.js';
-import { stripComments, sval } from './parse.js';
+import { nameParts, stripComments, sval, walk } from './parse.js';
 import { memoModel, RunIndex, statementRuns, type StatementRun } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
@@ -442,6 +442,10 @@ interface FileColumnFacts {
   addKeys: string[];
   /** the names tables or views are renamed to (ALTER TABLE / VIEW … RENAME TO) */
   renamedTo: string[];
+  /** the functions (bare names) a DO block or a top-level SELECT calls with the text of a CREATE TABLE as an argument (sqlHandedTo) */
+  handsSqlTo: string[];
+  /** the functions (bare names) it creates whose body EXECUTEs text it does not spell out (a parameter, a variable) */
+  executors: string[];
 }
 
 const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
@@ -458,10 +462,30 @@ function mayChangeColumns(text: string): boolean {
 }
 const CREATE_TABLE = /\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary)\s+|unlogged\s+)?table\b/i;
 
+/**
+ * The functions a statement calls with the text of a CREATE TABLE as an argument (a string
+ * constant), into `out`: Munkhjavkhlann/mongolec-backend's `PERFORM apply_migration('004_…', '…',
+ * $migration$ CREATE TABLE IF NOT EXISTS categories (…) … $migration$, …)` in DO blocks, whose
+ * apply_migration EXECUTEs it. Where the workspace creates such a function, the tables are made
+ * where the replay cannot see them (workspaceFacts: dynamic).
+ */
+function sqlHandedTo(node: Node, out: string[]): void {
+  walk(node, (k, v) => {
+    if (k !== 'FuncCall') return;
+    let hands = false;
+    walk(v.args, (k2, c) => {
+      if (hands) return false;
+      if (k2 === 'A_Const' && typeof c.sval?.sval === 'string' && CREATE_TABLE.test(c.sval.sval)) hands = true;
+    });
+    const name = nameParts(v.funcname).pop()?.toLowerCase();
+    if (hands && name && !out.includes(name)) out.push(name);
+  });
+}
+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], changedRel: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [], renamedTo: [] };
+  out = { dynamic: false, changed: [], changedRel: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [], renamedTo: [], handsSqlTo: [], executors: [] };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -490,7 +514,13 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
       // (one whose dynamic SQL may add, drop, rename or retype a column, or create a table: not
       // fantastic-auth's EXECUTE 'DROP VIEW users_admin', a loop creating policies or enabling RLS)
       if (s.body?.dynamicExecutes.length && mayChangeColumns(file.text.slice(s.body.start, s.body.end))) out.dynamic = true;
+      if (s.body) for (const b of s.body.statements) sqlHandedTo(b.node, out.handsSqlTo);
+    } else if (s.kind === 'SelectStmt' && s.origin === 'file') {
+      sqlHandedTo(n, out.handsSqlTo);
     } else if (s.kind === 'CreateFunctionStmt' && s.body) {
+      // (one that EXECUTEs what it is given: a migration runner, apply_migration(version, sql))
+      const name = nameParts(n?.funcname).pop()?.toLowerCase();
+      if (name && s.body.dynamicExecutes.some((d) => !/^\s*(?:'|\$[A-Za-z_0-9]*\$|[eE]')/.test(d.text))) out.executors.push(name);
       // (a function the migrations call may add or rename columns: regen-server's
       // temp_migration_helper() renames admin_party_id to admin_account_id; with dynamic SQL, any)
       for (const b of s.body.statements) {
@@ -547,6 +577,7 @@ function sameFileFacts(a: FileColumnFacts, b: FileColumnFacts, addsAlike = false
   if (a === b) return true;
   if (a.dynamic !== b.dynamic || a.keysFor !== b.keysFor || (addsAlike ? !alikeAdds(a, b) : a.adds.length !== 0 || b.adds.length !== 0)) return false;
   if (!sameItems(a.changed, b.changed) || !sameItems(a.changedRel, b.changedRel) || !sameItems(a.renamedTo, b.renamedTo) || !sameItems(a.keys, b.keys)) return false;
+  if (!sameItems(a.handsSqlTo, b.handsSqlTo) || !sameItems(a.executors, b.executors)) return false;
   for (let i = 0; i < a.events.length; i++) {
     const x = a.events[i]!;
     const y = b.events[i]!;
@@ -648,10 +679,14 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     const exists = new Set<string>();
     out.probe = probe;
     const facts: FileColumnFacts[] = [];
+    const handed = new Set<string>();
+    const executors = new Set<string>();
     for (const file of m.files) {
       const f = keyedFacts(m, file, probe);
       facts.push(f);
       if (f.dynamic) out.dynamic = true;
+      for (const h of f.handsSqlTo) handed.add(h);
+      for (const e of f.executors) executors.add(e);
       for (let i = 0; i < f.renamedTo.length; i++) out.renamedTo.add(f.renamedTo[i]!);
       for (let i = 0; i < f.changed.length; i++) {
         const name = f.changed[i]!;
@@ -663,6 +698,9 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
         else if (on !== null) on.add(rel);
       }
     }
+    // (a CREATE TABLE handed to a function of the workspace that EXECUTEs what it is given: a table
+    // made by dynamic SQL, as a DO block's EXECUTE makes one)
+    for (const h of handed) if (executors.has(h)) out.dynamic = true;
     // (what follows the order: in replay order, run by run — a file included by another runs
     // where it is included, ludat/fulbo's schema/*.sql)
     // (recreatedTimes without the files the replay leaves out, a schema snapshot: MosesSupposes/ihp-blog's Schema.sql)
