@@ -648,3 +648,48 @@ test("err (message): a table no statement makes (azr18's saved_invoices, whose C
   const storage = 'CREATE POLICY "own files" ON storage.objects FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n';
   assert.equal(lintFiles([{ file: 'supabase/migrations/20250101000000_a.sql', text: storage }, { file: 'supabase/migrations/20250102000000_b.sql', text: storage }], ID).mine.length, 1);
 });
+
+// Calibration (cal162, Munkhjavkhlann/mongolec-backend): database-migrations.sql makes its tables
+// through a runner (apply_migration EXECUTEs the `$migration$ CREATE TABLE IF NOT EXISTS users (…)
+// $migration$` it is handed); database-schema.sql, after it in path order, makes them again with
+// plain CREATE TABLEs and creates tenant_isolation_users; postgresql-rls-policies.sql creates it
+// again. The rule said a migration tool stops at the second with 42710: run file by file in
+// transactions, database-schema.sql fails at its CREATE TABLE (42P07, the runner made the table)
+// and applies nothing, and the second CREATE POLICY succeeds. Where dynamic SQL may make tables, a
+// file with a plain CREATE TABLE may fail unseen: its policies are not taken as certainly there.
+test('ok: the first policy in a file whose plain CREATE TABLE a migration runner (EXECUTE of the CREATE TABLE it is handed) may have made fail: not said to collide; PGlite: file by file, that file fails with 42P07 and the later CREATE POLICY succeeds', async () => {
+  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
+CREATE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
+BEGIN
+  EXECUTE migration_sql;
+  INSERT INTO schema_migrations VALUES (migration_version);
+  RETURN TRUE;
+END;
+$$ LANGUAGE plpgsql;
+DO $$ BEGIN PERFORM apply_migration('003_users', $migration$ CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL) $migration$); END $$;
+`;
+  const schema = `CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid);
+`;
+  const again = `CREATE POLICY tenant_isolation_users ON users FOR ALL TO authenticated USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid);
+`;
+  const files = [
+    { file: 'db/a_migrations.sql', text: runner },
+    { file: 'db/b_schema.sql', text: schema },
+    { file: 'db/c_rls_policies.sql', text: again },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42P07', 'ok']);
+    assert.deepEqual((await q(`SELECT roles::text FROM pg_policies WHERE policyname = 'tenant_isolation_users'`)).map((r) => r.roles), ['{authenticated}']);
+  });
+  // a runner that only records the text: the schema's table is made there, the second CREATE POLICY collides (reported; PostgreSQL agrees)
+  const inert = runner.replace('EXECUTE migration_sql;', 'INSERT INTO schema_migrations VALUES (migration_version || migration_sql);');
+  const mine = lintFiles([{ ...files[0]!, text: inert }, files[1]!, files[2]!], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^The policy "tenant_isolation_users" already exists on users: it is created at b_schema\.sql:3/);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, [{ text: inert }, files[1]!, files[2]!]), ['ok', 'ok', '42710']);
+  });
+});

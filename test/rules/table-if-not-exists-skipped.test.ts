@@ -96,3 +96,42 @@ INSERT INTO public.trail_badges (id, name, icon_color) VALUES (1, 'Desperta', '#
     assert.deepEqual(await runEach(q, sqlOf(fixed)), []);
   });
 });
+
+// Calibration (cal162, Munkhjavkhlann/mongolec-backend): database-migrations.sql makes tenants
+// through its runner (apply_migration EXECUTEs the `$migration$ CREATE TABLE IF NOT EXISTS tenants
+// (… timezone …) $migration$` it is handed), before database-schema.sql's plain CREATE TABLE
+// tenants without timezone (42P07) and postgresql-schema-comprehensive.sql's IF NOT EXISTS with it.
+// The rule said timezone was never added and a statement naming it failed with 42703: the
+// runner's table has it. Where dynamic SQL may make tables, which columns a table has first is not
+// known: nothing is said.
+test('ok: a table a migration runner function may have made first (EXECUTE of the CREATE TABLE it is handed): its columns are not known, nothing is said; PGlite: the runner\'s table has the column', async () => {
+  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
+CREATE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
+BEGIN
+  EXECUTE migration_sql;
+  INSERT INTO schema_migrations VALUES (migration_version);
+  RETURN TRUE;
+END;
+$$ LANGUAGE plpgsql;
+DO $$ BEGIN PERFORM apply_migration('001_tenants', $migration$ CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name text NOT NULL, timezone text NOT NULL DEFAULT 'UTC') $migration$); END $$;
+`;
+  const schema = 'CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);\n';
+  const comprehensive = 'CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name text NOT NULL, timezone text NOT NULL);\nCREATE INDEX tenants_timezone ON tenants (timezone);\n';
+  const files = [
+    { file: 'db/a_migrations.sql', text: runner },
+    { file: 'db/b_schema.sql', text: schema },
+    { file: 'db/c_schema_comprehensive.sql', text: comprehensive },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, runner + schema + comprehensive), ['42P07 relation "tenants" already exists'], 'the plain CREATE TABLE fails; the index on timezone is made');
+  });
+  // without the runner's EXECUTE (it only records the text), the table is the plain CREATE TABLE's: reported, and PostgreSQL agrees
+  const inert = runner.replace('EXECUTE migration_sql;', 'INSERT INTO schema_migrations VALUES (migration_version || migration_sql);');
+  const mine = lintFiles([{ ...files[0]!, text: inert }, files[1]!, files[2]!], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the column timezone written here is never added/);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, inert + schema + comprehensive), ['42703 column "timezone" does not exist']);
+  });
+});

@@ -3,7 +3,7 @@ import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
 import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementRuns, textOfFile, type StatementRun } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
-import { createsReferencingLater, referenceFailure } from '../analysis/columns.js';
+import { createsReferencingLater, referenceFailure, workspaceFacts } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
@@ -206,6 +206,7 @@ function failures(model: Model): { creates: readonly FailingCreate[]; files: Rea
 
 function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCreate[] {
   const out: FailingCreate[] = [];
+  const doubtful = mayFailUnseen(m);
   const earlier = new Map(m.replacedPolicies.map((x) => [x.by, x.replaced]));
   for (const { replaced, by } of m.replacedPolicies) {
     // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
@@ -220,7 +221,7 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
     // in a DO block, it may sit in an IF that did not run)
     if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
-    if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
+    if (folderOf(first.created.file) !== folderOf(by.created.file) || doubtful.has(first.created.file)) continue;
     const from = orderOf(m, first.created);
     const to = orderOf(m, by.created);
     if (from < 0 || to <= from) continue;
@@ -238,6 +239,23 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     let first = x.first;
     for (let hops = 0; firstOf.has(first) && hops < out.length; hops++) first = firstOf.get(first)!;
     return first === x.first ? x : { by: x.by, first };
+  });
+}
+
+/**
+ * Where dynamic SQL may make tables (columns.ts workspaceFacts: a DO block's EXECUTE, a migration
+ * runner EXECUTEing the CREATE TABLE it is handed), the files with a top-level plain CREATE TABLE:
+ * it fails with 42P07 if that SQL made the table first, and a tool running each file in one
+ * transaction then applies none of the file — whether its policies exist is not known.
+ * Munkhjavkhlann/mongolec-backend's database-schema.sql makes tenants, users… that its runner
+ * (database-migrations.sql, earlier in path order) has made.
+ */
+function mayFailUnseen(m: Model): ReadonlySet<string> {
+  return memoModel(m, 'policy-already-exists:unseen-creates', (model) => {
+    const out = new Set<string>();
+    if (!workspaceFacts(model).dynamic) return out;
+    for (const f of model.files) if (f.statements.some((st) => st.kind === 'CreateStmt' && st.origin === 'file' && !st.node?.if_not_exists)) out.add(f.file);
+    return out;
   });
 }
 

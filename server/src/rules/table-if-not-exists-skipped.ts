@@ -1,4 +1,5 @@
 import { columnsBeyond, type Model, type TableRecreation } from '../analysis/model.js';
+import { workspaceFacts } from '../analysis/columns.js';
 import { defineRule, type Fix } from './types.js';
 import { failedFiles } from './policy-already-exists.js';
 import { addColumnStatements, existingTable, insertAfter, newColumnsOf, theColumns } from './lib/util.js';
@@ -28,6 +29,11 @@ export const tableIfNotExistsSkipped = defineRule({
       'CREATE TABLE IF NOT EXISTS of an existing table only raises a notice (relation "…" already exists, skipping) and compares no columns: the columns it writes that the table lacks are never added, and the statements using them fail with 42703.',
   },
   check({ model, report }) {
+    // (dynamic SQL that may make tables — a DO block's EXECUTE, a migration runner EXECUTEing the
+    // CREATE TABLE it is handed — may have made the table first, with other columns: which it has
+    // is not known. Munkhjavkhlann/mongolec-backend's apply_migration made tenants with the
+    // columns said never to be added, before the CREATE TABLE said to make it, which fails with 42P07)
+    if (model.recreatedTables.length === 0 || workspaceFacts(model).dynamic) return;
     for (const r of model.recreatedTables) {
       if (!r.ifNotExists) continue;
       // (made in a file PostgreSQL rejects a statement of — a syntax error, a CREATE TABLE
