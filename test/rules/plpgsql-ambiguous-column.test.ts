@@ -503,3 +503,34 @@ END $f$`;
     });
   }
 });
+
+test("err: on Supabase, a function RETURNS TABLE (id uuid, email text …) selecting auth.users' email unqualified: 42702 on every call (petoclub's get_all_profiles); qualified, it answers. Not said where the migrations make their own auth.users without the column", async () => {
+  const fn = (column: string) => `CREATE TABLE public.profiles (id uuid PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
+CREATE FUNCTION public.get_all_profiles() RETURNS TABLE (id uuid, email text, created_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY SELECT u.id, ${column}, u.created_at FROM auth.users u;
+END;
+$$;
+`;
+  const file = 'supabase/migrations/20240101000000_profiles.sql';
+  const { ws, mine } = lintFiles([{ file, text: fn('email') }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'email');
+  assert.match(mine[0]!.message, /^In PL\/pgSQL function public\.get_all_profiles\(\), email is an output column \(OUT or RETURNS TABLE\) of the function and a column of auth\.users, which this query reads: PL\/pgSQL raises 42702 column reference "email" is ambiguous/);
+  assert.deepEqual(lintFiles([{ file, text: fn('u.email::text') }], ID).mine, []);
+  // (a workspace that makes its own auth.users, without email: not Supabase's)
+  assert.deepEqual(lintFiles([{ file: 'migrations/1.sql', text: `CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid PRIMARY KEY, created_at timestamptz);\n${fn('email')}` }], ID).mine, []);
+  // (Supabase's auth.users has id, email and created_at among its columns: a stand-in with those)
+  const auth = `${AUTH_STUB_SQL}CREATE TABLE auth.users (instance_id uuid, id uuid PRIMARY KEY, aud varchar(255), role varchar(255), email varchar(255), created_at timestamptz, updated_at timestamptz, phone text);
+INSERT INTO auth.users (id, email, created_at) VALUES ('${TENANT_A}', 'a@example.com', now());\n`;
+  await inRollback(await getDb(), async (q) => {
+    await q(auth + fn('email'));
+    await expectPgError(q('SELECT * FROM public.get_all_profiles()'), '42702', 'column reference "email" is ambiguous');
+  });
+  await inRollback(await getDb(), async (q) => {
+    // (Supabase's email is varchar(255): RETURN QUERY wants the declared text, 42804 otherwise)
+    await q(auth + fn('u.email::text'));
+    assert.equal(await count(q, '(SELECT * FROM public.get_all_profiles()) p'), 1);
+  });
+});

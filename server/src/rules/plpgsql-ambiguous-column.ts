@@ -5,7 +5,8 @@ import { memoModel } from '../analysis/policy-exprs.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import type { Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, codeOnly, fileOf, quoteIdent, settingOf } from './lib/util.js';
+import { calledByPolicy, codeOnly, fileOf, quoteIdent, settingOf, supabaseAuthUsers } from './lib/util.js';
+import { onSupabasePlatform } from '../analysis/policies.js';
 
 // PL/pgSQL hands each SQL statement of a function to the SQL parser with a hook: a name that is
 // both one of the function's variables (a parameter, an OUT or RETURNS TABLE column, a DECLAREd
@@ -253,10 +254,24 @@ function tableWith(model: Model, r: { scopes: Node[][] }, name: string): { key: 
       const schema = rv.schemaname ?? (t || model.views.has(model.relKey(rv)) ? undefined : 'pg_catalog');
       const cols = schema === 'pg_catalog' || schema === 'information_schema' ? CATALOG_COLUMNS[`${schema}.${rv.relname}`] : undefined;
       if (cols?.includes(name)) return { key: `${schema}.${rv.relname}`, name: rv.relname };
+      // (Supabase's auth.users, which its Auth server makes: where the migrations run there and make no other)
+      if (!t && rv.schemaname === 'auth' && rv.relname === 'users' && AUTH_USERS_COLUMNS.includes(name) && (model.supabase || onSupabasePlatform(model)) && supabaseAuthUsers(model)) return { key: 'auth.users', name: rv.relname };
     }
   }
   return undefined;
 }
+
+/**
+ * The columns of Supabase's auth.users (its Auth server's migrations): a function of the
+ * migrations returning `TABLE (id uuid, email text, …)` that selects them unqualified fails with 42702.
+ */
+const AUTH_USERS_COLUMNS = [
+  'instance_id', 'id', 'aud', 'role', 'email', 'encrypted_password', 'email_confirmed_at', 'invited_at', 'confirmation_token', 'confirmation_sent_at',
+  'recovery_token', 'recovery_sent_at', 'email_change_token_new', 'email_change', 'email_change_sent_at', 'last_sign_in_at', 'raw_app_meta_data',
+  'raw_user_meta_data', 'is_super_admin', 'created_at', 'updated_at', 'phone', 'phone_confirmed_at', 'phone_change', 'phone_change_token',
+  'phone_change_sent_at', 'confirmed_at', 'email_change_token_current', 'email_change_confirm_status', 'banned_until', 'reauthentication_token',
+  'reauthentication_sent_at', 'is_sso_user', 'deleted_at', 'is_anonymous',
+];
 
 /**
  * Columns of the catalog relations functions most often query (PostgreSQL 17/18), for names such
