@@ -373,6 +373,19 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
     assert.ok(m.tables.has('public.sq'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt' || s.stmt.kind === 'AlterTableStmt' && /down/.test(s.file.file)).length, 0);
   });
+  test("ok: a hand-rolled runner's `x_down.sql` beside its `x_up.sql` (or -down, -up) is a rollback, not replayed (Steffi-2203/remix-of-immoflow); a name ending in _down with no _up twin is a migration", () => {
+    const ws = new Workspace(mergeConfig());
+    ws.setFile('migrations/20260208_norm_up.sql', 'CREATE TABLE lines (id int, norm text);');
+    ws.setFile('migrations/20260208_norm_down.sql', 'ALTER TABLE lines DROP COLUMN norm;\nDROP TABLE lines;');
+    ws.setFile('migrations/20260209_other-up.sql', 'CREATE TABLE other (id int);');
+    ws.setFile('migrations/20260209_other-DOWN.sql', 'DROP TABLE other;');
+    ws.setFile('migrations/20260210_scale_down.sql', 'CREATE TABLE scaled (id int);');
+    const m = ws.model();
+    assert.deepEqual(m.tables.get('public.lines')?.columns, ['id', 'norm']);
+    assert.ok(m.tables.has('public.other'));
+    assert.ok(m.tables.has('public.scaled'));
+    assert.match(notReplayedReason(m.files.find((f) => f.file.endsWith('norm_down.sql'))!) ?? '', /only roll back, named `…_down\.sql` beside their `…_up\.sql`/);
+  });
   test("ok: a sqitch project kept in a folder named verify or revert (constructive-io/testing-pgpm-modules-fixture's pgpm module packages/verify/) has its deploy/ scripts replayed; its own revert/ and verify/ are not", () => {
     const deploy = "-- Deploy procedures/verify_role to pg\nBEGIN;\nCREATE FUNCTION verify_role (_user text) RETURNS boolean AS $$\nBEGIN\n  RETURN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = _user);\nEND;\n$$ LANGUAGE plpgsql STABLE;\nCOMMIT;\n";
     const files = {

@@ -1189,6 +1189,22 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
  * the file decides: `packages/verify/deploy/x.sql` is a deploy script of a project kept in a folder
  * named verify (a pgpm module's), which `sqitch deploy` runs.
  */
+/**
+ * The files named `<name>_down.sql` (or `-down.sql`, any case) whose folder holds `<name>_up.sql`
+ * (the same separator): a migration's rollback beside it, in a hand-rolled runner's layout (a name
+ * ending in `_down` alone may be a migration's: `0042_scale_down.sql`, so only beside its twin).
+ */
+export function rollbackTwins(files: Iterable<string>): string[] {
+  const list = [...files];
+  const all = new Set(list.map((f) => f.toLowerCase()));
+  const out: string[] = [];
+  for (const f of list) {
+    const m = /^(.*[^/\\])([_-])down\.sql$/i.exec(f);
+    if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
+  }
+  return out;
+}
+
 export function isRollbackFile(file: string): boolean {
   const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
   if (/(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base)) return true;
@@ -1243,6 +1259,7 @@ const notApplied = new WeakMap<object, string>();
 export const NOT_APPLIED = {
   supabase: "of a Supabase project's that are neither its migrations, declarative schema files (those config.toml's [db.migrations] schema_paths lists, where it lists them), seeds (those its [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them",
   drizzle: (journal: string) => `of a Drizzle Kit migrations folder that its ${journal} does not list: drizzle-kit migrate never applies them`,
+  rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`): migrating up never runs them',
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,
 } as const;

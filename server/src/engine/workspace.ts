@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, rollbackTwins, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -338,6 +338,7 @@ export class Workspace {
       const unapplied = new Map(list.flatMap((d) => (d.kind === 'unapplied' ? d.files.map((f): [string, string] => [f, NOT_APPLIED.supabase]) : [])));
       for (const [f, j] of unlistedFiles(this.texts.keys(), this.journals)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.drizzle(j.source));
       for (const [f, c] of unrunFiles(this.texts.keys(), this.liquibase, (id) => this.texts.get(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.liquibase(c.source));
+      for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const [f, why] of unapplied) {
         if (!this.unapplied.has(f)) this.parsedCache.delete(f);
