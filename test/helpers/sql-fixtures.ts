@@ -53,3 +53,23 @@ export function fixtureB(): Fixture {
   return { name: 'rule docs (LF)', eol: '\n', text, positions: { start: 0, middle, end: text.length } };
 }
 
+
+/**
+ * A hand-rolled migration runner (Munkhjavkhlann/mongolec-backend's database-migrations.sql): a
+ * function that EXECUTEs the SQL it is handed once per version, called from a DO block per
+ * migration, `$migration$ … $migration$` quoted.
+ */
+export function migrationRunner(migrations: ReadonlyArray<readonly [version: string, sql: string]>): string {
+  return `CREATE TABLE schema_migrations (version text PRIMARY KEY);
+CREATE OR REPLACE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM schema_migrations WHERE version = migration_version) THEN
+    RETURN TRUE;
+  END IF;
+  EXECUTE migration_sql;
+  INSERT INTO schema_migrations VALUES (migration_version);
+  RETURN TRUE;
+END;
+$$ LANGUAGE plpgsql;
+${migrations.map(([v, sql]) => `DO $$ BEGIN PERFORM apply_migration('${v}', $migration$ ${sql} $migration$); END $$;\n`).join('')}`;
+}

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { migrationRunner } from '../helpers/sql-fixtures.js';
 
 const ID = 'policy-already-exists';
 before(initParser);
@@ -658,16 +659,7 @@ test("err (message): a table no statement makes (azr18's saved_invoices, whose C
 // and applies nothing, and the second CREATE POLICY succeeds. Where dynamic SQL may make tables, a
 // file with a plain CREATE TABLE may fail unseen: its policies are not taken as certainly there.
 test('ok: the first policy in a file whose plain CREATE TABLE a migration runner (EXECUTE of the CREATE TABLE it is handed) may have made fail: not said to collide; PGlite: file by file, that file fails with 42P07 and the later CREATE POLICY succeeds', async () => {
-  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
-CREATE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
-BEGIN
-  EXECUTE migration_sql;
-  INSERT INTO schema_migrations VALUES (migration_version);
-  RETURN TRUE;
-END;
-$$ LANGUAGE plpgsql;
-DO $$ BEGIN PERFORM apply_migration('003_users', $migration$ CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL) $migration$); END $$;
-`;
+  const runner = migrationRunner([['003_users', 'CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL)']]);
   const schema = `CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid);

@@ -9,6 +9,7 @@ import { findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, s
 import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { migrationRunner } from '../helpers/sql-fixtures.js';
 
 const ID = 'policy-unknown-column';
 before(initParser);
@@ -1022,24 +1023,7 @@ CREATE POLICY "Anyone can view a users profile" ON public.profiles FOR SELECT TO
 // media_files has it). A CREATE TABLE handed to a workspace function that EXECUTEs what it is
 // given is dynamic SQL that may make tables, as a DO block's own EXECUTE is: nothing is said.
 test('ok: tables made by a migration runner function (EXECUTE of the SQL it is handed) exist for the policies after it: not said to be made only later, nor to lack a column; PGlite: the policies are created', async () => {
-  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
-CREATE OR REPLACE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM schema_migrations WHERE version = migration_version) THEN
-    RETURN TRUE;
-  END IF;
-  EXECUTE migration_sql;
-  INSERT INTO schema_migrations VALUES (migration_version);
-  RETURN TRUE;
-END;
-$$ LANGUAGE plpgsql;
-DO $$
-BEGIN
-  PERFORM apply_migration('003_users', $migration$
-    CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, access_level text NOT NULL DEFAULT 'private');
-  $migration$);
-END $$;
-`;
+  const runner = migrationRunner([['003_users', "CREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, access_level text NOT NULL DEFAULT 'private');"]]);
   const roles = `CREATE ROLE mg_admin;
 GRANT SELECT ON users TO mg_admin;
 CREATE POLICY admin_bypass_all ON users FOR ALL TO mg_admin USING (true);
@@ -1060,7 +1044,7 @@ CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_
     assert.deepEqual(await policies(q), ['admin_bypass_all', 'users_public']);
   });
   // called from a top-level SELECT too
-  const select = runner.replace(/DO \$\$\nBEGIN\n {2}PERFORM ([\s\S]*?);\nEND \$\$;\n/, 'SELECT $1;\n');
+  const select = runner.replace(/DO \$\$ BEGIN PERFORM ([\s\S]*?); END \$\$;\n/, 'SELECT $1;\n');
   assert.match(select, /^SELECT apply_migration\('003_users'/m);
   assert.deepEqual(lintFiles([{ ...files[0]!, text: select }, files[1]!, files[2]!], ID).mine, []);
   // a function that only records the text (no EXECUTE), or EXECUTEs only text it spells out: the tables are made only later, 42P01 on both policies

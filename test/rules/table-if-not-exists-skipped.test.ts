@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { migrationRunner } from '../helpers/sql-fixtures.js';
 
 const ID = 'table-if-not-exists-skipped';
 before(initParser);
@@ -105,16 +106,7 @@ INSERT INTO public.trail_badges (id, name, icon_color) VALUES (1, 'Desperta', '#
 // runner's table has it. Where dynamic SQL may make tables, which columns a table has first is not
 // known: nothing is said.
 test('ok: a table a migration runner function may have made first (EXECUTE of the CREATE TABLE it is handed): its columns are not known, nothing is said; PGlite: the runner\'s table has the column', async () => {
-  const runner = `CREATE TABLE schema_migrations (version text PRIMARY KEY);
-CREATE FUNCTION apply_migration(migration_version text, migration_sql text) RETURNS boolean AS $$
-BEGIN
-  EXECUTE migration_sql;
-  INSERT INTO schema_migrations VALUES (migration_version);
-  RETURN TRUE;
-END;
-$$ LANGUAGE plpgsql;
-DO $$ BEGIN PERFORM apply_migration('001_tenants', $migration$ CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name text NOT NULL, timezone text NOT NULL DEFAULT 'UTC') $migration$); END $$;
-`;
+  const runner = migrationRunner([['001_tenants', "CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name text NOT NULL, timezone text NOT NULL DEFAULT 'UTC')"]]);
   const schema = 'CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);\n';
   const comprehensive = 'CREATE TABLE IF NOT EXISTS tenants (id uuid PRIMARY KEY, name text NOT NULL, timezone text NOT NULL);\nCREATE INDEX tenants_timezone ON tenants (timezone);\n';
   const files = [
