@@ -814,6 +814,27 @@ describe("a Liquibase project's master changelog", () => {
     assert.doesNotMatch(v.stdout, /statement error/i);
   });
 
+  test("err: a policy a changelog's <sql> makes and a sqlFile in another folder makes again: policy-already-exists (42710, PGlite: the second fails); the changelog's order is one sequence, whatever the folders", async () => {
+    const policy = "CREATE POLICY notes_owner ON notes FOR SELECT TO PUBLIC USING (owner_id = nullif(current_setting('app.uid', true), '')::uuid);";
+    const first = `CREATE TABLE notes (id uuid PRIMARY KEY, owner_id uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n${policy}`;
+    const master =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' +
+      `  <changeSet id="1" author="dev"><sql>${first}</sql></changeSet>\n` +
+      '  <changeSet id="2" author="dev"><sqlFile path="../../sql/2_again.sql" relativeToChangelogFile="true"/></changeSet>\n' +
+      '</databaseChangeLog>\n';
+    const dir = fixture({ [`${C}/db.changelog-master.xml`]: master, 'src/main/resources/sql/2_again.sql': `${policy}\n`, 'pom.xml': '<project/>\n' });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.ok(rulesOf(j).includes('src/main/resources/sql/2_again.sql policy-already-exists'), rulesOf(j).join(', '));
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    try {
+      await db.exec(first);
+      await assert.rejects(db.exec(policy), (e: { code?: string }) => e.code === '42710');
+    } finally {
+      await db.close();
+    }
+  });
+
   test("ok: a project whose SQL is all in its changelogs, beside SQL files that are not its own in folders far from them (dallay/hatchgrid: test fixtures in src/test/resources/db/, init scripts in infra/): the changelogs are followed and their SQL linted", () => {
     const dir = fixture({
       [`${C}/master.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: migrations\n      relativeToChangelogFile: true\n',

@@ -1001,6 +1001,15 @@ export interface ReplayPlaces {
 
 const placesOf = new WeakMap<Model, ReplayPlaces>();
 
+/**
+ * Whether one Liquibase master changelog runs both files (its changelog parts and the SQL files its
+ * sqlFile and include changes name, in its order): one sequence of migrations, whatever their folders.
+ */
+export function oneChangelogRuns(model: Model, a: string, b: string): boolean {
+  for (const c of model.config.liquibaseChangelogs ?? NO_LIQUIBASE) if (!c.unread && c.files.includes(a) && c.files.includes(b)) return true;
+  return false;
+}
+
 /** The model's ReplayPlaces (once per model). */
 export function replayPlaces(model: Model): ReplayPlaces {
   let out = placesOf.get(model);
@@ -1041,7 +1050,7 @@ export function replayPlaces(model: Model): ReplayPlaces {
     oneSequence(i, j) {
       const a = runs[i]?.entry;
       const b = runs[j]?.entry;
-      return a !== undefined && b !== undefined && (a === b || folderOf(a) === folderOf(b));
+      return a !== undefined && b !== undefined && (a === b || folderOf(a) === folderOf(b) || oneChangelogRuns(model, a, b));
     },
   };
   placesOf.set(model, out);

@@ -1,6 +1,6 @@
 import { census, PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
+import { createdTypeName, oneChangelogRuns, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
 import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementRuns, textOfFile, type StatementRun } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater, referenceFailure, workspaceFacts } from '../analysis/columns.js';
@@ -221,7 +221,8 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
     // in a DO block, it may sit in an IF that did not run)
     if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
-    if (folderOf(first.created.file) !== folderOf(by.created.file) || doubtful.has(first.created.file)) continue;
+    // (two folders are two sequences whose order the paths do not tell, unless a Liquibase changelog runs both)
+    if ((folderOf(first.created.file) !== folderOf(by.created.file) && !oneChangelogRuns(m, first.created.file, by.created.file)) || doubtful.has(first.created.file)) continue;
     const from = orderOf(m, first.created);
     const to = orderOf(m, by.created);
     if (from < 0 || to <= from) continue;
