@@ -957,6 +957,67 @@ test("ok: auth.users' e-mail and name copied into a table by sub-selects of an I
   });
 });
 
+// Calibration cal163 (steve-piece/subdomain-isolated-turborepo's activate_reservation): a lookup
+// checked with `IF NOT FOUND THEN RAISE`, then auth.users' e-mail read INTO a variable and copied,
+// with a sub-select's name, into user_profiles by an INSERT that returns nothing; the function
+// returns the new organization's id. FOUND was taken to tell of every statement of the body, so the
+// copy was said to "return data (email) of rows of auth.users": FOUND tells of the last statement run
+// before it is read, and this body reads it before the copy, with no loop to come back to it.
+const ACTIVATE_SQL = `CREATE TABLE public.reservations (user_id uuid PRIMARY KEY, subdomain text NOT NULL);
+ALTER TABLE public.reservations ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.orgs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), subdomain text, owner_id uuid);
+ALTER TABLE public.orgs ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.user_profiles (user_id uuid PRIMARY KEY, org_id uuid, email text, full_name text);
+ALTER TABLE public.user_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.user_profiles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.activate(p_user_id uuid) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_sub text;
+  v_org uuid;
+  v_email text;
+BEGIN
+  SELECT subdomain INTO v_sub FROM reservations WHERE user_id = p_user_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no reservation';
+  END IF;
+  SELECT email INTO v_email FROM auth.users WHERE id = p_user_id;
+  INSERT INTO orgs (subdomain, owner_id) VALUES (v_sub, p_user_id) RETURNING id INTO v_org;
+  INSERT INTO user_profiles (user_id, org_id, email, full_name)
+  VALUES (p_user_id, v_org, v_email, (SELECT raw_user_meta_data->>'full_name' FROM auth.users WHERE id = p_user_id))
+  ON CONFLICT (user_id) DO UPDATE SET org_id = EXCLUDED.org_id, email = EXCLUDED.email;
+  RETURN v_org;
+END $$;
+`;
+
+test("ok: auth.users' e-mail copied into a table after an IF NOT FOUND that checks an earlier lookup (activate_reservation) is not reported; a FOUND read after the copy, or in a loop, still is; PGlite: FOUND there tells of the lookup, and the caller gets a new id for an id with an account and for one without, and reads no e-mail", async () => {
+  const file = 'supabase/migrations/20250101000000_activate.sql';
+  assert.deepEqual(lintFiles([{ file, text: ACTIVATE_SQL }], ID).mine, []);
+  // (FOUND read after the e-mail's SELECT … INTO, or after the INSERT copying the name: it may tell of them)
+  const foundAfterRead = ACTIVATE_SQL.replace('FROM auth.users WHERE id = p_user_id;\n', "FROM auth.users WHERE id = p_user_id;\n  IF NOT FOUND THEN RAISE EXCEPTION 'no account'; END IF;\n");
+  assert.equal(lintFiles([{ file, text: foundAfterRead }], ID).mine.length, 1, 'FOUND after the SELECT … INTO');
+  const foundAfterCopy = ACTIVATE_SQL.replace('  RETURN v_org;', "  IF NOT FOUND THEN RAISE EXCEPTION 'not copied'; END IF;\n  RETURN v_org;");
+  assert.equal(lintFiles([{ file, text: foundAfterCopy }], ID).mine.length, 1, 'FOUND after the INSERT');
+  // (in a loop, the check written first may run after the copy)
+  const looped = ACTIVATE_SQL.replace('  SELECT subdomain INTO v_sub', '  FOR i IN 1..2 LOOP\n  SELECT subdomain INTO v_sub').replace('  RETURN v_org;', '  END LOOP;\n  RETURN v_org;');
+  assert.equal(lintFiles([{ file, text: looped }], ID).mine.length, 1, 'a loop');
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, ACTIVATE_SQL);
+    const none = '00000000-0000-0000-0000-0000000000ff';
+    await q(`INSERT INTO public.reservations VALUES ('${TENANT_B}', 'b'), ('${none}', 'x')`);
+    await asUserA(q);
+    const withAccount = await q(`SELECT public.activate('${TENANT_B}') AS r`);
+    const without = await q(`SELECT public.activate('${none}') AS r`);
+    assert.match(String(withAccount[0]?.r), /^[0-9a-f-]{36}$/, 'an id with an account: a new org id');
+    assert.match(String(without[0]?.r), /^[0-9a-f-]{36}$/, 'an id without one: the same kind of answer');
+    assert.deepEqual(await q('SELECT * FROM public.user_profiles'), [], "the copied e-mail is not A's to read");
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT email, full_name FROM public.user_profiles WHERE user_id = '${TENANT_B}'`), [{ email: 'b@example.com', full_name: 'Bob' }], 'copied there');
+    // (the IF NOT FOUND tells of the reservation lookup: an account without one raises)
+    await asUserA(q);
+    await expectPgError(q(`SELECT public.activate('${TENANT_A}')`), 'P0001', /no reservation/);
+  });
+});
+
 // Calibration cal104 (nuxtsupabucket's assume_app_user_tenancy: it activates a tenancy row, writes
 // the user's claims into auth.users.raw_user_meta_data with an UPDATE that returns nothing, and
 // returns the tenancy row). The message said it "returns data of rows of auth.users" and that any

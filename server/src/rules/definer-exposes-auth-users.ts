@@ -81,11 +81,37 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
   return hit;
 }
 
-/** Whether a PL/pgSQL body asks how many rows its statements touched (FOUND, GET DIAGNOSTICS): a write's effect then reaches what it does next. */
-function asksRowCount(f: Func): boolean {
-  if (f.body?.statements.some((s) => namesVariable(s.node, FOUND))) return true;
+/**
+ * Whether a PL/pgSQL body asks how many rows its statements touched (FOUND, GET DIAGNOSTICS): a write's effect then reaches what it does next.
+ * With `after` (a statement of the body and the model), whether it may ask that of this statement: FOUND
+ * and GET DIAGNOSTICS tell of the last statement run before them, so a check written before the write
+ * (steve-piece/subdomain-isolated-turborepo's activate_reservation: `IF NOT FOUND THEN RAISE` after
+ * its lookup, then the INSERT copying auth.users' e-mail) never sees it — unless a loop may run the
+ * check again after the write (any LOOP in the body: the whole body counts, as without `after`).
+ */
+function asksRowCount(f: Func, after?: { model: Model; s: Statement }): boolean {
   const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
-  return typeof text !== 'string' || /\bGET\s+(?:CURRENT\s+)?DIAGNOSTICS\b/i.test(stripComments(text));
+  if (typeof text !== 'string') return true;
+  const body = stripComments(text);
+  const diagnostics = /\bGET\s+(?:CURRENT\s+)?DIAGNOSTICS\b/i;
+  if (after && f.body && !loops(f)) {
+    const { model, s } = after;
+    return foundAfter(f, s) || diagnostics.test(stripComments(textOfFile(model, f.nameLoc.file).slice(s.end, f.body.end)));
+  }
+  return foundAfter(f) || diagnostics.test(body);
+}
+
+/** Whether the body reads FOUND (after `s` only, where a body without a loop cannot come back to a check written before it). */
+function foundAfter(f: Func, s?: Statement): boolean {
+  const stmts = f.body?.statements ?? [];
+  const from = s && !loops(f) ? s.end : -1;
+  return stmts.some((t) => t.start >= from && namesVariable(t.node, FOUND));
+}
+
+/** Whether the body has a loop (LOOP, WHILE … LOOP, FOR … LOOP, FOREACH … LOOP), as its text says; true where the text is not known. */
+function loops(f: Func): boolean {
+  const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
+  return typeof text !== 'string' || /\bLOOP\b/i.test(stripComments(text));
 }
 const FOUND: ReadonlySet<string> = new Set(['found']);
 
@@ -155,7 +181,7 @@ function writeReturnsVariables(model: Model, s: Statement, vars: ReadonlySet<str
  * returned, and FOUND is not looked at: the function then returns none of it. Any other use (a
  * RETURN, a RAISE, a condition, a call) counts as reaching the caller.
  */
-function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'value' | 'match' | false {
+function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?: Statement): 'value' | 'match' | false {
   const outs = returnedVariables(f);
   for (const x of f.stmt.node?.parameters ?? []) {
     const prm = x?.FunctionParameter;
@@ -174,7 +200,8 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
     }
   }
   if ([...tainted].some((v) => outs.has(v))) return 'value';
-  if (stmts.some((s) => namesVariable(s.node, new Set(['found'])))) return 'value';
+  // (FOUND tells of the last statement run: a check before the SELECT … INTO never sees it, PGlite)
+  if (foundAfter(f, from)) return 'value';
   let match = false;
   for (const s of stmts) {
     if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
@@ -246,7 +273,6 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
   let reading = 0;
   // statements reading auth.users whose result does not reach the caller
   let kept = 0;
-  let rowCountAsked: boolean | undefined;
   const plpgsqlVariables = new Set(body.language === 'plpgsql' ? (body.variables ?? []).map((x) => x.toLowerCase()) : []);
   for (const s of body.statements) {
     const aliases = new Set<string>();
@@ -280,7 +306,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
     // (unless the body asks how many rows a statement touched: FOUND, GET DIAGNOSTICS … ROW_COUNT)
     // (the tables such a statement copies auth.users' data into: its own target, or the writes its variables go into)
     let copyTo: string[] | undefined;
-    if (WRITE_KINDS.has(s.kind) && !returningOf(s.node).length && !s.assigns?.length && !(rowCountAsked ??= asksRowCount(f))) {
+    if (WRITE_KINDS.has(s.kind) && !returningOf(s.node).length && !s.assigns?.length && !asksRowCount(f, { model, s })) {
       kept++;
       copyTo = s.kind !== 'DeleteStmt' && target && !(target.schemaname === 'auth' && target.relname === 'users') ? [model.relKey(target)] : [];
     }
@@ -288,7 +314,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
     // same for `FOR r IN SELECT … FROM auth.users LOOP`, whose rows go into r)
     const vars = s.assigns?.length ? s.assigns : s.loopInto;
     if (!copyTo && vars?.length && body.language === 'plpgsql') {
-      const reaches = intoReachesCaller(model, f, vars);
+      const reaches = intoReachesCaller(model, f, vars, s);
       if (!reaches) {
         kept++;
         copyTo = writesOfVariables(model, f, vars);
