@@ -49,3 +49,46 @@ test("ok: sqitch.conf: plan_file and deploy_dir under top_dir by default; [engin
   assert.deepEqual(sqitchLayout('[core]\n  top_dir = a\n[engine "pg"]\n  top_dir = "b" # the pg one\n'), { planFile: 'b/sqitch.plan', deployDir: 'b/deploy' });
   assert.deepEqual(sqitchLayout('[engine.pg]\n  deploy_dir = scripts/up\n; note\n'), { planFile: './sqitch.plan', deployDir: 'scripts/up' });
 });
+
+// Calibration cal163 (seattleflu/id3c-customizations): `policies` is tagged @2020-03-07 and
+// @2020-03-09 before its first rework, and `sqitch rework` kept its script as
+// `policies@2020-03-09.sql` (named after the latest tag); sqitch runs, for a reworked change's
+// earlier place, the first of its rework tags' scripts that exists (Plan::Change path_segments).
+// The plan was read as naming `policies@2020-03-07`, so the script kept its path-order place; and
+// its `-- requires: roles/vis/create` header, read as a constraint, put it after `create.sql`, the
+// current script of a change the plan reworks much later.
+const REWORK_PLAN = `%syntax-version=1.0.0
+%project=acme
+
+roles/vis/create 2020-01-01T00:00:00Z A <a@example.com> # role
+policies [roles/vis/create] 2020-01-02T00:00:00Z A <a@example.com> # policies
+@2020-03-07 2020-03-07T00:00:00Z A <a@example.com> # tag
+views 2020-03-08T00:00:00Z A <a@example.com> # views
+@2020-03-09 2020-03-09T00:00:00Z A <a@example.com> # tag
+policies [policies@2020-03-09] 2020-03-10T00:00:00Z A <a@example.com> # rework
+@2021-07-14 2021-07-14T00:00:00Z A <a@example.com> # tag
+roles/vis/create [roles/vis/create@2021-07-14] 2021-07-15T00:00:00Z A <a@example.com> # rework
+`;
+
+test('ok: an earlier place of a reworked change names every tag before its next place (sqitch runs the first whose script exists), and migrationOrder puts that script there; under a plan, `-- requires:` headers do not reorder', () => {
+  assert.deepEqual(planChanges(REWORK_PLAN), ['roles/vis/create@2020-03-07 roles/vis/create@2020-03-09 roles/vis/create@2021-07-14', 'policies@2020-03-07 policies@2020-03-09', 'views', 'policies', 'roles/vis/create']);
+  const header = '-- Deploy acme:policies to pg\n-- requires: roles/vis/create\n\nBEGIN;\nSELECT 1;\nCOMMIT;\n';
+  const files = [
+    { file: 's/deploy/policies.sql', text: header },
+    { file: 's/deploy/policies@2020-03-09.sql', text: header },
+    { file: 's/deploy/roles/vis/create.sql', text: 'SELECT 1;\n' },
+    { file: 's/deploy/roles/vis/create@2021-07-14.sql', text: 'SELECT 1;\n' },
+    { file: 's/deploy/views.sql', text: 'SELECT 1;\n' },
+  ];
+  const plans = [{ folder: 's/', changes: planChanges(REWORK_PLAN) }];
+  assert.deepEqual(
+    migrationOrder(files, plans).map((f) => f.file),
+    ['s/deploy/roles/vis/create@2021-07-14.sql', 's/deploy/policies@2020-03-09.sql', 's/deploy/views.sql', 's/deploy/policies.sql', 's/deploy/roles/vis/create.sql'],
+  );
+  // (the first candidate that exists: with both scripts kept, the earlier tag's)
+  const both = [...files, { file: 's/deploy/policies@2020-03-07.sql', text: header }];
+  assert.equal(migrationOrder(both, plans).map((f) => f.file)[1], 's/deploy/policies@2020-03-07.sql');
+  // (without a plan, the headers still order a project's scripts: launchql's packages have none)
+  const unplanned = migrationOrder(files).map((f) => f.file);
+  assert.ok(unplanned.indexOf('s/deploy/policies@2020-03-09.sql') > unplanned.indexOf('s/deploy/roles/vis/create.sql'));
+});

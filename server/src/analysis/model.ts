@@ -496,7 +496,12 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
   if (ranks?.size) paths += `\0order\u0001${files.map((f) => ranks.get(f.file) ?? '').join('\0')}`;
-  const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
+  // (a project with a plan deploys in the plan's order: sqitch reads no `-- requires:` header, a comment
+  // its `add` writes; read as a constraint, seattleflu/id3c-customizations' `policies@2020-03-09.sql`,
+  // whose header requires `roles/hcov19-visibility/create` — the change's first place, a script as of
+  // a tag — was put after `create.sql`, its current script, which the plan deploys 250 changes later)
+  const planned = (f: { file: string }) => plans.some((p) => f.file.replace(/\\/g, '/').startsWith(`${p.folder}deploy/`));
+  const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) && !planned(f) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
   if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
@@ -822,9 +827,17 @@ function journalOrder(order: number[], files: ReadonlyArray<{ file: string }>, j
  */
 function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plans: readonly SqitchPlan[]): number[] {
   const rank = new Map<string, number>();
-  for (const p of plans) p.changes.forEach((c, i) => rank.set(`${p.folder}deploy/${c}.sql`, i));
   // (the language server's ids are URIs: `@` is `%40` there)
   const pathOf = (i: number) => files[i]!.file.replace(/\\/g, '/').replace(/%40/g, '@');
+  // (an earlier place of a reworked change names its candidate scripts, one per tag before the
+  // change's next place: sqitch runs the first that exists — planChanges)
+  let present: Set<string> | undefined;
+  const exists = (path: string) => (present ??= new Set(order.map(pathOf))).has(path);
+  for (const p of plans)
+    p.changes.forEach((c, i) => {
+      const candidates = c.split(' ').map((x) => `${p.folder}deploy/${x}.sql`);
+      rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), i);
+    });
   return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
 }
 

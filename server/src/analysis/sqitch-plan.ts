@@ -5,7 +5,9 @@
 export interface SqitchPlan {
   /** the file ids of the project's scripts start with this (the folder holding sqitch.plan and deploy/, `/`-terminated; '' for all) */
   folder: string;
-  /** its changes in plan order as their deploy scripts are named: `change`, and `change@tag` for a reworked change's earlier places (planChanges) */
+  /** its changes in plan order as their deploy scripts are named: `change`, and `change@tag` for a reworked change's earlier places, or
+   * `change@t1 change@t2` where several tags come before its next place: the first whose script exists
+   * is the one sqitch runs (planChanges) */
   changes: string[];
 }
 
@@ -14,32 +16,39 @@ export interface SqitchPlan {
  * each line that is not a pragma (`%syntax-version=…`), a tag (`@v1.0 …`), a comment or blank
  * names a change first (`change [deps] 2024-01-01T00:00:00Z Name <email> # note`; an old
  * `+change`). A change named again (`sqitch rework`) runs its current script,
- * `deploy/<change>.sql`, at its last place; each earlier place runs the script kept as of the
- * first tag after it, `deploy/<change>@<tag>.sql` (`<change>@<tag>` here; left out when no tag
- * follows it). A `-change` (reverted in the plan) is left out.
+ * `deploy/<change>.sql`, at its last place; each earlier place runs the script kept as of a tag
+ * between it and the change's next place — its rework tags, `deploy/<change>@<tag>.sql`: the
+ * first of them whose script exists (sqitch's Plan::Change path_segments). `sqitch rework` names
+ * the copy after the latest tag, so with several tags in between it is seldom the first:
+ * seattleflu/id3c-customizations' `policies`, tagged @2020-03-07 and @2020-03-09 before its
+ * rework, runs `policies@2020-03-09.sql`. Such a place is written with every candidate, in plan
+ * order and separated by a space (change names hold none): `change@t1 change@t2`; migrationOrder
+ * takes the first the files hold. Left out when no tag follows it. A `-change` (reverted in the
+ * plan) is left out.
  */
 export function planChanges(text: string): string[] {
-  const entries: Array<{ name: string; tag?: string }> = [];
-  let untagged = 0;
+  const entries: Array<{ name: string; tags: string[] }> = [];
+  // (each change's latest place: a tag line is a rework tag of each, up to the change's next place)
+  const open = new Map<string, number>();
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('%') || line.startsWith('#')) continue;
     if (line.startsWith('@')) {
       const tag = /^@(\S+)/.exec(line)![1]!;
-      for (let i = untagged; i < entries.length; i++) entries[i]!.tag = tag;
-      untagged = entries.length;
+      for (const i of open.values()) entries[i]!.tags.push(tag);
       continue;
     }
     const m = /^([+-]?)(\S+)/.exec(line);
     if (!m || m[1] === '-') continue;
-    entries.push({ name: m[2]! });
+    open.set(m[2]!, entries.length);
+    entries.push({ name: m[2]!, tags: [] });
   }
   const last = new Map<string, number>();
   entries.forEach((e, i) => last.set(e.name, i));
   const out: string[] = [];
   entries.forEach((e, i) => {
     if (last.get(e.name) === i) out.push(e.name);
-    else if (e.tag) out.push(`${e.name}@${e.tag}`);
+    else if (e.tags.length) out.push(e.tags.map((t) => `${e.name}@${t}`).join(' '));
   });
   return out;
 }
