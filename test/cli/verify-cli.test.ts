@@ -242,6 +242,19 @@ describe('verify: files the lint does not replay either', () => {
   });
 });
 
+describe('verify: a rollback beside its migration', () => {
+  test("ok: a hand-rolled runner's x_down.sql beside its x_up.sql (it sorts first) is not run: no 42P01 from its DROP; the report names it", () => {
+    const files = {
+      '20260208_norm_up.sql': 'CREATE TABLE lines (id int PRIMARY KEY, norm text);\nALTER TABLE lines ENABLE ROW LEVEL SECURITY;\n',
+      '20260208_norm_down.sql': 'DROP TABLE lines;\n',
+    };
+    const r = run(files, ['--no-seed']);
+    assert.match(r.stdout, /^verified on PostgreSQL [^\n]*: 1 file\nleft out: 1 rollback file \(`…_down\.sql` beside its `…_up\.sql`: migrating up never runs it\): 20260208_norm_down\.sql\n/);
+    assert.doesNotMatch(r.stdout, /42P01/);
+    assert.deepEqual(JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout).leftOut, [{ path: '20260208_norm_down.sql', rollback: true }]);
+  });
+});
+
 describe('verify: anonymous sessions', () => {
   test("ok: with anonymousSignIns on (.pg-rls-lint.json), a SELECT policy for every signed-in user is read as an anonymous session: the seeded row, then none with the fix, and the finding of policy-admits-anonymous-users is shown; with it off, no such look", () => {
     const migration = {

@@ -9,7 +9,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout, migrationOrderOf } from '../analysis/model.js';
+import { isSupabaseLayout, migrationOrderOf, rollbackTwins } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
@@ -248,12 +248,16 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();
   // (a file under a Liquibase master changelog's folder that no changelog runs: liquibase update never runs it)
   const unrun = read.length ? unrunFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).liquibaseChangelogs ?? [], (id) => ws.text(id)) : undefined;
-  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string }> => {
+  // (a hand-rolled runner's x_down.sql beside its x_up.sql: a rollback, never run migrating up)
+  const twins = new Set(rollbackTwins(read.map((f) => f.file)));
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; rollback?: true }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
     const changelog = unrun?.get(f.file);
-    return journal
+    return twins.has(f.file)
+      ? [{ path: f.file, rollback: true }]
+      : journal
       ? [{ path: f.file, notInJournal: journal.source }]
       : changelog
         ? [{ path: f.file, notInChangelog: changelog.source }]
@@ -375,6 +379,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unrunBy = new Map<string, string[]>();
   for (const x of leftOut) if (x.notInChangelog) unrunBy.set(x.notInChangelog, [...(unrunBy.get(x.notInChangelog) ?? []), x.path]);
   for (const [source, paths] of unrunBy) lines.push(`left out: ${counted(paths.length, 'file')} of a Liquibase project that no include, includeAll or sqlFile of its changelog ${source} runs (liquibase update never runs ${paths.length === 1 ? 'it' : 'them'}): ${listed(paths)}`);
+  const rollbacks = leftOut.flatMap((x) => (x.rollback ? [x.path] : []));
+  if (rollbacks.length) lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (\`…_down.sql\` beside ${rollbacks.length === 1 ? 'its' : 'their'} \`…_up.sql\`: migrating up never runs ${rollbacks.length === 1 ? 'it' : 'them'}): ${listed(rollbacks)}`);
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
   if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
