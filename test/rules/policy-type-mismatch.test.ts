@@ -1241,7 +1241,7 @@ ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
 
 test('err: two columns of two kinds compared in a sub-select (JOIN ON, correlated WHERE, a CTE, a UNION arm, integer = uuid): each 42883 on PGlite with the pair the message names, reported once, no fix; the Invalid example', async () => {
   const { finding } = invalidFinding(ID, 9);
-  assert.match(finding.message, /^Policy "docs_team" on public\.docs compares t\.id, a uuid column of public\.teams, with m\.team_id, a text column of public\.members \(in a sub-select reading them\): PostgreSQL has no operator uuid = text and casts neither type to the other by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: uuid = text\. The policy is never created/);
+  assert.match(finding.message, /^Policy "docs_team" on public\.docs compares t\.id, a uuid column of public\.teams, with m\.team_id, a text column of public\.members in a sub-select: PostgreSQL has no operator uuid = text and casts neither type to the other by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: uuid = text\. The policy is never created/);
   assert.match(finding.message, /cast one side explicitly \(m\.team_id::uuid: a value that is not a valid uuid then fails the query with 22P02\)\.$/);
   assert.deepEqual(finding.fixes, []);
   const cases: Array<[string, string]> = [

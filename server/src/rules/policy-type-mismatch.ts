@@ -479,7 +479,7 @@ function reportColumnPair(model: Model, report: RuleContext['report'], p: Policy
     start: at,
     end: at + (text.startsWith('<>', at) ? 2 : 1),
     message:
-      `Policy "${p.name}" on ${p.table} compares ${col(m, m.columnType)}, with ${col(o, o.type)} (in a sub-select reading them): PostgreSQL has no operator ${pair} and casts neither type to the other by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+      `Policy "${p.name}" on ${p.table} compares ${col(m, m.columnType)}, with ${col(o, o.type)} in a sub-select: PostgreSQL has no operator ${pair} and casts neither type to the other by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
       neverCreated(model, p, by) +
       `Give the two columns one type (ALTER TABLE … ALTER COLUMN … TYPE …), or cast one side explicitly${s ? ` (${s}::${other}: a value that is not a valid ${other} then fails the query with 22P02)` : ''}.`,
   });
