@@ -1214,3 +1214,69 @@ $$;
     assert.deepEqual(await accountRows(q), [2, 2, 2, 2]);
   });
 });
+
+// Calibration (cal164, adminesde/TabunganKu_V2's create_initial_users(jsonb): SECURITY DEFINER, SET
+// search_path = '', `INSERT INTO auth.users (…, encrypted_password, …) VALUES (…, crypt(… ->>
+// 'password', gen_salt('bf')), …)` in a loop, EXCEPTION WHEN OTHERS returning the error as JSON,
+// EXECUTE granted to authenticated). The message said any caller "can create accounts in
+// auth.users with the values it passes": as written, no call can. Supabase installs pgcrypto in
+// schema extensions, which '' does not list, so PL/pgSQL's plan of the INSERT fails with 42883 and
+// the handler returns the error. The finding stays (the hole opens with the search_path fixed),
+// and the message now says the INSERT fails as written.
+test("err (message): a definer whose INSERT into auth.users calls crypt()/gen_salt() unqualified under SET search_path = '' adds no account as written: said so; PGlite: 42883, caught; with extensions in its path anon creates an account", async () => {
+  const sql = `CREATE OR REPLACE FUNCTION public.create_initial_users(users_json JSONB)
+RETURNS JSONB
+LANGUAGE PLPGSQL
+SECURITY DEFINER SET search_path = ''
+AS $$
+DECLARE
+  user_data JSONB;
+  new_user_id UUID;
+BEGIN
+  FOR user_data IN SELECT * FROM jsonb_array_elements(users_json)
+  LOOP
+    INSERT INTO auth.users (id, email, encrypted_password)
+    VALUES (gen_random_uuid(), user_data ->> 'email', crypt(user_data ->> 'password', gen_salt('bf')))
+    RETURNING id INTO new_user_id;
+  END LOOP;
+  RETURN jsonb_build_object('ok', true);
+EXCEPTION
+  WHEN OTHERS THEN
+    RETURN jsonb_build_object('error', SQLERRM);
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.create_initial_users(JSONB) TO authenticated;
+`;
+  const file = 'supabase/migrations/0008_membuat_fungsi_sql_create_initial_users.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /and adds rows to auth\.users, .* any caller can create accounts in auth\.users with the values it passes/);
+  assert.match(m, / \(As written, though, its INSERT into auth\.users calls crypt\(\), gen_salt\(\) without a schema, and its SET search_path \(''\) does not list extensions, where Supabase installs pgcrypto: a call that reaches it gets 42883 \(function does not exist\), which its EXCEPTION clause may catch, and adds no account; the above holds once that is fixed\.\)$/);
+  // (with extensions in its path, or the functions qualified: no such note)
+  for (const fixed of [sql.replace("SET search_path = ''", 'SET search_path = public, extensions, pg_temp'), sql.replace("crypt(user_data ->> 'password', gen_salt('bf'))", "extensions.crypt(user_data ->> 'password', extensions.gen_salt('bf'))")]) {
+    const [f] = lintFiles([{ file, text: fixed }], ID).mine;
+    assert.match(f!.message, /any caller can create accounts in auth\.users/);
+    assert.doesNotMatch(f!.message, /As written, though/);
+  }
+  await inRollback(await getDb(), async (q) => {
+    // (pgcrypto's two functions, as Supabase installs them: in schema extensions; stand-ins of the same signatures)
+    await q(`CREATE SCHEMA IF NOT EXISTS extensions;
+             CREATE FUNCTION extensions.gen_salt(text) RETURNS text LANGUAGE sql AS $f$ SELECT '$2a$06$salt' $f$;
+             CREATE FUNCTION extensions.crypt(text, text) RETURNS text LANGUAGE sql AS $f$ SELECT $2 || md5($1) $f$;
+             GRANT USAGE ON SCHEMA extensions TO PUBLIC`);
+    await migrate(q, ws);
+    await q('ALTER TABLE auth.users ADD COLUMN encrypted_password text');
+    await q('SET ROLE anon');
+    const [got] = await q(`SELECT public.create_initial_users('[{"email": "c@example.com", "password": "x"}]') AS r`);
+    assert.match(String(got!.r.error), /^function (gen_salt|crypt)\(.*\) does not exist$/, '42883, caught by the handler');
+    await q('RESET ROLE');
+    assert.equal((await q(`SELECT count(*)::int AS n FROM auth.users WHERE email = 'c@example.com'`))[0]!.n, 0, 'no account added');
+    // the path fixed: anon creates an account
+    await q(`ALTER FUNCTION public.create_initial_users(jsonb) SET search_path = public, extensions, pg_temp`);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q(`SELECT public.create_initial_users('[{"email": "c@example.com", "password": "x"}]') AS r`))[0]!.r, { ok: true });
+    await q('RESET ROLE');
+    assert.equal((await q(`SELECT count(*)::int AS n FROM auth.users WHERE email = 'c@example.com'`))[0]!.n, 1, 'anon added an account');
+  });
+});

@@ -390,7 +390,8 @@ GRANT SELECT ON public.orders, public.order_total TO authenticated;
   const file = 'supabase/migrations/20240101000000_orders.sql';
   const [f, ...rest] = lintFiles([{ file, text: sql }], ID).mine;
   assert.equal(rest.length, 0);
-  assert.match(f!.message, /Its query looks at who is asking .*each role that can select from public\.order_total sees the rows that query picks for it/);
+  assert.match(f!.message, /Its query looks at who is asking .*each role that can select from public\.order_total sees figures over the rows that query picks for it/);
+  assert.match(f!.message, /Its query aggregates with no GROUP BY, so it shows one row of figures/);
   assert.doesNotMatch(f!.message, /sees all rows/);
   // (a WITH query read only in a sub-select of the select list chooses no row: all rows)
   const scalar = `CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id uuid NOT NULL, amount int NOT NULL);
@@ -407,7 +408,7 @@ GRANT SELECT ON public.orders, public.order_flags TO authenticated;
   // (a WITH query with a WHERE of its own that does not look at the caller: the rows it selects)
   const where = sql.replace('WHERE o.customer_id = auth.uid()', 'WHERE o.amount < 1000').replace('SELECT auth.uid() AS customer_id,', 'SELECT');
   assert.notEqual(where, sql);
-  assert.match(lintFiles([{ file, text: where }], ID).mine[0]!.message, /sees every row its query selects, whatever the tables' policies say \(T18\): its WHERE stands in for them/);
+  assert.match(lintFiles([{ file, text: where }], ID).mine[0]!.message, /reads figures over every row its query selects, whatever the tables' policies say \(T18\): its WHERE stands in for them/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(sql);
@@ -701,4 +702,63 @@ SELECT uvd.video_id, uvd.user_id, count(*) OVER (PARTITION BY uvd.video_id) AS l
   const plain = lintFiles([{ file, text: rows }], ID).mine;
   assert.equal(plain.length, 1);
   assert.match(plain[0]!.message, /^Materialized view public\.video_popularity_daily stores rows of public\.user_video_decisions, which has row-level security: its rows are computed/);
+});
+
+// Calibration (cal164, adminesde/TabunganKu_V2's app_global_stats_view: `SELECT (SELECT COUNT(*)
+// FROM public.students) AS total_students, COALESCE(SUM(…), 0) AS total_deposits, … FROM
+// public.transactions`, no GROUP BY). It shows one row of totals, no row of either table: the
+// message said every role that can select from it "sees all rows". It now says figures over all
+// the rows. A view grouping by the table's key (its student_balances_view, GROUP BY s.id, s.name,
+// …) shows each row of students, and is still said to show all rows.
+test('err: a plain view that aggregates with no GROUP BY shows figures over the rows, not the rows: said so; PGlite: one row of totals over every row', async () => {
+  const tables = `CREATE TABLE public.students (id uuid PRIMARY KEY, name text NOT NULL, teacher_id uuid NOT NULL);
+CREATE INDEX ON public.students (teacher_id);
+ALTER TABLE public.students ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Teachers can view their own students." ON public.students FOR SELECT TO authenticated USING (teacher_id = (select auth.uid()));
+CREATE TABLE public.transactions (id bigint PRIMARY KEY, student_id uuid NOT NULL REFERENCES public.students (id), type text NOT NULL, amount numeric NOT NULL);
+CREATE INDEX ON public.transactions (student_id);
+ALTER TABLE public.transactions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Teachers can view their students' transactions." ON public.transactions FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.students s WHERE s.id = student_id));
+`;
+  const view = `CREATE OR REPLACE VIEW public.app_global_stats_view AS
+SELECT
+    (SELECT COUNT(*) FROM public.students) AS total_students,
+    COALESCE(SUM(CASE WHEN type = 'deposit' THEN amount ELSE 0 END), 0) AS total_deposits,
+    COALESCE(SUM(CASE WHEN type = 'deposit' THEN amount ELSE -amount END), 0) AS total_balance
+FROM
+    public.transactions;
+`;
+  const file = 'supabase/migrations/0028_membuat_view_app_global_stats_view.sql';
+  const { mine } = lintFiles([{ file: 'supabase/migrations/0002_students.sql', text: tables }, { file, text: view }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  const m = mine[0]!.message;
+  assert.match(m, /^View public\.app_global_stats_view reads public\.students and public\.transactions, which have row-level security, but is not security_invoker/);
+  assert.match(m, /Its query aggregates with no GROUP BY, so it shows one row of figures \(counts, sums…\) computed over the rows it reads, not the rows themselves\./);
+  assert.match(m, /every role that can select from public\.app_global_stats_view reads figures over all the rows, those the policies hide from that role included \(T18\); otherwise it gets figures over the rows the policies give the owner\./);
+  assert.doesNotMatch(m, /sees all rows/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(tables);
+    await q(`INSERT INTO public.students VALUES ('${TENANT_A}', 'a', '${TENANT_A}'), ('${TENANT_B}', 'b', '${TENANT_B}')`);
+    await q(`INSERT INTO public.transactions VALUES (1, '${TENANT_A}', 'deposit', 10), (2, '${TENANT_B}', 'deposit', 20), (3, '${TENANT_B}', 'withdrawal', 5)`);
+    await q(view);
+    await q('GRANT SELECT ON ALL TABLES IN SCHEMA public TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.transactions'), 1, 'the table: the teacher\'s own student\'s transaction');
+    assert.deepEqual(await q('SELECT total_students::int AS s, total_deposits::int AS d, total_balance::int AS b FROM public.app_global_stats_view'), [{ s: 2, d: 30, b: 25 }], 'one row of totals over every row, those the policies hide included');
+  });
+  // with a WHERE of its own: figures over the rows it selects
+  const where = view.replace('public.transactions;', "public.transactions WHERE type = 'deposit';");
+  assert.match(lintFiles([{ file: 'supabase/migrations/0002_students.sql', text: tables }, { file, text: where }], ID).mine[0]!.message, /reads figures over every row its query selects/);
+  // grouped by the table's key: each row of students is shown, as before
+  const grouped = `CREATE OR REPLACE VIEW public.student_balances_view AS
+SELECT s.id AS student_id, s.name, COALESCE(SUM(t.amount), 0) AS total
+FROM public.students s LEFT JOIN public.transactions t ON s.id = t.student_id
+GROUP BY s.id, s.name;
+`;
+  const g = lintFiles([{ file: 'supabase/migrations/0002_students.sql', text: tables }, { file, text: grouped }], ID).mine;
+  assert.equal(g.length, 1);
+  assert.match(g[0]!.message, /sees all rows \(T18\)/);
+  assert.doesNotMatch(g[0]!.message, /figures/);
 });

@@ -205,16 +205,19 @@ export function extensionCalls(model: Model, f: Func): Array<{ name: string; ext
   const b = f.body;
   if (!b || (f.language !== 'plpgsql' && f.language !== 'sql')) return [];
   const out: Array<{ name: string; extension: string }> = [];
-  for (const st of b.statements) {
-    if (!st.node) continue;
-    for (const call of census(st.node).funcCalls) {
-      const parts = call.funcname as Node[] | undefined;
-      if (!Array.isArray(parts) || parts.length !== 1) continue;
-      const name = parts[0]?.String?.sval;
-      const extension = typeof name === 'string' ? EXTENSION_FUNCTIONS.get(name) : undefined;
-      if (!extension || PG_CATALOG_FUNCTIONS.has(name!) || out.some((x) => x.name === name) || functionSchemas(model, name!).length) continue;
-      out.push({ name: name!, extension });
-    }
+  for (const st of b.statements) if (st.node) extensionCallsIn(model, st.node, out);
+  return out;
+}
+
+/** extensionCalls for one statement of a body (its node), added to `out` (each name once). */
+export function extensionCallsIn(model: Model, node: Node, out: Array<{ name: string; extension: string }> = []): Array<{ name: string; extension: string }> {
+  for (const call of census(node).funcCalls) {
+    const parts = call.funcname as Node[] | undefined;
+    if (!Array.isArray(parts) || parts.length !== 1) continue;
+    const name = parts[0]?.String?.sval;
+    const extension = typeof name === 'string' ? EXTENSION_FUNCTIONS.get(name) : undefined;
+    if (!extension || PG_CATALOG_FUNCTIONS.has(name!) || out.some((x) => x.name === name) || functionSchemas(model, name!).length) continue;
+    out.push({ name: name!, extension });
   }
   return out;
 }

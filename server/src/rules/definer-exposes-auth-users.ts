@@ -5,11 +5,13 @@ import { constBool, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import { constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
+import { extensionCallsIn } from './auth-trigger-unqualified-name.js';
+import { catchesErrors } from './lib/auth-triggers.js';
 import { defineRule, type Report } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { AUTH_USERS_REFERENCED_BY, referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT, settingOf } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it (of `privilege`: SELECT, or TRUNCATE). */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined, privilege = 'select'): boolean {
@@ -702,6 +704,37 @@ function insertsOnlyUsers(f: Func): boolean {
   return inserts > 0;
 }
 
+/**
+ * On Supabase, a definer whose INSERT INTO auth.users calls pgcrypto's or uuid-ossp's functions
+ * without a schema (`crypt(p ->> 'password', gen_salt('bf'))`) while its own SET search_path does
+ * not list extensions, where the platform installs them (`SET search_path = ''`: pg_catalog alone):
+ * PL/pgSQL plans the INSERT when a call reaches it and raises 42883 function … does not exist, so
+ * that INSERT adds no account (adminesde/TabunganKu_V2's create_initial_users, whose EXCEPTION WHEN
+ * OTHERS returns the error as JSON; PGlite, with the functions in schema extensions). The note the
+ * message then ends with; '' when there is none (no SET search_path: the caller's is used, and
+ * PostgREST's lists extensions).
+ */
+function insertFailsAsWritten(model: Model, f: Func): string {
+  if (!model.supabase || f.language !== 'plpgsql' || !f.body || f.body.lexical) return '';
+  const s = settingOf(f, 'search_path');
+  if (!s || s.values[0] === '<from current>') return '';
+  const path = s.values.filter((x) => x !== '' && x !== '$user');
+  if (path.includes('extensions')) return '';
+  for (const st of f.body.statements) {
+    const rel = st.kind === 'InsertStmt' ? st.node?.relation : undefined;
+    if (rel?.relname !== 'users' || (rel.schemaname !== undefined && rel.schemaname !== 'auth')) continue;
+    const calls = extensionCallsIn(model, st.node as Node);
+    if (calls.length === 0) continue;
+    const exts = [...new Set(calls.map((c) => c.extension))];
+    const pathText = path.length ? path.join(', ') : "''";
+    return (
+      ` (As written, though, its INSERT into auth.users calls ${calls.map((c) => `${c.name}()`).join(', ')} without a schema, and its SET search_path (${pathText}) does not list extensions, where Supabase installs ${exts.join(' and ')}: ` +
+      `a call that reaches it gets 42883 (function does not exist)${catchesErrors(model, f) ? ', which its EXCEPTION clause may catch,' : ''} and adds no account; the above holds once that is fixed.)`
+    );
+  }
+  return '';
+}
+
 export const definerExposesAuthUsers = defineRule({
   meta: {
     id: 'definer-exposes-auth-users',
@@ -778,7 +811,8 @@ export const definerExposesAuthUsers = defineRule({
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
           'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
           (copies.length ? `What it has copied stays readable until row-level security on ${from} limits each user to their own rows. ` : '') +
-          SECRET_LOOKUP_HINT,
+          SECRET_LOOKUP_HINT +
+          (addsOnly ? insertFailsAsWritten(model, f) : ''),
         fixes: [revokeFix(model, f, callers)],
       });
     }

@@ -206,6 +206,20 @@ function aggregates(q: Node): boolean {
   return found;
 }
 
+/**
+ * Whether each SELECT that gives a query its rows (each arm of a UNION) aggregates without a GROUP
+ * BY: it then gives one row of figures (counts, sums…) computed over the rows it reads, none of the
+ * tables' values as they are (adminesde/TabunganKu_V2's app_global_stats_view: `SELECT (SELECT
+ * COUNT(*) FROM students), SUM(…) FROM transactions`). A GROUP BY is left out: its groups may be
+ * the rows themselves (`GROUP BY s.id, s.name, …`).
+ */
+function totalsOnly(q: Node): boolean {
+  const s = q?.SelectStmt;
+  if (!s) return false;
+  if (s.op && s.op !== 'SETOP_NONE') return totalsOnly({ SelectStmt: s.larg }) && totalsOnly({ SelectStmt: s.rarg });
+  return !(s.groupClause as Node[] | undefined)?.length && aggregates(q);
+}
+
 /** Whether a view's query (any branch of a UNION, a sub-select or WITH query it reads from) filters its rows with a WHERE. */
 function filters(q: Node): boolean {
   return rowFilters(q, true).length > 0;
@@ -307,19 +321,27 @@ export const viewBypassesRls = defineRule({
       }
       const readers = policiesReadingView(model, v, hits.map((h) => h.table));
       const readerTables = [...new Set(readers.map((p) => p.table))].join(' and ');
+      // (aggregates and no GROUP BY: the view shows one row of figures, not the tables' rows)
+      const totals = totalsOnly(v.stmt.node?.query);
       report({
         ...at,
         message:
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           // (a view that looks at who is asking, WHERE member_id = auth.uid(), shows each caller the rows it chose: not all)
+          (totals ? `Its query aggregates with no GROUP BY, so it shows one row of figures (counts, sums…) computed over the rows it reads, not the rows themselves. ` : '') +
           (rowFilters(v.stmt.node?.query).some((n) => looksAtCaller(model, n))
-            ? `Its query looks at who is asking (auth.uid(), current_user or the like). ${when}each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them${known ? '. ' : '; '}` +
-              otherwise
+            ? `Its query looks at who is asking (auth.uid(), current_user or the like). ${when}each role that can select from ${v.key} sees ${totals ? 'figures over ' : ''}the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them${known ? '. ' : '; '}` +
+              (totals ? otherwise.replace('the rows', 'figures over the rows') : otherwise)
             : filters(v.stmt.node?.query)
               ? // (a view with a WHERE of its own, workover's spaces_public_safe `WHERE w.published = true …`: its rows, not all)
-                `${when}every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed${known ? '. ' : '; '}` +
-                otherwise
-              : `${when}every role that can select from ${v.key} sees all rows (T18)${known ? '. ' : '; '}` + otherwise) +
+                (totals
+                  ? `${when}every role that can select from ${v.key} reads figures over every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and rows it lets through that the policies would hide from that role count too${known ? '. ' : '; '}` +
+                    otherwise.replace('the rows', 'figures over the rows')
+                  : `${when}every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed${known ? '. ' : '; '}` +
+                    otherwise)
+              : totals
+                ? `${when}every role that can select from ${v.key} reads figures over all the rows, those the policies hide from that role included (T18)${known ? '. ' : '; '}` + otherwise.replace('the rows', 'figures over the rows')
+                : `${when}every role that can select from ${v.key} sees all rows (T18)${known ? '. ' : '; '}` + otherwise) +
           (readers.length === 0
             ? `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`
             : `WITH (security_invoker = true) is no fix here: ${readers.length === 1 ? 'policy' : 'policies'} ${readers.map((p) => `"${p.name}" on ${p.table}`).join(', ')} ${readers.length === 1 ? 'reads' : 'read'} ${v.key} in a sub-select, so with it the view's read of ${readerTables} would apply ${readers.length === 1 ? 'that policy' : 'those policies'} again for the querying role, and every query of ${readerTables} by a role ${readers.length === 1 ? 'it applies' : 'they apply'} to would fail with 42P17 infinite recursion detected in policy. ` +
