@@ -615,3 +615,39 @@ test('ok: a sign-up trigger whose metadata picks only the NULL organization or t
   assert.deepEqual(await seen(asked), [0, 0, 0, 0], "with 'staff-2024' asked for, no metadata: no role");
   assert.deepEqual(await seen(nullOpen), [1, 0, 0, 2], 'the invite token leaves organization_id NULL, which this policy opens');
 });
+
+// Calibration (cal164, itsmikesharescode/Inventory-System-Cainta's seed.sql, a pg_dump of the schema:
+// `USING ((public.is_teacher() AND ((((auth.jwt() ->> 'user_metadata'::text))::jsonb ->>
+// 'teacher_real_id'::text) = teacher_real_id)))`). pg_dump writes each JSON key cast to text; the
+// key was only recognised as a bare literal, so these policies were not reported while the same
+// check written by hand was. PGlite: a user who puts another teacher's id in their user_metadata
+// reads that teacher's rows through it.
+test("err: the key cast to text as pg_dump writes it (`(auth.jwt() ->> 'user_metadata'::text)::jsonb ->> 'k'::text`) is user_metadata too; PGlite: a forged teacher_real_id reads another teacher's rows; fixed: app_metadata", async () => {
+  const sql = `CREATE TABLE reports (id bigint PRIMARY KEY, teacher_real_id text);
+ALTER TABLE reports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Allow select if teacher" ON "public"."reports" FOR SELECT TO "authenticated" USING (((("auth"."jwt"() ->> 'user_metadata'::"text"))::"jsonb" ->> 'teacher_real_id'::"text") = "teacher_real_id");
+`;
+  const file = 'supabase/seed.sql';
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_r.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.match(mine[0]!.message, /^Policy "Allow select if teacher" on public\.reports trusts the JWT's user_metadata claim/);
+  assert.equal(textAt(ws, mine[0]!), 'user_metadata');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /->> 'app_metadata'::"text"/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (the cast on other keys, and app_metadata's, stay unreported)
+  assert.equal(lintFiles([{ file, text: sql.replace("'user_metadata'", "'app_metadata'") }], ID).mine.length, 0);
+  const db = await getDb();
+  const rows = (text: string, claims: Record<string, unknown>) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO reports VALUES (1, 'T-1'), (2, 'T-2'); GRANT SELECT ON reports TO authenticated`);
+      await q(actAs(TENANT_A, claims));
+      await q('SET ROLE authenticated');
+      return q('SELECT id FROM reports ORDER BY id').then((r) => r.map((x) => Number(x.id)));
+    });
+  assert.deepEqual(await rows(sql, { user_metadata: { teacher_real_id: 'T-1' } }), [1], 'the teacher T-1');
+  assert.deepEqual(await rows(sql, { user_metadata: { teacher_real_id: 'T-2' } }), [2], 'the same user after updateUser({ data: { teacher_real_id: "T-2" } }): the other teacher\'s rows');
+  assert.deepEqual(await rows(sqlOf(fixed), { user_metadata: { teacher_real_id: 'T-2' } }), [], 'fixed: the forged user_metadata gives nothing');
+});

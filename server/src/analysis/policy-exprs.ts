@@ -1555,6 +1555,15 @@ function isJsonAccess(n: Node): boolean {
 }
 
 /**
+ * A JSON key as written: the literal, or the literal cast to a text type, as pg_dump writes every
+ * key (`auth.jwt() ->> 'user_metadata'::text`: Inventory-System-Cainta's seed.sql, a dump).
+ */
+function jsonKey(n: Node): Node {
+  const c = n?.TypeCast;
+  return c && c.arg?.A_Const && TEXT_TYPES.has(typeName(c.typeName)) ? c.arg : n;
+}
+
+/**
  * References to Supabase's user-editable metadata: `… -> 'user_metadata'`, `… #>>
  * '{user_metadata,…}'`, `jsonb_extract_path(…, 'user_metadata', …)` (as the first step of a
  * JSON access, e.g. on auth.jwt()), and the auth.users column `raw_user_meta_data`.
@@ -1580,8 +1589,8 @@ export function userMetadataRefsAt(type: string, n: Node, out: UserMetadataRef[]
     const op = sval(n.name?.[n.name.length - 1]) ?? '';
     if (isJsonAccess(n.lexpr)) return; // a nested key, e.g. app_metadata -> 'user_metadata'
     if (JSON_STEP_OPS.has(op)) {
-      const key = constValue(n.rexpr);
-      if (key === 'user_metadata') out.push({ location: n.rexpr.A_Const.location ?? -1, kind: 'claim' });
+      const k = jsonKey(n.rexpr);
+      if (constValue(k) === 'user_metadata') out.push({ location: k.A_Const.location ?? -1, kind: 'claim' });
     } else if (JSON_PATH_OPS.has(op)) {
       const r = n.rexpr?.TypeCast ? n.rexpr.TypeCast.arg : n.rexpr;
       const path = constValue(r);
@@ -1596,7 +1605,8 @@ export function userMetadataRefsAt(type: string, n: Node, out: UserMetadataRef[]
     if (!/^jsonb?_extract_path(_text)?$/.test(name)) return;
     const args: Node[] = n.args ?? [];
     if (isJsonAccess(args[0])) return;
-    if (args[1] && constValue(args[1]) === 'user_metadata') out.push({ location: args[1].A_Const.location ?? -1, kind: 'claim' });
+    const k = args[1] ? jsonKey(args[1]) : undefined;
+    if (k && constValue(k) === 'user_metadata') out.push({ location: k.A_Const.location ?? -1, kind: 'claim' });
   }
 }
 
