@@ -2444,3 +2444,63 @@ test("ok: a write policy PostgreSQL rejects (42883 uuid = text, on a table a lat
     await expectPgError(q(`INSERT INTO public.profiles (id, role) VALUES ('${TENANT_A}', 'ADMIN')`), '42501', 'new row violates row-level security policy');
   });
 });
+
+// gonasi/gonasi: organization_members_insert lets a user insert themselves with role 'owner'
+// only, and the unique index one_owner_per_organization (organization_id) WHERE role = 'owner'
+// lets each organization have one such row: the hole is only an organization that has no owner row yet
+const ONE_OWNER = `CREATE TYPE public.org_role AS ENUM ('owner', 'admin', 'editor');
+CREATE TABLE public.organizations (id uuid PRIMARY KEY);
+CREATE TABLE public.organization_members (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  organization_id uuid NOT NULL REFERENCES public.organizations(id),
+  user_id uuid NOT NULL,
+  role public.org_role NOT NULL,
+  UNIQUE (organization_id, user_id)
+);
+CREATE UNIQUE INDEX one_owner_per_organization ON public.organization_members (organization_id) WHERE role = 'owner';
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_select ON public.organization_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_insert ON public.organization_members FOR INSERT TO authenticated
+  WITH CHECK ((user_id = (select auth.uid()) AND role = 'owner'));
+CREATE TABLE public.payments (id uuid PRIMARY KEY, organization_id uuid NOT NULL);
+CREATE INDEX ON public.payments (organization_id);
+ALTER TABLE public.payments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payments_select ON public.payments FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.organization_members m WHERE m.organization_id = payments.organization_id AND m.user_id = (select auth.uid())));
+`;
+
+test("err: gonasi's self-insert as 'owner' with a partial unique index (organization_id) WHERE role = 'owner' is said to open only an organization_id with no owner row yet; PGlite: 23505 for an owned one, an ownerless one is joined and its payment read", async () => {
+  const file = 'supabase/migrations/20250101000000_x.sql';
+  const { ws, mine } = lintFiles([{ file, text: ONE_OWNER }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'members_insert');
+  assert.match(
+    mine[0]!.message,
+    /with their own user_id and any organization_id that has no row with role = 'owner' yet \(the unique index one_owner_per_organization allows one such row per organization_id: where there is one, the INSERT fails with 23505\)/,
+  );
+  // (without the index, or with a branch that admits the caller's row whatever its role, any organization_id)
+  for (const text of [
+    ONE_OWNER.replace(/CREATE UNIQUE INDEX one_owner_per_organization .*\n/, ''),
+    ONE_OWNER.replace("AND role = 'owner'))", "AND role = 'owner') OR user_id = (select auth.uid()))"),
+    ONE_OWNER.replace("WHERE role = 'owner';", "WHERE role = 'admin';"),
+  ]) {
+    const other = lintFiles([{ file, text }], ID).mine;
+    assert.equal(other.length, 1);
+    assert.match(other[0]!.message, /with their own user_id and any organization_id, and then/);
+  }
+  const ORG_1 = '00000000-0000-0000-0000-0000000000c1';
+  const ORG_2 = '00000000-0000-0000-0000-0000000000c2';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.organizations VALUES ('${ORG_1}'), ('${ORG_2}');
+      INSERT INTO public.organization_members (organization_id, user_id, role) VALUES ('${ORG_1}', '${TENANT_A}', 'owner');
+      INSERT INTO public.payments VALUES ('00000000-0000-0000-0000-0000000000d1', '${ORG_1}'), ('00000000-0000-0000-0000-0000000000d2', '${ORG_2}')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.payments'), 0);
+    const owned = await tryQuery(q, `INSERT INTO public.organization_members (organization_id, user_id, role) VALUES ('${ORG_1}', '${TENANT_B}', 'owner')`);
+    assert.equal(owned.ok ? 'ok' : owned.error.code, '23505', 'an organization with an owner refuses another');
+    await q(`INSERT INTO public.organization_members (organization_id, user_id, role) VALUES ('${ORG_2}', '${TENANT_B}', 'owner')`);
+    assert.deepEqual(await q('SELECT organization_id FROM public.payments'), [{ organization_id: ORG_2 }], 'the ownerless one is joined');
+  });
+});

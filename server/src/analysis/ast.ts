@@ -685,6 +685,12 @@ export function constValue(n: Node): string | number | boolean | null | undefine
   return undefined;
 }
 
+/** A constant, cast or not (`'owner'`, `'owner'::org_role`, `1`, `true`), as one text to compare constants by (`'owner'`, `1`, `true`); undefined for anything else. */
+export function literalText(n: Node): string | undefined {
+  const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
+  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
 /** Types a string constant keeps its text in (a cast to one of them changes no value). */
 export const TEXT_TYPES: ReadonlySet<string> = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
 

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, census, conjuncts, dmlTargetsIn, fitted, foldIdent, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, census, conjuncts, literalText, dmlTargetsIn, fitted, foldIdent, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
@@ -115,6 +115,11 @@ export interface Index {
   name?: string;
   columns: string[];
   loc: Loc;
+  /**
+   * a partial unique index whose WHERE is one `column = constant` (`… (organization_id) WHERE role =
+   * 'owner'`): its columns are unique among the rows with that value (one owner per organization)
+   */
+  uniqueWhere?: { col: string; value: string };
 }
 
 export interface RlsEvent {
@@ -1685,6 +1690,7 @@ interface OpIndex extends OpBase {
   name: string | undefined;
   columns: string[];
   isKey: boolean;
+  uniqueWhere: { col: string; value: string } | undefined;
 }
 interface OpCreatePolicy extends OpBase, ResolvedOn {
   kind: typeof OP_CREATE_POLICY;
@@ -2082,6 +2088,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
           // (a partial unique index, `… (user_id) WHERE status = 'active'`, is no key: other rows may
           // share the value, journeys-tribe's one active trip per user)
           isKey: !!(n.unique || n.primary) && !n.whereClause,
+          uniqueWhere: n.unique && n.whereClause ? uniqueWhereOf(n.whereClause) : undefined,
         };
       case 'CreatePolicyStmt':
         return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, tag: undefined, deps: undefined, proto: undefined };
@@ -3186,7 +3193,7 @@ function copyTable(t: Table): Table {
     stmt: t.stmt,
     columns: t.columns,
     keys: t.keys,
-    indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
+    indexes: t.indexes.map((i) => (i.uniqueWhere ? { name: i.name, columns: i.columns, loc: i.loc, uniqueWhere: i.uniqueWhere } : { name: i.name, columns: i.columns, loc: i.loc })),
     rlsEnabled: t.rlsEnabled,
     rlsForced: t.rlsForced,
     rlsEvents: t.rlsEvents,
@@ -4543,7 +4550,7 @@ class Replay {
         const shared = this.tables.get(this.keyOf(op.rel));
         if (!shared) break;
         const t = this.ownTable(shared);
-        t.indexes = t.indexes.concat({ name: op.name, columns: op.columns, loc: here });
+        t.indexes = t.indexes.concat(op.uniqueWhere ? { name: op.name, columns: op.columns, loc: here, uniqueWhere: op.uniqueWhere } : { name: op.name, columns: op.columns, loc: here });
         if (op.isKey) t.keys = t.keys.concat([op.columns]);
         break;
       }
@@ -5209,7 +5216,7 @@ class Replay {
       // (CREATE_TABLE_LIKE_INDEXES, 1 << 6; ALL sets every bit)
       if ((like.options ?? 0) & 64) {
         keys = keys.concat(src.keys);
-        t.indexes = t.indexes.concat(src.indexes.map((x) => ({ columns: x.columns, loc: here })));
+        t.indexes = t.indexes.concat(src.indexes.map((x) => (x.uniqueWhere ? { columns: x.columns, loc: here, uniqueWhere: x.uniqueWhere } : { columns: x.columns, loc: here })));
       }
     }
     t.columns = columns;
@@ -6257,4 +6264,17 @@ function matchEnd(re: RegExp, text: string, at: number, limit: number): number |
   if (re.lastIndex <= limit) return re.lastIndex;
   const m = new RegExp(`^(?:${re.source})`, 'i').exec(text.slice(at, limit));
   return m ? at + m[0].length : undefined;
+}
+
+/** A partial index's WHERE that is one `column = constant` (either side, the constant cast or not), as column and the constant's text (literalText); else undefined. */
+function uniqueWhereOf(w: Node): { col: string; value: string } | undefined {
+  const e = w?.A_Expr;
+  if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') return undefined;
+  const colOf = (n: Node) => {
+    const f = n?.ColumnRef?.fields as Node[] | undefined;
+    return f?.length === 1 ? sval(f[0]) : undefined;
+  };
+  const col = colOf(e.lexpr) ?? colOf(e.rexpr);
+  const value = colOf(e.lexpr) !== undefined ? literalText(e.rexpr) : literalText(e.lexpr);
+  return col !== undefined && value !== undefined ? { col: col.toLowerCase(), value } : undefined;
 }

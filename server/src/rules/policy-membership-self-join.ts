@@ -1,5 +1,5 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
-import { callsIn, conjuncts, constValue, hasSubLink } from '../analysis/ast.js';
+import { callsIn, conjuncts, constValue, hasSubLink, literalText } from '../analysis/ast.js';
 import { appliesToRole, onSupabasePlatform, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
@@ -1010,15 +1010,29 @@ function callerScoped(model: Model, member: Table, roles: readonly string[], use
  * OR passes when one of its branches does (`user_id = auth.uid() OR is_admin()`: the first admits
  * any group); a condition on the caller alone (`auth.uid() IS NOT NULL`) limits nothing.
  */
-function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], blinds?: Node[]): boolean {
+function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], blinds?: Node[], pins?: Pin[]): boolean {
   let user = false;
   for (const c of conjuncts(check)) {
     if (c.BoolExpr?.boolop === 'OR_EXPR') {
-      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens, blinds))) {
-        user = true;
-        continue;
+      if (!pins) {
+        if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens, blinds))) {
+          user = true;
+          continue;
+        }
+        return false;
       }
-      return false;
+      // (what every branch that admits the caller's own row pins: a pin only some branches ask for pins nothing)
+      let common: Pin[] | undefined;
+      for (const d of c.BoolExpr.args as Node[]) {
+        const own: Pin[] = [];
+        // (the branches after the first that admits are asked only for their pins: what they open or blind counts as before)
+        if (!checksOnlyUser(model, d, use, common === undefined ? opens : opens && [], common === undefined ? blinds : blinds && [], own)) continue;
+        common = common === undefined ? own : common.filter((p) => own.some((q) => q.col === p.col && q.value === p.value));
+      }
+      if (common === undefined) return false;
+      pins.push(...common);
+      user = true;
+      continue;
     }
     // (`NOT EXISTS (SELECT … FROM members m WHERE m.org_id = members.org_id AND m.user_id = auth.uid())`:
     // the caller is not in that group yet, true of every group they would join; zrmed93's owner memberships)
@@ -1053,6 +1067,14 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
     if (differsFromCaller(model, c, use)) continue;
     // (`auth.role() = 'authenticated'`: every signed-in caller passes it)
     if (eq && signedInOnly(eq)) continue;
+    // (`role = 'owner'`: a column of the row pinned to one value, which limits no group by itself,
+    // but a partial unique index on the group column for that value does: pinned)
+    if (eq && pins) {
+      const [a, b] = eq;
+      const col = columnRef(a)?.name ?? columnRef(b)?.name;
+      const value = columnRef(a) ? literalText(b) : literalText(a);
+      if (col !== undefined && col !== use.groupCol && value !== undefined) pins.push({ col, value });
+    }
     // (`EXISTS (SELECT 1 FROM invitations WHERE company_id = company_members.company_id AND accepted_at
     // IS NULL)`: a row for the group, anyone's; any group that has one passes)
     const open = opens ? openLookup(model, c, use) : undefined;
@@ -1584,7 +1606,15 @@ function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
 const ALL_CMDS = ['select', 'insert', 'update', 'delete'];
 
 /** A use a write policy lets users abuse, with the roles, the commands and how (see the loop in check). */
+/** A column of the written row that a check pins to one constant (`role = 'owner'`), the constant as literalText writes it. */
+interface Pin {
+  col: string;
+  value: string;
+}
+
 interface Candidate {
+  /** what the branches of the check admitting the caller's own row pin (`role = 'owner'`) */
+  pins?: Pin[];
   use: Use;
   roles: string[];
   can: Array<'insert' | 'update'>;
@@ -1669,7 +1699,8 @@ export const policyMembershipSelfJoin = defineRule({
           let u = trusted;
           const opens: string[] = [];
           const blinds: Node[] = [];
-          const plain = nothing || checksOnlyUser(model, check, u, opens, blinds);
+          const pins: Pin[] = [];
+          const plain = nothing || checksOnlyUser(model, check, u, opens, blinds, pins);
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
           const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
           // (or a check that limits the group but not the role the trusting policy asks for within
@@ -1720,7 +1751,7 @@ export const policyMembershipSelfJoin = defineRule({
           const lookups = plain && !nothing && !kept ? opens : [];
           if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
           const had = byColumn.get(u.groupCol);
-          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0 };
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
         const found = [...byColumn.values()];
@@ -1797,6 +1828,16 @@ export const policyMembershipSelfJoin = defineRule({
     function textOf(c: Candidate) {
       const { use, roles, can, lookups, blind } = c;
       const member = use.member;
+      // (a partial unique index on the group column for a value the check pins, `one_owner_per_organization
+      // ON organization_members (organization_id) WHERE role = 'owner'` with `role = 'owner'`: a group
+      // that already has such a row refuses another with 23505, so only one that has none is open;
+      // gonasi's organization_members_insert; PGlite)
+      const once = c.pins?.length
+        ? member.indexes.find((i) => i.uniqueWhere && i.columns.length === 1 && i.columns[0]!.toLowerCase() === use.groupCol && c.pins!.some((p) => p.col === i.uniqueWhere!.col && p.value === i.uniqueWhere!.value))
+        : undefined;
+      const anyGroup = once
+        ? `any ${use.groupCol} that has no row with ${once.uniqueWhere!.col} = ${once.uniqueWhere!.value} yet (the unique index ${once.name ?? 'on ' + use.groupCol} allows one such row per ${use.groupCol}: where there is one, the INSERT fails with 23505)`
+        : `any ${use.groupCol}`;
       const value = use.groupValue;
       // (a lookup of another table for the group that asks nothing of the caller: any group with such a row)
       const lookup = lookups.length ? [...new Set(lookups)].join(' and ') : undefined;
@@ -1807,7 +1848,7 @@ export const policyMembershipSelfJoin = defineRule({
       const howRows = can
         .map((c) =>
           c === 'insert'
-            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
+            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}` +
               (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
             : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}` +
               (seesOwnRow(model, member, roles, use)
