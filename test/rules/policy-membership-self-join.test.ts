@@ -2478,6 +2478,12 @@ test("err: gonasi's self-insert as 'owner' with a partial unique index (organiza
     mine[0]!.message,
     /with their own user_id and any organization_id that has no row with role = 'owner' yet \(the unique index one_owner_per_organization allows one such row per organization_id: where there is one, the INSERT fails with 23505\)/,
   );
+  // (as pg_dump, and so supabase db diff, writes them: casts to the enum, parentheses)
+  const dumped = ONE_OWNER.replace("WHERE role = 'owner';", "USING btree (organization_id) WHERE (role = 'owner'::public.org_role);")
+    .replace('(organization_id) USING btree', 'USING btree')
+    .replace("AND role = 'owner'))", "AND (role = 'owner'::public.org_role)))");
+  assert.match(dumped, /USING btree \(organization_id\) WHERE \(role = 'owner'::public\.org_role\)/);
+  assert.match(lintFiles([{ file, text: dumped }], ID).mine[0]?.message ?? '', /any organization_id that has no row with role = 'owner' yet/);
   // (without the index, or with a branch that admits the caller's row whatever its role, any organization_id)
   for (const text of [
     ONE_OWNER.replace(/CREATE UNIQUE INDEX one_owner_per_organization .*\n/, ''),
