@@ -136,6 +136,10 @@ test('err: a PL/pgSQL body\'s syntax error is placed where PostgreSQL points, in
     ['BEGIN FOR i IN 1..3 LOOP NULL; END LOOP RETURN 1; END', '1'],
     ['BEGIN RETURN 1; END; x', 'x'],
     ['BEGIN RETURN 1; ', '$$'], // at end of input: the closing quote
+    // an expression cut short ends "at end of input" too, but PostgreSQL points at its `;`, after
+    // non-ASCII text on the line as well (the `;` before it, and the END after it, are not it)
+    ['BEGIN\n  PERFORM 1;\n  /* 😀 é */ RETURN 1 +;\nEND', ';'],
+    ['DECLARE x text; BEGIN PERFORM 1; x := \'日本😀\' ||; RETURN 1; END', ';'],
     // the second WHERE of the first sub-select, not one of a later sub-select (a part of the body
     // cut inside its parentheses is closed: Sirimbo's system_admin_tenants, reported 13 lines on)
     ['BEGIN\n  PERFORM 1 FROM (SELECT 1 WHERE true WHERE false) a\n    CROSS JOIN (SELECT 2 WHERE true) b\n    CROSS JOIN (SELECT 3 WHERE \'(\' = \'(\') c;\n  RETURN 1;\nEND', 'WHERE'],
@@ -148,6 +152,7 @@ test('err: a PL/pgSQL body\'s syntax error is placed where PostgreSQL points, in
   texts.push(['-- ça 🎉\nDO $$BEGIN\n  SELEC 1;\nEND$$;', 'SELEC']);
   texts.push(['-- ça 🎉\nDO $$DECLARE x int BEGIN NULL; END$$;', 'BEGIN']);
   texts.push(['-- ça 🎉\nDO $$BEGIN\n  -- 日本 😀\n  PERFORM foo(1 2) + 2;\nEND$$;', '2']);
+  texts.push(['-- ça 🎉\nDO $$BEGIN\n  PERFORM 1;\n  PERFORM \'🎉\' FROM;\nEND$$;', ';']);
   const db = await getDb();
   for (const [text, token] of texts) {
     const { mine } = lintFiles([{ file: 'm.sql', text }], ID);

@@ -1905,7 +1905,11 @@ function dollarQuoted(body: string): string {
 function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, message: string): Span {
   const { text } = lit;
   const near = /\bat or near "([\s\S]*)"$/.exec(message)?.[1];
-  if (near === undefined && /at end of input|end of function/i.test(message)) return { start: lit.end, end: Math.max(lit.end + 1, lit.close) };
+  if (near === undefined && /at end of input|end of function/i.test(message)) {
+    const at = /at end of input/i.test(message) ? expressionCutShort(text, withBody, message) : undefined;
+    if (at !== undefined) return { start: lit.toFile(at), end: lit.toFile(at + 1) };
+    return { start: lit.end, end: Math.max(lit.end + 1, lit.close) };
+  }
   const places: number[] = [];
   if (near) for (let i = text.indexOf(near); i >= 0; i = text.indexOf(near, i + 1)) places.push(i);
   if (places.length === 0) return { start: lit.toFile(0), end: Math.min(lit.end, lit.toFile(tokenEnd(text, 0, text.length))) };
@@ -1936,6 +1940,66 @@ function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, mes
     else lo = mid + 1;
   }
   return at(lo);
+}
+
+/**
+ * The `;` of a PL/pgSQL statement whose SQL expression or query ends too soon (`RETURN 1 +;`,
+ * `x := a ||;`, `PERFORM … FROM;`): PL/pgSQL hands the text before its `;` to the SQL parser,
+ * which fails "at end of input" there, and PostgreSQL points at that `;` — not at the body's
+ * closing quote, where a body the PL/pgSQL grammar itself finds unfinished (no END) fails.
+ * It is the first `;` (outside literals and comments) before which a name completes the body:
+ * with it the body parses, or fails with another syntax error that is not at that name. Before
+ * an earlier `;` the name fails at itself or leaves the error as it was (`RETURN x name;` reads
+ * it as an alias). Undefined when no `;` is so: the error is the grammar's, at the end.
+ */
+function expressionCutShort(text: string, withBody: (body: string) => string, message: string): number | undefined {
+  const name = 'pg_rls_lint_completes';
+  for (const at of semicolonsOf(text)) {
+    try {
+      pg.parsePlPgSQLSync(withBody(`${text.slice(0, at)} ${name}${text.slice(at)}`));
+      return at;
+    } catch (e) {
+      const m = errorOf(e).message;
+      if (m !== message && !m.includes(name) && /syntax error|mismatched parentheses/i.test(m)) return at;
+    }
+  }
+  return undefined;
+}
+
+/** The offsets of the `;`s of `sql` outside its string literals, quoted identifiers, comments and dollar quotes. */
+function semicolonsOf(sql: string): number[] {
+  const out: number[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      if (close < 0) break;
+      i = close + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      if (nl < 0) break;
+      i = nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) break;
+      i = close + 2;
+    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64))?.[0];
+      if (!tag) {
+        i++;
+        continue;
+      }
+      const close = sql.indexOf(tag, i + tag.length);
+      if (close < 0) break;
+      i = close + tag.length;
+    } else {
+      if (c === ';') out.push(i);
+      i++;
+    }
+  }
+  return out;
 }
 
 /**
