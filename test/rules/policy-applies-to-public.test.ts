@@ -143,3 +143,22 @@ CREATE POLICY p ON public.app_admins FOR ALL USING (auth.role() = 'service_role'
     assert.equal(r.ok ? 'created' : r.error.code, '42P01');
   });
 });
+
+// Calibration (rakansens/Deeptrader: Japanese policy names longer than 63 bytes): PostgreSQL keeps
+// a name's first 63 bytes (21 such characters), so the parse tree's name is shorter than the one
+// written; the finding covers the name as written, closing quote included, not its first 21
+// characters, and the message names the policy as PostgreSQL stores it (PGlite's pg_policies).
+// A doubled quote inside a quoted name ("Owner""s rows") is one character of the name.
+test('err: a policy name PostgreSQL truncates to 63 bytes, or with a doubled quote: the finding covers the whole written name', async () => {
+  const long = 'ユーザーは自分のプロフィールのみ読み取り可能';
+  const stored = long.slice(0, 21);
+  const text = `CREATE TABLE profiles (id uuid PRIMARY KEY);\nALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\n-- 😀\nCREATE POLICY "${long}" ON profiles FOR SELECT USING (true);\nCREATE POLICY "Owner""s rows" ON profiles FOR SELECT USING (true);\n`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => text.slice(f.start, f.end)), [`"${long}"`, '"Owner""s rows"']);
+  assert.match(mine[0]!.message, new RegExp(`^Policy "${stored}" on public\\.profiles`));
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(text);
+    assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'profiles' ORDER BY policyname`)).map((r) => r.policyname), ['Owner"s rows', stored].sort());
+  });
+});

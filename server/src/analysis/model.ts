@@ -5269,7 +5269,9 @@ class Replay {
       using: n.qual,
       withCheck: n.with_check,
       loc: here,
-      nameLoc: locOf(file, ns, ns + String(n.policy_name).length + (file.text[ns] === '"' ? 2 : 0)),
+      // (the name as written: PostgreSQL keeps only its first 63 bytes, 21 CJK characters, and
+      // a quoted one may hold doubled quotes, so the stored name's length is not the written one's)
+      nameLoc: locOf(file, ns, identEnd(file.text, ns)),
       stmt,
       created: here,
     };
