@@ -213,6 +213,23 @@ test("ok (message): a re-creation whose earlier maker is a file the Supabase CLI
   assert.doesNotMatch(mine[0]!.message, /supabase db reset/);
 });
 
+// Calibration (papafreshceo/dalaremarket.com: its database/migrations/ scripts, beside a
+// supabase/migrations/ folder; walfro90-gorilla/donna-app's supabase_scripts/): supabase db reset
+// runs only supabase/migrations/<timestamp>_name.sql, so of a re-creation in other files the
+// message names no supabase db reset; where both files are ones it applies, it still does.
+test("ok (message): a re-creation in files outside supabase/migrations/ does not say supabase db reset stops there", () => {
+  const { mine } = lintFiles(
+    [
+      { file: 'database/migrations/fix_all_organization_errors.sql', text: TABLE },
+      { file: 'database/migrations/fix_sub_accounts_rls_policies.sql', text: AGAIN },
+    ],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /supabase db reset/);
+  assert.match(mine[0]!.message, /a migration tool applying them in order \(a new database, CI\) stops here/);
+});
+
 test('ok: DROP FUNCTION … CASCADE (or DROP TABLE / VIEW … CASCADE) drops the policies that call (or read) it: writing one again is no 42710 (regen-server)', async () => {
   const setup = `CREATE TABLE public.party (id uuid PRIMARY KEY, name text);
 CREATE TABLE public.admins (party_id uuid PRIMARY KEY);

@@ -350,3 +350,13 @@ test('relint: an edit of a later file that names schema data, or of an earlier o
   }
   assert.deepEqual(where, ['data.notes 0', 'public.notes 0', 'data.notes 0', 'public.notes 0', 'data.notes 0', 'public.notes 1', 'data.notes 1']);
 });
+
+// Calibration (walfro90-gorilla/donna-app: DATABASE_SCHEMA.sql and 2025-10-12_user_preferences_onboarding.sql
+// in supabase_scripts/, run by hand): supabase db reset runs only supabase/migrations/<timestamp>_name.sql,
+// so of files elsewhere the message names no supabase db reset.
+test('ok (message): a table made again in files outside supabase/migrations/: no "supabase db reset"', () => {
+  const { mine } = lintFiles([{ file: 'supabase_scripts/2025-10-12_notes.sql', text: TABLE }, { file: 'supabase_scripts/DATABASE_SCHEMA.sql', text: `-- again\n${TABLE}` }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /supabase db reset/);
+  assert.match(mine[0]!.message, /\(a new database, CI\)/);
+});

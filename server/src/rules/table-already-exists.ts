@@ -83,7 +83,7 @@ export const tableAlreadyExists = defineRule({
         end: r.nameLoc.end,
         message:
           intro +
-          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === false || supabaseMigration(r.table.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === true && supabaseMigration(r.table.created.file)?.applied === true ? 'supabase db reset, ' : ''}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
