@@ -2139,3 +2139,62 @@ END $$;
     assert.deepEqual(await q('SELECT j.author_id, count(*)::int AS n FROM public.jargon_category c JOIN public.jargon j ON j.id = c.jargon_id GROUP BY 1'), [{ author_id: TENANT_A, n: 2 }]);
   });
 });
+
+// Calibration (marcosviniiciusfs-png/CRM---Definitivo: admin_create_announcement and the other admin
+// RPCs start with `IF NOT public.validate_admin_token(p_token) THEN RAISE`, a helper whose one
+// statement is RETURN EXISTS (SELECT 1 FROM admin_sessions WHERE token = p_token …)): that is a
+// lookup of the token that stops the function when no row matches, as a SELECT … INTO then IF … IS
+// NULL is, and the message names it instead of saying that any caller can insert. PGlite: anon with a
+// wrong token gets the RAISE and inserts nothing; with a session's token the row is inserted.
+test("err (wording): IF NOT helper(p_token) THEN RAISE, the helper an EXISTS keyed by its parameter, is named as the token's check (CRM---Definitivo's validate_admin_token); PGlite: a wrong token raises, a right one inserts", async () => {
+  const head = `CREATE TABLE public.admin_sessions (token text PRIMARY KEY, expires_at timestamptz NOT NULL);
+ALTER TABLE public.admin_sessions ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.announcements (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text NOT NULL);
+ALTER TABLE public.announcements ENABLE ROW LEVEL SECURITY;
+CREATE POLICY announcements_read ON public.announcements FOR SELECT TO authenticated USING (true);
+CREATE FUNCTION public.validate_admin_token(p_token text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.admin_sessions WHERE token = p_token AND expires_at > now());
+END $$;
+`;
+  const create = `CREATE FUNCTION public.admin_create_announcement(p_token text, p_title text) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v_id uuid;
+BEGIN
+  IF NOT public.validate_admin_token(p_token) THEN
+    RAISE EXCEPTION 'Unauthorized';
+  END IF;
+  INSERT INTO public.announcements (title) VALUES (p_title) RETURNING id INTO v_id;
+  RETURN v_id;
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const text = head + create;
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  const m = mine.find((f) => textAt(ws, f) === 'public.admin_create_announcement')?.message ?? '';
+  assert.match(m, /any caller passing a p_token that its lookup in public\.admin_sessions finds can insert rows it may not insert itself\./);
+  const line = text.slice(0, text.indexOf('IF NOT public.validate_admin_token')).split('\n').length;
+  assert.ok(m.includes(`It looks p_token up in public.admin_sessions through public.validate_admin_token(p_token) and stops when no row matches (IF NOT public.validate_admin_token(p_token) THEN RAISE, 20240101000000_admin.sql:${line})`), m);
+  assert.doesNotMatch(m, /If an argument is a secret only the right caller holds/);
+  // not that check: a helper keyed by no argument, the call not negated, a row written before it
+  for (const [what, body] of [
+    ['a helper keyed by no argument', text.replace('WHERE token = p_token AND expires_at', 'WHERE expires_at')],
+    ['the call not negated', text.replace('IF NOT public.validate_admin_token(p_token)', 'IF public.validate_admin_token(p_token)')],
+    ['a row written before it', text.replace("BEGIN\n  IF NOT", "BEGIN\n  INSERT INTO public.announcements (title) VALUES (p_title);\n  IF NOT")],
+  ] as const) {
+    assert.notEqual(body, text, what);
+    const other = lintFiles([{ file, text: body }], ID).mine.map((f) => f.message).find((x) => x.includes('admin_create_announcement'));
+    assert.match(other ?? '', /If an argument is a secret only the right caller holds/, what);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.admin_sessions VALUES ('s3cret', now() + interval '1 hour')`);
+    await q(`SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role": "anon"}', true); SET ROLE anon`);
+    await q('SAVEPOINT wrong');
+    await assert.rejects(q(`SELECT public.admin_create_announcement('guess', 'x')`), /Unauthorized/);
+    await q('ROLLBACK TO SAVEPOINT wrong');
+    await q(`SELECT public.admin_create_announcement('s3cret', 'y')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT title FROM public.announcements'), [{ title: 'y' }]);
+  });
+});

@@ -535,6 +535,19 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
     const s = statements[i]!;
     const n = s.node;
     const lookup = s.kind === 'SelectStmt' && !!s.assigns?.length && !s.arms?.length && !s.guard && !hasSubLink(n) && n?.fromClause?.length === 1;
+    const gate = lookup ? undefined : gateOnHelper(model, s, ownParam);
+    if (gate) {
+      // (the branch that stops it reads or changes no row first)
+      for (let k = i + 1; k < statements.length; k++) {
+        const b = statements[k]!;
+        if (!b.arms || b.arms.length < s.arms!.length || s.arms!.some((x, j) => b.arms![j] !== x)) break;
+        if (readsRows(b.node)) return undefined;
+      }
+      const key = model.relKey(gate.table);
+      const t = key ? model.tables.get(key) : undefined;
+      const table = t ? t.key : [gate.table.schema, gate.table.name].filter(Boolean).join('.');
+      return { params: gate.params, table, via: gate.via, check: gate.check, at: { file: f.created.file, start: s.start, end: s.end } };
+    }
     if (!lookup) {
       // (nothing before the lookup reads or changes a row)
       if (readsRows(n)) return undefined;
@@ -606,6 +619,39 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
     return { params: found.params, table, ...(found.via ? { via: found.via } : {}), check, at: { file: f.created.file, start: at.start, end: at.end } };
   }
   return undefined;
+}
+
+/**
+ * `IF NOT helper(p_token) THEN RAISE …` (or RETURN) at the body's top level, outside any EXCEPTION
+ * block, where the helper is a function of the workspace whose one statement is `RETURN EXISTS
+ * (SELECT … FROM t WHERE <column> = <its parameter> …)` (`SELECT EXISTS (…)` in SQL) and it is
+ * passed the caller's parameter there: for a value no row of t has, EXISTS is false and the
+ * function stops (marcosviniiciusfs-png/CRM---Definitivo's admin RPCs: `validate_admin_token(p_token)`, an
+ * EXISTS over admin_sessions). The parameters the lookup is keyed by, the table, the call, the check.
+ */
+function gateOnHelper(model: Model, s: Statement, ownParam: (n: Node) => string | undefined): { params: string[]; table: RelationRef; via: string; check: string } | undefined {
+  if (s.kind !== 'SelectStmt' || !s.armCond || !(s.raisesIf || s.returnsIf) || s.arms?.length !== 2 || s.caught?.length || s.guard) return undefined;
+  const cond: Node = s.node?.targetList?.length === 1 ? s.node.targetList[0]?.ResTarget?.val : undefined;
+  const fn: Node = cond?.BoolExpr?.boolop === 'NOT_EXPR' && cond.BoolExpr.args?.length === 1 ? cond.BoolExpr.args[0]?.FuncCall : undefined;
+  if (!fn || fn.agg_star || fn.over) return undefined;
+  const args: Node[] = fn.args ?? [];
+  const g = model.findFunction(nameParts(fn.funcname), args.length);
+  if (!g?.body || (g.language !== 'sql' && g.language !== 'plpgsql') || g.returnType !== 'boolean' || g.body.errors.length || g.body.lexical || g.body.statements.length !== 1) return undefined;
+  const only = g.body.statements[0]!;
+  if (only.kind !== 'SelectStmt' || only.assigns?.length || only.arms?.length || only.node?.targetList?.length !== 1 || only.node.fromClause?.length) return undefined;
+  const sub: Node = only.node.targetList[0]?.ResTarget?.val?.SubLink;
+  const q: Node = sub?.subLinkType === 'EXISTS_SUBLINK' ? sub.subselect?.SelectStmt : undefined;
+  const inner = q?.fromClause?.length === 1 ? relationsIn(q.fromClause) : [];
+  if (!q?.whereClause || inner.length !== 1) return undefined;
+  const gParams = inputParams(g).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  const gParam = (x: Node) => {
+    const k = typeof x?.ParamRef?.number === 'number' ? x.ParamRef.number - 1 : gParams.indexOf(columnRef(x)?.qual === undefined ? (columnRef(x)?.name ?? '') : '');
+    return k >= 0 && k < args.length ? ownParam(args[k]) : undefined;
+  };
+  const params = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)), columnsOf(model, inner[0]));
+  if (!params.length) return undefined;
+  const via = `${nameParts(fn.funcname).join('.')}(${args.map((a) => ownParam(a) ?? '…').join(', ')})`;
+  return { params, table: inner[0]!, via, check: `IF NOT ${via} THEN ${s.raisesIf ? 'RAISE' : 'RETURN'}` };
 }
 
 /**
