@@ -651,3 +651,54 @@ CREATE POLICY "Allow select if teacher" ON "public"."reports" FOR SELECT TO "aut
   assert.deepEqual(await rows(sql, { user_metadata: { teacher_real_id: 'T-2' } }), [2], 'the same user after updateUser({ data: { teacher_real_id: "T-2" } }): the other teacher\'s rows');
   assert.deepEqual(await rows(sqlOf(fixed), { user_metadata: { teacher_real_id: 'T-2' } }), [], 'fixed: the forged user_metadata gives nothing');
 });
+
+// Calibration (papafreshceo/dalaremarket.com, 067_create_handle_new_user_trigger.sql): the sign-up
+// trigger sets `v_role := COALESCE(NEW.raw_user_meta_data->>'role', 'seller')` and, IF v_role =
+// 'seller', makes an organization and its member row ('owner', 'active'). A sign-up sending no
+// metadata is a seller: it gets that row anyway, and the metadata can only turn it away; it was said
+// that "a user decides whether this function writes 'owner' into public.organization_members.role"
+// (and 'active' into its status). The COALESCE's default is what the variable then holds. With
+// another default ('buyer'), the branch is the metadata's to ask for, and it is still reported.
+const SELLER_SIGNUP = `CREATE TABLE public.organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), owner_id uuid);
+CREATE TABLE public.organization_members (organization_id uuid, user_id uuid, role text NOT NULL, status text NOT NULL);
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_memberships ON public.organization_members FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE TABLE public.business_profiles (id int PRIMARY KEY, organization_id uuid);
+ALTER TABLE public.business_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owners_read ON public.business_profiles FOR SELECT TO authenticated
+  USING (organization_id IN (SELECT om.organization_id FROM public.organization_members om WHERE om.user_id = (SELECT auth.uid()) AND om.status = 'active' AND om.role IN ('owner', 'admin')));
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  v_role text;
+  v_org_id uuid;
+BEGIN
+  v_role := COALESCE(NEW.raw_user_meta_data->>'role', 'seller');
+  IF v_role = 'seller' THEN
+    INSERT INTO public.organizations (owner_id) VALUES (NEW.id) RETURNING id INTO v_org_id;
+    INSERT INTO public.organization_members (organization_id, user_id, role, status) VALUES (v_org_id, NEW.id, 'owner', 'active');
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+
+test("ok: a sign-up trigger whose IF takes, with no metadata, the branch a COALESCE's default picks (dalaremarket's v_role := COALESCE(…->>'role', 'seller'); IF v_role = 'seller'): not reported; with another default, reported (PGlite: no metadata makes an owner; 'buyer' none)", async () => {
+  const lint = (sql: string) => lintFiles([{ file: 'supabase/migrations/1_signup.sql', text: sql }], ID).mine;
+  assert.deepEqual(lint(SELLER_SIGNUP), []);
+  const buyer = SELLER_SIGNUP.replace("'role', 'seller')", "'role', 'buyer')");
+  assert.notEqual(buyer, SELLER_SIGNUP);
+  const b = lint(buyer);
+  assert.ok(b.length >= 1);
+  assert.match(b[0]!.message, /So a user decides whether this function writes '(owner|active)' into public\.organization_members\.(role|status)/);
+  const B = '00000000-0000-0000-0000-0000000000b2';
+  const owners = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sql);
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{}', '{}'), ('${B}', '{"role": "buyer"}', '{}')`);
+      return (await q(`SELECT user_id::text AS u FROM public.organization_members WHERE role = 'owner' AND status = 'active' ORDER BY 1`)).map((r) => r.u);
+    });
+  assert.deepEqual(await owners(SELLER_SIGNUP), [TENANT_A], 'no metadata: an owner of a new organization; the metadata only turns it away');
+  assert.deepEqual(await owners(buyer), [], "default 'buyer': only metadata asking for 'seller' makes an owner");
+});

@@ -400,8 +400,9 @@ function sinksOf(model: Model, f: Func): Sink[] {
   return out;
 }
 
-/** What an expression is when the user's metadata holds none of the keys read: true, false, NULL (null), some other value ('value'), or not known (undefined). */
-type Absent = boolean | null | 'value' | undefined;
+/** What an expression is when the user's metadata holds none of the keys read: true, false, NULL (null), a string constant ({ text }), some other value ('value'), or not known (undefined). */
+type Absent = boolean | null | 'value' | { text: string } | undefined;
+const isValue = (a: Absent): boolean => a === 'value' || (typeof a === 'object' && a !== null);
 
 const JSON_OPS = new Set(['->', '->>', '#>', '#>>']);
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '~~', '!~~', '~~*', '!~~*', '~', '!~', '~*', '!~*']);
@@ -421,16 +422,21 @@ function takenWithoutMetadata(stmts: readonly Statement[], st: Statement): boole
   const variable = (name: string): Absent => {
     if (seen.has(name)) return undefined;
     seen.add(name);
+    // (or the same string constant: `v := COALESCE(NEW.raw_user_meta_data->>'role', 'seller')`)
     let out: Absent;
+    let first = true;
     search: for (const s of stmts) {
       if (!s.assigns?.some((v) => v.toLowerCase() === name)) continue;
       for (const { vars, value } of assignedValues(s.node, s.assigns)) {
         if (!vars.some((v) => v.toLowerCase() === name)) continue;
-        if (Array.isArray(value) || absent(value) !== null) {
+        const a = Array.isArray(value) ? undefined : absent(value);
+        const same = a === null ? out === null : typeof a === 'object' && typeof out === 'object' && out !== null && out.text === a.text;
+        if ((a !== null && typeof a !== 'object') || (!first && !same)) {
           out = undefined;
           break search;
         }
-        out = null;
+        out = a;
+        first = false;
       }
     }
     seen.delete(name);
@@ -439,7 +445,15 @@ function takenWithoutMetadata(stmts: readonly Statement[], st: Statement): boole
   const absent = (n: Node | undefined): Absent => {
     if (!n || typeof n !== 'object') return undefined;
     if (n.TypeCast) return absent(n.TypeCast.arg);
-    if (n.A_Const) return n.A_Const.isnull ? null : n.A_Const.boolval !== undefined ? !!n.A_Const.boolval.boolval : 'value';
+    if (n.A_Const) return n.A_Const.isnull ? null : n.A_Const.boolval !== undefined ? !!n.A_Const.boolval.boolval : typeof n.A_Const.sval?.sval === 'string' ? { text: n.A_Const.sval.sval } : 'value';
+    if (n.CoalesceExpr) {
+      // (the first argument that is not NULL then; undefined where one before it may not be)
+      for (const x of n.CoalesceExpr.args ?? []) {
+        const v = absent(x);
+        if (v !== null) return v;
+      }
+      return null;
+    }
     if (n.ColumnRef) {
       const f = n.ColumnRef.fields ?? [];
       const name = f.length === 1 ? sval(f[0])?.toLowerCase() : undefined;
@@ -453,7 +467,7 @@ function takenWithoutMetadata(stmts: readonly Statement[], st: Statement): boole
     }
     if (n.BoolExpr) {
       const args: Absent[] = (n.BoolExpr.args ?? []).map((a: Node) => absent(a));
-      if (args.some((a) => a === 'value')) return undefined;
+      if (args.some(isValue)) return undefined;
       if (n.BoolExpr.boolop === 'NOT_EXPR') return args[0] === undefined || args[0] === null ? args[0] : !args[0];
       const and = n.BoolExpr.boolop === 'AND_EXPR';
       if (args.includes(!and)) return !and; // (false decides an AND, true an OR)
@@ -469,7 +483,12 @@ function takenWithoutMetadata(stmts: readonly Statement[], st: Statement): boole
         return absent(a.lexpr) === null ? null : undefined;
       }
       // (these operators are strict: a NULL operand makes the comparison NULL)
-      if (COMPARISONS.has(op) && a.lexpr && a.rexpr && (absent(a.lexpr) === null || absent(a.rexpr) === null)) return null;
+      if (COMPARISONS.has(op) && a.lexpr && a.rexpr) {
+        const [l, r] = [absent(a.lexpr), absent(a.rexpr)];
+        if (l === null || r === null) return null;
+        // (two string constants: `v_role = 'seller'` where v_role is then 'seller')
+        if ((op === '=' || op === '<>' || op === '!=') && typeof l === 'object' && typeof r === 'object') return op === '=' ? l.text === r.text : l.text !== r.text;
+      }
     }
     return undefined;
   };
