@@ -1954,7 +1954,13 @@ function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, mes
  */
 function expressionCutShort(text: string, withBody: (body: string) => string, message: string): number | undefined {
   const name = 'pg_rls_lint_completes';
+  // (only a `;` after a token an expression cannot end with — an operator, a comma, an open
+  // parenthesis, a keyword awaiting more — is tried, and at most 64 of them: a body being typed
+  // without its END fails so too, and is parsed again once per such `;`, not once per statement)
+  let tries = 0;
   for (const at of semicolonsOf(text)) {
+    if (!CUT_SHORT.test(text.slice(Math.max(0, at - 40), at).trimEnd())) continue;
+    if (++tries > 64) break;
     try {
       pg.parsePlPgSQLSync(withBody(`${text.slice(0, at)} ${name}${text.slice(at)}`));
       return at;
@@ -1965,6 +1971,9 @@ function expressionCutShort(text: string, withBody: (body: string) => string, me
   }
   return undefined;
 }
+
+/** The end of a text that an SQL expression or query cannot end with (it awaits an operand or a clause). */
+const CUT_SHORT = /(?:[-+*\/<>=~!@#%^&|`?,(]|\b(?:select|from|where|and|or|not|set|values|by|on|join|in|is|then|else|when|case|as|into|returning|having|limit|offset|like|ilike|between|distinct|union|except|intersect|all|any|some|with|using|update|delete|insert|perform|return|array|row|cast|interval|filter|over|partition|order|group))$/i;
 
 /** The offsets of the `;`s of `sql` outside its string literals, quoted identifiers, comments and dollar quotes. */
 function semicolonsOf(sql: string): number[] {
