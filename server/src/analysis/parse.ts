@@ -1975,24 +1975,27 @@ function expressionCutShort(text: string, withBody: (body: string) => string, me
 /** The end of a text that an SQL expression or query cannot end with (it awaits an operand or a clause). */
 const CUT_SHORT = /(?:[-+*\/<>=~!@#%^&|`?,(]|\b(?:select|from|where|and|or|not|set|values|by|on|join|in|is|then|else|when|case|as|into|returning|having|limit|offset|like|ilike|between|distinct|union|except|intersect|all|any|some|with|using|update|delete|insert|perform|return|array|row|cast|interval|filter|over|partition|order|group))$/i;
 
-/** The offsets of the `;`s of `sql` outside its string literals, quoted identifiers, comments and dollar quotes. */
-function semicolonsOf(sql: string): number[] {
-  const out: number[] = [];
+/**
+ * Calls `f` with each character of `sql` outside its string literals, quoted identifiers,
+ * comments and dollar quotes, and its offset, until `f` returns false. False when `sql` ends
+ * inside one of those or `f` stopped, true otherwise.
+ */
+function eachCodeChar(sql: string, f: (c: string, i: number) => boolean | void): boolean {
   let i = 0;
   const n = sql.length;
   while (i < n) {
     const c = sql[i]!;
     if (c === "'" || c === '"') {
       const close = sql.indexOf(c, i + 1);
-      if (close < 0) break;
-      i = close + 1;
+      if (close < 0) return false;
+      i = close + 1; // ('' and "" inside: two quotes in a row, read as two literals)
     } else if (c === '-' && sql[i + 1] === '-') {
       const nl = sql.indexOf('\n', i);
-      if (nl < 0) break;
+      if (nl < 0) return false;
       i = nl + 1;
     } else if (c === '/' && sql[i + 1] === '*') {
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) break;
+      if (close < 0) return false;
       i = close + 2;
     } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
       const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64))?.[0];
@@ -2001,13 +2004,22 @@ function semicolonsOf(sql: string): number[] {
         continue;
       }
       const close = sql.indexOf(tag, i + tag.length);
-      if (close < 0) break;
+      if (close < 0) return false;
       i = close + tag.length;
     } else {
-      if (c === ';') out.push(i);
+      if (f(c, i) === false) return false;
       i++;
     }
   }
+  return true;
+}
+
+/** The offsets of the `;`s of `sql` outside its string literals, quoted identifiers, comments and dollar quotes (those before where one of them is left open). */
+function semicolonsOf(sql: string): number[] {
+  const out: number[] = [];
+  eachCodeChar(sql, (c, i) => {
+    if (c === ';') out.push(i);
+  });
   return out;
 }
 
@@ -2018,41 +2030,12 @@ function semicolonsOf(sql: string): number[] {
  */
 function closersOf(sql: string): string {
   const open: string[] = [];
-  let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const close = sql.indexOf(c, i + 1);
-      if (close < 0) return '';
-      i = close + 1; // ('' and "" inside: two quotes in a row, read as two literals: the same depth)
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      if (nl < 0) return '';
-      i = nl + 1;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const close = sql.indexOf('*/', i + 2);
-      if (close < 0) return '';
-      i = close + 2;
-    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
-      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64))?.[0];
-      if (!tag) {
-        i++;
-        continue;
-      }
-      const close = sql.indexOf(tag, i + tag.length);
-      if (close < 0) return '';
-      i = close + tag.length;
-    } else {
-      if (c === '(') open.push(')');
-      else if (c === '[') open.push(']');
-      else if (c === ')' || c === ']') {
-        if (open.pop() !== c) return '';
-      }
-      i++;
-    }
-  }
-  return open.reverse().join('');
+  const whole = eachCodeChar(sql, (c) => {
+    if (c === '(') open.push(')');
+    else if (c === '[') open.push(']');
+    else if ((c === ')' || c === ']') && open.pop() !== c) return false;
+  });
+  return whole ? open.reverse().join('') : '';
 }
 
 /** Where a query of a PL/pgSQL body is in the body's text: `at`…`end`, and `to` maps an offset of the query's text to the body's. */
