@@ -5271,7 +5271,8 @@ class Replay {
       loc: here,
       // (the name as written: PostgreSQL keeps only its first 63 bytes, 21 CJK characters, and
       // a quoted one may hold doubled quotes, so the stored name's length is not the written one's)
-      nameLoc: locOf(file, ns, identEnd(file.text, ns)),
+      // (a dynamic statement's text is the string it runs, mapped back to where its string is written: the name's own length there)
+      nameLoc: locOf(file, ns, stmt.dynamic ? ns + String(n.policy_name).length + (file.text[ns] === '"' ? 2 : 0) : identEnd(file.text, ns)),
       stmt,
       created: here,
     };
