@@ -1216,6 +1216,15 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
  * the file decides: `packages/verify/deploy/x.sql` is a deploy script of a project kept in a folder
  * named verify (a pgpm module's), which `sqitch deploy` runs.
  */
+export function isRollbackFile(file: string): boolean {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  if (/(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base)) return true;
+  if (!/\.sql$/i.test(base)) return false;
+  const folders = file.split(/[\\/]/).slice(0, -1).map((d) => d.toLowerCase());
+  const nearest = folders.reverse().find((d) => d === 'deploy' || d === 'revert' || d === 'verify');
+  return nearest === 'revert' || nearest === 'verify';
+}
+
 /**
  * The files named `<name>_down.sql` (or `-down.sql`, any case) whose folder holds `<name>_up.sql`
  * (the same separator): a migration's rollback beside it, in a hand-rolled runner's layout (a name
@@ -1230,15 +1239,6 @@ export function rollbackTwins(files: Iterable<string>): string[] {
     if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
   }
   return out;
-}
-
-export function isRollbackFile(file: string): boolean {
-  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-  if (/(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base)) return true;
-  if (!/\.sql$/i.test(base)) return false;
-  const folders = file.split(/[\\/]/).slice(0, -1).map((d) => d.toLowerCase());
-  const nearest = folders.reverse().find((d) => d === 'deploy' || d === 'revert' || d === 'verify');
-  return nearest === 'revert' || nearest === 'verify';
 }
 
 /**
@@ -3193,7 +3193,7 @@ function copyTable(t: Table): Table {
     stmt: t.stmt,
     columns: t.columns,
     keys: t.keys,
-    indexes: t.indexes.map((i) => (i.uniqueWhere ? { name: i.name, columns: i.columns, loc: i.loc, uniqueWhere: i.uniqueWhere } : { name: i.name, columns: i.columns, loc: i.loc })),
+    indexes: t.indexes.map((i) => makeIndex(i.name, i.columns, i.loc, i.uniqueWhere)),
     rlsEnabled: t.rlsEnabled,
     rlsForced: t.rlsForced,
     rlsEvents: t.rlsEvents,
@@ -4550,7 +4550,7 @@ class Replay {
         const shared = this.tables.get(this.keyOf(op.rel));
         if (!shared) break;
         const t = this.ownTable(shared);
-        t.indexes = t.indexes.concat(op.uniqueWhere ? { name: op.name, columns: op.columns, loc: here, uniqueWhere: op.uniqueWhere } : { name: op.name, columns: op.columns, loc: here });
+        t.indexes = t.indexes.concat(makeIndex(op.name, op.columns, here, op.uniqueWhere));
         if (op.isKey) t.keys = t.keys.concat([op.columns]);
         break;
       }
@@ -5216,7 +5216,7 @@ class Replay {
       // (CREATE_TABLE_LIKE_INDEXES, 1 << 6; ALL sets every bit)
       if ((like.options ?? 0) & 64) {
         keys = keys.concat(src.keys);
-        t.indexes = t.indexes.concat(src.indexes.map((x) => (x.uniqueWhere ? { columns: x.columns, loc: here, uniqueWhere: x.uniqueWhere } : { columns: x.columns, loc: here })));
+        t.indexes = t.indexes.concat(src.indexes.map((x) => makeIndex(undefined, x.columns, here, x.uniqueWhere)));
       }
     }
     t.columns = columns;
@@ -5269,9 +5269,10 @@ class Replay {
       using: n.qual,
       withCheck: n.with_check,
       loc: here,
-      // (the name as written: PostgreSQL keeps only its first 63 bytes, 21 CJK characters, and
-      // a quoted one may hold doubled quotes, so the stored name's length is not the written one's)
-      // (a dynamic statement's text is the string it runs, mapped back to where its string is written: the name's own length there)
+      // (the name as written: PostgreSQL keeps only its first 63 bytes, 21 CJK characters, and a
+      // quoted one may hold doubled quotes, so the stored name's length is not the written one's;
+      // but a dynamic statement's text is the string it runs, mapped back to where that string is
+      // written: there the stored name's length)
       nameLoc: locOf(file, ns, stmt.dynamic ? ns + String(n.policy_name).length + (file.text[ns] === '"' ? 2 : 0) : identEnd(file.text, ns)),
       stmt,
       created: here,
@@ -5891,6 +5892,11 @@ class Replay {
 function findPolicy(list: Policy[], tk: string, name: string): Policy | undefined {
   for (const x of list) if (x.table === tk && x.name === name) return x;
   return undefined;
+}
+
+/** An Index (uniqueWhere only where it has one: no undefined-valued key on the others). */
+function makeIndex(name: string | undefined, columns: string[], loc: Loc, uniqueWhere: Index['uniqueWhere']): Index {
+  return uniqueWhere ? { name, columns, loc, uniqueWhere } : { name, columns, loc };
 }
 
 const copyParents = (parents: Table['parents']): Table['parents'] => parents.map((p) => ({ key: p.key, kind: p.kind, loc: p.loc }));

@@ -6,8 +6,10 @@
 // first CREATE TABLE (no plain CREATE TABLE of it after, no column of that name retyped, dropped or
 // renamed anywhere; renamed before the policy for certain: its CREATE TABLE type, columns.ts
 // renamedFromAt), compared with `=` or `<>` to `->>`, current_setting(…), a cast to text, or a
-// one-value sub-select of those; or, inside a sub-select reading tables, a column of one of them
-// resolved as PostgreSQL does and typed where the migrations leave no doubt (columnTypeOf).
+// one-value sub-select of those; or, inside a sub-select reading tables (its WHERE, a join's ON, a
+// CTE's query, a UNION's arms), a column of one of them resolved as PostgreSQL does and typed where
+// the migrations leave no doubt (columnTypeOf) — compared with text, or with another such column of
+// a type of another kind (noOperatorBetween).
 // And a value compared with the rows of a sub-select whose one column is an array:
 // `name = ANY (SELECT specialties FROM profiles WHERE …)` compares name with each row's value, the
 // whole array (text = text[]), not with its elements, and PostgreSQL rejects the CREATE POLICY with
@@ -66,6 +68,11 @@ const COMPARED_CATEGORY = new Map<string, string>([
   ['date', 'datetime'], ['timestamp', 'datetime'], ['timestamp with time zone', 'datetime'],
   ['uuid', 'uuid'], ['boolean', 'boolean'], ['jsonb', 'jsonb'],
 ]);
+
+/** Whether a type is one of text's kind (text, character varying, character). */
+export function isStringType(t: string): boolean {
+  return COMPARED_CATEGORY.get(t) === 'string';
+}
 
 /** Whether PostgreSQL has no `=` / `<>` operator for two column types (both built-in, of two categories). */
 export function noOperatorBetween(a: string, b: string): boolean {
@@ -521,26 +528,34 @@ function scalarTypeOf(model: Model, ws: WorkspaceColumnFacts, n: Node, scopes: r
   return cast !== undefined && SCALAR_TYPES.has(cast) ? { type: cast } : undefined;
 }
 
-/**
- * The sub-select of `x = ANY (SELECT y …)` (`IN`, `<> ALL`, `!= ALL`: an ANY or ALL sub-link with
- * `=`, `<>` or `!=`) when it is one plain SELECT of one value: it and that value's expression.
- */
-function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: '=' | '<>'; form: 'IN' | 'ANY' | 'ALL' } | undefined {
+/** The operator and form of `x = ANY (SELECT …)` (`IN`, `<> ALL`, `!= ALL`: an ANY or ALL sub-link with `=`, `<>` or `!=`). */
+function subLinkOperator(s: Node): { op: '=' | '<>'; form: 'IN' | 'ANY' | 'ALL' } | undefined {
   if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return undefined;
   const opName: Node[] | undefined = s.operName;
   if (opName && opName.length !== 1) return undefined;
   const written = opName ? sval(opName[0]) : '=';
   if (written !== '=' && written !== '<>' && written !== '!=') return undefined;
+  return { op: written === '=' ? '=' : '<>', form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY' };
+}
+
+/**
+ * The sub-select of `x = ANY (SELECT y …)` (subLinkOperator) when it is one plain SELECT of one
+ * value: it and that value's expression.
+ */
+function comparedSubselect(s: Node): { sel: Node; target: Node | undefined; op: '=' | '<>'; form: 'IN' | 'ANY' | 'ALL' } | undefined {
+  const operator = subLinkOperator(s);
+  if (!operator) return undefined;
   const sel = s.subselect?.SelectStmt;
   const targets: Node[] = sel?.targetList ?? [];
   if (!sel || sel.larg || sel.rarg || targets.length !== 1) return undefined;
-  return { sel, target: targets[0]?.ResTarget?.val, op: written === '=' ? '=' : '<>', form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY' };
+  return { sel, target: targets[0]?.ResTarget?.val, ...operator };
 }
 
-/** comparedSubselect's sub-select when it is a UNION (`UNION ALL`) of plain SELECTs of one value each, with its arms. */
+/** comparedSubselect's sub-select when it is a UNION (`UNION ALL`) of plain SELECTs of one value each, with its arms (`target`: the first arm's). */
 function comparedUnion(s: Node): (NonNullable<ReturnType<typeof comparedSubselect>> & { arms: Array<{ sel: Node; target: Node | undefined }> }) | undefined {
+  const operator = subLinkOperator(s);
   const top = s.subselect?.SelectStmt;
-  if (!top || top.op !== 'SETOP_UNION' || top.withClause) return undefined;
+  if (!operator || !top || top.op !== 'SETOP_UNION' || top.withClause) return undefined;
   const arms: Array<{ sel: Node; target: Node | undefined }> = [];
   const add = (sel: Node): boolean => {
     if (!sel) return false;
@@ -551,10 +566,7 @@ function comparedUnion(s: Node): (NonNullable<ReturnType<typeof comparedSubselec
     arms.push({ sel, target: targets[0]?.ResTarget?.val });
     return true;
   };
-  if (!add(top)) return undefined;
-  // (comparedSubselect's operator and form, asked of a stand-in sub-link whose sub-select is the first arm)
-  const first = comparedSubselect({ ...s, subselect: { SelectStmt: arms[0]!.sel } });
-  return first ? { ...first, sel: top, arms } : undefined;
+  return add(top) ? { sel: top, target: arms[0]!.target, ...operator, arms } : undefined;
 }
 
 function comparesSubselect(c: Census): boolean {

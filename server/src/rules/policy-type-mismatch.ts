@@ -1,5 +1,6 @@
 import { callSpan, locationBounds, matchParen } from '../analysis/ast.js';
 import type { ArraySubselectMismatch, ComparedColumn, OperatorMismatch, SubselectTextMismatch } from '../analysis/operators.js';
+import { isStringType } from '../analysis/operators.js';
 import type { EnumArrayMismatch } from '../analysis/enum-values.js';
 import { isRejected, rejectedWithReplaced } from '../analysis/rejected.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
@@ -472,8 +473,7 @@ function reportColumnPair(model: Model, report: RuleContext['report'], p: Policy
   const at = m.location >= 0 ? m.location : p.created.start;
   const text = fileOf(model, p.created.file)?.text ?? '';
   const col = (c: { column: string; table?: string; relation?: string }, type: string) => `${c.relation}.${c.column}, a ${type} column of ${c.table}`;
-  const stringy = ['text', 'character varying', 'character'];
-  const [s, other] = stringy.includes(m.columnType) ? [`${m.relation}.${m.column}`, o.type] : stringy.includes(o.type) ? [`${o.relation}.${o.column}`, m.columnType] : [undefined, undefined];
+  const [s, other] = isStringType(m.columnType) ? [`${m.relation}.${m.column}`, o.type] : isStringType(o.type) ? [`${o.relation}.${o.column}`, m.columnType] : [undefined, undefined];
   report({
     file: p.created.file,
     start: at,
