@@ -182,3 +182,17 @@ CREATE FUNCTION audit_project_change()`,
   const caught = text.replace("VALUES (p, auth.uid());\nEND", "VALUES (p, auth.uid());\nEXCEPTION WHEN insufficient_privilege THEN NULL;\nEND");
   assert.equal(lintFiles([{ file: 'm.sql', text: caught }], ID).mine.length, 0);
 });
+
+test('err: the INSERT is underlined to the end of its target as written: a quoted schema and name, and a name longer than the 63 bytes PostgreSQL keeps', () => {
+  const { ws } = invalidFinding(ID, 0);
+  const long = `audit_log_${'x'.repeat(60)}`;
+  for (const [name, written] of [
+    ['"Audit Log"', 'INSERT INTO public."Audit Log"'],
+    [long, `INSERT INTO public.${long}`],
+  ] as const) {
+    const text = sqlOf(ws).replaceAll('audit_log', name).replace(`INSERT INTO ${name}`, `INSERT INTO public.${name}`);
+    const w = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(w.mine.length, 1, name);
+    assert.equal(textAt(w.ws, w.mine[0]!), written);
+  }
+});

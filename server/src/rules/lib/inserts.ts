@@ -4,7 +4,7 @@ import { walk } from '../../analysis/parse.js';
 import { appliesToRole } from '../../analysis/policies.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import type { FunctionBody, Loc, Node } from '../../analysis/types.js';
-import { callsIn } from '../../analysis/ast.js';
+import { callsIn, identEnd } from '../../analysis/ast.js';
 import { bodyText, codeOnly, fileOf, forEachInvokerCallee, lowerCallName } from './util.js';
 
 export interface InsertRef {
@@ -27,7 +27,8 @@ interface RawInsert {
 /** The INSERTs of each body, kept with the body (a re-lint keeps the bodies of the files it did not parse again). */
 const rawInserts = new WeakMap<FunctionBody, RawInsert[]>();
 
-function rawInsertsOf(body: FunctionBody): RawInsert[] {
+/** `text`: the file's text, which the body's locations are offsets into. */
+function rawInsertsOf(body: FunctionBody, text: string): RawInsert[] {
   let out = rawInserts.get(body);
   if (out) return out;
   const found: RawInsert[] = [];
@@ -36,7 +37,8 @@ function rawInsertsOf(body: FunctionBody): RawInsert[] {
       if (key !== 'InsertStmt' || !v.relation?.relname) return;
       const rv = v.relation;
       const at: number = typeof rv.location === 'number' && rv.location >= s.start ? rv.location : s.start;
-      const end = at + String(rv.relname).length + (rv.schemaname ? String(rv.schemaname).length + 1 : 0);
+      // (the name as written: quoted, or longer than the 63 bytes PostgreSQL keeps of it)
+      const end = at === rv.location ? identEnd(text, at) : at;
       found.push({ schema: rv.schemaname, name: String(rv.relname), start: s.start, end: Math.max(s.start + 6, end), node: v });
     };
     if (s.kind === 'InsertStmt') visit('InsertStmt', s.node);
@@ -65,7 +67,7 @@ export function insertsOf(model: Model, f: Func): InsertRef[] {
 function insertsOfUncached(model: Model, f: Func): InsertRef[] {
   if (!f.body) return [];
   const out: InsertRef[] = [];
-  for (const r of rawInsertsOf(f.body)) {
+  for (const r of rawInsertsOf(f.body, fileOf(model, f.created.file)?.text ?? '')) {
     // (an unqualified name resolved through the function's own search_path, or the one it was created under: as its writes say)
     const table = model.funcRelKey(f, r.node.relation);
     out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end }, node: r.node });
