@@ -86,3 +86,4 @@ export { policyGrantsByAbsence } from './policy-grants-by-absence.js';
 export { authTriggerUnqualifiedName } from './auth-trigger-unqualified-name.js';
 export { authTriggerInvokerDenied } from './auth-trigger-invoker-denied.js';
 export { policyCallsWithoutExecute } from './policy-calls-without-execute.js';
+export { migrationNumbersUnpadded } from './migration-numbers-unpadded.js';

@@ -1,0 +1,97 @@
+// migration-numbers-unpadded: migrations numbered without zero padding, applied in name order as
+// Prisma Migrate and the Supabase CLI apply them, run on PGlite: 10_posts_rls before 2_posts fails
+// with 42P01; in numeric order (the Valid example's padded names sort the same way) they all run.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, textAt } from '../helpers/rule-proof.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
+
+const ID = 'migration-numbers-unpadded';
+before(initParser);
+after(closeAll);
+
+/** Runs the workspace's files in name order, compared character by character, as the tools do. */
+async function runInNameOrder(q: Q, ws: Workspace): Promise<void> {
+  await q('CREATE ROLE app_user_mnu NOLOGIN').catch(() => undefined);
+  for (const file of ws.files().sort()) await q(ws.text(file)!.replaceAll('TO app_user', 'TO app_user_mnu'));
+}
+
+test('err: prisma applies 10_posts_rls before 2_posts: its ALTER TABLE fails with 42P01 on a new database (PGlite)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(finding.file, 'prisma/migrations/10_posts_rls/migration.sql');
+  assert.equal(finding.severity, 'error');
+  assert.equal(textAt(ws, finding), 'public.posts');
+  assert.match(finding.message, /^prisma migrate deploy .* applies the migration folders in name order, compared character by character .*: 10_posts_rls runs before 2_posts\. On a new database it fails here: this statement names public\.posts, which 2_posts creates, so PostgreSQL raises 42P01 relation "public\.posts" does not exist/);
+  assert.match(finding.message, /pg-rls-lint replays them in numeric order/);
+  assert.equal(finding.related[0]!.file, 'prisma/migrations/2_posts/migration.sql');
+  assert.deepEqual(ws.files().sort(), ['prisma/migrations/10_posts_rls/migration.sql', 'prisma/migrations/1_init/migration.sql', 'prisma/migrations/2_posts/migration.sql']);
+  await inRollback(await getDb(), async (q) => {
+    await expectPgError(runInNameOrder(q, ws), '42P01', 'relation "public.posts" does not exist');
+  });
+});
+
+test('ok: padded numbers (Valid example): name order is number order, and the migrations run (PGlite)', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await runInNameOrder(q, ws);
+    assert.equal((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'posts'`))[0]!.n, 1);
+  });
+});
+
+test('err: the Supabase CLI too (file name order); with no dependency it is a warning on the first migration run early', () => {
+  const dep = lintFiles(
+    [
+      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/10_rls.sql', text: 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
+    ],
+    ID,
+  );
+  assert.equal(dep.mine.length, 1);
+  assert.match(dep.mine[0]!.message, /^supabase db reset, start and db push apply the files of supabase\/migrations in file name order.*: 10_rls\.sql runs before 1_init\.sql and 2_b\.sql\. On a new database it fails here: this statement names public\.b, which 2_b\.sql creates/);
+  const none = lintFiles(
+    [
+      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/10_c.sql', text: 'CREATE TABLE public.c (id int PRIMARY KEY);' },
+    ],
+    ID,
+  );
+  assert.equal(none.mine.length, 1);
+  assert.equal(none.mine[0]!.severity, 'warning');
+  assert.equal(none.mine[0]!.file, 'supabase/migrations/10_c.sql');
+  assert.match(none.mine[0]!.message, /10_c\.sql runs before 1_init\.sql and 2_b\.sql\. Where a migration run early uses what a lower-numbered one creates, a new database fails there \(42P01\)\./);
+});
+
+test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a migration that creates what it names itself, other folders', () => {
+  const disagree = lintFiles(
+    [
+      { file: 'prisma/migrations/0_init/migration.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
+      { file: 'prisma/migrations/1_rls/migration.sql', text: 'ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;' },
+      { file: 'prisma/migrations/10_x/migration.sql', text: 'ALTER TABLE public.a FORCE ROW LEVEL SECURITY;' },
+    ],
+    ID,
+  );
+  assert.equal(disagree.mine.length, 0);
+  const own = lintFiles(
+    [
+      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);' },
+      { file: 'supabase/migrations/10_c.sql', text: 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);\nALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
+    ],
+    ID,
+  );
+  assert.equal(own.mine.length, 1);
+  assert.equal(own.mine[0]!.severity, 'warning');
+  const plain = lintFiles(
+    [
+      { file: 'db/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
+      { file: 'db/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
+      { file: 'db/10_c.sql', text: 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
+    ],
+    ID,
+  );
+  assert.equal(plain.mine.length, 0);
+});
