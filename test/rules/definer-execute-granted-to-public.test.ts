@@ -905,3 +905,44 @@ END $$;
     assert.deepEqual(rows, [{ anon_definer: false, auth_definer: true, public_revoked: true, anon_invoker: true }]);
   });
 });
+
+// Calibration cal170 (flaviokosta79/crimedash): initialize_targets_schema() takes no argument and
+// only runs DDL on targets (ALTER TABLE … ADD COLUMN / ADD CONSTRAINT, CREATE INDEX), besides
+// catalog lookups: it was said to read public.targets and hand every caller "what its body returns
+// of it", which it never reads nor returns. It changes the table's definition as its owner.
+test("err (message): a no-argument definer that only alters a table (ALTER TABLE, CREATE INDEX; crimedash's initialize_targets_schema()) is said to alter it for whoever calls, not to read it; PGlite: anon may not alter the table itself (42501 must be owner), its call does, after REVOKE … FROM PUBLIC the call fails with 42501", async () => {
+  const sql = `CREATE TABLE public.targets (id int PRIMARY KEY, unit text);
+ALTER TABLE public.targets ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.initialize_targets_schema() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'targets' AND column_name = 'semester') THEN
+    ALTER TABLE public.targets ADD COLUMN semester integer NOT NULL DEFAULT 1;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE tablename = 'targets' AND indexname = 'idx_targets_semester') THEN
+    CREATE INDEX idx_targets_semester ON public.targets (semester);
+  END IF;
+  ALTER TABLE public.targets DROP CONSTRAINT IF EXISTS targets_unit_key;
+  ALTER TABLE public.targets ADD CONSTRAINT targets_unit_key UNIQUE (unit, semester);
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it alters public\.targets \(ALTER TABLE, CREATE INDEX\) as its owner for whoever calls it: a role that does not own it may not do that itself \(42501 must be owner of table\), yet through the function it may, as often as it likes, and revoking keeps that to the roles that need it \(T22\)/);
+  assert.doesNotMatch(mine[0]!.message, /reads public\.targets|what its body returns/);
+  // (a body that also reads the table's rows still says it reads it)
+  const reading = sql.replace('END $$;', () => '  PERFORM count(*) FROM public.targets;\nEND $$;');
+  assert.match(lintFiles([{ file: 'db/1.sql', text: reading }], ID).mine[0]!.message, /it reads public\.targets as its owner and never looks at who is calling/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, 'ALTER TABLE public.targets ADD COLUMN x int');
+    assert.ok(!own.ok && own.error.code === '42501' && /must be owner of table targets/.test(own.error.message), 'anon may not alter the table');
+    await q('SELECT public.initialize_targets_schema()');
+    await q('SELECT public.initialize_targets_schema()');
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = 'targets' AND column_name = 'semester')::int AS c, (SELECT count(*) FROM pg_indexes WHERE indexname IN ('idx_targets_semester', 'targets_unit_key'))::int AS i`), [{ c: 1, i: 2 }], "anon's calls added the column, the index and the constraint");
+    await q('REVOKE EXECUTE ON FUNCTION public.initialize_targets_schema() FROM PUBLIC');
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT public.initialize_targets_schema()'), '42501', 'permission denied for function initialize_targets_schema');
+  });
+});

@@ -1,4 +1,4 @@
-import { callsIn, stringConst, roleText } from '../analysis/ast.js';
+import { callsIn, relationsIn, stringConst, roleText } from '../analysis/ast.js';
 import { PG_CATALOG_NOT_PUBLIC, type Func, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
@@ -345,7 +345,8 @@ export const definerExecuteGrantedToPublic = defineRule({
       // (a table its body names that the migrations drop and do not make again: the body no longer
       // runs as written past it, machi-os's accept_pending_invites() after pending_invites was dropped)
       const gone = droppedNames(model, f);
-      const reads = ownerReads(f);
+      const altered = alteredOnly(model, f);
+      const reads = ownerReads(f).filter((k) => !altered.includes(k));
       const refreshes = onlyRefreshes(model, f);
       // (PUBLIC's EXECUTE revoked, then granted back by name: the message says so, not that it was never revoked)
       const back = grantedBackToPublic(model, f);
@@ -371,6 +372,13 @@ export const definerExecuteGrantedToPublic = defineRule({
                   // is the refresh itself, the view's query run again as its owner, as often as they like)
                   `and it runs with its owner's rights; it takes no argument and returns nothing, but it refreshes ${refreshes.views.slice(0, 3).join(', ')} as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes (a caller refreshing it itself fails with 42501 unless it owns the view or, from PostgreSQL 17, holds MAINTAIN on it)${
                     refreshes.locking.length ? `, and without CONCURRENTLY it holds an ACCESS EXCLUSIVE lock on ${refreshes.locking.slice(0, 3).join(', ')} until the caller's transaction ends, so every read of ${refreshes.locking.length > 1 ? 'them' : 'it'} waits meanwhile` : ''
+                  }, and revoking keeps that to the roles that need it (T22)`
+              : altered.length && !f.returnsTrigger
+                ? // (a body whose statements on a table change its definition, not its rows: crimedash's
+                  // initialize_targets_schema() adds columns, a constraint and an index to targets,
+                  // which only the table's owner may do: any caller does it through the function)
+                  `and it runs with its owner's rights; it takes no argument, but it alters ${altered.slice(0, 3).join(', ')} (${alterKinds(f)}) as its owner for whoever calls it: a role that does not own ${altered.length > 1 ? 'them' : 'it'} may not do that itself (42501 must be owner of table), yet through the function it may, as often as it likes${
+                    reads.length ? `, and it reads ${reads.slice(0, 3).join(', ')} as its owner` : ''
                   }, and revoking keeps that to the roles that need it (T22)`
               : reads.length && !f.returnsTrigger && !funcLooksAtCaller(model, f)
                 ? // (a body that reads as its owner and never looks at the caller answers every caller alike:
@@ -422,6 +430,41 @@ function onlyRefreshes(model: Model, f: Func): { views: string[]; locking: strin
   }
   // (nothing else read: the reads are the views refreshed)
   return [...f.reads].every((k) => views.includes(k)) ? { views, locking } : undefined;
+}
+
+/** Statements of a body that change a table's definition, not its rows, with how the message names them. */
+const ALTER_KINDS: Record<string, string> = { AlterTableStmt: 'ALTER TABLE', IndexStmt: 'CREATE INDEX' };
+
+/**
+ * The tables f's body names only as the table of an ALTER TABLE or CREATE INDEX (the model counts
+ * every relation a body's statements name among its reads): it changes their definition as its
+ * owner and reads none of their rows. Empty when a statement of the body could not be read.
+ */
+function alteredOnly(model: Model, f: Func): string[] {
+  const body = f.body;
+  if (!body || body.errors.length || body.lexical || body.dynamicExecutes.length) return [];
+  const altered: string[] = [];
+  const named = new Set<string>();
+  for (const s of body.statements) {
+    const rel = ALTER_KINDS[s.kind] ? s.node?.relation : undefined;
+    if (rel?.relname) {
+      const k = model.funcRelKey(f, rel);
+      if (!altered.includes(k)) altered.push(k);
+      continue;
+    }
+    for (const r of relationsIn(s.node)) named.add(model.funcRelKey(f, r.node));
+  }
+  return altered.filter((k) => !named.has(k) && f.reads.has(k) && !f.writes.has(k) && model.tables.has(k));
+}
+
+/** How f's body alters tables: the kinds of its statements doing so, in order. */
+function alterKinds(f: Func): string {
+  const kinds: string[] = [];
+  for (const s of f.body?.statements ?? []) {
+    const kind = ALTER_KINDS[s.kind];
+    if (kind && s.node?.relation?.relname && !kinds.includes(kind)) kinds.push(kind);
+  }
+  return kinds.join(', ');
 }
 
 /**
