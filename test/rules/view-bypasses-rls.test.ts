@@ -762,3 +762,39 @@ GROUP BY s.id, s.name;
   assert.match(g[0]!.message, /sees all rows \(T18\)/);
   assert.doesNotMatch(g[0]!.message, /figures/);
 });
+
+// Calibration cal170 (sortavo/raffle-builder): mv_admin_stats is `SELECT (SELECT COUNT(*) FROM
+// organizations) AS total_organizations, …, (SELECT COALESCE(SUM(order_total), 0) FROM orders …),
+// NOW() AS refreshed_at`: no FROM, one row of counts and sums computed by scalar sub-selects. It was
+// said to store "rows of public.organizations, …" that every role selecting from it reads; it
+// stores one row of figures over them.
+test("err: a materialized view with no FROM whose select list is scalar sub-selects that aggregate (raffle-builder's mv_admin_stats) stores figures, not rows: said so; PGlite: authenticated, shown 1 row of the table, reads counts over all of them", async () => {
+  const sql = `CREATE TABLE public.organizations (id int PRIMARY KEY, owner text NOT NULL, subscription_status text);
+ALTER TABLE public.organizations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_org ON public.organizations FOR SELECT TO authenticated USING (owner = current_user);
+GRANT SELECT ON public.organizations TO authenticated;
+CREATE MATERIALIZED VIEW public.mv_admin_stats AS
+SELECT
+  (SELECT COUNT(*) FROM public.organizations) AS total_organizations,
+  (SELECT COUNT(*) FROM public.organizations WHERE subscription_status = 'active') AS active_subscriptions,
+  (SELECT COALESCE(SUM(id), 0) FROM public.organizations) AS id_sum,
+  EXISTS (SELECT 1 FROM public.organizations WHERE subscription_status = 'trial') AS any_trial,
+  NOW() AS refreshed_at;
+GRANT SELECT ON public.mv_admin_stats TO authenticated;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.match(mine[0]!.message, /^Materialized view public\.mv_admin_stats stores figures its query computes over the rows of public\.organizations \(a GROUP BY or aggregates, not the rows themselves\)/);
+  assert.doesNotMatch(mine[0]!.message, /stores rows of/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(`INSERT INTO public.organizations VALUES (1, 'authenticated', 'active'), (2, 'someone', 'active'), (3, 'someone', 'trial')`);
+    await q(sql.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.organizations'), 1, 'the table: its own organization');
+    assert.deepEqual(await q('SELECT total_organizations::int AS t, active_subscriptions::int AS a, id_sum::int AS s, any_trial FROM public.mv_admin_stats'), [{ t: 3, a: 2, s: 6, any_trial: true }], 'one row of figures over every organization, none of its rows');
+  });
+  // a scalar sub-select that picks a value of a row (no aggregate): the stored row holds the table's values
+  const value = sql.replace("(SELECT COALESCE(SUM(id), 0) FROM public.organizations) AS id_sum", "(SELECT owner FROM public.organizations ORDER BY id LIMIT 1) AS first_owner");
+  assert.match(lintFiles([{ file: 'db/1.sql', text: value }], ID).mine[0]!.message, /^Materialized view public\.mv_admin_stats stores rows of public\.organizations/);
+});

@@ -194,6 +194,20 @@ function aggregates(q: Node): boolean {
   if (!s) return false;
   if (s.op && s.op !== 'SETOP_NONE') return aggregates({ SelectStmt: s.larg }) && aggregates({ SelectStmt: s.rarg });
   if ((s.groupClause as Node[] | undefined)?.length) return true;
+  // (no FROM: the one row it gives holds what its sub-selects compute; when each is a scalar
+  // sub-select that aggregates, or an EXISTS, that row is figures, not one of the rows read:
+  // sortavo/raffle-builder's mv_admin_stats, `SELECT (SELECT COUNT(*) FROM organizations) AS …, …, NOW()`)
+  if (!(s.fromClause as Node[] | undefined)?.length && (s.targetList as Node[] | undefined)?.length) {
+    let subs = 0;
+    let figures = true;
+    walk(s.targetList, (k, v) => {
+      if (k !== 'SubLink') return undefined;
+      subs++;
+      if (v.subLinkType !== 'EXISTS_SUBLINK' && !(v.subLinkType === 'EXPR_SUBLINK' && aggregates(v.subselect))) figures = false;
+      return false;
+    });
+    if (subs > 0 && figures) return true;
+  }
   let found = false;
   walk(s.targetList, (k, v) => {
     if (found || k === 'SubLink') return false;
