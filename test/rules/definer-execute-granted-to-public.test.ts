@@ -946,3 +946,49 @@ END $$;
     await expectPgError(q('SELECT public.initialize_targets_schema()'), '42501', 'permission denied for function initialize_targets_schema');
   });
 });
+
+// Calibration cal170 (sortavo/raffle-builder): refresh_raffle_stats() refreshes raffle_stats_mv and
+// returns when and how long (`RETURNS TABLE (refreshed_at timestamptz, duration_ms integer)`, from
+// clock_timestamp()): it was said to read the view as its owner and hand every caller "what its body
+// returns of it", which is no row of the view.
+test("err (message): a no-argument definer that refreshes a materialized view and returns only its own timing (raffle-builder's refresh_raffle_stats()) is said to refresh it for whoever calls, not to read it; PGlite: anon may not refresh it itself (42501), its call does and returns a duration, no row of the view", async () => {
+  const sql = `CREATE TABLE public.orders (id int PRIMARY KEY, amount int NOT NULL);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE MATERIALIZED VIEW public.mv_order_totals AS SELECT 1 AS id, count(*)::int AS n FROM public.orders;
+GRANT SELECT ON public.mv_order_totals TO anon;
+CREATE FUNCTION public.refresh_order_totals() RETURNS TABLE (refreshed_at timestamptz, duration_ms integer) LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  v_start timestamptz;
+  v_end timestamptz;
+BEGIN
+  v_start := clock_timestamp();
+  REFRESH MATERIALIZED VIEW public.mv_order_totals;
+  v_end := clock_timestamp();
+  RETURN QUERY SELECT v_end, (EXTRACT(EPOCH FROM (v_end - v_start)) * 1000)::integer;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, returns nothing it reads from a table, but it refreshes public\.mv_order_totals as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes/);
+  assert.doesNotMatch(mine[0]!.message, /reads public\.mv_order_totals|what its body returns|returns nothing,/);
+  // (a body that also returns the view's rows still reads it)
+  const returning = sql.replace('RETURN QUERY SELECT v_end, (EXTRACT(EPOCH FROM (v_end - v_start)) * 1000)::integer;', 'RETURN QUERY SELECT v_end, n FROM public.mv_order_totals;');
+  assert.match(lintFiles([{ file: 'db/1.sql', text: returning }], ID).mine[0]!.message, /it reads public\.mv_order_totals as its owner and never looks at who is calling/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('INSERT INTO public.orders VALUES (1, 10), (2, 32)');
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT n FROM public.mv_order_totals'), [{ n: 0 }]);
+    const own = await tryQuery(q, 'REFRESH MATERIALIZED VIEW public.mv_order_totals');
+    assert.ok(!own.ok && own.error.code === '42501', 'anon may not refresh it itself');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('INSERT INTO public.orders VALUES (1, 10), (2, 32)');
+    await q('SET ROLE anon');
+    const r = await q('SELECT * FROM public.refresh_order_totals()');
+    assert.equal(r.length, 1);
+    assert.deepEqual(Object.keys(r[0]!).sort(), ['duration_ms', 'refreshed_at'], 'it returns its timing, no column of the view');
+    assert.deepEqual(await q('SELECT n FROM public.mv_order_totals'), [{ n: 2 }], "anon's call refreshed it");
+  });
+});

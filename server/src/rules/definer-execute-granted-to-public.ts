@@ -368,9 +368,9 @@ export const definerExecuteGrantedToPublic = defineRule({
                   // Supabase's auth.users without CASCADE: its identities reference it, 0A000)
                   `and it runs with its owner's rights; it takes no argument, but it empties ${emptied.slice(0, 3).join(', ')} with TRUNCATE as its owner for whoever calls it (every row, whatever the policies let the caller see or delete: row-level security does not apply to TRUNCATE, and the caller needs no TRUNCATE privilege of its own), and revoking keeps that to the roles that need it (their call then fails with 42501 permission denied for function; T22)`
               : refreshes
-                ? // (a body that only refreshes materialized views returns nothing: what a caller gets
+                ? // (a body that only refreshes materialized views returns nothing of a table: what a caller gets
                   // is the refresh itself, the view's query run again as its owner, as often as they like)
-                  `and it runs with its owner's rights; it takes no argument and returns nothing, but it refreshes ${refreshes.views.slice(0, 3).join(', ')} as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes (a caller refreshing it itself fails with 42501 unless it owns the view or, from PostgreSQL 17, holds MAINTAIN on it)${
+                  `and it runs with its owner's rights; it takes no argument${refreshes.returnsNothing ? ' and returns nothing' : ', returns nothing it reads from a table'}, but it refreshes ${refreshes.views.slice(0, 3).join(', ')} as its owner for whoever calls it: REFRESH MATERIALIZED VIEW runs the view's query again over the tables it reads, as often as any caller likes (a caller refreshing it itself fails with 42501 unless it owns the view or, from PostgreSQL 17, holds MAINTAIN on it)${
                     refreshes.locking.length ? `, and without CONCURRENTLY it holds an ACCESS EXCLUSIVE lock on ${refreshes.locking.slice(0, 3).join(', ')} until the caller's transaction ends, so every read of ${refreshes.locking.length > 1 ? 'them' : 'it'} waits meanwhile` : ''
                   }, and revoking keeps that to the roles that need it (T22)`
               : altered.length && !f.returnsTrigger
@@ -409,19 +409,23 @@ export const definerExecuteGrantedToPublic = defineRule({
 });
 
 /**
- * The materialized views f refreshes, when refreshing them is all it does (every statement of its
- * body a REFRESH MATERIALIZED VIEW, WITH NO DATA none, and it returns nothing), with those refreshed
+ * The materialized views f refreshes, when refreshing them is all it does with tables (every
+ * statement of its body a REFRESH MATERIALIZED VIEW, WITH NO DATA none, or one that reads no
+ * relation and calls no function of the workspace; `returnsNothing` when it returns void), with those refreshed
  * without CONCURRENTLY (`locking`: PostgreSQL holds an ACCESS EXCLUSIVE lock on them until the
  * transaction ends; CONCURRENTLY takes an EXCLUSIVE one, which lets reads go on).
  */
-function onlyRefreshes(model: Model, f: Func): { views: string[]; locking: string[] } | undefined {
+function onlyRefreshes(model: Model, f: Func): { views: string[]; locking: string[]; returnsNothing: boolean } | undefined {
   const body = f.body;
   if (!body || body.errors.length || body.lexical || body.dynamicExecutes.length || body.statements.length === 0 || f.writes.size || f.truncates.size) return undefined;
-  if (!(f.isProcedure || f.returnType === 'void')) return undefined;
   const views: string[] = [];
   const locking: string[] = [];
   for (const s of body.statements) {
     const rel = s.node?.relation;
+    // (a statement reading no relation and calling none of the workspace's functions: what it
+    // computes comes from no table, as raffle-builder's refresh_raffle_stats() timing its refresh,
+    // `v_start := clock_timestamp()` … `RETURN QUERY SELECT v_end, …`)
+    if (s.kind !== 'RefreshMatViewStmt' && relationsIn(s.node).length === 0 && callsIn(s.node).every((c) => !model.findFunction(c.name, c.args.length))) continue;
     if (s.kind !== 'RefreshMatViewStmt' || s.node.skipData || typeof rel?.relname !== 'string') return undefined;
     const key = [...f.reads].find((k) => k === (rel.schemaname ? `${rel.schemaname}.${rel.relname}` : k.slice(k.indexOf('.') + 1) === rel.relname ? k : undefined));
     if (!key) return undefined;
@@ -429,7 +433,7 @@ function onlyRefreshes(model: Model, f: Func): { views: string[]; locking: strin
     if (!s.node.concurrent && !locking.includes(key)) locking.push(key);
   }
   // (nothing else read: the reads are the views refreshed)
-  return [...f.reads].every((k) => views.includes(k)) ? { views, locking } : undefined;
+  return views.length && [...f.reads].every((k) => views.includes(k)) ? { views, locking, returnsNothing: f.isProcedure || f.returnType === 'void' } : undefined;
 }
 
 /** Statements of a body that change a table's definition, not its rows, with how the message names them. */
