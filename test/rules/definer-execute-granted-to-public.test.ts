@@ -937,6 +937,8 @@ END $$;
     await q('SET ROLE anon');
     const own = await tryQuery(q, 'ALTER TABLE public.targets ADD COLUMN x int');
     assert.ok(!own.ok && own.error.code === '42501' && /must be owner of table targets/.test(own.error.message), 'anon may not alter the table');
+    const index = await tryQuery(q, 'CREATE INDEX anon_idx ON public.targets (unit)');
+    assert.ok(!index.ok && index.error.code === '42501' && /must be owner of table targets/.test(index.error.message), 'nor index it');
     await q('SELECT public.initialize_targets_schema()');
     await q('SELECT public.initialize_targets_schema()');
     await q('RESET ROLE');
