@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, ensureRoles, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 
@@ -896,5 +896,33 @@ test("err: outside a Supabase layout, migrations calling auth.uid() (imake's Dri
     await q(`SET ROLE anon`);
     await q(`INSERT INTO jobs VALUES (1, 'x')`);
     assert.equal(await count(q, 'jobs'), 1, 'anon writes and reads every row: no RLS');
+  });
+});
+
+test("err: an ENABLE only in a file the Drizzle journal does not list (Yersimo/tempo-platform: 0001_rls_policies.sql beside a journal naming 0000 alone): not replayed, and the message says where it is and why it does not count, instead of seeming not to have seen it; PGlite: the journal's files leave RLS off, the unlisted file run by other means turns it on", async () => {
+  const files = [
+    { file: 'drizzle/0000_init.sql', text: 'CREATE TABLE "goals" ("id" bigint PRIMARY KEY, "org_id" uuid NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "notes" ("id" bigint PRIMARY KEY);\n' },
+    { file: 'drizzle/0001_rls_policies.sql', text: 'ALTER TABLE goals ENABLE ROW LEVEL SECURITY;\nCREATE POLICY goals_org ON goals USING (org_id = nullif(current_setting(\'app.current_org_id\', true), \'\')::uuid);\n' },
+  ];
+  const journal = { folder: 'drizzle/', source: 'drizzle/meta/_journal.json', tags: ['0000_init'] };
+  const { ws, mine } = lintFiles(files, ID, undefined, [journal]);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['"goals"', '"notes"']);
+  const goals = mine.find((f) => f.message.includes('public.goals'))!;
+  assert.match(
+    goals.message,
+    /no policy can filter them\. Its ALTER TABLE … ENABLE ROW LEVEL SECURITY, at 0001_rls_policies\.sql:1, is in one of the files of a Drizzle Kit migrations folder that its drizzle\/meta\/_journal\.json does not list: drizzle-kit migrate never applies them, and the lint does not replay it either: where that file is run by other means, the table has RLS\. Add ALTER TABLE /,
+  );
+  assert.equal(nestedParentheses(goals.message), undefined);
+  // (a table no file enables: the message as before)
+  assert.doesNotMatch(mine.find((f) => f.message.includes('public.notes'))!.message, /one of the files/);
+  // (listed in the journal: replayed, RLS on, no finding for goals)
+  const listed = lintFiles(files, ID, undefined, [{ ...journal, tags: ['0000_init', '0001_rls_policies'] }]);
+  assert.deepEqual(listed.mine.map((f) => f.message.includes('public.notes')), [true]);
+  await inRollback(await getDb(), async (q) => {
+    const rls = async () => (await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'goals'::regclass`))[0]!.relrowsecurity;
+    await asOwner(q, files[0]!.text.split('--> statement-breakpoint').join('\n'));
+    assert.equal(await rls(), false, "drizzle's migrator runs the journal's files only: RLS stays off");
+    await asOwner(q, files[1]!.text);
+    assert.equal(await rls(), true, 'the unlisted file, run by other means, enables it');
   });
 });

@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { apiUsesSchema, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
+import { apiUsesSchema, enabledInUnappliedFile, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -204,6 +204,8 @@ export const rlsNotEnabled = defineRule({
       const force = forceMatters(model, t);
       const fix = enableRlsFix(name, force);
       const add = t.renamed ? `${tableName(model, t, t.renamed)} (named ${name} where it is created)` : name;
+      // (an ENABLE the replay leaves out with its file, as the migration tool does: said where it is)
+      const unapplied = enabledInUnappliedFile(model, t);
       report({
         file: t.nameLoc.file,
         start: t.nameLoc.start,
@@ -218,10 +220,10 @@ export const rlsNotEnabled = defineRule({
               : `${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
                 // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
                 (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ')) +
-            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${roleText(granted.role)}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
+            `${unapplied}Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${roleText(granted.role)}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
-            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.`,
+            `${unapplied}Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
         // role, which uses the table today, would get no row and every write would fail)
         fixes: granted
