@@ -11,6 +11,11 @@ const ID = 'migration-numbers-unpadded';
 before(initParser);
 after(closeAll);
 
+/** The rule's findings in a workspace of these files (path → text). */
+function lintMigrations(files: Record<string, string>) {
+  return lintFiles(Object.entries(files).map(([file, text]) => ({ file, text })), ID);
+}
+
 /** Runs the workspace's files in name order, compared character by character, as the tools do. */
 async function runInNameOrder(q: Q, ws: Workspace): Promise<void> {
   await q('CREATE ROLE app_user_mnu NOLOGIN').catch(() => undefined);
@@ -41,24 +46,18 @@ test('ok: padded numbers (Valid example): name order is number order, and the mi
 });
 
 test('err: the Supabase CLI too (file name order); with no dependency it is a warning on the first migration run early', () => {
-  const dep = lintFiles(
-    [
-      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/10_rls.sql', text: 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
-    ],
-    ID,
-  );
+  const dep = lintMigrations({
+    'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
+    'supabase/migrations/10_rls.sql': 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;',
+  });
   assert.equal(dep.mine.length, 1);
   assert.match(dep.mine[0]!.message, /^supabase db reset, start and db push apply the files of supabase\/migrations in file name order.*: 10_rls\.sql runs before 1_init\.sql and 2_b\.sql\. On a new database it fails here: this statement names public\.b, which 2_b\.sql creates/);
-  const none = lintFiles(
-    [
-      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/10_c.sql', text: 'CREATE TABLE public.c (id int PRIMARY KEY);' },
-    ],
-    ID,
-  );
+  const none = lintMigrations({
+    'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
+    'supabase/migrations/10_c.sql': 'CREATE TABLE public.c (id int PRIMARY KEY);',
+  });
   assert.equal(none.mine.length, 1);
   assert.equal(none.mine[0]!.severity, 'warning');
   assert.equal(none.mine[0]!.file, 'supabase/migrations/10_c.sql');
@@ -66,32 +65,23 @@ test('err: the Supabase CLI too (file name order); with no dependency it is a wa
 });
 
 test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a migration that creates what it names itself, other folders', () => {
-  const disagree = lintFiles(
-    [
-      { file: 'prisma/migrations/0_init/migration.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
-      { file: 'prisma/migrations/1_rls/migration.sql', text: 'ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;' },
-      { file: 'prisma/migrations/10_x/migration.sql', text: 'ALTER TABLE public.a FORCE ROW LEVEL SECURITY;' },
-    ],
-    ID,
-  );
+  const disagree = lintMigrations({
+    'prisma/migrations/0_init/migration.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'prisma/migrations/1_rls/migration.sql': 'ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;',
+    'prisma/migrations/10_x/migration.sql': 'ALTER TABLE public.a FORCE ROW LEVEL SECURITY;',
+  });
   assert.equal(disagree.mine.length, 0);
-  const own = lintFiles(
-    [
-      { file: 'supabase/migrations/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/2_b.sql', text: 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);' },
-      { file: 'supabase/migrations/10_c.sql', text: 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);\nALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
-    ],
-    ID,
-  );
+  const own = lintMigrations({
+    'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'supabase/migrations/2_b.sql': 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);',
+    'supabase/migrations/10_c.sql': 'CREATE TABLE IF NOT EXISTS public.b (id int PRIMARY KEY);\nALTER TABLE public.b ENABLE ROW LEVEL SECURITY;',
+  });
   assert.equal(own.mine.length, 1);
   assert.equal(own.mine[0]!.severity, 'warning');
-  const plain = lintFiles(
-    [
-      { file: 'db/1_init.sql', text: 'CREATE TABLE public.a (id int PRIMARY KEY);' },
-      { file: 'db/2_b.sql', text: 'CREATE TABLE public.b (id int PRIMARY KEY);' },
-      { file: 'db/10_c.sql', text: 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;' },
-    ],
-    ID,
-  );
+  const plain = lintMigrations({
+    'db/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'db/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
+    'db/10_c.sql': 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;',
+  });
   assert.equal(plain.mine.length, 0);
 });
