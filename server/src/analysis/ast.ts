@@ -707,6 +707,23 @@ export function stringConst(n: Node): string | undefined {
   return typeof inner === 'string' ? inner : undefined;
 }
 
+/** The relation (its RangeVar) a CREATE TABLE, CREATE TABLE AS / MATERIALIZED VIEW, CREATE VIEW or CREATE FOREIGN TABLE statement makes. */
+export function madeRelation(stmt: { kind: string; node: Node }): Node | undefined {
+  const n = stmt.node;
+  switch (stmt.kind) {
+    case 'CreateStmt':
+      return n?.relation;
+    case 'ViewStmt':
+      return n?.view;
+    case 'CreateTableAsStmt':
+      return n?.into?.rel;
+    case 'CreateForeignTableStmt':
+      return n?.base?.relation;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`,
  * or a psql variable: `:schema.docs`, `:"name"`, `@extschema@.t`) starting at `start`.

@@ -8,6 +8,7 @@
 // by its place). Pure: paths in, groups out.
 import picomatch from 'picomatch';
 import { isRollbackFile, isSupabaseTestFile } from './model.js';
+import { madeRelation } from './ast.js';
 import { nameParts } from './parse.js';
 import { counted } from './words.js';
 import type { Node, ParsedFile } from './types.js';
@@ -149,7 +150,7 @@ const refsCache = new WeakMap<ParsedFile, RelationRefs>();
 
 /**
  * What a parsed file creates and names (its statements' trees, function bodies left aside):
- * CREATE TABLE / VIEW / TABLE AS and RENAME TO make a relation, CREATE SCHEMA a schema, CREATE
+ * CREATE TABLE / VIEW / TABLE AS / FOREIGN TABLE and RENAME TO make a relation, CREATE SCHEMA a schema, CREATE
  * FUNCTION a function, CREATE ROLE a role; every other relation, a relation's schema, a called
  * function and a role a policy or GRANT names is used (ALTER TABLE, CREATE POLICY ON … TO r,
  * REFERENCES, a view's query, INSERT INTO, `app.tenant()`…).
@@ -161,7 +162,7 @@ export function relationRefs(file: ParsedFile): RelationRefs {
   const uses = new Set<string>();
   for (const s of file.statements) {
     const n = s.node as Node;
-    const made = s.kind === 'CreateStmt' ? n?.relation : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
+    const made = madeRelation(s);
     if (made?.relname) creates.add(`t:${made.relname}`);
     // (ALTER TABLE … RENAME TO makes a name: `"Organizations"` renamed `organizations`)
     if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && n?.newname) creates.add(`t:${n.newname}`);

@@ -10,7 +10,7 @@
 // (hover/definition touch one file), the names of every file (references) and the policy
 // callers (function hover) on first use too. Requests then look up a sorted array or a map.
 import type { Func, Model, Policy, PolicyCommand, Table, Trigger, View } from './model.js';
-import { callsIn, identEnd, roleText } from './ast.js';
+import { callsIn, identEnd, madeRelation, roleText } from './ast.js';
 import { nameParts, walk } from './parse.js';
 import { exprText, policyExprs } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
@@ -51,7 +51,7 @@ function statementRefs(text: string, stmt: Statement): RawRef[] {
   if (hit && hit.start === stmt.start) return hit.refs;
   const out: RawRef[] = [];
   const n = stmt.node;
-  const defNode = stmt.kind === 'CreateStmt' ? n?.relation : stmt.kind === 'ViewStmt' ? n?.view : stmt.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
+  const defNode = madeRelation(stmt);
   const collect = (root: Node, owner: Statement) => {
     walk(root, (key, v) => {
       if (key === 'FuncCall' && typeof v.location === 'number' && v.location >= 0) {

@@ -1,4 +1,4 @@
-import { identEnd } from '../analysis/ast.js';
+import { identEnd, madeRelation } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { notReplayedReason, type Model } from '../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
@@ -172,17 +172,16 @@ function relationsNamed(node: Node): Node[] {
   return out;
 }
 
-/** The relation a CREATE TABLE, CREATE TABLE AS, CREATE VIEW or CREATE FOREIGN TABLE statement makes. */
+/** The relation a statement of the file itself makes (madeRelation), as a key. */
 function madeBy(model: Model, s: ParsedFile['statements'][number]): string | undefined {
-  const n = s.node;
-  const rv = s.kind === 'CreateStmt' ? n.relation : s.kind === 'ViewStmt' ? n.view : s.kind === 'CreateTableAsStmt' ? n.into?.rel : s.kind === 'CreateForeignTableStmt' ? n.base?.relation : undefined;
+  const rv = s.origin === 'file' ? madeRelation(s) : undefined;
   return rv?.relname ? model.key([rv.schemaname, rv.relname]) : undefined;
 }
 
 function madeIn(model: Model, pf: ParsedFile): string[] {
   const out: string[] = [];
   for (const s of pf.statements) {
-    const k = s.origin === 'file' ? madeBy(model, s) : undefined;
+    const k = madeBy(model, s);
     if (k) out.push(k);
   }
   return out;
