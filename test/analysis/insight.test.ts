@@ -126,6 +126,15 @@ describe('navigation', () => {
     assert.deepEqual(refs, ['1_tables.sql:3', '1_tables.sql:4', '1_tables.sql:7', '2_functions.sql:3', '3_policies.sql:2', '3_policies.sql:3', '3_policies.sql:4', '3_policies.sql:5']);
     assert.equal(referencesOf(m, ref, true).length, 9);
   });
+
+  test('ok: a foreign table: its CREATE FOREIGN TABLE name is the declaration, left out of references without it', () => {
+    const text = "-- données 日本 🎉\nCREATE FOREIGN TABLE public.rates (code text, rate numeric) SERVER fx;\nGRANT SELECT ON public.rates TO web;\nCREATE VIEW public.v AS SELECT * FROM public.rates;\n";
+    const m = model({ 'f.sql': text });
+    const decl = refAt(m, 'f.sql', text.indexOf('public.rates') + 1)!;
+    assert.equal(decl.definition, true);
+    assert.deepEqual(referencesOf(m, decl, true).map((l) => text.slice(0, l.start).split('\n').length), [2, 3, 4]);
+    assert.deepEqual(referencesOf(m, decl, false).map((l) => text.slice(0, l.start).split('\n').length), [3, 4]);
+  });
 });
 
 describe('CodeLens and symbols', () => {
