@@ -185,6 +185,23 @@ describe('exit codes and errors', () => {
     assert.equal(m.code, 2);
     assert.match(m.stderr, /cannot read bad\.sql: not valid UTF-8/);
   });
+  test('err: migrations written in another language that set up RLS are named: no SQL at all (exit 2), beside SQL (a warning), or given as a file (cannot lint it)', () => {
+    const exs = 'defmodule App.Repo.Migrations.Rls do\n  use Ecto.Migration\n  def up, do: execute("ALTER TABLE posts ENABLE ROW LEVEL SECURITY")\nend\n';
+    const py = 'from django.db import migrations\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL("CREATE POLICY p ON posts USING (true)")]\n';
+    const only = fixture({ 'priv/repo/migrations/20240101_rls.exs': exs, 'priv/repo/migrations/20231231_init.exs': 'defmodule X do\nend\n' });
+    const r = run(only, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no SQL files in \. \(.*\); 1 migration written in another language sets up row-level security \(priv\/repo\/migrations\/20240101_rls\.exs\), and pg-rls-lint reads SQL files only: its policies are not linted\. Lint a schema dump of the migrated database \(pg_dump --schema-only > schema\.sql\)/);
+    const beside = fixture({ 'scripts/init.sql': NO_RLS, 'tenants/migrations/0002_rls.py': py });
+    const b = run(beside, ['.', '--format', 'json']);
+    assert.equal(b.code, 0);
+    assert.equal(JSON.parse(b.stdout).files.length, 1);
+    assert.match(b.stderr, /1 migration written in another language sets up row-level security \(tenants\/migrations\/0002_rls\.py\)/);
+    const given = run(only, ['priv/repo/migrations/20240101_rls.exs']);
+    assert.equal(given.code, 2);
+    assert.match(given.stderr, /cannot lint priv\/repo\/migrations\/20240101_rls\.exs: an Elixir \(Ecto\) file, not SQL: pg-rls-lint reads SQL files only/);
+    assert.doesNotMatch(given.stdout, /syntax-error/);
+  });
   test('err: unknown rule in --rule, unknown flag, bad format', () => {
     const dir = fixture({ '1.sql': NO_RLS });
     assert.match(run(dir, ['--rule', 'nope=off']).stderr, /unknown rule "nope" \(known: .*rls-not-enabled/);

@@ -6,10 +6,11 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { changelogsUnder, discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { changelogsUnder, discoverFiles, otherLanguageMigrations, otherLanguageOf, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
+import { counted } from '../analysis/words.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
 export class CliError extends Error {}
@@ -114,7 +115,7 @@ async function directoryFiles(abs: string, cwd: string, config: Config, log: (me
  * project whose SQL is all in its changelogs' <sql> changes, alone or beside SQL files that are
  * not its own (test fixtures, init scripts) in folders far from its changelogs.
  */
-export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<{ files: string[]; changelogs: string[] }> {
+export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<{ files: string[]; changelogs: string[]; dirs: string[] }> {
   const out = new Set<string>();
   const dirs: string[] = [];
   const given = paths.length ? paths : ['.'];
@@ -146,15 +147,28 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
   // (directories only, as a glob that matches nothing is refused above: a wrong path or include
   // must not pass as a clean lint)
   if (out.size === 0) {
-    if (changelogs.length === 0) throw noSqlFiles(given, config);
-    return { files: [], changelogs };
+    if (changelogs.length === 0) throw noSqlFiles(given, config, [], await otherMigrations(cwd, dirs));
+    return { files: [], changelogs, dirs };
   }
-  return { files: [...out], changelogs };
+  return { files: [...out], changelogs, dirs };
+}
+
+/** The migrations under the directories written in another language that set up row-level security (io/files.ts otherLanguageMigrations), as shown. */
+async function otherMigrations(cwd: string, dirs: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const d of dirs) for (const f of await otherLanguageMigrations(d)) out.add(toDisplay(cwd, f));
+  return [...out];
+}
+
+/** What the CLI says of migrations in another language that set up row-level security (otherMigrations): not linted, and what to do. */
+function otherMigrationsText(others: readonly string[]): string {
+  const shown = others.length > 3 ? `${others.slice(0, 3).join(', ')} …` : others.join(', ');
+  return `${counted(others.length, 'migration')} written in another language ${others.length === 1 ? 'sets' : 'set'} up row-level security (${shown}), and pg-rls-lint reads SQL files only: ${others.length === 1 ? 'its' : 'their'} policies are not linted. Lint a schema dump of the migrated database (pg_dump --schema-only > schema.sql), or keep that SQL in .sql files`;
 }
 
 /** The usage error for paths that give no SQL to lint (`changelogs`: the Liquibase changelogs found, none holding SQL of its own). */
-export function noSqlFiles(given: readonly string[], config: Config, changelogs: readonly string[] = []): CliError {
-  const also = changelogs.length ? `; nor SQL of their own in the Liquibase changelogs ${changelogs.join(', ')}` : '';
+export function noSqlFiles(given: readonly string[], config: Config, changelogs: readonly string[] = [], others: readonly string[] = []): CliError {
+  const also = (changelogs.length ? `; nor SQL of their own in the Liquibase changelogs ${changelogs.join(', ')}` : '') + (others.length ? `; ${otherMigrationsText(others)}` : '');
   return new CliError(`no SQL files in ${given.length ? given.join(', ') : '.'} (include: ${config.include.join(', ') || 'none'}${config.exclude.length ? `; exclude: ${config.exclude.join(', ')}` : ''}; node_modules and .git are skipped)${also}`);
 }
 
@@ -164,7 +178,9 @@ export async function readFiles(cwd: string, absolute: string[], base = cwd): Pr
   const unreadable: LintRun['unreadable'] = [];
   for (const abs of absolute) {
     const read = await readTextFile(abs);
-    if (read.ok) files.push({ path: toDisplay(base, abs), absolute: abs, text: read.text });
+    const language = otherLanguageOf(abs);
+    if (language) unreadable.push({ path: toDisplay(cwd, abs), reason: `${/^[AEIOU]/.test(language) ? 'an' : 'a'} ${language} file, not SQL: pg-rls-lint reads SQL files only` });
+    else if (read.ok) files.push({ path: toDisplay(base, abs), absolute: abs, text: read.text });
     else unreadable.push({ path: toDisplay(cwd, abs), reason: read.reason });
   }
   return { files, unreadable };
@@ -249,7 +265,9 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const changelogs = await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base, collected.changelogs);
   // (a changelog holding SQL of its own is linted too: its parts' findings are its)
   for (const c of changelogs) if (!files.some((f) => f.path === c.path)) files.push({ path: c.path, absolute: c.absolute, text: c.text, findings: [] });
-  if (files.length === 0 && read.unreadable.length === 0) throw noSqlFiles(options.paths, config, collected.changelogs.map((c) => toDisplay(options.cwd, c)));
+  const others = await otherMigrations(options.cwd, collected.dirs);
+  if (files.length === 0 && read.unreadable.length === 0) throw noSqlFiles(options.paths, config, collected.changelogs.map((c) => toDisplay(options.cwd, c)), others);
+  if (others.length) options.warn?.(otherMigrationsText(others));
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {

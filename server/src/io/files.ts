@@ -426,6 +426,47 @@ export function namedLikeChangelog(path: string): boolean {
  * files (readLiquibaseChangelogs): a project's changelogs may lie far from the other SQL of its
  * repository (test fixtures, init scripts), or hold all of its SQL.
  */
+/** The languages of migration files written in something else than SQL, by extension (otherLanguageMigrations). */
+const OTHER_LANGUAGES: Readonly<Record<string, string>> = {
+  exs: 'Elixir (Ecto)',
+  ex: 'Elixir',
+  py: 'Python (Django, Alembic)',
+  rb: 'Ruby (Rails)',
+  js: 'JavaScript',
+  mjs: 'JavaScript',
+  cjs: 'JavaScript',
+  ts: 'TypeScript',
+  go: 'Go',
+  java: 'Java',
+  kt: 'Kotlin',
+  cs: 'C#',
+  php: 'PHP',
+};
+
+/** The language a file is written in when its extension names one other than SQL (a migration of Ecto, Django, Rails, knex …). */
+export function otherLanguageOf(file: string): string | undefined {
+  const dot = file.lastIndexOf('.');
+  if (dot < 0 || /\.d\.ts$/i.test(file)) return undefined;
+  return OTHER_LANGUAGES[file.slice(dot + 1).toLowerCase()];
+}
+
+/**
+ * The migrations under `dir` written in another language that set up row-level security (their
+ * text says CREATE POLICY or ROW LEVEL SECURITY: Ecto's execute("…"), Django's RunSQL, Rails'
+ * execute, knex's raw, a TypeORM queryRunner.query): SQL the lint never sees, which the CLI
+ * tells of. Files in a `migrations`, `migrate` or Alembic `versions` folder; at most `limit` read.
+ */
+export async function otherLanguageMigrations(dir: string, limit = 2000): Promise<string[]> {
+  const exts = Object.keys(OTHER_LANGUAGES).join(',');
+  const found = await glob([`**/migrations/**/*.{${exts}}`, `**/migrate/**/*.{${exts}}`, '**/versions/**/*.py'], { cwd: dir, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**', '**/*.d.ts'] });
+  const out: string[] = [];
+  for (const f of found.sort().slice(0, limit)) {
+    const text = await readFile(f, 'utf8').catch(() => '');
+    if (/\bcreate\s+policy\b|\brow\s+level\s+security\b/i.test(text)) out.push(f);
+  }
+  return out;
+}
+
 export async function changelogsUnder(dir: string): Promise<string[]> {
   const names = await glob(CHANGELOG_NAMES.map((n) => `**/${n}`), { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
   const out: string[] = [];
