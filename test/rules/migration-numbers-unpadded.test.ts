@@ -27,7 +27,7 @@ test('err: prisma applies 10_posts_rls before 2_posts: its ALTER TABLE fails wit
   assert.equal(finding.file, 'prisma/migrations/10_posts_rls/migration.sql');
   assert.equal(finding.severity, 'error');
   assert.equal(textAt(ws, finding), 'public.posts');
-  assert.match(finding.message, /^prisma migrate deploy .* applies the migration folders in name order, compared character by character .*: 10_posts_rls runs before 2_posts\. On a new database it fails here: this statement names public\.posts, which 2_posts creates, so PostgreSQL raises 42P01 relation "public\.posts" does not exist/);
+  assert.match(finding.message, /^prisma migrate deploy .* applies the migration folders in name order, compared character by character .*: 10_posts_rls runs before 2_posts\. On a new database 10_posts_rls fails, here at the latest: this statement names public\.posts, which 2_posts creates only later, so PostgreSQL raises 42P01 relation "public\.posts" does not exist/);
   assert.match(finding.message, /pg-rls-lint replays them in numeric order/);
   assert.equal(finding.related[0]!.file, 'prisma/migrations/2_posts/migration.sql');
   assert.deepEqual(ws.files().sort(), ['prisma/migrations/10_posts_rls/migration.sql', 'prisma/migrations/1_init/migration.sql', 'prisma/migrations/2_posts/migration.sql']);
@@ -49,10 +49,10 @@ test('err: the Supabase CLI too (file name order); with no dependency it is a wa
   const dep = lintMigrations({
     'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
     'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
-    'supabase/migrations/10_rls.sql': 'ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;',
+    'supabase/migrations/10_rls.sql': 'ALTER TABLE b ENABLE ROW LEVEL SECURITY;',
   });
   assert.equal(dep.mine.length, 1);
-  assert.match(dep.mine[0]!.message, /^supabase db reset, start and db push apply the files of supabase\/migrations in file name order.*: 10_rls\.sql runs before 1_init\.sql and 2_b\.sql\. On a new database it fails here: this statement names public\.b, which 2_b\.sql creates/);
+  assert.match(dep.mine[0]!.message, /^supabase db reset, start and db push apply the files of supabase\/migrations in file name order.*: 10_rls\.sql runs before 1_init\.sql and 2_b\.sql\. On a new database 10_rls\.sql fails, here at the latest: this statement names public\.b, which 2_b\.sql creates only later, so PostgreSQL raises 42P01 relation \"b\" does not exist/);
   const none = lintMigrations({
     'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
     'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',

@@ -108,7 +108,7 @@ export const migrationNumbersUnpadded = defineRule({
       const others = early.length > 1 ? ` (${counted(early.length, 'migration')} of this folder run before lower-numbered ones: ${listOr(early.slice(0, 4).map((x) => x.a.name), 'and')}${early.length > 4 ? ' …' : ''})` : '';
       const head = `${how.runs} ${how.order}: ${a.name} runs before ${names}${others}.`;
       const effect = r.failure
-        ? ` On a new database it fails here: this statement names ${r.failure.relation}, which ${r.failure.by.name} creates, so PostgreSQL raises 42P01 relation "${r.failure.relation}" does not exist, and the migrations after it, with their policies and grants, are not applied.`
+        ? ` On a new database ${a.name} fails, here at the latest: this statement names ${r.failure.relation}, which ${r.failure.by.name} creates only later, so PostgreSQL raises 42P01 relation "${r.failure.written}" does not exist, and the migrations after it, with their policies and grants, are not applied.`
         : ' Where a migration run early uses what a lower-numbered one creates, a new database fails there (42P01).';
       const report1: Report = {
         file: a.pf.file,
@@ -129,6 +129,8 @@ interface Failure {
   overtaken: Migration[];
   by: Migration;
   relation: string;
+  /** the name as PostgreSQL's error quotes it: as written, schema-qualified or not */
+  written: string;
   created: Loc;
 }
 
@@ -156,7 +158,7 @@ function firstFailure(model: Model, byName: Migration[], early: Array<{ a: Migra
         const rel = model.tables.get(key) ?? model.views.get(key);
         const by = rel && files.get(rel.created.file);
         if (!by || !rel) continue;
-        return { start: rv.location, end: identEnd(a.pf.text, rv.location), failure: { a, overtaken, by, relation: key, created: rel.created } };
+        return { start: rv.location, end: identEnd(a.pf.text, rv.location), failure: { a, overtaken, by, relation: key, written: rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname), created: rel.created } };
       }
     }
   }
