@@ -2297,7 +2297,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     const end = lit.toFile(at + q.length);
     // (where its text is written as it is in the file, each offset where its character is: a fix
     // may edit it there, escaped for the string's quoting)
-    const written = lit.verbatim && src.literal ? contentOf(q, src.quote) : undefined;
+    const contents = lit.verbatim && src.literal ? contentsOf(q, src.quote) : undefined;
+    const written = contents?.length === 1 ? contents[0] : undefined;
+    const isFormat = /\S/.test(q.slice(0, src.quote));
+    // (a constant or pattern written in several strings, contentsOf: each of them a piece, with
+    // the text the others make before and after it — the pattern's, for format())
+    const continued = contents && contents.length > 1 ? contents : undefined;
+    const continuedValues = continued?.map((c) => contentValue(q, c));
     // (a fresh object per statement: moveInPlace moves each object it reaches once)
     const stringOf = (w: { start: number; end: number; quote: string; escapes?: true }, format: boolean): StringLiteral => ({
       start: lit.toFile(at + w.start),
@@ -2307,12 +2313,23 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       ...(w.escapes ? { escapes: true as const } : {}),
       ...(src.usesVariable ? { values: catalog ? [TABLE_PLACEHOLDER] : loop?.values ?? [] } : {}),
     });
-    const literalOf = (): StringLiteral | undefined => written && stringOf(written, /\S/.test(q.slice(0, src.quote)));
-    // (a chain of strings joined with ||: its string constants, a fix may edit inside one of them)
-    const piecesOf = (around: Array<{ before: string; after: string }> | undefined): StringLiteral[] | undefined =>
-      lit.verbatim && src.pieces && around?.length === src.pieces.length ? src.pieces.map((p, i) => ({ ...stringOf(p, false), around: { ...around[i]! } })) : undefined;
-    // (the strings holding the SQL's text as written, in the expression: the string, or the chain's string constants)
-    const strings: WrittenString[] = written ? [{ ...written, format: /\S/.test(q.slice(0, src.quote)) }] : lit.verbatim ? (src.pieces ?? []).map((p) => ({ ...p, format: false })) : [];
+    const literalOf = (): StringLiteral | undefined => written && stringOf(written, isFormat);
+    // (a chain of strings joined with ||, or a constant written in several: its strings, a fix may edit inside one of them)
+    const piecesOf = (around: Array<{ before: string; after: string }> | undefined): StringLiteral[] | undefined => {
+      if (continued)
+        return continuedValues!.every((v) => v !== undefined)
+          ? continued.map((p, i) => ({ ...stringOf(p, isFormat), around: { before: continuedValues!.slice(0, i).join(''), after: continuedValues!.slice(i + 1).join('') } }))
+          : undefined;
+      return lit.verbatim && src.pieces && around?.length === src.pieces.length ? src.pieces.map((p, i) => ({ ...stringOf(p, false), around: { ...around[i]! } })) : undefined;
+    };
+    // (the strings holding the SQL's text as written, in the expression: the string, its pieces, or the chain's string constants)
+    const strings: WrittenString[] = written
+      ? [{ ...written, format: isFormat }]
+      : continued
+        ? continued.map((p) => ({ ...p, format: isFormat }))
+        : lit.verbatim
+          ? (src.pieces ?? []).map((p) => ({ ...p, format: false }))
+          : [];
     const made = (value: string | undefined): Statement[] | undefined => {
       const { sql, at: inExpr, around } = src.run(value);
       const parsed = tryParseSql(sql);
@@ -2913,10 +2930,12 @@ function dynamicSql(
       const c = str(op);
       const from = typeof c === 'string' && typeof op.A_Const.location === 'number' ? toExpr(op.A_Const.location) - (prefixed ? 7 : 0) : -1;
       const offsets = from >= 0 ? literalOffsets(expr, from, c!) : undefined;
-      const content = offsets ? contentOf(expr, from) : undefined;
-      return { value: valueOf(op, 0)!, offsets, ...(content ? { piece: { ...content, last: i === operands.length - 1 } } : {}) };
+      // (a constant written in several strings, contentsOf: each of them a piece, with its value)
+      const contents = offsets ? contentsOf(expr, from) : undefined;
+      const values = contents?.map((x) => contentValue(expr, x) ?? '');
+      return { value: valueOf(op, 0)!, offsets, pieces: (contents ?? []).map((x, k) => ({ ...x, last: i === operands.length - 1 && k === contents!.length - 1, value: values![k]! })) };
     });
-    const pieces = parts.flatMap((p) => (p.piece ? [p.piece] : []));
+    const pieces: ChainPiece[] = parts.flatMap((p) => p.pieces.map(({ value: _, ...x }) => x));
     const run = (value: string | undefined) => {
       let sql = '';
       const starts: number[] = [];
@@ -2929,8 +2948,14 @@ function dynamicSql(
         while (j > 0 && starts[j]! > u) j--;
         return parts[j]?.offsets?.[u - starts[j]!] ?? start;
       };
-      // (the SQL around each string constant: what the chain makes of the others)
-      const around = parts.flatMap((p, j) => (p.piece ? [{ before: sql.slice(0, starts[j]), after: sql.slice(starts[j + 1] ?? sql.length) }] : []));
+      // (the SQL around each string constant: what the chain makes of the others, and of the
+      // constant's other pieces where it is written in several)
+      const around = parts.flatMap((p, j) =>
+        p.pieces.map((_, k) => ({
+          before: sql.slice(0, starts[j]) + p.pieces.slice(0, k).map((x) => x.value).join(''),
+          after: p.pieces.slice(k + 1).map((x) => x.value).join('') + sql.slice(starts[j + 1] ?? sql.length),
+        })),
+      );
       return { sql, at, around };
     };
     return { run, quote: start, usesVariable, ...(pieces.length ? { pieces } : {}) };
@@ -3144,6 +3169,49 @@ function contentOf(expr: string, start: number): { start: number; end: number; q
   return close < 0 ? undefined : { start: start + tag!.length, end: close, quote: tag! };
 }
 
+/**
+ * The contents of the string constant starting at `start` in `expr` (contentOf), one per string
+ * it is written in: PostgreSQL's lexer reads a `'…'` or `E'…'` string followed by whitespace holding
+ * a newline (and `--` comments, each ending its line) and a `'` as one constant, the pieces read
+ * alike (`E'a\t'` then `'b\n'`: a tab and a newline; PGlite). A `/* … *\/` comment, an `E'`
+ * or a dollar quote after it, or no newline, ends it (42601 then, two constants).
+ */
+function contentsOf(expr: string, start: number): Array<{ start: number; end: number; quote: string; escapes?: true }> | undefined {
+  const first = contentOf(expr, start);
+  if (!first) return undefined;
+  const out = [first];
+  if (first.quote !== "'") return out;
+  for (let i = first.end + 1; ; ) {
+    const next = continuedAt(expr, i);
+    const c = next === undefined ? undefined : contentOf(expr, next);
+    if (!c) return out;
+    out.push(first.escapes ? { ...c, escapes: true as const } : c);
+    i = c.end + 1;
+  }
+}
+
+/**
+ * Where the next piece of a string constant continued after `i` (past a piece's closing quote)
+ * starts (its `'`), as PostgreSQL's lexer reads `quotecontinue`: spaces, tabs and `--` comments,
+ * a newline, then whitespace and `--` comments each ending with a newline; else undefined.
+ */
+function continuedAt(expr: string, i: number): number | undefined {
+  let newline = false;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === '\n' || c === '\r') {
+      newline = true;
+      i++;
+    } else if (c === ' ' || c === '\t' || c === '\f' || c === '\v') i++;
+    else if (c === '-' && expr[i + 1] === '-') {
+      const eol = expr.slice(i).search(/[\n\r]/);
+      if (eol < 0) return undefined;
+      i += eol;
+    } else break;
+  }
+  return newline && expr[i] === "'" ? i : undefined;
+}
+
 /** A string of an EXECUTE's expression that holds SQL as written: its content's span there (contentOf), and whether it is format()'s pattern. */
 type WrittenString = { start: number; end: number; quote: string; escapes?: true; format: boolean };
 
@@ -3220,28 +3288,43 @@ function placeInPlace(v: unknown, start: (x: number) => number, end: (x: number)
 /**
  * Where each character (UTF-16 unit) of a string constant's value is in `expr`, the constant
  * starting at `start`: a '…' string (a doubled quote is one character, at its first quote), an
- * E'…' one (an escape is its value's characters, at its backslash) or a dollar-quoted one;
- * undefined for any other (U&'…') or when `value` is not what it reads.
+ * E'…' one (an escape is its value's characters, at its backslash) or a dollar-quoted one, each
+ * piece of one written in several (contentsOf) where it is; undefined for any other (U&'…') or
+ * when `value` is not what it reads.
  */
 function literalOffsets(expr: string, start: number, value: string): number[] | undefined {
-  const c = contentOf(expr, start);
-  if (!c) return undefined;
+  const cs = contentsOf(expr, start);
+  if (!cs) return undefined;
   const out: number[] = [];
-  if (c.escapes) {
-    let read = '';
-    for (const u of eStringUnits(expr, c.start, c.end) ?? []) {
-      for (let k = 0; k < u.value.length; k++) out.push(u.at);
-      read += u.value;
-    }
-    return read === value && out.length === value.length ? out : undefined;
+  let read = '';
+  for (const c of cs) {
+    if (c.escapes) {
+      const units = eStringUnits(expr, c.start, c.end);
+      if (!units) return undefined;
+      for (const u of units) {
+        for (let k = 0; k < u.value.length; k++) out.push(u.at);
+        read += u.value;
+      }
+    } else if (c.quote === "'") {
+      for (let j = c.start; j < c.end; j++) {
+        out.push(j);
+        read += expr[j];
+        if (expr[j] === "'") j++;
+      }
+    } else
+      for (let j = c.start; j < c.end; j++) {
+        out.push(j);
+        read += expr[j];
+      }
   }
-  if (c.quote === "'") {
-    for (let j = c.start; j < c.end; j++) {
-      out.push(j);
-      if (expr[j] === "'") j++;
-    }
-  } else for (let j = c.start; j < c.end; j++) out.push(j);
-  return out.length === value.length && out.every((j, i) => expr[j] === value[i]) ? out : undefined;
+  return read === value && out.length === value.length ? out : undefined;
+}
+
+/** A string's content (contentOf) as SQL reads it: `''` a quote, an E'…' string's escapes; undefined where it does not read. */
+function contentValue(expr: string, c: { start: number; end: number; quote: string; escapes?: true }): string | undefined {
+  if (c.escapes) return eStringUnits(expr, c.start, c.end)?.map((u) => u.value).join('');
+  const w = expr.slice(c.start, c.end);
+  return c.quote === "'" ? w.replace(/''/g, "'") : w;
 }
 
 /** The strings of an array literal's node (`ARRAY['a','b']`, `'{a,b}'::text[]`), or undefined. */
