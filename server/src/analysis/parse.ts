@@ -3150,17 +3150,19 @@ export function stringValue(written: string, lit: StringLiteral): string | undef
  * The content of the string starting at `start` in `expr` (`'…'`, `E'…'` or `$tag$…$tag$`): its
  * span in `expr`, its quote, and for an E'…' string `escapes`.
  */
-function contentOf(expr: string, start: number): { start: number; end: number; quote: string; escapes?: true } | undefined {
-  const e = (expr[start] === 'E' || expr[start] === 'e') && expr[start + 1] === "'";
+function contentOf(expr: string, start: number, continuesE = false): { start: number; end: number; quote: string; escapes?: true } | undefined {
+  const prefixed = (expr[start] === 'E' || expr[start] === 'e') && expr[start + 1] === "'";
+  // (a piece continuing an E'…' string is read with its escapes: contentsOf)
+  const e = prefixed || (continuesE && expr[start] === "'");
   if (expr[start] === "'" || e) {
-    for (let j = start + (e ? 2 : 1); j < expr.length; j++) {
+    for (let j = start + (prefixed ? 2 : 1); j < expr.length; j++) {
       if (e && expr[j] === '\\') {
         j += escapeLength(expr, j) - 1;
         continue;
       }
       if (expr[j] !== "'") continue;
       if (expr[j + 1] === "'") j++;
-      else return { start: start + (e ? 2 : 1), end: j, quote: "'", ...(e ? { escapes: true as const } : {}) };
+      else return { start: start + (prefixed ? 2 : 1), end: j, quote: "'", ...(e ? { escapes: true as const } : {}) };
     }
     return undefined;
   }
@@ -3183,9 +3185,9 @@ function contentsOf(expr: string, start: number): Array<{ start: number; end: nu
   if (first.quote !== "'") return out;
   for (let i = first.end + 1; ; ) {
     const next = continuedAt(expr, i);
-    const c = next === undefined ? undefined : contentOf(expr, next);
+    const c = next === undefined ? undefined : contentOf(expr, next, !!first.escapes);
     if (!c) return out;
-    out.push(first.escapes ? { ...c, escapes: true as const } : c);
+    out.push(c);
     i = c.end + 1;
   }
 }
