@@ -3178,7 +3178,7 @@ function contentOf(expr: string, start: number, continuesE = false): { start: nu
  * alike (`E'a\t'` then `'b\n'`: a tab and a newline; PGlite). A `/* … *\/` comment, an `E'`
  * or a dollar quote after it, or no newline, ends it (42601 then, two constants).
  */
-function contentsOf(expr: string, start: number): Array<{ start: number; end: number; quote: string; escapes?: true }> | undefined {
+export function contentsOf(expr: string, start: number): Array<{ start: number; end: number; quote: string; escapes?: true }> | undefined {
   const first = contentOf(expr, start);
   if (!first) return undefined;
   const out = [first];
