@@ -77,7 +77,7 @@ BEGIN
 END $$;
 `;
 
-test("ok: a format() pattern of three adjacent literals (ultra-csm's, a comment between two), after non-ASCII text: the loop's two policies have their name, their USING's and WITH CHECK's calls where the pieces write them; the statements' pieces are the three strings' contents, the text the others make around each; PGlite runs the same policies as the static one", async () => {
+test("ok: a format() pattern of three adjacent literals (ultra-csm's, a comment between two), after non-ASCII text: the loop's two policies have their USING's and WITH CHECK's calls where the pieces write them; the statements' pieces are the three strings' contents, the text the others make around each; PGlite runs the same policies as the static one", async () => {
   const text = TABLES + LOOP;
   const pf = parseFile('1.sql', text);
   const made = pf.statements.filter((s) => s.dynamic && s.kind === 'CreatePolicyStmt');
@@ -104,8 +104,8 @@ test("ok: a format() pattern of three adjacent literals (ultra-csm's, a comment 
   const dynamic = ['public.part', 'public.contact'].map((t) => m.tables.get(t)!.policies[0]!);
   for (const p of dynamic) {
     assert.equal(p.name, 'tenant_isolation');
-    assert.equal(p.nameLoc.start, first + 'CREATE POLICY '.length + 1);
-    assert.equal(p.nameLoc.end, p.nameLoc.start + 'tenant_isolation'.length);
+    // (its name where the string starts, as for a one-literal string: literal-policy-loops.test.ts)
+    assert.equal(p.nameLoc.start, first);
     // (current_setting in the second piece, its column ref before it; the WITH CHECK's in the third)
     const using = p.using?.A_Expr;
     const check = p.withCheck?.A_Expr;

@@ -5255,9 +5255,7 @@ class Replay {
   policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
     const n = stmt.node;
     if (this.searchPath || resolvedThroughPath(stmt)) this.resolveThroughPath(stmt, [n.qual, n.with_check]);
-    // (a dynamic statement's text starts in its string, past the quote `start` is at: inString)
-    const from = stmt.dynamic && stmt.inString ? stmt.inString.start : stmt.start;
-    const ns = matchEnd(CREATE_POLICY, file.text, from, Math.min(stmt.end, from + 64)) ?? stmt.start;
+    const ns = matchEnd(CREATE_POLICY, file.text, stmt.start, Math.min(stmt.end, stmt.start + 64)) ?? stmt.start;
     const roleList: string[] = (n.roles ?? []).map(roleName);
     // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
     const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
