@@ -659,3 +659,41 @@ test("ok (no fix): a call whose text holds a format() placeholder (the setting's
   assert.equal(mine.length, 1);
   assert.deepEqual(mine[0]!.fixes, []);
 });
+
+// A DO block's EXECUTE of a string written in adjacent literals (PostgreSQL's continuation, one
+// literal a line: owieschon/ultra-csm's `format('CREATE POLICY tenant_isolation ON %s ' 'USING
+// (…) ' 'WITH CHECK (…)', t)`): the call is found where its piece writes it, and fixed there.
+const DYNAMIC_ADJACENT = `${DYNAMIC_TABLE}-- Mandanten: politique « tenant » 🚀
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['docs'] LOOP
+    EXECUTE format(
+      'CREATE POLICY %I ON public.%I TO authenticated '
+      -- the tenant's rows
+      'USING (tenant_id = current_setting(''app.current_tenant'')::int)', t || '_tenant', t);
+  END LOOP;
+END $$;
+`;
+
+test("err: the same in a format() pattern of adjacent literals (ultra-csm's, a comment line between): reported at the call in its piece (its line and column), the fix edits that piece; the fixed block runs", async () => {
+  const { mine } = lintFiles([{ file: 'migrations/001.sql', text: DYNAMIC_ADJACENT }], ID);
+  assert.equal(mine.length, 1);
+  const line = DYNAMIC_ADJACENT.split('\n').findIndex((l) => l.startsWith("      'USING ("));
+  assert.deepEqual(mine[0]!.range.start, { line, character: "      'USING (tenant_id = ".length });
+  await dynamicFixRuns(DYNAMIC_ADJACENT, 'docs_tenant');
+});
+
+test("ok (no fix): a call cut between two adjacent literals is reported at its start, with no fix (its edit would span both); PGlite: the policy reads the setting whole", async () => {
+  const text = DYNAMIC_CONSTANT.replace("current_setting(''app.current_tenant'')", "current_setting(''app.'\n    'current_tenant'')");
+  const { ws, mine } = lintFiles([{ file: 'migrations/001.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.ok(textAt(ws, mine[0]!).startsWith("current_setting(''app.'"), textAt(ws, mine[0]!));
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE policyname = 'docs_tenant'`);
+    assert.equal(p!.qual, "(tenant_id = (current_setting('app.current_tenant'::text))::integer)");
+  });
+});

@@ -597,3 +597,34 @@ test('ok: a sub-select reading the table through a plain view its (undeclared, s
   const wrappedOwned = wrapped + `create role view_owner nologin;\ngrant select on profiles to view_owner;\nalter view admin_user_ids owner to view_owner;\nalter table profiles force row level security;\n`;
   assert.equal(await run(wrappedOwned), '42P17', 'wrapped, the view owned by an ordinary role the policies apply to: 42P17 (T31)');
 });
+
+test("fix: a policy a DO block's EXECUTE makes from adjacent literals (ultra-csm's `format('CREATE POLICY … ON %s ' 'USING (…) ' 'WITH CHECK (…)', t)`, after non-ASCII text): reported at the call where its piece writes it (line and column), the wrap written in that piece; the fixed block runs and pg_policies.qual has the sub-select", async () => {
+  const text = `-- Mandanten-Isolierung « tenant » 🚀\nCREATE TABLE public.docs (id int, owner int);\nALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;\nGRANT SELECT ON public.docs TO authenticated;\nINSERT INTO public.docs VALUES (1, 1), (2, 2);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['public.docs'] LOOP
+    EXECUTE format(
+      'CREATE POLICY docs_owner ON %s TO authenticated '
+      'USING (owner = nullif(current_setting(''app.uid'', true), '''')::int) '
+      'WITH CHECK (owner = nullif(current_setting(''app.uid'', true), '''')::int)', t);
+  END LOOP;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/001.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const line = text.split('\n').findIndex((l) => l.startsWith("      'USING ("));
+  assert.deepEqual(mine[0]!.range.start, { line, character: "      'USING (owner = nullif(".length });
+  assert.equal(textAt(ws, mine[0]!), 'current_setting');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.ok(sqlOf(fixed).includes("'USING (owner = nullif((select current_setting(''app.uid'', true)), '''')::int) '\n"), sqlOf(fixed));
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = 'docs_owner'`);
+    assert.match(p!.qual, /^\(owner = \(NULLIF\(\( SELECT current_setting\('app\.uid'::text, true\) AS current_setting\), ''::text\)\)::integer\)$/, p!.qual);
+    await q(`SET ROLE authenticated; SELECT set_config('app.uid', '2', true)`);
+    assert.equal(await count(q, 'public.docs'), 1);
+  });
+});
