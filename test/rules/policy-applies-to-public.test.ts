@@ -162,3 +162,36 @@ test('err: a policy name PostgreSQL truncates to 63 bytes, or with a doubled quo
     assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'profiles' ORDER BY policyname`)).map((r) => r.policyname), ['Owner"s rows', stored].sort());
   });
 });
+
+test("fix: a loop's policy made from a format() pattern of adjacent literals (owieschon/ultra-csm's `'CREATE POLICY tenant_isolation ON %s ' 'USING (…) ' 'WITH CHECK (…)'`): the TO is written inside the literal its place is in, never across two; re-linted clean; PGlite: each table's policy is for app_runtime after, PUBLIC before", async () => {
+  const text = `CREATE TABLE public.part (tenant_id uuid);
+CREATE TABLE public.contact (tenant_id uuid);
+CREATE ROLE app_runtime;
+GRANT SELECT ON public.part, public.contact TO app_runtime;
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['part', 'contact'] LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format(
+      'CREATE POLICY tenant_isolation ON %s '
+      'USING (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid) '
+      'WITH CHECK (tenant_id = nullif(current_setting(''app.tenant_id'', true), '''')::uuid)', t);
+  END LOOP;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/001.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.ok(sqlOf(fixed).includes("\n      'CREATE POLICY tenant_isolation ON %s '\n      ' TO app_runtime USING (tenant_id"), sqlOf(fixed));
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(findingsOf(fixed, 'syntax-error'), []);
+  const roles = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(`DO $r$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_runtime') THEN CREATE ROLE app_runtime; END IF; END $r$`);
+      await q(sql.replace('CREATE ROLE app_runtime;', ''));
+      return (await q(`SELECT tablename, roles::text[] AS roles FROM pg_policies WHERE policyname = 'tenant_isolation' ORDER BY 1`)).map((r) => `${r.tablename}: ${r.roles}`);
+    });
+  assert.deepEqual(await roles(sqlOf(ws)), ['contact: public', 'part: public']);
+  assert.deepEqual(await roles(sqlOf(fixed)), ['contact: app_runtime', 'part: app_runtime']);
+});
