@@ -1413,6 +1413,15 @@ export function guarded(model: Model, member: Table, cmd: 'insert' | 'update', g
 }
 const guardedKept = new WeakMap<Table, { token: object; insert: Map<string, boolean>; update: Map<string, boolean> }>();
 
+/**
+ * Whether guarded's answers in this model follow from the table object and functionsToken alone
+ * (no GRANT names columns): an answer kept under the same table and functionsToken, asked where
+ * this held too, is the same asked again (policy-update-moves-row's kept findings).
+ */
+export function guardedByTableAlone(model: Model): boolean {
+  return columnGrantIndex(model).size === 0;
+}
+
 function guardedUncached(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
   const bit = cmd === 'insert' ? TRIGGER_INSERT : TRIGGER_UPDATE;
   for (const tr of member.triggers) if (tr.events & bit && triggerGuards(model, tr.func, groupCol)) return true;

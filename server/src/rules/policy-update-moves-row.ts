@@ -9,7 +9,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
 import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
-import { functionsFacts, keeper, sameFacts, tablesHold, type TableDeps } from './lib/kept.js';
+import { functionsFacts, keeper, modelToken, sameFacts, tablesHold, type TableDeps } from './lib/kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
@@ -17,7 +17,7 @@ import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { columnRef, forWriter, looksAtCaller, mayHoldPrivilege, reportKeeper, uniqueColumn } from './lib/util.js';
-import { guarded } from './policy-membership-self-join.js';
+import { guarded, guardedByTableAlone } from './policy-membership-self-join.js';
 import { recursionCycles } from '../analysis/recursion.js';
 
 /** How a condition admits a new row with respect to a group column. */
@@ -438,7 +438,15 @@ function hasOwnLeaf(model: Model, t: Table, n: Node): boolean {
  * reads employees in a sub-select under a SELECT policy with one). '*': every role.
  */
 function updateFails(model: Model, p: Policy): Set<string> | undefined {
-  const byPolicy = memoModel(model, 'moves-row:gaps', (m) => {
+  const gaps = gapsOf(model).get(p);
+  const rec = recursingOf(model).get(p.table);
+  if (!rec) return gaps;
+  return gaps ? new Set([...gaps, ...rec]) : rec;
+}
+
+/** The roles whose sub-selects of a policy read a table they may not read, by policy (per model). */
+const gapsOf = (model: Model): Map<Policy, Set<string>> =>
+  memoModel(model, 'moves-row:gaps', (m) => {
     const out = new Map<Policy, Set<string>>();
     for (const gap of unreadableReads(m)) {
       let set = out.get(gap.policy);
@@ -447,7 +455,10 @@ function updateFails(model: Model, p: Policy): Set<string> | undefined {
     }
     return out;
   });
-  const recursing = memoModel(model, 'moves-row:recursing', (m) => {
+
+/** The roles whose UPDATE of a table meets a 42P17 recursion, by table key (per model). */
+const recursingOf = (model: Model): Map<string, Set<string>> =>
+  memoModel(model, 'moves-row:recursing', (m) => {
     const out = new Map<string, Set<string>>();
     for (const c of recursionCycles(m)) {
       const s = c.start;
@@ -459,11 +470,24 @@ function updateFails(model: Model, p: Policy): Set<string> | undefined {
     }
     return out;
   });
-  const gaps = byPolicy.get(p);
-  const rec = recursing.get(p.table);
-  if (!rec) return gaps;
-  return gaps ? new Set([...gaps, ...rec]) : rec;
-}
+
+/**
+ * A token consecutive models share while updateFails answers the same for each policy object:
+ * the same policies with the same roles in gapsOf, the same table keys with the same roles in
+ * recursingOf, in the same order (on the bench both are empty). Kept findings made under it need
+ * not ask updateFails again (answersHold).
+ */
+const failsToken = modelToken(
+  'moves-row:fails',
+  (m) => {
+    const facts: unknown[] = [];
+    gapsOf(m).forEach((roles, p) => facts.push(p, failingKey(roles)));
+    facts.push(null);
+    recursingOf(m).forEach((roles, key) => facts.push(key, failingKey(roles)));
+    return facts;
+  },
+  () => ({}),
+);
 
 const UPDATE: readonly string[] = ['update'];
 
@@ -534,6 +558,10 @@ interface TableFindings {
   failing: Array<Policy | string | undefined>;
   /** guarded's answers, by group column asked */
   guards: Array<string | boolean>;
+  /** failsToken when updateFails was asked: its answers are the same while it is */
+  fails: object | undefined;
+  /** guardedByTableAlone when guarded was asked: its answers are the same while it holds (tableKeeper: the same table and functionsToken) */
+  guardsByTable: boolean;
   reports: Report[];
 }
 const kept = tableKeeper<TableFindings>();
@@ -546,7 +574,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
   if (k && sameActiveRows(k.active, rows, from, to) && answersHold(model, t, k)) return k.reports;
-  const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, reports: NO_REPORTS };
+  const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, fails: undefined, guardsByTable: false, reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
     found.active.push(rows[i]!.policy);
     const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);
@@ -562,10 +590,17 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
 }
 
 
-/** Whether updateFails and guarded answer as they did when `k` was found. */
+/**
+ * Whether updateFails and guarded answer as they did when `k` was found: asked again only where
+ * a token says they may not (the bench's 2,188 kept tables each asked both at every re-lint).
+ */
 function answersHold(model: Model, t: Table, k: TableFindings): boolean {
-  for (let i = 0; i < k.failing.length; i += 2) if (failingKey(updateFails(model, k.failing[i] as Policy)) !== k.failing[i + 1]) return false;
-  for (let i = 0; i < k.guards.length; i += 2) if (guarded(model, t, 'update', k.guards[i] as string) !== k.guards[i + 1]) return false;
+  if (k.failing.length !== 0 && k.fails !== failsToken(model)) {
+    for (let i = 0; i < k.failing.length; i += 2) if (failingKey(updateFails(model, k.failing[i] as Policy)) !== k.failing[i + 1]) return false;
+  }
+  if (k.guards.length !== 0 && !(k.guardsByTable && guardedByTableAlone(model))) {
+    for (let i = 0; i < k.guards.length; i += 2) if (guarded(model, t, 'update', k.guards[i] as string) !== k.guards[i + 1]) return false;
+  }
   return true;
 }
 
@@ -589,11 +624,19 @@ function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Polic
     // (not roles every UPDATE through this policy fails for: its USING reads a table they may not
     // read, 42501, or an UPDATE policy of the table recurses for them, 42P17)
     const failing = updateFails(model, p);
-    (kept.failing === NO_ANSWERS ? (kept.failing = []) : kept.failing).push(p, failingKey(failing));
+    if (kept.failing === NO_ANSWERS) {
+      kept.failing = [];
+      kept.fails = failsToken(model);
+    }
+    kept.failing.push(p, failingKey(failing));
     if (failing) roles = roles.filter((r) => !failing.has(r) && !failing.has('*'));
     if (!roles.length) continue;
     const isGuarded = guarded(model, t, 'update', g);
-    (kept.guards === NO_ANSWERS ? (kept.guards = []) : kept.guards).push(g, isGuarded);
+    if (kept.guards === NO_ANSWERS) {
+      kept.guards = [];
+      kept.guardsByTable = guardedByTableAlone(model);
+    }
+    kept.guards.push(g, isGuarded);
     if (isGuarded) continue;
     // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a
     // row it may see; as before the no-WHERE case was known, only where a SELECT policy has a
