@@ -715,6 +715,32 @@ CREATE POLICY upd ON tasks FOR UPDATE TO app_user USING (assignee_id = (SELECT a
   assert.deepEqual(counts, [1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1]);
 });
 
+test("policy-update-self-approves: whether a table's run of policies may report (kept on the run) follows a SELECT gate and an UPDATE policy made, dropped and made again in other files", () => {
+  const table = `CREATE TABLE public.vendors (id uuid PRIMARY KEY, user_id uuid NOT NULL UNIQUE, status text NOT NULL DEFAULT 'pending');
+ALTER TABLE public.vendors ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Own rows" ON public.vendors FOR SELECT TO authenticated USING ((select auth.uid()) = user_id);
+CREATE POLICY "Admins can update any vendor" ON public.vendors FOR UPDATE TO authenticated
+  USING ((select auth.jwt()) ->> 'user_role' = 'admin');
+`;
+  const own = `CREATE POLICY "Vendors can update their own profile" ON public.vendors FOR UPDATE TO authenticated
+  USING ((select auth.uid()) = user_id);
+`;
+  const gate = `CREATE POLICY "Anyone can view approved vendors" ON public.vendors FOR SELECT TO anon, authenticated
+  USING (status = 'approved' OR (select auth.uid()) = user_id);
+`;
+  // (no SELECT policy that may gate, then one; no UPDATE policy, then one)
+  const counts = steps({ '1_table.sql': table, '2_own.sql': own, '3_more.sql': 'SELECT 1;\n' }, 'policy-update-self-approves', [
+    ['3_more.sql', gate],
+    ['3_more.sql', 'SELECT 1;\n'],
+    ['3_more.sql', gate],
+    ['1_table.sql', table.replace(/CREATE POLICY "Admins[^;]*;\n/, '')],
+    ['2_own.sql', 'SELECT 1;\n'],
+    ['1_table.sql', table],
+    ['2_own.sql', own],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 0, 0, 0, 1]);
+});
+
 test('functionLists (kept per overload list): a function made SECURITY DEFINER, given a search_path or an overload, in one file of several, follows each edit', () => {
   const fn = (attrs: string) => `CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql ${attrs} AS $$ SELECT x $$;\n`;
   const counts = steps({ '1_a.sql': fn(''), '2_b.sql': fn('').replace('f(x int)', 'g(x int)'), '3_c.sql': 'SELECT 1;\n' }, 'definer-search-path-missing', [

@@ -156,6 +156,8 @@ interface PolicyIndex {
  */
 export interface ActiveRun {
   active: PolicyRow[];
+  /** the table of its rows (undefined: a key the workspace does not create) */
+  table: Table | undefined;
   kept: boolean;
   /** recursion.ts activeReads' records of these rows, and the default schema they were read under */
   reads: readonly object[] | undefined;
@@ -252,10 +254,10 @@ function buildIndex(model: Model): PolicyIndex {
       if (f !== 0) for (let b = 0; b < FLAG_BITS; b++) if (f & (1 << b)) withFlag[b]!.push(row);
     }
     if (keep && !early) {
-      const run: TableRun = { active: active.slice(from), kept: true, reads: undefined, readsSchema: undefined, rows: rows.slice(start, end) };
+      const run: TableRun = { active: active.slice(from), table, kept: true, reads: undefined, readsSchema: undefined, rows: rows.slice(start, end) };
       tableRuns.set(table!, run);
       if (run.active.length !== 0) activeRuns.push(run);
-    } else if (active.length !== from) activeRuns.push({ active: active.slice(from), kept: false, reads: undefined, readsSchema: undefined });
+    } else if (active.length !== from) activeRuns.push({ active: active.slice(from), table, kept: false, reads: undefined, readsSchema: undefined });
     addRun(byKey, key, policies, start, end, table);
     start = end;
   }

@@ -554,6 +554,8 @@ export const policyUpdateMovesRow = defineRule({
 interface TableFindings {
   /** the active rows' policies, in order */
   active: Policy[];
+  /** the run of rows they were found on (reportPerTable: a run the index kept is the same array in the next models) */
+  rows: readonly PolicyRow[];
   /** updateFails' answers, by policy asked, as `role,role` (or undefined) */
   failing: Array<Policy | string | undefined>;
   /** guarded's answers, by group column asked */
@@ -566,6 +568,7 @@ interface TableFindings {
 }
 const kept = tableKeeper<TableFindings>();
 const NO_REPORTS: Report[] = [];
+const NO_ROWS: readonly PolicyRow[] = [];
 /** (most tables ask neither: one shared empty list, not two per table) */
 const NO_ANSWERS: never[] = [];
 
@@ -573,8 +576,8 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameActiveRows(k.active, rows, from, to) && answersHold(model, t, k)) return k.reports;
-  const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, fails: undefined, guardsByTable: false, reports: NO_REPORTS };
+  if (k && ((k.rows === rows && from === 0 && to === rows.length) || sameActiveRows(k.active, rows, from, to)) && answersHold(model, t, k)) return k.reports;
+  const found: TableFindings = { active: [], rows: from === 0 && to === rows.length ? rows : NO_ROWS, failing: NO_ANSWERS, guards: NO_ANSWERS, fails: undefined, guardsByTable: false, reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
     found.active.push(rows[i]!.policy);
     const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);

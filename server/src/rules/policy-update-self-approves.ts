@@ -102,18 +102,28 @@ interface TableFindings {
 }
 const kept = tableKeeper<TableFindings>();
 const NO_REPORTS: Report[] = [];
+/** Whether a run of a table's rows (reportPerTable's) has a permissive UPDATE policy and a SELECT policy that may gate (mayGate). */
+const mayReport = new WeakMap<readonly PolicyRow[], boolean>();
 const NO_ANSWERS: never[] = [];
 
 function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
-  // (cheap first: most tables have no permissive UPDATE policy beside a SELECT policy: indexed loops, nothing made)
-  let upd = false;
-  let sel = false;
-  for (let i = from; i < to; i++) {
-    const q = rows[i]!.policy;
-    if (updates(q)) upd = true;
-    if (!sel && q.permissive && (q.command === 'select' || q.command === 'all') && q.using && mayGate(t, q)) sel = true;
+  // (cheap first: most tables have no permissive UPDATE policy beside a SELECT policy: indexed
+  // loops, nothing made; the answer kept on a whole run of rows, which the policy index keeps on
+  // the table from one model to the next: the same array, the same table)
+  const whole = from === 0 && to === rows.length;
+  let may = whole ? mayReport.get(rows) : undefined;
+  if (may === undefined) {
+    let upd = false;
+    let sel = false;
+    for (let i = from; i < to; i++) {
+      const q = rows[i]!.policy;
+      if (updates(q)) upd = true;
+      if (!sel && q.permissive && (q.command === 'select' || q.command === 'all') && q.using && mayGate(t, q)) sel = true;
+    }
+    may = upd && sel;
+    if (whole) mayReport.set(rows, may);
   }
-  if (!upd || !sel) return NO_REPORTS;
+  if (!may) return NO_REPORTS;
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
   if (k && sameActiveRows(k.active, rows, from, to) && guardsHold(model, t, k)) return k.reports;
