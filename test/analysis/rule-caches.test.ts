@@ -1287,3 +1287,26 @@ END $$;`;
     [1, 0, 1, 0, 0, 1],
   );
 });
+
+test('policy-reads-without-grant: an edit before the policy moves it, and the sub-select read is reported at its new place (the reads kept on the expression keep its RangeVars, not their offsets)', () => {
+  const body = `CREATE ROLE app_user;
+CREATE SCHEMA app;
+CREATE TABLE app.members (team_id bigint NOT NULL, user_name text NOT NULL, PRIMARY KEY (team_id, user_name));
+CREATE TABLE app.documents (id bigint PRIMARY KEY, team_id bigint NOT NULL, title text NOT NULL);
+GRANT USAGE ON SCHEMA app TO app_user;
+GRANT SELECT ON app.documents TO app_user;
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_team ON app.documents FOR SELECT TO app_user
+  USING (EXISTS (SELECT 1 FROM app.members m WHERE m.team_id = documents.team_id AND m.user_name = current_user));
+`;
+  const file = '1_app.sql';
+  const ws = new Workspace();
+  ws.setFile(file, body);
+  const at = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-reads-without-grant').map((f) => ws.text(file)!.slice(f.start, f.end));
+  assert.deepEqual(at(), ['app.members']);
+  for (const [i, prefix] of ['-- 🎉 déjà vu\n', '', '-- x\n'].entries()) {
+    ws.setFile(file, prefix + body);
+    assert.deepEqual(at(), ['app.members'], `edit ${i + 1}`);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
+  }
+});

@@ -69,17 +69,23 @@ export interface SubselectRead {
   location: number;
 }
 
-/** The relations an expression reads, as [key, location] pairs, kept on its node across lints (lib/kept.ts: a re-lint's new rows hold the nodes of the files it did not reparse) with the default schema they were resolved in. */
-const readsKept = keeper<object, Array<string | number>>();
+/**
+ * The relations an expression reads, as [key, RangeVar] pairs, kept on its node across lints
+ * (lib/kept.ts: a re-lint's new rows hold the nodes of the files it did not reparse) with the
+ * default schema they were resolved in. The RangeVar, not its location: an edit before the
+ * statement moves it in place (parse.ts moveInPlace), and a number kept here would not move (a
+ * re-lint's policy-reads-without-grant was one character off on donna-app).
+ */
+const readsKept = keeper<object, Array<string | Node>>();
 
-function readsOf(model: Model, ds: string, node: Node): Array<string | number> {
+function readsOf(model: Model, ds: string, node: Node): Array<string | Node> {
   // (not kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
   const pathy = resolvedThroughPath(node);
   const kept = pathy ? undefined : readsKept.get(model, node, NO_FACTS, ds);
   if (kept) return kept.value;
-  const reads: Array<string | number> = [];
+  const reads: Array<string | Node> = [];
   const rvs = census(node).rangeVars;
-  for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!.location);
+  for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!);
   if (!pathy) readsKept.set(node, NO_FACTS, ds, reads);
   return reads;
 }
@@ -109,7 +115,7 @@ function buildSubselectReads(model: Model): Map<string, SubselectRead[]> {
         let list = out.get(key);
         if (!list) out.set(key, (list = []));
         // (a table read twice by one policy: its first place)
-        if (list.length === 0 || list[list.length - 1]!.row !== row) list.push({ row, location: reads[j + 1] as number });
+        if (list.length === 0 || list[list.length - 1]!.row !== row) list.push({ row, location: (reads[j + 1] as Node).location });
       }
     }
   }
