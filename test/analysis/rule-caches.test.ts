@@ -1310,3 +1310,27 @@ CREATE POLICY documents_team ON app.documents FOR SELECT TO app_user
     assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
   }
 });
+
+test('policy-calls-without-execute: an edit before the policy moves it, and the call is reported at its new place', () => {
+  const body = `create schema if not exists kit;
+create function kit.file_account(name text) returns uuid language plpgsql set search_path = '' as $$
+begin
+  return split_part(name, '.', 1)::uuid;
+end;
+$$;
+revoke execute on function kit.file_account(text) from public;
+grant execute on function kit.file_account(text) to authenticated, service_role;
+create policy account_image on storage.objects for select
+  using (bucket_id = 'account_image' and kit.file_account(name) = (select auth.uid()));
+`;
+  const file = 'supabase/migrations/20240101000000_storage.sql';
+  const ws = new Workspace();
+  ws.setFile(file, body);
+  const at = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-calls-without-execute').map((f) => ws.text(file)!.slice(f.start, f.end));
+  assert.deepEqual(at(), ['kit.file_account']);
+  for (const [i, prefix] of ['-- 🎉 déjà vu\n', '', '-- x\n'].entries()) {
+    ws.setFile(file, prefix + body);
+    assert.deepEqual(at(), ['kit.file_account'], `edit ${i + 1}`);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
+  }
+});
