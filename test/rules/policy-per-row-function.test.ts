@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-per-row-function';
 before(initParser);
@@ -104,6 +105,17 @@ async function countedCalls(text: string, prelude = ''): Promise<{ n: number; v:
   });
 }
 
+/** Runs a fixed workspace's docs_owner policy on PGlite: its qual holds the wrapped setting, and authenticated with app.uid 2 sees one row. */
+async function wrappedOwnerPolicyRuns(fixed: Workspace): Promise<void> {
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = 'docs_owner'`);
+    assert.match(p!.qual, /^\(owner = \(NULLIF\(\( SELECT current_setting\('app\.uid'::text, true\) AS current_setting\), ''::text\)\)::integer\)$/, p!.qual);
+    await q(`SET ROLE authenticated; SELECT set_config('app.uid', '2', true)`);
+    assert.equal(await count(q, 'public.docs'), 1);
+  });
+}
 test('err: a counting STABLE plpgsql helper is called once per row before the fix and once per statement after', async () => {
   const linted = lintFiles([{ file: 'm.sql', text: COUNTED }], ID);
   assert.equal(linted.mine.length, 1);
@@ -458,14 +470,7 @@ test("fix: a policy a DO block's EXECUTE makes, in a single-quoted or a dollar-q
     const fixed = applyFix(ws, mine[0]!);
     assert.ok(sqlOf(fixed).includes(exec.startsWith("EXECUTE '") ? "nullif((select current_setting(''app.uid'', true)), '''')" : "nullif((select current_setting('app.uid', true)), '')"), sqlOf(fixed));
     assert.equal(findingsOf(fixed, 'policy-per-row-function').length, 0);
-    await inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q(sqlOf(fixed));
-      const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = 'docs_owner'`);
-      assert.match(p!.qual, /^\(owner = \(NULLIF\(\( SELECT current_setting\('app\.uid'::text, true\) AS current_setting\), ''::text\)\)::integer\)$/, p!.qual);
-      await q(`SET ROLE authenticated; SELECT set_config('app.uid', '2', true)`);
-      assert.equal(await count(q, 'public.docs'), 1);
-    });
+    await wrappedOwnerPolicyRuns(fixed);
   }
 });
 
@@ -619,12 +624,5 @@ END $$;
   const fixed = applyFix(ws, mine[0]!);
   assert.ok(sqlOf(fixed).includes("'USING (owner = nullif((select current_setting(''app.uid'', true)), '''')::int) '\n"), sqlOf(fixed));
   assert.equal(findingsOf(fixed, ID).length, 0);
-  await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q(sqlOf(fixed));
-    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'docs' AND policyname = 'docs_owner'`);
-    assert.match(p!.qual, /^\(owner = \(NULLIF\(\( SELECT current_setting\('app\.uid'::text, true\) AS current_setting\), ''::text\)\)::integer\)$/, p!.qual);
-    await q(`SET ROLE authenticated; SELECT set_config('app.uid', '2', true)`);
-    assert.equal(await count(q, 'public.docs'), 1);
-  });
+  await wrappedOwnerPolicyRuns(fixed);
 });
