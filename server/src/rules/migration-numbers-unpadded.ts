@@ -105,7 +105,8 @@ export const migrationNumbersUnpadded = defineRule({
       const how = HOW[tool];
       const shown = overtaken.slice(0, 3).map((b) => b.name);
       const names = overtaken.length > 3 ? `${shown.join(', ')} and ${overtaken.length - 3} more` : listOr(shown, 'and');
-      const others = early.length > 1 ? ` (${counted(early.length, 'migration')} of this folder run before lower-numbered ones: ${listOr(early.slice(0, 4).map((x) => x.a.name), 'and')}${early.length > 4 ? ' …' : ''})` : '';
+      const firstOnes = early.slice(0, 4).map((x) => x.a.name);
+      const others = early.length > 1 ? ` (${counted(early.length, 'migration')} of this folder run before lower-numbered ones: ${early.length > 4 ? `${firstOnes.join(', ')} …` : listOr(firstOnes, 'and')})` : '';
       const head = `${how.runs} ${how.order}: ${a.name} runs before ${names}${others}.`;
       const effect = r.failure
         ? ` On a new database ${a.name} fails, here at the latest: this statement names ${r.failure.relation}, which ${r.failure.by.name} creates only later, so PostgreSQL raises 42P01 relation "${r.failure.written}" does not exist, and the migrations after it, with their policies and grants, are not applied.`
