@@ -798,3 +798,49 @@ GRANT SELECT ON public.mv_admin_stats TO authenticated;
   const value = sql.replace("(SELECT COALESCE(SUM(id), 0) FROM public.organizations) AS id_sum", "(SELECT owner FROM public.organizations ORDER BY id LIMIT 1) AS first_owner");
   assert.match(lintFiles([{ file: 'db/1.sql', text: value }], ID).mine[0]!.message, /^Materialized view public\.mv_admin_stats stores rows of public\.organizations/);
 });
+
+// Calibration cal173 (MasayaOono/veenis's user_follow_counts: a materialized view of follower
+// counts over user_follows, which every role reads whole through "read follows" FOR SELECT USING
+// (true)): what it stores of the table is what anon and authenticated read from it themselves.
+test("ok/err: a materialized view over a table every role that may read it reads whole anyway (SELECT USING (true)) is not reported; PGlite: anon reads the same counts from the table; a table that hides rows, or one admitting rows by a constant, is reported", async () => {
+  const sql = (using: string) => `CREATE TABLE public.user_follows (follower_id uuid NOT NULL, followee_id uuid NOT NULL, PRIMARY KEY (follower_id, followee_id));
+ALTER TABLE public.user_follows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read follows" ON public.user_follows FOR SELECT USING (${using});
+CREATE POLICY "follow self-insert only" ON public.user_follows FOR INSERT WITH CHECK (auth.uid() = follower_id);
+GRANT ALL ON TABLE public.user_follows TO anon, authenticated, service_role;
+CREATE MATERIALIZED VIEW public.user_follow_counts AS
+  SELECT fw.followee_id AS user_id, fw.followers FROM (SELECT followee_id, count(*)::int AS followers FROM public.user_follows GROUP BY followee_id) fw;
+GRANT ALL ON TABLE public.user_follow_counts TO anon, authenticated, service_role;
+`;
+  const file = 'supabase/migrations/20250925023848_remote_schema.sql';
+  const open = sql('true');
+  assert.deepEqual(lintFiles([{ file, text: open }], ID).mine, []);
+  const own = sql('follower_id = (select auth.uid())');
+  const [f] = lintFiles([{ file, text: own }], ID).mine;
+  assert.match(f!.message, /^Materialized view public\.user_follow_counts stores rows of public\.user_follows, which has row-level security/);
+  // (a constant policy admits the rows it stored when refreshed, which it may hide by now)
+  const constant = sql('followee_id IS NOT NULL').replace('GROUP BY followee_id) fw', 'WHERE followee_id IS NOT NULL GROUP BY followee_id) fw');
+  assert.equal(lintFiles([{ file, text: constant }], ID).mine.length, 1);
+  const seed = `INSERT INTO public.user_follows VALUES ('${TENANT_A}', '${TENANT_B}'), ('${TENANT_B}', '${TENANT_A}'), (gen_random_uuid(), '${TENANT_A}')`;
+  const fromTable = `SELECT followee_id AS user_id, count(*)::int AS followers FROM public.user_follows GROUP BY followee_id ORDER BY 2, 1`;
+  const fromView = `SELECT user_id, followers FROM public.user_follow_counts ORDER BY 2, 1`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(open.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(seed);
+    await q(open.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(fromView), await q(fromTable), 'anon reads the same counts from the table');
+    assert.equal((await q(fromView)).length, 2);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(own.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(seed);
+    await q(own.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(fromTable), [], 'the table hides every follow from anon');
+    assert.equal((await q(fromView)).length, 2, 'the materialized view shows counts over all of them');
+  });
+});
