@@ -538,3 +538,66 @@ test("err: an UPDATE policy a DO block's EXECUTE makes, run whenever the block r
     assert.deepEqual(mine[0]!.fixes, [], block);
   }
 });
+
+// Calibration cal173 (Lekbanken/lekbanken-main: its baseline makes badge_presets' SELECT policy read
+// the security_invoker view tenant_memberships; the next migration's DO block returns early when
+// user_tenant_memberships.role is already tenant_role_enum, as the baseline makes it, before a
+// `DROP VIEW IF EXISTS public.tenant_memberships CASCADE` and the view made again). The replay took
+// the CASCADE, and with it the SELECT policy: the UPDATE and DELETE policies were said to have no
+// SELECT policy for PUBLIC. A statement of a DO block that may not run keeps what a CASCADE would take.
+test('ok: a SELECT policy a DO block may drop with DROP VIEW … CASCADE after an early RETURN is kept: no finding; PGlite: the block returns, the policy stays and a DELETE … WHERE reaches the row', async () => {
+  const baseline = `CREATE TYPE public.tenant_role_enum AS ENUM ('owner', 'admin', 'member');
+CREATE TABLE public.user_tenant_memberships (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, tenant_id uuid NOT NULL, role public.tenant_role_enum NOT NULL DEFAULT 'member');
+CREATE VIEW public.tenant_memberships WITH (security_invoker = on) AS SELECT id, user_id, tenant_id, role FROM public.user_tenant_memberships;
+CREATE TABLE public.badge_presets (id uuid PRIMARY KEY, tenant_id uuid, created_by_user_id uuid);
+ALTER TABLE public.badge_presets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "badge_presets_delete_policy" ON public.badge_presets FOR DELETE
+  USING ((created_by_user_id = ( SELECT auth.uid() AS uid)));
+CREATE POLICY "badge_presets_select_policy" ON public.badge_presets FOR SELECT
+  USING (((tenant_id IS NULL) OR (EXISTS ( SELECT 1 FROM public.tenant_memberships tm WHERE ((tm.tenant_id = badge_presets.tenant_id) AND (tm.user_id = ( SELECT auth.uid() AS uid)))))));
+GRANT SELECT, DELETE ON public.badge_presets TO authenticated;
+GRANT SELECT ON public.tenant_memberships, public.user_tenant_memberships TO authenticated;
+`;
+  const roles = `DO $$
+DECLARE
+  col_type text;
+BEGIN
+  SELECT udt_name INTO col_type FROM information_schema.columns
+   WHERE table_schema = 'public' AND table_name = 'user_tenant_memberships' AND column_name = 'role';
+  IF col_type = 'tenant_role_enum' THEN
+    RAISE NOTICE 'Column role is already tenant_role_enum — skipping';
+    RETURN;
+  END IF;
+  DROP VIEW IF EXISTS public.tenant_memberships CASCADE;
+  ALTER TABLE public.user_tenant_memberships ALTER COLUMN role TYPE public.tenant_role_enum USING role::public.tenant_role_enum;
+  CREATE VIEW public.tenant_memberships WITH (security_invoker = on) AS SELECT id, user_id, tenant_id, role FROM public.user_tenant_memberships;
+END $$;
+`;
+  const files = [
+    { file: 'supabase/migrations/00000000000000_baseline.sql', text: baseline },
+    { file: 'supabase/migrations/20251208130000_role_enum_and_permissions.sql', text: roles },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // (the same drop run unconditionally takes the policy, and is still reported)
+  const plain = roles.replace(/  IF col_type[\s\S]*?END IF;\n/, '');
+  assert.equal(lintFiles([files[0]!, { ...files[1]!, text: plain }], ID).mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(baseline);
+    await q(roles);
+    const policies = await q(`SELECT policyname FROM pg_policies WHERE tablename = 'badge_presets' ORDER BY 1`);
+    assert.deepEqual(policies.map((r) => r.policyname), ['badge_presets_delete_policy', 'badge_presets_select_policy'], 'the block returned: the SELECT policy stays');
+    await q(`INSERT INTO public.badge_presets VALUES ('${TENANT_B}', NULL, '${TENANT_A}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `DELETE FROM public.badge_presets WHERE id = '${TENANT_B}'`), 1, 'DELETE … WHERE reaches the row the SELECT policy shows');
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(baseline);
+    await q(plain);
+    const policies = await q(`SELECT policyname FROM pg_policies WHERE tablename = 'badge_presets' ORDER BY 1`);
+    assert.deepEqual(policies.map((r) => r.policyname), ['badge_presets_delete_policy'], 'run unconditionally, the CASCADE takes the SELECT policy');
+  });
+});

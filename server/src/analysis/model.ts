@@ -4608,7 +4608,7 @@ class Replay {
         for (const g of op.tableGrants) this.defaultTableGrants.push(g.creators || this.currentRole === undefined ? g : { ...g, creators: [this.currentRole] });
         break;
       case OP_DROP:
-        this.applyDrop(op.stmt.node);
+        this.applyDrop(op.stmt.node, op.stmt.origin === 'do' && !!op.stmt.mayNotRun);
         break;
       case OP_DYNAMIC:
         this.applyDynamic(op);
@@ -5563,7 +5563,15 @@ class Replay {
     for (let i = triggers.length - 1; i >= 0; i--) if (gone(triggers[i]!)) triggers.splice(i, 1);
   }
 
-  applyDrop(n: Node): void {
+  /**
+   * `uncertain`: a DO block's statement that may not run (after an early exit, `IF col_type =
+   * 'tenant_role_enum' THEN RETURN; END IF;`, or in a loop): its DROP VIEW or DROP FUNCTION is
+   * applied, but the policies a CASCADE would take with the object are kept, as the replay cannot
+   * tell whether the block got there (Lekbanken/lekbanken-main's role migration, whose guard
+   * returns on the baseline it follows, was taken to drop badge_presets' SELECT policy reading the
+   * tenant_memberships view it drops and makes again).
+   */
+  applyDrop(n: Node, uncertain = false): void {
     const objs: Node[] = n.objects ?? [];
     const cascade = n.behavior === 'DROP_CASCADE';
     for (const o of objs) {
@@ -5602,7 +5610,7 @@ class Replay {
         case 'OBJECT_MATVIEW': {
           const k = this.key(parts);
           this.views.delete(k);
-          if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
+          if (cascade && !uncertain) this.dropPolicies(dependsOn(this.readsRelation(k)));
           break;
         }
         case 'OBJECT_POLICY': {
@@ -5643,7 +5651,7 @@ class Replay {
           if (list.length) this.functions.set(k, list);
           else this.functions.delete(k);
           // (CASCADE drops the policies whose expressions call it: one of that name, when its overloads are all gone)
-          if (cascade && drop.size && !list.length) this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
+          if (cascade && !uncertain && drop.size && !list.length) this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
           // (and the triggers that run it, a trigger function taking no arguments: CASCADE drops
           // them, without it the DROP fails with 2BP01 while one is left)
           if (cascade && [...drop].some((f) => f.returnsTrigger)) {
