@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { gmrcSettings, graphileRanks, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
+import { gmrcSettings, graphileRanks, searchPathSetting, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { readGraphileMigrate } from '../../server/src/io/files.js';
@@ -170,6 +170,51 @@ test("ok: readGraphileMigrate finds the .gmrc above the files (a temporary folde
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// danbiagini/parlour-room's .gmrc sets `"pgSettings": {"search_path": "parlour_public,parlour_private"}`
+// and its current.sql writes `create policy user_policy on users …` unqualified: graphile-migrate
+// sets each pgSetting on the connection before the migration runs (withClient: set_config(key,
+// value, false)), so `users` is parlour_public.users. The lint resolved it with the default
+// path: it said parlour_public.users had RLS "but no policy" and put the policies on public.users.
+const PATH_GMRC = '{ "pgSettings": { "search_path": "app_public, app_private" } }';
+const PATH_FILE =
+  'CREATE SCHEMA app_public;\nCREATE TABLE app_public.users (uid uuid PRIMARY KEY, name text);\nALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;\n' +
+  "CREATE POLICY user_policy ON users TO authenticated USING (uid = nullif(current_setting('app.uid', true), '')::uuid);\nGRANT SELECT ON app_public.users TO authenticated;\n";
+
+test('ok: pgSettings.search_path read as PostgreSQL reads the setting (unquoted names folded, quoted ones kept, a comma list); none where not set or not a string', () => {
+  assert.deepEqual(gmrcSettings(PATH_GMRC), { afterReset: [], searchPath: ['app_public', 'app_private'] });
+  assert.deepEqual(searchPathSetting('"$user", Public,"My Schema"'), ['$user', 'public', 'My Schema']);
+  assert.equal(searchPathSetting('a,,b'), undefined);
+  assert.deepEqual(gmrcSettings('{ "pgSettings": { "search_path": 3 } }'), { afterReset: [] });
+});
+
+test("err → ok: parlour-room: a .gmrc's pgSettings search_path is the path each of its files starts with: the unqualified CREATE POLICY is app_public.users's (PGlite: with graphile-migrate's set_config the file runs and the policy is app_public's; without it 42P01), and rls-enabled-without-policy says nothing; a rebuild after an edit keeps it", async () => {
+  const ws = new Workspace();
+  ws.setFile('migrations/current.sql', PATH_FILE);
+  const project: GraphileMigrate = { folder: 'migrations/', source: '.gmrc', afterReset: [], searchPath: ['app_public', 'app_private'] };
+  // (no .gmrc: the default path, where `users` is public.users)
+  assert.equal(findingsOf(ws, 'rls-enabled-without-policy').length, 1);
+  ws.setGraphileMigrate([project]);
+  assert.deepEqual(findingsOf(ws, 'rls-enabled-without-policy'), []);
+  assert.deepEqual(ws.lint().model.tables.get('app_public.users')!.policies.map((p) => p.name), ['user_policy']);
+  // (the language server's rebuild: an edit above the policy)
+  ws.setFile('migrations/current.sql', '-- Enter migration here\n' + PATH_FILE);
+  assert.deepEqual(findingsOf(ws, 'rls-enabled-without-policy'), []);
+  assert.deepEqual(ws.lint().model.tables.get('app_public.users')!.policies.map((p) => p.name), ['user_policy']);
+  ws.setGraphileMigrate([{ ...project, searchPath: undefined }]);
+  assert.equal(findingsOf(ws, 'rls-enabled-without-policy').length, 1);
+
+  const db = await getDb();
+  const run = (setup: string) =>
+    inRollback(db, async (q) => {
+      if (setup) await q(setup);
+      const r = await tryQuery(q, PATH_FILE);
+      if (!r.ok) return { code: r.error.code };
+      return { policies: (await q(`SELECT schemaname, tablename, policyname FROM pg_policies WHERE policyname = 'user_policy'`)).map((x) => `${x.schemaname}.${x.tablename}.${x.policyname}`) };
+    });
+  assert.deepEqual(await run(`select pg_catalog.set_config('search_path', 'app_public, app_private', false)`), { policies: ['app_public.users.user_policy'] });
+  assert.deepEqual(await run(''), { code: '42P01' });
 });
 
 test('ok: decodedId (one helper for graphile-migrate and Liquibase): backslashes to slashes, a URI percent-decoded, a bad escape left as it is', () => {

@@ -18,12 +18,42 @@ export interface GraphileMigrate {
   source: string;
   /** the file ids of the SQL files its afterReset actions run, in their order */
   afterReset: string[];
+  /**
+   * The search_path its `pgSettings` give (`"pgSettings": {"search_path": "app_public, app_private"}`):
+   * graphile-migrate's withClient (src/pgReal.ts) runs `select pg_catalog.set_config(key, value,
+   * false)` for each setting on every connection it opens, before the migration (and the
+   * afterReset SQL) runs, so each of its files starts with this path. Unset: the server's default.
+   */
+  searchPath?: string[];
 }
 
 /** What the replay order needs of a `.gmrc`: its `migrationsFolder` (when set) and the files its afterReset actions run, as written (relative to the migrations folder). */
 export interface GmrcSettings {
   migrationsFolder?: string;
   afterReset: string[];
+  /** pgSettings.search_path as the server parses it (searchPathSetting) */
+  searchPath?: string[];
+}
+
+/**
+ * A search_path setting's text as PostgreSQL reads it (a list of identifiers, comma-separated:
+ * an unquoted one folded to lower case, a double-quoted one as written); undefined where it is
+ * not such a list.
+ */
+export function searchPathSetting(text: string): string[] | undefined {
+  const out: string[] = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^",\s]+))\s*(,|$)/y;
+  let at = 0;
+  if (text.trim() === '') return [];
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return undefined;
+    out.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.toLowerCase());
+    at = re.lastIndex;
+    if (m[3] === '') break;
+  }
+  return out;
 }
 
 /**
@@ -57,7 +87,9 @@ export function gmrcSettings(text: string): GmrcSettings | { problem: string } {
     }
     return { problem: `"afterReset" action ${i} is neither a file name nor a {"_": "sql", "file": …} or {"_": "command", …} action` };
   }
-  return { ...(raw.migrationsFolder !== undefined ? { migrationsFolder: raw.migrationsFolder as string } : {}), afterReset };
+  const settings = (json as { pgSettings?: unknown }).pgSettings;
+  const path = settings && typeof settings === 'object' && typeof (settings as { search_path?: unknown }).search_path === 'string' ? searchPathSetting((settings as { search_path: string }).search_path) : undefined;
+  return { ...(raw.migrationsFolder !== undefined ? { migrationsFolder: raw.migrationsFolder as string } : {}), afterReset, ...(path ? { searchPath: path } : {}) };
 }
 
 /** graphile-migrate's migration file names (committed/ and current/): a number, an optional `-slug`, `.sql`. */

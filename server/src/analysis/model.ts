@@ -2875,6 +2875,9 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
   if (failing.length) r.failing = new Set(failing);
+  const startPaths = sessionStartPaths(files, config.graphileMigrate);
+  if (startPaths) r.startPaths = startPaths;
+  const pathsTag = startPaths ? [...startPaths].map(([f, p]) => `${f}\u0001${p.join(',')}`).join('\0') : '';
   const schemaInfo: SchemaInfo = { files, segments, supabasePlatform, asked: new Map() };
 
   // Where the segments first differ from the previous build's: the state there is saved (the
@@ -2885,7 +2888,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   let start = 0;
   let restored = false;
   let oldRecords: ResumePoint['records'] | undefined;
-  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameItems(before.failing, failing) && sameSchemaFacts(before.schemaFacts, schemaInfo)) {
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && (before.pathsTag ?? '') === pathsTag && sameItems(before.failing, failing) && sameSchemaFacts(before.schemaFacts, schemaInfo)) {
     const old = before.segments;
     let c = 0;
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
@@ -2957,7 +2960,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   });
   for (let i = 0; i < r.orphanPolicies.length; i++) allPolicies.push(r.orphanPolicies[i]!);
   const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema, snapshots);
-  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records, failing, ...(schemaInfo.asked.size ? { schemaFacts: schemaInfo.asked } : {}) });
+  resumePoints.set(model, { defaultSchema, supabasePlatform, ...(pathsTag ? { pathsTag } : {}), segments, saved, records, failing, ...(schemaInfo.asked.size ? { schemaFacts: schemaInfo.asked } : {}) });
   return model;
 }
 
@@ -2978,6 +2981,8 @@ const sameSegment = (a: Segment, b: Segment): boolean => a.file === b.file && a.
 export interface ResumePoint {
   defaultSchema: string;
   supabasePlatform: boolean;
+  /** the search_paths sessions start with (sessionStartPaths), as text: a build with others resumes nothing */
+  pathsTag?: string;
   segments: Segment[];
   saved: { at: number; state: Replay } | undefined;
   /** what the replay of each segment did, if recorded (see "redoing a segment") */
@@ -2990,6 +2995,22 @@ export interface ResumePoint {
    * replayed after: a build where one answers otherwise resumes nothing.
    */
   schemaFacts?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The search_path each file's session starts with where it is not the server's default: a file of
+ * a graphile-migrate project whose `.gmrc` sets one in pgSettings (GraphileMigrate.searchPath:
+ * graphile-migrate sets it on each connection before it runs a migration). Undefined: none.
+ */
+function sessionStartPaths(files: readonly ParsedFile[], projects: readonly GraphileMigrate[] | undefined): Map<string, string[]> | undefined {
+  if (!projects?.some((p) => p.searchPath)) return undefined;
+  const ranks = graphileRanks(files, projects);
+  let out: Map<string, string[]> | undefined;
+  files.forEach((f, i) => {
+    const path = ranks[i]?.project.searchPath;
+    if (path) (out ??= new Map()).set(f.file, path);
+  });
+  return out;
 }
 
 /** Records by file. */
@@ -3085,6 +3106,7 @@ function shareState(from: Replay, to: Replay): void {
   to.schemaTag = from.schemaTag;
   to.currentRole = from.currentRole;
   to.lastEntry = from.lastEntry;
+  to.startPaths = from.startPaths;
   to.schemaInfo = from.schemaInfo;
 }
 
@@ -3878,6 +3900,8 @@ class Replay {
   deps: string[] | undefined;
   currentRole: string | undefined;
   lastEntry: ParsedFile | undefined;
+  /** the search_path a session started on a file begins with, where not the default (sessionStartPaths); such sessions are neither recorded nor redone */
+  startPaths: ReadonlyMap<string, string[]> | undefined;
   /** the copies of shared objects this replay made since it was saved, by original: one copy however the original is reached */
   copies = new Map<object, object>();
   /** the policies this replay copied (ownPolicy): the only ones it writes to, when not shared since */
@@ -4273,7 +4297,7 @@ class Replay {
     const fp = footprintOf(planOf(file, this.defaultSchema), from, to);
     // (a session that goes on keeps its search_path: names resolve through the state)
     const goesOn = this.lastEntry === entry || !fp?.hasOps;
-    if (!fp || (goesOn && (this.searchPath || this.pathSet))) {
+    if (!fp || (goesOn && (this.searchPath || this.pathSet)) || this.startPaths?.has(entry.file)) {
       this.sharePending(); // (it may write to any of their values)
       this.run(file, entry, from, to);
       return undefined;
@@ -4411,7 +4435,7 @@ class Replay {
   redo(rec: SegmentRecord): boolean {
     const fp = rec.footprint;
     const goesOn = this.lastEntry === rec.entry || !fp.hasOps;
-    if (goesOn && (this.searchPath || this.pathSet)) return false;
+    if ((goesOn && (this.searchPath || this.pathSet)) || this.startPaths?.has(rec.entry.file)) return false;
     if ((goesOn ? this.currentRole : undefined) !== rec.role || !this.defaultExecuteRevoked !== !rec.executeRevoked) return false;
     if (rec.defaults && !sameDefaults(rec.defaults, this.defaultTableGrants)) return false;
     const maps = this.maps;
@@ -4486,7 +4510,7 @@ class Replay {
       if (!op) continue; // in a rollback section
       if (entry !== this.lastEntry) {
         this.currentRole = undefined; // a new psql session
-        this.setSearchPath(undefined);
+        this.setSearchPath(this.startPaths?.get(entry.file));
         this.pathSet = undefined;
         this.lastEntry = entry;
       }

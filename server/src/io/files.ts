@@ -314,7 +314,7 @@ export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, lo
         const at = ids(dirname(path));
         return at ? [`${at.prefix}${basename(path)}`] : [];
       });
-      return { folder: prefix, source: `${names.shown}.gmrc`, afterReset };
+      return { folder: prefix, source: `${names.shown}.gmrc`, afterReset, ...(settings.searchPath ? { searchPath: settings.searchPath } : {}) };
     },
     ids,
     log,

@@ -308,11 +308,22 @@ export const policyAlwaysTrue = defineRule({
       // (where these migrations manage the roles' grants: which of the commands they grant today)
       let grantNote = '';
       if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r) && (platformGrantee(model, t.schema, r) || !platformMayGrant(model, t.schema, r)))) {
-        const granted = cmds.filter((c) => roles.every((r) => privilegesOf(model, t, r).has(c)));
-        if (granted.length < cmds.length) {
-          grantNote = granted.length
-            ? ` These migrations grant ${roleList(roles)} only the ${commandList(granted)} privilege${granted.length > 1 ? 's' : ''} on ${p.table} today: the rest takes a GRANT first.`
-            : ` These migrations grant ${roleList(roles)} none of these privileges on ${p.table} today: the policy takes effect with the first GRANT.`;
+        // (per role: danbiagini/parlour-room's admin_invitations_policy is for parlour_admin and
+        // parlour_root, granted ALL on the table, and parlour_postgraphile, granted SELECT and
+        // UPDATE; each is named with what it holds, the roles holding every privilege not at all)
+        const groups = new Map<string, { granted: Command[]; roles: string[] }>();
+        for (const r of roles) {
+          const granted = cmds.filter((c) => privilegesOf(model, t, r).has(c));
+          if (granted.length === cmds.length) continue;
+          const k = granted.join(',');
+          const g = groups.get(k);
+          if (g) g.roles.push(r);
+          else groups.set(k, { granted, roles: [r] });
+        }
+        for (const { granted, roles: rs } of groups.values()) {
+          grantNote += granted.length
+            ? ` These migrations grant ${roleList(rs)} only the ${commandList(granted)} privilege${granted.length > 1 ? 's' : ''} on ${p.table} today: the rest takes a GRANT first.`
+            : ` These migrations grant ${roleList(rs)} none of these privileges on ${p.table} today: the policy takes effect with the first GRANT.`;
         }
       }
       const command = p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`;

@@ -1570,9 +1570,9 @@ function columnGrantIndex(model: Model): Map<string, string[][]> {
 }
 
 /**
- * Whether the trusting policy gives nothing its roles do not have anyway: it is for SELECT and
- * another permissive SELECT policy of its table admits every row to the writer's roles (USING
- * (true), or `auth.uid() IS NOT NULL` for authenticated: auradesk's profiles), or the policies of
+ * Whether the trusting policy gives nothing its roles do not have anyway: another permissive
+ * policy of its table for its commands admits every row to the writer's roles (USING (true), or
+ * `auth.uid() IS NOT NULL` for authenticated: auradesk's profiles; for a write, its check too), or the policies of
  * the membership or trusting table recurse when read (42P17: every read of them fails, which
  * policy-recursion reports), or the writer's roles see no row of the membership table.
  */
@@ -1592,18 +1592,28 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
   const writers = w.roles.includes('public') ? u.policy.roles.filter((r) => r !== 'public') : w.roles;
   // (nor when the policy reads a claim a hook copied: the hook reads the row, not the caller)
   if (!u.via?.securityDefiner && !u.claim && writers.length && writers.every((r) => hiddenFrom(model, u.member, r))) return true;
-  if (u.policy.command !== 'select') return false;
-  const all = (p: Policy, role: string) => {
-    const using = p.using;
-    if (!using) return false;
-    if (constBool(using) === true) return true;
-    const t = using.NullTest;
+  const admits = (e: Node | undefined, role: string) => {
+    if (!e) return false;
+    if (constBool(e) === true) return true;
+    const t = e.NullTest;
     return role === 'authenticated' && !!t && t.nulltesttype === 'IS_NOT_NULL' && authCallOf(t.arg) === 'uid';
+  };
+  // (a trusting policy for other commands too gives nothing when another policy for those
+  // commands admits every row, and lets any row be written: an administrators' FOR ALL … USING
+  // (true) beside a FOR ALL policy trusting memberships; danbiagini/parlour-room's
+  // admin_invitations_policy, whose roles are the only writers of its users and
+  // parlour_user_join rows — with no WITH CHECK, USING is the check, T14c)
+  const cmd = u.policy.command;
+  const all = (p: Policy, role: string) => {
+    if (cmd === 'select') return p.command === 'select' || p.command === 'all' ? admits(p.using, role) : false;
+    if (p.command !== 'all' && p.command !== cmd) return false;
+    if (cmd !== 'insert' && !admits(p.using, role)) return false;
+    return cmd === 'delete' || admits(p.withCheck ?? p.using, role);
   };
   const roles = w.roles.includes('public') ? u.policy.roles : w.roles;
   // (a writer for PUBLIC, the trusting policy for PUBLIC too, is every role: a SELECT policy TO
   // authenticated showing every row leaves a signed-in user nothing to gain, forWriter)
-  return roles.every((r) => u.table.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && forWriter(model, p, r) && all(p, r === 'public' && p.roles.length === 1 ? p.roles[0]! : r)));
+  return roles.every((r) => u.table.policies.some((p) => p.permissive && p !== u.policy && forWriter(model, p, r) && all(p, r === 'public' && p.roles.length === 1 ? p.roles[0]! : r)));
 }
 
 /** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
