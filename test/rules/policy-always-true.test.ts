@@ -157,6 +157,28 @@ CREATE POLICY upload_svc_all ON upload FOR ALL TO svc USING (true);
   assert.doesNotMatch(lintFiles([{ file: '1.sql', text: sql.replace('GRANT SELECT, UPDATE', 'GRANT SELECT, INSERT, UPDATE, DELETE') }], ID).mine[0]!.message, /These migrations grant/);
 });
 
+test("ok (message): roles granted different privileges are each named with what they hold (danbiagini/parlour-room's admin_invitations_policy: parlour_admin and parlour_root granted ALL on the table, parlour_postgraphile SELECT and UPDATE; all three were said to hold only SELECT and UPDATE)", async () => {
+  const sql = `CREATE ROLE adm;
+CREATE ROLE svc;
+CREATE TABLE invitation (id int PRIMARY KEY, email text);
+GRANT SELECT, UPDATE ON invitation TO svc;
+ALTER TABLE invitation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY admin_invitations_policy ON invitation TO adm, svc USING (true);
+GRANT ALL ON ALL TABLES IN SCHEMA public TO adm;
+`;
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, / These migrations grant svc only the SELECT and UPDATE privileges on public\.invitation today: the rest takes a GRANT first\. Write/);
+  assert.doesNotMatch(mine[0]!.message, /grant adm/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const held = async (role: string) =>
+      (await q(`SELECT array_agg(p ORDER BY p) AS ps FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE']) p WHERE has_table_privilege('${role}', 'invitation', p)`))[0]!.ps;
+    assert.deepEqual(await held('adm'), ['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+    assert.deepEqual(await held('svc'), ['SELECT', 'UPDATE']);
+  });
+});
+
 test('ok (message): FOR ALL WITH CHECK (true) without USING, and no other policy that lets the role update: INSERT only, no row can be updated (worldweaver usage_manage)', async () => {
   const sql = `CREATE TABLE documents (id int PRIMARY KEY, owner_id uuid NOT NULL, body text);
 ALTER TABLE documents ENABLE ROW LEVEL SECURITY;

@@ -2510,3 +2510,54 @@ test("err: gonasi's self-insert as 'owner' with a partial unique index (organiza
     assert.deepEqual(await q('SELECT organization_id FROM public.payments'), [{ organization_id: ORG_2 }], 'the ownerless one is joined');
   });
 });
+
+// danbiagini/parlour-room: the administrators' FOR ALL … USING (true) policies on the membership
+// table (parlour_user_join) and on the table trusting it (invitation, whose FOR ALL policy admits a
+// row when the caller is a member of its parlour): the administrators, the only roles the
+// membership table's open policy lets write, were said to reach invitations "which they were never
+// given" by writing memberships — their own FOR ALL policy on the invitations already gives them
+// every row, to read, change, delete and insert (PGlite below).
+const ADMIN_SQL = `CREATE FUNCTION public.uid() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.uid', true), '') $$;
+CREATE TABLE public.members (group_id int NOT NULL, user_id text NOT NULL, PRIMARY KEY (group_id, user_id));
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON public.members FOR SELECT USING (user_id = public.uid());
+CREATE POLICY members_admin ON public.members TO app_admin USING (true);
+CREATE TABLE public.invites (id int PRIMARY KEY, group_id int NOT NULL, email text);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invites_member ON public.invites USING (group_id IN (SELECT m.group_id FROM public.members m WHERE m.user_id = public.uid()));
+GRANT ALL ON public.members, public.invites TO app_admin;
+`;
+const ADMIN_INVITES = 'CREATE POLICY invites_admin ON public.invites TO app_admin USING (true);\n';
+
+test('ok (err without it): parlour-room: the writers of the membership rows are administrators whom another FOR ALL policy of the trusting table already admits to every row: nothing gained, no finding', async () => {
+  const without = lintFiles([{ file: 'migrations/current.sql', text: ADMIN_SQL }], ID);
+  assert.equal(without.mine.length, 1);
+  assert.match(without.mine[0]!.message, /^Policy "members_admin" on public\.members lets app_admin write rows of it checking nothing about them/);
+  const { mine } = lintFiles([{ file: 'migrations/current.sql', text: ADMIN_SQL + ADMIN_INVITES }], ID);
+  assert.deepEqual(mine, []);
+  const db = await getDb();
+  await ensureRoles(db, ['app_admin']);
+  await inRollback(db, async (q) => {
+    await q(ADMIN_SQL + ADMIN_INVITES);
+    await q(`INSERT INTO public.invites VALUES (1, 1, 'a@x'), (2, 2, 'b@x')`);
+    await q(`SELECT set_config('app.uid', 'admin-1', true)`);
+    await q('SET ROLE app_admin');
+    // (no membership: every invitation already, to read, change, delete, and insert with any group)
+    assert.equal(await count(q, 'public.invites'), 2);
+    assert.equal(await affected(q, `UPDATE public.invites SET email = 'c@x'`), 2);
+    await q(`INSERT INTO public.invites VALUES (3, 99, 'd@x')`);
+    assert.equal(await affected(q, `DELETE FROM public.invites`), 3);
+    await q('RESET ROLE');
+  });
+  // (without that policy the membership is what opens them: group 2's invitation after writing the row)
+  await inRollback(db, async (q) => {
+    await q(ADMIN_SQL);
+    await q(`INSERT INTO public.invites VALUES (1, 1, 'a@x'), (2, 2, 'b@x')`);
+    await q(`SELECT set_config('app.uid', 'admin-1', true)`);
+    await q('SET ROLE app_admin');
+    assert.equal(await count(q, 'public.invites'), 0);
+    await q(`INSERT INTO public.members VALUES (2, 'admin-1')`);
+    assert.equal(await count(q, 'public.invites'), 1);
+    await q('RESET ROLE');
+  });
+});
