@@ -710,6 +710,25 @@ describe("a graphile-migrate project's .gmrc", () => {
     assert.equal(notEnabled(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)), 1);
   });
 
+  test("ok: a .gmrc's pgSettings search_path (danbiagini/parlour-room): its files start with it, in lint (the unqualified CREATE POLICY is app_public.users's: no rls-enabled-without-policy) and verify (the migration replays cleanly; without it, 42P01)", () => {
+    const dir = fixture({
+      '.gmrc': '{\n  "pgSettings": {\n    "search_path": "app_public,app_private",\n  },\n}\n',
+      'migrations/current.sql':
+        'CREATE ROLE app_user;\nCREATE SCHEMA app_public;\nCREATE TABLE app_public.users (uid uuid PRIMARY KEY, name text);\nALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;\nGRANT SELECT ON app_public.users TO app_user;\n' +
+        "CREATE POLICY user_policy ON users TO app_user USING (uid = nullif(current_setting('app.uid', true), '')::uuid);\nCREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE app_public.notes (id int PRIMARY KEY, m mood);\n",
+    });
+    const withoutPolicy = (out: { files: Array<{ diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.filter((d) => d.rule === 'rls-enabled-without-policy')).length;
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    assert.equal(withoutPolicy(JSON.parse(r.stdout)), 0);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /replay cleanly/);
+    assert.doesNotMatch(v.stdout, /42P01|42704/);
+    rmSync(join(dir, '.gmrc'));
+    assert.equal(withoutPolicy(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)), 1);
+    assert.match(run(dir, ['verify', '.']).stdout, /42P01 relation "users" does not exist/);
+  });
+
   test('ok: a .gmrc that cannot be parsed: one warning on stderr, and the path order', () => {
     const dir = fixture({ ...files, '.gmrc': '{ "afterReset": ["initial_schema.sql" ' });
     const r = run(dir, ['.', '--format', 'json']);

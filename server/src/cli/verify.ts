@@ -10,6 +10,7 @@ import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelativ
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrderOf, rollbackTwins } from '../analysis/model.js';
+import { graphileRanks } from '../analysis/graphile-migrate.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
@@ -202,7 +203,10 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const read = (database: Database) => {
     const mine = new Set(database.files);
     const c = ws.configOf(database.files[0]);
-    return migrationOrderOf(all.filter((f) => mine.has(f.file)), c);
+    const ordered = migrationOrderOf(all.filter((f) => mine.has(f.file)), c);
+    // (a graphile-migrate project's files start with its .gmrc's pgSettings search_path)
+    const ranks = c.graphileMigrate?.some((g) => g.searchPath) ? graphileRanks(ordered, c.graphileMigrate) : undefined;
+    return ranks ? ordered.map((f, i) => (ranks[i]?.project.searchPath ? { ...f, startPath: ranks[i]!.project.searchPath } : f)) : ordered;
   };
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {

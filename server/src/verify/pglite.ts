@@ -42,6 +42,8 @@ import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, with
 export interface VerifyFile {
   file: string;
   text: string;
+  /** the search_path a session started on this file begins with, where not the server's default (a graphile-migrate project's pgSettings) */
+  startPath?: string[];
 }
 
 export interface VerifyStatementError {
@@ -292,6 +294,7 @@ interface Prepared {
   text: string;
   statements: SqlStatement[];
   includes: Include[];
+  startPath?: string[];
 }
 
 const SUPABASE_ROLES: Array<{ name: string; bypassrls?: boolean }> = [{ name: 'anon' }, { name: 'authenticated' }, { name: 'service_role', bypassrls: true }];
@@ -567,6 +570,9 @@ interface ReplayOutcome {
   timedOut?: boolean;
 }
 
+/** A schema name as a search_path setting writes it: quoted unless a plain lower-case identifier. */
+const quotedName = (n: string): string => (/^[a-z_][a-z0-9_$]*$/.test(n) || n === '$user' ? (n === '$user' ? '"$user"' : n) : `"${n.replace(/"/g, '""')}"`);
+
 /** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
 async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number, progress?: VerifyOptions['onProgress']): Promise<ReplayOutcome> {
   const errors: VerifyStatementError[] = [];
@@ -588,7 +594,9 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   const authSchema = authSchemaSql(files.map((p) => p.text).join('\n'));
   for (const { file: pf, stmt: st, entry: from } of replayOrder(files)) {
     if (Date.now() > deadline) return { errors, standIns, timedOut: true };
-    if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
+    // (a graphile-migrate project's files start with its .gmrc's pgSettings search_path, which it sets on each connection)
+    if (from !== entry && from.startPath) await db.query(`SELECT pg_catalog.set_config('search_path', $1, false)`, [from.startPath.map(quotedName).join(', ')]).catch(() => undefined);
+    else if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
     entry = from;
     const f = fileIndex.get(pf)!;
     const s = stmtIndex.get(st)!;
@@ -1073,7 +1081,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
   // the budget covers the replay and the probes: it starts once PGlite has started (0.7–4 s)
   let deadline = Infinity;
   if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return { statementErrors: [], probes: [], pgVersion: '', timedOut: true };
-  const prepared: Prepared[] = files.map((f) => ({ file: f.file, text: f.text, ...splitSqlWithIncludes(f.text) }));
+  const prepared: Prepared[] = files.map((f) => ({ file: f.file, text: f.text, ...splitSqlWithIncludes(f.text), ...(f.startPath ? { startPath: f.startPath } : {}) }));
   // (as the lint replays them: a Supabase project's folders inside supabase/migrations/ when nothing is right in it)
   const history = historyInArchives(files.map((f) => f.file));
   for (const p of prepared) if (history.has(p.file)) markArchiveReplayed(p, true);
