@@ -763,6 +763,50 @@ GROUP BY s.id, s.name;
   assert.doesNotMatch(g[0]!.message, /figures/);
 });
 
+// Calibration (cal174, Aimtara/teachmo's nhost migration 20251224183000_…/up.sql):
+// analytics_event_rollups_daily is `SELECT date_trunc('day', event_ts)::date AS day, event_name,
+// district_id, school_id, count(*)::bigint AS event_count FROM public.analytics_events GROUP BY
+// 1,2,3,4`, a plain view grouping by columns that hold no key of the table: every row it shows is a
+// count over a group of events, none of them an event. It was said to let every role that can
+// select from it "see all rows"; it shows counts over all of them.
+test('err: a plain view over one table grouping by columns that hold none of its keys shows figures, not the rows: said so (positions and output names resolved); PGlite: counts over every row, those the policies hide included', async () => {
+  const table = `CREATE TABLE public.analytics_events (id bigint PRIMARY KEY, event_ts timestamptz NOT NULL, event_name text NOT NULL, district_id uuid, actor_user_id uuid);
+CREATE INDEX ON public.analytics_events (actor_user_id);
+ALTER TABLE public.analytics_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY analytics_events_own ON public.analytics_events FOR SELECT TO authenticated USING (actor_user_id = (select auth.uid()));
+`;
+  const view = `CREATE OR REPLACE VIEW public.analytics_event_rollups_daily AS
+SELECT date_trunc('day', event_ts)::date AS day, event_name, district_id, count(*)::bigint AS event_count
+FROM public.analytics_events
+GROUP BY 1, 2, 3;
+GRANT SELECT ON public.analytics_events, public.analytics_event_rollups_daily TO authenticated;
+`;
+  const file = 'supabase/migrations/0002_rollups.sql';
+  const lint = (v: string) => lintFiles([{ file: 'supabase/migrations/0001_events.sql', text: table }, { file, text: v }], ID).mine;
+  const mine = lint(view);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  const m = mine[0]!.message;
+  assert.match(m, /Its query groups the rows of public\.analytics_events by columns that hold none of its keys and aggregates them, so it shows figures \(counts, sums…\) computed over each group of the rows it reads, not the rows themselves\./);
+  assert.match(m, /every role that can select from public\.analytics_event_rollups_daily reads figures over all the rows, those the policies hide from that role included \(T18\)/);
+  assert.doesNotMatch(m, /sees all rows/);
+  // (by output name: the same)
+  assert.match(lint(view.replace('GROUP BY 1, 2, 3', 'GROUP BY day, event_name, district_id'))[0]!.message, /reads figures over all the rows/);
+  // grouped by the key too: each group is one row of the table, shown as it is
+  const byKey = lint(view.replace('SELECT date_trunc', 'SELECT id, date_trunc').replace('GROUP BY 1, 2, 3', 'GROUP BY id, 2, 3, 4'))[0]!.message;
+  assert.match(byKey, /sees all rows \(T18\)/);
+  assert.doesNotMatch(byKey, /figures/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(table);
+    await q(`INSERT INTO public.analytics_events VALUES (1, '2026-01-01 10:00', 'login', NULL, '${TENANT_A}'), (2, '2026-01-01 11:00', 'login', NULL, '${TENANT_B}'), (3, '2026-01-01 12:00', 'login', NULL, '${TENANT_B}')`);
+    await q(view);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.analytics_events'), 1, "the table: user A's own event");
+    assert.deepEqual(await q('SELECT event_name, event_count::int AS n FROM public.analytics_event_rollups_daily'), [{ event_name: 'login', n: 3 }], 'one count over the three events, those the policy hides included; no event row');
+  });
+});
+
 // Calibration cal170 (sortavo/raffle-builder): mv_admin_stats is `SELECT (SELECT COUNT(*) FROM
 // organizations) AS total_organizations, …, (SELECT COALESCE(SUM(order_total), 0) FROM orders …),
 // NOW() AS refreshed_at`: no FROM, one row of counts and sums computed by scalar sub-selects. It was

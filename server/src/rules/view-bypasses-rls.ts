@@ -3,7 +3,7 @@ import type { Model, Policy, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { defineRule } from './types.js';
-import { looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, where } from './lib/util.js';
+import { columnRef, looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, where } from './lib/util.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { activePoliciesWithKey } from '../analysis/policy-exprs.js';
 import type { Config } from '../analysis/config.js';
@@ -236,6 +236,42 @@ function totalsOnly(q: Node): boolean {
   return !(s.groupClause as Node[] | undefined)?.length && aggregates(q);
 }
 
+/**
+ * Whether a query reading one table (a FROM of that relation alone, no join) groups its rows by
+ * columns that hold none of the table's keys (primary key, unique constraints) and aggregates:
+ * each row it gives is then figures computed over a group of the table's rows, never one of them
+ * (Aimtara/teachmo's analytics_event_rollups_daily: `date_trunc('day', event_ts)::date, event_name,
+ * district_id, school_id, count(*) … GROUP BY 1,2,3,4` over analytics_events, whose key is id).
+ * A GROUP BY naming a key (`GROUP BY s.id, …`) gives the rows themselves; a table whose keys the
+ * migrations do not show is not judged.
+ */
+function groupsFigures(q: Node, t: Table): boolean {
+  const s = q?.SelectStmt;
+  if (!s || (s.op && s.op !== 'SETOP_NONE') || !aggregates(q)) return false;
+  const groups = s.groupClause as Node[] | undefined;
+  const from = s.fromClause as Node[] | undefined;
+  if (!groups?.length || from?.length !== 1 || t.keys.length === 0) return false;
+  const rv = from[0]?.RangeVar;
+  if (!rv?.relname || rv.relname !== t.name || (rv.schemaname && rv.schemaname !== t.schema)) return false;
+  const targets = ((s.targetList as Node[] | undefined) ?? []).map((x) => x?.ResTarget);
+  const cols = new Set<string>();
+  for (const g of groups) {
+    let e: Node = g;
+    // (a position names a select-list entry; an output name that is no column of the table too)
+    const pos = g?.A_Const?.ival?.ival;
+    if (typeof pos === 'number' && targets[pos - 1]) e = targets[pos - 1]!.val;
+    const c = columnRef(e);
+    if (c && !c.qual && !t.columns.includes(c.name)) {
+      const named = targets.find((x) => x?.name === c.name);
+      if (named) e = named.val;
+    }
+    const col = columnRef(e);
+    if (col) cols.add(col.name);
+    else if (g?.GroupingSet || g?.RowExpr) return false;
+  }
+  return !t.keys.some((k) => k.every((c) => cols.has(c)));
+}
+
 /** Whether a view's query (any branch of a UNION, a sub-select or WITH query it reads from) filters its rows with a WHERE. */
 function filters(q: Node): boolean {
   return rowFilters(q, true).length > 0;
@@ -340,13 +376,18 @@ export const viewBypassesRls = defineRule({
       const readers = policiesReadingView(model, v, hits.map((h) => h.table));
       const readerTables = [...new Set(readers.map((p) => p.table))].join(' and ');
       // (aggregates and no GROUP BY: the view shows one row of figures, not the tables' rows)
-      const totals = totalsOnly(v.stmt.node?.query);
+      const grouped = !totalsOnly(v.stmt.node?.query) && hits.length === 1 && groupsFigures(v.stmt.node?.query, hits[0]!.table);
+      const totals = totalsOnly(v.stmt.node?.query) || grouped;
       report({
         ...at,
         message:
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           // (a view that looks at who is asking, WHERE member_id = auth.uid(), shows each caller the rows it chose: not all)
-          (totals ? `Its query aggregates with no GROUP BY, so it shows one row of figures (counts, sums…) computed over the rows it reads, not the rows themselves. ` : '') +
+          (grouped
+            ? `Its query groups the rows of ${tableText} by columns that hold none of its keys and aggregates them, so it shows figures (counts, sums…) computed over each group of the rows it reads, not the rows themselves. `
+            : totals
+              ? `Its query aggregates with no GROUP BY, so it shows one row of figures (counts, sums…) computed over the rows it reads, not the rows themselves. `
+              : '') +
           (rowFilters(v.stmt.node?.query).some((n) => looksAtCaller(model, n))
             ? `Its query looks at who is asking (auth.uid(), current_user or the like). ${when}each role that can select from ${v.key} sees ${totals ? 'figures over ' : ''}the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them${known ? '. ' : '; '}` +
               (totals ? otherwise.replace('the rows', 'figures over the rows') : otherwise)
