@@ -1288,6 +1288,19 @@ END $$;`;
   );
 });
 
+/** A file's findings of `rule` underline `texts`, and still do after edits above every statement (longer, non-ASCII, shorter), each re-lint the same as a fresh one. */
+function followsEditsAbove(file: string, body: string, rule: string, texts: string[]): void {
+  const ws = new Workspace();
+  ws.setFile(file, body);
+  const at = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === rule).map((f) => ws.text(file)!.slice(f.start, f.end));
+  assert.deepEqual(at(), texts);
+  for (const [i, prefix] of ['-- 🎉 déjà vu\n', '', '-- x\n'].entries()) {
+    ws.setFile(file, prefix + body);
+    assert.deepEqual(at(), texts, `edit ${i + 1}`);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
+  }
+}
+
 test('policy-reads-without-grant: an edit before the policy moves it, and the sub-select read is reported at its new place (the reads kept on the expression keep its RangeVars, not their offsets)', () => {
   const body = `CREATE ROLE app_user;
 CREATE SCHEMA app;
@@ -1299,16 +1312,7 @@ ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
 CREATE POLICY documents_team ON app.documents FOR SELECT TO app_user
   USING (EXISTS (SELECT 1 FROM app.members m WHERE m.team_id = documents.team_id AND m.user_name = current_user));
 `;
-  const file = '1_app.sql';
-  const ws = new Workspace();
-  ws.setFile(file, body);
-  const at = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-reads-without-grant').map((f) => ws.text(file)!.slice(f.start, f.end));
-  assert.deepEqual(at(), ['app.members']);
-  for (const [i, prefix] of ['-- 🎉 déjà vu\n', '', '-- x\n'].entries()) {
-    ws.setFile(file, prefix + body);
-    assert.deepEqual(at(), ['app.members'], `edit ${i + 1}`);
-    assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
-  }
+  followsEditsAbove('1_app.sql', body, 'policy-reads-without-grant', ['app.members']);
 });
 
 test('policy-calls-without-execute: an edit before the policy moves it, and the call is reported at its new place', () => {
@@ -1323,14 +1327,5 @@ grant execute on function kit.file_account(text) to authenticated, service_role;
 create policy account_image on storage.objects for select
   using (bucket_id = 'account_image' and kit.file_account(name) = (select auth.uid()));
 `;
-  const file = 'supabase/migrations/20240101000000_storage.sql';
-  const ws = new Workspace();
-  ws.setFile(file, body);
-  const at = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'policy-calls-without-execute').map((f) => ws.text(file)!.slice(f.start, f.end));
-  assert.deepEqual(at(), ['kit.file_account']);
-  for (const [i, prefix] of ['-- 🎉 déjà vu\n', '', '-- x\n'].entries()) {
-    ws.setFile(file, prefix + body);
-    assert.deepEqual(at(), ['kit.file_account'], `edit ${i + 1}`);
-    assert.deepEqual(summary(ws), summary(fresh(ws)), `edit ${i + 1} differs from a fresh lint`);
-  }
+  followsEditsAbove('supabase/migrations/20240101000000_storage.sql', body, 'policy-calls-without-execute', ['kit.file_account']);
 });
