@@ -197,7 +197,8 @@ CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenan
   assert.match(owner[0]!.message, /so app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete those rows/);
   assert.doesNotMatch(owner[0]!.message, /every role|PUBLIC/);
   const granted = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO authenticated;\n` }], ID).mine;
-  assert.match(granted[0]!.message, /so authenticated and app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete/);
+  // (authenticated is granted DELETE, not UPDATE nor INSERT: it is said to delete, the owner to do all three)
+  assert.match(granted[0]!.message, /so authenticated may delete those rows; app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete those rows, and update them/);
   for (const f of [owner[0]!, granted[0]!]) assert.equal(nestedParentheses(f.message), undefined, f.message);
   const toPublic = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO PUBLIC;\n` }], ID).mine;
   assert.match(toPublic[0]!.message, /so every role \(PUBLIC\) may delete/);
@@ -207,6 +208,37 @@ CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenan
     await q(`SELECT set_config('app.tenant_id', 'B', true)`);
     await q('SET ROLE app_owner');
     assert.deepEqual(await q('DELETE FROM users RETURNING id'), [{ id: 2 }], "the owner, tenant B, deletes the row of no one and not A's");
+  });
+});
+
+// saltastroops/data-archive-database's position_policy (FOR ALL, no TO, no WITH CHECK, `… OR
+// owner_institution_user_ids IS NULL`): observations_editor is granted SELECT, DELETE and INSERT on
+// position, not UPDATE. It was said to "delete those rows, and update them …": PostgreSQL refuses
+// its UPDATE (42501 permission denied) before any policy is looked at.
+test('err (wording): a role granted DELETE and INSERT but not UPDATE is said to delete and insert shared rows, not to update them; PGlite: its DELETE and INSERT pass, its UPDATE is denied', async () => {
+  const text = `CREATE ROLE observations_editor NOLOGIN;
+CREATE TABLE position (id int PRIMARY KEY, owner_ids int[]);
+GRANT SELECT, DELETE, INSERT ON position TO observations_editor;
+ALTER TABLE position ENABLE ROW LEVEL SECURITY;
+CREATE POLICY position_policy ON position
+USING (current_setting('my.user_id')::int = ANY(position.owner_ids) OR position.owner_ids IS NULL);
+`;
+  const mine = lintFiles([{ file: 'V1__position.sql', text }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so observations_editor may delete those rows, and insert rows that pass that branch; not only read them\./);
+  assert.doesNotMatch(mine[0]!.message, /update them/);
+  const both = lintFiles([{ file: 'V1__position.sql', text: `${text}CREATE ROLE archive_user NOLOGIN;\nGRANT SELECT, UPDATE ON position TO archive_user;\n` }], ID).mine;
+  assert.match(both[0]!.message, /so observations_editor may delete those rows, and insert rows that pass that branch; archive_user may update them to any values that pass that USING/);
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE ROLE observations_editor NOLOGIN');
+    await asOwner(q, text.replace('CREATE ROLE observations_editor NOLOGIN;', ''));
+    await q(`INSERT INTO position VALUES (1, NULL), (2, NULL), (3, '{7}')`);
+    await q(`SELECT set_config('my.user_id', '5', true)`);
+    await q('SET ROLE observations_editor');
+    assert.equal(await affected(q, 'DELETE FROM position WHERE id = 1'), 1, 'it deletes a row of no one');
+    assert.equal(await affected(q, 'INSERT INTO position VALUES (4, NULL)'), 1, 'it inserts a row of no one');
+    const upd = await tryQuery(q, `UPDATE position SET owner_ids = '{5}' WHERE id = 2`);
+    assert.equal(upd.ok ? 'ok' : upd.error.code, '42501', 'no UPDATE privilege: refused');
   });
 });
 

@@ -281,13 +281,26 @@ export const policySharedRowsWritable = defineRule({
       const span = exprClauseSpan(model, using);
       const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
       const sharedText = parts && parts.length === args.length ? shared.map((i) => sqlOneLine(parts[i]!)).join(' OR ') : undefined;
-      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
       const update = row.check
         ? 'update them as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant)'
-        : "update them to any values that pass that USING (with no WITH CHECK, USING is the check too: still shared, or taken over as the caller's own), and insert rows that pass that branch";
+        : "update them to any values that pass that USING (with no WITH CHECK, USING is the check too: still shared, or taken over as the caller's own)";
       // (`OR user_id IS NULL`: rows of no one, never another user's)
       const ownerless = shared.every((i) => args[i]?.NullTest?.nulltesttype === 'IS_NULL');
-      const can = blocked.has('delete') ? update : blocked.has('update') ? 'delete those rows' : `delete those rows, and ${update}`;
+      // (what each role may do as the migrations grant it: a role granted DELETE and INSERT but not
+      // UPDATE — saltastroops/data-archive-database's observations_editor on position — deletes and
+      // inserts shared rows but updates none; without WITH CHECK the insert is the USING's branch)
+      const updaters = new Set(blocked.has('update') ? [] : writers(model, p, row.table, ['update']));
+      const deleters = new Set(blocked.has('delete') ? [] : writers(model, p, row.table, ['delete']));
+      const inserters = new Set(row.check ? [] : writers(model, p, row.table, ['insert']));
+      const byCan = new Map<string, string[]>();
+      for (const r of [...new Set(roles)]) {
+        const acts = [deleters.has(r) ? 'delete those rows' : undefined, updaters.has(r) ? update : undefined, inserters.has(r) ? 'insert rows that pass that branch' : undefined].filter((x): x is string => !!x);
+        if (!acts.some((a) => a !== 'insert rows that pass that branch')) continue;
+        const can = acts.join(', and ');
+        byCan.set(can, [...(byCan.get(can) ?? []), r]);
+      }
+      if (byCan.size === 0) continue;
+      const may = [...byCan].map(([can, rs]) => `${rs.includes('public') ? 'every role (PUBLIC)' : roleList(rs)} may ${can}`).join('; ');
       // (a WITH CHECK with the USING's shared branch: the caller creates shared rows too, Oppsera)
       const planted = row.check ? plantedBranches(model, row.check, new Set(shared.map((i) => shapeOf(args[i]!)))) : undefined;
       const creates = planted ? creators(model, p, row.table, blocked) : undefined;
@@ -298,7 +311,7 @@ export const policySharedRowsWritable = defineRule({
         end: span?.end ?? p.nameLoc.end,
         message:
           `Policy "${p.name}" on ${p.table} is FOR ALL, so its USING also decides which rows UPDATE and DELETE reach: ` +
-          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — ${ownerless ? 'rows that belong to no one, shared by all' : "other users' and tenants' rows among them"} — so ${who} may ${can}; not only read them. ` +
+          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — ${ownerless ? 'rows that belong to no one, shared by all' : "other users' and tenants' rows among them"} — so ${may}; not only read them. ` +
           (planted && creates
             ? `Its WITH CHECK admits the same rows (${planted.text ? `\`${planted.text}\`` : 'a branch that looks at no caller'}): ${creates.who} may also create them — ${creates.how} — and this policy shows them to all its roles, whatever their tenant or user: content planted for everyone. `
             : '') +
