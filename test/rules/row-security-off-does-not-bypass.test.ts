@@ -302,3 +302,38 @@ ${sqlOf(ws)
   const onPublic = await run(fixed.replace('ON app.audit_log FOR INSERT', 'ON public.audit_log FOR INSERT'));
   assert.ok(!onPublic.r.ok && onPublic.r.error.code === '42501' && /policy for table "audit_log"/.test(onPublic.r.error.message), 'a policy on public.audit_log does not let it write app.audit_log');
 });
+
+// andreascansee/advanced-postgres's expense-demo/init.sql opens with pg_dump's preamble under a
+// `-- Setup` comment instead of the dump's header (`SET check_function_bodies = false; SET xmloption
+// = content; SET client_min_messages = warning; SET row_security = off;`). pg_dump writes that SET
+// on purpose: a dump or restore that a policy would filter fails instead of missing rows. Not reported,
+// as a dump with its header is not; a SET without that preamble still is.
+test('ok: pg_dump\'s preamble without its header comment (check_function_bodies, xmloption before it): not reported; PGlite: under it a read a policy would filter fails (42501) rather than miss rows', async () => {
+  const preamble = `-- Setup
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+`;
+  const body = `CREATE TABLE expenses (id int PRIMARY KEY, user_id int NOT NULL);
+ALTER TABLE expenses ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON expenses USING (user_id = current_setting('app.user_id', true)::int);
+GRANT SELECT ON expenses TO authenticated;
+`;
+  assert.equal(lintFiles([{ file: 'init.sql', text: preamble + body }], ID).mine.length, 0);
+  // (the same SET alone, or with only one of those lines, is still reported)
+  assert.equal(lintFiles([{ file: 'init.sql', text: `SET row_security = off;\n${body}` }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'init.sql', text: `SET xmloption = content;\nSET row_security = off;\n${body}` }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await asOwner(q, body);
+    await q('INSERT INTO expenses VALUES (1, 1), (2, 2)');
+    await q('SET ROLE authenticated');
+    await q(`SELECT set_config('app.user_id', '1', true)`);
+    assert.equal(await count(q, 'expenses'), 1, 'with row_security on, the policy filters');
+    await q('SET row_security = off');
+    const r = await tryQuery(q, 'SELECT count(*) FROM expenses');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'under the preamble the filtered read fails instead');
+  });
+});

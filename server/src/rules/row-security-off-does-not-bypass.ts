@@ -174,6 +174,12 @@ function outlivesCall(f: Func | undefined, local: boolean): Site['outlives'] {
   return local ? 'transaction' : 'session';
 }
 
+/** Whether the text before a top-level SET holds pg_dump's preamble lines `SET check_function_bodies = false;` and `SET xmloption = content;` (comments left out). */
+function dumpPreamble(before: string): boolean {
+  const code = codeOnly(before);
+  return /(^|;)\s*SET\s+check_function_bodies\s*=\s*false\s*;/i.test(code) && /(^|;)\s*SET\s+xmloption\s*=\s*content\s*;/i.test(code);
+}
+
 export const rowSecurityOffDoesNotBypass = defineRule({
   meta: {
     id: 'row-security-off-does-not-bypass',
@@ -217,6 +223,10 @@ export const rowSecurityOffDoesNotBypass = defineRule({
         if (!isOff(setValue(w.node))) continue;
         // pg_dump writes `SET row_security = off;` on purpose (a dump must fail rather than miss rows)
         if (!w.inFunction && /PostgreSQL database dump|pg_catalog\.set_config\('search_path', '', false\)/.test(text)) continue;
+        // (and pg_dump's preamble kept without its header comment: `SET check_function_bodies = false;
+        // SET xmloption = content;` before it, lines only pg_dump writes — andreascansee/advanced-postgres's
+        // expense-demo/init.sql, a dump's opening under `-- Setup`)
+        if (!w.inFunction && dumpPreamble(text.slice(0, w.loc.start))) continue;
         // (a Supabase project's migration or seed runs as postgres, which bypasses RLS: at top level
         // it changes nothing and nothing fails, unless the file switched roles before it)
         if (!w.inFunction && file && runsAsPostgres(model, file, w.loc.start)) continue;
