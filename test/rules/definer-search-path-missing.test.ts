@@ -471,3 +471,46 @@ $$;
     await db.close();
   }
 });
+
+// SMRxT/postgrest-demo's register_account: no SET clause, its body starts with SET LOCAL search_path
+// TO postgrest, public. The names after it resolve through that path, not the caller's — but pg_temp,
+// not listed, still comes first; and the path outlives the call (no SET clause restores the caller's).
+const BODY_SET = (path: string) => `CREATE SCHEMA s;
+CREATE TABLE s.account (email text);
+CREATE FUNCTION s.register(e text) RETURNS text AS $$
+BEGIN
+  SET LOCAL search_path TO ${path};
+  INSERT INTO account (email) VALUES (e);
+  RETURN e;
+END $$ LANGUAGE plpgsql SECURITY DEFINER;
+GRANT USAGE ON SCHEMA s TO authenticated;
+`;
+
+async function bodySetProbe(q: Q, sql: string): Promise<{ temp: number; real: number; after: string }> {
+  await q(sql);
+  await q('SET ROLE authenticated');
+  await q('CREATE TEMP TABLE account (email text)');
+  await q(`SELECT s.register('x@example.com')`);
+  const after = (await q('SHOW search_path'))[0]!.search_path as string;
+  const temp = Number((await q('SELECT count(*)::int AS n FROM pg_temp.account'))[0]!.n);
+  await q('RESET ROLE');
+  const real = Number((await q('SELECT count(*)::int AS n FROM s.account'))[0]!.n);
+  return { temp, real, after };
+}
+
+test("err (message): a body whose first statement is SET LOCAL search_path TO s, public: the message names that path, which does not end with pg_temp (PGlite: the caller's temporary table gets the owner's INSERT, and the path stays set after the call)", async () => {
+  const sql = BODY_SET('s, public');
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the first statement of its body, SET LOCAL search_path TO s, public, sets the path the rest of it resolves unqualified names through \(and, with no SET clause to restore the caller's, leaves it set after the call, for the rest of the caller's transaction\), a path that does not end with pg_temp, so there pg_temp is searched first/);
+  assert.doesNotMatch(mine[0]!.message, /through the caller's search_path/);
+  const r = await inRollback(await getDb(), (q) => bodySetProbe(q, sql));
+  assert.deepEqual(r, { temp: 1, real: 0, after: 's, public' });
+});
+
+test('ok: a body whose first statement sets a path ending with pg_temp resolves its names there (PGlite: s.account gets the row, not the temporary table)', async () => {
+  const sql = BODY_SET('s, public, pg_temp');
+  assert.equal(lintFiles([{ file: '1.sql', text: sql }], ID).mine.length, 0);
+  const r = await inRollback(await getDb(), (q) => bodySetProbe(q, sql));
+  assert.deepEqual(r, { temp: 0, real: 1, after: 's, public, pg_temp' });
+});

@@ -2,6 +2,25 @@ import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functi
 import { defineRule } from './types.js';
 import { namesNothingUnqualified, transitionAside, transitionWayIn } from './definer-search-path-unsafe.js';
 import { extensionCalls } from './auth-trigger-unqualified-name.js';
+import type { Func } from '../analysis/model.js';
+
+/**
+ * The search_path a PL/pgSQL body sets by its first statement (`SET [LOCAL] search_path TO a, b`),
+ * names as PostgreSQL keeps them, and whether LOCAL; undefined when it does not start so.
+ */
+function bodyFirstSearchPath(f: Func): { path: string[]; local: boolean } | undefined {
+  const b = f.body;
+  if (!b || b.language !== 'plpgsql' || b.lexical) return undefined;
+  const s = b.statements[0];
+  if (s?.kind !== 'VariableSetStmt' || s.node.kind !== 'VAR_SET_VALUE' || s.node.name !== 'search_path') return undefined;
+  const path: string[] = [];
+  for (const a of s.node.args ?? []) {
+    const v = a?.A_Const?.sval?.sval;
+    if (typeof v !== 'string') return undefined;
+    path.push(v);
+  }
+  return { path, local: !!s.node.is_local };
+}
 
 export const definerSearchPathMissing = defineRule({
   meta: {
@@ -21,6 +40,10 @@ export const definerSearchPathMissing = defineRule({
       if (definerFacts[i]! & DF_SEARCH_PATH) continue; // (the definer is not read)
       const f = definers[i]!;
       if (!f.securityDefiner) continue;
+      // (a body that first sets a path ending with pg_temp resolves its names through that path:
+      // nothing a caller makes in pg_temp comes before a schema of it)
+      const own = bodyFirstSearchPath(f);
+      if (own && own.path[own.path.length - 1] === 'pg_temp') continue;
       const at = f.securityLoc ?? f.nameLoc;
       // (on Supabase, uuid-ossp's and pgcrypto's functions are in schema extensions: the caller's
       // search_path finds them today (PostgREST's lists extensions); a path without it does not (42883))
@@ -44,10 +67,13 @@ export const definerSearchPathMissing = defineRule({
         end: at.end,
         ...(authOnly ? { severity: 'warning' as const } : {}),
         message:
-          `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
+          (own
+            ? `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights, and the first statement of its body, SET${own.local ? ' LOCAL' : ''} search_path TO ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, sets the path the rest of it resolves unqualified names through ` +
+              `(and, with no SET clause to restore the caller's, leaves it set after the call, for the rest of the caller's ${own.local ? 'transaction' : 'session'}), a path that does not end with pg_temp, so there `
+            : `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, where `) +
           (authOnly
-            ? `where pg_temp is searched first for relations and types unless listed: a temporary table or type of the same name as one it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) would change what it does in the session that fires it (T19c). ${authOnly}`
-            : `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firing} ` +
+            ? `pg_temp is searched first for relations and types unless listed: a temporary table or type of the same name as one it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) would change what it does in the session that fires it (T19c). ${authOnly}`
+            : `pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firing} ` +
               `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). `) +
           viaText +
           (!via && namesNothingUnqualified(model, f) === 'always'
