@@ -511,6 +511,10 @@ test("err (message): a body whose first statement is SET LOCAL search_path TO s,
 test('ok: a body whose first statement sets a path ending with pg_temp resolves its names there (PGlite: s.account gets the row, not the temporary table)', async () => {
   const sql = BODY_SET('s, public, pg_temp');
   assert.equal(lintFiles([{ file: '1.sql', text: sql }], ID).mine.length, 0);
+  // (a DECLARE default is evaluated before the body's first statement, through the caller's path)
+  const early = sql.replace('BEGIN\n  SET LOCAL', 'DECLARE n int := (SELECT count(*) FROM account);\nBEGIN\n  SET LOCAL');
+  assert.notEqual(early, sql);
+  assert.equal(lintFiles([{ file: '1.sql', text: early }], ID).mine.length, 1);
   const r = await inRollback(await getDb(), (q) => bodySetProbe(q, sql));
   assert.deepEqual(r, { temp: 0, real: 1, after: 's, public, pg_temp' });
 });
