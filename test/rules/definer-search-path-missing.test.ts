@@ -504,8 +504,22 @@ test("err (message): a body whose first statement is SET LOCAL search_path TO s,
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /the first statement of its body, SET LOCAL search_path TO s, public, sets the path the rest of it resolves unqualified names through \(and, with no SET clause to restore the caller's, leaves it set after the call, for the rest of the caller's transaction\), a path that does not end with pg_temp, so there pg_temp is searched first/);
   assert.doesNotMatch(mine[0]!.message, /through the caller's search_path/);
+  assert.match(mine[0]!.message, /End that statement's path with pg_temp \(SET LOCAL search_path TO s, public, pg_temp\)\. A SET clause on the function alone is not enough while the body's SET stays/);
   const r = await inRollback(await getDb(), (q) => bodySetProbe(q, sql));
   assert.deepEqual(r, { temp: 1, real: 0, after: 's, public' });
+  // a SET clause alone: the body's SET replaces its path, and the temporary table still gets the row
+  const clause = sql.replace('SECURITY DEFINER;', 'SECURITY DEFINER SET search_path = s, public, pg_temp;');
+  assert.notEqual(clause, sql);
+  const c = await inRollback(await getDb(), (q) => bodySetProbe(q, clause));
+  assert.deepEqual({ temp: c.temp, real: c.real }, { temp: 1, real: 0 });
+  assert.notEqual(c.after, 's, public', "the clause gives the caller its path back on return");
+  // the fix ends the body's path with pg_temp: nothing is reported, and s.account gets the row
+  const { ws } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  const fixed = applyFix(ws, mine[0]!, /pg_temp/);
+  assert.match(sqlOf(fixed), /SET LOCAL search_path TO s, public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const f = await inRollback(await getDb(), (q) => bodySetProbe(q, sqlOf(fixed)));
+  assert.deepEqual(f, { temp: 0, real: 1, after: 's, public, pg_temp' });
 });
 
 test('ok: a body whose first statement sets a path ending with pg_temp resolves its names there (PGlite: s.account gets the row, not the temporary table)', async () => {

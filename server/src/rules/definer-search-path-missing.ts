@@ -8,9 +8,10 @@ import type { Func } from '../analysis/model.js';
  * The search_path a PL/pgSQL body sets by its first statement (`SET [LOCAL] search_path TO a, b`),
  * names as PostgreSQL keeps them, and whether LOCAL; undefined when it does not start so.
  */
-function bodyFirstSearchPath(f: Func): { path: string[]; local: boolean } | undefined {
+function bodyFirstSearchPath(f: Func): { path: string[]; local: boolean; end: number } | undefined {
   const b = f.body;
-  if (!b || b.language !== 'plpgsql' || b.lexical) return undefined;
+  // (a function an EXECUTE string makes: its body's text is not in the file as written)
+  if (!b || b.language !== 'plpgsql' || b.lexical || f.stmt.dynamic) return undefined;
   const s = b.statements[0];
   if (s?.kind !== 'VariableSetStmt' || s.node.kind !== 'VAR_SET_VALUE' || s.node.name !== 'search_path') return undefined;
   const path: string[] = [];
@@ -19,7 +20,7 @@ function bodyFirstSearchPath(f: Func): { path: string[]; local: boolean } | unde
     if (typeof v !== 'string') return undefined;
     path.push(v);
   }
-  return { path, local: !!s.node.is_local };
+  return { path, local: !!s.node.is_local, end: s.end };
 }
 
 export const definerSearchPathMissing = defineRule({
@@ -77,14 +78,19 @@ export const definerSearchPathMissing = defineRule({
               `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). `) +
           viaText +
           (!via && namesNothingUnqualified(model, f) === 'always'
-            ? `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
+            ? own
+              ? `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole. `
+              : `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
             : '') +
-          extText +
-          `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
-        fixes: [
-          { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
-          { title: "Add SET search_path = '' (every name in the body must be schema-qualified)", kind: 'unsafe', edits: [{ file: at.file, start: at.end, end: at.end, newText: " SET search_path = ''" }] },
-        ],
+          (own
+            ? `End that statement's path with pg_temp (SET${own.local ? ' LOCAL' : ''} search_path TO ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, pg_temp). A SET clause on the function alone is not enough while the body's SET stays: it replaces the clause's path for the rest of the body (PGlite); moved into a clause (SET search_path = ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, pg_temp), the path would also be the caller's again after the call.`
+            : extText + `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`),
+        fixes: own
+          ? [{ title: "End the body's SET search_path with pg_temp", kind: 'safe', edits: [{ file: at.file, start: own.end, end: own.end, newText: ', pg_temp' }] }]
+          : [
+              { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
+              { title: "Add SET search_path = '' (every name in the body must be schema-qualified)", kind: 'unsafe', edits: [{ file: at.file, start: at.end, end: at.end, newText: " SET search_path = ''" }] },
+            ],
       });
     }
   },
