@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { gmrcSettings, graphileRanks, searchPathSetting, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
+import { gmrcSettings, graphileRanks, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
+import { searchPathSetting } from '../../server/src/analysis/ast.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { readGraphileMigrate } from '../../server/src/io/files.js';
@@ -215,6 +216,20 @@ test("err → ok: parlour-room: a .gmrc's pgSettings search_path is the path eac
     });
   assert.deepEqual(await run(`select pg_catalog.set_config('search_path', 'app_public, app_private', false)`), { policies: ['app_public.users.user_policy'] });
   assert.deepEqual(await run(''), { code: '42P01' });
+});
+
+test("a file's own `SELECT set_config('search_path', …)` is read as the .gmrc's is (searchPathSetting): a list PostgreSQL rejects (22023, PGlite) leaves the path as it was", async () => {
+  const policyTable = (set: string) => {
+    const ws = new Workspace();
+    ws.setFile('m.sql', `${set}\n${PATH_FILE}`);
+    return ws.lint().model.policies.map((p) => p.table);
+  };
+  assert.deepEqual(policyTable(`SELECT pg_catalog.set_config('search_path', 'App_Public, app_private', false);`), ['app_public.users']);
+  assert.deepEqual(policyTable(`SELECT pg_catalog.set_config('search_path', 'app_public,,app_private', false);`), ['public.users']);
+  await inRollback(await getDb(), async (q) => {
+    const r = await tryQuery(q, `SELECT pg_catalog.set_config('search_path', 'app_public,,app_private', false)`);
+    assert.equal(r.ok ? undefined : r.error.code, '22023');
+  });
 });
 
 test('ok: decodedId (one helper for graphile-migrate and Liquibase): backslashes to slashes, a URI percent-decoded, a bad escape left as it is', () => {

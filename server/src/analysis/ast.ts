@@ -707,6 +707,28 @@ export function stringConst(n: Node): string | undefined {
   return typeof inner === 'string' ? inner : undefined;
 }
 
+/**
+ * A search_path setting's text as PostgreSQL reads it (a list of identifiers, comma-separated:
+ * an unquoted one folded to lower case, a double-quoted one as written, `""` inside it a quote);
+ * undefined where it is not such a list (`a,,b`, `public, `: PostgreSQL rejects the value with
+ * 22023 List syntax is invalid). A .gmrc's pgSettings, a set_config('search_path', …).
+ */
+export function searchPathSetting(text: string): string[] | undefined {
+  const out: string[] = [];
+  const re = /\s*(?:"((?:[^"]|"")*)"|([^",\s]+))\s*(,|$)/y;
+  let at = 0;
+  if (text.trim() === '') return [];
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return undefined;
+    out.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.toLowerCase());
+    at = re.lastIndex;
+    if (m[3] === '') break;
+  }
+  return out;
+}
+
 /** The relation (its RangeVar) a CREATE TABLE, CREATE TABLE AS / MATERIALIZED VIEW, CREATE VIEW or CREATE FOREIGN TABLE statement makes. */
 export function madeRelation(stmt: { kind: string; node: Node }): Node | undefined {
   const n = stmt.node;

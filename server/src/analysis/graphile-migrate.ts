@@ -9,6 +9,7 @@
 // the settings the replay order needs out. Never throws. (A `.gmrc.js` is not read.)
 import JSON5 from 'json5';
 import { decodedId } from './file-id.js';
+import { searchPathSetting } from './ast.js';
 
 /** A graphile-migrate project, for the replay order (migrationOrder). */
 export interface GraphileMigrate {
@@ -33,27 +34,6 @@ export interface GmrcSettings {
   afterReset: string[];
   /** pgSettings.search_path as the server parses it (searchPathSetting) */
   searchPath?: string[];
-}
-
-/**
- * A search_path setting's text as PostgreSQL reads it (a list of identifiers, comma-separated:
- * an unquoted one folded to lower case, a double-quoted one as written); undefined where it is
- * not such a list.
- */
-export function searchPathSetting(text: string): string[] | undefined {
-  const out: string[] = [];
-  const re = /\s*(?:"((?:[^"]|"")*)"|([^",\s]+))\s*(,|$)/y;
-  let at = 0;
-  if (text.trim() === '') return [];
-  while (at < text.length) {
-    re.lastIndex = at;
-    const m = re.exec(text);
-    if (!m) return undefined;
-    out.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.toLowerCase());
-    at = re.lastIndex;
-    if (m[3] === '') break;
-  }
-  return out;
 }
 
 /**

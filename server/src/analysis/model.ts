@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, census, conjuncts, literalText, dmlTargetsIn, fitted, foldIdent, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, census, conjuncts, literalText, searchPathSetting, dmlTargetsIn, fitted, foldIdent, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
@@ -2389,7 +2389,8 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
 
 /**
  * The path a `SELECT set_config('search_path', '<constant>', …)` with nothing else (no FROM) sets,
- * as SET search_path writes it (an empty one: none, the default), or undefined.
+ * as SET search_path writes it (an empty one: none, the default), or undefined (also where
+ * PostgreSQL rejects the value: searchPathSetting).
  */
 function setConfigSearchPath(n: Node): string[] | undefined {
   if (n.fromClause || n.whereClause || n.targetList?.length !== 1) return undefined;
@@ -2398,12 +2399,7 @@ function setConfigSearchPath(n: Node): string[] | undefined {
   if (name !== 'set_config' && name !== 'pg_catalog.set_config') return undefined;
   if (stringConst(call.args?.[0])?.toLowerCase() !== 'search_path') return undefined;
   const value = stringConst(call.args?.[1]);
-  if (value === undefined) return undefined;
-  return value
-    .split(',')
-    .map((v) => v.trim())
-    .map((v) => (/^".*"$/.test(v) ? v.slice(1, -1) : v.toLowerCase())) // (PostgreSQL folds the unquoted names)
-    .filter((v) => v !== '');
+  return value === undefined ? undefined : searchPathSetting(value);
 }
 
 
