@@ -2,7 +2,7 @@
 // transaction verify() rolls back (a `session` look's call commits: see sessionSpecs), and compared with the same read or write after the finding's
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
-import { KEYWORD_TYPES } from '../analysis/ast.js';
+import { KEYWORD_TYPES, searchPathSetting } from '../analysis/ast.js';
 import type { ExposureKind } from '../rules/types.js';
 import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
 
@@ -247,8 +247,9 @@ function searchPathOf(config: string[] | null): string[] | undefined {
   const entry = (config ?? []).find((c) => c.toLowerCase().startsWith('search_path='));
   if (entry === undefined) return undefined;
   const value = entry.slice('search_path='.length).trim();
+  // (SET search_path = '' is stored as `search_path=""`; a stored list is one PostgreSQL accepted)
   if (value === '' || value === '""') return [];
-  return value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()));
+  return searchPathSetting(value) ?? [];
 }
 
 /** Words after FROM, JOIN, INTO or UPDATE that are not table names. */
