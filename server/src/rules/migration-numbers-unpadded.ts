@@ -139,27 +139,27 @@ interface Failure {
  * The first statement, in the tool's order, of a migration run early that names a relation one of
  * the migrations it overtakes creates, where neither it (before that statement) nor a migration run
  * before it creates one of that name: 42P01 on a new database. Function bodies are not looked into
- * (PL/pgSQL's are not checked when created).
+ * (PL/pgSQL's are not checked when created). One pass over the migrations in the tool's order
+ * (`byName`), gathering what each creates.
  */
 function firstFailure(model: Model, byName: Migration[], early: Array<{ a: Migration; overtaken: Migration[] }>): { start: number; end: number; failure: Failure } | undefined {
-  for (const { a, overtaken } of early) {
-    const files = new Map(overtaken.map((b) => [b.pf.file, b]));
-    const made = new Set<string>();
-    for (const b of byName) {
-      if (b === a) break;
-      for (const k of madeIn(model, b.pf)) made.add(k);
-    }
+  const overtakenBy = new Map(early.map((x) => [x.a, x.overtaken]));
+  const made = new Set<string>();
+  for (const a of byName) {
+    const overtaken = overtakenBy.get(a);
+    const files = overtaken && new Map(overtaken.map((b) => [b.pf.file, b]));
     for (const s of a.pf.statements) {
-      if (s.origin !== 'file' || s.kind === 'CreateFunctionStmt') continue;
-      const own = madeBy(model, s);
-      if (own) made.add(own);
+      if (s.origin !== 'file') continue;
+      const own = madeRelation(s);
+      if (own?.relname) made.add(model.key([own.schemaname, own.relname]));
+      if (!files || s.kind === 'CreateFunctionStmt') continue;
       for (const rv of relationsNamed(s.node)) {
         const key = model.key([rv.schemaname, rv.relname]);
         if (made.has(key)) continue;
         const rel = model.tables.get(key) ?? model.views.get(key);
         const by = rel && files.get(rel.created.file);
         if (!by || !rel) continue;
-        return { start: rv.location, end: identEnd(a.pf.text, rv.location), failure: { a, overtaken, by, relation: key, written: rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname), created: rel.created } };
+        return { start: rv.location, end: identEnd(a.pf.text, rv.location), failure: { a, overtaken: overtaken!, by, relation: key, written: rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname), created: rel.created } };
       }
     }
   }
@@ -172,21 +172,6 @@ function relationsNamed(node: Node): Node[] {
   walk(node, (_k, v) => {
     if (typeof v.relname === 'string' && typeof v.location === 'number' && v.location >= 0) out.push(v);
   });
-  return out;
-}
-
-/** The relation a statement of the file itself makes (madeRelation), as a key. */
-function madeBy(model: Model, s: ParsedFile['statements'][number]): string | undefined {
-  const rv = s.origin === 'file' ? madeRelation(s) : undefined;
-  return rv?.relname ? model.key([rv.schemaname, rv.relname]) : undefined;
-}
-
-function madeIn(model: Model, pf: ParsedFile): string[] {
-  const out: string[] = [];
-  for (const s of pf.statements) {
-    const k = madeBy(model, s);
-    if (k) out.push(k);
-  }
   return out;
 }
 
