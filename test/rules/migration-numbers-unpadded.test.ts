@@ -64,7 +64,7 @@ test('err: the Supabase CLI too (file name order); with no dependency it is a wa
   assert.match(none.mine[0]!.message, /10_c\.sql runs before 1_init\.sql and 2_b\.sql\. Where a migration run early uses what a lower-numbered one creates, a new database fails there \(42P01\)\./);
 });
 
-test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a migration that creates what it names itself, other folders', () => {
+test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a migration that creates what it names itself, an ALTER … IF EXISTS, other folders', async () => {
   const disagree = lintMigrations({
     'prisma/migrations/0_init/migration.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
     'prisma/migrations/1_rls/migration.sql': 'ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;',
@@ -78,6 +78,18 @@ test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a 
   });
   assert.equal(own.mine.length, 1);
   assert.equal(own.mine[0]!.severity, 'warning');
+  // (an ALTER … IF EXISTS of a table not made yet is skipped with a notice: PGlite below; the next statement fails)
+  const ifExists = lintMigrations({
+    'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
+    'supabase/migrations/10_c.sql': 'ALTER TABLE IF EXISTS public.b ENABLE ROW LEVEL SECURITY;\nALTER TABLE public.b FORCE ROW LEVEL SECURITY;',
+  });
+  assert.equal(ifExists.mine.length, 1);
+  assert.equal(ifExists.mine[0]!.range.start.line, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q('ALTER TABLE IF EXISTS public.b ENABLE ROW LEVEL SECURITY');
+    await expectPgError(q('ALTER TABLE public.b FORCE ROW LEVEL SECURITY'), '42P01');
+  });
   const plain = lintMigrations({
     'db/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
     'db/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',

@@ -152,7 +152,8 @@ function firstFailure(model: Model, byName: Migration[], early: Array<{ a: Migra
       if (s.origin !== 'file') continue;
       const own = madeRelation(s);
       if (own?.relname) made.add(model.key([own.schemaname, own.relname]));
-      if (!files || s.kind === 'CreateFunctionStmt') continue;
+      // (nor an ALTER … IF EXISTS: on a missing relation PostgreSQL skips it with a notice, PGlite)
+      if (!files || s.kind === 'CreateFunctionStmt' || s.node?.missing_ok) continue;
       for (const rv of relationsNamed(s.node)) {
         const key = model.key([rv.schemaname, rv.relname]);
         if (made.has(key)) continue;
