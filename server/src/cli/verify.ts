@@ -9,7 +9,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout, migrationOrderOf, rollbackTwins } from '../analysis/model.js';
+import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason } from '../analysis/model.js';
 import { graphileRanks } from '../analysis/graphile-migrate.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
@@ -252,14 +252,13 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();
   // (a file under a Liquibase master changelog's folder that no changelog runs: liquibase update never runs it)
   const unrun = read.length ? unrunFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).liquibaseChangelogs ?? [], (id) => ws.text(id)) : undefined;
-  // (a hand-rolled runner's x_down.sql beside its x_up.sql: a rollback, never run migrating up)
-  const twins = new Set(rollbackTwins(read.map((f) => f.file)));
   const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; rollback?: true }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
     const changelog = unrun?.get(f.file);
-    return twins.has(f.file)
+    // (a hand-rolled runner's x_down.sql beside its x_up.sql, which the workspace marks: a rollback, never run migrating up)
+    return notReplayedReason(parsed) === NOT_APPLIED.rollback
       ? [{ path: f.file, rollback: true }]
       : journal
       ? [{ path: f.file, notInJournal: journal.source }]
