@@ -177,10 +177,13 @@ export async function readFiles(cwd: string, absolute: string[], base = cwd): Pr
   const files: Array<{ path: string; absolute: string; text: string }> = [];
   const unreadable: LintRun['unreadable'] = [];
   for (const abs of absolute) {
-    const read = await readTextFile(abs);
     const language = otherLanguageOf(abs);
-    if (language) unreadable.push({ path: toDisplay(cwd, abs), reason: `${/^[AEIOU]/.test(language) ? 'an' : 'a'} ${language} file, not SQL: pg-rls-lint reads SQL files only` });
-    else if (read.ok) files.push({ path: toDisplay(base, abs), absolute: abs, text: read.text });
+    if (language) {
+      unreadable.push({ path: toDisplay(cwd, abs), reason: `${/^[AEIOU]/.test(language) ? 'an' : 'a'} ${language} file, not SQL: pg-rls-lint reads SQL files only` });
+      continue;
+    }
+    const read = await readTextFile(abs);
+    if (read.ok) files.push({ path: toDisplay(base, abs), absolute: abs, text: read.text });
     else unreadable.push({ path: toDisplay(cwd, abs), reason: read.reason });
   }
   return { files, unreadable };

@@ -419,13 +419,6 @@ export function namedLikeChangelog(path: string): boolean {
   return changelogName(basename(path));
 }
 
-/**
- * The Liquibase changelogs under a directory: files named like one (`*changelog*`, `*master*`:
- * Spring Boot's db.changelog-master.yaml, JHipster's master.xml) whose root is databaseChangeLog,
- * node_modules and .git left out. What the CLI and the language server follow beside the SQL
- * files (readLiquibaseChangelogs): a project's changelogs may lie far from the other SQL of its
- * repository (test fixtures, init scripts), or hold all of its SQL.
- */
 /** The languages of migration files written in something else than SQL, by extension (otherLanguageMigrations). */
 const OTHER_LANGUAGES: Readonly<Record<string, string>> = {
   exs: 'Elixir (Ecto)',
@@ -467,6 +460,13 @@ export async function otherLanguageMigrations(dir: string, limit = 2000): Promis
   return out;
 }
 
+/**
+ * The Liquibase changelogs under a directory: files named like one (`*changelog*`, `*master*`:
+ * Spring Boot's db.changelog-master.yaml, JHipster's master.xml) whose root is databaseChangeLog,
+ * node_modules and .git left out. What the CLI and the language server follow beside the SQL
+ * files (readLiquibaseChangelogs): a project's changelogs may lie far from the other SQL of its
+ * repository (test fixtures, init scripts), or hold all of its SQL.
+ */
 export async function changelogsUnder(dir: string): Promise<string[]> {
   const names = await glob(CHANGELOG_NAMES.map((n) => `**/${n}`), { cwd: dir, absolute: true, onlyFiles: true, caseSensitiveMatch: false, ignore: ['**/node_modules/**', '**/.git/**'] });
   const out: string[] = [];
