@@ -247,26 +247,26 @@ export const policyInsertPlantsRow = defineRule({
       "PostgreSQL checks the new row of an INSERT without RETURNING only with the INSERT policies' WITH CHECK: one that does not name the owner column lets a user insert a row with another user's id, which the SELECT policy keyed on that column then shows to that user as their own.",
   },
   check({ model, report }) {
-    reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
+    reportPerTable(model, report, (t, rows) => tableReports(model, t, rows));
   },
 });
 
 /** The reports on a table's INSERT policies (kept on the table: tableKeeper). */
-function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
+function tableReports(model: Model, t: Table, rows: readonly PolicyRow[]): Report[] {
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
   if (k) return k;
   let out = NONE;
-  // (the table's active policies: those of rows[from..to); a table without an INSERT policy and a SELECT policy has nothing to plant)
+  // (the table's active policies: `rows`; a table without an INSERT policy and a SELECT policy has nothing to plant)
   let inserts = false;
   let reads = false;
-  for (let i = from; i < to; i++) {
+  for (let i = 0; i < rows.length; i++) {
     const q = rows[i]!.policy;
     if (q.permissive && (q.command === 'insert' || q.command === 'all')) inserts = true;
     if (readsRows(q)) reads = true;
   }
   if (inserts && reads) {
-    for (let i = from; i < to; i++) {
+    for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!.policy;
       if (!p.permissive || (p.command !== 'insert' && p.command !== 'all')) continue;
       const open = openColumns(model, t, p, accepted);

@@ -541,7 +541,7 @@ export const policyUpdateMovesRow = defineRule({
   },
   check({ model, report }) {
     // a table's policies come one after the other: each table's reports, kept on it (tableKeeper)
-    reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
+    reportPerTable(model, report, (t, rows) => tableReports(model, t, rows));
   },
 });
 
@@ -568,17 +568,16 @@ interface TableFindings {
 }
 const kept = tableKeeper<TableFindings>();
 const NO_REPORTS: Report[] = [];
-const NO_ROWS: readonly PolicyRow[] = [];
 /** (most tables ask neither: one shared empty list, not two per table) */
 const NO_ANSWERS: never[] = [];
 
-function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
+function tableReports(model: Model, t: Table, rows: readonly PolicyRow[]): Report[] {
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && ((k.rows === rows && from === 0 && to === rows.length) || sameActiveRows(k.active, rows, from, to)) && answersHold(model, t, k)) return k.reports;
-  const found: TableFindings = { active: [], rows: from === 0 && to === rows.length ? rows : NO_ROWS, failing: NO_ANSWERS, guards: NO_ANSWERS, fails: undefined, guardsByTable: false, reports: NO_REPORTS };
-  for (let i = from; i < to; i++) {
+  if (k && (k.rows === rows || sameActiveRows(k.active, rows)) && answersHold(model, t, k)) return k.reports;
+  const found: TableFindings = { active: [], rows, failing: NO_ANSWERS, guards: NO_ANSWERS, fails: undefined, guardsByTable: false, reports: NO_REPORTS };
+  for (let i = 0; i < rows.length; i++) {
     found.active.push(rows[i]!.policy);
     const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);
     if (r) (found.reports === NO_REPORTS ? (found.reports = []) : found.reports).push(r);

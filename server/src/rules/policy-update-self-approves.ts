@@ -89,7 +89,7 @@ export const policyUpdateSelfApproves = defineRule({
     truths: ['T14c'],
   },
   check({ model, report }) {
-    reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
+    reportPerTable(model, report, (t, rows) => tableReports(model, t, rows));
   },
 });
 
@@ -106,29 +106,28 @@ const NO_REPORTS: Report[] = [];
 const mayReport = new WeakMap<readonly PolicyRow[], boolean>();
 const NO_ANSWERS: never[] = [];
 
-function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
+function tableReports(model: Model, t: Table, rows: readonly PolicyRow[]): Report[] {
   // (cheap first: most tables have no permissive UPDATE policy beside a SELECT policy: indexed
-  // loops, nothing made; the answer kept on a whole run of rows, which the policy index keeps on
+  // loops, nothing made; the answer kept on the run of rows, which the policy index keeps on
   // the table from one model to the next: the same array, the same table)
-  const whole = from === 0 && to === rows.length;
-  let may = whole ? mayReport.get(rows) : undefined;
+  let may = mayReport.get(rows);
   if (may === undefined) {
     let upd = false;
     let sel = false;
-    for (let i = from; i < to; i++) {
+    for (let i = 0; i < rows.length; i++) {
       const q = rows[i]!.policy;
       if (updates(q)) upd = true;
       if (!sel && q.permissive && (q.command === 'select' || q.command === 'all') && q.using && mayGate(t, q)) sel = true;
     }
     may = upd && sel;
-    if (whole) mayReport.set(rows, may);
+    mayReport.set(rows, may);
   }
   if (!may) return NO_REPORTS;
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameActiveRows(k.active, rows, from, to) && guardsHold(model, t, k)) return k.reports;
+  if (k && sameActiveRows(k.active, rows) && guardsHold(model, t, k)) return k.reports;
   const found: TableFindings = { active: [], guards: NO_ANSWERS, reports: NO_REPORTS };
-  for (let i = from; i < to; i++) found.active.push(rows[i]!.policy);
+  for (let i = 0; i < rows.length; i++) found.active.push(rows[i]!.policy);
   const gates: Gate[] = [];
   for (const q of found.active) for (const g of gatesOf(t, q)) gates.push(g);
   // (only where someone else may set the column: a moderator's branch, an UPDATE policy admitting

@@ -83,29 +83,28 @@ const rejectingTables = (model: Model): Set<Table> =>
     return out;
   });
 
-/** Whether `active` holds the policies of rows[from..to) (reportPerTable's run of a table), in order. */
-export function sameActiveRows(active: readonly Policy[], rows: readonly PolicyRow[], from: number, to: number): boolean {
-  if (active.length !== to - from) return false;
-  for (let i = from; i < to; i++) if (rows[i]!.policy !== active[i - from]) return false;
+/** Whether `active` holds the policies of `rows` (reportPerTable's run of a table), in order. */
+export function sameActiveRows(active: readonly Policy[], rows: readonly PolicyRow[]): boolean {
+  if (active.length !== rows.length) return false;
+  for (let i = 0; i < rows.length; i++) if (rows[i]!.policy !== active[i]) return false;
   return true;
 }
 
 /**
  * Reports each table's results, table by table in model order: `ofTable` gets a table and the run
- * of its active policies' rows, rows[from..to). The runs are the policy index's (activeRuns: a
+ * of its active policies' rows. The runs are the policy index's (activeRuns: a
  * table's active rows, one run per table, as activeRows lists them one after the other): a
  * table's run kept by the index from the last model is the same array (a rule may take its
  * kept results as following the same rows without comparing them), and no row is looked at here (the bench's ≈ 9,000 rows were each read by each of three rules).
  */
-export function reportPerTable(model: Model, report: (r: Report) => void, ofTable: (t: Table, rows: readonly PolicyRow[], from: number, to: number) => readonly Report[]): void {
+export function reportPerTable(model: Model, report: (r: Report) => void, ofTable: (t: Table, rows: readonly PolicyRow[]) => readonly Report[]): void {
   // (indexed loops: run once per lint, the check may not be optimised, and for…of then makes an iterator result per element)
   const runs = activeRuns(model);
   for (let i = 0; i < runs.length; i++) {
     const run = runs[i]!;
     const t = run.table;
     if (t) {
-      const rows = run.active;
-      const list = ofTable(t, rows, 0, rows.length);
+      const list = ofTable(t, run.active);
       for (let k = 0; k < list.length; k++) report(list[k]!);
     }
   }
