@@ -3300,33 +3300,34 @@ function literalOffsets(expr: string, start: number, value: string): number[] | 
   const out: number[] = [];
   let read = '';
   for (const c of cs) {
-    if (c.escapes) {
-      const units = eStringUnits(expr, c.start, c.end);
-      if (!units) return undefined;
-      for (const u of units) {
-        for (let k = 0; k < u.value.length; k++) out.push(u.at);
-        read += u.value;
-      }
-    } else if (c.quote === "'") {
-      for (let j = c.start; j < c.end; j++) {
-        out.push(j);
-        read += expr[j];
-        if (expr[j] === "'") j++;
-      }
-    } else
-      for (let j = c.start; j < c.end; j++) {
-        out.push(j);
-        read += expr[j];
-      }
+    const units = contentUnits(expr, c);
+    if (!units) return undefined;
+    for (const u of units) {
+      for (let k = 0; k < u.value.length; k++) out.push(u.at);
+      read += u.value;
+    }
   }
   return read === value && out.length === value.length ? out : undefined;
 }
 
-/** A string's content (contentOf) as SQL reads it: `''` a quote, an E'…' string's escapes; undefined where it does not read. */
+/**
+ * A string's content (contentOf) as SQL reads it, unit by unit, each where it is written: in a
+ * '…' string `''` is one quote (at its first), an E'…' string's escapes are their values (at the
+ * backslash), a dollar-quoted string is as written; undefined where it does not read.
+ */
+function contentUnits(expr: string, c: { start: number; end: number; quote: string; escapes?: true }): Array<{ at: number; value: string }> | undefined {
+  if (c.escapes) return eStringUnits(expr, c.start, c.end);
+  const out: Array<{ at: number; value: string }> = [];
+  for (let j = c.start; j < c.end; j++) {
+    out.push({ at: j, value: expr[j]! });
+    if (c.quote === "'" && expr[j] === "'") j++;
+  }
+  return out;
+}
+
+/** A string's content (contentOf) as SQL reads it (contentUnits); undefined where it does not read. */
 function contentValue(expr: string, c: { start: number; end: number; quote: string; escapes?: true }): string | undefined {
-  if (c.escapes) return eStringUnits(expr, c.start, c.end)?.map((u) => u.value).join('');
-  const w = expr.slice(c.start, c.end);
-  return c.quote === "'" ? w.replace(/''/g, "'") : w;
+  return contentUnits(expr, c)?.map((u) => u.value).join('');
 }
 
 /** The strings of an array literal's node (`ARRAY['a','b']`, `'{a,b}'::text[]`), or undefined. */
