@@ -336,7 +336,10 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     for (const n of notReplayed) n.path = shown(n.path);
     historyInFolders.forEach((p, i) => (historyInFolders[i] = shown(p)));
   }
-  files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  // (in path order, as the files: the walk finds them in no set order, and a run must print what the run before printed)
+  const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path, 'en', { numeric: true });
+  files.sort(byPath);
+  notReplayed.sort(byPath);
   return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed, historyInFolders };
 }
 
