@@ -45,6 +45,8 @@ export const definerSearchPathMissing = defineRule({
       // nothing a caller makes in pg_temp comes before a schema of it)
       const own = bodyFirstSearchPath(f);
       if (own && own.path[own.path.length - 1] === 'pg_temp') continue;
+      // (the body's path as written in its SET, an empty name as '')
+      const ownPath = own?.path.map((p) => (p === '' ? "''" : p)).join(', ');
       const at = f.securityLoc ?? f.nameLoc;
       // (on Supabase, uuid-ossp's and pgcrypto's functions are in schema extensions: the caller's
       // search_path finds them today (PostgREST's lists extensions); a path without it does not (42883))
@@ -69,7 +71,7 @@ export const definerSearchPathMissing = defineRule({
         ...(authOnly ? { severity: 'warning' as const } : {}),
         message:
           (own
-            ? `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights, and the first statement of its body, SET${own.local ? ' LOCAL' : ''} search_path TO ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, sets the path the rest of it resolves unqualified names through ` +
+            ? `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights, and the first statement of its body, SET${own.local ? ' LOCAL' : ''} search_path TO ${ownPath}, sets the path the rest of it resolves unqualified names through ` +
               `(and, with no SET clause to restore the caller's, leaves it set after the call, for the rest of the caller's ${own.local ? 'transaction' : 'session'}), a path that does not end with pg_temp, so there `
             : `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, where `) +
           (authOnly
@@ -83,7 +85,7 @@ export const definerSearchPathMissing = defineRule({
               : `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
             : '') +
           (own
-            ? `End that statement's path with pg_temp (SET${own.local ? ' LOCAL' : ''} search_path TO ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, pg_temp). A SET clause on the function alone is not enough while the body's SET stays: it replaces the clause's path for the rest of the body (PGlite); moved into a clause (SET search_path = ${own.path.map((p) => (p === '' ? "''" : p)).join(', ')}, pg_temp), the path would also be the caller's again after the call.`
+            ? `End that statement's path with pg_temp (SET${own.local ? ' LOCAL' : ''} search_path TO ${ownPath}, pg_temp). A SET clause on the function alone is not enough while the body's SET stays: it replaces the clause's path for the rest of the body (PGlite); moved into a clause (SET search_path = ${ownPath}, pg_temp), the path would also be the caller's again after the call.`
             : extText + `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`),
         fixes: own
           ? [{ title: "End the body's SET search_path with pg_temp", kind: 'safe', edits: [{ file: at.file, start: own.end, end: own.end, newText: ', pg_temp' }] }]
