@@ -2996,9 +2996,10 @@ export interface ResumePoint {
 /**
  * The search_path each file's session starts with where it is not the server's default: a file of
  * a graphile-migrate project whose `.gmrc` sets one in pgSettings (GraphileMigrate.searchPath:
- * graphile-migrate sets it on each connection before it runs a migration). Undefined: none.
+ * graphile-migrate sets it on each connection before it runs a migration). Undefined: none. The
+ * replay and verify (cli/verify.ts) both start each file's session so.
  */
-function sessionStartPaths(files: readonly ParsedFile[], projects: readonly GraphileMigrate[] | undefined): Map<string, string[]> | undefined {
+export function sessionStartPaths(files: ReadonlyArray<{ file: string }>, projects: readonly GraphileMigrate[] | undefined): Map<string, string[]> | undefined {
   if (!projects?.some((p) => p.searchPath)) return undefined;
   const ranks = graphileRanks(files, projects);
   let out: Map<string, string[]> | undefined;

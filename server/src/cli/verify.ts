@@ -9,8 +9,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason } from '../analysis/model.js';
-import { graphileRanks } from '../analysis/graphile-migrate.js';
+import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason, sessionStartPaths } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
@@ -205,8 +204,8 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     const c = ws.configOf(database.files[0]);
     const ordered = migrationOrderOf(all.filter((f) => mine.has(f.file)), c);
     // (a graphile-migrate project's files start with its .gmrc's pgSettings search_path)
-    const ranks = c.graphileMigrate?.some((g) => g.searchPath) ? graphileRanks(ordered, c.graphileMigrate) : undefined;
-    return ranks ? ordered.map((f, i) => (ranks[i]?.project.searchPath ? { ...f, startPath: ranks[i]!.project.searchPath } : f)) : ordered;
+    const starts = sessionStartPaths(ordered, c.graphileMigrate);
+    return starts ? ordered.map((f) => (starts.has(f.file) ? { ...f, startPath: starts.get(f.file)! } : f)) : ordered;
   };
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {
