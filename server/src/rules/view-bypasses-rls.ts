@@ -376,8 +376,10 @@ export const viewBypassesRls = defineRule({
       const readers = policiesReadingView(model, v, hits.map((h) => h.table));
       const readerTables = [...new Set(readers.map((p) => p.table))].join(' and ');
       // (aggregates and no GROUP BY: the view shows one row of figures, not the tables' rows)
-      const grouped = !totalsOnly(v.stmt.node?.query) && hits.length === 1 && groupsFigures(v.stmt.node?.query, hits[0]!.table);
-      const totals = totalsOnly(v.stmt.node?.query) || grouped;
+      const query = v.stmt.node?.query;
+      const ungrouped = totalsOnly(query);
+      const grouped = !ungrouped && hits.length === 1 && groupsFigures(query, hits[0]!.table);
+      const totals = ungrouped || grouped;
       report({
         ...at,
         message:
