@@ -82,10 +82,9 @@ export const migrationNumbersUnpadded = defineRule({
     const groups = new Map<string, { tool: Tool; list: Migration[] }>();
     for (let at = 0; at < model.files.length; at++) {
       const pf = model.files[at]!;
-      if (model.notReplayed.has(pf) || notReplayedReason(pf) !== undefined) continue;
       const m = migrationOf(pf.file);
       const digits = m && /^\d+/.exec(m.name)?.[0];
-      if (!m || !digits) continue;
+      if (!m || !digits || model.notReplayed.has(pf) || notReplayedReason(pf) !== undefined) continue;
       const key = `${m.tool}\0${m.folder}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { tool: m.tool, list: [] }));
