@@ -508,7 +508,7 @@ export class Workspace {
       }
       timings.set(rule.meta.id, (timings.get(rule.meta.id) ?? 0) + performance.now() - t0);
     }
-    for (const list of byFile.values()) list.sort((a, b) => a.start - b.start || a.rule.localeCompare(b.rule));
+    for (const list of byFile.values()) if (!inOrder(list)) list.sort(byPlace);
     this.cachedResult = { byFile, model: databases[0]!.model, databases, timings };
     return this.cachedResult;
   }
@@ -1026,3 +1026,19 @@ function liquibaseSplits(changelogs: readonly LiquibaseChangelog[]): Map<string,
   }
   return out;
 }
+
+/**
+ * Findings in the order a file's are published: by start, then by rule id (code-unit order, which
+ * for ids of lower-case letters, digits and hyphens is the order localeCompare gave, without its
+ * cost: 6,700 findings sorted at every re-lint).
+ */
+function byPlace(a: Finding, b: Finding): number {
+  return a.start - b.start || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
+/** Whether a file's findings are already in byPlace's order (most are: rules report in file order). */
+function inOrder(list: readonly Finding[]): boolean {
+  for (let i = 1; i < list.length; i++) if (byPlace(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
+}
+

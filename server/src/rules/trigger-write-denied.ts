@@ -286,36 +286,30 @@ export const triggerWriteDenied = defineRule({
       }
       return v;
     };
-    // the functions that may matter: invoker PL/pgSQL trigger functions writing a log that may refuse a writer (by
-    // what they write, kept with them: no walk), and then their triggers
-    const relevant = new Set<string>();
-    model.functions.forEach((list, key) => {
-      for (let i = 0; i < list.length; i++) {
-        const f = list[i]!;
-        if (!candidateFunction(f)) continue;
-        let hit = false;
-        const writesDeniable = (g: Func) =>
-          g.writes.forEach((k) => {
-            if (!hit && mayDeny(k)) hit = true;
-          });
-        writesDeniable(f);
-        // (and what the invoker functions it calls write: with its rights)
-        if (!hit) forEachInvokerCallee(model, f, (g) => hit || writesDeniable(g));
-        if (hit) {
-          relevant.add(key);
-          return;
-        }
-      }
-    });
+    // the functions that may matter: invoker PL/pgSQL trigger functions writing a log that may
+    // refuse a writer (by what they write, kept with them: no walk), with their triggers; only the
+    // functions triggers execute are asked (the bench's 2,234 of its 4,469)
+    const relevant = new Map<string, boolean>();
+    const writesDeniable = (f: Func): boolean => {
+      let hit = false;
+      const ask = (g: Func) =>
+        g.writes.forEach((k) => {
+          if (!hit && mayDeny(k)) hit = true;
+        });
+      ask(f);
+      // (and what the invoker functions it calls write: with its rights)
+      if (!hit) forEachInvokerCallee(model, f, (g) => hit || ask(g));
+      return hit;
+    };
     const byFunc = new Map<string, Trigger[]>();
-    if (relevant.size !== 0) {
-      for (let i = 0; i < model.triggers.length; i++) {
-        const tr = model.triggers[i]!;
-        if (!relevant.has(tr.func)) continue;
-        const list = byFunc.get(tr.func);
-        if (list) list.push(tr);
-        else byFunc.set(tr.func, [tr]);
-      }
+    for (let i = 0; i < model.triggers.length; i++) {
+      const tr = model.triggers[i]!;
+      let v = relevant.get(tr.func);
+      if (v === undefined) relevant.set(tr.func, (v = (model.functions.get(tr.func) ?? []).some((f) => candidateFunction(f) && writesDeniable(f))));
+      if (!v) continue;
+      const list = byFunc.get(tr.func);
+      if (list) list.push(tr);
+      else byFunc.set(tr.func, [tr]);
     }
     for (const [key, triggers] of byFunc) {
       for (const f of model.functions.get(key) ?? []) {
