@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -788,8 +788,11 @@ const DYNAMIC_TABLE = /^\s*format\s*\(\s*'\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO
  * soft_delete) and that never look at who calls: any caller reaches every RLS table of the schema.
  */
 function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
-  const { definers } = functionLists(model);
-  for (const f of definers) {
+  const { definers, definerFacts } = functionLists(model);
+  for (let i = 0; i < definers.length; i++) {
+    // (the bits first: the bench's 2,235 definers, none with dynamic SQL, were each read)
+    if ((definerFacts[i]! & (DF_DYNAMIC | DF_PLPGSQL_BODY | DF_TRIGGER)) !== (DF_DYNAMIC | DF_PLPGSQL_BODY)) continue;
+    const f = definers[i]!;
     const body = f.body;
     if (!body || body.dynamicExecutes.length === 0 || f.language !== 'plpgsql' || f.returnsTrigger || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
     const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());

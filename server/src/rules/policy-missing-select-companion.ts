@@ -10,7 +10,7 @@ import { membersOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, wor
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { trueForRole } from './policy-always-true.js';
 import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
-import { fileOf, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
+import { fileOf, functionLists, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -327,53 +327,53 @@ function blindInserters(model: Model, f: Func, t: Table): string[] {
  * of another table), nor one that may catch the error or change role.
  */
 function checkReturning(model: Model, report: (r: Report) => void): void {
-  model.functions.forEach((list) => {
-    for (let i = 0; i < list.length; i++) {
-      const f = list[i]!;
-      if (!f.body || f.writes.size === 0 || f.returnsTrigger || (f.language !== 'sql' && f.language !== 'plpgsql')) continue;
-      let any = false;
-      f.writes.forEach((k) => {
-        const t = model.tables.get(k);
-        if (t?.rlsEnabled && !t.temp) any = true;
-      });
-      if (!any || mayEscape(model, f)) continue;
-      for (const ins of insertsOf(model, f)) {
-        const t = model.tables.get(ins.table);
-        if (!t || !t.rlsEnabled || t.temp || !returningReadsRow(ins.node, t, f.body.variables)) continue;
-        if (mayBeDynamic(model, 'policy', t)) continue;
-        let who: string;
-        let roles: string[];
-        if (f.securityDefiner) {
-          // (the owner as the migrations show it, an ordinary role subject to the table's RLS: else silence)
-          const owner = f.owner?.role;
-          if (!owner || model.roleBypassesRls(owner) !== false || (t.owner?.role === owner && !t.rlsForced)) continue;
-          if (!t.policies.some((p) => admitsInsert(model, p, owner)) || readable(model, t.policies, owner)) continue;
-          if (!mayHoldPrivilege(model, t, owner, ['insert']) || !mayHoldPrivilege(model, t, owner, ['select'])) continue;
-          roles = [owner];
-          who = `It runs as its owner ${roleText(owner)} (SECURITY DEFINER), which is`;
-        } else {
-          roles = blindInserters(model, f, t);
-          if (roles.length === 0) continue;
-          who = `It runs as its caller (SECURITY INVOKER): ${roleList(roles)}, which may call it, ${roles.length === 1 ? 'is' : 'are'}`;
-        }
-        const admitting = [...new Set(t.policies.filter((p) => roles.some((r) => admitsInsert(model, p, r))).map((p) => `"${p.name}"`))];
-        // (a row per call, certainly: VALUES with no ON CONFLICT, in SQL where every statement runs,
-        // the body run unless STRICT and an argument is NULL; else: the calls that insert one)
-        const values = !!ins.node.selectStmt?.SelectStmt?.valuesLists && !ins.node.onConflictClause;
-        const calls = f.securityDefiner ? 'every call' : `every call by ${roles.length === 1 ? 'that role' : 'those roles'}`;
-        const strict = ((f.stmt.node?.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
-        const when = values && f.language === 'sql' && f.alters.length === 0 ? `${calls}${strict ? ' with no NULL argument (the function is STRICT)' : ''}` : `${calls} in which this INSERT adds a row`;
-        report({
-          ...ins.loc,
-          message:
-            `Function ${f.signature} inserts into ${t.key} with RETURNING, which reads the new row: PostgreSQL then also checks the new row against the SELECT policies of the role inserting (T30). ` +
-            `${who} subject to row-level security on ${t.key}, where ${admitting.join(', ')} let${admitting.length === 1 ? 's' : ''} ${roles.length === 1 ? 'it' : 'them'} insert, but no permissive SELECT (or ALL) policy with a USING applies to ${roles.length === 1 ? 'it' : 'them'}${noUsing(t.policies, roles)}: ` +
-            `${when} fails: the row it adds is refused with 42501 new row violates row-level security policy for table "${t.name}". ` +
-            `Add a SELECT policy on ${t.key} for ${roles.length === 1 ? 'that role' : 'those roles'} admitting the rows ${roles.length === 1 ? 'it inserts' : 'they insert'}, or drop RETURNING if the caller does not need the row back.`,
-        });
+  // (SQL and PL/pgSQL functions writing a table, not trigger functions: functionLists, kept per overload list)
+  const writers = functionLists(model).writers;
+  for (let i = 0; i < writers.length; i++) {
+    const f = writers[i]!;
+    if (!f.body) continue;
+    let any = false;
+    f.writes.forEach((k) => {
+      const t = model.tables.get(k);
+      if (t?.rlsEnabled && !t.temp) any = true;
+    });
+    if (!any || mayEscape(model, f)) continue;
+    for (const ins of insertsOf(model, f)) {
+      const t = model.tables.get(ins.table);
+      if (!t || !t.rlsEnabled || t.temp || !returningReadsRow(ins.node, t, f.body.variables)) continue;
+      if (mayBeDynamic(model, 'policy', t)) continue;
+      let who: string;
+      let roles: string[];
+      if (f.securityDefiner) {
+        // (the owner as the migrations show it, an ordinary role subject to the table's RLS: else silence)
+        const owner = f.owner?.role;
+        if (!owner || model.roleBypassesRls(owner) !== false || (t.owner?.role === owner && !t.rlsForced)) continue;
+        if (!t.policies.some((p) => admitsInsert(model, p, owner)) || readable(model, t.policies, owner)) continue;
+        if (!mayHoldPrivilege(model, t, owner, ['insert']) || !mayHoldPrivilege(model, t, owner, ['select'])) continue;
+        roles = [owner];
+        who = `It runs as its owner ${roleText(owner)} (SECURITY DEFINER), which is`;
+      } else {
+        roles = blindInserters(model, f, t);
+        if (roles.length === 0) continue;
+        who = `It runs as its caller (SECURITY INVOKER): ${roleList(roles)}, which may call it, ${roles.length === 1 ? 'is' : 'are'}`;
       }
+      const admitting = [...new Set(t.policies.filter((p) => roles.some((r) => admitsInsert(model, p, r))).map((p) => `"${p.name}"`))];
+      // (a row per call, certainly: VALUES with no ON CONFLICT, in SQL where every statement runs,
+      // the body run unless STRICT and an argument is NULL; else: the calls that insert one)
+      const values = !!ins.node.selectStmt?.SelectStmt?.valuesLists && !ins.node.onConflictClause;
+      const calls = f.securityDefiner ? 'every call' : `every call by ${roles.length === 1 ? 'that role' : 'those roles'}`;
+      const strict = ((f.stmt.node?.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
+      const when = values && f.language === 'sql' && f.alters.length === 0 ? `${calls}${strict ? ' with no NULL argument (the function is STRICT)' : ''}` : `${calls} in which this INSERT adds a row`;
+      report({
+        ...ins.loc,
+        message:
+          `Function ${f.signature} inserts into ${t.key} with RETURNING, which reads the new row: PostgreSQL then also checks the new row against the SELECT policies of the role inserting (T30). ` +
+          `${who} subject to row-level security on ${t.key}, where ${admitting.join(', ')} let${admitting.length === 1 ? 's' : ''} ${roles.length === 1 ? 'it' : 'them'} insert, but no permissive SELECT (or ALL) policy with a USING applies to ${roles.length === 1 ? 'it' : 'them'}${noUsing(t.policies, roles)}: ` +
+          `${when} fails: the row it adds is refused with 42501 new row violates row-level security policy for table "${t.name}". ` +
+          `Add a SELECT policy on ${t.key} for ${roles.length === 1 ? 'that role' : 'those roles'} admitting the rows ${roles.length === 1 ? 'it inserts' : 'they insert'}, or drop RETURNING if the caller does not need the row back.`,
+      });
     }
-  });
+  }
 }
 
 export const policyMissingSelectCompanion = defineRule({

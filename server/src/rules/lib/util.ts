@@ -332,6 +332,8 @@ export interface FunctionLists {
   oneStatementBooleans: Func[];
   /** functions whose EXECUTE PUBLIC lost, and (the same index) their places in model.functions, counted across its lists in its order */
   revoked: Func[];
+  /** SQL and PL/pgSQL functions with a body that writes a table (INSERT, UPDATE, DELETE), not trigger functions */
+  writers: Func[];
   revokedPlaces: number[];
 }
 
@@ -348,6 +350,8 @@ export const DF_BODY = 8;
 export const DF_PUBLIC_EXECUTE = 16;
 /** it changes tables (rows, or empties them with TRUNCATE), or returns something other than void, a yes/no or a number (row data) */
 export const DF_ROW_DATA = 32;
+/** its body runs dynamic SQL (EXECUTE of a string: body.dynamicExecutes) */
+export const DF_DYNAMIC = 64;
 
 /** Return types that carry no row data: a yes/no or a number (a policy helper's answer, a count). */
 const NO_ROW_DATA = new Set(['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
@@ -373,7 +377,7 @@ export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
 }
 function listFunctions(model: Model): FunctionLists {
-  const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [], oneStatementBooleans: [], revoked: [], revokedPlaces: [] };
+  const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [], oneStatementBooleans: [], revoked: [], revokedPlaces: [], writers: [] };
   const facts: number[] = [];
   // each overload list's part, kept from the last model's list at the same place when it is the
   // same array (a replay shares the lists an edit does not touch): its functions are not read
@@ -403,6 +407,7 @@ function listFunctions(model: Model): FunctionLists {
     for (let j = 0; j < part.immutables.length; j++) out.immutables.push(part.immutables[j]!);
     for (let j = 0; j < part.oneStatementBooleans.length; j++) out.oneStatementBooleans.push(part.oneStatementBooleans[j]!);
     for (let j = 0; j < part.rowSecurity.length; j++) out.rowSecurity.push(part.rowSecurity[j]!);
+    for (let j = 0; j < part.writers.length; j++) out.writers.push(part.writers[j]!);
   });
   lastLists = { lists, parts };
   const definerFacts = new Uint8Array(facts.length);
@@ -420,10 +425,11 @@ interface ListPart {
   oneStatementBooleans: Func[];
   /** the indexes in the list of its functions whose EXECUTE PUBLIC lost */
   revoked: number[];
+  writers: Func[];
 }
 /** (a part's lists start as this shared empty one, and get their own at their first function: most parts hold one list's definers only) */
 const NONE_YET: never[] = [];
-const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET, revoked: NONE_YET });
+const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET, revoked: NONE_YET, writers: NONE_YET });
 const NO_PART: ListPart = newPart();
 
 /** The overload lists of the last model listFunctions went through (model.functions' values, in order), and their parts. */
@@ -449,13 +455,15 @@ function partOf(list: readonly Func[]): ListPart {
           (f.returnsTrigger ? DF_TRIGGER : 0) |
           (f.publicExecute ? DF_PUBLIC_EXECUTE : 0) |
           // (or empties a table: TRUNCATE, which no policy limits, as definer-bypasses-rls says)
-          (f.writes.size || f.truncates.size || returnsRowData(f) ? DF_ROW_DATA : 0),
+          (f.writes.size || f.truncates.size || returnsRowData(f) ? DF_ROW_DATA : 0) |
+          (f.body && f.body.dynamicExecutes.length !== 0 ? DF_DYNAMIC : 0),
       );
     }
     if (f.volatility === 'immutable') addTo((part ??= newPart()), 'immutables', f);
     if ((f.returnType === 'boolean' || f.returnType === 'bool') && f.body?.statements.length === 1) addTo((part ??= newPart()), 'oneStatementBooleans', f);
     if (settingOf(f, 'row_security')) addTo((part ??= newPart()), 'rowSecurity', f);
     if (!f.publicExecute) addTo((part ??= newPart()), 'revoked', i);
+    if (f.body && f.writes.size !== 0 && !f.returnsTrigger && (f.language === 'sql' || f.language === 'plpgsql')) addTo((part ??= newPart()), 'writers', f);
   }
   return part ?? NO_PART;
 }
