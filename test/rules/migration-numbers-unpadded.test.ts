@@ -97,3 +97,19 @@ test('ok: not reported: names whose two Prisma orders disagree (1_rls, 10_x), a 
   });
   assert.equal(plain.mine.length, 0);
 });
+
+test('ok: a WITH query named like a table an overtaken migration creates is no use of that table (PGlite runs it first)', async () => {
+  const files = {
+    'supabase/migrations/1_init.sql': 'CREATE TABLE public.a (id int PRIMARY KEY);',
+    'supabase/migrations/2_b.sql': 'CREATE TABLE public.b (id int PRIMARY KEY);',
+    'supabase/migrations/10_c.sql': 'CREATE VIEW public.c AS WITH b AS (SELECT 1 AS id) SELECT id FROM (SELECT id FROM b) x;',
+  };
+  const { ws, mine } = lintMigrations(files);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.equal(mine[0]!.file, 'supabase/migrations/10_c.sql');
+  await inRollback(await getDb(), async (q) => {
+    await runInNameOrder(q, ws);
+    assert.equal((await q('SELECT id FROM public.c'))[0]!.id, 1);
+  });
+});

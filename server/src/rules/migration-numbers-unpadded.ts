@@ -166,13 +166,19 @@ function firstFailure(model: Model, byName: Migration[], early: Array<{ a: Migra
   return undefined;
 }
 
-/** The relation names of a statement (RangeVars: a FROM's, an ALTER TABLE's, a REFERENCES' …), in walk order. */
+/**
+ * The relation names of a statement (RangeVars: a FROM's, an ALTER TABLE's, a REFERENCES' …), in
+ * walk order; not a bare name a WITH query of the statement takes (`WITH b AS (…) SELECT … FROM b`
+ * reads the CTE, whatever tables there are: PGlite), wherever that WITH is in it.
+ */
 function relationsNamed(node: Node): Node[] {
   const out: Node[] = [];
+  const ctes = new Set<string>();
   walk(node, (_k, v) => {
-    if (typeof v.relname === 'string' && typeof v.location === 'number' && v.location >= 0) out.push(v);
+    if (typeof v.ctename === 'string') ctes.add(v.ctename);
+    else if (typeof v.relname === 'string' && typeof v.location === 'number' && v.location >= 0) out.push(v);
   });
-  return out;
+  return ctes.size === 0 ? out : out.filter((rv) => rv.schemaname || !ctes.has(rv.relname));
 }
 
 function firstStatement(pf: ParsedFile): { start: number; end: number } {
