@@ -322,3 +322,18 @@ test('ok (fix safe): the helper reads a table whose SELECT policy for PUBLIC is 
   assert.equal(await updated(narrowed), 1);
   assert.equal(await updated(sqlOf(nForced)), 0, 'forced, no policy for the owner: the helper sees no row (T06b)');
 });
+
+test('fix: a table named through a Flyway placeholder (`${schema}.notes`) gets FORCE on that name, and forced it is (PGlite, the placeholder replaced as Flyway does)', async () => {
+  const text = 'CREATE SCHEMA ${schema};\nCREATE TABLE ${schema}.notes (id int PRIMARY KEY, owner text);\nALTER TABLE ${schema}.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON ${schema}.notes USING (owner = current_user);\n';
+  const { ws, mine } = lintFiles([{ file: 'db/migration/V1__init.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Add ALTER TABLE \$\{schema\}\.notes FORCE ROW LEVEL SECURITY\./);
+  const fixed = applyFix(ws, mine[0]!);
+  const out = fixed.text('db/migration/V1__init.sql')!;
+  assert.match(out, /\nALTER TABLE \$\{schema\}\.notes FORCE ROW LEVEL SECURITY;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(out.replaceAll('${schema}', 'flyway_app'));
+    assert.equal((await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE oid = 'flyway_app.notes'::regclass`))[0]!.f, true);
+  });
+});

@@ -765,7 +765,14 @@ export function identEnd(text: string, start: number): number {
       while (q >= 0 && text.charCodeAt(q + 1) === 34) q = text.indexOf('"', q + 2);
       k = q < 0 ? k + 1 : q + 1;
     } else {
-      while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
+      for (;;) {
+        while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
+        // (a Flyway or Liquibase placeholder in the name, `${schema}.notes`, parsed as a name of its length: parse.ts)
+        if (text.charCodeAt(k) !== 123 || text.charCodeAt(k - 1) !== 36) break;
+        const m = /^\{[A-Za-z_][\w.:-]*\}/.exec(text.slice(k, k + 100));
+        if (!m) break;
+        k += m[0].length;
+      }
     }
     if (text.charCodeAt(k) === 46 && k + 1 < text.length && (isWordChar(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 34)) {
       k++;
