@@ -79,6 +79,7 @@ async function main() {
   console.log(`  of which (medians): re-parse of the edited file ${ms(l.relintParts.parse)}, model replay ${ms(l.relintParts.model)}, rules ${ms(l.relintParts.rules)}`);
   console.log(`  the first of them, right after the full lint: ${ms(l.firstRelintMs)}`);
   console.log(`  an edit that keeps the text's length (no statement after it moves): ${ms(l.sameLengthRelintMs)} median of 21`);
+  console.log(`  (each lint starting ${l.debounceMs} ms after the last one's idle collection, as the server lints an edit after its debounce; back to back instead: ${ms(l.backToBackRelintMs)} median of 21, a full collection's background sweeping beside every third)`);
   console.log(`  then, in the language server: finding the files whose findings changed ${ms(l.publishMs)}, and while it waits for the next edit, a young-generation collection ${ms(l.idleMs)} (medians; not in the figure above; every few edits a full collection too, runtime.ts idleCollect)`);
   const rss = Math.max(...lints.map((x) => x.rssMb));
   console.log(`peak RSS (lint):     ${rss.toFixed(0)} MB      (target ≤ 300 MB; the highest of the rounds: ${lints.map((x) => x.rssMb.toFixed(0)).join(', ')}; parse-only process: ${p.rssMb.toFixed(0)} MB)`);

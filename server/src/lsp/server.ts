@@ -51,7 +51,7 @@ import { mergeRepeated } from '../engine/merge-repeated.js';
 import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, namedLikeChangelog, readBuffered, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
-import { idleCollect, settleHeap } from './runtime.js';
+import { DEBOUNCE_MS, idleCollect, settleHeap } from './runtime.js';
 import { noteKey, runVerify, type StatementError } from './verify.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
@@ -62,7 +62,6 @@ export const COMMANDS = {
   applyEdit: APPLY_EDIT_COMMAND,
 } as const;
 
-export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
 const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env', '**/*.{xml,yaml,yml,json}'];
