@@ -111,6 +111,21 @@ test("ok: a Supabase project's files its CLI never applies (policies/, tables/, 
       'unapplied:files the Supabase CLI does not apply=create-missing-tables.sql,docs/plan/004-database-schema.sql',
     ],
   );
+  // (shodbyed/supabase-learning-hub: a database/migrations/ of scripts named by what they do, none
+  // with a version, is no tool's history — replayed first, its disable_all_rls_for_development.sql
+  // was "the last word" on tables the CLI's baseline creates; a versioned folder beside it stays)
+  assert.deepEqual(
+    groups([
+      'supabase/migrations/20251130010824_baseline.sql',
+      'database/migrations/add_preferences_table.sql',
+      'database/migrations/disable_all_rls_for_development.sql',
+      'prisma/migrations/20240101000000_init/migration.sql',
+    ]),
+    [
+      'one:=supabase/migrations/20251130010824_baseline.sql,prisma/migrations/20240101000000_init/migration.sql',
+      'unapplied:files the Supabase CLI does not apply=database/migrations/add_preferences_table.sql,database/migrations/disable_all_rls_for_development.sql',
+    ],
+  );
   assert.deepEqual(groups(['supabase/migrations/20240101000000_init.sql', 'scripts/fix.sql', 'api/001_init.sql', 'api/002_users.sql']), [
     'sequence:api=api/001_init.sql,api/002_users.sql',
     'sequence:supabase=supabase/migrations/20240101000000_init.sql',

@@ -109,6 +109,7 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
     if (folder !== undefined) found.add(folder);
   }
   const sequences = [...found];
+  const unversioned = unversionedMigrationFolders(paths);
   paths.forEach((p, i) => {
     if (p === undefined) return;
     const m = IN_SUPABASE.exec(p);
@@ -119,7 +120,12 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
       // every migration, its payments table without booking_id made a migration's policy "rejected")
       // (nor one of another tool's history: a folder named as migrations are, whatever their versions:
       // prisma/migrations/<timestamp>_x/migration.sql, db/migrate/, sqitch's deploy/, drizzle/)
-      if (!MIGRATION_FOLDER.test(p) && !sequences.some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
+      // (but not a migrations folder none of whose files carries a version: no tool orders
+      // add_preferences_table.sql before disable_all_rls_for_development.sql, they are scripts run by
+      // hand — supabase-learning-hub's database/migrations/, replayed before the CLI's history, made a
+      // script's DISABLE ROW LEVEL SECURITY "the last word" on tables the history creates)
+      const kept = MIGRATION_FOLDER.test(p) && !unversioned.has(migrationFolderOf(p) ?? '');
+      if (!kept && !sequences.some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
       return;
     }
     if (!projects.has(m[1]!)) return;
@@ -128,6 +134,31 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
   });
   return out;
 }
+/**
+ * The folders named `migrations/` or `migrate/` (outside `supabase/`) that hold no file whose path
+ * below the folder carries a version (`0001_x.sql`, `20240101_x/`, Flyway's `V1__x.sql`, `R__x.sql`):
+ * a set of scripts named by what they do, which no migration tool orders. (sqitch's `deploy/` is
+ * ordered by its plan, liquibase's changelogs by their master file: not these.)
+ */
+function unversionedMigrationFolders(paths: ReadonlyArray<string | undefined>): Set<string> {
+  const versioned = new Map<string, boolean>();
+  for (const p of paths) {
+    if (p === undefined || IN_SUPABASE.test(p)) continue;
+    const folder = migrationFolderOf(p);
+    if (folder === undefined) continue;
+    versioned.set(folder, (versioned.get(folder) ?? false) || VERSIONED.test(p.slice(folder.length)));
+  }
+  return new Set([...versioned].filter(([, v]) => !v).map(([f]) => f));
+}
+/** The path of the innermost `migrations/` (or `migrate/`) folder `p` is in, with its trailing slash. */
+function migrationFolderOf(p: string): string | undefined {
+  let at = -1;
+  for (const m of p.matchAll(/(?:^|\/)(?:migrations?|migrate)\//gi)) at = m.index + m[0].length;
+  return at < 0 ? undefined : p.slice(0, at);
+}
+/** A path (below its migrations folder) with a segment that starts with a version. */
+const VERSIONED = /(?:^|\/)(?:\d|[VUR]\d|R__)/i;
+
 /** A path with a folder named as migration histories are. */
 const MIGRATION_FOLDER = /(?:^|\/)(?:migrations?|migrate|deploy|drizzle|changelogs?|flyway)\//i;
 
