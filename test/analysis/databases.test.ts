@@ -120,9 +120,10 @@ test("ok: a Supabase project's files its CLI never applies (policies/, tables/, 
       'database/migrations/add_preferences_table.sql',
       'database/migrations/disable_all_rls_for_development.sql',
       'prisma/migrations/20240101000000_init/migration.sql',
+      'db/migrations/current.sql',
     ]),
     [
-      'one:=supabase/migrations/20251130010824_baseline.sql,prisma/migrations/20240101000000_init/migration.sql',
+      'one:=supabase/migrations/20251130010824_baseline.sql,prisma/migrations/20240101000000_init/migration.sql,db/migrations/current.sql',
       'unapplied:files the Supabase CLI does not apply=database/migrations/add_preferences_table.sql,database/migrations/disable_all_rls_for_development.sql',
     ],
   );

@@ -136,7 +136,8 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
 }
 /**
  * The folders named `migrations/` or `migrate/` (outside `supabase/`) that hold no file whose path
- * below the folder carries a version (`0001_x.sql`, `20240101_x/`, Flyway's `V1__x.sql`, `R__x.sql`):
+ * below the folder carries a version (`0001_x.sql`, `20240101_x/`, Flyway's `V1__x.sql`, `R__x.sql`;
+ * graphile-migrate's `current.sql`, whose commits are numbered):
  * a set of scripts named by what they do, which no migration tool orders. (sqitch's `deploy/` is
  * ordered by its plan, liquibase's changelogs by their master file: not these.)
  */
@@ -156,8 +157,8 @@ function migrationFolderOf(p: string): string | undefined {
   for (const m of p.matchAll(/(?:^|\/)(?:migrations?|migrate)\//gi)) at = m.index + m[0].length;
   return at < 0 ? undefined : p.slice(0, at);
 }
-/** A path (below its migrations folder) with a segment that starts with a version. */
-const VERSIONED = /(?:^|\/)(?:\d|[VUR]\d|R__)/i;
+/** A path (below its migrations folder) with a segment that starts with a version (or graphile-migrate's `current.sql` / `current/`, the next one). */
+const VERSIONED = /(?:^|\/)(?:\d|[VUR]\d|R__|current(?:\.sql$|\/))/i;
 
 /** A path with a folder named as migration histories are. */
 const MIGRATION_FOLDER = /(?:^|\/)(?:migrations?|migrate|deploy|drizzle|changelogs?|flyway)\//i;
