@@ -98,7 +98,7 @@ function variant(policy: string, extra = ''): string {
   return ex.files[0]!.text.replace(/CREATE POLICY documents_member[\s\S]*$/, () => `${extra}${policy}\n`);
 }
 
-test('err: trusted through a SECURITY DEFINER helper (is_member(org_id)), through an unqualified IN, or written with an OR whose branch checks only the user: user A joins org 2 and reads its document', async () => {
+test('err: trusted through a SECURITY DEFINER helper (is_member(org_id)), through an unqualified IN, with its group test in a branch of an OR, or written with an OR whose branch checks only the user: user A joins org 2 and reads its document', async () => {
   const helper = `CREATE FUNCTION public.is_member(_org bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
   SELECT EXISTS (SELECT 1 FROM public.org_members WHERE org_id = _org AND user_id = auth.uid())
 $$;
@@ -111,6 +111,13 @@ $$;
       variant(
         'CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated\n  USING (EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = documents.org_id AND m.user_id = (select auth.uid())));',
       ).replace('WITH CHECK (user_id = (select auth.uid()));', "WITH CHECK ((select auth.uid()) IS NOT NULL AND (user_id = (select auth.uid()) OR ((select auth.jwt()) ->> 'role') = 'service_role'));"),
+    ],
+    // (the trusting sub-select's group test in a branch of an OR: cortex-etl's tenants)
+    [
+      'OR in the sub-select',
+      variant(
+        "CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated\n  USING (EXISTS (SELECT 1 FROM public.org_members m WHERE m.user_id = (select auth.uid()) AND (m.org_id = documents.org_id OR documents.title = 'public')));",
+      ),
     ],
   ];
   for (const [what, text] of cases) {

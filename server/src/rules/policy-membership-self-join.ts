@@ -301,9 +301,25 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node
     else if (through !== undefined) inColumn = { col: through, through: true };
     else if (!c && t.key === REALTIME_MESSAGES && topicThrough(model, link.testexpr)) inColumn = { col: 'topic', through: !isRealtimeTopic(link.testexpr) };
   }
-  const use = useOfSelect(model, q, member, ofMember, classify, inColumn);
-  if (!use || needsOthersRow(model, q, member, use.userCol)) return undefined;
-  return { policy: p, table: t, member, ...use, at: link, expr };
+  // (the WHERE as written, then each branch of an OR in it: `m.user_id = auth.uid() AND (m.org_id =
+  // t.org_id OR m.role = 'admin')` admits through either, cortex-etl's tenants)
+  for (const branch of [q, ...orBranches(q)]) {
+    const use = useOfSelect(model, branch, member, ofMember, classify, inColumn);
+    if (use && !needsOthersRow(model, branch, member, use.userCol)) return { policy: p, table: t, member, ...use, at: link, expr };
+  }
+  return undefined;
+}
+
+/**
+ * The sub-select with its WHERE cut to one branch of an OR it ANDs (each branch of the first such
+ * OR, in order, with the other conjuncts): the rows it finds through that branch. None without one.
+ */
+function orBranches(q: Node): Node[] {
+  const all = conjuncts(q.whereClause);
+  const at = all.findIndex((c) => c?.BoolExpr?.boolop === 'OR_EXPR');
+  if (at < 0) return [];
+  const rest = all.filter((_, i) => i !== at);
+  return (all[at].BoolExpr.args as Node[]).map((d) => ({ ...q, whereClause: { BoolExpr: { boolop: 'AND_EXPR', args: [...rest, ...conjuncts(d)], location: -1 } } }));
 }
 
 /**
