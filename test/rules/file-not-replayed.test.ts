@@ -316,3 +316,26 @@ AS $$ SELECT account_id FROM public.account_users WHERE user_uid = nullif(curren
   const backup = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `backup/${f.file}`, text: f.text }))], ID).mine;
   assert.deepEqual(backup.map((f) => f.file), [`backup/${dir}/20260102172058_fix_my_account_id/up.sql`, `backup/${dir}/20260102172058_fix_my_account_id/down.sql`]);
 });
+
+test("err: a pg_dump whose tables the migrations make under other names and rename (useVenice/venice's apps/web/schema.sql: account renamed raw_account, institution renamed integration) is a snapshot: left out, its note names the first CREATE TABLE PostgreSQL rejects — the renamed table's, not one whose name a rename freed; PGlite agrees", async () => {
+  const DUMP = '--\n-- PostgreSQL database dump\n--\n\nSET check_function_bodies = false;\n';
+  const migrations = [
+    { file: 'apps/web/migrations/1_create-table.sql', text: 'CREATE TABLE public.account (id text PRIMARY KEY);\nCREATE TABLE public.connection (id text PRIMARY KEY);\nCREATE TABLE public.institution (id text PRIMARY KEY);\nCREATE TABLE public.pipeline (id text PRIMARY KEY);\n' },
+    { file: 'apps/web/migrations/2023-01-25_rename_to_raw.sql', text: 'ALTER TABLE public.account RENAME TO raw_account;\nALTER TABLE public.connection RENAME TO resource;\n' },
+    { file: 'apps/web/migrations/2023-11-21_institution_to_integration.sql', text: 'ALTER TABLE institution RENAME TO integration;\n' },
+  ];
+  // (the dump: the migrator's own table first, then an older name a rename freed, then the renamed tables)
+  const dump = `${DUMP}CREATE TABLE public._migrations (name text NOT NULL);\nCREATE TABLE public.institution (id text NOT NULL);\nCREATE TABLE public.raw_account (id text NOT NULL);\nCREATE TABLE public.resource (id text NOT NULL);\nCREATE TABLE public.pipeline (id text NOT NULL);\nALTER TABLE public.resource ENABLE ROW LEVEL SECURITY;\nCREATE POLICY dump_only ON public.resource USING (true);\n`;
+  const files = [...migrations, { file: 'apps/web/schema.sql', text: dump }];
+  const { mine, findings } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), ['apps/web/schema.sql']);
+  assert.match(mine[0]!.message, /its CREATE TABLE public\.raw_account fails \(42P07: relation "raw_account" already exists: 2023-01-25_rename_to_raw\.sql:1 renames a table to it\)/);
+  // (left out: no finding of the dump's own, its _migrations not said to be without row-level security)
+  assert.deepEqual(findings.filter((f) => f.file === 'apps/web/schema.sql').map((f) => f.rule), [ID]);
+  await inRollback(await getDb(), async (q) => {
+    for (const m of migrations) await q(m.text);
+    // (institution's name is free again; raw_account is taken)
+    const errors = await runEachStatement(q, dump);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P07 relation "raw_account" already exists', '42P07 relation "resource" already exists', '42P07 relation "pipeline" already exists']);
+  });
+});

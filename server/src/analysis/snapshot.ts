@@ -65,10 +65,33 @@ function tablesCreated(f: ParsedFile): readonly string[] {
 const tablesMade = new WeakMap<ParsedFile, readonly string[]>();
 
 /**
+ * The tables a file's statements make under a name: those it creates, and those it renames to one
+ * (`ALTER TABLE account RENAME TO raw_account`: the name a dump of the result writes; a plain
+ * CREATE TABLE of it after that file fails, 42P07, as after a CREATE). Same keys as tablesCreated.
+ */
+function tablesNamed(f: ParsedFile): readonly string[] {
+  let out = tablesRenamed.get(f);
+  if (out === undefined) {
+    const list = [...tablesCreated(f)];
+    for (const s of replayed(f)) {
+      if (s.origin !== 'file' || s.kind !== 'RenameStmt') continue;
+      const n = s.node;
+      if (n?.renameType !== 'OBJECT_TABLE' || typeof n.newname !== 'string' || !n.relation?.relname) continue;
+      list.push(`${n.relation.schemaname ?? '*'}.${n.newname}`);
+    }
+    tablesRenamed.set(f, (out = list));
+  }
+  return out;
+}
+const tablesRenamed = new WeakMap<ParsedFile, readonly string[]>();
+
+/**
  * The files among `ordered` (in migration order) that are snapshots of what the files before
  * them create: a dump or extension script (by its header, or pg_dump's preamble, or a schema
  * file's name: SNAPSHOT_NAME) at least half
- * of whose tables (outside Supabase's own schemas) a file before it that is not one creates (a
+ * of whose tables (outside Supabase's own schemas) a file before it that is not one creates, or
+ * renames to that name (tablesNamed: useVenice/venice's apps/web/schema.sql dumps raw_account,
+ * resource… which its migrations make as account, connection… and rename) (a
  * dump replayed as the baseline counts: regen-server's migrations/schema_snapshot.sql, the pg_dump
  * graphile-migrate's afterAllMigrations writes, re-makes its initial_schema.sql's tables). A
  * dump that comes first (`supabase/backup.sql` sorts before `supabase/migrations/`) is the
@@ -83,7 +106,7 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   const firstMade = new Map<string, number>();
   ordered.forEach((f, at) => {
     if (!isDump(f)) {
-      for (const t of tablesCreated(f)) if (!firstMade.has(t)) firstMade.set(t, at);
+      for (const t of tablesNamed(f)) if (!firstMade.has(t)) firstMade.set(t, at);
       return;
     }
     // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
@@ -593,7 +616,7 @@ export interface Collision {
   /** the relation (as written) and, for a policy, its name */
   relation: string;
   policy?: string;
-  /** the replayed file before it that made it first, and the statement */
+  /** the replayed file before it that made it first, and the statement (an ALTER TABLE … RENAME TO where a table took that name) */
   made: ParsedFile;
   madeBy: Statement;
 }
@@ -614,6 +637,22 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
     if (left.has(g)) continue;
     for (const s of replayed(g)) {
       if (s.origin !== 'file') continue;
+      // (a table renamed takes its name and its policies with it: the old name is free, the new one
+      // taken — useVenice/venice's institution, renamed integration, which its schema.sql re-makes)
+      if (s.kind === 'RenameStmt' && s.node?.renameType === 'OBJECT_TABLE' && typeof s.node.newname === 'string') {
+        const from = relKey(s.node.relation);
+        if (from === undefined) continue;
+        const old = asPublic(from);
+        const to = asPublic(`${s.node.relation.schemaname ?? '*'}.${s.node.newname}`);
+        tables.delete(old);
+        tables.set(to, [g, s]);
+        for (const [k, v] of [...policies]) {
+          if (!k.startsWith(`${old}\0`)) continue;
+          policies.delete(k);
+          policies.set(`${to}${k.slice(old.length)}`, v);
+        }
+        continue;
+      }
       const t = relKey(s.kind === 'CreateStmt' ? s.node?.relation : s.kind === 'CreatePolicyStmt' ? s.node?.table : undefined);
       if (t === undefined) continue;
       if (s.kind === 'CreateStmt' && !tables.has(asPublic(t))) tables.set(asPublic(t), [g, s]);

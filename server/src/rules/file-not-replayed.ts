@@ -29,8 +29,9 @@ function rejected(model: Model, c: Collision): string {
   const madeIn = label(model, c.made.file);
   const name = c.relation.slice(c.relation.lastIndexOf('.') + 1);
   const line = c.made.positionAt(c.madeBy.start).line + 1;
+  const makes = c.madeBy.kind === 'RenameStmt' ? 'renames a table to it' : 'makes it';
   return c.code === '42P07'
-    ? `its CREATE TABLE ${c.relation} fails (42P07: relation "${name}" already exists: ${madeIn}:${line} makes it)`
+    ? `its CREATE TABLE ${c.relation} fails (42P07: relation "${name}" already exists: ${madeIn}:${line} ${makes})`
     : `its CREATE POLICY "${c.policy}" ON ${c.relation} fails (42710: policy "${c.policy}" for table "${name}" already exists: ${madeIn}:${line} makes it)`;
 }
 
