@@ -695,3 +695,34 @@ test('err (advice): an always-true INSERT policy on Supabase Realtime\'s realtim
     assert.equal(other.ok ? '' : other.error.code, '42501', "another user's room is refused");
   });
 });
+
+test("ok: on Supabase, a policy TO supabase_storage_admin on storage.buckets WITH CHECK (true) (emahosa/afrolove's \"Allow bucket creation for storage admin\") is not reported: that role owns Supabase's storage tables, which do not force row-level security, so no policy applies to it; PGlite: as the table's owner it inserts any bucket with the policy, and with a WITH CHECK (false) one instead", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250828084500_add_rls_policy_for_bucket_creation.sql', text: 'CREATE POLICY "Allow bucket creation for storage admin" ON storage.buckets FOR INSERT TO supabase_storage_admin WITH CHECK (true);\n' },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // (the same policy for authenticated still is)
+  const api = [{ file: files[0]!.file, text: files[0]!.text.replace('TO supabase_storage_admin', 'TO authenticated') }];
+  assert.equal(lintFiles(api, ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE_STUB_SQL);
+    await q('CREATE ROLE supabase_storage_admin NOLOGIN NOBYPASSRLS; ALTER TABLE storage.buckets OWNER TO supabase_storage_admin; GRANT USAGE ON SCHEMA storage TO supabase_storage_admin');
+    const inserts = async (policy: string): Promise<number> => {
+      await q('SAVEPOINT p');
+      await q(policy);
+      await q('SET ROLE supabase_storage_admin');
+      const n = await affected(q, "INSERT INTO storage.buckets (id, name, public) VALUES ('any', 'any', true)");
+      await q('RESET ROLE');
+      await q('ROLLBACK TO SAVEPOINT p');
+      return n;
+    };
+    assert.equal(await inserts(files[0]!.text), 1);
+    assert.equal(await inserts(files[0]!.text.replace('WITH CHECK (true)', 'WITH CHECK (false)')), 1, 'the owner is not subject to the policy');
+    // (FORCE would make it so: then WITH CHECK (false) refuses it)
+    await q('ALTER TABLE storage.buckets FORCE ROW LEVEL SECURITY');
+    await q(files[0]!.text.replace('WITH CHECK (true)', 'WITH CHECK (false)'));
+    await q('SET ROLE supabase_storage_admin');
+    await expectPgError(q("INSERT INTO storage.buckets (id, name) VALUES ('x', 'x')"), '42501', 'new row violates row-level security policy');
+  });
+});

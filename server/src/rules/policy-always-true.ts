@@ -123,14 +123,28 @@ function trueHelperOf(model: Model, n: Node): Func | undefined {
   return f && returnsOnlyTrue(model, f) ? f : undefined;
 }
 
+/**
+ * The owner of a table of Supabase's own schemas the migrations do not make: its Storage server's
+ * role owns storage's tables (storage.objects, storage.buckets…), its Auth server's role auth's
+ * (a Supabase database's pg_dump: `ALTER TABLE storage.objects OWNER TO supabase_storage_admin`,
+ * `… auth.users OWNER TO supabase_auth_admin`), and neither forces row-level security there.
+ */
+function platformOwner(model: Model, p: Policy, t: Table | undefined): string | undefined {
+  if (t || !model.supabase) return undefined;
+  const schema = p.table.slice(0, p.table.indexOf('.'));
+  return schema === 'storage' ? 'supabase_storage_admin' : schema === 'auth' ? 'supabase_auth_admin' : undefined;
+}
+
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
 function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
+  const platform = platformOwner(model, p, t);
   return p.roles.filter((r) => {
     if (r === 'public') return true;
     if (model.roleBypassesRls(r)) return false;
     // The owner can switch row-level security off for its own table (ALTER TABLE … NO FORCE /
-    // DISABLE), so a tautology for the owner hides nothing (e.g. the T11b pattern).
-    if (t?.owner?.role === r) return false;
+    // DISABLE), so a tautology for the owner hides nothing (e.g. the T11b pattern); without
+    // FORCE, no policy applies to it at all (a policy TO supabase_storage_admin on storage.buckets).
+    if (t?.owner?.role === r || platform === r) return false;
     return true;
   });
 }
