@@ -599,6 +599,44 @@ DROP TABLE IF EXISTS public.pending_invites CASCADE;
   });
 });
 
+// growbrohk/Coffeebro: get_today_run_percentage() reads public.daily_runs; 20260222010100 drops it in a
+// DO block guarded by `IF to_regclass('public.daily_runs') IS NOT NULL`, and 20260222020000 repeats that
+// block, which then finds it gone. The message named the second as the one that drops it.
+test('err (wording): the place said to drop a table a no-argument definer reads is the first DROP after its last creation — a later guarded DO block or DROP … IF EXISTS finds it gone; PGlite: the second block drops nothing, and a table made again is dropped by the DROP after that', async () => {
+  const guard = `DO $$ BEGIN
+  IF to_regclass('public.daily_runs') IS NOT NULL THEN
+    DROP TABLE public.daily_runs CASCADE;
+  END IF;
+END $$;
+`;
+  const files = [
+    { file: 'supabase/migrations/20260119083050_runs.sql', text: `CREATE TABLE public.daily_runs (id int, user_id uuid);
+ALTER TABLE public.daily_runs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_today_run_percentage() RETURNS numeric LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*)::numeric FROM public.daily_runs $$;
+` },
+    { file: 'supabase/migrations/20260222010100_create_daily_coffees.sql', text: guard },
+    { file: 'supabase/migrations/20260222020000_coffeebro_multi_entry.sql', text: `${guard}DROP TABLE IF EXISTS public.daily_runs;
+` },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /its body names public\.daily_runs, which 20260222010100_create_daily_coffees\.sql:3 drops: a call that reaches it fails with 42P01/);
+  // (made again between the two: the second drops it)
+  const again = [...files.slice(0, 2), { file: 'supabase/migrations/20260222015000_again.sql', text: 'CREATE TABLE public.daily_runs (id int);\n' }, files[2]!];
+  assert.match(lintFiles(again, ID).mine[0]!.message, /public\.daily_runs, which 20260222020000_coffeebro_multi_entry\.sql:3 drops/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(files[0]!.text);
+    await q(files[1]!.text);
+    assert.equal((await q("SELECT to_regclass('public.daily_runs') AS r"))[0]!.r, null, 'the first block drops it');
+    // (the second block's IF is false, its DROP … IF EXISTS only notices: nothing left to drop)
+    await q(files[2]!.text);
+    await q(again[2]!.text);
+    await q(files[2]!.text);
+    assert.equal((await q("SELECT to_regclass('public.daily_runs') AS r"))[0]!.r, null, 'made again, the next block drops it');
+  });
+});
+
 // Calibration cal97 (supabase-community/database-build's supabase_functions_certificate_secret()):
 // a definer function of no argument that reads a secret as its owner and never looks at the caller
 // was said to give a caller "only what its body chooses (e.g. about the caller themselves)".

@@ -480,21 +480,26 @@ function droppedNames(model: Model, f: Func): Array<{ key: string; at: Loc }> {
   const missing: string[] = [];
   for (const k of [...f.reads, ...f.writes, ...f.truncates]) if (!model.tables.has(k) && !model.views.has(k) && !missing.includes(k)) missing.push(k);
   if (missing.length === 0) return [];
-  const out: Array<{ key: string; at: Loc }> = [];
+  // (the first DROP after the relation's last creation: a later one finds it gone — DROP … IF EXISTS
+  // does nothing, a DO block's `IF to_regclass(…) IS NOT NULL` skips it; Coffeebro's daily_runs,
+  // dropped by 20260222010100_create_daily_coffees.sql and not by the same block a migration later)
+  const out = new Map<string, Loc>();
   for (const { file, stmt } of model.statements) {
     const n = stmt.node;
+    const made = stmt.kind === 'CreateStmt' ? n?.relation : stmt.kind === 'ViewStmt' ? n?.view : stmt.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
+    if (made?.relname) {
+      out.delete(model.relKey(made));
+      continue;
+    }
     if (stmt.kind !== 'DropStmt' || (n?.removeType !== 'OBJECT_TABLE' && n?.removeType !== 'OBJECT_VIEW')) continue;
     for (const o of n.objects ?? []) {
       const parts: string[] = (o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => x?.String?.sval ?? '');
       const key = parts.length === 2 ? `${parts[0]}.${parts[1]}` : parts.length === 1 ? model.relKey({ relname: parts[0] }) : undefined;
-      if (!key || !missing.includes(key)) continue;
-      const at = { file: file.file, start: stmt.start, end: stmt.end };
-      const seen = out.find((x) => x.key === key);
-      if (seen) seen.at = at;
-      else out.push({ key, at });
+      if (!key || !missing.includes(key) || out.has(key)) continue;
+      out.set(key, { file: file.file, start: stmt.start, end: stmt.end });
     }
   }
-  return out;
+  return [...out].map(([key, at]) => ({ key, at }));
 }
 
 /**
