@@ -129,6 +129,21 @@ describe('byte offsets → UTF-16', () => {
     assert.equal(p.errors.length, 1);
     assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt', 'RuleStmt']);
   });
+
+  test("err: a semicolon inside parentheses that close before the statement's own `;` is one error, at that semicolon (medina474/sae5-supabase's seed3.sql `values (135;2,'Panier simple');`): psql sends the statement whole, as parentheses keep it open; PGlite reports 42601 at the `;`", async () => {
+    const broken = "insert into paniers (jardin_id) values\n(135;2,'Panier simple');";
+    const text = `create table paniers (jardin_id int, x int, nom text);\n${broken}\ncreate table b (id int);\n`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors.map((e) => [text.slice(e.start, e.end), e.message.replace(/ \(SQLSTATE.*$/, '')]), [[';', 'syntax error at or near ";"']]);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt']);
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    const r = await inRollback(await getDb(), async (q) => {
+      await q('create table paniers (jardin_id int, x int, nom text)');
+      return tryQuery(q, broken);
+    });
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.deepEqual([r.error.code, r.error.message, broken[r.error.position! - 1]], ['42601', 'syntax error at or near ";"', ';']);
+  });
 });
 
 describe('migration files are not pure SQL', () => {

@@ -506,6 +506,10 @@ function lexFrom(
     else if (c === ')') depth = Math.max(0, depth - 1);
     else if (c === ';' && depth === 0 && atomic === 0) {
       const copyFromStdin = sawToken && /^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(text.slice(firstToken, i)));
+      // (the parentheses its inner semicolons were in closed before this one: psql sends the
+      // chunk whole, and PostgreSQL reports one error in it — sae5-supabase's seed
+      // `values (135;2,'Panier simple');` — so it is not split there)
+      inner = [];
       endChunk(i);
       i++;
       if (copyFromStdin) {
