@@ -69,6 +69,7 @@ export { typeAlreadyExists } from './type-already-exists.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
+export { storageBucketNamedNotId } from './storage-bucket-named-not-id.js';
 export { policyUpdateMovesRow } from './policy-update-moves-row.js';
 export { policyUpdateSelfApproves } from './policy-update-self-approves.js';
 export { policyInsertPlantsRow } from './policy-insert-plants-row.js';
