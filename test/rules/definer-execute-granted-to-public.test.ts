@@ -518,6 +518,57 @@ CREATE FUNCTION public.grant_admin_to_current_user() RETURNS void LANGUAGE sql S
   });
 });
 
+// AAInventoryManager/Inventory-Manager's 021_invite_lifecycle_rpcs.sql: expire_company_invites()
+// takes no argument and never looks at who calls it; it marks every company's lapsed invites expired
+// and logs an event for each (a data-modifying WITH). What it writes is no role of the caller's: any
+// caller makes it write the same rows.
+test("err (message): a definer without arguments that writes tables and never looks at the caller (Inventory-Manager's expire_company_invites()) says any caller makes it write the same rows, not a role of the caller's own; PGlite: anon, with no privilege on either table, expires every company's invites through it", async () => {
+  const text = `CREATE TABLE public.company_invites (company_id uuid NOT NULL, email text NOT NULL, status text NOT NULL DEFAULT 'pending', expires_at timestamptz NOT NULL);
+CREATE TABLE public.invite_events (event_type text NOT NULL, company_id uuid NOT NULL);
+ALTER TABLE public.company_invites ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.invite_events ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.expire_company_invites()
+RETURNS INTEGER
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+    v_expired_count INTEGER := 0;
+BEGIN
+    WITH expired AS (
+        UPDATE public.company_invites
+        SET status = 'expired'
+        WHERE status = 'pending'
+          AND expires_at < now()
+        RETURNING company_id
+    ),
+    inserted AS (
+        INSERT INTO public.invite_events (event_type, company_id)
+        SELECT 'invite_expired', company_id FROM expired
+        RETURNING 1
+    )
+    SELECT COUNT(*) INTO v_expired_count FROM inserted;
+    RETURN v_expired_count;
+END;
+$$;
+`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it writes public\.company_invites, public\.invite_events as its owner for whoever calls it \(its body never looks at who is calling, so any caller makes it write the same rows there, as often as it likes\)/);
+  assert.doesNotMatch(mine[0]!.message, /a role of the caller's own/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO public.company_invites VALUES ('${TENANT_A}', 'a@x', 'pending', now() - interval '1 day'), ('${TENANT_B}', 'b@x', 'pending', now() - interval '1 day')`);
+    await q('SET ROLE anon');
+    assert.equal((await tryQuery(q, `UPDATE public.company_invites SET status = 'expired'`)).ok, false, 'anon may not update the table itself');
+    assert.deepEqual(await q('SELECT public.expire_company_invites() AS n'), [{ n: 2 }]);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT status FROM public.company_invites ORDER BY email'), [{ status: 'expired' }, { status: 'expired' }]);
+    assert.deepEqual(await q('SELECT count(*)::int AS n FROM public.invite_events'), [{ n: 2 }]);
+  });
+});
+
 // HeroTools/pager-backend's supabase/migrations/20250724083029_remote_schema.sql: a dump of the
 // database writes `GRANT ALL ON FUNCTION … TO "anon"`, "authenticated" and "service_role" for every
 // function of public, Supabase's default privileges written out. Those grants are no choice to let

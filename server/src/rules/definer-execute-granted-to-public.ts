@@ -361,7 +361,13 @@ export const definerExecuteGrantedToPublic = defineRule({
               : f.writes.size
               ? // (a body that writes as its owner does it for whoever calls: k-connection's
                 // grant_admin_to_current_user() inserts the caller into user_roles as 'admin')
-                `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
+                // (one that never looks at the caller writes the same rows whoever asks: Inventory-Manager's
+                // expire_company_invites() marks every company's lapsed invites expired, no role of the caller's)
+                `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (${
+                  funcLooksAtCaller(model, f)
+                    ? "what its body writes there, a role of the caller's own say, is theirs for the asking"
+                    : 'its body never looks at who is calling, so any caller makes it write the same rows there, as often as it likes'
+                }), and revoking keeps that to the roles that need it (T22)`
               : emptied.length
                 ? // (a body that only empties tables: TRUNCATE as its owner, with the owner's privilege,
                   // and row-level security does not apply to it; not a TRUNCATE PostgreSQL refuses,
