@@ -538,6 +538,28 @@ test('err (message): policies written before the table is created are named: Pos
   });
 });
 
+// Calibration (DAST-SV/es-lecto-escritura-web-nextjs's supabase/schemas/books/): rls/authors_policies.sql
+// enables RLS on books.authors and writes its policies, but sorts before tables/authors.sql, which
+// makes the table; authors is granted to authenticated, for whom the other policies are written, in a
+// schema no API exposes. The message said only "never gets row-level security", as if no ENABLE had
+// been written; it now says where it is and why it enables nothing, as it did for an exposed table.
+test('err (message): a table of an unexposed schema granted to the policies\' role, whose ENABLE ROW LEVEL SECURITY and policies are replayed before its CREATE TABLE (books/rls/ before books/tables/), names that ENABLE: PostgreSQL rejects it (42P01); the table has RLS off (PGlite)', async () => {
+  const files = [
+    { file: 'db/schemas/books/00_init.sql', text: 'CREATE SCHEMA books;\nGRANT USAGE ON SCHEMA books TO authenticated;\nCREATE TABLE books.lists (id uuid PRIMARY KEY, owner uuid NOT NULL);\nALTER TABLE books.lists ENABLE ROW LEVEL SECURITY;\nCREATE POLICY lists_own ON books.lists FOR ALL TO authenticated USING (owner = auth.uid());\nGRANT SELECT ON books.lists TO authenticated;\n' },
+    { file: 'db/schemas/books/rls/authors_policies.sql', text: 'ALTER TABLE books.authors ENABLE ROW LEVEL SECURITY;\nCREATE POLICY authors_public_read ON books.authors FOR SELECT USING (is_active = true);\n' },
+    { file: 'db/schemas/books/tables/authors.sql', text: 'CREATE TABLE IF NOT EXISTS books.authors (id uuid PRIMARY KEY, is_active boolean DEFAULT true);\nGRANT SELECT, INSERT, UPDATE, DELETE ON books.authors TO authenticated;\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Table books\.authors never gets row-level security \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at authors_policies\.sql:1 runs before the CREATE TABLE at authors\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there\), yet authenticated, a role the workspace's policies are written for/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P01 relation "books.authors" does not exist', '42P01 relation "books.authors" does not exist']);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'books.authors'::regclass`))[0]!.relrowsecurity, false);
+  });
+});
+
 test("err (message): anon without USAGE on schema public (MakerKit revokes it from anon and from public) cannot reach the table (42501): the message names authenticated only; a REVOKE from PUBLIC alone leaves the platform's grant to anon", async () => {
   const file = 'supabase/migrations/20240101000000_carriers.sql';
   const text = `revoke all privileges on schema public from anon;

@@ -211,7 +211,9 @@ export const rlsNotEnabled = defineRule({
         start: t.nameLoc.start,
         end: t.nameLoc.end,
         message: granted
-          ? `Table ${t.key} never gets row-level security${loopsTooEarly(model, t)}, yet ${roleText(granted.role)}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
+          ? // (an ENABLE or policies of the table replayed before its CREATE TABLE are said too, as for an
+            // exposed table: DAST-SV/es-lecto-escritura-web-nextjs's schemas/books/rls/ sorts before tables/)
+            `Table ${t.key} never gets row-level security${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}, yet ${roleText(granted.role)}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
             `without RLS, privileges alone decide, so ${roleText(granted.role)} ` +
             // (INSERT alone reaches no row there: it adds rows, for whichever tenant or user it names;
             // truealpha's append-only audit tables, granted INSERT only)
