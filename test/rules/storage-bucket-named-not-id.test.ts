@@ -66,6 +66,13 @@ test("err: an upload policy on the name refuses the upload with 42501 (PGlite); 
   });
 });
 
+test('err (lint): on a public bucket the message says its public URLs ask no policy, while listing and reading through the API find none', () => {
+  const text = "INSERT INTO storage.buckets (id, name, public) VALUES ('media', 'Media Library', true);\nCREATE POLICY p ON storage.objects FOR SELECT USING (bucket_id = 'Media Library');\n";
+  const { mine } = lintFiles([{ file: FILE, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /a read returns none of them through it \(the bucket is public: its files' public URLs serve them without asking any policy, but listing them, and reading them through the API or SQL, does\)/);
+});
+
 test('ok: the Valid example; a bucket whose name is its id; a value that is also the id of another bucket the migrations make; no bucket inserted', () => {
   assert.equal(lintDocExample(ID, 'valid', 0).mine.length, 0);
   const policy = `CREATE POLICY p ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'Media Library');\n`;

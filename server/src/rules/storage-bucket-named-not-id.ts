@@ -24,6 +24,8 @@ const quoteLiteral = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 interface NamedBucket {
   id: string;
   name: string;
+  /** inserted with public = true */
+  public: boolean;
   loc: Loc;
 }
 
@@ -41,13 +43,14 @@ function insertedBuckets(model: Model): { ids: ReadonlySet<string>; byName: Read
       const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
       const id = cols.indexOf('id');
       const name = cols.indexOf('name');
+      const pub = cols.indexOf('public');
       for (const values of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
         const items: Node[] = values?.List?.items ?? [];
         const bucket = id >= 0 ? constValue(bareValue(items[id])) : undefined;
         if (typeof bucket !== 'string') continue;
         ids.add(bucket);
         const named = name >= 0 ? constValue(bareValue(items[name])) : undefined;
-        if (typeof named === 'string' && named !== bucket) byName.set(named, { id: bucket, name: named, loc: { file: file.file, start: stmt.start, end: stmt.end } });
+        if (typeof named === 'string' && named !== bucket) byName.set(named, { id: bucket, name: named, public: pub >= 0 && constValue(bareValue(items[pub])) === true, loc: { file: file.file, start: stmt.start, end: stmt.end } });
       }
     }
     return { ids, byName };
@@ -102,7 +105,7 @@ export const storageBucketNamedNotId = defineRule({
             e.clause === 'check'
               ? `an upload${p.command === 'update' || p.command === 'all' ? ' or an UPDATE' : ''} of one is refused through it (42501 new row violates row-level security policy for table "objects", unless another policy admits it)`
               : p.command === 'select' || p.command === 'all'
-                ? 'a read returns none of them through it'
+                ? `a read returns none of them through it${b.public ? " (the bucket is public: its files' public URLs serve them without asking any policy, but listing them, and reading them through the API or SQL, does)" : ''}`
                 : `its ${p.command.toUpperCase()} reaches none of them`;
           const others = [...byName.values()].filter((x) => x !== b && x.id === b.id);
           report({
