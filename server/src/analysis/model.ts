@@ -527,6 +527,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     // (Flyway: versioned migrations by version across folders, in a database mostly of them; repeatables after; callbacks where they run)
     const flyway = isFlywayDatabase(files);
     if (flyway) order = flywayCallbacks(flywayRepeatablesLast(flywayVersionOrder(order, files), files), files);
+    order = dumpSectionOrder(order, files);
     // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
     if (ranks?.size) {
       const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;
@@ -844,6 +845,39 @@ function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plan
       rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), i);
     });
   return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
+}
+
+/** A file named for a pg_dump section (`--section=pre-data` / `post-data`): `predata.sql`, `schema_post-data.sql` (its folder and name without the section, and the section). */
+const DUMP_SECTION = /^(.*[\\/])?([^\\/]*?)(pre|post)[-_]?data([^\\/]*)$/i;
+
+/**
+ * `order` with the files of a pg_dump split by section (`pg_dump --section=pre-data -f
+ * predata.sql`, then `--section=post-data -f postdata.sql`: tables, functions and types first;
+ * constraints, indexes, triggers, policies and ENABLE ROW LEVEL SECURITY after the data) in the
+ * order pg_restore runs them: the post-data file after its pre-data file, where the path order puts
+ * `postdata.sql` first (ohrrkan/brainlan-db-chemistry). A pair is two files of one folder whose names
+ * differ only in `pre`/`post`; every other file keeps its place.
+ */
+function dumpSectionOrder(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
+  let pairs: Map<string, { pre: number[]; post: number[] }> | undefined;
+  for (const i of order) {
+    const m = DUMP_SECTION.exec(files[i]!.file);
+    if (!m) continue;
+    const key = `${m[1] ?? ''}\u0001${m[2]!.toLowerCase()}\u0001${m[4]!.toLowerCase()}`;
+    pairs ??= new Map();
+    let g = pairs.get(key);
+    if (!g) pairs.set(key, (g = { pre: [], post: [] }));
+    (m[3]!.toLowerCase() === 'pre' ? g.pre : g.post).push(i);
+  }
+  if (!pairs) return order;
+  let out = order;
+  for (const g of pairs.values()) {
+    if (!g.pre.length || !g.post.length) continue;
+    const pre = new Set(g.pre);
+    const mine = new Set([...g.pre, ...g.post]);
+    out = sortInPlaces(out, (i) => mine.has(i), (a, b) => (pre.has(a) ? 0 : 1) - (pre.has(b) ? 0 : 1));
+  }
+  return out;
 }
 
 /** A sqitch deploy script of a reworked change as of a tag: `…/deploy/<change>@<tag>.sql` (the change and the tag). */

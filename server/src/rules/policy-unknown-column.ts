@@ -48,6 +48,12 @@ function refFails(model: Model, failed: { loc: Loc; references: string }): strin
   return r.code === '3F000' ? `and its schema too: the CREATE TABLE fails with 3F000 ${r.text}` : '42P01';
 }
 
+/** The error a CREATE POLICY on a table made only later raises: 42P01, or 3F000 where the table's schema is made only later too (PGlite: a pg_dump's post-data file run before its pre-data file). */
+function madeLaterError(model: Model, at: Loc, key: string, rv: { schemaname?: string; relname?: string }): string {
+  const r = referenceFailure(model, at, key);
+  return r.code === '3F000' ? `3F000 ${r.text}` : `42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist`;
+}
+
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
@@ -90,7 +96,7 @@ export const policyUnknownColumn = defineRule({
           ...p.nameLoc,
           message:
             `Policy "${p.name}" is created on ${on}, which the migrations create only later, at ${where(model, made)}: ` +
-            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} gets only the policies created after its CREATE TABLE`)}. ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with ${madeLaterError(model, p.created, r.relation.key, rv)}, so the policy is never created${toolStops(model, p, `it, and ${on} gets only the policies created after its CREATE TABLE`)}. ` +
             `Create the policy after the table (move it into a later migration), or create the table first.`,
           related: [{ ...made, message: `${on} created here` }],
         });
