@@ -292,6 +292,40 @@ test('ok: Flyway placeholders (`${APP_USER}`, bless2n-food-system) are no syntax
   });
 });
 
+// Calibration (ronicos/postgraphql-starter, models/user/user-access-rules.sql): a template its table
+// generator fills with JavaScript's `format` (`{0}` the schema, `{1}` the table) before it sends it,
+// as Python's str.format (`{schema}`) and .NET's String.Format do: PostgreSQL never sees the `{0}`.
+const FORMAT_TEMPLATE = `grant select on table {0}.{1} to authenticated;
+ALTER TABLE {0}.{1} ENABLE ROW LEVEL SECURITY;
+create policy {1}_select_own on {0}.{1} for select
+  using (_id::text = (select current_setting('jwt.claims._id', true)));
+create policy {table}_all on {schema}.{table} for all using (true) with;
+select '{1,2}'::int[], {1,2};
+`;
+
+test('ok: format placeholders (`{0}.{1}`, `{schema}`: postgraphql-starter) are no syntax error; a real error beside one, and a `{` that is no placeholder, still are. PGlite: the text as written fails 42601 at the "{", what the generator sends runs', async () => {
+  const { mine } = lintFiles([{ file: 'models/user/user-access-rules.sql', text: FORMAT_TEMPLATE }], ID);
+  assert.deepEqual(
+    mine.map((f) => [f.start, f.message.split(' (SQLSTATE')[0]]),
+    [
+      [FORMAT_TEMPLATE.indexOf('with;') + 4, 'syntax error at or near ";"'],
+      [FORMAT_TEMPLATE.indexOf(', {1,2}') + 2, 'syntax error at or near "{"'],
+    ],
+  );
+  await inRollback(await getDb(), async (q) => {
+    const stmts = FORMAT_TEMPLATE.split(/;\n/).filter((x) => x.trim());
+    const raw = await tryQuery(q, stmts[0]!);
+    assert.ok(!raw.ok && raw.error.code === '42601' && raw.error.message === 'syntax error at or near "{"', JSON.stringify(raw));
+    await q('CREATE SCHEMA demo; CREATE TABLE demo.users (_id int PRIMARY KEY)');
+    const sent = (x: string) => x.replaceAll('{0}', 'demo').replaceAll('{1}', 'users').replaceAll('{schema}', 'demo').replaceAll('{table}', 'users');
+    for (const x of stmts.slice(0, 3)) await q(sent(x));
+    const broken = await tryQuery(q, sent(stmts[3]!));
+    assert.ok(!broken.ok && broken.error.code === '42601', JSON.stringify(broken));
+    const brace = await tryQuery(q, stmts[4]!);
+    assert.ok(!brace.ok && brace.error.code === '42601' && brace.error.message === 'syntax error at or near "{"', JSON.stringify(brace));
+  });
+});
+
 // Calibration (ilhamsa1/deploy-vercel: supabase/config.toml `[db] major_version = 15`; its
 // 20240405061417_create-function-ulid.sql creates `json(UUID_ULID)` and a cast WITH FUNCTION
 // json(UUID_ULID)). json is no keyword in PostgreSQL 15 (kwlist.h), an unreserved one in 16, which

@@ -1169,7 +1169,15 @@ const GO_ACTION = new RegExp(
 export const FLYWAY_PLACEHOLDER_SOURCE = String.raw`\$\{[A-Za-z_][\w.:-]*\}`;
 const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDER_SOURCE, 'y');
 
-/** The end of the psql variable (`:name`), Go template action or Flyway placeholder that starts at `at` of the file, if one does. */
+/**
+ * A format placeholder: `{0}`, `{schema}` — what a program fills in before it sends the file
+ * (JavaScript's `format`, Python's str.format, .NET's String.Format: ronicos/postgraphql-starter's
+ * table generator renders `ALTER TABLE {0}.{1} ENABLE ROW LEVEL SECURITY`). Outside a string or a
+ * dollar-quoted body, `{` is never PostgreSQL.
+ */
+const FORMAT_PLACEHOLDER = /\{(?:\d+|[A-Za-z_]\w*)\}/y;
+
+/** The end of the psql variable (`:name`), Go template action, Flyway or format placeholder that starts at `at` of the file, if one does. */
 function placeholderAt(run: ChunkRun, at: number): number | undefined {
   const { text } = run;
   if (text[at] === ':' && (run.clean[at] === '_' || run.clean[at] === "'")) {
@@ -1184,6 +1192,10 @@ function placeholderAt(run: ChunkRun, at: number): number | undefined {
   if (text[at] === '$' && text[at + 1] === '{') {
     FLYWAY_PLACEHOLDER.lastIndex = at;
     return FLYWAY_PLACEHOLDER.test(text) ? FLYWAY_PLACEHOLDER.lastIndex : undefined;
+  }
+  if (text[at] === '{') {
+    FORMAT_PLACEHOLDER.lastIndex = at;
+    return FORMAT_PLACEHOLDER.test(text) ? FORMAT_PLACEHOLDER.lastIndex : undefined;
   }
   return undefined;
 }
