@@ -524,19 +524,19 @@ export function activeRuns(model: Model): readonly ActiveRun[] {
  * that callers on hot paths pass a function made once (no closure per call).
  */
 const perModel = new WeakMap<Model, Map<string, unknown>>();
-// (the last model asked and its map: nearly every call asks the model of the one before, ≈ 27,000
-// calls per bench re-lint, and a WeakMap lookup costs more than the comparison; the WeakMap keeps
-// the maps of models a lint of several databases asks in turn)
-let lastModel: Model | undefined;
-let lastMemo: Map<string, unknown> | undefined;
+// (on the model itself, under a symbol: ≈ 27,000 calls per bench re-lint, and a WeakMap lookup
+// costs more than a property load; a module variable remembering the last model instead kept the
+// previous model alive while the next one was built: model-lifetime.test.ts)
+const MEMO = Symbol('memoModel');
 export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T): T {
-  let m: Map<string, unknown> | undefined;
-  if (model === lastModel) m = lastMemo!;
-  else {
+  let m = (model as unknown as Record<symbol, Map<string, unknown> | undefined>)[MEMO];
+  if (m === undefined) {
     m = perModel.get(model);
-    if (!m) perModel.set(model, (m = new Map()));
-    lastModel = model;
-    lastMemo = m;
+    if (m === undefined) {
+      m = new Map();
+      if (Object.isExtensible(model)) Object.defineProperty(model, MEMO, { value: m });
+      else perModel.set(model, m);
+    }
   }
   const hit = m.get(name);
   if (hit !== undefined || m.has(name)) return hit as T;
