@@ -2,16 +2,18 @@
 // a numbered migration sequence, joined again where one folder's files name another's tables, or
 // named by the config's globs. The engine replays each into a model of its own.
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { databasesOf, describeDatabases, orderRanks, relationRefs } from '../../server/src/analysis/databases.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { mergeConfig, parseConfigText } from '../../server/src/analysis/config.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { lintTexts, Workspace } from '../../server/src/engine/workspace.js';
+import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 
 before(async () => {
   await initParser();
 });
+after(closeAll);
 
 const ident = (id: string) => id;
 const groups = (paths: string[], setting?: Parameters<typeof databasesOf>[2], texts: Record<string, string> = {}) =>
@@ -318,4 +320,35 @@ test("a Supabase project whose supabase/migrations/ holds only folders: their fi
   const old = new Workspace();
   old.setFile('supabase/migrations_old/20250101000000_fn.sql', definer);
   assert.deepEqual(old.lint().byFile.get('supabase/migrations_old/20250101000000_fn.sql'), []);
+});
+
+test("ok: ihtnc/dooduel's db/ — one schema numbered across folders by kind (schemas/000, extensions/000, types/000, policies/000, then tables/1XX) — is one database: a table using a type only another folder makes, and folders making no table, join it", async () => {
+  const texts = {
+    'db/schemas/000-schema-app.sql': 'CREATE SCHEMA app;\nGRANT USAGE ON SCHEMA app TO anon, authenticated;',
+    'db/extensions/000-extensions-trgm.sql': 'CREATE EXTENSION IF NOT EXISTS pg_trgm;',
+    'db/types/000-type-status.sql': "CREATE TYPE status AS ENUM ('initial', 'ready');\nCREATE DOMAIN code AS varchar(8);",
+    'db/policies/000-realtime-messages-policy.sql': 'ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;\nCREATE POLICY "Allow anon to receive broadcasts" ON realtime.messages FOR SELECT TO anon USING (true);',
+    'db/tables/102-table-game.sql': 'CREATE TABLE public.game (id int PRIMARY KEY, state status NOT NULL, code code);',
+    'db/tables/109-table-outbox.sql': 'CREATE TABLE app.outbox (id int, topic varchar);\nALTER TABLE app.outbox ENABLE ROW LEVEL SECURITY;',
+  };
+  // (were four databases: db/extensions, db/policies, db/schemas with the tables, db/types)
+  assert.deepEqual(groups(Object.keys(texts), 'auto', texts).map((g) => g.split('=')[0]), ['one:']);
+  // the type alone joins: a folder making a type, beside one whose table uses it
+  const typed = { 'a/migrations/001_types.sql': "CREATE TYPE status AS ENUM ('x');", 'b/migrations/001_init.sql': 'CREATE TABLE t (s status);', 'c/migrations/001_init.sql': 'CREATE TABLE u (id int);' };
+  assert.deepEqual(groups(Object.keys(typed), 'auto', typed).map((g) => g.split('=')[0]), ['sequence:a/migrations + b/migrations', 'sequence:c/migrations']);
+  assert.deepEqual([...relationRefs(parseFile('x.sql', "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE p (m mood, n int); SELECT 'a'::mood;")).creates].sort(), ['t:p', 'y:mood']);
+  // two databases making tables: a folder making none is in doubt, and stays apart
+  const two = { 'svc/a/migrations/001_init.sql': 'CREATE TABLE users (id int);', 'svc/b/migrations/001_init.sql': 'CREATE TABLE jobs (id int);', 'db/extensions/000_ext.sql': 'CREATE EXTENSION IF NOT EXISTS pg_trgm;' };
+  assert.equal(groups(Object.keys(two), 'auto', two).length, 3);
+  // PostgreSQL: the tables' folder applied without the types' fails (42704), so they are one database
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    const r = await tryQuery(q, texts['db/tables/102-table-game.sql']);
+    assert.equal(r.ok ? '' : r.error.code, '42704');
+  });
+  await inRollback(db, async (q) => {
+    await q(texts['db/types/000-type-status.sql']);
+    const r = await tryQuery(q, texts['db/tables/102-table-game.sql']);
+    assert.ok(r.ok);
+  });
 });

@@ -170,7 +170,7 @@ const APPLIED_IN_SUPABASE = /^(?:(?:migrations|schemas|tests|seeds?)\/|seed[^/]*
 
 /**
  * What a file creates and names, as keys: `t:name` a table or view (lower-case, no schema),
- * `s:name` a schema, `f:name` a function, `r:name` a role.
+ * `s:name` a schema, `f:name` a function, `r:name` a role, `y:name` a type or domain.
  */
 export interface RelationRefs {
   creates: ReadonlySet<string>;
@@ -204,13 +204,24 @@ export function relationRefs(file: ParsedFile): RelationRefs {
       if (name) creates.add(`f:${name}`);
     }
     if (s.kind === 'CreateRoleStmt' && n?.role) creates.add(`r:${n.role}`);
-    namedRelations(n, made, uses);
+    // (CREATE TYPE … AS ENUM / AS RANGE / AS (…) / (INPUT = …), CREATE DOMAIN: a type the tables of another folder may use)
+    const madeType =
+      s.kind === 'CreateEnumStmt' || s.kind === 'CreateRangeStmt' ? nameParts(n?.typeName).pop()
+      : s.kind === 'CreateDomainStmt' ? nameParts(n?.domainname).pop()
+      : s.kind === 'CompositeTypeStmt' ? n?.typevar?.relname
+      : s.kind === 'DefineStmt' && n?.kind === 'OBJECT_TYPE' ? nameParts(n?.defnames).pop()
+      : undefined;
+    if (madeType) creates.add(`y:${madeType}`);
+    namedRelations(n, s.kind === 'CompositeTypeStmt' ? n?.typevar : made, uses);
   }
   refsCache.set(file, (hit = { creates, uses }));
   return hit;
 }
 
-/** Adds what `n` names but `except`: relations (and their schemas), called functions, roles of policies and grants. */
+/** The fields of a statement's tree that hold a TypeName (CREATE ENUM's `typeName` is a list of names, not one). */
+const TYPE_KEYS = ['typeName', 'argType', 'returnType'] as const;
+
+/** Adds what `n` names but `except`: relations (and their schemas), called functions, roles of policies and grants, types. */
 function namedRelations(n: Node, except: Node, out: Set<string>): void {
   if (Array.isArray(n)) {
     for (const x of n) if (x && typeof x === 'object') namedRelations(x, except, out);
@@ -226,6 +237,14 @@ function namedRelations(n: Node, except: Node, out: Set<string>): void {
     if (name) out.add(`f:${name}`);
   }
   if (n.RoleSpec?.rolename) out.add(`r:${n.RoleSpec.rolename}`);
+  // (a column's, cast's, parameter's or result's type: `status status NOT NULL`, `'x'::reaction`, `RETURNS SETOF reaction`)
+  for (const k of TYPE_KEYS) {
+    const t = n[k];
+    if (t && !Array.isArray(t) && Array.isArray(t.names)) {
+      const name = nameParts(t.names).pop();
+      if (name) out.add(`y:${name}`);
+    }
+  }
   for (const k in n) {
     const v = n[k];
     if (v && typeof v === 'object') namedRelations(v, except, out);
@@ -256,6 +275,21 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
       }
     }
   });
+  // A found sequence that makes no table or view is no database of its own but a part of the one
+  // whose tables it serves — its extensions, types, schemas, or the policies it puts on tables
+  // nobody here makes (dooduel's db/extensions/000-…, db/types/000-…, db/policies/000-… beside
+  // db/tables/1XX-…): joined to it when exactly one makes tables.
+  const makesTables = (i: number) => [...creates[i]!].some((k) => k.startsWith('t:'));
+  const makers = new Set(dbs.map((_, i) => i).filter(makesTables).map(root));
+  if (makers.size === 1) {
+    const home = [...makers][0]!;
+    dbs.forEach((d, i) => {
+      // (the rest's files stay where they are; two Supabase projects are never one)
+      if (makers.has(root(i)) || d.kind !== 'sequence') return;
+      if (SUPABASE_PROJECT.test(d.name) && dbs.some((e, j) => root(j) === home && SUPABASE_PROJECT.test(e.name))) return;
+      parent[root(i)] = home;
+    });
+  }
   if (dbs.every((_, i) => root(i) === i)) return dbs;
   const groups = new Map<number, Database[]>();
   dbs.forEach((d, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), d]));
