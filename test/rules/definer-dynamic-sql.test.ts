@@ -248,3 +248,62 @@ END $$;`;
   assert.equal(await attempt(`${guard}\n${mapped}\n${run}`, inject), 'P0001');
   assert.equal(await attempt(`${guard}\n${mapped}\n${run}`, 'asc', 'slug; DROP TABLE accounts'), 3);
 });
+
+test("ok: thiloho/archtika's cleanup_user_directory() — an AFTER DELETE trigger putting OLD.username, which a CHECK keeps to [a-zA-Z0-9_-], inside a literal of format() — cannot be injected (PGlite: a quote in a username fails 23514); outside a literal, from a column without such a CHECK, from NEW in a BEFORE trigger, through a variable SELECT … INTO writes, or once the CHECK is dropped, it is reported", async () => {
+  const schema = `CREATE SCHEMA internal;
+CREATE TABLE internal.user (
+  id int PRIMARY KEY,
+  username varchar(16) UNIQUE NOT NULL CHECK (length(username) >= 3 AND username ~ '^[a-zA-Z0-9_-]+$'),
+  note text
+);
+CREATE TABLE internal.log (line text);
+`;
+  const fn = (body: string, timing = 'AFTER DELETE', decl = '') => `${schema}CREATE FUNCTION internal.cleanup_user_directory() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  _username text;
+  _base_path CONSTANT text := '/var/www/sites';
+  _user_path text;${decl}
+BEGIN
+${body}
+  RETURN COALESCE(NEW, OLD);
+END $$;
+CREATE TRIGGER _cleanup_user_directory ${timing} ON internal.user FOR EACH ROW EXECUTE FUNCTION internal.cleanup_user_directory();
+`;
+  const archtika = fn(`  _username := OLD.username;
+  _user_path := _base_path || '/' || _username;
+  EXECUTE format('INSERT INTO internal.log VALUES (''rm -rf %s'')', _user_path);`);
+  const reported = (text: string) => lintFiles([{ file: 'm.sql', text }], ID).mine.length;
+  assert.equal(reported(archtika), 0);
+  for (const [what, text] of [
+    ['a column no CHECK keeps', archtika.replace(/OLD\.username/, 'OLD.note')],
+    ['outside a literal', archtika.replace(`VALUES (''rm -rf %s'')`, 'SELECT %s')],
+    ['NEW in a BEFORE trigger (checked after it)', fn(`  _user_path := _base_path || '/' || NEW.username;
+  EXECUTE format('INSERT INTO internal.log VALUES (''rm -rf %s'')', _user_path);`, 'BEFORE INSERT')],
+    ['a variable SELECT … INTO writes too', archtika.replace('  _user_path := _base_path', "  SELECT note INTO _username FROM internal.user LIMIT 1;\n  _user_path := _base_path")],
+    ['a constant with a quote', archtika.replace("|| '/' ||", "|| '''' ||")],
+    ['the CHECK dropped', `${archtika}ALTER TABLE internal.user DROP CONSTRAINT user_username_check;\n`],
+  ] as const) {
+    assert.equal(reported(text), 1, what);
+  }
+  // (a constraint of another name dropped leaves it: archtika's username_not_blocked)
+  assert.equal(reported(`${archtika}ALTER TABLE internal.user ADD CONSTRAINT username_not_blocked CHECK (lower(username) <> 'admin');\nALTER TABLE internal.user DROP CONSTRAINT username_not_blocked;\n`), 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(archtika);
+    const quoted = await tryQuery(q, `INSERT INTO internal.user VALUES (1, 'a''), (''x', null)`);
+    assert.equal(quoted.ok ? '' : quoted.error.code, '23514');
+  });
+  await inRollback(db, async (q) => {
+    await q(archtika);
+    await q(`INSERT INTO internal.user VALUES (1, 'ab_c-9', 'a''), (''injected')`);
+    await q('DELETE FROM internal.user');
+    assert.deepEqual((await q('SELECT line FROM internal.log')).map((r) => r.line), ['rm -rf /var/www/sites/ab_c-9']);
+  });
+  // the same trigger on the note column, which no CHECK keeps: the quote ends the literal and adds a row
+  await inRollback(db, async (q) => {
+    await q(archtika.replace(/OLD\.username/, 'OLD.note'));
+    await q(`INSERT INTO internal.user VALUES (1, 'abc', 'a''), (''injected')`);
+    await q('DELETE FROM internal.user');
+    assert.deepEqual((await q('SELECT line FROM internal.log ORDER BY 1')).map((r) => r.line), ['injected', 'rm -rf /var/www/sites/a']);
+  });
+});

@@ -1,6 +1,7 @@
 import { constValue, typeName } from '../analysis/ast.js';
 import { nameParts, sval, tryParsePlpgsql, tryParseSql } from '../analysis/parse.js';
 import type { Node, Span, Statement } from '../analysis/types.js';
+import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { DF_PLPGSQL_BODY, fileOf, functionLists } from './lib/util.js';
 
@@ -39,6 +40,8 @@ interface Analysis {
   varTypes: Map<string, string>;
   /** a record variable of `FOR rec IN <query> LOOP` → the queries' texts */
   records: Map<string, string[]>;
+  /** the variables something other than `:=` writes (SELECT … INTO, a loop, FETCH, GET DIAGNOSTICS): their values are not known */
+  otherWrites: Set<string>;
 }
 
 const cache = new WeakMap<Statement, Analysis | null>();
@@ -52,7 +55,18 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
     if (fn) {
       const datums: Node[] = fn.datums ?? [];
       const names = datums.map((d: Node) => (d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_row ?? {}).refname as string | undefined);
-      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map(), records: new Map() };
+      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map(), records: new Map(), otherWrites: new Set() };
+      // (a write target: a variable, a row's fields, a record, or a datum's number)
+      const written = (t: Node): void => {
+        if (typeof t === 'number') {
+          if (names[t]) a.otherWrites.add(names[t]!);
+          return;
+        }
+        const d = t?.PLpgSQL_var ?? t?.PLpgSQL_rec ?? t?.PLpgSQL_row;
+        if (d?.refname) a.otherWrites.add(d.refname);
+        if (typeof d?.dno === 'number' && names[d.dno]) a.otherWrites.add(names[d.dno]!);
+        for (const f of d?.fields ?? []) if (typeof f?.name === 'string') a.otherWrites.add(f.name);
+      };
       for (const d of datums) {
         const v = d.PLpgSQL_var;
         if (!v?.refname) continue;
@@ -101,6 +115,11 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
           if (k === 'PLpgSQL_stmt_assign') {
             const as = assignment(v);
             if (as) a.assigns.set(as.name, [...(a.assigns.get(as.name) ?? []), as.expr]);
+          }
+          if (k !== 'PLpgSQL_stmt_assign' && k.startsWith('PLpgSQL_stmt_') && v && typeof v === 'object') {
+            if (v.target !== undefined) written(v.target);
+            if (v.var !== undefined) written(v.var);
+            for (const d of v.diag_items ?? []) written(d?.PLpgSQL_diag_item?.target);
           }
           visit(v);
         }
@@ -159,11 +178,57 @@ interface Ctx {
   fieldType: (type: string, column: string) => string | undefined;
   /** the arguments a guard before the dynamic statement keeps to constants (Dyn.guards) */
   guarded?: ReadonlySet<string>;
+  /** the node is the whole string EXECUTE runs (not a part of it): a format() there knows which of its %s stand inside a literal */
+  top?: boolean;
+  /**
+   * Whether a column of the row a trigger function gets (`old`, `new`) holds no quote or
+   * backslash on every table it is a trigger on: a CHECK of its CREATE TABLE (`col ~
+   * '^[a-zA-Z0-9_-]+$'`) keeps them out (of OLD, and of NEW after the row is written).
+   */
+  rowQuoteFree?: (row: 'old' | 'new', column: string) => boolean;
+}
+
+/**
+ * Whether the value of `n` can hold no quote and no backslash: constants without them, a
+ * value of a type whose text cannot carry SQL, a variable every write of which is such a value,
+ * a column a CHECK keeps them out of, and concatenations of those. Inside a literal of the SQL
+ * (`'rm -rf %s'`) such a value cannot end the literal.
+ */
+function quoteFree(n: Node, c: Ctx): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (n.A_Const) {
+    const v = constValue(n);
+    return typeof v !== 'string' || !/['\\]/.test(v);
+  }
+  if (n.TypeCast) return safeType(typeName(n.TypeCast.typeName)) || quoteFree(n.TypeCast.arg, c);
+  if (n.A_Expr) return (nameParts(n.A_Expr.name).pop() ?? '') === '||' && quoteFree(n.A_Expr.lexpr, c) && quoteFree(n.A_Expr.rexpr, c);
+  if (!n.ColumnRef) return false;
+  const fields = (n.ColumnRef.fields ?? []).map((f: Node) => sval(f) ?? '*');
+  if (fields.length === 2 && /^(new|old)$/i.test(fields[0]!)) return !!c.rowQuoteFree?.(fields[0]!.toLowerCase() as 'old' | 'new', fields[1]!);
+  if (fields.length !== 1) return false;
+  const name = fields[0]!;
+  const p = c.params.get(name);
+  if (p !== undefined) return safeType(p);
+  const vt = c.a.varTypes.get(name);
+  if (vt === undefined) return false;
+  if (safeType(vt)) return true;
+  if (c.a.otherWrites.has(name)) return false;
+  // (a variable in its own assignment, s := s || …: what it held before, which the other writes decide)
+  if (c.active.has(name)) return true;
+  c.active.add(name);
+  const ok = (c.a.assigns.get(name) ?? []).every((e) => {
+    const node = parseExpr(e);
+    return !!node && quoteFree(node, c);
+  });
+  c.active.delete(name);
+  return ok;
 }
 
 /** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
 function taint(n: Node, c: Ctx): string[] {
   if (!n || typeof n !== 'object') return [];
+  const top = c.top === true;
+  if (top) c = { ...c, top: false };
   if (Array.isArray(n)) return n.flatMap((x) => taint(x, c));
   if (n.A_Const) return [];
   if (n.ParamRef) {
@@ -235,12 +300,18 @@ function taint(n: Node, c: Ctx): string[] {
       if (typeof fmt !== 'string') return taint(args[0], c);
       const out: string[] = [];
       let next = 1;
+      const inner = c;
       for (const m of fmt.matchAll(/%(?:(\d+)\$)?-?(\*(?:\d+\$)?|\d+)?([sIL%])/g)) {
         if (m[3] === '%') continue;
         if (m[2]?.startsWith('*')) next++;
         const idx = m[1] ? Number(m[1]) : next;
         next = idx + 1;
-        if (m[3] === 's' && args[idx]) out.push(...taint(args[idx], c));
+        if (m[3] !== 's' || !args[idx]) continue;
+        // (the whole statement's text before it opens a literal it does not close — an odd number of
+        // quotes, no backslash that an E'' string would read — and the value holds no quote: it stays in the literal)
+        const before = fmt.slice(0, m.index);
+        if (top && !before.includes('\\') && (before.match(/'/g)?.length ?? 0) % 2 === 1 && quoteFree(args[idx], { ...inner, active: new Set() })) continue;
+        out.push(...taint(args[idx], inner));
       }
       return out;
     }
@@ -262,6 +333,68 @@ function taint(n: Node, c: Ctx): string[] {
   if (n.CaseExpr) return [...(n.CaseExpr.args ?? []).flatMap((w: Node) => taint(w?.CaseWhen?.result, c)), ...taint(n.CaseExpr.defresult, c)];
   // CASE, COALESCE, GREATEST, …: any branch
   return Object.values(n).flatMap((v) => (v && typeof v === 'object' ? taint(v, c) : []));
+}
+
+/**
+ * Whether column `column` of the rows trigger function `func` gets holds no quote or backslash
+ * on every table it is a trigger on (rowQuoteFree of Ctx): of a type whose text cannot carry
+ * SQL, or kept to quote-free characters by a CHECK of the table's CREATE TABLE that nothing
+ * drops (`CHECK (username ~ '^[a-zA-Z0-9_-]+$')`, alone or ANDed, not NOT VALID). A CHECK
+ * holds for the rows stored (OLD); a BEFORE trigger sees NEW before PostgreSQL checks it.
+ */
+function rowQuoteFree(model: Model, func: string, row: 'old' | 'new', column: string): boolean {
+  const tables = [...model.tables.values()].filter((t) => t.triggers.some((tr) => tr.func === func));
+  if (tables.length === 0) return false;
+  return tables.every((t) => {
+    if (t.columnTypes?.has(column)) return false; // (altered since: not read)
+    const elts: Node[] = t.stmt.node?.tableElts ?? [];
+    const col = elts.find((e) => e?.ColumnDef?.colname === column)?.ColumnDef;
+    if (!col) return false;
+    if (safeType(typeName(col.typeName))) return true;
+    if (row === 'new' && t.triggers.some((tr) => tr.func === func && tr.before)) return false;
+    const checks = [...(col.constraints ?? []), ...elts.filter((e) => e?.Constraint)].map((e: Node) => e?.Constraint).filter((k: Node) => k?.contype === 'CONSTR_CHECK' && !k.skip_validation);
+    const { dropped, named } = constraintNames(model, t.name, elts);
+    // (a CHECK is gone once a DROP CONSTRAINT names it; one PostgreSQL named itself, once a DROP names a constraint no statement named)
+    const kept = (k: Node) => (k.conname ? !dropped.has(k.conname) : [...dropped].every((d) => named.has(d)));
+    return checks.some((k: Node) => kept(k) && conjuncts(k.raw_expr).some((e) => quoteFreeMatch(e, column)));
+  });
+}
+
+/** The constraints the workspace's ALTER TABLEs of a table of that name drop, and those its statements name (CONSTRAINT x, ADD CONSTRAINT x). */
+function constraintNames(model: Model, table: string, elts: Node[]): { dropped: Set<string>; named: Set<string> } {
+  const dropped = new Set<string>();
+  const named = new Set<string>();
+  for (const e of elts) {
+    for (const k of [e?.Constraint, ...(e?.ColumnDef?.constraints ?? []).map((c: Node) => c?.Constraint)]) if (k?.conname) named.add(k.conname);
+  }
+  for (const f of model.files) {
+    for (const s of f.statements) {
+      if (s.kind !== 'AlterTableStmt' || s.node?.relation?.relname !== table) continue;
+      for (const c of s.node?.cmds ?? []) {
+        const cmd = c?.AlterTableCmd;
+        if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) dropped.add(cmd.name);
+        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) named.add(cmd.def.Constraint.conname);
+      }
+    }
+  }
+  return { dropped, named };
+}
+
+function conjuncts(e: Node): Node[] {
+  return e?.BoolExpr?.boolop === 'AND_EXPR' ? (e.BoolExpr.args ?? []).flatMap(conjuncts) : [e];
+}
+
+/** `column ~ '^[a-zA-Z0-9_-]+$'`: a whole-value match of one bracket expression of no quote or backslash (ranges a-z, A-Z, 0-9 only). */
+function quoteFreeMatch(e: Node, column: string): boolean {
+  const x = e?.A_Expr;
+  if (!x || sval(x.name?.[0]) !== '~') return false;
+  const f = x.lexpr?.ColumnRef?.fields ?? [];
+  if (f.length !== 1 || sval(f[0]) !== column) return false;
+  const re = constValue(x.rexpr);
+  const m = typeof re === 'string' ? /^\^\[([^\]]+)\](?:\+|\*|\{\d+(?:,\d*)?\})\$$/.exec(re) : null;
+  if (!m || m[1]!.startsWith('^')) return false;
+  const rest = m[1]!.replace(/a-z|A-Z|0-9/g, '');
+  return !/[-'\\[:]/.test(rest.replace(/^-|-$/g, ''));
 }
 
 /**
@@ -312,7 +445,7 @@ export const definerDynamicSql = defineRule({
         for (const e of t?.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === column) return typeName(e.ColumnDef.typeName);
         return undefined;
       };
-      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set(), own, through: new Set(), fieldType };
+      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set(), own, through: new Set(), fieldType, rowQuoteFree: (row, column) => rowQuoteFree(model, `${f.schema}.${f.name}`, row, column) };
       for (const p of f.stmt.node.parameters ?? []) {
         const fp = p.FunctionParameter;
         if (!fp || fp.mode === 'FUNC_PARAM_OUT' || fp.mode === 'FUNC_PARAM_TABLE') continue;
@@ -328,7 +461,7 @@ export const definerDynamicSql = defineRule({
         const node = parseExpr(d.query);
         if (!node) continue;
         const through = new Set<string>();
-        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through, guarded: new Set(d.guards) }))];
+        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through, guarded: new Set(d.guards), top: true }))];
         if (sources.length === 0) continue;
         const via = [...through];
         const unless = via.length ? `, unless ${via.join(' or ')} removes quotes and everything else that can end a literal or an identifier (it is not assumed either way)` : '';
