@@ -340,6 +340,9 @@ test("ok: ihtnc/dooduel's db/ — one schema numbered across folders by kind (sc
   // two databases making tables: a folder making none is in doubt, and stays apart
   const two = { 'svc/a/migrations/001_init.sql': 'CREATE TABLE users (id int);', 'svc/b/migrations/001_init.sql': 'CREATE TABLE jobs (id int);', 'db/extensions/000_ext.sql': 'CREATE EXTENSION IF NOT EXISTS pg_trgm;' };
   assert.equal(groups(Object.keys(two), 'auto', two).length, 3);
+  // a Supabase project's database is what its CLI applies: a numbered backup of policies beside it stays apart (controle-de-pacientes' backup-rls/)
+  const supa = { 'supabase/migrations/20240101000000_init.sql': 'CREATE TABLE notes (id int);', 'backup-rls/01-rls.sql': 'ALTER TABLE patients ENABLE ROW LEVEL SECURITY;' };
+  assert.deepEqual(groups(Object.keys(supa), 'auto', supa).map((g) => g.split('=')[0]), ['sequence:backup-rls', 'sequence:supabase']);
   // PostgreSQL: the tables' folder applied without the types' fails (42704), so they are one database
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -281,13 +281,12 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
   // db/tables/1XX-…): joined to it when exactly one makes tables.
   const makesTables = (i: number) => [...creates[i]!].some((k) => k.startsWith('t:'));
   const makers = new Set(dbs.map((_, i) => i).filter(makesTables).map(root));
-  if (makers.size === 1) {
-    const home = [...makers][0]!;
+  const home = makers.size === 1 ? [...makers][0]! : -1;
+  // (a Supabase project's database is the history its CLI applies: nothing joins it this way)
+  if (home >= 0 && !dbs.some((e, j) => root(j) === home && SUPABASE_PROJECT.test(e.name))) {
     dbs.forEach((d, i) => {
-      // (the rest's files stay where they are; two Supabase projects are never one)
-      if (makers.has(root(i)) || d.kind !== 'sequence') return;
-      if (SUPABASE_PROJECT.test(d.name) && dbs.some((e, j) => root(j) === home && SUPABASE_PROJECT.test(e.name))) return;
-      parent[root(i)] = home;
+      // (the rest's files stay where they are)
+      if (!makers.has(root(i)) && d.kind === 'sequence') parent[root(i)] = home;
     });
   }
   if (dbs.every((_, i) => root(i) === i)) return dbs;
