@@ -343,6 +343,9 @@ test("ok: ihtnc/dooduel's db/ — one schema numbered across folders by kind (sc
   // a Supabase project's database is what its CLI applies: a numbered backup of policies beside it stays apart (controle-de-pacientes' backup-rls/)
   const supa = { 'supabase/migrations/20240101000000_init.sql': 'CREATE TABLE notes (id int);', 'backup-rls/01-rls.sql': 'ALTER TABLE patients ENABLE ROW LEVEL SECURITY;' };
   assert.deepEqual(groups(Object.keys(supa), 'auto', supa).map((g) => g.split('=')[0]), ['sequence:backup-rls', 'sequence:supabase']);
+  // nor does a Supabase project making no table join another's (rei-portfolio-system's supabase/ beside its drizzle/)
+  const drizzled = { 'drizzle/0000_init.sql': 'CREATE TABLE deals (id int);', 'supabase/migrations/20240101000000_storage.sql': "INSERT INTO storage.buckets (id, name) VALUES ('docs', 'docs');" };
+  assert.deepEqual(groups(Object.keys(drizzled), 'auto', drizzled).map((g) => g.split('=')[0]), ['sequence:drizzle', 'sequence:supabase']);
   // PostgreSQL: the tables' folder applied without the types' fails (42704), so they are one database
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -282,11 +282,11 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
   const makesTables = (i: number) => [...creates[i]!].some((k) => k.startsWith('t:'));
   const makers = new Set(dbs.map((_, i) => i).filter(makesTables).map(root));
   const home = makers.size === 1 ? [...makers][0]! : -1;
-  // (a Supabase project's database is the history its CLI applies: nothing joins it this way)
+  // (a Supabase project's database is the history its CLI applies: nothing joins it this way, nor it anything)
   if (home >= 0 && !dbs.some((e, j) => root(j) === home && SUPABASE_PROJECT.test(e.name))) {
     dbs.forEach((d, i) => {
-      // (the rest's files stay where they are)
-      if (!makers.has(root(i)) && d.kind === 'sequence') parent[root(i)] = home;
+      // (the rest's files stay where they are, and a Supabase project's history is its own)
+      if (!makers.has(root(i)) && d.kind === 'sequence' && !SUPABASE_PROJECT.test(d.name)) parent[root(i)] = home;
     });
   }
   if (dbs.every((_, i) => root(i) === i)) return dbs;
