@@ -44,10 +44,34 @@ test("err → ok: maevsi: ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE FROM PUBLI
 });
 
 test("ok: sqitch.conf: plan_file and deploy_dir under top_dir by default; [engine \"pg\"] (or [engine.pg]) overrides [core]; comments and quotes", () => {
-  assert.deepEqual(sqitchLayout(''), { planFile: './sqitch.plan', deployDir: './deploy' });
-  assert.deepEqual(sqitchLayout('[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = db/sqitch\n'), { planFile: 'sqitch.plan', deployDir: 'db/sqitch/deploy' });
-  assert.deepEqual(sqitchLayout('[core]\n  top_dir = a\n[engine "pg"]\n  top_dir = "b" # the pg one\n'), { planFile: 'b/sqitch.plan', deployDir: 'b/deploy' });
-  assert.deepEqual(sqitchLayout('[engine.pg]\n  deploy_dir = scripts/up\n; note\n'), { planFile: './sqitch.plan', deployDir: 'scripts/up' });
+  assert.deepEqual(sqitchLayout(''), { planFile: './sqitch.plan', deployDir: './deploy', reworkedDeployDir: './deploy' });
+  assert.deepEqual(sqitchLayout('[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = db/sqitch\n'), { planFile: 'sqitch.plan', deployDir: 'db/sqitch/deploy', reworkedDeployDir: 'db/sqitch/deploy' });
+  assert.deepEqual(sqitchLayout('[core]\n  top_dir = a\n[engine "pg"]\n  top_dir = "b" # the pg one\n'), { planFile: 'b/sqitch.plan', deployDir: 'b/deploy', reworkedDeployDir: 'b/deploy' });
+  assert.deepEqual(sqitchLayout('[engine.pg]\n  deploy_dir = scripts/up\n; note\n'), { planFile: './sqitch.plan', deployDir: 'scripts/up', reworkedDeployDir: './deploy' });
+});
+
+// Calibration cal182 (avi2008rai/parkhands): its sqitch.conf sets `reworked_dir = reworked` (under
+// [engine "pg"]), so sqitch keeps a reworked change's earlier scripts in reworked/deploy/ and runs
+// them from there (Plan::Change deploy_file: reworked_deploy_dir, by default deploy/ under
+// reworked_dir, itself top_dir by default).
+test("ok: sqitch.conf: reworked_dir (or reworked_deploy_dir) is where a reworked change's earlier scripts are", () => {
+  assert.equal(sqitchLayout('[engine "pg"]\n  target = dev\n\treworked_dir = reworked\n').reworkedDeployDir, 'reworked/deploy');
+  assert.equal(sqitchLayout('[core]\n  top_dir = db\n  reworked_deploy_dir = old/up\n').reworkedDeployDir, 'old/up');
+  assert.equal(sqitchLayout('[core]\n  top_dir = db\n').reworkedDeployDir, 'db/deploy');
+});
+
+test('ok: migrationOrder takes the earlier places of a reworked change from the plan\'s reworked deploy folder', () => {
+  const plan = 'table_slot 2020-01-01T00:00:00Z A <a@example.com>\nrls_slot [table_slot] 2020-01-01T00:00:00Z A <a@example.com>\n@v1 2020-01-02T00:00:00Z A <a@example.com>\ntable_slot [table_slot@v1] 2020-01-03T00:00:00Z A <a@example.com>\nrls_slot [rls_slot@v1] 2020-01-03T00:00:00Z A <a@example.com>\n';
+  const paths = ['db/deploy/rls_slot.sql', 'db/deploy/table_slot.sql', 'db/reworked/deploy/rls_slot@v1.sql', 'db/reworked/deploy/table_slot@v1.sql'];
+  const order = (plans: Parameters<typeof migrationOrder>[1]) => migrationOrder(paths.map((file) => ({ file })), plans).map((f) => f.file);
+  assert.deepEqual(order([{ folder: 'db/', changes: planChanges(plan), reworkedDeploy: 'db/reworked/deploy/' }]), [
+    'db/reworked/deploy/table_slot@v1.sql',
+    'db/reworked/deploy/rls_slot@v1.sql',
+    'db/deploy/table_slot.sql',
+    'db/deploy/rls_slot.sql',
+  ]);
+  // (looked for in deploy/, they were not found there and kept their path-order places, rls_slot@v1 first)
+  assert.deepEqual(order([{ folder: 'db/', changes: planChanges(plan) }]).slice(2), ['db/reworked/deploy/rls_slot@v1.sql', 'db/reworked/deploy/table_slot@v1.sql']);
 });
 
 // Calibration cal163 (seattleflu/id3c-customizations): `policies` is tagged @2020-03-07 and

@@ -936,6 +936,41 @@ describe("a sqitch project's plan", () => {
     const other = fixture({ ...files, 'sqitch.conf': files['sqitch.conf'].replace('top_dir = db/sqitch', 'top_dir = sql') });
     assert.equal(notEnabled(JSON.parse(run(other, ['.', '--format', 'json']).stdout)), 1);
   });
+
+  test("ok: a sqitch.conf beside the plan whose reworked_dir keeps a reworked change's earlier scripts in reworked/deploy/ (avi2008rai/parkhands): they replay at their places in the plan", () => {
+    const plan = [
+      '%syntax-version=1.0.0',
+      '%project=PH',
+      'table_slot 2020-03-16T14:42:00Z A <a@example.com> # table',
+      'rls_slot [table_slot] 2020-03-24T16:06:30Z A <a@example.com> # rls',
+      '@v1.0.56 2020-08-01T00:00:00Z A <a@example.com> # tag',
+      'table_slot [table_slot@v1.0.56] 2020-08-04T11:06:49Z A <a@example.com> # rework',
+      '@v1.0.77 2020-08-05T00:00:00Z A <a@example.com> # tag',
+      'rls_slot [rls_slot@v1.0.77] 2020-08-07T13:12:40Z A <a@example.com> # rework',
+      '',
+    ].join('\n');
+    const files = {
+      'db/migrations/sqitch.conf': '[core]\n  engine = pg\n[engine "pg"]\n  target = dev\n\treworked_dir = reworked\n',
+      'db/migrations/sqitch.plan': plan,
+      'db/migrations/reworked/deploy/table_slot@v1.0.56.sql': 'BEGIN;\nCREATE SCHEMA api;\nCREATE TABLE api.slot (id uuid PRIMARY KEY, user_id uuid NOT NULL, deleted boolean NOT NULL DEFAULT false);\nCOMMIT;\n',
+      'db/migrations/reworked/deploy/rls_slot@v1.0.77.sql': "BEGIN;\nALTER TABLE api.slot ENABLE ROW LEVEL SECURITY;\nCREATE POLICY crud_own_rows ON api.slot USING (user_id = current_setting('request.user_id', true)::uuid);\nCOMMIT;\n",
+      'db/migrations/deploy/table_slot.sql': 'BEGIN;\nCOMMENT ON TABLE api.slot IS \'slots\';\nCOMMIT;\n',
+      'db/migrations/deploy/rls_slot.sql': "BEGIN;\nCREATE POLICY select_enabled_rows ON api.slot FOR SELECT USING (NOT deleted);\nCOMMIT;\n",
+    };
+    const rules = (out: { files: Array<{ diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.map((d) => d.rule));
+    const j = JSON.parse(run(fixture(files), ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases[0].files, [
+      'db/migrations/reworked/deploy/table_slot@v1.0.56.sql',
+      'db/migrations/reworked/deploy/rls_slot@v1.0.77.sql',
+      'db/migrations/deploy/table_slot.sql',
+      'db/migrations/deploy/rls_slot.sql',
+    ]);
+    // the path order ran rls_slot@v1.0.77 before table_slot@v1.0.56 and the current scripts before both:
+    // "api.slot never gets row-level security", and its policies "created on a table made only later"
+    assert.deepEqual(rules(j).filter((r) => r === 'rls-not-enabled' || r === 'policy-unknown-column'), []);
+    const without = JSON.parse(run(fixture({ ...files, 'db/migrations/sqitch.conf': '[core]\n  engine = pg\n' }), ['.', '--format', 'json']).stdout);
+    assert.deepEqual(rules(without).filter((r) => r === 'policy-unknown-column'), ['policy-unknown-column']);
+  });
 });
 
 describe('psql includes', () => {

@@ -505,11 +505,14 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   // its `add` writes; read as a constraint, seattleflu/id3c-customizations' `policies@2020-03-09.sql`,
   // whose header requires `roles/hcov19-visibility/create` — the change's first place, a script as of
   // a tag — was put after `create.sql`, its current script, which the plan deploys 250 changes later)
-  const planned = (f: { file: string }) => plans.some((p) => f.file.replace(/\\/g, '/').startsWith(`${p.folder}deploy/`));
+  const planned = (f: { file: string }) => plans.some((p) => {
+    const path = f.file.replace(/\\/g, '/');
+    return path.startsWith(`${p.folder}deploy/`) || (p.reworkedDeploy !== undefined && path.startsWith(p.reworkedDeploy));
+  });
   const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) && !planned(f) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
-  if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
+  if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.reworkedDeploy ?? ''}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
@@ -841,7 +844,8 @@ function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plan
   const exists = (path: string) => (present ??= new Set(order.map(pathOf))).has(path);
   for (const p of plans)
     p.changes.forEach((c, i) => {
-      const candidates = c.split(' ').map((x) => `${p.folder}deploy/${x}.sql`);
+      // (a reworked change's earlier places: in reworked_deploy_dir, where sqitch.conf names one)
+      const candidates = c.split(' ').map((x) => (x.includes('@') && p.reworkedDeploy !== undefined ? `${p.reworkedDeploy}${x}.sql` : `${p.folder}deploy/${x}.sql`));
       rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), i);
     });
   return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);

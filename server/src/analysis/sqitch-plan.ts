@@ -9,6 +9,9 @@ export interface SqitchPlan {
    * `change@t1 change@t2` where several tags come before its next place: the first whose script exists
    * is the one sqitch runs (planChanges) */
   changes: string[];
+  /** where the scripts of a reworked change's earlier places are (`/`-terminated, as `folder`), when sqitch.conf's
+   * reworked_dir or reworked_deploy_dir moves them out of `folder`'s deploy/ (sqitch's reworked_deploy_dir) */
+  reworkedDeploy?: string;
 }
 
 /**
@@ -56,10 +59,11 @@ export function planChanges(text: string): string[] {
 /**
  * Where a sqitch project's configuration (`sqitch.conf`, in git-config syntax) puts its plan and
  * its deploy scripts, as paths relative to the folder sqitch runs in (the configuration's):
- * `plan_file` and `deploy_dir`, by default under `top_dir` (`.` by default). `[engine "pg"]`
- * (or `[engine.pg]`) overrides `[core]`, as in sqitch.
+ * `plan_file` and `deploy_dir`, by default under `top_dir` (`.` by default), and
+ * `reworked_deploy_dir`, where a reworked change's earlier scripts are (`deploy` under
+ * `reworked_dir`, by default `top_dir`). `[engine "pg"]` (or `[engine.pg]`) overrides `[core]`, as in sqitch.
  */
-export function sqitchLayout(text: string): { planFile: string; deployDir: string } {
+export function sqitchLayout(text: string): { planFile: string; deployDir: string; reworkedDeployDir: string } {
   const sections = new Map<string, Map<string, string>>();
   let current: Map<string, string> | undefined;
   for (const raw of text.split(/\r?\n/)) {
@@ -77,5 +81,6 @@ export function sqitchLayout(text: string): { planFile: string; deployDir: strin
   }
   const get = (key: string) => sections.get('engine.pg')?.get(key) ?? sections.get('core')?.get(key);
   const top = get('top_dir') || '.';
-  return { planFile: get('plan_file') || `${top}/sqitch.plan`, deployDir: get('deploy_dir') || `${top}/deploy` };
+  // (a reworked change's earlier scripts: reworked_deploy_dir, by default deploy/ under reworked_dir, itself top_dir by default)
+  return { planFile: get('plan_file') || `${top}/sqitch.plan`, deployDir: get('deploy_dir') || `${top}/deploy`, reworkedDeployDir: get('reworked_deploy_dir') || `${get('reworked_dir') || top}/deploy` };
 }

@@ -218,9 +218,27 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
     const m = DEPLOY.exec(f);
     if (m) folders.add(m[1]!);
   }
+  /** Where `layout` (sqitch.conf's, in `dir`) puts a reworked change's earlier scripts, when not in the deploy folder. */
+  const reworked = (dir: string, layout: ReturnType<typeof sqitchLayout>) => {
+    const at = resolve(dir, layout.reworkedDeployDir);
+    if (at === resolve(dir, layout.deployDir)) return {};
+    const names = ids(at);
+    return names ? { reworkedDeploy: names.prefix } : {};
+  };
   for (const folder of [...folders].sort()) {
     const names = ids(folder);
-    if (!names || out.some((p) => p.folder === names.prefix)) continue;
+    if (!names) continue;
+    const beside = out.findIndex((p) => p.folder === names.prefix);
+    if (beside >= 0) {
+      // (its sqitch.conf, beside it as `sqitch init` writes it: reworked_dir = reworked puts a
+      // reworked change's earlier scripts in reworked/deploy/ — avi2008rai/parkhands)
+      const conf = await readTextFile(join(folder, 'sqitch.conf'), 'config');
+      if (conf.ok) {
+        const layout = sqitchLayout(conf.text);
+        if (resolve(folder, layout.deployDir) === resolve(folder, 'deploy')) out[beside] = { ...out[beside]!, ...reworked(folder, layout) };
+      }
+      continue;
+    }
     // (a few folders up at most: sqitch runs where its configuration is, usually the repository's root)
     for (let dir = folder, up = 0; up < 5; dir = dirname(dir), up++) {
       const conf = await readTextFile(join(dir, 'sqitch.conf'), 'config');
@@ -234,7 +252,7 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
           break;
         }
         const p = plan(read.text, names.prefix);
-        if (p) out.push(p);
+        if (p) out.push({ ...p, ...reworked(dir, layout) });
         break;
       }
       if (dirname(dir) === dir) break;
