@@ -1,8 +1,8 @@
 // A sqitch project's plan decides the order its deploy scripts replay in.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { planChanges, sqitchLayout } from '../../server/src/analysis/sqitch-plan.js';
-import { migrationOrder } from '../../server/src/analysis/model.js';
+import { planChanges, sqitchLayout, unplannedScripts } from '../../server/src/analysis/sqitch-plan.js';
+import { migrationOrder, NOT_APPLIED, notReplayedReason } from '../../server/src/analysis/model.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
 
 before(initParser);
@@ -116,3 +116,34 @@ test('ok: an earlier place of a reworked change names every tag before its next 
   const unplanned = migrationOrder(files).map((f) => f.file);
   assert.ok(unplanned.indexOf('s/deploy/policies@2020-03-09.sql') > unplanned.indexOf('s/deploy/roles/vis/create.sql'));
 });
+
+// Calibration cal182 (avi2008rai/parkhands): deploy/rls_parking_space_availability.sql, which
+// enables RLS on api.parking_space_availability and creates its policies, is named by no line of
+// sqitch.plan, so `sqitch deploy` never runs it. It was replayed at its path-order place, before
+// the plan's table_parking_space_availability: three policies "created on a table made only
+// later" (42P01), and RLS said to be enabled before the table exists.
+test('ok: a deploy script the plan does not name is parsed, not replayed (sqitch deploy never runs it); a reworked script is named by its change as of a tag', () => {
+  const plan = [{ folder: 'db/', changes: ['table_a', 'rls_a@v1', 'rls_a'], reworkedDeploy: 'db/reworked/deploy/' }];
+  const files = ['db/deploy/table_a.sql', 'db/deploy/rls_a.sql', 'db/deploy/rls_b.sql', 'db/reworked/deploy/rls_a@v1.sql', 'db/reworked/deploy/rls_a@v0.sql', 'db/revert/rls_b.sql', 'other/deploy/x.sql'];
+  assert.deepEqual([...unplannedScripts(files, plan).keys()], ['db/deploy/rls_b.sql', 'db/reworked/deploy/rls_a@v0.sql']);
+  assert.deepEqual([...unplannedScripts(files, []).keys()], []);
+  // an earlier place naming several tags: each candidate counts as named (sqitch runs the first that exists)
+  assert.deepEqual([...unplannedScripts(['s/deploy/p@t1.sql', 's/deploy/p@t2.sql'], [{ folder: 's/', changes: ['p@t1 p@t2', 'p'] }]).keys()], []);
+
+  const ws = new Workspace();
+  ws.setFile('db/deploy/table_a.sql', 'BEGIN;\nCREATE TABLE a (id int PRIMARY KEY, owner text);\nGRANT SELECT ON a TO app_anonymous;\nCOMMIT;\n');
+  ws.setFile('db/deploy/rls_b.sql', "BEGIN;\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON a TO app_anonymous USING (owner = current_setting('app.user', true));\nCOMMIT;\n");
+  ws.setFile('db/deploy/rls_c.sql', "BEGIN;\nCREATE TABLE c (id int PRIMARY KEY, owner text);\nALTER TABLE c ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON c TO app_anonymous USING (owner = current_setting('app.user', true));\nCOMMIT;\n");
+  const rules = () => [...ws.lint().byFile.values()].flat().map((f) => f.rule);
+  // path order, no plan: rls_b runs before table_a: its policy is created on a table made only later
+  assert.ok(rules().includes('policy-unknown-column'));
+  ws.setSqitchPlans([{ folder: 'db/', changes: ['rls_c', 'table_a'] }]);
+  const after = [...ws.lint().byFile.values()].flat();
+  assert.equal(notReplayedReason(ws.parsed('db/deploy/rls_b.sql')!), NOT_APPLIED.sqitch);
+  assert.equal(notReplayedReason(ws.parsed('db/deploy/table_a.sql')!), undefined);
+  assert.deepEqual(after.filter((f) => f.rule === 'policy-unknown-column'), []);
+  const notEnabled = after.filter((f) => f.rule === 'rls-not-enabled');
+  assert.equal(notEnabled.length, 1);
+  assert.match(notEnabled[0]!.message, /sqitch deploy never runs them/);
+});
+

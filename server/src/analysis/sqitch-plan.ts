@@ -84,3 +84,30 @@ export function sqitchLayout(text: string): { planFile: string; deployDir: strin
   // (a reworked change's earlier scripts: reworked_deploy_dir, by default deploy/ under reworked_dir, itself top_dir by default)
   return { planFile: get('plan_file') || `${top}/sqitch.plan`, deployDir: get('deploy_dir') || `${top}/deploy`, reworkedDeployDir: get('reworked_deploy_dir') || `${get('reworked_dir') || top}/deploy` };
 }
+
+/**
+ * The deploy scripts of sqitch projects that their plans do not name (`deploy/<change>.sql`, or a
+ * reworked change's `<change>@<tag>.sql` in its reworked deploy folder, whose change, or change
+ * as of a tag, no place of the plan names): `sqitch deploy` runs the plan's changes only, so it
+ * never runs them. With the plan that leaves each out. (avi2008rai/parkhands'
+ * `deploy/rls_parking_space_availability.sql`, which enables RLS on a table its plan never does.)
+ */
+export function unplannedScripts(files: Iterable<string>, plans: readonly SqitchPlan[]): Map<string, SqitchPlan> {
+  const out = new Map<string, SqitchPlan>();
+  if (plans.length === 0) return out;
+  const named = new Map(plans.map((p) => [p, new Set(p.changes.flatMap((c) => c.split(' ')))]));
+  for (const file of files) {
+    // (the language server's ids are URIs: `@` is `%40` there)
+    const path = file.replace(/\\/g, '/').replace(/%40/g, '@');
+    if (!/\.sql$/i.test(path)) continue;
+    for (const p of plans) {
+      const dirs = [`${p.folder}deploy/`, ...(p.reworkedDeploy !== undefined ? [p.reworkedDeploy] : [])];
+      const dir = dirs.find((d) => path.startsWith(d));
+      if (dir === undefined) continue;
+      if (!named.get(p)!.has(path.slice(dir.length, -4))) out.set(file, p);
+      break;
+    }
+  }
+  return out;
+}
+

@@ -7,7 +7,7 @@ import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
-import type { SqitchPlan } from '../analysis/sqitch-plan.js';
+import { unplannedScripts, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { isLiquibaseFormatted, unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
@@ -338,6 +338,7 @@ export class Workspace {
       const unapplied = new Map(list.flatMap((d) => (d.kind === 'unapplied' ? d.files.map((f): [string, string] => [f, NOT_APPLIED.supabase]) : [])));
       for (const [f, j] of unlistedFiles(this.texts.keys(), this.journals)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.drizzle(j.source));
       for (const [f, c] of unrunFiles(this.texts.keys(), this.liquibase, (id) => this.texts.get(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.liquibase(c.source));
+      for (const f of unplannedScripts(this.texts.keys(), this.plans).keys()) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.sqitch);
       for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const [f, why] of unapplied) {
