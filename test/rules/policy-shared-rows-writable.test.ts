@@ -497,3 +497,45 @@ test('ok: a DELETE or UPDATE policy with the shared branch but no SELECT policy 
     assert.equal(await affected(q, `DELETE FROM answer_cards WHERE id = 's1'`), 0);
   });
 });
+
+// Calibration cal182 (resolve-works/insight-migrate): private.inodes has a FOR ALL policy
+// `owner_id = <the JWT's sub> OR is_public` (WITH CHECK the owner test) and, beside it, a
+// restrictive DELETE policy for PUBLIC `owner_id = <the JWT's sub>`. The finding said external_user
+// "may delete those rows" — the restrictive policy keeps every DELETE to the caller's own rows —
+// and it still may update them (no restrictive UPDATE policy): PGlite shows both.
+test("ok: a restrictive DELETE policy asking who is asking (insight-migrate's inodes_external_user_delete) takes deleting the shared rows out of the FOR ALL finding; updating them stays", async () => {
+  const sub = `(current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid`;
+  const sql = [
+    'CREATE SCHEMA private;',
+    'CREATE TABLE private.inodes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, is_public boolean NOT NULL DEFAULT false, name text);',
+    'ALTER TABLE private.inodes ENABLE ROW LEVEL SECURITY;',
+    'GRANT USAGE ON SCHEMA private TO app_user;',
+    'GRANT SELECT, INSERT, UPDATE, DELETE ON private.inodes TO app_user;',
+    `CREATE POLICY inodes_external_user_select ON private.inodes\n  USING ((owner_id = ${sub}) OR is_public)\n  WITH CHECK ((owner_id = ${sub}));`,
+    `CREATE POLICY inodes_external_user_delete ON private.inodes AS RESTRICTIVE FOR DELETE\n  USING ((owner_id = ${sub}));`,
+    '',
+  ].join('\n');
+  const mine = lintFiles([{ file: 'm.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /delete those rows/);
+  assert.match(mine[0]!.message, /so app_user may update them as far as WITH CHECK allows/);
+  // without the restrictive policy (or with one that does not ask who is asking): deleting too
+  const without = sql.replace(/CREATE POLICY inodes_external_user_delete[^;]*;\n/, '');
+  assert.match(lintFiles([{ file: 'm.sql', text: without }], ID).mine[0]?.message ?? '', /app_user may delete those rows, and update them/);
+  const notCaller = sql.replace(`AS RESTRICTIVE FOR DELETE\n  USING ((owner_id = ${sub}))`, 'AS RESTRICTIVE FOR DELETE\n  USING (name IS NOT NULL)');
+  assert.match(lintFiles([{ file: 'm.sql', text: notCaller }], ID).mine[0]?.message ?? '', /app_user may delete those rows/);
+  const A = '00000000-0000-0000-0000-00000000000a';
+  const B = '00000000-0000-0000-0000-00000000000b';
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE ROLE app_user NOLOGIN');
+    await q('CREATE SCHEMA private AUTHORIZATION app_owner'); // (by the superuser; rolled back with the rest)
+    await asOwner(q, sql.replace('CREATE SCHEMA private;\n', ''));
+    await asOwner(q, `INSERT INTO private.inodes VALUES (1, '${A}', true, 'a shared'), (2, '${A}', false, 'a own')`);
+    await q(`SELECT set_config('request.jwt.claims', '{"sub": "${B}"}', true)`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'private.inodes'), 1, "B reads A's shared inode");
+    assert.equal(await affected(q, 'DELETE FROM private.inodes WHERE id = 1'), 0, 'the restrictive policy keeps it from DELETE');
+    assert.equal(await affected(q, 'DELETE FROM private.inodes'), 0);
+    assert.deepEqual(await q(`UPDATE private.inodes SET owner_id = '${B}' WHERE id = 1 RETURNING id`), [{ id: 1 }], 'UPDATE takes it over');
+  });
+});

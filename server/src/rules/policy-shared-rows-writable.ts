@@ -20,7 +20,7 @@ import { roleText } from '../analysis/ast.js';
 // rewrites the shared rows (PGlite); the fix keeps the caller's branches in that USING.
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { activePoliciesWithKey, activeRowsWith, constBool, FLAG_TOP_OR, exprClauseSpan, rowOf, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
-import { coversCommand, roleList } from '../analysis/policies.js';
+import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -142,6 +142,14 @@ const shapeOf = (n: Node): string => JSON.stringify(n, (k, v) => (k === 'locatio
 
 /** The branches of a condition at its top-level ORs (the condition itself when it is no OR). */
 const orArgs = (n: Node): Node[] => (n?.BoolExpr?.boolop === 'OR_EXPR' ? n.BoolExpr.args : [n]);
+
+/** Whether a policy's USING looks at who is asking in each of its top-level OR branches (an always-false branch aside). */
+function restrictsToCaller(model: Model, o: Policy): boolean {
+  const u = rowOf(model, o).using;
+  if (!u) return false;
+  const { caller, shared } = callerAndShared(model, orArgs(u.node));
+  return caller.length > 0 && shared.length === 0;
+}
 
 /** The indexes of the branches that look at who is asking, and of those that do not (an always-false branch in neither). */
 function callerAndShared(model: Model, args: readonly Node[]): { caller: number[]; shared: number[] } {
@@ -289,8 +297,14 @@ export const policySharedRowsWritable = defineRule({
       // (what each role may do as the migrations grant it: a role granted DELETE and INSERT but not
       // UPDATE — saltastroops/data-archive-database's observations_editor on position — deletes and
       // inserts shared rows but updates none; without WITH CHECK the insert is the USING's branch)
-      const updaters = new Set(blocked.has('update') ? [] : writers(model, p, row.table, ['update']));
-      const deleters = new Set(blocked.has('delete') ? [] : writers(model, p, row.table, ['delete']));
+      // (a restrictive policy for DELETE or UPDATE that applies to a role and asks, in each of its
+      // branches, who is asking keeps that role's DELETE or UPDATE to the caller's rows, shared or
+      // not: resolve-works/insight-migrate's inodes_external_user_delete, AS RESTRICTIVE FOR DELETE
+      // USING (owner_id = <the JWT's sub>), beside its FOR ALL policy's `OR is_public`)
+      const keeps = activePoliciesWithKey(model, p.table).filter((o) => !o.permissive && (o.command === 'update' || o.command === 'delete' || o.command === 'all') && restrictsToCaller(model, o));
+      const kept = (cmd: 'update' | 'delete', r: string) => keeps.some((o) => coversCommand(o, cmd) && appliesToRole(model, o, r));
+      const updaters = new Set(blocked.has('update') ? [] : writers(model, p, row.table, ['update']).filter((r) => !kept('update', r)));
+      const deleters = new Set(blocked.has('delete') ? [] : writers(model, p, row.table, ['delete']).filter((r) => !kept('delete', r)));
       const inserters = new Set(row.check ? [] : writers(model, p, row.table, ['insert']));
       const byCan = new Map<string, string[]>();
       for (const r of [...new Set(roles)]) {
