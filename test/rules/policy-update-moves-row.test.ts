@@ -389,3 +389,24 @@ test('ok: an UPDATE policy that recurses (42P17 on every UPDATE of the table, PG
     });
   }
 });
+
+test("ok: an UPDATE policy whose other branch tests the caller's role in profiles (`EXISTS (SELECT 1 FROM profiles WHERE id = auth.uid() AND role = 'admin')`, tasks having an id too: armando-cordero4050/clinica2026's orders) admits no row through a column of its own: not reported, as with is_admin(); on PGlite a plain member's move into workspace 2 fails (42501)", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const file = ex.files[0]!.file;
+  const admin = `EXISTS (SELECT 1 FROM public.profiles WHERE id = (select auth.uid()) AND role = 'admin')`;
+  const text = ex.files[0]!.text
+    .replace('CREATE TABLE public.tasks', `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL);\nALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\nCREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));\nCREATE TABLE public.tasks`)
+    .replace(/(CREATE POLICY tasks_update ON public\.tasks FOR UPDATE TO authenticated\n  USING \()assignee_id = \(select auth\.uid\(\)\)/, `$1${admin}`);
+  assert.equal(text.split(admin).length, 2);
+  const linted = lintFiles([{ file, text }], ID);
+  assert.deepEqual(linted.mine, []);
+  const fn = `CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT ${admin} $$;\n`;
+  assert.deepEqual(lintFiles([{ file, text: fn + text.split(admin).join('public.is_admin()') }], ID).mine, [], 'the same test in a function: not reported either');
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, linted.ws);
+    for (const update of ['UPDATE public.tasks SET workspace_id = 2 WHERE id = 1', 'UPDATE public.tasks SET workspace_id = 2']) {
+      const r = await tryQuery(q, update);
+      assert.equal(r.ok ? 'ok' : r.error.code, '42501', update);
+    }
+  });
+});

@@ -43,9 +43,9 @@ export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false
   const k = keptOnNode(model, t, n);
   const list = exact ? k.exact : k.kinds;
   if (list !== undefined) for (let i = 0; i < list.length; i += 2) if (list[i] === g) return list[i + 1] as Kind;
-  const deps: TableDeps | undefined = exact ? [] : undefined;
+  const deps: TableDeps = [];
   const kind = kindOfUncached(model, t, n, g, exact, deps);
-  if (deps) addTables(k, deps);
+  addTables(k, deps);
   if (exact) k.exact = k.exact === undefined ? [g, kind] : k.exact.concat(g, kind);
   else k.kinds = k.kinds === undefined ? [g, kind] : k.kinds.concat(g, kind);
   return kind;
@@ -214,7 +214,12 @@ function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boole
   let mine = false;
   for (const c of cols) if (t.columns.includes(c)) mine = true;
   if (!mine) return 'neutral';
-  return looksAtCaller(model, n) ? 'own' : 'other';
+  if (!looksAtCaller(model, n)) return 'other';
+  // (a test of the caller alone whose sub-select names a column of its own table that t has too —
+  // `EXISTS (SELECT 1 FROM profiles WHERE id = auth.uid() AND role = 'admin')` on a table with an
+  // id — names none of t's row: neutral, as is_admin() is; armando-cordero4050/clinica2026's orders)
+  if (!exact && columnsOfTable(model, t, n, deps).size === 0) return 'neutral';
+  return 'own';
 }
 
 /**
