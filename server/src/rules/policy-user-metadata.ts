@@ -20,7 +20,7 @@ import {
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
 import { foldedAway } from './lib/unreadable.js';
-import { AUTH_USERS, mayReadAuthUsers } from './lib/util.js';
+import { AUTH_USERS, mayReadAuthUsers, sqlString } from './lib/util.js';
 
 interface Ref extends UserMetadataRef {
   file: string;
@@ -735,7 +735,7 @@ const CHOICE_WHY =
 const COPY_WHAT =
   'Assign such values on the server: a column default, or app_metadata (auth.users.raw_app_meta_data), which only the service role can write; never from user_metadata.';
 
-const quoted = (values: Iterable<string>): string => [...values].map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+const quoted = (values: Iterable<string>): string => [...values].map(sqlString).join(', ');
 
 /** What the user decides: any value, or which of the few the function can write (and those of them the policy checks for). */
 /**

@@ -5,7 +5,7 @@ import { walk } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bucketFilter } from './policy-always-true.js';
-import { bareValue, quotedAt, where } from './lib/util.js';
+import { bareValue, quotedAt, sqlString as quoteLiteral, where } from './lib/util.js';
 import { listOr } from '../analysis/words.js';
 
 // Supabase Storage: storage.objects.bucket_id references storage.buckets.id, the bucket's id. A
@@ -17,8 +17,6 @@ import { listOr } from '../analysis/words.js';
 
 const STORAGE_OBJECTS = 'storage.objects';
 
-/** A string as an SQL literal. */
-const quoteLiteral = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** A bucket the migrations make by an INSERT INTO storage.buckets naming both its id and its name. */
 interface NamedBucket {

@@ -912,6 +912,11 @@ export function uniqueColumn(t: Pick<Table, 'keys'>, col: string | undefined): b
   return col !== undefined && t.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === col);
 }
 
+/** A string as an SQL string literal: `'it''s'`. */
+export function sqlString(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
 /** The quoted string literal written at `at` in `text` (`'admin'`, quotes doubled inside), or undefined. */
 export function quotedAt(text: string, at: number): string | undefined {
   return /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0];
@@ -925,7 +930,7 @@ export function constantText(n: Node, text: string | undefined): string | undefi
   if (typeof v === 'string') {
     const at: unknown = c?.A_Const?.location;
     const quoted = text && typeof at === 'number' ? quotedAt(text, at) : undefined;
-    return quoted ?? `'${v.replace(/'/g, "''")}'`;
+    return quoted ?? sqlString(v);
   }
   return String(v);
 }
