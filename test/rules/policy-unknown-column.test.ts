@@ -1058,32 +1058,3 @@ CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_
     });
   }
 });
-
-test("ok: a folder of scripts none of which carries a version replays its schema script first (werkudaraevent-eng/actionplan's supabase-schema.sql, which its README runs first, beside supabase-admin-settings.sql): no policy is said to be made before its table; PGlite: that order runs, the path order fails (42P01)", async () => {
-  const schema = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'staff');\nALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.profiles FOR SELECT USING (id = auth.uid());\n`;
-  const settings = `CREATE TABLE IF NOT EXISTS public.targets (id uuid PRIMARY KEY, year int NOT NULL);\nALTER TABLE public.targets ENABLE ROW LEVEL SECURITY;\nCREATE POLICY "Admins can insert targets" ON public.targets FOR INSERT\n  WITH CHECK (EXISTS (SELECT 1 FROM public.profiles WHERE id = auth.uid() AND role = 'admin'));\n`;
-  const files = [
-    { file: 'supabase-admin-settings.sql', text: settings },
-    { file: 'supabase-schema.sql', text: schema },
-  ];
-  const order = (names: string[]) => migrationOrder(names.map((file) => ({ file }))).map((f) => f.file);
-  assert.deepEqual(order(files.map((f) => f.file)), ['supabase-schema.sql', 'supabase-admin-settings.sql']);
-  assert.deepEqual(order(['db/policies.sql', 'db/schema.sql', 'db/seed.sql', 'x.sql']), ['db/schema.sql', 'db/policies.sql', 'db/seed.sql', 'x.sql']);
-  // (a folder with a versioned file is a migration history: its path order stays; a name that only ends in schema, too)
-  assert.deepEqual(order(['db/001_init.sql', 'db/policies.sql', 'db/schema.sql']), ['db/001_init.sql', 'db/policies.sql', 'db/schema.sql']);
-  assert.deepEqual(order(['db/a.sql', 'db/myschema.sql']), ['db/a.sql', 'db/myschema.sql']);
-  assert.deepEqual(order(['db/a_migrations.sql', 'db/b_roles.sql', 'db/c_schema.sql']), ['db/a_migrations.sql', 'db/b_roles.sql', 'db/c_schema.sql'], 'names given an order of their own keep it');
-  assert.deepEqual(order(['db_policies.sql', 'db_schema.sql']), ['db_schema.sql', 'db_policies.sql']);
-  assert.deepEqual(lintFiles(files, ID).mine, []);
-  await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    const first = await tryQuery(q, settings);
-    assert.equal(first.ok ? 'ok' : first.error.code, '42P01', 'the path order: the policy reads profiles, not made yet');
-  });
-  await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q(schema);
-    await q(settings);
-    assert.deepEqual(await policies(q), ['Admins can insert targets', 'own']);
-  });
-});

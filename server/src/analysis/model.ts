@@ -531,7 +531,6 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     const flyway = isFlywayDatabase(files);
     if (flyway) order = flywayCallbacks(flywayRepeatablesLast(flywayVersionOrder(order, files), files), files);
     order = dumpSectionOrder(order, files);
-    order = schemaScriptFirst(order, files);
     // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
     if (ranks?.size) {
       const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;
@@ -850,52 +849,6 @@ function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plan
       rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), i);
     });
   return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
-}
-
-/** A file's folder and name (`a/b/supabase-schema.sql`: `a/b/`, `supabase-schema.sql`). */
-const FOLDER_AND_NAME = /^(.*[\\/])?([^\\/]+\.sql)$/i;
-/** A name that starts with a version, as a migration tool's files do (`0001_x.sql`, `20240101-x.sql`, Flyway's `V1__x.sql`, `R__x.sql`). */
-const VERSIONED_NAME = /^(?:\d|[VUR]\d|R__)/i;
-
-/**
- * `order` with the schema script of a folder of SQL scripts none of which carries a version
- * (`supabase-schema.sql` beside `supabase-admin-settings.sql`, `supabase-audit-logs.sql`…, run by
- * hand in the SQL editor) before the folder's other scripts: it makes the tables they were written
- * to change, where the path order put `supabase-admin-settings.sql` first and said its policies
- * were created before their table (werkudaraevent-eng/actionplan, whose README runs
- * `supabase-schema.sql` first). The schema script is `schema.sql`, or `schema.sql` after the
- * prefix every script of the folder shares up to a `-`, `_` or `.` (`supabase-`, `db_`): names
- * given an order of their own (`a_migrations.sql`, `b_roles.sql`, `c_schema.sql`) keep it. No
- * tool orders such scripts; every other file keeps its place.
- */
-function schemaScriptFirst(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
-  let folders: Map<string, { names: string[]; versioned: boolean }> | undefined;
-  for (const i of order) {
-    const m = FOLDER_AND_NAME.exec(files[i]!.file);
-    if (!m) continue;
-    const key = m[1] ?? '';
-    folders ??= new Map();
-    let g = folders.get(key);
-    if (!g) folders.set(key, (g = { names: [], versioned: false }));
-    g.names.push(m[2]!.toLowerCase());
-    if (VERSIONED_NAME.test(m[2]!)) g.versioned = true;
-  }
-  if (!folders) return order;
-  let out = order;
-  for (const [key, g] of folders) {
-    if (g.versioned || g.names.length < 2) continue;
-    let prefix = g.names[0]!;
-    for (const n of g.names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
-    prefix = prefix.slice(0, Math.max(prefix.lastIndexOf('-'), prefix.lastIndexOf('_'), prefix.lastIndexOf('.')) + 1);
-    const isSchema = (name: string) => name === 'schema.sql' || name === `${prefix}schema.sql`;
-    if (!g.names.some(isSchema)) continue;
-    const nameOf = (i: number): string | undefined => {
-      const m = FOLDER_AND_NAME.exec(files[i]!.file);
-      return m && (m[1] ?? '') === key ? m[2]!.toLowerCase() : undefined;
-    };
-    out = sortInPlaces(out, (i) => nameOf(i) !== undefined, (a, b) => (isSchema(nameOf(a)!) ? 0 : 1) - (isSchema(nameOf(b)!) ? 0 : 1));
-  }
-  return out;
 }
 
 /** A file named for a pg_dump section (`--section=pre-data` / `post-data`): `predata.sql`, `schema_post-data.sql` (its folder and name without the section, and the section). */
