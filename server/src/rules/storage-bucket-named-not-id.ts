@@ -5,6 +5,7 @@ import { walk } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bucketFilter } from './policy-always-true.js';
+import { bucketStatements, insertedRows } from './storage-private-bucket-readable.js';
 import { bareValue, quotedAt, sqlString as quoteLiteral, where } from './lib/util.js';
 import { listOr } from '../analysis/words.js';
 
@@ -35,20 +36,14 @@ function insertedBuckets(model: Model): { ids: ReadonlySet<string>; byName: Read
   return memoModel(model, 'storage-bucket-named-not-id:buckets', (m) => {
     const ids = new Set<string>();
     const byName = new Map<string, NamedBucket>();
-    for (const { file, stmt } of m.statements) {
-      const n = stmt.node;
-      if (stmt.kind !== 'InsertStmt' || n?.relation?.relname !== 'buckets' || n.relation.schemaname !== 'storage') continue;
-      const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
-      const id = cols.indexOf('id');
-      const name = cols.indexOf('name');
-      const pub = cols.indexOf('public');
-      for (const values of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
-        const items: Node[] = values?.List?.items ?? [];
-        const bucket = id >= 0 ? constValue(bareValue(items[id])) : undefined;
+    for (const { file, stmt } of bucketStatements(m)) {
+      if (stmt.kind !== 'InsertStmt') continue;
+      for (const value of insertedRows(stmt.node)) {
+        const bucket = constValue(bareValue(value('id')));
         if (typeof bucket !== 'string') continue;
         ids.add(bucket);
-        const named = name >= 0 ? constValue(bareValue(items[name])) : undefined;
-        if (typeof named === 'string' && named !== bucket) byName.set(named, { id: bucket, name: named, public: pub >= 0 && constValue(bareValue(items[pub])) === true, loc: { file: file.file, start: stmt.start, end: stmt.end } });
+        const named = constValue(bareValue(value('name')));
+        if (typeof named === 'string' && named !== bucket) byName.set(named, { id: bucket, name: named, public: constValue(bareValue(value('public'))) === true, loc: { file: file.file, start: stmt.start, end: stmt.end } });
       }
     }
     return { ids, byName };

@@ -3,7 +3,7 @@ import { activePoliciesWithKey, memoModel } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
-import type { Loc, Node, ParsedFile } from '../analysis/types.js';
+import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bucketFilter, bucketWide, trueForRole } from './policy-always-true.js';
 import { columnRef, onSupabasePlatform, toPublic, where } from './lib/util.js';
@@ -40,12 +40,8 @@ export function wholeBuckets(model: Model, using: Node, role: string, among: Ite
 export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolean; loc: Loc }> {
   return memoModel(model, 'rules:madeBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();
-    // (the files that name storage.buckets, kept per parsed file: most name none, and then no statement is looked at)
-    if (!m.files.some(namesBuckets)) return state;
-    for (const { file, stmt } of m.statements) {
-      if (!namesBuckets(file)) continue;
+    for (const { file, stmt } of bucketStatements(m)) {
       const n = stmt.node;
-      if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt' && stmt.kind !== 'DeleteStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
       const loc = { file: file.file, start: stmt.start, end: stmt.end };
       if (stmt.kind === 'DeleteStmt') {
         // DELETE FROM storage.buckets WHERE id = '…' (or IN (…)): a later INSERT makes that bucket anew
@@ -55,18 +51,15 @@ export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolea
         continue;
       }
       if (stmt.kind === 'InsertStmt') {
-        const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
-        const id = cols.indexOf('id');
-        const pub = cols.indexOf('public');
         // Only ON CONFLICT DO UPDATE changes a bucket that exists: ON CONFLICT DO NOTHING leaves it as
         // it was, and so does a plain INSERT, which fails with 23505 on storage.buckets' primary key,
         // or is skipped by the guard around it (a DO block's IF NOT EXISTS (SELECT … FROM storage.buckets …)).
         const keep = n.onConflictClause?.action !== 'ONCONFLICT_UPDATE';
-        for (const values of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
-          const items: Node[] = values?.List?.items ?? [];
-          const bucket = id >= 0 ? constValue(items[id]) : undefined;
+        for (const value of insertedRows(n)) {
+          const bucket = constValue(value('id'));
           if (typeof bucket !== 'string' || (keep && state.has(bucket))) continue;
-          const flag = pub >= 0 ? boolOf(items[pub]) : false;
+          const pub = value('public');
+          const flag = pub !== null ? boolOf(pub) : false;
           if (flag === undefined) state.delete(bucket);
           else state.set(bucket, { private: !flag, loc });
         }
@@ -121,6 +114,36 @@ function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
     const out = new Map<string, Loc>();
     for (const [b, s] of madeBuckets(m)) if (s.private) out.set(b, s.loc);
     return out;
+  });
+}
+
+/**
+ * The statements on storage.buckets (INSERT, UPDATE, DELETE), in replay order, with their files,
+ * once per model: only the files naming the table are looked at (kept per parsed file: most name
+ * none, and then no statement is).
+ */
+export function bucketStatements(model: Model): ReadonlyArray<{ file: ParsedFile; stmt: Statement }> {
+  return memoModel(model, 'rules:bucketStatements', (m) => {
+    const out: Array<{ file: ParsedFile; stmt: Statement }> = [];
+    if (!m.files.some(namesBuckets)) return out;
+    for (const x of m.statements) {
+      if (!namesBuckets(x.file)) continue;
+      const { kind, node: n } = x.stmt;
+      if ((kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt') && n?.relation?.schemaname === 'storage' && n.relation.relname === 'buckets') out.push(x);
+    }
+    return out;
+  });
+}
+
+/** The VALUES rows of an INSERT, each as the value it gives a column (null: a column it does not name). */
+export function insertedRows(n: Node): Array<(column: string) => Node | null | undefined> {
+  const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
+  return ((n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]).map((values) => {
+    const items: Node[] = values?.List?.items ?? [];
+    return (column) => {
+      const i = cols.indexOf(column);
+      return i >= 0 ? items[i] : null;
+    };
   });
 }
 
