@@ -1,5 +1,5 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
-import { nameParts, quoteIdent, sval, walk } from './parse.js';
+import { FLYWAY_PLACEHOLDER_SOURCE, nameParts, quoteIdent, sval, walk } from './parse.js';
 import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
@@ -769,9 +769,10 @@ export function identEnd(text: string, start: number): number {
         while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
         // (a Flyway or Liquibase placeholder in the name, `${schema}.notes`, parsed as a name of its length: parse.ts)
         if (text.charCodeAt(k) !== 123 || text.charCodeAt(k - 1) !== 36) break;
-        const m = /^\{[A-Za-z_][\w.:-]*\}/.exec(text.slice(k, k + 100));
-        if (!m) break;
-        k += m[0].length;
+        const re = (placeholderInName ??= new RegExp(FLYWAY_PLACEHOLDER_SOURCE, 'y'));
+        re.lastIndex = k - 1;
+        if (!re.test(text)) break;
+        k = re.lastIndex;
       }
     }
     if (text.charCodeAt(k) === 46 && k + 1 < text.length && (isWordChar(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 34)) {
@@ -781,6 +782,9 @@ export function identEnd(text: string, start: number): number {
     return Math.max(k, start + 1);
   }
 }
+
+/** parse.ts's placeholder pattern, sticky (made at its first use: parse.ts and this module import each other). */
+let placeholderInName: RegExp | undefined;
 
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
