@@ -1280,3 +1280,70 @@ GRANT EXECUTE ON FUNCTION public.create_initial_users(JSONB) TO authenticated;
     assert.equal((await q(`SELECT count(*)::int AS n FROM auth.users WHERE email = 'c@example.com'`))[0]!.n, 1, 'anon added an account');
   });
 });
+
+// A login check or a password change that finds the account by e-mail AND by its password
+// (`encrypted_password = crypt(p_password, encrypted_password)`) does not tell an address with an
+// account from one without: a wrong address and a wrong password both give false. It was said to
+// let any caller "learn which have an account (account enumeration)", and the change to "change
+// other users' accounts" (cal183, coinhub's update_password); what it gives any caller is a
+// password-guessing oracle outside Supabase Auth's sign-in and its rate limit.
+test("err (message): a definer looking accounts up by e-mail and password (crypt() against encrypted_password) is a password-guessing oracle, not account enumeration; a change needing the password changes only accounts whose password the caller knows or guesses; a lookup by e-mail alone before the password test still enumerates; PGlite: anon gets false for an unknown address and for a wrong password alike, true for the right one, and changes B's password only with it", async () => {
+  const sql = `CREATE FUNCTION public.verify_login(p_email text, p_password text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, extensions, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM auth.users WHERE email = p_email AND encrypted_password = crypt(p_password, encrypted_password));
+END;
+$$;
+CREATE FUNCTION public.update_password(p_email text, p_old text, p_new text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, extensions, pg_temp AS $$
+BEGIN
+  UPDATE auth.users SET encrypted_password = crypt(p_new, encrypted_password)
+   WHERE email = p_email AND encrypted_password = crypt(p_old, encrypted_password);
+  RETURN FOUND;
+END;
+$$;
+CREATE FUNCTION public.login_status(p_email text, p_password text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, extensions, pg_temp AS $$
+DECLARE h text;
+BEGIN
+  SELECT encrypted_password INTO h FROM auth.users WHERE email = p_email;
+  IF h IS NULL THEN RETURN 'no account'; END IF;
+  RETURN CASE WHEN h = crypt(p_password, h) THEN 'ok' ELSE 'wrong password' END;
+END;
+$$;
+`;
+  const file = 'supabase/migrations/20240101000000_login.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 3);
+  const [login, change, status] = mine.map((f) => f.message);
+  assert.match(login!, /tells whether an account of auth\.users has the e-mail address and the password it is passed: .*A wrong address and a wrong password both find no account, so it does not tell which e-mail addresses have one; but any caller can try passwords for any e-mail address through it \(password guessing\), outside Supabase Auth's sign-in and the rate limit per IP address Supabase Auth puts on sign-ins\. Sign users in with Supabase Auth/);
+  assert.doesNotMatch(login!, /enumeration|learn which have an account/);
+  assert.match(change!, /changes rows of auth\.users, .*only the password limits it: it changes an account only where the password it is passed matches the account's hash \(crypt\(\)\), so any caller can try passwords for any account through it \(password guessing\).*and change the account once one matches\./);
+  assert.doesNotMatch(change!, /change other users' accounts/);
+  assert.match(status!, /tells whether rows of auth\.users match its arguments \(it returns none of their columns\).*learn whether an account exists for any value it passes .*account enumeration/);
+  assert.doesNotMatch(status!, /returns data|encrypted_password/);
+  await inRollback(await getDb(), async (q) => {
+    // (pgcrypto's crypt(), as Supabase installs it in schema extensions: a stand-in of the same
+    // signature that, like bcrypt's, gives the stored hash back for the right password only)
+    await q(`CREATE SCHEMA IF NOT EXISTS extensions;
+             CREATE FUNCTION extensions.crypt(text, text) RETURNS text LANGUAGE sql AS $f$ SELECT 'bf$' || md5($1) $f$;
+             GRANT USAGE ON SCHEMA extensions TO PUBLIC`);
+    await migrate(q, ws);
+    await q(`ALTER TABLE auth.users ADD COLUMN encrypted_password text;
+             UPDATE auth.users SET encrypted_password = 'bf$' || md5('right')`);
+    await q('SET ROLE anon');
+    const ask = async (e: string, p: string) => (await q(`SELECT public.verify_login('${e}', '${p}') AS r`))[0]!.r;
+    assert.equal(await ask('nobody@example.com', 'guess'), false, 'no account');
+    assert.equal(await ask('a@example.com', 'guess'), false, 'an account, a wrong password: the same answer');
+    assert.equal(await ask('a@example.com', 'right'), true, 'the right password');
+    const status = async (e: string) => (await q(`SELECT public.login_status('${e}', 'guess') AS r`))[0]!.r;
+    assert.notEqual(await status('nobody@example.com'), await status('a@example.com'), 'login_status tells them apart');
+    assert.equal((await q(`SELECT public.update_password('b@example.com', 'guess', 'mine') AS r`))[0]!.r, false);
+    assert.equal((await q(`SELECT public.update_password('b@example.com', 'right', 'mine') AS r`))[0]!.r, true);
+    await q('RESET ROLE');
+    const rows = await q(`SELECT email, encrypted_password = 'bf$' || md5('mine') AS changed FROM auth.users ORDER BY email`);
+    assert.deepEqual(rows.map((r) => [r.email, r.changed]), [['a@example.com', false], ['b@example.com', true]]);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT email FROM auth.users'), '42501');
+  });
+});

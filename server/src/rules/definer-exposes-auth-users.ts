@@ -84,6 +84,35 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
 }
 
 /**
+ * Whether `node` may give the value of one of `vars` (not only a yes/no about it): it names one
+ * outside the operands of a comparison (`h = crypt(p_password, h)`, `v IS NULL`, `v LIKE …`, IN,
+ * BETWEEN, IS DISTINCT FROM) and the tests of a CASE (`CASE WHEN h = … THEN 'ok' ELSE 'wrong' END`
+ * gives one of its constants). A login check comparing the hash it read with crypt() of the
+ * password returns whether they match, never the hash.
+ */
+function passesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
+  let hit = false;
+  const visit = (n: unknown): void =>
+    walk(n, (k, v) => {
+      if (hit) return false;
+      if (k === 'A_Expr' && (v.kind !== 'AEXPR_OP' || COMPARISONS.has(String(sval(v.name?.[v.name.length - 1]))))) return false;
+      if (k === 'NullTest' || k === 'BooleanTest') return false;
+      if (k === 'CaseExpr') {
+        for (const w of v.args ?? []) visit(w?.CaseWhen?.result);
+        visit(v.defresult);
+        return false;
+      }
+      if (k === 'ColumnRef') {
+        const first = sval(v.fields?.[0]);
+        if (typeof first === 'string' && vars.has(first.toLowerCase())) hit = true;
+      }
+    });
+  visit(node);
+  return hit;
+}
+const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '~~', '~~*', '!~~', '!~~*', '~', '~*', '!~', '!~*']);
+
+/**
  * Whether a PL/pgSQL body asks how many rows its statements touched (FOUND, GET DIAGNOSTICS): a write's effect then reaches what it does next.
  * With `after` (a statement of the body and the model), whether it may ask that of this statement: FOUND
  * and GET DIAGNOSTICS tell of the last statement run before them, so a check written before the write
@@ -213,6 +242,12 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?
     if (onlyChoosesWrites(model, f, s)) continue;
     // (a query that returns none of them, only rows they select: `RETURN QUERY SELECT m.status …
     // WHERE m.user_id = v_id` tells which rows match, not the value: paynless' check_user_membership)
+    // (nor an IF's test or a result that only compares them — `IF h = crypt(p_password, h) THEN`,
+    // `RETURN CASE WHEN h = crypt(…) THEN 'ok' ELSE 'wrong password' END`: whether they match)
+    if (s.kind === 'SelectStmt' && s.node?.targetList && !s.node.fromClause && (s.armCond || !passesVariable(s.node.targetList, tainted))) {
+      match = true;
+      continue;
+    }
     if (s.kind === 'SelectStmt' && s.node?.targetList && !namesVariable(s.node.targetList, tainted)) {
       match = true;
       continue;
@@ -618,6 +653,67 @@ function lookupByGuessable(f: Func, s: Statement): { cols: string[]; params: str
 }
 
 /**
+ * Whether a statement of the body finds or changes rows of auth.users only where their password is
+ * the one an argument holds: its WHERE (a conjunct of it) is `encrypted_password =
+ * crypt(<argument>, encrypted_password)`, pgcrypto's check of a password against its bcrypt hash,
+ * either way round (coinhub's update_password, a login check's `verify_login(p_email, p_password)`).
+ * Such a lookup does not tell an address with an account from one without (both give nothing for a
+ * wrong password): it tells whether a password is right.
+ */
+function checksPassword(f: Func, s: Statement): boolean {
+  const n = s.node as Node | undefined;
+  if (!n) return false;
+  const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
+  const isHash = (x: Node): boolean => {
+    const fields: Node[] | undefined = x?.ColumnRef?.fields;
+    return !!fields && sval(fields[fields.length - 1]) === 'encrypted_password';
+  };
+  const namesArgument = (x: Node): boolean => {
+    let hit = false;
+    walk(x, (k, v) => {
+      if (k === 'ParamRef') hit = true;
+      else if (k === 'ColumnRef') {
+        const fields: Node[] = v.fields ?? [];
+        const last = sval(fields[fields.length - 1]);
+        if (typeof last === 'string' && params.has(last) && (fields.length === 1 || sval(fields[0]) === f.name.toLowerCase())) hit = true;
+      }
+    });
+    return hit;
+  };
+  const isCheck = (c: Node): boolean => {
+    const e = c?.A_Expr;
+    if (!e || e.kind !== 'AEXPR_OP' || sval(e.name?.[e.name.length - 1]) !== '=') return false;
+    for (const [col, call] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
+      const fc = call?.FuncCall;
+      if (!isHash(col) || !fc || sval(fc.funcname?.[fc.funcname.length - 1]) !== 'crypt' || fc.args?.length !== 2) continue;
+      if (isHash(fc.args[1]) && namesArgument(fc.args[0])) return true;
+    }
+    return false;
+  };
+  // (a conjunct of the WHERE: a check under an OR does not bind every row found)
+  const conjuncts = (w: Node): Node[] => (w?.BoolExpr?.boolop === 'AND_EXPR' ? (w.BoolExpr.args as Node[]).flatMap(conjuncts) : [w]);
+  const readsUsers = (from: Node): boolean => {
+    let hit = false;
+    walk(from, (k, v) => {
+      if (k === 'SubLink' || k === 'RangeSubselect') return false;
+      if (k === 'RangeVar' && v.schemaname === 'auth' && v.relname === 'users') hit = true;
+    });
+    return hit;
+  };
+  // (the query levels reading auth.users, as lookupByGuessable takes them; an UPDATE or DELETE of it)
+  const levels: Node[] = [];
+  if (s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') {
+    if (n.relation?.schemaname === 'auth' && n.relation?.relname === 'users') levels.push(n);
+  } else if (s.kind === 'SelectStmt') {
+    if (readsUsers(n.fromClause)) levels.push(n);
+    walk(n, (k, v) => {
+      if ((k === 'SelectStmt' || k === 'larg' || k === 'rarg') && readsUsers(v?.fromClause)) levels.push(v);
+    });
+  }
+  return levels.length !== 0 && levels.every((l) => l.whereClause !== undefined && conjuncts(l.whereClause).some(isCheck));
+}
+
+/**
  * Whether what a statement of the body finds decides what the caller gets: in a LANGUAGE sql body,
  * the last statement (whose result the function returns); in PL/pgSQL, a RETURN's value, an IF
  * whose branches return, raise or set a returned variable (or OUT parameter), or a `SELECT … INTO`
@@ -669,18 +765,20 @@ function decidesResult(f: Func, s: Statement): boolean {
  * returns `exists (select 1 from auth.users where lower(email) = lower(p_email))`: on PGlite anon
  * gets true for a registered address and false for another, and 42501 from auth.users itself.
  */
-function existenceOracle(f: Func): { cols: string[]; params: string[] } | undefined {
+function existenceOracle(f: Func): { cols: string[]; params: string[]; password: boolean } | undefined {
   const body = f.body;
   if (!body || body.lexical || body.errors.length || f.returnType === 'void' || returnsRowData(f) || inputParams(f).length === 0) return undefined;
   const cols = new Set<string>();
   const params = new Set<string>();
+  let password = true;
   for (const s of body.statements) {
     const hit = lookupByGuessable(f, s);
     if (!hit || !decidesResult(f, s)) continue;
     hit.cols.forEach((x) => cols.add(x));
     hit.params.forEach((x) => params.add(x));
+    if (!checksPassword(f, s)) password = false;
   }
-  return cols.size ? { cols: [...cols], params: [...params] } : undefined;
+  return cols.size ? { cols: [...cols], params: [...params], password } : undefined;
 }
 
 /**
@@ -702,6 +800,25 @@ function insertsOnlyUsers(f: Func): boolean {
     inserts++;
   }
   return inserts > 0;
+}
+
+/**
+ * Whether every statement of f's body that writes auth.users is an UPDATE or DELETE of the rows
+ * whose password an argument holds (checksPassword): a caller changes only an account whose
+ * password it knows, or guesses.
+ */
+function writesNeedPassword(f: Func): boolean {
+  let writes = 0;
+  for (const st of f.body?.statements ?? []) {
+    const n = st.node as Node | undefined;
+    if (!n) continue;
+    if (dmlTargetsIn(n).some((r) => r?.relname === 'users')) return false;
+    const dml = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt';
+    if (!dml || n.relation?.relname !== 'users') continue;
+    if (!checksPassword(f, st)) return false;
+    writes++;
+  }
+  return writes > 0 && f.truncations.length === 0;
 }
 
 /**
@@ -803,6 +920,20 @@ export const definerExposesAuthUsers = defineRule({
               : addsOnly
                 ? 'create accounts in auth.users with the values it passes (an e-mail address no account has yet, for one; it changes no existing account)'
                 : "change other users' accounts";
+      // (it changes only accounts whose password it is passed: a password check, coinhub's update_password)
+      if (writes && !addsOnly && !reads && copies.length === 0 && !fixed && writesNeedPassword(f)) {
+        report({
+          ...f.nameLoc,
+          message:
+            `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
+            callerText(recorded, signIn, ownerRoleNote(model, f)) +
+            `it runs with the privileges of ${ownerText}, and only the password limits it: it changes an account only where the password it is passed matches the account's hash (crypt()), ` +
+            `so any${signIn ? ' signed-in' : ''} caller can try passwords for any account through it (password guessing), outside Supabase Auth's sign-in and the rate limit per IP address Supabase Auth puts on sign-ins, and change the account once one matches. ` +
+            "Change passwords through Supabase Auth (updateUser, for the signed-in user's own account), or check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role.",
+          fixes: [revokeFix(model, f, callers)],
+        });
+        continue;
+      }
       report({
         ...f.nameLoc,
         message:
@@ -834,6 +965,20 @@ export const definerExposesAuthUsers = defineRule({
       const returned = record ? 'only yes/no values or numbers' : `${/^[aeiou]/.test(f.returnType) ? 'an' : 'a'} ${f.returnType}`;
       const answer = NUMBER_TYPES.has(f.returnType) || record ? `whether, or how many, accounts of auth.users match ${argText}` : `whether an account of auth.users matches ${argText}`;
       const users = authUsersText(model);
+      // (every lookup also checks a password the caller passes: a wrong address and a wrong password both find nothing)
+      if (oracle.password) {
+        report({
+          ...f.nameLoc,
+          message:
+            `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and tells whether an account of auth.users has the ${things.map((t) => t[0]).join(' or ')} and the password it is passed: it returns ${returned}, none of the account's columns, but it reads auth.users, ${users}${users.endsWith('no privilege') ? ' (a SELECT on it fails with 42501)' : ''}, and never ${looked ? 'checks' : 'looks at'} who is calling ` +
+            callerText(recorded, signIn, ownerRoleNote(model, f)) +
+            `it runs with the privileges of ${ownerOf(f)} and checks the password against the account's hash (crypt()). A wrong address and a wrong password both find no account, so it does not tell which ${things.map((t) => t[1]).join(' or ')} have one; ` +
+            `but any${signIn ? ' signed-in' : ''} caller can try passwords for any ${things.map((t) => t[0]).join(' or ')} through it (password guessing), outside Supabase Auth's sign-in and the rate limit per IP address Supabase Auth puts on sign-ins. ` +
+            `Sign users in with Supabase Auth (signInWithPassword) instead, or revoke EXECUTE from these roles and call it with the service role from your server.`,
+          fixes: [revokeFix(model, f, callers)],
+        });
+        continue;
+      }
       report({
         ...f.nameLoc,
         message:
