@@ -1058,3 +1058,47 @@ CREATE POLICY tenant_isolation_users ON users USING (tenant_id = nullif(current_
     });
   }
 });
+
+// cal183: a CREATE POLICY PostgreSQL rejects that a later migration drops (DROP POLICY IF EXISTS)
+// and writes again, fixed, was not reported: the model keeps no policy a DROP POLICY removed, so
+// nothing held the first statement's failure. The first migration still fails there.
+test("err: a rejected CREATE POLICY that a later migration drops (DROP POLICY IF EXISTS) and writes again is reported where it fails, as one the later CREATE POLICY replaces is; dropped and not written again: reported too; PGlite: the first file fails with 42703, the second runs", async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20240101000000_notes.sql',
+      text: `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON public.notes FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+`,
+    },
+    {
+      file: 'supabase/migrations/20240102000000_fix.sql',
+      text: `DROP POLICY IF EXISTS notes_owner ON public.notes;
+CREATE POLICY notes_owner ON public.notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+`,
+    },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, files[0]!.file);
+  assert.equal(textAt(ws, mine[0]!), 'user_id');
+  assert.match(mine[0]!.message, /42703 column "user_id" does not exist, so the policy is never created/);
+  // only dropped: the same
+  const dropped = [files[0]!, { ...files[1]!, text: 'DROP POLICY IF EXISTS notes_owner ON public.notes;\n' }];
+  assert.equal(lintFiles(dropped, ID).mine.length, 1);
+  // a table made again after the policy (DROP TABLE, CREATE TABLE, with user_id): the dropped
+  // policy was of the old one, whose columns the model no longer holds; not judged by the new one's
+  const remade = [files[0]!, { ...files[1]!, text: 'DROP POLICY IF EXISTS notes_owner ON public.notes;\nDROP TABLE public.notes;\nCREATE TABLE public.notes (id bigint PRIMARY KEY, user_id uuid);\n' }];
+  assert.deepEqual(lintFiles(remade, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42703', '42P01'], 'the first file fails; run after it the second finds no table (a migration tool stops at the first)');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const first = await runEachStatement(q, files[0]!.text);
+    assert.deepEqual(first.map((e) => [e.code, e.message]), [['42703', 'column "user_id" does not exist']]);
+    assert.deepEqual(await runEachStatement(q, files[1]!.text), [], 'psql going on: the second file runs');
+    assert.deepEqual(await policies(q), ['notes_owner']);
+  });
+});

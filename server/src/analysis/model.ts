@@ -108,7 +108,8 @@ export interface TableRecreation {
 /** A CREATE POLICY (`by`) of a name its table already had a policy of (`replaced`, as it was then). */
 export interface PolicyReplacement {
   replaced: Policy;
-  by: Policy;
+  /** the CREATE POLICY of the same name that replaced it; undefined: a DROP POLICY removed it */
+  by: Policy | undefined;
 }
 
 export interface Index {
@@ -358,7 +359,8 @@ export interface Model {
    * Each CREATE POLICY of a name its table already had a policy of, in replay order: the model
    * keeps the new policy (what the statement means once the old one is dropped first), where
    * PostgreSQL rejects the statement with 42710 unless something the migrations do not show
-   * dropped the old one (policy-already-exists tells which).
+   * dropped the old one (policy-already-exists tells which). And each policy a DROP POLICY
+   * removed (`by` undefined).
    */
   replacedPolicies: PolicyReplacement[];
   /**
@@ -5691,11 +5693,15 @@ class Replay {
           const t = this.tables.get(tk);
           if (t && t.policies.some((p) => p.name === pname)) {
             const owned = this.ownTable(t);
+            // (recorded: PostgreSQL may have rejected its CREATE POLICY, which the model does not
+            // tell once it is gone — rejected.ts rejectedWithReplaced)
+            for (const p of owned.policies) if (p.name === pname) this.replacedPolicies.push({ replaced: p, by: undefined });
             owned.policies = owned.policies.filter((p) => p.name !== pname);
           }
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) {
             if (orphans[i]!.table === tk && orphans[i]!.name === pname) {
+              this.replacedPolicies.push({ replaced: orphans[i]!, by: undefined });
               orphans.splice(i, 1);
               this.orphansReplaced++; // (a record only appends: see orphansReplaced)
             }

@@ -14,7 +14,7 @@ import { clauseStatements, createdAsTable, createsReferencingLater, foundMissing
 import { sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { doBlockAround } from './parse.js';
-import { fileByName, memoModel } from './policy-exprs.js';
+import { fileByName, memoModel, orderOf } from './policy-exprs.js';
 import type { Loc, ParsedFile, Statement } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
@@ -532,8 +532,23 @@ export function rejectedWithReplaced(model: Model): readonly RejectedPolicy[] {
     const out: RejectedPolicy[] = [...rejectedPolicies(m)];
     for (const { replaced, by } of m.replacedPolicies) {
       if (replaced.stmt.kind !== 'CreatePolicyStmt' || replaced.stmt.origin !== 'file') continue;
+      let later = by;
+      if (!later) {
+        // (one a DROP POLICY removed — `DROP POLICY IF EXISTS` before it is written again, fixed:
+        // the first CREATE POLICY still failed where it stands. Only on a table the migrations still
+        // hold under that name, or one of the platform's, as its verdict reads them; `later` the
+        // policy of its name written after it, if any)
+        const t = m.tables.get(replaced.table);
+        if (t) {
+          if (orderOf(m, t.created) > orderOf(m, replaced.created)) continue;
+          later = t.policies.find((q) => q.name === replaced.name);
+        } else {
+          if (!PLATFORM_SCHEMAS.has(replaced.table.slice(0, replaced.table.indexOf('.')))) continue;
+          later = m.policies.find((q) => q.table === replaced.table && q.name === replaced.name);
+        }
+      }
       const r = rejectionOf(m, replaced);
-      if (r) out.push([replaced, r, by]);
+      if (r) out.push([replaced, r, later]);
     }
     return out;
   });

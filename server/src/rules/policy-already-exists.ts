@@ -207,8 +207,10 @@ function failures(model: Model): { creates: readonly FailingCreate[]; files: Rea
 function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCreate[] {
   const out: FailingCreate[] = [];
   const doubtful = mayFailUnseen(m);
-  const earlier = new Map(m.replacedPolicies.map((x) => [x.by, x.replaced]));
+  const earlier = new Map<Policy, Policy>();
+  for (const x of m.replacedPolicies) if (x.by) earlier.set(x.by, x.replaced);
   for (const { replaced, by } of m.replacedPolicies) {
+    if (!by) continue; // (a DROP POLICY's)
     // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
     // file in one transaction, as the Supabase CLI does (pkg/migration/file.go: a file's
     // statements are one pgconn batch, "implicitly transactional") and most tools: a policy made
