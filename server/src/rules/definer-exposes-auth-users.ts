@@ -789,17 +789,26 @@ function existenceOracle(f: Func): { cols: string[]; params: string[]; password:
  */
 function insertsOnlyUsers(f: Func): boolean {
   if (f.truncations.some((t) => t.keys.some((k) => k === 'auth.users' || k.endsWith('.users')))) return false;
-  let inserts = 0;
+  return everyUsersWrite(f, (st) => st.kind === 'InsertStmt' && st.node.onConflictClause?.action !== 'ONCONFLICT_UPDATE');
+}
+
+/**
+ * Whether f's body writes a relation named users (auth.users, or one a search_path may resolve to
+ * it) in at least one statement, each an INSERT, UPDATE, DELETE or MERGE of it that `ok` takes, and
+ * none in a data-modifying WITH.
+ */
+function everyUsersWrite(f: Func, ok: (st: Statement) => boolean): boolean {
+  let writes = 0;
   for (const st of f.body?.statements ?? []) {
     const n = st.node as Node | undefined;
     if (!n) continue;
     if (dmlTargetsIn(n).some((r) => r?.relname === 'users')) return false;
     const dml = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt';
     if (!dml || n.relation?.relname !== 'users') continue;
-    if (st.kind !== 'InsertStmt' || n.onConflictClause?.action === 'ONCONFLICT_UPDATE') return false;
-    inserts++;
+    if (!ok(st)) return false;
+    writes++;
   }
-  return inserts > 0;
+  return writes > 0;
 }
 
 /**
@@ -808,17 +817,7 @@ function insertsOnlyUsers(f: Func): boolean {
  * password it knows, or guesses.
  */
 function writesNeedPassword(f: Func): boolean {
-  let writes = 0;
-  for (const st of f.body?.statements ?? []) {
-    const n = st.node as Node | undefined;
-    if (!n) continue;
-    if (dmlTargetsIn(n).some((r) => r?.relname === 'users')) return false;
-    const dml = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt';
-    if (!dml || n.relation?.relname !== 'users') continue;
-    if (!checksPassword(f, st)) return false;
-    writes++;
-  }
-  return writes > 0 && f.truncations.length === 0;
+  return f.truncations.length === 0 && everyUsersWrite(f, (st) => checksPassword(f, st));
 }
 
 /**
