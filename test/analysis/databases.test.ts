@@ -9,6 +9,7 @@ import { mergeConfig, parseConfigText } from '../../server/src/analysis/config.j
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { lintTexts, Workspace } from '../../server/src/engine/workspace.js';
 import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 before(async () => {
   await initParser();
@@ -165,6 +166,58 @@ grant all on all tables in schema search to anon, authenticated;
   ws.removeFile('supabase/policies/permissions.sql');
   ws.setFile('supabase/migrations/20240102000000_revoke.sql', 'revoke usage on schema search from anon, authenticated;\nrevoke all on all tables in schema search from anon, authenticated;\n');
   assert.ok(ws.lint().byFile.get('supabase/migrations/20240101000000_init.sql')!.some((x) => x.rule === 'trigger-write-denied'));
+});
+
+// Calibration (cal184, rjsanjaymandal/lovabel-money-flow): Lovable keeps the app's Supabase client in
+// src/integrations/supabase/ (client.ts, types.ts), and the project kept a hand-run uno_schema.sql there. That
+// folder is no Supabase project (no migrations/): the CLI never reads it, yet being named supabase it was neither
+// a script beside the project nor a project's stray file, and it was replayed first, before every migration —
+// verify then said the migration making uno_rooms fails with 42P07, which `supabase db reset` never does.
+test("ok: a folder merely named supabase (Lovable's src/integrations/supabase/) beside a Supabase project is judged as a script outside it: not replayed; a project's schemas/ and seeds stay", async () => {
+  assert.deepEqual(
+    groups([
+      'create_budgets_table.sql',
+      'src/integrations/supabase/uno_schema.sql',
+      'supabase/migrations/20251206174156_uno.sql',
+    ]),
+    [
+      'one:=supabase/migrations/20251206174156_uno.sql',
+      'unapplied:files the Supabase CLI does not apply=create_budgets_table.sql,src/integrations/supabase/uno_schema.sql',
+    ],
+  );
+  // (another project's declarative schema and seeds, in a supabase/ folder without migrations/, stay as before: a database of their own)
+  assert.deepEqual(groups(['apps/api/supabase/migrations/20240101000000_init.sql', 'apps/web/supabase/schemas/01_tables.sql', 'apps/web/supabase/seed.sql']), [
+    'sequence:apps/api/supabase=apps/api/supabase/migrations/20240101000000_init.sql',
+    'sequence:apps/web/supabase=apps/web/supabase/schemas/01_tables.sql,apps/web/supabase/seed.sql',
+  ]);
+  const ws = new Workspace();
+  const script = `create table public.uno_rooms (id uuid primary key, code text not null);
+alter table public.uno_rooms enable row level security;
+create policy "Enable all access for authenticated users" on public.uno_rooms for all to authenticated using ((select auth.uid()) is not null);
+`;
+  const migration = `create table public.uno_rooms (id uuid primary key, code text not null);
+alter table public.uno_rooms enable row level security;
+create policy "Enable all access for authenticated users" on public.uno_rooms for all to authenticated using ((select auth.uid()) is not null);
+`;
+  ws.setFile('create_budgets_table.sql', 'create table public.budgets (id uuid primary key);\n');
+  ws.setFile('src/integrations/supabase/uno_schema.sql', script);
+  ws.setFile('supabase/migrations/20251206174156_uno.sql', migration);
+  assert.equal(
+    describeDatabases(ws.databases()),
+    'one database: the migrations (1 file); 2 files that the Supabase CLI does not apply (scripts outside supabase/ and any migrations folder): checked for syntax only, not replayed',
+  );
+  // PostgreSQL: replayed first, the script makes the migration's CREATE TABLE fail (what verify reported); the migration alone runs
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.equal((await tryQuery(q, script)).ok, true);
+    const r = await tryQuery(q, migration);
+    assert.equal(r.ok ? '' : r.error.code, '42P07');
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.equal((await tryQuery(q, migration)).ok, true);
+  });
 });
 
 test('ok: a sequence folder inside another, or at the root: no certain split, one database', () => {

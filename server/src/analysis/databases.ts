@@ -102,17 +102,28 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
     if (m) projects.add(m[1]!);
   }
   if (projects.size === 0) return out;
+  // (a folder named supabase that is no Supabase project — no migrations/ of its own — is not one the CLI
+  // reads: Lovable's src/integrations/supabase/, which holds the app's client.ts and types.ts, beside which
+  // rjsanjaymandal/lovabel-money-flow kept uno_schema.sql, a script run by hand; taken for a project's
+  // folder, it was neither such a script nor a stray file of a project, and was replayed first, before
+  // every migration: a migration's CREATE TABLE uno_rooms then failed in verify with 42P07. Its files are
+  // judged as those outside every supabase/ folder, but what a project's folder holds, a declarative schema's
+  // schemas/, seeds, tests, which stay as before.)
+  const inProject = (p: string): RegExpExecArray | null => {
+    const m = IN_SUPABASE.exec(p);
+    return m && (projects.has(m[1]!) || APPLIED_IN_SUPABASE.test(p.slice(m[1]!.length + 1))) ? m : null;
+  };
   // (the folders that start a numbered migration sequence of their own: another database's files, which bySequence splits off)
   const found = new Set<string>();
   for (const p of paths) {
-    const folder = p === undefined || IN_SUPABASE.test(p) ? undefined : sequenceFolder(p);
+    const folder = p === undefined || inProject(p) ? undefined : sequenceFolder(p);
     if (folder !== undefined) found.add(folder);
   }
   const sequences = [...found];
-  const unversioned = unversionedMigrationFolders(paths);
+  const unversioned = unversionedMigrationFolders(paths, inProject);
   paths.forEach((p, i) => {
     if (p === undefined) return;
-    const m = IN_SUPABASE.exec(p);
+    const m = inProject(p);
     if (!m) {
       // (beside a Supabase project, a file outside every supabase/ folder and every other migration
       // sequence: a script run by hand in the SQL editor, if ever, at a time its path does not tell
@@ -141,10 +152,10 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
  * a set of scripts named by what they do, which no migration tool orders. (sqitch's `deploy/` is
  * ordered by its plan, liquibase's changelogs by their master file: not these.)
  */
-function unversionedMigrationFolders(paths: ReadonlyArray<string | undefined>): Set<string> {
+function unversionedMigrationFolders(paths: ReadonlyArray<string | undefined>, inProject: (p: string) => unknown): Set<string> {
   const versioned = new Map<string, boolean>();
   for (const p of paths) {
-    if (p === undefined || IN_SUPABASE.test(p)) continue;
+    if (p === undefined || inProject(p)) continue;
     const folder = migrationFolderOf(p);
     if (folder === undefined) continue;
     versioned.set(folder, (versioned.get(folder) ?? false) || VERSIONED.test(p.slice(folder.length)));
@@ -441,15 +452,30 @@ export function describeDatabases(dbs: readonly Database[]): string {
   const list = replayed.map((d) => `${d.name || 'the migrations'} (${counted(d.files.length, 'file')})`).join(', ');
   const head = replayed.length > 1 ? `${replayed.length} databases, each replayed on its own: ${list}` : replayed.length ? `one database: ${list}` : 'no database';
   if (!unapplied.length) return head;
-  const files = unapplied.flatMap((d) => d.files);
-  const inside = files.filter((f) => IN_SUPABASE.test(f.replace(/\\/g, '/'))).length;
+  return `${head}; ${unappliedWhere(dbs)}: checked for syntax only, not replayed`;
+}
+
+/**
+ * The files of `dbs` that the Supabase CLI does not apply, counted, and where they are: in a Supabase
+ * project's folder (a `supabase/` holding `migrations/`), or outside every such folder — a folder merely
+ * named supabase that is no project (Lovable's `src/integrations/supabase/`) is outside, as
+ * unappliedSupabaseFiles judges it. (describeDatabases; verify's note of the files it does not run)
+ */
+export function unappliedWhere(dbs: readonly Database[]): string {
+  const slashed = (f: string) => f.replace(/\\/g, '/');
+  const files = dbs.flatMap((d) => (d.kind === 'unapplied' ? d.files : []));
+  const projects = new Set(dbs.flatMap((d) => d.files.flatMap((f) => SUPABASE_MIGRATION_FILE.exec(slashed(f))?.[1] ?? [])));
+  const inside = files.filter((f) => {
+    const m = IN_SUPABASE.exec(slashed(f));
+    return !!m && projects.has(m[1]!);
+  }).length;
   const where =
     inside === files.length
       ? 'under supabase/ that the Supabase CLI does not apply (not migrations, listed schemas, seeds or tests)'
       : inside === 0
         ? 'that the Supabase CLI does not apply (scripts outside supabase/ and any migrations folder)'
         : `that the Supabase CLI does not apply (${inside} under supabase/: not migrations, listed schemas, seeds or tests; ${files.length - inside} outside supabase/ and any migrations folder)`;
-  return `${head}; ${counted(files.length, 'file')} ${where}: checked for syntax only, not replayed`;
+  return `${counted(files.length, 'file')} ${where}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
-import { describeDatabases, type Database } from '../analysis/databases.js';
+import { describeDatabases, unappliedWhere, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason, sessionStartPaths } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
@@ -217,7 +217,9 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   if (runs.length === 1) {
     const only = runs[0]!.run;
     if (format === 'json') return { text: JSON.stringify(notRun.length ? { ...only.json, notApplied: notRun } : only.json, null, 2), exitCode: only.exitCode };
-    const note = notRun.length ? `not run: ${counted(notRun.length, 'file')} under supabase/ that the Supabase CLI does not apply (${notRun.slice(0, 3).join(', ')}${notRun.length > 3 ? ', …' : ''})\n` : '';
+    // (where they are as the lint's summary says it: rjsanjaymandal/lovabel-money-flow's create_budgets_table.sql, at the
+    // root, was said to be "under supabase/")
+    const note = notRun.length ? `not run: ${unappliedWhere(dbs)} (${notRun.slice(0, 3).join(', ')}${notRun.length > 3 ? ', …' : ''})\n` : '';
     return { text: note + only.text, exitCode: only.exitCode };
   }
   const exitCode = Math.max(...runs.map((r) => r.run.exitCode));
