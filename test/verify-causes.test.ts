@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { initParser, parseFile } from '../server/src/analysis/parse.js';
 import { causes, rootsOf } from '../server/src/verify/causes.js';
+import { rollbackSections } from '../server/src/analysis/model.js';
 import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
 
 const CACHE_DIR = join(__dirname, '..', '.cache');
@@ -80,4 +81,27 @@ test('err: errors on what a failed CREATE EXTENSION makes follow from it; anothe
     { kind: 'later', missing: { kind: 'relation', name: 'vehicles_later' }, file: 'migrations/002_columns.sql', offset: FILES[1]!.text.indexOf('CREATE TABLE vehicles_later') },
   ]);
   assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0, 5, 5, 7, 5, 9]);
+});
+
+// Calibration (cal184, DSciAILab/TatamiPro_V3): its early migrations were moved into supabase/migrations/legacy/, which
+// the Supabase CLI never applies and neither the lint nor verify replays; the policies left in supabase/migrations/
+// fail on tables only a legacy file makes, and verify said each was "made later, at supabase/migrations/legacy/0005_…".
+test('err: what only a statement the replay does not run makes (a file in a folder inside supabase/migrations/) is made by nothing it runs: never, with where it is written', async () => {
+  const files: VerifyFile[] = [
+    { file: 'supabase/migrations/0013_policy.sql', text: 'CREATE POLICY athletes_read ON public.athletes FOR SELECT USING (true);\n' },
+    { file: 'supabase/migrations/legacy/0005_tables.sql', text: '-- the first tables\nCREATE TABLE public.athletes (id int PRIMARY KEY);\n' },
+  ];
+  // PostgreSQL (PGlite), as verify replays them: the legacy file is not run, so the policy fails and nothing makes the table
+  const r = await verify(files, { cacheDir: CACHE_DIR, probes: [] });
+  assert.deepEqual(r.statementErrors.map((e) => `${e.file} ${e.code} ${e.message}`), ['supabase/migrations/0013_policy.sql 42P01 relation "public.athletes" does not exist']);
+  const parsed = files.map((f) => parseFile(f.file, f.text));
+  const made = { kind: 'relation', name: 'public.athletes' } as const;
+  // with the parts not run (model.ts rollbackSections: the whole legacy file): never, naming where it is written
+  assert.deepEqual(causes(r.statementErrors, parsed.map((p) => ({ file: p.file, statements: p.statements, notRun: rollbackSections(p) }))), [
+    { kind: 'never', missing: made, notRun: { file: 'supabase/migrations/legacy/0005_tables.sql', offset: files[1]!.text.indexOf('CREATE TABLE') } },
+  ]);
+  // (a statement that runs later is still "later")
+  assert.deepEqual(causes(r.statementErrors, parsed.map((p) => ({ file: p.file, statements: p.statements }))), [
+    { kind: 'later', missing: made, file: 'supabase/migrations/legacy/0005_tables.sql', offset: files[1]!.text.indexOf('CREATE TABLE') },
+  ]);
 });

@@ -90,5 +90,10 @@ test('ok: a statement error says why when the other statements tell: an earlier 
   assert.match(msg({ kind: 'follows', missing: { kind: 'relation', name: 'orders' }, follows: { path: '1.sql', line: 1, column: 1 } }), /does not exist\. It follows from an earlier failure, at 1\.sql:1:1: the statement that would have made relation orders \(or what it is renamed from\) failed there\. A migration tool stops/);
   assert.match(msg({ kind: 'never', missing: { kind: 'relation', name: 'orders' } }), /No statement of the project's files makes relation orders \(none creates it, dynamic SQL aside\): the history lacks what makes it/);
   assert.match(msg({ kind: 'later', missing: { kind: 'relation', name: 'orders' }, madeAt: { path: '2.sql', line: 4, column: 1 } }), /relation orders is made later in migration order, at 2\.sql:4:1: this statement runs before it\./);
+  // (made only where the replay runs nothing: a file inside supabase/migrations/, cal184's TatamiPro_V3 legacy/)
+  assert.match(
+    msg({ kind: 'never', missing: { kind: 'relation', name: 'public.athletes' }, notRunAt: { path: 'supabase/migrations/legacy/0005_t.sql', line: 2, column: 1 } }),
+    /relation public\.athletes is made only at supabase\/migrations\/legacy\/0005_t\.sql:2:1, which is not run: a file or section that migrating up never applies, as the lint does not replay it\./,
+  );
   assert.doesNotMatch(msg(undefined), /follows|No statement|later/);
 });

@@ -9,7 +9,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, unappliedWhere, type Database } from '../analysis/databases.js';
 import { asWritten, makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason, sessionStartPaths } from '../analysis/model.js';
+import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason, rollbackSections, sessionStartPaths } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
@@ -136,7 +136,7 @@ function statementErrorLines(
   errors.forEach((_, i) => {
     if (roots[i] !== i) return;
     const c = found[i];
-    if (c?.kind === 'never') {
+    if (c?.kind === 'never' && !c.notRun) {
       const k = `${c.missing.kind} ${c.missing.name}`;
       never.set(k, [...(never.get(k) ?? []), i]);
     } else others.push(i);
@@ -167,7 +167,12 @@ function statementErrorLines(
   for (const i of others) {
     const e = errors[i]!;
     const c = found[i];
-    const later = c?.kind === 'later' ? `${c.missing.kind} ${c.missing.name} is made later, at ${at(c.file, c.offset)}` : '';
+    const later =
+      c?.kind === 'later'
+        ? `${c.missing.kind} ${c.missing.name} is made later, at ${at(c.file, c.offset)}`
+        : c?.kind === 'never' && c.notRun
+          ? `${c.missing.kind} ${c.missing.name} is made only at ${at(c.notRun.file, c.notRun.offset)}, which is not run: a file or section that migrating up never applies, as the lint does not replay it`
+          : '';
     const n = followers.get(i) ?? 0;
     const tail = [later, n ? follow(n, 'it') : ''].filter(Boolean).join('; ');
     lines.push(`${never.size ? '  ' : ''}${at(e.file, e.offset)}  ${e.code} ${e.message}${tail ? `  (${tail})` : ''}`);
@@ -278,7 +283,11 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // (anonymous sessions are looked at where the lint takes anonymous sign-ins to be on)
   const anonymousSignIns = files.length > 0 && anonymousSignInsOn(ws.configOf(files[0]!.file)) !== undefined;
   const replayed = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed, anonymousSignIns });
-  const parsedFiles = files.map((f) => ({ file: f.file, statements: ws.parsed(f.file)?.statements ?? [] }));
+  // (with the parts of each file the replay does not run, as the lint does not replay them: what they would make explains no failure)
+  const parsedFiles = files.map((f) => {
+    const parsed = ws.parsed(f.file);
+    return { file: f.file, statements: parsed?.statements ?? [], notRun: parsed ? rollbackSections(parsed) : [] };
+  });
   // (statements the embedded server cannot run for want of what only the deployment has, a
   // database named as the deployment's: notes, not statement errors)
   const noted = environmentNotes(replayed.statementErrors, parsedFiles);
@@ -313,7 +322,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
       ? { kind: c.kind, missing: c.missing, follows: errorAt(c.follows) }
       : c.kind === 'later'
         ? { kind: c.kind, missing: c.missing, madeAt: { path: c.file, ...where(c.file, c.offset) } }
-        : { kind: c.kind, missing: c.missing };
+        : { kind: c.kind, missing: c.missing, ...(c.notRun ? { notRunAt: { path: c.notRun.file, ...where(c.notRun.file, c.notRun.offset) } } : {}) };
   /** how the engine showed a finding, as the report says it */
   const how = (c: (typeof shown)[number]) =>
     c.statement

@@ -74,6 +74,7 @@ function causeText(c: StatementCause | undefined): string {
   const what = `${c.missing.kind} ${c.missing.name}`;
   if (c.kind === 'follows') return `It follows from an earlier failure, at ${c.follows.path}:${c.follows.line}:${c.follows.column}: the statement that would have made ${what} (or what it is renamed from) failed there. `;
   if (c.kind === 'later') return `${what} is made later in migration order, at ${c.madeAt.path}:${c.madeAt.line}:${c.madeAt.column}: this statement runs before it. `;
+  if (c.notRunAt) return `${what} is made only at ${c.notRunAt.path}:${c.notRunAt.line}:${c.notRunAt.column}, which is not run: a file or section that migrating up never applies, as the lint does not replay it. `;
   return `No statement of the project's files makes ${what} (none creates it, dynamic SQL aside): the history lacks what makes it (an earlier baseline, an ORM's schema push, another service's migrations…). `;
 }
 

@@ -29,7 +29,7 @@ export interface StatementError {
 /** verify/causes.ts's Cause as the CLI's JSON gives it. */
 export type StatementCause =
   | { kind: 'follows'; missing: { kind: string; name: string }; follows: { path: string; line: number; column: number } }
-  | { kind: 'never'; missing: { kind: string; name: string } }
+  | { kind: 'never'; missing: { kind: string; name: string }; notRunAt?: { path: string; line: number; column: number } }
   | { kind: 'later'; missing: { kind: string; name: string }; madeAt: { path: string; line: number; column: number } };
 
 export interface VerifyRun {

@@ -12,8 +12,11 @@ export type MissingKind = 'relation' | 'type' | 'function' | 'schema' | 'column'
 export type Cause =
   /** it uses what an earlier statement would have made, and that statement failed: `errors[follows]` */
   | { kind: 'follows'; follows: number; missing: { kind: MissingKind; name: string } }
-  /** no statement of the files makes what it uses */
-  | { kind: 'never'; missing: { kind: MissingKind; name: string } }
+  /**
+   * no statement of the files that the replay runs makes what it uses; `notRun`: the first that makes it
+   * among those it does not run (a file or section the migration tool never applies: model.ts rollbackSections)
+   */
+  | { kind: 'never'; missing: { kind: MissingKind; name: string }; notRun?: { file: string; offset: number } }
   /** a statement makes it, but only after this one in migration order */
   | { kind: 'later'; missing: { kind: MissingKind; name: string }; file: string; offset: number };
 
@@ -203,16 +206,24 @@ function madeOne(s: Statement): Made | undefined {
  * A name made before it by a statement that succeeded explains nothing (dropped since, another
  * schema, other argument types): no cause.
  */
-export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<{ file: string; statements: readonly Statement[] }>): Array<Cause | undefined> {
+export function causes(
+  errors: readonly FailedStatement[],
+  files: ReadonlyArray<{ file: string; statements: readonly Statement[]; notRun?: ReadonlyArray<{ start: number; end: number }> }>,
+): Array<Cause | undefined> {
   const fileIndex = new Map(files.map((f, i) => [f.file, i]));
   const makers = new Map<string, Maker[]>();
+  // (what the statements the replay does not run would make — a file inside supabase/migrations/, which the CLI never
+  // applies, a rollback section: no answer to what a statement ran later makes; DSciAILab/TatamiPro_V3's policies on
+  // public.athletes were said to fail on a table "made later, at supabase/migrations/legacy/0005_…", which nothing runs)
+  const unrunMakers = new Map<string, Maker[]>();
   files.forEach((f, i) => {
     for (const s of f.statements) {
+      const into = f.notRun?.some((r) => r.start <= s.start && s.start < r.end) ? unrunMakers : makers;
       for (const m of madeBy(s)) {
         const key = `${m.kind}:${m.name}`;
-        const list = makers.get(key) ?? [];
+        const list = into.get(key) ?? [];
         list.push({ file: i, start: s.start, end: s.end, schema: m.schema, name: m.name, ...(m.from ? { from: m.from } : {}) });
-        makers.set(key, list);
+        into.set(key, list);
       }
     }
   });
@@ -229,7 +240,7 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
       return (e.offset >= m.start && e.offset <= m.end) || (e.statementStart !== undefined && e.statementEnd !== undefined && e.statementStart <= m.start && m.end <= e.statementEnd);
     });
   const before = (m: Maker, file: number, offset: number) => m.file < file || (m.file === file && m.end < offset);
-  type Found = { kind: 'follows'; follows: number } | { kind: 'never'; name: string } | { kind: 'later'; file: string; offset: number } | undefined;
+  type Found = { kind: 'follows'; follows: number } | { kind: 'never'; name: string; notRun?: { file: string; offset: number } } | { kind: 'later'; file: string; offset: number } | undefined;
   /** what became of `kind name` by (file, offset), for the error `self` */
   const resolve = (kind: MissingKind, name: string, schema: string | undefined, file: number, offset: number, self: number, depth: number): Found => {
     // (a maker naming no schema makes the name in the schema of its search_path, most often the one asked)
@@ -250,7 +261,9 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
       return undefined;
     }
     const next = list.find((m) => !before(m, file, offset) && !(m.file === file && m.start <= offset && offset <= m.end));
-    return next ? { kind: 'later', file: files[next.file]!.file, offset: next.start } : { kind: 'never', name };
+    if (next) return { kind: 'later', file: files[next.file]!.file, offset: next.start };
+    const unrun = (unrunMakers.get(`${kind}:${name}`) ?? []).find((m) => !schema || !m.schema || m.schema === schema);
+    return { kind: 'never', name, ...(unrun ? { notRun: { file: files[unrun.file]!.file, offset: unrun.start } } : {}) };
   };
   /**
    * What became of column `table.column` by (file, offset): as resolve(), and when no statement
@@ -288,7 +301,7 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
       if (r?.kind === 'follows') return { kind: 'follows', follows: r.follows, missing: said };
       // (the table the message or the alias names: what became of its column is told; the statement's own table, only an earlier failure)
       if ((!named && !qualified) || !r) return undefined;
-      return r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said };
+      return r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said, ...(r.notRun ? { notRun: r.notRun } : {}) };
     }
     const missing = missingOf(e.code, e.message);
     if (!missing) return undefined;
@@ -296,7 +309,11 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
     const said = { kind: missing.kind, name: missing.name };
     const r = resolve(missing.kind, bare, missing.schema, file, e.offset, self, 0);
     if (!r) return undefined;
-    return r.kind === 'follows' ? { kind: 'follows', follows: r.follows, missing: said } : r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said };
+    return r.kind === 'follows'
+      ? { kind: 'follows', follows: r.follows, missing: said }
+      : r.kind === 'later'
+        ? { kind: 'later', missing: said, file: r.file, offset: r.offset }
+        : { kind: 'never', missing: said, ...(r.notRun ? { notRun: r.notRun } : {}) };
   });
 }
 
