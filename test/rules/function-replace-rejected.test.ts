@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { steps } from '../helpers/relint.js';
 
 const ID = 'function-replace-rejected';
 before(initParser);
@@ -156,4 +157,113 @@ CREATE OR REPLACE FUNCTION generate_product_slug(product_name text, input_store_
       '42P13 cannot change name of input parameter "store_id"',
     ]);
   });
+});
+
+test('err: a LANGUAGE sql body returning text for uuid (ContemplaHub\'s auth.org_id(), `… ->> \'org_id\'`): 42P13 return type mismatch, no function is made, and the rules read none', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'app.current_tenant_id');
+  assert.match(finding.message, /^Function app\.current_tenant_id is declared to return uuid, but its body \(LANGUAGE sql\) returns text: .* rejects this statement with 42P13 return type mismatch in function declared to return uuid \(Actual return type is text\)/);
+  assert.match(finding.message, /stops here, and no function is made of this body/);
+  assert.equal(finding.related[0]!.message, 'the body returns text here');
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 return type mismatch in function declared to return uuid']);
+    assert.equal(await proc(q, 'current_tenant_id'), undefined);
+  });
+  await validExampleRuns(ID, 2, async (q) => assert.equal((await proc(q, 'current_tenant_id'))!.result, 'uuid'));
+  // MarcoFranca/ContemplaHub: the policies calling auth.org_id() were said to call "the STABLE
+  // function auth.org_id()" per row (policy-per-row-function): no such function exists
+  const contempla = [
+    {
+      file: 'sql/rls/lead_diagnosticos_rls.sql',
+      text: `create table public.lead_diagnosticos (id uuid primary key, org_id uuid not null);
+create schema if not exists auth;
+create or replace function auth.org_id() returns uuid language sql stable as $$
+select nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_id'
+$$;
+alter table public.lead_diagnosticos enable row level security;
+create policy "lead_diag_select" on public.lead_diagnosticos for select using (org_id::text = auth.org_id());
+`,
+    },
+  ];
+  const linted = lintFiles(contempla, ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /^Function auth\.org_id is declared to return uuid/);
+  assert.deepEqual(linted.findings.filter((f) => f.rule === 'policy-per-row-function' || f.rule === 'policy-column-not-indexed').map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, contempla[0]!.text);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 return type mismatch in function declared to return uuid', '42883 function auth.org_id() does not exist']);
+  });
+});
+
+test('err/ok: the body forms PostgreSQL refuses for each declared type, and those it accepts', async () => {
+  const cases: Array<{ returns: string; body: string; rejected: boolean }> = [
+    { returns: 'uuid', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'uuid', body: "SELECT nullif(current_setting('app.x', true), '')", rejected: true },
+    { returns: 'uuid', body: "SELECT coalesce(current_setting('app.x', true), '')", rejected: true },
+    { returns: 'uuid', body: "SELECT '{}'::jsonb #>> '{a}'", rejected: true },
+    { returns: 'uuid', body: "SELECT pg_catalog.current_setting('app.x')::text", rejected: true },
+    { returns: 'SETOF uuid', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'integer', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'int', body: "SELECT '{}'::json ->> 'a'", rejected: true },
+    { returns: 'bigint', body: "SELECT 'x'", rejected: true },
+    { returns: 'boolean', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'jsonb', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'timestamptz', body: "SELECT current_setting('app.x', true)", rejected: true },
+    { returns: 'uuid', body: "BEGIN ATOMIC SELECT current_setting('app.x', true); END", rejected: true },
+    // accepted: a cast, another declared type, a body not certainly text, OUT parameters
+    { returns: 'uuid', body: "SELECT nullif(current_setting('app.x', true), '')::uuid", rejected: false },
+    { returns: 'text', body: "SELECT current_setting('app.x', true)", rejected: false },
+    { returns: 'varchar', body: "SELECT current_setting('app.x', true)", rejected: false },
+    { returns: 'regclass', body: "SELECT current_setting('app.x', true)", rejected: false },
+    { returns: 'void', body: "SELECT current_setting('app.x', true)", rejected: false },
+    { returns: 'uuid', body: 'SELECT gen_random_uuid()', rejected: false },
+    { returns: 'uuid[]', body: "SELECT ARRAY[current_setting('app.x', true)::uuid]", rejected: false },
+  ];
+  for (const c of cases) {
+    const text = `CREATE FUNCTION f() RETURNS ${c.returns} LANGUAGE sql STABLE ${c.body.startsWith('BEGIN ATOMIC') ? c.body : `AS $$ ${c.body} $$`};\n`;
+    assert.equal(lintFiles([{ file: 'db/1.sql', text }], ID).mine.length, c.rejected ? 1 : 0, text);
+    await inRollback(await getDb(), async (q) => {
+      // (the whole statement at once: a BEGIN ATOMIC body holds semicolons)
+      assert.deepEqual(await runFilesInTransactions(q, [{ text }]), [c.rejected ? '42P13' : 'ok'], text);
+    });
+  }
+  // OUT parameters, PL/pgSQL (analysed only when it runs), check_function_bodies off, a rollback section: nothing said
+  const quiet = [
+    "CREATE FUNCTION f(OUT a uuid) LANGUAGE sql AS $$ SELECT current_setting('app.x', true) $$;\n",
+    "CREATE FUNCTION f() RETURNS uuid LANGUAGE plpgsql AS $$ BEGIN RETURN current_setting('app.x', true); END $$;\n",
+    "SET check_function_bodies = false;\nCREATE FUNCTION f() RETURNS uuid LANGUAGE sql AS $$ SELECT current_setting('app.x', true) $$;\n",
+    "-- migrate:up\nSELECT 1;\n-- migrate:down\nCREATE FUNCTION f() RETURNS uuid LANGUAGE sql AS $$ SELECT current_setting('app.x', true) $$;\n",
+  ];
+  for (const text of quiet) assert.equal(lintFiles([{ file: 'db/1.sql', text }], ID).mine.length, 0, text);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual((await runEachStatement(q, quiet[2]!)).map((e) => e.code), []);
+  });
+  // CREATE OR REPLACE over a function made before: PostgreSQL keeps it, and so does the model
+  const kept = [
+    { file: 'db/1.sql', text: 'CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT gen_random_uuid() $$;\n' },
+    { file: 'db/2.sql', text: "CREATE OR REPLACE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.x', true) $$;\n" },
+  ];
+  const { findings, mine } = lintFiles(kept, ID);
+  assert.equal(mine.length, 1);
+  // (the SECURITY DEFINER function stays: definer-search-path-missing still reads it)
+  assert.ok(findings.some((f) => f.rule === 'definer-search-path-missing' && /app_tenant/.test(f.message)));
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, kept), ['ok', '42P13']);
+    assert.equal((await proc(q, 'app_tenant'))!.definer, true);
+  });
+});
+
+test('ok (re-lint): a body edited to return text, back to a cast, and check_function_bodies turned off give what a fresh lint gives', () => {
+  const good = "CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;\n";
+  const bad = good.replace("nullif(current_setting('app.tenant_id', true), '')::uuid", "current_setting('app.tenant_id', true)");
+  const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
+  const counts = steps({ 'db/1.sql': good, 'db/2.sql': table }, ID, [
+    ['db/1.sql', bad],
+    ['db/1.sql', good],
+    ['db/1.sql', bad],
+    ['db/1.sql', `SET check_function_bodies = off;\n${bad}`],
+    ['db/1.sql', bad],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 0, 1]);
 });

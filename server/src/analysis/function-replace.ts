@@ -9,8 +9,9 @@
 // - fewer parameter defaults: 42P13 cannot remove parameter defaults from existing function.
 // Renaming the one OUT / TABLE column, or writing a type by another of its names (int4, integer),
 // is accepted.
-import { typeName } from './ast.js';
-import type { Node } from './types.js';
+import { identEnd, setsCheckOff, typeName } from './ast.js';
+import { nameParts } from './parse.js';
+import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
 export interface ReplaceRejection {
   code: '42P13' | '42809';
@@ -92,4 +93,112 @@ export function replaceRejection(old: Node, next: Node, defaultSchema: string): 
     return { code: '42P13', message: 'cannot remove parameter defaults from existing function', change: `the parameter defaults (${defaults(newIns)}, where the function has ${defaults(ins)})` };
   }
   return undefined;
+}
+
+// ---- a SQL function whose body returns text for another declared type (42P13) ----
+
+/**
+ * Declared return types text does not become by assignment: PostgreSQL converts a string type to
+ * them only by an explicit cast (an I/O conversion from a string type is explicit-only), so a
+ * LANGUAGE sql body returning text for one of them is refused (measured on PGlite for each). Not
+ * a string type (varchar, name) nor a reg* type (regclass): text becomes those, and the function is made.
+ */
+const NO_TEXT_ASSIGNMENT: ReadonlySet<string> = new Set([
+  'uuid',
+  'integer',
+  'bigint',
+  'smallint',
+  'boolean',
+  'numeric',
+  'real',
+  'double precision',
+  'json',
+  'jsonb',
+  'date',
+  'timestamp',
+  'timestamp with time zone',
+  'inet',
+]);
+
+/** A SQL function PostgreSQL refuses to create because its body returns text (bodyReturnMismatch). */
+export interface BodyReturnMismatch {
+  /** the declared return type, as PostgreSQL names it in its message (`uuid`, `timestamp with time zone`) */
+  declared: string;
+  /** the function's name as written, where the statement writes it */
+  name: string;
+  nameLoc: Loc;
+  /** the expression the body's last statement returns */
+  result: Loc;
+}
+
+/** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */
+function bodiesUncheckedBefore(file: ParsedFile, stmt: Statement): boolean {
+  let off = false;
+  for (const s of file.statements) {
+    if (s.start >= stmt.start) break;
+    if (s.origin === 'file' && s.kind === 'VariableSetStmt' && s.node?.name === 'check_function_bodies') off = setsCheckOff(s.node);
+  }
+  return off;
+}
+
+/**
+ * Whether an expression is certainly of type text, whatever the schema holds: a string constant
+ * (`SELECT 'x'` returns text), a cast to text, current_setting(), `->>` and `#>>` (json's and jsonb's
+ * text), and nullif() or coalesce() of such (measured on PGlite: each is "Actual return type is text").
+ */
+function certainlyText(n: Node): boolean {
+  if (typeof n?.A_Const?.sval?.sval === 'string') return true;
+  if (n?.TypeCast) return typeName(n.TypeCast.typeName) === 'text';
+  const call = n?.FuncCall;
+  if (call) {
+    const parts = nameParts(call.funcname);
+    const args = (call.args ?? []) as Node[];
+    return parts[parts.length - 1] === 'current_setting' && (parts.length === 1 || (parts.length === 2 && parts[0] === 'pg_catalog')) && (args.length === 1 || args.length === 2) && !call.agg_star && !call.over;
+  }
+  const e = n?.A_Expr;
+  if (e?.kind === 'AEXPR_OP') {
+    const op = nameParts(e.name);
+    return op.length === 1 && (op[0] === '->>' || op[0] === '#>>') && !!e.lexpr && !!e.rexpr;
+  }
+  if (e?.kind === 'AEXPR_NULLIF') return certainlyText(e.lexpr) && certainlyText(e.rexpr);
+  const c = n?.CoalesceExpr;
+  if (c) return ((c.args ?? []) as Node[]).length > 0 && (c.args as Node[]).every(certainlyText);
+  return false;
+}
+
+const CREATE_FUNCTION_HEAD = /CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+/iy;
+
+/**
+ * A top-level CREATE [OR REPLACE] FUNCTION … LANGUAGE sql declared to return a type text does not
+ * become by assignment (uuid, integer, boolean, jsonb, a date or timestamp…: NO_TEXT_ASSIGNMENT),
+ * SETOF or not, whose body's last statement is a SELECT of one expression that is certainly text
+ * (certainlyText): with check_function_bodies on (the default) PostgreSQL analyses the body as it
+ * creates the function and rejects it with 42P13 return type mismatch in function declared to
+ * return uuid (DETAIL: Actual return type is text); a CREATE OR REPLACE then keeps the function it
+ * had, its body unchanged (measured on PGlite). MarcoFranca/ContemplaHub's auth.org_id(), `returns
+ * uuid … select nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_id'`.
+ * Undefined otherwise (OUT or TABLE parameters, another type, a body not certainly text).
+ */
+export function bodyReturnMismatch(file: ParsedFile, stmt: Statement): BodyReturnMismatch | undefined {
+  if (stmt.kind !== 'CreateFunctionStmt' || stmt.origin !== 'file' || stmt.body?.language !== 'sql' || stmt.body.errors.length) return undefined;
+  const n = stmt.node;
+  if (n?.is_procedure || !n?.returnType) return undefined;
+  for (const x of n.parameters ?? []) {
+    const mode = x?.FunctionParameter?.mode;
+    if (mode === 'FUNC_PARAM_OUT' || mode === 'FUNC_PARAM_INOUT' || mode === 'FUNC_PARAM_TABLE') return undefined;
+  }
+  const declared = typeName(n.returnType);
+  if (!NO_TEXT_ASSIGNMENT.has(declared)) return undefined;
+  const body = stmt.body.statements;
+  const last = body[body.length - 1];
+  const sel = last?.kind === 'SelectStmt' ? last.node : undefined;
+  if (!sel || (sel.op && sel.op !== 'SETOP_NONE') || sel.valuesLists || (sel.targetList ?? []).length !== 1) return undefined;
+  const target = sel.targetList[0]?.ResTarget;
+  if (!certainlyText(target?.val) || bodiesUncheckedBefore(file, stmt)) return undefined;
+  CREATE_FUNCTION_HEAD.lastIndex = stmt.start;
+  const head = CREATE_FUNCTION_HEAD.exec(file.text);
+  const start = head ? CREATE_FUNCTION_HEAD.lastIndex : stmt.start;
+  const end = head ? identEnd(file.text, start) : stmt.end;
+  const at = typeof target.location === 'number' && target.location >= 0 ? target.location : last!.start;
+  return { declared, name: nameParts(n.funcname).join('.'), nameLoc: { file: file.file, start, end }, result: { file: file.file, start: at, end: last!.end } };
 }

@@ -8,7 +8,7 @@ import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { liquibaseRanks, liquibaseSkipped, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
-import { replaceRejection, type ReplaceRejection } from './function-replace.js';
+import { bodyReturnMismatch, replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
@@ -1758,6 +1758,8 @@ interface OpAlterPolicy extends OpBase {
 interface OpCreateFunction extends OpBase, ResolvedOn {
   kind: typeof OP_CREATE_FUNCTION;
   replace: boolean;
+  /** PostgreSQL refuses the statement: a LANGUAGE sql body returning text for another declared type (function-replace.ts bodyReturnMismatch, 42P13) */
+  bodyRejected: boolean;
   proto: Func | undefined;
   /** the context writes of the prototype's body (with it) */
   writes: ContextWrite[];
@@ -2148,7 +2150,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'AlterPolicyStmt':
         return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
       case 'CreateFunctionStmt':
-        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, bodyRejected: bodyReturnMismatch(file, stmt) !== undefined, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
       case 'AlterFunctionStmt':
         return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
       case 'AlterOwnerStmt': {
@@ -4931,6 +4933,10 @@ class Replay {
     // whose SET search_path the DO block's version lacks; PGlite)
     if (op.stmt.whenNoFunction && this.functions.get(pf.key)?.some((g) => g.name === pf.name)) return;
     if (op.replace && op.stmt.origin === 'file' && this.rejectsReplace(op, pf)) return;
+    // (a SQL body returning text for a uuid, integer, boolean… PostgreSQL refuses, 42P13: no
+    // function is made, and one of these arguments made before stays as it was — ContemplaHub's
+    // auth.org_id(); function-replace-rejected reports it)
+    if (op.bodyRejected) return;
     const f: Func = {
       key: pf.key,
       schema: pf.schema,

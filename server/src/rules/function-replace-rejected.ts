@@ -1,6 +1,6 @@
 import type { RejectedReplacement } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { failedFiles, stopsAt } from './policy-already-exists.js';
+import { failedFiles, rejectedBodies, stopsAt } from './policy-already-exists.js';
 import { where } from './lib/util.js';
 
 // CREATE OR REPLACE FUNCTION cannot change what callers of the function rely on: its input
@@ -10,6 +10,11 @@ import { where } from './lib/util.js';
 // The model records it when the migrations leave no doubt (Model.rejectedReplacements: both
 // top-level statements of one folder, nothing between that may drop the function unseen) and keeps
 // the old function, as PostgreSQL does; this rule tells.
+// So for a LANGUAGE sql body that returns text where the function is declared to return a type
+// text does not become by assignment (uuid, integer, boolean, jsonb…): PostgreSQL analyses the body
+// as it creates the function and rejects it with 42P13 return type mismatch (function-replace.ts
+// bodyReturnMismatch; MarcoFranca/ContemplaHub's auth.org_id() returns uuid from `… ->> 'org_id'`).
+// The model makes no function of it: one made before with these arguments stays as it was.
 
 /** What to do about it, for the message. */
 function advice(r: RejectedReplacement): string {
@@ -26,15 +31,26 @@ function advice(r: RejectedReplacement): string {
 export const functionReplaceRejected = defineRule({
   meta: {
     id: 'function-replace-rejected',
-    description: 'A CREATE OR REPLACE FUNCTION that renames an input parameter, changes the return type, removes a default or the routine kind: PostgreSQL rejects it (42P13, 42809) and the function stays as it was.',
+    description:
+      'A CREATE OR REPLACE FUNCTION that renames an input parameter, changes the return type, removes a default or the routine kind, or a LANGUAGE sql function whose body returns text where it is declared to return uuid, integer, boolean, jsonb…: PostgreSQL rejects it (42P13, 42809) and the function stays as it was (or is never made).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
     guards:
-      "CREATE OR REPLACE cannot change a function's input parameter names, return type (OUT and TABLE columns included) or defaults, nor make a procedure of a function: PostgreSQL rejects it with 42P13 (42809) and keeps the old function — its body, SECURITY DEFINER and SET search_path — and the migration stops there.",
+      "CREATE OR REPLACE cannot change a function's input parameter names, return type (OUT and TABLE columns included) or defaults, nor make a procedure of a function: PostgreSQL rejects it with 42P13 (42809) and keeps the old function — its body, SECURITY DEFINER and SET search_path — and the migration stops there. A LANGUAGE sql body is analysed as the function is created: one returning text (current_setting(), `->> 'key'`) where the function is declared to return uuid, integer, boolean or jsonb fails with 42P13 return type mismatch (text becomes those only by an explicit cast), and no function is made.",
     shownBy: { statement: ['42P13', '42809'] },
   },
   check({ model, report }) {
+    for (const r of rejectedBodies(model)) {
+      report({
+        ...r.nameLoc,
+        message:
+          `Function ${r.name} is declared to return ${r.declared}, but its body (LANGUAGE sql) returns text: PostgreSQL analyses a SQL function's body as it creates the function (check_function_bodies is on) and rejects this statement with 42P13 return type mismatch in function declared to return ${r.declared} (Actual return type is text), ` +
+          `since text becomes ${r.declared} only by an explicit cast. So a migration tool applying the migrations in order ${stopsAt(model, r.loc)}, and no function is made of this body: a function of this name and argument types made before stays as it was, and where there is none, whatever calls ${r.name}() fails with 42883 function does not exist. ` +
+          `Cast what the body returns (\`…::${r.declared}\`, through nullif(…, '') for a setting that may be empty, as current_setting(…, true) is after a transaction-local set ends), or declare the function RETURNS text.`,
+        related: [{ ...r.result, message: 'the body returns text here' }],
+      });
+    }
     if (model.rejectedReplacements.length === 0) return;
     const failing = failedFiles(model);
     for (const r of model.rejectedReplacements) {

@@ -5,6 +5,7 @@ import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementR
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater, referenceFailure, workspaceFacts } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
+import { bodyReturnMismatch, type BodyReturnMismatch } from '../analysis/function-replace.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -287,6 +288,34 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     for (const { loc } of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
     for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: ${referenceFailure(m, loc, key).code}` });
     for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of \`${r.replaced.signature}\` that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
+    for (const r of rejectedBodies(m)) out.push({ loc: r.loc, what: `a CREATE FUNCTION of ${r.name} whose body returns text, not ${r.declared}: 42P13` });
+    return out;
+  });
+}
+
+const bodyMismatches = new WeakMap<ParsedFile, ReadonlyArray<BodyReturnMismatch & { loc: Loc }>>();
+
+/**
+ * The top-level CREATE FUNCTION … LANGUAGE sql statements the migrations run whose body returns
+ * text for a type text does not become by assignment (function-replace.ts bodyReturnMismatch):
+ * PostgreSQL rejects them with 42P13, and the model makes no function of them. Kept per parsed file.
+ */
+export function rejectedBodies(model: Model): ReadonlyArray<BodyReturnMismatch & { loc: Loc }> {
+  return memoModel(model, 'policy-already-exists:bodies', (m) => {
+    const out: Array<BodyReturnMismatch & { loc: Loc }> = [];
+    for (const f of m.files) {
+      let list = bodyMismatches.get(f);
+      if (list === undefined) {
+        const found: Array<BodyReturnMismatch & { loc: Loc }> = [];
+        for (const stmt of f.statements) {
+          const r = stmt.kind === 'CreateFunctionStmt' ? bodyReturnMismatch(f, stmt) : undefined;
+          if (r) found.push({ ...r, loc: { file: f.file, start: stmt.start, end: stmt.end } });
+        }
+        bodyMismatches.set(f, (list = found));
+      }
+      // (the statements the migrations run: not a rollback section's, nor a file left out)
+      for (const r of list) if (orderOf(m, r.loc) >= 0) out.push(r);
+    }
     return out;
   });
 }
