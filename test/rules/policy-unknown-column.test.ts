@@ -10,6 +10,7 @@ import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js'
 import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { migrationRunner } from '../helpers/sql-fixtures.js';
+import { steps } from '../helpers/relint.js';
 
 const ID = 'policy-unknown-column';
 before(initParser);
@@ -1101,4 +1102,53 @@ CREATE POLICY notes_owner ON public.notes FOR SELECT TO authenticated USING (own
     assert.deepEqual(await runEachStatement(q, files[1]!.text), [], 'psql going on: the second file runs');
     assert.deepEqual(await policies(q), ['notes_owner']);
   });
+
+test("err: a policy calling a function whose only CREATE FUNCTION PostgreSQL refuses (a SQL body returning text for uuid, 42P13): 42883, the policy never exists (MarcoFranca/ContemplaHub's lead_diagnosticos policies calling auth.org_id())", async () => {
+  const fn = `create or replace function auth.org_id() returns uuid language sql stable as $$
+select nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_id'
+$$;
+`;
+  const rest = `alter table public.lead_diagnosticos enable row level security;
+create policy "lead_diag_select" on public.lead_diagnosticos for select using (org_id::text = auth.org_id());
+`;
+  const files = [{ file: 'sql/rls/lead_diagnosticos_rls.sql', text: `create table public.lead_diagnosticos (id uuid primary key, org_id uuid not null);\ncreate schema if not exists auth;\n${fn}${rest}` }];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'auth.org_id');
+  assert.match(mine[0]!.message, /^Policy "lead_diag_select" on public\.lead_diagnosticos calls auth\.org_id\(\), which no migration makes: its CREATE FUNCTION at lead_diagnosticos_rls\.sql:3 returns text from a LANGUAGE sql body where it declares uuid, and PostgreSQL rejects it \(42P13 return type mismatch: function-replace-rejected\)\. .* rejects this CREATE POLICY with 42883 function auth\.org_id\(…\) does not exist, and the policy is never created/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEach(q, files[0]!.text);
+    assert.deepEqual(errors.map((e) => e.code), ['42P13', '42883']);
+    assert.equal(await count(q, "SELECT * FROM pg_policies WHERE tablename = 'lead_diagnosticos'"), 0);
+  });
+  // a function of that name made before with a valid body: it stays (PostgreSQL keeps it), the policy is created
+  const before = { file: 'sql/rls/000_helpers.sql', text: "create table public.lead_diagnosticos (id uuid primary key, org_id uuid not null);\ncreate schema if not exists auth;\ncreate function auth.org_id() returns uuid language sql stable as $$ select nullif(current_setting('app.org', true), '')::uuid $$;\n" };
+  const later = { file: 'sql/rls/001_rls.sql', text: fn + rest.replace('org_id::text = auth.org_id()', 'org_id = auth.org_id()') };
+  assert.equal(lintFiles([before, later], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEach(q, before.text + later.text);
+    assert.deepEqual(errors.map((e) => e.code), ['42P13']);
+    assert.equal(await count(q, "SELECT * FROM pg_policies WHERE tablename = 'lead_diagnosticos'"), 1);
+  });
+  // a Supabase platform function written again (auth.uid()): the platform's stays; a DO block's CREATE, another argument count: nothing said
+  const supabase = [{ file: 'supabase/migrations/20250101000000_x.sql', text: "create table public.notes (id uuid primary key, user_id uuid);\ncreate or replace function auth.uid() returns uuid language sql stable as $$ select current_setting('request.jwt.claim.sub', true) $$;\nalter table public.notes enable row level security;\ncreate policy p on public.notes using (user_id = auth.uid());\n" }];
+  assert.equal(lintFiles(supabase, ID).mine.length, 0);
+  const inDo = [{ file: 'db/1.sql', text: files[0]!.text.replace(fn, `do $do$ begin ${fn.trim()} end $do$;\n`) }];
+  assert.equal(lintFiles(inDo, ID).mine.length, 0);
+  const other = [{ file: 'db/1.sql', text: files[0]!.text.replace('auth.org_id() returns', 'auth.org_id(p int) returns') }];
+  assert.equal(lintFiles(other, ID).mine.length, 0);
+});
+
+test('ok (re-lint): the helper edited to a refused body and back gives what a fresh lint gives', () => {
+  const good = "CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;\n";
+  const bad = good.replace("nullif(current_setting('app.tenant_id', true), '')::uuid", "current_setting('app.tenant_id', true)");
+  const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
+  const counts = steps({ 'db/1.sql': good, 'db/2.sql': table }, ID, [
+    ['db/1.sql', bad],
+    ['db/1.sql', good],
+    ['db/1.sql', bad],
+    ['db/2.sql', table.replace('docs_tenant', 'docs_tenant_2')],
+    ['db/1.sql', `SET check_function_bodies = off;\n${bad}`],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 1, 0]);
 });

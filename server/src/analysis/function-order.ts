@@ -4,11 +4,12 @@
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
 import { replayPlaces, sameItems, type Func, type Model, type Policy } from './model.js';
-import { functionsToken, memoModel, orderOf } from './policy-exprs.js';
+import { fileByName, functionsToken, memoModel, orderOf, SUPABASE_AUTH_FUNCTIONS } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 import { onSupabasePlatform } from './policies.js';
+import { bodyReturnMismatch } from './function-replace.js';
 
 /** A CREATE FUNCTION / PROCEDURE of a file: the statement (its offsets move with it), the schema written (if any), in a DO block. */
 interface Creation {
@@ -134,9 +135,12 @@ export function functionOrder(model: Model): FunctionOrder {
 export interface MissingFunction {
   /** the call as written in the policy */
   call: CallRef;
-  fn: Func;
-  /** the CREATE FUNCTION that comes only after the policy */
+  /** the function the call resolves to (undefined: none is made, PostgreSQL refusing its CREATE FUNCTION: `refused`) */
+  fn: Func | undefined;
+  /** the CREATE FUNCTION that comes only after the policy (or, `refused`, the last one before it) */
   made: Loc;
+  /** the CREATE FUNCTION at `made` is one PostgreSQL refuses, its body returning text: the type it is declared to return (function-replace.ts bodyReturnMismatch) */
+  refused?: string;
 }
 
 /**
@@ -164,6 +168,8 @@ export function missingFunctionOf(model: Model, p: Policy): MissingFunction | un
       if (at < 0) return undefined;
       const later = createdOnlyLater(model, order, at, p.created.start, call.name, call.args.length);
       if (later) return { call, ...later };
+      const refused = refusedOnly(model, order, at, p.created.start, call.name, call.args.length);
+      if (refused) return { call, fn: undefined, ...refused };
     }
   }
   return undefined;
@@ -192,6 +198,42 @@ function createdOnlyLater(model: Model, order: FunctionOrder, at: number, start:
   const places = replayPlaces(model);
   if (later.fi > at && !places.oneSequence(later.fi, at)) return undefined;
   return { fn, made: { file: places.runs[later.fi]!.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+}
+
+/**
+ * Where the call `name` (with `argc` arguments) finds no function because every CREATE FUNCTION of
+ * that name and argument count before the statement at `start` of replay run `at`, top-level
+ * statements of its sequence of migrations, is one PostgreSQL refuses (a LANGUAGE sql body returning
+ * text for a uuid, integer… function: bodyReturnMismatch, 42P13) and nothing else makes it: the
+ * policy then fails with 42883 function … does not exist (PGlite; MarcoFranca/ContemplaHub's
+ * lead_diagnosticos policies calling auth.org_id()). The last such CREATE, and its declared type.
+ * Not where the function exists (the model has one), a schema the platform fills, or a DO block may make it.
+ */
+function refusedOnly(model: Model, order: FunctionOrder, at: number, start: number, name: string[], argc: number): { made: Loc; refused: string } | undefined {
+  const last = name[name.length - 1]!;
+  const list = order.creationsOf(last);
+  if (list === undefined || order.renamed.has(last) || model.findFunction(name, argc)) return undefined;
+  const schema = name.length > 1 ? name[name.length - 2]! : undefined;
+  // (a function the platform makes before the migrations, which one may write again: Supabase's
+  // auth.uid(); not auth.org_id(), which the platform has not)
+  if (schema === 'pg_catalog' || (schema !== undefined && PLATFORM_SCHEMAS.has(schema) && (schema !== 'auth' || SUPABASE_AUTH_FUNCTIONS.has(`auth.${last}`)) && (model.supabase || onSupabasePlatform(model)))) return undefined;
+  const places = replayPlaces(model);
+  let found: { made: Loc; refused: string } | undefined;
+  for (const { fi, c } of list) {
+    if (fi > at || (fi === at && c.stmt.start >= start)) break;
+    if (schema !== undefined && c.schema !== undefined && c.schema !== schema) continue;
+    // (of another argument count: the call does not find it either way)
+    const inputs = ((c.stmt.node?.parameters ?? []) as Node[]).filter((x) => !/^FUNC_PARAM_(?:OUT|TABLE)$/.test(String(x?.FunctionParameter?.mode ?? '')));
+    if (inputs.length !== argc) continue;
+    if (c.inDo || inputs.some((x) => x?.FunctionParameter?.defexpr)) return undefined;
+    if (fi !== at && !places.oneSequence(fi, at)) return undefined;
+    const file = places.runs[fi]!.file;
+    const pf = fileByName(model, file);
+    const r = pf ? bodyReturnMismatch(pf, c.stmt) : undefined;
+    if (!r) return undefined;
+    found = { made: { file, start: c.stmt.start, end: c.stmt.end }, refused: r.declared };
+  }
+  return found;
 }
 
 /** GRANT / REVOKE … ON FUNCTION (PROCEDURE, ROUTINE) and ALTER FUNCTION: the functions a top-level statement names, as written. */

@@ -57,7 +57,8 @@ function madeLaterError(model: Model, at: Loc, key: string, rv: { schemaname?: s
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
-    description: 'A policy names a column that none of the tables it reads has, or reads a table or calls a function the migrations create only after it: PostgreSQL rejects the CREATE POLICY (42703, 42P01, 42883) and the policy never exists.',
+    description:
+      'A policy names a column that none of the tables it reads has, or reads a table or calls a function the migrations create only after it (or never, their CREATE FUNCTION being refused): PostgreSQL rejects the CREATE POLICY (42703, 42P01, 42883) and the policy never exists.',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
@@ -103,8 +104,22 @@ export const policyUnknownColumn = defineRule({
         continue;
       }
       if ('fn' in r) {
-        const { call, fn, made } = r.fn;
+        const { call, fn, made, refused } = r.fn;
         const written = call.name.join('.');
+        if (!fn) {
+          // (its only CREATE FUNCTION is one PostgreSQL refuses: function-replace-rejected)
+          report({
+            file: p.created.file,
+            start: call.location,
+            end: nameEnd(fileOf(model, p.created.file)?.text ?? '', call.location),
+            message:
+              `Policy "${p.name}" on ${on} calls ${written}(), which no migration makes: its CREATE FUNCTION at ${where(model, made)} returns text from a LANGUAGE sql body where it declares ${refused}, and PostgreSQL rejects it (42P13 return type mismatch: function-replace-rejected). ` +
+              `PostgreSQL resolves a policy's function calls when it creates the policy, so it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
+              `Fix the function (cast what its body returns to ${refused}), and this policy is created.`,
+            related: [{ ...made, message: `${written}() is refused here (42P13)` }],
+          });
+          continue;
+        }
         report({
           file: p.created.file,
           start: call.location,
