@@ -1102,6 +1102,7 @@ CREATE POLICY notes_owner ON public.notes FOR SELECT TO authenticated USING (own
     assert.deepEqual(await runEachStatement(q, files[1]!.text), [], 'psql going on: the second file runs');
     assert.deepEqual(await policies(q), ['notes_owner']);
   });
+});
 
 test("err: a policy calling a function whose only CREATE FUNCTION PostgreSQL refuses (a SQL body returning text for uuid, 42P13): 42883, the policy never exists (MarcoFranca/ContemplaHub's lead_diagnosticos policies calling auth.org_id())", async () => {
   const fn = `create or replace function auth.org_id() returns uuid language sql stable as $$
