@@ -459,6 +459,66 @@ test('err: a call inside a correlated sub-select without FROM, (select f() = "t"
     assert.equal(lintFiles([{ file: 'm.sql', text: COUNTED.replace('owner_id = counted_uid()', e) }], ID).mine.length, 0, e);
 });
 
+// Neon Authorize's auth.user_id() is pg_session_jwt's, `STRICT STABLE PARALLEL SAFE`
+// (sql/pg_session_jwt--0.1.0--0.1.1.sql), made outside the migrations: drizzle-orm/neon's
+// crudPolicy writes `(select auth.user_id() = "posts"."user_id")` in Drizzle Kit migrations that
+// never create it (dhanushreddy291/workos-drizzle-sveltekit-neon-authorize, daveyplate/pglofi),
+// and these policies went unreported. On PGlite a counting STABLE stand-in of the extension's
+// function is called once per row before the fix, once per statement after.
+const NEON_POSTS = `CREATE TABLE "posts" (
+\t"id" integer PRIMARY KEY NOT NULL,
+\t"user_id" text DEFAULT (auth.user_id()) NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "posts" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+CREATE POLICY "crud-authenticated-policy-select" ON "posts" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.user_id() = "posts"."user_id"));`;
+
+/** pg_session_jwt's auth.user_id() as a counting stand-in: the `sub` of request.jwt.claims. */
+const NEON_COUNTED_STUB = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE SEQUENCE user_id_calls;
+CREATE FUNCTION auth.user_id() RETURNS text LANGUAGE plpgsql STRICT STABLE PARALLEL SAFE AS $$
+BEGIN
+  PERFORM nextval('user_id_calls');
+  RETURN nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub';
+END $$;
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
+GRANT USAGE ON SEQUENCE user_id_calls TO PUBLIC;`;
+
+test("err: Neon Authorize's auth.user_id() in crudPolicy's (select auth.user_id() = col), no migration creating it: reported and fixed; PGlite with a STABLE stand-in, once per row before, once after", async () => {
+  const { ws, mine } = lintFiles([{ file: 'drizzle/0000_majestic_logan.sql', text: NEON_POSTS }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'auth.user_id');
+  assert.match(mine[0]!.message, /calls auth\.user_id\(\) in its USING inside `\(select auth\.user_id\(\) = "posts"\."user_id"\)`, a sub-select without FROM that reads the row's column "posts"\."user_id": so it is correlated/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(\(\(select auth\.user_id\(\)\) = "posts"\."user_id"\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const calls = (text: string): Promise<{ n: number; v: number }> =>
+    inRollback(db, async (q) => {
+      await q(NEON_COUNTED_STUB);
+      await q('DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = \'authenticated\') THEN CREATE ROLE authenticated; END IF; END $$');
+      await q(text.replace(/--> statement-breakpoint/g, ''));
+      await q(`INSERT INTO posts SELECT g, CASE WHEN g % 100 = 0 THEN 'user_a' ELSE 'user_' || g END FROM generate_series(1, 200) g`);
+      await q('GRANT SELECT ON posts TO authenticated');
+      await q(`SELECT set_config('request.jwt.claims', '{"sub":"user_a"}', true)`);
+      await q('SET ROLE authenticated; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+      const n = await count(q, 'posts');
+      await q('RESET ROLE');
+      const [{ v }] = (await q(`SELECT last_value::int AS v FROM user_id_calls`)) as Array<{ v: number }>;
+      return { n, v };
+    });
+  const before = await calls(NEON_POSTS);
+  assert.equal(before.n, 2);
+  assert.ok(before.v >= 200, `once per row: ${before.v} calls`);
+  assert.deepEqual(await calls(sqlOf(fixed)), { n: 2, v: 1 }, 'once per statement');
+  // not Neon's where the workspace shows no Neon Authorize (a plain file, no Drizzle Kit policy
+  // TO authenticated), nor where a migration makes its own auth.user_id() of unknown volatility
+  const plain = NEON_POSTS.replace(/--> statement-breakpoint/g, '').replace('TO "authenticated" ', '');
+  assert.equal(lintFiles([{ file: 'm.sql', text: plain }], ID).mine.length, 0);
+  const own = `CREATE SCHEMA auth;\nCREATE FUNCTION auth.user_id() RETURNS text LANGUAGE sql VOLATILE AS $$ select current_user::text $$;\n--> statement-breakpoint\n${NEON_POSTS}`;
+  assert.equal(lintFiles([{ file: 'drizzle/0000_a.sql', text: own }], ID).mine.length, 0);
+});
+
 test("fix: a policy a DO block's EXECUTE makes, in a single-quoted or a dollar-quoted string: the (select …) wrap is written in the string as it is (the copied call's '' kept); the fixed block runs and pg_policies.qual has the sub-select", async () => {
   for (const exec of [
     "EXECUTE 'CREATE POLICY docs_owner ON public.docs TO authenticated USING (owner = nullif(current_setting(''app.uid'', true), '''')::int)';",

@@ -300,7 +300,7 @@ async function titlesReadBy(q: Q, user: string): Promise<string> {
   return rows[0]!.s ?? '';
 }
 
-test('err: Neon Authorize (Drizzle): (select auth.user_id() = "notes"."user_id") with user_id uuid: 42883 text = uuid, the policy is not created; fixed: auth.user_id()::uuid, re-lints clean, a user reads their rows only', async () => {
+test('err: Neon Authorize (Drizzle): (select auth.user_id() = "notes"."user_id") with user_id uuid: 42883 text = uuid, the policy is not created; fixed: ((select auth.user_id())::uuid = "notes"."user_id"), re-lints clean (no correlated sub-select left for policy-per-row-function), a user reads their rows only', async () => {
   const { ws, finding } = invalidFinding(ID, 3);
   assert.equal(textAt(ws, finding), '=');
   assert.match(
@@ -320,8 +320,12 @@ test('err: Neon Authorize (Drizzle): (select auth.user_id() = "notes"."user_id")
     assert.deepEqual((await runEachStatement(q, others)).map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text', '42883 operator does not exist: text = uuid']);
   });
   const fixed = applyFix(ws, finding);
-  assert.match(sqlOf(fixed), /USING \(\(select auth\.user_id\(\)::uuid = "notes"\."user_id"\)\);/);
+  assert.match(sqlOf(fixed), /USING \(\(\(select auth\.user_id\(\)\)::uuid = "notes"\."user_id"\)\);/);
   assert.deepEqual(findingsOf(fixed, ID), []);
+  // (cast inside the sub-select, `(select auth.user_id()::uuid = "notes"."user_id")`, it would
+  // stay correlated: a SubPlan calling auth.user_id() for each row, policy-per-row-function)
+  assert.deepEqual(findingsOf(fixed, 'policy-per-row-function'), []);
+  assert.equal(lintFiles([{ file: 'drizzle/0000_notes.sql', text: sqlOf(fixed).replace('((select auth.user_id())::uuid = "notes"."user_id")', '(select auth.user_id()::uuid = "notes"."user_id")') }], 'policy-per-row-function').mine.length, 1);
   await inRollback(db, async (q) => {
     await q(NEON_AUTH_STUB_SQL);
     assert.deepEqual(await runEachStatement(q, sqlOf(fixed)), []);

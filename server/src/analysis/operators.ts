@@ -121,6 +121,11 @@ function isUserIdCall(f: Node): boolean {
   return name.length === 2 && name[0] === 'auth' && name[1] === 'user_id' && !f.args?.length && !f.agg_star && !f.func_variadic && !f.over;
 }
 
+/** Whether an expression calls `auth.user_id()` (isUserIdCall) anywhere. */
+export function callsUserId(node: Node): boolean {
+  return callsIn(node).some((c) => isUserIdCall(c.node));
+}
+
 /** Per parsed file: whether its text names pg_session_jwt or calls auth.user_id() (most files do neither: nothing more is looked at). */
 const mentionsNeonAuth = new WeakMap<ParsedFile, boolean>();
 const NEON_AUTH_TEXT = /pg_session_jwt|\bauth"?\s*\.\s*"?user_id"?\s*\(/i;

@@ -1115,9 +1115,11 @@ export interface RowIndependentCall {
  * Supabase's auth.uid()/jwt()/role()/email(), current_setting(…), or a STABLE workspace
  * function, all with row-independent arguments. VOLATILE functions (evaluating them once
  * would change results) and IMMUTABLE ones with constant arguments (folded at plan time)
- * are excluded.
+ * are excluded. `neonUserId`: the workspace's auth.user_id() is Neon Authorize's
+ * (operators.ts neonUserIdIsText), the pg_session_jwt extension's, `STRICT STABLE PARALLEL
+ * SAFE` in its sql/pg_session_jwt--0.1.0--0.1.1.sql: no migration creates it, yet it is one.
  */
-export function rowIndependentCall(model: Model, call: Node): Omit<RowIndependentCall, 'span'> | undefined {
+export function rowIndependentCall(model: Model, call: Node, neonUserId = false): Omit<RowIndependentCall, 'span'> | undefined {
   const parts = nameParts(call.funcname);
   if (!parts.length) return undefined;
   if (call.agg_star || call.agg_distinct || call.over || call.agg_filter || call.agg_order) return undefined;
@@ -1135,6 +1137,7 @@ export function rowIndependentCall(model: Model, call: Node): Omit<RowIndependen
   const viaPath = parts.length === 1 ? model.callPathKey(call) : undefined;
   const k = viaPath ?? (parts.length === 1 ? parts[0]! : parts.slice(-2).join('.')).toLowerCase();
   if (SUPABASE_AUTH_FUNCTIONS.has(k)) return { name: parts, node: call, via: 'auth' };
+  if (neonUserId && k === 'auth.user_id' && parts.length === 2 && args.length === 0) return { name: parts, node: call, via: 'auth' };
   if ((k === 'current_setting' || k === 'pg_catalog.current_setting') && args.length >= 1) return { name: parts, node: call, via: 'setting' };
   return undefined;
 }
@@ -1158,14 +1161,14 @@ export function rowIndependentValue(model: Model, n: Node): boolean {
  * row), outermost only (`f(auth.uid())` gives `f(…)`), in source order. Without `func` (an
  * object of the model): the caller keeps them across lints.
  */
-export function perRowCalls(model: Model, text: string, node: Node): RowIndependentCall[] {
+export function perRowCalls(model: Model, text: string, node: Node, neonUserId = false): RowIndependentCall[] {
   const found: RowIndependentCall[] = [];
   const candidates = callCandidates(text, node);
   // (each record written out, no spread of rowIndependentCall's then a rest copy without func:
   // object spread and rest run in the runtime, slow while this is not optimised, as in a cold lint)
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
-    const info = rowIndependentCall(model, c.node);
+    const info = rowIndependentCall(model, c.node, neonUserId);
     if (info) found.push(c.sub ? { name: info.name, node: info.node, via: info.via, span: c.span, sub: c.sub } : { name: info.name, node: info.node, via: info.via, span: c.span });
   }
   // (exact-size lists, fitted: the caller keeps them on the node)

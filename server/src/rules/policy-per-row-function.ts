@@ -18,6 +18,7 @@ import {
   type RowIndependentCall,
 } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
+import { callsUserId, neonUserIdIsText } from '../analysis/operators.js';
 import { nameParts, sqlOneLine } from '../analysis/parse.js';
 import { defineRule, type Edit, type Fix, type KeptFinding, type Report } from './types.js';
 import { fileId } from './lib/util.js';
@@ -89,6 +90,13 @@ export const policyPerRowFunction = defineRule({
   check({ model, report }) {
     const recursion = new Map<string, Policy | undefined>();
     const rows = activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT);
+    // Neon Authorize's auth.user_id() (pg_session_jwt: STABLE, made outside the migrations) is
+    // row-independent where the workspace shows it is Neon's: drizzle-orm/neon's crudPolicy writes
+    // `(select auth.user_id() = "posts"."user_id")` (dhanushreddy291/workos-drizzle-sveltekit-neon-authorize,
+    // daveyplate/pglofi), a correlated sub-select run for each row, and no migration creates the
+    // function, so it was not known to be one. That verdict reads the whole workspace, not the
+    // calls' signature: such policies are found again at each lint, never kept.
+    let neon: boolean | undefined;
     // rows come file by file: the file's id is looked up once per run
     let file: string | undefined;
     let id = 0;
@@ -119,7 +127,8 @@ export const policyPerRowFunction = defineRule({
       const wrapped = p.wrapped && p.wrapped.using === e.node ? p.wrapped.calls : undefined;
       // (names resolved through a SET search_path: what they resolve to may change with an edit
       // elsewhere, which the kept records' signatures do not follow — found again, not kept)
-      const viaPath = resolvedThroughPath(p.stmt) || resolvedThroughPath(e.node);
+      const userId = callsUserId(e.node) && (neon ??= neonUserIdIsText(model));
+      const viaPath = resolvedThroughPath(p.stmt) || resolvedThroughPath(e.node) || userId;
       const k = viaPath ? undefined : keptOn.get(e);
       if (k && k.list !== list) {
         list = k.list;
@@ -145,7 +154,7 @@ export const policyPerRowFunction = defineRule({
       const nodeSig = nodeCallSigOf(model, facts, e.node);
       const t = (text ??= textOfFile(model, file));
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
-      let calls: RowIndependentCall[] = viaPath ? perRowCalls(model, t, e.node) : keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
+      let calls: RowIndependentCall[] = viaPath ? perRowCalls(model, t, e.node, userId) : keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
       // (a rewrite of the policy by dynamic SQL wrapped these in sub-selects: they run once now)
       if (wrapped) calls = calls.filter((c) => !wrapped.some((w) => wraps(w, c)));
       if (calls.length === 0) continue;

@@ -97,6 +97,24 @@ function fixFor(file: string, text: string, m: OperatorMismatch): Fix | undefine
   const call = /^[\w$."]+\s*\(/.exec(written);
   const wrapped = (written.startsWith('(') && matchParen(written, 0) === written.length - 1) || (!!call && matchParen(written, call[0].length - 1) === written.length - 1);
   const cast = isSettingCall(m.text) ? `nullif(${written}, '')::${type}` : wrapped ? `${written}::${type}` : `(${written})::${type}`;
+  // Neon's auth.user_id() first in drizzle-orm/neon's `(select auth.user_id() = "notes"."user_id")`:
+  // cast alone, the sub-select stays correlated (a SubPlan run for each row, the call with it:
+  // policy-per-row-function); the cast goes on the call wrapped alone, the comparison out of the
+  // sub-select, `((select auth.user_id())::uuid = "notes"."user_id")`, as that rule's fix writes it
+  // (kekubhai/ynotnow, daveyplate/pglofi). PGlite: created, a user reads their rows only.
+  const open = m.userId && call ? /\(\s*select\s+$/i.exec(text.slice(Math.max(0, span.start - 40), span.start)) : null;
+  if (open) {
+    const at = span.start - open[0].length;
+    const close = matchParen(text, at);
+    if (close > span.end && !/\b(from|where)\b/i.test(text.slice(span.end, close))) {
+      const newText = `((select ${written})::${type}${text.slice(span.end, close)})`;
+      return {
+        title: `Cast the text to ${type}: ${newText.length > 70 ? `${newText.slice(0, 67)}…` : newText}`,
+        kind: 'unsafe',
+        edits: [{ file, start: at, end: close + 1, newText }],
+      };
+    }
+  }
   return {
     title: `Cast the text to ${type}: ${cast.length > 70 ? `${cast.slice(0, 67)}…` : cast}`,
     kind: 'unsafe',
