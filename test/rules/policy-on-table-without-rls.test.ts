@@ -178,3 +178,42 @@ CREATE POLICY user_roles_read ON user_roles FOR SELECT TO authenticated
   assert.equal(await seen(sqlOf(fixed), TENANT_B), 1, 'a member: its own row (the policy applies now)');
   assert.equal(await seen(`${sqlOf(fixed)};\nALTER TABLE user_roles FORCE ROW LEVEL SECURITY;`, TENANT_A), 1, 'with FORCE the helper sees no row (T06b)');
 });
+
+// Calibration (daveyplate/pglofi, as rls-not-forced): a SECURITY DEFINER trigger function inserts
+// into the table, and no INSERT policy of it applies to the function's owner. The fix enables RLS
+// but does not force it: forced, the owner's insert is checked against the policies and fails (T07).
+test('fix: ENABLE without FORCE where a definer trigger function inserts into the table with no INSERT policy for its owner: after the fix the insert into users works (PGlite); forced it fails with 42501 (T07)', async () => {
+  const sql = `CREATE TABLE users (id int PRIMARY KEY, name text);
+CREATE TABLE profiles (id int PRIMARY KEY, name text);
+CREATE POLICY profiles_read ON profiles FOR SELECT TO authenticated USING (true);
+CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.profiles (id, name) VALUES (new.id, new.name);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_user_created AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION handle_new_user();
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/001_users.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Not FORCE yet: SECURITY DEFINER trigger function public\.handle_new_user\(\) inserts into public\.profiles, .* \(T07\)\./);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;/);
+  assert.doesNotMatch(sqlOf(fixed), /FORCE/);
+  assert.equal(findingsOf(fixed, 'definer-trigger-blocked-by-force-rls').length, 0);
+  const db = await getDb();
+  const insertUser = (text: string) =>
+    inRollback(db, async (q) => {
+      await asOwner(q, text);
+      await q('SET ROLE app_owner');
+      try {
+        await q("INSERT INTO users VALUES (1, 'a')");
+        return 'ok';
+      } catch (e) {
+        return `${(e as { code?: string }).code}`;
+      } finally {
+        await q('RESET ROLE').catch(() => undefined);
+      }
+    });
+  assert.equal(await insertUser(sqlOf(fixed)), 'ok');
+  assert.equal(await insertUser(`${sqlOf(fixed)}ALTER TABLE profiles FORCE ROW LEVEL SECURITY;\n`), '42501');
+});

@@ -2,7 +2,7 @@
 // owner sees every row (T13); after the FORCE fix the owner, who has no policy, sees 0 (T13b).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { mergeConfig } from '../../server/src/analysis/config.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
@@ -336,4 +336,56 @@ test('fix: a table named through a Flyway placeholder (`${schema}.notes`) gets F
     await q(out.replaceAll('${schema}', 'flyway_app'));
     assert.equal((await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE oid = 'flyway_app.notes'::regclass`))[0]!.f, true);
   });
+});
+
+// Calibration (daveyplate/pglofi): handle_new_user(), a SECURITY DEFINER trigger function `after
+// insert on public.users`, inserts into public.profiles, whose only INSERT policy is for
+// authenticated, WITH CHECK (false). The FORCE fix was safe, --fix applied it, and the lint then
+// reported definer-trigger-blocked-by-force-rls: with FORCE the owner's insert is checked against
+// the policies, none admits it, and every INSERT into users fails (T07). The FORCE is now the
+// editor's only, and the message says why.
+const TRIGGER_SQL = `CREATE TABLE users (id int PRIMARY KEY, name text);
+CREATE TABLE profiles (id int PRIMARY KEY, name text);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_read ON profiles FOR SELECT TO authenticated USING (true);
+CREATE POLICY profiles_no_insert ON profiles FOR INSERT TO authenticated WITH CHECK (false);
+CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.profiles (id, name) VALUES (new.id, new.name);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_user_created AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION handle_new_user();
+`;
+
+test('err (fix unsafe): FORCE would make a definer trigger function\'s insert into the table fail (owner not shown to bypass RLS, no INSERT policy for it): the insert into users works, after FORCE 42501 (T07, PGlite); with a trigger-only INSERT policy it works again (T10)', async () => {
+  const { ws, mine } = lintFiles([{ file: 'migrations/001_users.sql', text: TRIGGER_SQL }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.equal(textAt(ws, finding), 'profiles');
+  assert.match(finding.message, /But SECURITY DEFINER trigger function public\.handle_new_user\(\) \(trigger on_user_created on public\.users\) inserts into public\.profiles, no INSERT policy of public\.profiles applies to its owner/);
+  assert.match(finding.message, /fail with 42501 new row violates row-level security policy and abort each statement that fires the trigger \(T07\)/);
+  assert.deepEqual(finding.fixes.map((f) => f.kind), ['unsafe'], '--fix leaves it alone');
+  const forced = applyFix(ws, finding);
+  assert.equal(findingsOf(forced, 'definer-trigger-blocked-by-force-rls').length, 1, 'what the FORCE would bring');
+  const db = await getDb();
+  const insertUser = (sql: string) =>
+    inRollback(db, async (q) => {
+      await asOwner(q, sql);
+      const r = await tryQuery(q, "SET ROLE app_owner; INSERT INTO users VALUES (1, 'a')");
+      await q('RESET ROLE');
+      return r.ok ? 'ok' : `${r.error.code} ${r.error.message}`;
+    });
+  assert.equal(await insertUser(TRIGGER_SQL), 'ok', 'without FORCE the owner\'s insert bypasses the policies');
+  assert.equal(await insertUser(sqlOf(forced)), '42501 new row violates row-level security policy for table "profiles"');
+  const t10 = `${sqlOf(forced)}\nCREATE POLICY profiles_insert_from_trigger ON profiles FOR INSERT TO CURRENT_USER WITH CHECK (pg_trigger_depth() > 0);\n`;
+  assert.equal(await insertUser(t10), 'ok');
+  // the policy the message names first: then FORCE breaks nothing, and the fix is safe again
+  const withPolicy = lintFiles([{ file: 'migrations/001_users.sql', text: `${TRIGGER_SQL}CREATE POLICY profiles_insert_from_trigger ON profiles FOR INSERT WITH CHECK (pg_trigger_depth() > 0);\n` }], ID).mine;
+  assert.equal(withPolicy.length, 1);
+  assert.doesNotMatch(withPolicy[0]!.message, /handle_new_user/);
+  assert.deepEqual(withPolicy[0]!.fixes.map((f) => f.kind), ['safe']);
+  // and so where the function's owner bypasses RLS
+  const owned = lintFiles([{ file: 'migrations/001_users.sql', text: `${TRIGGER_SQL}CREATE ROLE fn_owner NOLOGIN BYPASSRLS;\nALTER FUNCTION handle_new_user() OWNER TO fn_owner;\n` }], ID).mine;
+  assert.equal(owned.length, 1);
+  assert.deepEqual(owned[0]!.fixes.map((f) => f.kind), ['safe']);
 });

@@ -4,6 +4,7 @@ import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { admitsInsert, callSite, insertRoute, insertsReached, mayEscape } from './lib/inserts.js';
 import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 
 /** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
 function latest(model: Model, locs: Loc[]): Loc {
@@ -19,6 +20,41 @@ function forceLoc(t: Table): Loc {
 function setsRowSecurity(model: Model, f: Func): boolean {
   if (f.settings.some((x) => x.name === 'row_security')) return true;
   return model.contextWrites.some((w) => w.name === 'row_security' && w.inFunction === f.key && w.loc.file === f.created.file && f.created.start <= w.loc.start && w.loc.end <= f.created.end);
+}
+
+/**
+ * A SECURITY DEFINER trigger function, owned by a role not known to bypass RLS, that inserts into
+ * `t` (itself or through the invoker functions it calls) where no policy of `t` admits that insert
+ * for its owner: FORCE on `t` makes the insert fail with 42501 and abort the statement that fired
+ * it (T07), whether or not `t` is forced yet. rls-not-forced asks it of a table its FORCE fix would
+ * force: daveyplate/pglofi's handle_new_user(), `after insert on public.users`, inserts into
+ * public.profiles, whose only INSERT policy is crud-authenticated-policy-insert TO authenticated
+ * WITH CHECK (false); --fix forced profiles, and then every insert into users failed. Once per model.
+ */
+export function triggerForceWouldBreak(model: Model, t: Table): { f: Func; triggers: Trigger[] } | undefined {
+  const byTable = memoModel(model, 'definer-trigger-blocked-by-force-rls:forceBreaks', (m) => {
+    const out = new Map<string, { f: Func; triggers: Trigger[] }>();
+    const { definers, definerFacts } = functionLists(m);
+    for (let i = 0; i < definers.length; i++) {
+      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY)) !== (DF_TRIGGER | DF_BODY)) continue;
+      const f = definers[i]!;
+      if (!f.securityDefiner || setsRowSecurity(m, f)) continue;
+      const triggers = m.triggers.filter((x) => x.func === f.key);
+      if (triggers.length === 0) continue;
+      const owner = f.owner?.role;
+      const bypass = owner ? m.roleBypassesRls(owner) : undefined;
+      if (bypass === true || (bypass === undefined && m.assumeUnknownOwnerBypassesRls)) continue;
+      for (const ins of insertsReached(m, f)) {
+        if (out.has(ins.table)) continue;
+        if (ins.chain.length > 1 && ins.chain.some((g, j) => j > 0 && mayEscape(m, g))) continue;
+        const target = m.tables.get(ins.table);
+        if (!target || target.policies.some((p) => admitsInsert(m, p, owner))) continue;
+        out.set(ins.table, { f, triggers });
+      }
+    }
+    return out;
+  });
+  return byTable.get(t.key);
 }
 
 export const definerTriggerBlockedByForceRls = defineRule({

@@ -2,6 +2,7 @@ import { defineRule } from './types.js';
 import { enabledTooEarly, enableRlsFix, forceMatters, insertAfter, tableName, where, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { helperForceWouldBreak } from './definer-helper-under-force-rls.js';
+import { triggerForceWouldBreak } from './definer-trigger-blocked-by-force-rls.js';
 
 export const policyOnTableWithoutRls = defineRule({
   meta: {
@@ -29,7 +30,10 @@ export const policyOnTableWithoutRls = defineRule({
       // break the helper, T06 / T06b; ENABLE alone leaves the owner's read whole)
       const matters = forceMatters(model, t);
       const helper = matters ? helperForceWouldBreak(model, t) : undefined;
-      const force = matters && !helper;
+      // (nor when a definer trigger function inserts into it as such an owner with no INSERT policy
+      // admitting it: FORCE would make every statement firing the trigger fail, T07; daveyplate/pglofi)
+      const trigger = matters && !helper ? triggerForceWouldBreak(model, t) : undefined;
+      const force = matters && !helper && !trigger;
       const fix = enableRlsFix(name, force);
       report({
         file: first.nameLoc.file,
@@ -39,7 +43,8 @@ export const policyOnTableWithoutRls = defineRule({
           `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table${enabledTooEarly(model, t)}, ` +
           'and PostgreSQL ignores policies until it is, so every role granted access sees and changes all rows. ' +
           `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} after the CREATE TABLE at ${where(model, t.created)}.` +
-          (helper ? ` Not FORCE yet: policy "${helper.p.name}" calls ${helper.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner bypasses RLS; FORCE would filter its read by these policies (54001, T06; or no rows, T06b).` : ''),
+          (helper ? ` Not FORCE yet: policy "${helper.p.name}" calls ${helper.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner bypasses RLS; FORCE would filter its read by these policies (54001, T06; or no rows, T06b).` : '') +
+          (trigger ? ` Not FORCE yet: SECURITY DEFINER trigger function ${trigger.f.signature} inserts into ${t.key}, no INSERT policy of it applies to the function's owner, and nothing in the workspace shows that owner bypasses RLS; FORCE would make that insert fail with 42501 and abort each statement that fires ${trigger.triggers.map((x) => `${x.name} on ${x.table}`).join(', ')} (T07).` : ''),
         related: [
           { file: t.nameLoc.file, start: t.nameLoc.start, end: t.nameLoc.end, message: `${t.key} is created here without RLS` },
           ...t.policies.slice(1).map((p) => ({ file: p.nameLoc.file, start: p.nameLoc.start, end: p.nameLoc.end, message: `policy "${p.name}" has no effect either` })),

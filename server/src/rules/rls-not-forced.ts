@@ -1,9 +1,10 @@
 import { defineRule } from './types.js';
 import { forceMatters, insertAfter, onSupabasePlatform, platformTable, tableName, tableList, where } from './lib/util.js';
-import type { Model, Table } from '../analysis/model.js';
+import type { Func, Model, Table, Trigger } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { helperForceNote, helperForceWouldBreak } from './definer-helper-under-force-rls.js';
+import { triggerForceWouldBreak } from './definer-trigger-blocked-by-force-rls.js';
 
 export const rlsNotForced = defineRule({
   meta: {
@@ -38,6 +39,9 @@ export const rlsNotForced = defineRule({
       // (a definer helper its policies call reads the table as an owner not known to bypass RLS:
       // FORCE would break it, T06 / T06b; the fix is then the editor's only, after a decision)
       const helper = helperForceWouldBreak(model, t);
+      // (nor where a definer trigger function inserts into it as such an owner with no INSERT
+      // policy admitting it: FORCE would make every statement firing the trigger fail, T07)
+      const trigger = triggerForceWouldBreak(model, t);
       report({
         file: t.nameLoc.file,
         start: t.nameLoc.start,
@@ -48,13 +52,15 @@ export const rlsNotForced = defineRule({
           `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
           `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY${renamedNote(model, t, name, enable?.loc)}. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
           (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : '') +
-          (helper ? ` ${helperForceNote(helper, t)}` : ''),
+          (helper ? ` ${helperForceNote(helper, t)}` : '') +
+          (trigger ? ` ${triggerForceNote(trigger, t)}` : ''),
         fixes: [
           {
             title: `Force row-level security on ${name}`,
             // (unsafe when its policies are dynamic SQL's: were there none, the owner would see no row, T13b)
             // (and when FORCE would break a definer helper of its policies, T06 / T06b)
-            kind: dynamicOnly || helper ? 'unsafe' : 'safe',
+            // (and when FORCE would make a definer trigger function's insert into it fail, T07)
+            kind: dynamicOnly || helper || trigger ? 'unsafe' : 'safe',
             edits: [insertAfter(model, enable?.loc ?? t.created, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`])],
           },
         ],
@@ -62,6 +68,16 @@ export const rlsNotForced = defineRule({
     }
   },
 });
+
+/** What FORCE would do to a definer trigger function inserting into the table (triggerForceWouldBreak). */
+function triggerForceNote(hit: { f: Func; triggers: Trigger[] }, t: Table): string {
+  const firing = hit.triggers.map((x) => `${x.name} on ${x.table}`).join(', ');
+  return (
+    `But SECURITY DEFINER trigger function ${hit.f.signature} (${hit.triggers.length === 1 ? 'trigger' : 'triggers'} ${firing}) inserts into ${t.key}, no INSERT policy of ${t.key} applies to its owner, and nothing in the workspace shows that owner is a superuser or has BYPASSRLS: ` +
+    `FORCE would apply the policies to that insert too, so it would fail with 42501 new row violates row-level security policy and abort each statement that fires the trigger (T07). ` +
+    `First add an INSERT policy for the owner limited to trigger context (WITH CHECK (pg_trigger_depth() > 0), T10), or have the function owned by a BYPASSRLS role (T11; or set definerOwnerBypassesRls to true if its owner already bypasses RLS).`
+  );
+}
 
 /**
  * Where the fix goes when the table has another name there (its ENABLE, or CREATE TABLE, comes
