@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { gmrcSettings, graphileRanks, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
+import { gmrcSettings, graphileRanks, unrunGraphileFiles, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
 import { searchPathSetting } from '../../server/src/analysis/ast.js';
-import { migrationOrder } from '../../server/src/analysis/model.js';
+import { migrationOrder, NOT_APPLIED, notReplayedReason } from '../../server/src/analysis/model.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { readGraphileMigrate } from '../../server/src/io/files.js';
 import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
@@ -134,6 +134,50 @@ test('err → ok: regen-server: the afterReset dump makes the table; in path ord
     });
   assert.deepEqual(await runs(PATH_ORDER), { failed: 'migrations/committed/000001.sql', code: '42P01', message: 'relation "account" does not exist' });
   assert.deepEqual(await runs(GRAPHILE_ORDER), { rows: [1] });
+});
+
+// Calibration cal186 (Soren-365/postgraphileStarter): a scratch file kept in the migrations folder
+// (`migrations/test.sql`, `migrations/test copy.sql`) re-makes tables its current.sql makes.
+// graphile-migrate never runs it (reset and migrate read afterReset's files, committed/'s numbered
+// migrations, the current migration, and fixtures/ where a migration includes one), but it was
+// replayed after current.sql: three CREATE TABLEs were said to stop "a migration tool applying them
+// in order" with 42P07, and the policies it makes again were reported in it.
+test('err → ok: a file of the migrations folder graphile-migrate never runs (a scratch test.sql) is parsed, not replayed: no 42P07 said of it; committed/, current, afterReset files and fixtures/ are replayed as before', async () => {
+  const project: GraphileMigrate = { folder: 'db/migrations/', source: 'db/.gmrc', afterReset: ['db/migrations/afterReset.sql'] };
+  const files: Record<string, string> = {
+    'db/migrations/afterReset.sql': 'CREATE ROLE visitor;',
+    'db/migrations/committed/000001.sql': 'CREATE TABLE public.topics (title text PRIMARY KEY);\nALTER TABLE public.topics ENABLE ROW LEVEL SECURITY;',
+    'db/migrations/current.sql': 'CREATE TABLE public.posts (id int PRIMARY KEY, topic text);',
+    'db/migrations/fixtures/helpers.sql': 'CREATE OR REPLACE FUNCTION public.one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+    'db/migrations/committed/README.sql': 'CREATE TABLE public.readme (id int);',
+    'db/migrations/test.sql': 'CREATE TABLE public.posts (id int PRIMARY KEY, topic text);\nCREATE POLICY all_posts ON public.posts USING (true);',
+  };
+  assert.deepEqual([...unrunGraphileFiles(Object.keys(files), [project]).keys()].sort(), ['db/migrations/committed/README.sql', 'db/migrations/test.sql']);
+  assert.equal(unrunGraphileFiles(Object.keys(files), []).size, 0);
+  const ws = new Workspace();
+  for (const [file, text] of Object.entries(files)) ws.setFile(file, text);
+  // (without the .gmrc: replayed in path order, the scratch file's CREATE TABLE after current.sql's)
+  assert.equal(findingsOf(ws, 'table-already-exists').length, 1);
+  ws.setGraphileMigrate([project]);
+  assert.deepEqual(findingsOf(ws, 'table-already-exists'), []);
+  assert.equal(notReplayedReason(ws.parsed('db/migrations/test.sql')!), NOT_APPLIED.graphile('db/.gmrc'));
+  assert.equal(notReplayedReason(ws.parsed('db/migrations/current.sql')!), undefined);
+  const model = ws.lint().model;
+  assert.deepEqual(model.tables.get('public.posts')?.policies.map((p) => p.name), []);
+  // (a fixture: replayed as before, after the migrations)
+  assert.ok(model.functions.has('public.one'));
+  assert.ok(!model.tables.has('public.readme'));
+  // PostgreSQL, the files graphile-migrate runs, in its order: they run; the scratch file after them fails (42P07)
+  const db = await getDb();
+  const result = await inRollback(db, async (q) => {
+    for (const f of ['db/migrations/afterReset.sql', 'db/migrations/committed/000001.sql', 'db/migrations/current.sql']) {
+      const r = await tryQuery(q, f === 'db/migrations/afterReset.sql' ? 'CREATE ROLE visitor_cal186;' : files[f]!);
+      if (!r.ok) return { failed: f, code: r.error.code };
+    }
+    const r = await tryQuery(q, files['db/migrations/test.sql']!);
+    return r.ok ? { ok: true } : { code: r.error.code };
+  });
+  assert.deepEqual(result, { code: '42P07' });
 });
 
 test("ok: readGraphileMigrate finds the .gmrc above the files (a temporary folder), the afterReset files as file ids; a .gmrc whose migrations folder holds none of them is left out; one that cannot be parsed is said once and the files keep their path order", async () => {

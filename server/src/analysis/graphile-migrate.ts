@@ -109,3 +109,28 @@ export function graphileRanks(files: ReadonlyArray<{ file: string }>, projects: 
     return { project, group: 3, place: 0 };
   });
 }
+
+/**
+ * The SQL files of graphile-migrate projects' migrations folders that graphile-migrate never
+ * runs: neither an afterReset action's file, nor `committed/`'s numbered migrations, nor the
+ * current migration (`current.sql`, `current/`), nor a fixture (`fixtures/`, whose text a
+ * migration's `--! include` takes in where it stands). Reset and migrate read only those
+ * (src/migration.ts getAllMigrations, src/current.ts); a scratch file kept beside them
+ * (Soren-365/postgraphileStarter's `migrations/test.sql` and `test copy.sql`, which re-make
+ * tables its current.sql makes) is never applied. With the project that leaves each out.
+ */
+export function unrunGraphileFiles(files: Iterable<string>, projects: readonly GraphileMigrate[]): Map<string, GraphileMigrate> {
+  const out = new Map<string, GraphileMigrate>();
+  if (projects.length === 0) return out;
+  const list = [...files].filter((f) => /\.sql$/i.test(decodedId(f)));
+  const ranks = graphileRanks(list.map((file) => ({ file })), projects);
+  list.forEach((file, i) => {
+    const r = ranks[i];
+    if (r?.group !== 3) return;
+    const rel = decodedId(file).slice(decodedId(r.project.folder).length);
+    // (a fixture runs where a migration includes it; a current/ file without a number stops watch with an error)
+    if (/^(?:fixtures|current)\//.test(rel)) return;
+    out.set(file, r.project);
+  });
+  return out;
+}

@@ -1327,6 +1327,7 @@ export const NOT_APPLIED = {
   supabase: "of a Supabase project's that are neither its migrations, declarative schema files (those config.toml's [db.migrations] schema_paths lists, where it lists them), seeds (those its [db.seed] sql_paths lists, where it lists them) nor tests: the Supabase CLI never applies them",
   drizzle: (journal: string) => `of a Drizzle Kit migrations folder that its ${journal} does not list: drizzle-kit migrate never applies them`,
   sqitch: 'of a sqitch project\'s deploy folder that its plan (sqitch.plan) does not name: sqitch deploy never runs them',
+  graphile: (gmrc: string) => `of a graphile-migrate migrations folder that are neither its committed or current migration, a fixture nor a file an afterReset action of its ${gmrc} names: graphile-migrate never runs them`,
   rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`): migrating up never runs them',
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,

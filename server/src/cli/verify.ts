@@ -18,6 +18,7 @@ import { causes, rootsOf, type Cause } from '../verify/causes.js';
 import { environmentNotes, restatedByDeclarativeSchema, type EnvironmentNote } from '../verify/environment.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
+import { unrunGraphileFiles, type GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { unrunFiles } from '../analysis/liquibase-changelog.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
@@ -258,11 +259,14 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();
   // (a file under a Liquibase master changelog's folder that no changelog runs: liquibase update never runs it)
   const unrun = read.length ? unrunFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).liquibaseChangelogs ?? [], (id) => ws.text(id)) : undefined;
-  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; rollback?: true }> => {
+  // (a file of a graphile-migrate migrations folder that is no migration, fixture or afterReset file: graphile-migrate never runs it)
+  const unrunGraphile = read.length ? unrunGraphileFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).graphileMigrate ?? []) : new Map<string, GraphileMigrate>();
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; notRunByGmrc?: string; rollback?: true }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
     const changelog = unrun?.get(f.file);
+    const gmrc = unrunGraphile.get(f.file);
     // (a hand-rolled runner's x_down.sql beside its x_up.sql, which the workspace marks: a rollback, never run migrating up)
     return notReplayedReason(parsed) === NOT_APPLIED.rollback
       ? [{ path: f.file, rollback: true }]
@@ -270,6 +274,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
       ? [{ path: f.file, notInJournal: journal.source }]
       : changelog
         ? [{ path: f.file, notInChangelog: changelog.source }]
+        : gmrc
+        ? [{ path: f.file, notRunByGmrc: gmrc.source }]
         : d
           ? [{ path: f.file, dialect: d.dialect }]
           : snapshots.has(parsed)
@@ -392,6 +398,9 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unrunBy = new Map<string, string[]>();
   for (const x of leftOut) if (x.notInChangelog) unrunBy.set(x.notInChangelog, [...(unrunBy.get(x.notInChangelog) ?? []), x.path]);
   for (const [source, paths] of unrunBy) lines.push(`left out: ${counted(paths.length, 'file')} of a Liquibase project that no include, includeAll or sqlFile of its changelog ${source} runs (liquibase update never runs ${paths.length === 1 ? 'it' : 'them'}): ${listed(paths)}`);
+  const unrunByGmrc = new Map<string, string[]>();
+  for (const x of leftOut) if (x.notRunByGmrc) unrunByGmrc.set(x.notRunByGmrc, [...(unrunByGmrc.get(x.notRunByGmrc) ?? []), x.path]);
+  for (const [source, paths] of unrunByGmrc) lines.push(`left out: ${counted(paths.length, 'file')} of the graphile-migrate migrations folder of ${source} that ${paths.length === 1 ? 'is' : 'are'} neither a committed or current migration, a fixture nor an afterReset file (graphile-migrate never runs ${paths.length === 1 ? 'it' : 'them'}): ${listed(paths)}`);
   const rollbacks = leftOut.flatMap((x) => (x.rollback ? [x.path] : []));
   if (rollbacks.length) lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (\`…_down.sql\` beside ${rollbacks.length === 1 ? 'its' : 'their'} \`…_up.sql\`: migrating up never runs ${rollbacks.length === 1 ? 'it' : 'them'}): ${listed(rollbacks)}`);
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));

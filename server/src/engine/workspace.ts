@@ -9,7 +9,7 @@ import { databasesOf, orderRanks, relationRefs, type Database } from '../analysi
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import { unplannedScripts, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
-import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
+import { unrunGraphileFiles, type GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { isLiquibaseFormatted, unrunFiles, type LiquibaseChangelog } from '../analysis/liquibase-changelog.js';
 import type { InitdbScripts } from '../analysis/docker-initdb.js';
 import { asWritten, doBlockAround, initParser, lex, parseFile, type LiquibaseSplit } from '../analysis/parse.js';
@@ -339,6 +339,7 @@ export class Workspace {
       for (const [f, j] of unlistedFiles(this.texts.keys(), this.journals)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.drizzle(j.source));
       for (const [f, c] of unrunFiles(this.texts.keys(), this.liquibase, (id) => this.texts.get(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.liquibase(c.source));
       for (const f of unplannedScripts(this.texts.keys(), this.plans).keys()) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.sqitch);
+      for (const [f, g] of unrunGraphileFiles(this.texts.keys(), this.graphile)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.graphile(g.source));
       for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const [f, why] of unapplied) {
