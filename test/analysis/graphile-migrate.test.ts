@@ -180,6 +180,71 @@ test('err → ok: a file of the migrations folder graphile-migrate never runs (a
   assert.deepEqual(result, { code: '42P07' });
 });
 
+// Calibration cal186 (leo91000/postgraphile-standalone-starter): graphile/starter's afterAllMigrations
+// writes a pg_dump to `data/schema.sql`, and `data/` sorts before `migrations/`: the dump was replayed
+// first, as a baseline, and its `ALTER DEFAULT PRIVILEGES FOR ROLE <dumped owner> … GRANT ALL ON
+// FUNCTIONS TO <dumped visitor>` was said (definer-execute-granted-to-public, 9 findings) to grant
+// EXECUTE on the definers committed/000001.sql makes "at schema.sql:2188".
+test('err → ok: the pg_dump a graphile-migrate project writes outside its migrations folder, first in path order, is no baseline: not replayed (file-not-replayed says why), and its default privileges reach none of the migrations\' functions', async () => {
+  const project: GraphileMigrate = { folder: 'migrations/', source: '.gmrc', afterReset: ['migrations/afterReset.sql'] };
+  const dump = [
+    '--',
+    '-- PostgreSQL database dump',
+    '--',
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    'CREATE SCHEMA app_public;',
+    'CREATE TABLE app_public.users (id int PRIMARY KEY);',
+    'ALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;',
+    'GRANT USAGE ON SCHEMA app_public TO dumped_visitor;',
+    'ALTER DEFAULT PRIVILEGES IN SCHEMA app_public GRANT ALL ON FUNCTIONS TO dumped_visitor;',
+    '',
+  ].join('\n');
+  const files: Record<string, string> = {
+    'data/schema.sql': dump,
+    'migrations/afterReset.sql': 'CREATE ROLE dumped_visitor;',
+    'migrations/committed/000001.sql': [
+      'CREATE SCHEMA app_public;',
+      'CREATE TABLE app_public.users (id int PRIMARY KEY);',
+      'ALTER TABLE app_public.users ENABLE ROW LEVEL SECURITY;',
+      'CREATE FUNCTION app_public.who(int) RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ SELECT count(*)::int FROM app_public.users $$;',
+      'REVOKE EXECUTE ON FUNCTION app_public.who(int) FROM PUBLIC;',
+      '',
+    ].join('\n'),
+  };
+  const ws = new Workspace();
+  for (const [file, text] of Object.entries(files)) ws.setFile(file, text);
+  // (path order alone: the dump is a baseline, its default privileges granted the function made after it)
+  const before = findingsOf(ws, 'definer-execute-granted-to-public');
+  assert.equal(before.length, 1);
+  assert.match(before[0]!.message, /^SECURITY DEFINER function app_public\.who\(integer\) is executable by dumped_visitor: .* the default privileges set at schema\.sql:9 /);
+  ws.setGraphileMigrate([project]);
+  const model = ws.lint().model;
+  assert.deepEqual([...model.notReplayed].map(([f, kind]) => [f.file, kind]), [['data/schema.sql', 'graphile-dump']]);
+  assert.deepEqual(findingsOf(ws, 'definer-execute-granted-to-public'), []);
+  const note = findingsOf(ws, 'file-not-replayed');
+  assert.equal(note.length, 1);
+  assert.match(note[0]!.message, /^pg-rls-lint does not replay schema\.sql: it re-makes the tables of the graphile-migrate project of \.gmrc, as the pg_dump its afterAllMigrations actions write after each migration does\. graphile-migrate never runs it/);
+  // (a dump most of whose tables the project does not make is kept: replayed where it stands)
+  const other = new Workspace();
+  other.setFile('data/schema.sql', dump.replace(/app_public\.users/g, 'app_public.accounts'));
+  other.setFile('migrations/committed/000001.sql', 'CREATE TABLE public.notes (id int);');
+  other.setGraphileMigrate([project]);
+  assert.equal(other.lint().model.notReplayed.size, 0);
+  // (without the .gmrc: the first dump is a baseline, replayed, as before)
+  ws.setGraphileMigrate([]);
+  assert.equal(ws.lint().model.notReplayed.size, 0);
+  // PostgreSQL: run first, the dump makes the committed migration fail (42P06 on its CREATE SCHEMA): no baseline of it
+  const db = await getDb();
+  const run = await inRollback(db, async (q) => {
+    await q('CREATE ROLE dumped_visitor_cal186');
+    const first = await tryQuery(q, dump.replace(/dumped_visitor/g, 'dumped_visitor_cal186'));
+    if (!first.ok) return { dump: first.error.code };
+    const r = await tryQuery(q, files['migrations/committed/000001.sql']!);
+    return r.ok ? { ok: true } : { code: r.error.code };
+  });
+  assert.deepEqual(run, { code: '42P06' });
+});
+
 test("ok: readGraphileMigrate finds the .gmrc above the files (a temporary folder), the afterReset files as file ids; a .gmrc whose migrations folder holds none of them is left out; one that cannot be parsed is said once and the files keep their path order", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-gmrc-'));
   try {

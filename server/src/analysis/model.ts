@@ -9,7 +9,7 @@ import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { liquibaseRanks, liquibaseSkipped, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
 import { bodyReturnMismatch, replaceRejection, type ReplaceRejection } from './function-replace.js';
-import { historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
+import { graphileDumps, historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -339,7 +339,7 @@ export interface Model {
   config: Config;
   files: ParsedFile[];
   /** the files of `files` the replay leaves out, and why: a schema snapshot, or a copy of a migration (snapshot.ts) */
-  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>;
+  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy' | 'graphile-dump'>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   /** overloads by `schema.name` */
@@ -2921,8 +2921,9 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
   // (a pg_dump of what the migrations before it made, or a copy of an earlier file, is not replayed: snapshot.ts)
-  const snapshots = new Map<ParsedFile, 'snapshot' | 'copy'>();
+  const snapshots = new Map<ParsedFile, 'snapshot' | 'copy' | 'graphile-dump'>();
   for (const f of schemaSnapshots(files)) snapshots.set(f, 'snapshot');
+  for (const f of graphileDumps(files, config.graphileMigrate).keys()) snapshots.set(f, 'graphile-dump');
   for (const c of migrationCopies(files)) snapshots.set(c, 'copy');
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
@@ -3800,7 +3801,7 @@ const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.l
 class ReplayedModel implements Model {
   config: Config;
   files: ParsedFile[];
-  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>;
+  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy' | 'graphile-dump'>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   functions: Map<string, Func[]>;
@@ -3821,7 +3822,7 @@ class ReplayedModel implements Model {
   /** built on first use; the model is immutable once returned */
   #allFunctions: Func[] | undefined;
 
-  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string, notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>) {
+  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string, notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy' | 'graphile-dump'>) {
     this.config = config;
     this.files = files;
     this.notReplayed = notReplayed;

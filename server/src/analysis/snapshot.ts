@@ -9,6 +9,7 @@
 // source, or its baseline: it is replayed. So is a dump-like migration that PostgreSQL runs after
 // them and that changes what they made (changes()). Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
+import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { nameParts } from './parse.js';
 import { rollbackSections } from './model.js';
 import type { Node, ParsedFile, Statement } from './types.js';
@@ -122,6 +123,45 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
     // `pg_dump` its afterAllMigrations writes beside the migrations)
     else for (const t of tables) if (!firstMade.has(t)) firstMade.set(t, at);
   });
+  return out;
+}
+
+/**
+ * The dumps among `ordered` (in migration order) that come before a graphile-migrate project's
+ * files and re-make at least half of the tables those files make (as schemaSnapshots counts them):
+ * the pg_dump its afterAllMigrations actions write after each migration (graphile/starter's
+ * `data/schema.sql`, outside the migrations folder). graphile-migrate never runs a file outside its
+ * migrations folder that no afterReset action names, and reset makes the database anew before
+ * the afterReset files and the migrations run: such a dump is no baseline they run on, whatever
+ * its place in path order (leo91000/postgraphile-standalone-starter's `data/` sorts before
+ * `migrations/`: replayed first, its `ALTER DEFAULT PRIVILEGES FOR ROLE anais_coletta_coaching …
+ * GRANT ALL ON FUNCTIONS TO anais_coletta_coaching_visitor`, the dumped database's own roles, was
+ * said to grant EXECUTE on the definers that committed/000001.sql makes). With the project.
+ */
+export function graphileDumps(ordered: readonly ParsedFile[], projects: readonly GraphileMigrate[] | undefined): Map<ParsedFile, GraphileMigrate> {
+  const out = new Map<ParsedFile, GraphileMigrate>();
+  if (!projects?.length || !ordered.some(isDump)) return out;
+  const ranks = graphileRanks(ordered, projects);
+  for (const p of projects) {
+    // the tables the project's afterReset files and migrations make, and where its first file runs
+    const made = new Set<string>();
+    let first = -1;
+    ordered.forEach((f, at) => {
+      const r = ranks[at];
+      if (r?.project !== p || r.group > 2) return;
+      if (first < 0) first = at;
+      for (const t of tablesNamed(f)) made.add(t);
+    });
+    if (first < 0) continue;
+    ordered.forEach((f, at) => {
+      if (at >= first || ranks[at] !== undefined || !isDump(f) || out.has(f)) return;
+      const tables = tablesCreated(f)
+        .map(asPublic)
+        .filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
+      const again = tables.filter((t) => made.has(t) || made.has(`*${t.slice(t.indexOf('.'))}`)).length;
+      if (tables.length > 0 && again * 2 >= tables.length) out.set(f, p);
+    });
+  }
   return out;
 }
 

@@ -11,7 +11,7 @@ import { describeDatabases, unappliedWhere, type Database } from '../analysis/da
 import { asWritten, makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrderOf, NOT_APPLIED, notReplayedReason, rollbackSections, sessionStartPaths } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
-import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
+import { graphileDumps, migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
@@ -254,6 +254,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // (files the lint does not replay either: one written for another database, not-postgresql;
   // a pg_dump of what the migrations before it made, snapshot.ts)
   const snapshots = schemaSnapshots(read.map((f) => ws.parsed(f.file)!));
+  // (and the pg_dump a graphile-migrate project's afterAllMigrations writes, before its migrations in path order)
+  if (read.length) for (const f of graphileDumps(read.map((f) => ws.parsed(f.file)!), ws.configOf(read[0]!.file).graphileMigrate).keys()) snapshots.add(f);
   const copies = migrationCopies(read.map((f) => ws.parsed(f.file)!));
   // (a file of a Drizzle Kit migrations folder its journal does not list: drizzle's migrator never applies it)
   const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();

@@ -6,7 +6,7 @@
 // every finding twice or set back what later migrations changed. Without a word the file shows no
 // findings at all, which reads as "nothing wrong here" — or hides a file taken for a snapshot that
 // is in fact applied (InventoryManagment's dump-like migration, which the model now replays).
-import { CLI_APPLIED, firstCollision, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
+import { CLI_APPLIED, firstCollision, graphileDumps, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
 import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 
@@ -65,6 +65,20 @@ export const fileNotReplayed = defineRule({
       const related = collision
         ? [{ file: f.file, start: collision.stmt.start, end: collision.stmt.end, message: collision.code === '42P07' ? `42P07 here: ${collision.relation} already exists` : `42710 here: policy "${collision.policy}" already exists` }]
         : [];
+      // (the pg_dump a graphile-migrate project's afterAllMigrations writes, before its migrations in path order: snapshot.ts graphileDumps)
+      const gmrc = left.get(f) === 'graphile-dump' ? graphileDumps(model.files, model.config.graphileMigrate).get(f) : undefined;
+      if (gmrc) {
+        report({
+          file: f.file,
+          start: first.start,
+          end: first.end,
+          message:
+            `pg-rls-lint does not replay ${self}: it re-makes the tables of the graphile-migrate project of ${gmrc.source}, as the pg_dump its afterAllMigrations actions write after each migration does. ` +
+            'graphile-migrate never runs it: reset makes the database anew and runs only the afterReset files, committed/ and the current migration, so it is no baseline they run on, though it comes first in path order (run first, its CREATE TABLEs would make theirs fail with 42P07). ' +
+            'What it holds is linted where the migrations make it. Nothing to do if it is that dump.',
+        });
+        continue;
+      }
       const message = original
         ? `pg-rls-lint does not replay ${self}: it is a copy of ${other} (the same name and text, in a folder holding copies of that folder's other files too), and migrations run once${fails}. ` +
           `Its statements are linted in ${other}. Nothing to do if the copy is deliberate (a Docker build context, a backup); leave its folder out of the linted files (pgRlsLint.include) to drop this note.`
