@@ -319,11 +319,12 @@ test("ok: a graphile-migrate .gmrc: its afterReset dump replays before committed
   const d = await client.waitForDiagnostics(dump, (p) => has('rls-not-enabled')(p.diagnostics));
   assert.equal(byRule(d.diagnostics, 'rls-not-enabled').length, 1);
   assert.match(byRule(d.diagnostics, 'rls-not-enabled')[0].message, /^Table public\.note /);
-  // afterReset no longer names the dump: path order, the committed migration first
+  // afterReset no longer names the dump: graphile-migrate never runs it (a file of its migrations
+  // folder that is neither a migration nor a fixture), so it is not replayed and nothing of it is reported
   const mark = client.mark();
   writeFileSync(path('.gmrc'), gmrc([]));
   client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.gmrc'), type: 2 }] });
-  await client.waitForDiagnostics(dump, notEnabled(2), mark);
+  await client.waitForDiagnostics(dump, notEnabled(0), mark);
   // named again: the finding goes
   const mark2 = client.mark();
   writeFileSync(path('.gmrc'), gmrc(['initial_schema.sql']));
