@@ -869,3 +869,49 @@ CREATE POLICY dd ON docs FOR DELETE TO authenticated USING (tenant_id = coalesce
   });
   assert.equal(deleted, 0);
 });
+
+// Calibration (99g0dx/dttracker-main's 20260206000023_ban_self_policies.sql): "Invited user can
+// accept invite" asks for the invite's email in the JWT and that the caller is not banned,
+// `NOT is_user_banned(auth.uid())`, true for a NULL uid. It was said to admit every row that meets
+// `email = (auth.jwt() ->> 'email') AND accepted_at IS NULL` when auth.uid() is NULL, so that anon
+// "may update those rows": but a token without a user has no email claim (the anon key's payload
+// is iss, ref, role, iat, exp; a session that never set the claims has none), so the email is NULL
+// then too and the policy admits no row. auth.email() likewise. A policy whose other branch does
+// not need the user (`OR auth.uid() IS NULL`) is still reported.
+test('ok: email = (auth.jwt() ->> \'email\') AND NOT banned(auth.uid()): no email claim without a user, so anon reads and updates no invite', async () => {
+  const sql = (cond: string) => `CREATE TABLE public.banned_users (user_id uuid PRIMARY KEY);
+CREATE TABLE public.team_invites (id int PRIMARY KEY, email text NOT NULL, accepted_at timestamptz);
+CREATE FUNCTION public.is_user_banned(p_user uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.banned_users WHERE user_id = p_user) $$;
+ALTER TABLE public.team_invites ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.banned_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Invited user can accept invite" ON public.team_invites FOR UPDATE TO anon, authenticated
+  USING (${cond} AND accepted_at IS NULL AND NOT public.is_user_banned(auth.uid()))
+  WITH CHECK (${cond} AND accepted_at IS NOT NULL AND NOT public.is_user_banned(auth.uid()));
+CREATE POLICY "Invited user can read invite" ON public.team_invites FOR SELECT TO anon, authenticated
+  USING (${cond} AND NOT public.is_user_banned(auth.uid()));`;
+  const jwt = "email = (auth.jwt() ->> 'email')";
+  const email = 'email = auth.email()';
+  for (const cond of [jwt, email]) assert.equal(lintFiles([{ file: 'm.sql', text: sql(cond) }], ID).mine.length, 0, cond);
+  // (anon's and a user's branch alike: still open)
+  const open = lintFiles([{ file: 'm.sql', text: sql(`(${jwt} OR auth.uid() IS NULL)`) }], ID);
+  assert.equal(open.mine.length, 2);
+  // PGlite: anon (the anon key's claims) and a session without claims read and update nothing; the invited user does
+  const invites = async (claims: Record<string, unknown> | undefined, role: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(`CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email' $$`);
+      await asOwner(q, sql(jwt));
+      await q(`INSERT INTO team_invites VALUES (1, 'a@example.com', NULL), (2, 'b@example.com', NULL); GRANT SELECT, UPDATE ON team_invites TO anon, authenticated; GRANT EXECUTE ON FUNCTION public.is_user_banned(uuid) TO anon, authenticated`);
+      if (claims) await q(`SELECT set_config('request.jwt.claims', '${JSON.stringify(claims)}', true)${claims.sub ? `, set_config('request.jwt.claim.sub', '${claims.sub}', true)` : ''}`);
+      await q(`SET ROLE ${role}`);
+      const read = await count(q, 'team_invites');
+      const updated = await affected(q, 'UPDATE team_invites SET accepted_at = now()');
+      const email = await q(`SELECT auth.uid() AS uid, auth.jwt() ->> 'email' AS jwt, auth.email() AS email`);
+      return { read, updated, ctx: email[0] };
+    });
+  assert.deepEqual(await invites({ iss: 'supabase', ref: 'x', role: 'anon', iat: 1, exp: 2 }, 'anon'), { read: 0, updated: 0, ctx: { uid: null, jwt: null, email: null } }, 'anon key');
+  assert.deepEqual(await invites(undefined, 'authenticated'), { read: 0, updated: 0, ctx: { uid: null, jwt: null, email: null } }, 'no claims');
+  const a = await invites({ sub: TENANT_A, role: 'authenticated', email: 'a@example.com' }, 'authenticated');
+  assert.deepEqual([a.read, a.updated], [1, 1], 'the invited user');
+});

@@ -184,6 +184,21 @@ function isPlatformAuthUid(r: Resolver, call: Node): boolean {
   return isName(call.funcname, 'auth.uid') && !r.ownAuthUid;
 }
 
+/** Whether a call is Supabase's auth.jwt() or auth.email() as the platform defines it (the workspace does not define its own). */
+function isPlatformAuthCall(r: Resolver, call: Node, name: 'auth.jwt' | 'auth.email'): boolean {
+  if ((call.args?.length ?? 0) !== 0 || nameLength(call.funcname) !== name.length) return false;
+  return isName(call.funcname, name) && !(name === 'auth.jwt' ? r.ownAuthJwt : r.ownAuthEmail);
+}
+
+/**
+ * The claims of Supabase's JWT that only a signed-in user's token holds: the anon key's payload
+ * is iss, ref, role, iat and exp, and a session that never set the request's claims has none. So
+ * wherever auth.uid() is NULL (the `no-user` state), `auth.jwt() ->> 'email'` is NULL too, and so is
+ * auth.email(): `email = (auth.jwt() ->> 'email')` admits no row then (measured: anon, and a session
+ * without claims, update and read no invite of 99g0dx/dttracker-main's team_invites).
+ */
+const USER_CLAIMS = new Set(['sub', 'email', 'phone', 'app_metadata', 'user_metadata', 'aal', 'amr', 'session_id', 'is_anonymous']);
+
 /**
  * Per model: what calls resolve to (model.findFunction by name parts and argument count,
  * without building the parts or the key per call: each policy evaluated asks of each of its
@@ -195,11 +210,21 @@ interface Resolver {
   byName: Map<string, Map<string, Array<Func | null | undefined>>>;
   /** the workspace defines auth.uid() itself */
   ownAuthUid: boolean;
+  /** the workspace defines auth.jwt() or auth.email() itself */
+  ownAuthJwt: boolean;
+  ownAuthEmail: boolean;
   /** bodyTouches by key, function and depth */
   touched: Map<ContextKey, Map<Func, Array<boolean | undefined>>>;
 }
 
-const newResolver = (model: Model): Resolver => ({ model, byName: new Map(), ownAuthUid: !!model.findFunction(['auth', 'uid'], 0), touched: new Map() });
+const newResolver = (model: Model): Resolver => ({
+  model,
+  byName: new Map(),
+  ownAuthUid: !!model.findFunction(['auth', 'uid'], 0),
+  ownAuthJwt: !!model.findFunction(['auth', 'jwt'], 0),
+  ownAuthEmail: !!model.findFunction(['auth', 'email'], 0),
+  touched: new Map(),
+});
 const resolverOf = (model: Model): Resolver => memoModel(model, 'unset-context:resolver', newResolver);
 
 /** model.findFunction(nameParts(call.funcname), its argument count), kept per model by the name's parts. */
@@ -749,6 +774,11 @@ function evalAExpr(c: Ctx, a: Node): Val {
   switch (a.kind) {
     case 'AEXPR_OP': {
       if (!a.lexpr) return opaque(c, { A_Expr: a }, true); // prefix operator
+      // (a claim only a user's token holds: NULL without a signed-in user, see USER_CLAIMS)
+      if (c.state === 'no-user' && c.key === 'auth.uid' && (op === '->>' || op === '->') && a.lexpr.FuncCall && isPlatformAuthCall(c.res, a.lexpr.FuncCall, 'auth.jwt')) {
+        const claim = stringConst(a.rexpr);
+        if (claim !== undefined && USER_CLAIMS.has(claim)) return konst(null, true);
+      }
       return evalOp(c, op, evalNode(c, a.lexpr), evalNode(c, a.rexpr));
     }
     case 'AEXPR_NULLIF': {
@@ -920,6 +950,8 @@ function evalCall(c: Ctx, call: Node): Val {
     if (c.key !== 'auth.uid') return UNKNOWN;
     return c.state === 'set' ? unknown(true, false, true) : c.state === 'no-user' ? konst(null, true) : UNKNOWN;
   }
+  // (the email claim of the request's JWT: NULL without a signed-in user, as auth.uid(), see USER_CLAIMS)
+  if (c.state === 'no-user' && c.key === 'auth.uid' && isPlatformAuthCall(c.res, call, 'auth.email')) return konst(null, true);
   if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) return opaque(c, { FuncCall: call }, true);
   const argNodes: Node[] = call.args ?? [];
   // a helper's parameter or result may be coerced to another type: no column identity crosses the call
@@ -1269,7 +1301,9 @@ function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
 /** The signature of the workspace's auth.uid() (unset-context knows what Supabase's returns when the context is unset). */
 function authUidSig(model: Model): string {
   const own = model.findFunction(['auth', 'uid'], 0);
-  return own ? `u${funcSig(model, own)}|` : 'u|';
+  const jwt = model.findFunction(['auth', 'jwt'], 0);
+  const email = model.findFunction(['auth', 'email'], 0);
+  return `${own ? `u${funcSig(model, own)}|` : 'u|'}${jwt ? `j${funcSig(model, jwt)}|` : ''}${email ? `e${funcSig(model, email)}|` : ''}`;
 }
 
 /** Per model: the signature of auth.uid(), and the context signature of each shared call list (callKeyList). */
