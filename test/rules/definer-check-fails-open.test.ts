@@ -1090,3 +1090,51 @@ test("err: a FOR loop over a bound cursor (`FOR r IN c_all LOOP`, with or withou
     assert.deepEqual(await allEmailsAs(l.ws), { anon: 2, user: 'P0001', admin: 2 }, loop);
   }
 });
+
+// Calibration (99g0dx/dttracker-main's 20260209000005_can_trigger_scrape_agency_bypass.sql):
+// can_trigger_scrape looks the workspace's subscription up, sets `v_has_subscription := v_tier IS
+// NOT NULL AND v_status IS NOT NULL`, and returns in both branches of `IF NOT v_has_subscription
+// THEN … IF … THEN RETURN … ELSE RETURN … END IF; END IF;` (no row: the free tier). Its later
+// `IF v_status NOT IN ('active', 'trialing') AND v_status IS NOT NULL THEN RETURN` was said to fail
+// open "when target_workspace_id … matches no row … the function does not return early and goes
+// on as its owner": no such caller gets there. A flag set inside an IF, or after the check, still
+// leaves the case open, and so does an early IF that falls through on one of its branches.
+test('ok: the lookup finding no row already returned, through a flag set to `v IS NOT NULL AND …` and an IF whose every branch returns (PGlite: no row gives the free answer, never the owner\'s UPDATE)', async () => {
+  const sql = (pre: string) => `CREATE TABLE public.subs (workspace_id uuid PRIMARY KEY, tier text, status text, scraped int DEFAULT 0);
+ALTER TABLE public.subs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.can_scrape(p_ws uuid, p_fast boolean) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_status text; v_tier text; v_has boolean;
+BEGIN
+  SELECT s.tier, s.status INTO v_tier, v_status FROM public.subs s WHERE s.workspace_id = p_ws;
+  ${pre}
+  IF v_status NOT IN ('active', 'trialing') AND v_status IS NOT NULL THEN
+    RETURN 'blocked';
+  END IF;
+  UPDATE public.subs SET scraped = scraped + 1 WHERE workspace_id = p_ws;
+  RETURN 'scraped';
+END $$;`;
+  const both = "IF p_fast THEN RETURN 'free, fast'; ELSE RETURN 'free'; END IF;";
+  const closed = [
+    `v_has := v_tier IS NOT NULL AND v_status IS NOT NULL; IF NOT v_has THEN ${both} END IF;`,
+    `IF v_status IS NULL THEN ${both} END IF;`,
+    `IF v_status IS NULL THEN IF p_fast THEN RETURN 'a'; ELSIF p_ws IS NULL THEN RAISE EXCEPTION 'no'; ELSE RETURN 'b'; END IF; END IF;`,
+  ];
+  for (const pre of closed) assert.equal(lintFiles([{ file: 'm.sql', text: sql(pre) }], ID).mine.length, 0, pre);
+  const open = [
+    `IF v_tier = 'x' THEN v_has := v_status IS NOT NULL; END IF; IF NOT v_has THEN ${both} END IF;`,
+    `IF v_status IS NULL THEN IF p_fast THEN RETURN 'a'; END IF; END IF;`,
+    `v_has := v_tier IS NOT NULL OR v_status IS NOT NULL; IF NOT v_has THEN ${both} END IF;`,
+  ];
+  for (const pre of open) assert.equal(lintFiles([{ file: 'm.sql', text: sql(pre) }], ID).mine.length, 1, pre);
+  // PGlite: a workspace without a subscription row gets the free answer; 'past_due' is blocked; 'active' scrapes
+  await inRollback(await getDb(), async (q) => {
+    await q(sql(closed[0]!));
+    await q(`INSERT INTO public.subs VALUES ('${TENANT_A}', 'pro', 'past_due'), ('${TENANT_B}', 'pro', 'active')`);
+    await q('SET ROLE anon');
+    const call = async (ws: string, fast: boolean) => (await q(`SELECT public.can_scrape('${ws}', ${fast}) AS r`))[0]!.r;
+    assert.equal(await call('00000000-0000-0000-0000-0000000000ff', false), 'free');
+    assert.equal(await call('00000000-0000-0000-0000-0000000000ff', true), 'free, fast');
+    assert.equal(await call(TENANT_A, false), 'blocked');
+    assert.equal(await call(TENANT_B, false), 'scraped');
+  });
+});

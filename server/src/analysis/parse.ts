@@ -2612,8 +2612,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // (a guard: IF cond THEN RAISE EXCEPTION …; elog_level 21 is ERROR, RAISE's default)
         const branch: Node[] = (key === 'PLpgSQL_stmt_if' ? v.then_body : v.stmts) ?? [];
         raisesIf = branch.some((b) => b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) >= 21);
-        // (an early exit: IF cond THEN RETURN …, what follows, or its ELSE, runs when cond is not true)
-        returnsIf = !raisesIf && branch.length !== 0 && branch[branch.length - 1]?.PLpgSQL_stmt_return !== undefined;
+        // (an early exit: IF cond THEN RETURN …, what follows, or its ELSE, runs when cond is not true;
+        // also a branch ending in an IF whose every branch, ELSE included, exits so: 99g0dx/dttracker-main's
+        // can_trigger_scrape, `IF NOT v_has_subscription THEN … IF v.allowed THEN RETURN … ELSE RETURN … END IF; END IF;`)
+        returnsIf = !raisesIf && branch.length !== 0 && exitsAtEnd(branch);
         // (an IF with no other branch whose branch only reports, RAISE NOTICE …: nothing depends on it)
         inertIf = key === 'PLpgSQL_stmt_if' && !v.elsif_list?.length && !v.else_body?.length && branch.length !== 0 && branch.every((b) => (b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) < 21) || b?.PLpgSQL_stmt_null !== undefined);
         const type = key === 'PLpgSQL_stmt_if' ? key : stmtType;
@@ -3693,4 +3695,19 @@ export function quoteIdent(name: string): string {
     quotedCache.set(name, (quoted = kind >= 2));
   }
   return quoted ? `"${name}"` : name;
+}
+
+/**
+ * Whether a PL/pgSQL statement list never runs on past its end: its last statement is a RETURN or
+ * a RAISE of an error, or an IF with an ELSE whose every branch is such a list.
+ */
+function exitsAtEnd(stmts: Node[]): boolean {
+  const last = stmts[stmts.length - 1];
+  if (!last) return false;
+  if (last.PLpgSQL_stmt_return !== undefined) return true;
+  if (last.PLpgSQL_stmt_raise) return (last.PLpgSQL_stmt_raise.elog_level ?? 21) >= 21;
+  const i = last.PLpgSQL_stmt_if;
+  if (!i || !Array.isArray(i.else_body) || !i.else_body.length) return false;
+  const elsifs: Node[] = Array.isArray(i.elsif_list) ? i.elsif_list : [];
+  return exitsAtEnd(i.then_body ?? []) && elsifs.every((e) => exitsAtEnd(e?.PLpgSQL_if_elsif?.stmts ?? [])) && exitsAtEnd(i.else_body);
 }

@@ -355,18 +355,27 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
     if (!s.raisesIf && !s.returnsIf) return false;
     if (context.lookup?.by === undefined && refusesNull(s, context, vars)) return true;
     let found = false;
+    // whether `x IS NULL` is true for the callers without the context
+    const nullWith = (x: Node): boolean => {
+      const c = nullableContext(x, vars);
+      // (a lookup by an argument: a variable its own SELECT fills; auth.uid() says nothing of that row)
+      if (context.lookup?.by !== undefined) return c?.lookup?.stmt === context.lookup.stmt;
+      // (a lookup keyed by auth.uid(): its own variables, or auth.uid() itself; another SELECT's
+      // variable says nothing of that row — supa-builder's promote_to_admin raises when the
+      // target user's id IS NULL, after the caller's role check has let anon through)
+      if (context.kind === 'lookup') return c?.kind === 'auth.uid()' || (!!c?.lookup && c.lookup.stmt === context.lookup?.stmt);
+      return !!c && c.kind === context.kind;
+    };
     const visit = (n: Node): void => {
       if (found || !n || typeof n !== 'object') return;
       if (Array.isArray(n)) return n.forEach(visit);
-      if (n.NullTest?.nulltesttype === 'IS_NULL') {
-        const c = nullableContext(n.NullTest.arg, vars);
-        // (a lookup by an argument: a variable its own SELECT fills; auth.uid() says nothing of that row)
-        if (context.lookup?.by !== undefined) found ||= c?.lookup?.stmt === context.lookup.stmt;
-        // (a lookup keyed by auth.uid(): its own variables, or auth.uid() itself; another SELECT's
-        // variable says nothing of that row — supa-builder's promote_to_admin raises when the
-        // target user's id IS NULL, after the caller's role check has let anon through)
-        else if (context.kind === 'lookup') found ||= c?.kind === 'auth.uid()' || (!!c?.lookup && c.lookup.stmt === context.lookup?.stmt);
-        else if (c && c.kind === context.kind) found = true;
+      if (n.NullTest?.nulltesttype === 'IS_NULL') found ||= nullWith(n.NullTest.arg);
+      // (`NOT v_flag`, v_flag set once before, unconditionally, to `<context> IS NOT NULL AND …`:
+      // false without the context — 99g0dx/dttracker-main's can_trigger_scrape, `v_has_subscription
+      // := v_tier IS NOT NULL AND v_status IS NOT NULL`, then `IF NOT v_has_subscription THEN … RETURN`)
+      if (n.BoolExpr?.boolop === 'NOT_EXPR') {
+        const ref = columnRef(n.BoolExpr.args?.[0]);
+        if (ref && ref.qual === undefined) found ||= falseWhenNull(f, ref.name, s, nullWith);
       }
       // (FOUND is the lookup's only up to the next statement that sets it: supa-builder's
       // promote_to_admin with IF NOT FOUND after the target's SELECT … INTO v_user_id)
@@ -376,6 +385,21 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
     visit(s.node);
     return found;
   });
+}
+
+/**
+ * Whether the boolean variable `v` is false where `nullWith` says a value is NULL, when statement
+ * `at` reads it: the function sets it once, before `at` and outside any IF, to `x IS NOT NULL`
+ * or an AND of conditions one of which is (`v_has := v_tier IS NOT NULL AND v_status IS NOT NULL`).
+ */
+function falseWhenNull(f: Func, v: string, at: Statement, nullWith: (x: Node) => boolean): boolean {
+  const statements = f.body?.statements ?? [];
+  const sets = statements.filter((t) => t.assigns?.includes(v));
+  const t = sets[0];
+  if (sets.length !== 1 || !t || t.arms?.length || t.handlerOf || statements.indexOf(t) >= statements.indexOf(at)) return false;
+  const val: Node = t.node?.targetList?.[0]?.ResTarget?.val;
+  const parts: Node[] = val?.BoolExpr?.boolop === 'AND_EXPR' ? (val.BoolExpr.args ?? []) : [val];
+  return parts.some((p) => p?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullWith(p.NullTest.arg));
 }
 
 /** A statement's text for a message: cut after 60 characters, at a space, when longer than 80. */
