@@ -2568,3 +2568,45 @@ test('ok (err without it): parlour-room: the writers of the membership rows are 
     await q('RESET ROLE');
   });
 });
+
+// Calibration (dj-pearson/gym-unity-suite's staff policies, `organization_id IN (SELECT organization_id
+// FROM profiles WHERE id = auth.uid() AND role = ANY (ARRAY['owner'::user_role, …]))`, with
+// "Users can update their own profile" USING (id = auth.uid())): where such a policy is the only one
+// trusting profiles, the finding said it admits a row "when public.profiles has a row with its
+// organization_id and the caller's id", so that changing the organization_id was enough. It is not:
+// the read asks for the role too (PGlite: a member moving to B sees none of B's courts; moving with
+// role 'owner' in the same UPDATE, they manage them). The message now names the role value and
+// the UPDATE that sets both; where the role column is kept from users, one who holds it.
+test("err: a trusting read asking for role = 'owner' beside the organization: the message names the role, set in the same UPDATE (PGlite: moving without it gives nothing, with it B's courts)", async () => {
+  const sql = (guard = '') => `CREATE TYPE public.user_role AS ENUM ('owner', 'manager', 'staff', 'member');
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, organization_id uuid, role public.user_role NOT NULL DEFAULT 'member');
+CREATE TABLE public.courts (id int PRIMARY KEY, organization_id uuid NOT NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.courts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "view own profile" ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY "Users can update their own profile" ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY "Staff can manage courts" ON public.courts FOR ALL TO authenticated USING (
+  organization_id IN (SELECT organization_id FROM public.profiles WHERE id = (select auth.uid()) AND role = ANY (ARRAY['owner'::public.user_role, 'manager'::public.user_role])));
+${guard}`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql() }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(it admits a row when public\.profiles has a row with its organization_id, the caller's id and role = 'owner'\), so a user can change the organization_id of their own row of public\.profiles to any value and its role to 'owner', and then read and change the rows of public\.courts/);
+  // the role kept from users by a trigger: one who holds it
+  const trigger = `CREATE FUNCTION public.keep_role() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.role IS DISTINCT FROM OLD.role THEN RAISE EXCEPTION 'role is not yours to change'; END IF; RETURN NEW; END $$;
+CREATE TRIGGER keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.keep_role();`;
+  const kept = lintFiles([{ file: 'm.sql', text: sql(trigger) }], ID).mine;
+  assert.equal(kept.length, 1);
+  assert.match(kept[0]!.message, /change the organization_id of their own row of public\.profiles to any value \(one whose row has role = 'owner', which that policy asks for too\)/);
+  // PGlite: a member of A moving to B gets none of B's courts; moving as its owner, both
+  const moved = async (set: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onPlatform(q, sql());
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', '${TENANT_A}', 'member'); INSERT INTO public.courts VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'), (3, '${TENANT_B}')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      assert.equal(await affected(q, `UPDATE public.profiles SET ${set} WHERE id = '${TENANT_A}'`), 1);
+      return count(q, 'public.courts');
+    });
+  assert.equal(await moved(`organization_id = '${TENANT_B}'`), 0);
+  assert.equal(await moved(`organization_id = '${TENANT_B}', role = 'owner'`), 2);
+});

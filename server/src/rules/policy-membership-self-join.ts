@@ -1659,6 +1659,12 @@ interface Candidate {
   kept?: boolean;
   lookups: string[];
   blind?: boolean;
+  /**
+   * the role value the trusting read asks for beside the group column it leaves open (`AND role =
+   * 'owner'`), and whether the write policy lets users set it too (the column unguarded, the check
+   * not asking for it)
+   */
+  asks?: { col: string; value: string; set: boolean };
 }
 
 /**
@@ -1786,7 +1792,10 @@ export const policyMembershipSelfJoin = defineRule({
           const lookups = plain && !nothing && !kept ? opens : [];
           if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
           const had = byColumn.get(u.groupCol);
-          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined };
+          // (the trusting read asks for a role value too, `AND role = 'owner'`: a forged group gives its
+          // rows only with that value, which the finding must say; the write may set it as well)
+          const asks = roleOf === undefined && u.role && u.role.col !== u.groupCol ? { ...u.role, set: can.some((x) => writes(x, u.role!.col)) && (nothing || checksNoRole(model, check, u)) } : undefined;
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}) };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
         const found = [...byColumn.values()];
@@ -1861,7 +1870,10 @@ export const policyMembershipSelfJoin = defineRule({
 
     /** What a finding says of one column a write policy leaves open: how users abuse it, what the trusting policy admits, what they gain, what to do. */
     function textOf(c: Candidate) {
-      const { use, roles, can, lookups, blind } = c;
+      const { use, roles, can, lookups, blind, asks } = c;
+      // (the role value the trusting read asks for too: the user sets it in the same write, or must hold it)
+      const andRole = asks ? ` and ${asks.col} = ${asks.value}` : '';
+      const setRole = asks?.set ? andRole : '';
       const member = use.member;
       // (a partial unique index on the group column for a value the check pins, `one_owner_per_organization
       // ON organization_members (organization_id) WHERE role = 'owner'` with `role = 'owner'`: a group
@@ -1883,9 +1895,9 @@ export const policyMembershipSelfJoin = defineRule({
       const howRows = can
         .map((c) =>
           c === 'insert'
-            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}` +
+            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}${setRole}` +
               (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-            : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}` +
+            : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}` +
               (seesOwnRow(model, member, roles, use)
                 ? ''
                 : ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`),
@@ -1902,8 +1914,8 @@ export const policyMembershipSelfJoin = defineRule({
         : value !== undefined
           ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
           : use.against && (use.against.computed || channel)
-            ? `(it admits a ${channel ? 'message' : 'row'} when ${member.key} has a row with the caller's ${use.userCol} whose ${use.groupCol} ${use.against.computed ? 'its condition matches, through an expression, with' : 'equals'} ${channel ? "the channel's topic, realtime.topic()" : `the ${use.against.outer} of that row`})`
-            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
+            ? `(it admits a ${channel ? 'message' : 'row'} when ${member.key} has a row with the caller's ${use.userCol}${andRole} whose ${use.groupCol} ${use.against.computed ? 'its condition matches, through an expression, with' : 'equals'} ${channel ? "the channel's topic, realtime.topic()" : `the ${use.against.outer} of that row`})`
+            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol}${asks ? ', ' : ' and '}the caller's ${use.userCol}${andRole})`;
       // (a claim: what they wrote reaches the token the hook issues next)
       const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook ${claim.flag ? 'reads' : 'copies'} the new ${use.groupCol})` : howRows;
       // (what the trusting policy gives: its command's rows)
