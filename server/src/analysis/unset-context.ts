@@ -190,6 +190,14 @@ function isPlatformAuthCall(r: Resolver, call: Node, name: 'auth.jwt' | 'auth.em
   return isName(call.funcname, name) && !(name === 'auth.jwt' ? r.ownAuthJwt : r.ownAuthEmail);
 }
 
+/** Whether a node is the platform's auth.jwt(), or `(select auth.jwt())`. */
+function isPlatformJwt(r: Resolver, n: Node): boolean {
+  const sl = n?.SubLink;
+  const q = sl?.subLinkType === 'EXPR_SUBLINK' ? sl.subselect?.SelectStmt : undefined;
+  const call = q && valueOnlySelect(q) ? q.targetList[0].ResTarget.val?.FuncCall : n?.FuncCall;
+  return !!call && isPlatformAuthCall(r, call, 'auth.jwt');
+}
+
 /**
  * The claims of Supabase's JWT that only a signed-in user's token holds: the anon key's payload
  * is iss, ref, role, iat and exp, and a session that never set the request's claims has none. So
@@ -775,7 +783,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
     case 'AEXPR_OP': {
       if (!a.lexpr) return opaque(c, { A_Expr: a }, true); // prefix operator
       // (a claim only a user's token holds: NULL without a signed-in user, see USER_CLAIMS)
-      if (c.state === 'no-user' && c.key === 'auth.uid' && (op === '->>' || op === '->') && a.lexpr.FuncCall && isPlatformAuthCall(c.res, a.lexpr.FuncCall, 'auth.jwt')) {
+      if (c.state === 'no-user' && c.key === 'auth.uid' && (op === '->>' || op === '->') && isPlatformJwt(c.res, a.lexpr)) {
         const claim = stringConst(a.rexpr);
         if (claim !== undefined && USER_CLAIMS.has(claim)) return konst(null, true);
       }
