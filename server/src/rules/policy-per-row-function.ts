@@ -127,7 +127,8 @@ export const policyPerRowFunction = defineRule({
       const wrapped = p.wrapped && p.wrapped.using === e.node ? p.wrapped.calls : undefined;
       // (names resolved through a SET search_path: what they resolve to may change with an edit
       // elsewhere, which the kept records' signatures do not follow — found again, not kept)
-      const userId = callsUserId(e.node) && (neon ??= neonUserIdIsText(model));
+      // (the workspace's answer first: once per lint, and false outside Neon, where no node is walked for the call)
+      const userId = (neon ??= neonUserIdIsText(model)) && callsUserId(e.node);
       const viaPath = resolvedThroughPath(p.stmt) || resolvedThroughPath(e.node) || userId;
       const k = viaPath ? undefined : keptOn.get(e);
       if (k && k.list !== list) {
