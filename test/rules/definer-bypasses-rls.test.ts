@@ -2198,3 +2198,55 @@ END $$;
     assert.deepEqual(await q('SELECT title FROM public.announcements'), [{ title: 'y' }]);
   });
 });
+
+// cal185 (vivekagr/txm's app.authenticate, PostGraphile's login): a definer that gives back what it
+// reads only where the password it is passed matches the stored hash (`IF hash = crypt(password,
+// hash) THEN RETURN …`) was said to let any caller "learn about rows it may not read itself". Without
+// the password it gives nothing: the message now says it is a login check, what a caller can learn
+// (an account whose password it knows or guesses), and that a login function is suppressed here.
+test("err (message): a login check (what it reads given back only where `hash = crypt(password, hash)`) is said to be one: no account's data without its password; a RAISE for an unknown name, or a value returned outside the check, keeps the old message; PGlite: anon gets NULL for an unknown name and for a wrong password alike, the token for the right one", async () => {
+  const sql = `CREATE TABLE app_user (id int PRIMARY KEY, username text UNIQUE NOT NULL);
+CREATE TABLE app_secret (user_id int PRIMARY KEY REFERENCES app_user, password_hash text NOT NULL);
+ALTER TABLE app_user ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app_secret ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION authenticate(username text, password text) RETURNS text
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE _id int; _hash text;
+BEGIN
+  SELECT id INTO _id FROM app_user WHERE app_user.username = $1;
+  SELECT s.password_hash INTO _hash FROM app_secret s WHERE s.user_id = _id;
+  IF _hash = crypt(password, _hash) THEN
+    RETURN 'token:' || _id;
+  ELSE
+    RETURN NULL;
+  END IF;
+END $$;
+GRANT EXECUTE ON FUNCTION authenticate(text, text) TO anon;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/init/06-user.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /can learn what it returns of any account whose password it knows or guesses \(password guessing, with no limit on attempts but the API's\)\./);
+  assert.match(m, /It gives back what it reads only where `_hash = crypt\(password, _hash\)` holds, the password it is passed checked against the stored hash with crypt\(\): a login check\. A caller without the password gets the same answer for a name that has an account and one that has none/);
+  assert.doesNotMatch(m, /learn about rows it may not read itself/);
+  // told apart: a RAISE for an unknown name, a value returned before the check
+  const raising = sql.replace('  SELECT s.password_hash', "  IF _id IS NULL THEN RAISE EXCEPTION 'no such user'; END IF;\n  SELECT s.password_hash");
+  const leaking = sql.replace('    RETURN NULL;', "    RETURN 'wrong password for ' || _id;");
+  for (const text of [raising, leaking]) {
+    const [f] = lintFiles([{ file: 'db/init/06-user.sql', text }], ID).mine;
+    assert.match(f!.message, /learn about rows it may not read itself/);
+    assert.doesNotMatch(f!.message, /a login check/);
+  }
+  await inRollback(await getDb(), async (q) => {
+    // (pgcrypto's crypt(): a stand-in of the same signature giving the stored hash back for the right password only)
+    await q(`CREATE FUNCTION crypt(text, text) RETURNS text LANGUAGE sql STRICT AS $f$ SELECT 'h$' || md5($1) $f$`);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO app_user VALUES (1, 'alice'); INSERT INTO app_secret VALUES (1, 'h$' || md5('right'))`);
+    await q('SET ROLE anon');
+    const login = async (u: string, p: string) => (await q(`SELECT authenticate('${u}', '${p}') AS t`))[0]!.t;
+    assert.equal(await login('nobody', 'guess'), null);
+    assert.equal(await login('alice', 'guess'), null, 'the same answer as for no account');
+    assert.equal(await login('alice', 'right'), 'token:1');
+    await expectPgError(q('SELECT * FROM app_user'), '42501');
+  });
+});

@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -446,6 +446,83 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
   }
   for (const k of otherWrites) own.delete(k);
   return { own, signIn, records };
+}
+
+/**
+ * A login check: a PL/pgSQL function that gives back what it reads only where the password it is
+ * passed matches a stored hash — every RETURN of a value that is not a constant is in the THEN branch
+ * of an IF whose condition compares a hash with pgcrypto's `crypt(<argument>, <that hash>)`
+ * (vivekagr/txm's and PostGraphile's `authenticate(username, password)`: `IF _user.password_hash =
+ * crypt(password, _user.password_hash) THEN RETURN (…)::jwt_token; ELSE RETURN NULL; END IF`), and
+ * nothing else tells the caller anything: no RAISE at ERROR, no notice of a value, no OUT parameter,
+ * no RETURN QUERY or NEXT, no FOUND or row count. The condition as written, or undefined.
+ */
+export function passwordGate(model: Model, f: Func): string | undefined {
+  const body = f.body;
+  if (f.language !== 'plpgsql' || !body || body.lexical || body.errors.length) return undefined;
+  if ((f.stmt.node?.parameters ?? []).some((x: Node) => x?.FunctionParameter?.mode && x.FunctionParameter.mode !== 'FUNC_PARAM_IN' && x.FunctionParameter.mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
+  const text = codeOnly(bodyText(model, f));
+  if (/\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT|FOUND|GET\s+DIAGNOSTICS|RETURN\s+(?:QUERY|NEXT))\b/i.test(text)) return undefined;
+  const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
+  const same = (a: Node, b: Node) => JSON.stringify(stripLocations(a)) === JSON.stringify(stripLocations(b));
+  const namesParam = (n: Node): boolean => {
+    let hit = false;
+    walk(n, (k, v) => {
+      if (k === 'ParamRef') hit = true;
+      else if (k === 'ColumnRef') {
+        const fields: Node[] = v.fields ?? [];
+        const first = sval(fields[0]);
+        if (fields.length === 1 && typeof first === 'string' && params.has(first)) hit = true;
+      }
+    });
+    return hit;
+  };
+  const isCheck = (n: Node): boolean => {
+    let hit = false;
+    walk(n, (k, v) => {
+      if (hit || k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || sval(v.name?.[v.name.length - 1]) !== '=') return;
+      for (const [hash, call] of [[v.lexpr, v.rexpr], [v.rexpr, v.lexpr]] as Array<[Node, Node]>) {
+        const fc = call?.FuncCall;
+        if (!fc || sval(fc.funcname?.[fc.funcname.length - 1]) !== 'crypt' || fc.args?.length !== 2 || !hash?.ColumnRef) continue;
+        if (namesParam(fc.args[0]) && same(fc.args[1], hash)) hit = true;
+      }
+    });
+    return hit;
+  };
+  // the THEN branches of the IFs whose condition checks a password: `ifNumber,0`
+  const gates = new Set<string>();
+  let cond: string | undefined;
+  for (const s of body.statements) {
+    const arms = s.arms;
+    if (!s.armCond || !arms || arms.length < 2 || arms[arms.length - 1] !== 0 || !isCheck(s.node)) continue;
+    gates.add(`${arms[arms.length - 2]},0`);
+    cond ??= textOfFile(model, f.nameLoc.file).slice(s.start, s.end).replace(/\s+/g, ' ').trim();
+  }
+  if (gates.size === 0) return undefined;
+  const constant = (n: Node): boolean => {
+    let plain = true;
+    walk(n, (k) => {
+      if (k === 'ColumnRef' || k === 'ParamRef' || k === 'FuncCall' || k === 'SubLink') plain = false;
+    });
+    return plain;
+  };
+  for (const s of body.statements) {
+    if (!s.reported || constant(s.node)) continue;
+    const arms = s.arms ?? [];
+    let gated = false;
+    for (let i = 0; i + 1 < arms.length; i += 2) if (gates.has(`${arms[i]},${arms[i + 1]}`)) gated = true;
+    if (!gated) return undefined;
+  }
+  return cond;
+}
+
+/** The node without its `location` fields, to compare two expressions as written in different places. */
+function stripLocations(n: unknown): unknown {
+  if (Array.isArray(n)) return n.map(stripLocations);
+  if (n === null || typeof n !== 'object') return n;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(n)) if (k !== 'location') out[k] = stripLocations(v);
+  return out;
 }
 
 /** A lookup of a secret argument that stops the function when no row matches it (secretLookup). */
@@ -1144,12 +1221,14 @@ export const definerBypassesRls = defineRule({
       ]
         .filter(Boolean)
         .join(', and ');
+      // (it gives back what it reads only where the password it is passed is right: a login check)
+      const gate = reads.length && writes.length === 0 && !guardedOnly ? passwordGate(model, f) : undefined;
       const gets = [
         rowWrites.length ? (rowWrites.every(inserted) ? 'insert rows it may not insert itself' : 'change rows it may not change itself') : '',
         emptiedTables.length
           ? `empty ${names(emptiedTables)}, every row, whatever the policies let it see or delete (TRUNCATE is not subject to row-level security, and it runs as the owner, so the caller needs no TRUNCATE privilege of its own)`
           : '',
-        reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : '',
+        reads.length ? (gate ? "learn what it returns of any account whose password it knows or guesses (password guessing, with no limit on attempts but the API's)" : 'learn about rows it may not read itself (through what the function returns, raises or does)') : '',
         altered.length ? `run that ${[...new Set(altered.flatMap((a) => a.verbs))].join(' and ')} with the owner's rights, which no policy limits` : '',
       ]
         .filter(Boolean)
@@ -1194,6 +1273,8 @@ export const definerBypassesRls = defineRule({
             : `Check the caller in the function (e.g. ${supabase ? '`AND user_id = (select auth.uid())`' : "`AND owner = session_user` where each user logs in as a role of their own, not `current_user`, which is the function's owner inside it; or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
           (onlyAltered
             ? ''
+            : gate
+              ? `It gives back what it reads only where \`${gate}\` holds, the password it is passed checked against the stored hash with crypt(): a login check. A caller without the password gets the same answer for a name that has an account and one that has none (only how long the call takes may differ: crypt() hashes only where there is a hash to check). If this is the login function your API lets anonymous callers use (PostGraphile's authenticate), that check is what it is for: suppress the finding here, and limit sign-in attempts where the API is exposed.`
             : secret
               ? `It looks ${paramList(secret.params)} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.params.length > 1 ? 'one of them' : secret.params[0]} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
               : lookup
