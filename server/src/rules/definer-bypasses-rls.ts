@@ -460,6 +460,16 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
 export function passwordGate(model: Model, f: Func): string | undefined {
   const body = f.body;
   if (f.language !== 'plpgsql' || !body || body.lexical || body.errors.length) return undefined;
+  // (kept per body: the answer reads the body, its parameters and the condition's text, the same while the body object is)
+  const kept = gatesKept.get(body);
+  if (kept !== undefined && kept.f === f.stmt) return kept.cond;
+  const cond = findPasswordGate(model, f, body);
+  gatesKept.set(body, { f: f.stmt, cond });
+  return cond;
+}
+const gatesKept = new WeakMap<FunctionBody, { f: Statement; cond: string | undefined }>();
+
+function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | undefined {
   if ((f.stmt.node?.parameters ?? []).some((x: Node) => x?.FunctionParameter?.mode && x.FunctionParameter.mode !== 'FUNC_PARAM_IN' && x.FunctionParameter.mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
   const text = codeOnly(bodyText(model, f));
   if (/\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT|FOUND|GET\s+DIAGNOSTICS|RETURN\s+(?:QUERY|NEXT))\b/i.test(text)) return undefined;
