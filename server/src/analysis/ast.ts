@@ -916,3 +916,8 @@ export function setsCheckOff(n: Node): boolean {
   const v = String(c.sval?.sval ?? '').toLowerCase();
   return v === '0' || v === 'off' || v === 'of' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v)));
 }
+
+/** An expression's shape, locations aside: the same expression written in two places has one key. */
+export function shapeOf(n: unknown): string {
+  return JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
+}

@@ -1,6 +1,6 @@
 import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText, shapeOf } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -474,7 +474,7 @@ function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | u
   const text = codeOnly(bodyText(model, f));
   if (/\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT|FOUND|GET\s+DIAGNOSTICS|RETURN\s+(?:QUERY|NEXT))\b/i.test(text)) return undefined;
   const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
-  const same = (a: Node, b: Node) => JSON.stringify(stripLocations(a)) === JSON.stringify(stripLocations(b));
+  const same = (a: Node, b: Node) => shapeOf(a) === shapeOf(b);
   const namesParam = (n: Node): boolean => {
     let hit = false;
     walk(n, (k, v) => {
@@ -524,15 +524,6 @@ function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | u
     if (!gated) return undefined;
   }
   return cond;
-}
-
-/** The node without its `location` fields, to compare two expressions as written in different places. */
-function stripLocations(n: unknown): unknown {
-  if (Array.isArray(n)) return n.map(stripLocations);
-  if (n === null || typeof n !== 'object') return n;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(n)) if (k !== 'location') out[k] = stripLocations(v);
-  return out;
 }
 
 /** A lookup of a secret argument that stops the function when no row matches it (secretLookup). */

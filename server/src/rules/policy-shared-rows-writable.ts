@@ -1,4 +1,4 @@
-import { roleText } from '../analysis/ast.js';
+import { roleText, shapeOf } from '../analysis/ast.js';
 // policy-shared-rows-writable: a FOR ALL policy whose USING shares some rows with everyone
 // (`tenant_id = <the caller's tenant> OR visibility = 'public'`): USING also decides which rows
 // UPDATE and DELETE reach, so every role of the policy may delete the shared rows, and update them
@@ -136,9 +136,6 @@ export function toClause(p: Policy, head: string): string {
   if (p.roles.length === 1 && p.roles[0] === 'public' && !/\bTO\b/i.test(head)) return '';
   return ` TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r === 'current_user' || r === 'current_role' || r === 'session_user' ? r.toUpperCase() : quoteIdent(r))).join(', ')}`;
 }
-
-/** An expression's shape, locations aside: the same branch written in two policies has one key. */
-const shapeOf = (n: Node): string => JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
 
 /** The branches of a condition at its top-level ORs (the condition itself when it is no OR). */
 const orArgs = (n: Node): Node[] => (n?.BoolExpr?.boolop === 'OR_EXPR' ? n.BoolExpr.args : [n]);

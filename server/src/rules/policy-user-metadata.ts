@@ -1,4 +1,4 @@
-import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName } from '../analysis/ast.js';
+import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName, shapeOf } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { enumTypeOfColumn } from '../analysis/enum-values.js';
 import { sval } from '../analysis/parse.js';
@@ -194,7 +194,7 @@ function bare(n: Node): Node {
 
 /** An expression's shape (locations aside, casts keeping its text aside): the same variable or JSON access written twice has one key. */
 function keyOf(n: Node): string {
-  return JSON.stringify(bare(n), (k, v) => (k === 'location' ? undefined : v));
+  return shapeOf(bare(n));
 }
 
 /** The text of a constant (cast to a type that keeps it), null for NULL; undefined for anything else. */
