@@ -1,6 +1,6 @@
 import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText, shapeOf } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, passwordCheckHash, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -473,29 +473,10 @@ function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | u
   if ((f.stmt.node?.parameters ?? []).some((x: Node) => x?.FunctionParameter?.mode && x.FunctionParameter.mode !== 'FUNC_PARAM_IN' && x.FunctionParameter.mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
   const text = codeOnly(bodyText(model, f));
   if (/\b(?:RAISE(?!\s+(?:NOTICE|WARNING|INFO|LOG|DEBUG)\b)|ASSERT|FOUND|GET\s+DIAGNOSTICS|RETURN\s+(?:QUERY|NEXT))\b/i.test(text)) return undefined;
-  const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
-  const same = (a: Node, b: Node) => shapeOf(a) === shapeOf(b);
-  const namesParam = (n: Node): boolean => {
-    let hit = false;
-    walk(n, (k, v) => {
-      if (k === 'ParamRef') hit = true;
-      else if (k === 'ColumnRef') {
-        const fields: Node[] = v.fields ?? [];
-        const first = sval(fields[0]);
-        if (fields.length === 1 && typeof first === 'string' && params.has(first)) hit = true;
-      }
-    });
-    return hit;
-  };
   const isCheck = (n: Node): boolean => {
     let hit = false;
     walk(n, (k, v) => {
-      if (hit || k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || sval(v.name?.[v.name.length - 1]) !== '=') return;
-      for (const [hash, call] of [[v.lexpr, v.rexpr], [v.rexpr, v.lexpr]] as Array<[Node, Node]>) {
-        const fc = call?.FuncCall;
-        if (!fc || sval(fc.funcname?.[fc.funcname.length - 1]) !== 'crypt' || fc.args?.length !== 2 || !hash?.ColumnRef) continue;
-        if (namesParam(fc.args[0]) && same(fc.args[1], hash)) hit = true;
-      }
+      if (!hit && k === 'A_Expr' && passwordCheckHash(f, { A_Expr: v })) hit = true;
     });
     return hit;
   };

@@ -11,7 +11,7 @@ import { defineRule, type Report } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { AUTH_USERS_REFERENCED_BY, referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT, settingOf } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, passwordCheckHash, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT, settingOf } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it (of `privilege`: SELECT, or TRUNCATE). */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined, privilege = 'select'): boolean {
@@ -663,33 +663,12 @@ function lookupByGuessable(f: Func, s: Statement): { cols: string[]; params: str
 function checksPassword(f: Func, s: Statement): boolean {
   const n = s.node as Node | undefined;
   if (!n) return false;
-  const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
   const isHash = (x: Node): boolean => {
     const fields: Node[] | undefined = x?.ColumnRef?.fields;
     return !!fields && sval(fields[fields.length - 1]) === 'encrypted_password';
   };
-  const namesArgument = (x: Node): boolean => {
-    let hit = false;
-    walk(x, (k, v) => {
-      if (k === 'ParamRef') hit = true;
-      else if (k === 'ColumnRef') {
-        const fields: Node[] = v.fields ?? [];
-        const last = sval(fields[fields.length - 1]);
-        if (typeof last === 'string' && params.has(last) && (fields.length === 1 || sval(fields[0]) === f.name.toLowerCase())) hit = true;
-      }
-    });
-    return hit;
-  };
-  const isCheck = (c: Node): boolean => {
-    const e = c?.A_Expr;
-    if (!e || e.kind !== 'AEXPR_OP' || sval(e.name?.[e.name.length - 1]) !== '=') return false;
-    for (const [col, call] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
-      const fc = call?.FuncCall;
-      if (!isHash(col) || !fc || sval(fc.funcname?.[fc.funcname.length - 1]) !== 'crypt' || fc.args?.length !== 2) continue;
-      if (isHash(fc.args[1]) && namesArgument(fc.args[0])) return true;
-    }
-    return false;
-  };
+  // (auth.users' hash on both sides, however qualified: `u.encrypted_password = crypt(p, encrypted_password)`)
+  const isCheck = (c: Node): boolean => !!passwordCheckHash(f, c, (a, b) => isHash(a) && isHash(b));
   // (a conjunct of the WHERE: a check under an OR does not bind every row found)
   const conjuncts = (w: Node): Node[] => (w?.BoolExpr?.boolop === 'AND_EXPR' ? (w.BoolExpr.args as Node[]).flatMap(conjuncts) : [w]);
   const readsUsers = (from: Node): boolean => {

@@ -5,7 +5,7 @@ import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, notReplayedReason, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
 import { createsReferencingLater, referenceFailure } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
-import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
+import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
@@ -1901,6 +1901,39 @@ export const SECRET_LOOKUP_HINT =
 /** A function's parameters a call passes arguments to, in order (its FunctionParameter nodes; not OUT nor TABLE ones). */
 export function inputParams(f: Func): Node[] {
   return (f.stmt.node?.parameters ?? []).filter((x: Node) => x?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+}
+
+/**
+ * Whether `e` is pgcrypto's check of a password the caller passes against a stored hash, `hash =
+ * crypt(<an argument of f>, hash)` either way round (`=` of a column or variable and the call):
+ * the hash it checks, or undefined. `same` tells the two places of the hash as the same (by
+ * default, written alike). What a login check compares: bcrypt's crypt() gives the stored hash back
+ * for the right password only.
+ */
+export function passwordCheckHash(f: Func, e: Node, same: (hash: Node, salt: Node) => boolean = (a, b) => shapeOf(a) === shapeOf(b)): Node | undefined {
+  const x = e?.A_Expr;
+  if (!x || x.kind !== 'AEXPR_OP' || sval(x.name?.[x.name.length - 1]) !== '=') return undefined;
+  for (const [hash, call] of [[x.lexpr, x.rexpr], [x.rexpr, x.lexpr]] as Array<[Node, Node]>) {
+    const fc = call?.FuncCall;
+    if (!hash?.ColumnRef || !fc || sval(fc.funcname?.[fc.funcname.length - 1]) !== 'crypt' || fc.args?.length !== 2) continue;
+    if (same(hash, fc.args[1]) && namesArgument(f, fc.args[0])) return hash;
+  }
+  return undefined;
+}
+
+/** Whether `n` names an argument of f: `$1`, a parameter's name, or one qualified with the function's name. */
+function namesArgument(f: Func, n: Node): boolean {
+  const params = new Set(inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
+  let hit = false;
+  walk(n, (k, v) => {
+    if (k === 'ParamRef') hit = true;
+    else if (k === 'ColumnRef') {
+      const fields: Node[] = v.fields ?? [];
+      const last = sval(fields[fields.length - 1]);
+      if (typeof last === 'string' && params.has(last) && (fields.length === 1 || (fields.length === 2 && sval(fields[0]) === f.name.toLowerCase()))) hit = true;
+    }
+  });
+  return hit;
 }
 
 /** The function a SET or set_config in a body belongs to, as the statement it is in defines it (undefined at top level, or when a later CREATE OR REPLACE or DROP replaced that definition). */
