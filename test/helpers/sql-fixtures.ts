@@ -73,3 +73,14 @@ END;
 $$ LANGUAGE plpgsql;
 ${migrations.map(([v, sql]) => `DO $$ BEGIN PERFORM apply_migration('${v}', $migration$ ${sql} $migration$); END $$;\n`).join('')}`;
 }
+
+/**
+ * A tenant helper and a table whose policy calls it, for re-lint tests of a SQL body PostgreSQL
+ * refuses (42P13: text returned for uuid): `good` casts the setting, `bad` returns it as text.
+ */
+export const APP_TENANT = (() => {
+  const good = "CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;\n";
+  const bad = good.replace("nullif(current_setting('app.tenant_id', true), '')::uuid", "current_setting('app.tenant_id', true)");
+  const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
+  return { good, bad, table };
+})();

@@ -11,6 +11,7 @@ import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransa
 import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { steps } from '../helpers/relint.js';
+import { APP_TENANT } from '../helpers/sql-fixtures.js';
 
 const ID = 'function-replace-rejected';
 before(initParser);
@@ -255,9 +256,7 @@ test('err/ok: the body forms PostgreSQL refuses for each declared type, and thos
 });
 
 test('ok (re-lint): a body edited to return text, back to a cast, and check_function_bodies turned off give what a fresh lint gives', () => {
-  const good = "CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;\n";
-  const bad = good.replace("nullif(current_setting('app.tenant_id', true), '')::uuid", "current_setting('app.tenant_id', true)");
-  const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
+  const { good, bad, table } = APP_TENANT;
   const counts = steps({ 'db/1.sql': good, 'db/2.sql': table }, ID, [
     ['db/1.sql', bad],
     ['db/1.sql', good],

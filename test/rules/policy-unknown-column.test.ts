@@ -9,7 +9,7 @@ import { findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, s
 import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
-import { migrationRunner } from '../helpers/sql-fixtures.js';
+import { APP_TENANT, migrationRunner } from '../helpers/sql-fixtures.js';
 import { steps } from '../helpers/relint.js';
 
 const ID = 'policy-unknown-column';
@@ -1141,9 +1141,7 @@ create policy "lead_diag_select" on public.lead_diagnosticos for select using (o
 });
 
 test('ok (re-lint): the helper edited to a refused body and back gives what a fresh lint gives', () => {
-  const good = "CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;\n";
-  const bad = good.replace("nullif(current_setting('app.tenant_id', true), '')::uuid", "current_setting('app.tenant_id', true)");
-  const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
+  const { good, bad, table } = APP_TENANT;
   const counts = steps({ 'db/1.sql': good, 'db/2.sql': table }, ID, [
     ['db/1.sql', bad],
     ['db/1.sql', good],

@@ -1,6 +1,6 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
 import { FLYWAY_PLACEHOLDER_SOURCE, nameParts, quoteIdent, sval, walk } from './parse.js';
-import type { Node, Span, Statement } from './types.js';
+import type { Node, ParsedFile, Span, Statement } from './types.js';
 
 export interface RelationRef {
   schema?: string;
@@ -915,6 +915,16 @@ export function setsCheckOff(n: Node): boolean {
   if (c.ival !== undefined) return !c.ival.ival;
   const v = String(c.sval?.sval ?? '').toLowerCase();
   return v === '0' || v === 'off' || v === 'of' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v)));
+}
+
+/** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */
+export function bodiesUncheckedBefore(file: ParsedFile, stmt: Statement): boolean {
+  let off = false;
+  for (const s of file.statements) {
+    if (s.start >= stmt.start) break;
+    if (s.origin === 'file' && s.kind === 'VariableSetStmt' && s.node?.name === 'check_function_bodies') off = setsCheckOff(s.node);
+  }
+  return off;
 }
 
 /** An expression's shape, locations aside: the same expression written in two places has one key. */

@@ -3,7 +3,7 @@
 // an enum column, or cast to an enum type, is not one of its values (event-spark-plan's
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
-import { census, memoStmt, setsCheckOff } from './ast.js';
+import { bodiesUncheckedBefore, census, memoStmt } from './ast.js';
 import { isFlywayMigration, isSupabaseCliMigration, type Func, type Model, type Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import { anyStatementIn, memoModel, orderOf } from './policy-exprs.js';
@@ -603,16 +603,6 @@ export interface UncommittedUse {
 
 const NO_USES: readonly UncommittedUse[] = Object.freeze([]);
 
-/** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */
-function bodiesUnchecked(file: ParsedFile, stmt: Statement): boolean {
-  let off = false;
-  for (const s of file.statements) {
-    if (s.start >= stmt.start) break;
-    if (s.origin === 'file' && s.kind === 'VariableSetStmt' && s.node?.name === 'check_function_bodies') off = setsCheckOff(s.node);
-  }
-  return off;
-}
-
 /**
  * The CREATE VIEW and CREATE FUNCTION … LANGUAGE sql statements that compare an enum column (or
  * a SQL function's parameter of an enum type) with, or cast to the type, a value an ALTER TYPE …
@@ -638,7 +628,7 @@ export function uncommittedOutsidePolicies(model: Model): readonly UncommittedUs
       if (stmt.kind === 'ViewStmt' && n?.query && n.view) {
         const bad = badValue(m, '\u0000', i, [{ node: n.query, file: file.file }], facts);
         if (bad?.uncommitted) found = { file, stmt, what: 'view', name: m.relKey(n.view), bad: bad as UncommittedUse['bad'] };
-      } else if (stmt.kind === 'CreateFunctionStmt' && stmt.body?.language === 'sql' && stmt.body.statements.length !== 0 && !bodiesUnchecked(file, stmt)) {
+      } else if (stmt.kind === 'CreateFunctionStmt' && stmt.body?.language === 'sql' && stmt.body.statements.length !== 0 && !bodiesUncheckedBefore(file, stmt)) {
         const params = new Map<string, string>();
         for (const p of (n?.parameters ?? []) as Node[]) {
           const fp = p?.FunctionParameter;

@@ -9,7 +9,7 @@
 // - fewer parameter defaults: 42P13 cannot remove parameter defaults from existing function.
 // Renaming the one OUT / TABLE column, or writing a type by another of its names (int4, integer),
 // is accepted.
-import { identEnd, setsCheckOff, typeName } from './ast.js';
+import { bodiesUncheckedBefore, identEnd, typeName } from './ast.js';
 import { nameParts } from './parse.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
@@ -129,16 +129,6 @@ export interface BodyReturnMismatch {
   nameLoc: Loc;
   /** the expression the body's last statement returns */
   result: Loc;
-}
-
-/** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */
-function bodiesUncheckedBefore(file: ParsedFile, stmt: Statement): boolean {
-  let off = false;
-  for (const s of file.statements) {
-    if (s.start >= stmt.start) break;
-    if (s.origin === 'file' && s.kind === 'VariableSetStmt' && s.node?.name === 'check_function_bodies') off = setsCheckOff(s.node);
-  }
-  return off;
 }
 
 /**
