@@ -162,7 +162,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     }
   }
   // (policies a DROP POLICY removed, which the model no longer holds: rejectedWithReplaced asks for
-  // them. Kept per policy as the orphans are: the bench's ≈ 400 drops of a policy made again
+  // them. Kept per policy as the orphans are: the bench's 279 drops of a policy made again
   // were ≈ 5 ms of each re-lint asked anew)
   const dropped = new Map<Policy, KeptVerdict>();
   const droppedOut = new Map<Policy, Rejection>();
@@ -560,25 +560,27 @@ export function rejectedWithReplaced(model: Model): readonly RejectedPolicy[] {
     const dropped = droppedRejections.get(m) ?? NO_REJECTIONS;
     for (const { replaced, by } of m.replacedPolicies) {
       if (replaced.stmt.kind !== 'CreatePolicyStmt' || replaced.stmt.origin !== 'file') continue;
-      // (a DROP POLICY's: buildRejected asked, and most are accepted)
-      if (!by && !dropped.has(replaced)) continue;
-      let later = by;
-      if (!later) {
-        // (one a DROP POLICY removed — `DROP POLICY IF EXISTS` before it is written again, fixed:
-        // the first CREATE POLICY still failed where it stands. Only on a table the migrations still
-        // hold under that name, or one of the platform's, as its verdict reads them; `later` the
-        // policy of its name written after it, if any)
-        const t = m.tables.get(replaced.table);
-        if (t) {
-          if (orderOf(m, t.created) > orderOf(m, replaced.created)) continue;
-          later = t.policies.find((q) => q.name === replaced.name);
-        } else {
-          if (!PLATFORM_SCHEMAS.has(replaced.table.slice(0, replaced.table.indexOf('.')))) continue;
-          later = m.policies.find((q) => q.table === replaced.table && q.name === replaced.name);
-        }
+      if (by) {
+        const r = rejectionOf(m, replaced);
+        if (r) out.push([replaced, r, by]);
+        continue;
       }
-      const r = by ? rejectionOf(m, replaced) : dropped.get(replaced);
-      if (r) out.push([replaced, r, later]);
+      // (one a DROP POLICY removed — `DROP POLICY IF EXISTS` before it is written again, fixed: the
+      // first CREATE POLICY still failed where it stands. buildRejected asked, and most are
+      // accepted. Only on a table the migrations still hold under that name, or one of the
+      // platform's, as its verdict reads them; with the policy of its name written after it, if any)
+      const r = dropped.get(replaced);
+      if (!r) continue;
+      const t = m.tables.get(replaced.table);
+      let later: Policy | undefined;
+      if (t) {
+        if (orderOf(m, t.created) > orderOf(m, replaced.created)) continue;
+        later = t.policies.find((q) => q.name === replaced.name);
+      } else {
+        if (!PLATFORM_SCHEMAS.has(replaced.table.slice(0, replaced.table.indexOf('.')))) continue;
+        later = m.policies.find((q) => q.table === replaced.table && q.name === replaced.name);
+      }
+      out.push([replaced, r, later]);
     }
     return out;
   });
