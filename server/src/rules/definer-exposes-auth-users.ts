@@ -2,7 +2,7 @@ import { TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type Func, type Model
 import { privilegesOf } from '../analysis/privileges.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { constBool, memoModel, textOfFile } from '../analysis/policy-exprs.js';
-import { constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
+import { conjuncts, constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { extensionCallsIn } from './auth-trigger-unqualified-name.js';
@@ -669,8 +669,6 @@ function checksPassword(f: Func, s: Statement): boolean {
   };
   // (auth.users' hash on both sides, however qualified: `u.encrypted_password = crypt(p, encrypted_password)`)
   const isCheck = (c: Node): boolean => !!passwordCheckHash(f, c, (a, b) => isHash(a) && isHash(b));
-  // (a conjunct of the WHERE: a check under an OR does not bind every row found)
-  const conjuncts = (w: Node): Node[] => (w?.BoolExpr?.boolop === 'AND_EXPR' ? (w.BoolExpr.args as Node[]).flatMap(conjuncts) : [w]);
   const readsUsers = (from: Node): boolean => {
     let hit = false;
     walk(from, (k, v) => {
@@ -689,7 +687,8 @@ function checksPassword(f: Func, s: Statement): boolean {
       if ((k === 'SelectStmt' || k === 'larg' || k === 'rarg') && readsUsers(v?.fromClause)) levels.push(v);
     });
   }
-  return levels.length !== 0 && levels.every((l) => l.whereClause !== undefined && conjuncts(l.whereClause).some(isCheck));
+  // (a conjunct of the WHERE: a check under an OR does not bind every row found)
+  return levels.length !== 0 && levels.every((l) => conjuncts(l.whereClause).some(isCheck));
 }
 
 /**
