@@ -2229,10 +2229,19 @@ GRANT EXECUTE ON FUNCTION authenticate(text, text) TO anon;
   assert.match(m, /can learn what it returns of any account whose password it knows or guesses \(password guessing, with no limit on attempts but the API's\)\./);
   assert.match(m, /It gives back what it reads only where `_hash = crypt\(password, _hash\)` holds, the password it is passed checked against the stored hash with crypt\(\): a login check\. A caller without the password gets the same answer for a name that has an account and one that has none/);
   assert.doesNotMatch(m, /learn about rows it may not read itself/);
-  // told apart: a RAISE for an unknown name, a value returned before the check
+  // the same written with the NULL after the IF
+  const after = sql.replace("  ELSE\n    RETURN NULL;\n  END IF;", "  END IF;\n  RETURN NULL;");
+  assert.notEqual(after, sql);
+  assert.match(lintFiles([{ file: 'db/init/06-user.sql', text: after }], ID).mine[0]!.message, /a login check/);
+  // told apart: a RAISE for an unknown name, another answer for it, no answer at all without the
+  // password (2F005 for a known name), a value returned before the check
+  const other = sql.replace('  SELECT s.password_hash', "  IF _id IS NULL THEN RETURN 'no such user'; END IF;\n  SELECT s.password_hash");
+  const none = sql.replace("  ELSE\n    RETURN NULL;\n", '');
+  assert.notEqual(other, sql);
+  assert.notEqual(none, sql);
   const raising = sql.replace('  SELECT s.password_hash', "  IF _id IS NULL THEN RAISE EXCEPTION 'no such user'; END IF;\n  SELECT s.password_hash");
   const leaking = sql.replace('    RETURN NULL;', "    RETURN 'wrong password for ' || _id;");
-  for (const text of [raising, leaking]) {
+  for (const text of [raising, leaking, other, none]) {
     const [f] = lintFiles([{ file: 'db/init/06-user.sql', text }], ID).mine;
     assert.match(f!.message, /learn about rows it may not read itself/);
     assert.doesNotMatch(f!.message, /a login check/);

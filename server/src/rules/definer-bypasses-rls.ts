@@ -1,6 +1,6 @@
 import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, returningOf, type RelationRef, roleText, shapeOf } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -480,13 +480,18 @@ function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | u
     });
     return hit;
   };
-  // the THEN branches of the IFs whose condition checks a password: `ifNumber,0`
+  // (a lookup that raises when no row comes back tells the caller which names have one)
+  if (body.statements.some((s) => s.intoStrict)) return undefined;
+  // the THEN branches of the IFs whose condition checks a password (`ifNumber,0`), with the
+  // branches of those IFs (their `arms`, the ELSE's)
   const gates = new Set<string>();
+  const elses = new Set<string>();
   let cond: string | undefined;
   for (const s of body.statements) {
     const arms = s.arms;
     if (!s.armCond || !arms || arms.length < 2 || arms[arms.length - 1] !== 0 || !isCheck(s.node)) continue;
     gates.add(`${arms[arms.length - 2]},0`);
+    elses.add(`${arms.slice(0, -1).join(',')},1`);
     cond ??= textOfFile(model, f.nameLoc.file).slice(s.start, s.end).replace(/\s+/g, ' ').trim();
   }
   if (gates.size === 0) return undefined;
@@ -497,14 +502,27 @@ function findPasswordGate(model: Model, f: Func, body: FunctionBody): string | u
     });
     return plain;
   };
+  // without the password: every value it may give back is one constant (`RETURN NULL` in the
+  // ELSE, or before and after the check), and one is given back whatever the path (a RETURN at the
+  // top level, or in the check's ELSE): a name with an account and one without get the same
+  // answer — not 'no such user' for one and NULL for the other, nor an error (2F005, control
+  // reached end of function without RETURN) for one
+  let answer: string | undefined;
+  let always = false;
   for (const s of body.statements) {
-    if (!s.reported || constant(s.node)) continue;
+    if (!s.reported) continue;
     const arms = s.arms ?? [];
     let gated = false;
     for (let i = 0; i + 1 < arms.length; i += 2) if (gates.has(`${arms[i]},${arms[i + 1]}`)) gated = true;
-    if (!gated) return undefined;
+    if (gated) continue;
+    if (!constant(s.node)) return undefined;
+    const shape = shapeOf(s.node);
+    if (answer !== undefined && answer !== shape) return undefined;
+    answer = shape;
+    // (a top-level RETURN may not run only after one that left: in a body with no loop or CASE statement, one the check or this constant's)
+    if ((arms.length === 0 && (!s.mayNotRun || !/\b(?:LOOP|FOR|FOREACH|WHILE|CASE)\b/i.test(text))) || elses.has(arms.join(','))) always = true;
   }
-  return cond;
+  return always ? cond : undefined;
 }
 
 /** A lookup of a secret argument that stops the function when no row matches it (secretLookup). */
