@@ -398,8 +398,7 @@ function falseWhenNull(f: Func, v: string, at: Statement, nullWith: (x: Node) =>
   const t = sets[0];
   if (sets.length !== 1 || !t || t.arms?.length || t.handlerOf || statements.indexOf(t) >= statements.indexOf(at)) return false;
   const val: Node = t.node?.targetList?.[0]?.ResTarget?.val;
-  const parts: Node[] = val?.BoolExpr?.boolop === 'AND_EXPR' ? (val.BoolExpr.args ?? []) : [val];
-  return parts.some((p) => p?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullWith(p.NullTest.arg));
+  return conjuncts(val).some((p) => p?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullWith(p.NullTest.arg));
 }
 
 /** A statement's text for a message: cut after 60 characters, at a space, when longer than 80. */
