@@ -22,6 +22,7 @@ export { policyMissingSelectCompanion } from './policy-missing-select-companion.
 export { policyCurrentSettingUnsafe } from './policy-current-setting-unsafe.js';
 export { policyContextFailsOpen } from './policy-context-fails-open.js';
 export { policyPerRowFunction } from './policy-per-row-function.js';
+export { policyVolatileFunction } from './policy-volatile-function.js';
 export { policyColumnNotIndexed } from './policy-column-not-indexed.js';
 export { policyHardcodedId } from './policy-hardcoded-id.js';
 export { policyUserMetadata } from './policy-user-metadata.js';
