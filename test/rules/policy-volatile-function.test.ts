@@ -63,7 +63,7 @@ async function calls(text: string): Promise<{ n: number; calls: number }> {
 test('err: a VOLATILE plpgsql helper reading a setting: a sequential scan with one call per row despite the index; wrapped (the safe fix), one call and an index scan, the same rows', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.match(finding.message, /public\.current_tenant\(\) is VOLATILE \(the default: its CREATE FUNCTION names no volatility\)/);
-  assert.match(finding.message, /scans the whole table and calls current_tenant\(\) once per row, whatever its indexes/);
+  assert.match(finding.message, /current_tenant\(\) runs once per row, and it never makes a condition on a VOLATILE call an index condition .*`tenant_id = current_tenant\(\)` cannot use an index on tenant_id/);
   assert.deepEqual(
     finding.fixes.map((f) => f.kind),
     ['safe', 'unsafe'],
@@ -223,7 +223,7 @@ test('err: T31: where wrapping would make the INSERT recurse (42P17), only the S
     f.fixes.map((x) => [x.kind, x.title]),
     [['unsafe', 'Declare me() STABLE: ALTER FUNCTION public.me() STABLE']],
   );
-  assert.match(f.message, /Not wrapped in a sub-select: policy "org_members_invite" on public\.org_members reads public\.org_members inside a sub-select.*42P17/);
+  assert.match(f.message, /Not wrapped automatically: policy "org_members_invite" on public\.org_members reads public\.org_members inside a sub-select.*42P17.*`user_id = me\(\)` can use an index on user_id/);
   const fixed = applyFix(ws, f);
   assert.equal(findingsOf(fixed, ID).length, 0);
   const run = async (text: string) =>
@@ -244,3 +244,38 @@ test('err: T31: where wrapping would make the INSERT recurse (42P17), only the S
   assert.equal(await run(ORG_MEMBERS.replace('USING (user_id = me())', 'USING (user_id = (select me()))')), '42P17', 'wrapped by hand: 42P17 (T31)');
 });
 
+
+test('err: T31 with the call compared with no column: no fix (STABLE alone would leave it per row), the message says what to do', () => {
+  const text = ORG_MEMBERS.replace('USING (user_id = me());', 'USING (me() IS NOT NULL AND user_id = auth.uid());');
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.fixes.length, 0);
+  assert.match(mine[0]!.message, /declared STABLE it would still run per row .*through a SECURITY DEFINER function, then wrap the call/);
+});
+
+const ADMIN = `CREATE TABLE admins (user_id uuid PRIMARY KEY);
+CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.admins WHERE user_id = auth.uid());
+END
+$$;
+CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+CREATE INDEX ON invoices (tenant_id);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_read ON invoices FOR SELECT TO authenticated
+  USING (is_admin() OR tenant_id = (select auth.uid()));`;
+
+test('err: a VOLATILE lookup compared with no column (`is_admin() OR …`): per row in the Filter, STABLE alone too; wrapped, one InitPlan; the message makes no index claim', async () => {
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: ADMIN }], ID);
+  assert.equal(mine.length, 1);
+  const f = mine[0]!;
+  assert.match(f.message, /is_admin\(\) runs once per row\. Its body only reads/);
+  assert.doesNotMatch(f.message, /index/);
+  const plan = async (text: string) =>
+    (await seen(text, 'invoices', 'tenant_id')).plan;
+  assert.match(await plan(ADMIN), /Seq Scan on invoices\n\s+Filter: \(is_admin\(\) OR/);
+  assert.match(await plan(ADMIN.replace('LANGUAGE plpgsql SECURITY DEFINER', 'LANGUAGE plpgsql STABLE SECURITY DEFINER')), /Seq Scan on invoices\n\s+Filter: \(is_admin\(\) OR/, 'STABLE alone: still in the Filter, per row');
+  const wrapped = applyFix(ws, f, /^Wrap/);
+  assert.equal(findingsOf(wrapped, ID).length, 0);
+  assert.match(await plan(sqlOf(wrapped)), /Filter: \(\(InitPlan 1\)\.col1 OR[\s\S]*InitPlan 1\n\s+->  Result/);
+});
