@@ -136,15 +136,18 @@ test('ok: why a wrap is unsafe for a helper reading a table: per row, a VOLATILE
   assert.deepEqual(result, { volatile: [0, 1, 2], stable: [0, 0, 0], 'volatile, once': [0, 0, 0] });
 });
 
-test('ok: a VOLATILE LANGUAGE sql expression is inlined: an index condition on its (STABLE) body, not reported', async () => {
-  const text = `CREATE FUNCTION current_tenant() RETURNS uuid LANGUAGE sql AS $$
-  SELECT nullif(current_setting('app.tenant_id', true), '')::uuid
-$$;
-CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+/** invoices, indexed on tenant_id, with RLS and a SELECT policy comparing tenant_id with current_tenant(). */
+const INVOICES = `CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
 CREATE INDEX ON invoices (tenant_id);
 ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
 CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated
   USING (tenant_id = current_tenant());`;
+
+test('ok: a VOLATILE LANGUAGE sql expression is inlined: an index condition on its (STABLE) body, not reported', async () => {
+  const text = `CREATE FUNCTION current_tenant() RETURNS uuid LANGUAGE sql AS $$
+  SELECT nullif(current_setting('app.tenant_id', true), '')::uuid
+$$;
+${INVOICES}`;
   assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0);
   const r = await seen(text);
   assert.equal(r.n, 20);
@@ -160,11 +163,7 @@ BEGIN
 ${body}
 END
 $$;
-CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
-CREATE INDEX ON invoices (tenant_id);
-ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
-CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated
-  USING (tenant_id = current_tenant());`;
+${INVOICES}`;
 const SETTING = "  RETURN nullif(current_setting('app.tenant_id', true), '')::uuid;";
 
 test('ok: not reported where the body changes something or may: a write, nextval, set_config, random(), dynamic SQL, FOR UPDATE, an unknown function, a VOLATILE helper that writes', () => {

@@ -1,11 +1,11 @@
-import { replayPlaces, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, readUnfilteredFor, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, forEachInvokerCallee, insertAfter, quoteIdent, roleText, tableName, functionLists } from './lib/util.js';
+import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, quoteIdent, roleText, tableName, functionLists } from './lib/util.js';
 
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
@@ -59,12 +59,6 @@ export function readsAsOwner(model: Model, f: Func): ReadonlySet<string> {
   return out;
 }
 
-/** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
-function latest(model: Model, locs: Loc[]): Loc {
-  const places = replayPlaces(model);
-  return locs.reduce((a, b) => (places.before(a, b) ? b : a));
-}
-
 /**
  * Fix: have the function owned by a BYPASSRLS role — one the workspace declares, or a
  * placeholder role created for it — with SELECT on the tables it reads.
@@ -74,7 +68,7 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   let role = declared?.name;
   const lines: string[] = [];
   const tables = [...readsAsOwner(model, f)].map((k) => model.tables.get(k)).filter((t): t is Table => !!t);
-  const at = latest(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
+  const at = latestInReplay(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
   // (schema-qualified, as the messages name them, whether or not the CREATE TABLE wrote the schema;
   // as written where a later migration renames the table: the name it has where the fix goes)
   const renamedLater = (t: Table) => !!t.renamed && orderOf(model, at) < orderOf(model, t.renamed);

@@ -18,15 +18,14 @@
 // and is as volatile as what it calls (PGlite: `select current_setting('app.tenant')::int`
 // declared VOLATILE gives an index scan).
 import type { Func, Model } from '../analysis/model.js';
-import { replayPlaces } from '../analysis/model.js';
 import { callSpan, callsIn } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { PG_CATALOG_FUNCTIONS, PG_CATALOG_VOLATILE } from '../analysis/pg-catalog-functions.js';
 import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, memoModel, resolveCall, rowIndependentValue, selectSubLinkWouldRecurse, textOfFile } from '../analysis/policy-exprs.js';
 import { usingFoldedAway } from '../analysis/policies.js';
-import type { Loc, Node } from '../analysis/types.js';
+import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter } from './lib/util.js';
+import { bareValue, insertAfter, latestInReplay } from './lib/util.js';
 import { functionKeys, policyCallNames } from '../analysis/recursion.js';
 
 /** Supabase's request functions (STABLE), made by the platform, not by the migrations. */
@@ -149,17 +148,13 @@ function readsTables(model: Model, f: Func, seen = new Set<Func>()): boolean {
  * were the call not VOLATILE.
  */
 function comparedColumn(root: Node, call: Node, text: string): string | undefined {
-  const bare = (n: Node): Node => {
-    while (n?.TypeCast) n = n.TypeCast.arg;
-    return n;
-  };
   let found: string | undefined;
   walk(root, (k, v) => {
     if (found !== undefined) return false;
     if (k === 'SubLink') return false;
     if (k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || !v.lexpr || !v.rexpr) return undefined;
-    const l = bare(v.lexpr);
-    const r = bare(v.rexpr);
+    const l = bareValue(v.lexpr);
+    const r = bareValue(v.rexpr);
     const col = l?.FuncCall === call ? r?.ColumnRef : r?.FuncCall === call ? l?.ColumnRef : undefined;
     if (col && col.location >= 0) {
       const m = /^[\w$."]+/.exec(text.slice(col.location, col.location + 200));
@@ -168,12 +163,6 @@ function comparedColumn(root: Node, call: Node, text: string): string | undefine
     return undefined;
   });
   return found;
-}
-
-/** The statement among `locs` that comes last in replay order. */
-function latest(model: Model, locs: Loc[]): Loc {
-  const places = replayPlaces(model);
-  return locs.reduce((a, b) => (places.before(a, b) ? b : a));
 }
 
 export const policyVolatileFunction = defineRule({
@@ -213,7 +202,7 @@ export const policyVolatileFunction = defineRule({
         if ((p.command === 'select' || p.command === 'all') && !recursion.has(p.table)) recursion.set(p.table, selectSubLinkWouldRecurse(model, p.table));
         const closer = p.command === 'select' || p.command === 'all' ? recursion.get(p.table) : undefined;
         const wrap = { file: e.file, start: span.start, end: span.end, newText: `(select ${call})` };
-        const alter = insertAfter(model, latest(model, [f.created, ...f.alters]), [`ALTER FUNCTION ${f.signature} STABLE;`]);
+        const alter = insertAfter(model, latestInReplay(model, [f.created, ...f.alters]), [`ALTER FUNCTION ${f.signature} STABLE;`]);
         // (the column the call is compared with, `tenant_id = f()`: an index on it could serve a STABLE call, never a VOLATILE one)
         const column = comparedColumn(e.node, c.node, text);
         const fixes: Fix[] = closer

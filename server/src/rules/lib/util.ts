@@ -2,7 +2,7 @@
 import { admitsNothing, appliesToRole, onSupabasePlatform, roleList, rolesSubjectToRls } from '../../analysis/policies.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, notReplayedReason, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
+import { columnsBeyond, notReplayedReason, replayPlaces, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
 import { createsReferencingLater, referenceFailure } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
@@ -77,6 +77,12 @@ export function removeStatement(model: Model, loc: Loc): Edit {
 }
 
 /** An edit inserting whole statements on new lines right after a statement. */
+/** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
+export function latestInReplay(model: Model, locs: Loc[]): Loc {
+  const places = replayPlaces(model);
+  return locs.reduce((a, b) => (places.before(a, b) ? b : a));
+}
+
 export function insertAfter(model: Model, loc: Loc, statements: string[]): Edit {
   const at = afterStatement(model, loc);
   const text = fileOf(model, loc.file)?.text ?? '';
