@@ -197,6 +197,8 @@ export const policyVolatileFunction = defineRule({
         if (!span) continue;
         const open = text.indexOf('(', c.location);
         const written = text.slice(c.location, open).trim();
+        // (the call as the message names it: its arguments elided)
+        const shown = `${written}(${c.args.length ? '…' : ''})`;
         const call = text.slice(span.start, span.end);
         // (a sub-select in the table's SELECT policies would make them recursive, 42P17: T31)
         if ((p.command === 'select' || p.command === 'all') && !recursion.has(p.table)) recursion.set(p.table, selectSubLinkWouldRecurse(model, p.table));
@@ -211,14 +213,14 @@ export const policyVolatileFunction = defineRule({
             : []
           : [
               // (safe where the body reads no table: evaluated once, it answers as it would per row)
-              { title: `Wrap ${written}() in a sub-select: (select ${call})`, kind: readsTables(model, f) ? 'unsafe' : 'safe', edits: [wrap] },
+              { title: `Wrap ${shown} in a sub-select: (select ${call})`, kind: readsTables(model, f) ? 'unsafe' : 'safe', edits: [wrap] },
               { title: `Declare ${f.name}() STABLE and wrap the call: (select ${call})`, kind: 'unsafe', edits: [alter, wrap] },
             ];
         const how = f.volatilityLoc ? 'declared VOLATILE' : 'VOLATILE (the default: its CREATE FUNCTION names no volatility)';
         const recursive = closer
           ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${p.table} inside a sub-select while ${p.table}'s policies are being expanded, so a sub-select in ${p.table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31)` +
             (column
-              ? `; declared STABLE (ALTER FUNCTION ${f.signature} STABLE), \`${column} = ${written}()\` can use an index on ${column} without one.`
+              ? `; declared STABLE (ALTER FUNCTION ${f.signature} STABLE), \`${column} = ${shown}\` can use an index on ${column} without one.`
               : `; declared STABLE it would still run per row (a policy's condition stays in the scan's Filter): have "${closer.name}" read ${p.table} through a SECURITY DEFINER function, then wrap the call.`)
           : '';
         report({
@@ -226,10 +228,10 @@ export const policyVolatileFunction = defineRule({
           start: c.location,
           end: c.location + written.length,
           message:
-            `Policy "${p.name}" on ${p.table} calls ${written}() in its USING outside any sub-select, and ${f.signature} is ${how}. ` +
+            `Policy "${p.name}" on ${p.table} calls ${shown} in its USING outside any sub-select, and ${f.signature} is ${how}. ` +
             `PostgreSQL evaluates a VOLATILE call again for each row a scan of ${p.table} reads (a policy's condition stays in the scan's Filter), so ${f.name}() runs once per row` +
             (column
-              ? `, and it never makes a condition on a VOLATILE call an index condition (its value might change from row to row): \`${column} = ${written}()\` cannot use an index on ${column}, and only a query's own conditions can narrow the scan (PGlite, 100,000 rows: a sequential scan, ≈ 130 ms; declared STABLE, an index scan, ≈ 1.4 ms). `
+              ? `, and it never makes a condition on a VOLATILE call an index condition (its value might change from row to row): \`${column} = ${shown}\` cannot use an index on ${column}, and only a query's own conditions can narrow the scan (PGlite, 100,000 rows: a sequential scan, ≈ 130 ms; declared STABLE, an index scan, ≈ 1.4 ms). `
               : '. ') +
             (closer
               ? `Its body only reads, so nothing needs it VOLATILE.${recursive}`
