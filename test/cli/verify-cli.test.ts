@@ -18,7 +18,10 @@ dirs.push(cache);
 function run(files: Record<string, string>, args: string[], env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-'));
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [CLI, 'verify', ...args, '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
@@ -313,5 +316,25 @@ describe('verify: Flyway placeholders', () => {
     const out = JSON.parse(json.stdout);
     assert.deepEqual(out.probes.map((p: { role: string; table: string }) => `${p.role} ${p.table}`), ['${APP_USER} public.t'], json.stdout);
     assert.doesNotMatch(json.stdout, /__app_user_/i);
+  });
+});
+
+describe('verify: files the lint does not replay are not counted as verified', () => {
+  test("ok: a pgTAP test in supabase/tests/ and a file in a folder inside supabase/migrations/ are left out, named with why, and not counted", () => {
+    const files = {
+      'supabase/migrations/20240101000000_notes.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, body text);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n',
+      'supabase/migrations/old/20230101000000_gone.sql': 'DROP TABLE public.notes;\n',
+      'supabase/tests/notes_test.sql': "BEGIN;\nSELECT plan(1);\nSELECT has_table('public', 'notes', 'notes exists');\nSELECT * FROM finish();\nROLLBACK;\n",
+    };
+    const r = run(files, ['--no-seed']);
+    assert.match(r.stdout, /^verified on PostgreSQL [^\n]*: 1 file\n/, r.stdout);
+    assert.match(r.stdout, /\nleft out: 1 file in a folder inside supabase\/migrations\/ [^\n]*\(the lint does not replay it either\): supabase\/migrations\/old\/20230101000000_gone\.sql\n/, r.stdout);
+    assert.match(r.stdout, /\nleft out: 1 file of pgTAP tests in supabase\/tests\/[^\n]*: supabase\/tests\/notes_test\.sql\n/, r.stdout);
+    assert.doesNotMatch(r.stdout, /42P01|42883/);
+    const json = JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout);
+    assert.deepEqual(
+      json.leftOut.map((x: { path: string }) => x.path),
+      ['supabase/migrations/old/20230101000000_gone.sql', 'supabase/tests/notes_test.sql'],
+    );
   });
 });

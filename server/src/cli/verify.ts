@@ -263,7 +263,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unrun = read.length ? unrunFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).liquibaseChangelogs ?? [], (id) => ws.text(id)) : undefined;
   // (a file of a graphile-migrate migrations folder that is no migration, fixture or afterReset file: graphile-migrate never runs it)
   const unrunGraphile = read.length ? unrunGraphileFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).graphileMigrate ?? []) : new Map<string, GraphileMigrate>();
-  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; notRunByGmrc?: string; rollback?: true }> => {
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; notRunByGmrc?: string; rollback?: true; notReplayed?: string }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
@@ -284,7 +284,10 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
             ? [{ path: f.file, snapshot: true }]
             : copies.has(parsed)
               ? [{ path: f.file, copy: true }]
-              : [];
+              : notReplayedReason(parsed) !== undefined
+                ? // (any other file the lint does not replay: pgTAP tests, a folder inside supabase/migrations/, sqlc queries…)
+                  [{ path: f.file, notReplayed: notReplayedReason(parsed)! }]
+                : [];
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
@@ -412,6 +415,9 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     const it = dumps.length === 1 ? 'it' : 'them';
     lines.push(`left out: ${counted(dumps.length, 'schema snapshot')} (a pg_dump or extension script re-creating what the migrations before ${it} make; not a migration, the lint does not replay ${it} either): ${listed(dumps)}`);
   }
+  const unreplayedBy = new Map<string, string[]>();
+  for (const x of leftOut) if (x.notReplayed) unreplayedBy.set(x.notReplayed, [...(unreplayedBy.get(x.notReplayed) ?? []), x.path]);
+  for (const [reason, paths] of unreplayedBy) lines.push(`left out: ${counted(paths.length, 'file')} ${reason} (the lint does not replay ${paths.length === 1 ? 'it' : 'them'} either): ${listed(paths)}`);
   if (environment.length) {
     const one = environment.length === 1;
     lines.push(`skipped: ${counted(environment.length, 'statement')} naming a database that does not exist in the embedded server (${one ? 'not a statement error' : 'not statement errors'} of the migrations):`);
