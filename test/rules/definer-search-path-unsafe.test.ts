@@ -908,3 +908,46 @@ REVOKE ALL ON FUNCTION public.is_member(uuid) FROM PUBLIC`;
   assert.equal(!denied.ok && denied.error.code, '42501');
   assert.equal(await hijacked(fn), true, 'granted EXECUTE (setup grants it to authenticated), the forged membership of tenant B is believed');
 });
+
+/** is_member with a safe SET clause whose body sets the search_path again (`reset`) before reading tenant_users. */
+// (VOLATILE: PostgreSQL refuses a SET statement in a STABLE function's body)
+const resetIn = (reset: string) => `CREATE FUNCTION is_member(tid uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  ${reset}
+  RETURN EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = tid AND user_id = auth.uid());
+END
+$$;`;
+
+for (const [what, reset, fixed] of [
+  ['SET LOCAL search_path = public', 'SET LOCAL search_path = public;', 'SET LOCAL search_path = public, pg_temp;'],
+  ["set_config('search_path', 'public', true)", "PERFORM set_config('search_path', 'public', true);", "PERFORM set_config('search_path', 'public, pg_temp', true);"],
+] as const) {
+  test(`err: a safe SET clause, then the body's ${what}: a temp table hijacks the rest of the call (F3, T19); the fix appends pg_temp to the body's path`, async () => {
+    const text = resetIn(reset);
+    const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(mine.length, 1);
+    assert.equal(textAt(ws, mine[0]!), reset.replace(/^PERFORM /, '').replace(/;$/, ''));
+    assert.match(mine[0]!.message, /its SET search_path = public, pg_temp ends with pg_temp, but its body's `[^`]+` then sets a search_path that does not \(public\), and a statement after it names a table or type without a schema/);
+    assert.equal(await hijacked(text), true, 'the forged membership of tenant B is believed');
+    assert.equal(await hijacked(resetIn('')), false, 'without the body SET the clause protects the call');
+    assert.equal(mine[0]!.fixes[0]!.kind, 'safe');
+    const after = applyFix(ws, mine[0]!);
+    assert.ok(sqlOf(after).includes(fixed), sqlOf(after));
+    assert.equal(findingsOf(after, ID).length, 0);
+    assert.equal(await hijacked(sqlOf(after)), false, 'public.tenant_users is read');
+  });
+}
+
+test('ok: a body SET of search_path that ends with pg_temp, that is \'\', or after which nothing is named without a schema is not reported', () => {
+  for (const reset of [
+    'SET LOCAL search_path = public, pg_temp;',
+    "SET LOCAL search_path = '';",
+    "PERFORM set_config('search_path', 'app, pg_temp', true);",
+  ])
+    assert.equal(lintFiles([{ file: 'm.sql', text: resetIn(reset) }], ID).mine.length, 0, reset);
+  const qualified = resetIn('SET LOCAL search_path = public;').replace('FROM tenant_users', 'FROM public.tenant_users').replace('auth.uid()', 'auth.uid()::pg_catalog.uuid');
+  assert.equal(lintFiles([{ file: 'm.sql', text: qualified }], ID).mine.length, 0, 'all names qualified after it');
+  // before the SET, the clause's path holds: a name read only before it is not shadowable
+  const before = resetIn('PERFORM 1 FROM tenant_users;\n  SET LOCAL search_path = public;').replace('FROM tenant_users WHERE', 'FROM public.tenant_users WHERE');
+  assert.equal(lintFiles([{ file: 'm.sql', text: before }], ID).mine.length, 0, 'named only before it');
+});

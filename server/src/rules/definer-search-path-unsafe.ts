@@ -1,7 +1,7 @@
 import type { Func, FunctionSetting, Model } from '../analysis/model.js';
-import { KEYWORD_TYPES } from '../analysis/ast.js';
+import { callSpan, callsIn, KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
+import { defineRule, type Fix, type Report } from './types.js';
 import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
 import { sqlOneLine } from '../analysis/parse.js';
 import { listOr } from '../analysis/words.js';
@@ -78,6 +78,26 @@ function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quo
  * (a FROM item: a wrapped RangeVar of a query or DML statement), is the firing trigger's
  * transition table, which PostgreSQL resolves before any schema: noted in `read`, not counted.
  */
+/** Reports a body statement setting an unsafe search_path after a safe SET clause (bodyPathReset). */
+function reportBodyReset(model: Model, f: Func, clause: FunctionSetting, report: (r: Report) => void): void {
+  const r = bodyPathReset(model, f);
+  if (!r) return;
+  const text = fileOf(model, r.file)!.text;
+  const written = sqlOneLine(text.slice(r.start, r.end));
+  const fixed = sqlOneLine(text.slice(r.start, r.insertAt) + ', pg_temp' + text.slice(r.insertAt, r.end));
+  report({
+    file: r.file,
+    start: r.start,
+    end: r.end,
+    message:
+      `SECURITY DEFINER function ${f.signature}: its ${sqlOneLine(textOf(model, clause.loc))} ends with pg_temp, but its body's \`${written}\` then sets a search_path that does not (${r.values.map((v) => v || "''").join(', ')}), and a statement after it names a table or type without a schema. ` +
+      'From that statement to the end of the call PostgreSQL searches pg_temp first for relations and types, so any role that can create temporary objects (PUBLIC can, by default) can shadow that table or type with a temporary one of the same name (a table granted to PUBLIC): ' +
+      "the function then reads the attacker's table, or runs the attacker's code, with the owner's rights (F3, T19; PGlite: a temporary admins table made a definer's admin check pass). " +
+      `Append pg_temp (\`${fixed}\`), or drop the statement: the SET clause already gives the call its search_path.`,
+    fixes: [{ title: `Append pg_temp: ${fixed}`, kind: 'safe', edits: [{ file: r.file, start: r.insertAt, end: r.insertAt, newText: ', pg_temp' }] }],
+  });
+}
+
 function holdsUnqualified(n: Node, ctes: ReadonlySet<string>, transition: ReadonlySet<string> = NO_NAMES, read?: Set<string>): boolean {
   if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x, ctes, transition, read));
   for (const k in n) {
@@ -367,6 +387,66 @@ function parameterNames(f: Func): string[] {
   return params.map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean);
 }
 
+
+/** A string constant's value (A_Const sval), or undefined. */
+const constText = (n: Node): string | undefined => (typeof n?.A_Const?.sval?.sval === 'string' ? n.A_Const.sval.sval : undefined);
+
+/** The offset after a literal or identifier written at `at`: a quoted string (with '' escapes), a quoted identifier, or a word. */
+function tokenEnd(text: string, at: number): number {
+  const q = text[at];
+  if (q === "'" || q === '"') {
+    let i = at + 1;
+    while (i < text.length && !(text[i] === q && text[i + 1] !== q)) i += text[i] === q ? 2 : 1;
+    return Math.min(i + 1, text.length);
+  }
+  const m = /^[\w$.]+/.exec(text.slice(at, at + 200));
+  return at + (m ? m[0].length : 0);
+}
+
+/**
+ * A statement of a definer's body that sets search_path to a path that does not end with pg_temp
+ * (`SET [LOCAL] search_path = public`, or `set_config('search_path', 'public', …)` with constants),
+ * followed by a statement that names a table or type without a schema: from there on, the
+ * clause's safe path no longer holds for the rest of the call (PGlite: after `SET LOCAL
+ * search_path = public` a caller's temporary table granted to PUBLIC shadows the table the next
+ * statement reads). With the edit appending pg_temp to the value.
+ */
+function bodyPathReset(model: Model, f: Func): { start: number; end: number; file: string; values: string[]; insertAt: number } | undefined {
+  const b = f.body;
+  if (!b || b.errors.length) return undefined;
+  const text = fileOf(model, f.created.file)?.text;
+  if (text === undefined) return undefined;
+  for (let i = 0; i < b.statements.length; i++) {
+    const st = b.statements[i]!;
+    let found: { values: string[]; insertAt: number; start: number; end: number } | undefined;
+    const n = st.node;
+    if (st.kind === 'VariableSetStmt' && String(n?.name).toLowerCase() === 'search_path' && n.kind === 'VAR_SET_VALUE') {
+      const args: Node[] = n.args ?? [];
+      const values = args.map((a) => constText(a) ?? '');
+      const last = args[args.length - 1]?.A_Const?.location;
+      if (args.length && typeof last === 'number' && last >= 0) found = { values, insertAt: tokenEnd(text, last), start: st.start, end: st.end };
+    } else if (st.kind === 'SelectStmt') {
+      for (const c of callsIn(n)) {
+        if (c.name[c.name.length - 1]?.toLowerCase() !== 'set_config' || c.args.length !== 3 || constText(c.args[0])?.toLowerCase() !== 'search_path') continue;
+        const v = constText(c.args[1]);
+        const at = c.args[1]?.A_Const?.location;
+        if (v === undefined || typeof at !== 'number' || at < 0) continue;
+        const end = tokenEnd(text, at);
+        // (set_config's value is the list as one string: `'public, extensions'`)
+        const span = callSpan(text, c.location);
+        found = { values: v.split(',').map((x) => x.trim().replace(/^"(.*)"$/, '$1')), insertAt: end - 1, start: c.location, end: span?.end ?? end };
+        break;
+      }
+    }
+    if (!found || unsafeSearchPath({ name: 'search_path', values: found.values, loc: f.created }) === undefined) continue;
+    for (let j = i + 1; j < b.statements.length; j++) {
+      const later = b.statements[j]!;
+      if (later.node && holdsUnqualified(later.node, cteNames(later.node))) return { ...found, file: f.created.file };
+    }
+  }
+  return undefined;
+}
+
 export const definerSearchPathUnsafe = defineRule({
   meta: {
     id: 'definer-search-path-unsafe',
@@ -388,7 +468,10 @@ export const definerSearchPathUnsafe = defineRule({
       const s = settingOf(f, 'search_path');
       if (!s) continue; // definer-search-path-missing reports it
       const why = unsafeSearchPath(s);
-      if (!why) continue;
+      if (!why) {
+        reportBodyReset(model, f, s, report);
+        continue;
+      }
       const written = sqlOneLine(textOf(model, s.loc));
       const current = s.current;
       const what =
