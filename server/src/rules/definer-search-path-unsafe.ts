@@ -388,6 +388,9 @@ function parameterNames(f: Func): string[] {
 }
 
 
+/** Whether a body has a statement setting search_path (bodyPathReset), by body. */
+const setsPath = new WeakMap<FunctionBody, boolean>();
+
 /** A string constant's value (A_Const sval), or undefined. */
 const constText = (n: Node): string | undefined => (typeof n?.A_Const?.sval?.sval === 'string' ? n.A_Const.sval.sval : undefined);
 
@@ -414,6 +417,11 @@ function tokenEnd(text: string, at: number): number {
 function bodyPathReset(model: Model, f: Func): { start: number; end: number; file: string; values: string[]; insertAt: number } | undefined {
   const b = f.body;
   if (!b || b.errors.length) return undefined;
+  // (whether the body sets search_path at all, kept with the body: most never do, and a re-lint keeps
+  // the bodies of the files it did not parse again; the offsets below are read anew, as statements move)
+  let sets = setsPath.get(b);
+  if (sets === undefined) setsPath.set(b, (sets = b.statements.some((st) => (st.kind === 'VariableSetStmt' && String(st.node?.name).toLowerCase() === 'search_path') || (st.kind === 'SelectStmt' && callsIn(st.node).some((c) => c.name[c.name.length - 1]?.toLowerCase() === 'set_config')))));
+  if (!sets) return undefined;
   const text = fileOf(model, f.created.file)?.text;
   if (text === undefined) return undefined;
   for (let i = 0; i < b.statements.length; i++) {
