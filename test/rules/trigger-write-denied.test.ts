@@ -375,6 +375,54 @@ CREATE TRIGGER trg_anomalia AFTER INSERT ON public.financial_events FOR EACH ROW
   }
 });
 
+test("ok: an OR whose every branch admits no row of anon's — a helper without arguments that only returns auth.role() = 'service_role', OR the caller's rows (SixtySecondsApp/use60's activities_insert, `is_service_role() OR user_id = (SELECT auth.uid())`) — keeps anon from the AFTER trigger: its INSERT is refused by RLS first (PGlite); a helper true for anon's requests is still reported, and anon's insert then fails in the trigger", async () => {
+  // (migration 20260216100004_health_event_triggers.sql: AFTER INSERT ON activities, whose trigger queues into health_recalc_queue, insertable by authenticated only)
+  const sql = (helper: string) => `CREATE FUNCTION public.is_service_role() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT ${helper};
+$$;
+CREATE TABLE public.activities (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid, kind text);
+CREATE TABLE public.health_recalc_queue (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), activity_id uuid);
+ALTER TABLE public.activities ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.health_recalc_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY activities_insert ON public.activities FOR INSERT
+  WITH CHECK (public.is_service_role() OR user_id = (SELECT auth.uid()));
+CREATE POLICY queue_insert ON public.health_recalc_queue FOR INSERT TO authenticated WITH CHECK (true);
+REVOKE ALL ON public.health_recalc_queue FROM anon, public;
+CREATE FUNCTION public.trigger_activity_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.health_recalc_queue (activity_id) VALUES (NEW.id);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER trg_activity_insert AFTER INSERT ON public.activities FOR EACH ROW EXECUTE FUNCTION public.trigger_activity_event();`;
+  const file = 'supabase/migrations/20260216100004_health_event_triggers.sql';
+  // (Supabase's auth.role(): the request's role claim)
+  const role = `CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $$;`;
+  /** What an INSERT of an activity of user A gives anon, then user A (authenticated): the error, or the queue's rows. */
+  const inserts = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, AUTH_STUB_SQL + role + text);
+      const out: string[] = [];
+      for (const [who, claims] of [['anon', `SELECT set_config('request.jwt.claims', '{"role":"anon"}', true)`], ['authenticated', actAs(TENANT_A, { role: 'authenticated' })]]) {
+        await q(claims!);
+        await q(`SET ROLE ${who}`);
+        const r = await tryQuery(q, `INSERT INTO public.activities (user_id, kind) VALUES ('${TENANT_A}', 'call')`);
+        await q('RESET ROLE');
+        out.push(r.ok ? `${who}: ok, ${await count(q, 'public.health_recalc_queue')} queued` : `${who}: ${r.error.code} ${r.error.message}`);
+      }
+      return out;
+    });
+  const serviceRole = sql("auth.role() = 'service_role'");
+  assert.deepEqual(lintFiles([{ file, text: serviceRole }], ID).mine, []);
+  assert.deepEqual(await inserts(serviceRole), ['anon: 42501 new row violates row-level security policy for table "activities"', 'authenticated: ok, 1 queued']);
+  // (a helper true for anon's requests: anon's INSERT passes the check, and the trigger's INSERT fails)
+  const anonToo = sql("auth.role() IN ('anon', 'service_role')");
+  const { mine } = lintFiles([{ file, text: anonToo }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /which anon cannot insert into: anon has no INSERT privilege on it \(42501 permission denied for table health_recalc_queue\)\. So each INSERT on public\.activities \(trigger trg_activity_insert\) by anon/);
+  assert.deepEqual(await inserts(anonToo), ['anon: 42501 permission denied for table health_recalc_queue', 'authenticated: ok, 1 queued']);
+});
+
 test('err→ok: the INSERT is in a SECURITY INVOKER function the trigger function calls (PERFORM public.write_audit(NEW.id)), sql or plpgsql, through any number of calls: the same 42501 as a direct INSERT; reported at the call, naming the chain; the fix (the trigger function SECURITY DEFINER) makes the writes work', async () => {
   const { ws, finding, ex } = invalidFinding(ID, 2);
   assert.equal(textAt(ws, finding), 'public.write_audit');

@@ -89,7 +89,7 @@ const COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g;
 const returned = new WeakMap<object, Node | null>();
 
 /** The expression a boolean function's body only returns, if it is written so (soil-sidekick's is_service_role(): `RETURN true`; garden's is_authenticated(): `SELECT auth.uid() IS NOT NULL`). */
-function returnedExpr(model: Model, f: Func): Node | undefined {
+export function returnedExpr(model: Model, f: Func): Node | undefined {
   const b = f.body;
   const re = ONLY_RETURN[f.language];
   if (!b || !re || (f.returnType !== 'boolean' && f.returnType !== 'bool')) return undefined;
@@ -111,7 +111,7 @@ const returnsOnlyTrue = (model: Model, f: Func) => constBool(returnedExpr(model,
 const hasTrueHelper = (model: Model) => memoModel(model, 'policy-always-true:helpers', (m) => functionLists(m).oneStatementBooleans.some((f) => returnsOnlyTrue(m, f)));
 
 /** The function a condition is a call of (bare, or in a sub-select of its own) with `argc` arguments or any, if the workspace has it. */
-function calledHelper(model: Model, n: Node, argc?: number): Func | undefined {
+export function calledHelper(model: Model, n: Node, argc?: number): Func | undefined {
   const c = bareValue(n)?.FuncCall;
   const args = (c?.args ?? []).length;
   return c && (argc === undefined || args === argc) ? model.findFunction(nameParts(c.funcname), args) : undefined;

@@ -31,7 +31,7 @@ import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, callSite, insertRoute, insertsReached, mayEscape, type ReachedInsert } from './lib/inserts.js';
 import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
-import { asksRole } from './policy-always-true.js';
+import { asksRole, calledHelper, returnedExpr } from './policy-always-true.js';
 import { authCallOf, bareValue, columnRef, forEachInvokerCallee, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 import { listOr } from '../analysis/words.js';
 
@@ -82,11 +82,27 @@ function commandsOfUncached(model: Model, t: Table, role: string): Command[] {
  */
 function needsSignedIn(model: Model, p: Policy, cmd: Command): boolean {
   const expr = cmd === 'insert' ? (p.withCheck ?? (p.command === 'all' ? p.using : undefined)) : p.using;
-  if (!expr) return false;
+  return !!expr && falseForAnon(model, expr, cmd, 0);
+}
+
+/**
+ * Whether a condition admits no row of anon's (needsSignedIn), and an OR where each of its branches
+ * admits none — `public.is_service_role() OR user_id = (SELECT auth.uid())`, SixtySecondsApp/use60's
+ * activities_insert, where is_service_role() only returns `auth.role() = 'service_role'`: a helper
+ * without arguments whose body only returns such a condition is read as that condition.
+ */
+function falseForAnon(model: Model, expr: Node, cmd: Command, depth: number): boolean {
   if (requiresKeyIn(model, expr, 'auth.uid')) return true;
   if (!onSupabasePlatform(model)) return false;
   if (neverTrueIn(model, expr, 'auth.uid', 'no-user', { mode: cmd === 'insert' ? 'check' : 'filter' })) return true;
   if (conjuncts(expr).some(asksAnotherRole)) return true;
+  if (depth < 3) {
+    const or = expr.BoolExpr?.boolop === 'OR_EXPR' ? (expr.BoolExpr.args as Node[]) : undefined;
+    if (or?.length && or.every((a) => falseForAnon(model, a, cmd, depth + 1))) return true;
+    const f = bareValue(expr)?.FuncCall ? calledHelper(model, expr, 0) : undefined;
+    const e = f && returnedExpr(model, f);
+    if (e && falseForAnon(model, e, cmd, depth + 1)) return true;
+  }
   return requiredSubselects(model, expr, '', true).some(({ link, tables }) => {
     const sel = link.subselect?.SelectStmt;
     return plainRows(sel) && ((!!sel.whereClause && requiresKeyIn(model, sel.whereClause, 'auth.uid')) || tables.some((u) => !!hiddenFrom(model, u, 'anon')));
