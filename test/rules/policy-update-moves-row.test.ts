@@ -410,3 +410,43 @@ test("ok: an UPDATE policy whose other branch tests the caller's role in profile
     }
   });
 });
+
+test("err (wording): a SELECT policy showing a row to its org's members only where `user_id IS NULL` (SixtySecondsApp/use60's agent_config_questions) does not show a row its user moved, whose user_id the check kept theirs: the finding names no policy as showing it; on PGlite A's move into org 2 succeeds and B, org 2's owner, reads nothing — without the IS NULL, B reads it and the policy is named", async () => {
+  const file = 'supabase/migrations/20260223300001_agent_config_questions.sql';
+  const sql = (shared: string) => `CREATE TABLE public.organization_memberships (org_id int NOT NULL, user_id uuid NOT NULL, role text NOT NULL, PRIMARY KEY (org_id, user_id));
+CREATE FUNCTION public.get_org_role(p_user uuid, p_org int) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT role FROM public.organization_memberships WHERE user_id = p_user AND org_id = p_org $$;
+CREATE TABLE public.agent_config_questions (id int PRIMARY KEY, org_id int NOT NULL, user_id uuid, question text);
+ALTER TABLE public.agent_config_questions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can read own config questions" ON public.agent_config_questions FOR SELECT TO authenticated
+  USING (user_id = auth.uid() OR (${shared}get_org_role(auth.uid(), org_id) IS NOT NULL));
+CREATE POLICY "Members can add questions" ON public.agent_config_questions FOR INSERT TO authenticated
+  WITH CHECK (get_org_role(auth.uid(), org_id) IS NOT NULL);
+CREATE POLICY "Users can update own config questions" ON public.agent_config_questions FOR UPDATE TO authenticated
+  USING (user_id = auth.uid() OR (user_id IS NULL AND get_org_role(auth.uid(), org_id) IN ('owner', 'admin')))
+  WITH CHECK (user_id = auth.uid() OR (user_id IS NULL AND get_org_role(auth.uid(), org_id) IN ('owner', 'admin')));
+`;
+  /** A (a member of org 1) moves their question into org 2; what B, org 2's owner, then reads. */
+  const moved = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, text);
+      await q(`INSERT INTO public.organization_memberships VALUES (1, '${TENANT_A}', 'member'), (2, '${TENANT_B}', 'owner'); INSERT INTO public.agent_config_questions VALUES (1, 1, '${TENANT_A}', 'mine')`);
+      await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+      const planted = await tryQuery(q, `INSERT INTO public.agent_config_questions VALUES (2, 2, '${TENANT_A}', 'planted')`);
+      assert.equal(planted.ok ? 'ok' : planted.error.code, '42501', 'INSERT refuses a question in org 2');
+      assert.equal(await affected(q, 'UPDATE public.agent_config_questions SET org_id = 2 WHERE id = 1'), 1, 'the move');
+      await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+      return q('SELECT question FROM public.agent_config_questions');
+    });
+  const project = sql('user_id IS NULL AND ');
+  const { mine } = lintFiles([{ file, text: project }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /The row then counts as that org_id's wherever org_id decides/);
+  assert.doesNotMatch(mine[0]!.message, /shows it to its members/);
+  assert.deepEqual(await moved(project), [], 'B reads nothing: the moved question is still A\'s');
+  const open = sql('');
+  const shown = lintFiles([{ file, text: open }], ID).mine;
+  assert.equal(shown.length, 1);
+  assert.match(shown[0]!.message, /The row then belongs to that org_id: policy "Users can read own config questions" shows it to its members\./);
+  assert.deepEqual(await moved(open), [{ question: 'mine' }], 'B reads the question A moved into org 2');
+});

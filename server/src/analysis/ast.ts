@@ -902,6 +902,12 @@ function addConjuncts(n: Node, out: Node[]): void {
   for (let i = 0; i < args.length; i++) addConjuncts(args[i], out);
 }
 
+/** The OR-ed parts of a condition, nested ORs flattened; itself when it is no OR. */
+export function disjuncts(n: Node): Node[] {
+  if (n?.BoolExpr?.boolop !== 'OR_EXPR') return [n];
+  return ((n.BoolExpr.args ?? []) as Node[]).flatMap(disjuncts);
+}
+
 /** A write's RETURNING list: libpg-query 18 (PostgreSQL 18's parser) puts it in returningClause.exprs, earlier ones in returningList. */
 export function returningOf(n: Node | undefined): Node[] {
   return n?.returningClause?.exprs ?? n?.returningList ?? [];

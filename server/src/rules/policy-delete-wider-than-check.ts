@@ -17,7 +17,7 @@
 // Not reported when no role of the policy may DELETE, a restrictive policy also decides DELETE for
 // its roles, or a trigger or rule refuses DELETE on the table.
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { census, conjuncts } from '../analysis/ast.js';
+import { census, conjuncts, disjuncts } from '../analysis/ast.js';
 import { activePoliciesWithKey, activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { roleList } from '../analysis/policies.js';
 import { LOCATION_KEYS, nameParts, sqlOneLine, sval } from '../analysis/parse.js';
@@ -77,12 +77,6 @@ function stamp(model: Model, n: Node, table: string): boolean {
   const [l, r] = [bareValue(e.lexpr), bareValue(e.rexpr)];
   const value = ownColumn(l, table) ? r : ownColumn(r, table) ? l : undefined;
   return !!value && census(value).columnRefs.length === 0 && looksAtCaller(model, value);
-}
-
-/** The OR-ed parts of a condition, nested ORs flattened; itself when it is no OR. */
-function disjuncts(n: Node): Node[] {
-  if (n?.BoolExpr?.boolop !== 'OR_EXPR') return [n];
-  return (n.BoolExpr.args ?? []).flatMap(disjuncts);
 }
 
 /** Whether another policy of the table, restrictive or not, for `command` (or ALL) applies to one of the policy's roles (any, for a policy TO PUBLIC). */

@@ -13,7 +13,7 @@ import { functionsFacts, keeper, modelToken, sameFacts, tablesHold, type TableDe
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
-import { census, conjuncts } from '../analysis/ast.js';
+import { census, conjuncts, disjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { columnRef, forWriter, looksAtCaller, mayHoldPrivilege, reportKeeper, uniqueColumn } from './lib/util.js';
@@ -664,9 +664,10 @@ function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Polic
       if (!bound.length) continue;
       roles = bound;
     } else roles = seeing!;
-    const own = ownColumns(model, t, check, g).join(', ');
+    const ownCols = ownColumns(model, t, check, g);
+    const own = ownCols.join(', ');
     // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
-    const readers = policies.find((q) => readsRows(q) && groupColumnsOf(model, t, q.using!).has(g));
+    const readers = policies.find((q) => readsRows(q) && showsToGroup(model, t, q.using!, g, ownCols));
     const who = roleList(roles);
     const n = p.nameLoc;
     const tn = t.nameLoc;
@@ -675,6 +676,30 @@ function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Polic
     return keep(check, g, [p.name, t.key, who, !!p.withCheck, own, blind, readers?.name, n.file, n.start, n.end, tn.file, tn.start, tn.end], () => moveReport(p, t, g, who, own, blind, readers?.name));
   }
   return undefined;
+}
+
+/**
+ * Whether a SELECT policy's USING shows a moved row to the members of its `g`: it ties `g` to a
+ * membership, in a branch of its own that does not require the column the check tied to the
+ * caller (`own`, one column) to be NULL. The moved row passed the check through that column, so it
+ * is the caller's, not NULL: SixtySecondsApp/use60's agent_config_questions shows a row to the
+ * org's members only `user_id IS NULL AND get_org_role(auth.uid(), org_id) IS NOT NULL`, and a
+ * question its user moves keeps its user_id (PGlite: the other org's member reads none).
+ */
+function showsToGroup(model: Model, t: Table, using: Node, g: string, own: readonly string[]): boolean {
+  if (!groupColumnsOf(model, t, using).has(g)) return false;
+  if (own.length !== 1) return true;
+  const branches = disjuncts(using);
+  return branches.some((d) => (branches.length === 1 || groupColumnsOf(model, t, d).has(g)) && !requiresNull(t, d, own[0]!));
+}
+
+/** Whether a condition has `col IS NULL` (the table's column, bare or qualified with its name) among its AND-ed parts. */
+function requiresNull(t: Table, n: Node, col: string): boolean {
+  return conjuncts(n).some((c) => {
+    const x = c?.NullTest;
+    const r = x?.nulltesttype === 'IS_NULL' ? columnRef(x.arg) : undefined;
+    return !!r && r.name === col && (r.qual === undefined || r.qual === t.name);
+  });
 }
 
 const keep = reportKeeper();

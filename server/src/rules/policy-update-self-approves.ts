@@ -17,7 +17,7 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { andOperandText, constBool, policyExprs, type PolicyRow } from '../analysis/policy-exprs.js';
-import { conjuncts } from '../analysis/ast.js';
+import { conjuncts, disjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
@@ -40,12 +40,6 @@ interface Gate {
 
 /** Whether a policy is a permissive UPDATE (or ALL) policy: one whose check decides an UPDATE's new row. */
 const updates = (q: Policy): boolean => q.permissive && (q.command === 'update' || q.command === 'all');
-
-/** The OR-ed parts of a condition, nested ORs flattened. */
-function disjuncts(n: Node): Node[] {
-  if (n?.BoolExpr?.boolop !== 'OR_EXPR') return [n];
-  return (n.BoolExpr.args ?? []).flatMap(disjuncts);
-}
 
 /**
  * The gates of a permissive SELECT (or ALL) policy of `t`: each OR branch of its USING whose

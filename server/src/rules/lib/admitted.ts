@@ -5,7 +5,7 @@
 import type { Func, Model, Policy, Table } from '../../analysis/model.js';
 import { constBool } from '../../analysis/policy-exprs.js';
 import type { Node } from '../../analysis/types.js';
-import { conjuncts, constValue } from '../../analysis/ast.js';
+import { conjuncts, constValue, disjuncts } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { appliesToRole } from '../../analysis/policies.js';
 
@@ -54,12 +54,6 @@ export function constantPolicies(model: Model, t: Table, role: string): string[]
     .filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role))
     .flatMap((p) => disjuncts(p.using).map((d) => conjuncts(d).map((c) => conditionKey(c, t.name.toLowerCase()))))
     .filter((keys): keys is string[] => keys.length > 0 && keys.every((k) => k !== undefined));
-}
-
-/** The OR-ed parts of a condition, nested ORs flattened; itself when it is no OR. */
-function disjuncts(n: Node): Node[] {
-  if (n?.BoolExpr?.boolop !== 'OR_EXPR') return [n];
-  return (n.BoolExpr.args ?? []).flatMap(disjuncts);
 }
 
 /**
