@@ -86,6 +86,41 @@ CREATE POLICY read_matchup_messages ON message FOR SELECT TO authenticated
   assert.equal(await read(fixedSql), 1, 'selecting the id: its own matchup only');
 });
 
+// Calibration cal189 (SixtySecondsApp/use60 20260203100001_copilot_executions.sql: organization_id IN
+// (SELECT organization_id FROM organization_memberships …), whose column is org_id; the table has no id).
+test("err (message): the column the sub-select's table holds it in is named where one `<stem>_id` matches the selected name's stem (org_id for organization_id), else its id, else its few columns; PGlite: an admin of org 1 reads org 2's executions, and selecting org_id keeps them to org 1", async () => {
+  const sql = `CREATE TABLE public.organization_memberships (org_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (org_id, user_id));
+CREATE TABLE public.copilot_executions (id int PRIMARY KEY, organization_id uuid NOT NULL, user_id uuid);
+ALTER TABLE public.copilot_executions ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.copilot_executions, public.organization_memberships TO authenticated;
+CREATE POLICY "Platform admins can view org copilot executions" ON public.copilot_executions FOR SELECT TO authenticated
+  USING (organization_id IN (SELECT organization_id FROM public.organization_memberships WHERE user_id = auth.uid() AND role IN ('admin', 'platform_admin')));
+`;
+  const file = 'supabase/migrations/20260203100001_copilot_executions.sql';
+  const message = (text: string) => {
+    const { mine } = lintFiles([{ file, text }], ID);
+    assert.equal(mine.length, 1);
+    return mine[0]!.message;
+  };
+  assert.match(message(sql), /selects organization_id, which public\.organization_memberships has no column of: .* Select the column of public\.organization_memberships that holds it \(e\.g\. its org_id\), qualified with the table's alias\.$/);
+  assert.match(message(sql.replace('(org_id uuid NOT NULL,', '(id int, tenant uuid, org_id uuid NOT NULL,').replaceAll('org_id', 'tenant_ref')), /that holds it \(e\.g\. its id\), qualified/);
+  assert.match(message(sql.replaceAll('org_id', 'tenant_ref')), /that holds it \(one of its columns: tenant_ref, user_id, role\), qualified/);
+  const fixed = sql.replace('(SELECT organization_id FROM public.organization_memberships', '(SELECT org_id FROM public.organization_memberships');
+  assert.deepEqual(lintFiles([{ file, text: fixed }], ID).mine, []);
+  const read = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      const [o1, o2] = ['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a2'];
+      await q(`INSERT INTO public.organization_memberships VALUES ('${o1}', '${TENANT_A}', 'admin'); INSERT INTO public.copilot_executions VALUES (1, '${o1}', NULL), (2, '${o2}', NULL)`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      return count(q, 'public.copilot_executions');
+    });
+  assert.equal(await read(sql), 2, "the admin of org 1 reads org 2's execution");
+  assert.equal(await read(fixed), 1, 'selecting org_id: org 1 only');
+});
+
 test("err: a function a policy calls compares a column with itself (classroomio's is_org_admin(), `WHERE organization_id = organization_id`; or a LANGUAGE sql helper whose parameter the column shadows): the admin of one org deletes another org's rows, a member of one reads another's", async () => {
   const text = `CREATE TABLE public.members (org_id int, user_id uuid, role_id int);
 CREATE TABLE public.items (id int PRIMARY KEY, org_id int);

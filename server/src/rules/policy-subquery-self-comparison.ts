@@ -362,6 +362,21 @@ function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound
   return { bound, captured };
 }
 
+/**
+ * A hint at the column of the sub-select's table that holds the value: the one `<stem>_id` whose
+ * stem begins the selected column's (SixtySecondsApp/use60's organization_memberships.org_id for
+ * `organization_id IN (SELECT organization_id FROM organization_memberships …)`), else its id,
+ * else its columns where they are few; nothing where none of these says more than the message.
+ */
+function holderHint(columns: readonly string[], column: string): string {
+  const stem = (c: string) => (c.endsWith('_id') && c.length > 3 ? c.slice(0, -3) : undefined);
+  const own = stem(column);
+  const akin = own ? columns.filter((c) => c !== column && !!stem(c) && (own.startsWith(stem(c)!) || stem(c)!.startsWith(own))) : [];
+  if (akin.length === 1) return ` (e.g. its ${akin[0]})`;
+  if (columns.includes('id')) return ' (e.g. its id)';
+  return columns.length > 0 && columns.length <= 8 ? ` (one of its columns: ${columns.join(', ')})` : '';
+}
+
 export const policySubquerySelfComparison = defineRule({
   meta: {
     id: 'policy-subquery-self-comparison',
@@ -389,7 +404,7 @@ export const policySubquerySelfComparison = defineRule({
               end: at + s.column.length,
               message:
                 `In policy "${p.name}" on ${p.table}, ${s.column} IN (SELECT ${s.column} FROM ${s.inner.key} …) selects ${s.column}, which ${s.inner.key} has no column of: PostgreSQL takes it from the enclosing query, the policy's table, so the sub-select returns the row's own ${s.column} and the IN is true whenever the sub-select finds any row at all ` +
-                `(for the caller, a row of ${s.inner.key} in any ${s.column}), so the policy admits rows of every ${s.column}. Select the column of ${s.inner.key} that holds it (e.g. its id), qualified with the table's alias.`,
+                `(for the caller, a row of ${s.inner.key} in any ${s.column}), so the policy admits rows of every ${s.column}. Select the column of ${s.inner.key} that holds it${holderHint(s.inner.columns, s.column)}, qualified with the table's alias.`,
             });
             continue;
           }
