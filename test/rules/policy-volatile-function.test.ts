@@ -278,3 +278,12 @@ test('err: a VOLATILE lookup compared with no column (`is_admin() OR …`): per 
   assert.equal(findingsOf(wrapped, ID).length, 0);
   assert.match(await plan(sqlOf(wrapped)), /Filter: \(\(InitPlan 1\)\.col1 OR[\s\S]*InitPlan 1\n\s+->  Result/);
 });
+
+test('ok: the index sentence is for an equality with a column only: `tenant_id <> current_tenant()` gets none', () => {
+  const ne = HELPER(SETTING).replace('USING (tenant_id = current_tenant())', 'USING (tenant_id <> current_tenant())');
+  const { mine } = lintFiles([{ file: 'm.sql', text: ne }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /index/);
+  const reversed = HELPER(SETTING).replace('USING (tenant_id = current_tenant())', 'USING (current_tenant() = invoices.tenant_id)');
+  assert.match(lintFiles([{ file: 'm.sql', text: reversed }], ID).mine[0]!.message, /`invoices\.tenant_id = current_tenant\(\)` cannot use an index on invoices\.tenant_id/);
+});

@@ -143,7 +143,7 @@ function readsTables(model: Model, f: Func, seen = new Set<Func>()): boolean {
 }
 
 /**
- * The column a call is compared with in a condition, as written (`tenant_id = f()`, `f() =
+ * The column a call is compared with for equality, as written (`tenant_id = f()`, `f() =
  * t.tenant_id`, casts aside), or undefined: an index on that column could serve the comparison
  * were the call not VOLATILE.
  */
@@ -152,7 +152,8 @@ function comparedColumn(root: Node, call: Node, text: string): string | undefine
   walk(root, (k, v) => {
     if (found !== undefined) return false;
     if (k === 'SubLink') return false;
-    if (k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || !v.lexpr || !v.rexpr) return undefined;
+    // (an equality: what an index on the column serves, and what was measured)
+    if (k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || !v.lexpr || !v.rexpr || v.name?.length !== 1 || v.name[0]?.String?.sval !== '=') return undefined;
     const l = bareValue(v.lexpr);
     const r = bareValue(v.rexpr);
     const col = l?.FuncCall === call ? r?.ColumnRef : r?.FuncCall === call ? l?.ColumnRef : undefined;
@@ -220,7 +221,7 @@ export const policyVolatileFunction = defineRule({
         const recursive = closer
           ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${p.table} inside a sub-select while ${p.table}'s policies are being expanded, so a sub-select in ${p.table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31)` +
             (column
-              ? `; declared STABLE (ALTER FUNCTION ${f.signature} STABLE), \`${column} = ${shown}\` can use an index on ${column} without one.`
+              ? `; declared STABLE (ALTER FUNCTION ${f.signature} STABLE), \`${column} = ${shown}\` can use an index on ${column} without being wrapped.`
               : `; declared STABLE it would still run per row (a policy's condition stays in the scan's Filter): have "${closer.name}" read ${p.table} through a SECURITY DEFINER function, then wrap the call.`)
           : '';
         report({
