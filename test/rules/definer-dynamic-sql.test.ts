@@ -83,6 +83,9 @@ END $$;`;
     ['x text', "v := 'select ' || x; w := v; v := 'select 1'; EXECUTE w;"],
     ['x text', "v := 'select 1'; EXECUTE v; IF true THEN v := 'select ' || x; END IF; EXECUTE v;"],
     ['x text', "FOR i IN 1..2 LOOP EXECUTE v; v := 'select ' || x; END LOOP;"],
+    // (an IF without ELSE may leave the earlier value; a loop's body may run after its own assignment)
+    ['x text', "v := x; IF n > 0 THEN v := ''; END IF; EXECUTE 'select 1' || v;"],
+    ['x text', "v := ''; w := ''; FOR i IN 1..2 LOOP w := w || v; v := x; END LOOP; EXECUTE 'select 1' || w;"],
   ]) {
     assert.equal(reported(fn(params!, body!)), 1, body);
   }
@@ -100,6 +103,9 @@ END $$;`;
     ['x text', "EXECUTE format('select 100%% %L', x);"],
     ['x text', "v := 'select ' || x; RAISE NOTICE '%', v; v := format('select %I', x); EXECUTE v;"],
     ['x text', "v := x; IF true THEN v := 'select 1'; EXECUTE v; END IF;"],
+    // (every branch assigns it again: the earlier value no longer reaches)
+    ['x text', "v := x; IF n > 0 THEN v := ''; ELSIF n < 0 THEN v := 'a'; ELSE v := 'b'; END IF; EXECUTE 'select 1' || v;"],
+    ['x text', "w := x; v := ''; w := ''; FOR i IN 1..2 LOOP w := w || v; END LOOP; EXECUTE 'select 1' || w;"],
   ]) {
     assert.equal(reported(fn(params!, body!)), 0, body);
   }
@@ -306,4 +312,44 @@ CREATE TRIGGER _cleanup_user_directory ${timing} ON internal.user FOR EACH ROW E
     await q('DELETE FROM internal.user');
     assert.deepEqual((await q('SELECT line FROM internal.log ORDER BY 1')).map((r) => r.line), ['injected', 'rm -rf /var/www/sites/a']);
   });
+});
+
+test("ok: eiscore's eis_grid_summary(payload) — a variable that held the caller's text in one branch is set to '' before a later branch builds it again from format(%L): only what reaches the EXECUTE counts (PGlite: the injected text stays a literal); without that reset the text reaches it and the same call counts every row", async () => {
+  const fn = (reset: boolean) => `CREATE TABLE docs (id int, title text);
+CREATE FUNCTION count_docs(base text, search text) RETURNS int LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE filter text; cond text := ''; part text; n int;
+BEGIN
+  IF base <> '' THEN
+    filter := regexp_replace(base, '^[?&]*', '');
+    FOREACH part IN ARRAY string_to_array(filter, '&') LOOP
+      cond := cond || CASE WHEN cond = '' THEN '' ELSE ' and ' END || format('title = %L', part);
+    END LOOP;
+  END IF;
+  IF search <> '' THEN
+    ${reset ? "filter := '';" : ''}
+    FOREACH part IN ARRAY string_to_array(search, ',') LOOP
+      filter := filter || CASE WHEN filter = '' THEN '' ELSE ' or ' END || format('title ilike %L', part);
+    END LOOP;
+    IF filter <> '' THEN
+      cond := cond || CASE WHEN cond = '' THEN '' ELSE ' and ' END || '(' || filter || ')';
+    END IF;
+  END IF;
+  IF cond <> '' THEN cond := ' where ' || cond; END IF;
+  EXECUTE format('select count(*) from docs%s', cond) INTO n;
+  RETURN n;
+END $$;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: fn(true) }], ID).mine.length, 0);
+  const mine = lintFiles([{ file: 'm.sql', text: fn(false) }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /built from argument base without quoting/);
+  const db = await getDb();
+  const injected = "SELECT count_docs('1=0) or (true', 'a%') AS n";
+  for (const [reset, n] of [[true, 0], [false, 3]] as const) {
+    await inRollback(db, async (q) => {
+      await q(fn(reset));
+      await q("INSERT INTO docs VALUES (1, 'a1'), (2, 'b1'), (3, 'b2')");
+      assert.equal((await q("SELECT count_docs('a1', '') AS n"))[0]!.n, 1, 'the legitimate call');
+      assert.equal((await q(injected))[0]!.n, n, reset ? 'the text stays a literal' : 'the text runs as SQL');
+    });
+  }
 });

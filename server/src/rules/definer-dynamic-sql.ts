@@ -30,6 +30,23 @@ interface Dyn {
   prev?: { name: string; expr: string };
   /** the names a statement of the function's block before it keeps to a list of constants (guardOf) */
   guards: string[];
+  /** the statement's node: Flow.at gives the assignments that reach it */
+  at: Node;
+}
+
+/** variable name → the assignments (indexes of Flow.defs) that may have given it its value there */
+type State = ReadonlyMap<string, ReadonlySet<number>>;
+
+/**
+ * Which `:=` assignments reach each assignment and each dynamic statement, statement by
+ * statement: a later assignment of a variable in the same list replaces the earlier ones
+ * (`filter_text := ''` before a loop that appends to it: what an earlier branch assigned it no
+ * longer reaches), IF branches join, a loop's body is run again with what its end gives until
+ * nothing changes. Other writes (SELECT … INTO, a loop's variable) replace nothing.
+ */
+interface Flow {
+  defs: { name: string; expr: string; state: State }[];
+  at: Map<Node, State>;
 }
 
 interface Analysis {
@@ -42,6 +59,86 @@ interface Analysis {
   records: Map<string, string[]>;
   /** the variables something other than `:=` writes (SELECT … INTO, a loop, FETCH, GET DIAGNOSTICS): their values are not known */
   otherWrites: Set<string>;
+  /** declared variable name → its DECLARE default's expression texts (they reach every use) */
+  defaults: Map<string, string[]>;
+  flow: Flow;
+}
+
+const DYNAMIC_KEYS: Record<string, string> = {
+  PLpgSQL_stmt_dynexecute: 'query',
+  PLpgSQL_stmt_return_query: 'dynquery',
+  PLpgSQL_stmt_open: 'dynquery',
+  PLpgSQL_stmt_dynfors: 'query',
+};
+
+function join(...states: State[]): State {
+  const out = new Map<string, Set<number>>();
+  for (const st of states) for (const [k, v] of st) out.set(k, new Set([...(out.get(k) ?? []), ...v]));
+  return out;
+}
+
+function sameState(a: State, b: State): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w || w.size !== v.size || [...v].some((x) => !w.has(x))) return false;
+  }
+  return true;
+}
+
+/** The statement lists nested in a statement's node (branches, bodies, handlers), not those of statements inside them. */
+function stmtLists(n: Node, out: Node[][] = []): Node[][] {
+  if (Array.isArray(n)) {
+    if (n.length && n.every((x) => x && typeof x === 'object' && Object.keys(x).length === 1 && Object.keys(x)[0]!.startsWith('PLpgSQL_stmt_'))) out.push(n);
+    else for (const x of n) stmtLists(x, out);
+  } else if (n && typeof n === 'object') for (const v of Object.values(n)) stmtLists(v, out);
+  return out;
+}
+
+function flowOf(action: Node, assignment: (v: Node) => { name: string; expr: string } | undefined): Flow {
+  const flow: Flow = { defs: [], at: new Map() };
+  const ids = new Map<Node, number>();
+  const list = (l: Node[], s: State): State => l.reduce((acc: State, st: Node) => step(st, acc), s);
+  // (a loop, or what else may run its lists again: until what they give no longer grows)
+  const again = (ls: Node[][], s: State): State => {
+    let acc = s;
+    for (let i = 0; i < 20; i++) {
+      const next = join(acc, ...ls.map((l) => list(l, acc)));
+      if (sameState(next, acc)) break;
+      acc = next;
+    }
+    return acc;
+  };
+  const step = (st: Node, s: State): State => {
+    const k = Object.keys(st ?? {})[0];
+    const v = k ? st[k] : undefined;
+    if (!k || !v || typeof v !== 'object') return s;
+    if (k === 'PLpgSQL_stmt_assign') {
+      const as = assignment(v);
+      if (!as) return s;
+      let id = ids.get(v);
+      if (id === undefined) {
+        id = flow.defs.push({ ...as, state: s }) - 1;
+        ids.set(v, id);
+      } else flow.defs[id]!.state = s; // (a later pass of a loop: what reaches it has grown)
+      return new Map([...s, [as.name, new Set([id])]]);
+    }
+    if (DYNAMIC_KEYS[k] && v[DYNAMIC_KEYS[k]!]) flow.at.set(v, s);
+    if (k === 'PLpgSQL_stmt_block') {
+      const out = list(v.body ?? [], s);
+      const handlers = stmtLists(v.exceptions);
+      // (a handler runs after any statement of the body: from what reached the block or its end)
+      return handlers.length ? join(out, ...handlers.map((l) => list(l, join(s, out)))) : out;
+    }
+    if (k === 'PLpgSQL_stmt_if') {
+      const branches: Node[][] = [v.then_body ?? [], ...(v.elsif_list ?? []).map((e: Node) => e?.PLpgSQL_if_elsif?.stmts ?? []), ...(v.else_body?.length ? [v.else_body] : [])];
+      return join(...(v.else_body?.length ? [] : [s]), ...branches.map((l) => list(l, s)));
+    }
+    const ls = stmtLists(v);
+    return ls.length ? again(ls, s) : s;
+  };
+  step(action, new Map());
+  return flow;
 }
 
 const cache = new WeakMap<Statement, Analysis | null>();
@@ -55,7 +152,7 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
     if (fn) {
       const datums: Node[] = fn.datums ?? [];
       const names = datums.map((d: Node) => (d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_row ?? {}).refname as string | undefined);
-      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map(), records: new Map(), otherWrites: new Set() };
+      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map(), records: new Map(), otherWrites: new Set(), defaults: new Map(), flow: { defs: [], at: new Map() } };
       // (a write target: a variable, a row's fields, a record, or a datum's number)
       const written = (t: Node): void => {
         if (typeof t === 'number') {
@@ -72,7 +169,10 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         if (!v?.refname) continue;
         a.varTypes.set(v.refname, String(v.datatype?.PLpgSQL_type?.typname ?? ''));
         const def = v.default_val?.PLpgSQL_expr?.query;
-        if (typeof def === 'string') a.assigns.set(v.refname, [...(a.assigns.get(v.refname) ?? []), def]);
+        if (typeof def === 'string') {
+          a.assigns.set(v.refname, [...(a.assigns.get(v.refname) ?? []), def]);
+          a.defaults.set(v.refname, [...(a.defaults.get(v.refname) ?? []), def]);
+        }
       }
       const q = (e: Node) => e?.PLpgSQL_expr?.query as string | undefined;
       /** `name := expr` of an assignment statement to a variable. */
@@ -104,10 +204,10 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         const prev = before?.PLpgSQL_stmt_assign ? assignment(before.PLpgSQL_stmt_assign) : undefined;
         for (const k of Object.keys(n)) {
           const v = n[k];
-          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE', prev, guards });
-          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev, guards });
-          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev, guards });
-          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev, guards });
+          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE', prev, guards, at: v });
+          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev, guards, at: v });
+          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev, guards, at: v });
+          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev, guards, at: v });
           if (k === 'PLpgSQL_stmt_fors' && q(v?.query)) {
             const rec = names[v.var?.PLpgSQL_rec?.dno ?? v.var?.PLpgSQL_row?.dno ?? -1] ?? v.var?.PLpgSQL_rec?.refname;
             if (typeof rec === 'string') a.records.set(rec, [...(a.records.get(rec) ?? []), q(v.query)!]);
@@ -125,6 +225,7 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         }
       };
       visit(fn.action);
+      a.flow = flowOf(fn.action, assignment);
       out = a;
     }
   } catch {
@@ -170,6 +271,8 @@ interface Ctx {
   active: Set<string>;
   /** the one assignment that reaches the dynamic statement for this variable (its own expression only) */
   reaching?: { name: string; expr: string };
+  /** the assignments that reach the expression, by variable (Flow); without it, every assignment of a variable may */
+  state?: State;
   /** the workspace's function of a call's name and argument count (its signature), if it makes one */
   own: (parts: string[], argc: number) => string | undefined;
   /** the workspace's functions a tainted value passed through (they may strip quotes: the message says so) */
@@ -246,6 +349,23 @@ function taint(n: Node, c: Ctx): string[] {
       const vt = c.a.varTypes.get(fields[0]);
       if (vt !== undefined) {
         if (safeType(vt)) return [];
+        if (c.state) {
+          // the assignments that reach it, each read with what reached that assignment, and its DECLARE default
+          const t = (c.a.defaults.get(fields[0]) ?? []).flatMap((e) => {
+            const node = parseExpr(e);
+            return node ? taint(node, { ...c, reaching: undefined, state: undefined }) : [];
+          });
+          for (const id of c.state.get(fields[0]) ?? []) {
+            const key = `#${id}`; // (a loop's s := s || …: the assignment in its own value, once)
+            if (c.active.has(key)) continue;
+            c.active.add(key);
+            const d = c.a.flow.defs[id]!;
+            const node = parseExpr(d.expr);
+            if (node) t.push(...taint(node, { ...c, reaching: undefined, state: d.state }));
+            c.active.delete(key);
+          }
+          return [...new Set(t)];
+        }
         // the variables an assigned expression reads hold what they held at that assignment
         const inner: Ctx = { ...c, reaching: undefined };
         if (c.reaching && c.reaching.name === fields[0]) {
@@ -279,7 +399,7 @@ function taint(n: Node, c: Ctx): string[] {
       c.active.add(fields[0]);
       const t = queries.flatMap((query) => {
         const sel = parseSelect(query);
-        return sel ? taint([sel.targetList, sel.fromClause], { ...c, reaching: undefined }) : [];
+        return sel ? taint([sel.targetList, sel.fromClause], { ...c, reaching: undefined, state: undefined }) : [];
       });
       c.active.delete(fields[0]);
       if (t.length) return [...new Set(t)];
@@ -461,7 +581,7 @@ export const definerDynamicSql = defineRule({
         const node = parseExpr(d.query);
         if (!node) continue;
         const through = new Set<string>();
-        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through, guarded: new Set(d.guards), top: true }))];
+        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, state: a.flow.at.get(d.at), through, guarded: new Set(d.guards), top: true }))];
         if (sources.length === 0) continue;
         const via = [...through];
         const unless = via.length ? `, unless ${via.join(' or ')} removes quotes and everything else that can end a literal or an identifier (it is not assumed either way)` : '';
