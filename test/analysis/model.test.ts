@@ -386,6 +386,24 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
     assert.ok(m.tables.has('public.scaled'));
     assert.match(notReplayedReason(m.files.find((f) => f.file.endsWith('norm_down.sql'))!) ?? '', /only roll back, named `…_down\.sql` beside their `…_up\.sql`/);
   });
+  test("ok: a change's revert.sql and verify.sql beside its deploy.sql (Zapadka's folder per change: kljensen/yelukerest's migrations/<id>-<name>/) are not replayed, so the revert does not put back what the deploy replaced; a revert.sql with no deploy.sql beside it is a migration", () => {
+    const ws = new Workspace(mergeConfig());
+    ws.setFile('migrations/01-base/deploy.sql', 'CREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;');
+    ws.setFile('migrations/01-base/revert.sql', 'DROP TABLE notes;');
+    ws.setFile('migrations/02-gate/deploy.sql', "CREATE OR REPLACE FUNCTION check_jwt() RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'scope'; END $$;");
+    ws.setFile('migrations/02-gate/revert.sql', 'CREATE OR REPLACE FUNCTION check_jwt() RETURNS void LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;');
+    ws.setFile('migrations/02-gate/verify.sql', 'BEGIN;\nCREATE TABLE probe (id int);\nROLLBACK;');
+    ws.setFile('scripts/revert.sql', 'CREATE TABLE kept (id int);');
+    const m = ws.model();
+    assert.ok(m.tables.get('public.notes')?.rlsEnabled);
+    assert.ok(m.tables.has('public.kept'));
+    assert.equal(m.findFunction(['check_jwt'], 0)?.created.file, 'migrations/02-gate/deploy.sql');
+    assert.equal(m.statements.filter((s) => /migrations\/0[12]-\w+\/(revert|verify)\.sql$/.test(s.file.file)).length, 0);
+    for (const f of ['migrations/01-base/revert.sql', 'migrations/02-gate/revert.sql', 'migrations/02-gate/verify.sql']) {
+      assert.match(notReplayedReason(m.files.find((x) => x.file === f)!) ?? '', /`revert\.sql` and `verify\.sql` beside its `deploy\.sql`/, f);
+    }
+    assert.equal(notReplayedReason(m.files.find((x) => x.file === 'scripts/revert.sql')!), undefined);
+  });
   test("ok: a sqitch project kept in a folder named verify or revert (constructive-io/testing-pgpm-modules-fixture's pgpm module packages/verify/) has its deploy/ scripts replayed; its own revert/ and verify/ are not", () => {
     const deploy = "-- Deploy procedures/verify_role to pg\nBEGIN;\nCREATE FUNCTION verify_role (_user text) RETURNS boolean AS $$\nBEGIN\n  RETURN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = _user);\nEND;\n$$ LANGUAGE plpgsql STABLE;\nCOMMIT;\n";
     const files = {

@@ -1269,6 +1269,9 @@ export function isRollbackFile(file: string): boolean {
  * The files named `<name>_down.sql` (or `-down.sql`, any case) whose folder holds `<name>_up.sql`
  * (the same separator): a migration's rollback beside it, in a hand-rolled runner's layout (a name
  * ending in `_down` alone may be a migration's: `0042_scale_down.sql`, so only beside its twin).
+ * And a change's `revert.sql` and `verify.sql` in the folder of its `deploy.sql` (a folder per
+ * change, as Zapadka keeps them: kljensen/yelukerest's `migrations/<id>-<name>/`): deploying runs
+ * deploy.sql alone; revert.sql undoes it, verify.sql checks it and is rolled back.
  */
 export function rollbackTwins(files: Iterable<string>): string[] {
   const list = [...files];
@@ -1277,6 +1280,8 @@ export function rollbackTwins(files: Iterable<string>): string[] {
   for (const f of list) {
     const m = /^(.*[^/\\])([_-])down\.sql$/i.exec(f);
     if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
+    const c = /^(|.*[/\\])(?:revert|verify)\.sql$/i.exec(f);
+    if (c && all.has(`${c[1]}deploy.sql`.toLowerCase())) out.push(f);
   }
   return out;
 }
@@ -1328,7 +1333,7 @@ export const NOT_APPLIED = {
   drizzle: (journal: string) => `of a Drizzle Kit migrations folder that its ${journal} does not list: drizzle-kit migrate never applies them`,
   sqitch: 'of a sqitch project\'s deploy folder that its plan (sqitch.plan) does not name: sqitch deploy never runs them',
   graphile: (gmrc: string) => `of a graphile-migrate migrations folder that are neither its committed or current migration, a fixture nor a file an afterReset action of its ${gmrc} names: graphile-migrate never runs them`,
-  rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`): migrating up never runs them',
+  rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`), or revert or verify a change, `revert.sql` and `verify.sql` beside its `deploy.sql`: migrating up never runs them',
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,
 } as const;
