@@ -256,6 +256,16 @@ describe('verify: a rollback beside its migration', () => {
     assert.doesNotMatch(r.stdout, /42P01/);
     assert.deepEqual(JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout).leftOut, [{ path: '20260208_norm_down.sql', rollback: true }]);
   });
+  test("ok: a change's revert.sql and verify.sql beside its deploy.sql (kljensen/yelukerest's Zapadka migrations) are not run: the revert's DROP does not take the table; the report names them as such", () => {
+    const files = {
+      'migrations/01-notes/deploy.sql': 'CREATE TABLE notes (id int PRIMARY KEY);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n',
+      'migrations/01-notes/revert.sql': 'DROP TABLE notes;\n',
+      'migrations/01-notes/verify.sql': 'SELECT 1 / (SELECT count(*) FROM pg_class WHERE relname = \'notes\')::int;\n',
+    };
+    const r = run(files, ['--no-seed']);
+    assert.match(r.stdout, /^verified on PostgreSQL [^\n]*: 1 file\nleft out: 2 rollback files \(a change's `revert\.sql` or `verify\.sql` beside its `deploy\.sql`: migrating up never runs them\): migrations\/01-notes\/revert\.sql, migrations\/01-notes\/verify\.sql\n/);
+    assert.match(r.stdout, /public\.notes/);
+  });
 });
 
 describe('verify: files the Supabase CLI does not apply', () => {

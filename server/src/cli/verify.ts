@@ -407,7 +407,15 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   for (const x of leftOut) if (x.notRunByGmrc) unrunByGmrc.set(x.notRunByGmrc, [...(unrunByGmrc.get(x.notRunByGmrc) ?? []), x.path]);
   for (const [source, paths] of unrunByGmrc) lines.push(`left out: ${counted(paths.length, 'file')} of the graphile-migrate migrations folder of ${source} that ${paths.length === 1 ? 'is' : 'are'} neither a committed or current migration, a fixture nor an afterReset file (graphile-migrate never runs ${paths.length === 1 ? 'it' : 'them'}): ${listed(paths)}`);
   const rollbacks = leftOut.flatMap((x) => (x.rollback ? [x.path] : []));
-  if (rollbacks.length) lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (\`…_down.sql\` beside ${rollbacks.length === 1 ? 'its' : 'their'} \`…_up.sql\`: migrating up never runs ${rollbacks.length === 1 ? 'it' : 'them'}): ${listed(rollbacks)}`);
+  if (rollbacks.length) {
+    // (a hand-rolled runner's x_down.sql beside its x_up.sql; a change's revert.sql or verify.sql beside its deploy.sql: rollbackTwins)
+    const one = rollbacks.length === 1;
+    const kinds = [
+      ...(rollbacks.some((p) => !/(^|[/\\])(revert|verify)\.sql$/i.test(p)) ? [`\`…_down.sql\` beside ${one ? 'its' : 'their'} \`…_up.sql\``] : []),
+      ...(rollbacks.some((p) => /(^|[/\\])(revert|verify)\.sql$/i.test(p)) ? [`a change's \`revert.sql\` or \`verify.sql\` beside its \`deploy.sql\``] : []),
+    ];
+    lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (${kinds.join(', or ')}: migrating up never runs ${one ? 'it' : 'them'}): ${listed(rollbacks)}`);
+  }
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
   if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
