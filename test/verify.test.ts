@@ -206,6 +206,33 @@ describe('verify: statement errors', () => {
   });
 });
 
+describe('verify: COPY … (FREEZE)', () => {
+  test("ok: a COPY … (FREEZE ON) after its table's CREATE in the file's BEGIN … COMMIT (kljensen/yelukerest's sample data under init.sql's begin) raises no statement error, as in PostgreSQL; outside a transaction, or after a SAVEPOINT, it is still 55000 (PGlite: the rule is the current subtransaction's)", async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pg = new PGlite();
+    const copy = (t: string) => pg.query(`COPY ${t} (id) FROM '/dev/blob' (FORMAT text, FREEZE ON)`, [], { blob: new Blob(['1\n']) });
+    await pg.exec('BEGIN; CREATE TABLE a (id int);');
+    await copy('a'); // the same transaction: allowed
+    await pg.exec('COMMIT; CREATE TABLE b (id int);');
+    await assert.rejects(copy('b'), (e: any) => e.code === '55000' && /COPY FREEZE/.test(e.message));
+    await pg.exec('BEGIN; CREATE TABLE c (id int); SAVEPOINT s;');
+    await assert.rejects(copy('c'), (e: any) => e.code === '55000');
+    await pg.exec('ROLLBACK');
+    await pg.close();
+    const sql = (tx: boolean, savepoint = false) => `${tx ? 'BEGIN;\n' : ''}CREATE SCHEMA data;\nCREATE TABLE data."user" (id int PRIMARY KEY, body text);
+${savepoint ? 'SAVEPOINT s;\n' : ''}COPY data."user" (id, body) FROM stdin (ENCODING 'utf-8', FREEZE ON);
+1\tone
+\\.
+${tx ? 'COMMIT;\n' : ''}`;
+    const inTx = await verify([{ file: 'db/1.sql', text: sql(true) }], { cacheDir: CACHE_DIR, probes: [] });
+    assert.deepEqual(inTx.statementErrors, []);
+    const alone = await verify([{ file: 'db/1.sql', text: sql(false) }], { cacheDir: CACHE_DIR, probes: [] });
+    assert.deepEqual(alone.statementErrors.map((e) => e.code), ['55000']);
+    const afterSavepoint = await verify([{ file: 'db/1.sql', text: sql(true, true) }], { cacheDir: CACHE_DIR, probes: [] });
+    assert.deepEqual(afterSavepoint.statementErrors.map((e) => e.code), ['55000']);
+  });
+});
+
 describe('verify: write probes', () => {
   test('err: an INSERT policy reading its own table under a SELECT policy with a sub-select recurses on INSERT only (T31): the write probe shows 42P17, the CLI lists it', async () => {
     const file: VerifyFile = {

@@ -547,6 +547,12 @@ export function quoteLiteral(s: string): string {
 // Replay
 
 const SKIP = /^(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|LOCK|PREPARE TRANSACTION)\b/;
+/** Every table's oid and relfilenode (a CREATE or TRUNCATE gives it a new relfilenode). */
+const RELFILES = "SELECT c.oid::text || ':' || c.relfilenode::text AS k FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'm')";
+/** The table a COPY names. */
+const COPY_TARGET = /^\s*copy\s+((?:"(?:[^"]|"")+"|[^\s(".]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s(".]+))?)/i;
+/** FREEZE (ON, TRUE, 1) in a COPY's option list. */
+const FREEZE_OPTION = /\bfreeze(?:\s+(?:on|true|1|'on'|'true'))?(\s*[,)])/i;
 
 interface PgErrorLike {
   code?: string;
@@ -592,8 +598,16 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   let entry: Prepared | undefined;
   // (the auth schema a statement may find missing: what the files do not create themselves)
   const authSchema = authSchemaSql(files.map((p) => p.text).join('\n'));
+  // (COPY … (FREEZE) needs its table created or truncated in the current subtransaction, which a
+  // file's BEGIN … COMMIT gives it; each statement runs in a transaction of its own here, so the
+  // tables' relfilenodes as the file's BEGIN — or its latest SAVEPOINT — found them are kept:
+  // a table with another one since was created or truncated in that transaction)
+  const freezes = files.some((p) => /\bfreeze\b/i.test(p.text));
+  let txRelfiles: Set<string> | undefined;
+  const relfiles = async (): Promise<Set<string>> => new Set((await db.query<{ k: string }>(RELFILES)).rows.map((r) => r.k));
   for (const { file: pf, stmt: st, entry: from } of replayOrder(files)) {
     if (Date.now() > deadline) return { errors, standIns, timedOut: true };
+    if (from !== entry) txRelfiles = undefined; // (a session of its own: no transaction open)
     // (a graphile-migrate project's files start with its .gmrc's pgSettings search_path, which it sets on each connection)
     if (from !== entry && from.startPath) await db.query(`SELECT pg_catalog.set_config('search_path', $1, false)`, [from.startPath.map(quotedName).join(', ')]).catch(() => undefined);
     else if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
@@ -605,9 +619,23 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
       failed({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
       continue;
     }
-    if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
+    if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) {
+      if (freezes) {
+        if (/^(BEGIN|START TRANSACTION)\b/.test(head)) txRelfiles ??= await relfiles();
+        else if (/^SAVEPOINT\b/.test(head)) txRelfiles &&= await relfiles();
+        else if (/^(COMMIT|END|ABORT)\b/.test(head) || (/^ROLLBACK\b/.test(head) && head !== 'ROLLBACK TO')) txRelfiles = undefined;
+      }
+      continue;
+    }
     progress?.({ kind: 'statement', file: pf.file, start: st.start, end: st.end });
     let err = await runStatement(db, st, authSchema);
+    if (err?.code === '55000' && txRelfiles && /COPY FREEZE/.test(err.message)) {
+      // (its table was created or truncated since the file's BEGIN: in the file's transaction the COPY works; FREEZE only marks the rows frozen)
+      const target = COPY_TARGET.exec(withoutComments(st.text))?.[1];
+      const unfrozen = st.text.replace(FREEZE_OPTION, 'FREEZE false$1');
+      const k = target && unfrozen !== st.text ? (await db.query<{ k: string }>(`${RELFILES} AND oid = pg_catalog.to_regclass($1)`, [target]).catch(() => undefined))?.rows[0]?.k : undefined;
+      if (k && !txRelfiles.has(k)) err = await runStatement(db, { ...st, text: unfrozen }, authSchema);
+    }
     if (!(await alive(db))) return { errors, standIns, deadAt: { file: f, stmt: s } };
     if (err?.code === '0A000') {
       const m = CREATE_EXTENSION.exec(withoutComments(st.text));
