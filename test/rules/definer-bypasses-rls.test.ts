@@ -2259,3 +2259,62 @@ GRANT EXECUTE ON FUNCTION authenticate(text, text) TO anon;
     await expectPgError(q('SELECT * FROM app_user'), '42501');
   });
 });
+
+// justicebot's make_user_admin(_email): the row it inserts is the one has_role(auth.uid(), 'admin') reads
+const MAKE_ADMIN = `CREATE TYPE public.app_role AS ENUM ('admin', 'user');
+CREATE TABLE public.user_roles (user_id uuid NOT NULL, role public.app_role NOT NULL, UNIQUE (user_id, role));
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own roles" ON public.user_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.docs (id int PRIMARY KEY, body text);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE POLICY "admins read" ON public.docs FOR SELECT TO authenticated USING (public.has_role((select auth.uid()), 'admin'));
+CREATE FUNCTION public.make_user_admin(_email text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  _user_id uuid;
+BEGIN
+  SELECT id INTO _user_id FROM auth.users WHERE email = _email;
+  IF _user_id IS NULL THEN
+    RAISE EXCEPTION 'User with email % not found', _email;
+  END IF;
+  INSERT INTO public.user_roles (user_id, role) VALUES (_user_id, 'admin') ON CONFLICT (user_id, role) DO NOTHING;
+END;
+$$;
+`;
+
+test("err: justicebot's make_user_admin(_email) writes the admin row the policies trust, for the account the caller names: A names its own and reads the admin-only rows", async () => {
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const { ws, mine } = lintFiles([{ file, text: MAKE_ADMIN }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.make_user_admin\(text\) can be called by PUBLIC/);
+  assert.match(
+    mine[0]!.message,
+    /The row it writes in public\.user_roles sets role = 'admin', which a policy trusts: "admins read" on public\.docs \(public\.has_role\(\(select auth\.uid\(\)\), 'admin'\)\) admits a user whose public\.user_roles row has role = 'admin'; its user_id is not the caller but whatever user its arguments name, so a caller who names their own account is then admitted by it \(a privilege escalation\)/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE SCHEMA IF NOT EXISTS auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)');
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+    await onSupabase(q, sqlOf(ws));
+    await q(`INSERT INTO public.docs VALUES (1, 'x'), (2, 'y')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.docs'), 0, 'before: A is no admin');
+    await q(`SELECT public.make_user_admin('a@example.com')`);
+    assert.equal(await count(q, 'public.docs'), 2, 'after naming its own address: A reads every admin-only row');
+    // (anon too names any account)
+    await q('SET ROLE anon');
+    await q(`SELECT public.make_user_admin('b@example.com')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT count(*)::int AS n FROM public.user_roles'), [{ n: 2 }]);
+  });
+  // a role value no policy compares with is no privilege: the finding stays, without the note
+  const member = lintFiles([{ file, text: MAKE_ADMIN.replace("VALUES (_user_id, 'admin')", "VALUES (_user_id, 'user')") }], ID).mine;
+  assert.equal(member.length, 1);
+  assert.doesNotMatch(member[0]!.message, /privilege escalation/);
+  // the caller checked first (has_role of the caller): no finding
+  const checked = MAKE_ADMIN.replace('BEGIN\n  SELECT id', "BEGIN\n  IF NOT public.has_role(auth.uid(), 'admin') THEN RAISE EXCEPTION 'Unauthorized'; END IF;\n  SELECT id");
+  assert.notEqual(checked, MAKE_ADMIN);
+  assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
+});

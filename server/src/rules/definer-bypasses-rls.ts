@@ -14,6 +14,7 @@ import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 import { referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { privilegeWrite } from './definer-grants-caller-role.js';
 import { functionsFacts, keeper, modelFacts } from './lib/kept.js';
 import { listOr } from '../analysis/words.js';
 
@@ -1247,6 +1248,13 @@ export const definerBypassesRls = defineRule({
       const lookup = guardedOnly || onlyAltered || secret ? undefined : pureLookup(model, f);
       // (`current_user` in its body: the owner, which every caller's call compares with)
       const ownerNote = ownerRoleNote(model, f);
+      // (a row the policies read as a privilege, for the user its arguments choose: a caller naming
+      // their own account gains it; justicebot's make_user_admin(_email))
+      const priv = guardedOnly || records ? undefined : privilegeWrite(model, f);
+      const privNote =
+        priv && rowWrites.some((t) => t.key === priv.table)
+          ? `The row it writes in ${priv.table} sets ${priv.column} = ${priv.value}, which ${priv.policies.length > 1 ? 'policies trust' : 'a policy trusts'}: ${priv.policies.slice(0, 2).join(priv.policies.length > 2 ? ', ' : ' and ')}${priv.policies.length > 2 ? ` and ${priv.policies.length - 2} more` : ''} ${priv.policies.length > 1 ? 'admit' : 'admits'} a user whose ${priv.table} row has ${priv.column} = ${priv.value}; its ${priv.key} is not the caller but whatever user its arguments name, so a caller who names their own account is then admitted by ${priv.policies.length > 1 ? 'each of them' : 'it'} (a privilege escalation), and may do the same for any other account. `
+          : '';
       report({
         ...f.nameLoc,
         message:
@@ -1265,7 +1273,7 @@ export const definerBypassesRls = defineRule({
               ? ''
               : // (current_user is the function's owner inside it, never the caller: said where the body names it)
                 `(no ${supabase ? '`auth.uid()` or `auth.jwt()`' : '`session_user`'}, \`current_setting()\` or function that uses them${ownerNote ? `; ${ownerNote}` : ''}): `) +
-          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing ${listOr(secret.params.map((p) => `a ${p}`), 'and')} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
+          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing ${listOr(secret.params.map((p) => `a ${p}`), 'and')} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` + privNote +
           (onlyAltered
             ? emptiedTables.length
               ? `Revoke EXECUTE from these roles (their call then fails with 42501 permission denied for function; run such maintenance from a migration or a trusted role instead), check the caller in the function, or make it SECURITY INVOKER, so that the TRUNCATE runs with the caller's privileges (without TRUNCATE on the table: 42501). `

@@ -469,6 +469,55 @@ function comparedParams(f: Func, callerVars: ReadonlySet<string>): Set<string> {
   return out;
 }
 
+/**
+ * A write of a SECURITY DEFINER function that sets a column the policies trust as a privilege to
+ * the constant they admit (`INSERT INTO user_roles (user_id, role) VALUES (_user_id, 'admin')`),
+ * for a user the caller chooses (the key column set to a parameter or a variable, not to the
+ * caller): definer-bypasses-rls says of such a function, which this rule leaves to it, that a
+ * caller naming their own account gains the privilege (justicebot's make_user_admin(_email)).
+ */
+export function privilegeWrite(model: Model, f: Func): { table: string; key: string; column: string; value: string; policies: string[] } | undefined {
+  if (!f.body || f.body.errors.length || f.body.lexical || f.writes.size === 0) return undefined;
+  const known = policyChecks(model);
+  if (known.size === 0 || ![...f.writes].some((k) => known.has(k))) return undefined;
+  const params = paramAliases(f);
+  for (const s of f.body.statements) {
+    const n = s.node;
+    // (the constant columns of the row, and the columns set to a parameter or variable)
+    const consts = new Map<string, string>();
+    const chosen = new Set<string>();
+    if (s.kind === 'InsertStmt' && n?.relation && Array.isArray(n.cols)) {
+      const sel = n.selectStmt?.SelectStmt;
+      const rows: Node[][] = sel?.valuesLists ? sel.valuesLists.map((l: Node) => l?.List?.items ?? []) : [];
+      if (sel?.fromClause || rows.length !== 1) continue;
+      const cols: string[] = n.cols.map((c: Node) => String(c?.ResTarget?.name ?? '').toLowerCase());
+      if (rows[0]!.length !== cols.length) continue;
+      rows[0]!.forEach((x, i) => {
+        const v = constantOf(x);
+        if (v !== undefined) consts.set(cols[i]!, v);
+        else if (!callerCall(x) && refOf(x, params) !== undefined) chosen.add(cols[i]!);
+      });
+    } else if (s.kind === 'UpdateStmt' && n?.relation && !n.fromClause && n.whereClause && !hasSubLink(n.whereClause)) {
+      for (const c of conjuncts(n.whereClause)) {
+        const cmp = comparison(c);
+        if (cmp?.sides.length === 1 && !callerCall(cmp.sides[0]) && refOf(cmp.sides[0], params) !== undefined) chosen.add(cmp.ref.name);
+      }
+      for (const t of n.targetList ?? []) {
+        const r = t?.ResTarget;
+        const v = r && !r.indirection ? constantOf(r.val) : undefined;
+        if (v !== undefined) consts.set(String(r.name).toLowerCase(), v);
+      }
+    } else continue;
+    const table = model.relKey(n.relation);
+    const trusted = (known.get(table) ?? []).filter((c) => chosen.has(c.key) && consts.has(c.column) && c.values.has(consts.get(c.column)!));
+    if (trusted.length === 0) continue;
+    const c = trusted[0]!;
+    const policies = [...new Map(trusted.map((x) => [x.policy, x])).values()].map((x) => `"${x.policy.name}" on ${x.policy.table}${x.via ? ` (${x.via})` : ''}`);
+    return { table, key: c.key, column: c.column, value: sqlValue(consts.get(c.column)!), policies };
+  }
+  return undefined;
+}
+
 /** A value as SQL (`'admin'`, `true`). */
 function sqlValue(v: string): string {
   return /^(true|false)$/.test(v) ? v : `'${v}'`;
