@@ -532,3 +532,38 @@ test('ok: a body whose first statement sets a path ending with pg_temp resolves 
   const r = await inRollback(await getDb(), (q) => bodySetProbe(q, sql));
   assert.deepEqual(r, { temp: 0, real: 1, after: 's, public, pg_temp' });
 });
+
+// movinesta/RideIQ's supabase/schema.sql: a full dump of the Supabase database, platform schemas included
+const PLATFORM_DUMP = `CREATE ROLE supabase_storage_admin;
+CREATE ROLE anon;
+CREATE ROLE authenticated;
+CREATE SCHEMA storage;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated;
+CREATE TABLE storage.prefixes (bucket_id text NOT NULL, name text NOT NULL, PRIMARY KEY (bucket_id, name));
+ALTER TABLE storage.prefixes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.prefixes OWNER TO supabase_storage_admin;
+CREATE FUNCTION storage.add_prefixes(_bucket_id text, _name text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    AS $$
+BEGIN
+  INSERT INTO storage.prefixes (bucket_id, name) VALUES (_bucket_id, _name) ON CONFLICT DO NOTHING;
+END;
+$$;
+ALTER FUNCTION storage.add_prefixes(_bucket_id text, _name text) OWNER TO supabase_storage_admin;
+`;
+
+test("ok: a function of Supabase's own schemas owned by its role (storage.add_prefixes, owner supabase_storage_admin, in a project's full dump) is the platform's: no definer rule reports it; owned by the project's role it is reported", async () => {
+  const DEFINER_RULES = /^definer-/;
+  const files = (text: string) => [{ file: 'supabase/schema.sql', text }];
+  const mineOf = (text: string) => lintFiles(files(text), ID).findings.filter((f) => DEFINER_RULES.test(f.rule));
+  assert.deepEqual(mineOf(PLATFORM_DUMP).map((f) => f.rule), []);
+  const projects = PLATFORM_DUMP.replace('ALTER FUNCTION storage.add_prefixes(_bucket_id text, _name text) OWNER TO supabase_storage_admin;\n', '');
+  assert.notEqual(projects, PLATFORM_DUMP);
+  const rules = mineOf(projects).map((f) => f.rule);
+  assert.ok(rules.includes(ID), 'the same function made by the project is reported');
+  // (the dump runs: the function is the storage role's)
+  await inRollback(await getDb(), async (q) => {
+    await q(PLATFORM_DUMP.replace(/CREATE ROLE (\w+);/g, "DO $r$ BEGIN CREATE ROLE $1; EXCEPTION WHEN duplicate_object THEN NULL; END $r$;"));
+    assert.deepEqual(await q("SELECT pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname = 'add_prefixes'"), [{ owner: 'supabase_storage_admin' }]);
+  });
+});

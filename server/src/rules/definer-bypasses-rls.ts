@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, passwordCheckHash, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, passwordCheckHash, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where, platformFunction } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -871,6 +871,7 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     // (the bits first: the bench's 2,235 definers, none with dynamic SQL, were each read)
     if ((definerFacts[i]! & (DF_DYNAMIC | DF_PLPGSQL_BODY | DF_TRIGGER)) !== (DF_DYNAMIC | DF_PLPGSQL_BODY)) continue;
     const f = definers[i]!;
+    if (platformFunction(model, f)) continue;
     const body = f.body;
     if (!body || body.dynamicExecutes.length === 0 || f.language !== 'plpgsql' || f.returnsTrigger || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
     const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
@@ -1096,6 +1097,7 @@ export const definerBypassesRls = defineRule({
     dynamicTableChoices(model, report);
     // (a procedure, run with CALL by any role with EXECUTE, as its owner too: GamingPlatform's AcceptTeamRequest)
     for (const f of [...dataDefiners(model), ...dataDefiners(model, true)]) {
+      if (platformFunction(model, f)) continue; // (Supabase's own, from a dump: not the project's)
       const data = returnsRowData(f);
       const unrestricted = (k: string) => unrestrictedFor(model, f, k);
       // (TRUNCATE: every row of the tables it names, with CASCADE of those referencing them too)

@@ -3,7 +3,7 @@ import { nameParts, sval, tryParsePlpgsql, tryParseSql } from '../analysis/parse
 import type { Node, Span, Statement } from '../analysis/types.js';
 import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { DF_PLPGSQL_BODY, fileOf, functionLists } from './lib/util.js';
+import { DF_PLPGSQL_BODY, fileOf, functionLists, platformFunction } from './lib/util.js';
 
 // Taint analysis of the SQL strings a PL/pgSQL function runs dynamically (EXECUTE, RETURN QUERY
 // EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE). A string is unsafe when text that comes from
@@ -549,7 +549,7 @@ export const definerDynamicSql = defineRule({
     for (let i = 0; i < definers.length; i++) {
       if (!(definerFacts[i]! & DF_PLPGSQL_BODY)) continue; // (the definer is not read)
       const f = definers[i]!;
-      if (!f.securityDefiner || f.language !== 'plpgsql' || !f.body) continue;
+      if (!f.securityDefiner || f.language !== 'plpgsql' || !f.body || platformFunction(model, f)) continue;
       const file = fileOf(model, f.created.file);
       if (!file) continue;
       const bodyText = file.text.slice(f.body.start, f.body.end);

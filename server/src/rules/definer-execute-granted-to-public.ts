@@ -6,7 +6,7 @@ import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { truncation } from './grant-truncate-bypasses-rls.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, grantEventsNaming, usesSchema, where } from './lib/util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, grantEventsNaming, usesSchema, where, platformFunction } from './lib/util.js';
 import { listOr } from '../analysis/words.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
@@ -288,6 +288,7 @@ export const definerExecuteGrantedToPublic = defineRule({
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
+      if (platformFunction(model, definers[i]!)) continue; // (Supabase's own, from a dump: not the project's)
       if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) {
         if (model.supabase) anonKeepsExecute(model, definers[i]!, report);
         if (definers[i]!.securityDefiner) defaultsKeepExecute(model, definers[i]!, report);

@@ -11,7 +11,7 @@ import { defineRule, type Report } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { AUTH_USERS_REFERENCED_BY, referencingTables, truncation } from './grant-truncate-bypasses-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, passwordCheckHash, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT, settingOf } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayHoldPrivilege, passwordCheckHash, ownerRoleNote, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT, settingOf, platformFunction } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it (of `privilege`: SELECT, or TRUNCATE). */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined, privilege = 'select'): boolean {
@@ -928,7 +928,7 @@ export const definerExposesAuthUsers = defineRule({
     const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
       const f = definers[i]!;
-      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY)) !== DF_BODY || !f.reads.has(AUTH_USERS) || f.writes.has(AUTH_USERS) || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY)) !== DF_BODY || !f.reads.has(AUTH_USERS) || f.writes.has(AUTH_USERS) || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt' || platformFunction(model, f)) continue;
       const oracle = existenceOracle(f);
       if (!oracle) continue;
       const exposed = exposedTo(model, f);

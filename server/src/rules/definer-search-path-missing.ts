@@ -1,4 +1,4 @@
-import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
+import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists, platformFunction } from './lib/util.js';
 import { defineRule } from './types.js';
 import { namesNothingUnqualified, transitionAside, transitionWayIn } from './definer-search-path-unsafe.js';
 import { extensionCalls } from './auth-trigger-unqualified-name.js';
@@ -40,7 +40,7 @@ export const definerSearchPathMissing = defineRule({
     for (let i = 0; i < definers.length; i++) {
       if (definerFacts[i]! & DF_SEARCH_PATH) continue; // (the definer is not read)
       const f = definers[i]!;
-      if (!f.securityDefiner) continue;
+      if (!f.securityDefiner || platformFunction(model, f)) continue;
       // (a body that first sets a path ending with pg_temp resolves its names through that path:
       // nothing a caller makes in pg_temp comes before a schema of it)
       const own = bodyFirstSearchPath(f);

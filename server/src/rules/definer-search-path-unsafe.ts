@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { callSpan, callsIn, KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
+import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where, platformFunction } from './lib/util.js';
 import { sqlOneLine } from '../analysis/parse.js';
 import { listOr } from '../analysis/words.js';
 
@@ -472,7 +472,7 @@ export const definerSearchPathUnsafe = defineRule({
     const definers = functionLists(model).definers;
     for (let i = 0; i < definers.length; i++) {
       const f = definers[i]!;
-      if (!f.securityDefiner) continue;
+      if (!f.securityDefiner || platformFunction(model, f)) continue;
       const s = settingOf(f, 'search_path');
       if (!s) continue; // definer-search-path-missing reports it
       const why = unsafeSearchPath(s);

@@ -2,7 +2,7 @@ import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
-import { bodyText, fileOf, functionLists, lowerCallName, namesRole } from './lib/util.js';
+import { bodyText, fileOf, functionLists, lowerCallName, namesRole, platformFunction } from './lib/util.js';
 
 /** Built-in functions that read no table and need no privilege beyond EXECUTE (granted to PUBLIC). */
 const PURE_BUILTINS = new Set([
@@ -134,7 +134,7 @@ export const definerUnneeded = defineRule({
     const definers = functionLists(model).definers;
     for (let i = 0; i < definers.length; i++) {
       const f = definers[i]!;
-      if (!f.securityDefiner) continue;
+      if (!f.securityDefiner || platformFunction(model, f)) continue;
       const v = needsNoPrivilege(model, f, undefined);
       if (!v) continue;
       const at = f.securityLoc ?? f.nameLoc;

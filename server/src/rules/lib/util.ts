@@ -822,6 +822,21 @@ export function platformTable(model: Model, t: { schema: string }): boolean {
   return model.supabase && PLATFORM_SCHEMAS.has(t.schema);
 }
 
+/** The Supabase roles that own the functions of the platform's schemas (storage's, auth's…) in a full `supabase db dump`. */
+const PLATFORM_FUNCTION_OWNERS = new Set(['supabase_admin', 'supabase_auth_admin', 'supabase_storage_admin', 'supabase_realtime_admin', 'supabase_functions_admin', 'supabase_replication_admin']);
+
+/**
+ * Whether a function is the Supabase platform's own: in a schema of the platform and owned by one
+ * of its roles (`ALTER FUNCTION storage.add_prefixes(…) OWNER TO supabase_storage_admin`, which a
+ * project's dump re-creates: movinesta/RideIQ's supabase/schema.sql). Supabase writes and upgrades
+ * it, as it does the platform's tables (platformTable): the definer rules leave it alone. A
+ * function the project makes in such a schema, owned by the role its migrations run as, stays.
+ * (Its owner says whose it is: a dump with its roles file is not seen as a Supabase project.)
+ */
+export function platformFunction(_model: Model, f: Func): boolean {
+  return PLATFORM_SCHEMAS.has(f.schema) && !!f.owner && PLATFORM_FUNCTION_OWNERS.has(f.owner.role);
+}
+
 /** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
 export function usesSchema(model: Model, schema: string, role: string): boolean {
   // (the last schema grant event naming it, of USAGE or ALL, for the role or PUBLIC, decides)
