@@ -2313,6 +2313,24 @@ test("err: justicebot's make_user_admin(_email) writes the admin row the policie
   const member = lintFiles([{ file, text: MAKE_ADMIN.replace("VALUES (_user_id, 'admin')", "VALUES (_user_id, 'user')") }], ID).mine;
   assert.equal(member.length, 1);
   assert.doesNotMatch(member[0]!.message, /privilege escalation/);
+  // the user an invitation's token leads to (a lookup that raises when no row matches) is not one the caller names
+  const invite = `${MAKE_ADMIN}CREATE TABLE public.invites (token text PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.accept_admin_invite(p_token text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_user uuid;
+BEGIN
+  SELECT user_id INTO v_user FROM public.invites WHERE token = p_token;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no such invite';
+  END IF;
+  INSERT INTO public.user_roles (user_id, role) VALUES (v_user, 'admin');
+END;
+$$;
+`;
+  const accept = lintFiles([{ file, text: invite }], ID).mine.find((f) => /accept_admin_invite/.test(f.message));
+  assert.match(accept!.message, /that is its check/);
+  assert.doesNotMatch(accept!.message, /privilege escalation/);
   // the caller checked first (has_role of the caller): no finding
   const checked = MAKE_ADMIN.replace('BEGIN\n  SELECT id', "BEGIN\n  IF NOT public.has_role(auth.uid(), 'admin') THEN RAISE EXCEPTION 'Unauthorized'; END IF;\n  SELECT id");
   assert.notEqual(checked, MAKE_ADMIN);

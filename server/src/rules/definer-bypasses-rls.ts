@@ -1251,8 +1251,9 @@ export const definerBypassesRls = defineRule({
       // (`current_user` in its body: the owner, which every caller's call compares with)
       const ownerNote = ownerRoleNote(model, f);
       // (a row the policies read as a privilege, for the user its arguments choose: a caller naming
-      // their own account gains it; justicebot's make_user_admin(_email))
-      const priv = guardedOnly || records ? undefined : privilegeWrite(model, f);
+      // their own account gains it; justicebot's make_user_admin(_email). Not where a lookup of an
+      // argument that may be a secret leads to the row: an invitation's user, not one the caller names)
+      const priv = guardedOnly || records || secret ? undefined : privilegeWrite(model, f);
       const privNote =
         priv && rowWrites.some((t) => t.key === priv.table)
           ? `The row it writes in ${priv.table} sets ${priv.column} = ${priv.value}, which ${priv.policies.length > 1 ? 'policies trust' : 'a policy trusts'}: ${priv.policies.slice(0, 2).join(priv.policies.length > 2 ? ', ' : ' and ')}${priv.policies.length > 2 ? ` and ${priv.policies.length - 2} more` : ''} ${priv.policies.length > 1 ? 'admit' : 'admits'} a user whose ${priv.table} row has ${priv.column} = ${priv.value}; its ${priv.key} is not the caller but whatever user its arguments name, so a caller who names their own account is then admitted by ${priv.policies.length > 1 ? 'each of them' : 'it'} (a privilege escalation), and may do the same for any other account. `
