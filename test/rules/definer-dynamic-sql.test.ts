@@ -353,3 +353,31 @@ END $$;`;
     });
   }
 });
+
+test("err: a FOREACH … IN ARRAY over the caller's text assigns each piece to its variable: `EXECUTE 'SELECT ' || part` injects (PGlite: every row of a table the caller cannot read); quote_literal(part) does not", async () => {
+  const sql = (piece: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION sum_parts(p text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE part text; n bigint; total bigint := 0;
+BEGIN
+  FOREACH part IN ARRAY string_to_array(p, ';') LOOP
+    EXECUTE 'SELECT ' || ${piece} || '::bigint' INTO n;
+    total := total + n;
+  END LOOP;
+  RETURN total;
+END $$;`;
+  const raw = lintFiles([{ file: 'm.sql', text: sql('part') }], ID).mine;
+  assert.equal(raw.length, 1);
+  assert.match(raw[0]!.message, /built from argument p without quoting/);
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql('quote_literal(part)') }], ID).mine.length, 0);
+  const run = async (piece: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql(piece));
+      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, "SELECT sum_parts('1;(SELECT count(*) FROM accounts)') AS n");
+      return r.ok ? Number(r.rows[0]!.n) : r.error.code;
+    });
+  assert.equal(await run('part'), 4, 'the second piece ran as SQL, as the owner: 1 + 3 rows');
+  assert.equal(await run('quote_literal(part)'), '22P02', 'quoted, the piece is a literal: not a number');
+});

@@ -95,7 +95,7 @@ function stmtLists(n: Node, out: Node[][] = []): Node[][] {
   return out;
 }
 
-function flowOf(action: Node, assignment: (v: Node) => { name: string; expr: string } | undefined): Flow {
+function flowOf(action: Node, assignment: (v: Node) => { name: string; expr: string } | undefined, loopVar: (v: Node) => { name: string; expr: string } | undefined): Flow {
   const flow: Flow = { defs: [], at: new Map() };
   const ids = new Map<Node, number>();
   const list = (l: Node[], s: State): State => l.reduce((acc: State, st: Node) => step(st, acc), s);
@@ -113,15 +113,18 @@ function flowOf(action: Node, assignment: (v: Node) => { name: string; expr: str
     const k = Object.keys(st ?? {})[0];
     const v = k ? st[k] : undefined;
     if (!k || !v || typeof v !== 'object') return s;
-    if (k === 'PLpgSQL_stmt_assign') {
-      const as = assignment(v);
-      if (!as) return s;
+    // (an assignment, or a FOREACH … IN ARRAY, which assigns each element of its array to its variable before each pass)
+    const foreach = k === 'PLpgSQL_stmt_foreach_a';
+    if (k === 'PLpgSQL_stmt_assign' || foreach) {
+      const as = foreach ? loopVar(v) : assignment(v);
+      if (!as) return foreach ? again(stmtLists(v), s) : s;
       let id = ids.get(v);
       if (id === undefined) {
         id = flow.defs.push({ ...as, state: s }) - 1;
         ids.set(v, id);
       } else flow.defs[id]!.state = s; // (a later pass of a loop: what reaches it has grown)
-      return new Map([...s, [as.name, new Set([id])]]);
+      const assigned = new Map([...s, [as.name, new Set([id])]]);
+      return foreach ? join(s, again([v.body ?? []], assigned)) : assigned;
     }
     if (DYNAMIC_KEYS[k] && v[DYNAMIC_KEYS[k]!]) flow.at.set(v, s);
     if (k === 'PLpgSQL_stmt_block') {
@@ -182,6 +185,12 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         const m = text ? /^\s*[A-Za-z_][\w$]*\s*:?=\s*/.exec(text) : null;
         return name && m ? { name, expr: text!.slice(m[0].length) } : undefined;
       };
+      /** The variable of `FOREACH v IN ARRAY expr` and the array it takes its elements from (what taints the array taints each element). */
+      const loopVar = (v: Node): { name: string; expr: string } | undefined => {
+        const name = names[v?.varno ?? 0];
+        const text = q(v?.expr);
+        return name && text ? { name, expr: text } : undefined;
+      };
       // Statements of a list run in order: an assignment right before a dynamic statement is
       // the only one that reaches it (whatever loop the list is in).
       // (the function's block; with an EXCEPTION clause, libpg-query wraps it in a block of no line)
@@ -212,8 +221,8 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
             const rec = names[v.var?.PLpgSQL_rec?.dno ?? v.var?.PLpgSQL_row?.dno ?? -1] ?? v.var?.PLpgSQL_rec?.refname;
             if (typeof rec === 'string') a.records.set(rec, [...(a.records.get(rec) ?? []), q(v.query)!]);
           }
-          if (k === 'PLpgSQL_stmt_assign') {
-            const as = assignment(v);
+          if (k === 'PLpgSQL_stmt_assign' || k === 'PLpgSQL_stmt_foreach_a') {
+            const as = k === 'PLpgSQL_stmt_assign' ? assignment(v) : loopVar(v);
             if (as) a.assigns.set(as.name, [...(a.assigns.get(as.name) ?? []), as.expr]);
           }
           if (k !== 'PLpgSQL_stmt_assign' && k.startsWith('PLpgSQL_stmt_') && v && typeof v === 'object') {
@@ -225,7 +234,7 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         }
       };
       visit(fn.action);
-      a.flow = flowOf(fn.action, assignment);
+      a.flow = flowOf(fn.action, assignment, loopVar);
       out = a;
     }
   } catch {
