@@ -381,3 +381,36 @@ END $$;`;
   assert.equal(await run('part'), 4, 'the second piece ran as SQL, as the owner: 1 + 3 rows');
   assert.equal(await run('quote_literal(part)'), '22P02', 'quoted, the piece is a literal: not a number');
 });
+
+test("ok: a branch whose condition keeps the variable to a safe regular expression (`part ~ '^[0-9]+$'`, eiscore's `…\\.is\\.(true|false|null)$`) cannot inject (PGlite: the injected piece is skipped); `[^;]+`, `.+` or a negated class keep nothing out and are reported", async () => {
+  const sql = (re: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION sum_parts(p text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE part text; n bigint; total bigint := 0;
+BEGIN
+  FOREACH part IN ARRAY string_to_array(p, ';') LOOP
+    IF part IS NOT NULL AND part ~ '${re}' THEN
+      EXECUTE 'SELECT ' || part || '::bigint' INTO n;
+      total := total + n;
+    END IF;
+  END LOOP;
+  RETURN total;
+END $$;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql('^[0-9]+$') }], ID).mine.length, 0);
+  for (const re of ['^[^;]+$', '^.+$', '^[0-9]+', '[0-9]+$', "^[0-9a-z ]+$"]) assert.equal(lintFiles([{ file: 'm.sql', text: sql(re) }], ID).mine.length, 1, re);
+  const run = async (re: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql(re));
+      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await q('SET ROLE authenticated');
+      return Number((await q("SELECT sum_parts('1;(SELECT count(*) FROM accounts)') AS n"))[0]!.n);
+    });
+  assert.equal(await run('^[0-9]+$'), 1, 'the injected piece does not match: skipped');
+  assert.equal(await run('^[^;]+$'), 4, 'it matches: run as SQL, as the owner');
+});
+
+test('ok: safeRegex takes only anchored expressions of letters, digits, _ and escaped dots', async () => {
+  const { safeRegex } = await import('../../server/src/rules/definer-dynamic-sql.js');
+  for (const re of ['^[0-9]+$', '^[A-Za-z_][A-Za-z0-9_]*\\.is\\.(true|false|null)$', '^\\d{4}\\.\\d{1,2}$', '^(?:asc|desc)$', '^\\w+$']) assert.equal(safeRegex(re), true, re);
+  for (const re of ['^.+$', '^[^,]+$', '^[a-z-]+$', '^[0-z]+$', '^a b$', "^a'b$", '^\\s+$', '[0-9]+$', '^[0-9]+', '^[0-9]+\\$', '^(?=a)a$']) assert.equal(safeRegex(re), false, re);
+});

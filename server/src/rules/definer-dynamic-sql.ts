@@ -134,14 +134,98 @@ function flowOf(action: Node, assignment: (v: Node) => { name: string; expr: str
       return handlers.length ? join(out, ...handlers.map((l) => list(l, join(s, out)))) : out;
     }
     if (k === 'PLpgSQL_stmt_if') {
-      const branches: Node[][] = [v.then_body ?? [], ...(v.elsif_list ?? []).map((e: Node) => e?.PLpgSQL_if_elsif?.stmts ?? []), ...(v.else_body?.length ? [v.else_body] : [])];
-      return join(...(v.else_body?.length ? [] : [s]), ...branches.map((l) => list(l, s)));
+      // (each branch with its condition: a variable a condition matches against a safe regular
+      // expression holds, in that branch, only what the expression admits: a constant to the taint)
+      const arms: Array<{ cond: Node; body: Node[] }> = [{ cond: v.cond, body: v.then_body ?? [] }, ...(v.elsif_list ?? []).map((e: Node) => ({ cond: e?.PLpgSQL_if_elsif?.cond, body: e?.PLpgSQL_if_elsif?.stmts ?? [] }))];
+      const branches = arms.map(({ cond, body }) => list(body, matched(cond, s)));
+      return join(...(v.else_body?.length ? [list(v.else_body, s)] : [s]), ...branches);
     }
     const ls = stmtLists(v);
     return ls.length ? again(ls, s) : s;
   };
+  // the variables a branch's condition keeps to a safe regular expression, each given a constant def (one per condition and variable)
+  const guardDefs = new Map<Node, Map<string, number>>();
+  const matched = (cond: Node, s: State): State => {
+    const vars = regexGuarded(cond);
+    if (!vars.length) return s;
+    let mine = guardDefs.get(cond);
+    if (!mine) guardDefs.set(cond, (mine = new Map()));
+    const out = new Map(s);
+    for (const name of vars) {
+      let id = mine.get(name);
+      if (id === undefined) mine.set(name, (id = flow.defs.push({ name, expr: "''", state: s }) - 1));
+      out.set(name, new Set([id]));
+    }
+    return out;
+  };
   step(action, new Map());
   return flow;
+}
+
+/**
+ * The variables a PL/pgSQL condition requires to match a safe regular expression (`part ~
+ * '^[A-Za-z_][A-Za-z0-9_]*\\.is\\.(true|false|null)$'`, alone or in an AND): in that branch
+ * the variable holds only letters, digits, `_` and `.`, which end no literal or identifier and
+ * start no comment (eiscore's eis_grid_summary builds `%s` from such a piece).
+ */
+function regexGuarded(cond: Node): string[] {
+  const text = cond?.PLpgSQL_expr?.query;
+  if (typeof text !== 'string' || !text.includes('~')) return [];
+  const e = parseExpr(text);
+  const out: string[] = [];
+  const visit = (n: Node) => {
+    const b = n?.BoolExpr;
+    if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).forEach(visit);
+    const x = n?.A_Expr;
+    if (x?.kind !== 'AEXPR_OP' || sval(x.name?.[x.name.length - 1]) !== '~') return;
+    const fields: Node[] = x.lexpr?.ColumnRef?.fields ?? [];
+    const re = constValue(x.rexpr);
+    if (fields.length === 1 && typeof re === 'string' && safeRegex(re)) out.push(sval(fields[0])!);
+  };
+  if (e) visit(e);
+  return out;
+}
+
+/**
+ * Whether every string a regular expression matches holds only ASCII letters, digits, `_` and
+ * `.`: anchored at both ends, made of such literal characters, escaped dots, classes of them
+ * (ranges, not negated), \\d and \\w, groups, alternatives and quantifiers. Anything else (`.`,
+ * `[^…]`, `\\s`, a quote, `-`, a space) is not judged safe.
+ */
+export function safeRegex(re: string): boolean {
+  if (!re.startsWith('^') || !re.endsWith('$') || re.endsWith('\\$')) return false;
+  const body = re.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (/[A-Za-z0-9_|()?*+]/.test(c)) {
+      if (c === '(' && body[i + 1] === '?') {
+        if (body[i + 2] !== ':') return false;
+        i += 2;
+      }
+      continue;
+    }
+    if (c === '\\') {
+      const n = body[++i];
+      if (n === '.' || n === 'd' || n === 'w' || n === '_') continue;
+      return false;
+    }
+    if (c === '{') {
+      const m = /^\{\d+(,\d*)?\}/.exec(body.slice(i));
+      if (!m) return false;
+      i += m[0].length - 1;
+      continue;
+    }
+    if (c === '[') {
+      const close = body.indexOf(']', i + 1);
+      if (close < 0) return false;
+      const cls = body.slice(i + 1, close);
+      if (!cls.length || cls[0] === '^' || !/^(?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|[A-Za-z0-9_.])+$/.test(cls.replace(/\\[.]/g, '.'))) return false;
+      i = close;
+      continue;
+    }
+    return false;
+  }
+  return true;
 }
 
 const cache = new WeakMap<Statement, Analysis | null>();
