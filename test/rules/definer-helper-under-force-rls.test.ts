@@ -5,7 +5,7 @@
 // instance dies). The fix (the helper owned by a BYPASSRLS role) gives the intended rows.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectRecursionGap, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, count, expectRecursionGap, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -128,4 +128,42 @@ test('ok: beside a permissive USING (true) for the same command and roles the he
     await setup(q, open);
     assert.equal(await visible(q), 3);
   });
+});
+
+test("err: the helper has SET row_security = off: its read fails with 42501 (T08) instead of recursing or seeing no rows, and the message says so", async () => {
+  // saas-multitenant-template's app_current_role(): LANGUAGE sql STABLE SECURITY DEFINER SET row_security = off,
+  // reading memberships, FORCE'd, whose policies call it; the owner is not shown
+  const base = invalidFinding(ID, 0).ex.files[0]!.text;
+  const off = base.replace('SECURITY DEFINER SET search_path', 'SECURITY DEFINER SET row_security = off SET search_path');
+  assert.notEqual(off, base);
+  const mine = lintFiles([{ file: 'm.sql', text: off }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table public\.org_members \(T08\)/);
+  assert.doesNotMatch(mine[0]!.message, /54001|T06b/);
+  // PGlite, as the non-superuser owner: 42501, with no policy for the owner (T06b's shape) and with one (T06's)
+  const db = await getDb();
+  for (const sql of [off, off.replace('FOR SELECT TO authenticated', 'FOR SELECT TO authenticated, app_owner')]) {
+    await inRollback(db, async (q) => {
+      await setup(q, sql);
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, 'SELECT count(*) FROM org_members');
+      assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+      assert.match(r.ok ? '' : r.error.message, /query would be affected by row-level security policy for table "org_members"/);
+    });
+  }
+  // the BYPASSRLS owner of the fix: the clause changes nothing, 2 rows
+  assert.match(fixText(mine[0]!), /-- that owner bypasses RLS, the function's read fails under its SET row_security = off \(T08: 42501\)\./);
+  await inRollback(db, async (q) => {
+    await setup(q, off);
+    await q(fixText(mine[0]!));
+    assert.equal(await visible(q), 2);
+  });
+  // the ordinary owner shown: the same, stated as fact
+  const shown = invalidFinding(ID, 1).ex.files[0]!.text.replace('SECURITY DEFINER SET search_path', 'SECURITY DEFINER SET row_security = off SET search_path');
+  const [f] = lintFiles([{ file: 'm.sql', text: shown }], ID).mine;
+  assert.match(f!.message, /Its owner app_owner is neither a superuser nor BYPASSRLS: its SET row_security = off makes that read fail: each call raises 42501/);
+  // rls-not-forced's note on FORCE, before the table is forced
+  const unforced = off.replace('ALTER TABLE org_members FORCE ROW LEVEL SECURITY;\n', '');
+  const [nf] = lintFiles([{ file: 'm.sql', text: unforced }], 'rls-not-forced').mine;
+  assert.match(nf!.message, /under its SET row_security = off that read would fail with 42501 query would be affected by row-level security policy \(T08\)/);
 });

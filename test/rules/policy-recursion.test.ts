@@ -199,6 +199,25 @@ test('err: T06 a definer helper owned by an ordinary role under FORCE: dies (540
   });
 });
 
+test('ok: the T06 helper with SET row_security = off does not recurse: its read fails with 42501 (T08), which definer-helper-under-force-rls reports', async () => {
+  // saas-multitenant-template's helpers have SET row_security = off; owned by an ordinary role under FORCE
+  const { ws } = invalidFinding(ID, 4);
+  const sql = sqlOf(ws);
+  const off = sql.replace(/SECURITY DEFINER( SET| LANGUAGE|\n)/, 'SECURITY DEFINER SET row_security = off$1');
+  assert.notEqual(off, sql);
+  assert.equal(lintFiles([{ file: 'm.sql', text: off }], ID).mine.length, 0);
+  const [helper] = lintFiles([{ file: 'm.sql', text: off }], 'definer-helper-under-force-rls').mine;
+  assert.match(helper!.message, /Its owner app_owner is neither a superuser nor BYPASSRLS: its SET row_security = off makes that read fail: each call raises 42501/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await orgSetup(q, off.replace('CREATE ROLE app_owner NOLOGIN;', ''), { owner: 'postgres', role: false });
+    assert.equal((await q("SELECT proowner::regrole::text AS o FROM pg_proc WHERE proname = 'is_org_member'"))[0]!.o, 'app_owner');
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM org_members');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'no recursion: the helper fails at its first read');
+  });
+});
+
 test('ok: T03 (F1) a LANGUAGE sql SECURITY DEFINER helper reading its table is clean and works', async () => {
   const { ex, mine } = lintDocExample(ID, 'valid', 2);
   assert.equal(mine.length, 0);

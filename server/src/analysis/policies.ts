@@ -1,5 +1,5 @@
 // Which policies apply to a role and a command. Pure: reads the model.
-import type { Model, Policy } from './model.js';
+import type { Func, Model, Policy } from './model.js';
 import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel, selectSubLinkWouldRecurse } from './policy-exprs.js';
 import type { Node } from './types.js';
 import { roleText } from './ast.js';
@@ -144,4 +144,22 @@ export function admitsNothing(p: Policy): boolean {
   if (p.command === 'insert') return none(p.withCheck);
   if (p.command === 'all') return none(p.using) && (p.withCheck ? none(p.withCheck) : true);
   return none(p.using);
+}
+
+/** The spellings PostgreSQL takes for a boolean setting's off (any unique prefix of off/false/no, and 0). */
+const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
+
+/** Whether a value written for a boolean setting (row_security) turns it off. */
+export function isOffValue(v: unknown): boolean {
+  return OFF.test(String(v ?? '').trim());
+}
+
+/**
+ * Whether the function has a `SET row_security = off` clause: while it runs, a query that a policy
+ * would filter for the role it runs as fails with 42501 "query would be affected by row-level
+ * security policy" instead (T08), for the invoker functions it calls too.
+ */
+export function rowSecurityOffClause(f: Func): boolean {
+  const s = f.settings.find((x) => x.name === 'row_security');
+  return !!s && isOffValue(s.values[0]);
 }

@@ -15,11 +15,12 @@
 //    never ends and fails with 54001 stack depth limit exceeded (T02, T05). A SECURITY DEFINER
 //    function runs as its owner: no policy applies when the owner is a superuser or BYPASSRLS,
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
-//    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
-//    owner is not shown is left to definer-helper-under-force-rls.
+//    declares, reading a FORCE'd table, recurses like an invoker one (T06), unless it has
+//    SET row_security = off: then that read fails with 42501 (T08) before any recursion. A
+//    definer whose owner is not shown, or with that clause, is left to definer-helper-under-force-rls.
 import { callsIn, census, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
 import { replayPlaces, resolvedThroughPath, type Func, type Model, type Policy } from './model.js';
-import { appliesToRole, usingFoldedAway } from './policies.js';
+import { appliesToRole, rowSecurityOffClause, usingFoldedAway } from './policies.js';
 import { activePoliciesWithKey, activeRuns, leafKind, memoModel, textOfFile } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { Loc, Node } from './types.js';
@@ -703,6 +704,9 @@ function functionReads(model: Model, f: Func): Array<{ key: string; reader: Func
   let role: string | undefined;
   if (f.securityDefiner) {
     if (!declaredOrdinaryRole(model, f.owner?.role)) return out;
+    // (with SET row_security = off its reads that the policies would filter fail with 42501 instead,
+    // for the invoker functions it calls too: no recursion, definer-helper-under-force-rls tells; PGlite)
+    if (rowSecurityOffClause(f)) return out;
     role = f.owner!.role;
   }
   for (const r of f.reads) for (const x of expandRead(model, r, role)) out.push({ ...x, reader: f });

@@ -5,7 +5,7 @@ import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, quoteIdent, roleText, tableName, functionLists } from './lib/util.js';
+import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, quoteIdent, roleText, rowSecurityOffClause, tableName, functionLists } from './lib/util.js';
 
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
@@ -76,7 +76,9 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   const shown = tables.map((t) => (renamedLater(t) ? tableName(model, t, at) : t.key));
   lines.push(
     `-- FORCE ROW LEVEL SECURITY applies the policies of ${shown.join(', ') || 'the table'} to the owner of ${f.name}() too: unless`,
-    "-- that owner bypasses RLS, the function's read is filtered by those policies (T06: 54001; T06b: no rows).",
+    rowSecurityOffClause(f)
+      ? "-- that owner bypasses RLS, the function's read fails under its SET row_security = off (T08: 42501)."
+      : "-- that owner bypasses RLS, the function's read is filtered by those policies (T06: 54001; T06b: no rows).",
   );
   if (!role) {
     role = 'rls_helper_owner';
@@ -148,7 +150,11 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
 export function helperForceNote(hit: { p: Policy; f: Func }, t: Table): string {
   return (
     `But policy "${hit.p.name}" calls ${hit.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner is a superuser or has BYPASSRLS: ` +
-    `FORCE would apply the policies of ${t.key} to that owner's read too, so the function would recurse (54001, T06) or see no rows and deny every row (T06b). ` +
+    `FORCE would apply the policies of ${t.key} to that owner's read too, so ${
+      rowSecurityOffClause(hit.f)
+        ? `under its SET row_security = off that read would fail with 42501 query would be affected by row-level security policy (T08), and so would every statement evaluating the policy for a row`
+        : 'the function would recurse (54001, T06) or see no rows and deny every row (T06b)'
+    }. ` +
     `Have ${hit.f.name}() owned by a role with BYPASSRLS first (or set definerOwnerBypassesRls to true if its owner already bypasses RLS).`
   );
 }
@@ -256,7 +262,15 @@ function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): st
     `Policy "${p.name}" on ${t.key} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${t.key}, and ${t.key} has FORCE ROW LEVEL SECURITY, ` +
     "which applies its policies to the function's owner too. ";
   const fix = 'Have the function owned by a role with BYPASSRLS (or a superuser)';
+  // (its SET row_security = off: under FORCE its read is one the policies of t would filter, for
+  // any owner that does not bypass RLS, so it fails with 42501 instead of being filtered — no
+  // recursion, no empty read; PGlite, both with a policy for the owner and with none)
+  const off = rowSecurityOffClause(f)
+    ? `its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table ${t.key} (T08), ` +
+      'and so does every statement that evaluates the policy for a row (it neither recurses nor sees no rows)'
+    : undefined;
   if (owner && declaredOrdinaryRole(model, owner)) {
+    if (off) return `${head}Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: ${off}. ${fix}.`;
     // known ordinary owner and no recursion (policy-recursion reports those): the read is filtered by the policies that apply to the owner
     const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner));
     const effect = forOwner.length
@@ -267,6 +281,7 @@ function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): st
   const who = owner
     ? `its owner ${roleText(owner)} is not shown to have BYPASSRLS or to be a superuser`
     : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
+  if (off) return `${head}Here ${who}. Unless it is, ${off}. ${fix}, or set definerOwnerBypassesRls to true if it already is.`;
   return (
     `${head}Here ${who}. Unless it is, the function's read of ${t.key} is filtered by the policies of ${t.key}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
     `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}, or set definerOwnerBypassesRls to true if it already is.`

@@ -3,14 +3,8 @@ import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { definingFunction, fileOf, forEachInvokerCallee, ownerBypassesRls, quoteIdent, functionLists } from './lib/util.js';
+import { definingFunction, fileOf, forEachInvokerCallee, isOffValue, ownerBypassesRls, quoteIdent, functionLists } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-
-const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
-
-function isOff(v: unknown): boolean {
-  return OFF.test(String(v ?? '').trim());
-}
 
 /** Value of a VariableSetStmt's first argument, as text. */
 function setValue(n: Node): string | undefined {
@@ -125,9 +119,9 @@ function runsAsPostgres(model: Model, file: ParsedFile, at: number): boolean {
 
 /** Whether a write of row_security (SET, RESET or set_config) sets it to something other than off. */
 function writesNotOff(w: ContextWrite): boolean {
-  if (w.via === 'set') return !isOff(setValue(w.node));
+  if (w.via === 'set') return !isOffValue(setValue(w.node));
   const v = w.node?.args?.[1]?.A_Const?.sval?.sval;
-  return typeof v === 'string' && !isOff(v);
+  return typeof v === 'string' && !isOffValue(v);
 }
 
 /** `text` without its comments and string literals (kept as spaces), for a keyword search. */
@@ -197,7 +191,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
     // 1. SET row_security = off as a function option (CREATE FUNCTION … SET / ALTER FUNCTION … SET)
     for (const f of functionLists(model).rowSecurity) {
       const s = f.settings.find((x) => x.name === 'row_security');
-      if (!s || !isOff(s.values[0])) continue;
+      if (!s || !isOffValue(s.values[0])) continue;
       const text = fileOf(model, s.loc.file)?.text ?? '';
       const alter = model.statements.find((x) => x.file.file === s.loc.file && x.stmt.kind === 'AlterFunctionStmt' && x.stmt.start <= s.loc.start && s.loc.end <= x.stmt.end);
       let edit: Edit;
@@ -220,7 +214,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       // (in a definition a later CREATE OR REPLACE replaced: the function that runs is the later one, checked itself)
       if (w.inFunction && !f) continue;
       if (w.via === 'set') {
-        if (!isOff(setValue(w.node))) continue;
+        if (!isOffValue(setValue(w.node))) continue;
         // pg_dump writes `SET row_security = off;` on purpose (a dump must fail rather than miss rows)
         if (!w.inFunction && /PostgreSQL database dump|pg_catalog\.set_config\('search_path', '', false\)/.test(text)) continue;
         // (and pg_dump's preamble kept without its header comment: `SET check_function_bodies = false;
@@ -243,7 +237,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       } else {
         const args: Node[] = w.node?.args ?? [];
         const v = args[1]?.A_Const?.sval?.sval;
-        if (typeof v !== 'string' || !isOff(v)) continue;
+        if (typeof v !== 'string' || !isOffValue(v)) continue;
         // a fix only when the statement is just this call: `PERFORM set_config(…);` / `SELECT set_config(…);`
         let edit: Edit | undefined;
         const stmts = f ? (f.body?.statements ?? []) : model.statements.filter((x) => x.file.file === w.loc.file).map((x) => x.stmt);

@@ -481,6 +481,8 @@ export function settingOf(f: Func, name: string): FunctionSetting | undefined {
   return undefined;
 }
 
+export { isOffValue, rowSecurityOffClause } from '../../analysis/policies.js';
+
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
 export function fileId(model: Model, file: string): number {
   // (asked for every kept report of every rule, and by the engine for every kept finding: one
