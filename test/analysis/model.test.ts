@@ -404,6 +404,31 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
     }
     assert.equal(notReplayedReason(m.files.find((x) => x.file === 'scripts/revert.sql')!), undefined);
   });
+  test('ok: a rollback script that no version orders (rollback_v2.sql, v2_rollback.sql) is not replayed (DRANTIQ/platform-db: its scripts/rollback_v2.sql, DROP SCHEMA … CASCADE of every schema the migrations make, replayed after them, left no table and no finding); a numbered or Flyway migration named rollback is', () => {
+    const ws = new Workspace(mergeConfig());
+    ws.setFile('migrations/001_schemas.sql', 'CREATE SCHEMA platform;\nCREATE TABLE platform.scans (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);');
+    ws.setFile('migrations/002_rls.sql', "ALTER TABLE platform.scans ENABLE ROW LEVEL SECURITY;\nCREATE POLICY tenant_isolation ON platform.scans USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);");
+    ws.setFile('migrations/003_rollback_bad_index.sql', 'CREATE TABLE platform.kept (id int);');
+    ws.setFile('flyway/V4__rollback.sql', 'CREATE TABLE flyway_kept (id int);');
+    ws.setFile('flyway/R__rollback.sql', 'CREATE TABLE repeatable_kept (id int);');
+    ws.setFile('scripts/rollback_v2.sql', '-- Roll back the V2 schemas\nDROP SCHEMA IF EXISTS platform CASCADE;');
+    ws.setFile('scripts/v2_rollback.sql', 'DROP TABLE IF EXISTS flyway_kept;');
+    ws.setFile('seeds/dev_bootstrap.sql', "INSERT INTO platform.scans VALUES (gen_random_uuid(), gen_random_uuid());");
+    ws.setFile('sqitch/deploy/rollback_feature.sql', 'CREATE TABLE sqitch_kept (id int);');
+    const m = ws.model();
+    assert.equal(m.tables.get('platform.scans')?.rlsEnabled, true);
+    assert.equal(m.tables.get('platform.scans')?.policies.length, 1);
+    assert.ok(m.tables.has('platform.kept'));
+    assert.ok(m.tables.has('public.flyway_kept'));
+    assert.ok(m.tables.has('public.repeatable_kept'));
+    assert.ok(m.tables.has('public.sqitch_kept'), "a sqitch change's deploy script named rollback_feature");
+    for (const f of ['scripts/rollback_v2.sql', 'scripts/v2_rollback.sql']) {
+      assert.match(notReplayedReason(m.files.find((x) => x.file === f)!) ?? '', /a rollback script that no version orders\): migrating up never runs them/, f);
+    }
+    for (const f of ['migrations/003_rollback_bad_index.sql', 'flyway/V4__rollback.sql', 'flyway/R__rollback.sql', 'seeds/dev_bootstrap.sql']) {
+      assert.equal(notReplayedReason(m.files.find((x) => x.file === f)!), undefined, f);
+    }
+  });
   test("ok: a sqitch project kept in a folder named verify or revert (constructive-io/testing-pgpm-modules-fixture's pgpm module packages/verify/) has its deploy/ scripts replayed; its own revert/ and verify/ are not", () => {
     const deploy = "-- Deploy procedures/verify_role to pg\nBEGIN;\nCREATE FUNCTION verify_role (_user text) RETURNS boolean AS $$\nBEGIN\n  RETURN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = _user);\nEND;\n$$ LANGUAGE plpgsql STABLE;\nCOMMIT;\n";
     const files = {

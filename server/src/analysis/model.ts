@@ -1254,7 +1254,11 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
  * `revert/` script (and its `verify/` one, which checks and changes nothing). It is parsed (a
  * syntax error is still reported) but not replayed. Of a sqitch project's folders, the one nearest
  * the file decides: `packages/verify/deploy/x.sql` is a deploy script of a project kept in a folder
- * named verify (a pgpm module's), which `sqitch deploy` runs.
+ * named verify (a pgpm module's), which `sqitch deploy` runs. And a script named for a rollback
+ * that no version orders (`rollback.sql`, `rollback_v2.sql`, `v2_rollback.sql`: not
+ * `003_rollback_x.sql` nor `V3__rollback.sql`, migrations of their tool): someone runs it by hand
+ * to undo the migrations (DRANTIQ/platform-db's `scripts/rollback_v2.sql` drops every schema they
+ * make, CASCADE), never as one of them.
  */
 export function isRollbackFile(file: string): boolean {
   const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
@@ -1262,6 +1266,8 @@ export function isRollbackFile(file: string): boolean {
   if (!/\.sql$/i.test(base)) return false;
   const folders = file.split(/[\\/]/).slice(0, -1).map((d) => d.toLowerCase());
   const nearest = folders.reverse().find((d) => d === 'deploy' || d === 'revert' || d === 'verify');
+  // (a sqitch change's deploy script is named for the change, whatever it is: its plan runs it)
+  if (nearest !== 'deploy' && /^(?:rollback(?:[_.-].*)?|(?!\d|[VR]\d+(?:[._]\d+)*__|R__)[^_.-].*[_.-]rollback)\.sql$/i.test(base)) return true;
   return nearest === 'revert' || nearest === 'verify';
 }
 
@@ -1363,7 +1369,7 @@ export function notReplayedReason(file: ParsedFile): string | undefined {
 }
 
 const WHOLE_FILE_SKIPS = {
-  rollback: 'that only roll back (down.sql, Flyway undo, postgrator .undo., sqitch revert/ and verify/): migrating up never runs them',
+  rollback: 'that only roll back (down.sql, Flyway undo, postgrator .undo., sqitch revert/ and verify/, a rollback script that no version orders): migrating up never runs them',
   'supabase-test': 'of pgTAP tests in supabase/tests/: supabase test db runs them on the migrated database, never as migrations',
   archived: 'in a folder inside supabase/migrations/ (or a copy of that folder): the Supabase CLI applies only the files directly in supabase/migrations/',
   pgtap: 'of pgTAP tests (plan() … finish()): pg_prove runs them on the migrated database, never as migrations',
