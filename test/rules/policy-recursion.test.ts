@@ -218,6 +218,21 @@ test('ok: the T06 helper with SET row_security = off does not recurse: its read 
   });
 });
 
+test('ok: the T05 invoker helper with SET row_security = off does not recurse either: its read as the caller fails with 42501 (T08), which row-security-off-does-not-bypass reports', async () => {
+  const { ws } = invalidFinding(ID, 3);
+  const off = sqlOf(ws).replace('LANGUAGE plpgsql STABLE SET search_path', 'LANGUAGE plpgsql STABLE SET row_security = off SET search_path');
+  assert.notEqual(off, sqlOf(ws));
+  assert.equal(lintFiles([{ file: 'm.sql', text: off }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: off }], 'row-security-off-does-not-bypass').mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await orgSetup(q, off);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM org_members');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'no recursion: the helper fails at its first read');
+  });
+});
+
 test('ok: T03 (F1) a LANGUAGE sql SECURITY DEFINER helper reading its table is clean and works', async () => {
   const { ex, mine } = lintDocExample(ID, 'valid', 2);
   assert.equal(mine.length, 0);

@@ -15,9 +15,10 @@
 //    never ends and fails with 54001 stack depth limit exceeded (T02, T05). A SECURITY DEFINER
 //    function runs as its owner: no policy applies when the owner is a superuser or BYPASSRLS,
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
-//    declares, reading a FORCE'd table, recurses like an invoker one (T06), unless it has
-//    SET row_security = off: then that read fails with 42501 (T08) before any recursion. A
-//    definer whose owner is not shown, or with that clause, is left to definer-helper-under-force-rls.
+//    declares, reading a FORCE'd table, recurses like an invoker one (T06). A function with
+//    SET row_security = off, invoker or definer, never recurses: its read that the policies
+//    would filter fails with 42501 first (T08). A definer whose owner is not shown, or with that
+//    clause, is left to definer-helper-under-force-rls.
 import { callsIn, census, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
 import { replayPlaces, resolvedThroughPath, type Func, type Model, type Policy } from './model.js';
 import { appliesToRole, rowSecurityOffClause, usingFoldedAway } from './policies.js';
@@ -701,12 +702,13 @@ function functionReads(model: Model, f: Func): Array<{ key: string; reader: Func
   if (hit) return hit;
   const out: Array<{ key: string; reader: Func; view?: string; role: string | undefined }> = [];
   cache.set(f, out); // cycles between functions end here
+  // (with SET row_security = off, a read the policies would filter fails with 42501 instead, in the
+  // function and the invoker functions it calls: no recursion through it, as the caller (T08) or as a
+  // definer's ordinary owner; row-security-off-does-not-bypass and definer-helper-under-force-rls tell; PGlite)
+  if (rowSecurityOffClause(f)) return out;
   let role: string | undefined;
   if (f.securityDefiner) {
     if (!declaredOrdinaryRole(model, f.owner?.role)) return out;
-    // (with SET row_security = off its reads that the policies would filter fail with 42501 instead,
-    // for the invoker functions it calls too: no recursion, definer-helper-under-force-rls tells; PGlite)
-    if (rowSecurityOffClause(f)) return out;
     role = f.owner!.role;
   }
   for (const r of f.reads) for (const x of expandRead(model, r, role)) out.push({ ...x, reader: f });
