@@ -257,7 +257,7 @@ describe('workspace semantics', () => {
     // files none of which is replayed: a clean run says so
     const none = run(fixture({ 'db/0001_x.down.sql': DEFINER, 'db/0002_y.down.sql': NO_RLS }), ['.']);
     assert.equal(none.code, 0, none.stdout);
-    assert.match(none.stdout, /not replayed \(only their syntax is checked\): 2 files that only roll back \(down\.sql, Flyway undo, postgrator \.undo\., sqitch revert\/ and verify\/\): migrating up never runs them \(db\/0001_x\.down\.sql, db\/0002_y\.down\.sql;/);
+    assert.match(none.stdout, /not replayed \(only their syntax is checked\): 2 files that only roll back \(down\.sql, Flyway undo, postgrator \.undo\., sqitch revert\/ and verify\/, a rollback script that no version orders\): migrating up never runs them \(db\/0001_x\.down\.sql, db\/0002_y\.down\.sql;/);
     assert.match(none.stdout, /✔ no problems in 2 files \(none of them replayed: only syntax was checked\)/);
     // beside a live history: both kinds named, each on its line; the run's findings are the history's
     const mixed = fixture({
