@@ -354,59 +354,45 @@ END $$;`;
   }
 });
 
-test("err: a FOREACH … IN ARRAY over the caller's text assigns each piece to its variable: `EXECUTE 'SELECT ' || part` injects (PGlite: every row of a table the caller cannot read); quote_literal(part) does not", async () => {
-  const sql = (piece: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+/** accounts (3 rows authenticated cannot read) and sum_parts(p), which adds up what `loop` makes of each ;-separated piece of p (`part`), as its owner. */
+const sumPartsSql = (loop: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
 ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
 CREATE FUNCTION sum_parts(p text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE part text; n bigint; total bigint := 0;
 BEGIN
   FOREACH part IN ARRAY string_to_array(p, ';') LOOP
-    EXECUTE 'SELECT ' || ${piece} || '::bigint' INTO n;
-    total := total + n;
+${loop}
   END LOOP;
   RETURN total;
 END $$;`;
+
+/** As authenticated, sum_parts('1;(SELECT count(*) FROM accounts)'): the sum, or the error's code. */
+async function sumParts(sql: string): Promise<number | string> {
+  return inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, "SELECT sum_parts('1;(SELECT count(*) FROM accounts)') AS n");
+    return r.ok ? Number(r.rows[0]!.n) : r.error.code;
+  });
+}
+
+test("err: a FOREACH … IN ARRAY over the caller's text assigns each piece to its variable: `EXECUTE 'SELECT ' || part` injects (PGlite: every row of a table the caller cannot read); quote_literal(part) does not", async () => {
+  const sql = (piece: string) => sumPartsSql(`    EXECUTE 'SELECT ' || ${piece} || '::bigint' INTO n;\n    total := total + n;`);
   const raw = lintFiles([{ file: 'm.sql', text: sql('part') }], ID).mine;
   assert.equal(raw.length, 1);
   assert.match(raw[0]!.message, /built from argument p without quoting/);
   assert.equal(lintFiles([{ file: 'm.sql', text: sql('quote_literal(part)') }], ID).mine.length, 0);
-  const run = async (piece: string) =>
-    inRollback(await getDb(), async (q) => {
-      await q(sql(piece));
-      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
-      await q('SET ROLE authenticated');
-      const r = await tryQuery(q, "SELECT sum_parts('1;(SELECT count(*) FROM accounts)') AS n");
-      return r.ok ? Number(r.rows[0]!.n) : r.error.code;
-    });
-  assert.equal(await run('part'), 4, 'the second piece ran as SQL, as the owner: 1 + 3 rows');
-  assert.equal(await run('quote_literal(part)'), '22P02', 'quoted, the piece is a literal: not a number');
+  assert.equal(await sumParts(sql('part')), 4, 'the second piece ran as SQL, as the owner: 1 + 3 rows');
+  assert.equal(await sumParts(sql('quote_literal(part)')), '22P02', 'quoted, the piece is a literal: not a number');
 });
 
 test("ok: a branch whose condition keeps the variable to a safe regular expression (`part ~ '^[0-9]+$'`, eiscore's `…\\.is\\.(true|false|null)$`) cannot inject (PGlite: the injected piece is skipped); `[^;]+`, `.+` or a negated class keep nothing out and are reported", async () => {
-  const sql = (re: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
-ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
-CREATE FUNCTION sum_parts(p text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE part text; n bigint; total bigint := 0;
-BEGIN
-  FOREACH part IN ARRAY string_to_array(p, ';') LOOP
-    IF part IS NOT NULL AND part ~ '${re}' THEN
-      EXECUTE 'SELECT ' || part || '::bigint' INTO n;
-      total := total + n;
-    END IF;
-  END LOOP;
-  RETURN total;
-END $$;`;
+  const sql = (re: string) => sumPartsSql(`    IF part IS NOT NULL AND part ~ '${re}' THEN\n      EXECUTE 'SELECT ' || part || '::bigint' INTO n;\n      total := total + n;\n    END IF;`);
   assert.equal(lintFiles([{ file: 'm.sql', text: sql('^[0-9]+$') }], ID).mine.length, 0);
-  for (const re of ['^[^;]+$', '^.+$', '^[0-9]+', '[0-9]+$', "^[0-9a-z ]+$"]) assert.equal(lintFiles([{ file: 'm.sql', text: sql(re) }], ID).mine.length, 1, re);
-  const run = async (re: string) =>
-    inRollback(await getDb(), async (q) => {
-      await q(sql(re));
-      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
-      await q('SET ROLE authenticated');
-      return Number((await q("SELECT sum_parts('1;(SELECT count(*) FROM accounts)') AS n"))[0]!.n);
-    });
-  assert.equal(await run('^[0-9]+$'), 1, 'the injected piece does not match: skipped');
-  assert.equal(await run('^[^;]+$'), 4, 'it matches: run as SQL, as the owner');
+  for (const re of ['^[^;]+$', '^.+$', '^[0-9]+', '[0-9]+$', '^[0-9a-z ]+$']) assert.equal(lintFiles([{ file: 'm.sql', text: sql(re) }], ID).mine.length, 1, re);
+  assert.equal(await sumParts(sql('^[0-9]+$')), 1, 'the injected piece does not match: skipped');
+  assert.equal(await sumParts(sql('^[^;]+$')), 4, 'it matches: run as SQL, as the owner');
 });
 
 test('ok: safeRegex takes only anchored expressions of letters, digits, _ and escaped dots', async () => {
