@@ -76,13 +76,13 @@ export function removeStatement(model: Model, loc: Loc): Edit {
   return { file: loc.file, start: loc.start, end, newText: '' };
 }
 
-/** An edit inserting whole statements on new lines right after a statement. */
 /** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
 export function latestInReplay(model: Model, locs: Loc[]): Loc {
   const places = replayPlaces(model);
   return locs.reduce((a, b) => (places.before(a, b) ? b : a));
 }
 
+/** An edit inserting whole statements on new lines right after a statement. */
 export function insertAfter(model: Model, loc: Loc, statements: string[]): Edit {
   const at = afterStatement(model, loc);
   const text = fileOf(model, loc.file)?.text ?? '';
