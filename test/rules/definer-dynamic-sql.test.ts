@@ -400,3 +400,29 @@ test('ok: safeRegex takes only anchored expressions of letters, digits, _ and es
   for (const re of ['^[0-9]+$', '^[A-Za-z_][A-Za-z0-9_]*\\.is\\.(true|false|null)$', '^\\d{4}\\.\\d{1,2}$', '^(?:asc|desc)$', '^\\w+$']) assert.equal(safeRegex(re), true, re);
   for (const re of ['^.+$', '^[^,]+$', '^[a-z-]+$', '^[0-z]+$', '^a b$', "^a'b$", '^\\s+$', '[0-9]+$', '^[0-9]+', '^[0-9]+\\$', '^(?=a)a$']) assert.equal(safeRegex(re), false, re);
 });
+
+test("ok: `IF p !~ '^[a-z_]+$' THEN RAISE …` (or `IF NOT p ~ …`) before the EXECUTE keeps the argument to a safe regular expression: not reported, and an injection attempt is refused (PGlite: P0001); a guard whose expression admits a space or parentheses keeps nothing out", async () => {
+  const sql = (cond: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE TABLE notes (id int);
+GRANT SELECT ON notes TO authenticated;
+CREATE FUNCTION count_of(p_table text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+  IF ${cond} THEN RAISE EXCEPTION 'invalid table name'; END IF;
+  EXECUTE format('SELECT count(*) FROM %s', p_table) INTO n;
+  RETURN n;
+END $$;`;
+  for (const cond of ["p_table !~ '^[a-z_]+$'", "NOT p_table ~ '^[a-z_][a-z0-9_]*$'", "p_table !~* '^[a-z_]+$'"]) assert.equal(lintFiles([{ file: 'm.sql', text: sql(cond) }], ID).mine.length, 0, cond);
+  for (const cond of ["p_table !~ '^[a-z_ ()*]+$'", "p_table ~ '^[a-z_]+$'", "p_table !~ '[a-z_]+'"]) assert.equal(lintFiles([{ file: 'm.sql', text: sql(cond) }], ID).mine.length, 1, cond);
+  const call = async (cond: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql(cond));
+      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, "SELECT count_of('(select * from accounts) as x') AS n");
+      return r.ok ? Number(r.rows[0]!.n) : r.error.code;
+    });
+  assert.equal(await call("p_table !~ '^[a-z_]+$'"), 'P0001', 'the guard refuses the injected text');
+  assert.equal(await call("p_table !~ '^[a-z_ ()*]+$'"), 3, 'the loose guard lets it through: every row, as the owner');
+});

@@ -330,13 +330,22 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
 
 /**
  * `IF p NOT IN ('asc', 'desc') THEN RAISE EXCEPTION …; END IF;` (or RETURN): the name it keeps to
- * those constants in the statements after it (hivecom's list_storage_objects sort order).
+ * those constants in the statements after it (hivecom's list_storage_objects sort order); or, with
+ * `IF p !~ '<safe regular expression>'` (safeRegex), to letters, digits, `_` and dots.
  */
 function guardOf(s: Node): string | undefined {
   const i = s?.PLpgSQL_stmt_if;
   if (!i || i.elsif_list?.length || i.else_body?.length || !i.then_body?.length) return undefined;
   if (!i.then_body.every((t: Node) => t?.PLpgSQL_stmt_raise?.elog_level === 21 || t?.PLpgSQL_stmt_return)) return undefined;
   const cond = typeof i.cond?.PLpgSQL_expr?.query === 'string' ? parseExpr(i.cond.PLpgSQL_expr.query) : undefined;
+  // (or `IF p !~ '^[a-z_]+$' THEN RAISE …`, `IF NOT p ~ …`: p matches a safe regular expression after it, or is NULL)
+  const negated = cond?.BoolExpr?.boolop === 'NOT_EXPR' && cond.BoolExpr.args?.length === 1 ? cond.BoolExpr.args[0]?.A_Expr : undefined;
+  const m = negated?.kind === 'AEXPR_OP' && /^~\*?$/.test(String(sval(negated.name?.[negated.name.length - 1]))) ? negated : cond?.A_Expr?.kind === 'AEXPR_OP' && /^!~\*?$/.test(String(sval(cond.A_Expr.name?.[cond.A_Expr.name.length - 1]))) ? cond.A_Expr : undefined;
+  if (m) {
+    const f: Node[] = m.lexpr?.ColumnRef?.fields ?? [];
+    const re = constValue(m.rexpr);
+    return f.length === 1 && typeof re === 'string' && safeRegex(re) ? sval(f[0]) : undefined;
+  }
   const e = cond?.A_Expr;
   if (e?.kind !== 'AEXPR_IN' || sval(e.name?.[0]) !== '<>') return undefined;
   const fields: Node[] = e.lexpr?.ColumnRef?.fields ?? [];
