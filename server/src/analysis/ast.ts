@@ -746,6 +746,17 @@ export function madeRelation(stmt: { kind: string; node: Node }): Node | undefin
   }
 }
 
+/** Span of the literal starting at `at`: a quoted string (with '' escapes) or a number. */
+export function literalSpan(text: string, at: number): Span {
+  if (text[at] === "'" || ((text[at] === 'E' || text[at] === 'e') && text[at + 1] === "'")) {
+    let i = text[at] === "'" ? at + 1 : at + 2;
+    while (i < text.length && !(text[i] === "'" && text[i + 1] !== "'")) i += text[i] === "'" ? 2 : 1;
+    return { start: at, end: Math.min(i + 1, text.length) };
+  }
+  const m = /^[-+]?[\w.]+/.exec(text.slice(at, at + 64));
+  return { start: at, end: at + (m ? m[0].length : 1) };
+}
+
 /**
  * Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`,
  * or a psql variable: `:schema.docs`, `:"name"`, `@extschema@.t`) starting at `start`.
@@ -919,8 +930,15 @@ export function setsCheckOff(n: Node): boolean {
   const c = n.args?.[0]?.A_Const;
   if (!c) return false;
   if (c.ival !== undefined) return !c.ival.ival;
-  const v = String(c.sval?.sval ?? '').toLowerCase();
-  return v === '0' || v === 'off' || v === 'of' || (v.length > 0 && ('false'.startsWith(v) || 'no'.startsWith(v)));
+  return isOffValue(c.sval?.sval);
+}
+
+/** The spellings PostgreSQL takes for a boolean setting's off (any unique prefix of off/false/no, and 0). */
+const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
+
+/** Whether a value written for a boolean setting (check_function_bodies, row_security) turns it off. */
+export function isOffValue(v: unknown): boolean {
+  return OFF.test(String(v ?? '').trim());
 }
 
 /** Whether the file sets check_function_bodies off before `stmt` (pg_dump's `SET check_function_bodies = false;`): PostgreSQL then creates a function without analysing its body. */

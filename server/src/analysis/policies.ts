@@ -2,7 +2,7 @@
 import type { Func, Model, Policy } from './model.js';
 import { activeRowsWith, constBool, FLAG_TAUTOLOGY, memoModel, selectSubLinkWouldRecurse } from './policy-exprs.js';
 import type { Node } from './types.js';
-import { roleText } from './ast.js';
+import { isOffValue, roleText } from './ast.js';
 import { groupsOf } from './privileges.js';
 import { listOr } from './words.js';
 
@@ -144,14 +144,6 @@ export function admitsNothing(p: Policy): boolean {
   if (p.command === 'insert') return none(p.withCheck);
   if (p.command === 'all') return none(p.using) && (p.withCheck ? none(p.withCheck) : true);
   return none(p.using);
-}
-
-/** The spellings PostgreSQL takes for a boolean setting's off (any unique prefix of off/false/no, and 0). */
-const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
-
-/** Whether a value written for a boolean setting (row_security) turns it off. */
-export function isOffValue(v: unknown): boolean {
-  return OFF.test(String(v ?? '').trim());
 }
 
 /**

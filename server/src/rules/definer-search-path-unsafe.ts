@@ -1,5 +1,5 @@
 import type { Func, FunctionSetting, Model } from '../analysis/model.js';
-import { callSpan, callsIn, KEYWORD_TYPES } from '../analysis/ast.js';
+import { callSpan, callsIn, identEnd, KEYWORD_TYPES, literalSpan } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { authServiceFiring, dynamicTransitionTables, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where, platformFunction } from './lib/util.js';
@@ -394,17 +394,8 @@ const setsPath = new WeakMap<FunctionBody, boolean>();
 /** A string constant's value (A_Const sval), or undefined. */
 const constText = (n: Node): string | undefined => (typeof n?.A_Const?.sval?.sval === 'string' ? n.A_Const.sval.sval : undefined);
 
-/** The offset after a literal or identifier written at `at`: a quoted string (with '' escapes), a quoted identifier, or a word. */
-function tokenEnd(text: string, at: number): number {
-  const q = text[at];
-  if (q === "'" || q === '"') {
-    let i = at + 1;
-    while (i < text.length && !(text[i] === q && text[i + 1] !== q)) i += text[i] === q ? 2 : 1;
-    return Math.min(i + 1, text.length);
-  }
-  const m = /^[\w$.]+/.exec(text.slice(at, at + 200));
-  return at + (m ? m[0].length : 0);
-}
+/** The offset after a string constant or identifier written at `at` (a value of SET search_path, or set_config's). */
+const valueEnd = (text: string, at: number): number => (text[at] === "'" ? literalSpan(text, at).end : identEnd(text, at));
 
 /**
  * A statement of a definer's body that sets search_path to a path that does not end with pg_temp
@@ -432,14 +423,14 @@ function bodyPathReset(model: Model, f: Func): { start: number; end: number; fil
       const args: Node[] = n.args ?? [];
       const values = args.map((a) => constText(a) ?? '');
       const last = args[args.length - 1]?.A_Const?.location;
-      if (args.length && typeof last === 'number' && last >= 0) found = { values, insertAt: tokenEnd(text, last), start: st.start, end: st.end };
+      if (args.length && typeof last === 'number' && last >= 0) found = { values, insertAt: valueEnd(text, last), start: st.start, end: st.end };
     } else if (st.kind === 'SelectStmt') {
       for (const c of callsIn(n)) {
         if (c.name[c.name.length - 1]?.toLowerCase() !== 'set_config' || c.args.length !== 3 || constText(c.args[0])?.toLowerCase() !== 'search_path') continue;
         const v = constText(c.args[1]);
         const at = c.args[1]?.A_Const?.location;
         if (v === undefined || typeof at !== 'number' || at < 0) continue;
-        const end = tokenEnd(text, at);
+        const end = valueEnd(text, at);
         // (set_config's value is the list as one string: `'public, extensions'`)
         const span = callSpan(text, c.location);
         found = { values: v.split(',').map((x) => x.trim().replace(/^"(.*)"$/, '$1')), insertAt: end - 1, start: c.location, end: span?.end ?? end };

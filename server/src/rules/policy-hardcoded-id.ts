@@ -1,8 +1,8 @@
-import { relationsIn } from '../analysis/ast.js';
+import { literalSpan, relationsIn } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_HARDCODED_ID, hardcodedIds, memoModel, textOfFile, type HardcodedId } from '../analysis/policy-exprs.js';
-import type { Node, Span } from '../analysis/types.js';
+import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 
 /**
@@ -62,17 +62,6 @@ function seededId(model: Model, tables: readonly string[], h: HardcodedId): bool
     if (seeded !== undefined && (typeof h.value === 'number' || /^\d+$/.test(String(h.value)) || seeded.includes(String(h.value)))) return true;
   }
   return false;
-}
-
-/** Span of the literal starting at `at`: a quoted string (with '' escapes) or a number. */
-function literalSpan(text: string, at: number): Span {
-  if (text[at] === "'" || ((text[at] === 'E' || text[at] === 'e') && text[at + 1] === "'")) {
-    let i = text[at] === "'" ? at + 1 : at + 2;
-    while (i < text.length && !(text[i] === "'" && text[i + 1] !== "'")) i += text[i] === "'" ? 2 : 1;
-    return { start: at, end: Math.min(i + 1, text.length) };
-  }
-  const m = /^[-+]?[\w.]+/.exec(text.slice(at, at + 64));
-  return { start: at, end: at + (m ? m[0].length : 1) };
 }
 
 export const policyHardcodedId = defineRule({

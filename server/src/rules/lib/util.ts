@@ -481,7 +481,8 @@ export function settingOf(f: Func, name: string): FunctionSetting | undefined {
   return undefined;
 }
 
-export { isOffValue, rowSecurityOffClause } from '../../analysis/policies.js';
+export { rowSecurityOffClause } from '../../analysis/policies.js';
+export { isOffValue } from '../../analysis/ast.js';
 
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
 export function fileId(model: Model, file: string): number {
