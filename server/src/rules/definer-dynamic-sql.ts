@@ -176,14 +176,19 @@ function regexGuarded(cond: Node): string[] {
   const visit = (n: Node) => {
     const b = n?.BoolExpr;
     if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).forEach(visit);
-    const x = n?.A_Expr;
-    if (x?.kind !== 'AEXPR_OP' || sval(x.name?.[x.name.length - 1]) !== '~') return;
-    const fields: Node[] = x.lexpr?.ColumnRef?.fields ?? [];
-    const re = constValue(x.rexpr);
-    if (fields.length === 1 && typeof re === 'string' && safeRegex(re)) out.push(sval(fields[0])!);
+    const name = safeRegexTest(n?.A_Expr, /^~$/);
+    if (name !== undefined) out.push(name);
   };
   if (e) visit(e);
   return out;
+}
+
+/** The variable an operator expression tests against a safe regular expression (`v ~ '^[a-z_]+$'`, the operator one `ops` takes), or undefined. */
+function safeRegexTest(x: Node, ops: RegExp): string | undefined {
+  if (x?.kind !== 'AEXPR_OP' || !ops.test(String(sval(x.name?.[x.name.length - 1])))) return undefined;
+  const fields: Node[] = x.lexpr?.ColumnRef?.fields ?? [];
+  const re = constValue(x.rexpr);
+  return fields.length === 1 && typeof re === 'string' && safeRegex(re) ? sval(fields[0]) : undefined;
 }
 
 /**
@@ -340,12 +345,8 @@ function guardOf(s: Node): string | undefined {
   const cond = typeof i.cond?.PLpgSQL_expr?.query === 'string' ? parseExpr(i.cond.PLpgSQL_expr.query) : undefined;
   // (or `IF p !~ '^[a-z_]+$' THEN RAISE …`, `IF NOT p ~ …`: p matches a safe regular expression after it, or is NULL)
   const negated = cond?.BoolExpr?.boolop === 'NOT_EXPR' && cond.BoolExpr.args?.length === 1 ? cond.BoolExpr.args[0]?.A_Expr : undefined;
-  const m = negated?.kind === 'AEXPR_OP' && /^~\*?$/.test(String(sval(negated.name?.[negated.name.length - 1]))) ? negated : cond?.A_Expr?.kind === 'AEXPR_OP' && /^!~\*?$/.test(String(sval(cond.A_Expr.name?.[cond.A_Expr.name.length - 1]))) ? cond.A_Expr : undefined;
-  if (m) {
-    const f: Node[] = m.lexpr?.ColumnRef?.fields ?? [];
-    const re = constValue(m.rexpr);
-    return f.length === 1 && typeof re === 'string' && safeRegex(re) ? sval(f[0]) : undefined;
-  }
+  const tested = negated ? safeRegexTest(negated, /^~\*?$/) : safeRegexTest(cond?.A_Expr, /^!~\*?$/);
+  if (tested !== undefined) return tested;
   const e = cond?.A_Expr;
   if (e?.kind !== 'AEXPR_IN' || sval(e.name?.[0]) !== '<>') return undefined;
   const fields: Node[] = e.lexpr?.ColumnRef?.fields ?? [];
