@@ -272,19 +272,13 @@ describe('verify: files the Supabase CLI does not apply', () => {
   // (cal184, rjsanjaymandal/lovabel-money-flow: Lovable's src/integrations/supabase/uno_schema.sql was run before the
   // migrations, whose CREATE TABLE uno_rooms then failed with 42P07; the note said root scripts were "under supabase/")
   test("ok: a script in a folder merely named supabase (src/integrations/supabase/) and one at the root are not run, and the note says they are outside supabase/", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-'));
-    dirs.push(dir);
     const table = 'CREATE TABLE public.uno_rooms (id uuid PRIMARY KEY, code text NOT NULL);\nALTER TABLE public.uno_rooms ENABLE ROW LEVEL SECURITY;\n';
     const files: Record<string, string> = {
       'supabase/migrations/20251206174156_uno.sql': table,
       'src/integrations/supabase/uno_schema.sql': table,
       'create_budgets_table.sql': 'CREATE TABLE public.budgets (id uuid PRIMARY KEY);\n',
     };
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    const r = spawnSync(process.execPath, [CLI, 'verify', '--no-seed', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache } });
+    const r = run(files, ['--no-seed']);
     assert.match(r.stdout, /^not run: 2 files that the Supabase CLI does not apply \(scripts outside supabase\/ and any migrations folder\) \(create_budgets_table\.sql, src\/integrations\/supabase\/uno_schema\.sql\)\nverified on PostgreSQL [^\n]*: 1 file\n/, r.stdout);
     assert.doesNotMatch(r.stdout, /42P07/);
   });

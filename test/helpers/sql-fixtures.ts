@@ -84,3 +84,18 @@ export const APP_TENANT = (() => {
   const table = 'CREATE TABLE docs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING (tenant_id = app_tenant());\n';
   return { good, bad, table };
 })();
+
+/**
+ * daveyplate/pglofi's sign-up trigger on its own users table: handle_new_user(), a SECURITY DEFINER
+ * trigger function `AFTER INSERT ON users`, inserts into public.profiles. `profiles` (its RLS
+ * statements and policies, each line ended) stands right after profiles' CREATE TABLE.
+ */
+export const pglofiTrigger = (profiles: string): string => `CREATE TABLE users (id int PRIMARY KEY, name text);
+CREATE TABLE profiles (id int PRIMARY KEY, name text);
+${profiles}CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.profiles (id, name) VALUES (new.id, new.name);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_user_created AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION handle_new_user();
+`;

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { pglofiTrigger } from '../helpers/sql-fixtures.js';
 
 const ID = 'policy-on-table-without-rls';
 before(initParser);
@@ -183,16 +184,8 @@ CREATE POLICY user_roles_read ON user_roles FOR SELECT TO authenticated
 // into the table, and no INSERT policy of it applies to the function's owner. The fix enables RLS
 // but does not force it: forced, the owner's insert is checked against the policies and fails (T07).
 test('fix: ENABLE without FORCE where a definer trigger function inserts into the table with no INSERT policy for its owner: after the fix the insert into users works (PGlite); forced it fails with 42501 (T07)', async () => {
-  const sql = `CREATE TABLE users (id int PRIMARY KEY, name text);
-CREATE TABLE profiles (id int PRIMARY KEY, name text);
-CREATE POLICY profiles_read ON profiles FOR SELECT TO authenticated USING (true);
-CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
-BEGIN
-  INSERT INTO public.profiles (id, name) VALUES (new.id, new.name);
-  RETURN new;
-END $$;
-CREATE TRIGGER on_user_created AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION handle_new_user();
-`;
+  const sql = pglofiTrigger(`CREATE POLICY profiles_read ON profiles FOR SELECT TO authenticated USING (true);
+`);
   const { ws, mine } = lintFiles([{ file: 'migrations/001_users.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /Not FORCE yet: SECURITY DEFINER trigger function public\.handle_new_user\(\) inserts into public\.profiles, .* \(T07\)\./);

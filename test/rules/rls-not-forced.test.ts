@@ -6,6 +6,7 @@ import { affected, asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q
 import { mergeConfig } from '../../server/src/analysis/config.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { pglofiTrigger } from '../helpers/sql-fixtures.js';
 
 const ID = 'rls-not-forced';
 before(initParser);
@@ -344,18 +345,10 @@ test('fix: a table named through a Flyway placeholder (`${schema}.notes`) gets F
 // reported definer-trigger-blocked-by-force-rls: with FORCE the owner's insert is checked against
 // the policies, none admits it, and every INSERT into users fails (T07). The FORCE is now the
 // editor's only, and the message says why.
-const TRIGGER_SQL = `CREATE TABLE users (id int PRIMARY KEY, name text);
-CREATE TABLE profiles (id int PRIMARY KEY, name text);
-ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+const TRIGGER_SQL = pglofiTrigger(`ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY profiles_read ON profiles FOR SELECT TO authenticated USING (true);
 CREATE POLICY profiles_no_insert ON profiles FOR INSERT TO authenticated WITH CHECK (false);
-CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
-BEGIN
-  INSERT INTO public.profiles (id, name) VALUES (new.id, new.name);
-  RETURN new;
-END $$;
-CREATE TRIGGER on_user_created AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION handle_new_user();
-`;
+`);
 
 test('err (fix unsafe): FORCE would make a definer trigger function\'s insert into the table fail (owner not shown to bypass RLS, no INSERT policy for it): the insert into users works, after FORCE 42501 (T07, PGlite); with a trigger-only INSERT policy it works again (T10)', async () => {
   const { ws, mine } = lintFiles([{ file: 'migrations/001_users.sql', text: TRIGGER_SQL }], ID);
