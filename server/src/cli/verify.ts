@@ -265,12 +265,13 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const unrunGraphile = read.length ? unrunGraphileFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).graphileMigrate ?? []) : new Map<string, GraphileMigrate>();
   const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string; notInChangelog?: string; notRunByGmrc?: string; rollback?: true; notReplayed?: string }> => {
     const parsed = ws.parsed(f.file)!;
+    const reason = notReplayedReason(parsed);
     const d = foreignDialect(parsed);
     const journal = unlisted.get(f.file);
     const changelog = unrun?.get(f.file);
     const gmrc = unrunGraphile.get(f.file);
     // (a hand-rolled runner's x_down.sql beside its x_up.sql, which the workspace marks: a rollback, never run migrating up)
-    return notReplayedReason(parsed) === NOT_APPLIED.rollback
+    return reason === NOT_APPLIED.rollback
       ? [{ path: f.file, rollback: true }]
       : journal
       ? [{ path: f.file, notInJournal: journal.source }]
@@ -284,9 +285,9 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
             ? [{ path: f.file, snapshot: true }]
             : copies.has(parsed)
               ? [{ path: f.file, copy: true }]
-              : notReplayedReason(parsed) !== undefined
+              : reason !== undefined
                 ? // (any other file the lint does not replay: pgTAP tests, a folder inside supabase/migrations/, sqlc queries…)
-                  [{ path: f.file, notReplayed: notReplayedReason(parsed)! }]
+                  [{ path: f.file, notReplayed: reason }]
                 : [];
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
