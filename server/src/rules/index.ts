@@ -67,6 +67,7 @@ export { triggerWriteDenied } from './trigger-write-denied.js';
 export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
 export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
 export { typeAlreadyExists } from './type-already-exists.js';
+export { columnAlreadyExists } from './column-already-exists.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';

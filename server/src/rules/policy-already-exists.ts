@@ -551,17 +551,8 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
     }
     // (an ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column an earlier migration made:
     // 42701 — mostralo-lovable's second products.slug file fails there, before its CREATE INDEX)
-    if (stmt.kind === 'AlterTableStmt') {
-      const key = model.key([n.relation?.schemaname, n.relation?.relname]);
-      for (const column of addsColumn(stmt)) {
-        const madeAt = columnMadeAt(model, key, column, at, file);
-        if (madeAt) {
-          found.push({ loc, what: `ALTER TABLE ${key} ADD COLUMN ${column}, a column ${where(model, madeAt)} made: 42701` });
-          break;
-        }
-      }
-    }
   }
+  for (const r of columnRecreations(model)) if (r.loc.file === file) found.push({ loc: r.loc, what: `ALTER TABLE ${r.table} ADD COLUMN ${r.column}, a column ${where(model, r.madeAt)} made: 42701` });
   let first: { loc: Loc; what: string } | undefined;
   for (const x of found) if (before(x.loc) && (!first || x.loc.start < first.loc.start)) first = x;
   return first;
@@ -705,44 +696,113 @@ function addsColumn(stmt: Statement): string[] {
   return out;
 }
 
+/** An ALTER TABLE … ADD COLUMN (no IF NOT EXISTS) of a column the table has: PostgreSQL rejects it, 42701. */
+export interface ColumnRecreation {
+  /** the ALTER TABLE statement (all of it fails) */
+  loc: Loc;
+  stmt: Statement;
+  /** the table's key and the column, as the statement names them */
+  table: string;
+  column: string;
+  /** the column's name in the ADD COLUMN */
+  nameLoc: Loc;
+  def: Node;
+  /** the statement that made the column (a plain CREATE TABLE or an ADD COLUMN) and its definition there */
+  madeAt: Loc;
+  madeDef: Node;
+}
+
+const NO_RECREATIONS: readonly ColumnRecreation[] = [];
+
 /**
- * Where an earlier statement of the replay (before position `at`, in a file of `file`'s folder
- * that fails nowhere) made `column` of table `key`, when nothing after it may have taken it away:
- * a plain CREATE TABLE or an ADD COLUMN, with no DROP COLUMN, RENAME, DROP TABLE, CREATE TABLE IF
- * NOT EXISTS (its table may be another), statement of a DO block or DO block running dynamic SQL
- * between (any of these: undefined, as for a column no statement made).
+ * The ALTER TABLE … ADD COLUMN statements, without IF NOT EXISTS, of a column an earlier statement
+ * of the replay made, in a file of the same folder that fails nowhere, when nothing after it may
+ * have taken it away (per model, in replay order). Made: by a plain CREATE TABLE or an ADD COLUMN
+ * among the files' own statements. Taken away (the column is then not known, as one no statement
+ * made): a DROP COLUMN, a RENAME of the table or a column or a schema, a DROP TABLE, a CREATE TABLE
+ * IF NOT EXISTS (its table may be another), a statement of a DO block on the table, a DROP … CASCADE
+ * of something else (a type's columns go with it), a DO block running dynamic SQL or a statement
+ * that may drop a table unseen (mayDropUnseen). One pass over the statements, only when some file
+ * adds a column without IF NOT EXISTS (makersOf).
  */
-function columnMadeAt(model: Model, key: string, column: string, at: number, file: string): Loc | undefined {
-  const failing = failures(model).files;
-  let made: Loc | undefined;
-  for (const { stmt, file: pf } of model.statements) {
-    const loc = { file: pf.file, start: stmt.start, end: stmt.end };
-    const i = orderOf(model, loc);
-    if (i < 0 || i >= at) continue;
-    const n = stmt.node;
-    if (stmt.kind === 'DoStmt') {
-      if (stmt.body?.dynamicExecutes.length) made = undefined;
-      continue;
+export function columnRecreations(model: Model): readonly ColumnRecreation[] {
+  return memoModel(model, 'policy-already-exists:columns', (m) => {
+    if (!makersOf(m).runs.some((r) => r.stmts.some((s) => s.kind === 'AlterTableStmt'))) return NO_RECREATIONS;
+    const failing = failures(m).files;
+    const look = lookupIn(m);
+    const out: ColumnRecreation[] = [];
+    // per table key, the columns made and where (a table absent: none known)
+    const made = new Map<string, Map<string, { loc: Loc; def: Node }>>();
+    for (const { stmt, file: pf } of m.statements) {
+      const n = stmt.node;
+      const k = stmt.kind;
+      if (k !== 'CreateStmt' && k !== 'AlterTableStmt' && k !== 'RenameStmt' && k !== 'DropStmt' && k !== 'DoStmt' && k !== 'SelectStmt' && k !== 'CallStmt' && k !== 'DropOwnedStmt') continue;
+      if (made.size === 0 && k !== 'CreateStmt' && k !== 'AlterTableStmt') continue;
+      const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+      if (orderOf(m, loc) < 0) continue;
+      if (k === 'DoStmt' && stmt.body?.dynamicExecutes.length) {
+        made.clear();
+        continue;
+      }
+      if (mayDropUnseen(stmt, pf.file, look, 'table')) {
+        made.clear();
+        continue;
+      }
+      const key = n?.relation ? m.key([n.relation.schemaname, n.relation.relname]) : undefined;
+      const own = stmt.origin === 'file' && !failing.has(pf.file);
+      if (k === 'CreateStmt') {
+        if (key === undefined) continue;
+        made.delete(key);
+        if (stmt.origin !== 'file' || n.if_not_exists) continue;
+        const cols = new Map<string, { loc: Loc; def: Node }>();
+        for (const e of (n.tableElts ?? []) as Node[]) {
+          const def = e?.ColumnDef;
+          if (own && typeof def?.colname === 'string') cols.set(def.colname, { loc, def });
+        }
+        if (own) made.set(key, cols);
+      } else if (k === 'AlterTableStmt') {
+        if (key === undefined || n.objtype !== 'OBJECT_TABLE') continue;
+        if (stmt.origin !== 'file') {
+          made.delete(key);
+          continue;
+        }
+        let cols = made.get(key);
+        for (const c of (n.cmds ?? []) as Node[]) {
+          const cmd = c?.AlterTableCmd;
+          const def = cmd?.def?.ColumnDef;
+          if (cmd?.subtype === 'AT_AddColumn' && typeof def?.colname === 'string') {
+            const before = cols?.get(def.colname);
+            if (before !== undefined) {
+              if (!cmd.missing_ok && folderOf(before.loc.file) === folderOf(pf.file)) {
+                const at = typeof def.location === 'number' && def.location >= stmt.start ? def.location : stmt.start;
+                out.push({ loc, stmt, table: key, column: def.colname, nameLoc: { file: pf.file, start: at, end: at + quoteIdent(def.colname).length }, def, madeAt: before.loc, madeDef: before.def });
+              }
+            } else if (own) {
+              if (cols === undefined) made.set(key, (cols = new Map()));
+              cols.set(def.colname, { loc, def });
+            }
+          } else if (cmd?.subtype === 'AT_DropColumn' && typeof cmd.name === 'string') cols?.delete(cmd.name);
+        }
+      } else if (k === 'RenameStmt') {
+        if (n?.renameType === 'OBJECT_SCHEMA') made.clear();
+        else if (key !== undefined) {
+          made.delete(key);
+          if (n.renameType === 'OBJECT_TABLE' && typeof n.newname === 'string') made.delete(m.key([n.relation.schemaname, n.newname]));
+        }
+      } else if (k === 'DropStmt') {
+        if (n?.removeType !== 'OBJECT_TABLE') {
+          if (n?.behavior === 'DROP_CASCADE') made.clear();
+          continue;
+        }
+        for (const o of (n.objects ?? []) as Node[]) {
+          const parts = o?.List ? nameParts(o.List.items) : [];
+          if (parts.length === 0) made.clear();
+          else made.delete(m.key(parts));
+        }
+      }
     }
-    const rel = stmt.kind === 'CreateStmt' || stmt.kind === 'AlterTableStmt' || stmt.kind === 'RenameStmt' ? n?.relation : undefined;
-    const onTable = rel ? model.key([rel.schemaname, rel.relname]) === key : stmt.kind === 'DropStmt' && n?.removeType === 'OBJECT_TABLE';
-    if (!onTable) continue;
-    if (stmt.origin !== 'file' || stmt.kind === 'RenameStmt' || stmt.kind === 'DropStmt') {
-      made = undefined;
-      continue;
-    }
-    const here = !failing.has(pf.file) && folderOf(pf.file) === folderOf(file) ? loc : undefined;
-    if (stmt.kind === 'CreateStmt') {
-      made = !n.if_not_exists && ((n.tableElts ?? []) as Node[]).some((e) => e?.ColumnDef?.colname === column) ? here : undefined;
-      continue;
-    }
-    for (const c of (n.cmds ?? []) as Node[]) {
-      const cmd = c?.AlterTableCmd;
-      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname === column) made ??= here;
-      else if (cmd?.subtype === 'AT_DropColumn' && cmd.name === column) made = undefined;
-    }
-  }
-  return made;
+    return out;
+  });
 }
 
 /**
@@ -756,6 +816,52 @@ function columnMadeAt(model: Model, key: string, column: string, at: number, fil
 export function stopsAt(model: Model, at: Loc): string {
   const stops = earlierFailure(model, at);
   return stops ? `stops before it, at ${where(model, stops.loc)} (${stops.what}), and here too once it gets this far` : 'stops here';
+}
+
+/**
+ * What a statement PostgreSQL rejects at `loc` costs beyond itself, after stopsAt's "stops here"
+ * (`first`: the file of the statement it collides with, `firstFile` how the message names it): with the Supabase CLI, which runs each
+ * file in one transaction, none of the file's statements, and no later migration; otherwise the
+ * statements after it in its file. The RLS statements among them are named (ENABLE/FORCE ROW
+ * LEVEL SECURITY, CREATE POLICY, GRANT/REVOKE): the table is left without them. Ends with ". ".
+ * Said so by type-already-exists and column-already-exists.
+ */
+export function whatIsLost(model: Model, loc: Loc, first: string, firstFile: string): string {
+  const f = fileOf(model, loc.file);
+  const after = f ? f.statements.filter((s) => s.origin === 'file' && s.start > loc.start) : [];
+  const n = after.length;
+  const rls = rlsStatements(model, after);
+  const supabase = supabaseMigration(loc.file);
+  if (supabase?.applied && supabaseMigration(first)?.applied !== false)
+    return `: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied${n ? ` (the ${n} after this one included${rls})` : ''}, and no later migration runs. `;
+  return `${supabase ? ` (a new database, CI; the Supabase CLI skips ${skipped(supabase.applied, supabaseMigration(first)?.applied, firstFile)}: supabase-migration-skipped)` : ''}${n ? `, before the ${n} statement${n > 1 ? 's' : ''} after it in this file${rls}` : ''}. `;
+}
+
+/** `, among them …` naming the first RLS statements of `list` (up to three), or ''. */
+function rlsStatements(model: Model, list: readonly Statement[]): string {
+  const names: string[] = [];
+  let more = 0;
+  for (const s of list) {
+    const n = s.node;
+    let said: string | undefined;
+    if (s.kind === 'CreatePolicyStmt') said = `CREATE POLICY "${n?.policy_name}"`;
+    else if (s.kind === 'AlterTableStmt') {
+      const sub = ((n?.cmds ?? []) as Node[]).map((c) => c?.AlterTableCmd?.subtype).find((x) => typeof x === 'string' && /^AT_(?:Enable|Force)RowSecurity$/.test(x));
+      if (sub) said = `${sub === 'AT_EnableRowSecurity' ? 'ENABLE' : 'FORCE'} ROW LEVEL SECURITY on ${model.key([n.relation?.schemaname, n.relation?.relname]).replace(/^public\./, '')}`;
+    } else if (s.kind === 'GrantStmt') said = n?.is_grant ? 'a GRANT' : 'a REVOKE';
+    if (said === undefined) continue;
+    if (names.length < 3) names.push(said);
+    else more++;
+  }
+  if (names.length === 0) return '';
+  return names.length === list.length ? `: ${names.join(', ')}` : `, among them ${names.join(', ')}${more ? ` and ${more} more such` : ''}`;
+}
+
+/** Which of the two files the Supabase CLI skips, for the message (one of them does, or it would not be said). */
+function skipped(thisApplied: boolean, firstApplied: boolean | undefined, firstFile: string): string {
+  if (!thisApplied && firstApplied === false) return 'both files';
+  if (!thisApplied) return 'this file';
+  return firstFile;
 }
 
 /** `name ON table` as the new CREATE POLICY writes them. */

@@ -1,8 +1,6 @@
-import type { Model } from '../analysis/model.js';
-import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { failedFiles, stopsAt, typeRecreations } from './policy-already-exists.js';
-import { fileOf, removeStatement, supabaseMigration, where } from './lib/util.js';
+import { failedFiles, stopsAt, typeRecreations, whatIsLost } from './policy-already-exists.js';
+import { fileOf, removeStatement, where } from './lib/util.js';
 
 // A CREATE TYPE (enum, composite, range) or CREATE DOMAIN of a type an earlier migration of the
 // same folder made, with nothing dropping it between (policy-already-exists.ts typeRecreations:
@@ -11,12 +9,6 @@ import { fileOf, removeStatement, supabaseMigration, where } from './lib/util.js
 // file's statements (Reparalo's second app_role: its DROP POLICY never ran, the FOR ALL USING
 // (true) policy stayed). Not reported when the first one's file holds a statement PostgreSQL
 // rejects: that file made nothing, and this one is most often the author's retry.
-
-/** The statements of the file after `loc` (what a tool stopping there, or rolling the file back, does not run). */
-function statementsAfter(model: Model, loc: Loc): number {
-  const f = fileOf(model, loc.file);
-  return f ? f.statements.filter((s) => s.origin === 'file' && s.start > loc.start).length : 0;
-}
 
 export const typeAlreadyExists = defineRule({
   meta: {
@@ -41,18 +33,13 @@ export const typeAlreadyExists = defineRule({
       const m = new RegExp(`(?:"[^"]*"\\s*\\.\\s*|\\w+\\s*\\.\\s*)?"?${bare.replace(/[^\w$]/g, '')}"?`, 'i').exec(text.slice(loc.start, loc.end));
       const start = m ? loc.start + m.index : loc.start;
       const end = m ? start + m[0].length : loc.end;
-      const after = statementsAfter(model, loc);
-      const supabase = supabaseMigration(loc.file);
       report({
         file: loc.file,
         start,
         end,
         message:
           `The type ${name} already exists: it is created at ${where(model, first)}${first.file === loc.file ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this statement with 42710 type "${bare}" already exists, so a migration tool applying the files in order ${stopsAt(model, loc)}` +
-          (supabase?.applied && supabaseMigration(first.file)?.applied !== false
-            ? `: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied${after ? ` (the ${after} after this one included)` : ''}, and no later migration runs. `
-            : `${supabase ? ` (a new database, CI; the Supabase CLI skips ${skipped(supabase.applied, supabaseMigration(first.file)?.applied)}: supabase-migration-skipped)` : ''}${after ? `, before the ${after} statement${after > 1 ? 's' : ''} after it in this file` : ''}. `) +
+          `PostgreSQL rejects this statement with 42710 type "${bare}" already exists, so a migration tool applying the files in order ${stopsAt(model, loc)}${whatIsLost(model, loc, first.file, 'the file of the first CREATE TYPE')}` +
           'The other rules read the migrations as if it had run. Remove this statement if the type is the same, drop the type first (DROP TYPE fails while columns use it), or change it with ALTER TYPE (… ADD VALUE for an enum).',
         related: [{ ...first, message: `${name} is created here` }],
         fixes: [{ title: `Remove this CREATE of ${name} (the earlier one stays)`, kind: 'unsafe', edits: [removeStatement(model, loc)] }],
@@ -61,9 +48,3 @@ export const typeAlreadyExists = defineRule({
   },
 });
 
-/** Which of the two files the Supabase CLI skips, for the message (one of them does, or it would not be said). */
-function skipped(thisApplied: boolean, firstApplied: boolean | undefined): string {
-  if (!thisApplied && firstApplied === false) return 'both files';
-  if (!thisApplied) return 'this file';
-  return 'the file of the first CREATE TYPE';
-}
