@@ -167,3 +167,77 @@ test("err: the helper has SET row_security = off: its read fails with 42501 (T08
   const [nf] = lintFiles([{ file: 'm.sql', text: unforced }], 'rls-not-forced').mine;
   assert.match(nf!.message, /under its SET row_security = off that read would fail with 42501 query would be affected by row-level security policy \(T08\)/);
 });
+
+/** Projects of A's org (two) and of B's (one), then acting as A. */
+async function projects(q: Q): Promise<void> {
+  await q(`INSERT INTO projects VALUES (1, '${TENANT_A}', 'a1'), (2, '${TENANT_A}', 'a2'), (3, '${TENANT_B}', 'b1')`);
+  await q(actAs(A));
+}
+async function visibleProjects(q: Q): Promise<number> {
+  await q('SET ROLE authenticated');
+  const n = await count(q, 'projects');
+  await q('RESET ROLE');
+  return n;
+}
+
+test("err: T06b across tables: the policy on projects calls a definer reading the FORCE'd org_members, whose policies are all for authenticated: A sees none of its projects; fixed", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(finding.message,
+    'Policy "projects_read" on public.projects calls is_org_member(), a SECURITY DEFINER function that reads public.org_members, and public.org_members has FORCE ROW LEVEL SECURITY, ' +
+      "which applies its policies to the function's owner too. Here nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls). " +
+      "Unless it is, no policy of public.org_members applies to that owner (its SELECT policies are for authenticated), so the function's read sees no rows: is_org_member() answers as if public.org_members were empty, " +
+      'and a row of public.projects the policy would admit only through this call is filtered out without an error (T06b). ' +
+      'Have the function owned by a role with BYPASSRLS (or a superuser), or set definerOwnerBypassesRls to true if it already is.');
+  assert.deepEqual(finding.related.map((r) => r.message), ['is_org_member() is SECURITY DEFINER and reads public.org_members', 'FORCE ROW LEVEL SECURITY on public.org_members']);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /GRANT SELECT ON public\.org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    await projects(q);
+    assert.equal(await visibleProjects(q), 0, 'T06b: A sees none of the two projects of its org');
+    // (and a write its WITH CHECK admits only through the helper fails)
+    await q(`CREATE POLICY projects_add ON projects FOR INSERT TO authenticated WITH CHECK (is_org_member(org_id))`);
+    await q('GRANT INSERT ON projects TO authenticated');
+    await q('SET ROLE authenticated');
+    const w = await tryQuery(q, `INSERT INTO projects VALUES (4, '${TENANT_A}', 'a3')`);
+    assert.equal(w.ok ? 'ok' : `${w.error.code} ${w.error.message}`, '42501 new row violates row-level security policy for table "projects"');
+    await q('RESET ROLE');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    await q(fixText(finding)); // as the superuser
+    await projects(q);
+    assert.equal(await visibleProjects(q), 2);
+  });
+});
+
+test('ok: across tables, a policy of the table read applies to the owner (PUBLIC): not reported, and the helper answers right; one finding for many calling tables; 42501 under row_security off', async () => {
+  const { ex, mine } = lintDocExample(ID, 'valid', 5);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, ex.sql);
+    await projects(q);
+    assert.equal(await visibleProjects(q), 2, "the owner's read sees A's own memberships through the PUBLIC policy");
+  });
+  const base = invalidFinding(ID, 2).ex.sql;
+  const more = `${base}\nCREATE TABLE tasks (id bigint PRIMARY KEY, org_id uuid NOT NULL);\nALTER TABLE tasks ENABLE ROW LEVEL SECURITY;\nCREATE POLICY tasks_write ON tasks FOR INSERT TO authenticated WITH CHECK (is_org_member(org_id));\n`;
+  const two = lintFiles([{ file: 'm.sql', text: more }], ID).mine;
+  assert.equal(two.length, 1);
+  assert.match(two[0]!.message, /filtered out without an error \(T06b\)\. The policies of public\.tasks call it too, with the same result\. Have/);
+  const off = lintFiles([{ file: 'm.sql', text: base.replace('SET search_path = public, pg_temp AS', 'SET search_path = public, pg_temp SET row_security = off AS') }], ID).mine;
+  assert.equal(off.length, 1);
+  assert.match(off[0]!.message, /its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table public\.org_members \(T08\), and so does every statement that evaluates the policy for a row of public\.projects\./);
+  await inRollback(db, async (q) => {
+    await setup(q, base.replace('SET search_path = public, pg_temp AS', 'SET search_path = public, pg_temp SET row_security = off AS'));
+    await projects(q);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM projects');
+    assert.equal(r.ok ? 'ok' : `${r.error.code} ${r.error.message}`, '42501 query would be affected by row-level security policy for table "org_members"');
+    await q('RESET ROLE');
+  });
+  // (the Supabase layout assumes the owner bypasses RLS, as for the same-table case)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: base }], ID).mine.length, 0);
+});

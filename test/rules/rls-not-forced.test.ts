@@ -382,3 +382,49 @@ test('err (fix unsafe): FORCE would make a definer trigger function\'s insert in
   assert.equal(owned.length, 1);
   assert.deepEqual(owned[0]!.fixes.map((f) => f.kind), ['safe']);
 });
+
+// The same across tables (saas-multitenant-template's shape): the policy on projects calls a
+// definer reading org_members, whose policies are all for authenticated. FORCE on org_members
+// would leave the helper's read no row, so the projects of A's org would vanish for A (T06b):
+// the FORCE is the editor's only there too, and the message names the calling policy's table.
+test('err (fix unsafe): FORCE would empty the read of a definer helper that policies of another table call: A sees 2 projects, after FORCE 0 (T06b, PGlite)', async () => {
+  const sql = `CREATE TABLE org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON org_members TO authenticated;
+CREATE POLICY org_members_self ON org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION is_org_member(_org_id uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM org_members WHERE org_id = _org_id AND user_id = (select auth.uid()));
+END $$;
+CREATE TABLE projects (id bigint PRIMARY KEY, org_id uuid NOT NULL);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE projects FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON projects TO authenticated;
+CREATE POLICY projects_read ON projects FOR SELECT TO authenticated USING (is_org_member(org_id));
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/012_orgs.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.equal(textAt(ws, finding), 'org_members');
+  assert.match(finding.message, /But policy "projects_read" on public\.projects calls is_org_member\(\), a SECURITY DEFINER function that reads public\.org_members, .* so the function would see no rows of public\.org_members, no policy of which applies to that owner, and answer as if it were empty \(T06b\)\./);
+  assert.deepEqual(finding.fixes.map((f) => f.kind), ['unsafe']);
+  const forced = applyFix(ws, finding);
+  assert.equal(findingsOf(forced, 'definer-helper-under-force-rls').length, 1, 'what the FORCE would bring');
+  const aSees = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO org_members VALUES ('${TENANT_A}', '${TENANT_A}'); INSERT INTO projects VALUES (1, '${TENANT_A}'), (2, '${TENANT_A}'), (3, '${TENANT_B}')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const n = await count(q, 'projects');
+      await q('RESET ROLE');
+      return n;
+    });
+  assert.equal(await aSees(sql), 2);
+  assert.equal(await aSees(sqlOf(forced)), 0);
+  // (a policy of org_members for PUBLIC gives the owner the caller's rows: FORCE is safe there)
+  const pub = sql.replace('FOR SELECT TO authenticated USING (user_id', 'FOR SELECT USING (user_id');
+  assert.deepEqual(lintFiles([{ file: 'migrations/012_orgs.sql', text: pub }], ID).mine.map((f) => f.fixes.map((x) => x.kind)), [['safe']]);
+});

@@ -1,10 +1,10 @@
-import { type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { resolvedThroughPath, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, readUnfilteredFor, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
-import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { activeRuns, functionsToken, memoModel, orderOf, policyExprs, textOfFile, type ActiveRun } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
+import { defineRule, type Fix, type Report } from './types.js';
 import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, quoteIdent, roleText, rowSecurityOffClause, tableName, functionLists } from './lib/util.js';
 
 
@@ -34,7 +34,7 @@ function mentions(model: Model, loc: Loc, names: string[]): boolean {
 }
 
 /** The first call in a policy of `t` that reaches definer `f` (directly or through invoker functions). */
-function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Policy; loc: Loc; called: Func } | undefined {
+function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Policy; loc: Loc; called: Func; clause: 'using' | 'check' } | undefined {
   for (const p of t.policies) {
     if (!mentions(model, p.loc, names) && (p.created === p.loc || !mentions(model, p.created, names))) continue;
     const folded = usingFoldedAway(model, p); // (its USING is never evaluated: the helper is not called from it)
@@ -44,7 +44,7 @@ function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Polic
         const called = model.findFunction(c.name, c.args.length);
         if (!called || c.location < 0 || !definersReached(model, called).includes(f)) continue;
         const open = textOfFile(model, e.file).indexOf('(', c.location);
-        return { p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called };
+        return { p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called, clause: e.clause === 'using' ? 'using' : 'check' };
       }
     }
   }
@@ -58,6 +58,55 @@ export function readsAsOwner(model: Model, f: Func): ReadonlySet<string> {
   forEachInvokerCallee(model, f, (g) => g.reads.forEach((x) => out.add(x)));
   return out;
 }
+
+/**
+ * The SECURITY DEFINER functions active policies can call (per model): from the functions they
+ * call by name, following the invoker functions those call down to the definers they reach; and
+ * the names of the functions on the way (a policy's text must name one to call them).
+ */
+function policyDefiners(model: Model): { reached: ReadonlySet<Func>; names: string[] } {
+  return memoModel(model, 'definer-helper-under-force-rls:definers', (m) => {
+    const called = policyCallNames(m);
+    if (called.size === 0) return NO_DEFINERS;
+    const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
+    // functions named as called: a bare name `n` is looked up as `schema.n` in each schema of the
+    // model's function keys; keys with more dots (a dotted schema or name) are checked function
+    // by function (functionKeys: one pass over the keys per model, shared with the recursion
+    // graph, instead of a pass over the bench's 4,469 keys here that allocated an entry per key)
+    const { schemas, irregular } = functionKeys(m);
+    const byName: Func[] = [];
+    for (const n of called) {
+      if (n.includes('.')) continue;
+      for (const s of schemas) for (const g of m.functions.get(`${s}.${n}`) ?? []) if (g.name === n) byName.push(g);
+    }
+    for (const { key: k, list } of irregular) {
+      const dot = k.indexOf('.');
+      if (dot !== k.lastIndexOf('.')) {
+        for (const g of list) if (isCalled(g)) byName.push(g);
+        continue;
+      }
+      // (a key without a dot: the function named as called is its whole key)
+      if (called.has(k)) for (const g of list) if (g.name === k) byName.push(g);
+    }
+    const visited = new Set<Func>();
+    const reached = new Set<Func>();
+    const visit = (g: Func) => {
+      if (visited.has(g)) return;
+      visited.add(g);
+      if (g.securityDefiner) {
+        reached.add(g);
+        return;
+      }
+      for (const k of g.calls) for (const h of m.functions.get(k) ?? []) visit(h);
+    };
+    for (const g of byName) visit(g);
+    for (const n of called) for (const g of m.functions.get(n) ?? []) if (isCalled(g)) visit(g);
+    if (reached.size === 0) return NO_DEFINERS;
+    // the names of the functions a policy's call can go through to a reached definer
+    return { reached, names: [...new Set([...visited].map((g) => g.name.toLowerCase()))] };
+  });
+}
+const NO_DEFINERS = { reached: new Set<Func>(), names: [] as string[] };
 
 /**
  * Fix: have the function owned by a BYPASSRLS role — one the workspace declares, or a
@@ -142,6 +191,28 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
       }
     }
   }
+  // a policy of another table calling a definer that reads t, an owner no permissive SELECT policy of
+  // t gives a row (T06b), or with row_security off (42501): FORCE would break that call too. From the
+  // definers policies call (policyDefiners, per model), not from every table's policies.
+  if (out === null) {
+    const { reached } = policyDefiners(model);
+    for (const f of reached) {
+      if (f.returnsTrigger) continue;
+      const owner = f.owner?.role;
+      if (model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls)) continue;
+      let reads = memo.reads.get(f);
+      if (!reads) memo.reads.set(f, (reads = readsAsOwner(model, f)));
+      if (!reads.has(t.key) || readUnfilteredFor(model, t.key, t.policies, owner)) continue;
+      if (!rowSecurityOffClause(f) && permissiveSelectFor(model, t, owner)) continue;
+      const runs = activeRuns(model);
+      for (let i = 0; i < runs.length && out === null; i++) {
+        const caller = runs[i]!.table;
+        const hit = caller && caller !== t ? callOf(model, runs[i]!, caller, f) : undefined;
+        if (hit) out = { p: hit.p, f };
+      }
+      if (out !== null) break;
+    }
+  }
   memo.byTable.set(t, out);
   return out ?? undefined;
 }
@@ -149,11 +220,13 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
 /** The sentence the FORCE fixes add when `helperForceWouldBreak` finds a helper. */
 export function helperForceNote(hit: { p: Policy; f: Func }, t: Table): string {
   return (
-    `But policy "${hit.p.name}" calls ${hit.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner is a superuser or has BYPASSRLS: ` +
+    `But policy "${hit.p.name}"${hit.p.table === t.key ? '' : ` on ${hit.p.table}`} calls ${hit.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner is a superuser or has BYPASSRLS: ` +
     `FORCE would apply the policies of ${t.key} to that owner's read too, so ${
       rowSecurityOffClause(hit.f)
         ? `under its SET row_security = off that read would fail with 42501 query would be affected by row-level security policy (T08), and so would every statement evaluating the policy for a row`
-        : 'the function would recurse (54001, T06) or see no rows and deny every row (T06b)'
+        : hit.p.table === t.key
+          ? 'the function would recurse (54001, T06) or see no rows and deny every row (T06b)'
+          : `the function would see no rows of ${t.key}, no policy of which applies to that owner, and answer as if it were empty (T06b)`
     }. ` +
     `Have ${hit.f.name}() owned by a role with BYPASSRLS first (or set definerOwnerBypassesRls to true if its owner already bypasses RLS).`
   );
@@ -166,7 +239,7 @@ function forceLoc(t: Table): Loc {
 export const definerHelperUnderForceRls = defineRule({
   meta: {
     id: 'definer-helper-under-force-rls',
-    description: "A policy on a FORCE'd table calls a SECURITY DEFINER helper that reads the same table, and nothing shows the helper's owner bypasses RLS.",
+    description: "A policy calls a SECURITY DEFINER helper that reads a FORCE'd table — the policy's own, or another whose policies give the helper's owner no row — and nothing shows the helper's owner bypasses RLS.",
     severity: 'warning',
     category: 'correctness',
     fixKind: 'unsafe',
@@ -181,44 +254,8 @@ export const definerHelperUnderForceRls = defineRule({
     // by a policy. Then keep the definers whose owner is not known to bypass RLS that read a
     // FORCE'd table with policies, and look for the policies of those tables that call them
     // (the text is looked at first).
-    const called = policyCallNames(model);
-    if (called.size === 0) return;
-    const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
-    // functions named as called: a bare name `n` is looked up as `schema.n` in each schema of the
-    // model's function keys; keys with more dots (a dotted schema or name) are checked function
-    // by function (functionKeys: one pass over the keys per model, shared with the recursion
-    // graph, instead of a pass over the bench's 4,469 keys here that allocated an entry per key)
-    const { schemas, irregular } = functionKeys(model);
-    const byName: Func[] = [];
-    for (const n of called) {
-      if (n.includes('.')) continue;
-      for (const s of schemas) for (const g of model.functions.get(`${s}.${n}`) ?? []) if (g.name === n) byName.push(g);
-    }
-    for (const { key: k, list } of irregular) {
-      const dot = k.indexOf('.');
-      if (dot !== k.lastIndexOf('.')) {
-        for (const g of list) if (isCalled(g)) byName.push(g);
-        continue;
-      }
-      // (a key without a dot: the function named as called is its whole key)
-      if (called.has(k)) for (const g of list) if (g.name === k) byName.push(g);
-    }
-    const visited = new Set<Func>();
-    const reached = new Set<Func>();
-    const visit = (g: Func) => {
-      if (visited.has(g)) return;
-      visited.add(g);
-      if (g.securityDefiner) {
-        reached.add(g);
-        return;
-      }
-      for (const k of g.calls) for (const h of model.functions.get(k) ?? []) visit(h);
-    };
-    for (const g of byName) visit(g);
-    for (const n of called) for (const g of model.functions.get(n) ?? []) if (isCalled(g)) visit(g);
+    const { reached, names } = policyDefiners(model);
     if (reached.size === 0) return;
-    // the names of the functions a policy's call can go through to a reached definer
-    const names = [...new Set([...visited].map((g) => g.name.toLowerCase()))];
     const candidates: Array<{ f: Func; tables: Table[] }> = [];
     for (const f of reached.size === 1 ? reached : functionLists(model).definers) {
       if (!reached.has(f) || f.returnsTrigger) continue;
@@ -233,12 +270,18 @@ export const definerHelperUnderForceRls = defineRule({
       if (tables.length) candidates.push({ f, tables });
     }
     let inCycles: Set<string> | undefined;
+    // (definers whose read of a FORCE'd table its policies filter to nothing, or fail under row_security
+    // off, called by policies of other tables only: reported at those calls below)
+    let cross: Array<{ f: Func; t: Table }> | undefined;
     for (const { f, tables } of candidates) {
       for (const t of tables) {
         const id = `${f.key}\u0000${t.key}`;
         if (declaredOrdinaryRole(model, f.owner?.role) && (inCycles ??= definersInCycles(model)).has(id)) continue;
         const hit = firstCall(model, t, f, names);
-        if (!hit) continue;
+        if (!hit) {
+          if (rowSecurityOffClause(f) || !permissiveSelectFor(model, t, f.owner?.role)) (cross ??= []).push({ f, t });
+          continue;
+        }
         const { p, loc, called } = hit;
         report({
           ...loc,
@@ -252,8 +295,141 @@ export const definerHelperUnderForceRls = defineRule({
         });
       }
     }
+    if (cross) reportCrossTable(model, cross, report);
   },
 });
+
+/**
+ * Whether a permissive SELECT (or ALL) policy of `t` applies to `owner` (a declared ordinary role:
+ * by its memberships; another or none: a policy for PUBLIC only is known to): the owner's read of t
+ * then sees the rows that policy admits it, which may be right. None: the read sees no rows.
+ */
+function permissiveSelectFor(model: Model, t: Table, owner: string | undefined): boolean {
+  const known = owner !== undefined && declaredOrdinaryRole(model, owner);
+  return t.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && (known ? appliesToRole(model, q, owner) : q.roles.includes('public')));
+}
+
+/**
+ * The policies of other tables calling a definer `f` that reads a FORCE'd `t` as an owner no
+ * permissive SELECT policy of t applies to (its read sees no rows, T06b), or with SET row_security
+ * = off (42501, T08): one finding per such pair — one cause, the function's owner — at the first
+ * calling policy in replay order, naming how many other tables' policies call it too. (A policy of
+ * t itself calling it is the same-table case above.)
+ */
+function reportCrossTable(model: Model, cross: ReadonlyArray<{ f: Func; t: Table }>, report: (r: Report) => void): void {
+  const runs = activeRuns(model);
+  for (const { f, t } of cross) {
+    // (the first in replay order; no object per calling table: the bench's 2,234 are asked at every lint)
+    let first: DefinerCall | undefined;
+    let firstCaller: Table | undefined;
+    let firstAt = 0;
+    const others: Table[] = [];
+    for (let i = 0; i < runs.length; i++) {
+      const caller = runs[i]!.table;
+      if (!caller || caller === t) continue;
+      const hit = callOf(model, runs[i]!, caller, f);
+      if (!hit) continue;
+      const at = orderOf(model, hit.loc);
+      if (first === undefined || at < firstAt) {
+        if (firstCaller) others.push(firstCaller);
+        first = hit;
+        firstCaller = caller;
+        firstAt = at;
+      } else others.push(caller);
+    }
+    if (!first || !firstCaller) continue;
+    const { p, loc, called, clause } = first;
+    const caller = firstCaller;
+    report({
+      ...loc,
+      message: crossMessage(model, p, caller, t, f, called, clause, others),
+      related: [
+        { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${t.key}` },
+        { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${t.key}` },
+        ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${roleText(f.owner.role)}` }] : []),
+      ],
+      fixes: [bypassOwnerFix(model, f)!],
+    });
+  }
+}
+
+/** A call in a policy of a table that reaches definer functions (directly or through invoker functions). */
+interface DefinerCall {
+  p: Policy;
+  loc: Loc;
+  called: Func;
+  clause: 'using' | 'check';
+  reached: Func[];
+}
+
+/**
+ * The calls of a table's policies that reach definer functions, in order (a USING PostgreSQL
+ * folds away left out). Kept on the policy index's run of the table (the same object while the
+ * table and its active policies are: policy-exprs.ts activeRuns) while calls resolve the same
+ * (functionsToken): the cross-table case asks every table with policies at every lint, ≈ 12 ms of
+ * a bench re-lint when each table's policies were walked again, ≈ 4 with a tableKeeper's checks.
+ */
+function definerCalls(model: Model, run: ActiveRun, t: Table): readonly DefinerCall[] {
+  const token = functionsToken(model);
+  const kept = callsByRun.get(run);
+  if (kept !== undefined && kept.token === token && kept.table === t) return kept.list;
+  const out: DefinerCall[] = [];
+  for (const p of t.policies) {
+    const folded = usingFoldedAway(model, p);
+    for (const e of policyExprs(p)) {
+      if (folded && e.clause === 'using') continue;
+      for (const c of callsIn(e.node)) {
+        const called = c.location < 0 ? undefined : model.findFunction(c.name, c.args.length);
+        const reached = called ? definersReached(model, called) : [];
+        if (!called || reached.length === 0) continue;
+        const open = textOfFile(model, e.file).indexOf('(', c.location);
+        out.push({ p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called, clause: e.clause === 'using' ? 'using' : 'check', reached });
+      }
+    }
+  }
+  const list = out.length ? out : NO_CALLS;
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) callsByRun.set(run, { token, table: t, list });
+  return list;
+}
+const callsByRun = new WeakMap<ActiveRun, { token: object; table: Table; list: readonly DefinerCall[] }>();
+const NO_CALLS: readonly DefinerCall[] = [];
+
+/** The first call of the policies of a run's table reaching definer f (the same function: its statement, when a later lint made it again). */
+function callOf(model: Model, run: ActiveRun, t: Table, f: Func): DefinerCall | undefined {
+  const list = definerCalls(model, run, t);
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!.reached;
+    for (let j = 0; j < r.length; j++) if (r[j] === f || r[j]!.stmt === f.stmt) return list[i];
+  }
+  return undefined;
+}
+
+function crossMessage(model: Model, p: Policy, caller: Table, t: Table, f: Func, called: Func, clause: 'using' | 'check', others: readonly Table[]): string {
+  const owner = f.owner?.role;
+  const via = called === f ? '' : ` (through ${called.name}())`;
+  const head =
+    `Policy "${p.name}" on ${caller.key} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${t.key}, and ${t.key} has FORCE ROW LEVEL SECURITY, ` +
+    "which applies its policies to the function's owner too. ";
+  const known = owner !== undefined && declaredOrdinaryRole(model, owner);
+  const who = known
+    ? `Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: `
+    : `Here ${owner ? `its owner ${roleText(owner)} is not shown to have BYPASSRLS or to be a superuser` : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)"}. Unless it is, `;
+  const fix = `Have the function owned by a role with BYPASSRLS (or a superuser)${known ? '' : ', or set definerOwnerBypassesRls to true if it already is'}.`;
+  if (rowSecurityOffClause(f))
+    return `${head}${who}its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table ${t.key} (T08), and so does every statement that evaluates the policy for a row of ${caller.key}${others.length ? ` or of the ${others.length} other table${others.length > 1 ? 's' : ''} whose policies call it` : ''}. ${fix}`;
+  const selects = t.policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all'));
+  const roles = [...new Set(selects.flatMap((q) => q.roles))];
+  const why = selects.length ? `its SELECT policies are for ${roles.map(roleText).join(', ')}` : 'it has no permissive SELECT policy';
+  const effect =
+    clause === 'check'
+      ? `a write the policy would admit only through this call fails with 42501 new row violates row-level security policy for table "${caller.name}"`
+      : `a row of ${caller.key} the policy would admit only through this call is filtered out without an error`;
+  const also = others.length ? ` The policies of ${others.length === 1 ? `${others[0]!.key} call` : `${others.length} other tables call`} it too${others.length > 1 ? ` (${others.slice(0, 3).map((x) => x.key).join(', ')}${others.length > 3 ? ', …' : ''})` : ''}, with the same result.` : '';
+  return (
+    `${head}${who}no policy of ${t.key} applies to ${known ? roleText(owner) : 'that owner'} (${why}), so the function's read sees no rows: ` +
+    `${f.name}() answers as if ${t.key} were empty, and ${effect} (T06b).${also} ${fix}`
+  );
+}
 
 function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): string {
   const owner = f.owner?.role;

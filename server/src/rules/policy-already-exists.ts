@@ -603,7 +603,7 @@ function runMakers(list: Model['statements'], r: StatementRun): RunMakers {
   const names = new Set<string>();
   for (let i = r.from; i < r.to; i++) {
     const { stmt, file: pf } = list[i]!;
-    if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && !addsColumn(stmt))) continue;
+    if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && addsColumn(stmt).length === 0)) continue;
     run.stmts.push(stmt);
     const name = stmt.kind === 'CreateTrigStmt' ? stmt.node?.trigname : stmt.kind === 'IndexStmt' ? stmt.node?.idxname : undefined;
     if (typeof name !== 'string') continue;
