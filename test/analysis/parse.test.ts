@@ -1072,3 +1072,26 @@ test('ok: parse.ts is the only module that talks to libpg-query (the others ask 
   assert.ok(tryParsePlpgsql('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$')?.plpgsql_funcs?.length);
   assert.equal(tryParsePlpgsql('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$'), undefined);
 });
+
+describe('RETURN QUERY EXECUTE, FOR … IN EXECUTE and OPEN … FOR EXECUTE are dynamic EXECUTEs', () => {
+  before(initParser);
+  test('each query string is recorded at its place (after accents, CJK and emoji), with the statements parsed from it', () => {
+    const body = `
+DECLARE r record; c refcursor;
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT * FROM %I', p) USING 1;
+  FOR r IN EXECUTE 'SELECT ' || p LOOP RAISE NOTICE '%', r; END LOOP;
+  OPEN c FOR EXECUTE quote_ident(p);
+  EXECUTE 'SELECT 1';
+END`;
+    const text = `${PREFIX}CREATE FUNCTION f(p text) RETURNS SETOF record LANGUAGE plpgsql AS $fn$${body}$fn$;\n`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const d = p.statements[0]!.body!.dynamicExecutes;
+    assert.deepEqual(d.map((x) => textOf(p, x)), ["format('SELECT * FROM %I', p)", "'SELECT ' || p", 'quote_ident(p)', "'SELECT 1'"]);
+    assert.deepEqual(d.map((x) => [x.concatenated, x.quoted]), [[false, true], [true, false], [false, true], [false, false]]);
+    // (a DO block's FOR … IN EXECUTE is not: a DO block's dynamic EXECUTEs are the statements it may replay)
+    const doBlock = parseFile('b.sql', `DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$;`);
+    assert.deepEqual(doBlock.statements[0]!.body!.dynamicExecutes, []);
+  });
+});

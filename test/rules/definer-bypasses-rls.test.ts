@@ -559,6 +559,50 @@ END $$;
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text: text.replace('WHERE id = $1', 'WHERE id = $1 AND owner_id = auth.uid()') }], ID).mine.length, 0);
 });
 
+test("err: the same through RETURN QUERY EXECUTE and FOR … IN EXECUTE (a generic get_rows(p_table)): they were not read as dynamic SQL at all; anon reads user A's contact", async () => {
+  const table = `CREATE TABLE public.crm_contacts (id uuid PRIMARY KEY, owner_id uuid NOT NULL, name text NOT NULL);
+CREATE INDEX ON public.crm_contacts (owner_id);
+ALTER TABLE public.crm_contacts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY crm_contacts_own ON public.crm_contacts FOR ALL TO authenticated
+  USING (owner_id = (select auth.uid())) WITH CHECK (owner_id = (select auth.uid()));
+`;
+  const returnQuery = `${table}CREATE FUNCTION public.get_rows(p_table text) RETURNS SETOF json LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT to_json(t) FROM public.%I t', p_table);
+END $$;
+`;
+  const forIn = `${table}CREATE FUNCTION public.get_rows(p_table text) RETURNS SETOF json LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE r json;
+BEGIN
+  FOR r IN EXECUTE format('SELECT to_json(t) FROM public.%I t', p_table) LOOP
+    RETURN NEXT r;
+  END LOOP;
+END $$;
+`;
+  for (const text of [returnQuery, forIn]) {
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text }], ID);
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.get_rows\(text\) can be called by PUBLIC \(every role, anon and authenticated included\) and runs SELECT on the table its argument p_table names/);
+    assert.match(mine[0]!.message, /so any caller can read rows of any table of schema public with row-level security \(public\.crm_contacts\)/);
+    await inRollback(await getDb(), async (q) => {
+      await onSupabase(q, sqlOf(ws));
+      await q(`INSERT INTO public.crm_contacts VALUES ('${TENANT_A}', '${TENANT_A}', 'a')`);
+      await q('SET ROLE anon');
+      assert.equal(await count(q, 'public.crm_contacts'), 0, 'anon sees nothing');
+      assert.deepEqual((await q(`SELECT r->>'name' AS name FROM public.get_rows('crm_contacts') r`)).map((x) => x.name), ['a'], "user A's contact through the definer");
+      await q('RESET ROLE');
+    });
+  }
+  // (a count is one fact per call, as for EXECUTE … INTO: not this finding)
+  const counted = `${table}CREATE FUNCTION public.count_rows(p_table text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+  FOR n IN EXECUTE format('SELECT count(*) FROM public.%I', p_table) LOOP RETURN n; END LOOP;
+END $$;
+`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text: counted }], ID).mine.length, 0);
+});
+
 test("err: EXECUTE given by ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS to a role the table is granted to, whose policies are for PUBLIC (postgraphile-auth): the role reads another user's secret through the definer", async () => {
   const text = `CREATE SCHEMA app;
 GRANT USAGE ON SCHEMA app TO admin_role;

@@ -2440,6 +2440,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     pending.push((value) => per[loop.values.indexOf(value)]!);
     return true;
   };
+  // (the query expressions of RETURN QUERY EXECUTE, FOR … IN EXECUTE and OPEN … FOR EXECUTE)
+  const dynamicQueries = new WeakSet<object>();
   const visit = (n: Node, stmtType: string) => {
     if (Array.isArray(n)) {
       // (in a list of statements, those after one that may leave it may not run: mayNotRun)
@@ -2461,6 +2463,12 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     }
     for (const key of Object.keys(n)) {
       const v = n[key];
+      // (a function's RETURN QUERY EXECUTE, FOR … IN EXECUTE and OPEN … FOR EXECUTE run a string as
+      // SQL as EXECUTE does: their query is a dynamic EXECUTE too, recorded where it is met below)
+      if (kind !== 'do' && v && typeof v === 'object') {
+        const dyn = key === 'PLpgSQL_stmt_return_query' || key === 'PLpgSQL_stmt_open' ? v.dynquery : key === 'PLpgSQL_stmt_dynfors' ? v.query : undefined;
+        if (dyn?.PLpgSQL_expr) dynamicQueries.add(dyn.PLpgSQL_expr);
+      }
       if ((LOOPS.has(key) || key === 'PLpgSQL_stmt_case') && v && typeof v === 'object' && !regions.has(v)) {
         // (a loop's statements, its header's too, and a CASE statement's may run not at all: mayNotRun)
         regions.add(v);
@@ -2753,7 +2761,18 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       }
       if (key === 'PLpgSQL_expr') {
         const q = v?.query;
-        if (typeof q === 'string') {
+        if (typeof q === 'string' && dynamicQueries.has(v)) {
+          const placed = locate(q);
+          body.dynamicExecutes.push({
+            start: lit.toFile(placed.at),
+            end: lit.toFile(placed.at + q.length),
+            text: q,
+            concatenated: /\|\||\bconcat(_ws)?\s*\(/i.test(q),
+            quoted: /\b(format|quote_ident|quote_literal|quote_nullable)\s*\(/i.test(q),
+          });
+          const stmts = addExpr(q, v.parseMode ?? 2, stmtType, placed);
+          if (stmts) body.statements.push(...stmts);
+        } else if (typeof q === 'string') {
           const stmts = addExpr(q, v.parseMode ?? 0, stmtType);
           if (stmts) body.statements.push(...stmts);
         }
