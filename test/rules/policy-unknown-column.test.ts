@@ -509,6 +509,35 @@ CREATE POLICY "Admins read tracking events" ON public.tracking_events FOR SELECT
   });
 });
 
+// Calibration cal194 (huisu-hwang/dental-clinic-manager): 20250121_protocol_enhancements.sql makes
+// protocol_steps referencing protocols, which 20250123 makes; the only CREATE TABLE of it that would
+// succeed is in add_protocol_enhancements.sql, a bundle the Supabase CLI skips (and the lint does not
+// replay): the finding no longer says the table "is made only at" that file.
+test('err: a table whose CREATE TABLE fails (42P01) and is made again only in a skipped bundle: not said to be made there, as nothing runs it', async () => {
+  const table = (name: string) => `CREATE TABLE IF NOT EXISTS public.${name} (id uuid PRIMARY KEY, protocol_id uuid REFERENCES public.protocols(id), clinic_id uuid);\n`;
+  const policy = `ALTER TABLE public.steps ENABLE ROW LEVEL SECURITY;\nCREATE POLICY "steps_clinic" ON public.steps FOR SELECT TO authenticated USING (clinic_id IS NOT NULL);\n`;
+  const files = [
+    { file: 'supabase/migrations/20250121_enhancements.sql', text: table('steps') + table('media') + policy },
+    { file: 'supabase/migrations/20250123_protocols.sql', text: 'CREATE TABLE IF NOT EXISTS public.protocols (id uuid PRIMARY KEY);\n' },
+    { file: 'supabase/migrations/add_enhancements.sql', text: 'CREATE TABLE IF NOT EXISTS public.protocols (id uuid PRIMARY KEY);\n' + table('steps') + table('media') + policy },
+  ];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.match(findings.find((f) => f.rule === 'supabase-migration-skipped')!.message, /leaves it out of its replay/);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), '"steps_clinic"');
+  assert.match(mine[0]!.message, /whose CREATE TABLE at 20250121_enhancements\.sql:1 fails on a database these migrations make: it references public\.protocols, which they create only later \(42P01\)/);
+  assert.doesNotMatch(mine[0]!.message, /made only at|add_enhancements/);
+  assert.equal(mine[0]!.related?.length, 1);
+  // applied as the CLI applies them (each file in a transaction, the skipped one not at all): no steps table
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files.slice(0, 2)), ['42P01', 'ok']);
+    assert.equal(await count(q, "SELECT * FROM pg_tables WHERE tablename IN ('steps', 'media')"), 0);
+  });
+  // replayed (when it is run all the same, a misnamed migration of one table): it is where the table is made
+  const single = [files[0]!, files[1]!, { file: 'supabase/migrations/add_steps.sql', text: table('steps') + policy }];
+  assert.match(lintFiles(single, ID).mine[0]!.message, /made only at add_steps\.sql:1, with the policies written after that/);
+});
+
 test('err: a policy calling a function created only after it: CREATE POLICY fails with 42883, the policy does not exist, authenticated reads 0 rows', async () => {
   const { ws, finding } = invalidFinding(ID, 2);
   assert.equal(textAt(ws, finding), 'is_document_owner');
