@@ -101,3 +101,42 @@ test("ok: verify shows the finding by its EXECUTE look of the function created a
   assert.equal(c.exposure?.kind, 'execute');
   assert.equal(c.exposure?.object, 'billing.add_credits(p_org uuid, p_amount integer)');
 });
+
+// Calibration cal194 (reabal-n/instantmed): 20260713085920's `ALTER DEFAULT PRIVILEGES FOR ROLE
+// postgres IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC, …` was said to leave PUBLIC
+// EXECUTE on "the function the migrations create there after it: public.increment_cron_run_count()",
+// which the baseline made a year before and a later CREATE OR REPLACE only replaces: PostgreSQL keeps
+// a replaced function's ACL, so no default privilege, effective or not, decides it.
+test('ok/err: a function made before the per-schema REVOKE and replaced after it is not one it leaves executable (its ACL is the one it got when made); one first made after it still is', async () => {
+  const fn = (name: string) => `CREATE OR REPLACE FUNCTION s.${name}() RETURNS int LANGUAGE sql AS 'SELECT 1';\n`;
+  const head = 'CREATE SCHEMA s;\nGRANT USAGE ON SCHEMA s TO authenticated;\n';
+  const revoke = (inSchema: boolean) => `ALTER DEFAULT PRIVILEGES${inSchema ? ' IN SCHEMA s' : ''} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n`;
+  const sql = head + fn('tick') + revoke(true) + fn('tick');
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, 'the REVOKE itself is still ineffective');
+  assert.match(mine[0]!.message, /So every function created there after it is executable by PUBLIC\./);
+  assert.doesNotMatch(mine[0]!.message, /tick/);
+  assert.equal(mine[0]!.related?.length ?? 0, 0);
+  // PGlite: replaced after the per-schema REVOKE, or after a global one (which the fix writes), PUBLIC keeps EXECUTE alike
+  for (const text of [sql, head + fn('tick') + revoke(false) + fn('tick')]) {
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q('SET ROLE authenticated');
+      assert.equal((await q('SELECT s.tick() AS x'))[0]!.x, 1);
+    });
+  }
+  // a function first made after it: named, and executable (after a global REVOKE it would not be: 42501)
+  const later = sql + fn('fresh');
+  const named = lintFiles([{ file: 'm/1.sql', text: later }], ID).mine;
+  assert.match(named[0]!.message, /So PUBLIC may execute the function the migrations create there after it: s\.fresh\(\)\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(later);
+    await q('SET ROLE authenticated');
+    assert.equal((await q('SELECT s.fresh() AS x'))[0]!.x, 1);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(head + fn('tick') + revoke(false) + fn('tick') + fn('fresh'));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT s.fresh()'), '42501', 'permission denied for function fresh');
+  });
+});

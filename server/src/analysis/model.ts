@@ -260,6 +260,12 @@ export interface Func {
    * after a REVOKE; executeGrants says who still holds it).
    */
   executeByDefault?: ReadonlyArray<{ role: string; loc: Loc; made: Loc }>;
+  /**
+   * Where the function was first made, when a CREATE OR REPLACE has replaced it since (`created` is
+   * the replacing statement's): its privileges, default ones included, are those it got there, as
+   * PostgreSQL keeps a replaced function's ACL.
+   */
+  made?: Loc;
   /** ALTER FUNCTION statements that changed it */
   alters: Loc[];
 }
@@ -3378,6 +3384,7 @@ function copyFunc(f: Func): Func {
   };
   if ('owner' in f) c.owner = f.owner;
   if ('executeByDefault' in f) c.executeByDefault = f.executeByDefault;
+  if ('made' in f) c.made = f.made;
   if ('securityLoc' in f) c.securityLoc = f.securityLoc;
   if ('volatilityLoc' in f) c.volatilityLoc = f.volatilityLoc;
   return c;
@@ -4998,6 +5005,7 @@ class Replay {
       const executeGrants = shared.has(replaced) ? copyGrantSet(replaced.executeGrants) : replaced.executeGrants;
       Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants, owner: replaced.owner ?? f.owner });
       if (replaced.executeByDefault) f.executeByDefault = replaced.executeByDefault;
+      f.made = replaced.made ?? replaced.created;
     } else {
       const byDefault = this.defaultExecute(f.schema, f.created);
       if (byDefault) {

@@ -1,7 +1,7 @@
-import type { Func } from '../analysis/model.js';
+import { replayPlaces, type Func } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
-import type { Node, Statement } from '../analysis/types.js';
+import type { Loc, Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { anyDefaultPrivileges } from './lib/util.js';
 
@@ -57,10 +57,15 @@ export const defaultPrivilegesRevokeIneffective = defineRule({
       }
       if (d.grant || globallyRevoked) return;
       const schemas = d.schemas;
-      // the functions created after it in those schemas that PUBLIC may still execute (the definer ones first)
+      // the functions created after it in those schemas that PUBLIC may still execute (the definer ones first);
+      // not one made before it that a CREATE OR REPLACE after it replaces: PostgreSQL keeps the ACL it
+      // got when it was made, which no default privilege set later changes (instantmed's
+      // increment_cron_run_count(), made in the baseline and replaced a year later)
+      const here: Loc = { file: file.file, start: stmt.start, end: stmt.end };
+      const places = replayPlaces(model);
       const after: Func[] = [];
       for (const list of model.functions.values()) {
-        for (const f of list) if (schemas.includes(f.schema) && f.publicExecute && (position.get(f.stmt) ?? -1) > i) after.push(f);
+        for (const f of list) if (schemas.includes(f.schema) && f.publicExecute && (position.get(f.stmt) ?? -1) > i && !(f.made && places.before(f.made, here))) after.push(f);
       }
       after.sort((x, y) => Number(y.securityDefiner) - Number(x.securityDefiner) || x.signature.localeCompare(y.signature));
       const definers = after.filter((f) => f.securityDefiner);
