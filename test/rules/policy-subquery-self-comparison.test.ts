@@ -495,3 +495,29 @@ CREATE POLICY docs_member ON documents FOR SELECT TO authenticated
     assert.equal(await count(q, "(SELECT 1 FROM information_schema.columns WHERE table_name = 'members' AND column_name = 'org_id') c"), 0);
   });
 });
+
+// Calibration cal194 (pawtograder/platform's "anyone in class can see all" on
+// assignment_groups_members: EXISTS (SELECT 1 FROM public.user_privileges ur WHERE ur.user_id =
+// auth.uid() AND (ur.class_id = class_id))): the message's example of who gets every row said "a
+// member of any organisation" whatever the column; it now names the sub-select's table and column.
+test("err: the example of who reads every row names the sub-select's table and column (ur.class_id = class_id: a caller with a row of public.user_privileges for any class_id), as PGlite shows", async () => {
+  const sql = `CREATE TABLE public.user_privileges (user_id uuid NOT NULL, class_id bigint NOT NULL, role text NOT NULL);
+CREATE TABLE public.assignment_groups_members (id bigint PRIMARY KEY, class_id bigint NOT NULL, profile_id uuid NOT NULL);
+ALTER TABLE public.assignment_groups_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "anyone in class can see all" ON public.assignment_groups_members FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.user_privileges ur WHERE ur.user_id = (select auth.uid()) AND (ur.class_id = class_id)));
+`;
+  const mine = lintFiles([{ file: 'supabase/migrations/20250916200614_gradebook.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the policy admits the rows of every class_id to anyone the rest of the sub-select admits \(e\.g\. a caller with a row of public\.user_privileges for any class_id\)\. /);
+  assert.doesNotMatch(mine[0]!.message, /organisation/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.user_privileges VALUES ('${TENANT_A}', 1, 'student')`);
+    await q(`INSERT INTO public.assignment_groups_members VALUES (1, 1, '${TENANT_A}'), (2, 2, '${TENANT_B}')`);
+    await q('GRANT SELECT ON public.user_privileges, public.assignment_groups_members TO authenticated');
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.assignment_groups_members'), 2, "a student of class 1 reads class 2's group members too");
+  });
+});

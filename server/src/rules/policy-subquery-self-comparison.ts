@@ -425,7 +425,7 @@ export const policySubquerySelfComparison = defineRule({
             ? `; another condition of the policy, outside the sub-select (where ${s.column} is the row's), still ties ${s.column}, so what is lost is the sub-select's check that its row of ${s.inner.key} has the same ${s.column} as the row of ${p.table}. `
             : captured.length
               ? '. '
-              : `, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). `;
+              : `, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a caller with a row of ${s.inner.key} for any ${s.column}). `;
           const others = captured.length
             ? `Other unqualified names of this sub-select that ${p.table} has resolve the same way, to ${s.alias}: ${captured.map((c) => `${c} is ${s.alias}.${c}, not ${quoteIdent(t.name)}.${c}`).join('; ')} — qualify each name with the table it means. `
             : '';
