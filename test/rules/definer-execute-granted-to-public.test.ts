@@ -375,6 +375,73 @@ END $$;
   });
 });
 
+// Calibration cal194 (reabal-n/instantmed's 20260713085920_lock_down_security_definer_rpc_acls.sql):
+// a DO block's FOR over a VALUES manifest of (signature, access policy) revoking EXECUTE on
+// to_regprocedure(signature) from PUBLIC, anon, authenticated and service_role, then granting it back
+// to service_role, or to authenticated and service_role, by an IF on the row's policy. It was not
+// replayed: 24 definer-execute-granted-to-public and 20 definer-bypasses-rls findings said functions
+// it locks down could be called by PUBLIC (verify, running it, found none). Each EXECUTE is now
+// replayed for the rows it runs for.
+test("ok: EXECUTE revoked, and granted back per row, by a DO block's FOR over a VALUES manifest (instantmed's ACL lockdown): as the REVOKE and GRANTs themselves; PGlite: anon gets 42501, authenticated calls only the one granted to it", async () => {
+  const head = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid NOT NULL, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.notes TO authenticated;
+CREATE FUNCTION public.is_doctor() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.notes WHERE owner = (select auth.uid())) $$;
+CREATE FUNCTION public.purge_notes(p_days integer) RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ WITH d AS (DELETE FROM public.notes RETURNING 1) SELECT count(*)::int FROM d $$;
+CREATE FUNCTION public.note_body(p_id integer, p_owner uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT body FROM public.notes WHERE id = p_id AND owner = p_owner $$;
+CREATE POLICY notes_doctor ON public.notes FOR SELECT TO authenticated USING ((select public.is_doctor()));
+`;
+  const loop = `DO $acl$
+DECLARE
+  function_signature text;
+  function_oid regprocedure;
+  function_policy text;
+BEGIN
+  FOR function_signature, function_oid, function_policy IN
+    SELECT policy.function_signature, pg_catalog.to_regprocedure(policy.function_signature), policy.access_policy
+    FROM (VALUES
+      ('public.is_doctor()', 'authenticated'),
+      ('public.purge_notes(integer)', 'service_role'),
+      ('public.note_body(integer, uuid)', 'owner_only')
+    ) AS policy(function_signature, access_policy)
+  LOOP
+    IF function_oid IS NULL THEN
+      CONTINUE;
+    END IF;
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, anon, authenticated, service_role', function_oid);
+    IF function_policy = 'service_role' THEN
+      EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO service_role', function_oid);
+    ELSIF function_policy = 'authenticated' THEN
+      EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO authenticated', function_oid);
+      EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO service_role', function_oid);
+    ELSIF function_policy NOT IN ('owner_only') THEN
+      RAISE EXCEPTION 'Unknown ACL policy: %', function_policy;
+    END IF;
+  END LOOP;
+END
+$acl$;
+`;
+  const file = 'supabase/migrations/20260713085920_lock_down.sql';
+  const all = (text: string) => lintFiles([{ file, text }], ID).findings.filter((f) => f.rule === ID || f.rule === 'definer-bypasses-rls' || f.rule === 'policy-calls-without-execute').map((f) => f.rule);
+  assert.deepEqual(all(head + loop), []);
+  // (without the loop: each reported; with is_doctor() owner_only too, the ELSIF no row takes: still none)
+  assert.equal(lintFiles([{ file, text: head }], ID).mine.length, 3);
+  assert.deepEqual(all(head + loop.replace("'public.is_doctor()', 'authenticated'", "'public.is_doctor()', 'owner_only'")).filter((r) => r !== 'policy-calls-without-execute'), []);
+  // (an EXECUTE the rows do not decide, under an IF on something else: none of the loop's is replayed, as before)
+  assert.equal(lintFiles([{ file, text: head + loop.replace("IF function_policy = 'service_role' THEN", "IF now() IS NOT NULL AND function_policy = 'service_role' THEN") }], ID).mine.length, 3);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(head + loop);
+    const can = async (role: string, fn: string) => (await q(`SELECT has_function_privilege('${role}', '${fn}', 'EXECUTE') AS x`))[0]!.x as boolean;
+    assert.deepEqual(
+      [await can('anon', 'public.is_doctor()'), await can('authenticated', 'public.is_doctor()'), await can('authenticated', 'public.purge_notes(integer)'), await can('service_role', 'public.purge_notes(integer)'), await can('service_role', 'public.note_body(integer, uuid)')],
+      [false, true, false, true, false],
+    );
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT public.purge_notes(0)'), '42501');
+  });
+});
+
 // Calibration (siteproof's get_user_role): its only query fails as written (42702), so no call
 // answers until that is fixed; the message says so, as definer-bypasses-rls's does.
 test('err (message): a function whose query fails as written with 42702 says so (PGlite: the call fails)', async () => {

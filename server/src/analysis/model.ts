@@ -2567,7 +2567,7 @@ function dynamicRlsChanges(file: ParsedFile, body: FunctionBody, ds: string): Op
 }
 
 /** `format('REVOKE ALL ON FUNCTION %s FROM anon', f)`: a statement run on each function of a loop. */
-const FUNCTION_GRANT = /^\s*format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILEGES)?|EXECUTE)\s+ON\s+(?:FUNCTION|ROUTINE)\s+(?:%s|(?:[A-Za-z_][\w$]*\s*\.\s*)?%I\s*\(\s*%s\s*\))\s+(TO|FROM)\s+((?:"?[A-Za-z_][\w$]*"?\s*,\s*)*"?[A-Za-z_][\w$]*"?)\s*;?\s*'/i;
+const FUNCTION_GRANT = /^\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILEGES)?|EXECUTE)\s+ON\s+(?:FUNCTION|ROUTINE)\s+(?:%s|(?:[A-Za-z_][\w$]*\s*\.\s*)?%I\s*\(\s*%s\s*\))\s+(TO|FROM)\s+((?:"?[A-Za-z_][\w$]*"?\s*,\s*)*"?[A-Za-z_][\w$]*"?)\s*;?\s*'/i;
 
 /**
  * A DO block's loop over the functions of one schema (`FOR f IN SELECT p.oid::regprocedure FROM

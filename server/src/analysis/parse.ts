@@ -2260,6 +2260,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // visiting an EXECUTE that a loop over a literal array runs for each of its values
   let each: DynamicExecute['each'];
+  // (a DO block's `FOR a, b IN SELECT … FROM (VALUES …) LOOP`: the values each EXECUTE of its body,
+  // or of an IF branch there whose condition compares a loop variable with strings, runs for — the
+  // rows it runs in — keyed by the EXECUTE's node: rowLoopExecutes)
+  const rowEach = new WeakMap<object, NonNullable<DynamicExecute['each']>>();
   // In a DO block: the text of the value each variable certainly holds where the visit is (an
   // assignment `predicate := format('EXISTS (… %I.org_id …)', t)` not under an IF, a CASE or a
   // block with an EXCEPTION clause; or its declaration's default), for the EXECUTEs that use it
@@ -2522,6 +2526,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const values = literalLoop(tree, key, v);
         // (a DO block's loop over the tables the catalog lists: catalog-loops.ts)
         const catalog = !values && kind === 'do' && key === 'PLpgSQL_stmt_fors' ? catalogLoopOf(v) : undefined;
+        if (!values && !catalog && kind === 'do' && key === 'PLpgSQL_stmt_fors') rowLoopExecutes(v, rowEach);
         const outer = pending;
         const outerCatalog = catalogPending;
         pending = kind === 'do' && values ? [] : undefined;
@@ -2569,7 +2574,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
             text: q,
             concatenated: /\|\||\bconcat(_ws)?\s*\(/i.test(q),
             quoted: /\b(format|quote_ident|quote_literal|quote_nullable)\s*\(/i.test(q),
-            ...(each ? { each } : {}),
+            // (one of a loop over VALUES rows is not materialized below: only its `each` is told)
+            ...(each ? { each } : kind === 'do' && rowEach.has(v) ? { each: rowEach.get(v)! } : {}),
           };
           body.dynamicExecutes.push(d);
           const stmts = addExpr(q, 2, key, placed);
@@ -3423,6 +3429,146 @@ function literalLoop(tree: Node, key: string, loop: Node): DynamicExecute['each'
     if ((fn === 'unnest' || fn === 'pg_catalog.unnest') && call.args?.length === 1) values = arrayStrings(call.args[0]);
   }
   return typeof variable === 'string' && values?.length ? { variable: variable.toLowerCase(), values } : undefined;
+}
+
+/**
+ * A DO block's `FOR a, b, c IN SELECT x, pg_catalog.to_regprocedure(x), y FROM (VALUES ('…', '…'), …)
+ * AS t(x, y) LOOP`: the values each loop variable takes, row by row, where its column is a
+ * VALUES column of string constants (as written, or through to_regprocedure(), to_regclass() or a
+ * cast to regprocedure, regclass or text: the text is the name); undefined for any other loop.
+ */
+function rowLoopOf(loop: Node): { vars: string[]; rows: Array<Map<string, string>> } | undefined {
+  const fields: Node[] | undefined = loop.var?.PLpgSQL_row?.fields;
+  const vars = (fields ?? [loop.var?.PLpgSQL_var]).map((f) => (typeof f?.name === 'string' ? f.name : f?.refname)).map((x) => (typeof x === 'string' ? x.toLowerCase() : undefined));
+  if (!vars.length || vars.some((x) => x === undefined)) return undefined;
+  const q = loop.query?.PLpgSQL_expr?.query;
+  if (typeof q !== 'string' || !/\bvalues\b/i.test(q)) return undefined;
+  const tree = tryParseSql(q);
+  const sel = tree?.stmts?.length === 1 ? tree.stmts[0].stmt?.SelectStmt : undefined;
+  if (!sel || sel.whereClause || sel.groupClause || sel.havingClause || sel.limitCount || sel.fromClause?.length !== 1 || sel.targetList?.length !== vars.length) return undefined;
+  const sub = sel.fromClause[0]?.RangeSubselect;
+  const lists: Node[] | undefined = sub?.subquery?.SelectStmt?.valuesLists;
+  const cols: string[] = (sub?.alias?.colnames ?? []).map((c: Node) => String(c?.String?.sval ?? '').toLowerCase());
+  if (!lists?.length) return undefined;
+  const NAME_FUNCS = new Set(['to_regprocedure', 'to_regclass', 'to_regproc']);
+  const NAME_TYPES = new Set(['regprocedure', 'regclass', 'regproc', 'text']);
+  const columnOf = (e: Node): number => {
+    const call = e?.FuncCall;
+    if (call) {
+      const fn = (call.funcname ?? []).map((x: Node) => x?.String?.sval);
+      return call.args?.length === 1 && NAME_FUNCS.has(fn[fn.length - 1]) && (fn.length === 1 || fn[0] === 'pg_catalog') ? columnOf(call.args[0]) : -1;
+    }
+    const cast = e?.TypeCast;
+    if (cast) return NAME_TYPES.has(String((cast.typeName?.names ?? []).map((x: Node) => x?.String?.sval).pop())) ? columnOf(cast.arg) : -1;
+    const f: Node[] | undefined = e?.ColumnRef?.fields;
+    const name = f?.length ? f[f.length - 1]?.String?.sval : undefined;
+    return typeof name === 'string' ? cols.indexOf(name.toLowerCase()) : -1;
+  };
+  const at = (sel.targetList as Node[]).map((t) => columnOf(t?.ResTarget?.val));
+  const rows = (lists as Node[]).map((l) => {
+    const items: Node[] = l?.List?.items ?? [];
+    const row = new Map<string, string>();
+    at.forEach((c, i) => {
+      const v = c >= 0 ? stringConst(items[c]) : undefined;
+      if (v !== undefined) row.set(vars[i]!, v);
+    });
+    return row;
+  });
+  return { vars: vars as string[], rows };
+}
+
+/**
+ * The rows of a loop over VALUES (rowLoopOf) that `cond`, the condition of an IF of its body,
+ * holds for: `v = 'x'`, `v <> 'x'`, `v IN ('x', …)`, `v NOT IN (…)` of a loop variable; undefined
+ * for any other condition.
+ */
+function rowsWhere(cond: unknown, vars: readonly string[], rows: ReadonlyArray<Map<string, string>>): Set<number> | undefined {
+  if (typeof cond !== 'string') return undefined;
+  const tree = tryParseSql(`SELECT ${cond}`);
+  const e = tree?.stmts?.length === 1 ? tree.stmts[0].stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.A_Expr : undefined;
+  const f: Node[] | undefined = e?.lexpr?.ColumnRef?.fields;
+  const name = f?.length === 1 ? String(f[0]?.String?.sval ?? '').toLowerCase() : undefined;
+  if (!e || !name || !vars.includes(name)) return undefined;
+  const op = String(e.name?.[0]?.String?.sval ?? '');
+  const list: Node[] = e.kind === 'AEXPR_IN' ? e.rexpr?.List?.items ?? [] : [e.rexpr];
+  const strings = list.map(stringConst);
+  if (!strings.length || strings.some((x) => x === undefined)) return undefined;
+  const negated = e.kind === 'AEXPR_IN' ? op === '<>' : op === '<>' || op === '!=';
+  if (!(e.kind === 'AEXPR_IN' || (e.kind === 'AEXPR_OP' && (op === '=' || negated)))) return undefined;
+  const out = new Set<number>();
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i]!.get(name);
+    if (v === undefined) return undefined;
+    if (strings.includes(v) !== negated) out.add(i);
+  }
+  return out;
+}
+
+/**
+ * For a DO block's loop over VALUES rows (rowLoopOf): each EXECUTE of its body, or of a branch of
+ * an IF there whose conditions rowsWhere reads, that names one loop variable outside its strings,
+ * with the values that variable takes in the rows it runs for (instantmed's ACL manifest: `FOR
+ * function_signature, function_oid, function_policy IN SELECT …, to_regprocedure(…), … FROM (VALUES
+ * …) LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, …', function_oid); IF
+ * function_policy = 'service_role' THEN EXECUTE format('GRANT … TO service_role', function_oid);
+ * ELSIF …`). An EXECUTE under any other IF, CASE, loop or block gets nothing.
+ */
+function rowLoopExecutes(loop: Node, into: WeakMap<object, NonNullable<DynamicExecute['each']>>): void {
+  const r = rowLoopOf(loop);
+  if (!r) return;
+  const { vars, rows } = r;
+  const all = new Set(rows.map((_, i) => i));
+  const out = new Map<object, NonNullable<DynamicExecute['each']>>();
+  const accounted = new Set<object>();
+  const put = (stmts: Node[] | undefined, which: Set<number>) => {
+    for (const b of stmts ?? []) {
+      const x = b?.PLpgSQL_stmt_dynexecute;
+      const q = x?.query?.PLpgSQL_expr?.query;
+      if (!x || typeof q !== 'string' || x.params?.length) continue;
+      // (the loop variables it names outside its strings: one)
+      const bare = q.replace(/'(?:[^']|'')*'/g, "''").toLowerCase();
+      const used = vars.filter((v) => new RegExp(String.raw`(^|[^\w$.])${v}($|[^\w$])`).test(bare));
+      if (used.length !== 1) continue;
+      const values: string[] = [];
+      for (const i of which) {
+        const v = rows[i]!.get(used[0]!);
+        if (v === undefined) return;
+        values.push(v);
+      }
+      // (one in a branch no row takes never runs: accounted for, with nothing to tell)
+      accounted.add(x);
+      if (values.length) out.set(x, { variable: used[0]!, values });
+    }
+  };
+  for (const b of (loop.body ?? []) as Node[]) {
+    if (b?.PLpgSQL_stmt_dynexecute) put([b], all);
+    const i = b?.PLpgSQL_stmt_if;
+    if (!i) continue;
+    // (THEN where its condition holds, each ELSIF where it holds and none before did, ELSE where none did)
+    const branches: Array<{ cond: unknown; stmts: Node[] | undefined }> = [{ cond: i.cond?.PLpgSQL_expr?.query, stmts: i.then_body }];
+    for (const e of (i.elsif_list ?? []) as Node[]) branches.push({ cond: e?.PLpgSQL_if_elsif?.cond?.PLpgSQL_expr?.query, stmts: e?.PLpgSQL_if_elsif?.stmts });
+    const held = branches.map((x) => rowsWhere(x.cond, vars, rows));
+    if (held.some((h) => h === undefined)) continue;
+    const taken = new Set<number>();
+    branches.forEach((x, k) => {
+      const which = new Set([...held[k]!].filter((n) => !taken.has(n)));
+      for (const n of held[k]!) taken.add(n);
+      put(x.stmts, which);
+    });
+    put(i.else_body, new Set([...all].filter((n) => !taken.has(n))));
+  }
+  // (all or nothing: an EXECUTE of the body left out — under another IF, a loop, a CASE — may undo
+  // what those told do, a GRANT after a REVOKE; told without it, the REVOKE would stand alone)
+  let left = false;
+  const seek = (n: unknown): void => {
+    if (left || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(seek);
+    const o = n as Node;
+    if (o.PLpgSQL_stmt_dynexecute && !accounted.has(o.PLpgSQL_stmt_dynexecute)) left = true;
+    for (const k of Object.keys(o)) seek(o[k]);
+  };
+  seek(loop.body);
+  if (!left) for (const [k, v] of out) into.set(k, v);
 }
 
 /** A catalog loop being visited: what its query lists, and its variable (a record, or a scalar holding the table's name). */

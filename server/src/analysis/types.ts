@@ -233,7 +233,10 @@ export interface DynamicExecute extends Span {
   /**
    * Run once for each of these values of `variable`, unconditionally: the EXECUTE is a statement
    * of a loop's body over a literal array (`FOREACH t IN ARRAY ARRAY['a','b']`, `FOR t IN SELECT
-   * unnest(ARRAY[…])`, or an array variable declared so and never assigned).
+   * unnest(ARRAY[…])`, or an array variable declared so and never assigned); or, of a DO block's
+   * `FOR a, b IN SELECT … FROM (VALUES …)`, an EXECUTE of its body or of an IF branch there that
+   * compares a loop variable with strings, for the values of the rows it runs in (parse.ts
+   * rowLoopExecutes; not materialized).
    */
   each?: { variable: string; values: string[] };
   /** In a DO block: the statements it runs (policy DDL) are replayed, as `dynamic` statements of the block. */
