@@ -2610,3 +2610,46 @@ CREATE TRIGGER keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE F
   assert.equal(await moved(`organization_id = '${TENANT_B}'`), 0);
   assert.equal(await moved(`organization_id = '${TENANT_B}', role = 'owner'`), 2);
 });
+
+// Calibration (EmmyCodes234/naijaprodigies' messaging, 009_fix_messaging_user_ids.sql): participants
+// are keyed by the app's user id, public.users.id, not the Auth id; the INSERT policy admits
+// `(SELECT id FROM users WHERE auth_id = auth.uid()) = user_id OR is_current_user_participant(…)`,
+// the helper a PL/pgSQL definer reading `SELECT id INTO v FROM users WHERE auth_id = auth.uid()`.
+// Neither was taken for the caller, so nothing was reported; a user joins any conversation and reads it.
+test("err: the caller's app user id, `(SELECT id FROM users WHERE auth_id = auth.uid())` in the check and a PL/pgSQL helper's `SELECT id INTO v … WHERE auth_id = auth.uid()`: user A joins conversation 2 and reads its message (PGlite); a non-unique column read that way (the caller's group) is not the caller", async () => {
+  const sql = (target = 'id') => `CREATE TABLE public.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), auth_id uuid UNIQUE, team uuid);
+CREATE TABLE public.conversation_participants (conversation_id int, user_id uuid REFERENCES public.users, PRIMARY KEY (conversation_id, user_id));
+CREATE TABLE public.messages (id int PRIMARY KEY, conversation_id int, body text);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.conversation_participants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_read ON public.users FOR SELECT TO authenticated USING (true);
+CREATE FUNCTION public.is_current_user_participant(p_conversation_id int) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_user uuid;
+BEGIN
+  SELECT id INTO v_user FROM public.users WHERE auth_id = auth.uid();
+  IF v_user IS NULL THEN RETURN false; END IF;
+  RETURN EXISTS (SELECT 1 FROM public.conversation_participants WHERE conversation_id = p_conversation_id AND user_id = v_user);
+END $$;
+CREATE POLICY messages_read ON public.messages FOR SELECT TO authenticated USING (public.is_current_user_participant(conversation_id));
+CREATE POLICY participants_read ON public.conversation_participants FOR SELECT TO authenticated USING (public.is_current_user_participant(conversation_id));
+CREATE POLICY participants_add ON public.conversation_participants FOR INSERT TO authenticated
+  WITH CHECK ((SELECT ${target} FROM public.users WHERE auth_id = auth.uid()) = user_id OR public.is_current_user_participant(conversation_id));
+`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql() }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "participants_add" on public\.conversation_participants lets authenticated write rows of it checking only their user_id against who the caller is: .* a user can insert a row of public\.conversation_participants with their own user_id and any conversation_id/);
+  // (team is not unique: the caller's group, not who they are)
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql('team') }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, sql());
+    await q(`INSERT INTO public.users (id, auth_id) VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}');
+      INSERT INTO public.conversation_participants VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}');
+      INSERT INTO public.messages VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT body FROM public.messages'), [{ body: 'ours' }]);
+    await q(`INSERT INTO public.conversation_participants VALUES (2, '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.messages'), 2, "conversation 2's message too");
+  });
+});

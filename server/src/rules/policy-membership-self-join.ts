@@ -36,8 +36,50 @@ export function isIdentity(model: Model, n: Node): boolean {
   return !hasColumn(n) && looksAtCaller(model, n);
 }
 
+/**
+ * Whether a query reads the key of the caller's own row of another table: one column unique in
+ * that table, of its only relation, where a condition ties a column of it to who calls and nothing
+ * else of the query varies (`SELECT id FROM users WHERE auth_id = auth.uid()`: the app's user id
+ * where it is not the Auth id; naijaprodigies' conversation_participants). A scalar sub-select gives
+ * one row or fails (21000), so it is one caller's id, as auth.uid() is. A column not unique
+ * (`SELECT org_id FROM profiles WHERE id = auth.uid()`) is the caller's group, not who they are.
+ * `key` resolves the relation (a policy's names, or a function body's).
+ */
+export function callerRowQuery(model: Model, q: Node | undefined, key: (rv: Node) => string): boolean {
+  const from = q?.fromClause as Node[] | undefined;
+  const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv?.relname || q.targetList?.length !== 1 || q.groupClause || q.havingClause || q.withClause || (q.op && q.op !== 'SETOP_NONE')) return false;
+  const t = model.tables.get(key(rv));
+  if (!t) return false;
+  const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+  const own = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && t.columns.includes(c.name);
+  const target = columnRef(q.targetList[0]?.ResTarget?.val);
+  if (!own(target) || !uniqueColumn(t, target!.name)) return false;
+  // (every column it names is the table's own: nothing of the outer row)
+  let outer = false;
+  walk(q.whereClause, (k, v) => {
+    if (k === 'ColumnRef' && !own(columnRef({ ColumnRef: v }))) outer = true;
+    if (k === 'SubLink' || k === 'ParamRef') outer = true;
+    return !outer;
+  });
+  if (outer) return false;
+  return conjuncts(q.whereClause).some((c) => {
+    const eq = equality(c);
+    return !!eq && ((own(columnRef(eq[0])) && isIdentity(model, eq[1])) || (own(columnRef(eq[1])) && isIdentity(model, eq[0])));
+  });
+}
+
+/** `(SELECT id FROM users WHERE auth_id = auth.uid())` in a policy: the caller's own row's key (callerRowQuery). */
+function callerRowValue(model: Model, n: Node): boolean {
+  const link = n?.SubLink;
+  return link?.subLinkType === 'EXPR_SUBLINK' && callerRowQuery(model, link.subselect?.SelectStmt, (rv) => model.relKey(rv));
+}
+
+/** Whether `n` tells who the caller is (isIdentity), or is the key of the caller's own row of another table (callerRowValue). */
+const isCaller = (model: Model, n: Node): boolean => isIdentity(model, n) || callerRowValue(model, n);
+
 /** Whether `n` tells who the caller is, as a value a membership row's column can equal (not `auth.uid()::text::integer`, uuidAsNumber). */
-const readsAsCaller = (model: Model, n: Node): boolean => isIdentity(model, n) && !uuidAsNumber(model, n);
+const readsAsCaller = (model: Model, n: Node): boolean => isCaller(model, n) && !uuidAsNumber(model, n);
 
 /**
  * The one column of a row that an expression is a function of: `'sala:' || m.sala_id::text`,
@@ -379,6 +421,8 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
     const n = s.node;
     // (inside a SECURITY DEFINER helper current_user is its owner: `v := current_user` is no caller)
     if (s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && looksAtCaller(model, n, undefined, f.securityDefiner ? 'definer' : 'caller')) for (const v of s.assigns) callerVars.add(v);
+    // (`SELECT id INTO v_uid FROM users WHERE auth_id = auth.uid()`: the caller's own row's key, callerRowQuery; naijaprodigies' is_current_user_participant())
+    else if (s.assigns?.length === 1 && s.kind === 'SelectStmt' && looksAtCaller(model, n, undefined, f.securityDefiner ? 'definer' : 'caller') && callerRowQuery(model, n, (rv) => model.funcRelKey(f, rv))) callerVars.add(s.assigns[0]!);
   }
   for (const s of f.body.statements) {
     const visit = (k: string, q: Node) => {
@@ -964,7 +1008,7 @@ function isCallersRow(model: Model, x: Node, use: Use): boolean {
   const eq = equality(x);
   if (!eq) return false;
   const [a, b] = eq;
-  return (columnRef(a)?.name === use.userCol && isIdentity(model, b)) || (columnRef(b)?.name === use.userCol && isIdentity(model, a));
+  return (columnRef(a)?.name === use.userCol && isCaller(model, b)) || (columnRef(b)?.name === use.userCol && isCaller(model, a));
 }
 
 /**
@@ -1068,7 +1112,7 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
       const [a, b] = eq;
       const ca = columnRef(a);
       const cb = columnRef(b);
-      if ((ca?.name === use.userCol && isIdentity(model, b)) || (cb?.name === use.userCol && isIdentity(model, a))) {
+      if ((ca?.name === use.userCol && isCaller(model, b)) || (cb?.name === use.userCol && isCaller(model, a))) {
         user = true;
         continue;
       }
