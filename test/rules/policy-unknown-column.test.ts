@@ -1180,3 +1180,40 @@ test('ok (re-lint): the helper edited to a refused body and back gives what a fr
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 1, 0]);
 });
+
+// Calibration cal193 (Nikhil-Sudhan/shipyard: fix-rls-policies.sql and quick-rls-fix.sql each
+// `DROP POLICY IF EXISTS … ON conversation_participants` then CREATE POLICY it, both run before
+// supabase-schema.sql makes the table): only the second file was reported. The first's policy,
+// dropped by the second's DROP POLICY, was left out as one of "a table made again since" — but
+// the table did not exist yet, and PostgreSQL refuses that CREATE POLICY with 42P01 all the same.
+test("err: a CREATE POLICY on a table made only later that the next file drops (DROP POLICY IF EXISTS) and writes again: each file's CREATE POLICY is reported (PGlite: DROP POLICY IF EXISTS on a missing table only notices; both CREATE POLICY fail with 42P01)", async () => {
+  const fix = `DROP POLICY IF EXISTS cp_select ON public.conversation_participants;
+CREATE POLICY cp_select ON public.conversation_participants FOR SELECT USING (user_id = auth.uid());
+`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_fix_rls.sql', text: fix },
+    { file: 'supabase/migrations/20240102000000_quick_fix.sql', text: fix },
+    {
+      file: 'supabase/migrations/20240103000000_schema.sql',
+      text: `CREATE TABLE public.conversation_participants (conversation_id uuid, user_id uuid, PRIMARY KEY (conversation_id, user_id));
+ALTER TABLE public.conversation_participants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cp_select ON public.conversation_participants FOR SELECT USING (user_id = auth.uid());
+`,
+    },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), [files[0]!.file, files[1]!.file]);
+  for (const f of mine) {
+    assert.equal(textAt(ws, f), 'cp_select');
+    assert.match(f.message, /is created on public\.conversation_participants, which the migrations create only later, at 20240103000000_schema\.sql:1: .*42P01 relation "public\.conversation_participants" does not exist/);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, fix)).map((e) => e.code), ['42P01'], 'the DROP POLICY IF EXISTS passes, the CREATE POLICY fails');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', '42P01', 'ok']);
+    assert.deepEqual(await policies(q), ['cp_select']);
+  });
+});

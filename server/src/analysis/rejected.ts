@@ -574,7 +574,10 @@ export function rejectedWithReplaced(model: Model): readonly RejectedPolicy[] {
       const t = m.tables.get(replaced.table);
       let later: Policy | undefined;
       if (t) {
-        if (orderOf(m, t.created) > orderOf(m, replaced.created)) continue;
+        // (a table made again since has another table's columns; but one that did not exist yet
+        // when the policy was written, 42P01 on it, was refused all the same: shipyard's
+        // fix-rls-policies.sql, its DROP POLICY IF EXISTS and CREATE POLICY run before the schema)
+        if (orderOf(m, t.created) > orderOf(m, replaced.created) && !(r.code === '42P01' && r.relation.key === replaced.table)) continue;
         later = t.policies.find((q) => q.name === replaced.name);
       } else {
         if (!PLATFORM_SCHEMAS.has(replaced.table.slice(0, replaced.table.indexOf('.')))) continue;
