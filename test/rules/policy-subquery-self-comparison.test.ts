@@ -427,13 +427,16 @@ CREATE POLICY documents_read ON documents FOR SELECT TO authenticated USING (
   await inRollback(db, async (q) => assert.equal(await seen(q, sqlOf(fixed)), 1, 'fixed: its own only'));
 });
 
-test('ok: col = col in a sub-select reading the policy\'s own table under its own name: not reported (no name reaches the checked row)', () => {
+test('err (no fix): col = col in a sub-select reading the policy\'s own table under its own name: reported without a fix (no name there reaches the checked row: the message gives the table an alias); cal193, kinpulse', () => {
   const sql = `CREATE TABLE members (org_id uuid NOT NULL, user_id uuid NOT NULL);
 ALTER TABLE members ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON members FOR SELECT TO authenticated USING (
   EXISTS (SELECT 1 FROM members WHERE org_id = org_id AND user_id = (select auth.uid())));
 `;
-  assert.equal(lintFiles([{ file: 'migrations/001.sql', text: sql }], ID).mine.length, 0);
+  const { mine } = lintFiles([{ file: 'migrations/001.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.fixes?.length ?? 0, 0);
+  assert.match(mine[0]!.message, /FROM members x WHERE x\.org_id = members\.org_id\.$/);
 });
 
 test("err (message): the self-comparison in a sub-select used as a value (tarrasque's \"Media can be updated if the size is not set\": (SELECT m.size FROM media m WHERE m.id = id) IS NULL): the message says it fails with 21000, not that every row is admitted; PGlite: with two rows every UPDATE fails with 21000, and the safe fix lets only the row without a size be updated", async () => {
@@ -520,4 +523,39 @@ CREATE POLICY "anyone in class can see all" ON public.assignment_groups_members 
     await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
     assert.equal(await count(q, 'public.assignment_groups_members'), 2, "a student of class 1 reads class 2's group members too");
   });
+});
+
+// Calibration cal193 (kanwarsx-prog/kinpulse's fix_member_removal_rls.sql, "Group members can add
+// members" on group_members: `auth.uid() IN (SELECT user_id FROM group_members WHERE group_id =
+// group_id)`): the sub-select reads the policy's own table under its own name, so both names are
+// its row's; it was left out because the fix `group_members.group_id` names that row too. Now told,
+// with the alias the fix needs, and no automatic fix.
+test("err: group_id = group_id, both unqualified, in a sub-select reading the policy's own table without an alias: A, a member of group 1, adds B to group 2 (PGlite); no fix is offered (group_members.group_id is the sub-select's row there), and the aliased form refuses it with 42501", async () => {
+  const sql = (inner: string) => `CREATE TABLE public.group_members (group_id uuid, user_id uuid, PRIMARY KEY (group_id, user_id));
+ALTER TABLE public.group_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gm_read ON public.group_members FOR SELECT TO authenticated USING (user_id = auth.uid());
+CREATE POLICY "Group members can add members" ON public.group_members FOR INSERT TO authenticated
+  WITH CHECK (auth.uid() IN (${inner}));
+GRANT SELECT, INSERT ON public.group_members TO authenticated;
+`;
+  const bare = sql('SELECT user_id FROM group_members WHERE group_id = group_id');
+  const aliased = sql('SELECT x.user_id FROM group_members x WHERE x.group_id = group_members.group_id');
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: bare }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'group_id');
+  assert.equal(mine[0]!.fixes?.length ?? 0, 0);
+  assert.match(mine[0]!.message, /reads public\.group_members again, without an alias, and compares group_id = group_id, both unqualified: .* Give it an alias and compare with the checked row: FROM group_members x WHERE x\.group_id = group_members\.group_id\./);
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: aliased }], ID).mine, []);
+  const db = await getDb();
+  for (const [text, ok] of [[bare, true], [aliased, false]] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO public.group_members VALUES ('${ORG_A}', '${TENANT_A}')`);
+      await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+      const r = await tryQuery(q, `INSERT INTO public.group_members VALUES ('${ORG_B}', '${TENANT_B}')`);
+      if (ok) assert.equal(r.ok, true, 'A adds B to group 2, which A is not in');
+      else assert.equal(r.ok ? undefined : r.error.code, '42501');
+    });
+  }
 });

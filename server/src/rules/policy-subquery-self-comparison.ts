@@ -19,6 +19,11 @@ interface SelfComparison {
   inner: Table;
   /** `col = col`, both sides unqualified (ref: the right one) */
   bare?: boolean;
+  /**
+   * `col = col` in a sub-select reading the policy's own table without an alias: the table's name
+   * there is the sub-select's row, so `table.col` cannot name the checked row (no fix)
+   */
+  unaliased?: boolean;
 }
 
 /** The bare name and qualifier of a ColumnRef (cast or not), lower-case. */
@@ -167,8 +172,12 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
     // (the policy's own table read again is one too, under an alias that hides its name: the
     // unqualified column is the sub-select's row's, and the fix's `table.column` the checked
     // row's; we-community's space_members)
-    if (!inner || (inner === t && (c.alias === undefined || c.alias === t.name.toLowerCase())) || having !== 1 || !innerHas) continue;
-    (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner, ...(c.bare ? { bare: true } : {}) });
+    // (`col = col`, both unqualified, reading the policy's own table under its own name: both are the
+    // sub-select's row's all the same; kinpulse's group_members, `auth.uid() IN (SELECT user_id FROM
+    // group_members WHERE group_id = group_id)`. Told, without the fix `table.col`, which names that row too)
+    const unaliased = !!c.bare && inner === t && c.alias === t.name.toLowerCase();
+    if (!inner || (inner === t && (c.alias === undefined || c.alias === t.name.toLowerCase()) && !unaliased) || having !== 1 || !innerHas) continue;
+    (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner, ...(c.bare ? { bare: true } : {}), ...(unaliased ? { unaliased: true } : {}) });
   }
   return out ?? NONE;
 }
@@ -409,6 +418,18 @@ export const policySubquerySelfComparison = defineRule({
             continue;
           }
           const qualified = `${quoteIdent(t.name)}.${s.column}`;
+          if (s.unaliased) {
+            report({
+              file: e.file,
+              start: at,
+              end: at + s.column.length,
+              message:
+                `In policy "${p.name}" on ${p.table}, the sub-select reads ${p.table} again, without an alias, and compares ${s.column} = ${s.column}, both unqualified: PostgreSQL resolves both to the sub-select's own row (an unqualified name is looked up in the innermost FROM list first), not either to the row the policy checks, ` +
+                `so the comparison is true for every row whose ${s.column} is not null and the sub-select no longer ties its row to the ${s.column} of the checked row: it finds a row of any ${s.column} the rest of its WHERE admits (e.g. the caller's membership of any group). ` +
+                `Writing ${qualified} would not help: inside the sub-select ${quoteIdent(t.name)} is the sub-select's table. Give it an alias and compare with the checked row: FROM ${quoteIdent(t.name)} x WHERE x.${s.column} = ${qualified}.`,
+            });
+            continue;
+          }
           const fix: Fix = {
             title: `Qualify ${s.column} with the policy's table: ${qualified}`,
             kind: 'safe',
