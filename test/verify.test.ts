@@ -417,6 +417,29 @@ describe('verify: Supabase Realtime', () => {
     const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
     assert.deepEqual(r.statementErrors, []);
   });
+
+  // Calibration cal193 (axo-mvo/TbgRuss28's station channels): policies on realtime.messages, whose
+  // schema Realtime's own migrations make on every Supabase database, failed with 3F000 schema
+  // "realtime" does not exist, and the report said no file made it. The schema is stubbed as
+  // Realtime makes it: the policy is created, and a broadcast trigger's function too.
+  test('ok: a policy on realtime.messages reading realtime.topic() and a trigger function calling realtime.broadcast_changes() replay on Supabase (Realtime makes the schema); elsewhere they fail with 3F000', async () => {
+    const text = `CREATE TABLE public.room_members (room_id uuid, user_id uuid, PRIMARY KEY (room_id, user_id));
+ALTER TABLE public.room_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.room_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY "members receive room broadcasts" ON realtime.messages FOR SELECT TO authenticated USING (
+  realtime.messages.extension = 'broadcast'
+  AND EXISTS (SELECT 1 FROM public.room_members m WHERE 'room:' || m.room_id::text = (select realtime.topic()) AND m.user_id = (select auth.uid())));
+CREATE FUNCTION public.room_changed() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN PERFORM realtime.broadcast_changes('room:' || NEW.room_id::text, TG_OP, TG_OP, TG_TABLE_NAME, TG_TABLE_SCHEMA, NEW, OLD); RETURN NEW; END $$;
+CREATE TRIGGER room_changed AFTER INSERT ON public.room_members FOR EACH ROW EXECUTE FUNCTION public.room_changed();
+INSERT INTO public.room_members VALUES ('${A}', '${B}');
+SELECT realtime.send('{}'::jsonb, 'ping', 'room:${A}', true);`;
+    const files: VerifyFile[] = [{ file: 'supabase/migrations/20240101000000_rooms.sql', text }];
+    const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(r.statementErrors, []);
+    const plain = await verify([{ file: 'db/1.sql', text }], { cacheDir: CACHE_DIR, probes: [] });
+    assert.deepEqual(plain.statementErrors.map((e) => e.code), ['3F000', '3F000', '3F000']);
+  });
 });
 
 describe('verify: extensions PGlite does not ship get stand-ins; Supabase Vault is there', () => {

@@ -370,6 +370,26 @@ CREATE FUNCTION vault.create_secret(new_secret text, new_name text DEFAULT NULL,
 CREATE FUNCTION vault.update_secret(secret_id uuid, new_secret text DEFAULT NULL, new_name text DEFAULT NULL, new_description text DEFAULT NULL, new_key_id uuid DEFAULT NULL) RETURNS void LANGUAGE sql AS $$ UPDATE vault.secrets SET secret = coalesce(new_secret, secret), name = coalesce(new_name, name), description = coalesce(new_description, description), key_id = coalesce(new_key_id, key_id), updated_at = now() WHERE id = secret_id $$;
 REVOKE ALL ON FUNCTION vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid) FROM PUBLIC;`;
 
+/**
+ * Supabase Realtime's schema as Realtime's own migrations make it on every Supabase database
+ * (supabase/realtime, tenants/repo/migrations): realtime.messages with row-level security enabled
+ * and SELECT, INSERT, UPDATE granted to anon, authenticated and service_role (Realtime Authorization
+ * inserts a row with the channel's topic and reads it back as the user, under the policies that
+ * migrations write), and realtime.topic() reading the setting Realtime sets. realtime.send() and
+ * realtime.broadcast_changes() (called by trigger functions) have their signatures and send nothing.
+ */
+const REALTIME_STUB = `CREATE SCHEMA realtime;
+GRANT USAGE ON SCHEMA realtime TO anon, authenticated, service_role;
+CREATE TABLE realtime.messages (
+  topic text NOT NULL, extension text NOT NULL, payload jsonb, event text, private boolean DEFAULT false,
+  updated_at timestamp NOT NULL DEFAULT now(), inserted_at timestamp NOT NULL DEFAULT now(), id uuid NOT NULL DEFAULT gen_random_uuid(),
+  PRIMARY KEY (id, inserted_at));
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON realtime.messages TO anon, authenticated, service_role;
+CREATE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('realtime.topic', true), '')::text $$;
+CREATE FUNCTION realtime.send(payload jsonb, event text, topic text, private boolean DEFAULT true) RETURNS void LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$;
+CREATE FUNCTION realtime.broadcast_changes(topic_name text, event_name text, operation text, table_name text, table_schema text, new record, old record, level text DEFAULT 'ROW') RETURNS void LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$;`;
+
 const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
 
 /**
@@ -523,6 +543,11 @@ function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = [
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`);
+    // (Realtime's schema: realtime.messages, whose policies authorize private channels, and realtime.topic())
+    if (/(^|[^A-Za-z0-9_$])"?realtime"?\s*\.\s*"?(messages|topic|send|broadcast_changes)\b/i.test(allSql) && !createsSchema('realtime')) {
+      schemas.push('realtime');
+      parts.push(REALTIME_STUB);
+    }
     // (Realtime's publication, which migrations add tables to)
     if (/\bsupabase_realtime\b/i.test(allSql) && !creates('create\\s+publication\\s+"?supabase_realtime\\b')) parts.push('CREATE PUBLICATION supabase_realtime;');
   }
