@@ -2616,7 +2616,7 @@ CREATE TRIGGER keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE F
 // `(SELECT id FROM users WHERE auth_id = auth.uid()) = user_id OR is_current_user_participant(…)`,
 // the helper a PL/pgSQL definer reading `SELECT id INTO v FROM users WHERE auth_id = auth.uid()`.
 // Neither was taken for the caller, so nothing was reported; a user joins any conversation and reads it.
-test("err: the caller's app user id, `(SELECT id FROM users WHERE auth_id = auth.uid())` in the check and a PL/pgSQL helper's `SELECT id INTO v … WHERE auth_id = auth.uid()`: user A joins conversation 2 and reads its message (PGlite); a non-unique column read that way (the caller's group) is not the caller", async () => {
+test("err: the caller's app user id, `(SELECT id FROM users WHERE auth_id = auth.uid())` (auth_id unique) in the check and a PL/pgSQL helper's `SELECT id INTO v … WHERE auth_id = auth.uid()`: user A joins conversation 2 and reads its message (PGlite); a non-unique column read that way (the caller's group), or a row found by a non-unique column, is not the caller", async () => {
   const sql = (target = 'id') => `CREATE TABLE public.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), auth_id uuid UNIQUE, team uuid);
 CREATE TABLE public.conversation_participants (conversation_id int, user_id uuid REFERENCES public.users, PRIMARY KEY (conversation_id, user_id));
 CREATE TABLE public.messages (id int PRIMARY KEY, conversation_id int, body text);
@@ -2639,8 +2639,10 @@ CREATE POLICY participants_add ON public.conversation_participants FOR INSERT TO
   const { mine } = lintFiles([{ file: 'm.sql', text: sql() }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /^Policy "participants_add" on public\.conversation_participants lets authenticated write rows of it checking only their user_id against who the caller is: .* a user can insert a row of public\.conversation_participants with their own user_id and any conversation_id/);
-  // (team is not unique: the caller's group, not who they are)
+  // (team is not unique: the caller's group, not who they are; nor is a row found by a column that is
+  // not unique one caller's own: `SELECT id FROM users WHERE team = …` is any of a team's users)
   assert.equal(lintFiles([{ file: 'm.sql', text: sql('team') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql().replace('auth_id uuid UNIQUE', 'auth_id uuid') }], ID).mine.length, 0);
   await inRollback(await getDb(), async (q) => {
     await onPlatform(q, sql());
     await q(`INSERT INTO public.users (id, auth_id) VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}');

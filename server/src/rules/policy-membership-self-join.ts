@@ -38,7 +38,7 @@ export function isIdentity(model: Model, n: Node): boolean {
 
 /**
  * Whether a query reads the key of the caller's own row of another table: one column unique in
- * that table, of its only relation, where a condition ties a column of it to who calls and nothing
+ * that table, of its only relation, where a condition ties a unique column of it to who calls and nothing
  * else of the query varies (`SELECT id FROM users WHERE auth_id = auth.uid()`: the app's user id
  * where it is not the Auth id; naijaprodigies' conversation_participants). A scalar sub-select gives
  * one row or fails (21000), so it is one caller's id, as auth.uid() is. A column not unique
@@ -63,9 +63,15 @@ export function callerRowQuery(model: Model, q: Node | undefined, key: (rv: Node
     return !outer;
   });
   if (outer) return false;
+  // (a column unique in the table tied to who calls: the caller's own row, not one of several, as
+  // `SELECT id FROM teams WHERE owner_id = auth.uid()` is, whose id is a group the caller owns)
+  const tiedKey = (a: Node, b: Node) => {
+    const c = columnRef(a);
+    return own(c) && uniqueColumn(t, c!.name) && isIdentity(model, b);
+  };
   return conjuncts(q.whereClause).some((c) => {
     const eq = equality(c);
-    return !!eq && ((own(columnRef(eq[0])) && isIdentity(model, eq[1])) || (own(columnRef(eq[1])) && isIdentity(model, eq[0])));
+    return !!eq && (tiedKey(eq[0], eq[1]) || tiedKey(eq[1], eq[0]));
   });
 }
 
