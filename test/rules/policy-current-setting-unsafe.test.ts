@@ -697,3 +697,47 @@ test("ok (no fix): a call cut between two adjacent literals is reported at its s
     assert.equal(p!.qual, "(tenant_id = (current_setting('app.current_tenant'::text))::integer)");
   });
 });
+
+// armand1m/golinks: get_current_permissions() reads `nullif(current_setting('jwt.claims.permissions', true), '[]')::json`.
+// That nullif only makes '[]' NULL: the '' a transaction-local set leaves passes through it to the cast.
+const KEPT_NULLIF = (read: string) => `CREATE ROLE pcsu_gl;
+CREATE TABLE public.links (id int PRIMARY KEY, url text);
+CREATE FUNCTION public.get_current_permissions() RETURNS json AS $$
+  SELECT ${read};
+$$ LANGUAGE sql STABLE;
+CREATE FUNCTION public.has_permission(permission text) RETURNS boolean AS $$
+  SELECT coalesce(public.get_current_permissions()::jsonb ? permission, false);
+$$ LANGUAGE sql STABLE;
+ALTER TABLE public.links ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_links ON public.links FOR SELECT TO pcsu_gl USING (public.has_permission('read:golinks'));
+GRANT SELECT ON public.links TO pcsu_gl;
+`;
+
+test("err/fix: nullif(current_setting('x', true), '[]')::json lets '' through to the cast (only a nullif with '' guards it): reported, the fix nests nullif(…, ''); PGlite: 22P02 after a local set ended, then 0 rows fixed; a nullif(nullif(…, ''), '[]') is not reported", async () => {
+  const text = KEPT_NULLIF(`nullif(current_setting('jwt.claims.permissions', true), '[]')::json`);
+  const { ws, mine } = lintFiles([{ file: 'db/migrations/1_links.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /which nullif\(…, '\[\]'\) passes on unchanged \(it makes only '\[\]' NULL\), so the cast to json fails with 22P02 invalid input syntax for type json/);
+  assert.match(mine[0]!.message, /Write nullif\(nullif\(current_setting\('jwt\.claims\.permissions', true\), ''\), '\[\]'\)::json/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /SELECT nullif\(nullif\(current_setting\('jwt\.claims\.permissions', true\), ''\), '\[\]'\)::json;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const ended = async (q: Q) => {
+    await q(`INSERT INTO public.links VALUES (1, 'https://example.com')`);
+    await q('SET ROLE pcsu_gl');
+    await q(`SAVEPOINT s; SELECT set_config('jwt.claims.permissions', '["read:golinks"]', true); ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s`);
+  };
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await ended(q);
+    await expectPgError(q('SELECT * FROM public.links'), '22P02', 'invalid input syntax for type json');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(fixed));
+    await ended(q);
+    assert.equal((await q('SELECT * FROM public.links')).length, 0, "'' is NULL: no permission, no row");
+    await q(`SELECT set_config('jwt.claims.permissions', '["read:golinks"]', true)`);
+    assert.equal((await q('SELECT * FROM public.links')).length, 1, 'set: the link');
+  });
+  assert.equal(lintFiles([{ file: 'db/migrations/1_links.sql', text: KEPT_NULLIF(`nullif(nullif(current_setting('jwt.claims.permissions', true), ''), '[]')::json`) }], ID).mine.length, 0);
+});

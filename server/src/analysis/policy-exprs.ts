@@ -1655,6 +1655,8 @@ export interface SettingCall {
   emptyDefault?: number;
   /** the call is the first argument of a coalesce with constant defaults (not '') under the cast: '' passes through it to the cast */
   defaulted?: true;
+  /** the call is the first argument of a nullif under the cast whose second is not '' (its value, when a constant): '' passes through it to the cast */
+  keptNullif?: string | null;
   /** a name without a prefix that is no built-in parameter: it can never be set (42704 on SET and set_config) */
   undotted?: true;
   /**
@@ -1769,6 +1771,7 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     let emptyDefault: number | undefined;
     let emptyNode: Node | undefined;
     let defaulted = false;
+    let keptNullif: string | null | undefined;
     for (; i >= 0; i--) {
       const a = ancestors[i]!;
       // (`coalesce(current_setting(x, true), '')`: '' when unset, passed on to the cast)
@@ -1797,7 +1800,15 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
       if (a.type === 'ResTarget' && a.field === 'val') continue;
       if (a.type === 'SelectStmt' && valueOnlySelect(a.node)) continue;
       if (a.type === 'SubLink' && a.node.subLinkType === 'EXPR_SUBLINK' && a.field === 'subselect') continue;
-      if ((a.type === 'A_Expr' && a.node.kind === 'AEXPR_NULLIF' && a.field === 'lexpr') || (a.type === 'FuncCall' && nameParts(a.node.funcname).pop()?.toLowerCase() === 'nullif')) nullif = true;
+      // (only a nullif whose second argument is '' turns the '' a local set leaves into NULL; another,
+      // `nullif(current_setting('jwt.claims.permissions', true), '[]')::json` (armand1m/golinks),
+      // passes '' on to the cast, which fails with 22P02: go on to what is around it)
+      const emptied = a.type === 'A_Expr' && a.node.kind === 'AEXPR_NULLIF' && a.field === 'lexpr' ? a.node.rexpr : a.type === 'FuncCall' && nameParts(a.node.funcname).pop()?.toLowerCase() === 'nullif' ? a.node.args?.[1] : undefined;
+      if (emptied !== undefined && stringConst(emptied) !== '') {
+        if (castType === undefined) keptNullif ??= stringConst(emptied) ?? null;
+        continue;
+      }
+      if (emptied !== undefined) nullif = true;
       break;
     }
     if (nullif) castType = undefined;
@@ -1834,7 +1845,7 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     }
     const planned = plannedCall(ancestors);
     const inSubSelect = ancestors.some((a) => a.type === 'SubLink');
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, planned, ...(inSubSelect ? { inSubSelect: true as const } : {}), ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}), ...(inCall ? { inCall } : {}) });
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, planned, ...(inSubSelect ? { inSubSelect: true as const } : {}), ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(keptNullif !== undefined && castType ? { keptNullif } : {}), ...(undotted ? { undotted: true } : {}), ...(inCall ? { inCall } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

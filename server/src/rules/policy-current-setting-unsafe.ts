@@ -135,15 +135,19 @@ function problems(c: Located): string {
     );
   } else if (c.castType) {
     out.push(
-      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 ${emptyCastError(c.castType)} (T15b)`,
+      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL${c.keptNullif !== undefined ? `, which nullif(…, ${keptNullifText(c.keptNullif)}) passes on unchanged (it makes only ${c.keptNullif === null ? 'that value' : keptNullifText(c.keptNullif)} NULL)` : ''}, so the cast to ${c.castType} fails with 22P02 ${emptyCastError(c.castType)} (T15b)`,
     );
   }
   return out.join(', ');
 }
 
+/** The second argument of the nullif a call passes through, as SQL writes it (`'[]'`), or `…` when it is no constant. */
+const keptNullifText = (v: string | null) => (v === null ? '…' : `'${v.replace(/'/g, "''")}'`);
+
 function suggestion(c: Located): string {
   if (c.undotted) return `a prefixed name where it is set and here (custom parameters need one, e.g. app.${c.setting}), read as nullif(current_setting('app.${c.setting}', true), '')${c.castType ? `::${c.castType}` : ''}`;
   if (c.defaulted && c.replacement) return `coalesce(${c.replacement}, …)${c.castType ? `::${c.castType}` : ''}`;
+  if (c.keptNullif !== undefined && c.replacement) return `nullif(${c.replacement}, ${keptNullifText(c.keptNullif)})${c.castType ? `::${c.castType}` : ''}`;
   if (c.inNullif && c.replacement) return `nullif(${c.replacement}, '')${c.castType ? `::${c.castType}` : ''}`;
   return c.replacement ? `${c.replacement}${c.castType ? `::${c.castType}` : ''}` : `nullif(current_setting('${c.setting}', true), '')`;
 }
