@@ -1,11 +1,13 @@
 // A sqitch project's plan decides the order its deploy scripts replay in.
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
-import { planChanges, sqitchLayout, unplannedScripts } from '../../server/src/analysis/sqitch-plan.js';
+import { after, before, test } from 'node:test';
+import { planChanges, planProjects, sqitchLayout, unplannedScripts } from '../../server/src/analysis/sqitch-plan.js';
+import { closeAll, expectPgError, getDb, inRollback } from '../helpers/pg.js';
 import { migrationOrder, NOT_APPLIED, notReplayedReason } from '../../server/src/analysis/model.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
 
 before(initParser);
+after(closeAll);
 
 const PLAN = `%syntax-version=1.0.0
 %project=vibetype
@@ -147,3 +149,55 @@ test('ok: a deploy script the plan does not name is parsed, not replayed (sqitch
   assert.match(notEnabled[0]!.message, /sqitch deploy never runs them/);
 });
 
+
+// Calibration cal196 (stlbucket/sqitch-phile): one database of several sqitch projects, db/schema/auth,
+// db/schema/auth_fn, … each with its plan, whose changes require other projects' (`[auth:structure/app_user]`).
+// Ranked by their place in their own plan alone, the projects' changes were interleaved (each
+// project's first change, then each one's second…): auth_fn's functions returning auth.app_user came
+// before auth made the type, and verify reported 70 statement errors.
+const AUTH_PLAN = `%syntax-version=1.0.0
+%project=auth
+
+structure/schema 2018-04-11T19:25:04Z K <k@example.com> # schema
+structure/app_user [structure/schema] 2018-04-11T19:29:00Z K <k@example.com> # users
+custom-type/jwt_token [structure/schema] 2018-04-11T20:20:17Z K <k@example.com> # token
+`;
+const AUTH_FN_PLAN = `%syntax-version=1.0.0
+%project=auth-fn
+
+structure/schema [auth:structure/schema] 2018-04-11T19:25:04Z K <k@example.com> # functions
+function/current_app_user [auth:structure/app_user auth:custom-type/jwt_token !auth:gone] 2018-04-11T20:32:48Z K <k@example.com> # current user
+`;
+const AUTH_SQL: Record<string, string> = {
+  'db/auth/deploy/structure/schema.sql': 'CREATE SCHEMA auth;\n',
+  'db/auth/deploy/structure/app_user.sql': 'CREATE TABLE auth.app_user (id uuid PRIMARY KEY, tenant_id uuid);\nALTER TABLE auth.app_user ENABLE ROW LEVEL SECURITY;\n',
+  'db/auth/deploy/custom-type/jwt_token.sql': 'CREATE TYPE auth.jwt_token AS (role text, app_user_id uuid);\n',
+  'db/auth_fn/deploy/structure/schema.sql': 'CREATE SCHEMA auth_fn;\n',
+  'db/auth_fn/deploy/function/current_app_user.sql': "CREATE FUNCTION auth_fn.current_app_user() RETURNS auth.app_user LANGUAGE sql STABLE AS $$ SELECT * FROM auth.app_user WHERE id = nullif(current_setting('jwt.claims.app_user_id', true), '')::uuid $$;\n",
+};
+
+test("ok: planProjects reads a plan's project and the other projects its changes require (not a conflict's, not its own)", () => {
+  assert.deepEqual(planProjects(AUTH_PLAN), { project: 'auth', requires: [] });
+  assert.deepEqual(planProjects(AUTH_FN_PLAN), { project: 'auth-fn', requires: ['auth'] });
+  assert.deepEqual(planProjects('%project=x\na [x:b y:c @v1] 2020-01-01T00:00:00Z K <k@e> # n\n'), { project: 'x', requires: ['y'] });
+});
+
+test('ok: several sqitch projects deploy one after another, each in its plan order (not interleaved), a project after those whose changes it requires; PGlite: that order runs, the interleaved one fails with 42704', async () => {
+  const files = Object.keys(AUTH_SQL).sort().map((file) => ({ file }));
+  const auth = { folder: 'db/auth/', changes: planChanges(AUTH_PLAN), ...planProjects(AUTH_PLAN) };
+  const authFn = { folder: 'db/auth_fn/', changes: planChanges(AUTH_FN_PLAN), ...planProjects(AUTH_FN_PLAN) };
+  const expected = ['db/auth/deploy/structure/schema.sql', 'db/auth/deploy/structure/app_user.sql', 'db/auth/deploy/custom-type/jwt_token.sql', 'db/auth_fn/deploy/structure/schema.sql', 'db/auth_fn/deploy/function/current_app_user.sql'];
+  assert.deepEqual(migrationOrder(files, [auth, authFn]).map((f) => f.file), expected);
+  // (the requiring project's folder first in path order: its requirement still deploys first)
+  const moved = Object.keys(AUTH_SQL).map((f) => ({ file: f.replace('db/auth_fn/', 'db/a_fn/') })).sort((a, b) => (a.file < b.file ? -1 : 1));
+  assert.deepEqual(migrationOrder(moved, [auth, { ...authFn, folder: 'db/a_fn/' }]).map((f) => f.file), expected.map((f) => f.replace('db/auth_fn/', 'db/a_fn/')));
+  await inRollback(await getDb(), async (q) => {
+    for (const f of expected) await q(AUTH_SQL[f]!);
+    assert.equal((await q('SELECT auth_fn.current_app_user() IS NULL AS unset'))[0]!.unset, true);
+  });
+  const interleaved = ['db/auth/deploy/structure/schema.sql', 'db/auth_fn/deploy/structure/schema.sql', 'db/auth_fn/deploy/function/current_app_user.sql'];
+  await inRollback(await getDb(), async (q) => {
+    for (const f of interleaved.slice(0, 2)) await q(AUTH_SQL[f]!);
+    await expectPgError(q(AUTH_SQL[interleaved[2]!]!), '42704', 'type "auth.app_user" does not exist');
+  });
+});

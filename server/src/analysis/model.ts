@@ -520,7 +520,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
   const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) && !planned(f) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
-  if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.reworkedDeploy ?? ''}\u0001${p.changes.join(' ')}`).join('\0')}`;
+  if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.reworkedDeploy ?? ''}\u0001${p.project ?? ''}\u0001${p.requires?.join(' ') ?? ''}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
   if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (seeds?.size) paths += `\0seeds\u0001${files.map((f) => seeds.get(f.file) ?? '').join('\0')}`;
@@ -850,13 +850,53 @@ function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plan
   // change's next place: sqitch runs the first that exists — planChanges)
   let present: Set<string> | undefined;
   const exists = (path: string) => (present ??= new Set(order.map(pathOf))).has(path);
-  for (const p of plans)
+  // (several projects: each deploys whole, one after another — sqitch deploys one project at a time —
+  // in the order of their first files, a project requiring another's change after that project;
+  // ranked by their change's place alone, the projects' changes were interleaved: sqitch-phile's
+  // auth_fn functions came before auth's app_user and jwt_token types, which they return)
+  const plansInOrder = projectOrder(order, pathOf, plans);
+  let base = 0;
+  for (const p of plansInOrder) {
     p.changes.forEach((c, i) => {
       // (a reworked change's earlier places: in reworked_deploy_dir, where sqitch.conf names one)
       const candidates = c.split(' ').map((x) => (x.includes('@') && p.reworkedDeploy !== undefined ? `${p.reworkedDeploy}${x}.sql` : `${p.folder}deploy/${x}.sql`));
-      rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), i);
+      rank.set(candidates.length === 1 ? candidates[0]! : (candidates.find(exists) ?? candidates[0]!), base + i);
     });
+    base += p.changes.length;
+  }
   return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
+}
+
+/**
+ * The plans in the order their projects deploy: by the place of each one's first deploy script in
+ * `order`, then a project after the projects whose changes it requires (`[auth:structure/schema]`:
+ * a stable topological sort; a cycle, or a project no plan here is, leaves the order as it was).
+ */
+function projectOrder(order: number[], pathOf: (i: number) => string, plans: readonly SqitchPlan[]): SqitchPlan[] {
+  if (plans.length < 2) return [...plans];
+  const first = new Map<SqitchPlan, number>();
+  order.forEach((i, at) => {
+    const path = pathOf(i);
+    for (const p of plans) if (!first.has(p) && (path.startsWith(`${p.folder}deploy/`) || (p.reworkedDeploy !== undefined && path.startsWith(p.reworkedDeploy)))) first.set(p, at);
+  });
+  const sorted = [...plans].sort((a, b) => (first.get(a) ?? Infinity) - (first.get(b) ?? Infinity));
+  const byProject = new Map(sorted.filter((p) => p.project !== undefined).map((p) => [p.project!, p]));
+  const out: SqitchPlan[] = [];
+  const placed = new Set<SqitchPlan>();
+  const visiting = new Set<SqitchPlan>();
+  const place = (p: SqitchPlan) => {
+    if (placed.has(p) || visiting.has(p)) return;
+    visiting.add(p);
+    for (const r of p.requires ?? []) {
+      const q = byProject.get(r);
+      if (q && q !== p) place(q);
+    }
+    visiting.delete(p);
+    placed.add(p);
+    out.push(p);
+  };
+  for (const p of sorted) place(p);
+  return out;
 }
 
 /** A file named for a pg_dump section (`--section=pre-data` / `post-data`): `predata.sql`, `schema_post-data.sql` (its folder and name without the section, and the section). */

@@ -12,6 +12,35 @@ export interface SqitchPlan {
   /** where the scripts of a reworked change's earlier places are (`/`-terminated, as `folder`), when sqitch.conf's
    * reworked_dir or reworked_deploy_dir moves them out of `folder`'s deploy/ (sqitch's reworked_deploy_dir) */
   reworkedDeploy?: string;
+  /** its project's name (`%project=auth`), when the plan gives one */
+  project?: string;
+  /** the other projects whose changes its changes require (`[auth:structure/schema]`): deployed before it (planProjects) */
+  requires?: string[];
+}
+
+/**
+ * A plan's project (`%project=…`) and the other projects its changes require
+ * (`change [auth:structure/schema other_change] …`: `project:change`, a conflict `!x` aside).
+ * sqitch deploys one project at a time and refuses a change whose requirement another project has
+ * not deployed yet, so a project requiring another's change deploys after that project
+ * (stlbucket/sqitch-phile: auth_fn's `[auth:structure/app_user]`).
+ */
+export function planProjects(text: string): { project?: string; requires: string[] } {
+  let project: string | undefined;
+  const requires = new Set<string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const pragma = /^%\s*project\s*=\s*(\S+)/.exec(line);
+    if (pragma) project = pragma[1]!;
+    if (!line || line.startsWith('%') || line.startsWith('#') || line.startsWith('@')) continue;
+    const deps = /^[+-]?\S+\s+\[([^\]]*)\]/.exec(line);
+    for (const d of deps?.[1]!.split(/\s+/) ?? []) {
+      const m = /^([^!:\s][^:\s]*):\S/.exec(d);
+      if (m) requires.add(m[1]!);
+    }
+  }
+  if (project !== undefined) requires.delete(project);
+  return { ...(project !== undefined ? { project } : {}), requires: [...requires] };
 }
 
 /**

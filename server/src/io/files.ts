@@ -8,7 +8,7 @@ import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
 import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
 import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
-import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
+import { planChanges, planProjects, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { changelogFormat, followChangelog, mayBeChangelog, type ChangelogDisk, type ChangelogRun, type LiquibaseChangelog, type SqlFileSplit } from '../analysis/liquibase-changelog.js';
@@ -210,7 +210,9 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
   const DEPLOY = /^(.*)[\\/]deploy[\\/]/;
   const plan = (text: string, prefix: string) => {
     const changes = planChanges(text);
-    return changes.length ? { folder: prefix, changes } : undefined;
+    if (!changes.length) return undefined;
+    const { project, requires } = planProjects(text);
+    return { folder: prefix, changes, ...(project !== undefined ? { project } : {}), ...(requires.length ? { requires } : {}) };
   };
   const out = await readBesideFiles(list, DEPLOY, 'sqitch.plan', 'its order is', (text, names) => plan(text, names.prefix), ids, log);
   const folders = new Set<string>();
