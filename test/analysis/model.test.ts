@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { mergeConfig } from '../../server/src/analysis/config.js';
-import { buildModel, migrationOrder, notReplayedReason, type Model } from '../../server/src/analysis/model.js';
+import { buildModel, extensionVersionScripts, migrationOrder, notReplayedReason, type Model } from '../../server/src/analysis/model.js';
+import { closeAll, getDb, inRollback } from '../helpers/pg.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { groupsOf } from '../../server/src/analysis/privileges.js';
@@ -10,6 +11,7 @@ import { roleMembers } from '../../server/src/rules/lib/util.js';
 before(async () => {
   await initParser();
 });
+after(closeAll);
 
 function model(files: Record<string, string>, config = {}) {
   return buildModel(Object.entries(files).map(([f, t]) => parseFile(f, t)), mergeConfig(config));
@@ -1053,5 +1055,41 @@ CREATE FUNCTION cat_qualified() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 
     assert.deepEqual([...ws.lint().model.findFunction(['cat'])!.reads], ['public.pg_class'], 'the prototype is not reused: the name resolves otherwise');
     ws.setFile('a.sql', 'CREATE TABLE public.other (secret text);');
     assert.deepEqual([...ws.lint().model.findFunction(['cat'])!.reads], ['pg_catalog.pg_class']);
+  });
+});
+
+// Calibration cal196 (usebasejump/supabase-test-helpers): an extension's folder holds a script per
+// version (supabase_test_helpers--0.0.1.sql … --0.0.6.sql) and update scripts (--0.0.4--0.0.5.sql):
+// alternatives, of which CREATE EXTENSION runs one. Replayed in path order, each version ran over
+// the last and every finding was reported once per version (16 findings on 11 files, 8 on the one run).
+describe("an extension's version scripts", () => {
+  test('ok: only the latest version is replayed (the others and the updates are not); without a script of its own, an earlier version and the fewest updates to it; one script alone stays; PGlite: CREATE EXTENSION runs just that', async () => {
+    const ws = new Workspace();
+    const script = (v: string, body: string) => ws.setFile(`ext/helpers--${v}.sql`, body);
+    script('1.0', 'CREATE SCHEMA IF NOT EXISTS tests;\nCREATE FUNCTION tests.v() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nCREATE TABLE tests.v1_only (id int);\n');
+    script('1.0--2.0', 'CREATE TABLE tests.upd (id int);\n');
+    script('2.0', 'CREATE SCHEMA IF NOT EXISTS tests;\nCREATE OR REPLACE FUNCTION tests.v() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;\n');
+    ws.setFile('ext/other--1.0.sql', 'CREATE TABLE other_t (id int);\n');
+    ws.lint();
+    const reason = (f: string) => notReplayedReason(ws.parsed(f)!);
+    assert.match(reason('ext/helpers--1.0.sql') ?? '', /of an extension's other versions .*CREATE EXTENSION runs the script of the latest version/);
+    assert.ok(reason('ext/helpers--1.0--2.0.sql'));
+    assert.equal(reason('ext/helpers--2.0.sql'), undefined);
+    assert.equal(reason('ext/other--1.0.sql'), undefined, 'an extension with one script: replayed');
+    assert.deepEqual(extensionVersionScripts(['e/x--1.0.sql', 'e/x--1.0--1.1.sql', 'e/x--1.1--1.2.sql', 'e/x--0.9.sql', 'e/x--0.9--1.2.sql']), ['e/x--1.0.sql', 'e/x--1.0--1.1.sql', 'e/x--1.1--1.2.sql'], 'no 1.2 script: 0.9 and its one update (fewer steps than 1.0, 1.1, 1.2)');
+    assert.deepEqual(extensionVersionScripts(['e/x--1.9.sql', 'e/x--1.10.sql']), ['e/x--1.9.sql'], 'versions compared as numbers');
+    // (PGlite: files in its extension folder; default_version 2.0 runs helpers--2.0.sql alone; 1.1 without a script of its own, 1.0's then the update)
+    const db = await getDb();
+    const share = (await db.query<{ setting: string }>(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`)).rows[0]!.setting;
+    const FS = (db as unknown as { mod: { FS: { writeFile(p: string, s: string): void } } }).mod.FS;
+    FS.writeFile(`${share}/extension/pgrls_cal196.control`, "default_version = '2.0'\nrelocatable = false\n");
+    for (const v of ['1.0', '1.0--2.0', '2.0']) FS.writeFile(`${share}/extension/pgrls_cal196--${v}.sql`, ws.text(`ext/helpers--${v}.sql`)!);
+    FS.writeFile(`${share}/extension/pgrls_cal196b.control`, "default_version = '1.1'\nrelocatable = false\n");
+    FS.writeFile(`${share}/extension/pgrls_cal196b--1.0.sql`, 'CREATE TABLE b_base (id int);\n');
+    FS.writeFile(`${share}/extension/pgrls_cal196b--1.0--1.1.sql`, 'CREATE TABLE b_upd (id int);\n');
+    await inRollback(db, async (q) => {
+      await q('CREATE EXTENSION pgrls_cal196; CREATE EXTENSION pgrls_cal196b');
+      assert.deepEqual(await q(`SELECT tests.v() AS v, to_regclass('tests.v1_only') AS v1, to_regclass('tests.upd') AS upd, to_regclass('b_base') IS NOT NULL AS base, to_regclass('b_upd') IS NOT NULL AS upd_b`), [{ v: 2, v1: null, upd: null, base: true, upd_b: true }]);
+    });
   });
 });

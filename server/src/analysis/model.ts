@@ -1338,6 +1338,64 @@ export function rollbackTwins(files: Iterable<string>): string[] {
   return out;
 }
 
+/** An extension's script: `<name>--<version>.sql` (the whole extension at that version) or `<name>--<from>--<to>.sql` (an update). */
+const EXTENSION_SCRIPT = /^(.*[/\\])?([^/\\]+?)--([^/\\]+?)(?:--([^/\\]+?))?\.sql$/i;
+const compareVersions = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * The scripts of an extension (`<name>--<version>.sql`, `<name>--<from>--<to>.sql`, in one folder:
+ * usebasejump/supabase-test-helpers' supabase_test_helpers--0.0.1.sql … --0.0.6.sql and its
+ * update scripts) that CREATE EXTENSION does not run when it installs the latest version: it runs
+ * the script of that version, or, where there is none, the script of an earlier one and the
+ * updates from it with the fewest steps (PostgreSQL's extension.c); every other version's script is
+ * an alternative, run instead of it, never after it. Replayed in path order they re-ran each version over the last
+ * (11 files: each finding reported once per version). The latest version is the highest a script
+ * names, numbers compared as numbers (the control file's default_version is not read). Only where
+ * an extension has two scripts or more.
+ */
+export function extensionVersionScripts(files: Iterable<string>): string[] {
+  const groups = new Map<string, Array<{ file: string; from: string; to?: string }>>();
+  for (const f of files) {
+    const m = EXTENSION_SCRIPT.exec(f);
+    if (!m) continue;
+    const key = `${m[1] ?? ''}\u0001${m[2]!}`;
+    const list = groups.get(key) ?? [];
+    list.push({ file: f, from: m[3]!, ...(m[4] !== undefined ? { to: m[4] } : {}) });
+    groups.set(key, list);
+  }
+  const out: string[] = [];
+  for (const list of groups.values()) {
+    const full = list.filter((s) => s.to === undefined);
+    if (list.length < 2 || full.length === 0) continue;
+    const target = list.map((s) => s.to ?? s.from).sort(compareVersions).pop()!;
+    let run: string[] | undefined;
+    const exact = full.find((s) => s.from === target);
+    if (exact) run = [exact.file];
+    else {
+      // (breadth first from every version with a script of its own: the fewest updates to the target)
+      const updates = list.filter((s) => s.to !== undefined);
+      let paths = full.map((s) => ({ at: s.from, files: [s.file] }));
+      const seen = new Set(paths.map((p) => p.at));
+      while (paths.length && !run) {
+        const next: typeof paths = [];
+        for (const p of paths) {
+          for (const u of updates) {
+            if (u.from !== p.at || seen.has(u.to!)) continue;
+            const files = [...p.files, u.file];
+            if (u.to === target) run ??= files;
+            seen.add(u.to!);
+            next.push({ at: u.to!, files });
+          }
+        }
+        paths = next;
+      }
+    }
+    if (!run) continue;
+    for (const s of list) if (!run.includes(s.file)) out.push(s.file);
+  }
+  return out;
+}
+
 /**
  * A pgTAP test of a Supabase project (`supabase/tests/`): `supabase test db` runs it against the
  * migrated database, never as a migration, so what it creates (test helpers, fixtures) is not
@@ -1386,6 +1444,7 @@ export const NOT_APPLIED = {
   sqitch: 'of a sqitch project\'s deploy folder that its plan (sqitch.plan) does not name: sqitch deploy never runs them',
   graphile: (gmrc: string) => `of a graphile-migrate migrations folder that are neither its committed or current migration, a fixture nor a file an afterReset action of its ${gmrc} names: graphile-migrate never runs them`,
   rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`), or revert or verify a change, `revert.sql` and `verify.sql` beside its `deploy.sql`: migrating up never runs them',
+  extension: "of an extension's other versions (`<name>--<version>.sql`) or updates (`<name>--<from>--<to>.sql`): CREATE EXTENSION runs the script of the latest version (or an earlier one's and the updates from it), never these after it",
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,
 } as const;

@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, rollbackTwins, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, extensionVersionScripts, rollbackTwins, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -341,6 +341,7 @@ export class Workspace {
       for (const f of unplannedScripts(this.texts.keys(), this.plans).keys()) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.sqitch);
       for (const [f, g] of unrunGraphileFiles(this.texts.keys(), this.graphile)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.graphile(g.source));
       for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
+      for (const f of extensionVersionScripts(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.extension);
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const [f, why] of unapplied) {
         if (!this.unapplied.has(f)) this.parsedCache.delete(f);
