@@ -741,3 +741,29 @@ test("err/fix: nullif(current_setting('x', true), '[]')::json lets '' through to
   });
   assert.equal(lintFiles([{ file: 'db/migrations/1_links.sql', text: KEPT_NULLIF(`nullif(nullif(current_setting('jwt.claims.permissions', true), ''), '[]')::json`) }], ID).mine.length, 0);
 });
+
+test("err (wording): a helper a policy calls: the statements that evaluate the policy for a row fail, and every statement only where the planner calls it while estimating (a STABLE call compared with a column). PGlite: golinks' has_permission('read:golinks') — compared with no column — lets an empty table's SELECT run; `tenant = current_tenant()`, a STABLE definer, fails on it too", async () => {
+  const text = KEPT_NULLIF(`nullif(current_setting('jwt.claims.permissions', true), '[]')::json`);
+  const { mine } = lintFiles([{ file: 'db/migrations/1_links.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /then statements that evaluate that policy for a row fail, and where the planner calls the function while estimating the filter \(a STABLE function with constant arguments compared with a column, `tenant_id = current_tenant\(\)`\), every statement it applies to, a SELECT of an empty table too/);
+  assert.doesNotMatch(mine[0]!.message, /every statement that policy applies to fails/);
+  const ended = `SAVEPOINT s; SELECT set_config('jwt.claims.permissions', '{"t":"a"}', true); ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s`;
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`CREATE FUNCTION public.current_tenant() RETURNS text AS $$ BEGIN RETURN nullif(current_setting('jwt.claims.permissions', true), '[]')::json ->> 't'; END $$ LANGUAGE plpgsql STABLE SECURITY DEFINER;
+      CREATE TABLE public.notes (id int, tenant text); ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY tenant ON public.notes FOR SELECT TO pcsu_gl USING (tenant = public.current_tenant()); GRANT SELECT ON public.notes TO pcsu_gl`);
+    await q('SET ROLE pcsu_gl');
+    await q(ended);
+    assert.equal((await q('SELECT * FROM public.links')).length, 0, 'no row, has_permission() not called: runs');
+    assert.equal((await tryQuery(q, 'SELECT * FROM public.notes')).ok, false, 'no row, but current_tenant() computed while planning: 22P02');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO public.links VALUES (1, 'https://example.com')`);
+    await q('SET ROLE pcsu_gl');
+    await q(ended);
+    await expectPgError(q('SELECT * FROM public.links'), '22P02', 'invalid input syntax for type json');
+  });
+});

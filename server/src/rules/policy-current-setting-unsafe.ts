@@ -162,6 +162,17 @@ function fixFor(calls: Located[], kind: 'safe' | 'unsafe', note: string): Fix | 
 const settingKey = (c: SettingCall) => `setting:${c.setting.toLowerCase()}`;
 
 /**
+ * What fails when a function a policy calls raises: the statements that evaluate the policy for a
+ * row; and where the planner calls it while estimating the filter — a STABLE function with
+ * constant arguments compared with a column, `tenant = current_tenant()`, SECURITY DEFINER or not —
+ * every statement, a SELECT of an empty table too. A call compared with no column
+ * (`USING (has_permission('read'))`, armand1m/golinks), with a column among its arguments, or of
+ * a VOLATILE function is not estimated: an empty table's SELECT runs (PGlite).
+ */
+const FUNCTION_FAILS =
+  'then statements that evaluate that policy for a row fail, and where the planner calls the function while estimating the filter (a STABLE function with constant arguments compared with a column, `tenant_id = current_tenant()`), every statement it applies to, a SELECT of an empty table too';
+
+/**
  * A check (WITH CHECK) is executed left to right: where a branch that is true once the setting
  * reads '' comes first (`current_setting(x, true) = '' OR tenant_id = current_setting(x,
  * true)::uuid`), the cast is never reached then and nothing fails (measured) — the clause admits
@@ -309,7 +320,7 @@ export const policyCurrentSettingUnsafe = defineRule({
         start: first.span.start,
         end: first.span.end,
         message:
-          `Function ${f.signature}, called by policy "${p.name}" on ${p.table}, reads ${first.text}: ${problems(first)}; then every statement that policy applies to fails` +
+          `Function ${f.signature}, called by policy "${p.name}" on ${p.table}, reads ${first.text}: ${problems(first)}; ${FUNCTION_FAILS}` +
           `${calls.length > 1 ? ` (${calls.length - 1} more such call${calls.length > 2 ? 's' : ''} in this function)` : ''}. ` +
           `Write ${suggestion(first)}, and check that a NULL result admits no row in the policies that call it.`,
         fixes: fix ? [fix] : [],
