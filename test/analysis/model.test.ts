@@ -1078,6 +1078,7 @@ describe("an extension's version scripts", () => {
     assert.equal(reason('ext/other--1.0.sql'), undefined, 'an extension with one script: replayed');
     assert.deepEqual(extensionVersionScripts(['e/x--1.0.sql', 'e/x--1.0--1.1.sql', 'e/x--1.1--1.2.sql', 'e/x--0.9.sql', 'e/x--0.9--1.2.sql']), ['e/x--1.0.sql', 'e/x--1.0--1.1.sql', 'e/x--1.1--1.2.sql'], 'no 1.2 script: 0.9 and its one update (fewer steps than 1.0, 1.1, 1.2)');
     assert.deepEqual(extensionVersionScripts(['e/x--1.9.sql', 'e/x--1.10.sql']), ['e/x--1.9.sql'], 'versions compared as numbers');
+    assert.deepEqual(extensionVersionScripts(['db/2024-01-01--init.sql', 'db/2024-01-01--seed.sql', 'db/app--init.sql', 'db/app--seed.sql']), [], 'no extension: a name starting with a digit, or versions not');
     // (PGlite: files in its extension folder; default_version 2.0 runs helpers--2.0.sql alone; 1.1 without a script of its own, 1.0's then the update)
     const db = await getDb();
     const share = (await db.query<{ setting: string }>(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`)).rows[0]!.setting;

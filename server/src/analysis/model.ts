@@ -1338,8 +1338,12 @@ export function rollbackTwins(files: Iterable<string>): string[] {
   return out;
 }
 
-/** An extension's script: `<name>--<version>.sql` (the whole extension at that version) or `<name>--<from>--<to>.sql` (an update). */
-const EXTENSION_SCRIPT = /^(.*[/\\])?([^/\\]+?)--([^/\\]+?)(?:--([^/\\]+?))?\.sql$/i;
+/**
+ * An extension's script: `<name>--<version>.sql` (the whole extension at that version) or
+ * `<name>--<from>--<to>.sql` (an update); a name starting with a letter, versions with a digit
+ * (`2024-01-01--init.sql` and `2024-01-01--seed.sql` are no versions of one extension).
+ */
+const EXTENSION_SCRIPT = /^(.*[/\\])?([A-Za-z_][^/\\]*?)--(\d[\w.]*)(?:--(\d[\w.]*))?\.sql$/i;
 const compareVersions = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /**
