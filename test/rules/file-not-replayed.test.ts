@@ -90,6 +90,29 @@ test('err: a copy of a migrations folder: left out, the note names the original;
   assert.equal(all.filter((f) => f.file.startsWith('docker/') && f.rule !== ID).length, 0);
 });
 
+test('err: a hand-run migrations folder converted for the Supabase CLI (new version prefixes, a header comment, the same statements): the old folder is a copy, left out; run after the converted files, it fails (42P07)', async () => {
+  const header = (from: string) => `-- Adopted from legacy hand-run migration: ${from}\n-- STATUS: part of the baseline.\n\n`;
+  const files = [
+    { file: 'platform/src/lib/migrations/004_notes.sql', text: NOTES },
+    { file: 'platform/src/lib/migrations/2026_07_05_tags.sql', text: TAGS },
+    { file: 'platform/src/lib/migrations/2026_07_06_docs.sql', text: 'CREATE TABLE docs (id bigint PRIMARY KEY);\n' },
+    { file: 'supabase/migrations/20260309195434_notes.sql', text: header('004_notes.sql') + NOTES },
+    { file: 'supabase/migrations/20260705141328_tags.sql', text: header('2026_07_05_tags.sql') + TAGS },
+    // (the same name after its version, other statements: a migration of its own)
+    { file: 'supabase/migrations/20260706000000_docs.sql', text: 'CREATE TABLE IF NOT EXISTS docs (id bigint PRIMARY KEY, body text);\n' },
+    { file: 'supabase/migrations/20260801000000_more.sql', text: 'CREATE TABLE more_notes (id bigint PRIMARY KEY);\nALTER TABLE more_notes ENABLE ROW LEVEL SECURITY;\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), ['platform/src/lib/migrations/004_notes.sql', 'platform/src/lib/migrations/2026_07_05_tags.sql']);
+  assert.match(mine[0]!.message, /^pg-rls-lint does not replay 004_notes\.sql: it is a copy of 20260309195434_notes\.sql \(the same statements under the same name after its version, in a folder holding copies/);
+  assert.match(mine[0]!.message, /Its statements are linted in 20260309195434_notes\.sql\./);
+  // (the converted files run after the hand-run ones in path order: what PostgreSQL says of the old file run after its copy)
+  assert.deepEqual(await errorsOfRunning(header('004_notes.sql') + NOTES, NOTES), ['42P07 relation "notes" already exists', '42710 policy "notes_owner" for table "notes" already exists']);
+  // (a finding of the migration is reported once, on the file the Supabase CLI applies)
+  const empty = lintFiles(files, 'rls-enabled-without-policy').mine;
+  assert.deepEqual(empty.map((f) => f.file), ['supabase/migrations/20260705141328_tags.sql', 'supabase/migrations/20260801000000_more.sql']);
+});
+
 test("err: a pg_dump of the schema written after the migrations (graphile-migrate's afterAllMigrations) that re-makes the tables of a baseline dump the migrations start from: left out, the note names the baseline; run after them, 42P07", async () => {
   const header = '--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSELECT pg_catalog.set_config(\'search_path\', \'\', false);\n\n';
   const docs = 'CREATE TABLE public.docs (id bigint NOT NULL, owner_id uuid NOT NULL);\n';

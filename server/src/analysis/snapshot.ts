@@ -578,7 +578,10 @@ const historyOf = (folder: string) => (isVersionFolder(folder) ? folderOfPath(fo
  * The files among `ordered` (in migration order) that are copies of another: the same file name
  * and the same text in another folder, where the two folders hold at least two such copies (a
  * migrations folder copied into a Docker build context, `docker/migrations/` beside
- * `packages/migrations/`; a backup of `supabase/migrations/`), not one file of a fixed name
+ * `packages/migrations/`; a backup of `supabase/migrations/`) — or the same name after its version
+ * and the same statements, comments aside (sameMigration: fullloopcrm's hand-run
+ * `platform/src/lib/migrations/004_portal_auth_codes.sql`, converted for the Supabase CLI into
+ * `supabase/migrations/20260309195434_portal_auth_codes.sql` with a header saying so) —, not one file of a fixed name
  * written again (Prisma's `migration.sql`, an `up.sql` that re-adds a column), nor the files of
  * two versions of a history whose migrations are folders (versionFolders: a Hasura version whose
  * up.sql and down.sql repeat an earlier one's is a migration of its own, run too). Replayed once
@@ -592,7 +595,7 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
   const byName = new Map<string, ParsedFile | ParsedFile[]>();
   let collide = false;
   for (const f of ordered) {
-    const name = f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1);
+    const name = migrationSlug(f.file);
     const had = byName.get(name);
     if (had === undefined) byName.set(name, f);
     else {
@@ -610,9 +613,9 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     const byText = new Map<string, ParsedFile[]>();
     for (const f of list) {
       if (!f.statements.some((s) => s.origin === 'file')) continue;
-      const g = byText.get(f.text);
+      const g = byText.get(statementsText(f));
       if (g) g.push(f);
-      else byText.set(f.text, [f]);
+      else byText.set(statementsText(f), [f]);
     }
     for (const g of byText.values()) if (g.length > 1 && new Set(g.map(folderOf)).size > 1) sets.push(g);
   }
@@ -646,6 +649,28 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     for (const f of g) if (folderOf(f) !== home && !isSupabaseArchivedMigration(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
   }
   return out;
+}
+
+/**
+ * A file's name without its folder, extension and version prefix (`20260309195434_`, `004_`,
+ * `2026_07_05_`, Flyway's `V3__`): what a tool renaming migrations keeps of it.
+ */
+export function migrationSlug(file: string): string {
+  const name = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.sql$/i, '');
+  return name.replace(/^[Vv]?\d[\d_.-]*/, '') || name;
+}
+
+/** The text of a file's own statements, without the comments and blank lines around them (what PostgreSQL runs). Kept per parse. */
+function statementsText(f: ParsedFile): string {
+  let t = stmtTexts.get(f);
+  if (t === undefined) stmtTexts.set(f, (t = f.statements.filter((s) => s.origin === 'file').map((s) => f.text.slice(s.start, s.end)).join(';\n')));
+  return t;
+}
+const stmtTexts = new WeakMap<ParsedFile, string>();
+
+/** Whether `a` and `b` are one migration under two names: the same name after the version (migrationSlug) and the same statements (statementsText). */
+export function sameMigration(a: ParsedFile, b: ParsedFile): boolean {
+  return migrationSlug(a.file) === migrationSlug(b.file) && statementsText(a) === statementsText(b);
 }
 
 /** A statement of a file left out of the replay that re-makes what a replayed file before it made, and what PostgreSQL answers. */

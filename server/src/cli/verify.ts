@@ -418,7 +418,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (${kinds.join(', or ')}: migrating up never runs ${one ? 'it' : 'them'}): ${listed(rollbacks)}`);
   }
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
-  if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
+  if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same statements under the same name, but for its version, in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
   if (dumps.length) {
     const it = dumps.length === 1 ? 'it' : 'them';

@@ -6,7 +6,7 @@
 // every finding twice or set back what later migrations changed. Without a word the file shows no
 // findings at all, which reads as "nothing wrong here" — or hides a file taken for a snapshot that
 // is in fact applied (InventoryManagment's dump-like migration, which the model now replays).
-import { CLI_APPLIED, firstCollision, graphileDumps, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
+import { CLI_APPLIED, firstCollision, graphileDumps, sameMigration, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
 import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 
@@ -58,7 +58,7 @@ export const fileNotReplayed = defineRule({
       if (top.length === 0) continue;
       const first = top[0]!;
       const collision = firstCollision(model.files, f, left);
-      const original = left.get(f) === 'copy' ? model.files.find((g) => !left.has(g) && g !== f && baseName(g.file) === baseName(f.file) && g.text === f.text) : undefined;
+      const original = left.get(f) === 'copy' ? model.files.find((g) => !left.has(g) && g !== f && sameMigration(g, f)) : undefined;
       const self = label(model, f.file);
       const other = original ? label(model, original.file) : '';
       const fails = collision ? `; run after ${original ? 'it' : 'them'}, ${rejected(model, collision)}` : '';
@@ -80,7 +80,7 @@ export const fileNotReplayed = defineRule({
         continue;
       }
       const message = original
-        ? `pg-rls-lint does not replay ${self}: it is a copy of ${other} (the same name and text, in a folder holding copies of that folder's other files too), and migrations run once${fails}. ` +
+        ? `pg-rls-lint does not replay ${self}: it is a copy of ${other} (${original.text === f.text && baseName(original.file) === baseName(f.file) ? 'the same name and text' : 'the same statements under the same name after its version'}, in a folder holding copies of that folder's other files too), and migrations run once${fails}. ` +
           `Its statements are linted in ${other}. Nothing to do if the copy is deliberate (a Docker build context, a backup); leave its folder out of the linted files (pgRlsLint.include) to drop this note.`
         : `pg-rls-lint does not replay ${self}: it re-makes what the migrations before it make, as a schema snapshot does (a pg_dump, supabase db dump or a kept schema.sql)${fails}. ` +
           `What it holds is linted where the migrations make it. Nothing to do if it is a snapshot; if it is a migration that must run, make it one PostgreSQL runs after them (no table or policy made again, or IF NOT EXISTS): pg-rls-lint then replays it, where it changes what they left.`;
