@@ -113,6 +113,23 @@ test('err: a hand-run migrations folder converted for the Supabase CLI (new vers
   assert.deepEqual(empty.map((f) => f.file), ['supabase/migrations/20260705141328_tags.sql', 'supabase/migrations/20260801000000_more.sql']);
 });
 
+test("err: hand-run scripts copied into the Supabase CLI's migrations: the copy the CLI applies is the one replayed, though the scripts' folder holds more files", () => {
+  const files = [
+    { file: 'db/migrations/001_docs.sql', text: 'CREATE TABLE docs (id bigint PRIMARY KEY);\n' },
+    { file: 'db/migrations/002_more.sql', text: 'CREATE TABLE more_docs (id bigint PRIMARY KEY);\n' },
+    { file: 'db/migrations/026_notes.sql', text: NOTES },
+    { file: 'db/migrations/038_tags.sql', text: TAGS },
+    { file: 'supabase/migrations/20260117142751_notes.sql', text: `-- copied from db/migrations/026_notes.sql\n${NOTES}` },
+    { file: 'supabase/migrations/20260117200000_tags.sql', text: `-- copied from db/migrations/038_tags.sql\n${TAGS}` },
+    // (a migration of the CLI's altering a table the scripts make: one database)
+    { file: 'supabase/migrations/20260118000000_docs_body.sql', text: 'ALTER TABLE docs ADD COLUMN body text;\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), ['db/migrations/026_notes.sql', 'db/migrations/038_tags.sql']);
+  assert.match(mine[1]!.message, /^pg-rls-lint does not replay 038_tags\.sql: it is a copy of 20260117200000_tags\.sql \(the same statements under the same name after its version/);
+  assert.deepEqual(lintFiles(files, 'rls-enabled-without-policy').mine.map((f) => f.file), ['supabase/migrations/20260117200000_tags.sql']);
+});
+
 test("err: a pg_dump of the schema written after the migrations (graphile-migrate's afterAllMigrations) that re-makes the tables of a baseline dump the migrations start from: left out, the note names the baseline; run after them, 42P07", async () => {
   const header = '--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSELECT pg_catalog.set_config(\'search_path\', \'\', false);\n\n';
   const docs = 'CREATE TABLE public.docs (id bigint NOT NULL, owner_id uuid NOT NULL);\n';

@@ -642,8 +642,12 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     // CLI does not apply when another of the set it applies: inpersonmarketplace's
     // supabase/migrations/applied/, larger than the migrations folder, is never replayed, and its
     // copies in migrations/, which the CLI runs, were left out too)
+    // (and one the Supabase CLI applies before a copy outside its folder, though that folder holds
+    // more files: 709exclusive's hand-run sql/038_presence_tracking.sql, whose copy
+    // supabase/migrations/20260117142751_presence_tracking.sql is the migration the CLI runs)
     const live = g.filter((f) => !isSupabaseArchivedMigration(f.file));
-    const keep = (live.length ? live : g).reduce((a, b) => (size(b) > size(a) ? b : a));
+    const applied = live.filter((f) => supabaseMigrationMatch(f.file)?.applied);
+    const keep = (applied.length ? applied : live.length ? live : g).reduce((a, b) => (size(b) > size(a) ? b : a));
     const home = folderOf(keep);
     // (an archived copy is left out of the replay as such, with no note: rollbackSections)
     for (const f of g) if (folderOf(f) !== home && !isSupabaseArchivedMigration(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
