@@ -1447,6 +1447,44 @@ END $$;
   });
 });
 
+test("err (wording): a pure lookup by a token that also calls a workspace helper reading no table (xcono/base's lookup_invitation: `cutoff_time := tenancy.get_cutoff_time()`, now() less a day) and names the column with its schema (`tenancy.invitations.token = lookup_invitation_token`) is still said to read only the rows the token matches; a helper that reads a table keeps the general advice; PGlite: authenticated gets the invitation's team with its token, nothing with a guess, and reads no invitation itself", async () => {
+  const helper = `CREATE FUNCTION tenancy.get_cutoff_time() RETURNS timestamptz LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT pg_catalog.now() - interval '24 hours';
+$$;
+`;
+  const text = (cutoff: string) => `CREATE SCHEMA tenancy;
+CREATE TABLE tenancy.invitations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), team_name text NOT NULL, token text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE tenancy.invitations ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA tenancy TO authenticated;
+GRANT SELECT ON tenancy.invitations TO authenticated;
+${cutoff}GRANT EXECUTE ON FUNCTION tenancy.get_cutoff_time() TO authenticated;
+CREATE FUNCTION public.lookup_invitation(lookup_invitation_token text) RETURNS json LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE name text; invitation_active boolean; cutoff_time timestamptz;
+BEGIN
+  cutoff_time := tenancy.get_cutoff_time();
+  SELECT tenancy.invitations.team_name, CASE WHEN tenancy.invitations.created_at > cutoff_time THEN true ELSE false END AS active
+  INTO name, invitation_active
+  FROM tenancy.invitations
+  WHERE tenancy.invitations.token = lookup_invitation_token
+  LIMIT 1;
+  RETURN json_build_object('active', coalesce(invitation_active, false), 'account_name', name);
+END $$;
+`;
+  const lookup = (t: string) => lintFiles([{ file: 'supabase/migrations/20240101000000_invites.sql', text: t }], ID).mine.find((f) => f.message.includes('lookup_invitation'))!;
+  assert.ok(lookup(text(helper)).message.includes('It only reads rows of tenancy.invitations that lookup_invitation_token matches (its WHERE requires a column equal to it) and changes none'), lookup(text(helper)).message);
+  // (a helper reading a table: the lookup reads more than the rows the token matches)
+  const reading = helper.replace("SELECT pg_catalog.now() - interval '24 hours';", 'SELECT max(created_at) FROM tenancy.invitations;');
+  assert.match(lookup(text(reading)).message, /raises when no row matches/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text(helper));
+    await q("INSERT INTO tenancy.invitations (team_name, token) VALUES ('Team B', 'secret-b')");
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'tenancy.invitations'), 0);
+    assert.deepEqual(await q("SELECT public.lookup_invitation('secret-b')::jsonb AS j"), [{ j: { active: true, account_name: 'Team B' } }]);
+    assert.deepEqual(await q("SELECT public.lookup_invitation('guess')::jsonb AS j"), [{ j: { active: false, account_name: null } }]);
+  });
+});
+
 test("err (wording): a parameter named like a column of the table it reads is not a lookup by it: in a LANGUAGE sql function the column wins, `i.token = token` compares the column with itself, and the message must not say the function reads only the rows the argument matches; PGlite: anon gets an invitation's email with any token", async () => {
   const text = `CREATE TABLE public.invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL, token text NOT NULL);
 ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;

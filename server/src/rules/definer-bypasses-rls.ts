@@ -552,7 +552,8 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     const e = n?.A_Expr;
     if (e?.kind !== 'AEXPR_OP' || nameParts(e.name).join('.') !== '=' || !e.lexpr || !e.rexpr) return undefined;
     for (const [col, val] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as const) {
-      const c = columnRef(col);
+      // (or qualified by its schema too, xcono/base's `tenancy.invitations.token = lookup_invitation_token`)
+      const c = columnRef(col) ?? schemaQualifiedColumn(col);
       const v = bareValue(val);
       // (a parameter's bare name that is also a column of the table read is that column in a
       // LANGUAGE sql body, `i.token = token` true for every row, and ambiguous (42702) in PL/pgSQL;
@@ -572,6 +573,14 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     if (by[0] && by.every((x) => x === by[0]) && !keyed.includes(by[0])) keyed.push(by[0]);
   }
   return keyed;
+}
+
+/** A column named with its table's schema, `tenancy.invitations.token`: the table's column (`schema.table` as its qualifier). */
+function schemaQualifiedColumn(n: Node): { qual: string; name: string } | undefined {
+  const fields = bareValue(n)?.ColumnRef?.fields as Node[] | undefined;
+  if (!fields || fields.length !== 3) return undefined;
+  const parts = fields.map((f) => f?.String?.sval as string | undefined);
+  return parts.every((p) => typeof p === 'string') ? { qual: `${parts[0]}.${parts[1]}`, name: parts[2]! } : undefined;
 }
 
 /** Parameters as a sentence names them: `p_token`, `p_bolao_id and p_senha`. */
@@ -756,7 +765,12 @@ function pureLookup(model: Model, f: Func): { params: string[]; tables: string[]
   let found: { params: string[]; tables: string[] } | undefined;
   for (const s of body.statements) {
     const n = s.node;
-    const workspaceCalls = callsIn(n).some((c) => !!model.findFunction(c.name, c.args.length));
+    // (a call of a workspace function that reads and writes no table, xcono/base's
+    // `cutoff_time := tenancy.get_cutoff_time()`, `now() - interval '24 hours'`, reads no row)
+    const workspaceCalls = callsIn(n).some((c) => {
+      const g = model.findFunction(c.name, c.args.length);
+      return !!g && !touchesNoTable(model, g);
+    });
     // (a statement changing rows names its table: relationsIn has it; a SELECT's data-changing CTE: dmlTargetsIn)
     const rels = relationsIn(n);
     if (rels.length === 0 && !workspaceCalls) continue;
@@ -771,6 +785,22 @@ function pureLookup(model: Model, f: Func): { params: string[]; tables: string[]
     if (!found.tables.includes(table)) found.tables.push(table);
   }
   return found;
+}
+
+/**
+ * Whether the function reads, writes and empties no table, runs no dynamic SQL, and calls only
+ * functions that do the same (a body-less one, C or internal, is not known to).
+ */
+function touchesNoTable(model: Model, g: Func, seen = new Set<Func>()): boolean {
+  if (seen.has(g)) return true;
+  seen.add(g);
+  const body = g.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length || g.reads.size || g.writes.size || g.truncates.size) return false;
+  if (g.language !== 'sql' && g.language !== 'plpgsql') return false;
+  // (RETURN QUERY EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE: as definer-unneeded reads them)
+  if (g.language === 'plpgsql' && /\bEXECUTE\b/i.test(bodyText(model, g))) return false;
+  for (const k of g.calls) for (const h of model.functions.get(k) ?? []) if (!touchesNoTable(model, h, seen)) return false;
+  return true;
 }
 
 /** A copy of a tree in which each node `fn` gives a replacement for (keyed by its type) is replaced. */
