@@ -70,6 +70,7 @@ export { typeAlreadyExists } from './type-already-exists.js';
 export { columnAlreadyExists } from './column-already-exists.js';
 export { policySoftDeleteDenied } from './policy-soft-delete-denied.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
+export { policySecretReadable } from './policy-secret-readable.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
 export { storageBucketNamedNotId } from './storage-bucket-named-not-id.js';

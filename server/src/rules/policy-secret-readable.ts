@@ -1,0 +1,63 @@
+import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
+import { appliesToRole } from '../analysis/policies.js';
+import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
+import type { Policy } from '../analysis/model.js';
+import { listOr } from '../analysis/words.js';
+import { defineRule } from './types.js';
+import { quoteIdent } from './lib/util.js';
+
+// A table holding secrets that prove who holds them — an invitation's token, a share link's token,
+// a reset code, a password hash, an API key — read "by token" through a SELECT policy whose USING is
+// always true (Howdy-Hills/invoice-tracker's org_invites: "Allow anyone to read by token … the token
+// is a UUID so it's unguessable", `FOR SELECT USING (true)`): the policy does not filter by the
+// token, it shows every row, token included, to every role it applies to. policy-always-true leaves
+// SELECT alone (public reads are common and deliberate); this rule reports only tables with such a
+// column. Pure: reads the model.
+
+/** Column names that hold a secret: a token, a secret, an API key, a password or its hash, an invite or reset code. */
+const SECRET_COLUMN = /^(?:token|secret|api_?key|password|password_hash|passcode|(?:[a-z0-9]+_)*(?:invite|invitation|access|share|sharing|magic|reset|verification|verify|confirm|confirmation|api|refresh|auth|session|portal|join|link)_(?:token|code|secret|key)|(?:[a-z0-9]+_)?(?:token|secret|password)_hash|(?:[a-z0-9]+_)?(?:client|api|webhook|signing)_secret)$/;
+
+export const policySecretReadable = defineRule({
+  meta: {
+    id: 'policy-secret-readable',
+    description: 'A SELECT policy whose USING is always true shows anon or every signed-in user every row of a table holding a secret column (a token, a password hash, an API key), the secret included.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      'A permissive SELECT policy with USING (true) admits every row to its roles: a lookup "by token" through it does not filter by the token, and every caller reads every row\'s token, so a token no longer proves who holds it.',
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (!t.rlsEnabled) continue;
+      const secrets = t.columns.filter((c) => SECRET_COLUMN.test(c.toLowerCase()));
+      if (secrets.length === 0) continue;
+      const policies = activePoliciesWithKey(model, t.key);
+      const reading = (p: Policy) => p.command === 'select' || p.command === 'all';
+      // (a RESTRICTIVE SELECT policy for the role may tie the rows to the caller: left alone)
+      const restricted = (role: string) => policies.some((q) => !q.permissive && reading(q) && appliesToRole(model, q, role) && (q.using === undefined || constBool(q.using) !== true));
+      for (const p of policies) {
+        if (!p.permissive || !reading(p) || !p.using || constBool(p.using) !== true) continue;
+        // anon first (every request with the anon key alone), else every signed-in user
+        // (the role may read the table: granted, or by Supabase's default privileges where the
+        // migrations may run there, calling its auth functions: then the message says so)
+        const granted = (r: string) => privilegesOf(model, t, r).has('select');
+        const maybe = (r: string) => platformPrivileges(model, t, r, true).includes('select');
+        const role = (['anon', 'authenticated'] as const).find((r) => appliesToRole(model, p, r) && !restricted(r) && (granted(r) || maybe(r)));
+        if (!role) continue;
+        const hedge = granted(role) ? '' : ` (if the migrations run on Supabase as postgres — they call Supabase's auth functions — whose default privileges grant ${role} SELECT on the table)`;
+        const who = role === 'anon' ? "anon (any request with the project's public anon key, without signing in)" : 'authenticated (every signed-in user: anyone who signs up, where sign-ups are open)';
+        const anyone = role === 'anon' ? 'anyone' : 'every signed-in user';
+        const col = secrets[0]!;
+        const others = t.columns.filter((c) => !secrets.includes(c));
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key}), not only the row whose ${col} they already hold. ` +
+            `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
+            `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or keep ${col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${col} then fails with 42501).`,
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,88 @@
+// policy-secret-readable on PostgreSQL (PGlite, Supabase's API roles and default privileges): a
+// SELECT policy with USING (true) on a table holding a token lets anon read every row's token, not
+// only the one it was given; a column grant leaving the token out makes a query naming it fail
+// (42501), and a SECURITY DEFINER lookup by the token returns only the matching row. Calibration:
+// Howdy-Hills/invoice-tracker's org_invites ("Allow anyone to read by token … unguessable",
+// prisma/rls_org_invites.sql), SixtySecondsApp/use60's organization_invitations, dental-clinic-manager's
+// shared_links.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, textAt } from '../helpers/rule-proof.js';
+import { onSupabase } from '../helpers/supabase.js';
+
+const ID = 'policy-secret-readable';
+before(initParser);
+after(closeAll);
+
+const FILE = 'supabase/migrations/20260218000001_org_invites.sql';
+const TABLE = `CREATE TABLE public.org_invites (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  org_id uuid NOT NULL,
+  email text NOT NULL,
+  token uuid NOT NULL DEFAULT gen_random_uuid()
+);
+ALTER TABLE public.org_invites ENABLE ROW LEVEL SECURITY;
+`;
+const mine = (text: string, file = FILE) => lintFiles([{ file, text }], ID).mine;
+
+test('err: a read-by-token policy USING (true) shows anon every invitation, token included (PGlite: anon lists both tokens); with the token left out of its column grant, a query naming it fails with 42501, and a SECURITY DEFINER lookup by the token returns the one row', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'org_invites_token_read');
+  assert.match(
+    finding.message,
+    /^Policy "org_invites_token_read" on public\.org_invites shows every row to anon \(any request with the project's public anon key, without signing in\): its USING is always true, so it filters nothing, and the column token of public\.org_invites holds a secret: anyone reads every row's token \(SELECT token FROM public\.org_invites\), not only the row whose token they already hold\./,
+  );
+  assert.match(finding.message, /REVOKE SELECT ON public\.org_invites FROM anon; GRANT SELECT \(id, org_id, email\) ON public\.org_invites TO anon: a query naming token then fails with 42501\)\.$/);
+  const text = lintDocExample(ID, 'invalid').ex.sql;
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.org_invites (org_id, email) VALUES (gen_random_uuid(), 'a@example.com'), (gen_random_uuid(), 'b@example.com')");
+    await q(`CREATE FUNCTION public.invite_by_token(p_token uuid) RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT i.email FROM public.org_invites i WHERE i.token = p_token $$`);
+    const [{ t }] = (await q("SELECT token::text AS t FROM public.org_invites WHERE email = 'b@example.com'")) as Array<{ t: string }>;
+    await q('SET ROLE anon');
+    assert.equal(((await q('SELECT token FROM public.org_invites')) as unknown[]).length, 2, 'anon reads every token');
+    await q('RESET ROLE');
+    // (the fix the message names: the column grant without the token)
+    await q('REVOKE SELECT ON public.org_invites FROM anon');
+    await q('GRANT SELECT (id, org_id, email) ON public.org_invites TO anon');
+    await q('SET ROLE anon');
+    const named = await tryQuery(q, 'SELECT token FROM public.org_invites');
+    assert.equal(named.ok ? 'ok' : named.error.code, '42501');
+    const star = await tryQuery(q, 'SELECT * FROM public.org_invites');
+    assert.equal(star.ok ? 'ok' : star.error.code, '42501');
+    assert.equal(((await q('SELECT email FROM public.org_invites')) as unknown[]).length, 2);
+    // (the other fix: a lookup by the token returns the row it matches, and nothing for a guess)
+    assert.deepEqual(await q(`SELECT public.invite_by_token('${t}') AS e`), [{ e: 'b@example.com' }]);
+    assert.deepEqual(await q(`SELECT public.invite_by_token(gen_random_uuid()) AS e`), []);
+  });
+});
+
+test('err: a policy for authenticated only names every signed-in user; a column named invite_code, share_token or password_hash counts', () => {
+  for (const col of ['invite_code', 'share_token', 'password_hash']) {
+    const text = TABLE.replace('token uuid', `${col} text`) + `CREATE POLICY invites_read ON public.org_invites FOR SELECT TO authenticated USING (true);\n`;
+    const found = mine(text);
+    assert.equal(found.length, 1, col);
+    assert.match(found[0]!.message, new RegExp(`shows every row to authenticated \\(every signed-in user: anyone who signs up, where sign-ups are open\\): its USING is always true, so it filters nothing, and the column ${col} of public\\.org_invites holds a secret: every signed-in user reads every row's ${col}`));
+  }
+});
+
+test('ok: a policy that filters (the invitee), a RESTRICTIVE policy asking for the invitee, a table without a secret column, a device push_token, a role without SELECT, and RLS off (rls-disabled territory) are not reported', () => {
+  assert.deepEqual(mine(TABLE + `CREATE POLICY invitee ON public.org_invites FOR SELECT TO authenticated USING (email = (select auth.jwt() ->> 'email'));\n`), []);
+  assert.deepEqual(
+    mine(
+      TABLE +
+        `CREATE POLICY all_read ON public.org_invites FOR SELECT TO authenticated USING (true);\n` +
+        `CREATE POLICY only_invitee ON public.org_invites AS RESTRICTIVE FOR SELECT TO authenticated USING (email = (select auth.jwt() ->> 'email'));\n`,
+    ),
+    [],
+  );
+  assert.deepEqual(mine(TABLE.replace('token uuid', 'slug text') + `CREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`), []);
+  assert.deepEqual(mine(TABLE.replace('token uuid', 'push_token text') + `CREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`), []);
+  assert.deepEqual(mine(TABLE + `REVOKE ALL ON public.org_invites FROM anon, authenticated;\nCREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`), []);
+  assert.deepEqual(mine(TABLE.replace('ALTER TABLE public.org_invites ENABLE ROW LEVEL SECURITY;\n', '') + `CREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`), []);
+});
+
+test('ok: the Valid examples run and give no finding', () => {
+  for (let i = 0; i < 2; i++) assert.deepEqual(lintDocExample(ID, 'valid', i).mine, []);
+});
