@@ -345,6 +345,43 @@ CREATE POLICY sessions_update_own ON public.user_sessions FOR UPDATE TO authenti
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql.replace('USING ((select public.is_superadmin((select auth.uid()))))', "USING (auth.role() = 'authenticated')") }], ID).mine, []);
 });
 
+// Calibration (leamonline/Smarter-dog-bookings' salon_config): staff read it through is_staff(),
+// customers through NOT is_staff(), an EXISTS that is never NULL: between them every signed-in user
+// reads every row, so the owner's UPDATE … WHERE reaches it.
+test('ok: SELECT policies gating on a condition and on its negation (is_staff() and NOT is_staff(), a never-NULL EXISTS) admit every caller: the owners\' UPDATE policy is not reported; PGlite: an owner\'s and a customer\'s UPDATE … WHERE id = 1 each see the row (the customer\'s changes nothing: the UPDATE policy refuses it). A helper that may return NULL (a role column compared) is still reported: a caller without a row sees nothing', async () => {
+  const sql = `CREATE TABLE public.staff_profiles (user_id uuid PRIMARY KEY, role text NOT NULL);
+CREATE FUNCTION public.is_staff() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+  $$ SELECT EXISTS (SELECT 1 FROM staff_profiles WHERE user_id = (select auth.uid())) $$;
+CREATE TABLE public.salon_config (id int PRIMARY KEY, name text);
+ALTER TABLE public.salon_config ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON public.salon_config TO authenticated;
+GRANT SELECT ON public.staff_profiles TO authenticated;
+CREATE POLICY staff_select_salon_config ON public.salon_config FOR SELECT TO authenticated USING ((select public.is_staff()));
+CREATE POLICY customer_select_salon_config ON public.salon_config FOR SELECT TO authenticated USING (not public.is_staff());
+CREATE POLICY owner_update_salon_config ON public.salon_config FOR UPDATE TO authenticated
+  USING (id > 0 AND EXISTS (SELECT 1 FROM public.staff_profiles WHERE user_id = (select auth.uid()) AND role = 'owner'));
+`;
+  const file = 'supabase/migrations/011_indexes_and_functions.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  const run = async (who: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.salon_config VALUES (1, 'Salon')`);
+      await q(`INSERT INTO public.staff_profiles VALUES ('${TENANT_A}', 'owner')`);
+      await q(actAs(who));
+      await q('SET ROLE authenticated');
+      const seen = await count(q, 'public.salon_config');
+      return { seen, updated: await affected(q, "UPDATE public.salon_config SET name = 'Salon 2' WHERE id = 1") };
+    });
+  assert.deepEqual(await run(TENANT_A), { seen: 1, updated: 1 }, 'the owner (staff) sees and updates the row');
+  assert.deepEqual(await run(TENANT_B), { seen: 1, updated: 0 }, 'a customer sees it through NOT is_staff(); the UPDATE policy refuses them');
+  // (a helper that may return NULL: a caller without a profile has neither condition true)
+  const nullable = sql
+    .replace('SELECT EXISTS (SELECT 1 FROM staff_profiles WHERE user_id = (select auth.uid()))', "SELECT (SELECT role FROM staff_profiles WHERE user_id = (select auth.uid())) IS DISTINCT FROM NULL AND (SELECT role FROM staff_profiles WHERE user_id = (select auth.uid())) <> 'x'");
+  assert.equal(lintFiles([{ file, text: nullable }], ID).mine.length, 1);
+});
+
 // Calibration (collaborative-editor, PostGraphile): the mutation invite_user_to_document runs
 // `INSERT INTO user_document … RETURNING *` as its caller, postgraphile_user, which an INSERT
 // policy admits but no SELECT policy applies to: RETURNING needs the new row to pass a SELECT

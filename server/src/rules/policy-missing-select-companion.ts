@@ -1,6 +1,6 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node, Statement } from '../analysis/types.js';
-import { callsIn, census, hasSubLink, returningOf, roleText } from '../analysis/ast.js';
+import { callsIn, census, hasSubLink, returningOf, roleText, shapeOf } from '../analysis/ast.js';
 import { doBlockAround, sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { constBool, exprSql, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
@@ -8,9 +8,9 @@ import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { membersOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
-import { trueForRole } from './policy-always-true.js';
+import { calledHelper, trueForRole } from './policy-always-true.js';
 import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
-import { fileOf, functionLists, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
+import { bareValue, fileOf, functionLists, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -144,11 +144,46 @@ function gatedReaders(model: Model, p: Policy, t: Table | undefined, policies: r
     called ??= new Set(deciding(p.using));
     const select = policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, r));
     if (select.some((q) => deciding(q.using!).some((x) => called!.has(x)))) continue;
+    if (complementary(model, select)) continue;
     out ??= { roles: [], gates: [] };
     out.roles.push(r);
     for (const q of select) if (!out.gates.includes(q)) out.gates.push(q);
   }
   return out;
+}
+
+/**
+ * Whether the gates' conditions together admit every caller: one is the negation of another
+ * (`(select is_staff())` and `NOT is_staff()`, sub-selects of their own aside) of a condition that
+ * is never NULL, so that it is true or false for each caller. leamonline/Smarter-dog-bookings'
+ * salon_config: staff read it through is_staff(), customers through NOT is_staff(), an EXISTS.
+ */
+function complementary(model: Model, gates: readonly Policy[]): boolean {
+  if (gates.length < 2) return false;
+  const shapes = new Set(gates.map((q) => shapeOf(bareValue(q.using!))));
+  for (const q of gates) {
+    const n = bareValue(q.using!);
+    const negated = n?.BoolExpr?.boolop === 'NOT_EXPR' && n.BoolExpr.args?.length === 1 ? bareValue(n.BoolExpr.args[0]) : undefined;
+    if (negated && shapes.has(shapeOf(negated)) && neverNull(model, negated, new Set())) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a condition is true or false, never NULL: an EXISTS, IS [NOT] NULL, IS [NOT] TRUE, an
+ * AND, OR or NOT of such conditions, or a call of a LANGUAGE sql helper without arguments whose
+ * body only selects such a condition (`SELECT EXISTS (SELECT 1 FROM staff_profiles WHERE …)`).
+ */
+function neverNull(model: Model, n: Node, seen: Set<Func>): boolean {
+  const e = bareValue(n);
+  if (e?.SubLink?.subLinkType === 'EXISTS_SUBLINK' || e?.NullTest || e?.BooleanTest) return true;
+  if (e?.BoolExpr) return (e.BoolExpr.args ?? []).every((a: Node) => neverNull(model, a, seen));
+  const f = calledHelper(model, e, 0);
+  if (!f || f.language !== 'sql' || seen.has(f) || !f.body || f.body.statements.length !== 1) return false;
+  seen.add(f);
+  const sel = f.body.statements[0]!.node;
+  const target: Node | undefined = sel && !sel.fromClause && !sel.whereClause && sel.targetList?.length === 1 ? sel.targetList[0]?.ResTarget?.val : undefined;
+  return !!target && neverNull(model, target, seen);
 }
 
 /**
