@@ -313,28 +313,26 @@ function permissiveSelectFor(model: Model, t: Table, owner: string | undefined):
  * The policies of other tables calling a definer `f` that reads a FORCE'd `t` as an owner no
  * permissive SELECT policy of t applies to (its read sees no rows, T06b), or with SET row_security
  * = off (42501, T08): one finding per such pair — one cause, the function's owner — at the first
- * calling policy in replay order, naming how many other tables' policies call it too. (A policy of
+ * calling policy of the first table calling it (in the policy index's order), naming how many other
+ * tables' policies call it too. (A policy of
  * t itself calling it is the same-table case above.)
  */
 function reportCrossTable(model: Model, cross: ReadonlyArray<{ f: Func; t: Table }>, report: (r: Report) => void): void {
   const runs = activeRuns(model);
   for (const { f, t } of cross) {
-    // (the first in replay order; no object per calling table: the bench's 2,234 are asked at every lint)
+    // (the first in the policy index's order of tables; no object per calling table, and no
+    // replay position asked of each: the bench's 2,234 are asked at every lint)
     let first: DefinerCall | undefined;
     let firstCaller: Table | undefined;
-    let firstAt = 0;
     const others: Table[] = [];
     for (let i = 0; i < runs.length; i++) {
       const caller = runs[i]!.table;
       if (!caller || caller === t) continue;
       const hit = callOf(model, runs[i]!, caller, f);
       if (!hit) continue;
-      const at = orderOf(model, hit.loc);
-      if (first === undefined || at < firstAt) {
-        if (firstCaller) others.push(firstCaller);
+      if (first === undefined) {
         first = hit;
         firstCaller = caller;
-        firstAt = at;
       } else others.push(caller);
     }
     if (!first || !firstCaller) continue;
