@@ -34,21 +34,35 @@ function mentions(model: Model, loc: Loc, names: string[]): boolean {
 }
 
 /** The first call in a policy of `t` that reaches definer `f` (directly or through invoker functions). */
-function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Policy; loc: Loc; called: Func; clause: 'using' | 'check' } | undefined {
+function firstCall(model: Model, t: Table, f: Func, names: string[]): DefinerCall | undefined {
+  // (the text first: a policy naming none of the functions on the way to a reached definer calls none of them)
+  const named = (p: Policy) => mentions(model, p.loc, names) || (p.created !== p.loc && mentions(model, p.created, names));
+  for (const call of callsToDefiners(model, t, named)) if (call.reached.includes(f)) return call;
+  return undefined;
+}
+
+/**
+ * The calls of the policies of t (those `keep` keeps) that reach definer functions, in order: each
+ * with its policy, the call's place, the function called and the definers it reaches. A USING
+ * PostgreSQL folds away is left out (never evaluated: the helper is not called from it).
+ */
+function callsToDefiners(model: Model, t: Table, keep?: (p: Policy) => boolean): DefinerCall[] {
+  const out: DefinerCall[] = [];
   for (const p of t.policies) {
-    if (!mentions(model, p.loc, names) && (p.created === p.loc || !mentions(model, p.created, names))) continue;
-    const folded = usingFoldedAway(model, p); // (its USING is never evaluated: the helper is not called from it)
+    if (keep && !keep(p)) continue;
+    const folded = usingFoldedAway(model, p);
     for (const e of policyExprs(p)) {
       if (folded && e.clause === 'using') continue;
       for (const c of callsIn(e.node)) {
-        const called = model.findFunction(c.name, c.args.length);
-        if (!called || c.location < 0 || !definersReached(model, called).includes(f)) continue;
+        const called = c.location < 0 ? undefined : model.findFunction(c.name, c.args.length);
+        const reached = called ? definersReached(model, called) : [];
+        if (!called || reached.length === 0) continue;
         const open = textOfFile(model, e.file).indexOf('(', c.location);
-        return { p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called, clause: e.clause === 'using' ? 'using' : 'check' };
+        out.push({ p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called, clause: e.clause === 'using' ? 'using' : 'check', reached });
       }
     }
   }
-  return undefined;
+  return out;
 }
 
 /** Tables a definer function reads as its owner: its own reads and those of the invoker functions it calls. */
@@ -371,20 +385,7 @@ function definerCalls(model: Model, run: ActiveRun, t: Table): readonly DefinerC
   const token = functionsToken(model);
   const kept = callsByRun.get(run);
   if (kept !== undefined && kept.token === token && kept.table === t) return kept.list;
-  const out: DefinerCall[] = [];
-  for (const p of t.policies) {
-    const folded = usingFoldedAway(model, p);
-    for (const e of policyExprs(p)) {
-      if (folded && e.clause === 'using') continue;
-      for (const c of callsIn(e.node)) {
-        const called = c.location < 0 ? undefined : model.findFunction(c.name, c.args.length);
-        const reached = called ? definersReached(model, called) : [];
-        if (!called || reached.length === 0) continue;
-        const open = textOfFile(model, e.file).indexOf('(', c.location);
-        out.push({ p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called, clause: e.clause === 'using' ? 'using' : 'check', reached });
-      }
-    }
-  }
+  const out = callsToDefiners(model, t);
   const list = out.length ? out : NO_CALLS;
   if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) callsByRun.set(run, { token, table: t, list });
   return list;
