@@ -90,3 +90,21 @@ test('ok: not reported: a role that may not update, a BEFORE UPDATE trigger, RLS
   // (a restrictive SELECT policy requiring it is enough, beside a permissive one that does not)
   assert.equal(mine(base.replace('AND deleted_at IS NULL);', ');\nCREATE POLICY live_only ON notes AS RESTRICTIVE FOR SELECT TO authenticated USING (deleted_at IS NULL);')), 1);
 });
+
+test('err: a restrictive SELECT policy requiring deleted_at IS NULL, beside a permissive one that does not, refuses the soft delete too, and PostgreSQL names it (PGlite)', async () => {
+  const base = lintDocExample(ID, 'invalid', 0).ex.sql;
+  const restrictive = base.replace('AND deleted_at IS NULL);', ');\nCREATE POLICY live_only ON notes AS RESTRICTIVE FOR SELECT TO authenticated USING (deleted_at IS NULL);');
+  const [f] = lintFiles([{ file: 'm.sql', text: restrictive }], ID).mine;
+  assert.match(f!.message, /every SELECT policy for authenticated — "live_only" \(restrictive\) — admits only rows whose deleted_at is NULL/);
+  // (PostgreSQL names a restrictive policy that refuses the row, and so does the message)
+  const named = '42501 new row violates row-level security policy "live_only" for table "notes"';
+  assert.ok(f!.message.includes(`fails with ${named}.`));
+  await inRollback(await getDb(), async (q) => assert.equal(await asA(q, restrictive, 'UPDATE notes SET deleted_at = now() WHERE id = 1'), named));
+  // (the same for a restrictive UPDATE policy whose USING stands for its WITH CHECK: every soft delete, no WHERE needed)
+  const update = base.replace('AND deleted_at IS NULL);', ');\nCREATE POLICY live_writes ON notes AS RESTRICTIVE FOR UPDATE TO authenticated USING (deleted_at IS NULL);');
+  const [u] = lintFiles([{ file: 'm.sql', text: update }], ID).mine;
+  const namedU = '42501 new row violates row-level security policy "live_writes" for table "notes"';
+  assert.ok(u!.message.includes(`the USING of "live_writes", which stands for the WITH CHECK it lacks (restrictive) — requires deleted_at to be NULL`));
+  assert.ok(u!.message.includes(`fails with ${namedU}.`));
+  await inRollback(await getDb(), async (q) => assert.equal(await asA(q, update, 'UPDATE notes SET deleted_at = now()'), namedU));
+});

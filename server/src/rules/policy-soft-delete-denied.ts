@@ -1,7 +1,8 @@
 import { columnDataType, TRIGGER_UPDATE, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { conjuncts, roleText } from '../analysis/ast.js';
-import { activeRuns, type ActiveRun } from '../analysis/policy-exprs.js';
+import { conjuncts, memoised, roleText } from '../analysis/ast.js';
+import { activeRuns, constBool, type ActiveRun } from '../analysis/policy-exprs.js';
+import { keeper, NO_FACTS } from './lib/kept.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { columnRef, functionLists, mayHoldPrivilege } from './lib/util.js';
@@ -21,9 +22,8 @@ function unsetRef(n: Node): { name: string; qual?: string } | undefined {
   if (n?.BoolExpr?.boolop === 'NOT_EXPR' && n.BoolExpr.args?.length === 1) return columnRef(n.BoolExpr.args[0]);
   const e = n?.A_Expr;
   if (e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=') {
-    const isFalse = (x: Node) => x?.A_Const?.boolval !== undefined && !x.A_Const.boolval.boolval;
-    if (isFalse(e.rexpr)) return columnRef(e.lexpr);
-    if (isFalse(e.lexpr)) return columnRef(e.rexpr);
+    if (constBool(e.rexpr) === false) return columnRef(e.lexpr);
+    if (constBool(e.lexpr) === false) return columnRef(e.rexpr);
   }
   return undefined;
 }
@@ -38,20 +38,15 @@ const MARK = /^(?:is_)?(?:soft_)?(?:deleted|archived|removed|trashed|discarded)(
 /** Whether a column written so is t's (unqualified, or qualified by its name) and a soft-delete mark. */
 const ofTable = (r: { name: string; qual?: string }, t: Table): boolean => MARK.test(r.name) && (!r.qual || r.qual === t.name.toLowerCase()) && t.columns.includes(r.name);
 
-/** The columns (as written: name and qualifier) a condition tests unset at its top, kept per node (parsed once, asked at every lint). */
-function unsetTests(n: Node): ReadonlyArray<{ name: string; qual?: string; node: Node }> {
-  let v = testsKept.get(n);
-  if (v !== undefined) return v;
+/** The columns (as written: name and qualifier) a condition tests unset at its top, kept on the node (parsed once, asked at every lint). */
+const unsetTests = memoised((n: Node): ReadonlyArray<{ name: string; qual?: string; node: Node }> => {
   const out: Array<{ name: string; qual?: string; node: Node }> = [];
   for (const c of conjuncts(n)) {
     const ref = unsetRef(c);
     if (ref) out.push({ ...ref, node: c });
   }
-  testsKept.set(n, (v = out.length ? out : NO_TESTS));
-  return v;
-}
-const testsKept = new WeakMap<object, ReadonlyArray<{ name: string; qual?: string; node: Node }>>();
-const NO_TESTS: ReadonlyArray<{ name: string; qual?: string; node: Node }> = [];
+  return out;
+});
 
 /** Whether the expression, ANDed at its top, requires `column` unset. */
 function requiresUnset(n: Node | undefined, t: Table, column: string): boolean {
@@ -98,6 +93,8 @@ function tableReports(model: Model, t: Table, active: readonly Policy[], definer
       const key = `${at.name}\u0000${column}`;
       if (said.has(key)) continue;
       said.add(key);
+      // (a restrictive policy that refuses the row is named in PostgreSQL's error; PGlite)
+      const restrictive = always ? restrictiveUpdate : restrictiveSelect;
       const who = roles.length === 1 && role === 'public' ? 'every role' : roleText(role);
       const name = t.name;
       const names = (ps: readonly Policy[]) => ps.map((p) => `"${p.name}"`).join(', ');
@@ -107,7 +104,7 @@ function tableReports(model: Model, t: Table, active: readonly Policy[], definer
       out.push({
         ...at.nameLoc,
         message:
-          `Policy "${at.name}" lets ${who} update rows of ${t.key}, but ${why}: a soft delete by ${who}, \`UPDATE ${name} SET ${column} = ${setValue(t, column)} WHERE id = …\`, fails with 42501 new row violates row-level security policy for table "${name}". ` +
+          `Policy "${at.name}" lets ${who} update rows of ${t.key}, but ${why}: a soft delete by ${who}, \`UPDATE ${name} SET ${column} = ${setValue(t, column)} WHERE id = …\`, fails with 42501 new row violates row-level security policy ${restrictive ? `"${restrictive.name}" ` : ''}for table "${name}". ` +
           (always
             ? `If ${who} ${roles.length === 1 && role === 'public' ? 'soft-deletes' : 'soft-delete'} rows, give ${updates.length > 1 ? 'those policies' : 'the policy'} a WITH CHECK that does not require ${column} unset. `
             : `If ${who} ${roles.length === 1 && role === 'public' ? 'soft-deletes' : 'soft-delete'} rows, add a SELECT policy for ${who} that admits the rows it may update whatever ${column} holds (the UPDATE policy's condition without the ${column} test), so that each query filters deleted rows itself, or soft-delete through a SECURITY DEFINER function that checks the caller. `) +
@@ -119,9 +116,9 @@ function tableReports(model: Model, t: Table, active: readonly Policy[], definer
   return out;
 }
 
-/** How the policy's test of the column reads: `IS NULL`, or false. */
+/** How the policy's test of the column reads: NULL, not true (`IS NOT TRUE` admits NULL too), or false. */
 function unsetWords(p: Policy, t: Table, column: string): string {
-  for (const n of [p.withCheck, p.using]) if (n) for (const r of unsetTests(n)) if (r.name === column && ofTable(r, t)) return r.node.NullTest ? 'NULL' : 'false';
+  for (const n of [p.withCheck, p.using]) if (n) for (const r of unsetTests(n)) if (r.name === column && ofTable(r, t)) return r.node.NullTest ? 'NULL' : r.node.BooleanTest?.booltesttype === 'IS_NOT_TRUE' ? 'not true' : 'false';
   return 'unset';
 }
 
@@ -131,7 +128,7 @@ function setValue(t: Table, column: string): string {
   return /bool/.test(ty) ? 'true' : /time|date/.test(ty) ? 'now()' : '…';
 }
 
-const marksKept = new WeakMap<ActiveRun, { table: Table; found: boolean }>();
+const marksKept = keeper<ActiveRun, boolean>();
 
 export const policySoftDeleteDenied = defineRule({
   meta: {
@@ -155,17 +152,17 @@ export const policySoftDeleteDenied = defineRule({
       // (cheap first: a SELECT or UPDATE policy of the table tests a soft-delete mark of it for NULL
       // or false at its top; kept on the policy index's run, the same object while the table and its
       // active policies are: the bench's ≈ 6,700 such policies were asked at every re-lint)
-      let any = marksKept.get(runs[i]!);
-      if (any === undefined || any.table !== t) {
-        let found = false;
-        for (let j = 0; j < rows.length && !found; j++) {
+      let any = marksKept.get(model, runs[i]!, NO_FACTS, t)?.value;
+      if (any === undefined) {
+        any = false;
+        for (let j = 0; j < rows.length && !any; j++) {
           const p = rows[j]!.policy;
           if (!isSelect(p) && !isUpdate(p)) continue;
-          if ((p.using && unsetTests(p.using).some((r) => ofTable(r, t))) || (p.withCheck && unsetTests(p.withCheck).some((r) => ofTable(r, t)))) found = true;
+          if ((p.using && unsetTests(p.using).some((r) => ofTable(r, t))) || (p.withCheck && unsetTests(p.withCheck).some((r) => ofTable(r, t)))) any = true;
         }
-        marksKept.set(runs[i]!, (any = { table: t, found }));
+        marksKept.set(runs[i]!, NO_FACTS, t, any);
       }
-      if (!any.found) continue;
+      if (!any) continue;
       if (!definerWrites || !beforeUpdate) {
         definerWrites = new Set();
         for (const f of functionLists(model).definers) f.writes.forEach((k) => definerWrites!.add(k));
