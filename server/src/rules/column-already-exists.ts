@@ -5,6 +5,7 @@ import { defineRule, type Fix } from './types.js';
 import { columnRecreations, failedFiles, stopsAt, whatIsLost, type ColumnRecreation } from './policy-already-exists.js';
 import { removeStatement, where } from './lib/util.js';
 import type { Model } from '../analysis/model.js';
+import { listOr } from '../analysis/words.js';
 
 // An ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column the table already has fails with
 // 42701, and the whole ALTER TABLE with it: a migration tool stops there, and one running each file
@@ -53,9 +54,6 @@ function fixesOf(model: Model, cols: readonly ColumnRecreation[]): Fix[] {
   return fixes;
 }
 
-/** `a`, `a and b`, `a, b and c`. */
-const inWords = (xs: readonly string[]): string => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-
 export const columnAlreadyExists = defineRule({
   meta: {
     id: 'column-already-exists',
@@ -84,12 +82,13 @@ export const columnAlreadyExists = defineRule({
       const one = cols.length === 1;
       const places = [...new Set(cols.map((c) => where(model, c.madeAt)))];
       const earlier = cols.every((c) => c.madeAt.file !== r.loc.file);
-      const asWritten = cols.every((c) => differences(c).length === 0);
-      const differs = one ? differences(r).join(', ') : cols.filter((c) => differences(c).length).map((c) => `${c.column} ${differences(c).join(', ').replace(/^its /, 'has its ')}`).join('; ');
+      const diffs = cols.map(differences);
+      const asWritten = diffs.every((d) => d.length === 0);
+      const differs = one ? diffs[0]!.join(', ') : cols.flatMap((c, k) => (diffs[k]!.length ? [`${c.column} ${diffs[k]!.join(', ').replace(/^its /, 'has its ')}`] : [])).join('; ');
       report({
         ...r.nameLoc,
         message:
-          `The table ${table} already has ${one ? `the column ${r.column}: it is made` : `the columns ${inWords(cols.map((c) => c.column))}: they are made`} at ${inWords(places)}${earlier ? ` (${places.length > 1 ? 'earlier migrations' : 'an earlier migration'})` : ''} and nothing drops ${one ? 'it' : 'them'} before this statement. ` +
+          `The table ${table} already has ${one ? `the column ${r.column}: it is made` : `the columns ${listOr(cols.map((c) => c.column), 'and')}: they are made`} at ${listOr(places, 'and')}${earlier ? ` (${places.length > 1 ? 'earlier migrations' : 'an earlier migration'})` : ''} and nothing drops ${one ? 'it' : 'them'} before this statement. ` +
           `PostgreSQL rejects the whole ALTER TABLE with 42701 column "${r.column}" of relation "${r.table.slice(r.table.indexOf('.') + 1)}" already exists, so a migration tool applying the files in order ${stopsAt(model, r.loc)}${whatIsLost(model, r.loc, r.madeAt.file, 'the file that made the column')}` +
           'The other rules read the migrations as if it had run. ' +
           `Write ADD COLUMN IF NOT EXISTS (the existing column${one ? ' stays as it is' : 's stay as they are'}${asWritten ? `, as this statement writes ${one ? 'it' : 'them'}` : differs ? `: ${differs}` : ''}), or remove ${one ? 'it' : 'them'} from this statement${asWritten ? '' : '; to change a column, use ALTER COLUMN'}.`,

@@ -1,11 +1,12 @@
 import { resolvedThroughPath, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, readUnfilteredFor, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
-import { activeRuns, functionsToken, memoModel, orderOf, policyExprs, textOfFile, type ActiveRun } from '../analysis/policy-exprs.js';
+import { activeRuns, memoModel, orderOf, policyExprs, textOfFile, type ActiveRun } from '../analysis/policy-exprs.js';
+import { functionsFacts, keeper } from './lib/kept.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, quoteIdent, roleText, rowSecurityOffClause, tableName, functionLists } from './lib/util.js';
+import { fileOf, forEachInvokerCallee, insertAfter, latestInReplay, ownerBypassesRls, quoteIdent, roleText, rowSecurityOffClause, tableName, functionLists } from './lib/util.js';
 
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
@@ -191,9 +192,8 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
         if (!called) continue;
         for (const f of definersReached(model, called)) {
           if (f.returnsTrigger) continue;
+          if (ownerBypassesRls(model, f)) continue;
           const owner = f.owner?.role;
-          if (model.roleBypassesRls(owner) === true) continue;
-          if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
           let reads = memo.reads.get(f);
           if (!reads) memo.reads.set(f, (reads = readsAsOwner(model, f)));
           // (a policy giving the owner every row, USING (true) for PUBLIC: its read stays whole under FORCE)
@@ -212,12 +212,12 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
     const { reached } = policyDefiners(model);
     for (const f of reached) {
       if (f.returnsTrigger) continue;
+      if (ownerBypassesRls(model, f)) continue;
       const owner = f.owner?.role;
-      if (model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls)) continue;
       let reads = memo.reads.get(f);
       if (!reads) memo.reads.set(f, (reads = readsAsOwner(model, f)));
       if (!reads.has(t.key) || readUnfilteredFor(model, t.key, t.policies, owner)) continue;
-      if (!rowSecurityOffClause(f) && permissiveSelectFor(model, t, owner)) continue;
+      if (!breaksAcross(model, f, t)) continue;
       const runs = activeRuns(model);
       for (let i = 0; i < runs.length && out === null; i++) {
         const caller = runs[i]!.table;
@@ -272,10 +272,8 @@ export const definerHelperUnderForceRls = defineRule({
     if (reached.size === 0) return;
     const candidates: Array<{ f: Func; tables: Table[] }> = [];
     for (const f of reached.size === 1 ? reached : functionLists(model).definers) {
-      if (!reached.has(f) || f.returnsTrigger) continue;
+      if (!reached.has(f) || f.returnsTrigger || ownerBypassesRls(model, f)) continue;
       const owner = f.owner?.role;
-      if (model.roleBypassesRls(owner) === true) continue;
-      if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
       const tables: Table[] = [];
       for (const k of readsAsOwner(model, f)) {
         const t = model.tables.get(k);
@@ -293,7 +291,7 @@ export const definerHelperUnderForceRls = defineRule({
         if (declaredOrdinaryRole(model, f.owner?.role) && (inCycles ??= definersInCycles(model)).has(id)) continue;
         const hit = firstCall(model, t, f, names);
         if (!hit) {
-          if (rowSecurityOffClause(f) || !permissiveSelectFor(model, t, f.owner?.role)) (cross ??= []).push({ f, t });
+          if (breaksAcross(model, f, t)) (cross ??= []).push({ f, t });
           continue;
         }
         const { p, loc, called } = hit;
@@ -314,6 +312,15 @@ export const definerHelperUnderForceRls = defineRule({
 });
 
 /**
+ * Whether definer f's read of t, as an owner t's policies apply to, breaks the policies of other
+ * tables calling f whatever t's policies say: under its SET row_security = off it fails (42501,
+ * T08), or no permissive SELECT policy of t applies to the owner and it sees no rows (T06b).
+ */
+function breaksAcross(model: Model, f: Func, t: Table): boolean {
+  return rowSecurityOffClause(f) || !permissiveSelectFor(model, t, f.owner?.role);
+}
+
+/**
  * Whether a permissive SELECT (or ALL) policy of `t` applies to `owner` (a declared ordinary role:
  * by its memberships; another or none: a policy for PUBLIC only is known to): the owner's read of t
  * then sees the rows that policy admits it, which may be right. None: the read sees no rows.
@@ -328,8 +335,7 @@ function permissiveSelectFor(model: Model, t: Table, owner: string | undefined):
  * permissive SELECT policy of t applies to (its read sees no rows, T06b), or with SET row_security
  * = off (42501, T08): one finding per such pair — one cause, the function's owner — at the first
  * calling policy of the first table calling it (in the policy index's order), naming how many other
- * tables' policies call it too. (A policy of
- * t itself calling it is the same-table case above.)
+ * tables' policies call it too. (A policy of t itself calling it is the same-table case above.)
  */
 function reportCrossTable(model: Model, cross: ReadonlyArray<{ f: Func; t: Table }>, report: (r: Report) => void): void {
   const runs = activeRuns(model);
@@ -382,15 +388,15 @@ interface DefinerCall {
  * a bench re-lint when each table's policies were walked again, ≈ 4 with a tableKeeper's checks.
  */
 function definerCalls(model: Model, run: ActiveRun, t: Table): readonly DefinerCall[] {
-  const token = functionsToken(model);
-  const kept = callsByRun.get(run);
-  if (kept !== undefined && kept.token === token && kept.table === t) return kept.list;
+  const facts = functionsFacts(model);
+  const kept = callsByRun.get(model, run, facts, t);
+  if (kept !== undefined) return kept.value;
   const out = callsToDefiners(model, t);
   const list = out.length ? out : NO_CALLS;
-  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) callsByRun.set(run, { token, table: t, list });
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) callsByRun.set(run, facts, t, list);
   return list;
 }
-const callsByRun = new WeakMap<ActiveRun, { token: object; table: Table; list: readonly DefinerCall[] }>();
+const callsByRun = keeper<ActiveRun, readonly DefinerCall[]>();
 const NO_CALLS: readonly DefinerCall[] = [];
 
 /** The first call of the policies of a run's table reaching definer f (the same function: its statement, when a later lint made it again). */
@@ -403,19 +409,37 @@ function callOf(model: Model, run: ActiveRun, t: Table, f: Func): DefinerCall | 
   return undefined;
 }
 
-function crossMessage(model: Model, p: Policy, caller: Table, t: Table, f: Func, called: Func, clause: 'using' | 'check', others: readonly Table[]): string {
+/**
+ * What the messages of a policy of `caller` calling definer f (through `called`), which reads the
+ * FORCE'd t, begin and end with: the call and the FORCE; who owns f ("Its owner r is neither…: "
+ * for a declared ordinary role, else "Here … Unless it is, "); and what to do.
+ */
+function messageParts(model: Model, p: Policy, caller: Table, t: Table, f: Func, called: Func): { head: string; owner: string | undefined; known: boolean; intro: string; fix: string } {
   const owner = f.owner?.role;
   const via = called === f ? '' : ` (through ${called.name}())`;
   const head =
     `Policy "${p.name}" on ${caller.key} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${t.key}, and ${t.key} has FORCE ROW LEVEL SECURITY, ` +
     "which applies its policies to the function's owner too. ";
   const known = owner !== undefined && declaredOrdinaryRole(model, owner);
-  const who = known
+  const intro = known
     ? `Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: `
     : `Here ${owner ? `its owner ${roleText(owner)} is not shown to have BYPASSRLS or to be a superuser` : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)"}. Unless it is, `;
   const fix = `Have the function owned by a role with BYPASSRLS (or a superuser)${known ? '' : ', or set definerOwnerBypassesRls to true if it already is'}.`;
+  return { head, owner, known, intro, fix };
+}
+
+/**
+ * Under its SET row_security = off, f's read fails: under FORCE its read is one the policies of t
+ * would filter, for any owner that does not bypass RLS, so it fails with 42501 instead of being
+ * filtered — no recursion, no empty read (PGlite, both with a policy for the owner and with none).
+ */
+const offRead = (t: Table): string =>
+  `its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table ${t.key} (T08), and so does every statement that evaluates the policy for a row`;
+
+function crossMessage(model: Model, p: Policy, caller: Table, t: Table, f: Func, called: Func, clause: 'using' | 'check', others: readonly Table[]): string {
+  const { head, owner, known, intro, fix } = messageParts(model, p, caller, t, f, called);
   if (rowSecurityOffClause(f))
-    return `${head}${who}its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table ${t.key} (T08), and so does every statement that evaluates the policy for a row of ${caller.key}${others.length ? ` or of the ${others.length} other table${others.length > 1 ? 's' : ''} whose policies call it` : ''}. ${fix}`;
+    return `${head}${intro}${offRead(t)} of ${caller.key}${others.length ? ` or of the ${others.length} other table${others.length > 1 ? 's' : ''} whose policies call it` : ''}. ${fix}`;
   const selects = t.policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all'));
   const roles = [...new Set(selects.flatMap((q) => q.roles))];
   const why = selects.length ? `its SELECT policies are for ${roles.map(roleText).join(', ')}` : 'it has no permissive SELECT policy';
@@ -425,40 +449,24 @@ function crossMessage(model: Model, p: Policy, caller: Table, t: Table, f: Func,
       : `a row of ${caller.key} the policy would admit only through this call is filtered out without an error`;
   const also = others.length ? ` The policies of ${others.length === 1 ? `${others[0]!.key} call` : `${others.length} other tables call`} it too${others.length > 1 ? ` (${others.slice(0, 3).map((x) => x.key).join(', ')}${others.length > 3 ? ', …' : ''})` : ''}, with the same result.` : '';
   return (
-    `${head}${who}no policy of ${t.key} applies to ${known ? roleText(owner) : 'that owner'} (${why}), so the function's read sees no rows: ` +
+    `${head}${intro}no policy of ${t.key} applies to ${known ? roleText(owner!) : 'that owner'} (${why}), so the function's read sees no rows: ` +
     `${f.name}() answers as if ${t.key} were empty, and ${effect} (T06b).${also} ${fix}`
   );
 }
 
 function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): string {
-  const owner = f.owner?.role;
-  const via = called === f ? '' : ` (through ${called.name}())`;
-  const head =
-    `Policy "${p.name}" on ${t.key} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${t.key}, and ${t.key} has FORCE ROW LEVEL SECURITY, ` +
-    "which applies its policies to the function's owner too. ";
-  const fix = 'Have the function owned by a role with BYPASSRLS (or a superuser)';
-  // (its SET row_security = off: under FORCE its read is one the policies of t would filter, for
-  // any owner that does not bypass RLS, so it fails with 42501 instead of being filtered — no
-  // recursion, no empty read; PGlite, both with a policy for the owner and with none)
-  const off = rowSecurityOffClause(f)
-    ? `its SET row_security = off makes that read fail: each call raises 42501 query would be affected by row-level security policy for table ${t.key} (T08), ` +
-      'and so does every statement that evaluates the policy for a row (it neither recurses nor sees no rows)'
-    : undefined;
-  if (owner && declaredOrdinaryRole(model, owner)) {
-    if (off) return `${head}Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: ${off}. ${fix}.`;
+  const { head, owner, known, intro, fix } = messageParts(model, p, t, t, f, called);
+  if (rowSecurityOffClause(f)) return `${head}${intro}${offRead(t)} (it neither recurses nor sees no rows). ${fix}`;
+  if (known) {
     // known ordinary owner and no recursion (policy-recursion reports those): the read is filtered by the policies that apply to the owner
-    const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner));
+    const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner!));
     const effect = forOwner.length
-      ? `its read of ${t.key} sees only the rows the policies of ${t.key} admit for ${roleText(owner)}, not every row, so the helper can answer false where it should not (compare T06b)`
-      : `no policy of ${t.key} applies to ${roleText(owner)}, so the function's read sees no rows: it answers as if ${t.key} were empty and the policy denies every row without an error (T06b)`;
-    return `${head}Its owner ${roleText(owner)} is neither a superuser nor BYPASSRLS: ${effect}. ${fix}.`;
+      ? `its read of ${t.key} sees only the rows the policies of ${t.key} admit for ${roleText(owner!)}, not every row, so the helper can answer false where it should not (compare T06b)`
+      : `no policy of ${t.key} applies to ${roleText(owner!)}, so the function's read sees no rows: it answers as if ${t.key} were empty and the policy denies every row without an error (T06b)`;
+    return `${head}${intro}${effect}. ${fix}`;
   }
-  const who = owner
-    ? `its owner ${roleText(owner)} is not shown to have BYPASSRLS or to be a superuser`
-    : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
-  if (off) return `${head}Here ${who}. Unless it is, ${off}. ${fix}, or set definerOwnerBypassesRls to true if it already is.`;
   return (
-    `${head}Here ${who}. Unless it is, the function's read of ${t.key} is filtered by the policies of ${t.key}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
-    `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}, or set definerOwnerBypassesRls to true if it already is.`
+    `${head}${intro}the function's read of ${t.key} is filtered by the policies of ${t.key}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
+    `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}`
   );
 }

@@ -549,9 +549,9 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
       const table = model.key([n.relation?.schemaname, n.relation?.relname]);
       if (madeBefore(model, { trigger: n.trigname, table }, at, file)) found.push({ loc, what: `CREATE TRIGGER ${n.trigname}, which an earlier migration made: 42710` });
     }
-    // (an ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column an earlier migration made:
-    // 42701 — mostralo-lovable's second products.slug file fails there, before its CREATE INDEX)
   }
+  // (an ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column an earlier migration made:
+  // 42701 — mostralo-lovable's second products.slug file fails there, before its CREATE INDEX)
   for (const r of columnRecreations(model)) if (r.loc.file === file) found.push({ loc: r.loc, what: `ALTER TABLE ${r.table} ADD COLUMN ${r.column}, a column ${where(model, r.madeAt)} made: 42701` });
   let first: { loc: Loc; what: string } | undefined;
   for (const x of found) if (before(x.loc) && (!first || x.loc.start < first.loc.start)) first = x;

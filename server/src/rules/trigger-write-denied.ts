@@ -19,7 +19,8 @@
 // clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
 // the audited table itself.
 import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
-import { functionsToken, memoModel } from '../analysis/policy-exprs.js';
+import { memoModel } from '../analysis/policy-exprs.js';
+import { functionsFacts, keeper } from './lib/kept.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, onSupabasePlatform, roleList, type Command } from '../analysis/policies.js';
@@ -276,16 +277,14 @@ interface Firing {
  * the same (functionsToken): the bench's 2,234 trigger functions were each walked at every lint.
  */
 function writtenAsInvoker(model: Model, f: Func): readonly string[] {
-  const token = functionsToken(model);
-  const kept = writtenKept.get(f);
-  if (kept !== undefined && kept.token === token) return kept.keys;
+  const facts = functionsFacts(model);
+  const kept = writtenKept.get(model, f, facts);
+  if (kept !== undefined) return kept.value;
   const out = new Set<string>(f.writes);
   if (f.calls.size !== 0) forEachInvokerCallee(model, f, (g) => g.writes.forEach((k) => out.add(k)));
-  const keys = out.size === 0 ? NO_KEYS : [...out];
-  writtenKept.set(f, { token, keys });
-  return keys;
+  return writtenKept.set(f, facts, undefined, out.size === 0 ? NO_KEYS : [...out]).value;
 }
-const writtenKept = new WeakMap<Func, { token: object; keys: readonly string[] }>();
+const writtenKept = keeper<Func, readonly string[]>();
 const NO_KEYS: readonly string[] = [];
 
 export const triggerWriteDenied = defineRule({
