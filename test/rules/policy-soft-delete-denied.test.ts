@@ -39,6 +39,7 @@ test('err: every SELECT policy requires deleted_at IS NULL: the soft delete with
   for (const [sql, want] of [
     ['UPDATE notes SET deleted_at = now() WHERE id = 1', DENIED],
     ['UPDATE notes SET deleted_at = now() WHERE id = 1 RETURNING id', DENIED],
+    ['UPDATE notes SET deleted_at = now() RETURNING id', DENIED],
     ['UPDATE notes SET deleted_at = now()', 'ok'],
   ] as const) {
     await inRollback(db, async (q) => assert.equal(await asA(q, sqlOf(ws), sql), want, sql));
