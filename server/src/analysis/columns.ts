@@ -249,7 +249,12 @@ const namesTable = (rv: Node | undefined, t: Table): boolean => rv?.relname === 
 export function madeBefore(model: Model, t: Table): boolean {
   if (!t.stmt.node?.if_not_exists) return false;
   // (per model, not on the statement: an edit of an earlier file may add or remove such a statement)
-  return memoModel(model, 'columns:madeBefore', namedBefore).has(t.stmt);
+  return tablesMadeBefore(model).has(t.stmt);
+}
+
+/** The CREATE TABLE IF NOT EXISTS statements madeBefore answers yes for (per model). */
+export function tablesMadeBefore(model: Model): ReadonlySet<Statement> {
+  return memoModel(model, 'columns:madeBefore', namedBefore);
 }
 
 /**

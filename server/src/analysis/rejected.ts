@@ -10,7 +10,7 @@
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, tablesMadeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import { sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { doBlockAround } from './parse.js';
@@ -87,7 +87,25 @@ interface KeptVerdict {
 }
 
 /** What the last model's verdicts were kept with. */
-let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; enums: string; neonUserId: boolean; referencing: ReturnType<typeof createsReferencingLater>; kept: Map<string, KeptVerdict>; orphans: Map<Policy, KeptVerdict>; dropped: Map<Policy, KeptVerdict> } | undefined;
+let lastVerdicts:
+  | {
+      files: ParsedFile[];
+      ws: WorkspaceColumnFacts;
+      functions: object;
+      enums: string;
+      neonUserId: boolean;
+      referencing: ReturnType<typeof createsReferencingLater>;
+      kept: Map<string, KeptVerdict>;
+      /** the keys of the kept verdicts reading each relation (an index of `kept`, kept with it) */
+      readers: Map<string, Set<string>>;
+      /** the model's tables, views and madeBefore statements (what the next model's are compared with: changedKeys) */
+      tables: ReadonlyMap<string, Table>;
+      views: ReadonlyMap<string, View>;
+      madeBefore: ReadonlySet<Statement>;
+      orphans: Map<Policy, KeptVerdict>;
+      dropped: Map<Policy, KeptVerdict>;
+    }
+  | undefined;
 
 /** Per model (made by buildRejected): why PostgreSQL rejects the policies a DROP POLICY removed, those it rejects. */
 const droppedRejections = new WeakMap<Model, ReadonlyMap<Policy, Rejection>>();
@@ -111,19 +129,52 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   const enums = enumSignature(m);
   const before = lastVerdicts;
   const reparsed = before !== undefined && before.enums === enums ? reparsedSince(m, ws, before) : undefined;
-  const kept = new Map<string, KeptVerdict>();
   // (what stillHolds asks of each relation read, once per model: the bench's 2,200 tables all read memberships)
   const readFacts = new Map<string, ReadFact>();
+  // the keys whose kept verdicts are to be asked again (dirtyKeys), the others' taken as they are;
+  // undefined: each one's (a first model, or one after a change every verdict may follow)
+  const dirty = reparsed !== undefined ? dirtyKeys(m, ws, before!) : undefined;
+  // (the kept verdicts and their index: those of the last model, updated where they changed, or new)
+  const kept = dirty !== undefined ? before!.kept : new Map<string, KeptVerdict>();
+  const readers = dirty !== undefined ? before!.readers : new Map<string, Set<string>>();
+  const setKept = (key: string, v: KeptVerdict | undefined, was: KeptVerdict | undefined) => {
+    if (v === was) return;
+    if (was !== undefined) for (let i = 0; i < was.reads.length; i++) readers.get(was.reads[i]!)?.delete(key);
+    if (v === undefined) {
+      kept.delete(key);
+      return;
+    }
+    kept.set(key, v);
+    for (let i = 0; i < v.reads.length; i++) {
+      const r = v.reads[i]!;
+      const set = readers.get(r);
+      if (set === undefined) readers.set(r, new Set([key]));
+      else set.add(key);
+    }
+  };
   // (model.policies: the tables' policies, in order, then those on tables the workspace does not create)
   let onTables = 0;
   m.tables.forEach((t, key) => {
     const list = t.policies;
     onTables += list.length;
-    if (list.length === 0) return;
+    // (a table none of whose verdict's inputs changed: its verdict as it is)
+    if (dirty !== undefined && !dirty.has(key)) {
+      if (list.length === 0) return;
+      const k = kept.get(key);
+      if (k !== undefined) {
+        if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
+        return;
+      }
+    }
+    const was = dirty !== undefined ? kept.get(key) : undefined;
+    if (list.length === 0) {
+      setKept(key, undefined, was);
+      return;
+    }
     const k = reparsed !== undefined ? before!.kept.get(key) : undefined;
     const held = k !== undefined ? stillHolds(m, ws, k, t, key, reparsed!, readFacts) : undefined;
     if (held !== undefined) {
-      kept.set(key, held);
+      setKept(key, held, was);
       if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
       return;
     }
@@ -135,10 +186,11 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
         keep = false;
       }
     }
-    if (keep) {
-      const v = verdictOf(m, ws, t, key, list);
-      if (v) kept.set(key, v);
-    }
+    setKept(key, keep ? verdictOf(m, ws, t, key, list) : undefined, was);
+  });
+  // (the verdicts of tables the model no longer has)
+  if (dirty !== undefined) dirty.forEach((key) => {
+    if (!m.tables.has(key)) setKept(key, undefined, kept.get(key));
   });
   // (policies on tables the workspace does not create, storage.objects' most often: kept per
   // policy, the same object while the segment making it is redone; 70–98 of them were asked at
@@ -184,7 +236,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     }
   }
   droppedRejections.set(m, droppedOut);
-  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, enums, neonUserId: neonUserIdIsText(m), referencing: createsReferencingLater(m), kept, orphans, dropped };
+  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, enums, neonUserId: neonUserIdIsText(m), referencing: createsReferencingLater(m), kept, readers, tables: m.tables, views, madeBefore: tablesMadeBefore(m), orphans, dropped };
   if (out.size !== 0) abortedInBlocks(m, out);
   return out;
 }
@@ -211,6 +263,50 @@ function abortedInBlocks(m: Model, out: Map<Policy, Rejection>): void {
     const by = block && mine.find((q) => q.stmt.start >= block.start);
     if (by) out.set(p, { code: 'aborted', by });
   }
+}
+
+/**
+ * The keys of the tables whose kept verdicts may not hold in `m` (see "keeping a table's
+ * verdicts"), when the workspace facts are the same (reparsedSince): a table made again (another
+ * object: the replay of a file parsed again makes again each table its statements act on, a
+ * policy's included), made or dropped, whose ADD COLUMN statements changed, and each table whose
+ * kept verdict reads one of those (lastVerdicts.readers). The others' verdicts are taken as they
+ * are, without a look at each (the bench's 2,234 tables at every re-lint, ≈ 2 ms). Undefined when
+ * the views or the madeBefore statements changed: every verdict is asked again then.
+ */
+function dirtyKeys(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<typeof lastVerdicts>): Set<string> | undefined {
+  if (!sameKeys(m.views, before.views) || !sameMembers(tablesMadeBefore(m), before.madeBefore)) return undefined;
+  const changed = new Set<string>();
+  const was = before.tables;
+  // (how many of was's keys m still has: fewer, and the others are looked for)
+  let kept = 0;
+  m.tables.forEach((t, key) => {
+    const w = was.get(key);
+    if (w !== undefined) kept++;
+    if (w !== t) changed.add(key);
+  });
+  if (kept !== was.size) was.forEach((_, key) => {
+    if (!m.tables.has(key)) changed.add(key);
+  });
+  const adds = ws.adds, wasAdds = before.ws.adds;
+  if (adds !== wasAdds) {
+    adds.forEach((list, key) => {
+      if (!sameAdds(list, wasAdds.get(key))) changed.add(key);
+    });
+    wasAdds.forEach((_, key) => {
+      if (!adds.has(key)) changed.add(key);
+    });
+  }
+  const out = new Set(changed);
+  changed.forEach((key) => before.readers.get(key)?.forEach((k) => out.add(k)));
+  return out;
+}
+
+function sameKeys<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
 }
 
 /** What an accepted table's verdict read (undefined: it cannot be kept); `t` undefined: the table `key` the workspace does not create. */
