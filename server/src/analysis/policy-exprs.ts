@@ -523,25 +523,32 @@ export function activeRuns(model: Model): readonly ActiveRun[] {
  * Results computed once per model (the model is immutable once built). `fn` gets the model, so
  * that callers on hot paths pass a function made once (no closure per call).
  */
-const perModel = new WeakMap<Model, Map<string, unknown>>();
+const perModel = new WeakMap<Model, unknown[]>();
 // (on the model itself, under a symbol: ≈ 27,000 calls per bench re-lint, and a WeakMap lookup
 // costs more than a property load; a module variable remembering the last model instead kept the
 // previous model alive while the next one was built: model-lifetime.test.ts)
 const MEMO = Symbol('memoModel');
+/** each name's index in a model's list of results (one lookup by name, then an index: not a Map per model) */
+const memoIndex = new Map<string, number>();
+/** a result that is undefined */
+const NONE = Symbol('memoModel:undefined');
 export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T): T {
-  let m = (model as unknown as Record<symbol, Map<string, unknown> | undefined>)[MEMO];
+  let m = (model as unknown as Record<symbol, unknown[] | undefined>)[MEMO];
   if (m === undefined) {
     m = perModel.get(model);
     if (m === undefined) {
-      m = new Map();
+      m = [];
       if (Object.isExtensible(model)) Object.defineProperty(model, MEMO, { value: m });
       else perModel.set(model, m);
     }
   }
-  const hit = m.get(name);
-  if (hit !== undefined || m.has(name)) return hit as T;
+  let i = memoIndex.get(name);
+  if (i === undefined) memoIndex.set(name, (i = memoIndex.size));
+  const hit = m[i];
+  if (hit !== undefined) return (hit === NONE ? undefined : hit) as T;
   const v = fn(model);
-  m.set(name, v);
+  // (an exact-size list grows as names are first asked of a model: most models are asked the same few dozen)
+  m[i] = v === undefined ? NONE : v;
   return v;
 }
 

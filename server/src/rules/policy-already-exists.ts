@@ -75,16 +75,21 @@ function tableNeverMade(model: Model, p: Policy): boolean {
   const schema = key.slice(0, dot);
   if (model.tables.has(key) || model.views.has(key)) return false;
   if (PLATFORM_SCHEMAS.has(schema) || schema === 'pg_catalog' || schema === 'information_schema') return false;
-  return memoModel(model, `policy-already-exists:made:${key}`, (m) => {
+  // (per model and key: one Map, not a memo name per key)
+  const byKey = memoModel(model, 'policy-already-exists:made', newMadeMap);
+  let never = byKey.get(key);
+  if (never === undefined) {
     const name = key.slice(dot + 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const ident = `"?${name}"?(?![\\w$])`;
     const made = new RegExp(
       `\\bcreate\\s+(?:or\\s+replace\\s+)?(?:(?:global|local)\\s+)?(?:(?:temp|temporary|unlogged|foreign|materialized|recursive)\\s+)?(?:table|view)\\s+(?:if\\s+not\\s+exists\\s+)?(?:"?[\\w$]+"?\\s*\\.\\s*)?${ident}|\\brename\\s+to\\s+${ident}`,
       'i',
     );
-    return !m.files.some((f) => made.test(f.text));
-  });
+    byKey.set(key, (never = !model.files.some((f) => made.test(f.text))));
+  }
+  return never;
 }
+const newMadeMap = (): Map<string, boolean> => new Map();
 
 /**
  * Whether the policy's table was written again, with columns it does not have, before the
