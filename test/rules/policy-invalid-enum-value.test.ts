@@ -460,3 +460,56 @@ test("err: the third Invalid example (dbmate: ADD VALUE 'auditor', then a view r
     await closeDb(db);
   }
 });
+
+test("ok/err: an ALTER TYPE … RENAME VALUE or ADD VALUE a DO block runs with EXECUTE of a constant string (coach-house-lms' `execute 'alter type public.user_role rename value ''student'' to ''member'''`, under an IF that finds 'student' in pg_enum) changes the type's values as the statement written would: 'member' is a value, 'student' no longer is, and an added value used in the same transaction is 55P04 (PGlite)", async () => {
+  const base = {
+    file: 'supabase/migrations/20250108150000_bootstrap.sql',
+    text: `CREATE TYPE public.user_role AS ENUM ('student', 'admin');
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, role public.user_role NOT NULL DEFAULT 'student');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+`,
+  };
+  const rename = `do $$ begin
+  if exists (
+    select 1 from pg_enum e join pg_type t on t.oid = e.enumtypid join pg_namespace n on n.oid = t.typnamespace
+    where n.nspname = 'public' and t.typname = 'user_role' and e.enumlabel = 'student'
+  ) then
+    execute 'alter type public.user_role rename value ''student'' to ''member''';
+  end if;
+end $$;
+`;
+  const member = `CREATE POLICY profiles_insert ON public.profiles FOR INSERT TO authenticated WITH CHECK (id = auth.uid() AND role = 'member');\n`;
+  const student = `CREATE POLICY profiles_student ON public.profiles FOR SELECT TO authenticated USING (role = 'student');\n`;
+  const mine = lintFiles([base, { file: 'supabase/migrations/20260114211000_rename.sql', text: rename }, { file: 'supabase/migrations/20260115194500_policies.sql', text: member + student }], ID).mine;
+  assert.deepEqual(mine.map((f) => /^Policy "(\w+)"/.exec(f.message)?.[1]), ['profiles_student']);
+  assert.match(mine[0]!.message, /with 'student', which is not one of its values \('member', 'admin'\) when the policy is made/);
+  // an added value, used in the same migration file (one transaction)
+  const add = `do $$ begin\n  execute 'alter type public.user_role add value ''coach''';\nend $$;\n`;
+  const coach = `CREATE POLICY profiles_coach ON public.profiles FOR SELECT TO authenticated USING (role = 'coach');\n`;
+  const added = lintFiles([base, { file: 'supabase/migrations/20260114211000_coach.sql', text: add + coach }], ID).mine;
+  assert.equal(added.length, 1);
+  assert.match(added[0]!.message, /^Policy "profiles_coach" on public\.profiles compares role, of the enum type public\.user_role, with 'coach', a value the ALTER TYPE … ADD VALUE of line 2 adds in the same transaction/);
+  assert.deepEqual(lintFiles([base, { file: 'supabase/migrations/20260114211000_coach.sql', text: add }, { file: 'supabase/migrations/20260115194500_policies.sql', text: coach }], ID).mine, []);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(base.text);
+    await q(rename);
+    await q(member);
+    assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'profiles_insert'`), 1);
+    const r = await tryQuery(q, student);
+    assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '22P02 invalid input value for enum user_role: "student"');
+  });
+  // (the type committed by an earlier migration, then the DO block and the policy in one transaction)
+  await db.exec(base.text.replaceAll('user_role', 'user_role_do').replaceAll('profiles', 'profiles_do'));
+  try {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      const r = await tryQuery(q, (add + coach).replaceAll('user_role', 'user_role_do').replaceAll('profiles', 'profiles_do'));
+      assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '55P04 unsafe use of new value "coach" of enum type user_role_do');
+    });
+  } finally {
+    await db.exec('DROP TABLE public.profiles_do; DROP TYPE public.user_role_do');
+  }
+});

@@ -59,9 +59,10 @@ function enumFacts(model: Model): EnumFacts {
         const t = types.get(m.key(parts.length === 1 ? [undefined, parts[0]] : parts));
         if (!t) continue;
         const before = t.states[t.states.length - 1]![1];
-        const next = new Set(before);
+        let next = new Set(before);
         if (n.oldVal !== undefined && n.newVal !== undefined) {
-          next.delete(n.oldVal);
+          // (in its place: RENAME VALUE keeps the value's sort order, which the message lists them in)
+          next = new Set([...before].map((v) => (v === n.oldVal ? n.newVal : v)));
           next.add(n.newVal);
           // (a renamed value is as safe to use as it was: RENAME VALUE is no new value, measured)
           const added = t.added.get(n.oldVal);

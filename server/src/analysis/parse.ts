@@ -3663,11 +3663,13 @@ function policyDropAllOf(loop: Node, outer: CatalogEach): { exec: Node; schema: 
 /**
  * The statements a DO block's EXECUTE of a constant string (no variable: `EXECUTE 'CREATE TABLE …'`,
  * `EXECUTE $ddl$ … $ddl$`) is replayed as, like written ones: tables, indexes, triggers, views,
- * grants, roles, drops, renames (Rifty and agentopia make their tables so). A function too, but
+ * grants, roles, drops, renames (Rifty and agentopia make their tables so), an enum type's new or
+ * renamed value (coach-house-lms' `EXECUTE 'alter type public.user_role rename value ''student''
+ * to ''member'''`, under an IF that finds 'student' in pg_enum). A function too, but
  * only where its text is the file's as written (materialize: its body is analysed there); not a
  * DO block, whose EXECUTE stays "may be dynamic".
  */
-const CONSTANT_EXECUTED = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropStmt', 'ViewStmt', 'RenameStmt', 'CommentStmt']);
+const CONSTANT_EXECUTED = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropStmt', 'ViewStmt', 'RenameStmt', 'CommentStmt', 'AlterEnumStmt']);
 
 /** Whether an ALTER TABLE only enables, disables, forces or unforces row-level security. */
 function rlsOnly(n: Node): boolean {
