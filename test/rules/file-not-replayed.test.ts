@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, runEachStatement, tryQuery } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { notReplayedReason } from '../../server/src/analysis/model.js';
 
 const ID = 'file-not-replayed';
 before(initParser);
@@ -377,5 +378,50 @@ test("err: a pg_dump whose tables the migrations make under other names and rena
     // (institution's name is free again; raw_account is taken)
     const errors = await runEachStatement(q, dump);
     assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P07 relation "raw_account" already exists', '42P07 relation "resource" already exists', '42P07 relation "pipeline" already exists']);
+  });
+});
+
+test("ok: a migration sequence repeating a Supabase project's history under other names (okpilot/lmsplus_v2's packages/db/migrations/001_initial_schema.sql … beside supabase/migrations/20260311000001_initial_schema.sql …, without the fix between them) is not replayed as a database of its own: the recursion only it has is not reported; PGlite: the copy alone fails with 42P17, the CLI's history does not", async () => {
+  const schema = `CREATE TABLE public.users (id uuid PRIMARY KEY, organization_id uuid NOT NULL, deleted_at timestamptz);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.users TO authenticated;
+CREATE POLICY "tenant_isolation" ON public.users
+  USING (organization_id = (SELECT organization_id FROM public.users WHERE id = auth.uid()) AND deleted_at IS NULL);
+`;
+  const fix = `DROP POLICY IF EXISTS tenant_isolation ON public.users;
+CREATE POLICY users_select ON public.users FOR SELECT USING (id = auth.uid() AND deleted_at IS NULL);
+`;
+  const files = [
+    { file: 'packages/db/migrations/001_initial_schema.sql', text: schema },
+    { file: 'packages/db/migrations/002_notes.sql', text: NOTES },
+    { file: 'packages/db/migrations/003_tags.sql', text: `-- see 20260312000003\n${TAGS}` },
+    { file: 'supabase/migrations/20260311000001_initial_schema.sql', text: schema },
+    { file: 'supabase/migrations/20260311000002_notes.sql', text: NOTES },
+    { file: 'supabase/migrations/20260311000004_users_self_read_policy.sql', text: fix },
+    { file: 'supabase/migrations/20260312000003_tags.sql', text: TAGS },
+  ];
+  const { ws } = lintFiles(files, ID);
+  assert.deepEqual(ws.databases().map((d) => `${d.kind}:${d.name}`), ['sequence:packages/db/migrations', 'sequence:supabase']);
+  assert.deepEqual(lintFiles(files, 'policy-recursion').mine, []);
+  for (const f of files.slice(0, 3)) assert.match(notReplayedReason(ws.parsed(f.file)!) ?? '', /^of a migration sequence that repeats the Supabase project's history in supabase\/migrations\/ under other names/);
+  for (const f of files.slice(3)) assert.equal(notReplayedReason(ws.parsed(f.file)!), undefined);
+  // (each finding once, on the file the CLI applies)
+  assert.deepEqual(lintFiles(files, 'rls-enabled-without-policy').mine.map((f) => f.file), ['supabase/migrations/20260312000003_tags.sql']);
+  // (without the Supabase project's copies — one file the same, the others its own — a sequence is a database of its own, replayed)
+  const own = [{ file: 'db/migrations/001_initial_schema.sql', text: schema }, { file: 'db/migrations/002_docs.sql', text: 'CREATE TABLE docs (id bigint PRIMARY KEY);\n' }, { file: 'db/migrations/003_more.sql', text: 'CREATE TABLE more_docs (id bigint PRIMARY KEY);\n' }, ...files.slice(3)];
+  assert.deepEqual(lintFiles(own, 'policy-recursion').mine.map((f) => f.file), ['db/migrations/001_initial_schema.sql']);
+
+  const probe = `SET LOCAL ROLE authenticated; SELECT count(*)::int AS n FROM public.users;`;
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(schema);
+    const r = await tryQuery(q, probe);
+    assert.equal(r.ok ? 'ran' : `${r.error.code} ${r.error.message}`, '42P17 infinite recursion detected in policy for relation "users"');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(schema + NOTES + fix + TAGS);
+    const r = await tryQuery(q, probe);
+    assert.equal(r.ok ? 'ran' : r.error.code, 'ran');
   });
 });

@@ -1448,6 +1448,8 @@ export const NOT_APPLIED = {
   sqitch: 'of a sqitch project\'s deploy folder that its plan (sqitch.plan) does not name: sqitch deploy never runs them',
   graphile: (gmrc: string) => `of a graphile-migrate migrations folder that are neither its committed or current migration, a fixture nor a file an afterReset action of its ${gmrc} names: graphile-migrate never runs them`,
   rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`), or revert or verify a change, `revert.sql` and `verify.sql` beside its `deploy.sql`: migrating up never runs them',
+  mirror: (folder: string) =>
+    `of a migration sequence that repeats the Supabase project's history in ${folder} under other names (most of its files have the statements of the migration of the same name there): the Supabase CLI applies that folder's, and this copy, replayed as a database of its own, would repeat their findings without the migrations it lacks`,
   extension: "of an extension's other versions (`<name>--<version>.sql`) or updates (`<name>--<from>--<to>.sql`): CREATE EXTENSION runs the script of the latest version (or an earlier one's and the updates from it), never these after it",
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,

@@ -12,6 +12,8 @@ import { PLATFORM_SCHEMAS } from './ast.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { nameParts } from './parse.js';
 import { rollbackSections } from './model.js';
+import type { Database } from './databases.js';
+import { decodedId } from './file-id.js';
 import type { Node, ParsedFile, Statement } from './types.js';
 import { folderOf as folderOfPath } from './unseen.js';
 
@@ -663,6 +665,53 @@ export function migrationSlug(file: string): string {
   const name = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.sql$/i, '');
   return name.replace(/^[Vv]?\d[\d_.-]*/, '') || name;
 }
+
+/**
+ * The files of each found migration sequence (databases.ts, kind `sequence`) that repeats a
+ * Supabase project's history under other names: at least two of its files, and at least half of
+ * them, are one migration each with a file the Supabase CLI applies from that project's
+ * `supabase/migrations/` (sameMigration: the same name after the version, the same statements,
+ * comments aside). okpilot/lmsplus_v2's packages/db/migrations/ holds 141 such files,
+ * `001_initial_schema.sql` … `157_…`, 138 the statements of `supabase/migrations/20260311000001_initial_schema.sql` …,
+ * but not the fixes between them (`20260311000004_users_self_read_policy.sql`, which ends the
+ * recursion of users' first policy): replayed as a database of its own, the copy reported that
+ * recursion (42P17) and 145 findings more, which the database the CLI builds does not have, or has
+ * at the migrations it applies. Each such file → the project's migrations folder, as written in its ids.
+ * Texts are compared only where names meet.
+ * (the folder as its last three segments at most: `lmsplus_v2/supabase/migrations/`, not the id's whole path or URI)
+ */
+export function mirroredHistories(dbs: readonly Database[], parsed: (id: string) => ParsedFile | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  // (the files the Supabase CLI applies, by their name after the version)
+  let applied: Map<string, Array<{ f: ParsedFile; folder: string }>> | undefined;
+  for (const d of dbs) {
+    for (const id of d.files) {
+      const m = supabaseMigrationMatch(id);
+      if (!m?.applied) continue;
+      const f = parsed(id);
+      if (!f) continue;
+      applied ??= new Map();
+      const slug = migrationSlug(id);
+      applied.set(slug, [...(applied.get(slug) ?? []), { f, folder: m.folder }]);
+    }
+  }
+  if (!applied) return out;
+  for (const d of dbs) {
+    if (d.kind !== 'sequence' || d.files.some((id) => supabaseMigrationMatch(id))) continue;
+    const folders = new Map<string, number>();
+    for (const id of d.files) {
+      const f = parsed(id);
+      const twin = f && applied.get(migrationSlug(id))?.find((g) => sameMigration(g.f, f));
+      if (twin) folders.set(shortFolder(twin.folder), (folders.get(shortFolder(twin.folder)) ?? 0) + 1);
+    }
+    // (one project's history: the folder most of them repeat)
+    const [folder, copies] = [...folders].reduce<[string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
+    if (copies >= 2 && copies * 2 >= d.files.length) for (const id of d.files) out.set(id, folder);
+  }
+  return out;
+}
+
+const shortFolder = (folder: string) => decodedId(folder).split('/').filter((x) => x).slice(-3).join('/') + '/';
 
 /** The text of a file's own statements, without the comments and blank lines around them (what PostgreSQL runs). Kept per parse. */
 function statementsText(f: ParsedFile): string {

@@ -7,6 +7,7 @@ import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
+import { mirroredHistories } from '../analysis/snapshot.js';
 import { unplannedScripts, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { unrunGraphileFiles, type GraphileMigrate } from '../analysis/graphile-migrate.js';
@@ -342,6 +343,8 @@ export class Workspace {
       for (const [f, g] of unrunGraphileFiles(this.texts.keys(), this.graphile)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.graphile(g.source));
       for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
       for (const f of extensionVersionScripts(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.extension);
+      // (a folder repeating a Supabase project's migrations under other names: the CLI applies those)
+      for (const [f, folder] of mirroredHistories(list, (id) => this.parsed(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.mirror(folder));
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const [f, why] of unapplied) {
         if (!this.unapplied.has(f)) this.parsedCache.delete(f);
