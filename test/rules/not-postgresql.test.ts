@@ -47,6 +47,14 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', 'AUTO_INCREMENT'],
     ['CREATE TABLE a (id int unsigned NOT NULL);', 'MySQL', 'unsigned'],
     ['CREATE TABLE a (id int) ENGINE=InnoDB;', 'MySQL', 'ENGINE'],
+    // teaching01-netizen/IELTS-LMS' backend/migrations/, moved to MySQL
+    ['CREATE TABLE a (id varchar(36) PRIMARY KEY, updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);', 'MySQL', 'ON'],
+    ["SET @sql = (SELECT IF(COUNT(*) = 0, 'ALTER TABLE a ADD COLUMN b int', 'SELECT 1') FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'a');", 'MySQL', '@'],
+    ['CREATE TABLE a (id int);\nPREPARE stmt FROM @sql;', 'MySQL', 'FROM'],
+    ['CREATE TABLE a (id int);\nALTER TABLE a MODIFY COLUMN id bigint NOT NULL;', 'MySQL', 'MODIFY'],
+    ['CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b varchar(64) NULL AFTER id;', 'MySQL', 'AFTER'],
+    ["CREATE TABLE a (id int, email text CHECK (email REGEXP '^[^@]+@[^@]+$'));", 'MySQL', 'REGEXP'],
+    ['CREATE TABLE a (id int, slug text);\nALTER TABLE a ADD UNIQUE KEY uk_slug (slug);', 'MySQL', 'KEY'],
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
     ["{{ config(materialized='table') }}\nSELECT id FROM {{ ref('orders') }};", 'dbt', '{'],
@@ -98,6 +106,10 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     { file: 'c.sql', text: 'SELECT 1 OR OR 2;\nCREATE TABLE c (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\nALTER TABLE c ALTER id IDENTITY;' },
     // a BEGIN PostgreSQL rejects but not after a trigger's header (a MySQL-like FOR EACH ROW BEGIN is not said to be SQLite's)
     { file: 'd.sql', text: 'CREATE TABLE d (id int);\nCREATE TRIGGER d_t BEFORE INSERT ON d FOR EACH ROW BEGIN\nSELECT 1;' },
+    // MySQL's words where PostgreSQL has them (ON UPDATE of a foreign key, PREPARE … AS, a trigger's AFTER, the @ operator)
+    { file: 'e.sql', text: "CREATE TABLE e (id int PRIMARY KEY, d_id int REFERENCES d (id) ON UPDATE CASCADE, email text CHECK (email ~ '^[^@]+@[^@]+$'));\nPREPARE e_by_id (int) AS SELECT @ -1 FROM e WHERE id = $1;\nCREATE TRIGGER e_t AFTER UPDATE ON e FOR EACH ROW EXECUTE FUNCTION e_f();" },
+    // ordinary syntax errors at FROM, ON, KEY: not in MySQL's places
+    { file: 'f.sql', text: 'SELECT 1 FROM FROM e;\nCREATE TABLE f (id int ON);\nCREATE TABLE g (id int KEY);' },
   ];
   const { ws, mine } = lintFiles(files, ID);
   assert.deepEqual(mine, []);
@@ -105,7 +117,10 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     ['c.sql', 'IDENTITY'],
     ['c.sql', 'OR'],
     ['d.sql', 'BEGIN'],
+    ['f.sql', 'FROM'],
+    ['f.sql', 'KEY'],
+    ['f.sql', 'ON'],
   ]);
   // (their tables are modelled)
-  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d']);
+  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d', 'public.e']);
 });

@@ -45,6 +45,17 @@ const MARKERS: Record<string, Marker[]> = {
   AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
   ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
+  // (teaching01-netizen/IELTS-LMS' backend/migrations/, moved to MySQL: a column's `DEFAULT
+  // CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`, `SET @sql = (…)` then `PREPARE stmt FROM @sql`
+  // for a conditional ALTER, `ALTER TABLE … MODIFY`, `ADD COLUMN … AFTER c`, `REGEXP`, `UNIQUE KEY`:
+  // 60 syntax errors in 16 files, and the tables of those without one taken for PostgreSQL's)
+  ON: [{ dialect: 'MySQL', word: 'ON UPDATE CURRENT_TIMESTAMP', instead: 'no such column option: a BEFORE UPDATE trigger sets the column', after: /^\s+UPDATE\s+(?:CURRENT_TIMESTAMP|NOW\s*\(|LOCALTIMESTAMP)/i }],
+  '@': [{ dialect: 'MySQL', word: '@variables', instead: 'no user variables: a PL/pgSQL variable in a DO block', before: /\bSET\s+$/i, after: /^[A-Za-z_][\w$]*\s*:?=/ }],
+  FROM: [{ dialect: 'MySQL', word: 'PREPARE … FROM @variable', instead: 'PREPARE name AS a statement, or EXECUTE of a string in a DO block', before: /\bPREPARE\s+[A-Za-z_][\w$]*\s+$/i, after: /^\s+@/ }],
+  MODIFY: [{ dialect: 'MySQL', word: 'ALTER TABLE … MODIFY', instead: 'ALTER TABLE … ALTER COLUMN … TYPE, SET or DROP', before: /\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?[\w.$"`]+\s+$/i }],
+  AFTER: [{ dialect: 'MySQL', word: 'ADD COLUMN … AFTER', instead: 'no column position: a column added comes last', before: /\bADD\s+(?:COLUMN\s+)?[^;]*\s$/i, after: /^\s+[\w$"`]+\s*(?:,|;|$)/ }],
+  REGEXP: [{ dialect: 'MySQL', word: 'REGEXP', instead: 'the ~ operator', after: /^\s+(?:BINARY\s+)?'/i }],
+  KEY: [{ dialect: 'MySQL', word: 'UNIQUE KEY', instead: 'UNIQUE (…) or CREATE UNIQUE INDEX', before: /\bUNIQUE\s+$/i }],
   IDENTITY: [{ dialect: 'SQL Server', word: 'IDENTITY(…)', instead: 'GENERATED ALWAYS AS IDENTITY', after: /^\s*\(/ }],
   GO: [{ dialect: 'SQL Server', word: 'GO', instead: 'a semicolon', before: /(^|\n)[ \t]*$/, after: /^[ \t]*(\r?\n|$)/ }],
   // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL.
