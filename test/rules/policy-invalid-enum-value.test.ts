@@ -513,3 +513,36 @@ end $$;
     await db.exec('DROP TABLE public.profiles_do; DROP TYPE public.user_role_do');
   }
 });
+
+test("ok/err: an ALTER COLUMN … TYPE of an enum replayed before the table's CREATE TABLE (timmydarcy44/lms-beyond-v3: prisma/migrations/0007_…'s `ALTER COLUMN role TYPE \"ProfileRole\"` before supabase/migrations/000_…'s CREATE TABLE profiles (role text)) changes no column of that table: its policies comparing role with 'admin' are not reported; the same ALTER after the CREATE TABLE is (PGlite: 42P01 first, then the policy is made; after, 22P02)", async () => {
+  const enumType = `CREATE TYPE "ProfileRole" AS ENUM ('ADMIN', 'PARTICULIER');\n`;
+  const alter = `ALTER TABLE public.profiles ALTER COLUMN role TYPE "ProfileRole" USING (upper(role)::"ProfileRole");\n`;
+  const table = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL);\nALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n`;
+  const policy = `CREATE POLICY profiles_admin_all ON public.profiles FOR ALL TO authenticated USING (EXISTS (SELECT 1 FROM public.profiles pr WHERE pr.id = auth.uid() AND pr.role = 'admin'));\n`;
+  const before = [
+    { file: 'prisma/migrations/0007_profiles_roles/migration.sql', text: enumType + alter },
+    { file: 'supabase/migrations/000_admin_basics.sql', text: table + policy },
+  ];
+  assert.deepEqual(lintFiles(before, ID).mine, []);
+  const afterTable = lintFiles([{ file: 'db/001_a.sql', text: enumType + table }, { file: 'db/002_b.sql', text: alter + policy }], ID).mine;
+  assert.equal(afterTable.length, 1);
+  assert.match(afterTable[0]!.message, /^Policy "profiles_admin_all" on public\.profiles compares pr\.role, of the enum type "?ProfileRole"?, with 'admin', which is not one of its values \('ADMIN', 'PARTICULIER'\)/);
+
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(enumType);
+    const r = await tryQuery(q, alter);
+    assert.equal(r.ok ? 'altered' : r.error.code, '42P01');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(enumType + table + policy);
+    assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE policyname = 'profiles_admin_all'`), 1);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(enumType + table + alter);
+    const r = await tryQuery(q, policy);
+    assert.equal(r.ok ? 'created' : `${r.error.code} ${r.error.message}`, '22P02 invalid input value for enum "ProfileRole": "admin"');
+  });
+});

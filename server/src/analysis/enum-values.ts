@@ -28,16 +28,23 @@ interface EnumFacts {
    * the table is made), enum type key, or undefined once it is of another type]
    */
   columns: Map<string, Map<string, Array<[number, string | undefined]>>>;
+  /**
+   * table key → the replay position of the CREATE TABLE that made it (the model's table): an ALTER
+   * before it changed no column of this table (it failed with 42P01, or changed a table dropped since)
+   */
+  made: Map<string, number>;
 }
 
 /** The enum type key of a column when the statement at replay position `at` runs. */
 function typeAt(facts: EnumFacts, table: string, column: string, at: number): string | undefined {
   let out: string | undefined;
-  for (const [i, k] of facts.columns.get(table)?.get(column) ?? []) if (i < at) out = k;
+  const made = facts.made.get(table) ?? -1;
+  // (at or after the table's CREATE TABLE, what an ALTER before it did is not this table's)
+  for (const [i, k] of facts.columns.get(table)?.get(column) ?? []) if (i < at && (i === -1 || i > made || at <= made)) out = k;
   return out;
 }
 
-const NO_FACTS: EnumFacts = { types: new Map(), columns: new Map() };
+const NO_FACTS: EnumFacts = { types: new Map(), columns: new Map(), made: new Map() };
 
 const makesEnum = anyStatementIn((s) => s.kind === 'CreateEnumStmt' || !!s.body?.statements.some((b) => b.kind === 'CreateEnumStmt'));
 
@@ -78,6 +85,7 @@ function enumFacts(model: Model): EnumFacts {
     }
     if (!types) return NO_FACTS;
     const columns = new Map<string, Map<string, Array<[number, string | undefined]>>>();
+    const made = new Map<string, number>();
     // (a column of another type is recorded only where it was of an enum type before: ALTER COLUMN … TYPE)
     const typed = (table: string, name: string | undefined, typeName: Node, at: number) => {
       const names = nameParts(typeName?.names);
@@ -102,8 +110,15 @@ function enumFacts(model: Model): EnumFacts {
         if (typeNames.has(c.last)) typed(t.key, c.def.colname, c.def.typeName, -1);
       }
     });
+    // (where each table the model has was made: prisma/migrations/0007_…'s ALTER COLUMN role TYPE
+    // "ProfileRole", replayed before supabase/migrations/000_…'s CREATE TABLE profiles (role text),
+    // made lms-beyond-v3's 50 policies comparing role with 'admin' look rejected with 22P02)
+    const makers = new Map<Statement, string>();
+    m.tables.forEach((t) => makers.set(t.stmt, t.key));
     for (let i = 0; i < m.statements.length; i++) {
       const stmt = m.statements[i]!.stmt;
+      const maker = stmt.kind === 'CreateStmt' ? makers.get(stmt) : undefined;
+      if (maker !== undefined) made.set(maker, i);
       if (stmt.kind !== 'AlterTableStmt' || !stmt.node?.relation) continue;
       const changes = columnChanges(stmt);
       let key: string | undefined;
@@ -114,7 +129,7 @@ function enumFacts(model: Model): EnumFacts {
         if (typeNames.has(c.last) || columns.has(key)) typed(key, c.name, c.typeName, i);
       }
     }
-    return { types, columns };
+    return { types, columns, made };
   });
 }
 
