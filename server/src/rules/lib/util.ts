@@ -486,17 +486,33 @@ export { isOffValue } from '../../analysis/ast.js';
 
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
 export function fileId(model: Model, file: string): number {
-  // (asked for every kept report of every rule, and by the engine for every kept finding: one
-  // WeakMap lookup to the model's map, where memoModel would take two)
-  let ids = idsByModel.get(model);
-  if (!ids) idsByModel.set(model, (ids = new Map()));
+  // (asked for every kept report of every rule, and by the engine for every kept finding, which
+  // come file by file: the last answer first, then the model's map, on the model under a symbol)
+  let ids = (model as unknown as Record<symbol, Map<string, number> | undefined>)[FILE_IDS];
+  if (ids === undefined) {
+    ids = idsByModel.get(model);
+    if (ids === undefined) {
+      ids = new Map();
+      if (Object.isExtensible(model)) Object.defineProperty(model, FILE_IDS, { value: ids });
+      else idsByModel.set(model, ids);
+    }
+  }
+  if (ids === lastIds && file === lastFile) return lastId;
   let id = ids.get(file);
   if (id === undefined) {
     const pf = fileOf(model, file);
     ids.set(file, (id = pf ? idOf(pf) : 0));
   }
+  lastIds = ids;
+  lastFile = file;
+  lastId = id;
   return id;
 }
+const FILE_IDS = Symbol('fileIds');
+/** fileId's last answer, and the map it came from (the map only: not the model, which it would keep alive) */
+let lastIds: Map<string, number> | undefined;
+let lastFile = '';
+let lastId = 0;
 const idsByModel = new WeakMap<Model, Map<string, number>>();
 
 interface KeptReport extends KeptFinding {
