@@ -377,6 +377,19 @@ describe('several databases', () => {
     assert.deepEqual(one.databases.map((d: { name: string }) => d.name), ['']);
     assert.doesNotMatch(run(dir, ['.']).stdout, /databases/);
   });
+  test("ok: a folder repeating a Supabase project's history under other names (snapshot.ts mirroredHistories: not replayed) is not counted as a database in the summary; its files are told as not replayed", () => {
+    const a = 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n';
+    const b = 'CREATE TABLE tags (id bigint PRIMARY KEY, name text);\nALTER TABLE tags ENABLE ROW LEVEL SECURITY;\n';
+    const dir = fixture({
+      'packages/db/migrations/001_notes.sql': a,
+      'packages/db/migrations/002_tags.sql': b,
+      'supabase/migrations/20260101000000_notes.sql': a,
+      'supabase/migrations/20260102000000_tags.sql': b,
+    });
+    const text = run(dir, ['.']).stdout;
+    assert.doesNotMatch(text, /databases, each replayed on its own/);
+    assert.match(text, /not replayed \(only their syntax is checked\): 2 files of a migration sequence that repeats the Supabase project's history/);
+  });
   test('ok: run from another folder (the repository given by its path, outside cwd), the databases are the same; a fix names only its own database\'s tables', () => {
     const dir = fixture({
       'svc_a/000001_init.up.sql': 'CREATE TABLE orders (id int PRIMARY KEY);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nCREATE POLICY o ON orders TO app_a USING (id = 1);\n',

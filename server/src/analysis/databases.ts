@@ -445,6 +445,15 @@ export function unmatchedDatabases(setting: DatabasesSetting, dbs: readonly Data
   return Object.keys(setting).filter((name) => !dbs.some((d) => d.kind === 'config' && d.name === name));
 }
 
+/**
+ * The databases with a file replayed: a database all of whose files are not replayed (a folder
+ * repeating a Supabase project's history: snapshot.ts mirroredHistories) is no database of the
+ * run's, and its files are told with their reason.
+ */
+export function replayedDatabases(dbs: readonly Database[], notReplayed: ReadonlySet<string>): Database[] {
+  return dbs.filter((d) => d.kind === 'unapplied' || d.files.length === 0 || !d.files.every((f) => notReplayed.has(f)));
+}
+
 /** The databases in a few words: `3 databases: a (2 files), b (1 file), other files (4 files)`. */
 export function describeDatabases(dbs: readonly Database[]): string {
   const replayed = dbs.filter((d) => d.kind !== 'unapplied');

@@ -1,7 +1,7 @@
 // eslint "stylish"-like output: grouped by file, `line:col  severity  message  rule`.
 import { countFindings, type LintRun } from '../run.js';
 import { counted } from '../../analysis/words.js';
-import { describeDatabases } from '../../analysis/databases.js';
+import { describeDatabases, replayedDatabases } from '../../analysis/databases.js';
 import { mergeRepeated } from '../../engine/merge-repeated.js';
 
 export function formatText(run: LintRun, color: boolean): string {
@@ -22,7 +22,9 @@ export function formatText(run: LintRun, color: boolean): string {
     lines.push('');
   }
   // (several databases: said, since each is replayed on its own and a finding is about its database)
-  if (run.databases.length > 1) lines.push(c('2', `${describeDatabases(run.databases)} (the config's "databases" setting decides: see the README)`));
+  // (not one none of whose files is replayed: replayLines tells why)
+  const dbs = replayedDatabases(run.databases, new Set(run.notReplayed.map((n) => n.path)));
+  if (dbs.length > 1) lines.push(c('2', `${describeDatabases(dbs)} (the config's "databases" setting decides: see the README)`));
   const n = countFindings(run.files);
   const total = n.errors + n.warnings + n.infos;
   for (const p of run.fixed) lines.push(`fixed: ${p}`);
