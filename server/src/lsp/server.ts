@@ -42,7 +42,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
+import { describeDatabases, replayedDatabases, unmatchedDatabases } from '../analysis/databases.js';
+import { notReplayedReason } from '../analysis/model.js';
 import { changelogFormat, changelogRefs, mayBeChangelog } from '../analysis/liquibase-changelog.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
@@ -496,7 +497,13 @@ export class PgRlsLintServer {
     setImmediate(idleCollect);
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
     // (several databases: said once per change of them, since each is replayed on its own)
-    const dbs = result.databases.map((d) => d.database);
+    // (not one none of whose files is replayed: a folder repeating a Supabase project's history)
+    const all = result.databases.map((d) => d.database);
+    const skipped = (f: string) => {
+      const pf = project.ws.parsed(f);
+      return pf !== undefined && notReplayedReason(pf) !== undefined;
+    };
+    const dbs = all.length > 1 ? replayedDatabases(all, new Set(all.flatMap((d) => d.files.filter(skipped)))) : all;
     const unmatched = unmatchedDatabases(project.ws.getConfig().databases, dbs);
     const key = (dbs.length > 1 ? describeDatabases(dbs) : '') + (unmatched.length ? `; the config's ${unmatched.map((n) => `"${n}"`).join(', ')} get${unmatched.length === 1 ? 's' : ''} no file` : '');
     if (key !== project.databasesLogged) {

@@ -453,69 +453,69 @@ const quietFacts = modelFacts('policy-missing-select-companion:facts', (m) => [f
  * rows to read (what follows from the table, its policies, calls, privileges and roles alone).
  */
 function runReports(model: Model, rows: readonly PolicyRow[], bypass: Map<string, boolean>, report: (r: Report) => void): boolean {
-    let quiet = true;
-    for (let i = 0; i < rows.length; i++) {
-      const p = rows[i]!.policy;
-      if (!p.permissive || (p.command !== 'update' && p.command !== 'delete') || !p.using) continue;
-      if (constBool(p.using) === false) continue; // (USING (false): it admits no row to change, with or without a SELECT policy)
-      const t = rows[i]!.table;
-      // (a table made outside the migrations, but the platform's: its SELECT policies may be
-      // elsewhere too — MKB's public.riders, whose base schema is not in the repository)
-      if (!t && !platformTable(model, { schema: p.table.slice(0, p.table.indexOf('.')) })) continue;
-      const policies = t?.policies ?? policiesWithKey(model, p.table);
-      const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
-      const gated = missing ? undefined : gatedReaders(model, p, t, policies, missing, bypass);
-      if (missing || gated) quiet = false;
-      if (gated && t && mayBeDynamic(model, 'policy', t)) continue;
-      if (gated) {
-        reportGated(model, p, t, gated, report);
-        continue;
-      }
-      if (!missing) continue;
-      if (t && mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its SELECT policies: analysis/dynamic-rls.ts)
-      const cmd = p.command.toUpperCase();
-      const name = t ? tableName(model, t, p.loc) : p.table;
-      // Roles whose privileges the workspace manages and that lack SELECT: such statements
-      // fail with 42501 permission denied before row-level security is consulted (T28).
-      const noSelectGrant = t ? missing.filter((r) => r !== 'public' && !mayHoldPrivilege(model, t, r, ['select'])) : [];
-      const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
-      const reach =
-        p.command === 'update'
-          ? 'only an UPDATE that reads no column (no WHERE, no column in SET or RETURNING) reaches rows, and then every row USING admits'
-          : 'only a DELETE that reads no column (no WHERE, no column in RETURNING) reaches rows, and then every row USING admits';
-      const grantNote = noSelectGrant.length
-        ? ` (${roleList(noSelectGrant)} also ${noSelectGrant.length === 1 ? 'has' : 'have'} no SELECT privilege on ${p.table}, so for ${noSelectGrant.length === 1 ? 'it' : 'them'} such statements fail with 42501 permission denied instead, T28)`
-        : '';
+  let quiet = true;
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i]!.policy;
+    if (!p.permissive || (p.command !== 'update' && p.command !== 'delete') || !p.using) continue;
+    if (constBool(p.using) === false) continue; // (USING (false): it admits no row to change, with or without a SELECT policy)
+    const t = rows[i]!.table;
+    // (a table made outside the migrations, but the platform's: its SELECT policies may be
+    // elsewhere too — MKB's public.riders, whose base schema is not in the repository)
+    if (!t && !platformTable(model, { schema: p.table.slice(0, p.table.indexOf('.')) })) continue;
+    const policies = t?.policies ?? policiesWithKey(model, p.table);
+    const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
+    const gated = missing ? undefined : gatedReaders(model, p, t, policies, missing, bypass);
+    if (missing || gated) quiet = false;
+    if (gated && t && mayBeDynamic(model, 'policy', t)) continue;
+    if (gated) {
+      reportGated(model, p, t, gated, report);
+      continue;
+    }
+    if (!missing) continue;
+    if (t && mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its SELECT policies: analysis/dynamic-rls.ts)
+    const cmd = p.command.toUpperCase();
+    const name = t ? tableName(model, t, p.loc) : p.table;
+    // Roles whose privileges the workspace manages and that lack SELECT: such statements
+    // fail with 42501 permission denied before row-level security is consulted (T28).
+    const noSelectGrant = t ? missing.filter((r) => r !== 'public' && !mayHoldPrivilege(model, t, r, ['select'])) : [];
+    const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
+    const reach =
+      p.command === 'update'
+        ? 'only an UPDATE that reads no column (no WHERE, no column in SET or RETURNING) reaches rows, and then every row USING admits'
+        : 'only a DELETE that reads no column (no WHERE, no column in RETURNING) reaches rows, and then every row USING admits';
+    const grantNote = noSelectGrant.length
+      ? ` (${roleList(noSelectGrant)} also ${noSelectGrant.length === 1 ? 'has' : 'have'} no SELECT privilege on ${p.table}, so for ${noSelectGrant.length === 1 ? 'it' : 'them'} such statements fail with 42501 permission denied instead, T28)`
+      : '';
 
-      const fixes: Fix[] = [];
-      const place = companionPlace(model, p);
-      if (place) {
-        const text = place.text;
-        const pname = freshName(model, p, 'select');
-        const roles = p.roles.includes('public') ? (p.implicitPublic ? [] : ['PUBLIC']) : missing.map(quoteIdent);
-        const to = roles.length ? ` TO ${roles.join(', ')}` : '';
-        const stmts = [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT${to}\n  USING (${text});`];
-        if (noSelectGrant.length) stmts.push(`GRANT SELECT ON ${name} TO ${noSelectGrant.map(quoteIdent).join(', ')};`);
-        const edit: Edit = insertAfter(model, place.after, stmts);
-        fixes.push({
-          title: `Add a SELECT policy "${pname}" for ${roleList(p.roles.includes('public') ? ['public'] : missing)} with the same USING${noSelectGrant.length ? ' (and GRANT SELECT)' : ''}: they can then read the rows they may ${p.command}`,
-          kind: 'unsafe',
-          edits: [edit],
-        });
-      }
-      const isPublic = missing.includes('public');
-      const readers = [...new Set(policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using).flatMap((q) => q.roles))];
-      const subject = isPublic
-        ? `every role (PUBLIC) ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to PUBLIC${readers.length ? ` (only to ${roleList(readers)})` : ''}: for a role without a SELECT policy of its own, `
-        : `${roleList(missing)} ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to ${missing.length === 1 ? 'that role' : 'those roles'}${noUsing(policies, missing)}: `;
-      report({
-        ...p.nameLoc,
-        message:
-          `Policy "${p.name}" on ${p.table} lets ${subject}` +
-          `${p.command === 'update' ? 'an' : 'a'} ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
-          `${reach}${grantNote}${membersNote(model, p, t, policies, missing)}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
-        fixes,
+    const fixes: Fix[] = [];
+    const place = companionPlace(model, p);
+    if (place) {
+      const text = place.text;
+      const pname = freshName(model, p, 'select');
+      const roles = p.roles.includes('public') ? (p.implicitPublic ? [] : ['PUBLIC']) : missing.map(quoteIdent);
+      const to = roles.length ? ` TO ${roles.join(', ')}` : '';
+      const stmts = [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT${to}\n  USING (${text});`];
+      if (noSelectGrant.length) stmts.push(`GRANT SELECT ON ${name} TO ${noSelectGrant.map(quoteIdent).join(', ')};`);
+      const edit: Edit = insertAfter(model, place.after, stmts);
+      fixes.push({
+        title: `Add a SELECT policy "${pname}" for ${roleList(p.roles.includes('public') ? ['public'] : missing)} with the same USING${noSelectGrant.length ? ' (and GRANT SELECT)' : ''}: they can then read the rows they may ${p.command}`,
+        kind: 'unsafe',
+        edits: [edit],
       });
     }
-    return quiet;
+    const isPublic = missing.includes('public');
+    const readers = [...new Set(policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using).flatMap((q) => q.roles))];
+    const subject = isPublic
+      ? `every role (PUBLIC) ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to PUBLIC${readers.length ? ` (only to ${roleList(readers)})` : ''}: for a role without a SELECT policy of its own, `
+      : `${roleList(missing)} ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to ${missing.length === 1 ? 'that role' : 'those roles'}${noUsing(policies, missing)}: `;
+    report({
+      ...p.nameLoc,
+      message:
+        `Policy "${p.name}" on ${p.table} lets ${subject}` +
+        `${p.command === 'update' ? 'an' : 'a'} ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
+        `${reach}${grantNote}${membersNote(model, p, t, policies, missing)}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
+      fixes,
+    });
+  }
+  return quiet;
 }
