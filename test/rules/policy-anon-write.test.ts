@@ -307,32 +307,57 @@ CREATE POLICY "attachments delete" ON storage.objects FOR DELETE USING (bucket_i
 
 const TENANT_C = '00000000-0000-0000-0000-00000000000c';
 
-test("err: FOR DELETE TO authenticated USING (bucket_id = 'avatars'): user B deletes user A's file, and a DELETE without WHERE the whole bucket; scoped to the owner, B deletes only its own", async () => {
+test("err: FOR DELETE TO authenticated USING (status = 'draft'): user B deletes user A's draft listing with a DELETE that reads no column; scoped to the vendor, B deletes only its own", async () => {
   const { ws, finding } = invalidFinding(ID, 3);
-  assert.equal(textAt(ws, finding), '"avatars delete"');
+  assert.equal(textAt(ws, finding), '"drafts can be deleted"');
   assert.match(
     finding.message,
-    /is TO authenticated, and its condition USING \(bucket_id = 'avatars'\) tests only the row, not who is asking: PostgreSQL admits to the policy.s roles every row the USING admits, with no check on the caller, so every signed-in user \(authenticated is the role of every request with a user's session — on Supabase, anyone who signs up\) can delete every row it admits, other users' rows included \(given the DELETE privilege\).*DELETE FROM storage\.objects.*Add a condition on the caller — the object's owner or path \(AND owner_id = \(select auth\.uid\(\)::text\)/,
+    /is TO authenticated, and its condition USING \(status = 'draft'\) tests only the row, not who is asking: PostgreSQL admits to the policy.s roles every row the USING admits, with no check on the caller, so every signed-in user \(authenticated is the role of every request with a user's session — on Supabase, anyone who signs up\) can delete every row it admits, other users' rows included \(given the DELETE privilege\).*DELETE FROM public\.listings.*Add a condition on the caller \(e\.g\. AND user_id = \(select auth\.uid\(\)\)\)/,
   );
+  const rows = `INSERT INTO listings VALUES (1, '${TENANT_A}', 'draft'), (2, '${TENANT_B}', 'draft'), (3, '${TENANT_A}', 'published')`;
   const db = await getDb();
   await inRollback(db, async (q) => {
-    await storageWith(q, sqlOf(ws));
+    await onSupabase(q, sqlOf(ws));
+    await q(rows);
     await q(actAs(TENANT_B));
     await q('SET ROLE authenticated');
-    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 1, "user B deletes user A's file");
-    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 2, 'a DELETE without WHERE: every file left in the bucket (B\'s own two)');
+    assert.equal(await affected(q, `DELETE FROM listings WHERE vendor_id = '${TENANT_A}'`), 0, "a DELETE reading a column gets the SELECT policy too: not A's draft (T27)");
+    assert.equal(await affected(q, 'DELETE FROM listings'), 2, "a DELETE without WHERE: A's draft and B's own");
     await q('RESET ROLE');
-    assert.deepEqual(await files(q), [{ id: 4, name: 'x.pdf' }]);
+    assert.deepEqual(await q('SELECT id FROM listings ORDER BY id'), [{ id: 3 }]);
   });
   // the fix the message names: a condition on the caller
   await inRollback(db, async (q) => {
-    await storageWith(q, sqlOf(ws).replace("FOR DELETE TO authenticated\n  USING (bucket_id = 'avatars')", "FOR DELETE TO authenticated\n  USING (bucket_id = 'avatars' AND owner = (select auth.uid()))"));
+    await onSupabase(q, sqlOf(ws).replace("USING (status = 'draft');", "USING (status = 'draft' AND vendor_id = (select auth.uid()));"));
+    await q(rows);
     await q(actAs(TENANT_B));
     await q('SET ROLE authenticated');
-    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 0, "B cannot delete A's file");
-    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 2, 'B deletes its own two');
+    assert.equal(await affected(q, 'DELETE FROM listings'), 1, 'B deletes its own draft only');
+  });
+});
+
+test("ok: on Supabase Storage, FOR DELETE TO authenticated USING (bucket_id = 'avatars') is policy-always-true's finding, not this rule's too (hifihornan's listing images); PGlite: user B deletes user A's file, as that finding says", async () => {
+  const sql = `CREATE POLICY "avatars read" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
+CREATE POLICY "avatars upload own" ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'avatars' AND owner = (select auth.uid()));
+CREATE POLICY "avatars delete" ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'avatars');
+`;
+  const { mine, findings } = lintFiles([{ file: 'supabase/migrations/20240101000000_avatars.sql', text: sql }], ID);
+  assert.deepEqual(mine, []);
+  const always = findings.filter((f) => f.rule === 'policy-always-true');
+  assert.equal(always.length, 1);
+  assert.match(always[0]!.message, /^Policy "avatars delete" on storage\.objects \(FOR DELETE\) admits every object of bucket 'avatars' to every signed-in user/);
+  // (TO anon, or PUBLIC, the anon half still reports it: anon's case is this rule's)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_avatars.sql', text: sql.replace('FOR DELETE TO authenticated', 'FOR DELETE TO anon, authenticated') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await storageWith(q, sql);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 1, "user B deletes user A's file");
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 2, "a DELETE without WHERE: every file left in the bucket (B's own two)");
     await q('RESET ROLE');
-    assert.deepEqual(await files(q), [{ id: 1, name: 'a.png' }, { id: 4, name: 'x.pdf' }]);
+    assert.deepEqual(await files(q), [{ id: 4, name: 'x.pdf' }]);
   });
 });
 
@@ -463,7 +488,7 @@ test("err: a commented-out USING above the policy's own is not its condition: th
   const sql = `create policy "Users can read their own skill images." on storage.objects for select to authenticated
   using (bucket_id = 'avatars' and owner = (select auth.uid()));
 create policy "Users can delete their own skill images."
-  on storage.objects for delete to authenticated
+  on storage.objects for delete to anon
   -- using (bucket_id = 'avatars' and (auth.uid())::text = owner::text);
   /* using (false) */
   using (bucket_id = 'avatars');
@@ -475,9 +500,8 @@ create policy "Users can delete their own skill images."
   await inRollback(await getDb(), async (q) => {
     await storageWith(q, sql);
     assert.deepEqual(await q(`SELECT qual FROM pg_policies WHERE tablename = 'objects' AND cmd = 'DELETE'`), [{ qual: "(bucket_id = 'avatars'::text)" }]);
-    await q(actAs(TENANT_B));
-    await q('SET ROLE authenticated');
-    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 0, 'a DELETE reading a column gets the SELECT policy too: not A\'s object (T27)');
-    assert.equal(await affected(q, `DELETE FROM storage.objects`), 3, "user B deletes user A's object too");
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_A}'`), 0, 'a DELETE reading a column gets the SELECT policies too: anon has none (T27)');
+    assert.equal(await affected(q, `DELETE FROM storage.objects`), 3, "anon deletes every user's object of the bucket");
   });
 });

@@ -1,5 +1,5 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, andOperandText, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, andOperandText, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -70,6 +70,23 @@ export function bucketWide(model: Model, n: Node, role: string): string[] | unde
     if (!trueForRole(model, c, role)) return undefined;
   }
   return buckets.length ? buckets : undefined;
+}
+
+/**
+ * Whether this rule reports the policy for its USING alone: on Supabase Storage's objects, a
+ * permissive UPDATE, DELETE or ALL policy for authenticated (named, or through PUBLIC) whose USING is
+ * a condition on the bucket and on who the request is alone (bucketWide), so every signed-in user,
+ * reaches every object of the bucket. policy-anon-write's signed-in half leaves such a policy to
+ * this rule (the same policy, the same reason), as it leaves USING (true); anon's case stays its.
+ */
+export function reportsBucketWideUsing(model: Model, row: PolicyRow): boolean {
+  const p = row.policy;
+  if (!model.supabase || !p.permissive || p.table !== 'storage.objects' || p.command === 'insert' || p.command === 'select' || !row.using) return false;
+  const roles = subjectRoles(model, p, row.table);
+  const api = roles.includes('public') ? API_ROLES : roles.filter((r) => API_ROLES.includes(r));
+  // (a condition true for an API role by who the request is alone: the rule's other branch, "admits every row")
+  if (!api.includes('authenticated') || row.exprs.some((e) => api.some((r) => trueForRole(model, e.node, r)))) return false;
+  return !!bucketWide(model, row.using.node, 'authenticated');
 }
 
 /** The buckets a condition's bucket filter names (`bucket_id = 'avatars'`, `bucket_id IN ('a', 'b')`), or undefined when it is no such filter. */

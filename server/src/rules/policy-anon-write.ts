@@ -9,6 +9,7 @@ import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
 import { memoised, roleText } from '../analysis/ast.js';
 import { defineRule, type Report } from './types.js';
+import { reportsBucketWideUsing } from './policy-always-true.js';
 import { grantedToRlsSubject, mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
@@ -334,6 +335,9 @@ function signedInWrites(model: Model, report: (r: Report) => void, reported: Rea
       const using = row.using!;
       const check = row.check;
       if (reported.has(p) || !rowOnly(model, using.node)) continue;
+      // (on Supabase Storage, a USING asking only for a bucket: policy-always-true's finding, every object of
+      // the bucket for every signed-in user — the same policy, the same reason; anon's case stays this rule's)
+      if (reportsBucketWideUsing(model, row)) continue;
       const wanted: Command[] = [];
       // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c): one that looks at
       // the caller (WITH CHECK (assignee = auth.uid()): claiming an open task) is not reported
