@@ -86,3 +86,37 @@ test('ok: a policy that filters (the invitee), a RESTRICTIVE policy asking for t
 test('ok: the Valid examples run and give no finding', () => {
   for (let i = 0; i < 2; i++) assert.deepEqual(lintDocExample(ID, 'valid', i).mine, []);
 });
+
+test("err: a password column (lagp0310/ecommerce-example's customers.password) is not advised as a lookup key: the message asks for a check of one row's password; PGlite: every signed-in user reads both passwords, a lookup by the password returns another customer who shares it, the check by id and password answers for that row alone", async () => {
+  const text = `CREATE TABLE public.customers (
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  first_name text NOT NULL,
+  password text NULL,
+  CONSTRAINT customers_pkey PRIMARY KEY (id)
+);
+ALTER TABLE public.customers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Read Access" ON public.customers AS PERMISSIVE FOR SELECT TO authenticated USING (true);
+`;
+  const found = mine(text, 'supabase/migrations/20250112181551_add_customers_policies.sql');
+  assert.equal(found.length, 1);
+  const msg = found[0]!.message;
+  assert.match(msg, /every signed-in user reads every row's password \(SELECT password FROM public\.customers\)\. A password lets whoever reads it sign in as the row's owner/);
+  assert.match(msg, /Check it in a SECURITY DEFINER function that takes the row's key and the password and answers only whether they match \(… WHERE id = p_id AND password = …\), not one that looks rows up by the password/);
+  assert.doesNotMatch(msg, /WHERE password = p_password|not only the row whose password/);
+  assert.match(msg, /GRANT SELECT \(id, first_name\) ON public\.customers TO authenticated: a query naming password then fails with 42501\)\.$/);
+  // (a token keeps the lookup advice)
+  assert.match(mine(TABLE + `CREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`)[0]!.message, /WHERE token = p_token/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.customers (id, first_name, password) VALUES ('00000000-0000-0000-0000-00000000000a', 'Ann', 'hunter2'), ('00000000-0000-0000-0000-00000000000b', 'Bob', 'hunter2')");
+    await q(`CREATE FUNCTION public.customer_by_password(p_password text) RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT c.first_name FROM public.customers c WHERE c.password = p_password ORDER BY 1 $$`);
+    await q(`CREATE FUNCTION public.password_matches(p_id uuid, p_password text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.customers c WHERE c.id = p_id AND c.password = p_password) $$`);
+    await q('SET ROLE authenticated');
+    assert.equal(((await q('SELECT password FROM public.customers')) as unknown[]).length, 2, 'every signed-in user reads both passwords');
+    // (a lookup by the password: Ann's guess of her own password returns Bob too)
+    assert.deepEqual(await q(`SELECT public.customer_by_password('hunter2') AS n`), [{ n: 'Ann' }, { n: 'Bob' }]);
+    // (the check the message names: for one row)
+    assert.deepEqual(await q(`SELECT public.password_matches('00000000-0000-0000-0000-00000000000a', 'hunter2') AS ok`), [{ ok: true }]);
+    assert.deepEqual(await q(`SELECT public.password_matches('00000000-0000-0000-0000-00000000000a', 'guess') AS ok`), [{ ok: false }]);
+  });
+});

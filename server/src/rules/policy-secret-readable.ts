@@ -17,6 +17,14 @@ import { quoteIdent } from './lib/util.js';
 /** Column names that hold a secret: a token, a secret, an API key, a password or its hash, an invite or reset code. */
 const SECRET_COLUMN = /^(?:token|secret|api_?key|password|password_hash|passcode|(?:[a-z0-9]+_)*(?:invite|invitation|access|share|sharing|magic|reset|verification|verify|confirm|confirmation|api|refresh|auth|session|portal|join|link)_(?:token|code|secret|key)|(?:[a-z0-9]+_)?(?:token|secret|password)_hash|(?:[a-z0-9]+_)?(?:client|api|webhook|signing)_secret)$/;
 
+/**
+ * Secret columns that are a credential of the row's owner — a password or its hash, a passcode —
+ * rather than a bearer secret that finds its row (a token, a code, a key): one is checked against
+ * the row it belongs to, never used to look rows up (two users may share a password, and a lookup
+ * by it answers anyone's guesses against every row).
+ */
+const PASSWORD_COLUMN = /^(?:[a-z0-9]+_)?(?:password|passcode)(?:_hash)?$/;
+
 export const policySecretReadable = defineRule({
   meta: {
     id: 'policy-secret-readable',
@@ -50,12 +58,19 @@ export const policySecretReadable = defineRule({
         const anyone = role === 'anon' ? 'anyone' : 'every signed-in user';
         const col = secrets[0]!;
         const others = t.columns.filter((c) => !secrets.includes(c));
+        const grantFix = `keep ${col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${col} then fails with 42501).`;
+        // (a password is checked against its own row, not used to find one: customers.password, lagp0310/ecommerce-example)
+        const password = PASSWORD_COLUMN.test(col.toLowerCase());
+        const key = t.keys.find((k) => k.length === 1)?.[0] ?? (t.columns.includes('id') ? 'id' : undefined);
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key}), not only the row whose ${col} they already hold. ` +
-            `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
-            `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or keep ${col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${col} then fails with 42501).`,
+            `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key})${password ? '' : `, not only the row whose ${col} they already hold`}. ` +
+            (password
+              ? `A password lets whoever reads it sign in as the row's owner, and a password hash can be cracked offline once it is read. ` +
+                `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
+              : `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
+                `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`),
         });
       }
     });
