@@ -104,6 +104,9 @@ CREATE POLICY "Read Access" ON public.customers AS PERMISSIVE FOR SELECT TO auth
   assert.match(msg, /Check it in a SECURITY DEFINER function that takes the row's key and the password and answers only whether they match \(… WHERE id = p_id AND password = …\), not one that looks rows up by the password/);
   assert.doesNotMatch(msg, /WHERE password = p_password|not only the row whose password/);
   assert.match(msg, /GRANT SELECT \(id, first_name\) ON public\.customers TO authenticated: a query naming password then fails with 42501\)\.$/);
+  // (a hash: msxsistemas/quick-bite-craft's restaurant_admins.password_hash, "Public can verify login credentials")
+  const hashed = mine(text.replace('password text NULL', 'password_hash text NULL'), 'supabase/migrations/20250112181551_add_customers_policies.sql');
+  assert.match(hashed[0]!.message, /A password hash can be cracked offline once it is read, and the password found signs in as the row's owner\. Check it .*WHERE id = p_id AND password_hash = …/);
   // (a token keeps the lookup advice)
   assert.match(mine(TABLE + `CREATE POLICY read_all ON public.org_invites FOR SELECT USING (true);\n`)[0]!.message, /WHERE token = p_token/);
   await inRollback(await getDb(), async (q) => {

@@ -75,7 +75,7 @@ export function bucketWide(model: Model, n: Node, role: string): string[] | unde
 /**
  * Whether this rule reports the policy for its USING alone: on Supabase Storage's objects, a
  * permissive UPDATE, DELETE or ALL policy for authenticated (named, or through PUBLIC) whose USING is
- * a condition on the bucket and on who the request is alone (bucketWide), so every signed-in user,
+ * a condition on the bucket and on who the request is alone (bucketWide), so every signed-in user
  * reaches every object of the bucket. policy-anon-write's signed-in half leaves such a policy to
  * this rule (the same policy, the same reason), as it leaves USING (true); anon's case stays its.
  */

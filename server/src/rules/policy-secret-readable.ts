@@ -67,7 +67,7 @@ export const policySecretReadable = defineRule({
           message:
             `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key})${password ? '' : `, not only the row whose ${col} they already hold`}. ` +
             (password
-              ? `A password lets whoever reads it sign in as the row's owner, and a password hash can be cracked offline once it is read. ` +
+              ? (/_hash$/i.test(col) ? `A password hash can be cracked offline once it is read, and the password found signs in as the row's owner. ` : `A password lets whoever reads it sign in as the row's owner. `) +
                 `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
               : `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
                 `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`),
