@@ -123,3 +123,37 @@ CREATE POLICY "Read Access" ON public.customers AS PERMISSIVE FOR SELECT TO auth
     assert.deepEqual(await q(`SELECT public.password_matches('00000000-0000-0000-0000-00000000000a', 'guess') AS ok`), [{ ok: false }]);
   });
 });
+
+test("err: a secret the server keeps toward another service (a webhook's signing secret) or an OAuth token (Receptionally/whhops' connected_accounts.access_token, a Stripe account's) is not advised as a lookup key: the message says to read it only as a role that bypasses RLS; PGlite: every signed-in user reads another account's token, service_role reads it with no policy of its own", async () => {
+  const text = `CREATE TABLE public.connected_accounts (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL,
+  stripe_account_id text NOT NULL,
+  access_token text
+);
+ALTER TABLE public.connected_accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Anyone signed in can view connected accounts" ON public.connected_accounts FOR SELECT TO authenticated USING (true);
+`;
+  const file = 'supabase/migrations/20240320000126_connected_accounts.sql';
+  const found = mine(text, file);
+  assert.equal(found.length, 1);
+  const msg = found[0]!.message;
+  assert.match(msg, /every signed-in user reads every row's access_token \(SELECT access_token FROM public\.connected_accounts\), not only the row whose access_token they already hold\. A token proves nothing once everyone can list them: whoever reads one acts as its holder — toward the service that issued it, for an OAuth token the server keeps/);
+  assert.match(msg, /Where only the server uses it, drop this policy and read access_token only as a role that bypasses row-level security \(service_role, the table's owner\); where clients look a row up by it, do that in a SECURITY DEFINER function .*WHERE access_token = p_access_token/);
+  const webhook = mine(text.replace('access_token text', 'webhook_secret text'), file);
+  assert.match(webhook[0]!.message, /A secret the server keeps to act toward another service .* No client needs it: drop this policy and read webhook_secret only as a role that bypasses row-level security/);
+  assert.doesNotMatch(webhook[0]!.message, /Look rows up by the secret|WHERE webhook_secret = p_/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.connected_accounts (user_id, stripe_account_id, access_token) VALUES (gen_random_uuid(), 'acct_a', 'sk_live_a'), (gen_random_uuid(), 'acct_b', 'sk_live_b')");
+    await q('SET ROLE authenticated');
+    assert.equal(((await q('SELECT access_token FROM public.connected_accounts')) as unknown[]).length, 2, "every signed-in user reads every account's token");
+    await q('RESET ROLE');
+    await q('DROP POLICY "Anyone signed in can view connected accounts" ON public.connected_accounts');
+    await q('SET ROLE authenticated');
+    assert.equal(((await q('SELECT access_token FROM public.connected_accounts')) as unknown[]).length, 0, 'without the policy, no row');
+    await q('RESET ROLE');
+    await q('SET ROLE service_role');
+    assert.equal(((await q('SELECT access_token FROM public.connected_accounts')) as unknown[]).length, 2, 'service_role (BYPASSRLS) still reads them');
+  });
+});

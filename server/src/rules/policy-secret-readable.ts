@@ -25,6 +25,16 @@ const SECRET_COLUMN = /^(?:token|secret|api_?key|password|password_hash|passcode
  */
 const PASSWORD_COLUMN = /^(?:[a-z0-9]+_)?(?:password|passcode)(?:_hash)?$/;
 
+/**
+ * Secret columns the server keeps to act toward another service — a client secret, a webhook's or
+ * a signing secret — and OAuth tokens of another service (access or refresh): no client looks rows
+ * up by them (Receptionally/whhops' connected_accounts.access_token, a Stripe account's OAuth
+ * token), so a lookup by the secret is no remedy; an access token may also be a share link's,
+ * which the message allows for.
+ */
+const SERVER_SECRET_COLUMN = /^(?:[a-z0-9]+_)?(?:client|webhook|signing)_secret$/;
+const OAUTH_TOKEN_COLUMN = /^(?:[a-z0-9]+_)?(?:access|refresh)_token$/;
+
 export const policySecretReadable = defineRule({
   meta: {
     id: 'policy-secret-readable',
@@ -61,6 +71,9 @@ export const policySecretReadable = defineRule({
         const grantFix = `keep ${col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${col} then fails with 42501).`;
         // (a password is checked against its own row, not used to find one: customers.password, lagp0310/ecommerce-example)
         const password = PASSWORD_COLUMN.test(col.toLowerCase());
+        // (a secret the server keeps toward another service, or an OAuth token: not a lookup key — whhops' connected_accounts.access_token)
+        const server = SERVER_SECRET_COLUMN.test(col.toLowerCase());
+        const oauth = OAUTH_TOKEN_COLUMN.test(col.toLowerCase());
         const key = t.keys.find((k) => k.length === 1)?.[0] ?? (t.columns.includes('id') ? 'id' : undefined);
         report({
           ...p.nameLoc,
@@ -69,8 +82,14 @@ export const policySecretReadable = defineRule({
             (password
               ? (/_hash$/i.test(col) ? `A password hash can be cracked offline once it is read, and the password found signs in as the row's owner. ` : `A password lets whoever reads it sign in as the row's owner. `) +
                 `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
-              : `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
-                `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`),
+              : server
+                ? `A secret the server keeps to act toward another service (to sign or verify its webhooks, to authenticate as the app) lets whoever reads it act as the app toward that service. ` +
+                  `No client needs it: drop this policy and read ${col} only as a role that bypasses row-level security (service_role, the table's owner), or put it where ${role} cannot read it; or ${grantFix}`
+                : oauth
+                  ? `A token proves nothing once everyone can list them: whoever reads one acts as its holder — toward the service that issued it, for an OAuth token the server keeps (a connected account's), or as the link's holder, for a share link's token. ` +
+                    `Where only the server uses it, drop this policy and read ${col} only as a role that bypasses row-level security (service_role, the table's owner); where clients look a row up by it, do that in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`
+                  : `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
+                    `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`),
         });
       }
     });
