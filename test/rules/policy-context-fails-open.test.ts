@@ -870,6 +870,32 @@ CREATE POLICY dd ON docs FOR DELETE TO authenticated USING (tenant_id = coalesce
   assert.equal(deleted, 0);
 });
 
+// Calibration (cgb808/dev-indexer_1's sql/rls_policies.sql): p_doc_embeddings_insert's WITH CHECK
+// opens with a `--` comment on its own line, then `(current_user IN (…)) AND (NOT
+// app_require_tenant() OR …)`. The headline quoted the other condition as the source has it, so
+// the message read "admits every row that meets -- allow writes for write/admin roles; enforce
+// tenant match if required (current_user IN ('rag_write','rag_admin'))". It is quoted on one line
+// now, without comments, as the rule's other quotes are (sqlOneLine).
+test('ok: the other conditions are quoted without the comments and line breaks of the source', () => {
+  const sql = `CREATE TABLE t (id int PRIMARY KEY, tenant_id text);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION app_require_tenant() RETURNS boolean LANGUAGE sql AS $$ SELECT current_setting('app.require_tenant', true) = 'on' $$;
+CREATE FUNCTION app_current_tenant() RETURNS text LANGUAGE sql AS $$ SELECT nullif(current_setting('app.current_tenant', true), '') $$;
+CREATE POLICY p ON t FOR INSERT
+  WITH CHECK (
+    -- allow writes for write/admin roles; enforce tenant match if required
+    (current_user IN ('rag_write','rag_admin'))
+    AND (
+      NOT app_require_tenant() OR /* strict */
+      (tenant_id = app_current_tenant())
+    )
+  );`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits every row that meets \(current_user IN \('rag_write','rag_admin'\)\) once a transaction-local set of app\.require_tenant/);
+  assert.doesNotMatch(mine[0]!.message, /--|allow writes|\n/);
+});
+
 // Calibration (99g0dx/dttracker-main's 20260206000023_ban_self_policies.sql): "Invited user can
 // accept invite" asks for the invite's email in the JWT and that the caller is not banned,
 // `NOT is_user_banned(auth.uid())`, true for a NULL uid. It was said to admit every row that meets

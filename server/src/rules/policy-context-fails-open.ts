@@ -651,7 +651,7 @@ function residualText(model: Model, uses: OpenUse[]): string {
   const text = textOfFile(model, first.e.file);
   const clause = exprClauseSpan(model, first.e);
   const parts = clause && locateParts(text, { start: clause.start + 1, end: clause.end - 1 }, first.e.node, 'AND_EXPR');
-  const shown = parts?.filter((p) => res.some((r) => r.n === p.node)).map((p) => text.slice(p.span.start, p.span.end));
+  const shown = parts?.filter((p) => res.some((r) => r.n === p.node)).map((p) => sqlOneLine(text.slice(p.span.start, p.span.end)));
   return shown?.length ? ` that meets ${shown.join(' AND ')}` : ' that meets its other conditions';
 }
 
