@@ -694,3 +694,40 @@ $fix$;
     assert.equal((await pgError(q(plain)))?.code, '42601');
   });
 });
+
+// Calibration (cgb808/dev-indexer_1's sql/metrics_writer_role.sql and queue_worker_role.sql):
+// `\set metrics_role metrics_writer`, then a DO block asking `WHERE rolname = :'metrics_role'`.
+// psql substitutes no variable inside a string constant, a dollar-quoted body included (measured
+// with psql 15: the DO block fails with 42601 at or near ":", while `SELECT :'metrics_role'` on the
+// next line gives metrics_writer), so PostgreSQL gets the `:` as written. The finding said only
+// "syntax error at or near ':'": it now names the psql variable, says why psql leaves it, and how
+// to pass the value (set_config before the block, current_setting in it).
+test("err (message): a psql variable written in a DO or function body is sent as written (psql does not substitute inside quotes): the message names it and says how to pass the value; PGlite rejects the body as psql sends it and runs the set_config/current_setting form", async () => {
+  const body = (v: string) => `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${v}) THEN
+    RAISE NOTICE 'missing';
+  END IF;
+END $$;`;
+  const text = `\\set metrics_role metrics_writer\n${body(":'metrics_role'")}\nCREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT :''metrics_role''::text';\nCREATE FUNCTION g() RETURNS text LANGUAGE plpgsql AS $b$ BEGIN RETURN :metrics_role; END $b$;\nSELECT :'metrics_role';`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.deepEqual(
+    mine.map((m) => text.slice(m.start, m.end)),
+    [":'metrics_role'", ":''metrics_role''", ':metrics_role'],
+  );
+  for (const m of mine) {
+    assert.match(m.message, /a psql variable in the body: psql substitutes no variable inside a string constant \(a dollar-quoted body is one\), so PostgreSQL receives `:'?metrics_role'?` as written and rejects the statement\./);
+    assert.match(m.message, /SELECT set_config\('psql\.metrics_role', :'metrics_role', false\);` before it, and current_setting\('psql\.metrics_role'\) in the body/);
+  }
+  // a `::` cast and a `:=` assignment in a body are not psql variables; a body without errors gives no finding
+  assert.equal(lintFiles([{ file: 'm.sql', text: `DO $$ DECLARE x text; BEGIN x := 'a'::text; END $$;` }], ID).mine.length, 0);
+  const db = await getDb();
+  // what psql sends: the body as written
+  await inRollback(db, async (q) => assert.equal((await pgError(q(body(":'metrics_role'"))))?.code, '42601'));
+  await inRollback(db, async (q) => {
+    // the advice: psql substitutes :'metrics_role' outside the body ('metrics_writer'), the body reads the setting
+    await q(`SELECT set_config('psql.metrics_role', 'metrics_writer', false)`);
+    const r = await tryQuery(q, body("current_setting('psql.metrics_role')"));
+    assert.equal(r.ok, true);
+  });
+});

@@ -70,6 +70,21 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
+        const psqlVar = off === undefined && !ine && !down ? psqlVariableInBody(f, e.start) : undefined;
+        if (psqlVar) {
+          const written = psqlVar.replace(/''/g, "'");
+          const name = written.replace(/^:['"]?|['"]$/g, '');
+          report({
+            file: f.file,
+            start: e.start,
+            end: e.start + psqlVar.length,
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601) at \`${written}\`, a psql variable in the body: psql substitutes no variable inside a string constant (a dollar-quoted body is one), so PostgreSQL receives \`${written}\` as written and rejects the statement${tx}. ` +
+              `Pass the value another way: \`SELECT set_config('psql.${name}', :'${name}', false);\` before it, and current_setting('psql.${name}') in the body. The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         report({
           file: f.file,
           start: ine?.start ?? e.start,
@@ -90,6 +105,22 @@ export const syntaxError = defineRule({
     }
   },
 });
+
+/**
+ * The psql variable (`:name`, `:'name'`, `:"name"`; `:''name''` in a body quoted with '…') the
+ * error at `at` falls on, when `at` is inside the body of a function or DO block of the file.
+ * psql substitutes no variable inside a string constant, a dollar-quoted one included: it sends
+ * the text as written and PostgreSQL fails on the `:` (measured with psql 15: `\set r x` then
+ * `DO $$ … WHERE rolname = :'r' … $$` fails with 42601 at or near ":", where `SELECT :'r'` gives
+ * x). cgb808/dev-indexer_1's metrics_writer_role.sql and queue_worker_role.sql.
+ */
+function psqlVariableInBody(f: ParsedFile, at: number): string | undefined {
+  if (f.text[at] !== ':' || f.text[at - 1] === ':') return undefined;
+  const m = /^:(?:''[A-Za-z_]\w*''|'[A-Za-z_]\w*'|"[A-Za-z_]\w*"|[A-Za-z_]\w*)/.exec(f.text.slice(at, at + 80));
+  if (!m) return undefined;
+  const inBody = f.statements.some((s) => s.origin === 'file' && (s.kind === 'DoStmt' || s.kind === 'CreateFunctionStmt') && s.body && at >= s.body.start && at < s.body.end);
+  return inBody ? m[0] : undefined;
+}
 
 /**
  * When the error is one only PostgreSQL versions later than the project's raise (a word that is a
