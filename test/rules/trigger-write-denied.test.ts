@@ -561,3 +561,44 @@ test("err (message): the SECURITY DEFINER it offers makes current_user the owner
     await q('SET SESSION AUTHORIZATION postgres'); // (PGlite stays alice on RESET)
   });
 });
+
+// Calibration (storyprotocol/eliza, elizaOS's packages/adapter-postgres/migrations/…_remote_schema.sql):
+// a Supabase dump kept outside a supabase/ folder writes its calls quoted, `"auth"."uid"()`. The
+// migrations were not taken to run on Supabase (only `auth.uid(` was looked for), so service_role
+// was a role of the migrations without BYPASSRLS, and create_friendship_with_host_agent(), the
+// invoker trigger of INSERT on accounts, was said to fail for service_role's inserts into
+// relationships (whose INSERT policy is only for authenticated). On Supabase service_role has
+// BYPASSRLS: PGlite, where the shared instance's service_role has it as on Supabase, runs the insert.
+test("ok: a dump's quoted \"auth\".\"uid\"() outside a supabase/ folder is Supabase's too: service_role bypasses RLS, so its INSERT that fires the invoker trigger is not reported (PGlite: it inserts); authenticated, which no relationships policy admits for the trigger's row, still is", async () => {
+  const sql = (uid: string) => `CREATE TABLE public.accounts (id uuid PRIMARY KEY);
+CREATE TABLE public.relationships (id serial PRIMARY KEY, usera uuid, userb uuid);
+CREATE FUNCTION public.befriend_host() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO relationships (usera, userb) VALUES (NEW.id, '00000000-0000-0000-0000-000000000000');
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER befriend AFTER INSERT ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.befriend_host();
+CREATE POLICY ins ON public.accounts FOR INSERT TO service_role WITH CHECK (true);
+CREATE POLICY rel_ins ON public.relationships FOR INSERT TO authenticated WITH CHECK (${uid} = userb);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.relationships ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON TABLE public.accounts TO service_role;
+GRANT ALL ON TABLE public.relationships TO service_role;
+GRANT ALL ON SEQUENCE public.relationships_id_seq TO service_role;`;
+  const file = 'packages/adapter-postgres/migrations/20240318103238_remote_schema.sql';
+  for (const uid of ['"auth"."uid"()', 'auth.uid()', '"auth".uid()']) assert.equal(lintFiles([{ file, text: sql(uid) }], ID).mine.length, 0, uid);
+  // (a role of the migrations' own, without BYPASSRLS: still reported)
+  const own = lintFiles([{ file, text: `CREATE ROLE service_role;\n${sql('"auth"."uid"()')}` }], ID).mine;
+  assert.equal(own.length, 1);
+  assert.match(own[0]!.message, /which service_role cannot insert into/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql('auth.uid()'));
+    await q('SET ROLE service_role');
+    assert.equal(await affected(q, `INSERT INTO public.accounts VALUES ('${TENANT_A}')`), 1);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.relationships'), 1);
+  });
+});

@@ -1279,6 +1279,12 @@ function resolveInclude<F>(byPath: Map<string, F>, from: string, path: string, r
 
 
 /**
+ * A call of auth.uid(), auth.jwt() or auth.role(), as written or quoted as a dump writes it:
+ * `"auth"."uid"()` (elizaOS's adapter-postgres remote_schema.sql, outside a supabase/ folder).
+ */
+const SUPABASE_AUTH_CALL = /(?:\bauth|"auth")\s*\.\s*(?:(?:uid|jwt|role)|"(?:uid|jwt|role)")\s*\(/i;
+
+/**
  * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a
  * Supabase database (e.g. migrations kept outside supabase/migrations/, perhaps with a local
  * stub of auth.uid() for tests). Roles the workspace creates itself still override.
@@ -1287,7 +1293,7 @@ const authCallCache = new WeakMap<ParsedFile, boolean>();
 function usesSupabaseAuth(files: ParsedFile[]): boolean {
   for (const f of files) {
     let c = authCallCache.get(f);
-    if (c === undefined) authCallCache.set(f, (c = /\bauth\s*\.\s*(uid|jwt|role)\s*\(/i.test(f.text)));
+    if (c === undefined) authCallCache.set(f, (c = SUPABASE_AUTH_CALL.test(f.text)));
     if (c) return true;
   }
   return false;
