@@ -240,3 +240,33 @@ CREATE TRIGGER t AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public
   assert.equal(supa(trig('  INSERT INTO public.profiles VALUES (coalesce(nullif(NEW.id, NULL), gen_random_uuid()));')), 0, "pg_catalog's");
   assert.equal(supa(trig('  INSERT INTO public.profiles VALUES (uuid_generate_v4());', 'SET search_path = public ')), 0, 'an extension function, with a search_path that may hold it');
 });
+
+// Calibration (storyprotocol/eliza, elizaOS's adapter-postgres remote_schema.sql): the dump grants
+// ALL on every function, and every table, to authenticated, service_role, supabase_admin and
+// supabase_auth_admin alike. get_goals(uuid, uuid, boolean, integer), get_relationship(uuid, uuid),
+// get_participant_userState(uuid, uuid)… were each said to be "granted EXECUTE to
+// supabase_auth_admin, as a Supabase Auth hook is: the Auth server calls it" (4 findings here, 1 of
+// auth-trigger-invoker-denied). A Postgres-function hook takes one jsonb argument, the event, and
+// returns jsonb (Supabase's Auth Hooks guide); the Auth server calls no function of another
+// signature, whatever it is granted. Only such functions count as hooks now.
+test("ok: a function granted to supabase_auth_admin is a hook only with a hook's signature, (event jsonb) RETURNS jsonb: a dump's blanket GRANT ALL on get_goals(uuid, …) is not reported, by either auth-trigger rule", () => {
+  const text = (sig: string, ret: string, body: string) => `CREATE TABLE public.goals (id uuid PRIMARY KEY, room uuid);
+ALTER TABLE public.goals ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON TABLE public.goals TO authenticated, supabase_auth_admin;
+CREATE FUNCTION public.get_goals(${sig}) RETURNS ${ret} LANGUAGE sql STABLE AS $$ ${body} $$;
+GRANT ALL ON FUNCTION public.get_goals(${sig.replace(/\w+ (\w+)/g, '$1')}) TO authenticated;
+GRANT ALL ON FUNCTION public.get_goals(${sig.replace(/\w+ (\w+)/g, '$1')}) TO supabase_auth_admin;
+`;
+  const lint = (t: string, id: string) => lintFiles([{ file: 'supabase/migrations/20240318103238_remote_schema.sql', text: t }], id).mine;
+  const notHook = text('query_room uuid, row_count integer', 'SETOF public.goals', 'SELECT * FROM goals WHERE room = query_room LIMIT row_count');
+  assert.equal(lint(notHook, ID).length, 0);
+  assert.equal(lint(notHook, 'auth-trigger-invoker-denied').length, 0);
+  for (const [sig, ret] of [['event json', 'json'], ['event jsonb', 'text'], ['event jsonb, extra int', 'jsonb']]) {
+    assert.equal(lint(text(sig, ret, `SELECT NULL::${ret} FROM goals`), ID).length, 0, `${sig} → ${ret}`);
+  }
+  // (the hook's signature: still reported, by both)
+  const hook = text('event jsonb', 'jsonb', "SELECT jsonb_set(event, '{claims,goals}', to_jsonb((SELECT count(*) FROM goals)))");
+  assert.equal(lint(hook, ID).length, 1);
+  assert.match(lint(hook, ID)[0]!.message, /^Function public\.get_goals\(jsonb\) is granted EXECUTE to supabase_auth_admin .*, as a Supabase Auth hook is/);
+  assert.equal(lint(hook, 'auth-trigger-invoker-denied').length, 1);
+});

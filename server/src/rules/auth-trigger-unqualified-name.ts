@@ -10,7 +10,7 @@
 // auth.users fails with 42P01; with the fix (SET search_path = public, pg_temp) it passes and
 // the profile row is there.
 //
-// The same holds for an Auth hook (a function granted EXECUTE to supabase_auth_admin): the Auth
+// The same holds for an Auth hook (a function (event jsonb) RETURNS jsonb granted EXECUTE to supabase_auth_admin): the Auth
 // server calls it in that session.
 //
 // Relations (FROM, JOIN, DML targets) and function calls are looked at (not types, nor the

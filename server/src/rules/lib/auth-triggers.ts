@@ -58,6 +58,19 @@ function namesAuthRole(file: ParsedFile): boolean {
 }
 const namesRole = new WeakMap<ParsedFile, boolean>();
 
+/**
+ * Whether the function has the signature of a Postgres-function Auth hook: Supabase's Auth Hooks
+ * guide says the function "should take in a single argument -- the event of type JSONB -- and
+ * return a JSONB object". A function of another signature granted to supabase_auth_admin is not a
+ * hook the Auth server calls: elizaOS's adapter-postgres remote_schema.sql grants ALL on every
+ * function (get_goals(uuid, uuid, boolean, integer), get_relationship(uuid, uuid)…) and every table
+ * to authenticated, service_role, supabase_admin and supabase_auth_admin alike.
+ */
+function hookSignature(f: Func): boolean {
+  const jsonb = (t: string | undefined) => !!t && t.toLowerCase().replace(/^pg_catalog\./, '') === 'jsonb';
+  return f.argTypes.length === 1 && jsonb(f.argTypes[0]) && jsonb(f.returnType);
+}
+
 function listAuthServerFunctions(model: Model): AuthRun[] {
   const out: AuthRun[] = authUsersTriggerFunctions(model);
   if (!model.supabase && !onSupabasePlatform(model)) return out;
@@ -66,7 +79,7 @@ function listAuthServerFunctions(model: Model): AuthRun[] {
   if (!model.files.some(namesAuthRole)) return out;
   model.functions.forEach((list) => {
     for (const f of list) {
-      if (f.returnsTrigger || !f.executeGrants.has(AUTH_ROLE)) continue;
+      if (f.returnsTrigger || !f.executeGrants.has(AUTH_ROLE) || !hookSignature(f)) continue;
       const g = model.grantEvents.find((e) => e.isGrant && e.objectKind === 'function' && e.grantees.includes(AUTH_ROLE) && (e.objects.includes(f.key) || e.objects.includes(f.signature)));
       out.push({ f, triggers: [], hook: { grant: g?.loc } });
     }
