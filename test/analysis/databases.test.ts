@@ -411,3 +411,39 @@ test("ok: ihtnc/dooduel's db/ — one schema numbered across folders by kind (sc
     assert.ok(r.ok);
   });
 });
+
+// Calibration (growly-foundation/suite-os): beside supabase/migrations/, the repository keeps
+// backups/20250724_180446/migrations/20250724110446_remote_schema.sql, the CLI's history as it stood
+// that day. Its folder is named as migrations are and its file carries a version, so it was taken
+// for another tool's history, joined the project's database and was replayed first (its version is
+// the earliest): the 15 tables that 20250724180747_initial_schema.sql makes again with IF NOT EXISTS
+// got their rls-not-enabled findings in the backup, a file no tool applies. A folder named for a
+// backup (backups/, db_backup_2024/, migrations.bak/) that holds a migrations folder, beside a
+// Supabase project, holds a copy of a history: parsed, not replayed, with the project's other
+// unapplied files. A folder whose name only contains the word (backupsvc/) is judged as before, and
+// so is a numbered backup without a migrations folder (backup-rls/, a sequence of its own above).
+test("ok: a history copied into a backup folder beside a Supabase project is not replayed (checked for syntax only); the project's migrations get the findings", async () => {
+  assert.deepEqual(
+    groups([
+      'backups/20250724_180446/migrations/20250724110446_remote_schema.sql',
+      'backups/20250724_181626/schema.sql',
+      'db_backup_2024/migrations/001_init.sql',
+      'supabase/migrations/20250724180747_initial_schema.sql',
+      'backupsvc/migrations/001_init.sql',
+    ]),
+    [
+      'sequence:backupsvc/migrations=backupsvc/migrations/001_init.sql',
+      'sequence:supabase=supabase/migrations/20250724180747_initial_schema.sql',
+      'unapplied:files the Supabase CLI does not apply=backups/20250724_180446/migrations/20250724110446_remote_schema.sql,backups/20250724_181626/schema.sql,db_backup_2024/migrations/001_init.sql',
+    ],
+  );
+  const table = (ine: string) => `CREATE TABLE ${ine}public.agents (id uuid PRIMARY KEY, name text);\n`;
+  const files = [
+    { file: 'backups/20250724_180446/migrations/20250724110446_remote_schema.sql', text: table('') },
+    { file: 'supabase/migrations/20250724180747_initial_schema.sql', text: table('IF NOT EXISTS ') },
+  ];
+  const r = await lintTexts(files);
+  const rules = (f: string) => (r.byFile.get(f) ?? []).map((x) => x.rule);
+  assert.deepEqual(rules(files[0]!.file), []);
+  assert.deepEqual(rules(files[1]!.file), ['rls-not-enabled']);
+});

@@ -116,7 +116,7 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
   // (the folders that start a numbered migration sequence of their own: another database's files, which bySequence splits off)
   const found = new Set<string>();
   for (const p of paths) {
-    const folder = p === undefined || inProject(p) ? undefined : sequenceFolder(p);
+    const folder = p === undefined || inProject(p) || backupOfHistory(p) ? undefined : sequenceFolder(p);
     if (folder !== undefined) found.add(folder);
   }
   const sequences = [...found];
@@ -135,7 +135,11 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
       // add_preferences_table.sql before disable_all_rls_for_development.sql, they are scripts run by
       // hand — supabase-learning-hub's database/migrations/, replayed before the CLI's history, made a
       // script's DISABLE ROW LEVEL SECURITY "the last word" on tables the history creates)
-      const kept = MIGRATION_FOLDER.test(p) && !unversioned.has(migrationFolderOf(p) ?? '');
+      // (nor a copy of a history kept in a backup folder: growly-foundation/suite-os's
+      // backups/20250724_180446/migrations/20250724110446_remote_schema.sql, the CLI's history as it
+      // stood that day, was replayed first, before supabase/migrations/, and its CREATE TABLEs got the
+      // findings on tables the CLI's history makes)
+      const kept = MIGRATION_FOLDER.test(p) && !unversioned.has(migrationFolderOf(p) ?? '') && !backupOfHistory(p);
       if (!kept && !sequences.some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
       return;
     }
@@ -170,6 +174,18 @@ function migrationFolderOf(p: string): string | undefined {
 }
 /** A path (below its migrations folder) with a segment that starts with a version (or graphile-migrate's `current.sql` / `current/`, the next one). */
 const VERSIONED = /(?:^|\/)(?:\d|[VUR]\d|R__|current(?:\.sql$|\/))/i;
+
+/** A path with a folder named for a backup (`backups/`, `_backup/`, `db_backup_2024/`, `migrations.bak/`). */
+const BACKUP_FOLDER = /(?:^|\/)(?:[^/]*[_.-])?(?:backups?|bak)(?:[_.-][^/]*)?\//i;
+
+/**
+ * A file of a migration history copied into a backup folder (`backups/<date>/migrations/…`): a
+ * copy, which no tool applies. (A numbered backup of policies with no migrations folder,
+ * controle-de-pacientes' `backup-rls/01-rls.sql`, stays a sequence of its own, as before.)
+ */
+function backupOfHistory(p: string): boolean {
+  return BACKUP_FOLDER.test(p) && MIGRATION_FOLDER.test(p);
+}
 
 /** A path with a folder named as migration histories are. */
 const MIGRATION_FOLDER = /(?:^|\/)(?:migrations?|migrate|deploy|drizzle|changelogs?|flyway)\//i;
