@@ -731,3 +731,37 @@ END $$;`;
     assert.equal(r.ok, true);
   });
 });
+
+// Calibration (nohseon-song/chackmake-query-tool's 20250821140922 migration, a Lovable project):
+// `REVOKE ALL ON VIEW public.inspectors_public FROM PUBLIC;`, the same FROM anon, and `GRANT
+// SELECT ON VIEW … TO authenticated`. GRANT and REVOKE have no object type VIEW: PostgreSQL reads
+// VIEW as a table's name and fails at the next word (psql 15 and PGlite alike), so the view kept
+// the privileges the migration meant to take away. The message said only "syntax error at or near
+// \"public\""; it now says why, and the fix writes ON TABLE, which applies to views.
+test("err (message, fix): GRANT / REVOKE … ON VIEW (or ON MATERIALIZED VIEW) has no such object type: PostgreSQL fails at the name after it (PGlite); the fix writes ON TABLE and the REVOKE and GRANT then apply to the view", async () => {
+  const text = `CREATE TABLE public.inspectors (id int PRIMARY KEY, org uuid);
+CREATE VIEW public.inspectors_public AS SELECT id FROM public.inspectors;
+REVOKE ALL ON VIEW public.inspectors_public FROM PUBLIC;
+GRANT SELECT ON
+  MATERIALIZED VIEW public.inspectors_public TO authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250821140922_x.sql', text }], ID);
+  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['VIEW', 'MATERIALIZED VIEW']);
+  assert.match(mine[0]!.message, /^syntax error at or near "public" \(SQLSTATE 42601\): REVOKE has no ON VIEW: PostgreSQL takes VIEW for the name of a table and fails on what follows, so the statement changes no privilege\. Write ON TABLE \(or no object type\): it applies to views and materialized views too\./);
+  assert.match(mine[1]!.message, /^syntax error at or near "VIEW" \(SQLSTATE 42601\): GRANT has no ON MATERIALIZED VIEW: PostgreSQL takes MATERIALIZED for the name of a table/);
+  const db = await getDb();
+  for (const stmt of ['REVOKE ALL ON VIEW public.inspectors_public FROM PUBLIC', 'GRANT SELECT ON MATERIALIZED VIEW public.inspectors_public TO authenticated']) {
+    await inRollback(db, async (q) => {
+      await q(`CREATE TABLE public.inspectors (id int PRIMARY KEY, org uuid); CREATE VIEW public.inspectors_public AS SELECT id FROM public.inspectors`);
+      assert.equal((await pgError(q(stmt)))?.code, '42601', stmt);
+    });
+  }
+  let fixed = applyFix(ws, mine[0]!);
+  fixed = applyFix(fixed, findingsOf(fixed, ID)[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    const acl = await q(`SELECT relacl::text AS acl FROM pg_class WHERE oid = 'public.inspectors_public'::regclass`);
+    assert.match(acl[0]!.acl, /authenticated=r\//);
+  });
+});
