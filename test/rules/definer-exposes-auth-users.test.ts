@@ -1347,3 +1347,48 @@ $$;
     await expectPgError(q('SELECT email FROM auth.users'), '42501');
   });
 });
+
+// Calibration (cartesianpixels/airassist's 012_fix_analytics_foreign_key.sql): create_missing_profiles()
+// loops `FOR user_record IN SELECT u.* FROM auth.users u LEFT JOIN public.profiles …` and copies each
+// account without a profile into public.profiles; it returns 'Created N missing profiles', and
+// names an account only in `RAISE WARNING 'Failed to create profile for user %: %', user_record.id,
+// SQLERRM` when its insert fails. It was said to return data of rows of auth.users that any caller
+// can read. A notice goes to the session's client, and an API caller's session is PostgREST's,
+// which hands no notice to the caller (PostgREST issue 1071): what the caller gets is the text
+// returned. PGlite: anon's call returns the count, no account's id or email.
+test("ok: auth.users data that reaches only a RAISE WARNING / NOTICE (PostgREST hands the caller no notice) is not said to be returned (PGlite: anon gets the count only); RETURN of the same value still is", async () => {
+  const sql = (tail: string) => `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.profiles FOR SELECT TO authenticated USING ((select auth.uid()) = id);
+CREATE FUNCTION public.create_missing_profiles() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  user_record auth.users%ROWTYPE;
+  created_count integer := 0;
+BEGIN
+  FOR user_record IN SELECT u.* FROM auth.users u LEFT JOIN public.profiles p ON u.id = p.id WHERE p.id IS NULL LOOP
+    BEGIN
+      INSERT INTO public.profiles (id, email) VALUES (user_record.id, user_record.email);
+      created_count := created_count + 1;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'Failed to create profile for user %: %', user_record.id, SQLERRM;
+    END;
+  END LOOP;
+  ${tail}
+END;
+$$;`;
+  const file = 'supabase/migrations/20250101000000_profiles.sql';
+  const warned = lintFiles([{ file, text: sql("RETURN 'Created ' || created_count || ' missing profiles';") }], ID);
+  assert.equal(warned.mine.length, 0);
+  // (the same loop returning the last account's email: still reported)
+  const returned = lintFiles([{ file, text: sql('RETURN user_record.email;') }], ID);
+  assert.equal(returned.mine.length, 1);
+  assert.match(returned.mine[0]!.message, /returns data .*of rows of auth\.users/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, warned.ws);
+    await q('SET ROLE anon');
+    const r = await q('SELECT public.create_missing_profiles() AS t');
+    assert.equal(r[0]!.t, 'Created 2 missing profiles');
+    assert.doesNotMatch(r[0]!.t, /@example\.com|[0-9a-f]{8}-/);
+  });
+});

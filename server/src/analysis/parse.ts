@@ -2253,6 +2253,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(armCond ? { armCond } : {}),
         ...(mayNotRun ? { mayNotRun: true as const } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
+        ...(reported ? { notice: true as const } : {}),
         ...(opening ? { opens: opening } : {}),
       });
     }

@@ -191,6 +191,12 @@ export interface Statement {
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /**
+   * In a PL/pgSQL body: an argument of a RAISE below ERROR (NOTICE, WARNING…), a `reported` value
+   * that goes to the session's client as a notice — which Supabase's API (PostgREST) does not hand
+   * to the HTTP caller (it returns no notice: PostgREST issue 1071).
+   */
+  notice?: true;
+  /**
    * A DO block's loop over the tables the catalog lists (kind CatalogLoop, at the loop's place
    * among the block's statements): what the query lists and the statements its EXECUTEs run for
    * each table, replayed per table the model holds there (catalog-loops.ts).

@@ -236,6 +236,10 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?
   let match = false;
   for (const s of stmts) {
     if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
+    // (a RAISE NOTICE / WARNING argument: the notice goes to the session's client, and an API
+    // caller's session is PostgREST's, which hands no notice to the caller — airassist's
+    // create_missing_profiles() names each account it fails on in a RAISE WARNING)
+    if (s.notice) continue;
     // (an IF whose branches only write: it chooses what the function writes, not what it gives
     // back — `IF v_user_id IS NOT NULL THEN INSERT INTO members … END IF; RETURN v_org_id` returns
     // the same for an address with an account and one without; PGlite)
