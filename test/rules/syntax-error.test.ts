@@ -765,3 +765,38 @@ GRANT SELECT ON
     assert.match(acl[0]!.acl, /authenticated=r\//);
   });
 });
+
+// Calibration (nohseon-song/chackmake-query-tool's 20250919080016 and 20250919080058 migrations):
+// `CREATE TRIGGER audit_inspector_contact_access AFTER SELECT ON public.inspector_contacts …`, an
+// audit trigger meant to log reads of contact details (the file's next comment says PostgreSQL
+// has none). It was reported only as syntax error at or near "SELECT"; the message now says that
+// PostgreSQL has no trigger on SELECT, so no trigger records reads, and what does.
+test("err (message): a CREATE TRIGGER on SELECT (AFTER SELECT, BEFORE INSERT OR SELECT, INSTEAD OF SELECT) says PostgreSQL has no trigger on reads (PGlite: 42601 for each; AFTER INSERT is made)", async () => {
+  const trig = (events: string) => `CREATE TRIGGER audit_contact_access ${events} ON public.inspector_contacts FOR EACH ROW EXECUTE FUNCTION public.log_contact_access();`;
+  const head = `CREATE TABLE public.inspector_contacts (id int PRIMARY KEY, phone text);
+CREATE FUNCTION public.log_contact_access() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+`;
+  const events = ['AFTER SELECT', 'BEFORE INSERT OR UPDATE OF phone OR SELECT', 'INSTEAD OF SELECT'];
+  const text = head + events.map(trig).join('\n');
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250919080016_x.sql', text }], ID);
+  assert.equal(mine.length, 3);
+  for (const m of mine) {
+    assert.equal(text.slice(m.start, m.end), 'SELECT');
+    assert.match(m.message, /^syntax error at or near "SELECT" \(SQLSTATE 42601\): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created, and no trigger can record or refuse reads\./);
+  }
+  // (a SELECT elsewhere keeps the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'CREATE VIEW v AS SELECT 1 FROM FROM t;' }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /no trigger on SELECT/);
+  const db = await getDb();
+  for (const e of events) {
+    await inRollback(db, async (q) => {
+      await q(head);
+      assert.equal((await pgError(q(trig(e))))?.code, '42601', e);
+    });
+  }
+  await inRollback(db, async (q) => {
+    await q(head);
+    await q(trig('AFTER INSERT'));
+  });
+});

@@ -84,6 +84,18 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (CREATE TRIGGER … AFTER SELECT: no trigger fires on a read)
+        if (off === undefined && !ine && !down && selectTrigger(f.text, e.start)) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: e.start + 6,
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created${tx}${tx ? '; a migration tool stops here' : ''}, and no trigger can record or refuse reads. ` +
+              `To log reads, use an audit extension such as pgAudit (its object audit logs each SELECT of the table), or serve reads through a function that records them. The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
         const psqlVar = off === undefined && !ine && !down ? psqlVariableInBody(f, e.start) : undefined;
         if (psqlVar) {
@@ -140,6 +152,18 @@ function grantOnView(text: string, at: number): { start: number; end: number; wr
   // (the error at VIEW after MATERIALIZED: the span covers both words)
   if (/^materialized$/i.test(m[2]!)) return /^view\b/i.test(text.slice(at, at + 5)) ? { start, end: at + 4, written: 'MATERIALIZED VIEW', verb } : undefined;
   return { start, end: start + m[2]!.length, written: /^materialized/i.test(m[2]!) ? 'MATERIALIZED VIEW' : 'VIEW', verb };
+}
+
+/**
+ * Whether the error at `at` is at SELECT among a CREATE TRIGGER's events (`AFTER SELECT`, `BEFORE
+ * INSERT OR SELECT`, `INSTEAD OF SELECT`): PostgreSQL's grammar has no such event (psql 15 fails at
+ * or near "SELECT" for each). nohseon-song/chackmake-query-tool's 20250919080016 migration, an
+ * audit trigger meant to log reads of inspector_contacts.
+ */
+function selectTrigger(text: string, at: number): boolean {
+  if (!/^select\b/i.test(text.slice(at, at + 7))) return false;
+  const before = text.slice(Math.max(0, at - 300), at);
+  return /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:"[^"]+"|\w+)\s+(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(?:(?:INSERT|DELETE|TRUNCATE|UPDATE(?:\s+OF\s+[\w\s,"]+?)?)\s+OR\s+)*$/i.test(before);
 }
 
 /**
