@@ -24,7 +24,7 @@ import { functionsFacts, keeper } from './lib/kept.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, onSupabasePlatform, roleList, type Command } from '../analysis/policies.js';
-import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { privilegesOf, privilegesToken, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
@@ -287,6 +287,60 @@ function writtenAsInvoker(model: Model, f: Func): readonly string[] {
 const writtenKept = keeper<Func, readonly string[]>();
 const NO_KEYS: readonly string[] = [];
 
+/**
+ * The tables the candidate functions a trigger executes (candidateFunction: invoker PL/pgSQL
+ * trigger functions) write with the caller's rights, each once; kept on the trigger while calls
+ * resolve the same (functionsToken). The bench's 2,234 triggers each had their functions looked up
+ * and asked at every re-lint.
+ */
+function logsOf(model: Model, tr: Trigger): readonly string[] {
+  const facts = functionsFacts(model);
+  const kept = logsKept.get(model, tr, facts);
+  if (kept !== undefined) return kept.value;
+  let out: string[] | undefined;
+  const list = model.functions.get(tr.func);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i]!;
+      if (!candidateFunction(f)) continue;
+      const keys = writtenAsInvoker(model, f);
+      for (let j = 0; j < keys.length; j++) if (out === undefined) out = [keys[j]!];
+      else if (!out.includes(keys[j]!)) out.push(keys[j]!);
+    }
+  }
+  return logsKept.set(tr, facts, undefined, out ?? NO_KEYS).value;
+}
+const logsKept = keeper<Trigger, readonly string[]>();
+
+/**
+ * The roles mayDeny asks about: the API roles and every role granted anything on a table a trigger
+ * is on (PUBLIC and other pseudo-roles aside). Kept while what privileges.ts answers is the same
+ * (privilegesToken: the grant events, default privileges and roles, from which the tables' grants
+ * are made) and the triggers are on the same tables, in order: the bench's 2,234 triggered tables'
+ * grants were gone through at every re-lint.
+ */
+function candidateRoles(model: Model): readonly string[] {
+  const token = privilegesToken(model);
+  const triggers = model.triggers;
+  const last = lastCandidates;
+  if (last !== undefined && last.token === token && last.tables.length === triggers.length) {
+    let same = true;
+    for (let i = 0; i < triggers.length && same; i++) same = triggers[i]!.table === last.tables[i];
+    if (same) return last.roles;
+  }
+  const all = new Set<string>(SUPABASE_PLATFORM_GRANTEES);
+  const tables: string[] = new Array(triggers.length);
+  for (let i = 0; i < triggers.length; i++) {
+    tables[i] = triggers[i]!.table;
+    const t = model.tables.get(triggers[i]!.table);
+    if (t) t.grants.forEach((_, r) => all.add(r));
+  }
+  const roles = [...all].filter((r) => !PSEUDO_ROLES.has(r));
+  lastCandidates = { token, tables, roles };
+  return roles;
+}
+let lastCandidates: { token: object; tables: string[]; roles: readonly string[] } | undefined;
+
 export const triggerWriteDenied = defineRule({
   meta: {
     id: 'trigger-write-denied',
@@ -299,40 +353,27 @@ export const triggerWriteDenied = defineRule({
   },
   check({ model, report }) {
     // (the roles granted on a triggered table, and the API roles: a log none of them may be refused is left at once)
-    let candidates: string[] | undefined;
+    let candidates: readonly string[] | undefined;
     const deniable = new Map<string, boolean>();
     const mayDeny = (logKey: string): boolean => {
       let v = deniable.get(logKey);
       if (v === undefined) {
         const log = model.tables.get(logKey);
-        if (!candidates) {
-          const all = new Set<string>(SUPABASE_PLATFORM_GRANTEES);
-          for (let i = 0; i < model.triggers.length; i++) {
-            const t = model.tables.get(model.triggers[i]!.table);
-            if (t) t.grants.forEach((_, r) => all.add(r));
-          }
-          candidates = [...all].filter((r) => !PSEUDO_ROLES.has(r));
-        }
+        candidates ??= candidateRoles(model);
         // (or one whose INSERT policies tie a column to the caller: pinnedOut)
         v = !!log && !log.temp && (candidates.some((r) => denial(model, log, r) !== undefined) || (log.rlsEnabled && log.policies.some((p) => (p.command === 'insert' || p.command === 'all') && !!pinnedColumn(p.withCheck ?? p.using))));
         deniable.set(logKey, v);
       }
       return v;
     };
-    // the functions that may matter: invoker PL/pgSQL trigger functions writing a log that may
-    // refuse a writer (by what they write, kept with them: no walk), with their triggers; only the
-    // functions triggers execute are asked (the bench's 2,234 of its 4,469)
-    const relevant = new Map<string, boolean>();
-    const writesDeniable = (f: Func): boolean => {
-      const keys = writtenAsInvoker(model, f);
-      for (let i = 0; i < keys.length; i++) if (mayDeny(keys[i]!)) return true;
-      return false;
-    };
+    // the triggers that may matter: those executing an invoker PL/pgSQL trigger function that
+    // writes a log that may refuse a writer (logsOf: what its functions write, kept on the trigger)
     const byFunc = new Map<string, Trigger[]>();
     for (let i = 0; i < model.triggers.length; i++) {
       const tr = model.triggers[i]!;
-      let v = relevant.get(tr.func);
-      if (v === undefined) relevant.set(tr.func, (v = (model.functions.get(tr.func) ?? []).some((f) => candidateFunction(f) && writesDeniable(f))));
+      const logs = logsOf(model, tr);
+      let v = false;
+      for (let j = 0; j < logs.length && !v; j++) v = mayDeny(logs[j]!);
       if (!v) continue;
       const list = byFunc.get(tr.func);
       if (list) list.push(tr);
