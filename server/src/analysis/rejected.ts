@@ -71,6 +71,9 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 // only on what they name) names neither it nor a relation its policies read. (Bench: the edited
 // file's ≈ 45 tables, ≈ 160 policies, were asked again at every re-lint; one is now.)
 // A table with a rejected policy is asked again each time (a Rejection holds locations).
+// Which tables to look at is itself kept: only the keys dirtyKeys gives (tables made again, made or
+// dropped, with other ADD COLUMNs, and those whose verdicts read one) go through the checks above;
+// the other kept verdicts are taken as they are, with no look at each table.
 // The test suite asks the kept tables' policies again and compares (checkKeptRejectionsWith).
 
 /** A table whose policies PostgreSQL accepts, and what that verdict read. */
