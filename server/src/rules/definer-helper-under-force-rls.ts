@@ -2,7 +2,7 @@ import { resolvedThroughPath, type Func, type Model, type Policy, type Table } f
 import { appliesToRole, readUnfilteredFor, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { activeRuns, memoModel, orderOf, policyExprs, textOfFile, type ActiveRun } from '../analysis/policy-exprs.js';
-import { functionsFacts, keeper } from './lib/kept.js';
+import { functionsFacts, keeper, sameFacts } from './lib/kept.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
@@ -339,22 +339,42 @@ function permissiveSelectFor(model: Model, t: Table, owner: string | undefined):
  */
 function reportCrossTable(model: Model, cross: ReadonlyArray<{ f: Func; t: Table }>, report: (r: Report) => void): void {
   const runs = activeRuns(model);
+  const facts = functionsFacts(model);
+  const nextHits = new Map<string, KeptHits>();
   for (const { f, t } of cross) {
     // (the first in the policy index's order of tables; no object per calling table, and no
     // replay position asked of each: the bench's 2,234 are asked at every lint)
     let first: DefinerCall | undefined;
     let firstCaller: Table | undefined;
     const others: Table[] = [];
+    // (each run's answer, kept for the next lint: a run at the same place that is the same object,
+    // under the same facts, answers as it did — no lookup of its kept calls)
+    const key = `${t.key}\u0000${f.key}`;
+    const last = lastHits.get(key);
+    const same = last !== undefined && last.stmt === f.stmt && sameFacts(last.facts, facts) ? last : undefined;
+    const hits: Array<DefinerCall | typeof UNKEPT | undefined> = new Array(runs.length);
     for (let i = 0; i < runs.length; i++) {
       const caller = runs[i]!.table;
       if (!caller || caller === t) continue;
-      const hit = callOf(model, runs[i]!, caller, f);
+      let hit: DefinerCall | undefined;
+      const was = same !== undefined && same.runs[i] === runs[i] ? same.hits[i] : UNKEPT;
+      if (was !== UNKEPT) hit = was as DefinerCall | undefined;
+      else {
+        hit = callOf(model, runs[i]!, caller, f);
+        // (not where a policy's names resolved through a SET search_path: definerCalls keeps nothing then either)
+        if (caller.policies.some((q) => resolvedThroughPath(q.stmt))) {
+          hits[i] = UNKEPT;
+          if (!hit) continue;
+        }
+      }
+      if (hits[i] !== UNKEPT) hits[i] = hit;
       if (!hit) continue;
       if (first === undefined) {
         first = hit;
         firstCaller = caller;
       } else others.push(caller);
     }
+    nextHits.set(key, { stmt: f.stmt, facts, runs, hits });
     if (!first || !firstCaller) continue;
     const { p, loc, called, clause } = first;
     const caller = firstCaller;
@@ -369,7 +389,19 @@ function reportCrossTable(model: Model, cross: ReadonlyArray<{ f: Func; t: Table
       fixes: [bypassOwnerFix(model, f)!],
     });
   }
+  lastHits = nextHits;
 }
+
+/** reportCrossTable's answers per run of the last lint, by (table read, definer): the runs they were for, in order, under which facts. */
+interface KeptHits {
+  stmt: Func['stmt'];
+  facts: readonly unknown[];
+  runs: readonly ActiveRun[];
+  hits: Array<DefinerCall | typeof UNKEPT | undefined>;
+}
+let lastHits = new Map<string, KeptHits>();
+/** a run whose answer is not kept */
+const UNKEPT = Symbol('unkept');
 
 /** A call in a policy of a table that reaches definer functions (directly or through invoker functions). */
 interface DefinerCall {
