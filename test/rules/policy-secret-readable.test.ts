@@ -7,7 +7,7 @@
 // shared_links.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { asOwner, closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, textAt } from '../helpers/rule-proof.js';
 import { onSupabase } from '../helpers/supabase.js';
 
@@ -124,7 +124,7 @@ CREATE POLICY "Read Access" ON public.customers AS PERMISSIVE FOR SELECT TO auth
   });
 });
 
-test("err: a secret the server keeps toward another service (a webhook's signing secret) or an OAuth token (Receptionally/whhops' connected_accounts.access_token, a Stripe account's) is not advised as a lookup key: the message says to read it only as a role that bypasses RLS; PGlite: every signed-in user reads another account's token, service_role reads it with no policy of its own", async () => {
+test("err: a secret the server keeps toward another service (a webhook's signing secret) or an OAuth token (Receptionally/whhops' connected_accounts.access_token, a Stripe account's) is not advised as a lookup key: the message says to read it only as a role that bypasses RLS (service_role on Supabase, the owner unless the table is FORCE'd); PGlite: every signed-in user reads another account's token, service_role reads it with no policy of its own, the owner too until FORCE", async () => {
   const text = `CREATE TABLE public.connected_accounts (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   user_id uuid NOT NULL,
@@ -143,6 +143,13 @@ CREATE POLICY "Anyone signed in can view connected accounts" ON public.connected
   const webhook = mine(text.replace('access_token text', 'webhook_secret text'), file);
   assert.match(webhook[0]!.message, /A secret the server keeps to act toward another service .* No client needs it: drop this policy and read webhook_secret only as a role that bypasses row-level security/);
   assert.doesNotMatch(webhook[0]!.message, /Look rows up by the secret|WHERE webhook_secret = p_/);
+  // (a FORCE'd table: its owner is under the policies too (T13), so the message names only service_role)
+  const forced = mine(text.replace('ENABLE ROW LEVEL SECURITY;', 'ENABLE ROW LEVEL SECURITY;\nALTER TABLE public.connected_accounts FORCE ROW LEVEL SECURITY;'), file);
+  assert.match(forced[0]!.message, /read access_token only as a role that bypasses row-level security \(service_role\);/);
+  // (outside Supabase: no service_role to name)
+  const plain = lintFiles([{ file: 'db/migrations/001_accounts.sql', text: text.replace(' TO authenticated', ' TO PUBLIC').replace('CREATE POLICY', 'CREATE ROLE authenticated;\nGRANT SELECT ON public.connected_accounts TO authenticated;\nCREATE POLICY') }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, /read access_token only as a role that bypasses row-level security \(the table's owner\);/);
   await inRollback(await getDb(), async (q) => {
     await onSupabase(q, text);
     await q("INSERT INTO public.connected_accounts (user_id, stripe_account_id, access_token) VALUES (gen_random_uuid(), 'acct_a', 'sk_live_a'), (gen_random_uuid(), 'acct_b', 'sk_live_b')");
@@ -155,5 +162,11 @@ CREATE POLICY "Anyone signed in can view connected accounts" ON public.connected
     await q('RESET ROLE');
     await q('SET ROLE service_role');
     assert.equal(((await q('SELECT access_token FROM public.connected_accounts')) as unknown[]).length, 2, 'service_role (BYPASSRLS) still reads them');
+    await q('RESET ROLE');
+    // (the owner reads them past RLS, unless the table is FORCE'd: then it gets no row either)
+    await q('ALTER TABLE public.connected_accounts OWNER TO app_owner');
+    assert.equal((await asOwner(q, 'SELECT access_token FROM public.connected_accounts')).length, 2, 'the owner reads them');
+    await q('ALTER TABLE public.connected_accounts FORCE ROW LEVEL SECURITY');
+    assert.equal((await asOwner(q, 'SELECT access_token FROM public.connected_accounts')).length, 0, "under FORCE the owner gets no row");
   });
 });

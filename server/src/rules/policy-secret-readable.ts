@@ -1,5 +1,5 @@
 import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
-import { appliesToRole } from '../analysis/policies.js';
+import { appliesToRole, onSupabasePlatform } from '../analysis/policies.js';
 import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
@@ -75,6 +75,9 @@ export const policySecretReadable = defineRule({
         const server = SERVER_SECRET_COLUMN.test(col.toLowerCase());
         const oauth = OAUTH_TOKEN_COLUMN.test(col.toLowerCase());
         const key = t.keys.find((k) => k.length === 1)?.[0] ?? (t.columns.includes('id') ? 'id' : undefined);
+        // (who reads it past the policies: Supabase's service_role (BYPASSRLS), and the owner unless the table is FORCE'd, T13)
+        const bypassers = [...(onSupabasePlatform(model) ? ['service_role'] : []), ...(t.rlsForced ? [] : ["the table's owner"])];
+        const bypass = `a role that bypasses row-level security (${bypassers.length ? bypassers.join(', ') : 'one with BYPASSRLS'})`;
         report({
           ...p.nameLoc,
           message:
@@ -84,10 +87,10 @@ export const policySecretReadable = defineRule({
                 `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
               : server
                 ? `A secret the server keeps to act toward another service (to sign or verify its webhooks, to authenticate as the app) lets whoever reads it act as the app toward that service. ` +
-                  `No client needs it: drop this policy and read ${col} only as a role that bypasses row-level security (service_role, the table's owner), or put it where ${role} cannot read it; or ${grantFix}`
+                  `No client needs it: drop this policy and read ${col} only as ${bypass}, or put it where ${role} cannot read it; or ${grantFix}`
                 : oauth
                   ? `A token proves nothing once everyone can list them: whoever reads one acts as its holder — toward the service that issued it, for an OAuth token the server keeps (a connected account's), or as the link's holder, for a share link's token. ` +
-                    `Where only the server uses it, drop this policy and read ${col} only as a role that bypasses row-level security (service_role, the table's owner); where clients look a row up by it, do that in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`
+                    `Where only the server uses it, drop this policy and read ${col} only as ${bypass}; where clients look a row up by it, do that in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`
                   : `A secret that proves who holds it (an invitation's or a share link's token, a reset code) proves nothing once everyone can list them: whoever reads one acts as its holder. ` +
                     `Look rows up by the secret in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`),
         });
