@@ -547,7 +547,7 @@ export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T
   const hit = m[i];
   if (hit !== undefined) return (hit === NONE ? undefined : hit) as T;
   const v = fn(model);
-  // (an exact-size list grows as names are first asked of a model: most models are asked the same few dozen)
+  // (the list is as long as the highest index asked of this model: a name first asked of any model takes the next index)
   m[i] = v === undefined ? NONE : v;
   return v;
 }

@@ -304,8 +304,11 @@ function logsOf(model: Model, tr: Trigger): readonly string[] {
       const f = list[i]!;
       if (!candidateFunction(f)) continue;
       const keys = writtenAsInvoker(model, f);
-      for (let j = 0; j < keys.length; j++) if (out === undefined) out = [keys[j]!];
-      else if (!out.includes(keys[j]!)) out.push(keys[j]!);
+      for (let j = 0; j < keys.length; j++) {
+        const k = keys[j]!;
+        if (out === undefined) out = [k];
+        else if (!out.includes(k)) out.push(k);
+      }
     }
   }
   return logsKept.set(tr, facts, undefined, out ?? NO_KEYS).value;
