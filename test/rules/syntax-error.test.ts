@@ -800,3 +800,39 @@ CREATE FUNCTION public.log_contact_access() RETURNS trigger LANGUAGE plpgsql AS 
     await q(trig('AFTER INSERT'));
   });
 });
+
+// Calibration (cal199's AI-app round: a migration's `move_item(item_id uuid, position int)`): a
+// keyword PostgreSQL does not take as a parameter's name was reported as a bare syntax error at or
+// near "position". The message now says why and what to write instead.
+test("err (message): a parameter named by a keyword PostgreSQL does not take there (position, user, order) says so and what to write (PGlite: 42601 at the keyword; quoted, or a type or function name's keyword such as left, the function is made)", async () => {
+  const defs = [
+    'CREATE FUNCTION public.move_item(item_id uuid, position int) RETURNS int LANGUAGE sql AS $$ SELECT position $$;',
+    'CREATE OR REPLACE FUNCTION public.owner_of(p numeric(10, 2), OUT user uuid) LANGUAGE sql AS $$ SELECT NULL::uuid $$;',
+    'CREATE PROCEDURE public.reorder(IN order int) LANGUAGE sql AS $$ SELECT 1 $$;',
+  ];
+  const fine = [
+    'CREATE FUNCTION public.move_item(item_id uuid, "position" int) RETURNS int LANGUAGE sql AS $$ SELECT "position" $$;',
+    'CREATE FUNCTION public.pad(left int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+  ];
+  const text = [...defs, ...fine].join('\n');
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_x.sql', text }], ID);
+  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['position', 'user', 'order']);
+  assert.match(mine[0]!.message, /^syntax error at or near "position" \(SQLSTATE 42601\): `position` is a keyword that PostgreSQL does not take as a parameter's name, so the function is never created\. Rename the parameter \(`p_position`\) where it is declared and used, or write it in double quotes \(`"position"`\) in both places\./);
+  assert.match(mine[2]!.message, /so the procedure is never created/);
+  // (the same keyword elsewhere, or a keyword in a type's modifiers, keeps the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'SELECT position FROM;\nCREATE FUNCTION f(a numeric(10, order)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;' }], ID).mine;
+  assert.equal(other.length, 2);
+  for (const m of other) assert.doesNotMatch(m.message, /parameter's name/);
+  const db = await getDb();
+  for (const d of defs) {
+    await inRollback(db, async (q) => {
+      const err = await pgError(q(d));
+      assert.equal(err?.code, '42601', d);
+      assert.match(err!.message, /syntax error at or near "(position|user|order)"/);
+    });
+  }
+  await inRollback(db, async (q) => {
+    for (const d of fine) await q(d);
+    assert.equal(((await q('SELECT public.move_item(gen_random_uuid(), 7) AS p')) as Array<{ p: number }>)[0]!.p, 7);
+  });
+});

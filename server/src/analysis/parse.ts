@@ -3843,7 +3843,26 @@ export function walk(node: Node, fn: (key: string, value: Node, parent: Node) =>
   }
 }
 
-const quotedCache = new Map<string, boolean>();
+const keywordCache = new Map<string, number>();
+
+/** The keyword category of the scanner: not a keyword (0), unreserved (1), a column name's keyword (2: `position`, `values`), a type or function name's (3: `left`), reserved (4: `user`, `order`). */
+export const KW_COL_NAME = 2;
+export const KW_TYPE_FUNC_NAME = 3;
+export const KW_RESERVED = 4;
+
+/** The keyword category of a lower-case word as the parser's scanner classifies it (0: not a keyword). */
+export function keywordKind(word: string): number {
+  let kind = keywordCache.get(word);
+  if (kind === undefined) {
+    try {
+      kind = /^[a-z_][a-z0-9_]*$/.test(word) ? (pg.scanSync(word).tokens?.[0]?.keywordKind ?? 0) : 0;
+    } catch {
+      kind = 0;
+    }
+    keywordCache.set(word, kind!);
+  }
+  return kind!;
+}
 
 /**
  * An identifier as PostgreSQL's quote_ident writes it: bare when it is lower-case letters, digits
@@ -3852,17 +3871,7 @@ const quotedCache = new Map<string, boolean>();
  */
 export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) return `"${name.replace(/"/g, '""')}"`;
-  let quoted = quotedCache.get(name);
-  if (quoted === undefined) {
-    let kind = 0;
-    try {
-      kind = pg.scanSync(name).tokens?.[0]?.keywordKind ?? 0;
-    } catch {
-      kind = 0;
-    }
-    quotedCache.set(name, (quoted = kind >= 2));
-  }
-  return quoted ? `"${name}"` : name;
+  return keywordKind(name) >= KW_COL_NAME ? `"${name}"` : name;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { setsCheckOff } from '../analysis/ast.js';
+import { keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysis/parse.js';
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
@@ -96,6 +97,19 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
+        const keyword = off === undefined && !ine && !down ? keywordParameter(f.text, e.start) : undefined;
+        if (keyword) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: e.start + keyword.length,
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601): \`${keyword}\` is a keyword that PostgreSQL does not take as a parameter's name, so the ${keywordRoutine(f.text, e.start)} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+              `Rename the parameter (\`p_${keyword.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${keyword.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
         const psqlVar = off === undefined && !ine && !down ? psqlVariableInBody(f, e.start) : undefined;
         if (psqlVar) {
@@ -164,6 +178,39 @@ function selectTrigger(text: string, at: number): boolean {
   if (!/^select\b/i.test(text.slice(at, at + 7))) return false;
   const before = text.slice(Math.max(0, at - 300), at);
   return /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:"[^"]+"|\w+)\s+(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(?:(?:INSERT|DELETE|TRUNCATE|UPDATE(?:\s+OF\s+[\w\s,"]+?)?)\s+OR\s+)*$/i.test(before);
+}
+
+/** `CREATE [OR REPLACE] FUNCTION|PROCEDURE name (` and the parameter list after it, up to the end of `before`. */
+const ROUTINE_HEAD = /\bCREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+(?:(?:"[^"]*"|[\w$]+)\s*\.\s*)?(?:"[^"]*"|[\w$]+)\s*\(([^;]*)$/i;
+
+/**
+ * The keyword the error at `at` falls on when it is written as a parameter's name in the parameter
+ * list of a CREATE FUNCTION or CREATE PROCEDURE, and is one PostgreSQL's grammar takes for no
+ * parameter's name: a parameter name is an identifier, an unreserved keyword or a type or function
+ * name's keyword (`left`), never a column name's keyword (`position`, `values`) nor a reserved one
+ * (`user`, `order`, `limit`). PostgreSQL fails at the keyword (PGlite: 42601 at or near
+ * "position"). A migration's `move_item(item_id uuid, position int)` (cal199).
+ */
+function keywordParameter(text: string, at: number): string | undefined {
+  const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(at, at + 64))?.[0];
+  if (!word) return undefined;
+  const kind = keywordKind(word.toLowerCase());
+  if (kind !== KW_COL_NAME && kind !== KW_RESERVED) return undefined;
+  const list = ROUTINE_HEAD.exec(text.slice(Math.max(0, at - 2000), at))?.[2];
+  if (list === undefined) return undefined;
+  // (in the list itself, not in a type's modifiers such as numeric(10, 2), nor after it)
+  let depth = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === '(') depth++;
+    else if (list[i] === ')' && --depth < 0) return undefined;
+  }
+  // (where a parameter starts: after `(` or `,`, and its mode)
+  return depth === 0 && /(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list) ? word : undefined;
+}
+
+/** "function" or "procedure": what the CREATE before `at` makes (keywordParameter found one). */
+function keywordRoutine(text: string, at: number): string {
+  return ROUTINE_HEAD.exec(text.slice(Math.max(0, at - 2000), at))?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
 }
 
 /**
