@@ -95,6 +95,30 @@ test('err: a shell script saved as .sql (its #! line first): one finding, the fi
   assert.deepEqual(lintFiles([{ file: 'm.sql', text: 'SELECT 1 # 2;\n' }], ID).mine, []);
 });
 
+// Calibration (cal197: lms-beyond-v3's supabase/FIX_CONTENTIN_SUPER_ADMIN_ROLE.sql and
+// FIX_CATALOG_ITEMS_CREATOR_ID.sql hold a query's result rows, `[ { "Info": …, "email": … } ]`,
+// copied out of the SQL editor): each was a syntax error (an error, failing CI) at or near "[".
+test('err: JSON saved as .sql (an array or an object, nothing else): one finding that says the file holds JSON, no syntax error; PGlite: 42601 at its first character', async () => {
+  const rows = '[\n  {\n    "Info": "VERIFICATION FINALE",\n    "email": "someone@example.com",\n    "role": "super_admin",\n    "status": "SUPER ADMIN VALIDE ✓"\n  }\n]\n\n\n';
+  const object = '\uFEFF{"avec_creator_id": 3, "total": 3}';
+  const { ws, mine } = lintFiles([{ file: 'supabase/FIX_ROLE.sql', text: rows }, { file: 'supabase/COUNTS.sql', text: object }], ID);
+  assert.equal(mine.length, 2);
+  for (const m of mine) {
+    assert.match(m.message, /^This file holds JSON, not SQL \(data, such as the result rows of a query\): PostgreSQL rejects it at its first character with 42601 syntax error, and a migration tool running it stops there\. pg-rls-lint leaves the file out of the schema it models\. Give it a \.json name/);
+    assert.equal(m.start, m.file.endsWith('COUNTS.sql') ? 1 : 0);
+  }
+  assert.deepEqual(findingsOf(ws, 'syntax-error'), []);
+  for (const text of [rows, object.slice(1)]) {
+    const errors = await inRollback(await getDb(), (q) => runEachStatement(q, text));
+    assert.equal(errors[0]!.code, '42601');
+    assert.match(errors[0]!.message, /^syntax error at or near "[[{]"$/);
+  }
+  // (JSON and then SQL, or an array literal in a statement, is PostgreSQL with a mistake: syntax-error says so)
+  const mixed = lintFiles([{ file: 'm.sql', text: '{"a": 1}\nCREATE TABLE x (id int);\n' }, { file: 'n.sql', text: "SELECT '{1,2}'::int[];\n[1, 2]" }], ID);
+  assert.deepEqual(mixed.mine, []);
+  assert.equal(findingsOf(mixed.ws, 'syntax-error').length, 2);
+});
+
 test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordinary mistakes, are PostgreSQL files', () => {
   const files = [
     // names PostgreSQL allows

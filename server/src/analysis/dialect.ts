@@ -7,7 +7,7 @@
 import { liquibaseSkippedAt } from './liquibase-changelog.js';
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript' | 'a shell';
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -19,12 +19,30 @@ interface Marker {
   /** the error's text must be followed by this (after the word), or preceded by `before` */
   after?: RegExp;
   before?: RegExp;
+  /** and the whole text must pass this */
+  whole?: (text: string) => boolean;
 }
 
 // By the word PostgreSQL names in `syntax error at or near "…"` (upper-cased). Only words no
 // PostgreSQL statement has where the error is: each is checked in its context where the word
 // alone is a PostgreSQL word too (OR, IDENTITY, GO, ENGINE are valid names).
 const JS = { dialect: 'JavaScript/TypeScript', instead: 'no such statement: program code is run by its tool (a query builder makes the SQL), not by PostgreSQL' } as const;
+
+/**
+ * JSON saved as .sql, first in the file (lms-beyond-v3's supabase/FIX_CONTENTIN_SUPER_ADMIN_ROLE.sql
+ * and FIX_CATALOG_ITEMS_CREATOR_ID.sql: a query's result rows, `[ { "Info": …, "email": … } ]`,
+ * copied out of the SQL editor): the whole text is a JSON object or array.
+ */
+const JSON_DATA: Marker = { dialect: 'JSON', word: 'JSON text', instead: 'data, such as the result rows of a query', before: /^\uFEFF?\s*$/, whole: isJsonText };
+
+function isJsonText(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+    return typeof v === 'object' && v !== null;
+  } catch {
+    return false;
+  }
+}
 
 const SHELL: Marker = { dialect: 'a shell', word: '#! line', instead: 'no such statement: the script runs psql, which runs the SQL it is given; lint that SQL in a file of its own', before: /^\s*$/ };
 
@@ -64,7 +82,9 @@ const MARKERS: Record<string, Marker[]> = {
   '{': [
     { dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^\{-?\s*(?:config|ref|source|var|is_incremental|this|adapter|dbt_utils|dbt)\b|^%-?\s*(?:if|for|set|macro|call|do|snapshot|materialization|test)\b/ },
     { ...JS, word: 'import { … }', before: /(^|\n)[ \t]*import[ \t]+(?:type[ \t]+)?$/ },
+    JSON_DATA,
   ],
+  '[': [JSON_DATA],
   // program code saved as .sql (a query builder's migration, Kysely's or Knex's): its first words
   // at the start of a line; IMPORT alone is PostgreSQL's (IMPORT FOREIGN SCHEMA)
   '*': [{ ...JS, word: 'import * as', before: /(^|\n)[ \t]*import[ \t]+$/ }],
@@ -122,5 +142,5 @@ function markerOf(text: string, e: ParseError): Marker | undefined {
   if (!list) return undefined;
   const before = text.slice(Math.max(0, e.start - 200), e.start);
   const after = text.slice(e.start + near.length, e.start + near.length + 200);
-  return list.find((m) => (!m.before || m.before.test(before)) && (!m.after || m.after.test(after)));
+  return list.find((m) => (!m.before || m.before.test(before)) && (!m.after || m.after.test(after)) && (!m.whole || m.whole(text)));
 }

@@ -5,7 +5,7 @@ import { counted } from '../analysis/words.js';
 export const notPostgresql = defineRule({
   meta: {
     id: 'not-postgresql',
-    description: 'A file written for another database (SQLite, MySQL, SQL Server), a dbt model (a Jinja template) or program code saved as .sql: PostgreSQL rejects it, and it is left out of the schema.',
+    description: 'A file written for another database (SQLite, MySQL, SQL Server), a dbt model (a Jinja template), program code or JSON saved as .sql: PostgreSQL rejects it, and it is left out of the schema.',
     severity: 'warning',
     category: 'syntax',
     fixKind: 'none',
@@ -16,6 +16,17 @@ export const notPostgresql = defineRule({
       const d = foreignDialect(f);
       if (!d) continue;
       const others = d.errors - d.marked;
+      if (d.dialect === 'JSON') {
+        report({
+          file: f.file,
+          start: d.first.start,
+          end: Math.max(d.first.end, d.first.start + 1),
+          message:
+            `This file holds JSON, not SQL (${d.instead}): PostgreSQL rejects it at its first character with 42601 syntax error, and a migration tool running it stops there. ` +
+            `pg-rls-lint leaves the file out of the schema it models. Give it a .json name or move it out of the migrations, or list it in "exclude" of .pg-rls-lint.json (or the pgRlsLint.exclude setting).`,
+        });
+        continue;
+      }
       report({
         file: f.file,
         start: d.first.start,
