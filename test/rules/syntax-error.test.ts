@@ -804,21 +804,26 @@ CREATE FUNCTION public.log_contact_access() RETURNS trigger LANGUAGE plpgsql AS 
 // Calibration (cal199's AI-app round: a migration's `move_item(item_id uuid, position int)`): a
 // keyword PostgreSQL does not take as a parameter's name was reported as a bare syntax error at or
 // near "position". The message now says why and what to write instead.
-test("err (message): a parameter named by a keyword PostgreSQL does not take there (position, user, order) says so and what to write (PGlite: 42601 at the keyword; quoted, or a type or function name's keyword such as left, the function is made)", async () => {
+test("err (message): a parameter (or RETURNS TABLE column) named by a keyword PostgreSQL does not take there (position, user, order; time before its type) says so and what to write (PGlite: 42601 at the keyword; quoted, or a type or function name's keyword such as left, the function is made)", async () => {
   const defs = [
     'CREATE FUNCTION public.move_item(item_id uuid, position int) RETURNS int LANGUAGE sql AS $$ SELECT position $$;',
     'CREATE OR REPLACE FUNCTION public.owner_of(p numeric(10, 2), OUT user uuid) LANGUAGE sql AS $$ SELECT NULL::uuid $$;',
     'CREATE PROCEDURE public.reorder(IN order int) LANGUAGE sql AS $$ SELECT 1 $$;',
+    'CREATE FUNCTION public.leaderboard() RETURNS TABLE (player uuid, position int) LANGUAGE sql AS $$ SELECT NULL::uuid, 1 $$;',
+    'CREATE FUNCTION public.log_at(time text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
   ];
   const fine = [
     'CREATE FUNCTION public.move_item(item_id uuid, "position" int) RETURNS int LANGUAGE sql AS $$ SELECT "position" $$;',
     'CREATE FUNCTION public.pad(left int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+    'CREATE FUNCTION public.leaderboard() RETURNS TABLE (player uuid, "position" int) LANGUAGE sql AS $$ SELECT NULL::uuid, 1 $$;',
+    'CREATE FUNCTION public.at_time(time) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
   ];
   const text = [...defs, ...fine].join('\n');
   const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_x.sql', text }], ID);
-  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['position', 'user', 'order']);
+  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['position', 'user', 'order', 'position', 'time']);
   assert.match(mine[0]!.message, /^syntax error at or near "position" \(SQLSTATE 42601\): `position` is a keyword that PostgreSQL does not take as a parameter's name, so the function is never created\. Rename the parameter \(`p_position`\) where it is declared and used, or write it in double quotes \(`"position"`\) in both places\./);
   assert.match(mine[2]!.message, /so the procedure is never created/);
+  assert.match(mine[4]!.message, /^syntax error at or near "text" \(SQLSTATE 42601\): `time` is a keyword that PostgreSQL does not take as a parameter's name \(it reads `time` as the parameter's type, and fails at the word after it\), so the function is never created\./);
   // (the same keyword elsewhere, or a keyword in a type's modifiers, keeps the plain message)
   const other = lintFiles([{ file: 'm.sql', text: 'SELECT position FROM;\nCREATE FUNCTION f(a numeric(10, order)) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;' }], ID).mine;
   assert.equal(other.length, 2);
@@ -828,7 +833,7 @@ test("err (message): a parameter named by a keyword PostgreSQL does not take the
     await inRollback(db, async (q) => {
       const err = await pgError(q(d));
       assert.equal(err?.code, '42601', d);
-      assert.match(err!.message, /syntax error at or near "(position|user|order)"/);
+      assert.match(err!.message, /syntax error at or near "(position|user|order|text)"/);
     });
   }
   await inRollback(db, async (q) => {

@@ -100,13 +100,14 @@ export const syntaxError = defineRule({
         // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
         const keyword = off === undefined && !ine && !down ? keywordParameter(f.text, e.start) : undefined;
         if (keyword) {
+          const { word } = keyword;
           report({
             file: f.file,
-            start: e.start,
-            end: e.start + keyword.length,
+            start: keyword.start,
+            end: keyword.start + word.length,
             message:
-              `${shortened(e.message)} (SQLSTATE 42601): \`${keyword}\` is a keyword that PostgreSQL does not take as a parameter's name, so the ${keywordRoutine(f.text, e.start)} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
-              `Rename the parameter (\`p_${keyword.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${keyword.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
+              `${shortened(e.message)} (SQLSTATE 42601): \`${word}\` is a keyword that PostgreSQL does not take as a parameter's name${keyword.start < e.start ? ` (it reads \`${word}\` as the parameter's type, and fails at the word after it)` : ''}, so the ${keyword.routine} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+              `Rename the parameter (\`p_${word.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${word.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
           });
           continue;
         }
@@ -182,21 +183,44 @@ function selectTrigger(text: string, at: number): boolean {
 
 /** `CREATE [OR REPLACE] FUNCTION|PROCEDURE name (` and the parameter list after it, up to the end of `before`. */
 const ROUTINE_HEAD = /\bCREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+(?:(?:"[^"]*"|[\w$]+)\s*\.\s*)?(?:"[^"]*"|[\w$]+)\s*\(([^;]*)$/i;
+/** `RETURNS TABLE (` and its column list after it (its columns are OUT parameters, named as parameters are). */
+const RETURNS_TABLE = /\bCREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\b[^;]*?\bRETURNS\s+TABLE\s*\(([^;]*)$/i;
 
 /**
- * The keyword the error at `at` falls on when it is written as a parameter's name in the parameter
- * list of a CREATE FUNCTION or CREATE PROCEDURE, and is one PostgreSQL's grammar takes for no
- * parameter's name: a parameter name is an identifier, an unreserved keyword or a type or function
- * name's keyword (`left`), never a column name's keyword (`position`, `values`) nor a reserved one
- * (`user`, `order`, `limit`). PostgreSQL fails at the keyword (PGlite: 42601 at or near
- * "position"). A migration's `move_item(item_id uuid, position int)` (cal199).
+ * The keyword the error at `at` falls on, or the one just before it, when it is written as a
+ * parameter's name in the parameter list of a CREATE FUNCTION or CREATE PROCEDURE (or a column of
+ * its RETURNS TABLE) and is one PostgreSQL's grammar takes for no parameter's name: a parameter
+ * name is an identifier, an unreserved keyword or a type or function name's keyword (`left`),
+ * never a column name's keyword (`position`, `values`, `time`) nor a reserved one (`user`,
+ * `order`, `limit`). PostgreSQL fails at the keyword (PGlite: 42601 at or near "position"), or
+ * at the word after one that can start a type (`time text`: at or near "text"). A migration's
+ * `move_item(item_id uuid, position int)` (cal199).
  */
-function keywordParameter(text: string, at: number): string | undefined {
-  const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(at, at + 64))?.[0];
-  if (!word) return undefined;
+function keywordParameter(text: string, at: number): { start: number; word: string; routine: string } | undefined {
+  const here = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(at, at + 64))?.[0];
+  if (here && isNameKeyword(here)) {
+    const routine = parameterStart(text, at);
+    if (routine) return { start: at, word: here, routine };
+  }
+  // (the word before: `time text`, PostgreSQL took `time` for the type)
+  const before = /([A-Za-z_][A-Za-z0-9_$]*)\s+$/.exec(text.slice(Math.max(0, at - 64), at));
+  if (!before || !isNameKeyword(before[1]!)) return undefined;
+  const start = at - before[0].length;
+  const routine = parameterStart(text, start);
+  return routine ? { start, word: before[1]!, routine } : undefined;
+}
+
+function isNameKeyword(word: string): boolean {
   const kind = keywordKind(word.toLowerCase());
-  if (kind !== KW_COL_NAME && kind !== KW_RESERVED) return undefined;
-  const list = ROUTINE_HEAD.exec(text.slice(Math.max(0, at - 2000), at))?.[2];
+  return kind === KW_COL_NAME || kind === KW_RESERVED;
+}
+
+/** "function" or "procedure" when `at` is where a parameter starts (after `(` or `,` and its mode) in a routine's parameter list or RETURNS TABLE, at the list's own level. */
+function parameterStart(text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 2000), at);
+  const head = ROUTINE_HEAD.exec(before);
+  const table = head ? undefined : RETURNS_TABLE.exec(before);
+  const list = head ? head[2]! : table?.[1];
   if (list === undefined) return undefined;
   // (in the list itself, not in a type's modifiers such as numeric(10, 2), nor after it)
   let depth = 0;
@@ -204,13 +228,8 @@ function keywordParameter(text: string, at: number): string | undefined {
     if (list[i] === '(') depth++;
     else if (list[i] === ')' && --depth < 0) return undefined;
   }
-  // (where a parameter starts: after `(` or `,`, and its mode)
-  return depth === 0 && /(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list) ? word : undefined;
-}
-
-/** "function" or "procedure": what the CREATE before `at` makes (keywordParameter found one). */
-function keywordRoutine(text: string, at: number): string {
-  return ROUTINE_HEAD.exec(text.slice(Math.max(0, at - 2000), at))?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
+  if (depth !== 0 || !/(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list)) return undefined;
+  return head?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
 }
 
 /**
