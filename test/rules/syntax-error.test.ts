@@ -841,3 +841,47 @@ test("err (message): a parameter (or RETURNS TABLE column) named by a keyword Po
     assert.equal(((await q('SELECT public.move_item(gen_random_uuid(), 7) AS p')) as Array<{ p: number }>)[0]!.p, 7);
   });
 });
+
+// Calibration (cal189: use60's supabase/migrations/20260225100005_contact_rep_memory.sql was
+// committed with five unresolved merge conflicts, `<<<<<<< HEAD` … `=======` … `>>>>>>> origin/main`):
+// 12 syntax errors at or near the markers, each saying only that PostgreSQL rejects the statement.
+// Now one finding per conflict, on its `<<<<<<<` line, that names the markers and what to do.
+test("err (message): git's merge conflict markers left in a migration give one finding per conflict, naming its marker lines (PGlite: 42601 at or near the markers; the statements outside run)", async () => {
+  const text = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+<<<<<<< HEAD
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));
+=======
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (true);
+>>>>>>> origin/main
+CREATE TABLE public.tags (id int PRIMARY KEY);
+<<<<<<< HEAD
+DROP TABLE IF EXISTS public.tags_old;
+=======
+>>>>>>> feature
+CREATE INDEX notes_owner ON public.notes (owner);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260225100005_x.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  assert.equal(text.slice(mine[0]!.start, mine[0]!.end), '<<<<<<< HEAD');
+  assert.match(mine[0]!.message, /^Unresolved git merge conflict \(`<<<<<<< HEAD` on line 3, `=======` on line 5, `>>>>>>> origin\/main` on line 7\): the file holds both sides of a merge with git's conflict markers between them, and PostgreSQL reads each marker line as the start of the statement after it and rejects that statement \(syntax error at or near "<<<<<<<", SQLSTATE 42601\); a migration tool stops at the first of them\. Keep the side you want, delete the other one and the marker lines\./);
+  assert.match(mine[1]!.message, /`<<<<<<< HEAD` on line 9, `=======` on line 11, `>>>>>>> feature` on line 12/);
+  // (the statements outside the conflicts are still modelled)
+  assert.ok(ws.model().tables.get('public.notes')?.rlsEnabled);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, text);
+    assert.ok(errors.length >= 2);
+    for (const e of errors) {
+      assert.equal(e.code, '42601');
+      assert.match(e.message, /^syntax error at or near "(<<<<<<<|=======|>>>>>>>)"$/);
+    }
+    // (the statements before the first marker ran; each one a marker line runs into, the one after
+    // a closing marker too, did not: public.tags and the index are never made)
+    const got = (await q(`SELECT to_regclass('public.notes') IS NOT NULL AS notes, to_regclass('public.tags') IS NULL AS no_tags, to_regclass('public.notes_owner') IS NULL AS no_index`)) as Array<Record<string, boolean>>;
+    assert.deepEqual(got[0], { notes: true, no_tags: true, no_index: true });
+  });
+  // (a line of = signs in a comment or a string is no marker, and no error)
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: "-- =======\nSELECT '\n<<<<<<< x\n';\n" }], ID).mine, []);
+});

@@ -23,10 +23,28 @@ export const syntaxError = defineRule({
       if (f.errors.length === 0 || foreignDialect(f)) continue;
       // (a Liquibase changeset for another database, or one it ignores: PostgreSQL never sees its SQL)
       const elsewhere = liquibaseSkippedAt(f);
+      // (git's merge conflict markers left in the file: one finding per conflict, for every error in it)
+      const conflicts = conflictBlocks(f.text);
+      const told = new Set<ConflictBlock>();
       for (const e of f.errors) {
         // (pg-rls-lint's own limit, not PostgreSQL's error: statement-not-analysed)
         if (e.limit) continue;
         if (elsewhere(e.start)) continue;
+        const conflict = conflicts.length !== 0 ? conflicts.find((b) => b.start <= e.start && e.start < b.end) : undefined;
+        if (conflict) {
+          if (told.has(conflict)) continue;
+          told.add(conflict);
+          const tx = abortedTransaction(f, e.start);
+          report({
+            file: f.file,
+            start: conflict.start,
+            end: conflict.firstLineEnd,
+            message:
+              `Unresolved git merge conflict (${conflict.markers.map((m) => `\`${m.text}\` on line ${lineOf(f.text, m.at)}`).join(', ')}): the file holds both sides of a merge with git's conflict markers between them, and PostgreSQL reads each marker line as the start of the statement after it and rejects that statement (${shortened(e.message)}, SQLSTATE 42601)${tx}; a migration tool stops at the first of them. ` +
+              `Keep the side you want, delete the other one and the marker lines. Until then the other findings between the markers describe both sides as written; the other statements of the file are still checked.`,
+          });
+          continue;
+        }
         const later = laterVersionsOnly(e, config);
         if (later) {
           report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
@@ -179,6 +197,47 @@ function selectTrigger(text: string, at: number): boolean {
   if (!/^select\b/i.test(text.slice(at, at + 7))) return false;
   const before = text.slice(Math.max(0, at - 300), at);
   return /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\s+(?:"[^"]+"|\w+)\s+(?:BEFORE|AFTER|INSTEAD\s+OF)\s+(?:(?:INSERT|DELETE|TRUNCATE|UPDATE(?:\s+OF\s+[\w\s,"]+?)?)\s+OR\s+)*$/i.test(before);
+}
+
+interface ConflictBlock {
+  /** from its `<<<<<<<` line to the end of its `>>>>>>>` line (or of the file, when it has none) */
+  start: number;
+  end: number;
+  firstLineEnd: number;
+  markers: Array<{ at: number; text: string }>;
+}
+
+/**
+ * git's merge conflict blocks of a file: a `<<<<<<< ours` line, `=======` (and diff3's `||||||| base`)
+ * lines, up to a `>>>>>>> theirs` line, each at the start of a line. PostgreSQL reads a marker as
+ * part of the statement it falls into and rejects it (PGlite: 42601 at or near "<<<<<<<"). Lines
+ * of such markers are no SQL anywhere (outside strings and comments); only the errors that fall in
+ * a block are taken for the conflict's. use60's supabase/migrations/20260225100005_contact_rep_memory.sql
+ * (cal189) was committed with five of them: 12 syntax errors.
+ */
+function conflictBlocks(text: string): ConflictBlock[] {
+  if (!text.includes('<<<<<<<')) return [];
+  const out: ConflictBlock[] = [];
+  const re = /^(<{7}|={7}|\|{7}|>{7})(?:[ \t][^\r\n]*)?[ \t]*$/gm;
+  let open: ConflictBlock | undefined;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const kind = m[1]![0];
+    const lineEnd = m.index + m[0].length;
+    const marker = { at: m.index, text: m[0].trim() };
+    if (kind === '<') {
+      if (open) out.push(open);
+      open = { start: m.index, end: text.length, firstLineEnd: lineEnd, markers: [marker] };
+    } else if (open) {
+      open.markers.push(marker);
+      if (kind === '>') {
+        open.end = lineEnd;
+        out.push(open);
+        open = undefined;
+      }
+    }
+  }
+  if (open) out.push(open);
+  return out;
 }
 
 /** `CREATE [OR REPLACE] FUNCTION|PROCEDURE name (` and the parameter list after it, up to the end of `before`. */
