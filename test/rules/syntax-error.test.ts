@@ -885,3 +885,33 @@ CREATE INDEX notes_owner ON public.notes (owner);
   // (a line of = signs in a comment or a string is no marker, and no error)
   assert.deepEqual(lintFiles([{ file: 'm.sql', text: "-- =======\nSELECT '\n<<<<<<< x\n';\n" }], ID).mine, []);
 });
+
+// Calibration (cal194: dermatology-ehr's backend/migrations/073_workflow_orchestration.sql wrote
+// MySQL's `INDEX idx_workflow_events_created (tenant_id, created_at DESC)` in its CREATE TABLEs):
+// with DESC, UNIQUE INDEX or FULLTEXT INDEX the clause is a syntax error, which now says it is
+// MySQL's index clause and what to write (without them: table-inline-index, 42704).
+test("err (message): MySQL's index clause in a CREATE TABLE with DESC, UNIQUE INDEX or FULLTEXT says so and what to write (PGlite: 42601 at DESC, INDEX, the name)", async () => {
+  const tables = [
+    'CREATE TABLE workflow_events (id int PRIMARY KEY, tenant_id int, created_at timestamptz,\n  INDEX idx_workflow_events_created (tenant_id, created_at DESC)\n);',
+    'CREATE TABLE members (id int, email text, UNIQUE INDEX uq_members_email (email));',
+    'CREATE TABLE posts (id int, body text, FULLTEXT INDEX ft_posts_body (body));',
+  ];
+  const text = tables.join('\n');
+  const { mine } = lintFiles([{ file: 'backend/migrations/073_x.sql', text }], ID);
+  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['DESC', 'INDEX', 'ft_posts_body']);
+  assert.equal(mine[0]!.message, 'syntax error at or near "DESC" (SQLSTATE 42601), in `INDEX idx_workflow_events_created (tenant_id, created_at DESC)`: that is MySQL\'s index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created. Write the index as a statement of its own after the table: `CREATE INDEX idx_workflow_events_created ON workflow_events (…);`. The other statements of the file are still checked.');
+  assert.match(mine[1]!.message, /, in `UNIQUE INDEX uq_members_email \(email\)`: that is MySQL's index clause, .* `CREATE UNIQUE INDEX uq_members_email ON members \(…\);`/);
+  assert.match(mine[2]!.message, /, in `FULLTEXT INDEX ft_posts_body \(body\)`: that is MySQL's index clause, .* `CREATE INDEX ft_posts_body ON posts \(…\);`/);
+  // (DESC elsewhere keeps the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'CREATE TABLE t (id int, created_at timestamptz DESC);' }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /MySQL/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, text);
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [
+      ['42601', 'syntax error at or near "DESC"'],
+      ['42601', 'syntax error at or near "INDEX"'],
+      ['42601', 'syntax error at or near "ft_posts_body"'],
+    ]);
+  });
+});

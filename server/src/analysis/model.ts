@@ -12,6 +12,7 @@ import { bodyReturnMismatch, replaceRejection, type ReplaceRejection } from './f
 import { graphileDumps, historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
+import { inlineIndexes } from './inline-index.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -1845,6 +1846,8 @@ interface OpCreateTable extends OpBase, NewRelation, ResolvedOn {
   kind: typeof OP_CREATE_TABLE;
   ifNotExists: boolean;
   proto: TableProto | undefined;
+  /** a MySQL index clause PostgreSQL reads as a column of an unknown type (inline-index.ts): the statement fails with 42704, unless IF NOT EXISTS finds the table */
+  inlineIndex: boolean;
 }
 interface OpCreateTableAs extends OpBase, NewRelation, ResolvedOn {
   kind: typeof OP_CREATE_TABLE_AS;
@@ -2226,7 +2229,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         // (one in a DO block never replaces a table that exists either: it sits under IF NOT EXISTS
         // (… information_schema.tables …) most often, and otherwise fails with 42P07 and its DO block
         // with it; the model replaced the table, and reported RLS never enabled on it)
-        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists || stmt.origin === 'do', tag: undefined, deps: undefined, proto: undefined };
+        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists || stmt.origin === 'do', tag: undefined, deps: undefined, proto: undefined, inlineIndex: inlineIndexes(n).length !== 0 };
       }
       case 'CreateTableAsStmt': {
         const into = n.into?.rel;
@@ -4719,6 +4722,8 @@ class Replay {
           this.existsForCertain(op, k);
           break;
         }
+        // (PostgreSQL looks up the column types before it makes the table: 42704, whether or not the table exists)
+        if (op.inlineIndex) break;
         if (this.existsForCertain(op, k)) break;
         const before = this.tables.get(k);
         const proto = this.tableProtoOf(op);

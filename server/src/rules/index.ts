@@ -68,6 +68,7 @@ export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
 export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
 export { typeAlreadyExists } from './type-already-exists.js';
 export { columnAlreadyExists } from './column-already-exists.js';
+export { tableInlineIndex } from './table-inline-index.js';
 export { policySoftDeleteDenied } from './policy-soft-delete-denied.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySecretReadable } from './policy-secret-readable.js';

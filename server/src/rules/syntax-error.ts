@@ -115,6 +115,19 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (MySQL's index clause in a CREATE TABLE, with DESC, UNIQUE, FULLTEXT: table-inline-index has the plain one)
+        const inline = off === undefined && !ine && !down ? inlineIndexClause(f.text, e.start) : undefined;
+        if (inline) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: Math.max(e.end, e.start + 1),
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+              `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
         const keyword = off === undefined && !ine && !down ? keywordParameter(f.text, e.start) : undefined;
         if (keyword) {
@@ -238,6 +251,39 @@ function conflictBlocks(text: string): ConflictBlock[] {
   }
   if (open) out.push(open);
   return out;
+}
+
+/**
+ * MySQL's index clause in a CREATE TABLE's column list that PostgreSQL's grammar rejects: one with
+ * DESC or ASC in its columns (`INDEX idx (tenant_id, created_at DESC)`: 42601 at or near "DESC"),
+ * `UNIQUE INDEX` (at "INDEX"), `FULLTEXT INDEX name` (at the name), when the error at `at` falls
+ * in it. (Without them PostgreSQL parses the clause as a column and fails with 42704 instead:
+ * table-inline-index.) dermatology-ehr's 073_workflow_orchestration.sql (cal194), PGlite.
+ */
+function inlineIndexClause(text: string, at: number): { written: string; name: string; table: string; unique: boolean } | undefined {
+  const word = /^\w+/.exec(text.slice(at, at + 64))?.[0] ?? '';
+  const upto = text.slice(Math.max(0, at - 1500), at) + word;
+  const head = /\bCREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP(?:ORARY)?\s+|UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:"[^"]+"|\w+)(?:\s*\.\s*(?:"[^"]+"|\w+))?)\s*\(([^;]*)$/i.exec(upto);
+  if (!head) return undefined;
+  const m = /(?:^|,)\s*(?:--[^\n]*\n\s*)*((?:(UNIQUE|FULLTEXT|SPATIAL)\s+)?(?:INDEX|KEY)\b\s*((?:"[^"]+"|\w+))?\s*(?:\(([^()]*))?)$/i.exec(head[2]!);
+  if (!m) return undefined;
+  // (the column list of the table itself: nothing but the clause open at the error)
+  let depth = 0;
+  for (const ch of head[2]!.slice(0, head[2]!.length - m[0].length)) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+  }
+  if (depth !== 0) return undefined;
+  // (a clause PostgreSQL parses on its own, `INDEX i (a, b)`, fails at the word after it, not in it)
+  if (!m[2] && m[4] === undefined) return undefined;
+  // (the clause as written: from its first word to the parenthesis closing its columns)
+  const from = at + word.length - m[1]!.length;
+  const open = text.indexOf('(', from);
+  const close = open >= 0 ? text.indexOf(')', open) : -1;
+  const semi = text.indexOf(';', from);
+  const written = text.slice(from, close >= 0 && (semi < 0 || close < semi) ? close + 1 : at + word.length).replace(/\s+/g, ' ').trim();
+  const name = m[3] ?? /^(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?(?:INDEX|KEY)\s+((?:"[^"]+"|\w+))\s*\(/i.exec(written)?.[1] ?? 'name';
+  return { written, name, table: head[1]!, unique: /^unique$/i.test(m[2] ?? '') };
 }
 
 /** `CREATE [OR REPLACE] FUNCTION|PROCEDURE name (` and the parameter list after it, up to the end of `before`. */
