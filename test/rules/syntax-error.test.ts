@@ -915,3 +915,39 @@ test("err (message): MySQL's index clause in a CREATE TABLE with DESC, UNIQUE IN
     ]);
   });
 });
+
+// Calibration (cal189: use60's supabase/_migrations_archive/20250831000001_migrate_legacy_contact_relationships.sql
+// runs `ROLLBACK TO SAVEPOINT phase1_start;` in a DO block's EXCEPTION handlers, 20 times in three
+// files): PL/pgSQL has no such statement. The message now says so, that SAVEPOINT and RELEASE fail
+// there too, and that a BEGIN … EXCEPTION block is PL/pgSQL's savepoint.
+test("err (message): ROLLBACK TO SAVEPOINT in a PL/pgSQL body says PL/pgSQL has none and a BEGIN … EXCEPTION block is its savepoint (PGlite: 42601 at TO; SAVEPOINT 0A000 when it runs; the block's changes undone by its handler)", async () => {
+  const text = `CREATE TABLE steps (id int);
+DO $$
+BEGIN
+  SAVEPOINT phase1_start;
+  INSERT INTO steps VALUES (1);
+EXCEPTION WHEN OTHERS THEN
+  ROLLBACK TO SAVEPOINT phase1_start;
+  RAISE;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250831000001_x.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(text.slice(mine[0]!.start, mine[0]!.end), 'ROLLBACK TO');
+  assert.match(mine[0]!.message, /^in PL\/pgSQL body: syntax error at or near "TO" \(SQLSTATE 42601\): PL\/pgSQL has no ROLLBACK TO SAVEPOINT, so the DO block is rejected; nor can it run SAVEPOINT or RELEASE SAVEPOINT \(0A000 unsupported transaction command in PL\/pgSQL, when they run\)\. A BEGIN … EXCEPTION … END block is PL\/pgSQL's savepoint/);
+  for (const [block, code] of [
+    ['DO $$ BEGIN PERFORM 1; EXCEPTION WHEN OTHERS THEN ROLLBACK TO SAVEPOINT s; END $$', '42601'],
+    ['DO $$ BEGIN SAVEPOINT s; INSERT INTO steps VALUES (1); END $$', '0A000'],
+  ]) {
+    await inRollback(await getDb(), async (q) => {
+      await q('CREATE TABLE steps (id int)');
+      assert.equal((await pgError(q(block!)))?.code, code, block);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE TABLE steps (id int)');
+    // (the block's insert is undone when its handler runs: no SAVEPOINT needed)
+    await q("DO $$ BEGIN BEGIN INSERT INTO steps VALUES (1); PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'undone'; END; INSERT INTO steps VALUES (2); END $$");
+    assert.deepEqual(((await q('SELECT id FROM steps')) as Array<{ id: number }>).map((r) => r.id), [2]);
+  });
+});

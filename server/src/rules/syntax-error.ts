@@ -1,7 +1,7 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { setsCheckOff } from '../analysis/ast.js';
-import { keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysis/parse.js';
+import { doBlockAround, keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysis/parse.js';
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
@@ -125,6 +125,19 @@ export const syntaxError = defineRule({
             message:
               `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
               `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
+          });
+          continue;
+        }
+        // (ROLLBACK TO SAVEPOINT in a PL/pgSQL body: a BEGIN … EXCEPTION block is its savepoint)
+        if (off === undefined && !ine && !down && /^in PL\/pgSQL body: syntax error at or near "TO"$/.test(e.message) && /\bROLLBACK\s+$/i.test(f.text.slice(Math.max(0, e.start - 40), e.start))) {
+          const start = e.start - (/ROLLBACK\s+$/i.exec(f.text.slice(Math.max(0, e.start - 40), e.start))?.[0].length ?? 0);
+          report({
+            file: f.file,
+            start,
+            end: Math.max(e.end, e.start + 2),
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601): PL/pgSQL has no ROLLBACK TO SAVEPOINT, so the ${doBlockAround(f, e.start) ? 'DO block' : 'function'} is rejected${tx}${tx ? '; a migration tool stops here' : ''}; nor can it run SAVEPOINT or RELEASE SAVEPOINT (0A000 unsupported transaction command in PL/pgSQL, when they run). ` +
+              `A BEGIN … EXCEPTION … END block is PL/pgSQL's savepoint: when its handler runs, what the block changed is rolled back. Remove the ROLLBACK TO and the SAVEPOINT, and put the statements to undo in such a block. The other statements of the file are still checked.`,
           });
           continue;
         }
