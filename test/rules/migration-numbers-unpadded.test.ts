@@ -113,3 +113,24 @@ test('ok: a WITH query named like a table an overtaken migration creates is no u
     assert.equal((await q('SELECT id FROM public.c'))[0]!.id, 1);
   });
 });
+
+test('ok: Prisma folders with timestamps of two lengths (20260427_x among 14-digit ones) are replayed in name order, as prisma migrate runs them, and not reported (IntelliFlow-CRM; PGlite)', async () => {
+  const files = {
+    'packages/db/prisma/migrations/20260317000000_baseline/migration.sql': 'CREATE TABLE public.leads (id text PRIMARY KEY, owner_id uuid);',
+    'packages/db/prisma/migrations/20260427183000_audit/migration.sql': 'CREATE TABLE public.audit (id int PRIMARY KEY);',
+    'packages/db/prisma/migrations/20260427_leads_rls/migration.sql': "ALTER TABLE public.leads ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.leads FOR SELECT USING (owner_id = nullif(current_setting('app.user', true), '')::uuid);",
+  };
+  const { ws, mine, findings } = lintMigrations(files);
+  assert.equal(mine.length, 0);
+  // (the numeric order ran 20260427_leads_rls first, before public.leads existed: its ALTER and policy were lost, and leads read as a table without RLS)
+  assert.deepEqual(
+    ws.model().files.map((f) => f.file.split('/').at(-2)),
+    ['20260317000000_baseline', '20260427183000_audit', '20260427_leads_rls'],
+  );
+  assert.equal(findings.filter((f) => f.rule === 'rls-not-enabled' && /public\.leads/.test(f.message)).length, 0);
+  assert.equal(ws.model().tables.get('public.leads')?.policies.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await runInNameOrder(q, ws);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'public.leads'::regclass`))[0]!.relrowsecurity, true);
+  });
+});

@@ -458,6 +458,10 @@ function compareWalked(a: string, b: string): number {
 
 /** One whose name starts with a timestamp version (8 digits or more): its folder. */
 const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\/]*$/;
+/** A Prisma Migrate migration, `<…>/migrations/<name>/migration.sql`: its `migrations/` folder (with the separator) and its name. */
+const PRISMA_MIGRATION = /^(.*(?:^|[\\/])migrations[\\/])([^\\/]+)[\\/]migration\.sql$/;
+/** One whose folder name starts with a timestamp (8 digits or more): its `migrations/` folder. */
+const PRISMA_STAMPED = /^(.*(?:^|[\\/])migrations[\\/])\d{8,}[^\\/]*[\\/]migration\.sql$/;
 
 /**
  * The order of two paths: natural (`2_x.sql` before `10_x.sql`), except for two files right in
@@ -468,7 +472,8 @@ const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\
  * projects mix such versions), and `999_x.sql` after `20250127_y.sql` (boothbrain). A name the
  * CLI skips (`20250812b_x.sql`: supabase-migration-skipped) takes its place in that order too.
  * (A folder of short sequence numbers only, `1_x` … `10_x`, keeps the natural order its authors
- * mean; one rule per folder keeps the order transitive.) Two files of one `supabase/schemas/`
+ * mean; one rule per folder keeps the order transitive.) So do two folders of one Prisma Migrate
+ * `migrations/` folder with timestamp names (its listMigrations sorts them by name). Two files of one `supabase/schemas/`
  * folder run in the order the CLI applies its declarative schema (compareWalked).
  */
 function compareMigrations(a: string, b: string, stamped: ReadonlySet<string>): number {
@@ -476,6 +481,12 @@ function compareMigrations(a: string, b: string, stamped: ReadonlySet<string>): 
     const sa = SUPABASE_MIGRATION.exec(a);
     const sb = sa && stamped.has(sa[1]!) && SUPABASE_MIGRATION.exec(b);
     if (sa && sb && sa[1] === sb[1]) return sa[2]! < sb[2]! ? -1 : sa[2]! > sb[2]! ? 1 : 0;
+    // (Prisma Migrate's folders too: listMigrations sorts them by name, so `20260427_x` runs after
+    // `20260426230000_y`, where the numeric order runs it before `20260317000000_baseline`, whose
+    // tables it alters: IntelliFlow-CRM's add_account_to_lead)
+    const pa = !sa ? PRISMA_MIGRATION.exec(a) : null;
+    const pb = pa && stamped.has(pa[1]!) ? PRISMA_MIGRATION.exec(b) : null;
+    if (pa && pb && pa[1] === pb[1]) return pa[2]! < pb[2]! ? -1 : pa[2]! > pb[2]! ? 1 : 0;
   }
   const da = SUPABASE_DECLARATIVE.exec(a);
   const db = da && SUPABASE_DECLARATIVE.exec(b);
@@ -532,7 +543,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
     for (const f of files) {
-      const m = SUPABASE_STAMPED.exec(f.file);
+      const m = SUPABASE_STAMPED.exec(f.file) ?? PRISMA_STAMPED.exec(f.file);
       if (m) stamped.add(m[1]!);
     }
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));

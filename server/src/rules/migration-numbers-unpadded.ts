@@ -94,7 +94,7 @@ export const migrationNumbersUnpadded = defineRule({
       if (list.length < 2) continue;
       // in the tool's order (byte order; the pairs it is certain of are those runsBefore says), each
       // with the lower-numbered migrations it runs before that the replay runs first (where the
-      // replay takes the tool's order itself, Supabase timestamps of two lengths, none)
+      // replay takes the tool's order itself, Supabase or Prisma timestamps of two lengths, none)
       const byName = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const early = byName.map((a) => ({ a, overtaken: list.filter((b) => lower(b.number, a.number) && b.at < a.at && runsBefore(tool, a.name, b.name)) })).filter((x) => x.overtaken.length !== 0);
       if (early.length === 0) continue;
