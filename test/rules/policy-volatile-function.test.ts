@@ -287,3 +287,32 @@ test('ok: the index sentence is for an equality with a column only: `tenant_id <
   const reversed = HELPER(SETTING).replace('USING (tenant_id = current_tenant())', 'USING (current_tenant() = invoices.tenant_id)');
   assert.match(lintFiles([{ file: 'm.sql', text: reversed }], ID).mine[0]!.message, /`invoices\.tenant_id = current_tenant\(\)` cannot use an index on invoices\.tenant_id/);
 });
+
+test('err: STABLE where the policy is written, replaced after it by a CREATE OR REPLACE naming no volatility: VOLATILE, and the message says which CREATE made it so (IntelliFlow-CRM; PGlite)', async () => {
+  const first = `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid);
+CREATE INDEX ON invoices (tenant_id);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION current_tenant() RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN nullif(current_setting('app.tenant_id', true), '')::uuid;
+END;
+$$;
+CREATE POLICY tenant_isolation ON invoices FOR SELECT TO authenticated USING (tenant_id = current_tenant());`;
+  const later = `CREATE OR REPLACE FUNCTION current_tenant() RETURNS uuid LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN nullif(current_setting('app.tenant_id', true), '')::uuid;
+END;
+$$;`;
+  const { mine } = lintFiles([{ file: 'migrations/001_tenants.sql', text: first }, { file: 'migrations/002_helpers.sql', text: later }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, 'migrations/001_tenants.sql');
+  assert.match(mine[0]!.message, /current_tenant\(\) is VOLATILE: its CREATE OR REPLACE FUNCTION at 002_helpers\.sql:1, after this policy, names no volatility, and CREATE OR REPLACE gives a function the volatility it writes, VOLATILE \(the default\) when it names none/);
+  assert.equal(mine[0]!.related[0]!.file, 'migrations/002_helpers.sql');
+  // (written in one file, the function first declared VOLATILE by default: the short form stays)
+  const once = lintFiles([{ file: 'migrations/001_tenants.sql', text: first.replace(' STABLE AS', ' AS') }], ID);
+  assert.match(once.mine[0]!.message, /is VOLATILE \(the default: its CREATE FUNCTION names no volatility\)/);
+  const r = await seen(`${first}\n${later}`, 'invoices', 'tenant_id', async (q) => (await q(`SELECT provolatile FROM pg_proc WHERE proname = 'current_tenant'`))[0]!.provolatile);
+  assert.equal(r.more, 'v');
+  assert.equal(r.n, 20);
+  assert.match(r.plan, /Seq Scan on invoices/);
+});

@@ -25,7 +25,8 @@ import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, memoModel, resolveCall, rowIn
 import { usingFoldedAway } from '../analysis/policies.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, insertAfter, latestInReplay } from './lib/util.js';
+import { bareValue, insertAfter, latestInReplay, where } from './lib/util.js';
+import { writtenBefore } from '../analysis/columns.js';
 import { functionKeys, policyCallNames } from '../analysis/recursion.js';
 
 /** Supabase's request functions (STABLE), made by the platform, not by the migrations. */
@@ -217,7 +218,15 @@ export const policyVolatileFunction = defineRule({
               { title: `Wrap ${shown} in a sub-select: (select ${call})`, kind: readsTables(model, f) ? 'unsafe' : 'safe', edits: [wrap] },
               { title: `Declare ${f.name}() STABLE and wrap the call: (select ${call})`, kind: 'unsafe', edits: [alter, wrap] },
             ];
-        const how = f.volatilityLoc ? 'declared VOLATILE' : 'VOLATILE (the default: its CREATE FUNCTION names no volatility)';
+        // (a CREATE OR REPLACE after the policy that names no volatility makes it VOLATILE, whatever the
+        // one the policy was written against declared: IntelliFlow-CRM's auth.tenant_id(), STABLE where
+        // its policies are, replaced without STABLE in a later migration; PGlite)
+        const replacedAfter = !f.volatilityLoc && f.stmt.node?.replace === true && writtenBefore(model, p.created, f.created);
+        const how = f.volatilityLoc
+          ? 'declared VOLATILE'
+          : replacedAfter
+            ? `VOLATILE: its CREATE OR REPLACE FUNCTION at ${where(model, f.created)}, after this policy, names no volatility, and CREATE OR REPLACE gives a function the volatility it writes, VOLATILE (the default) when it names none, whatever the definition it replaces declared`
+            : 'VOLATILE (the default: its CREATE FUNCTION names no volatility)';
         const recursive = closer
           ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${p.table} inside a sub-select while ${p.table}'s policies are being expanded, so a sub-select in ${p.table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31)` +
             (column
@@ -238,7 +247,7 @@ export const policyVolatileFunction = defineRule({
               ? `Its body only reads, so nothing needs it VOLATILE.${recursive}`
               : `Its body only reads, so nothing needs it VOLATILE: wrap the call, \`(select ${call})\`, and it is evaluated once per statement (an InitPlan${column ? `, whose value an index scan on ${column} can use` : ''}); ` +
                 `declare it STABLE too (ALTER FUNCTION ${f.signature} STABLE)${column ? ' so that its other calls can use an index' : ''}.`),
-          related: [{ ...f.nameLoc, message: `${f.name}() is ${f.volatilityLoc ? 'declared VOLATILE' : 'VOLATILE by default'} and only reads` }],
+          related: [{ ...f.nameLoc, message: `${f.name}() is ${f.volatilityLoc ? 'declared VOLATILE' : replacedAfter ? 'made VOLATILE here (no volatility named)' : 'VOLATILE by default'} and only reads` }],
           fixes,
         });
       }
