@@ -7,6 +7,7 @@ import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 import { mergeConfig } from '../../server/src/analysis/config.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
+import { notReplayedReason } from '../../server/src/analysis/model.js';
 
 const ID = 'syntax-error';
 before(initParser);
@@ -949,5 +950,38 @@ END $$;
     // (the block's insert is undone when its handler runs: no SAVEPOINT needed)
     await q("DO $$ BEGIN BEGIN INSERT INTO steps VALUES (1); PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'undone'; END; INSERT INTO steps VALUES (2); END $$");
     assert.deepEqual(((await q('SELECT id FROM steps')) as Array<{ id: number }>).map((r) => r.id), [2]);
+test('ok: a schema written out for reading ("-- WARNING: This schema is for context only and is not meant to be run."): not replayed, no syntax error at its USER-DEFINED and ARRAY types, no table of it without RLS (IntelliFlow-CRM; PGlite rejects the types)', async () => {
+  const text = `-- WARNING: This schema is for context only and is not meant to be run.
+-- Table order and constraints may not be valid for execution.
+
+CREATE TABLE public.organizations (
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  plan USER-DEFINED NOT NULL DEFAULT 'free'::org_plan,
+  CONSTRAINT organizations_pkey PRIMARY KEY (id)
+);
+CREATE TABLE public.members (
+  id uuid NOT NULL,
+  tags ARRAY DEFAULT ARRAY[]::text[],
+  CONSTRAINT members_pkey PRIMARY KEY (id)
+);
+CREATE TABLE public.projects (
+  id uuid NOT NULL,
+  CONSTRAINT projects_pkey PRIMARY KEY (id)
+);
+`;
+  const { ws, findings } = lintFiles([{ file: 'docs/schema.sql', text }], ID);
+  assert.deepEqual(findings.map((f) => f.rule), []);
+  assert.match(notReplayedReason(ws.parsed('docs/schema.sql')!) ?? '', /^of a schema written out for reading/);
+  assert.equal(ws.model().tables.size, 0);
+  // (the same statements without the header: a migration, its two errors reported)
+  const plain = lintFiles([{ file: 'docs/schema.sql', text: text.replace(/^-- WARNING[^\n]*\n/, '') }], ID);
+  assert.equal(plain.mine.length, 2);
+  await inRollback(await getDb(), async (q) => {
+    for (const [stmt, word] of [[`CREATE TABLE t1 (plan USER-DEFINED NOT NULL)`, 'USER'], [`CREATE TABLE t2 (tags ARRAY DEFAULT ARRAY[]::text[])`, 'ARRAY']] as const) {
+      const r = await tryQuery(q, stmt);
+      assert.equal(r.ok, false);
+      assert.equal((r as { error: { code: string } }).error.code, '42601');
+      assert.match((r as { error: { message: string } }).error.message, new RegExp(`syntax error at or near "${word}"`));
+    }
   });
 });

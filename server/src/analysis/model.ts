@@ -1456,6 +1456,20 @@ export function isSqlcQueryFile(text: string): boolean {
   return text.includes('name:') && SQLC_QUERY.test(text);
 }
 
+/**
+ * A schema written out for reading, headed `-- WARNING: This schema is for context only and is not
+ * meant to be run.` (as the Supabase dashboard copies a schema as SQL): CREATE TABLE statements
+ * listing each table's columns as information_schema.columns types them (`USER-DEFINED` for an
+ * enum, `ARRAY` for an array, which PostgreSQL cannot parse), in no order that runs, and without
+ * the row-level security, policies and grants of the tables. Never a migration: parsed, not
+ * replayed (IntelliFlow-CRM's infra/supabase/schema-snapshots/: 51 syntax errors, and read as
+ * migrations, tables said to be without row-level security that the listing only leaves out).
+ */
+export function isContextOnlySchema(text: string): boolean {
+  return CONTEXT_ONLY.test(text.slice(0, 300));
+}
+const CONTEXT_ONLY = /^\uFEFF?\s*--[ \t]*WARNING:[ \t]*This schema is for context only and is not meant to be run\b/i;
+
 /** Why no migration tool applies a file (markNotApplied), as notReplayedReason says it. */
 const notApplied = new WeakMap<object, string>();
 
@@ -1503,6 +1517,7 @@ const WHOLE_FILE_SKIPS = {
   archived: 'in a folder inside supabase/migrations/ (or a copy of that folder): the Supabase CLI applies only the files directly in supabase/migrations/',
   pgtap: 'of pgTAP tests (plan() … finish()): pg_prove runs them on the migrated database, never as migrations',
   sqlc: 'of sqlc queries (-- name: … :one): the application runs them on the migrated database, never as migrations',
+  context: 'of a schema written out for reading ("-- WARNING: This schema is for context only and is not meant to be run.", as the Supabase dashboard copies a schema as SQL): its tables listed without their row-level security, policies and grants, never run as migrations',
   dialect: 'written for another database (MySQL, SQL Server, SQLite …): PostgreSQL cannot run them',
 } as const;
 
@@ -1526,12 +1541,12 @@ const archiveReplayed = new WeakSet<object>();
  * change): both search the whole text, and a rule asking notReplayedReason of every file on every
  * re-lint (migration-numbers-unpadded) spent 8 ms of the bench's re-lint on it.
  */
-function textSkip(file: { text: string }): 'pgtap' | 'sqlc' | undefined {
+function textSkip(file: { text: string }): 'pgtap' | 'sqlc' | 'context' | undefined {
   let kept = textSkips.get(file);
-  if (kept === undefined) textSkips.set(file, (kept = isPgTapTest(file.text) ? 'pgtap' : isSqlcQueryFile(file.text) ? 'sqlc' : null));
+  if (kept === undefined) textSkips.set(file, (kept = isPgTapTest(file.text) ? 'pgtap' : isSqlcQueryFile(file.text) ? 'sqlc' : isContextOnlySchema(file.text) ? 'context' : null));
   return kept ?? undefined;
 }
-const textSkips = new WeakMap<object, 'pgtap' | 'sqlc' | null>();
+const textSkips = new WeakMap<object, 'pgtap' | 'sqlc' | 'context' | null>();
 
 /**
  * Marks a file in a folder inside supabase/migrations/ as part of the history its project

@@ -3,7 +3,7 @@ import { foreignDialect } from '../analysis/dialect.js';
 import { setsCheckOff } from '../analysis/ast.js';
 import { doBlockAround, keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysis/parse.js';
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
-import { downMarkerAt, type Model } from '../analysis/model.js';
+import { downMarkerAt, isContextOnlySchema, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -21,6 +21,8 @@ export const syntaxError = defineRule({
     for (const f of model.files) {
       // (a file written for another database: not-postgresql says so, once)
       if (f.errors.length === 0 || foreignDialect(f)) continue;
+      // (a schema written out for reading, `USER-DEFINED` and `ARRAY` column types: never run, model.ts)
+      if (isContextOnlySchema(f.text)) continue;
       // (a Liquibase changeset for another database, or one it ignores: PostgreSQL never sees its SQL)
       const elsewhere = liquibaseSkippedAt(f);
       // (git's merge conflict markers left in the file: one finding per conflict, for every error in it)
