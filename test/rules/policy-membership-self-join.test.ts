@@ -2655,3 +2655,32 @@ CREATE POLICY participants_add ON public.conversation_participants FOR INSERT TO
     assert.equal(await count(q, 'public.messages'), 2, "conversation 2's message too");
   });
 });
+
+test("err: INSERT WITH CHECK (granted_by = auth.uid()): the user column is left to the writer too, so user A grants themselves workflow 2 and reads it (chainreact's wp_insert; PGlite)", async () => {
+  const sql = `CREATE TABLE public.workflows (id int PRIMARY KEY, user_id uuid, name text);
+CREATE TABLE public.workflow_permissions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), workflow_id int NOT NULL REFERENCES public.workflows(id), user_id uuid NOT NULL, permission text NOT NULL, granted_by uuid);
+ALTER TABLE public.workflows ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.workflow_permissions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "view workflows" ON public.workflows FOR SELECT TO authenticated
+  USING (user_id = (select auth.uid()) OR EXISTS (SELECT 1 FROM public.workflow_permissions wp WHERE wp.workflow_id = workflows.id AND wp.user_id = (select auth.uid())));
+CREATE POLICY wp_select ON public.workflow_permissions FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY wp_insert ON public.workflow_permissions FOR INSERT TO authenticated WITH CHECK (granted_by = (select auth.uid()));`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260412000003_wp.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'wp_insert');
+  assert.match(mine[0]!.message, /^Policy "wp_insert" on public\.workflow_permissions lets authenticated write rows of it checking only its granted_by against who the caller is, not its user_id: .* a user can insert a row of public\.workflow_permissions with their own user_id and any workflow_id, and then get the rows of public\.workflows that policy admits for that workflow_id/);
+  // (both tied to the caller: the message names both; a check of the group column too: not reported)
+  const both = lintFiles([{ file: 'supabase/migrations/20260412000003_wp.sql', text: sql.replace('WITH CHECK (granted_by = (select auth.uid()))', 'WITH CHECK (granted_by = (select auth.uid()) AND user_id = (select auth.uid()))') }], ID);
+  assert.match(both.mine[0]!.message, /checking only their user_id and granted_by against who the caller is:/);
+  const owner = lintFiles([{ file: 'supabase/migrations/20260412000003_wp.sql', text: sql.replace('WITH CHECK (granted_by = (select auth.uid()))', 'WITH CHECK (granted_by = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.workflows w WHERE w.id = workflow_id AND w.user_id = (select auth.uid())))') }], ID);
+  assert.equal(owner.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.workflows VALUES (1, '${TENANT_A}', 'mine'), (2, '${TENANT_B}', 'theirs')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT name FROM public.workflows'), [{ name: 'mine' }]);
+    await q(`INSERT INTO public.workflow_permissions (workflow_id, user_id, permission, granted_by) VALUES (2, '${TENANT_A}', 'admin', '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.workflows'), 2, "workflow 2 too");
+  });
+});

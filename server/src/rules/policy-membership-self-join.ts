@@ -1076,12 +1076,20 @@ function callerScoped(model: Model, member: Table, roles: readonly string[], use
  * OR passes when one of its branches does (`user_id = auth.uid() OR is_admin()`: the first admits
  * any group); a condition on the caller alone (`auth.uid() IS NOT NULL`) limits nothing.
  */
-function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], blinds?: Node[], pins?: Pin[]): boolean {
+function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], blinds?: Node[], pins?: Pin[], signers?: string[]): boolean {
   let user = false;
+  let signed = false;
   for (const c of conjuncts(check)) {
     if (c.BoolExpr?.boolop === 'OR_EXPR') {
       if (!pins) {
-        if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens, blinds))) {
+        // (a branch's signer columns count only where that branch passes)
+        const passed = (c.BoolExpr.args as Node[]).some((d) => {
+          const mine: string[] | undefined = signers && [];
+          if (!checksOnlyUser(model, d, use, opens, blinds, undefined, mine)) return false;
+          for (const x of mine ?? []) if (!signers!.includes(x)) signers!.push(x);
+          return true;
+        });
+        if (passed) {
           user = true;
           continue;
         }
@@ -1091,8 +1099,10 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
       let common: Pin[] | undefined;
       for (const d of c.BoolExpr.args as Node[]) {
         const own: Pin[] = [];
+        const mine: string[] | undefined = signers && [];
         // (the branches after the first that admits are asked only for their pins: what they open or blind counts as before)
-        if (!checksOnlyUser(model, d, use, common === undefined ? opens : opens && [], common === undefined ? blinds : blinds && [], own)) continue;
+        if (!checksOnlyUser(model, d, use, common === undefined ? opens : opens && [], common === undefined ? blinds : blinds && [], own, mine)) continue;
+        for (const x of mine ?? []) if (!signers!.includes(x)) signers!.push(x);
         common = common === undefined ? own : common.filter((p) => own.some((q) => q.col === p.col && q.value === p.value));
       }
       if (common === undefined) return false;
@@ -1120,6 +1130,15 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
       const cb = columnRef(b);
       if ((ca?.name === use.userCol && isCaller(model, b)) || (cb?.name === use.userCol && isCaller(model, a))) {
         user = true;
+        continue;
+      }
+      // (`granted_by = auth.uid()`: another column of the row tied to the caller, which the writer
+      // fills with their own id; it leaves both the user column and the group column to them, so a
+      // user writes a row with their own user and any group: chainreact's workflow_permissions wp_insert)
+      const other = ca && isCaller(model, b) ? ca : cb && isCaller(model, a) ? cb : undefined;
+      if (signers && other && (other.qual === undefined || other.qual === use.member.name.toLowerCase()) && other.name !== use.groupCol && use.member.columns.includes(other.name)) {
+        if (!signers.includes(other.name)) signers.push(other.name);
+        signed = true;
         continue;
       }
     }
@@ -1156,7 +1175,7 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], b
     });
     if (limits) return false;
   }
-  return user;
+  return user || signed;
 }
 
 /** Whether a `col IS [NOT] NULL` of the write's check asks the opposite of what the trusting read asks of that column of the membership row. */
@@ -1715,6 +1734,23 @@ interface Candidate {
    * not asking for it)
    */
   asks?: { col: string; value: string; set: boolean };
+  /** the other columns of the row the check ties to the caller (`granted_by = auth.uid()`), and whether it ties the user column too */
+  signers?: string[];
+  userTied?: boolean;
+}
+
+/** Whether some condition of the check compares the user column with who calls. */
+function tiesUser(model: Model, check: Node, use: Use): boolean {
+  let tied = false;
+  walk(check, (k, v) => {
+    if (tied) return false;
+    if (k === 'A_Expr') {
+      const eq = equality({ A_Expr: v });
+      if (eq && ((columnRef(eq[0])?.name === use.userCol && isCaller(model, eq[1])) || (columnRef(eq[1])?.name === use.userCol && isCaller(model, eq[0])))) tied = true;
+    }
+    return !tied;
+  });
+  return tied;
 }
 
 /**
@@ -1791,7 +1827,8 @@ export const policyMembershipSelfJoin = defineRule({
           const opens: string[] = [];
           const blinds: Node[] = [];
           const pins: Pin[] = [];
-          const plain = nothing || checksOnlyUser(model, check, u, opens, blinds, pins);
+          const signers: string[] = [];
+          const plain = nothing || checksOnlyUser(model, check, u, opens, blinds, pins, signers);
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
           const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
           // (or a check that limits the group but not the role the trusting policy asks for within
@@ -1845,7 +1882,7 @@ export const policyMembershipSelfJoin = defineRule({
           // (the trusting read asks for a role value too, `AND role = 'owner'`: a forged group gives its
           // rows only with that value, which the finding must say; the write may set it as well)
           const asks = roleOf === undefined && u.role && u.role.col !== u.groupCol ? { ...u.role, set: can.some((x) => writes(x, u.role!.col)) && (nothing || checksNoRole(model, check, u)) } : undefined;
-          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}) };
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}) };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
         const found = [...byColumn.values()];
@@ -1854,7 +1891,7 @@ export const policyMembershipSelfJoin = defineRule({
           continue;
         }
         const best = found.reduce((a, b) => (b.rank > a.rank ? b : a));
-        const { use, roles, lesser, roleOf, kept, lookups, blind } = best;
+        const { use, roles, lesser, roleOf, kept, lookups, blind, signers, userTied } = best;
         const { value, lookup, through, trust, gain, advice } = textOf(best);
         // (the other columns, each abused plainly: said after the first, with what to do for each; not
         // one whose trusting read also asks for a role value, which its text would leave out)
@@ -1906,7 +1943,7 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only ${signers?.length ? (userTied ? `their ${use.userCol} and ${signers.join(' and ')}` : `its ${signers.join(' and ')}`) : `their ${use.userCol}`} against who the caller is${signers?.length && !userTied ? `, not its ${use.userCol}` : ''}${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${textOf(best).how}, and then ${gain}, which they were never given. ` +
             advice +
             also,
