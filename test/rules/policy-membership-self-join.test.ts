@@ -2684,3 +2684,35 @@ CREATE POLICY wp_insert ON public.workflow_permissions FOR INSERT TO authenticat
     assert.equal(await count(q, 'public.workflows'), 2, "workflow 2 too");
   });
 });
+
+test("err: WITH CHECK (user_id = auth.uid() AND organization_name = (SELECT name FROM organizations WHERE id = org_id)): a readable lookup copied into the row limits no group, user A joins org 2 (HenryChung98/crm-project; PGlite)", async () => {
+  const sql = `CREATE TABLE public.organizations (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE public.org_members (org_id int NOT NULL REFERENCES public.organizations(id), user_id uuid NOT NULL, organization_name text, PRIMARY KEY (org_id, user_id));
+CREATE TABLE public.documents (id int PRIMARY KEY, org_id int NOT NULL, title text);
+ALTER TABLE public.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orgs_read ON public.organizations FOR SELECT TO authenticated USING (true);
+CREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_join ON public.org_members FOR INSERT TO authenticated
+  WITH CHECK (user_id = (select auth.uid()) AND organization_name = (SELECT organizations.name FROM public.organizations WHERE organizations.id = org_members.org_id));
+CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated
+  USING (org_id IN (SELECT m.org_id FROM public.org_members m WHERE m.user_id = (select auth.uid())));`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_orgs.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'members_join');
+  assert.match(mine[0]!.message, /checking only their user_id against who the caller is and that public\.organizations has a row for the org_id \(any row: that lookup's conditions do not name the caller\).* a user can insert a row of public\.org_members with their own user_id and the org_id of any row of public\.organizations those conditions accept/);
+  // (the lookup hidden from the writer, organizations readable only by its members: not reported)
+  const hidden = lintFiles([{ file: 'supabase/migrations/20250101000000_orgs.sql', text: sql.replace('USING (true);', 'USING (id IN (SELECT m.org_id FROM public.org_members m WHERE m.user_id = (select auth.uid())));') }], ID);
+  assert.equal(hidden.mine.filter((f) => textAt(hidden.ws, f) === 'members_join').length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.organizations VALUES (1, 'Ours'), (2, 'Theirs'); INSERT INTO public.org_members VALUES (1, '${TENANT_A}', 'Ours'); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.documents'), 1);
+    const [{ name }] = (await q(`SELECT name FROM public.organizations WHERE id = 2`)) as Array<{ name: string }>;
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}', '${name}')`);
+    assert.equal(await count(q, 'public.documents'), 2, "org 2's document too");
+  });
+});

@@ -1202,8 +1202,17 @@ const CALLER_VALUES = new Set(['SVFOP_CURRENT_USER', 'SVFOP_SESSION_USER', 'SVFO
  * Such a row may be anyone's invitation: every group that has one passes.
  */
 function openLookup(model: Model, c: Node, use: Use): string | undefined {
-  const link = c.SubLink;
-  if (!link || (link.subLinkType !== 'EXISTS_SUBLINK' && link.subLinkType !== 'ANY_SUBLINK')) return undefined;
+  // (`organization_name = (SELECT name FROM organizations WHERE id = organization_members.organization_id)`:
+  // another column of the new row, which the writer fills, equal to what the lookup reads for the
+  // group: any group with such a row passes, its value copied; HenryChung98/crm-project's organization_members)
+  const eq = equality(c);
+  const scalar = eq && (eq[1]?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? eq : eq[0]?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? ([eq[1], eq[0]] as [Node, Node]) : undefined);
+  if (scalar) {
+    const own = columnRef(scalar[0]);
+    if (!own || (own.qual !== undefined && own.qual !== use.member.name.toLowerCase()) || own.name === use.groupCol || own.name === use.userCol || !use.member.columns.includes(own.name)) return undefined;
+  }
+  const link = scalar ? scalar[1].SubLink : c.SubLink;
+  if (!link || (link.subLinkType !== 'EXISTS_SUBLINK' && link.subLinkType !== 'ANY_SUBLINK' && !scalar)) return undefined;
   const sel = link.subselect?.SelectStmt;
   const from = sel?.fromClause as Node[] | undefined;
   if (!sel || from?.length !== 1 || !from[0]?.RangeVar || sel.withClause || sel.groupClause || sel.havingClause || sel.op !== 'SETOP_NONE') return undefined;
@@ -1232,6 +1241,18 @@ function openLookup(model: Model, c: Node, use: Use): string | undefined {
     if (r.name === use.groupCol && use.member.columns.includes(r.name)) correlated = true;
     else ok = false;
   };
+  if (scalar) {
+    // (one column of t, the value the new row's column must equal)
+    const target = (sel.targetList as Node[] | undefined)?.map((x) => x?.ResTarget?.val);
+    const tr = target?.length === 1 ? columnRef(target[0]) : undefined;
+    if (!tr || (tr.qual !== undefined && tr.qual !== alias) || !t.columns.includes(tr.name)) return undefined;
+  }
+  if (scalar) {
+    // (one column of t, the value the new row's column must equal)
+    const target = (sel.targetList as Node[] | undefined)?.map((x) => x?.ResTarget?.val);
+    const tr = target?.length === 1 ? columnRef(target[0]) : undefined;
+    if (!tr || (tr.qual !== undefined && tr.qual !== alias) || !t.columns.includes(tr.name)) return undefined;
+  }
   if (link.subLinkType === 'ANY_SUBLINK') {
     // (`group IN (SELECT col FROM t …)`: the test names the new row's group column, the target a column of t)
     const test = columnRef(link.testexpr);
