@@ -950,6 +950,9 @@ END $$;
     // (the block's insert is undone when its handler runs: no SAVEPOINT needed)
     await q("DO $$ BEGIN BEGIN INSERT INTO steps VALUES (1); PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'undone'; END; INSERT INTO steps VALUES (2); END $$");
     assert.deepEqual(((await q('SELECT id FROM steps')) as Array<{ id: number }>).map((r) => r.id), [2]);
+  });
+});
+
 test('ok: a schema written out for reading ("-- WARNING: This schema is for context only and is not meant to be run."): not replayed, no syntax error at its USER-DEFINED and ARRAY types, no table of it without RLS (IntelliFlow-CRM; PGlite rejects the types)', async () => {
   const text = `-- WARNING: This schema is for context only and is not meant to be run.
 -- Table order and constraints may not be valid for execution.
