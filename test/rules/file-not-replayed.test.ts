@@ -353,9 +353,10 @@ AS $$ SELECT account_id FROM public.account_users WHERE user_uid = nullif(curren
     config = (await q("SELECT proconfig FROM pg_proc WHERE proname = 'my_account_id'"))[0]?.proconfig;
   });
   assert.deepEqual(config, ['search_path=public, pg_temp']);
-  // (a backup of such a folder elsewhere — the same version folder under another parent — is still a copy)
+  // (a backup of such a folder elsewhere — the same version folder under another parent — is still a copy;
+  // its down.sql, which no apply runs, copy or not, is left out as a rollback file without this note)
   const backup = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `backup/${f.file}`, text: f.text }))], ID).mine;
-  assert.deepEqual(backup.map((f) => f.file), [`backup/${dir}/20260102172058_fix_my_account_id/up.sql`, `backup/${dir}/20260102172058_fix_my_account_id/down.sql`]);
+  assert.deepEqual(backup.map((f) => f.file), [`backup/${dir}/20260102172058_fix_my_account_id/up.sql`]);
 });
 
 test("err: a pg_dump whose tables the migrations make under other names and rename (useVenice/venice's apps/web/schema.sql: account renamed raw_account, institution renamed integration) is a snapshot: left out, its note names the first CREATE TABLE PostgreSQL rejects — the renamed table's, not one whose name a rename freed; PGlite agrees", async () => {
@@ -424,4 +425,27 @@ CREATE POLICY users_select ON public.users FOR SELECT USING (id = auth.uid() AND
     const r = await tryQuery(q, probe);
     assert.equal(r.ok ? 'ran' : r.error.code, 'ran');
   });
+});
+
+test('ok: sqitch verify/ scripts of the same name and text in two folders (the template sqitch add writes) are not called copies: no verify script runs on deploy, so neither is "linted" in the other', () => {
+  // (nullachtvierzehn/community-management-software's @app/database/schema/verify/space-items/policies/ and
+  // verify/space-submissions/policies/: select-approved.sql, select-own.sql… each `BEGIN; -- XXX Add verifications here. ROLLBACK;`)
+  const verify = (change: string) => `-- Verify cms:${change} on pg\n\nBEGIN;\n\n-- XXX Add verifications here.\n\nROLLBACK;\n`;
+  const deploy = (table: string, policy: string) => `-- Deploy cms:${table}/policies/${policy} to pg\nBEGIN;\nCREATE POLICY ${policy.replace(/-/g, '_')} ON app_public.${table.replace(/-/g, '_')} FOR SELECT USING (owner = current_user);\nCOMMIT;\n`;
+  const files = [
+    { file: 'schema/sqitch.plan', text: '' },
+    { file: 'schema/deploy/tables.sql', text: 'BEGIN;\nCREATE SCHEMA app_public;\nCREATE TABLE app_public.space_items (id int PRIMARY KEY, owner text);\nCREATE TABLE app_public.space_submissions (id int PRIMARY KEY, owner text);\nALTER TABLE app_public.space_items ENABLE ROW LEVEL SECURITY;\nALTER TABLE app_public.space_submissions ENABLE ROW LEVEL SECURITY;\nCOMMIT;\n' },
+    { file: 'schema/verify/tables.sql', text: verify('tables') },
+  ];
+  for (const table of ['space-items', 'space-submissions'])
+    for (const policy of ['select-own', 'select-approved']) {
+      files.push({ file: `schema/deploy/${table}/policies/${policy}.sql`, text: deploy(table, policy) });
+      files.push({ file: `schema/verify/${table}/policies/${policy}.sql`, text: verify(`${table}/policies/${policy}`) });
+    }
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), []);
+  // (the verify scripts are left out as such, said once for all of them)
+  for (const f of files.filter((x) => x.file.includes('/verify/'))) assert.match(notReplayedReason(ws.parsed(f.file)!) ?? '', /sqitch revert\/ and verify\//, f.file);
+  // (the deploy scripts are all replayed: four policies)
+  assert.equal(ws.model().policies.length, 4);
 });

@@ -7,7 +7,7 @@
 // findings at all, which reads as "nothing wrong here" — or hides a file taken for a snapshot that
 // is in fact applied (InventoryManagment's dump-like migration, which the model now replays).
 import { CLI_APPLIED, firstCollision, graphileDumps, sameMigration, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
-import type { Model } from '../analysis/model.js';
+import { notReplayedReason, type Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 
 const segments = (path: string) => path.replace(/^file:\/\//, '').split(/[\\/]/);
@@ -54,6 +54,11 @@ export const fileNotReplayed = defineRule({
       // (a supabase/migrations/ file the CLI skips: supabase-migration-skipped says it, and that it is left out)
       const sb = SUPABASE_MIGRATION.exec(f.file);
       if (sb && !CLI_APPLIED.test(sb[2]!)) continue;
+      // (a file no migration tool runs anyway — a sqitch verify/ or revert/ script, a down.sql — is
+      // left out as such and said in the run's summary: two of sqitch add's verify templates, the same
+      // `BEGIN; ROLLBACK;` under one change name in two folders, are no copy "linted" in the other,
+      // which is not replayed either: nullachtvierzehn/community-management-software)
+      if (notReplayedReason(f) !== undefined) continue;
       const top = f.statements.filter((s) => s.origin === 'file');
       if (top.length === 0) continue;
       const first = top[0]!;
