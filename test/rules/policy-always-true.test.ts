@@ -726,3 +726,40 @@ test("ok: on Supabase, a policy TO supabase_storage_admin on storage.buckets WIT
     await expectPgError(q("INSERT INTO storage.buckets (id, name) VALUES ('x', 'x')"), '42501', 'new row violates row-level security policy');
   });
 });
+
+test('err: DELETE and UPDATE USING (true) beside a SELECT policy USING (true): no WHERE narrows them, and the message says so instead of "limited to the rows the SELECT policies admit"', async () => {
+  // (recogito/recogito-server's 20230620144836_annotations_target_bodies_policies_8.sql: "Users with correct policies can
+  // DELETE / UPDATE / SELECT on objects" on storage.objects, each TO authenticated USING (true))
+  const sql = `CREATE TABLE public.documents (id int PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_read ON public.documents FOR SELECT TO authenticated USING (true);
+CREATE POLICY documents_delete ON public.documents FOR DELETE TO authenticated USING (true);
+CREATE POLICY documents_update ON public.documents FOR UPDATE TO authenticated USING (true) WITH CHECK (true);
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_documents.sql', text: sql }], ID);
+  const byName = new Map(mine.map((f) => [/Policy "(\w+)"/.exec(f.message)![1], f.message]));
+  assert.deepEqual([...byName.keys()].sort(), ['documents_delete', 'documents_update']);
+  assert.match(byName.get('documents_delete')!, /who may delete any row, whatever the DELETE reads: the SELECT policy "documents_read" admits every row to them too, so one with a WHERE or RETURNING reaches every row its WHERE picks \(T27\)/);
+  assert.doesNotMatch(byName.get('documents_delete')!, /limited to the rows the SELECT policies admit/);
+  assert.match(byName.get('documents_update')!, /who may update any row and give it any values, whatever the UPDATE reads: the SELECT policy "documents_read" admits every row to them too/);
+  assert.doesNotMatch(byName.get('documents_update')!, /reads no column/);
+  // (on Supabase's storage.objects, a table the migrations do not make, the same: recogito-server's policies)
+  const storage = lintFiles([{ file: 'supabase/migrations/20240101000000_objects.sql', text: sql.replace(/public\.documents/g, 'storage.objects').replace(/documents_/g, 'objects_') }], ID).mine;
+  assert.deepEqual(storage.map((f) => /whatever the (\w+) reads: the SELECT policy "objects_read" admits every row to them too/.exec(f.message)?.[1]).sort(), ['DELETE', 'UPDATE']);
+  // (with a SELECT policy that narrows, the old wording stays: a DELETE with a WHERE reaches only the visible rows)
+  const narrowed = sql.replace('FOR SELECT TO authenticated USING (true)', 'FOR SELECT TO authenticated USING (owner_id = (select auth.uid()))');
+  const old = lintFiles([{ file: 'supabase/migrations/20240101000000_documents.sql', text: narrowed }], ID).mine;
+  assert.ok(old.some((f) => /may delete any row with a DELETE that reads no column \(no WHERE, no column in RETURNING\); one that reads columns is limited to the rows the SELECT policies admit \(T27\)/.test(f.message)));
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sql.replace(/public\./g, ''));
+    // A (authenticated) updates and deletes B's row by its id: a WHERE reading columns narrows nothing
+    assert.equal(await affected(q, `UPDATE documents SET owner_id = '${TENANT_A}' WHERE id = 2 RETURNING id`), 1);
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 1 RETURNING body'), 1);
+    assert.deepEqual((await superuserView(q)).map((r) => [r.id, r.owner_id]), [[2, TENANT_A]]);
+  });
+  await inRollback(db, async (q) => {
+    await documents(q, narrowed.replace(/public\./g, ''));
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 2'), 0, 'with the SELECT policy narrowing, B’s row is out of reach of a WHERE');
+  });
+});

@@ -1,9 +1,9 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, andOperandText, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey, activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, andOperandText, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
-import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
+import { appliesToRole, commandList, coversCommand, readUnfilteredFor, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
 import { columnsGrantedOnly, grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
@@ -174,8 +174,24 @@ const NO_READ = 'with a statement that reads no column (no WHERE, no column in S
 const NO_READ_DELETE = 'with a DELETE that reads no column (no WHERE, no column in RETURNING)';
 const READS_UPDATE = 'one that reads columns is also limited to rows, and new values, that the SELECT policies admit (T26)';
 
+/**
+ * The SELECT policies that admit every row to each of `roles` (USING (true), no restrictive SELECT
+ * policy, no recursion: readUnfilteredFor), as a phrase naming them, or undefined. Then an UPDATE or
+ * DELETE that reads columns is narrowed by nothing either: the rows it sees, and the new rows the
+ * SELECT policies check, are all of them (recogito-server's storage.objects: "… can SELECT on
+ * objects" USING (true) beside the DELETE and UPDATE policies USING (true)).
+ */
+function selectAdmitsAll(model: Model, p: Policy, roles: readonly string[]): string | undefined {
+  // (the policies PostgreSQL applies on the table: also on one the migrations do not make, Supabase's storage.objects)
+  const policies = activePoliciesWithKey(model, p.table);
+  if (roles.length === 0 || !roles.every((r) => readUnfilteredFor(model, p.table, policies, r))) return undefined;
+  const names = policies.filter((q) => q !== p && q.permissive && coversCommand(q, 'select') && q.using !== undefined && constBool(q.using) === true && roles.some((r) => appliesToRole(model, q, r))).map((q) => `"${q.name}"`);
+  if (names.length === 0) return undefined;
+  return `the SELECT ${names.length > 1 ? 'policies' : 'policy'} ${listOr(names, 'and')} ${names.length > 1 ? 'admit' : 'admits'} every row to them too`;
+}
+
 /** What the always-true clauses let the roles do, per command, where UPDATE and DELETE of the table are not refused whatever the policies say. */
-function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean, refused: ReadonlyMap<'update' | 'delete', string>): { cmds: Command[]; text: string } {
+function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean, refused: ReadonlyMap<'update' | 'delete', string>, readAll?: string): { cmds: Command[]; text: string } {
   // Without WITH CHECK, USING is the check for new rows (T14c).
   const writeAny = checkTrue || (usingTrue && !p.withCheck);
   // (WITH CHECK (false): no new row passes it, so nothing is inserted or updated through it: sqitch-example's web_anon)
@@ -189,13 +205,17 @@ function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate
     case 'insert':
       return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant' };
     case 'delete':
+      if (readAll) return { cmds: ['delete'], text: `may delete any row, whatever the DELETE reads: ${readAll}, so one with a WHERE or RETURNING reaches every row its WHERE picks (T27)` };
       return { cmds: ['delete'], text: `may delete any row ${NO_READ_DELETE}; one that reads columns is limited to the rows the SELECT policies admit (T27)` };
     case 'update':
       if (writeNone) return { cmds: [], text: '' };
+      if (usingTrue && readAll)
+        return { cmds: ['update'], text: `may update any row${writeAny ? ' and give it any values' : ' (the new row must still pass WITH CHECK)'}, whatever the UPDATE reads: ${readAll}, so one with a WHERE, or a SET or RETURNING that reads columns, reaches every row its WHERE picks (T26)` };
       if (usingTrue && writeAny) return { cmds: ['update'], text: `may update any row and give it any values ${NO_READ}; ${READS_UPDATE}` };
       if (usingTrue) return { cmds: ['update'], text: `may update any row ${NO_READ} (the new row must still pass WITH CHECK); ${READS_UPDATE}` };
       // (no USING: it admits no row to update itself; its WITH CHECK is ORed with the checks of the policies that do)
       if (!p.using && !othersUpdate) return { cmds: [], text: '' };
+      if (readAll) return { cmds: ['update'], text: `may give the rows they may update any values, e.g. hand them to another user or tenant, whatever the UPDATE reads (${readAll}: the new row of one that reads columns passes them)` };
       return { cmds: ['update'], text: `may give the rows they may update any values, e.g. hand them to another user or tenant, ${NO_READ}; one that reads columns also checks the new row against the SELECT policies` };
     case 'all':
       if (usingTrue && writeNone) return { cmds: ['select', 'delete'], text: 'may read and delete any row (its WITH CHECK (false) refuses every new row: nothing is inserted or updated through it)' };
@@ -300,7 +320,9 @@ export const policyAlwaysTrue = defineRule({
       // (UPDATE and DELETE an append-only table refuses whatever the policies say: left out)
       const refused = p.command === 'insert' ? new Map<'update' | 'delete', string>() : refusedWrites(model, t, 'always');
       // (on storage.objects, a bucket condition as the check keeps the objects in the bucket: any values but another bucket_id)
-      const { cmds, text: said } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
+      // (an UPDATE or DELETE that reads columns is narrowed by the SELECT policies, unless they admit every row too)
+      const readAll = p.command === 'update' || p.command === 'delete' ? selectAdmitsAll(model, p, roles) : undefined;
+      const { cmds, text: said } = effects(p, usingTrue, checkTrue, othersUpdate, refused, readAll);
       // (the example of whose rows, only on a table with a column naming a user or a group: not open-bsp-api's organizations, a tenant itself)
       const named = !t || t.columns.length === 0 || t.columns.some(namesOwner) ? said : said.replace(/, e\.g\. (?:rows that name|hand them to) another user or tenant/g, '');
       let text = buckets ? named.replace(/\bany values\b/g, 'any values but another bucket_id') : named;
