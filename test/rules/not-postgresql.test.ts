@@ -148,3 +148,18 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
   // (their tables are modelled)
   assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d', 'public.e']);
 });
+
+test('ok: a stray backquote (before a comment, alone on a line: the remains of a Markdown code fence) is no MySQL name: plain syntax errors, the file still PostgreSQL; PGlite: 42601 at "`"', async () => {
+  // (recogito/recogito-server's SQL Scripts/table population/create_test_users.sql: "`-- Test Users" on its first
+  // line, a lone "`" on its last, between them an INSERT INTO auth.users … written for PostgreSQL)
+  const text = "`-- Test Users\nINSERT INTO users (id, email) VALUES (1, 'reader@example.com``');\n`\n";
+  const { ws, mine } = lintFiles([{ file: 'scripts/create_test_users.sql', text: `CREATE TABLE users (id int PRIMARY KEY, email text);\n${text}` }], ID);
+  assert.deepEqual(mine, []);
+  assert.deepEqual(findingsOf(ws, 'syntax-error').map((f) => [textAt(ws, f), /^syntax error at or near "`"/.test(f.message)]), [['`', true], ['`', true]]);
+  assert.ok(ws.model().tables.has('public.users'), 'the file is PostgreSQL: its table is in the model');
+  const errors = await inRollback(await getDb(), (q) => runEachStatement(q, text));
+  assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42601', 'syntax error at or near "`"'], ['42601', 'syntax error at or near "`"']]);
+  // (a name in backquotes is still MySQL's: CREATE TABLE `a`, `my table`)
+  for (const t of ['CREATE TABLE `a` (id int);', 'SELECT `my table`.id FROM `my table`;'])
+    assert.match(lintFiles([{ file: 'other/1.sql', text: t }], ID).mine[0]?.message ?? '', /^This file looks written for MySQL/, t);
+});

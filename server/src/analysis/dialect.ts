@@ -59,7 +59,9 @@ const MARKERS: Record<string, Marker[]> = {
   // a trigger whose body follows its header (`CREATE TRIGGER t AFTER UPDATE ON a BEGIN … END`):
   // SQLite's; MySQL's has FOR EACH ROW before its BEGIN, so a header with FOR EACH is left alone
   BEGIN: [{ dialect: 'SQLite', word: 'CREATE TRIGGER … BEGIN … END', instead: 'CREATE TRIGGER … EXECUTE FUNCTION, the body in a trigger function', before: /\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b(?:(?!\bFOR\s+EACH\b|\bEXECUTE\b)[^;])*$/i }],
-  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"' }],
+  // (a name in backquotes, closed on its line: not a stray backquote before a comment or alone on a
+  // line, a Markdown code fence's remains — recogito-server's SQL Scripts/table population/create_test_users.sql)
+  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"', after: /^[^`\s][^`\n]*`/ }],
   AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
   ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
