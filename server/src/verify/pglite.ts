@@ -473,6 +473,25 @@ CREATE OR REPLACE FUNCTION ${s}.verify(token text, secret text, algorithm text D
          split_part($1, '.', 3) = ${s}.algorithm_sign(split_part($1, '.', 1) || '.' || split_part($1, '.', 2), $2, $3) $$;`;
     },
   },
+  // (Supabase's JSON Schema validation, in CHECK constraints: nokhte's `CHECK (jsonb_matches_schema('{…}', flags))`,
+  // whose ADD CONSTRAINT failed with 42883 after the CREATE EXTENSION, and every DROP CONSTRAINT of it after with 42704)
+  pg_jsonschema: {
+    provides: 'json_matches_schema(), jsonb_matches_schema(), jsonschema_is_valid() (true for every document: checks nothing), jsonschema_validation_errors() (none)',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE OR REPLACE FUNCTION ${s}.json_matches_schema(schema json, instance json) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+CREATE OR REPLACE FUNCTION ${s}.jsonb_matches_schema(schema json, instance jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+CREATE OR REPLACE FUNCTION ${s}.jsonschema_is_valid(schema json) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+CREATE OR REPLACE FUNCTION ${s}.jsonschema_validation_errors(schema json, instance json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT '{}'::text[] $$;`;
+    },
+  },
+  // (a supabase db dump's first lines: `CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql"`; build-umass/umass-photo)
+  pg_graphql: {
+    provides: 'schema graphql: graphql.resolve(…) (answers every query with an error, runs none)',
+    sql: () => `CREATE SCHEMA IF NOT EXISTS graphql;
+CREATE OR REPLACE FUNCTION graphql.resolve("query" text, "variables" jsonb DEFAULT '{}'::jsonb, "operationName" text DEFAULT NULL, "extensions" jsonb DEFAULT NULL) RETURNS jsonb LANGUAGE sql AS $$ SELECT jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('message', 'pg_graphql is a stand-in here'))) $$;`,
+  },
   moddatetime: {
     provides: 'moddatetime() trigger function (sets the column it names to now())',
     sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
