@@ -6,6 +6,7 @@ import { affected, asOwner, closeAll, count, ensureRoles, getDb, inRollback, run
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
+import { DEFAULT_CONFIG } from '../../server/src/analysis/config.js';
 
 const ID = 'rls-not-enabled';
 before(initParser);
@@ -551,7 +552,7 @@ test('err (message): a table of an unexposed schema granted to the policies\' ro
   ];
   const { mine } = lintFiles(files, ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /^Table books\.authors never gets row-level security \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at authors_policies\.sql:1 runs before the CREATE TABLE at authors\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there\), yet authenticated, a role the workspace's policies are written for/);
+  assert.match(mine[0]!.message, /^Table books\.authors never gets row-level security \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at authors_policies\.sql:1 runs before the CREATE TABLE at authors\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there; that is the files' path order, which the lint follows as their names carry no version: where a script runs authors\.sql before authors_policies\.sql, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of \.pg-rls-lint\.json\), yet authenticated, a role the workspace's policies are written for/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
@@ -946,5 +947,36 @@ test("err: an ENABLE only in a file the Drizzle journal does not list (Yersimo/t
     assert.equal(await rls(), false, "drizzle's migrator runs the journal's files only: RLS stays off");
     await asOwner(q, files[1]!.text);
     assert.equal(await rls(), true, 'the unlisted file, run by other means, enables it');
+  });
+});
+
+// Calibration (pierre-lgb/slashwriter's server/scripts/): tables.sql makes the tables, folders.sql,
+// documents.sql and shares.sql enable RLS and write the policies, and the README runs them with
+// `psql --file tables.sql --file auth.sql … --file folders.sql …`. In path order folders.sql comes
+// first; the message said "the migration stops there" as if that were the order they run in.
+test('err (message): an ENABLE in a file whose name carries no version (folders.sql) before the CREATE TABLE of another (tables.sql): the message says the order is the path order only, and names the "order" setting; PGlite: in path order 42P01, in the README\'s order RLS is on', async () => {
+  const files = [
+    { file: 'server/scripts/folders.sql', text: 'ALTER TABLE folders ENABLE ROW LEVEL SECURITY;\nCREATE POLICY "Folders SELECT policy" ON folders FOR SELECT USING (auth.uid() = owner_id);\n' },
+    { file: 'server/scripts/tables.sql', text: 'CREATE TABLE IF NOT EXISTS folders (id uuid PRIMARY KEY, owner_id uuid NOT NULL);\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the ALTER TABLE … ENABLE ROW LEVEL SECURITY at folders\.sql:1 runs before the CREATE TABLE at tables\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there; that is the files' path order, which the lint follows as their names carry no version: where a script runs tables\.sql before folders\.sql, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of \.pg-rls-lint\.json\)/);
+  // (numbered files carry their order: no such note; nor once the "order" setting gives one)
+  const numbered = lintFiles(files.map((f) => ({ file: f.file.replace('folders.sql', '001_folders.sql').replace('tables.sql', '002_tables.sql'), text: f.text })), ID).mine;
+  assert.doesNotMatch(numbered[0]!.message, /path order/);
+  assert.match(numbered[0]!.message, /and the migration stops there\)/);
+  assert.deepEqual(lintFiles(files, ID, { ...DEFAULT_CONFIG, order: ['server/scripts/tables.sql', 'server/scripts/folders.sql'] }).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    // path order: 42P01 at the ENABLE and the CREATE POLICY, then the table is made with RLS off
+    assert.deepEqual((await runEachStatement(q, files[0]!.text + files[1]!.text)).map((e) => e.code), ['42P01', '42P01']);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'folders'::regclass`))[0]!.relrowsecurity, false);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    // the README's order: tables.sql first, and RLS is on
+    assert.deepEqual(await runEachStatement(q, files[1]!.text + files[0]!.text), []);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'folders'::regclass`))[0]!.relrowsecurity, true);
   });
 });

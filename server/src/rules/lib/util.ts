@@ -1770,7 +1770,26 @@ export function enabledTooEarly(model: Model, t: Table): string {
     return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, ${referenceFailure(model, e.failed.loc, e.failed.key).code}: it references ${e.failed.key}, which the migrations create only later${referenceFailure(model, e.failed.loc, e.failed.key).code === '3F000' ? ', and its schema too' : ''}. So the ALTER TABLE${e.ifExists ? ' IF EXISTS' : ''} … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (${e.ifExists ? 'skipped with a notice' : '42P01'}) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
   if (e.ifExists)
     return ` (the ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL finds no table there and skips it with a notice, relation does not exist, skipping, so it enables nothing)`;
-  return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)`;
+  return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there${unversionedOrder(model, e.at, t.created)})`;
+}
+
+/** A file name that carries an order of its own: a number or a timestamp first (`001_x.sql`, `V2__x.sql`, `20240101_x.sql`). */
+const VERSIONED_NAME = /^(?:[VvRrUu]?\d)/;
+
+/**
+ * `; …` for a message saying a statement of one file runs before the CREATE TABLE of another,
+ * where neither file's name carries an order (tables.sql, folders.sql) and the "order" setting is
+ * not set: the replay's order is then the files' path order only, which a script may not follow —
+ * pierre-lgb/slashwriter's README runs `psql --file tables.sql --file auth.sql … --file folders.sql`,
+ * so folders.sql's ENABLE comes after tables.sql's CREATE TABLE there. Or ''.
+ */
+export function unversionedOrder(model: Model, early: Loc, created: Loc): string {
+  if (early.file === created.file || model.config.order?.length) return '';
+  const base = (f: string) => f.replace(/^file:\/\//, '').split(/[\\/]/).pop()!;
+  const a = base(early.file);
+  const b = base(created.file);
+  if (VERSIONED_NAME.test(a) || VERSIONED_NAME.test(b)) return '';
+  return `; that is the files' path order, which the lint follows as their names carry no version: where a script runs ${b} before ${a}, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of .pg-rls-lint.json`;
 }
 
 /**
@@ -1790,7 +1809,7 @@ export function policiesTooEarly(model: Model, t: Table): string {
   const early = policiesBeforeCreate(model, t);
   if (early.length === 0) return '';
   const which = early.length === 1 ? `its policy "${early[0]!.name}" is` : `its ${early.length} policies (the first, "${early[0]!.name}") are`;
-  return ` (${which} written before the table is created, at ${where(model, early[0]!.created)}: PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, 42P01, as the table does not exist yet; were the table made elsewhere before, ${early.length === 1 ? 'it would exist' : 'they would exist'} and do nothing, with RLS off)`;
+  return ` (${which} written before the table is created, at ${where(model, early[0]!.created)}: PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, 42P01, as the table does not exist yet; were the table made elsewhere before, ${early.length === 1 ? 'it would exist' : 'they would exist'} and do nothing, with RLS off${unversionedOrder(model, early[0]!.created, t.created)})`;
 }
 
 /**
