@@ -487,10 +487,12 @@ DO $$ BEGIN IF NOT (SELECT valid FROM extensions.verify(extensions.sign('{"sub":
     assert.deepEqual(r.statementErrors, []);
     assert.deepEqual(r.standIns?.map((x) => x.extension), ['supabase_vault', 'pgmq', 'pgjwt']);
   });
-  test('ok: pg_jsonschema (a CHECK calling jsonb_matches_schema) and pg_graphql (a supabase db dump\'s CREATE EXTENSION … WITH SCHEMA graphql) get stand-ins: no statement error, nor the 42883 and 42704 that followed', async () => {
+  test('ok: pg_jsonschema (a CHECK calling jsonb_matches_schema), pg_graphql and pgsodium (a supabase db dump\'s CREATE EXTENSION … WITH SCHEMA graphql, pgsodium) get stand-ins: no statement error, nor the 42883 and 42704 that followed', async () => {
     // (Nokhte/nokhte's 20230613184615 migration creates pg_jsonschema, 20240710222714 adds a CHECK calling
-    // jsonb_matches_schema() and later ones drop it; build-umass/umass-photo's remote_schema.sql creates pg_graphql)
-    const sql = `CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";
+    // jsonb_matches_schema() and later ones drop it; build-umass/umass-photo's remote_schema.sql creates pg_graphql,
+    // recogito/recogito-server's 20230524173605_remote_commit.sql pgsodium)
+    const sql = `CREATE EXTENSION IF NOT EXISTS "pgsodium" WITH SCHEMA "pgsodium";
+CREATE EXTENSION IF NOT EXISTS "pg_graphql" WITH SCHEMA "graphql";
 CREATE EXTENSION IF NOT EXISTS pg_jsonschema WITH SCHEMA extensions;
 CREATE TABLE public.user_information (uid uuid PRIMARY KEY, flags jsonb NOT NULL DEFAULT '{}');
 ALTER TABLE public.user_information ADD CONSTRAINT user_information_flags_check CHECK (extensions.jsonb_matches_schema('{"type": "object"}', flags));
@@ -499,8 +501,8 @@ ALTER TABLE public.user_information DROP CONSTRAINT user_information_flags_check
 SELECT graphql.resolve('{ __typename }');`;
     const r = await verify([{ file: 'supabase/migrations/20240101000000_ext.sql', text: sql }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
     assert.deepEqual(r.statementErrors, []);
-    assert.deepEqual(r.standIns?.map((x) => x.extension), ['pg_graphql', 'pg_jsonschema']);
-    assert.match(r.standIns?.[1]?.provides ?? '', /checks nothing/);
+    assert.deepEqual(r.standIns?.map((x) => x.extension), ['pgsodium', 'pg_graphql', 'pg_jsonschema']);
+    assert.match(r.standIns?.[2]?.provides ?? '', /checks nothing/);
   });
 });
 

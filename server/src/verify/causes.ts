@@ -103,6 +103,7 @@ const EXTENSION_MAKES: Record<string, Array<[MissingKind, string]>> = {
   supabase_vault: [['schema', 'vault']],
   pg_jsonschema: [['function', 'json_matches_schema'], ['function', 'jsonb_matches_schema'], ['function', 'jsonschema_is_valid'], ['function', 'jsonschema_validation_errors']],
   pg_graphql: [['schema', 'graphql']],
+  pgsodium: [['schema', 'pgsodium']],
 };
 
 const RELATION_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);

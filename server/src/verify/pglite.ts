@@ -492,6 +492,12 @@ CREATE OR REPLACE FUNCTION ${s}.jsonschema_validation_errors(schema json, instan
     sql: () => `CREATE SCHEMA IF NOT EXISTS graphql;
 CREATE OR REPLACE FUNCTION graphql.resolve("query" text, "variables" jsonb DEFAULT '{}'::jsonb, "operationName" text DEFAULT NULL, "extensions" jsonb DEFAULT NULL) RETURNS jsonb LANGUAGE sql AS $$ SELECT jsonb_build_object('errors', jsonb_build_array(jsonb_build_object('message', 'pg_graphql is a stand-in here'))) $$;`,
   },
+  // (every supabase db dump of 2023–24 begins with `CREATE EXTENSION IF NOT EXISTS "pgsodium" WITH SCHEMA "pgsodium"`,
+  // which migrations then never call: recogito/recogito-server's 20230524173605_remote_commit.sql)
+  pgsodium: {
+    provides: 'schema pgsodium, empty (none of its functions: a call of one still fails)',
+    sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema === 'public' ? 'pgsodium' : schema)};`,
+  },
   moddatetime: {
     provides: 'moddatetime() trigger function (sets the column it names to now())',
     sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
