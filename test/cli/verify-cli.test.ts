@@ -268,6 +268,26 @@ describe('verify: a rollback beside its migration', () => {
   });
 });
 
+describe('verify: sqitch verify/ templates of one name in two folders', () => {
+  // (nullachtvierzehn/community-management-software: verify/space-items/policies/select-own.sql and
+  // verify/space-submissions/policies/select-own.sql, … each sqitch add's `BEGIN; ROLLBACK;`, were listed as
+  // "copies of another file" instead of with the other verify scripts)
+  test('ok: they are left out as scripts that only verify, not as copies of one another', () => {
+    const verify = 'BEGIN;\n-- XXX Add verifications here.\nROLLBACK;\n';
+    const files: Record<string, string> = {
+      'schema/sqitch.plan': '%syntax-version=1.0.0\n%project=cms\n\ntables 2024-03-04T09:25:56Z A <a@example.com> # tables\n',
+      'schema/deploy/tables.sql': 'BEGIN;\nCREATE TABLE space_items (id int PRIMARY KEY);\nCREATE TABLE space_submissions (id int PRIMARY KEY);\nCOMMIT;\n',
+    };
+    for (const t of ['space-items', 'space-submissions']) for (const p of ['select-own', 'select-approved']) files[`schema/verify/${t}/policies/${p}.sql`] = verify;
+    const r = run(files, ['--no-seed']);
+    assert.doesNotMatch(r.stdout, /cop(?:y|ies) of another file/);
+    assert.match(r.stdout, /\nleft out: 4 files that only roll back \([^\n]*sqitch revert\/ and verify\/[^\n]*\): schema\/verify\//);
+    const json = JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout);
+    assert.deepEqual(json.leftOut.filter((x: { copy?: true }) => x.copy), []);
+    assert.deepEqual(json.statementErrors, []);
+  });
+});
+
 describe('verify: files the Supabase CLI does not apply', () => {
   // (cal184, rjsanjaymandal/lovabel-money-flow: Lovable's src/integrations/supabase/uno_schema.sql was run before the
   // migrations, whose CREATE TABLE uno_rooms then failed with 42P07; the note said root scripts were "under supabase/")
