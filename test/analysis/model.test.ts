@@ -431,6 +431,28 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
       assert.equal(notReplayedReason(m.files.find((x) => x.file === f)!), undefined, f);
     }
   });
+  test('ok: a teardown script named for it with no version (clear_all.sql: only DROP TABLEs) is not replayed after the migrations (AJamesPhillips/DataCurator: it took every table they make, and every finding on them); one that creates too, a numbered one and a sqitch deploy script are', async () => {
+    const tables = 'CREATE TABLE bases (id bigint PRIMARY KEY, owner_user_id uuid NOT NULL);\nALTER TABLE bases ENABLE ROW LEVEL SECURITY;\n';
+    const clear = 'DROP TABLE IF EXISTS access_controls;\nDROP TABLE IF EXISTS bases;\n-- DROP TABLE IF EXISTS spatial_data_set;\n';
+    const m = model({ 'supabase_setup/1_bases/0010_bases_tables.sql': tables, 'supabase_setup/clear_all.sql': clear, 'scripts/drop_all.sql': 'DROP SCHEMA IF EXISTS other CASCADE;\n' });
+    assert.equal(m.tables.get('public.bases')?.rlsEnabled, true);
+    for (const f of ['supabase_setup/clear_all.sql', 'scripts/drop_all.sql']) assert.match(notReplayedReason(m.files.find((x) => x.file === f)!) ?? '', /^named for emptying the database/, f);
+    // (a script that drops and makes again, a numbered migration, a sqitch change: replayed)
+    for (const [file, text] of [
+      ['supabase_setup/drop_all.sql', `${clear}CREATE TABLE bases (id bigint PRIMARY KEY);\n`],
+      ['supabase_setup/9_drop_all.sql', clear],
+      ['sqitch/deploy/drop_tables.sql', clear],
+    ] as const) {
+      const mm = model({ 'supabase_setup/1_bases/0010_bases_tables.sql': tables, [file]: text });
+      assert.equal(notReplayedReason(mm.files.find((x) => x.file === file)!), undefined, file);
+    }
+    // PGlite: run after the migrations, the script leaves no table
+    await inRollback(await getDb(), async (q) => {
+      await q(tables);
+      await q(clear);
+      assert.equal((await q("SELECT to_regclass('public.bases') AS t"))[0]!.t, null);
+    });
+  });
   test("ok: a sqitch project kept in a folder named verify or revert (constructive-io/testing-pgpm-modules-fixture's pgpm module packages/verify/) has its deploy/ scripts replayed; its own revert/ and verify/ are not", () => {
     const deploy = "-- Deploy procedures/verify_role to pg\nBEGIN;\nCREATE FUNCTION verify_role (_user text) RETURNS boolean AS $$\nBEGIN\n  RETURN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = _user);\nEND;\n$$ LANGUAGE plpgsql STABLE;\nCOMMIT;\n";
     const files = {

@@ -1519,7 +1519,24 @@ const WHOLE_FILE_SKIPS = {
   sqlc: 'of sqlc queries (-- name: … :one): the application runs them on the migrated database, never as migrations',
   context: 'of a schema written out for reading ("-- WARNING: This schema is for context only and is not meant to be run.", as the Supabase dashboard copies a schema as SQL): its tables listed without their row-level security, policies and grants, never run as migrations',
   dialect: 'written for another database (MySQL, SQL Server, SQLite …): PostgreSQL cannot run them',
+  teardown: 'named for emptying the database (clear_all.sql, drop_all.sql, teardown.sql), with no version, that only drop what the migrations make: run by hand to start over, never as a migration after them',
 } as const;
+
+/**
+ * A script run by hand to empty the database: named for it with no version (`clear_all.sql`,
+ * `drop_all.sql`, `drop_tables.sql`, `teardown.sql`, `nuke.sql`, `wipe_db.sql`), dropping tables or
+ * schemas and creating nothing. Replayed in path order after the migrations, it took every table
+ * they make: AJamesPhillips/DataCurator's supabase_setup/clear_all.sql (DROP TABLE IF EXISTS
+ * knowledge_views, wcomponents, access_controls, bases, users) left none of them, and no finding
+ * on them. Not a sqitch change's deploy script (its plan runs it, whatever its name).
+ */
+function isTeardownScript(file: { file: string; text: string }): boolean {
+  const base = file.file.slice(Math.max(file.file.lastIndexOf('/'), file.file.lastIndexOf('\\')) + 1);
+  if (!/^(?:clear|drop|wipe|nuke|teardown|tear[_-]down|destroy|purge)(?:[_-](?:all|everything|db|database|tables|schemas?|data))?\.sql$/i.test(base)) return false;
+  if (file.file.split(/[\\/]/).slice(0, -1).some((d) => d.toLowerCase() === 'deploy')) return false;
+  const code = file.text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  return /\bdrop\s+(?:table|schema)\b/i.test(code) && !/\bcreate\s/i.test(code);
+}
 
 /** The kind of a file no statement of which is replayed (rollbackSections), by its path and text. */
 function wholeFileSkip(file: { file: string; text: string; statements: readonly SectionStatement[] }): keyof typeof WHOLE_FILE_SKIPS | undefined {
@@ -1531,6 +1548,7 @@ function wholeFileSkip(file: { file: string; text: string; statements: readonly 
   if (byText) return byText;
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   if ('errors' in file && foreignDialect(file as ParsedFile)) return 'dialect';
+  if (isTeardownScript(file)) return 'teardown';
   return undefined;
 }
 
