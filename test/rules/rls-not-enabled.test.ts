@@ -980,3 +980,33 @@ test('err (message): an ENABLE in a file whose name carries no version (folders.
     assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'folders'::regclass`))[0]!.relrowsecurity, true);
   });
 });
+
+// Calibration (cal202: BravoRicDev/agent-first-simple-newsletter-cms, a Node + PostgreSQL app with
+// no RLS, no policy, no PostgREST and no Supabase, got 97 of these warnings, one per table, under
+// the default exposedSchemas ["public"]): the message now says the workspace uses no RLS at all
+// and how to tell the lint that no API serves the schema. What PostgreSQL does is as above (a role
+// granted the table reads every row); with "exposedSchemas": [] nothing is reported.
+test('err (message): in a workspace with no RLS and no policy at all, off Supabase, the message says so and names "exposedSchemas": []; with that setting, no finding; a workspace with RLS somewhere, or on Supabase, has no such note', async () => {
+  const text = 'CREATE TABLE subscribers (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE TABLE issues (id bigint PRIMARY KEY, body text);\n';
+  const { mine } = lintFiles([{ file: 'db/migrations/001_init.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  for (const m of mine) assert.match(m.message, / \(No table of these migrations has row-level security, and no policy: if no API such as PostgREST serves schema "public" and only the application's own role reaches its tables, say so with "exposedSchemas": \[\] in \.pg-rls-lint\.json; this rule then reports only tables granted to a role that policies are written for\.\)$/);
+  assert.deepEqual(lintFiles([{ file: 'db/migrations/001_init.sql', text }], ID, { ...DEFAULT_CONFIG, exposedSchemas: [] }).mine, []);
+  const withRls = lintFiles([{ file: 'db/migrations/001_init.sql', text: text + 'ALTER TABLE issues ENABLE ROW LEVEL SECURITY;\n' }], ID).mine;
+  assert.equal(withRls.length, 1);
+  assert.doesNotMatch(withRls[0]!.message, /exposedSchemas/);
+  const supabase = lintFiles([{ file: 'supabase/migrations/20250101000000_init.sql', text }], ID).mine;
+  assert.equal(supabase.length, 2);
+  for (const m of supabase) assert.doesNotMatch(m.message, /exposedSchemas/);
+  // (the claim itself: a role granted the table reads every row, with no RLS to filter them)
+  const db = await getDb();
+  await ensureRoles(db);
+  await inRollback(db, async (q) => {
+    await q(text);
+    await q("INSERT INTO subscribers VALUES (1, 'a@example.com'), (2, 'b@example.com')");
+    await q('GRANT SELECT ON subscribers TO admin_role');
+    await q('SET ROLE admin_role');
+    assert.equal(await count(q, 'SELECT * FROM subscribers'), 2);
+    await q('RESET ROLE');
+  });
+});

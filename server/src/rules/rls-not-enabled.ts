@@ -151,6 +151,18 @@ function platformReach(model: Model, t: Table, granted: ReadonlySet<string>): st
   return `if the migrations run on Supabase as postgres (they call Supabase's auth functions), the platform's default privileges grant the table to the roles of every API request: ${roles.map(([r, c]) => mayDo(r, c)).join(' and ')}`;
 }
 
+/**
+ * Whether the workspace uses no row-level security at all, off Supabase: no policy, no table whose
+ * RLS is enabled or that an ENABLE names. A plain application database reached by its own role only
+ * (agent-first-simple-newsletter-cms: 97 findings, one per table) is reported table by table under
+ * the default exposedSchemas; the message then says how to tell the lint so.
+ */
+function usesNoRls(model: Model): boolean {
+  if (model.policies.length !== 0 || model.supabase || onSupabasePlatform(model)) return false;
+  for (const t of model.tables.values()) if (t.rlsEnabled || t.rlsEvents.length !== 0) return false;
+  return true;
+}
+
 export const rlsNotEnabled = defineRule({
   meta: {
     id: 'rls-not-enabled',
@@ -165,6 +177,8 @@ export const rlsNotEnabled = defineRule({
   check({ model, config, report }) {
     const tables = tableList(model);
     let subjects: string[] | undefined;
+    // (a workspace no table of which has RLS, and no policy, off Supabase: said once it matters)
+    let noRls: boolean | undefined;
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
       if (t.temp) continue;
@@ -225,7 +239,10 @@ export const rlsNotEnabled = defineRule({
             `${unapplied}Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${roleText(granted.role)}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
-            `${unapplied}Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.`,
+            `${unapplied}Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.` +
+            (!config.exposedBy?.[t.schema] && (noRls ??= usesNoRls(model))
+              ? ` (No table of these migrations has row-level security, and no policy: if no API such as PostgREST serves schema "${t.schema}" and only the application's own role reaches its tables, say so with "exposedSchemas": [] in .pg-rls-lint.json; this rule then reports only tables granted to a role that policies are written for.)`
+              : ''),
         // (for a table granted to the policies' role, not enabling it: without its policies, that
         // role, which uses the table today, would get no row and every write would fail)
         fixes: granted
