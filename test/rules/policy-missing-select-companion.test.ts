@@ -308,6 +308,30 @@ CREATE POLICY "Rider can update own profile" ON public.riders FOR UPDATE TO auth
   assert.equal(lintFiles([{ file: 'supabase/migrations/20260812112230_storage.sql', text: storage }], 'policy-missing-select-companion').mine.length, 1);
 });
 
+// Calibration (bryandijkhuizen/dartproject-s7's 20240504120546_update_user_public_name.sql): an
+// UPDATE policy on Supabase's auth.users, TO public. The platform grants the API roles no UPDATE on
+// auth.users: theirs fails with 42501 before any policy is asked (T28), never silently 0 rows.
+test("ok: an UPDATE policy on Supabase's auth.users, whose UPDATE the API roles do not hold: their UPDATE fails with 42501 (PGlite), no silent 0 rows; once the migrations grant it, judged", async () => {
+  const policy = `CREATE POLICY "Users can update their own data" ON "auth"."users" AS PERMISSIVE FOR UPDATE TO public
+  USING ((auth.uid() = id)) WITH CHECK ((auth.uid() = id));
+`;
+  const file = 'supabase/migrations/20240504120546_update_user_public_name.sql';
+  assert.equal(lintFiles([{ file, text: policy }], ID).mine.length, 0);
+  const granted = lintFiles([{ file, text: `GRANT UPDATE ON auth.users TO authenticated;\n${policy}` }], ID).mine;
+  assert.equal(granted.length, 1);
+  assert.match(granted[0]!.message, /UPDATE auth\.users SET … WHERE id = … silently affects 0 rows/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    // (a stand-in for the platform's table: made by the superuser, RLS enabled, the API roles granted nothing on it)
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email text); ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY;
+INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@x'); ${policy}`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`UPDATE auth.users SET email = 'b@x' WHERE id = '${TENANT_A}'`), '42501', 'permission denied for table users');
+  });
+});
+
 // Calibration (kickstart-hub's user_sessions): an own-row UPDATE policy, and a SELECT policy for the
 // same role that admits rows only to superadmins, whatever the row: a user sees none of their
 // sessions, and the app's `UPDATE … WHERE id = …` (its sign-out) changes nothing.

@@ -12,7 +12,7 @@ import { membersOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, wor
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { calledHelper, trueForRole } from './policy-always-true.js';
 import { admitsInsert, insertsOf, mayEscape } from './lib/inserts.js';
-import { bareValue, fileOf, functionLists, insertAfter, mayHoldPrivilege, onSupabasePlatform, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
+import { authTableGrantees, bareValue, fileOf, functionLists, insertAfter, mayHoldPrivilege, onSupabasePlatform, quoteIdent, platformTable, SUPABASE_AUTH_TABLES, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -114,6 +114,22 @@ function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies:
     if (!readable(model, policies, r)) return missing;
   }
   const out = missing.filter((r) => r !== 'public');
+  return out.length ? out : undefined;
+}
+
+/**
+ * `missing` on a table of Supabase Auth (auth.users…, which the migrations do not create): only
+ * the roles these migrations grant the policy's command on it (PUBLIC: when they grant it to any
+ * role). The platform grants anon, authenticated and service_role no UPDATE or DELETE there, so
+ * theirs fails with 42501 permission denied before row-level security is consulted (T28): no
+ * silent 0 rows, the policy is never used (bryandijkhuizen/dartproject-s7's "Users can update
+ * their own data" ON auth.users FOR UPDATE TO public).
+ */
+function withoutAuthPlatform(model: Model, p: Policy, missing: string[] | undefined): string[] | undefined {
+  if (!missing || !p.table.startsWith('auth.') || !SUPABASE_AUTH_TABLES.has(p.table.slice(5))) return missing;
+  const granted = authTableGrantees(model, p.table, p.command === 'delete' ? 'delete' : 'update');
+  if (granted.includes('public')) return missing;
+  const out = missing.filter((r) => (r === 'public' ? granted.length > 0 : granted.includes(r)));
   return out.length ? out : undefined;
 }
 
@@ -463,7 +479,9 @@ function runReports(model: Model, rows: readonly PolicyRow[], bypass: Map<string
     // elsewhere too — MKB's public.riders, whose base schema is not in the repository)
     if (!t && !platformTable(model, { schema: p.table.slice(0, p.table.indexOf('.')) })) continue;
     const policies = t?.policies ?? policiesWithKey(model, p.table);
-    const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
+    const found = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
+    const missing = t ? found : withoutAuthPlatform(model, p, found);
+    if (found && !missing) continue;
     const gated = missing ? undefined : gatedReaders(model, p, t, policies, missing, bypass);
     if (missing || gated) quiet = false;
     if (gated && t && mayBeDynamic(model, 'policy', t)) continue;

@@ -1028,6 +1028,25 @@ export function mayReadAuthUsers(model: Model, role: string, key: string = AUTH_
 }
 
 /**
+ * The roles (lower-case, 'public' for PUBLIC) these migrations grant, and do not take back,
+ * `privilege` (or ALL) on `key`, a table of Supabase Auth's schema auth (SUPABASE_AUTH_TABLES),
+ * or on all tables of schema auth; the platform's own roles left out. On Supabase no other role
+ * holds one: the platform grants anon, authenticated and service_role nothing on those tables.
+ */
+export function authTableGrantees(model: Model, key: string, privilege: string): string[] {
+  const held = new Map<string, boolean>();
+  const events = model.grantEvents;
+  for (const i of grantEventsNaming(model, 'table', [key, 'schema:auth'])) {
+    const g = events[i]!;
+    if (!g.privileges.includes(privilege) && !g.privileges.includes('all')) continue;
+    for (const r of g.grantees) if (!AUTH_USERS_PLATFORM_WRITERS.has(r)) held.set(r, g.isGrant);
+  }
+  const out: string[] = [];
+  for (const [r, granted] of held) if (granted) out.push(r);
+  return out;
+}
+
+/**
  * The SECURITY DEFINER functions API roles may call that change tables or return row data:
  * not trigger functions, with a parsed body (by functionLists' flags first: 2,234 of the bench's
  * 2,235 definers are passed over on them); not procedures, or only those (`procedures`). Shared:
