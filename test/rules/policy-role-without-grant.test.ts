@@ -2,7 +2,7 @@
 // with 42501 before RLS is consulted (T28); after the GRANT the policy decides.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -364,5 +364,44 @@ REVOKE UPDATE ON TABLE notes FROM authenticated;
     await asOwner(q, 'REVOKE SELECT ON TABLE notes FROM authenticated');
     await q('SET ROLE authenticated');
     await expectPgError(q('SELECT count(*) FROM notes'), '42501', /permission denied for table notes/);
+  });
+});
+
+// Calibration (bryandijkhuizen/dartproject-s7's 20240504120546_update_user_public_name.sql): an
+// UPDATE policy on Supabase's auth.users, TO public. The platform grants anon and authenticated
+// nothing on auth.users: their UPDATE fails with 42501 before the policy is asked (T28).
+test("err: a policy on Supabase's auth.users for PUBLIC: anon and authenticated have no UPDATE there, 42501 (PGlite, a stand-in auth.users); with the migrations' GRANT, no finding", async () => {
+  const policy = `create policy "Users can update their own data" on "auth"."users" as permissive for update to public
+  using ((auth.uid() = id)) with check ((auth.uid() = id));
+`;
+  const file = 'supabase/migrations/20240504120546_update_user_public_name.sql';
+  const { mine } = lintFiles([{ file, text: policy }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "Users can update their own data" on auth\.users is for PUBLIC \(anon and authenticated included\), but auth\.users is Supabase Auth's table/);
+  assert.match(mine[0]!.message, /their UPDATE queries on auth\.users fail with 42501 permission denied for table users and the policy is never used \(T28\)/);
+  assert.match(mine[0]!.message, /supabase\.auth\.updateUser\(\)/);
+  assert.equal(lintFiles([{ file, text: `GRANT UPDATE ON auth.users TO anon, authenticated;\n${policy}` }], ID).mine.length, 0);
+  const anonOnly = lintFiles([{ file, text: `GRANT UPDATE ON auth.users TO authenticated;\n${policy}` }], ID).mine;
+  assert.equal(anonOnly.length, 1);
+  assert.match(anonOnly[0]!.message, /is for PUBLIC \(anon included\)/);
+  // (a table of the migrations' own in schema auth is judged like any other, not as the platform's)
+  const own = lintFiles([{ file, text: `CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY);\n${policy}` }], ID).mine;
+  assert.ok(own.every((f) => !/Supabase Auth's table/.test(f.message)));
+  const db = await getDb();
+  // (a stand-in for the platform's table: made by the superuser, RLS enabled, anon and authenticated granted nothing on it)
+  const setup = async (q: Q, grant: string) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email text); ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY;
+INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@x'); ${policy} ${grant}`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(db, async (q) => {
+    await setup(q, '');
+    await expectPgError(q(`UPDATE auth.users SET email = 'b@x' WHERE id = '${TENANT_A}'`), '42501', 'permission denied for table users');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, 'GRANT UPDATE ON auth.users TO authenticated;');
+    assert.equal(await affected(q, `UPDATE auth.users SET email = 'b@x'`), 1, 'granted, the policy decides (an UPDATE that reads no column: no SELECT policy here)');
   });
 });

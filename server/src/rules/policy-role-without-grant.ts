@@ -2,9 +2,9 @@ import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
 import { admitsNothing, roleList } from '../analysis/policies.js';
 import { lastRevokeOf, mayInheritUnseen, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
-import { orderOf } from '../analysis/policy-exprs.js';
-import { defineRule } from './types.js';
-import { insertAfter, mayRunPolicyCommand, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName, where } from './lib/util.js';
+import { orderOf, policiesWithKeys } from '../analysis/policy-exprs.js';
+import { defineRule, type Report } from './types.js';
+import { authTableGrantees, insertAfter, mayRunPolicyCommand, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, SUPABASE_AUTH_TABLES, tableList, tableName, where } from './lib/util.js';
 
 /**
  * The roles of the policy without any privilege it needs on the table, undefined when there is
@@ -97,5 +97,43 @@ export const policyRoleWithoutGrant = defineRule({
         });
       }
     }
+    if (model.supabase) reportAuthTables(model, report);
   },
 });
+
+/**
+ * Policies on Supabase Auth's own tables (auth.users…, which the migrations do not create) for
+ * anon or authenticated: the platform grants them no privilege there, so their queries fail with
+ * 42501 before any policy is asked (T28), unless these migrations grant one
+ * (bryandijkhuizen/dartproject-s7's "Users can update their own data" ON auth.users FOR UPDATE TO public).
+ */
+function reportAuthTables(model: Model, report: (r: Report) => void): void {
+  for (const [key, policies] of policiesWithKeys(model)) {
+    if (!key.startsWith('auth.') || !SUPABASE_AUTH_TABLES.has(key.slice(5)) || model.tables.has(key)) continue;
+    for (const p of policies) {
+      if (admitsNothing(p)) continue;
+      const need = privilegesNeeded(p);
+      const granted = new Set(need.flatMap((x) => authTableGrantees(model, key, x)));
+      if (granted.has('public')) continue;
+      const isPublic = p.roles.includes('public');
+      const missing = API_ROLES.filter((r) => (isPublic || p.roles.includes(r)) && !granted.has(r));
+      if (!missing.length) continue;
+      const cmd = p.command === 'all' ? 'any' : p.command.toUpperCase();
+      const table = key.slice(5);
+      const instead =
+        table === 'users'
+          ? p.command === 'select'
+            ? 'Keep what clients read of accounts in a table of your own (e.g. public.profiles, filled by a trigger on auth.users), or drop the policy.'
+            : "A user changes their own account through Supabase Auth (supabase.auth.updateUser(), which the Auth server applies), not with a query on auth.users: keep what clients write in a table of your own (e.g. public.profiles), or drop the policy."
+          : 'Supabase Auth manages this table through its own server: keep what clients need in a table of your own, or drop the policy.'
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${key} is for ${isPublic ? `PUBLIC (${roleList(missing)} included)` : roleList(missing)}, but ${key} is Supabase Auth's table, on which the platform grants anon and authenticated no privilege, and these migrations grant ${roleList(missing)} no ${cmd === 'any' ? 'privilege' : `${cmd} privilege`} on it: ` +
+          `PostgreSQL checks privileges before row-level security, so ${missing.length === 1 ? 'its' : 'their'} ${cmd === 'any' ? 'queries' : `${cmd} queries`} on ${key} fail with 42501 permission denied for table ${table} and the policy is never used (T28). ${instead}`,
+      });
+    }
+  }
+}
+
+const API_ROLES = ['anon', 'authenticated'];
