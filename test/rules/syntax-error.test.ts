@@ -988,3 +988,36 @@ CREATE TABLE public.projects (
     }
   });
 });
+
+// Calibration (joseph-ehler/moto-mind-ai's 20251017_09_prevent_duplicate_sessions.sql, and six
+// archived scripts): `RAISE NOTICE '✅ Unique constraint added - duplicates prevented!';` as a
+// statement of the migration. It was reported only as syntax error at or near "RAISE"; the message
+// now says RAISE (PERFORM too) is PL/pgSQL's, and how to keep the message: a DO block.
+test("err (message): RAISE and PERFORM written as statements of the file say they are PL/pgSQL's (PGlite: 42601 at or near the word; in a DO block they run); elsewhere the plain message", async () => {
+  const text = `CREATE TABLE public.sessions (id int);
+-- done
+RAISE NOTICE '✅ Unique constraint added; duplicates prevented!';
+/* check */ PERFORM count(*) FROM public.sessions;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20251017000009_prevent_duplicate_sessions.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  assert.equal(text.slice(mine[0]!.start, mine[0]!.end), 'RAISE');
+  assert.match(mine[0]!.message, /^syntax error at or near "RAISE" \(SQLSTATE 42601\): RAISE is a statement of PL\/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement\. To print a message from a migration, put it in a DO block \(DO \$\$ BEGIN RAISE NOTICE '…'; END \$\$;\), or drop it\./);
+  assert.equal(text.slice(mine[1]!.start, mine[1]!.end), 'PERFORM');
+  assert.match(mine[1]!.message, /PERFORM is a statement of PL\/pgSQL, not of SQL: .* run the query with SELECT instead of PERFORM\./);
+  // (a RAISE that does not start a statement keeps the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'CREATE TABLE t (x int);\nUPDATE t SET x = 1 RAISE;' }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /PL\/pgSQL/);
+  const db = await getDb();
+  for (const stmt of [`RAISE NOTICE 'done';`, 'PERFORM 1;']) {
+    await inRollback(db, async (q) => {
+      const err = await pgError(q(stmt));
+      assert.equal(err?.code, '42601', stmt);
+      assert.match(err!.message, new RegExp(`syntax error at or near "${stmt.split(' ')[0]}"`));
+    });
+  }
+  await inRollback(db, async (q) => {
+    await q(`DO $$ BEGIN RAISE NOTICE 'done'; PERFORM 1; END $$;`);
+  });
+});

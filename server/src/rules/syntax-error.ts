@@ -157,6 +157,22 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (RAISE or PERFORM as a statement of the file: PL/pgSQL's, which SQL does not have)
+        const plpgsql = off === undefined && !ine && !down ? plpgsqlStatementOutside(f, e.start) : undefined;
+        if (plpgsql) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: e.start + plpgsql.length,
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601): ${plpgsql} is a statement of PL/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+              (plpgsql === 'RAISE'
+                ? `To print a message from a migration, put it in a DO block (DO $$ BEGIN RAISE NOTICE '…'; END $$;), or drop it.`
+                : `Outside PL/pgSQL, run the query with SELECT instead of PERFORM.`) +
+              ` The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
         const psqlVar = off === undefined && !ine && !down ? psqlVariableInBody(f, e.start) : undefined;
         if (psqlVar) {
@@ -350,6 +366,24 @@ function parameterStart(text: string, at: number): string | undefined {
   }
   if (depth !== 0 || !/(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list)) return undefined;
   return head?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
+}
+
+/**
+ * RAISE or PERFORM (as written, upper-cased) when the error at `at` is that word starting a
+ * statement of the file, not in a function or DO body: PL/pgSQL statements, which SQL's grammar
+ * does not have (PGlite: `RAISE NOTICE 'x';` and `PERFORM 1;` fail with 42601 at or near the
+ * word; in a DO block they run). joseph-ehler/moto-mind-ai's 20251017_09_prevent_duplicate_sessions.sql
+ * ends with `RAISE NOTICE '✅ Unique constraint added - duplicates prevented!';`.
+ */
+function plpgsqlStatementOutside(f: ParsedFile, at: number): 'RAISE' | 'PERFORM' | undefined {
+  const m = /^(raise|perform)\b/i.exec(f.text.slice(at, at + 8));
+  if (!m) return undefined;
+  // (first in its statement: only blanks and comments since the previous ';' or the file's start)
+  const from = Math.max(0, at - 2000);
+  const before = f.text.slice(from, at);
+  if (!(from === 0 ? /(?:^|;)(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/ : /;(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/).test(before)) return undefined;
+  if (f.statements.some((s) => s.body && at >= s.body.start && at < s.body.end)) return undefined;
+  return m[1]!.toUpperCase() as 'RAISE' | 'PERFORM';
 }
 
 /**
