@@ -1021,3 +1021,48 @@ RAISE NOTICE '✅ Unique constraint added; duplicates prevented!';
     await q(`DO $$ BEGIN RAISE NOTICE 'done'; PERFORM 1; END $$;`);
   });
 });
+
+// Calibration (joseph-ehler/moto-mind-ai's 20251017_09_prevent_duplicate_sessions.sql):
+// `ALTER TABLE sessions ADD CONSTRAINT sessions_user_device_unique UNIQUE (user_id, device_id)
+// WHERE session_token IS NULL AND device_id IS NOT NULL;`, reported only as syntax error at or
+// near "WHERE". PostgreSQL has no partial UNIQUE constraint; a partial unique index does that.
+test('err (message): UNIQUE (…) WHERE … (ALTER TABLE … ADD CONSTRAINT, CREATE TABLE) says a constraint takes no WHERE and names the partial unique index (PGlite: 42601 for both; the index and EXCLUDE … WHERE are made and refuse the duplicate)', async () => {
+  const table = 'CREATE TABLE public.sessions (user_id uuid, device_id text, session_token text);';
+  const alter = `ALTER TABLE public.sessions
+  ADD CONSTRAINT sessions_user_device_unique
+  UNIQUE (user_id, device_id)
+  WHERE session_token IS NULL AND device_id IS NOT NULL;`;
+  const create = 'CREATE TABLE public.devices (id int, owner uuid, active boolean, PRIMARY KEY (id), UNIQUE NULLS NOT DISTINCT (owner) WHERE active);';
+  const text = `${table}\n${alter}\n${create}\n`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20251017000009_prevent_duplicate_sessions.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  for (const m of mine) {
+    assert.equal(text.slice(m.start, m.end), 'WHERE');
+    assert.match(m.message, /^syntax error at or near "WHERE" \(SQLSTATE 42601\): a UNIQUE constraint takes no WHERE — PostgreSQL has no partial UNIQUE constraint — so the statement fails and nothing of it is made\. For uniqueness among the rows a condition selects, create a partial unique index/);
+  }
+  // (a WHERE that follows no constraint keeps the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'CREATE TABLE t (x int);\nDELETE t WHERE x = 1;' }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /partial/);
+  const db = await getDb();
+  for (const stmt of [alter, create]) {
+    await inRollback(db, async (q) => {
+      await q(table);
+      const err = await pgError(q(stmt));
+      assert.equal(err?.code, '42601');
+      assert.match(err!.message, /syntax error at or near "WHERE"/);
+    });
+  }
+  const dup = `INSERT INTO public.sessions VALUES ('${'0'.repeat(8)}-0000-0000-0000-000000000001', 'd1', NULL)`;
+  for (const made of [
+    'CREATE UNIQUE INDEX sessions_user_device_unique ON public.sessions (user_id, device_id) WHERE session_token IS NULL AND device_id IS NOT NULL;',
+    'ALTER TABLE public.sessions ADD CONSTRAINT sessions_user_device_unique EXCLUDE USING btree (user_id WITH =, device_id WITH =) WHERE (session_token IS NULL AND device_id IS NOT NULL);',
+  ]) {
+    await inRollback(db, async (q) => {
+      await q(table);
+      await q(made);
+      await q(dup);
+      assert.ok(['23505', '23P01'].includes((await pgError(q(dup)))?.code ?? ''), made);
+    });
+  }
+});

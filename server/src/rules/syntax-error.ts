@@ -157,6 +157,20 @@ export const syntaxError = defineRule({
           });
           continue;
         }
+        // (UNIQUE (…) WHERE …: a constraint has no WHERE; a partial unique index has)
+        const partial = off === undefined && !ine && !down ? partialUnique(f.text, e.start) : undefined;
+        if (partial) {
+          report({
+            file: f.file,
+            start: e.start,
+            end: e.start + 5,
+            message:
+              `${shortened(e.message)} (SQLSTATE 42601): a ${partial} constraint takes no WHERE — PostgreSQL has no partial ${partial} constraint — so the statement fails${tx}${tx ? '; a migration tool stops here' : ''} and nothing of it is made. ` +
+              `For uniqueness among the rows a condition selects, create a partial unique index after the table: CREATE UNIQUE INDEX <name> ON <table> (<columns>) WHERE <condition>; ` +
+              `(or, as a constraint, EXCLUDE USING btree (<column> WITH =, …) WHERE (<condition>)). The other statements of the file are still checked.`,
+          });
+          continue;
+        }
         // (RAISE or PERFORM as a statement of the file: PL/pgSQL's, which SQL does not have)
         const plpgsql = off === undefined && !ine && !down ? plpgsqlStatementOutside(f, e.start) : undefined;
         if (plpgsql) {
@@ -366,6 +380,21 @@ function parameterStart(text: string, at: number): string | undefined {
   }
   if (depth !== 0 || !/(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list)) return undefined;
   return head?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
+}
+
+/**
+ * UNIQUE or PRIMARY KEY when the error at `at` is a WHERE right after such a table constraint's
+ * column list (`UNIQUE (user_id, device_id) WHERE session_token IS NULL`): PostgreSQL's table
+ * constraints take no WHERE (PGlite: 42601 at or near "WHERE", in ALTER TABLE … ADD CONSTRAINT
+ * and in CREATE TABLE alike); a partial unique index does, and an EXCLUDE constraint.
+ * joseph-ehler/moto-mind-ai's 20251017_09_prevent_duplicate_sessions.sql.
+ */
+function partialUnique(text: string, at: number): 'UNIQUE' | 'PRIMARY KEY' | undefined {
+  if (!/^where\b/i.test(text.slice(at, at + 6))) return undefined;
+  const before = text.slice(Math.max(0, at - 600), at);
+  const m = /\b(UNIQUE|PRIMARY\s+KEY)\s*(?:NULLS\s+(?:NOT\s+)?DISTINCT\s*)?\([^;()]*\)\s*(?:INCLUDE\s*\([^;()]*\)\s*)?$/i.exec(before);
+  if (!m) return undefined;
+  return /^unique$/i.test(m[1]!) ? 'UNIQUE' : 'PRIMARY KEY';
 }
 
 /**
