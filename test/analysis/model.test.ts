@@ -388,6 +388,22 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
     assert.ok(m.tables.has('public.scaled'));
     assert.match(notReplayedReason(m.files.find((f) => f.file.endsWith('norm_down.sql'))!) ?? '', /only roll back, named `…_down\.sql` beside their `…_up\.sql`/);
   });
+  test("ok: `<name>_rollback.sql` beside `<name>.sql`, or beside its archived copy in a folder inside theirs (joseph-ehler/moto-mind-ai's database/supabase/migrations/20251014_fix_rls_policy_garages_rollback.sql, archive/20251014_fix_rls_policy_garages.sql), is a rollback, not replayed: RLS stays enabled; a versioned `…_rollback.sql` with no such twin is a migration", () => {
+    const ws = new Workspace(mergeConfig());
+    ws.setFile('db/migrations/20251013_base.sql', 'CREATE TABLE garages (id int, tenant_id uuid);\nCREATE TABLE vehicles (id int, tenant_id uuid);\nCREATE TABLE trips (id int);');
+    ws.setFile('db/migrations/archive/20251014_fix_rls_policy_garages.sql', 'ALTER TABLE garages ENABLE ROW LEVEL SECURITY;');
+    ws.setFile('db/migrations/20251014_fix_rls_policy_garages_rollback.sql', '-- ROLLBACK RLS POLICY FIX: garages\nALTER TABLE garages DISABLE ROW LEVEL SECURITY;');
+    ws.setFile('db/migrations/20251015_vehicles_rls.sql', 'ALTER TABLE vehicles ENABLE ROW LEVEL SECURITY;');
+    ws.setFile('db/migrations/20251015_vehicles_rls-rollback.sql', 'ALTER TABLE vehicles DISABLE ROW LEVEL SECURITY;');
+    ws.setFile('db/migrations/20251016_trips_rollback.sql', 'ALTER TABLE trips ENABLE ROW LEVEL SECURITY;');
+    const m = ws.model();
+    assert.equal(m.tables.get('public.vehicles')?.rlsEnabled, true);
+    assert.equal(m.tables.get('public.trips')?.rlsEnabled, true, 'no twin: a migration, replayed');
+    for (const f of ['db/migrations/20251014_fix_rls_policy_garages_rollback.sql', 'db/migrations/20251015_vehicles_rls-rollback.sql']) {
+      assert.match(notReplayedReason(m.files.find((x) => x.file === f)!) ?? '', /`…_rollback\.sql` beside the migration of the same name \(or its archived copy in a folder inside theirs\)/, f);
+    }
+    assert.equal(notReplayedReason(m.files.find((x) => x.file === 'db/migrations/20251016_trips_rollback.sql')!), undefined);
+  });
   test("ok: a change's revert.sql and verify.sql beside its deploy.sql (Zapadka's folder per change: kljensen/yelukerest's migrations/<id>-<name>/) are not replayed, so the revert does not put back what the deploy replaced; a revert.sql with no deploy.sql beside it is a migration", () => {
     const ws = new Workspace(mergeConfig());
     ws.setFile('migrations/01-base/deploy.sql', 'CREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;');

@@ -1339,6 +1339,10 @@ export function isRollbackFile(file: string): boolean {
  * The files named `<name>_down.sql` (or `-down.sql`, any case) whose folder holds `<name>_up.sql`
  * (the same separator): a migration's rollback beside it, in a hand-rolled runner's layout (a name
  * ending in `_down` alone may be a migration's: `0042_scale_down.sql`, so only beside its twin).
+ * And `<name>_rollback.sql` (`-`, `.`) whose folder, or a folder inside it, holds `<name>.sql`: the
+ * script undoing that migration (joseph-ehler/moto-mind-ai's database/supabase/migrations/
+ * 20251014_fix_rls_policy_garages_rollback.sql, `DROP POLICY …; ALTER TABLE garages DISABLE ROW
+ * LEVEL SECURITY;`, beside archive/20251014_fix_rls_policy_garages.sql, which it undoes).
  * And a change's `revert.sql` and `verify.sql` in the folder of its `deploy.sql` (a folder per
  * change, as Zapadka keeps them: kljensen/yelukerest's `migrations/<id>-<name>/`): deploying runs
  * deploy.sql alone; revert.sql undoes it, verify.sql checks it and is rolled back.
@@ -1346,12 +1350,20 @@ export function isRollbackFile(file: string): boolean {
 export function rollbackTwins(files: Iterable<string>): string[] {
   const list = [...files];
   const all = new Set(list.map((f) => f.toLowerCase()));
+  // (each file as if it were one folder up: `…/migrations/archive/x.sql` as `…/migrations/x.sql`)
+  let archived: Set<string> | undefined;
+  const up = () => (archived ??= new Set(list.flatMap((f) => {
+    const m = /^(.*?)[^/\\]+[/\\]([^/\\]+)$/.exec(f);
+    return m ? [`${m[1]}${m[2]}`.toLowerCase()] : [];
+  })));
   const out: string[] = [];
   for (const f of list) {
     const m = /^(.*[^/\\])([_-])down\.sql$/i.exec(f);
     if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
     const c = /^(|.*[/\\])(?:revert|verify)\.sql$/i.exec(f);
     if (c && all.has(`${c[1]}deploy.sql`.toLowerCase())) out.push(f);
+    const r = /^(.*[^/\\])[_.-]rollback\.sql$/i.exec(f);
+    if (r && (all.has(`${r[1]}.sql`.toLowerCase()) || up().has(`${r[1]}.sql`.toLowerCase()))) out.push(f);
   }
   return out;
 }
@@ -1479,7 +1491,7 @@ export const NOT_APPLIED = {
   drizzle: (journal: string) => `of a Drizzle Kit migrations folder that its ${journal} does not list: drizzle-kit migrate never applies them`,
   sqitch: 'of a sqitch project\'s deploy folder that its plan (sqitch.plan) does not name: sqitch deploy never runs them',
   graphile: (gmrc: string) => `of a graphile-migrate migrations folder that are neither its committed or current migration, a fixture nor a file an afterReset action of its ${gmrc} names: graphile-migrate never runs them`,
-  rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`), or revert or verify a change, `revert.sql` and `verify.sql` beside its `deploy.sql`: migrating up never runs them',
+  rollback: 'that only roll back, named `…_down.sql` beside their `…_up.sql` (or `-down`, `-up`), or `…_rollback.sql` beside the migration of the same name (or its archived copy in a folder inside theirs), or revert or verify a change, `revert.sql` and `verify.sql` beside its `deploy.sql`: migrating up never runs them',
   mirror: (folder: string) =>
     `of a migration sequence that repeats the Supabase project's history in ${folder} under other names (most of its files have the statements of the migration of the same name there): the Supabase CLI applies that folder's, and this copy, replayed as a database of its own, would repeat their findings without the migrations it lacks`,
   extension: "of an extension's other versions (`<name>--<version>.sql`) or updates (`<name>--<from>--<to>.sql`): CREATE EXTENSION runs the script of the latest version (or an earlier one's and the updates from it), never these after it",

@@ -413,7 +413,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     // (a hand-rolled runner's x_down.sql beside its x_up.sql; a change's revert.sql or verify.sql beside its deploy.sql: rollbackTwins)
     const one = rollbacks.length === 1;
     const kinds = [
-      ...(rollbacks.some((p) => !/(^|[/\\])(revert|verify)\.sql$/i.test(p)) ? [`\`…_down.sql\` beside ${one ? 'its' : 'their'} \`…_up.sql\``] : []),
+      ...(rollbacks.some((p) => !/(^|[/\\])(revert|verify)\.sql$/i.test(p) && !/[_.-]rollback\.sql$/i.test(p)) ? [`\`…_down.sql\` beside ${one ? 'its' : 'their'} \`…_up.sql\``] : []),
+      ...(rollbacks.some((p) => /[_.-]rollback\.sql$/i.test(p)) ? [`\`…_rollback.sql\` beside the migration ${one ? 'it undoes' : 'they undo'}`] : []),
       ...(rollbacks.some((p) => /(^|[/\\])(revert|verify)\.sql$/i.test(p)) ? [`a change's \`revert.sql\` or \`verify.sql\` beside its \`deploy.sql\``] : []),
     ];
     lines.push(`left out: ${counted(rollbacks.length, 'rollback file')} (${kinds.join(', or ')}: migrating up never runs ${one ? 'it' : 'them'}): ${listed(rollbacks)}`);
