@@ -170,3 +170,39 @@ CREATE POLICY "Anyone signed in can view connected accounts" ON public.connected
     assert.equal((await asOwner(q, 'SELECT access_token FROM public.connected_accounts')).length, 0, "under FORCE the owner gets no row");
   });
 });
+
+// Calibration (joseph-ehler/moto-mind-ai's 20251018_auth_magic_links_final.sql): auth_magic_links
+// keeps token_hash ("Hashed token for security"), magic links by e-mail or SMS, behind
+// "Allow all operations on auth_magic_links" FOR ALL USING (true). The message said that whoever
+// reads a row's token_hash "acts as its holder", true of a token, not of its hash.
+test("err (message): a token's hash (auth_magic_links.token_hash) is not said to let a reader act as the holder: a long random token's hash gives nothing back, a short code's is found by hashing every code (PGlite: anon reads the hash and finds the 4-digit code from it); the column grant without it fails with 42501", async () => {
+  const text = `CREATE TABLE public.auth_magic_links (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  token_hash text NOT NULL UNIQUE,
+  identifier text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+ALTER TABLE public.auth_magic_links ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Allow all operations on auth_magic_links" ON public.auth_magic_links FOR ALL USING (true) WITH CHECK (true);
+`;
+  const found = mine(text, 'supabase/migrations/20251018000000_auth_magic_links_final.sql');
+  assert.equal(found.length, 1);
+  const m = found[0]!.message;
+  assert.match(m, /anyone reads every row's token_hash \(SELECT token_hash FROM public\.auth_magic_links\)\. token_hash is the hash of a secret, not the secret: a hash of a long random token cannot be turned back into the token, so reading it alone does not let anyone use it; but a short code's \(a 6-digit code sent by SMS or e-mail\) is found offline by hashing every possible code/);
+  assert.doesNotMatch(m, /not only the row whose token_hash they already hold|proves nothing once everyone can list them/);
+  assert.match(m, /GRANT SELECT \(id, identifier, expires_at\) ON public\.auth_magic_links TO anon: a query naming token_hash then fails with 42501\)\.$/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.auth_magic_links (token_hash, identifier, expires_at) VALUES (encode(sha256('4217'::bytea), 'hex'), '+15550100', now() + interval '15 minutes')`);
+    await q('SET ROLE anon');
+    const rows = (await q(`SELECT lpad(c::text, 4, '0') AS code FROM generate_series(0, 9999) c, public.auth_magic_links l
+      WHERE encode(sha256(convert_to(lpad(c::text, 4, '0'), 'UTF8')), 'hex') = l.token_hash`)) as Array<{ code: string }>;
+    assert.deepEqual(rows, [{ code: '4217' }], 'the short code, found from its hash');
+    await q('RESET ROLE');
+    await q('REVOKE SELECT ON public.auth_magic_links FROM anon');
+    await q('GRANT SELECT (id, identifier, expires_at) ON public.auth_magic_links TO anon');
+    await q('SET ROLE anon');
+    const named = await tryQuery(q, 'SELECT token_hash FROM public.auth_magic_links');
+    assert.equal(named.ok ? 'ok' : named.error.code, '42501');
+  });
+});

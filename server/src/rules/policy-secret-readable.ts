@@ -35,6 +35,15 @@ const PASSWORD_COLUMN = /^(?:[a-z0-9]+_)?(?:password|passcode)(?:_hash)?$/;
 const SERVER_SECRET_COLUMN = /^(?:[a-z0-9]+_)?(?:client|webhook|signing)_secret$/;
 const OAUTH_TOKEN_COLUMN = /^(?:[a-z0-9]+_)?(?:access|refresh)_token$/;
 
+/**
+ * The hash of a bearer secret (`token_hash`, `secret_hash`; a password's is PASSWORD_COLUMN's):
+ * read, it is not the secret the application asks for — a hash of a long random token cannot be
+ * reversed — but one of a short code can be found by hashing every possible code, and an
+ * application that compares what it is given with the column unhashed makes the hash the secret
+ * (joseph-ehler/moto-mind-ai's auth_magic_links.token_hash, magic links by e-mail or SMS).
+ */
+const SECRET_HASH_COLUMN = /^(?:[a-z0-9]+_)?(?:token|secret)_hash$/;
+
 export const policySecretReadable = defineRule({
   meta: {
     id: 'policy-secret-readable',
@@ -74,6 +83,7 @@ export const policySecretReadable = defineRule({
         // (a secret the server keeps toward another service, or an OAuth token: not a lookup key — whhops' connected_accounts.access_token)
         const server = SERVER_SECRET_COLUMN.test(col.toLowerCase());
         const oauth = OAUTH_TOKEN_COLUMN.test(col.toLowerCase());
+        const hashed = SECRET_HASH_COLUMN.test(col.toLowerCase());
         const key = t.keys.find((k) => k.length === 1)?.[0] ?? (t.columns.includes('id') ? 'id' : undefined);
         // (who reads it past the policies: Supabase's service_role (BYPASSRLS), and the owner unless the table is FORCE'd, T13)
         const bypassers = [...(onSupabasePlatform(model) ? ['service_role'] : []), ...(t.rlsForced ? [] : ["the table's owner"])];
@@ -81,13 +91,18 @@ export const policySecretReadable = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key})${password ? '' : `, not only the row whose ${col} they already hold`}. ` +
+            `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key})${password || hashed ? '' : `, not only the row whose ${col} they already hold`}. ` +
             (password
               ? (/_hash$/i.test(col) ? `A password hash can be cracked offline once it is read, and the password found signs in as the row's owner. ` : `A password lets whoever reads it sign in as the row's owner. `) +
                 `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
               : server
                 ? `A secret the server keeps to act toward another service (to sign or verify its webhooks, to authenticate as the app) lets whoever reads it act as the app toward that service. ` +
                   `No client needs it: drop this policy and read ${col} only as ${bypass}, or put it where ${role} cannot read it; or ${grantFix}`
+                : hashed
+                  ? `${col} is the hash of a secret, not the secret: a hash of a long random token cannot be turned back into the token, so reading it alone does not let anyone use it; ` +
+                    `but a short code's (a 6-digit code sent by SMS or e-mail) is found offline by hashing every possible code until one matches (unless the hash is keyed with a secret only the server holds, an HMAC), and then whoever read it acts as its holder; ` +
+                    `and where the application compares what it is given with ${col} without hashing it first, the hash is itself the secret. ` +
+                    `Look rows up in a SECURITY DEFINER function that takes the secret, hashes it and reads only the row whose ${col} matches, and drop this policy; or ${grantFix}`
                 : oauth
                   ? `A token proves nothing once everyone can list them: whoever reads one acts as its holder — toward the service that issued it, for an OAuth token the server keeps (a connected account's), or as the link's holder, for a share link's token. ` +
                     `Where only the server uses it, drop this policy and read ${col} only as ${bypass}; where clients look a row up by it, do that in a SECURITY DEFINER function that takes it and reads only the row it matches (… WHERE ${quoteIdent(col)} = p_${col.toLowerCase()}), and drop this policy; or ${grantFix}`
