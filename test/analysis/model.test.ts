@@ -403,6 +403,12 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
       assert.match(notReplayedReason(m.files.find((x) => x.file === f)!) ?? '', /`…_rollback\.sql` beside the migration of the same name \(or its archived copy in a folder inside theirs\)/, f);
     }
     assert.equal(notReplayedReason(m.files.find((x) => x.file === 'db/migrations/20251016_trips_rollback.sql')!), undefined);
+    // (right in a Supabase migrations folder the CLI applies every file, this one too: replayed)
+    const cli = new Workspace(mergeConfig());
+    cli.setFile('supabase/migrations/20251013_base.sql', 'CREATE TABLE garages (id int);\nALTER TABLE garages ENABLE ROW LEVEL SECURITY;');
+    cli.setFile('supabase/migrations/archive/20251014_fix.sql', 'ALTER TABLE garages ENABLE ROW LEVEL SECURITY;');
+    cli.setFile('supabase/migrations/20251014_fix_rollback.sql', 'ALTER TABLE garages DISABLE ROW LEVEL SECURITY;');
+    assert.equal(cli.model().tables.get('public.garages')?.rlsEnabled, false);
   });
   test("ok: a change's revert.sql and verify.sql beside its deploy.sql (Zapadka's folder per change: kljensen/yelukerest's migrations/<id>-<name>/) are not replayed, so the revert does not put back what the deploy replaced; a revert.sql with no deploy.sql beside it is a migration", () => {
     const ws = new Workspace(mergeConfig());

@@ -1342,11 +1342,16 @@ export function isRollbackFile(file: string): boolean {
  * And `<name>_rollback.sql` (`-`, `.`) whose folder, or a folder inside it, holds `<name>.sql`: the
  * script undoing that migration (joseph-ehler/moto-mind-ai's database/supabase/migrations/
  * 20251014_fix_rls_policy_garages_rollback.sql, `DROP POLICY …; ALTER TABLE garages DISABLE ROW
- * LEVEL SECURITY;`, beside archive/20251014_fix_rls_policy_garages.sql, which it undoes).
+ * LEVEL SECURITY;`, beside archive/20251014_fix_rls_policy_garages.sql, which it undoes). Not one
+ * right in a Supabase migrations folder (moto-mind-ai's is one): the Supabase CLI applies every
+ * file there, whatever its name, so such a file runs and is replayed.
  * And a change's `revert.sql` and `verify.sql` in the folder of its `deploy.sql` (a folder per
  * change, as Zapadka keeps them: kljensen/yelukerest's `migrations/<id>-<name>/`): deploying runs
  * deploy.sql alone; revert.sql undoes it, verify.sql checks it and is rolled back.
  */
+/** A file right in a Supabase project's migrations folder, which `supabase db push` / `db reset` applies whatever its name. */
+const SUPABASE_CLI_FILE = /(?:^|[/\\])supabase[/\\]migrations[/\\][^/\\]+$/i;
+
 export function rollbackTwins(files: Iterable<string>): string[] {
   const list = [...files];
   const all = new Set(list.map((f) => f.toLowerCase()));
@@ -1362,7 +1367,8 @@ export function rollbackTwins(files: Iterable<string>): string[] {
     if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
     const c = /^(|.*[/\\])(?:revert|verify)\.sql$/i.exec(f);
     if (c && all.has(`${c[1]}deploy.sql`.toLowerCase())) out.push(f);
-    const r = /^(.*[^/\\])[_.-]rollback\.sql$/i.exec(f);
+    // (not in a Supabase CLI migrations folder: the CLI applies every file there, this one too)
+    const r = SUPABASE_CLI_FILE.test(f) ? null : /^(.*[^/\\])[_.-]rollback\.sql$/i.exec(f);
     if (r && (all.has(`${r[1]}.sql`.toLowerCase()) || up().has(`${r[1]}.sql`.toLowerCase()))) out.push(f);
   }
   return out;
