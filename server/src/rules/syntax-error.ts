@@ -5,7 +5,7 @@ import { doBlockAround, keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysi
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, isContextOnlySchema, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
+import { defineRule, type Fix, type Report } from './types.js';
 
 export const syntaxError = defineRule({
   meta: {
@@ -76,130 +76,10 @@ export const syntaxError = defineRule({
         const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
         // (inside an explicit transaction the error aborts: what psql then does, for the message)
         const tx = off === undefined && !ine && !down ? abortedTransaction(f, e.start) : '';
-        // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
-        const semi = off === undefined && !ine && !down ? e.unterminated : undefined;
-        if (semi) {
-          const before = `the statement before it, from line ${lineOf(f.text, semi.start)}, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs`;
-          report({
-            file: f.file,
-            start: e.start,
-            end: Math.max(e.end, e.start + 1),
-            message: tx
-              ? `${shortened(e.message)} (SQLSTATE 42601): ${before}${tx}; a migration tool stops here. End that statement with ';'. The other statements of the file, the transaction's too, are still checked as written.`
-              : `${shortened(e.message)} (SQLSTATE 42601): ${before}. End that statement with ';'. The other statements of the file are still checked.`,
-            fixes: [{ title: `End the statement of line ${lineOf(f.text, semi.start)} with ';'`, kind: 'unsafe', edits: [{ file: f.file, start: semi.end, end: semi.end, newText: ';' }] }],
-          });
-          continue;
-        }
-        // (GRANT / REVOKE … ON VIEW: no such object type)
-        const onView = off === undefined && !ine && !down ? grantOnView(f.text, e.start) : undefined;
-        if (onView) {
-          report({
-            file: f.file,
-            start: onView.start,
-            end: onView.end,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): ${onView.verb} has no ON ${onView.written}: PostgreSQL takes ${onView.written === 'VIEW' ? 'VIEW for the name of a table' : 'MATERIALIZED for the name of a table'} and fails on what follows, so the statement changes no privilege${tx}${tx ? '; a migration tool stops here' : ''}. ` +
-              `Write ON TABLE (or no object type): it applies to views and materialized views too. The other statements of the file are still checked.`,
-            fixes: [{ title: `Write ON TABLE instead of ON ${onView.written}`, kind: 'unsafe', edits: [{ file: f.file, start: onView.start, end: onView.end, newText: 'TABLE' }] }],
-          });
-          continue;
-        }
-        // (CREATE TRIGGER … AFTER SELECT: no trigger fires on a read)
-        if (off === undefined && !ine && !down && selectTrigger(f.text, e.start)) {
-          report({
-            file: f.file,
-            start: e.start,
-            end: e.start + 6,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created${tx}${tx ? '; a migration tool stops here' : ''}, and no trigger can record or refuse reads. ` +
-              `To log reads, use an audit extension such as pgAudit (its object audit logs each SELECT of the table), or serve reads through a function that records them. The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (MySQL's index clause in a CREATE TABLE, with DESC, UNIQUE, FULLTEXT: table-inline-index has the plain one)
-        const inline = off === undefined && !ine && !down ? inlineIndexClause(f.text, e.start) : undefined;
-        if (inline) {
-          report({
-            file: f.file,
-            start: e.start,
-            end: Math.max(e.end, e.start + 1),
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
-              `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (ROLLBACK TO SAVEPOINT in a PL/pgSQL body: a BEGIN … EXCEPTION block is its savepoint)
-        if (off === undefined && !ine && !down && /^in PL\/pgSQL body: syntax error at or near "TO"$/.test(e.message) && /\bROLLBACK\s+$/i.test(f.text.slice(Math.max(0, e.start - 40), e.start))) {
-          const start = e.start - (/ROLLBACK\s+$/i.exec(f.text.slice(Math.max(0, e.start - 40), e.start))?.[0].length ?? 0);
-          report({
-            file: f.file,
-            start,
-            end: Math.max(e.end, e.start + 2),
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): PL/pgSQL has no ROLLBACK TO SAVEPOINT, so the ${doBlockAround(f, e.start) ? 'DO block' : 'function'} is rejected${tx}${tx ? '; a migration tool stops here' : ''}; nor can it run SAVEPOINT or RELEASE SAVEPOINT (0A000 unsupported transaction command in PL/pgSQL, when they run). ` +
-              `A BEGIN … EXCEPTION … END block is PL/pgSQL's savepoint: when its handler runs, what the block changed is rolled back. Remove the ROLLBACK TO and the SAVEPOINT, and put the statements to undo in such a block. The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
-        const keyword = off === undefined && !ine && !down ? keywordParameter(f.text, e.start) : undefined;
-        if (keyword) {
-          const { word } = keyword;
-          report({
-            file: f.file,
-            start: keyword.start,
-            end: keyword.start + word.length,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): \`${word}\` is a keyword that PostgreSQL does not take as a parameter's name${keyword.start < e.start ? ` (it reads \`${word}\` as the parameter's type, and fails at the word after it)` : ''}, so the ${keyword.routine} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
-              `Rename the parameter (\`p_${word.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${word.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (UNIQUE (…) WHERE …: a constraint has no WHERE; a partial unique index has)
-        const partial = off === undefined && !ine && !down ? partialUnique(f.text, e.start) : undefined;
-        if (partial) {
-          report({
-            file: f.file,
-            start: e.start,
-            end: e.start + 5,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): a ${partial} constraint takes no WHERE — PostgreSQL has no partial ${partial} constraint — so the statement fails${tx}${tx ? '; a migration tool stops here' : ''} and nothing of it is made. ` +
-              `For uniqueness among the rows a condition selects, create a partial unique index after the table: CREATE UNIQUE INDEX <name> ON <table> (<columns>) WHERE <condition>; ` +
-              `(or, as a constraint, EXCLUDE USING btree (<column> WITH =, …) WHERE (<condition>)). The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (RAISE or PERFORM as a statement of the file: PL/pgSQL's, which SQL does not have)
-        const plpgsql = off === undefined && !ine && !down ? plpgsqlStatementOutside(f, e.start) : undefined;
-        if (plpgsql) {
-          report({
-            file: f.file,
-            start: e.start,
-            end: e.start + plpgsql.length,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601): ${plpgsql} is a statement of PL/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement${tx}${tx ? '; a migration tool stops here' : ''}. ` +
-              (plpgsql === 'RAISE'
-                ? `To print a message from a migration, put it in a DO block (DO $$ BEGIN RAISE NOTICE '…'; END $$;), or drop it.`
-                : `Outside PL/pgSQL, run the query with SELECT instead of PERFORM.`) +
-              ` The other statements of the file are still checked.`,
-          });
-          continue;
-        }
-        // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
-        const psqlVar = off === undefined && !ine && !down ? psqlVariableInBody(f, e.start) : undefined;
-        if (psqlVar) {
-          const written = psqlVar.replace(/''/g, "'");
-          const name = written.replace(/^:['"]?|['"]$/g, '');
-          report({
-            file: f.file,
-            start: e.start,
-            end: e.start + psqlVar.length,
-            message:
-              `${shortened(e.message)} (SQLSTATE 42601) at \`${written}\`, a psql variable in the body: psql substitutes no variable inside a string constant (a dollar-quoted body is one), so PostgreSQL receives \`${written}\` as written and rejects the statement${tx}. ` +
-              `Pass the value another way: \`SELECT set_config('psql.${name}', :'${name}', false);\` before it, and current_setting('psql.${name}') in the body. The other statements of the file are still checked.`,
-          });
+        // (what the error is, where the text shows it: explained's explainers)
+        const why = off === undefined && !ine && !down ? explained(f, e, tx) : undefined;
+        if (why) {
+          report(why);
           continue;
         }
         report({
@@ -222,6 +102,169 @@ export const syntaxError = defineRule({
     }
   },
 });
+
+/**
+ * What a syntax error PostgreSQL raises in a statement that runs (not in a down section, not after
+ * `check_function_bodies = false`, no IF NOT EXISTS it lacks) is, where the text shows it: the
+ * finding to report, or undefined where this explainer does not know the error. `tx`:
+ * abortedTransaction's words. Asked in order; the first that knows an error reports it.
+ */
+type Explainer = (f: ParsedFile, e: ParseError, tx: string) => Report | undefined;
+
+const EXPLAINERS: readonly Explainer[] = [
+  // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
+  (f, e, tx) => {
+    const semi = e.unterminated;
+    if (semi) {
+      const before = `the statement before it, from line ${lineOf(f.text, semi.start)}, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs`;
+      return {
+        file: f.file,
+        start: e.start,
+        end: Math.max(e.end, e.start + 1),
+        message: tx
+          ? `${shortened(e.message)} (SQLSTATE 42601): ${before}${tx}; a migration tool stops here. End that statement with ';'. The other statements of the file, the transaction's too, are still checked as written.`
+          : `${shortened(e.message)} (SQLSTATE 42601): ${before}. End that statement with ';'. The other statements of the file are still checked.`,
+        fixes: [{ title: `End the statement of line ${lineOf(f.text, semi.start)} with ';'`, kind: 'unsafe', edits: [{ file: f.file, start: semi.end, end: semi.end, newText: ';' }] }],
+      };
+    }
+    return undefined;
+  },
+  // (GRANT / REVOKE … ON VIEW: no such object type)
+  (f, e, tx) => {
+    const onView = grantOnView(f.text, e.start);
+    if (onView) {
+      return {
+        file: f.file,
+        start: onView.start,
+        end: onView.end,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): ${onView.verb} has no ON ${onView.written}: PostgreSQL takes ${onView.written === 'VIEW' ? 'VIEW for the name of a table' : 'MATERIALIZED for the name of a table'} and fails on what follows, so the statement changes no privilege${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `Write ON TABLE (or no object type): it applies to views and materialized views too. The other statements of the file are still checked.`,
+        fixes: [{ title: `Write ON TABLE instead of ON ${onView.written}`, kind: 'unsafe', edits: [{ file: f.file, start: onView.start, end: onView.end, newText: 'TABLE' }] }],
+      };
+    }
+    return undefined;
+  },
+  // (CREATE TRIGGER … AFTER SELECT: no trigger fires on a read)
+  (f, e, tx) => {
+    if (selectTrigger(f.text, e.start)) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: e.start + 6,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created${tx}${tx ? '; a migration tool stops here' : ''}, and no trigger can record or refuse reads. ` +
+          `To log reads, use an audit extension such as pgAudit (its object audit logs each SELECT of the table), or serve reads through a function that records them. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (MySQL's index clause in a CREATE TABLE, with DESC, UNIQUE, FULLTEXT: table-inline-index has the plain one)
+  (f, e, tx) => {
+    const inline = inlineIndexClause(f.text, e.start);
+    if (inline) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: Math.max(e.end, e.start + 1),
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (ROLLBACK TO SAVEPOINT in a PL/pgSQL body: a BEGIN … EXCEPTION block is its savepoint)
+  (f, e, tx) => {
+    if (/^in PL\/pgSQL body: syntax error at or near "TO"$/.test(e.message) && /\bROLLBACK\s+$/i.test(f.text.slice(Math.max(0, e.start - 40), e.start))) {
+      const start = e.start - (/ROLLBACK\s+$/i.exec(f.text.slice(Math.max(0, e.start - 40), e.start))?.[0].length ?? 0);
+      return {
+        file: f.file,
+        start,
+        end: Math.max(e.end, e.start + 2),
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): PL/pgSQL has no ROLLBACK TO SAVEPOINT, so the ${doBlockAround(f, e.start) ? 'DO block' : 'function'} is rejected${tx}${tx ? '; a migration tool stops here' : ''}; nor can it run SAVEPOINT or RELEASE SAVEPOINT (0A000 unsupported transaction command in PL/pgSQL, when they run). ` +
+          `A BEGIN … EXCEPTION … END block is PL/pgSQL's savepoint: when its handler runs, what the block changed is rolled back. Remove the ROLLBACK TO and the SAVEPOINT, and put the statements to undo in such a block. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
+  (f, e, tx) => {
+    const keyword = keywordParameter(f.text, e.start);
+    if (keyword) {
+      const { word } = keyword;
+      return {
+        file: f.file,
+        start: keyword.start,
+        end: keyword.start + word.length,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): \`${word}\` is a keyword that PostgreSQL does not take as a parameter's name${keyword.start < e.start ? ` (it reads \`${word}\` as the parameter's type, and fails at the word after it)` : ''}, so the ${keyword.routine} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `Rename the parameter (\`p_${word.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${word.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (UNIQUE (…) WHERE …: a constraint has no WHERE; a partial unique index has)
+  (f, e, tx) => {
+    const partial = partialUnique(f.text, e.start);
+    if (partial) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: e.start + 5,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): a ${partial} constraint takes no WHERE — PostgreSQL has no partial ${partial} constraint — so the statement fails${tx}${tx ? '; a migration tool stops here' : ''} and nothing of it is made. ` +
+          `For uniqueness among the rows a condition selects, create a partial unique index after the table: CREATE UNIQUE INDEX <name> ON <table> (<columns>) WHERE <condition>; ` +
+          `(or, as a constraint, EXCLUDE USING btree (<column> WITH =, …) WHERE (<condition>)). The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (RAISE or PERFORM as a statement of the file: PL/pgSQL's, which SQL does not have)
+  (f, e, tx) => {
+    const plpgsql = plpgsqlStatementOutside(f, e.start);
+    if (plpgsql) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: e.start + plpgsql.length,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): ${plpgsql} is a statement of PL/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          (plpgsql === 'RAISE'
+            ? `To print a message from a migration, put it in a DO block (DO $$ BEGIN RAISE NOTICE '…'; END $$;), or drop it.`
+            : `Outside PL/pgSQL, run the query with SELECT instead of PERFORM.`) +
+          ` The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+  // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
+  (f, e, tx) => {
+    const psqlVar = psqlVariableInBody(f, e.start);
+    if (psqlVar) {
+      const written = psqlVar.replace(/''/g, "'");
+      const name = written.replace(/^:['"]?|['"]$/g, '');
+      return {
+        file: f.file,
+        start: e.start,
+        end: e.start + psqlVar.length,
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601) at \`${written}\`, a psql variable in the body: psql substitutes no variable inside a string constant (a dollar-quoted body is one), so PostgreSQL receives \`${written}\` as written and rejects the statement${tx}. ` +
+          `Pass the value another way: \`SELECT set_config('psql.${name}', :'${name}', false);\` before it, and current_setting('psql.${name}') in the body. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
+];
+
+function explained(f: ParsedFile, e: ParseError, tx: string): Report | undefined {
+  for (const x of EXPLAINERS) {
+    const r = x(f, e, tx);
+    if (r) return r;
+  }
+  return undefined;
+}
 
 /**
  * When the error at `at` follows `GRANT … ON VIEW` or `… ON MATERIALIZED VIEW` (REVOKE too): the
