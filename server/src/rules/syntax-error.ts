@@ -111,6 +111,9 @@ export const syntaxError = defineRule({
  */
 type Explainer = (f: ParsedFile, e: ParseError, tx: string) => Report | undefined;
 
+/** abortedTransaction's words, and that a migration tool stops there ('' outside a transaction). */
+const stopsHere = (tx: string): string => (tx ? `${tx}; a migration tool stops here` : '');
+
 const EXPLAINERS: readonly Explainer[] = [
   // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
   (f, e, tx) => {
@@ -138,7 +141,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: onView.start,
         end: onView.end,
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): ${onView.verb} has no ON ${onView.written}: PostgreSQL takes ${onView.written === 'VIEW' ? 'VIEW for the name of a table' : 'MATERIALIZED for the name of a table'} and fails on what follows, so the statement changes no privilege${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `${shortened(e.message)} (SQLSTATE 42601): ${onView.verb} has no ON ${onView.written}: PostgreSQL takes ${onView.written === 'VIEW' ? 'VIEW for the name of a table' : 'MATERIALIZED for the name of a table'} and fails on what follows, so the statement changes no privilege${stopsHere(tx)}. ` +
           `Write ON TABLE (or no object type): it applies to views and materialized views too. The other statements of the file are still checked.`,
         fixes: [{ title: `Write ON TABLE instead of ON ${onView.written}`, kind: 'unsafe', edits: [{ file: f.file, start: onView.start, end: onView.end, newText: 'TABLE' }] }],
       };
@@ -153,7 +156,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: e.start,
         end: e.start + 6,
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created${tx}${tx ? '; a migration tool stops here' : ''}, and no trigger can record or refuse reads. ` +
+          `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no trigger on SELECT — a trigger fires on INSERT, UPDATE, DELETE or TRUNCATE only — so the trigger is never created${stopsHere(tx)}, and no trigger can record or refuse reads. ` +
           `To log reads, use an audit extension such as pgAudit (its object audit logs each SELECT of the table), or serve reads through a function that records them. The other statements of the file are still checked.`,
       };
     }
@@ -168,7 +171,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: e.start,
         end: Math.max(e.end, e.start + 1),
         message:
-          `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${stopsHere(tx)}. ` +
           `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
       };
     }
@@ -176,14 +179,14 @@ const EXPLAINERS: readonly Explainer[] = [
   },
   // (ROLLBACK TO SAVEPOINT in a PL/pgSQL body: a BEGIN … EXCEPTION block is its savepoint)
   (f, e, tx) => {
-    if (/^in PL\/pgSQL body: syntax error at or near "TO"$/.test(e.message) && /\bROLLBACK\s+$/i.test(f.text.slice(Math.max(0, e.start - 40), e.start))) {
-      const start = e.start - (/ROLLBACK\s+$/i.exec(f.text.slice(Math.max(0, e.start - 40), e.start))?.[0].length ?? 0);
+    const rollback = /^in PL\/pgSQL body: syntax error at or near "TO"$/.test(e.message) ? /\bROLLBACK\s+$/i.exec(f.text.slice(Math.max(0, e.start - 40), e.start)) : null;
+    if (rollback) {
       return {
         file: f.file,
-        start,
+        start: e.start - rollback[0].length,
         end: Math.max(e.end, e.start + 2),
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): PL/pgSQL has no ROLLBACK TO SAVEPOINT, so the ${doBlockAround(f, e.start) ? 'DO block' : 'function'} is rejected${tx}${tx ? '; a migration tool stops here' : ''}; nor can it run SAVEPOINT or RELEASE SAVEPOINT (0A000 unsupported transaction command in PL/pgSQL, when they run). ` +
+          `${shortened(e.message)} (SQLSTATE 42601): PL/pgSQL has no ROLLBACK TO SAVEPOINT, so the ${doBlockAround(f, e.start) ? 'DO block' : 'function'} is rejected${stopsHere(tx)}; nor can it run SAVEPOINT or RELEASE SAVEPOINT (0A000 unsupported transaction command in PL/pgSQL, when they run). ` +
           `A BEGIN … EXCEPTION … END block is PL/pgSQL's savepoint: when its handler runs, what the block changed is rolled back. Remove the ROLLBACK TO and the SAVEPOINT, and put the statements to undo in such a block. The other statements of the file are still checked.`,
       };
     }
@@ -199,7 +202,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: keyword.start,
         end: keyword.start + word.length,
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): \`${word}\` is a keyword that PostgreSQL does not take as a parameter's name${keyword.start < e.start ? ` (it reads \`${word}\` as the parameter's type, and fails at the word after it)` : ''}, so the ${keyword.routine} is never created${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `${shortened(e.message)} (SQLSTATE 42601): \`${word}\` is a keyword that PostgreSQL does not take as a parameter's name${keyword.start < e.start ? ` (it reads \`${word}\` as the parameter's type, and fails at the word after it)` : ''}, so the ${keyword.routine} is never created${stopsHere(tx)}. ` +
           `Rename the parameter (\`p_${word.toLowerCase()}\`) where it is declared and used, or write it in double quotes (\`"${word.toLowerCase()}"\`) in both places. The other statements of the file are still checked.`,
       };
     }
@@ -214,7 +217,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: e.start,
         end: e.start + 5,
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): a ${partial} constraint takes no WHERE — PostgreSQL has no partial ${partial} constraint — so the statement fails${tx}${tx ? '; a migration tool stops here' : ''} and nothing of it is made. ` +
+          `${shortened(e.message)} (SQLSTATE 42601): a ${partial} constraint takes no WHERE — PostgreSQL has no partial ${partial} constraint — so the statement fails${stopsHere(tx)} and nothing of it is made. ` +
           `For uniqueness among the rows a condition selects, create a partial unique index after the table: CREATE UNIQUE INDEX <name> ON <table> (<columns>) WHERE <condition>; ` +
           `(or, as a constraint, EXCLUDE USING btree (<column> WITH =, …) WHERE (<condition>)). The other statements of the file are still checked.`,
       };
@@ -230,7 +233,7 @@ const EXPLAINERS: readonly Explainer[] = [
         start: e.start,
         end: e.start + plpgsql.length,
         message:
-          `${shortened(e.message)} (SQLSTATE 42601): ${plpgsql} is a statement of PL/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement${tx}${tx ? '; a migration tool stops here' : ''}. ` +
+          `${shortened(e.message)} (SQLSTATE 42601): ${plpgsql} is a statement of PL/pgSQL, not of SQL: outside a function or DO block PostgreSQL does not know it and rejects the statement${stopsHere(tx)}. ` +
           (plpgsql === 'RAISE'
             ? `To print a message from a migration, put it in a DO block (DO $$ BEGIN RAISE NOTICE '…'; END $$;), or drop it.`
             : `Outside PL/pgSQL, run the query with SELECT instead of PERFORM.`) +

@@ -1,5 +1,6 @@
 import type { Model } from '../analysis/model.js';
 import type { Loc, ParsedFile, Statement } from '../analysis/types.js';
+import { matchParen } from '../analysis/ast.js';
 import { inlineIndexes, type InlineIndex } from '../analysis/inline-index.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -106,18 +107,8 @@ function clauseSpan(text: string, c: InlineIndex): { start: number; end: number 
   const start = c.column.location;
   if (typeof start !== 'number' || start < 0 || !/^(?:index|key)\b/i.test(text.slice(start, start + 6))) return undefined;
   const open = text.indexOf('(', start);
-  if (open < 0) return undefined;
-  let depth = 0;
-  let quoted = false;
-  for (let i = open; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '"') quoted = !quoted;
-    else if (quoted) continue;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return { start, end: i + 1 };
-    else if (ch === ';') return undefined;
-  }
-  return undefined;
+  const close = open < 0 ? -1 : matchParen(text, open);
+  return close < 0 ? undefined : { start, end: close + 1 };
 }
 
 /** Blank characters, and whole lines of `--` comments, before `at`: where they start. */
