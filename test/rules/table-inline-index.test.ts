@@ -53,6 +53,8 @@ test('err→ok: KEY, a clause between columns, quoted and schema-qualified names
   assert.equal(mine.length, 1);
   assert.equal(textAt(ws, mine[0]!), 'KEY k_actor (actor_id)');
   assert.match(mine[0]!.message, /reads each as a column named key whose type is the index's name, so it rejects the statement with 42704 type "k_actor" does not exist and the table app\."Audit Log"|the table app\.Audit Log/);
+  // (the advice is SQL that runs: the names quoted as the statement writes them)
+  assert.match(mine[0]!.message, /the table app\."Audit Log" is never created; .* `CREATE INDEX k_actor ON app\."Audit Log" \(actor_id\);`, and so on\.$/);
   const fixed = applyFix(ws, mine[0]!);
   assert.equal(fixed.text('db/001.sql'), 'CREATE SCHEMA app;\nCREATE TABLE app."Audit Log" (\n  id bigint PRIMARY KEY,\n  actor_id uuid,\n  "Order" int\n);\nCREATE INDEX k_actor ON app."Audit Log" (actor_id);\nCREATE INDEX "Idx Order" ON app."Audit Log" ("Order");\n');
   assert.deepEqual(findingsOf(fixed, ID), []);

@@ -85,7 +85,7 @@ export const tableInlineIndex = defineRule({
       const text = fileOf(model, c.loc.file)?.text ?? '';
       const span = clauseSpan(text, first);
       if (!span) continue;
-      const table = c.key.startsWith('public.') ? c.key.slice(7) : c.key;
+      const table = tableWritten(c);
       const written = c.clauses.map((x) => `${x.column.colname === 'key' ? 'KEY' : 'INDEX'} ${x.name} (${x.columns.join(', ')})`);
       const fix = fixOf(model, text, c);
       report({
@@ -95,12 +95,23 @@ export const tableInlineIndex = defineRule({
         message:
           `${written.length === 1 ? `\`${written[0]}\` is MySQL's index clause` : `${written.length} clauses here (\`${written[0]}\`, …) are MySQL's index clauses`}: PostgreSQL has no index clause in CREATE TABLE and reads ${written.length === 1 ? 'it' : 'each'} as a column named ${first.column.colname} whose type is the index's name, ` +
           `so it rejects the statement with 42704 type "${first.name}" does not exist and the table ${table} is never created; a migration tool applying the files in order ${stopsAt(model, c.loc)}${whatIsLost(model, c.loc, c.loc.file, 'this file')}` +
-          `Write each index as a statement of its own after the table: \`CREATE INDEX ${first.name} ON ${table} (${first.columns.join(', ')});\`${written.length > 1 ? ', and so on' : ''}.`,
+          `Write each index as a statement of its own after the table: \`${createIndex(first, table)}\`${written.length > 1 ? ', and so on' : ''}.`,
         fixes: fix ? [fix] : undefined,
       });
     }
   },
 });
+
+/** The table's name as the CREATE TABLE writes it (its schema only where it names one), quoted where SQL needs it. */
+function tableWritten(c: InlineIndexCreate): string {
+  const rel = c.stmt.node.relation;
+  return `${rel?.schemaname ? `${quoteIdent(rel.schemaname)}.` : ''}${quoteIdent(String(rel?.relname ?? ''))}`;
+}
+
+/** The CREATE INDEX statement a clause stands for (the message's advice and the fix's). */
+function createIndex(x: InlineIndex, table: string): string {
+  return `CREATE INDEX ${quoteIdent(x.name)} ON ${table} (${x.columns.map(quoteIdent).join(', ')});`;
+}
 
 /** Where a clause is written: from INDEX (or KEY) to its closing parenthesis; undefined when the text does not hold it there. */
 function clauseSpan(text: string, c: InlineIndex): { start: number; end: number } | undefined {
@@ -154,9 +165,7 @@ function fixOf(model: Model, text: string, c: InlineIndexCreate): Fix | undefine
     } else return undefined;
     i = j + 1;
   }
-  const rel = c.stmt.node.relation;
-  const table = `${rel?.schemaname ? `${quoteIdent(rel.schemaname)}.` : ''}${quoteIdent(String(rel?.relname ?? ''))}`;
-  const creates = c.clauses.map((x) => `CREATE INDEX ${quoteIdent(x.name)} ON ${table} (${x.columns.map(quoteIdent).join(', ')});`);
-  edits.push(insertAfter(model, c.loc, creates));
+  const table = tableWritten(c);
+  edits.push(insertAfter(model, c.loc, c.clauses.map((x) => createIndex(x, table))));
   return { title: `Move the index clause${c.clauses.length > 1 ? 's' : ''} out of CREATE TABLE into CREATE INDEX statement${c.clauses.length > 1 ? 's' : ''}`, kind: 'unsafe', edits };
 }
