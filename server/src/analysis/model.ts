@@ -1349,9 +1349,6 @@ export function isRollbackFile(file: string): boolean {
  * change, as Zapadka keeps them: kljensen/yelukerest's `migrations/<id>-<name>/`): deploying runs
  * deploy.sql alone; revert.sql undoes it, verify.sql checks it and is rolled back.
  */
-/** A file right in a Supabase project's migrations folder, which `supabase db push` / `db reset` applies whatever its name. */
-const SUPABASE_CLI_FILE = /(?:^|[/\\])supabase[/\\]migrations[/\\][^/\\]+$/i;
-
 export function rollbackTwins(files: Iterable<string>): string[] {
   const list = [...files];
   const all = new Set(list.map((f) => f.toLowerCase()));
@@ -1367,8 +1364,8 @@ export function rollbackTwins(files: Iterable<string>): string[] {
     if (m && all.has(`${m[1]}${m[2]}up.sql`.toLowerCase())) out.push(f);
     const c = /^(|.*[/\\])(?:revert|verify)\.sql$/i.exec(f);
     if (c && all.has(`${c[1]}deploy.sql`.toLowerCase())) out.push(f);
-    // (not in a Supabase CLI migrations folder: the CLI applies every file there, this one too)
-    const r = SUPABASE_CLI_FILE.test(f) ? null : /^(.*[^/\\])[_.-]rollback\.sql$/i.exec(f);
+    // (not right in a Supabase migrations folder, snapshot.ts SUPABASE_MIGRATION: the CLI applies every file there, this one too)
+    const r = SUPABASE_MIGRATION.test(f) ? null : /^(.*[^/\\])[_.-]rollback\.sql$/i.exec(f);
     if (r && (all.has(`${r[1]}.sql`.toLowerCase()) || up().has(`${r[1]}.sql`.toLowerCase()))) out.push(f);
   }
   return out;
