@@ -3847,7 +3847,6 @@ const keywordCache = new Map<string, number>();
 
 /** The keyword category of the scanner: not a keyword (0), unreserved (1), a column name's keyword (2: `position`, `values`), a type or function name's (3: `left`), reserved (4: `user`, `order`). */
 export const KW_COL_NAME = 2;
-export const KW_TYPE_FUNC_NAME = 3;
 export const KW_RESERVED = 4;
 
 /** The keyword category of a lower-case word as the parser's scanner classifies it (0: not a keyword). */
