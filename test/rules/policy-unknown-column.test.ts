@@ -382,6 +382,48 @@ CREATE POLICY parents_read ON public.consents FOR SELECT TO authenticated
   });
 });
 
+// Calibration (crm-eco's team_collaboration migration, a bolt.new project): chat_channels' policy
+// reads channel_members 70 lines before the same file's CREATE TABLE IF NOT EXISTS channel_members.
+test("err: a table a policy's sub-select reads that a CREATE TABLE IF NOT EXISTS further on in the same file makes (crm-eco): 42P01 on a database the migrations make; made IF NOT EXISTS in a later file, in a DO block, or before the policy: not reported", async () => {
+  const file = {
+    file: 'supabase/migrations/20251013155609_team_collaboration.sql',
+    text: `-- « équipe » 日本語 😀
+CREATE TABLE IF NOT EXISTS public.chat_channels (id uuid PRIMARY KEY, name text NOT NULL);
+ALTER TABLE public.chat_channels ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can view channels they are members of" ON public.chat_channels FOR SELECT TO authenticated
+  USING (id IN (SELECT channel_id FROM channel_members WHERE user_id = (select auth.uid())));
+CREATE TABLE IF NOT EXISTS public.channel_members (channel_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.channel_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Members read their rows" ON public.channel_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+`,
+  };
+  const { ws, mine } = lintFiles([file], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'channel_members');
+  assert.match(mine[0]!.message, /reads public\.channel_members, which the migrations create only later, at 20251013155609_team_collaboration\.sql:6: .*42P01 relation "channel_members" does not exist/);
+  // the CREATE TABLE IF NOT EXISTS in a later file: it may have been made before, outside the migrations (ng-alain-gighub): not reported
+  const at = file.text.indexOf('CREATE TABLE IF NOT EXISTS public.channel_members');
+  const split = [
+    { ...file, text: file.text.slice(0, at) },
+    { file: 'supabase/migrations/20251013160000_members.sql', text: file.text.slice(at) },
+  ];
+  assert.deepEqual(lintFiles(split, ID).mine, []);
+  // made in a DO block further on (it may have run before, conditionally): not reported
+  const inDo = { ...file, text: file.text.replace(/CREATE TABLE IF NOT EXISTS public\.channel_members \(([^;]*)\);/, "DO $$ BEGIN IF to_regclass('public.channel_members') IS NULL THEN CREATE TABLE public.channel_members ($1); END IF; END $$;") };
+  assert.notEqual(inDo.text, file.text);
+  assert.deepEqual(lintFiles([inDo], ID).mine, []);
+  // the policy after the CREATE TABLE: fine
+  const fixed = { ...file, text: file.text.slice(0, file.text.indexOf('CREATE POLICY "Users can view channels')) + file.text.slice(at) + file.text.slice(file.text.indexOf('CREATE POLICY "Users can view channels'), at) };
+  assert.deepEqual(lintFiles([fixed], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    // on a database these migrations make: the policy fails, and the file with it
+    assert.deepEqual(await runFilesInTransactions(q, [file]), ['42P01']);
+    assert.deepEqual(await runFilesInTransactions(q, [fixed]), ['ok']);
+    assert.equal(await count(q, `SELECT 1 FROM pg_policies WHERE tablename = 'chat_channels'`), 1);
+  });
+});
+
 // Calibration cal28 (gantt-flow-supabase-baseline's fix_rls_performance migration): a policy on
 // public.tasks, which only the later baseline migration creates; tasks then gets policies of its
 // own there, so rls-enabled-without-policy has nothing to say.

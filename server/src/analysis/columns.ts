@@ -430,10 +430,12 @@ interface FileColumnFacts {
   /** for each of `changed`, the bare name of the table it is changed on (undefined: not known) */
   changedRel: Array<string | undefined>;
   /**
-   * its CREATE TABLEs (`ine`: IF NOT EXISTS) and DROP TABLEs, and (`view`) its CREATE [OR REPLACE]
-   * [MATERIALIZED] VIEWs and DROP VIEWs, in order, by [schema, name], with the statement's offset
+   * its CREATE TABLEs (`ine`: IF NOT EXISTS, in a DO block, or a table moved in by SET SCHEMA;
+   * `written`: a top-level CREATE TABLE, IF NOT EXISTS or not) and DROP TABLEs, and (`view`) its
+   * CREATE [OR REPLACE] [MATERIALIZED] VIEWs and DROP VIEWs, in order, by [schema, name], with the
+   * statement's offset
    */
-  events: Array<{ create: boolean; ine: boolean; view: boolean; name: [string | undefined, string]; at: number }>;
+  events: Array<{ create: boolean; ine: boolean; written?: boolean; view: boolean; name: [string | undefined, string]; at: number }>;
   /** their keys, made for the default schema `keysFor` stands for (workspaceFacts) */
   keys: string[];
   keysFor: string | undefined;
@@ -495,7 +497,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
     const n = s.node;
-    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists || s.origin === 'do', view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
+    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists || s.origin === 'do', written: s.origin === 'file', view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
     else if (s.kind === 'ViewStmt') out.events.push({ create: true, ine: false, view: true, name: [n?.view?.schemaname, n?.view?.relname], at: s.start });
     // (a foreign table: kept with the views, a relation with no row-level security of its own: model.ts View.foreign)
     else if (s.kind === 'CreateForeignTableStmt') out.events.push({ create: true, ine: !!n?.base?.if_not_exists, view: true, name: [n?.base?.relation?.schemaname, n?.base?.relation?.relname], at: s.start });
@@ -1156,8 +1158,9 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
       if (at < 0) return undefined;
       if (fi < at) continue;
       // (not one first made IF NOT EXISTS, or in a DO block: written for a table that may exist
-      // already, as the policy's own table below; ng-alain-gighub's team_bots)
-      const made = firstMadeAt(model, fi, key, 'ine');
+      // already, as the policy's own table below; ng-alain-gighub's team_bots — unless further on
+      // in the policy's own file: madeLaterAt)
+      const made = madeLaterAt(model, fi, at, key);
       // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
       if (made && madeLaterThan(model, made, fi, at, p.created)) return { rv, key, made };
     }
@@ -1347,8 +1350,27 @@ export function referenceFailure(model: Model, loc: Loc, key: string): { code: '
   return { code: '3F000', text: `schema "${schema}" does not exist` };
 }
 
-/** The first CREATE TABLE / VIEW of `key` in replay run `fi` (workspaceFacts' firstMade); undefined when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view). */
-function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean | 'ine' = false): Loc | undefined {
+/**
+ * The first CREATE TABLE / VIEW of `key` in replay run `fi` (workspaceFacts' firstMade), for a
+ * statement of run `at` that reads it, when it may be taken as what makes the relation: not one
+ * IF NOT EXISTS or in a DO block, written for a table that may have been made before, outside the
+ * migrations (ng-alain-gighub's team_bots, made by its base dump) — except a top-level CREATE TABLE
+ * IF NOT EXISTS further on in the reading statement's own run (its file, or its part of a file
+ * psql includes others in): the file makes the table itself after it reads it, and run on a
+ * database these migrations make from scratch the read fails with 42P01 (crm-eco's
+ * team_collaboration migration, whose policies read channel_members 70 lines before its CREATE
+ * TABLE IF NOT EXISTS: supabase db reset stops there).
+ */
+function madeLaterAt(model: Model, fi: number, at: number, key: string): Loc | undefined {
+  return firstMadeAt(model, fi, key, 'ine', fi === at);
+}
+
+/**
+ * The first CREATE TABLE / VIEW of `key` in replay run `fi` (workspaceFacts' firstMade); undefined
+ * when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view) — but a top-level
+ * IF NOT EXISTS one where `written` is allowed.
+ */
+function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean | 'ine' = false, written = false): Loc | undefined {
   const places = replayPlaces(model);
   const run = places.runs[fi];
   if (!run) return undefined;
@@ -1357,7 +1379,7 @@ function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean |
   for (let i = 0; i < f.keys.length; i++) {
     const e = f.events[i]!;
     if (e.at < run.start || e.at >= run.end) continue;
-    if (e.create && f.keys[i] === key) return plainOnly && (e.ine || (e.view && plainOnly === true)) ? undefined : { file: file.file, start: e.at, end: e.at };
+    if (e.create && f.keys[i] === key) return plainOnly && ((e.ine && !(written && e.written)) || (e.view && plainOnly === true)) ? undefined : { file: file.file, start: e.at, end: e.at };
   }
   return undefined;
 }
