@@ -415,6 +415,18 @@ CREATE POLICY "Members read their rows" ON public.channel_members FOR SELECT TO 
   // the policy after the CREATE TABLE: fine
   const fixed = { ...file, text: file.text.slice(0, file.text.indexOf('CREATE POLICY "Users can view channels')) + file.text.slice(at) + file.text.slice(file.text.indexOf('CREATE POLICY "Users can view channels'), at) };
   assert.deepEqual(lintFiles([fixed], ID).mine, []);
+  // as it is edited (each re-lint the same as a fresh lint): moved after, split off, moved back
+  assert.deepEqual(
+    steps({ [file.file]: fixed.text }, ID, [
+      [file.file, file.text],
+      [file.file, split[0]!.text],
+      [split[1]!.file, split[1]!.text],
+      [split[1]!.file, ''],
+      [file.file, file.text],
+      [file.file, fixed.text],
+    ]),
+    [0, 1, 0, 0, 0, 1, 0],
+  );
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     // on a database these migrations make: the policy fails, and the file with it
