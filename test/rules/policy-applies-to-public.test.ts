@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase, STORAGE_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-applies-to-public';
 before(initParser);
@@ -70,6 +70,46 @@ CREATE POLICY docs_tenant ON docs USING (tenant_id = (select current_setting('ap
   // a PostgREST project with its own auth.uid() (statbus: anon made by its init-db.sh): anon, not Supabase's
   const granted = lintFiles([{ file: 'migrations/0001_docs.sql', text: `CREATE SCHEMA auth;\nCREATE FUNCTION auth.uid() RETURNS integer LANGUAGE sql STABLE AS 'SELECT 1';\n${sql}` }], 'policy-applies-to-public').mine;
   assert.match(granted[0]!.message, /including anon and any role created later/);
+});
+
+// Calibration cal202 (konstruct: its migrations in supabase/0NN_x.sql, not supabase/migrations/,
+// no auth.uid() anywhere, every policy USING (true) for PUBLIC, a public bucket for its blog media).
+test("err: a workspace using Supabase Storage (storage.buckets, storage.objects by bucket_id) targets Supabase without a supabase/migrations/ folder or an auth call: the message names anon, who reads the rows with the project's public key (PGlite)", async () => {
+  const users = {
+    file: 'supabase/001_users.sql',
+    text: `-- « пользователи » 日本語 😀
+CREATE TABLE public.users (id uuid PRIMARY KEY, email text NOT NULL);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Allow read" ON public.users FOR SELECT USING (true);
+`,
+  };
+  const storage = {
+    file: 'supabase/008_blog_storage.sql',
+    text: `insert into storage.buckets (id, name, public) values ('blog-media', 'blog-media', true) on conflict (id) do update set public = true;
+create policy "Allow read blog-media" on storage.objects for select to authenticated using (bucket_id = 'blog-media');
+`,
+  };
+  const alone = lintFiles([users], ID).mine;
+  assert.equal(alone.length, 1);
+  assert.match(alone[0]!.message, /every role — including any role created later — that has a grant/);
+  const both = lintFiles([users, storage], ID).mine;
+  assert.equal(both.length, 1);
+  assert.match(both[0]!.message, /including anon and any role created later/);
+  assert.match(both[0]!.message, /e\.g\. TO authenticated/);
+  // storage.objects alone, by bucket: the same; a schema storage of the project's own with no bucket: not Supabase
+  const objects = { ...storage, text: storage.text.slice(storage.text.indexOf('create policy')) };
+  assert.match(lintFiles([users, objects], ID).mine[0]!.message, /including anon and/);
+  const own = { file: 'supabase/008_files.sql', text: 'CREATE SCHEMA storage;\nCREATE TABLE storage.objects (id int PRIMARY KEY, path text);\n' };
+  assert.match(lintFiles([users, own], ID).mine[0]!.message, /including any role created later/);
+  await inRollback(await getDb(), async (q) => {
+    await q(STORAGE_STUB_SQL);
+    await onSupabase(q, users.text + storage.text);
+    await q(`INSERT INTO public.users VALUES ('${TENANT_A}', 'a@example.com')`);
+    // the public anon key: no sign-in, every row
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.users'), 1);
+    await q('RESET ROLE');
+  });
 });
 
 test('ok: a policy TO PUBLIC with neither USING nor WITH CHECK admits nothing: no row, no insert, for any role (not reported)', async () => {

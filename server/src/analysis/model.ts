@@ -1297,15 +1297,30 @@ function resolveInclude<F>(byPath: Map<string, F>, from: string, path: string, r
 const SUPABASE_AUTH_CALL = /(?:\bauth|"auth")\s*\.\s*(?:(?:uid|jwt|role)|"(?:uid|jwt|role)")\s*\(/i;
 
 /**
- * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a
- * Supabase database (e.g. migrations kept outside supabase/migrations/, perhaps with a local
- * stub of auth.uid() for tests). Roles the workspace creates itself still override.
+ * Supabase Storage's tables as a migration writes them: its bucket list (`insert into
+ * storage.buckets …`), or its objects with their bucket (`create policy … on storage.objects …
+ * (bucket_id = 'media')`), as written or quoted.
+ */
+const SUPABASE_STORAGE_BUCKETS = /(?:\bstorage|"storage")\s*\.\s*(?:buckets\b|"buckets")/i;
+const SUPABASE_STORAGE_OBJECTS = /(?:\bstorage|"storage")\s*\.\s*(?:objects\b|"objects")/i;
+
+/**
+ * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(), or use its Storage
+ * (storage.buckets, storage.objects by bucket_id): they target a Supabase database (e.g.
+ * migrations kept outside supabase/migrations/, perhaps with a local stub of auth.uid() for
+ * tests; konstruct's supabase/0NN_x.sql, whose policies are all `USING (true)` for PUBLIC and
+ * whose blog media bucket is public, with no auth call: the anon key reads and writes them). Roles
+ * the workspace creates itself still override.
  */
 const authCallCache = new WeakMap<ParsedFile, boolean>();
-function usesSupabaseAuth(files: ParsedFile[]): boolean {
+function usesSupabasePlatform(files: ParsedFile[]): boolean {
   for (const f of files) {
     let c = authCallCache.get(f);
-    if (c === undefined) authCallCache.set(f, (c = SUPABASE_AUTH_CALL.test(f.text)));
+    if (c === undefined) {
+      const t = f.text;
+      c = SUPABASE_AUTH_CALL.test(t) || SUPABASE_STORAGE_BUCKETS.test(t) || (SUPABASE_STORAGE_OBJECTS.test(t) && /\bbucket_id\b/i.test(t));
+      authCallCache.set(f, c);
+    }
     if (c) return true;
   }
   return false;
@@ -3107,8 +3122,8 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
   const files = migrationOrderOf(parsed, config);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
-  // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
-  const supabasePlatform = supabase || usesSupabaseAuth(files);
+  // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co. or use its Storage
+  const supabasePlatform = supabase || usesSupabasePlatform(files);
   const defaultSchema = config.defaultSchema || 'public';
   // (a pg_dump of what the migrations before it made, or a copy of an earlier file, is not replayed: snapshot.ts)
   const snapshots = new Map<ParsedFile, 'snapshot' | 'copy' | 'graphile-dump'>();
