@@ -410,6 +410,40 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
     cli.setFile('supabase/migrations/20251014_fix_rollback.sql', 'ALTER TABLE garages DISABLE ROW LEVEL SECURITY;');
     assert.equal(cli.model().tables.get('public.garages')?.rlsEnabled, false);
   });
+  test("ok: files in a folder named as an archive (archive/, archived/, old-migrations/, migrations_backup/ …) beside live migrations are not replayed (joseph-ehler/moto-mind-ai's archive/, AJamesPhillips/DataCurator's supabase_setup/archived/); a migration's own folder whose name has such a word, a workspace that is all archive, and a config naming the databases still replay them", () => {
+    const files: Record<string, string> = {
+      'db/migrations/001_base.sql': 'CREATE TABLE garages (id int, tenant_id uuid);\nALTER TABLE garages ENABLE ROW LEVEL SECURITY;\n',
+      'archive/migrations/development_history/001_init.sql': 'CREATE TABLE garages (id int);\nALTER TABLE garages DISABLE ROW LEVEL SECURITY;\n',
+      'app/supabase_setup/archived/recursion_policy_problem.sql': 'DROP TABLE IF EXISTS usrs;\nCREATE TABLE usrs (id int);\n',
+      'db/old-migrations/002_x.sql': 'CREATE TABLE old_x (id int);\n',
+      'db/migrations_backup/003_y.sql': 'CREATE TABLE backup_y (id int);\n',
+      'prisma/migrations/20240101000000_drop_old_columns/migration.sql': 'CREATE TABLE prisma_t (id int);\n',
+    };
+    const ws = new Workspace(mergeConfig());
+    for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+    // (the marks are the partition's: made with the databases)
+    const reason = (w: Workspace, f: string) => (w.databases(), notReplayedReason(w.parsed(f)!));
+    for (const f of ['archive/migrations/development_history/001_init.sql', 'app/supabase_setup/archived/recursion_policy_problem.sql', 'db/old-migrations/002_x.sql', 'db/migrations_backup/003_y.sql']) {
+      assert.match(reason(ws, f) ?? '', /^in a folder named as an archive \(`archive\/`, `archived\/`, `old\/`, `backup\/`, `deprecated\/` …\) beside migrations outside it: taken as kept for reference, not applied with them/, f);
+    }
+    assert.equal(reason(ws, 'db/migrations/001_base.sql'), undefined);
+    assert.equal(reason(ws, 'prisma/migrations/20240101000000_drop_old_columns/migration.sql'), undefined, "a migration's own folder");
+    const all = ws.databases().map((d) => ws.model(d.files[0]));
+    assert.ok(all.every((m) => !m.tables.has('public.usrs') && !m.tables.has('public.old_x') && !m.tables.has('public.backup_y')));
+    assert.equal(ws.model('db/migrations/001_base.sql').tables.get('public.garages')?.rlsEnabled, true);
+    // a workspace that is the archive itself (pg-rls-lint archive/): replayed
+    const only = new Workspace(mergeConfig());
+    only.setFile('archive/migrations/development_history/001_init.sql', files['archive/migrations/development_history/001_init.sql']!);
+    assert.equal(reason(only, 'archive/migrations/development_history/001_init.sql'), undefined);
+    // the config names the databases' files: as it says
+    const named = new Workspace(mergeConfig({ databases: { live: ['db/**'], history: ['archive/**'] } }));
+    for (const [f, t] of Object.entries(files)) named.setFile(f, t);
+    assert.equal(reason(named, 'archive/migrations/development_history/001_init.sql'), undefined);
+    // and as the files change: an archive file made live again (moved out) is replayed
+    ws.setFile('archive/migrations/development_history/001_init.sql', '');
+    ws.setFile('db/002_x.sql', 'CREATE TABLE old_x (id int);\n');
+    assert.equal(reason(ws, 'db/002_x.sql'), undefined);
+  });
   test("ok: a change's revert.sql and verify.sql beside its deploy.sql (Zapadka's folder per change: kljensen/yelukerest's migrations/<id>-<name>/) are not replayed, so the revert does not put back what the deploy replaced; a revert.sql with no deploy.sql beside it is a migration", () => {
     const ws = new Workspace(mergeConfig());
     ws.setFile('migrations/01-base/deploy.sql', 'CREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;');

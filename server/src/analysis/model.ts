@@ -1386,6 +1386,47 @@ export function rollbackTwins(files: Iterable<string>): string[] {
   return out;
 }
 
+/** The words of a folder's name that say it keeps files out of use (`archive/`, `old-migrations/`, `migrations_backup/`, `_deprecated/`). */
+const ARCHIVE_WORDS = new Set(['archive', 'archived', 'archives', 'deprecated', 'obsolete', 'unused', 'backup', 'backups', 'old', 'trash', 'attic', 'graveyard']);
+
+/** Whether a folder's name says it keeps files out of use: one of its words (split at `-`, `_`, `.`, space) is ARCHIVE_WORDS', and it is no migration's own folder (`20240101000000_drop_old_columns/`, Prisma's: a version first). */
+function isArchiveFolderName(name: string): boolean {
+  if (/^\d/.test(name)) return false;
+  return name.split(/[-_. ]+/).some((w) => ARCHIVE_WORDS.has(w.toLowerCase()));
+}
+
+/**
+ * The files (`ids`, with their paths from the workspace root: `relPath`) in a folder named as an
+ * archive — `archive/`, `archived/`, `old-migrations/`, `migrations_backup/`, `deprecated/` … at
+ * any depth — where the workspace also has SQL files outside any such folder: kept for reference
+ * beside the migrations, not applied with them. joseph-ehler/moto-mind-ai keeps 175 files of its
+ * earlier histories and experiments in archive/ (development_history/, nuclear_rebuilds/,
+ * sql/unsorted/ …): replayed in path order before its supabase/migrations/, they were one database
+ * with it (60 findings of their own, and the live migrations judged after them);
+ * AJamesPhillips/DataCurator's supabase_setup/archived/recursion_policy_problem.sql, an experiment
+ * that drops and makes tables of its own, was replayed after the numbered folders. Not in a
+ * Supabase project's `supabase/` folder, whose files its CLI's rules decide (databases.ts
+ * unappliedSupabaseFiles, snapshot.ts historyInArchives: `supabase db diff` loads a
+ * `schemas/old/` too), and not where every file is in one (a workspace that is the archive itself).
+ * By path alone: a file whose folder's name starts with a digit is a migration's (Prisma's
+ * `<version>_<name>/migration.sql`), whatever its words.
+ */
+export function archivedFolderFiles(ids: Iterable<string>, relPath: (id: string) => string | undefined): string[] {
+  const inArchive: string[] = [];
+  let live = false;
+  for (const id of ids) {
+    // (a file outside the root: its path says nothing of the folders the project keeps)
+    const path = relPath(id);
+    if (path === undefined || !/\.sql$/i.test(path)) continue;
+    const folders = path.split(/[\\/]/).slice(0, -1);
+    if (folders.some(isArchiveFolderName)) {
+      // (a Supabase project's own folders: its CLI's rules, databases.ts and historyInArchives)
+      if (!folders.some((d) => d.toLowerCase() === 'supabase')) inArchive.push(id);
+    } else live = true;
+  }
+  return live ? inArchive : [];
+}
+
 /**
  * An extension's script: `<name>--<version>.sql` (the whole extension at that version) or
  * `<name>--<from>--<to>.sql` (an update); a name starting with a letter, versions with a digit
@@ -1513,6 +1554,8 @@ export const NOT_APPLIED = {
   mirror: (folder: string) =>
     `of a migration sequence that repeats the Supabase project's history in ${folder} under other names (most of its files have the statements of the migration of the same name there): the Supabase CLI applies that folder's, and this copy, replayed as a database of its own, would repeat their findings without the migrations it lacks`,
   extension: "of an extension's other versions (`<name>--<version>.sql`) or updates (`<name>--<from>--<to>.sql`): CREATE EXTENSION runs the script of the latest version (or an earlier one's and the updates from it), never these after it",
+  archive:
+    'in a folder named as an archive (`archive/`, `archived/`, `old/`, `backup/`, `deprecated/` …) beside migrations outside it: taken as kept for reference, not applied with them (where a tool does apply them, the config\'s "databases" setting names the files of each database, and an archive\'s files are then replayed as it says)',
   liquibase: (changelog: string) =>
     `of a Liquibase project that no include, includeAll or sqlFile of its changelog ${changelog} runs (or only with ignore, or a dbms that leaves PostgreSQL out): liquibase update never runs them`,
 } as const;

@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, extensionVersionScripts, rollbackTwins, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
+import { archivedFolderFiles, buildModel, historyInArchives, markArchiveReplayed, markNotApplied, NOT_APPLIED, recordFromStart, resumePointOf, extensionVersionScripts, rollbackTwins, sameItems, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
@@ -343,6 +343,8 @@ export class Workspace {
       for (const [f, g] of unrunGraphileFiles(this.texts.keys(), this.graphile)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.graphile(g.source));
       for (const f of rollbackTwins(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.rollback);
       for (const f of extensionVersionScripts(this.texts.keys())) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.extension);
+      // (a folder named as an archive beside the migrations: not where the config names the databases' files)
+      if ((this.config.databases ?? 'auto') === 'auto') for (const f of archivedFolderFiles(this.texts.keys(), this.relPath)) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.archive);
       // (a folder repeating a Supabase project's migrations under other names: the CLI applies those)
       for (const [f, folder] of mirroredHistories(list, (id) => this.parsed(id))) if (!unapplied.has(f)) unapplied.set(f, NOT_APPLIED.mirror(folder));
       for (const f of this.unapplied.keys()) if (!unapplied.has(f)) this.parsedCache.delete(f);
