@@ -47,6 +47,7 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', 'AUTO_INCREMENT'],
     ['CREATE TABLE a (id int unsigned NOT NULL);', 'MySQL', 'unsigned'],
     ['CREATE TABLE a (id int) ENGINE=InnoDB;', 'MySQL', 'ENGINE'],
+    ['CREATE TABLE a (id int) ENGINE=MEMORY;', 'MySQL', 'ENGINE'],
     // teaching01-netizen/IELTS-LMS' backend/migrations/, moved to MySQL
     ['CREATE TABLE a (id varchar(36) PRIMARY KEY, updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);', 'MySQL', 'ON'],
     ["SET @sql = (SELECT IF(COUNT(*) = 0, 'ALTER TABLE a ADD COLUMN b int', 'SELECT 1') FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'a');", 'MySQL', '@'],
@@ -57,6 +58,22 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id int, slug text);\nALTER TABLE a ADD UNIQUE KEY uk_slug (slug);', 'MySQL', 'KEY'],
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
+    // ClickHouse: lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/ (an LLM observability app's span store beside its
+    // PostgreSQL migrations): 150 syntax errors, and 13 files said to be MySQL's (ENGINE, backquotes)
+    ['CREATE TABLE IF NOT EXISTS default.spans (span_id UUID, name String);', 'ClickHouse', 'default'],
+    ['CREATE TABLE spans (span_id UUID, name String)\nENGINE = MergeTree()\nORDER BY (span_id);', 'ClickHouse', 'ENGINE'],
+    ['CREATE TABLE spans (span_id UUID, version UInt32) ENGINE ReplacingMergeTree(version) ORDER BY span_id;', 'ClickHouse', 'ENGINE'],
+    ['CREATE TABLE spans (span_id UUID, input String CODEC(ZSTD(3)));', 'ClickHouse', 'CODEC'],
+    ['CREATE TABLE spans (span_id UUID);\nALTER TABLE spans ADD COLUMN IF NOT EXISTS hashes Array(FixedString(32));', 'ClickHouse', 'Array'],
+    ['CREATE TABLE spans (span_id UUID);\nALTER TABLE spans MATERIALIZE INDEX spans_parent_idx;', 'ClickHouse', 'MATERIALIZE'],
+    ['CREATE TABLE runs (job_id UUID);\nALTER TABLE runs ADD INDEX IF NOT EXISTS runs_job_idx job_id TYPE bloom_filter;', 'ClickHouse', 'EXISTS'],
+    ['DROP DICTIONARY IF EXISTS llm_messages_dict;', 'ClickHouse', 'DICTIONARY'],
+    ['CREATE VIEW runs_v0 SQL SECURITY INVOKER AS SELECT 1 AS x;', 'ClickHouse', 'SQL'],
+    ['CREATE VIEW IF NOT EXISTS runs_v0\nSQL SECURITY INVOKER\nAS SELECT 1 AS x;', 'ClickHouse', 'NOT'],
+    ['CREATE TABLE spans (span_id UUID, project_id UUID);\nSELECT span_id FROM spans s PREWHERE s.project_id = gen_random_uuid();', 'ClickHouse', 'PREWHERE'],
+    ['CREATE TABLE spans (span_id UUID, project_id UUID);\nSELECT span_id FROM spans WHERE project_id = {project_id:UUID};', 'ClickHouse', '{'],
+    // (backquoted names, MySQL's and ClickHouse's: ClickHouse's in a file with one of its words further on)
+    ['CREATE TABLE IF NOT EXISTS spans\n(\n    `id` UUID,\n    `data` String CODEC(ZSTD(3))\n)\nENGINE = MergeTree()\nORDER BY (id);', 'ClickHouse', '`'],
     ["{{ config(materialized='table') }}\nSELECT id FROM {{ ref('orders') }};", 'dbt', '{'],
     // a Kysely migration in TypeScript saved as .sql (alma-firebase-studio), and other program code
     ["import { type Kysely } from 'kysely';\nexport async function up(db: Kysely<any>): Promise<void> {\n  await db.schema.createTable('a').execute();\n}\n", 'JavaScript/TypeScript', '{'],

@@ -1,5 +1,6 @@
 // Files written for another database. A repository often holds SQL for more than PostgreSQL (a
-// Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts, dbt's Jinja-templated
+// Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts, an observability
+// app's ClickHouse migrations, dbt's Jinja-templated
 // models, even a Kysely migration in TypeScript saved as .sql, or a shell script); PostgreSQL rejects
 // their statements with 42601 at words of the other dialect. Such a file is not a migration of
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
@@ -7,7 +8,7 @@
 import { liquibaseSkippedAt } from './liquibase-changelog.js';
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'ClickHouse' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -21,6 +22,8 @@ interface Marker {
   before?: RegExp;
   /** and the whole text must pass this */
   whole?: (text: string) => boolean;
+  /** another dialect that has the word too: a file with a word of that dialect's own is that dialect's */
+  also?: Dialect;
 }
 
 // By the word PostgreSQL names in `syntax error at or near "…"` (upper-cased). Only words no
@@ -44,6 +47,13 @@ function isJsonText(text: string): boolean {
   }
 }
 
+const CLICKHOUSE = { dialect: 'ClickHouse' } as const;
+/**
+ * ClickHouse's words further in a statement PostgreSQL rejects earlier (at a backquoted column of
+ * a CREATE TABLE): a MergeTree engine, a column codec, its own types.
+ */
+const CLICKHOUSE_TEXT = /\bENGINE\s*=?\s*(?:Replicated|Shared)?\w*MergeTree\b|\bCODEC\s*\(|\b(?:LowCardinality|DateTime64|FixedString)\s*\(/;
+
 const SHELL: Marker = { dialect: 'a shell', word: '#! line', instead: 'no such statement: the script runs psql, which runs the SQL it is given; lint that SQL in a file of its own', before: /^\s*$/ };
 
 /** `const x = …` at the start of a line. */
@@ -61,10 +71,16 @@ const MARKERS: Record<string, Marker[]> = {
   BEGIN: [{ dialect: 'SQLite', word: 'CREATE TRIGGER … BEGIN … END', instead: 'CREATE TRIGGER … EXECUTE FUNCTION, the body in a trigger function', before: /\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b(?:(?!\bFOR\s+EACH\b|\bEXECUTE\b)[^;])*$/i }],
   // (a name in backquotes, closed on its line: not a stray backquote before a comment or alone on a
   // line, a Markdown code fence's remains — recogito-server's SQL Scripts/table population/create_test_users.sql)
-  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"', after: /^[^`\s][^`\n]*`/ }],
+  // (ClickHouse quotes names so too: a file with one of its own words as well is ClickHouse's, `also`)
+  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"', after: /^[^`\s][^`\n]*`/, also: 'ClickHouse' }],
   AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
-  ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
+  // (ClickHouse's engines before MySQL's ENGINE=: lmnr-ai/lmnr keeps its ClickHouse migrations,
+  // `ENGINE = MergeTree() ORDER BY …`, beside its PostgreSQL ones; they were said to be MySQL's)
+  ENGINE: [
+    { ...CLICKHOUSE, word: 'ENGINE = MergeTree', instead: 'no table engine: a table is a heap, and CREATE INDEX makes its indexes', after: /^\s*=?\s*(?:(?:Replicated|Shared)?(?:Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)?MergeTree|(?:Tiny|Stripe)?Log|Distributed|Kafka)\b/ },
+    { dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ },
+  ],
   // (teaching01-netizen/IELTS-LMS' backend/migrations/, moved to MySQL: a column's `DEFAULT
   // CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`, `SET @sql = (…)` then `PREPARE stmt FROM @sql`
   // for a conditional ALTER, `ALTER TABLE … MODIFY`, `ADD COLUMN … AFTER c`, `REGEXP`, `UNIQUE KEY`:
@@ -76,6 +92,18 @@ const MARKERS: Record<string, Marker[]> = {
   AFTER: [{ dialect: 'MySQL', word: 'ADD COLUMN … AFTER', instead: 'no column position: a column added comes last', before: /\bADD\s+(?:COLUMN\s+)?[^;]*\s$/i, after: /^\s+[\w$"`]+\s*(?:,|;|$)/ }],
   REGEXP: [{ dialect: 'MySQL', word: 'REGEXP', instead: 'the ~ operator', after: /^\s+(?:BINARY\s+)?'/i }],
   KEY: [{ dialect: 'MySQL', word: 'UNIQUE KEY', instead: 'UNIQUE (…) or CREATE UNIQUE INDEX', before: /\bUNIQUE\s+$/i }],
+  // ClickHouse (lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/: 150 syntax errors in 50 files)
+  // its default database, `default.spans` (DEFAULT is reserved in PostgreSQL: no schema has that name unquoted)
+  DEFAULT: [{ ...CLICKHOUSE, word: 'default.table names', instead: 'schemas, and default is a reserved word: a schema of that name is written "default"', before: /\b(?:TABLE|VIEW|DICTIONARY|EXISTS|FROM|JOIN|INTO|ON|TO|UPDATE)\s+$/i, after: /^\.[A-Za-z_`"]/ }],
+  CODEC: [{ ...CLICKHOUSE, word: 'CODEC(…)', instead: "a column's COMPRESSION pglz or lz4 for large values", after: /^\s*\(/ }],
+  ARRAY: [{ ...CLICKHOUSE, word: 'Array(T)', instead: 'T[] for an array of T', after: /^\s*\(\s*(?:Nullable|LowCardinality|U?Int(?:8|16|32|64|128|256)|Float(?:32|64)|String|FixedString|UUID|Date(?:Time)?(?:32|64)?|Array|Tuple|Map|Decimal(?:32|64|128|256)?|Bool|Enum(?:8|16)?|IPv[46])\b/ }],
+  MATERIALIZE: [{ ...CLICKHOUSE, word: 'ALTER TABLE … MATERIALIZE', instead: 'CREATE INDEX, which builds the index at once', before: /\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?[\w.$"`]+\s+$/i, after: /^\s+(?:INDEX|PROJECTION|COLUMN|TTL|STATISTICS)\b/i }],
+  DICTIONARY: [{ ...CLICKHOUSE, word: 'DICTIONARY', instead: 'no dictionaries: a table, read with a join', before: /\b(?:CREATE(?:\s+OR\s+REPLACE)?|DROP|ATTACH|DETACH)\s+$/i }],
+  PREWHERE: [{ ...CLICKHOUSE, word: 'PREWHERE', instead: 'WHERE', after: /^\s/ }],
+  NOT: [{ ...CLICKHOUSE, word: 'CREATE VIEW IF NOT EXISTS … SQL SECURITY', instead: 'CREATE OR REPLACE VIEW … WITH (security_invoker = true)', before: /\bCREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+IF\s+$/i, after: /^\s+EXISTS\s+[\w.$"`]+\s+SQL\s+SECURITY\s+(?:INVOKER|DEFINER|NONE)\b/i }],
+  // a data-skipping index, `ALTER TABLE t ADD INDEX IF NOT EXISTS i col TYPE bloom_filter`
+  EXISTS: [{ ...CLICKHOUSE, word: 'ADD INDEX … TYPE', instead: 'CREATE INDEX … USING a method (btree, gin, brin…)', before: /\bADD\s+INDEX\s+IF\s+NOT\s+$/i, after: /^\s+[\w$"`]+\s+[^;]*?\bTYPE\s+(?:bloom_filter|minmax|set|tokenbf_v1|ngrambf_v1|text|vector_similarity)\b/i }],
+  SQL: [{ ...CLICKHOUSE, word: 'CREATE VIEW … SQL SECURITY', instead: 'CREATE VIEW … WITH (security_invoker = true)', before: /\bVIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.$"`]+\s+$/i, after: /^\s+SECURITY\s+(?:INVOKER|DEFINER|NONE)\b/i }],
   IDENTITY: [{ dialect: 'SQL Server', word: 'IDENTITY(…)', instead: 'GENERATED ALWAYS AS IDENTITY', after: /^\s*\(/ }],
   GO: [{ dialect: 'SQL Server', word: 'GO', instead: 'a semicolon', before: /(^|\n)[ \t]*$/, after: /^[ \t]*(\r?\n|$)/ }],
   // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL.
@@ -84,6 +112,8 @@ const MARKERS: Record<string, Marker[]> = {
   '{': [
     { dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^\{-?\s*(?:config|ref|source|var|is_incremental|this|adapter|dbt_utils|dbt)\b|^%-?\s*(?:if|for|set|macro|call|do|snapshot|materialization|test)\b/ },
     { ...JS, word: 'import { … }', before: /(^|\n)[ \t]*import[ \t]+(?:type[ \t]+)?$/ },
+    // ClickHouse's query parameter, `{project_id:UUID}`
+    { ...CLICKHOUSE, word: '{name:Type} parameters', instead: '$1 parameters of a prepared statement', after: /^[A-Za-z_]\w*\s*:\s*[A-Za-z]\w*(?:\([^(){};]*\))?\s*\}/ },
     JSON_DATA,
   ],
   '[': [JSON_DATA],
@@ -123,15 +153,22 @@ export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statemen
   if (f.errors.length === 0) return undefined;
   const hit = cache.get(f as ParsedFile);
   if (hit !== undefined) return hit ?? undefined;
-  let found: ForeignDialect | undefined;
   // (a Liquibase changeset for another database, or one it ignores: the file's own SQL is the rest)
   const elsewhere = liquibaseSkippedAt(f);
+  const marks: Array<[ParseError, Marker]> = [];
   for (const e of f.errors) {
     if (elsewhere(e.start)) continue;
     const m = markerOf(f.text, e);
-    if (!m) continue;
-    if (!found) found = { dialect: m.dialect, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked: 0, parsed: f.statements.filter((s) => s.origin === 'file').length };
-    if (m.dialect === found.dialect) found.marked++;
+    if (m) marks.push([e, m]);
+  }
+  // the dialect of the first word of one dialect only, else of the first word (see `also`)
+  const dialects = new Set(marks.filter(([, m]) => !m.also).map(([, m]) => m.dialect));
+  const chosen = marks.find(([, m]) => !m.also || !dialects.has(m.also)) ?? marks[0];
+  let found: ForeignDialect | undefined;
+  if (chosen) {
+    const [e, m] = chosen;
+    const dialect = m.also && (dialects.has(m.also) || (m.also === 'ClickHouse' && CLICKHOUSE_TEXT.test(f.text))) ? m.also : m.dialect;
+    found = { dialect, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked: marks.filter(([, x]) => x.dialect === dialect || x.also === dialect).length, parsed: f.statements.filter((s) => s.origin === 'file').length };
   }
   cache.set(f as ParsedFile, found ?? null);
   return found;

@@ -5,11 +5,11 @@ import { counted } from '../analysis/words.js';
 export const notPostgresql = defineRule({
   meta: {
     id: 'not-postgresql',
-    description: 'A file written for another database (SQLite, MySQL, SQL Server), a dbt model (a Jinja template), program code or JSON saved as .sql: PostgreSQL rejects it, and it is left out of the schema.',
+    description: 'A file written for another database (SQLite, MySQL, SQL Server, ClickHouse), a dbt model (a Jinja template), program code or JSON saved as .sql: PostgreSQL rejects it, and it is left out of the schema.',
     severity: 'warning',
     category: 'syntax',
     fixKind: 'none',
-    guards: 'PostgreSQL rejects words of other dialects (AUTOINCREMENT, AUTO_INCREMENT, backquotes, PRAGMA…) with 42601: such a file is no migration of a PostgreSQL database.',
+    guards: 'PostgreSQL rejects words of other dialects (AUTOINCREMENT, AUTO_INCREMENT, backquotes, PRAGMA, ENGINE = MergeTree…) with 42601: such a file is no migration of a PostgreSQL database.',
   },
   check({ model, report }) {
     for (const f of model.files) {
