@@ -193,3 +193,51 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
     await expectPgError(signUp(q), '42501', 'new row violates row-level security policy for table "profiles"');
   });
 });
+
+// Calibration (cal204: OverClawApp/releases' supabase/migrations/002_token_billing.sql, create_token_balance() and
+// create_user_api_key() on each sign-up, `INSERT INTO token_balances …` with no schema and no search_path): the
+// message said the INSERT fails with 42501, but the Auth server's session (search_path auth) does not find the
+// table, and the statement fails first with 42P01 — 42501 comes once the name is found.
+test('err: a table named without its schema: the message says 42P01 comes first (auth-trigger-unqualified-name), then 42501; PGlite: 42P01, and qualified 42501', async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const text = (table: string) => `CREATE TABLE public.token_balances (user_id uuid PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
+CREATE OR REPLACE FUNCTION create_token_balance() RETURNS TRIGGER AS $$
+BEGIN
+  INSERT INTO ${table} (user_id, balance) VALUES (NEW.id, 4000) ON CONFLICT (user_id) DO NOTHING;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER on_auth_user_created_balance AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION create_token_balance();
+`;
+  const file = 'supabase/migrations/002_token_billing.sql';
+  const bare = lintFiles([{ file, text: text('token_balances') }], ID);
+  assert.equal(bare.mine.length, 1);
+  assert.match(
+    bare.mine[0]!.message,
+    /Written without its schema, token_balances is not found in the Auth server's session \(search_path auth\), so the statement fails first with 42P01 \(auth-trigger-unqualified-name\); once it is found \(written public\.token_balances, or through a SET search_path\), it fails with 42501 \(permission denied for table token_balances\), and with it the Auth server's write of auth\.users: every sign-up fails/,
+  );
+  assert.doesNotMatch(bare.mine[0]!.message, /So the statement fails with 42501/);
+  assert.equal(nestedParentheses(bare.mine[0]!.message), undefined);
+  assert.equal(findingsOf(bare.ws, 'auth-trigger-unqualified-name').length, 1);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(bare.ws));
+    await expectPgError(signUp(q), '42P01', 'relation "token_balances" does not exist');
+  });
+  // qualified: 42501, as the message then says
+  const qualified = lintFiles([{ file, text: text('public.token_balances') }], ID);
+  assert.match(qualified.mine[0]!.message, /So the statement fails with 42501 \(permission denied for table token_balances\)/);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(qualified.ws));
+    await expectPgError(signUp(q), '42501', 'permission denied for table token_balances');
+  });
+  // (the fix, SECURITY DEFINER with SET search_path, settles both)
+  const fixed = applyFix(bare.ws, bare.mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'auth-trigger-unqualified-name').length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(fixed));
+    await signUp(q);
+    assert.equal(await count(q, 'public.token_balances'), 1);
+  });
+});

@@ -22,6 +22,7 @@
 import { defineRule } from './types.js';
 import { bodyText, codeOnly, insertAfter } from './lib/util.js';
 import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors, deniedTables } from './lib/auth-triggers.js';
+import { unresolved } from './auth-trigger-unqualified-name.js';
 
 
 export const authTriggerInvokerDenied = defineRule({
@@ -54,12 +55,20 @@ export const authTriggerInvokerDenied = defineRule({
       if (run.hook) statements.push(`REVOKE EXECUTE ON FUNCTION ${f.signature} FROM PUBLIC, anon, authenticated;`);
       const request = run.hook ? 'request' : 'write of auth.users';
       const intro = `${head}, and it is SECURITY INVOKER: it runs with the rights of ${run.hook ? 'its caller' : 'the role that writes auth.users'}, the Auth server's supabase_auth_admin, `;
+      // (a table named without its schema that the Auth server's session does not find: the statement fails with
+      // 42P01 first, auth-trigger-unqualified-name's finding; 42501 comes once the name is found)
+      const unfound = (unresolved(model, f)?.names ?? []).filter((n) => n.kind === 'relation');
+      const once = (t: { name: string; schema: string; key: string }) =>
+        unfound.some((n) => n.name === t.name && n.schema === t.schema)
+          ? `Written without its schema, ${t.name} is not found in the Auth server's session (search_path auth), so the statement fails first with 42P01 (auth-trigger-unqualified-name); once it is found (written ${t.key}, or through a SET search_path), it fails with 42501`
+          : undefined;
       let body: string;
       if (denied.length) {
         const first = denied[0]!;
+        const masked = once(first.table);
         body =
           `which the migrations grant no privilege on ${denied.map((d) => `${d.table.key} (${d.how})`).join(', ')}: Supabase's default privileges on new tables are for anon, authenticated and service_role, not for it. ` +
-          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's ${request}: ${fails}. ` +
+          `${masked ?? 'So the statement fails with 42501'} (permission denied for table ${first.table.name}), and with it the Auth server's ${request}: ${fails}. ` +
           `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may use the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`;
       } else {
         // (granted, but row-level security with no policy for the role: an INSERT fails, a read sees no row)
@@ -69,7 +78,7 @@ export const authTriggerInvokerDenied = defineRule({
         body =
           `which the migrations grant privileges on ${names}, but ${filtered.length === 1 ? 'it has' : 'they have'} row-level security and no permissive policy for supabase_auth_admin (or PUBLIC) for what the function does there. ` +
           (inserts.length
-            ? `So its INSERT into ${inserts[0]!.table.key} fails with 42501 (new row violates row-level security policy), and with it the Auth server's ${request}: ${fails}. `
+            ? `${once(inserts[0]!.table) ?? `So its INSERT into ${inserts[0]!.table.key} fails with 42501`} (new row violates row-level security policy), and with it the Auth server's ${request}: ${fails}. `
             : '') +
           (reads.length
             ? `${inserts.length ? 'And its' : 'So its'} reads of ${reads.map((d) => d.table.key).join(', ')} return no row, without an error: what it looks up there it never finds${run.hook ? ' (a custom access token hook then adds no claim)' : ''}. `

@@ -117,7 +117,7 @@ function listNames(names: Unresolved['names']): string {
   return [...groups].map(([origin, list]) => `${list.join(', ')} (${origin})`).join(', ');
 }
 
-interface Unresolved {
+export interface Unresolved {
   /**
    * the names not found: a relation or a function, with the schema the workspace makes it in
    * (none for an extension's function: the extension instead), and where the body writes each
@@ -137,7 +137,7 @@ export const EXTENSION_FUNCTIONS = new Map<string, string>([
 ]);
 
 /** The relations and functions f's body names without a schema that its session's search_path does not find (asked of the few functions the Auth server runs, once per lint). */
-function unresolved(model: Model, f: Func): Unresolved | undefined {
+export function unresolved(model: Model, f: Func): Unresolved | undefined {
   const b = f.body;
   if (!b || (f.language !== 'plpgsql' && f.language !== 'sql') || b.errors.length || f.stmt.node?.sql_body) return undefined;
   // (an EXCEPTION clause may catch the error: the sign-up then goes on without the row)
