@@ -1066,3 +1066,41 @@ test('err (message): UNIQUE (…) WHERE … (ALTER TABLE … ADD CONSTRAINT, CRE
     });
   }
 });
+
+// Calibration (cal204: Valdemar-Junior/solidgo's supabase/migrations/027_vehicles_rls.sql and
+// 028_vehicles_rls_broad.sql, six `create or replace policy vehicles_… on public.vehicles …`): each was
+// reported only as syntax error at or near "policy". The message now says PostgreSQL has no CREATE OR
+// REPLACE POLICY, and the fix drops the policy first, then creates it.
+test('err (message): CREATE OR REPLACE POLICY says PostgreSQL has none and drops the policy first (PGlite: 42601 at "policy"; the fixed text makes the policy, twice over)', async () => {
+  const head = 'CREATE TABLE public.vehicles (id int PRIMARY KEY);\nALTER TABLE public.vehicles ENABLE ROW LEVEL SECURITY;\n';
+  const stmt = '-- Read policy: any authenticated user\ncreate or replace policy vehicles_select_authenticated\non public.vehicles\nfor select\nusing (true);\n';
+  const ws = lintFiles([{ file: 'supabase/migrations/027_vehicles_rls.sql', text: head + stmt }], ID);
+  assert.equal(ws.mine.length, 1);
+  const m = ws.mine[0]!;
+  assert.equal((head + stmt).slice(m.start, m.end), 'or replace policy');
+  assert.match(
+    m.message,
+    /^syntax error at or near "policy" \(SQLSTATE 42601\): PostgreSQL has no CREATE OR REPLACE POLICY \(OR REPLACE exists for functions, procedures, views, triggers, rules and a few other objects, not policies\), so the policy is never created\. Drop it first: DROP POLICY IF EXISTS vehicles_select_authenticated ON public\.vehicles; then CREATE POLICY vehicles_select_authenticated … \(or ALTER POLICY/,
+  );
+  const fixed = applyFix(ws.ws, m);
+  const text = sqlOf(fixed);
+  assert.match(text, /DROP POLICY IF EXISTS vehicles_select_authenticated ON public\.vehicles;\ncreate POLICY vehicles_select_authenticated\non public\.vehicles/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(head);
+    assert.equal((await pgError(q(stmt)))?.code, '42601');
+    assert.match((await pgError(q(stmt)))?.message ?? '', /^syntax error at or near "policy"$/);
+  });
+  await inRollback(db, async (q) => {
+    const fixedStmts = text.slice(text.indexOf('DROP POLICY'));
+    await q(head);
+    await q(fixedStmts);
+    await q(fixedStmts); // (run again: it replaces the policy)
+    const n = await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'vehicles'`);
+    assert.equal((n[0] as { n: number }).n, 1);
+  });
+  // (a CREATE OR REPLACE of another object keeps its own message; a plain CREATE POLICY is no error)
+  assert.doesNotMatch(lintFiles([{ file: 'm.sql', text: 'CREATE OR REPLACE TABLE t (id int);' }], ID).mine[0]?.message ?? '', /CREATE OR REPLACE POLICY/);
+  assert.equal(lintFiles([{ file: 'm.sql', text: head + 'CREATE POLICY p ON public.vehicles FOR SELECT USING (true);' }], ID).mine.length, 0);
+});

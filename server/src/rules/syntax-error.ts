@@ -192,6 +192,31 @@ const EXPLAINERS: readonly Explainer[] = [
     }
     return undefined;
   },
+  // (CREATE OR REPLACE POLICY: no such statement)
+  (f, e, tx) => {
+    const r = orReplacePolicy(f.text, e.start);
+    if (!r) return undefined;
+    const target = r.name && r.table ? `DROP POLICY IF EXISTS ${r.name} ON ${r.table}; then CREATE POLICY ${r.name} …` : 'DROP POLICY IF EXISTS name ON table; then CREATE POLICY …';
+    return {
+      file: f.file,
+      start: r.start,
+      end: r.end,
+      message:
+        `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no CREATE OR REPLACE POLICY (OR REPLACE exists for functions, procedures, views, triggers, rules and a few other objects, not policies), so the policy is never created${stopsHere(tx)}. ` +
+        `Drop it first: ${target} (or ALTER POLICY to change an existing policy's roles, USING and WITH CHECK). The other statements of the file are still checked.`,
+      fixes:
+        r.name && r.table
+          ? [{
+              title: `DROP POLICY IF EXISTS ${r.name} ON ${r.table}, then CREATE POLICY (replaces a policy of that name)`,
+              kind: 'unsafe',
+              edits: [
+                { file: f.file, start: r.head, end: r.head, newText: `DROP POLICY IF EXISTS ${r.name} ON ${r.table};\n` },
+                { file: f.file, start: r.start, end: r.end, newText: 'POLICY' },
+              ],
+            }]
+          : undefined,
+    };
+  },
   // (a keyword PostgreSQL takes for no parameter's name: `position`, `user`, `order`)
   (f, e, tx) => {
     const keyword = keywordParameter(f.text, e.start);
@@ -540,6 +565,23 @@ function survives(model: Model, file: string, at: number): boolean {
   for (const list of model.functions.values()) for (const fn of list) if (fn.created.file === file && fn.created.start <= at && at < fn.created.end) return true;
   // (no function made there: not one the model knows, say nothing more)
   return !model.statements.some(({ file: pf, stmt }) => pf.file === file && stmt.start <= at && at < stmt.end && stmt.kind === 'CreateFunctionStmt');
+}
+
+/**
+ * When the error at `at` is the POLICY of `CREATE OR REPLACE POLICY`: PostgreSQL has no such
+ * statement (PGlite, PostgreSQL 18: 42601 at or near "policy"). The span is from OR to POLICY;
+ * `head` is where CREATE starts; the policy's name and table when the text after shows them.
+ * Valdemar-Junior/solidgo's supabase/migrations/027_vehicles_rls.sql and 028_vehicles_rls_broad.sql:
+ * six policies on vehicles, none created.
+ */
+function orReplacePolicy(text: string, at: number): { head: number; start: number; end: number; name?: string; table?: string } | undefined {
+  if (!/^policy\b/i.test(text.slice(at, at + 7))) return undefined;
+  const from = Math.max(0, at - 60);
+  const m = /\bcreate\s+(or\s+replace\s+)$/i.exec(text.slice(from, at));
+  if (!m) return undefined;
+  const head = from + m.index;
+  const on = new RegExp(String.raw`^policy\s+(${NAME})\s+on\s+(${QUALIFIED})`, 'i').exec(text.slice(at));
+  return { head, start: from + m.index + m[0].length - m[1]!.length, end: at + 6, name: on?.[1], table: on?.[2] };
 }
 
 // ---- IF NOT EXISTS where PostgreSQL has none ----
