@@ -407,6 +407,30 @@ GRANT SELECT ON notes TO PUBLIC
     ]);
   });
 
+  // Calibration (cal204: artifacthub/hub's database/migrations/schema/001_initial_schema.sql, a tern migration
+  // ending in `{{ if eq .loadSampleData "true" }}` `{{ template "data/sample.sql" }}` `{{ end }}`): Go's control
+  // actions were a syntax error at or near "{", though tern renders them away before PostgreSQL sees the file.
+  test("ok: a tern migration's Go control actions ({{ if … }}, {{ else }}, {{ end }}, {{/* … */}}) are rendered away, not a syntax error; PGlite runs what tern renders", async () => {
+    const head = `${PREFIX}CREATE TABLE opt_out (id uuid PRIMARY KEY);\n`;
+    const block = '{{ if eq .loadSampleData "true" }}\n{{ template "data/sample.sql" }}\n{{- else if and (ne .env "prod") .demo }}\n{{/* no sample data */}}\n{{ else }}\n{{ end }}\n';
+    const tail = 'CREATE TABLE after_block (id int);\n';
+    const p = parseFile('database/migrations/schema/001_initial_schema.sql', head + block + tail);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt']);
+    assert.equal(p.statements[1]!.node.relation.relname, 'after_block');
+    // (Jinja stays a syntax error: dbt's `{{ this }}`, and its blocks are `{% … %}`)
+    assert.equal(parseFile('models/x.sql', 'SELECT {{ this }};').errors.length, 1);
+    // PGlite: the file as written fails at the first action; rendered (loadSampleData false), it runs
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    await inRollback(await getDb(), async (q) => {
+      const raw = await tryQuery(q, head + block + tail);
+      assert.ok(!raw.ok && raw.error.code === '42601' && raw.error.message === 'syntax error at or near "{"', JSON.stringify(raw));
+    });
+    await inRollback(await getDb(), async (q) => {
+      await q(head + tail);
+    });
+  });
+
   test('ok: COPY … FROM stdin data is skipped up to \\.', () => {
     const text = "CREATE TABLE t (id int, note text);\nCOPY t (id, note) FROM stdin;\n1\tit's \"fine\"; really\n2\t\\N\n\\.\nALTER TABLE t ENABLE ROW LEVEL SECURITY;";
     const p = parseFile('a.sql', text);

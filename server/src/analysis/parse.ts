@@ -1157,8 +1157,21 @@ const GO_ARG = String.raw`(?:"(?:[^"\\\n]|\\.)*"|\x60[^\x60\n]*\x60|[.$][\w.$]*|
  * given arguments without parentheses. Never Jinja's `{{ ref('x') }}`, `{{ config(…) }}`,
  * `{{ this }}` (a dbt model: not-postgresql says so, from its syntax errors).
  */
+/**
+ * A word of a Go template control action's pipeline: an argument, a function's name (`eq`, `and`,
+ * `not`), a parenthesized pipeline, a variable's declaration or assignment, a range's comma.
+ */
+const GO_WORD = String.raw`(?:${GO_ARG}|[A-Za-z_]\w*|\((?:[^()\n]|\([^()\n]*\))*\)|:?=|,)`;
+/**
+ * Go's control actions, which the template engine renders away (artifacthub/hub's tern migration
+ * 001_initial_schema.sql: `{{ if eq .loadSampleData "true" }}` `{{ template "data/sample.sql" }}`
+ * `{{ end }}`): `{{ if … }}`, `{{ else if … }}`, `{{ range $i, $x := … }}`, `{{ with … }}`,
+ * `{{ else }}`, `{{ end }}`, `{{ break }}`, `{{ continue }}`, a comment `{{/* … *\/}}`. Jinja has
+ * none of them between double braces (its are `{% if %}`, `{% endif %}`).
+ */
+const GO_CONTROL = String.raw`(?:(?:else[ \t]+)?(?:if|with)|range)[ \t]+${GO_WORD}(?:[ \t]*${GO_WORD})*|else|end|break|continue|\/\*[^\n]*?\*\/`;
 const GO_ACTION = new RegExp(
-  String.raw`\{\{-?[ \t]*(?:[.$][\w.$]*(?:[ \t]+${GO_ARG})*|[A-Za-z_]\w*(?:[ \t]+${GO_ARG})+)(?:[ \t]*\|[ \t]*[A-Za-z_]\w*(?:[ \t]+${GO_ARG})*)*[ \t]*-?\}\}`,
+  String.raw`\{\{-?[ \t]*(?:${GO_CONTROL}|[.$][\w.$]*(?:[ \t]+${GO_ARG})*|[A-Za-z_]\w*(?:[ \t]+${GO_ARG})+)(?:[ \t]*\|[ \t]*[A-Za-z_]\w*(?:[ \t]+${GO_ARG})*)*[ \t]*-?\}\}`,
   'y',
 );
 
