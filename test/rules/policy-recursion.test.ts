@@ -584,3 +584,48 @@ CREATE POLICY "Members read own rows" ON org_members FOR SELECT TO authenticated
   // (a WHERE naming the one policy to drop is still no such loop: the finding stays where it may not be dropped)
   assert.equal(lintFiles([{ file: 'm/1.sql', text: first }, { file: 'm/2.sql', text: loop("policyname = 'other'") }], ID).mine.length, 1);
 });
+
+// Calibration (cal204: Valdemar-Junior/solidgo's users, whose SELECT policy "Admin can view all users" reads users in a
+// sub-select, and 47 policies of 22 other tables — vehicles, drivers, orders… — that check `EXISTS (SELECT 1 FROM
+// public.users u WHERE u.id = auth.uid() AND u.role = 'admin')`): the finding said only that SELECTs of users fail;
+// verify showed 161 probes of the other tables failing with the same 42P17. The message now names those policies.
+test("err (message): a self-recursive SELECT policy names the other tables' policies that read the table in a sub-select, for its roles (PGlite: their queries fail with the same 42P17; a role the SELECT policy skips reads them)", async () => {
+  const text = `CREATE TABLE public.users (id uuid PRIMARY KEY, role text);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admin can view all users" ON public.users FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.users u WHERE u.id = auth.uid() AND u.role = 'admin'));
+CREATE TABLE public.vehicles (id int PRIMARY KEY);
+ALTER TABLE public.vehicles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins can manage vehicles" ON public.vehicles FOR ALL TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.users u WHERE u.id = auth.uid() AND u.role = 'admin'));
+CREATE TABLE public.routes (id int PRIMARY KEY);
+ALTER TABLE public.routes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Anon reads routes of admins" ON public.routes FOR SELECT TO anon
+  USING (EXISTS (SELECT 1 FROM public.users u WHERE u.role = 'admin'));
+GRANT SELECT ON public.users, public.vehicles, public.routes TO authenticated, anon;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/004_fix_rls_users.sql', text }], ID);
+  const self = mine.find((m) => m.message.startsWith('Policy "Admin can view all users"'));
+  assert.ok(self, JSON.stringify(mine.map((m) => m.message.slice(0, 80))));
+  assert.match(
+    self.message,
+    /The same 42P17 fails every query, by these roles, that applies a policy of another table reading users in a sub-select — "Admins can manage vehicles" on vehicles \(1 table\) —, since the SELECT policies of users are expanded inside that sub-select\./,
+  );
+  // (routes' policy is for anon, to whom no SELECT policy of users applies: not named)
+  assert.doesNotMatch(self.message, /routes/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(actAs(A));
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM public.vehicles');
+    assert.equal(r.ok ? 'no error' : r.error.message, 'infinite recursion detected in policy for relation "users"');
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.routes'), 0, 'anon reads routes: no SELECT policy of users applies to it, no recursion');
+  });
+});

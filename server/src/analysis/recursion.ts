@@ -492,6 +492,23 @@ function buildActiveReads(model: Model): ActiveReads {
 
 const NO_RECORDS: readonly PolicyReads[] = [];
 
+/**
+ * The active policies of tables other than `table` whose clauses read `table` in a sub-select
+ * (policy-recursion: a query applying one of them expands `table`'s SELECT policies too, and
+ * fails with their 42P17 for a role they apply to). In model order.
+ */
+export function policiesReadingInSubSelect(model: Model, table: string): Policy[] {
+  const schema = model.config.defaultSchema || 'public';
+  const out: Policy[] = [];
+  for (const run of activeRuns(model)) {
+    for (const row of run.active) {
+      const p = row.policy;
+      if (p.table !== table && readsOf(model, p, schema).tables.includes(table)) out.push(p);
+    }
+  }
+  return out;
+}
+
 /** Names of the functions active policies call, as written (`name` or `schema.name`). */
 export function policyCallNames(model: Model): ReadonlySet<string> {
   return activeReads(model).called;

@@ -3,7 +3,8 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { policyExprs, textOfFile, visitTyped, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { appliesToRole, commandsOf, coversCommand, type Command } from '../analysis/policies.js';
-import { recursionCycles, type RecursionCycle, type RecursionStep } from '../analysis/recursion.js';
+import { policiesReadingInSubSelect, recursionCycles, type RecursionCycle, type RecursionStep } from '../analysis/recursion.js';
+import { counted } from '../analysis/words.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
@@ -65,6 +66,7 @@ function messageOf(model: Model, c: RecursionCycle): string {
     return (
       `Policy "${c.start.name}" on ${bare(R)} recurses: ${chain} ${closing}. ` +
       `PostgreSQL's rewriter meets ${bare(R)} while still expanding its policies and raises 42P17 infinite recursion detected in policy for relation "${name}" on ${commandText(c.start, c.roles)} (${ids}). ` +
+      readersText(model, c) +
       'Read the table in a SECURITY DEFINER function (LANGUAGE plpgsql STABLE, SET search_path = public, pg_temp) owned by a role that bypasses RLS and call it from the policy: its query runs as the owner, outside these policies (T04; a LANGUAGE sql SECURITY DEFINER function is never inlined and works too, T03).'
     );
   }
@@ -91,6 +93,29 @@ function messageOf(model: Model, c: RecursionCycle): string {
     (definer
       ? "FORCE ROW LEVEL SECURITY applies the table's policies to the function's owner too: have the function owned by a role with BYPASSRLS (or a superuser)."
       : 'Make the function SECURITY DEFINER (with SET search_path = public, pg_temp) owned by a role that bypasses RLS, so its query runs outside these policies (T03, T04).')
+  );
+}
+
+/**
+ * For a SELECT (or ALL) policy that recurses on its own table through a sub-select of its own:
+ * the other tables' policies that read the table in a sub-select, for a role it applies to.
+ * Expanding such a policy expands the table's SELECT policies inside its sub-select, and this
+ * one then meets the table again: queries of those tables fail with the same 42P17 (measured on
+ * PGlite; Valdemar-Junior/solidgo's users, read by the policies of 28 other tables).
+ */
+function readersText(model: Model, c: RecursionCycle): string {
+  const R = c.start.table;
+  if (c.closer !== c.start || (c.start.command !== 'select' && c.start.command !== 'all') || c.steps.some((s) => s.via !== 'sub-select')) return '';
+  const roles = c.roles ?? c.start.roles;
+  const overlaps = (q: { roles: string[] }) => roles.includes('public') || q.roles.includes('public') || q.roles.some((r) => roles.includes(r));
+  const readers = policiesReadingInSubSelect(model, R).filter(overlaps);
+  if (!readers.length) return '';
+  const tables = [...new Set(readers.map((q) => q.table))];
+  const shown = readers.slice(0, 3).map((q) => `"${q.name}" on ${bare(q.table)}`).join(', ');
+  const more = readers.length > 3 ? ` and ${counted(readers.length - 3, 'more policy', 'more policies')}` : '';
+  return (
+    `The same 42P17 fails every query, by these roles, that applies a policy of another table reading ${bare(R)} in a sub-select — ${shown}${more} (${counted(tables.length, 'table')}) —, ` +
+    `since the SELECT policies of ${bare(R)} are expanded inside that sub-select. `
   );
 }
 
