@@ -487,6 +487,26 @@ ALTER TABLE c ENABLE ROW LEVEL SECURITY;`,
       assert.equal(notReplayedReason(m.files.find((x) => x.file === f)!), undefined, f);
     }
   });
+  // Calibration (cal204: supabase-community/supabase-custom-claims' uninstall.sql, `DROP FUNCTION get_my_claims; … DROP
+  // FUNCTION is_claims_admin;`, sorted after install.sql and replayed after it): the model kept only get_claim, the one
+  // function it forgets, and the SECURITY DEFINER set_claim, get_claims and delete_claim got no finding.
+  test('ok: an uninstall script (uninstall.sql: only DROPs) is not replayed after the install script; one that creates too is (PGlite: run after install.sql, it leaves no function)', async () => {
+    const install = "CREATE OR REPLACE FUNCTION set_claim(uid uuid, claim text, value jsonb) RETURNS text\n  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN RETURN 'OK'; END; $$;\nCREATE OR REPLACE FUNCTION get_claim(uid uuid, claim text) RETURNS jsonb\n  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN RETURN NULL; END; $$;\n";
+    const uninstall = "DROP FUNCTION set_claim;\nNOTIFY pgrst, 'reload schema';\n";
+    const m = model({ 'install.sql': install, 'uninstall.sql': uninstall });
+    assert.deepEqual([...m.functions.keys()].filter((k) => /claim/.test(k)).sort().length, 2);
+    assert.match(notReplayedReason(m.files.find((x) => x.file === 'uninstall.sql')!) ?? '', /^named for emptying the database or uninstalling \(clear_all\.sql, drop_all\.sql, teardown\.sql, uninstall\.sql\)/);
+    // (an uninstall script that creates too, and a numbered migration named so: replayed)
+    for (const [file, text] of [['uninstall.sql', `${uninstall}CREATE TABLE kept (id int);\n`], ['migrations/003_uninstall.sql', uninstall]] as const) {
+      const mm = model({ 'install.sql': install, [file]: text });
+      assert.equal(notReplayedReason(mm.files.find((x) => x.file === file)!), undefined, file);
+    }
+    await inRollback(await getDb(), async (q) => {
+      await q(install);
+      await q(uninstall);
+      assert.equal((await q("SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'set_claim'"))[0]!.n, 0);
+    });
+  });
   test('ok: a teardown script named for it with no version (clear_all.sql: only DROP TABLEs) is not replayed after the migrations (AJamesPhillips/DataCurator: it took every table they make, and every finding on them); one that creates too, a numbered one and a sqitch deploy script are', async () => {
     const tables = 'CREATE TABLE bases (id bigint PRIMARY KEY, owner_user_id uuid NOT NULL);\nALTER TABLE bases ENABLE ROW LEVEL SECURITY;\n';
     const clear = 'DROP TABLE IF EXISTS access_controls;\nDROP TABLE IF EXISTS bases;\n-- DROP TABLE IF EXISTS spatial_data_set;\n';

@@ -1592,7 +1592,7 @@ const WHOLE_FILE_SKIPS = {
   sqlc: 'of sqlc queries (-- name: … :one): the application runs them on the migrated database, never as migrations',
   context: 'of a schema written out for reading ("-- WARNING: This schema is for context only and is not meant to be run.", as the Supabase dashboard copies a schema as SQL): its tables listed without their row-level security, policies and grants, never run as migrations',
   dialect: 'written for another database (MySQL, SQL Server, SQLite …): PostgreSQL cannot run them',
-  teardown: 'named for emptying the database (clear_all.sql, drop_all.sql, teardown.sql), with no version, that only drop what the migrations make: run by hand to start over, never as a migration after them',
+  teardown: 'named for emptying the database or uninstalling (clear_all.sql, drop_all.sql, teardown.sql, uninstall.sql), with no version, that only drop what the migrations make: run by hand to start over or to remove it all, never as a migration after them',
 } as const;
 
 /**
@@ -1601,14 +1601,18 @@ const WHOLE_FILE_SKIPS = {
  * schemas and creating nothing. Replayed in path order after the migrations, it took every table
  * they make: AJamesPhillips/DataCurator's supabase_setup/clear_all.sql (DROP TABLE IF EXISTS
  * knowledge_views, wcomponents, access_controls, bases, users) left none of them, and no finding
- * on them. Not a sqitch change's deploy script (its plan runs it, whatever its name).
+ * on them. And an uninstall script (`uninstall.sql`, `uninstall_pgtap.sql`) dropping what an install
+ * script made: supabase-community/supabase-custom-claims' uninstall.sql, its DROP FUNCTIONs replayed
+ * after install.sql, left only the one function it forgets (get_claim), and no finding on the
+ * others (set_claim, SECURITY DEFINER, callable by PUBLIC). Not a sqitch change's deploy script
+ * (its plan runs it, whatever its name).
  */
 function isTeardownScript(file: { file: string; text: string }): boolean {
   const base = file.file.slice(Math.max(file.file.lastIndexOf('/'), file.file.lastIndexOf('\\')) + 1);
-  if (!/^(?:clear|drop|wipe|nuke|teardown|tear[_-]down|destroy|purge)(?:[_-](?:all|everything|db|database|tables|schemas?|data))?\.sql$/i.test(base)) return false;
+  if (!/^(?:(?:clear|drop|wipe|nuke|teardown|tear[_-]down|destroy|purge)(?:[_-](?:all|everything|db|database|tables|schemas?|data))?|uninstall(?:[_-][\w-]+)?)\.sql$/i.test(base)) return false;
   if (file.file.split(/[\\/]/).slice(0, -1).some((d) => d.toLowerCase() === 'deploy')) return false;
   const code = file.text.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
-  return /\bdrop\s+(?:table|schema)\b/i.test(code) && !/\bcreate\s/i.test(code);
+  return /\bdrop\s+(?:table|schema|function|procedure|view|materialized\s+view|type|domain|extension|sequence)\b/i.test(code) && !/\bcreate\s/i.test(code);
 }
 
 /** The kind of a file no statement of which is replayed (rollbackSections), by its path and text. */
