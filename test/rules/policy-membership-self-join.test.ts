@@ -1084,6 +1084,38 @@ CREATE POLICY matches_read ON public.matches FOR SELECT TO authenticated USING (
   });
 });
 
+test("err (message): where no SELECT policy of the membership table applies to the writers (territoires-en-transitions' utilisateur_support), an UPDATE reading a column updates 0 rows without an error, one reading none moves the row: the message says so, not 42501", async () => {
+  const file = 'supabase/migrations/20240101000000_support.sql';
+  const text = `CREATE TABLE public.utilisateur_support (user_id uuid PRIMARY KEY, support boolean NOT NULL DEFAULT false);
+ALTER TABLE public.utilisateur_support ENABLE ROW LEVEL SECURITY;
+CREATE POLICY allow_read ON public.utilisateur_support FOR UPDATE USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.est_support() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT support FROM public.utilisateur_support WHERE user_id = (select auth.uid()) $$;
+CREATE TABLE public.membre (id bigint PRIMARY KEY, email text);
+ALTER TABLE public.membre ENABLE ROW LEVEL SECURITY;
+CREATE POLICY allow_read ON public.membre FOR SELECT TO authenticated USING ((select public.est_support()));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(
+    linted.mine[0]!.message,
+    /a user can change the support of their own row of public\.utilisateur_support to true \(through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: no SELECT policy of public\.utilisateur_support applies to them, so one that reads a column reaches no row and updates nothing, without an error, T26\)/,
+  );
+  assert.doesNotMatch(linted.mine[0]!.message, /42501/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.utilisateur_support VALUES ('${TENANT_A}', false), ('${TENANT_B}', false); INSERT INTO public.membre VALUES (1, 'b@example.com')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.membre'), 0);
+    assert.equal(await affected(q, `UPDATE public.utilisateur_support SET support = true WHERE user_id = '${TENANT_A}'`), 0, 'with a WHERE: no row, no error');
+    assert.equal(await affected(q, 'UPDATE public.utilisateur_support SET support = true RETURNING user_id'), 0, 'with RETURNING: no row either');
+    assert.equal(await count(q, 'public.membre'), 0);
+    assert.equal(await affected(q, 'UPDATE public.utilisateur_support SET support = true'), 1, 'reading no column: their own row');
+    assert.equal(await count(q, 'public.membre'), 1, 'now a support user: every membre');
+  });
+});
+
 /** Supabase's auth.email(): the email claim of the request (actAs sets it among the claims). */
 const AUTH_EMAIL_SQL = `CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS
   $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email' $$;`;

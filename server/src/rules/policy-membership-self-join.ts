@@ -1557,7 +1557,12 @@ function seesOwnRow(model: Model, member: Table, roles: readonly string[], use: 
   };
   // (writers for PUBLIC include every role a SELECT policy names: tirilo's usuarios, UPDATE for PUBLIC
   // beside a SELECT policy TO authenticated USING (true), where a signed-in user's UPDATE … WHERE works)
-  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && roles.some((r) => forWriter(model, q, r)) && branches(q.using).some(free));
+  return readers(model, member, roles).some((q) => branches(q.using!).some(free));
+}
+
+/** The permissive SELECT (or ALL) policies of the membership table with a USING that apply to one of the writers. */
+function readers(model: Model, member: Table, roles: readonly string[]): Policy[] {
+  return member.policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && roles.some((r) => forWriter(model, q, r)));
 }
 
 /** What guarded() found keeping users from updating `col`: the column privileges, or a trigger. */
@@ -2008,7 +2013,11 @@ export const policyMembershipSelfJoin = defineRule({
             : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}` +
               (seesOwnRow(model, member, roles, use)
                 ? ''
-                : ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`),
+                : readers(model, member, roles).length
+                  ? ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`
+                  : // (no SELECT policy of the table for them: an UPDATE reading a column sees no row, 0 rows and no
+                    // error, T26; territoires-en-transitions' utilisateur_support, FOR UPDATE USING (user_id = auth.uid()) alone; PGlite)
+                    ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: no SELECT policy of ${member.key} applies to them, so one that reads a column reaches no row and updates nothing, without an error, T26)`),
         )
         .join(', or ');
       const through = use.via ? ` through function ${use.via.signature}` : '';
