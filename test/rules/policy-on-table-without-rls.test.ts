@@ -210,3 +210,39 @@ test('fix: ENABLE without FORCE where a definer trigger function inserts into th
   assert.equal(await insertUser(sqlOf(fixed)), 'ok');
   assert.equal(await insertUser(`${sqlOf(fixed)}ALTER TABLE profiles FORCE ROW LEVEL SECURITY;\n`), '42501');
 });
+
+test("ok: a DO block enabling RLS on `preuve_%I` for each value of an enum (territoires-en-transitions' preuve_v2: foreach name in array enum_range(NULL::preuve_type)) reaches preuve_complementaire, whose later policies are not reported (PGlite: relrowsecurity is true); a table of another name, or of the prefix with no value of the enum (preuve_base), still is", async () => {
+  const file = 'deploy/preuve.sql';
+  const text = `CREATE TYPE preuve_type AS ENUM ('complementaire', 'reglementaire');
+CREATE TABLE preuve_complementaire (id serial PRIMARY KEY, collectivite_id integer NOT NULL);
+CREATE TABLE preuve_reglementaire (id serial PRIMARY KEY, collectivite_id integer NOT NULL);
+CREATE TABLE action_pilote (id serial PRIMARY KEY, collectivite_id integer NOT NULL);
+CREATE TABLE preuve_base (id serial PRIMARY KEY, collectivite_id integer NOT NULL);
+DO $$
+DECLARE name text;
+BEGIN
+  FOREACH name IN ARRAY enum_range(NULL::preuve_type) LOOP
+    EXECUTE format('alter table preuve_%I
+        enable row level security;', name);
+    EXECUTE format('create policy allow_read
+        on preuve_%I using (true);', name);
+  END LOOP;
+END $$;
+CREATE POLICY allow_delete ON preuve_complementaire FOR DELETE USING (collectivite_id = 1);
+CREATE POLICY allow_delete ON action_pilote FOR DELETE USING (collectivite_id = 1);
+CREATE POLICY allow_delete ON preuve_base FOR DELETE USING (collectivite_id = 1);
+`;
+  const { mine } = lintFiles([{ file, text }], ID);
+  assert.deepEqual(
+    mine.map((f) => f.message.slice(0, 60)),
+    ['Policy "allow_delete" on public.action_pilote has no effect:', 'Policy "allow_delete" on public.preuve_base has no effect: r'],
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    assert.deepEqual(await q(`SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('preuve_complementaire', 'action_pilote', 'preuve_base') ORDER BY relname`), [
+      { relname: 'action_pilote', relrowsecurity: false },
+      { relname: 'preuve_base', relrowsecurity: false },
+      { relname: 'preuve_complementaire', relrowsecurity: true },
+    ]);
+  });
+});

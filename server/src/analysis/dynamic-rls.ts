@@ -6,6 +6,7 @@
 // that a table has no policy) leave such tables alone: sound, not complete. Pure: reads the model.
 import { census, memoStmt } from './ast.js';
 import { literalLoopRls } from './catalog-loops.js';
+import { enumValuesOf } from './enum-values.js';
 import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
 import { policyCallWraps } from './unseen.js';
@@ -95,6 +96,16 @@ const CATALOG_WHAT: Array<{ what: DynamicWhat; re: RegExp }> = [
 ];
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
 const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^']+)'/gi;
+
+/**
+ * A table name built from a prefix and a value, as the target of ALTER TABLE or CREATE POLICY …
+ * ON: `format('alter table preuve_%I enable row level security', name)`, `'alter table
+ * reponse_' || name || ' enable …'` (territoires-en-transitions' loop over an enum's values,
+ * `foreach name in array enum_range(NULL::preuve_type)`): the prefix (group 1).
+ */
+/** A loop over an enum type's values (the type's name in group 1). */
+const ENUM_LOOP = /\bforeach\s+\w+\s+in\s+array\s+enum_range\s*\(\s*null\s*::\s*((?:[A-Za-z_][\w$]*\s*\.\s*)?[A-Za-z_][\w$]*)\s*\)/i;
+const TEMPLATE_PREFIX = /\b(?:alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?|create\s+policy\s+(?:"[^"]*"|[\w$%]+)\s+on\s+(?:table\s+)?)(?:[A-Za-z_][\w$]*\s*\.\s*)?([A-Za-z_][\w$]{2,})(?:%[Is]|'\s*\|\|)/gi;
 
 /** A loop over the catalog's policies (pg_policies, pg_policy). */
 const POLICY_CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(?:select|with)\b(?:'(?:[^']|'')*'|[^;'])*?\bpg_polic(?:ies|y)\b[\s\S]*?\bloop\b/i;
@@ -303,6 +314,8 @@ interface BodyDynamic {
   names: string[];
   viewNames: string[];
   prefixes: string[];
+  /** table names made of these prefixes and each value of an enum type the body loops over (`preuve_%I`, `enum_range(NULL::preuve_type)`) */
+  enumTemplates?: { prefixes: string[]; type: string[] };
   /** a loop over the policies creating policies (not one rewriting each in place: policyCallWraps) */
   policyLoop: boolean;
 }
@@ -339,6 +352,12 @@ function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDy
     if (what.includes('dropView')) droppedViewNames(text, viewNames);
     const prefixes: string[] = [];
     if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
+    // (a loop over an enum's values, `FOREACH name IN ARRAY enum_range(NULL::preuve_type)`: the
+    // prefix with each of its values, where the migrations make the enum. Not the prefix alone for
+    // other loops: `preuve_%I` over `(values ('complementaire'), …)` does not reach preuve_action)
+    const enumLoop = ENUM_LOOP.exec(text);
+    const templates: string[] = [];
+    if (enumLoop) for (const p of text.matchAll(TEMPLATE_PREFIX)) templates.push(p[1]!.toLowerCase());
     return {
       constants,
       what,
@@ -348,6 +367,7 @@ function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDy
       names: [...names],
       viewNames: [...viewNames],
       prefixes,
+      enumTemplates: enumLoop && templates.length ? { prefixes: templates, type: enumLoop[1]!.split('.').map((x) => x.trim().toLowerCase()) } : undefined,
       policyLoop: what.includes('policy') && POLICY_CATALOG.test(text) && !policyCallWraps(body),
     };
   });
@@ -424,6 +444,12 @@ export function dynamicRls(model: Model): DynamicRls {
           for (const n of d.names) out[k].names.add(n);
           if (k === 'dropView') for (const n of d.viewNames) out[k].names.add(n);
           for (const p of d.prefixes) out[k].prefixes.push(p);
+          if (d.enumTemplates) {
+            const values = enumValuesOf(m, d.enumTemplates.type);
+            for (const p of d.enumTemplates.prefixes) {
+              if (values) for (const v of values) out[k].names.add(p + v.toLowerCase());
+            }
+          }
         }
         if (d.policyLoop) {
           const at = s.kind === 'DoStmt' ? orderOf(m, { file: file.file, start: s.start, end: s.end }) : Infinity;

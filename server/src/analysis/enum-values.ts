@@ -801,3 +801,14 @@ export function enumTypeOfColumn(model: Model, table: string, column: string): s
   const facts = enumFacts(model);
   return facts.types.size === 0 ? undefined : typeAt(facts, table, column, Infinity);
 }
+
+/**
+ * The values of an enum type of the workspace (its name's parts, as written) once the migrations
+ * have run, or undefined when the migrations make no such enum type.
+ */
+export function enumValuesOf(model: Model, parts: readonly string[]): ReadonlySet<string> | undefined {
+  const facts = enumFacts(model);
+  if (facts.types.size === 0) return undefined;
+  const t = facts.types.get(model.key(parts.length === 1 ? [undefined, parts[0]] : [...parts]));
+  return t?.states[t.states.length - 1]![1];
+}
