@@ -1104,3 +1104,42 @@ test('err (message): CREATE OR REPLACE POLICY says PostgreSQL has none and drops
   assert.doesNotMatch(lintFiles([{ file: 'm.sql', text: 'CREATE OR REPLACE TABLE t (id int);' }], ID).mine[0]?.message ?? '', /CREATE OR REPLACE POLICY/);
   assert.equal(lintFiles([{ file: 'm.sql', text: head + 'CREATE POLICY p ON public.vehicles FOR SELECT USING (true);' }], ID).mine.length, 0);
 });
+
+// Calibration (barther/samaritan-hub's 20250905213844 migration): `COMMENT ON FUNCTION
+// public.org_user(uuid) IS 'Returns true if the given (or current) user\'s email domain is …';`
+// was reported only as syntax error at or near "s".
+test("err (message): a quote escaped with a backslash in a standard string ('user\\'s') says the backslash escapes nothing there, and the fix doubles the quote (PGlite: 42601 at or near \"s\"; with '' or E'…' it runs); E'…\\'s' is no error, and another error after a quote keeps the plain message", async () => {
+  const text = `CREATE FUNCTION public.org_user() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+COMMENT ON FUNCTION public.org_user() IS 'Returns true if the current user\\'s email domain is the org''s';
+`;
+  const linted = lintFiles([{ file: 'supabase/migrations/20250905213844_org.sql', text }], ID);
+  assert.equal(linted.mine.length, 1);
+  const f = linted.mine[0]!;
+  assert.equal(text.slice(f.start, f.end), 's');
+  assert.match(
+    f.message,
+    /^syntax error at or near "s" \(SQLSTATE 42601\), after `\\'`: a backslash does not escape a quote in a string constant '…': with standard_conforming_strings on \(PostgreSQL's default since 9\.1\) it is an ordinary character, so the string ends at the quote after it and PostgreSQL reads the rest as SQL, rejecting the statement\. Double the quote \('user''s'\), or write an escape string constant \(E'user\\'s'\)\./,
+  );
+  const fixed = applyFix(linted.ws, f);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fixed file parses');
+  const fixedText = sqlOf(fixed);
+  assert.match(fixedText, /current user''s email/);
+  // (E'…': the backslash escapes the quote; no finding)
+  assert.equal(lintFiles([{ file: 'm.sql', text: text.replace("IS 'Returns", "IS E'Returns").replace("org''s'", "org\\'s'") }], ID).mine.length, 0);
+  // (an error after a quote not escaped with a backslash: the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: "CREATE TABLE t (x text);\nINSERT INTO t VALUES ('a'b);" }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /backslash/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(text.split('\n')[0]!);
+    const err = await pgError(q(text.split('\n')[1]!));
+    assert.equal(err?.code, '42601');
+    assert.match(err!.message, /syntax error at or near "s"/);
+  });
+  await inRollback(db, async (q) => {
+    await q(fixedText);
+    assert.deepEqual(await q(`SELECT obj_description('public.org_user()'::regprocedure) AS d`), [{ d: "Returns true if the current user's email domain is the org's" }]);
+    await q(`COMMENT ON FUNCTION public.org_user() IS E'the user\\'s'`);
+  });
+});

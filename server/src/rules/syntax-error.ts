@@ -267,6 +267,22 @@ const EXPLAINERS: readonly Explainer[] = [
     }
     return undefined;
   },
+  // (`'user\'s'`: a backslash does not escape a quote in a standard string; the string ends there)
+  (f, e, tx) => {
+    const quote = backslashQuote(f.text, e.start);
+    if (quote !== undefined) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: Math.max(e.end, e.start + 1),
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601), after \`\\'\`: a backslash does not escape a quote in a string constant '…': with standard_conforming_strings on (PostgreSQL's default since 9.1) it is an ordinary character, so the string ends at the quote after it and PostgreSQL reads the rest as SQL, rejecting the statement${stopsHere(tx)}. ` +
+          `Double the quote ('user''s'), or write an escape string constant (E'user\\'s'). The other statements of the file are still checked.`,
+        fixes: [{ title: "Write the quote as ''", kind: 'unsafe', edits: [{ file: f.file, start: quote, end: quote + 1, newText: "'" }] }],
+      };
+    }
+    return undefined;
+  },
   // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
   (f, e, tx) => {
     const psqlVar = psqlVariableInBody(f, e.start);
@@ -466,6 +482,23 @@ function partialUnique(text: string, at: number): 'UNIQUE' | 'PRIMARY KEY' | und
   const m = /\b(UNIQUE|PRIMARY\s+KEY)\s*(?:NULLS\s+(?:NOT\s+)?DISTINCT\s*)?\([^;()]*\)\s*(?:INCLUDE\s*\([^;()]*\)\s*)?$/i.exec(before);
   if (!m) return undefined;
   return /^unique$/i.test(m[1]!) ? 'UNIQUE' : 'PRIMARY KEY';
+}
+
+/**
+ * The offset of the backslash when the error at `at` falls on the word right after `\'` that ends
+ * a standard string constant (`'…` not preceded by E): with standard_conforming_strings on, the
+ * default, `\` is an ordinary character in '…', so `'the user\'s email'` is the string `the
+ * user\` followed by `s email'`, and PostgreSQL fails at "s" (PGlite: 42601 at or near "s"; with
+ * E'…' or '' the statement runs). barther/samaritan-hub's 20250905213844 migration, a COMMENT ON
+ * FUNCTION … IS '… user\'s email domain …'.
+ */
+function backslashQuote(text: string, at: number): number | undefined {
+  if (at < 3 || text[at - 1] !== "'" || text[at - 2] !== '\\' || !/[A-Za-z_]/.test(text[at] ?? '')) return undefined;
+  // (the string's opening quote, on the same line: not an E'…' string, where \' is a quote)
+  const line = text.slice(text.lastIndexOf('\n', at - 3) + 1, at - 2);
+  const m = /(^|[^'])'((?:[^']|'')*)$/.exec(line);
+  if (!m || /[Ee]$/.test(m[1]!)) return undefined;
+  return at - 2;
 }
 
 /**
