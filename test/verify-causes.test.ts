@@ -105,3 +105,26 @@ test('err: what only a statement the replay does not run makes (a file in a fold
     { kind: 'later', missing: made, file: 'supabase/migrations/legacy/0005_tables.sql', offset: files[1]!.text.indexOf('CREATE TABLE') },
   ]);
 });
+
+// Calibration (cal203, NorwoodAndBrixtonFoodbank/nbf-website): a Supabase dump as the first migration creates pgaudit,
+// which PGlite lacks, then grants EXECUTE on the event trigger functions that CREATE EXTENSION pgaudit makes; verify
+// said no statement of the files makes public.pgaudit_ddl_command_end and public.pgaudit_sql_drop ("the history lacks
+// what makes them"), and listed the CREATE EXTENSION among "the other failures".
+test('err: the GRANTs on pgaudit_ddl_command_end() and pgaudit_sql_drop() follow from the failed CREATE EXTENSION pgaudit (PGlite: 0A000, then 42883 for each)', async () => {
+  const files: VerifyFile[] = [
+    {
+      file: 'supabase/migrations/20240128232333_initial_schema.sql',
+      text: `CREATE EXTENSION IF NOT EXISTS "pgaudit" WITH SCHEMA "public";
+GRANT ALL ON FUNCTION "public"."pgaudit_ddl_command_end"() TO "postgres";
+GRANT ALL ON FUNCTION "public"."pgaudit_sql_drop"() TO "postgres";
+`,
+    },
+  ];
+  const r = await verify(files, { cacheDir: CACHE_DIR, probes: [] });
+  assert.deepEqual(
+    r.statementErrors.map((e) => e.code),
+    ['0A000', '42883', '42883'],
+  );
+  const found = causes(r.statementErrors, files.map((f) => ({ file: f.file, statements: parseFile(f.file, f.text).statements })));
+  assert.deepEqual(found.map((c) => c && `${c.kind} ${'follows' in c ? c.follows : ''} ${c.missing?.name}`), [undefined, 'follows 0 public.pgaudit_ddl_command_end', 'follows 0 public.pgaudit_sql_drop']);
+});

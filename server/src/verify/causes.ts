@@ -104,6 +104,10 @@ const EXTENSION_MAKES: Record<string, Array<[MissingKind, string]>> = {
   pg_jsonschema: [['function', 'json_matches_schema'], ['function', 'jsonb_matches_schema'], ['function', 'jsonschema_is_valid'], ['function', 'jsonschema_validation_errors']],
   pg_graphql: [['schema', 'graphql']],
   pgsodium: [['schema', 'pgsodium']],
+  // (its event trigger functions, in the schema it is created in: a Supabase dump's `CREATE EXTENSION
+  // "pgaudit" WITH SCHEMA "public"` then `GRANT ALL ON FUNCTION "public"."pgaudit_ddl_command_end"() …`;
+  // NorwoodAndBrixtonFoodbank/nbf-website's initial schema)
+  pgaudit: [['function', 'pgaudit_ddl_command_end'], ['function', 'pgaudit_sql_drop']],
 };
 
 const RELATION_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
