@@ -206,3 +206,49 @@ CREATE POLICY "Allow all operations on auth_magic_links" ON public.auth_magic_li
     assert.equal(named.ok ? 'ok' : named.error.code, '42501');
   });
 });
+
+// Calibration (cal203, associacaosimplesatitude-debug/projetoananias' campaign_links): a landing page's links,
+// read "by token" through `FOR SELECT TO anon, authenticated USING (true)`, keep each customer's panel login in
+// access_email and access_password. The finding named token alone, and its column grant kept access_password
+// readable by anon.
+test("err: a password column named with a prefix (campaign_links.access_password) counts beside token: the message names both, and its column grant leaves both out (PGlite: anon reads every access_password; after that grant a query naming it fails with 42501); a flag (has_password, a boolean reset_password) does not count", async () => {
+  const text = `CREATE TABLE public.campaign_links (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  token text UNIQUE NOT NULL DEFAULT gen_random_uuid()::text,
+  customer_name text,
+  access_email text,
+  access_password text
+);
+ALTER TABLE public.campaign_links ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Public can read campaign_links by token" ON public.campaign_links FOR SELECT TO anon, authenticated USING (true);
+`;
+  const found = mine(text, 'supabase/migrations/20260310200925_campaign_links.sql');
+  assert.equal(found.length, 1);
+  assert.match(found[0]!.message, /and the columns token and access_password of public\.campaign_links hold secrets: anyone reads every row's token/);
+  assert.match(
+    found[0]!.message,
+    /or keep token and access_password out of what anon may read \(REVOKE SELECT ON public\.campaign_links FROM anon; GRANT SELECT \(id, customer_name, access_email\) ON public\.campaign_links TO anon: a query naming one of them then fails with 42501\)\.$/,
+  );
+  // (alone, a password column is reported as one: a credential checked against its row)
+  const alone = mine(text.replace('  token text UNIQUE NOT NULL DEFAULT gen_random_uuid()::text,\n', ''));
+  assert.equal(alone.length, 1);
+  assert.match(alone[0]!.message, /the column access_password of public\.campaign_links holds a secret: anyone reads every row's access_password \(SELECT access_password FROM public\.campaign_links\)\. A password lets whoever reads it sign in as the row's owner\./);
+  // (flags: a name no password has, or a boolean)
+  const flags = text.replace('  token text UNIQUE NOT NULL DEFAULT gen_random_uuid()::text,\n', '').replace('access_password text', 'has_password boolean,\n  reset_password boolean');
+  assert.deepEqual(mine(flags), []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.campaign_links (customer_name, access_email, access_password) VALUES ('a', 'a@example.com', 'pw-a'), ('b', 'b@example.com', 'pw-b')");
+    await q('SET ROLE anon');
+    assert.equal(((await q('SELECT access_password FROM public.campaign_links')) as unknown[]).length, 2, 'anon reads every password');
+    await q('RESET ROLE');
+    await q('REVOKE SELECT ON public.campaign_links FROM anon');
+    await q('GRANT SELECT (id, customer_name, access_email) ON public.campaign_links TO anon');
+    await q('SET ROLE anon');
+    for (const col of ['access_password', 'token']) {
+      const named = await tryQuery(q, `SELECT ${col} FROM public.campaign_links`);
+      assert.equal(named.ok ? 'ok' : named.error.code, '42501', col);
+    }
+    assert.equal(((await q('SELECT customer_name FROM public.campaign_links')) as unknown[]).length, 2);
+  });
+});

@@ -4,7 +4,7 @@ import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { quoteIdent } from './lib/util.js';
+import { isBooleanColumn, quoteIdent } from './lib/util.js';
 
 // A table holding secrets that prove who holds them — an invitation's token, a share link's token,
 // a reset code, a password hash, an API key — read "by token" through a SELECT policy whose USING is
@@ -14,8 +14,11 @@ import { quoteIdent } from './lib/util.js';
 // SELECT alone (public reads are common and deliberate); this rule reports only tables with such a
 // column. Pure: reads the model.
 
-/** Column names that hold a secret: a token, a secret, an API key, a password or its hash, an invite or reset code. */
-const SECRET_COLUMN = /^(?:token|secret|api_?key|password|password_hash|passcode|(?:[a-z0-9]+_)*(?:invite|invitation|access|share|sharing|magic|reset|verification|verify|confirm|confirmation|api|refresh|auth|session|portal|join|link)_(?:token|code|secret|key)|(?:[a-z0-9]+_)?(?:token|secret|password)_hash|(?:[a-z0-9]+_)?(?:client|api|webhook|signing)_secret)$/;
+/**
+ * Column names that hold a secret: a token, a secret, an API key, a password (`access_password`,
+ * projetoananias' campaign_links: not a flag such as `has_password`) or its hash, an invite or reset code.
+ */
+const SECRET_COLUMN = /^(?:token|secret|api_?key|(?:(?!(?:has|is|requires?|needs?|must|force|change|no)_)[a-z0-9]+_)?(?:password|passcode)|password_hash|(?:[a-z0-9]+_)*(?:invite|invitation|access|share|sharing|magic|reset|verification|verify|confirm|confirmation|api|refresh|auth|session|portal|join|link)_(?:token|code|secret|key)|(?:[a-z0-9]+_)?(?:token|secret|password)_hash|(?:[a-z0-9]+_)?(?:client|api|webhook|signing)_secret)$/;
 
 /**
  * Secret columns that are a credential of the row's owner — a password or its hash, a passcode —
@@ -57,7 +60,10 @@ export const policySecretReadable = defineRule({
   check({ model, report }) {
     model.tables.forEach((t) => {
       if (!t.rlsEnabled) return;
-      const secrets = secretColumns(t.columns);
+      // (a boolean column named as one, `reset_password`, is a flag, not the secret)
+      let secrets = secretColumns(t.columns);
+      if (secrets.length === 0) return;
+      if (secrets.some((c) => isBooleanColumn(t, c))) secrets = secrets.filter((c) => !isBooleanColumn(t, c));
       if (secrets.length === 0) return;
       const policies = activePoliciesWithKey(model, t.key);
       const reading = (p: Policy) => p.command === 'select' || p.command === 'all';
@@ -77,7 +83,7 @@ export const policySecretReadable = defineRule({
         const anyone = role === 'anon' ? 'anyone' : 'every signed-in user';
         const col = secrets[0]!;
         const others = t.columns.filter((c) => !secrets.includes(c));
-        const grantFix = `keep ${col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${col} then fails with 42501).`;
+        const grantFix = `keep ${secrets.length > 1 ? listOr(secrets, 'and') : col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${secrets.length > 1 ? 'one of them' : col} then fails with 42501).`;
         // (a password is checked against its own row, not used to find one: customers.password, lagp0310/ecommerce-example)
         const password = PASSWORD_COLUMN.test(col.toLowerCase());
         // (a secret the server keeps toward another service, or an OAuth token: not a lookup key — whhops' connected_accounts.access_token)
