@@ -1116,6 +1116,46 @@ CREATE POLICY allow_read ON public.membre FOR SELECT TO authenticated USING ((se
   });
 });
 
+test("err: a helper returning the caller's group among their rows with a value (xbradpig/ChurchThrive's get_my_church_id(): church_id of the caller's active row) trusts the group column, and an INSERT whose NOT EXISTS asks only that the caller has no active row anywhere lets a new user join any church as an active admin (PGlite: user A, in no church, inserts an active row of church 2 and reads its sermons)", async () => {
+  const file = 'supabase/migrations/00018_church_creation_policy.sql';
+  const text = `CREATE TABLE public.members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), church_id bigint NOT NULL, user_id uuid, role text NOT NULL DEFAULT 'member', status text NOT NULL DEFAULT 'pending');
+CREATE TABLE public.sermons (id bigint PRIMARY KEY, church_id bigint NOT NULL, title text);
+CREATE INDEX ON public.sermons (church_id);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.sermons ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_my_church_id() RETURNS bigint AS $$
+  SELECT church_id FROM public.members WHERE user_id = auth.uid() AND status = 'active' LIMIT 1;
+$$ LANGUAGE sql SECURITY DEFINER STABLE SET search_path = '';
+CREATE POLICY members_select ON public.members FOR SELECT USING (church_id = public.get_my_church_id());
+CREATE POLICY sermons_select ON public.sermons FOR SELECT USING (church_id = public.get_my_church_id());
+CREATE POLICY members_insert_church_creator ON public.members FOR INSERT WITH CHECK (
+  user_id = auth.uid()
+  AND NOT EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = auth.uid() AND m.status = 'active')
+  AND role = 'admin'
+  AND status = 'active'
+);
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(
+    linted.mine[0]!.message,
+    /^Policy "members_insert_church_creator" on public\.members lets PUBLIC write rows of it checking only their user_id against who the caller is \(its NOT EXISTS asks only that the caller has no such row of public\.members yet, whatever its church_id: true of an account that has none, a new one first, for every church_id\): public\.members is a membership table that policy "sermons_select" on public\.sermons trusts \(it admits a row when public\.members, read through function public\.get_my_church_id\(\), has a row with its church_id, the caller's user_id and status = 'active'\), so a user can insert a row of public\.members with their own user_id and any church_id and status = 'active', and then get the rows of public\.sermons that policy admits for that church_id/,
+  );
+  // (a NOT EXISTS tying the church: the caller is not in that church yet; the words it had)
+  const tied = lintFiles([{ file, text: text.replace('WHERE m.user_id = auth.uid() AND', 'WHERE m.church_id = members.church_id AND m.user_id = auth.uid() AND') }], ID).mine;
+  assert.equal(tied.length, 1);
+  assert.match(tied[0]!.message, /\(its NOT EXISTS asks only that the caller has no row for that church_id yet, true of every church_id they would join\)/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.members (church_id, user_id, role, status) VALUES (2, '${TENANT_B}', 'admin', 'active'); INSERT INTO public.sermons VALUES (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.sermons'), 0);
+    await q(`INSERT INTO public.members (church_id, user_id, role, status) VALUES (2, '${TENANT_A}', 'admin', 'active')`);
+    assert.deepEqual(await q('SELECT title FROM public.sermons'), [{ title: 'theirs' }], "church 2's sermon");
+  });
+});
+
 /** Supabase's auth.email(): the email claim of the request (actAs sets it among the claims). */
 const AUTH_EMAIL_SQL = `CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS
   $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email' $$;`;

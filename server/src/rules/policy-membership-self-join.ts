@@ -599,6 +599,13 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
         const own = r.returns !== undefined && uniqueColumn(r.member, r.returns) && returned?.column !== undefined;
         if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
+        // (and the column it returns, compared with a column of the policy's table: the caller's
+        // group, among their rows with that value — xbradpig/ChurchThrive's get_my_church_id(),
+        // `SELECT church_id FROM members WHERE user_id = auth.uid() AND status = 'active'`, in
+        // `church_id = get_my_church_id()`: a row of another church, active, is that church's)
+        if (!self && !own && returned?.column !== undefined && r.returns !== undefined && r.returns !== user.col && r.returns !== constant.col && !uniqueColumn(r.member, r.returns)) {
+          out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), role: constant });
+        }
       }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
       // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
@@ -993,6 +1000,23 @@ function differsFromCaller(model: Model, c: Node, use: Use): boolean {
  */
 /** Whether a check's ANDed conditions hold a notYetMember one. */
 const notYet = (model: Model, check: Node, use: Use): boolean => conjuncts(check).some((c) => notYetMember(model, c, use));
+
+/**
+ * Whether every such NOT EXISTS of the check asks for no row of the caller's at all, whatever its
+ * group (`NOT EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid() AND m.status = 'active')`:
+ * xbradpig/ChurchThrive's members_insert_church_creator): an account that has none, a new one, passes
+ * it for every group.
+ */
+const notYetAnywhere = (model: Model, check: Node, use: Use): boolean =>
+  conjuncts(check).every((c) => {
+    if (!notYetMember(model, c, use)) return true;
+    let names = false;
+    walk(notExistsOfMember(model, c, use)!.q.whereClause, (k, v) => {
+      if (k === 'ColumnRef' && columnRef({ ColumnRef: v })?.name === use.groupCol) names = true;
+      return !names;
+    });
+    return !names;
+  });
 
 function notYetMember(model: Model, c: Node, use: Use): boolean {
   const sub = notExistsOfMember(model, c, use);
@@ -1969,7 +1993,7 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only ${signers?.length ? (userTied ? `their ${use.userCol} and ${signers.join(' and ')}` : `its ${signers.join(' and ')}`) : `their ${use.userCol}`} against who the caller is${signers?.length && !userTied ? `, not its ${use.userCol}` : ''}${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only ${signers?.length ? (userTied ? `their ${use.userCol} and ${signers.join(' and ')}` : `its ${signers.join(' and ')}`) : `their ${use.userCol}`} against who the caller is${signers?.length && !userTied ? `, not its ${use.userCol}` : ''}${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? (notYetAnywhere(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no such row of ${member.key} yet, whatever its ${use.groupCol}: true of an account that has none, a new one first, for every ${use.groupCol})` : ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)`) : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${textOf(best).how}, and then ${gain}, which they were never given. ` +
             advice +
             also,
@@ -1986,7 +2010,8 @@ export const policyMembershipSelfJoin = defineRule({
       const { use, roles, can, lookups, blind, asks } = c;
       // (the role value the trusting read asks for too: the user sets it in the same write, or must hold it)
       const andRole = asks ? ` and ${asks.col} = ${asks.value}` : '';
-      const setRole = asks?.set ? andRole : '';
+      // (or the check itself requires the value, `AND status = 'active'`: the row is written with it)
+      const setRole = asks?.set || (asks && c.pins?.some((p) => p.col === asks.col && p.value === asks.value)) ? andRole : '';
       const member = use.member;
       // (a partial unique index on the group column for a value the check pins, `one_owner_per_organization
       // ON organization_members (organization_id) WHERE role = 'owner'` with `role = 'owner'`: a group
