@@ -1143,3 +1143,40 @@ COMMENT ON FUNCTION public.org_user() IS 'Returns true if the current user\\'s e
     await q(`COMMENT ON FUNCTION public.org_user() IS E'the user\\'s'`);
   });
 });
+
+// Calibration (cal203, incubateur-ademe/territoires-en-transitions' revert/indicateur/confidentialite@v2.92.0.sql):
+// `create policy allow_read on indicateur_resultat as permissive for select using can_read_acces_restreint(collectivite_id);`
+// was reported only as syntax error at or near "can_read_acces_restreint".
+test("err (message): a policy's USING or WITH CHECK condition written without parentheses says the clause takes it in parentheses (PGlite: 42601 at the condition's first token for CREATE and ALTER POLICY; in parentheses the policy is made); an error elsewhere after USING keeps the plain message", async () => {
+  const text = `CREATE TABLE public.t (c int);
+CREATE FUNCTION public.can_read(int) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+CREATE POLICY allow_read ON public.t AS PERMISSIVE FOR SELECT USING public.can_read(c);
+CREATE POLICY allow_insert ON public.t FOR INSERT WITH CHECK c > 0;
+ALTER POLICY allow_read ON public.t USING c = 1;
+`;
+  const { mine } = lintFiles([{ file: 'deploy/t.sql', text }], ID);
+  assert.deepEqual(
+    mine.map((f) => [text.slice(f.start, f.end), f.message.replace(/ The other statements.*$/, '')]),
+    [
+      ['public', 'syntax error at or near "public" (SQLSTATE 42601): USING takes its condition in parentheses, USING (<condition>), so PostgreSQL rejects the CREATE POLICY and the policy is never created. Write the condition after USING in parentheses.'],
+      ['c', 'syntax error at or near "c" (SQLSTATE 42601): WITH CHECK takes its condition in parentheses, WITH CHECK (<condition>), so PostgreSQL rejects the CREATE POLICY and the policy is never created. Write the condition after WITH CHECK in parentheses.'],
+      ['c', 'syntax error at or near "c" (SQLSTATE 42601): USING takes its condition in parentheses, USING (<condition>), so PostgreSQL rejects the ALTER POLICY and the policy is left as it was. Write the condition after USING in parentheses.'],
+    ],
+  );
+  // (a USING of another statement: DELETE … USING, a join's USING: the plain message)
+  const other = lintFiles([{ file: 'm.sql', text: 'CREATE TABLE a (x int);\nCREATE TABLE b (x int);\nDELETE FROM a USING 1 b;' }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /parentheses/);
+  const db = await getDb();
+  const lines = text.split('\n');
+  await inRollback(db, async (q) => {
+    await q(lines.slice(0, 2).join('\n'));
+    for (const line of lines.slice(2, 5)) {
+      const r = await tryQuery(q, line);
+      assert.equal(r.ok ? 'ok' : r.error.code, '42601', line);
+    }
+    await q('CREATE POLICY allow_read ON public.t AS PERMISSIVE FOR SELECT USING (public.can_read(c))');
+    await q('CREATE POLICY allow_insert ON public.t FOR INSERT WITH CHECK (c > 0)');
+    await q('ALTER POLICY allow_read ON public.t USING (c = 1)');
+  });
+});

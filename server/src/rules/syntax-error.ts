@@ -267,6 +267,21 @@ const EXPLAINERS: readonly Explainer[] = [
     }
     return undefined;
   },
+  // (CREATE POLICY … USING f(x): the condition of USING and WITH CHECK is written in parentheses)
+  (f, e, tx) => {
+    const bare = bareCondition(f.text, e.start);
+    if (bare) {
+      return {
+        file: f.file,
+        start: e.start,
+        end: Math.max(e.end, e.start + 1),
+        message:
+          `${shortened(e.message)} (SQLSTATE 42601): ${bare.clause} takes its condition in parentheses, ${bare.clause} (<condition>), so PostgreSQL rejects the ${bare.verb} POLICY and the policy is ${bare.verb === 'CREATE' ? 'never created' : 'left as it was'}${stopsHere(tx)}. ` +
+          `Write the condition after ${bare.clause} in parentheses. The other statements of the file are still checked.`,
+      };
+    }
+    return undefined;
+  },
   // (`'user\'s'`: a backslash does not escape a quote in a standard string; the string ends there)
   (f, e, tx) => {
     const quote = backslashQuote(f.text, e.start);
@@ -482,6 +497,26 @@ function partialUnique(text: string, at: number): 'UNIQUE' | 'PRIMARY KEY' | und
   const m = /\b(UNIQUE|PRIMARY\s+KEY)\s*(?:NULLS\s+(?:NOT\s+)?DISTINCT\s*)?\([^;()]*\)\s*(?:INCLUDE\s*\([^;()]*\)\s*)?$/i.exec(before);
   if (!m) return undefined;
   return /^unique$/i.test(m[1]!) ? 'UNIQUE' : 'PRIMARY KEY';
+}
+
+/**
+ * When the error at `at` falls on the first token after USING or WITH CHECK of a CREATE or ALTER
+ * POLICY: the clause (as PostgreSQL names it) and the statement's verb. Their condition is written
+ * in parentheses (PGlite: `CREATE POLICY p ON t USING f(c)`, `… WITH CHECK c > 0`, `ALTER POLICY p
+ * ON t USING c = 1` fail with 42601 at that token; `USING (f(c))` makes the policy).
+ * incubateur-ademe/territoires-en-transitions' revert/indicateur/confidentialite@v2.92.0.sql,
+ * `create policy allow_read … for select using can_read_acces_restreint(collectivite_id);`.
+ */
+function bareCondition(text: string, at: number): { clause: 'USING' | 'WITH CHECK'; verb: 'CREATE' | 'ALTER' } | undefined {
+  if (text[at] === '(') return undefined;
+  const before = text.slice(Math.max(0, at - 4000), at);
+  const clause = /\b(using|with\s+check)\s*$/i.exec(before);
+  if (!clause) return undefined;
+  // (the statement it is in: from the last `;` before, a CREATE or ALTER POLICY)
+  const stmt = before.slice(before.lastIndexOf(';') + 1);
+  const head = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(create|alter)\s+policy\b/i.exec(stmt);
+  if (!head) return undefined;
+  return { clause: /^using$/i.test(clause[1]!) ? 'USING' : 'WITH CHECK', verb: head[1]!.toUpperCase() as 'CREATE' | 'ALTER' };
 }
 
 /**
