@@ -1156,6 +1156,41 @@ CREATE POLICY members_insert_church_creator ON public.members FOR INSERT WITH CH
   });
 });
 
+test("err (message): the other column a write leaves open is named even where its trusting read asks for a value too (xbradpig/ChurchThrive's members_update_self: status = 'active' first, then church_id with status = 'active'); PGlite: an active member's UPDATE … WHERE fails with 42501, one with no WHERE moves them to church 2, whose sermons they then read, a pending member's too", async () => {
+  const file = 'supabase/migrations/00015_rls_policies.sql';
+  const text = `CREATE TABLE public.members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), church_id bigint NOT NULL, user_id uuid, role text NOT NULL DEFAULT 'member', status text NOT NULL DEFAULT 'pending');
+CREATE TABLE public.sermons (id bigint PRIMARY KEY, church_id bigint NOT NULL, title text);
+CREATE INDEX ON public.sermons (church_id);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.sermons ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_my_church_id() RETURNS bigint AS $$
+  SELECT church_id FROM public.members WHERE user_id = auth.uid() AND status = 'active' LIMIT 1;
+$$ LANGUAGE sql SECURITY DEFINER STABLE SET search_path = '';
+CREATE POLICY members_select ON public.members FOR SELECT USING (church_id = public.get_my_church_id());
+CREATE POLICY sermons_select ON public.sermons FOR SELECT USING (church_id = public.get_my_church_id());
+CREATE POLICY members_update_self ON public.members FOR UPDATE USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /a user can change the status of their own row of public\.members to 'active'/);
+  assert.match(
+    linted.mine[0]!.message,
+    /It leaves church_id open too: policy "sermons_select" on public\.sermons trusts public\.members \(it admits a row when public\.members, read through function public\.get_my_church_id\(\), has a row with its church_id, the caller's user_id and status = 'active'\), so a user can change the church_id of their own row of public\.members to any value and its status to 'active'/,
+  );
+  for (const status of ['active', 'pending']) {
+    await inRollback(await getDb(), async (q) => {
+      await onSupabase(q, linted.ws);
+      await q(`INSERT INTO public.members (church_id, user_id, status) VALUES (1, '${TENANT_A}', '${status}'), (2, '${TENANT_B}', 'active'); INSERT INTO public.sermons VALUES (20, 2, 'theirs')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const where = await tryQuery(q, `UPDATE public.members SET church_id = 2, status = 'active' WHERE user_id = '${TENANT_A}' RETURNING id`);
+      assert.equal(where.ok ? `${where.rows.length} rows` : where.error.code, status === 'active' ? '42501' : '0 rows', status);
+      assert.equal(await affected(q, `UPDATE public.members SET church_id = 2, status = 'active'`), 1, status);
+      assert.deepEqual(await q('SELECT title FROM public.sermons'), [{ title: 'theirs' }], status);
+    });
+  }
+});
+
 /** Supabase's auth.email(): the email claim of the request (actAs sets it among the claims). */
 const AUTH_EMAIL_SQL = `CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS
   $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email' $$;`;

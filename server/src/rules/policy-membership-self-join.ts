@@ -1943,9 +1943,10 @@ export const policyMembershipSelfJoin = defineRule({
         const best = found.reduce((a, b) => (b.rank > a.rank ? b : a));
         const { use, roles, lesser, roleOf, kept, lookups, blind, signers, userTied } = best;
         const { value, lookup, through, trust, gain, advice } = textOf(best);
-        // (the other columns, each abused plainly: said after the first, with what to do for each; not
-        // one whose trusting read also asks for a role value, which its text would leave out)
-        const others = found.filter((c) => c !== best && c.roleOf === undefined && c.lesser === undefined && !c.use.role);
+        // (the other columns, each abused plainly: said after the first, with what to do for each; one
+        // whose trusting read also asks for a value too, which its text names — ChurchThrive's church_id,
+        // trusted with status = 'active', after the status of members_update_self)
+        const others = found.filter((c) => c !== best && c.roleOf === undefined && c.lesser === undefined);
         const also =
           others
             .slice(0, 3)
