@@ -97,14 +97,14 @@ const CATALOG_WHAT: Array<{ what: DynamicWhat; re: RegExp }> = [
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
 const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^']+)'/gi;
 
+/** A loop over an enum type's values (the type's name in group 1). */
+const ENUM_LOOP = /\bforeach\s+\w+\s+in\s+array\s+enum_range\s*\(\s*null\s*::\s*((?:[A-Za-z_][\w$]*\s*\.\s*)?[A-Za-z_][\w$]*)\s*\)/i;
 /**
  * A table name built from a prefix and a value, as the target of ALTER TABLE or CREATE POLICY …
  * ON: `format('alter table preuve_%I enable row level security', name)`, `'alter table
  * reponse_' || name || ' enable …'` (territoires-en-transitions' loop over an enum's values,
  * `foreach name in array enum_range(NULL::preuve_type)`): the prefix (group 1).
  */
-/** A loop over an enum type's values (the type's name in group 1). */
-const ENUM_LOOP = /\bforeach\s+\w+\s+in\s+array\s+enum_range\s*\(\s*null\s*::\s*((?:[A-Za-z_][\w$]*\s*\.\s*)?[A-Za-z_][\w$]*)\s*\)/i;
 const TEMPLATE_PREFIX = /\b(?:alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?|create\s+policy\s+(?:"[^"]*"|[\w$%]+)\s+on\s+(?:table\s+)?)(?:[A-Za-z_][\w$]*\s*\.\s*)?([A-Za-z_][\w$]{2,})(?:%[Is]|'\s*\|\|)/gi;
 
 /** A loop over the catalog's policies (pg_policies, pg_policy). */
