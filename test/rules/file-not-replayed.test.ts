@@ -353,10 +353,15 @@ AS $$ SELECT account_id FROM public.account_users WHERE user_uid = nullif(curren
     config = (await q("SELECT proconfig FROM pg_proc WHERE proname = 'my_account_id'"))[0]?.proconfig;
   });
   assert.deepEqual(config, ['search_path=public, pg_temp']);
-  // (a backup of such a folder elsewhere — the same version folder under another parent — is still a copy;
-  // its down.sql, which no apply runs, copy or not, is left out as a rollback file without this note)
-  const backup = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `backup/${f.file}`, text: f.text }))], ID).mine;
-  assert.deepEqual(backup.map((f) => f.file), [`backup/${dir}/20260102172058_fix_my_account_id/up.sql`]);
+  // (a copy of such a folder elsewhere — the same version folder under another parent, a Docker build
+  // context's — is still a copy; its down.sql, which no apply runs, copy or not, is left out as a rollback
+  // file without this note)
+  const copy = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `docker/${f.file}`, text: f.text }))], ID).mine;
+  assert.deepEqual(copy.map((f) => f.file), [`docker/${dir}/20260102172058_fix_my_account_id/up.sql`]);
+  // (under a folder named as an archive, backup/, it is left out as kept for reference: no note of a copy)
+  const backup = lintFiles([...files, ...files.slice(2, 4).map((f) => ({ file: `backup/${f.file}`, text: f.text }))], ID);
+  assert.deepEqual(backup.mine, []);
+  assert.match(notReplayedReason(backup.ws.parsed(`backup/${dir}/20260102172058_fix_my_account_id/up.sql`)!) ?? '', /^in a folder named as an archive/);
 });
 
 test("err: a pg_dump whose tables the migrations make under other names and rename (useVenice/venice's apps/web/schema.sql: account renamed raw_account, institution renamed integration) is a snapshot: left out, its note names the first CREATE TABLE PostgreSQL rejects — the renamed table's, not one whose name a rename freed; PGlite agrees", async () => {
