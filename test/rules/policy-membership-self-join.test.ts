@@ -1116,9 +1116,8 @@ CREATE POLICY allow_read ON public.membre FOR SELECT TO authenticated USING ((se
   });
 });
 
-test("err: a helper returning the caller's group among their rows with a value (xbradpig/ChurchThrive's get_my_church_id(): church_id of the caller's active row) trusts the group column, and an INSERT whose NOT EXISTS asks only that the caller has no active row anywhere lets a new user join any church as an active admin (PGlite: user A, in no church, inserts an active row of church 2 and reads its sermons)", async () => {
-  const file = 'supabase/migrations/00018_church_creation_policy.sql';
-  const text = `CREATE TABLE public.members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), church_id bigint NOT NULL, user_id uuid, role text NOT NULL DEFAULT 'member', status text NOT NULL DEFAULT 'pending');
+/** xbradpig/ChurchThrive's members and sermons, each read through get_my_church_id(): the church of the caller's active row. */
+const CHURCH = `CREATE TABLE public.members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), church_id bigint NOT NULL, user_id uuid, role text NOT NULL DEFAULT 'member', status text NOT NULL DEFAULT 'pending');
 CREATE TABLE public.sermons (id bigint PRIMARY KEY, church_id bigint NOT NULL, title text);
 CREATE INDEX ON public.sermons (church_id);
 ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
@@ -1128,7 +1127,11 @@ CREATE FUNCTION public.get_my_church_id() RETURNS bigint AS $$
 $$ LANGUAGE sql SECURITY DEFINER STABLE SET search_path = '';
 CREATE POLICY members_select ON public.members FOR SELECT USING (church_id = public.get_my_church_id());
 CREATE POLICY sermons_select ON public.sermons FOR SELECT USING (church_id = public.get_my_church_id());
-CREATE POLICY members_insert_church_creator ON public.members FOR INSERT WITH CHECK (
+`;
+
+test("err: a helper returning the caller's group among their rows with a value (xbradpig/ChurchThrive's get_my_church_id(): church_id of the caller's active row) trusts the group column, and an INSERT whose NOT EXISTS asks only that the caller has no active row anywhere lets a new user join any church as an active admin (PGlite: user A, in no church, inserts an active row of church 2 and reads its sermons)", async () => {
+  const file = 'supabase/migrations/00018_church_creation_policy.sql';
+  const text = `${CHURCH}CREATE POLICY members_insert_church_creator ON public.members FOR INSERT WITH CHECK (
   user_id = auth.uid()
   AND NOT EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = auth.uid() AND m.status = 'active')
   AND role = 'admin'
@@ -1158,17 +1161,7 @@ CREATE POLICY members_insert_church_creator ON public.members FOR INSERT WITH CH
 
 test("err (message): the other column a write leaves open is named even where its trusting read asks for a value too (xbradpig/ChurchThrive's members_update_self: status = 'active' first, then church_id with status = 'active'); PGlite: an active member's UPDATE … WHERE fails with 42501, one with no WHERE moves them to church 2, whose sermons they then read, a pending member's too", async () => {
   const file = 'supabase/migrations/00015_rls_policies.sql';
-  const text = `CREATE TABLE public.members (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), church_id bigint NOT NULL, user_id uuid, role text NOT NULL DEFAULT 'member', status text NOT NULL DEFAULT 'pending');
-CREATE TABLE public.sermons (id bigint PRIMARY KEY, church_id bigint NOT NULL, title text);
-CREATE INDEX ON public.sermons (church_id);
-ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
-ALTER TABLE public.sermons ENABLE ROW LEVEL SECURITY;
-CREATE FUNCTION public.get_my_church_id() RETURNS bigint AS $$
-  SELECT church_id FROM public.members WHERE user_id = auth.uid() AND status = 'active' LIMIT 1;
-$$ LANGUAGE sql SECURITY DEFINER STABLE SET search_path = '';
-CREATE POLICY members_select ON public.members FOR SELECT USING (church_id = public.get_my_church_id());
-CREATE POLICY sermons_select ON public.sermons FOR SELECT USING (church_id = public.get_my_church_id());
-CREATE POLICY members_update_self ON public.members FOR UPDATE USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());
+  const text = `${CHURCH}CREATE POLICY members_update_self ON public.members FOR UPDATE USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());
 `;
   const linted = lintFiles([{ file, text }], ID);
   assert.equal(linted.mine.length, 1);
