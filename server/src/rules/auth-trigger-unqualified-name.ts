@@ -28,6 +28,7 @@
 // may be a SQL function; a trigger function cannot be one).
 import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { census } from '../analysis/ast.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { PG_CATALOG_FUNCTIONS } from '../analysis/pg-catalog-functions.js';
 import { defineRule, type Fix } from './types.js';
@@ -136,8 +137,19 @@ export const EXTENSION_FUNCTIONS = new Map<string, string>([
   ...['crypt', 'gen_salt', 'digest', 'hmac', 'gen_random_bytes', 'encrypt', 'decrypt', 'encrypt_iv', 'decrypt_iv', 'armor', 'dearmor', 'pgp_sym_encrypt', 'pgp_sym_decrypt', 'pgp_sym_encrypt_bytea', 'pgp_sym_decrypt_bytea', 'pgp_pub_encrypt', 'pgp_pub_decrypt', 'pgp_pub_encrypt_bytea', 'pgp_pub_decrypt_bytea', 'pgp_key_id', 'pgp_armor_headers'].map((n) => [n, 'pgcrypto'] as const),
 ]);
 
-/** The relations and functions f's body names without a schema that its session's search_path does not find (asked of the few functions the Auth server runs, once per lint). */
+/**
+ * The relations and functions f's body names without a schema that its session's search_path does
+ * not find (asked of the few functions the Auth server runs, once per model: this rule and
+ * auth-trigger-invoker-denied both ask).
+ */
 export function unresolved(model: Model, f: Func): Unresolved | undefined {
+  const kept = memoModel(model, 'auth-trigger-unqualified-name:unresolved', () => new Map<Func, Unresolved | null>());
+  let u = kept.get(f);
+  if (u === undefined) kept.set(f, (u = unresolvedUncached(model, f) ?? null));
+  return u ?? undefined;
+}
+
+function unresolvedUncached(model: Model, f: Func): Unresolved | undefined {
   const b = f.body;
   if (!b || (f.language !== 'plpgsql' && f.language !== 'sql') || b.errors.length || f.stmt.node?.sql_body) return undefined;
   // (an EXCEPTION clause may catch the error: the sign-up then goes on without the row)
