@@ -5,13 +5,10 @@ import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, readUnfilteredFor, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
+import { API_ROLES, authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
 import { columnsGrantedOnly, grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 import { listOr } from '../analysis/words.js';
-
-/** Supabase's API roles whose requests auth.role() tells apart. */
-const API_ROLES = ['anon', 'authenticated'];
 
 /** `auth.role()`, or the role claim of `auth.jwt()` (`auth.jwt() ->> 'role'`), cast or not, bare or in a sub-select of its own. */
 export function asksRole(n: Node): boolean {

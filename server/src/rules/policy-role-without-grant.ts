@@ -4,7 +4,7 @@ import { lastRevokeOf, mayInheritUnseen, PSEUDO_ROLES } from '../analysis/privil
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { orderOf, policiesWithKeys } from '../analysis/policy-exprs.js';
 import { defineRule, type Report } from './types.js';
-import { authTableGrantees, insertAfter, mayRunPolicyCommand, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, SUPABASE_AUTH_TABLES, tableList, tableName, where } from './lib/util.js';
+import { API_ROLES, authTableGrantees, insertAfter, mayRunPolicyCommand, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, SUPABASE_AUTH_TABLES, tableList, tableName, where } from './lib/util.js';
 
 /**
  * The roles of the policy without any privilege it needs on the table, undefined when there is
@@ -135,5 +135,3 @@ function reportAuthTables(model: Model, report: (r: Report) => void): void {
     }
   }
 }
-
-const API_ROLES = ['anon', 'authenticated'];

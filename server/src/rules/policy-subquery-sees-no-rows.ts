@@ -7,12 +7,11 @@ import { activePoliciesWithKey, activeRowsWith, constBool, FLAG_READS_RELATION, 
 import { recursionCycles } from '../analysis/recursion.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { bareValue, columnRef, inputParams, mayHoldPrivilege, onSupabasePlatform, tableName } from './lib/util.js';
+import { API_ROLES, bareValue, columnRef, inputParams, mayHoldPrivilege, onSupabasePlatform, tableName } from './lib/util.js';
 import { isIdentity } from './policy-membership-self-join.js';
 import { hiddenFrom, linkKeys, requiredLinks, type Hidden } from './lib/hidden.js';
 import { cannotReadKept } from './lib/unreadable.js';
 
-const API_ROLES = ['anon', 'authenticated'];
 const NO_ROLES: string[] = [];
 
 type Link = ReturnType<typeof requiredLinks>[number];

@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { apiUsesSchema, enabledInUnappliedFile, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
+import { API_ROLES, apiUsesSchema, enabledInUnappliedFile, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -69,8 +69,6 @@ function loopsTooEarly(model: Model, t: Table): string {
     : `${l.uncalled ? 'is never called by the migrations and ' : ''}is ${model.statements[l.until]?.stmt.kind === 'DropStmt' ? 'dropped' : 'given another body'} at ${where(model, l.last)}`;
   return ` (${l.name}() at ${where(model, l.defined)} enables row-level security on each table its loop over the catalog finds, but it ${when}, before the CREATE TABLE at ${where(model, t.created)}: such a loop reaches only the tables that exist when it runs)`;
 }
-
-const API_ROLES = ['anon', 'authenticated'];
 
 const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update: 'update', delete: 'delete' };
 

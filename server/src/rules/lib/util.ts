@@ -994,6 +994,9 @@ export function authUsersText(model: Model): string {
   return without.length ? `${what}, on which ${without.join(' and ')} ${without.length === 1 ? 'has' : 'have'} no privilege` : what;
 }
 
+/** Supabase's API roles a request acts as: anon (the public key, no sign-in) and authenticated (a signed-in user). */
+export const API_ROLES: readonly string[] = ['anon', 'authenticated'];
+
 /** Supabase Auth's own tables in schema auth, which the platform makes (and grants anon and authenticated nothing on). */
 export const SUPABASE_AUTH_TABLES: ReadonlySet<string> = new Set([
   'users',
