@@ -49,7 +49,7 @@ export const syntaxError = defineRule({
         }
         const later = laterVersionsOnly(e, config);
         if (later) {
-          report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
+          report({ ...errorSpan(f, e), message: later, severity: 'warning' });
           continue;
         }
         // (in a function a DO block makes with EXECUTE only in an IF branch, or under an EXCEPTION
@@ -57,9 +57,7 @@ export const syntaxError = defineRule({
         const onlyRun = executedOnly(f, e.start);
         if (onlyRun) {
           report({
-            file: f.file,
-            start: e.start,
-            end: Math.max(e.end, e.start + 1),
+            ...errorSpan(f, e),
             severity: 'warning',
             message:
               `${shortened(e.message)} (SQLSTATE 42601), in a function that a DO block makes with EXECUTE ${onlyRun === 'branch' ? 'in one branch of an IF' : 'under an EXCEPTION clause that catches this error'}: PostgreSQL parses that text only when the EXECUTE runs, ` +
@@ -85,7 +83,7 @@ export const syntaxError = defineRule({
         report({
           file: f.file,
           start: ine?.start ?? e.start,
-          end: ine?.end ?? Math.max(e.end, e.start + 1),
+          end: ine?.end ?? errorSpan(f, e).end,
           message: ine
             ? `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no ${ine.what} … IF NOT EXISTS; it takes IF for the name and fails on what follows, and the migration stops there. ${ine.instead}`
             : off === undefined
@@ -111,6 +109,9 @@ export const syntaxError = defineRule({
  */
 type Explainer = (f: ParsedFile, e: ParseError, tx: string) => Report | undefined;
 
+/** Where a finding on the error itself goes: from the offset PostgreSQL names, at least one character. */
+const errorSpan = (f: ParsedFile, e: ParseError): { file: string; start: number; end: number } => ({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1) });
+
 /** abortedTransaction's words, and that a migration tool stops there ('' outside a transaction). */
 const stopsHere = (tx: string): string => (tx ? `${tx}; a migration tool stops here` : '');
 
@@ -121,9 +122,7 @@ const EXPLAINERS: readonly Explainer[] = [
     if (semi) {
       const before = `the statement before it, from line ${lineOf(f.text, semi.start)}, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs`;
       return {
-        file: f.file,
-        start: e.start,
-        end: Math.max(e.end, e.start + 1),
+        ...errorSpan(f, e),
         message: tx
           ? `${shortened(e.message)} (SQLSTATE 42601): ${before}${tx}; a migration tool stops here. End that statement with ';'. The other statements of the file, the transaction's too, are still checked as written.`
           : `${shortened(e.message)} (SQLSTATE 42601): ${before}. End that statement with ';'. The other statements of the file are still checked.`,
@@ -167,9 +166,7 @@ const EXPLAINERS: readonly Explainer[] = [
     const inline = inlineIndexClause(f.text, e.start);
     if (inline) {
       return {
-        file: f.file,
-        start: e.start,
-        end: Math.max(e.end, e.start + 1),
+        ...errorSpan(f, e),
         message:
           `${shortened(e.message)} (SQLSTATE 42601), in \`${inline.written}\`: that is MySQL's index clause, and PostgreSQL has no index clause in CREATE TABLE, so the table is never created${stopsHere(tx)}. ` +
           `Write the index as a statement of its own after the table: \`CREATE ${inline.unique ? 'UNIQUE ' : ''}INDEX ${inline.name} ON ${inline.table} (…);\`. The other statements of the file are still checked.`,
@@ -272,9 +269,7 @@ const EXPLAINERS: readonly Explainer[] = [
     const bare = bareCondition(f.text, e.start);
     if (bare) {
       return {
-        file: f.file,
-        start: e.start,
-        end: Math.max(e.end, e.start + 1),
+        ...errorSpan(f, e),
         message:
           `${shortened(e.message)} (SQLSTATE 42601): ${bare.clause} takes its condition in parentheses, ${bare.clause} (<condition>), so PostgreSQL rejects the ${bare.verb} POLICY and the policy is ${bare.verb === 'CREATE' ? 'never created' : 'left as it was'}${stopsHere(tx)}. ` +
           `Write the condition after ${bare.clause} in parentheses. The other statements of the file are still checked.`,
@@ -287,9 +282,7 @@ const EXPLAINERS: readonly Explainer[] = [
     const quote = backslashQuote(f.text, e.start);
     if (quote !== undefined) {
       return {
-        file: f.file,
-        start: e.start,
-        end: Math.max(e.end, e.start + 1),
+        ...errorSpan(f, e),
         message:
           `${shortened(e.message)} (SQLSTATE 42601), after \`\\'\`: a backslash does not escape a quote in a string constant '…': with standard_conforming_strings on (PostgreSQL's default since 9.1) it is an ordinary character, so the string ends at the quote after it and PostgreSQL reads the rest as SQL, rejecting the statement${stopsHere(tx)}. ` +
           `Double the quote ('user''s'), or write an escape string constant (E'user\\'s'). The other statements of the file are still checked.`,
