@@ -1312,14 +1312,14 @@ const SUPABASE_STORAGE_OBJECTS = /(?:\bstorage|"storage")\s*\.\s*(?:objects\b|"o
  * whose blog media bucket is public, with no auth call: the anon key reads and writes them). Roles
  * the workspace creates itself still override.
  */
-const authCallCache = new WeakMap<ParsedFile, boolean>();
+const platformUseCache = new WeakMap<ParsedFile, boolean>();
 function usesSupabasePlatform(files: ParsedFile[]): boolean {
   for (const f of files) {
-    let c = authCallCache.get(f);
+    let c = platformUseCache.get(f);
     if (c === undefined) {
       const t = f.text;
       c = SUPABASE_AUTH_CALL.test(t) || SUPABASE_STORAGE_BUCKETS.test(t) || (SUPABASE_STORAGE_OBJECTS.test(t) && /\bbucket_id\b/i.test(t));
-      authCallCache.set(f, c);
+      platformUseCache.set(f, c);
     }
     if (c) return true;
   }
