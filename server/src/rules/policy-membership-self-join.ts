@@ -1271,12 +1271,6 @@ function openLookup(model: Model, c: Node, use: Use): string | undefined {
     const tr = target?.length === 1 ? columnRef(target[0]) : undefined;
     if (!tr || (tr.qual !== undefined && tr.qual !== alias) || !t.columns.includes(tr.name)) return undefined;
   }
-  if (scalar) {
-    // (one column of t, the value the new row's column must equal)
-    const target = (sel.targetList as Node[] | undefined)?.map((x) => x?.ResTarget?.val);
-    const tr = target?.length === 1 ? columnRef(target[0]) : undefined;
-    if (!tr || (tr.qual !== undefined && tr.qual !== alias) || !t.columns.includes(tr.name)) return undefined;
-  }
   if (link.subLinkType === 'ANY_SUBLINK') {
     // (`group IN (SELECT col FROM t …)`: the test names the new row's group column, the target a column of t)
     const test = columnRef(link.testexpr);
