@@ -93,3 +93,4 @@ export { authTriggerUnqualifiedName } from './auth-trigger-unqualified-name.js';
 export { authTriggerInvokerDenied } from './auth-trigger-invoker-denied.js';
 export { policyCallsWithoutExecute } from './policy-calls-without-execute.js';
 export { migrationNumbersUnpadded } from './migration-numbers-unpadded.js';
+export { serviceRoleKeyCommitted } from './service-role-key-committed.js';
