@@ -22,7 +22,7 @@ const SECRET = 'sb_secret_Q2x1bXN5LWZha2Uta2V5LWZvci10ZXN0cw';
 test('err: a service_role JWT in a function body: service_role bypasses the policies; the body is read in pg_proc by a role with no privilege', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), SERVICE);
-  assert.match(finding.message, /^This is a Supabase service_role key: a JWT whose role claim is service_role \(project abcdefghijklmnopqrst\), valid until 2035-01-01 unless the project's JWT secret changes\. /);
+  assert.match(finding.message, /^This is a Supabase service_role key: a JWT whose role claim is service_role \(project abcdefghijklmnopqrst\), valid until 2035-01-01 unless the project's JWT secret changes or its legacy keys are disabled\. /);
   assert.match(finding.message, /runs a request bearing it as the service_role role, which has BYPASSRLS: PostgreSQL applies no row-level security policy to it/);
   assert.match(finding.message, /every role that can connect to the database reads the key in pg_catalog\.pg_proc \(prosrc\), whose SELECT is granted to PUBLIC/);
   await inRollback(await getDb(), async (q) => {

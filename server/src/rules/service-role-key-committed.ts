@@ -103,7 +103,7 @@ export const serviceRoleKeyCommitted = defineRule({
         const k = keys[i]!;
         const what =
           k.kind === 'jwt'
-            ? `This is a Supabase service_role key: a JWT whose role claim is service_role${k.ref ? ` (project ${k.ref})` : ''}${k.exp !== undefined ? `, valid until ${new Date(k.exp * 1000).toISOString().slice(0, 10)} unless the project's JWT secret changes` : ''}.`
+            ? `This is a Supabase service_role key: a JWT whose role claim is service_role${k.ref ? ` (project ${k.ref})` : ''}${k.exp !== undefined ? `, valid until ${new Date(k.exp * 1000).toISOString().slice(0, 10)} unless the project's JWT secret changes or its legacy keys are disabled` : ''}.`
             : 'This is a Supabase secret API key (sb_secret_…).';
         const rotate =
           k.kind === 'jwt'
@@ -114,7 +114,7 @@ export const serviceRoleKeyCommitted = defineRule({
           start: k.start,
           end: k.end,
           message:
-            `${what} Supabase's API (PostgREST, Storage) runs a request bearing it as the service_role role, which has BYPASSRLS: PostgreSQL applies no row-level security policy to it, so whoever reads this file — the repository, its history, every clone — can read and change every row of every table the API exposes, whatever the policies say.` +
+            `${what} Supabase's API (PostgREST, Storage) runs a request bearing it as the service_role role, which has BYPASSRLS: PostgreSQL applies no row-level security policy to it, so whoever reads this file — the repository, its history, every clone — can read and change every row of the tables the API exposes, whatever the policies say.` +
             stored(pf, statementAt(pf, k.start)) +
             ` ${rotate} Then keep it out of SQL: store it once in Supabase Vault, outside the migrations, and read it where it is used: (select decrypted_secret from vault.decrypted_secrets where name = 'service_role_key').`,
         });
