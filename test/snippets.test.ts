@@ -27,6 +27,7 @@ const PREFIXES = [
   'rls-security-invoker-view',
   'rls-user-profiles',
   'rls-permanent-users-only',
+  'rls-edge-function-call',
 ];
 
 /** The snippet expanded with its defaults; `fill` overrides tabstops (e.g. a tenant id). */
@@ -444,5 +445,51 @@ test("ok: rls-permanent-users-only with anonymous sign-ins on: a SELECT policy f
     assert.equal(await count(q, 'public.todos'), 0, 'an anonymous session');
     await q(actAs(USER_3, { role: 'authenticated', is_anonymous: false }));
     assert.equal(await count(q, 'public.todos'), 2, 'a permanent user');
+  });
+});
+
+// Supabase Vault and pg_net as stubs: vault.decrypted_secrets readable by the function's owner only
+// (on the platform: postgres and service_role), net.http_post recording each request it is given.
+const VAULT_AND_NET_STUB_SQL = `
+CREATE SCHEMA vault;
+CREATE TABLE vault.secrets (name text PRIMARY KEY, decrypted_secret text NOT NULL);
+CREATE VIEW vault.decrypted_secrets AS SELECT name, decrypted_secret FROM vault.secrets;
+GRANT USAGE ON SCHEMA vault TO app_owner;
+GRANT SELECT ON vault.decrypted_secrets TO app_owner;
+INSERT INTO vault.secrets VALUES ('service_role_key', 'key-from-vault');
+CREATE SCHEMA net;
+CREATE TABLE net.requests (url text, headers jsonb, body jsonb);
+CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}', params jsonb DEFAULT '{}', headers jsonb DEFAULT '{}', timeout_milliseconds int DEFAULT 5000)
+  RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = ''
+  AS $$ INSERT INTO net.requests VALUES (url, headers, body) RETURNING 1::bigint $$;
+GRANT USAGE ON SCHEMA net TO PUBLIC;`;
+
+test("ok: rls-edge-function-call, created by a non-superuser owner: a user's INSERT calls the function with the key read from Vault, which the user cannot read; as SECURITY INVOKER the INSERT fails with 42501", async () => {
+  const orders = `CREATE TABLE public.orders (id int PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.orders FORCE ROW LEVEL SECURITY;
+GRANT INSERT ON public.orders TO authenticated;
+CREATE POLICY orders_insert_own ON public.orders FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));`;
+  assert.deepEqual(findings([{ file: 'supabase/migrations/1_orders.sql', text: orders }, { file: 'supabase/migrations/2_call.sql', text: snippet('rls-edge-function-call') }]), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(VAULT_AND_NET_STUB_SQL);
+    await asOwner(q, `${orders}\n${snippet('rls-edge-function-call')}`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const own = await tryQuery(q, 'SELECT decrypted_secret FROM vault.decrypted_secrets');
+    assert.equal(own.ok ? 'read' : own.error.code, '42501');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `INSERT INTO public.orders VALUES (1, '${TENANT_A}')`), 1);
+    await q('RESET ROLE');
+    const sent = await q('SELECT url, headers, body FROM net.requests');
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.headers.Authorization, 'Bearer key-from-vault');
+    assert.deepEqual(sent[0]!.body, { table: 'orders', id: 1 });
+    // (without SECURITY DEFINER the inserting role reads Vault itself, and cannot)
+    await asOwner(q, 'ALTER FUNCTION public.notify_orders_inserted() SECURITY INVOKER');
+    const invoker = await tryQuery(q, `SET ROLE authenticated; INSERT INTO public.orders VALUES (2, '${TENANT_A}')`);
+    assert.equal(invoker.ok ? 'inserted' : invoker.error.code, '42501');
   });
 });
