@@ -102,3 +102,19 @@ test('ok: a re-lint finds a key typed into an open file, and forgets it when it 
   ws.setFile(file, 'SELECT 1;\n');
   assert.equal(count(), 0);
 });
+
+// The pre-Vault pattern: the key in a database setting, read by current_setting() where it is used.
+test('err: a key in ALTER DATABASE … SET: the setting is readable by every role in pg_db_role_setting (PGlite)', async () => {
+  const text = `ALTER DATABASE postgres SET "app.settings.service_role_key" = '${SERVICE}';\n`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_settings.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /PostgreSQL also keeps the setting in pg_catalog\.pg_db_role_setting, which every role can read, and starts every new session of the database with it: any role reads it with current_setting\('app\.settings\.service_role_key'\)\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('CREATE ROLE settings_outsider NOLOGIN');
+    await q('SET ROLE settings_outsider');
+    const rows = await q('SELECT unnest(setconfig) AS s FROM pg_catalog.pg_db_role_setting');
+    assert.ok(rows.some((r) => r.s === `app.settings.service_role_key=${SERVICE}`));
+    await q('RESET ROLE');
+  });
+});

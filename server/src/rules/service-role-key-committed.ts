@@ -80,6 +80,11 @@ function stored(pf: ParsedFile, stmt: Statement | undefined): string {
   if (!stmt) return '';
   const text = pf.text.slice(stmt.start, stmt.end);
   if (/\bcreate_secret\s*\(|\bvault\s*\.\s*secrets\b/i.test(text)) return ' Supabase Vault keeps it encrypted in the database, but this migration writes it in clear text.';
+  if (stmt.kind === 'AlterDatabaseSetStmt' || stmt.kind === 'AlterRoleSetStmt') {
+    const name = stmt.node?.setstmt?.name;
+    const of = stmt.kind === 'AlterDatabaseSetStmt' ? 'the database' : 'the role';
+    return ` PostgreSQL also keeps the setting in pg_catalog.pg_db_role_setting, which every role can read, and starts every new session of ${of} with it${typeof name === 'string' ? `: any role reads it with current_setting('${name}')` : ''}.`;
+  }
   if (stmt.kind === 'CreateFunctionStmt')
     return ' PostgreSQL also keeps the function\'s definition as written: every role that can connect to the database reads the key in pg_catalog.pg_proc (prosrc), whose SELECT is granted to PUBLIC.';
   return '';
