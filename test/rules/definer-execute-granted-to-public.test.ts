@@ -268,6 +268,54 @@ GRANT EXECUTE ON FUNCTION public.manage_secret(text, text) TO service_role;
   assert.deepEqual(lintFiles([{ file: 'db/migrations/001_secret.sql', text: sql }], ID).mine, []);
 });
 
+// betterr_me's 20260301000001_vault_auth_checks.sql: get_plaid_secret() returns Vault's
+// decrypted_secret, revoked FROM PUBLIC, authenticated and granted to service_role; it was not
+// reported because Vault's relations are not the migrations' (taken for unknown tables with RLS).
+test('err: Supabase: a definer reading Vault (vault.decrypted_secrets), revoked from PUBLIC and authenticated only: anon reads the decrypted secret through it (default privileges); after the fix 42501', async () => {
+  const sql = `CREATE OR REPLACE FUNCTION get_plaid_secret(secret_name TEXT) RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  result pg_catalog.text;
+BEGIN
+  SELECT decrypted_secret INTO result FROM vault.decrypted_secrets WHERE name = secret_name;
+  RETURN result;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION get_plaid_secret(TEXT) FROM PUBLIC, authenticated;
+GRANT EXECUTE ON FUNCTION get_plaid_secret(TEXT) TO service_role;
+`;
+  const file = 'supabase/migrations/20260301000001_vault_auth_checks.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.get_plaid_secret\(text\) is executable by anon: its EXECUTE is revoked from PUBLIC and granted to service_role/);
+  assert.match(mine[0]!.message, /it runs with its owner's rights: it reads vault\.decrypted_secrets as its owner, Supabase Vault's secrets, which no policy guards and which anon and authenticated are not granted themselves\. Add REVOKE EXECUTE ON FUNCTION public\.get_plaid_secret\(text\) FROM anon;$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const platform = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;';
+  const vault = `CREATE SCHEMA vault;
+CREATE TABLE vault.secrets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text UNIQUE, secret text NOT NULL);
+CREATE VIEW vault.decrypted_secrets AS SELECT id, name, secret AS decrypted_secret FROM vault.secrets;
+GRANT USAGE ON SCHEMA vault TO service_role; GRANT SELECT ON vault.decrypted_secrets TO service_role;
+INSERT INTO vault.secrets (name, secret) VALUES ('plaid_access_token', 'access-live-123');`;
+  const asAnon = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(platform);
+      await q(vault);
+      await q(text);
+      await q('SET ROLE anon');
+      const direct = await tryQuery(q, 'SELECT decrypted_secret FROM vault.decrypted_secrets');
+      assert.equal(!direct.ok && direct.error.code, '42501', 'anon may not read Vault itself');
+      const r = await tryQuery(q, "SELECT public.get_plaid_secret('plaid_access_token') AS s");
+      return r.ok ? r.rows[0]!.s : r.error.code;
+    });
+  assert.equal(await asAnon(sqlOf(ws)), 'access-live-123', 'anon read the decrypted secret');
+  assert.equal(await asAnon(sqlOf(fixed)), '42501');
+  // (a project that makes a vault.secrets table of its own: not Supabase's, judged as its table)
+  assert.equal(lintFiles([{ file, text: `CREATE SCHEMA vault;\nCREATE TABLE vault.decrypted_secrets (name text, decrypted_secret text);\nALTER TABLE vault.decrypted_secrets ENABLE ROW LEVEL SECURITY;\n${sql}` }], ID).mine.length, 0);
+  // not Supabase: nothing
+  assert.deepEqual(lintFiles([{ file: 'db/migrations/001_secret.sql', text: sql }], ID).mine, []);
+});
+
 test('ok: a role granted EXECUTE directly that bypasses RLS (service_role) is not in the revoke: it reads every row itself, and server code calls the function as it', () => {
   const sql = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL);
 ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;

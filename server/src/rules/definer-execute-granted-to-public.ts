@@ -252,9 +252,12 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
  */
 function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
   if (f.isProcedure || settingsOnly(model, f)) return;
-  // (a table with RLS, or one the migrations do not show: definer-bypasses-rls's, or unknown)
-  for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled !== false) return;
-  for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled !== false) return;
+  // (a table with RLS, or one the migrations do not show: definer-bypasses-rls's, or unknown;
+  // not Supabase Vault's, which no policy guards and the API roles are not granted: betterr_me's
+  // get_plaid_secret() returning vault.decrypted_secrets' decrypted_secret to anon)
+  const vault = [...f.reads, ...f.writes].filter((k) => vaultRelation(model, k));
+  for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled !== false && !vault.includes(k)) return;
+  for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled !== false && !vault.includes(k)) return;
   // (nor one it empties: definer-bypasses-rls says so, TRUNCATE asks no policy)
   for (const k of f.truncates) if (model.tables.get(k)?.rlsEnabled !== false) return;
   // (a body that checks who calls it, auth.uid() or auth.role(), may refuse anon itself)
@@ -268,9 +271,24 @@ function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => vo
     ...f.nameLoc,
     message:
       `SECURITY DEFINER function ${f.signature} is executable by ${keep.join(' and ')}: its EXECUTE is revoked from PUBLIC${granted.length ? ` and granted to ${granted.join(', ')}` : ''}, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those. ` +
-      `So ${who} can call it directly (as an RPC of the Data API), and it runs with its owner's rights. Add ${revoke}`,
+      `So ${who} can call it directly (as an RPC of the Data API), and it runs with its owner's rights${vaultNote(f, vault)}. Add ${revoke}`,
     fixes: [{ title: `Revoke EXECUTE on ${f.signature} from ${keep.join(', ')} (Supabase's default privileges granted it)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, []), [revoke])] }],
   });
+}
+
+/** Supabase Vault's relations (the supabase_vault extension, on every Supabase database): its secrets and the view that decrypts them. */
+const VAULT_RELATIONS: ReadonlySet<string> = new Set(['vault.secrets', 'vault.decrypted_secrets']);
+
+/** A relation of Supabase Vault the migrations do not make themselves: no policy guards it, and anon and authenticated are not granted it. */
+function vaultRelation(model: Model, k: string): boolean {
+  return model.supabase && VAULT_RELATIONS.has(k) && !model.tables.has(k) && !model.views.has(k);
+}
+
+/** What a definer does with Vault's relations as its owner, for the message ('' when nothing). */
+function vaultNote(f: Func, vault: readonly string[]): string {
+  if (vault.length === 0) return '';
+  const did = [...new Set(vault)].map((k) => `${f.reads.has(k) && f.writes.has(k) ? 'reads and writes' : f.writes.has(k) ? 'writes' : 'reads'} ${k}`).join(' and ');
+  return `: it ${did} as its owner, Supabase Vault's secrets, which no policy guards and which anon and authenticated are not granted themselves`;
 }
 
 export const definerExecuteGrantedToPublic = defineRule({
