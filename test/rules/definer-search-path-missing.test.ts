@@ -567,3 +567,34 @@ test("ok: a function of Supabase's own schemas owned by its role (storage.add_pr
     assert.deepEqual(await q("SELECT pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname = 'add_prefixes'"), [{ owner: 'supabase_storage_admin' }]);
   });
 });
+
+// betterr_me's 20260301000001_vault_auth_checks.sql: get_plaid_secret() without SET search_path,
+// revoked FROM PUBLIC, authenticated and granted to service_role. The message said only "these
+// migrations leave it to service_role besides its owner", though Supabase's default privileges
+// left it to anon as well (definer-execute-granted-to-public says so): it now names anon.
+test('err (message): Supabase, EXECUTE revoked from PUBLIC and authenticated only: anon still holds it by the default privileges, and the message says so (PGlite: has_function_privilege)', async () => {
+  const sql = `CREATE FUNCTION get_secret(secret_name text) RETURNS text LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE result text;
+BEGIN
+  SELECT value INTO result FROM public.secrets WHERE name = secret_name;
+  RETURN result;
+END $$;
+REVOKE EXECUTE ON FUNCTION get_secret(text) FROM PUBLIC, authenticated;
+GRANT EXECUTE ON FUNCTION get_secret(text) TO service_role;
+`;
+  const table = 'CREATE TABLE public.secrets (name text PRIMARY KEY, value text);\n';
+  const file = 'supabase/migrations/20260301000001_vault_auth_checks.sql';
+  const { mine } = lintFiles([{ file, text: table + sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /these migrations leave it to service_role besides its owner; a member of a role that holds it inherits it; on Supabase, default privileges grant it on new functions in public to anon, authenticated and service_role unless revoked \(here not revoked from anon, which holds it\) —/);
+  // (revoked from anon too: nothing more is said)
+  const all = lintFiles([{ file, text: table + sql.replace('FROM PUBLIC, authenticated', 'FROM PUBLIC, anon, authenticated') }], ID).mine;
+  assert.match(all[0]!.message, /unless revoked — or a function/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role');
+    await q(table + sql);
+    const can = async (r: string) => (await q(`SELECT has_function_privilege('${r}', 'public.get_secret(text)', 'EXECUTE') AS c`))[0]!.c;
+    assert.deepEqual([await can('anon'), await can('authenticated'), await can('service_role')], [true, false, true]);
+  });
+});

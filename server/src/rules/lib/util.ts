@@ -1160,13 +1160,22 @@ function executeNote(model: Model, f: Func): string | undefined {
   if (f.publicExecute) return undefined;
   const runners = [...f.executeGrants].filter((r) => r !== f.owner?.role && r !== 'public').sort();
   const platform = model.supabase && f.schema === 'public';
+  // (on Supabase, the platform's roles the migrations do not revoke it from by name keep the
+  // default privileges' grant: betterr_me's get_plaid_secret(), revoked FROM PUBLIC, authenticated
+  // and granted to service_role, stays anon's)
+  const kept = platform ? PLATFORM_API_ROLES.filter((r) => !runners.includes(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false })) : [];
   const held = [
     runners.length ? `these migrations leave it to ${roleList(runners)} besides its owner` : platform ? '' : 'these migrations leave it to its owner alone',
     'a member of a role that holds it inherits it',
-    platform ? "on Supabase, default privileges grant it on new functions in public to anon, authenticated and service_role unless revoked" : '',
+    platform
+      ? `on Supabase, default privileges grant it on new functions in public to anon, authenticated and service_role unless revoked${kept.length ? ` (here not revoked from ${listOr(kept, 'and')}, which ${kept.length > 1 ? 'hold' : 'holds'} it)` : ''}`
+      : '',
   ].filter(Boolean);
   return ` and then run the function in that session (its EXECUTE is revoked from PUBLIC, so only a role that holds EXECUTE — ${held.join('; ')} — or a function or trigger that calls it runs it there)`;
 }
+
+/** The roles Supabase's default privileges grant EXECUTE on new functions in public. */
+const PLATFORM_API_ROLES = ['anon', 'authenticated', 'service_role'];
 
 /** Supabase's own roles that write auth.users: its Auth server (the owner), the platform's administrative roles. */
 const AUTH_USERS_PLATFORM_WRITERS = new Set(['supabase_auth_admin', 'supabase_admin', 'postgres', 'dashboard_user']);
