@@ -1392,3 +1392,44 @@ $$;`;
     assert.doesNotMatch(r[0]!.t, /@example\.com|[0-9a-f]{8}-/);
   });
 });
+
+// rajattagade1999-ui/ExpensePartner's get_security_question(p_email) (20250204000005_security_question_reset.sql):
+// it looks the e-mail up in auth.users INTO v_user_id, then `SELECT secret_question INTO v_question
+// FROM public.profiles WHERE id = v_user_id` and returns v_question. It was said to return "data (id)
+// of rows of auth.users" and let any caller "read id of other users' accounts": v_question was taken
+// for auth.users' data because the query that filled it names v_user_id, though only in its WHERE.
+test('err (message): a definer that looks an e-mail up in auth.users and returns another table\'s column of the row it finds is said to tell whether the account exists, not to return its id (PGlite: anon gets the question or NULL, never the id)', async () => {
+  const fn = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, secret_question text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_security_question(p_email text) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $get_q$
+DECLARE
+  v_user_id uuid;
+  v_question text;
+BEGIN
+  SELECT id INTO v_user_id FROM auth.users WHERE lower(trim(email)) = lower(trim(p_email)) LIMIT 1;
+  IF v_user_id IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT secret_question INTO v_question FROM public.profiles WHERE id = v_user_id;
+  RETURN v_question;
+END;
+$get_q$;
+`;
+  const file = 'supabase/migrations/20250204000005_security_question_reset.sql';
+  const { ws, mine } = lintFiles([{ file, text: fn }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and tells whether rows of auth\.users match its arguments \(it returns none of their columns\), .* any caller can learn whether an account exists for any value it passes/);
+  assert.doesNotMatch(mine[0]!.message, /returns data \(id\)|read id of/);
+  // (a query that gives the value back, its target list the column its WHERE sets equal to it: data, as before)
+  const back = fn.replace('SELECT secret_question INTO v_question FROM public.profiles WHERE id = v_user_id', 'SELECT p.id::text INTO v_question FROM public.profiles p WHERE p.id = v_user_id');
+  assert.match(lintFiles([{ file, text: back }], ID).mine[0]!.message, /returns data \(id\) of rows of auth\.users/);
+  // (nor one that returns the variable itself)
+  assert.match(lintFiles([{ file, text: fn.replace('RETURN v_question;', 'RETURN v_user_id::text;') }], ID).mine[0]!.message, /returns data \(id\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await migrate(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'first pet?')`);
+    await q('SET ROLE anon');
+    const ask = async (email: string) => (await q(`SELECT public.get_security_question('${email}') AS r`))[0]!.r;
+    assert.deepEqual([await ask('a@example.com'), await ask('b@example.com'), await ask('nobody@example.com')], ['first pet?', null, null]);
+  });
+});

@@ -219,6 +219,10 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?
     if (prm && typeof prm.name === 'string' && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_INOUT' || prm.mode === 'FUNC_PARAM_TABLE')) outs.add(prm.name.toLowerCase());
   }
   const tainted = new Set(into);
+  // (variables a query fills with another table's row that they choose, `SELECT secret_question
+  // INTO v_question FROM profiles WHERE id = v_user_id`: none of auth.users' data, but whether the
+  // row it chose exists, and which one; ExpensePartner's get_security_question, PGlite)
+  const chosen = new Set<string>();
   const stmts = f.body?.statements ?? [];
   const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
   for (let grew = true; grew; ) {
@@ -226,15 +230,21 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?
     for (const s of stmts) {
       if (!s.assigns || s.assigns.every((v) => tainted.has(v)) || !namesVariable(s.node, tainted)) continue;
       if (WRITES.has(s.kind) && !writeReturnsVariables(model, s, tainted)) continue;
+      if (onlyChoosesRow(s, tainted)) {
+        for (const v of s.assigns) if (!chosen.has(v)) (chosen.add(v), (grew = true));
+        continue;
+      }
       for (const v of s.assigns) tainted.add(v);
       grew = true;
     }
   }
+  for (const v of tainted) chosen.delete(v);
   if ([...tainted].some((v) => outs.has(v))) return 'value';
   // (FOUND tells of the last statement run: a check before the SELECT … INTO never sees it, PGlite)
   if (foundAfter(f, from)) return 'value';
-  let match = false;
+  let match = [...chosen].some((v) => outs.has(v));
   for (const s of stmts) {
+    if (!s.assigns && !WRITES.has(s.kind) && !s.notice && chosen.size && namesVariable(s.node, chosen) && !namesVariable(s.node, tainted)) match = true;
     if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
     // (a RAISE NOTICE / WARNING argument: the notice goes to the session's client, and an API
     // caller's session is PostgREST's, which hands no notice to the caller — airassist's
@@ -259,6 +269,43 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[], from?
     return 'value';
   }
   return match ? 'match' : false;
+}
+
+/**
+ * Whether a PL/pgSQL `SELECT … INTO` names the variables only in its WHERE, to choose a row of
+ * other tables, and returns none of their values: its target list and its other clauses name none
+ * of them, it reads no `*`, and no column of its target list is one its WHERE sets equal to one of
+ * them (`SELECT p.id … WHERE p.id = v_user_id` gives the value back).
+ */
+function onlyChoosesRow(s: Statement, vars: ReadonlySet<string>): boolean {
+  const n = s.node;
+  if (s.kind !== 'SelectStmt' || !n?.targetList || !n.whereClause || n.withClause || (n.op && n.op !== 'SETOP_NONE')) return false;
+  if (namesVariable([n.targetList, n.fromClause, n.havingClause, n.groupClause, n.sortClause, n.limitCount, n.limitOffset], vars)) return false;
+  let auth = false;
+  walk(n.fromClause, (k, v) => {
+    if (k === 'RangeVar' && v.schemaname === 'auth') auth = true;
+  });
+  if (auth) return false;
+  const equal = new Set<string>();
+  let star = false;
+  walk(n.whereClause, (k, v) => {
+    if (k !== 'A_Expr' || v.kind !== 'AEXPR_OP' || sval(v.name?.[v.name.length - 1]) !== '=') return;
+    for (const [a, b] of [[v.lexpr, v.rexpr], [v.rexpr, v.lexpr]]) {
+      if (namesVariable(a, vars) && b?.ColumnRef) equal.add(String(sval(b.ColumnRef.fields?.[b.ColumnRef.fields.length - 1])));
+    }
+  });
+  walk(n.targetList, (k, v) => {
+    if (k === 'A_Star') star = true;
+    if (k === 'ColumnRef' && v.fields?.some((x: Node) => x?.A_Star)) star = true;
+  });
+  if (star) return false;
+  return !(n.targetList as Node[]).some((t) => {
+    let hit = false;
+    walk(t, (k, v) => {
+      if (k === 'ColumnRef' && equal.has(String(sval(v.fields?.[v.fields.length - 1])))) hit = true;
+    });
+    return hit;
+  });
 }
 
 const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
