@@ -2418,3 +2418,48 @@ $$;
   assert.notEqual(checked, MAKE_ADMIN);
   assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
 });
+
+// koichirokudo/wakepon's use_invite_code(p_user_id, p_invite_code) (20250807030757_invite_codes_table.sql):
+// the code is looked up and checked (IF NOT FOUND THEN RAISE), then `INSERT INTO household_members
+// (user_id, household_id) VALUES (p_user_id, v_invite_record.household_id)`. The message suggested
+// suppressing the finding if the code is a secret, without saying that the member added is
+// p_user_id, which the caller picks: the lookup does not stand behind it.
+test('err (message): a secret lookup followed by a write whose owner column comes from another argument names it (PGlite: user A with a valid code adds user B to the household)', async () => {
+  const text = `CREATE TABLE public.household_members (user_id uuid NOT NULL, household_id uuid NOT NULL, PRIMARY KEY (user_id, household_id));
+ALTER TABLE public.household_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own memberships" ON public.household_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.invite_codes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), household_id uuid NOT NULL, code text NOT NULL UNIQUE, is_used boolean NOT NULL DEFAULT false);
+ALTER TABLE public.invite_codes ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.use_invite_code(p_user_id uuid, p_invite_code text) RETURNS void AS $$
+DECLARE
+  v_invite_record public.invite_codes%ROWTYPE;
+BEGIN
+  SELECT * INTO v_invite_record FROM public.invite_codes WHERE code = p_invite_code AND is_used = FALSE FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'Invalid or already used invite code';
+  END IF;
+  INSERT INTO public.household_members (user_id, household_id) VALUES (p_user_id, v_invite_record.household_id) ON CONFLICT DO NOTHING;
+  UPDATE public.invite_codes SET is_used = TRUE WHERE id = v_invite_record.id;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = '';
+`;
+  const file = 'supabase/migrations/20250807030757_invite_codes_table.sql';
+  const { mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /that is its check\. But the row it inserts into public\.household_members takes user_id from p_user_id, an argument the lookup does not check: whoever holds a valid p_invite_code chooses that value, e\.g\. another user's id, not only their own\. Take it from the caller \(auth\.uid\(\)\) instead, or check it against the row the lookup found\./);
+  assert.doesNotMatch(mine[0]!.message, /Then suppress the finding here/);
+  // (taken from the caller: the usual hint)
+  const own = lintFiles([{ file, text: text.replace('VALUES (p_user_id,', 'VALUES ((select auth.uid()),') }], ID).mine;
+  for (const d of own) assert.doesNotMatch(d.message, /an argument the lookup does not check/);
+  const household = '5a5a5a5a-0000-4000-8000-000000000001';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(text);
+    await q(`INSERT INTO public.invite_codes (household_id, code) VALUES ('${household}', 'K7Q2')`);
+    await asUserA(q);
+    await q(`SELECT public.use_invite_code('${TENANT_B}', 'K7Q2')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT user_id, household_id FROM public.household_members'), [{ user_id: TENANT_B, household_id: household }], 'A added B, not themselves');
+  });
+});

@@ -4,7 +4,7 @@ import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relatio
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, functionsToken, idLikeColumn, memoModel, policyExprs, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
@@ -602,6 +602,55 @@ function columnsOf(model: Model, rel: RelationRef | undefined): ReadonlySet<stri
  * statement reads or changes a row. Undefined otherwise. Whether the parameter is a secret, and
  * whether the rows the function goes on to choose are the ones that lookup leads to, is not known.
  */
+/**
+ * After a secret's lookup, the first INSERT or UPDATE of a table with row-level security that sets
+ * a column straight from another parameter (`INSERT INTO household_members (user_id, household_id)
+ * VALUES (p_user_id, v_invite.household_id)`: koichirokudo/wakepon's use_invite_code(p_user_id,
+ * p_invite_code)): the lookup does not stand behind that value, the caller picks it.
+ */
+function chosenApart(model: Model, f: Func, secret: SecretLookup): { verb: string; column: string; param: string } | undefined {
+  const params = new Set(inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter((x) => x && !secret.params.includes(x)));
+  if (params.size === 0 || !f.body) return undefined;
+  const param = (v: Node): string | undefined => {
+    const c = columnRef(v);
+    return c && c.qual === undefined && params.has(c.name) ? c.name : undefined;
+  };
+  for (const st of f.body.statements) {
+    if (st.start <= secret.at.start || st.guard) continue;
+    const n = st.node;
+    const rel = n?.relation;
+    const t = rel?.relname ? model.tables.get(model.funcRelKey(f, rel)) : undefined;
+    if (!t?.rlsEnabled) continue;
+    // (a column that tells whose the row is: an id its policies name, `user_id = auth.uid()`;
+    // not a name or a note the caller rightly picks)
+    const decides = (col: string | undefined): col is string => {
+      if (!col || !idLikeColumn(col)) return false;
+      let named = false;
+      for (const pol of t.policies) for (const e of policyExprs(pol)) walk(e.node, (k, v) => {
+        if (k === 'ColumnRef' && sval(v.fields?.[v.fields.length - 1]) === col) named = true;
+      });
+      return named;
+    };
+    if (st.kind === 'InsertStmt') {
+      const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
+      const rows: Node[] = n.selectStmt?.SelectStmt?.valuesLists ?? [];
+      if (rows.length !== 1) continue;
+      const vals: Node[] = rows[0]?.List?.items ?? [];
+      for (let i = 0; i < vals.length && i < cols.length; i++) {
+        const p = param(vals[i]!);
+        if (p && decides(cols[i])) return { verb: `row it inserts into ${t.key}`, column: cols[i]!, param: p };
+      }
+    } else if (st.kind === 'UpdateStmt') {
+      for (const r of (n.targetList ?? []) as Node[]) {
+        const p = param(r?.ResTarget?.val);
+        const col = r?.ResTarget?.name;
+        if (p && decides(typeof col === 'string' ? col : undefined)) return { verb: `UPDATE of ${t.key}`, column: String(col), param: p };
+      }
+    }
+  }
+  return undefined;
+}
+
 export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
   const body = f.body;
   if (!body || f.language !== 'plpgsql' || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
@@ -1278,6 +1327,8 @@ export const definerBypassesRls = defineRule({
       // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
       const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
       const lookup = guardedOnly || onlyAltered || secret ? undefined : pureLookup(model, f);
+      // (a value a write takes from another argument than the secret: the caller's pick, not the lookup's)
+      const apart = secret ? chosenApart(model, f, secret) : undefined;
       // (`current_user` in its body: the owner, which every caller's call compares with)
       const ownerNote = ownerRoleNote(model, f);
       // (a row the policies read as a privilege, for the user its arguments choose: a caller naming
@@ -1317,7 +1368,10 @@ export const definerBypassesRls = defineRule({
             : gate
               ? `It gives back what it reads only where \`${gate}\` holds, the password it is passed checked against the stored hash with crypt(): a login check. A caller without the password gets the same answer for a name that has an account and one that has none (only how long the call takes may differ: crypt() hashes only where there is a hash to check). If this is the login function your API lets anonymous callers use (PostGraphile's authenticate), that check is what it is for: suppress the finding here, and limit sign-in attempts where the API is exposed.`
             : secret
-              ? `It looks ${paramList(secret.params)} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.params.length > 1 ? 'one of them' : secret.params[0]} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
+              ? `It looks ${paramList(secret.params)} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.params.length > 1 ? 'one of them' : secret.params[0]} is a secret only the right caller holds (an invitation token), that is its check. ` +
+                (apart
+                  ? `But the ${apart.verb} takes ${apart.column} from ${apart.param}, an argument the lookup does not check: whoever holds a valid ${secret.params[0]} chooses that value, ${/user|owner|member|profile|account/i.test(apart.column) ? "e.g. another user's id, not only their own" : 'e.g. the id of a row they may not reach themselves'}. Take it from the caller (auth.uid()) instead, or check it against the row the lookup found.`
+                  : `Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`)
               : lookup
                 ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${paramList(lookup.params)} ${lookup.params.length > 1 ? 'match' : 'matches'} (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to ${lookup.params.length > 1 ? 'each' : 'it'}) and changes none: if ${lookup.params.length > 1 ? 'one of them' : lookup.params[0]} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : SECRET_LOOKUP_HINT) +
