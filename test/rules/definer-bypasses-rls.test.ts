@@ -2463,3 +2463,41 @@ $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = '';
     assert.deepEqual(await q('SELECT user_id, household_id FROM public.household_members'), [{ user_id: TENANT_B, household_id: household }], 'A added B, not themselves');
   });
 });
+
+// dudgeon/chat-frontier-family: chat_sessions is made outside the migrations (the dashboard); they
+// only `ALTER TABLE public.chat_sessions ENABLE ROW LEVEL SECURITY` and add policies, then
+// update_session_metadata(_session_id, …) SECURITY DEFINER updates it by id, granted to
+// authenticated. It was not reported: the rule judged only tables the migrations create.
+test('err: a table the migrations never create but enable RLS on (made in the dashboard): a definer changing its rows by any id is reported (PGlite: user A renames user B\'s session)', async () => {
+  const made = 'CREATE TABLE public.chat_sessions (id text PRIMARY KEY, user_id uuid NOT NULL, name text);';
+  const text = `ALTER TABLE public.chat_sessions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can read their own sessions" ON public.chat_sessions FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY "Users can update their own sessions" ON public.chat_sessions FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE OR REPLACE FUNCTION public.update_session_metadata(_session_id text, _name text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  UPDATE public.chat_sessions SET name = _name WHERE id = _session_id;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.update_session_metadata(text, text) TO authenticated;
+`;
+  const file = 'supabase/migrations/20250529120000_add_update_session_metadata_function.sql';
+  const { mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.update_session_metadata\(text, text\) can be called by PUBLIC .* and changes rows of public\.chat_sessions, which has row-level security, but never looks at who is calling/);
+  // (its RLS disabled at the end, or never enabled: nothing; an owner not known to bypass RLS: nothing)
+  assert.equal(lintFiles([{ file, text: `${text}ALTER TABLE public.chat_sessions DISABLE ROW LEVEL SECURITY;\n` }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file, text: text.replace('ALTER TABLE public.chat_sessions ENABLE ROW LEVEL SECURITY;\n', '') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'db/migrations/001_x.sql', text: text.replace(/ TO authenticated/g, '').replace(/\(select auth\.uid\(\)\)/g, "current_setting('app.user')::uuid") }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role; ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(made);
+    await q(text);
+    await q(`INSERT INTO public.chat_sessions VALUES ('s-b', '${TENANT_B}', 'B''s chat')`);
+    await asUserA(q);
+    assert.equal(await affected(q, "UPDATE public.chat_sessions SET name = 'pwned' WHERE id = 's-b'"), 0, 'the policies keep A from it');
+    await q("SELECT public.update_session_metadata('s-b', 'pwned')");
+    await q('RESET ROLE');
+    assert.deepEqual(await q("SELECT name FROM public.chat_sessions WHERE id = 's-b'"), [{ name: 'pwned' }]);
+  });
+});

@@ -4,7 +4,7 @@ import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relatio
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, functionsToken, idLikeColumn, memoModel, policyExprs, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey, constBool, fileByName, functionsToken, idLikeColumn, memoModel, policyExprs, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
@@ -915,6 +915,49 @@ export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
   };
 }
 
+/**
+ * A table of the workspace's only by its row-level security: the migrations never create it (it
+ * was made elsewhere, the dashboard or an older history) but their last word on its RLS is ENABLE.
+ * A Table as the model would hold it, with what the migrations say of it: its policies (those
+ * PostgreSQL applies), its RLS events; no column, key, index, grant, trigger or owner known.
+ */
+export function uncreatedRlsTable(model: Model, k: string): Table | undefined {
+  return memoModel(model, 'rules:uncreatedRlsTables', (m) => {
+    const out = new Map<string, Table>();
+    for (const [key, events] of m.rlsEventsOfUncreatedTables) {
+      if (m.tables.has(key) || m.views.has(key)) continue;
+      const last = [...events].reverse().find((e) => e.kind === 'enable' || e.kind === 'disable');
+      if (last?.kind !== 'enable') continue;
+      const file = fileByName(m, last.loc.file);
+      const stmt = file?.statements.find((x) => x.start <= last.loc.start && last.loc.start < Math.max(x.end, x.start + 1));
+      if (!stmt) continue;
+      const dot = key.indexOf('.');
+      const forced = [...events].reverse().find((e) => e.kind === 'force' || e.kind === 'no-force');
+      out.set(key, {
+        key,
+        schema: dot < 0 ? '' : key.slice(0, dot),
+        name: dot < 0 ? key : key.slice(dot + 1),
+        partitioned: false,
+        temp: false,
+        created: last.loc,
+        nameLoc: last.loc,
+        stmt,
+        columns: [],
+        keys: [],
+        indexes: [],
+        rlsEnabled: true,
+        rlsForced: forced?.kind === 'force',
+        rlsEvents: events,
+        parents: [],
+        policies: activePoliciesWithKey(m, key),
+        triggers: [],
+        grants: new Map(),
+      });
+    }
+    return out;
+  }).get(k);
+}
+
 /** Who the function runs as, for the message: its owner, and why the policies of its `count` tables do not restrict it. */
 export function ownerText(model: Model, f: Func, count: number): string {
   const owner = f.owner?.role;
@@ -1178,7 +1221,11 @@ export const definerBypassesRls = defineRule({
     for (const f of [...dataDefiners(model), ...dataDefiners(model, true)]) {
       if (platformFunction(model, f)) continue; // (Supabase's own, from a dump: not the project's)
       const data = returnsRowData(f);
-      const unrestricted = (k: string) => unrestrictedFor(model, f, k);
+      // (a table the migrations never create but enable row-level security on, made in the
+      // dashboard first: chat-frontier-family's chat_sessions, which set_session_name() renames
+      // by any id; only where the function's owner bypasses RLS, the table's owner being unknown)
+      const bypasses = ownerBypassesRls(model, f);
+      const unrestricted = (k: string) => unrestrictedFor(model, f, k) ?? (bypasses ? uncreatedRlsTable(model, k) : undefined);
       // (TRUNCATE: every row of the tables it names, with CASCADE of those referencing them too)
       const trunc = truncation(model, f);
       const writes: Table[] = [];
