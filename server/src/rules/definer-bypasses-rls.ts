@@ -593,16 +593,6 @@ function columnsOf(model: Model, rel: RelationRef | undefined): ReadonlySet<stri
 }
 
 /**
- * A lookup of what the caller passes, in the form a secret is checked (an invitation's or a portal's
- * token): a `SELECT … INTO v FROM t WHERE <column> = <parameter>` (or FROM a LANGUAGE sql helper,
- * passed the parameter, whose one SELECT compares it with a column: zebri-crm's
- * `_resolve_portal_couple(p_token)`), followed by `IF v IS NULL THEN RAISE …` (or `IF NOT FOUND`
- * right after it, or the SELECT … INTO STRICT itself), at the body's top level, outside any
- * EXCEPTION block: for a value no row has, the function raises (measured) before any other
- * statement reads or changes a row. Undefined otherwise. Whether the parameter is a secret, and
- * whether the rows the function goes on to choose are the ones that lookup leads to, is not known.
- */
-/**
  * After a secret's lookup, the first INSERT or UPDATE of a table with row-level security that sets
  * a column straight from another parameter (`INSERT INTO household_members (user_id, household_id)
  * VALUES (p_user_id, v_invite.household_id)`: koichirokudo/wakepon's use_invite_code(p_user_id,
@@ -651,6 +641,16 @@ function chosenApart(model: Model, f: Func, secret: SecretLookup): { verb: strin
   return undefined;
 }
 
+/**
+ * A lookup of what the caller passes, in the form a secret is checked (an invitation's or a portal's
+ * token): a `SELECT … INTO v FROM t WHERE <column> = <parameter>` (or FROM a LANGUAGE sql helper,
+ * passed the parameter, whose one SELECT compares it with a column: zebri-crm's
+ * `_resolve_portal_couple(p_token)`), followed by `IF v IS NULL THEN RAISE …` (or `IF NOT FOUND`
+ * right after it, or the SELECT … INTO STRICT itself), at the body's top level, outside any
+ * EXCEPTION block: for a value no row has, the function raises (measured) before any other
+ * statement reads or changes a row. Undefined otherwise. Whether the parameter is a secret, and
+ * whether the rows the function goes on to choose are the ones that lookup leads to, is not known.
+ */
 export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
   const body = f.body;
   if (!body || f.language !== 'plpgsql' || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
