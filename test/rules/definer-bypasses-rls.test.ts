@@ -439,6 +439,41 @@ END $$;`;
   assert.equal(await answer(open.ws), 'retired', 'a row anon may not read');
 });
 
+test("ok: a function joining the table to others reads only rows its callers may read when its WHERE asks the policy's condition of the table's alias (guzellik-randevu-ui's salons_within_radius: FROM salons s LEFT JOIN cities c … WHERE s.status = 'APPROVED', policy USING (status = 'APPROVED')): not reported (was: any join was taken as reading every row); without the condition it is, and anon then gets a pending salon; a bare column in a join is not trusted (it may be another table's)", async () => {
+  const salons = (where: string) => `CREATE TABLE public.cities (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE public.salons (id int PRIMARY KEY, name text NOT NULL, status text NOT NULL, city_id int REFERENCES public.cities (id));
+ALTER TABLE public.salons ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_approved_salons ON public.salons FOR SELECT USING (status = 'APPROVED');
+CREATE FUNCTION public.salons_in(p_city text) RETURNS TABLE (name text, city_name text) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT s.name, c.name AS city_name
+  FROM public.salons s
+  LEFT JOIN public.cities c ON s.city_id = c.id
+  WHERE c.name = p_city${where}
+  ORDER BY s.id;
+$$;`;
+  const file = 'supabase/migrations/20240101000000_salons.sql';
+  const filtered = lintFiles([{ file, text: salons(" AND s.status = 'APPROVED'") }], ID);
+  assert.deepEqual(filtered.mine, []);
+  const inner = lintFiles([{ file, text: salons(" AND s.status = 'APPROVED'").replace('LEFT JOIN', 'JOIN') }], ID);
+  assert.deepEqual(inner.mine, [], 'an inner join too');
+  assert.equal(lintFiles([{ file, text: salons(" AND status = 'APPROVED'") }], ID).mine.length, 1, 'a bare column beside a join: not trusted');
+  const open = lintFiles([{ file, text: salons('') }], ID);
+  assert.equal(open.mine.length, 1);
+  const answer = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.cities VALUES (1, 'Izmir'); INSERT INTO public.salons VALUES (1, 'open', 'APPROVED', 1), (2, 'pending', 'PENDING', 1)`);
+      await q('SET ROLE anon');
+      assert.deepEqual(await q('SELECT name FROM public.salons'), [{ name: 'open' }], 'anon reads the approved salon only');
+      return (await q(`SELECT name FROM public.salons_in('Izmir')`)).map((r) => r.name);
+    });
+  assert.deepEqual(await answer(filtered.ws), ['open'], 'the approved salon: a row anon may read');
+  assert.deepEqual(await answer(inner.ws), ['open']);
+  assert.deepEqual(await answer(open.ws), ['open', 'pending'], 'a row anon may not read');
+});
+
 test("ok: a policy ORing a constant-only branch with another (USING (status = 'active' OR owner_id = auth.uid())) admits every row that branch admits: a function reading only such rows is not reported (portalmanicure's resolve_tenant); without the condition it is, and anon then gets a suspended tenant's id", async () => {
   const tenants = (where: string) => `CREATE TABLE public.tenants (id uuid PRIMARY KEY, slug text UNIQUE NOT NULL, status text NOT NULL DEFAULT 'active', owner_id uuid);
 ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;

@@ -58,23 +58,50 @@ export function constantPolicies(model: Model, t: Table, role: string): string[]
 
 /**
  * Counts into `seen` the SELECTs under `root` that read `t` (`reads`), and clears `admitted` for
- * one that reads it with other FROM items or whose WHERE does not ask every key of one of
- * `policies` (a constant-only policy the reader has). `root` in the body of `f`: its names as the
+ * one whose WHERE does not ask every key of one of `policies` (a constant-only policy the reader
+ * has), or that reads `t` more than once in its FROM. `root` in the body of `f`: its names as the
  * model resolves them in the function (model.funcRelKey); else (a view's query) model.key.
+ * Joined with other tables (JOIN of any kind, or a list), `t` is still read only where the WHERE
+ * admits it: PostgreSQL applies the WHERE to the joined rows, so a row of `t` reaches the result
+ * only when it meets each condition on its columns (a row an outer join pads with NULLs for `t`
+ * holds none of its values: `NULL = 'x'` is not true). There a condition counts only qualified by
+ * `t`'s name or alias (`s.status = 'APPROVED'`): a bare column may be another table's
+ * (guzellik-randevu-ui's salons_within_radius, `FROM salons s LEFT JOIN cities c … WHERE
+ * s.status = 'APPROVED'`, over the policy USING (status = 'APPROVED')).
  */
 export function selectsAdmitted(model: Model, root: Node, t: Table, policies: readonly string[][], seen: { reads: number; admitted: boolean }, f?: Func): void {
   walk(root, (k, q) => {
     if (k !== 'SelectStmt' || !seen.admitted) return;
     const from: Node[] = q.fromClause ?? [];
-    const rvs = from.map((x) => x?.RangeVar).filter((rv) => rv && (f ? model.funcRelKey(f, rv) : model.key([rv.schemaname, rv.relname])) === t.key);
+    // (the relations of the FROM list and of its joins, not of sub-selects: each is a SELECT of its own)
+    const items: Node[] = [];
+    const collect = (x: Node): void => {
+      if (x?.JoinExpr) {
+        collect(x.JoinExpr.larg);
+        collect(x.JoinExpr.rarg);
+      } else if (x) items.push(x);
+    };
+    for (const x of from) collect(x);
+    const rvs = items.map((x) => x?.RangeVar).filter((rv) => rv && (f ? model.funcRelKey(f, rv) : model.key([rv.schemaname, rv.relname])) === t.key);
     if (rvs.length === 0) return;
     seen.reads++;
-    if (from.length !== 1) {
+    if (rvs.length !== 1) {
       seen.admitted = false;
       return;
     }
     const alias = String(rvs[0].alias?.aliasname ?? rvs[0].relname).toLowerCase();
-    const asked = new Set(conjuncts(q.whereClause).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
+    // (joined: only conditions qualified by the alias, a bare name may be a column of another relation)
+    const qualified = (c: Node): boolean => items.length === 1 || columnQualified(c);
+    const asked = new Set(conjuncts(q.whereClause).filter(qualified).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
     if (!policies.some((keys) => keys.every((key) => asked.has(key)))) seen.admitted = false;
   });
+}
+
+/** Whether every column a condition (conditionKey's forms) names is written with a qualifier. */
+function columnQualified(n: Node): boolean {
+  let ok = true;
+  walk(n, (k, c) => {
+    if (k === 'ColumnRef' && (c.fields?.length ?? 0) < 2) ok = false;
+  });
+  return ok;
 }
