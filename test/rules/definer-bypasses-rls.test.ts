@@ -474,6 +474,52 @@ $$;`;
   assert.deepEqual(await answer(open.ws), ['open', 'pending'], 'a row anon may not read');
 });
 
+test("err (message): a lookup that locks the row it finds (SELECT … INTO … FROM proposals p WHERE p.public_token = p_public_token FOR UPDATE OF p; IF v_proposal_id IS NULL THEN RETURN) is the token's lookup (labor-log-71's update_proposal_acceptance_public, a client accepting a proposal by its link): FOR UPDATE OF p names the FROM item, no other relation (was: the generic hint, the lookup not recognised). PGlite: a wrong token changes nothing, the right one its own proposal only", async () => {
+  const text = `CREATE TABLE public.proposals (id int PRIMARY KEY, public_token text UNIQUE NOT NULL, acceptance_status text NOT NULL DEFAULT 'pending', accepted_by_name text);
+ALTER TABLE public.proposals ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.accept_proposal(p_public_token text, p_name text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_proposal_id int;
+  v_current_status text;
+BEGIN
+  IF p_public_token IS NULL OR length(trim(p_public_token)) < 8 THEN
+    RETURN jsonb_build_object('success', false, 'error', 'Invalid token');
+  END IF;
+  SELECT p.id, p.acceptance_status INTO v_proposal_id, v_current_status
+  FROM public.proposals p
+  WHERE p.public_token = p_public_token
+  FOR UPDATE OF p;
+  IF v_proposal_id IS NULL THEN
+    RETURN jsonb_build_object('success', false, 'error', 'Proposal not found');
+  END IF;
+  UPDATE public.proposals SET acceptance_status = 'accepted', accepted_by_name = p_name WHERE id = v_proposal_id;
+  RETURN jsonb_build_object('success', true);
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_proposals.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  const line = text.slice(0, text.indexOf('IF v_proposal_id IS NULL')).split('\n').length;
+  assert.ok(m.includes(`It looks p_public_token up in public.proposals and stops when no row matches (IF v_proposal_id IS NULL THEN RETURN, 20240101000000_proposals.sql:${line}) before it reads or changes any other row`), m);
+  assert.doesNotMatch(m, /If an argument is a secret/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.proposals (id, public_token) VALUES (1, 'token-of-one'), (2, 'token-of-two')`);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q(`SELECT public.accept_proposal('not-a-token', 'Eve') AS r`))[0]!.r, { success: false, error: 'Proposal not found' });
+    assert.deepEqual((await q(`SELECT public.accept_proposal('token-of-one', 'Ann') AS r`))[0]!.r, { success: true });
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id, acceptance_status, accepted_by_name FROM public.proposals ORDER BY id'), [
+      { id: 1, acceptance_status: 'accepted', accepted_by_name: 'Ann' },
+      { id: 2, acceptance_status: 'pending', accepted_by_name: null },
+    ]);
+  });
+});
+
 test("ok: a policy ORing a constant-only branch with another (USING (status = 'active' OR owner_id = auth.uid())) admits every row that branch admits: a function reading only such rows is not reported (portalmanicure's resolve_tenant); without the condition it is, and anon then gets a suspended tenant's id", async () => {
   const tenants = (where: string) => `CREATE TABLE public.tenants (id uuid PRIMARY KEY, slug text UNIQUE NOT NULL, status text NOT NULL DEFAULT 'active', owner_id uuid);
 ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;

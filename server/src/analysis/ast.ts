@@ -414,6 +414,8 @@ function visitRelations(n: Node, inSub: boolean, w: RelationWalk): void {
       w.out.push(new Rel(v.schemaname, v.relname, v, inSub));
       continue;
     }
+    // (`FOR UPDATE OF p` names items of the FROM, by alias or name: no relation read, 42P01 else)
+    if (key === 'lockingClause') continue;
     if (key === 'CommonTableExpr' && v.ctename) (w.ctes ??= new Set()).add(v.ctename);
     else if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && v.relation) w.dml.push(v.relation);
     if (!isLeafKind(key)) visitRelations(v, inSub, w);
