@@ -1180,3 +1180,33 @@ ALTER POLICY allow_read ON public.t USING c = 1;
     await q('ALTER POLICY allow_read ON public.t USING (c = 1)');
   });
 });
+
+test("err: a byte-order mark inside the file (guzellik-randevu-ui's archive/migration-history/04-Seed-Data.sql, seed files joined into one: `\\uFEFF-- Seed data` after its first lines) is named, invisible as it is: PostgreSQL takes it for a letter of a name and rejects the statement after it; deleting it (the fix) lets the file run", async () => {
+  const text = 'CREATE TABLE public.cities (id int PRIMARY KEY, name text);\n\uFEFF-- Seed data\r\nINSERT INTO public.cities VALUES (1, \'Izmir\');\n';
+  const { ws, mine } = lintFiles([{ file: 'initdb/04-seed.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const f = mine[0]!;
+  assert.equal(text.slice(f.start, f.end), '\uFEFF');
+  assert.match(f.message, /the error is at U\+FEFF, a byte-order mark, a character most editors do not show/);
+  assert.match(f.message, /PostgreSQL reads it as a letter of a name, so the statement it starts, the one after it, is rejected\. Delete the character\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    const err = await pgError(q(text));
+    assert.equal(err?.code, '42601');
+    assert.equal(err!.message, 'syntax error at or near "\uFEFF"');
+    assert.equal(err!.position, positionOf(text, f.start));
+  });
+  const glued = 'CREATE TABLE public.cities (id int);\n\uFEFFINSERT INTO public.cities VALUES (1);\n';
+  const g = lintFiles([{ file: 'initdb/04-seed.sql', text: glued }], ID).mine;
+  assert.equal(g.length, 1, 'glued to the next word too');
+  assert.match(g[0]!.message, /U\+FEFF, a byte-order mark/);
+  await inRollback(db, async (q) => {
+    assert.equal((await pgError(q(glued)))?.message, 'syntax error at or near "\uFEFFINSERT"');
+  });
+  const fixed = applyFix(ws, f);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    assert.deepEqual(await q('SELECT name FROM public.cities'), [{ name: 'Izmir' }]);
+  });
+});

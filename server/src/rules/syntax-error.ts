@@ -116,6 +116,22 @@ const errorSpan = (f: ParsedFile, e: ParseError): { file: string; start: number;
 const stopsHere = (tx: string): string => (tx ? `${tx}; a migration tool stops here` : '');
 
 const EXPLAINERS: readonly Explainer[] = [
+  // (a byte-order mark inside the file, where one that began with it was pasted or joined: invisible,
+  // and PostgreSQL's scanner takes its bytes, as any byte above 0x7F, for letters of a name. PGlite:
+  // `…;\n\uFEFF-- c\nINSERT …` fails with 42601 at or near "\uFEFF", `\uFEFFINSERT …` at or near "\uFEFFINSERT";
+  // guzellik-randevu-ui's archive/migration-history/04-Seed-Data.sql, seed files joined into one)
+  (f, e, tx) => {
+    if (e.start <= 0 || f.text.charCodeAt(e.start) !== 0xfeff) return undefined;
+    return {
+      file: f.file,
+      start: e.start,
+      end: e.start + 1,
+      message:
+        `${shortened(e.message)} (SQLSTATE 42601): the error is at U+FEFF, a byte-order mark, a character most editors do not show — left where a file that began with one was pasted or joined into this one. ` +
+        `PostgreSQL reads it as a letter of a name, so the statement it starts, the one after it, is rejected${stopsHere(tx)}. Delete the character. The other statements of the file are still checked.`,
+      fixes: [{ title: 'Delete the byte-order mark (U+FEFF)', kind: 'unsafe', edits: [{ file: f.file, start: e.start, end: e.start + 1, newText: '' }] }],
+    };
+  },
   // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
   (f, e, tx) => {
     const semi = e.unterminated;
