@@ -360,3 +360,29 @@ test('ok (message): a table made again in files outside supabase/migrations/: no
   assert.doesNotMatch(mine[0]!.message, /supabase db reset/);
   assert.match(mine[0]!.message, /\(a new database, CI\)/);
 });
+
+// Calibration (cal206: victordoui/app.regua, a barbershop booking app): its first migration,
+// 20250723234238-dc1e….sql (an app generator's name, a hyphen where the CLI wants `_`), makes clients;
+// 20250825123641_a8eb….sql makes it again with user_id. The hosted project that applied both stops
+// there (42P07), but the Supabase CLI skips the first file, so supabase db reset makes the table at
+// the second, with user_id: the message says both.
+test("err (message): the table made first in a migration the Supabase CLI skips: 42P07 where that file ran, and the CLI's supabase db reset makes the table here instead", () => {
+  const first = 'CREATE TABLE public.clients (id uuid PRIMARY KEY, name text NOT NULL);';
+  const again = 'CREATE TABLE public.clients (id uuid PRIMARY KEY, user_id uuid NOT NULL, name text NOT NULL);';
+  const { mine } = lintFiles([
+    { file: 'supabase/migrations/20250723234238-dc1e70d4-f66b-4462-9d9e-7c789177c070.sql', text: first },
+    { file: 'supabase/migrations/20250825123641_a8eb17ce-e055-48e3-8f03-5c1b563d0993.sql', text: again },
+  ], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /Where that migration ran \(a hosted project that applied it, or a tool that runs every file\): PostgreSQL rejects this CREATE TABLE with 42P07/);
+  assert.ok(m.includes('The Supabase CLI, though, skips 20250723234238-dc1e70d4-f66b-4462-9d9e-7c789177c070.sql (its name is not <timestamp>_name.sql: supabase-migration-skipped), so supabase db reset makes the table here, as written'), m);
+  // (both applied by the CLI: no such note)
+  const both = lintFiles([
+    { file: 'supabase/migrations/20250723234238_first.sql', text: first },
+    { file: 'supabase/migrations/20250825123641_again.sql', text: again },
+  ], ID).mine;
+  assert.equal(both.length, 1);
+  assert.doesNotMatch(both[0]!.message, /Where that migration ran|The Supabase CLI, though/);
+  assert.match(both[0]!.message, /\(a new database, supabase db reset, CI\)/);
+});

@@ -77,15 +77,26 @@ export const tableAlreadyExists = defineRule({
         });
         continue;
       }
+      // (made first in a file of supabase/migrations/ the Supabase CLI skips, this one it applies: with the
+      // CLI, supabase db reset never runs that file and makes the table here; app.regua's
+      // 20250723234238-dc1e….sql, an app generator's name, hosted projects applied)
+      const first = supabaseMigration(r.table.created.file);
+      const cliSkipsFirst = first?.applied === false && supabaseMigration(r.loc.file)?.applied === true;
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
         end: r.nameLoc.end,
         message:
           intro +
+          (cliSkipsFirst
+            ? `Where that migration ran (a hosted project that applied it, or a tool that runs every file): `
+            : '') +
           `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === true && supabaseMigration(r.table.created.file)?.applied === true ? 'supabase db reset, ' : ''}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
+          (cliSkipsFirst
+            ? `The Supabase CLI, though, skips ${first!.name} (its name is not <timestamp>_name.sql: supabase-migration-skipped), so supabase db reset makes the table here, as written, and a database built with it differs from one that ran both. `
+            : '') +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
         related: [{ ...r.table.created, message: `the table ${name} is created here` }],
         fixes: fixesOf(model, r),
