@@ -77,6 +77,28 @@ test('ok/err: the owner the workspace shows decides; unknown owners follow defin
   assert.equal(plain(`CREATE ROLE app_owner;\n${table}ALTER TABLE documents OWNER TO app_owner;`), 1);
 });
 
+// Calibration (cal205 roomah's docs/schema.sql, cal206 pajamasweb-freelance's docs/database/):
+// migrations using Supabase's auth.uid() outside a supabase/ folder. Run on Supabase as postgres
+// (BYPASSRLS), FORCE changes nothing for the owner: the finding stands (the setting's auto is the
+// layout's), and says so, with the setting that states it.
+test('err (message): Supabase used outside a supabase/ folder: the note on postgres (BYPASSRLS) and definerOwnerBypassesRls; the setting silences it; none elsewhere', async () => {
+  const table = 'CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON documents FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));\n';
+  const lint = (file: string, text: string, config?: Parameters<typeof mergeConfig>[0]) => lintFiles([{ file, text }], ID, config ? mergeConfig(config) : undefined).mine;
+  const [f] = lint('docs/database/1_documents.sql', table);
+  assert.match(f!.message, /These migrations use Supabase \(its auth functions or Storage\) outside a supabase\/ folder: run on Supabase as its postgres role \(as the Supabase CLI and the SQL editor run them\), the tables they make are owned by postgres, which has BYPASSRLS, and FORCE changes nothing for it\. If so, set definerOwnerBypassesRls to true in \.pg-rls-lint\.json/);
+  assert.deepEqual(lint('docs/database/1_documents.sql', table, { definerOwnerBypassesRls: 'true' }), [], 'the setting the note names');
+  assert.deepEqual(lint('supabase/migrations/1_documents.sql', table), [], 'the layout assumes it');
+  const other = lint('migrations/1_documents.sql', table.replace('(select auth.uid())', "(select nullif(current_setting('app.user_id', true), '')::uuid)"));
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /outside a supabase\//, 'not a Supabase project');
+  assert.doesNotMatch(lint('docs/database/1_documents.sql', `CREATE ROLE app_owner;\n${table}ALTER TABLE documents OWNER TO app_owner;`)[0]!.message, /outside a supabase\//, 'an owner the workspace shows');
+  // (what the note says: an owner with BYPASSRLS sees every row, FORCE'd or not)
+  await inRollback(await getDb(), async (q) => {
+    await documents(q, `${table}ALTER TABLE documents FORCE ROW LEVEL SECURITY;`, 'bypass_owner');
+    assert.equal(await seen(q, 'bypass_owner'), 3);
+  });
+});
+
 // Calibration (shelf.nu): tables with RLS on and no policy at all, read by the owner only. FORCE
 // would not close a hole there: it would leave the owner no row either.
 test('ok: a service-only table (RLS on, no policy): the owner is its only reader, FORCE would leave it 0 rows, so no finding', async () => {

@@ -52,6 +52,7 @@ export const rlsNotForced = defineRule({
           `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
           `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY${renamedNote(model, t, name, enable?.loc)}. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
           (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : '') +
+          (supabaseElsewhere(model, t) ? ` ${SUPABASE_ELSEWHERE}` : '') +
           (helper ? ` ${helperForceNote(helper, t)}` : '') +
           (trigger ? ` ${triggerForceNote(trigger, t)}` : ''),
         fixes: [
@@ -89,3 +90,16 @@ function renamedNote(model: Model, t: Table, name: string, enable: Loc | undefin
   const now = tableName(model, t, t.renamed);
   return now === name ? '' : ` right after its ${enable ? 'ENABLE' : 'CREATE TABLE'} at ${where(model, enable ?? t.created)}, where it is still named ${name} (it is renamed ${now} later)`;
 }
+
+/**
+ * Migrations that use Supabase (auth.uid(), Storage: the platform's roles are taken as there)
+ * outside a supabase/ folder, the table's owner not shown: run on Supabase, they make their
+ * tables as postgres, which has BYPASSRLS, and FORCE changes nothing for it. The setting
+ * definerOwnerBypassesRls assumes so only for a Supabase layout (auto), so the finding stands,
+ * with the way to say it (pajamasweb-freelance's docs/database/, roomah's docs/schema.sql).
+ */
+function supabaseElsewhere(model: Model, t: Table): boolean {
+  return !model.supabase && !t.owner && model.config.definerOwnerBypassesRls === 'auto' && onSupabasePlatform(model);
+}
+const SUPABASE_ELSEWHERE =
+  'These migrations use Supabase (its auth functions or Storage) outside a supabase/ folder: run on Supabase as its postgres role (as the Supabase CLI and the SQL editor run them), the tables they make are owned by postgres, which has BYPASSRLS, and FORCE changes nothing for it. If so, set definerOwnerBypassesRls to true in .pg-rls-lint.json (what a supabase/migrations/ layout assumes), and this rule leaves such tables alone.';
