@@ -427,9 +427,7 @@ END $$;`;
   assert.equal(open.mine.length, 1);
   const answer = async (ws: Workspace) =>
     inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
-      await q(sqlOf(ws));
+      await onSupabase(q, sqlOf(ws));
       await q(`INSERT INTO public.delivery_zones VALUES (1, 'retired', 5, 999, false), (2, 'city', 10, 5, true)`);
       await q('SET ROLE anon');
       assert.equal(await count(q, 'public.delivery_zones'), 1, 'anon reads the active zone only');
@@ -461,9 +459,7 @@ $$;`;
   assert.equal(open.mine.length, 1);
   const answer = async (ws: Workspace) =>
     inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
-      await q(sqlOf(ws));
+      await onSupabase(q, sqlOf(ws));
       await q(`INSERT INTO public.cities VALUES (1, 'Izmir'); INSERT INTO public.salons VALUES (1, 'open', 'APPROVED', 1), (2, 'pending', 'PENDING', 1)`);
       await q('SET ROLE anon');
       assert.deepEqual(await q('SELECT name FROM public.salons'), [{ name: 'open' }], 'anon reads the approved salon only');
@@ -505,9 +501,7 @@ END $$;
   assert.ok(m.includes(`It looks p_public_token up in public.proposals and stops when no row matches (IF v_proposal_id IS NULL THEN RETURN, 20240101000000_proposals.sql:${line}) before it reads or changes any other row`), m);
   assert.doesNotMatch(m, /If an argument is a secret/);
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
-    await q(sqlOf(ws));
+    await onSupabase(q, sqlOf(ws));
     await q(`INSERT INTO public.proposals (id, public_token) VALUES (1, 'token-of-one'), (2, 'token-of-two')`);
     await q('SET ROLE anon');
     assert.deepEqual((await q(`SELECT public.accept_proposal('not-a-token', 'Eve') AS r`))[0]!.r, { success: false, error: 'Proposal not found' });
@@ -534,9 +528,7 @@ $$;`;
   assert.equal(open.mine.length, 1);
   const answer = async (ws: Workspace) =>
     inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
-      await q(sqlOf(ws));
+      await onSupabase(q, sqlOf(ws));
       await q(`INSERT INTO public.tenants (id, slug, status) VALUES ('${TENANT_A}', 'open', 'active'), ('${TENANT_B}', 'closed', 'suspended')`);
       await q('SET ROLE anon');
       assert.deepEqual(await q('SELECT slug FROM public.tenants'), [{ slug: 'open' }], 'anon reads the active tenant only');
