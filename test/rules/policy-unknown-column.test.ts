@@ -117,10 +117,10 @@ test('ok: not reported when a DO block runs dynamic SQL or holds the policy, or 
   assert.deepEqual(findingsOf(lintFiles([{ file: 'm/1.sql', text: inDo }], ID).ws, ID), []);
 });
 
-test('err: a relation whose columns are not known (a view) in another sub-select does not hide a name out of its reach', () => {
+test('err: a relation whose columns are not known (a view of `SELECT *`) in another sub-select does not hide a name out of its reach', () => {
   const sql = `CREATE TABLE tasks (id bigint PRIMARY KEY, team_id bigint);
 CREATE TABLE task_shares (task_id bigint NOT NULL, user_id uuid NOT NULL);
-CREATE VIEW team_admins AS SELECT 1::bigint AS team_id, NULL::uuid AS user_id;
+CREATE VIEW team_admins AS SELECT * FROM (VALUES (1::bigint, NULL::uuid)) AS a (team_id, user_id);
 ALTER TABLE task_shares ENABLE ROW LEVEL SECURITY;
 CREATE POLICY task_shares_read ON task_shares FOR SELECT TO authenticated
   USING (task_id IN (SELECT id FROM tasks WHERE created_by = (select auth.uid())
@@ -1269,5 +1269,58 @@ CREATE POLICY cp_select ON public.conversation_participants FOR SELECT USING (us
     await q(AUTH_STUB_SQL);
     assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', '42P01', 'ok']);
     assert.deepEqual(await policies(q), ['cp_select']);
+  });
+});
+
+// Calibration cal207 (neondatabase-labs/social-network-drizzle-rls, Neon's Drizzle RLS example:
+// drizzle/0000_typical_nehzno.sql makes the view my_chats_participants as `select distinct
+// "chatId", "userId" from "chat_participants" …`, then three policies read `select user_id from
+// my_chats_participants where chat_id = …`): not reported, the view's columns being taken as
+// unknown. PostgreSQL resolves the names against the view's output columns and rejects the three
+// CREATE POLICY with 42703, so chat_messages and chats keep no read policy.
+test('err: a column none of a view\'s output columns is (named, or plain column references): 42703, reported as of a table or view; unreported where the columns are not certain (`*`, an unnamed expression, a view made again or with a renamed column)', async () => {
+  const head = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.user_id', true) $$;
+CREATE TABLE chat_participants ("chatId" text, "userId" text, PRIMARY KEY ("chatId", "userId"));
+CREATE TABLE chat_messages (id text PRIMARY KEY, message text NOT NULL, "chatId" text, sender text NOT NULL);
+ALTER TABLE chat_messages ENABLE ROW LEVEL SECURITY;
+`;
+  const view = `CREATE VIEW my_chats_participants AS (select distinct "chatId", "userId" from chat_participants where chat_participants."userId" = auth.user_id());
+`;
+  const policy = `CREATE POLICY chat_messages_read ON chat_messages AS PERMISSIVE FOR SELECT TO authenticated USING (((select auth.user_id()) in (select user_id from my_chats_participants where chat_id = chat_messages."chatId")));
+`;
+  const sql = head + view + policy;
+  const { ws, mine } = lintFiles([{ file: 'drizzle/0000_x.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'user_id');
+  assert.match(mine[0]!.message, /^Policy "chat_messages_read" on public\.chat_messages names the column user_id, which no table or view it reads has — public\.my_chats_participants \(chatId, userId\); public\.chat_messages \(id, message, chatId, sender\) — .*42703 column "user_id" does not exist/);
+  // the same with the view's columns named (a column list, or AS): still reported; named as the policy reads them: not
+  const listed = view.replace('CREATE VIEW my_chats_participants AS', 'CREATE VIEW my_chats_participants (chat_id, user_id) AS');
+  const aliased = view.replace('"chatId", "userId" from', '"chatId" AS chat_id, "userId" AS user_id from');
+  const other = view.replace('"chatId", "userId" from', '"chatId" AS chat, "userId" AS member from');
+  assert.deepEqual(lintFiles([{ file: 'drizzle/0000_x.sql', text: head + listed + policy }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'drizzle/0000_x.sql', text: head + aliased + policy }], ID).mine, []);
+  assert.equal(lintFiles([{ file: 'drizzle/0000_x.sql', text: head + other + policy }], ID).mine.length, 1);
+  // columns not certain: not reported
+  const star = view.replace('distinct "chatId", "userId" from', '* from');
+  const expr = view.replace('distinct "chatId", "userId" from', 'distinct "chatId", lower("userId") from');
+  const again = view + `DROP VIEW my_chats_participants;
+` + listed;
+  const renamed = view + `ALTER TABLE my_chats_participants RENAME COLUMN "userId" TO user_id;
+ALTER VIEW my_chats_participants RENAME COLUMN "chatId" TO chat_id;
+`;
+  for (const v of [star, expr, again, renamed]) assert.deepEqual(lintFiles([{ file: 'drizzle/0000_x.sql', text: head + v + policy }], ID).mine, [], v);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual((await runEach(q, sql)).map((e) => e.code), ['42703']);
+    assert.deepEqual(await policies(q), []);
+  });
+  for (const v of [listed, aliased, again, renamed]) {
+    await inRollback(await getDb(), async (q) => {
+      assert.deepEqual(await runEach(q, head + v + policy), [], v);
+      assert.deepEqual(await policies(q), ['chat_messages_read']);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual((await runEach(q, head + other + policy)).map((e) => e.code), ['42703']);
   });
 });

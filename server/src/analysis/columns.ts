@@ -16,7 +16,7 @@
 // but OLD.x / NEW.x, which no column change makes valid.
 import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
-import { replayPlaces, resolvedThroughPath, rollbackSections, sameItems, type Model, type Policy, type Table } from './model.js';
+import { replayPlaces, resolvedThroughPath, rollbackSections, sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { nameParts, stripComments, sval, walk } from './parse.js';
 import { memoModel, RunIndex, statementRuns, type StatementRun } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
@@ -189,6 +189,7 @@ export interface UnknownColumn {
  * the platform (PLATFORM_SCHEMAS).
  */
 function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
+  if (VIEW_RELATIONS.has(t)) return true; // (a view whose columns are known: viewRelation)
   return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && (!ws.recreated.has(t.key) || keptForCertain(model, ws).keys.has(t.key)) && !madeBefore(model, t);
 }
 
@@ -1459,8 +1460,8 @@ export function foundMissingColumn(p: Policy): boolean {
 function sameTables(model: Model, k: Kept): boolean {
   if (!k.keys) return true;
   for (let i = 0; i < k.keys.length; i++) {
-    const t = model.tables.get(k.keys[i]!);
-    if (t !== k.tables![i] || (t !== undefined && madeBefore(model, t) !== k.befores![i])) return false;
+    const t = model.tables.get(k.keys[i]!) ?? viewRelation(model, k.keys[i]!);
+    if (t !== k.tables![i] || (t !== undefined && !VIEW_RELATIONS.has(t) && madeBefore(model, t) !== k.befores![i])) return false;
   }
   return true;
 }
@@ -1476,14 +1477,14 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
   // (the tables of the expressions' FROM lists: what the answer depends on besides `own`)
   const looked = (rv: Node): Table | undefined => {
     const key = model.relKey(rv);
-    const t = model.tables.get(key);
+    const t = model.tables.get(key) ?? viewRelation(model, key);
     rec.keys ??= [];
     rec.tables ??= [];
     rec.befores ??= [];
     if (!rec.keys.includes(key)) {
       rec.keys.push(key);
       rec.tables.push(t);
-      rec.befores.push(t !== undefined && madeBefore(model, t));
+      rec.befores.push(t !== undefined && !VIEW_RELATIONS.has(t) && madeBefore(model, t));
     }
     return t;
   };
@@ -1722,6 +1723,98 @@ export function clauseStatements(model: Model): Array<{ file: ParsedFile; stmt: 
   for (const file of model.files) {
     const list = factsOfFile(file).clauses;
     for (let i = 0; i < list.length; i++) if (!rolledBack(file, list[i]!)) out.push({ file, stmt: list[i]! });
+  }
+  return out;
+}
+
+// ---- a view's columns, for the column walk ----
+//
+// A policy's sub-select may read a view (neondatabase-labs/social-network-drizzle-rls, Neon's Drizzle
+// example: `select user_id from my_chats_participants where chat_id = …` over a view whose
+// columns are "chatId" and "userId"): PostgreSQL resolves the names against the view's output
+// columns as against a table's, and rejects the CREATE POLICY with 42703 when none has it. The
+// walk takes a view as a relation with those columns when they are certain: made by one top-level
+// CREATE [MATERIALIZED] VIEW, never dropped, made again, renamed nor given a renamed column, its
+// columns named by the statement's column list or each output a name or a plain column
+// reference (no `*`, no unnamed expression, whose name PostgreSQL makes up).
+
+/** The relations viewRelation makes: views, not tables (plainTable, madeBefore do not apply). */
+const VIEW_RELATIONS = new WeakSet<Table>();
+const viewRelations = new WeakMap<View, Table | null>();
+
+/** Whether `t` is a view viewRelation stands in as a table for (a policy reading it says "view", not "table"). */
+export function isViewRelation(t: Table): boolean {
+  return VIEW_RELATIONS.has(t);
+}
+
+/**
+ * The view `key` as a table with its output columns, for the column walk, when the migrations make
+ * it once at top level and its columns are certain (the same object for the same view: a kept
+ * result holds while it is).
+ */
+export function viewRelation(model: Model, key: string): Table | undefined {
+  const v = model.views.get(key);
+  if (v === undefined || !stableViews(model).has(key)) return undefined;
+  let t = viewRelations.get(v);
+  if (t === undefined) {
+    const columns = v.foreign || v.stmt.origin !== 'file' ? undefined : viewColumns(v.stmt.node);
+    t = columns === undefined ? null : ({ key: v.key, schema: v.schema, name: v.name, columns, created: v.created, nameLoc: v.nameLoc, stmt: v.stmt, parents: [], policies: [] } as unknown as Table);
+    if (t !== null) VIEW_RELATIONS.add(t);
+    viewRelations.set(v, t);
+  }
+  return t ?? undefined;
+}
+
+/** The keys of the views one CREATE VIEW makes, which no statement drops, makes again or renames, nor renames or drops a column of (once per model). */
+function stableViews(model: Model): ReadonlySet<string> {
+  return memoModel(model, 'columns:stableViews', (m) => {
+    const ws = workspaceFacts(m); // (the files' keys, for this model's default schema)
+    const out = new Set<string>();
+    if (m.views.size === 0) return out;
+    const events = new Map<string, number>();
+    for (const file of m.files) {
+      const f = factsOfFile(file);
+      for (let i = 0; i < f.keys.length; i++) if (m.views.has(f.keys[i]!)) events.set(f.keys[i]!, (events.get(f.keys[i]!) ?? 0) + (f.events[i]!.create && f.events[i]!.view ? 1 : 2));
+    }
+    // (a column renamed or dropped on it, or on a relation a function's body does not tell)
+    const changedOn = new Set<string>();
+    let unknownRel = false;
+    ws.changedOn.forEach((rels) => {
+      if (rels === null) unknownRel = true;
+      else rels.forEach((r) => changedOn.add(r));
+    });
+    if (unknownRel) return out;
+    m.views.forEach((v, key) => {
+      if (events.get(key) === 1 && !ws.renamedTo.has(v.name) && !changedOn.has(v.name)) out.add(key);
+    });
+    return out;
+  });
+}
+
+/** A view's output column names (CREATE VIEW or CREATE MATERIALIZED VIEW … AS SELECT), or undefined where one is not certain. */
+function viewColumns(n: Node | undefined): string[] | undefined {
+  let q: Node | undefined = n?.query?.SelectStmt;
+  // (a UNION's columns are its first branch's)
+  while (q?.larg) q = q.larg;
+  const targets: Node[] | undefined = q?.targetList;
+  if (!targets?.length) return undefined;
+  const named: Node[] = n?.aliases ?? n?.into?.colNames ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < targets.length; i++) {
+    const alias = named[i] !== undefined ? sval(named[i]) : undefined;
+    if (alias !== undefined) {
+      out.push(alias);
+      continue;
+    }
+    const r = targets[i]?.ResTarget;
+    if (typeof r?.name === 'string') {
+      out.push(r.name);
+      continue;
+    }
+    const fields: Node[] | undefined = r?.val?.ColumnRef?.fields;
+    const last = fields?.length ? sval(fields[fields.length - 1]) : undefined;
+    if (last === undefined) return undefined; // (`*`, or an expression PostgreSQL names itself)
+    out.push(last);
   }
   return out;
 }

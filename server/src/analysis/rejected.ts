@@ -10,7 +10,7 @@
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, tablesMadeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, tablesMadeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, viewRelation, type WorkspaceColumnFacts } from './columns.js';
 import { sameItems, type Model, type Policy, type Table, type View } from './model.js';
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { doBlockAround } from './parse.js';
@@ -329,6 +329,8 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table | undefined, key
       const r = keys[j]!;
       if (v.reads.includes(r)) continue;
       const rt = m.tables.get(r);
+      // (a view whose columns the column walk read: a view made again is the same key, not followed here)
+      if (rt === undefined && viewRelation(m, r) !== undefined) return undefined;
       v.reads.push(r);
       v.tables.push(rt);
       v.before.push(rt !== undefined && madeBefore(m, rt));

@@ -1,5 +1,5 @@
 import { rejectedWithReplaced } from '../analysis/rejected.js';
-import { referenceFailure, writtenBefore } from '../analysis/columns.js';
+import { isViewRelation, referenceFailure, writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -217,7 +217,7 @@ export const policyUnknownColumn = defineRule({
         message:
           (u.qualifiedBy
             ? `Policy "${p.name}" on ${on} names the column ${u.column}, but ${qual === u.qualifiedBy.name ? u.qualifiedBy.key : `${qual} is ${u.qualifiedBy.key}, which`} has no column ${name} — ${u.qualifiedBy.key} (${u.qualifiedBy.columns.join(', ')}) — even at the end of the migrations: `
-            : `Policy "${p.name}" on ${on} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: `) +
+            : `Policy "${p.name}" on ${on} names the column ${u.column}, which no ${u.tables.some(isViewRelation) ? 'table or view' : 'table'} it reads has — ${tableList} — even at the end of the migrations: `) +
           `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
           `${best ? `Did you mean ${qualified ?? best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
