@@ -1210,3 +1210,32 @@ test("err: a byte-order mark inside the file (guzellik-randevu-ui's archive/migr
     assert.deepEqual(await q('SELECT name FROM public.cities'), [{ name: 'Izmir' }]);
   });
 });
+
+// Calibration cal207 (niledatabase/niledatabase: examples/ai/graph_rag_tours/graph_rag.sql, a
+// query the example's Python reads and runs through psycopg, `ORDER BY embedding <=> %s`): an
+// error, syntax error at or near "%". psycopg puts each parameter's value in for `%s` and
+// `%(name)s` before PostgreSQL sees the text.
+const DBAPI_QUERIES = `SELECT title FROM todos WHERE tenant_id = %(tenant)s ORDER BY id + %s LIMIT 1;
+INSERT INTO todos (id, title) VALUES (%s, %s);
+SELECT title FROM todos WHERE id = %d;
+SELECT 7 % 2, title FROM todos WHERE title LIKE '%s';
+`;
+
+test('ok: DB-API placeholders (`%s`, `%(name)s`: psycopg, niledatabase\'s graph_rag.sql) are no syntax error; `%d`, which psycopg does not fill, still is. PGlite: the text as written fails 42601 at the "%", what psycopg sends runs', async () => {
+  const { mine } = lintFiles([{ file: 'examples/graph_rag.sql', text: DBAPI_QUERIES }], ID);
+  assert.deepEqual(
+    mine.map((f) => [f.start, f.message.split(' (SQLSTATE')[0]]),
+    [[DBAPI_QUERIES.indexOf('%d'), 'syntax error at or near "%"']],
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE TABLE todos (id int, tenant_id uuid, title text)');
+    const stmts = DBAPI_QUERIES.split(/;\n/).filter((x) => x.trim());
+    for (const x of stmts.slice(0, 3)) {
+      const raw = await tryQuery(q, x);
+      assert.ok(!raw.ok && raw.error.code === '42601' && raw.error.message === 'syntax error at or near "%"', JSON.stringify(raw));
+    }
+    await q(stmts[0]!.replace('%(tenant)s', `'${'00000000-0000-0000-0000-000000000001'}'`).replace('%s', '1'));
+    await q(stmts[1]!.replace('%s', '1').replace('%s', "'t'"));
+    await q(stmts[3]!);
+  });
+});

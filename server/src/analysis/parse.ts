@@ -1145,7 +1145,8 @@ function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
 // `\set` read from a sed command, in its libs/pgjwt/schema.sql). A migration tool that renders
 // its files as Go templates (tern: `GRANT anon TO {{ env "PGUSER" }};`, ludat/fulbo) puts in
 // text too, and so does Flyway (and Liquibase), whose placeholder replacement is on by default:
-// `CREATE ROLE ${APP_USER} LOGIN;` (bless2n-food-system). PostgreSQL never sees any of them: when its error is at one, the statement is parsed
+// `CREATE ROLE ${APP_USER} LOGIN;` (bless2n-food-system), and so does a Python program running a query
+// file through psycopg (`%s`, `%(name)s`). PostgreSQL never sees any of them: when its error is at one, the statement is parsed
 // again with a same-length name there, then with a literal; when neither parses, the value
 // is SQL text and the statement is not known (no error: it is not PostgreSQL's).
 
@@ -1190,7 +1191,16 @@ const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDER_SOURCE, 'y');
  */
 const FORMAT_PLACEHOLDER = /\{(?:\d+|[A-Za-z_]\w*)\}/y;
 
-/** The end of the psql variable (`:name`), Go template action, Flyway or format placeholder that starts at `at` of the file, if one does. */
+/**
+ * A Python DB-API placeholder: `%s`, `%(name)s` — what psycopg (paramstyle format / pyformat)
+ * fills in with a parameter's value when a program runs a query file
+ * (niledatabase/niledatabase's examples/ai/graph_rag_tours/graph_rag.sql, `ORDER BY embedding <=>
+ * %s`, read and run by the example's Python). Looked at only where PostgreSQL's syntax error falls
+ * on its `%`: a `%` PostgreSQL parses is its modulo operator.
+ */
+const DBAPI_PLACEHOLDER = /%(?:\([A-Za-z_]\w*\))?s(?![\w$])/y;
+
+/** The end of the psql variable (`:name`), Go template action, Flyway, format or DB-API placeholder that starts at `at` of the file, if one does. */
 function placeholderAt(run: ChunkRun, at: number): number | undefined {
   const { text } = run;
   if (text[at] === ':' && (run.clean[at] === '_' || run.clean[at] === "'")) {
@@ -1209,6 +1219,10 @@ function placeholderAt(run: ChunkRun, at: number): number | undefined {
   if (text[at] === '{') {
     FORMAT_PLACEHOLDER.lastIndex = at;
     return FORMAT_PLACEHOLDER.test(text) ? FORMAT_PLACEHOLDER.lastIndex : undefined;
+  }
+  if (text[at] === '%') {
+    DBAPI_PLACEHOLDER.lastIndex = at;
+    return DBAPI_PLACEHOLDER.test(text) ? DBAPI_PLACEHOLDER.lastIndex : undefined;
   }
   return undefined;
 }
