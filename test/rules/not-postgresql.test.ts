@@ -56,6 +56,10 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b varchar(64) NULL AFTER id;', 'MySQL', 'AFTER'],
     ["CREATE TABLE a (id int, email text CHECK (email REGEXP '^[^@]+@[^@]+$'));", 'MySQL', 'REGEXP'],
     ['CREATE TABLE a (id int, slug text);\nALTER TABLE a ADD UNIQUE KEY uk_slug (slug);', 'MySQL', 'KEY'],
+    // powersync-ja/self-host-demo's services/mysql/init-scripts/mysql.sql (a MySQL source of the sync service, beside its PostgreSQL one)
+    ["CREATE USER 'repl_user'@'%' IDENTIFIED BY 'good_password';", 'MySQL', "'repl_user'"],
+    ["GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl_user'@'%';", 'MySQL', 'SLAVE'],
+    ['FLUSH PRIVILEGES;', 'MySQL', 'FLUSH'],
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
     // ClickHouse: lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/ (an LLM observability app's span store beside its
@@ -151,6 +155,8 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     { file: 'e.sql', text: "CREATE TABLE e (id int PRIMARY KEY, d_id int REFERENCES d (id) ON UPDATE CASCADE, email text CHECK (email ~ '^[^@]+@[^@]+$'));\nPREPARE e_by_id (int) AS SELECT @ -1 FROM e WHERE id = $1;\nCREATE TRIGGER e_t AFTER UPDATE ON e FOR EACH ROW EXECUTE FUNCTION e_f();" },
     // ordinary syntax errors at FROM, ON, KEY: not in MySQL's places
     { file: 'f.sql', text: 'SELECT 1 FROM FROM e;\nCREATE TABLE f (id int ON);\nCREATE TABLE g (id int KEY);' },
+    // and at a string, REPLICATION's next word, FLUSH: not in MySQL's places (a role is no string; a role's REPLICATION attribute; flush, a name)
+    { file: 'h.sql', text: "CREATE USER 'app' LOGIN;\nALTER ROLE app REPLICATION SLAVE;\nCREATE TABLE h (flush int);\nSELECT flush FROM h;" },
   ];
   const { ws, mine } = lintFiles(files, ID);
   assert.deepEqual(mine, []);
@@ -161,9 +167,11 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     ['f.sql', 'FROM'],
     ['f.sql', 'KEY'],
     ['f.sql', 'ON'],
+    ['h.sql', "'app'"],
+    ['h.sql', 'SLAVE'],
   ]);
   // (their tables are modelled)
-  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d', 'public.e']);
+  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code', 'public.d', 'public.e', 'public.h']);
 });
 
 test('ok: a stray backquote (before a comment, alone on a line: the remains of a Markdown code fence) is no MySQL name: plain syntax errors, the file still PostgreSQL; PGlite: 42601 at "`"', async () => {

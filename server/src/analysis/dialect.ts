@@ -92,6 +92,13 @@ const MARKERS: Record<string, Marker[]> = {
   AFTER: [{ dialect: 'MySQL', word: 'ADD COLUMN … AFTER', instead: 'no column position: a column added comes last', before: /\bADD\s+(?:COLUMN\s+)?[^;]*\s$/i, after: /^\s+[\w$"`]+\s*(?:,|;|$)/ }],
   REGEXP: [{ dialect: 'MySQL', word: 'REGEXP', instead: 'the ~ operator', after: /^\s+(?:BINARY\s+)?'/i }],
   KEY: [{ dialect: 'MySQL', word: 'UNIQUE KEY', instead: 'UNIQUE (…) or CREATE UNIQUE INDEX', before: /\bUNIQUE\s+$/i }],
+  // a MySQL source's setup for a replication service (powersync-ja/self-host-demo's
+  // services/mysql/init-scripts/mysql.sql, beside its PostgreSQL and SQL Server ones:
+  // `CREATE USER 'repl_user'@'%' …`, `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* …`,
+  // `FLUSH PRIVILEGES;`): its accounts (a string: looked up as "'"), replication privileges, FLUSH
+  "'": [{ dialect: 'MySQL', word: "'user'@'host' accounts", instead: 'roles named without a host, CREATE ROLE name LOGIN, and pg_hba.conf saying which hosts may connect', before: /\b(?:CREATE|ALTER|DROP|RENAME)\s+USER\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?$/i, after: /^@/ }],
+  SLAVE: [{ dialect: 'MySQL', word: 'REPLICATION SLAVE', instead: "the REPLICATION attribute of a role (ALTER ROLE name REPLICATION)", before: /\bREPLICATION\s+$/i }],
+  FLUSH: [{ dialect: 'MySQL', word: 'FLUSH PRIVILEGES', instead: 'no such statement: a GRANT takes effect at once', before: /(?:^|[;\n])\s*$/, after: /^\s+(?:PRIVILEGES|TABLES|LOGS|HOSTS|STATUS)\b/i }],
   // ClickHouse (lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/: 150 syntax errors in 50 files)
   // its default database, `default.spans` (DEFAULT is reserved in PostgreSQL: no schema has that name unquoted)
   DEFAULT: [{ ...CLICKHOUSE, word: 'default.table names', instead: 'schemas, and default is a reserved word: a schema of that name is written "default"', before: /\b(?:TABLE|VIEW|DICTIONARY|EXISTS|FROM|JOIN|INTO|ON|TO|UPDATE)\s+$/i, after: /^\.[A-Za-z_`"]/ }],
@@ -177,7 +184,8 @@ export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statemen
 function markerOf(text: string, e: ParseError): Marker | undefined {
   const near = NEAR.exec(e.message)?.[1];
   if (near === undefined) return undefined;
-  const list = MARKERS[near.toUpperCase()];
+  // (a string PostgreSQL rejected: its text varies, its markers are "'"'s)
+  const list = MARKERS[near.toUpperCase()] ?? (near.startsWith("'") ? MARKERS["'"] : undefined);
   if (!list) return undefined;
   const before = text.slice(Math.max(0, e.start - 200), e.start);
   const after = text.slice(e.start + near.length, e.start + near.length + 200);
