@@ -81,7 +81,8 @@ export const tableAlreadyExists = defineRule({
       // CLI, supabase db reset never runs that file and makes the table here; app.regua's
       // 20250723234238-dc1e….sql, an app generator's name, hosted projects applied)
       const first = supabaseMigration(r.table.created.file);
-      const cliSkipsFirst = first?.applied === false && supabaseMigration(r.loc.file)?.applied === true;
+      const here = supabaseMigration(r.loc.file);
+      const cliSkipsFirst = first?.applied === false && here?.applied === true;
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
@@ -91,7 +92,7 @@ export const tableAlreadyExists = defineRule({
           (cliSkipsFirst
             ? `Where that migration ran (a hosted project that applied it, or a tool that runs every file): `
             : '') +
-          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === true && supabaseMigration(r.table.created.file)?.applied === true ? 'supabase db reset, ' : ''}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${here?.applied === true && first?.applied === true ? 'supabase db reset, ' : ''}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
           (cliSkipsFirst
