@@ -12,8 +12,8 @@ import type { Node, Statement } from './types.js';
 export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as const;
 
 /**
- * Roles Supabase grants ALL on every table created in `public` (platform default privileges,
- * not visible in the migrations).
+ * Roles Supabase grants ALL on every table, and EXECUTE on every function, created in `public`
+ * (platform default privileges, not visible in the migrations).
  */
 export const SUPABASE_PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'] as const;
 

@@ -1,6 +1,7 @@
 import { callsIn, relationsIn, stringConst, roleText } from '../analysis/ast.js';
 import { PG_CATALOG_NOT_PUBLIC, type Func, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
+import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
@@ -152,9 +153,6 @@ function heldByDefault(model: Model, f: Func): Array<{ role: string; loc: Loc; m
   return f.executeByDefault.filter((d) => f.executeGrants.has(d.role) && !grantedByName(model, f, d.role, d.made) && !(platform && (d.role === 'anon' || d.role === 'authenticated')));
 }
 
-/** The roles a Supabase dump grants every function of public to, each in a GRANT ALL of its own. */
-const PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'];
-
 /**
  * The by-name GRANT of EXECUTE on `f` to `role` (anon or authenticated) that restates Supabase's
  * default privileges, if every one to it does: a dump of the database (`supabase db pull`'s
@@ -169,7 +167,8 @@ function platformGrantWrittenOut(model: Model, f: Func, role: string): Loc | und
   const grants = grantEventsNaming(model, 'function', [f.signature]).map((i) => model.grantEvents[i]!).filter((g) => g.isGrant);
   const mine = grants.filter((g) => g.grantees.includes(role));
   if (mine.length === 0) return undefined;
-  const restated = mine.every((g) => g.privileges.includes('all') && PLATFORM_GRANTEES.every((r) => grants.some((h) => h.loc.file === g.loc.file && h.privileges.includes('all') && h.grantees.includes(r))));
+  // (a Supabase dump grants every function of public to each platform grantee, in a GRANT ALL of its own)
+  const restated = mine.every((g) => g.privileges.includes('all') && SUPABASE_PLATFORM_GRANTEES.every((r) => grants.some((h) => h.loc.file === g.loc.file && h.privileges.includes('all') && h.grantees.includes(r))));
   return restated ? mine[mine.length - 1]!.loc : undefined;
 }
 

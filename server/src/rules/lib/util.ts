@@ -8,7 +8,7 @@ import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -1163,7 +1163,7 @@ function executeNote(model: Model, f: Func): string | undefined {
   // (on Supabase, the platform's roles the migrations do not revoke it from by name keep the
   // default privileges' grant: betterr_me's get_plaid_secret(), revoked FROM PUBLIC, authenticated
   // and granted to service_role, stays anon's)
-  const kept = platform ? PLATFORM_API_ROLES.filter((r) => !runners.includes(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false })) : [];
+  const kept = platform ? SUPABASE_PLATFORM_GRANTEES.filter((r) => !runners.includes(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false })) : [];
   const held = [
     runners.length ? `these migrations leave it to ${roleList(runners)} besides its owner` : platform ? '' : 'these migrations leave it to its owner alone',
     'a member of a role that holds it inherits it',
@@ -1173,9 +1173,6 @@ function executeNote(model: Model, f: Func): string | undefined {
   ].filter(Boolean);
   return ` and then run the function in that session (its EXECUTE is revoked from PUBLIC, so only a role that holds EXECUTE — ${held.join('; ')} — or a function or trigger that calls it runs it there)`;
 }
-
-/** The roles Supabase's default privileges grant EXECUTE on new functions in public. */
-const PLATFORM_API_ROLES = ['anon', 'authenticated', 'service_role'];
 
 /** Supabase's own roles that write auth.users: its Auth server (the owner), the platform's administrative roles. */
 const AUTH_USERS_PLATFORM_WRITERS = new Set(['supabase_auth_admin', 'supabase_admin', 'postgres', 'dashboard_user']);
