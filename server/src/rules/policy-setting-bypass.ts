@@ -1,0 +1,239 @@
+import { constValue, locationBounds, TEXT_TYPES, typeName } from '../analysis/ast.js';
+import type { Model, Policy } from '../analysis/model.js';
+import { onSupabasePlatform } from '../analysis/policies.js';
+import { nameParts, sval } from '../analysis/parse.js';
+import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import type { Node } from '../analysis/types.js';
+import { listOr } from '../analysis/words.js';
+import { calledHelper, returnedExpr } from './policy-always-true.js';
+import { defineRule } from './types.js';
+import { API_ROLES } from './lib/util.js';
+
+/**
+ * Settings a server sets from a request it has verified, which a client of that server cannot
+ * set: PostgREST's `request.jwt.claims`, `request.headers`… (Supabase's auth.uid() reads them),
+ * PostGraphile's `jwt.claims.*`, Hasura's `hasura.user`. Code with a connection of its own can
+ * still set them, but a policy reading them asks who the request is, not for a switch.
+ */
+const REQUEST_SETTING = /^(?:request|jwt|hasura)\./;
+
+/** A switch: a condition true for every row once a custom setting holds a value. */
+interface Switch {
+  setting: string;
+  value: string;
+  /** the current_setting() call (its location: where the finding goes) */
+  call: Node;
+  /** the branch the switch is (its location: the start of the text quoted) */
+  branch: Node;
+}
+
+/**
+ * The custom setting an expression is the value of: `current_setting('app.x'[, true])`, under
+ * casts to text, lower()/upper()/btrim(), coalesce(…, '…') and nullif(…, '…'), bare or in a
+ * scalar sub-select of its own. A custom setting's name has a dot (a built-in one has none, and
+ * most cannot be set at all: is_superuser, session_authorization's value).
+ */
+function settingOf(n: Node, depth = 0): { setting: string; call: Node } | undefined {
+  if (!n || depth > 6) return undefined;
+  if (n.TypeCast) return TEXT_TYPES.has(typeName(n.TypeCast.typeName)) ? settingOf(n.TypeCast.arg, depth + 1) : undefined;
+  const sub = n.SubLink?.subLinkType === 'EXPR_SUBLINK' ? n.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? settingOf(sub.targetList[0]?.ResTarget?.val, depth + 1) : undefined;
+  if (n.CoalesceExpr) {
+    const [a, ...rest] = (n.CoalesceExpr.args ?? []) as Node[];
+    return rest.every((r) => typeof constValue(unCast(r)) === 'string') ? settingOf(a!, depth + 1) : undefined;
+  }
+  // (NULLIF is an A_Expr of its own kind)
+  if (n.A_Expr?.kind === 'AEXPR_NULLIF') return typeof constValue(unCast(n.A_Expr.rexpr)) === 'string' ? settingOf(n.A_Expr.lexpr, depth + 1) : undefined;
+  const c = n.FuncCall;
+  if (!c) return undefined;
+  const name = nameParts(c.funcname);
+  const fn = name[name.length - 1]?.toLowerCase();
+  if (name.length > 2 || (name.length === 2 && name[0]!.toLowerCase() !== 'pg_catalog')) return undefined;
+  const args = (c.args ?? []) as Node[];
+  if (fn === 'current_setting' && (args.length === 1 || args.length === 2)) {
+    const s = constValue(unCast(args[0]!));
+    return typeof s === 'string' && s.includes('.') && !REQUEST_SETTING.test(s.toLowerCase()) ? { setting: s, call: n } : undefined;
+  }
+  if ((fn === 'lower' || fn === 'upper' || fn === 'btrim' || fn === 'trim') && args.length === 1) return settingOf(args[0]!, depth + 1);
+  if (fn === 'coalesce' && args.length >= 2 && args.slice(1).every((r) => typeof constValue(unCast(r)) === 'string')) return settingOf(args[0]!, depth + 1);
+  return undefined;
+}
+
+const unCast = (n: Node): Node => {
+  let e = n;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  return e;
+};
+
+/** A value the setting can be given that makes a comparison true: a non-empty literal (`''` is the unset state, policy-context-fails-open's). */
+function settable(v: unknown): string | undefined {
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'number' || v === true) return String(v);
+  return undefined;
+}
+
+/**
+ * Whether a condition is true for every row when some custom settings hold some values, and
+ * reads nothing else: `current_setting('app.bypass_rls', true) = 'on'`, `… IN ('on', 'true')`,
+ * `current_setting('app.is_admin')::boolean` (`IS TRUE`, `= true`), an AND of such conditions,
+ * or a call of a boolean helper whose body only returns one (`SELECT current_setting(…) = 'on'`).
+ */
+function switchOf(model: Model, n: Node, depth = 0): Switch | undefined {
+  if (!n || depth > 3) return undefined;
+  const b = n.BoolExpr;
+  if (b?.boolop === 'AND_EXPR') {
+    const parts = (b.args as Node[]).map((a) => switchOf(model, a, depth));
+    return parts.every(Boolean) ? { ...parts[0]!, branch: n } : undefined;
+  }
+  if (b) return undefined;
+  const x = n.A_Expr;
+  const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
+  if (x && op === '=' && x.kind === 'AEXPR_OP') {
+    for (const [s, v] of [
+      [x.lexpr, x.rexpr],
+      [x.rexpr, x.lexpr],
+    ] as Array<[Node, Node]>) {
+      const found = settingOf(s);
+      const value = settable(constValue(unCast(v)));
+      if (found && value !== undefined) return { ...found, value, branch: n };
+      // (`current_setting(…)::boolean = true`)
+      const asBool = s?.TypeCast && typeName(s.TypeCast.typeName) === 'boolean' ? settingOf(s.TypeCast.arg) : undefined;
+      if (asBool && constValue(unCast(v)) === true) return { ...asBool, value: 'on', branch: n };
+    }
+    return undefined;
+  }
+  if (x && op === '=' && x.kind === 'AEXPR_IN') {
+    const found = settingOf(x.lexpr);
+    const values = ((x.rexpr?.List?.items ?? x.rexpr ?? []) as Node[]).map((v) => settable(constValue(unCast(v))));
+    const value = values.find((v) => v !== undefined);
+    return found && value !== undefined ? { ...found, value, branch: n } : undefined;
+  }
+  if (n.TypeCast && typeName(n.TypeCast.typeName) === 'boolean') {
+    const found = settingOf(n.TypeCast.arg);
+    return found ? { ...found, value: 'on', branch: n } : undefined;
+  }
+  if (n.BooleanTest?.booltesttype === 'IS_TRUE') {
+    const inner = switchOf(model, n.BooleanTest.arg, depth);
+    return inner && { ...inner, branch: n };
+  }
+  // (a scalar sub-select of its own: `(select current_setting('app.bypass', true) = 'on')`)
+  const sub = n.SubLink?.subLinkType === 'EXPR_SUBLINK' ? n.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) {
+    const inner = sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? switchOf(model, sub.targetList[0]?.ResTarget?.val, depth + 1) : undefined;
+    return inner && { ...inner, branch: n };
+  }
+  if (n.FuncCall) {
+    const f = calledHelper(model, n, 0);
+    const e = f && returnedExpr(model, f);
+    const inner = e ? switchOf(model, e, depth + 1) : undefined;
+    // (the helper's expression is in its own file: the finding goes on the call, the text quoted is the call's)
+    return inner && { ...inner, call: n, branch: n };
+  }
+  return undefined;
+}
+
+/** The top-level branches of an OR (nested ORs flattened), or the expression itself. */
+function branches(n: Node, out: Node[] = []): Node[] {
+  if (n?.BoolExpr?.boolop === 'OR_EXPR') for (const a of n.BoolExpr.args as Node[]) branches(a, out);
+  else out.push(n);
+  return out;
+}
+
+/** The commands a clause admits rows for, by the policy's command. */
+function commandsOf(p: Policy, clause: PolicyExpr['clause'], hasCheck: boolean): string[] {
+  const all = p.command === 'all';
+  if (clause === 'check') return all ? ['INSERT', 'UPDATE'] : [p.command.toUpperCase()];
+  if (all) return hasCheck ? ['SELECT', 'UPDATE', 'DELETE'] : ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+  // (an UPDATE policy's USING is its WITH CHECK too when it has none)
+  return p.command === 'update' && !hasCheck ? ['UPDATE (old and new rows)'] : [p.command.toUpperCase()];
+}
+
+const ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+const byCommand = (a: string, b: string): number => ORDER.indexOf(a.split(' ')[0]!) - ORDER.indexOf(b.split(' ')[0]!);
+const quoted = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export const policySettingBypass = defineRule({
+  meta: {
+    id: 'policy-setting-bypass',
+    description: 'A permissive policy admits every row when a custom setting holds a value (current_setting(\'app.bypass_rls\', true) = \'on\' OR …): a switch every role can turn on.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      'Any role may SET a custom setting or call set_config() on it — no privilege is needed and REVOKE SET ON PARAMETER does not stop it — so a policy branch that only reads a setting lets any SQL running as the policy\'s roles turn the table\'s row-level security off for itself.',
+  },
+  check({ model, report }) {
+    // (a switch calls current_setting() with a literal, or a helper outside any SELECT; the bench's
+    // policies call neither with a literal, and only auth.uid() outside a SELECT)
+    const seen = new Set<object>();
+    for (const flag of [FLAG_CONST_ARG_CALL, FLAG_CALL_OUTSIDE_SELECT]) {
+      for (const row of activeRowsWith(model, flag)) {
+        if (seen.has(row)) continue;
+        seen.add(row);
+        const p = row.policy;
+        if (!p.permissive) continue;
+        const roles = p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
+        if (roles.length === 0) continue;
+        // (Supabase's API roles: a client of its API cannot run SET; what reaches the database is PostgREST's own SET of request.*)
+        if (onSupabasePlatform(model) && roles.every((r) => r === 'public' || API_ROLES.includes(r))) continue;
+        let found: { s: Switch; e: PolicyExpr } | undefined;
+        for (const e of row.exprs) {
+          for (const br of branches(e.node)) {
+            const s = switchOf(model, br);
+            if (s) {
+              found = { s, e };
+              break;
+            }
+          }
+          if (found) break;
+        }
+        if (!found) continue;
+        const { s, e } = found;
+        const text = textOfFile(model, e.file);
+        const start = s.call.FuncCall?.location ?? s.branch.location ?? 0;
+        const name = /^[\w.]+/.exec(text.slice(start))?.[0] ?? 'current_setting';
+        const snippet = branchText(text, Math.min(start, locationBounds(s.branch).min));
+        const whole = branches(e.node).length === 1;
+        const cmds = [...new Set(row.exprs.filter((x) => branches(x.node).some((br) => switchOf(model, br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
+        const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
+        report({
+          file: e.file,
+          start,
+          end: start + name.length,
+          message:
+            `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
+            `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\` OR …)`}: a custom setting is not a privilege. ` +
+            'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
+            `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
+            'a pooled connection that an earlier request left with a session-level SET. ' +
+            'Give the code that must see every row a role of its own with BYPASSRLS (or a policy TO that role, which PostgreSQL checks by membership), and remove this branch.',
+        });
+      }
+    }
+  },
+});
+
+/**
+ * The text of an OR's branch from where it starts: up to the next OR at its own depth, or the
+ * parenthesis that closes the group it is in (strings and quoted names skipped), at most 120
+ * characters (then `…`), on one line.
+ */
+function branchText(text: string, start: number): string {
+  let depth = 0;
+  let i = start;
+  const limit = Math.min(text.length, start + 400);
+  for (; i < limit; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      if (close < 0) break;
+      i = close;
+    } else if (c === '(') depth++;
+    else if (c === ')') {
+      if (--depth < 0) break;
+    } else if (c === ';') break;
+    else if (depth === 0 && /^or\b/i.test(text.slice(i, i + 3)) && /\s/.test(text[i - 1] ?? '')) break;
+  }
+  const out = text.slice(start, i).replace(/\s+/g, ' ').trim();
+  return out.length > 120 ? `${out.slice(0, 119)}…` : out;
+}
