@@ -1324,3 +1324,31 @@ ALTER VIEW my_chats_participants RENAME COLUMN "chatId" TO chat_id;
     assert.deepEqual((await runEach(q, head + other + policy)).map((e) => e.code), ['42703']);
   });
 });
+
+test('err (message): a column of the other naming convention, or one an ORM made quoted ("authorId") that an unquoted name folds away from: the suggestion is written as SQL must write it, and PGlite takes it', async () => {
+  const text = `CREATE TABLE "Post" (id serial PRIMARY KEY, "authorId" uuid, title text);
+ALTER TABLE "Post" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY snake ON "Post" FOR SELECT TO authenticated USING (author_id = (select auth.uid()));
+CREATE POLICY folded ON "Post" FOR DELETE TO authenticated USING ("Post".authorId = (select auth.uid()));
+CREATE TABLE items (id serial PRIMARY KEY, owner_id uuid);
+ALTER TABLE items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY camel ON items FOR SELECT TO authenticated USING ("ownerId" = (select auth.uid()));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  const hint = (m: string) => /Did you mean ([^?]+)\?( \([^)]*\))?/.exec(m)?.slice(1, 3).map((x) => x ?? '').join('|');
+  assert.deepEqual(mine.map((f) => hint(f.message)), [
+    '"authorId"|',
+    '"Post"."authorId"| (PostgreSQL folds the unquoted authorId to authorid; quote it)',
+    'owner_id|',
+  ]);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(
+      (await runEach(q, text)).map((r) => r.code),
+      ['42703', '42703', '42703'],
+    );
+    await q(`CREATE POLICY snake ON "Post" FOR SELECT TO authenticated USING ("authorId" = (select auth.uid()));
+CREATE POLICY folded ON "Post" FOR DELETE TO authenticated USING ("Post"."authorId" = (select auth.uid()));
+CREATE POLICY camel ON items FOR SELECT TO authenticated USING (owner_id = (select auth.uid()))`);
+    assert.deepEqual(await policies(q), ['camel', 'folded', 'snake']);
+  });
+});

@@ -24,6 +24,12 @@ function distance(a: string, b: string, max: number): number {
 }
 
 
+/** A name with case and underscores taken away: `user_id`, `userId` and `UserID` are one. */
+const conventionFree = (s: string): string => s.toLowerCase().replace(/_/g, '');
+
+/** A column's name as SQL must write it: quoted where it is not all lower case or not a plain word. */
+const identifier = (c: string): string => (/^[a-z_][a-z0-9_$]*$/.test(c) ? c : `"${c.replace(/"/g, '""')}"`);
+
 /** The end of the name written at `start` (`x`, `t.x`, `"a b".x`, a call's `s.f`): where a finding on it ends. */
 function nameEnd(text: string, start: number): number {
   const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(start, start + 300));
@@ -158,14 +164,20 @@ export const policyUnknownColumn = defineRule({
       const name = u.column.includes('.') ? u.column.slice(u.column.indexOf('.') + 1) : u.column;
       // (t.x: only t's columns are candidates; an unqualified name there could mean another table's column)
       const candidates = (u.qualifiedBy ? [u.qualifiedBy] : u.tables).flatMap((t) => t.columns.map((c) => ({ c, t })));
+      // (a column of the other convention — user_id for userId — or the same name in other case,
+      // as ORMs write quoted: "userId", which an unquoted userId folded to userid does not name)
       let best: { c: string; d: number } | undefined;
       for (const { c } of candidates) {
-        const d = distance(name, c, 1);
+        const d = conventionFree(c) === conventionFree(name) ? 0 : distance(name, c, 1);
         if (d <= 1 && (!best || d < best.d)) best = { c, d };
       }
       const tableList = u.tables.map((t) => `${t.key} (${t.columns.join(', ')})`).join('; ');
       const qual = u.column.includes('.') ? u.column.slice(0, u.column.indexOf('.')) : undefined;
-      const qualified = u.qualifiedBy ? `${qual}.${best ? best.c : name}` : undefined;
+      const bestName = best && identifier(best.c);
+      const qualified = u.qualifiedBy ? `${bestName ? identifier(qual!) : qual}.${bestName ?? name}` : undefined;
+      // (what was written, when PostgreSQL folded it: `userId` unquoted is userid)
+      const written = text.slice(start, end).split('.').pop()!.trim();
+      const folded = best && written !== name && !written.startsWith('"') && best.c.toLowerCase() === name ? ` (PostgreSQL folds the unquoted ${written} to ${name}; quote it)` : '';
       if (u.missingFrom) {
         const q = u.column.slice(0, u.column.indexOf('.'));
         report({
@@ -219,7 +231,7 @@ export const policyUnknownColumn = defineRule({
             ? `Policy "${p.name}" on ${on} names the column ${u.column}, but ${qual === u.qualifiedBy.name ? u.qualifiedBy.key : `${qual} is ${u.qualifiedBy.key}, which`} has no column ${name} — ${u.qualifiedBy.key} (${u.qualifiedBy.columns.join(', ')}) — even at the end of the migrations: `
             : `Policy "${p.name}" on ${on} names the column ${u.column}, which no ${u.tables.some(isViewRelation) ? 'table or view' : 'table'} it reads has — ${tableList} — even at the end of the migrations: `) +
           `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
-          `${best ? `Did you mean ${qualified ?? best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
+          `${best ? `Did you mean ${qualified ?? bestName}?${folded} ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
       });
     }
