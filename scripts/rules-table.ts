@@ -32,6 +32,7 @@ const LOOKS: Record<ExposureKind, string> = {
   public: 'the rows a role no policy names gets',
   anonymous: 'an anonymous session reads the row, then not with is_anonymous checked',
   'insert-check': 'the INSERT refused, then passing with WITH CHECK (true)',
+  'setting-switch': 'a read after the role itself set the setting: more rows',
   injection: "a call with SQL in a text argument, run as the function's owner",
 };
 

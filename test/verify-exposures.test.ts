@@ -395,3 +395,47 @@ ALTER TABLE vault2 NO FORCE ROW LEVEL SECURITY;
     assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'session').map(line), ['session-context-not-local 55']);
   });
 });
+
+describe('verify: a policy whose USING reads a custom setting as a switch (not a Supabase project)', () => {
+  let exposures: ExposureResult[];
+  let shownHere: Array<Confirmation<Finding>>;
+  before(async () => {
+    const files: VerifyFile[] = [
+      {
+        file: 'migrations/001.sql',
+        text: `CREATE ROLE app_user;
+CREATE TABLE orders (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE orders FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON orders TO app_user;
+CREATE POLICY orders_tenant ON orders FOR SELECT TO app_user
+  USING (current_setting('app.bypass_rls', true) = 'on' OR tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+-- the tenant setting alone: no value of it admits the seeded row but its own tenant's (not looked for)
+CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON invoices TO app_user;
+CREATE POLICY invoices_tenant ON invoices FOR SELECT TO app_user
+  USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+`,
+      },
+    ];
+    let r: VerifyResult;
+    ({ result: r, shown: shownHere } = await verified(files, { seed: true }));
+    exposures = r.exposures ?? [];
+  });
+
+  test("ok: app_user reads no order with no setting, and the seeded order after running set_config('app.bypass_rls', 'on', true) itself; the tenant-only policy gives no more rows for any value it compares with; the finding is shown", () => {
+    const looks = exposures.filter((e) => e.kind === 'setting-switch');
+    assert.deepEqual(
+      looks.map((e) => ({ object: e.object, role: e.role, setting: e.setting, value: e.value, rows: e.rows, fixedRows: e.fixedRows, shown: e.shown })),
+      [
+        { object: 'public.invoices', role: 'app_user', setting: 'app.tenant_id', value: undefined, rows: 0, fixedRows: 0, shown: false },
+        { object: 'public.orders', role: 'app_user', setting: 'app.bypass_rls', value: 'on', rows: 1, fixedRows: 0, shown: true },
+      ],
+    );
+    assert.equal(formatExposure(looks[1]!), `app_user ran set_config('app.bypass_rls', 'on', true) itself (no privilege needed), then SELECT public.orders → 1 row through policy "orders_tenant"; without it: 0 rows`);
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1}`;
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'setting-switch').map(line), ['policy-setting-bypass 7']);
+  });
+});

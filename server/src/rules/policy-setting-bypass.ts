@@ -161,6 +161,7 @@ export const policySettingBypass = defineRule({
     fixKind: 'none',
     guards:
       'Any role may SET a custom setting or call set_config() on it — no privilege is needed and REVOKE SET ON PARAMETER does not stop it — so a policy branch that only reads a setting lets any SQL running as the policy\'s roles turn the table\'s row-level security off for itself.',
+    shownBy: { exposure: 'setting-switch' },
   },
   check({ model, report }) {
     // (a switch calls current_setting() with a literal, or a helper outside any SELECT whose body

@@ -69,6 +69,7 @@ export type ExposureKind =
   | 'public'
   | 'anonymous'
   | 'insert-check'
+  | 'setting-switch'
   | 'injection';
 
 export interface Edit extends Span {

@@ -63,6 +63,10 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  * - `insert-check`: a permissive INSERT policy without WITH CHECK, put to work by a role it
  *   applies to (granted INSERT for the look when it holds none): an INSERT of the seeded row is
  *   refused (42501), and passes once the policy has WITH CHECK (true) (T14);
+ * - `setting-switch`: a permissive SELECT or ALL policy whose USING reads a custom setting, read
+ *   as a role it applies to with no setting, then after the role itself set the setting to a value
+ *   the USING compares with (set_config(…, true), which no privilege governs): more rows show the
+ *   setting is a switch any role turns on (see switchSpecs);
  * - `plan`: for a table whose policies' USING calls a function outside a sub-select, the plan
  *   (EXPLAIN) of a read, UPDATE or DELETE as a role they apply to: a call in the Filter of the
  *   table's scan is evaluated for each row the scan reads; wrapped in a sub-select it would be an
@@ -755,6 +759,10 @@ export async function exposureSpecs(
   specs.push(...(await injectionSpecs(db, stubSchemas, roles, settingsOf)));
   // triggers on Supabase's auth.users, fired by a sign-up in the Auth server's session
   specs.push(...(await authSignupSpecs(db, stubSchemas)));
+  // permissive read policies with a switch on a custom setting, turned on by a role they apply to:
+  // late, as a setting once set in a session reads '' ever after, rolled back or not (T15b), which
+  // would change what the looks before read (a cast of it: 22P02)
+  specs.push(...(await switchSpecs(db, stubSchemas, roles)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
   return specs;
@@ -1024,6 +1032,67 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
         await db.exec(`ALTER POLICY ${quoteIdent(p.policy)} ON ${p.table} WITH CHECK (true)`);
         const fixed = await insert();
         return { policy: p.policy, command: 'insert' as const, ...(granted ? { granted } : {}), ...outcome(first, fixed), shown: refused && 'rows' in fixed && fixed.rows > 0 };
+      },
+    });
+  }
+  return specs;
+}
+
+/** Settings a server sets from a request it verified (PostgREST, PostGraphile, Hasura): no switch of the application's (see policy-setting-bypass). */
+const REQUEST_SETTING = /^(?:request|jwt|hasura)\./i;
+
+/**
+ * `setting-switch` looks (see ExposureResult): each permissive SELECT or ALL policy on an RLS
+ * table whose USING reads a custom setting (`current_setting('app.x', …)`, a dotted name but
+ * PostgREST's request.* and the like), read as the first probe role it applies to (for PUBLIC:
+ * the stand-in; granted SELECT for the look when it holds none) with no setting of the probes,
+ * the table holding the seeded row: then the same read after the role itself ran
+ * set_config(setting, value, true) — no privilege allows or denies it — for each value the
+ * USING compares with (and 'on', 'true'), until one admits more rows.
+ */
+async function switchSpecs(db: PGlite, stubSchemas: string[], roles: string[]): Promise<ExposureSpec[]> {
+  const policies = (
+    await db.query<{ schema: string; table: string; rel: string; policy: string; roles: string[]; qual: string }>(
+      `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, c.oid::regclass::text AS rel, p.policyname AS policy, p.roles::text[] AS roles, p.qual
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd IN ('SELECT', 'ALL') AND p.qual ~* 'current_setting\\(''[^'']+\\.' AND c.relrowsecurity AND c.relkind IN ('r', 'p')
+         AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 2, 4`,
+      [stubSchemas],
+    )
+  ).rows;
+  if (policies.length === 0) return [];
+  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const specs: ExposureSpec[] = [];
+  for (const p of policies) {
+    const settings = [...new Set([...p.qual.matchAll(/current_setting\('([^']+)'/gi)].map((m) => m[1]!))].filter((n) => n.includes('.') && !REQUEST_SETTING.test(n));
+    const row = seedOf.get(p.rel);
+    if (settings.length === 0 || !row) continue;
+    // (the literals the USING compares with, as pg_get_expr writes them: 'on'::text; the settings' names are not values)
+    const literals = [...p.qual.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'")).filter((v) => v !== '' && !settings.includes(v));
+    const values = [...new Set([...literals, 'on', 'true'])].slice(0, 8);
+    const role = await lookRole(db, lookCandidates(p.roles, roles), p.table, 'select');
+    if (!role) continue;
+    const { as, granted } = role;
+    specs.push({
+      kind: 'setting-switch',
+      object: p.table,
+      role: as,
+      run: async (db) => {
+        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT SELECT ON ${p.table} TO ${quoteIdent(as)}`);
+        await seedIfEmpty(db, row);
+        const without = await readAs(db, p.table, as);
+        const base = { policy: p.policy, command: 'select' as const, ...(granted ? { granted } : {}) };
+        if (!('rows' in without)) return { ...base, setting: settings[0], ...without, shown: false };
+        for (const setting of settings) {
+          for (const value of values) {
+            // (a value the setting's casts refuse raises, 22P02: no rows, and the next value is tried)
+            const read = await readAs(db, p.table, as, { [setting]: value });
+            if ('rows' in read && read.rows > without.rows) return { ...base, setting, value, rows: read.rows, fixedRows: without.rows, shown: true };
+          }
+        }
+        // (no value tried admits more rows than none: the read without, both ways)
+        return { ...base, setting: settings[0], rows: without.rows, fixedRows: without.rows, shown: false };
       },
     });
   }
@@ -1642,6 +1711,12 @@ export function formatExposure(e: ExposureResult): string {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
       const who = `${e.role} (a role no policy names, granted ${e.command && e.command !== 'select' ? `SELECT on the schema's tables and ${e.command.toUpperCase()}` : "SELECT on the schema's tables"} for the look)`;
       return `${who} ${what} → ${failed ?? `${rows(e.rows)} through policy "${e.policy}" (for PUBLIC); without it: ${fixed}`}`;
+    }
+    case 'setting-switch': {
+      const who = `${e.role}${e.granted ? ' (granted SELECT for the look)' : ''}`;
+      return e.shown
+        ? `${who} ran set_config('${e.setting}', ${quoteLiteral(e.value ?? '')}, true) itself (no privilege needed), then SELECT ${e.object} → ${rows(e.rows)} through policy "${e.policy}"; without it: ${fixed}`
+        : `${who} SELECT ${e.object} after setting ${e.setting} itself → ${failed ?? `${rows(e.rows)}, as many as without it (${fixed})`}`;
     }
     case 'insert-check': {
       const who = `${e.role}${e.granted ? ' (granted INSERT for the look)' : ''}`;
