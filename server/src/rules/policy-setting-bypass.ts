@@ -206,7 +206,7 @@ export const policySettingBypass = defineRule({
           end: start + name.length,
           message:
             `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
-            `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\` OR …)`}: a custom setting is not a privilege. ` +
+            `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\`, a branch of its OR)`}: a custom setting is not a privilege. ` +
             'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
             `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
             'a pooled connection that an earlier request left with a session-level SET. ' +
