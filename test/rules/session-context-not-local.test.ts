@@ -292,3 +292,16 @@ do $$ begin
   assert.equal(code, '42601', 'transaction-local, the value is gone (\'\') when the DO block runs: zero-length delimited identifier');
   await q('DROP ROLE ores_cal_svc_a');
 });
+
+test('err (message): a setting a policy reads as a switch (policy-setting-bypass): the message says what its session-level value opens; the next request reads every invoice', async () => {
+  const sql = `CREATE POLICY invoices_bypass ON invoices FOR SELECT TO authenticated USING (current_setting('app.bypass_rls', true) = 'true');
+CREATE FUNCTION enable_admin_mode() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('app.bypass_rls', 'true', false);
+END $$;`;
+  const { mine } = lintFiles([{ file: 'migrations/001.sql', text: `${INVOICES}\n${sql}` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /run with this request's app\.bypass_rls — and while it holds 'true', policy "invoices_bypass" on public\.invoices admits every row \(policy-setting-bypass\): that client then reads every row of public\.invoices\. /);
+  const next = await scenario(sql, 'BEGIN; SET LOCAL ROLE authenticated; SELECT enable_admin_mode(); COMMIT;');
+  assert.equal(next.rows, 2, "both tenants' invoices, with no tenant set");
+});

@@ -2,7 +2,7 @@ import { constValue, locationBounds, TEXT_TYPES, typeName } from '../analysis/as
 import type { Model, Policy } from '../analysis/model.js';
 import { onSupabasePlatform } from '../analysis/policies.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { listOr } from '../analysis/words.js';
 import { calledHelper, returnedExpr } from './policy-always-true.js';
@@ -152,22 +152,26 @@ const ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const byCommand = (a: string, b: string): number => ORDER.indexOf(a.split(' ')[0]!) - ORDER.indexOf(b.split(' ')[0]!);
 const quoted = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
-export const policySettingBypass = defineRule({
-  meta: {
-    id: 'policy-setting-bypass',
-    description: 'A permissive policy admits every row when a custom setting holds a value (current_setting(\'app.bypass_rls\', true) = \'on\' OR …): a switch every role can turn on.',
-    severity: 'warning',
-    category: 'security',
-    fixKind: 'none',
-    guards:
-      'Any role may SET a custom setting or call set_config() on it — no privilege is needed and REVOKE SET ON PARAMETER does not stop it — so a policy branch that only reads a setting lets any SQL running as the policy\'s roles turn the table\'s row-level security off for itself.',
-    shownBy: { exposure: 'setting-switch' },
-  },
-  check({ model, report }) {
+/** A policy with a switch: the first branch found, the expression it is in, the roles it applies to that do not bypass RLS. */
+export interface SettingSwitch {
+  row: PolicyRow;
+  s: Switch;
+  e: PolicyExpr;
+  roles: string[];
+}
+
+/**
+ * The active permissive policies with a switch on a custom setting (see switchOf), in model order
+ * (per model): this rule's findings, and what session-context-not-local says a session-level
+ * value of the setting opens.
+ */
+export function settingSwitches(model: Model): readonly SettingSwitch[] {
+  return memoModel(model, 'rules:settingSwitches', () => {
     // (a switch calls current_setting() with a literal, or a helper outside any SELECT whose body
     // reads a setting: only asked when some function body of the workspace does. The bench's
     // policies call no function with a literal, its functions read no setting, and the 2,235
     // policies calling auth.uid() outside a SELECT cost ≈ 4 ms a re-lint when asked)
+    const out: SettingSwitch[] = [];
     const seen = new Set<object>();
     const flags = bodyFlags(model) & BODY_CURRENT_SETTING ? [FLAG_CONST_ARG_CALL, FLAG_CALL_OUTSIDE_SELECT] : [FLAG_CONST_ARG_CALL];
     for (const flag of flags) {
@@ -180,39 +184,56 @@ export const policySettingBypass = defineRule({
         if (roles.length === 0) continue;
         // (Supabase's API roles: a client of its API cannot run SET; what reaches the database is PostgREST's own SET of request.*)
         if (onSupabasePlatform(model) && roles.every((r) => r === 'public' || API_ROLES.includes(r))) continue;
-        let found: { s: Switch; e: PolicyExpr } | undefined;
-        for (const e of row.exprs) {
+        found: for (const e of row.exprs) {
           for (const br of branches(e.node)) {
             const s = switchOf(model, br);
             if (s) {
-              found = { s, e };
-              break;
+              out.push({ row, s, e, roles });
+              break found;
             }
           }
-          if (found) break;
         }
-        if (!found) continue;
-        const { s, e } = found;
-        const text = textOfFile(model, e.file);
-        const start = s.call.FuncCall?.location ?? s.branch.location ?? 0;
-        const name = /^[\w.]+/.exec(text.slice(start))?.[0] ?? 'current_setting';
-        const snippet = branchText(text, Math.min(start, locationBounds(s.branch).min));
-        const whole = branches(e.node).length === 1;
-        const cmds = [...new Set(row.exprs.filter((x) => branches(x.node).some((br) => switchOf(model, br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
-        const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
-        report({
-          file: e.file,
-          start,
-          end: start + name.length,
-          message:
-            `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
-            `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\`, a branch of its OR)`}: a custom setting is not a privilege. ` +
-            'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
-            `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
-            'a pooled connection that an earlier request left with a session-level SET. ' +
-            'Give the code that must see every row a role of its own with BYPASSRLS (or a policy TO that role, which PostgreSQL checks by membership), and remove this branch.',
-        });
       }
+    }
+    // (in model order, whichever flag found them)
+    const order = new Map(activeRows(model).map((r, i) => [r, i]));
+    return out.sort((a, b) => order.get(a.row)! - order.get(b.row)!);
+  });
+}
+
+export const policySettingBypass = defineRule({
+  meta: {
+    id: 'policy-setting-bypass',
+    description: 'A permissive policy admits every row when a custom setting holds a value (current_setting(\'app.bypass_rls\', true) = \'on\' OR …): a switch every role can turn on.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      'Any role may SET a custom setting or call set_config() on it — no privilege is needed and REVOKE SET ON PARAMETER does not stop it — so a policy branch that only reads a setting lets any SQL running as the policy\'s roles turn the table\'s row-level security off for itself.',
+    shownBy: { exposure: 'setting-switch' },
+  },
+  check({ model, report }) {
+    for (const { row, s, e, roles } of settingSwitches(model)) {
+      const p = row.policy;
+      const text = textOfFile(model, e.file);
+      const start = s.call.FuncCall?.location ?? s.branch.location ?? 0;
+      const name = /^[\w.]+/.exec(text.slice(start))?.[0] ?? 'current_setting';
+      const snippet = branchText(text, Math.min(start, locationBounds(s.branch).min));
+      const whole = branches(e.node).length === 1;
+      const cmds = [...new Set(row.exprs.filter((x) => branches(x.node).some((br) => switchOf(model, br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
+      const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
+      report({
+        file: e.file,
+        start,
+        end: start + name.length,
+        message:
+          `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
+          `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\`, a branch of its OR)`}: a custom setting is not a privilege. ` +
+          'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
+          `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
+          'a pooled connection that an earlier request left with a session-level SET. ' +
+          'Give the code that must see every row a role of its own with BYPASSRLS (or a policy TO that role, which PostgreSQL checks by membership), and remove this branch.',
+      });
     }
   },
 });

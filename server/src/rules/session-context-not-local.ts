@@ -6,6 +6,7 @@ import { defineRule, type Fix } from './types.js';
 import { definingFunction, fileOf, inputParams, namesIdentity } from './lib/util.js';
 import { roleList } from '../analysis/policies.js';
 import { walk } from '../analysis/parse.js';
+import { settingSwitches } from './policy-setting-bypass.js';
 
 /** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
 const EXTENSION_PREFIXES = new Set([
@@ -204,6 +205,15 @@ function scriptVariable(model: Model, w: ContextWrite, names: Map<string, boolea
   return answer;
 }
 
+/** What a session-level value of the setting opens: the policies that read it as a switch (policy-setting-bypass), or ''. */
+function switchOpened(model: Model, name: string): string {
+  const opened = settingSwitches(model).filter((x) => x.s.setting.toLowerCase() === name.toLowerCase());
+  if (opened.length === 0) return '';
+  const p = opened[0]!.row.policy;
+  const more = opened.length > 1 ? ` and ${opened.length - 1} more polic${opened.length > 2 ? 'ies' : 'y'}` : '';
+  return ` — and while it holds '${opened[0]!.s.value.replace(/'/g, "''")}', policy "${p.name}" on ${p.table}${more} admit${more ? '' : 's'} every row (policy-setting-bypass): that client then reads every row of ${more ? 'those tables' : p.table}`;
+}
+
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -234,7 +244,7 @@ export const sessionContextNotLocal = defineRule({
         end: f.span.end,
         message:
           `${f.what}${where} sets ${w.name} for the rest of the session, not the transaction: after COMMIT the value is still there, ` +
-          `so on a pooled connection the next client's queries run with this request's ${w.name}${namesIdentity(w.name) ? ' (a tenant or user id leaks across requests)' : ''}. ` +
+          `so on a pooled connection the next client's queries run with this request's ${w.name}${namesIdentity(w.name) ? ' (a tenant or user id leaks across requests)' : ''}${switchOpened(model, w.name)}. ` +
           (who
             ? `And the value is the function's argument: whoever may call ${sig} (${who}) chooses it, so one call leaves the connection with the ${w.name} they pass — another tenant's, say — and the next requests it serves, theirs among them, run with it: what takes ${w.name} as the caller's own then admits that tenant's rows. Check in the function that the caller may act for the value they pass before setting it (a transaction-local value still holds for the rest of the caller's transaction). `
             : '') +
