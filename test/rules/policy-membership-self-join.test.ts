@@ -2816,3 +2816,37 @@ CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated
     assert.equal(await count(q, 'public.documents'), 2, "org 2's document too");
   });
 });
+
+test("ok (err when another branch leaves it open): WITH CHECK (org_id = auth.uid()) on the memberships, trusted with role = 'owner' for the org_id: a user can make themselves owner only of the org the check already lets them staff, whose id is their own (coach-house-lms' organization_memberships_insert; PGlite)", async () => {
+  const sql = `CREATE TABLE public.organization_memberships (org_id uuid NOT NULL, member_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (org_id, member_id));
+CREATE TABLE public.documents (id int PRIMARY KEY, org_id uuid NOT NULL, title text);
+ALTER TABLE public.organization_memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY memberships_select ON public.organization_memberships FOR SELECT TO authenticated
+  USING (member_id = (select auth.uid()) OR org_id = (select auth.uid()));
+CREATE POLICY memberships_insert ON public.organization_memberships FOR INSERT TO authenticated
+  WITH CHECK (org_id = (select auth.uid()));
+CREATE POLICY documents_owner ON public.documents FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.organization_memberships m WHERE m.org_id = documents.org_id AND m.member_id = (select auth.uid()) AND m.role = 'owner'));`;
+  const file = 'supabase/migrations/20260115203000_org_access.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 0);
+  // (a branch that ties only the member to the caller leaves org_id open: reported)
+  const open = lintFiles([{ file, text: sql.replace('WITH CHECK (org_id = (select auth.uid()))', 'WITH CHECK (member_id = (select auth.uid()) OR org_id = (select auth.uid()))') }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.equal(textAt(open.ws, open.mine[0]!), 'memberships_insert');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.documents VALUES (1, '${TENANT_A}', 'org A'), (2, '${TENANT_B}', 'org B')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.documents'), 0);
+    // (A may name anyone owner of org A, the org whose id is theirs: themselves too)
+    await q(`INSERT INTO public.organization_memberships VALUES ('${TENANT_A}', '${TENANT_B}', 'owner'), ('${TENANT_A}', '${TENANT_A}', 'owner')`);
+    assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'org A' }]);
+    // (but never of org B: the check refuses the row)
+    const r = await tryQuery(q, `INSERT INTO public.organization_memberships VALUES ('${TENANT_B}', '${TENANT_A}', 'owner')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+    assert.equal(await count(q, 'public.documents'), 1);
+  });
+});
