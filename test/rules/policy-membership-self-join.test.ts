@@ -2850,3 +2850,34 @@ CREATE POLICY documents_owner ON public.documents FOR SELECT TO authenticated
     assert.equal(await count(q, 'public.documents'), 1);
   });
 });
+
+test("err: the trusting read names the policy's table as schema.table.column, `WHERE e.class_id = public.modules.class_id` (coach-house-lms' modules_select and classes_select): the same table as `modules.class_id`, so a user enrolls themselves in an unpublished class and reads its modules (PGlite)", async () => {
+  const sql = `CREATE TABLE public.classes (id uuid PRIMARY KEY, title text, is_published boolean NOT NULL DEFAULT false);
+CREATE TABLE public.modules (id uuid PRIMARY KEY, class_id uuid NOT NULL REFERENCES public.classes(id), body text);
+CREATE TABLE public.enrollments (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), class_id uuid NOT NULL REFERENCES public.classes(id), user_id uuid NOT NULL, UNIQUE (class_id, user_id));
+ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.modules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.enrollments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY enrollments_select ON public.enrollments FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY enrollments_insert ON public.enrollments FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));
+CREATE POLICY classes_select ON public.classes FOR SELECT TO authenticated USING (is_published);
+CREATE POLICY modules_select ON public.modules FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.enrollments e WHERE e.class_id = public.modules.class_id AND e.user_id = (select auth.uid())));`;
+  const file = 'supabase/migrations/20260115194500_consolidate_rls_policies.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'enrollments_insert');
+  assert.match(mine[0]!.message, /policy "modules_select" on public\.modules trusts .* a user can insert a row of public\.enrollments with their own user_id and any class_id, and then get the rows of public\.modules that policy admits for that class_id/);
+  // (written table.column, the same finding)
+  assert.equal(lintFiles([{ file, text: sql.replace('public.modules.class_id', 'modules.class_id') }], ID).mine.length, 1);
+  const C = '00000000-0000-0000-0000-00000000c001';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.classes VALUES ('${C}', 'paid course', false); INSERT INTO public.modules VALUES (gen_random_uuid(), '${C}', 'lesson 1')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.modules'), 0);
+    await q(`INSERT INTO public.enrollments (class_id, user_id) VALUES ('${C}', '${TENANT_A}')`);
+    assert.deepEqual(await q('SELECT body FROM public.modules'), [{ body: 'lesson 1' }]);
+  });
+});
