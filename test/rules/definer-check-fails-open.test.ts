@@ -1138,3 +1138,40 @@ END $$;`;
     assert.equal(await call(TENANT_B, false), 'scraped');
   });
 });
+
+test("ok (err when it refuses): `IF NOT v_is_private THEN RETURN true` is the check's admitting shortcut: an id that matches no row skips it and goes on to the stricter checks, which return false (pawtograder's check_can_add_to_help_request; PGlite); `IF NOT v_is_private THEN RETURN false` with the admission after it still fails open", async () => {
+  const sql = `CREATE TABLE public.help_requests (id bigint PRIMARY KEY, is_private boolean NOT NULL DEFAULT false, created_by uuid);
+ALTER TABLE public.help_requests ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.can_add(p_help_request_id bigint)
+RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  v_is_private boolean;
+BEGIN
+  SELECT is_private INTO v_is_private FROM help_requests WHERE id = p_help_request_id;
+  -- anyone can add to a request that is not private
+  IF NOT v_is_private THEN
+    RAISE NOTICE 'public request';
+    RETURN true;
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM help_requests WHERE id = p_help_request_id AND created_by = auth.uid());
+END;
+$$;`;
+  const file = 'supabase/migrations/20251017190202_help_requests.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 0);
+  const refusing = sql.replace("RAISE NOTICE 'public request';\n    RETURN true;", 'RETURN false;').replace('RETURN EXISTS (SELECT 1 FROM help_requests WHERE id = p_help_request_id AND created_by = auth.uid());', 'RETURN true;');
+  const err = lintFiles([{ file, text: refusing }], ID);
+  assert.equal(err.mine.length, 1);
+  assert.match(err.mine[0]!.message, /^The caller check IF NOT v_is_private THEN RETURN … .* fails open: when p_help_request_id, which the caller chooses, matches no row of help_requests/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.help_requests VALUES (1, false, '${TENANT_B}'), (2, true, '${TENANT_B}')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT public.can_add(1) AS ok'), [{ ok: true }]);
+    assert.deepEqual(await q('SELECT public.can_add(2) AS ok'), [{ ok: false }]);
+    // (no such request: the shortcut is skipped, and the check after it refuses)
+    assert.deepEqual(await q('SELECT public.can_add(99) AS ok'), [{ ok: false }]);
+  });
+});

@@ -763,3 +763,30 @@ CREATE POLICY documents_update ON public.documents FOR UPDATE TO authenticated U
     assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 2'), 0, 'with the SELECT policy narrowing, B’s row is out of reach of a WHERE');
   });
 });
+
+test("err: a policy named for the service role but written without TO (fluentia-lms' service_manage_parent_links, \"Service role can manage AI profiles\"): the message says it is for every role and that service_role, BYPASSRLS on Supabase, needs no policy (PGlite: anon reads and writes every row through it; a BYPASSRLS role does with no policy at all)", async () => {
+  const sql = `CREATE TABLE public.parent_links (id bigint PRIMARY KEY, student_id uuid NOT NULL, access_code text);
+ALTER TABLE public.parent_links ENABLE ROW LEVEL SECURITY;
+CREATE POLICY service_manage_parent_links ON public.parent_links FOR ALL USING (true) WITH CHECK (true);`;
+  const file = 'supabase/migrations/012_parent_dashboard.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its name says it is meant for the service role, but it names no role \(TO\), so it is for every role \(PUBLIC\); and service_role, which Supabase gives BYPASSRLS, needs no policy: it reads and writes every row without one\. Drop the policy, or write TO service_role/);
+  // (a name that does not say the service role, or a policy with TO: the usual advice)
+  const other = lintFiles([{ file, text: sql.replace('service_manage_parent_links', 'services_catalog_open') }], ID);
+  assert.doesNotMatch(other.mine[0]!.message, /meant for the service role/);
+  assert.match(other.mine[0]!.message, /Write the condition a row must meet/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`DO $$ BEGIN CREATE ROLE service_role NOLOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await q(sql);
+    await q('GRANT ALL ON public.parent_links TO anon, service_role');
+    await q(`INSERT INTO public.parent_links VALUES (1, '${TENANT_A}', 'secret-a')`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT access_code FROM public.parent_links'), [{ access_code: 'secret-a' }]);
+    assert.equal(await affected(q, `INSERT INTO public.parent_links VALUES (2, '${TENANT_B}', 'forged')`), 1);
+    await q('RESET ROLE; DROP POLICY service_manage_parent_links ON public.parent_links; SET ROLE service_role');
+    assert.equal(await count(q, 'public.parent_links'), 2, 'no policy: BYPASSRLS reads every row');
+    assert.equal(await affected(q, `UPDATE public.parent_links SET access_code = 'rotated'`), 2);
+  });
+});

@@ -2816,3 +2816,68 @@ CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated
     assert.equal(await count(q, 'public.documents'), 2, "org 2's document too");
   });
 });
+
+test("ok (err when another branch leaves it open): WITH CHECK (org_id = auth.uid()) on the memberships, trusted with role = 'owner' for the org_id: a user can make themselves owner only of the org the check already lets them staff, whose id is their own (coach-house-lms' organization_memberships_insert; PGlite)", async () => {
+  const sql = `CREATE TABLE public.organization_memberships (org_id uuid NOT NULL, member_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (org_id, member_id));
+CREATE TABLE public.documents (id int PRIMARY KEY, org_id uuid NOT NULL, title text);
+ALTER TABLE public.organization_memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY memberships_select ON public.organization_memberships FOR SELECT TO authenticated
+  USING (member_id = (select auth.uid()) OR org_id = (select auth.uid()));
+CREATE POLICY memberships_insert ON public.organization_memberships FOR INSERT TO authenticated
+  WITH CHECK (org_id = (select auth.uid()));
+CREATE POLICY documents_owner ON public.documents FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.organization_memberships m WHERE m.org_id = documents.org_id AND m.member_id = (select auth.uid()) AND m.role = 'owner'));`;
+  const file = 'supabase/migrations/20260115203000_org_access.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 0);
+  // (a branch that ties only the member to the caller leaves org_id open: reported)
+  const open = lintFiles([{ file, text: sql.replace('WITH CHECK (org_id = (select auth.uid()))', 'WITH CHECK (member_id = (select auth.uid()) OR org_id = (select auth.uid()))') }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.equal(textAt(open.ws, open.mine[0]!), 'memberships_insert');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.documents VALUES (1, '${TENANT_A}', 'org A'), (2, '${TENANT_B}', 'org B')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.documents'), 0);
+    // (A may name anyone owner of org A, the org whose id is theirs: themselves too)
+    await q(`INSERT INTO public.organization_memberships VALUES ('${TENANT_A}', '${TENANT_B}', 'owner'), ('${TENANT_A}', '${TENANT_A}', 'owner')`);
+    assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'org A' }]);
+    // (but never of org B: the check refuses the row)
+    const r = await tryQuery(q, `INSERT INTO public.organization_memberships VALUES ('${TENANT_B}', '${TENANT_A}', 'owner')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+    assert.equal(await count(q, 'public.documents'), 1);
+  });
+});
+
+test("err: the trusting read names the policy's table as schema.table.column, `WHERE e.class_id = public.modules.class_id` (coach-house-lms' modules_select and classes_select): the same table as `modules.class_id`, so a user enrolls themselves in an unpublished class and reads its modules (PGlite)", async () => {
+  const sql = `CREATE TABLE public.classes (id uuid PRIMARY KEY, title text, is_published boolean NOT NULL DEFAULT false);
+CREATE TABLE public.modules (id uuid PRIMARY KEY, class_id uuid NOT NULL REFERENCES public.classes(id), body text);
+CREATE TABLE public.enrollments (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), class_id uuid NOT NULL REFERENCES public.classes(id), user_id uuid NOT NULL, UNIQUE (class_id, user_id));
+ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.modules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.enrollments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY enrollments_select ON public.enrollments FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY enrollments_insert ON public.enrollments FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));
+CREATE POLICY classes_select ON public.classes FOR SELECT TO authenticated USING (is_published);
+CREATE POLICY modules_select ON public.modules FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.enrollments e WHERE e.class_id = public.modules.class_id AND e.user_id = (select auth.uid())));`;
+  const file = 'supabase/migrations/20260115194500_consolidate_rls_policies.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'enrollments_insert');
+  assert.match(mine[0]!.message, /policy "modules_select" on public\.modules trusts .* a user can insert a row of public\.enrollments with their own user_id and any class_id, and then get the rows of public\.modules that policy admits for that class_id/);
+  // (written table.column, the same finding)
+  assert.equal(lintFiles([{ file, text: sql.replace('public.modules.class_id', 'modules.class_id') }], ID).mine.length, 1);
+  const C = '00000000-0000-0000-0000-00000000c001';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.classes VALUES ('${C}', 'paid course', false); INSERT INTO public.modules VALUES (gen_random_uuid(), '${C}', 'lesson 1')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.modules'), 0);
+    await q(`INSERT INTO public.enrollments (class_id, user_id) VALUES ('${C}', '${TENANT_A}')`);
+    assert.deepEqual(await q('SELECT body FROM public.modules'), [{ body: 'lesson 1' }]);
+  });
+});

@@ -662,3 +662,34 @@ END $$;
     assert.deepEqual(policies.map((r) => r.policyname), ['badge_presets_delete_policy'], 'run unconditionally, the CASCADE takes the SELECT policy');
   });
 });
+
+test("ok (err when the lookup does not need a user): an UPDATE and a DELETE policy for PUBLIC with `student_id IN (SELECT id FROM students WHERE user_id = auth.uid())`, a SELECT policy for authenticated only (portal-ctmo's post_reactions): without a signed-in user the sub-select returns no row, x IN (no row) is false whatever x is, so anon reaches nothing with or without a SELECT policy (PGlite)", async () => {
+  const sql = `CREATE TABLE public.students (id uuid PRIMARY KEY, user_id uuid);
+CREATE TABLE public.post_reactions (id bigint PRIMARY KEY, student_id uuid, kind text);
+ALTER TABLE public.students ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.post_reactions ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.students TO anon, authenticated;
+GRANT SELECT, UPDATE, DELETE ON public.post_reactions TO anon, authenticated;
+CREATE POLICY students_all ON public.students FOR SELECT USING (true);
+CREATE POLICY reactions_read ON public.post_reactions FOR SELECT TO authenticated USING (true);
+CREATE POLICY reactions_update ON public.post_reactions FOR UPDATE
+  USING (student_id IN (SELECT id FROM public.students WHERE user_id = auth.uid()));
+CREATE POLICY reactions_delete ON public.post_reactions FOR DELETE
+  USING (student_id IN (SELECT id FROM public.students WHERE user_id = auth.uid()));
+`;
+  const file = 'supabase/migrations/20251030035928_reactions.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  // (a lookup that returns rows without a signed-in user: reported for anon)
+  assert.equal(lintFiles([{ file, text: sql.replaceAll('WHERE user_id = auth.uid()', 'WHERE user_id IS NULL') }], ID).mine.length, 2);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    // (a reaction whose student_id is NULL too: NULL IN (no row) is false, not NULL)
+    await q(`INSERT INTO public.students VALUES ('${TENANT_A}', '${TENANT_A}'); INSERT INTO public.post_reactions VALUES (1, '${TENANT_A}', 'like'), (2, NULL, 'like')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, `UPDATE public.post_reactions SET kind = 'x'`), 0, 'anon: the sub-select returns no row');
+    assert.equal(await affected(q, 'DELETE FROM public.post_reactions'), 0);
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
+    assert.equal(await affected(q, `UPDATE public.post_reactions SET kind = 'x' WHERE id = 1`), 1, 'A: its SELECT policy lets the WHERE reach the row');
+  });
+});

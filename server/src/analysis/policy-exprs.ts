@@ -1472,6 +1472,10 @@ function literal(n: Node): { value: string | number; location: number } | undefi
   // Text that is neither a number nor a uuid is a chosen name (e.g. a storage bucket_id
   // 'avatars'), the same in every database: not a generated id.
   if (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) && !UUID.test(v.trim())) return undefined;
+  // 0 and below are no generated id: a sequence (serial, identity) starts at 1 and counts up, so
+  // `assignment_group_id = 0` is a marker the schema gives a meaning (no group), the same in every
+  // database (pawtograder's submission_ordinal_counters)
+  if (Number(v) <= 0) return undefined;
   const c = inner.A_Const;
   return { value: v, location: c?.location ?? -1 };
 }

@@ -602,7 +602,11 @@ function evalNode(c: Ctx, n: Node): Val {
   }
   if (n.ParamRef && c.scope) return c.scope.args[(n.ParamRef.number ?? 0) - 1] ?? UNKNOWN;
   if (n.SQLValueFunction) return unknown(false, false, true);
-  if (n.SubLink?.subLinkType === 'EXISTS_SUBLINK') {
+  // (`EXISTS (SELECT …)`, and `x IN (SELECT … FROM t WHERE … AND user_id = auth.uid())`, whose
+  // sub-select then returns no row: x = ANY of no row is false, whatever x is, NULL too; ALL of
+  // no row would be true. portal-ctmo's post_reactions, `student_id IN (SELECT id FROM students
+  // WHERE user_id = auth.uid())`, reaches no row without a signed-in user)
+  if (n.SubLink?.subLinkType === 'EXISTS_SUBLINK' || n.SubLink?.subLinkType === 'ANY_SUBLINK') {
     const v = existsWhereNeverTrue(c, n.SubLink.subselect?.SelectStmt);
     if (v) return v;
   }

@@ -118,6 +118,7 @@ function argumentsOnly(n: Node, params: ReadonlySet<string>): boolean {
  */
 function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {
   if (!(s.raisesIf || (s.returnsIf && !f.returnsTrigger)) || s.kind !== 'SelectStmt') return undefined;
+  if (s.returnsIf && grants(f, s)) return undefined;
   const whole: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   if (whole?.BoolExpr?.boolop === 'OR_EXPR') {
     const args: Node[] = whole.BoolExpr.args ?? [];
@@ -147,6 +148,29 @@ function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<stri
     return undefined;
   }
   return comparisonFailingOpen(model, f.created.file, s, whole, vars);
+}
+
+/**
+ * Whether the early exit an IF condition guards returns the constant true: `IF NOT v_is_private
+ * THEN RETURN true; END IF;` is the check's shortcut that admits, not a refusal. With the condition
+ * NULL the function skips the admission and goes on to the checks after it, which decide as for
+ * any other caller (pawtograder's check_can_add_to_help_request: an unknown help request id goes on
+ * to the creator and member checks, and gets false). The branch's own statements are those of the
+ * condition's IF arm; its last one must be the RETURN's expression.
+ */
+function grants(f: Func, s: Statement): boolean {
+  const arms = s.arms;
+  if (!arms) return false;
+  const list = f.body!.statements;
+  let last: Statement | undefined;
+  for (let i = list.indexOf(s) + 1; i < list.length; i++) {
+    const t = list[i]!;
+    if (t.armCond || !t.arms || t.arms.length !== arms.length || t.arms.some((x, j) => x !== arms[j])) continue;
+    last = t;
+  }
+  if (!last?.reported || last.notice) return false;
+  const value = last.kind === 'SelectStmt' && !last.node?.fromClause && last.node?.targetList?.length === 1 ? last.node.targetList[0]?.ResTarget?.val : undefined;
+  return value !== undefined && constValue(value) === true;
 }
 
 function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: Node, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {

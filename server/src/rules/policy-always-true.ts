@@ -355,6 +355,9 @@ export const policyAlwaysTrue = defineRule({
       const isAre = tautologies.length === 1 ? 'is' : 'are';
       const checkNote = p.command !== 'insert' && p.command !== 'delete' && usingTrue && !p.withCheck ? ' With no WITH CHECK, USING is also the check for new rows (T14c).' : '';
       const forWhom = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
+      // (a policy named for the service role but written without TO: "service_manage_parent_links",
+      // "Service role can manage AI profiles" — fluentia-lms' 20 such; service_role bypasses RLS)
+      const forService = p.roles.includes('public') && SERVICE_NAME.test(p.name) && onSupabasePlatform(model) && model.roleBypassesRls('service_role') !== false;
       // (where these migrations manage the roles' grants: which of the commands they grant today)
       let grantNote = '';
       if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r) && (platformGrantee(model, t.schema, r) || !platformMayGrant(model, t.schema, r)))) {
@@ -443,11 +446,16 @@ export const policyAlwaysTrue = defineRule({
               ? `its ${clauses} ${isAre} always true (${tautologies.length === 1 ? 'it calls' : 'each calls'} ${helper.schema}.${helper.name}(), whose body returns true whatever the call), `
               : `its ${clauses} ${isAre} always true, `) +
           `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote}${columnsNote}${anonNote} ` +
-          `Write the condition a row must meet (${conditionExample(model, p)}), or drop the policy if these roles should not have this access.`,
+          (forService
+            ? `Its name says it is meant for the service role, but it names no role (TO), so it is for ${forWhom}; and service_role, which Supabase gives BYPASSRLS, needs no policy: it reads and writes every row without one. Drop the policy, or write TO service_role if it is to document that role's access.`
+            : `Write the condition a row must meet (${conditionExample(model, p)}), or drop the policy if these roles should not have this access.`),
       });
     }
   },
 });
+
+/** A policy name that says the service role (`service_insert_patterns`, "Service role can manage …"): the word service on its own. */
+const SERVICE_NAME = /(^|[^a-z])service([^a-z]|$)/i;
 
 /**
  * An example of a row condition for the advice: on Supabase Realtime's messages (Realtime

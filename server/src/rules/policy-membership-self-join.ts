@@ -1798,6 +1798,19 @@ function tiesUser(model: Model, check: Node, use: Use): boolean {
 }
 
 /**
+ * Whether every row the write's check admits without other limits has column `col` equal to who
+ * calls: a conjunct `col = <caller>`, or an OR each of whose branches ties it or admits nothing by
+ * itself (checksOnlyUser: `is_admin()`, a sub-select).
+ */
+function tiesColumn(model: Model, check: Node, use: Use, col: string): boolean {
+  return conjuncts(check).some((c) => {
+    if (c.BoolExpr?.boolop === 'OR_EXPR') return (c.BoolExpr.args as Node[]).every((d) => tiesColumn(model, d, use, col) || !checksOnlyUser(model, d, use));
+    const eq = equality(c);
+    return !!eq && ((columnRef(eq[0])?.name === col && isCaller(model, eq[1])) || (columnRef(eq[1])?.name === col && isCaller(model, eq[0])));
+  });
+}
+
+/**
  * Between uses of the same rank for one column: one whose read asks for no role value too (all it
  * needs is the column), then one of a policy that reads (SELECT or ALL: the leak is the rows
  * themselves; vouti's tenant SELECT policies rather than an INSERT one), and a DELETE policy last:
@@ -1873,6 +1886,11 @@ export const policyMembershipSelfJoin = defineRule({
           const pins: Pin[] = [];
           const signers: string[] = [];
           const plain = nothing || checksOnlyUser(model, check, u, opens, blinds, pins, signers);
+          // (the role counts only within the read's scope, and the check ties that scope to the
+          // caller, `WITH CHECK (org_id = (select auth.uid()))`: the row makes its writer an owner of
+          // the one group the check already lets them manage, whose members and roles it lets them
+          // write for anyone; coach-house-lms' organization_memberships, trusted with role = 'owner')
+          if (plain && !nothing && u.scope !== undefined && signers.includes(u.scope) && tiesColumn(model, check, u, u.scope)) continue;
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
           const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
           // (or a check that limits the group but not the role the trusting policy asks for within

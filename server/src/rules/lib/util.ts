@@ -975,12 +975,19 @@ export function constantText(n: Node, text: string | undefined): string | undefi
   return String(v);
 }
 
-/** A column reference (as bareValue sees it): its qualifier, if any, and its name, lower-cased; undefined for anything else, or three parts. */
-export function columnRef(n: Node): { qual?: string; name: string } | undefined {
+/**
+ * A column reference (as bareValue sees it): its qualifier, if any, and its name, lower-cased;
+ * undefined for anything else. `schema.table.column` names the column of the unaliased table
+ * `table` as `table.column` does (PostgreSQL matches it only to a FROM item that is that table
+ * without an alias): its qualifier is the table, and `schema` the schema written (coach-house-lms'
+ * modules_select, `WHERE e.class_id = public.modules.class_id`).
+ */
+export function columnRef(n: Node): { qual?: string; name: string; schema?: string } | undefined {
   const fields = bareValue(n)?.ColumnRef?.fields as Node[] | undefined;
-  if (!fields || fields.length > 2) return undefined;
+  if (!fields || fields.length > 3) return undefined;
   const parts = fields.map((f) => sval(f)?.toLowerCase());
   if (parts.some((p) => p === undefined)) return undefined;
+  if (fields.length === 3) return { schema: parts[0]!, qual: parts[1]!, name: parts[2]! };
   return fields.length === 2 ? { qual: parts[0]!, name: parts[1]! } : { name: parts[0]! };
 }
 
