@@ -1337,6 +1337,7 @@ test("ok/err: clinicai-v2's app_clinic_id() — policies of earlier migrations c
   assert.deepEqual(ids([...up, { file: 'db/migrations/20260800000077_app_clinic_id.down.sql', text: restore }]), []);
   // golang-migrate's .up.sql / .down.sql, and dbmate's migrate:down section in the file itself
   assert.deepEqual(ids([up[0]!, { file: 'db/migrations/2_app_clinic_id.up.sql', text: replace }, { file: 'db/migrations/2_app_clinic_id.down.sql', text: restore }]), []);
+  assert.deepEqual(ids([up[0]!, { file: 'db/migrations/2_app_clinic_id_up.sql', text: replace }, { file: 'db/migrations/2_app_clinic_id_down.sql', text: restore }]), []);
   assert.deepEqual(ids([up[0]!, { file: 'db/migrations/20260800000077_app_clinic_id.sql', text: `-- migrate:up\n${replace}\n-- migrate:down\n${restore}` }]), []);
   // a rollback that drops it, or no rollback: the function was new, the policy fails with 42883
   assert.equal(ids([...up, { file: 'db/migrations/20260800000077_app_clinic_id.down.sql', text: 'DROP FUNCTION public.app_clinic_id();\n' }]).length, 1);

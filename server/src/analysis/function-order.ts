@@ -231,7 +231,8 @@ function rollbackRemakes(model: Model, file: string, c: Creation): boolean {
   }
   for (const n of names) {
     const twin = fileByName(model, n);
-    if (twin && isRollbackFile(twin.file) && twin.statements.some(same)) return true;
+    // (`x.down.sql`, or `x_down.sql` beside this `x_up.sql`: rollbackTwins')
+    if (twin && (isRollbackFile(twin.file) || (m?.[2] !== undefined && n === `${m[1]}${m[2]}down.sql`)) && twin.statements.some(same)) return true;
   }
   return false;
 }
