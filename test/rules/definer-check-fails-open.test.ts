@@ -1175,3 +1175,61 @@ $$;`;
     assert.deepEqual(await q('SELECT public.can_add(99) AS ok'), [{ ok: false }]);
   });
 });
+
+test("ok/err: clinicai-v2's invite_staff() asks `IF NOT public.is_admin() THEN RETURN` before its `v_caller_role != 'owner'` check: an is_admin() of the migrations that looks the caller up (LANGUAGE sql EXISTS … auth.uid()) stops anon there — not reported (PGlite: anon's call returns at the first IF and inserts nothing); an is_admin() the migrations do not create is not assumed either way — the message says what it hinges on", async () => {
+  const base = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE TABLE public.invites (email text PRIMARY KEY, role text NOT NULL);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+`;
+  const isAdmin = `CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.profiles WHERE id = auth.uid() AND role IN ('admin', 'owner'))
+$$;
+`;
+  const invite = (guard: string) => `CREATE FUNCTION public.invite_staff(p_email text, p_role text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_caller_role text;
+BEGIN
+  ${guard}
+  SELECT role INTO v_caller_role FROM public.profiles WHERE id = auth.uid();
+  IF p_role = 'admin' AND v_caller_role != 'owner' THEN
+    RETURN jsonb_build_object('ok', false, 'error', 'only_owner_can_invite_admin');
+  END IF;
+  INSERT INTO public.invites VALUES (p_email, p_role);
+  RETURN jsonb_build_object('ok', true);
+END $$;
+`;
+  const gate = `IF NOT public.is_admin() THEN RETURN jsonb_build_object('ok', false, 'error', 'insufficient_permissions'); END IF;`;
+  const file = 'supabase/migrations/20260101000000_staff.sql';
+  const known = base + isAdmin + invite(gate);
+  assert.deepEqual(lintFiles([{ file, text: known }], ID).mine, []);
+  // without the gate anon passes the check: reported, with no word of a gate
+  const open = lintFiles([{ file, text: base + invite('') }], ID).mine;
+  assert.equal(open.length, 1);
+  assert.doesNotMatch(open[0]!.message, /unless/);
+  // the gate asks a function made outside the migrations: reported, the message saying it hinges on it
+  const unknown = lintFiles([{ file, text: base + invite(gate) }], ID).mine;
+  assert.equal(unknown.length, 1);
+  assert.match(unknown[0]!.message, /goes on as its owner, for whatever arguments it was given — unless public\.is_admin\(\), which IF NOT public\.is_admin\(\) THEN RETURN … asks before it and these migrations do not create, already stops such a caller there/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(known);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'admin')`);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q(`SELECT public.invite_staff('x@example.com', 'admin') ->> 'error' AS e`))[0], { e: 'insufficient_permissions' });
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT * FROM public.invites'), []);
+    // without the gate, anon's call inserts the admin invitation (the check fails open)
+    await q(`CREATE OR REPLACE FUNCTION public.invite_staff(p_email text, p_role text) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE v_caller_role text;
+BEGIN
+  SELECT role INTO v_caller_role FROM public.profiles WHERE id = auth.uid();
+  IF p_role = 'admin' AND v_caller_role != 'owner' THEN RETURN jsonb_build_object('ok', false); END IF;
+  INSERT INTO public.invites VALUES (p_email, p_role);
+  RETURN jsonb_build_object('ok', true);
+END $f$`);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q(`SELECT public.invite_staff('x@example.com', 'admin') ->> 'ok' AS ok`))[0], { ok: 'true' });
+  });
+});

@@ -426,3 +426,59 @@ END $$;`;
   assert.equal(await call("p_table !~ '^[a-z_]+$'"), 'P0001', 'the guard refuses the injected text');
   assert.equal(await call("p_table !~ '^[a-z_ ()*]+$'"), 3, 'the loose guard lets it through: every row, as the owner');
 });
+
+test("err: em-clinic's exec_readonly_query(query_text) — `EXECUTE 'SELECT jsonb_agg(row_to_json(t)) FROM (' || query_text || ') t'` after a check that the text starts with SELECT — runs the caller's query: the message says so and gives no quoting advice (PGlite: a user reads every tenant's patients, and a second statement after `;` deletes them all)", async () => {
+  const sql = `CREATE TABLE patients (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL);
+ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY patients_tenant ON patients FOR SELECT TO authenticated USING (tenant_id = (select auth.uid()));
+GRANT SELECT ON patients TO authenticated;
+CREATE FUNCTION exec_readonly_query(query_text text) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE result jsonb;
+BEGIN
+  IF NOT (upper(trim(query_text)) LIKE 'SELECT%') THEN
+    RAISE EXCEPTION 'SELECT only';
+  END IF;
+  EXECUTE 'SELECT coalesce(jsonb_agg(row_to_json(t)), ''[]''::jsonb) FROM (' || query_text || ') t' INTO result;
+  RETURN result;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260401000000_exec.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "'SELECT coalesce(jsonb_agg(row_to_json(t)), ''[]''::jsonb) FROM (' || query_text || ') t'");
+  assert.match(mine[0]!.message, /runs EXECUTE on its argument query_text as a query \(inside the statement it builds around it\): whoever can call it runs any query/);
+  assert.match(mine[0]!.message, /EXECUTE runs each statement of a string that holds several/);
+  assert.match(mine[0]!.message, /Quoting cannot help/);
+  assert.doesNotMatch(mine[0]!.message, /%I|quote_ident/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO patients VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'patients'), 1, 'directly, the user reads its tenant only');
+    const rows = await q(`SELECT jsonb_array_length(exec_readonly_query('SELECT * FROM patients')) AS n`);
+    assert.equal(rows[0]!.n, 2, 'through the function, every tenant');
+    await q(`SELECT exec_readonly_query('SELECT 1) t; DELETE FROM patients; SELECT jsonb_agg(1) FROM (SELECT 1')`);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'patients'), 0, 'the second statement ran as the owner');
+  });
+  // the argument as a whole statement, through a variable or format(%s), is a query too; a value or a name is not
+  const shapes: Array<[string, boolean]> = [
+    ['EXECUTE query_text;', true],
+    ["v := format('SELECT json_agg(x) FROM (%s) x', query_text); EXECUTE v;", true],
+    ["EXECUTE 'SELECT count(*) FROM patients WHERE name = ''' || query_text || '''';", false],
+    ["EXECUTE 'SELECT count(*) FROM patients WHERE ' || query_text;", false],
+    ["EXECUTE 'SELECT count(*) FROM ' || query_text;", false],
+    ["EXECUTE 'SELECT count(*) FROM patients WHERE id IN (' || query_text || ')';", false],
+  ];
+  for (const [body, asQuery] of shapes) {
+    const fn = `CREATE FUNCTION run(query_text text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v text;
+BEGIN ${body} END $$;`;
+    const r = lintFiles([{ file: 'm.sql', text: fn }], ID).mine;
+    assert.equal(r.length, 1, body);
+    assert.equal(/as a query/.test(r[0]!.message), asQuery, `${body}: ${r[0]!.message}`);
+  }
+});

@@ -1433,3 +1433,41 @@ $get_q$;
     assert.deepEqual([await ask('a@example.com'), await ask('b@example.com'), await ask('nobody@example.com')], ['first pet?', null, null]);
   });
 });
+
+test("err (message): mentalspaceehr's check_client_portal_config(p_client_id) returns a client's portal e-mail from auth.users to any caller, but its RETURNS TABLE column client_id makes its query's `WHERE client_id = c.id` ambiguous: every call fails with 42702 today — the message says so, and that the exposure holds once that is fixed (PGlite: 42702; qualified, anon reads the e-mail)", async () => {
+  const fn = (where: string) => `CREATE TABLE public.clients (id uuid PRIMARY KEY, first_name text, portal_user_id uuid);
+ALTER TABLE public.clients ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.appointments (id int PRIMARY KEY, client_id uuid);
+ALTER TABLE public.appointments ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.check_client_portal_config(p_client_id uuid)
+RETURNS TABLE (client_id uuid, portal_user_email text, appointment_count bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY
+  SELECT c.id AS client_id, au.email::text AS portal_user_email,
+    (SELECT count(*) FROM appointments WHERE ${where} = c.id) AS appointment_count
+  FROM clients c LEFT JOIN auth.users au ON au.id = c.portal_user_id
+  WHERE c.id = p_client_id;
+END $$;
+`;
+  const file = 'supabase/migrations/20251009222306_portal.sql';
+  const broken = lintFiles([{ file, text: fn('client_id') }], ID).mine;
+  assert.equal(broken.length, 1);
+  assert.match(broken[0]!.message, /returns data \(email\) of rows of auth\.users/);
+  assert.match(broken[0]!.message, /\(Its query naming client_id fails as written with 42702 column reference "client_id" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed\.\)$/);
+  const fixed = lintFiles([{ file, text: fn('appointments.client_id') }], ID).mine;
+  assert.equal(fixed.length, 1);
+  assert.doesNotMatch(fixed[0]!.message, /42702/);
+  const call = `SELECT portal_user_email FROM public.check_client_portal_config('${TENANT_B}')`;
+  for (const [where, ok] of [['client_id', false], ['appointments.client_id', true]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text)');
+      await q(fn(where));
+      await q(`INSERT INTO auth.users (id, email) VALUES ('${TENANT_A}', 'client@example.com'); INSERT INTO public.clients VALUES ('${TENANT_B}', 'B', '${TENANT_A}')`);
+      await q('SET ROLE anon');
+      if (ok) assert.deepEqual(await q(call), [{ portal_user_email: 'client@example.com' }]);
+      else await expectPgError(q(call), '42702', 'column reference "client_id" is ambiguous');
+    });
+  }
+});

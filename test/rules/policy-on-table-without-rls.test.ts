@@ -246,3 +246,35 @@ CREATE POLICY allow_delete ON preuve_base FOR DELETE USING (collectivite_id = 1)
     ]);
   });
 });
+
+test("err (message): AllIincompassing's admin_actions — its ENABLE ROW LEVEL SECURITY sits in a DO block that returns when to_regclass() finds no table, a migration before the baseline that creates it: the block skips it, no error (PGlite), and the policies written after the CREATE TABLE are ignored; the message says skipped, not 42P01", async () => {
+  const early = `DO $$
+BEGIN
+  IF to_regclass('public.admin_actions') IS NULL THEN
+    RAISE NOTICE 'Skipping admin_actions policy setup: table does not exist.';
+    RETURN;
+  END IF;
+  ALTER TABLE public.admin_actions ENABLE ROW LEVEL SECURITY;
+END $$;
+`;
+  const create = `CREATE TABLE IF NOT EXISTS public.admin_actions (id int PRIMARY KEY, admin_user_id uuid);\n`;
+  const policies = `CREATE POLICY admin_actions_select_scoped ON public.admin_actions FOR SELECT TO authenticated USING (admin_user_id = (select auth.uid()));\n`;
+  const files = [
+    { file: 'supabase/migrations/20250922120000_secure_misc_tables_rls.sql', text: early },
+    { file: 'supabase/migrations/20251224110000_baseline_admin_actions.sql', text: create },
+    { file: 'supabase/migrations/20251224120000_metadata_constraints.sql', text: policies },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 20250922120000_secure_misc_tables_rls\.sql:7, in a DO block that first looks the table up, runs before the CREATE TABLE at 20251224110000_baseline_admin_actions\.sql:1: the table is not there yet, so the block skips it and enables nothing\)/);
+  assert.doesNotMatch(mine[0]!.message, /42P01|migration stops/);
+  // without the lookup the DO block fails (42P01): said so
+  const bare = lintFiles([{ ...files[0]!, text: `DO $$ BEGIN ALTER TABLE public.admin_actions ENABLE ROW LEVEL SECURITY; END $$;\n` }, files[1]!, files[2]!], ID).mine;
+  assert.match(bare[0]!.message, /PostgreSQL rejects it, 42P01/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(early + create + policies);
+    assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'public.admin_actions'::regclass`), [{ relrowsecurity: false }]);
+    await expectPgError(q(`DO $$ BEGIN ALTER TABLE public.nope ENABLE ROW LEVEL SECURITY; END $$`), '42P01', 'relation "public.nope" does not exist');
+  });
+});

@@ -1352,3 +1352,35 @@ CREATE POLICY camel ON items FOR SELECT TO authenticated USING (owner_id = (sele
     assert.deepEqual(await policies(q), ['camel', 'folded', 'snake']);
   });
 });
+
+test("ok/err: clinicai-v2's app_clinic_id() — policies of earlier migrations call it, a later migration replaces it (CREATE OR REPLACE) and its .down.sql restores the version before: the function was there before the migrations (PGlite: on a database that has it, every policy is created, the replacement runs, and the rollback restores the old body); a rollback that drops it, or none, says it was new: reported", async () => {
+  const table = `CREATE TABLE public.inbox (id int PRIMARY KEY, clinic_id uuid NOT NULL);\nALTER TABLE public.inbox ENABLE ROW LEVEL SECURITY;\nCREATE POLICY inbox_select ON public.inbox FOR SELECT TO authenticated USING (clinic_id = public.app_clinic_id());\n`;
+  const replace = `CREATE OR REPLACE FUNCTION public.app_clinic_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(auth.jwt() -> 'app_metadata' ->> 'clinic_id', '')::uuid $$;\n`;
+  const restore = `CREATE OR REPLACE FUNCTION public.app_clinic_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(auth.jwt() ->> 'clinic_id', '')::uuid $$;\n`;
+  const ids = (files: Array<{ file: string; text: string }>) => lintFiles(files, ID).mine.map((f) => f.message.slice(0, 60));
+  const up = [
+    { file: 'db/migrations/20260700000847_inbox.sql', text: table },
+    { file: 'db/migrations/20260800000077_app_clinic_id.sql', text: replace },
+  ];
+  assert.deepEqual(ids([...up, { file: 'db/migrations/20260800000077_app_clinic_id.down.sql', text: restore }]), []);
+  // golang-migrate's .up.sql / .down.sql, and dbmate's migrate:down section in the file itself
+  assert.deepEqual(ids([up[0]!, { file: 'db/migrations/2_app_clinic_id.up.sql', text: replace }, { file: 'db/migrations/2_app_clinic_id.down.sql', text: restore }]), []);
+  assert.deepEqual(ids([up[0]!, { file: 'db/migrations/2_app_clinic_id_up.sql', text: replace }, { file: 'db/migrations/2_app_clinic_id_down.sql', text: restore }]), []);
+  assert.deepEqual(ids([up[0]!, { file: 'db/migrations/20260800000077_app_clinic_id.sql', text: `-- migrate:up\n${replace}\n-- migrate:down\n${restore}` }]), []);
+  // a rollback that drops it, or no rollback: the function was new, the policy fails with 42883
+  assert.equal(ids([...up, { file: 'db/migrations/20260800000077_app_clinic_id.down.sql', text: 'DROP FUNCTION public.app_clinic_id();\n' }]).length, 1);
+  assert.equal(ids(up).length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(restore); // the database the migrations were written for has it
+    assert.deepEqual(await runEachStatement(q, table + replace), []);
+    assert.deepEqual(await policies(q), ['inbox_select']);
+    await q(restore);
+    assert.match(String((await q(`SELECT prosrc FROM pg_proc WHERE proname = 'app_clinic_id'`))[0]!.prosrc), /auth\.jwt\(\) ->> 'clinic_id'/);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, table + replace)).map((e) => e.code), ['42883']);
+  });
+});

@@ -1239,3 +1239,30 @@ test('ok: DB-API placeholders (`%s`, `%(name)s`: psycopg, niledatabase\'s graph_
     await q(stmts[3]!);
   });
 });
+
+test("err: a statement one `)` short — telemed-phase3_0's policies pasted from the dashboard's export — fails at its `;` (or at the clause the unclosed parenthesis swallows): the message counts the parentheses; one `)` too many fails at it; parentheses in strings and comments do not count (PGlite: 42601 at each, the policies never made)", async () => {
+  const table = `CREATE TABLE patients (id int PRIMARY KEY, clinician_id uuid);\nALTER TABLE patients ENABLE ROW LEVEL SECURITY;\n`;
+  const short = `CREATE POLICY "Clinicians can view patients" ON patients FOR SELECT TO authenticated\n  USING (((clinician_id = auth.uid()) OR (id > 0));\n`;
+  const swallowed = `CREATE POLICY "Clinicians can update patients" ON patients FOR UPDATE TO authenticated\n  USING (((clinician_id = auth.uid()) OR (id > 0))\n  WITH CHECK ((clinician_id = auth.uid()));\n`;
+  const extra = `CREATE POLICY "Clinicians can delete patients" ON patients FOR DELETE TO authenticated\n  USING ((clinician_id = auth.uid())));\n`;
+  const quoted = `CREATE POLICY "Clinicians (all) can insert patients" ON patients FOR INSERT TO authenticated -- (see notes\n  WITH CHECK ((clinician_id = auth.uid()) AND ')' <> '(';\n`;
+  const text = table + short + swallowed + extra + quoted;
+  const found = lintFiles([{ file: 'supabase/migrations/20251226210500_update_rls_policies.sql', text }], ID).mine;
+  assert.deepEqual(found.map((f) => text.slice(f.start, f.end)), [';', 'WITH', ')', ';']);
+  assert.match(found[0]!.message, /syntax error at or near ";" \(SQLSTATE 42601\): the statement opens 5 parentheses and closes 4, so PostgreSQL reaches its end with one still open and rejects it: nothing of it is made\. Add the missing `\)`/);
+  assert.match(found[1]!.message, /the statement opens 8 parentheses and closes 7, so PostgreSQL reads what follows the unclosed one as still inside it, and rejects the statement at "WITH"/);
+  assert.match(found[2]!.message, /closes a parenthesis it never opened — 4 parentheses closed by here, 3 opened/);
+  assert.match(found[3]!.message, /the statement opens 3 parentheses and closes 2/);
+  // a syntax error inside balanced parentheses is not said to be one
+  const typo = lintFiles([{ file: 'm.sql', text: table + `CREATE POLICY p ON patients FOR SELECT USING ((clinician_id = = auth.uid()));\n` }], ID).mine;
+  assert.equal(typo.length, 1);
+  assert.doesNotMatch(typo[0]!.message, /parenthes/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, text);
+    assert.deepEqual(errors.map((e) => e.code), ['42601', '42601', '42601', '42601']);
+    // (each statement sent alone, without its `;`: PostgreSQL then fails at the end of the input)
+    assert.deepEqual(errors.map((e) => /at or near "([^"]*)"/.exec(e.message)?.[1] ?? (/at end of input/.test(e.message) ? ';' : e.message)), [';', 'WITH', ')', ';']);
+    assert.deepEqual(await q('SELECT policyname FROM pg_policies'), []);
+  });
+});

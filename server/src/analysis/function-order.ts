@@ -3,7 +3,7 @@
 // its expressions, so the call fails with 42883 function f(…) does not exist and the policy is
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
-import { replayPlaces, sameItems, type Func, type Model, type Policy } from './model.js';
+import { isRollbackFile, replayPlaces, rollbackSections, sameItems, type Func, type Model, type Policy } from './model.js';
 import { fileByName, functionsToken, memoModel, orderOf, SUPABASE_AUTH_FUNCTIONS } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
@@ -197,7 +197,44 @@ function createdOnlyLater(model: Model, order: FunctionOrder, at: number, start:
   // (in another folder: two folders are two sequences of migrations, whose order the paths do not tell)
   const places = replayPlaces(model);
   if (later.fi > at && !places.oneSequence(later.fi, at)) return undefined;
-  return { fn, made: { file: places.runs[later.fi]!.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+  const file = places.runs[later.fi]!.file;
+  // (its migration's rollback makes the function again, the version before it: it replaced one the database had)
+  if (rollbackRemakes(model, file, later.c)) return undefined;
+  return { fn, made: { file, start: later.c.stmt.start, end: later.c.stmt.end } };
+}
+
+/**
+ * Whether the rollback of the migration `file` — its twin `<name>.down.sql` (`<name>.up.sql`,
+ * `_up`/`-up` beside `_down`/`-down`), or a rollback section of the file itself (dbmate's
+ * `-- migrate:down`) — creates the function `c` makes: undoing the migration restores the
+ * version it replaced, so the function stood there before it, made outside these migrations
+ * (AldenQuesada/clinicai-v2's 20260800000077_…_app_clinic_id_canonical.sql replaces
+ * public.app_clinic_id(), which policies of earlier migrations call; its .down.sql restores the
+ * earlier body). A rollback that drops it says it was new.
+ */
+function rollbackRemakes(model: Model, file: string, c: Creation): boolean {
+  const same = (s: Statement) => {
+    if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file') return false;
+    const parts = nameParts(s.node?.funcname);
+    const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+    return parts[parts.length - 1] === c.name && (schema === undefined || c.schema === undefined || schema === c.schema);
+  };
+  const own = fileByName(model, file);
+  if (own && /down|rollback/i.test(own.text)) {
+    for (const r of rollbackSections(own)) if (own.statements.some((s) => s.start >= r.start && s.start < r.end && s !== c.stmt && same(s))) return true;
+  }
+  const names = new Set<string>();
+  const m = /^(.*?)(?:([._-])up)?\.sql$/i.exec(file);
+  if (m) {
+    names.add(`${m[1]}.down.sql`);
+    if (m[2]) names.add(`${m[1]}${m[2]}down.sql`);
+  }
+  for (const n of names) {
+    const twin = fileByName(model, n);
+    // (`x.down.sql`, or `x_down.sql` beside this `x_up.sql`: rollbackTwins')
+    if (twin && (isRollbackFile(twin.file) || (m?.[2] !== undefined && n === `${m[1]}${m[2]}down.sql`)) && twin.statements.some(same)) return true;
+  }
+  return false;
 }
 
 /**

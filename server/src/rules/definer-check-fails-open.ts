@@ -1,8 +1,9 @@
 import { callsIn, census, conjuncts, constValue, hasSubLink, identEnd, locationBounds, matchParen, memoStmt, relationsIn } from '../analysis/ast.js';
 import { nameParts, sqlOneLine } from '../analysis/parse.js';
-import { requiresKeyIn } from '../analysis/unset-context.js';
+import { requiresKeyIn, trueIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
+import { PG_CATALOG_FUNCTIONS } from '../analysis/pg-catalog-functions.js';
 import { SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
@@ -369,15 +370,44 @@ function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<str
 }
 
 /**
+ * The first guard on every way to `s` (IF … THEN RAISE / RETURN) whose condition calls a function
+ * the workspace does not create (none of PostgreSQL's, nor Supabase's auth ones): what that
+ * function answers for a caller without a user is not known, so neither is whether such a caller
+ * gets past it to `s`.
+ */
+function unknownGate(model: Model, f: Func, s: Statement): { fn: string; cond: string; exit: string } | undefined {
+  for (const t of f.body?.statements ?? []) {
+    if (t === s) break;
+    if ((!t.raisesIf && !t.returnsIf) || t.kind !== 'SelectStmt' || !runsBefore(f, t, s)) continue;
+    const cond: Node = t.node?.targetList?.[0]?.ResTarget?.val;
+    for (const c of callsIn(cond)) {
+      const name = c.name.map((x) => x.toLowerCase());
+      const last = name[name.length - 1]!;
+      if (name.length === 1 ? PG_CATALOG_FUNCTIONS.has(last) : /^(?:pg_catalog|auth|extensions)$/.test(name[0]!)) continue;
+      if (model.findFunction(c.name, c.args.length)) continue;
+      return { fn: `${c.name.join('.')}()`, cond: sqlOneLine(textOfFile(model, f.created.file).slice(t.start, t.end)), exit: t.raisesIf ? 'RAISE' : 'RETURN' };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL
  * THEN RAISE`, or in an OR; or `IF auth.uid() IS DISTINCT FROM x THEN RAISE` where x is never NULL,
  * see refusesNull); for a lookup also when the variable is, or when its SELECT found no row (`IF NOT
  * FOUND THEN RAISE`).
  */
-function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
+function nullChecked(model: Model, f: Func, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
   return (f.body?.statements ?? []).some((s) => {
     if (!s.raisesIf && !s.returnsIf) return false;
     if (context.lookup?.by === undefined && refusesNull(s, context, vars)) return true;
+    // (a guard whose condition is true without a signed-in user, through a function of the workspace:
+    // `IF NOT public.is_admin() THEN RETURN`, is_admin() a LANGUAGE sql `SELECT EXISTS (… WHERE id =
+    // auth.uid() …)`, false then — clinicai-v2's invite_staff(): anon never reaches the checks after it)
+    if (context.kind !== 'setting' && context.lookup?.by === undefined && s.kind === 'SelectStmt') {
+      const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
+      if (cond && trueIn(model, cond, 'auth.uid', 'no-user', { mode: 'filter' })) return true;
+    }
     let found = false;
     // whether `x IS NULL` is true for the callers without the context
     const nullWith = (x: Node): boolean => {
@@ -702,7 +732,7 @@ export const definerCheckFailsOpen = defineRule({
       const reported: Guard[] = [];
       for (const s of f.body.statements) {
         const g = failingOpen(model, f, s, vars);
-        if (!g || nullChecked(f, g.context, vars)) continue;
+        if (!g || nullChecked(model, f, g.context, vars)) continue;
         if (reported.some((r) => closes(r.context, g.context) && runsBefore(f, r.stmt, s))) continue;
         // (a lookup of what a row holds now, in a column the function then sets: not a caller check)
         if (fillsLookedUp(f, s, g.context)) continue;
@@ -750,9 +780,13 @@ export const definerCheckFailsOpen = defineRule({
         const compareWith = [rewrite(g), ...outer.failing.map((x) => `${rewrite(x)} in ${ifText(x)} around it`)].join(', and ');
         // (an early exit, IF … THEN RETURN: not in trigger functions, failingOpen)
         const exit = s.returnsIf ? 'RETURN' : 'RAISE';
+        // (an earlier guard of every way to it that asks a function the migrations do not create — `IF NOT
+        // public.is_admin() THEN RETURN`, clinicai-v2's invite_staff(): whether it lets such a caller on is its answer)
+        const gate = byCaller && !fired ? unknownGate(model, f, s) : undefined;
         const goesOn = fired
           ? `the trigger does not raise, and the ${fired.command} it was to stop goes through, for ${fired.text}`
-          : `the function does not ${s.returnsIf ? 'return early' : 'raise'} and goes on as its owner, for whatever arguments it was given`;
+          : `the function does not ${s.returnsIf ? 'return early' : 'raise'} and goes on as its owner, for whatever arguments it was given` +
+            (gate ? ` — unless ${gate.fn}, which IF ${gate.cond} THEN ${gate.exit} … asks before it and these migrations do not create, already stops such a caller there (one that looks the caller up and answers false without one does; NULL would not stop it, NOT NULL being NULL): if it does, this check is reached only by callers it admits` : '');
         // (an IF NOT FOUND the function has, that reads a later statement's FOUND)
         const stale = lookup && staleFoundGuard(f, lookup.stmt);
         // (a statement with INTO named by its variables: PL/pgSQL blanks the clause in its text)

@@ -4,6 +4,7 @@ import type { Node, Span, Statement } from '../analysis/types.js';
 import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { DF_PLPGSQL_BODY, fileOf, functionLists, platformFunction } from './lib/util.js';
+import { onSupabasePlatform } from '../analysis/policies.js';
 
 // Taint analysis of the SQL strings a PL/pgSQL function runs dynamically (EXECUTE, RETURN QUERY
 // EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE). A string is unsafe when text that comes from
@@ -635,6 +636,62 @@ function executedAt(body: string, query: string, from: number): number {
   return body.indexOf(query, from);
 }
 
+/** A piece of the text a dynamic statement runs: constant text, an argument's text, or something else. */
+type Piece = { text: string } | { param: string } | { other: true };
+
+/**
+ * The pieces of a dynamic query's expression, in order: `||` chains, format() with a constant
+ * format of %s (and %%) only, text arguments (cast to text or not), and a local variable written
+ * once (one `:=`, no DECLARE default, nothing else writing it) read through its assignment.
+ */
+function pieces(n: Node, c: Ctx, depth = 0): Piece[] {
+  if (!n || typeof n !== 'object' || depth > 8) return [{ other: true }];
+  if (n.A_Const) {
+    const v = constValue(n);
+    return typeof v === 'string' ? [{ text: v }] : [{ other: true }];
+  }
+  if (n.TypeCast) return /^(?:text|varchar|character varying)$/i.test(typeName(n.TypeCast.typeName)) ? pieces(n.TypeCast.arg, c, depth + 1) : [{ other: true }];
+  if (n.A_Expr && (nameParts(n.A_Expr.name).pop() ?? '') === '||') return [...pieces(n.A_Expr.lexpr, c, depth + 1), ...pieces(n.A_Expr.rexpr, c, depth + 1)];
+  if (n.FuncCall && (nameParts(n.FuncCall.funcname).pop() ?? '').toLowerCase() === 'format') {
+    const args: Node[] = n.FuncCall.args ?? [];
+    const fmt = constValue(args[0]);
+    if (typeof fmt !== 'string' || /%(?!%|s)/.test(fmt.replace(/%%/g, ''))) return [{ other: true }];
+    const out: Piece[] = [];
+    let i = 1;
+    fmt.split(/(%%|%s)/).forEach((part) => {
+      if (part === '%s') out.push(...pieces(args[i++], c, depth + 1));
+      else if (part) out.push({ text: part === '%%' ? '%' : part });
+    });
+    return out;
+  }
+  const fields: Node[] = n.ColumnRef?.fields ?? [];
+  if (fields.length === 1) {
+    const name = sval(fields[0]);
+    if (name === undefined) return [{ other: true }];
+    const p = c.params.get(name);
+    if (p !== undefined) return safeType(p) || c.a.assigns.has(name) ? [{ other: true }] : [{ param: name }];
+    const assigned = c.a.assigns.get(name);
+    if (assigned?.length === 1 && !c.a.otherWrites.has(name) && !c.a.defaults.has(name)) {
+      const node = parseExpr(assigned[0]!);
+      if (node) return pieces(node, c, depth + 1);
+    }
+  }
+  return [{ other: true }];
+}
+
+/**
+ * The text argument a dynamic statement runs as a query of its own: the whole statement, or a
+ * query inside the one it builds (`'SELECT jsonb_agg(t) FROM (' || query_text || ') t'`). Where
+ * the argument stands, `SELECT 1` makes the text parse and a name or a number does not: it is
+ * there as SQL, not as a value or a name quoting could make of it (an exec_sql RPC).
+ */
+function queryArgument(n: Node, c: Ctx): string | undefined {
+  const ps = pieces(n, c);
+  const params = [...new Set(ps.flatMap((x) => ('param' in x ? [x.param] : [])))];
+  const parses = (param: string, as: string) => tryParseSql(ps.map((x) => ('text' in x ? x.text : 'param' in x && x.param === param ? as : '1')).join('')) !== undefined;
+  return params.find((p) => parses(p, 'SELECT 1') && !parses(p, 'x') && !parses(p, '1'));
+}
+
 export const definerDynamicSql = defineRule({
   meta: {
     id: 'definer-dynamic-sql',
@@ -690,6 +747,24 @@ export const definerDynamicSql = defineRule({
         const unless = via.length ? `, unless ${via.join(' or ')} removes quotes and everything else that can end a literal or an identifier (it is not assumed either way)` : '';
         const list = sources.map((s) => (ctx.params.has(s) || s.startsWith('$') ? `argument ${s}` : s)).join(', ');
         const direct = sources.length === 1 && ctx.params.has(sources[0]!) && sval(node.ColumnRef?.fields?.[0]) === sources[0] && node.ColumnRef.fields.length === 1;
+        const query = queryArgument(node, ctx);
+        if (query !== undefined && sources.includes(query)) {
+          // (the caller's text is the query: quoting has nothing to do there; the function runs any query as its owner)
+          const supabase = model.supabase || onSupabasePlatform(model);
+          report({
+            file: f.created.file,
+            start: span.start,
+            end: span.end,
+            message:
+              `SECURITY DEFINER function ${f.signature} runs ${d.kind} on its argument ${query} as a query${direct ? '' : ' (inside the statement it builds around it)'}: ` +
+              `whoever can call it runs any query of their choosing with the owner's rights — it reads every row of any table the owner can read, which the table's policies do not limit for a table's owner (unless FORCE'd) or a role that bypasses RLS${supabase ? ' (on Supabase, postgres)' : ''}` +
+              (d.kind === 'EXECUTE'
+                ? ", and a check of the text's first word (SELECT) does not make it read-only: EXECUTE runs each statement of a string that holds several (`…; DELETE FROM …; …`). "
+                : '. ') +
+              `Quoting cannot help where the argument is meant to be SQL. Make it SECURITY INVOKER, so the query runs with the caller's rights and the policies apply, or keep it from the API roles (REVOKE EXECUTE ON FUNCTION ${f.signature} FROM PUBLIC${supabase ? ', anon, authenticated' : ''}) and grant EXECUTE only to a role trusted with any query${supabase ? ' (e.g. service_role)' : ''}.`,
+          });
+          continue;
+        }
         report({
           file: f.created.file,
           start: span.start,

@@ -7,6 +7,7 @@ import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { extensionCallsIn } from './auth-trigger-unqualified-name.js';
 import { catchesErrors } from './lib/auth-triggers.js';
+import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { defineRule, type Report } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -971,7 +972,9 @@ export const definerExposesAuthUsers = defineRule({
           'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
           (copies.length ? `What it has copied stays readable until row-level security on ${from} limits each user to their own rows. ` : '') +
           SECRET_LOOKUP_HINT +
-          (addsOnly ? insertFailsAsWritten(model, f) : ''),
+          (addsOnly ? insertFailsAsWritten(model, f) : '') +
+          // (a query of it that raises 42702 on every call: nothing is read yet — mentalspaceehr's check_client_portal_config)
+          failsAsWritten(model, f),
         fixes: [revokeFix(model, f, callers)],
       });
     }
@@ -1014,7 +1017,8 @@ export const definerExposesAuthUsers = defineRule({
           callerText(recorded, signIn, ownerRoleNote(model, f)) +
           `it runs with the privileges of ${ownerOf(f)}, so any${signIn ? ' signed-in' : ''} caller can try ${things.map((t) => t[1]).join(' or ')} one by one and learn which have an account (account enumeration). ` +
           "Revoke EXECUTE from these roles and call it with the service role from your server, or answer only for the caller's own account (`WHERE id = (select auth.uid())`). " +
-          SECRET_LOOKUP_HINT,
+          SECRET_LOOKUP_HINT +
+          failsAsWritten(model, f),
         fixes: [revokeFix(model, f, callers)],
       });
     }

@@ -1,7 +1,7 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { setsCheckOff } from '../analysis/ast.js';
-import { doBlockAround, keywordKind, KW_COL_NAME, KW_RESERVED } from '../analysis/parse.js';
+import { doBlockAround, keywordKind, KW_COL_NAME, KW_RESERVED, sqlTokens } from '../analysis/parse.js';
 import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, isContextOnlySchema, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
@@ -307,6 +307,18 @@ const EXPLAINERS: readonly Explainer[] = [
     }
     return undefined;
   },
+  // (a statement one `)` short, or one too many: the bare error names only the `;` or `)` it stops at)
+  (f, e, tx) => {
+    const u = unbalancedParentheses(f, e);
+    if (!u) return undefined;
+    const n = (k: number) => `${k} parenthes${k === 1 ? 'is' : 'es'}`;
+    return {
+      ...errorSpan(f, e),
+      message: u.extra
+        ? `${shortened(e.message)} (SQLSTATE 42601): the statement closes a parenthesis it never opened — ${n(u.closed)} closed by here, ${u.opened} opened — so PostgreSQL rejects it at this \`)\`${stopsHere(tx)}, and nothing of it is made. Remove the extra \`)\` (or add the \`(\` it was meant to close). The other statements of the file are still checked.`
+        : `${shortened(e.message)} (SQLSTATE 42601): the statement opens ${n(u.opened)} and closes ${u.closed}, so ${u.near === undefined ? `PostgreSQL reaches its end with ${u.opened - u.closed === 1 ? 'one' : u.opened - u.closed} still open and rejects it` : `PostgreSQL reads what follows the unclosed one as still inside it, and rejects the statement at "${u.near}"`}${stopsHere(tx)}: nothing of it is made. Add the missing \`)\` where the expression it opens ends. The other statements of the file are still checked.`,
+    };
+  },
   // (a psql variable written in a function or DO body: psql leaves it there, PostgreSQL fails on it)
   (f, e, tx) => {
     const psqlVar = psqlVariableInBody(f, e.start);
@@ -325,6 +337,45 @@ const EXPLAINERS: readonly Explainer[] = [
     return undefined;
   },
 ];
+
+/**
+ * Where the statement the error at `e` falls in opens more parentheses than it closes by the `;`
+ * (or the end) PostgreSQL fails at, or closes one it never opened at the `)` it fails at: the
+ * counts, and the depth left. Parentheses in strings, quoted names, comments and dollar-quoted
+ * bodies are not counted (the scanner's tokens). arolanacount/telemed-phase3_0's
+ * 20251226210500_update_rls_policies.sql, policies pasted from the dashboard's export with one `)`
+ * short: 22 bare syntax errors at or near ";".
+ */
+function unbalancedParentheses(f: ParsedFile, e: ParseError): { opened: number; closed: number; extra: boolean; near?: string } | undefined {
+  if (!/^syntax error at (?:or near "|end of input)/.test(e.message)) return undefined;
+  // (the statement: from the end of the last one parsed before it, to its `;`)
+  let from = 0;
+  for (const s of f.statements) if (s.origin === 'file' && s.end <= e.start && s.end > from) from = s.end;
+  const text = f.text.slice(from, Math.min(f.text.length, e.end + 20000));
+  const tokens = sqlTokens(text);
+  if (!tokens) return undefined;
+  let opened = 0;
+  let closed = 0;
+  let depth = 0;
+  let atError: { opened: number; closed: number; depth: number } | undefined;
+  for (const t of tokens) {
+    const w = text.slice(t.start, t.end);
+    if (from + t.start >= e.start && !atError) atError = { opened, closed, depth };
+    if (w === ';') {
+      if (atError) break;
+      // (a `;` before it ends an earlier statement that did not parse: count from after it)
+      opened = closed = depth = 0;
+    } else if (w === '(') opened++, depth++;
+    else if (w === ')') closed++, depth--;
+  }
+  atError ??= { opened, closed, depth };
+  const at = f.text.slice(e.start, e.start + 1);
+  if (at === ')' && atError.depth === 0 && atError.opened > 0) return { opened: atError.opened, closed: atError.closed + 1, extra: true };
+  // (at its `;` or end with a parenthesis open; or elsewhere, in a statement that opens more than it closes)
+  if (at === ';' || /at end of input/.test(e.message)) return atError.depth > 0 ? { opened: atError.opened, closed: atError.closed, extra: false } : undefined;
+  if (at !== ')' && atError.depth > 0 && opened > closed) return { opened, closed, extra: false, near: /at or near "([^"]*)"/.exec(e.message)?.[1] };
+  return undefined;
+}
 
 function explained(f: ParsedFile, e: ParseError, tx: string): Report | undefined {
   for (const x of EXPLAINERS) {

@@ -6,7 +6,7 @@ import { columnsBeyond, notReplayedReason, replayPlaces, TRIGGER_DELETE, TRIGGER
 import { createsReferencingLater, referenceFailure } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
-import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
+import { defElems, doBlockAround, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
@@ -1805,7 +1805,23 @@ export function enabledTooEarly(model: Model, t: Table): string {
     return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, ${referenceFailure(model, e.failed.loc, e.failed.key).code}: it references ${e.failed.key}, which the migrations create only later${referenceFailure(model, e.failed.loc, e.failed.key).code === '3F000' ? ', and its schema too' : ''}. So the ALTER TABLE${e.ifExists ? ' IF EXISTS' : ''} … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (${e.ifExists ? 'skipped with a notice' : '42P01'}) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
   if (e.ifExists)
     return ` (the ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL finds no table there and skips it with a notice, relation does not exist, skipping, so it enables nothing)`;
+  // (in a DO block that looks for the table first, `IF to_regclass('public.t') IS NULL THEN RETURN`:
+  // skipped, no error — Jeduardo622/AllIincompassing's admin_actions, made later by a baseline migration)
+  if (e.guarded)
+    return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)}, in a DO block that first looks the table up, runs before the CREATE TABLE at ${where(model, t.created)}: the table is not there yet, so the block skips it and enables nothing${unversionedOrder(model, e.at, t.created)})`;
   return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there${unversionedOrder(model, e.at, t.created)})`;
+}
+
+/**
+ * Whether the statement at `at`, replayed from a DO block, is one the block runs only when the
+ * table exists: the block's text looks the table up (to_regclass, information_schema.tables,
+ * pg_tables, pg_class) — where it is absent, the block skips the statement rather than failing.
+ */
+function guardedInDo(model: Model, at: Loc, stmt: Statement): boolean {
+  if (stmt.origin === 'file') return false;
+  const pf = fileOf(model, at.file);
+  const block = pf ? doBlockAround(pf, at.start, at.end) : undefined;
+  return !!block && /\bto_regclass\s*\(|\binformation_schema\s*\.\s*tables\b|\bpg_(?:catalog\s*\.\s*)?(?:tables|class)\b/i.test(pf!.text.slice(block.start, at.start));
 }
 
 /** A file name that carries an order of its own: a number or a timestamp first (`001_x.sql`, `V2__x.sql`, `20240101_x.sql`). */
@@ -1932,7 +1948,7 @@ function enablesIn(file: ParsedFile): Node[] {
  * that a DROP TABLE then removed (`dropped`). Undefined when there is none, or when a table of
  * that name may stand where the CREATE TABLE runs (made before and not seen dropped).
  */
-function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean } | undefined {
+function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean; guarded?: boolean } | undefined {
   // (a table no ALTER TABLE … ENABLE ROW LEVEL SECURITY names, anywhere: nothing to look for; the
   // walk below is a pass over the statements up to each table's CREATE)
   if (!memoModel(model, 'util:enableTargets', enableTargets).has(t.key)) return undefined;
@@ -1940,7 +1956,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
   const failing = createsReferencingLater(model);
   let made = false;
   let failed: { loc: Loc; key: string } | undefined;
-  let found: { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean } | undefined;
+  let found: { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean; guarded?: boolean } | undefined;
   for (let i = 0; i < model.statements.length && i < created; i++) {
     const { file, stmt } = model.statements[i]!;
     const n = stmt.node;
@@ -1974,6 +1990,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
         // (ALTER TABLE IF EXISTS: no table is skipped with a notice, not rejected)
         found = failed && !made ? { at: loc, failed } : { at: loc };
         if (n.missing_ok === true) found.ifExists = true;
+        else if (!made && !failed && guardedInDo(model, loc, stmt)) found.guarded = true;
       }
     }
   }
