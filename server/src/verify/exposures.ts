@@ -980,6 +980,10 @@ const covers = (list: readonly string[], role: string) => list.includes('public'
 /** The probe roles a look at a policy for `list` may be made as (lookRole): those it names; for PUBLIC each, then the stand-in. */
 const lookCandidates = (list: readonly string[], roles: string[]) => (list.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => covers(list, r)));
 
+/** What a role `lookRole` picks to be granted for a look is granted (inside the look's transaction): USAGE on the schema, the privilege on the table. */
+const lookGrant = (schema: string, table: string, role: string, privilege: string): string =>
+  `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(role)}; GRANT ${privilege} ON ${table} TO ${quoteIdent(role)}`;
+
 /**
  * The role a look of `command` on `table` is made as: the first of `candidates` holding the
  * privilege; else the first of them, to be granted it for the look (`granted`).
@@ -1022,7 +1026,7 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
       object: p.table,
       role: as,
       run: async (db) => {
-        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT INSERT ON ${p.table} TO ${quoteIdent(as)}`);
+        if (granted) await db.exec(lookGrant(p.schema, p.table, as, 'INSERT'));
         await db.exec('SET LOCAL session_replication_role = replica');
         // (an INSERT into a table holding the seeded row would collide with it)
         await db.exec(`DELETE FROM ${p.table}`);
@@ -1079,7 +1083,7 @@ async function switchSpecs(db: PGlite, stubSchemas: string[], roles: string[]): 
       object: p.table,
       role: as,
       run: async (db) => {
-        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT SELECT ON ${p.table} TO ${quoteIdent(as)}`);
+        if (granted) await db.exec(lookGrant(p.schema, p.table, as, 'SELECT'));
         await seedIfEmpty(db, row);
         const without = await readAs(db, p.table, as);
         const base = { policy: p.policy, command: 'select' as const, ...(granted ? { granted } : {}) };
@@ -1218,7 +1222,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       const sql = command === 'select' ? `SELECT * FROM ${table}` : command === 'delete' ? `DELETE FROM ${table}` : col ? `UPDATE ${table} SET ${col} = ${col}` : undefined;
       const own = all.filter((q) => q.cmd === command.toUpperCase());
       if (!sql || own.length + all.filter((q) => q.cmd === 'ALL').length === 0) continue;
-      const grant = (as: string) => `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(as)}; GRANT ${command.toUpperCase()} ON ${table} TO ${quoteIdent(as)}`;
+      const grant = (as: string) => lookGrant(schema, table, as, command.toUpperCase());
       // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too)
       const calling = all.filter((q) => q.calls);
       // (a look as a role each policy of the command calling a function applies to: one per role, as few as cover them; FOR ALL: the read)
