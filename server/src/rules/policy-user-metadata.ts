@@ -1,4 +1,4 @@
-import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName, shapeOf } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName, shapeOf } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { enumTypeOfColumn } from '../analysis/enum-values.js';
 import { sval } from '../analysis/parse.js';
@@ -20,7 +20,7 @@ import {
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
 import { foldedAway } from './lib/unreadable.js';
-import { AUTH_USERS, mayReadAuthUsers, sqlString } from './lib/util.js';
+import { AUTH_USERS, columnRef, mayReadAuthUsers, sqlString } from './lib/util.js';
 
 interface Ref extends UserMetadataRef {
   file: string;
@@ -350,7 +350,7 @@ function sinksOf(model: Model, f: Func): Sink[] {
   for (let changed = true; changed; ) {
     changed = false;
     for (const st of stmts) {
-      if (!st.assigns || !st.arms?.length || st.armCond) continue;
+      if (!st.assigns || !st.arms?.length || st.armCond || lookupGated(stmts, st, tainted)) continue;
       const o = choosing(st);
       if (o.length === 0) continue;
       for (const v of st.assigns) {
@@ -387,7 +387,7 @@ function sinksOf(model: Model, f: Func): Sink[] {
       // (only a value among a few constants: the metadata then picks which is written, or whether;
       // a value such as the new user's id is not the user's to choose, whether the row is written or not)
       const viaVars = originsIn(value, chosen);
-      const c = [...viaVars, ...(by ??= s.arms?.length ? choosing(s) : [])];
+      const c = [...viaVars, ...(by ??= s.arms?.length && !lookupGated(stmts, s, tainted) ? choosing(s) : [])];
       // (a constant written in the branch the IFs take when the metadata holds none of the keys they
       // read — the ELSE of `IF NEW.raw_user_meta_data->>'invite_token' IS NOT NULL`: every user who
       // sends no metadata gets it, and the metadata can only turn it away; remix-of-immoflow's
@@ -531,6 +531,45 @@ function textTyped(n: Node): boolean {
     else if (!(x?.A_Const && (x.A_Const.isnull || x.A_Const.sval))) return false;
   }
   return text;
+}
+
+/**
+ * Whether `st` runs only where a lookup keyed by the metadata found a row: it is in the THEN
+ * branch of an `IF FOUND` right after a `SELECT … INTO` whose WHERE requires a column equal to
+ * a metadata value (Kinetic639/coreframe-boilerplate's handle_user_signup_hook: `SELECT … INTO
+ * invitation_record FROM public.invitations i WHERE i.token = invitation_token AND lower(i.email)
+ * = lower(user_email) …; IF FOUND THEN INSERT INTO public.organization_members …`). The metadata
+ * then carries a key, an invitation token, that must match a row someone else wrote: it does not
+ * choose what is written, the row it matches does (a value copied from the metadata itself is
+ * still a copy).
+ */
+function lookupGated(stmts: readonly Statement[], st: Statement, tainted: ReadonlyMap<string, UserMetadataRef[]>): boolean {
+  const arms = st.arms;
+  if (!arms?.length) return false;
+  for (let i = 1; i < stmts.length; i++) {
+    const c = stmts[i]!;
+    const ca = c.armCond ? c.arms : undefined;
+    // (the THEN branch of an IF that st is in)
+    if (!ca || ca.length > arms.length || ca[ca.length - 1] !== 0 || (ca.length === arms.length && c === st)) continue;
+    let within = true;
+    for (let k = 0; k < ca.length && within; k++) if (ca[k] !== arms[k]) within = false;
+    if (!within) continue;
+    const cond: Node = c.node?.targetList?.length === 1 ? c.node.targetList[0]?.ResTarget?.val : undefined;
+    const found = columnRef(cond);
+    if (!found || found.qual !== undefined || found.name !== 'found') continue;
+    // (the statement right before the IF, in the same block: the lookup FOUND reports on)
+    const p = stmts[i - 1]!;
+    const outer = ca.slice(0, -2);
+    if (p.kind !== 'SelectStmt' || !p.assigns?.length || p.armCond || (p.arms ?? []).length !== outer.length || outer.some((x, k) => p.arms![k] !== x) || !p.node?.whereClause) continue;
+    for (const part of conjuncts(p.node.whereClause)) {
+      const x = part?.A_Expr;
+      if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || sval(x.name[0]) !== '=') continue;
+      for (const [col, val] of [[x.lexpr, x.rexpr], [x.rexpr, x.lexpr]] as const) {
+        if (columnRef(col) && originsIn(val, tainted).length) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**
