@@ -748,6 +748,19 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
   const mine = lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${copied}` }], ID).mine;
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /copies auth\.users\.raw_user_meta_data into public\.organization_members\.role, and policy "owners_delete" on public\.org_docs trusts public\.organization_members\.role/);
+  // (the organization the metadata names, required equal to the invitation's in the lookup: the invitation's, not reported)
+  const named = safe
+    .replace("invitation_token := NEW.raw_user_meta_data->>'invitation_token';", "invitation_token := NEW.raw_user_meta_data->>'invitation_token';\n  invitation_org := (NEW.raw_user_meta_data->>'invitation_org')::uuid;")
+    .replace('invitation_record record;', 'invitation_record record;\n  invitation_org uuid;')
+    .replace('WHERE i.token = invitation_token AND', 'WHERE i.token = invitation_token AND i.organization_id = invitation_org AND')
+    .replace('VALUES (invitation_record.organization_id, NEW.id,', 'VALUES (invitation_org, NEW.id,');
+  assert.match(named, /VALUES \(invitation_org, NEW\.id,/);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${named}` }], ID).mine, []);
+  // (a lookup by an id the user names, no secret: any organization is found, and the writes are the metadata's choice)
+  const byId = named.replace('WHERE i.token = invitation_token AND i.organization_id = invitation_org AND', 'WHERE i.organization_id = invitation_org AND');
+  assert.notEqual(byId, named);
+  const open = lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${byId}` }], ID).mine;
+  assert.ok(open.some((f) => /copies auth\.users\.raw_user_meta_data into public\.organization_members\.organization_id/.test(f.message)), open.map((f) => f.message).join('\n'));
   const ORG = '00000000-0000-0000-0000-0000000000c1';
   const signUp = async (text: string, meta: object) =>
     inRollback(await getDb(), async (q) => {
@@ -760,5 +773,7 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
     });
   assert.deepEqual(await signUp(safe, { invitation_token: 'guess', email: 'a@example.com' }), [], 'a wrong token joins nothing');
   assert.deepEqual(await signUp(safe, { invitation_token: 'tok-1', email: 'a@example.com' }), [{ organization_id: ORG, status: 'active', role: 'member' }]);
+  assert.deepEqual(await signUp(named, { invitation_token: 'tok-1', email: 'a@example.com', invitation_org: TENANT_A }), [], 'another organization named with a valid token: the lookup finds no row');
+  assert.deepEqual(await signUp(named, { invitation_token: 'tok-1', email: 'a@example.com', invitation_org: ORG }), [{ organization_id: ORG, status: 'active', role: 'member' }]);
   assert.deepEqual(await signUp(copied, { invitation_token: 'tok-1', email: 'a@example.com', invitation_role: 'owner' }), [{ organization_id: ORG, status: 'active', role: 'owner' }], "the metadata's role is written as given");
 });
