@@ -2574,3 +2574,56 @@ GRANT EXECUTE ON FUNCTION public.update_session_metadata(text, text) TO authenti
     assert.deepEqual(await q("SELECT name FROM public.chat_sessions WHERE id = 's-b'"), [{ name: 'pwned' }]);
   });
 });
+
+// Calibration (cal210): graphile/starter's app_public.verify_email(user_email_id, token), in every
+// project made from the starter: one UPDATE whose WHERE requires id = user_email_id and an EXISTS
+// of app_private.user_email_secrets holding verification_token = token. It got the general advice
+// ("each statement requires it in its WHERE … or an EXISTS of a row that holds it"), which it
+// already follows. PGlite: a caller without the token verifies nothing (false, the row unchanged);
+// with it, that one row.
+test("err (wording): an UPDATE keyed by an EXISTS of a row holding the token argument (graphile/starter's verify_email) is said to change only rows the token leads to; PGlite: a wrong token changes nothing, the right one its row", async () => {
+  const text = `CREATE SCHEMA app_public;
+CREATE SCHEMA app_private;
+CREATE TABLE app_public.user_emails (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, is_verified boolean NOT NULL DEFAULT false);
+ALTER TABLE app_public.user_emails ENABLE ROW LEVEL SECURITY;
+CREATE TABLE app_private.user_email_secrets (user_email_id uuid PRIMARY KEY REFERENCES app_public.user_emails, verification_token text);
+CREATE FUNCTION app_public.verify_email(user_email_id uuid, token text) RETURNS boolean AS $$
+begin
+  update app_public.user_emails
+  set is_verified = true
+  where id = user_email_id
+  and exists(
+    select 1 from app_private.user_email_secrets where user_email_secrets.user_email_id = user_emails.id and verification_token = token
+  );
+  return found;
+end;
+$$ LANGUAGE plpgsql STRICT VOLATILE SECURITY DEFINER SET search_path TO pg_catalog, public, pg_temp;
+REVOKE ALL ON FUNCTION app_public.verify_email(uuid, text) FROM PUBLIC;
+GRANT USAGE ON SCHEMA app_public TO authenticated;
+GRANT EXECUTE ON FUNCTION app_public.verify_email(uuid, text) TO authenticated;
+`;
+  const { mine } = lintFiles([{ file: 'migrations/committed/000001.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.ok(
+    mine[0]!.message.includes(
+      'Every row it changes is one that user_email_id and token lead to: each UPDATE or DELETE of app_public.user_emails requires in its WHERE user_email_id (a column equal to it) and token (an EXISTS of a row of app_private.user_email_secrets holding it). If one of them is a secret only the right caller holds (a verification or invitation token), a caller without it changes nothing through the function',
+    ),
+    mine[0]!.message,
+  );
+  // (a DELETE keyed only by the row's id gets the general advice: an id is no secret the function checks)
+  const byId = text.replace(/and exists\([\s\S]*?\n  \);/, ';');
+  assert.notEqual(byId, text);
+  const general = lintFiles([{ file: 'migrations/committed/000001.sql', text: byId }], ID).mine[0]!.message;
+  assert.doesNotMatch(general, /Every row it changes/);
+  assert.match(general, /If an argument is a secret only the right caller holds/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q("INSERT INTO app_public.user_emails (id, user_id) VALUES ('00000000-0000-0000-0000-0000000000e1', gen_random_uuid())");
+    await q("INSERT INTO app_private.user_email_secrets VALUES ('00000000-0000-0000-0000-0000000000e1', 'tok-1')");
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q("SELECT app_public.verify_email('00000000-0000-0000-0000-0000000000e1', 'guess') AS ok"), [{ ok: false }]);
+    assert.deepEqual(await q("SELECT app_public.verify_email('00000000-0000-0000-0000-0000000000e1', 'tok-1') AS ok"), [{ ok: true }]);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT is_verified FROM app_public.user_emails'), [{ is_verified: true }]);
+  });
+});

@@ -5,7 +5,7 @@
 // table's query) — the fix's GRANT to the policy's role keeps it working.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, queryFn, tryQuery, withFreshDb, type Q } from '../helpers/pg.js';
+import { closeAll, ensureRoles, expectPgError, getDb, inRollback, queryFn, tryQuery, withFreshDb, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -1197,4 +1197,50 @@ END $$;
     assert.deepEqual(Object.keys(r[0]!).sort(), ['duration_ms', 'refreshed_at'], 'it returns its timing, no column of the view');
     assert.deepEqual(await q('SELECT n FROM public.mv_order_totals'), [{ n: 2 }], "anon's call refreshed it");
   });
+});
+
+// Calibration (cal210): Kinetic639/coreframe-boilerplate's supabase-target auth hooks
+// (20260320000012_target_p3_b3_auth_hooks.sql): custom_access_token_hook(jsonb), SECURITY DEFINER,
+// granted to supabase_auth_admin and never revoked from PUBLIC. The advice was REVOKE … FROM
+// PUBLIC, anon: authenticated keeps EXECUTE by Supabase's default privileges and still reads any
+// user's roles through the hook. PGlite: after that REVOKE authenticated still calls it; after
+// the fix's (… FROM PUBLIC, anon, authenticated) 42501, and supabase_auth_admin still calls it.
+test("err: Supabase: a definer granted by name to supabase_auth_admin (an Auth hook) and never revoked from PUBLIC: the fix revokes from authenticated too (its default-privilege EXECUTE survives REVOKE … FROM PUBLIC, anon); PGlite: authenticated reads another user's role until then", async () => {
+  const sql = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.custom_access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+DECLARE r text;
+BEGIN
+  SELECT role INTO r FROM public.user_roles WHERE user_id = (event->>'user_id')::uuid;
+  RETURN jsonb_set(event, '{claims,user_role}', to_jsonb(coalesce(r, 'none')));
+END $$;
+GRANT EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) TO supabase_auth_admin;
+`;
+  const file = 'supabase/migrations/20260320000012_auth_hooks.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /It is granted to supabase_auth_admin by name, the role meant to call it, while on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly/);
+  assert.match(mine[0]!.message, /Add REVOKE EXECUTE ON FUNCTION public\.custom_access_token_hook\(jsonb\) FROM PUBLIC, anon, authenticated; /);
+  assert.doesNotMatch(mine[0]!.message, /default privileges usually grant/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const call = `SELECT public.custom_access_token_hook('{"user_id": "${TENANT_B}", "claims": {}}') #>> '{claims,user_role}' AS role`;
+  const as = async (text: string, role: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;');
+      await q(text);
+      await q(`INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'owner')`);
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, call);
+      await q('RESET ROLE');
+      return r.ok ? (r.rows[0] as { role: string }).role : r.error.code;
+    });
+  assert.equal(await as(sql, 'authenticated'), 'owner', "any signed-in user reads B's role");
+  assert.equal(await as(`${sql}REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM PUBLIC, anon;\n`, 'authenticated'), 'owner', 'the old advice leaves authenticated its EXECUTE');
+  assert.equal(await as(sqlOf(fixed), 'authenticated'), '42501');
+  assert.equal(await as(sqlOf(fixed), 'anon'), '42501');
+  assert.equal(await as(sqlOf(fixed), 'supabase_auth_admin'), 'owner', 'the Auth server still calls its hook');
 });

@@ -43,7 +43,11 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ["INSERT OR IGNORE INTO a (id) VALUES (1);", 'SQLite', 'OR'],
     // onetimesecret/onetimesecret's apps/web/auth/migrations/schemas/sqlite/004_triggers_⬆.sql (beside its PostgreSQL ones): a trigger's body after its header
     ['CREATE TABLE a (id int, updated_at timestamp);\nCREATE TRIGGER update_a_updated_at\nAFTER UPDATE ON a\nBEGIN\n    UPDATE a SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;', 'SQLite', 'BEGIN'], // (its END; left out here: PostgreSQL takes it for COMMIT)
-    ['CREATE TABLE `a` (id int);', 'MySQL', '`'],
+    // (backquoted names alone are MySQL's and SQLite's alike: drizzle-kit writes them for both)
+    ['CREATE TABLE `a` (id int);', 'MySQL or SQLite', '`'],
+    ['CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', '`'],
+    // brandhaug/b2b-saas-starter's packages/db/migrations/…/migration.sql (drizzle-kit for Cloudflare D1): SQLite's unixepoch()
+    ['CREATE TABLE `session` (\n\t`id` text PRIMARY KEY,\n\t`createdAt` integer DEFAULT (unixepoch()) NOT NULL\n);', 'SQLite', '`'],
     ['CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', 'AUTO_INCREMENT'],
     ['CREATE TABLE a (id int unsigned NOT NULL);', 'MySQL', 'unsigned'],
     ['CREATE TABLE a (id int) ENGINE=InnoDB;', 'MySQL', 'ENGINE'],

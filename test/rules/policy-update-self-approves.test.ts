@@ -180,3 +180,37 @@ CREATE POLICY agt_update ON public.agreement_templates FOR UPDATE USING (owner_a
     assert.deepEqual(await q('SELECT is_global FROM public.agreement_templates'), [{ is_global: true }]);
   });
 });
+
+// Calibration (cal210): imbhargav5/nextbase-nextjs-supabase-starter's content_blog_posts. Every
+// policy ORs `auth.role() = 'service_role'` onto the author's own-row check; service_role bypasses
+// RLS, so that branch is never consulted and is no moderator: the author publishes (the column even
+// defaults to true). PGlite: the author's INSERT is shown to anon at once, and service_role reads
+// and updates every row whatever the policies say.
+test("ok: an UPDATE branch for service_role only (`auth.role() = 'service_role'`) is no moderator: the author's is_published is theirs to set (nextbase's blog posts); not reported", async () => {
+  const posts = `CREATE TABLE public.content_blog_posts (id bigint PRIMARY KEY, author_id uuid NOT NULL, is_published boolean NOT NULL DEFAULT true, body text NOT NULL);
+ALTER TABLE public.content_blog_posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_select ON public.content_blog_posts FOR SELECT USING (is_published OR auth.uid() = author_id OR auth.role() = 'service_role');
+CREATE POLICY posts_insert ON public.content_blog_posts FOR INSERT WITH CHECK (auth.uid() = author_id OR auth.role() = 'service_role');
+CREATE POLICY posts_update ON public.content_blog_posts FOR UPDATE
+  USING (auth.uid() = author_id OR auth.role() = 'service_role')
+  WITH CHECK (auth.uid() = author_id OR auth.role() = 'service_role');
+`;
+  const r = lintFiles([{ file: FILE, text: posts }], ID);
+  assert.deepEqual(r.mine, []);
+  // a moderator's branch beside it still makes the finding
+  const moderated = posts.replace("USING (auth.uid() = author_id OR auth.role() = 'service_role')", "USING (auth.uid() = author_id OR auth.role() = 'service_role' OR (select auth.jwt()) ->> 'user_role' = 'editor')");
+  assert.notEqual(moderated, posts);
+  assert.equal(lintFiles([{ file: FILE, text: moderated }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    // (Supabase's auth.role(): the JWT's role claim)
+    await q(`CREATE SCHEMA IF NOT EXISTS auth; CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role' $$; GRANT USAGE ON SCHEMA auth TO PUBLIC;`);
+    await onSupabase(q, sqlOf(r.ws));
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q(`INSERT INTO public.content_blog_posts (id, author_id, body) VALUES (1, '${TENANT_A}', 'hello') RETURNING is_published`), [{ is_published: true }]);
+    await q(`RESET ROLE; ${actAs('')} SET ROLE anon`);
+    assert.deepEqual(await q('SELECT id FROM public.content_blog_posts'), [{ id: 1 }], 'the author published it by inserting it');
+    // service_role's requests never consult the policies (BYPASSRLS): its branch changes nothing
+    await q(`RESET ROLE; ${actAs('', { role: 'service_role' })} SET ROLE service_role`);
+    assert.deepEqual(await q(`UPDATE public.content_blog_posts SET is_published = false RETURNING id`), [{ id: 1 }]);
+  });
+});

@@ -702,3 +702,78 @@ test("ok: a sign-up trigger whose IF takes, with no metadata, the branch a COALE
   assert.deepEqual(await owners(SELLER_SIGNUP), [TENANT_A], 'no metadata: an owner of a new organization; the metadata only turns it away');
   assert.deepEqual(await owners(buyer), [], "default 'buyer': only metadata asking for 'seller' makes an owner");
 });
+
+// Calibration (cal210): Kinetic639/coreframe-boilerplate's handle_user_signup_hook and
+// handle_new_auth_user: the sign-up reads an invitation token from user_metadata, looks the
+// invitation up by it (SELECT … INTO … WHERE i.token = invitation_token AND i.email = …), and
+// only IF FOUND adds the membership, writing constants ('active') and the invitation row's values.
+// The metadata carries a key that must match a row someone else wrote; it was said to choose
+// "whether this function writes 'active'". A value copied from the metadata itself inside that
+// branch (the role id the metadata names, not the invitation's) is still reported. PGlite: a
+// wrong token adds no membership; the right one the invitation's organization; a role id named
+// in the metadata is written as given.
+test("ok: writes gated by IF FOUND after a lookup keyed by the metadata's invitation token (coreframe-boilerplate's sign-up) are not the metadata's choice; err: a value copied from the metadata in that branch still is; PGlite", async () => {
+  const sql = (roleFrom: string) => `CREATE TABLE public.invitations (token text PRIMARY KEY, email text NOT NULL, organization_id uuid NOT NULL, role text NOT NULL);
+CREATE TABLE public.organization_members (organization_id uuid, user_id uuid, status text NOT NULL, role text NOT NULL, PRIMARY KEY (organization_id, user_id));
+CREATE TABLE public.org_docs (id bigint PRIMARY KEY, organization_id uuid NOT NULL);
+ALTER TABLE public.org_docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON public.org_docs FOR SELECT TO authenticated USING (EXISTS (
+  SELECT 1 FROM public.organization_members m WHERE m.organization_id = org_docs.organization_id AND m.user_id = (select auth.uid()) AND m.status = 'active'));
+CREATE POLICY owners_delete ON public.org_docs FOR DELETE TO authenticated USING (EXISTS (
+  SELECT 1 FROM public.organization_members m WHERE m.organization_id = org_docs.organization_id AND m.user_id = (select auth.uid()) AND m.role = 'owner'));
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  invitation_token text;
+  invitation_record record;
+BEGIN
+  invitation_token := NEW.raw_user_meta_data->>'invitation_token';
+  IF invitation_token IS NOT NULL AND invitation_token <> '' THEN
+    SELECT i.organization_id, i.role INTO invitation_record
+    FROM public.invitations i
+    WHERE i.token = invitation_token AND lower(i.email) = lower(NEW.raw_user_meta_data->>'email');
+    IF FOUND THEN
+      INSERT INTO public.organization_members (organization_id, user_id, status, role)
+      VALUES (invitation_record.organization_id, NEW.id, 'active', ${roleFrom});
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const safe = sql('invitation_record.role');
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${safe}` }], ID).mine, []);
+  const copied = sql("NEW.raw_user_meta_data->>'invitation_role'");
+  const mine = lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${copied}` }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /copies auth\.users\.raw_user_meta_data into public\.organization_members\.role, and policy "owners_delete" on public\.org_docs trusts public\.organization_members\.role/);
+  // (the organization the metadata names, required equal to the invitation's in the lookup: the invitation's, not reported)
+  const named = safe
+    .replace("invitation_token := NEW.raw_user_meta_data->>'invitation_token';", "invitation_token := NEW.raw_user_meta_data->>'invitation_token';\n  invitation_org := (NEW.raw_user_meta_data->>'invitation_org')::uuid;")
+    .replace('invitation_record record;', 'invitation_record record;\n  invitation_org uuid;')
+    .replace('WHERE i.token = invitation_token AND', 'WHERE i.token = invitation_token AND i.organization_id = invitation_org AND')
+    .replace('VALUES (invitation_record.organization_id, NEW.id,', 'VALUES (invitation_org, NEW.id,');
+  assert.match(named, /VALUES \(invitation_org, NEW\.id,/);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${named}` }], ID).mine, []);
+  // (a lookup by an id the user names, no secret: any organization is found, and the writes are the metadata's choice)
+  const byId = named.replace('WHERE i.token = invitation_token AND i.organization_id = invitation_org AND', 'WHERE i.organization_id = invitation_org AND');
+  assert.notEqual(byId, named);
+  const open = lintFiles([{ file: 'supabase/migrations/20260311100000_signup.sql', text: `CREATE SCHEMA IF NOT EXISTS auth;\n${AUTH_USERS}\n${byId}` }], ID).mine;
+  assert.ok(open.some((f) => /copies auth\.users\.raw_user_meta_data into public\.organization_members\.organization_id/.test(f.message)), open.map((f) => f.message).join('\n'));
+  const ORG = '00000000-0000-0000-0000-0000000000c1';
+  const signUp = async (text: string, meta: object) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(text);
+      await q(`INSERT INTO public.invitations VALUES ('tok-1', 'a@example.com', '${ORG}', 'member')`);
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '${JSON.stringify(meta)}', '{}')`);
+      return q(`SELECT organization_id, status, role FROM public.organization_members`);
+    });
+  assert.deepEqual(await signUp(safe, { invitation_token: 'guess', email: 'a@example.com' }), [], 'a wrong token joins nothing');
+  assert.deepEqual(await signUp(safe, { invitation_token: 'tok-1', email: 'a@example.com' }), [{ organization_id: ORG, status: 'active', role: 'member' }]);
+  assert.deepEqual(await signUp(named, { invitation_token: 'tok-1', email: 'a@example.com', invitation_org: TENANT_A }), [], 'another organization named with a valid token: the lookup finds no row');
+  assert.deepEqual(await signUp(named, { invitation_token: 'tok-1', email: 'a@example.com', invitation_org: ORG }), [{ organization_id: ORG, status: 'active', role: 'member' }]);
+  assert.deepEqual(await signUp(copied, { invitation_token: 'tok-1', email: 'a@example.com', invitation_role: 'owner' }), [{ organization_id: ORG, status: 'active', role: 'owner' }], "the metadata's role is written as given");
+});

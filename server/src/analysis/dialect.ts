@@ -8,7 +8,7 @@
 import { liquibaseSkippedAt } from './liquibase-changelog.js';
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'ClickHouse' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
+export type Dialect = 'SQLite' | 'MySQL' | 'MySQL or SQLite' | 'SQL Server' | 'ClickHouse' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -54,12 +54,24 @@ const CLICKHOUSE = { dialect: 'ClickHouse' } as const;
  */
 const CLICKHOUSE_TEXT = /\bENGINE\s*=?\s*(?:Replicated|Shared)?\w*MergeTree\b|\bCODEC\s*\(|\b(?:LowCardinality|DateTime64|FixedString)\s*\(/;
 
+/**
+ * Backquoted names are MySQL's and SQLite's alike (drizzle-kit writes `CREATE TABLE \`users\``
+ * for both; yverek/kit-saas-starter's and brandhaug/b2b-saas-starter's migrations are SQLite's,
+ * for Turso and Cloudflare D1). PostgreSQL stops a statement at its first backquote, so the
+ * words further on tell which: MySQL's own (AUTO_INCREMENT, ENGINE=, UNSIGNED, a CHARSET) or
+ * SQLite's (its date functions, AUTOINCREMENT, WITHOUT ROWID); with neither, both are named.
+ */
+const MYSQL_TEXT = /\bAUTO_INCREMENT\b|\bENGINE\s*=|\bUNSIGNED\b|\b(?:DEFAULT\s+)?CHARSET\s*=|\bCHARACTER\s+SET\s+utf8/i;
+const SQLITE_TEXT = /\bunixepoch\s*\(|\bstrftime\s*\(|\bjulianday\s*\(|\bdatetime\s*\(\s*'now'|\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b/i;
+
 const SHELL: Marker = { dialect: 'a shell', word: '#! line', instead: 'no such statement: the script runs psql, which runs the SQL it is given; lint that SQL in a file of its own', before: /^\s*$/ };
 
 /** `const x = …` at the start of a line. */
 function declaration(word: string): Marker {
   return { ...JS, word, before: /(^|\n)[ \t]*$/, after: /^[ \t]+[A-Za-z_$][\w$]*[ \t]*(?::[^=\n]*)?=/ };
 }
+
+const BACKQUOTED = '`quoted`';
 
 const MARKERS: Record<string, Marker[]> = {
   AUTOINCREMENT: [{ dialect: 'SQLite', word: 'AUTOINCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
@@ -72,7 +84,7 @@ const MARKERS: Record<string, Marker[]> = {
   // (a name in backquotes, closed on its line: not a stray backquote before a comment or alone on a
   // line, a Markdown code fence's remains — recogito-server's SQL Scripts/table population/create_test_users.sql)
   // (ClickHouse quotes names so too: a file with one of its own words as well is ClickHouse's, `also`)
-  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"', after: /^[^`\s][^`\n]*`/, also: 'ClickHouse' }],
+  '`': [{ dialect: 'MySQL', word: BACKQUOTED, instead: '"double quotes"', after: /^[^`\s][^`\n]*`/, also: 'ClickHouse' }],
   AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
   // (ClickHouse's engines before MySQL's ENGINE=: lmnr-ai/lmnr keeps its ClickHouse migrations,
@@ -175,7 +187,10 @@ export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statemen
   if (chosen) {
     const [e, m] = chosen;
     const dialect = m.also && (dialects.has(m.also) || (m.also === 'ClickHouse' && CLICKHOUSE_TEXT.test(f.text))) ? m.also : m.dialect;
-    found = { dialect, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked: marks.filter(([, x]) => x.dialect === dialect || x.also === dialect).length, parsed: f.statements.filter((s) => s.origin === 'file').length };
+    const marked = marks.filter(([, x]) => x.dialect === dialect || x.also === dialect).length;
+    // (backquotes, and no word of MySQL's own where PostgreSQL stopped: SQLite's too, see MYSQL_TEXT)
+    const label: Dialect = dialect === 'MySQL' && m.word === BACKQUOTED && !dialects.has('MySQL') && !MYSQL_TEXT.test(f.text) ? (SQLITE_TEXT.test(f.text) ? 'SQLite' : 'MySQL or SQLite') : dialect;
+    found = { dialect: label, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked, parsed: f.statements.filter((s) => s.origin === 'file').length };
   }
   cache.set(f as ParsedFile, found ?? null);
   return found;

@@ -837,6 +837,71 @@ function pureLookup(model: Model, f: Func): { params: string[]; tables: string[]
 }
 
 /**
+ * A change keyed by a parameter: every statement of the body that reads or changes rows is an
+ * UPDATE or DELETE of one table (no FROM or USING list) whose WHERE requires, as one of its
+ * conjuncts, a column equal to the same parameter or an EXISTS of a row of one table whose WHERE
+ * does (graphile/starter's verify_email(user_email_id, token): `UPDATE app_public.user_emails …
+ * WHERE id = user_email_id AND exists(SELECT 1 FROM app_private.user_email_secrets WHERE
+ * user_email_secrets.user_email_id = user_emails.id AND verification_token = token)`). Every row it changes is then one that parameter leads to (a sub-select
+ * of its SET only computes the new values of those rows). The parameters, the tables changed and
+ * how each parameter is required. Only where one is required through an EXISTS. Whether a
+ * parameter is a secret is not known.
+ */
+function keyedChange(model: Model, f: Func): { params: string[]; tables: string[]; how: Map<string, string> } | undefined {
+  const body = f.body;
+  if (!body || (f.language !== 'plpgsql' && f.language !== 'sql') || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
+  const names = inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  const params = new Set(names.filter(Boolean));
+  if (params.size === 0) return undefined;
+  const ownParam = (n: Node) => {
+    if (typeof n?.ParamRef?.number === 'number') return names[n.ParamRef.number - 1] || `$${n.ParamRef.number}`;
+    const c = columnRef(n);
+    return c && params.has(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase()) ? c.name : undefined;
+  };
+  const tableName = (r: RelationRef) => {
+    const t = model.tables.get(model.relKey(r));
+    return t ? t.key : [r.schema, r.name].filter(Boolean).join('.');
+  };
+  let common: string[] | undefined;
+  const tables: string[] = [];
+  // (how each parameter is required, as the first statement keyed by it does: a column equal to it, or an EXISTS of a row of a table)
+  const how = new Map<string, string>();
+  for (const s of body.statements) {
+    const n = s.node;
+    const workspaceCalls = callsIn(n).some((c) => {
+      const g = model.findFunction(c.name, c.args.length);
+      return !!g && !touchesNoTable(model, g);
+    });
+    if (relationsIn(n).length === 0 && !workspaceCalls) continue;
+    if (workspaceCalls || (s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || n?.fromClause?.length || n?.usingClause?.length || n?.withClause || !n?.relation || !n.whereClause) return undefined;
+    const target = relationsIn({ RangeVar: n.relation })[0];
+    if (!target) return undefined;
+    const keyed = keyedBy(n.whereClause, ownParam, params, columnsOf(model, target));
+    for (const p of keyed) if (!how.has(p)) how.set(p, 'a column equal to it');
+    for (const part of conjuncts(n.whereClause)) {
+      const sub = part?.SubLink;
+      const q: Node = sub?.subLinkType === 'EXISTS_SUBLINK' ? sub.subselect?.SelectStmt : undefined;
+      const inner = q?.fromClause?.length === 1 ? relationsIn(q.fromClause) : [];
+      if (!q?.whereClause || inner.length !== 1) continue;
+      const by = keyedBy(q.whereClause, ownParam, params, columnsOf(model, inner[0]));
+      if (!by.length) continue;
+      for (const p of by) {
+        if (!keyed.includes(p)) keyed.push(p);
+        if (!how.has(p)) how.set(p, `an EXISTS of a row of ${tableName(inner[0]!)} holding it`);
+      }
+    }
+    common = common ? common.filter((p) => keyed.includes(p)) : keyed;
+    if (!common.length) return undefined;
+    const name = tableName(target);
+    if (!tables.includes(name)) tables.push(name);
+  }
+  // (only where a parameter leads to the rows through another table's row holding it, a secrets
+  // table's: a change keyed by the row's own id alone, which any caller may name, keeps the general advice)
+  if (!common || !tables.length || !common.some((p) => how.get(p)!.startsWith('an EXISTS'))) return undefined;
+  return { params: common, tables, how };
+}
+
+/**
  * Whether the function reads, writes and empties no table, runs no dynamic SQL, and calls only
  * functions that do the same (a body-less one, C or internal, is not known to).
  */
@@ -1374,6 +1439,7 @@ export const definerBypassesRls = defineRule({
       // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
       const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
       const lookup = guardedOnly || onlyAltered || secret ? undefined : pureLookup(model, f);
+      const change = guardedOnly || onlyAltered || secret || lookup ? undefined : keyedChange(model, f);
       // (a value a write takes from another argument than the secret: the caller's pick, not the lookup's)
       const apart = secret ? chosenApart(model, f, secret) : undefined;
       // (`current_user` in its body: the owner, which every caller's call compares with)
@@ -1421,7 +1487,9 @@ export const definerBypassesRls = defineRule({
                   : `Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`)
               : lookup
                 ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${paramList(lookup.params)} ${lookup.params.length > 1 ? 'match' : 'matches'} (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to ${lookup.params.length > 1 ? 'each' : 'it'}) and changes none: if ${lookup.params.length > 1 ? 'one of them' : lookup.params[0]} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
-                : SECRET_LOOKUP_HINT) +
+                : change
+                  ? `Every row it changes is one that ${paramList(change.params)} ${change.params.length > 1 ? 'lead' : 'leads'} to: each UPDATE or DELETE of ${listOr(change.tables, 'and')} requires in its WHERE ${listOr(change.params.map((p) => `${p} (${change.how.get(p)})`), 'and')}. If ${change.params.length > 1 ? 'one of them' : change.params[0]} is a secret only the right caller holds (a verification or invitation token), a caller without it changes nothing through the function, and that is its check; then suppress the finding here.`
+                  : SECRET_LOOKUP_HINT) +
           (failsAsWritten(model, f) || operatorFailure(model, f)),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
         fixes: [revokeFix(model, f, callers)],

@@ -346,6 +346,14 @@ export const definerExecuteGrantedToPublic = defineRule({
       const direct = [...f.executeGrants].filter((r) => r !== 'public' && holds(r) && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && !byName(r));
       const restated = direct.filter((r) => writtenOut.has(r));
       for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
+      // (granted by name to other roles, the ones meant to call it — a Supabase Auth hook's
+      // supabase_auth_admin, kinetic639/coreframe-boilerplate's custom_access_token_hook —: on
+      // Supabase authenticated holds EXECUTE by the platform's default privileges too, and keeps it
+      // after REVOKE … FROM PUBLIC, anon unless named; Supabase's Auth Hooks guide revokes it from
+      // authenticated, anon and public)
+      const meant = model.supabase && f.schema === 'public' ? [...f.executeGrants].filter((r) => r !== 'public' && r !== 'anon' && r !== 'authenticated' && r !== f.owner?.role && grantedByName(model, f, r)) : [];
+      const alsoAuthenticated = meant.length > 0 && revokeFrom.includes('anon') && !revokeFrom.includes('authenticated') && !grantTo.includes('authenticated') && !users.some((u) => u.role === 'authenticated') && !holds('authenticated') && !grantedByName(model, f, 'authenticated') && !executeRevokedFrom(model, f, 'authenticated', { publicDefaults: false });
+      if (alsoAuthenticated) revokeFrom.push('authenticated');
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
       const fixes: Fix[] = needPublic
@@ -416,6 +424,9 @@ export const definerExecuteGrantedToPublic = defineRule({
                   ? ` (${restated.join(' and ')} at ${where(model, writtenOut.get(restated[0]!)!)}: a GRANT ALL to anon, authenticated and service_role, as a dump of the database writes for every function, is Supabase's default privileges written out, not a choice to let ${restated.length > 1 ? 'them' : 'it'} call this one)`
                   : ''
               }, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. `
+            : '') +
+          (alsoAuthenticated
+            ? `It is granted to ${meant.join(', ')} by name, the role${meant.length > 1 ? 's' : ''} meant to call it, while on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those: the REVOKE names them. `
             : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`

@@ -1,4 +1,4 @@
-import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName, shapeOf } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName, shapeOf } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { enumTypeOfColumn } from '../analysis/enum-values.js';
 import { sval } from '../analysis/parse.js';
@@ -20,7 +20,7 @@ import {
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
 import { foldedAway } from './lib/unreadable.js';
-import { AUTH_USERS, mayReadAuthUsers, sqlString } from './lib/util.js';
+import { AUTH_USERS, columnRef, mayReadAuthUsers, sqlString } from './lib/util.js';
 
 interface Ref extends UserMetadataRef {
   file: string;
@@ -350,7 +350,7 @@ function sinksOf(model: Model, f: Func): Sink[] {
   for (let changed = true; changed; ) {
     changed = false;
     for (const st of stmts) {
-      if (!st.assigns || !st.arms?.length || st.armCond) continue;
+      if (!st.assigns || !st.arms?.length || st.armCond || lookupGated(stmts, st, tainted)) continue;
       const o = choosing(st);
       if (o.length === 0) continue;
       for (const v of st.assigns) {
@@ -380,6 +380,10 @@ function sinksOf(model: Model, f: Func): Sink[] {
       if (out.some((x) => x.table === table && x.column === column)) continue;
       const o = originsIn(value, tainted);
       if (o.length) {
+        // (a variable the lookup gating the statement required equal to a column of the row it
+        // found: the value is that row's, an invitation's organization, not the metadata's pick)
+        const v = columnRef(value);
+        if (v && v.qual === undefined && s.arms?.length && gatingLookups(stmts, s, tainted)?.has(v.name)) continue;
         out.push({ func: f, table, column, value, origins: o.map((r) => ({ ...r, file })), values: valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) });
         continue;
       }
@@ -387,7 +391,7 @@ function sinksOf(model: Model, f: Func): Sink[] {
       // (only a value among a few constants: the metadata then picks which is written, or whether;
       // a value such as the new user's id is not the user's to choose, whether the row is written or not)
       const viaVars = originsIn(value, chosen);
-      const c = [...viaVars, ...(by ??= s.arms?.length ? choosing(s) : [])];
+      const c = [...viaVars, ...(by ??= s.arms?.length && !lookupGated(stmts, s, tainted) ? choosing(s) : [])];
       // (a constant written in the branch the IFs take when the metadata holds none of the keys they
       // read — the ELSE of `IF NEW.raw_user_meta_data->>'invite_token' IS NOT NULL`: every user who
       // sends no metadata gets it, and the metadata can only turn it away; remix-of-immoflow's
@@ -531,6 +535,72 @@ function textTyped(n: Node): boolean {
     else if (!(x?.A_Const && (x.A_Const.isnull || x.A_Const.sval))) return false;
   }
   return text;
+}
+
+/** A column holding a secret a lookup is keyed by: an invitation's token or code. */
+const SECRET_COLUMN = /token|secret|nonce|(?:^|_)otp(?:$|_)|^(?:invite_|invitation_|verification_|access_|join_)?code$/i;
+
+/**
+ * Whether `st` runs only where a lookup keyed by the metadata found a row: it is in the THEN
+ * branch of an `IF FOUND` right after a `SELECT … INTO` whose WHERE requires a column named for
+ * a secret (SECRET_COLUMN) equal to a metadata value (Kinetic639/coreframe-boilerplate's
+ * handle_user_signup_hook: `SELECT … INTO invitation_record FROM public.invitations i WHERE
+ * i.token = invitation_token AND lower(i.email)
+ * = lower(user_email) …; IF FOUND THEN INSERT INTO public.organization_members …`). The metadata
+ * then carries a key, an invitation token, that must match a row someone else wrote: it does not
+ * choose what is written, the row it matches does (a value copied from the metadata itself is
+ * still a copy).
+ */
+function lookupGated(stmts: readonly Statement[], st: Statement, tainted: ReadonlyMap<string, UserMetadataRef[]>): boolean {
+  return gatingLookups(stmts, st, tainted) !== undefined;
+}
+
+/**
+ * The variables (bare names) that the lookups gating `st` (lookupGated's) require equal to a
+ * column of the row they found, or undefined where no such lookup gates it: a value of one of
+ * them that `st` writes is that row's column (handle_new_auth_user's invitation_org_id, required
+ * `organization_id = invitation_org_id`), not one the metadata chose freely.
+ */
+function gatingLookups(stmts: readonly Statement[], st: Statement, tainted: ReadonlyMap<string, UserMetadataRef[]>): Set<string> | undefined {
+  const arms = st.arms;
+  if (!arms?.length) return undefined;
+  let bound: Set<string> | undefined;
+  for (let i = 1; i < stmts.length; i++) {
+    const c = stmts[i]!;
+    const ca = c.armCond ? c.arms : undefined;
+    // (the THEN branch of an IF that st is in)
+    if (!ca || ca.length > arms.length || ca[ca.length - 1] !== 0 || (ca.length === arms.length && c === st)) continue;
+    let within = true;
+    for (let k = 0; k < ca.length && within; k++) if (ca[k] !== arms[k]) within = false;
+    if (!within) continue;
+    const cond: Node = c.node?.targetList?.length === 1 ? c.node.targetList[0]?.ResTarget?.val : undefined;
+    const found = columnRef(cond);
+    if (!found || found.qual !== undefined || found.name !== 'found') continue;
+    // (the statement right before the IF, in the same block: the lookup FOUND reports on)
+    const p = stmts[i - 1]!;
+    const outer = ca.slice(0, -2);
+    if (p.kind !== 'SelectStmt' || !p.assigns?.length || p.armCond || (p.arms ?? []).length !== outer.length || outer.some((x, k) => p.arms![k] !== x) || !p.node?.whereClause) continue;
+    // (keyed by a secret: a column named for one, `token`, `invite_code`; a lookup by an id the
+    // user may name, `WHERE id = meta_org_id`, finds any row and gates nothing)
+    const vars = new Set<string>();
+    let keyed = false;
+    for (const part of conjuncts(p.node.whereClause)) {
+      const x = part?.A_Expr;
+      if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || sval(x.name[0]) !== '=') continue;
+      for (const [col, val] of [[x.lexpr, x.rexpr], [x.rexpr, x.lexpr]] as const) {
+        const c = columnRef(col);
+        if (!c || !originsIn(val, tainted).length) continue;
+        if (SECRET_COLUMN.test(c.name)) keyed = true;
+        const v = columnRef(val);
+        if (v && v.qual === undefined) vars.add(v.name);
+      }
+    }
+    if (keyed) {
+      bound ??= new Set();
+      for (const v of vars) bound.add(v);
+    }
+  }
+  return bound;
 }
 
 /**
