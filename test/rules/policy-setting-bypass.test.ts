@@ -132,3 +132,13 @@ test('ok: the Valid examples give no finding and run', async () => {
   await validExampleRuns(ID, 0);
   await validExampleRuns(ID, 1);
 });
+
+test('err (message): beside a tenant setting the policy also reads, the message says what the switch adds: every row at once, not one tenant', () => {
+  const text = `CREATE ROLE app_user NOLOGIN;
+CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t FOR SELECT TO app_user USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid OR current_setting('app.bypass_rls', true) = 'on');
+CREATE POLICY q ON t FOR DELETE TO app_user USING (current_setting('app.bypass_rls', true) = 'on');`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.match(mine[0]!.message, /The app\.current_tenant_id setting the policy also reads is set the same way, but a wrong or leaked value of it opens one tenant's rows; this one opens every row at once\. Give/);
+  assert.doesNotMatch(mine[1]!.message, /also reads/);
+});

@@ -2,7 +2,7 @@ import { constValue, locationBounds, TEXT_TYPES, typeName } from '../analysis/as
 import type { Model, Policy } from '../analysis/model.js';
 import { onSupabasePlatform } from '../analysis/policies.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, exprText, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { listOr } from '../analysis/words.js';
 import { calledHelper, returnedExpr } from './policy-always-true.js';
@@ -222,6 +222,8 @@ export const policySettingBypass = defineRule({
       const whole = branches(e.node).length === 1;
       const cmds = [...new Set(row.exprs.filter((x) => branches(x.node).some((br) => switchOf(model, br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
       const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
+      // (the context setting beside it is trusted the same way: what the switch adds is all of it at once)
+      const context = contextBeside(model, row, s.setting);
       report({
         file: e.file,
         start,
@@ -232,11 +234,26 @@ export const policySettingBypass = defineRule({
           'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
           `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
           'a pooled connection that an earlier request left with a session-level SET. ' +
+          (context
+            ? `The ${context} setting the policy also reads is set the same way, but a wrong or leaked value of it opens one tenant's rows; this one opens every row at once${cmds.some((c) => !c.startsWith('SELECT')) ? ', for writing too' : ''}. `
+            : '') +
           'Give the code that must see every row a role of its own with BYPASSRLS (or a policy TO that role, which PostgreSQL checks by membership), and remove this branch.',
       });
     }
   },
 });
+
+/** Another custom setting the policy's expressions read (`app.current_tenant_id` beside the switch `app.bypass_rls`), if any. */
+function contextBeside(model: Model, row: PolicyRow, setting: string): string | undefined {
+  for (const e of row.exprs) {
+    const text = exprText(model, e) ?? '';
+    for (const m of text.matchAll(/current_setting\s*\(\s*'([^']+)'/gi)) {
+      const name = m[1]!;
+      if (name.toLowerCase() !== setting.toLowerCase() && name.includes('.') && !REQUEST_SETTING.test(name.toLowerCase())) return name;
+    }
+  }
+  return undefined;
+}
 
 /**
  * The text of an OR's branch from where it starts: up to the next OR at its own depth, or the
