@@ -195,9 +195,12 @@ export function settingSwitches(model: Model): readonly SettingSwitch[] {
         }
       }
     }
-    // (in model order, whichever flag found them)
-    const order = new Map(activeRows(model).map((r, i) => [r, i]));
-    return out.sort((a, b) => order.get(a.row)! - order.get(b.row)!);
+    // (in model order, whichever flag found them: each list is; the second's few rows merged in)
+    if (flags.length === 1 || out.length < 2) return out;
+    const found = new Set<PolicyRow>(out.map((x) => x.row));
+    const at = new Map<PolicyRow, number>();
+    activeRows(model).forEach((r, i) => found.has(r) && at.set(r, i));
+    return out.sort((a, b) => at.get(a.row)! - at.get(b.row)!);
   });
 }
 
