@@ -28,6 +28,7 @@ const PREFIXES = [
   'rls-user-profiles',
   'rls-permanent-users-only',
   'rls-edge-function-call',
+  'rls-admin-role',
 ];
 
 /** The snippet expanded with its defaults; `fill` overrides tabstops (e.g. a tenant id). */
@@ -491,5 +492,44 @@ CREATE POLICY orders_insert_own ON public.orders FOR INSERT TO authenticated WIT
     await asOwner(q, 'ALTER FUNCTION public.notify_orders_inserted() SECURITY INVOKER');
     const invoker = await tryQuery(q, `SET ROLE authenticated; INSERT INTO public.orders VALUES (2, '${TENANT_A}')`);
     assert.equal(invoker.ok ? 'inserted' : invoker.error.code, '42501');
+  });
+});
+
+test("ok: rls-admin-role: its own login role reads and writes every tenant's rows under FORCE; the application's role meets the policies and cannot SET ROLE to it (42501, no membership); it replaces policy-setting-bypass's switch, and the table lints clean beside it", async () => {
+  const table = `CREATE ROLE app_user NOLOGIN;
+${PROJECTS}
+CREATE INDEX ON public.projects (tenant_id);
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.projects FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.projects TO app_user;
+CREATE POLICY projects_tenant ON public.projects TO app_user
+  USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));`;
+  assert.deepEqual(findings([{ file: 'migrations/1_projects.sql', text: table }, { file: 'migrations/2_admin.sql', text: snippet('rls-admin-role') }]), []);
+  assert.match(snippet('rls-admin-role'), /\\password app_admin/);
+  await inRollback(await getDb(), async (q) => {
+    await q(table);
+    await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+    await q(snippet('rls-admin-role'));
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'public.projects'), 0, 'no tenant set: the policy admits nothing');
+    await q('RESET ROLE');
+    await q('SET ROLE app_admin');
+    assert.equal(await count(q, 'public.projects'), 2);
+    assert.equal(await affected(q, `INSERT INTO public.projects VALUES (3, '${TENANT_B}', 'c')`), 1);
+    await q('RESET ROLE');
+    // (SET ROLE is checked against the session's user: a session of app_user's own, which is no member)
+    await q('SET SESSION AUTHORIZATION app_user');
+    await expectPgError(q('SET ROLE app_admin'), '42501');
+  });
+});
+
+test('ok: rls-admin-role\'s comment: a role with CREATEROLE and BYPASSRLS may create a BYPASSRLS role; with CREATEROLE alone it may not (42501)', async () => {
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE ROLE maker_bypass NOLOGIN CREATEROLE BYPASSRLS; CREATE ROLE maker_plain NOLOGIN CREATEROLE');
+    await q('SET ROLE maker_bypass');
+    await q('CREATE ROLE made_by_bypass NOLOGIN BYPASSRLS');
+    await q('RESET ROLE');
+    await q('SET ROLE maker_plain');
+    await expectPgError(q('CREATE ROLE made_by_plain NOLOGIN BYPASSRLS'), '42501');
   });
 });

@@ -240,7 +240,7 @@ export const policySettingBypass = defineRule({
           (context
             ? `The ${context} setting the policy also reads is set the same way, but a wrong or leaked value of it opens one tenant's rows; this one opens every row at once${cmds.some((c) => !c.startsWith('SELECT')) ? ', for writing too' : ''}. `
             : '') +
-          'Give the code that must see every row a role of its own with BYPASSRLS (or a policy TO that role, which PostgreSQL checks by membership), and remove this branch.',
+          'Give the code that must see every row a login role of its own with BYPASSRLS and its own credentials (snippet rls-admin-role; not a role the application\'s role is a member of, which it could SET ROLE to), and remove this branch.',
       });
     }
   },
