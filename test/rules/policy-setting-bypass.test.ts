@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 
 const ID = 'policy-setting-bypass';
 before(initParser);
@@ -21,7 +21,21 @@ test('err: a switch branch: app_user sets app.bypass_rls itself (no privilege, R
     /^Policy "tenant_isolation" on public\.orders admits every row for SELECT, INSERT, UPDATE and DELETE when the session sets app\.bypass_rls = 'on' \(`\(select current_setting\('app\.bypass_rls', true\)\) = 'on'`, a branch of its OR\): a custom setting is not a privilege\. Any role may SET it or call set_config\(\) on it/,
   );
   assert.match(finding.message, /any SQL that runs as app_user turns this table's row-level security off for itself/);
-  assert.equal(finding.fixes.length, 0);
+  assert.equal(finding.fixes.length, 1);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  assert.match(finding.fixes[0]!.title, /^Drop the branch \(select current_setting\('app\.bypass_rls', true\)\) = 'on'; code that must see every row then connects as a login role with BYPASSRLS \(snippet rls-admin-role\)$/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fix re-lints clean');
+  assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
+  await inRollback(await getDb(), async (q: Q) => {
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO orders VALUES (1, '${TENANT_A}', 10), (2, '${TENANT_B}', 20)`);
+    await q('SET ROLE app_user');
+    await q(`SET app.tenant_id = '${TENANT_A}'`);
+    await q(`SET app.bypass_rls = 'on'`);
+    assert.equal(await count(q, 'orders'), 1, 'fixed: the switch opens nothing');
+    await q('RESET ROLE');
+  });
   await inRollback(await getDb(), async (q: Q) => {
     await q(sqlOf(ws));
     await q(`INSERT INTO orders VALUES (1, '${TENANT_A}', 10), (2, '${TENANT_B}', 20), (3, '${TENANT_C}', 30)`);
@@ -42,6 +56,18 @@ test('err: a switch branch: app_user sets app.bypass_rls itself (no privilege, R
 test('err: a policy that is only the switch (set_config, as application code writes it): every row', async () => {
   const { ws, finding } = invalidFinding(ID, 1);
   assert.match(finding.message, /^Policy "invoices_service_bypass" on public\.invoices admits every row for SELECT when the session sets app\.bypass_rls = 'true' \(the policy's whole condition\)/);
+  assert.match(finding.fixes[0]!.title, /^Remove policy "invoices_service_bypass" \(it admits rows through the switch alone\)/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fix re-lints clean');
+  assert.doesNotMatch(sqlOf(fixed), /invoices_service_bypass/);
+  await inRollback(await getDb(), async (q: Q) => {
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}')`);
+    await q('SET ROLE app_user');
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', false), set_config('app.bypass_rls', 'true', false)`);
+    assert.equal(await count(q, 'invoices'), 1, 'fixed: the switch opens nothing');
+    await q('RESET ROLE');
+  });
   await inRollback(await getDb(), async (q: Q) => {
     await q(sqlOf(ws));
     await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}')`);

@@ -220,13 +220,13 @@ function flatArgs(n: Node, boolop: string): Node[] {
   return n?.BoolExpr?.boolop === boolop ? (n.BoolExpr.args ?? []).flatMap((a: Node) => flatArgs(a, boolop)) : [n];
 }
 
-interface Part {
+export interface Part {
   node: Node;
   span: Span;
 }
 
 /** The node's AND (or OR) operands with their source spans, or undefined if the text and the tree disagree. */
-function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 'OR_EXPR'): Part[] | undefined {
+export function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 'OR_EXPR'): Part[] | undefined {
   const nodes = flatArgs(node, boolop);
   const inner = stripParens(text, span);
   if (nodes.length < 2) return [{ node, span: inner }];

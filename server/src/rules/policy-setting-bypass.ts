@@ -2,12 +2,13 @@ import { constValue, locationBounds, TEXT_TYPES, typeName } from '../analysis/as
 import type { Model, Policy } from '../analysis/model.js';
 import { onSupabasePlatform } from '../analysis/policies.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, exprText, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, exprClauseSpan, exprText, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { listOr } from '../analysis/words.js';
 import { calledHelper, returnedExpr } from './policy-always-true.js';
-import { defineRule } from './types.js';
-import { API_ROLES } from './lib/util.js';
+import { defineRule, type Edit, type Fix } from './types.js';
+import { locateParts } from './policy-context-fails-open.js';
+import { API_ROLES, removeStatement } from './lib/util.js';
 
 /**
  * Settings a server sets from a request it has verified, which a client of that server cannot
@@ -210,7 +211,7 @@ export const policySettingBypass = defineRule({
     description: 'A permissive policy admits every row when a custom setting holds a value (current_setting(\'app.bypass_rls\', true) = \'on\' OR …): a switch every role can turn on.',
     severity: 'warning',
     category: 'security',
-    fixKind: 'none',
+    fixKind: 'unsafe',
     guards:
       'Any role may SET a custom setting or call set_config() on it — no privilege is needed and REVOKE SET ON PARAMETER does not stop it — so a policy branch that only reads a setting lets any SQL running as the policy\'s roles turn the table\'s row-level security off for itself.',
     shownBy: { exposure: 'setting-switch' },
@@ -231,6 +232,7 @@ export const policySettingBypass = defineRule({
         file: e.file,
         start,
         end: start + name.length,
+        fixes: dropFix(model, row),
         message:
           `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
           `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\`, a branch of its OR)`}: a custom setting is not a privilege. ` +
@@ -256,6 +258,37 @@ function contextBeside(model: Model, row: PolicyRow, setting: string): string | 
     }
   }
   return undefined;
+}
+
+/**
+ * The editor's fix: each clause's OR without its switch branches (the other branches as written),
+ * where every clause with a switch is an OR with another branch; where the switch is a whole
+ * clause, the policy's CREATE POLICY removed (the policy exists for the switch).
+ */
+function dropFix(model: Model, row: PolicyRow): Fix[] {
+  const edits: Edit[] = [];
+  const dropped: string[] = [];
+  const p = row.policy;
+  // (the switch is a whole clause: the policy exists for it. Its CREATE POLICY removed, where that
+  // statement is the policy's last word, in a file of the migrations)
+  if (row.exprs.some((e) => branches(e.node).length === 1 && switchOf(model, e.node))) {
+    if (p.stmt.kind !== 'CreatePolicyStmt' || p.stmt.origin !== 'file' || p.loc.file !== p.created.file || p.loc.start !== p.created.start) return [];
+    return [{ title: `Remove policy "${p.name}" (it admits rows through the switch alone); code that must see every row then connects as a login role with BYPASSRLS (snippet rls-admin-role)`, kind: 'unsafe', edits: [removeStatement(model, p.created)] }];
+  }
+  for (const e of row.exprs) {
+    if (!branches(e.node).some((br) => switchOf(model, br))) continue;
+    const text = textOfFile(model, e.file);
+    const clause = exprClauseSpan(model, e);
+    const arms = clause && e.node?.BoolExpr?.boolop === 'OR_EXPR' ? locateParts(text, { start: clause.start + 1, end: clause.end - 1 }, e.node, 'OR_EXPR') : undefined;
+    if (!arms || arms.length < 2) return [];
+    const keep = arms.filter((a) => !switchOf(model, a.node));
+    if (keep.length === 0 || keep.length === arms.length) return [];
+    for (const a of arms) if (!keep.includes(a)) dropped.push(text.slice(a.span.start, a.span.end).replace(/\s+/g, ' ').trim());
+    edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: keep.map((k) => text.slice(k.span.start, k.span.end)).join(' OR ') });
+  }
+  if (edits.length === 0) return [];
+  const what = dropped[0]!.length > 60 ? `${dropped[0]!.slice(0, 59)}…` : dropped[0]!;
+  return [{ title: `Drop the branch ${what}${edits.length > 1 ? ` (from ${edits.length} clauses)` : ''}; code that must see every row then connects as a login role with BYPASSRLS (snippet rls-admin-role)`, kind: 'unsafe', edits }];
 }
 
 /**
