@@ -1,4 +1,4 @@
-import { callSpan, constValue, locationBounds, matchParen, typeName } from '../analysis/ast.js';
+import { callSpan, constValue, disjuncts, locationBounds, TEXT_TYPES, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, quoteIdent, sqlOneLine, sval, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
@@ -30,6 +30,7 @@ import {
 } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { refusedWrites } from './lib/util.js';
+import { locateParts, skipQuoted, trimSpan } from './lib/clause-parts.js';
 
 const ID = 'policy-context-fails-open';
 
@@ -116,127 +117,6 @@ function commonGroup(perRole: Array<{ role: string; uses: OpenUse[] }>): { roles
   const want = first.uses.map(useKey);
   const roles = perRole.filter((r) => want.every((k) => r.uses.some((u) => useKey(u) === k))).map((r) => r.role);
   return { roles, uses: first.uses };
-}
-
-// ---------------------------------------------------------------------------------------
-// Source text: the top-level AND / OR parts of a clause, for the range and the fix
-
-/** Index after the quoted string, dollar-quoted string or comment that starts at i (else i + 1). */
-function skipQuoted(text: string, i: number, end: number): number {
-  const c = text[i];
-  if (c === "'" || c === '"') {
-    const escapes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
-    let k = i + 1;
-    while (k < end) {
-      if (escapes && text[k] === '\\') k += 2;
-      else if (text[k] === c && text[k + 1] === c) k += 2;
-      else if (text[k] === c) return k + 1;
-      else k++;
-    }
-    return end;
-  }
-  if (c === '$') {
-    const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
-    if (m && !/[\w$]/.test(text[i - 1] ?? '')) {
-      const close = text.indexOf(m[0], i + m[0].length);
-      return close < 0 || close >= end ? end : close + m[0].length;
-    }
-  }
-  if (c === '-' && text[i + 1] === '-') {
-    const nl = text.indexOf('\n', i);
-    return nl < 0 || nl >= end ? end : nl + 1;
-  }
-  if (c === '/' && text[i + 1] === '*') {
-    const close = text.indexOf('*/', i + 2);
-    return close < 0 || close >= end ? end : close + 2;
-  }
-  return i + 1;
-}
-
-function trimSpan(text: string, s: Span): Span {
-  let { start, end } = s;
-  while (start < end && /\s/.test(text[start]!)) start++;
-  while (end > start && /\s/.test(text[end - 1]!)) end--;
-  return { start, end };
-}
-
-/** The parts of `text[span]` separated by a top-level OR (or AND), outside parentheses, quotes, comments, CASE … END and BETWEEN … AND. */
-function splitTop(text: string, span: Span, kw: 'OR' | 'AND'): Span[] {
-  const out: Span[] = [];
-  let depth = 0;
-  let caseDepth = 0;
-  let between = false;
-  let partStart = span.start;
-  let i = span.start;
-  while (i < span.end) {
-    const c = text[i]!;
-    if (c === "'" || c === '"' || c === '$' || (c === '-' && text[i + 1] === '-') || (c === '/' && text[i + 1] === '*')) {
-      i = skipQuoted(text, i, span.end);
-      continue;
-    }
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (/[A-Za-z_]/.test(c) && !/[\w$]/.test(text[i - 1] ?? '')) {
-      let k = i;
-      while (k < span.end && /[\w$]/.test(text[k]!)) k++;
-      const word = text.slice(i, k).toUpperCase();
-      if (depth === 0) {
-        if (word === 'CASE') caseDepth++;
-        else if (word === 'END') caseDepth--;
-        else if (word === 'BETWEEN') between = true;
-        else if (word === 'AND' && between) between = false;
-        else if (word === kw && caseDepth === 0) {
-          out.push(trimSpan(text, { start: partStart, end: i }));
-          partStart = k;
-        }
-      }
-      i = k;
-      continue;
-    }
-    i++;
-  }
-  out.push(trimSpan(text, { start: partStart, end: span.end }));
-  return out;
-}
-
-/** The span without parentheses that enclose all of it. */
-function stripParens(text: string, span: Span): Span {
-  let s = trimSpan(text, span);
-  while (text[s.start] === '(' && matchParen(text, s.start, s.end) === s.end - 1) s = trimSpan(text, { start: s.start + 1, end: s.end - 1 });
-  return s;
-}
-
-/** splitTop, flattening parts that are themselves parenthesised lists of the same keyword (as conjuncts() / orArms() flatten nodes). */
-function flatSplit(text: string, span: Span, kw: 'OR' | 'AND'): Span[] {
-  const parts = splitTop(text, stripParens(text, span), kw);
-  if (parts.length < 2) return [span];
-  return parts.flatMap((p) => {
-    const inner = stripParens(text, p);
-    return splitTop(text, inner, kw).length > 1 ? flatSplit(text, inner, kw) : [p];
-  });
-}
-
-function flatArgs(n: Node, boolop: string): Node[] {
-  return n?.BoolExpr?.boolop === boolop ? (n.BoolExpr.args ?? []).flatMap((a: Node) => flatArgs(a, boolop)) : [n];
-}
-
-export interface Part {
-  node: Node;
-  span: Span;
-}
-
-/** The node's AND (or OR) operands with their source spans, or undefined if the text and the tree disagree. */
-export function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 'OR_EXPR'): Part[] | undefined {
-  const nodes = flatArgs(node, boolop);
-  const inner = stripParens(text, span);
-  if (nodes.length < 2) return [{ node, span: inner }];
-  const spans = flatSplit(text, inner, boolop === 'AND_EXPR' ? 'AND' : 'OR');
-  if (spans.length !== nodes.length) return undefined;
-  for (let i = 0; i < nodes.length; i++) {
-    const loc = locationBounds(nodes[i]).min;
-    if (loc !== Infinity && (loc < spans[i]!.start || loc >= spans[i]!.end)) return undefined;
-  }
-  return nodes.map((n, i) => ({ node: n, span: spans[i]! }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -527,8 +407,6 @@ function castOf(model: Model, p: Policy, key: ContextKey): string | undefined {
   }
   return undefined;
 }
-
-const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
 
 /** When the policy opens, for the headline: "when app.tenant_id is unset", … */
 function whenText(key: ContextKey, states: UnsetState[]): string {
@@ -904,7 +782,7 @@ interface ColumnCmp {
 /** `col = value` (or `value = col`): the clause itself or each of its top-level OR arms. */
 function columnComparisons(node: Node): ColumnCmp[] {
   const out: ColumnCmp[] = [];
-  for (const arm of flatArgs(node, 'OR_EXPR')) {
+  for (const arm of disjuncts(node)) {
     const a = arm?.A_Expr;
     if (a?.kind !== 'AEXPR_OP' || !a.lexpr || !a.rexpr || (a.name?.length ?? 0) !== 1 || sval(a.name[0]) !== '=') continue;
     const l = columnName(a.lexpr);

@@ -7,7 +7,7 @@ import type { Node } from '../analysis/types.js';
 import { listOr } from '../analysis/words.js';
 import { calledHelper, returnedExpr } from './policy-always-true.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { locateParts } from './policy-context-fails-open.js';
+import { locateParts } from './lib/clause-parts.js';
 import { API_ROLES, removeStatement } from './lib/util.js';
 
 /**
