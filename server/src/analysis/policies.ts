@@ -127,6 +127,17 @@ export function roleList(roles: readonly string[]): string {
 }
 
 /** Whether the workspace runs on Supabase's platform roles (anon, authenticated, auth.uid()): its examples fit. */
+/**
+ * A custom setting the application sets itself (a switch policy-setting-bypass reports, verify's
+ * setting-switch look reads): a dotted name (a built-in setting has none), but not one a server
+ * sets from a request it verified, which its clients cannot set — PostgREST's `request.*`
+ * (`request.jwt.claims`, read by Supabase's auth.uid()), PostGraphile's `jwt.claims.*`, Hasura's
+ * `hasura.user`.
+ */
+export function appSetting(name: string): boolean {
+  return name.includes('.') && !/^(?:request|jwt|hasura)\./i.test(name);
+}
+
 export function onSupabasePlatform(model: Model): boolean {
   const r = model.roles.get('authenticated');
   return !!r && !r.declared;

@@ -1,22 +1,15 @@
-import { constValue, locationBounds, TEXT_TYPES, typeName } from '../analysis/ast.js';
+import { constValue, disjuncts, stringConst, TEXT_TYPES, typeName } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
-import { onSupabasePlatform } from '../analysis/policies.js';
-import { nameParts, sval } from '../analysis/parse.js';
-import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, exprClauseSpan, exprText, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
+import { appSetting, onSupabasePlatform } from '../analysis/policies.js';
+import { nameParts, sqlOneLine, sval } from '../analysis/parse.js';
+import { activeRows, activeRowsWith, BODY_CURRENT_SETTING, bodyFlags, exprClauseSpan, FLAG_CALL_OUTSIDE_SELECT, FLAG_CONST_ARG_CALL, memoModel, textOfFile, type PolicyExpr, type PolicyRow } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { listOr } from '../analysis/words.js';
 import { calledHelper, returnedExpr } from './policy-always-true.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { locateParts } from './lib/clause-parts.js';
+import { locateParts, type Part } from './lib/clause-parts.js';
+import { contextKeys } from '../analysis/unset-context.js';
 import { API_ROLES, removeStatement } from './lib/util.js';
-
-/**
- * Settings a server sets from a request it has verified, which a client of that server cannot
- * set: PostgREST's `request.jwt.claims`, `request.headers`… (Supabase's auth.uid() reads them),
- * PostGraphile's `jwt.claims.*`, Hasura's `hasura.user`. Code with a connection of its own can
- * still set them, but a policy reading them asks who the request is, not for a switch.
- */
-const REQUEST_SETTING = /^(?:request|jwt|hasura)\./;
 
 /** A switch: a condition true for every row once a custom setting holds a value. */
 interface Switch {
@@ -31,8 +24,8 @@ interface Switch {
 /**
  * The custom setting an expression is the value of: `current_setting('app.x'[, true])`, under
  * casts to text, lower()/upper()/btrim(), coalesce(…, '…') and nullif(…, '…'), bare or in a
- * scalar sub-select of its own. A custom setting's name has a dot (a built-in one has none, and
- * most cannot be set at all: is_superuser, session_authorization's value).
+ * scalar sub-select of its own; a setting the application sets (appSetting: a built-in one has
+ * no dot, and most cannot be set at all: is_superuser, session_authorization's value).
  */
 function settingOf(n: Node, depth = 0): { setting: string; call: Node } | undefined {
   if (!n || depth > 6) return undefined;
@@ -41,10 +34,10 @@ function settingOf(n: Node, depth = 0): { setting: string; call: Node } | undefi
   if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? settingOf(sub.targetList[0]?.ResTarget?.val, depth + 1) : undefined;
   if (n.CoalesceExpr) {
     const [a, ...rest] = (n.CoalesceExpr.args ?? []) as Node[];
-    return rest.every((r) => typeof constValue(unCast(r)) === 'string') ? settingOf(a!, depth + 1) : undefined;
+    return rest.every((r) => stringConst(r) !== undefined) ? settingOf(a!, depth + 1) : undefined;
   }
   // (NULLIF is an A_Expr of its own kind)
-  if (n.A_Expr?.kind === 'AEXPR_NULLIF') return typeof constValue(unCast(n.A_Expr.rexpr)) === 'string' ? settingOf(n.A_Expr.lexpr, depth + 1) : undefined;
+  if (n.A_Expr?.kind === 'AEXPR_NULLIF') return stringConst(n.A_Expr.rexpr) !== undefined ? settingOf(n.A_Expr.lexpr, depth + 1) : undefined;
   const c = n.FuncCall;
   if (!c) return undefined;
   const name = nameParts(c.funcname);
@@ -52,11 +45,11 @@ function settingOf(n: Node, depth = 0): { setting: string; call: Node } | undefi
   if (name.length > 2 || (name.length === 2 && name[0]!.toLowerCase() !== 'pg_catalog')) return undefined;
   const args = (c.args ?? []) as Node[];
   if (fn === 'current_setting' && (args.length === 1 || args.length === 2)) {
-    const s = constValue(unCast(args[0]!));
-    return typeof s === 'string' && s.includes('.') && !REQUEST_SETTING.test(s.toLowerCase()) ? { setting: s, call: n } : undefined;
+    const s = stringConst(args[0]!);
+    return s !== undefined && appSetting(s) ? { setting: s, call: n } : undefined;
   }
-  if ((fn === 'lower' || fn === 'upper' || fn === 'btrim' || fn === 'trim') && args.length === 1) return settingOf(args[0]!, depth + 1);
-  if (fn === 'coalesce' && args.length >= 2 && args.slice(1).every((r) => typeof constValue(unCast(r)) === 'string')) return settingOf(args[0]!, depth + 1);
+  // (COALESCE is a CoalesceExpr, above; trim(x) is pg_catalog.btrim)
+  if ((fn === 'lower' || fn === 'upper' || fn === 'btrim') && args.length === 1) return settingOf(args[0]!, depth + 1);
   return undefined;
 }
 
@@ -133,13 +126,6 @@ function switchOf(model: Model, n: Node, depth = 0): Switch | undefined {
   return undefined;
 }
 
-/** The top-level branches of an OR (nested ORs flattened), or the expression itself. */
-function branches(n: Node, out: Node[] = []): Node[] {
-  if (n?.BoolExpr?.boolop === 'OR_EXPR') for (const a of n.BoolExpr.args as Node[]) branches(a, out);
-  else out.push(n);
-  return out;
-}
-
 /** The commands a clause admits rows for, by the policy's command. */
 function commandsOf(p: Policy, clause: PolicyExpr['clause'], hasCheck: boolean): string[] {
   const all = p.command === 'all';
@@ -153,12 +139,14 @@ const ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const byCommand = (a: string, b: string): number => ORDER.indexOf(a.split(' ')[0]!) - ORDER.indexOf(b.split(' ')[0]!);
 const quoted = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
-/** A policy with a switch: the first branch found, the expression it is in, the roles it applies to that do not bypass RLS. */
+/** A policy with a switch: its switch branches (by the OR branch node, disjuncts()), the first of them and its clause, the roles it applies to that do not bypass RLS. */
 export interface SettingSwitch {
   row: PolicyRow;
   s: Switch;
   e: PolicyExpr;
   roles: string[];
+  /** every switch branch of the policy's clauses */
+  switches: ReadonlyMap<Node, Switch>;
 }
 
 /**
@@ -185,15 +173,17 @@ export function settingSwitches(model: Model): readonly SettingSwitch[] {
         if (roles.length === 0) continue;
         // (Supabase's API roles: a client of its API cannot run SET; what reaches the database is PostgREST's own SET of request.*)
         if (onSupabasePlatform(model) && roles.every((r) => r === 'public' || API_ROLES.includes(r))) continue;
-        found: for (const e of row.exprs) {
-          for (const br of branches(e.node)) {
+        const switches = new Map<Node, Switch>();
+        let first: { s: Switch; e: PolicyExpr } | undefined;
+        for (const e of row.exprs) {
+          for (const br of disjuncts(e.node)) {
             const s = switchOf(model, br);
-            if (s) {
-              out.push({ row, s, e, roles });
-              break found;
-            }
+            if (!s) continue;
+            switches.set(br, s);
+            first ??= { s, e };
           }
         }
+        if (first) out.push({ row, ...first, roles, switches });
       }
     }
     // (in model order, whichever flag found them: each list is; the second's few rows merged in)
@@ -203,6 +193,19 @@ export function settingSwitches(model: Model): readonly SettingSwitch[] {
     activeRows(model).forEach((r, i) => found.has(r) && at.set(r, i));
     return out.sort((a, b) => at.get(a.row)! - at.get(b.row)!);
   });
+}
+
+/** A clause's OR branches located in its text (clause-parts.ts), or undefined where it is no OR or the text and the tree disagree. */
+function armsOf(model: Model, e: PolicyExpr): Part[] | undefined {
+  const clause = e.node?.BoolExpr?.boolop === 'OR_EXPR' ? exprClauseSpan(model, e) : undefined;
+  const arms = clause && locateParts(textOfFile(model, e.file), { start: clause.start + 1, end: clause.end - 1 }, e.node, 'OR_EXPR');
+  return arms && arms.length > 1 ? arms : undefined;
+}
+
+/** A branch's text on one line (comments out), at most `max` characters. */
+function armText(model: Model, e: PolicyExpr, a: Part, max: number): string {
+  const t = sqlOneLine(textOfFile(model, e.file).slice(a.span.start, a.span.end));
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
 export const policySettingBypass = defineRule({
@@ -217,14 +220,15 @@ export const policySettingBypass = defineRule({
     shownBy: { exposure: 'setting-switch' },
   },
   check({ model, report }) {
-    for (const { row, s, e, roles } of settingSwitches(model)) {
+    for (const sw of settingSwitches(model)) {
+      const { row, s, e, roles, switches } = sw;
       const p = row.policy;
       const text = textOfFile(model, e.file);
       const start = s.call.FuncCall?.location ?? s.branch.location ?? 0;
       const name = /^[\w.]+/.exec(text.slice(start))?.[0] ?? 'current_setting';
-      const snippet = branchText(text, Math.min(start, locationBounds(s.branch).min));
-      const whole = branches(e.node).length === 1;
-      const cmds = [...new Set(row.exprs.filter((x) => branches(x.node).some((br) => switchOf(model, br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
+      const whole = e.node === s.branch;
+      const arm = whole ? undefined : armsOf(model, e)?.find((a) => a.node === s.branch);
+      const cmds = [...new Set(row.exprs.filter((x) => disjuncts(x.node).some((br) => switches.has(br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
       const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
       // (the context setting beside it is trusted the same way: what the switch adds is all of it at once)
       const context = contextBeside(model, row, s.setting);
@@ -232,10 +236,10 @@ export const policySettingBypass = defineRule({
         file: e.file,
         start,
         end: start + name.length,
-        fixes: dropFix(model, row),
+        fixes: dropFix(model, sw),
         message:
           `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
-          `${whole ? " (the policy's whole condition)" : ` (\`${snippet}\`, a branch of its OR)`}: a custom setting is not a privilege. ` +
+          `${whole ? " (the policy's whole condition)" : arm ? ` (\`${armText(model, e, arm, 120)}\`, a branch of its OR)` : ' (a branch of its OR)'}: a custom setting is not a privilege. ` +
           'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
           `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
           'a pooled connection that an earlier request left with a session-level SET. ' +
@@ -248,13 +252,12 @@ export const policySettingBypass = defineRule({
   },
 });
 
-/** Another custom setting the policy's expressions read (`app.current_tenant_id` beside the switch `app.bypass_rls`), if any. */
+/** Another custom setting the policy's expressions read, directly or through SQL helpers (`app.current_tenant_id` beside the switch `app.bypass_rls`), if any. */
 function contextBeside(model: Model, row: PolicyRow, setting: string): string | undefined {
   for (const e of row.exprs) {
-    const text = exprText(model, e) ?? '';
-    for (const m of text.matchAll(/current_setting\s*\(\s*'([^']+)'/gi)) {
-      const name = m[1]!;
-      if (name.toLowerCase() !== setting.toLowerCase() && name.includes('.') && !REQUEST_SETTING.test(name.toLowerCase())) return name;
+    for (const k of contextKeys(model, e.node)) {
+      const name = k.startsWith('setting:') ? k.slice('setting:'.length) : undefined;
+      if (name !== undefined && name !== setting.toLowerCase() && appSetting(name)) return name;
     }
   }
   return undefined;
@@ -265,53 +268,25 @@ function contextBeside(model: Model, row: PolicyRow, setting: string): string | 
  * where every clause with a switch is an OR with another branch; where the switch is a whole
  * clause, the policy's CREATE POLICY removed (the policy exists for the switch).
  */
-function dropFix(model: Model, row: PolicyRow): Fix[] {
-  const edits: Edit[] = [];
-  const dropped: string[] = [];
+function dropFix(model: Model, { row, switches }: SettingSwitch): Fix[] {
   const p = row.policy;
   // (the switch is a whole clause: the policy exists for it. Its CREATE POLICY removed, where that
   // statement is the policy's last word, in a file of the migrations)
-  if (row.exprs.some((e) => branches(e.node).length === 1 && switchOf(model, e.node))) {
+  if (row.exprs.some((e) => switches.has(e.node))) {
     if (p.stmt.kind !== 'CreatePolicyStmt' || p.stmt.origin !== 'file' || p.loc.file !== p.created.file || p.loc.start !== p.created.start) return [];
     return [{ title: `Remove policy "${p.name}" (it admits rows through the switch alone); code that must see every row then connects as a login role with BYPASSRLS (snippet rls-admin-role)`, kind: 'unsafe', edits: [removeStatement(model, p.created)] }];
   }
+  const edits: Edit[] = [];
+  let what: string | undefined;
   for (const e of row.exprs) {
-    if (!branches(e.node).some((br) => switchOf(model, br))) continue;
+    if (!disjuncts(e.node).some((br) => switches.has(br))) continue;
+    const arms = armsOf(model, e);
+    const keep = arms?.filter((a) => !switches.has(a.node)) ?? [];
+    if (!arms || keep.length === 0) return [];
+    what ??= armText(model, e, arms.find((a) => switches.has(a.node))!, 60);
     const text = textOfFile(model, e.file);
-    const clause = exprClauseSpan(model, e);
-    const arms = clause && e.node?.BoolExpr?.boolop === 'OR_EXPR' ? locateParts(text, { start: clause.start + 1, end: clause.end - 1 }, e.node, 'OR_EXPR') : undefined;
-    if (!arms || arms.length < 2) return [];
-    const keep = arms.filter((a) => !switchOf(model, a.node));
-    if (keep.length === 0 || keep.length === arms.length) return [];
-    for (const a of arms) if (!keep.includes(a)) dropped.push(text.slice(a.span.start, a.span.end).replace(/\s+/g, ' ').trim());
     edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: keep.map((k) => text.slice(k.span.start, k.span.end)).join(' OR ') });
   }
   if (edits.length === 0) return [];
-  const what = dropped[0]!.length > 60 ? `${dropped[0]!.slice(0, 59)}…` : dropped[0]!;
   return [{ title: `Drop the branch ${what}${edits.length > 1 ? ` (from ${edits.length} clauses)` : ''}; code that must see every row then connects as a login role with BYPASSRLS (snippet rls-admin-role)`, kind: 'unsafe', edits }];
-}
-
-/**
- * The text of an OR's branch from where it starts: up to the next OR at its own depth, or the
- * parenthesis that closes the group it is in (strings and quoted names skipped), at most 120
- * characters (then `…`), on one line.
- */
-function branchText(text: string, start: number): string {
-  let depth = 0;
-  let i = start;
-  const limit = Math.min(text.length, start + 400);
-  for (; i < limit; i++) {
-    const c = text[i]!;
-    if (c === "'" || c === '"') {
-      const close = text.indexOf(c, i + 1);
-      if (close < 0) break;
-      i = close;
-    } else if (c === '(') depth++;
-    else if (c === ')') {
-      if (--depth < 0) break;
-    } else if (c === ';') break;
-    else if (depth === 0 && /^or\b/i.test(text.slice(i, i + 3)) && /\s/.test(text[i - 1] ?? '')) break;
-  }
-  const out = text.slice(start, i).replace(/\s+/g, ' ').trim();
-  return out.length > 120 ? `${out.slice(0, 119)}…` : out;
 }

@@ -3,6 +3,7 @@
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
 import { KEYWORD_TYPES, searchPathSetting } from '../analysis/ast.js';
+import { appSetting } from '../analysis/policies.js';
 import type { ExposureKind } from '../rules/types.js';
 import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
 
@@ -1042,9 +1043,6 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
   return specs;
 }
 
-/** Settings a server sets from a request it verified (PostgREST, PostGraphile, Hasura): no switch of the application's (see policy-setting-bypass). */
-const REQUEST_SETTING = /^(?:request|jwt|hasura)\./i;
-
 /**
  * `setting-switch` looks (see ExposureResult): each permissive SELECT or ALL policy on an RLS
  * table whose USING reads a custom setting (`current_setting('app.x', …)`, a dotted name but
@@ -1069,7 +1067,7 @@ async function switchSpecs(db: PGlite, stubSchemas: string[], roles: string[]): 
   const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
   const specs: ExposureSpec[] = [];
   for (const p of policies) {
-    const settings = [...new Set([...p.qual.matchAll(/current_setting\('([^']+)'/gi)].map((m) => m[1]!))].filter((n) => n.includes('.') && !REQUEST_SETTING.test(n));
+    const settings = [...new Set([...p.qual.matchAll(/current_setting\('([^']+)'/gi)].map((m) => m[1]!))].filter(appSetting);
     const row = seedOf.get(p.rel);
     if (settings.length === 0 || !row) continue;
     // (the literals the USING compares with, as pg_get_expr writes them: 'on'::text; the settings' names are not values)
