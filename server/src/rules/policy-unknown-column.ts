@@ -2,6 +2,7 @@ import { rejectedWithReplaced } from '../analysis/rejected.js';
 import { isViewRelation, referenceFailure, writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
+import { quoteIdent } from '../analysis/parse.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
 import { earlierFailure, stopsAt } from './policy-already-exists.js';
@@ -26,9 +27,6 @@ function distance(a: string, b: string, max: number): number {
 
 /** A name with case and underscores taken away: `user_id`, `userId` and `UserID` are one. */
 const conventionFree = (s: string): string => s.toLowerCase().replace(/_/g, '');
-
-/** A column's name as SQL must write it: quoted where it is not all lower case or not a plain word. */
-const identifier = (c: string): string => (/^[a-z_][a-z0-9_$]*$/.test(c) ? c : `"${c.replace(/"/g, '""')}"`);
 
 /** The end of the name written at `start` (`x`, `t.x`, `"a b".x`, a call's `s.f`): where a finding on it ends. */
 function nameEnd(text: string, start: number): number {
@@ -173,8 +171,8 @@ export const policyUnknownColumn = defineRule({
       }
       const tableList = u.tables.map((t) => `${t.key} (${t.columns.join(', ')})`).join('; ');
       const qual = u.column.includes('.') ? u.column.slice(0, u.column.indexOf('.')) : undefined;
-      const bestName = best && identifier(best.c);
-      const qualified = u.qualifiedBy ? `${bestName ? identifier(qual!) : qual}.${bestName ?? name}` : undefined;
+      const bestName = best && quoteIdent(best.c);
+      const qualified = u.qualifiedBy ? `${bestName ? quoteIdent(qual!) : qual}.${bestName ?? name}` : undefined;
       // (what was written, when PostgreSQL folded it: `userId` unquoted is userid)
       const written = text.slice(start, end).split('.').pop()!.trim();
       const folded = best && written !== name && !written.startsWith('"') && best.c.toLowerCase() === name ? ` (PostgreSQL folds the unquoted ${written} to ${name}; quote it)` : '';
