@@ -305,3 +305,22 @@ END $$;`;
   const next = await scenario(sql, 'BEGIN; SET LOCAL ROLE authenticated; SELECT enable_admin_mode(); COMMIT;');
   assert.equal(next.rows, 2, "both tenants' invoices, with no tenant set");
 });
+
+test('err (message): a switch in a policy for DELETE only: the message says the next client\'s DELETE reaches every row, not that it reads them; PGlite: its DELETE removes both tenants\' invoices', async () => {
+  const sql = `CREATE POLICY invoices_purge ON invoices FOR DELETE TO authenticated USING (current_setting('app.bypass_rls', true) = 'true');
+GRANT DELETE ON invoices TO authenticated;
+CREATE FUNCTION enable_admin_mode() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('app.bypass_rls', 'true', false);
+END $$;`;
+  const { mine } = lintFiles([{ file: 'migrations/001.sql', text: `${INVOICES}\n${sql}` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /policy "invoices_purge" on public\.invoices admits every row \(policy-setting-bypass\): that client's DELETE then reaches every row of public\.invoices\. /);
+  assert.doesNotMatch(mine[0]!.message, /reads every row/);
+  const next = await scenario(sql, 'BEGIN; SET LOCAL ROLE authenticated; SELECT enable_admin_mode(); COMMIT;');
+  assert.equal(next.rows, 0, 'it reads nothing: no SELECT policy admits a row without a tenant');
+  const q = queryFn(shared!);
+  await q('BEGIN; SET LOCAL ROLE authenticated');
+  assert.equal((await q('WITH d AS (DELETE FROM invoices RETURNING 1) SELECT count(*)::int AS n FROM d'))[0]!.n, 2);
+  await q('ROLLBACK');
+});

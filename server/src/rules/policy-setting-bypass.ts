@@ -195,6 +195,12 @@ export function settingSwitches(model: Model): readonly SettingSwitch[] {
   });
 }
 
+/** The commands for which the policy's switches admit every row (`UPDATE (old and new rows)` for an UPDATE policy's USING without WITH CHECK), in SELECT, INSERT, UPDATE, DELETE order. */
+export function switchCommands({ row, switches }: SettingSwitch): string[] {
+  const cmds = row.exprs.filter((x) => disjuncts(x.node).some((br) => switches.has(br))).flatMap((x) => commandsOf(row.policy, x.clause, !!row.check));
+  return [...new Set(cmds)].sort(byCommand);
+}
+
 /** A clause's OR branches located in its text (clause-parts.ts), or undefined where it is no OR or the text and the tree disagree. */
 function armsOf(model: Model, e: PolicyExpr): Part[] | undefined {
   const clause = e.node?.BoolExpr?.boolop === 'OR_EXPR' ? exprClauseSpan(model, e) : undefined;
@@ -228,7 +234,7 @@ export const policySettingBypass = defineRule({
       const name = /^[\w.]+/.exec(text.slice(start))?.[0] ?? 'current_setting';
       const whole = e.node === s.branch;
       const arm = whole ? undefined : armsOf(model, e)?.find((a) => a.node === s.branch);
-      const cmds = [...new Set(row.exprs.filter((x) => disjuncts(x.node).some((br) => switches.has(br))).flatMap((x) => commandsOf(p, x.clause, !!row.check)))].sort(byCommand);
+      const cmds = switchCommands(sw);
       const who = roles.includes('public') ? 'any role (the policy has no TO, or TO PUBLIC)' : listOr(roles, 'or');
       // (the context setting beside it is trusted the same way: what the switch adds is all of it at once)
       const context = contextBeside(model, row, s.setting);

@@ -5,8 +5,9 @@ import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { definingFunction, fileOf, inputParams, namesIdentity } from './lib/util.js';
 import { roleList } from '../analysis/policies.js';
+import { listOr } from '../analysis/words.js';
 import { walk } from '../analysis/parse.js';
-import { settingSwitches } from './policy-setting-bypass.js';
+import { settingSwitches, switchCommands } from './policy-setting-bypass.js';
 
 /** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
 const EXTENSION_PREFIXES = new Set([
@@ -205,13 +206,28 @@ function scriptVariable(model: Model, w: ContextWrite, names: Map<string, boolea
   return answer;
 }
 
-/** What a session-level value of the setting opens: the policies that read it as a switch (policy-setting-bypass), or ''. */
+/**
+ * What a session-level value of the setting opens: the policies that read it as a switch
+ * (policy-setting-bypass), for the commands they are for, or ''.
+ */
 function switchOpened(model: Model, name: string): string {
-  const opened = settingSwitches(model).filter((x) => x.s.setting.toLowerCase() === name.toLowerCase());
+  const opened = settingSwitches(model).flatMap((sw) => {
+    const s = [...sw.switches.values()].find((v) => v.setting.toLowerCase() === name.toLowerCase());
+    return s ? [{ sw, s }] : [];
+  });
   if (opened.length === 0) return '';
-  const p = opened[0]!.row.policy;
+  const { sw, s } = opened[0]!;
+  const p = sw.row.policy;
   const more = opened.length > 1 ? ` and ${opened.length - 1} more polic${opened.length > 2 ? 'ies' : 'y'}` : '';
-  return ` — and while it holds '${opened[0]!.s.value.replace(/'/g, "''")}', policy "${p.name}" on ${p.table}${more} admit${more ? '' : 's'} every row (policy-setting-bypass): that client then reads every row of ${more ? 'those tables' : p.table}`;
+  const where = more ? 'those tables' : p.table;
+  // (a policy for a write only does not let the client read: it reaches every row with that write)
+  const cmds = opened.map((o) => switchCommands(o.sw));
+  const reach = cmds.every((c) => c.includes('SELECT'))
+    ? `that client then reads every row of ${where}`
+    : more
+      ? `that client's statements those policies are for then reach every row of ${where}`
+      : `that client's ${listOr(cmds[0]!, 'and')} then reach${cmds[0]!.length > 1 ? '' : 'es'} every row of ${where}`;
+  return ` — and while it holds '${s.value.replace(/'/g, "''")}', policy "${p.name}" on ${p.table}${more} admit${more ? '' : 's'} every row (policy-setting-bypass): ${reach}`;
 }
 
 export const sessionContextNotLocal = defineRule({
