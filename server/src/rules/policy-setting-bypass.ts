@@ -247,7 +247,7 @@ export const policySettingBypass = defineRule({
           `Policy "${p.name}" on ${p.table} admits every row for ${listOr(cmds, 'and')} when the session sets ${s.setting} = ${quoted(s.value)}` +
           `${whole ? " (the policy's whole condition)" : arm ? ` (\`${armText(model, e, arm, 120)}\`, a branch of its OR)` : ' (a branch of its OR)'}: a custom setting is not a privilege. ` +
           'Any role may SET it or call set_config() on it — no GRANT is needed, and REVOKE SET ON PARAMETER does not stop it — ' +
-          `so any SQL that runs as ${who} turns this table's row-level security off for itself: a script, an injected statement, ` +
+          `so any SQL that runs as ${who} turns this table's row-level security off for itself${cmds.length < ORDER.length ? ` (for ${listOr(cmds, 'and')})` : ''}: a script, an injected statement, ` +
           'a pooled connection that an earlier request left with a session-level SET. ' +
           (context
             ? `The ${context} setting the policy also reads is set the same way, but a wrong or leaked value of it opens one tenant's rows; this one opens every row at once${cmds.some((c) => !c.startsWith('SELECT')) ? ', for writing too' : ''}. `
