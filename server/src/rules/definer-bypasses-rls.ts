@@ -552,8 +552,8 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     const e = n?.A_Expr;
     if (e?.kind !== 'AEXPR_OP' || nameParts(e.name).join('.') !== '=' || !e.lexpr || !e.rexpr) return undefined;
     for (const [col, val] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as const) {
-      // (or qualified by its schema too, xcono/base's `tenancy.invitations.token = lookup_invitation_token`)
-      const c = columnRef(col) ?? schemaQualifiedColumn(col);
+      // (or qualified by its schema too, xcono/base's `tenancy.invitations.token = lookup_invitation_token`: columnRef reads three parts)
+      const c = columnRef(col);
       const v = bareValue(val);
       // (a parameter's bare name that is also a column of the table read is that column in a
       // LANGUAGE sql body, `i.token = token` true for every row, and ambiguous (42702) in PL/pgSQL;
@@ -573,14 +573,6 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     if (by[0] && by.every((x) => x === by[0]) && !keyed.includes(by[0])) keyed.push(by[0]);
   }
   return keyed;
-}
-
-/** A column named with its table's schema, `tenancy.invitations.token`: the table's column (`schema.table` as its qualifier). */
-function schemaQualifiedColumn(n: Node): { qual: string; name: string } | undefined {
-  const fields = bareValue(n)?.ColumnRef?.fields as Node[] | undefined;
-  if (!fields || fields.length !== 3) return undefined;
-  const parts = fields.map((f) => f?.String?.sval as string | undefined);
-  return parts.every((p) => typeof p === 'string') ? { qual: `${parts[0]}.${parts[1]}`, name: parts[2]! } : undefined;
 }
 
 /** Parameters as a sentence names them: `p_token`, `p_bolao_id and p_senha`. */
