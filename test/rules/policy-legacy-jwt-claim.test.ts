@@ -152,6 +152,31 @@ test('err: a SQL helper the policy calls (public.me()): reported in the helper, 
   });
 });
 
+test("err: coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), session_user) in a helper of a helper the policy calls (PropertyPro): the message says the default is taken, not that the read raises 42704 (it has missing_ok: a PostgREST 12 request runs the policy without error)", async () => {
+  const table = notes('public.can_read(owner_id)');
+  const at = table.indexOf('CREATE POLICY');
+  const sql =
+    table.slice(0, at) +
+    "CREATE FUNCTION public.effective_role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), session_user)::text $$;\n" +
+    "CREATE FUNCTION public.is_privileged() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT public.effective_role() IN ('service_role', 'supabase_admin') $$;\n" +
+    'CREATE FUNCTION public.can_read(owner uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$\n' +
+    '  SELECT CASE WHEN public.is_privileged() THEN true WHEN auth.uid() IS NULL THEN false ELSE EXISTS (SELECT 1 FROM public.notes n WHERE n.owner_id = auth.uid() AND n.owner_id = owner) END $$;\n' +
+    table.slice(at);
+  const { ws, mine } = lintFiles([{ file: FILE, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Function public\.effective_role\(\) \(called by policy "notes_own" on public\.notes\) reads current_setting\('request\.jwt\.claim\.role', true\)/);
+  assert.match(mine[0]!.message, /it reads NULL, so coalesce\(\) gives its default for every request, whoever signed in/);
+  assert.doesNotMatch(mine[0]!.message, /42704|without missing_ok/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await q(postgrest({ sub: TENANT_A, role: 'service_role' }));
+    const r = await q('SELECT public.effective_role() AS role, session_user AS session');
+    assert.equal(r[0]!.role, r[0]!.session, "a service_role request's role is not read: the default (session_user) is");
+    assert.notEqual(r[0]!.role, 'service_role');
+  });
+});
+
 test('ok/err (lint): what is and is not reported', () => {
   const lint = (text: string, file = FILE) => lintFiles([{ file, text }], ID).mine;
   // Supabase's own helpers of 2021 (a remote_schema dump: bis, astrotribe) are not reported

@@ -292,7 +292,9 @@ const CHECK: EvalOptions = Object.freeze({ mode: 'check' });
 function clauseEffect(model: Model, e: PolicyExpr, r: LegacyRead, clause = 'the clause'): string | undefined {
   const key = `setting:${r.setting}`;
   const opts = e.clause === 'using' ? FILTER : CHECK;
-  if (raisesIn(model, e.node, key, 'never', opts)) return `the call, without missing_ok, raises 42704 unrecognized configuration parameter "${r.setting}" (T15): every statement the policy applies to fails`;
+  // (with missing_ok the read itself is NULL: a raise the evaluator cannot rule out is some other call's,
+  // e.g. a helper it does not follow, so it is not this read's to claim: PropertyPro's pp_rls_effective_role)
+  if (!r.missingOk && raisesIn(model, e.node, key, 'never', opts)) return `the call, without missing_ok, raises 42704 unrecognized configuration parameter "${r.setting}" (T15): every statement the policy applies to fails`;
   if (failsOpen(model, e.node, key, opts).some((s) => s.state === 'never')) return `${clause} admits every row (it fails open: policy-context-fails-open says the same of an unset setting)`;
   if (neverTrueIn(model, e.node, key, 'never', opts)) return `${clause} is never true: the policy admits no row, and what it grants silently stops working`;
   return undefined;
