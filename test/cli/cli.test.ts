@@ -288,6 +288,56 @@ describe('workspace semantics', () => {
   });
 });
 
+describe('--workspace: changed files linted against every migration', () => {
+  // a pre-commit hook (or lint-staged, or a CI step on a pull request's changed files) passes the files it changed
+  const migrations = {
+    'db/migrations/1_tables.sql': NO_RLS + 'CREATE TABLE notes (id int PRIMARY KEY);\n',
+    'db/migrations/2_rls.sql': 'ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;\nALTER TABLE accounts FORCE ROW LEVEL SECURITY;\n',
+    'db/migrations/3_fn.sql': 'CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\n',
+  };
+  const rulesOf = (stdout: string) => (JSON.parse(stdout).files as Array<{ path: string; diagnostics: Array<{ rule: string }> }>).map((f) => [f.path, f.diagnostics.map((d) => d.rule).sort()]);
+  test('err: a file given alone is linted without its folder: its findings miss what the others do, and stderr says so', () => {
+    const dir = fixture(migrations);
+    const r = run(dir, ['db/migrations/1_tables.sql', '--format', 'json']);
+    assert.deepEqual(rulesOf(r.stdout), [['db/migrations/1_tables.sql', ['rls-not-enabled', 'rls-not-enabled']]], 'accounts looks unprotected: its ENABLE is in 2_rls.sql');
+    assert.match(r.stderr, /^pg-rls-lint: db\/migrations\/1_tables\.sql is linted without the 2 other SQL files in the same folder \(db\/migrations\/: 2_rls\.sql, 3_fn\.sql\): what they do \(RLS enabled, policies, grants\) is not seen, so findings that depend on it may be wrong or missing\. Lint the folder, or pass --workspace db\/migrations to replay it and report only the files named\.$/m);
+    // (the whole folder, or every file of it named: nothing to say)
+    assert.equal(run(dir, ['db/migrations', '--format', 'json']).stderr, '');
+    assert.equal(run(dir, ['db/migrations/1_tables.sql', 'db/migrations/2_rls.sql', 'db/migrations/3_fn.sql', '--format', 'json']).stderr, '');
+  });
+  test('ok: --workspace replays the folder and reports only the files named, with findings as the whole history leaves them; the exit code is theirs', () => {
+    const dir = fixture(migrations);
+    const r = run(dir, ['--workspace', 'db', 'db/migrations/1_tables.sql', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(rulesOf(r.stdout), [['db/migrations/1_tables.sql', ['rls-not-enabled']]], 'only notes: accounts is enabled in 2_rls.sql');
+    assert.equal(r.code, 0, "3_fn.sql's error is not reported, so it does not fail the run");
+    const fn = run(dir, ['-w', 'db', 'db/migrations/3_fn.sql']);
+    assert.equal(fn.code, 1);
+    assert.match(fn.stdout, /definer-search-path-missing/);
+    assert.doesNotMatch(fn.stdout, /1_tables\.sql/);
+    // no files named: the whole workspace, as `pg-rls-lint db`
+    assert.deepEqual(rulesOf(run(dir, ['-w', 'db', '--format', 'json']).stdout), rulesOf(run(dir, ['db', '--format', 'json']).stdout));
+    // a file outside the workspace is replayed with it and reported (notes' RLS, enabled there, counts)
+    writeFileSync(join(dir, 'extra.sql'), 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n');
+    assert.deepEqual(rulesOf(run(dir, ['-w', 'db', 'db/migrations/1_tables.sql', 'extra.sql', '--format', 'json']).stdout), [['db/migrations/1_tables.sql', []], ['extra.sql', []]]);
+    // a workspace that does not exist, or a lint mode that replays what it is given: a usage error
+    const missing = run(dir, ['-w', 'nowhere', 'db/migrations/1_tables.sql']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such file or directory: nowhere/);
+    const verify = run(dir, ['verify', '-w', 'db', 'db/migrations/1_tables.sql']);
+    assert.equal(verify.code, 2);
+    assert.match(verify.stderr, /verify: --workspace is for lint runs/);
+  });
+  test('ok: --fix with --workspace writes only the files named', () => {
+    const other = 'CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 2 $$;\n';
+    const dir = fixture({ ...migrations, 'db/migrations/4_g.sql': other });
+    const r = run(dir, ['--fix', '--workspace', 'db', 'db/migrations/3_fn.sql']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(readFileSync(join(dir, 'db/migrations/3_fn.sql'), 'utf8'), /SECURITY DEFINER SET search_path = public, pg_temp/);
+    assert.equal(readFileSync(join(dir, 'db/migrations/4_g.sql'), 'utf8'), other, "the other file's safe fix (the same SET search_path) is not applied");
+  });
+});
+
 describe('--fix', () => {
   test('ok: safe fixes are written and the fixed rules are clean', () => {
     const dir = fixture({ '1.sql': NO_RLS + ONLY_ENABLED + DEFINER });

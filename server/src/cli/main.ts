@@ -23,6 +23,8 @@ files are replayed in natural path order (2_x.sql before 10_x.sql).
 Options:
   -f, --format <text|json|sarif|github>   output format (default: text)
       --fix                  apply safe fixes in place (atomic writes; files changed meanwhile are left alone)
+  -w, --workspace <dir>      replay <dir> as the workspace and report (and --fix) only the paths given:
+                             a pre-commit hook or CI step passing changed files lints them against every migration
   -c, --config <path>        config file (default: ./.pg-rls-lint.json when present)
       --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
       --max-warnings <n>     exit 1 when there are more than n warnings
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string', short: 'f', default: 'text' },
         fix: { type: 'boolean', default: false },
         config: { type: 'string', short: 'c' },
+        workspace: { type: 'string', short: 'w' },
         rule: { type: 'string', multiple: true, default: [] },
         'max-warnings': { type: 'string' },
         timeout: { type: 'string' },
@@ -93,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [first, ...rest] = positionals;
   try {
+    if ((first === 'verify' || first === 'matrix') && o.workspace !== undefined) return fail(`${first}: --workspace is for lint runs (${first} replays the paths given)`);
     if (first === 'verify') {
       if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
       const seconds = o.timeout === undefined ? 60 : Number(o.timeout);
@@ -108,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
-    const run = await lint({ paths: positionals, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
+    const run = await lint({ paths: positionals, workspace: o.workspace, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
     const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const text =

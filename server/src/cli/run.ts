@@ -1,5 +1,5 @@
 // CLI orchestration without printing: arguments → files → findings (→ fixes written).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -21,6 +21,12 @@ export interface LintOptions {
   configPath?: string;
   rules: string[];
   fix: boolean;
+  /**
+   * `--workspace <dir>`: the folder (or file, or glob) replayed as the workspace beside `paths`,
+   * whose findings alone are then reported (and fixed): a pre-commit hook or a CI step that passes
+   * the changed files gets them linted against every migration, not alone
+   */
+  workspace?: string;
   /** told what is wrong with a file read beside the SQL (a Supabase config.toml that cannot be parsed); the run goes on */
   warn?: (message: string) => void;
 }
@@ -256,14 +262,16 @@ export async function readIncluded(
 export async function lint(options: LintOptions): Promise<LintRun> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const base = idBase(options.cwd);
-  const collected = await collectFiles(options.paths, options.cwd, config);
+  const given = options.workspace === undefined ? options.paths : [options.workspace, ...options.paths];
+  const { collected, reported } = await collectWithWorkspace(options, config);
   const read = await readFiles(options.cwd, collected.files, base);
   await initParser();
   const included = await readIncluded(options.cwd, read.files, options.warn, base);
   read.files.push(...included.files);
   read.unreadable.push(...included.unreadable);
+  if (options.workspace === undefined) warnAlone(options, read.files.map((f) => f.absolute));
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base, options.paths) });
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base, given) });
   for (const f of files) ws.setFile(f.path, f.text);
   const changelogs = await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base, collected.changelogs);
   // (a changelog holding SQL of its own is linted too: its parts' findings are its)
@@ -282,7 +290,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
       const all = [...result.byFile.values()].flat();
       let changed = false;
       for (const f of files) {
-        if (skipped.has(f.path)) continue;
+        if (skipped.has(f.path) || !isReported(reported, f.absolute)) continue;
         const edits = safeFixEdits(all, f.path);
         if (edits.length === 0) continue;
         ws.setFile(f.path, applyEdits(ws.text(f.path)!, edits));
@@ -340,7 +348,65 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path, 'en', { numeric: true });
   files.sort(byPath);
   notReplayed.sort(byPath);
+  // (--workspace: the workspace's other files were replayed, not reported)
+  if (reported) {
+    const kept = files.filter((f) => isReported(reported, f.absolute));
+    files.length = 0;
+    files.push(...kept);
+  }
   return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed, historyInFolders };
+}
+
+/** Whether a file is reported: every file without --workspace (`reported` undefined), else the ones the paths name. */
+const isReported = (reported: ReadonlySet<string> | undefined, absolute: string): boolean => !reported || reported.has(resolve(absolute));
+
+/**
+ * The files to replay and, with --workspace, the ones to report: the workspace's files and the
+ * paths' (a path outside the workspace is replayed too); no paths report the whole workspace.
+ */
+async function collectWithWorkspace(options: LintOptions, config: Config): Promise<{ collected: Awaited<ReturnType<typeof collectFiles>>; reported?: Set<string> }> {
+  if (options.workspace === undefined) return { collected: await collectFiles(options.paths, options.cwd, config) };
+  const ws = await collectFiles([options.workspace], options.cwd, config);
+  if (options.paths.length === 0) return { collected: ws };
+  const own = await collectFiles(options.paths, options.cwd, config);
+  const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+  return {
+    collected: { files: union(ws.files, own.files), changelogs: union(ws.changelogs, own.changelogs), dirs: union(ws.dirs, own.dirs) },
+    reported: new Set([...own.files, ...own.changelogs].map((f) => resolve(f))),
+  };
+}
+
+/**
+ * Tells `warn` when the command line names files only and SQL files beside them are left out (a
+ * pre-commit hook passing one changed migration): what those do — RLS enabled, policies, grants
+ * made there — is not seen, so findings that depend on it may be wrong or missing.
+ */
+function warnAlone(options: LintOptions, replayed: readonly string[]): void {
+  if (!options.warn || options.paths.length === 0) return;
+  const abs = options.paths.map((p) => resolve(options.cwd, p));
+  if (!abs.every((p) => existsSync(p) && statSync(p).isFile())) return;
+  const known = new Set(replayed.map((f) => resolve(f)));
+  const left = new Map<string, string[]>();
+  for (const dir of new Set(abs.map((p) => dirname(p)))) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => /\.(sql|pgsql|psql)$/i.test(n)).sort();
+    } catch {
+      continue;
+    }
+    const others = names.filter((n) => !known.has(join(dir, n)));
+    if (others.length) left.set(dir, others);
+  }
+  if (left.size === 0) return;
+  const [dir, others] = [...left][0]!;
+  const where = toDisplay(options.cwd, dir);
+  const n = [...left.values()].reduce((k, o) => k + o.length, 0);
+  const named = abs.length === 1 ? `${toDisplay(options.cwd, abs[0]!)} is` : `these ${abs.length} files are`;
+  options.warn(
+    `${named} linted without the ${counted(n, 'other SQL file')} in ${left.size === 1 ? 'the same folder' : 'the same folders'} (${where}/: ${others.slice(0, 2).join(', ')}${n > 2 ? ' …' : ''}): ` +
+      `what they do (RLS enabled, policies, grants) is not seen, so findings that depend on it may be wrong or missing. ` +
+      `Lint the folder, or pass --workspace ${where} to replay it and report only the files named.`,
+  );
 }
 
 /**
