@@ -338,6 +338,67 @@ describe('--workspace: changed files linted against every migration', () => {
   });
 });
 
+describe('--baseline: CI fails on new findings only', () => {
+  const SCHEMA = '-- é 日本 😀\nCREATE TABLE accounts (id uuid PRIMARY KEY);\n' + DEFINER.replace('REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n', '');
+  const rulesOf = (stdout: string) => (JSON.parse(stdout).files as Array<{ diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => d.rule)).sort();
+  test('ok: --update-baseline records the findings; --baseline leaves them out wherever their lines move, reports new ones, and counts the ones fixed', () => {
+    const dir = fixture({ 'db/1_schema.sql': SCHEMA });
+    const before = run(dir, ['db', '--format', 'json']);
+    assert.equal(before.code, 1);
+    const found = rulesOf(before.stdout);
+    assert.ok(found.includes('definer-search-path-missing') && found.includes('rls-not-enabled'), found.join(','));
+    const missing = run(dir, ['db', '--baseline', 'baseline.json']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /baseline baseline\.json does not exist: create it with --update-baseline/);
+    const write = run(dir, ['db', '--baseline', 'baseline.json', '--update-baseline']);
+    assert.equal(write.code, 0, write.stderr);
+    assert.equal(write.stdout, `pg-rls-lint: baseline.json records ${found.length} findings; runs with --baseline baseline.json leave them out\n`);
+    const recorded = JSON.parse(readFileSync(join(dir, 'baseline.json'), 'utf8'));
+    assert.equal(recorded.version, 1);
+    assert.deepEqual(recorded.findings.map((e: { rule: string }) => e.rule).sort(), [...new Set(found)].sort());
+    assert.ok(recorded.findings.every((e: { path: string }) => e.path === 'db/1_schema.sql'));
+    const clean = run(dir, ['db', '--baseline', 'baseline.json']);
+    assert.equal(clean.code, 0, clean.stdout);
+    assert.match(clean.stdout, new RegExp(`✔ no problems in 1 file\\n  ${found.length} findings recorded in the baseline baseline\\.json not shown\\n$`));
+    // lines added above, the statements reindented: the same findings
+    writeFileSync(join(dir, 'db/1_schema.sql'), '-- a comment\n\n' + SCHEMA.replace('CREATE TABLE accounts (id uuid PRIMARY KEY);', 'CREATE TABLE accounts (\n  id uuid PRIMARY KEY\n);'));
+    assert.equal(run(dir, ['db', '--baseline', 'baseline.json']).code, 0);
+    // a new SECURITY DEFINER function: reported, and the run fails
+    writeFileSync(join(dir, 'db/2_more.sql'), "CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 2 $$;\nREVOKE EXECUTE ON FUNCTION g() FROM PUBLIC;\n");
+    const added = run(dir, ['db', '--baseline', 'baseline.json', '--format', 'json']);
+    assert.equal(added.code, 1);
+    assert.deepEqual(rulesOf(added.stdout), ['definer-search-path-missing', 'definer-unneeded'], 'g() only');
+    assert.deepEqual(JSON.parse(added.stdout).baseline, { path: 'baseline.json', suppressed: found.length, stale: 0 });
+    // f() fixed: its findings are no longer found, said so
+    writeFileSync(join(dir, 'db/1_schema.sql'), SCHEMA.replace('SECURITY DEFINER', 'SECURITY DEFINER SET search_path = public, pg_temp'));
+    const fixed = run(dir, ['db/1_schema.sql', '--baseline', 'baseline.json']);
+    assert.match(fixed.stdout, /  1 finding of the baseline baseline\.json no longer found \(fixed, or the SQL changed\): --update-baseline drops it/);
+  });
+  test('err: a malformed baseline, --update-baseline alone, or a baseline for verify: usage errors (exit 2), the file left as it was', () => {
+    const dir = fixture({ 'db/1_schema.sql': SCHEMA, 'bad.json': '{"version": 1, "findings": [{"rule": 1}]}\n', 'broken.json': '{' });
+    const bad = run(dir, ['db', '--baseline', 'bad.json']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid baseline bad\.json: expected \{"version": 1, "findings": \[/);
+    const broken = run(dir, ['db', '--baseline', 'broken.json', '--update-baseline']);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /invalid baseline broken\.json: .*write it again with --update-baseline/);
+    assert.equal(readFileSync(join(dir, 'broken.json'), 'utf8'), '{');
+    assert.match(run(dir, ['db', '--update-baseline']).stderr, /--update-baseline needs --baseline <file>/);
+    assert.match(run(dir, ['verify', 'db', '--baseline', 'bad.json']).stderr, /verify: --baseline is for lint runs/);
+  });
+  test('ok: --update-baseline with --workspace and a file named records that file only, keeping the entries of the others', () => {
+    const dir = fixture({ 'db/1_a.sql': NO_RLS, 'db/2_b.sql': DEFINER.replace('REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n', '') });
+    assert.equal(run(dir, ['db', '--baseline', 'b.json', '--update-baseline']).code, 0);
+    const all = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')).findings.length;
+    writeFileSync(join(dir, 'db/1_a.sql'), NO_RLS + 'CREATE TABLE more (id int);\n');
+    assert.equal(run(dir, ['-w', 'db', 'db/1_a.sql', '--baseline', 'b.json', '--update-baseline']).code, 0);
+    const after = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')).findings as Array<{ path: string }>;
+    assert.equal(after.length, all + 1);
+    assert.ok(after.some((e) => e.path === 'db/2_b.sql'));
+    assert.equal(run(dir, ['db', '--baseline', 'b.json']).code, 0);
+  });
+});
+
 describe('--fix', () => {
   test('ok: safe fixes are written and the fixed rules are clean', () => {
     const dir = fixture({ '1.sql': NO_RLS + ONLY_ENABLED + DEFINER });

@@ -1,9 +1,12 @@
 // pg-rls-lint: the command line. The only code that prints.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint } from './run.js';
+import { applyBaseline, readBaseline, writeBaseline } from './baseline.js';
 import { formatGithub } from './reporters/github.js';
 import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
@@ -25,6 +28,8 @@ Options:
       --fix                  apply safe fixes in place (atomic writes; files changed meanwhile are left alone)
   -w, --workspace <dir>      replay <dir> as the workspace and report (and --fix) only the paths given:
                              a pre-commit hook or CI step passing changed files lints them against every migration
+      --baseline <file>      leave out the findings recorded in <file> (CI fails on new ones only)
+      --update-baseline      record this run's findings in the --baseline file instead of reporting them
   -c, --config <path>        config file (default: ./.pg-rls-lint.json when present)
       --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
       --max-warnings <n>     exit 1 when there are more than n warnings
@@ -59,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         fix: { type: 'boolean', default: false },
         config: { type: 'string', short: 'c' },
         workspace: { type: 'string', short: 'w' },
+        baseline: { type: 'string' },
+        'update-baseline': { type: 'boolean', default: false },
         rule: { type: 'string', multiple: true, default: [] },
         'max-warnings': { type: 'string' },
         timeout: { type: 'string' },
@@ -96,7 +103,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [first, ...rest] = positionals;
   try {
-    if ((first === 'verify' || first === 'matrix') && o.workspace !== undefined) return fail(`${first}: --workspace is for lint runs (${first} replays the paths given)`);
+    for (const [flag, given] of [['--workspace', o.workspace !== undefined], ['--baseline', o.baseline !== undefined], ['--update-baseline', o['update-baseline']]] as const) {
+      if ((first === 'verify' || first === 'matrix') && given) return fail(`${first}: ${flag} is for lint runs`);
+    }
+    if (o['update-baseline'] && o.baseline === undefined) return fail('--update-baseline needs --baseline <file>: the file to write');
+    if (o['update-baseline'] && o.fix) return fail('--update-baseline records findings; run --fix on its own first');
     if (first === 'verify') {
       if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
       const seconds = o.timeout === undefined ? 60 : Number(o.timeout);
@@ -112,7 +123,17 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
-    const run = await lint({ paths: positionals, workspace: o.workspace, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
+    const cwd = process.cwd();
+    const update = !!o['update-baseline'];
+    // (read before the run: a missing or malformed baseline is a usage error, unless it is being written)
+    const recorded = o.baseline === undefined ? [] : update && !existsSync(resolve(cwd, o.baseline)) ? [] : await readBaseline(cwd, o.baseline);
+    const run = await lint({ paths: positionals, workspace: o.workspace, cwd, configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
+    if (update) {
+      const n = await writeBaseline(cwd, o.baseline!, run, recorded);
+      process.stdout.write(`pg-rls-lint: ${o.baseline} records ${n === 1 ? '1 finding' : `${n} findings`}; runs with --baseline ${o.baseline} leave them out\n`);
+      return run.unreadable.length ? 2 : 0;
+    }
+    if (o.baseline !== undefined) run.baseline = applyBaseline(run, recorded, o.baseline);
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
     const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const text =

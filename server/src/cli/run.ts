@@ -53,6 +53,8 @@ export interface LintRun {
   notReplayed: Array<{ path: string; reason: string }>;
   /** files in folders inside a supabase/migrations/ that holds no file itself, replayed as the project's history in path order (snapshot.ts historyInArchives) */
   historyInFolders: string[];
+  /** with --baseline: the findings it left out, and its entries no finding matched (baseline.ts) */
+  baseline?: { path: string; suppressed: number; stale: number };
 }
 
 /**

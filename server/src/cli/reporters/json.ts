@@ -25,6 +25,8 @@ export function toJson(run: LintRun) {
     notReplayed: run.notReplayed,
     /** files in folders inside a supabase/migrations/ holding no file itself: replayed as the project's history, in path order */
     historyInFolders: run.historyInFolders,
+    /** with --baseline: how many findings it left out, and how many of its findings this run no longer found */
+    ...(run.baseline ? { baseline: run.baseline } : {}),
   };
 }
 

@@ -36,6 +36,9 @@ export function formatText(run: LintRun, color: boolean): string {
     if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
     if (folded) lines.push(c('2', `  ${counted(folded, 'finding')} of one rule at one place (a loop over tables, or a function called for each) shown in the line naming them; --format json lists each`));
   }
+  const b = run.baseline;
+  if (b?.suppressed) lines.push(c('2', `  ${counted(b.suppressed, 'finding')} recorded in the baseline ${b.path} not shown`));
+  if (b?.stale) lines.push(c('2', `  ${counted(b.stale, 'finding')} of the baseline ${b.path} no longer found (fixed, or the SQL changed): --update-baseline drops ${b.stale === 1 ? 'it' : 'them'}`));
   return lines.join('\n');
 }
 
