@@ -341,7 +341,7 @@ describe('--workspace: changed files linted against every migration', () => {
 describe('--baseline: CI fails on new findings only', () => {
   const SCHEMA = '-- é 日本 😀\nCREATE TABLE accounts (id uuid PRIMARY KEY);\n' + DEFINER.replace('REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n', '');
   const rulesOf = (stdout: string) => (JSON.parse(stdout).files as Array<{ diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => d.rule)).sort();
-  test('ok: --update-baseline records the findings; --baseline leaves them out wherever their lines move, reports new ones, and counts the ones fixed', () => {
+  test("ok: --update-baseline records the findings; --baseline leaves them out wherever their lines move, reports new ones (and those of a statement changed), and counts the ones gone", () => {
     const dir = fixture({ 'db/1_schema.sql': SCHEMA });
     const before = run(dir, ['db', '--format', 'json']);
     assert.equal(before.code, 1);
@@ -369,10 +369,16 @@ describe('--baseline: CI fails on new findings only', () => {
     assert.equal(added.code, 1);
     assert.deepEqual(rulesOf(added.stdout), ['definer-search-path-missing', 'definer-unneeded'], 'g() only');
     assert.deepEqual(JSON.parse(added.stdout).baseline, { path: 'baseline.json', suppressed: found.length, stale: 0 });
-    // f() fixed: its findings are no longer found, said so
+    // accounts dropped from the schema: its finding is no longer found, said so
+    writeFileSync(join(dir, 'db/1_schema.sql'), SCHEMA.replace('CREATE TABLE accounts (id uuid PRIMARY KEY);\n', ''));
+    const gone = run(dir, ['db/1_schema.sql', '--baseline', 'baseline.json']);
+    assert.equal(gone.code, 0, gone.stdout);
+    assert.match(gone.stdout, /  1 finding of the baseline baseline\.json no longer found \(fixed, or the SQL changed\): --update-baseline drops it/);
+    // a finding's statement changed (f() given SET search_path): its other finding (definer-unneeded) is new
     writeFileSync(join(dir, 'db/1_schema.sql'), SCHEMA.replace('SECURITY DEFINER', 'SECURITY DEFINER SET search_path = public, pg_temp'));
-    const fixed = run(dir, ['db/1_schema.sql', '--baseline', 'baseline.json']);
-    assert.match(fixed.stdout, /  1 finding of the baseline baseline\.json no longer found \(fixed, or the SQL changed\): --update-baseline drops it/);
+    const changed = run(dir, ['db/1_schema.sql', '--baseline', 'baseline.json', '--format', 'json']);
+    assert.deepEqual(rulesOf(changed.stdout), ['definer-unneeded']);
+    assert.deepEqual(JSON.parse(changed.stdout).baseline, { path: 'baseline.json', suppressed: 1, stale: 2 });
   });
   test('err: a malformed baseline, --update-baseline alone, or a baseline for verify: usage errors (exit 2), the file left as it was', () => {
     const dir = fixture({ 'db/1_schema.sql': SCHEMA, 'bad.json': '{"version": 1, "findings": [{"rule": 1}]}\n', 'broken.json': '{' });

@@ -1,13 +1,15 @@
 // A baseline: the findings a project accepts for now (`--update-baseline` writes them), left out of
 // later runs (`--baseline <file>`), so that CI fails on new findings only while the old ones are
-// worked off. A finding is recognised by its rule, its file and the SQL it points at (whitespace
-// folded), not by its line or message: a migration edited above it, or a message reworded by a
-// new version of pg-rls-lint, keeps it recognised; a change to the SQL it points at makes it new.
+// worked off. A finding is recognised by its rule, its file, the SQL it points at and the
+// statement that SQL is in (whitespace and comments aside), not by its line or message: a
+// migration edited above it, or a message reworded by a new version of pg-rls-lint, keeps it
+// recognised; a change to that statement makes it new.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readTextFile } from '../io/files.js';
+import { lex } from '../analysis/parse.js';
 import { CliError, toDisplay, writeIfUnchanged, type LintedFile, type LintRun } from './run.js';
 import type { Finding } from '../engine/workspace.js';
 
@@ -15,7 +17,7 @@ export interface BaselineEntry {
   rule: string;
   /** the file, relative to the folder the CLI runs in, `/`-separated (as the CLI shows it) */
   path: string;
-  /** the first 16 hex digits of the SHA-256 of the SQL the finding points at, its whitespace folded */
+  /** the first 16 hex digits of the SHA-256 of the SQL the finding points at and of its statement, whitespace and comments aside */
   hash: string;
   /** how many findings of the rule point at that SQL in that file */
   count: number;
@@ -36,11 +38,25 @@ export interface BaselineOutcome {
 }
 
 const fold = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-const hashOf = (sql: string) => createHash('sha256').update(fold(sql)).digest('hex').slice(0, 16);
+// (what is compared: no comment, no whitespace — `CREATE TABLE t (\n  id int\n)` is `CREATE TABLE t (id int)`)
+const bare = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, '');
 const keyOf = (rule: string, path: string, hash: string) => `${rule}\u0000${path}\u0000${hash}`;
 
-function sqlOf(f: LintedFile, d: Finding): string {
-  return f.text.slice(d.start, d.end);
+/** Each file's statements (as psql splits them), to find the one a finding is in. */
+const chunksOf = new WeakMap<LintedFile, Array<{ start: number; end: number }>>();
+
+/**
+ * The SQL a finding points at and the statement it is in: the hash of both, whitespace and
+ * comments aside (the statement's keeps findings of one rule on the same words apart: each
+ * policy's `auth.uid()`), and the start of the pointed SQL for a reader.
+ */
+function identify(f: LintedFile, d: Finding): { hash: string; sql: string } {
+  let chunks = chunksOf.get(f);
+  if (!chunks) chunksOf.set(f, (chunks = lex(f.text).chunks));
+  const chunk = chunks.find((c) => c.start <= d.start && d.start < c.end);
+  const pointed = f.text.slice(d.start, d.end);
+  const statement = chunk ? f.text.slice(chunk.start, chunk.end) : '';
+  return { hash: createHash('sha256').update(`${bare(statement)}\u0000${bare(pointed)}`).digest('hex').slice(0, 16), sql: fold(pointed).slice(0, 80) };
 }
 
 /** The baseline of a run's findings, by rule, file and SQL, in file and rule order. */
@@ -48,12 +64,11 @@ export function baselineOf(files: readonly LintedFile[]): BaselineEntry[] {
   const out = new Map<string, BaselineEntry>();
   for (const f of files) {
     for (const d of f.findings) {
-      const sql = sqlOf(f, d);
-      const hash = hashOf(sql);
+      const { hash, sql } = identify(f, d);
       const key = keyOf(d.rule, f.path, hash);
       const e = out.get(key);
       if (e) e.count++;
-      else out.set(key, { rule: d.rule, path: f.path, hash, count: 1, sql: fold(sql).slice(0, 80) });
+      else out.set(key, { rule: d.rule, path: f.path, hash, count: 1, sql });
     }
   }
   return [...out.values()];
@@ -92,7 +107,7 @@ export function applyBaseline(run: LintRun, entries: readonly BaselineEntry[], p
   let suppressed = 0;
   for (const f of run.files) {
     f.findings = f.findings.filter((d) => {
-      const key = keyOf(d.rule, f.path, hashOf(sqlOf(f, d)));
+      const key = keyOf(d.rule, f.path, identify(f, d).hash);
       const n = left.get(key) ?? 0;
       if (n === 0) return true;
       left.set(key, n - 1);
