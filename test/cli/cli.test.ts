@@ -97,6 +97,19 @@ describe('output formats', () => {
     const loc = res.locations[0].physicalLocation;
     assert.equal(loc.artifactLocation.uri, 'm/1.sql');
     assert.deepEqual([loc.region.startLine, loc.region.startColumn], [1, 46]); // SECURITY at 0-based 45
+    // a fingerprint code scanning tracks the alert by: the same when lines move, new when the statement changes
+    const print = res.partialFingerprints['pgRlsLintFinding/v1'];
+    assert.match(print, /^definer-search-path-missing:[0-9a-f]{16}:1$/);
+    const moved = fixture({ 'm/1.sql': '-- moved down\n\n' + DEFINER });
+    const again = JSON.parse(run(moved, ['m', '--format', 'sarif']).stdout).runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'definer-search-path-missing');
+    assert.equal(again.locations[0].physicalLocation.region.startLine, 3);
+    assert.equal(again.partialFingerprints['pgRlsLintFinding/v1'], print);
+    const edited = fixture({ 'm/1.sql': DEFINER.replace('SELECT 1', 'SELECT 2') });
+    const other = JSON.parse(run(edited, ['m', '--format', 'sarif']).stdout).runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'definer-search-path-missing');
+    assert.notEqual(other.partialFingerprints['pgRlsLintFinding/v1'], print);
+    // findings alike in one file (a rule on the same words of the same statement) stay apart
+    const all = s.runs[0].results.map((x: { partialFingerprints: Record<string, string> }) => x.partialFingerprints['pgRlsLintFinding/v1']);
+    assert.equal(new Set(all).size, all.length);
   });
 
   test('ok: github annotations, escaped', () => {

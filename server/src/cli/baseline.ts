@@ -50,7 +50,7 @@ const chunksOf = new WeakMap<LintedFile, Array<{ start: number; end: number }>>(
  * comments aside (the statement's keeps findings of one rule on the same words apart: each
  * policy's `auth.uid()`), and the start of the pointed SQL for a reader.
  */
-function identify(f: LintedFile, d: Finding): { hash: string; sql: string } {
+export function identify(f: LintedFile, d: Finding): { hash: string; sql: string } {
   let chunks = chunksOf.get(f);
   if (!chunks) chunksOf.set(f, (chunks = lex(f.text).chunks));
   const chunk = chunks.find((c) => c.start <= d.start && d.start < c.end);
@@ -140,4 +140,19 @@ export async function writeBaseline(cwd: string, path: string, run: LintRun, pre
     });
   } else if (before !== text && !(await writeIfUnchanged(abs, before, text))) throw new CliError(`baseline ${toDisplay(cwd, abs)} changed on disk during the run: not written`);
   return findings.reduce((n, e) => n + e.count, 0);
+}
+
+/**
+ * Each finding's fingerprint for code scanning (SARIF partialFingerprints): its rule and identity
+ * as the baseline knows it, with the occurrence among findings alike (`…:2` for the second), so
+ * that an alert keeps its identity when lines move and a changed statement's alert is new.
+ */
+export function fingerprints(f: LintedFile): string[] {
+  const seen = new Map<string, number>();
+  return f.findings.map((d) => {
+    const key = `${d.rule}:${identify(f, d).hash}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return `${key}:${n}`;
+  });
 }

@@ -2,6 +2,7 @@
 import { rules } from '../../rules/lib/catalog.js';
 import { docsUrl } from '../../rules/types.js';
 import type { LintRun } from '../run.js';
+import { fingerprints } from '../baseline.js';
 
 const level = (s: string) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note');
 
@@ -43,12 +44,15 @@ export function toSarif(run: LintRun, version: string) {
               ],
             }
           : {}),
-        results: run.files.flatMap((f) =>
-          f.findings.map((d) => ({
+        results: run.files.flatMap((f) => {
+          const prints = fingerprints(f);
+          return f.findings.map((d, i) => ({
             ruleId: d.rule,
             ruleIndex: Math.max(0, ids.indexOf(d.rule)),
             level: level(d.severity),
             message: { text: d.message },
+            // (code scanning tracks an alert by it: the same across moved lines, new for a changed statement)
+            partialFingerprints: { 'pgRlsLintFinding/v1': prints[i]! },
             locations: [
               {
                 physicalLocation: {
@@ -62,8 +66,8 @@ export function toSarif(run: LintRun, version: string) {
                 },
               },
             ],
-          })),
-        ),
+          }));
+        }),
       },
     ],
   };
