@@ -81,6 +81,23 @@ describe('output formats', () => {
     assert.deepEqual(j.files[1].diagnostics, []);
   });
 
+  test("ok: gitlab is GitLab's code quality report: each finding's rule, message, severity, path and lines, and a fingerprint that outlives moved lines", () => {
+    const dir = fixture({ 'm/1.sql': DEFINER, 'm/2.sql': DEFINER.replace(/f\(\)/g, 'g()') });
+    const r = run(dir, ['m', '--format', 'gitlab']);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout) as Array<{ description: string; check_name: string; fingerprint: string; severity: string; location: { path: string; lines: { begin: number } } }>;
+    const f = report.find((x) => x.check_name === 'definer-search-path-missing' && x.location.path === 'm/1.sql')!;
+    assert.equal(f.severity, 'critical');
+    assert.equal(f.location.lines.begin, 1);
+    assert.match(f.description, /^SECURITY DEFINER function public\.f\(\) has no SET search_path/);
+    assert.match(f.fingerprint, /^[0-9a-f]{32}$/);
+    assert.equal(new Set(report.map((x) => x.fingerprint)).size, report.length, 'one per finding, in two files alike');
+    writeFileSync(join(dir, 'm/1.sql'), '-- moved\n\n' + DEFINER);
+    const moved = (JSON.parse(run(dir, ['m', '--format', 'gitlab']).stdout) as typeof report).find((x) => x.check_name === 'definer-search-path-missing' && x.location.path === 'm/1.sql')!;
+    assert.equal(moved.location.lines.begin, 3);
+    assert.equal(moved.fingerprint, f.fingerprint);
+    assert.match(run(dir, ['m', '--format', 'xml']).stderr, /--format must be text, json, sarif, github or gitlab, got "xml"/);
+  });
   test('ok: sarif 2.1.0 has what GitHub code scanning requires', () => {
     const dir = fixture({ 'm/1.sql': DEFINER });
     const r = run(dir, ['m', '--format', 'sarif']);
@@ -479,6 +496,19 @@ describe('dist/ is self-contained', () => {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.ok(j.files[0].diagnostics.some((d: { rule: string }) => d.rule === 'rls-not-enabled'));
+  });
+  test("ok: the npm package (npm pack) is dist/ with the README, LICENSE and CHANGELOG, no source map nor the VS Code extension, and no dependency: `npm install` of it gives the pg-rls-lint command", () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = (JSON.parse(r.stdout)[0].files as Array<{ path: string }>).map((f) => f.path);
+    const outside = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f));
+    assert.deepEqual(outside, []);
+    for (const f of ['dist/cli.js', 'dist/libpg-query.wasm', 'dist/server.js', 'dist/pglite.wasm', 'dist/pglite.data', 'dist/docs/rules/rls-not-enabled.md', 'README.md']) assert.ok(files.includes(f), f);
+    assert.deepEqual(files.filter((f) => f.endsWith('.map') || f === 'dist/extension.js'), []);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    assert.equal(pkg.bin['pg-rls-lint'], 'dist/cli.js');
+    assert.equal(pkg.dependencies, undefined, 'everything the CLI runs is bundled into dist/');
+    assert.equal(pkg.scripts.prepack, 'npm run build', 'npm pack and npm publish build dist/ first');
   });
 });
 

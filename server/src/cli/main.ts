@@ -8,6 +8,7 @@ import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint } from './run.js';
 import { applyBaseline, readBaseline, writeBaseline } from './baseline.js';
 import { formatGithub } from './reporters/github.js';
+import { formatGitlab } from './reporters/gitlab.js';
 import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
 import { formatText } from './reporters/text.js';
@@ -24,7 +25,7 @@ like a workspace (include/exclude globs of the config; node_modules and .git ski
 files are replayed in natural path order (2_x.sql before 10_x.sql).
 
 Options:
-  -f, --format <text|json|sarif|github>   output format (default: text)
+  -f, --format <text|json|sarif|github|gitlab>   output format (default: text; gitlab: a code quality report)
       --fix                  apply safe fixes in place (atomic writes; files changed meanwhile are left alone)
   -w, --workspace <dir>      replay <dir> as the workspace and report (and --fix) only the paths given:
                              a pre-commit hook or CI step passing changed files lints them against every migration
@@ -122,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${format === 'json' ? formatMatricesJson(m) : formatMatricesText(m)}\n`);
       return 0;
     }
-    if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
+    if (!['text', 'json', 'sarif', 'github', 'gitlab'].includes(format)) return fail(`--format must be text, json, sarif, github or gitlab, got "${format}"`);
     const cwd = process.cwd();
     const update = !!o['update-baseline'];
     // (read before the run: a missing or malformed baseline is a usage error, unless it is being written)
@@ -137,7 +138,15 @@ export async function main(argv: string[]): Promise<number> {
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
     const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const text =
-      format === 'json' ? formatJson(run) : format === 'sarif' ? formatSarif(run, version) : format === 'github' ? formatGithub(run) : formatText(run, color);
+      format === 'json'
+        ? formatJson(run)
+        : format === 'sarif'
+          ? formatSarif(run, version)
+          : format === 'github'
+            ? formatGithub(run)
+            : format === 'gitlab'
+              ? formatGitlab(run)
+              : formatText(run, color);
     if (text) process.stdout.write(`${text}\n`);
     // the other files were linted and reported; the run still fails: a file went unchecked
     for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
