@@ -245,6 +245,13 @@ describe('exit codes and errors', () => {
     assert.match(run(dir, ['--help']).stdout, /Usage: pg-rls-lint/);
     assert.match(run(dir, ['--version']).stdout, /^\d+\.\d+\.\d+/);
     assert.match(run(dir, ['--list-rules']).stdout, /rls-not-forced\s+warning/);
+    // --explain prints the rule's doc page, shipped in dist/ (the same page the editor's "Show rule documentation" shows)
+    const doc = run(dir, ['--explain', 'rls-not-forced']);
+    assert.equal(doc.code, 0);
+    assert.equal(doc.stdout, readFileSync(join(ROOT, 'docs/rules/rls-not-forced.md'), 'utf8'));
+    const unknown = run(dir, ['--explain', 'rls-forced']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--explain: unknown rule "rls-forced" \(did you mean rls-not-forced\?\); --list-rules prints them all/);
   });
 });
 

@@ -1,6 +1,6 @@
 // pg-rls-lint: the command line. The only code that prints.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
@@ -13,6 +13,7 @@ import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
 import { formatText } from './reporters/text.js';
 import { rules } from '../rules/lib/catalog.js';
+import { docsUrl } from '../rules/types.js';
 import { unmatchedDatabases, unmatchedOrderGlobs } from '../analysis/databases.js';
 import { version } from '../../../package.json';
 
@@ -38,6 +39,7 @@ Options:
       --no-seed              verify: probe the tables as the migrations leave them (by default each empty RLS table gets one row first, so policies run on a row)
   -q, --quiet                report errors only
       --list-rules           print the rule catalog
+      --explain <rule>       print a rule's documentation (what PostgreSQL does, Invalid and Valid SQL, the fix)
   -h, --help                 show this help
   -v, --version              print the version
 
@@ -73,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
         'no-seed': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         'list-rules': { type: 'boolean', default: false },
+        explain: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -96,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (o.explain !== undefined) return explain(o.explain);
   const format = o.format!;
   let maxWarnings: number | undefined;
   if (o['max-warnings'] !== undefined) {
@@ -166,6 +170,29 @@ export async function main(argv: string[]): Promise<number> {
     return fail(`internal error: ${(e as Error)?.stack ?? e}`);
   }
 }
+
+/** Prints a rule's doc page (dist/docs/rules/<id>.md beside the bundle; docs/rules/ when run from the sources). */
+function explain(id: string): number {
+  const known = rules.map((r) => r.meta.id);
+  if (!known.includes(id)) {
+    const close = known.filter((k) => k.includes(id) || id.includes(k) || sharedWords(k, id) >= 2);
+    return fail(`--explain: unknown rule "${id}"${close.length ? ` (did you mean ${close.slice(0, 3).join(', ')}?)` : ''}; --list-rules prints them all`);
+  }
+  for (const dir of [join(__dirname, 'docs', 'rules'), join(__dirname, '..', '..', '..', 'docs', 'rules')]) {
+    const file = join(dir, `${id}.md`);
+    if (existsSync(file)) {
+      process.stdout.write(readFileSync(file, 'utf8'));
+      return 0;
+    }
+  }
+  return fail(`--explain: the documentation of ${id} is not beside the CLI (${join(__dirname, 'docs', 'rules')}); it is at ${docsUrl(id)}`);
+}
+
+/** How many of the dash-separated words of two rule ids are the same. */
+const sharedWords = (a: string, b: string): number => {
+  const words = new Set(a.split('-'));
+  return b.split('-').filter((w) => words.has(w)).length;
+};
 
 // (the bundle also runs as verify's worker thread: see cli/verify.ts)
 if (require.main === module && isMainThread) {
