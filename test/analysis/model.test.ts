@@ -1082,6 +1082,23 @@ CREATE FUNCTION app_purge() RETURNS void LANGUAGE sql SECURITY DEFINER SET searc
     assert.deepEqual([...m.findFunction(['app_purge'])!.truncates], ['app.devices'], "the function's own search_path");
   });
 
+  test("ok: a function's EXECUTE of one string constant reads and writes what its SQL does (restaurant-copilot's Vault read behind to_regclass); one built at run time, or format()'s, is not known", () => {
+    const m = model({
+      'a.sql': `CREATE TABLE items (id int); CREATE TABLE audit (id int); CREATE SCHEMA app; CREATE TABLE app.notes (id int);
+CREATE FUNCTION k() RETURNS text LANGUAGE plpgsql SECURITY DEFINER AS $$ DECLARE v text; BEGIN EXECUTE 'SELECT decrypted_secret FROM vault.decrypted_secrets WHERE name = $1' INTO v USING 'x'; RETURN v; END $$;
+CREATE FUNCTION w(i int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM public.items WHERE id = $1' USING i; EXECUTE 'INSERT INTO audit SELECT id FROM items'; END $$;
+CREATE FUNCTION sp() RETURNS void LANGUAGE plpgsql SET search_path = app, pg_temp AS $$ BEGIN EXECUTE 'SELECT count(*) FROM notes'; END $$;
+CREATE FUNCTION built(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'SELECT count(*) FROM ' || quote_ident(t); EXECUTE format('SELECT count(*) FROM %I', t); END $$;`,
+    });
+    assert.deepEqual([...m.findFunction(['k'])!.reads], ['vault.decrypted_secrets']);
+    const w = m.findFunction(['w'])!;
+    assert.deepEqual([...w.writes].sort(), ['public.audit', 'public.items']);
+    assert.deepEqual([...w.reads].sort(), ['public.items'], 'the DELETE reads the rows it removes; the INSERT … SELECT reads items');
+    assert.deepEqual([...m.findFunction(['sp'])!.reads], ['app.notes'], "the function's own search_path");
+    const b = m.findFunction(['built'])!;
+    assert.deepEqual([...b.reads, ...b.writes], []);
+  });
+
   test("ok: Model.funcRelKey gives a body's relation names as the function resolves them (Func.relKeys): under SET search_path = app the INSERT, UPDATE (in a WITH), DELETE targets and the read are app's, a qualified name and a function without the clause keep Model.key's; a body with no such name notes none", () => {
     const text = `CREATE SCHEMA app; CREATE TABLE app.audit (id int); CREATE TABLE public.audit (id int); CREATE TABLE app.items (id int); CREATE TABLE public.items (id int);
 CREATE FUNCTION p() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = app, pg_temp AS $$ BEGIN INSERT INTO audit SELECT id FROM items; WITH u AS (UPDATE audit SET id = 2 RETURNING id) DELETE FROM public.audit WHERE id IN (SELECT id FROM u); END $$;

@@ -316,6 +316,45 @@ INSERT INTO vault.secrets (name, secret) VALUES ('plaid_access_token', 'access-l
   assert.deepEqual(lintFiles([{ file: 'db/migrations/001_secret.sql', text: sql }], ID).mine, []);
 });
 
+// restaurant-copilot's get_employee_bank_encryption_key(): Vault read through an EXECUTE of a
+// constant string (behind to_regclass, so that the function compiles without Vault); the message
+// said "a caller gets only what its body chooses (e.g. about the caller themselves)".
+test('err: Supabase: a definer reading Vault through EXECUTE of a constant string, executable by PUBLIC: the message says it reads vault.decrypted_secrets; anon gets the key; after the fix 42501', async () => {
+  const sql = `CREATE OR REPLACE FUNCTION public.get_key() RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO 'public', pg_temp AS $function$
+DECLARE
+  key_value text;
+BEGIN
+  IF to_regclass('vault.decrypted_secrets') IS NOT NULL THEN
+    EXECUTE 'SELECT decrypted_secret::text FROM vault.decrypted_secrets WHERE name = $1 LIMIT 1' INTO key_value USING 'bank_key';
+  END IF;
+  RETURN NULLIF(key_value, '');
+END;
+$function$;
+`;
+  const file = 'supabase/migrations/20260430001030_encrypt_bank_data.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it reads vault\.decrypted_secrets as its owner and never looks at who is calling, so every caller gets what its body returns of it, the same for all \(a secret/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const vault = `CREATE SCHEMA vault;
+CREATE TABLE vault.secrets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text UNIQUE, secret text NOT NULL);
+CREATE VIEW vault.decrypted_secrets AS SELECT id, name, secret AS decrypted_secret FROM vault.secrets;
+INSERT INTO vault.secrets (name, secret) VALUES ('bank_key', 'k-123');`;
+  const asAnon = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;');
+      await q(vault);
+      await q(text);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, 'SELECT public.get_key() AS k');
+      return r.ok ? r.rows[0]!.k : r.error.code;
+    });
+  assert.equal(await asAnon(sqlOf(ws)), 'k-123', 'anon read the key through the EXECUTE');
+  assert.equal(await asAnon(sqlOf(fixed)), '42501');
+});
+
 test('ok: a role granted EXECUTE directly that bypasses RLS (service_role) is not in the revoke: it reads every row itself, and server code calls the function as it', () => {
   const sql = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL);
 ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;

@@ -6444,6 +6444,32 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
       if (name[name.length - 1] === 'set_config') facts.setConfig = true;
     }
   }
+  // an EXECUTE of one string constant runs known SQL: what it reads and writes, as the static
+  // statement's (restaurant-copilot's get_employee_bank_encryption_key(): EXECUTE 'SELECT
+  // decrypted_secret::text FROM vault.decrypted_secrets WHERE name = $1' INTO key_value USING …);
+  // its TRUNCATEs are dynamicFixedWrites' below
+  for (let i = 0; i < body.dynamicExecutes.length; i++) {
+    const nodes = body.dynamicExecutes[i]!.constant;
+    if (!nodes) continue;
+    for (let j = 0; j < nodes.length; j++) {
+      const kind = Object.keys(nodes[j]!)[0]!;
+      if (kind === 'TruncateStmt') continue;
+      const n = nodes[j]![kind];
+      written.length = 0;
+      const rels = relationsIn(n);
+      const targets = dmlTargetsIn(n);
+      for (let t = 0; t < targets.length; t++) addOnce(written, rvKey(targets[t]));
+      if ((kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') && n?.relation) addOnce(written, rvKey(n.relation));
+      if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
+      for (let t = 0; t < written.length; t++) facts.writes.add(written[t]!);
+      for (let t = 0; t < rels.length; t++) {
+        const rk = rvKey(rels[t]!.node);
+        if (kind === 'SelectStmt' || !written.includes(rk) || kind === 'UpdateStmt' || kind === 'DeleteStmt') (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
+      }
+      const calls = callsIn(n);
+      for (let t = 0; t < calls.length; t++) (facts.calls === NO_KEYS ? (facts.calls = new Set()) : facts.calls).add(key(calls[t]!.name));
+    }
+  }
   // dynamic SQL writing a table it names as written (circle-marketplace's svc_save_core_patch:
   // EXECUTE 'UPDATE services SET ' || …): as the static statement would
   const dynamic = dynamicFixedWrites(body);

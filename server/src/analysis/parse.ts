@@ -2608,6 +2608,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           body.dynamicExecutes.push(d);
           const stmts = addExpr(q, 2, key, placed);
           if (stmts) body.statements.push(...stmts);
+          // (a function's EXECUTE of one string constant: the SQL it runs is known, so is what it reads)
+          if (kind !== 'do' && stmts?.length === 1) {
+            const sql = stringConst(stmts[0]!.node?.targetList?.[0]?.ResTarget?.val);
+            const parsed = sql !== undefined && stmts[0]!.node?.targetList?.length === 1 && !stmts[0]!.node?.fromClause ? tryParseSql(sql) : undefined;
+            const nodes = ((parsed?.stmts ?? []) as Node[]).map((x) => x?.stmt).filter((x) => x && typeof x === 'object');
+            if (nodes.length) d.constant = nodes;
+          }
           // (USING params: the string does not hold the statement's values alone)
           if (kind === 'do' && !v?.params?.length && materialize(q, at, each, inCatalog)) d.materialized = true;
           else if (droppingAll?.exec === v) {

@@ -247,6 +247,13 @@ export interface DynamicExecute extends Span {
   each?: { variable: string; values: string[] };
   /** In a DO block: the statements it runs (policy DDL) are replayed, as `dynamic` statements of the block. */
   materialized?: true;
+  /**
+   * In a function body, an EXECUTE of one string constant (`EXECUTE 'SELECT decrypted_secret FROM
+   * vault.decrypted_secrets WHERE name = $1' INTO k USING …`): its statements, parsed (raw parse
+   * nodes, `{ SelectStmt: … }`), for what the body reads and writes (model.ts bodyFacts); no
+   * location of theirs is the file's.
+   */
+  constant?: Node[];
 }
 
 export interface FunctionBody {
