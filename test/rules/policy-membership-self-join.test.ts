@@ -2881,3 +2881,55 @@ CREATE POLICY modules_select ON public.modules FOR SELECT TO authenticated
     assert.deepEqual(await q('SELECT body FROM public.modules'), [{ body: 'lesson 1' }]);
   });
 });
+
+// kirill-markin/expense-budget-tracker (an expense and budget tracker, plain PostgreSQL): its
+// workspace_members policy is for PUBLIC and checks only user_id, but 0016_workspace_membership_guards.sql
+// revokes INSERT from its app roles (memberships are made by SECURITY DEFINER helpers), and no role
+// was ever granted UPDATE: no one but the owner writes memberships through that policy.
+const WORKSPACES = `CREATE ROLE ebt_app LOGIN;
+CREATE TABLE workspaces (workspace_id text PRIMARY KEY, name text NOT NULL);
+CREATE TABLE workspace_members (workspace_id text NOT NULL, user_id text NOT NULL, PRIMARY KEY (workspace_id, user_id));
+CREATE TABLE ledger_entries (id bigint PRIMARY KEY, workspace_id text NOT NULL, amount numeric);
+ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
+ALTER TABLE workspace_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ledger_entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_memberships ON workspace_members
+  USING (user_id = current_setting('app.user_id', true))
+  WITH CHECK (user_id = current_setting('app.user_id', true));
+CREATE POLICY workspace_member_access ON workspaces
+  USING (workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true)));
+CREATE POLICY workspace_isolation ON ledger_entries
+  USING (workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true)));
+GRANT SELECT, INSERT ON workspaces, workspace_members TO ebt_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ledger_entries TO ebt_app;
+`;
+const GUARD = 'REVOKE INSERT ON TABLE workspace_members FROM ebt_app;\n';
+
+test('err/ok: a PUBLIC membership policy checking only user_id: reported while ebt_app may INSERT, not once INSERT is revoked (no role may write the table)', async () => {
+  const open = lintFiles([{ file: 'db/migrations/0001_initial_schema.sql', text: WORKSPACES }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.match(open.mine[0]!.message, /lets PUBLIC write rows of it checking only their user_id/);
+  const guarded = lintFiles([
+    { file: 'db/migrations/0001_initial_schema.sql', text: WORKSPACES },
+    { file: 'db/migrations/0016_workspace_membership_guards.sql', text: GUARD },
+  ], ID);
+  assert.deepEqual(guarded.mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(WORKSPACES);
+    await q(`INSERT INTO workspace_members VALUES ('w1', 'u1'), ('w2', 'u2'); INSERT INTO ledger_entries VALUES (1, 'w1', 10), (2, 'w2', 20)`);
+    await q(`SELECT set_config('app.user_id', 'u1', true)`);
+    await q('SET ROLE ebt_app');
+    // (before the REVOKE: u1 joins w2 and reads its entry)
+    assert.equal((await tryQuery(q, `INSERT INTO workspace_members VALUES ('w2', 'u1')`)).ok, true);
+    assert.equal(await count(q, 'ledger_entries'), 2);
+    await q('RESET ROLE');
+    await q(`DELETE FROM workspace_members WHERE workspace_id = 'w2' AND user_id = 'u1'`);
+    await q(GUARD);
+    await q('SET ROLE ebt_app');
+    for (const sql of [`INSERT INTO workspace_members VALUES ('w2', 'u1')`, `UPDATE workspace_members SET workspace_id = 'w2' WHERE user_id = 'u1'`]) {
+      const r = await tryQuery(q, sql);
+      assert.ok(!r.ok && r.error.code === '42501' && /permission denied for table workspace_members/.test(r.error.message), sql);
+    }
+    assert.equal(await count(q, 'ledger_entries'), 1, 'w1 only');
+  });
+});

@@ -7,7 +7,7 @@ import { rejectedPolicies } from '../analysis/rejected.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, publicMayHold, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -1745,10 +1745,14 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
   return roles.every((r) => u.table.policies.some((p) => p.permissive && p !== u.policy && forWriter(model, p, r) && all(p, r === 'public' && p.roles.length === 1 ? p.roles[0]! : r)));
 }
 
-/** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
+/**
+ * Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere
+ * count as yes); for PUBLIC, whether a role it stands for may (publicMayHold: kirill-markin's
+ * expense-budget-tracker revokes INSERT on workspace_members from its app roles, whose policy is for PUBLIC).
+ */
 function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
-  if (role === 'public' || t.owner?.role === role) return true;
-  return mayHoldPrivilege(model, t, role, [cmd]);
+  if (t.owner?.role === role) return true;
+  return role === 'public' ? publicMayHold(model, t, [cmd]) : mayHoldPrivilege(model, t, role, [cmd]);
 }
 
 const ALL_CMDS = ['select', 'insert', 'update', 'delete'];
