@@ -310,12 +310,12 @@ ${del ? '  DELETE FROM auth.users WHERE id = _uid;\n' : ''}  RETURN jsonb_build_
 END $$;
 `;
 
-test("err (message): an e-mail read INTO a variable that only goes into an audit row (row-level security on, no policy) is not returned data: the function that also deletes is said to change auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
+test("err (message): an e-mail read INTO a variable that only goes into an audit row (row-level security on, no policy) is not returned data: the function that also deletes is said to delete from auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
   const del = lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(true) }], ID).mine;
   assert.equal(del.length, 1);
-  assert.match(del[0]!.message, /and changes rows of auth\.users, Supabase's table/);
+  assert.match(del[0]!.message, /and deletes rows of auth\.users, Supabase's table/);
   assert.doesNotMatch(del[0]!.message, /returns data|,,/);
-  assert.match(del[0]!.message, /any caller can change other users' accounts\./);
+  assert.match(del[0]!.message, /any caller can delete other users' accounts \(and with each, the rows of every table whose foreign key to auth\.users is ON DELETE CASCADE\)\./);
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(false) }], ID).mine.length, 0, 'only logs: returns nothing of auth.users');
   // a variable that reaches RETURN is still returned data
   const returned = AUDIT_SQL(false).replace("RETURN jsonb_build_object('ok', true);", "RETURN jsonb_build_object('removed', _note);");
@@ -1470,4 +1470,38 @@ END $$;
       else await expectPgError(q(call), '42702', 'column reference "client_id" is ambiguous');
     });
   }
+});
+
+// NashonMuteti/Neema (a church's finance app): delete_user_by_id(uuid), SECURITY DEFINER, executable by
+// PUBLIC, deletes the profile and then `DELETE FROM auth.users WHERE id = user_id_to_delete` with no
+// look at the caller. It was said to let any caller "change other users' accounts": it deletes them.
+const DELETE_USER_SQL = `CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, name text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.delete_user_by_id(user_id_to_delete uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $function$
+BEGIN
+  DELETE FROM public.profiles WHERE id = user_id_to_delete;
+  IF EXISTS (SELECT 1 FROM auth.users WHERE id = user_id_to_delete) THEN
+    DELETE FROM auth.users WHERE id = user_id_to_delete;
+  END IF;
+END;
+$function$;
+`;
+
+test("err (message): a function that only deletes from auth.users is said to delete other users' accounts, not to change them (Neema's delete_user_by_id); PGlite: anon deletes B's account and profile", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/0165_delete_user.sql', text: DELETE_USER_SQL }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.delete_user_by_id\(uuid\) can be called by PUBLIC .*? and deletes rows of auth\.users, Supabase's table/);
+  assert.match(mine[0]!.message, /any caller can delete other users' accounts/);
+  assert.doesNotMatch(mine[0]!.message, /change other users' accounts/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(DELETE_USER_SQL);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com'); INSERT INTO public.profiles VALUES ('${TENANT_B}', 'B')`);
+    await q('SET ROLE anon');
+    await q(`SELECT public.delete_user_by_id('${TENANT_B}')`);
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM auth.users'))[0]!.n, 0, "anon deleted B's account");
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.profiles'))[0]!.n, 0);
+  });
 });

@@ -817,6 +817,11 @@ function existenceOracle(f: Func): { cols: string[]; params: string[]; password:
  * ON CONFLICT DO UPDATE, no data-modifying WITH writing it, no TRUNCATE of it (a reset that
  * empties auth.users, then inserts: every existing account goes).
  */
+/** Whether every statement of f's body that writes auth.users is a DELETE (Neema's delete_user_by_id: it removes accounts, it changes none). */
+function deletesOnlyUsers(f: Func): boolean {
+  return everyUsersWrite(f, (st) => st.kind === 'DeleteStmt');
+}
+
 function insertsOnlyUsers(f: Func): boolean {
   if (f.truncations.some((t) => t.keys.some((k) => k === 'auth.users' || k.endsWith('.users')))) return false;
   return everyUsersWrite(f, (st) => st.kind === 'InsertStmt' && st.node.onConflictClause?.action !== 'ONCONFLICT_UPDATE');
@@ -901,6 +906,8 @@ export const definerExposesAuthUsers = defineRule({
       const writes = f.writes.has(AUTH_USERS);
       // (only INSERTs: it adds accounts, it changes none of the others')
       const addsOnly = writes && insertsOnlyUsers(f);
+      // (only DELETEs: it removes accounts, and with them every row whose foreign key cascades from auth.users)
+      const deletesOnly = writes && !addsOnly && deletesOnlyUsers(f);
       const readsAuth = readsAsOwner(model, f).has(AUTH_USERS);
       const readsOwn = returnsRowData(f) && readsAuth;
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
@@ -927,7 +934,7 @@ export const definerExposesAuthUsers = defineRule({
       const copiedCols = copied?.cols?.length ? copied.cols.join(', ') : undefined;
       const copiedInto = copies.map((c) => `${c.table}, which ${roleList(c.readers)} can read`).join(', and ');
       const copiedText = `copies data${copiedCols ? ` (${copiedCols})` : ''} of rows of auth.users, ${authUsersText(model)}, into ${copiedInto}`;
-      const change = addsOnly ? 'adds rows to auth.users' : 'changes rows of auth.users';
+      const change = addsOnly ? 'adds rows to auth.users' : deletesOnly ? 'deletes rows of auth.users' : 'changes rows of auth.users';
       const what = copies.length
         ? `${copiedText}${writes ? `, and ${change}` : ''}`
         : `${reads && writes ? `${returned}, and ${change}` : reads ? returned : change}, ${authUsersText(model)}`;
@@ -937,9 +944,9 @@ export const definerExposesAuthUsers = defineRule({
       const gets = copies.length
         ? [fixed ? `read what it copies of other users' accounts from ${from}` : `read ${copiedCols ? `${copiedCols} of` : ''} other users' accounts from ${from}`.replace('  ', ' '), writes ? (fixed ? 'make it change auth.users as it does' : 'change them') : ''].filter(Boolean).join(' and ')
         : fixed
-          ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? 'make it change auth.users as it does' : ''].filter(Boolean).join(' and ')
+          ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? `make it ${deletesOnly ? 'delete from' : 'change'} auth.users as it does` : ''].filter(Boolean).join(' and ')
           : reads && writes
-            ? "read other users' accounts and change them"
+            ? `read other users' accounts and ${deletesOnly ? 'delete' : 'change'} them`
             : reads
               ? existence
                 ? 'learn whether an account exists for any value it passes (an e-mail address, a user name, an id: account enumeration)'
@@ -948,7 +955,9 @@ export const definerExposesAuthUsers = defineRule({
                   : "read other users' accounts"
               : addsOnly
                 ? 'create accounts in auth.users with the values it passes (an e-mail address no account has yet, for one; it changes no existing account)'
-                : "change other users' accounts";
+                : deletesOnly
+                  ? "delete other users' accounts (and with each, the rows of every table whose foreign key to auth.users is ON DELETE CASCADE)"
+                  : "change other users' accounts";
       // (it changes only accounts whose password it is passed: a password check, coinhub's update_password)
       if (writes && !addsOnly && !reads && copies.length === 0 && !fixed && writesNeedPassword(f)) {
         report({
