@@ -1505,3 +1505,51 @@ test("err (message): a function that only deletes from auth.users is said to del
     assert.equal((await q('SELECT count(*)::int AS n FROM public.profiles'))[0]!.n, 0);
   });
 });
+
+// codescribblr/budget-app (a budgeting app with shared accounts): get_user_email(uuid), SECURITY
+// DEFINER and executable by PUBLIC, returns the e-mail of the account whose id it is passed; policy
+// "Users can view invitations to their email" calls it as get_user_email(auth.uid()). A function a
+// policy calls was left to definer-execute-granted-to-public's general message: a direct call with
+// another account's id returns that account's e-mail.
+const USER_EMAIL_SQL = `CREATE TABLE public.account_invitations (id bigserial PRIMARY KEY, account_id bigint, email text);
+ALTER TABLE public.account_invitations ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.get_user_email(user_id_param uuid) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  user_email text;
+BEGIN
+  SELECT email INTO user_email FROM auth.users WHERE id = user_id_param;
+  RETURN user_email;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_user_email(uuid) TO authenticated;
+CREATE POLICY "Users can view invitations to their email" ON public.account_invitations FOR SELECT TO authenticated USING (email = public.get_user_email(auth.uid()));
+GRANT SELECT ON public.account_invitations TO authenticated;
+`;
+
+test("err: a policy's helper returning the e-mail of the account its argument names (codescribblr's get_user_email(uuid)); no revoke fix, which would fail the policy; PGlite: anon gets B's e-mail, and with EXECUTE revoked the policy's SELECT fails with 42501", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250115000000_invitations.sql', text: USER_EMAIL_SQL }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /^SECURITY DEFINER function public\.get_user_email\(uuid\) can be called by PUBLIC .* returns data \(email\) of rows of auth\.users/);
+  assert.match(m, /That policy "Users can view invitations to their email" on public\.account_invitations calls it, for the signed-in user's own account, does not limit who else calls it: a direct call with another account's id returns that account's email\./);
+  assert.match(m, /revoking EXECUTE instead would fail every query that policy applies to \(42501 permission denied for function get_user_email\)/);
+  assert.doesNotMatch(m, /or revoke EXECUTE from these roles and call it with the service role/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(USER_EMAIL_SQL);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com'); INSERT INTO public.account_invitations (account_id, email) VALUES (1, 'a@example.com'), (2, 'b@example.com')`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.get_user_email('${TENANT_B}') AS e`), [{ e: 'b@example.com' }], "anon reads B's e-mail");
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.account_invitations'), [{ email: 'a@example.com' }], "the policy: A's own invitation");
+    await q('RESET ROLE');
+    await q('REVOKE EXECUTE ON FUNCTION public.get_user_email(uuid) FROM PUBLIC, authenticated');
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT email FROM public.account_invitations');
+    assert.ok(!r.ok && r.error.code === '42501' && /permission denied for function get_user_email/.test(r.error.message), JSON.stringify(r));
+  });
+});
