@@ -2933,3 +2933,52 @@ test('err/ok: a PUBLIC membership policy checking only user_id: reported while e
     assert.equal(await count(q, 'ledger_entries'), 1, 'w1 only');
   });
 });
+
+// codescribblr/budget-app (a budgeting app with shared accounts): account_users is trusted by
+// user_has_account_write_access(), `… WHERE au.account_id = … AND au.user_id = auth.uid() AND
+// au.status = 'active' AND au.role IN ('owner', 'editor')`, and an invitee inserts their own row
+// through "Users can accept invitations", whose check names the account but not the role. With
+// status asked before role, the rule took status = 'active' for the role the read asks for, and
+// said nothing. (Here the role asked is 'owner'; an IN list is taken as its lesser value, 'editor'.)
+const SHARED_ACCOUNTS = `CREATE TABLE public.account_users (id bigserial PRIMARY KEY, account_id bigint NOT NULL, user_id uuid NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')), status text NOT NULL DEFAULT 'active', UNIQUE (account_id, user_id));
+CREATE TABLE public.account_invitations (id bigserial PRIMARY KEY, account_id bigint NOT NULL, email text NOT NULL, role text NOT NULL, accepted_at timestamptz);
+CREATE TABLE public.categories (id bigserial PRIMARY KEY, account_id bigint NOT NULL, name text);
+ALTER TABLE public.account_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.account_invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.categories ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.user_has_valid_invitation(account_id_param bigint, user_email_param text) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.account_invitations WHERE account_id = account_id_param AND email = user_email_param AND accepted_at IS NULL);
+END $$;
+CREATE FUNCTION public.user_has_account_write_access(account_id_param bigint) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.account_users au WHERE au.account_id = account_id_param AND au.user_id = auth.uid() AND au.status = 'active' AND au.role = 'owner');
+END $$;
+CREATE POLICY "Users can accept invitations" ON public.account_users FOR INSERT TO authenticated
+  WITH CHECK (user_id = (select auth.uid()) AND public.user_has_valid_invitation(account_id, (select auth.jwt() ->> 'email')));
+CREATE POLICY "Users can view their memberships" ON public.account_users FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY "Writers can insert categories" ON public.categories FOR INSERT TO authenticated WITH CHECK (public.user_has_account_write_access(account_id));
+`;
+
+test("err: the read asks `status = 'active' AND role = 'owner'` of the member's row (codescribblr's account_users, through a helper): the role is 'owner', and an invitee joins as owner; PGlite: B, invited as viewer, inserts categories after joining as owner, not as viewer", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250115000000_shared.sql', text: SHARED_ACCOUNTS }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.match(mine[0]!.message, /^Policy "Users can accept invitations" on public\.account_users lets authenticated write their own rows of it checking the account_id but not the role: .* has a row with its account_id, the caller's user_id and role = 'owner'\), so a user can insert their row of public\.account_users with the account_id of a group the check admits them to .* and role = 'owner'/);
+  // (the same read written in the policy, status first)
+  const inline = SHARED_ACCOUNTS.replace('WITH CHECK (public.user_has_account_write_access(account_id))', "WITH CHECK (EXISTS (SELECT 1 FROM public.account_users au WHERE au.account_id = categories.account_id AND au.user_id = (select auth.uid()) AND au.status = 'active' AND au.role = 'owner'))");
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20250115000000_shared.sql', text: inline }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, SHARED_ACCOUNTS);
+    await q('GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO authenticated'); // (as Supabase's default privileges do)
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_A}', 'owner'); INSERT INTO public.account_invitations (account_id, email, role) VALUES (1, 'b@example.com', 'viewer')`);
+    await q(actAs(TENANT_B, { email: 'b@example.com' }));
+    await q('SET ROLE authenticated');
+    await q(`SAVEPOINT s`);
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_B}', 'viewer')`);
+    assert.equal((await tryQuery(q, `INSERT INTO public.categories (account_id, name) VALUES (1, 'as viewer')`)).ok, false, 'a viewer may not');
+    await q(`ROLLBACK TO SAVEPOINT s`);
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_B}', 'owner')`);
+    assert.equal((await tryQuery(q, `INSERT INTO public.categories (account_id, name) VALUES (1, 'as owner')`)).ok, true, 'joined as owner, B writes the account');
+  });
+});

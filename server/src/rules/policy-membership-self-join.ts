@@ -216,6 +216,16 @@ function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string
   return out;
 }
 
+/**
+ * Of two constants a membership read asks of the member's row, the one that names the role within
+ * the group: the first, unless only the second names an administrator (`status = 'active' AND role
+ * = 'owner'`: the role is what a writer gains; codescribblr/budget-app's account_users, read with
+ * `au.status = 'active' AND au.role IN ('owner', 'editor')`).
+ */
+function rolier(had: { col: string; value: string } | undefined, next: { col: string; value: string }): { col: string; value: string } {
+  return !had || (!ADMIN_VALUE.test(had.value) && ADMIN_VALUE.test(next.value)) ? next : had;
+}
+
 /** `col IN (c1, c2 …)` or `col = ANY (ARRAY[c1, c2 …])` with constants: the column and the constants. */
 function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; values: Node[] } | undefined {
   const e = n?.A_Expr;
@@ -264,7 +274,7 @@ function useOfSelectEqualities(
       if (groupCol === undefined) against = { outer: side.col, computed: !!side.through };
       groupCol ??= col;
     }
-    else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col, value: side.value };
+    else if (side?.kind === 'group' && side.value !== undefined) constant = rolier(constant, { col, value: side.value });
     else scope ??= col;
   }
   // (the group column through an expression of it alone, compared with a group: `'org:' || m.org_id =
@@ -587,7 +597,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         const c = a ? columnRef(a) : undefined;
         const v = a ? constantText(a, text) : x.value;
         if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) groupCol ??= x.col;
-        else if (v !== undefined) constant ??= { col: x.col, value: v };
+        else if (v !== undefined) constant = rolier(constant, { col: x.col, value: v });
         else if (a !== undefined) scope ??= x.col;
       }
       if (groupCol) {
