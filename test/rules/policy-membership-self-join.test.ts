@@ -2982,3 +2982,37 @@ test("err: the read asks `status = 'active' AND role = 'owner'` of the member's 
     assert.equal((await tryQuery(q, `INSERT INTO public.categories (account_id, name) VALUES (1, 'as owner')`)).ok, true, 'joined as owner, B writes the account');
   });
 });
+
+// akuligowski9/chiribudget (a household budget): households_read and members_read both call
+// is_household_member(), a LANGUAGE sql SECURITY INVOKER function reading household_members, and
+// members_insert checks only user_id. As written every read through it recurses (54001, T02:
+// policy-recursion reports it); the finding now says so, and that the hole opens once that is fixed.
+const HOUSEHOLDS = (definer: boolean) => `CREATE TABLE public.households (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.household_members (household_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (household_id, user_id));
+CREATE FUNCTION public.is_household_member(hid uuid) RETURNS boolean LANGUAGE sql STABLE ${definer ? "SECURITY DEFINER SET search_path = public, pg_temp " : ''}AS $$
+  SELECT EXISTS (SELECT 1 FROM household_members hm WHERE hm.household_id = hid AND hm.user_id = auth.uid())
+$$;
+ALTER TABLE public.households ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.household_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY households_read ON public.households FOR SELECT TO authenticated USING (is_household_member(id));
+CREATE POLICY members_read ON public.household_members FOR SELECT TO authenticated USING (is_household_member(household_id));
+CREATE POLICY members_insert ON public.household_members FOR INSERT TO authenticated WITH CHECK (auth.uid() = user_id);
+`;
+
+test('err (message): the trusted read recurses as written (54001 through an invoker helper): the finding says so and that the hole opens once fixed; PGlite, with the helper SECURITY DEFINER (the fix policy-recursion gives): A joins household 2 and reads it', async () => {
+  const invoker = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(false) }], ID).mine;
+  assert.equal(invoker.length, 1);
+  assert.match(invoker[0]!.message, /As written, the read of public\.household_members it trusts recurses: policy "members_read" on it calls a function that reads it again as the caller \(54001 stack depth limit exceeded, policy-recursion\), so policy "households_read" fails on the rows it reads instead of admitting them; the hole opens once that recursion is fixed/);
+  const definer = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(true) }], ID).mine;
+  assert.equal(definer.length, 1);
+  assert.doesNotMatch(definer[0]!.message, /As written/);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, HOUSEHOLDS(true));
+    await q(`INSERT INTO public.households VALUES ('${TENANT_A}', 'ours'), ('${TENANT_B}', 'theirs'); INSERT INTO public.household_members VALUES ('${TENANT_A}', '${TENANT_A}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT name FROM public.households'), [{ name: 'ours' }]);
+    await q(`INSERT INTO public.household_members VALUES ('${TENANT_B}', '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.households'), 2, "household 2's row too");
+  });
+});

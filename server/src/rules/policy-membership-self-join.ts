@@ -1756,6 +1756,23 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
 }
 
 /**
+ * ' As written, …' when the trusting policy reads the membership table as the caller and a SELECT
+ * policy of that table recurses at execution (54001: it calls a SECURITY INVOKER function that reads
+ * the table again, T02 — akuligowski9/chiribudget's members_read and is_household_member(), which
+ * households_read calls too): the trusting policy then fails instead of admitting the rows, and the
+ * hole opens once the recursion is fixed as policy-recursion advises (a SECURITY DEFINER helper). Or ''.
+ */
+function recursesAsWritten(model: Model, use: Use): string {
+  if (use.via?.securityDefiner) return '';
+  const c = recursionCycles(model).find((x) => x.code === '54001' && x.start.table === use.member.key && (x.start.command === 'select' || x.start.command === 'all'));
+  if (!c) return '';
+  return (
+    ` As written, the read of ${use.member.key} it trusts recurses: policy "${c.start.name}" on it calls a function that reads it again as the caller (54001 stack depth limit exceeded, policy-recursion), ` +
+    `so policy "${use.policy.name}" fails on the rows it reads instead of admitting them; the hole opens once that recursion is fixed (a SECURITY DEFINER helper), so fix both.`
+  );
+}
+
+/**
  * Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere
  * count as yes); for PUBLIC, whether a role it stands for may (publicMayHold: kirill-markin's
  * expense-budget-tracker revokes INSERT on workspace_members from its app roles, whose policy is for PUBLIC).
@@ -2023,6 +2040,7 @@ export const policyMembershipSelfJoin = defineRule({
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only ${signers?.length ? (userTied ? `their ${use.userCol} and ${signers.join(' and ')}` : `its ${signers.join(' and ')}`) : `their ${use.userCol}`} against who the caller is${signers?.length && !userTied ? `, not its ${use.userCol}` : ''}${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? (notYetAnywhere(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no such row of ${member.key} yet, whatever its ${use.groupCol}: true of an account that has none, a new one first, for every ${use.groupCol})` : ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)`) : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${textOf(best).how}, and then ${gain}, which they were never given. ` +
             advice +
+            recursesAsWritten(model, use) +
             also,
           related,
           fixes: [],
