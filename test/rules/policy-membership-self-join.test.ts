@@ -3002,7 +3002,7 @@ CREATE POLICY members_insert ON public.household_members FOR INSERT TO authentic
 test('err (message): the trusted read recurses as written (54001 through an invoker helper): the finding says so and that the hole opens once fixed; PGlite, with the helper SECURITY DEFINER (the fix policy-recursion gives): A joins household 2 and reads it', async () => {
   const invoker = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(false) }], ID).mine;
   assert.equal(invoker.length, 1);
-  assert.match(invoker[0]!.message, /As written, the read of public\.household_members it trusts recurses: policy "members_read" on it calls a function that reads it again as the caller \(54001 stack depth limit exceeded, policy-recursion\), so policy "households_read" fails on the rows it reads instead of admitting them; the hole opens once that recursion is fixed/);
+  assert.match(invoker[0]!.message, /As written, the read of public\.household_members it trusts recurses: policy "members_read" on it calls a function that reads it again as the caller \(54001 stack depth limit exceeded, policy-recursion\), so policy "households_read" fails on the rows it reads instead of admitting them; fixing that recursion as policy-recursion advises \(a SECURITY DEFINER helper\) leaves this hole open, so fix both\./);
   const definer = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(true) }], ID).mine;
   assert.equal(definer.length, 1);
   assert.doesNotMatch(definer[0]!.message, /As written/);

@@ -1766,9 +1766,11 @@ function recursesAsWritten(model: Model, use: Use): string {
   if (use.via?.securityDefiner) return '';
   const c = recursionCycles(model).find((x) => x.code === '54001' && x.start.table === use.member.key && (x.start.command === 'select' || x.start.command === 'all'));
   if (!c) return '';
+  // (another permissive SELECT policy of the table may admit a row before the cycle's is evaluated: policy-recursion's "whether a query goes round")
+  const others = use.member.policies.some((q) => q !== c.start && q.permissive && (q.command === 'select' || q.command === 'all'));
   return (
-    ` As written, the read of ${use.member.key} it trusts recurses: policy "${c.start.name}" on it calls a function that reads it again as the caller (54001 stack depth limit exceeded, policy-recursion), ` +
-    `so policy "${use.policy.name}" fails on the rows it reads instead of admitting them; the hole opens once that recursion is fixed (a SECURITY DEFINER helper), so fix both.`
+    ` As written, the read of ${use.member.key} it trusts ${others ? 'may recurse' : 'recurses'}: policy "${c.start.name}" on it calls a function that reads it again as the caller (54001 stack depth limit exceeded, policy-recursion${others ? ': whether a query goes round depends on the rows and the table\'s other policies' : ''}), ` +
+    `so policy "${use.policy.name}" ${others ? 'may fail' : 'fails'} on the rows it reads instead of admitting them; fixing that recursion as policy-recursion advises (a SECURITY DEFINER helper) leaves this hole open, so fix both.`
   );
 }
 
