@@ -310,12 +310,12 @@ ${del ? '  DELETE FROM auth.users WHERE id = _uid;\n' : ''}  RETURN jsonb_build_
 END $$;
 `;
 
-test("err (message): an e-mail read INTO a variable that only goes into an audit row (row-level security on, no policy) is not returned data: the function that also deletes is said to change auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
+test("err (message): an e-mail read INTO a variable that only goes into an audit row (row-level security on, no policy) is not returned data: the function that also deletes is said to delete from auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
   const del = lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(true) }], ID).mine;
   assert.equal(del.length, 1);
-  assert.match(del[0]!.message, /and changes rows of auth\.users, Supabase's table/);
+  assert.match(del[0]!.message, /and deletes rows of auth\.users, Supabase's table/);
   assert.doesNotMatch(del[0]!.message, /returns data|,,/);
-  assert.match(del[0]!.message, /any caller can change other users' accounts\./);
+  assert.match(del[0]!.message, /any caller can delete other users' accounts \(and with each, the rows of every table whose foreign key to auth\.users is ON DELETE CASCADE\)\./);
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(false) }], ID).mine.length, 0, 'only logs: returns nothing of auth.users');
   // a variable that reaches RETURN is still returned data
   const returned = AUDIT_SQL(false).replace("RETURN jsonb_build_object('ok', true);", "RETURN jsonb_build_object('removed', _note);");
@@ -1470,4 +1470,86 @@ END $$;
       else await expectPgError(q(call), '42702', 'column reference "client_id" is ambiguous');
     });
   }
+});
+
+// NashonMuteti/Neema (a church's finance app): delete_user_by_id(uuid), SECURITY DEFINER, executable by
+// PUBLIC, deletes the profile and then `DELETE FROM auth.users WHERE id = user_id_to_delete` with no
+// look at the caller. It was said to let any caller "change other users' accounts": it deletes them.
+const DELETE_USER_SQL = `CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, name text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.delete_user_by_id(user_id_to_delete uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $function$
+BEGIN
+  DELETE FROM public.profiles WHERE id = user_id_to_delete;
+  IF EXISTS (SELECT 1 FROM auth.users WHERE id = user_id_to_delete) THEN
+    DELETE FROM auth.users WHERE id = user_id_to_delete;
+  END IF;
+END;
+$function$;
+`;
+
+test("err (message): a function that only deletes from auth.users is said to delete other users' accounts, not to change them (Neema's delete_user_by_id); PGlite: anon deletes B's account and profile", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/0165_delete_user.sql', text: DELETE_USER_SQL }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.delete_user_by_id\(uuid\) can be called by PUBLIC .*? and deletes rows of auth\.users, Supabase's table/);
+  assert.match(mine[0]!.message, /any caller can delete other users' accounts/);
+  assert.doesNotMatch(mine[0]!.message, /change other users' accounts/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(DELETE_USER_SQL);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com'); INSERT INTO public.profiles VALUES ('${TENANT_B}', 'B')`);
+    await q('SET ROLE anon');
+    await q(`SELECT public.delete_user_by_id('${TENANT_B}')`);
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM auth.users'))[0]!.n, 0, "anon deleted B's account");
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.profiles'))[0]!.n, 0);
+  });
+});
+
+// codescribblr/budget-app (a budgeting app with shared accounts): get_user_email(uuid), SECURITY
+// DEFINER and executable by PUBLIC, returns the e-mail of the account whose id it is passed; policy
+// "Users can view invitations to their email" calls it as get_user_email(auth.uid()). A function a
+// policy calls was left to definer-execute-granted-to-public's general message: a direct call with
+// another account's id returns that account's e-mail.
+const USER_EMAIL_SQL = `CREATE TABLE public.account_invitations (id bigserial PRIMARY KEY, account_id bigint, email text);
+ALTER TABLE public.account_invitations ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.get_user_email(user_id_param uuid) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  user_email text;
+BEGIN
+  SELECT email INTO user_email FROM auth.users WHERE id = user_id_param;
+  RETURN user_email;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_user_email(uuid) TO authenticated;
+CREATE POLICY "Users can view invitations to their email" ON public.account_invitations FOR SELECT TO authenticated USING (email = public.get_user_email(auth.uid()));
+GRANT SELECT ON public.account_invitations TO authenticated;
+`;
+
+test("err: a policy's helper returning the e-mail of the account its argument names (codescribblr's get_user_email(uuid)); no revoke fix, which would fail the policy; PGlite: anon gets B's e-mail, and with EXECUTE revoked the policy's SELECT fails with 42501", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250115000000_invitations.sql', text: USER_EMAIL_SQL }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /^SECURITY DEFINER function public\.get_user_email\(uuid\) can be called by PUBLIC .* returns data \(email\) of rows of auth\.users/);
+  assert.match(m, /That policy "Users can view invitations to their email" on public\.account_invitations calls it, for the signed-in user's own account, does not limit who else calls it: a direct call with another account's id returns that account's email\./);
+  assert.match(m, /revoking EXECUTE instead would fail every query that policy applies to \(42501 permission denied for function get_user_email\)/);
+  assert.doesNotMatch(m, /or revoke EXECUTE from these roles and call it with the service role/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(USER_EMAIL_SQL);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com'); INSERT INTO public.account_invitations (account_id, email) VALUES (1, 'a@example.com'), (2, 'b@example.com')`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.get_user_email('${TENANT_B}') AS e`), [{ e: 'b@example.com' }], "anon reads B's e-mail");
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.account_invitations'), [{ email: 'a@example.com' }], "the policy: A's own invitation");
+    await q('RESET ROLE');
+    await q('REVOKE EXECUTE ON FUNCTION public.get_user_email(uuid) FROM PUBLIC, authenticated');
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT email FROM public.account_invitations');
+    assert.ok(!r.ok && r.error.code === '42501' && /permission denied for function get_user_email/.test(r.error.message), JSON.stringify(r));
+  });
 });

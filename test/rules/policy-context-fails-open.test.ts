@@ -941,3 +941,41 @@ CREATE POLICY "Invited user can read invite" ON public.team_invites FOR SELECT T
   const a = await invites({ sub: TENANT_A, role: 'authenticated', email: 'a@example.com' }, 'authenticated');
   assert.deepEqual([a.read, a.updated], [1, 1], 'the invited user');
 });
+
+// kirill-markin/expense-budget-tracker (an expense and budget tracker): ledger_entries' policy
+// admits, with app.workspace_id unset, the rows of every workspace the user (app.user_id) is a
+// member of. The message said the role may write rows "(e.g. another tenant's or user's)": the
+// membership condition still ties each row to the caller.
+const LEDGER = `CREATE ROLE ebt_ctx_app;
+CREATE TABLE workspace_members (workspace_id text NOT NULL, user_id text NOT NULL);
+CREATE TABLE ledger_entries (id bigint PRIMARY KEY, workspace_id text NOT NULL, amount numeric);
+ALTER TABLE ledger_entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_isolation ON ledger_entries
+  USING (
+    workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true))
+    AND (current_setting('app.workspace_id', true) IS NULL OR workspace_id = current_setting('app.workspace_id', true))
+  )
+  WITH CHECK (
+    workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true))
+    AND (current_setting('app.workspace_id', true) IS NULL OR workspace_id = current_setting('app.workspace_id', true))
+  );
+GRANT SELECT ON workspace_members TO ebt_ctx_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ledger_entries TO ebt_ctx_app;
+`;
+
+test("err (message): an unset workspace with a membership condition on the caller beside it: reported, without \"another tenant's or user's\" rows; PGlite: the user reads and writes the rows of its own workspaces only", async () => {
+  const { mine } = lintFiles([{ file: 'db/migrations/0001_initial_schema.sql', text: LEDGER }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits every row that meets workspace_id IN \(SELECT .*\) in a session that never set app\.workspace_id/);
+  assert.match(mine[0]!.message, /insert or update rows to any values that still meet its other conditions — /);
+  assert.doesNotMatch(mine[0]!.message, /another tenant's or user's/);
+  await inRollback(await getDb(), async (q) => {
+    await q(LEDGER);
+    await q(`INSERT INTO workspace_members VALUES ('w1', 'u1'), ('w3', 'u1'), ('w2', 'u2'); INSERT INTO ledger_entries VALUES (1, 'w1', 1), (2, 'w2', 2), (3, 'w3', 3)`);
+    await q(`SELECT set_config('app.user_id', 'u1', true)`);
+    await q('SET ROLE ebt_ctx_app');
+    assert.deepEqual(await q('SELECT id FROM ledger_entries ORDER BY id'), [{ id: 1 }, { id: 3 }], "both of u1's workspaces, not w2");
+    const r = await tryQuery(q, `INSERT INTO ledger_entries VALUES (4, 'w2', 4)`);
+    assert.ok(!r.ok && r.error.code === '42501', "a row of u2's workspace is refused");
+  });
+});

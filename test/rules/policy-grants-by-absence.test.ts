@@ -194,3 +194,30 @@ test('ok (lint): an UPDATE whose WITH CHECK ties the new row to the caller is no
   const [h] = lint(`CREATE POLICY p ON public.attachments FOR ALL TO authenticated USING (${NOT_CONTRACTOR}) WITH CHECK (owner_id = auth.uid());`);
   assert.match(h?.message ?? '', /reads and deletes every row of public\.attachments\. On Supabase/);
 });
+
+// marzoouq/waqf-wise (a waqf endowment's accounting): landing_page_settings' policy for PUBLIC asks
+// `auth.uid() IS NOT NULL AND NOT EXISTS (… user_roles … auth.uid() …)`: a request without a
+// signed-in user does not pass it, and the message said it did.
+const LANDING = `CREATE TABLE public.user_roles (user_id uuid, role text);
+CREATE TABLE public.landing_page_settings (id int PRIMARY KEY, setting_key text, is_active boolean);
+ALTER TABLE public.landing_page_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "authenticated_users_view_public_settings" ON public.landing_page_settings FOR SELECT
+  USING (auth.uid() IS NOT NULL AND NOT EXISTS (SELECT 1 FROM user_roles WHERE user_roles.user_id = auth.uid() AND user_roles.role = 'admin') AND is_active = true);
+`;
+
+test('err: `auth.uid() IS NOT NULL AND NOT EXISTS (…)` for PUBLIC: a new user reads the rows, anon does not, and the message no longer says anon passes (PGlite)', async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20260119100613_landing.sql', text: LANDING }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /On Supabase, anyone who signs up gets a session with the authenticated role and no such row, and passes\./);
+  assert.doesNotMatch(mine[0]!.message, /without a signed-in user passes/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, LANDING);
+    await q(`INSERT INTO public.landing_page_settings VALUES (1, 'hero_title', true), (2, 'footer_description', true)`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.landing_page_settings'), 0, 'anon reads none');
+    await q('RESET ROLE');
+    await q(actAs(NEW_USER));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.landing_page_settings'), 2, 'a new user reads both');
+  });
+});

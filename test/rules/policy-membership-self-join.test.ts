@@ -2881,3 +2881,138 @@ CREATE POLICY modules_select ON public.modules FOR SELECT TO authenticated
     assert.deepEqual(await q('SELECT body FROM public.modules'), [{ body: 'lesson 1' }]);
   });
 });
+
+// kirill-markin/expense-budget-tracker (an expense and budget tracker, plain PostgreSQL): its
+// workspace_members policy is for PUBLIC and checks only user_id, but 0016_workspace_membership_guards.sql
+// revokes INSERT from its app roles (memberships are made by SECURITY DEFINER helpers), and no role
+// was ever granted UPDATE: no one but the owner writes memberships through that policy.
+const WORKSPACES = `CREATE ROLE ebt_app LOGIN;
+CREATE TABLE workspaces (workspace_id text PRIMARY KEY, name text NOT NULL);
+CREATE TABLE workspace_members (workspace_id text NOT NULL, user_id text NOT NULL, PRIMARY KEY (workspace_id, user_id));
+CREATE TABLE ledger_entries (id bigint PRIMARY KEY, workspace_id text NOT NULL, amount numeric);
+ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
+ALTER TABLE workspace_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ledger_entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_memberships ON workspace_members
+  USING (user_id = current_setting('app.user_id', true))
+  WITH CHECK (user_id = current_setting('app.user_id', true));
+CREATE POLICY workspace_member_access ON workspaces
+  USING (workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true)));
+CREATE POLICY workspace_isolation ON ledger_entries
+  USING (workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id', true)));
+GRANT SELECT, INSERT ON workspaces, workspace_members TO ebt_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ledger_entries TO ebt_app;
+`;
+const GUARD = 'REVOKE INSERT ON TABLE workspace_members FROM ebt_app;\n';
+
+test('err/ok: a PUBLIC membership policy checking only user_id: reported while ebt_app may INSERT, not once INSERT is revoked (no role may write the table)', async () => {
+  const open = lintFiles([{ file: 'db/migrations/0001_initial_schema.sql', text: WORKSPACES }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.match(open.mine[0]!.message, /lets PUBLIC write rows of it checking only their user_id/);
+  const guarded = lintFiles([
+    { file: 'db/migrations/0001_initial_schema.sql', text: WORKSPACES },
+    { file: 'db/migrations/0016_workspace_membership_guards.sql', text: GUARD },
+  ], ID);
+  assert.deepEqual(guarded.mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(WORKSPACES);
+    await q(`INSERT INTO workspace_members VALUES ('w1', 'u1'), ('w2', 'u2'); INSERT INTO ledger_entries VALUES (1, 'w1', 10), (2, 'w2', 20)`);
+    await q(`SELECT set_config('app.user_id', 'u1', true)`);
+    await q('SET ROLE ebt_app');
+    // (before the REVOKE: u1 joins w2 and reads its entry)
+    assert.equal((await tryQuery(q, `INSERT INTO workspace_members VALUES ('w2', 'u1')`)).ok, true);
+    assert.equal(await count(q, 'ledger_entries'), 2);
+    await q('RESET ROLE');
+    await q(`DELETE FROM workspace_members WHERE workspace_id = 'w2' AND user_id = 'u1'`);
+    await q(GUARD);
+    await q('SET ROLE ebt_app');
+    for (const sql of [`INSERT INTO workspace_members VALUES ('w2', 'u1')`, `UPDATE workspace_members SET workspace_id = 'w2' WHERE user_id = 'u1'`]) {
+      const r = await tryQuery(q, sql);
+      assert.ok(!r.ok && r.error.code === '42501' && /permission denied for table workspace_members/.test(r.error.message), sql);
+    }
+    assert.equal(await count(q, 'ledger_entries'), 1, 'w1 only');
+  });
+});
+
+// codescribblr/budget-app (a budgeting app with shared accounts): account_users is trusted by
+// user_has_account_write_access(), `… WHERE au.account_id = … AND au.user_id = auth.uid() AND
+// au.status = 'active' AND au.role IN ('owner', 'editor')`, and an invitee inserts their own row
+// through "Users can accept invitations", whose check names the account but not the role. With
+// status asked before role, the rule took status = 'active' for the role the read asks for, and
+// said nothing. (Here the role asked is 'owner'; an IN list is taken as its lesser value, 'editor'.)
+const SHARED_ACCOUNTS = `CREATE TABLE public.account_users (id bigserial PRIMARY KEY, account_id bigint NOT NULL, user_id uuid NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')), status text NOT NULL DEFAULT 'active', UNIQUE (account_id, user_id));
+CREATE TABLE public.account_invitations (id bigserial PRIMARY KEY, account_id bigint NOT NULL, email text NOT NULL, role text NOT NULL, accepted_at timestamptz);
+CREATE TABLE public.categories (id bigserial PRIMARY KEY, account_id bigint NOT NULL, name text);
+ALTER TABLE public.account_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.account_invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.categories ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.user_has_valid_invitation(account_id_param bigint, user_email_param text) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.account_invitations WHERE account_id = account_id_param AND email = user_email_param AND accepted_at IS NULL);
+END $$;
+CREATE FUNCTION public.user_has_account_write_access(account_id_param bigint) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.account_users au WHERE au.account_id = account_id_param AND au.user_id = auth.uid() AND au.status = 'active' AND au.role = 'owner');
+END $$;
+CREATE POLICY "Users can accept invitations" ON public.account_users FOR INSERT TO authenticated
+  WITH CHECK (user_id = (select auth.uid()) AND public.user_has_valid_invitation(account_id, (select auth.jwt() ->> 'email')));
+CREATE POLICY "Users can view their memberships" ON public.account_users FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY "Writers can insert categories" ON public.categories FOR INSERT TO authenticated WITH CHECK (public.user_has_account_write_access(account_id));
+`;
+
+test("err: the read asks `status = 'active' AND role = 'owner'` of the member's row (codescribblr's account_users, through a helper): the role is 'owner', and an invitee joins as owner; PGlite: B, invited as viewer, inserts categories after joining as owner, not as viewer", async () => {
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250115000000_shared.sql', text: SHARED_ACCOUNTS }], ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.match(mine[0]!.message, /^Policy "Users can accept invitations" on public\.account_users lets authenticated write their own rows of it checking the account_id but not the role: .* has a row with its account_id, the caller's user_id and role = 'owner'\), so a user can insert their row of public\.account_users with the account_id of a group the check admits them to .* and role = 'owner'/);
+  // (the same read written in the policy, status first)
+  const inline = SHARED_ACCOUNTS.replace('WITH CHECK (public.user_has_account_write_access(account_id))', "WITH CHECK (EXISTS (SELECT 1 FROM public.account_users au WHERE au.account_id = categories.account_id AND au.user_id = (select auth.uid()) AND au.status = 'active' AND au.role = 'owner'))");
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20250115000000_shared.sql', text: inline }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, SHARED_ACCOUNTS);
+    await q('GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO authenticated'); // (as Supabase's default privileges do)
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_A}', 'owner'); INSERT INTO public.account_invitations (account_id, email, role) VALUES (1, 'b@example.com', 'viewer')`);
+    await q(actAs(TENANT_B, { email: 'b@example.com' }));
+    await q('SET ROLE authenticated');
+    await q(`SAVEPOINT s`);
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_B}', 'viewer')`);
+    assert.equal((await tryQuery(q, `INSERT INTO public.categories (account_id, name) VALUES (1, 'as viewer')`)).ok, false, 'a viewer may not');
+    await q(`ROLLBACK TO SAVEPOINT s`);
+    await q(`INSERT INTO public.account_users (account_id, user_id, role) VALUES (1, '${TENANT_B}', 'owner')`);
+    assert.equal((await tryQuery(q, `INSERT INTO public.categories (account_id, name) VALUES (1, 'as owner')`)).ok, true, 'joined as owner, B writes the account');
+  });
+});
+
+// akuligowski9/chiribudget (a household budget): households_read and members_read both call
+// is_household_member(), a LANGUAGE sql SECURITY INVOKER function reading household_members, and
+// members_insert checks only user_id. As written every read through it recurses (54001, T02:
+// policy-recursion reports it); the finding now says so, and that the hole opens once that is fixed.
+const HOUSEHOLDS = (definer: boolean) => `CREATE TABLE public.households (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.household_members (household_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (household_id, user_id));
+CREATE FUNCTION public.is_household_member(hid uuid) RETURNS boolean LANGUAGE sql STABLE ${definer ? "SECURITY DEFINER SET search_path = public, pg_temp " : ''}AS $$
+  SELECT EXISTS (SELECT 1 FROM household_members hm WHERE hm.household_id = hid AND hm.user_id = auth.uid())
+$$;
+ALTER TABLE public.households ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.household_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY households_read ON public.households FOR SELECT TO authenticated USING (is_household_member(id));
+CREATE POLICY members_read ON public.household_members FOR SELECT TO authenticated USING (is_household_member(household_id));
+CREATE POLICY members_insert ON public.household_members FOR INSERT TO authenticated WITH CHECK (auth.uid() = user_id);
+`;
+
+test('err (message): the trusted read recurses as written (54001 through an invoker helper): the finding says so and that the hole opens once fixed; PGlite, with the helper SECURITY DEFINER (the fix policy-recursion gives): A joins household 2 and reads it', async () => {
+  const invoker = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(false) }], ID).mine;
+  assert.equal(invoker.length, 1);
+  assert.match(invoker[0]!.message, /As written, the read of public\.household_members it trusts recurses: policy "members_read" on it calls a function that reads it again as the caller \(54001 stack depth limit exceeded, policy-recursion\), so policy "households_read" fails on the rows it reads instead of admitting them; fixing that recursion as policy-recursion advises \(a SECURITY DEFINER helper\) leaves this hole open, so fix both\./);
+  const definer = lintFiles([{ file: 'supabase/migrations/007_fix_all_rls_policies_authenticated.sql', text: HOUSEHOLDS(true) }], ID).mine;
+  assert.equal(definer.length, 1);
+  assert.doesNotMatch(definer[0]!.message, /As written/);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, HOUSEHOLDS(true));
+    await q(`INSERT INTO public.households VALUES ('${TENANT_A}', 'ours'), ('${TENANT_B}', 'theirs'); INSERT INTO public.household_members VALUES ('${TENANT_A}', '${TENANT_A}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT name FROM public.households'), [{ name: 'ours' }]);
+    await q(`INSERT INTO public.household_members VALUES ('${TENANT_B}', '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.households'), 2, "household 2's row too");
+  });
+});

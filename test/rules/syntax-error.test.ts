@@ -1266,3 +1266,25 @@ test("err: a statement one `)` short — telemed-phase3_0's policies pasted from
     assert.deepEqual(await q('SELECT policyname FROM pg_policies'), []);
   });
 });
+
+// 6thd/wardah-process-costing (a manufacturing cost accounting ERP): its deploy script sets the
+// request's claims with `SET LOCAL "request.jwt.claims" = json_build_object(…)::text;`, which
+// PostgreSQL rejects at "(": SET takes a constant. set_config() takes an expression.
+test('err (message): SET … = an expression (a call, a sub-select, ||) says SET takes a constant and writes the set_config() call; PGlite: the SET fails with 42601, the call sets the claims until the end of the transaction', async () => {
+  const text = `BEGIN;\nSET LOCAL "request.jwt.claims" = json_build_object(\n  'role','service_role',\n  'tenant_id','00000000-0000-0000-0000-000000000001'\n)::text;\nSET app.tenant = 'a' || 'b';\nSET search_path = public, pg_temp;\nCOMMIT;\n`;
+  const { mine } = lintFiles([{ file: 'sql/deploy.sql', text }], 'syntax-error');
+  assert.equal(mine.length, 2, mine.map((f) => f.message).join('\n'));
+  const [claims, concat] = mine;
+  assert.match(claims!.message, /^syntax error at or near "\(" \(SQLSTATE 42601\): SET takes its value as a constant .* request\.jwt\.claims keeps the value it had/);
+  const call = /SELECT set_config\('request\.jwt\.claims', .*?, true\)/.exec(claims!.message)?.[0];
+  assert.equal(call, `SELECT set_config('request.jwt.claims', json_build_object('role','service_role', 'tenant_id','00000000-0000-0000-0000-000000000001')::text, true)`);
+  assert.match(concat!.message, /SELECT set_config\('app\.tenant', \('a' \|\| 'b'\)::text, false\) \(false: for the session, as SET;/);
+  await inRollback(await getDb(), async (q) => {
+    const r = await tryQuery(q, `SET LOCAL "request.jwt.claims" = json_build_object('role','service_role')::text`);
+    assert.ok(!r.ok && r.error.code === '42601' && /at or near "\("/.test(r.error.message));
+    await q(call!);
+    assert.deepEqual(await q(`SELECT current_setting('request.jwt.claims', true)::jsonb ->> 'tenant_id' AS t`), [{ t: '00000000-0000-0000-0000-000000000001' }]);
+    await q(`SELECT set_config('app.tenant', ('a' || 'b')::text, false)`);
+    assert.deepEqual(await q(`SELECT current_setting('app.tenant') AS t`), [{ t: 'ab' }]);
+  });
+});

@@ -2,7 +2,7 @@ import { TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type Func, type Model
 import { privilegesOf } from '../analysis/privileges.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { constBool, memoModel, textOfFile } from '../analysis/policy-exprs.js';
-import { conjuncts, constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
+import { callsIn, conjuncts, constValue, dmlTargetsIn, returningOf, roleText } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { extensionCallsIn } from './auth-trigger-unqualified-name.js';
@@ -817,6 +817,11 @@ function existenceOracle(f: Func): { cols: string[]; params: string[]; password:
  * ON CONFLICT DO UPDATE, no data-modifying WITH writing it, no TRUNCATE of it (a reset that
  * empties auth.users, then inserts: every existing account goes).
  */
+/** Whether every statement of f's body that writes auth.users is a DELETE (Neema's delete_user_by_id: it removes accounts, it changes none). */
+function deletesOnlyUsers(f: Func): boolean {
+  return everyUsersWrite(f, (st) => st.kind === 'DeleteStmt');
+}
+
 function insertsOnlyUsers(f: Func): boolean {
   if (f.truncations.some((t) => t.keys.some((k) => k === 'auth.users' || k.endsWith('.users')))) return false;
   return everyUsersWrite(f, (st) => st.kind === 'InsertStmt' && st.node.onConflictClause?.action !== 'ONCONFLICT_UPDATE');
@@ -901,6 +906,8 @@ export const definerExposesAuthUsers = defineRule({
       const writes = f.writes.has(AUTH_USERS);
       // (only INSERTs: it adds accounts, it changes none of the others')
       const addsOnly = writes && insertsOnlyUsers(f);
+      // (only DELETEs: it removes accounts, and with them every row whose foreign key cascades from auth.users)
+      const deletesOnly = writes && !addsOnly && deletesOnlyUsers(f);
       const readsAuth = readsAsOwner(model, f).has(AUTH_USERS);
       const readsOwn = returnsRowData(f) && readsAuth;
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
@@ -914,7 +921,11 @@ export const definerExposesAuthUsers = defineRule({
         continue;
       }
       if (!writes && !reads && !copied) continue;
-      const exposed = exposedTo(model, f);
+      // (a policy's helper that returns columns of the account its argument names — get_user_email(uuid),
+      // called by policies as get_user_email(auth.uid()) — answers anyone who calls it directly too)
+      const byArgument = reads && !existence && !!cols?.length && !writes && f.argTypes.length > 0;
+      const exposed = exposedTo(model, f, 'select', byArgument);
+      const helper = byArgument && calledByPolicy(model, f);
       if (!exposed) continue;
       const { callers, looked, recorded, signIn } = exposed;
       // (what it only copies into tables: reported where the callers may read the copies — a table
@@ -927,7 +938,7 @@ export const definerExposesAuthUsers = defineRule({
       const copiedCols = copied?.cols?.length ? copied.cols.join(', ') : undefined;
       const copiedInto = copies.map((c) => `${c.table}, which ${roleList(c.readers)} can read`).join(', and ');
       const copiedText = `copies data${copiedCols ? ` (${copiedCols})` : ''} of rows of auth.users, ${authUsersText(model)}, into ${copiedInto}`;
-      const change = addsOnly ? 'adds rows to auth.users' : 'changes rows of auth.users';
+      const change = addsOnly ? 'adds rows to auth.users' : deletesOnly ? 'deletes rows of auth.users' : 'changes rows of auth.users';
       const what = copies.length
         ? `${copiedText}${writes ? `, and ${change}` : ''}`
         : `${reads && writes ? `${returned}, and ${change}` : reads ? returned : change}, ${authUsersText(model)}`;
@@ -937,9 +948,9 @@ export const definerExposesAuthUsers = defineRule({
       const gets = copies.length
         ? [fixed ? `read what it copies of other users' accounts from ${from}` : `read ${copiedCols ? `${copiedCols} of` : ''} other users' accounts from ${from}`.replace('  ', ' '), writes ? (fixed ? 'make it change auth.users as it does' : 'change them') : ''].filter(Boolean).join(' and ')
         : fixed
-          ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? 'make it change auth.users as it does' : ''].filter(Boolean).join(' and ')
+          ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? `make it ${deletesOnly ? 'delete from' : 'change'} auth.users as it does` : ''].filter(Boolean).join(' and ')
           : reads && writes
-            ? "read other users' accounts and change them"
+            ? `read other users' accounts and ${deletesOnly ? 'delete' : 'change'} them`
             : reads
               ? existence
                 ? 'learn whether an account exists for any value it passes (an e-mail address, a user name, an id: account enumeration)'
@@ -948,7 +959,9 @@ export const definerExposesAuthUsers = defineRule({
                   : "read other users' accounts"
               : addsOnly
                 ? 'create accounts in auth.users with the values it passes (an e-mail address no account has yet, for one; it changes no existing account)'
-                : "change other users' accounts";
+                : deletesOnly
+                  ? "delete other users' accounts (and with each, the rows of every table whose foreign key to auth.users is ON DELETE CASCADE)"
+                  : "change other users' accounts";
       // (it changes only accounts whose password it is passed: a password check, coinhub's update_password)
       if (writes && !addsOnly && !reads && copies.length === 0 && !fixed && writesNeedPassword(f)) {
         report({
@@ -969,13 +982,16 @@ export const definerExposesAuthUsers = defineRule({
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
           callerText(recorded, signIn, ownerRoleNote(model, f)) +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
-          'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
+          (helper
+            ? policyHelperNote(model, f, cols!)
+            : 'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ') +
           (copies.length ? `What it has copied stays readable until row-level security on ${from} limits each user to their own rows. ` : '') +
           SECRET_LOOKUP_HINT +
           (addsOnly ? insertFailsAsWritten(model, f) : '') +
           // (a query of it that raises 42702 on every call: nothing is read yet — mentalspaceehr's check_client_portal_config)
           failsAsWritten(model, f),
-        fixes: [revokeFix(model, f, callers)],
+        // (not for a policy's helper: revoked, every query its policy applies to fails with 42501)
+        fixes: helper ? [] : [revokeFix(model, f, callers)],
       });
     }
     // existence oracles: a yes/no or a number telling whether an e-mail address (a phone number) has an account
@@ -1067,13 +1083,30 @@ function callerText(recorded: ReturnType<typeof recordsCallerOnly>, signIn: bool
 }
 
 /**
+ * For a policy's helper that returns columns of the account its argument names: the policy that
+ * calls it, that the policy does not limit who else calls it, and what a policy can read instead
+ * of the signed-in user's e-mail (codescribblr/budget-app's get_user_email(uuid), called by
+ * "Users can view invitations to their email" as get_user_email(auth.uid())).
+ */
+function policyHelperNote(model: Model, f: Func, cols: readonly string[]): string {
+  const names = new Set([f.name, `${f.schema}.${f.name}`]);
+  const p = model.policies.find((q) => [q.using, q.withCheck].some((e) => !!e && callsIn(e).some((c) => names.has(c.name.join('.')))));
+  const which = p ? `policy "${p.name}" on ${p.table}` : 'a policy';
+  const email = cols.length === 1 && cols[0] === 'email' ? " For the signed-in user's own e-mail a policy needs no function: (select auth.jwt() ->> 'email')." : '';
+  return (
+    `That ${which} calls it, for the signed-in user's own account, does not limit who else calls it: a direct call with another account's id returns that account's ${cols.join(', ')}. ` +
+    `Make it answer for the caller only (no argument, \`WHERE id = (select auth.uid())\`); revoking EXECUTE instead would fail every query that policy applies to (42501 permission denied for function ${f.name}).${email} `
+  );
+}
+
+/**
  * Who can call `f` to reach auth.users with its owner's rights, and how it looks at them:
  * undefined when its owner is an ordinary role without a grant on auth.users (of `privilege`: 42501 itself), no
  * API role may call it or those who may read auth.users themselves, a policy calls it, or it looks
  * at its caller for more than recording them or testing that someone is signed in (then not for
  * anon alone, whom that test stops).
  */
-function exposedTo(model: Model, f: Func, privilege = 'select'): { callers: NonNullable<ReturnType<typeof callersOf>>; looked: boolean; recorded: ReturnType<typeof recordsCallerOnly>; signIn: boolean } | undefined {
+function exposedTo(model: Model, f: Func, privilege = 'select', evenForPolicies = false): { callers: NonNullable<ReturnType<typeof callersOf>>; looked: boolean; recorded: ReturnType<typeof recordsCallerOnly>; signIn: boolean } | undefined {
   // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
   if (ordinaryWithoutAuthUsers(model, f.owner?.role, privilege)) return undefined;
   const callers = callersOf(model, f, []);
@@ -1081,7 +1114,7 @@ function exposedTo(model: Model, f: Func, privilege = 'select'): { callers: NonN
   // callers granted auth.users themselves get nothing they could not read (or change, or empty) directly
   const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
   if (who.every((r) => mayReadAuthUsers(model, r, AUTH_USERS, privilege))) return undefined;
-  if (calledByPolicy(model, f)) return undefined;
+  if (!evenForPolicies && calledByPolicy(model, f)) return undefined;
   // (the caller only required to be signed in, or only recorded: stewardtrack's
   // get_user_profiles raises when auth.uid() IS NULL, then returns the email of every id it is
   // passed; a signed-in user reads every account's)

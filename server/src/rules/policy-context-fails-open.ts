@@ -13,6 +13,7 @@ import {
   rowUses,
   failsOpen,
   failsOpenNow,
+  neverTrueIn,
   opaqueClause,
   raisesIn,
   raisesInNow,
@@ -468,6 +469,28 @@ function ownedRows(model: Model, p: Policy): boolean {
   return !t || t.columns.some((c) => /tenant|user|owner|org|account|team|company|workspace|member|client|customer|author|created_by/i.test(c));
 }
 
+/**
+ * Whether the policy's writes may name another tenant's or user's rows (ownedRows), and its other
+ * conditions do not tie every row it admits to the caller: kirill-markin/expense-budget-tracker's
+ * `workspace_id IN (SELECT … FROM workspace_members wm WHERE wm.user_id = current_setting('app.user_id',
+ * true)) AND (current_setting('app.workspace_id', true) IS NULL OR …)` admits, with no workspace set,
+ * the rows of every workspace the user is a member of, none of another's.
+ */
+function othersRows(model: Model, p: Policy, uses: OpenUse[]): boolean {
+  if (!ownedRows(model, p)) return false;
+  const writes = uses.filter((u) => u.use.effect === 'write');
+  return !writes.length || !writes.every((u) => u.states.every((s) => s.residual.some((n) => tiedToCaller(model, n, u.use.expr.clause === 'check' ? 'check' : 'filter'))));
+}
+
+/**
+ * Whether a condition admits no row while another context it reads is unset (a membership lookup
+ * of `current_setting('app.user_id', true)` or auth.uid(): no user, no row), so each row it admits
+ * is one of the caller's; not a fallback to the row's own value (`coalesce(current_setting(…)::int, user_id)`).
+ */
+function tiedToCaller(model: Model, n: Node, mode: EvalMode): boolean {
+  return contextKeys(model, n).some((k) => unsetStates(k).some((st) => neverTrueIn(model, n, k, st, { mode })));
+}
+
 function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false, owned = true): string {
   const parts: string[] = [];
   const nn = nonNullText(nonNullOf(uses));
@@ -686,7 +709,7 @@ function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: C
     ...locate(model, p, group.uses, fix),
     message:
       `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses, residual)}, as ${whyText(model, p, key, states, group.roles)}. ` +
-      `So ${who} may ${effectsText(group.uses, states, residual, ownedRows(model, p))} — ${via}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(group.uses))}`,
+      `So ${who} may ${effectsText(group.uses, states, residual, othersRows(model, p, group.uses))} — ${via}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(group.uses))}`,
     fixes: fix ? [fix.fix] : [],
   };
 }
@@ -726,7 +749,7 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
       message:
         `Restrictive policy "${p.name}" on ${p.table} stops narrowing${residual ? ` (but to every row${residualText(model, uses)})` : ''} ${whenText(key, states)}: ${clausesText(uses, residual)}, as ${whyText(model, p, key, states, [role])}, ` +
         `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
-        `So ${who} may ${effectsText(uses, states, residual, ownedRows(model, p))}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(uses))}`,
+        `So ${who} may ${effectsText(uses, states, residual, othersRows(model, p, uses))}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(uses))}`,
       fixes: fix ? [fix.fix] : [],
     };
   }

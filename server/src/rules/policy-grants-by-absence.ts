@@ -8,6 +8,7 @@ import { defineRule } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, privilegesNeeded } from './lib/util.js';
 import { trueForRole } from './policy-always-true.js';
 import { listOr } from '../analysis/words.js';
+import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 
 // "Internal staff are the users who are not contractors": a permissive policy admitting a row when
 // the caller has NO row in a table (NOT EXISTS (SELECT 1 FROM contractor_users WHERE user_id =
@@ -271,7 +272,12 @@ export const policyGrantsByAbsence = defineRule({
         signUp && (model.supabase || onSupabasePlatform(model))
           ? 'On Supabase, anyone who signs up gets a session with the authenticated role and no such row, and passes'
           : `Any user or role that later gets ${roleList(roles)} without such a row passes too`;
-      const anon = (roles.includes('anon') || roles.includes('public')) && asksUid(hit.a.sub, hit.a.test) ? ' A request without a signed-in user passes as well: auth.uid() is NULL there, and NULL matches no row.' : '';
+      // (not where the clause also asks for a signed-in user, `auth.uid() IS NOT NULL AND NOT EXISTS (…)`:
+      // marzoouq/waqf-wise's landing_page_settings, which a request without one does not pass)
+      const clauseOf = u ? p.using! : (p.withCheck ?? p.using)!;
+      const mode = u ? 'filter' : 'check';
+      const refusesNoUser = requiresKeyIn(model, clauseOf, 'auth.uid') || neverTrueIn(model, clauseOf, 'auth.uid', 'no-user', { mode });
+      const anon = (roles.includes('anon') || roles.includes('public')) && asksUid(hit.a.sub, hit.a.test) && !refusesNoUser ? ' A request without a signed-in user passes as well: auth.uid() is NULL there, and NULL matches no row.' : '';
       report({
         ...p.nameLoc,
         message:

@@ -7,7 +7,7 @@ import { rejectedPolicies } from '../analysis/rejected.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, publicMayHold, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -216,6 +216,16 @@ function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string
   return out;
 }
 
+/**
+ * Of two constants a membership read asks of the member's row, the one that names the role within
+ * the group: the first, unless only the second names an administrator (`status = 'active' AND role
+ * = 'owner'`: the role is what a writer gains; codescribblr/budget-app's account_users, read with
+ * `au.status = 'active' AND au.role IN ('owner', 'editor')`).
+ */
+function rolier(had: { col: string; value: string } | undefined, next: { col: string; value: string }): { col: string; value: string } {
+  return !had || (!ADMIN_VALUE.test(had.value) && ADMIN_VALUE.test(next.value)) ? next : had;
+}
+
 /** `col IN (c1, c2 …)` or `col = ANY (ARRAY[c1, c2 …])` with constants: the column and the constants. */
 function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; values: Node[] } | undefined {
   const e = n?.A_Expr;
@@ -264,7 +274,7 @@ function useOfSelectEqualities(
       if (groupCol === undefined) against = { outer: side.col, computed: !!side.through };
       groupCol ??= col;
     }
-    else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col, value: side.value };
+    else if (side?.kind === 'group' && side.value !== undefined) constant = rolier(constant, { col, value: side.value });
     else scope ??= col;
   }
   // (the group column through an expression of it alone, compared with a group: `'org:' || m.org_id =
@@ -587,7 +597,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         const c = a ? columnRef(a) : undefined;
         const v = a ? constantText(a, text) : x.value;
         if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) groupCol ??= x.col;
-        else if (v !== undefined) constant ??= { col: x.col, value: v };
+        else if (v !== undefined) constant = rolier(constant, { col: x.col, value: v });
         else if (a !== undefined) scope ??= x.col;
       }
       if (groupCol) {
@@ -1745,10 +1755,33 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
   return roles.every((r) => u.table.policies.some((p) => p.permissive && p !== u.policy && forWriter(model, p, r) && all(p, r === 'public' && p.roles.length === 1 ? p.roles[0]! : r)));
 }
 
-/** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
+/**
+ * ' As written, …' when the trusting policy reads the membership table as the caller and a SELECT
+ * policy of that table recurses at execution (54001: it calls a SECURITY INVOKER function that reads
+ * the table again, T02 — akuligowski9/chiribudget's members_read and is_household_member(), which
+ * households_read calls too): the trusting policy then fails instead of admitting the rows, and the
+ * hole opens once the recursion is fixed as policy-recursion advises (a SECURITY DEFINER helper). Or ''.
+ */
+function recursesAsWritten(model: Model, use: Use): string {
+  if (use.via?.securityDefiner) return '';
+  const c = recursionCycles(model).find((x) => x.code === '54001' && x.start.table === use.member.key && (x.start.command === 'select' || x.start.command === 'all'));
+  if (!c) return '';
+  // (another permissive SELECT policy of the table may admit a row before the cycle's is evaluated: policy-recursion's "whether a query goes round")
+  const others = use.member.policies.some((q) => q !== c.start && q.permissive && (q.command === 'select' || q.command === 'all'));
+  return (
+    ` As written, the read of ${use.member.key} it trusts ${others ? 'may recurse' : 'recurses'}: policy "${c.start.name}" on it calls a function that reads it again as the caller (54001 stack depth limit exceeded, policy-recursion${others ? ': whether a query goes round depends on the rows and the table\'s other policies' : ''}), ` +
+    `so policy "${use.policy.name}" ${others ? 'may fail' : 'fails'} on the rows it reads instead of admitting them; fixing that recursion as policy-recursion advises (a SECURITY DEFINER helper) leaves this hole open, so fix both.`
+  );
+}
+
+/**
+ * Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere
+ * count as yes); for PUBLIC, whether a role it stands for may (publicMayHold: kirill-markin's
+ * expense-budget-tracker revokes INSERT on workspace_members from its app roles, whose policy is for PUBLIC).
+ */
 function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
-  if (role === 'public' || t.owner?.role === role) return true;
-  return mayHoldPrivilege(model, t, role, [cmd]);
+  if (t.owner?.role === role) return true;
+  return role === 'public' ? publicMayHold(model, t, [cmd]) : mayHoldPrivilege(model, t, role, [cmd]);
 }
 
 const ALL_CMDS = ['select', 'insert', 'update', 'delete'];
@@ -2009,6 +2042,7 @@ export const policyMembershipSelfJoin = defineRule({
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only ${signers?.length ? (userTied ? `their ${use.userCol} and ${signers.join(' and ')}` : `its ${signers.join(' and ')}`) : `their ${use.userCol}`} against who the caller is${signers?.length && !userTied ? `, not its ${use.userCol}` : ''}${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? (notYetAnywhere(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no such row of ${member.key} yet, whatever its ${use.groupCol}: true of an account that has none, a new one first, for every ${use.groupCol})` : ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)`) : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${textOf(best).how}, and then ${gain}, which they were never given. ` +
             advice +
+            recursesAsWritten(model, use) +
             also,
           related,
           fixes: [],

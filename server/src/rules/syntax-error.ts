@@ -280,6 +280,20 @@ const EXPLAINERS: readonly Explainer[] = [
     }
     return undefined;
   },
+  // (SET name = f(…): SET takes a constant, not an expression; set_config() takes one)
+  (f, e, tx) => {
+    const set = setExpression(f, e.start);
+    if (!set) return undefined;
+    const call = `SELECT set_config('${set.name}', ${set.value.length <= 120 ? asText(set.value) : '<the expression>::text'}, ${set.local ? 'true' : 'false'})`;
+    return {
+      ...errorSpan(f, e),
+      message:
+        `${shortened(e.message)} (SQLSTATE 42601): SET takes its value as a constant — a string, a number or a name, or a list of them — not an expression: a function call, a sub-select, a cast or an operator is rejected, ` +
+        `so PostgreSQL runs nothing of this statement and ${set.name} keeps the value it had (none, in a new session)${stopsHere(tx)}. ` +
+        `To set it to what an expression computes, call set_config(), whose value is one: ${call}${set.local ? ' (true: until the end of the transaction, as SET LOCAL)' : ' (false: for the session, as SET; true would last until the end of the transaction, as SET LOCAL)'}. ` +
+        `The other statements of the file are still checked.`,
+    };
+  },
   // (CREATE POLICY … USING f(x): the condition of USING and WITH CHECK is written in parentheses)
   (f, e, tx) => {
     const bare = bareCondition(f.text, e.start);
@@ -577,6 +591,55 @@ function bareCondition(text: string, at: number): { clause: 'USING' | 'WITH CHEC
   const head = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(create|alter)\s+policy\b/i.exec(stmt);
   if (!head) return undefined;
   return { clause: /^using$/i.test(clause[1]!) ? 'USING' : 'WITH CHECK', verb: head[1]!.toUpperCase() as 'CREATE' | 'ALTER' };
+}
+
+/**
+ * An expression as set_config()'s text value: as written when it ends in a cast to text, else cast
+ * (set_config(text, uuid, boolean) does not exist: 42883), in parentheses unless it is one already.
+ */
+function asText(value: string): string {
+  if (/::\s*(?:text|varchar|character varying)$/i.test(value)) return value;
+  let depth = 0;
+  let wrapped = value.startsWith('(') && value.endsWith(')');
+  for (let i = 0; wrapped && i < value.length; i++) {
+    if (value[i] === '(') depth++;
+    else if (value[i] === ')' && --depth === 0 && i < value.length - 1) wrapped = false;
+  }
+  return wrapped ? `${value}::text` : `(${value})::text`;
+}
+
+/**
+ * When the error at `at` falls on a `(`, `::` or `||` in the value of a SET statement of the file
+ * (`SET [LOCAL | SESSION] name = …` or `TO …`, not in a function or DO body): its setting's name
+ * (as set_config() takes it), whether it is SET LOCAL, and the value as written. SET takes a
+ * constant: PGlite fails `SET LOCAL "request.jwt.claims" = json_build_object('role', …)::text`,
+ * `SET app.tenant = (SELECT '1')`, `SET app.tenant TO current_setting('x')` with 42601 at "(", and
+ * `SET app.tenant = 'a' || 'b'` at "||"; set_config('request.jwt.claims', json_build_object(…)::text,
+ * true) sets it. 6thd/wardah-process-costing's (a manufacturing cost accounting ERP's)
+ * sql/archive/deploy-wardah-erp.sql sets its tenant's claims so.
+ */
+function setExpression(f: ParsedFile, at: number): { name: string; local: boolean; value: string } | undefined {
+  const token = f.text.slice(at, at + 2);
+  if (token[0] !== '(' && token !== '::' && token !== '||') return undefined;
+  const from = Math.max(0, at - 2000);
+  const before = f.text.slice(from, at);
+  const start = before.lastIndexOf(';') + 1;
+  if (start === 0 && from > 0) return undefined;
+  const m = new RegExp(String.raw`^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*set\s+(?:(local|session)\s+)?(${NAME}(?:\s*\.\s*${NAME})*)\s*(?:=|\bto\b)\s*`, 'i').exec(before.slice(start));
+  if (!m) return undefined;
+  const written = m[2]!;
+  // (SET ROLE, SESSION AUTHORIZATION, TIME ZONE, TRANSACTION, CONSTRAINTS: other statements, not a parameter's)
+  if (/^(?:role|session|time|transaction|constraints|schema|names)$/i.test(written)) return undefined;
+  if (f.statements.some((st) => st.body && at >= st.body.start && at < st.body.end)) return undefined;
+  const name = [...written.matchAll(new RegExp(NAME, 'g'))]
+    .map(([part]) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase()))
+    .join('.');
+  if (name.includes("'")) return undefined;
+  const valueStart = from + start + m[0].length;
+  const end = f.text.indexOf(';', at);
+  const value = f.text.slice(valueStart, end < 0 ? f.text.length : end).trim().replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')');
+  if (!value || /--|\/\*/.test(value)) return undefined;
+  return { name, local: m[1]?.toLowerCase() === 'local', value };
 }
 
 /**

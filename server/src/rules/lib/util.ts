@@ -8,7 +8,7 @@ import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, doBlockAround, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -238,6 +238,21 @@ export function mayHoldPrivilege(model: Model, t: Table | View, role: string, ne
   if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) return true;
   if (hasAnyPrivilege(privilegesOf(model, t, role), need)) return true;
   return platformPrivileges(model, t, role, true).some((x) => need.includes(x));
+}
+
+/**
+ * Whether some role a policy for PUBLIC applies to, other than the table's owner, may hold one of
+ * `need` on table `t`: PUBLIC itself granted it, a role subject to RLS granted it (directly, or by
+ * Supabase's platform defaults less what is revoked: mayHoldPrivilege), an API role Supabase may
+ * grant it to; or any role where the workspace grants no table privileges at all (they are granted
+ * elsewhere). A table whose privileges the migrations give no such role, or take back (`REVOKE
+ * INSERT ON workspace_members FROM app`), is written through such a policy by no one but its owner:
+ * every other role's statement fails with 42501 before a policy is asked (T28).
+ */
+export function publicMayHold(model: Model, t: Table, need: readonly string[]): boolean {
+  if (!workspaceManagesTableGrants(model) || hasAnyPrivilege(t.grants.get('public'), need)) return true;
+  for (const r of rlsSubjectGrantees(model, t)) if (r !== 'public' && r !== t.owner?.role && mayHoldPrivilege(model, t, r, need)) return true;
+  return API_ROLES.some((r) => platformPrivileges(model, t, r, true).some((x) => need.includes(x)));
 }
 
 /**
