@@ -335,6 +335,11 @@ $function$;
   const { ws, mine } = lintFiles([{ file, text: sql }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /it takes no argument, but it reads vault\.decrypted_secrets as its owner and never looks at who is calling, so every caller gets what its body returns of it, the same for all \(a secret/);
+  // (a setting read first, as restaurant-copilot's: it may be the caller's context, so "the same for all" is not said; Vault still is)
+  const withSetting = sql.replace('BEGIN\n', "BEGIN\n  key_value := NULLIF(current_setting('app.bank_key', true), '');\n  IF key_value IS NOT NULL THEN RETURN key_value; END IF;\n");
+  const second = lintFiles([{ file, text: withSetting }], ID).mine;
+  assert.equal(second.length, 1);
+  assert.match(second[0]!.message, /it takes no argument, but it reads vault\.decrypted_secrets as its owner, Supabase Vault's secrets, which no policy guards and which anon and authenticated are not granted themselves: a caller gets whatever its body returns of them/);
   const fixed = applyFix(ws, mine[0]!);
   assert.equal(findingsOf(fixed, ID).length, 0);
   const vault = `CREATE SCHEMA vault;

@@ -283,6 +283,9 @@ function vaultRelation(model: Model, k: string): boolean {
   return model.supabase && VAULT_RELATIONS.has(k) && !model.tables.has(k) && !model.views.has(k);
 }
 
+/** The Vault relations a definer reads (vaultRelation). */
+const vaultReads = (model: Model, f: Func): string[] => [...f.reads].filter((k) => vaultRelation(model, k));
+
 /** What a definer does with Vault's relations as its owner, for the message ('' when nothing). */
 function vaultNote(f: Func, vault: readonly string[]): string {
   if (vault.length === 0) return '';
@@ -416,7 +419,11 @@ export const definerExecuteGrantedToPublic = defineRule({
                 ? // (a body that reads as its owner and never looks at the caller answers every caller alike:
                   // database-build's supabase_functions_certificate_secret() hands anon a Vault secret)
                   `and it runs with its owner's rights; it takes no argument, but it reads ${reads.slice(0, 3).join(', ')} as its owner and never looks at who is calling, so every caller gets what its body returns of ${reads.length > 1 ? 'them' : 'it'}, the same for all (a secret, or rows the caller may not read itself, if that is what it returns), and revoking keeps that to the roles that need it (T22)`
-                : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
+                : vaultReads(model, f).length
+                  ? // (a body reading Vault that may look at the caller too, a setting first: restaurant-copilot's
+                    // get_employee_bank_encryption_key() returns app.employee_bank_encryption_key, else the Vault secret)
+                    `and it runs with its owner's rights; it takes no argument, but it reads ${vaultReads(model, f).join(' and ')} as its owner, Supabase Vault's secrets, which no policy guards and which anon and authenticated are not granted themselves: a caller gets whatever its body returns of them, and revoking keeps that to the roles that need it (T22)`
+                  : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (direct.length
             ? `It is also granted to ${direct.join(', ')} directly${held.some((d) => direct.includes(d.role)) ? ` (by the default privileges set ${defaultsSetAt(model, held, direct)}, ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS, when it was made)` : ''}${
