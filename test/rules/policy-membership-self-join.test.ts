@@ -2881,3 +2881,53 @@ CREATE POLICY modules_select ON public.modules FOR SELECT TO authenticated
     assert.deepEqual(await q('SELECT body FROM public.modules'), [{ body: 'lesson 1' }]);
   });
 });
+
+// Calibration (magicolala/chess-simul, a chess simultaneous-exhibition app): "Simul tables joinable
+// by challenger", FOR UPDATE USING (status = 'open' AND challenger_id IS NULL) WITH CHECK
+// (challenger_id = auth.uid()), was said to let a user "change the simul_id of their own row";
+// its USING admits no row of theirs, only seats no one holds yet: the user takes one and, in the
+// same UPDATE, moves it to any simul. The message now says so (PGlite below).
+test('err (wording): an UPDATE policy whose USING admits only rows whose user column is null: the user takes a seat no one holds and moves it, not "their own row" (PGlite: an UPDATE with no WHERE moves every open seat into the private simul, whose row they then read; one with a WHERE fails 42501)', async () => {
+  const sql = `CREATE TABLE public.simuls (id uuid PRIMARY KEY, host_id uuid NOT NULL, status text NOT NULL);
+CREATE TABLE public.simul_tables (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), simul_id uuid NOT NULL REFERENCES public.simuls (id), challenger_id uuid, status text NOT NULL DEFAULT 'open');
+CREATE INDEX ON public.simul_tables (simul_id);
+CREATE INDEX ON public.simul_tables (challenger_id);
+CREATE FUNCTION public.can_view_simul(p_simul_id uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.simuls s WHERE s.id = p_simul_id AND (s.status = 'open' OR s.host_id = (select auth.uid())
+    OR EXISTS (SELECT 1 FROM public.simul_tables t WHERE t.simul_id = s.id AND t.challenger_id = (select auth.uid()))))
+$$;
+ALTER TABLE public.simuls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.simul_tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Simuls selectable by host or challenger" ON public.simuls FOR SELECT TO authenticated
+  USING (host_id = (select auth.uid()) OR EXISTS (SELECT 1 FROM public.simul_tables st WHERE st.simul_id = simuls.id AND st.challenger_id = (select auth.uid())));
+CREATE POLICY "Simul tables visible to host or open simuls" ON public.simul_tables FOR SELECT TO authenticated
+  USING (public.can_view_simul(simul_tables.simul_id));
+CREATE POLICY "Simul tables joinable by challenger" ON public.simul_tables FOR UPDATE TO authenticated
+  USING (status = 'open' AND challenger_id IS NULL)
+  WITH CHECK (challenger_id = (select auth.uid()));`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260109000000_allow_challenger_join.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /so a user can take a row of public\.simul_tables that no one holds yet \(the policy's USING admits only rows whose challenger_id is null\) and, in the same UPDATE, set its challenger_id to their own and its simul_id to any value \(through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row the policy lets them update, every such row of every simul_id: /);
+  assert.doesNotMatch(m, /their own row/);
+  const HOST = TENANT_B;
+  const S1 = '00000000-0000-4000-8000-000000000001';
+  const S2 = '00000000-0000-4000-8000-000000000002';
+  const setup = async (q: Q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.simuls VALUES ('${S1}', '${HOST}', 'open'), ('${S2}', '${HOST}', 'private'); INSERT INTO public.simul_tables (simul_id) VALUES ('${S1}'), ('${S1}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+  };
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q);
+    assert.equal(await count(q, 'public.simuls'), 0, 'A sees no simul');
+    assert.equal(await affected(q, `UPDATE public.simul_tables SET simul_id = '${S2}', challenger_id = '${TENANT_A}'`), 2, 'every open seat, no one’s, taken and moved');
+    assert.deepEqual(await q('SELECT id, status FROM public.simuls'), [{ id: S2, status: 'private' }], 'A reads the private simul');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q);
+    await expectPgError(q(`UPDATE public.simul_tables SET simul_id = '${S2}', challenger_id = '${TENANT_A}' WHERE status = 'open'`), '42501');
+  });
+});

@@ -1781,6 +1781,17 @@ interface Candidate {
   /** the other columns of the row the check ties to the caller (`granted_by = auth.uid()`), and whether it ties the user column too */
   signers?: string[];
   userTied?: boolean;
+  /**
+   * The UPDATE policy's USING admits only rows whose user column is null (`challenger_id IS
+   * NULL`: a seat no one holds yet), so the rows a user updates are not theirs but no one's,
+   * which the same UPDATE makes theirs: the finding says so, not "their own row".
+   */
+  unclaimed?: boolean;
+}
+
+/** Whether a write policy's USING requires the user column to be null (a row no one holds yet: Candidate.unclaimed). */
+function unclaimedOnly(w: Policy, userCol: string): boolean {
+  return !!w.using && conjuncts(w.using).some((n) => n?.NullTest?.nulltesttype === 'IS_NULL' && columnRef(bareValue(n.NullTest.arg))?.name === userCol);
 }
 
 /** Whether some condition of the check compares the user column with who calls. */
@@ -1944,7 +1955,7 @@ export const policyMembershipSelfJoin = defineRule({
           // (the trusting read asks for a role value too, `AND role = 'owner'`: a forged group gives its
           // rows only with that value, which the finding must say; the write may set it as well)
           const asks = roleOf === undefined && u.role && u.role.col !== u.groupCol ? { ...u.role, set: can.some((x) => writes(x, u.role!.col)) && (nothing || checksNoRole(model, check, u)) } : undefined;
-          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}) };
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}), ...(can.includes('update') && (w.command === 'update' || w.command === 'all') && unclaimedOnly(w, u.userCol) ? { unclaimed: true } : {}) };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
         const found = [...byColumn.values()];
@@ -2020,7 +2031,7 @@ export const policyMembershipSelfJoin = defineRule({
 
     /** What a finding says of one column a write policy leaves open: how users abuse it, what the trusting policy admits, what they gain, what to do. */
     function textOf(c: Candidate) {
-      const { use, roles, can, lookups, blind, asks } = c;
+      const { use, roles, can, lookups, blind, asks, unclaimed } = c;
       // (the role value the trusting read asks for too: the user sets it in the same write, or must hold it)
       const andRole = asks ? ` and ${asks.col} = ${asks.value}` : '';
       // (or the check itself requires the value, `AND status = 'active'`: the row is written with it)
@@ -2048,11 +2059,13 @@ export const policyMembershipSelfJoin = defineRule({
           c === 'insert'
             ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}${setRole}` +
               (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-            : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}` +
+            : (unclaimed
+                ? `take a row of ${member.key} that no one holds yet (the policy's USING admits only rows whose ${use.userCol} is null) and, in the same UPDATE, set its ${use.userCol} to their own and its ${use.groupCol} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : ''}`
+                : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}`) +
               (seesOwnRow(model, member, roles, use)
                 ? ''
                 : readers(model, member, roles).length
-                  ? ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`
+                  ? ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row ${unclaimed ? '' : 'of theirs '}the policy lets them update${unclaimed ? `, every such row of every ${use.groupCol}` : ''}: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`
                   : // (no SELECT policy of the table for them: an UPDATE reading a column sees no row, 0 rows and no
                     // error, T26; territoires-en-transitions' utilisateur_support, FOR UPDATE USING (user_id = auth.uid()) alone; PGlite)
                     ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: no SELECT policy of ${member.key} applies to them, so one that reads a column reaches no row and updates nothing, without an error, T26)`),
