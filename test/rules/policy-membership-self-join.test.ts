@@ -2931,3 +2931,52 @@ CREATE POLICY "Simul tables joinable by challenger" ON public.simul_tables FOR U
     await expectPgError(q(`UPDATE public.simul_tables SET simul_id = '${S2}', challenger_id = '${TENANT_A}' WHERE status = 'open'`), '42501');
   });
 });
+
+// Calibration (steve-chavez/socnet, a PostgREST social network: friendships read either way round
+// by the posts' friends-only policy): a sub-select whose WHERE ORs the two directions of a
+// friendship, `(f.source_user_id = posts.creator_id AND f.target_user_id = uid) OR
+// (f.target_user_id = posts.creator_id AND f.source_user_id = uid)`, was taken through its first
+// branch only (target_user_id the caller's), so an INSERT policy tying source_user_id alone to the
+// caller, the requester, was not reported: the requester inserts the friendship already accepted.
+test("err: a friendship read either way round (an OR of two directions): the requester's INSERT policy leaves status and the friend open; PGlite: A inserts an accepted friendship with B and reads B's friends-only post; with status pinned to 'pending' that fails 42501", async () => {
+  const sql = (check: string) => `CREATE TABLE public.friendships (source_user_id uuid NOT NULL, target_user_id uuid NOT NULL, status text NOT NULL DEFAULT 'pending', PRIMARY KEY (source_user_id, target_user_id));
+CREATE INDEX ON public.friendships (target_user_id);
+ALTER TABLE public.friendships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fr_select ON public.friendships FOR SELECT TO authenticated USING ((select auth.uid()) IN (source_user_id, target_user_id));
+CREATE POLICY fr_insert ON public.friendships FOR INSERT TO authenticated WITH CHECK (${check});
+CREATE TABLE public.posts (id bigint PRIMARY KEY, creator_id uuid NOT NULL, audience text NOT NULL, body text);
+CREATE INDEX ON public.posts (creator_id);
+ALTER TABLE public.posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_friends ON public.posts FOR SELECT TO authenticated USING (audience = 'friends' AND EXISTS (
+  SELECT 1 FROM public.friendships f WHERE f.status = 'accepted'
+    AND ((f.source_user_id = posts.creator_id AND f.target_user_id = (select auth.uid())) OR (f.target_user_id = posts.creator_id AND f.source_user_id = (select auth.uid())))));`;
+  const open = sql('source_user_id = (select auth.uid())');
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_social.sql', text: open }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'fr_insert');
+  assert.match(mine[0]!.message, /it admits a row when public\.friendships has a row with its target_user_id, the caller's source_user_id and status = 'accepted'\), so a user can insert a row of public\.friendships with their own source_user_id and any target_user_id and status = 'accepted', and then get the rows of public\.posts that policy admits for that target_user_id/);
+  assert.match(mine[0]!.message, /Check status in the WITH CHECK too \(a row users write may not have status = 'accepted': it starts as a request, which only the other side, or an administrator, sets to 'accepted'\)/);
+  const pinned = sql("source_user_id = (select auth.uid()) AND status = 'pending'");
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_social.sql', text: pinned }], ID).mine, []);
+  const db = await getDb();
+  const seed = `INSERT INTO public.posts VALUES (1, '${TENANT_B}', 'friends', 'for friends of B')`;
+  await inRollback(db, async (q) => {
+    await onPlatform(q, open);
+    await q(seed);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.posts'), 0);
+    await q(`INSERT INTO public.friendships (source_user_id, target_user_id, status) VALUES ('${TENANT_A}', '${TENANT_B}', 'accepted')`);
+    assert.deepEqual(await q('SELECT body FROM public.posts'), [{ body: 'for friends of B' }], "A reads B's friends-only post");
+  });
+  await inRollback(db, async (q) => {
+    await onPlatform(q, pinned);
+    await q(seed);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const accepted = await tryQuery(q, `INSERT INTO public.friendships (source_user_id, target_user_id, status) VALUES ('${TENANT_A}', '${TENANT_B}', 'accepted')`);
+    assert.equal(accepted.ok ? 'ok' : accepted.error.code, '42501');
+    await q(`INSERT INTO public.friendships (source_user_id, target_user_id) VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.equal(await count(q, 'public.posts'), 0, 'a pending request shows nothing');
+  });
+});

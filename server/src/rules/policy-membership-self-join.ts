@@ -312,13 +312,13 @@ function useOfSelectEqualities(
 }
 
 /** How a sub-select of policy `p` of `t` uses a membership table, if it does. */
-function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node): Use | undefined {
+function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node): Use[] {
   const q = link.subselect?.SelectStmt;
   const from = q?.fromClause as Node[] | undefined;
   const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
-  if (!rv?.relname) return undefined;
+  if (!rv?.relname) return NO_USES;
   const member = model.tables.get(model.relKey(rv));
-  if (!member || member === t) return undefined;
+  if (!member || member === t) return NO_USES;
   const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
   const text = textOfFile(model, p.created.file);
@@ -350,13 +350,22 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node
     else if (!c && t.key === REALTIME_MESSAGES && topicThrough(model, link.testexpr)) inColumn = { col: 'topic', through: !isRealtimeTopic(link.testexpr) };
   }
   // (the WHERE as written, then each branch of an OR in it: `m.user_id = auth.uid() AND (m.org_id =
-  // t.org_id OR m.role = 'admin')` admits through either, cortex-etl's tenants)
-  for (const branch of [q, ...orBranches(q)]) {
+  // t.org_id OR m.role = 'admin')` admits through either, cortex-etl's tenants. Every branch that
+  // gives a use: a friendship read either way round, `(f.source_user_id = posts.creator_id AND
+  // f.target_user_id = auth.uid()) OR (f.target_user_id = posts.creator_id AND f.source_user_id =
+  // auth.uid())`, trusts each column as the caller's in one branch, and a write policy tying only
+  // source_user_id to the caller forges the second's rows: steve-chavez/socnet's friendships)
+  const whole = useOfSelect(model, q, member, ofMember, classify, inColumn);
+  if (whole && !needsOthersRow(model, q, member, whole.userCol)) return [{ policy: p, table: t, member, ...whole, at: link, expr }];
+  const out: Use[] = [];
+  for (const branch of orBranches(q)) {
     const use = useOfSelect(model, branch, member, ofMember, classify, inColumn);
-    if (use && !needsOthersRow(model, branch, member, use.userCol)) return { policy: p, table: t, member, ...use, at: link, expr };
+    if (use && !needsOthersRow(model, branch, member, use.userCol)) out.push({ policy: p, table: t, member, ...use, at: link, expr });
   }
-  return undefined;
+  return out.length ? out : NO_USES;
 }
+
+const NO_USES: Use[] = [];
 
 /**
  * The sub-select with its WHERE cut to one branch of an OR it ANDs (each branch of the first such
@@ -767,9 +776,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
           // takes rows away, it gives none: off-training-note's blocks, measured)
           if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') return false;
           if (k !== 'SubLink') return;
-          const use = membershipUse(model, t, p, v, e.node);
-          if (!use || use.member.key !== key) return;
-          add(key, use);
+          for (const use of membershipUse(model, t, p, v, e.node)) if (use.member.key === key) add(key, use);
         });
       }
     }
@@ -1955,6 +1962,11 @@ export const policyMembershipSelfJoin = defineRule({
           // (the trusting read asks for a role value too, `AND role = 'owner'`: a forged group gives its
           // rows only with that value, which the finding must say; the write may set it as well)
           const asks = roleOf === undefined && u.role && u.role.col !== u.groupCol ? { ...u.role, set: can.some((x) => writes(x, u.role!.col)) && (nothing || checksNoRole(model, check, u)) } : undefined;
+          // (the check pins the column the trusting read asks a value of to another value, `status =
+          // 'pending'` where it asks for 'accepted': a row written through it never has that value,
+          // and gives nothing through it; a friend request that only the other side accepts)
+          const unquoted = (v: string) => v.replace(/^'(.*)'$/s, '$1');
+          if (asks && !asks.set && plain && !nothing && pins.some((x) => x.col === asks.col && unquoted(x.value) !== unquoted(asks.value))) continue;
           const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}), ...(can.includes('update') && (w.command === 'update' || w.command === 'all') && unclaimedOnly(w, u.userCol) ? { unclaimed: true } : {}) };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
@@ -2107,7 +2119,11 @@ export const policyMembershipSelfJoin = defineRule({
             ? `Ask whether the ${use.groupCol} has members through a SECURITY DEFINER function, which reads past these policies (e.g. NOT ${use.member.name}_exist(${use.groupCol}), owned by a role that bypasses RLS), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`
             : lookup !== undefined
               ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
-              : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`;
+              : asks?.set
+                ? // (the trusting read asks for a value users may write too, status = 'accepted': a
+                  // request that accepts itself; steve-chavez/socnet's friendships)
+                  `Check ${asks.col} in the WITH CHECK too (a row users write may not have ${asks.col} = ${asks.value}: it starts as a request, which only the other side, or an administrator, sets to ${asks.value}), or check ${use.groupCol} (e.g. that the caller holds an invitation for that ${use.groupCol}), or let users write these rows only through a SECURITY DEFINER function that decides the ${asks.col}.`
+                : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`;
       return { value, lookup, how, through, trust, gain, advice };
     }
   },
