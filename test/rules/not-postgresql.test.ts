@@ -64,6 +64,8 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ["CREATE USER 'repl_user'@'%' IDENTIFIED BY 'good_password';", 'MySQL', "'repl_user'"],
     ["GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl_user'@'%';", 'MySQL', 'SLAVE'],
     ['FLUSH PRIVILEGES;', 'MySQL', 'FLUSH'],
+    // AstromanXD/Astricord's server/migrations/ (a MySQL backend beside the project's Supabase migrations): `USE astricord;` first
+    ['-- Migration: server_bans\nUSE astricord;\n\nCREATE TABLE IF NOT EXISTS server_bans (server_id CHAR(36) NOT NULL, user_id CHAR(36) NOT NULL, PRIMARY KEY (server_id, user_id));', 'MySQL', 'USE'],
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
     // ClickHouse: lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/ (an LLM observability app's span store beside its
@@ -142,6 +144,95 @@ test('err: JSON saved as .sql (an array or an object, nothing else): one finding
   const mixed = lintFiles([{ file: 'm.sql', text: '{"a": 1}\nCREATE TABLE x (id int);\n' }, { file: 'n.sql', text: "SELECT '{1,2}'::int[];\n[1, 2]" }], ID);
   assert.deepEqual(mixed.mine, []);
   assert.equal(findingsOf(mixed.ws, 'syntax-error').length, 2);
+});
+
+// Calibration (AstromanXD/Astricord, a Discord clone): its Express server's MySQL migrations,
+// server/migrations/00N_….sql, each `USE astricord;` then CREATE TABLE IF NOT EXISTS with CHAR(36)
+// ids and DATETIME(3), were replayed before its supabase/migrations/ (server/ sorts first): the
+// MySQL server_bans (server_id CHAR(36)) made the Supabase one's CREATE TABLE IF NOT EXISTS a no-op,
+// so its three policies comparing server_member_roles.server_id (uuid) with it were said to be
+// rejected, 42883 uuid = character (three errors), and two MySQL-only tables were told to enable RLS.
+test('err: MySQL migrations that start with USE db; beside Supabase ones are left out: no 42883 on the Supabase table they shadowed, no rls-not-enabled; PGlite: 42601 at "USE", and the Supabase migration alone works', async () => {
+  const mysql = '-- Migration: server_bans und blocked_users\nUSE astricord;\n\nCREATE TABLE IF NOT EXISTS server_bans (\n  server_id CHAR(36) NOT NULL,\n  user_id CHAR(36) NOT NULL,\n  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),\n  PRIMARY KEY (server_id, user_id)\n);\n\nCREATE TABLE IF NOT EXISTS server_member_nicknames (server_id CHAR(36) NOT NULL, user_id CHAR(36) NOT NULL, nickname VARCHAR(32) NOT NULL, PRIMARY KEY (server_id, user_id));\n';
+  const supabase = `CREATE TABLE public.server_member_roles (server_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (server_id, user_id));
+ALTER TABLE public.server_member_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Own roles" ON public.server_member_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE IF NOT EXISTS server_bans (server_id uuid NOT NULL, user_id uuid NOT NULL, reason text, PRIMARY KEY (server_id, user_id));
+ALTER TABLE server_bans ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins can view bans" ON server_bans FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM server_member_roles smr WHERE smr.server_id = server_bans.server_id AND smr.user_id = (select auth.uid())));`;
+  const files = [
+    { file: 'server/migrations/001_server_bans_blocked_users.sql', text: mysql },
+    { file: 'supabase/migrations/20250101000000_server_bans.sql', text: supabase },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, 'server/migrations/001_server_bans_blocked_users.sql');
+  assert.equal(textAt(ws, mine[0]!), 'USE');
+  assert.match(mine[0]!.message, /^This file looks written for MySQL, not PostgreSQL: PostgreSQL rejects MySQL's USE database with 42601 syntax error \(PostgreSQL has no such statement: a connection is to one database, chosen when it connects \(psql -d, or \\connect\)\)\. pg-rls-lint leaves the whole file out of the schema it models: none of its 3 statements is checked/);
+  for (const id of ['syntax-error', 'policy-type-mismatch', 'rls-not-enabled', 'table-if-not-exists-skipped']) assert.deepEqual(findingsOf(ws, id), [], id);
+  assert.equal(ws.model('supabase/migrations/20250101000000_server_bans.sql').tables.get('public.server_bans')?.columns.join(','), 'server_id,user_id,reason');
+  // (PostgreSQL: the MySQL file fails at USE; the Supabase migration, which the MySQL table had shadowed, creates its policy)
+  const db = await getDb();
+  const errors = await inRollback(db, (q) => runEachStatement(q, 'USE astricord;'));
+  assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42601', 'syntax error at or near "USE"']]);
+  await inRollback(db, async (q) => {
+    await q(supabase.replace(/\(select auth\.uid\(\)\)/g, "'00000000-0000-0000-0000-000000000001'::uuid").replace(/ TO authenticated/g, ''));
+    assert.equal((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'server_bans'`))[0]!.n, 1);
+  });
+  // (had the MySQL table been made first, PostgreSQL would have refused the policy: 42883)
+  await inRollback(db, async (q) => {
+    await q('CREATE TABLE server_bans (server_id CHAR(36) NOT NULL, user_id CHAR(36) NOT NULL, PRIMARY KEY (server_id, user_id))');
+    const errs = await runEachStatement(q, supabase.replace(/\(select auth\.uid\(\)\)/g, "'00000000-0000-0000-0000-000000000001'::uuid").replace(/ TO authenticated/g, ''));
+    assert.deepEqual(errs.map((e) => e.code), ['42883']);
+  });
+});
+
+// Calibration (AstromanXD/Astricord): server/migrations/002_audit_log_invites_roles.sql has no USE
+// and no word PostgreSQL's grammar refuses, but MySQL's DATETIME(3): PostgreSQL rejects its CREATE
+// TABLE with 42704. Replayed, its audit_log (server_id CHAR(36)) shadowed the Supabase migration's
+// CREATE TABLE IF NOT EXISTS audit_log, whose policy was then said to compare uuid = character.
+test('err: a MySQL migration known by its column types (DATETIME(3)) is left out: PGlite rejects it with 42704; no 42883 on the Supabase table it shadowed', async () => {
+  const mysql = '-- Audit Log für Server-Aktionen\nCREATE TABLE IF NOT EXISTS audit_log (\n  id CHAR(36) PRIMARY KEY,\n  server_id CHAR(36) NOT NULL,\n  user_id CHAR(36) NOT NULL,\n  details JSON,\n  created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)\n);\n\nALTER TABLE servers ADD COLUMN owner_id CHAR(36) NULL;\nALTER TABLE server_members ADD COLUMN timeout_until DATETIME(3) NULL;\n';
+  const supabase = `CREATE TABLE public.server_members (server_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (server_id, user_id));
+CREATE TABLE IF NOT EXISTS audit_log (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), server_id uuid NOT NULL, user_id uuid NOT NULL, action text NOT NULL);
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Members can view audit log" ON audit_log FOR SELECT
+  USING (EXISTS (SELECT 1 FROM server_members WHERE server_id = audit_log.server_id AND user_id = auth.uid()));`;
+  const { ws, mine } = lintFiles([
+    { file: 'server/migrations/002_audit_log_invites_roles.sql', text: mysql },
+    { file: 'supabase/migrations/20250101000000_audit_log.sql', text: supabase },
+  ], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'DATETIME');
+  assert.match(mine[0]!.message, /^This file looks written for MySQL, not PostgreSQL: PostgreSQL rejects MySQL's DATETIME with 42704 type "datetime" does not exist \(PostgreSQL has timestamp or timestamptz\), here and at 1 other place of the file\. pg-rls-lint leaves the whole file out of the schema it models: none of its 3 statements is checked/);
+  for (const id of ['syntax-error', 'policy-type-mismatch', 'table-if-not-exists-skipped']) assert.deepEqual(findingsOf(ws, id), [], id);
+  const db = await getDb();
+  const errors = await inRollback(db, (q) => runEachStatement(q, mysql.split('\n\nALTER')[0]!));
+  assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42704', 'type "datetime" does not exist']]);
+});
+
+test('ok: DATETIME where PostgreSQL has it (a domain the file makes, a comment, a policy file) stays PostgreSQL; a SQLite schema writing DATETIME names both', () => {
+  const pg = lintFiles([
+    { file: 'db/1.sql', text: 'CREATE DOMAIN datetime AS timestamptz;\nCREATE TABLE events (id int PRIMARY KEY, at datetime);\n' },
+    { file: 'db/2.sql', text: '-- like MySQL\'s DATETIME\nCREATE TABLE logs (id int PRIMARY KEY, at timestamptz);\n' },
+    { file: 'db/3.sql', text: 'CREATE TABLE notes (id int PRIMARY KEY, at datetime);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n' },
+  ], ID);
+  assert.deepEqual(pg.mine, []);
+  assert.deepEqual([...pg.ws.model().tables.keys()].sort(), ['public.events', 'public.logs', 'public.notes']);
+  const lite = lintFiles([{ file: 'app/schema.sql', text: 'CREATE TABLE t (id INTEGER PRIMARY KEY, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);\n' }], ID);
+  assert.equal(lite.mine.length, 1);
+  assert.match(lite.mine[0]!.message, /^This file looks written for MySQL or SQLite, not PostgreSQL: PostgreSQL rejects MySQL's and SQLite's DATETIME with 42704 type "datetime" does not exist/);
+});
+
+test('ok: USE in a file that is PostgreSQL by its own words (a policy, row-level security) is a syntax error of a PostgreSQL file, and SQL Server\'s USE with GO is SQL Server\'s', () => {
+  const pg = lintFiles([{ file: 'db/1.sql', text: 'USE app;\nCREATE TABLE notes (id int PRIMARY KEY, user_id uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n' }], ID);
+  assert.deepEqual(pg.mine, []);
+  assert.deepEqual(findingsOf(pg.ws, 'syntax-error').map((f) => textAt(pg.ws, f)), ['USE']);
+  assert.ok(pg.ws.model().tables.has('public.notes'));
+  const ms = lintFiles([{ file: 'db/1.sql', text: 'USE [app]\nGO\nCREATE TABLE notes (id int)\nGO\n' }], ID);
+  assert.equal(ms.mine.length, 1);
+  assert.match(ms.mine[0]!.message, /^This file looks written for SQL Server, not PostgreSQL/);
 });
 
 test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordinary mistakes, are PostgreSQL files', () => {

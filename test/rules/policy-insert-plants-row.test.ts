@@ -227,3 +227,37 @@ CREATE POLICY insert_docs ON public.docs FOR INSERT TO authenticated
     assert.equal(await count(q, 'public.docs'), 1);
   });
 });
+
+// Calibration (Muzsy/tippmixapp, a betting community's social schema): friend_requests, INSERT
+// `WITH CHECK (from_uid = auth.uid())`, SELECT `USING (to_uid = auth.uid())`, was said to let a user
+// plant a row B reads "as their own": it is a friend request, which carries its true sender and
+// which B is meant to read. A stamp that names no sender (changed_by, beside the owner's user_id)
+// still plants: an audit entry in another user's trail.
+test("ok: a row sent to a recipient, its sender stamped (friend_requests from_uid = auth.uid(), read by to_uid): not reported; PGlite: B reads A's request with from_uid A, and A cannot send one as C (42501). An audit row stamped changed_by, read by user_id, still is", async () => {
+  const sql = `CREATE TABLE public.friend_requests (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), to_uid uuid NOT NULL, from_uid uuid NOT NULL, accepted boolean NOT NULL DEFAULT false);
+CREATE INDEX ON public.friend_requests (to_uid);
+ALTER TABLE public.friend_requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY friend_requests_read_owner ON public.friend_requests FOR SELECT TO authenticated USING (to_uid = auth.uid());
+CREATE POLICY friend_requests_insert_owner ON public.friend_requests FOR INSERT TO authenticated WITH CHECK (from_uid = auth.uid());`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/0008_social_schema.sql', text: sql }], ID);
+  assert.deepEqual(mine, []);
+  // (camelCase and other words of sending: senderId to recipientId, inviter to invitee)
+  const camel = sql.replace(/to_uid/g, '"recipientId"').replace(/from_uid/g, '"senderId"');
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/0008_social_schema.sql', text: camel }], ID).mine, []);
+  const audit = `CREATE TABLE public.user_preference_audit (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, changed_by uuid NOT NULL, change jsonb);
+CREATE INDEX ON public.user_preference_audit (user_id);
+ALTER TABLE public.user_preference_audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_select_own ON public.user_preference_audit FOR SELECT TO authenticated USING (user_id = auth.uid());
+CREATE POLICY audit_insert_authenticated ON public.user_preference_audit FOR INSERT TO authenticated WITH CHECK (changed_by = auth.uid());`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_audit.sql', text: audit }], ID).mine.length, 1, 'a stamp that is no sender: planted');
+  const USER_C = '00000000-0000-4000-8000-00000000000c';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sql);
+    await as(q, USER_A);
+    await q(`INSERT INTO public.friend_requests (to_uid, from_uid) VALUES ('${USER_B}', '${USER_A}')`);
+    const forged = await tryQuery(q, `INSERT INTO public.friend_requests (to_uid, from_uid) VALUES ('${USER_B}', '${USER_C}')`);
+    assert.equal(forged.ok ? 'ok' : forged.error.code, '42501', 'a request in another sender\'s name is refused');
+    await as(q, USER_B);
+    assert.deepEqual(await q('SELECT from_uid FROM public.friend_requests'), [{ from_uid: USER_A }], 'B reads the request with its true sender');
+  });
+});

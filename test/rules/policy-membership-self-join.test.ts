@@ -3016,3 +3016,102 @@ test('err (message): the trusted read recurses as written (54001 through an invo
     assert.equal(await count(q, 'public.households'), 2, "household 2's row too");
   });
 });
+
+// Calibration (magicolala/chess-simul, a chess simultaneous-exhibition app): "Simul tables joinable
+// by challenger", FOR UPDATE USING (status = 'open' AND challenger_id IS NULL) WITH CHECK
+// (challenger_id = auth.uid()), was said to let a user "change the simul_id of their own row";
+// its USING admits no row of theirs, only seats no one holds yet: the user takes one and, in the
+// same UPDATE, moves it to any simul. The message now says so (PGlite below).
+test('err (wording): an UPDATE policy whose USING admits only rows whose user column is null: the user takes a seat no one holds and moves it, not "their own row" (PGlite: an UPDATE with no WHERE moves every open seat into the private simul, whose row they then read; one with a WHERE fails 42501)', async () => {
+  const sql = `CREATE TABLE public.simuls (id uuid PRIMARY KEY, host_id uuid NOT NULL, status text NOT NULL);
+CREATE TABLE public.simul_tables (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), simul_id uuid NOT NULL REFERENCES public.simuls (id), challenger_id uuid, status text NOT NULL DEFAULT 'open');
+CREATE INDEX ON public.simul_tables (simul_id);
+CREATE INDEX ON public.simul_tables (challenger_id);
+CREATE FUNCTION public.can_view_simul(p_simul_id uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.simuls s WHERE s.id = p_simul_id AND (s.status = 'open' OR s.host_id = (select auth.uid())
+    OR EXISTS (SELECT 1 FROM public.simul_tables t WHERE t.simul_id = s.id AND t.challenger_id = (select auth.uid()))))
+$$;
+ALTER TABLE public.simuls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.simul_tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Simuls selectable by host or challenger" ON public.simuls FOR SELECT TO authenticated
+  USING (host_id = (select auth.uid()) OR EXISTS (SELECT 1 FROM public.simul_tables st WHERE st.simul_id = simuls.id AND st.challenger_id = (select auth.uid())));
+CREATE POLICY "Simul tables visible to host or open simuls" ON public.simul_tables FOR SELECT TO authenticated
+  USING (public.can_view_simul(simul_tables.simul_id));
+CREATE POLICY "Simul tables joinable by challenger" ON public.simul_tables FOR UPDATE TO authenticated
+  USING (status = 'open' AND challenger_id IS NULL)
+  WITH CHECK (challenger_id = (select auth.uid()));`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260109000000_allow_challenger_join.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /so a user can take a row of public\.simul_tables that no one holds yet \(the policy's USING admits only rows whose challenger_id is null\) and, in the same UPDATE, set its challenger_id to their own and its simul_id to any value \(through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row the policy lets them update, every such row of every simul_id: /);
+  assert.doesNotMatch(m, /their own row/);
+  const HOST = TENANT_B;
+  const S1 = '00000000-0000-4000-8000-000000000001';
+  const S2 = '00000000-0000-4000-8000-000000000002';
+  const setup = async (q: Q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.simuls VALUES ('${S1}', '${HOST}', 'open'), ('${S2}', '${HOST}', 'private'); INSERT INTO public.simul_tables (simul_id) VALUES ('${S1}'), ('${S1}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+  };
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q);
+    assert.equal(await count(q, 'public.simuls'), 0, 'A sees no simul');
+    assert.equal(await affected(q, `UPDATE public.simul_tables SET simul_id = '${S2}', challenger_id = '${TENANT_A}'`), 2, 'every open seat, no one’s, taken and moved');
+    assert.deepEqual(await q('SELECT id, status FROM public.simuls'), [{ id: S2, status: 'private' }], 'A reads the private simul');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q);
+    await expectPgError(q(`UPDATE public.simul_tables SET simul_id = '${S2}', challenger_id = '${TENANT_A}' WHERE status = 'open'`), '42501');
+  });
+});
+
+// Calibration (steve-chavez/socnet, a PostgREST social network: friendships read either way round
+// by the posts' friends-only policy): a sub-select whose WHERE ORs the two directions of a
+// friendship, `(f.source_user_id = posts.creator_id AND f.target_user_id = uid) OR
+// (f.target_user_id = posts.creator_id AND f.source_user_id = uid)`, was taken through its first
+// branch only (target_user_id the caller's), so an INSERT policy tying source_user_id alone to the
+// caller, the requester, was not reported: the requester inserts the friendship already accepted.
+test("err: a friendship read either way round (an OR of two directions): the requester's INSERT policy leaves status and the friend open; PGlite: A inserts an accepted friendship with B and reads B's friends-only post; with status pinned to 'pending' that fails 42501", async () => {
+  const sql = (check: string) => `CREATE TABLE public.friendships (source_user_id uuid NOT NULL, target_user_id uuid NOT NULL, status text NOT NULL DEFAULT 'pending', PRIMARY KEY (source_user_id, target_user_id));
+CREATE INDEX ON public.friendships (target_user_id);
+ALTER TABLE public.friendships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fr_select ON public.friendships FOR SELECT TO authenticated USING ((select auth.uid()) IN (source_user_id, target_user_id));
+CREATE POLICY fr_insert ON public.friendships FOR INSERT TO authenticated WITH CHECK (${check});
+CREATE TABLE public.posts (id bigint PRIMARY KEY, creator_id uuid NOT NULL, audience text NOT NULL, body text);
+CREATE INDEX ON public.posts (creator_id);
+ALTER TABLE public.posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_friends ON public.posts FOR SELECT TO authenticated USING (audience = 'friends' AND EXISTS (
+  SELECT 1 FROM public.friendships f WHERE f.status = 'accepted'
+    AND ((f.source_user_id = posts.creator_id AND f.target_user_id = (select auth.uid())) OR (f.target_user_id = posts.creator_id AND f.source_user_id = (select auth.uid())))));`;
+  const open = sql('source_user_id = (select auth.uid())');
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_social.sql', text: open }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'fr_insert');
+  assert.match(mine[0]!.message, /it admits a row when public\.friendships has a row with its target_user_id, the caller's source_user_id and status = 'accepted'\), so a user can insert a row of public\.friendships with their own source_user_id and any target_user_id and status = 'accepted', and then get the rows of public\.posts that policy admits for that target_user_id/);
+  assert.match(mine[0]!.message, /Check status in the WITH CHECK too \(a row users write may not have status = 'accepted': it starts as a request, which only the other side, or an administrator, sets to 'accepted'\)/);
+  const pinned = sql("source_user_id = (select auth.uid()) AND status = 'pending'");
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_social.sql', text: pinned }], ID).mine, []);
+  const db = await getDb();
+  const seed = `INSERT INTO public.posts VALUES (1, '${TENANT_B}', 'friends', 'for friends of B')`;
+  await inRollback(db, async (q) => {
+    await onPlatform(q, open);
+    await q(seed);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.posts'), 0);
+    await q(`INSERT INTO public.friendships (source_user_id, target_user_id, status) VALUES ('${TENANT_A}', '${TENANT_B}', 'accepted')`);
+    assert.deepEqual(await q('SELECT body FROM public.posts'), [{ body: 'for friends of B' }], "A reads B's friends-only post");
+  });
+  await inRollback(db, async (q) => {
+    await onPlatform(q, pinned);
+    await q(seed);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const accepted = await tryQuery(q, `INSERT INTO public.friendships (source_user_id, target_user_id, status) VALUES ('${TENANT_A}', '${TENANT_B}', 'accepted')`);
+    assert.equal(accepted.ok ? 'ok' : accepted.error.code, '42501');
+    await q(`INSERT INTO public.friendships (source_user_id, target_user_id) VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.equal(await count(q, 'public.posts'), 0, 'a pending request shows nothing');
+  });
+});

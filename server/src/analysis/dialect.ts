@@ -6,7 +6,7 @@
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
 // and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
 import { liquibaseSkippedAt } from './liquibase-changelog.js';
-import type { ParsedFile, ParseError } from './types.js';
+import type { Node, ParsedFile, ParseError } from './types.js';
 
 export type Dialect = 'SQLite' | 'MySQL' | 'MySQL or SQLite' | 'SQL Server' | 'ClickHouse' | 'dbt' | 'JavaScript/TypeScript' | 'a shell' | 'JSON';
 
@@ -61,8 +61,13 @@ const CLICKHOUSE_TEXT = /\bENGINE\s*=?\s*(?:Replicated|Shared)?\w*MergeTree\b|\b
  * words further on tell which: MySQL's own (AUTO_INCREMENT, ENGINE=, UNSIGNED, a CHARSET) or
  * SQLite's (its date functions, AUTOINCREMENT, WITHOUT ROWID); with neither, both are named.
  */
+/** SQL Server's words further in a file PostgreSQL stops reading earlier (at its first USE): a GO line, a [bracketed] dbo name, IDENTITY(…), NVARCHAR. */
+const SQL_SERVER_TEXT = /^[ \t]*GO[ \t]*$|\[dbo\]|\bIDENTITY\s*\(\s*\d|\bNVARCHAR\b/im;
 const MYSQL_TEXT = /\bAUTO_INCREMENT\b|\bENGINE\s*=|\bUNSIGNED\b|\b(?:DEFAULT\s+)?CHARSET\s*=|\bCHARACTER\s+SET\s+utf8/i;
 const SQLITE_TEXT = /\bunixepoch\s*\(|\bstrftime\s*\(|\bjulianday\s*\(|\bdatetime\s*\(\s*'now'|\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b/i;
+
+/** Words only PostgreSQL's files have: a file with one is PostgreSQL's, whatever stray word of another dialect it holds (see USE). */
+const POSTGRES_OWN = /\bCREATE\s+POLICY\b|\bROW\s+LEVEL\s+SECURITY\b|\bLANGUAGE\s+plpgsql\b/i;
 
 const SHELL: Marker = { dialect: 'a shell', word: '#! line', instead: 'no such statement: the script runs psql, which runs the SQL it is given; lint that SQL in a file of its own', before: /^\s*$/ };
 
@@ -111,6 +116,12 @@ const MARKERS: Record<string, Marker[]> = {
   "'": [{ dialect: 'MySQL', word: "'user'@'host' accounts", instead: 'roles named without a host, CREATE ROLE name LOGIN, and pg_hba.conf saying which hosts may connect', before: /\b(?:CREATE|ALTER|DROP|RENAME)\s+USER\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?$/i, after: /^@/ }],
   SLAVE: [{ dialect: 'MySQL', word: 'REPLICATION SLAVE', instead: "the REPLICATION attribute of a role (ALTER ROLE name REPLICATION)", before: /\bREPLICATION\s+$/i }],
   FLUSH: [{ dialect: 'MySQL', word: 'FLUSH PRIVILEGES', instead: 'no such statement: a GRANT takes effect at once', before: /(?:^|[;\n])\s*$/, after: /^\s+(?:PRIVILEGES|TABLES|LOGS|HOSTS|STATUS)\b/i }],
+  // `USE astricord;` first in each migration of a MySQL backend beside the project's Supabase ones
+  // (AstromanXD/Astricord's server/migrations/, a Discord clone's Express server on mysql2:
+  // `DATETIME(3) … DEFAULT CURRENT_TIMESTAMP(3)`, CHAR(36) ids). SQL Server has USE too (with GO:
+  // its own word decides, `also`). Not in a file that is PostgreSQL's by its own words (a policy,
+  // row-level security, a PL/pgSQL body): a stray USE there is a mistake of a PostgreSQL file
+  USE: [{ dialect: 'MySQL', word: 'USE database', instead: 'no such statement: a connection is to one database, chosen when it connects (psql -d, or \\connect)', before: /(?:^|[;\n])\s*$/, after: /^[ \t]+[`"[]?[A-Za-z_][\w$-]*[`"\]]?[ \t]*(?:;|\r?\n|$)/, whole: (t) => !POSTGRES_OWN.test(t), also: 'SQL Server' }],
   // ClickHouse (lmnr-ai/lmnr's frontend/lib/clickhouse/migrations/: 150 syntax errors in 50 files)
   // its default database, `default.spans` (DEFAULT is reserved in PostgreSQL: no schema has that name unquoted)
   DEFAULT: [{ ...CLICKHOUSE, word: 'default.table names', instead: 'schemas, and default is a reserved word: a schema of that name is written "default"', before: /\b(?:TABLE|VIEW|DICTIONARY|EXISTS|FROM|JOIN|INTO|ON|TO|UPDATE)\s+$/i, after: /^\.[A-Za-z_`"]/ }],
@@ -163,15 +174,27 @@ export interface ForeignDialect {
   marked: number;
   /** the statements PostgreSQL parses in it (left out all the same) */
   parsed: number;
+  /**
+   * What PostgreSQL says when the dialect's word is no syntax error but a type it does not have
+   * (`42704 type "datetime" does not exist`): then `first` is where the type is written, `marked`
+   * counts such columns, and `errors` are the file's syntax errors alone. Else 42601 at `first`.
+   */
+  rejection?: string;
 }
 
 const cache = new WeakMap<ParsedFile, ForeignDialect | null>();
 
 /** The dialect a file is written in when PostgreSQL rejects a word of another one in it (see MARKERS); else undefined. */
 export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): ForeignDialect | undefined {
-  if (f.errors.length === 0) return undefined;
   const hit = cache.get(f as ParsedFile);
   if (hit !== undefined) return hit ?? undefined;
+  const found = (f.errors.length ? byErrors(f) : undefined) ?? byColumnTypes(f);
+  cache.set(f as ParsedFile, found ?? null);
+  return found;
+}
+
+/** foreignDialect by the words PostgreSQL rejects with 42601 (MARKERS). */
+function byErrors(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): ForeignDialect | undefined {
   // (a Liquibase changeset for another database, or one it ignores: the file's own SQL is the rest)
   const elsewhere = liquibaseSkippedAt(f);
   const marks: Array<[ParseError, Marker]> = [];
@@ -186,14 +209,59 @@ export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statemen
   let found: ForeignDialect | undefined;
   if (chosen) {
     const [e, m] = chosen;
-    const dialect = m.also && (dialects.has(m.also) || (m.also === 'ClickHouse' && CLICKHOUSE_TEXT.test(f.text))) ? m.also : m.dialect;
+    const dialect = m.also && (dialects.has(m.also) || (m.also === 'ClickHouse' && CLICKHOUSE_TEXT.test(f.text)) || (m.also === 'SQL Server' && SQL_SERVER_TEXT.test(f.text))) ? m.also : m.dialect;
     const marked = marks.filter(([, x]) => x.dialect === dialect || x.also === dialect).length;
     // (backquotes, and no word of MySQL's own where PostgreSQL stopped: SQLite's too, see MYSQL_TEXT)
     const label: Dialect = dialect === 'MySQL' && m.word === BACKQUOTED && !dialects.has('MySQL') && !MYSQL_TEXT.test(f.text) ? (SQLITE_TEXT.test(f.text) ? 'SQLite' : 'MySQL or SQLite') : dialect;
     found = { dialect: label, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked, parsed: f.statements.filter((s) => s.origin === 'file').length };
   }
-  cache.set(f as ParsedFile, found ?? null);
   return found;
+}
+
+/**
+ * MySQL's column types PostgreSQL does not have: it parses `created_at DATETIME(3)` as a type name
+ * and rejects the CREATE TABLE or ADD COLUMN with 42704 type "datetime" does not exist. A MySQL
+ * migration with no word PostgreSQL's grammar refuses is one by these (AstromanXD/Astricord's
+ * server/migrations/002_audit_log_invites_roles.sql, `details JSON, created_at DATETIME(3) NOT NULL
+ * DEFAULT CURRENT_TIMESTAMP(3)`, beside its `USE astricord;` siblings: its audit_log, server_id
+ * CHAR(36), made the Supabase migration's CREATE TABLE IF NOT EXISTS audit_log a no-op for the
+ * model, and its policy was said to compare uuid = character).
+ */
+const MYSQL_TYPES = new Set(['datetime', 'tinyint', 'mediumint', 'tinytext', 'mediumtext', 'longtext', 'tinyblob', 'mediumblob', 'longblob']);
+const MYSQL_TYPE_TEXT = /\b(?:datetime|tinyint|mediumint|tinytext|mediumtext|longtext|tinyblob|mediumblob|longblob)\b/i;
+
+/** foreignDialect by MySQL's column types (MYSQL_TYPES), in a file that is not PostgreSQL's by its own words nor makes a type of that name. */
+function byColumnTypes(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): ForeignDialect | undefined {
+  if (!MYSQL_TYPE_TEXT.test(f.text) || POSTGRES_OWN.test(f.text)) return undefined;
+  const uses: Array<{ name: string; at: number }> = [];
+  const column = (d: Node | undefined) => {
+    const names = (d?.ColumnDef?.typeName?.names ?? []) as Node[];
+    const name = names.length === 1 ? String(names[0]?.String?.sval ?? '').toLowerCase() : '';
+    if (MYSQL_TYPES.has(name)) uses.push({ name, at: Number(d!.ColumnDef.typeName.location ?? d!.ColumnDef.location ?? -1) });
+  };
+  for (const st of f.statements) {
+    if (st.origin !== 'file') continue;
+    if (st.kind === 'CreateStmt') for (const e of (st.node?.tableElts ?? []) as Node[]) column(e);
+    else if (st.kind === 'AlterTableStmt') for (const c of (st.node?.cmds ?? []) as Node[]) if (c?.AlterTableCmd?.subtype === 'AT_AddColumn') column(c.AlterTableCmd.def);
+  }
+  const first = uses.find((u) => u.at >= 0);
+  if (!first) return undefined;
+  // (a PostgreSQL file making a domain or type of that name uses its own)
+  if (new RegExp(`\\bCREATE\\s+(?:DOMAIN|TYPE)\\s+(?:[\\w"]+\\.)?"?${first.name}\\b`, 'i').test(f.text)) return undefined;
+  const word = first.name.toUpperCase();
+  // (SQLite takes any type name, and its schemas often write DATETIME: MySQL's by its own words or a
+  // DATETIME(3) fraction, SQLite's by its own, else both named)
+  const dialect: Dialect = MYSQL_TEXT.test(f.text) || /\bDATETIME\s*\(\s*\d/i.test(f.text) ? 'MySQL' : SQLITE_TEXT.test(f.text) ? 'SQLite' : 'MySQL or SQLite';
+  return {
+    dialect,
+    first: { message: `type "${first.name}" does not exist`, start: first.at, end: first.at + word.length },
+    word,
+    instead: first.name === 'datetime' ? 'timestamp or timestamptz' : first.name.endsWith('int') ? 'smallint or integer' : first.name.endsWith('text') ? 'text' : 'bytea',
+    errors: f.errors.length,
+    marked: uses.length,
+    parsed: f.statements.filter((s) => s.origin === 'file').length,
+    rejection: `42704 type "${first.name}" does not exist`,
+  };
 }
 
 function markerOf(text: string, e: ParseError): Marker | undefined {

@@ -8,7 +8,9 @@
 // reads it; with the fix, A's insert fails 42501 and their own still works.
 //
 // Not reported: a check that names one of the bound columns (`sender_id = auth.uid()` while the
-// SELECT policy admits the sender or the recipient: sending to others is the point), a check on no
+// SELECT policy admits the sender or the recipient: sending to others is the point), or stamps a
+// sender column while the SELECT policy admits the recipient alone (`from_uid = auth.uid()`,
+// `to_uid = auth.uid()`: a friend request carrying its sender), a check on no
 // column of the table (always true, or on who calls alone: policy-always-true's), a column a
 // restrictive INSERT policy names, one a BEFORE INSERT trigger sets or the role may not insert
 // (column privileges: guarded), roles that may not insert or bypass RLS.
@@ -127,6 +129,25 @@ function restricted(model: Model, t: Table, policies: readonly Policy[], r: stri
   return false;
 }
 
+/**
+ * The first word of a column's name (`from_uid` → from, `senderId` → sender), lower case.
+ */
+const firstWord = (c: string): string => (c.split(/_|(?=[A-Z])/)[0] ?? '').toLowerCase();
+/** Words that name who sends a row, and who it is sent to: a request, a message, a follow. */
+const SENDER_WORDS = new Set(['from', 'sender', 'sent', 'requester', 'requestor', 'inviter', 'follower', 'initiator']);
+const RECIPIENT_WORDS = new Set(['to', 'recipient', 'receiver', 'requestee', 'addressee', 'invitee', 'followee', 'followed', 'following', 'target']);
+
+/**
+ * Whether the check stamps a sender column of the new row with the caller (`from_uid =
+ * auth.uid()`) and `bound` names its recipient (`to_uid`): the row is sent, by the caller, whose
+ * name it carries, to the user it names: a friend request, a message, a follow, which the
+ * recipient is meant to read (Muzsy/tippmixapp's friend_requests, read by to_uid alone). As the
+ * sender column a SELECT policy binds (sending to others is the point), it plants nothing.
+ */
+function addressed(stamped: ReadonlyArray<{ column: string }>, bound: string): boolean {
+  return RECIPIENT_WORDS.has(firstWord(bound)) && stamped.some((s) => s.column !== bound && SENDER_WORDS.has(firstWord(s.column)));
+}
+
 /** What one INSERT policy leaves open: per role, the bound columns its check does not name. */
 interface Open {
   roles: string[];
@@ -147,6 +168,9 @@ function openColumns(model: Model, t: Table, p: Policy, policies: readonly Polic
   // (a CHECK constraint of the table naming a column the check names ties the others it names to
   // it: vibetype's friendship, CHECK (created_by = a_account_id OR created_by = b_account_id))
   for (const cols of checkConstraints(t)) if ([...cols].some((c) => named.has(c))) for (const c of cols) named.add(c);
+  // (the columns the check stamps with the caller: a sender's, for rows addressed to a recipient)
+  const stamped: Array<{ column: string; uid: boolean }> = [];
+  for (const part of parts) if (stamp(model, t, part)) callerColumns(model, t, part, stamped);
   const roles: string[] = [];
   const missing: Binding[] = [];
   for (const r of writers(model, p, t, ['insert'])) {
@@ -158,7 +182,7 @@ function openColumns(model: Model, t: Table, p: Policy, policies: readonly Polic
     if (r === 'anon') continue;
     const bound = bindings(model, t, policies, r);
     if (bound.length === 0 || bound.some((b) => named.has(b.column))) continue;
-    const open = bound.filter((b) => !restricted(model, t, policies, r, b.column) && !guarded(model, t, 'insert', b.column));
+    const open = bound.filter((b) => !(b.kind === 'own' && addressed(stamped, b.column)) && !restricted(model, t, policies, r, b.column) && !guarded(model, t, 'insert', b.column));
     if (open.length === 0) continue;
     roles.push(r);
     for (const b of open) if (!missing.some((m) => m.column === b.column)) missing.push(b);

@@ -322,13 +322,13 @@ function useOfSelectEqualities(
 }
 
 /** How a sub-select of policy `p` of `t` uses a membership table, if it does. */
-function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node): Use | undefined {
+function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node): Use[] {
   const q = link.subselect?.SelectStmt;
   const from = q?.fromClause as Node[] | undefined;
   const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
-  if (!rv?.relname) return undefined;
+  if (!rv?.relname) return NO_USES;
   const member = model.tables.get(model.relKey(rv));
-  if (!member || member === t) return undefined;
+  if (!member || member === t) return NO_USES;
   const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
   const text = textOfFile(model, p.created.file);
@@ -360,13 +360,22 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node
     else if (!c && t.key === REALTIME_MESSAGES && topicThrough(model, link.testexpr)) inColumn = { col: 'topic', through: !isRealtimeTopic(link.testexpr) };
   }
   // (the WHERE as written, then each branch of an OR in it: `m.user_id = auth.uid() AND (m.org_id =
-  // t.org_id OR m.role = 'admin')` admits through either, cortex-etl's tenants)
-  for (const branch of [q, ...orBranches(q)]) {
+  // t.org_id OR m.role = 'admin')` admits through either, cortex-etl's tenants. Every branch that
+  // gives a use: a friendship read either way round, `(f.source_user_id = posts.creator_id AND
+  // f.target_user_id = auth.uid()) OR (f.target_user_id = posts.creator_id AND f.source_user_id =
+  // auth.uid())`, trusts each column as the caller's in one branch, and a write policy tying only
+  // source_user_id to the caller forges the second's rows: steve-chavez/socnet's friendships)
+  const whole = useOfSelect(model, q, member, ofMember, classify, inColumn);
+  if (whole && !needsOthersRow(model, q, member, whole.userCol)) return [{ policy: p, table: t, member, ...whole, at: link, expr }];
+  const out: Use[] = [];
+  for (const branch of orBranches(q)) {
     const use = useOfSelect(model, branch, member, ofMember, classify, inColumn);
-    if (use && !needsOthersRow(model, branch, member, use.userCol)) return { policy: p, table: t, member, ...use, at: link, expr };
+    if (use && !needsOthersRow(model, branch, member, use.userCol)) out.push({ policy: p, table: t, member, ...use, at: link, expr });
   }
-  return undefined;
+  return out.length ? out : NO_USES;
 }
+
+const NO_USES: Use[] = [];
 
 /**
  * The sub-select with its WHERE cut to one branch of an OR it ANDs (each branch of the first such
@@ -777,9 +786,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
           // takes rows away, it gives none: off-training-note's blocks, measured)
           if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') return false;
           if (k !== 'SubLink') return;
-          const use = membershipUse(model, t, p, v, e.node);
-          if (!use || use.member.key !== key) return;
-          add(key, use);
+          for (const use of membershipUse(model, t, p, v, e.node)) if (use.member.key === key) add(key, use);
         });
       }
     }
@@ -1814,6 +1821,17 @@ interface Candidate {
   /** the other columns of the row the check ties to the caller (`granted_by = auth.uid()`), and whether it ties the user column too */
   signers?: string[];
   userTied?: boolean;
+  /**
+   * The UPDATE policy's USING admits only rows whose user column is null (`challenger_id IS
+   * NULL`: a seat no one holds yet), so the rows a user updates are not theirs but no one's,
+   * which the same UPDATE makes theirs: the finding says so, not "their own row".
+   */
+  unclaimed?: boolean;
+}
+
+/** Whether a write policy's USING requires the user column to be null (a row no one holds yet: Candidate.unclaimed). */
+function unclaimedOnly(w: Policy, userCol: string): boolean {
+  return !!w.using && conjuncts(w.using).some((n) => n?.NullTest?.nulltesttype === 'IS_NULL' && columnRef(bareValue(n.NullTest.arg))?.name === userCol);
 }
 
 /** Whether some condition of the check compares the user column with who calls. */
@@ -1977,7 +1995,12 @@ export const policyMembershipSelfJoin = defineRule({
           // (the trusting read asks for a role value too, `AND role = 'owner'`: a forged group gives its
           // rows only with that value, which the finding must say; the write may set it as well)
           const asks = roleOf === undefined && u.role && u.role.col !== u.groupCol ? { ...u.role, set: can.some((x) => writes(x, u.role!.col)) && (nothing || checksNoRole(model, check, u)) } : undefined;
-          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}) };
+          // (the check pins the column the trusting read asks a value of to another value, `status =
+          // 'pending'` where it asks for 'accepted': a row written through it never has that value,
+          // and gives nothing through it; a friend request that only the other side accepts)
+          const unquoted = (v: string) => v.replace(/^'(.*)'$/s, '$1');
+          if (asks && !asks.set && plain && !nothing && pins.some((x) => x.col === asks.col && unquoted(x.value) !== unquoted(asks.value))) continue;
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0, pins: plain && !nothing && !kept ? pins : undefined, ...(asks ? { asks } : {}), ...(plain && !nothing && signers.length ? { signers, userTied: tiesUser(model, check, u) } : {}), ...(can.includes('update') && (w.command === 'update' || w.command === 'all') && unclaimedOnly(w, u.userCol) ? { unclaimed: true } : {}) };
           if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
         const found = [...byColumn.values()];
@@ -2054,7 +2077,7 @@ export const policyMembershipSelfJoin = defineRule({
 
     /** What a finding says of one column a write policy leaves open: how users abuse it, what the trusting policy admits, what they gain, what to do. */
     function textOf(c: Candidate) {
-      const { use, roles, can, lookups, blind, asks } = c;
+      const { use, roles, can, lookups, blind, asks, unclaimed } = c;
       // (the role value the trusting read asks for too: the user sets it in the same write, or must hold it)
       const andRole = asks ? ` and ${asks.col} = ${asks.value}` : '';
       // (or the check itself requires the value, `AND status = 'active'`: the row is written with it)
@@ -2082,11 +2105,13 @@ export const policyMembershipSelfJoin = defineRule({
           c === 'insert'
             ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}${setRole}` +
               (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-            : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}` +
+            : (unclaimed
+                ? `take a row of ${member.key} that no one holds yet (the policy's USING admits only rows whose ${use.userCol} is null) and, in the same UPDATE, set its ${use.userCol} to their own and its ${use.groupCol} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : ''}`
+                : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : asks ? ` (one whose row has ${asks.col} = ${asks.value}, which that policy asks for too)` : ''}`) +
               (seesOwnRow(model, member, roles, use)
                 ? ''
                 : readers(model, member, roles).length
-                  ? ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`
+                  ? ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row ${unclaimed ? '' : 'of theirs '}the policy lets them update${unclaimed ? `, every such row of every ${use.groupCol}` : ''}: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`
                   : // (no SELECT policy of the table for them: an UPDATE reading a column sees no row, 0 rows and no
                     // error, T26; territoires-en-transitions' utilisateur_support, FOR UPDATE USING (user_id = auth.uid()) alone; PGlite)
                     ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: no SELECT policy of ${member.key} applies to them, so one that reads a column reaches no row and updates nothing, without an error, T26)`),
@@ -2128,7 +2153,11 @@ export const policyMembershipSelfJoin = defineRule({
             ? `Ask whether the ${use.groupCol} has members through a SECURITY DEFINER function, which reads past these policies (e.g. NOT ${use.member.name}_exist(${use.groupCol}), owned by a role that bypasses RLS), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`
             : lookup !== undefined
               ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
-              : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`;
+              : asks?.set
+                ? // (the trusting read asks for a value users may write too, status = 'accepted': a
+                  // request that accepts itself; steve-chavez/socnet's friendships)
+                  `Check ${asks.col} in the WITH CHECK too (a row users write may not have ${asks.col} = ${asks.value}: it starts as a request, which only the other side, or an administrator, sets to ${asks.value}), or check ${use.groupCol} (e.g. that the caller holds an invitation for that ${use.groupCol}), or let users write these rows only through a SECURITY DEFINER function that decides the ${asks.col}.`
+                : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`;
       return { value, lookup, how, through, trust, gain, advice };
     }
   },
