@@ -580,7 +580,7 @@ CREATE POLICY candidates_read ON public.candidates FOR SELECT USING (true);
   const err = await pgError(db.exec(`BEGIN;\n${text}COMMIT;`));
   assert.equal(err?.code, '42601');
   await db.exec('ROLLBACK');
-  assert.equal((await db.query(`SELECT to_regclass('public.employees') AS t`)).rows[0]!.t, null, 'the table made before the error is rolled back with it');
+  assert.equal((await db.query<{ t: string | null }>(`SELECT to_regclass('public.employees') AS t`)).rows[0]!.t, null, 'the table made before the error is rolled back with it');
 });
 
 // Calibration cal106 (maslennikov-ig/MC-2's cleanup_old_drafts_job: a DO $$ … $$ block passing a job's SQL
