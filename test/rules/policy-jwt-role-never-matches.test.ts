@@ -63,6 +63,30 @@ test("err: in a function the policy calls (Invalid 2: is_admin() returning coale
   });
 });
 
+test("err (wording): auth.role() IN ('admin', 'enterprise') (DevPanatec/FacilityManagerPro's inventory policies) names both values and spans the list: neither is a role (SET ROLE enterprise: 22023), and an 'enterprise' user, running as authenticated, reads nothing (PGlite)", async () => {
+  const sql = `CREATE TABLE public.inventory (id int PRIMARY KEY, name text);
+ALTER TABLE public.inventory ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Enable read access for authenticated users" ON public.inventory FOR SELECT USING (auth.role() IN ('admin', 'enterprise'));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240225000000_create_inventory_tables.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "'admin', 'enterprise'");
+  assert.match(mine[0]!.message, /^The comparison of the request's role with 'admin' or 'enterprise' in policy "Enable read access for authenticated users" on public\.inventory is never true \(these migrations make no role admin or enterprise\)/);
+  // (Supabase's auth.role(): the request's role claim)
+  const role = `CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role' $$;\n`;
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, role + sqlOf(ws));
+    await expectPgError(q('SET ROLE enterprise'), '22023', 'role "enterprise" does not exist');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, role + sqlOf(ws));
+    await q(`INSERT INTO public.inventory VALUES (1, 'mop')`);
+    await q(actAs(TENANT_A, { role: 'authenticated', app_metadata: { role: 'enterprise' } }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.inventory'), 0, 'auth.role() is authenticated: neither value matches');
+  });
+});
+
 test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon', 'authenticated')), a claim of one's own and a role the migrations create are not reported; auth.role() = 'admin' and IN ('admin', 'owner') are, and auth.role()'s fix reads app_metadata", () => {
   assert.deepEqual(lintDocExample(ID, 'valid', 0).mine, []);
   assert.deepEqual(lintDocExample(ID, 'valid', 1).mine, []);

@@ -187,6 +187,57 @@ test('ok/err: a trigger on the membership table silences only when it may refuse
   assert.equal(lintFiles([{ file, text: everyone.replace('(select auth.uid()) IS NOT NULL', 'auth.uid() IS NOT NULL') }], ID).mine.length, 0, 'every document readable anyway');
 });
 
+test("err: an AFTER INSERT trigger whose IF compares NEW.role (hire-speedy-ai's auto_create_inbound_address(): `IF NEW.role = 'recruiter' THEN INSERT …`) neither refuses nor resets the role: user A inserts their own 'admin' row and reads every role (PGlite); a BEFORE trigger assigning NEW.role := 'client' still silences it, and resets the row", async () => {
+  const roles = (trigger: string) => `CREATE TYPE public.app_role AS ENUM ('client', 'recruiter', 'admin');
+CREATE TABLE public.user_roles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, role public.app_role NOT NULL DEFAULT 'client', UNIQUE (user_id, role));
+CREATE TABLE public.inbound_addresses (recruiter_id uuid PRIMARY KEY);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.inbound_addresses ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE POLICY "Users can view their own role" ON public.user_roles FOR SELECT USING (auth.uid() = user_id);
+CREATE POLICY "Users can insert their own role" ON public.user_roles FOR INSERT WITH CHECK (auth.uid() = user_id);
+CREATE POLICY "Admins can manage all roles" ON public.user_roles FOR ALL USING (public.has_role(auth.uid(), 'admin'));
+${trigger}`;
+  const after = `CREATE FUNCTION public.auto_create_inbound_address() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  IF NEW.role = 'recruiter' THEN
+    INSERT INTO public.inbound_addresses (recruiter_id) VALUES (NEW.user_id) ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER on_recruiter_role_created AFTER INSERT ON public.user_roles FOR EACH ROW EXECUTE FUNCTION public.auto_create_inbound_address();
+`;
+  const before = `CREATE FUNCTION public.default_role() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.role = 'admin' THEN NEW.role := 'client'; END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER user_roles_default BEFORE INSERT ON public.user_roles FOR EACH ROW EXECUTE FUNCTION public.default_role();
+`;
+  const file = 'supabase/migrations/20251204171610_roles.sql';
+  const open = lintFiles([{ file, text: roles(after) }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.equal(textAt(open.ws, open.mine[0]!), '"Users can insert their own role"');
+  assert.match(open.mine[0]!.message, /a user can insert a row of public\.user_roles with their own user_id and role = 'admin'/);
+  const reset = lintFiles([{ file, text: roles(before) }], ID);
+  assert.deepEqual(reset.mine, [], 'a BEFORE trigger assigning NEW.role');
+  const selfPromote = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, ws);
+      await q(`INSERT INTO public.user_roles (user_id, role) VALUES ('${TENANT_A}', 'client'), ('${TENANT_B}', 'admin')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      await q(`INSERT INTO public.user_roles (user_id, role) VALUES ('${TENANT_A}', 'admin') ON CONFLICT DO NOTHING`);
+      return count(q, 'public.user_roles');
+    });
+  assert.equal(await selfPromote(open.ws), 3, "A made themselves admin and reads every role, B's included");
+  assert.equal(await selfPromote(reset.ws), 1, "the BEFORE trigger made A's new row 'client' (a duplicate, skipped): A reads their own row only");
+});
+
 test('err/ok: policies that may go round through a function (54001, only for some rows: studyu) still let user A join org 2 and read its document; a sub-select cycle (42P17) in the INSERT policies makes every join fail and silences it (barbearia)', async () => {
   const { ex } = invalidFinding(ID, 0);
   const file = ex.files[0]!.file;

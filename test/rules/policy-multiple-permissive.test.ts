@@ -145,6 +145,29 @@ CREATE POLICY "Deny public access to profiles" ON public.profiles${as} FOR SELEC
   assert.equal(await anonReads(restrictive.ws), 0, 'AS RESTRICTIVE: anon reads none');
 });
 
+test('ok: two permissive "deny" policies (FOR ALL USING (false) WITH CHECK (false), hire-speedy-ai\'s oauth_states) are not reported: PGlite: authenticated reads no row and cannot insert, with both as with one', async () => {
+  const table = `CREATE TABLE public.oauth_states (id int PRIMARY KEY, state text NOT NULL);
+ALTER TABLE public.oauth_states ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Block all client access to oauth states" ON public.oauth_states FOR ALL USING (false) WITH CHECK (false);
+`;
+  const second = 'CREATE POLICY "Service role manages oauth states" ON public.oauth_states FOR ALL USING (false) WITH CHECK (false);\n';
+  const file = 'supabase/migrations/20260224150000_oauth.sql';
+  const both = lintFiles([{ file, text: table + second }], ID);
+  assert.deepEqual(both.mine, [], 'their OR admits no row: nothing is "broadest", nothing to merge');
+  const probe = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.oauth_states VALUES (1, 's'); GRANT SELECT, INSERT ON public.oauth_states TO authenticated`);
+      await q('SET ROLE authenticated');
+      const rows = await count(q, 'public.oauth_states');
+      const ins = await tryQuery(q, `INSERT INTO public.oauth_states VALUES (2, 't')`);
+      return { rows, insert: ins.ok ? 'ok' : ins.error.code };
+    });
+  const one = lintFiles([{ file, text: table }], ID);
+  assert.deepEqual(await probe(both.ws), { rows: 0, insert: '42501' });
+  assert.deepEqual(await probe(one.ws), { rows: 0, insert: '42501' }, 'one of them alone: the same');
+});
+
 test('err: two permissive INSERT policies: the message speaks of one check on new rows, not a filter; a row only one of them accepts goes in (PGlite)', async () => {
   const sql = `CREATE TABLE public.entries (id bigint PRIMARY KEY, author uuid NOT NULL, kind text NOT NULL);
 ALTER TABLE public.entries ENABLE ROW LEVEL SECURITY;

@@ -555,6 +555,34 @@ ALTER TABLE tenant ENABLE ROW LEVEL SECURITY;
   assert.equal(plain[0]!.fixes.length, 0);
 });
 
+// Calibration cal213 (jaynwanze/interviewgrade's 20230116105327_tables.sql: CREATE TABLE products names a
+// column 'price_id' in single quotes, a syntax error among the file's hundred statements).
+test("err (message): in a Supabase migration, a syntax error takes the whole file with it (the CLI runs it in one transaction) and no later migration runs: the message says so and counts what follows; PGlite: the file in one transaction leaves not even the table before the error", async () => {
+  const text = `CREATE TABLE public.employees (id uuid PRIMARY KEY);
+ALTER TABLE public.employees ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.products (
+  id uuid PRIMARY KEY,
+  'price_id' character varying
+);
+CREATE TABLE public.candidates (id uuid PRIMARY KEY);
+CREATE POLICY candidates_read ON public.candidates FOR SELECT USING (true);
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20230116105327_tables.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.start, text.indexOf("'price_id'"));
+  assert.equal(
+    mine[0]!.message,
+    `syntax error at or near "'price_id'" (SQLSTATE 42601). PostgreSQL would reject this statement, and a migration tool stops here: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied (the 2 after this one included, among them CREATE POLICY "candidates_read"), and no later migration runs. The other statements of the file are still checked as written.`,
+  );
+  // elsewhere, the plain message (a tool may run the file statement by statement)
+  assert.match(lintFiles([{ file: 'db/1_tables.sql', text }], ID).mine[0]!.message, /PostgreSQL would reject this statement; the other statements of the file are still checked\.$/);
+  const db = await getDb();
+  const err = await pgError(db.exec(`BEGIN;\n${text}COMMIT;`));
+  assert.equal(err?.code, '42601');
+  await db.exec('ROLLBACK');
+  assert.equal((await db.query<{ t: string | null }>(`SELECT to_regclass('public.employees') AS t`)).rows[0]!.t, null, 'the table made before the error is rolled back with it');
+});
+
 // Calibration cal106 (maslennikov-ig/MC-2's cleanup_old_drafts_job: a DO $$ … $$ block passing a job's SQL
 // in $$ … $$ to cron.schedule): the inner $$ closes the DO block's body, and PostgreSQL fails at the
 // job's SELECT. The text before it parses as a DO block, but its body does not parse as PL/pgSQL: a
@@ -575,7 +603,7 @@ END $$;
   const finding = mine.find((f) => text.slice(f.start, f.end) === 'SELECT');
   assert.ok(finding, 'the error at the job\'s SELECT');
   assert.equal(finding.start, text.indexOf('SELECT 1 AS done'));
-  assert.match(finding.message, /^syntax error at or near "SELECT" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement; the other statements of the file are still checked\.$/);
+  assert.match(finding.message, /^syntax error at or near "SELECT" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement, and a migration tool stops here: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied/);
   assert.doesNotMatch(finding.message, /does not end with ';'/);
   assert.equal(finding.fixes.length, 0);
   const db = await getDb();

@@ -350,7 +350,7 @@ function computePrivileges(model: Model, rel: Table | View, role: string): Set<s
  * PUBLIC: writing any other column is refused (42501). Undefined when it holds the privilege on the
  * whole table, or not at all.
  */
-export function columnsGrantedOnly(model: Model, rel: Table | View, role: string, priv: 'insert' | 'update'): string[] | undefined {
+export function columnsGrantedOnly(model: Model, rel: Table | View, role: string, priv: 'select' | 'insert' | 'update'): string[] | undefined {
   const cols = new Set<string>();
   const mark = `${priv}(`;
   for (const r of rolesActingAs(model, role)) {

@@ -72,6 +72,7 @@ export { tableInlineIndex } from './table-inline-index.js';
 export { policySoftDeleteDenied } from './policy-soft-delete-denied.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySecretReadable } from './policy-secret-readable.js';
+export { policyPersonalDataPublic } from './policy-personal-data-public.js';
 export { policySettingBypass } from './policy-setting-bypass.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';

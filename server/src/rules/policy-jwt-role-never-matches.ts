@@ -6,6 +6,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { authCallOf, bareValue, bodyText, onSupabasePlatform, quotedAt } from './lib/util.js';
 import { asksRole } from './policy-always-true.js';
+import { listOr } from '../analysis/words.js';
 
 // Through Supabase's API, the JWT's `role` claim is the database role PostgREST runs the request
 // as (anon, authenticated, service_role): `auth.jwt() ->> 'role' = 'admin'` (or `auth.role() =
@@ -17,10 +18,15 @@ const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
 
 interface Miss {
   file: string;
-  /** the constant's location and its text */
+  /** the constant's location and its text (of an IN list's or ARRAY's, the first one's) */
   at: number;
   literal: string;
   value: string;
+  /** the range's end: the last constant's end (an IN list's or ARRAY's), else the constant's */
+  end: number;
+  /** every constant compared with, as written ('admin', 'enterprise') and as values */
+  literals: string[];
+  values: string[];
   /** the expression asking the role */
   ask: Node;
   orBranch: boolean;
@@ -141,7 +147,16 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
     if (strings.some(known)) continue;
     const at = constLoc(values[0]!);
     const literal = at >= 0 ? quotedAt(text, at) : undefined;
-    if (literal) out.push({ file, at, literal, value: strings[0]!, ask, orBranch });
+    if (!literal) continue;
+    // (every value of an IN list or ARRAY: none is a role, so each is never true — DevPanatec's
+    // `auth.role() IN ('admin', 'enterprise')` was said to compare with 'admin' alone)
+    const lastAt = constLoc(values[values.length - 1]!);
+    const last = values.length > 1 && lastAt > at ? quotedAt(text, lastAt) : undefined;
+    const literals = values.map((v) => {
+      const a = constLoc(v);
+      return (a >= 0 ? quotedAt(text, a) : undefined) ?? `'${stringOf(v)}'`;
+    });
+    out.push({ file, at, literal, value: strings[0]!, end: last ? lastAt + last.length : at + literal.length, literals, values: strings, ask, orBranch });
   }
 }
 
@@ -220,7 +235,7 @@ export const policyJwtRoleNeverMatches = defineRule({
       // ragtopus-api's "Admins can delete profiles")
       const group: Miss[] = [];
       for (const n of m.row ? misses : [m]) {
-        if (n !== m && (n.row !== m.row || n.value !== m.value || n.orBranch !== m.orBranch || seen.has(keyOf(n)))) continue;
+        if (n !== m && (n.row !== m.row || n.values.join('\u0000') !== m.values.join('\u0000') || n.orBranch !== m.orBranch || seen.has(keyOf(n)))) continue;
         seen.add(keyOf(n));
         group.push(n);
       }
@@ -228,15 +243,16 @@ export const policyJwtRoleNeverMatches = defineRule({
       const both = clauses.length > 1;
       const fixes = group.map((n) => fixOf(model, n));
       const fix: Fix | undefined = fixes.every((f) => f) ? { ...fixes[0]!, edits: fixes.flatMap((f) => f!.edits) } : undefined;
+      const withText = listOr(m.literals, 'or');
       report({
         file: m.file,
         start: m.at,
-        end: m.at + m.literal.length,
+        end: m.end,
         message:
           (both
-            ? `The comparisons of the request's role with ${m.literal} in the USING and the WITH CHECK of ${where.get(m)} are never true`
-            : `The comparison of the request's role with ${m.literal} in ${where.get(m)} is never true`) +
-          ` (these migrations make no role ${m.value}): ${WHY}. ` +
+            ? `The comparisons of the request's role with ${withText} in the USING and the WITH CHECK of ${where.get(m)} are never true`
+            : `The comparison of the request's role with ${withText} in ${where.get(m)} is never true`) +
+          ` (these migrations make no role ${listOr(m.values, 'or')}): ${WHY}. ` +
           (m.orBranch
             ? both
               ? `So these branches of its ORs admit nobody: only the other branches decide, and an administrator recognised by these comparisons alone is refused like everyone else, for the rows there are and the new rows alike. `
@@ -245,7 +261,7 @@ export const policyJwtRoleNeverMatches = defineRule({
               ? `So what they admit is admitted to nobody, neither the rows there are (USING) nor new rows (WITH CHECK): an administrator is refused like everyone else. `
               : `So what it admits is admitted to nobody (an administrator is refused like everyone else). `) +
           `Keep application roles where only the server writes them — app_metadata (auth.jwt() -> 'app_metadata' ->> 'role', set with the service role or a custom access token hook), or a table of roles — and compare that.`,
-        ...(group.length > 1 ? { related: group.slice(1).map((n) => ({ file: n.file, start: n.at, end: n.at + n.literal.length, message: `the same comparison, in the ${n.clause}` })) } : {}),
+        ...(group.length > 1 ? { related: group.slice(1).map((n) => ({ file: n.file, start: n.at, end: n.end, message: `the same comparison, in the ${n.clause}` })) } : {}),
         fixes: fix ? [fix] : [],
       });
     }

@@ -1,4 +1,4 @@
-import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table, type Trigger } from '../analysis/model.js';
 import { callsIn, conjuncts, constValue, hasSubLink, literalText } from '../analysis/ast.js';
 import { appliesToRole, onSupabasePlatform, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
@@ -1565,7 +1565,7 @@ export function guardedByTableAlone(model: Model): boolean {
 
 function guardedUncached(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
   const bit = cmd === 'insert' ? TRIGGER_INSERT : TRIGGER_UPDATE;
-  for (const tr of member.triggers) if (tr.events & bit && triggerGuards(model, tr.func, groupCol)) return true;
+  for (const tr of member.triggers) if (tr.events & bit && triggerGuards(model, tr, groupCol)) return true;
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
 }
 
@@ -1604,7 +1604,7 @@ function readers(model: Model, member: Table, roles: readonly string[]): Policy[
 function keptBy(model: Model, member: Table, col: string): string {
   const grant = columnGrants(model, member, 'update').find((cols) => !cols.includes(col));
   if (grant) return `the column privileges: GRANT UPDATE (${grant.join(', ')})`;
-  const tr = member.triggers.find((t) => t.events & TRIGGER_UPDATE && triggerGuards(model, t.func, col));
+  const tr = member.triggers.find((t) => t.events & TRIGGER_UPDATE && triggerGuards(model, t, col));
   return tr ? `trigger ${tr.name}` : 'a trigger';
 }
 
@@ -1612,12 +1612,13 @@ function keptBy(model: Model, member: Table, col: string): string {
 const CONTRIB_TRIGGERS = new Set(['moddatetime', 'tsvector_update_trigger', 'tsvector_update_trigger_column', 'suppress_redundant_updates_trigger']);
 
 /**
- * Whether a trigger function may refuse or reset the group column: it assigns `NEW.<column>`, or
- * raises an exception in an IF whose condition names the column (`IF NEW.role <> OLD.role THEN
- * RAISE …`); a function whose body is not known may. An audit trigger, or a guard of another
- * column, does not.
+ * Whether a trigger may refuse or reset the group column: its function assigns `NEW.<column>` (in
+ * a BEFORE … FOR EACH ROW trigger: an AFTER trigger's NEW is not the row written), or raises an
+ * exception in an IF whose condition names the column (`IF NEW.role <> OLD.role THEN RAISE …`); a
+ * function whose body is not known may. An audit trigger, or a guard of another column, does not.
  */
-function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean {
+function triggerGuards(model: Model, tr: Trigger, groupCol: string): boolean {
+  const funcKey = tr.func;
   const f = model.functions.get(funcKey)?.[0];
   // (extension trigger functions that touch one column of their own: moddatetime(updated_at) sets a timestamp, kitloop's profiles)
   if (!f && CONTRIB_TRIGGERS.has(funcKey.slice(funcKey.lastIndexOf('.') + 1))) return false;
@@ -1627,24 +1628,27 @@ function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean
   if (!byCol) guards.set(f.body, (byCol = new Map()));
   let v = byCol.get(groupCol);
   if (v === undefined) byCol.set(groupCol, (v = bodyGuards(bodyText(model, f), groupCol)));
-  return v;
+  return v === GUARD_RAISES || (v === GUARD_ASSIGNS && tr.before && tr.row);
 }
-const guards = new WeakMap<object, Map<string, boolean>>();
+const guards = new WeakMap<object, Map<string, number>>();
+/** bodyGuards' answers: neither, an assignment of NEW.<column>, a RAISE EXCEPTION guarding it. */
+const GUARD_NONE = 0;
+const GUARD_ASSIGNS = 1;
+const GUARD_RAISES = 2;
 
-/** Whether a function body as written (its comments not yet stripped) assigns or guards the column. */
-function bodyGuards(body: string, groupCol: string): boolean {
+/** What a function body as written (its comments not yet stripped) does with the column: GUARD_RAISES, GUARD_ASSIGNS or GUARD_NONE. */
+function bodyGuards(body: string, groupCol: string): number {
   const re = columnPatterns(groupCol);
   // (a body that never spells the column matches neither pattern, its comments stripped or not
   // (each made a space): the bench's trigger functions, one per table, nothing stripped)
-  if (re.mentions !== undefined && !re.mentions.test(body)) return false;
+  if (re.mentions !== undefined && !re.mentions.test(body)) return GUARD_NONE;
   const text = stripComments(body);
-  if (re.assigns.test(text)) return true;
   // (an IF or ELSIF whose condition names the column of the row, NEW.<column> or OLD.<column>, and
   // whose branch starts with RAISE EXCEPTION; not a column of another row the condition reads:
   // boundtime's guard of a Bull's role asks `EXISTS (SELECT … FROM profiles WHERE id = auth.uid()
   // AND is_admin = true)`, and leaves is_admin to anyone updating their own row, measured)
-  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (re.names.test(m[1]!)) return true;
-  return false;
+  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (re.names.test(m[1]!)) return GUARD_RAISES;
+  return re.assigns.test(text) ? GUARD_ASSIGNS : GUARD_NONE;
 }
 
 /**
@@ -1659,7 +1663,10 @@ function columnPatterns(groupCol: string): ColumnPatterns {
     re = {
       // (the name itself, in any case, where it is only word characters: both patterns spell it)
       mentions: /^\w+$/.test(col) ? new RegExp(col, 'i') : undefined,
-      assigns: new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i'),
+      // (a statement of its own: after `;`, BEGIN, THEN, ELSE or LOOP; not `IF NEW.role = 'recruiter'
+      // THEN`, a comparison — hire-speedy-ai's auto_create_inbound_address(), AFTER INSERT on
+      // user_roles, was taken for a trigger resetting the role)
+      assigns: new RegExp(String.raw`(?:^|;|\bbegin\b|\bthen\b|\belse\b|\bloop\b)\s*new\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i'),
       names: new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i'),
     };
     patterns.set(groupCol, re);

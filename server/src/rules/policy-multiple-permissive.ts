@@ -140,6 +140,11 @@ function checkTable(model: Model, key: string, policies: readonly Policy[], repo
     // (a "deny" written permissive: false for each command, it adds no row to the OR and takes none away)
     const deny = o.policies.filter((p) => cmds.every((c) => constBool(clauseFor(p, c)) === false));
     const others = o.policies.filter((p) => !deny.includes(p));
+    // (every one a "deny": their OR admits no row, as one of them alone would, and as no policy at
+    // all would; "the broadest decides" and merging them say nothing true or useful: hire-speedy-ai's
+    // oauth_states, "Block all client access" and "Service role manages oauth states", FOR ALL
+    // USING (false) WITH CHECK (false) both)
+    if (deny.length && !others.length) continue;
     if (deny.length && others.length) {
       const d = deny[0]!;
       const clauses = [...new Set(cmds.map((c) => (c === 'insert' && d.withCheck ? 'WITH CHECK' : 'USING')))];

@@ -125,7 +125,7 @@ export const policySecretReadable = defineRule({
  * edit did not touch keep theirs (the bench's 2,234 tables' columns were lower-cased and tested
  * again at every re-lint).
  */
-function secretColumns(columns: readonly string[]): readonly string[] {
+export function secretColumns(columns: readonly string[]): readonly string[] {
   let out = secretsByColumns.get(columns);
   if (out === undefined) {
     const found = columns.filter((c) => SECRET_COLUMN.test(c.toLowerCase()));

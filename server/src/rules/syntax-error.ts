@@ -6,6 +6,8 @@ import { liquibaseSkippedAt } from '../analysis/liquibase-changelog.js';
 import { downMarkerAt, isContextOnlySchema, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
+import { whatIsLost } from './policy-already-exists.js';
+import { supabaseMigration } from './lib/util.js';
 
 export const syntaxError = defineRule({
   meta: {
@@ -91,7 +93,13 @@ export const syntaxError = defineRule({
                 ? `${shortened(e.message)} (SQLSTATE 42601), in the file's \`${down}\` section, which migrating up does not run: PostgreSQL rejects this statement when the migration is rolled back, and the rollback stops there. The other statements of the file are still checked.`
                 : tx
                   ? `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement${tx}; a migration tool stops here. The other statements of the file, the transaction's too, are still checked as written.`
-                  : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
+                  : supabaseMigration(f.file)?.applied
+                    ? // (a Supabase migration: the CLI runs the file in one transaction — jaynwanze/interviewgrade's
+                      // 20230116105327_tables.sql, whose CREATE TABLE products has a column named 'price_id' in
+                      // single quotes, takes every table of the file with it)
+                      `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement, and a migration tool stops here` +
+                      `${whatIsLost(model, { file: f.file, start: e.start, end: e.end }, f.file, 'this file')}The other statements of the file are still checked as written.`
+                    : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
               : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error` +
                 (survives(model, f.file, e.start) ? '.' : ' until a later migration replaces or drops it, as these migrations do (the function they leave is another definition).'),
           fixes: ine?.fix ? [ine.fix] : undefined,
