@@ -4,7 +4,7 @@ import { columnsGrantedOnly, platformPrivileges, privilegesOf } from '../analysi
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { isBooleanColumn, quoteIdent } from './lib/util.js';
+import { quoteIdent, valueColumns } from './lib/util.js';
 import { secretColumns } from './policy-secret-readable.js';
 
 // A table of people's contact details — e-mail addresses, phone numbers, dates of birth — behind a
@@ -38,13 +38,13 @@ export const policyPersonalDataPublic = defineRule({
   check({ model, report }) {
     model.tables.forEach((t) => {
       if (!t.rlsEnabled) return;
-      let personal = personalColumns(t.columns);
-      if (personal.length === 0) return;
+      const named = personalColumns(t.columns);
+      if (named.length === 0) return;
       // (a boolean column named as one, `mobile`, is a flag, not the number)
-      if (personal.some((c) => isBooleanColumn(t, c))) personal = personal.filter((c) => !isBooleanColumn(t, c));
+      let personal = valueColumns(t, named);
       if (personal.length === 0) return;
       // (a table with a secret column too: policy-secret-readable reports the policy, with the graver harm)
-      if (secretColumns(t.columns).some((c) => !isBooleanColumn(t, c))) return;
+      if (valueColumns(t, secretColumns(t.columns)).length) return;
       const policies = activePoliciesWithKey(model, t.key);
       const reading = (p: Policy) => p.command === 'select' || p.command === 'all';
       // (a RESTRICTIVE SELECT policy for anon may ask something: left alone)

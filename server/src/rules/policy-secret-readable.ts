@@ -4,7 +4,7 @@ import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { isBooleanColumn, quoteIdent } from './lib/util.js';
+import { quoteIdent, valueColumns } from './lib/util.js';
 
 // A table holding secrets that prove who holds them — an invitation's token, a share link's token,
 // a reset code, a password hash, an API key — read "by token" through a SELECT policy whose USING is
@@ -61,9 +61,9 @@ export const policySecretReadable = defineRule({
     model.tables.forEach((t) => {
       if (!t.rlsEnabled) return;
       // (a boolean column named as one, `reset_password`, is a flag, not the secret)
-      let secrets = secretColumns(t.columns);
-      if (secrets.length === 0) return;
-      if (secrets.some((c) => isBooleanColumn(t, c))) secrets = secrets.filter((c) => !isBooleanColumn(t, c));
+      const named = secretColumns(t.columns);
+      if (named.length === 0) return;
+      const secrets = valueColumns(t, named);
       if (secrets.length === 0) return;
       const policies = activePoliciesWithKey(model, t.key);
       const reading = (p: Policy) => p.command === 'select' || p.command === 'all';

@@ -1708,6 +1708,11 @@ export function isBooleanColumn(t: Table, column: string): boolean {
   return type === 'bool' || type === 'boolean';
 }
 
+/** Of a table's columns named for a value (a secret, an e-mail address), those that are not boolean flags named as one (`reset_password`, `mobile`). */
+export function valueColumns(t: Table, named: readonly string[]): readonly string[] {
+  return named.some((c) => isBooleanColumn(t, c)) ? named.filter((c) => !isBooleanColumn(t, c)) : named;
+}
+
 /** The types of a table's columns as its CREATE TABLE writes them (`typeName`), or undefined when another statement made it. */
 export function columnTypes(t: Table): Map<string, string> | undefined {
   if (t.stmt.kind !== 'CreateStmt') return undefined;
