@@ -212,7 +212,7 @@ CREATE POLICY "Members can view audit log" ON audit_log FOR SELECT
   assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42704', 'type "datetime" does not exist']]);
 });
 
-test('ok: DATETIME where PostgreSQL has it (a domain the file makes, a comment, a policy file) stays PostgreSQL; a SQLite schema writing DATETIME names both', () => {
+test('ok: DATETIME where PostgreSQL has it (a domain this file or another makes, a comment, a policy file) stays PostgreSQL; a SQLite schema writing DATETIME beside a SQLite word names it', () => {
   const pg = lintFiles([
     { file: 'db/1.sql', text: 'CREATE DOMAIN datetime AS timestamptz;\nCREATE TABLE events (id int PRIMARY KEY, at datetime);\n' },
     { file: 'db/2.sql', text: '-- like MySQL\'s DATETIME\nCREATE TABLE logs (id int PRIMARY KEY, at timestamptz);\n' },
@@ -220,9 +220,19 @@ test('ok: DATETIME where PostgreSQL has it (a domain the file makes, a comment, 
   ], ID);
   assert.deepEqual(pg.mine, []);
   assert.deepEqual([...pg.ws.model().tables.keys()].sort(), ['public.events', 'public.logs', 'public.notes']);
-  const lite = lintFiles([{ file: 'app/schema.sql', text: 'CREATE TABLE t (id INTEGER PRIMARY KEY, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);\n' }], ID);
+  // (a domain another file makes, as Kill Bill's DDL does: this file alone cannot tell, and a bare name is left to PostgreSQL)
+  const killbill = lintFiles([
+    { file: 'db/1_domains.sql', text: 'CREATE DOMAIN datetime AS timestamp without time zone;\nCREATE DOMAIN mediumtext AS text;\n' },
+    { file: 'db/2_tables.sql', text: 'CREATE TABLE accounts (record_id serial PRIMARY KEY, created_date datetime NOT NULL, notes mediumtext);\n' },
+  ], ID);
+  assert.deepEqual(killbill.mine, []);
+  assert.ok(killbill.ws.model().tables.has('public.accounts'));
+  const lite = lintFiles([{ file: 'app/schema.sql', text: "CREATE TABLE t (id INTEGER PRIMARY KEY, created_at DATETIME DEFAULT (strftime('%s', 'now')));\n" }], ID);
   assert.equal(lite.mine.length, 1);
-  assert.match(lite.mine[0]!.message, /^This file looks written for MySQL or SQLite, not PostgreSQL: PostgreSQL rejects MySQL's and SQLite's DATETIME with 42704 type "datetime" does not exist/);
+  assert.match(lite.mine[0]!.message, /^This file looks written for SQLite, not PostgreSQL: PostgreSQL rejects SQLite's DATETIME with 42704 type "datetime" does not exist/);
+  // (a modifier, which no domain takes, without either dialect's words: both named)
+  const either = lintFiles([{ file: 'app/schema.sql', text: 'CREATE TABLE t (id INTEGER PRIMARY KEY, active TINYINT(1) NOT NULL);\n' }], ID);
+  assert.match(either.mine[0]!.message, /^This file looks written for MySQL or SQLite, not PostgreSQL: PostgreSQL rejects MySQL's and SQLite's TINYINT with 42704 type "tinyint" does not exist/);
 });
 
 test('ok: USE in a file that is PostgreSQL by its own words (a policy, row-level security) is a syntax error of a PostgreSQL file, and SQL Server\'s USE with GO is SQL Server\'s', () => {

@@ -233,11 +233,11 @@ const MYSQL_TYPE_TEXT = /\b(?:datetime|tinyint|mediumint|tinytext|mediumtext|lon
 /** foreignDialect by MySQL's column types (MYSQL_TYPES), in a file that is not PostgreSQL's by its own words nor makes a type of that name. */
 function byColumnTypes(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): ForeignDialect | undefined {
   if (!MYSQL_TYPE_TEXT.test(f.text) || POSTGRES_OWN.test(f.text)) return undefined;
-  const uses: Array<{ name: string; at: number }> = [];
+  const uses: Array<{ name: string; at: number; mods: boolean }> = [];
   const column = (d: Node | undefined) => {
     const names = (d?.ColumnDef?.typeName?.names ?? []) as Node[];
     const name = names.length === 1 ? String(names[0]?.String?.sval ?? '').toLowerCase() : '';
-    if (MYSQL_TYPES.has(name)) uses.push({ name, at: Number(d!.ColumnDef.typeName.location ?? d!.ColumnDef.location ?? -1) });
+    if (MYSQL_TYPES.has(name)) uses.push({ name, at: Number(d!.ColumnDef.typeName.location ?? d!.ColumnDef.location ?? -1), mods: !!d!.ColumnDef.typeName.typmods?.length });
   };
   for (const st of f.statements) {
     if (st.origin !== 'file') continue;
@@ -246,6 +246,11 @@ function byColumnTypes(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): F
   }
   const first = uses.find((u) => u.at >= 0);
   if (!first) return undefined;
+  // (a bare name may be a PostgreSQL domain another file makes — Kill Bill's DDL makes datetime and
+  // mediumtext domains before the tables that use them —, which this file alone cannot tell: it is
+  // another dialect's only with a modifier, DATETIME(3) or TINYINT(1), which no domain takes, or
+  // beside that dialect's own words)
+  if (!uses.some((u) => u.mods) && !MYSQL_TEXT.test(f.text) && !SQLITE_TEXT.test(f.text)) return undefined;
   // (a PostgreSQL file making a domain or type of that name uses its own)
   if (new RegExp(`\\bCREATE\\s+(?:DOMAIN|TYPE)\\s+(?:[\\w"]+\\.)?"?${first.name}\\b`, 'i').test(f.text)) return undefined;
   const word = first.name.toUpperCase();
