@@ -3166,3 +3166,40 @@ CREATE POLICY posts_friends ON public.posts FOR SELECT TO authenticated USING (a
     assert.equal(await count(q, 'public.posts'), 0, 'a pending request shows nothing');
   });
 });
+
+test("err (message): a trusting read that asks a time of the row to be ahead too (nopstr/vyxhub's is_subscribed_to(): status = 'active' AND expires_at > NOW()) names it in what the forged row must carry (PGlite: a fan's own row with status 'active' and no expires_at shows nothing; with expires_at in the future, the creator's subscribers-only post)", async () => {
+  const file = 'supabase/migrations/20260214000000_initial_schema.sql';
+  const text = `CREATE TABLE public.subscriptions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), subscriber_id uuid NOT NULL, creator_id uuid NOT NULL, status text NOT NULL DEFAULT 'pending', expires_at timestamptz);
+CREATE TABLE public.posts (id bigint PRIMARY KEY, author_id uuid NOT NULL, visibility text NOT NULL, body text);
+CREATE INDEX ON public.subscriptions (subscriber_id, creator_id);
+ALTER TABLE public.subscriptions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can view their own subscriptions" ON public.subscriptions FOR SELECT USING (auth.uid() = subscriber_id);
+CREATE POLICY "Users can subscribe" ON public.subscriptions FOR INSERT WITH CHECK (auth.uid() = subscriber_id);
+CREATE FUNCTION public.is_subscribed_to(creator_uuid uuid) RETURNS boolean AS $$
+  SELECT EXISTS (SELECT 1 FROM public.subscriptions WHERE subscriber_id = auth.uid() AND creator_id = creator_uuid AND status = 'active' AND expires_at > NOW());
+$$ LANGUAGE sql SECURITY DEFINER STABLE SET search_path = '';
+CREATE POLICY "Users can view public posts" ON public.posts FOR SELECT USING (visibility = 'public' OR author_id = auth.uid() OR (visibility = 'subscribers_only' AND public.is_subscribed_to(author_id)));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(
+    linted.mine[0]!.message,
+    /has a row with its creator_id, the caller's subscriber_id and status = 'active' and expires_at later than now\(\)\), so a user can insert a row of public\.subscriptions with their own subscriber_id and any creator_id and status = 'active' and expires_at set in the future, and then get the rows of public\.posts that policy admits for that creator_id/,
+  );
+  // (without the time condition, the words it had)
+  const plain = lintFiles([{ file, text: text.replace(' AND expires_at > NOW()', '') }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.doesNotMatch(plain[0]!.message, /later than now|in the future/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.posts VALUES (1, '${TENANT_B}', 'subscribers_only', 'paid')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.posts'), 0);
+    await q(`INSERT INTO public.subscriptions (subscriber_id, creator_id, status) VALUES ('${TENANT_A}', '${TENANT_B}', 'active')`);
+    assert.equal(await count(q, 'public.posts'), 0, 'no expires_at: not counted');
+    await q(`INSERT INTO public.subscriptions (subscriber_id, creator_id, status, expires_at) VALUES ('${TENANT_A}', '${TENANT_B}', 'active', now() + interval '100 years')`);
+    assert.deepEqual(await q('SELECT body FROM public.posts'), [{ body: 'paid' }], "the creator's subscribers-only post");
+  });
+});

@@ -154,6 +154,11 @@ interface Use {
    * NULL`): a row written with the other is not one it counts
    */
   nulls?: NullAsk[];
+  /**
+   * the columns of the membership row the read asks to be later than now (`AND expires_at > NOW()`):
+   * a forged row must carry a future value there too, which the message says (vyxhub's is_subscribed_to)
+   */
+  later?: string[];
   /** the group column reaches the comparison through an expression (`'sala:' || m.sala_id::text = (select realtime.topic())`), or is compared with the channel's topic: what with, for the message */
   against?: Against;
 }
@@ -171,6 +176,29 @@ function memberNullTests(where: Node | undefined, ofMember: (c: { qual?: string;
     const t = c?.NullTest;
     const col = t ? columnRef(t.arg) : undefined;
     if (col && ofMember(col)) out.push({ col: col.name, notNull: t.nulltesttype === 'IS_NOT_NULL' });
+  }
+  return out;
+}
+
+/** The time functions a `member.col > now()` compares with (now(), CURRENT_TIMESTAMP, LOCALTIMESTAMP, statement_timestamp(), transaction_timestamp()). */
+function isNow(n: Node | undefined): boolean {
+  const v = n?.SQLValueFunction?.op;
+  if (v) return /^SVFOP_(CURRENT_TIMESTAMP|LOCALTIMESTAMP|CURRENT_DATE)/.test(v);
+  const f = n?.FuncCall;
+  const name = f?.funcname?.map((x: Node) => sval(x)).at(-1)?.toLowerCase();
+  return !!f && !f.args?.length && (name === 'now' || name === 'statement_timestamp' || name === 'transaction_timestamp' || name === 'clock_timestamp');
+}
+
+/** The member columns a WHERE asks, ANDed, to be later than now (`expires_at > NOW()`, `now() < m.ends_at`). */
+function memberLaterTests(where: Node | undefined, ofMember: (c: { qual?: string; name: string } | undefined) => boolean): string[] {
+  const out: string[] = [];
+  for (const c of conjuncts(where)) {
+    const e = c?.A_Expr;
+    const op = e?.kind === 'AEXPR_OP' && e.name?.length === 1 ? sval(e.name[0]) : undefined;
+    if (!op) continue;
+    const [colSide, nowSide] = op === '>' || op === '>=' ? [e.lexpr, e.rexpr] : op === '<' || op === '<=' ? [e.rexpr, e.lexpr] : [undefined, undefined];
+    const col = colSide ? columnRef(colSide) : undefined;
+    if (col && ofMember(col) && isNow(nowSide) && !out.includes(col.name)) out.push(col.name);
   }
   return out;
 }
@@ -248,10 +276,12 @@ function useOfSelect(
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
   classify: (n: Node) => Side | undefined,
   inColumn?: { col: string; through: boolean },
-): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; nulls?: NullAsk[]; against?: Against } | undefined {
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string; nulls?: NullAsk[]; later?: string[]; against?: Against } | undefined {
   const found = useOfSelectEqualities(model, q, member, ofMember, classify, inColumn);
-  const nulls = found ? memberNullTests(q.whereClause, ofMember) : [];
-  return found && nulls.length ? { ...found, nulls } : found;
+  if (!found) return found;
+  const nulls = memberNullTests(q.whereClause, ofMember);
+  const later = memberLaterTests(q.whereClause, ofMember);
+  return { ...found, ...(nulls.length ? { nulls } : {}), ...(later.length ? { later } : {}) };
 }
 
 function useOfSelectEqualities(
@@ -420,6 +450,8 @@ export interface HelperRead {
   returns?: string;
   /** the columns its WHERE asks to be NULL or not (`AND accepted_at IS NOT NULL`) */
   nulls?: NullAsk[];
+  /** the columns its WHERE asks to be later than now (`AND expires_at > NOW()`) */
+  later?: string[];
 }
 
 const helperReads = new WeakMap<Model, Map<Func, HelperRead[]>>();
@@ -494,6 +526,8 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
       }
       const nulls = memberNullTests(q.whereClause, ofMember);
       if (nulls.length) read.nulls = nulls;
+      const later = memberLaterTests(q.whereClause, ofMember);
+      if (later.length) read.later = later;
       if (read.sides.length > 1 || (read.returns && read.sides.length)) found.push(read);
     };
     if (s.kind === 'SelectStmt') visit('SelectStmt', s.node);
@@ -611,29 +645,29 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       }
       if (groupCol) {
         if (self || uniqueColumn(r.member, groupCol)) continue;
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}), ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
         const own = r.returns !== undefined && uniqueColumn(r.member, r.returns) && returned?.column !== undefined;
-        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
+        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}), ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
         // (and the column it returns, compared with a column of the policy's table: the caller's
         // group, among their rows with that value — xbradpig/ChurchThrive's get_my_church_id(),
         // `SELECT church_id FROM members WHERE user_id = auth.uid() AND status = 'active'`, in
         // `church_id = get_my_church_id()`: a row of another church, active, is that church's)
         if (!self && !own && returned?.column !== undefined && r.returns !== undefined && r.returns !== user.col && r.returns !== constant.col && !uniqueColumn(r.member, r.returns)) {
-          out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), role: constant });
+          out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}), role: constant });
         }
       }
-      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
+      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}) });
       // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
       // is: `OR public.is_admin()`, which reads profiles.is_admin of auth.uid(); amethyst)
       else if (returned === undefined && r.returns !== undefined && r.returns !== user.col && isBooleanColumn(r.member, r.returns) && booleanTerms(expr).includes(call.node)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}) });
       }
       else if (!self && returned?.column !== undefined && r.returns !== user.col && !uniqueColumn(r.member, r.returns)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}) });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f, at: call.node, expr, ...(r.nulls ? { nulls: r.nulls } : {}), ...(r.later ? { later: r.later } : {}) });
       }
     }
   }
@@ -2089,6 +2123,11 @@ export const policyMembershipSelfJoin = defineRule({
       const andRole = asks ? ` and ${asks.col} = ${asks.value}` : '';
       // (or the check itself requires the value, `AND status = 'active'`: the row is written with it)
       const setRole = asks?.set || (asks && c.pins?.some((p) => p.col === asks.col && p.value === asks.value)) ? andRole : '';
+      // (the read asks a time of the row to be still ahead too, `AND expires_at > NOW()`: a forged
+      // row carries a future one, vyxhub's subscriptions read through is_subscribed_to; PGlite)
+      const laterCols = c.use.later?.length ? c.use.later.join(' and ') : undefined;
+      const laterAsk = laterCols ? ` and ${laterCols} later than now()` : '';
+      const laterSet = laterCols ? ` and ${laterCols} set in the future` : '';
       const member = use.member;
       // (a partial unique index on the group column for a value the check pins, `one_owner_per_organization
       // ON organization_members (organization_id) WHERE role = 'owner'` with `role = 'owner'`: a group
@@ -2110,7 +2149,7 @@ export const policyMembershipSelfJoin = defineRule({
       const howRows = can
         .map((c) =>
           c === 'insert'
-            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}${setRole}` +
+            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : anyGroup}${scope}${setRole}${laterSet}` +
               (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
             : (unclaimed
                 ? `take a row of ${member.key} that no one holds yet (the policy's USING admits only rows whose ${use.userCol} is null) and, in the same UPDATE, set its ${use.userCol} to their own and its ${use.groupCol} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}${asks?.set ? ` and its ${asks.col} to ${asks.value}` : ''}`
@@ -2133,10 +2172,10 @@ export const policyMembershipSelfJoin = defineRule({
           ? `(it admits a row when the caller's token has the claim ${claim.path.join('.')} true, which the custom access token hook ${claim.hook.signature} (${claim.by}) sets when the ${use.groupCol} of their row of ${member.key} is true, each time Supabase Auth issues a token)`
           : `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}${claim.asked ? ` (${claim.asked})` : ''}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
         : value !== undefined
-          ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
+          ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''}${laterAsk})`
           : use.against && (use.against.computed || channel)
             ? `(it admits a ${channel ? 'message' : 'row'} when ${member.key} has a row with the caller's ${use.userCol}${andRole} whose ${use.groupCol} ${use.against.computed ? 'its condition matches, through an expression, with' : 'equals'} ${channel ? "the channel's topic, realtime.topic()" : `the ${use.against.outer} of that row`})`
-            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol}${asks ? ', ' : ' and '}the caller's ${use.userCol}${andRole})`;
+            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol}${asks ? ', ' : ' and '}the caller's ${use.userCol}${andRole}${laterAsk})`;
       // (a claim: what they wrote reaches the token the hook issues next)
       const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook ${claim.flag ? 'reads' : 'copies'} the new ${use.groupCol})` : howRows;
       // (what the trusting policy gives: its command's rows)
