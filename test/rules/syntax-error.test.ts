@@ -1353,3 +1353,18 @@ test("err: a function body quoted with a number where $$ belongs (mental-scribe-
     assert.deepEqual(await q("SELECT check_password_reset_rate_limit('00000000-0000-0000-0000-000000000001', 3, 15) AS ok"), [{ ok: true }]);
   });
 });
+
+// Calibration (mpbhealth/CTO-Dashboard, a HIPAA compliance dashboard): scripts/verify-migration.sql
+// prints section headers with `SELECT` newline `'---' as separator,` newline `'ALL TABLES' as info, …`;
+// the comment-between-constants rule above took the `---' as separator,` after the opening quote for
+// a comment and blanked it, and reported a syntax error at "TABLES" on SQL PostgreSQL runs.
+test("ok: a string constant that holds `--` and opens a line, with another constant on the next line (CTO-Dashboard's `'---' as separator,` newline `'ALL TABLES' as info`), is no comment between constants; PGlite runs it (top level and in a function)", async () => {
+  const top = "SELECT\n    '---' as separator,\n    'ALL TABLES' as info,\n    '---' as separator2;\n";
+  const inFn = "CREATE FUNCTION header() RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN concat(\n    '-- x',\n    'A B');\nEND $$;\n";
+  assert.deepEqual(lintFiles([{ file: 'scripts/verify-migration.sql', text: top }, { file: 'scripts/z_fn.sql', text: inFn }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await q(top), [{ separator: '---', info: 'ALL TABLES', separator2: '---' }]);
+    await q(inFn);
+    assert.deepEqual(await q('SELECT header() AS h'), [{ h: '-- xA B' }]);
+  });
+});
