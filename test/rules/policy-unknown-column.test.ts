@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js';
+import { DEFAULT_CONFIG } from '../../server/src/analysis/config.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { APP_TENANT, migrationRunner } from '../helpers/sql-fixtures.js';
@@ -1382,5 +1383,34 @@ test("ok/err: clinicai-v2's app_clinic_id() — policies of earlier migrations c
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
     assert.deepEqual((await runEachStatement(q, table + replace)).map((e) => e.code), ['42883']);
+  });
+});
+
+// Calibration (isongeee/CLM-V3, a contract lifecycle manager): supabase/schema_UPDATED_ENTERPRISE_v2.sql
+// makes the tables and supabase/rls_UPDATED_ENTERPRISE_v2.sql writes their policies; the README runs
+// the schema first, but rls_… sorts first, so 95 policies were errors saying "on a database these
+// migrations make, PostgreSQL rejects this CREATE POLICY" with no word that the order was the lint's.
+test('err (message): a policy in a file whose name carries no version (rls_x.sql) on a table another (schema_x.sql) makes: the message says the order is the path order only, and names the "order" setting; PGlite: in path order 42P01, in the README\'s order the policy exists', async () => {
+  const files = [
+    { file: 'supabase/rls_v2.sql', text: 'ALTER TABLE public.apps ENABLE ROW LEVEL SECURITY;\nCREATE POLICY apps_select ON public.apps FOR SELECT TO authenticated USING (true);\n' },
+    { file: 'supabase/schema_v2.sql', text: 'CREATE TABLE public.apps (id uuid PRIMARY KEY, name text);\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /which the migrations create only later, at schema_v2\.sql:1: .*or create the table first\. That is the files' path order, which the lint follows as their names carry no version: where a script runs schema_v2\.sql before rls_v2\.sql, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of \.pg-rls-lint\.json\.$/);
+  // (numbered files carry their order: no such note; nor once the "order" setting gives one)
+  const numbered = lintFiles(files.map((f) => ({ file: f.file.replace('rls_v2', '001_rls').replace('schema_v2', '002_schema'), text: f.text })), ID).mine;
+  assert.equal(numbered.length, 1);
+  assert.doesNotMatch(numbered[0]!.message, /path order/);
+  assert.deepEqual(lintFiles(files, ID, { ...DEFAULT_CONFIG, order: ['supabase/schema_*.sql', 'supabase/rls_*.sql'] }).mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, files[0]!.text + files[1]!.text)).map((e) => e.code), ['42P01', '42P01']);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(files[1]!.text + files[0]!.text);
+    assert.deepEqual(await policies(q), ['apps_select']);
   });
 });

@@ -1316,3 +1316,55 @@ test('err (message): SET … = an expression (a call, a sub-select, ||) says SET
     assert.deepEqual(await q(`SELECT current_setting('app.tenant') AS t`), [{ t: 'ab' }]);
   });
 });
+
+// Calibration (bniceley50/mental-scribe-app, a clinical notes app with HIPAA audit logs):
+// supabase/migrations/20251014_password_reset_rl.sql was written through a shell that expanded `$$`
+// to its process id: `language sql stable as 271 … 271;`. Both errors said only "at or near "271"".
+test("err: a function body quoted with a number where $$ belongs (mental-scribe-app's `as 271 … 271;`, $$ expanded by a shell) is named at both places; PGlite: 42601 at each; writing $$ there (the fix) makes the function", async () => {
+  const text =
+    'create table password_reset_attempts (user_id uuid not null, at timestamptz not null default now(), ok boolean not null);\n' +
+    'create or replace function check_password_reset_rate_limit(_user_id uuid, _max_requests int, _window_minutes int) returns boolean\n' +
+    'language sql stable as 271\n' +
+    '  select count(*) < _max_requests from password_reset_attempts\n' +
+    "  where user_id = _user_id and at >= now() - (_window_minutes || ' minutes')::interval;\n" +
+    '271;\n';
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20251014_password_reset_rl.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  const [open, close] = mine.sort((a, b) => a.start - b.start);
+  assert.equal(text.slice(open!.start, open!.end), '271');
+  assert.match(open!.message, /^syntax error at or near "271" \(SQLSTATE 42601\): the body of this function is quoted with 271 at line 3 and line 6, where \$\$ belongs — most likely a shell's doing: it replaces `\$\$` by its process id in an unquoted heredoc \(`cat <<EOF`\)/);
+  assert.match(close!.message, /271 here closes the body of the function opened with 271 at line 3, where \$\$ belongs/);
+  assert.equal(close!.start, text.lastIndexOf('271'));
+  // (DO blocks too; a number that opens nothing, or appears once, keeps the plain message)
+  const inDo = lintFiles([{ file: 'x/1.sql', text: "do 4242 begin raise notice 'x'; end 4242;\n" }], ID).mine;
+  assert.match(inDo[0]!.message, /the body of this DO block is quoted with 4242/);
+  const once = lintFiles([{ file: 'x/1.sql', text: 'create function f() returns int language sql as 271 select 1;\n' }], ID).mine;
+  assert.equal(once.length, 1);
+  assert.doesNotMatch(once[0]!.message, /\$\$/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    assert.deepEqual((await runEachStatement(q, text)).map((e) => e.code), ['42601', '42601']);
+    assert.equal((await pgError(q("do 4242 begin raise notice 'x'; end 4242")))?.message, 'syntax error at or near "4242"');
+  });
+  const fixed = applyFix(ws, open!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    assert.deepEqual(await q("SELECT check_password_reset_rate_limit('00000000-0000-0000-0000-000000000001', 3, 15) AS ok"), [{ ok: true }]);
+  });
+});
+
+// Calibration (mpbhealth/CTO-Dashboard, a HIPAA compliance dashboard): scripts/verify-migration.sql
+// prints section headers with `SELECT` newline `'---' as separator,` newline `'ALL TABLES' as info, …`;
+// the comment-between-constants rule above took the `---' as separator,` after the opening quote for
+// a comment and blanked it, and reported a syntax error at "TABLES" on SQL PostgreSQL runs.
+test("ok: a string constant that holds `--` and opens a line, with another constant on the next line (CTO-Dashboard's `'---' as separator,` newline `'ALL TABLES' as info`), is no comment between constants; PGlite runs it (top level and in a function)", async () => {
+  const top = "SELECT\n    '---' as separator,\n    'ALL TABLES' as info,\n    '---' as separator2;\n";
+  const inFn = "CREATE FUNCTION header() RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN concat(\n    '-- x',\n    'A B');\nEND $$;\n";
+  assert.deepEqual(lintFiles([{ file: 'scripts/verify-migration.sql', text: top }, { file: 'scripts/z_fn.sql', text: inFn }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await q(top), [{ separator: '---', info: 'ALL TABLES', separator2: '---' }]);
+    await q(inFn);
+    assert.deepEqual(await q('SELECT header() AS h'), [{ h: '-- xA B' }]);
+  });
+});

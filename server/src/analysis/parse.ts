@@ -307,6 +307,9 @@ function lexFrom(
   let delimiter = liquibase ? liquibaseDelimiterBefore(text, from) : undefined;
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
+  // (where a string constant closes, for blankContinuationComments: only there may a comment sit between two parts of one constant)
+  const closes: number[] = [];
+  const comments = text.includes('--');
   const chunks: Chunk[] = [];
   const n = text.length;
   let i = from;
@@ -446,6 +449,7 @@ function lexFrom(
         else i++;
       }
       extensionPlaceholdersIn(open, Math.min(i, n));
+      if (comments && i < n) closes.push(i);
       i++;
       prevWord = '';
       continue;
@@ -468,6 +472,8 @@ function lexFrom(
         const close = text.indexOf(tag, i + tag.length);
         if (openBody < 0 && (close < 0 || /^(AS|DO)$/i.test(wordBefore(text, close, i + tag.length)))) openBody = i + tag.length;
         extensionPlaceholdersIn(i + tag.length, close < 0 ? n : close);
+        // (a body's string constants too: its text is SQL or PL/pgSQL, parsed later)
+        if (comments) bodyCloses(text, i + tag.length, close < 0 ? n : close, closes);
         i = close < 0 ? n : close + tag.length;
         prevWord = '';
         continue;
@@ -562,7 +568,7 @@ function lexFrom(
     i++;
   }
   if (stop === n && stmtStart < n) endChunk(n);
-  if (subs.length === 0) return { clean: blankContinuationComments(from === 0 && stop === n ? text : text.slice(from, stop)), chunks, stop, includes, placeholders };
+  if (subs.length === 0) return { clean: blankContinuationComments(from === 0 && stop === n ? text : text.slice(from, stop), closes, from), chunks, stop, includes, placeholders };
   subs.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = from;
@@ -572,7 +578,7 @@ function lexFrom(
     at = e;
   }
   parts.push(text.slice(at, stop));
-  return { clean: blankContinuationComments(parts.join('')), chunks, stop, includes, placeholders };
+  return { clean: blankContinuationComments(parts.join(''), closes, from), chunks, stop, includes, placeholders };
 }
 
 /**
@@ -583,10 +589,60 @@ function lexFrom(
  * blanked (spaces, the newlines kept), in function bodies too. Only where the text between the
  * quotes is nothing but whitespace and comments, with a newline, and at least one comment.
  */
-const CONTINUED = /'([ \t\f]*(?:--[^\n]*)?\r?\n(?:[ \t\f\r\n]|--[^\n]*\n)*)(?=')/g;
-function blankContinuationComments(sql: string): string {
-  if (!sql.includes('--')) return sql;
-  return sql.replace(CONTINUED, (m, gap: string) => (gap.includes('--') ? `'${gap.replace(/--[^\n]*/g, (c) => ' '.repeat(c.length))}` : m));
+const CONTINUED = /'([ \t\f]*(?:--[^\n]*)?\r?\n(?:[ \t\f\r\n]|--[^\n]*\n)*)(?=')/y;
+/**
+ * `sql` (the text from `from`, of the same length) with those comments blanked, at the quotes in
+ * `closes` (offsets of the text) that close a string constant: only there. Matched at any quote,
+ * the opening one of `'---' as separator,` took `---' as separator,` for such a comment and blanked
+ * the constant's end with it (mpbhealth/CTO-Dashboard's scripts/verify-migration.sql: a syntax
+ * error on valid SQL).
+ */
+function blankContinuationComments(sql: string, closes: readonly number[], from: number): string {
+  if (closes.length === 0) return sql;
+  let out = '';
+  let at = 0;
+  for (const c of closes) {
+    const k = c - from;
+    if (k < at || k >= sql.length) continue;
+    CONTINUED.lastIndex = k;
+    const m = CONTINUED.exec(sql);
+    if (!m || !m[1]!.includes('--')) continue;
+    out += sql.slice(at, k + 1) + m[1]!.replace(/--[^\n]*/g, (x) => ' '.repeat(x.length));
+    at = k + m[0].length;
+  }
+  return at === 0 ? sql : out + sql.slice(at);
+}
+
+/**
+ * The closing quotes of the string constants in a dollar-quoted body (`start` to `end` of the
+ * text), pushed onto `closes`: its `--` and `/* … *\/` comments and inner dollar-quoted strings
+ * skipped. Only where the body has a `--`.
+ */
+function bodyCloses(text: string, start: number, end: number, closes: number[]): void {
+  const dash = text.indexOf('--', start);
+  if (dash < 0 || dash >= end) return;
+  let i = start;
+  while (i < end) {
+    const c = text[i]!;
+    if (c === '-' && text[i + 1] === '-') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 || e > end ? end : e;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 || e > end ? end : e + 2;
+    } else if (c === "'") {
+      i++;
+      while (i < end && !(text[i] === "'" && text[i + 1] !== "'")) i += text[i] === "'" ? 2 : 1;
+      if (i < end) closes.push(i);
+      i++;
+    } else if (c === '$') {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 80));
+      if (m && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
+        const e = text.indexOf(m[0], i + m[0].length);
+        i = e < 0 || e > end ? end : e + m[0].length;
+      } else i++;
+    } else i++;
+  }
 }
 
 /** The identifier or keyword that ends just before `pos` (whitespace skipped), not before `limit`. */

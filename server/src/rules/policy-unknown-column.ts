@@ -4,7 +4,7 @@ import type { Model, Policy } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { quoteIdent } from '../analysis/parse.js';
 import { defineRule } from './types.js';
-import { fileOf, where } from './lib/util.js';
+import { fileOf, unversionedOrderSentence, where } from './lib/util.js';
 import { earlierFailure, stopsAt } from './policy-already-exists.js';
 
 /** Levenshtein distance, stopping early above `max`. */
@@ -85,13 +85,14 @@ export const policyUnknownColumn = defineRule({
       if (onOwn) {
         const { rv, made, failed } = (r as Extract<typeof r, { code: '42P01' }>).relation;
         if (failed) {
+          const refMade = model.tables.get(failed.references)?.created;
           report({
             ...p.nameLoc,
             message:
               `Policy "${p.name}" is created on ${on}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (${refFails(model, failed)}). ` +
               `So ${on} does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist: the policy is never created (a migration tool stops at the CREATE TABLE; psql without ON_ERROR_STOP goes on without both)` +
               (made ? `, and ${on} is made only at ${where(model, made)}, with the policies written after that. ` : '. ') +
-              `Create ${failed.references} before ${on} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).`,
+              `Create ${failed.references} before ${on} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).${refMade ? unversionedOrderSentence(model, failed.loc, refMade) : ''}`,
             related: [{ ...failed.loc, message: `CREATE TABLE ${on}: fails, ${failed.references} does not exist yet (${referenceFailure(model, failed.loc, failed.references).code})` }, ...(made ? [{ ...made, message: `${on} created here` }] : [])],
           });
           continue;
@@ -102,7 +103,7 @@ export const policyUnknownColumn = defineRule({
           message:
             `Policy "${p.name}" is created on ${on}, which the migrations create only later, at ${where(model, made)}: ` +
             `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with ${madeLaterError(model, p.created, r.relation.key, rv)}, so the policy is never created${toolStops(model, p, `it, and ${on} gets only the policies created after its CREATE TABLE`)}. ` +
-            `Create the policy after the table (move it into a later migration), or create the table first.`,
+            `Create the policy after the table (move it into a later migration), or create the table first.${unversionedOrderSentence(model, p.created, made)}`,
           related: [{ ...made, message: `${on} created here` }],
         });
         continue;
@@ -131,7 +132,7 @@ export const policyUnknownColumn = defineRule({
           message:
             `Policy "${p.name}" on ${on} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
             `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
-            `Create ${fn.schema}.${fn.name}() before this policy (move its CREATE FUNCTION into an earlier migration), or create the policy after it.`,
+            `Create ${fn.schema}.${fn.name}() before this policy (move its CREATE FUNCTION into an earlier migration), or create the policy after it.${unversionedOrderSentence(model, p.created, made)}`,
           related: [{ ...made, message: `${fn.schema}.${fn.name}() created here` }],
         });
         continue;
@@ -148,7 +149,7 @@ export const policyUnknownColumn = defineRule({
           message:
             `Policy "${p.name}" on ${on} reads ${key}, which the migrations create only later, at ${where(model, made)}: ` +
             `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
-            `Create ${key} before this policy (move its CREATE into an earlier migration), or create the policy after it.`,
+            `Create ${key} before this policy (move its CREATE into an earlier migration), or create the policy after it.${unversionedOrderSentence(model, p.created, made)}`,
           related: [{ ...made, message: `${key} created here` }],
         });
         continue;

@@ -140,6 +140,34 @@ const EXPLAINERS: readonly Explainer[] = [
       fixes: [{ title: 'Delete the byte-order mark (U+FEFF)', kind: 'unsafe', edits: [{ file: f.file, start: e.start, end: e.start + 1, newText: '' }] }],
     };
   },
+  // (a body quoted with a number where `$$` belongs: a shell expanded `$$` to its process id when it
+  // wrote the file — an unquoted heredoc, `cat <<EOF`. PGlite: `… LANGUAGE sql STABLE AS 271 select …`
+  // and the `271;` left after the body's first `;` each fail with 42601 at or near "271";
+  // bniceley50/mental-scribe-app's supabase/migrations/20251014_password_reset_rl.sql)
+  (f, e, tx) => {
+    const q = numberQuotedBody(f.text, e.start);
+    if (!q) return undefined;
+    const where = `at line ${lineOf(f.text, q.open)} and line ${lineOf(f.text, q.close)}`;
+    const why =
+      `most likely a shell's doing: it replaces \`$$\` by its process id in an unquoted heredoc (\`cat <<EOF\`) or a double-quoted string, so the file was written with ${q.number} for $$`;
+    const fix: Fix = {
+      title: `Write $$ for ${q.number} ${where}`,
+      kind: 'unsafe',
+      edits: [
+        { file: f.file, start: q.open, end: q.open + q.number.length, newText: '$$' },
+        { file: f.file, start: q.close, end: q.close + q.number.length, newText: '$$' },
+      ],
+    };
+    return {
+      ...errorSpan(f, e),
+      message:
+        (e.start === q.open
+          ? `${shortened(e.message)} (SQLSTATE 42601): the body of this ${q.what} is quoted with ${q.number} ${where}, where $$ belongs — ${why}. PostgreSQL takes ${q.number} for a number, not a quote, and rejects the statement, so the ${q.what} is never made${stopsHere(tx)}. `
+          : `${shortened(e.message)} (SQLSTATE 42601): ${q.number} here closes the body of the ${q.what} opened with ${q.number} at line ${lineOf(f.text, q.open)}, where $$ belongs — ${why}. PostgreSQL rejects that statement at its ${q.number}, ends it at the body's first ';', and rejects this rest too${stopsHere(tx)}. `) +
+        `Write $$ in both places (and quote the heredoc's delimiter, <<'EOF', so that the shell leaves the text alone). The other statements of the file are still checked.`,
+      fixes: [fix],
+    };
+  },
   // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
   (f, e, tx) => {
     const semi = e.unterminated;
@@ -397,6 +425,36 @@ function unbalancedParentheses(f: ParsedFile, e: ParseError): { opened: number; 
   if (at === ';' || /at end of input/.test(e.message)) return atError.depth > 0 ? { opened: atError.opened, closed: atError.closed, extra: false } : undefined;
   if (at !== ')' && atError.depth > 0 && opened > closed) return { opened, closed, extra: false, near: /at or near "([^"]*)"/.exec(e.message)?.[1] };
   return undefined;
+}
+
+/**
+ * When the error at `at` falls on a number that quotes a function's or DO block's body where `$$`
+ * belongs — `… AS 271` with `271` again after the body, or that closing `271` — the two places and
+ * what the statement makes. Two digits at least, the same number at both places.
+ */
+function numberQuotedBody(text: string, at: number): { number: string; open: number; close: number; what: string } | undefined {
+  const m = /^\d{2,}(?![\w.$])/.exec(text.slice(at, at + 20));
+  if (!m) return undefined;
+  const number = m[0];
+  const token = new RegExp(`(?<![\\w.$])${number}(?![\\w.$])`, 'g');
+  const opener = (open: number): string | undefined => {
+    const head = text.slice(Math.max(0, text.lastIndexOf(';', open - 1) + 1), open);
+    if (/\bDO\s*$/i.test(head)) return 'DO block';
+    if (!/\bAS\s*$/i.test(head)) return undefined;
+    const made = /\bCREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b/i.exec(head);
+    return made ? (made[1]!.toUpperCase() === 'FUNCTION' ? 'function' : 'procedure') : undefined;
+  };
+  const what = opener(at);
+  if (what) {
+    token.lastIndex = at + number.length;
+    const next = token.exec(text);
+    return next ? { number, open: at, close: next.index, what } : undefined;
+  }
+  // (the closing one: the same number opened a body before it)
+  let open: number | undefined;
+  for (let t = token.exec(text); t && t.index < at; t = token.exec(text)) open = opener(t.index) ? t.index : open;
+  const whatOpen = open !== undefined ? opener(open) : undefined;
+  return whatOpen ? { number, open: open!, close: at, what: whatOpen } : undefined;
 }
 
 function explained(f: ParsedFile, e: ParseError, tx: string): Report | undefined {

@@ -1864,6 +1864,16 @@ export function unversionedOrder(model: Model, early: Loc, created: Loc): string
 }
 
 /**
+ * unversionedOrder as a sentence of its own (" That is the files' path order, … .pg-rls-lint.json."),
+ * for a message that ends with its advice: isongeee/CLM-V3's supabase/rls_….sql, which its README
+ * runs after schema_….sql, sorts before it. Or ''.
+ */
+export function unversionedOrderSentence(model: Model, early: Loc, created: Loc): string {
+  const s = unversionedOrder(model, early, created);
+  return s ? ` T${s.slice(3)}.` : '';
+}
+
+/**
  * The policies written for the table before its CREATE TABLE (files replayed in path order:
  * policies/ before tables/; a table made later IF NOT EXISTS): PostgreSQL rejected them, 42P01,
  * unless the table stood there already, made elsewhere. Not the table's own.
