@@ -1368,3 +1368,34 @@ test("ok: a string constant that holds `--` and opens a line, with another const
     assert.deepEqual(await q('SELECT header() AS h'), [{ h: '-- xA B' }]);
   });
 });
+
+// mpbhealth/CTO-Dashboard's 20250731141206_gentle_bush.sql: a patch (a bolt.new diff hunk) saved as the
+// migration; each error said only "at or near "@@"" or "+".
+test("err: a diff saved as the migration (`@@ .. @@` hunks, lines marked + and -) is said to be one, with what to write; PGlite: 42601 at the markers, the SQL after the change runs", async () => {
+  const diff =
+    '@@ .. @@\n' +
+    ' -- Enable Row Level Security on assignments table\n' +
+    ' ALTER TABLE assignments ENABLE ROW LEVEL SECURITY;\n' +
+    ' \n' +
+    '+-- Drop existing policies if they exist\n' +
+    '+DROP POLICY IF EXISTS "Users can view their assignments" ON assignments;\n' +
+    '-CREATE POLICY old ON assignments FOR SELECT USING (true);\n' +
+    ' CREATE POLICY "Users can view their assignments" ON assignments FOR SELECT TO authenticated USING (true);\n';
+  const file = 'supabase/migrations/20250731141206_gentle_bush.sql';
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250730000000_t.sql', text: 'CREATE TABLE assignments (id int PRIMARY KEY);\n' }, { file, text: diff }], 'syntax-error');
+  assert.ok(mine.length >= 1);
+  for (const m of mine) assert.match(m.message, /this file holds a diff — hunks with `@@ … @@` headers and lines marked \+ and - — not the migration's SQL/, m.message);
+  assert.match(mine[0]!.message, /^syntax error at or near "@@"/);
+  assert.match(mine[0]!.message, /Write the SQL as it reads after the change: the lines marked \+ without their \+, the unmarked lines without their leading space, and none of the lines marked -\./);
+  // (a file without a hunk header, whose statement starts with "-" or "+", is not a diff)
+  const plain = lintFiles([{ file: 'db/1.sql', text: 'SELECT 1;\n+ 2;\n' }], 'syntax-error').mine;
+  assert.doesNotMatch(plain[0]?.message ?? '', /holds a diff/);
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE TABLE assignments (id int PRIMARY KEY)');
+    const r = await tryQuery(q, diff);
+    assert.equal(!r.ok && r.error.code, '42601');
+    const after = diff.split('\n').filter((l) => !l.startsWith('-') && !l.startsWith('@@')).map((l) => l.slice(1)).join('\n');
+    const ok = await tryQuery(q, after);
+    assert.ok(ok.ok, 'the SQL after the change runs');
+  });
+});

@@ -124,6 +124,20 @@ const errorSpan = (f: ParsedFile, e: ParseError): { file: string; start: number;
 const stopsHere = (tx: string): string => (tx ? `${tx}; a migration tool stops here` : '');
 
 const EXPLAINERS: readonly Explainer[] = [
+  // (a diff saved as the migration: an editor's or a tool's hunks, `@@ .. @@` headers and lines
+  // marked + and -, where the SQL after the change belongs. PGlite: 42601 at or near "@@", then at
+  // each "+" line's statement; mpbhealth/CTO-Dashboard's 20250731141206_gentle_bush.sql, a bolt.new
+  // patch of a migration written as the migration)
+  (f, e, tx) => {
+    const line = f.text.slice(f.text.lastIndexOf('\n', e.start - 1) + 1, e.start + 2);
+    if (!/^(?:@@|\+|-(?!-))/.test(line) || !/^@@ [^\n]*@@/m.test(f.text)) return undefined;
+    return {
+      ...errorSpan(f, e),
+      message:
+        `${shortened(e.message)} (SQLSTATE 42601): this file holds a diff — hunks with \`@@ … @@\` headers and lines marked + and - — not the migration's SQL, so PostgreSQL rejects it at its markers${stopsHere(tx)}. ` +
+        `Write the SQL as it reads after the change: the lines marked + without their +, the unmarked lines without their leading space, and none of the lines marked -. The other statements of the file are still checked.`,
+    };
+  },
   // (a byte-order mark inside the file, where one that began with it was pasted or joined: invisible,
   // and PostgreSQL's scanner takes its bytes, as any byte above 0x7F, for letters of a name. PGlite:
   // `…;\n\uFEFF-- c\nINSERT …` fails with 42601 at or near "\uFEFF", `\uFEFFINSERT …` at or near "\uFEFFINSERT";
