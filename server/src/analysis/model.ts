@@ -6405,20 +6405,21 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
   // the keys a statement writes, in order, each once: one array for all the statements, not a
   // Set and its iterators per statement
   const written: string[] = [];
-  for (let k = 0; k < body.statements.length; k++) {
-    const s = body.statements[k]!;
-    const n = s.node;
+  // what one statement reads, writes and calls (`s`: a statement of the body, whose TRUNCATE and
+  // set_config() calls are noted too; none for an EXECUTE's constant, whose TRUNCATEs are
+  // dynamicFixedWrites' below)
+  const account = (kind: string, n: Node, s: Statement | undefined): void => {
     written.length = 0;
     const rels = relationsIn(n); // (first: its walk finds the DML targets too)
     const targets = dmlTargetsIn(n);
     for (let i = 0; i < targets.length; i++) addOnce(written, rvKey(targets[i]));
-    if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
+    if ((kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') && n?.relation) {
       addOnce(written, rvKey(n.relation));
     }
     // TRUNCATE removes every row of the tables it names and reads none (with CASCADE, of the
     // tables referencing them too: which those are, the model's foreign keys say where a rule asks);
     // no row write: kept apart, for the rules to choose (row-level security does not apply to it)
-    if (s.kind === 'TruncateStmt') {
+    if (kind === 'TruncateStmt' && s) {
       const list: Node[] = n?.relations ?? [];
       const keys: string[] = [];
       for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(keys, rvKey(list[i].RangeVar));
@@ -6426,14 +6427,14 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
     }
     if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
     for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
-    const select = s.kind === 'SelectStmt';
+    const select = kind === 'SelectStmt';
     for (let i = 0; i < rels.length; i++) {
       const rk = rvKey(rels[i]!.node);
-      if (s.kind === 'TruncateStmt') continue;
+      if (kind === 'TruncateStmt') continue;
       if (select || !written.includes(rk)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
     }
     // UPDATE/DELETE also read the rows they touch
-    if ((s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') && written.length > 0) {
+    if ((kind === 'UpdateStmt' || kind === 'DeleteStmt') && written.length > 0) {
       if (facts.reads === NO_KEYS) facts.reads = new Set();
       for (let i = 0; i < written.length; i++) facts.reads.add(written[i]!);
     }
@@ -6441,33 +6442,22 @@ function bodyFacts(file: ParsedFile, body: FunctionBody, key: (parts: Array<stri
     for (let i = 0; i < calls.length; i++) {
       const name = calls[i]!.name;
       (facts.calls === NO_KEYS ? (facts.calls = new Set()) : facts.calls).add(key(name));
-      if (name[name.length - 1] === 'set_config') facts.setConfig = true;
+      if (s && name[name.length - 1] === 'set_config') facts.setConfig = true;
     }
+  };
+  for (let k = 0; k < body.statements.length; k++) {
+    const s = body.statements[k]!;
+    account(s.kind, s.node, s);
   }
   // an EXECUTE of one string constant runs known SQL: what it reads and writes, as the static
   // statement's (restaurant-copilot's get_employee_bank_encryption_key(): EXECUTE 'SELECT
-  // decrypted_secret::text FROM vault.decrypted_secrets WHERE name = $1' INTO key_value USING …);
-  // its TRUNCATEs are dynamicFixedWrites' below
+  // decrypted_secret::text FROM vault.decrypted_secrets WHERE name = $1' INTO key_value USING …)
   for (let i = 0; i < body.dynamicExecutes.length; i++) {
     const nodes = body.dynamicExecutes[i]!.constant;
     if (!nodes) continue;
     for (let j = 0; j < nodes.length; j++) {
       const kind = Object.keys(nodes[j]!)[0]!;
-      if (kind === 'TruncateStmt') continue;
-      const n = nodes[j]![kind];
-      written.length = 0;
-      const rels = relationsIn(n);
-      const targets = dmlTargetsIn(n);
-      for (let t = 0; t < targets.length; t++) addOnce(written, rvKey(targets[t]));
-      if ((kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') && n?.relation) addOnce(written, rvKey(n.relation));
-      if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
-      for (let t = 0; t < written.length; t++) facts.writes.add(written[t]!);
-      for (let t = 0; t < rels.length; t++) {
-        const rk = rvKey(rels[t]!.node);
-        if (kind === 'SelectStmt' || !written.includes(rk) || kind === 'UpdateStmt' || kind === 'DeleteStmt') (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
-      }
-      const calls = callsIn(n);
-      for (let t = 0; t < calls.length; t++) (facts.calls === NO_KEYS ? (facts.calls = new Set()) : facts.calls).add(key(calls[t]!.name));
+      if (kind !== 'TruncateStmt') account(kind, nodes[j]![kind], undefined);
     }
   }
   // dynamic SQL writing a table it names as written (circle-marketplace's svc_save_core_patch:
