@@ -242,6 +242,12 @@ async function mayTemp(db: PGlite, roles: string[]): Promise<string[]> {
 }
 
 /** Puts a row into the table inside the caller's transaction (see seedTable) when it has none; what PostgreSQL refused. */
+/** The seed rows of the tables with row-level security (`all`: of every table), by relation (pg_class's regclass text). */
+async function seedsByRel(db: PGlite, stubSchemas: string[], all = false): Promise<Map<string, SeedRow>> {
+  const rows = all ? [...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))] : await seedRows(db, stubSchemas, true);
+  return new Map(rows.map((r) => [r.rel, r]));
+}
+
 async function seedIfEmpty(db: PGlite, t: SeedRow): Promise<{ code: string; message: string } | undefined> {
   if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length > 0) return undefined;
   return seedTable(db, t, true);
@@ -576,7 +582,7 @@ export async function exposureSpecs(
       [stubSchemas],
     )
   ).rows;
-  const seedOf = open.length ? new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  const seedOf = open.length ? await seedsByRel(db, stubSchemas) : new Map<string, SeedRow>();
   const candidatesOf = (p: (typeof open)[number]) => roles.filter((r) => covers(p.roles, r));
   // the roles of each table's permissive SELECT (or ALL) policies
   const readers = new Map<string, string[][]>();
@@ -669,7 +675,7 @@ export async function exposureSpecs(
   if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
   // (the roles that may make temporary objects: those a shadow can be made by)
   const tempers = open2.length ? await mayTemp(db, hijackers) : [];
-  const rowOf = new Map((open2.some((f) => f.trigger) ? [...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))] : []).map((r) => [r.rel, r]));
+  const rowOf = open2.some((f) => f.trigger) ? await seedsByRel(db, stubSchemas, true) : new Map<string, SeedRow>();
   for (const f of open2) {
     const path = searchPathOf(f.config);
     // (safe: '' with qualified names, or a list ending with pg_temp; pg_temp listed first is searched first)
@@ -894,7 +900,7 @@ async function anonymousSpecs(db: PGlite, stubSchemas: string[], settingsOf: (ro
     'request.jwt.claim.sub': OTHER_USER,
     'request.jwt.claims': JSON.stringify({ sub: OTHER_USER, role: 'authenticated', aud: 'authenticated', is_anonymous: true }),
   };
-  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const seedOf = await seedsByRel(db, stubSchemas);
   return policies.map((p) => ({
     kind: 'anonymous' as const,
     object: p.table,
@@ -936,7 +942,7 @@ async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureS
   ).rows;
   if (policies.length === 0) return [];
   await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
-  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const seedOf = await seedsByRel(db, stubSchemas);
   const specs: ExposureSpec[] = [];
   for (const p of policies) {
     const row = seedOf.get(p.rel);
@@ -1014,7 +1020,7 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
     )
   ).rows;
   if (policies.length === 0) return [];
-  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const seedOf = await seedsByRel(db, stubSchemas);
   const specs: ExposureSpec[] = [];
   for (const p of policies) {
     const row = seedOf.get(p.rel);
@@ -1064,7 +1070,7 @@ async function switchSpecs(db: PGlite, stubSchemas: string[], roles: string[]): 
     )
   ).rows;
   if (policies.length === 0) return [];
-  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const seedOf = await seedsByRel(db, stubSchemas);
   const specs: ExposureSpec[] = [];
   for (const p of policies) {
     const settings = [...new Set([...p.qual.matchAll(/current_setting\('([^']+)'/gi)].map((m) => m[1]!))].filter(appSetting);
@@ -1331,7 +1337,7 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   const setting = owners ? fns.filter((f) => f.off || bodyOff.test(f.src)) : [];
   const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
   if (setting.length || forcing.length) await ownerRole(db);
-  const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  const rowOf = setting.some((f) => f.trigger) || forcing.length ? await seedsByRel(db, stubSchemas, true) : new Map<string, SeedRow>();
   /** each way the function runs (a call as `role`, or each firing as the superuser) until one fails: what the last gave (each look's `db`: verify restarts a dead instance) */
   const runs = async (db: PGlite, f: (typeof fns)[number], firings: Firing[] | undefined, role: string | undefined): Promise<Read & { trigger?: Firing['trigger'] }> => {
     if (!firings) return runAs(db, role, undefined, async () => (await db.query(f.call)).rows.length);
