@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { changelogsUnder, discoverFiles, otherLanguageMigrations, otherLanguageOf, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { changelogsUnder, discoverFiles, otherLanguageMigrations, otherLanguageOf, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, SQL_FILE_NAME } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { isArchiveReplayed, migrationOrderOf, notReplayedReason, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -351,12 +351,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   files.sort(byPath);
   notReplayed.sort(byPath);
   // (--workspace: the workspace's other files were replayed, not reported)
-  if (reported) {
-    const kept = files.filter((f) => isReported(reported, f.absolute));
-    files.length = 0;
-    files.push(...kept);
-  }
-  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed, historyInFolders };
+  return { files: reported ? files.filter((f) => isReported(reported, f.absolute)) : files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases, notReplayed, historyInFolders };
 }
 
 /** Whether a file is reported: every file without --workspace (`reported` undefined), else the ones the paths name. */
@@ -392,7 +387,7 @@ function warnAlone(options: LintOptions, replayed: readonly string[]): void {
   for (const dir of new Set(abs.map((p) => dirname(p)))) {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => /\.(sql|pgsql|psql)$/i.test(n)).sort();
+      names = readdirSync(dir).filter((n) => SQL_FILE_NAME.test(n)).sort();
     } catch {
       continue;
     }

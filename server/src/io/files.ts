@@ -18,6 +18,9 @@ import { composeInitdbMounts, initdbRunOrder, type InitdbScripts } from '../anal
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
+/** A SQL file's name, as the extension activates on it: `.sql`, `.pgsql`, `.psql`. */
+export const SQL_FILE_NAME = /\.(?:sql|pgsql|psql)$/i;
+
 /**
  * The URI string of a disk path, exactly as VS Code spells it for an open document
  * (`URI.file(path).toString()`: lower-case drive letter, `%3A`, percent-encoded spaces).
@@ -518,7 +521,7 @@ export async function readLiquibaseChangelogs(
   const { read, buffers } = options;
   const sqlFolders = new Set<string>();
   // (and the folders of changelogs given: a project whose SQL is all in its changelogs)
-  for (const f of files) if (/\.(?:sql|pgsql|psql)$/i.test(f) || changelogFormat(f)) sqlFolders.add(dirname(f));
+  for (const f of files) if (SQL_FILE_NAME.test(f) || changelogFormat(f)) sqlFolders.add(dirname(f));
   if (sqlFolders.size === 0) return [];
   // (not above the repository holding `top`, or `top` itself outside one: a temporary folder's files never make it read /tmp or /)
   const limit = options.top ? (foldersUp(resolve(options.top), 12).find((d) => existsSync(join(d, '.git'))) ?? resolve(options.top)) : undefined;

@@ -49,7 +49,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, namedLikeChangelog, readBuffered, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, namedLikeChangelog, readBuffered, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, SQL_FILE_NAME, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { DEBOUNCE_MS, idleCollect, settleHeap } from './runtime.js';
@@ -63,7 +63,6 @@ export const COMMANDS = {
   applyEdit: APPLY_EDIT_COMMAND,
 } as const;
 
-const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
 const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env', '**/*.{xml,yaml,yml,json}'];
 /** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a plain PostgREST's configuration (postgrest.conf, or PGRST_DB_SCHEMAS in a docker compose file or .env: the schemas it serves), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). A Liquibase changelog (XML, YAML, JSON: the replay order, the files run) is told by its content (CHANGELOG_FILE). */
@@ -337,7 +336,7 @@ export class PgRlsLintServer {
     const { project, rel } = this.projectOf(id);
     if (rel !== undefined) return project.match(rel);
     const doc = this.doc(id);
-    return !!doc && (SQL_LANGUAGES.has(doc.languageId) || SQL_EXTENSIONS.test(id));
+    return !!doc && (SQL_LANGUAGES.has(doc.languageId) || SQL_FILE_NAME.test(id));
   }
 
   private doc(id: string): TextDocument | undefined {
@@ -686,7 +685,7 @@ export class PgRlsLintServer {
         } else if (project.match(rel)) {
           await this.loadFromDisk(project, id, path);
           touched.add(project);
-        } else if (change.type === FileChangeType.Created && !SQL_EXTENSIONS.test(path)) {
+        } else if (change.type === FileChangeType.Created && !SQL_FILE_NAME.test(path)) {
           await this.syncDisk(project); // maybe a folder moved in
           touched.add(project);
         }
