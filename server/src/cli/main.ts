@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
-import { CliError, countFindings, lint } from './run.js';
+import { CliError, countFindings, lint, type LintRun } from './run.js';
 import { applyBaseline, readBaseline, writeBaseline } from './baseline.js';
 import { formatGithub } from './reporters/github.js';
 import { formatGitlab } from './reporters/gitlab.js';
@@ -15,6 +15,7 @@ import { formatText } from './reporters/text.js';
 import { rules } from '../rules/lib/catalog.js';
 import { docsUrl } from '../rules/types.js';
 import { unmatchedDatabases, unmatchedOrderGlobs } from '../analysis/databases.js';
+import { listOr } from '../analysis/words.js';
 import { version } from '../../../package.json';
 
 const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)
@@ -127,7 +128,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${format === 'json' ? formatMatricesJson(m) : formatMatricesText(m)}\n`);
       return 0;
     }
-    if (!['text', 'json', 'sarif', 'github', 'gitlab'].includes(format)) return fail(`--format must be text, json, sarif, github or gitlab, got "${format}"`);
+    const reporter = REPORTERS.get(format);
+    if (!reporter) return fail(`--format must be ${listOr([...REPORTERS.keys()], 'or')}, got "${format}"`);
     const cwd = process.cwd();
     const update = !!o['update-baseline'];
     // (read before the run: a missing or malformed baseline is a usage error, unless it is being written)
@@ -140,17 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (o.baseline !== undefined) run.baseline = applyBaseline(run, recorded, o.baseline);
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
-    const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
-    const text =
-      format === 'json'
-        ? formatJson(run)
-        : format === 'sarif'
-          ? formatSarif(run, version)
-          : format === 'github'
-            ? formatGithub(run)
-            : format === 'gitlab'
-              ? formatGitlab(run)
-              : formatText(run, color);
+    const text = reporter(run, format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR);
     if (text) process.stdout.write(`${text}\n`);
     // the other files were linted and reported; the run still fails: a file went unchecked
     for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
@@ -170,6 +162,15 @@ export async function main(argv: string[]): Promise<number> {
     return fail(`internal error: ${(e as Error)?.stack ?? e}`);
   }
 }
+
+/** The lint's output formats (`--format`), each run's text (`color`: the terminal takes ANSI colors). */
+const REPORTERS = new Map<string, (run: LintRun, color: boolean) => string>([
+  ['text', (run, color) => formatText(run, color)],
+  ['json', (run) => formatJson(run)],
+  ['sarif', (run) => formatSarif(run, version)],
+  ['github', (run) => formatGithub(run)],
+  ['gitlab', (run) => formatGitlab(run)],
+]);
 
 /** Prints a rule's doc page (dist/docs/rules/<id>.md beside the bundle; docs/rules/ when run from the sources). */
 function explain(id: string): number {
