@@ -293,12 +293,15 @@ do $$ begin
   await q('DROP ROLE ores_cal_svc_a');
 });
 
-test('err (message): a setting a policy reads as a switch (policy-setting-bypass): the message says what its session-level value opens; the next request reads every invoice', async () => {
-  const sql = `CREATE POLICY invoices_bypass ON invoices FOR SELECT TO authenticated USING (current_setting('app.bypass_rls', true) = 'true');
-CREATE FUNCTION enable_admin_mode() RETURNS void LANGUAGE plpgsql AS $$
+/** A request's admin switch set for the rest of the session (policy-setting-bypass's setting, set_config(…, false)). */
+const ENABLE_ADMIN_MODE = `CREATE FUNCTION enable_admin_mode() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM set_config('app.bypass_rls', 'true', false);
 END $$;`;
+
+test('err (message): a setting a policy reads as a switch (policy-setting-bypass): the message says what its session-level value opens; the next request reads every invoice', async () => {
+  const sql = `CREATE POLICY invoices_bypass ON invoices FOR SELECT TO authenticated USING (current_setting('app.bypass_rls', true) = 'true');
+${ENABLE_ADMIN_MODE}`;
   const { mine } = lintFiles([{ file: 'migrations/001.sql', text: `${INVOICES}\n${sql}` }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /run with this request's app\.bypass_rls — and while it holds 'true', policy "invoices_bypass" on public\.invoices admits every row \(policy-setting-bypass\): that client then reads every row of public\.invoices\. /);
@@ -309,10 +312,7 @@ END $$;`;
 test('err (message): a switch in a policy for DELETE only: the message says the next client\'s DELETE reaches every row, not that it reads them; PGlite: its DELETE removes both tenants\' invoices', async () => {
   const sql = `CREATE POLICY invoices_purge ON invoices FOR DELETE TO authenticated USING (current_setting('app.bypass_rls', true) = 'true');
 GRANT DELETE ON invoices TO authenticated;
-CREATE FUNCTION enable_admin_mode() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM set_config('app.bypass_rls', 'true', false);
-END $$;`;
+${ENABLE_ADMIN_MODE}`;
   const { mine } = lintFiles([{ file: 'migrations/001.sql', text: `${INVOICES}\n${sql}` }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /policy "invoices_purge" on public\.invoices admits every row \(policy-setting-bypass\): that client's DELETE then reaches every row of public\.invoices\. /);
