@@ -440,6 +440,22 @@ describe('--baseline: CI fails on new findings only', () => {
     assert.ok(after.some((e) => e.path === 'db/2_b.sql'));
     assert.equal(run(dir, ['db', '--baseline', 'b.json']).code, 0);
   });
+  test("ok: --fix with --baseline fixes the new findings only: the baseline's are accepted as they are (often in migrations already run)", () => {
+    const old = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n';
+    const dir = fixture({ 'db/1_old.sql': old });
+    assert.equal(run(dir, ['db', '--baseline', 'b.json', '--update-baseline']).code, 0);
+    const added = old.replaceAll('f()', 'g()').replace('SELECT 1', 'SELECT 2');
+    writeFileSync(join(dir, 'db/2_new.sql'), added);
+    // (one file holding both: the baseline's finding and the new one side by side)
+    writeFileSync(join(dir, 'db/1_old.sql'), old + added.replaceAll('g()', 'h()'));
+    const r = run(dir, ['db', '--fix', '--baseline', 'b.json', '--format', 'json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const oldText = readFileSync(join(dir, 'db/1_old.sql'), 'utf8');
+    assert.match(oldText, /FUNCTION f\(\) RETURNS int LANGUAGE sql SECURITY DEFINER AS/, "the baseline's f() left as it was");
+    assert.match(oldText, /FUNCTION h\(\) RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS/);
+    assert.match(readFileSync(join(dir, 'db/2_new.sql'), 'utf8'), /SECURITY DEFINER SET search_path = public, pg_temp AS/);
+    assert.deepEqual(JSON.parse(r.stdout).baseline, { path: 'b.json', suppressed: 2, stale: 0 }, "f()'s findings still recorded, still left out");
+  });
 });
 
 describe('--fix', () => {

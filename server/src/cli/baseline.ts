@@ -99,27 +99,47 @@ export async function readBaseline(cwd: string, path: string): Promise<BaselineE
 }
 
 /**
- * Leaves out of the run's files the findings the baseline holds (up to each entry's count, the
- * first ones in file order), and counts what it left out and the entries it found no finding for.
+ * The baseline as a filter: each call takes one run's (or one --fix pass's) files and returns, per
+ * file, the findings the baseline does not hold (up to each entry's count, the first ones in file
+ * order), with how many it left out and the entries it found no finding for.
  */
+function filterOf(entries: readonly BaselineEntry[]) {
+  return (files: readonly LintedFile[]) => {
+    const left = new Map(entries.map((e) => [keyOf(e.rule, e.path, e.hash), e.count]));
+    let suppressed = 0;
+    const kept = files.map((f) =>
+      f.findings.filter((d) => {
+        const key = keyOf(d.rule, f.path, identify(f, d).hash);
+        const n = left.get(key) ?? 0;
+        if (n === 0) return true;
+        left.set(key, n - 1);
+        suppressed++;
+        return false;
+      }),
+    );
+    // (entries of files this run did not lint, e.g. --workspace naming other files: not stale)
+    const linted = new Set(files.map((f) => f.path));
+    let stale = 0;
+    for (const e of entries) if (linted.has(e.path)) stale += Math.min(e.count, left.get(keyOf(e.rule, e.path, e.hash)) ?? 0);
+    return { kept, suppressed, stale };
+  };
+}
+
+/** Leaves out of the run's files the findings the baseline holds, and counts what it left out and the entries it found no finding for. */
 export function applyBaseline(run: LintRun, entries: readonly BaselineEntry[], path: string): BaselineOutcome {
-  const left = new Map(entries.map((e) => [keyOf(e.rule, e.path, e.hash), e.count]));
-  let suppressed = 0;
-  for (const f of run.files) {
-    f.findings = f.findings.filter((d) => {
-      const key = keyOf(d.rule, f.path, identify(f, d).hash);
-      const n = left.get(key) ?? 0;
-      if (n === 0) return true;
-      left.set(key, n - 1);
-      suppressed++;
-      return false;
-    });
-  }
-  // (entries of files this run did not lint, e.g. --workspace naming other files: not stale)
-  const linted = new Set(run.files.map((f) => f.path));
-  let stale = 0;
-  for (const e of entries) if (linted.has(e.path)) stale += Math.min(e.count, left.get(keyOf(e.rule, e.path, e.hash)) ?? 0);
+  const { kept, suppressed, stale } = filterOf(entries)(run.files);
+  run.files.forEach((f, i) => (f.findings = kept[i]!));
   return { path, suppressed, stale };
+}
+
+/**
+ * What `--fix` with `--baseline` may fix: the findings the baseline does not hold. The baseline's
+ * findings are accepted for now, often in migrations a database has already run, where an edit
+ * changes nothing but the history: they are left as they are, as they are left out of the report.
+ */
+export function fixableOutside(entries: readonly BaselineEntry[]): (files: readonly LintedFile[]) => Finding[][] {
+  const filter = filterOf(entries);
+  return (files) => filter(files).kept;
 }
 
 /**

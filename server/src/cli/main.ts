@@ -6,7 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint, type LintRun } from './run.js';
-import { applyBaseline, readBaseline, writeBaseline } from './baseline.js';
+import { applyBaseline, fixableOutside, readBaseline, writeBaseline } from './baseline.js';
 import { formatGithub } from './reporters/github.js';
 import { formatGitlab } from './reporters/gitlab.js';
 import { formatJson } from './reporters/json.js';
@@ -134,7 +134,9 @@ export async function main(argv: string[]): Promise<number> {
     const update = !!o['update-baseline'];
     // (read before the run: a missing or malformed baseline is a usage error, unless it is being written)
     const recorded = o.baseline === undefined ? [] : update && !existsSync(resolve(cwd, o.baseline)) ? [] : await readBaseline(cwd, o.baseline);
-    const run = await lint({ paths: positionals, workspace: o.workspace, cwd, configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
+    // (--fix with --baseline fixes what the baseline does not hold: its findings are left as they are)
+    const fixable = o.fix && o.baseline !== undefined ? fixableOutside(recorded) : undefined;
+    const run = await lint({ paths: positionals, workspace: o.workspace, cwd, configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, fixable, warn });
     if (update) {
       const n = await writeBaseline(cwd, o.baseline!, run, recorded);
       process.stdout.write(`pg-rls-lint: ${o.baseline} records ${n === 1 ? '1 finding' : `${n} findings`}; runs with --baseline ${o.baseline} leave them out\n`);

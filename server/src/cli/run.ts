@@ -27,6 +27,11 @@ export interface LintOptions {
    * the changed files gets them linted against every migration, not alone
    */
   workspace?: string;
+  /**
+   * `--fix` with `--baseline`: of each file's findings (path as shown, text as the pass sees it),
+   * the ones whose fixes may be applied (baseline.ts fixableOutside); every finding without it
+   */
+  fixable?: (files: readonly LintedFile[]) => Finding[][];
   /** told what is wrong with a file read beside the SQL (a Supabase config.toml that cannot be parsed); the run goes on */
   warn?: (message: string) => void;
 }
@@ -283,13 +288,18 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   if (others.length) options.warn?.(otherMigrationsText(others));
   const fixed = new Set<string>();
   const skipped = new Set<string>();
+  // (ids relative to the project's folder: shown relative to cwd)
+  const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
   if (options.fix) {
     // one fix can enable another (e.g. ENABLE then FORCE): repeat while something changes
     for (let pass = 0; pass < 10; pass++) {
       const result = ws.lint();
       // (a fix of a finding in one file may edit another: the FORCE for a table made in 1_tables.sql
       // goes after its ENABLE in 2_rls.sql; each file takes the fixes whose edits are all its own)
-      const all = [...result.byFile.values()].flat();
+      const byFile = [...ws.onChangelogs(result.byFile)];
+      const all = options.fixable
+        ? options.fixable(byFile.map(([id, findings]) => ({ path: shown(id), absolute: resolve(base, id), text: ws.text(id) ?? '', findings }))).flat()
+        : byFile.flatMap(([, findings]) => findings);
       let changed = false;
       for (const f of files) {
         if (skipped.has(f.path) || !isReported(reported, f.absolute)) continue;
@@ -335,8 +345,6 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   // (in the order they are replayed, as the output says)
   const place = new Map(databases.flatMap((d) => d.files).map((id, i) => [id, i]));
   historyInFolders.sort((a, b) => (place.get(a) ?? 0) - (place.get(b) ?? 0));
-  // (ids relative to the project's folder: shown relative to cwd)
-  const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
   if (base !== options.cwd) {
     for (const f of files) {
       f.path = shown(f.path);
