@@ -507,3 +507,28 @@ test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-l
   client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
   await client.waitForDiagnostics(file, (p) => lacks('policy-admits-anonymous-users')(p.diagnostics), mark2);
 });
+
+test("ok: the first lint of the workspace is shown as the client's progress (reading, then linting N files), ended once its diagnostics are published; a client without progress gets none", async (t) => {
+  const { client, uri } = await start(t, { '1_tables.sql': TABLE, '2_more.sql': 'CREATE TABLE u (id int);\n' });
+  const end = await client.waitFor('$/progress', (p) => p.value?.kind === 'end');
+  const create = client.serverRequests.find((r) => r.method === 'window/workDoneProgress/create');
+  assert.ok(create, 'the progress was created by the server');
+  const steps = client.notifications.filter((n) => n.method === '$/progress' && n.params.token === create.params.token).map((n) => n.params.value);
+  assert.deepEqual(steps, [
+    { kind: 'begin', title: 'pg-rls-lint', message: 'reading the SQL files', cancellable: false },
+    { kind: 'report', message: 'linting 2 files' },
+    { kind: 'end' },
+  ]);
+  assert.equal(end.token, create.params.token);
+  // (the diagnostics of both files were published before the progress ended)
+  const endAt = client.notifications.findIndex((n) => n.method === '$/progress' && n.params.value?.kind === 'end');
+  for (const file of ['1_tables.sql', '2_more.sql']) {
+    const at = client.notifications.findIndex((n) => n.method === 'textDocument/publishDiagnostics' && n.params.uri === uri(file) && has('rls-not-enabled')(n.params.diagnostics));
+    assert.ok(at >= 0 && at < endAt, `${file}: published at ${at}, progress ended at ${endAt}`);
+  }
+  const { window: _, ...noProgress } = VSCODE_CAPABILITIES;
+  const other = await start(t, { '1_tables.sql': TABLE }, { init: { capabilities: noProgress } });
+  await other.client.waitForDiagnostics(other.uri('1_tables.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(other.client.serverRequests.filter((r) => r.method === 'window/workDoneProgress/create').length, 0);
+  assert.equal(other.client.notifications.filter((n) => n.method === '$/progress').length, 0);
+});

@@ -36,6 +36,7 @@ import {
   type InitializeResult,
   type ReferenceParams,
   type TextDocumentPositionParams,
+  type WorkDoneProgressServerReporter,
   type WorkspaceEdit,
   type WorkspaceFolder,
   type WorkspaceSymbolParams,
@@ -71,12 +72,15 @@ const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|[^\\/]+\.conf
 const CHANGELOG_FILE = /\.(?:xml|ya?ml|json)$/i;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
+const NAME = 'pg-rls-lint';
 
 interface Caps extends DiagnosticCaps, EditCaps {
   configuration: boolean;
   configurationDynamic: boolean;
   watchedFilesDynamic: boolean;
   workspaceFolders: boolean;
+  /** the client shows progress the server creates (window/workDoneProgress/create) */
+  workDoneProgress: boolean;
 }
 
 /** What the verify command answers for a project. */
@@ -130,6 +134,7 @@ export class PgRlsLintServer {
     configurationDynamic: false,
     watchedFilesDynamic: false,
     workspaceFolders: false,
+    workDoneProgress: false,
     relatedInformation: false,
     codeDescription: false,
     documentChanges: false,
@@ -217,6 +222,7 @@ export class PgRlsLintServer {
       configurationDynamic: !!cc.workspace?.didChangeConfiguration?.dynamicRegistration,
       watchedFilesDynamic: !!cc.workspace?.didChangeWatchedFiles?.dynamicRegistration,
       workspaceFolders: !!cc.workspace?.workspaceFolders,
+      workDoneProgress: !!cc.window?.workDoneProgress,
       relatedInformation: !!cc.textDocument?.publishDiagnostics?.relatedInformation,
       codeDescription: !!cc.textDocument?.publishDiagnostics?.codeDescriptionSupport,
       documentChanges: !!cc.workspace?.workspaceEdit?.documentChanges,
@@ -247,7 +253,7 @@ export class PgRlsLintServer {
         completionProvider: { triggerCharacters: [' ', ','], resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
-      serverInfo: { name: 'pg-rls-lint' },
+      serverInfo: { name: NAME },
     };
   }
 
@@ -267,22 +273,14 @@ export class PgRlsLintServer {
           this.enqueue(async () => {
             for (const f of e.removed) this.removeFolder(f);
             const added = e.added.map((f) => this.addFolder(f)).filter((p): p is Project => !!p);
-            for (const p of added) {
-              await this.reloadConfig(p);
-              await this.syncDisk(p);
-            }
-            this.lintAll();
+            await this.reloadAndLintAll(added);
           }),
         ),
       );
     }
     void this.enqueue(async () => {
       try {
-        for (const p of this.allProjects()) {
-          await this.reloadConfig(p);
-          await this.syncDisk(p);
-        }
-        this.lintAll();
+        await this.reloadAndLintAll(this.allProjects());
         settleHeap(); // every project's first lint is published: the heap's setting for the edits to come (runtime.ts)
       } finally {
         this.markReady();
@@ -710,13 +708,60 @@ export class PgRlsLintServer {
 
   private configurationChanged(settings: unknown): Promise<void> {
     if (!this.caps.configuration && settings !== undefined && settings !== null) this.pushedSettings = sectionOf(settings);
-    return this.enqueue(async () => {
-      for (const p of this.allProjects()) {
+    return this.enqueue(() => this.reloadAndLintAll(this.allProjects()));
+  }
+
+  /**
+   * Reads the configuration and the SQL files on disk of `projects` again, then lints every
+   * project: the first lint of a workspace, a folder added, a setting changed. On a large
+   * workspace that takes seconds (200 files, 100,000 lines: 2–5 s), so the client shows it as
+   * progress (window/workDoneProgress, where it has it: VS Code's status bar, Neovim's $/progress).
+   */
+  private async reloadAndLintAll(projects: readonly Project[]): Promise<void> {
+    const progress = await this.progress();
+    try {
+      progress?.begin(NAME, undefined, 'reading the SQL files', false);
+      for (const p of projects) {
         await this.reloadConfig(p);
         await this.syncDisk(p);
       }
+      const files = this.allProjects().reduce((n, p) => n + p.ws.files().length, 0);
+      progress?.report(`linting ${files === 1 ? '1 file' : `${files} files`}`);
+      // (the report is written before the lint, which holds the event loop until it is done)
+      await new Promise((resolve) => setImmediate(resolve));
       this.lintAll();
+    } finally {
+      progress?.done();
+    }
+  }
+
+  /**
+   * A progress reporter of the client's, or none: none when the client has no progress UI, or
+   * does not answer its creation within CONFIGURATION_TIMEOUT_MS (linting does not wait on it;
+   * a reporter that comes later is ended at once).
+   */
+  private async progress(): Promise<WorkDoneProgressServerReporter | undefined> {
+    if (!this.caps.workDoneProgress) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const created = this.connection.window.createWorkDoneProgress().then((r) => {
+      if (late) r.done();
+      return r;
     });
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CONFIGURATION_TIMEOUT_MS)));
+    try {
+      const r = await Promise.race([created, timeout]);
+      if (r === undefined) {
+        late = true;
+        this.log(`window/workDoneProgress/create: no answer within ${CONFIGURATION_TIMEOUT_MS} ms; linting without progress`);
+      }
+      return r;
+    } catch (e) {
+      this.error('window/workDoneProgress/create failed; linting without progress', e);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async editorSettings(scopeUri: string | undefined): Promise<unknown> {
