@@ -90,18 +90,18 @@ console.log('\ne2e: npm run package');
     finish(1);
   }
   const names = zipEntries(readFileSync(vsix)).map((e) => e.name);
-  const allowed = [/^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/, /^extension\/dist\/[^/]+\.js$/, /^extension\/dist\/libpg-query\.wasm$/, /^extension\/dist\/(pglite\.wasm|pglite\.data|initdb\.wasm|[a-z0-9_-]+\.tar\.gz)$/, /^extension\/dist\/docs\//, /^extension\/snippets\//, /^extension\/(readme\.md|changelog\.md|LICENSE\.txt|package\.json)$/i, /^extension\/images\/icon\.png$/];
+  const allowed = [/^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/, /^extension\/dist\/[^/]+\.js$/, /^extension\/dist\/libpg-query\.wasm$/, /^extension\/dist\/(pglite\.wasm|pglite\.data|initdb\.wasm|[a-z0-9_-]+\.tar\.gz)$/, /^extension\/dist\/docs\//, /^extension\/dist\/pg-rls-lint\.schema\.json$/, /^extension\/snippets\//, /^extension\/(readme\.md|changelog\.md|LICENSE\.txt|package\.json)$/i, /^extension\/images\/icon\.png$/];
   const unexpected = names.filter((n) => !allowed.some((re) => re.test(n)));
-  const required = ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/libpg-query.wasm', 'extension/dist/cli.js', 'extension/dist/pglite.wasm', 'extension/dist/pglite.data', 'extension/package.json', 'extension/images/icon.png'];
+  const required = ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/libpg-query.wasm', 'extension/dist/cli.js', 'extension/dist/pglite.wasm', 'extension/dist/pglite.data', 'extension/dist/pg-rls-lint.schema.json', 'extension/package.json', 'extension/images/icon.png'];
   const missing = required.filter((n) => !names.includes(n));
   const kb = statSync(vsix).size / 1024;
   console.log(`  ${vsix}: ${kb.toFixed(0)} KB, ${names.length} files (${sec(Date.now() - t)})`);
   if (unexpected.length || missing.length || names.some((n) => n.includes('node_modules/') || n.endsWith('.map'))) {
-    results.fail('the .vsix holds only the bundles, the .wasm, PGlite, docs, snippets, README, LICENSE, CHANGELOG, icon', new Error(`unexpected: ${unexpected.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`));
+    results.fail('the .vsix holds only the bundles, the .wasm, PGlite, docs, the config schema, snippets, README, LICENSE, CHANGELOG, icon', new Error(`unexpected: ${unexpected.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`));
   } else if (kb > 10 * 1024) {
     results.fail('the .vsix stays small', new Error(`${kb.toFixed(0)} KB > 10 MB`));
   } else {
-    results.pass(`the .vsix holds only dist bundles, .wasm, PGlite, docs, snippets, README, LICENSE, CHANGELOG, icon (${kb.toFixed(0)} KB)`);
+    results.pass(`the .vsix holds only dist bundles, .wasm, PGlite, docs, the config schema, snippets, README, LICENSE, CHANGELOG, icon (${kb.toFixed(0)} KB)`);
   }
 }
 

@@ -689,6 +689,22 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     await command('Notifications: Clear All Notifications').catch(() => undefined);
   });
 
+  await step(".pg-rls-lint.json is checked against the extension's JSON schema as it is edited: a wrong severity and an unknown key are Problems rows, a comment is not", async () => {
+    const cfg = join(ws, '.pg-rls-lint.json');
+    writeFileSync(cfg, '{\n  // a comment, as the file may hold\n  "rules": { "rls-not-forced": "loud" },\n  "exposedschemas": ["api"],\n}\n');
+    await openFile('.pg-rls-lint.json');
+    const rows = await waitFor('Problems rows of the JSON schema for .pg-rls-lint.json', async () => {
+      const r = await problemRows('.pg-rls-lint.json');
+      return r.some((t) => /Value is not accepted/.test(t)) && r.some((t) => /exposedschemas is not allowed/.test(t)) && r;
+    }, 60_000);
+    if (rows.some((t) => /Comments are not permitted|Trailing comma/.test(t))) throw new Error(`the file is not read as JSON with comments: ${rows.join(' | ')}`);
+    console.log(`    rows: ${rows.map((t) => t.slice(0, 90)).join(' | ')}`);
+    await shot('config-schema');
+    await command('View: Close Editor').catch(() => undefined);
+    rmSync(cfg);
+    await command('Notifications: Clear All Notifications').catch(() => undefined);
+  });
+
   await step('the server restarts itself after a crash: kill it, edit, findings come back', async () => {
     const serverPids = () =>
       execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })

@@ -113,6 +113,9 @@ export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
 
 export const RULE_SETTINGS: readonly RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
 
+/** The keys of a `.pg-rls-lint.json` (its JSON schema, docs/pg-rls-lint.schema.json, describes each; `$schema` names that schema). */
+export const CONFIG_KEYS = ['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', 'order', 'postgresVersion', '$schema'] as const;
+
 export interface ConfigProblem {
   message: string;
   /** 0-based line/character of the problem in the config text, when it comes from a file. */
@@ -168,7 +171,7 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     return undefined;
   };
   for (const key of Object.keys(v)) {
-    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', 'order', 'postgresVersion', '$schema'].includes(key)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
       problems.push({ message: `unknown setting "${key}" is ignored` });
     }
   }
