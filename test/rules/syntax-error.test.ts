@@ -1399,3 +1399,29 @@ test("err: a diff saved as the migration (`@@ .. @@` hunks, lines marked + and -
     assert.ok(ok.ok, 'the SQL after the change runs');
   });
 });
+
+// An explainer's finding in a Supabase migration said what the error is, not that the CLI, which runs
+// the file in one transaction, loses every statement of it with the error (the plain message says so).
+test("err (message): an explained error in a Supabase migration (RAISE outside a function) also says the CLI loses the whole file and runs no later migration; elsewhere, or inside BEGIN … COMMIT, not; PGlite: the file in one transaction leaves not even the table before the error", async () => {
+  const text = `CREATE TABLE public.notes (id int PRIMARY KEY);
+RAISE NOTICE 'tables made';
+CREATE POLICY notes_read ON public.notes FOR SELECT USING (true);
+`;
+  const [finding, ...more] = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text }], ID).mine;
+  assert.equal(more.length, 0);
+  assert.match(finding!.message, /RAISE is a statement of PL\/pgSQL, not of SQL/);
+  assert.match(
+    finding!.message,
+    /This is a Supabase migration: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied \(the 1 after this one included: CREATE POLICY "notes_read"\), and no later migration runs\. /,
+  );
+  const plain = lintFiles([{ file: 'db/1_notes.sql', text }], ID).mine[0]!.message;
+  assert.match(plain, /RAISE is a statement of PL\/pgSQL/);
+  assert.doesNotMatch(plain, /Supabase/);
+  const inTx = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: `BEGIN;\n${text}COMMIT;\n` }], ID).mine[0]!.message;
+  assert.doesNotMatch(inTx, /This is a Supabase migration/, 'the aborted transaction is said instead');
+  const db = await getDb();
+  const err = await pgError(db.exec(`BEGIN;\n${text}COMMIT;`));
+  assert.equal(err?.code, '42601');
+  await db.exec('ROLLBACK');
+  assert.equal((await db.query<{ t: string | null }>(`SELECT to_regclass('public.notes') AS t`)).rows[0]!.t, null);
+});

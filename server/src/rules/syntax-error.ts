@@ -79,7 +79,7 @@ export const syntaxError = defineRule({
         // (what the error is, where the text shows it: explained's explainers)
         const why = off === undefined && !ine && !down ? explained(f, e, tx) : undefined;
         if (why) {
-          report(why);
+          report(tx ? why : withFileLost(model, f, e, why));
           continue;
         }
         report({
@@ -469,6 +469,19 @@ function numberQuotedBody(text: string, at: number): { number: string; open: num
   for (let t = token.exec(text); t && t.index < at; t = token.exec(text)) open = opener(t.index) ? t.index : open;
   const whatOpen = open !== undefined ? opener(open) : undefined;
   return whatOpen ? { number, open: open!, close: at, what: whatOpen } : undefined;
+}
+
+/**
+ * An explainer's finding in a migration the Supabase CLI applies, outside an explicit transaction:
+ * with what the plain message says there (the CLI runs the file in one transaction, so the error
+ * takes every statement of the file with it, and no later migration runs), before its last
+ * sentence on the other statements being checked.
+ */
+function withFileLost(model: Model, f: ParsedFile, e: ParseError, why: Report): Report {
+  if (!supabaseMigration(f.file)?.applied) return why;
+  const lost = `This is a Supabase migration${whatIsLost(model, { file: f.file, start: e.start, end: e.end }, f.file, 'this file')}`;
+  const at = why.message.lastIndexOf('The other statements of the file');
+  return { ...why, message: at >= 0 ? why.message.slice(0, at) + lost + why.message.slice(at) : `${why.message} ${lost.trimEnd()}` };
 }
 
 function explained(f: ParsedFile, e: ParseError, tx: string): Report | undefined {
