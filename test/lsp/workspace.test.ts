@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { ensureServerBuilt, uriOf, VSCODE_CAPABILITIES } from './client.js';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { applyTextEdits, editsFor, ensureServerBuilt, uriOf, VSCODE_CAPABILITIES } from './client.js';
 import { byRule, Doc, has, lacks, start } from './helpers.js';
 
 before(() => ensureServerBuilt());
@@ -531,4 +532,37 @@ test("ok: the first lint of the workspace is shown as the client's progress (rea
   await other.client.waitForDiagnostics(other.uri('1_tables.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
   assert.equal(other.client.serverRequests.filter((r) => r.method === 'window/workDoneProgress/create').length, 0);
   assert.equal(other.client.notifications.filter((n) => n.method === '$/progress').length, 0);
+});
+
+test('ok: "Turn off <rule> for the workspace": sets the rule to off in .pg-rls-lint.json (its comments kept), or makes the file where the client can create one; once saved, the findings go, the other rules stay', async (t) => {
+  const CONFIG = '{\n  // the project\'s settings\n  "exposedSchemas": ["public"],\n  "rules": { "rls-not-forced": "info" }\n}\n';
+  const { client, write, uri } = await start(t, { '1_tables.sql': TABLE, '.pg-rls-lint.json': CONFIG });
+  const doc = new Doc(client, uri('1_tables.sql'), TABLE);
+  const diags = byRule(await doc.diagnostics(has('rls-not-enabled')), 'rls-not-enabled');
+  const actions = await doc.codeActions(diags);
+  const title = 'Turn off rls-not-enabled for the workspace (.pg-rls-lint.json)';
+  const off = actions.find((a) => a.title === title);
+  assert.ok(off, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(actions.filter((a) => a.title === title).length, 1);
+  const edits = editsFor(off.edit, uri('.pg-rls-lint.json'));
+  const next = applyTextEdits(CONFIG, edits);
+  assert.match(next, /\/\/ the project's settings/, 'the comment is kept');
+  assert.deepEqual(parseJsonc(next).rules, { 'rls-not-forced': 'info', 'rls-not-enabled': 'off' });
+  const mark = client.mark();
+  write('.pg-rls-lint.json', next);
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.pg-rls-lint.json'), type: 2 }] });
+  const after = await client.waitForDiagnostics(doc.uri, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  assert.deepEqual(byRule(after.diagnostics, 'rls-not-enabled'), []);
+  // no config file: made by the action where the client creates files (VS Code), not offered otherwise
+  const caps = { ...VSCODE_CAPABILITIES, workspace: { ...VSCODE_CAPABILITIES.workspace, workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] } } };
+  const other = await start(t, { '1_tables.sql': TABLE }, { init: { capabilities: caps } });
+  const d2 = new Doc(other.client, other.uri('1_tables.sql'), TABLE);
+  const made = (await d2.codeActions(byRule(await d2.diagnostics(has('rls-not-enabled')), 'rls-not-enabled'))).find((a) => a.title === title);
+  assert.ok(made);
+  assert.deepEqual(made.edit.documentChanges[0], { kind: 'create', uri: other.uri('.pg-rls-lint.json'), options: { ignoreIfExists: true } });
+  assert.deepEqual(parseJsonc(applyTextEdits('', made.edit.documentChanges[1].edits)), { rules: { 'rls-not-enabled': 'off' } });
+  const plain = await start(t, { '1_tables.sql': TABLE });
+  const d3 = new Doc(plain.client, plain.uri('1_tables.sql'), TABLE);
+  const titles = (await d3.codeActions(byRule(await d3.diagnostics(has('rls-not-enabled')), 'rls-not-enabled'))).map((a) => a.title);
+  assert.ok(!titles.includes(title) && titles.includes('Disable rls-not-enabled for this file'), titles.join(' | '));
 });

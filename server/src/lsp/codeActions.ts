@@ -1,6 +1,9 @@
 // Code actions. Quick fixes only replay the fixes a finding carries (the same ones as in
 // `Diagnostic.data`), taken from the latest lint so a diagnostic of an older version of
-// the text gets no action; plus "disable for this line / file" and "fix all".
+// the text gets no action; plus "disable for this line / file", "turn off for the workspace"
+// (the rule set to off in .pg-rls-lint.json) and "fix all".
+import { modify, parseTree, type ParseError } from 'jsonc-parser';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CodeActionKind,
   type CodeAction,
@@ -22,6 +25,14 @@ export interface EditCaps {
   documentChanges: boolean;
   /** client supports CodeAction literals (else Commands are returned) */
   literals: boolean;
+  /** client creates files a workspace edit names (`resourceOperations` has `create`) */
+  createFiles: boolean;
+}
+
+/** The project's `.pg-rls-lint.json`: where it is, and its text (an open buffer's, else the file's; undefined when there is none). */
+export interface ConfigFileRef {
+  uri: string;
+  text: string | undefined;
 }
 
 export interface ActionContext {
@@ -42,6 +53,8 @@ export interface ActionContext {
   allFindings?: ReadonlyMap<string, readonly Finding[]>;
   /** re-lints the workspace with a fix applied (fixes are checked like code) */
   check?: (finding: Finding, fix: FixWithRanges) => FixCheck;
+  /** the project's config file, for "turn off for the workspace" (none outside a workspace folder) */
+  config?: ConfigFileRef;
 }
 
 /** At most this many fixes are re-linted per request (each re-lint rebuilds the model). */
@@ -63,7 +76,8 @@ export function codeActions(params: CodeActionParams, ctx: ActionContext): Array
       const finding = ctx.findings.find((f) => f.rule === diag.code && sameRange(f.range, diag.range));
       if (!finding) continue; // the text moved on: no action for a stale diagnostic
       out.push(...quickFixes(diag, finding, ctx));
-      for (const a of disableActions(diag, finding, ctx)) {
+      const off = turnOffAction(diag, finding.rule, ctx);
+      for (const a of off ? [...disableActions(diag, finding, ctx), off] : disableActions(diag, finding, ctx)) {
         if (disableSeen.has(a.title)) continue;
         disableSeen.add(a.title);
         out.push(a);
@@ -182,6 +196,46 @@ function disableActions(diag: Diagnostic, finding: Finding, ctx: ActionContext):
   });
   return actions;
 }
+
+/**
+ * The rule set to "off" in the project's `.pg-rls-lint.json`, which the CLI reads too: the file
+ * edited where it is (its comments and formatting kept; none offered when it does not parse), or
+ * made where there is none and the client can create files.
+ */
+function turnOffAction(diag: Diagnostic, rule: string, ctx: ActionContext): CodeAction | undefined {
+  const c = ctx.config;
+  if (!c) return undefined;
+  let edits: TextEdit[];
+  if (c.text === undefined) {
+    if (!ctx.caps.documentChanges || !ctx.caps.createFiles) return undefined;
+    const start = { line: 0, character: 0 };
+    return {
+      title: turnOffTitle(rule),
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diag],
+      edit: {
+        documentChanges: [
+          { kind: 'create', uri: c.uri, options: { ignoreIfExists: true } },
+          { textDocument: { uri: c.uri, version: null }, edits: [{ range: { start, end: start }, newText: `{\n  "rules": {\n    ${JSON.stringify(rule)}: "off"\n  }\n}\n` }] },
+        ],
+      },
+    };
+  }
+  const errors: ParseError[] = [];
+  const tree = parseTree(c.text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length || tree?.type !== 'object') return undefined;
+  const rules = tree.children?.find((p) => p.children?.[0]?.value === 'rules')?.children?.[1];
+  if (rules && rules.type !== 'object') return undefined;
+  const doc = TextDocument.create(c.uri, 'jsonc', 0, c.text);
+  const eol = c.text.includes('\r\n') ? '\r\n' : '\n';
+  edits = modify(c.text, ['rules', rule], 'off', { formattingOptions: { insertSpaces: true, tabSize: 2, eol } }).map((e) => ({
+    range: { start: doc.positionAt(e.offset), end: doc.positionAt(e.offset + e.length) },
+    newText: e.content,
+  }));
+  return { title: turnOffTitle(rule), kind: CodeActionKind.QuickFix, diagnostics: [diag], edit: workspaceEdit(new Map([[c.uri, edits]]), ctx) };
+}
+
+const turnOffTitle = (rule: string) => `Turn off ${rule} for the workspace (.pg-rls-lint.json)`;
 
 /** One action applying every safe fix of the file that does not overlap another. */
 export function fixAllAction(ctx: ActionContext): CodeAction | undefined {

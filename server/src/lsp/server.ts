@@ -47,7 +47,7 @@ import { describeDatabases, replayedDatabases, unmatchedDatabases } from '../ana
 import { notReplayedReason } from '../analysis/model.js';
 import { changelogFormat, changelogRefs, mayBeChangelog } from '../analysis/liquibase-changelog.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
-import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
+import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, wants, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
 import { canonicalUri, changelogsUnder, discoverFiles, fileMatcher, fileUri, isChangelogFile, namedLikeChangelog, readBuffered, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readInitdbScripts, readLiquibaseChangelogs, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, SQL_FILE_NAME, uriToPath } from '../io/files.js';
@@ -139,6 +139,7 @@ export class PgRlsLintServer {
     codeDescription: false,
     documentChanges: false,
     literals: false,
+    createFiles: false,
   };
   private readonly projects = new Map<string, Project>();
   private readonly loose = new Project('');
@@ -226,6 +227,7 @@ export class PgRlsLintServer {
       relatedInformation: !!cc.textDocument?.publishDiagnostics?.relatedInformation,
       codeDescription: !!cc.textDocument?.publishDiagnostics?.codeDescriptionSupport,
       documentChanges: !!cc.workspace?.workspaceEdit?.documentChanges,
+      createFiles: !!cc.workspace?.workspaceEdit?.resourceOperations?.includes('create'),
       literals: !!cc.textDocument?.codeAction?.codeActionLiteralSupport,
     };
     const options = params.initializationOptions as { settings?: unknown; warnOnInvalidSettings?: unknown; hoverFindings?: unknown } | undefined;
@@ -823,7 +825,15 @@ export class PgRlsLintServer {
   private async codeAction(params: CodeActionParams) {
     await this.ready;
     const ctx = this.actionContext(params.textDocument.uri);
-    return ctx ? codeActions(params, ctx) : [];
+    if (!ctx) return [];
+    // (the project's .pg-rls-lint.json, for "turn off for the workspace": its open buffer, else the file)
+    const folder = this.projectOf(ctx.id).project.folder;
+    if (folder && wants(params.context.only, CodeActionKind.QuickFix, true) && params.context.diagnostics.length) {
+      const file = await readConfigFile(folder.path);
+      const open = this.documents.get(file.uri) ?? [...this.documents.all()].find((d) => canonicalUri(d.uri) === canonicalUri(file.uri));
+      if (!file.unreadable || open) ctx.config = { uri: open?.uri ?? file.uri, text: open ? open.getText() : file.text };
+    }
+    return codeActions(params, ctx);
   }
 
   private actionContext(uri: string): ActionContext | undefined {
