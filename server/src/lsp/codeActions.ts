@@ -205,7 +205,6 @@ function disableActions(diag: Diagnostic, finding: Finding, ctx: ActionContext):
 function turnOffAction(diag: Diagnostic, rule: string, ctx: ActionContext): CodeAction | undefined {
   const c = ctx.config;
   if (!c) return undefined;
-  let edits: TextEdit[];
   if (c.text === undefined) {
     if (!ctx.caps.documentChanges || !ctx.caps.createFiles) return undefined;
     const start = { line: 0, character: 0 };
@@ -228,7 +227,7 @@ function turnOffAction(diag: Diagnostic, rule: string, ctx: ActionContext): Code
   if (rules && rules.type !== 'object') return undefined;
   const doc = TextDocument.create(c.uri, 'jsonc', 0, c.text);
   const eol = c.text.includes('\r\n') ? '\r\n' : '\n';
-  edits = modify(c.text, ['rules', rule], 'off', { formattingOptions: { insertSpaces: true, tabSize: 2, eol } }).map((e) => ({
+  const edits: TextEdit[] = modify(c.text, ['rules', rule], 'off', { formattingOptions: { insertSpaces: true, tabSize: 2, eol } }).map((e) => ({
     range: { start: doc.positionAt(e.offset), end: doc.positionAt(e.offset + e.length) },
     newText: e.content,
   }));
