@@ -96,7 +96,20 @@ describe('output formats', () => {
     const moved = (JSON.parse(run(dir, ['m', '--format', 'gitlab']).stdout) as typeof report).find((x) => x.check_name === 'definer-search-path-missing' && x.location.path === 'm/1.sql')!;
     assert.equal(moved.location.lines.begin, 3);
     assert.equal(moved.fingerprint, f.fingerprint);
-    assert.match(run(dir, ['m', '--format', 'xml']).stderr, /--format must be text, json, sarif, github or gitlab, got "xml"/);
+    assert.match(run(dir, ['m', '--format', 'xml']).stderr, /--format must be text, compact, json, sarif, github or gitlab, got "xml"/);
+  });
+
+  test("ok: compact is a line per finding, `path:line:col: severity [rule] message`, as Vim's errorformat and Emacs' compilation mode read it; the same findings and exit code as json", () => {
+    const dir = fixture({ 'm/1.sql': '-- é 日本 😀\n' + DEFINER, 'm/2.sql': NO_RLS });
+    const r = run(dir, ['m', '--format', 'compact']);
+    assert.equal(r.code, 1);
+    const lines = r.stdout.trimEnd().split('\n');
+    const json = JSON.parse(run(dir, ['m', '--format', 'json']).stdout) as { files: Array<{ path: string; diagnostics: Array<{ rule: string; severity: string; message: string; range: { start: { line: number; character: number } } }> }> };
+    const expected = json.files.flatMap((f) => f.diagnostics.map((d) => `${f.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} [${d.rule}] ${d.message}`));
+    assert.deepEqual(lines, expected);
+    assert.ok(lines.length >= 3);
+    for (const l of lines) assert.match(l, /^m\/[12]\.sql:\d+:\d+: (error|warning|info|hint) \[[a-z0-9-]+\] \S/);
+    assert.ok(lines.some((l) => l.startsWith('m/1.sql:2:') && l.includes('[definer-search-path-missing]')), 'after the non-ASCII comment, on line 2');
   });
   test('ok: sarif 2.1.0 has what GitHub code scanning requires', () => {
     const dir = fixture({ 'm/1.sql': DEFINER });

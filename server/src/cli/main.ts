@@ -7,6 +7,7 @@ import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint, type LintRun } from './run.js';
 import { applyBaseline, fixableOutside, readBaseline, writeBaseline } from './baseline.js';
+import { formatCompact } from './reporters/compact.js';
 import { formatGithub } from './reporters/github.js';
 import { formatGitlab } from './reporters/gitlab.js';
 import { formatJson } from './reporters/json.js';
@@ -27,7 +28,7 @@ like a workspace (include/exclude globs of the config; node_modules and .git ski
 files are replayed in natural path order (2_x.sql before 10_x.sql).
 
 Options:
-  -f, --format <text|json|sarif|github|gitlab>   output format (default: text; gitlab: a code quality report)
+  -f, --format <text|compact|json|sarif|github|gitlab>   output format (default: text; compact: path:line:col: … a line each; gitlab: a code quality report)
       --fix                  apply safe fixes in place (atomic writes; files changed meanwhile are left alone)
   -w, --workspace <dir>      replay <dir> as the workspace and report (and --fix) only the paths given:
                              a pre-commit hook or CI step passing changed files lints them against every migration
@@ -168,6 +169,7 @@ export async function main(argv: string[]): Promise<number> {
 /** The lint's output formats (`--format`), each run's text (`color`: the terminal takes ANSI colors). */
 const REPORTERS = new Map<string, (run: LintRun, color: boolean) => string>([
   ['text', (run, color) => formatText(run, color)],
+  ['compact', (run) => formatCompact(run)],
   ['json', (run) => formatJson(run)],
   ['sarif', (run) => formatSarif(run, version)],
   ['github', (run) => formatGithub(run)],
