@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { mergeConfig } from '../../server/src/analysis/config.js';
 
 const ID = 'definer-trigger-blocked-by-force-rls';
 before(initParser);
@@ -195,4 +196,36 @@ test('err: the INSERT is underlined to the end of its target as written: a quote
     assert.equal(w.mine.length, 1, name);
     assert.equal(textAt(w.ws, w.mine[0]!), written);
   }
+});
+
+test('ok: OWNER TO CURRENT_USER names the role running the migration, not a role called current_user: the message does not say it is neither a superuser nor BYPASSRLS; after SET ROLE it is that role', async () => {
+  // (chrispeer69/towdispatch's 0004_audit_trigger.sql: `ALTER FUNCTION fn_audit_log() OWNER TO
+  // CURRENT_USER;`, run by the bootstrap superuser, was reported as "its owner CURRENT_USER is
+  // neither a superuser nor BYPASSRLS"; run so, the trigger's insert works)
+  const { ex } = invalidFinding(ID, 0);
+  const base = `${ex.files[0]!.text}\nALTER FUNCTION audit_project_change() OWNER TO CURRENT_USER;`;
+  for (const kw of ['CURRENT_USER', 'CURRENT_ROLE', 'SESSION_USER']) {
+    const [f, ...rest] = lintFiles([{ file: 'm.sql', text: base.replace('TO CURRENT_USER;', `TO ${kw};`) }], ID).mine;
+    assert.ok(f && rest.length === 0, kw);
+    assert.doesNotMatch(f.message, /its owner (CURRENT_USER|CURRENT_ROLE|SESSION_USER|current_user)/, kw);
+    assert.match(f.message, /its owner is not shown in the workspace and is assumed not to bypass RLS \(setting definerOwnerBypassesRls\)/, kw);
+  }
+  assert.equal(lintFiles([{ file: 'm.sql', text: base }], ID, mergeConfig({ definerOwnerBypassesRls: 'true' })).mine.length, 0, 'an owner assumed to bypass RLS');
+  const set = lintFiles([{ file: 'm.sql', text: `CREATE ROLE audit_owner NOLOGIN;\nSET ROLE audit_owner;\n${base}` }], ID).mine;
+  assert.equal(set.length, 1);
+  assert.match(set[0]!.message, /its owner audit_owner is neither a superuser nor BYPASSRLS/);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(base); // as the superuser, as towdispatch's bootstrap role runs it
+    assert.equal((await q("SELECT proowner::regrole::text AS o FROM pg_proc WHERE proname = 'audit_project_change'"))[0]!.o, (await q('SELECT current_user AS u'))[0]!.u);
+    await q(`INSERT INTO projects VALUES (1, '${TENANT_A}', 'p1')`);
+    await q('GRANT SELECT, UPDATE ON projects TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(update);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 1, 'the superuser-owned trigger function wrote its row');
+  });
 });

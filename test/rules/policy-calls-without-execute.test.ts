@@ -318,3 +318,33 @@ CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (is_owner(owner_na
   assert.match(mine()[0]!.message, /calls app\.is_owner\(text\)/);
   await probe('app', true);
 });
+
+test("err: Supabase: a function revoked from PUBLIC and from anon by name (Yostina-hub/fleetwise-fuel-guard's has_role(), then granted to authenticated only): the message says anon lost the platform's default EXECUTE by name, and a policy for PUBLIC fails anon's reads with 42501 (PGlite)", async () => {
+  const sql = `CREATE TABLE public.api_keys (id int PRIMARY KEY, organization_id uuid);
+ALTER TABLE public.api_keys ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_user_organization(_user_id uuid) RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT NULL::uuid
+$$;
+CREATE POLICY "Users can view API keys in their organization" ON public.api_keys FOR SELECT
+  USING (organization_id = get_user_organization(auth.uid()));
+REVOKE EXECUTE ON FUNCTION public.get_user_organization(uuid) FROM anon;
+REVOKE EXECUTE ON FUNCTION public.get_user_organization(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.get_user_organization(uuid) TO authenticated;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/1_keys.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but anon has no EXECUTE privilege on it: PUBLIC's EXECUTE on it is revoked, and so is the EXECUTE Supabase's default privileges give anon on functions in public \(revoked from that role by name\), and nothing in these migrations grants it back to that role \(only to authenticated\)\./);
+  // (without the REVOKE from anon, the platform's default grant stays: no finding)
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1_keys.sql', text: sql.replace(/^REVOKE EXECUTE .* FROM anon;\n/m, '') }], ID).mine, []);
+  const db = await getDb();
+  for (const [text, ok] of [[sql, false], [sql.replace(/^REVOKE EXECUTE .* FROM anon;\n/m, ''), true]] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(PLATFORM_DEFAULTS);
+      await q(text);
+      await q('SET ROLE anon');
+      if (ok) assert.equal(await count(q, 'public.api_keys'), 0);
+      else await expectPgError(q('SELECT count(*) FROM public.api_keys'), '42501', 'permission denied for function get_user_organization');
+    });
+  }
+});

@@ -3203,3 +3203,44 @@ CREATE POLICY "Users can view public posts" ON public.posts FOR SELECT USING (vi
     assert.deepEqual(await q('SELECT body FROM public.posts'), [{ body: 'paid' }], "the creator's subscribers-only post");
   });
 });
+
+test("err: a FOR ALL policy whose USING asks the trusted role through the same helper (Jeanway-USA/fleetflowjwusa's user_roles, is_owner()): only the INSERT route is said — a member inserts their own 'owner' row and reads the owners' rows; their UPDATE of their own row reaches nothing (PGlite)", async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE TABLE public.user_roles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, org_id uuid NOT NULL, role text NOT NULL);
+CREATE TABLE public.pm_profiles (id int PRIMARY KEY, name text);
+CREATE FUNCTION public.get_user_org_id(_user_id uuid) RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT org_id FROM public.profiles WHERE id = _user_id
+$$;
+CREATE FUNCTION public.is_owner(_user_id uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = 'owner' AND org_id = get_user_org_id(_user_id))
+$$;
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.pm_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can view their own roles" ON public.user_roles FOR SELECT USING (auth.uid() = user_id);
+CREATE POLICY "Owners can manage org roles" ON public.user_roles
+  FOR ALL USING (is_owner(auth.uid()) AND org_id = get_user_org_id(auth.uid()))
+  WITH CHECK (org_id = get_user_org_id(auth.uid()));
+CREATE POLICY "Owner can manage manufacturer profiles" ON public.pm_profiles
+  FOR ALL USING (is_owner(auth.uid())) WITH CHECK (true);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so a user can insert a row of public\.user_roles with their own user_id and role = 'owner', and then read and change the rows of public\.pm_profiles/);
+  assert.doesNotMatch(mine[0]!.message, /change the role of their own row/);
+  // (without the helper in USING, the UPDATE route is said too)
+  const open = lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: sql.replace('FOR ALL USING (is_owner(auth.uid()) AND org_id', 'FOR ALL USING (org_id') }], ID).mine;
+  assert.match(open[0]?.message ?? '', /or change the role of their own row of public\.user_roles to 'owner'/);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', '${TENANT_B}'); INSERT INTO public.user_roles (user_id, org_id, role) VALUES ('${TENANT_A}', '${TENANT_B}', 'driver'); INSERT INTO public.pm_profiles VALUES (1, 'owners only')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.pm_profiles'), 0);
+    assert.equal(await affected(q, `UPDATE public.user_roles SET role = 'owner' WHERE user_id = '${TENANT_A}'`), 0, 'the UPDATE reaches no row: USING asks is_owner() first');
+    await q(`INSERT INTO public.user_roles (user_id, org_id, role) VALUES ('${TENANT_A}', '${TENANT_B}', 'owner')`);
+    assert.equal(await count(q, 'public.pm_profiles'), 1, 'the planted owner row opens the owners-only rows');
+  });
+});

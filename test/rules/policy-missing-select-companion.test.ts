@@ -693,3 +693,43 @@ CREATE POLICY reactions_delete ON public.post_reactions FOR DELETE
     assert.equal(await affected(q, `UPDATE public.post_reactions SET kind = 'x' WHERE id = 1`), 1, 'A: its SELECT policy lets the WHERE reach the row');
   });
 });
+
+test('ok: UPDATE and DELETE policies dropped by a later loop over pg_policies WHERE … AND cmd IN (…): the replay follows it; the SELECT policy stays', async () => {
+  // (lorenzocamejoofficial-code/poddispatch: "claim_payments — drop UPDATE + DELETE entirely
+  // (insert-only)" with `FOR p IN SELECT policyname FROM pg_policies WHERE schemaname = 'public'
+  // AND tablename = 'claim_payments' AND cmd IN ('UPDATE','DELETE') LOOP EXECUTE format('DROP
+  // POLICY IF EXISTS %I …')`, then its SELECT policy made TO authenticated: two findings on
+  // policies that no longer existed)
+  const first = `CREATE TABLE claim_payments (id int PRIMARY KEY, company_id uuid NOT NULL);
+CREATE FUNCTION is_system_creator() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT current_setting('app.creator', true) = 'on' $$;
+ALTER TABLE claim_payments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "cp select" ON claim_payments FOR SELECT USING (company_id = auth.uid() OR is_system_creator());
+CREATE POLICY "cp update" ON claim_payments FOR UPDATE USING (company_id = auth.uid() OR is_system_creator());
+CREATE POLICY "cp delete" ON claim_payments FOR DELETE USING (company_id = auth.uid() OR is_system_creator());
+`;
+  const loop = (where: string) => `DO $$ DECLARE p record; BEGIN
+  FOR p IN SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename = 'claim_payments' AND ${where} LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.claim_payments', p.policyname);
+  END LOOP;
+END $$;
+DROP POLICY "cp select" ON claim_payments;
+CREATE POLICY "cp select" ON claim_payments FOR SELECT TO authenticated USING (company_id = auth.uid() AND is_system_creator());
+`;
+  const without = lintFiles([{ file: 'supabase/migrations/1_a.sql', text: first }, { file: 'supabase/migrations/2_b.sql', text: loop('true').replace(/^DO[^]*END \$\$;\n/, '') }], ID).mine;
+  assert.equal(without.length, 2, 'without the loop both policies stay, for PUBLIC, with a SELECT policy for authenticated only');
+  for (const where of ["cmd IN ('UPDATE','DELETE')", "cmd = ANY (ARRAY['UPDATE', 'DELETE'])"]) {
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/1_a.sql', text: first }, { file: 'supabase/migrations/2_b.sql', text: loop(where) }], ID);
+    assert.deepEqual(mine, [], where);
+    const t = ws.model().tables.get('public.claim_payments')!;
+    assert.deepEqual(t.policies.map((p) => p.name), ['cp select'], where);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, sqlOf(ws));
+      assert.deepEqual(await q(`SELECT policyname, cmd FROM pg_policies WHERE tablename = 'claim_payments' ORDER BY 1`), [{ policyname: 'cp select', cmd: 'SELECT' }], where);
+    });
+  }
+  // (one command only: the DELETE policy stays, and is reported)
+  const { mine } = lintFiles([{ file: 'supabase/migrations/1_a.sql', text: first }, { file: 'supabase/migrations/2_b.sql', text: loop("cmd = 'UPDATE'") }], ID);
+  assert.deepEqual(mine.map((f) => /Policy "(.*?)"/.exec(f.message)?.[1]), ['cp delete']);
+});

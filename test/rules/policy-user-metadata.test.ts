@@ -777,3 +777,48 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
   assert.deepEqual(await signUp(named, { invitation_token: 'tok-1', email: 'a@example.com', invitation_org: ORG }), [{ organization_id: ORG, status: 'active', role: 'member' }]);
   assert.deepEqual(await signUp(copied, { invitation_token: 'tok-1', email: 'a@example.com', invitation_role: 'owner' }), [{ organization_id: ORG, status: 'active', role: 'owner' }], "the metadata's role is written as given");
 });
+
+test("ok: the chosen values are each passed to the helper, the calls one OR's parts (CycleCourierCo/courier-scheduler-ninja's orders INSERT, has_role(…, 'b2b_customer') OR has_role(…, 'b2c_customer')): either sign-up inserts an order alike; a policy admitting one of them is still reported", async () => {
+  const policy = (check: string) => `CREATE TABLE public.user_roles (user_id uuid NOT NULL, role text NOT NULL, PRIMARY KEY (user_id, role));
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_roles_own ON public.user_roles FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE TABLE public.orders (id int PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Consolidated orders INSERT policy" ON public.orders FOR INSERT TO authenticated
+  WITH CHECK (public.has_role(auth.uid(), 'admin') OR (auth.uid() = user_id AND (${check})));
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE v_role text;
+BEGIN
+  v_role := CASE WHEN new.raw_user_meta_data->>'is_business' = 'true' THEN 'b2b_customer' ELSE 'b2c_customer' END;
+  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, v_role);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const both = policy("public.has_role(auth.uid(), 'b2b_customer') OR public.has_role(auth.uid(), 'b2c_customer') OR public.has_role(auth.uid(), 'sales')");
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: both }], ID).mine, []);
+  const one = lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: policy("public.has_role(auth.uid(), 'b2b_customer')") }], ID).mine;
+  assert.equal(one.length, 1);
+  assert.match(one[0]!.message, /So a user decides which of 'b2b_customer', 'b2c_customer' this function writes into public\.user_roles\.role, and the policy checks public\.user_roles\.role for 'b2b_customer'\./);
+  // (both calls required at once: no sign-up passes, the choice gives nothing either way — but not
+  // an OR: still reported, as before)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: policy("public.has_role(auth.uid(), 'b2b_customer') AND public.has_role(auth.uid(), 'b2c_customer')") }], ID).mine.length, 1);
+
+  const db = await getDb();
+  for (const [business, sql, ok] of [['true', both, true], ['false', both, true], ['true', policy("public.has_role(auth.uid(), 'b2b_customer')"), true], ['false', policy("public.has_role(auth.uid(), 'b2b_customer')"), false]] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sql);
+      await q('GRANT SELECT, INSERT ON public.orders TO authenticated');
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{"is_business": ${business}}', '{}')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, `INSERT INTO public.orders VALUES (1, '${TENANT_A}')`);
+      assert.equal(r.ok ? 'inserted' : r.error.code, ok ? 'inserted' : '42501', `is_business ${business}`);
+    });
+  }
+});

@@ -4905,7 +4905,7 @@ class Replay {
         }
         break;
       case OP_ALTER_OWNER:
-        if (op.func) for (const f of this.funcsOf(op.func)) this.ownFunc(f).owner = { role: op.role, loc: here };
+        if (op.func) for (const f of this.funcsOf(op.func)) this.ownFunc(f).owner = this.newOwner(op.role, here);
         break;
       case OP_CREATE_TRIGGER: {
         const tk = this.keyOf(op.rel);
@@ -5331,7 +5331,7 @@ class Replay {
       if (v && cmd.subtype === 'AT_ResetRelOptions') {
         for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') (v = this.ownView(v)).securityInvoker = false;
       }
-      if (v && cmd.subtype === 'AT_ChangeOwner') (v = this.ownView(v)).owner = { role: roleName(cmd.newowner), loc: here };
+      if (v && cmd.subtype === 'AT_ChangeOwner') (v = this.ownView(v)).owner = this.newOwner(roleName(cmd.newowner), here);
       if (!t && !v && n.objtype === 'OBJECT_TABLE') {
         const kind = RLS_EVENT_KINDS[cmd.subtype as string];
         if (kind) this.insert(this.rlsEventsOfUncreatedTables, M_RLS_UNCREATED, k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
@@ -5345,7 +5345,7 @@ class Replay {
       switch (cmd.subtype) {
         case 'AT_ChangeOwner':
           t = this.ownTable(t);
-          t.owner = { role: roleName(cmd.newowner), loc: here };
+          t.owner = this.newOwner(roleName(cmd.newowner), here);
           break;
         case 'AT_AddColumn':
           // (a column it has already: IF NOT EXISTS skips it with a notice, without it 42701; once either way)
@@ -5819,20 +5819,35 @@ class Replay {
     for (const loop of op.loops ?? []) {
       const of = (schema: string, name: string) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema));
       const except = loop.except;
-      if (!except) this.dropPoliciesOf(of);
+      // (pg_policies' cmd is the command in capitals: 'ALL' for FOR ALL)
+      const commands = loop.commands;
+      if (!except && !commands) this.dropPoliciesOf(of);
       else
         this.dropPolicies((p) => {
           const dot = p.table.indexOf('.');
-          return !except.includes(p.name) && of(p.table.slice(0, dot), p.table.slice(dot + 1));
+          return !except?.includes(p.name) && (!commands || commands.includes(p.command.toUpperCase())) && of(p.table.slice(0, dot), p.table.slice(dot + 1));
         });
     }
     for (const c of op.calls) {
       const f = functionsNamed(this.functions, c.name, this.defaultSchema)?.[0];
       const loops = f?.body && f.language === 'plpgsql' ? policyDropLoops(f.body) : undefined;
-      if (!loops || !loops.every((l) => l.byParameter)) continue;
+      if (!loops || !loops.every((l) => l.byParameter && !l.commands)) continue; // (one keeping some commands' policies: not followed)
       const keys = new Set(c.args.map((a) => this.key(a.split('.'))));
       this.dropPoliciesOf((schema, name) => keys.has(`${schema}.${name}`));
     }
+  }
+
+  /**
+   * The owner `OWNER TO role` gives: CURRENT_USER and CURRENT_ROLE name the role the migration runs
+   * as (after a SET ROLE, that role), SESSION_USER the role it logged in as: unknown, as the owner
+   * of an object created without OWNER TO is (towdispatch's `ALTER FUNCTION fn_audit_log() OWNER TO
+   * CURRENT_USER`, run by the bootstrap superuser, was reported as owned by a role that is "neither
+   * a superuser nor BYPASSRLS").
+   */
+  newOwner(role: string, here: Loc): { role: string; loc: Loc } | undefined {
+    if (role === 'current_user' || role === 'current_role') return this.currentRole ? { role: this.currentRole, loc: here } : undefined;
+    if (role === 'session_user') return undefined;
+    return { role, loc: here };
   }
 
   /** Drops every policy of the tables `of` holds for (by the schema and name of its table's key). */

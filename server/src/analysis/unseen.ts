@@ -270,6 +270,8 @@ export interface PolicyDropLoop {
   byParameter: boolean;
   /** the policies its WHERE leaves out by name (`policyname <> 'keep'`, `policyname NOT IN (…)`), if any */
   except?: string[];
+  /** `cmd IN ('UPDATE', 'DELETE')` (or =, = ANY): only the policies for those commands (pg_policies' upper-case names), if any */
+  commands?: string[];
 }
 
 const DROP_POLICY = /\bdrop\s+policy\b/i;
@@ -309,6 +311,14 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
       const names = Array.isArray(kept) ? kept.map(stringConst) : [];
       if (sval(e.name?.[0]) !== '<>' || !names.length || !names.every((x: unknown) => typeof x === 'string')) return undefined;
       out.except = [...(out.except ?? []), ...names];
+      continue;
+    }
+    if (col === 'cmd') {
+      // (poddispatch's `AND cmd IN ('UPDATE','DELETE')`: a table's UPDATE and DELETE policies dropped, its SELECT and INSERT kept)
+      const listed = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+      const cmds = Array.isArray(listed) ? listed.map(stringConst) : [];
+      if (sval(e.name?.[0]) !== '=' || !cmds.length || !cmds.every((x: unknown) => typeof x === 'string')) return undefined;
+      out.commands = [...(out.commands ?? []), ...(cmds as string[])];
       continue;
     }
     if (col !== 'tablename' && col !== 'schemaname') return undefined;

@@ -4,7 +4,7 @@ import { resolvedThroughPath, type Func, type Model, type Policy, type Table } f
 import type { ParsedFile } from '../analysis/types.js';
 import { commandList, roleList } from '../analysis/policies.js';
 import { activeRows, constBool, functionsToken, memoModel, resolveCall, textOfFile, type Clause, type PolicyRow } from '../analysis/policy-exprs.js';
-import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { platformGrantee, platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
 import { keeper, modelFacts, modelToken } from './lib/kept.js';
@@ -153,13 +153,17 @@ export const policyCallsWithoutExecute = defineRule({
         // (the GRANT goes after the policy, or after the last REVOKE of EXECUTE on the function if that comes later)
         const at = afterExecuteRevokes(model, f, p.loc);
         const granted = [...f.executeGrants].filter((g) => g !== 'public');
+        // (on Supabase its API roles get EXECUTE on new functions in public from the platform's default
+        // privileges, which a REVOKE from PUBLIC leaves: a denied one lost it by name, and the message
+        // says so; fleetwise-fuel-guard's has_role(), revoked from PUBLIC and from anon)
+        const platform = denied.filter((r) => platformGrantee(model, f.schema, r));
         report({
           file,
           start: c.location,
           end: identEnd(textOfFile(model, file), c.location),
           message:
             `Policy "${p.name}" on ${p.table} calls ${f.signature}, but ${roleList(denied)} ${one ? 'has' : 'have'} no EXECUTE privilege on it: ` +
-            `PUBLIC's EXECUTE on it is revoked and nothing in these migrations grants it to ${one ? 'that role' : 'them'}${granted.length ? ` (only to ${roleList(granted)})` : ''}. ` +
+            `PUBLIC's EXECUTE on it is revoked${platform.length ? `, and so is the EXECUTE Supabase's default privileges give ${roleList(platform)} on functions in public (revoked from ${platform.length === 1 ? 'that role' : 'those roles'} by name),` : ''} and nothing in these migrations grants it ${platform.length ? 'back ' : ''}to ${one ? 'that role' : 'them'}${granted.length ? ` (only to ${roleList(granted)})` : ''}. ` +
             `PostgreSQL checks EXECUTE on each function a policy calls as the role running the query (SECURITY DEFINER or not), so every ${commandList(commands)} on ${p.table} by ${roleList(denied)} fails with 42501 permission denied for function ${f.name}. ` +
             `GRANT EXECUTE ON FUNCTION ${sig} TO ${grantees}, or apply the policy only to the roles that may call it.`,
           fixes: [

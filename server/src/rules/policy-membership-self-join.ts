@@ -1511,6 +1511,21 @@ function checkReadsMember(model: Model, check: Node, member: Table): boolean {
 }
 
 /**
+ * Whether the write policy's USING asks, in one of its AND parts (a call of the helper), for the very value the use trusts
+ * through the same helper (`is_owner(auth.uid())` where is_owner() reads role = 'owner'): only a
+ * caller who holds it already reaches a row to UPDATE.
+ */
+function heldToUpdate(model: Model, member: Table, w: Policy, use: Use): boolean {
+  if (!use.via || use.groupValue === undefined || !w.using) return false;
+  return conjuncts(w.using).some((c) => {
+    const found: Use[] = [];
+    helperUses(model, member, w, c, found);
+    // (the part is the call itself: one inside an OR, `has_role(…, 'super_admin') OR has_role(…, 'tenant_admin')`, asks nothing on its own)
+    return found.some((x) => x.at !== undefined && x.at === c?.FuncCall && x.via === use.via && x.groupCol === use.groupCol && x.groupValue === use.groupValue);
+  });
+}
+
+/**
  * A branch of the write policy's check (an OR's, or the whole check) that admits holders of
  * another value of the trusted column through the same helper (`has_role(auth.uid(),
  * 'tenant_admin')`) and says nothing of the column, while another branch asks for the trusted
@@ -2016,6 +2031,11 @@ export const policyMembershipSelfJoin = defineRule({
               u = v;
             }
           }
+          // (an UPDATE the write policy's USING lets only holders of the trusted value make, through
+          // the same helper: they hold it already and gain nothing by it; its INSERT stays open.
+          // Jeanway-USA/fleetflowjwusa's user_roles, "Owners can manage org roles" FOR ALL USING
+          // (is_owner(auth.uid()) AND org_id = …) WITH CHECK (org_id = …), trusted through is_owner())
+          if (can.includes('update') && heldToUpdate(model, member, w, u)) can = can.filter((c) => c !== 'update');
           if (!can.length) continue;
           // (the trusting policy gives nothing when none of these roles holds a privilege its command
           // needs on its table: the statement fails with 42501 before row-level security is asked,

@@ -657,6 +657,8 @@ interface Trust {
   via?: Func;
   /** the values of the column the policy checks for (`r.role = 'admin'`, `IN (…)`, a helper's parameter the policy passes a constant), or any when it reads the column otherwise */
   grants: Values;
+  /** the policy's call of `via` that passes the constants of `grants` (a FuncCall node), if one does */
+  call?: Node;
 }
 
 /**
@@ -744,7 +746,7 @@ function trustsOf(model: Model, table: string, column: string): Trust[] {
           called = true;
           let grants: Values = c.values;
           for (const i of c.params) grants = union(grants, constsOf(call.args[i]) ?? 'any');
-          found.push({ policy: row.policy, via: func, grants });
+          found.push({ policy: row.policy, via: func, grants, call: call.node });
         }
       }
     }
@@ -755,9 +757,40 @@ function trustsOf(model: Model, table: string, column: string): Trust[] {
   return found;
 }
 
-/** The first of the trusts that checks for a value among `values`. */
+/** The first of the trusts that checks for a value among `values`, where the choice among them changes what its policy admits (choiceMatters). */
 function trustFor(trusts: readonly Trust[], values: Values): Trust | undefined {
-  return trusts.find((t) => values === 'any' || t.grants === 'any' || [...t.grants].some((g) => values.has(g)));
+  return trusts.find((t) => (values === 'any' || t.grants === 'any' || [...t.grants].some((g) => values.has(g))) && choiceMatters(trusts, t, values));
+}
+
+/**
+ * Whether the value the user chooses among `values` changes what the trust's policy admits. Not
+ * where the policy calls the helper once per value, with every one of them, the calls the parts of
+ * one OR: each choice passes it alike. courier-scheduler-ninja's handle_new_user() writes
+ * 'b2b_customer' or 'b2c_customer' into user_roles.role by the user's is_business, and its orders
+ * INSERT policy admits `has_role(auth.uid(), 'b2b_customer') OR has_role(auth.uid(), 'b2c_customer')
+ * OR …`: the message said the user decides what the policy grants.
+ */
+function choiceMatters(trusts: readonly Trust[], t: Trust, values: Values): boolean {
+  if (values === 'any' || values.size < 2 || t.grants === 'any' || !t.call) return true;
+  const same = trusts.filter((x) => x.policy === t.policy && x.via === t.via && x.grants !== 'any' && [...x.grants].some((g) => values.has(g)));
+  if (same.some((x) => !x.call)) return true;
+  const union = new Set(same.flatMap((x) => [...(x.grants as Set<string>)]));
+  if (![...values].every((v) => union.has(v))) return true;
+  const calls = new Set(same.map((x) => x.call));
+  // (the disjuncts of an OR, nested ORs flattened)
+  const disjuncts = (n: Node): Node[] => (n?.BoolExpr?.boolop === 'OR_EXPR' ? (n.BoolExpr.args as Node[]).flatMap(disjuncts) : [n]);
+  let ored = false;
+  const visit = (n: Node): void => {
+    if (ored || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (n.BoolExpr?.boolop === 'OR_EXPR') {
+      const parts = new Set(disjuncts(n).map((d) => d?.FuncCall));
+      if ([...calls].every((c) => parts.has(c))) ored = true;
+    }
+    for (const k in n) if (n[k] && typeof n[k] === 'object') visit(n[k]);
+  };
+  for (const e of [t.policy.using, t.policy.withCheck]) visit(e);
+  return !ored;
 }
 
 /** The span of an expression in the text: its first and last tokens, parentheses around it balanced. */
