@@ -704,6 +704,49 @@ CREATE FUNCTION app.secret_of(p_email text) RETURNS text LANGUAGE sql STABLE SEC
   });
 });
 
+test("err: a definer reaching only a table no role is granted nor named by a policy, executable by a role the workspace's policies are for (kurdin/postgraphile-auth's change_password, no WHERE): the role rewrites every account's hash; the message says every row", async () => {
+  const text = `CREATE SCHEMA app;
+CREATE SCHEMA auth_private;
+GRANT USAGE ON SCHEMA app, auth_private TO admin_role;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA auth_private GRANT EXECUTE ON FUNCTIONS TO admin_role;
+CREATE TABLE app.users (id int PRIMARY KEY, email text NOT NULL);
+ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON app.users TO admin_role;
+CREATE POLICY view_users ON app.users FOR SELECT USING (id = nullif(current_setting('jwt.claims.sub', true), '')::int);
+CREATE TABLE auth_private.auth (id int PRIMARY KEY, user_id int NOT NULL REFERENCES app.users (id), hash text NOT NULL);
+ALTER TABLE auth_private.auth ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION auth_private.change_password(new_hash text, authid int) RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = auth_private, pg_temp AS
+  $$ UPDATE auth_private.auth SET hash = new_hash $$;
+CREATE FUNCTION auth_private.hash_of(uid int) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = auth_private, pg_temp AS
+  $$ SELECT hash FROM auth_private.auth WHERE user_id = uid $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_app.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['auth_private.change_password', 'auth_private.hash_of']);
+  assert.match(
+    mine[0]!.message,
+    /^SECURITY DEFINER function auth_private\.change_password\(text, integer\) can be called by admin_role and changes rows of auth_private\.auth, .* so nothing limits its UPDATE of auth_private\.auth, which has no WHERE: each call changes every row of the table, whatever its arguments, and any caller can change rows it may not change itself\. .*revoke EXECUTE from these roles\.$/,
+  );
+  assert.doesNotMatch(mine[0]!.message, /arguments alone choose|If an argument is a secret/);
+  assert.match(mine[1]!.message, /can be called by admin_role and reads rows of auth_private\.auth, .* its arguments alone choose the rows, and any caller can learn about rows it may not read itself/);
+  // (no policy anywhere: no role is known to be one the policies filter, as before)
+  const noPolicy = text.replace(/CREATE POLICY view_users [^\n]*\n/, '');
+  assert.equal(lintFiles([{ file: 'migrations/1_app.sql', text: noPolicy }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q('CREATE SCHEMA app; CREATE SCHEMA auth_private; GRANT ALL ON SCHEMA app, auth_private TO app_owner; GRANT USAGE ON SCHEMA app, auth_private TO admin_role');
+    await asOwner(q, sqlOf(ws).replace('CREATE SCHEMA app;\nCREATE SCHEMA auth_private;\nGRANT USAGE ON SCHEMA app, auth_private TO admin_role;\n', ''));
+    await q(`INSERT INTO app.users VALUES (1, 'a@x'), (2, 'b@x'); INSERT INTO auth_private.auth VALUES (1, 1, 'a-hash'), (2, 2, 'b-hash')`);
+    await q(`SELECT set_config('jwt.claims.sub', '1', true)`);
+    await q('SET ROLE admin_role');
+    const direct = await tryQuery(q, 'SELECT hash FROM auth_private.auth');
+    assert.equal(direct.ok ? 'ok' : direct.error.code, '42501', 'no privilege on the table itself');
+    assert.deepEqual(await q('SELECT auth_private.hash_of(2) AS h'), [{ h: 'b-hash' }], "B's hash through the definer");
+    await q(`SELECT auth_private.change_password('mine', 1)`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT hash FROM auth_private.auth ORDER BY id'), [{ hash: 'mine' }, { hash: 'mine' }], "every account's hash, B's too");
+  });
+});
+
 test("err (message): a guard on a parameter that defaults to auth.uid() (workover's assign_moderator_role(target, assigned_by_admin DEFAULT auth.uid())): the message names the default, and a caller passing an admin's id is let through", async () => {
   const sql = `CREATE TABLE public.user_roles (user_id uuid NOT NULL, role text NOT NULL, assigned_by uuid, UNIQUE (user_id, role));
 ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;

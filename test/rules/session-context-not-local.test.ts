@@ -324,3 +324,27 @@ ${ENABLE_ADMIN_MODE}`;
   assert.equal((await q('WITH d AS (DELETE FROM invoices RETURNING 1) SELECT count(*)::int AS n FROM d'))[0]!.n, 2);
   await q('ROLLBACK');
 });
+
+test("err: a wrapper of set_config taking the setting's name from its argument (Anu062004/AleoJob's public.set_config(setting_name, setting_value), set_config(…, false)), callable by the request role, where a policy reads a custom setting: reported; PGlite: authenticated sets app.tenant_id to tenant B through it, reads B's invoice, and the next request on the connection still does", async () => {
+  const wrapper = `CREATE OR REPLACE FUNCTION set_config(setting_name text, setting_value text) RETURNS void AS $$
+BEGIN
+  PERFORM set_config(setting_name, setting_value, false);
+END;
+$$ LANGUAGE plpgsql;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_invoices.sql', text: INVOICES }, { file: 'migrations/2_set_config.sql', text: wrapper }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'set_config(setting_name, setting_value, false)');
+  assert.match(
+    mine[0]!.message,
+    /^set_config\(setting_name, …\) in function public\.set_config\(text, text\) sets whichever setting its caller names, for the rest of the session: whoever may call it \(every role: PUBLIC holds EXECUTE on a function unless it is revoked\) can set app\.tenant_id, which the policies read, to any value\. Policy "invoices_tenant" on public\.invoices reads app\.tenant_id: the rows it admits for a value \(another user's or tenant's\) are then the caller's for the asking;/,
+  );
+  assert.match(mine[0]!.message, /REVOKE EXECUTE ON FUNCTION public\.set_config\(text, text\) FROM PUBLIC\)\.$/);
+  // (transaction-local by a constant: what remains is the caller's choice of value, not a session leak; a name checked against a list: left alone; no policy reading a setting: nothing to set)
+  assert.equal(lintFiles([{ file: 'migrations/1_invoices.sql', text: INVOICES }, { file: 'migrations/2_set_config.sql', text: wrapper.replace('setting_value, false)', 'setting_value, true)') }], ID).mine.length, 0);
+  const checked = wrapper.replace('BEGIN\n', "BEGIN\n  IF setting_name NOT IN ('app.locale') THEN RAISE EXCEPTION 'not allowed'; END IF;\n");
+  assert.equal(lintFiles([{ file: 'migrations/1_invoices.sql', text: INVOICES }, { file: 'migrations/2_set_config.sql', text: checked }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'migrations/2_set_config.sql', text: wrapper }], ID).mine.length, 0);
+  const next = await scenario(wrapper, `BEGIN; SET LOCAL ROLE authenticated; SELECT public.set_config('app.tenant_id', '${TENANT_B}'); COMMIT`);
+  assert.deepEqual(next, { setting: TENANT_B, rows: 1 }, "B's invoice, in the next request too");
+});

@@ -8,7 +8,7 @@ import { activePoliciesWithKey, constBool, fileByName, functionsToken, idLikeCol
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, codeOnly, calledByPolicy, passwordCheckHash, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where, platformFunction } from './lib/util.js';
+import { authCallOf, policySubjects, bareValue, bodyText, codeOnly, calledByPolicy, passwordCheckHash, columnRef, dataDefiners, DF_DYNAMIC, DF_PLPGSQL_BODY, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesCallerRole, onSupabasePlatform, ownerRoleNote, sessionUserIsCaller, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, ownerBypassesRls, tableList, usesSchema, where, platformFunction } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -42,6 +42,12 @@ export function callersOf(model: Model, f: Func, tables: Table[], anyGrantee = f
   for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
   // (roles granted the tables: subject to their row-level security too, where the policies are for PUBLIC: postgraphile-auth)
   for (const t of tables) for (const r of t.grants.keys()) if (r !== 'public') limited.add(r);
+  // (and the roles the workspace's policies are written for, where the function reaches a table
+  // that grants them nothing and names them in no policy: the request roles, whom the function
+  // gives what no privilege of theirs does; postgraphile-auth's change_password, executable by the
+  // anonymous role through default privileges, rewrites every account's hash in
+  // postgraphile_auth.auth, a table with RLS and no policy that no role is granted)
+  for (const r of policySubjects(model)) limited.add(r);
   const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && !SUPABASE_SERVICE_ROLES.has(r) && usesSchema(model, f.schema, r);
   const supabaseDefault = model.supabase && f.schema === 'public';
   if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
@@ -241,6 +247,25 @@ function writeCommandsOf(model: Model, f: Func, body: FunctionBody): Map<string,
   for (const s of body.statements) {
     look(s.kind, s.node as Node);
     visitTyped(s.node as Node, (type, n) => look(type, n));
+  }
+  return out;
+}
+
+/**
+ * The UPDATE and DELETE statements of the body (top-level ones, not those inside a WITH) that
+ * have no WHERE, no FROM or USING and are not a cursor's (WHERE CURRENT OF): each changes every row
+ * of its table, whatever the arguments (postgraphile-auth's change_password, `UPDATE
+ * postgraphile_auth.auth SET hash = new_hash, …` without a WHERE). As `UPDATE of
+ * postgraphile_auth.auth`, in body order, each table once.
+ */
+function unkeyedChanges(model: Model, f: Func): string[] {
+  const out: string[] = [];
+  for (const s of f.body?.statements ?? []) {
+    if (s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') continue;
+    const n = s.node as Node;
+    if (!n?.relation?.relname || n.whereClause || n.fromClause?.length || n.usingClause?.length || n.withClause) continue;
+    const text = `${s.kind === 'UpdateStmt' ? 'UPDATE of' : 'DELETE from'} ${model.funcRelKey(f, n.relation)}`;
+    if (!out.includes(text)) out.push(text);
   }
   return out;
 }
@@ -1422,7 +1447,17 @@ export const definerBypassesRls = defineRule({
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
       // (or one it only empties: TRUNCATE takes no rows of its choosing either)
       const onlyAltered = writes.every(emptied) && reads.length === 0;
-      const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)';
+      // (an UPDATE or DELETE with no WHERE: no argument chooses its rows, it changes them all)
+      const unkeyed = rowWrites.length ? unkeyedChanges(model, f).filter((u) => rowWrites.some((t) => u.endsWith(` ${t.key}`))) : [];
+      const everyRow = `each call changes every row of ${unkeyed.length > 1 ? 'these tables' : 'the table'}`;
+      const unkeyedText = unkeyed.length ? `its ${listOr(unkeyed, 'and')} ${unkeyed.length > 1 ? 'have' : 'has'} no WHERE: ${everyRow}` : '';
+      // (every row it changes is changed by such a statement, and it reads none: nothing the caller passes matters)
+      const allUnkeyed = unkeyed.length > 0 && reads.length === 0 && altered.length === 0 && rowWrites.every((t) => unkeyed.some((u) => u.endsWith(` ${t.key}`)));
+      const choose = onlyAltered
+        ? 'it runs the same for every caller'
+        : allUnkeyed
+          ? `nothing limits its ${listOr(unkeyed, 'and')}, which ${unkeyed.length > 1 ? 'have' : 'has'} no WHERE: ${everyRow}${f.argTypes.length ? ', whatever its arguments' : ''}`
+          : `${f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)'}${unkeyedText ? `, and ${unkeyedText}` : ''}`;
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
       // (Hasura's session argument, which a SQL caller sets: the message says how Hasura fills it)
@@ -1446,7 +1481,7 @@ export const definerBypassesRls = defineRule({
           : '';
       report({
         ...f.nameLoc,
-        message:
+        message: (
           (guardedOnly
             ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
             : session && !records
@@ -1481,8 +1516,11 @@ export const definerBypassesRls = defineRule({
                 ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${paramList(lookup.params)} ${lookup.params.length > 1 ? 'match' : 'matches'} (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to ${lookup.params.length > 1 ? 'each' : 'it'}) and changes none: if ${lookup.params.length > 1 ? 'one of them' : lookup.params[0]} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : change
                   ? `Every row it changes is one that ${paramList(change.params)} ${change.params.length > 1 ? 'lead' : 'leads'} to: each UPDATE or DELETE of ${listOr(change.tables, 'and')} requires in its WHERE ${listOr(change.params.map((p) => `${p} (${change.how.get(p)})`), 'and')}. If ${change.params.length > 1 ? 'one of them' : change.params[0]} is a secret only the right caller holds (a verification or invitation token), a caller without it changes nothing through the function, and that is its check; then suppress the finding here.`
-                  : SECRET_LOOKUP_HINT) +
-          (failsAsWritten(model, f) || operatorFailure(model, f)),
+                  : allUnkeyed
+                    ? ''
+                    : SECRET_LOOKUP_HINT) +
+          (failsAsWritten(model, f) || operatorFailure(model, f))
+        ).trimEnd(),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
         fixes: [revokeFix(model, f, callers)],
       });

@@ -1,42 +1,11 @@
-import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { API_ROLES, apiUsesSchema, enabledInUnappliedFile, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
+import { API_ROLES, apiUsesSchema, policySubjects, enabledInUnappliedFile, enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, roleText, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
-import { COMMAND_PRIVILEGES, platformPrivileges, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
-
-/** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
-function policySubjects(model: Model): string[] {
-  const out = new Set<string>();
-  const tablesOfPublic = new Set<string>();
-  // (roles named only by FOR ALL policies admitting every row: an admin or service role, meant to see
-  // and write every row; not one named by a public read, `FOR SELECT TO web_user USING (true)`, whose
-  // other tables' PUBLIC policies may well be meant for it)
-  const unfiltered = new Set<string>();
-  for (const p of model.policies) {
-    // (a policy admitting every row filters no one: mealplanner's app_admin, all of whose policies are USING (true))
-    if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) {
-      if (p.permissive && p.command === 'all' && constBool(p.using) === true && (!p.withCheck || constBool(p.withCheck) === true))
-        for (const r of p.roles) if (r !== 'public') unfiltered.add(r);
-      continue;
-    }
-    for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
-    if (p.roles.includes('public')) tablesOfPublic.add(p.table);
-  }
-  // (policies written for PUBLIC: the roles granted their tables are the ones they filter, but the owner
-  // and the roles the policies name only to admit every row — sushii-db's admin role, given every table
-  // of app_public and named by `admin_access … USING (true)` alone; debate-map's rls_obeyer, given every
-  // table of app by default privileges and named by no policy, is one)
-  const adminOnly = (r: string) => unfiltered.has(r) && !out.has(r);
-  for (const k of tablesOfPublic) {
-    const t = model.tables.get(k);
-    if (t?.rlsEnabled) for (const r of t.grants.keys()) if (r !== 'public' && !PSEUDO_ROLES.has(r) && r !== t.owner?.role && !adminOnly(r)) out.add(r);
-  }
-  return [...out].filter((r) => model.roleBypassesRls(r) !== true && !model.roles.get(r)?.superuser);
-}
 
 /** The first of `roles` granted a command privilege on the table (not its owner), with those privileges. */
 function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: string; privileges: string[] } | undefined {
@@ -174,7 +143,7 @@ export const rlsNotEnabled = defineRule({
   },
   check({ model, config, report }) {
     const tables = tableList(model);
-    let subjects: string[] | undefined;
+    let subjects: readonly string[] | undefined;
     // (a workspace no table of which has RLS, and no policy, off Supabase: said once it matters)
     let noRls: boolean | undefined;
     for (let ti = 0; ti < tables.length; ti++) {

@@ -1,9 +1,10 @@
-import { callSpan, constValue } from '../analysis/ast.js';
+import { callsIn, callSpan, constValue, stringConst, type CallRef } from '../analysis/ast.js';
 import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
-import { definingFunction, fileOf, inputParams, namesIdentity } from './lib/util.js';
+import { defineRule, type Fix, type Report } from './types.js';
+import { definingFunction, fileOf, inputParams, namesIdentity, onSupabasePlatform, usesSchema } from './lib/util.js';
+import { contextKeys } from '../analysis/unset-context.js';
 import { roleList } from '../analysis/policies.js';
 import { listOr } from '../analysis/words.js';
 import { walk } from '../analysis/parse.js';
@@ -230,6 +231,102 @@ function switchOpened(model: Model, name: string): string {
   return ` — and while it holds '${s.value.replace(/'/g, "''")}', policy "${p.name}" on ${p.table}${more} admit${more ? '' : 's'} every row (policy-setting-bypass): ${reach}`;
 }
 
+/** The name of the function's input parameter an expression is, if it is one (by name, or $n). */
+function paramNamed(f: Func, n: Node): string | undefined {
+  const params = inputParams(f);
+  const inner = n?.TypeCast ? n.TypeCast.arg : n;
+  if (inner?.ParamRef) {
+    const p = params[(inner.ParamRef.number ?? 0) - 1];
+    return p ? String(p.FunctionParameter.name ?? `$${inner.ParamRef.number}`) : undefined;
+  }
+  const fields = (inner?.ColumnRef?.fields ?? []) as Node[];
+  const last = fields[fields.length - 1]?.String?.sval;
+  if (typeof last !== 'string' || fields.length > 2) return undefined;
+  return params.some((p) => String(p.FunctionParameter.name ?? '').toLowerCase() === last.toLowerCase()) ? last : undefined;
+}
+
+/**
+ * A set_config() in a function's body that takes the setting's name from the function's argument
+ * and is not made transaction-local by a constant (AleoJob's public.set_config(setting_name,
+ * setting_value), `PERFORM set_config(setting_name, setting_value, false)`, written so that its
+ * clients set the setting its policies read), where the argument is used for nothing else (no
+ * check of the name the caller passes): the call, and the parameter.
+ */
+function anySettingCall(f: Func): { call: CallRef; param: string } | undefined {
+  const body = f.body;
+  if (!body || f.returnsTrigger) return undefined;
+  let found: { call: CallRef; param: string } | undefined;
+  for (const st of body.statements) {
+    for (const c of callsIn(st.node)) {
+      if (c.name[c.name.length - 1] !== 'set_config' || c.args.length !== 3 || stringConst(c.args[0]) !== undefined) continue;
+      const param = paramNamed(f, c.args[0]!);
+      if (!param || localArg(c.args[2]!) === true) continue;
+      found ??= { call: c, param };
+    }
+  }
+  if (!found) return undefined;
+  // (the name checked or used anywhere else: an allow-list of names, say; left alone)
+  const text = body.statements.map((st) => JSON.stringify(st.node)).join('\n').toLowerCase();
+  const uses = text.split(`"sval":"${found.param.toLowerCase()}"`).length - 1;
+  return uses === 1 ? found : undefined;
+}
+
+/** The custom settings the policies read (directly or through SQL helpers), each with the first policy that reads it. */
+function policySettings(model: Model): Map<string, { policy: string; table: string }> {
+  const out = new Map<string, { policy: string; table: string }>();
+  for (const p of model.policies) {
+    for (const e of [p.using, p.withCheck]) {
+      if (!e) continue;
+      for (const k of contextKeys(model, e as Node)) {
+        if (!k.startsWith('setting:')) continue;
+        const name = k.slice('setting:'.length);
+        if (contextSetting(name) && !out.has(name)) out.set(name, { policy: p.name, table: p.table });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Functions that set whichever setting their caller names (anySettingCall) for the session, that
+ * a role subject to RLS may call, where the policies read custom settings: the caller sets one of
+ * those to the value of its choice.
+ */
+function reportAnySetting(model: Model, report: (r: Report) => void): void {
+  let read: Map<string, { policy: string; table: string }> | undefined;
+  for (const list of model.functions.values()) {
+    for (const f of list) {
+      const any = anySettingCall(f);
+      if (!any) continue;
+      // (a role that may use the function's schema, as a call needs: PUBLIC has USAGE on public only, unless granted)
+      const roles = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && model.roleBypassesRls(r) !== true && usesSchema(model, f.schema, r));
+      const everyone = f.publicExecute && usesSchema(model, f.schema, 'public');
+      const who = everyone ? 'every role: PUBLIC holds EXECUTE on a function unless it is revoked' : roles.length ? roleList(roles) : undefined;
+      if (!who) continue;
+      read ??= policySettings(model);
+      if (read.size === 0) continue;
+      const names = [...read.keys()];
+      const [first] = names;
+      const by = read.get(first!)!;
+      const local = localArg(any.call.args[2]!);
+      const text = fileOf(model, f.created.file)?.text ?? '';
+      const span = callSpan(text, any.call.location) ?? { start: any.call.location, end: any.call.location + 10 };
+      const revokeFrom = everyone ? ['PUBLIC', ...(onSupabasePlatform(model) ? ['anon', 'authenticated'] : []), ...roles] : roles;
+      report({
+        file: f.created.file,
+        start: span.start,
+        end: span.end,
+        message:
+          `set_config(${any.param}, …) in function ${f.signature} sets whichever setting its caller names, ` +
+          (local === false ? 'for the rest of the session' : `for the session or the transaction as the caller chooses (is_local is an argument too)`) +
+          `: whoever may call it (${who}) can set ${names.length > 1 ? `any of the settings the policies read (${listOr(names.slice(0, 3), 'and')}${names.length > 3 ? ` and ${names.length - 3} more` : ''})` : `${first}, which the policies read,`} to any value. ` +
+          `Policy "${by.policy}" on ${by.table} reads ${first}: the rows it admits for a value${namesIdentity(first!) ? ' (another user\'s or tenant\'s)' : ''} are then the caller's for the asking; and a session-level value stays on the connection after COMMIT, so on a pooled connection the next client's queries run with it too. ` +
+          `A custom setting says what the code that sets it says: set it only where the caller is established (the application's server, in the transaction of its queries, with set_config(…, true)), and revoke EXECUTE on this function from the roles requests run as (REVOKE EXECUTE ON FUNCTION ${f.signature} FROM ${revokeFrom.join(', ')}).`,
+      });
+    }
+  }
+}
+
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -243,6 +340,7 @@ export const sessionContextNotLocal = defineRule({
     shownBy: { exposure: 'session' },
   },
   check({ model, report }) {
+    reportAnySetting(model, report);
     const variables = new Map<string, boolean>();
     for (const w of model.contextWrites) {
       // (a function's write counts while the function is defined by the statement it is in: a

@@ -7,7 +7,7 @@ import { createsReferencingLater, referenceFailure } from '../../analysis/column
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, doBlockAround, nameParts, sval, walk } from '../../analysis/parse.js';
-import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
+import { anyStatementIn, constBool, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
@@ -299,6 +299,39 @@ export const PF_GRANTED = 512;
 export const PF_ANON = 1024;
 
 const COMMAND_BITS: Record<PolicyCommand, number> = { all: PF_ALL, select: PF_SELECT, insert: PF_INSERT, update: PF_UPDATE, delete: PF_DELETE };
+
+/** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
+export function policySubjects(model: Model): readonly string[] {
+  return memoModel(model, 'rules:policySubjects', subjectsOfPolicies);
+}
+function subjectsOfPolicies(model: Model): string[] {
+  const out = new Set<string>();
+  const tablesOfPublic = new Set<string>();
+  // (roles named only by FOR ALL policies admitting every row: an admin or service role, meant to see
+  // and write every row; not one named by a public read, `FOR SELECT TO web_user USING (true)`, whose
+  // other tables' PUBLIC policies may well be meant for it)
+  const unfiltered = new Set<string>();
+  for (const p of model.policies) {
+    // (a policy admitting every row filters no one: mealplanner's app_admin, all of whose policies are USING (true))
+    if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) {
+      if (p.permissive && p.command === 'all' && constBool(p.using) === true && (!p.withCheck || constBool(p.withCheck) === true))
+        for (const r of p.roles) if (r !== 'public') unfiltered.add(r);
+      continue;
+    }
+    for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
+    if (p.roles.includes('public')) tablesOfPublic.add(p.table);
+  }
+  // (policies written for PUBLIC: the roles granted their tables are the ones they filter, but the owner
+  // and the roles the policies name only to admit every row — sushii-db's admin role, given every table
+  // of app_public and named by `admin_access … USING (true)` alone; debate-map's rls_obeyer, given every
+  // table of app by default privileges and named by no policy, is one)
+  const adminOnly = (r: string) => unfiltered.has(r) && !out.has(r);
+  for (const k of tablesOfPublic) {
+    const t = model.tables.get(k);
+    if (t?.rlsEnabled) for (const r of t.grants.keys()) if (r !== 'public' && !PSEUDO_ROLES.has(r) && r !== t.owner?.role && !adminOnly(r)) out.add(r);
+  }
+  return [...out].filter((r) => model.roleBypassesRls(r) !== true && !model.roles.get(r)?.superuser);
+}
 
 /**
  * What rules filter policies on, per policy of model.policies (the same index, so that of
