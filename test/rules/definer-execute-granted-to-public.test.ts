@@ -666,7 +666,7 @@ CREATE FUNCTION public.grant_admin_to_current_user() RETURNS void LANGUAGE sql S
 `;
   const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /it takes no argument, but it writes public\.user_roles as its owner for whoever calls it \(what its body writes there, a role of the caller's own say, is theirs for the asking\)/);
+  assert.match(mine[0]!.message, /it takes no argument, but it writes public\.user_roles as its owner for whoever calls it \(what its body writes there for the caller, such as a role for themselves, any caller gets by calling it\)/);
   await inRollback(await getDb(), async (q) => {
     await q(text);
     await q(`SELECT set_config('app.user_id', 'u1', true)`);

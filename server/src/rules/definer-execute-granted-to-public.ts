@@ -394,7 +394,7 @@ export const definerExecuteGrantedToPublic = defineRule({
                 // expire_company_invites() marks every company's lapsed invites expired, no role of the caller's)
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (${
                   funcLooksAtCaller(model, f)
-                    ? "what its body writes there, a role of the caller's own say, is theirs for the asking"
+                    ? "what its body writes there for the caller, such as a role for themselves, any caller gets by calling it"
                     : 'its body never looks at who is calling, so any caller makes it write the same rows there, as often as it likes'
                 }), and revoking keeps that to the roles that need it (T22)`
               : emptied.length
