@@ -192,3 +192,59 @@ export function bodyReturnMismatch(file: ParsedFile, stmt: Statement): BodyRetur
   const at = typeof target.location === 'number' && target.location >= 0 ? target.location : last!.start;
   return { declared, name: nameParts(n.funcname).join('.'), nameLoc: { file: file.file, start, end }, result: { file: file.file, start: at, end: last!.end } };
 }
+
+/** A CREATE FUNCTION PostgreSQL refuses because two of its parameters have one name (duplicateParameter). */
+export interface DuplicateParameter {
+  /** the name two parameters share */
+  param: string;
+  /** the kinds of the two, for a message: `input parameter email and output column email` */
+  pair: string;
+  /** whether it is PL/pgSQL's refusal (an input parameter and an OUT or RETURNS TABLE column), not the parameter list's */
+  plpgsql: boolean;
+  /** the function's name as written, where the statement writes it */
+  name: string;
+  nameLoc: Loc;
+}
+
+const PURE_IN = new Set(['FUNC_PARAM_DEFAULT', 'FUNC_PARAM_IN', 'FUNC_PARAM_VARIADIC']);
+const PURE_OUT = new Set(['FUNC_PARAM_OUT', 'FUNC_PARAM_TABLE']);
+const KIND: Record<string, string> = { FUNC_PARAM_OUT: 'OUT parameter', FUNC_PARAM_TABLE: 'RETURNS TABLE column', FUNC_PARAM_INOUT: 'INOUT parameter', FUNC_PARAM_VARIADIC: 'VARIADIC parameter' };
+const kindOf = (mode: string) => KIND[mode] ?? 'input parameter';
+
+/**
+ * A top-level CREATE [OR REPLACE] FUNCTION / PROCEDURE two of whose parameters share a name:
+ * PostgreSQL refuses it with 42P13 parameter name "email" used more than once, and makes no
+ * function (a CREATE OR REPLACE keeps the one it had). The parameter list refuses two names alike
+ * but for an input parameter beside an OUT or RETURNS TABLE column (interpret_function_parameter_list);
+ * PL/pgSQL's validator refuses that pair too, since both are variables of the body, where
+ * check_function_bodies is on (the default): cdos' and evently's verify_password(email text,
+ * password text) RETURNS TABLE (id uuid, …, email text) … LANGUAGE plpgsql (measured on PGlite: a
+ * LANGUAGE sql function with that pair is made; with check_function_bodies off the PL/pgSQL one is
+ * made too, and each call fails with 42P13).
+ */
+export function duplicateParameter(file: ParsedFile, stmt: Statement): DuplicateParameter | undefined {
+  if (stmt.kind !== 'CreateFunctionStmt' || stmt.origin !== 'file') return undefined;
+  const n = stmt.node;
+  const params = paramsOf(n).map((p) => ({ ...p, mode: p.mode === 'FUNC_PARAM_DEFAULT' ? 'FUNC_PARAM_IN' : p.mode }));
+  let plpgsqlChecked: boolean | undefined;
+  for (let i = 1; i < params.length; i++) {
+    const p = params[i]!;
+    if (!p.name) continue;
+    for (let j = 0; j < i; j++) {
+      const q = params[j]!;
+      if (q.name !== p.name) continue;
+      const inOut = (PURE_IN.has(p.mode) && PURE_OUT.has(q.mode)) || (PURE_IN.has(q.mode) && PURE_OUT.has(p.mode));
+      if (inOut) {
+        plpgsqlChecked ??= stmt.body?.language === 'plpgsql' && !bodiesUncheckedBefore(file, stmt);
+        if (!plpgsqlChecked) continue;
+      }
+      CREATE_FUNCTION_HEAD.lastIndex = stmt.start;
+      const head = CREATE_FUNCTION_HEAD.exec(file.text);
+      const start = head ? CREATE_FUNCTION_HEAD.lastIndex : stmt.start;
+      const end = head ? identEnd(file.text, start) : stmt.end;
+      const pair = q.mode === p.mode ? `two ${kindOf(p.mode)}s named ${p.name}` : `${kindOf(q.mode)} ${p.name} and ${kindOf(p.mode)} ${p.name}`;
+      return { param: p.name, pair, plpgsql: inOut, name: nameParts(n.funcname).join('.'), nameLoc: { file: file.file, start, end } };
+    }
+  }
+  return undefined;
+}
