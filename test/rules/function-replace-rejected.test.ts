@@ -338,3 +338,58 @@ test('err/ok: which parameter names alike PostgreSQL refuses (PGlite), and the r
     });
   }
 });
+
+// Nahtral/100IN (a basketball club's management app), supabase/migrations/20250907055905_…sql:
+// `CREATE OR REPLACE FUNCTION rpc_create_chat(p_title TEXT DEFAULT NULL, p_is_group BOOLEAN DEFAULT
+// FALSE, p_participants UUID[])`: PostgreSQL refuses it (42P13 input parameters after one with a
+// default value must also have defaults), yet the rules read it — and the next two migrations'
+// `rpc_create_chat(p_title TEXT, p_is_group BOOLEAN, p_participants UUID[])` were said to be
+// refused for removing its defaults, while PostgreSQL makes the first of them.
+const CHAT = `CREATE OR REPLACE FUNCTION rpc_create_chat(
+  p_title TEXT DEFAULT NULL,
+  p_is_group BOOLEAN DEFAULT FALSE,
+  p_participants UUID[]
+) RETURNS UUID
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+AS $$ BEGIN RETURN gen_random_uuid(); END; $$;
+`;
+const CHAT_FIXED = `CREATE OR REPLACE FUNCTION rpc_create_chat(
+  p_title TEXT,
+  p_is_group BOOLEAN,
+  p_participants UUID[]
+) RETURNS UUID
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+AS $$ BEGIN RETURN gen_random_uuid(); END; $$;
+`;
+
+test('err: an input parameter without a default after one with a default (100IN\'s rpc_create_chat): 42P13, no function is made, and the next CREATE OR REPLACE is no removal of defaults', async () => {
+  const files = [
+    { file: 'supabase/migrations/20250907055905_chat.sql', text: CHAT },
+    { file: 'supabase/migrations/20250907055926_chat_fix.sql', text: CHAT_FIXED },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.equal(mine[0]!.file, 'supabase/migrations/20250907055905_chat.sql');
+  assert.match(
+    mine[0]!.message,
+    /^Function rpc_create_chat has a default for input parameter p_title but none for input parameter p_participants after it: PostgreSQL rejects this statement with 42P13 input parameters after one with a default value must also have defaults\. So a migration tool applying the migrations in order stops here, and no function is made of it: .* Give p_participants a default too, or move it before the parameters that have one/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, CHAT + CHAT_FIXED);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 input parameters after one with a default value must also have defaults']);
+    assert.equal((await proc(q, 'rpc_create_chat'))!.args, '{p_title,p_is_group,p_participants}', 'the second one is made');
+  });
+  // (an OUT parameter after the defaults, or VARIADIC with a default, is accepted; an INOUT without one is not)
+  for (const [sql, refused] of [
+    ['CREATE FUNCTION f(a int DEFAULT 1, OUT b int) LANGUAGE sql AS $$ SELECT 1 $$', false],
+    ['CREATE FUNCTION f(a int DEFAULT 1, VARIADIC b int[] DEFAULT \'{}\') RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', false],
+    ['CREATE FUNCTION f(a int DEFAULT 1, INOUT b int) LANGUAGE sql AS $$ SELECT 1 $$', true],
+    ['CREATE FUNCTION f(a int DEFAULT 1, int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', true],
+  ] as Array<[string, boolean]>) {
+    assert.equal(lintFiles([{ file: 'db/001_f.sql', text: `${sql};\n` }], ID).mine.length, refused ? 1 : 0, sql);
+    await inRollback(await getDb(), async (q) => {
+      const errors = await runEachStatement(q, `${sql};`);
+      assert.deepEqual(errors.map((e) => e.code), refused ? ['42P13'] : [], sql);
+    });
+  }
+});

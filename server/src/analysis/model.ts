@@ -8,7 +8,7 @@ import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { liquibaseRanks, liquibaseSkipped, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
-import { bodyReturnMismatch, duplicateParameter, replaceRejection, type ReplaceRejection } from './function-replace.js';
+import { bodyReturnMismatch, parameterRejection, replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { graphileDumps, historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
@@ -2403,7 +2403,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'AlterPolicyStmt':
         return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
       case 'CreateFunctionStmt':
-        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, bodyRejected: bodyReturnMismatch(file, stmt) !== undefined || duplicateParameter(file, stmt) !== undefined, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, bodyRejected: bodyReturnMismatch(file, stmt) !== undefined || parameterRejection(file, stmt) !== undefined, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
       case 'AlterFunctionStmt':
         return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
       case 'AlterOwnerStmt': {
