@@ -393,3 +393,26 @@ test('err: an input parameter without a default after one with a default (100IN\
     });
   }
 });
+
+// longsangsabo/sabo-pool-v8-76 (a billiards tournament app): sync_spa_wallet_data() RETURNS jsonb,
+// then a DO block's EXECUTE of text the replay cannot read (`EXECUTE format('ALTER TABLE public.%I RENAME COLUMN player_id TO user_id', …)`),
+// then `CREATE OR REPLACE … RETURNS integer` (not said to be refused: the DO block may have dropped
+// the function), then `… RETURNS jsonb` again, said to be refused for changing the return type "of
+// the one created at" the integer one — which PostgreSQL had refused: the jsonb one is made.
+test('ok: a CREATE OR REPLACE over one whose own replacement may have been refused (a DO block\'s dynamic EXECUTE between) is not said to be refused for what that one declared (PGlite: the integer one fails, the jsonb one is made)', async () => {
+  const files = [
+    { file: 'db/1.sql', text: 'CREATE FUNCTION public.sync_wallets() RETURNS jsonb LANGUAGE sql AS $$ SELECT \'{}\'::jsonb $$;\n' },
+    { file: 'db/2.sql', text: `DO $$ DECLARE r record; BEGIN FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'player_id' LOOP EXECUTE format('ALTER TABLE public.%I RENAME COLUMN player_id TO user_id', r.table_name); END LOOP; END $$;\n` },
+    { file: 'db/3.sql', text: 'CREATE OR REPLACE FUNCTION public.sync_wallets() RETURNS integer LANGUAGE sql AS $$ SELECT 0 $$;\n' },
+    { file: 'db/4.sql', text: 'CREATE OR REPLACE FUNCTION public.sync_wallets() RETURNS jsonb LANGUAGE sql AS $$ SELECT \'{"synced": 0}\'::jsonb $$;\n' },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.message), []);
+  // (without the DO block: the integer one is refused, and the jsonb one replaces the first)
+  const plain = lintFiles([files[0]!, files[2]!, files[3]!], ID).mine;
+  assert.deepEqual(plain.map((f) => f.file), ['db/3.sql']);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 cannot change return type of existing function']);
+    assert.equal((await proc(q, 'sync_wallets'))!.result, 'jsonb');
+  });
+});
