@@ -109,7 +109,7 @@ test('err → ok: regen-server: the afterReset dump makes the table; in path ord
   const before = findingsOf(ws, 'rls-not-enabled');
   assert.equal(before.length, 1);
   assert.equal(before[0]!.file, 'migrations/initial_schema.sql');
-  assert.match(before[0]!.message, /^Table public\.account is in the exposed schema "public" but row-level security is never enabled \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 000001\.sql:4 runs before the CREATE TABLE at initial_schema\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there\)/);
+  assert.match(before[0]!.message, /^Table public\.account is in the exposed schema "public" but row-level security is never enabled \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 000001\.sql:4 runs before the CREATE TABLE at initial_schema\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there; that is the files' path order, which the lint follows as the name initial_schema\.sql carries no version: where a script runs initial_schema\.sql before 000001\.sql, the statement works/);
   ws.setGraphileMigrate([PROJECT]);
   assert.deepEqual(findingsOf(ws, 'rls-not-enabled'), []);
   const account = ws.lint().model.tables.get('public.account')!;

@@ -266,3 +266,153 @@ test('ok (re-lint): a body edited to return text, back to a cast, and check_func
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 0, 1]);
 });
+
+// OlziYT/cdos (a sports committee's club directory), supabase/migrations/create_users_table.sql,
+// and geraldinocv/evently (an event ticketing app), scripts/add_password_field.sql:
+// `CREATE OR REPLACE FUNCTION verify_password(email TEXT, password TEXT) RETURNS TABLE (id UUID, …,
+// email TEXT) … LANGUAGE plpgsql`. PostgreSQL refuses it (42P13 parameter name "email" used more
+// than once), yet the rules read the function: definer-bypasses-rls said any caller learns about
+// rows of users through it (cdos), and evently's later `RETURNS boolean` version was said to be
+// refused for changing the return type "of the one created at add_password_field.sql:36".
+const VERIFY = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, name text, email text, password text);
+CREATE OR REPLACE FUNCTION verify_password(email TEXT, password TEXT)
+RETURNS TABLE(id UUID, name TEXT, email TEXT) AS $$
+BEGIN
+    RETURN QUERY
+    SELECT p.id, p.name, p.email FROM profiles p
+    WHERE p.email = verify_password.email AND p.password = verify_password.password;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER;
+`;
+const VERIFY_BOOL = `CREATE OR REPLACE FUNCTION verify_password(user_email TEXT, user_password TEXT)
+RETURNS BOOLEAN AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM public.profiles WHERE email = user_email AND password = user_password);
+END;
+$$ LANGUAGE plpgsql;
+`;
+
+test('err: a PL/pgSQL input parameter and a RETURNS TABLE column of one name (cdos\' and evently\'s verify_password): 42P13, no function is made, and a later CREATE OR REPLACE of another return type is no replacement', async () => {
+  const files = [
+    { file: 'scripts/add_password_field.sql', text: VERIFY },
+    { file: 'scripts/setup_supabase_complete.sql', text: VERIFY_BOOL },
+  ];
+  const { mine, findings } = lintFiles(files, ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.equal(mine[0]!.file, 'scripts/add_password_field.sql');
+  assert.match(
+    mine[0]!.message,
+    /^Function verify_password has input parameter email and RETURNS TABLE column email: PL\/pgSQL makes each parameter a variable of the body, .* so PostgreSQL rejects this statement with 42P13 parameter name "email" used more than once\. So a migration tool applying the migrations in order stops here, and no function is made of it: .* Rename one of them \(the input parameter to p_email, say, and the body's uses of it\)/,
+  );
+  // (the rules read no verify_password(text, text) of the first file: no definer finding on it)
+  assert.deepEqual(findings.filter((f) => f.rule.startsWith('definer-') && f.file === 'scripts/add_password_field.sql').map((f) => f.rule), []);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, VERIFY + VERIFY_BOOL);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 parameter name "email" used more than once']);
+    assert.equal((await proc(q, 'verify_password'))!.result, 'boolean', 'the later version is made: there was none to replace');
+  });
+});
+
+test('err/ok: which parameter names alike PostgreSQL refuses (PGlite), and the rule with it', async () => {
+  const cases: Array<[string, boolean]> = [
+    // the parameter list: any two alike but an input beside an OUT / TABLE column, in any language
+    ['CREATE FUNCTION f(a int, a int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', true],
+    ['CREATE FUNCTION f(INOUT a int, OUT a int) LANGUAGE sql AS $$ SELECT 1, 2 $$', true],
+    ['CREATE FUNCTION f(OUT a int, OUT a int) LANGUAGE sql AS $$ SELECT 1, 2 $$', true],
+    // an input and an output column: PL/pgSQL only
+    ['CREATE FUNCTION f(a int) RETURNS TABLE (a int) LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$', true],
+    ['CREATE FUNCTION f(a int, OUT a int) LANGUAGE plpgsql AS $$ BEGIN END $$', true],
+    ['CREATE FUNCTION f(a int) RETURNS TABLE (a int) LANGUAGE sql AS $$ SELECT 1 $$', false],
+    // names differ once folded or quoted
+    ['CREATE FUNCTION f(Email text) RETURNS TABLE ("Email" text) LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$', false],
+    ['CREATE FUNCTION f(Email text) RETURNS TABLE (email text) LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$', true],
+    // bodies not checked: made (each call fails instead)
+    ['SET check_function_bodies = false;\nCREATE FUNCTION f(a int) RETURNS TABLE (a int) LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$', false],
+  ];
+  for (const [sql, refused] of cases) {
+    const { mine } = lintFiles([{ file: 'db/001_f.sql', text: `${sql};\n` }], ID);
+    assert.equal(mine.length, refused ? 1 : 0, sql);
+    await inRollback(await getDb(), async (q) => {
+      const errors = await runEachStatement(q, `${sql};`);
+      assert.deepEqual(errors.map((e) => e.code), refused ? ['42P13'] : [], sql);
+    });
+  }
+});
+
+// Nahtral/100IN (a basketball club's management app), supabase/migrations/20250907055905_…sql:
+// `CREATE OR REPLACE FUNCTION rpc_create_chat(p_title TEXT DEFAULT NULL, p_is_group BOOLEAN DEFAULT
+// FALSE, p_participants UUID[])`: PostgreSQL refuses it (42P13 input parameters after one with a
+// default value must also have defaults), yet the rules read it — and the next two migrations'
+// `rpc_create_chat(p_title TEXT, p_is_group BOOLEAN, p_participants UUID[])` were said to be
+// refused for removing its defaults, while PostgreSQL makes the first of them.
+const CHAT = `CREATE OR REPLACE FUNCTION rpc_create_chat(
+  p_title TEXT DEFAULT NULL,
+  p_is_group BOOLEAN DEFAULT FALSE,
+  p_participants UUID[]
+) RETURNS UUID
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+AS $$ BEGIN RETURN gen_random_uuid(); END; $$;
+`;
+const CHAT_FIXED = `CREATE OR REPLACE FUNCTION rpc_create_chat(
+  p_title TEXT,
+  p_is_group BOOLEAN,
+  p_participants UUID[]
+) RETURNS UUID
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+AS $$ BEGIN RETURN gen_random_uuid(); END; $$;
+`;
+
+test('err: an input parameter without a default after one with a default (100IN\'s rpc_create_chat): 42P13, no function is made, and the next CREATE OR REPLACE is no removal of defaults', async () => {
+  const files = [
+    { file: 'supabase/migrations/20250907055905_chat.sql', text: CHAT },
+    { file: 'supabase/migrations/20250907055926_chat_fix.sql', text: CHAT_FIXED },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1, mine.map((f) => f.message).join('\n'));
+  assert.equal(mine[0]!.file, 'supabase/migrations/20250907055905_chat.sql');
+  assert.match(
+    mine[0]!.message,
+    /^Function rpc_create_chat has a default for input parameter p_title but none for input parameter p_participants after it: PostgreSQL rejects this statement with 42P13 input parameters after one with a default value must also have defaults\. So a migration tool applying the migrations in order stops here, and no function is made of it: .* Give p_participants a default too, or move it before the parameters that have one/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, CHAT + CHAT_FIXED);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 input parameters after one with a default value must also have defaults']);
+    assert.equal((await proc(q, 'rpc_create_chat'))!.args, '{p_title,p_is_group,p_participants}', 'the second one is made');
+  });
+  // (an OUT parameter after the defaults, or VARIADIC with a default, is accepted; an INOUT without one is not)
+  for (const [sql, refused] of [
+    ['CREATE FUNCTION f(a int DEFAULT 1, OUT b int) LANGUAGE sql AS $$ SELECT 1 $$', false],
+    ['CREATE FUNCTION f(a int DEFAULT 1, VARIADIC b int[] DEFAULT \'{}\') RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', false],
+    ['CREATE FUNCTION f(a int DEFAULT 1, INOUT b int) LANGUAGE sql AS $$ SELECT 1 $$', true],
+    ['CREATE FUNCTION f(a int DEFAULT 1, int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', true],
+  ] as Array<[string, boolean]>) {
+    assert.equal(lintFiles([{ file: 'db/001_f.sql', text: `${sql};\n` }], ID).mine.length, refused ? 1 : 0, sql);
+    await inRollback(await getDb(), async (q) => {
+      const errors = await runEachStatement(q, `${sql};`);
+      assert.deepEqual(errors.map((e) => e.code), refused ? ['42P13'] : [], sql);
+    });
+  }
+});
+
+// longsangsabo/sabo-pool-v8-76 (a billiards tournament app): sync_spa_wallet_data() RETURNS jsonb,
+// then a DO block's EXECUTE of text the replay cannot read (`EXECUTE format('ALTER TABLE public.%I RENAME COLUMN player_id TO user_id', …)`),
+// then `CREATE OR REPLACE … RETURNS integer` (not said to be refused: the DO block may have dropped
+// the function), then `… RETURNS jsonb` again, said to be refused for changing the return type "of
+// the one created at" the integer one — which PostgreSQL had refused: the jsonb one is made.
+test('ok: a CREATE OR REPLACE over one whose own replacement may have been refused (a DO block\'s dynamic EXECUTE between) is not said to be refused for what that one declared (PGlite: the integer one fails, the jsonb one is made)', async () => {
+  const files = [
+    { file: 'db/1.sql', text: 'CREATE FUNCTION public.sync_wallets() RETURNS jsonb LANGUAGE sql AS $$ SELECT \'{}\'::jsonb $$;\n' },
+    { file: 'db/2.sql', text: `DO $$ DECLARE r record; BEGIN FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'player_id' LOOP EXECUTE format('ALTER TABLE public.%I RENAME COLUMN player_id TO user_id', r.table_name); END LOOP; END $$;\n` },
+    { file: 'db/3.sql', text: 'CREATE OR REPLACE FUNCTION public.sync_wallets() RETURNS integer LANGUAGE sql AS $$ SELECT 0 $$;\n' },
+    { file: 'db/4.sql', text: 'CREATE OR REPLACE FUNCTION public.sync_wallets() RETURNS jsonb LANGUAGE sql AS $$ SELECT \'{"synced": 0}\'::jsonb $$;\n' },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.message), []);
+  // (without the DO block: the integer one is refused, and the jsonb one replaces the first)
+  const plain = lintFiles([files[0]!, files[2]!, files[3]!], ID).mine;
+  assert.deepEqual(plain.map((f) => f.file), ['db/3.sql']);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 cannot change return type of existing function']);
+    assert.equal((await proc(q, 'sync_wallets'))!.result, 'jsonb');
+  });
+});

@@ -4,7 +4,7 @@
 // contractor gets none; a block list and a restrictive ban list behave as meant and are not reported.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
@@ -220,4 +220,82 @@ test('err: `auth.uid() IS NOT NULL AND NOT EXISTS (…)` for PUBLIC: a new user 
     await q('SET ROLE authenticated');
     assert.equal(await count(q, 'public.landing_page_settings'), 2, 'a new user reads both');
   });
+});
+
+// Nahtral/100IN (a basketball club's management app), supabase/migrations/20250908094258_…sql:
+// "Players read only teams" (and schedules, players, analytics_events), `FOR INSERT WITH CHECK (NOT
+// has_role(auth.uid(), 'player'::user_role) OR is_super_admin(auth.uid()))`, has_role() a SQL
+// SECURITY DEFINER helper returning `EXISTS (SELECT 1 FROM user_roles WHERE user_id = _user_id AND
+// role = _role AND is_active)`: the absence of a row, read through a function, was not reported.
+const CLUB = `CREATE TYPE public.user_role AS ENUM ('player', 'coach', 'super_admin');
+CREATE TABLE public.user_roles (user_id uuid NOT NULL, role public.user_role NOT NULL, is_active boolean DEFAULT true);
+CREATE TABLE public.teams (id bigint PRIMARY KEY, name text, coach_id uuid);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+CREATE POLICY roles_self ON public.user_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE OR REPLACE FUNCTION public.has_role(_user_id uuid, _role public.user_role)
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = 'public'
+AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM public.user_roles
+    WHERE user_id = _user_id AND role = _role AND is_active = TRUE
+  )
+$$;
+CREATE OR REPLACE FUNCTION public.is_super_admin(_user_id uuid)
+RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = 'public'
+AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = 'super_admin');
+END;
+$$;
+`;
+const PLAYERS_READ_ONLY = `CREATE POLICY "Players read only teams" ON public.teams
+FOR INSERT
+WITH CHECK (NOT has_role(auth.uid(), 'player'::user_role) OR is_super_admin(auth.uid()));
+`;
+
+test('err (PGlite): 100IN\'s `NOT has_role(auth.uid(), \'player\')` — a user who just signed up and a request without a user insert teams, a player cannot', async () => {
+  const { mine } = lintFiles([{ file: FILE, text: CLUB + PLAYERS_READ_ONLY }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(
+    mine[0]!.message,
+    'Policy "Players read only teams" on public.teams (FOR INSERT, TO PUBLIC) admits callers by the absence of a row: its WITH CHECK is true for every caller with no matching row in public.user_roles (read through function public.has_role(uuid, user_role)). PostgreSQL evaluates it as written, so every PUBLIC caller without such a row inserts rows with any values. On Supabase, anyone who signs up gets a session with the authenticated role and no such row, and passes. A request without a signed-in user passes as well: auth.uid() is NULL there, and NULL matches no row. A missing row is not a role: mark the users meant here positively (a staff table, or a role claim) and test for membership with a call of has_role(…) for the role meant, without NOT, not its absence.',
+  );
+  const db = await getDb();
+  for (const [user, role, ok] of [[NEW_USER, 'authenticated', true], [undefined, 'anon', true], [TENANT_B, 'authenticated', false]] as const) {
+    await inRollback(db, async (q) => {
+      await onSupabase(q, CLUB + PLAYERS_READ_ONLY);
+      await q(`INSERT INTO public.user_roles VALUES ('${TENANT_B}', 'player', true)`);
+      if (user) await q(actAs(user));
+      await q(`SET ROLE ${role}`);
+      const insert = `INSERT INTO public.teams VALUES (1, 'a team of my own making', '${TENANT_A}')`;
+      if (ok) assert.equal(await affected(q, insert), 1, `${role} ${user ?? ''}`);
+      else await expectPgError(q(insert), '42501', /new row violates row-level security policy for table "teams"/);
+    });
+  }
+});
+
+test('ok (lint): through a function — an argument naming the row, a body that is more than an EXISTS, a positive call: not reported', () => {
+  const on = (check: string, extra = '') => lintFiles([{ file: FILE, text: `${CLUB}${extra}CREATE POLICY p ON public.teams FOR INSERT TO authenticated WITH CHECK (${check});` }], ID).mine;
+  // the plpgsql form (RETURN EXISTS …), and a helper asking auth.uid() itself
+  assert.equal(on('NOT is_super_admin(auth.uid())').length, 1);
+  const ASKS = `CREATE FUNCTION public.is_player() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = auth.uid() AND role = 'player') $$;\n`;
+  assert.equal(on('NOT is_player()', ASKS).length, 1);
+  // the row's own column passed: a per-row test (the coach of this team is not a player)
+  assert.deepEqual(on(`NOT has_role(coach_id, 'player'::user_role)`), []);
+  // nothing about the caller passed: a constant id
+  assert.deepEqual(on(`NOT has_role('${TENANT_A}'::uuid, 'player'::user_role)`), []);
+  // positive
+  assert.deepEqual(on(`has_role(auth.uid(), 'coach'::user_role)`), []);
+  // AND-ed with a positive test of the caller
+  assert.deepEqual(on(`has_role(auth.uid(), 'coach'::user_role) AND NOT has_role(auth.uid(), 'player'::user_role)`), []);
+  // a body doing more than returning the EXISTS
+  const MORE = `CREATE FUNCTION public.not_banned(_u uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF _u IS NULL THEN RETURN false; END IF;
+  RETURN EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _u);
+END;
+$$;\n`;
+  assert.deepEqual(on('NOT not_banned(auth.uid())', MORE), []);
 });

@@ -252,3 +252,39 @@ CREATE POLICY "Public can read campaign_links by token" ON public.campaign_links
     assert.equal(((await q('SELECT customer_name FROM public.campaign_links')) as unknown[]).length, 2);
   });
 });
+
+// Hunter28-lucky/Esports-india (a Free Fire tournament site), tournament-website/RLS_OPTIMIZATION.sql:
+// "tournaments_public_read" USING (true) on tournaments, whose room_password is the game room's,
+// shown to the players who joined. The message said "A password lets whoever reads it sign in as the
+// row's owner": a room has no owner who signs in with it.
+test("err: a room's password (tournaments.room_password) is said to let whoever reads it into the room, not to sign in as an owner; the column grant leaves it out (PGlite)", async () => {
+  const text = `CREATE TABLE public.tournaments (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  name text NOT NULL,
+  room_id text,
+  room_password text
+);
+ALTER TABLE public.tournaments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "tournaments_public_read" ON public.tournaments FOR SELECT USING (true);
+`;
+  const found = mine(text, 'supabase/migrations/20250101000000_tournaments.sql');
+  assert.equal(found.length, 1);
+  assert.match(
+    found[0]!.message,
+    /anyone reads every row's room_password \(SELECT room_password FROM public\.tournaments\)\. A password that guards the room, not an account, lets whoever reads it in wherever it is asked for, as if it had been given to them\. Keep room_password out of what anon may read \(REVOKE SELECT ON public\.tournaments FROM anon; GRANT SELECT \(id, name, room_id\) ON public\.tournaments TO anon: a query naming room_password then fails with 42501\), and give it only to those meant to have it, through a SECURITY DEFINER function that checks who calls/,
+  );
+  assert.doesNotMatch(found[0]!.message, /sign in as the row's owner/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.tournaments (name, room_id, room_password) VALUES ('Cup', '4411', 'ff-pw')");
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT room_password FROM public.tournaments'), [{ room_password: 'ff-pw' }], 'anon reads the room password');
+    await q('RESET ROLE');
+    await q('REVOKE SELECT ON public.tournaments FROM anon');
+    await q('GRANT SELECT (id, name, room_id) ON public.tournaments TO anon');
+    await q('SET ROLE anon');
+    const named = await tryQuery(q, 'SELECT room_password FROM public.tournaments');
+    assert.equal(named.ok ? 'ok' : named.error.code, '42501');
+    assert.deepEqual(await q('SELECT name, room_id FROM public.tournaments'), [{ name: 'Cup', room_id: '4411' }]);
+  });
+});

@@ -840,6 +840,8 @@ test("err (message): a parameter (or RETURNS TABLE column) named by a keyword Po
     'CREATE PROCEDURE public.reorder(IN order int) LANGUAGE sql AS $$ SELECT 1 $$;',
     'CREATE FUNCTION public.leaderboard() RETURNS TABLE (player uuid, position int) LANGUAGE sql AS $$ SELECT NULL::uuid, 1 $$;',
     'CREATE FUNCTION public.log_at(time text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+    // (a RETURNS TABLE column after a parameter list: Gstormsfh/citrus-league-storm-main's get_ros_projections, sabo-pool-v8-76's)
+    'CREATE FUNCTION public.get_ros_projections(p_player_ids integer[])\nRETURNS TABLE (\n  player_id integer,\n  team_abbrev varchar(3),\n  position varchar(5)\n) LANGUAGE sql AS $$ SELECT 1, NULL::varchar, NULL::varchar $$;',
   ];
   const fine = [
     'CREATE FUNCTION public.move_item(item_id uuid, "position" int) RETURNS int LANGUAGE sql AS $$ SELECT "position" $$;',
@@ -849,7 +851,8 @@ test("err (message): a parameter (or RETURNS TABLE column) named by a keyword Po
   ];
   const text = [...defs, ...fine].join('\n');
   const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_x.sql', text }], ID);
-  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['position', 'user', 'order', 'position', 'time']);
+  assert.deepEqual(mine.map((m) => text.slice(m.start, m.end)), ['position', 'user', 'order', 'position', 'time', 'position']);
+  assert.match(mine[5]!.message, /^syntax error at or near "position" \(SQLSTATE 42601\): `position` is a keyword that PostgreSQL does not take as a parameter's name, so the function is never created\./);
   assert.match(mine[0]!.message, /^syntax error at or near "position" \(SQLSTATE 42601\): `position` is a keyword that PostgreSQL does not take as a parameter's name, so the function is never created\. Rename the parameter \(`p_position`\) where it is declared and used, or write it in double quotes \(`"position"`\) in both places\./);
   assert.match(mine[2]!.message, /so the procedure is never created/);
   assert.match(mine[4]!.message, /^syntax error at or near "text" \(SQLSTATE 42601\): `time` is a keyword that PostgreSQL does not take as a parameter's name \(it reads `time` as the parameter's type, and fails at the word after it\), so the function is never created\./);

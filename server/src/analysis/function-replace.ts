@@ -192,3 +192,85 @@ export function bodyReturnMismatch(file: ParsedFile, stmt: Statement): BodyRetur
   const at = typeof target.location === 'number' && target.location >= 0 ? target.location : last!.start;
   return { declared, name: nameParts(n.funcname).join('.'), nameLoc: { file: file.file, start, end }, result: { file: file.file, start: at, end: last!.end } };
 }
+
+/** A CREATE FUNCTION PostgreSQL refuses for its parameter list (parameterRejection). */
+export interface ParameterRejection {
+  /** PostgreSQL's message: `parameter name "email" used more than once`, `input parameters after one with a default value must also have defaults` */
+  message: string;
+  /** what the list does, for a message: `input parameter email and RETURNS TABLE column email`, `a default for input parameter p_is_group but none for p_participants after it` */
+  what: string;
+  /** the parameter the refusal falls on (the second of two names alike, the one without a default) */
+  param: string;
+  /** a default missing after one given, not two names alike */
+  defaults: boolean;
+  /** whether it is PL/pgSQL's refusal (an input parameter and an OUT or RETURNS TABLE column of one name), not the parameter list's */
+  plpgsql: boolean;
+  /** the function's name as written, where the statement writes it */
+  name: string;
+  nameLoc: Loc;
+}
+
+const PURE_IN = new Set(['FUNC_PARAM_DEFAULT', 'FUNC_PARAM_IN', 'FUNC_PARAM_VARIADIC']);
+const PURE_OUT = new Set(['FUNC_PARAM_OUT', 'FUNC_PARAM_TABLE']);
+const KIND: Record<string, string> = { FUNC_PARAM_OUT: 'OUT parameter', FUNC_PARAM_TABLE: 'RETURNS TABLE column', FUNC_PARAM_INOUT: 'INOUT parameter', FUNC_PARAM_VARIADIC: 'VARIADIC parameter' };
+const kindOf = (mode: string) => KIND[mode] ?? 'input parameter';
+
+/**
+ * A top-level CREATE [OR REPLACE] FUNCTION / PROCEDURE whose parameter list PostgreSQL refuses
+ * with 42P13, making no function (a CREATE OR REPLACE keeps the one it had); measured on PGlite.
+ * The list is read in order, as interpret_function_parameter_list reads it:
+ * - two parameters of one name, but for an input parameter beside an OUT or RETURNS TABLE column:
+ *   parameter name "email" used more than once;
+ * - an input parameter without a default after one with a default: input parameters after one with
+ *   a default value must also have defaults — Nahtral/100IN's rpc_create_chat(p_title text DEFAULT
+ *   NULL, p_is_group boolean DEFAULT false, p_participants uuid[]).
+ * Then PL/pgSQL's validator, where check_function_bodies is on (the default), refuses an input
+ * parameter and an OUT or RETURNS TABLE column of one name too, both being variables of the body:
+ * cdos' and evently's verify_password(email text, password text) RETURNS TABLE (id uuid, …, email
+ * text) … LANGUAGE plpgsql (a LANGUAGE sql function with that pair is made; with
+ * check_function_bodies off the PL/pgSQL one is made too, and each call fails with 42P13).
+ */
+export function parameterRejection(file: ParsedFile, stmt: Statement): ParameterRejection | undefined {
+  if (stmt.kind !== 'CreateFunctionStmt' || stmt.origin !== 'file') return undefined;
+  const n = stmt.node;
+  const params = paramsOf(n).map((p) => ({ ...p, mode: p.mode === 'FUNC_PARAM_DEFAULT' ? 'FUNC_PARAM_IN' : p.mode }));
+  const at = (r: Omit<ParameterRejection, 'name' | 'nameLoc'>): ParameterRejection => {
+    CREATE_FUNCTION_HEAD.lastIndex = stmt.start;
+    const head = CREATE_FUNCTION_HEAD.exec(file.text);
+    const start = head ? CREATE_FUNCTION_HEAD.lastIndex : stmt.start;
+    const end = head ? identEnd(file.text, start) : stmt.end;
+    return { ...r, name: nameParts(n.funcname).join('.'), nameLoc: { file: file.file, start, end } };
+  };
+  const duplicate = (p: (typeof params)[number], q: (typeof params)[number], plpgsql: boolean) =>
+    at({
+      message: `parameter name "${p.name}" used more than once`,
+      what: q.mode === p.mode ? `two ${kindOf(p.mode)}s named ${p.name}` : `${kindOf(q.mode)} ${p.name} and ${kindOf(p.mode)} ${p.name}`,
+      param: p.name,
+      defaults: false,
+      plpgsql,
+    });
+  const inOut = (a: string, b: string) => (PURE_IN.has(a) && PURE_OUT.has(b)) || (PURE_IN.has(b) && PURE_OUT.has(a));
+  let defaulted: (typeof params)[number] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    if (p.name) for (let j = 0; j < i; j++) if (params[j]!.name === p.name && !inOut(p.mode, params[j]!.mode)) return duplicate(p, params[j]!, false);
+    if (p.mode === 'FUNC_PARAM_OUT' || p.mode === 'FUNC_PARAM_TABLE') continue;
+    if (p.hasDefault) defaulted ??= p;
+    else if (defaulted) {
+      const name = (x: typeof p, i: number) => x.name || `$${i + 1}`;
+      return at({
+        message: 'input parameters after one with a default value must also have defaults',
+        what: `a default for ${kindOf(defaulted.mode)} ${name(defaulted, params.indexOf(defaulted))} but none for ${kindOf(p.mode)} ${name(p, i)} after it`,
+        param: name(p, i),
+        defaults: true,
+        plpgsql: false,
+      });
+    }
+  }
+  if (stmt.body?.language !== 'plpgsql' || bodiesUncheckedBefore(file, stmt)) return undefined;
+  for (let i = 1; i < params.length; i++) {
+    const p = params[i]!;
+    if (p.name) for (let j = 0; j < i; j++) if (params[j]!.name === p.name && inOut(p.mode, params[j]!.mode)) return duplicate(p, params[j]!, true);
+  }
+  return undefined;
+}

@@ -8,7 +8,7 @@ import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { liquibaseRanks, liquibaseSkipped, type LiquibaseChangelog } from './liquibase-changelog.js';
 import { foreignDialect } from './dialect.js';
-import { bodyReturnMismatch, replaceRejection, type ReplaceRejection } from './function-replace.js';
+import { bodyReturnMismatch, parameterRejection, replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { graphileDumps, historyInArchives, isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
@@ -267,6 +267,13 @@ export interface Func {
    * PostgreSQL keeps a replaced function's ACL.
    */
   made?: Loc;
+  /**
+   * A CREATE OR REPLACE that PostgreSQL refuses over the function it replaces, unless something
+   * between them dropped that one unseen (a DO block's EXECUTE of text the replay cannot read): the
+   * replay takes this definition, but whether it exists is not known, so a later replace is not
+   * said to be refused for what this one declares (rejectsReplace)
+   */
+  replaceUncertain?: true;
   /** ALTER FUNCTION statements that changed it */
   alters: Loc[];
 }
@@ -2403,7 +2410,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'AlterPolicyStmt':
         return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
       case 'CreateFunctionStmt':
-        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, bodyRejected: bodyReturnMismatch(file, stmt) !== undefined, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, bodyRejected: bodyReturnMismatch(file, stmt) !== undefined || parameterRejection(file, stmt) !== undefined, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
       case 'AlterFunctionStmt':
         return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
       case 'AlterOwnerStmt': {
@@ -5189,10 +5196,13 @@ class Replay {
     // does not run and it keeps what it was — Rochthii/secure-multitenant-saas's is_within_business_hours,
     // whose SET search_path the DO block's version lacks; PGlite)
     if (op.stmt.whenNoFunction && this.functions.get(pf.key)?.some((g) => g.name === pf.name)) return;
-    if (op.replace && op.stmt.origin === 'file' && this.rejectsReplace(op, pf)) return;
+    const refused = op.replace && op.stmt.origin === 'file' ? this.rejectsReplace(op, pf) : false;
+    if (refused === true) return;
     // (a SQL body returning text for a uuid, integer, boolean… PostgreSQL refuses, 42P13: no
     // function is made, and one of these arguments made before stays as it was — ContemplaHub's
     // auth.org_id(); function-replace-rejected reports it)
+    // (so for two parameters of one name, 42P13 parameter name "email" used more than once: cdos'
+    // verify_password(email text, …) RETURNS TABLE (…, email text) LANGUAGE plpgsql)
     if (op.bodyRejected) return;
     const f: Func = {
       key: pf.key,
@@ -5224,6 +5234,7 @@ class Replay {
     };
     if ('securityLoc' in pf) f.securityLoc = pf.securityLoc;
     if ('volatilityLoc' in pf) f.volatilityLoc = pf.volatilityLoc;
+    if (refused === 'uncertain') f.replaceUncertain = true;
     if (pf.settings.some(pathFromCurrent)) f.settings = pf.settings.map((s) => this.currentOf(s));
     for (let i = 0; i < op.writes.length; i++) this.contextWrites.push(op.writes[i]!);
     const argKey = argKeyOf(f);
@@ -5285,12 +5296,19 @@ class Replay {
    * types (function-replace.ts), recording it if so: that routine was made by a top-level statement
    * of the same folder, and nothing since may have dropped it unseen (unseen.ts: a DO block's
    * dynamic DROP, a call of a function that may drop it, DROP OWNED, DROP SCHEMA … CASCADE).
+   * 'uncertain' where it would be refused but for such a statement between, or replaces one that
+   * was (Func.replaceUncertain): the replay takes it, and says nothing of a refusal.
    */
-  rejectsReplace(op: OpCreateFunction, pf: { key: string; argTypes: string[]; nameLoc: Loc }): boolean {
+  rejectsReplace(op: OpCreateFunction, pf: { key: string; argTypes: string[]; nameLoc: Loc }): boolean | 'uncertain' {
     const existing = this.functions.get(pf.key);
     if (!existing) return false;
     const argKey = argKeyOf(pf);
     const old = existing.find((g) => argKeyOf(g) === argKey);
+    // (over one whose own CREATE OR REPLACE PostgreSQL may have refused: which definition this
+    // replaces is not known, nor whether PostgreSQL takes it — longsangsabo/sabo-pool-v8-76's
+    // sync_spa_wallet_data(), RETURNS jsonb, then integer after a DO block's EXECUTE of text, then
+    // jsonb again, said to be refused for changing integer: PostgreSQL had refused the integer one)
+    if (old?.replaceUncertain) return 'uncertain';
     if (!old || old.stmt.origin !== 'file' || old.stmt.kind !== 'CreateFunctionStmt' || folderOf(old.created.file) !== folderOf(op.here.file)) return false;
     const rejection = replaceRejection(old.stmt.node, op.stmt.node, this.defaultSchema);
     if (!rejection) return false;
@@ -5298,7 +5316,7 @@ class Replay {
     const list = this.statements;
     const look = this.unseenLookup();
     let i = list.length - 2;
-    for (; i >= 0 && list[i]!.stmt !== old.stmt; i--) if (mayDropUnseen(list[i]!.stmt, list[i]!.file.file, look, 'function')) return false;
+    for (; i >= 0 && list[i]!.stmt !== old.stmt; i--) if (mayDropUnseen(list[i]!.stmt, list[i]!.file.file, look, 'function')) return 'uncertain';
     if (i < 0) return false;
     this.rejectedReplacements.push({ stmt: op.stmt, loc: op.here, nameLoc: pf.nameLoc, replaced: old, rejection });
     return true;

@@ -6,7 +6,7 @@ import { functionsToken, memoModel, orderOf, resolvedCalls, RunIndex, statementR
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater, referenceFailure, workspaceFacts } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
-import { bodyReturnMismatch, type BodyReturnMismatch } from '../analysis/function-replace.js';
+import { bodyReturnMismatch, parameterRejection, type BodyReturnMismatch, type ParameterRejection } from '../analysis/function-replace.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -295,6 +295,7 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: ${referenceFailure(m, loc, key).code}` });
     for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of \`${r.replaced.signature}\` that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
     for (const r of rejectedBodies(m)) out.push({ loc: r.loc, what: `a CREATE FUNCTION of ${r.name} whose body returns text, not ${r.declared}: 42P13` });
+    for (const r of rejectedParameters(m)) out.push({ loc: r.loc, what: `a CREATE FUNCTION of ${r.name} with ${r.what}: 42P13` });
     for (const c of inlineIndexCreates(m)) out.push({ loc: c.loc, what: `a CREATE TABLE with MySQL's index clause (INDEX ${c.clauses[0]!.name} …): 42704` });
     return out;
   });
@@ -321,6 +322,32 @@ export function rejectedBodies(model: Model): ReadonlyArray<BodyReturnMismatch &
         bodyMismatches.set(f, (list = found));
       }
       // (the statements the migrations run: not a rollback section's, nor a file left out)
+      for (const r of list) if (orderOf(m, r.loc) >= 0) out.push(r);
+    }
+    return out;
+  });
+}
+
+const parameterRejections = new WeakMap<ParsedFile, ReadonlyArray<ParameterRejection & { loc: Loc }>>();
+
+/**
+ * The top-level CREATE FUNCTION statements the migrations run whose parameter list PostgreSQL
+ * refuses (function-replace.ts parameterRejection: two names alike, a default missing after one): PostgreSQL rejects them with 42P13, and the model makes
+ * no function of them. Kept per parsed file.
+ */
+export function rejectedParameters(model: Model): ReadonlyArray<ParameterRejection & { loc: Loc }> {
+  return memoModel(model, 'policy-already-exists:parameters', (m) => {
+    const out: Array<ParameterRejection & { loc: Loc }> = [];
+    for (const f of m.files) {
+      let list = parameterRejections.get(f);
+      if (list === undefined) {
+        const found: Array<ParameterRejection & { loc: Loc }> = [];
+        for (const stmt of f.statements) {
+          const r = stmt.kind === 'CreateFunctionStmt' ? parameterRejection(f, stmt) : undefined;
+          if (r) found.push({ ...r, loc: { file: f.file, start: stmt.start, end: stmt.end } });
+        }
+        parameterRejections.set(f, (list = found));
+      }
       for (const r of list) if (orderOf(m, r.loc) >= 0) out.push(r);
     }
     return out;

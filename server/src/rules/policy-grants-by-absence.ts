@@ -1,12 +1,12 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, coversCommand, onSupabasePlatform, roleList, rolesSubjectToRls, type Command } from '../analysis/policies.js';
-import { activeRowsWith, constBool, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
+import { activeRowsWith, constBool, FLAG_CALL_OUTSIDE_SELECT, FLAG_READS_RELATION, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { callsIn, conjuncts, memoised } from '../analysis/ast.js';
 import { sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { looksAtCaller, mayHoldPrivilege, privilegesNeeded } from './lib/util.js';
-import { trueForRole } from './policy-always-true.js';
+import { inputParams, looksAtCaller, mayHoldPrivilege, privilegesNeeded } from './lib/util.js';
+import { calledHelper, trueForRole } from './policy-always-true.js';
 import { listOr } from '../analysis/words.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 
@@ -23,6 +23,8 @@ interface Absence {
   test: Node | undefined;
   /** the other conditions AND-ed with it in its branch of the expression (ORs split into branches) */
   rest: Node[];
+  /** `NOT f(…)`: the workspace function whose body is the `EXISTS (…)` (sub is its sub-select), with the call's arguments */
+  via?: { f: Func; args: Node[] };
 }
 
 /**
@@ -71,6 +73,81 @@ const absencesIn = memoised((node: Node): Absence[] => {
   }
   return out;
 });
+
+/**
+ * The negated calls of an expression, `NOT f(…)`, each with what is AND-ed with it in its branch
+ * (syntax only; which function is called and what its body does is the model's: helperAbsencesIn).
+ */
+const negatedCallsIn = memoised((node: Node): Array<{ call: Node; rest: Node[] }> => {
+  const out: Array<{ call: Node; rest: Node[] }> = [];
+  for (const term of terms(node)) {
+    for (let i = 0; i < term.length; i++) {
+      const b = term[i]?.BoolExpr;
+      if (b?.boolop === 'NOT_EXPR' && b.args?.[0]?.FuncCall) out.push({ call: b.args[0], rest: term.slice(0, i).concat(term.slice(i + 1)) });
+    }
+  }
+  return out;
+});
+
+/** A body that only returns an EXISTS: `BEGIN RETURN EXISTS (…); END` (PL/pgSQL), `SELECT EXISTS (…)` (SQL), comments aside. */
+const ONLY_EXISTS = { plpgsql: /^begin\s+return\s+exists\s*\([^;]*;\s*end\s*;?$/i, sql: /^(?:select|return)\s+exists\s*\([^;]*;?$/i } as Record<string, RegExp>;
+const COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g;
+
+/** The sub-select of a boolean function whose body only returns `EXISTS (SELECT … FROM …)` (one SELECT), if it is written so. */
+function existsBodyOf(model: Model, f: Func): Node | undefined {
+  const b = f.body;
+  const re = ONLY_EXISTS[f.language];
+  if (!b || !re || (f.returnType !== 'boolean' && f.returnType !== 'bool') || b.statements.length !== 1) return undefined;
+  const s = b.statements[0]!.node;
+  if (!s || s.fromClause || s.whereClause || s.targetList?.length !== 1) return undefined;
+  const link = s.targetList[0]?.ResTarget?.val?.SubLink;
+  const sub = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
+  if (!sub || !sub.fromClause || (sub.op && sub.op !== 'SETOP_NONE')) return undefined;
+  return re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim()) ? sub : undefined;
+}
+
+/**
+ * `NOT f(…)` where f is a workspace function whose body only returns `EXISTS (SELECT … FROM t …)`
+ * and the call passes nothing of the row (100IN's `NOT has_role(auth.uid(), 'player'::user_role)`,
+ * has_role: `SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = _user_id AND role = _role)`):
+ * the caller's absence from t, read through f. Who calls is passed in an argument its sub-select
+ * reads (by name or $n; not a name that is also a column of a table it reads, which the column
+ * would win), or asked by the body itself (auth.uid() in it).
+ */
+function helperAbsencesIn(model: Model, node: Node): Absence[] {
+  const out: Absence[] = [];
+  for (const { call, rest } of negatedCallsIn(node)) {
+    const f = calledHelper(model, call);
+    const sub = f ? existsBodyOf(model, f) : undefined;
+    if (!f || !sub) continue;
+    const args = (call.FuncCall.args ?? []) as Node[];
+    // (an argument naming a column may pass the row: then the test is per row; named arguments are not followed)
+    if (args.some((a) => hasColumnRef(a) || a?.NamedArgExpr)) continue;
+    let caller = looksAtCaller(model, sub);
+    if (!caller) {
+      const params = inputParams(f);
+      const readCols = new Set<string>();
+      walk(sub.fromClause, (k, v) => {
+        if (k === 'RangeVar') for (const c of columnsOf(model, model.funcRelKey(f, v)) ?? []) readCols.add(c.toLowerCase());
+      });
+      caller = args.some((a, i) => {
+        if (!looksAtCaller(model, a)) return false;
+        const name = String(params[i]?.FunctionParameter?.name ?? '').toLowerCase();
+        if (name && readCols.has(name)) return false;
+        let used = false;
+        walk(sub, (k, v) => {
+          if (used) return false;
+          if (k === 'ParamRef' && v.number === i + 1) used = true;
+          else if (k === 'ColumnRef' && name && v.fields?.length === 1 && String(sval(v.fields[0]) ?? '').toLowerCase() === name) used = true;
+          return undefined;
+        });
+        return used;
+      });
+    }
+    if (caller) out.push({ sub, test: undefined, rest, via: { f, args } });
+  }
+  return out;
+}
 
 /** The branches of a condition, each a list of AND-ed conditions (the whole condition as one branch past MAX_TERMS). */
 function terms(n: Node): Node[][] {
@@ -165,13 +242,17 @@ type Verdict = 'every' | 'filtered' | undefined;
  * when the rest names no column of the row, 'filtered' when it does (a filter, e.g. on a status).
  */
 function verdictOf(model: Model, t: Table, a: Absence): Verdict {
-  if (a.test && hasColumnRef(a.test)) return undefined;
-  if (!looksAtCaller(model, a.sub) && !(a.test && looksAtCaller(model, a.test))) return undefined;
-  if (namesRow(model, t, a.sub)) return undefined;
+  // (through a function: its body cannot name the row, and who calls was found by helperAbsencesIn)
+  if (!a.via) {
+    if (a.test && hasColumnRef(a.test)) return undefined;
+    if (!looksAtCaller(model, a.sub) && !(a.test && looksAtCaller(model, a.test))) return undefined;
+    if (namesRow(model, t, a.sub)) return undefined;
+  }
   let filtered = false;
   for (const r of a.rest) {
     if (constBool(r) === true || trueForRole(model, r, 'authenticated')) continue;
     if (absenceOf(r)) continue; // (another absence: it admits non-members too)
+    if (a.via && negatedCallsIn(r).length && helperAbsencesIn(model, r).length) continue; // (one through a function too)
     if (looksAtCaller(model, r)) return undefined;
     if (rowDependent(r)) filtered = true;
   }
@@ -179,19 +260,19 @@ function verdictOf(model: Model, t: Table, a: Absence): Verdict {
 }
 
 /** The first relation the sub-select reads (its FROM's first table), for messages. */
-function membershipTable(model: Model, sub: Node): string | undefined {
+function membershipTable(model: Model, sub: Node, via?: Func): string | undefined {
   let key: string | undefined;
   walk(sub.fromClause, (k, v) => {
-    if (key === undefined && k === 'RangeVar') key = model.relKey(v);
+    if (key === undefined && k === 'RangeVar') key = via ? model.funcRelKey(via, v) : model.relKey(v);
     return key === undefined ? undefined : false;
   });
   return key;
 }
 
 /** Whether the sub-select asks auth.uid(), which is NULL for a request without a signed-in user. */
-function asksUid(sub: Node, test: Node | undefined): boolean {
+function asksUid(sub: Node, test: Node | undefined, args: readonly Node[] = []): boolean {
   const isUid = (c: { name: string[] }) => c.name.length === 2 && c.name[0]!.toLowerCase() === 'auth' && c.name[1]!.toLowerCase() === 'uid';
-  return callsIn(sub).some(isUid) || (!!test && callsIn(test).some(isUid));
+  return callsIn(sub).some(isUid) || (!!test && callsIn(test).some(isUid)) || args.some((a) => callsIn(a).some(isUid));
 }
 
 /**
@@ -223,15 +304,22 @@ export const policyGrantsByAbsence = defineRule({
   },
   check({ model, report }) {
     // (policies with a sub-select only; the absence tests of an expression are kept on its node)
-    const rows = activeRowsWith(model, FLAG_READS_RELATION);
+    // (and those with a call outside a sub-select: `NOT has_role(auth.uid(), 'player')`, a helper's EXISTS)
+    const reading = activeRowsWith(model, FLAG_READS_RELATION);
+    const seen = new Set<PolicyRow>(reading);
+    const rows = reading.concat(activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT).filter((r) => !seen.has(r)));
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const p = row.policy;
       const t = row.table;
       if (!p.permissive || !t) continue;
-      const using = p.command !== 'insert' && p.using ? absencesIn(p.using) : [];
+      const absences = (n: Node): Absence[] => {
+        const direct = absencesIn(n);
+        return negatedCallsIn(n).length ? direct.concat(helperAbsencesIn(model, n)) : direct;
+      };
+      const using = p.command !== 'insert' && p.using ? absences(p.using) : [];
       // (an UPDATE's WITH CHECK alone does not choose the rows: its USING does)
-      const check = (p.command === 'insert' || p.command === 'all') && p.withCheck ? absencesIn(p.withCheck) : [];
+      const check = (p.command === 'insert' || p.command === 'all') && p.withCheck ? absences(p.withCheck) : [];
       if (using.length === 0 && check.length === 0) continue;
       const found = (list: Absence[]): { a: Absence; v: Verdict } | undefined => {
         let best: { a: Absence; v: Verdict } | undefined;
@@ -249,7 +337,7 @@ export const policyGrantsByAbsence = defineRule({
       const cmds: Command[] = [];
       // (an UPDATE whose WITH CHECK asks something of the caller or the row changes only the rows whose new values pass it: not said)
       const w = p.withCheck;
-      const checkOpen = !w || constBool(w) === true || trueForRole(model, w, 'authenticated') || (c ?? found(absencesIn(w))) !== undefined;
+      const checkOpen = !w || constBool(w) === true || trueForRole(model, w, 'authenticated') || (c ?? found(absences(w))) !== undefined;
       if (u) for (const x of ['select', 'update', 'delete'] as const) if (coversCommand(p, x) && (x !== 'update' || checkOpen)) cmds.push(x);
       if (c && coversCommand(p, 'insert')) cmds.push('insert');
       if (cmds.length === 0) continue;
@@ -257,7 +345,7 @@ export const policyGrantsByAbsence = defineRule({
       if (roles.length === 0) continue;
       if (narrowedByRestrictive(model, t, p, roles, cmds)) continue;
       const hit = (u ?? c)!;
-      const member = membershipTable(model, hit.a.sub) ?? 'that table';
+      const member = (membershipTable(model, hit.a.sub, hit.a.via?.f) ?? 'that table') + (hit.a.via ? ` (read through function ${hit.a.via.f.signature})` : '');
       const rowsOf = (v: Verdict) => (v === 'filtered' ? `every row of ${p.table} that a condition on the row's own columns AND-ed with it admits (nothing more is asked of the caller in that branch)` : `every row of ${p.table}`);
       const acts = cmds.filter((x) => x !== 'insert').map((x) => VERB[x]);
       const parts: string[] = [];
@@ -277,13 +365,13 @@ export const policyGrantsByAbsence = defineRule({
       const clauseOf = u ? p.using! : (p.withCheck ?? p.using)!;
       const mode = u ? 'filter' : 'check';
       const refusesNoUser = requiresKeyIn(model, clauseOf, 'auth.uid') || neverTrueIn(model, clauseOf, 'auth.uid', 'no-user', { mode });
-      const anon = (roles.includes('anon') || roles.includes('public')) && asksUid(hit.a.sub, hit.a.test) && !refusesNoUser ? ' A request without a signed-in user passes as well: auth.uid() is NULL there, and NULL matches no row.' : '';
+      const anon = (roles.includes('anon') || roles.includes('public')) && asksUid(hit.a.sub, hit.a.test, hit.a.via?.args) && !refusesNoUser ? ' A request without a signed-in user passes as well: auth.uid() is NULL there, and NULL matches no row.' : '';
       report({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}, TO ${roleList(roles)}) admits callers by the absence of a row: its ${clause} true for every caller with no matching row in ${member}. ` +
           `PostgreSQL evaluates it as written, so every ${roleList(roles)} caller without such a row ${does}. ${who}.${anon} ` +
-          `A missing row is not a role: mark the users meant here positively (a staff table, or a role claim) and test for membership with \`EXISTS (…)\`, not its absence.`,
+          `A missing row is not a role: mark the users meant here positively (a staff table, or a role claim) and test for membership with ${hit.a.via ? `a call of ${hit.a.via.f.name}(…) for the role meant, without NOT` : '\`EXISTS (…)\`'}, not its absence.`,
       });
     }
   },

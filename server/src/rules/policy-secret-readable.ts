@@ -27,6 +27,13 @@ const SECRET_COLUMN = /^(?:token|secret|api_?key|(?:(?!(?:has|is|requires?|needs
  * by it answers anyone's guesses against every row).
  */
 const PASSWORD_COLUMN = /^(?:[a-z0-9]+_)?(?:password|passcode)(?:_hash)?$/;
+/**
+ * A password that guards a thing the row is, shared with whoever may enter it — a game room's or a
+ * lobby's (Hunter28-lucky/Esports-india's tournaments.room_password, shown to the players who
+ * joined), a meeting's, a Wi-Fi network's —, not an account's credential: reading it signs no one
+ * in as anybody, it lets them in where it is asked for. The word before `_password` names the thing.
+ */
+const SHARED_PASSWORD_COLUMN = /^(room|lobby|game|match|server|wifi|door|channel|meeting|zoom|tournament|event)_(?:password|passcode)$/;
 
 /**
  * Secret columns the server keeps to act toward another service — a client secret, a webhook's or
@@ -86,6 +93,7 @@ export const policySecretReadable = defineRule({
         const grantFix = `keep ${secrets.length > 1 ? listOr(secrets, 'and') : col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${secrets.length > 1 ? 'one of them' : col} then fails with 42501).`;
         // (a password is checked against its own row, not used to find one: customers.password, lagp0310/ecommerce-example)
         const password = PASSWORD_COLUMN.test(col.toLowerCase());
+        const shared = SHARED_PASSWORD_COLUMN.exec(col.toLowerCase());
         // (a secret the server keeps toward another service, or an OAuth token: not a lookup key — whhops' connected_accounts.access_token)
         const server = SERVER_SECRET_COLUMN.test(col.toLowerCase());
         const oauth = OAUTH_TOKEN_COLUMN.test(col.toLowerCase());
@@ -98,7 +106,10 @@ export const policySecretReadable = defineRule({
           ...p.nameLoc,
           message:
             `Policy "${p.name}" on ${t.key} shows every row to ${who}${hedge}: its USING is always true, so it filters nothing, and ${secrets.length > 1 ? `the columns ${listOr(secrets, 'and')} of ${t.key} hold secrets` : `the column ${col} of ${t.key} holds a secret`}: ${anyone} reads every row's ${col} (SELECT ${quoteIdent(col)} FROM ${t.key})${password || hashed ? '' : `, not only the row whose ${col} they already hold`}. ` +
-            (password
+            (shared
+              ? `A password that guards the ${shared[1]!.toLowerCase()}, not an account, lets whoever reads it in wherever it is asked for, as if it had been given to them. ` +
+                `${grantFix.charAt(0).toUpperCase()}${grantFix.slice(1, -1)}, and give it only to those meant to have it, through a SECURITY DEFINER function that checks who calls (or one that takes the row's key and the password and answers only whether they match, where users type it).`
+              : password
               ? (/_hash$/i.test(col) ? `A password hash can be cracked offline once it is read, and the password found signs in as the row's owner. ` : `A password lets whoever reads it sign in as the row's owner. `) +
                 `Check it in a SECURITY DEFINER function that takes the row's ${key ? `key and the password and answers only whether they match (… WHERE ${quoteIdent(key)} = p_${key.toLowerCase()} AND ${quoteIdent(col)} = …)` : 'key and the password and answers only whether they match'}, not one that looks rows up by the password (two users may share one, and any caller could test guesses against every row), and drop this policy; or ${grantFix}`
               : server

@@ -638,17 +638,21 @@ function isNameKeyword(word: string): boolean {
 function parameterStart(text: string, at: number): string | undefined {
   const before = text.slice(Math.max(0, at - 2000), at);
   const head = ROUTINE_HEAD.exec(before);
-  const table = head ? undefined : RETURNS_TABLE.exec(before);
-  const list = head ? head[2]! : table?.[1];
-  if (list === undefined) return undefined;
-  // (in the list itself, not in a type's modifiers such as numeric(10, 2), nor after it)
+  if (head && openList(head[2]!)) return head[1]!.toLowerCase() === 'procedure' ? 'procedure' : 'function';
+  // (past the parameter list, which its `)` closed: a column of RETURNS TABLE — `get_ros_projections(
+  // p_player_ids INTEGER[]) RETURNS TABLE (…, position VARCHAR(5), …)`, Gstormsfh/citrus-league-storm-main)
+  const table = RETURNS_TABLE.exec(before);
+  return table && openList(table[1]!) ? 'function' : undefined;
+}
+
+/** Whether a list's text, from just after its `(`, is still open at its own level, where a parameter starts (after `(` or `,` and its mode; not in a type's modifiers such as numeric(10, 2), nor after the list). */
+function openList(list: string): boolean {
   let depth = 0;
   for (let i = 0; i < list.length; i++) {
     if (list[i] === '(') depth++;
-    else if (list[i] === ')' && --depth < 0) return undefined;
+    else if (list[i] === ')' && --depth < 0) return false;
   }
-  if (depth !== 0 || !/(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list)) return undefined;
-  return head?.[1]?.toLowerCase() === 'procedure' ? 'procedure' : 'function';
+  return depth === 0 && /(?:^|,)\s*(?:(?:IN|OUT|INOUT|VARIADIC)\s+)?$/i.test(list);
 }
 
 /**

@@ -1882,7 +1882,7 @@ const VERSIONED_NAME = /^(?:[VvRrUu]?\d)/;
 
 /**
  * `; …` for a message saying a statement of one file runs before the CREATE TABLE of another,
- * where neither file's name carries an order (tables.sql, folders.sql) and the "order" setting is
+ * where a file's name carries no order (tables.sql, folders.sql; one of the two is enough) and the "order" setting is
  * not set: the replay's order is then the files' path order only, which a script may not follow —
  * pierre-lgb/slashwriter's README runs `psql --file tables.sql --file auth.sql … --file folders.sql`,
  * so folders.sql's ENABLE comes after tables.sql's CREATE TABLE there. Or ''.
@@ -1892,8 +1892,14 @@ export function unversionedOrder(model: Model, early: Loc, created: Loc): string
   const base = (f: string) => f.replace(/^file:\/\//, '').split(/[\\/]/).pop()!;
   const a = base(early.file);
   const b = base(created.file);
-  if (VERSIONED_NAME.test(a) || VERSIONED_NAME.test(b)) return '';
-  return `; that is the files' path order, which the lint follows as their names carry no version: where a script runs ${b} before ${a}, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of .pg-rls-lint.json`;
+  // (one name with a version and the other without: where the one without runs is not told either —
+  // geraldinocv/evently's scripts/011_supabase_resync.sql policies on profiles, which
+  // setup_supabase_complete.sql, a setup script, makes)
+  const va = VERSIONED_NAME.test(a);
+  const vb = VERSIONED_NAME.test(b);
+  if (va && vb) return '';
+  const why = !va && !vb ? 'as their names carry no version' : `as the name ${va ? b : a} carries no version`;
+  return `; that is the files' path order, which the lint follows ${why}: where a script runs ${b} before ${a}, the statement works, and this finding comes from the path order alone — list the files in the order they run in the "order" setting of .pg-rls-lint.json`;
 }
 
 /**
