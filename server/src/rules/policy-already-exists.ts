@@ -301,57 +301,50 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
   });
 }
 
-const bodyMismatches = new WeakMap<ParsedFile, ReadonlyArray<BodyReturnMismatch & { loc: Loc }>>();
-
 /**
- * The top-level CREATE FUNCTION … LANGUAGE sql statements the migrations run whose body returns
- * text for a type text does not become by assignment (function-replace.ts bodyReturnMismatch):
- * PostgreSQL rejects them with 42P13, and the model makes no function of them. Kept per parsed file.
+ * The top-level CREATE FUNCTION statements the migrations run (not a rollback section's, nor a file
+ * left out) that `find` says PostgreSQL rejects, each with its place: kept per parsed file (`kept`),
+ * gathered per model under `key`.
  */
-export function rejectedBodies(model: Model): ReadonlyArray<BodyReturnMismatch & { loc: Loc }> {
-  return memoModel(model, 'policy-already-exists:bodies', (m) => {
-    const out: Array<BodyReturnMismatch & { loc: Loc }> = [];
+function rejectedCreates<T extends object>(model: Model, key: string, kept: WeakMap<ParsedFile, ReadonlyArray<T & { loc: Loc }>>, find: (f: ParsedFile, stmt: Statement) => T | undefined): ReadonlyArray<T & { loc: Loc }> {
+  return memoModel(model, key, (m) => {
+    const out: Array<T & { loc: Loc }> = [];
     for (const f of m.files) {
-      let list = bodyMismatches.get(f);
+      let list = kept.get(f);
       if (list === undefined) {
-        const found: Array<BodyReturnMismatch & { loc: Loc }> = [];
+        const found: Array<T & { loc: Loc }> = [];
         for (const stmt of f.statements) {
-          const r = stmt.kind === 'CreateFunctionStmt' ? bodyReturnMismatch(f, stmt) : undefined;
+          const r = stmt.kind === 'CreateFunctionStmt' ? find(f, stmt) : undefined;
           if (r) found.push({ ...r, loc: { file: f.file, start: stmt.start, end: stmt.end } });
         }
-        bodyMismatches.set(f, (list = found));
+        kept.set(f, (list = found));
       }
-      // (the statements the migrations run: not a rollback section's, nor a file left out)
       for (const r of list) if (orderOf(m, r.loc) >= 0) out.push(r);
     }
     return out;
   });
 }
 
+const bodyMismatches = new WeakMap<ParsedFile, ReadonlyArray<BodyReturnMismatch & { loc: Loc }>>();
+
+/**
+ * The top-level CREATE FUNCTION … LANGUAGE sql statements the migrations run whose body returns
+ * text for a type text does not become by assignment (function-replace.ts bodyReturnMismatch):
+ * PostgreSQL rejects them with 42P13, and the model makes no function of them.
+ */
+export function rejectedBodies(model: Model): ReadonlyArray<BodyReturnMismatch & { loc: Loc }> {
+  return rejectedCreates(model, 'policy-already-exists:bodies', bodyMismatches, bodyReturnMismatch);
+}
+
 const parameterRejections = new WeakMap<ParsedFile, ReadonlyArray<ParameterRejection & { loc: Loc }>>();
 
 /**
  * The top-level CREATE FUNCTION statements the migrations run whose parameter list PostgreSQL
- * refuses (function-replace.ts parameterRejection: two names alike, a default missing after one): PostgreSQL rejects them with 42P13, and the model makes
- * no function of them. Kept per parsed file.
+ * refuses (function-replace.ts parameterRejection: two names alike, a default missing after one):
+ * PostgreSQL rejects them with 42P13, and the model makes no function of them.
  */
 export function rejectedParameters(model: Model): ReadonlyArray<ParameterRejection & { loc: Loc }> {
-  return memoModel(model, 'policy-already-exists:parameters', (m) => {
-    const out: Array<ParameterRejection & { loc: Loc }> = [];
-    for (const f of m.files) {
-      let list = parameterRejections.get(f);
-      if (list === undefined) {
-        const found: Array<ParameterRejection & { loc: Loc }> = [];
-        for (const stmt of f.statements) {
-          const r = stmt.kind === 'CreateFunctionStmt' ? parameterRejection(f, stmt) : undefined;
-          if (r) found.push({ ...r, loc: { file: f.file, start: stmt.start, end: stmt.end } });
-        }
-        parameterRejections.set(f, (list = found));
-      }
-      for (const r of list) if (orderOf(m, r.loc) >= 0) out.push(r);
-    }
-    return out;
-  });
+  return rejectedCreates(model, 'policy-already-exists:parameters', parameterRejections, parameterRejection);
 }
 
 /** The names of the types a parsed file's statements make (or rename a type to), and those its plain CREATE TYPE / DOMAIN statements (outside DO blocks) make. */
