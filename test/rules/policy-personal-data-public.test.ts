@@ -70,3 +70,35 @@ test('ok/err (lint): a policy TO authenticated, FOR ALL (policy-always-true\'s),
     'RLS off: policy-on-table-without-rls',
   );
 });
+
+// (found reading the change again: with a column grant that already leaves email out, the advice's
+// GRANT listed every column but phone_number, email among them: following it would have given
+// email back to anon; and a secret column anon cannot read no longer hands the policy to
+// policy-secret-readable, which then rightly says nothing of it)
+test("err: where anon's column grant already leaves one personal column out, the finding names the others only, and the advice's GRANT keeps the excluded one out; a secret column anon cannot read is no reason to stay silent. PGlite: the GRANT advised leaves both out (42501), the names readable", async () => {
+  const file = 'supabase/migrations/20250101000000_users.sql';
+  const text = `CREATE TABLE public.users (id uuid PRIMARY KEY, first_name text, last_name text, email text, phone_number text, reset_token text);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON public.users FROM anon;
+GRANT SELECT (id, first_name, last_name, phone_number) ON public.users TO anon;
+CREATE POLICY "Public Can View User" ON public.users FOR SELECT TO anon USING (true);
+`;
+  const [finding, ...more] = lintFiles([{ file, text }], ID).mine;
+  assert.equal(more.length, 0);
+  assert.match(finding!.message, /and the column phone_number holds people's personal data: anyone, signed in or not, lists every row's phone_number \(SELECT phone_number FROM public\.users\)/);
+  assert.match(finding!.message, /REVOKE SELECT ON public\.users FROM anon; GRANT SELECT \(id, first_name, last_name\) ON public\.users TO anon/);
+  assert.deepEqual(lintFiles([{ file, text }], 'policy-secret-readable').mine, [], 'anon cannot name reset_token');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.users VALUES (gen_random_uuid(), 'Ada', 'L', 'ada@example.com', '+1 555 0100', 'tok')");
+    await q('REVOKE SELECT ON public.users FROM anon');
+    await q('GRANT SELECT (id, first_name, last_name) ON public.users TO anon');
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT first_name FROM public.users'), [{ first_name: 'Ada' }]);
+    for (const c of ['email', 'phone_number', 'reset_token']) {
+      const r = await q('SAVEPOINT s').then(() => q(`SELECT ${c} FROM public.users`).then(() => 'ok', (e) => (e as { code?: string }).code));
+      assert.equal(r, '42501', c);
+      await q('ROLLBACK TO SAVEPOINT s');
+    }
+  });
+});

@@ -288,3 +288,26 @@ CREATE POLICY "tournaments_public_read" ON public.tournaments FOR SELECT USING (
     assert.deepEqual(await q('SELECT name, room_id FROM public.tournaments'), [{ name: 'Cup', room_id: '4411' }]);
   });
 });
+
+// (found reading the change again: the rule reported a secret anon's column grant already leaves
+// out — the advice it gives, done — saying anyone reads every row's token)
+test("ok/err: a secret anon's column grant leaves out is not reported for anon (PGlite: 42501 naming it, the other columns readable); one it grants still is, and the advice's GRANT keeps the excluded column out", async () => {
+  const text = `${TABLE}ALTER TABLE public.org_invites ADD COLUMN invite_code text;
+REVOKE ALL ON public.org_invites FROM anon;
+GRANT SELECT (id, org_id, email) ON public.org_invites TO anon;
+CREATE POLICY invites_read ON public.org_invites FOR SELECT TO anon USING (true);
+`;
+  assert.deepEqual(mine(text), []);
+  const granted = mine(text.replace('GRANT SELECT (id, org_id, email)', 'GRANT SELECT (id, org_id, email, invite_code)'));
+  assert.equal(granted.length, 1);
+  assert.match(granted[0]!.message, /the column invite_code of public\.org_invites holds a secret: anyone reads every row's invite_code/);
+  assert.match(granted[0]!.message, /REVOKE SELECT ON public\.org_invites FROM anon; GRANT SELECT \(id, org_id, email\) ON public\.org_invites TO anon/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q("INSERT INTO public.org_invites (org_id, email, invite_code) VALUES (gen_random_uuid(), 'a@example.com', 'c1')");
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT email FROM public.org_invites'), [{ email: 'a@example.com' }]);
+    const named = await tryQuery(q, 'SELECT token FROM public.org_invites');
+    assert.equal(named.ok ? 'ok' : named.error.code, '42501');
+  });
+});

@@ -1,10 +1,10 @@
 import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { columnsGrantedOnly, platformPrivileges, privilegesOf } from '../analysis/privileges.js';
+import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { quoteIdent, valueColumns } from './lib/util.js';
+import { quoteIdent, selectableColumns, valueColumns } from './lib/util.js';
 import { secretColumns } from './policy-secret-readable.js';
 
 // A table of people's contact details — e-mail addresses, phone numbers, dates of birth — behind a
@@ -41,10 +41,10 @@ export const policyPersonalDataPublic = defineRule({
       const named = personalColumns(t.columns);
       if (named.length === 0) return;
       // (a boolean column named as one, `mobile`, is a flag, not the number)
-      let personal = valueColumns(t, named);
-      if (personal.length === 0) return;
-      // (a table with a secret column too: policy-secret-readable reports the policy, with the graver harm)
-      if (valueColumns(t, secretColumns(t.columns)).length) return;
+      const values = valueColumns(t, named);
+      if (values.length === 0) return;
+      // (a table with a secret column anon may read too: policy-secret-readable reports the policy, with the graver harm)
+      if (selectableColumns(model, t, 'anon', valueColumns(t, secretColumns(t.columns))).length) return;
       const policies = activePoliciesWithKey(model, t.key);
       const reading = (p: Policy) => p.command === 'select' || p.command === 'all';
       // (a RESTRICTIVE SELECT policy for anon may ask something: left alone)
@@ -58,12 +58,12 @@ export const policyPersonalDataPublic = defineRule({
         const granted = privilegesOf(model, t, 'anon').has('select');
         if (!granted && !platformPrivileges(model, t, 'anon', true).includes('select')) continue;
         // (SELECT granted on some columns only: those anon cannot name are out of its reach, 42501)
-        const readable = granted ? columnsGrantedOnly(model, t, 'anon', 'select') : undefined;
-        if (readable) personal = personal.filter((c) => readable.some((r) => r.toLowerCase() === c.toLowerCase()));
+        const personal = selectableColumns(model, t, 'anon', values);
         if (personal.length === 0) return;
         const hedge = granted ? '' : " (if the migrations run on Supabase as postgres — they call Supabase's auth functions — whose default privileges grant anon SELECT on the table)";
         const cols = listOr(personal, 'and');
-        const others = t.columns.filter((c) => !personal.includes(c));
+        // (what anon may read now, the personal columns aside: a column its grant already leaves out stays out)
+        const others = selectableColumns(model, t, 'anon', t.columns).filter((c) => !values.includes(c));
         report({
           ...p.nameLoc,
           message:

@@ -4,7 +4,7 @@ import { platformPrivileges, privilegesOf } from '../analysis/privileges.js';
 import type { Policy } from '../analysis/model.js';
 import { listOr } from '../analysis/words.js';
 import { defineRule } from './types.js';
-import { quoteIdent, valueColumns } from './lib/util.js';
+import { quoteIdent, selectableColumns, valueColumns } from './lib/util.js';
 
 // A table holding secrets that prove who holds them — an invitation's token, a share link's token,
 // a reset code, a password hash, an API key — read "by token" through a SELECT policy whose USING is
@@ -70,8 +70,8 @@ export const policySecretReadable = defineRule({
       // (a boolean column named as one, `reset_password`, is a flag, not the secret)
       const named = secretColumns(t.columns);
       if (named.length === 0) return;
-      const secrets = valueColumns(t, named);
-      if (secrets.length === 0) return;
+      const allSecrets = valueColumns(t, named);
+      if (allSecrets.length === 0) return;
       const policies = activePoliciesWithKey(model, t.key);
       const reading = (p: Policy) => p.command === 'select' || p.command === 'all';
       // (a RESTRICTIVE SELECT policy for the role may tie the rows to the caller: left alone)
@@ -83,13 +83,16 @@ export const policySecretReadable = defineRule({
         // migrations may run there, calling its auth functions: then the message says so)
         const granted = (r: string) => privilegesOf(model, t, r).has('select');
         const maybe = (r: string) => platformPrivileges(model, t, r, true).includes('select');
-        const role = (['anon', 'authenticated'] as const).find((r) => appliesToRole(model, p, r) && !restricted(r) && (granted(r) || maybe(r)));
+        // (SELECT granted on some columns only: a secret the role cannot name is out of its reach, 42501 — the advice below, done)
+        const role = (['anon', 'authenticated'] as const).find((r) => appliesToRole(model, p, r) && !restricted(r) && (granted(r) || maybe(r)) && selectableColumns(model, t, r, allSecrets).length > 0);
         if (!role) continue;
+        const secrets = selectableColumns(model, t, role, allSecrets);
         const hedge = granted(role) ? '' : ` (if the migrations run on Supabase as postgres — they call Supabase's auth functions — whose default privileges grant ${role} SELECT on the table)`;
         const who = role === 'anon' ? "anon (any request with the project's public anon key, without signing in)" : 'authenticated (every signed-in user: anyone who signs up, where sign-ups are open)';
         const anyone = role === 'anon' ? 'anyone' : 'every signed-in user';
         const col = secrets[0]!;
-        const others = t.columns.filter((c) => !secrets.includes(c));
+        // (what the role may read now, the secrets aside: a column its grant already leaves out stays out)
+        const others = selectableColumns(model, t, role, t.columns).filter((c) => !allSecrets.includes(c));
         const grantFix = `keep ${secrets.length > 1 ? listOr(secrets, 'and') : col} out of what ${role} may read (REVOKE SELECT ON ${t.key} FROM ${role}; GRANT SELECT (${others.length ? others.map(quoteIdent).join(', ') : '…'}) ON ${t.key} TO ${role}: a query naming ${secrets.length > 1 ? 'one of them' : col} then fails with 42501).`;
         // (a password is checked against its own row, not used to find one: customers.password, lagp0310/ecommerce-example)
         const password = PASSWORD_COLUMN.test(col.toLowerCase());

@@ -8,7 +8,7 @@ import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, shapeOf, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, doBlockAround, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, constBool, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../../analysis/privileges.js';
+import { columnsGrantedOnly, COMMAND_PRIVILEGES, finalRoleName, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -1744,6 +1744,16 @@ export function isBooleanColumn(t: Table, column: string): boolean {
 /** Of a table's columns named for a value (a secret, an e-mail address), those that are not boolean flags named as one (`reset_password`, `mobile`). */
 export function valueColumns(t: Table, named: readonly string[]): readonly string[] {
   return named.some((c) => isBooleanColumn(t, c)) ? named.filter((c) => !isBooleanColumn(t, c)) : named;
+}
+
+/**
+ * Of a table's columns, those `role` may name in a SELECT: every one, unless the workspace grants
+ * it SELECT on some columns only (columnsGrantedOnly), then those; a query naming another fails
+ * with 42501 (what policy-secret-readable and policy-personal-data-public advise, done).
+ */
+export function selectableColumns(model: Model, t: Table, role: string, columns: readonly string[]): readonly string[] {
+  const only = privilegesOf(model, t, role).has('select') ? columnsGrantedOnly(model, t, role, 'select') : undefined;
+  return only ? columns.filter((c) => only.some((r) => r.toLowerCase() === c.toLowerCase())) : columns;
 }
 
 /** The types of a table's columns as its CREATE TABLE writes them (`typeName`), or undefined when another statement made it. */
