@@ -548,6 +548,12 @@ test('ok: "Turn off <rule> for the workspace": sets the rule to off in .pg-rls-l
   const next = applyTextEdits(CONFIG, edits);
   assert.match(next, /\/\/ the project's settings/, 'the comment is kept');
   assert.deepEqual(parseJsonc(next).rules, { 'rls-not-forced': 'info', 'rls-not-enabled': 'off' });
+  // (the file open in the editor with unsaved text: the action edits that buffer, at its version)
+  const buffer = new Doc(client, uri('.pg-rls-lint.json'), CONFIG.replace('"public"', '"public", "api"'), 'jsonc');
+  const onBuffer = (await doc.codeActions(diags)).find((a) => a.title === title)!;
+  assert.equal(onBuffer.edit.documentChanges[0].textDocument.version, buffer.version);
+  assert.match(applyTextEdits(buffer.text, editsFor(onBuffer.edit, buffer.uri)), /"exposedSchemas": \["public", "api"\],[\s\S]*"rls-not-enabled": "off"/);
+  buffer.close();
   const mark = client.mark();
   write('.pg-rls-lint.json', next);
   client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.pg-rls-lint.json'), type: 2 }] });

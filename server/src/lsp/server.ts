@@ -830,7 +830,7 @@ export class PgRlsLintServer {
     const folder = this.projectOf(ctx.id).project.folder;
     if (folder && wants(params.context.only, CodeActionKind.QuickFix, true) && params.context.diagnostics.length) {
       const file = await readConfigFile(folder.path);
-      const open = this.documents.get(file.uri) ?? [...this.documents.all()].find((d) => canonicalUri(d.uri) === canonicalUri(file.uri));
+      const open = this.doc(canonicalUri(file.uri));
       if (!file.unreadable || open) ctx.config = { uri: open?.uri ?? file.uri, text: open ? open.getText() : file.text };
     }
     return codeActions(params, ctx);
