@@ -74,6 +74,22 @@ const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 const NAME = 'pg-rls-lint';
 
+/** A client's request that was not answered in time. */
+class NoAnswer extends Error {}
+
+/** A client's answer, or a NoAnswer "no answer within `ms` ms" when it has not come by then (the server's queue waits on it). */
+async function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface Caps extends DiagnosticCaps, EditCaps {
   configuration: boolean;
   configurationDynamic: boolean;
@@ -744,25 +760,18 @@ export class PgRlsLintServer {
    */
   private async progress(): Promise<WorkDoneProgressServerReporter | undefined> {
     if (!this.caps.workDoneProgress) return undefined;
-    let timer: NodeJS.Timeout | undefined;
     let late = false;
     const created = this.connection.window.createWorkDoneProgress().then((r) => {
       if (late) r.done();
       return r;
     });
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CONFIGURATION_TIMEOUT_MS)));
     try {
-      const r = await Promise.race([created, timeout]);
-      if (r === undefined) {
-        late = true;
-        this.log(`window/workDoneProgress/create: no answer within ${CONFIGURATION_TIMEOUT_MS} ms; linting without progress`);
-      }
-      return r;
+      return await answerWithin(created, CONFIGURATION_TIMEOUT_MS);
     } catch (e) {
-      this.error('window/workDoneProgress/create failed; linting without progress', e);
+      late = true;
+      if (e instanceof NoAnswer) this.log(`window/workDoneProgress/create: ${e.message}; linting without progress`);
+      else this.error('window/workDoneProgress/create failed; linting without progress', e);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -770,15 +779,7 @@ export class PgRlsLintServer {
     if (this.caps.configuration) {
       try {
         // a client that never answers must not stall linting: the queue waits on this
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${CONFIGURATION_TIMEOUT_MS} ms`)), CONFIGURATION_TIMEOUT_MS);
-        });
-        try {
-          return await Promise.race([this.connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION }), timeout]);
-        } finally {
-          clearTimeout(timer);
-        }
+        return await answerWithin(this.connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION }), CONFIGURATION_TIMEOUT_MS);
       } catch (e) {
         this.error('workspace/configuration failed; using the initialization options', e);
       }
