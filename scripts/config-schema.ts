@@ -14,10 +14,12 @@ export const SCHEMA_PATH = join(__dirname, '..', 'docs', 'pg-rls-lint.schema.jso
 
 type Json = Record<string, unknown>;
 
+let settings: Record<string, Json> | undefined;
+
 /** The extension's setting of the same name: its description, without what it says of the file overriding it. */
 function setting(key: string): Json {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
-  const p = pkg.contributes.configuration.properties[`pgRlsLint.${key}`];
+  settings ??= JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).contributes.configuration.properties as Record<string, Json>;
+  const p = settings[`pgRlsLint.${key}`] as Record<string, unknown> | undefined;
   if (!p) throw new Error(`package.json contributes no pgRlsLint.${key}`);
   const markdownDescription = String(p.markdownDescription ?? p.description).replace(/\s*A `\.pg-rls-lint\.json` at the workspace root overrides[^]*$/, '');
   const out: Json = { markdownDescription };
@@ -25,7 +27,8 @@ function setting(key: string): Json {
   return out;
 }
 
-const globs = (description: string): Json => ({ type: 'array', items: { type: 'string', minLength: 1 }, markdownDescription: description });
+const STRINGS: Json = { type: 'array', items: { type: 'string', minLength: 1 } };
+const globs = (description: string): Json => ({ ...STRINGS, markdownDescription: description });
 
 /** The keys only `.pg-rls-lint.json` sets (README "Configuration" says more). */
 const FILE_ONLY: Record<'databases' | 'order' | 'postgresVersion' | '$schema', Json> = {
@@ -75,9 +78,9 @@ export function renderConfigSchema(): string {
       properties: ruleProps,
       additionalProperties: false,
     },
-    include: { ...globs(''), ...setting('include'), default: DEFAULT_CONFIG.include },
-    exclude: { ...globs(''), ...setting('exclude'), default: DEFAULT_CONFIG.exclude },
-    exposedSchemas: { type: 'array', items: { type: 'string', minLength: 1 }, ...setting('exposedSchemas'), default: DEFAULT_CONFIG.exposedSchemas },
+    include: { ...STRINGS, ...setting('include'), default: DEFAULT_CONFIG.include },
+    exclude: { ...STRINGS, ...setting('exclude'), default: DEFAULT_CONFIG.exclude },
+    exposedSchemas: { ...STRINGS, ...setting('exposedSchemas'), default: DEFAULT_CONFIG.exposedSchemas },
     defaultSchema: { type: 'string', minLength: 1, ...setting('defaultSchema'), default: DEFAULT_CONFIG.defaultSchema },
     definerOwnerBypassesRls: ownerLike('definerOwnerBypassesRls'),
     anonymousSignIns: ownerLike('anonymousSignIns'),
